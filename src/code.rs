@@ -1,0 +1,142 @@
+//! Stable error codes. A code names *what* went wrong at which layer; scripts
+//! match on it, so existing codes never change meaning and new ones are only
+//! added (README "Error codes"). The words that explain a code live in
+//! `words.rs`, keyed by this enum.
+
+use serde::Serialize;
+
+/// Why a step failed. Serialised as its wire name (`as_str`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Code {
+    // config
+    MissingConfig,
+    InvalidUrl,
+    UnsupportedScheme,
+    InvalidValue,
+    // dns
+    DnsNotFound,
+    DnsTimeout,
+    DnsError,
+    // tcp
+    ConnectionRefused,
+    ConnectTimeout,
+    NetworkUnreachable,
+    // tls
+    TlsUnsupported,
+    TlsRequired,
+    TlsHandshakeFailed,
+    CertificateInvalid,
+    // handshake and auth
+    ConnectionClosed,
+    ConnectionReset,
+    Timeout,
+    ProtocolError,
+    AuthFailed,
+    AuthRequired,
+    AccessDenied,
+    DatabaseNotFound,
+    TooManyConnections,
+    ServerStarting,
+    // query
+    QueryFailed,
+    ReadOnly,
+    // jwt
+    WeakSecret,
+    InvalidKey,
+    UnsupportedAlgorithm,
+    RoundtripFailed,
+}
+
+impl Code {
+    /// The wire name, identical to the JSON serialisation.
+    pub fn as_str(self) -> &'static str {
+        use Code::*;
+        match self {
+            MissingConfig => "missing_config",
+            InvalidUrl => "invalid_url",
+            UnsupportedScheme => "unsupported_scheme",
+            InvalidValue => "invalid_value",
+            DnsNotFound => "dns_not_found",
+            DnsTimeout => "dns_timeout",
+            DnsError => "dns_error",
+            ConnectionRefused => "connection_refused",
+            ConnectTimeout => "connect_timeout",
+            NetworkUnreachable => "network_unreachable",
+            TlsUnsupported => "tls_unsupported",
+            TlsRequired => "tls_required",
+            TlsHandshakeFailed => "tls_handshake_failed",
+            CertificateInvalid => "certificate_invalid",
+            ConnectionClosed => "connection_closed",
+            ConnectionReset => "connection_reset",
+            Timeout => "timeout",
+            ProtocolError => "protocol_error",
+            AuthFailed => "auth_failed",
+            AuthRequired => "auth_required",
+            AccessDenied => "access_denied",
+            DatabaseNotFound => "database_not_found",
+            TooManyConnections => "too_many_connections",
+            ServerStarting => "server_starting",
+            QueryFailed => "query_failed",
+            ReadOnly => "read_only",
+            WeakSecret => "weak_secret",
+            InvalidKey => "invalid_key",
+            UnsupportedAlgorithm => "unsupported_algorithm",
+            RoundtripFailed => "roundtrip_failed",
+        }
+    }
+}
+
+/// Why a finding (a warning or a note that does not fail a step) was raised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FindingCode {
+    /// JWT revocation list and cache live in process memory (Redis unusable).
+    MemoryFallback,
+    /// Traffic to a non-loopback host is not encrypted.
+    Unencrypted,
+    /// `sslmode=prefer` and the server declined TLS.
+    TlsDeclined,
+    /// The server is a replica or the session is read-only.
+    ReadOnly,
+    /// Access-token lifetime is zero, negative or longer than a day.
+    TokenLifetime,
+    /// Only a private key is configured: verification used the key pair itself.
+    PublicKeyMissing,
+    /// A URL parameter railconn does not act on (it is ignored for the check).
+    IgnoredParameter,
+    /// A TLS certificate is not verified (`#insecure`, `sslmode=require`).
+    CertificateNotVerified,
+    /// A check that is not required failed.
+    OptionalFailed,
+    /// A certificate expires soon.
+    CertificateExpiring,
+}
+
+impl FindingCode {
+    pub fn as_str(self) -> &'static str {
+        use FindingCode::*;
+        match self {
+            MemoryFallback => "memory_fallback",
+            Unencrypted => "unencrypted",
+            TlsDeclined => "tls_declined",
+            ReadOnly => "read_only",
+            TokenLifetime => "token_lifetime",
+            PublicKeyMissing => "public_key_missing",
+            IgnoredParameter => "ignored_parameter",
+            CertificateNotVerified => "certificate_not_verified",
+            OptionalFailed => "optional_failed",
+            CertificateExpiring => "certificate_expiring",
+        }
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl Serialize for FindingCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}

@@ -1,0 +1,77 @@
+//! JWT settings as the app reads them (domain.md §6.1): the secret, the
+//! algorithm, optional PEM key pair, and the access-token lifetime. Values
+//! are only gathered here; judging them is the JWT probe's job, so a weak
+//! secret is a finding in the report rather than a refusal to run.
+
+use super::secret::Secret;
+use super::source::{EnvSource, Var};
+
+/// Variables holding the HMAC secret, first one set wins.
+pub const SECRET_VARS: &[&str] = &["JWT_SECRET_KEY", "JWT_SECRET", "SECRET_KEY"];
+pub const ALGORITHM_VARS: &[&str] = &["JWT_ALGORITHM", "ALGORITHM"];
+pub const PRIVATE_KEY_VAR: &str = "JWT_PRIVATE_KEY";
+pub const PUBLIC_KEY_VAR: &str = "JWT_PUBLIC_KEY";
+pub const LIFETIME_VARS: &[&str] = &[
+    "ACCESS_TOKEN_EXPIRE_MINUTES",
+    "JWT_ACCESS_TOKEN_EXPIRE_MINUTES",
+];
+pub const DEFAULT_ALGORITHM: &str = "HS256";
+
+/// A secret value and the variable it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretVar {
+    pub name: &'static str,
+    pub origin: String,
+    pub value: Secret,
+}
+
+impl SecretVar {
+    fn from_var(var: Var) -> Self {
+        Self {
+            name: var.name,
+            origin: var.origin.describe(),
+            value: Secret::new(var.value),
+        }
+    }
+}
+
+/// A plain (non-secret) setting and the variable it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlainVar {
+    pub name: &'static str,
+    pub value: String,
+}
+
+/// Everything the JWT check looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JwtSettings {
+    pub secret: Option<SecretVar>,
+    /// `None` means the default, HS256.
+    pub algorithm: Option<PlainVar>,
+    pub private_key: Option<SecretVar>,
+    pub public_key: Option<SecretVar>,
+    pub lifetime_minutes: Option<PlainVar>,
+}
+
+impl JwtSettings {
+    pub fn from_env(env: &EnvSource) -> Self {
+        let plain = |var: Var| PlainVar {
+            name: var.name,
+            value: var.value,
+        };
+        Self {
+            secret: env.first(SECRET_VARS).map(SecretVar::from_var),
+            algorithm: env.first(ALGORITHM_VARS).map(plain),
+            private_key: env.get(PRIVATE_KEY_VAR).map(SecretVar::from_var),
+            public_key: env.get(PUBLIC_KEY_VAR).map(SecretVar::from_var),
+            lifetime_minutes: env.first(LIFETIME_VARS).map(plain),
+        }
+    }
+
+    /// The algorithm name as configured, or the default.
+    pub fn algorithm_name(&self) -> &str {
+        self.algorithm
+            .as_ref()
+            .map_or(DEFAULT_ALGORITHM, |a| a.value.trim())
+    }
+}

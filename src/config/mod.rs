@@ -1,0 +1,158 @@
+//! Configuration: command line + environment + `.env` files → [`Config`].
+//!
+//! This is the only place that combines the three sources. Precedence:
+//! a command-line flag, then the process environment, then `.env` files
+//! (see `source.rs`). Invalid or missing targets are not errors here: they
+//! become a failed `config` step in the report, so one bad URL does not
+//! hide what the other checks would have found.
+
+pub mod jwt;
+pub mod postgres;
+pub mod redis;
+pub mod secret;
+pub mod source;
+pub mod url;
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use self::jwt::JwtSettings;
+use self::postgres::PgTarget;
+use self::redis::RedisTarget;
+use self::source::{EnvSource, Var};
+use self::url::UrlError;
+use crate::probe::CheckName;
+
+pub const DATABASE_URL_VARS: &[&str] = &["DATABASE_URL"];
+pub const REDIS_URL_VARS: &[&str] = &["REDIS_URL"];
+
+/// A URL-based target: where it came from and whether it parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Setting<T> {
+    /// None of `vars` (nor the flag) is set.
+    Missing {
+        vars: &'static [&'static str],
+        flag: &'static str,
+    },
+    /// Set, but not a usable URL.
+    Invalid { source: String, error: UrlError },
+    /// Set and valid.
+    Ready { source: String, target: T },
+}
+
+/// One check to run, with whether its failure fails the gate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selected {
+    pub name: CheckName,
+    pub required: bool,
+}
+
+/// Which checks run and how their results gate the deploy.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Selection {
+    pub only: Vec<CheckName>,
+    pub skip: Vec<CheckName>,
+    pub optional: Vec<CheckName>,
+}
+
+impl Selection {
+    /// Every check in report order, `None` when it is not run.
+    pub fn resolve(&self) -> Vec<(CheckName, Option<Selected>)> {
+        CheckName::ALL
+            .iter()
+            .map(|&name| {
+                let runs = (self.only.is_empty() || self.only.contains(&name))
+                    && !self.skip.contains(&name);
+                let selected = runs.then(|| Selected {
+                    name,
+                    required: !self.optional.contains(&name),
+                });
+                (name, selected)
+            })
+            .collect()
+    }
+}
+
+/// Everything a run needs, resolved and validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub postgres: Setting<PgTarget>,
+    pub redis: Setting<RedisTarget>,
+    pub jwt: JwtSettings,
+    pub selection: Selection,
+    /// Deadline of each check.
+    pub timeout: Duration,
+    /// Bound on DNS and on each TCP connect.
+    pub connect_timeout: Duration,
+    /// Warnings fail the gate.
+    pub strict: bool,
+}
+
+/// Values given on the command line that override the environment.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub database_url: Option<String>,
+    pub redis_url: Option<String>,
+}
+
+impl Config {
+    pub fn resolve(
+        overrides: &Overrides,
+        env: &EnvSource,
+        selection: Selection,
+        timeout: Duration,
+        connect_timeout: Duration,
+    ) -> Self {
+        Self {
+            postgres: resolve_url(
+                overrides.database_url.as_deref(),
+                "--database-url",
+                env.first(DATABASE_URL_VARS),
+                DATABASE_URL_VARS,
+                PgTarget::parse,
+            ),
+            redis: resolve_url(
+                overrides.redis_url.as_deref(),
+                "--redis-url",
+                env.first(REDIS_URL_VARS),
+                REDIS_URL_VARS,
+                RedisTarget::parse,
+            ),
+            jwt: JwtSettings::from_env(env),
+            selection,
+            timeout,
+            connect_timeout,
+            strict: false,
+        }
+    }
+}
+
+fn resolve_url<T>(
+    flag_value: Option<&str>,
+    flag: &'static str,
+    var: Option<Var>,
+    vars: &'static [&'static str],
+    parse: fn(&str) -> Result<T, UrlError>,
+) -> Setting<T> {
+    let (source, raw) = match (flag_value, var) {
+        (Some(value), _) => (flag.to_string(), value.to_string()),
+        (None, Some(var)) => (
+            format!("{} ({})", var.name, var.origin.describe()),
+            var.value,
+        ),
+        (None, None) => return Setting::Missing { vars, flag },
+    };
+    match parse(&raw) {
+        Ok(target) => Setting::Ready { source, target },
+        Err(error) => Setting::Invalid { source, error },
+    }
+}
+
+/// `localhost`, `*.localhost` and loopback addresses: traffic that never
+/// leaves the machine, where plaintext is acceptable.
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}

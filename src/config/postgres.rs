@@ -1,0 +1,260 @@
+//! The PostgreSQL target: a `postgres://` / `postgresql://` URL read with
+//! libpq's rules (https://www.postgresql.org/docs/current/libpq-connect.html).
+//!
+//! tokio-postgres only knows `sslmode` disable/prefer/require and rejects
+//! `sslrootcert` (crates.md §1), so the TLS parameters are interpreted here
+//! and the rest is passed on as settings the probe applies itself.
+
+use std::path::PathBuf;
+
+use super::secret::Secret;
+use super::url::{self, ParsedUrl, UrlError};
+use crate::code::Code;
+use crate::words;
+
+pub const SCHEMES: &[&str] = &["postgresql", "postgres"];
+const DEFAULT_PORT: u16 = 5432;
+
+/// libpq `sslmode`, all six values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    Disable,
+    Allow,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+impl SslMode {
+    fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "disable" => Self::Disable,
+            "allow" => Self::Allow,
+            "prefer" => Self::Prefer,
+            "require" => Self::Require,
+            "verify-ca" => Self::VerifyCa,
+            "verify-full" => Self::VerifyFull,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Disable => "disable",
+            Self::Allow => "allow",
+            Self::Prefer => "prefer",
+            Self::Require => "require",
+            Self::VerifyCa => "verify-ca",
+            Self::VerifyFull => "verify-full",
+        }
+    }
+}
+
+/// Trust anchors for certificate verification (`sslrootcert`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootCert {
+    /// A PEM file of CA certificates.
+    File(PathBuf),
+    /// `sslrootcert=system` (PostgreSQL 16+): the operating system's roots.
+    System,
+}
+
+/// libpq `channel_binding`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelBinding {
+    Disable,
+    Prefer,
+    Require,
+}
+
+/// A validated PostgreSQL target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgTarget {
+    pub redacted: String,
+    pub host: String,
+    pub port: u16,
+    pub user: Option<String>,
+    pub password: Option<Secret>,
+    pub dbname: Option<String>,
+    pub sslmode: SslMode,
+    pub sslrootcert: Option<RootCert>,
+    pub channel_binding: ChannelBinding,
+    pub application_name: Option<String>,
+    pub options: Option<String>,
+    /// Parameters libpq knows that railconn does not act on.
+    pub ignored: Vec<String>,
+}
+
+/// libpq parameters railconn accepts but does not use: they change nothing
+/// about whether the connection can be made.
+const IGNORED_PARAMS: &[&str] = &[
+    "connect_timeout",
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_count",
+    "tcp_user_timeout",
+    "target_session_attrs",
+    "load_balance_hosts",
+    "gssencmode",
+    "sslcompression",
+    "sslsni",
+    "sslnegotiation",
+    "sslcrl",
+    "sslcrldir",
+    "sslcert",
+    "sslkey",
+    "sslpassword",
+    "sslcertmode",
+    "ssl_min_protocol_version",
+    "ssl_max_protocol_version",
+    "krbsrvname",
+    "gsslib",
+    "fallback_application_name",
+    "replication",
+    "require_auth",
+    "client_encoding",
+];
+
+impl PgTarget {
+    /// Parses and validates a URL the way libpq would accept it.
+    pub fn parse(raw: &str) -> Result<Self, UrlError> {
+        let url = url::parse(raw, SCHEMES)?;
+        let mut target = Self::from_url(&url);
+        let mut sslmode = None;
+        for (key, value) in &url.query {
+            target.apply_param(key, value, &mut sslmode)?;
+        }
+        target.sslmode = resolve_sslmode(sslmode, target.sslrootcert.as_ref())?;
+        Ok(target)
+    }
+
+    fn from_url(url: &ParsedUrl) -> Self {
+        Self {
+            redacted: url.redacted(),
+            host: url.host.clone(),
+            port: url.port.unwrap_or(DEFAULT_PORT),
+            user: url.user.clone(),
+            password: url.password.clone(),
+            dbname: (!url.path.is_empty()).then(|| url.path.clone()),
+            sslmode: SslMode::Prefer,
+            sslrootcert: None,
+            channel_binding: ChannelBinding::Prefer,
+            application_name: None,
+            options: None,
+            ignored: Vec::new(),
+        }
+    }
+
+    fn apply_param(
+        &mut self,
+        key: &str,
+        value: &str,
+        sslmode: &mut Option<SslMode>,
+    ) -> Result<(), UrlError> {
+        match key {
+            "sslmode" => *sslmode = Some(parse_sslmode(value)?),
+            // libpq translates the JDBC-style `ssl=true` to sslmode=require.
+            "ssl" if value == "true" => *sslmode = Some(SslMode::Require),
+            "sslrootcert" => self.sslrootcert = Some(parse_rootcert(value)),
+            "channel_binding" => self.channel_binding = parse_channel_binding(value)?,
+            "user" => self.user = Some(value.to_string()),
+            "password" => self.password = Some(Secret::new(value)),
+            "dbname" => self.dbname = Some(value.to_string()),
+            "application_name" => self.application_name = Some(value.to_string()),
+            "options" => self.options = Some(value.to_string()),
+            "host" | "hostaddr" | "port" | "service" | "passfile" => {
+                return Err(invalid(words::pg_param_unsupported(key)));
+            }
+            known if IGNORED_PARAMS.contains(&known) => self.ignored.push(known.to_string()),
+            unknown => return Err(invalid(words::pg_param_unknown(unknown))),
+        }
+        Ok(())
+    }
+
+    /// Whether the host is a loopback name or address (plaintext is fine there).
+    pub fn is_loopback(&self) -> bool {
+        super::is_loopback_host(&self.host)
+    }
+}
+
+fn invalid(message: String) -> UrlError {
+    UrlError {
+        code: Code::InvalidUrl,
+        message,
+    }
+}
+
+fn parse_sslmode(value: &str) -> Result<SslMode, UrlError> {
+    SslMode::parse(value).ok_or_else(|| invalid(words::pg_bad_sslmode(value)))
+}
+
+fn parse_rootcert(value: &str) -> RootCert {
+    match value {
+        "system" => RootCert::System,
+        path => RootCert::File(PathBuf::from(path)),
+    }
+}
+
+fn parse_channel_binding(value: &str) -> Result<ChannelBinding, UrlError> {
+    match value {
+        "disable" => Ok(ChannelBinding::Disable),
+        "prefer" => Ok(ChannelBinding::Prefer),
+        "require" => Ok(ChannelBinding::Require),
+        other => Err(invalid(words::pg_bad_channel_binding(other))),
+    }
+}
+
+/// `sslrootcert=system` makes verify-full the default and forbids weaker
+/// modes (PostgreSQL 16 libpq docs, "sslrootcert").
+fn resolve_sslmode(
+    explicit: Option<SslMode>,
+    root: Option<&RootCert>,
+) -> Result<SslMode, UrlError> {
+    match (explicit, root) {
+        (None, Some(RootCert::System)) => Ok(SslMode::VerifyFull),
+        (Some(mode), Some(RootCert::System)) if mode != SslMode::VerifyFull => Err(invalid(
+            words::pg_system_root_needs_verify_full(mode.as_str()),
+        )),
+        (mode, _) => Ok(mode.unwrap_or(SslMode::Prefer)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_libpq() {
+        let t = PgTarget::parse("postgresql://app:pw@db.example/appdb").unwrap();
+        assert_eq!((t.port, t.sslmode), (5432, SslMode::Prefer));
+        assert_eq!(t.dbname.as_deref(), Some("appdb"));
+        assert_eq!(t.redacted, "postgresql://app:***@db.example/appdb");
+    }
+
+    #[test]
+    fn all_sslmodes_and_rootcert() {
+        for mode in [
+            "disable",
+            "allow",
+            "prefer",
+            "require",
+            "verify-ca",
+            "verify-full",
+        ] {
+            let t = PgTarget::parse(&format!("postgres://u@h/d?sslmode={mode}")).unwrap();
+            assert_eq!(t.sslmode.as_str(), mode);
+        }
+        let t = PgTarget::parse("postgres://u@h/d?sslrootcert=system").unwrap();
+        assert_eq!(t.sslmode, SslMode::VerifyFull);
+        assert!(PgTarget::parse("postgres://u@h/d?sslrootcert=system&sslmode=require").is_err());
+        assert!(PgTarget::parse("postgres://u@h/d?sslmode=verify").is_err());
+    }
+
+    #[test]
+    fn unknown_parameters_are_rejected_like_libpq() {
+        let e = PgTarget::parse("postgres://u@h/d?schema=public").unwrap_err();
+        assert!(e.message.contains("schema"), "{}", e.message);
+    }
+}

@@ -1,0 +1,195 @@
+//! Where variables come from: the process environment over `.env` files.
+//!
+//! The files are read into a map (never into `std::env`: mutating the
+//! environment is unsound once threads run, and the report must be able to
+//! say which file a value came from). Precedence, highest first: the process
+//! environment, then the `--env-file`s from last to first, so a later file
+//! overrides an earlier one, as in `docker compose --env-file`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::AppError;
+
+/// Where one variable's value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Process,
+    File(PathBuf),
+}
+
+impl Origin {
+    /// Short human description, e.g. `environment` or `.env`.
+    pub fn describe(&self) -> String {
+        match self {
+            Origin::Process => "environment".to_string(),
+            Origin::File(path) => path.display().to_string(),
+        }
+    }
+}
+
+/// A variable's value with its origin and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Var {
+    pub name: &'static str,
+    pub value: String,
+    pub origin: Origin,
+}
+
+/// Which `.env` files to read.
+#[derive(Debug, Clone, Default)]
+pub struct EnvFiles {
+    /// Explicit files; when empty, `./.env` is read if it exists.
+    pub paths: Vec<PathBuf>,
+    /// Read no file at all.
+    pub disabled: bool,
+}
+
+/// All variables railconn can see, process environment first.
+#[derive(Debug, Clone, Default)]
+pub struct EnvSource {
+    vars: BTreeMap<String, (String, Origin)>,
+}
+
+impl EnvSource {
+    /// Reads the process environment and the requested files.
+    pub fn load(files: &EnvFiles) -> Result<Self, AppError> {
+        let mut source = Self::default();
+        for path in files_to_read(files) {
+            source.add_file(&path)?;
+        }
+        source.add_process_env();
+        Ok(source)
+    }
+
+    /// A source from fixed pairs, for tests and embedding.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let vars = pairs
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), (v.to_string(), Origin::Process)))
+            .collect();
+        Self { vars }
+    }
+
+    /// The first of `names` that is set to a non-empty value.
+    pub fn first(&self, names: &[&'static str]) -> Option<Var> {
+        names.iter().find_map(|name| self.get(name))
+    }
+
+    /// One variable, if set and not empty.
+    pub fn get(&self, name: &'static str) -> Option<Var> {
+        let (value, origin) = self.vars.get(name)?;
+        (!value.is_empty()).then(|| Var {
+            name,
+            value: value.clone(),
+            origin: origin.clone(),
+        })
+    }
+
+    fn add_process_env(&mut self) {
+        for (key, value) in std::env::vars_os() {
+            if let (Ok(key), Ok(value)) = (key.into_string(), value.into_string()) {
+                self.vars.insert(key, (value, Origin::Process));
+            }
+        }
+    }
+
+    fn add_file(&mut self, path: &Path) -> Result<(), AppError> {
+        let origin = Origin::File(path.to_path_buf());
+        for (key, value) in read_env_file(path)? {
+            self.vars.insert(key, (value, origin.clone()));
+        }
+        Ok(())
+    }
+}
+
+fn files_to_read(files: &EnvFiles) -> Vec<PathBuf> {
+    if files.disabled {
+        return Vec::new();
+    }
+    if !files.paths.is_empty() {
+        return files.paths.clone();
+    }
+    let default = PathBuf::from(".env");
+    if default.is_file() {
+        vec![default]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Parses one file with dotenvy. Its parse errors quote the offending line,
+/// which may hold a secret, so only the file name and the kind of problem
+/// are passed on.
+fn read_env_file(path: &Path) -> Result<Vec<(String, String)>, AppError> {
+    let unreadable = |reason: String| AppError::EnvFile {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let iter = dotenvy::from_path_iter(path).map_err(|e| unreadable(describe_dotenv_error(&e)))?;
+    iter.enumerate()
+        .map(|(index, item)| {
+            item.map_err(|e| {
+                unreadable(format!(
+                    "entry {}: {}",
+                    index + 1,
+                    describe_dotenv_error(&e)
+                ))
+            })
+        })
+        .collect()
+}
+
+fn describe_dotenv_error(error: &dotenvy::Error) -> String {
+    match error {
+        dotenvy::Error::Io(io) => io.to_string(),
+        dotenvy::Error::LineParse(_, _) => {
+            "a line is not KEY=VALUE (the line is not shown: it may hold a secret)".to_string()
+        }
+        dotenvy::Error::EnvVar(_) => "not valid UTF-8".to_string(),
+        _ => "could not be parsed".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_values_count_as_unset() {
+        let env = EnvSource::from_pairs([("A", ""), ("B", "x")]);
+        assert!(env.get("A").is_none());
+        assert_eq!(env.first(&["A", "B"]).unwrap().name, "B");
+    }
+
+    #[test]
+    fn later_files_override_earlier_and_process_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let one = dir.path().join("one.env");
+        let two = dir.path().join("two.env");
+        std::fs::write(&one, "RAILCONN_T1=one\nRAILCONN_T2=one\n").unwrap();
+        std::fs::write(&two, "RAILCONN_T2=two\nPATH=from-file\n").unwrap();
+        let files = EnvFiles {
+            paths: vec![one.clone(), two.clone()],
+            disabled: false,
+        };
+        let env = EnvSource::load(&files).unwrap();
+        assert_eq!(env.get("RAILCONN_T1").unwrap().origin, Origin::File(one));
+        assert_eq!(env.get("RAILCONN_T2").unwrap().value, "two");
+        assert_eq!(env.get("PATH").unwrap().origin, Origin::Process);
+    }
+
+    #[test]
+    fn parse_errors_do_not_quote_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.env");
+        std::fs::write(&path, "GOOD=1\nthis is hunter2 not valid\n").unwrap();
+        let files = EnvFiles {
+            paths: vec![path],
+            disabled: false,
+        };
+        let err = EnvSource::load(&files).unwrap_err().to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(err.contains("bad.env"), "{err}");
+    }
+}

@@ -1,0 +1,386 @@
+//! A tolerant pre-parser for service URLs, shared by PostgreSQL and Redis.
+//!
+//! It runs before anything is dialed and names the exact problem in a value:
+//! quotes or whitespace around it, an unknown scheme, a missing host, a bad
+//! port, and unencoded `@ / ? # %` in the credentials. Those characters end
+//! the user-info part early in libpq, WHATWG and Python's `urlsplit`, so the
+//! app would connect somewhere else (domain.md §5). The message shows the
+//! percent-encoded form of the offending character, never the password.
+
+use percent_encoding::percent_decode_str;
+
+use super::secret::Secret;
+use crate::code::Code;
+use crate::words;
+
+/// A URL split into parts, credentials decoded and the password wrapped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedUrl {
+    pub scheme: String,
+    pub user: Option<String>,
+    pub password: Option<Secret>,
+    pub host: String,
+    pub port: Option<u16>,
+    /// Path without the leading `/`, percent-decoded.
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub fragment: Option<String>,
+}
+
+/// Why a URL was rejected: a config-step code plus an exact message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlError {
+    pub code: Code,
+    pub message: String,
+}
+
+impl UrlError {
+    fn invalid(message: String) -> Self {
+        Self {
+            code: Code::InvalidUrl,
+            message,
+        }
+    }
+}
+
+/// Query parameters whose values are secrets and must be redacted.
+const SECRET_PARAMS: &[&str] = &["password", "sslpassword"];
+
+/// Parses `raw` if its scheme is one of `schemes` (lowercase).
+pub fn parse(raw: &str, schemes: &[&str]) -> Result<ParsedUrl, UrlError> {
+    check_wrapping(raw)?;
+    let (scheme, rest) = split_scheme(raw, schemes)?;
+    let (userinfo, after_userinfo) = split_userinfo(rest);
+    let (after_userinfo, fragment) = split_once_opt(after_userinfo, '#');
+    let (user, password) = match userinfo {
+        Some(info) => parse_userinfo(info)?,
+        None => (None, None),
+    };
+    let (authority, path_and_query) = split_authority(after_userinfo);
+    let (host, port) = parse_host_port(authority)?;
+    let (path, query) = split_once_opt(path_and_query, '?');
+    Ok(ParsedUrl {
+        scheme,
+        user,
+        password,
+        host,
+        port,
+        path: decode(path.trim_start_matches('/'), "path")?,
+        query: parse_query(query.unwrap_or(""))?,
+        fragment: fragment.map(str::to_string),
+    })
+}
+
+impl ParsedUrl {
+    /// The URL with the password (and secret query values) replaced by `***`.
+    pub fn redacted(&self) -> String {
+        let mut out = format!("{}://", self.scheme);
+        if let Some(user) = &self.user {
+            out.push_str(&encode_component(user));
+        }
+        if self.password.is_some() {
+            out.push_str(":***");
+        }
+        if self.user.is_some() || self.password.is_some() {
+            out.push('@');
+        }
+        out.push_str(&bracket_ipv6(&self.host));
+        if let Some(port) = self.port {
+            out.push_str(&format!(":{port}"));
+        }
+        if !self.path.is_empty() {
+            out.push('/');
+            out.push_str(&encode_component(&self.path));
+        }
+        self.push_redacted_query(&mut out);
+        if let Some(fragment) = &self.fragment {
+            out.push('#');
+            out.push_str(fragment);
+        }
+        out
+    }
+
+    fn push_redacted_query(&self, out: &mut String) {
+        for (i, (key, value)) in self.query.iter().enumerate() {
+            out.push(if i == 0 { '?' } else { '&' });
+            let shown = if SECRET_PARAMS.contains(&key.as_str()) {
+                "***".to_string()
+            } else {
+                encode_component(value)
+            };
+            out.push_str(&format!("{}={shown}", encode_component(key)));
+        }
+    }
+}
+
+/// `[::1]` for IPv6 literals so a port can follow.
+pub fn bracket_ipv6(host: &str) -> String {
+    if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    }
+}
+
+fn encode_component(text: &str) -> String {
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'@')
+        .add(b':')
+        .add(b'/')
+        .add(b'?')
+        .add(b'#')
+        .add(b'%')
+        .add(b'&')
+        .add(b'=');
+    percent_encoding::utf8_percent_encode(text, SET).to_string()
+}
+
+fn check_wrapping(raw: &str) -> Result<(), UrlError> {
+    if raw.is_empty() {
+        return Err(UrlError::invalid(words::url_empty()));
+    }
+    if raw.trim() != raw {
+        return Err(UrlError::invalid(words::url_whitespace()));
+    }
+    let quoted = |q: char| raw.len() >= 2 && raw.starts_with(q) && raw.ends_with(q);
+    if quoted('"') || quoted('\'') {
+        return Err(UrlError::invalid(words::url_quoted()));
+    }
+    if raw.contains("${{") {
+        return Err(UrlError::invalid(words::url_unresolved_reference()));
+    }
+    Ok(())
+}
+
+fn split_scheme<'a>(raw: &'a str, schemes: &[&str]) -> Result<(String, &'a str), UrlError> {
+    let Some((scheme, rest)) = raw.split_once("://") else {
+        return Err(UrlError::invalid(words::url_no_scheme(schemes)));
+    };
+    let lower = scheme.to_ascii_lowercase();
+    if !schemes.contains(&lower.as_str()) {
+        return Err(UrlError {
+            code: Code::UnsupportedScheme,
+            message: words::url_bad_scheme(&printable(scheme), schemes),
+        });
+    }
+    Ok((lower, rest))
+}
+
+/// Keeps a user-supplied fragment short and free of control characters
+/// before it is echoed in a message.
+fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).take(40).collect()
+}
+
+fn split_once_opt(text: &str, sep: char) -> (&str, Option<&str>) {
+    match text.split_once(sep) {
+        Some((a, b)) => (a, Some(b)),
+        None => (text, None),
+    }
+}
+
+/// The user-info ends at the *last* `@` before the host. Taking the last one
+/// (rather than the first, as libpq does) lets us see an unencoded `@`, `/`,
+/// `?` or `#` in a password and say so, instead of dialing a host named
+/// `ss@db.example`. An `@` inside a query value (`?options=a@b`) is not one.
+fn split_userinfo(rest: &str) -> (Option<&str>, &str) {
+    match rest.rfind('@') {
+        Some(at) if !inside_query(&rest[..at]) => (Some(&rest[..at]), &rest[at + 1..]),
+        _ => (None, rest),
+    }
+}
+
+fn inside_query(before_at: &str) -> bool {
+    before_at
+        .split_once('?')
+        .is_some_and(|(_, query)| query.contains('='))
+}
+
+fn parse_userinfo(info: &str) -> Result<(Option<String>, Option<Secret>), UrlError> {
+    let (user, password) = split_once_opt(info, ':');
+    check_credential_chars(user, "user name")?;
+    if let Some(password) = password {
+        check_credential_chars(password, "password")?;
+    }
+    let user = decode(user, "user name")?;
+    let password = password
+        .map(decode_secret)
+        .transpose()?
+        .filter(|p| !p.expose().is_empty());
+    Ok(((!user.is_empty()).then_some(user), password))
+}
+
+fn check_credential_chars(part: &str, what: &str) -> Result<(), UrlError> {
+    for special in ['@', '/', '?', '#'] {
+        if part.contains(special) {
+            return Err(UrlError::invalid(words::url_unencoded_char(what, special)));
+        }
+    }
+    if has_bad_percent(part) {
+        return Err(UrlError::invalid(words::url_unencoded_char(what, '%')));
+    }
+    Ok(())
+}
+
+/// A `%` not followed by two hex digits is a literal percent sign that the
+/// app's URL parser would misread or reject.
+fn has_bad_percent(part: &str) -> bool {
+    let bytes = part.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        b == b'%'
+            && !(bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    })
+}
+
+fn decode(text: &str, what: &str) -> Result<String, UrlError> {
+    percent_decode_str(text)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| UrlError::invalid(words::url_not_utf8(what)))
+}
+
+fn decode_secret(text: &str) -> Result<Secret, UrlError> {
+    decode(text, "password").map(Secret::new)
+}
+
+fn split_authority(rest: &str) -> (&str, &str) {
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    (&rest[..end], &rest[end..])
+}
+
+fn parse_host_port(authority: &str) -> Result<(String, Option<u16>), UrlError> {
+    let (host, port) = split_host_port(authority)?;
+    if host.is_empty() {
+        return Err(UrlError::invalid(words::url_no_host()));
+    }
+    if host.contains(',') {
+        return Err(UrlError::invalid(words::url_many_hosts()));
+    }
+    let port = port.map(parse_port).transpose()?;
+    Ok((decode(host, "host")?, port))
+}
+
+fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), UrlError> {
+    if let Some(inner) = authority.strip_prefix('[') {
+        let Some((host, after)) = inner.split_once(']') else {
+            return Err(UrlError::invalid(words::url_bad_ipv6()));
+        };
+        return match after {
+            "" => Ok((host, None)),
+            _ => match after.strip_prefix(':') {
+                Some(port) => Ok((host, Some(port))),
+                None => Err(UrlError::invalid(words::url_bad_ipv6())),
+            },
+        };
+    }
+    Ok(split_once_opt(authority, ':'))
+}
+
+fn parse_port(text: &str) -> Result<u16, UrlError> {
+    if text.is_empty() {
+        return Err(UrlError::invalid(words::url_empty_port()));
+    }
+    match text.parse::<u32>() {
+        Ok(port) if (1..=65535).contains(&port) => Ok(port as u16),
+        Ok(_) => Err(UrlError::invalid(words::url_port_range(&printable(text)))),
+        Err(_) => Err(UrlError::invalid(words::url_port_not_number(&printable(
+            text,
+        )))),
+    }
+}
+
+fn parse_query(query: &str) -> Result<Vec<(String, String)>, UrlError> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = split_once_opt(pair, '=');
+            Ok((decode(key, "query")?, decode(value.unwrap_or(""), "query")?))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PG: &[&str] = &["postgres", "postgresql"];
+
+    fn err(raw: &str) -> UrlError {
+        parse(raw, PG).unwrap_err()
+    }
+
+    #[test]
+    fn parses_a_full_url() {
+        let u = parse(
+            "postgresql://app:p%40ss@db.example:6543/appdb?sslmode=require",
+            PG,
+        )
+        .unwrap();
+        assert_eq!(u.user.as_deref(), Some("app"));
+        assert_eq!(u.password.as_ref().unwrap().expose(), "p@ss");
+        assert_eq!((u.host.as_str(), u.port), ("db.example", Some(6543)));
+        assert_eq!(u.path, "appdb");
+        assert_eq!(u.query, vec![("sslmode".into(), "require".into())]);
+        assert_eq!(
+            u.redacted(),
+            "postgresql://app:***@db.example:6543/appdb?sslmode=require"
+        );
+    }
+
+    #[test]
+    fn ipv6_literals_keep_their_brackets_in_display() {
+        let u = parse("postgres://u@[::1]:5432/db", PG).unwrap();
+        assert_eq!(u.host, "::1");
+        assert_eq!(u.redacted(), "postgres://u@[::1]:5432/db");
+    }
+
+    #[test]
+    fn unencoded_specials_are_named_with_their_encoding() {
+        for (raw, shown) in [
+            ("postgresql://app:zq@xj@db:5432/x", "%40"),
+            ("postgresql://app:zq/xj@db:5432/x", "%2F"),
+            ("postgresql://app:zq?xj@db:5432/x", "%3F"),
+            ("postgresql://app:zq#xj@db:5432/x", "%23"),
+            ("postgresql://app:zq%xj@db:5432/x", "%25"),
+        ] {
+            let e = err(raw);
+            assert_eq!(e.code, Code::InvalidUrl, "{raw}");
+            assert!(e.message.contains(shown), "{raw}: {}", e.message);
+            assert!(e.message.contains("password"), "{raw}: {}", e.message);
+            assert!(!e.message.contains("zq"), "leaks: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn wrapping_scheme_host_and_port_problems() {
+        assert!(err("\"postgresql://a@b/c\"").message.contains("quotes"));
+        assert!(err("postgresql://a@b/c\n").message.contains("whitespace"));
+        assert_eq!(err("mysql://a@b/c").code, Code::UnsupportedScheme);
+        assert!(err("db.example:5432").message.contains("should start with"));
+        assert!(err("postgresql://u:p@:5432/db").message.contains("host"));
+        assert!(err("postgresql://u:p@db:/db").message.contains("port"));
+        assert!(
+            err("postgresql://u:p@db:99999/db")
+                .message
+                .contains("99999")
+        );
+        assert!(err("postgresql://u:p@db:abc/db").message.contains("abc"));
+        assert!(
+            err("postgresql://u:p@${{Postgres.PGHOST}}:5432/db")
+                .message
+                .contains("reference")
+        );
+    }
+
+    #[test]
+    fn secret_query_values_are_redacted() {
+        let u = parse("postgresql://db/x?password=hunter2&application_name=a", PG).unwrap();
+        assert_eq!(
+            u.redacted(),
+            "postgresql://db/x?password=***&application_name=a"
+        );
+    }
+}

@@ -1,0 +1,142 @@
+//! Diagnosis: probe outcomes → the report. Decides each check's status,
+//! names the decisive failure with its cause and fix (words from
+//! `words.rs`), adds findings that span checks (the JWT revocation list
+//! falling back to memory when Redis is unusable), and the verdict.
+
+use std::time::Duration;
+
+use crate::code::{Code, FindingCode};
+use crate::config::Selected;
+use crate::probe::{CheckName, Finding, ProbeOutcome, Severity, Status, Step};
+use crate::report::{CheckReport, ErrorReport, Report, SCHEMA_VERSION, StepReport, millis};
+use crate::words;
+
+/// One check's result as the runner hands it over.
+#[derive(Debug, Clone)]
+pub struct Ran {
+    pub name: CheckName,
+    /// `None` when the check was not selected.
+    pub selected: Option<Selected>,
+    pub outcome: ProbeOutcome,
+    pub duration: Duration,
+}
+
+pub fn report(mut runs: Vec<Ran>, strict: bool, duration: Duration) -> Report {
+    add_memory_fallback(&mut runs);
+    let checks: Vec<CheckReport> = runs.iter().map(check_report).collect();
+    let mut report = Report {
+        schema_version: SCHEMA_VERSION,
+        version: env!("CARGO_PKG_VERSION"),
+        ready: false,
+        status: Status::Pass,
+        strict,
+        duration_ms: millis(duration),
+        checks,
+    };
+    let (critical, warnings) = (report.critical(), report.warnings());
+    report.status = match (critical, warnings) {
+        (0, 0) => Status::Pass,
+        (0, _) => Status::Warn,
+        _ => Status::Fail,
+    };
+    report.ready = critical == 0 && !(strict && warnings > 0);
+    report
+}
+
+fn check_report(ran: &Ran) -> CheckReport {
+    let Some(selected) = &ran.selected else {
+        return skipped(ran.name);
+    };
+    let error = decisive(&ran.outcome.steps);
+    let advice = error.as_ref().map(|e| words::advise(ran.name, e.code));
+    CheckReport {
+        name: ran.name,
+        kind: ran.name.kind(),
+        required: selected.required,
+        target: ran.outcome.target.clone(),
+        source: ran.outcome.source.clone(),
+        status: check_status(&ran.outcome),
+        duration_ms: millis(ran.duration),
+        steps: ran.outcome.steps.iter().map(step_report).collect(),
+        cause: advice.as_ref().map(|a| a.cause.to_string()),
+        fix: advice.as_ref().map(|a| a.fix.to_string()),
+        error,
+        findings: ran.outcome.findings.clone(),
+    }
+}
+
+fn skipped(name: CheckName) -> CheckReport {
+    CheckReport {
+        name,
+        kind: name.kind(),
+        required: false,
+        target: words::SKIPPED_BY_FLAG.to_string(),
+        source: None,
+        status: Status::Skip,
+        duration_ms: 0.0,
+        steps: Vec::new(),
+        error: None,
+        cause: None,
+        fix: None,
+        findings: Vec::new(),
+    }
+}
+
+fn check_status(outcome: &ProbeOutcome) -> Status {
+    let worst_step = outcome
+        .steps
+        .iter()
+        .map(|s| s.status)
+        .max()
+        .unwrap_or(Status::Skip);
+    let warned = outcome
+        .findings
+        .iter()
+        .any(|f| f.severity == Severity::Warn);
+    match worst_step {
+        Status::Fail => Status::Fail,
+        _ if warned => Status::Warn,
+        Status::Warn => Status::Warn,
+        _ => Status::Pass,
+    }
+}
+
+fn decisive(steps: &[Step]) -> Option<ErrorReport> {
+    steps.iter().find_map(|step| {
+        step.error.as_ref().map(|failure| ErrorReport {
+            step: step.name,
+            code: failure.code,
+            message: failure.message.clone(),
+        })
+    })
+}
+
+fn step_report(step: &Step) -> StepReport {
+    StepReport {
+        name: step.name,
+        status: step.status,
+        duration_ms: step.duration.map(millis),
+        detail: step.detail.clone(),
+        error: step.error.clone(),
+    }
+}
+
+/// domain.md §6.3: without a working Redis, apps keep revoked tokens and
+/// their cache in process memory. Only said when the Redis check ran.
+fn add_memory_fallback(runs: &mut [Ran]) {
+    let redis_failure = runs
+        .iter()
+        .find(|r| r.name == CheckName::Redis && r.selected.is_some())
+        .and_then(|r| decisive(&r.outcome.steps))
+        .map(|e| e.code);
+    let Some(code) = redis_failure else { return };
+    if let Some(jwt) = runs
+        .iter_mut()
+        .find(|r| r.name == CheckName::Jwt && r.selected.is_some())
+    {
+        let message = words::memory_fallback(code != Code::MissingConfig);
+        jwt.outcome
+            .findings
+            .push(Finding::warn(FindingCode::MemoryFallback, message));
+    }
+}

@@ -1,0 +1,17 @@
+//! Errors that stop railconn before or instead of checking (exit code 2).
+//! A failed *probe* is not an error: it is data in the report (exit code 1).
+
+use std::path::PathBuf;
+
+/// A problem that prevents railconn from running its checks.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("cannot read env file {}: {reason}. Fix the file or pass --no-env-file", path.display())]
+    EnvFile { path: PathBuf, reason: String },
+    #[error("unknown check name {name:?} in {flag}: use postgres, redis or jwt")]
+    UnknownCheck { flag: &'static str, name: String },
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("cannot write the report: {0}")]
+    Output(std::io::Error),
+}

@@ -1,0 +1,72 @@
+//! Exit codes, the contract with CI pipelines (README "Exit codes"):
+//! 0 ready, 1 not ready, 2 could not run.
+
+use std::process::ExitCode;
+
+use crate::report::Report;
+
+/// Every required check passed (and, with `--strict`, nothing warned).
+pub const READY: u8 = 0;
+/// A required check failed, or `--strict` and something warned.
+pub const NOT_READY: u8 = 1;
+/// Bad usage, unreadable env file, internal error: nothing was judged.
+pub const COULD_NOT_RUN: u8 = 2;
+
+pub fn for_report(report: &Report) -> ExitCode {
+    if report.ready { READY } else { NOT_READY }.into()
+}
+
+/// Prints a clap error (usage, `--help`, `--version`) and returns its code:
+/// 0 for help and version, 2 for usage errors. The text is redacted first:
+/// clap echoes unexpected arguments, which may be a URL with a password.
+pub fn usage_error(error: &clap::Error) -> ExitCode {
+    let text = redact_urls(&error.render().to_string());
+    if error.use_stderr() {
+        eprint!("{text}");
+        COULD_NOT_RUN.into()
+    } else {
+        print!("{text}");
+        READY.into()
+    }
+}
+
+/// Replaces the password of every `scheme://user:password@` in `text`.
+pub fn redact_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("://") {
+        let (head, tail) = rest.split_at(start + 3);
+        out.push_str(head);
+        let end = tail.find(char::is_whitespace).unwrap_or(tail.len());
+        let (authority, after) = tail.split_at(end);
+        out.push_str(&redact_authority(authority));
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+fn redact_authority(url_tail: &str) -> String {
+    let Some(at) = url_tail.rfind('@') else {
+        return url_tail.to_string();
+    };
+    let userinfo = &url_tail[..at];
+    match userinfo.find(':') {
+        Some(colon) => format!("{}:***{}", &userinfo[..colon], &url_tail[at..]),
+        None => url_tail.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_urls;
+
+    #[test]
+    fn passwords_in_free_text_are_redacted() {
+        assert_eq!(
+            redact_urls("unexpected argument 'postgresql://app:hunter2@db:5432/x' found"),
+            "unexpected argument 'postgresql://app:***@db:5432/x' found"
+        );
+        assert_eq!(redact_urls("redis://h:6379 ok"), "redis://h:6379 ok");
+    }
+}

@@ -1,0 +1,395 @@
+//! The JWT check: config → key → roundtrip.
+//!
+//! It judges the settings the app signs tokens with: the algorithm exists,
+//! an HMAC secret is at least as long as the hash (RFC 7518 §3.2) and not a
+//! published placeholder (domain.md §6.2), PEM keys parse and RSA keys have
+//! at least 2048 bits (RFC 7518 §3.3), and a token signed with the private
+//! key verifies with the public one.
+
+use std::str::FromStr;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rustls::pki_types::PrivateKeyDer;
+use rustls::pki_types::pem::PemObject;
+use serde::{Deserialize, Serialize};
+
+use super::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
+use crate::code::{Code, FindingCode};
+use crate::config::jwt::{self, JwtSettings, SecretVar};
+use crate::words;
+
+/// Published secrets: tutorial defaults and placeholders copied into real
+/// apps. Compared case-insensitively after trimming.
+const PLACEHOLDERS: &[&str] = &[
+    "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7",
+    "changethis",
+    "your-256-bit-secret",
+    "secret",
+    "secretkey",
+    "secret-key",
+    "supersecret",
+    "supersecretkey",
+    "mysecret",
+    "changeme",
+    "change-me",
+    "change_me",
+    "change_me_in_production",
+    "your-secret-key",
+    "your_secret_key",
+    "your_secret_key_here",
+    "keyboard cat",
+    "test",
+    "dev",
+    "password",
+];
+
+/// A day, the longest access-token lifetime that does not draw a warning.
+const MAX_LIFETIME_MINUTES: i64 = 24 * 60;
+const DEFAULT_LIFETIME_MINUTES: i64 = 15;
+
+pub fn probe(settings: &JwtSettings) -> ProbeOutcome {
+    let mut ladder = Ladder::new(CheckName::Jwt);
+    run(settings, &mut ladder);
+    ladder.finish(
+        words::jwt_target(settings.algorithm_name()),
+        source(settings),
+    )
+}
+
+fn source(settings: &JwtSettings) -> Option<String> {
+    let var = settings.secret.as_ref().or(settings.private_key.as_ref())?;
+    Some(format!("{} ({})", var.name, var.origin))
+}
+
+fn run(settings: &JwtSettings, ladder: &mut Ladder) -> Option<()> {
+    let started = Instant::now();
+    let plan = match plan(settings) {
+        Ok(plan) => plan,
+        Err(failure) => return fail(ladder, StepName::Config, started, failure),
+    };
+    ladder.pass(
+        StepName::Config,
+        started,
+        words::jwt_config_detail(settings.algorithm_name(), plan.key_var()),
+    );
+    note_lifetime(plan.lifetime, ladder);
+    let started = Instant::now();
+    let keys = match keys(&plan) {
+        Ok(keys) => keys,
+        Err(failure) => return fail(ladder, StepName::Key, started, failure),
+    };
+    ladder.pass(StepName::Key, started, keys.detail.clone());
+    let started = Instant::now();
+    match roundtrip(&plan, &keys) {
+        Ok(detail) => ladder.pass(StepName::Roundtrip, started, detail),
+        Err(failure) => return fail(ladder, StepName::Roundtrip, started, failure),
+    }
+    if keys.decoding.is_none() {
+        ladder.finding(Finding::info(
+            FindingCode::PublicKeyMissing,
+            words::jwt_public_key_missing(),
+        ));
+    }
+    Some(())
+}
+
+fn fail(ladder: &mut Ladder, step: StepName, started: Instant, failure: Failure) -> Option<()> {
+    ladder.fail(step, Some(started), failure);
+    None
+}
+
+/// What the config step settled: the algorithm, its key material, the lifetime.
+struct Plan<'a> {
+    algorithm: Algorithm,
+    material: Material<'a>,
+    public_key: Option<&'a SecretVar>,
+    lifetime: i64,
+}
+
+enum Material<'a> {
+    Secret(&'a SecretVar),
+    PrivateKey(&'a SecretVar),
+}
+
+impl Plan<'_> {
+    fn key_var(&self) -> &str {
+        match self.material {
+            Material::Secret(var) | Material::PrivateKey(var) => var.name,
+        }
+    }
+}
+
+fn plan(settings: &JwtSettings) -> Result<Plan<'_>, Failure> {
+    let algorithm = parse_algorithm(settings)?;
+    let material = if is_hmac(algorithm) {
+        Material::Secret(settings.secret.as_ref().ok_or_else(missing_secret)?)
+    } else {
+        Material::PrivateKey(
+            settings
+                .private_key
+                .as_ref()
+                .ok_or_else(|| missing_private_key(algorithm))?,
+        )
+    };
+    Ok(Plan {
+        algorithm,
+        material,
+        public_key: settings.public_key.as_ref(),
+        lifetime: parse_lifetime(settings)?,
+    })
+}
+
+fn parse_algorithm(settings: &JwtSettings) -> Result<Algorithm, Failure> {
+    let name = settings.algorithm_name();
+    Algorithm::from_str(name).map_err(|_| {
+        let var = settings
+            .algorithm
+            .as_ref()
+            .map_or("JWT_ALGORITHM", |a| a.name);
+        Failure::new(
+            Code::UnsupportedAlgorithm,
+            words::jwt_bad_algorithm(var, name),
+        )
+    })
+}
+
+fn is_hmac(algorithm: Algorithm) -> bool {
+    matches!(
+        algorithm,
+        Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
+    )
+}
+
+fn missing_secret() -> Failure {
+    Failure::new(
+        Code::MissingConfig,
+        words::jwt_missing_secret(jwt::SECRET_VARS),
+    )
+}
+
+fn missing_private_key(algorithm: Algorithm) -> Failure {
+    Failure::new(
+        Code::MissingConfig,
+        words::jwt_missing_private_key(&format!("{algorithm:?}"), jwt::PRIVATE_KEY_VAR),
+    )
+}
+
+fn parse_lifetime(settings: &JwtSettings) -> Result<i64, Failure> {
+    let Some(var) = &settings.lifetime_minutes else {
+        return Ok(DEFAULT_LIFETIME_MINUTES);
+    };
+    var.value.trim().parse::<i64>().map_err(|_| {
+        Failure::new(
+            Code::InvalidValue,
+            words::jwt_bad_lifetime(var.name, &var.value),
+        )
+    })
+}
+
+fn note_lifetime(minutes: i64, ladder: &mut Ladder) {
+    if minutes <= 0 || minutes > MAX_LIFETIME_MINUTES {
+        ladder.finding(Finding::warn(
+            FindingCode::TokenLifetime,
+            words::jwt_lifetime(minutes),
+        ));
+    }
+}
+
+/// Parsed keys for signing and (when possible) verifying.
+struct Keys {
+    encoding: EncodingKey,
+    decoding: Option<DecodingKey>,
+    detail: String,
+}
+
+fn keys(plan: &Plan<'_>) -> Result<Keys, Failure> {
+    match plan.material {
+        Material::Secret(var) => hmac_keys(plan.algorithm, var),
+        Material::PrivateKey(var) => pem_keys(plan, var),
+    }
+}
+
+fn hmac_keys(algorithm: Algorithm, var: &SecretVar) -> Result<Keys, Failure> {
+    let secret = var.value.expose().as_bytes();
+    check_secret_strength(algorithm, var)?;
+    Ok(Keys {
+        encoding: EncodingKey::from_secret(secret),
+        decoding: Some(DecodingKey::from_secret(secret)),
+        detail: words::jwt_secret_detail(secret.len()),
+    })
+}
+
+/// RFC 7518 §3.2: "A key of the same size as the hash output … or larger
+/// MUST be used". Length is counted in bytes of the value as given.
+fn check_secret_strength(algorithm: Algorithm, var: &SecretVar) -> Result<(), Failure> {
+    let value = var.value.expose();
+    let needed = match algorithm {
+        Algorithm::HS384 => 48,
+        Algorithm::HS512 => 64,
+        _ => 32,
+    };
+    if is_placeholder(value) {
+        return Err(Failure::new(
+            Code::WeakSecret,
+            words::jwt_placeholder(var.name),
+        ));
+    }
+    if value.len() < needed {
+        let alg = format!("{algorithm:?}");
+        return Err(Failure::new(
+            Code::WeakSecret,
+            words::jwt_short_secret(var.name, value.len(), &alg, needed),
+        ));
+    }
+    Ok(())
+}
+
+fn is_placeholder(value: &str) -> bool {
+    let normalized = value.trim().to_ascii_lowercase();
+    PLACEHOLDERS.contains(&normalized.as_str()) || normalized.starts_with("django-insecure-")
+}
+
+fn pem_keys(plan: &Plan<'_>, private: &SecretVar) -> Result<Keys, Failure> {
+    let private_pem = load_pem(private)?;
+    let encoding = encoding_key(plan.algorithm, &private_pem, private.name)?;
+    let bits = rsa_bits(plan.algorithm, &private_pem, private.name)?;
+    let decoding = plan
+        .public_key
+        .map(|var| load_pem(var).and_then(|pem| decoding_key(plan.algorithm, &pem, var.name)))
+        .transpose()?;
+    Ok(Keys {
+        encoding,
+        detail: words::jwt_key_detail(&format!("{:?}", plan.algorithm), bits, decoding.is_some()),
+        decoding,
+    })
+}
+
+/// A key variable holds PEM text or a path to a PEM file. PEMs pasted into
+/// a single-line env value often carry literal `\n`; they are restored.
+fn load_pem(var: &SecretVar) -> Result<Vec<u8>, Failure> {
+    let value = var.value.expose().trim();
+    let text = if value.contains("-----BEGIN") {
+        value.to_string()
+    } else {
+        std::fs::read_to_string(value).map_err(|e| {
+            Failure::new(
+                Code::InvalidKey,
+                words::jwt_key_file(var.name, &e.to_string()),
+            )
+        })?
+    };
+    Ok(text.replace("\\n", "\n").into_bytes())
+}
+
+fn encoding_key(algorithm: Algorithm, pem: &[u8], var: &str) -> Result<EncodingKey, Failure> {
+    let key = match algorithm {
+        Algorithm::ES256 | Algorithm::ES384 => EncodingKey::from_ec_pem(pem),
+        Algorithm::EdDSA => EncodingKey::from_ed_pem(pem),
+        _ => EncodingKey::from_rsa_pem(pem),
+    };
+    key.map_err(|_| {
+        Failure::new(
+            Code::InvalidKey,
+            words::jwt_bad_private_key(var, &format!("{algorithm:?}"), is_sec1(pem)),
+        )
+    })
+}
+
+fn decoding_key(algorithm: Algorithm, pem: &[u8], var: &str) -> Result<DecodingKey, Failure> {
+    let key = match algorithm {
+        Algorithm::ES256 | Algorithm::ES384 => DecodingKey::from_ec_pem(pem),
+        Algorithm::EdDSA => DecodingKey::from_ed_pem(pem),
+        _ => DecodingKey::from_rsa_pem(pem),
+    };
+    key.map_err(|_| {
+        Failure::new(
+            Code::InvalidKey,
+            words::jwt_bad_public_key(var, &format!("{algorithm:?}")),
+        )
+    })
+}
+
+/// jsonwebtoken takes EC keys only as PKCS#8; OpenSSL's default is SEC1.
+fn is_sec1(pem: &[u8]) -> bool {
+    pem.windows(b"BEGIN EC PRIVATE KEY".len())
+        .any(|w| w == b"BEGIN EC PRIVATE KEY")
+}
+
+/// The RSA modulus size, read with aws-lc; below 2048 bits is refused.
+fn rsa_bits(algorithm: Algorithm, pem: &[u8], var: &str) -> Result<Option<usize>, Failure> {
+    if matches!(
+        algorithm,
+        Algorithm::ES256 | Algorithm::ES384 | Algorithm::EdDSA
+    ) {
+        return Ok(None);
+    }
+    let der = PrivateKeyDer::from_pem_slice(pem).map_err(|_| {
+        Failure::new(
+            Code::InvalidKey,
+            words::jwt_bad_private_key(var, "RSA", false),
+        )
+    })?;
+    let parsed = match &der {
+        PrivateKeyDer::Pkcs1(key) => aws_lc_rs::rsa::KeyPair::from_der(key.secret_pkcs1_der()),
+        PrivateKeyDer::Pkcs8(key) => aws_lc_rs::rsa::KeyPair::from_pkcs8(key.secret_pkcs8_der()),
+        _ => {
+            return Err(Failure::new(
+                Code::InvalidKey,
+                words::jwt_bad_private_key(var, "RSA", false),
+            ));
+        }
+    };
+    match parsed {
+        Ok(pair) => Ok(Some(pair.public_modulus_len() * 8)),
+        Err(rejected) if rejected.to_string().contains("TooSmall") => Err(Failure::new(
+            Code::InvalidKey,
+            words::jwt_rsa_too_small(var),
+        )),
+        Err(_) => Err(Failure::new(
+            Code::InvalidKey,
+            words::jwt_bad_private_key(var, "RSA", false),
+        )),
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    iat: u64,
+    exp: u64,
+}
+
+/// Signs a token like the app would and verifies it with the public side.
+fn roundtrip(plan: &Plan<'_>, keys: &Keys) -> Result<String, Failure> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let lifetime = u64::try_from(plan.lifetime.max(1)).unwrap_or(1) * 60;
+    let claims = Claims {
+        sub: "railconn-check".to_string(),
+        iat: now,
+        exp: now + lifetime,
+    };
+    let token = jsonwebtoken::encode(&Header::new(plan.algorithm), &claims, &keys.encoding)
+        .map_err(|e| {
+            Failure::new(
+                Code::RoundtripFailed,
+                words::jwt_sign_failed(&format!("{:?}", e.kind())),
+            )
+        })?;
+    let Some(decoding) = &keys.decoding else {
+        return Ok(words::jwt_signed_only());
+    };
+    let validation = Validation::new(plan.algorithm);
+    match jsonwebtoken::decode::<Claims>(&token, decoding, &validation) {
+        Ok(_) => Ok(words::jwt_roundtrip_detail(plan.lifetime)),
+        Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::InvalidSignature) => {
+            Err(Failure::new(Code::InvalidKey, words::jwt_key_mismatch()))
+        }
+        Err(e) => Err(Failure::new(
+            Code::RoundtripFailed,
+            words::jwt_verify_failed(&format!("{:?}", e.kind())),
+        )),
+    }
+}

@@ -1,0 +1,575 @@
+//! The PostgreSQL check: config → dns → tcp → tls → auth → query.
+//!
+//! DNS, TCP and TLS are ours; startup and authentication are
+//! tokio-postgres's `connect_raw` over our stream. When TLS is used we do
+//! the SSLRequest and the handshake ourselves (to time them and to see
+//! exactly what the server answered), then hand the finished TLS stream to
+//! `connect_raw` with `sslnegotiation=direct`, so tokio-postgres skips its
+//! own SSLRequest yet still sees a TLS stream and keeps SCRAM channel
+//! binding (crates.md §1, option C).
+
+use std::io;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_postgres::config::{
+    ChannelBinding as PgChannelBinding, SslMode as PgSslMode, SslNegotiation,
+};
+use tokio_postgres::error::{DbError, SqlState};
+use tokio_postgres::tls::{ChannelBinding, NoTls, TlsConnect};
+use tokio_postgres::{Client, SimpleQueryMessage};
+
+use super::sniff::{PeerKind, SniffStream, Sniffed};
+use super::tls::{self, Roots, TlsInfo, Verify};
+use super::{Budget, CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName, within};
+use crate::code::{Code, FindingCode};
+use crate::config::Setting;
+use crate::config::postgres::{ChannelBinding as UrlChannelBinding, PgTarget, RootCert, SslMode};
+use crate::words;
+
+type Plain = SniffStream<TcpStream>;
+
+/// Runs the whole check against one target.
+pub async fn probe(setting: &Setting<PgTarget>, budget: Budget) -> ProbeOutcome {
+    let mut ladder = Ladder::new(CheckName::Postgres);
+    let Some((target, source)) = super::accept_setting(setting, &mut ladder) else {
+        return ladder.finish(
+            super::unusable_target(setting),
+            super::setting_source(setting),
+        );
+    };
+    run(target, &budget, &mut ladder).await;
+    ladder.finish(target.redacted.clone(), Some(source))
+}
+
+async fn run(target: &PgTarget, budget: &Budget, ladder: &mut Ladder) -> Option<()> {
+    let (stream, sniffed) = super::open(&target.host, target.port, budget, ladder).await?;
+    let session = negotiate(target, stream, &sniffed, budget, ladder).await?;
+    let client = authenticate(target, session, &sniffed, budget, ladder).await?;
+    query(client, budget, ladder).await
+}
+
+/// The connection after the tls step: encrypted or not.
+enum Session {
+    Plain(Plain),
+    Tls(Box<PgTlsStream>),
+}
+
+/// The tls step, following libpq's `sslmode` semantics
+/// (https://www.postgresql.org/docs/current/libpq-ssl.html#LIBPQ-SSL-SSLMODE-STATEMENTS).
+async fn negotiate(
+    target: &PgTarget,
+    stream: Plain,
+    sniffed: &Sniffed,
+    budget: &Budget,
+    ladder: &mut Ladder,
+) -> Option<Session> {
+    if matches!(target.sslmode, SslMode::Disable | SslMode::Allow) {
+        ladder.skip(
+            StepName::Tls,
+            words::pg_tls_not_tried(target.sslmode.as_str()),
+        );
+        note_plaintext(target, ladder);
+        return Some(Session::Plain(stream));
+    }
+    let started = Instant::now();
+    match start_tls(target, stream, sniffed, budget).await {
+        Ok(TlsOutcome::Encrypted(tls, info)) => {
+            record_tls(target, &info, started, ladder);
+            Some(Session::Tls(tls))
+        }
+        Ok(TlsOutcome::Declined(stream)) => {
+            ladder.skip(StepName::Tls, words::pg_tls_declined());
+            note_plaintext(target, ladder);
+            Some(Session::Plain(stream))
+        }
+        Err(failure) => {
+            ladder.fail(StepName::Tls, Some(started), failure);
+            None
+        }
+    }
+}
+
+enum TlsOutcome {
+    Encrypted(Box<PgTlsStream>, TlsInfo),
+    /// The server said `N` and the sslmode lets us go on without TLS.
+    Declined(Plain),
+}
+
+async fn start_tls(
+    target: &PgTarget,
+    mut stream: Plain,
+    sniffed: &Sniffed,
+    budget: &Budget,
+) -> Result<TlsOutcome, Failure> {
+    let verify = verification(target)?;
+    match ssl_request(&mut stream, sniffed, budget).await? {
+        b'S' => {}
+        b'N' if target.sslmode == SslMode::Prefer => return Ok(TlsOutcome::Declined(stream)),
+        b'N' => {
+            return Err(Failure::new(
+                Code::TlsUnsupported,
+                words::pg_server_refused_tls(),
+            ));
+        }
+        _ => return Err(unexpected_reply(sniffed)),
+    }
+    let (tls, info) =
+        tls::handshake(stream, &target.host, &verify, sniffed, budget.remaining()).await?;
+    let end_point = info.end_point.clone();
+    Ok(TlsOutcome::Encrypted(
+        Box::new(PgTlsStream {
+            inner: tls,
+            end_point,
+        }),
+        info,
+    ))
+}
+
+/// SSLRequest (protocol §55.2.10): length 8, code 80877103; the server
+/// answers with one byte, `S` or `N`.
+async fn ssl_request(
+    stream: &mut Plain,
+    sniffed: &Sniffed,
+    budget: &Budget,
+) -> Result<u8, Failure> {
+    const SSL_REQUEST: [u8; 8] = [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f];
+    let exchange = async {
+        stream.write_all(&SSL_REQUEST).await?;
+        stream.read_u8().await
+    };
+    match within(budget.remaining(), exchange).await {
+        None => Err(Failure::new(
+            Code::Timeout,
+            words::pg_no_answer_to_ssl_request(),
+        )),
+        Some(Ok(byte)) => Ok(byte),
+        Some(Err(error)) => Err(io_failure(&error, sniffed)),
+    }
+}
+
+fn unexpected_reply(sniffed: &Sniffed) -> Failure {
+    match sniffed.peer_kind() {
+        Some(PeerKind::Http) => Failure::new(Code::ProtocolError, words::peer_is_http()),
+        Some(PeerKind::Redis) => Failure::new(Code::ProtocolError, words::pg_peer_is_redis()),
+        Some(PeerKind::Tls) => Failure::new(Code::ProtocolError, words::pg_peer_is_tls()),
+        _ => Failure::new(
+            Code::ProtocolError,
+            words::pg_peer_unknown(&sniffed.bytes()),
+        ),
+    }
+}
+
+/// libpq verifies the chain whenever a root certificate is available, even
+/// in `require`/`prefer` (a backward-compatibility rule noted in the libpq
+/// docs, "sslmode=require ... verify-ca if a root CA file exists").
+fn verification(target: &PgTarget) -> Result<Verify, Failure> {
+    let explicit = target.sslrootcert.as_ref().map(Roots::from);
+    let roots = explicit.or_else(|| default_root_file().map(Roots::File));
+    match (target.sslmode, roots) {
+        (SslMode::VerifyFull, Some(roots)) => Ok(Verify::Full(roots)),
+        (SslMode::VerifyCa, Some(roots)) => Ok(Verify::CaOnly(roots)),
+        (SslMode::VerifyFull | SslMode::VerifyCa, None) => Err(Failure::new(
+            Code::CertificateInvalid,
+            words::pg_no_root_cert(target.sslmode.as_str()),
+        )),
+        (_, Some(roots)) if target.sslrootcert != Some(RootCert::System) => {
+            Ok(Verify::CaOnly(roots))
+        }
+        _ => Ok(Verify::Nothing),
+    }
+}
+
+/// libpq's default root file, `~/.postgresql/root.crt`, when it exists.
+fn default_root_file() -> Option<PathBuf> {
+    let path = PathBuf::from(std::env::var_os("HOME")?).join(".postgresql/root.crt");
+    path.is_file().then_some(path)
+}
+
+fn record_tls(target: &PgTarget, info: &TlsInfo, started: Instant, ladder: &mut Ladder) {
+    ladder.pass(StepName::Tls, started, words::tls_detail(info));
+    if !info.verified && !target.is_loopback() {
+        ladder.finding(Finding::info(
+            FindingCode::CertificateNotVerified,
+            words::pg_cert_not_verified(target.sslmode.as_str()),
+        ));
+    }
+}
+
+fn note_plaintext(target: &PgTarget, ladder: &mut Ladder) {
+    if !target.is_loopback() {
+        ladder.finding(Finding::warn(
+            FindingCode::Unencrypted,
+            words::pg_unencrypted(&target.host),
+        ));
+    }
+}
+
+/// The auth step: startup + authentication via tokio-postgres. With
+/// `sslmode=allow`, a server that insists on TLS gets a second attempt
+/// over TLS, as libpq does.
+async fn authenticate(
+    target: &PgTarget,
+    session: Session,
+    sniffed: &Sniffed,
+    budget: &Budget,
+    ladder: &mut Ladder,
+) -> Option<Client> {
+    let started = Instant::now();
+    let result = startup(target, session, sniffed, budget).await;
+    match result {
+        Ok(client) => {
+            ladder.pass(
+                StepName::Auth,
+                started,
+                words::pg_auth_detail(target.user.as_deref()),
+            );
+            Some(client)
+        }
+        Err(failure) if failure.code == Code::TlsRequired && target.sslmode == SslMode::Allow => {
+            retry_with_tls(target, budget, ladder).await
+        }
+        Err(failure) => {
+            ladder.fail(StepName::Auth, Some(started), failure);
+            None
+        }
+    }
+}
+
+async fn retry_with_tls(target: &PgTarget, budget: &Budget, ladder: &mut Ladder) -> Option<Client> {
+    let mut again = target.clone();
+    again.sslmode = SslMode::Require;
+    let mut retry = Ladder::new(CheckName::Postgres);
+    let (stream, sniffed) = super::open(&again.host, again.port, budget, &mut retry).await?;
+    let started = Instant::now();
+    let (tls, info) = match start_tls(&again, stream, &sniffed, budget).await {
+        Ok(TlsOutcome::Encrypted(tls, info)) => (tls, info),
+        Ok(TlsOutcome::Declined(_)) => {
+            let failure = Failure::new(Code::TlsUnsupported, words::pg_server_refused_tls());
+            ladder.fail(StepName::Tls, Some(started), failure);
+            return None;
+        }
+        Err(failure) => {
+            ladder.fail(StepName::Tls, Some(started), failure);
+            return None;
+        }
+    };
+    ladder.forget(StepName::Tls);
+    ladder.pass(StepName::Tls, started, words::tls_detail(&info));
+    let auth_started = Instant::now();
+    match startup(&again, Session::Tls(tls), &sniffed, budget).await {
+        Ok(client) => {
+            ladder.pass(
+                StepName::Auth,
+                auth_started,
+                words::pg_auth_detail(again.user.as_deref()),
+            );
+            Some(client)
+        }
+        Err(failure) => {
+            ladder.fail(StepName::Auth, Some(auth_started), failure);
+            None
+        }
+    }
+}
+
+async fn startup(
+    target: &PgTarget,
+    session: Session,
+    sniffed: &Sniffed,
+    budget: &Budget,
+) -> Result<Client, Failure> {
+    let config = pg_config(target, matches!(session, Session::Tls(_)));
+    let limit = budget.remaining();
+    let connected = match session {
+        Session::Plain(stream) => within(limit, connect(&config, stream, NoTls)).await,
+        Session::Tls(stream) => within(limit, connect(&config, *stream, Established)).await,
+    };
+    match connected {
+        None => Err(Failure::new(Code::Timeout, words::pg_auth_timeout(limit))),
+        Some(result) => result.map_err(|e| classify(&e, sniffed)),
+    }
+}
+
+async fn connect<S, T>(
+    config: &tokio_postgres::Config,
+    stream: S,
+    tls: T,
+) -> Result<Client, tokio_postgres::Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    T: TlsConnect<S> + Send,
+    T::Stream: Send + 'static,
+    T::Future: Send,
+{
+    let (client, connection) = config.connect_raw(stream, tls).await?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
+fn pg_config(target: &PgTarget, encrypted: bool) -> tokio_postgres::Config {
+    let mut config = tokio_postgres::Config::new();
+    if let Some(user) = &target.user {
+        config.user(user);
+    }
+    if let Some(password) = &target.password {
+        config.password(password.expose());
+    }
+    if let Some(dbname) = &target.dbname {
+        config.dbname(dbname);
+    }
+    if let Some(options) = &target.options {
+        config.options(options);
+    }
+    config.application_name(target.application_name.as_deref().unwrap_or("railconn"));
+    config.channel_binding(match target.channel_binding {
+        UrlChannelBinding::Disable => PgChannelBinding::Disable,
+        UrlChannelBinding::Prefer => PgChannelBinding::Prefer,
+        UrlChannelBinding::Require => PgChannelBinding::Require,
+    });
+    if encrypted {
+        // Our TLS is already up: "direct" makes tokio-postgres skip its
+        // SSLRequest and accept the stream as TLS (see module docs).
+        config
+            .ssl_mode(PgSslMode::Require)
+            .ssl_negotiation(SslNegotiation::Direct);
+    } else {
+        config.ssl_mode(PgSslMode::Disable);
+    }
+    config
+}
+
+/// Maps a tokio-postgres error to a code. Server errors carry a SQLSTATE
+/// (Appendix A of the PostgreSQL docs); the rest is read from the error
+/// chain, since tokio-postgres keeps its error kinds private.
+fn classify(error: &tokio_postgres::Error, sniffed: &Sniffed) -> Failure {
+    if let Some(db) = error.as_db_error() {
+        return db_failure(db);
+    }
+    if let Some(io) = find_io(error) {
+        return io_failure(io, sniffed);
+    }
+    if error.is_closed() {
+        return Failure::new(Code::ConnectionClosed, words::pg_closed_during_startup());
+    }
+    let text = error_chain(error);
+    let code = if text.contains("password missing") {
+        Code::AuthRequired
+    } else if text.contains("authentication")
+        || text.contains("SASL")
+        || text.contains("channel binding")
+    {
+        Code::AuthFailed
+    } else {
+        Code::ProtocolError
+    };
+    Failure::new(code, text)
+}
+
+fn db_failure(db: &DbError) -> Failure {
+    let state = db.code();
+    let message = db.message();
+    let code = if *state == SqlState::INVALID_PASSWORD {
+        Code::AuthFailed
+    } else if *state == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
+        auth_spec_code(message)
+    } else if *state == SqlState::INVALID_CATALOG_NAME {
+        Code::DatabaseNotFound
+    } else if *state == SqlState::TOO_MANY_CONNECTIONS {
+        Code::TooManyConnections
+    } else if *state == SqlState::CANNOT_CONNECT_NOW {
+        Code::ServerStarting
+    } else if *state == SqlState::INSUFFICIENT_PRIVILEGE {
+        Code::AccessDenied
+    } else if *state == SqlState::PROTOCOL_VIOLATION {
+        Code::ProtocolError
+    } else {
+        Code::AuthFailed
+    };
+    Failure::new(
+        code,
+        words::pg_server_said(db.severity(), state.code(), message),
+    )
+}
+
+/// SQLSTATE 28000 covers both "no pg_hba.conf entry" and "role does not
+/// exist"; the server's text tells them apart.
+fn auth_spec_code(message: &str) -> Code {
+    if message.contains("no pg_hba.conf entry") && message.contains("no encryption") {
+        Code::TlsRequired
+    } else if message.contains("does not exist") {
+        Code::AuthFailed
+    } else {
+        Code::AccessDenied
+    }
+}
+
+fn find_io(error: &tokio_postgres::Error) -> Option<&io::Error> {
+    let mut source = std::error::Error::source(error);
+    while let Some(current) = source {
+        if let Some(io) = current.downcast_ref::<io::Error>() {
+            return Some(io);
+        }
+        source = current.source();
+    }
+    None
+}
+
+fn io_failure(error: &io::Error, sniffed: &Sniffed) -> Failure {
+    match error.kind() {
+        io::ErrorKind::UnexpectedEof => {
+            Failure::new(Code::ConnectionClosed, words::pg_closed_during_startup())
+        }
+        io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => {
+            Failure::new(Code::ConnectionReset, words::connection_reset())
+        }
+        io::ErrorKind::TimedOut => Failure::new(Code::Timeout, error.to_string()),
+        _ if sniffed.peer_kind().is_some_and(|k| k != PeerKind::Postgres) => {
+            unexpected_reply(sniffed)
+        }
+        _ => Failure::new(Code::ProtocolError, error.to_string()),
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(current) = source {
+        text.push_str(": ");
+        text.push_str(&current.to_string());
+        source = current.source();
+    }
+    text
+}
+
+/// The facts one query returns, in one round trip (simple protocol: no
+/// Parse/Describe, and safe through transaction-mode poolers).
+const FACTS_SQL: &str = "SELECT current_setting('server_version'), current_database(), current_user, \
+     pg_is_in_recovery(), current_setting('default_transaction_read_only')";
+
+async fn query(client: Client, budget: &Budget, ladder: &mut Ladder) -> Option<()> {
+    let started = Instant::now();
+    let limit = budget.remaining();
+    let result = within(limit, client.simple_query(FACTS_SQL)).await;
+    drop(client);
+    let facts = match result {
+        None => Err(Failure::new(Code::Timeout, words::pg_query_timeout(limit))),
+        Some(Err(error)) => Err(query_failure(&error)),
+        Some(Ok(messages)) => facts(&messages),
+    };
+    match facts {
+        Ok(facts) => record_facts(&facts, started, ladder),
+        Err(failure) => ladder.fail(StepName::Query, Some(started), failure),
+    }
+    Some(())
+}
+
+fn query_failure(error: &tokio_postgres::Error) -> Failure {
+    match error.as_db_error() {
+        Some(db) => Failure::new(
+            Code::QueryFailed,
+            words::pg_server_said(db.severity(), db.code().code(), db.message()),
+        ),
+        None if error.is_closed() => {
+            Failure::new(Code::ConnectionClosed, words::pg_closed_during_query())
+        }
+        None => Failure::new(Code::QueryFailed, error_chain(error)),
+    }
+}
+
+/// What the facts query found.
+struct Facts {
+    version: String,
+    database: String,
+    user: String,
+    read_only: bool,
+}
+
+fn facts(messages: &[SimpleQueryMessage]) -> Result<Facts, Failure> {
+    let row = messages.iter().find_map(|m| match m {
+        SimpleQueryMessage::Row(row) => Some(row),
+        _ => None,
+    });
+    let column = |i: usize| row.and_then(|r| r.get(i)).unwrap_or_default().to_string();
+    if row.is_none() {
+        return Err(Failure::new(Code::QueryFailed, words::pg_no_row()));
+    }
+    Ok(Facts {
+        version: column(0),
+        database: column(1),
+        user: column(2),
+        read_only: column(3) == "t" || column(4) == "on",
+    })
+}
+
+fn record_facts(facts: &Facts, started: Instant, ladder: &mut Ladder) {
+    let detail = words::pg_query_detail(&facts.version, &facts.database, &facts.user);
+    if facts.read_only {
+        ladder.warn(StepName::Query, started, detail);
+        ladder.finding(Finding::warn(FindingCode::ReadOnly, words::pg_read_only()));
+    } else {
+        ladder.pass(StepName::Query, started, detail);
+    }
+}
+
+/// A finished TLS session handed to tokio-postgres, carrying the channel
+/// binding data tokio-postgres needs for SCRAM-SHA-256-PLUS.
+struct PgTlsStream {
+    inner: tokio_rustls::client::TlsStream<Plain>,
+    end_point: Option<Vec<u8>>,
+}
+
+impl AsyncRead for PgTlsStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for PgTlsStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, data)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+impl tokio_postgres::tls::TlsStream for PgTlsStream {
+    fn channel_binding(&self) -> ChannelBinding {
+        match &self.end_point {
+            Some(hash) => ChannelBinding::tls_server_end_point(hash.clone()),
+            None => ChannelBinding::none(),
+        }
+    }
+}
+
+/// A `TlsConnect` whose handshake has already happened: it returns the
+/// stream it is given.
+struct Established;
+
+impl TlsConnect<PgTlsStream> for Established {
+    type Stream = PgTlsStream;
+    type Error = io::Error;
+    type Future = std::future::Ready<io::Result<PgTlsStream>>;
+
+    fn connect(self, stream: PgTlsStream) -> Self::Future {
+        std::future::ready(Ok(stream))
+    }
+}

@@ -1,0 +1,308 @@
+//! The Redis check: config → dns → tcp → tls → auth → ping.
+//!
+//! redis-rs runs over our stream but authenticates nothing itself: its own
+//! AUTH maps every failure to an opaque "Password authentication failed"
+//! (crates.md §2). We send AUTH, SELECT, PING and `INFO server` ourselves,
+//! pipelined into one round trip, and read each reply on its own.
+
+use std::time::{Duration, Instant};
+
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, RedisConnectionInfo, RedisError, RedisResult, Value};
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use super::sniff::{PeerKind, Sniffed};
+use super::tls::{self, Roots, Verify};
+use super::{Budget, CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName, within};
+use crate::code::{Code, FindingCode};
+use crate::config::Setting;
+use crate::config::redis::{RedisTarget, RedisTls};
+use crate::words;
+
+pub async fn probe(setting: &Setting<RedisTarget>, budget: Budget) -> ProbeOutcome {
+    let mut ladder = Ladder::new(CheckName::Redis);
+    let Some((target, source)) = super::accept_setting(setting, &mut ladder) else {
+        return ladder.finish(
+            super::unusable_target(setting),
+            super::setting_source(setting),
+        );
+    };
+    run(target, &budget, &mut ladder).await;
+    ladder.finish(target.redacted.clone(), Some(source))
+}
+
+async fn run(target: &RedisTarget, budget: &Budget, ladder: &mut Ladder) -> Option<()> {
+    let (stream, sniffed) = super::open(&target.host, target.port, budget, ladder).await?;
+    let verify = match target.tls {
+        RedisTls::Off => {
+            ladder.skip(StepName::Tls, words::redis_tls_off());
+            note_plaintext(target, ladder);
+            return converse(target, stream, &sniffed, budget, ladder).await;
+        }
+        RedisTls::Verified => Verify::Full(Roots::System),
+        RedisTls::Insecure => Verify::Nothing,
+    };
+    let started = Instant::now();
+    match tls::handshake(stream, &target.host, &verify, &sniffed, budget.remaining()).await {
+        Ok((tls, info)) => {
+            ladder.pass(StepName::Tls, started, words::tls_detail(&info));
+            note_unverified(target, ladder);
+            converse(target, tls, &sniffed, budget, ladder).await
+        }
+        Err(failure) => {
+            ladder.fail(StepName::Tls, Some(started), failure);
+            None
+        }
+    }
+}
+
+fn note_plaintext(target: &RedisTarget, ladder: &mut Ladder) {
+    if !target.is_loopback() {
+        ladder.finding(Finding::warn(
+            FindingCode::Unencrypted,
+            words::redis_unencrypted(&target.host),
+        ));
+    }
+}
+
+fn note_unverified(target: &RedisTarget, ladder: &mut Ladder) {
+    if target.tls == RedisTls::Insecure {
+        ladder.finding(Finding::warn(
+            FindingCode::CertificateNotVerified,
+            words::redis_insecure(),
+        ));
+    }
+}
+
+/// Which reply in the pipeline answers which command.
+struct Layout {
+    auth: bool,
+    select: bool,
+}
+
+impl Layout {
+    fn of(target: &RedisTarget) -> Self {
+        Self {
+            auth: target.password.is_some(),
+            select: target.db != 0,
+        }
+    }
+
+    fn ping_index(&self) -> usize {
+        usize::from(self.auth) + usize::from(self.select)
+    }
+}
+
+/// The auth and ping steps over an open (plain or TLS) stream.
+async fn converse<S>(
+    target: &RedisTarget,
+    stream: S,
+    sniffed: &Sniffed,
+    budget: &Budget,
+    ladder: &mut Ladder,
+) -> Option<()>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let started = Instant::now();
+    let layout = Layout::of(target);
+    let limit = budget.remaining();
+    let replies = match within(limit, exchange(target, stream)).await {
+        None => Err(Failure::new(Code::Timeout, words::redis_timeout(limit))),
+        Some(Err(error)) => Err(connection_failure(&error, sniffed)),
+        Some(Ok(replies)) => Ok(replies),
+    };
+    let rtt = started.elapsed();
+    match replies {
+        Ok(replies) => judge(target, &layout, &replies, rtt, ladder),
+        Err(failure) => ladder.fail(first_step(&layout), Some(started), failure),
+    }
+    Some(())
+}
+
+fn first_step(layout: &Layout) -> StepName {
+    if layout.auth {
+        StepName::Auth
+    } else {
+        StepName::Ping
+    }
+}
+
+/// One round trip: [AUTH] [SELECT] PING, INFO server.
+async fn exchange<S>(target: &RedisTarget, stream: S) -> RedisResult<Vec<RedisResult<Value>>>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let info = RedisConnectionInfo::default().set_skip_set_lib_name();
+    let config = AsyncConnectionConfig::new()
+        .set_connection_timeout(None)
+        .set_response_timeout(None);
+    let (mut connection, driver) =
+        MultiplexedConnection::new_with_config(&info, stream, config).await?;
+    tokio::spawn(driver);
+    pipeline(target).query_async(&mut connection).await
+}
+
+fn pipeline(target: &RedisTarget) -> redis::Pipeline {
+    let mut pipe = redis::pipe();
+    if let Some(password) = &target.password {
+        let auth = pipe.cmd("AUTH");
+        if let Some(user) = &target.username {
+            auth.arg(user);
+        }
+        auth.arg(password.expose());
+    }
+    if target.db != 0 {
+        pipe.cmd("SELECT").arg(target.db);
+    }
+    pipe.cmd("PING").cmd("INFO").arg("server");
+    pipe.ignore_errors();
+    pipe
+}
+
+fn judge(
+    target: &RedisTarget,
+    layout: &Layout,
+    replies: &[RedisResult<Value>],
+    rtt: Duration,
+    ladder: &mut Ladder,
+) {
+    if let Err(failure) = check_replies(layout, replies) {
+        return ladder.fail(failure.0, None, failure.1);
+    }
+    let ping_duration = if layout.auth {
+        ladder.pass_with(
+            StepName::Auth,
+            Some(rtt),
+            words::redis_auth_detail(target.username.as_deref()),
+        );
+        None
+    } else {
+        ladder.skip(StepName::Auth, words::redis_no_credentials());
+        Some(rtt)
+    };
+    let version = replies
+        .get(layout.ping_index() + 1)
+        .and_then(server_version);
+    ladder.pass_with(
+        StepName::Ping,
+        ping_duration,
+        words::redis_ping_detail(version.as_deref(), target.db),
+    );
+}
+
+/// The first failing reply decides, attributed to the step it belongs to.
+fn check_replies(
+    layout: &Layout,
+    replies: &[RedisResult<Value>],
+) -> Result<(), (StepName, Failure)> {
+    let mut index = 0;
+    if layout.auth {
+        reply_ok(replies, index).map_err(|e| (StepName::Auth, auth_failure(&e)))?;
+        index += 1;
+    }
+    if layout.select {
+        reply_ok(replies, index).map_err(|e| (StepName::Auth, select_failure(&e)))?;
+        index += 1;
+    }
+    reply_ok(replies, index).map_err(|e| (ping_step_for(layout, &e), ping_failure(&e)))
+}
+
+/// NOAUTH on PING is decided at the auth layer: credentials are missing.
+fn ping_step_for(layout: &Layout, error: &RedisError) -> StepName {
+    if !layout.auth && error.code() == Some("NOAUTH") {
+        StepName::Auth
+    } else {
+        StepName::Ping
+    }
+}
+
+fn reply_ok(replies: &[RedisResult<Value>], index: usize) -> Result<(), RedisError> {
+    match replies.get(index) {
+        Some(Ok(_)) => Ok(()),
+        Some(Err(error)) => Err(error.clone()),
+        None => Err(RedisError::from((redis::ErrorKind::Parse, "missing reply"))),
+    }
+}
+
+fn server_message(error: &RedisError) -> String {
+    let code = error.code().unwrap_or("ERR");
+    match error.detail() {
+        Some(detail) => format!("{code} {detail}"),
+        None => error.to_string(),
+    }
+}
+
+/// Errors any command may get on a fresh connection.
+fn common_failure(error: &RedisError) -> Option<Failure> {
+    let message = server_message(error);
+    let code = match error.code() {
+        Some("LOADING") => Code::ServerStarting,
+        Some("NOPERM" | "DENIED") => Code::AccessDenied,
+        _ if message.contains("max number of clients") => Code::TooManyConnections,
+        _ => return None,
+    };
+    Some(Failure::new(code, message))
+}
+
+/// WRONGPASS, or "AUTH … called without any password configured": both
+/// mean the credentials in the URL do not fit this server.
+fn auth_failure(error: &RedisError) -> Failure {
+    common_failure(error).unwrap_or_else(|| Failure::new(Code::AuthFailed, server_message(error)))
+}
+
+fn select_failure(error: &RedisError) -> Failure {
+    common_failure(error)
+        .unwrap_or_else(|| Failure::new(Code::DatabaseNotFound, server_message(error)))
+}
+
+fn ping_failure(error: &RedisError) -> Failure {
+    if let Some(failure) = common_failure(error) {
+        return failure;
+    }
+    match error.code() {
+        Some("NOAUTH") => Failure::new(Code::AuthRequired, server_message(error)),
+        _ => Failure::new(Code::QueryFailed, server_message(error)),
+    }
+}
+
+/// A failure of the whole exchange: the peer closed, reset, or sent
+/// something that is not RESP. The sniffed bytes tell which.
+fn connection_failure(error: &RedisError, sniffed: &Sniffed) -> Failure {
+    match sniffed.peer_kind() {
+        Some(PeerKind::Tls) => return Failure::new(Code::TlsRequired, words::redis_peer_is_tls()),
+        Some(PeerKind::Http) => return Failure::new(Code::ProtocolError, words::peer_is_http()),
+        Some(PeerKind::Postgres | PeerKind::Unknown) => {
+            return Failure::new(
+                Code::ProtocolError,
+                words::redis_peer_unknown(&sniffed.bytes()),
+            );
+        }
+        _ => {}
+    }
+    if let Some(failure) = common_failure(error) {
+        return failure;
+    }
+    match error.kind() {
+        redis::ErrorKind::Parse => Failure::new(Code::ProtocolError, error.to_string()),
+        _ if is_reset(error) => Failure::new(Code::ConnectionReset, words::connection_reset()),
+        _ => Failure::new(Code::ConnectionClosed, words::redis_closed()),
+    }
+}
+
+fn is_reset(error: &RedisError) -> bool {
+    let text = error.to_string();
+    text.contains("reset") || text.contains("Broken pipe")
+}
+
+/// `redis_version:7.0.15` from an `INFO server` reply.
+fn server_version(reply: &RedisResult<Value>) -> Option<String> {
+    let text: String = match reply.as_ref().ok()? {
+        Value::BulkString(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        Value::VerbatimString { text, .. } => text.clone(),
+        _ => return None,
+    };
+    text.lines()
+        .find_map(|line| line.strip_prefix("redis_version:"))
+        .map(|v| v.trim().to_string())
+}

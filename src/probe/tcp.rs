@@ -1,0 +1,88 @@
+//! TCP: try each resolved address in order, as libpq does, and keep what
+//! happened to every one of them (tokio-postgres would only return the
+//! last error, which hides "IPv6 unreachable, IPv4 refused").
+
+use std::io;
+use std::net::SocketAddr;
+
+use tokio::net::TcpStream;
+
+use super::{Budget, Failure, within};
+use crate::code::Code;
+use crate::words;
+
+/// A connected stream and the story of the attempts before it.
+pub struct Connected {
+    pub stream: TcpStream,
+    pub addr: SocketAddr,
+    pub detail: String,
+}
+
+/// Connects to the first address that accepts.
+pub async fn connect(addrs: &[SocketAddr], budget: &Budget) -> Result<Connected, Failure> {
+    let mut failures: Vec<(SocketAddr, Failure)> = Vec::new();
+    for &addr in addrs {
+        match connect_one(addr, budget).await {
+            Ok(stream) => return Ok(connected(stream, addr, &failures)),
+            Err(failure) => failures.push((addr, failure)),
+        }
+    }
+    Err(decisive(failures))
+}
+
+async fn connect_one(addr: SocketAddr, budget: &Budget) -> Result<TcpStream, Failure> {
+    let limit = budget.connect_limit();
+    match within(limit, TcpStream::connect(addr)).await {
+        None => Err(Failure::new(
+            Code::ConnectTimeout,
+            words::tcp_timeout(addr, limit),
+        )),
+        Some(Err(error)) => Err(classify(addr, &error)),
+        Some(Ok(stream)) => {
+            // Small request/response exchanges: don't let Nagle delay them
+            // (libpq sets TCP_NODELAY too).
+            let _ = stream.set_nodelay(true);
+            Ok(stream)
+        }
+    }
+}
+
+fn connected(stream: TcpStream, addr: SocketAddr, failures: &[(SocketAddr, Failure)]) -> Connected {
+    let mut detail = words::tcp_connected(addr);
+    for (failed, failure) in failures {
+        detail.push_str(&words::tcp_earlier_failure(*failed, failure.code.as_str()));
+    }
+    Connected {
+        stream,
+        addr,
+        detail,
+    }
+}
+
+fn classify(addr: SocketAddr, error: &io::Error) -> Failure {
+    use io::ErrorKind::*;
+    let code = match error.kind() {
+        ConnectionRefused => Code::ConnectionRefused,
+        TimedOut => Code::ConnectTimeout,
+        NetworkUnreachable | HostUnreachable | AddrNotAvailable => Code::NetworkUnreachable,
+        _ => Code::NetworkUnreachable,
+    };
+    Failure::new(code, words::tcp_failed(addr, &error.to_string()))
+}
+
+/// With several addresses, the most actionable failure decides: a refusal
+/// proves a host answered, so it beats a timeout or an unreachable route.
+fn decisive(failures: Vec<(SocketAddr, Failure)>) -> Failure {
+    let rank = |code: Code| match code {
+        Code::ConnectionRefused => 0,
+        Code::ConnectTimeout => 1,
+        _ => 2,
+    };
+    let messages: Vec<String> = failures.iter().map(|(_, f)| f.message.clone()).collect();
+    let code = failures
+        .iter()
+        .map(|(_, f)| f.code)
+        .min_by_key(|&c| rank(c))
+        .unwrap_or(Code::NetworkUnreachable);
+    Failure::new(code, messages.join("; "))
+}

@@ -1,0 +1,384 @@
+//! TLS with rustls (aws-lc-rs), shared by the PostgreSQL and Redis probes.
+//!
+//! libpq's `sslmode` decides how much of the certificate is checked, so the
+//! verifier has three modes: none (encrypt only, `require`/`prefer`), CA
+//! only (`verify-ca`: chain must verify, any name), and full (`verify-full`,
+//! `rediss://`). The verifier captures the server's certificate *before*
+//! judging it, so a failure can still say whose certificate it was and when
+//! it expires (crates.md §4).
+
+use std::io;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_rustls::client::TlsStream;
+use x509_cert::der::Decode;
+
+use super::sniff::{PeerKind, Sniffed};
+use super::{Failure, within};
+use crate::code::Code;
+use crate::config::postgres::RootCert;
+use crate::words;
+
+/// How much of the server's certificate is checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verify {
+    /// Encrypt only; the certificate is recorded but not judged.
+    Nothing,
+    /// The chain must lead to one of `roots`; the name is not checked.
+    CaOnly(Roots),
+    /// Chain and host name (RFC 6125) are both checked.
+    Full(Roots),
+}
+
+/// Where trust anchors come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Roots {
+    System,
+    File(std::path::PathBuf),
+}
+
+impl From<&RootCert> for Roots {
+    fn from(root: &RootCert) -> Self {
+        match root {
+            RootCert::System => Roots::System,
+            RootCert::File(path) => Roots::File(path.clone()),
+        }
+    }
+}
+
+/// What a successful handshake established.
+#[derive(Debug, Clone)]
+pub struct TlsInfo {
+    pub version: String,
+    pub verified: bool,
+    pub certificate: Option<CertInfo>,
+    /// RFC 5929 `tls-server-end-point` data for SCRAM channel binding.
+    pub end_point: Option<Vec<u8>>,
+}
+
+/// The facts of the server's leaf certificate that users ask about.
+#[derive(Debug, Clone)]
+pub struct CertInfo {
+    pub subject: String,
+    pub issuer: String,
+    pub not_after: String,
+}
+
+/// The process-wide crypto provider (aws-lc-rs), built once.
+pub fn provider() -> Arc<CryptoProvider> {
+    static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
+    PROVIDER
+        .get_or_init(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+        .clone()
+}
+
+/// Performs a TLS handshake over `stream` within `limit`.
+pub async fn handshake<S>(
+    stream: S,
+    host: &str,
+    verify: &Verify,
+    sniffed: &Sniffed,
+    limit: Duration,
+) -> Result<(TlsStream<S>, TlsInfo), Failure>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let seen = Arc::new(Mutex::new(None));
+    let verifier = CapturingVerifier::new(verify, seen.clone())?;
+    let connector = tokio_rustls::TlsConnector::from(client_config(verifier)?);
+    let name = server_name(host)?;
+    let result = within(limit, connector.connect(name, stream)).await;
+    let leaf = seen.lock().ok().and_then(|s| s.clone());
+    match result {
+        None => Err(Failure::new(Code::Timeout, words::tls_timeout(limit))),
+        Some(Err(error)) => Err(classify(&error, sniffed, leaf.as_deref())),
+        Some(Ok(tls)) => {
+            let info = info(&tls, verify, leaf.as_deref());
+            Ok((tls, info))
+        }
+    }
+}
+
+fn client_config(verifier: CapturingVerifier) -> Result<Arc<ClientConfig>, Failure> {
+    let config = ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Failure::new(Code::TlsHandshakeFailed, e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// IP literals are verified against IP SANs and send no SNI (RFC 6066 §3).
+fn server_name(host: &str) -> Result<ServerName<'static>, Failure> {
+    ServerName::try_from(host.to_string())
+        .map_err(|_| Failure::new(Code::InvalidUrl, words::tls_bad_server_name(host)))
+}
+
+fn info<S>(tls: &TlsStream<S>, verify: &Verify, leaf: Option<&[u8]>) -> TlsInfo {
+    let connection = tls.get_ref().1;
+    let version = connection.protocol_version().map_or_else(
+        || "TLS".to_string(),
+        |v| words::tls_version(v.as_str().unwrap_or("TLS")),
+    );
+    TlsInfo {
+        version,
+        verified: *verify != Verify::Nothing,
+        certificate: leaf.and_then(cert_info),
+        end_point: leaf.and_then(end_point_hash),
+    }
+}
+
+/// Subject, issuer and expiry of a DER certificate.
+pub fn cert_info(der: &[u8]) -> Option<CertInfo> {
+    let cert = x509_cert::Certificate::from_der(der).ok()?;
+    let tbs = &cert.tbs_certificate;
+    Some(CertInfo {
+        subject: tbs.subject.to_string(),
+        issuer: tbs.issuer.to_string(),
+        not_after: tbs.validity.not_after.to_string(),
+    })
+}
+
+/// RFC 5929 §4.1: hash the certificate with its signature's hash, using
+/// SHA-256 where that hash is MD5 or SHA-1. PostgreSQL does the same
+/// (`be_tls_get_certificate_hash`); with no usable hash (Ed25519) there is
+/// no channel binding and SCRAM falls back to plain SCRAM-SHA-256.
+fn end_point_hash(der: &[u8]) -> Option<Vec<u8>> {
+    use aws_lc_rs::digest;
+    let cert = x509_cert::Certificate::from_der(der).ok()?;
+    let algorithm = match cert.signature_algorithm.oid.to_string().as_str() {
+        "1.2.840.113549.1.1.4"
+        | "1.2.840.113549.1.1.5"
+        | "1.2.840.113549.1.1.11"
+        | "1.2.840.10045.4.1"
+        | "1.2.840.10045.4.3.2"
+        | "1.2.840.113549.1.1.10" => &digest::SHA256,
+        "1.2.840.113549.1.1.12" | "1.2.840.10045.4.3.3" => &digest::SHA384,
+        "1.2.840.113549.1.1.13" | "1.2.840.10045.4.3.4" => &digest::SHA512,
+        _ => return None,
+    };
+    Some(digest::digest(algorithm, der).as_ref().to_vec())
+}
+
+fn classify(error: &io::Error, sniffed: &Sniffed, leaf: Option<&[u8]>) -> Failure {
+    let rustls_error = error
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<rustls::Error>());
+    match rustls_error {
+        Some(rustls::Error::InvalidCertificate(cert_error)) => {
+            certificate_failure(cert_error, leaf)
+        }
+        Some(rustls::Error::AlertReceived(alert)) => Failure::new(
+            Code::TlsHandshakeFailed,
+            words::tls_alert(&format!("{alert:?}")),
+        ),
+        Some(other) => not_tls_or(sniffed, &other.to_string()),
+        None => io_failure(error, sniffed),
+    }
+}
+
+fn io_failure(error: &io::Error, sniffed: &Sniffed) -> Failure {
+    match error.kind() {
+        io::ErrorKind::ConnectionReset => Failure::new(Code::ConnectionReset, words::tls_reset()),
+        io::ErrorKind::UnexpectedEof => match sniffed.peer_kind() {
+            Some(PeerKind::Redis | PeerKind::Postgres) => not_tls_or(sniffed, ""),
+            _ => Failure::new(Code::TlsHandshakeFailed, words::tls_closed()),
+        },
+        _ => not_tls_or(sniffed, &error.to_string()),
+    }
+}
+
+/// A handshake that failed on bytes that are not TLS: say what they were.
+fn not_tls_or(sniffed: &Sniffed, fallback: &str) -> Failure {
+    match sniffed.peer_kind() {
+        Some(PeerKind::Redis | PeerKind::Postgres) => {
+            Failure::new(Code::TlsUnsupported, words::tls_peer_plaintext())
+        }
+        Some(PeerKind::Http) => Failure::new(Code::ProtocolError, words::peer_is_http()),
+        _ => Failure::new(Code::TlsHandshakeFailed, words::tls_failed(fallback)),
+    }
+}
+
+fn certificate_failure(error: &CertificateError, leaf: Option<&[u8]>) -> Failure {
+    let whose = leaf.and_then(cert_info);
+    let reason = match error {
+        CertificateError::UnknownIssuer => words::cert_unknown_issuer(),
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+            words::cert_expired()
+        }
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            words::cert_not_yet_valid()
+        }
+        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+            words::cert_wrong_name()
+        }
+        other => words::cert_other(&format!("{other:?}")),
+    };
+    Failure::new(
+        Code::CertificateInvalid,
+        words::cert_failure(&reason, whose.as_ref()),
+    )
+}
+
+/// Loads trust anchors; an empty store is a failure, not a panic later.
+fn load_roots(roots: &Roots) -> Result<(RootCertStore, Vec<CertificateDer<'static>>), Failure> {
+    let certs = match roots {
+        Roots::System => rustls_native_certs::load_native_certs().certs,
+        Roots::File(path) => CertificateDer::pem_file_iter(path)
+            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+            .map_err(|e| {
+                Failure::new(
+                    Code::CertificateInvalid,
+                    words::root_file_unreadable(path, &e.to_string()),
+                )
+            })?,
+    };
+    let mut store = RootCertStore::empty();
+    let (added, _ignored) = store.add_parsable_certificates(certs.iter().cloned());
+    if added == 0 {
+        return Err(Failure::new(
+            Code::CertificateInvalid,
+            words::roots_empty(roots),
+        ));
+    }
+    Ok((store, certs))
+}
+
+/// Wraps webpki verification, records the leaf first, and relaxes what the
+/// mode does not require.
+#[derive(Debug)]
+struct CapturingVerifier {
+    inner: Option<Arc<WebPkiServerVerifier>>,
+    check_name: bool,
+    /// Roots given as files: a server certificate identical to one of them
+    /// is trusted as pinned. rustls rejects a self-signed CA certificate used
+    /// as the server's own (`CaUsedAsEndEntity`); libpq accepts it.
+    pinned: Vec<CertificateDer<'static>>,
+    seen: Arc<Mutex<Option<Vec<u8>>>>,
+}
+
+impl CapturingVerifier {
+    fn new(verify: &Verify, seen: Arc<Mutex<Option<Vec<u8>>>>) -> Result<Self, Failure> {
+        let (roots, check_name) = match verify {
+            Verify::Nothing => (None, false),
+            Verify::CaOnly(roots) => (Some(roots), false),
+            Verify::Full(roots) => (Some(roots), true),
+        };
+        let (inner, pinned) = match roots {
+            None => (None, Vec::new()),
+            Some(roots) => webpki_verifier(roots)?,
+        };
+        Ok(Self {
+            inner,
+            check_name,
+            pinned,
+            seen,
+        })
+    }
+
+    fn name_only_error(&self, error: &rustls::Error) -> bool {
+        !self.check_name
+            && matches!(
+                error,
+                rustls::Error::InvalidCertificate(
+                    CertificateError::NotValidForName
+                        | CertificateError::NotValidForNameContext { .. }
+                )
+            )
+    }
+}
+
+fn webpki_verifier(
+    roots: &Roots,
+) -> Result<
+    (
+        Option<Arc<WebPkiServerVerifier>>,
+        Vec<CertificateDer<'static>>,
+    ),
+    Failure,
+> {
+    let (store, certs) = load_roots(roots)?;
+    let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider())
+        .build()
+        .map_err(|e| Failure::new(Code::CertificateInvalid, e.to_string()))?;
+    let pinned = if matches!(roots, Roots::File(_)) {
+        certs
+    } else {
+        Vec::new()
+    };
+    Ok((Some(verifier), pinned))
+}
+
+impl ServerCertVerifier for CapturingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Ok(mut seen) = self.seen.lock() {
+            *seen = Some(end_entity.as_ref().to_vec());
+        }
+        let Some(inner) = &self.inner else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        if self
+            .pinned
+            .iter()
+            .any(|p| p.as_ref() == end_entity.as_ref())
+        {
+            return Ok(ServerCertVerified::assertion());
+        }
+        match inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+            Err(error) if self.name_only_error(&error) => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &provider().signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &provider().signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        provider()
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}

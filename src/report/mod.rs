@@ -1,0 +1,114 @@
+//! The report: a serde model of one run (schema version 1, documented in
+//! `schema/report.schema.json`), built from probe outcomes by
+//! `diagnose.rs`, and written by one renderer per format to a writer it is
+//! given. Renderers never print on their own.
+
+pub mod json;
+pub mod text;
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::code::Code;
+use crate::probe::{CheckName, Failure, Finding, Status, StepName};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub version: &'static str,
+    pub ready: bool,
+    pub status: Status,
+    pub strict: bool,
+    pub duration_ms: f64,
+    pub checks: Vec<CheckReport>,
+}
+
+/// One check (postgres, redis or jwt).
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub name: CheckName,
+    pub kind: &'static str,
+    pub required: bool,
+    pub target: String,
+    /// The variable or flag the target came from, e.g. `DATABASE_URL (.env)`.
+    pub source: Option<String>,
+    pub status: Status,
+    pub duration_ms: f64,
+    pub steps: Vec<StepReport>,
+    pub error: Option<ErrorReport>,
+    pub cause: Option<String>,
+    pub fix: Option<String>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    pub name: StepName,
+    pub status: Status,
+    pub duration_ms: Option<f64>,
+    pub detail: Option<String>,
+    pub error: Option<Failure>,
+}
+
+/// The decisive failure of a check.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorReport {
+    pub step: StepName,
+    pub code: Code,
+    pub message: String,
+}
+
+impl Report {
+    /// Warnings that count against `--strict`: warned checks and failed
+    /// optional checks.
+    pub fn warnings(&self) -> usize {
+        self.checks
+            .iter()
+            .filter(|c| c.status == Status::Warn || (c.status == Status::Fail && !c.required))
+            .count()
+    }
+
+    /// Required checks that failed.
+    pub fn critical(&self) -> usize {
+        self.checks
+            .iter()
+            .filter(|c| c.status == Status::Fail && c.required)
+            .count()
+    }
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// How text is written: colour and verbosity.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextStyle {
+    pub color: bool,
+    pub quiet: bool,
+}
+
+/// Writes `report` in `format` to `out`.
+pub fn render(
+    report: &Report,
+    format: Format,
+    style: TextStyle,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Text => text::render(report, style, out),
+        Format::Json => json::render(report, out),
+    }
+}
+
+/// Milliseconds with microsecond precision, for JSON.
+pub fn millis(duration: std::time::Duration) -> f64 {
+    (duration.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}

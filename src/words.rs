@@ -1,0 +1,849 @@
+//! Every user-facing word in one place: causes and fixes keyed by check and
+//! code, step details, finding messages and report labels. Nothing else in
+//! the crate writes prose, so a translation (a Russian report is planned)
+//! replaces this module and nothing more.
+//!
+//! Messages never contain a secret: callers pass only names, hosts, codes,
+//! lengths and server replies.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::code::Code;
+use crate::probe::CheckName;
+use crate::probe::tls::{CertInfo, Roots, TlsInfo};
+
+// ---- URL validation -------------------------------------------------------
+
+pub fn url_empty() -> String {
+    "the value is empty".into()
+}
+
+pub fn url_whitespace() -> String {
+    "the value has leading or trailing whitespace (a space, tab or newline, often from copy-paste or a Windows .env); remove it".into()
+}
+
+pub fn url_quoted() -> String {
+    "the value is wrapped in quotes, which become part of the URL; remove them".into()
+}
+
+pub fn url_unresolved_reference() -> String {
+    "the value contains an unresolved Railway reference `${{…}}`: it is only filled in on Railway (or by `railway run`); paste the resolved URL or run through `railway run`".into()
+}
+
+pub fn url_no_scheme(schemes: &[&str]) -> String {
+    format!(
+        "the value is not a URL: it should start with {}",
+        scheme_list(schemes)
+    )
+}
+
+pub fn url_bad_scheme(scheme: &str, schemes: &[&str]) -> String {
+    format!(
+        "scheme `{scheme}://` is not supported here: use {}",
+        scheme_list(schemes)
+    )
+}
+
+fn scheme_list(schemes: &[&str]) -> String {
+    schemes
+        .iter()
+        .map(|s| format!("{s}://"))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+pub fn url_unencoded_char(part: &str, special: char) -> String {
+    let encoded = format!("%{:02X}", special as u32);
+    format!(
+        "the {part} contains an unencoded `{special}`, which ends that part of the URL early; write it as `{encoded}` (percent-encode every special character in credentials)"
+    )
+}
+
+pub fn url_not_utf8(part: &str) -> String {
+    format!("the {part} is not valid UTF-8 after percent-decoding")
+}
+
+pub fn url_no_host() -> String {
+    "the URL has no host (`@:port` or `@/`): a Railway reference variable probably resolved to nothing; re-create the reference to the service".into()
+}
+
+pub fn url_many_hosts() -> String {
+    "the URL lists several hosts; railconn checks one host per URL: pass each host's URL separately"
+        .into()
+}
+
+pub fn url_bad_ipv6() -> String {
+    "the IPv6 address is malformed: write it in brackets, e.g. `[::1]:5432`".into()
+}
+
+pub fn url_empty_port() -> String {
+    "the port after `:` is empty: a reference variable probably resolved to nothing".into()
+}
+
+pub fn url_port_range(port: &str) -> String {
+    format!("port `{port}` is out of range (1-65535)")
+}
+
+pub fn url_port_not_number(port: &str) -> String {
+    format!(
+        "port `{port}` is not a number (an unencoded `/` or `?` in the password also splits the URL here)"
+    )
+}
+
+pub fn pg_param_unsupported(key: &str) -> String {
+    format!(
+        "parameter `{key}` is not supported by railconn: put the host and port in the URL itself"
+    )
+}
+
+pub fn pg_param_unknown(key: &str) -> String {
+    format!(
+        "libpq rejects the unknown parameter `{key}` (`invalid URI query parameter`); ORM-only options such as Prisma's `schema` or `pgbouncer` must be removed for other clients"
+    )
+}
+
+pub fn pg_bad_sslmode(value: &str) -> String {
+    format!(
+        "sslmode `{value}` is not valid: use disable, allow, prefer, require, verify-ca or verify-full"
+    )
+}
+
+pub fn pg_bad_channel_binding(value: &str) -> String {
+    format!("channel_binding `{value}` is not valid: use disable, prefer or require")
+}
+
+pub fn pg_system_root_needs_verify_full(mode: &str) -> String {
+    format!(
+        "sslrootcert=system requires sslmode=verify-full (libpq refuses sslmode={mode} with it)"
+    )
+}
+
+pub fn redis_insecure_without_tls() -> String {
+    "`#insecure` only applies to rediss:// (TLS) URLs".into()
+}
+
+pub fn redis_bad_fragment() -> String {
+    "only `#insecure` is allowed after `#` in a Redis URL; if `#` is part of the password, write it as `%23`".into()
+}
+
+pub fn redis_bad_db(path: &str) -> String {
+    format!("database `/{path}` must be a number, e.g. `/0`")
+}
+
+// ---- config step ----------------------------------------------------------
+
+pub fn config_from(source: &str) -> String {
+    format!("from {source}")
+}
+
+pub fn config_missing(vars: &[&str], flag: &str) -> String {
+    format!("{} is not set (nor {flag})", vars.join(", "))
+}
+
+pub fn config_invalid(source: &str, message: &str) -> String {
+    format!("{source}: {message}")
+}
+
+pub fn target_missing(vars: &[&str]) -> String {
+    format!("not configured ({})", vars.join(", "))
+}
+
+pub fn target_invalid(source: &str) -> String {
+    format!("invalid URL in {source}")
+}
+
+// ---- dns / tcp --------------------------------------------------------------
+
+pub fn dns_timeout(host: &str, limit: Duration) -> String {
+    format!("no answer for {host} within {}", ms(limit))
+}
+
+pub fn dns_failed(host: &str, error: &str) -> String {
+    format!("{host}: {error}")
+}
+
+pub fn dns_no_addresses(host: &str) -> String {
+    format!("{host} has no addresses")
+}
+
+pub fn tcp_timeout(addr: SocketAddr, limit: Duration) -> String {
+    format!("{addr}: no answer within {}", ms(limit))
+}
+
+pub fn tcp_failed(addr: SocketAddr, error: &str) -> String {
+    format!("{addr}: {error}")
+}
+
+pub fn tcp_connected(addr: SocketAddr) -> String {
+    format!("connected to {addr}")
+}
+
+pub fn tcp_earlier_failure(addr: SocketAddr, code: &str) -> String {
+    format!(" (after {addr}: {code})")
+}
+
+// ---- tls --------------------------------------------------------------------
+
+pub fn tls_timeout(limit: Duration) -> String {
+    format!("TLS handshake not finished within {}", ms(limit))
+}
+
+pub fn tls_bad_server_name(host: &str) -> String {
+    format!("`{host}` is not a valid TLS server name")
+}
+
+pub fn tls_version(raw: &str) -> String {
+    raw.replace("TLSv1_", "TLSv1.")
+}
+
+pub fn tls_alert(alert: &str) -> String {
+    format!("the server aborted the TLS handshake with alert {alert}")
+}
+
+pub fn tls_reset() -> String {
+    "the connection was reset during the TLS handshake".into()
+}
+
+pub fn tls_closed() -> String {
+    "the server closed the connection during the TLS handshake".into()
+}
+
+pub fn tls_peer_plaintext() -> String {
+    "the server answered the TLS handshake in plaintext: it does not speak TLS on this port".into()
+}
+
+pub fn tls_failed(error: &str) -> String {
+    format!("TLS handshake failed: {error}")
+}
+
+pub fn peer_is_http() -> String {
+    "the peer answered like an HTTP server".into()
+}
+
+pub fn cert_unknown_issuer() -> String {
+    "issued by an unknown authority (self-signed or private CA)".into()
+}
+
+pub fn cert_expired() -> String {
+    "expired".into()
+}
+
+pub fn cert_not_yet_valid() -> String {
+    "not valid yet (check this machine's clock)".into()
+}
+
+pub fn cert_wrong_name() -> String {
+    "issued for another host name".into()
+}
+
+pub fn cert_other(reason: &str) -> String {
+    format!("rejected ({reason})")
+}
+
+pub fn cert_failure(reason: &str, cert: Option<&CertInfo>) -> String {
+    match cert {
+        Some(c) => format!(
+            "certificate {reason}: subject {}, issuer {}, expires {}",
+            c.subject, c.issuer, c.not_after
+        ),
+        None => format!("certificate {reason}"),
+    }
+}
+
+pub fn root_file_unreadable(path: &Path, error: &str) -> String {
+    format!(
+        "cannot read root certificate file {}: {error}",
+        path.display()
+    )
+}
+
+pub fn roots_empty(roots: &Roots) -> String {
+    match roots {
+        Roots::System => "no trusted root certificates found on this system (install ca-certificates or set SSL_CERT_FILE)".into(),
+        Roots::File(path) => format!("{} contains no certificate", path.display()),
+    }
+}
+
+pub fn tls_detail(info: &TlsInfo) -> String {
+    let verified = if info.verified {
+        "verified"
+    } else {
+        "not verified"
+    };
+    match &info.certificate {
+        Some(c) => format!(
+            "{}, certificate {verified}: subject {}, issuer {}, expires {}",
+            info.version, c.subject, c.issuer, c.not_after
+        ),
+        None => format!("{}, certificate {verified}", info.version),
+    }
+}
+
+pub fn connection_reset() -> String {
+    "the connection was reset by the peer".into()
+}
+
+// ---- postgres -----------------------------------------------------------------
+
+pub fn pg_tls_not_tried(mode: &str) -> String {
+    format!("sslmode={mode}: connecting without TLS")
+}
+
+pub fn pg_tls_declined() -> String {
+    "the server does not offer TLS; sslmode=prefer continues unencrypted".into()
+}
+
+pub fn pg_server_refused_tls() -> String {
+    "the server answered the SSLRequest with `N`: it does not support TLS".into()
+}
+
+pub fn pg_no_answer_to_ssl_request() -> String {
+    "no answer to the SSLRequest".into()
+}
+
+pub fn pg_peer_is_redis() -> String {
+    "the peer answered like a Redis server".into()
+}
+
+pub fn pg_peer_is_tls() -> String {
+    "the peer expects TLS from the first byte (a TLS-only port or proxy), not PostgreSQL's SSLRequest".into()
+}
+
+pub fn pg_peer_unknown(bytes: &[u8]) -> String {
+    format!(
+        "the peer sent bytes that are not PostgreSQL protocol ({})",
+        hex(bytes)
+    )
+}
+
+pub fn pg_no_root_cert(mode: &str) -> String {
+    format!(
+        "sslmode={mode} needs a root certificate: none given in sslrootcert and ~/.postgresql/root.crt does not exist"
+    )
+}
+
+pub fn pg_cert_not_verified(mode: &str) -> String {
+    format!("sslmode={mode} encrypts but does not verify the server's certificate")
+}
+
+pub fn pg_unencrypted(host: &str) -> String {
+    format!(
+        "the connection to {host} is not encrypted: passwords and data cross the network in plaintext"
+    )
+}
+
+pub fn pg_auth_detail(user: Option<&str>) -> String {
+    match user {
+        Some(user) => format!("authenticated as {user}"),
+        None => "authenticated".into(),
+    }
+}
+
+pub fn pg_auth_timeout(limit: Duration) -> String {
+    format!("no startup reply within {}", ms(limit))
+}
+
+pub fn pg_closed_during_startup() -> String {
+    "the server closed the connection during startup, before any PostgreSQL reply".into()
+}
+
+pub fn pg_closed_during_query() -> String {
+    "the server closed the connection during the query".into()
+}
+
+pub fn pg_server_said(severity: &str, sqlstate: &str, message: &str) -> String {
+    format!("{severity} {sqlstate}: {message}")
+}
+
+pub fn pg_query_timeout(limit: Duration) -> String {
+    format!("no query result within {}", ms(limit))
+}
+
+pub fn pg_no_row() -> String {
+    "the facts query returned no row".into()
+}
+
+pub fn pg_query_detail(version: &str, database: &str, user: &str) -> String {
+    format!("PostgreSQL {version}, database {database}, user {user}")
+}
+
+pub fn pg_read_only() -> String {
+    "the server is a read-only replica (or the database defaults to read-only transactions): writes will fail".into()
+}
+
+// ---- redis --------------------------------------------------------------------
+
+pub fn redis_tls_off() -> String {
+    "redis:// is unencrypted".into()
+}
+
+pub fn redis_unencrypted(host: &str) -> String {
+    format!(
+        "the connection to {host} is not encrypted (redis://); fine on a private network, not across the internet"
+    )
+}
+
+pub fn redis_insecure() -> String {
+    "#insecure: the server's certificate is not verified".into()
+}
+
+pub fn redis_timeout(limit: Duration) -> String {
+    format!("no Redis reply within {}", ms(limit))
+}
+
+pub fn redis_auth_detail(user: Option<&str>) -> String {
+    match user {
+        Some(user) => format!("AUTH as {user}"),
+        None => "AUTH with password (user default)".into(),
+    }
+}
+
+pub fn redis_no_credentials() -> String {
+    "no credentials in the URL".into()
+}
+
+pub fn redis_ping_detail(version: Option<&str>, db: u32) -> String {
+    match version {
+        Some(version) => format!("PONG, Redis {version}, db {db}"),
+        None => format!("PONG, db {db}"),
+    }
+}
+
+pub fn redis_peer_is_tls() -> String {
+    "the server answered with a TLS record: this port expects TLS".into()
+}
+
+pub fn redis_peer_unknown(bytes: &[u8]) -> String {
+    format!(
+        "the peer sent bytes that are not Redis protocol ({})",
+        hex(bytes)
+    )
+}
+
+pub fn redis_closed() -> String {
+    "the server closed the connection without a Redis reply".into()
+}
+
+// ---- jwt ------------------------------------------------------------------------
+
+pub fn jwt_target(algorithm: &str) -> String {
+    format!("JWT {algorithm}")
+}
+
+pub fn jwt_config_detail(algorithm: &str, key_var: &str) -> String {
+    format!("{algorithm} with {key_var}")
+}
+
+pub fn jwt_public_key_missing() -> String {
+    "JWT_PUBLIC_KEY is not set: tokens were signed but verification with the public key was not checked".into()
+}
+
+pub fn jwt_bad_algorithm(var: &str, name: &str) -> String {
+    let shown: String = name.chars().take(20).collect();
+    format!(
+        "{var}=`{shown}` is not a supported algorithm (HS256/384/512, RS256/384/512, PS256/384/512, ES256/384, EdDSA; names are case-sensitive)"
+    )
+}
+
+pub fn jwt_missing_secret(vars: &[&str]) -> String {
+    format!("no HMAC secret: none of {} is set", vars.join(", "))
+}
+
+pub fn jwt_missing_private_key(algorithm: &str, var: &str) -> String {
+    format!("{algorithm} needs a private key in {var} (PEM text or a path to a PEM file)")
+}
+
+pub fn jwt_bad_lifetime(var: &str, value: &str) -> String {
+    let shown: String = value.chars().take(20).collect();
+    format!("{var}=`{shown}` is not a whole number of minutes")
+}
+
+pub fn jwt_lifetime(minutes: i64) -> String {
+    if minutes <= 0 {
+        format!("access tokens live {minutes} minutes: they expire at once and every request fails")
+    } else {
+        format!(
+            "access tokens live {minutes} minutes (over a day): a stolen token stays valid that long"
+        )
+    }
+}
+
+pub fn jwt_secret_detail(len: usize) -> String {
+    format!("{len}-byte secret")
+}
+
+pub fn jwt_placeholder(var: &str) -> String {
+    format!("{var} is a well-known placeholder or tutorial value: anyone can forge tokens with it")
+}
+
+pub fn jwt_short_secret(var: &str, len: usize, algorithm: &str, needed: usize) -> String {
+    format!("{var} is {len} bytes; {algorithm} needs at least {needed} (RFC 7518 §3.2)")
+}
+
+pub fn jwt_key_file(var: &str, error: &str) -> String {
+    format!("{var} is neither PEM text nor a readable file: {error}")
+}
+
+pub fn jwt_bad_private_key(var: &str, algorithm: &str, sec1: bool) -> String {
+    if sec1 {
+        format!(
+            "{var} is an EC key in SEC1 form (`BEGIN EC PRIVATE KEY`); convert it to PKCS#8: openssl pkcs8 -topk8 -nocrypt -in key.pem"
+        )
+    } else {
+        format!("{var} is not a valid {algorithm} private key in PEM")
+    }
+}
+
+pub fn jwt_bad_public_key(var: &str, algorithm: &str) -> String {
+    format!("{var} is not a valid {algorithm} public key in PEM")
+}
+
+pub fn jwt_rsa_too_small(var: &str) -> String {
+    format!("{var} is an RSA key below 2048 bits (RFC 7518 §3.3 requires 2048 or more)")
+}
+
+pub fn jwt_key_detail(algorithm: &str, bits: Option<usize>, has_public: bool) -> String {
+    let size = bits.map(|b| format!(" {b}-bit")).unwrap_or_default();
+    let public = if has_public {
+        ", public key present"
+    } else {
+        ""
+    };
+    format!("{algorithm}{size} private key{public}")
+}
+
+pub fn jwt_sign_failed(kind: &str) -> String {
+    format!("signing a token failed: {kind}")
+}
+
+pub fn jwt_signed_only() -> String {
+    "signed a token (no public key to verify it)".into()
+}
+
+pub fn jwt_roundtrip_detail(minutes: i64) -> String {
+    format!("signed and verified a token (exp in {minutes} min)")
+}
+
+pub fn jwt_key_mismatch() -> String {
+    "JWT_PUBLIC_KEY does not belong to JWT_PRIVATE_KEY: tokens signed by the app will not verify"
+        .into()
+}
+
+pub fn jwt_verify_failed(kind: &str) -> String {
+    format!("the signed token did not verify: {kind}")
+}
+
+// ---- findings across checks -----------------------------------------------------
+
+pub fn memory_fallback(redis_configured: bool) -> String {
+    let state = if redis_configured {
+        "failing"
+    } else {
+        "not configured"
+    };
+    format!(
+        "Redis is {state}: the token revocation list (blacklist) and the cache fall back to process memory, lost on every restart and not shared between instances or workers, so a logged-out token keeps working elsewhere"
+    )
+}
+
+pub fn optional_failed(check: &str, code: Code) -> String {
+    format!(
+        "{check} failed ({}) but is optional: it does not block the deploy",
+        code.as_str()
+    )
+}
+
+// ---- causes and fixes -------------------------------------------------------------
+
+/// The most likely cause and the concrete fix for a failed check.
+pub struct Advice {
+    pub cause: &'static str,
+    pub fix: &'static str,
+}
+
+const fn advice(cause: &'static str, fix: &'static str) -> Advice {
+    Advice { cause, fix }
+}
+
+/// Cause and fix for `code` in `check`: check-specific where the remedy
+/// differs (variables, schemes), shared otherwise.
+pub fn advise(check: CheckName, code: Code) -> Advice {
+    match check {
+        CheckName::Postgres => postgres_advice(code),
+        CheckName::Redis => redis_advice(code),
+        CheckName::Jwt => jwt_advice(code),
+    }
+    .unwrap_or_else(|| network_advice(code))
+}
+
+fn postgres_advice(code: Code) -> Option<Advice> {
+    use Code::*;
+    Some(match code {
+        MissingConfig => advice(
+            "No PostgreSQL URL is set: DATABASE_URL is absent or empty in the environment and in .env.",
+            "Set DATABASE_URL (on Railway a reference: DATABASE_URL=${{Postgres.DATABASE_URL}}; from a laptop or CI the database's DATABASE_PUBLIC_URL), or pass --database-url. If the app has no database, use --skip postgres.",
+        ),
+        UnsupportedScheme => advice(
+            "The URL does not start with postgresql:// or postgres://, so libpq-based clients reject it.",
+            "Use the postgresql:// URL from the database service's Variables.",
+        ),
+        DnsNotFound => advice(
+            "The host name does not exist for this machine's resolver. A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build. Otherwise it is a typo or a reference to a service that was renamed.",
+            "Outside Railway use DATABASE_PUBLIC_URL (enable Public Networking on the database); run migrations in the pre-deploy or start command, not the build; check the service name in the reference variable.",
+        ),
+        ConnectionRefused => advice(
+            "The host answered, but nothing listens on that port: the database is stopped, crashing or restarting, or the port does not belong to this host (a proxy port with the private host, or 5432 with the proxy host).",
+            "Check the database service's deploy logs; copy host and port together from the service's Variables (DATABASE_URL or DATABASE_PUBLIC_URL).",
+        ),
+        TlsUnsupported => advice(
+            "The server does not support TLS, but the URL's sslmode requires it (a local or docker PostgreSQL, or PgBouncer without TLS).",
+            "Enable TLS on the server, or use sslmode=prefer (or disable) on a trusted private network.",
+        ),
+        TlsRequired => advice(
+            "The server accepts this user only over TLS (pg_hba.conf has only hostssl entries for it), and the connection was unencrypted.",
+            "Add ?sslmode=require to DATABASE_URL.",
+        ),
+        CertificateInvalid => advice(
+            "The server's certificate fails the verification sslmode asks for: self-signed or a private CA, expired, or issued for another name. Railway's PostgreSQL certificate is self-signed for `localhost`, so verify-ca and verify-full cannot pass with the system roots.",
+            "Use sslmode=require (encrypts without verifying, as libpq does), or give the server's CA with sslrootcert=/path/root.crt and sslmode=verify-ca.",
+        ),
+        ConnectionClosed => advice(
+            "Something accepts connections on this port, but no database answers behind it: the service is stopped, sleeping or removed, or the URL points at an old deployment.",
+            "Copy the current URL from the database service's Variables (railway variables set DATABASE_URL=…) and check its deploy logs.",
+        ),
+        ProtocolError => advice(
+            "The peer on this port does not speak PostgreSQL: an HTTP endpoint (the app's *.up.railway.app domain), a Redis server, or a TLS-only port.",
+            "Use the database's own host and port from DATABASE_URL or DATABASE_PUBLIC_URL.",
+        ),
+        AuthFailed => advice(
+            "The server rejected the credentials: a wrong or stale password (a URL copied before the password changed; POSTGRES_PASSWORD edited after the volume was initialised, which changes nothing), a wrong user, or a role stored with MD5 while the server wants SCRAM.",
+            "Use the reference variable DATABASE_URL=${{Postgres.DATABASE_URL}} instead of a copied value, or reset the password: ALTER ROLE <user> PASSWORD '…'.",
+        ),
+        AuthRequired => advice(
+            "The server asks for a password and the URL has none (e.g. a URL built from a reference that resolved empty).",
+            "Put the password in the URL, percent-encoded: postgresql://user:PASSWORD@host:5432/db.",
+        ),
+        AccessDenied => advice(
+            "The server refuses this user, database or client address (no matching pg_hba.conf entry, or no CONNECT privilege).",
+            "Use the credentials the platform generated, or grant access (pg_hba.conf, GRANT CONNECT ON DATABASE …).",
+        ),
+        DatabaseNotFound => advice(
+            "The database named in the URL path does not exist on this server (Railway's is named `railway`; a missing path defaults to the user name).",
+            "Fix the /dbname part of the URL, or create the database: createdb <name>.",
+        ),
+        TooManyConnections => advice(
+            "All connection slots are taken (max_connections): pool size × workers × replicas, overlapping deploys, or leaked connections.",
+            "Lower the app's pool size, put PgBouncer in front, or end idle sessions: SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle';",
+        ),
+        ServerStarting => advice(
+            "The database is starting up, shutting down or recovering (SQLSTATE 57P03), as right after a redeploy or a crash.",
+            "Wait a few seconds and check again; if it persists, check the volume's free space and the service logs.",
+        ),
+        QueryFailed => advice(
+            "Connected and authenticated, but the facts query failed.",
+            "Read the server's message above; check the user's privileges.",
+        ),
+        _ => return None,
+    })
+}
+
+fn redis_advice(code: Code) -> Option<Advice> {
+    use Code::*;
+    Some(match code {
+        MissingConfig => advice(
+            "No Redis URL is set: REDIS_URL is absent or empty in the environment and in .env.",
+            "Set REDIS_URL (on Railway a reference: REDIS_URL=${{Redis.REDIS_URL}}; from a laptop or CI the service's REDIS_PUBLIC_URL), or pass --redis-url. If the app can run without Redis, accept the in-memory fallback with --optional redis.",
+        ),
+        UnsupportedScheme => advice(
+            "The URL does not start with redis:// or rediss://.",
+            "Use the redis:// URL from the Redis service's Variables (rediss:// for TLS providers such as Upstash).",
+        ),
+        DnsNotFound => advice(
+            "The host name does not exist for this machine's resolver. A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build.",
+            "Outside Railway use REDIS_PUBLIC_URL (enable Public Networking on the Redis service); inside, check the service name in the reference variable.",
+        ),
+        ConnectionRefused => advice(
+            "The host answered, but nothing listens on that port: Redis is stopped, crashing or restarting, the port is wrong, or REDIS_URL is unset and a library default (localhost:6379) is used.",
+            "Check the Redis service's deploy logs; copy host and port together from its Variables.",
+        ),
+        TlsUnsupported => advice(
+            "The URL asks for TLS (rediss://) but the server speaks plaintext Redis (Railway's Redis and a plain redis-server have no TLS).",
+            "Use redis:// instead of rediss://.",
+        ),
+        TlsRequired => advice(
+            "The server speaks TLS on this port but the URL is plaintext redis:// (Upstash and TLS-enabled Redis Cloud accept only TLS).",
+            "Use rediss:// instead of redis://.",
+        ),
+        CertificateInvalid => advice(
+            "The server's certificate could not be verified against this machine's trusted roots: self-signed or a private CA, expired, or issued for another name.",
+            "Point SSL_CERT_FILE at the provider's CA bundle (Redis Cloud publishes one); only for testing, append #insecure to the rediss:// URL.",
+        ),
+        ConnectionClosed => advice(
+            "Something accepts connections on this port but closed the connection without a Redis reply: the service behind a proxy is down or removed, the server's client limit is reached, or it expects TLS.",
+            "Check the Redis service's logs and copy the current REDIS_URL from its Variables; if the provider requires TLS, use rediss://.",
+        ),
+        ProtocolError => advice(
+            "The peer on this port does not speak Redis: an HTTP endpoint (a REST URL, the app's *.up.railway.app domain) or another kind of server.",
+            "Use the Redis host and port from REDIS_URL (for Upstash the rediss:// endpoint, not the REST URL).",
+        ),
+        AuthFailed => advice(
+            "Redis rejected the credentials: a wrong or stale password, a wrong user name, or a password sent to a server that has none (the server's reply above says which).",
+            "Copy REDIS_URL from the Redis service's Variables (redis://default:PASSWORD@host:port); if the server has no password, remove it from the URL.",
+        ),
+        AuthRequired => advice(
+            "The server requires a password (NOAUTH) and the URL has none, e.g. a URL built from REDISHOST and REDISPORT only.",
+            "Use the full URL with credentials: redis://default:PASSWORD@host:port.",
+        ),
+        AccessDenied => advice(
+            "The ACL user may not run the check's commands (NOPERM), or the server is in protected mode (DENIED).",
+            "Grant the user +ping +info (ACL SETUSER <user> +ping +info), or set a password on the server.",
+        ),
+        DatabaseNotFound => advice(
+            "The database index in the URL path is out of range for this server (many managed Redis offer only database 0).",
+            "Use /0 or remove the path from the URL.",
+        ),
+        TooManyConnections => advice(
+            "Redis reached maxclients: clients created per request or leaked.",
+            "Share one client (pool) per process and close idle clients; raise maxclients or the plan's limit.",
+        ),
+        ServerStarting => advice(
+            "Redis is loading its dataset into memory (LOADING), as after a restart.",
+            "Wait a few seconds and check again.",
+        ),
+        QueryFailed => advice(
+            "Connected, but PING failed.",
+            "Read the server's reply above.",
+        ),
+        _ => return None,
+    })
+}
+
+fn jwt_advice(code: Code) -> Option<Advice> {
+    use Code::*;
+    Some(match code {
+        MissingConfig => advice(
+            "No signing key is configured: JWT_SECRET_KEY, JWT_SECRET and SECRET_KEY (HS*) or JWT_PRIVATE_KEY (RS*, PS*, ES*, EdDSA) are unset. An app that falls back to a random secret per boot logs everyone out on each deploy and fails across replicas.",
+            "Generate a secret and set it: railway variables set JWT_SECRET_KEY=$(openssl rand -hex 32)",
+        ),
+        InvalidValue => advice(
+            "A JWT setting has a value the app cannot use.",
+            "Set ACCESS_TOKEN_EXPIRE_MINUTES to a whole number of minutes, e.g. 30.",
+        ),
+        WeakSecret => advice(
+            "The HMAC secret is shorter than the hash output (RFC 7518 §3.2: 32, 48, 64 bytes for HS256, HS384, HS512) or a published placeholder: tokens can be forged.",
+            "Replace it with a random value: railway variables set JWT_SECRET_KEY=$(openssl rand -hex 32), then redeploy (existing tokens become invalid).",
+        ),
+        InvalidKey => advice(
+            "The PEM key cannot be used: it does not parse for this algorithm, is an RSA key under 2048 bits, or the public key does not belong to the private key.",
+            "Check the PEM's BEGIN/END lines and line breaks (\\n in a one-line value is fine); generate RSA keys with: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048",
+        ),
+        UnsupportedAlgorithm => advice(
+            "The algorithm name is not one JWT libraries accept (names are case-sensitive; `none` is refused).",
+            "Set JWT_ALGORITHM=HS256, or RS256/ES256/EdDSA with a key pair.",
+        ),
+        RoundtripFailed => advice(
+            "A token signed with these settings could not be verified with them.",
+            "Make the app sign and verify with the same algorithm and key pair.",
+        ),
+        _ => return None,
+    })
+}
+
+fn network_advice(code: Code) -> Advice {
+    use Code::*;
+    match code {
+        InvalidUrl => advice(
+            "The URL is malformed, so the app's driver would reject it or connect somewhere else.",
+            "Correct the value as the error says. To percent-encode a password: python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=\"\"))' 'PASSWORD'",
+        ),
+        DnsTimeout => advice(
+            "The resolver did not answer within the connect timeout.",
+            "Check this machine's DNS (/etc/resolv.conf) and retry; raise --connect-timeout on slow networks.",
+        ),
+        DnsError => advice(
+            "Name resolution failed temporarily: the resolver is unreachable or not ready yet (as in the first seconds of a Railway deploy).",
+            "Retry in a few seconds; check this machine's DNS configuration.",
+        ),
+        ConnectTimeout => advice(
+            "No answer within the connect timeout: a firewall or IP allow-list drops the packets, the address is not reachable from this network, or the service is waking from sleep.",
+            "Check allow lists and the network path; retry, or raise --connect-timeout.",
+        ),
+        NetworkUnreachable => advice(
+            "This machine has no route to the address: usually an IPv6-only address on a network without IPv6 (Railway services have outbound IPv6 off by default).",
+            "Use an endpoint with an IPv4 address (such as a pooler host), or enable outbound IPv6.",
+        ),
+        TlsHandshakeFailed => advice(
+            "The TLS handshake did not complete: a proxy cut it, or client and server share no protocol version or cipher.",
+            "Check the server's TLS settings and whether a proxy sits in between.",
+        ),
+        ConnectionReset => advice(
+            "The connection was reset: a proxy or firewall cut it, or the server crashed.",
+            "Check the service's logs and retry.",
+        ),
+        Timeout => advice(
+            "The server accepted the connection but did not answer in time: it is overloaded or starting, or the port belongs to something that waits for the client.",
+            "Retry; raise --timeout; check that the port is the service's own.",
+        ),
+        _ => advice("", ""),
+    }
+}
+
+// ---- report labels ------------------------------------------------------------------
+
+pub const LABEL_WORKS: &str = "Works";
+pub const LABEL_PROBLEMS: &str = "Problems";
+pub const LABEL_LIMITATIONS: &str = "Limitations";
+pub const LABEL_SKIPPED: &str = "Not checked";
+pub const LABEL_ERROR: &str = "error";
+pub const LABEL_CAUSE: &str = "cause";
+pub const LABEL_FIX: &str = "fix";
+pub const LABEL_SOURCE: &str = "from";
+pub const LABEL_CRITICAL: &str = "critical";
+pub const LABEL_OPTIONAL: &str = "optional";
+pub const SKIPPED_BY_FLAG: &str = "skipped (--skip/--only)";
+
+pub fn verdict_ready(warnings: usize) -> String {
+    match warnings {
+        0 => "Verdict: ready to deploy".into(),
+        1 => "Verdict: ready to deploy, with 1 limitation".into(),
+        n => format!("Verdict: ready to deploy, with {n} limitations"),
+    }
+}
+
+pub fn verdict_not_ready(critical: usize, strict_warnings: usize) -> String {
+    match (critical, strict_warnings) {
+        (0, 1) => "Verdict: not ready: 1 limitation (--strict)".into(),
+        (0, n) => format!("Verdict: not ready: {n} limitations (--strict)"),
+        (1, _) => "Verdict: not ready: 1 critical problem".into(),
+        (n, _) => format!("Verdict: not ready: {n} critical problems"),
+    }
+}
+
+pub fn header(version: &str, duration: Duration) -> String {
+    format!("railconn {version}: checked in {}", ms(duration))
+}
+
+// ---- small formatting helpers ---------------------------------------------------------
+
+/// A duration as people read it in a report: `0.4 ms`, `12 ms`, `1.50 s`.
+pub fn ms(duration: Duration) -> String {
+    let millis = duration.as_secs_f64() * 1000.0;
+    if millis < 10.0 {
+        format!("{millis:.1} ms")
+    } else if millis < 1000.0 {
+        format!("{millis:.0} ms")
+    } else {
+        format!("{:.2} s", millis / 1000.0)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let shown: Vec<String> = bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    if shown.is_empty() {
+        "nothing".into()
+    } else {
+        format!("first bytes {}", shown.join(" "))
+    }
+}

@@ -1,0 +1,39 @@
+//! The command line itself: help, version, usage errors, exit codes.
+
+use std::process::Command;
+
+fn railconn() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_railconn"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    cmd
+}
+
+#[test]
+fn help_lists_exit_codes_and_no_values() {
+    let out = railconn()
+        .args(["check", "--help"])
+        .env("DATABASE_URL", "postgresql://u:hunter2@h/d")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(text.contains("Exit codes"), "{text}");
+    assert!(!text.contains("hunter2"));
+}
+
+#[test]
+fn usage_errors_exit_2_and_redact() {
+    let out = railconn()
+        .args(["check", "postgresql://u:hunter2@h/d"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("hunter2"), "{err}");
+    let out = railconn()
+        .args(["check", "--only", "mysql"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
