@@ -93,8 +93,6 @@ pub enum FindingCode {
     MemoryFallback,
     /// Traffic to a non-loopback host is not encrypted.
     Unencrypted,
-    /// `sslmode=prefer` and the server declined TLS.
-    TlsDeclined,
     /// The server is a replica or the session is read-only.
     ReadOnly,
     /// Access-token lifetime is zero, negative or longer than a day.
@@ -105,10 +103,6 @@ pub enum FindingCode {
     IgnoredParameter,
     /// A TLS certificate is not verified (`#insecure`, `sslmode=require`).
     CertificateNotVerified,
-    /// A check that is not required failed.
-    OptionalFailed,
-    /// A certificate expires soon.
-    CertificateExpiring,
 }
 
 impl FindingCode {
@@ -117,14 +111,11 @@ impl FindingCode {
         match self {
             MemoryFallback => "memory_fallback",
             Unencrypted => "unencrypted",
-            TlsDeclined => "tls_declined",
             ReadOnly => "read_only",
             TokenLifetime => "token_lifetime",
             PublicKeyMissing => "public_key_missing",
             IgnoredParameter => "ignored_parameter",
             CertificateNotVerified => "certificate_not_verified",
-            OptionalFailed => "optional_failed",
-            CertificateExpiring => "certificate_expiring",
         }
     }
 }

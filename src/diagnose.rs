@@ -48,7 +48,9 @@ fn check_report(ran: &Ran) -> CheckReport {
         return skipped(ran.name);
     };
     let error = decisive(&ran.outcome.steps);
-    let advice = error.as_ref().map(|e| words::advise(ran.name, e.code));
+    let advice = error
+        .as_ref()
+        .map(|e| words::advise(ran.name, e.step, e.code));
     CheckReport {
         name: ran.name,
         kind: ran.name.kind(),

@@ -11,8 +11,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::code::Code;
-use crate::probe::CheckName;
 use crate::probe::tls::{CertInfo, Roots, TlsInfo};
+use crate::probe::{CheckName, StepName};
 
 // ---- URL validation -------------------------------------------------------
 
@@ -548,6 +548,14 @@ pub fn memory_fallback(redis_configured: bool) -> String {
     )
 }
 
+pub fn pg_ignored_parameter(key: &str) -> String {
+    format!("parameter `{key}` is accepted but not used by this check")
+}
+
+pub fn steps_not_run(names: &[&str]) -> String {
+    format!("{}: not run", names.join(", "))
+}
+
 pub fn optional_failed(check: &str, code: Code) -> String {
     format!(
         "{check} failed ({}) but is optional: it does not block the deploy",
@@ -567,15 +575,35 @@ const fn advice(cause: &'static str, fix: &'static str) -> Advice {
     Advice { cause, fix }
 }
 
-/// Cause and fix for `code` in `check`: check-specific where the remedy
-/// differs (variables, schemes), shared otherwise.
-pub fn advise(check: CheckName, code: Code) -> Advice {
+/// Cause and fix for `code` at `step` of `check`: check-specific where the
+/// remedy differs (variables, schemes), shared otherwise.
+pub fn advise(check: CheckName, step: StepName, code: Code) -> Advice {
+    if let Some(advice) = step_advice(check, step, code) {
+        return advice;
+    }
     match check {
         CheckName::Postgres => postgres_advice(code),
         CheckName::Redis => redis_advice(code),
         CheckName::Jwt => jwt_advice(code),
     }
     .unwrap_or_else(|| network_advice(code))
+}
+
+/// Where the layer changes the meaning of a code.
+fn step_advice(check: CheckName, step: StepName, code: Code) -> Option<Advice> {
+    match (check, step, code) {
+        // A plaintext Redis reads a TLS ClientHello as an unfinished inline
+        // command and waits for its end: the handshake just times out.
+        (CheckName::Redis, StepName::Tls, Code::Timeout) => Some(advice(
+            "The server accepted the connection but never answered the TLS handshake: it most likely speaks plaintext Redis (Railway's Redis and a plain redis-server have no TLS).",
+            "Use redis:// instead of rediss://.",
+        )),
+        (CheckName::Postgres, StepName::Tls, Code::ConnectionClosed) => Some(advice(
+            "Something accepts connections on this port, but it closed the connection at the first PostgreSQL message: no database answers behind it (the service is stopped, sleeping or removed), or the port belongs to another kind of server.",
+            "Copy the current URL from the database service's Variables (railway variables set DATABASE_URL=…) and check its deploy logs.",
+        )),
+        _ => None,
+    }
 }
 
 fn postgres_advice(code: Code) -> Option<Advice> {

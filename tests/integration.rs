@@ -1,4 +1,13 @@
 //! One integration-test binary (faster to build than one per file), with a
-//! module per area. Servers are real: see `support`.
+//! module per area. Servers are real PostgreSQL and Redis processes started
+//! on random loopback ports by `support`; failures servers cannot produce on
+//! demand come from fault listeners there.
 
 mod cli;
+mod faults;
+mod gate;
+mod harness;
+mod jwt;
+mod postgres;
+mod redis;
+mod support;

@@ -47,6 +47,12 @@ pub async fn probe(setting: &Setting<PgTarget>, budget: Budget) -> ProbeOutcome 
 }
 
 async fn run(target: &PgTarget, budget: &Budget, ladder: &mut Ladder) -> Option<()> {
+    for key in &target.ignored {
+        ladder.finding(Finding::info(
+            FindingCode::IgnoredParameter,
+            words::pg_ignored_parameter(key),
+        ));
+    }
     let (stream, sniffed) = super::open(&target.host, target.port, budget, ladder).await?;
     let session = negotiate(target, stream, &sniffed, budget, ladder).await?;
     let client = authenticate(target, session, &sniffed, budget, ladder).await?;
@@ -419,9 +425,16 @@ fn find_io(error: &tokio_postgres::Error) -> Option<&io::Error> {
     None
 }
 
+/// A reset before the peer sent a single byte is a peer that closes every
+/// connection at once: whether we see EOF or RST only depends on timing
+/// (whether our first write raced the close), so both are `connection_closed`.
 fn io_failure(error: &io::Error, sniffed: &Sniffed) -> Failure {
+    let silent_peer = sniffed.bytes().is_empty();
     match error.kind() {
         io::ErrorKind::UnexpectedEof => {
+            Failure::new(Code::ConnectionClosed, words::pg_closed_during_startup())
+        }
+        io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe if silent_peer => {
             Failure::new(Code::ConnectionClosed, words::pg_closed_during_startup())
         }
         io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => {

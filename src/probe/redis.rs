@@ -285,7 +285,10 @@ fn connection_failure(error: &RedisError, sniffed: &Sniffed) -> Failure {
     }
     match error.kind() {
         redis::ErrorKind::Parse => Failure::new(Code::ProtocolError, error.to_string()),
-        _ if is_reset(error) => Failure::new(Code::ConnectionReset, words::connection_reset()),
+        // As for PostgreSQL: EOF or RST before any byte is timing, not cause.
+        _ if is_reset(error) && !sniffed.bytes().is_empty() => {
+            Failure::new(Code::ConnectionReset, words::connection_reset())
+        }
         _ => Failure::new(Code::ConnectionClosed, words::redis_closed()),
     }
 }

@@ -153,8 +153,25 @@ fn write_problem(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
             writeln!(out, "      {label:<6} {text}")?;
         }
     }
-    for step in &check.steps {
+    let ran = check
+        .steps
+        .iter()
+        .take_while(|s| s.duration_ms.is_some() || s.detail.is_some());
+    let ran: Vec<&StepReport> = ran.collect();
+    for step in &ran {
         write_step(step, p, out)?;
+    }
+    let not_run: Vec<&str> = check.steps[ran.len()..]
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    if !not_run.is_empty() {
+        writeln!(
+            out,
+            "        {} {}",
+            p.status(Status::Skip),
+            p.dim(&words::steps_not_run(&not_run))
+        )?;
     }
     writeln!(out)
 }

@@ -1,0 +1,99 @@
+//! Failures no real server produces on demand: a closed port, a name that
+//! does not exist, and fault listeners that close, stay silent or answer
+//! with something that is not the protocol.
+
+use std::time::{Duration, Instant};
+
+use crate::harness::{assert_failure, check_json};
+use crate::support::{Fault, closed_port, fault, railconn};
+
+fn both(port: u16, extra: &[&str]) -> serde_json::Value {
+    let pg = format!("postgresql://app:pw@127.0.0.1:{port}/db");
+    let redis = format!("redis://:pw@127.0.0.1:{port}");
+    let mut args = vec![
+        "--skip",
+        "jwt",
+        "--database-url",
+        &pg,
+        "--redis-url",
+        &redis,
+    ];
+    args.extend_from_slice(extra);
+    check_json(&mut railconn(), &args).0
+}
+
+#[test]
+fn closed_port_is_connection_refused() {
+    let r = both(closed_port(), &[]);
+    assert_failure(&r, "postgres", "tcp", "connection_refused");
+    assert_failure(&r, "redis", "tcp", "connection_refused");
+    assert_eq!(r["ready"], false);
+}
+
+#[test]
+fn unknown_host_is_dns_not_found() {
+    let (r, _) = check_json(
+        &mut railconn(),
+        &[
+            "--skip",
+            "jwt",
+            "--database-url",
+            "postgresql://u:pw@db.railconn.invalid/x",
+            "--redis-url",
+            "redis://cache.railconn.invalid",
+        ],
+    );
+    assert_failure(&r, "postgres", "dns", "dns_not_found");
+    assert_failure(&r, "redis", "dns", "dns_not_found");
+}
+
+#[test]
+fn accept_then_close_is_connection_closed() {
+    let r = both(fault(Fault::AcceptClose), &[]);
+    assert_failure(&r, "postgres", "tls", "connection_closed");
+    assert_failure(&r, "redis", "auth", "connection_closed");
+}
+
+#[test]
+fn read_then_close_is_connection_closed() {
+    let r = both(fault(Fault::ReadClose), &[]);
+    assert_failure(&r, "postgres", "tls", "connection_closed");
+    assert_failure(&r, "redis", "auth", "connection_closed");
+}
+
+#[test]
+fn silent_peer_times_out_within_the_deadline() {
+    let started = Instant::now();
+    let r = both(fault(Fault::Silent), &["--timeout", "700ms"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_failure(&r, "postgres", "tls", "timeout");
+    assert_failure(&r, "redis", "auth", "timeout");
+}
+
+#[test]
+fn http_and_garbage_peers_are_protocol_errors() {
+    let r = both(
+        fault(Fault::Garbage(b"HTTP/1.1 400 Bad Request\r\n\r\n")),
+        &[],
+    );
+    assert_failure(&r, "postgres", "tls", "protocol_error");
+    assert_failure(&r, "redis", "auth", "protocol_error");
+    let r = both(fault(Fault::RespondAfterRead(b"\x00\x01garbage")), &[]);
+    assert_failure(&r, "postgres", "tls", "protocol_error");
+    assert_failure(&r, "redis", "auth", "protocol_error");
+}
+
+#[test]
+fn server_refusing_tls_with_sslmode_require() {
+    let port = fault(Fault::RespondAfterRead(b"N"));
+    let url = format!("postgresql://app:pw@127.0.0.1:{port}/db?sslmode=require");
+    let (r, _) = check_json(
+        &mut railconn(),
+        &["--only", "postgres", "--database-url", &url],
+    );
+    assert_failure(&r, "postgres", "tls", "tls_unsupported");
+}

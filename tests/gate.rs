@@ -1,0 +1,243 @@
+//! The gate a pipeline relies on: exit codes, --only/--skip/--optional/
+//! --strict, where variables come from, and that no secret reaches any
+//! output.
+
+use crate::harness::{JWT_SECRET, assert_failure, assert_passed, check, check_json};
+use crate::support::{closed_port, pg_tls, railconn, redis_auth, stderr, stdout};
+
+fn good_pg() -> String {
+    pg_tls().url("app", "app-secret-pw-1", "appdb", "")
+}
+
+fn good_redis() -> String {
+    format!("redis://:redis-secret-pw@127.0.0.1:{}", redis_auth().port)
+}
+
+#[test]
+fn all_good_is_ready_and_exits_0() {
+    let mut run = railconn();
+    run.env("DATABASE_URL", good_pg())
+        .env("REDIS_URL", good_redis())
+        .env("JWT_SECRET_KEY", JWT_SECRET);
+    let (r, out) = check_json(&mut run, &[]);
+    assert_eq!(out.status.code(), Some(0), "{r:#}");
+    assert_eq!(
+        (r["ready"].as_bool(), r["status"].as_str()),
+        (Some(true), Some("pass")),
+        "{r:#}"
+    );
+    for name in ["postgres", "redis", "jwt"] {
+        assert_passed(&r, name);
+    }
+}
+
+#[test]
+fn a_failing_required_check_exits_1_and_optional_turns_it_into_a_warning() {
+    let broken = format!("redis://127.0.0.1:{}", closed_port());
+    let mut run = railconn();
+    run.env("DATABASE_URL", good_pg())
+        .env("REDIS_URL", &broken)
+        .env("JWT_SECRET_KEY", JWT_SECRET);
+    let (r, out) = check_json(&mut run, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(r["status"], "fail");
+    let jwt_findings = check(&r, "jwt")["findings"].to_string();
+    assert!(jwt_findings.contains("memory_fallback"), "{jwt_findings}");
+
+    let mut run = railconn();
+    run.env("DATABASE_URL", good_pg())
+        .env("REDIS_URL", &broken)
+        .env("JWT_SECRET_KEY", JWT_SECRET);
+    let (r, out) = check_json(&mut run, &["--optional", "redis"]);
+    assert_eq!(out.status.code(), Some(0), "{r:#}");
+    assert_eq!(
+        (r["ready"].as_bool(), r["status"].as_str()),
+        (Some(true), Some("warn"))
+    );
+    assert_eq!(check(&r, "redis")["required"], false);
+
+    let mut run = railconn();
+    run.env("DATABASE_URL", good_pg())
+        .env("REDIS_URL", &broken)
+        .env("JWT_SECRET_KEY", JWT_SECRET);
+    let (r, out) = check_json(&mut run, &["--optional", "redis", "--strict"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(r["ready"], false);
+}
+
+#[test]
+fn only_and_skip_select_checks() {
+    let (r, out) = check_json(
+        &mut railconn(),
+        &["--only", "postgres", "--database-url", &good_pg()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{r:#}");
+    assert_eq!(check(&r, "redis")["status"], "skip");
+    assert_eq!(check(&r, "jwt")["status"], "skip");
+    let (r, _) = check_json(
+        &mut railconn(),
+        &["--skip", "redis,jwt", "--database-url", &good_pg()],
+    );
+    assert_eq!(r["ready"], true);
+}
+
+#[test]
+fn dotenv_is_read_and_the_process_environment_wins() {
+    let mut run = railconn();
+    run.env_file(&format!(
+        "DATABASE_URL={}\nREDIS_URL=redis://127.0.0.1:{}\nJWT_SECRET_KEY={JWT_SECRET}\n",
+        good_pg(),
+        closed_port()
+    ));
+    run.env("REDIS_URL", good_redis());
+    let out = run.args(["check", "--json"]).run();
+    let r: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{r:#}");
+    assert_eq!(check(&r, "postgres")["source"], "DATABASE_URL (.env)");
+    assert_eq!(check(&r, "redis")["source"], "REDIS_URL (environment)");
+}
+
+#[test]
+fn later_env_files_override_earlier_and_unreadable_files_exit_2() {
+    let run = railconn();
+    let first = run.dir.path().join("first.env");
+    let second = run.dir.path().join("second.env");
+    std::fs::write(
+        &first,
+        format!(
+            "DATABASE_URL=postgresql://x@127.0.0.1:{}/x\n",
+            closed_port()
+        ),
+    )
+    .unwrap();
+    std::fs::write(&second, format!("DATABASE_URL={}\n", good_pg())).unwrap();
+    let mut run = run;
+    let (first, second) = (first.display().to_string(), second.display().to_string());
+    let out = run
+        .args([
+            "check",
+            "--only",
+            "postgres",
+            "--env-file",
+            &first,
+            "--env-file",
+            &second,
+        ])
+        .run();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+
+    let out = railconn()
+        .args(["check", "--env-file", "/nonexistent/railconn.env"])
+        .run();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("/nonexistent/railconn.env"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn quiet_prints_only_the_verdict() {
+    let out = railconn()
+        .args([
+            "check",
+            "-q",
+            "--no-env-file",
+            "--only",
+            "postgres",
+            "--database-url",
+            &good_pg(),
+        ])
+        .run();
+    assert_eq!(stdout(&out).trim(), "Verdict: ready to deploy");
+}
+
+/// Every secret of the suite, raw and percent-encoded, in every format and
+/// with trace logging, on success and on failure at several layers.
+#[test]
+fn no_secret_in_any_output() {
+    let secrets = [
+        "app-secret-pw-1",
+        "redis-secret-pw",
+        "wrong-pw-xyz",
+        JWT_SECRET,
+        "p%40ss",
+        "p@ss:w/rd",
+    ];
+    let scenarios = [
+        (good_pg(), good_redis()),
+        (
+            pg_tls().url("app", "wrong-pw-xyz", "appdb", ""),
+            format!("redis://:wrong-pw-xyz@127.0.0.1:{}", redis_auth().port),
+        ),
+        (
+            pg_tls().url("special", "p@ss:w/rd#1%?", "appdb", "sslmode=verify-full"),
+            "redis://:redis-secret-pw@cache.railconn.invalid".to_string(),
+        ),
+        (
+            "postgresql://app:p@ss:w/rd@127.0.0.1:1/x".to_string(),
+            "rediss://:redis-secret-pw@127.0.0.1:1#bad".to_string(),
+        ),
+    ];
+    for (pg, redis) in &scenarios {
+        for format in ["text", "json"] {
+            let mut run = railconn();
+            run.env("DATABASE_URL", pg)
+                .env("REDIS_URL", redis)
+                .env("JWT_SECRET_KEY", JWT_SECRET)
+                .env("RUST_LOG", "trace");
+            let out = run.args(["check", "--format", format]).run();
+            let all = format!("{}{}", stdout(&out), stderr(&out));
+            for secret in secrets {
+                assert!(!all.contains(secret), "{secret} leaked in {format}:\n{all}");
+            }
+        }
+    }
+}
+
+#[test]
+fn text_report_names_problem_cause_and_fix() {
+    let mut run = railconn();
+    run.env(
+        "DATABASE_URL",
+        pg_tls().url("app", "app-secret-pw-1", "nodb", ""),
+    )
+    .env("JWT_SECRET_KEY", "short");
+    let out = run.args(["check", "--optional", "redis"]).run();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for expected in [
+        "Problems",
+        "database_not_found",
+        "cause",
+        "fix",
+        "weak_secret",
+        "Limitations",
+        "not ready: 2 critical problems",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert!(
+        !text.contains('\u{1b}'),
+        "colour with NO_COLOR set:\n{text}"
+    );
+}
+
+#[test]
+fn jwt_weak_and_placeholder_secrets_fail() {
+    for (secret, alg) in [
+        ("too-short", "HS256"),
+        ("secret", "HS256"),
+        ("0123456789abcdef0123456789abcdef0123456789", "HS512"),
+    ] {
+        let mut run = railconn();
+        run.env("JWT_SECRET", secret).env("JWT_ALGORITHM", alg);
+        let (r, _) = check_json(&mut run, &["--only", "jwt"]);
+        assert_failure(&r, "jwt", "key", "weak_secret");
+    }
+    let mut run = railconn();
+    run.env("SECRET_KEY", JWT_SECRET).env("ALGORITHM", "none");
+    let (r, _) = check_json(&mut run, &["--only", "jwt"]);
+    assert_failure(&r, "jwt", "config", "unsupported_algorithm");
+}

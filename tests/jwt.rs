@@ -1,0 +1,151 @@
+//! The JWT check with real key material made by openssl: RSA and EC key
+//! pairs as PEM text, as files, and pasted with literal `\n`.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::harness::{assert_failure, assert_passed, check, check_json};
+use crate::support::railconn;
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let status = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .status()
+        .expect("run openssl");
+    assert!(status.success(), "openssl {args:?}");
+}
+
+fn rsa_pair(dir: &Path, bits: &str, name: &str) -> (String, String) {
+    let key = format!("{name}.pem");
+    let public = format!("{name}.pub");
+    openssl(
+        dir,
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            &format!("rsa_keygen_bits:{bits}"),
+            "-out",
+            &key,
+        ],
+    );
+    openssl(dir, &["pkey", "-in", &key, "-pubout", "-out", &public]);
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    (read(&key), read(&public))
+}
+
+fn jwt(env: &[(&str, &str)]) -> serde_json::Value {
+    let mut run = railconn();
+    for (k, v) in env {
+        run.env(k, v);
+    }
+    check_json(&mut run, &["--only", "jwt"]).0
+}
+
+#[test]
+fn rsa_pair_as_text_as_file_and_with_literal_newlines() {
+    let dir = tempfile::tempdir().unwrap();
+    let (private, public) = rsa_pair(dir.path(), "2048", "a");
+    let r = jwt(&[
+        ("JWT_ALGORITHM", "RS256"),
+        ("JWT_PRIVATE_KEY", &private),
+        ("JWT_PUBLIC_KEY", &public),
+    ]);
+    assert_passed(&r, "jwt");
+    let key_path = dir.path().join("a.pem").display().to_string();
+    let r = jwt(&[
+        ("JWT_ALGORITHM", "PS256"),
+        ("JWT_PRIVATE_KEY", &key_path),
+        ("JWT_PUBLIC_KEY", &public.replace('\n', "\\n")),
+    ]);
+    assert_passed(&r, "jwt");
+    assert!(
+        !r.to_string().contains("PRIVATE KEY-----\\nMI"),
+        "key material in report"
+    );
+}
+
+#[test]
+fn mismatched_and_small_rsa_keys_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let (private, _) = rsa_pair(dir.path(), "2048", "a");
+    let (_, other_public) = rsa_pair(dir.path(), "2048", "b");
+    let r = jwt(&[
+        ("JWT_ALGORITHM", "RS256"),
+        ("JWT_PRIVATE_KEY", &private),
+        ("JWT_PUBLIC_KEY", &other_public),
+    ]);
+    assert_failure(&r, "jwt", "roundtrip", "invalid_key");
+    let (small, small_public) = rsa_pair(dir.path(), "1024", "c");
+    let r = jwt(&[
+        ("JWT_ALGORITHM", "RS256"),
+        ("JWT_PRIVATE_KEY", &small),
+        ("JWT_PUBLIC_KEY", &small_public),
+    ]);
+    let (_, code) = crate::harness::failure(&r, "jwt").expect("1024-bit RSA must fail");
+    assert_eq!(code, "invalid_key", "{r:#}");
+}
+
+#[test]
+fn ec_keys_pkcs8_pass_and_sec1_gets_a_conversion_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    openssl(
+        dir.path(),
+        &[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            "sec1.pem",
+        ],
+    );
+    openssl(
+        dir.path(),
+        &[
+            "pkcs8", "-topk8", "-nocrypt", "-in", "sec1.pem", "-out", "p8.pem",
+        ],
+    );
+    openssl(
+        dir.path(),
+        &["ec", "-in", "sec1.pem", "-pubout", "-out", "pub.pem"],
+    );
+    let read = |f: &str| std::fs::read_to_string(dir.path().join(f)).unwrap();
+    let r = jwt(&[
+        ("JWT_ALGORITHM", "ES256"),
+        ("JWT_PRIVATE_KEY", &read("p8.pem")),
+        ("JWT_PUBLIC_KEY", &read("pub.pem")),
+    ]);
+    assert_passed(&r, "jwt");
+    let r = jwt(&[
+        ("JWT_ALGORITHM", "ES256"),
+        ("JWT_PRIVATE_KEY", &read("sec1.pem")),
+    ]);
+    assert_failure(&r, "jwt", "key", "invalid_key");
+    assert!(
+        check(&r, "jwt")["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("pkcs8"),
+        "{r:#}"
+    );
+}
+
+#[test]
+fn lifetime_warnings_and_missing_key() {
+    let r = jwt(&[
+        ("JWT_SECRET_KEY", crate::harness::JWT_SECRET),
+        ("ACCESS_TOKEN_EXPIRE_MINUTES", "11520"),
+    ]);
+    assert_eq!(check(&r, "jwt")["status"], "warn", "{r:#}");
+    let r = jwt(&[
+        ("JWT_SECRET_KEY", crate::harness::JWT_SECRET),
+        ("ACCESS_TOKEN_EXPIRE_MINUTES", "soon"),
+    ]);
+    assert_failure(&r, "jwt", "config", "invalid_value");
+    let r = jwt(&[("JWT_ALGORITHM", "RS256")]);
+    assert_failure(&r, "jwt", "config", "missing_config");
+}

@@ -1,0 +1,189 @@
+//! The PostgreSQL check against real servers: SCRAM, md5 and trust auth,
+//! every sslmode, certificate verification, channel binding, and the
+//! server-side failures a URL can run into.
+
+use crate::harness::{assert_failure, assert_passed, check, check_json, detail, status};
+use crate::support::{pg_plain, pg_tls, pki, railconn};
+
+fn pg(url: &str) -> serde_json::Value {
+    check_json(
+        &mut railconn(),
+        &["--only", "postgres", "--database-url", url],
+    )
+    .0
+}
+
+#[test]
+fn scram_over_tls_by_default_reports_server_facts() {
+    let r = pg(&pg_tls().url("app", "app-secret-pw-1", "appdb", ""));
+    assert_passed(&r, "postgres");
+    assert_eq!(status(&r, "postgres", "tls"), "pass");
+    assert!(detail(&r, "postgres", "tls").starts_with("TLSv1."), "{r:#}");
+    let facts = detail(&r, "postgres", "query");
+    assert!(
+        facts.contains("database appdb") && facts.contains("user app"),
+        "{facts}"
+    );
+    assert_eq!(r["ready"], true);
+}
+
+#[test]
+fn channel_binding_survives_our_tls() {
+    let r = pg(&pg_tls().url(
+        "app",
+        "app-secret-pw-1",
+        "appdb",
+        "sslmode=require&channel_binding=require",
+    ));
+    assert_passed(&r, "postgres");
+}
+
+#[test]
+fn channel_binding_required_without_tls_fails_auth() {
+    let r = pg(&pg_tls().url(
+        "app",
+        "app-secret-pw-1",
+        "appdb",
+        "sslmode=disable&channel_binding=require",
+    ));
+    assert_failure(&r, "postgres", "auth", "auth_failed");
+}
+
+#[test]
+fn disable_and_allow_connect_unencrypted() {
+    for mode in ["disable", "allow"] {
+        let r = pg(&pg_tls().url(
+            "app",
+            "app-secret-pw-1",
+            "appdb",
+            &format!("sslmode={mode}"),
+        ));
+        assert_passed(&r, "postgres");
+        assert_eq!(status(&r, "postgres", "tls"), "skip", "{mode}");
+    }
+}
+
+#[test]
+fn allow_retries_with_tls_when_the_server_insists() {
+    let r = pg(&pg_tls().url("tlsonly", "tlsonly-secret-pw", "appdb", "sslmode=allow"));
+    assert_passed(&r, "postgres");
+    assert_eq!(status(&r, "postgres", "tls"), "pass");
+}
+
+#[test]
+fn hostssl_only_user_without_tls_is_tls_required() {
+    let r = pg(&pg_tls().url("tlsonly", "tlsonly-secret-pw", "appdb", "sslmode=disable"));
+    assert_failure(&r, "postgres", "auth", "tls_required");
+}
+
+#[test]
+fn prefer_falls_back_to_plaintext_and_require_fails_on_a_server_without_tls() {
+    let plain = pg_plain();
+    let r = pg(&plain.url("app", "app-secret-pw-1", "appdb", ""));
+    assert_passed(&r, "postgres");
+    assert_eq!(status(&r, "postgres", "tls"), "skip");
+    let r = pg(&plain.url("app", "app-secret-pw-1", "appdb", "sslmode=require"));
+    assert_failure(&r, "postgres", "tls", "tls_unsupported");
+}
+
+#[test]
+fn verify_modes_with_the_right_ca_pass() {
+    let ca = pki().ca_cert.display().to_string();
+    for mode in ["require", "verify-ca", "verify-full"] {
+        let url = pg_tls().url(
+            "app",
+            "app-secret-pw-1",
+            "appdb",
+            &format!("sslmode={mode}&sslrootcert={ca}"),
+        );
+        let r = pg(&url.replace("127.0.0.1", "localhost"));
+        assert_passed(&r, "postgres");
+        assert!(
+            detail(&r, "postgres", "tls").contains("certificate verified"),
+            "{mode}: {r:#}"
+        );
+    }
+}
+
+#[test]
+fn verify_modes_with_a_foreign_ca_fail_with_certificate_invalid() {
+    let other = pki().other_ca_cert.display().to_string();
+    for mode in ["require", "verify-ca", "verify-full"] {
+        let url = pg_tls().url(
+            "app",
+            "app-secret-pw-1",
+            "appdb",
+            &format!("sslmode={mode}&sslrootcert={other}"),
+        );
+        let r = pg(&url);
+        assert_failure(&r, "postgres", "tls", "certificate_invalid");
+        let message = check(&r, "postgres")["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            message.contains("unknown authority") && message.contains("expires"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn verify_without_any_root_certificate_says_so() {
+    let r = pg(&pg_tls().url("app", "app-secret-pw-1", "appdb", "sslmode=verify-full"));
+    assert_failure(&r, "postgres", "tls", "certificate_invalid");
+    let message = check(&r, "postgres")["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("root.crt"), "{message}");
+}
+
+#[test]
+fn credentials_and_database_failures() {
+    let server = pg_tls();
+    let r = pg(&server.url("app", "wrong-password", "appdb", ""));
+    assert_failure(&r, "postgres", "auth", "auth_failed");
+    let r = pg(&server.url("app", "app-secret-pw-1", "nodb", ""));
+    assert_failure(&r, "postgres", "auth", "database_not_found");
+    let r = pg(&format!("postgresql://app@127.0.0.1:{}/appdb", server.port));
+    assert_failure(&r, "postgres", "auth", "auth_required");
+}
+
+#[test]
+fn percent_encoded_special_password_md5_and_trust_users_connect() {
+    let server = pg_tls();
+    assert_passed(
+        &pg(&server.url("special", "p@ss:w/rd#1%?", "appdb", "")),
+        "postgres",
+    );
+    assert_passed(
+        &pg(&server.url("md5user", "md5-secret-pw", "appdb", "sslmode=disable")),
+        "postgres",
+    );
+    assert_passed(
+        &pg(&format!(
+            "postgresql://trustuser@127.0.0.1:{}/appdb",
+            server.port
+        )),
+        "postgres",
+    );
+}
+
+#[test]
+fn unencoded_special_character_is_named_before_dialing() {
+    let r = pg(&format!(
+        "postgresql://special:p@ss#1@127.0.0.1:{}/appdb",
+        pg_tls().port
+    ));
+    assert_failure(&r, "postgres", "config", "invalid_url");
+    let message = check(&r, "postgres")["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("%40") || message.contains("%23"),
+        "{message}"
+    );
+    assert!(!r.to_string().contains("p@ss"), "{r:#}");
+}

@@ -1,0 +1,123 @@
+//! The Redis check against real servers: requirepass, ACL users, database
+//! selection, TLS with and without verification, and the wrong-scheme
+//! mistakes in both directions.
+
+use std::time::Instant;
+
+use crate::harness::{assert_failure, assert_passed, check, check_json, detail, status};
+use crate::support::{pki, railconn, redis_auth, redis_open, redis_tls};
+
+fn redis(url: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["--only", "redis", "--redis-url", url];
+    args.extend_from_slice(extra);
+    check_json(&mut railconn(), &args).0
+}
+
+#[test]
+fn password_only_and_acl_user_authenticate() {
+    let port = redis_auth().port;
+    let r = redis(&format!("redis://:redis-secret-pw@127.0.0.1:{port}"), &[]);
+    assert_passed(&r, "redis");
+    assert!(detail(&r, "redis", "ping").contains("Redis 7"), "{r:#}");
+    let r = redis(
+        &format!("redis://alice:alice-secret-pw@127.0.0.1:{port}/5"),
+        &[],
+    );
+    assert_passed(&r, "redis");
+    assert!(detail(&r, "redis", "auth").contains("alice"), "{r:#}");
+    assert!(detail(&r, "redis", "ping").contains("db 5"), "{r:#}");
+}
+
+#[test]
+fn wrong_missing_and_unexpected_passwords() {
+    let port = redis_auth().port;
+    let r = redis(&format!("redis://:nope@127.0.0.1:{port}"), &[]);
+    assert_failure(&r, "redis", "auth", "auth_failed");
+    let r = redis(&format!("redis://alice:nope@127.0.0.1:{port}"), &[]);
+    assert_failure(&r, "redis", "auth", "auth_failed");
+    let r = redis(&format!("redis://127.0.0.1:{port}"), &[]);
+    assert_failure(&r, "redis", "auth", "auth_required");
+    let r = redis(
+        &format!("redis://:unexpected@127.0.0.1:{}", redis_open().port),
+        &[],
+    );
+    assert_failure(&r, "redis", "auth", "auth_failed");
+}
+
+#[test]
+fn out_of_range_database_fails() {
+    let r = redis(
+        &format!(
+            "redis://:redis-secret-pw@127.0.0.1:{}/99",
+            redis_auth().port
+        ),
+        &[],
+    );
+    assert_failure(&r, "redis", "auth", "database_not_found");
+}
+
+#[test]
+fn rediss_verifies_with_the_ca_from_ssl_cert_file() {
+    let url = format!("rediss://:redis-secret-pw@localhost:{}", redis_tls().port);
+    let (r, _) = check_json(
+        railconn().env("SSL_CERT_FILE", &pki().ca_cert),
+        &["--only", "redis", "--redis-url", &url],
+    );
+    assert_passed(&r, "redis");
+    assert!(
+        detail(&r, "redis", "tls").contains("certificate verified"),
+        "{r:#}"
+    );
+}
+
+#[test]
+fn rediss_without_trust_fails_and_insecure_passes_with_a_finding() {
+    let port = redis_tls().port;
+    let r = redis(&format!("rediss://:redis-secret-pw@localhost:{port}"), &[]);
+    assert_failure(&r, "redis", "tls", "certificate_invalid");
+    let r = redis(
+        &format!("rediss://:redis-secret-pw@localhost:{port}#insecure"),
+        &[],
+    );
+    assert_passed(&r, "redis");
+    let findings = check(&r, "redis")["findings"].to_string();
+    assert!(findings.contains("certificate_not_verified"), "{findings}");
+}
+
+#[test]
+fn plaintext_url_to_a_tls_port_says_use_rediss() {
+    let r = redis(
+        &format!("redis://:redis-secret-pw@127.0.0.1:{}", redis_tls().port),
+        &[],
+    );
+    let (step, code) = crate::harness::failure(&r, "redis").expect("fails");
+    assert!(
+        code == "tls_required" || code == "connection_closed",
+        "{step} {code}: {r:#}"
+    );
+    assert!(
+        check(&r, "redis")["fix"]
+            .as_str()
+            .unwrap()
+            .contains("rediss://"),
+        "{r:#}"
+    );
+}
+
+#[test]
+fn tls_url_to_a_plaintext_server_says_use_redis_within_the_deadline() {
+    let started = Instant::now();
+    let r = redis(
+        &format!("rediss://127.0.0.1:{}", redis_open().port),
+        &["--timeout", "1s"],
+    );
+    assert!(started.elapsed().as_secs() < 10);
+    assert_eq!(status(&r, "redis", "tls"), "fail", "{r:#}");
+    assert!(
+        check(&r, "redis")["fix"]
+            .as_str()
+            .unwrap()
+            .contains("redis://"),
+        "{r:#}"
+    );
+}

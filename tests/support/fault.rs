@@ -1,0 +1,79 @@
+//! Misbehaving TCP listeners on 127.0.0.1 for testing how the CLI reports
+//! broken peers: each `fault()` call gets its own port and accept thread that
+//! serves any number of connections until the test process exits.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::thread;
+use std::time::Duration;
+
+/// How long a fault connection is held open at most, so threads of a
+/// forgotten client do not pile up forever.
+const HOLD: Duration = Duration::from_secs(90);
+
+/// What the listener does with each accepted connection.
+#[derive(Clone, Copy, Debug)]
+pub enum Fault {
+    /// Close right after accepting.
+    AcceptClose,
+    /// Read the client's first chunk, then close.
+    ReadClose,
+    /// Never write; keep the socket open until the client closes (or 90 s).
+    Silent,
+    /// Write these bytes at once, then discard input until the client closes.
+    Garbage(&'static [u8]),
+    /// Read the first chunk, write these bytes, then discard input until the
+    /// client closes (e.g. `b"N"` answers a PostgreSQL SSLRequest).
+    RespondAfterRead(&'static [u8]),
+}
+
+/// Starts a listener for `kind` and returns its port.
+pub fn fault(kind: Fault) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind fault listener");
+    let port = listener.local_addr().expect("local addr").port();
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            thread::spawn(move || serve(kind, stream));
+        }
+    });
+    port
+}
+
+/// A port with nothing listening on it (bound, read, released).
+pub fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("local addr").port()
+}
+
+/// I/O errors are ignored throughout: a client that resets the connection is
+/// exactly what some tests provoke.
+fn serve(kind: Fault, mut stream: TcpStream) {
+    let _ = stream.set_read_timeout(Some(HOLD));
+    match kind {
+        Fault::AcceptClose => {}
+        Fault::ReadClose => {
+            read_chunk(&mut stream);
+        }
+        Fault::Silent => drain(&mut stream),
+        Fault::Garbage(bytes) => {
+            let _ = stream.write_all(bytes);
+            drain(&mut stream);
+        }
+        Fault::RespondAfterRead(bytes) => {
+            read_chunk(&mut stream);
+            let _ = stream.write_all(bytes);
+            drain(&mut stream);
+        }
+    }
+}
+
+fn read_chunk(stream: &mut TcpStream) {
+    let mut buf = [0u8; 4096];
+    let _ = stream.read(&mut buf);
+}
+
+/// Discards input until EOF, an error, or the read timeout.
+fn drain(stream: &mut TcpStream) {
+    let mut buf = [0u8; 4096];
+    while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
+}
