@@ -295,6 +295,12 @@ pub fn pg_tls_declined() -> String {
     "the server does not offer TLS; sslmode=prefer continues unencrypted".into()
 }
 
+pub fn pg_prefer_fallback(code: &str, message: &str) -> String {
+    format!(
+        "TLS failed ({code}: {message}); sslmode=prefer connected again without TLS, as libpq does"
+    )
+}
+
 pub fn pg_server_refused_tls() -> String {
     "the server answered the SSLRequest with `N`: it does not support TLS".into()
 }
@@ -413,6 +419,10 @@ pub fn redis_ping_detail(version: Option<&str>, db: u32) -> String {
 
 pub fn redis_peer_is_tls() -> String {
     "the server answered with a TLS record: this port expects TLS".into()
+}
+
+pub fn redis_port_speaks_tls() -> String {
+    "the server closed the plaintext connection without a reply, and the same port answers a TLS handshake: it expects TLS".into()
 }
 
 pub fn redis_peer_unknown(bytes: &[u8]) -> String {

@@ -187,3 +187,20 @@ fn unencoded_special_character_is_named_before_dialing() {
     );
     assert!(!r.to_string().contains("p@ss"), "{r:#}");
 }
+
+#[test]
+fn prefer_reconnects_without_tls_when_the_handshake_fails_like_libpq() {
+    let other = pki().other_ca_cert.display().to_string();
+    let r = pg(&pg_tls().url(
+        "app",
+        "app-secret-pw-1",
+        "appdb",
+        &format!("sslrootcert={other}"),
+    ));
+    assert_passed(&r, "postgres");
+    assert_eq!(status(&r, "postgres", "tls"), "warn", "{r:#}");
+    assert!(
+        detail(&r, "postgres", "tls").contains("certificate_invalid"),
+        "{r:#}"
+    );
+}

@@ -262,9 +262,18 @@ impl Ladder {
         self.push(name, Status::Pass, duration, Some(detail), None);
     }
 
-    /// Drops an earlier record of `name` (a retry is about to replace it).
-    pub fn forget(&mut self, name: StepName) {
-        self.steps.retain(|s| s.name != name);
+    /// Drops earlier records of these steps (a retry or a closer look is
+    /// about to replace them).
+    pub fn forget(&mut self, names: &[StepName]) {
+        self.steps.retain(|s| !names.contains(&s.name));
+        self.failed = self.steps.iter().any(|s| s.status == Status::Fail);
+    }
+
+    /// The code of the decisive failure so far.
+    pub fn failure_code(&self) -> Option<Code> {
+        self.steps
+            .iter()
+            .find_map(|s| s.error.as_ref().map(|e| e.code))
     }
 
     pub fn finding(&mut self, finding: Finding) {
@@ -361,14 +370,16 @@ pub fn setting_source<T>(setting: &Setting<T>) -> Option<String> {
     }
 }
 
+/// An open connection: the stream, what the peer sent first, and where.
+pub struct Opened {
+    pub stream: SniffStream<tokio::net::TcpStream>,
+    pub sniffed: Sniffed,
+    pub addr: std::net::SocketAddr,
+}
+
 /// The dns and tcp steps: resolve once, connect to the first address that
 /// accepts, and wrap the socket so the peer's first bytes are kept.
-pub async fn open(
-    host: &str,
-    port: u16,
-    budget: &Budget,
-    ladder: &mut Ladder,
-) -> Option<(SniffStream<tokio::net::TcpStream>, Sniffed)> {
+pub async fn open(host: &str, port: u16, budget: &Budget, ladder: &mut Ladder) -> Option<Opened> {
     let started = Instant::now();
     let addrs = match dns::resolve(host, port, budget.connect_limit()).await {
         Ok(addrs) => addrs,
@@ -382,11 +393,28 @@ pub async fn open(
     match tcp::connect(&addrs, budget).await {
         Ok(connected) => {
             ladder.pass(StepName::Tcp, started, connected.detail);
-            Some(SniffStream::new(connected.stream))
+            let (stream, sniffed) = SniffStream::new(connected.stream);
+            Some(Opened {
+                stream,
+                sniffed,
+                addr: connected.addr,
+            })
         }
         Err(failure) => {
             ladder.fail(StepName::Tcp, Some(started), failure);
             None
         }
     }
+}
+
+/// A new connection to an address that already answered: libpq's `allow`
+/// and `prefer` fallbacks dial again, and the name is not resolved twice.
+pub async fn redial(addr: std::net::SocketAddr, budget: &Budget) -> Result<Opened, Failure> {
+    let connected = tcp::connect(&[addr], budget).await?;
+    let (stream, sniffed) = SniffStream::new(connected.stream);
+    Ok(Opened {
+        stream,
+        sniffed,
+        addr,
+    })
 }

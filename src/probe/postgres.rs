@@ -9,6 +9,7 @@
 //! binding (crates.md §1, option C).
 
 use std::io;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -25,7 +26,7 @@ use tokio_postgres::{Client, SimpleQueryMessage};
 
 use super::sniff::{PeerKind, SniffStream, Sniffed};
 use super::tls::{self, Roots, TlsInfo, Verify};
-use super::{Budget, CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName, within};
+use super::{Budget, CheckName, Failure, Finding, Ladder, Opened, ProbeOutcome, StepName, within};
 use crate::code::{Code, FindingCode};
 use crate::config::Setting;
 use crate::config::postgres::{ChannelBinding as UrlChannelBinding, PgTarget, RootCert, SslMode};
@@ -53,9 +54,10 @@ async fn run(target: &PgTarget, budget: &Budget, ladder: &mut Ladder) -> Option<
             words::pg_ignored_parameter(key),
         ));
     }
-    let (stream, sniffed) = super::open(&target.host, target.port, budget, ladder).await?;
-    let session = negotiate(target, stream, &sniffed, budget, ladder).await?;
-    let client = authenticate(target, session, &sniffed, budget, ladder).await?;
+    let opened = super::open(&target.host, target.port, budget, ladder).await?;
+    let addr = opened.addr;
+    let (session, sniffed) = negotiate(target, opened, budget, ladder).await?;
+    let client = authenticate(target, session, &sniffed, addr, budget, ladder).await?;
     query(client, budget, ladder).await
 }
 
@@ -69,32 +71,78 @@ enum Session {
 /// (https://www.postgresql.org/docs/current/libpq-ssl.html#LIBPQ-SSL-SSLMODE-STATEMENTS).
 async fn negotiate(
     target: &PgTarget,
-    stream: Plain,
-    sniffed: &Sniffed,
+    opened: Opened,
     budget: &Budget,
     ladder: &mut Ladder,
-) -> Option<Session> {
+) -> Option<(Session, Sniffed)> {
+    let Opened {
+        stream,
+        sniffed,
+        addr,
+    } = opened;
     if matches!(target.sslmode, SslMode::Disable | SslMode::Allow) {
         ladder.skip(
             StepName::Tls,
             words::pg_tls_not_tried(target.sslmode.as_str()),
         );
         note_plaintext(target, ladder);
-        return Some(Session::Plain(stream));
+        return Some((Session::Plain(stream), sniffed));
     }
     let started = Instant::now();
-    match start_tls(target, stream, sniffed, budget).await {
+    match start_tls(target, stream, &sniffed, budget).await {
         Ok(TlsOutcome::Encrypted(tls, info)) => {
             record_tls(target, &info, started, ladder);
-            Some(Session::Tls(tls))
+            Some((Session::Tls(tls), sniffed))
         }
         Ok(TlsOutcome::Declined(stream)) => {
             ladder.skip(StepName::Tls, words::pg_tls_declined());
             note_plaintext(target, ladder);
-            Some(Session::Plain(stream))
+            Some((Session::Plain(stream), sniffed))
+        }
+        Err(failure) if target.sslmode == SslMode::Prefer && handshake_failed(&failure) => {
+            prefer_fallback(target, addr, failure, started, budget, ladder).await
         }
         Err(failure) => {
             ladder.fail(StepName::Tls, Some(started), failure);
+            None
+        }
+    }
+}
+
+/// Failures of the handshake itself, after the server said `S`; a bad
+/// answer to the SSLRequest is fatal for libpq in every mode.
+fn handshake_failed(failure: &Failure) -> bool {
+    matches!(
+        failure.code,
+        Code::TlsHandshakeFailed | Code::CertificateInvalid
+    )
+}
+
+/// libpq with `sslmode=prefer` retries without TLS on a new connection when
+/// the TLS attempt fails (fe-connect.c, CONNECTION_SSL_STARTUP), so the app
+/// would connect: the step is a warning, not a failure.
+async fn prefer_fallback(
+    target: &PgTarget,
+    addr: SocketAddr,
+    tls_failure: Failure,
+    started: Instant,
+    budget: &Budget,
+    ladder: &mut Ladder,
+) -> Option<(Session, Sniffed)> {
+    match super::redial(addr, budget).await {
+        Ok(Opened {
+            stream, sniffed, ..
+        }) => {
+            ladder.warn(
+                StepName::Tls,
+                started,
+                words::pg_prefer_fallback(tls_failure.code.as_str(), &tls_failure.message),
+            );
+            note_plaintext(target, ladder);
+            Some((Session::Plain(stream), sniffed))
+        }
+        Err(_) => {
+            ladder.fail(StepName::Tls, Some(started), tls_failure);
             None
         }
     }
@@ -222,12 +270,12 @@ async fn authenticate(
     target: &PgTarget,
     session: Session,
     sniffed: &Sniffed,
+    addr: SocketAddr,
     budget: &Budget,
     ladder: &mut Ladder,
 ) -> Option<Client> {
     let started = Instant::now();
-    let result = startup(target, session, sniffed, budget).await;
-    match result {
+    match startup(target, session, sniffed, budget).await {
         Ok(client) => {
             ladder.pass(
                 StepName::Auth,
@@ -237,7 +285,7 @@ async fn authenticate(
             Some(client)
         }
         Err(failure) if failure.code == Code::TlsRequired && target.sslmode == SslMode::Allow => {
-            retry_with_tls(target, budget, ladder).await
+            allow_retry(target, addr, budget, ladder).await
         }
         Err(failure) => {
             ladder.fail(StepName::Auth, Some(started), failure);
@@ -246,28 +294,31 @@ async fn authenticate(
     }
 }
 
-async fn retry_with_tls(target: &PgTarget, budget: &Budget, ladder: &mut Ladder) -> Option<Client> {
+/// The second attempt of `sslmode=allow`: TLS without verification on a new
+/// connection to the same address.
+async fn allow_retry(
+    target: &PgTarget,
+    addr: SocketAddr,
+    budget: &Budget,
+    ladder: &mut Ladder,
+) -> Option<Client> {
     let mut again = target.clone();
     again.sslmode = SslMode::Require;
-    let mut retry = Ladder::new(CheckName::Postgres);
-    let (stream, sniffed) = super::open(&again.host, again.port, budget, &mut retry).await?;
     let started = Instant::now();
-    let (tls, info) = match start_tls(&again, stream, &sniffed, budget).await {
-        Ok(TlsOutcome::Encrypted(tls, info)) => (tls, info),
-        Ok(TlsOutcome::Declined(_)) => {
-            let failure = Failure::new(Code::TlsUnsupported, words::pg_server_refused_tls());
-            ladder.fail(StepName::Tls, Some(started), failure);
-            return None;
+    let tls = match redial_tls(&again, addr, budget).await {
+        Ok((tls, info, sniffed)) => {
+            ladder.forget(&[StepName::Tls]);
+            ladder.pass(StepName::Tls, started, words::tls_detail(&info));
+            (tls, sniffed)
         }
         Err(failure) => {
+            ladder.forget(&[StepName::Tls]);
             ladder.fail(StepName::Tls, Some(started), failure);
             return None;
         }
     };
-    ladder.forget(StepName::Tls);
-    ladder.pass(StepName::Tls, started, words::tls_detail(&info));
     let auth_started = Instant::now();
-    match startup(&again, Session::Tls(tls), &sniffed, budget).await {
+    match startup(&again, Session::Tls(tls.0), &tls.1, budget).await {
         Ok(client) => {
             ladder.pass(
                 StepName::Auth,
@@ -280,6 +331,23 @@ async fn retry_with_tls(target: &PgTarget, budget: &Budget, ladder: &mut Ladder)
             ladder.fail(StepName::Auth, Some(auth_started), failure);
             None
         }
+    }
+}
+
+async fn redial_tls(
+    target: &PgTarget,
+    addr: SocketAddr,
+    budget: &Budget,
+) -> Result<(Box<PgTlsStream>, TlsInfo, Sniffed), Failure> {
+    let Opened {
+        stream, sniffed, ..
+    } = super::redial(addr, budget).await?;
+    match start_tls(target, stream, &sniffed, budget).await? {
+        TlsOutcome::Encrypted(tls, info) => Ok((tls, info, sniffed)),
+        TlsOutcome::Declined(_) => Err(Failure::new(
+            Code::TlsUnsupported,
+            words::pg_server_refused_tls(),
+        )),
     }
 }
 

@@ -5,13 +5,15 @@
 //! (crates.md §2). We send AUTH, SELECT, PING and `INFO server` ourselves,
 //! pipelined into one round trip, and read each reply on its own.
 
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, RedisConnectionInfo, RedisError, RedisResult, Value};
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
 
-use super::sniff::{PeerKind, Sniffed};
+use super::sniff::{PeerKind, SniffStream, Sniffed};
 use super::tls::{self, Roots, Verify};
 use super::{Budget, CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName, within};
 use crate::code::{Code, FindingCode};
@@ -32,12 +34,17 @@ pub async fn probe(setting: &Setting<RedisTarget>, budget: Budget) -> ProbeOutco
 }
 
 async fn run(target: &RedisTarget, budget: &Budget, ladder: &mut Ladder) -> Option<()> {
-    let (stream, sniffed) = super::open(&target.host, target.port, budget, ladder).await?;
+    let opened = super::open(&target.host, target.port, budget, ladder).await?;
+    let (stream, sniffed) = (opened.stream, opened.sniffed);
     let verify = match target.tls {
         RedisTls::Off => {
             ladder.skip(StepName::Tls, words::redis_tls_off());
             note_plaintext(target, ladder);
-            return converse(target, stream, &sniffed, budget, ladder).await;
+            converse(target, stream, &sniffed, budget, ladder).await;
+            if ladder.failure_code() == Some(Code::ConnectionClosed) && sniffed.bytes().is_empty() {
+                confirm_tls_port(target, opened.addr, budget, ladder).await;
+            }
+            return Some(());
         }
         RedisTls::Verified => Verify::Full(Roots::System),
         RedisTls::Insecure => Verify::Nothing,
@@ -53,6 +60,39 @@ async fn run(target: &RedisTarget, budget: &Budget, ladder: &mut Ladder) -> Opti
             ladder.fail(StepName::Tls, Some(started), failure);
             None
         }
+    }
+}
+
+/// A TLS-only Redis closes a plaintext connection without a word (no TLS
+/// alert, no RESP error), which looks like a dead backend. Only on that
+/// failure, one more connection offers a TLS handshake: if the port answers
+/// with a TLS record, the fix is certainly `rediss://`.
+async fn confirm_tls_port(
+    target: &RedisTarget,
+    addr: SocketAddr,
+    budget: &Budget,
+    ladder: &mut Ladder,
+) {
+    let started = Instant::now();
+    let Some(Ok(stream)) = within(budget.connect_limit(), TcpStream::connect(addr)).await else {
+        return;
+    };
+    let (stream, sniffed) = SniffStream::new(stream);
+    let _ = tls::handshake(
+        stream,
+        &target.host,
+        &Verify::Nothing,
+        &sniffed,
+        budget.remaining(),
+    )
+    .await;
+    if sniffed.peer_kind() == Some(PeerKind::Tls) {
+        ladder.forget(&[StepName::Tls, StepName::Auth, StepName::Ping]);
+        ladder.fail(
+            StepName::Tls,
+            Some(started),
+            Failure::new(Code::TlsRequired, words::redis_port_speaks_tls()),
+        );
     }
 }
 
