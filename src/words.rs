@@ -218,6 +218,13 @@ pub fn tls_failed(error: &str) -> String {
     format!("TLS handshake failed: {error}")
 }
 
+pub fn peer_too_much(limit: usize) -> String {
+    format!(
+        "the peer kept sending: more than {} KiB without completing a reply",
+        limit / 1024
+    )
+}
+
 pub fn peer_is_http() -> String {
     "the peer answered like an HTTP server".into()
 }

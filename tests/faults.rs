@@ -97,3 +97,68 @@ fn server_refusing_tls_with_sslmode_require() {
     );
     assert_failure(&r, "postgres", "tls", "tls_unsupported");
 }
+
+/// A byte every 500 ms never completes a reply: the deadline ends it.
+#[test]
+fn trickling_peer_times_out_within_the_deadline() {
+    let started = Instant::now();
+    let r = both(
+        fault(Fault::Trickle(b"N-ERR this reply never ends")),
+        &["--timeout", "1s"],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    let (_, pg_code) = crate::harness::failure(&r, "postgres").expect("postgres fails");
+    let (_, redis_code) = crate::harness::failure(&r, "redis").expect("redis fails");
+    assert_eq!(
+        (pg_code.as_str(), redis_code.as_str()),
+        ("timeout", "timeout"),
+        "{r:#}"
+    );
+}
+
+/// A peer that streams an endless reply is cut off, not buffered.
+#[test]
+fn flooding_peer_is_a_protocol_error_not_unbounded_memory() {
+    let pg_port = fault(Fault::Flood(b"NE\x7f\xff\xff\xff"));
+    let redis_port = fault(Fault::Flood(b"$999999999\r\n"));
+    let pg = format!("postgresql://app:pw@127.0.0.1:{pg_port}/db");
+    let redis = format!("redis://:pw@127.0.0.1:{redis_port}");
+    let (r, _) = check_json(
+        &mut railconn(),
+        &[
+            "--skip",
+            "jwt",
+            "--database-url",
+            &pg,
+            "--redis-url",
+            &redis,
+        ],
+    );
+    assert_failure(&r, "postgres", "auth", "protocol_error");
+    assert_failure(&r, "redis", "auth", "protocol_error");
+}
+
+/// The server agrees to TLS, then drops the connection mid-handshake.
+#[test]
+fn close_during_the_tls_handshake() {
+    let pg_port = fault(Fault::RespondClose(b"S"));
+    let url = format!("postgresql://app:pw@127.0.0.1:{pg_port}/db?sslmode=require");
+    let redis = format!("rediss://127.0.0.1:{}", fault(Fault::ReadClose));
+    let (r, _) = check_json(
+        &mut railconn(),
+        &[
+            "--skip",
+            "jwt",
+            "--database-url",
+            &url,
+            "--redis-url",
+            &redis,
+        ],
+    );
+    assert_failure(&r, "postgres", "tls", "tls_handshake_failed");
+    assert_failure(&r, "redis", "tls", "tls_handshake_failed");
+}

@@ -24,7 +24,7 @@ use tokio_postgres::error::{DbError, SqlState};
 use tokio_postgres::tls::{ChannelBinding, NoTls, TlsConnect};
 use tokio_postgres::{Client, SimpleQueryMessage};
 
-use super::sniff::{PeerKind, SniffStream, Sniffed};
+use super::sniff::{self, PeerKind, SniffStream, Sniffed};
 use super::tls::{self, Roots, TlsInfo, Verify};
 use super::{Budget, CheckName, Failure, Finding, Ladder, Opened, ProbeOutcome, StepName, within};
 use crate::code::{Code, FindingCode};
@@ -58,7 +58,7 @@ async fn run(target: &PgTarget, budget: &Budget, ladder: &mut Ladder) -> Option<
     let addr = opened.addr;
     let (session, sniffed) = negotiate(target, opened, budget, ladder).await?;
     let client = authenticate(target, session, &sniffed, addr, budget, ladder).await?;
-    query(client, budget, ladder).await
+    query(client, &sniffed, budget, ladder).await
 }
 
 /// The connection after the tls step: encrypted or not.
@@ -162,7 +162,7 @@ async fn start_tls(
 ) -> Result<TlsOutcome, Failure> {
     let verify = verification(target)?;
     match ssl_request(&mut stream, sniffed, budget).await? {
-        b'S' => {}
+        b'S' => sniffed.restart(),
         b'N' if target.sslmode == SslMode::Prefer => return Ok(TlsOutcome::Declined(stream)),
         b'N' => {
             return Err(Failure::new(
@@ -421,6 +421,9 @@ fn pg_config(target: &PgTarget, encrypted: bool) -> tokio_postgres::Config {
 /// (Appendix A of the PostgreSQL docs); the rest is read from the error
 /// chain, since tokio-postgres keeps its error kinds private.
 fn classify(error: &tokio_postgres::Error, sniffed: &Sniffed) -> Failure {
+    if sniffed.cut_off() {
+        return Failure::new(Code::ProtocolError, words::peer_too_much(sniff::MAX_READ));
+    }
     if let Some(db) = error.as_db_error() {
         return db_failure(db);
     }
@@ -497,6 +500,9 @@ fn find_io(error: &tokio_postgres::Error) -> Option<&io::Error> {
 /// connection at once: whether we see EOF or RST only depends on timing
 /// (whether our first write raced the close), so both are `connection_closed`.
 fn io_failure(error: &io::Error, sniffed: &Sniffed) -> Failure {
+    if sniffed.cut_off() {
+        return Failure::new(Code::ProtocolError, words::peer_too_much(sniff::MAX_READ));
+    }
     let silent_peer = sniffed.bytes().is_empty();
     match error.kind() {
         io::ErrorKind::UnexpectedEof => {
@@ -532,14 +538,19 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 const FACTS_SQL: &str = "SELECT current_setting('server_version'), current_database(), current_user, \
      pg_is_in_recovery(), current_setting('default_transaction_read_only')";
 
-async fn query(client: Client, budget: &Budget, ladder: &mut Ladder) -> Option<()> {
+async fn query(
+    client: Client,
+    sniffed: &Sniffed,
+    budget: &Budget,
+    ladder: &mut Ladder,
+) -> Option<()> {
     let started = Instant::now();
     let limit = budget.remaining();
     let result = within(limit, client.simple_query(FACTS_SQL)).await;
     drop(client);
     let facts = match result {
         None => Err(Failure::new(Code::Timeout, words::pg_query_timeout(limit))),
-        Some(Err(error)) => Err(query_failure(&error)),
+        Some(Err(error)) => Err(query_failure(&error, sniffed)),
         Some(Ok(messages)) => facts(&messages),
     };
     match facts {
@@ -549,7 +560,10 @@ async fn query(client: Client, budget: &Budget, ladder: &mut Ladder) -> Option<(
     Some(())
 }
 
-fn query_failure(error: &tokio_postgres::Error) -> Failure {
+fn query_failure(error: &tokio_postgres::Error, sniffed: &Sniffed) -> Failure {
+    if sniffed.cut_off() {
+        return Failure::new(Code::ProtocolError, words::peer_too_much(sniff::MAX_READ));
+    }
     match error.as_db_error() {
         Some(db) => Failure::new(
             Code::QueryFailed,

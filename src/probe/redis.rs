@@ -13,7 +13,7 @@ use redis::{AsyncConnectionConfig, RedisConnectionInfo, RedisError, RedisResult,
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
-use super::sniff::{PeerKind, SniffStream, Sniffed};
+use super::sniff::{self, PeerKind, SniffStream, Sniffed};
 use super::tls::{self, Roots, Verify};
 use super::{Budget, CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName, within};
 use crate::code::{Code, FindingCode};
@@ -309,6 +309,9 @@ fn ping_failure(error: &RedisError) -> Failure {
 /// A failure of the whole exchange: the peer closed, reset, or sent
 /// something that is not RESP. The sniffed bytes tell which.
 fn connection_failure(error: &RedisError, sniffed: &Sniffed) -> Failure {
+    if sniffed.cut_off() {
+        return Failure::new(Code::ProtocolError, words::peer_too_much(sniff::MAX_READ));
+    }
     match sniffed.peer_kind() {
         Some(PeerKind::Tls) => return Failure::new(Code::TlsRequired, words::redis_peer_is_tls()),
         Some(PeerKind::Http) => return Failure::new(Code::ProtocolError, words::peer_is_http()),

@@ -1,4 +1,5 @@
-//! A stream wrapper that remembers the first bytes the peer sent.
+//! A stream wrapper that remembers the first bytes the peer sent, and caps
+//! how much a peer may send at all.
 //!
 //! Libraries report a confused peer as "corrupt message" or "unexpected
 //! EOF"; the bytes themselves say what is really on the port: `H` for an
@@ -15,13 +16,46 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 const KEEP: usize = 16;
 
+/// The most a peer may send on one connection. A healthy check reads a few
+/// kilobytes (startup parameters, `INFO server`); a hostile or broken peer
+/// that streams an endless reply is cut off here instead of growing memory
+/// until the deadline.
+pub const MAX_READ: usize = 1024 * 1024;
+
 /// The first bytes received, shared with whoever owns the stream.
 #[derive(Debug, Clone, Default)]
-pub struct Sniffed(Arc<Mutex<Vec<u8>>>);
+pub struct Sniffed(Arc<Mutex<Seen>>);
+
+#[derive(Debug, Default)]
+struct Seen {
+    first: Vec<u8>,
+    cut_off: bool,
+}
 
 impl Sniffed {
     pub fn bytes(&self) -> Vec<u8> {
-        self.0.lock().map(|b| b.clone()).unwrap_or_default()
+        self.0.lock().map(|s| s.first.clone()).unwrap_or_default()
+    }
+
+    /// Whether the stream was cut off at [`MAX_READ`]. Libraries wrap or
+    /// replace the I/O error, so this is the reliable way to tell.
+    pub fn cut_off(&self) -> bool {
+        self.0.lock().is_ok_and(|s| s.cut_off)
+    }
+
+    /// Forgets the bytes seen so far, so the next ones are judged alone:
+    /// PostgreSQL's one-byte `S` must not make the TLS handshake that
+    /// follows look like plaintext.
+    pub fn restart(&self) {
+        if let Ok(mut seen) = self.0.lock() {
+            seen.first.clear();
+        }
+    }
+
+    fn mark_cut_off(&self) {
+        if let Ok(mut seen) = self.0.lock() {
+            seen.cut_off = true;
+        }
     }
 
     /// What the first byte says the peer speaks, if it says anything.
@@ -30,9 +64,9 @@ impl Sniffed {
     }
 
     fn record(&self, data: &[u8]) {
-        if let Ok(mut kept) = self.0.lock() {
-            let room = KEEP.saturating_sub(kept.len());
-            kept.extend_from_slice(&data[..room.min(data.len())]);
+        if let Ok(mut seen) = self.0.lock() {
+            let room = KEEP.saturating_sub(seen.first.len());
+            seen.first.extend_from_slice(&data[..room.min(data.len())]);
         }
     }
 }
@@ -60,11 +94,17 @@ impl PeerKind {
     }
 }
 
+/// The error a capped stream returns once the peer sent [`MAX_READ`] bytes.
+#[derive(Debug, thiserror::Error)]
+#[error("the peer sent more than {MAX_READ} bytes")]
+pub struct TooMuchData;
+
 /// A stream that records the first bytes read through it.
 #[derive(Debug)]
 pub struct SniffStream<S> {
     inner: S,
     sniffed: Sniffed,
+    read: usize,
 }
 
 impl<S> SniffStream<S> {
@@ -73,6 +113,7 @@ impl<S> SniffStream<S> {
         let stream = Self {
             inner,
             sniffed: sniffed.clone(),
+            read: 0,
         };
         (stream, sniffed)
     }
@@ -84,11 +125,16 @@ impl<S: AsyncRead + Unpin> AsyncRead for SniffStream<S> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        if self.read >= MAX_READ {
+            self.sniffed.mark_cut_off();
+            return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, TooMuchData)));
+        }
         let before = buf.filled().len();
         let poll = Pin::new(&mut self.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = poll {
             let fresh = &buf.filled()[before..];
             self.sniffed.record(fresh);
+            self.read += fresh.len();
         }
         poll
     }

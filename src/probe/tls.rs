@@ -23,7 +23,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::client::TlsStream;
 use x509_cert::der::Decode;
 
-use super::sniff::{PeerKind, Sniffed};
+use super::sniff::{self, PeerKind, Sniffed};
 use super::{Failure, within};
 use crate::code::Code;
 use crate::config::postgres::RootCert;
@@ -172,6 +172,9 @@ fn end_point_hash(der: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn classify(error: &io::Error, sniffed: &Sniffed, leaf: Option<&[u8]>) -> Failure {
+    if sniffed.cut_off() {
+        return Failure::new(Code::ProtocolError, words::peer_too_much(sniff::MAX_READ));
+    }
     let rustls_error = error
         .get_ref()
         .and_then(|e| e.downcast_ref::<rustls::Error>());

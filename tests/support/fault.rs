@@ -25,6 +25,14 @@ pub enum Fault {
     /// Read the first chunk, write these bytes, then discard input until the
     /// client closes (e.g. `b"N"` answers a PostgreSQL SSLRequest).
     RespondAfterRead(&'static [u8]),
+    /// Read the first chunk, write these bytes, then close (e.g. `b"S"`
+    /// accepts a PostgreSQL SSLRequest and then drops the TLS handshake).
+    RespondClose(&'static [u8]),
+    /// Read the first chunk, then send these bytes one every 500 ms.
+    Trickle(&'static [u8]),
+    /// Read the first chunk, send these bytes, then an endless stream of
+    /// filler (bounded by `HOLD` or the client closing).
+    Flood(&'static [u8]),
 }
 
 /// Starts a listener for `kind` and returns its port.
@@ -64,7 +72,37 @@ fn serve(kind: Fault, mut stream: TcpStream) {
             let _ = stream.write_all(bytes);
             drain(&mut stream);
         }
+        Fault::RespondClose(bytes) => {
+            read_chunk(&mut stream);
+            let _ = stream.write_all(bytes);
+            read_chunk(&mut stream);
+        }
+        Fault::Trickle(bytes) => {
+            read_chunk(&mut stream);
+            trickle(&mut stream, bytes);
+        }
+        Fault::Flood(prefix) => {
+            read_chunk(&mut stream);
+            let _ = stream.write_all(prefix);
+            flood(&mut stream);
+        }
     }
+}
+
+fn trickle(stream: &mut TcpStream, bytes: &[u8]) {
+    for byte in bytes {
+        if stream.write_all(&[*byte]).is_err() {
+            return;
+        }
+        thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// Writes filler until the client goes away or `HOLD` passes.
+fn flood(stream: &mut TcpStream) {
+    let filler = [b'x'; 16 * 1024];
+    let started = std::time::Instant::now();
+    while started.elapsed() < HOLD && stream.write_all(&filler).is_ok() {}
 }
 
 fn read_chunk(stream: &mut TcpStream) {
