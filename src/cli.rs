@@ -76,7 +76,7 @@ pub struct CheckArgs {
     pub json: bool,
 
     /// Print only the verdict line (text format).
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "json")]
     pub quiet: bool,
 
     /// Run only these checks (comma-separated).

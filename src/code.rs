@@ -93,8 +93,6 @@ pub enum FindingCode {
     MemoryFallback,
     /// Traffic to a non-loopback host is not encrypted.
     Unencrypted,
-    /// The server is a replica or the session is read-only.
-    ReadOnly,
     /// Access-token lifetime is zero, negative or longer than a day.
     TokenLifetime,
     /// Only a private key is configured: verification used the key pair itself.
@@ -111,7 +109,6 @@ impl FindingCode {
         match self {
             MemoryFallback => "memory_fallback",
             Unencrypted => "unencrypted",
-            ReadOnly => "read_only",
             TokenLifetime => "token_lifetime",
             PublicKeyMissing => "public_key_missing",
             IgnoredParameter => "ignored_parameter",

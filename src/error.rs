@@ -8,8 +8,8 @@ use std::path::PathBuf;
 pub enum AppError {
     #[error("cannot read env file {}: {reason}. Fix the file or pass --no-env-file", path.display())]
     EnvFile { path: PathBuf, reason: String },
-    #[error("unknown check name {name:?} in {flag}: use postgres, redis or jwt")]
-    UnknownCheck { flag: &'static str, name: String },
+    #[error("nothing to check: --only/--skip leave no check to run")]
+    NothingSelected,
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
     #[error("cannot write the report: {0}")]

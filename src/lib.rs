@@ -77,6 +77,14 @@ fn check(args: &CheckArgs) -> Result<ExitCode, AppError> {
         disabled: args.no_env_file,
     })?;
     let config = config_from(args, &env);
+    if config
+        .selection
+        .resolve()
+        .iter()
+        .all(|(_, selected)| selected.is_none())
+    {
+        return Err(AppError::NothingSelected);
+    }
     tracing::debug!(?config, "resolved configuration");
     let report = run_checks(&config)?;
     let style = TextStyle {
@@ -121,10 +129,21 @@ pub fn run_checks(config: &Config) -> Result<Report, AppError> {
         .build()
         .map_err(AppError::Runtime)?;
     let started = Instant::now();
+    warm_up_crypto();
     let runs = runtime.block_on(runner::run(config));
     let duration: Duration = started.elapsed();
     runtime.shutdown_background();
     Ok(diagnose::report(runs, config.strict, duration))
+}
+
+/// aws-lc seeds its random generator from CPU jitter the first time it is
+/// used: about 30 ms of CPU that would otherwise sit on the critical path of
+/// the first TLS handshake. Starting it on a spare thread overlaps it with
+/// the DNS, TCP and SSLRequest round trips that come first.
+fn warm_up_crypto() {
+    std::thread::spawn(|| {
+        let _ = aws_lc_rs::rand::fill(&mut [0u8; 1]);
+    });
 }
 
 /// Colour on a terminal, unless `NO_COLOR` is set (https://no-color.org).

@@ -382,8 +382,10 @@ pub fn pg_query_detail(version: &str, database: &str, user: &str) -> String {
     format!("PostgreSQL {version}, database {database}, user {user}")
 }
 
-pub fn pg_read_only() -> String {
-    "the server is a read-only replica (or the database defaults to read-only transactions): writes will fail".into()
+pub fn pg_read_only(facts: &str) -> String {
+    format!(
+        "{facts}: the server is a read-only replica, or the database defaults to read-only transactions"
+    )
 }
 
 // ---- redis --------------------------------------------------------------------
@@ -685,6 +687,10 @@ fn postgres_advice(code: Code) -> Option<Advice> {
         ServerStarting => advice(
             "The database is starting up, shutting down or recovering (SQLSTATE 57P03), as right after a redeploy or a crash.",
             "Wait a few seconds and check again; if it persists, check the volume's free space and the service logs.",
+        ),
+        ReadOnly => advice(
+            "The server accepts connections but not writes: it is a replica in recovery (a read endpoint, or a standby after failover), or default_transaction_read_only is on. The app's first INSERT fails with SQLSTATE 25006.",
+            "Point DATABASE_URL at the primary (read-write) endpoint; after a failover, copy the new primary's URL.",
         ),
         QueryFailed => advice(
             "Connected and authenticated, but the facts query failed.",

@@ -162,3 +162,45 @@ fn close_during_the_tls_handshake() {
     assert_failure(&r, "postgres", "tls", "tls_handshake_failed");
     assert_failure(&r, "redis", "tls", "tls_handshake_failed");
 }
+
+/// getaddrinfo cannot be cancelled. Against a resolver that never answers
+/// (a silent UDP socket on 127.0.0.1:53, made this process's resolver by a
+/// private mount namespace), the check still ends at its deadline and the
+/// process exits at once instead of waiting for glibc's retries.
+#[test]
+fn hanging_dns_does_not_delay_the_exit() {
+    let Ok(resolver) = std::net::UdpSocket::bind("127.0.0.1:53") else {
+        eprintln!("skipped: cannot bind 127.0.0.1:53 (not root, or port taken)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("resolv.conf");
+    std::fs::write(
+        &conf,
+        "nameserver 127.0.0.1\noptions timeout:30 attempts:2\n",
+    )
+    .unwrap();
+    let script = format!(
+        "mount --bind {} /etc/resolv.conf && exec {} check --json --no-env-file --only postgres \
+         --connect-timeout 500ms --timeout 1s --database-url postgresql://u@db.railconn.invalid/x",
+        conf.display(),
+        env!("CARGO_BIN_EXE_railconn")
+    );
+    let started = Instant::now();
+    let out = std::process::Command::new("unshare")
+        .args(["--mount", "sh", "-c", &script])
+        .output()
+        .expect("run unshare");
+    let elapsed = started.elapsed();
+    drop(resolver);
+    if out.stdout.is_empty() {
+        eprintln!(
+            "skipped: no mount namespace here: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    }
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_failure(&r, "postgres", "dns", "dns_timeout");
+    assert!(elapsed < Duration::from_secs(4), "exit took {elapsed:?}");
+}

@@ -241,3 +241,30 @@ fn jwt_weak_and_placeholder_secrets_fail() {
     let (r, _) = check_json(&mut run, &["--only", "jwt"]);
     assert_failure(&r, "jwt", "config", "unsupported_algorithm");
 }
+
+#[test]
+fn skipping_every_check_is_a_usage_error() {
+    let out = railconn()
+        .args(["check", "--skip", "postgres,redis,jwt"])
+        .run();
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("nothing to check"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_railway_reference_in_dotenv_is_named() {
+    let mut run = railconn();
+    run.env_file("DATABASE_URL=${{Postgres.DATABASE_URL}}\n");
+    let out = run.args(["check", "--json", "--only", "postgres"]).run();
+    let r: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_failure(&r, "postgres", "config", "invalid_url");
+    let message = check(&r, "postgres")["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("Railway reference"), "{message}");
+}

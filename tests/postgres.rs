@@ -204,3 +204,28 @@ fn prefer_reconnects_without_tls_when_the_handshake_fails_like_libpq() {
         "{r:#}"
     );
 }
+
+#[test]
+fn the_server_certificate_itself_can_be_the_root_like_libpq() {
+    let cert = pki().server_cert.display().to_string();
+    let url = pg_tls().url(
+        "app",
+        "app-secret-pw-1",
+        "appdb",
+        &format!("sslmode=verify-full&sslrootcert={cert}"),
+    );
+    let r = pg(&url.replace("127.0.0.1", "localhost"));
+    assert_passed(&r, "postgres");
+}
+
+#[test]
+fn a_read_only_database_fails_the_query_step() {
+    let server = pg_tls();
+    let exists = server.admin_psql("SELECT count(*) FROM pg_database WHERE datname = 'rodb'");
+    if exists.trim() == "0" {
+        server.admin_psql("CREATE DATABASE rodb");
+        server.admin_psql("ALTER DATABASE rodb SET default_transaction_read_only = on");
+    }
+    let r = pg(&server.url("app", "app-secret-pw-1", "rodb", ""));
+    assert_failure(&r, "postgres", "query", "read_only");
+}

@@ -118,26 +118,53 @@ fn files_to_read(files: &EnvFiles) -> Vec<PathBuf> {
     }
 }
 
-/// Parses one file with dotenvy. Its parse errors quote the offending line,
-/// which may hold a secret, so only the file name and the kind of problem
-/// are passed on.
+/// Reads one file. A missing or unreadable file is an error here (exit 2):
+/// a file named on the command line that cannot be read is a usage mistake.
 fn read_env_file(path: &Path) -> Result<Vec<(String, String)>, AppError> {
     let unreadable = |reason: String| AppError::EnvFile {
         path: path.to_path_buf(),
         reason,
     };
-    let iter = dotenvy::from_path_iter(path).map_err(|e| unreadable(describe_dotenv_error(&e)))?;
-    iter.enumerate()
+    let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
+    parse_env(file).map_err(unreadable)
+}
+
+/// Parses `.env` text with dotenvy. Its parse errors quote the offending
+/// line, which may hold a secret, so only the entry number and the kind of
+/// problem are passed on.
+pub fn parse_env(mut reader: impl std::io::Read) -> Result<Vec<(String, String)>, String> {
+    let mut text = Vec::new();
+    reader.read_to_end(&mut text).map_err(|e| e.to_string())?;
+    let mut pairs: Vec<(String, String)> = dotenvy::from_read_iter(text.as_slice())
+        .enumerate()
         .map(|(index, item)| {
-            item.map_err(|e| {
-                unreadable(format!(
-                    "entry {}: {}",
-                    index + 1,
-                    describe_dotenv_error(&e)
-                ))
-            })
+            item.map_err(|e| format!("entry {}: {}", index + 1, describe_dotenv_error(&e)))
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    keep_railway_references(&String::from_utf8_lossy(&text), &mut pairs);
+    Ok(pairs)
+}
+
+/// dotenvy expands `${VAR}`, which mangles a pasted Railway reference
+/// `${{Postgres.DATABASE_URL}}` into something unrecognisable. Such values
+/// are kept as written, so the URL check can say "unresolved reference".
+fn keep_railway_references(text: &str, pairs: &mut [(String, String)]) {
+    for line in text.lines() {
+        let Some((key, value)) = line
+            .trim_start()
+            .trim_start_matches("export ")
+            .split_once('=')
+        else {
+            continue;
+        };
+        if !value.contains("${{") {
+            continue;
+        }
+        let raw = value.trim().trim_matches(|c| c == '"' || c == '\'');
+        if let Some(pair) = pairs.iter_mut().find(|(k, _)| k == key.trim()) {
+            pair.1 = raw.to_string();
+        }
+    }
 }
 
 fn describe_dotenv_error(error: &dotenvy::Error) -> String {
@@ -177,6 +204,13 @@ mod tests {
         assert_eq!(env.get("RAILCONN_T1").unwrap().origin, Origin::File(one));
         assert_eq!(env.get("RAILCONN_T2").unwrap().value, "two");
         assert_eq!(env.get("PATH").unwrap().origin, Origin::Process);
+    }
+
+    #[test]
+    fn railway_references_survive_expansion() {
+        let pairs =
+            parse_env("DATABASE_URL=${{Postgres.DATABASE_URL}}\nB=$HOME/x\n".as_bytes()).unwrap();
+        assert_eq!(pairs[0].1, "${{Postgres.DATABASE_URL}}");
     }
 
     #[test]

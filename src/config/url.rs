@@ -384,3 +384,44 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! Whatever the input, the pre-parser returns a value or an error —
+    //! never a panic — and neither its output nor its error ever contains
+    //! the password.
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const SCHEMES: &[&str] = &["postgresql", "postgres", "redis", "rediss"];
+
+    proptest! {
+        #[test]
+        fn never_panics(raw in "\\PC{0,80}") {
+            let _ = parse(&raw, SCHEMES);
+        }
+
+        #[test]
+        fn never_panics_on_url_shaped_input(
+            scheme in "(postgresql|redis|rediss|http|)",
+            user in "[a-z@:/?#%]{0,8}",
+            host in "[a-z0-9.:\\[\\]@,]{0,16}",
+            rest in "[/?#=&a-z0-9%@]{0,16}",
+        ) {
+            let _ = parse(&format!("{scheme}://{user}@{host}{rest}"), SCHEMES);
+        }
+
+        #[test]
+        fn the_password_never_shows(password in "[A-Za-z0-9!$&'()*+,;=@:/?#%~-]{6,24}") {
+            let marker = format!("Zx{password}");
+            let raw = format!("postgresql://app:{marker}@db.example:5432/app");
+            let shown = match parse(&raw, SCHEMES) {
+                Ok(url) => url.redacted(),
+                Err(error) => error.message,
+            };
+            prop_assert!(!shown.contains(&marker), "{}", shown);
+        }
+    }
+}

@@ -57,8 +57,15 @@ pub fn probe(settings: &JwtSettings) -> ProbeOutcome {
     )
 }
 
+/// The variable the app signs with: the secret for HS*, the private key
+/// otherwise (an unparseable algorithm falls back to whichever is set).
 fn source(settings: &JwtSettings) -> Option<String> {
-    let var = settings.secret.as_ref().or(settings.private_key.as_ref())?;
+    let asymmetric = Algorithm::from_str(settings.algorithm_name()).is_ok_and(|a| !is_hmac(a));
+    let var = if asymmetric {
+        settings.private_key.as_ref()
+    } else {
+        settings.secret.as_ref().or(settings.private_key.as_ref())
+    }?;
     Some(format!("{} ({})", var.name, var.origin))
 }
 

@@ -252,7 +252,11 @@ impl Ladder {
 
     /// Records the decisive failure; later steps will be `skip`.
     pub fn fail(&mut self, name: StepName, started: Option<Instant>, failure: Failure) {
-        let duration = started.map(|s| s.elapsed());
+        self.fail_with(name, started.map(|s| s.elapsed()), failure);
+    }
+
+    /// Records the decisive failure with an explicit duration.
+    pub fn fail_with(&mut self, name: StepName, duration: Option<Duration>, failure: Failure) {
         self.push(name, Status::Fail, duration, None, Some(failure));
         self.failed = true;
     }

@@ -604,8 +604,8 @@ fn facts(messages: &[SimpleQueryMessage]) -> Result<Facts, Failure> {
 fn record_facts(facts: &Facts, started: Instant, ladder: &mut Ladder) {
     let detail = words::pg_query_detail(&facts.version, &facts.database, &facts.user);
     if facts.read_only {
-        ladder.warn(StepName::Query, started, detail);
-        ladder.finding(Finding::warn(FindingCode::ReadOnly, words::pg_read_only()));
+        let failure = Failure::new(Code::ReadOnly, words::pg_read_only(&detail));
+        ladder.fail(StepName::Query, Some(started), failure);
     } else {
         ladder.pass(StepName::Query, started, detail);
     }

@@ -208,7 +208,7 @@ fn judge(
     ladder: &mut Ladder,
 ) {
     if let Err(failure) = check_replies(layout, replies) {
-        return ladder.fail(failure.0, None, failure.1);
+        return ladder.fail_with(failure.0, Some(rtt), failure.1);
     }
     let ping_duration = if layout.auth {
         ladder.pass_with(

@@ -290,6 +290,20 @@ impl CapturingVerifier {
         })
     }
 
+    /// A pinned certificate is trusted as is, but `verify-full` still wants
+    /// the host name to match it.
+    fn pinned_name(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        server_name: &ServerName<'_>,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if self.check_name {
+            let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
+            rustls::client::verify_server_name(&parsed, server_name)?;
+        }
+        Ok(ServerCertVerified::assertion())
+    }
+
     fn name_only_error(&self, error: &rustls::Error) -> bool {
         !self.check_name
             && matches!(
@@ -343,7 +357,7 @@ impl ServerCertVerifier for CapturingVerifier {
             .iter()
             .any(|p| p.as_ref() == end_entity.as_ref())
         {
-            return Ok(ServerCertVerified::assertion());
+            return self.pinned_name(end_entity, server_name);
         }
         match inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
             Err(error) if self.name_only_error(&error) => Ok(ServerCertVerified::assertion()),

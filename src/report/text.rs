@@ -196,13 +196,11 @@ fn write_step(step: &StepReport, p: &Painter, out: &mut dyn Write) -> io::Result
 fn write_limitations(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
     let mut lines = Vec::new();
     for check in &report.checks {
-        if check.status == Status::Fail && !check.required {
-            if let Some(error) = &check.error {
-                lines.push((
-                    Status::Warn,
-                    words::optional_failed(check.name.as_str(), error.code),
-                ));
-            }
+        if let Some(error) = check.error.as_ref().filter(|_| !check.required) {
+            lines.push((
+                Status::Warn,
+                words::optional_failed(check.name.as_str(), error.code),
+            ));
         }
         for finding in &check.findings {
             let status = if finding.severity == Severity::Warn {
