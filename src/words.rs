@@ -69,6 +69,11 @@ pub fn url_no_host() -> String {
     "the URL has no host (`@:port` or `@/`): a Railway reference variable probably resolved to nothing; re-create the reference to the service".into()
 }
 
+pub fn url_bad_host_chars() -> String {
+    "the host contains spaces or control characters (a stray newline or tab inside the value?)"
+        .into()
+}
+
 pub fn url_many_hosts() -> String {
     "the URL lists several hosts; railconn checks one host per URL: pass each host's URL separately"
         .into()

@@ -1,16 +1,15 @@
-//! The URL pre-parser: no input may panic it, and a password that parsed
-//! never appears in the redacted form.
+//! The URL pre-parser: no input may panic it, and the redacted form does
+//! not depend on the password at all (so it cannot reveal any of it).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use railconn::config::secret::Secret;
 use railconn::config::url;
 
 fuzz_target!(|raw: &str| {
     if let Ok(parsed) = url::parse(raw, &["postgresql", "postgres", "redis", "rediss"]) {
-        let shown = parsed.redacted();
-        if let Some(password) = &parsed.password {
-            let secret = password.expose();
-            assert!(secret.len() < 4 || !shown.contains(secret) || parsed.host.contains(secret));
-        }
+        let mut other = parsed.clone();
+        other.password = parsed.password.as_ref().map(|_| Secret::new("a different password"));
+        assert_eq!(parsed.redacted(), other.redacted());
     }
 });

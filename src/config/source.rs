@@ -7,6 +7,7 @@
 //! overrides an earlier one, as in `docker compose --env-file`.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::AppError;
@@ -132,17 +133,45 @@ fn read_env_file(path: &Path) -> Result<Vec<(String, String)>, AppError> {
 /// Parses `.env` text with dotenvy. Its parse errors quote the offending
 /// line, which may hold a secret, so only the entry number and the kind of
 /// problem are passed on.
-pub fn parse_env(mut reader: impl std::io::Read) -> Result<Vec<(String, String)>, String> {
-    let mut text = Vec::new();
-    reader.read_to_end(&mut text).map_err(|e| e.to_string())?;
-    let mut pairs: Vec<(String, String)> = dotenvy::from_read_iter(text.as_slice())
-        .enumerate()
-        .map(|(index, item)| {
-            item.map_err(|e| format!("entry {}: {}", index + 1, describe_dotenv_error(&e)))
-        })
-        .collect::<Result<_, _>>()?;
+pub fn parse_env(reader: impl Read) -> Result<Vec<(String, String)>, String> {
+    let text = read_bounded(reader)?;
+    let mut pairs = Vec::new();
+    for (index, item) in dotenvy::from_read_iter(text.as_slice()).enumerate() {
+        let entry = index + 1;
+        let pair = item.map_err(|e| format!("entry {entry}: {}", describe_dotenv_error(&e)))?;
+        if pair.1.len() > MAX_VALUE {
+            return Err(format!(
+                "entry {entry}: the value expands to more than {} KiB",
+                MAX_VALUE / 1024
+            ));
+        }
+        pairs.push(pair);
+    }
     keep_railway_references(&String::from_utf8_lossy(&text), &mut pairs);
     Ok(pairs)
+}
+
+/// Limits on a `.env` file. dotenvy expands `$VAR` from earlier entries, so
+/// `p=$p$p` on consecutive lines doubles a value each time (found by
+/// fuzzing). Capping the number of `$` and the size of each expanded value
+/// bounds the largest single expansion to `MAX_DOLLARS × MAX_VALUE`.
+const MAX_FILE: usize = 1024 * 1024;
+const MAX_DOLLARS: usize = 256;
+const MAX_VALUE: usize = 16 * 1024;
+
+fn read_bounded(reader: impl Read) -> Result<Vec<u8>, String> {
+    let mut text = Vec::new();
+    reader
+        .take(MAX_FILE as u64 + 1)
+        .read_to_end(&mut text)
+        .map_err(|e| e.to_string())?;
+    if text.len() > MAX_FILE {
+        return Err(format!("larger than {} KiB", MAX_FILE / 1024));
+    }
+    if text.iter().filter(|&&b| b == b'$').count() > MAX_DOLLARS {
+        return Err(format!("more than {MAX_DOLLARS} `$` substitutions"));
+    }
+    Ok(text)
 }
 
 /// dotenvy expands `${VAR}`, which mangles a pasted Railway reference
@@ -204,6 +233,12 @@ mod tests {
         assert_eq!(env.get("RAILCONN_T1").unwrap().origin, Origin::File(one));
         assert_eq!(env.get("RAILCONN_T2").unwrap().value, "two");
         assert_eq!(env.get("PATH").unwrap().origin, Origin::Process);
+    }
+
+    #[test]
+    fn exponential_expansion_is_refused() {
+        let doubling = "p=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n".to_string() + &"p=$p$p\n".repeat(40);
+        assert!(parse_env(doubling.as_bytes()).unwrap_err().contains("KiB"));
     }
 
     #[test]

@@ -372,11 +372,14 @@ fn roundtrip(plan: &Plan<'_>, keys: &Keys) -> Result<String, Failure> {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let lifetime = u64::try_from(plan.lifetime.max(1)).unwrap_or(1) * 60;
+    // Lifetimes come from user input: saturate rather than overflow.
+    let lifetime = u64::try_from(plan.lifetime.max(1))
+        .unwrap_or(1)
+        .saturating_mul(60);
     let claims = Claims {
         sub: "railconn-check".to_string(),
         iat: now,
-        exp: now + lifetime,
+        exp: now.saturating_add(lifetime),
     };
     let token = jsonwebtoken::encode(&Header::new(plan.algorithm), &claims, &keys.encoding)
         .map_err(|e| {
