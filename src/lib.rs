@@ -129,7 +129,9 @@ pub fn run_checks(config: &Config) -> Result<Report, AppError> {
         .build()
         .map_err(AppError::Runtime)?;
     let started = Instant::now();
-    warm_up_crypto();
+    if config.may_need_randomness() {
+        warm_up_crypto();
+    }
     let runs = runtime.block_on(runner::run(config));
     let duration: Duration = started.elapsed();
     runtime.shutdown_background();

@@ -127,6 +127,27 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Whether a selected check may do TLS or sign with a key pair, the
+    /// operations that need aws-lc's random generator.
+    pub fn may_need_randomness(&self) -> bool {
+        let selected = |name: CheckName| {
+            self.selection
+                .resolve()
+                .iter()
+                .any(|(n, s)| *n == name && s.is_some())
+        };
+        let postgres_tls = matches!(&self.postgres, Setting::Ready { target, .. }
+            if target.sslmode != postgres::SslMode::Disable);
+        let redis_tls = matches!(&self.redis, Setting::Ready { target, .. }
+            if target.tls != redis::RedisTls::Off);
+        let jwt_keys = !self.jwt.algorithm_name().starts_with("HS");
+        (selected(CheckName::Postgres) && postgres_tls)
+            || (selected(CheckName::Redis) && redis_tls)
+            || (selected(CheckName::Jwt) && jwt_keys)
+    }
+}
+
 fn resolve_url<T>(
     flag_value: Option<&str>,
     flag: &'static str,

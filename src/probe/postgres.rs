@@ -25,7 +25,7 @@ use tokio_postgres::tls::{ChannelBinding, NoTls, TlsConnect};
 use tokio_postgres::{Client, SimpleQueryMessage};
 
 use super::sniff::{self, PeerKind, SniffStream, Sniffed};
-use super::tls::{self, Roots, TlsInfo, Verify};
+use super::tls::{self, KeyShares, Roots, TlsInfo, Verify};
 use super::{Budget, CheckName, Failure, Finding, Ladder, Opened, ProbeOutcome, StepName, within};
 use crate::code::{Code, FindingCode};
 use crate::config::Setting;
@@ -172,8 +172,14 @@ async fn start_tls(
         }
         _ => return Err(unexpected_reply(sniffed)),
     }
-    let (tls, info) =
-        tls::handshake(stream, &target.host, &verify, sniffed, budget.remaining()).await?;
+    let (tls, info) = tls::handshake(
+        stream,
+        &target.host,
+        (&verify, KeyShares::P256First),
+        sniffed,
+        budget.remaining(),
+    )
+    .await?;
     let end_point = info.end_point.clone();
     Ok(TlsOutcome::Encrypted(
         Box::new(PgTlsStream {

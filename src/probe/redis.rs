@@ -14,7 +14,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::sniff::{self, PeerKind, SniffStream, Sniffed};
-use super::tls::{self, Roots, Verify};
+use super::tls::{self, KeyShares, Roots, Verify};
 use super::{Budget, CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName, within};
 use crate::code::{Code, FindingCode};
 use crate::config::Setting;
@@ -50,7 +50,15 @@ async fn run(target: &RedisTarget, budget: &Budget, ladder: &mut Ladder) -> Opti
         RedisTls::Insecure => Verify::Nothing,
     };
     let started = Instant::now();
-    match tls::handshake(stream, &target.host, &verify, &sniffed, budget.remaining()).await {
+    match tls::handshake(
+        stream,
+        &target.host,
+        (&verify, KeyShares::Default),
+        &sniffed,
+        budget.remaining(),
+    )
+    .await
+    {
         Ok((tls, info)) => {
             ladder.pass(StepName::Tls, started, words::tls_detail(&info));
             note_unverified(target, ladder);
@@ -81,7 +89,7 @@ async fn confirm_tls_port(
     let _ = tls::handshake(
         stream,
         &target.host,
-        &Verify::Nothing,
+        (&Verify::Nothing, KeyShares::Default),
         &sniffed,
         budget.remaining(),
     )

@@ -82,11 +82,46 @@ pub fn provider() -> Arc<CryptoProvider> {
         .clone()
 }
 
+/// Which key share the ClientHello carries. rustls sends one for its first
+/// group only; a server that does not accept it answers with a
+/// HelloRetryRequest, which costs a whole round trip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyShares {
+    /// rustls's order (post-quantum hybrid, then X25519): right for most
+    /// servers, e.g. Redis built with OpenSSL 3.
+    Default,
+    /// P-256 first. PostgreSQL up to 17 accepts only `ssl_ecdh_curve`,
+    /// default `prime256v1` (runtime-config-connection.html), so any other
+    /// first share costs a HelloRetryRequest; PostgreSQL 18's `ssl_groups`
+    /// still includes it.
+    P256First,
+}
+
+fn provider_for(shares: KeyShares) -> Arc<CryptoProvider> {
+    static P256_FIRST: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
+    match shares {
+        KeyShares::Default => provider(),
+        KeyShares::P256First => P256_FIRST
+            .get_or_init(|| {
+                use rustls::crypto::aws_lc_rs::kx_group;
+                let mut provider = rustls::crypto::aws_lc_rs::default_provider();
+                provider.kx_groups = vec![
+                    kx_group::SECP256R1,
+                    kx_group::X25519,
+                    kx_group::X25519MLKEM768,
+                    kx_group::SECP384R1,
+                ];
+                Arc::new(provider)
+            })
+            .clone(),
+    }
+}
+
 /// Performs a TLS handshake over `stream` within `limit`.
 pub async fn handshake<S>(
     stream: S,
     host: &str,
-    verify: &Verify,
+    (verify, shares): (&Verify, KeyShares),
     sniffed: &Sniffed,
     limit: Duration,
 ) -> Result<(TlsStream<S>, TlsInfo), Failure>
@@ -95,7 +130,7 @@ where
 {
     let seen = Arc::new(Mutex::new(None));
     let verifier = CapturingVerifier::new(verify, seen.clone())?;
-    let connector = tokio_rustls::TlsConnector::from(client_config(verifier)?);
+    let connector = tokio_rustls::TlsConnector::from(client_config(verifier, shares)?);
     let name = server_name(host)?;
     let result = within(limit, connector.connect(name, stream)).await;
     let leaf = seen.lock().ok().and_then(|s| s.clone());
@@ -109,8 +144,11 @@ where
     }
 }
 
-fn client_config(verifier: CapturingVerifier) -> Result<Arc<ClientConfig>, Failure> {
-    let config = ClientConfig::builder_with_provider(provider())
+fn client_config(
+    verifier: CapturingVerifier,
+    shares: KeyShares,
+) -> Result<Arc<ClientConfig>, Failure> {
+    let config = ClientConfig::builder_with_provider(provider_for(shares))
         .with_safe_default_protocol_versions()
         .map_err(|e| Failure::new(Code::TlsHandshakeFailed, e.to_string()))?
         .dangerous()
