@@ -2,6 +2,7 @@
 //! here (that is `config::Config::resolve`), so `--help` can never show a
 //! secret and tests can parse argv without touching the host.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -12,9 +13,12 @@ use crate::report::Format;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  ready: every required check passed (with --strict: and nothing warned)
-  1  not ready: a required check failed (or, with --strict, something warned)
-  2  could not run: bad usage, unreadable --env-file, internal error";
+  0    ready: every required check passed (with --strict: and nothing warned)
+  1    not ready: a required check failed (or, with --strict, something warned);
+       for wait: the timeout passed, or a failure that waiting cannot fix
+  2    could not run: bad usage, unreadable --env-file, internal error
+  127  wait -- COMMAND: the command could not be started
+  130  interrupted (Ctrl-C); check prints what had finished";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,13 +38,31 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Probe PostgreSQL, Redis and the JWT settings and print a report.
+    /// Probe PostgreSQL, Redis and the JWT settings once and print a report.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
+    /// Check until every required check passes (for container entrypoints
+    /// and pipelines), then exit 0 or run a command.
+    #[command(after_help = EXIT_CODES)]
+    Wait(WaitArgs),
+    /// Check every interval and print one line per change; Ctrl-C prints a
+    /// summary per check.
+    Watch(WatchArgs),
+    /// Show every variable railconn would use (redacted), where it came
+    /// from, and the targets it would check.
+    Env(EnvArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout.
+    Man,
 }
 
-#[derive(Debug, Args)]
-pub struct CheckArgs {
+/// Where the targets come from.
+#[derive(Debug, Clone, Args)]
+pub struct SourceArgs {
     /// PostgreSQL URL to check instead of DATABASE_URL.
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
@@ -58,28 +80,12 @@ pub struct CheckArgs {
     /// Read no .env file at all.
     #[arg(long, conflicts_with = "env_files")]
     pub no_env_file: bool,
+}
 
-    /// Deadline of each check, e.g. 500ms, 10s.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
-    pub timeout: Duration,
-
-    /// Bound on DNS resolution and on each TCP connect.
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
-    pub connect_timeout: Duration,
-
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-
-    /// Short for --format json.
-    #[arg(long, conflicts_with = "format")]
-    pub json: bool,
-
-    /// Print only the verdict line (text format).
-    #[arg(short, long, conflicts_with = "json")]
-    pub quiet: bool,
-
-    /// Run only these checks (comma-separated).
+/// Which checks run and how they gate.
+#[derive(Debug, Clone, Args)]
+pub struct SelectArgs {
+    /// Run only these checks (comma-separated: postgres, redis, jwt).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub only: Vec<CheckName>,
 
@@ -97,10 +103,131 @@ pub struct CheckArgs {
     pub strict: bool,
 }
 
-impl CheckArgs {
+/// How the report is written.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Report format: text, json, junit (JUnit XML), github (GitHub Actions
+    /// workflow commands, plus a Markdown summary in $GITHUB_STEP_SUMMARY).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Short for --format json.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
+    /// Print only the verdict line (text format).
+    #[arg(short, long, conflicts_with = "json")]
+    pub quiet: bool,
+
+    /// Also write the report to this file (repeatable). The format follows
+    /// the extension: .json, .xml (JUnit), .md (Markdown summary), anything
+    /// else text.
+    #[arg(long, value_name = "FILE")]
+    pub output: Vec<PathBuf>,
+}
+
+impl OutputArgs {
     pub fn format(&self) -> Format {
         if self.json { Format::Json } else { self.format }
     }
+}
+
+/// Deadlines of one round of checks.
+#[derive(Debug, Clone, Args)]
+pub struct DeadlineArgs {
+    /// Bound on DNS resolution and on each TCP connect.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// Deadline of each check, e.g. 500ms, 10s.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    #[command(flatten)]
+    pub deadlines: DeadlineArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// Give up after this long (exit 1 with the last report).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// First pause between rounds; it doubles each round (with jitter) up
+    /// to --max-interval.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub interval: Duration,
+
+    /// Longest pause between rounds.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub max_interval: Duration,
+
+    /// Deadline of each check in one round (never past --timeout).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub check_timeout: Duration,
+    #[command(flatten)]
+    pub deadlines: DeadlineArgs,
+
+    /// Run this command once ready (replaces railconn: its exit code is the
+    /// result). The report then goes to stderr.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    /// text: a line per change; json: one JSON object per round (NDJSON).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Pause between rounds.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub interval: Duration,
+
+    /// Print a heartbeat line every N rounds without changes (0: never).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub heartbeat: u64,
+
+    /// Stop after N rounds (default: until Ctrl-C).
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Deadline of each check in one round.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub check_timeout: Duration,
+    #[command(flatten)]
+    pub deadlines: DeadlineArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// text or json.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -120,6 +247,7 @@ mod tests {
         let argv = ["railconn", "check"].iter().chain(args);
         Cli::try_parse_from(argv).map(|cli| match cli.command {
             Command::Check(args) => args,
+            _ => unreachable!("parsed `check`"),
         })
     }
 
@@ -127,16 +255,19 @@ mod tests {
     fn defaults() {
         let args = parse(&[]).unwrap();
         assert_eq!(args.timeout, Duration::from_secs(10));
-        assert_eq!(args.connect_timeout, Duration::from_secs(5));
-        assert_eq!(args.format(), Format::Text);
+        assert_eq!(args.deadlines.connect_timeout, Duration::from_secs(5));
+        assert_eq!(args.output.format(), Format::Text);
     }
 
     #[test]
     fn lists_durations_and_json() {
         let args = parse(&["--only", "postgres,redis", "--timeout", "500ms", "--json"]).unwrap();
-        assert_eq!(args.only, vec![CheckName::Postgres, CheckName::Redis]);
+        assert_eq!(
+            args.select.only,
+            vec![CheckName::Postgres, CheckName::Redis]
+        );
         assert_eq!(args.timeout, Duration::from_millis(500));
-        assert_eq!(args.format(), Format::Json);
+        assert_eq!(args.output.format(), Format::Json);
     }
 
     #[test]
@@ -145,5 +276,30 @@ mod tests {
         assert!(parse(&["--timeout", "soon"]).is_err());
         assert!(parse(&["--timeout", "0s"]).is_err());
         assert!(parse(&["--json", "--format", "text"]).is_err());
+    }
+
+    #[test]
+    fn wait_takes_a_command_after_double_dash() {
+        let cli = Cli::try_parse_from([
+            "railconn",
+            "wait",
+            "--timeout",
+            "5s",
+            "--",
+            "app",
+            "--port",
+            "80",
+        ])
+        .unwrap();
+        let Command::Wait(args) = cli.command else {
+            panic!("wait")
+        };
+        assert_eq!(args.command, ["app", "--port", "80"]);
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
     }
 }

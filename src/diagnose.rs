@@ -19,6 +19,8 @@ pub struct Ran {
     pub selected: Option<Selected>,
     pub outcome: ProbeOutcome,
     pub duration: Duration,
+    /// Selected, but the round was interrupted before it finished.
+    pub unfinished: bool,
 }
 
 pub fn report(mut runs: Vec<Ran>, strict: bool, duration: Duration) -> Report {
@@ -45,8 +47,11 @@ pub fn report(mut runs: Vec<Ran>, strict: bool, duration: Duration) -> Report {
 
 fn check_report(ran: &Ran) -> CheckReport {
     let Some(selected) = &ran.selected else {
-        return skipped(ran.name);
+        return skipped(ran.name, words::SKIPPED_BY_FLAG);
     };
+    if ran.unfinished {
+        return skipped(ran.name, words::INTERRUPTED);
+    }
     let error = decisive(&ran.outcome.steps);
     let advice = error
         .as_ref()
@@ -67,12 +72,12 @@ fn check_report(ran: &Ran) -> CheckReport {
     }
 }
 
-fn skipped(name: CheckName) -> CheckReport {
+fn skipped(name: CheckName, why: &str) -> CheckReport {
     CheckReport {
         name,
         kind: name.kind(),
         required: false,
-        target: words::SKIPPED_BY_FLAG.to_string(),
+        target: why.to_string(),
         source: None,
         status: Status::Skip,
         duration_ms: 0.0,

@@ -14,4 +14,11 @@ pub enum AppError {
     Runtime(std::io::Error),
     #[error("cannot write the report: {0}")]
     Output(std::io::Error),
+    #[error("cannot write the report to {}: {reason}", path.display())]
+    OutputFile { path: PathBuf, reason: String },
+    #[error("{command} supports --format {supported}")]
+    FormatNotSupported {
+        command: &'static str,
+        supported: &'static str,
+    },
 }

@@ -1,5 +1,6 @@
 //! Exit codes, the contract with CI pipelines (README "Exit codes"):
-//! 0 ready, 1 not ready, 2 could not run.
+//! 0 ready, 1 not ready, 2 could not run, 127 command not started, 130
+//! interrupted.
 
 use std::process::ExitCode;
 
@@ -11,6 +12,10 @@ pub const READY: u8 = 0;
 pub const NOT_READY: u8 = 1;
 /// Bad usage, unreadable env file, internal error: nothing was judged.
 pub const COULD_NOT_RUN: u8 = 2;
+/// `wait -- COMMAND`: the command could not be started (as in `env`).
+pub const COMMAND_NOT_STARTED: u8 = 127;
+/// Ctrl-C: 128 + SIGINT, the shell convention.
+pub const INTERRUPTED: u8 = 130;
 
 pub fn for_report(report: &Report) -> ExitCode {
     if report.ready { READY } else { NOT_READY }.into()

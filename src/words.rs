@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::code::Code;
 use crate::probe::tls::{CertInfo, Roots, TlsInfo};
-use crate::probe::{CheckName, StepName};
+use crate::probe::{CheckName, Status, StepName};
 
 // ---- URL validation -------------------------------------------------------
 
@@ -587,6 +587,128 @@ pub fn optional_failed(check: &str, code: Code) -> String {
     )
 }
 
+// ---- wait, watch, env -----------------------------------------------------------
+
+pub fn wait_timed_out(timeout: Duration) -> String {
+    format!(
+        "railconn wait: not ready after {}; the last report is above",
+        ms(timeout)
+    )
+}
+
+pub fn wait_stopped_early(check: &str, code: Code) -> String {
+    format!(
+        "railconn wait: stopped early: {check} failed with {}, which waiting cannot fix; see the report above",
+        code.as_str()
+    )
+}
+
+pub fn wait_progress(failing: &[(&str, Code)], elapsed: Duration, timeout: Duration) -> String {
+    let list: Vec<String> = failing
+        .iter()
+        .map(|(check, code)| format!("{check} ({})", code.as_str()))
+        .collect();
+    format!(
+        "waiting for {} — {} / {}",
+        list.join(", "),
+        ms(elapsed),
+        ms(timeout)
+    )
+}
+
+pub fn command_not_started(command: &str, error: &str) -> String {
+    format!("railconn wait: cannot run {command}: {error}")
+}
+
+pub fn watch_change(
+    time: &str,
+    check: &str,
+    before: Option<Status>,
+    now: Status,
+    code: Option<Code>,
+    millis: f64,
+) -> String {
+    let code = code.map(|c| format!(" {}", c.as_str())).unwrap_or_default();
+    let took = ms(Duration::from_secs_f64(millis.max(0.0) / 1000.0));
+    match before {
+        Some(before) => format!(
+            "{time} {check}: {} -> {}{code} ({took})",
+            status_word(before),
+            status_word(now)
+        ),
+        None => format!("{time} {check}: {}{code} ({took})", status_word(now)),
+    }
+}
+
+pub fn watch_heartbeat(time: &str, round: u64, checks: &[(&str, Status, f64)]) -> String {
+    let states: Vec<String> = checks
+        .iter()
+        .map(|(check, status, millis)| {
+            format!(
+                "{check} {} {}",
+                status_word(*status),
+                ms(Duration::from_secs_f64(millis.max(0.0) / 1000.0))
+            )
+        })
+        .collect();
+    format!("{time} heartbeat (round {round}): {}", states.join(", "))
+}
+
+pub fn watch_summary(
+    check: &str,
+    rounds: u64,
+    availability: f64,
+    failures: &[(&str, u64)],
+    latency: (f64, f64, f64),
+) -> String {
+    let failures = if failures.is_empty() {
+        "no failures".to_string()
+    } else {
+        let list: Vec<String> = failures
+            .iter()
+            .map(|(code, n)| format!("{code} ×{n}"))
+            .collect();
+        format!("failures: {}", list.join(", "))
+    };
+    let at = |millis: f64| ms(Duration::from_secs_f64(millis.max(0.0) / 1000.0));
+    format!(
+        "{check}: available {availability:.1}% of {rounds} rounds, {failures}; latency min {}, median {}, max {}",
+        at(latency.0),
+        at(latency.1),
+        at(latency.2)
+    )
+}
+
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "pass",
+        Status::Warn => "warn",
+        Status::Fail => "fail",
+        Status::Skip => "skip",
+    }
+}
+
+pub const ENV_VARIABLES: &str =
+    "Variables (first set in each group wins; the process environment overrides .env files)";
+pub const ENV_TARGETS: &str = "Targets";
+pub const ENV_DEFAULT: &str = "default";
+
+pub fn env_invalid_url(message: &str) -> String {
+    format!("(invalid URL: {message})")
+}
+
+pub fn env_secret(len: usize) -> String {
+    format!("*** ({len} bytes)")
+}
+
+pub fn env_key(pem: bool, len: usize) -> String {
+    if pem {
+        format!("*** (PEM text, {len} bytes)")
+    } else {
+        "*** (not PEM text: read as a file path)".into()
+    }
+}
+
 // ---- causes and fixes -------------------------------------------------------------
 
 /// The most likely cause and the concrete fix for a failed check.
@@ -859,6 +981,7 @@ pub const LABEL_SOURCE: &str = "from";
 pub const LABEL_CRITICAL: &str = "critical";
 pub const LABEL_OPTIONAL: &str = "optional";
 pub const SKIPPED_BY_FLAG: &str = "skipped (--skip/--only)";
+pub const INTERRUPTED: &str = "interrupted (Ctrl-C) before it finished";
 
 pub fn verdict_ready(warnings: usize) -> String {
     match warnings {

@@ -24,7 +24,7 @@ use crate::config::Setting;
 use crate::words;
 
 /// The three checks, in report order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckName {
     Postgres,

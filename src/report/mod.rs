@@ -3,7 +3,10 @@
 //! `diagnose.rs`, and written by one renderer per format to a writer it is
 //! given. Renderers never print on their own.
 
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod text;
 
 use std::io::Write;
@@ -86,6 +89,21 @@ impl Report {
 pub enum Format {
     Text,
     Json,
+    Junit,
+    Github,
+    Markdown,
+}
+
+impl Format {
+    /// The format a file name asks for: `.json`, `.xml` (JUnit), `.md`.
+    pub fn for_path(path: &std::path::Path) -> Format {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("json") => Format::Json,
+            Some("xml") => Format::Junit,
+            Some("md") => Format::Markdown,
+            _ => Format::Text,
+        }
+    }
 }
 
 /// How text is written: colour and verbosity.
@@ -105,6 +123,9 @@ pub fn render(
     match format {
         Format::Text => text::render(report, style, out),
         Format::Json => json::render(report, out),
+        Format::Junit => junit::render(report, out),
+        Format::Github => github::render(report, out),
+        Format::Markdown => markdown::render(report, out),
     }
 }
 

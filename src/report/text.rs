@@ -224,7 +224,8 @@ fn write_limitations(report: &Report, p: &Painter, out: &mut dyn Write) -> io::R
     writeln!(out)
 }
 
-fn verdict(report: &Report) -> String {
+/// The verdict line, shared by every human-facing format.
+pub fn verdict(report: &Report) -> String {
     if report.ready {
         words::verdict_ready(report.warnings())
     } else {

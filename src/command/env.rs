@@ -1,0 +1,192 @@
+//! `railconn env`: every variable railconn would use, redacted, with where
+//! its value came from (process environment, which `.env` file, a flag, a
+//! default), which are missing or shadowed, and the targets a check would
+//! dial. Secrets show only their length; URLs show with `***` for the
+//! password.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use crate::cli::EnvArgs;
+use crate::config::source::{EnvSource, Var};
+use crate::config::{self, jwt, postgres::PgTarget, redis::RedisTarget, url};
+use crate::error::AppError;
+use crate::report::Format;
+use crate::{exit, words};
+
+/// How a variable's value may be shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Url,
+    Secret,
+    Key,
+    Plain,
+}
+
+/// The variables railconn reads from env and `.env`, in groups where the
+/// first one set wins.
+const GROUPS: &[(&[&str], Kind)] = &[
+    (config::DATABASE_URL_VARS, Kind::Url),
+    (config::REDIS_URL_VARS, Kind::Url),
+    (jwt::SECRET_VARS, Kind::Secret),
+    (jwt::ALGORITHM_VARS, Kind::Plain),
+    (&[jwt::PRIVATE_KEY_VAR], Kind::Key),
+    (&[jwt::PUBLIC_KEY_VAR], Kind::Key),
+    (jwt::LIFETIME_VARS, Kind::Plain),
+];
+
+#[derive(Debug, Serialize)]
+struct Entry {
+    name: &'static str,
+    /// `set`, `missing`, or `shadowed` (an earlier variable of its group wins).
+    state: &'static str,
+    value: Option<String>,
+    source: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Target {
+    check: &'static str,
+    target: String,
+    source: String,
+}
+
+#[derive(Debug, Serialize)]
+struct EnvReport {
+    variables: Vec<Entry>,
+    targets: Vec<Target>,
+}
+
+pub fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
+    if !matches!(args.format, Format::Text | Format::Json) {
+        return Err(AppError::FormatNotSupported {
+            command: "env",
+            supported: "text or json",
+        });
+    }
+    let env = super::load_env(&args.source)?;
+    let report = EnvReport {
+        variables: GROUPS
+            .iter()
+            .flat_map(|(names, kind)| group(&env, names, *kind))
+            .collect(),
+        targets: targets(args, &env),
+    };
+    let mut out = std::io::stdout().lock();
+    let written = match args.format {
+        Format::Json => serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out)),
+        _ => write_text(&report, &mut out),
+    };
+    written
+        .and_then(|()| out.flush())
+        .map_err(AppError::Output)?;
+    Ok(exit::READY.into())
+}
+
+fn group(env: &EnvSource, names: &[&'static str], kind: Kind) -> Vec<Entry> {
+    let mut winner_seen = false;
+    names
+        .iter()
+        .map(|&name| match env.get(name) {
+            Some(var) => {
+                let state = if winner_seen { "shadowed" } else { "set" };
+                winner_seen = true;
+                Entry {
+                    name,
+                    state,
+                    value: Some(shown(&var, kind)),
+                    source: Some(var.origin.describe()),
+                }
+            }
+            None => Entry {
+                name,
+                state: "missing",
+                value: None,
+                source: None,
+            },
+        })
+        .collect()
+}
+
+/// A value as it may be shown: never a secret, never key material.
+fn shown(var: &Var, kind: Kind) -> String {
+    match kind {
+        Kind::Url => url::parse(&var.value, &["postgresql", "postgres", "redis", "rediss"])
+            .map_or_else(|e| words::env_invalid_url(&e.message), |u| u.redacted()),
+        Kind::Secret => words::env_secret(var.value.len()),
+        Kind::Key => words::env_key(var.value.contains("-----BEGIN"), var.value.len()),
+        Kind::Plain => var.value.chars().take(40).collect(),
+    }
+}
+
+fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
+    let overrides = config::Overrides {
+        database_url: args.source.database_url.clone(),
+        redis_url: args.source.redis_url.clone(),
+    };
+    let config = config::Config::resolve(
+        &overrides,
+        env,
+        config::Selection::default(),
+        Default::default(),
+        Default::default(),
+    );
+    let settings = jwt::JwtSettings::from_env(env);
+    vec![
+        target("postgres", &config.postgres, |t: &PgTarget| {
+            t.redacted.clone()
+        }),
+        target("redis", &config.redis, |t: &RedisTarget| t.redacted.clone()),
+        Target {
+            check: "jwt",
+            target: words::jwt_target(settings.algorithm_name()),
+            source: settings
+                .algorithm
+                .as_ref()
+                .map_or_else(|| words::ENV_DEFAULT.to_string(), |a| a.name.to_string()),
+        },
+    ]
+}
+
+fn target<T>(
+    check: &'static str,
+    setting: &config::Setting<T>,
+    describe: fn(&T) -> String,
+) -> Target {
+    let (target, source) = match setting {
+        config::Setting::Ready { source, target } => (describe(target), source.clone()),
+        config::Setting::Invalid { source, .. } => (words::target_invalid(source), source.clone()),
+        config::Setting::Missing { vars, .. } => (words::target_missing(vars), String::new()),
+    };
+    Target {
+        check,
+        target,
+        source,
+    }
+}
+
+fn write_text(report: &EnvReport, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "{}", words::ENV_VARIABLES)?;
+    for entry in &report.variables {
+        let value = entry.value.as_deref().unwrap_or("-");
+        let source = entry.source.as_deref().unwrap_or("");
+        writeln!(
+            out,
+            "  {:<34} {:<9} {value}  {source}",
+            entry.name, entry.state
+        )?;
+    }
+    writeln!(out, "\n{}", words::ENV_TARGETS)?;
+    for target in &report.targets {
+        writeln!(
+            out,
+            "  {:<9} {}  {}",
+            target.check, target.target, target.source
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,160 @@
+//! The subcommands: each turns its arguments into a [`Config`], runs rounds
+//! of checks through the runner, and writes reports. What they share lives
+//! here: loading variables, building the runtime, writing a report to
+//! stdout, to `--output` files and to `$GITHUB_STEP_SUMMARY`.
+
+pub mod check;
+pub mod env;
+pub mod wait;
+pub mod watch;
+
+use std::fs::OpenOptions;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use crate::cli::{OutputArgs, SelectArgs, SourceArgs};
+use crate::config::source::{EnvFiles, EnvSource};
+use crate::config::{Config, Overrides, Selection};
+use crate::error::AppError;
+use crate::report::{self, Format, Report, TextStyle};
+
+/// A single-threaded runtime: the work is waiting on sockets. Dropped with
+/// `shutdown_background` by the callers, because a getaddrinfo call that
+/// hangs cannot be cancelled and must not hold the process.
+pub fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(AppError::Runtime)
+}
+
+pub fn load_env(source: &SourceArgs) -> Result<EnvSource, AppError> {
+    EnvSource::load(&EnvFiles {
+        paths: source.env_files.clone(),
+        disabled: source.no_env_file,
+    })
+}
+
+/// The validated configuration of one round; refuses a selection that
+/// leaves nothing to check.
+pub fn config(
+    source: &SourceArgs,
+    select: &SelectArgs,
+    env: &EnvSource,
+    (timeout, connect_timeout): (Duration, Duration),
+) -> Result<Config, AppError> {
+    let overrides = Overrides {
+        database_url: source.database_url.clone(),
+        redis_url: source.redis_url.clone(),
+    };
+    let selection = Selection {
+        only: select.only.clone(),
+        skip: select.skip.clone(),
+        optional: select.optional.clone(),
+    };
+    let mut config = Config::resolve(&overrides, env, selection, timeout, connect_timeout);
+    config.strict = select.strict;
+    if config
+        .selection
+        .resolve()
+        .iter()
+        .all(|(_, selected)| selected.is_none())
+    {
+        return Err(AppError::NothingSelected);
+    }
+    tracing::debug!(?config, "resolved configuration");
+    Ok(config)
+}
+
+/// Where the main report goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    /// `wait -- COMMAND` keeps stdout for the command.
+    Stderr,
+}
+
+/// Writes `report` in the chosen format to the stream, to every `--output`
+/// file, and, for the github format, to `$GITHUB_STEP_SUMMARY`.
+pub fn emit(report: &Report, output: &OutputArgs, stream: Stream) -> Result<(), AppError> {
+    let format = output.format();
+    let style = TextStyle {
+        color: use_color(stream),
+        quiet: output.quiet,
+    };
+    match stream {
+        Stream::Stdout => write_to(report, format, style, &mut std::io::stdout().lock()),
+        Stream::Stderr => write_to(report, format, style, &mut std::io::stderr().lock()),
+    }?;
+    for path in &output.output {
+        write_file(report, path, Format::for_path(path), false)?;
+    }
+    let summary = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty());
+    if let Some(summary) = summary.filter(|_| format == Format::Github) {
+        write_file(report, Path::new(&summary), Format::Markdown, true)?;
+    }
+    Ok(())
+}
+
+fn write_to(
+    report: &Report,
+    format: Format,
+    style: TextStyle,
+    out: &mut dyn Write,
+) -> Result<(), AppError> {
+    report::render(report, format, style, out)
+        .and_then(|()| out.flush())
+        .map_err(AppError::Output)
+}
+
+fn write_file(report: &Report, path: &Path, format: Format, append: bool) -> Result<(), AppError> {
+    let failed = |e: std::io::Error| AppError::OutputFile {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let mut file = OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(append)
+        .truncate(!append)
+        .open(path)
+        .map_err(failed)?;
+    report::render(report, format, TextStyle::default(), &mut file).map_err(failed)
+}
+
+/// Colour on a terminal, unless `NO_COLOR` is set (https://no-color.org).
+pub fn use_color(stream: Stream) -> bool {
+    let terminal = match stream {
+        Stream::Stdout => std::io::stdout().is_terminal(),
+        Stream::Stderr => std::io::stderr().is_terminal(),
+    };
+    terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// aws-lc seeds its random generator from CPU jitter the first time it is
+/// used: about 30 ms of CPU that would otherwise sit on the critical path of
+/// the first TLS handshake. Starting it on a spare thread overlaps it with
+/// the DNS, TCP and SSLRequest round trips that come first.
+pub fn warm_up_crypto(config: &Config) {
+    if config.may_need_randomness() {
+        std::thread::spawn(|| {
+            let _ = aws_lc_rs::rand::fill(&mut [0u8; 1]);
+        });
+    }
+}
+
+/// Shell completions on stdout.
+pub fn completions(shell: clap_complete::Shell) {
+    use clap::CommandFactory;
+    let mut command = crate::cli::Cli::command();
+    clap_complete::generate(shell, &mut command, "railconn", &mut std::io::stdout());
+}
+
+/// The man page (roff) on stdout.
+pub fn man() -> Result<(), AppError> {
+    use clap::CommandFactory;
+    clap_mangen::Man::new(crate::cli::Cli::command())
+        .render(&mut std::io::stdout())
+        .map_err(AppError::Output)
+}

@@ -1,0 +1,213 @@
+//! `railconn wait`: rounds of checks until every required check passes,
+//! with exponential backoff and jitter between rounds. It stops at once on a
+//! failure that waiting cannot fix (a wrong password does not heal), which
+//! is what wait4x gets wrong: it retries everything until its timeout.
+
+use std::collections::hash_map::RandomState;
+use std::ffi::OsString;
+use std::hash::{BuildHasher, Hasher};
+use std::io::{IsTerminal, Write};
+use std::pin::pin;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use crate::cli::WaitArgs;
+use crate::code::Code;
+use crate::config::source::EnvSource;
+use crate::error::AppError;
+use crate::probe::Status;
+use crate::report::Report;
+use crate::{diagnose, exit, runner, words};
+
+use super::check::interrupted;
+use super::{Stream, config, emit, load_env, runtime, warm_up_crypto};
+
+/// How the waiting ended.
+enum Ending {
+    Ready,
+    TimedOut,
+    /// A required check failed with a code that cannot heal.
+    Hopeless(String, Code),
+    Interrupted,
+}
+
+pub fn run(args: &WaitArgs) -> Result<ExitCode, AppError> {
+    let env = load_env(&args.source)?;
+    let runtime = runtime()?;
+    let result = runtime.block_on(wait(args, &env));
+    runtime.shutdown_background();
+    let (report, ending) = result?;
+    let stream = if args.command.is_empty() {
+        Stream::Stdout
+    } else {
+        Stream::Stderr
+    };
+    emit(&report, &args.output, stream)?;
+    match ending {
+        Ending::Ready if !args.command.is_empty() => Ok(exec(&args.command)),
+        Ending::Ready => Ok(exit::READY.into()),
+        Ending::TimedOut => {
+            eprintln!("{}", words::wait_timed_out(args.timeout));
+            Ok(exit::NOT_READY.into())
+        }
+        Ending::Hopeless(check, code) => {
+            eprintln!("{}", words::wait_stopped_early(&check, code));
+            Ok(exit::NOT_READY.into())
+        }
+        Ending::Interrupted => Ok(exit::INTERRUPTED.into()),
+    }
+}
+
+async fn wait(args: &WaitArgs, env: &EnvSource) -> Result<(Report, Ending), AppError> {
+    let started = Instant::now();
+    let deadline = started + args.timeout;
+    let mut ctrl_c = pin!(interrupted());
+    let progress = Progress::new(started, args.timeout);
+    let mut attempt = 0u32;
+    loop {
+        let remaining = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1));
+        let timeouts = (
+            args.check_timeout.min(remaining),
+            args.deadlines.connect_timeout,
+        );
+        let config = config(&args.source, &args.select, env, timeouts)?;
+        if attempt == 0 {
+            warm_up_crypto(&config);
+        }
+        let round = runner::run(&config, &mut ctrl_c).await;
+        let report = diagnose::report(round.runs, config.strict, round.duration);
+        if round.interrupted {
+            return Ok(progress.done(report, Ending::Interrupted));
+        }
+        if let Some(ending) = verdict(&report, deadline) {
+            return Ok(progress.done(report, ending));
+        }
+        progress.show(&report);
+        let pause = backoff(args, attempt).min(deadline.saturating_duration_since(Instant::now()));
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            () = &mut ctrl_c => return Ok(progress.done(report, Ending::Interrupted)),
+        }
+        attempt = attempt.saturating_add(1);
+    }
+}
+
+/// `Some` when waiting is over: ready, hopeless, or out of time.
+fn verdict(report: &Report, deadline: Instant) -> Option<Ending> {
+    if report.ready {
+        return Some(Ending::Ready);
+    }
+    let hopeless = report
+        .checks
+        .iter()
+        .filter(|c| c.required && c.status == Status::Fail)
+        .find_map(|c| {
+            c.error
+                .as_ref()
+                .filter(|e| !can_heal(e.code))
+                .map(|e| (c.name.as_str(), e.code))
+        });
+    if let Some((check, code)) = hopeless {
+        return Some(Ending::Hopeless(check.to_string(), code));
+    }
+    (Instant::now() >= deadline).then_some(Ending::TimedOut)
+}
+
+/// Failures a few seconds can fix: a service starting, sleeping, being
+/// redeployed, or a private network still coming up (domain.md §1.5).
+/// Configuration, credentials and certificates do not change by waiting.
+fn can_heal(code: Code) -> bool {
+    use Code::*;
+    matches!(
+        code,
+        DnsNotFound
+            | DnsTimeout
+            | DnsError
+            | ConnectionRefused
+            | ConnectTimeout
+            | NetworkUnreachable
+            | ConnectionClosed
+            | ConnectionReset
+            | Timeout
+            | ServerStarting
+            | TooManyConnections
+    )
+}
+
+/// `interval × 2^attempt`, capped, times a jitter in [0.75, 1.25) so that
+/// many containers started together do not probe in lockstep.
+fn backoff(args: &WaitArgs, attempt: u32) -> Duration {
+    let doubled = args.interval.saturating_mul(1u32 << attempt.min(16));
+    let capped = doubled.min(args.max_interval);
+    let random = RandomState::new().build_hasher().finish();
+    let jitter = 0.75 + (random % 1000) as f64 / 2000.0;
+    capped.mul_f64(jitter)
+}
+
+/// One status line on stderr, rewritten in place — only on a terminal.
+struct Progress {
+    started: Instant,
+    timeout: Duration,
+    enabled: bool,
+}
+
+impl Progress {
+    fn new(started: Instant, timeout: Duration) -> Self {
+        Self {
+            started,
+            timeout,
+            enabled: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn show(&self, report: &Report) {
+        if !self.enabled {
+            return;
+        }
+        let failing: Vec<(&str, Code)> = report
+            .checks
+            .iter()
+            .filter_map(|c| c.error.as_ref().map(|e| (c.name.as_str(), e.code)))
+            .collect();
+        let line = words::wait_progress(&failing, self.started.elapsed(), self.timeout);
+        eprint!("\r\x1b[2K{line}");
+        let _ = std::io::stderr().flush();
+    }
+
+    fn done(&self, report: Report, ending: Ending) -> (Report, Ending) {
+        if self.enabled {
+            eprint!("\r\x1b[2K");
+        }
+        (report, ending)
+    }
+}
+
+/// Replaces railconn with the command, so its exit code is the result and
+/// signals reach it directly (as `exec` in an entrypoint script would).
+fn exec(command: &[OsString]) -> ExitCode {
+    use std::os::unix::process::CommandExt;
+    let error = std::process::Command::new(&command[0])
+        .args(&command[1..])
+        .exec();
+    eprintln!(
+        "{}",
+        words::command_not_started(&command[0].to_string_lossy(), &error.to_string())
+    );
+    exit::COMMAND_NOT_STARTED.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_and_config_do_not_heal_but_outages_do() {
+        assert!(can_heal(Code::ConnectionRefused));
+        assert!(can_heal(Code::ServerStarting));
+        assert!(!can_heal(Code::AuthFailed));
+        assert!(!can_heal(Code::InvalidUrl));
+        assert!(!can_heal(Code::CertificateInvalid));
+    }
+}

@@ -1,0 +1,86 @@
+//! GitHub Actions workflow commands: `::error` for a failed required check,
+//! `::warning` for a failed optional one and for warn findings, each with a
+//! title; then a notice with the verdict. Values are escaped as the runner
+//! expects (https://docs.github.com/actions/reference/workflow-commands).
+
+use std::io::{self, Write};
+
+use super::{CheckReport, Report};
+use crate::probe::Severity;
+
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for check in &report.checks {
+        write_check(check, out)?;
+    }
+    let verdict = super::text::verdict(report);
+    let level = if report.ready { "notice" } else { "error" };
+    writeln!(
+        out,
+        "::{level} title={}::{}",
+        property("railconn"),
+        data(&verdict)
+    )
+}
+
+fn write_check(check: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
+    if let Some(error) = &check.error {
+        let level = if check.required { "error" } else { "warning" };
+        let title = format!(
+            "railconn {}: {} at {}",
+            check.name.as_str(),
+            error.code.as_str(),
+            error.step.as_str()
+        );
+        let body = [
+            Some(error.message.as_str()),
+            check.cause.as_deref(),
+            check.fix.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n");
+        writeln!(out, "::{level} title={}::{}", property(&title), data(&body))?;
+    }
+    for finding in check
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warn)
+    {
+        let title = format!(
+            "railconn {}: {}",
+            check.name.as_str(),
+            finding.code.as_str()
+        );
+        writeln!(
+            out,
+            "::warning title={}::{}",
+            property(&title),
+            data(&finding.message)
+        )?;
+    }
+    Ok(())
+}
+
+/// Message escaping: `%`, CR and LF.
+fn data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Property escaping: as data, plus `:` and `,`.
+fn property(text: &str) -> String {
+    data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{data, property};
+
+    #[test]
+    fn escaping_follows_the_runner() {
+        assert_eq!(data("100%\nok"), "100%25%0Aok");
+        assert_eq!(property("a: b, c"), "a%3A b%2C c");
+    }
+}

@@ -1,0 +1,98 @@
+//! JUnit XML (via quick-junit, the format nextest writes): one test suite,
+//! one test case per check. A failure's message is its code and cause, its
+//! description the evidence; the fix and the step ladder go to system-out,
+//! where CI viewers show them next to the failure. A failed optional check
+//! is `skipped`, since it does not fail the gate.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+
+use super::{CheckReport, Report};
+use crate::probe::Status;
+use crate::words;
+
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut suite = TestSuite::new("railconn check");
+    suite.set_time(seconds(report.duration_ms));
+    suite.add_test_cases(report.checks.iter().map(test_case));
+    let mut junit = quick_junit::Report::new("railconn");
+    junit.add_test_suite(suite);
+    let xml = junit.to_string().map_err(io::Error::other)?;
+    out.write_all(xml.as_bytes())
+}
+
+fn test_case(check: &CheckReport) -> TestCase {
+    let mut case = TestCase::new(check.name.as_str(), status(check));
+    case.set_classname(format!("railconn.{}", check.kind));
+    case.set_time(seconds(check.duration_ms));
+    case.set_system_out(system_out(check));
+    case
+}
+
+fn status(check: &CheckReport) -> TestCaseStatus {
+    let Some(error) = &check.error else {
+        return match check.status {
+            Status::Skip => TestCaseStatus::skipped(),
+            _ => TestCaseStatus::success(),
+        };
+    };
+    let mut status = if check.required {
+        TestCaseStatus::non_success(NonSuccessKind::Failure)
+    } else {
+        TestCaseStatus::skipped()
+    };
+    let cause = check.cause.as_deref().unwrap_or_default();
+    status.set_message(format!("{}: {cause}", error.code.as_str()));
+    status.set_type(error.code.as_str());
+    status.set_description(format!(
+        "{} at {}: {}",
+        error.code.as_str(),
+        error.step.as_str(),
+        error.message
+    ));
+    status
+}
+
+/// The target, the fix, the findings and the step ladder, as plain text.
+fn system_out(check: &CheckReport) -> String {
+    let mut lines = vec![check.target.clone()];
+    if let Some(fix) = &check.fix {
+        lines.push(format!("{}: {fix}", words::LABEL_FIX));
+    }
+    lines.extend(
+        check
+            .findings
+            .iter()
+            .map(|f| format!("{}: {}", f.code.as_str(), f.message)),
+    );
+    for step in &check.steps {
+        let duration = step
+            .duration_ms
+            .map_or_else(|| "-".to_string(), |ms| format!("{ms:.1} ms"));
+        let detail = step.error.as_ref().map_or_else(
+            || step.detail.clone().unwrap_or_default(),
+            |e| e.message.clone(),
+        );
+        lines.push(format!(
+            "{:<9} {:<4} {duration:>10}  {detail}",
+            step.name.as_str(),
+            status_word(step.status)
+        ));
+    }
+    lines.join("\n")
+}
+
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "pass",
+        Status::Warn => "warn",
+        Status::Fail => "fail",
+        Status::Skip => "skip",
+    }
+}
+
+fn seconds(millis: f64) -> Duration {
+    Duration::from_secs_f64(millis.max(0.0) / 1000.0)
+}

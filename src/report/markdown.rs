@@ -1,0 +1,77 @@
+//! A Markdown summary: a table of the checks and a section per problem.
+//! Used for `$GITHUB_STEP_SUMMARY` and for `--output report.md`.
+
+use std::io::{self, Write};
+
+use super::{CheckReport, Report};
+use crate::probe::Status;
+use crate::words;
+
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "### railconn: {}\n", super::text::verdict(report))?;
+    writeln!(out, "| check | status | target | result |")?;
+    writeln!(out, "|---|---|---|---|")?;
+    for check in &report.checks {
+        writeln!(
+            out,
+            "| {} | {} | `{}` | {} |",
+            check.name.as_str(),
+            emoji(check.status),
+            cell(&check.target),
+            cell(&result(check))
+        )?;
+    }
+    for check in report.checks.iter().filter(|c| c.error.is_some()) {
+        write_problem(check, out)?;
+    }
+    writeln!(out)
+}
+
+fn write_problem(check: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
+    let Some(error) = &check.error else {
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "\n#### {}: `{}` at {}\n",
+        check.name.as_str(),
+        error.code.as_str(),
+        error.step.as_str()
+    )?;
+    writeln!(out, "- {}: {}", words::LABEL_ERROR, error.message)?;
+    for (label, text) in [
+        (words::LABEL_CAUSE, &check.cause),
+        (words::LABEL_FIX, &check.fix),
+    ] {
+        if let Some(text) = text {
+            writeln!(out, "- {label}: {text}")?;
+        }
+    }
+    Ok(())
+}
+
+fn result(check: &CheckReport) -> String {
+    match &check.error {
+        Some(error) => format!("`{}` at {}", error.code.as_str(), error.step.as_str()),
+        None => check
+            .steps
+            .iter()
+            .rev()
+            .find_map(|s| s.detail.clone())
+            .unwrap_or_default(),
+    }
+}
+
+fn emoji(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "✅ pass",
+        Status::Warn => "⚠️ warn",
+        Status::Fail => "❌ fail",
+        Status::Skip => "⏭️ skip",
+    }
+}
+
+/// Table cells cannot hold `|` or line breaks.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
