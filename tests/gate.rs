@@ -153,8 +153,9 @@ fn quiet_prints_only_the_verdict() {
     assert_eq!(stdout(&out).trim(), "Verdict: ready to deploy");
 }
 
-/// Every secret of the suite, raw and percent-encoded, in every format and
-/// with trace logging, on success and on failure at several layers.
+/// The leak matrix: every secret of the suite, raw and percent-encoded,
+/// through every command and format, with trace logging, against targets
+/// that fail at each layer (config, dns, tcp, tls, auth, query) and succeed.
 #[test]
 fn no_secret_in_any_output() {
     let secrets = [
@@ -164,7 +165,9 @@ fn no_secret_in_any_output() {
         JWT_SECRET,
         "p%40ss",
         "p@ss:w/rd",
+        "dotenv-only-secret",
     ];
+    let ca = crate::support::pki().other_ca_cert.display().to_string();
     let scenarios = [
         (good_pg(), good_redis()),
         (
@@ -172,25 +175,58 @@ fn no_secret_in_any_output() {
             format!("redis://:wrong-pw-xyz@127.0.0.1:{}", redis_auth().port),
         ),
         (
-            pg_tls().url("special", "p@ss:w/rd#1%?", "appdb", "sslmode=verify-full"),
+            pg_tls().url(
+                "special",
+                "p@ss:w/rd#1%?",
+                "appdb",
+                &format!("sslmode=verify-full&sslrootcert={ca}"),
+            ),
             "redis://:redis-secret-pw@cache.railconn.invalid".to_string(),
         ),
         (
             "postgresql://app:p@ss:w/rd@127.0.0.1:1/x".to_string(),
             "rediss://:redis-secret-pw@127.0.0.1:1#bad".to_string(),
         ),
+        (
+            pg_tls().url("app", "app-secret-pw-1", "nodb", ""),
+            format!("redis://:redis-secret-pw@127.0.0.1:{}", closed_port()),
+        ),
+    ];
+    let commands: [&[&str]; 11] = [
+        &["check", "--format", "text"],
+        &["check", "--format", "json"],
+        &["check", "--format", "junit"],
+        &["check", "--format", "github"],
+        &["check", "--format", "markdown"],
+        &["env"],
+        &["env", "--format", "json"],
+        &["wait", "--timeout", "300ms", "--interval", "100ms"],
+        &[
+            "wait",
+            "--timeout",
+            "300ms",
+            "--interval",
+            "100ms",
+            "--json",
+        ],
+        &["watch", "--count", "1"],
+        &["watch", "--count", "1", "--format", "json"],
     ];
     for (pg, redis) in &scenarios {
-        for format in ["text", "json"] {
+        for command in commands {
             let mut run = railconn();
+            run.env_file("SECRET_KEY=dotenv-only-secret\n");
             run.env("DATABASE_URL", pg)
                 .env("REDIS_URL", redis)
                 .env("JWT_SECRET_KEY", JWT_SECRET)
                 .env("RUST_LOG", "trace");
-            let out = run.args(["check", "--format", format]).run();
+            let out = run.args(command).run();
             let all = format!("{}{}", stdout(&out), stderr(&out));
             for secret in secrets {
-                assert!(!all.contains(secret), "{secret} leaked in {format}:\n{all}");
+                assert!(
+                    !all.contains(secret),
+                    "{secret} leaked by {command:?}:\n{all}"
+                );
             }
         }
     }

@@ -8,6 +8,7 @@ mod faults;
 mod gate;
 mod harness;
 mod jwt;
+mod ops;
 mod postgres;
 mod redis;
 mod support;
