@@ -63,11 +63,11 @@ pub enum Command {
 /// Where the targets come from.
 #[derive(Debug, Clone, Args)]
 pub struct SourceArgs {
-    /// PostgreSQL URL to check instead of DATABASE_URL.
+    /// PostgreSQL URL to check instead of `DATABASE_URL`.
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
 
-    /// Redis URL to check instead of REDIS_URL.
+    /// Redis URL to check instead of `REDIS_URL`.
     #[arg(long, value_name = "URL")]
     pub redis_url: Option<String>,
 
@@ -107,7 +107,7 @@ pub struct SelectArgs {
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
     /// Report format: text, json, junit (JUnit XML), github (GitHub Actions
-    /// workflow commands, plus a Markdown summary in $GITHUB_STEP_SUMMARY).
+    /// workflow commands, plus a Markdown summary in $`GITHUB_STEP_SUMMARY`).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
@@ -244,8 +244,8 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<CheckArgs, clap::Error> {
-        let argv = ["railconn", "check"].iter().chain(args);
-        Cli::try_parse_from(argv).map(|cli| match cli.command {
+        let full = ["railconn", "check"].iter().chain(args);
+        Cli::try_parse_from(full).map(|cli| match cli.command {
             Command::Check(args) => args,
             _ => unreachable!("parsed `check`"),
         })

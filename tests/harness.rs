@@ -14,9 +14,9 @@ pub const JWT_SECRET: &str = "jwt-secret-0123456789abcdef0123456789abcdef";
 /// Runs `railconn check --json` with the given extra args, validates the
 /// document against the schema, and returns it with the raw output.
 pub fn check_json(run: &mut Railconn, args: &[&str]) -> (Value, Output) {
-    let mut argv = vec!["check", "--json", "--no-env-file"];
-    argv.extend_from_slice(args);
-    let output = run.args(argv).run();
+    let mut full = vec!["check", "--json", "--no-env-file"];
+    full.extend_from_slice(args);
+    let output = run.args(full).run();
     let text = stdout(&output);
     let report: Value = serde_json::from_str(&text).unwrap_or_else(|e| {
         panic!(

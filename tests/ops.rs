@@ -318,7 +318,7 @@ fn junit_cases(xml: &str) -> (Vec<String>, Vec<(String, bool)>) {
                 match e.name().as_ref() {
                     b"testcase" => cases.push(attr("name").unwrap()),
                     b"failure" => {
-                        failures.push((attr("type").unwrap(), attr("message").unwrap().len() > 30))
+                        failures.push((attr("type").unwrap(), attr("message").unwrap().len() > 30));
                     }
                     _ => {}
                 }

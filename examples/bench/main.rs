@@ -72,6 +72,9 @@ impl Endpoints {
     }
 }
 
+/// The sequential reference: what a deploy script does without railconn.
+const SCRIPT: &str = r#"pg_isready -q -d "$1" && psql "$1" -X -c 'select 1' && redis-cli --no-auth-warning -u "$2" ping"#;
+
 fn main() -> ExitCode {
     let args = Args::parse();
     match run(&args) {
@@ -157,7 +160,6 @@ fn network_commands(bin: &Path, ep: &Endpoints) -> Vec<Cmd> {
             Expect::Prints("1 row"),
         )
     };
-    const SCRIPT: &str = r#"pg_isready -q -d "$1" && psql "$1" -X -c 'select 1' && redis-cli --no-auth-warning -u "$2" ping"#;
     let sequential = |name: &str, url: &str| {
         let argv = ["sh", "-c", SCRIPT, "sh", url, &redis];
         Cmd::new(name, &argv, Expect::Prints("PONG"))
@@ -309,8 +311,10 @@ fn clients_line(bin: &Path, home: &Path) -> String {
     let version = |argv: &[&str]| {
         Cmd::new(argv[0], argv, Expect::Exit(0))
             .run(home)
-            .map(|(_, o)| String::from_utf8_lossy(&o.stdout).trim().to_string())
-            .unwrap_or_else(|e| e)
+            .map_or_else(
+                |e| e,
+                |(_, o)| String::from_utf8_lossy(&o.stdout).trim().to_string(),
+            )
     };
     let bin = bin.to_str().expect("UTF-8 path");
     let versions = [

@@ -115,16 +115,15 @@ fn timed_output(mut command: Command, name: &str) -> Result<(Duration, Output), 
         });
         let _ = done.send(outcome.map(|output| (started.elapsed(), output)));
     });
-    match result.recv_timeout(RUN_TIMEOUT) {
-        Ok(outcome) => outcome.map_err(|e| format!("{name}: could not run: {e}")),
-        Err(_) => {
-            if let Ok(pid) = pid_rx.try_recv() {
-                let _ = Command::new("kill")
-                    .args(["-KILL", &pid.to_string()])
-                    .status();
-            }
-            Err(format!("{name}: no exit within {RUN_TIMEOUT:?}; killed"))
+    if let Ok(outcome) = result.recv_timeout(RUN_TIMEOUT) {
+        outcome.map_err(|e| format!("{name}: could not run: {e}"))
+    } else {
+        if let Ok(pid) = pid_rx.try_recv() {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
         }
+        Err(format!("{name}: no exit within {RUN_TIMEOUT:?}; killed"))
     }
 }
 
@@ -145,7 +144,7 @@ impl Stats {
         let median = if n % 2 == 1 {
             ms[n / 2]
         } else {
-            (ms[n / 2 - 1] + ms[n / 2]) / 2.0
+            f64::midpoint(ms[n / 2 - 1], ms[n / 2])
         };
         Stats {
             median,

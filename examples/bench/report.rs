@@ -34,7 +34,7 @@ pub struct Results {
 
 /// `15 × AMD EPYC, Linux 6.1.0` from /proc.
 pub fn machine() -> String {
-    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cpus = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
     let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
         .lines()

@@ -11,6 +11,7 @@
 //! the proxy delivered its last chunk) and sending the next one: the local
 //! cost that the round trips do not explain.
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -117,7 +118,7 @@ fn describe_all(flights: &[Flight]) -> String {
         out.push(' ');
         out += &describe(&pair[1]);
         if think >= 1.0 {
-            out += &format!("[+{think:.0}ms]");
+            let _ = write!(out, "[+{think:.0}ms]");
         }
     }
     out

@@ -6,6 +6,7 @@
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -49,7 +50,8 @@ struct Entry {
 #[derive(Debug, Serialize)]
 struct Target {
     check: &'static str,
-    target: String,
+    #[serde(rename = "target")]
+    dialed: String,
     source: String,
 }
 
@@ -132,8 +134,8 @@ fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
         &overrides,
         env,
         config::Selection::default(),
-        Default::default(),
-        Default::default(),
+        Duration::default(),
+        Duration::default(),
     );
     let settings = jwt::JwtSettings::from_env(env);
     vec![
@@ -143,7 +145,7 @@ fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
         target("redis", &config.redis, |t: &RedisTarget| t.redacted.clone()),
         Target {
             check: "jwt",
-            target: words::jwt_target(settings.algorithm_name()),
+            dialed: words::jwt_target(settings.algorithm_name()),
             source: settings
                 .algorithm
                 .as_ref()
@@ -164,7 +166,7 @@ fn target<T>(
     };
     Target {
         check,
-        target,
+        dialed: target,
         source,
     }
 }
@@ -185,7 +187,7 @@ fn write_text(report: &EnvReport, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(
             out,
             "  {:<9} {}  {}",
-            target.check, target.target, target.source
+            target.check, target.dialed, target.source
         )?;
     }
     Ok(())

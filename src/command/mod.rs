@@ -123,7 +123,7 @@ fn write_file(report: &Report, path: &Path, format: Format, append: bool) -> Res
     report::render(report, format, TextStyle::default(), &mut file).map_err(failed)
 }
 
-/// Colour on a terminal, unless `NO_COLOR` is set (https://no-color.org).
+/// Colour on a terminal, unless `NO_COLOR` is set (<https://no-color.org>).
 pub fn use_color(stream: Stream) -> bool {
     let terminal = match stream {
         Stream::Stdout => std::io::stdout().is_terminal(),
@@ -135,7 +135,7 @@ pub fn use_color(stream: Stream) -> bool {
 /// aws-lc seeds its random generator from CPU jitter the first time it is
 /// used: about 30 ms of CPU that would otherwise sit on the critical path of
 /// the first TLS handshake. Starting it on a spare thread overlaps it with
-/// the DNS, TCP and SSLRequest round trips that come first.
+/// the DNS, TCP and `SSLRequest` round trips that come first.
 pub fn warm_up_crypto(config: &Config) {
     if config.may_need_randomness() {
         std::thread::spawn(|| {

@@ -1,5 +1,5 @@
 //! The PostgreSQL target: a `postgres://` / `postgresql://` URL read with
-//! libpq's rules (https://www.postgresql.org/docs/current/libpq-connect.html).
+//! libpq's rules (<https://www.postgresql.org/docs/current/libpq-connect.html>).
 //!
 //! tokio-postgres only knows `sslmode` disable/prefer/require and rejects
 //! `sslrootcert` (crates.md §1), so the TLS parameters are interpreted here

@@ -168,7 +168,13 @@ fn read_bounded(reader: impl Read) -> Result<Vec<u8>, String> {
     if text.len() > MAX_FILE {
         return Err(format!("larger than {} KiB", MAX_FILE / 1024));
     }
-    if text.iter().filter(|&&b| b == b'$').count() > MAX_DOLLARS {
+    if text
+        .iter()
+        .filter(|&&b| b == b'$')
+        .take(MAX_DOLLARS + 1)
+        .count()
+        > MAX_DOLLARS
+    {
         return Err(format!("more than {MAX_DOLLARS} `$` substitutions"));
     }
     Ok(text)

@@ -7,6 +7,8 @@
 //! app would connect somewhere else (domain.md §5). The message shows the
 //! percent-encoded form of the offending character, never the password.
 
+use std::fmt::Write as _;
+
 use percent_encoding::percent_decode_str;
 
 use super::secret::Secret;
@@ -86,7 +88,7 @@ impl ParsedUrl {
         }
         out.push_str(&bracket_ipv6(&self.host));
         if let Some(port) = self.port {
-            out.push_str(&format!(":{port}"));
+            let _ = write!(out, ":{port}");
         }
         if !self.path.is_empty() {
             out.push('/');
@@ -108,7 +110,7 @@ impl ParsedUrl {
             } else {
                 encode_component(value)
             };
-            out.push_str(&format!("{}={shown}", encode_component(key)));
+            let _ = write!(out, "{}={shown}", encode_component(key));
         }
     }
 }
@@ -237,7 +239,7 @@ fn has_bad_percent(part: &str) -> bool {
 fn decode(text: &str, what: &str) -> Result<String, UrlError> {
     percent_decode_str(text)
         .decode_utf8()
-        .map(|c| c.into_owned())
+        .map(std::borrow::Cow::into_owned)
         .map_err(|_| UrlError::invalid(words::url_not_utf8(what)))
 }
 
@@ -286,7 +288,7 @@ fn parse_port(text: &str) -> Result<u16, UrlError> {
         return Err(UrlError::invalid(words::url_empty_port()));
     }
     match text.parse::<u32>() {
-        Ok(port) if (1..=65535).contains(&port) => Ok(port as u16),
+        Ok(port @ 1..=65535) => Ok(u16::try_from(port).unwrap_or(u16::MAX)),
         Ok(_) => Err(UrlError::invalid(words::url_port_range(&printable(text)))),
         Err(_) => Err(UrlError::invalid(words::url_port_not_number(&printable(
             text,

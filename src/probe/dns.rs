@@ -49,8 +49,8 @@ fn dedup(addrs: impl Iterator<Item = SocketAddr>) -> Vec<SocketAddr> {
 }
 
 /// std exposes only getaddrinfo's text, not its EAI code, so the message is
-/// matched: EAI_NONAME / EAI_NODATA mean the name does not exist, anything
-/// else (EAI_AGAIN "Temporary failure", EAI_FAIL) is a resolver problem.
+/// matched: `EAI_NONAME` / `EAI_NODATA` mean the name does not exist, anything
+/// else (`EAI_AGAIN` "Temporary failure", `EAI_FAIL`) is a resolver problem.
 fn classify(host: &str, error: &io::Error) -> Failure {
     let text = error.to_string();
     let not_found = [
@@ -68,7 +68,7 @@ fn classify(host: &str, error: &io::Error) -> Failure {
     Failure::new(code, words::dns_failed(host, &text))
 }
 
-/// "127.0.0.1, ::1" — each address once, without the port.
+/// "127.0.0.1, `::1`" — each address once, without the port.
 pub fn describe(addrs: &[SocketAddr]) -> String {
     addrs
         .iter()

@@ -2,10 +2,10 @@
 //!
 //! DNS, TCP and TLS are ours; startup and authentication are
 //! tokio-postgres's `connect_raw` over our stream. When TLS is used we do
-//! the SSLRequest and the handshake ourselves (to time them and to see
+//! the `SSLRequest` and the handshake ourselves (to time them and to see
 //! exactly what the server answered), then hand the finished TLS stream to
 //! `connect_raw` with `sslnegotiation=direct`, so tokio-postgres skips its
-//! own SSLRequest yet still sees a TLS stream and keeps SCRAM channel
+//! own `SSLRequest` yet still sees a TLS stream and keeps SCRAM channel
 //! binding (crates.md §1, option C).
 
 use std::io;
@@ -68,7 +68,7 @@ enum Session {
 }
 
 /// The tls step, following libpq's `sslmode` semantics
-/// (https://www.postgresql.org/docs/current/libpq-ssl.html#LIBPQ-SSL-SSLMODE-STATEMENTS).
+/// (<https://www.postgresql.org/docs/current/libpq-ssl.html#LIBPQ-SSL-SSLMODE-STATEMENTS>).
 async fn negotiate(
     target: &PgTarget,
     opened: Opened,
@@ -110,7 +110,7 @@ async fn negotiate(
 }
 
 /// Failures of the handshake itself, after the server said `S`; a bad
-/// answer to the SSLRequest is fatal for libpq in every mode.
+/// answer to the `SSLRequest` is fatal for libpq in every mode.
 fn handshake_failed(failure: &Failure) -> bool {
     matches!(
         failure.code,
@@ -119,7 +119,7 @@ fn handshake_failed(failure: &Failure) -> bool {
 }
 
 /// libpq with `sslmode=prefer` retries without TLS on a new connection when
-/// the TLS attempt fails (fe-connect.c, CONNECTION_SSL_STARTUP), so the app
+/// the TLS attempt fails (fe-connect.c, `CONNECTION_SSL_STARTUP`), so the app
 /// would connect: the step is a warning, not a failure.
 async fn prefer_fallback(
     target: &PgTarget,
@@ -129,22 +129,20 @@ async fn prefer_fallback(
     budget: &Budget,
     ladder: &mut Ladder,
 ) -> Option<(Session, Sniffed)> {
-    match super::redial(addr, budget).await {
-        Ok(Opened {
-            stream, sniffed, ..
-        }) => {
-            ladder.warn(
-                StepName::Tls,
-                started,
-                words::pg_prefer_fallback(tls_failure.code.as_str(), &tls_failure.message),
-            );
-            note_plaintext(target, ladder);
-            Some((Session::Plain(stream), sniffed))
-        }
-        Err(_) => {
-            ladder.fail(StepName::Tls, Some(started), tls_failure);
-            None
-        }
+    if let Ok(Opened {
+        stream, sniffed, ..
+    }) = super::redial(addr, budget).await
+    {
+        ladder.warn(
+            StepName::Tls,
+            started,
+            words::pg_prefer_fallback(tls_failure.code.as_str(), &tls_failure.message),
+        );
+        note_plaintext(target, ladder);
+        Some((Session::Plain(stream), sniffed))
+    } else {
+        ladder.fail(StepName::Tls, Some(started), tls_failure);
+        None
     }
 }
 
@@ -190,7 +188,7 @@ async fn start_tls(
     ))
 }
 
-/// SSLRequest (protocol §55.2.10): length 8, code 80877103; the server
+/// `SSLRequest` (protocol §55.2.10): length 8, code 80877103; the server
 /// answers with one byte, `S` or `N`.
 async fn ssl_request(
     stream: &mut Plain,
@@ -479,7 +477,7 @@ fn db_failure(db: &DbError) -> Failure {
     )
 }
 
-/// SQLSTATE 28000 covers both "no pg_hba.conf entry" and "role does not
+/// SQLSTATE 28000 covers both "no `pg_hba.conf` entry" and "role does not
 /// exist"; the server's text tells them apart.
 fn auth_spec_code(message: &str) -> Code {
     if message.contains("no pg_hba.conf entry") && message.contains("no encryption") {

@@ -60,7 +60,7 @@ impl Sniffed {
 
     /// What the first byte says the peer speaks, if it says anything.
     pub fn peer_kind(&self) -> Option<PeerKind> {
-        PeerKind::from_first_byte(*self.bytes().first()?)
+        self.bytes().first().map(|&b| PeerKind::from_first_byte(b))
     }
 
     fn record(&self, data: &[u8]) {
@@ -82,15 +82,15 @@ pub enum PeerKind {
 }
 
 impl PeerKind {
-    fn from_first_byte(byte: u8) -> Option<Self> {
-        Some(match byte {
+    fn from_first_byte(byte: u8) -> Self {
+        match byte {
             b'H' => Self::Http,
             // TLS record types: alert (21) and handshake (22), RFC 8446 §5.1.
             0x15 | 0x16 => Self::Tls,
             b'-' | b'+' | b'$' | b'*' | b':' => Self::Redis,
             b'E' | b'R' | b'N' | b'S' => Self::Postgres,
             _ => Self::Unknown,
-        })
+        }
     }
 }
 

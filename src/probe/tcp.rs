@@ -27,7 +27,7 @@ pub async fn connect(addrs: &[SocketAddr], budget: &Budget) -> Result<Connected,
             Err(failure) => failures.push((addr, failure)),
         }
     }
-    Err(decisive(failures))
+    Err(decisive(&failures))
 }
 
 async fn connect_one(addr: SocketAddr, budget: &Budget) -> Result<TcpStream, Failure> {
@@ -64,7 +64,8 @@ fn classify(addr: SocketAddr, error: &io::Error) -> Failure {
     let code = match error.kind() {
         ConnectionRefused => Code::ConnectionRefused,
         TimedOut => Code::ConnectTimeout,
-        NetworkUnreachable | HostUnreachable | AddrNotAvailable => Code::NetworkUnreachable,
+        // Unreachable routes, an address family this host lacks, and the
+        // rest of the connect errors: no path to the server from here.
         _ => Code::NetworkUnreachable,
     };
     Failure::new(code, words::tcp_failed(addr, &error.to_string()))
@@ -72,7 +73,7 @@ fn classify(addr: SocketAddr, error: &io::Error) -> Failure {
 
 /// With several addresses, the most actionable failure decides: a refusal
 /// proves a host answered, so it beats a timeout or an unreachable route.
-fn decisive(failures: Vec<(SocketAddr, Failure)>) -> Failure {
+fn decisive(failures: &[(SocketAddr, Failure)]) -> Failure {
     let rank = |code: Code| match code {
         Code::ConnectionRefused => 0,
         Code::ConnectTimeout => 1,

@@ -82,9 +82,9 @@ pub fn provider() -> Arc<CryptoProvider> {
         .clone()
 }
 
-/// Which key share the ClientHello carries. rustls sends one for its first
+/// Which key share the `ClientHello` carries. rustls sends one for its first
 /// group only; a server that does not accept it answers with a
-/// HelloRetryRequest, which costs a whole round trip.
+/// `HelloRetryRequest`, which costs a whole round trip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyShares {
     /// rustls's order (post-quantum hybrid, then X25519): right for most
@@ -92,7 +92,7 @@ pub enum KeyShares {
     Default,
     /// P-256 first. PostgreSQL up to 17 accepts only `ssl_ecdh_curve`,
     /// default `prime256v1` (runtime-config-connection.html), so any other
-    /// first share costs a HelloRetryRequest; PostgreSQL 18's `ssl_groups`
+    /// first share costs a `HelloRetryRequest`; PostgreSQL 18's `ssl_groups`
     /// still includes it.
     P256First,
 }

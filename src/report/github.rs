@@ -1,7 +1,7 @@
 //! GitHub Actions workflow commands: `::error` for a failed required check,
 //! `::warning` for a failed optional one and for warn findings, each with a
 //! title; then a notice with the verdict. Values are escaped as the runner
-//! expects (https://docs.github.com/actions/reference/workflow-commands).
+//! expects (<https://docs.github.com/actions/reference/workflow-commands>).
 
 use std::io::{self, Write};
 

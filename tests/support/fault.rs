@@ -23,10 +23,10 @@ pub enum Fault {
     /// Write these bytes at once, then discard input until the client closes.
     Garbage(&'static [u8]),
     /// Read the first chunk, write these bytes, then discard input until the
-    /// client closes (e.g. `b"N"` answers a PostgreSQL SSLRequest).
+    /// client closes (e.g. `b"N"` answers a PostgreSQL `SSLRequest`).
     RespondAfterRead(&'static [u8]),
     /// Read the first chunk, write these bytes, then close (e.g. `b"S"`
-    /// accepts a PostgreSQL SSLRequest and then drops the TLS handshake).
+    /// accepts a PostgreSQL `SSLRequest` and then drops the TLS handshake).
     RespondClose(&'static [u8]),
     /// Read the first chunk, then send these bytes one every 500 ms.
     Trickle(&'static [u8]),

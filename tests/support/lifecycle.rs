@@ -71,7 +71,7 @@ pub fn ipv6_available() -> bool {
     *AVAILABLE.get_or_init(|| TcpListener::bind((Ipv6Addr::LOCALHOST, 0)).is_ok())
 }
 
-/// A port free on 127.0.0.1 (and on ::1 when available, since servers listen
+/// A port free on 127.0.0.1 (and on `::1` when available, since servers listen
 /// on both). Racy by nature: the port is released before the server binds it.
 pub fn free_port() -> u16 {
     loop {

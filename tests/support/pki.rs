@@ -46,9 +46,15 @@ fn generate() -> Pki {
     let other_ca = Ca::new("railconn unrelated CA");
     let valid = ca.issue(
         &["localhost", "127.0.0.1", "::1"],
-        (now - DAY, now + 365 * DAY),
+        (now.checked_sub(DAY).unwrap(), now + 365 * DAY),
     );
-    let expired = ca.issue(&["localhost", "127.0.0.1"], (now - 60 * DAY, now - DAY));
+    let expired = ca.issue(
+        &["localhost", "127.0.0.1"],
+        (
+            now.checked_sub(60 * DAY).unwrap(),
+            now.checked_sub(DAY).unwrap(),
+        ),
+    );
     Pki {
         ca_cert: write(&dir, "ca.crt", &ca.pem, 0o644),
         server_cert: write(&dir, "server.crt", &valid.cert_pem, 0o644),
@@ -91,7 +97,10 @@ impl Ca {
             KeyUsagePurpose::CrlSign,
             KeyUsagePurpose::DigitalSignature,
         ];
-        set_validity(&mut params, (now() - DAY, now() + 3650 * DAY));
+        set_validity(
+            &mut params,
+            (now().checked_sub(DAY).unwrap(), now() + 3650 * DAY),
+        );
         let key = KeyPair::generate().expect("generate CA key");
         let pem = params.self_signed(&key).expect("self-sign CA").pem();
         Ca {
@@ -102,7 +111,7 @@ impl Ca {
 
     /// A non-CA server certificate for `sans`, valid over `validity`.
     fn issue(&self, sans: &[&str], validity: (Duration, Duration)) -> Leaf {
-        let sans: Vec<String> = sans.iter().map(|s| s.to_string()).collect();
+        let sans: Vec<String> = sans.iter().map(std::string::ToString::to_string).collect();
         let mut params = CertificateParams::new(sans).expect("valid SANs");
         params
             .distinguished_name
@@ -123,7 +132,7 @@ impl Ca {
     }
 }
 
-/// Sets not_before/not_after from offsets since the Unix epoch.
+/// Sets `not_before/not_after` from offsets since the Unix epoch.
 fn set_validity(params: &mut CertificateParams, (from, until): (Duration, Duration)) {
     let epoch = rcgen::date_time_ymd(1970, 1, 1);
     params.not_before = epoch + from;

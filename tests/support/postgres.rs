@@ -161,8 +161,8 @@ fn settings(dir: &Path, port: u16, ssl: bool) -> Vec<String> {
     settings
 }
 
-/// pg_hba.conf; first match wins. With TLS, `tlsonly` has hostssl lines
-/// only, so plaintext gets the real-world "no pg_hba.conf entry ..., no
+/// `pg_hba.conf`; first match wins. With TLS, `tlsonly` has hostssl lines
+/// only, so plaintext gets the real-world "no `pg_hba.conf` entry ..., no
 /// encryption"; that is also why the plaintext catch-all names the `pwlogin`
 /// group (app, special) instead of `all`, which would admit `tlsonly`. Over
 /// TLS, and on the plain server, the catch-all is `all`, so unknown users get
@@ -261,9 +261,9 @@ fn launch(dir: &Path, server: &PgServer, settings: &[String]) {
     lifecycle::wait_ready(&what, dir, &server.log, || is_ready(server.port, &sock));
 }
 
-/// TCP accepts, and pg_isready over the unix socket (as `postgres`, which
+/// TCP accepts, and `pg_isready` over the unix socket (as `postgres`, which
 /// `local all all trust` admits) says startup is complete. Probing over TCP
-/// as root would log a FATAL "no pg_hba.conf entry" into every log.
+/// as root would log a FATAL "no `pg_hba.conf` entry" into every log.
 fn is_ready(port: u16, sock: &Path) -> bool {
     TcpStream::connect(("127.0.0.1", port)).is_ok()
         && Command::new(bin_dir().join("pg_isready"))

@@ -78,12 +78,12 @@ fn config(kind: Kind, port: u16, dir: &Path) -> String {
     } else {
         "127.0.0.1"
     };
-    let mut conf = format!(
+    let conf = format!(
         "bind {bind}\ndatabases 16\nsave \"\"\nappendonly no\n\
          dir {}\nlogfile \"\"\ndaemonize no\n",
         dir.display()
     );
-    conf += &match kind {
+    let role = match kind {
         Kind::Open => format!("port {port}\n"),
         Kind::Auth => format!(
             "port {port}\nrequirepass {REDIS_PASSWORD}\n\
@@ -91,7 +91,7 @@ fn config(kind: Kind, port: u16, dir: &Path) -> String {
         ),
         Kind::Tls => tls_config(port),
     };
-    conf
+    conf + &role
 }
 
 fn tls_config(port: u16) -> String {
