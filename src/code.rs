@@ -48,6 +48,40 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code, for documentation and schema tests.
+    pub const ALL: &[Code] = &[
+        Code::MissingConfig,
+        Code::InvalidUrl,
+        Code::UnsupportedScheme,
+        Code::InvalidValue,
+        Code::DnsNotFound,
+        Code::DnsTimeout,
+        Code::DnsError,
+        Code::ConnectionRefused,
+        Code::ConnectTimeout,
+        Code::NetworkUnreachable,
+        Code::TlsUnsupported,
+        Code::TlsRequired,
+        Code::TlsHandshakeFailed,
+        Code::CertificateInvalid,
+        Code::ConnectionClosed,
+        Code::ConnectionReset,
+        Code::Timeout,
+        Code::ProtocolError,
+        Code::AuthFailed,
+        Code::AuthRequired,
+        Code::AccessDenied,
+        Code::DatabaseNotFound,
+        Code::TooManyConnections,
+        Code::ServerStarting,
+        Code::QueryFailed,
+        Code::ReadOnly,
+        Code::WeakSecret,
+        Code::InvalidKey,
+        Code::UnsupportedAlgorithm,
+        Code::RoundtripFailed,
+    ];
+
     /// The wire name, identical to the JSON serialisation.
     pub fn as_str(self) -> &'static str {
         use Code::*;
@@ -99,11 +133,33 @@ pub enum FindingCode {
     PublicKeyMissing,
     /// A URL parameter railconn does not act on (it is ignored for the check).
     IgnoredParameter,
+    /// Quotes or whitespace around a value were removed before checking.
+    Trimmed,
+    /// A SQLAlchemy `+driver` dialect prefix (and what it implies).
+    SqlalchemyDriver,
+    /// `postgres://`, which SQLAlchemy ≥ 1.4 rejects.
+    SqlalchemyScheme,
+    /// Prisma-only URL parameters, removed for the check.
+    PrismaParameter,
     /// A TLS certificate is not verified (`#insecure`, `sslmode=require`).
     CertificateNotVerified,
 }
 
 impl FindingCode {
+    /// Every finding code, for documentation and schema tests.
+    pub const ALL: &[FindingCode] = &[
+        FindingCode::MemoryFallback,
+        FindingCode::Unencrypted,
+        FindingCode::TokenLifetime,
+        FindingCode::PublicKeyMissing,
+        FindingCode::IgnoredParameter,
+        FindingCode::Trimmed,
+        FindingCode::SqlalchemyDriver,
+        FindingCode::SqlalchemyScheme,
+        FindingCode::PrismaParameter,
+        FindingCode::CertificateNotVerified,
+    ];
+
     pub fn as_str(self) -> &'static str {
         use FindingCode::*;
         match self {
@@ -112,6 +168,10 @@ impl FindingCode {
             TokenLifetime => "token_lifetime",
             PublicKeyMissing => "public_key_missing",
             IgnoredParameter => "ignored_parameter",
+            Trimmed => "trimmed",
+            SqlalchemyDriver => "sqlalchemy_driver",
+            SqlalchemyScheme => "sqlalchemy_scheme",
+            PrismaParameter => "prisma_parameter",
             CertificateNotVerified => "certificate_not_verified",
         }
     }

@@ -137,6 +137,44 @@ pub fn redis_bad_db(path: &str) -> String {
     format!("database `/{path}` must be a number, e.g. `/0`")
 }
 
+// ---- normalisation ----------------------------------------------------------
+
+pub fn norm_whitespace(var: &str) -> String {
+    format!(
+        "{var} has whitespace or a line break around it; railconn trimmed it, but your app may not (a trailing newline ends up in the password or database name): remove it from the variable"
+    )
+}
+
+pub fn norm_quotes(var: &str) -> String {
+    format!(
+        "{var} is wrapped in quotes; railconn removed them, but a platform or docker --env-file may keep them in the value: store it without quotes"
+    )
+}
+
+pub fn norm_driver(driver: &str) -> String {
+    let shown: String = driver.chars().take(20).collect();
+    format!(
+        "SQLAlchemy URL: the app uses the `{shown}` driver; railconn checked the same server with `postgresql://`. psql, pg_dump and other libpq tools need the prefix removed"
+    )
+}
+
+pub fn norm_asyncpg_sslmode() -> String {
+    "asyncpg does not accept `sslmode` (TypeError: connect() got an unexpected keyword argument 'sslmode'): use `?ssl=require` or connect_args={\"ssl\": ...}".into()
+}
+
+pub fn norm_postgres_scheme(var: &str) -> String {
+    format!(
+        "{var} starts with postgres://, which SQLAlchemy 1.4+ rejects (NoSuchModuleError: ...dialects:postgres): use postgresql:// if a SQLAlchemy app reads it"
+    )
+}
+
+pub fn norm_prisma(names: &[&str]) -> String {
+    format!(
+        "Prisma-only parameter(s) {} removed for the check: libpq, psql and psycopg reject them (`invalid URI query parameter`)",
+        names.join(", ")
+    )
+}
+
 // ---- config step ----------------------------------------------------------
 
 pub fn config_from(source: &str) -> String {

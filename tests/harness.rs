@@ -115,3 +115,47 @@ pub fn assert_passed(report: &Value, name: &str) {
         "{c:#}"
     );
 }
+
+/// The schema's code lists are the contract scripts match on: they must
+/// list exactly the codes the binary can emit.
+#[test]
+fn schema_lists_every_code() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schema/report.schema.json"
+    ))
+    .unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    let listed = |name: &str| -> Vec<String> {
+        let list = schema["$defs"][name]["enum"].as_array().expect("enum");
+        let mut names: Vec<String> = list
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    let sorted = |codes: Vec<&str>| -> Vec<String> {
+        let mut names: Vec<String> = codes.into_iter().map(str::to_string).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        listed("code"),
+        sorted(
+            railconn::code::Code::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .collect()
+        )
+    );
+    assert_eq!(
+        listed("finding_code"),
+        sorted(
+            railconn::code::FindingCode::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .collect()
+        )
+    );
+}

@@ -9,6 +9,7 @@ mod gate;
 mod harness;
 mod jwt;
 mod ops;
+mod platform;
 mod postgres;
 mod redis;
 mod support;

@@ -160,7 +160,7 @@ fn target<T>(
     describe: fn(&T) -> String,
 ) -> Target {
     let (target, source) = match setting {
-        config::Setting::Ready { source, target } => (describe(target), source.clone()),
+        config::Setting::Ready { source, target, .. } => (describe(target), source.clone()),
         config::Setting::Invalid { source, .. } => (words::target_invalid(source), source.clone()),
         config::Setting::Missing { vars, .. } => (words::target_missing(vars), String::new()),
     };

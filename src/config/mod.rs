@@ -7,6 +7,7 @@
 //! hide what the other checks would have found.
 
 pub mod jwt;
+pub mod normalize;
 pub mod postgres;
 pub mod redis;
 pub mod secret;
@@ -19,9 +20,9 @@ use std::time::Duration;
 use self::jwt::JwtSettings;
 use self::postgres::PgTarget;
 use self::redis::RedisTarget;
-use self::source::{EnvSource, Var};
+use self::source::EnvSource;
 use self::url::UrlError;
-use crate::probe::CheckName;
+use crate::probe::{CheckName, Finding};
 
 pub const DATABASE_URL_VARS: &[&str] = &["DATABASE_URL"];
 pub const REDIS_URL_VARS: &[&str] = &["REDIS_URL"];
@@ -35,9 +36,17 @@ pub enum Setting<T> {
         flag: &'static str,
     },
     /// Set, but not a usable URL.
-    Invalid { source: String, error: UrlError },
+    Invalid {
+        source: String,
+        error: UrlError,
+        findings: Vec<Finding>,
+    },
     /// Set and valid.
-    Ready { source: String, target: T },
+    Ready {
+        source: String,
+        target: T,
+        findings: Vec<Finding>,
+    },
 }
 
 /// One check to run, with whether its failure fails the gate.
@@ -104,20 +113,8 @@ impl Config {
         connect_timeout: Duration,
     ) -> Self {
         Self {
-            postgres: resolve_url(
-                overrides.database_url.as_deref(),
-                "--database-url",
-                env.first(DATABASE_URL_VARS),
-                DATABASE_URL_VARS,
-                PgTarget::parse,
-            ),
-            redis: resolve_url(
-                overrides.redis_url.as_deref(),
-                "--redis-url",
-                env.first(REDIS_URL_VARS),
-                REDIS_URL_VARS,
-                RedisTarget::parse,
-            ),
+            postgres: resolve_url(&POSTGRES, overrides.database_url.as_deref(), env),
+            redis: resolve_url(&REDIS, overrides.redis_url.as_deref(), env),
             jwt: JwtSettings::from_env(env),
             selection,
             timeout,
@@ -148,24 +145,56 @@ impl Config {
     }
 }
 
-fn resolve_url<T>(
-    flag_value: Option<&str>,
+/// How a URL target is read: its variables, its flag, and how to clean
+/// and parse its value.
+struct UrlKind<T> {
     flag: &'static str,
-    var: Option<Var>,
     vars: &'static [&'static str],
+    normalize: fn(&str, &str) -> normalize::Normalized,
     parse: fn(&str) -> Result<T, UrlError>,
-) -> Setting<T> {
-    let (source, raw) = match (flag_value, var) {
-        (Some(value), _) => (flag.to_string(), value.to_string()),
+}
+
+const POSTGRES: UrlKind<PgTarget> = UrlKind {
+    flag: "--database-url",
+    vars: DATABASE_URL_VARS,
+    normalize: normalize::postgres,
+    parse: PgTarget::parse,
+};
+
+const REDIS: UrlKind<RedisTarget> = UrlKind {
+    flag: "--redis-url",
+    vars: REDIS_URL_VARS,
+    normalize: normalize::redis,
+    parse: RedisTarget::parse,
+};
+
+fn resolve_url<T>(kind: &UrlKind<T>, flag_value: Option<&str>, env: &EnvSource) -> Setting<T> {
+    let (name, source, raw) = match (flag_value, env.first(kind.vars)) {
+        (Some(value), _) => (kind.flag, kind.flag.to_string(), value.to_string()),
         (None, Some(var)) => (
+            var.name,
             format!("{} ({})", var.name, var.origin.describe()),
             var.value,
         ),
-        (None, None) => return Setting::Missing { vars, flag },
+        (None, None) => {
+            return Setting::Missing {
+                vars: kind.vars,
+                flag: kind.flag,
+            };
+        }
     };
-    match parse(&raw) {
-        Ok(target) => Setting::Ready { source, target },
-        Err(error) => Setting::Invalid { source, error },
+    let normalized = (kind.normalize)(&raw, name);
+    match (kind.parse)(&normalized.value) {
+        Ok(target) => Setting::Ready {
+            source,
+            target,
+            findings: normalized.findings,
+        },
+        Err(error) => Setting::Invalid {
+            source,
+            error,
+            findings: normalized.findings,
+        },
     }
 }
 

@@ -340,7 +340,12 @@ pub fn accept_setting<'a, T>(
 ) -> Option<(&'a T, String)> {
     let started = Instant::now();
     match setting {
-        Setting::Ready { source, target } => {
+        Setting::Ready {
+            source,
+            target,
+            findings,
+        } => {
+            findings.iter().for_each(|f| ladder.finding(f.clone()));
             ladder.pass(StepName::Config, started, words::config_from(source));
             Some((target, source.clone()))
         }
@@ -349,7 +354,12 @@ pub fn accept_setting<'a, T>(
             ladder.fail(StepName::Config, Some(started), failure);
             None
         }
-        Setting::Invalid { source, error } => {
+        Setting::Invalid {
+            source,
+            error,
+            findings,
+        } => {
+            findings.iter().for_each(|f| ladder.finding(f.clone()));
             let failure = Failure::new(error.code, words::config_invalid(source, &error.message));
             ladder.fail(StepName::Config, Some(started), failure);
             None

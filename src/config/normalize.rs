@@ -1,0 +1,166 @@
+//! What real deployments put in URL variables, made checkable — each change
+//! reported as a finding, because the app may not make it (domain.md §5):
+//! quotes and stray whitespace around the value, SQLAlchemy dialect
+//! prefixes (`postgresql+asyncpg://`), `postgres://` (SQLAlchemy ≥ 1.4
+//! rejects it), and Prisma-only query parameters that libpq refuses.
+
+use crate::code::FindingCode;
+use crate::probe::Finding;
+use crate::words;
+
+/// A value ready for the URL parser and what was done to it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Normalized {
+    pub value: String,
+    pub findings: Vec<Finding>,
+}
+
+/// Prisma's own URL parameters (prisma.io docs, "Connection URLs"); libpq
+/// rejects them as unknown (`invalid URI query parameter`).
+const PRISMA_PARAMS: &[&str] = &[
+    "schema",
+    "pgbouncer",
+    "connection_limit",
+    "pool_timeout",
+    "connect_timeout_ms",
+    "socket_timeout",
+    "sslaccept",
+    "sslidentity",
+    "statement_cache_size",
+];
+
+/// Normalizes a PostgreSQL URL from variable `var`.
+pub fn postgres(raw: &str, var: &str) -> Normalized {
+    let mut findings = Vec::new();
+    let value = unwrap(raw, var, &mut findings);
+    let value = strip_dialect(&value, &mut findings);
+    if value.starts_with("postgres://") {
+        findings.push(Finding::warn(
+            FindingCode::SqlalchemyScheme,
+            words::norm_postgres_scheme(var),
+        ));
+    }
+    let value = strip_prisma(&value, &mut findings);
+    Normalized { value, findings }
+}
+
+/// Normalizes a Redis URL from variable `var`.
+pub fn redis(raw: &str, var: &str) -> Normalized {
+    let mut findings = Vec::new();
+    let value = unwrap(raw, var, &mut findings);
+    Normalized { value, findings }
+}
+
+/// Strips surrounding whitespace and one pair of matching quotes. The app
+/// probably does not, so it is a warning, not a silent fix.
+fn unwrap(raw: &str, var: &str, findings: &mut Vec<Finding>) -> String {
+    let trimmed = raw.trim();
+    if trimmed != raw {
+        findings.push(Finding::warn(
+            FindingCode::Trimmed,
+            words::norm_whitespace(var),
+        ));
+    }
+    let unquoted = ['"', '\'']
+        .iter()
+        .find_map(|&q| trimmed.strip_prefix(q).and_then(|t| t.strip_suffix(q)))
+        .filter(|_| trimmed.len() >= 2);
+    match unquoted {
+        Some(inner) => {
+            findings.push(Finding::warn(FindingCode::Trimmed, words::norm_quotes(var)));
+            inner.trim().to_string()
+        }
+        None => trimmed.to_string(),
+    }
+}
+
+/// `postgresql+asyncpg://` → `postgresql://`, noting the driver; asyncpg
+/// with `sslmode` fails at connect time (`unexpected keyword argument
+/// 'sslmode'`, domain.md §5).
+fn strip_dialect(value: &str, findings: &mut Vec<Finding>) -> String {
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return value.to_string();
+    };
+    let Some((base, driver)) = scheme.split_once('+') else {
+        return value.to_string();
+    };
+    if !matches!(
+        base.to_ascii_lowercase().as_str(),
+        "postgresql" | "postgres"
+    ) {
+        return value.to_string();
+    }
+    findings.push(Finding::info(
+        FindingCode::SqlalchemyDriver,
+        words::norm_driver(driver),
+    ));
+    if driver.eq_ignore_ascii_case("asyncpg") && rest.contains("sslmode=") {
+        findings.push(Finding::warn(
+            FindingCode::SqlalchemyDriver,
+            words::norm_asyncpg_sslmode(),
+        ));
+    }
+    format!("{base}://{rest}")
+}
+
+/// Removes Prisma-only parameters from the query string.
+fn strip_prisma(value: &str, findings: &mut Vec<Finding>) -> String {
+    let Some((base, query)) = value.split_once('?') else {
+        return value.to_string();
+    };
+    let (kept, dropped): (Vec<&str>, Vec<&str>) = query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .partition(|pair| !PRISMA_PARAMS.contains(&pair.split('=').next().unwrap_or_default()));
+    if dropped.is_empty() {
+        return value.to_string();
+    }
+    let names: Vec<&str> = dropped
+        .iter()
+        .map(|p| p.split('=').next().unwrap_or_default())
+        .collect();
+    findings.push(Finding::warn(
+        FindingCode::PrismaParameter,
+        words::norm_prisma(&names),
+    ));
+    if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(n: &Normalized) -> Vec<&'static str> {
+        n.findings.iter().map(|f| f.code.as_str()).collect()
+    }
+
+    #[test]
+    fn quotes_and_whitespace_are_removed_and_reported() {
+        let n = postgres(" \"postgresql://u@h/d\"\r\n", "DATABASE_URL");
+        assert_eq!(n.value, "postgresql://u@h/d");
+        assert_eq!(codes(&n), ["trimmed", "trimmed"]);
+    }
+
+    #[test]
+    fn sqlalchemy_and_prisma_forms_become_libpq_urls() {
+        let n = postgres(
+            "postgresql+asyncpg://u@h/d?sslmode=require&schema=public",
+            "DATABASE_URL",
+        );
+        assert_eq!(n.value, "postgresql://u@h/d?sslmode=require");
+        assert_eq!(
+            codes(&n),
+            ["sqlalchemy_driver", "sqlalchemy_driver", "prisma_parameter"]
+        );
+        let n = postgres(
+            "postgres://u@h/d?pgbouncer=true&connection_limit=1",
+            "DATABASE_URL",
+        );
+        assert_eq!(n.value, "postgres://u@h/d");
+        assert_eq!(codes(&n), ["sqlalchemy_scheme", "prisma_parameter"]);
+    }
+}
