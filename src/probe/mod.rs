@@ -280,6 +280,10 @@ impl Ladder {
             .find_map(|s| s.error.as_ref().map(|e| e.code))
     }
 
+    pub fn findings(&mut self, findings: &[Finding]) {
+        self.findings.extend_from_slice(findings);
+    }
+
     pub fn finding(&mut self, finding: Finding) {
         self.findings.push(finding);
     }
@@ -345,7 +349,7 @@ pub fn accept_setting<'a, T>(
             target,
             findings,
         } => {
-            findings.iter().for_each(|f| ladder.finding(f.clone()));
+            ladder.findings(findings);
             ladder.pass(StepName::Config, started, words::config_from(source));
             Some((target, source.clone()))
         }
@@ -359,7 +363,7 @@ pub fn accept_setting<'a, T>(
             error,
             findings,
         } => {
-            findings.iter().for_each(|f| ladder.finding(f.clone()));
+            ladder.findings(findings);
             let failure = Failure::new(error.code, words::config_invalid(source, &error.message));
             ladder.fail(StepName::Config, Some(started), failure);
             None
