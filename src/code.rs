@@ -141,6 +141,13 @@ pub enum FindingCode {
     SqlalchemyScheme,
     /// Prisma-only URL parameters, removed for the check.
     PrismaParameter,
+    /// Connections (PostgreSQL) or clients (Redis) near the server's limit.
+    ConnectionHeadroom,
+    /// The database has no tables: migrations have not run.
+    NoTables,
+    /// Redis memory near `maxmemory`, or an eviction policy that can drop
+    /// revoked tokens and sessions.
+    MemoryHeadroom,
     /// A TLS certificate is not verified (`#insecure`, `sslmode=require`).
     CertificateNotVerified,
 }
@@ -157,6 +164,9 @@ impl FindingCode {
         FindingCode::SqlalchemyDriver,
         FindingCode::SqlalchemyScheme,
         FindingCode::PrismaParameter,
+        FindingCode::ConnectionHeadroom,
+        FindingCode::NoTables,
+        FindingCode::MemoryHeadroom,
         FindingCode::CertificateNotVerified,
     ];
 
@@ -172,6 +182,9 @@ impl FindingCode {
             SqlalchemyDriver => "sqlalchemy_driver",
             SqlalchemyScheme => "sqlalchemy_scheme",
             PrismaParameter => "prisma_parameter",
+            ConnectionHeadroom => "connection_headroom",
+            NoTables => "no_tables",
+            MemoryHeadroom => "memory_headroom",
             CertificateNotVerified => "certificate_not_verified",
         }
     }

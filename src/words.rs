@@ -425,6 +425,25 @@ pub fn pg_query_detail(version: &str, database: &str, user: &str) -> String {
     format!("PostgreSQL {version}, database {database}, user {user}")
 }
 
+pub fn pg_connections(used: u64, usable: u64) -> String {
+    format!(
+        "{used} of {usable} connection slots are in use (max_connections minus reserved): the next deploy's pool, or a second replica, may get `sorry, too many clients already`"
+    )
+}
+
+pub fn pg_no_tables(database: &str) -> String {
+    format!(
+        "database {database} has no tables: migrations have not run (run them in the pre-deploy or start command, e.g. `alembic upgrade head`, `prisma migrate deploy`)"
+    )
+}
+
+pub fn pg_facts_detail(detail: &str, connections: Option<(u64, u64)>) -> String {
+    match connections {
+        Some((used, usable)) => format!("{detail}, {used}/{usable} connections"),
+        None => detail.to_string(),
+    }
+}
+
 pub fn pg_read_only(facts: &str) -> String {
     format!(
         "{facts}: the server is a read-only replica, or the database defaults to read-only transactions"

@@ -69,3 +69,72 @@ fn an_empty_host_from_a_broken_reference_is_named() {
         "{r:#}"
     );
 }
+
+#[test]
+fn an_empty_database_is_a_finding_and_a_migrated_one_is_not() {
+    let server = pg_tls();
+    let (r, _) = check_json(
+        &mut railconn(),
+        &[
+            "--only",
+            "postgres",
+            "--database-url",
+            &server.url("app", "app-secret-pw-1", "appdb", ""),
+        ],
+    );
+    assert!(
+        !finding_codes(&r, "postgres").contains(&"no_tables".to_string()),
+        "{r:#}"
+    );
+    let url = server.url("app", "app-secret-pw-1", "postgres", "");
+    let (r, _) = check_json(
+        &mut railconn(),
+        &["--only", "postgres", "--database-url", &url],
+    );
+    assert!(
+        finding_codes(&r, "postgres").contains(&"no_tables".to_string()),
+        "{r:#}"
+    );
+}
+
+/// The shared server allows 20 connections (3 reserved for superusers):
+/// holding most of them open must show in the facts, then fail the check.
+#[test]
+fn connection_headroom_warns_then_fails() {
+    use std::process::{Command, Stdio};
+    let server = crate::support::pg_crowded();
+    let url = server.url("app", "app-secret-pw-1", "appdb", "");
+    let hold = |n: usize| -> Vec<std::process::Child> {
+        (0..n)
+            .map(|_| {
+                Command::new("psql")
+                    .args([url.as_str(), "-X", "-q", "-c", "select pg_sleep(20)"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .expect("psql")
+            })
+            .collect()
+    };
+    let mut held = hold(14);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let (r, _) = check_json(
+        &mut railconn(),
+        &["--only", "postgres", "--database-url", &url],
+    );
+    assert!(
+        finding_codes(&r, "postgres").contains(&"connection_headroom".to_string()),
+        "{r:#}"
+    );
+    held.extend(hold(2));
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let (r, _) = check_json(
+        &mut railconn(),
+        &["--only", "postgres", "--database-url", &url],
+    );
+    for mut child in held {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    assert_failure(&r, "postgres", "query", "too_many_connections");
+}

@@ -7,6 +7,7 @@
 
 pub mod dns;
 pub mod jwt;
+pub mod pg_facts;
 pub mod postgres;
 pub mod redis;
 pub mod sniff;

@@ -17,13 +17,14 @@ use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
+use tokio_postgres::Client;
 use tokio_postgres::config::{
     ChannelBinding as PgChannelBinding, SslMode as PgSslMode, SslNegotiation,
 };
 use tokio_postgres::error::{DbError, SqlState};
 use tokio_postgres::tls::{ChannelBinding, NoTls, TlsConnect};
-use tokio_postgres::{Client, SimpleQueryMessage};
 
+use super::pg_facts;
 use super::sniff::{self, PeerKind, SniffStream, Sniffed};
 use super::tls::{self, KeyShares, Roots, TlsInfo, Verify};
 use super::{Budget, CheckName, Failure, Finding, Ladder, Opened, ProbeOutcome, StepName, within};
@@ -537,11 +538,6 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// The facts one query returns, in one round trip (simple protocol: no
-/// Parse/Describe, and safe through transaction-mode poolers).
-const FACTS_SQL: &str = "SELECT current_setting('server_version'), current_database(), current_user, \
-     pg_is_in_recovery(), current_setting('default_transaction_read_only')";
-
 async fn query(
     client: Client,
     sniffed: &Sniffed,
@@ -550,15 +546,15 @@ async fn query(
 ) -> Option<()> {
     let started = Instant::now();
     let limit = budget.remaining();
-    let result = within(limit, client.simple_query(FACTS_SQL)).await;
+    let result = within(limit, client.simple_query(pg_facts::SQL)).await;
     drop(client);
     let facts = match result {
         None => Err(Failure::new(Code::Timeout, words::pg_query_timeout(limit))),
         Some(Err(error)) => Err(query_failure(&error, sniffed)),
-        Some(Ok(messages)) => facts(&messages),
+        Some(Ok(messages)) => pg_facts::parse(&messages),
     };
     match facts {
-        Ok(facts) => record_facts(&facts, started, ladder),
+        Ok(facts) => pg_facts::record(&facts, started, ladder),
         Err(failure) => ladder.fail(StepName::Query, Some(started), failure),
     }
     Some(())
@@ -577,41 +573,6 @@ fn query_failure(error: &tokio_postgres::Error, sniffed: &Sniffed) -> Failure {
             Failure::new(Code::ConnectionClosed, words::pg_closed_during_query())
         }
         None => Failure::new(Code::QueryFailed, error_chain(error)),
-    }
-}
-
-/// What the facts query found.
-struct Facts {
-    version: String,
-    database: String,
-    user: String,
-    read_only: bool,
-}
-
-fn facts(messages: &[SimpleQueryMessage]) -> Result<Facts, Failure> {
-    let row = messages.iter().find_map(|m| match m {
-        SimpleQueryMessage::Row(row) => Some(row),
-        _ => None,
-    });
-    let column = |i: usize| row.and_then(|r| r.get(i)).unwrap_or_default().to_string();
-    if row.is_none() {
-        return Err(Failure::new(Code::QueryFailed, words::pg_no_row()));
-    }
-    Ok(Facts {
-        version: column(0),
-        database: column(1),
-        user: column(2),
-        read_only: column(3) == "t" || column(4) == "on",
-    })
-}
-
-fn record_facts(facts: &Facts, started: Instant, ladder: &mut Ladder) {
-    let detail = words::pg_query_detail(&facts.version, &facts.database, &facts.user);
-    if facts.read_only {
-        let failure = Failure::new(Code::ReadOnly, words::pg_read_only(&detail));
-        ladder.fail(StepName::Query, Some(started), failure);
-    } else {
-        ladder.pass(StepName::Query, started, detail);
     }
 }
 

@@ -25,7 +25,7 @@ use tempfile::TempDir;
 
 pub use fault::{Fault, closed_port, fault};
 pub use pki::{Pki, pki};
-pub use postgres::{PgServer, pg_plain, pg_tls};
+pub use postgres::{PgServer, pg_crowded, pg_plain, pg_tls};
 pub use redis::{RedisServer, redis_auth, redis_open, redis_tls};
 
 /// How long `Railconn::run` lets the binary run before killing it, so a hung

@@ -81,6 +81,13 @@ pub fn pg_plain() -> &'static PgServer {
     SERVER.get_or_init(|| start(false))
 }
 
+/// A plain cluster of its own for tests that use up its connection slots,
+/// so they cannot starve the tests sharing `pg_plain`.
+pub fn pg_crowded() -> &'static PgServer {
+    static SERVER: OnceLock<PgServer> = OnceLock::new();
+    SERVER.get_or_init(|| start(false))
+}
+
 /// Kicks off both clusters once, so the second is (nearly) ready by the time
 /// a test asks for it. Callers still block in their own `get_or_init`, which
 /// waits for the background start or retries it if it panicked.
@@ -304,23 +311,29 @@ fn create_roles(server: &PgServer, sock: &Path) {
         format!("CREATE ROLE md5user LOGIN PASSWORD {}", quote(MD5_PASSWORD)),
     ];
     run_sql(server.port, sock, &statements);
+    // An app database with a table, as after migrations (an empty one is a
+    // finding of its own).
+    run_sql_in(
+        server.port,
+        sock,
+        DB,
+        &[
+            "CREATE TABLE app_users (id int)",
+            "ALTER TABLE app_users OWNER TO app",
+        ],
+    );
 }
 
 /// Runs statements in one psql session as `postgres`, stopping at the first
 /// error.
 fn run_sql(port: u16, sock: &Path, statements: &[impl AsRef<str>]) -> String {
+    run_sql_in(port, sock, "postgres", statements)
+}
+
+fn run_sql_in(port: u16, sock: &Path, db: &str, statements: &[impl AsRef<str>]) -> String {
     let mut cmd = as_postgres(&bin_dir().join("psql"));
     cmd.arg("-h").arg(sock).args(["-p", &port.to_string()]);
-    cmd.args([
-        "-d",
-        "postgres",
-        "-X",
-        "-q",
-        "-A",
-        "-t",
-        "-v",
-        "ON_ERROR_STOP=1",
-    ]);
+    cmd.args(["-d", db, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"]);
     for sql in statements {
         cmd.args(["-c", sql.as_ref()]);
     }

@@ -1,0 +1,105 @@
+//! What the PostgreSQL check learns in its one query: version, database,
+//! user, whether writes are possible, connection headroom, and whether the
+//! app's tables exist. One round trip with the simple query protocol (no
+//! Parse/Describe, safe through transaction-mode poolers); the numbers come
+//! from settings and catalogs every role may read.
+
+use std::time::Instant;
+
+use tokio_postgres::SimpleQueryMessage;
+
+use super::{Failure, Finding, Ladder, StepName};
+use crate::code::{Code, FindingCode};
+use crate::words;
+
+/// `reserved_connections` exists from PostgreSQL 16 on; `missing_ok`
+/// (the second argument) makes it NULL before that.
+pub const SQL: &str = "SELECT current_setting('server_version'), current_database(), current_user, \
+     pg_is_in_recovery(), current_setting('default_transaction_read_only'), \
+     current_setting('max_connections'), current_setting('superuser_reserved_connections'), \
+     current_setting('reserved_connections', true), \
+     (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'), \
+     (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+      WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+      AND n.nspname NOT LIKE 'pg_toast%')";
+
+/// Share of usable connection slots in use that draws a warning, and that
+/// fails the check (the next deploy's pool will not fit).
+const WARN_USAGE: f64 = 0.80;
+const FAIL_USAGE: f64 = 0.95;
+
+/// What the facts query found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    pub version: String,
+    pub database: String,
+    pub user: String,
+    pub read_only: bool,
+    /// Client connections in use and slots available to ordinary roles.
+    pub connections: Option<(u64, u64)>,
+    pub user_tables: Option<u64>,
+}
+
+pub fn parse(messages: &[SimpleQueryMessage]) -> Result<Facts, Failure> {
+    let Some(row) = messages.iter().find_map(|m| match m {
+        SimpleQueryMessage::Row(row) => Some(row),
+        _ => None,
+    }) else {
+        return Err(Failure::new(Code::QueryFailed, words::pg_no_row()));
+    };
+    let text = |i: usize| row.get(i).unwrap_or_default().to_string();
+    let number = |i: usize| row.get(i).and_then(|v| v.parse::<u64>().ok());
+    let usable = number(5).map(|max| {
+        max.saturating_sub(number(6).unwrap_or(0))
+            .saturating_sub(number(7).unwrap_or(0))
+    });
+    Ok(Facts {
+        version: text(0),
+        database: text(1),
+        user: text(2),
+        read_only: text(3) == "t" || text(4) == "on",
+        connections: number(8).zip(usable),
+        user_tables: number(9),
+    })
+}
+
+/// Records the query step: read-only and exhausted connections fail it;
+/// tight headroom and an empty database are findings.
+pub fn record(facts: &Facts, started: Instant, ladder: &mut Ladder) {
+    let detail = words::pg_query_detail(&facts.version, &facts.database, &facts.user);
+    if facts.read_only {
+        let failure = Failure::new(Code::ReadOnly, words::pg_read_only(&detail));
+        return ladder.fail(StepName::Query, Some(started), failure);
+    }
+    if let Some((used, usable)) = facts.connections {
+        let share = if usable == 0 {
+            1.0
+        } else {
+            used as f64 / usable as f64
+        };
+        if share >= FAIL_USAGE {
+            let failure = Failure::new(
+                Code::TooManyConnections,
+                words::pg_connections(used, usable),
+            );
+            return ladder.fail(StepName::Query, Some(started), failure);
+        }
+        if share >= WARN_USAGE {
+            ladder.finding(Finding::warn(
+                FindingCode::ConnectionHeadroom,
+                words::pg_connections(used, usable),
+            ));
+        }
+    }
+    if facts.user_tables == Some(0) {
+        ladder.finding(Finding::warn(
+            FindingCode::NoTables,
+            words::pg_no_tables(&facts.database),
+        ));
+    }
+    ladder.pass(
+        StepName::Query,
+        started,
+        words::pg_facts_detail(&detail, facts.connections),
+    );
+}
