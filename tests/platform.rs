@@ -116,7 +116,7 @@ fn connection_headroom_warns_then_fails() {
             })
             .collect()
     };
-    let mut held = hold(14);
+    let mut clients = hold(14);
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let (r, _) = check_json(
         &mut railconn(),
@@ -126,13 +126,13 @@ fn connection_headroom_warns_then_fails() {
         finding_codes(&r, "postgres").contains(&"connection_headroom".to_string()),
         "{r:#}"
     );
-    held.extend(hold(2));
+    clients.extend(hold(2));
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let (r, _) = check_json(
         &mut railconn(),
         &["--only", "postgres", "--database-url", &url],
     );
-    for mut child in held {
+    for mut child in clients {
         let _ = child.kill();
         let _ = child.wait();
     }
