@@ -488,6 +488,32 @@ pub fn redis_ping_detail(version: Option<&str>, db: u32) -> String {
     }
 }
 
+pub fn redis_replica(detail: &str) -> String {
+    format!(
+        "{detail}: the server is a replica (role:slave): every write, such as storing a revoked token, fails with READONLY"
+    )
+}
+
+pub fn redis_evicts_all(policy: &str) -> String {
+    format!(
+        "maxmemory-policy is {policy}: when memory fills, Redis may evict any key, including revoked tokens and sessions (use volatile-lru or noeviction for those)"
+    )
+}
+
+pub fn redis_memory_full(used: u64, max: u64) -> String {
+    format!(
+        "Redis uses {} of {} MiB maxmemory with noeviction: writes will fail with OOM when it is full",
+        used / (1024 * 1024),
+        max / (1024 * 1024)
+    )
+}
+
+pub fn redis_clients(clients: u64, max: u64) -> String {
+    format!(
+        "{clients} of {max} clients are connected (maxclients): new connections will get `max number of clients reached`"
+    )
+}
+
 pub fn redis_peer_is_tls() -> String {
     "the server answered with a TLS record: this port expects TLS".into()
 }
@@ -946,6 +972,10 @@ fn redis_advice(code: Code) -> Option<Advice> {
         ServerStarting => advice(
             "Redis is loading its dataset into memory (LOADING), as after a restart.",
             "Wait a few seconds and check again.",
+        ),
+        ReadOnly => advice(
+            "Connected to a Redis replica (role:slave): writes such as storing a revoked token fail with READONLY. This happens after a failover, or with a read-only endpoint.",
+            "Point REDIS_URL at the primary (write) endpoint.",
         ),
         QueryFailed => advice(
             "Connected, but PING failed.",

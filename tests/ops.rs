@@ -3,58 +3,21 @@
 //! JUnit (parsed as XML), GitHub and Markdown output; `env`; completions;
 //! Ctrl-C.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::harness::JWT_SECRET;
-use crate::support::lifecycle::free_port;
+use crate::support::lifecycle::{free_port, wait_for_port};
+use crate::support::redis::OwnRedis;
 use crate::support::{Fault, closed_port, fault, pg_tls, railconn, redis_auth, stderr, stdout};
-
-/// A redis-server of the test's own, killed when dropped.
-struct OwnRedis(Child);
-
-impl OwnRedis {
-    fn start(port: u16) -> Self {
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start redis-server");
-        Self(child)
-    }
-}
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() && Instant::now() < deadline {
-        thread::sleep(Duration::from_millis(20));
-    }
-}
 
 #[test]
 fn wait_succeeds_once_a_late_redis_comes_up() {
     let port = free_port();
     let late = thread::spawn(move || {
         thread::sleep(Duration::from_secs(2));
-        OwnRedis::start(port)
+        OwnRedis::start(port, &[])
     });
     let started = Instant::now();
     let url = format!("redis://127.0.0.1:{port}");
@@ -192,7 +155,7 @@ fn wait_then_runs_the_command_and_returns_its_exit_code() {
 #[test]
 fn watch_sees_a_server_stop_and_come_back() {
     let port = free_port();
-    let mut redis = Some(OwnRedis::start(port));
+    let mut redis = Some(OwnRedis::start(port, &[]));
     wait_for_port(port);
     let url = format!("redis://127.0.0.1:{port}");
     let mut run = railconn();
@@ -213,7 +176,7 @@ fn watch_sees_a_server_stop_and_come_back() {
     thread::sleep(Duration::from_millis(1200));
     redis.take();
     thread::sleep(Duration::from_millis(1200));
-    let _back = OwnRedis::start(port);
+    let _back = OwnRedis::start(port, &[]);
     wait_for_port(port);
     thread::sleep(Duration::from_millis(1200));
     let _ = Command::new("kill")

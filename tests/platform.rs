@@ -138,3 +138,32 @@ fn connection_headroom_warns_then_fails() {
     }
     assert_failure(&r, "postgres", "query", "too_many_connections");
 }
+
+fn redis_at(port: u16) -> serde_json::Value {
+    crate::support::lifecycle::wait_for_port(port);
+    let url = format!("redis://127.0.0.1:{port}");
+    check_json(&mut railconn(), &["--only", "redis", "--redis-url", &url]).0
+}
+
+#[test]
+fn an_evicting_redis_is_a_finding_and_a_replica_fails() {
+    use crate::support::lifecycle::free_port;
+    use crate::support::redis::OwnRedis;
+    let port = free_port();
+    let _evicting = OwnRedis::start(
+        port,
+        &["--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru"],
+    );
+    let r = redis_at(port);
+    assert!(
+        finding_codes(&r, "redis").contains(&"memory_headroom".to_string()),
+        "{r:#}"
+    );
+    let replica_port = free_port();
+    let _replica = OwnRedis::start(
+        replica_port,
+        &["--replicaof", "127.0.0.1", &port.to_string()],
+    );
+    let r = redis_at(replica_port);
+    assert_failure(&r, "redis", "ping", "read_only");
+}

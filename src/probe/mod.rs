@@ -10,6 +10,7 @@ pub mod jwt;
 pub mod pg_facts;
 pub mod postgres;
 pub mod redis;
+pub mod redis_facts;
 pub mod sniff;
 pub mod tcp;
 pub mod tls;

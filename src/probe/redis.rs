@@ -13,6 +13,7 @@ use redis::{AsyncConnectionConfig, RedisConnectionInfo, RedisError, RedisResult,
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
+use super::redis_facts;
 use super::sniff::{self, PeerKind, SniffStream, Sniffed};
 use super::tls::{self, KeyShares, Roots, Verify};
 use super::{Budget, CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName, within};
@@ -203,7 +204,9 @@ fn pipeline(target: &RedisTarget) -> redis::Pipeline {
     if target.db != 0 {
         pipe.cmd("SELECT").arg(target.db);
     }
-    pipe.cmd("PING").cmd("INFO").arg("server");
+    // Plain INFO: Redis before 7 takes at most one section name, and the
+    // default sections hold everything the check reads.
+    pipe.cmd("PING").cmd("INFO");
     pipe.ignore_errors();
     pipe
 }
@@ -229,14 +232,8 @@ fn judge(
         ladder.skip(StepName::Auth, words::redis_no_credentials());
         Some(rtt)
     };
-    let version = replies
-        .get(layout.ping_index() + 1)
-        .and_then(server_version);
-    ladder.pass_with(
-        StepName::Ping,
-        ping_duration,
-        words::redis_ping_detail(version.as_deref(), target.db),
-    );
+    let facts = redis_facts::parse(replies.get(layout.ping_index() + 1));
+    redis_facts::record(&facts, target.db, ping_duration, ladder);
 }
 
 /// The first failing reply decides, attributed to the step it belongs to.
@@ -347,16 +344,4 @@ fn connection_failure(error: &RedisError, sniffed: &Sniffed) -> Failure {
 fn is_reset(error: &RedisError) -> bool {
     let text = error.to_string();
     text.contains("reset") || text.contains("Broken pipe")
-}
-
-/// `redis_version:7.0.15` from an `INFO server` reply.
-fn server_version(reply: &RedisResult<Value>) -> Option<String> {
-    let text: String = match reply.as_ref().ok()? {
-        Value::BulkString(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-        Value::VerbatimString { text, .. } => text.clone(),
-        _ => return None,
-    };
-    text.lines()
-        .find_map(|line| line.strip_prefix("redis_version:"))
-        .map(|v| v.trim().to_string())
 }

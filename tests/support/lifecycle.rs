@@ -163,3 +163,14 @@ pub fn run_checked(what: &str, cmd: &mut Command) -> String {
     );
     text
 }
+
+/// Waits (at most 10 s) until something accepts connections on
+/// 127.0.0.1:`port`, e.g. a server a test started itself.
+pub fn wait_for_port(port: u16) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err()
+        && std::time::Instant::now() < deadline
+    {
+        thread::sleep(Duration::from_millis(20));
+    }
+}

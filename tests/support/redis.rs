@@ -120,3 +120,36 @@ fn ping(kind: Kind, port: u16) -> bool {
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "PONG")
 }
+
+/// A redis-server of a test's own (to stop, restart or configure oddly),
+/// killed when dropped. Plain, on 127.0.0.1 only, nothing saved.
+pub struct OwnRedis(std::process::Child);
+
+impl OwnRedis {
+    pub fn start(port: u16, extra: &[&str]) -> Self {
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .args(extra)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start redis-server");
+        Self(child)
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

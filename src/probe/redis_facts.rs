@@ -1,0 +1,115 @@
+//! What the Redis check reads from `INFO` (sent in the same pipeline as
+//! AUTH and PING): version, role, memory against `maxmemory` and its
+//! eviction policy, clients against `maxclients`. Managed servers that deny
+//! or trim `INFO` simply leave fields unknown — never a failure.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use redis::{RedisResult, Value};
+
+use super::{Failure, Finding, Ladder, StepName};
+use crate::code::{Code, FindingCode};
+use crate::words;
+
+/// Memory use (with `noeviction`) and client use that draw a warning.
+const WARN_MEMORY: f64 = 0.90;
+const WARN_CLIENTS: f64 = 0.80;
+
+/// The fields of an `INFO` reply railconn uses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    pub version: Option<String>,
+    pub role: Option<String>,
+    pub used_memory: Option<u64>,
+    pub maxmemory: Option<u64>,
+    pub policy: Option<String>,
+    pub clients: Option<u64>,
+    pub maxclients: Option<u64>,
+}
+
+/// Parses `INFO`'s `key:value` lines; anything missing stays `None`.
+pub fn parse(reply: Option<&RedisResult<Value>>) -> Facts {
+    let text = match reply.and_then(|r| r.as_ref().ok()) {
+        Some(Value::BulkString(bytes)) => String::from_utf8_lossy(bytes).into_owned(),
+        Some(Value::VerbatimString { text, .. }) => text.clone(),
+        _ => return Facts::default(),
+    };
+    let fields: HashMap<&str, &str> = text
+        .lines()
+        .filter_map(|line| line.trim_end().split_once(':'))
+        .collect();
+    let number = |key: &str| fields.get(key).and_then(|v| v.parse::<u64>().ok());
+    let text = |key: &str| fields.get(key).map(|v| (*v).to_string());
+    Facts {
+        version: text("redis_version"),
+        role: text("role"),
+        used_memory: number("used_memory"),
+        maxmemory: number("maxmemory"),
+        policy: text("maxmemory_policy"),
+        clients: number("connected_clients"),
+        maxclients: number("maxclients"),
+    }
+}
+
+/// Records the ping step: a replica fails it (writes get READONLY), tight
+/// memory or clients and an evicting policy are findings.
+pub fn record(facts: &Facts, db: u32, duration: Option<Duration>, ladder: &mut Ladder) {
+    let detail = words::redis_ping_detail(facts.version.as_deref(), db);
+    if facts.role.as_deref() == Some("slave") {
+        let failure = Failure::new(Code::ReadOnly, words::redis_replica(&detail));
+        return ladder.fail_with(StepName::Ping, duration, failure);
+    }
+    note_memory(facts, ladder);
+    note_clients(facts, ladder);
+    ladder.pass_with(StepName::Ping, duration, detail);
+}
+
+fn note_memory(facts: &Facts, ladder: &mut Ladder) {
+    let (Some(used), Some(max)) = (facts.used_memory, facts.maxmemory.filter(|&m| m > 0)) else {
+        return;
+    };
+    let policy = facts.policy.as_deref().unwrap_or("noeviction");
+    if policy.starts_with("allkeys-") {
+        ladder.finding(Finding::warn(
+            FindingCode::MemoryHeadroom,
+            words::redis_evicts_all(policy),
+        ));
+    } else if policy == "noeviction" && used as f64 >= WARN_MEMORY * max as f64 {
+        ladder.finding(Finding::warn(
+            FindingCode::MemoryHeadroom,
+            words::redis_memory_full(used, max),
+        ));
+    }
+}
+
+fn note_clients(facts: &Facts, ladder: &mut Ladder) {
+    let (Some(clients), Some(max)) = (facts.clients, facts.maxclients.filter(|&m| m > 0)) else {
+        return;
+    };
+    if clients as f64 >= WARN_CLIENTS * max as f64 {
+        ladder.finding(Finding::warn(
+            FindingCode::ConnectionHeadroom,
+            words::redis_clients(clients, max),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_fields_it_needs() {
+        let info = "# Server\r\nredis_version:7.0.15\r\n# Memory\r\nused_memory:1000\r\nmaxmemory:2000\r\nmaxmemory_policy:allkeys-lru\r\n# Replication\r\nrole:master\r\n";
+        let facts = parse(Some(&Ok(Value::BulkString(info.as_bytes().to_vec()))));
+        assert_eq!(facts.version.as_deref(), Some("7.0.15"));
+        assert_eq!(
+            (facts.used_memory, facts.maxmemory),
+            (Some(1000), Some(2000))
+        );
+        assert_eq!(facts.policy.as_deref(), Some("allkeys-lru"));
+        assert_eq!(facts.role.as_deref(), Some("master"));
+        assert_eq!(parse(None), Facts::default());
+    }
+}
