@@ -230,11 +230,17 @@ pub struct EnvArgs {
     pub format: Format,
 }
 
+/// A day: longer waits are typos, and far-future deadlines overflow clocks.
+const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    let duration = humantime::parse_duration(text)
-        .map_err(|e| format!("{e}: write a duration such as 500ms, 10s or 1m"))?;
+    let duration =
+        humantime::parse_duration(text).map_err(|e| crate::words::bad_duration(&e.to_string()))?;
     if duration.is_zero() {
-        return Err("must be greater than zero".into());
+        return Err(crate::words::DURATION_ZERO.into());
+    }
+    if duration > MAX_DURATION {
+        return Err(crate::words::DURATION_TOO_LONG.into());
     }
     Ok(duration)
 }

@@ -133,6 +133,8 @@ pub enum FindingCode {
     PublicKeyMissing,
     /// A URL parameter railconn does not act on (it is ignored for the check).
     IgnoredParameter,
+    /// TLS failed and `sslmode=prefer` connected again without it.
+    TlsFallback,
     /// Quotes or whitespace around a value were removed before checking.
     Trimmed,
     /// A SQLAlchemy `+driver` dialect prefix (and what it implies).
@@ -160,6 +162,7 @@ impl FindingCode {
         FindingCode::TokenLifetime,
         FindingCode::PublicKeyMissing,
         FindingCode::IgnoredParameter,
+        FindingCode::TlsFallback,
         FindingCode::Trimmed,
         FindingCode::SqlalchemyDriver,
         FindingCode::SqlalchemyScheme,
@@ -178,6 +181,7 @@ impl FindingCode {
             TokenLifetime => "token_lifetime",
             PublicKeyMissing => "public_key_missing",
             IgnoredParameter => "ignored_parameter",
+            TlsFallback => "tls_fallback",
             Trimmed => "trimmed",
             SqlalchemyDriver => "sqlalchemy_driver",
             SqlalchemyScheme => "sqlalchemy_scheme",

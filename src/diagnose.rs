@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::code::{Code, FindingCode};
-use crate::config::Selected;
+use crate::config::{Config, Selected};
 use crate::probe::{CheckName, Finding, ProbeOutcome, Severity, Status, Step};
 use crate::report::{CheckReport, ErrorReport, Report, SCHEMA_VERSION, StepReport, millis};
 use crate::words;
@@ -23,8 +23,13 @@ pub struct Ran {
     pub unfinished: bool,
 }
 
-pub fn report(mut runs: Vec<Ran>, strict: bool, duration: Duration) -> Report {
+pub fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) -> Report {
     add_memory_fallback(&mut runs);
+    let scrubber = Scrubber::new(config);
+    for ran in &mut runs {
+        scrubber.clean_outcome(&mut ran.outcome);
+    }
+    let strict = config.strict;
     let checks: Vec<CheckReport> = runs.iter().map(check_report).collect();
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
@@ -55,7 +60,7 @@ fn check_report(ran: &Ran) -> CheckReport {
     let error = decisive(&ran.outcome.steps);
     let advice = error
         .as_ref()
-        .map(|e| words::advise(ran.name, e.step, e.code));
+        .and_then(|e| words::advise(ran.name, e.step, e.code));
     CheckReport {
         name: ran.name,
         kind: ran.name.kind(),
@@ -145,5 +150,80 @@ fn add_memory_fallback(runs: &mut [Ran]) {
         jwt.outcome
             .findings
             .push(Finding::warn(FindingCode::MemoryFallback, message));
+    }
+}
+
+/// The last line of defence for what peers and libraries say: every
+/// configured secret is masked wherever it appears (a Redis without AUTH
+/// echoes the arguments of the unknown command, password included),
+/// control characters cannot reach a terminal or a CI log, and no message
+/// is longer than a screen line or two.
+struct Scrubber {
+    secrets: Vec<String>,
+}
+
+const MAX_MESSAGE: usize = 600;
+
+impl Scrubber {
+    fn new(config: &Config) -> Self {
+        let secrets = config
+            .secrets()
+            .into_iter()
+            .filter(|s| s.chars().count() >= 3)
+            .map(str::to_string)
+            .collect();
+        Self { secrets }
+    }
+
+    fn clean_outcome(&self, outcome: &mut ProbeOutcome) {
+        for step in &mut outcome.steps {
+            step.detail = step.detail.as_deref().map(|d| self.clean(d));
+            if let Some(error) = &mut step.error {
+                error.message = self.clean(&error.message);
+            }
+        }
+        for finding in &mut outcome.findings {
+            finding.message = self.clean(&finding.message);
+        }
+    }
+
+    fn clean(&self, text: &str) -> String {
+        let mut clean: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(MAX_MESSAGE)
+            .collect();
+        for secret in &self.secrets {
+            clean = clean.replace(secret.as_str(), "***");
+        }
+        clean
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::source::EnvSource;
+    use crate::config::{Overrides, Selection};
+
+    #[test]
+    fn secrets_and_control_characters_are_scrubbed() {
+        let env = EnvSource::from_pairs([
+            ("REDIS_URL", "redis://:hunter2pw@h"),
+            ("JWT_SECRET", "jwt-secret-value"),
+        ]);
+        let config = Config::resolve(
+            &Overrides::default(),
+            &env,
+            Selection::default(),
+            Duration::ZERO,
+            Duration::ZERO,
+        );
+        let scrubber = Scrubber::new(&config);
+        let echoed = "ERR unknown command 'AUTH', with args beginning with: 'hunter2pw' \u{1b}[31m jwt-secret-value";
+        assert_eq!(
+            scrubber.clean(echoed),
+            "ERR unknown command 'AUTH', with args beginning with: '***'  [31m ***"
+        );
     }
 }

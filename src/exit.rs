@@ -25,7 +25,7 @@ pub fn for_report(report: &Report) -> ExitCode {
 /// 0 for help and version, 2 for usage errors. The text is redacted first:
 /// clap echoes unexpected arguments, which may be a URL with a password.
 pub fn usage_error(error: &clap::Error) -> ExitCode {
-    let text = redact_urls(&error.render().to_string());
+    let text = mask_quoted_urls(&redact_urls(&error.render().to_string()));
     if error.use_stderr() {
         eprint!("{text}");
         COULD_NOT_RUN.into()
@@ -33,6 +33,25 @@ pub fn usage_error(error: &clap::Error) -> ExitCode {
         print!("{text}");
         READY.into()
     }
+}
+
+/// clap quotes the values it complains about. A quoted value holding a URL
+/// may carry a password in places `redact_urls` cannot see (a query
+/// `password=`, a space inside the password), so it is not shown at all.
+fn mask_quoted_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, part) in text.split('\'').enumerate() {
+        if i > 0 {
+            out.push('\'');
+        }
+        let quoted = i % 2 == 1;
+        out.push_str(if quoted && part.contains("://") {
+            crate::words::URL_NOT_SHOWN
+        } else {
+            part
+        });
+    }
+    out
 }
 
 /// Replaces the password of every `scheme://user:password@` in `text`.
@@ -65,6 +84,12 @@ fn redact_authority(url_tail: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::redact_urls;
+
+    #[test]
+    fn quoted_urls_in_usage_errors_are_not_shown() {
+        let text = "error: unexpected argument 'postgresql://db/x?password=hunter2' found";
+        assert!(!super::mask_quoted_urls(text).contains("hunter2"));
+    }
 
     #[test]
     fn passwords_in_free_text_are_redacted() {

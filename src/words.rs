@@ -70,8 +70,7 @@ pub fn url_no_host() -> String {
 }
 
 pub fn url_bad_host_chars() -> String {
-    "the host contains spaces or control characters (a stray newline or tab inside the value?)"
-        .into()
+    "the host contains spaces, control characters or one of @ / ? # (a stray newline, or an unencoded special character in the credentials?)".into()
 }
 
 pub fn url_many_hosts() -> String {
@@ -91,10 +90,26 @@ pub fn url_port_range(port: &str) -> String {
     format!("port `{port}` is out of range (1-65535)")
 }
 
-pub fn url_port_not_number(port: &str) -> String {
+pub fn url_port_not_number() -> String {
+    "the port is not a number (not shown: with the host missing, `user:PASSWORD` reads as `host:port`; an unencoded `/` or `?` in the password also splits the URL there)".into()
+}
+
+pub fn url_nul(part: &str) -> String {
     format!(
-        "port `{port}` is not a number (an unencoded `/` or `?` in the password also splits the URL here)"
+        "the {part} contains %00, which libpq refuses (forbidden value %00 in percent-encoded value)"
     )
+}
+
+pub fn url_socket() -> String {
+    "the URL has no host: it names a Unix socket (postgresql:///db), which railconn does not check; give the TCP host and port the app will use".into()
+}
+
+pub fn pg_fragment() -> String {
+    "the URL contains `#`: libpq makes it part of the database name, other parsers cut the URL there; if it is part of the password, write it as %23".into()
+}
+
+pub fn pg_scheme_case() -> String {
+    "the scheme must be lowercase: libpq only recognises postgresql:// and postgres://".into()
 }
 
 pub fn pg_param_unsupported(key: &str) -> String {
@@ -548,10 +563,25 @@ pub fn jwt_public_key_missing() -> String {
 }
 
 pub fn jwt_bad_algorithm(var: &str, name: &str) -> String {
-    let shown: String = name.chars().take(20).collect();
     format!(
-        "{var}=`{shown}` is not a supported algorithm (HS256/384/512, RS256/384/512, PS256/384/512, ES256/384, EdDSA; names are case-sensitive)"
+        "{var}={} is not a supported algorithm (HS256/384/512, RS256/384/512, PS256/384/512, ES256/384, EdDSA; names are case-sensitive)",
+        short_value(name)
     )
+}
+
+/// A setting's value, shown only when it looks like a setting (short,
+/// plain characters): a secret pasted into the wrong variable is not.
+fn short_value(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value.len() <= 12
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '+');
+    if plain {
+        format!("`{value}`")
+    } else {
+        format!("(a {}-character value, not shown)", value.chars().count())
+    }
 }
 
 pub fn jwt_missing_secret(vars: &[&str]) -> String {
@@ -563,8 +593,10 @@ pub fn jwt_missing_private_key(algorithm: &str, var: &str) -> String {
 }
 
 pub fn jwt_bad_lifetime(var: &str, value: &str) -> String {
-    let shown: String = value.chars().take(20).collect();
-    format!("{var}=`{shown}` is not a whole number of minutes")
+    format!(
+        "{var}={} is not a whole number of minutes",
+        short_value(value)
+    )
 }
 
 pub fn jwt_lifetime(minutes: i64) -> String {
@@ -806,16 +838,14 @@ const fn advice(cause: &'static str, fix: &'static str) -> Advice {
 
 /// Cause and fix for `code` at `step` of `check`: check-specific where the
 /// remedy differs (variables, schemes), shared otherwise.
-pub fn advise(check: CheckName, step: StepName, code: Code) -> Advice {
-    if let Some(advice) = step_advice(check, step, code) {
-        return advice;
-    }
-    match check {
-        CheckName::Postgres => postgres_advice(code),
-        CheckName::Redis => redis_advice(code),
-        CheckName::Jwt => jwt_advice(code),
-    }
-    .unwrap_or_else(|| network_advice(code))
+pub fn advise(check: CheckName, step: StepName, code: Code) -> Option<Advice> {
+    step_advice(check, step, code)
+        .or_else(|| match check {
+            CheckName::Postgres => postgres_advice(code),
+            CheckName::Redis => redis_advice(code),
+            CheckName::Jwt => jwt_advice(code),
+        })
+        .or_else(|| network_advice(code))
 }
 
 /// Where the layer changes the meaning of a code.
@@ -826,6 +856,10 @@ fn step_advice(check: CheckName, step: StepName, code: Code) -> Option<Advice> {
         (CheckName::Redis, StepName::Tls, Code::Timeout) => Some(advice(
             "The server accepted the connection but never answered the TLS handshake: it most likely speaks plaintext Redis (Railway's Redis and a plain redis-server have no TLS).",
             "Use redis:// instead of rediss://.",
+        )),
+        (CheckName::Postgres, StepName::Tls, Code::Timeout) => Some(advice(
+            "The port accepted the connection but never answered PostgreSQL's 8-byte SSLRequest: it most likely belongs to another kind of server that waits for more input (Redis does), not to PostgreSQL.",
+            "Check the host and port: use the database's own from DATABASE_URL or DATABASE_PUBLIC_URL.",
         )),
         (CheckName::Postgres, StepName::Tls, Code::ConnectionClosed) => Some(advice(
             "Something accepts connections on this port, but it closed the connection at the first PostgreSQL message: no database answers behind it (the service is stopped, sleeping or removed), or the port belongs to another kind of server.",
@@ -902,6 +936,10 @@ fn postgres_advice(code: Code) -> Option<Advice> {
             "The server accepts connections but not writes: it is a replica in recovery (a read endpoint, or a standby after failover), or default_transaction_read_only is on. The app's first INSERT fails with SQLSTATE 25006.",
             "Point DATABASE_URL at the primary (read-write) endpoint; after a failover, copy the new primary's URL.",
         ),
+        InvalidValue => advice(
+            "The server refused a startup parameter from the URL (an options=-c setting or another parameter), so the app's connection fails the same way.",
+            "Fix or remove the parameter the server's message names.",
+        ),
         QueryFailed => advice(
             "Connected and authenticated, but the facts query failed.",
             "Read the server's message above; check the user's privileges.",
@@ -958,8 +996,8 @@ fn redis_advice(code: Code) -> Option<Advice> {
             "Use the full URL with credentials: redis://default:PASSWORD@host:port.",
         ),
         AccessDenied => advice(
-            "The ACL user may not run the check's commands (NOPERM), or the server is in protected mode (DENIED).",
-            "Grant the user +ping +info (ACL SETUSER <user> +ping +info), or set a password on the server.",
+            "The ACL user may not run a command the check sends (NOPERM names it: PING, INFO, or SELECT for a /db other than 0), or the server is in protected mode (DENIED).",
+            "Grant the command the reply names (e.g. ACL SETUSER <user> +ping +info +select), use /0, or set a password on the server.",
         ),
         DatabaseNotFound => advice(
             "The database index in the URL path is out of range for this server (many managed Redis offer only database 0).",
@@ -1016,9 +1054,9 @@ fn jwt_advice(code: Code) -> Option<Advice> {
     })
 }
 
-fn network_advice(code: Code) -> Advice {
+fn network_advice(code: Code) -> Option<Advice> {
     use Code::*;
-    match code {
+    Some(match code {
         InvalidUrl => advice(
             "The URL is malformed, so the app's driver would reject it or connect somewhere else.",
             "Correct the value as the error says. To percent-encode a password: python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=\"\"))' 'PASSWORD'",
@@ -1051,11 +1089,25 @@ fn network_advice(code: Code) -> Advice {
             "The server accepted the connection but did not answer in time: it is overloaded or starting, or the port belongs to something that waits for the client.",
             "Retry; raise --timeout; check that the port is the service's own.",
         ),
-        _ => advice("", ""),
-    }
+        _ => return None,
+    })
 }
 
 // ---- report labels ------------------------------------------------------------------
+
+pub const URL_NOT_SHOWN: &str = "<a URL, not shown: it may hold a password>";
+pub const DURATION_ZERO: &str = "must be greater than zero";
+pub const DURATION_TOO_LONG: &str = "must be at most 24h";
+
+pub fn bad_duration(error: &str) -> String {
+    format!("{error}: write a duration such as 500ms, 10s or 1m")
+}
+
+pub const NOT_A_REGULAR_FILE: &str = "not a regular file";
+
+pub fn file_too_large(limit: u64) -> String {
+    format!("larger than {} KiB", limit / 1024)
+}
 
 pub const LABEL_WORKS: &str = "Works";
 pub const LABEL_PROBLEMS: &str = "Problems";

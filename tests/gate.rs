@@ -304,3 +304,80 @@ fn a_railway_reference_in_dotenv_is_named() {
         .to_string();
     assert!(message.contains("Railway reference"), "{message}");
 }
+
+/// Shapes that leaked before (review of 2026-11-26), each a regression test.
+#[test]
+fn review_leak_regressions() {
+    // An `@` in a query value must not turn the password into a "port".
+    let url = format!(
+        "postgresql://app:app-secret-pw-1@127.0.0.1:{}/appdb?application_name=x@y",
+        pg_tls().port
+    );
+    let (r, _) = crate::harness::check_json(
+        &mut railconn(),
+        &["--only", "postgres", "--database-url", &url],
+    );
+    assert_passed(&r, "postgres");
+    // A host forgotten after the password.
+    let out = railconn()
+        .args([
+            "check",
+            "--only",
+            "redis",
+            "--redis-url",
+            "redis://default:hunter2-secret",
+        ])
+        .run();
+    assert!(!format!("{}{}", stdout(&out), stderr(&out)).contains("hunter2-secret"));
+    // A usage error quoting a URL with a query password.
+    let out = railconn()
+        .args(["check", "postgresql://db/x?password=hunter2-secret"])
+        .run();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!stderr(&out).contains("hunter2-secret"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_redis_without_auth_echoing_the_password_is_masked() {
+    use crate::support::lifecycle::{free_port, wait_for_port};
+    use crate::support::redis::OwnRedis;
+    let port = free_port();
+    let _redis = OwnRedis::start(port, &["--rename-command", "AUTH", ""]);
+    wait_for_port(port);
+    let url = format!("redis://default:echoed-secret-pw@127.0.0.1:{port}");
+    let out = railconn()
+        .args([
+            "check",
+            "--no-env-file",
+            "--only",
+            "redis",
+            "--redis-url",
+            &url,
+            "--json",
+        ])
+        .run();
+    let text = stdout(&out);
+    assert!(text.contains("unknown command"), "{text}");
+    assert!(!text.contains("echoed-secret-pw"), "{text}");
+}
+
+#[test]
+fn absurd_durations_and_unreadable_key_files_do_not_hang_or_panic() {
+    let out = railconn()
+        .args(["check", "--only", "jwt", "--timeout", "500000000000years"])
+        .run();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let run = railconn();
+    let fifo = run.dir.path().join("key.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        let mut run = run;
+        run.env("JWT_ALGORITHM", "RS256")
+            .env("JWT_PRIVATE_KEY", &fifo);
+        let (r, _) = crate::harness::check_json(&mut run, &["--only", "jwt"]);
+        assert_failure(&r, "jwt", "key", "invalid_key");
+    }
+}

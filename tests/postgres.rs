@@ -229,3 +229,16 @@ fn a_read_only_database_fails_the_query_step() {
     let r = pg(&server.url("app", "app-secret-pw-1", "rodb", ""));
     assert_failure(&r, "postgres", "query", "read_only");
 }
+
+/// libpq uses `sslrootcert` below verify-ca only when the file exists.
+#[test]
+fn a_missing_root_file_is_ignored_below_verify_ca_like_libpq() {
+    let r = pg(&pg_tls().url(
+        "app",
+        "app-secret-pw-1",
+        "appdb",
+        "sslmode=require&sslrootcert=/nonexistent/root.crt",
+    ));
+    assert_passed(&r, "postgres");
+    assert_eq!(status(&r, "postgres", "tls"), "pass");
+}

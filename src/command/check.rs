@@ -21,7 +21,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
     warm_up_crypto(&config);
     let round = runtime.block_on(runner::run(&config, interrupted()));
     runtime.shutdown_background();
-    let report = diagnose::report(round.runs, config.strict, round.duration);
+    let report = diagnose::report(round.runs, &config, round.duration);
     emit(&report, &args.output, Stream::Stdout)?;
     if round.interrupted {
         return Ok(exit::INTERRUPTED.into());

@@ -77,7 +77,7 @@ async fn wait(args: &WaitArgs, env: &EnvSource) -> Result<(Report, Ending), AppE
             warm_up_crypto(&config);
         }
         let round = runner::run(&config, &mut ctrl_c).await;
-        let report = diagnose::report(round.runs, config.strict, round.duration);
+        let report = diagnose::report(round.runs, &config, round.duration);
         if round.interrupted {
             return Ok(progress.done(report, Ending::Interrupted));
         }

@@ -64,7 +64,7 @@ async fn watch(args: &WatchArgs, env: &EnvSource) -> Result<History, AppError> {
         if result.interrupted {
             break;
         }
-        let report = diagnose::report(result.runs, config.strict, result.duration);
+        let report = diagnose::report(result.runs, &config, result.duration);
         history.record(&report);
         let changed = print_round(&report, round, args.format, &mut previous)?;
         quiet_rounds = if changed { 0 } else { quiet_rounds + 1 };

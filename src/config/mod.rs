@@ -20,6 +20,7 @@ use std::time::Duration;
 use self::jwt::JwtSettings;
 use self::postgres::PgTarget;
 use self::redis::RedisTarget;
+use self::secret::Secret;
 use self::source::EnvSource;
 use self::url::UrlError;
 use crate::probe::{CheckName, Finding};
@@ -125,6 +126,20 @@ impl Config {
 }
 
 impl Config {
+    /// Every secret value in the configuration, for masking what servers
+    /// and libraries echo back.
+    pub fn secrets(&self) -> Vec<&str> {
+        let mut secrets = Vec::new();
+        if let Setting::Ready { target, .. } = &self.postgres {
+            secrets.extend(target.password.as_ref().map(Secret::expose));
+        }
+        if let Setting::Ready { target, .. } = &self.redis {
+            secrets.extend(target.password.as_ref().map(Secret::expose));
+        }
+        secrets.extend(self.jwt.secret.as_ref().map(|s| s.value.expose()));
+        secrets
+    }
+
     /// Whether a selected check may do TLS or sign with a key pair, the
     /// operations that need aws-lc's random generator.
     pub fn may_need_randomness(&self) -> bool {
@@ -205,4 +220,30 @@ pub fn is_loopback_host(host: &str) -> bool {
     host == "localhost"
         || host.ends_with(".localhost")
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Reads a file a setting names (a PEM key, a CA bundle) with care: only a
+/// regular file, and at most `limit` bytes. A FIFO would block the single
+/// runtime thread forever and `/dev/zero` would fill memory.
+pub fn read_setting_file(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read};
+    // Checked before opening: opening a FIFO for reading already blocks.
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            crate::words::NOT_A_REGULAR_FILE,
+        ));
+    }
+    if meta.len() > limit {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            crate::words::file_too_large(limit),
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }

@@ -120,7 +120,11 @@ const IGNORED_PARAMS: &[&str] = &[
 impl PgTarget {
     /// Parses and validates a URL the way libpq would accept it.
     pub fn parse(raw: &str) -> Result<Self, UrlError> {
+        check_scheme_case(raw)?;
         let url = url::parse(raw, SCHEMES)?;
+        if url.fragment.is_some() {
+            return Err(invalid(words::pg_fragment()));
+        }
         let mut target = Self::from_url(&url);
         let mut sslmode = None;
         for (key, value) in &url.query {
@@ -153,6 +157,10 @@ impl PgTarget {
         value: &str,
         sslmode: &mut Option<SslMode>,
     ) -> Result<(), UrlError> {
+        // libpq treats an empty value as "not given" (the default applies).
+        if value.is_empty() {
+            return Ok(());
+        }
         match key {
             "sslmode" => *sslmode = Some(parse_sslmode(value)?),
             // libpq translates the JDBC-style `ssl=true` to sslmode=require.
@@ -176,6 +184,22 @@ impl PgTarget {
     /// Whether the host is a loopback name or address (plaintext is fine there).
     pub fn is_loopback(&self) -> bool {
         super::is_loopback_host(&self.host)
+    }
+}
+
+/// libpq recognises the URI prefixes case-sensitively: `POSTGRESQL://…`
+/// is not a URI to it at all.
+fn check_scheme_case(raw: &str) -> Result<(), UrlError> {
+    let lowercase = raw.to_ascii_lowercase();
+    let prefix = SCHEMES
+        .iter()
+        .find(|s| lowercase.starts_with(&format!("{s}://")));
+    match prefix {
+        Some(scheme) if !raw.starts_with(&format!("{scheme}://")) => Err(UrlError {
+            code: Code::UnsupportedScheme,
+            message: words::pg_scheme_case(),
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -250,6 +274,17 @@ mod tests {
         assert_eq!(t.sslmode, SslMode::VerifyFull);
         assert!(PgTarget::parse("postgres://u@h/d?sslrootcert=system&sslmode=require").is_err());
         assert!(PgTarget::parse("postgres://u@h/d?sslmode=verify").is_err());
+    }
+
+    #[test]
+    fn case_fragments_and_empty_values_follow_libpq() {
+        assert_eq!(
+            PgTarget::parse("POSTGRESQL://u@h/d").unwrap_err().code,
+            Code::UnsupportedScheme
+        );
+        assert!(PgTarget::parse("postgresql://u@h/d#x").is_err());
+        let t = PgTarget::parse("postgresql://u@h/d?user=&sslmode=").unwrap();
+        assert_eq!((t.user.as_deref(), t.sslmode), (Some("u"), SslMode::Prefer));
     }
 
     #[test]

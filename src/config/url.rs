@@ -59,6 +59,9 @@ pub fn parse(raw: &str, schemes: &[&str]) -> Result<ParsedUrl, UrlError> {
         None => (None, None),
     };
     let (authority, path_and_query) = split_authority(after_userinfo);
+    if authority.is_empty() && userinfo.is_none() {
+        return Err(UrlError::invalid(words::url_socket()));
+    }
     let (host, port) = parse_host_port(authority)?;
     let (path, query) = split_once_opt(path_and_query, '?');
     Ok(ParsedUrl {
@@ -67,7 +70,7 @@ pub fn parse(raw: &str, schemes: &[&str]) -> Result<ParsedUrl, UrlError> {
         password,
         host,
         port,
-        path: decode(path.trim_start_matches('/'), "path")?,
+        path: decode(path.strip_prefix('/').unwrap_or(path), "path")?,
         query: parse_query(query.unwrap_or(""))?,
         fragment: fragment.map(str::to_string),
     })
@@ -182,14 +185,19 @@ fn split_once_opt(text: &str, sep: char) -> (&str, Option<&str>) {
     }
 }
 
-/// The user-info ends at the *last* `@` before the host. Taking the last one
-/// (rather than the first, as libpq does) lets us see an unencoded `@`, `/`,
-/// `?` or `#` in a password and say so, instead of dialing a host named
-/// `ss@db.example`. An `@` inside a query value (`?options=a@b`) is not one.
+/// The user-info ends at the *last* `@` that is not inside a query value
+/// (`?application_name=a@b`). Taking the last one (rather than the first,
+/// as libpq does) lets us see an unencoded `@`, `/`, `?` or `#` in a
+/// password and say so, instead of dialing a host named `ss@db.example`.
 fn split_userinfo(rest: &str) -> (Option<&str>, &str) {
-    match rest.rfind('@') {
-        Some(at) if !inside_query(&rest[..at]) => (Some(&rest[..at]), &rest[at + 1..]),
-        _ => (None, rest),
+    let at = rest
+        .match_indices('@')
+        .rev()
+        .map(|(i, _)| i)
+        .find(|&i| !inside_query(&rest[..i]));
+    match at {
+        Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
+        None => (None, rest),
     }
 }
 
@@ -236,11 +244,17 @@ fn has_bad_percent(part: &str) -> bool {
     })
 }
 
+/// Percent-decodes one part. `%00` is refused, as libpq does ("forbidden
+/// value %00"): no driver can pass a NUL byte on.
 fn decode(text: &str, what: &str) -> Result<String, UrlError> {
-    percent_decode_str(text)
+    let decoded = percent_decode_str(text)
         .decode_utf8()
         .map(std::borrow::Cow::into_owned)
-        .map_err(|_| UrlError::invalid(words::url_not_utf8(what)))
+        .map_err(|_| UrlError::invalid(words::url_not_utf8(what)))?;
+    if decoded.contains('\0') {
+        return Err(UrlError::invalid(words::url_nul(what)));
+    }
+    Ok(decoded)
 }
 
 fn decode_secret(text: &str) -> Result<Secret, UrlError> {
@@ -260,7 +274,10 @@ fn parse_host_port(authority: &str) -> Result<(String, Option<u16>), UrlError> {
     if host.contains(',') {
         return Err(UrlError::invalid(words::url_many_hosts()));
     }
-    if host.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    if host
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || "@/?#".contains(c))
+    {
         return Err(UrlError::invalid(words::url_bad_host_chars()));
     }
     let port = port.map(parse_port).transpose()?;
@@ -287,12 +304,14 @@ fn parse_port(text: &str) -> Result<u16, UrlError> {
     if text.is_empty() {
         return Err(UrlError::invalid(words::url_empty_port()));
     }
+    // Only digits are echoed: text that is not a number may be a password
+    // (`redis://default:PASSWORD` with the host missing).
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(UrlError::invalid(words::url_port_not_number()));
+    }
     match text.parse::<u32>() {
         Ok(port @ 1..=65535) => Ok(u16::try_from(port).unwrap_or(u16::MAX)),
-        Ok(_) => Err(UrlError::invalid(words::url_port_range(&printable(text)))),
-        Err(_) => Err(UrlError::invalid(words::url_port_not_number(&printable(
-            text,
-        )))),
+        _ => Err(UrlError::invalid(words::url_port_range(&printable(text)))),
     }
 }
 
@@ -372,12 +391,36 @@ mod tests {
                 .message
                 .contains("99999")
         );
-        assert!(err("postgresql://u:p@db:abc/db").message.contains("abc"));
+        assert!(
+            err("postgresql://u:p@db:abc/db")
+                .message
+                .contains("not a number")
+        );
+        assert!(!err("redis://default:hunter2").message.contains("hunter2"));
         assert!(
             err("postgresql://u:p@${{Postgres.PGHOST}}:5432/db")
                 .message
                 .contains("reference")
         );
+    }
+
+    #[test]
+    fn an_at_sign_in_a_query_value_does_not_end_the_credentials() {
+        let u = parse("postgresql://app:pw@127.0.0.1/db?application_name=x@y", PG).unwrap();
+        assert_eq!(
+            (u.host.as_str(), u.user.as_deref()),
+            ("127.0.0.1", Some("app"))
+        );
+        assert_eq!(u.query, vec![("application_name".into(), "x@y".into())]);
+        let e = err("postgresql://app:hunter2@127.0.0.1:5x/db?application_name=x@y");
+        assert!(!e.message.contains("hunter2"), "{}", e.message);
+    }
+
+    #[test]
+    fn paths_nul_and_socket_urls_follow_libpq() {
+        assert_eq!(parse("postgresql://u@h//db", PG).unwrap().path, "/db");
+        assert!(err("postgresql://post%00gres@h/db").message.contains("%00"));
+        assert!(err("postgresql:///db").message.contains("socket"));
     }
 
     #[test]
@@ -421,9 +464,15 @@ mod properties {
         #[test]
         fn the_password_never_shows(password in "[A-Za-z0-9!$&'()*+,;=@:/?#%~-]{6,24}") {
             let marker = format!("Zx{password}");
-            let raw = format!("postgresql://app:{marker}@db.example:5432/app");
-            if let Err(error) = parse(&raw, SCHEMES) {
-                prop_assert!(!error.message.contains(&marker), "{}", error.message);
+            for raw in [
+                format!("postgresql://app:{marker}@db.example:5432/app"),
+                format!("postgresql://app:{marker}@db.example/app?application_name=a@b"),
+                format!("redis://default:{marker}"),
+                format!("redis://default:{marker}/0?x=a@b"),
+            ] {
+                if let Err(error) = parse(&raw, SCHEMES) {
+                    prop_assert!(!error.message.contains(&marker), "{}", error.message);
+                }
             }
         }
 

@@ -272,6 +272,9 @@ fn pem_keys(plan: &Plan<'_>, private: &SecretVar) -> Result<Keys, Failure> {
     })
 }
 
+/// The largest key file read: an RSA 16384-bit PEM is about 13 KiB.
+const MAX_KEY_FILE: u64 = 64 * 1024;
+
 /// A key variable holds PEM text or a path to a PEM file. PEMs pasted into
 /// a single-line env value often carry literal `\n`; they are restored.
 fn load_pem(var: &SecretVar) -> Result<Vec<u8>, Failure> {
@@ -279,12 +282,14 @@ fn load_pem(var: &SecretVar) -> Result<Vec<u8>, Failure> {
     let text = if value.contains("-----BEGIN") {
         value.to_string()
     } else {
-        std::fs::read_to_string(value).map_err(|e| {
-            Failure::new(
-                Code::InvalidKey,
-                words::jwt_key_file(var.name, &e.to_string()),
-            )
-        })?
+        let bytes = crate::config::read_setting_file(std::path::Path::new(value), MAX_KEY_FILE)
+            .map_err(|e| {
+                Failure::new(
+                    Code::InvalidKey,
+                    words::jwt_key_file(var.name, &e.to_string()),
+                )
+            })?;
+        String::from_utf8_lossy(&bytes).into_owned()
     };
     Ok(text.replace("\\n", "\n").into_bytes())
 }
@@ -393,7 +398,7 @@ fn roundtrip(plan: &Plan<'_>, keys: &Keys) -> Result<String, Failure> {
     };
     let validation = Validation::new(plan.algorithm);
     match jsonwebtoken::decode::<Claims>(&token, decoding, &validation) {
-        Ok(_) => Ok(words::jwt_roundtrip_detail(plan.lifetime)),
+        Ok(_) => Ok(words::jwt_roundtrip_detail(plan.lifetime.max(1))),
         Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::InvalidSignature) => {
             Err(Failure::new(Code::InvalidKey, words::jwt_key_mismatch()))
         }

@@ -184,8 +184,9 @@ pub struct Budget {
 
 impl Budget {
     pub fn new(timeout: Duration, connect_timeout: Duration) -> Self {
+        let now = Instant::now();
         Self {
-            deadline: Instant::now() + timeout,
+            deadline: now.checked_add(timeout).unwrap_or(now),
             connect_timeout,
         }
     }
@@ -212,7 +213,6 @@ pub struct Ladder {
     check: CheckName,
     steps: Vec<Step>,
     findings: Vec<Finding>,
-    failed: bool,
 }
 
 impl Ladder {
@@ -221,7 +221,6 @@ impl Ladder {
             check,
             steps: Vec::new(),
             findings: Vec::new(),
-            failed: false,
         }
     }
 
@@ -260,7 +259,6 @@ impl Ladder {
     /// Records the decisive failure with an explicit duration.
     pub fn fail_with(&mut self, name: StepName, duration: Option<Duration>, failure: Failure) {
         self.push(name, Status::Fail, duration, None, Some(failure));
-        self.failed = true;
     }
 
     /// Records a step with an explicit duration (e.g. pipelined round trips).
@@ -272,7 +270,6 @@ impl Ladder {
     /// about to replace them).
     pub fn forget(&mut self, names: &[StepName]) {
         self.steps.retain(|s| !names.contains(&s.name));
-        self.failed = self.steps.iter().any(|s| s.status == Status::Fail);
     }
 
     /// The code of the decisive failure so far.
@@ -288,10 +285,6 @@ impl Ladder {
 
     pub fn finding(&mut self, finding: Finding) {
         self.findings.push(finding);
-    }
-
-    pub fn has_failed(&self) -> bool {
-        self.failed
     }
 
     fn push(

@@ -91,9 +91,9 @@ async fn negotiate(
     }
     let started = Instant::now();
     match start_tls(target, stream, &sniffed, budget).await {
-        Ok(TlsOutcome::Encrypted(tls, info)) => {
+        Ok(TlsOutcome::Encrypted(tls, info, inner)) => {
             record_tls(target, &info, started, ladder);
-            Some((Session::Tls(tls), sniffed))
+            Some((Session::Tls(tls), inner))
         }
         Ok(TlsOutcome::Declined(stream)) => {
             ladder.skip(StepName::Tls, words::pg_tls_declined());
@@ -134,11 +134,9 @@ async fn prefer_fallback(
         stream, sniffed, ..
     }) = super::redial(addr, budget).await
     {
-        ladder.warn(
-            StepName::Tls,
-            started,
-            words::pg_prefer_fallback(tls_failure.code.as_str(), &tls_failure.message),
-        );
+        let message = words::pg_prefer_fallback(tls_failure.code.as_str(), &tls_failure.message);
+        ladder.warn(StepName::Tls, started, message.clone());
+        ladder.finding(Finding::warn(FindingCode::TlsFallback, message));
         note_plaintext(target, ladder);
         Some((Session::Plain(stream), sniffed))
     } else {
@@ -148,7 +146,9 @@ async fn prefer_fallback(
 }
 
 enum TlsOutcome {
-    Encrypted(Box<PgTlsStream>, TlsInfo),
+    /// The session, what the handshake found, and a sniffer on the
+    /// decrypted bytes (the outer one sees only ciphertext from here on).
+    Encrypted(Box<PgTlsStream>, TlsInfo, Sniffed),
     /// The server said `N` and the sslmode lets us go on without TLS.
     Declined(Plain),
 }
@@ -179,14 +179,12 @@ async fn start_tls(
         budget.remaining(),
     )
     .await?;
-    let end_point = info.end_point.clone();
-    Ok(TlsOutcome::Encrypted(
-        Box::new(PgTlsStream {
-            inner: tls,
-            end_point,
-        }),
-        info,
-    ))
+    let (inner, sniffed) = SniffStream::new(tls);
+    let stream = PgTlsStream {
+        inner,
+        end_point: info.end_point.clone(),
+    };
+    Ok(TlsOutcome::Encrypted(Box::new(stream), info, sniffed))
 }
 
 /// `SSLRequest` (protocol §55.2.10): length 8, code 80877103; the server
@@ -229,6 +227,10 @@ fn unexpected_reply(sniffed: &Sniffed) -> Failure {
 fn verification(target: &PgTarget) -> Result<Verify, Failure> {
     let explicit = target.sslrootcert.as_ref().map(Roots::from);
     let roots = explicit.or_else(|| default_root_file().map(Roots::File));
+    // Below verify-ca a root file that does not exist is simply not used
+    // (fe-secure-openssl.c checks for it only to decide whether to verify).
+    let weak = !matches!(target.sslmode, SslMode::VerifyCa | SslMode::VerifyFull);
+    let roots = roots.filter(|r| !(weak && matches!(r, Roots::File(path) if !path.exists())));
     match (target.sslmode, roots) {
         (SslMode::VerifyFull, Some(roots)) => Ok(Verify::Full(roots)),
         (SslMode::VerifyCa, Some(roots)) => Ok(Verify::CaOnly(roots)),
@@ -289,7 +291,9 @@ async fn authenticate(
             );
             Some(client)
         }
-        Err(failure) if failure.code == Code::TlsRequired && target.sslmode == SslMode::Allow => {
+        // libpq's allow retries over TLS after any server refusal of the
+        // plaintext attempt, not just the English "no encryption" text.
+        Err(failure) if target.sslmode == SslMode::Allow && refused_by_server(failure.code) => {
             allow_retry(target, addr, budget, ladder).await
         }
         Err(failure) => {
@@ -348,7 +352,7 @@ async fn redial_tls(
         stream, sniffed, ..
     } = super::redial(addr, budget).await?;
     match start_tls(target, stream, &sniffed, budget).await? {
-        TlsOutcome::Encrypted(tls, info) => Ok((tls, info, sniffed)),
+        TlsOutcome::Encrypted(tls, info, inner) => Ok((tls, info, inner)),
         TlsOutcome::Declined(_) => Err(Failure::new(
             Code::TlsUnsupported,
             words::pg_server_refused_tls(),
@@ -467,14 +471,26 @@ fn db_failure(db: &DbError) -> Failure {
         Code::ServerStarting
     } else if *state == SqlState::INSUFFICIENT_PRIVILEGE {
         Code::AccessDenied
-    } else if *state == SqlState::PROTOCOL_VIOLATION {
-        Code::ProtocolError
+    } else if *state == SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE {
+        // 55000: e.g. "database template0 is not currently accepting connections".
+        Code::AccessDenied
+    } else if matches!(&state.code()[..2], "22" | "42") {
+        // Data exception or syntax/access rule: a startup parameter from the
+        // URL (`options=-c work_mem=abc`) was refused.
+        Code::InvalidValue
     } else {
-        Code::AuthFailed
+        Code::ProtocolError
     };
     Failure::new(
         code,
         words::pg_server_said(db.severity(), state.code(), message),
+    )
+}
+
+fn refused_by_server(code: Code) -> bool {
+    matches!(
+        code,
+        Code::TlsRequired | Code::AccessDenied | Code::AuthFailed
     )
 }
 
@@ -579,7 +595,7 @@ fn query_failure(error: &tokio_postgres::Error, sniffed: &Sniffed) -> Failure {
 /// A finished TLS session handed to tokio-postgres, carrying the channel
 /// binding data tokio-postgres needs for SCRAM-SHA-256-PLUS.
 struct PgTlsStream {
-    inner: tokio_rustls::client::TlsStream<Plain>,
+    inner: SniffStream<tokio_rustls::client::TlsStream<Plain>>,
     end_point: Option<Vec<u8>>,
 }
 

@@ -63,7 +63,8 @@ async fn run(target: &RedisTarget, budget: &Budget, ladder: &mut Ladder) -> Opti
         Ok((tls, info)) => {
             ladder.pass(StepName::Tls, started, words::tls_detail(&info));
             note_unverified(target, ladder);
-            converse(target, tls, &sniffed, budget, ladder).await
+            let (tls, inner) = SniffStream::new(tls);
+            converse(target, tls, &inner, budget, ladder).await
         }
         Err(failure) => {
             ladder.fail(StepName::Tls, Some(started), failure);
@@ -218,8 +219,14 @@ fn judge(
     rtt: Duration,
     ladder: &mut Ladder,
 ) {
-    if let Err(failure) = check_replies(layout, replies) {
-        return ladder.fail_with(failure.0, Some(rtt), failure.1);
+    if let Err((step, failure)) = check_replies(layout, replies) {
+        if step == StepName::Ping && layout.auth {
+            // AUTH passed in the same round trip; the ping reply failed.
+            let detail = words::redis_auth_detail(target.username.as_deref());
+            ladder.pass_with(StepName::Auth, Some(rtt), detail);
+            return ladder.fail_with(StepName::Ping, None, failure);
+        }
+        return ladder.fail_with(step, Some(rtt), failure);
     }
     let ping_duration = if layout.auth {
         ladder.pass_with(

@@ -272,18 +272,28 @@ fn certificate_failure(error: &CertificateError, leaf: Option<&[u8]>) -> Failure
     )
 }
 
+/// The largest CA bundle read (the Mozilla bundle is about 220 KiB).
+const MAX_ROOTS_FILE: u64 = 4 * 1024 * 1024;
+
+fn read_roots(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, Failure> {
+    let unreadable = |e: String| {
+        Failure::new(
+            Code::CertificateInvalid,
+            words::root_file_unreadable(path, &e),
+        )
+    };
+    let bytes = crate::config::read_setting_file(path, MAX_ROOTS_FILE)
+        .map_err(|e| unreadable(e.to_string()))?;
+    CertificateDer::pem_slice_iter(&bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| unreadable(e.to_string()))
+}
+
 /// Loads trust anchors; an empty store is a failure, not a panic later.
 fn load_roots(roots: &Roots) -> Result<(RootCertStore, Vec<CertificateDer<'static>>), Failure> {
     let certs = match roots {
         Roots::System => rustls_native_certs::load_native_certs().certs,
-        Roots::File(path) => CertificateDer::pem_file_iter(path)
-            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-            .map_err(|e| {
-                Failure::new(
-                    Code::CertificateInvalid,
-                    words::root_file_unreadable(path, &e.to_string()),
-                )
-            })?,
+        Roots::File(path) => read_roots(path)?,
     };
     let mut store = RootCertStore::empty();
     let (added, _ignored) = store.add_parsable_certificates(certs.iter().cloned());
@@ -328,13 +338,16 @@ impl CapturingVerifier {
         })
     }
 
-    /// A pinned certificate is trusted as is, but `verify-full` still wants
-    /// the host name to match it.
-    fn pinned_name(
+    /// A pinned certificate is trusted without a chain, but it must be
+    /// within its validity period, and `verify-full` still wants the host
+    /// name to match it (as OpenSSL checks for libpq).
+    fn pinned(
         &self,
         end_entity: &CertificateDer<'_>,
         server_name: &ServerName<'_>,
+        now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        check_validity(end_entity, now)?;
         if self.check_name {
             let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
             rustls::client::verify_server_name(&parsed, server_name)?;
@@ -375,6 +388,22 @@ fn webpki_verifier(
     Ok((Some(verifier), pinned))
 }
 
+fn check_validity(der: &CertificateDer<'_>, now: UnixTime) -> Result<(), rustls::Error> {
+    let bad = || rustls::Error::InvalidCertificate(CertificateError::BadEncoding);
+    let cert = x509_cert::Certificate::from_der(der.as_ref()).map_err(|_| bad())?;
+    let validity = &cert.tbs_certificate.validity;
+    let now = now.as_secs();
+    if now < validity.not_before.to_unix_duration().as_secs() {
+        return Err(rustls::Error::InvalidCertificate(
+            CertificateError::NotValidYet,
+        ));
+    }
+    if now > validity.not_after.to_unix_duration().as_secs() {
+        return Err(rustls::Error::InvalidCertificate(CertificateError::Expired));
+    }
+    Ok(())
+}
+
 impl ServerCertVerifier for CapturingVerifier {
     fn verify_server_cert(
         &self,
@@ -395,7 +424,7 @@ impl ServerCertVerifier for CapturingVerifier {
             .iter()
             .any(|p| p.as_ref() == end_entity.as_ref())
         {
-            return self.pinned_name(end_entity, server_name);
+            return self.pinned(end_entity, server_name, now);
         }
         match inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
             Err(error) if self.name_only_error(&error) => Ok(ServerCertVerified::assertion()),

@@ -153,18 +153,14 @@ fn write_problem(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
             writeln!(out, "      {label:<6} {text}")?;
         }
     }
-    let ran = check
+    let (ran, not_run): (Vec<&StepReport>, Vec<&StepReport>) = check
         .steps
         .iter()
-        .take_while(|s| s.duration_ms.is_some() || s.detail.is_some());
-    let ran: Vec<&StepReport> = ran.collect();
-    for step in &ran {
+        .partition(|s| s.status != Status::Skip || s.duration_ms.is_some() || s.detail.is_some());
+    for step in ran {
         write_step(step, p, out)?;
     }
-    let not_run: Vec<&str> = check.steps[ran.len()..]
-        .iter()
-        .map(|s| s.name.as_str())
-        .collect();
+    let not_run: Vec<&str> = not_run.iter().map(|s| s.name.as_str()).collect();
     if !not_run.is_empty() {
         writeln!(
             out,
