@@ -30,6 +30,7 @@ pub fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) -> Report
         scrubber.clean_outcome(&mut ran.outcome);
     }
     let strict = config.strict;
+    let interrupted = runs.iter().any(|r| r.unfinished);
     let checks: Vec<CheckReport> = runs.iter().map(check_report).collect();
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
@@ -37,16 +38,19 @@ pub fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) -> Report
         ready: false,
         status: Status::Pass,
         strict,
+        interrupted,
         duration_ms: millis(duration),
         checks,
     };
     let (critical, warnings) = (report.critical(), report.warnings());
     report.status = match (critical, warnings) {
+        _ if interrupted => Status::Fail,
         (0, 0) => Status::Pass,
         (0, _) => Status::Warn,
         _ => Status::Fail,
     };
-    report.ready = critical == 0 && !(strict && warnings > 0);
+    // An unfinished check proves nothing: an interrupted run is never ready.
+    report.ready = critical == 0 && !(strict && warnings > 0) && !interrupted;
     report
 }
 
@@ -55,7 +59,9 @@ fn check_report(ran: &Ran) -> CheckReport {
         return skipped(ran.name, words::SKIPPED_BY_FLAG);
     };
     if ran.unfinished {
-        return skipped(ran.name, words::INTERRUPTED);
+        let mut report = skipped(ran.name, words::INTERRUPTED);
+        report.required = selected.required;
+        return report;
     }
     let error = decisive(&ran.outcome.steps);
     let advice = error

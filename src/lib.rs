@@ -67,10 +67,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Command::Wait(args) => command::wait::run(&args),
         Command::Watch(args) => command::watch::run(&args),
         Command::Env(args) => command::env::run(&args),
-        Command::Completions { shell } => {
-            command::completions(shell);
-            Ok(exit::READY.into())
-        }
+        Command::Completions { shell } => command::completions(shell).map(|()| exit::READY.into()),
         Command::Man => command::man().map(|()| exit::READY.into()),
     }
 }

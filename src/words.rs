@@ -718,6 +718,10 @@ pub fn wait_stopped_early(check: &str, code: Code) -> String {
     )
 }
 
+pub fn wait_stopped_on_warnings() -> String {
+    "railconn wait: stopped early: only warnings remain (--strict), and waiting does not change them; see the report above".into()
+}
+
 pub fn wait_progress(failing: &[(&str, Code)], elapsed: Duration, timeout: Duration) -> String {
     let list: Vec<String> = failing
         .iter()
@@ -1109,6 +1113,10 @@ pub fn file_too_large(limit: u64) -> String {
     format!("larger than {} KiB", limit / 1024)
 }
 
+pub fn junit_strict_warning(codes: &[&str]) -> String {
+    format!("warning under --strict: {}", codes.join(", "))
+}
+
 pub const LABEL_WORKS: &str = "Works";
 pub const LABEL_PROBLEMS: &str = "Problems";
 pub const LABEL_LIMITATIONS: &str = "Limitations";
@@ -1137,6 +1145,10 @@ pub fn verdict_not_ready(critical: usize, strict_warnings: usize) -> String {
         (1, _) => "Verdict: not ready: 1 critical problem".into(),
         (n, _) => format!("Verdict: not ready: {n} critical problems"),
     }
+}
+
+pub fn verdict_interrupted() -> String {
+    "Verdict: not ready: interrupted (Ctrl-C) before every check finished".into()
 }
 
 pub fn header(version: &str, duration: Duration) -> String {

@@ -399,4 +399,34 @@ fn ctrl_c_during_check_prints_what_finished_and_exits_130() {
     crate::harness::validate(&report);
     assert_eq!(crate::harness::check(&report, "jwt")["status"], "pass");
     assert_eq!(crate::harness::check(&report, "postgres")["status"], "skip");
+    assert_eq!(
+        (report["ready"].as_bool(), report["interrupted"].as_bool()),
+        (Some(false), Some(true))
+    );
+}
+
+#[test]
+fn wait_strict_stops_early_when_only_lasting_warnings_remain() {
+    let started = Instant::now();
+    let mut run = railconn();
+    run.env("JWT_SECRET_KEY", JWT_SECRET)
+        .env("ACCESS_TOKEN_EXPIRE_MINUTES", "99999");
+    let out = run
+        .args([
+            "wait",
+            "--no-env-file",
+            "--only",
+            "jwt",
+            "--strict",
+            "--timeout",
+            "30s",
+        ])
+        .run();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(
+        stderr(&out).contains("only warnings remain"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -144,17 +144,32 @@ pub fn warm_up_crypto(config: &Config) {
     }
 }
 
-/// Shell completions on stdout.
-pub fn completions(shell: clap_complete::Shell) {
+/// Shell completions on stdout, generated into a buffer first: `clap_complete`
+/// panics on a write error, and `| head` closes the pipe early.
+pub fn completions(shell: clap_complete::Shell) -> Result<(), AppError> {
     use clap::CommandFactory;
     let mut command = crate::cli::Cli::command();
-    clap_complete::generate(shell, &mut command, "railconn", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "railconn", &mut script);
+    write_stdout(&script)
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is the reader's choice, not
+/// an error.
+fn write_stdout(bytes: &[u8]) -> Result<(), AppError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(AppError::Output(e)),
+        _ => Ok(()),
+    }
 }
 
 /// The man page (roff) on stdout.
 pub fn man() -> Result<(), AppError> {
     use clap::CommandFactory;
+    let mut page = Vec::new();
     clap_mangen::Man::new(crate::cli::Cli::command())
-        .render(&mut std::io::stdout())
-        .map_err(AppError::Output)
+        .render(&mut page)
+        .map_err(AppError::Output)?;
+    write_stdout(&page)
 }

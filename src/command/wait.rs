@@ -22,12 +22,17 @@ use crate::{diagnose, exit, runner, words};
 use super::check::interrupted;
 use super::{Stream, config, emit, load_env, runtime, warm_up_crypto};
 
+/// The shortest round worth starting before the deadline.
+const MIN_ROUND: Duration = Duration::from_millis(500);
+
 /// How the waiting ended.
 enum Ending {
     Ready,
     TimedOut,
     /// A required check failed with a code that cannot heal.
     Hopeless(String, Code),
+    /// Only warnings stand in the way (`--strict`), and they do not heal.
+    Warnings,
     Interrupted,
 }
 
@@ -52,6 +57,10 @@ pub fn run(args: &WaitArgs) -> Result<ExitCode, AppError> {
         }
         Ending::Hopeless(check, code) => {
             eprintln!("{}", words::wait_stopped_early(&check, code));
+            Ok(exit::NOT_READY.into())
+        }
+        Ending::Warnings => {
+            eprintln!("{}", words::wait_stopped_on_warnings());
             Ok(exit::NOT_READY.into())
         }
         Ending::Interrupted => Ok(exit::INTERRUPTED.into()),
@@ -90,6 +99,12 @@ async fn wait(args: &WaitArgs, env: &EnvSource) -> Result<(Report, Ending), AppE
             () = tokio::time::sleep(pause) => {}
             () = &mut ctrl_c => return Ok(progress.done(report, Ending::Interrupted)),
         }
+        // A round squeezed into the last milliseconds would only report its
+        // own lack of time ("timeout" on a healthy server): end with the
+        // last complete round instead.
+        if deadline.saturating_duration_since(Instant::now()) < MIN_ROUND.min(args.check_timeout) {
+            return Ok(progress.done(report, Ending::TimedOut));
+        }
         attempt = attempt.saturating_add(1);
     }
 }
@@ -112,7 +127,20 @@ fn verdict(report: &Report, deadline: Instant) -> Option<Ending> {
     if let Some((check, code)) = hopeless {
         return Some(Ending::Hopeless(check.to_string(), code));
     }
+    if report.critical() == 0 && !optional_may_heal(report) {
+        return Some(Ending::Warnings);
+    }
     (Instant::now() >= deadline).then_some(Ending::TimedOut)
+}
+
+/// With `--strict`, a failed optional check that can heal is worth waiting
+/// for; findings (a weak lifetime, an evicting policy) are not.
+fn optional_may_heal(report: &Report) -> bool {
+    report
+        .checks
+        .iter()
+        .filter(|c| !c.required && c.status == Status::Fail)
+        .any(|c| c.error.as_ref().is_some_and(|e| can_heal(e.code)))
 }
 
 /// Failures a few seconds can fix: a service starting, sleeping, being

@@ -201,11 +201,13 @@ impl Stats {
         let mut sorted = self.latencies_ms.clone();
         sorted.sort_by(f64::total_cmp);
         let at = |i: usize| sorted.get(i).copied().unwrap_or(0.0);
-        (
-            at(0),
-            at(sorted.len() / 2),
-            at(sorted.len().saturating_sub(1)),
-        )
+        let n = sorted.len();
+        let median = if n.is_multiple_of(2) && n > 0 {
+            f64::midpoint(at(n / 2 - 1), at(n / 2))
+        } else {
+            at(n / 2)
+        };
+        (at(0), median, at(n.saturating_sub(1)))
     }
 }
 

@@ -16,15 +16,20 @@ use crate::words;
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut suite = TestSuite::new("railconn check");
     suite.set_time(seconds(report.duration_ms));
-    suite.add_test_cases(report.checks.iter().map(test_case));
+    suite.add_test_cases(report.checks.iter().map(|c| test_case(c, report.strict)));
     let mut junit = quick_junit::Report::new("railconn");
     junit.add_test_suite(suite);
     let xml = junit.to_string().map_err(io::Error::other)?;
     out.write_all(xml.as_bytes())
 }
 
-fn test_case(check: &CheckReport) -> TestCase {
-    let mut case = TestCase::new(check.name.as_str(), status(check));
+fn test_case(check: &CheckReport, strict: bool) -> TestCase {
+    let status = if strict && check.status == Status::Warn {
+        strict_warning(check)
+    } else {
+        status(check)
+    };
+    let mut case = TestCase::new(check.name.as_str(), status);
     case.set_classname(format!("railconn.{}", check.kind));
     case.set_time(seconds(check.duration_ms));
     case.set_system_out(system_out(check));
@@ -52,6 +57,15 @@ fn status(check: &CheckReport) -> TestCaseStatus {
         error.step.as_str(),
         error.message
     ));
+    status
+}
+
+/// Under `--strict` a warning fails the gate, so it fails the test case.
+fn strict_warning(check: &CheckReport) -> TestCaseStatus {
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+    let codes: Vec<&str> = check.findings.iter().map(|f| f.code.as_str()).collect();
+    status.set_message(words::junit_strict_warning(&codes));
+    status.set_type("warning");
     status
 }
 

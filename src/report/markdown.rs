@@ -24,6 +24,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for check in report.checks.iter().filter(|c| c.error.is_some()) {
         write_problem(check, out)?;
     }
+    write_findings(report, out)?;
     writeln!(out)
 }
 
@@ -31,9 +32,14 @@ fn write_problem(check: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
     let Some(error) = &check.error else {
         return Ok(());
     };
+    let weight = if check.required {
+        words::LABEL_CRITICAL
+    } else {
+        words::LABEL_OPTIONAL
+    };
     writeln!(
         out,
-        "\n#### {}: `{}` at {}\n",
+        "\n#### {} ({weight}): `{}` at {}\n",
         check.name.as_str(),
         error.code.as_str(),
         error.step.as_str()
@@ -48,6 +54,27 @@ fn write_problem(check: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+fn write_findings(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let findings: Vec<String> = report
+        .checks
+        .iter()
+        .flat_map(|c| {
+            c.findings
+                .iter()
+                .map(move |f| format!("- {} `{}`: {}", c.name.as_str(), f.code.as_str(), f.message))
+        })
+        .collect();
+    if findings.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\n#### {}\n\n{}",
+        words::LABEL_LIMITATIONS,
+        findings.join("\n")
+    )
 }
 
 fn result(check: &CheckReport) -> String {

@@ -26,6 +26,8 @@ pub struct Report {
     pub ready: bool,
     pub status: Status,
     pub strict: bool,
+    /// Ctrl-C ended the run before every check finished.
+    pub interrupted: bool,
     pub duration_ms: f64,
     pub checks: Vec<CheckReport>,
 }

@@ -222,7 +222,9 @@ fn write_limitations(report: &Report, p: &Painter, out: &mut dyn Write) -> io::R
 
 /// The verdict line, shared by every human-facing format.
 pub fn verdict(report: &Report) -> String {
-    if report.ready {
+    if report.interrupted {
+        words::verdict_interrupted()
+    } else if report.ready {
         words::verdict_ready(report.warnings())
     } else {
         words::verdict_not_ready(report.critical(), report.warnings())
