@@ -80,6 +80,11 @@ pub struct SourceArgs {
     /// Read no .env file at all.
     #[arg(long, conflicts_with = "env_files")]
     pub no_env_file: bool,
+
+    /// Check DATABASE_PUBLIC_URL and REDIS_PUBLIC_URL (Railway's TCP proxy,
+    /// reachable from a laptop or CI) instead of the private URLs.
+    #[arg(long)]
+    pub public: bool,
 }
 
 /// Which checks run and how they gate.

@@ -133,6 +133,8 @@ pub enum FindingCode {
     PublicKeyMissing,
     /// A URL parameter railconn does not act on (it is ignored for the check).
     IgnoredParameter,
+    /// Parts missing from the URL were taken from `PG*` variables.
+    EnvDefaults,
     /// TLS failed and `sslmode=prefer` connected again without it.
     TlsFallback,
     /// Quotes or whitespace around a value were removed before checking.
@@ -162,6 +164,7 @@ impl FindingCode {
         FindingCode::TokenLifetime,
         FindingCode::PublicKeyMissing,
         FindingCode::IgnoredParameter,
+        FindingCode::EnvDefaults,
         FindingCode::TlsFallback,
         FindingCode::Trimmed,
         FindingCode::SqlalchemyDriver,
@@ -181,6 +184,7 @@ impl FindingCode {
             TokenLifetime => "token_lifetime",
             PublicKeyMissing => "public_key_missing",
             IgnoredParameter => "ignored_parameter",
+            EnvDefaults => "env_defaults",
             TlsFallback => "tls_fallback",
             Trimmed => "trimmed",
             SqlalchemyDriver => "sqlalchemy_driver",

@@ -104,6 +104,13 @@ pub fn url_socket() -> String {
     "the URL has no host: it names a Unix socket (postgresql:///db), which railconn does not check; give the TCP host and port the app will use".into()
 }
 
+pub fn pg_env_defaults(vars: &[&str]) -> String {
+    format!(
+        "the URL leaves parts out; {} filled them in, as libpq and node-postgres do (an app that only reads the URL will not have them)",
+        vars.join(", ")
+    )
+}
+
 pub fn pg_fragment() -> String {
     "the URL contains `#`: libpq makes it part of the database name, other parsers cut the URL there; if it is part of the password, write it as %23".into()
 }

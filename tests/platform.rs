@@ -167,3 +167,48 @@ fn an_evicting_redis_is_a_finding_and_a_replica_fails() {
     let r = redis_at(replica_port);
     assert_failure(&r, "redis", "ping", "read_only");
 }
+
+#[test]
+fn libpq_and_railway_component_variables_are_discovered() {
+    let pg = pg_tls();
+    let redis = crate::support::redis_auth();
+    let mut run = railconn();
+    run.env("PGHOST", "127.0.0.1")
+        .env("PGPORT", pg.port.to_string())
+        .env("PGUSER", "special")
+        .env("PGPASSWORD", "p@ss:w/rd#1%?")
+        .env("PGDATABASE", "appdb")
+        .env("REDISHOST", "127.0.0.1")
+        .env("REDISPORT", redis.port.to_string())
+        .env("REDISUSER", "alice")
+        .env("REDISPASSWORD", "alice-secret-pw");
+    let (r, out) = check_json(&mut run, &["--skip", "jwt"]);
+    assert_eq!(out.status.code(), Some(0), "{r:#}");
+    assert_eq!(
+        check(&r, "postgres")["source"],
+        "PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE (environment)"
+    );
+    assert!(!r.to_string().contains("alice-secret-pw"));
+}
+
+#[test]
+fn public_urls_with_the_flag_and_pgpassword_filling_a_url() {
+    let pg = pg_tls();
+    let mut run = railconn();
+    run.env("DATABASE_URL", "postgresql://app@db.railconn.invalid/appdb")
+        .env(
+            "DATABASE_PUBLIC_URL",
+            format!("postgresql://app@127.0.0.1:{}/appdb", pg.port),
+        )
+        .env("PGPASSWORD", "app-secret-pw-1");
+    let (r, _) = check_json(&mut run, &["--only", "postgres", "--public"]);
+    assert_passed(&r, "postgres");
+    assert_eq!(
+        check(&r, "postgres")["source"],
+        "DATABASE_PUBLIC_URL (environment)"
+    );
+    assert!(
+        finding_codes(&r, "postgres").contains(&"env_defaults".to_string()),
+        "{r:#}"
+    );
+}

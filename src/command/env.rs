@@ -31,6 +31,19 @@ enum Kind {
 const GROUPS: &[(&[&str], Kind)] = &[
     (config::DATABASE_URL_VARS, Kind::Url),
     (config::REDIS_URL_VARS, Kind::Url),
+    (config::DATABASE_PUBLIC_URL_VARS, Kind::Url),
+    (config::REDIS_PUBLIC_URL_VARS, Kind::Url),
+    (&["PGHOST"], Kind::Plain),
+    (&["PGPORT"], Kind::Plain),
+    (&["PGUSER"], Kind::Plain),
+    (&["PGPASSWORD"], Kind::Secret),
+    (&["PGDATABASE"], Kind::Plain),
+    (&["PGSSLMODE"], Kind::Plain),
+    (&["PGSSLROOTCERT"], Kind::Plain),
+    (&["REDISHOST"], Kind::Plain),
+    (&["REDISPORT"], Kind::Plain),
+    (&["REDISUSER"], Kind::Plain),
+    (&["REDISPASSWORD"], Kind::Secret),
     (jwt::SECRET_VARS, Kind::Secret),
     (jwt::ALGORITHM_VARS, Kind::Plain),
     (&[jwt::PRIVATE_KEY_VAR], Kind::Key),
@@ -129,6 +142,7 @@ fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
     let overrides = config::Overrides {
         database_url: args.source.database_url.clone(),
         redis_url: args.source.redis_url.clone(),
+        public: args.source.public,
     };
     let config = config::Config::resolve(
         &overrides,

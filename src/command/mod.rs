@@ -47,6 +47,7 @@ pub fn config(
     let overrides = Overrides {
         database_url: source.database_url.clone(),
         redis_url: source.redis_url.clone(),
+        public: source.public,
     };
     let selection = Selection {
         only: select.only.clone(),

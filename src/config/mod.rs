@@ -6,6 +6,7 @@
 //! become a failed `config` step in the report, so one bad URL does not
 //! hide what the other checks would have found.
 
+pub mod discover;
 pub mod jwt;
 pub mod normalize;
 pub mod postgres;
@@ -25,8 +26,12 @@ use self::source::EnvSource;
 use self::url::UrlError;
 use crate::probe::{CheckName, Finding};
 
-pub const DATABASE_URL_VARS: &[&str] = &["DATABASE_URL"];
-pub const REDIS_URL_VARS: &[&str] = &["REDIS_URL"];
+/// URL variables, first set wins. `*_PRIVATE_URL` are the names Railway
+/// used before October 2024; `--public` checks the TCP-proxy variants.
+pub const DATABASE_URL_VARS: &[&str] = &["DATABASE_URL", "DATABASE_PRIVATE_URL"];
+pub const DATABASE_PUBLIC_URL_VARS: &[&str] = &["DATABASE_PUBLIC_URL"];
+pub const REDIS_URL_VARS: &[&str] = &["REDIS_URL", "REDIS_PRIVATE_URL"];
+pub const REDIS_PUBLIC_URL_VARS: &[&str] = &["REDIS_PUBLIC_URL"];
 
 /// A URL-based target: where it came from and whether it parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +108,8 @@ pub struct Config {
 pub struct Overrides {
     pub database_url: Option<String>,
     pub redis_url: Option<String>,
+    /// Check `DATABASE_PUBLIC_URL` / `REDIS_PUBLIC_URL` instead.
+    pub public: bool,
 }
 
 impl Config {
@@ -114,8 +121,18 @@ impl Config {
         connect_timeout: Duration,
     ) -> Self {
         Self {
-            postgres: resolve_url(&POSTGRES, overrides.database_url.as_deref(), env),
-            redis: resolve_url(&REDIS, overrides.redis_url.as_deref(), env),
+            postgres: resolve_url(
+                &POSTGRES,
+                overrides.database_url.as_deref(),
+                env,
+                overrides.public,
+            ),
+            redis: resolve_url(
+                &REDIS,
+                overrides.redis_url.as_deref(),
+                env,
+                overrides.public,
+            ),
             jwt: JwtSettings::from_env(env),
             selection,
             timeout,
@@ -160,51 +177,84 @@ impl Config {
     }
 }
 
-/// How a URL target is read: its variables, its flag, and how to clean
-/// and parse its value.
+/// How a URL target is read: its variables, its flag, how to build it from
+/// component variables, and how to clean and parse its value.
 struct UrlKind<T> {
     flag: &'static str,
     vars: &'static [&'static str],
+    public_vars: &'static [&'static str],
+    compose: fn(&EnvSource) -> Option<discover::Composed>,
     normalize: fn(&str, &str) -> normalize::Normalized,
     parse: fn(&str) -> Result<T, UrlError>,
+    /// Defaults from the environment for what the URL leaves out.
+    fill: fn(&mut T, &EnvSource) -> Vec<Finding>,
 }
 
 const POSTGRES: UrlKind<PgTarget> = UrlKind {
     flag: "--database-url",
     vars: DATABASE_URL_VARS,
+    public_vars: DATABASE_PUBLIC_URL_VARS,
+    compose: discover::postgres,
     normalize: normalize::postgres,
     parse: PgTarget::parse,
+    fill: PgTarget::fill_from_env,
 };
 
 const REDIS: UrlKind<RedisTarget> = UrlKind {
     flag: "--redis-url",
     vars: REDIS_URL_VARS,
+    public_vars: REDIS_PUBLIC_URL_VARS,
+    compose: discover::redis,
     normalize: normalize::redis,
     parse: RedisTarget::parse,
+    fill: |_, _| Vec::new(),
 };
 
-fn resolve_url<T>(kind: &UrlKind<T>, flag_value: Option<&str>, env: &EnvSource) -> Setting<T> {
-    let (name, source, raw) = match (flag_value, env.first(kind.vars)) {
-        (Some(value), _) => (kind.flag, kind.flag.to_string(), value.to_string()),
-        (None, Some(var)) => (
+/// Where a target's value comes from, highest precedence first: the flag,
+/// the URL variables, then (not with `--public`) component variables.
+fn pick_value<T>(
+    kind: &UrlKind<T>,
+    flag_value: Option<&str>,
+    env: &EnvSource,
+    public: bool,
+) -> Option<(&'static str, String, String)> {
+    if let Some(value) = flag_value {
+        return Some((kind.flag, kind.flag.to_string(), value.to_string()));
+    }
+    let vars = if public { kind.public_vars } else { kind.vars };
+    if let Some(var) = env.first(vars) {
+        return Some((
             var.name,
             format!("{} ({})", var.name, var.origin.describe()),
             var.value,
-        ),
-        (None, None) => {
-            return Setting::Missing {
-                vars: kind.vars,
-                flag: kind.flag,
-            };
-        }
+        ));
+    }
+    let composed = (!public).then(|| (kind.compose)(env)).flatten()?;
+    Some(("component variables", composed.source, composed.url))
+}
+
+fn resolve_url<T>(
+    kind: &UrlKind<T>,
+    flag_value: Option<&str>,
+    env: &EnvSource,
+    public: bool,
+) -> Setting<T> {
+    let Some((name, source, raw)) = pick_value(kind, flag_value, env, public) else {
+        return Setting::Missing {
+            vars: if public { kind.public_vars } else { kind.vars },
+            flag: kind.flag,
+        };
     };
-    let normalized = (kind.normalize)(&raw, name);
+    let mut normalized = (kind.normalize)(&raw, name);
     match (kind.parse)(&normalized.value) {
-        Ok(target) => Setting::Ready {
-            source,
-            target,
-            findings: normalized.findings,
-        },
+        Ok(mut target) => {
+            normalized.findings.extend((kind.fill)(&mut target, env));
+            Setting::Ready {
+                source,
+                target,
+                findings: normalized.findings,
+            }
+        }
         Err(error) => Setting::Invalid {
             source,
             error,

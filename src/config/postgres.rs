@@ -181,6 +181,40 @@ impl PgTarget {
         Ok(())
     }
 
+    /// libpq takes what a URL leaves out from `PGUSER`, `PGPASSWORD` and
+    /// `PGDATABASE` (libpq-envars.html); apps on libpq or node-postgres
+    /// connect with them, so the check does too, and says so.
+    pub fn fill_from_env(&mut self, env: &super::source::EnvSource) -> Vec<crate::probe::Finding> {
+        use crate::code::FindingCode;
+        use crate::probe::Finding;
+        let mut used = Vec::new();
+        if self.password.is_none() {
+            self.password = env.get("PGPASSWORD").map(|v| {
+                used.push("PGPASSWORD");
+                Secret::new(v.value)
+            });
+        }
+        if self.user.is_none() {
+            self.user = env.get("PGUSER").map(|v| {
+                used.push("PGUSER");
+                v.value
+            });
+        }
+        if self.dbname.is_none() {
+            self.dbname = env.get("PGDATABASE").map(|v| {
+                used.push("PGDATABASE");
+                v.value
+            });
+        }
+        if used.is_empty() {
+            return Vec::new();
+        }
+        vec![Finding::info(
+            FindingCode::EnvDefaults,
+            words::pg_env_defaults(&used),
+        )]
+    }
+
     /// Whether the host is a loopback name or address (plaintext is fine there).
     pub fn is_loopback(&self) -> bool {
         super::is_loopback_host(&self.host)

@@ -1,0 +1,151 @@
+//! Targets assembled from component variables, as libpq and Railway's
+//! templates provide them: `PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`,
+//! `PGDATABASE`, `PGSSLMODE`, `PGSSLROOTCERT` (libpq-envars.html) and
+//! Railway Redis's `REDISHOST`, `REDISPORT`, `REDISUSER`, `REDISPASSWORD`.
+//! Used when no URL variable is set; the report names every variable used.
+
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+
+use super::source::{EnvSource, Var};
+
+/// A URL built from components, and the variables it came from.
+pub struct Composed {
+    pub source: String,
+    pub url: String,
+}
+
+/// The PostgreSQL URL libpq would build from `PG*` variables.
+pub fn postgres(env: &EnvSource) -> Option<Composed> {
+    let host = env.get("PGHOST")?;
+    let parts = Parts::gather(
+        env,
+        &[
+            "PGPORT",
+            "PGUSER",
+            "PGPASSWORD",
+            "PGDATABASE",
+            "PGSSLMODE",
+            "PGSSLROOTCERT",
+        ],
+    );
+    let mut url = format!(
+        "postgresql://{}{}",
+        credentials(parts.get("PGUSER"), parts.get("PGPASSWORD")),
+        bracketed(&host.value)
+    );
+    if let Some(port) = parts.get("PGPORT") {
+        url.push(':');
+        url.push_str(port.trim());
+    }
+    url.push('/');
+    url.push_str(&encode(parts.get("PGDATABASE").unwrap_or_default()));
+    let query: Vec<String> = [("sslmode", "PGSSLMODE"), ("sslrootcert", "PGSSLROOTCERT")]
+        .iter()
+        .filter_map(|(key, var)| parts.get(var).map(|v| format!("{key}={}", encode(v))))
+        .collect();
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(&query.join("&"));
+    }
+    Some(Composed {
+        source: parts.describe(&host),
+        url,
+    })
+}
+
+/// The Redis URL Railway's `REDIS*` variables describe.
+pub fn redis(env: &EnvSource) -> Option<Composed> {
+    let host = env.get("REDISHOST")?;
+    let parts = Parts::gather(env, &["REDISPORT", "REDISUSER", "REDISPASSWORD"]);
+    let mut url = format!(
+        "redis://{}{}",
+        credentials(parts.get("REDISUSER"), parts.get("REDISPASSWORD")),
+        bracketed(&host.value)
+    );
+    if let Some(port) = parts.get("REDISPORT") {
+        url.push(':');
+        url.push_str(port.trim());
+    }
+    Some(Composed {
+        source: parts.describe(&host),
+        url,
+    })
+}
+
+/// The component variables that are set.
+struct Parts(Vec<Var>);
+
+impl Parts {
+    fn gather(env: &EnvSource, names: &[&'static str]) -> Self {
+        Self(names.iter().filter_map(|name| env.get(name)).collect())
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|v| v.name == name)
+            .map(|v| v.value.as_str())
+    }
+
+    /// `PGHOST, PGUSER, PGPASSWORD (.env)`: names only, never values.
+    fn describe(&self, host: &Var) -> String {
+        let names: Vec<&str> = std::iter::once(host.name)
+            .chain(self.0.iter().map(|v| v.name))
+            .collect();
+        format!("{} ({})", names.join(", "), host.origin.describe())
+    }
+}
+
+fn credentials(user: Option<&str>, password: Option<&str>) -> String {
+    match (user, password) {
+        (None, None) => String::new(),
+        (user, None) => format!("{}@", encode(user.unwrap_or_default())),
+        (user, Some(password)) => {
+            format!("{}:{}@", encode(user.unwrap_or_default()), encode(password))
+        }
+    }
+}
+
+fn encode(text: &str) -> String {
+    utf8_percent_encode(text, NON_ALPHANUMERIC).to_string()
+}
+
+fn bracketed(host: &str) -> String {
+    super::url::bracket_ipv6(host.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libpq_variables_make_a_url_with_encoded_credentials() {
+        let env = EnvSource::from_pairs([
+            ("PGHOST", "db.example"),
+            ("PGUSER", "app"),
+            ("PGPASSWORD", "p@ss"),
+            ("PGDATABASE", "railway"),
+        ]);
+        let composed = postgres(&env).unwrap();
+        assert_eq!(composed.url, "postgresql://app:p%40ss@db.example/railway");
+        assert_eq!(
+            composed.source,
+            "PGHOST, PGUSER, PGPASSWORD, PGDATABASE (environment)"
+        );
+        assert!(postgres(&EnvSource::from_pairs([("PGUSER", "x")])).is_none());
+    }
+
+    #[test]
+    fn railway_redis_variables_make_a_url() {
+        let env = EnvSource::from_pairs([
+            ("REDISHOST", "redis.railway.internal"),
+            ("REDISPORT", "6379"),
+            ("REDISUSER", "default"),
+            ("REDISPASSWORD", "pw"),
+        ]);
+        assert_eq!(
+            redis(&env).unwrap().url,
+            "redis://default:pw@redis.railway.internal:6379"
+        );
+    }
+}
