@@ -81,9 +81,11 @@ pub struct SourceArgs {
     #[arg(long, conflicts_with = "env_files")]
     pub no_env_file: bool,
 
-    /// Check DATABASE_PUBLIC_URL and REDIS_PUBLIC_URL (Railway's TCP proxy,
-    /// reachable from a laptop or CI) instead of the private URLs.
-    #[arg(long)]
+    #[arg(
+        long,
+        help = "Check DATABASE_PUBLIC_URL and REDIS_PUBLIC_URL (Railway's TCP proxy, \
+                reachable from a laptop or CI) instead of the private URLs"
+    )]
     pub public: bool,
 }
 
