@@ -133,6 +133,13 @@ pub enum FindingCode {
     PublicKeyMissing,
     /// A URL parameter railconn does not act on (it is ignored for the check).
     IgnoredParameter,
+    /// The server's certificate expires within 14 days, or has expired
+    /// (reported when the mode does not verify and so did not fail).
+    CertificateExpiry,
+    /// The server's certificate is self-signed.
+    SelfSigned,
+    /// IPv6 trouble: a name with only IPv6 addresses, or no IPv6 route.
+    Ipv6,
     /// Parts missing from the URL were taken from `PG*` variables.
     EnvDefaults,
     /// TLS failed and `sslmode=prefer` connected again without it.
@@ -164,6 +171,9 @@ impl FindingCode {
         FindingCode::TokenLifetime,
         FindingCode::PublicKeyMissing,
         FindingCode::IgnoredParameter,
+        FindingCode::CertificateExpiry,
+        FindingCode::SelfSigned,
+        FindingCode::Ipv6,
         FindingCode::EnvDefaults,
         FindingCode::TlsFallback,
         FindingCode::Trimmed,
@@ -184,6 +194,9 @@ impl FindingCode {
             TokenLifetime => "token_lifetime",
             PublicKeyMissing => "public_key_missing",
             IgnoredParameter => "ignored_parameter",
+            CertificateExpiry => "certificate_expiry",
+            SelfSigned => "self_signed",
+            Ipv6 => "ipv6",
             EnvDefaults => "env_defaults",
             TlsFallback => "tls_fallback",
             Trimmed => "trimmed",

@@ -66,7 +66,7 @@ fn check_report(ran: &Ran) -> CheckReport {
     let error = decisive(&ran.outcome.steps);
     let advice = error
         .as_ref()
-        .and_then(|e| words::advise(ran.name, e.step, e.code));
+        .and_then(|e| words::advise(ran.name, e.step, e.code, &ran.outcome.target));
     CheckReport {
         name: ran.name,
         kind: ran.name.kind(),

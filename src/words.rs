@@ -233,6 +233,29 @@ pub fn dns_no_addresses(host: &str) -> String {
     format!("{host} has no addresses")
 }
 
+pub fn dns_addresses(v4: &[String], v6: &[String]) -> String {
+    let list = |label: &str, addrs: &[String]| {
+        (!addrs.is_empty()).then(|| format!("{label} {}", addrs.join(", ")))
+    };
+    [list("IPv4", v4), list("IPv6", v6)]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+pub fn ipv6_only(host: &str) -> String {
+    format!(
+        "{host} has only IPv6 addresses: clients that look up IPv4 only fail with ENOTFOUND (ioredis/BullMQ before 5.8.2: add ?family=0 to the URL; Railway's legacy private network is IPv6-only)"
+    )
+}
+
+pub fn ipv6_unreachable(host: &str) -> String {
+    format!(
+        "{host}: IPv6 has no route from here while IPv4 works; clients that try IPv6 first without falling back fail (on Railway, outbound IPv6 is off unless enabled)"
+    )
+}
+
 pub fn tcp_timeout(addr: SocketAddr, limit: Duration) -> String {
     format!("{addr}: no answer within {}", ms(limit))
 }
@@ -346,11 +369,35 @@ pub fn tls_detail(info: &TlsInfo) -> String {
     };
     match &info.certificate {
         Some(c) => format!(
-            "{}, certificate {verified}: subject {}, issuer {}, expires {}",
-            info.version, c.subject, c.issuer, c.not_after
+            "{}, certificate {verified}: subject {}, issuer {}, names [{}], expires {} ({} days)",
+            info.version,
+            c.subject,
+            c.issuer,
+            c.names.join(", "),
+            c.not_after,
+            c.days_left
         ),
         None => format!("{}, certificate {verified}", info.version),
     }
+}
+
+pub fn cert_expired_unverified(not_after: &str) -> String {
+    format!(
+        "the server's certificate expired on {not_after}: this sslmode does not check it, but any client that verifies (verify-ca, verify-full, rediss://) fails"
+    )
+}
+
+pub fn cert_expires_soon(days: i64, not_after: &str) -> String {
+    format!(
+        "the server's certificate expires in {days} days ({not_after}): renew it before clients that verify start failing"
+    )
+}
+
+pub fn cert_self_signed(names: &[String]) -> String {
+    format!(
+        "the server's certificate is self-signed (for [{}]): sslmode=require encrypts, but verify-full can only pass with that very certificate as sslrootcert and a matching host name — Railway's PostgreSQL certificate is self-signed for localhost",
+        names.join(", ")
+    )
 }
 
 pub fn connection_reset() -> String {
@@ -849,14 +896,33 @@ const fn advice(cause: &'static str, fix: &'static str) -> Advice {
 
 /// Cause and fix for `code` at `step` of `check`: check-specific where the
 /// remedy differs (variables, schemes), shared otherwise.
-pub fn advise(check: CheckName, step: StepName, code: Code) -> Option<Advice> {
-    step_advice(check, step, code)
+pub fn advise(check: CheckName, step: StepName, code: Code, target: &str) -> Option<Advice> {
+    private_network_advice(check, code, target)
+        .or_else(|| step_advice(check, step, code))
         .or_else(|| match check {
             CheckName::Postgres => postgres_advice(code),
             CheckName::Redis => redis_advice(code),
             CheckName::Jwt => jwt_advice(code),
         })
         .or_else(|| network_advice(code))
+}
+
+/// Railway's private names (`*.railway.internal`) exist only inside a
+/// running deployment of the same project and environment.
+fn private_network_advice(check: CheckName, code: Code, target: &str) -> Option<Advice> {
+    if code != Code::DnsNotFound || !target.contains(".railway.internal") {
+        return None;
+    }
+    Some(match check {
+        CheckName::Redis => advice(
+            "A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build (Dockerfile RUN, postinstall).",
+            "Outside Railway use REDIS_PUBLIC_URL (railconn check --public); inside, keep the private URL and connect at runtime, not during the build.",
+        ),
+        _ => advice(
+            "A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build (Dockerfile RUN, postinstall).",
+            "Outside Railway use DATABASE_PUBLIC_URL (railconn check --public); run migrations in the pre-deploy or start command, not the build.",
+        ),
+    })
 }
 
 /// Where the layer changes the meaning of a code.

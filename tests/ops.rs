@@ -73,8 +73,9 @@ fn wait_gives_up_at_the_timeout_with_the_last_report() {
         .run();
     let elapsed = started.elapsed();
     assert_eq!(out.status.code(), Some(1));
+    // It may end up to one short round (500 ms) early, when no round fits.
     assert!(
-        elapsed >= Duration::from_secs(2) && elapsed < Duration::from_secs(8),
+        elapsed >= Duration::from_millis(1400) && elapsed < Duration::from_secs(8),
         "{elapsed:?}"
     );
     let report: serde_json::Value =

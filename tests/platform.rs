@@ -212,3 +212,52 @@ fn public_urls_with_the_flag_and_pgpassword_filling_a_url() {
         "{r:#}"
     );
 }
+
+/// Certificate facts from real TLS peers: an expired certificate under a
+/// mode that does not verify is still a warning; one expiring in three
+/// days is a warning with the date; names and days are in the detail.
+#[test]
+fn certificate_expiry_findings() {
+    use crate::support::fault::TlsServer;
+    let pki = crate::support::pki();
+    for (cert, key) in [
+        (&pki.expired_cert, &pki.expired_key),
+        (&pki.expiring_cert, &pki.expiring_key),
+    ] {
+        let server = TlsServer::start(cert, key);
+        let url = format!("rediss://localhost:{}#insecure", server.port);
+        let (r, _) = check_json(
+            &mut railconn(),
+            &["--only", "redis", "--redis-url", &url, "--timeout", "2s"],
+        );
+        assert!(
+            finding_codes(&r, "redis").contains(&"certificate_expiry".to_string()),
+            "{r:#}"
+        );
+        let tls = check(&r, "redis")["steps"][3]["detail"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            tls.contains("names [localhost, 127.0.0.1]") && tls.contains("days)"),
+            "{tls}"
+        );
+    }
+}
+
+#[test]
+fn private_railway_names_get_their_own_cause() {
+    let url = "postgresql://u:p@postgres.railway.internal.invalid:5432/railway";
+    let (r, _) = check_json(
+        &mut railconn(),
+        &["--only", "postgres", "--database-url", url],
+    );
+    assert_failure(&r, "postgres", "dns", "dns_not_found");
+    assert!(
+        check(&r, "postgres")["fix"]
+            .as_str()
+            .unwrap()
+            .contains("DATABASE_PUBLIC_URL"),
+        "{r:#}"
+    );
+}

@@ -126,28 +126,12 @@ fn tls_url_to_a_plaintext_server_says_use_redis_within_the_deadline() {
 #[test]
 fn expired_certificate_is_named() {
     let pki = pki();
-    let port = crate::support::lifecycle::free_port();
-    let mut server = std::process::Command::new("openssl")
-        .args(["s_server", "-quiet", "-accept", &port.to_string(), "-cert"])
-        .arg(&pki.expired_cert)
-        .arg("-key")
-        .arg(&pki.expired_key)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("openssl s_server");
-    let deadline = Instant::now() + std::time::Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() && Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let url = format!("rediss://localhost:{port}");
+    let server = crate::support::fault::TlsServer::start(&pki.expired_cert, &pki.expired_key);
+    let url = format!("rediss://localhost:{}", server.port);
     let (r, _) = check_json(
         railconn().env("SSL_CERT_FILE", &pki.ca_cert),
         &["--only", "redis", "--redis-url", &url, "--timeout", "3s"],
     );
-    let _ = server.kill();
-    let _ = server.wait();
     assert_failure(&r, "redis", "tls", "certificate_invalid");
     let message = check(&r, "redis")["error"]["message"]
         .as_str()

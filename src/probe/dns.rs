@@ -68,11 +68,14 @@ fn classify(host: &str, error: &io::Error) -> Failure {
     Failure::new(code, words::dns_failed(host, &text))
 }
 
-/// "127.0.0.1, `::1`" — each address once, without the port.
+/// "IPv4 127.0.0.1; IPv6 `::1`": each address once, by family, no port.
 pub fn describe(addrs: &[SocketAddr]) -> String {
-    addrs
-        .iter()
-        .map(|a| a.ip().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+    let family = |v6: bool| -> Vec<String> {
+        addrs
+            .iter()
+            .filter(|a| a.is_ipv6() == v6)
+            .map(|a| a.ip().to_string())
+            .collect()
+    };
+    words::dns_addresses(&family(false), &family(true))
 }

@@ -402,9 +402,16 @@ pub async fn open(host: &str, port: u16, budget: &Budget, ladder: &mut Ladder) -
         }
     };
     ladder.pass(StepName::Dns, started, dns::describe(&addrs));
+    note_address_families(host, &addrs, ladder);
     let started = Instant::now();
     match tcp::connect(&addrs, budget).await {
         Ok(connected) => {
+            if connected.ipv6_unreachable {
+                ladder.finding(Finding::warn(
+                    FindingCode::Ipv6,
+                    words::ipv6_unreachable(host),
+                ));
+            }
             ladder.pass(StepName::Tcp, started, connected.detail);
             let (stream, sniffed) = SniffStream::new(connected.stream);
             Some(Opened {
@@ -420,10 +427,21 @@ pub async fn open(host: &str, port: u16, budget: &Budget, ladder: &mut Ladder) -
     }
 }
 
+/// A name with only IPv6 addresses fails for IPv4-only clients: Railway's
+/// legacy private network is AAAA-only, and ioredis before 5.8.2 looks up
+/// IPv4 alone (`family: 4`).
+fn note_address_families(host: &str, addrs: &[std::net::SocketAddr], ladder: &mut Ladder) {
+    let literal = host.parse::<std::net::IpAddr>().is_ok();
+    if !literal && addrs.iter().all(std::net::SocketAddr::is_ipv6) {
+        ladder.finding(Finding::warn(FindingCode::Ipv6, words::ipv6_only(host)));
+    }
+}
+
 /// A new connection to an address that already answered: libpq's `allow`
 /// and `prefer` fallbacks dial again, and the name is not resolved twice.
 pub async fn redial(addr: std::net::SocketAddr, budget: &Budget) -> Result<Opened, Failure> {
     let connected = tcp::connect(&[addr], budget).await?;
+    let _ = connected.ipv6_unreachable;
     let (stream, sniffed) = SniffStream::new(connected.stream);
     Ok(Opened {
         stream,

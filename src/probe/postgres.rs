@@ -253,6 +253,7 @@ fn default_root_file() -> Option<PathBuf> {
 
 fn record_tls(target: &PgTarget, info: &TlsInfo, started: Instant, ladder: &mut Ladder) {
     ladder.pass(StepName::Tls, started, words::tls_detail(info));
+    ladder.findings(&tls::certificate_findings(info));
     if !info.verified && !target.is_loopback() {
         ladder.finding(Finding::info(
             FindingCode::CertificateNotVerified,

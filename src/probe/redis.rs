@@ -62,6 +62,7 @@ async fn run(target: &RedisTarget, budget: &Budget, ladder: &mut Ladder) -> Opti
     {
         Ok((tls, info)) => {
             ladder.pass(StepName::Tls, started, words::tls_detail(&info));
+            ladder.findings(&tls::certificate_findings(&info));
             note_unverified(target, ladder);
             let (tls, inner) = SniffStream::new(tls);
             converse(target, tls, &inner, budget, ladder).await

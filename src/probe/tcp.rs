@@ -16,6 +16,10 @@ pub struct Connected {
     pub stream: TcpStream,
     pub addr: SocketAddr,
     pub detail: String,
+    /// An IPv6 address had no route while an IPv4 one connected: this
+    /// network has no outbound IPv6, which clients that try AAAA first (or
+    /// only) run into.
+    pub ipv6_unreachable: bool,
 }
 
 /// Connects to the first address that accepts.
@@ -52,10 +56,15 @@ fn connected(stream: TcpStream, addr: SocketAddr, failures: &[(SocketAddr, Failu
     for (failed, failure) in failures {
         detail.push_str(&words::tcp_earlier_failure(*failed, failure.code.as_str()));
     }
+    let ipv6_unreachable = addr.is_ipv4()
+        && failures
+            .iter()
+            .any(|(a, f)| a.is_ipv6() && f.code == Code::NetworkUnreachable);
     Connected {
         stream,
         addr,
         detail,
+        ipv6_unreachable,
     }
 }
 

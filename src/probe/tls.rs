@@ -24,8 +24,8 @@ use tokio_rustls::client::TlsStream;
 use x509_cert::der::Decode;
 
 use super::sniff::{self, PeerKind, Sniffed};
-use super::{Failure, within};
-use crate::code::Code;
+use super::{Failure, Finding, within};
+use crate::code::{Code, FindingCode};
 use crate::config::postgres::RootCert;
 use crate::words;
 
@@ -72,6 +72,13 @@ pub struct CertInfo {
     pub subject: String,
     pub issuer: String,
     pub not_after: String,
+    /// DNS names and IP addresses the certificate is valid for.
+    pub names: Vec<String>,
+    /// Whole days until `not_after`; negative once expired.
+    pub days_left: i64,
+    /// Issued by itself (subject = issuer), as Railway's PostgreSQL
+    /// certificate for `localhost` is.
+    pub self_signed: bool,
 }
 
 /// The process-wide crypto provider (aws-lc-rs), built once.
@@ -181,12 +188,76 @@ fn info<S>(tls: &TlsStream<S>, verify: &Verify, leaf: Option<&[u8]>) -> TlsInfo 
 pub fn cert_info(der: &[u8]) -> Option<CertInfo> {
     let cert = x509_cert::Certificate::from_der(der).ok()?;
     let tbs = &cert.tbs_certificate;
+    let expires = tbs.validity.not_after.to_unix_duration().as_secs();
+    let now = UnixTime::now().as_secs();
+    let days_left =
+        (i64::try_from(expires).unwrap_or(i64::MAX) - i64::try_from(now).unwrap_or(0)) / 86_400;
     Some(CertInfo {
         subject: tbs.subject.to_string(),
         issuer: tbs.issuer.to_string(),
         not_after: tbs.validity.not_after.to_string(),
+        names: subject_alt_names(&cert),
+        days_left,
+        self_signed: tbs.subject == tbs.issuer,
     })
 }
+
+fn subject_alt_names(cert: &x509_cert::Certificate) -> Vec<String> {
+    use x509_cert::ext::pkix::SubjectAltName;
+    use x509_cert::ext::pkix::name::GeneralName;
+    let Ok(Some((_, SubjectAltName(names)))) = cert.tbs_certificate.get::<SubjectAltName>() else {
+        return Vec::new();
+    };
+    names
+        .iter()
+        .filter_map(|name| match name {
+            GeneralName::DnsName(dns) => Some(dns.to_string()),
+            GeneralName::IpAddress(ip) => ip_text(ip.as_bytes()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn ip_text(bytes: &[u8]) -> Option<String> {
+    let ip = match bytes.len() {
+        4 => std::net::IpAddr::from(<[u8; 4]>::try_from(bytes).ok()?),
+        16 => std::net::IpAddr::from(<[u8; 16]>::try_from(bytes).ok()?),
+        _ => return None,
+    };
+    Some(ip.to_string())
+}
+
+/// Findings about the certificate itself, whatever the verification mode:
+/// close to or past expiry, or self-signed (which verify-full can never
+/// accept from a public host name).
+pub fn certificate_findings(info: &TlsInfo) -> Vec<Finding> {
+    let Some(cert) = &info.certificate else {
+        return Vec::new();
+    };
+    let mut findings = Vec::new();
+    if cert.days_left < 0 {
+        findings.push(Finding::warn(
+            FindingCode::CertificateExpiry,
+            words::cert_expired_unverified(&cert.not_after),
+        ));
+    } else if cert.days_left < EXPIRY_WARNING_DAYS {
+        findings.push(Finding::warn(
+            FindingCode::CertificateExpiry,
+            words::cert_expires_soon(cert.days_left, &cert.not_after),
+        ));
+    }
+    if cert.self_signed {
+        findings.push(Finding::info(
+            FindingCode::SelfSigned,
+            words::cert_self_signed(&cert.names),
+        ));
+    }
+    findings
+}
+
+/// Fewer days than this left is a warning: time to renew before clients
+/// that verify start failing.
+const EXPIRY_WARNING_DAYS: i64 = 14;
 
 /// RFC 5929 §4.1: hash the certificate with its signature's hash, using
 /// SHA-256 where that hash is MD5 or SHA-1. PostgreSQL does the same

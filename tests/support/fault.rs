@@ -117,3 +117,42 @@ fn drain(stream: &mut TcpStream) {
     let mut buf = [0u8; 4096];
     while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
 }
+
+/// A real TLS peer (`openssl s_server`) on 127.0.0.1 with the given
+/// certificate, for certificate facts no database server here will show.
+/// Killed when dropped.
+pub struct TlsServer {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl TlsServer {
+    pub fn start(cert: &std::path::Path, key: &std::path::Path) -> Self {
+        let port = super::lifecycle::free_port();
+        let child = std::process::Command::new("openssl")
+            .args([
+                "s_server",
+                "-quiet",
+                "-accept",
+                &format!("127.0.0.1:{port}"),
+                "-cert",
+            ])
+            .arg(cert)
+            .arg("-key")
+            .arg(key)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("openssl s_server");
+        super::lifecycle::wait_for_port(port);
+        Self { child, port }
+    }
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -30,6 +30,9 @@ pub struct Pki {
     /// Signed by `ca_cert`, expired yesterday; SANs `localhost`, `127.0.0.1`.
     pub expired_cert: PathBuf,
     pub expired_key: PathBuf,
+    /// A server certificate that expires in three days.
+    pub expiring_cert: PathBuf,
+    pub expiring_key: PathBuf,
 }
 
 /// The process-wide PKI, generated on first use.
@@ -55,7 +58,13 @@ fn generate() -> Pki {
             now.checked_sub(DAY).unwrap(),
         ),
     );
+    let expiring = ca.issue(
+        &["localhost", "127.0.0.1"],
+        (now.checked_sub(DAY).unwrap(), now + 3 * DAY),
+    );
     Pki {
+        expiring_cert: write(&dir, "expiring.crt", &expiring.cert_pem, 0o644),
+        expiring_key: write(&dir, "expiring.key", &expiring.key_pem, 0o600),
         ca_cert: write(&dir, "ca.crt", &ca.pem, 0o644),
         server_cert: write(&dir, "server.crt", &valid.cert_pem, 0o644),
         server_key: write(&dir, "server.key", &valid.key_pem, 0o600),
