@@ -138,6 +138,9 @@ pub enum FindingCode {
     CertificateExpiry,
     /// The server's certificate is self-signed.
     SelfSigned,
+    /// Secret hygiene or platform sanity: a committable `.env`, a reused
+    /// secret, a loopback target on Railway.
+    Hygiene,
     /// IPv6 trouble: a name with only IPv6 addresses, or no IPv6 route.
     Ipv6,
     /// Parts missing from the URL were taken from `PG*` variables.
@@ -173,6 +176,7 @@ impl FindingCode {
         FindingCode::IgnoredParameter,
         FindingCode::CertificateExpiry,
         FindingCode::SelfSigned,
+        FindingCode::Hygiene,
         FindingCode::Ipv6,
         FindingCode::EnvDefaults,
         FindingCode::TlsFallback,
@@ -196,6 +200,7 @@ impl FindingCode {
             IgnoredParameter => "ignored_parameter",
             CertificateExpiry => "certificate_expiry",
             SelfSigned => "self_signed",
+            Hygiene => "hygiene",
             Ipv6 => "ipv6",
             EnvDefaults => "env_defaults",
             TlsFallback => "tls_fallback",

@@ -25,6 +25,7 @@ pub struct Ran {
 
 pub fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) -> Report {
     add_memory_fallback(&mut runs);
+    add_config_notes(&mut runs, config);
     let scrubber = Scrubber::new(config);
     for ran in &mut runs {
         scrubber.clean_outcome(&mut ran.outcome);
@@ -136,6 +137,18 @@ fn step_report(step: &Step) -> StepReport {
         duration_ms: step.duration.map(millis),
         detail: step.detail.clone(),
         error: step.error.clone(),
+    }
+}
+
+fn add_config_notes(runs: &mut [Ran], config: &Config) {
+    for ran in runs
+        .iter_mut()
+        .filter(|r| r.selected.is_some() && !r.unfinished)
+    {
+        let notes = config.notes.iter().filter(|(check, _)| *check == ran.name);
+        ran.outcome
+            .findings
+            .extend(notes.map(|(_, finding)| finding.clone()));
     }
 }
 

@@ -882,6 +882,22 @@ pub fn env_key(pem: bool, len: usize) -> String {
     }
 }
 
+pub fn env_file_committable(path: &str) -> String {
+    format!(
+        "{path} is inside a git work tree and not ignored: real credentials in it may get committed (add it to .gitignore; keep placeholders in .env.example)"
+    )
+}
+
+pub fn jwt_secret_reused() -> String {
+    "the JWT secret is also a database or Redis password: one leak opens both, and rotating one breaks the other".into()
+}
+
+pub fn loopback_on_railway(var: &str) -> String {
+    format!(
+        "{var} points at localhost while Railway's variables say this runs on Railway: nothing listens there in the app's container (use the service's reference variable)"
+    )
+}
+
 // ---- causes and fixes -------------------------------------------------------------
 
 /// The most likely cause and the concrete fix for a failed check.

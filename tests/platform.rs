@@ -261,3 +261,51 @@ fn private_railway_names_get_their_own_cause() {
         "{r:#}"
     );
 }
+
+#[test]
+fn a_committable_dotenv_is_a_finding_and_an_ignored_one_is_not() {
+    let good = pg_tls().url("app", "app-secret-pw-1", "appdb", "");
+    for ignored in [false, true] {
+        let mut run = railconn();
+        let dir = run.dir.path().to_path_buf();
+        let git = |args: &[&str]| {
+            std::process::Command::new("git")
+                .arg("-C")
+                .arg(&dir)
+                .args(args)
+                .output()
+        };
+        if git(&["init", "-q"]).is_err() {
+            eprintln!("skipped: no git");
+            return;
+        }
+        if ignored {
+            std::fs::write(dir.join(".gitignore"), ".env\n").unwrap();
+        }
+        run.env_file(&format!("DATABASE_URL={good}\n"));
+        let out = run.args(["check", "--json", "--only", "postgres"]).run();
+        let r: serde_json::Value = serde_json::from_str(&crate::support::stdout(&out)).unwrap();
+        let flagged = finding_codes(&r, "postgres").contains(&"hygiene".to_string());
+        assert_eq!(flagged, !ignored, "ignored={ignored}: {r:#}");
+    }
+}
+
+#[test]
+fn a_reused_secret_and_localhost_on_railway_are_findings() {
+    let redis = crate::support::redis_auth();
+    let mut run = railconn();
+    run.env(
+        "REDIS_URL",
+        format!("redis://:redis-secret-pw@127.0.0.1:{}", redis.port),
+    )
+    .env("JWT_SECRET_KEY", "redis-secret-pw")
+    .env("RAILWAY_ENVIRONMENT", "production");
+    let (r, _) = check_json(&mut run, &["--only", "redis,jwt"]);
+    assert!(
+        finding_codes(&r, "redis").contains(&"hygiene".to_string()),
+        "{r:#}"
+    );
+    let jwt = check(&r, "jwt").to_string();
+    assert!(jwt.contains("also a database or Redis password"), "{jwt}");
+    assert!(!r.to_string().contains("redis-secret-pw"));
+}

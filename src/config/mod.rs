@@ -7,6 +7,7 @@
 //! hide what the other checks would have found.
 
 pub mod discover;
+pub mod hygiene;
 pub mod jwt;
 pub mod normalize;
 pub mod postgres;
@@ -101,6 +102,8 @@ pub struct Config {
     pub connect_timeout: Duration,
     /// Warnings fail the gate.
     pub strict: bool,
+    /// Findings from the configuration itself (hygiene), per check.
+    pub notes: Vec<hygiene::Note>,
 }
 
 /// Values given on the command line that override the environment.
@@ -120,7 +123,7 @@ impl Config {
         timeout: Duration,
         connect_timeout: Duration,
     ) -> Self {
-        Self {
+        let mut config = Self {
             postgres: resolve_url(
                 &POSTGRES,
                 overrides.database_url.as_deref(),
@@ -138,7 +141,10 @@ impl Config {
             timeout,
             connect_timeout,
             strict: false,
-        }
+            notes: Vec::new(),
+        };
+        config.notes = hygiene::notes(&config, env);
+        config
     }
 }
 

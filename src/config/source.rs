@@ -50,6 +50,7 @@ pub struct EnvFiles {
 #[derive(Debug, Clone, Default)]
 pub struct EnvSource {
     vars: BTreeMap<String, (String, Origin)>,
+    files: Vec<PathBuf>,
 }
 
 impl EnvSource {
@@ -69,7 +70,10 @@ impl EnvSource {
             .into_iter()
             .map(|(k, v)| (k.to_string(), (v.to_string(), Origin::Process)))
             .collect();
-        Self { vars }
+        Self {
+            vars,
+            files: Vec::new(),
+        }
     }
 
     /// The first of `names` that is set to a non-empty value.
@@ -95,7 +99,13 @@ impl EnvSource {
         }
     }
 
+    /// The `.env` files that were read.
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
+    }
+
     fn add_file(&mut self, path: &Path) -> Result<(), AppError> {
+        self.files.push(path.to_path_buf());
         let origin = Origin::File(path.to_path_buf());
         for (key, value) in read_env_file(path)? {
             self.vars.insert(key, (value, origin.clone()));
