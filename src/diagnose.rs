@@ -152,7 +152,7 @@ fn add_config_notes(runs: &mut [Ran], config: &Config) {
     }
 }
 
-/// domain.md §6.3: without a working Redis, apps keep revoked tokens and
+/// Without a working Redis, apps keep revoked tokens and
 /// their cache in process memory. Only said when the Redis check ran.
 fn add_memory_fallback(runs: &mut [Ran]) {
     let redis_failure = runs

@@ -144,7 +144,7 @@ fn optional_may_heal(report: &Report) -> bool {
 }
 
 /// Failures a few seconds can fix: a service starting, sleeping, being
-/// redeployed, or a private network still coming up (domain.md §1.5).
+/// redeployed, or a private network still coming up (Railway's docs: the private network can take seconds to come up after a deploy).
 /// Configuration, credentials and certificates do not change by waiting.
 fn can_heal(code: Code) -> bool {
     use Code::*;

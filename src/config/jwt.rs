@@ -1,4 +1,4 @@
-//! JWT settings as the app reads them (domain.md §6.1): the secret, the
+//! JWT settings as the app reads them (the names FastAPI, Flask and Node apps use): the secret, the
 //! algorithm, optional PEM key pair, and the access-token lifetime. Values
 //! are only gathered here; judging them is the JWT probe's job, so a weak
 //! secret is a finding in the report rather than a refusal to run.

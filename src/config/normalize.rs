@@ -1,5 +1,5 @@
 //! What real deployments put in URL variables, made checkable — each change
-//! reported as a finding, because the app may not make it (domain.md §5):
+//! reported as a finding, because the app may not make it (SQLAlchemy issue #6083, asyncpg issue #737):
 //! quotes and stray whitespace around the value, SQLAlchemy dialect
 //! prefixes (`postgresql+asyncpg://`), `postgres://` (SQLAlchemy ≥ 1.4
 //! rejects it), and Prisma-only query parameters that libpq refuses.
@@ -76,7 +76,7 @@ fn unwrap(raw: &str, var: &str, findings: &mut Vec<Finding>) -> String {
 
 /// `postgresql+asyncpg://` → `postgresql://`, noting the driver; asyncpg
 /// with `sslmode` fails at connect time (`unexpected keyword argument
-/// 'sslmode'`, domain.md §5).
+/// 'sslmode'`, asyncpg issue #737).
 fn strip_dialect(value: &str, findings: &mut Vec<Finding>) -> String {
     let Some((scheme, rest)) = value.split_once("://") else {
         return value.to_string();

@@ -2,7 +2,7 @@
 //! libpq's rules (<https://www.postgresql.org/docs/current/libpq-connect.html>).
 //!
 //! tokio-postgres only knows `sslmode` disable/prefer/require and rejects
-//! `sslrootcert` (crates.md §1), so the TLS parameters are interpreted here
+//! `sslrootcert` (tokio-postgres `Config` docs), so the TLS parameters are interpreted here
 //! and the rest is passed on as settings the probe applies itself.
 
 use std::path::PathBuf;

@@ -1,5 +1,5 @@
 //! The Redis target: `redis://` and `rediss://` URLs as redis-rs reads them
-//! (domain.md §4.4): the database from the path, `#insecure` on `rediss://`
+//! (`redis::IntoConnectionInfo`): the database from the path, `#insecure` on `rediss://`
 //! to skip certificate verification, default port 6379.
 
 use super::secret::Secret;

@@ -4,7 +4,7 @@
 //! quotes or whitespace around it, an unknown scheme, a missing host, a bad
 //! port, and unencoded `@ / ? # %` in the credentials. Those characters end
 //! the user-info part early in libpq, WHATWG and Python's `urlsplit`, so the
-//! app would connect somewhere else (domain.md §5). The message shows the
+//! app would connect somewhere else (libpq splits at the first `@`; a password with `#` truncates the URL in WHATWG and Python parsers). The message shows the
 //! percent-encoded form of the offending character, never the password.
 
 use std::fmt::Write as _;

@@ -1,6 +1,6 @@
 //! DNS: resolve the host exactly as the app will, with getaddrinfo
 //! (`tokio::net::lookup_host`), so /etc/hosts, nsswitch and search domains
-//! apply as they do for libpq and redis-py (crates.md §3). Every address is
+//! apply as they do for libpq and redis-py (tokio-postgres and redis-rs resolve through the same call). Every address is
 //! reported, IPv4 and IPv6 alike.
 //!
 //! getaddrinfo cannot be cancelled: on timeout the blocking thread lives on,

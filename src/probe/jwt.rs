@@ -2,7 +2,7 @@
 //!
 //! It judges the settings the app signs tokens with: the algorithm exists,
 //! an HMAC secret is at least as long as the hash (RFC 7518 §3.2) and not a
-//! published placeholder (domain.md §6.2), PEM keys parse and RSA keys have
+//! published placeholder (FastAPI's tutorial key, jwt.io's default, `changethis`…), PEM keys parse and RSA keys have
 //! at least 2048 bits (RFC 7518 §3.3), and a token signed with the private
 //! key verifies with the public one.
 

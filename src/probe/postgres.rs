@@ -6,7 +6,7 @@
 //! exactly what the server answered), then hand the finished TLS stream to
 //! `connect_raw` with `sslnegotiation=direct`, so tokio-postgres skips its
 //! own `SSLRequest` yet still sees a TLS stream and keeps SCRAM channel
-//! binding (crates.md §1, option C).
+//! binding (RFC 5929 tls-server-end-point).
 
 use std::io;
 use std::net::SocketAddr;

@@ -2,7 +2,7 @@
 //!
 //! redis-rs runs over our stream but authenticates nothing itself: its own
 //! AUTH maps every failure to an opaque "Password authentication failed"
-//! (crates.md §2). We send AUTH, SELECT, PING and `INFO server` ourselves,
+//! (redis-rs issues #935 and #1154). We send AUTH, SELECT, PING and `INFO server` ourselves,
 //! pipelined into one round trip, and read each reply on its own.
 
 use std::net::SocketAddr;

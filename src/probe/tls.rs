@@ -5,7 +5,7 @@
 //! only (`verify-ca`: chain must verify, any name), and full (`verify-full`,
 //! `rediss://`). The verifier captures the server's certificate *before*
 //! judging it, so a failure can still say whose certificate it was and when
-//! it expires (crates.md §4).
+//! it expires.
 
 use std::io;
 use std::sync::{Arc, Mutex, OnceLock};
