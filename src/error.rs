@@ -1,24 +1,57 @@
 //! Errors that stop railconn before or instead of checking (exit code 2).
 //! A failed *probe* is not an error: it is data in the report (exit code 1).
+//! The words are in `words.rs`, like every other message.
 
+use std::fmt;
 use std::path::PathBuf;
 
+use crate::words;
+
 /// A problem that prevents railconn from running its checks.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum AppError {
-    #[error("cannot read env file {}: {reason}. Fix the file or pass --no-env-file", path.display())]
-    EnvFile { path: PathBuf, reason: String },
-    #[error("nothing to check: --only/--skip leave no check to run")]
+    EnvFile {
+        path: PathBuf,
+        reason: String,
+    },
     NothingSelected,
-    #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
-    #[error("cannot write the report: {0}")]
     Output(std::io::Error),
-    #[error("cannot write the report to {}: {reason}", path.display())]
-    OutputFile { path: PathBuf, reason: String },
-    #[error("{command} supports --format {supported}")]
+    OutputFile {
+        path: PathBuf,
+        reason: String,
+    },
     FormatNotSupported {
         command: &'static str,
         supported: &'static str,
     },
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            Self::EnvFile { path, reason } => {
+                words::error_env_file(&path.display().to_string(), reason)
+            }
+            Self::NothingSelected => words::ERROR_NOTHING_SELECTED.to_string(),
+            Self::Runtime(e) => words::error_runtime(&e.to_string()),
+            Self::Output(e) => words::error_output(&e.to_string()),
+            Self::OutputFile { path, reason } => {
+                words::error_output_file(&path.display().to_string(), reason)
+            }
+            Self::FormatNotSupported { command, supported } => {
+                words::error_format(command, supported)
+            }
+        };
+        f.write_str(&text)
+    }
+}
+
+impl std::error::Error for AppError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Runtime(e) | Self::Output(e) => Some(e),
+            _ => None,
+        }
+    }
 }

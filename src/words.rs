@@ -898,6 +898,56 @@ pub fn loopback_on_railway(var: &str) -> String {
     )
 }
 
+// ---- errors that stop a run (exit 2) ---------------------------------------------
+
+pub const ERROR_NOTHING_SELECTED: &str = "nothing to check: --only/--skip leave no check to run";
+
+pub fn error_env_file(path: &str, reason: &str) -> String {
+    format!("cannot read env file {path}: {reason}. Fix the file or pass --no-env-file")
+}
+
+pub fn error_runtime(error: &str) -> String {
+    format!("cannot start the async runtime: {error}")
+}
+
+pub fn error_output(error: &str) -> String {
+    format!("cannot write the report: {error}")
+}
+
+pub fn error_output_file(path: &str, reason: &str) -> String {
+    format!("cannot write the report to {path}: {reason}")
+}
+
+pub fn error_format(command: &str, supported: &str) -> String {
+    format!("{command} supports --format {supported}")
+}
+
+pub const ORIGIN_ENVIRONMENT: &str = "environment";
+
+pub fn env_value_too_large(entry: usize, limit: usize) -> String {
+    format!(
+        "entry {entry}: the value expands to more than {} KiB",
+        limit / 1024
+    )
+}
+
+pub fn env_file_too_large(limit: usize) -> String {
+    format!("larger than {} KiB", limit / 1024)
+}
+
+pub fn env_too_many_dollars(limit: usize) -> String {
+    format!("more than {limit} `$` substitutions")
+}
+
+pub fn env_entry(entry: usize, problem: &str) -> String {
+    format!("entry {entry}: {problem}")
+}
+
+pub const ENV_LINE_NOT_PAIR: &str =
+    "a line is not KEY=VALUE (the line is not shown: it may hold a secret)";
+pub const ENV_NOT_UTF8: &str = "not valid UTF-8";
+pub const ENV_UNPARSABLE: &str = "could not be parsed";
+
 // ---- causes and fixes -------------------------------------------------------------
 
 /// The most likely cause and the concrete fix for a failed check.

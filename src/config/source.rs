@@ -11,6 +11,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::AppError;
+use crate::words;
 
 /// Where one variable's value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +24,7 @@ impl Origin {
     /// Short human description, e.g. `environment` or `.env`.
     pub fn describe(&self) -> String {
         match self {
-            Origin::Process => "environment".to_string(),
+            Origin::Process => words::ORIGIN_ENVIRONMENT.to_string(),
             Origin::File(path) => path.display().to_string(),
         }
     }
@@ -148,12 +149,9 @@ pub fn parse_env(reader: impl Read) -> Result<Vec<(String, String)>, String> {
     let mut pairs = Vec::new();
     for (index, item) in dotenvy::from_read_iter(text.as_slice()).enumerate() {
         let entry = index + 1;
-        let pair = item.map_err(|e| format!("entry {entry}: {}", describe_dotenv_error(&e)))?;
+        let pair = item.map_err(|e| words::env_entry(entry, &describe_dotenv_error(&e)))?;
         if pair.1.len() > MAX_VALUE {
-            return Err(format!(
-                "entry {entry}: the value expands to more than {} KiB",
-                MAX_VALUE / 1024
-            ));
+            return Err(words::env_value_too_large(entry, MAX_VALUE));
         }
         pairs.push(pair);
     }
@@ -176,7 +174,7 @@ fn read_bounded(reader: impl Read) -> Result<Vec<u8>, String> {
         .read_to_end(&mut text)
         .map_err(|e| e.to_string())?;
     if text.len() > MAX_FILE {
-        return Err(format!("larger than {} KiB", MAX_FILE / 1024));
+        return Err(words::env_file_too_large(MAX_FILE));
     }
     if text
         .iter()
@@ -185,7 +183,7 @@ fn read_bounded(reader: impl Read) -> Result<Vec<u8>, String> {
         .count()
         > MAX_DOLLARS
     {
-        return Err(format!("more than {MAX_DOLLARS} `$` substitutions"));
+        return Err(words::env_too_many_dollars(MAX_DOLLARS));
     }
     Ok(text)
 }
@@ -215,11 +213,9 @@ fn keep_railway_references(text: &str, pairs: &mut [(String, String)]) {
 fn describe_dotenv_error(error: &dotenvy::Error) -> String {
     match error {
         dotenvy::Error::Io(io) => io.to_string(),
-        dotenvy::Error::LineParse(_, _) => {
-            "a line is not KEY=VALUE (the line is not shown: it may hold a secret)".to_string()
-        }
-        dotenvy::Error::EnvVar(_) => "not valid UTF-8".to_string(),
-        _ => "could not be parsed".to_string(),
+        dotenvy::Error::LineParse(_, _) => words::ENV_LINE_NOT_PAIR.to_string(),
+        dotenvy::Error::EnvVar(_) => words::ENV_NOT_UTF8.to_string(),
+        _ => words::ENV_UNPARSABLE.to_string(),
     }
 }
 
