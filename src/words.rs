@@ -806,10 +806,10 @@ pub fn watch_change(
     match before {
         Some(before) => format!(
             "{time} {check}: {} -> {}{code} ({took})",
-            status_word(before),
-            status_word(now)
+            before.as_str(),
+            now.as_str()
         ),
-        None => format!("{time} {check}: {}{code} ({took})", status_word(now)),
+        None => format!("{time} {check}: {}{code} ({took})", now.as_str()),
     }
 }
 
@@ -819,7 +819,7 @@ pub fn watch_heartbeat(time: &str, round: u64, checks: &[(&str, Status, f64)]) -
         .map(|(check, status, millis)| {
             format!(
                 "{check} {} {}",
-                status_word(*status),
+                status.as_str(),
                 ms(Duration::from_secs_f64(millis.max(0.0) / 1000.0))
             )
         })
@@ -850,15 +850,6 @@ pub fn watch_summary(
         at(latency.1),
         at(latency.2)
     )
-}
-
-fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "pass",
-        Status::Warn => "warn",
-        Status::Fail => "fail",
-        Status::Skip => "skip",
-    }
 }
 
 pub const ENV_VARIABLES: &str =
@@ -1268,6 +1259,15 @@ pub const LABEL_CRITICAL: &str = "critical";
 pub const LABEL_OPTIONAL: &str = "optional";
 pub const SKIPPED_BY_FLAG: &str = "skipped (--skip/--only)";
 pub const INTERRUPTED: &str = "interrupted (Ctrl-C) before it finished";
+
+/// How much a problem matters: it fails the gate, or it does not.
+pub fn weight(required: bool) -> &'static str {
+    if required {
+        LABEL_CRITICAL
+    } else {
+        LABEL_OPTIONAL
+    }
+}
 
 pub fn verdict_ready(warnings: usize) -> String {
     match warnings {

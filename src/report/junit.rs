@@ -92,19 +92,10 @@ fn system_out(check: &CheckReport) -> String {
         lines.push(format!(
             "{:<9} {:<4} {duration:>10}  {detail}",
             step.name.as_str(),
-            status_word(step.status)
+            step.status.as_str()
         ));
     }
     lines.join("\n")
-}
-
-fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "pass",
-        Status::Warn => "warn",
-        Status::Fail => "fail",
-        Status::Skip => "skip",
-    }
 }
 
 fn seconds(millis: f64) -> Duration {

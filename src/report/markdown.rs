@@ -32,11 +32,7 @@ fn write_problem(check: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
     let Some(error) = &check.error else {
         return Ok(());
     };
-    let weight = if check.required {
-        words::LABEL_CRITICAL
-    } else {
-        words::LABEL_OPTIONAL
-    };
+    let weight = words::weight(check.required);
     writeln!(
         out,
         "\n#### {} ({weight}): `{}` at {}\n",

@@ -119,11 +119,7 @@ fn write_working(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
 }
 
 fn write_problem(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
-    let weight = if check.required {
-        words::LABEL_CRITICAL
-    } else {
-        words::LABEL_OPTIONAL
-    };
+    let weight = words::weight(check.required);
     writeln!(
         out,
         "  {} {:<8} {}  {}",
