@@ -111,6 +111,12 @@ pub fn pg_env_defaults(vars: &[&str]) -> String {
     )
 }
 
+pub fn pg_bad_param_value(key: &str) -> String {
+    format!(
+        "parameter `{key}` has a value libpq refuses (see the libpq connection parameter docs for the allowed values)"
+    )
+}
+
 pub fn pg_fragment() -> String {
     "the URL contains `#`: libpq makes it part of the database name, other parsers cut the URL there; if it is part of the password, write it as %23".into()
 }

@@ -175,7 +175,10 @@ impl PgTarget {
             "host" | "hostaddr" | "port" | "service" | "passfile" => {
                 return Err(invalid(words::pg_param_unsupported(key)));
             }
-            known if IGNORED_PARAMS.contains(&known) => self.ignored.push(known.to_string()),
+            known if IGNORED_PARAMS.contains(&known) => {
+                check_ignored_value(known, value)?;
+                self.ignored.push(known.to_string());
+            }
             unknown => return Err(invalid(words::pg_param_unknown(unknown))),
         }
         Ok(())
@@ -234,6 +237,43 @@ fn check_scheme_case(raw: &str) -> Result<(), UrlError> {
             message: words::pg_scheme_case(),
         }),
         _ => Ok(()),
+    }
+}
+
+/// Parameters railconn does not act on still have to be valid: libpq
+/// refuses the URL otherwise (`invalid integer value`, `invalid
+/// target_session_attrs value`), and so would the app.
+fn check_ignored_value(key: &str, value: &str) -> Result<(), UrlError> {
+    let allowed: &[&str] = match key {
+        "connect_timeout"
+        | "keepalives"
+        | "keepalives_idle"
+        | "keepalives_interval"
+        | "keepalives_count"
+        | "tcp_user_timeout" => {
+            return value
+                .trim()
+                .parse::<i64>()
+                .map(|_| ())
+                .map_err(|_| invalid(words::pg_bad_param_value(key)));
+        }
+        "target_session_attrs" => &[
+            "any",
+            "read-write",
+            "read-only",
+            "primary",
+            "standby",
+            "prefer-standby",
+        ],
+        "gssencmode" => &["disable", "prefer", "require"],
+        "sslnegotiation" => &["postgres", "direct"],
+        "load_balance_hosts" => &["disable", "random"],
+        _ => return Ok(()),
+    };
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(invalid(words::pg_bad_param_value(key)))
     }
 }
 
@@ -319,6 +359,16 @@ mod tests {
         assert!(PgTarget::parse("postgresql://u@h/d#x").is_err());
         let t = PgTarget::parse("postgresql://u@h/d?user=&sslmode=").unwrap();
         assert_eq!((t.user.as_deref(), t.sslmode), (Some("u"), SslMode::Prefer));
+    }
+
+    #[test]
+    fn accepted_parameters_must_still_have_valid_values() {
+        assert!(PgTarget::parse("postgres://u@h/d?connect_timeout=abc").is_err());
+        assert!(PgTarget::parse("postgres://u@h/d?target_session_attrs=standbyish").is_err());
+        assert!(
+            PgTarget::parse("postgres://u@h/d?connect_timeout=10&target_session_attrs=read-write")
+                .is_ok()
+        );
     }
 
     #[test]

@@ -70,6 +70,8 @@ fn tls_mode(scheme: &str, fragment: Option<&str>) -> Result<RedisTls, UrlError> 
 }
 
 fn parse_db(path: &str) -> Result<u32, UrlError> {
+    // redis-rs and redis-cli accept a trailing slash (`/3/`).
+    let path = path.trim_end_matches('/');
     if path.is_empty() {
         return Ok(0);
     }
