@@ -141,6 +141,8 @@ pub enum FindingCode {
     /// Secret hygiene or platform sanity: a committable `.env`, a reused
     /// secret, a loopback target on Railway.
     Hygiene,
+    /// `DATABASE_URL` goes through PgBouncer: migrations need the unpooled URL.
+    Pooler,
     /// IPv6 trouble: a name with only IPv6 addresses, or no IPv6 route.
     Ipv6,
     /// Parts missing from the URL were taken from `PG*` variables.
@@ -177,6 +179,7 @@ impl FindingCode {
         FindingCode::CertificateExpiry,
         FindingCode::SelfSigned,
         FindingCode::Hygiene,
+        FindingCode::Pooler,
         FindingCode::Ipv6,
         FindingCode::EnvDefaults,
         FindingCode::TlsFallback,
@@ -201,6 +204,7 @@ impl FindingCode {
             CertificateExpiry => "certificate_expiry",
             SelfSigned => "self_signed",
             Hygiene => "hygiene",
+            Pooler => "pooler",
             Ipv6 => "ipv6",
             EnvDefaults => "env_defaults",
             TlsFallback => "tls_fallback",

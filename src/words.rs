@@ -889,6 +889,10 @@ pub fn jwt_secret_reused() -> String {
     "the JWT secret is also a database or Redis password: one leak opens both, and rotating one breaks the other".into()
 }
 
+pub fn pooled_url() -> String {
+    "DATABASE_UNPOOLED_URL is set, so DATABASE_URL goes through PgBouncer (transaction pooling): run migrations, LISTEN and advisory locks over DATABASE_UNPOOLED_URL".into()
+}
+
 pub fn loopback_on_railway(var: &str) -> String {
     format!(
         "{var} points at localhost while Railway's variables say this runs on Railway: nothing listens there in the app's container (use the service's reference variable)"

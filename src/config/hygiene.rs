@@ -39,6 +39,12 @@ pub fn notes(config: &Config, env: &EnvSource) -> Vec<Note> {
     if env.first(RAILWAY_MARKERS).is_some() {
         notes.extend(loopback_on_railway(config));
     }
+    if env.get("DATABASE_UNPOOLED_URL").is_some() {
+        notes.push((
+            CheckName::Postgres,
+            Finding::info(FindingCode::Pooler, words::pooled_url()),
+        ));
+    }
     notes
 }
 
