@@ -113,9 +113,13 @@ pub struct SelectArgs {
 /// How the report is written.
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
-    /// Report format: text, json, junit (JUnit XML), github (GitHub Actions
-    /// workflow commands, plus a Markdown summary in $`GITHUB_STEP_SUMMARY`).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = Format::Text,
+        help = "Report format: text, json, junit (JUnit XML), github (GitHub Actions workflow \
+                commands, plus a Markdown summary in $GITHUB_STEP_SUMMARY), markdown"
+    )]
     pub format: Format,
 
     /// Short for --format json.

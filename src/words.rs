@@ -389,7 +389,7 @@ pub fn tls_detail(info: &TlsInfo) -> String {
 
 pub fn cert_expired_unverified(not_after: &str) -> String {
     format!(
-        "the server's certificate expired on {not_after}: this sslmode does not check it, but any client that verifies (verify-ca, verify-full, rediss://) fails"
+        "the server's certificate expired on {not_after}: this connection does not verify it, but any client that does (verify-ca, verify-full, rediss://) fails"
     )
 }
 
@@ -401,7 +401,7 @@ pub fn cert_expires_soon(days: i64, not_after: &str) -> String {
 
 pub fn cert_self_signed(names: &[String]) -> String {
     format!(
-        "the server's certificate is self-signed (for [{}]): sslmode=require encrypts, but verify-full can only pass with that very certificate as sslrootcert and a matching host name — Railway's PostgreSQL certificate is self-signed for localhost",
+        "the server's certificate is self-signed (for [{}]): encryption works, but clients that verify (PostgreSQL verify-ca/verify-full, rediss://) accept it only with that very certificate as their trusted root and a matching host name; Railway's PostgreSQL certificate is self-signed for localhost",
         names.join(", ")
     )
 }
@@ -893,9 +893,9 @@ pub fn pooled_url() -> String {
     "DATABASE_UNPOOLED_URL is set, so DATABASE_URL goes through PgBouncer (transaction pooling): run migrations, LISTEN and advisory locks over DATABASE_UNPOOLED_URL".into()
 }
 
-pub fn loopback_on_railway(var: &str) -> String {
+pub fn loopback_on_railway(check: &str) -> String {
     format!(
-        "{var} points at localhost while Railway's variables say this runs on Railway: nothing listens there in the app's container (use the service's reference variable)"
+        "the {check} target is localhost while Railway's variables say this runs on Railway: nothing listens there in the app's container (use the service's reference variable)"
     )
 }
 
@@ -977,7 +977,12 @@ pub fn advise(check: CheckName, step: StepName, code: Code, target: &str) -> Opt
 /// Railway's private names (`*.railway.internal`) exist only inside a
 /// running deployment of the same project and environment.
 fn private_network_advice(check: CheckName, code: Code, target: &str) -> Option<Advice> {
-    if code != Code::DnsNotFound || !target.contains(".railway.internal") {
+    let host = crate::config::url::parse(target, &["postgresql", "postgres", "redis", "rediss"])
+        .map(|u| u.host)
+        .unwrap_or_default();
+    if code != Code::DnsNotFound
+        || !(host.ends_with(".railway.internal") || host.contains(".railway.internal."))
+    {
         return None;
     }
     Some(match check {

@@ -130,8 +130,11 @@ fn group(env: &EnvSource, names: &[&'static str], kind: Kind) -> Vec<Entry> {
 /// A value as it may be shown: never a secret, never key material.
 fn shown(var: &Var, kind: Kind) -> String {
     match kind {
-        Kind::Url => url::parse(&var.value, &["postgresql", "postgres", "redis", "rediss"])
-            .map_or_else(|e| words::env_invalid_url(&e.message), |u| u.redacted()),
+        Kind::Url => {
+            let clean = config::normalize::postgres(&var.value, var.name).value;
+            url::parse(&clean, &["postgresql", "postgres", "redis", "rediss"])
+                .map_or_else(|e| words::env_invalid_url(&e.message), |u| u.redacted())
+        }
         Kind::Secret => words::env_secret(var.value.len()),
         Kind::Key => words::env_key(var.value.contains("-----BEGIN"), var.value.len()),
         Kind::Plain => var.value.chars().take(40).collect(),

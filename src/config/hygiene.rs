@@ -26,14 +26,14 @@ pub type Note = (CheckName, Finding);
 
 pub fn notes(config: &Config, env: &EnvSource) -> Vec<Note> {
     let mut notes = Vec::new();
-    for file in env.files() {
-        if committable(file) {
-            let finding = Finding::warn(
-                FindingCode::Hygiene,
-                words::env_file_committable(&file.display().to_string()),
-            );
-            notes.extend(CheckName::ALL.iter().map(|&check| (check, finding.clone())));
-        }
+    for file in env.files().iter().filter(|f| committable(f)) {
+        let shown = file.display().to_string();
+        let finding = Finding::warn(FindingCode::Hygiene, words::env_file_committable(&shown));
+        notes.extend(
+            checks_using(config, &shown)
+                .into_iter()
+                .map(|check| (check, finding.clone())),
+        );
     }
     notes.extend(shared_secret(config));
     if env.first(RAILWAY_MARKERS).is_some() {
@@ -46,6 +46,40 @@ pub fn notes(config: &Config, env: &EnvSource) -> Vec<Note> {
         ));
     }
     notes
+}
+
+/// The checks whose values came from the file shown as `shown` (at least
+/// one, so the warning is said once even when no check used the file).
+fn checks_using(config: &Config, shown: &str) -> Vec<CheckName> {
+    let from_file = |source: Option<&str>| source.is_some_and(|s| s.contains(shown));
+    let jwt_source = config
+        .jwt
+        .secret
+        .as_ref()
+        .or(config.jwt.private_key.as_ref())
+        .map(|v| v.origin.as_str());
+    let sources = [
+        (CheckName::Postgres, setting_source(&config.postgres)),
+        (CheckName::Redis, setting_source(&config.redis)),
+        (CheckName::Jwt, jwt_source),
+    ];
+    let using: Vec<CheckName> = sources
+        .iter()
+        .filter(|(_, s)| from_file(*s))
+        .map(|(c, _)| *c)
+        .collect();
+    if using.is_empty() {
+        vec![CheckName::Postgres]
+    } else {
+        using
+    }
+}
+
+fn setting_source<T>(setting: &Setting<T>) -> Option<&str> {
+    match setting {
+        Setting::Ready { source, .. } | Setting::Invalid { source, .. } => Some(source),
+        Setting::Missing { .. } => None,
+    }
 }
 
 /// Whether git would track `file`: inside a work tree and not ignored.

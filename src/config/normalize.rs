@@ -35,7 +35,8 @@ pub fn postgres(raw: &str, var: &str) -> Normalized {
     let value = unwrap(raw, var, &mut findings);
     let value = strip_dialect(&value, &mut findings);
     if value.starts_with("postgres://") {
-        findings.push(Finding::warn(
+        // Info, not a warning: many apps never go through SQLAlchemy.
+        findings.push(Finding::info(
             FindingCode::SqlalchemyScheme,
             words::norm_postgres_scheme(var),
         ));

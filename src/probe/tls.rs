@@ -190,8 +190,8 @@ pub fn cert_info(der: &[u8]) -> Option<CertInfo> {
     let tbs = &cert.tbs_certificate;
     let expires = tbs.validity.not_after.to_unix_duration().as_secs();
     let now = UnixTime::now().as_secs();
-    let days_left =
-        (i64::try_from(expires).unwrap_or(i64::MAX) - i64::try_from(now).unwrap_or(0)) / 86_400;
+    let days_left = (i64::try_from(expires).unwrap_or(i64::MAX) - i64::try_from(now).unwrap_or(0))
+        .div_euclid(86_400);
     Some(CertInfo {
         subject: tbs.subject.to_string(),
         issuer: tbs.issuer.to_string(),
