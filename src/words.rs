@@ -210,7 +210,10 @@ pub fn config_from(source: &str) -> String {
 }
 
 pub fn config_missing(vars: &[&str], flag: &str) -> String {
-    format!("{} is not set (nor {flag})", vars.join(", "))
+    match vars {
+        [one] => format!("{one} is not set (nor {flag})"),
+        many => format!("none of {} is set (nor {flag})", many.join(", ")),
+    }
 }
 
 pub fn config_invalid(source: &str, message: &str) -> String {
