@@ -242,3 +242,20 @@ fn a_missing_root_file_is_ignored_below_verify_ca_like_libpq() {
     assert_passed(&r, "postgres");
     assert_eq!(status(&r, "postgres", "tls"), "pass");
 }
+
+/// libpq applies `PGSSLMODE` to a URL that does not set `sslmode`.
+#[test]
+fn pgsslmode_applies_to_a_url_without_sslmode() {
+    let url = crate::support::pg_plain().url("app", "app-secret-pw-1", "appdb", "");
+    let (r, _) = check_json(
+        railconn().env("PGSSLMODE", "require"),
+        &["--only", "postgres", "--database-url", &url],
+    );
+    assert_failure(&r, "postgres", "tls", "tls_unsupported");
+    let with_mode = format!("{url}?sslmode=prefer");
+    let (r, _) = check_json(
+        railconn().env("PGSSLMODE", "require"),
+        &["--only", "postgres", "--database-url", &with_mode],
+    );
+    assert_passed(&r, "postgres");
+}

@@ -84,6 +84,8 @@ pub struct PgTarget {
     pub options: Option<String>,
     /// Parameters libpq knows that railconn does not act on.
     pub ignored: Vec<String>,
+    /// Whether the URL itself set `sslmode` (else `PGSSLMODE` may).
+    pub sslmode_given: bool,
 }
 
 /// libpq parameters railconn accepts but does not use: they change nothing
@@ -130,6 +132,7 @@ impl PgTarget {
         for (key, value) in &url.query {
             target.apply_param(key, value, &mut sslmode)?;
         }
+        target.sslmode_given = sslmode.is_some();
         target.sslmode = resolve_sslmode(sslmode, target.sslrootcert.as_ref())?;
         Ok(target)
     }
@@ -148,6 +151,7 @@ impl PgTarget {
             application_name: None,
             options: None,
             ignored: Vec::new(),
+            sslmode_given: false,
         }
     }
 
@@ -209,6 +213,7 @@ impl PgTarget {
                 v.value
             });
         }
+        self.fill_tls_from_env(env, &mut used);
         if used.is_empty() {
             return Vec::new();
         }
@@ -216,6 +221,33 @@ impl PgTarget {
             FindingCode::EnvDefaults,
             words::pg_env_defaults(&used),
         )]
+    }
+
+    /// `PGSSLMODE` and `PGSSLROOTCERT` apply when the URL does not set
+    /// them. An invalid `PGSSLMODE` is left out: libpq would refuse it, and
+    /// the URL's own meaning is the better guess for the check.
+    fn fill_tls_from_env(&mut self, env: &super::source::EnvSource, used: &mut Vec<&'static str>) {
+        if let Some(var) = env
+            .get("PGSSLROOTCERT")
+            .filter(|_| self.sslrootcert.is_none())
+        {
+            self.sslrootcert = Some(parse_rootcert(&var.value));
+            used.push("PGSSLROOTCERT");
+        }
+        let env_mode = env
+            .get("PGSSLMODE")
+            .and_then(|v| SslMode::parse(v.value.trim()));
+        let explicit = if self.sslmode_given {
+            Some(self.sslmode)
+        } else {
+            env_mode
+        };
+        if let Ok(mode) = resolve_sslmode(explicit, self.sslrootcert.as_ref()) {
+            if !self.sslmode_given && env_mode.is_some() {
+                used.push("PGSSLMODE");
+            }
+            self.sslmode = mode;
+        }
     }
 
     /// Whether the host is a loopback name or address (plaintext is fine there).
