@@ -18,7 +18,8 @@ Exit codes:
        for wait: the timeout passed, or a failure that waiting cannot fix
   2    could not run: bad usage, unreadable --env-file, internal error
   127  wait -- COMMAND: the command could not be started
-  130  interrupted (Ctrl-C); check prints what had finished";
+  130  interrupted (Ctrl-C); check prints what had finished
+  143  stopped by SIGTERM (e.g. docker stop), otherwise as 130";
 
 #[derive(Debug, Parser)]
 #[command(

@@ -210,13 +210,41 @@ impl Scrubber {
         let mut clean: String = text
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
-            .take(MAX_MESSAGE)
             .collect();
         for secret in &self.secrets {
-            clean = clean.replace(secret.as_str(), "***");
+            clean = mask(&clean, secret);
         }
-        clean
+        clean.chars().take(MAX_MESSAGE).collect()
     }
+}
+
+/// The shortest piece of a secret worth masking when only part of it is
+/// echoed (Redis cuts each argument of an unknown command at 128 bytes).
+const MIN_SECRET_PREFIX: usize = 8;
+
+/// Masks `secret` in `text`, and also any run of 8 or more of its leading
+/// characters (a truncated echo). Masking happens before truncation, so a
+/// cut can never leave a fragment behind.
+fn mask(text: &str, secret: &str) -> String {
+    let masked = text.replace(secret, "***");
+    let Some(prefix) = secret.get(..MIN_SECRET_PREFIX) else {
+        return masked;
+    };
+    let mut out = String::with_capacity(masked.len());
+    let mut rest = masked.as_str();
+    while let Some(at) = rest.find(prefix) {
+        out.push_str(&rest[..at]);
+        let matched = rest[at..]
+            .char_indices()
+            .zip(secret.chars())
+            .take_while(|((_, a), b)| a == b)
+            .last()
+            .map_or(0, |((i, c), _)| i + c.len_utf8());
+        out.push_str("***");
+        rest = &rest[at + matched.max(prefix.len())..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -244,5 +272,13 @@ mod tests {
             scrubber.clean(echoed),
             "ERR unknown command 'AUTH', with args beginning with: '***'  [31m ***"
         );
+    }
+
+    #[test]
+    fn a_truncated_echo_of_a_long_secret_is_masked_too() {
+        let secret = "a".repeat(40) + "Z";
+        let echoed = format!("with args beginning with: '{}'", &secret[..30]);
+        assert_eq!(mask(&echoed, &secret), "with args beginning with: '***'");
+        assert_eq!(mask("nothing here", &secret), "nothing here");
     }
 }

@@ -16,6 +16,24 @@ pub const COULD_NOT_RUN: u8 = 2;
 pub const COMMAND_NOT_STARTED: u8 = 127;
 /// Ctrl-C: 128 + SIGINT, the shell convention.
 pub const INTERRUPTED: u8 = 130;
+/// SIGTERM (`docker stop`): 128 + 15.
+pub const TERMINATED: u8 = 143;
+
+static SAW_SIGTERM: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Records that the run was stopped by SIGTERM rather than Ctrl-C.
+pub fn note_terminated() {
+    SAW_SIGTERM.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The exit code of an interrupted run: 130 for SIGINT, 143 for SIGTERM.
+pub fn interrupted() -> u8 {
+    if SAW_SIGTERM.load(std::sync::atomic::Ordering::Relaxed) {
+        TERMINATED
+    } else {
+        INTERRUPTED
+    }
+}
 
 pub fn for_report(report: &Report) -> ExitCode {
     if report.ready { READY } else { NOT_READY }.into()

@@ -117,6 +117,10 @@ pub fn pg_bad_param_value(key: &str) -> String {
     )
 }
 
+pub fn pg_bad_env_sslmode() -> String {
+    "PGSSLMODE is not a valid sslmode (libpq refuses it): use disable, allow, prefer, require, verify-ca or verify-full".into()
+}
+
 pub fn pg_fragment() -> String {
     "the URL contains `#`: libpq makes it part of the database name, other parsers cut the URL there; if it is part of the password, write it as %23".into()
 }
@@ -509,6 +513,10 @@ pub fn pg_connections(used: u64, usable: u64) -> String {
     )
 }
 
+pub fn pg_facts_denied() -> String {
+    "this role may not read pg_stat_activity or the catalogs: connection headroom and the table count are not available (the login and the query work)".into()
+}
+
 pub fn pg_no_tables(database: &str) -> String {
     format!(
         "database {database} has no tables: migrations have not run (run them in the pre-deploy or start command, e.g. `alembic upgrade head`, `prisma migrate deploy`)"
@@ -574,13 +582,13 @@ pub fn redis_replica(detail: &str) -> String {
 
 pub fn redis_evicts_all(policy: &str) -> String {
     format!(
-        "maxmemory-policy is {policy}: when memory fills, Redis may evict any key, including revoked tokens and sessions (use volatile-lru or noeviction for those)"
+        "maxmemory-policy is {policy}: when memory fills, Redis may evict any key, including revoked tokens and sessions (use volatile-lru with TTLs on cache keys only, or noeviction)"
     )
 }
 
 pub fn redis_memory_full(used: u64, max: u64) -> String {
     format!(
-        "Redis uses {} of {} MiB maxmemory with noeviction: writes will fail with OOM when it is full",
+        "Redis uses {} of {} MiB maxmemory: once full, writes fail with OOM (noeviction, or volatile-* with too few keys that expire)",
         used / (1024 * 1024),
         max / (1024 * 1024)
     )
@@ -898,7 +906,7 @@ pub fn pooled_url() -> String {
 
 pub fn loopback_on_railway(check: &str) -> String {
     format!(
-        "the {check} target is localhost while Railway's variables say this runs on Railway: nothing listens there in the app's container (use the service's reference variable)"
+        "the {check} target is localhost while Railway's variables are set: inside a Railway deployment nothing listens there (use the service's reference variable); under `railway run` on a laptop this is fine"
     )
 }
 

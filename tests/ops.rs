@@ -431,3 +431,51 @@ fn wait_strict_stops_early_when_only_lasting_warnings_remain() {
         stderr(&out)
     );
 }
+
+#[test]
+fn junit_and_exit_code_agree_under_strict_with_an_optional_failure() {
+    let mut run = railconn();
+    run.env("REDIS_URL", format!("redis://127.0.0.1:{}", closed_port()))
+        .env("JWT_SECRET_KEY", JWT_SECRET);
+    let out = run
+        .args([
+            "check",
+            "--no-env-file",
+            "--skip",
+            "postgres",
+            "--optional",
+            "redis",
+            "--strict",
+            "--format",
+            "junit",
+        ])
+        .run();
+    assert_eq!(out.status.code(), Some(1));
+    let (_, failures) = junit_cases(&stdout(&out));
+    assert!(!failures.is_empty(), "{}", stdout(&out));
+}
+
+#[test]
+fn sigterm_stops_a_check_with_143() {
+    let url = format!("postgresql://app:pw@127.0.0.1:{}/db", fault(Fault::Silent));
+    let mut run = railconn();
+    run.args([
+        "check",
+        "--no-env-file",
+        "--only",
+        "postgres",
+        "--database-url",
+        &url,
+        "--timeout",
+        "60s",
+        "--json",
+    ]);
+    run.cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = run.cmd.spawn().expect("spawn check");
+    thread::sleep(Duration::from_millis(800));
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let out = child.wait_with_output().expect("output");
+    assert_eq!(out.status.code(), Some(143));
+}

@@ -309,3 +309,49 @@ fn a_reused_secret_and_localhost_on_railway_are_findings() {
     assert!(jwt.contains("also a database or Redis password"), "{jwt}");
     assert!(!r.to_string().contains("redis-secret-pw"));
 }
+
+/// A role that may not read pg_stat_activity still logs in and queries:
+/// the check passes without headroom, and says why.
+#[test]
+fn locked_down_catalogs_do_not_fail_the_check() {
+    let server = pg_tls();
+    if server
+        .admin_psql("SELECT count(*) FROM pg_database WHERE datname = 'lockeddb'")
+        .trim()
+        == "0"
+    {
+        server.admin_psql("CREATE DATABASE lockeddb");
+    }
+    let sock = server.data_dir.parent().unwrap().join("sock");
+    let status = std::process::Command::new("runuser")
+        .args(["-u", "postgres", "--", "psql", "-X", "-q", "-h"])
+        .arg(&sock)
+        .args([
+            "-p",
+            &server.port.to_string(),
+            "-d",
+            "lockeddb",
+            "-c",
+            "REVOKE SELECT ON pg_catalog.pg_stat_activity FROM PUBLIC",
+        ])
+        .current_dir("/")
+        .status()
+        .expect("psql");
+    assert!(status.success());
+    let (r, _) = check_json(
+        &mut railconn(),
+        &[
+            "--only",
+            "postgres",
+            "--database-url",
+            &server.url("app", "app-secret-pw-1", "lockeddb", ""),
+        ],
+    );
+    assert_passed(&r, "postgres");
+    assert!(
+        check(&r, "postgres")
+            .to_string()
+            .contains("may not read pg_stat_activity"),
+        "{r:#}"
+    );
+}

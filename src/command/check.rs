@@ -24,14 +24,31 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
     let report = diagnose::report(round.runs, &config, round.duration);
     emit(&report, &args.output, Stream::Stdout)?;
     if round.interrupted {
-        return Ok(exit::INTERRUPTED.into());
+        return Ok(exit::interrupted().into());
     }
     Ok(exit::for_report(&report))
 }
 
-/// Completes on Ctrl-C; never, if the handler cannot be installed.
+/// Completes on Ctrl-C (SIGINT) or SIGTERM — `docker stop` sends the
+/// latter to an entrypoint — and remembers which, for the exit code.
 pub async fn interrupted() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
+    use tokio::signal::unix::{SignalKind, signal};
+    let terminate = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut stream) => {
+                stream.recv().await;
+                exit::note_terminated();
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        () = terminate => {}
+        () = ctrl_c => {}
     }
 }

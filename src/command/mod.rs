@@ -93,7 +93,11 @@ pub fn emit(report: &Report, output: &OutputArgs, stream: Stream) -> Result<(), 
     }
     let summary = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty());
     if let Some(summary) = summary.filter(|_| format == Format::Github) {
-        write_file(report, Path::new(&summary), Format::Markdown, true)?;
+        // The step summary is a courtesy: failing to append to it must not
+        // turn a verdict into exit 2 (or keep `wait -- CMD` from running).
+        if let Err(error) = write_file(report, Path::new(&summary), Format::Markdown, true) {
+            eprintln!("railconn: {error}");
+        }
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::cli::WaitArgs;
-use crate::code::Code;
+use crate::code::{Code, FindingCode};
 use crate::config::source::EnvSource;
 use crate::error::AppError;
 use crate::probe::Status;
@@ -63,7 +63,7 @@ pub fn run(args: &WaitArgs) -> Result<ExitCode, AppError> {
             eprintln!("{}", words::wait_stopped_on_warnings());
             Ok(exit::NOT_READY.into())
         }
-        Ending::Interrupted => Ok(exit::INTERRUPTED.into()),
+        Ending::Interrupted => Ok(exit::interrupted().into()),
     }
 }
 
@@ -136,11 +136,19 @@ fn verdict(report: &Report, deadline: Instant) -> Option<Ending> {
 /// With `--strict`, a failed optional check that can heal is worth waiting
 /// for; findings (a weak lifetime, an evicting policy) are not.
 fn optional_may_heal(report: &Report) -> bool {
-    report
+    let optional_failure = report
         .checks
         .iter()
         .filter(|c| !c.required && c.status == Status::Fail)
-        .any(|c| c.error.as_ref().is_some_and(|e| can_heal(e.code)))
+        .any(|c| c.error.as_ref().is_some_and(|e| can_heal(e.code)));
+    // Headroom changes as other clients come and go; the rest does not.
+    let passing_finding = report.checks.iter().flat_map(|c| &c.findings).any(|f| {
+        matches!(
+            f.code,
+            FindingCode::ConnectionHeadroom | FindingCode::MemoryHeadroom
+        )
+    });
+    optional_failure || passing_finding
 }
 
 /// Failures a few seconds can fix: a service starting, sleeping, being

@@ -4,8 +4,11 @@
 //! that Railway's variables say runs on Railway (nothing listens on
 //! localhost in the app's container).
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use super::source::EnvSource;
 use super::{Config, Setting};
@@ -36,6 +39,8 @@ pub fn notes(config: &Config, env: &EnvSource) -> Vec<Note> {
         );
     }
     notes.extend(shared_secret(config));
+    // `railway run` sets the same variables on a laptop, where localhost is
+    // fine: an info note, not a warning.
     if env.first(RAILWAY_MARKERS).is_some() {
         notes.extend(loopback_on_railway(config));
     }
@@ -51,7 +56,11 @@ pub fn notes(config: &Config, env: &EnvSource) -> Vec<Note> {
 /// The checks whose values came from the file shown as `shown` (at least
 /// one, so the warning is said once even when no check used the file).
 fn checks_using(config: &Config, shown: &str) -> Vec<CheckName> {
-    let from_file = |source: Option<&str>| source.is_some_and(|s| s.contains(shown));
+    // Sources read "VAR (path)": compare the whole path, not a substring
+    // (`.env` is inside `.env.local`).
+    let suffix = format!("({shown})");
+    let from_file =
+        |source: Option<&str>| source.is_some_and(|s| s.ends_with(&suffix) || s == shown);
     let jwt_source = config
         .jwt
         .secret
@@ -86,25 +95,58 @@ fn setting_source<T>(setting: &Setting<T>) -> Option<&str> {
 /// `git check-ignore` exits 0 when ignored, 1 when not, 128 outside a
 /// repository; no git at all means nothing to say.
 fn committable(file: &Path) -> bool {
-    let Some(dir) = file.parent().map(|d| {
-        if d.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            d
-        }
-    }) else {
-        return false;
+    static SEEN: OnceLock<Mutex<HashMap<PathBuf, bool>>> = OnceLock::new();
+    let seen = SEEN.get_or_init(Mutex::default);
+    if let Some(&known) = seen.lock().ok().and_then(|m| m.get(file).copied()).as_ref() {
+        return known;
+    }
+    let answer = ask_git(file);
+    if let Ok(mut map) = seen.lock() {
+        map.insert(file.to_path_buf(), answer);
+    }
+    answer
+}
+
+/// Runs `git check-ignore` once, defanged and bounded: no fsmonitor or
+/// hook of the repository runs, no lock is taken, and a git that does not
+/// answer within a second is killed (the answer is then "don't know").
+fn ask_git(file: &Path) -> bool {
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
     };
-    let status = Command::new("git")
-        .arg("-C")
+    let child = Command::new("git")
+        .args([
+            "-c",
+            "core.fsmonitor=",
+            "-c",
+            "core.hooksPath=/dev/null",
+            "-C",
+        ])
         .arg(dir)
         .args(["check-ignore", "-q", "--"])
         .arg(file.file_name().unwrap_or_default())
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .status();
-    status.is_ok_and(|s| s.code() == Some(1))
+        .spawn();
+    let Ok(mut child) = child else { return false };
+    let deadline = Instant::now() + GIT_TIMEOUT;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return status.code() == Some(1),
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return false;
+            }
+        }
+    }
 }
+
+const GIT_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The JWT secret reused as a database or Redis password: one leak opens
 /// both, and rotating one breaks the other.
@@ -137,17 +179,17 @@ fn loopback_on_railway(config: &Config) -> Vec<Note> {
     let postgres =
         matches!(&config.postgres, Setting::Ready { target, .. } if target.is_loopback());
     let redis = matches!(&config.redis, Setting::Ready { target, .. } if target.is_loopback());
-    [
-        (postgres, CheckName::Postgres, "DATABASE_URL"),
-        (redis, CheckName::Redis, "REDIS_URL"),
-    ]
-    .into_iter()
-    .filter(|(loopback, _, _)| *loopback)
-    .map(|(_, check, var)| {
-        (
-            check,
-            Finding::warn(FindingCode::Hygiene, words::loopback_on_railway(var)),
-        )
-    })
-    .collect()
+    [(postgres, CheckName::Postgres), (redis, CheckName::Redis)]
+        .into_iter()
+        .filter(|(loopback, _)| *loopback)
+        .map(|(_, check)| {
+            (
+                check,
+                Finding::info(
+                    FindingCode::Hygiene,
+                    words::loopback_on_railway(check.kind()),
+                ),
+            )
+        })
+        .collect()
 }

@@ -193,7 +193,7 @@ struct UrlKind<T> {
     normalize: fn(&str, &str) -> normalize::Normalized,
     parse: fn(&str) -> Result<T, UrlError>,
     /// Defaults from the environment for what the URL leaves out.
-    fill: fn(&mut T, &EnvSource) -> Vec<Finding>,
+    fill: fn(&mut T, &EnvSource) -> Result<Vec<Finding>, UrlError>,
 }
 
 const POSTGRES: UrlKind<PgTarget> = UrlKind {
@@ -213,7 +213,7 @@ const REDIS: UrlKind<RedisTarget> = UrlKind {
     compose: discover::redis,
     normalize: normalize::redis,
     parse: RedisTarget::parse,
-    fill: |_, _| Vec::new(),
+    fill: |_, _| Ok(Vec::new()),
 };
 
 /// Where a target's value comes from, highest precedence first: the flag,
@@ -253,14 +253,21 @@ fn resolve_url<T>(
     };
     let mut normalized = (kind.normalize)(&raw, name);
     match (kind.parse)(&normalized.value) {
-        Ok(mut target) => {
-            normalized.findings.extend((kind.fill)(&mut target, env));
-            Setting::Ready {
-                source,
-                target,
-                findings: normalized.findings,
+        Ok(mut target) => match (kind.fill)(&mut target, env) {
+            Ok(filled) => {
+                normalized.findings.extend(filled);
+                Setting::Ready {
+                    source,
+                    target,
+                    findings: normalized.findings,
+                }
             }
-        }
+            Err(error) => Setting::Invalid {
+                source,
+                error,
+                findings: normalized.findings,
+            },
+        },
         Err(error) => Setting::Invalid {
             source,
             error,

@@ -95,13 +95,34 @@ fn strip_dialect(value: &str, findings: &mut Vec<Finding>) -> String {
         FindingCode::SqlalchemyDriver,
         words::norm_driver(driver),
     ));
-    if driver.eq_ignore_ascii_case("asyncpg") && rest.contains("sslmode=") {
+    if !driver.eq_ignore_ascii_case("asyncpg") {
+        return format!("{base}://{rest}");
+    }
+    if rest.contains("sslmode=") {
         findings.push(Finding::warn(
             FindingCode::SqlalchemyDriver,
             words::norm_asyncpg_sslmode(),
         ));
     }
-    format!("{base}://{rest}")
+    format!("{base}://{}", asyncpg_ssl_as_sslmode(rest))
+}
+
+/// asyncpg spells libpq's `sslmode` as `ssl` (`ssl=require`, `ssl=true`);
+/// the check reads it as the sslmode it means.
+fn asyncpg_ssl_as_sslmode(rest: &str) -> String {
+    let Some((before, query)) = rest.split_once('?') else {
+        return rest.to_string();
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some(("ssl", "true")) => "sslmode=require".to_string(),
+            Some(("ssl", "false")) => "sslmode=disable".to_string(),
+            Some(("ssl", mode)) => format!("sslmode={mode}"),
+            _ => pair.to_string(),
+        })
+        .collect();
+    format!("{before}?{}", pairs.join("&"))
 }
 
 /// Removes Prisma-only parameters from the query string.

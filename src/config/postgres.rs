@@ -191,7 +191,10 @@ impl PgTarget {
     /// libpq takes what a URL leaves out from `PGUSER`, `PGPASSWORD` and
     /// `PGDATABASE` (libpq-envars.html); apps on libpq or node-postgres
     /// connect with them, so the check does too, and says so.
-    pub fn fill_from_env(&mut self, env: &super::source::EnvSource) -> Vec<crate::probe::Finding> {
+    pub fn fill_from_env(
+        &mut self,
+        env: &super::source::EnvSource,
+    ) -> Result<Vec<crate::probe::Finding>, UrlError> {
         use crate::code::FindingCode;
         use crate::probe::Finding;
         let mut used = Vec::new();
@@ -213,20 +216,23 @@ impl PgTarget {
                 v.value
             });
         }
-        self.fill_tls_from_env(env, &mut used);
+        self.fill_tls_from_env(env, &mut used)?;
         if used.is_empty() {
-            return Vec::new();
+            return Ok(Vec::new());
         }
-        vec![Finding::info(
+        Ok(vec![Finding::info(
             FindingCode::EnvDefaults,
             words::pg_env_defaults(&used),
-        )]
+        )])
     }
 
     /// `PGSSLMODE` and `PGSSLROOTCERT` apply when the URL does not set
-    /// them. An invalid `PGSSLMODE` is left out: libpq would refuse it, and
-    /// the URL's own meaning is the better guess for the check.
-    fn fill_tls_from_env(&mut self, env: &super::source::EnvSource, used: &mut Vec<&'static str>) {
+    /// them; an invalid `PGSSLMODE` is refused, as libpq refuses it.
+    fn fill_tls_from_env(
+        &mut self,
+        env: &super::source::EnvSource,
+        used: &mut Vec<&'static str>,
+    ) -> Result<(), UrlError> {
         if let Some(var) = env
             .get("PGSSLROOTCERT")
             .filter(|_| self.sslrootcert.is_none())
@@ -234,20 +240,23 @@ impl PgTarget {
             self.sslrootcert = Some(parse_rootcert(&var.value));
             used.push("PGSSLROOTCERT");
         }
-        let env_mode = env
-            .get("PGSSLMODE")
-            .and_then(|v| SslMode::parse(v.value.trim()));
+        let env_mode = match env.get("PGSSLMODE").filter(|_| !self.sslmode_given) {
+            Some(var) => {
+                used.push("PGSSLMODE");
+                Some(
+                    SslMode::parse(var.value.trim())
+                        .ok_or_else(|| invalid(words::pg_bad_env_sslmode()))?,
+                )
+            }
+            None => None,
+        };
         let explicit = if self.sslmode_given {
             Some(self.sslmode)
         } else {
             env_mode
         };
-        if let Ok(mode) = resolve_sslmode(explicit, self.sslrootcert.as_ref()) {
-            if !self.sslmode_given && env_mode.is_some() {
-                used.push("PGSSLMODE");
-            }
-            self.sslmode = mode;
-        }
+        self.sslmode = resolve_sslmode(explicit, self.sslrootcert.as_ref())?;
+        Ok(())
     }
 
     /// Whether the host is a loopback name or address (plaintext is fine there).

@@ -23,6 +23,22 @@ pub const SQL: &str = "SELECT current_setting('server_version'), current_databas
       WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
       AND n.nspname NOT LIKE 'pg_toast%')";
 
+/// The facts any role can read, for when the full query is denied.
+pub const BASIC_SQL: &str = "SELECT current_setting('server_version'), current_database(), current_user, \
+     pg_is_in_recovery(), current_setting('default_transaction_read_only')";
+
+/// Whether the full query failed for lack of rights on the catalogs
+/// (insufficient privilege, undefined table or function on poolers and
+/// forks), rather than because the database is unusable.
+pub fn is_denied(error: &super::postgres::QueryError) -> bool {
+    let super::postgres::QueryError::Failed(error) = error else {
+        return false;
+    };
+    error
+        .as_db_error()
+        .is_some_and(|db| matches!(db.code().code(), "42501" | "42P01" | "42883"))
+}
+
 /// Share of usable connection slots in use that draws a warning, and that
 /// fails the check (the next deploy's pool will not fit).
 const WARN_USAGE: f64 = 0.80;
@@ -47,8 +63,10 @@ pub fn parse(messages: &[SimpleQueryMessage]) -> Result<Facts, Failure> {
     }) else {
         return Err(Failure::new(Code::QueryFailed, words::pg_no_row()));
     };
-    let text = |i: usize| row.get(i).unwrap_or_default().to_string();
-    let number = |i: usize| row.get(i).and_then(|v| v.parse::<u64>().ok());
+    // try_get: a peer that returns fewer columns must not panic us.
+    let cell = |i: usize| row.try_get(i).ok().flatten();
+    let text = |i: usize| cell(i).unwrap_or_default().to_string();
+    let number = |i: usize| cell(i).and_then(|v| v.parse::<u64>().ok());
     let usable = number(5).map(|max| {
         max.saturating_sub(number(6).unwrap_or(0))
             .saturating_sub(number(7).unwrap_or(0))

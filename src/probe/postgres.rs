@@ -475,6 +475,10 @@ fn db_failure(db: &DbError) -> Failure {
     } else if *state == SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE {
         // 55000: e.g. "database template0 is not currently accepting connections".
         Code::AccessDenied
+    } else if state.code().starts_with("08") && message.contains("pgbouncer") {
+        // PgBouncer's "pgbouncer cannot connect to server" (08P01): the
+        // pooler answers, the database behind it does not, for now.
+        Code::ConnectionClosed
     } else if matches!(&state.code()[..2], "22" | "42") {
         // Data exception or syntax/access rule: a startup parameter from the
         // URL (`options=-c work_mem=abc`) was refused.
@@ -562,19 +566,48 @@ async fn query(
     ladder: &mut Ladder,
 ) -> Option<()> {
     let started = Instant::now();
-    let limit = budget.remaining();
-    let result = within(limit, client.simple_query(pg_facts::SQL)).await;
+    let mut result = run_facts(&client, pg_facts::SQL, budget).await;
+    if result.as_ref().is_err_and(pg_facts::is_denied) {
+        // A locked-down role may not read pg_stat_activity or pg_class:
+        // the login still works, so ask only for the basic facts (this
+        // extra round trip happens on that error path alone).
+        ladder.finding(Finding::info(
+            FindingCode::ConnectionHeadroom,
+            words::pg_facts_denied(),
+        ));
+        result = run_facts(&client, pg_facts::BASIC_SQL, budget).await;
+    }
     drop(client);
     let facts = match result {
-        None => Err(Failure::new(Code::Timeout, words::pg_query_timeout(limit))),
-        Some(Err(error)) => Err(query_failure(&error, sniffed)),
-        Some(Ok(messages)) => pg_facts::parse(&messages),
+        Ok(messages) => pg_facts::parse(&messages),
+        Err(QueryError::Timeout(limit)) => {
+            Err(Failure::new(Code::Timeout, words::pg_query_timeout(limit)))
+        }
+        Err(QueryError::Failed(error)) => Err(query_failure(&error, sniffed)),
     };
     match facts {
         Ok(facts) => pg_facts::record(&facts, started, ladder),
         Err(failure) => ladder.fail(StepName::Query, Some(started), failure),
     }
     Some(())
+}
+
+/// Why the facts query produced no rows.
+pub enum QueryError {
+    Timeout(std::time::Duration),
+    Failed(tokio_postgres::Error),
+}
+
+async fn run_facts(
+    client: &Client,
+    sql: &str,
+    budget: &Budget,
+) -> Result<Vec<tokio_postgres::SimpleQueryMessage>, QueryError> {
+    let limit = budget.remaining();
+    match within(limit, client.simple_query(sql)).await {
+        None => Err(QueryError::Timeout(limit)),
+        Some(result) => result.map_err(QueryError::Failed),
+    }
 }
 
 fn query_failure(error: &tokio_postgres::Error, sniffed: &Sniffed) -> Failure {

@@ -75,7 +75,9 @@ fn note_memory(facts: &Facts, ladder: &mut Ladder) {
             FindingCode::MemoryHeadroom,
             words::redis_evicts_all(policy),
         ));
-    } else if policy == "noeviction" && used as f64 >= WARN_MEMORY * max as f64 {
+    } else if used as f64 >= WARN_MEMORY * max as f64 {
+        // noeviction and volatile-* (when too few keys have a TTL) both
+        // answer writes with OOM once memory is full.
         ladder.finding(Finding::warn(
             FindingCode::MemoryHeadroom,
             words::redis_memory_full(used, max),

@@ -360,10 +360,27 @@ fn read_roots(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, Fa
         .map_err(|e| unreadable(e.to_string()))
 }
 
+/// The operating system's roots, loaded once per process. `SSL_CERT_FILE`
+/// is honoured by rustls-native-certs; it must be a regular file, since a
+/// FIFO there would block the runtime thread.
+fn system_roots() -> Vec<CertificateDer<'static>> {
+    static ROOTS: OnceLock<Vec<CertificateDer<'static>>> = OnceLock::new();
+    ROOTS
+        .get_or_init(|| {
+            let unsafe_override = std::env::var_os("SSL_CERT_FILE")
+                .is_some_and(|path| !std::fs::metadata(path).is_ok_and(|m| m.is_file()));
+            if unsafe_override {
+                return Vec::new();
+            }
+            rustls_native_certs::load_native_certs().certs
+        })
+        .clone()
+}
+
 /// Loads trust anchors; an empty store is a failure, not a panic later.
 fn load_roots(roots: &Roots) -> Result<(RootCertStore, Vec<CertificateDer<'static>>), Failure> {
     let certs = match roots {
-        Roots::System => rustls_native_certs::load_native_certs().certs,
+        Roots::System => system_roots(),
         Roots::File(path) => read_roots(path)?,
     };
     let mut store = RootCertStore::empty();

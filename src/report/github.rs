@@ -10,7 +10,7 @@ use crate::probe::Severity;
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for check in &report.checks {
-        write_check(check, out)?;
+        write_check(check, report.fails_gate(check), out)?;
     }
     let verdict = super::text::verdict(report);
     let level = if report.ready { "notice" } else { "error" };
@@ -22,9 +22,9 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     )
 }
 
-fn write_check(check: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
+fn write_check(check: &CheckReport, fails_gate: bool, out: &mut dyn Write) -> io::Result<()> {
     if let Some(error) = &check.error {
-        let level = if check.required { "error" } else { "warning" };
+        let level = if fails_gate { "error" } else { "warning" };
         let title = format!(
             "railconn {}: {} at {}",
             check.name.as_str(),

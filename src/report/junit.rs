@@ -16,18 +16,19 @@ use crate::words;
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut suite = TestSuite::new("railconn check");
     suite.set_time(seconds(report.duration_ms));
-    suite.add_test_cases(report.checks.iter().map(|c| test_case(c, report.strict)));
+    suite.add_test_cases(report.checks.iter().map(|c| test_case(c, report)));
     let mut junit = quick_junit::Report::new("railconn");
     junit.add_test_suite(suite);
     let xml = junit.to_string().map_err(io::Error::other)?;
     out.write_all(xml.as_bytes())
 }
 
-fn test_case(check: &CheckReport, strict: bool) -> TestCase {
-    let status = if strict && check.status == Status::Warn {
-        strict_warning(check)
-    } else {
-        status(check)
+fn test_case(check: &CheckReport, report: &Report) -> TestCase {
+    let fails = report.fails_gate(check);
+    let status = match (check.status, fails) {
+        (Status::Warn, true) => strict_warning(check),
+        (Status::Skip, true) => interrupted(),
+        _ => status(check, fails),
     };
     let mut case = TestCase::new(check.name.as_str(), status);
     case.set_classname(format!("railconn.{}", check.kind));
@@ -36,14 +37,20 @@ fn test_case(check: &CheckReport, strict: bool) -> TestCase {
     case
 }
 
-fn status(check: &CheckReport) -> TestCaseStatus {
+fn interrupted() -> TestCaseStatus {
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+    status.set_message(words::INTERRUPTED);
+    status
+}
+
+fn status(check: &CheckReport, fails_gate: bool) -> TestCaseStatus {
     let Some(error) = &check.error else {
         return match check.status {
             Status::Skip => TestCaseStatus::skipped(),
             _ => TestCaseStatus::success(),
         };
     };
-    let mut status = if check.required {
+    let mut status = if fails_gate {
         TestCaseStatus::non_success(NonSuccessKind::Failure)
     } else {
         TestCaseStatus::skipped()

@@ -68,6 +68,19 @@ pub struct ErrorReport {
 }
 
 impl Report {
+    /// Whether `check` is one of the reasons the gate fails: a required
+    /// failure; under `--strict` also a warning or an optional failure; and
+    /// a required check that Ctrl-C left unfinished. CI formats mark exactly
+    /// these as failures, so they agree with the exit code.
+    pub fn fails_gate(&self, check: &CheckReport) -> bool {
+        match check.status {
+            Status::Fail => check.required || self.strict,
+            Status::Warn => self.strict,
+            Status::Skip => self.interrupted && check.required,
+            Status::Pass => false,
+        }
+    }
+
     /// Warnings that count against `--strict`: warned checks and failed
     /// optional checks.
     pub fn warnings(&self) -> usize {

@@ -147,19 +147,19 @@ fn server_exited(dir: &Path) -> bool {
 
 /// Runs a setup command to completion, panicking with its output on failure.
 pub fn run_checked(what: &str, cmd: &mut Command) -> String {
+    // From "/": the `postgres` user may not be able to enter the cwd, and
+    // psql's warning about it must not end up in the returned stdout.
     let out = cmd
+        .current_dir("/")
         .stdin(Stdio::null())
         .output()
         .unwrap_or_else(|e| panic!("{what}: spawn failed: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
-        "{what} failed ({}):\n{text}",
-        out.status
+        "{what} failed ({}):\n{text}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
     );
     text
 }
