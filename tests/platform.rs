@@ -310,7 +310,7 @@ fn a_reused_secret_and_localhost_on_railway_are_findings() {
     assert!(!r.to_string().contains("redis-secret-pw"));
 }
 
-/// A role that may not read pg_stat_activity still logs in and queries:
+/// A role that may not read `pg_stat_activity` still logs in and queries:
 /// the check passes without headroom, and says why.
 #[test]
 fn locked_down_catalogs_do_not_fail_the_check() {
