@@ -137,7 +137,12 @@ fn shown(var: &Var, kind: Kind) -> String {
         }
         Kind::Secret => words::env_secret(var.value.len()),
         Kind::Key => words::env_key(var.value.contains("-----BEGIN"), var.value.len()),
-        Kind::Plain => var.value.chars().take(40).collect(),
+        Kind::Plain => var
+            .value
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(40)
+            .collect(),
     }
 }
 

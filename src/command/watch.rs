@@ -64,6 +64,7 @@ async fn watch(args: &WatchArgs, env: &EnvSource) -> Result<History, AppError> {
         if result.interrupted {
             break;
         }
+        let result_duration = result.duration;
         let report = diagnose::report(result.runs, &config, result.duration);
         history.record(&report);
         let changed = print_round(&report, round, args.format, &mut previous)?;
@@ -79,8 +80,10 @@ async fn watch(args: &WatchArgs, env: &EnvSource) -> Result<History, AppError> {
         if args.count.is_some_and(|count| round >= count) {
             break;
         }
+        // Rounds start every --interval: the round's own time counts.
+        let pause = args.interval.saturating_sub(result_duration);
         tokio::select! {
-            () = tokio::time::sleep(args.interval) => {}
+            () = tokio::time::sleep(pause) => {}
             () = &mut ctrl_c => break,
         }
     }
@@ -158,6 +161,9 @@ fn println_out(line: &str) -> Result<(), AppError> {
         .map_err(AppError::Output)
 }
 
+/// Latencies kept per check for the summary (a ring over the latest rounds).
+const MAX_SAMPLES: usize = 10_000;
+
 /// Per-check statistics over the whole watch.
 #[derive(Debug, Default)]
 struct History {
@@ -178,7 +184,14 @@ impl History {
         for check in report.checks.iter().filter(|c| c.status != Status::Skip) {
             let stats = self.checks.entry(check.name).or_default();
             stats.rounds += 1;
-            stats.latencies_ms.push(check.duration_ms);
+            // A bounded sample: the summary of a week-long watch must not
+            // hold a week of numbers.
+            if stats.latencies_ms.len() < MAX_SAMPLES {
+                stats.latencies_ms.push(check.duration_ms);
+            } else {
+                let slot = usize::try_from(stats.rounds).unwrap_or(0) % MAX_SAMPLES;
+                stats.latencies_ms[slot] = check.duration_ms;
+            }
             match &check.error {
                 Some(error) => *stats.failures.entry(error.code.as_str()).or_default() += 1,
                 None => stats.passed += 1,

@@ -33,10 +33,7 @@ pub fn postgres(env: &EnvSource) -> Option<Composed> {
         credentials(parts.get("PGUSER"), parts.get("PGPASSWORD")),
         bracketed(&host.value)
     );
-    if let Some(port) = parts.get("PGPORT") {
-        url.push(':');
-        url.push_str(port.trim());
-    }
+    push_port(&mut url, parts.get("PGPORT"));
     url.push('/');
     url.push_str(&encode(parts.get("PGDATABASE").unwrap_or_default()));
     let query: Vec<String> = [("sslmode", "PGSSLMODE"), ("sslrootcert", "PGSSLROOTCERT")]
@@ -62,10 +59,7 @@ pub fn redis(env: &EnvSource) -> Option<Composed> {
         credentials(parts.get("REDISUSER"), parts.get("REDISPASSWORD")),
         bracketed(&host.value)
     );
-    if let Some(port) = parts.get("REDISPORT") {
-        url.push(':');
-        url.push_str(port.trim());
-    }
+    push_port(&mut url, parts.get("REDISPORT"));
     Some(Composed {
         source: parts.describe(&host),
         url,
@@ -96,6 +90,15 @@ impl Parts {
     }
 }
 
+/// Appends `:PORT`; anything but digits is percent-encoded so it cannot
+/// smuggle a path or query into the URL (the URL check then names it).
+fn push_port(url: &mut String, port: Option<&str>) {
+    if let Some(port) = port {
+        url.push(':');
+        url.push_str(&encode(port.trim()));
+    }
+}
+
 fn credentials(user: Option<&str>, password: Option<&str>) -> String {
     match (user, password) {
         (None, None) => String::new(),
@@ -111,7 +114,14 @@ fn encode(text: &str) -> String {
 }
 
 fn bracketed(host: &str) -> String {
-    super::url::bracket_ipv6(host.trim())
+    let host = host.trim();
+    // Only a real IPv6 address gets brackets (`db.example:6543` is a typo
+    // the URL check will name, not an address).
+    if host.parse::<std::net::Ipv6Addr>().is_ok() {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    }
 }
 
 #[cfg(test)]

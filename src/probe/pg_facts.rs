@@ -21,7 +21,8 @@ pub const SQL: &str = "SELECT current_setting('server_version'), current_databas
      (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'), \
      (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
       WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
-      AND n.nspname NOT LIKE 'pg_toast%')";
+      AND n.nspname NOT LIKE 'pg_toast%'), \
+     current_setting('is_superuser')";
 
 /// The facts any role can read, for when the full query is denied.
 pub const BASIC_SQL: &str = "SELECT current_setting('server_version'), current_database(), current_user, \
@@ -67,10 +68,14 @@ pub fn parse(messages: &[SimpleQueryMessage]) -> Result<Facts, Failure> {
     let cell = |i: usize| row.try_get(i).ok().flatten();
     let text = |i: usize| cell(i).unwrap_or_default().to_string();
     let number = |i: usize| cell(i).and_then(|v| v.parse::<u64>().ok());
-    let usable = number(5).map(|max| {
-        max.saturating_sub(number(6).unwrap_or(0))
-            .saturating_sub(number(7).unwrap_or(0))
-    });
+    // A superuser (Railway's `postgres`) may also use the reserved slots.
+    let superuser = text(10) == "on";
+    let reserved = if superuser {
+        0
+    } else {
+        number(6).unwrap_or(0) + number(7).unwrap_or(0)
+    };
+    let usable = number(5).map(|max| max.saturating_sub(reserved));
     Ok(Facts {
         version: text(0),
         database: text(1),

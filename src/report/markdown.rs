@@ -96,5 +96,8 @@ fn emoji(status: Status) -> &'static str {
 
 /// Table cells cannot hold `|` or line breaks.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+    // Backticks would end the code span a target sits in.
+    text.replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+        .replace('`', "'")
 }
