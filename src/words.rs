@@ -1295,6 +1295,30 @@ pub fn weight(required: bool) -> &'static str {
     }
 }
 
+pub const JUNIT_SUITE: &str = "railconn check";
+pub const MARKDOWN_TABLE_HEADER: &str = "| check | status | target | result |";
+
+pub fn annotation_title(check: &str, code: &str, step: Option<&str>) -> String {
+    match step {
+        Some(step) => format!("railconn {check}: {code} at {step}"),
+        None => format!("railconn {check}: {code}"),
+    }
+}
+
+pub fn code_at_step(code: &str, step: &str) -> String {
+    format!("`{code}` at {step}")
+}
+
+/// A status with a symbol, for Markdown tables.
+pub fn status_badge(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "✅ pass",
+        Status::Warn => "⚠️ warn",
+        Status::Fail => "❌ fail",
+        Status::Skip => "⏭️ skip",
+    }
+}
+
 pub fn verdict_ready(warnings: usize) -> String {
     match warnings {
         0 => "Verdict: ready to deploy".into(),

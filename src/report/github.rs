@@ -7,6 +7,7 @@ use std::io::{self, Write};
 
 use super::{CheckReport, Report};
 use crate::probe::Severity;
+use crate::words;
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for check in &report.checks {
@@ -25,11 +26,10 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 fn write_check(check: &CheckReport, fails_gate: bool, out: &mut dyn Write) -> io::Result<()> {
     if let Some(error) = &check.error {
         let level = if fails_gate { "error" } else { "warning" };
-        let title = format!(
-            "railconn {}: {} at {}",
+        let title = words::annotation_title(
             check.name.as_str(),
             error.code.as_str(),
-            error.step.as_str()
+            Some(error.step.as_str()),
         );
         let body = [
             Some(error.message.as_str()),
@@ -47,11 +47,7 @@ fn write_check(check: &CheckReport, fails_gate: bool, out: &mut dyn Write) -> io
         .iter()
         .filter(|f| f.severity == Severity::Warn)
     {
-        let title = format!(
-            "railconn {}: {}",
-            check.name.as_str(),
-            finding.code.as_str()
-        );
+        let title = words::annotation_title(check.name.as_str(), finding.code.as_str(), None);
         writeln!(
             out,
             "::warning title={}::{}",

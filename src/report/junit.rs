@@ -14,7 +14,7 @@ use crate::probe::Status;
 use crate::words;
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let mut suite = TestSuite::new("railconn check");
+    let mut suite = TestSuite::new(words::JUNIT_SUITE);
     suite.set_time(seconds(report.duration_ms));
     suite.add_test_cases(report.checks.iter().map(|c| test_case(c, report)));
     let mut junit = quick_junit::Report::new("railconn");

@@ -9,7 +9,7 @@ use crate::words;
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "### railconn: {}\n", super::text::verdict(report))?;
-    writeln!(out, "| check | status | target | result |")?;
+    writeln!(out, "{}", words::MARKDOWN_TABLE_HEADER)?;
     writeln!(out, "|---|---|---|---|")?;
     for check in &report.checks {
         writeln!(
@@ -75,7 +75,7 @@ fn write_findings(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 fn result(check: &CheckReport) -> String {
     match &check.error {
-        Some(error) => format!("`{}` at {}", error.code.as_str(), error.step.as_str()),
+        Some(error) => words::code_at_step(error.code.as_str(), error.step.as_str()),
         None => check
             .steps
             .iter()
@@ -86,12 +86,7 @@ fn result(check: &CheckReport) -> String {
 }
 
 fn emoji(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "✅ pass",
-        Status::Warn => "⚠️ warn",
-        Status::Fail => "❌ fail",
-        Status::Skip => "⏭️ skip",
-    }
+    words::status_badge(status)
 }
 
 /// Table cells cannot hold `|` or line breaks.
