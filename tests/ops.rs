@@ -372,29 +372,9 @@ fn completions_and_man_page() {
 
 #[test]
 fn ctrl_c_during_check_prints_what_finished_and_exits_130() {
-    let url = format!("postgresql://app:pw@127.0.0.1:{}/db", fault(Fault::Silent));
-    let mut run = railconn();
-    run.env("JWT_SECRET_KEY", JWT_SECRET);
-    run.args([
-        "check",
-        "--no-env-file",
-        "--skip",
-        "redis",
-        "--database-url",
-        &url,
-        "--timeout",
-        "60s",
-        "--json",
-    ]);
-    run.cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let child = run.cmd.spawn().expect("spawn check");
-    thread::sleep(Duration::from_millis(800));
     let started = Instant::now();
-    let _ = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
-    let out = child.wait_with_output().expect("output");
-    assert!(started.elapsed() < Duration::from_secs(3));
+    let out = signal_a_stuck_check("-INT", "redis");
+    assert!(started.elapsed() < Duration::from_secs(4));
     assert_eq!(out.status.code(), Some(130));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("partial report");
     crate::harness::validate(&report);
@@ -404,6 +384,32 @@ fn ctrl_c_during_check_prints_what_finished_and_exits_130() {
         (report["ready"].as_bool(), report["interrupted"].as_bool()),
         (Some(false), Some(true))
     );
+}
+
+/// Runs `check` against a PostgreSQL port that never answers (skipping
+/// `skip`), sends it `signal` after 800 ms, and returns its output.
+fn signal_a_stuck_check(signal: &str, skip: &str) -> std::process::Output {
+    let url = format!("postgresql://app:pw@127.0.0.1:{}/db", fault(Fault::Silent));
+    let mut run = railconn();
+    run.env("JWT_SECRET_KEY", JWT_SECRET);
+    run.args([
+        "check",
+        "--no-env-file",
+        "--skip",
+        skip,
+        "--database-url",
+        &url,
+        "--timeout",
+        "60s",
+        "--json",
+    ]);
+    run.cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = run.cmd.spawn().expect("spawn check");
+    thread::sleep(Duration::from_millis(800));
+    let _ = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status();
+    child.wait_with_output().expect("output")
 }
 
 #[test]
@@ -457,25 +463,6 @@ fn junit_and_exit_code_agree_under_strict_with_an_optional_failure() {
 
 #[test]
 fn sigterm_stops_a_check_with_143() {
-    let url = format!("postgresql://app:pw@127.0.0.1:{}/db", fault(Fault::Silent));
-    let mut run = railconn();
-    run.args([
-        "check",
-        "--no-env-file",
-        "--only",
-        "postgres",
-        "--database-url",
-        &url,
-        "--timeout",
-        "60s",
-        "--json",
-    ]);
-    run.cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let child = run.cmd.spawn().expect("spawn check");
-    thread::sleep(Duration::from_millis(800));
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let out = child.wait_with_output().expect("output");
+    let out = signal_a_stuck_check("-TERM", "redis,jwt");
     assert_eq!(out.status.code(), Some(143));
 }
