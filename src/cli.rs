@@ -213,6 +213,10 @@ pub struct WatchArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
+    /// Short for --format json.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
     /// Pause between rounds.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub interval: Duration,
@@ -230,6 +234,12 @@ pub struct WatchArgs {
     pub check_timeout: Duration,
     #[command(flatten)]
     pub deadlines: DeadlineArgs,
+}
+
+impl WatchArgs {
+    pub fn format(&self) -> Format {
+        if self.json { Format::Json } else { self.format }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -23,7 +23,7 @@ use super::check::interrupted;
 use super::{config, load_env, runtime, warm_up_crypto};
 
 pub fn run(args: &WatchArgs) -> Result<ExitCode, AppError> {
-    if !matches!(args.format, Format::Text | Format::Json) {
+    if !matches!(args.format(), Format::Text | Format::Json) {
         return Err(AppError::FormatNotSupported {
             command: "watch",
             supported: "text or json",
@@ -34,7 +34,7 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode, AppError> {
     let result = runtime.block_on(watch(args, &env));
     runtime.shutdown_background();
     let history = result?;
-    print_summary(&history, args.format)?;
+    print_summary(&history, args.format())?;
     Ok(exit::READY.into())
 }
 
@@ -67,9 +67,9 @@ async fn watch(args: &WatchArgs, env: &EnvSource) -> Result<History, AppError> {
         let result_duration = result.duration;
         let report = diagnose::report(result.runs, &config, result.duration);
         history.record(&report);
-        let changed = print_round(&report, round, args.format, &mut previous)?;
+        let changed = print_round(&report, round, args.format(), &mut previous)?;
         quiet_rounds = if changed { 0 } else { quiet_rounds + 1 };
-        if args.format == Format::Text && args.heartbeat > 0 && quiet_rounds >= args.heartbeat {
+        if args.format() == Format::Text && args.heartbeat > 0 && quiet_rounds >= args.heartbeat {
             println_out(&words::watch_heartbeat(
                 &timestamp(),
                 round,

@@ -88,7 +88,12 @@ pub fn parse(messages: &[SimpleQueryMessage]) -> Result<Facts, Failure> {
 
 /// Records the query step: read-only and exhausted connections fail it;
 /// tight headroom and an empty database are findings.
-pub fn record(facts: &Facts, started: Instant, ladder: &mut Ladder) {
+/// PgBouncer's usual port, and Supavisor's transaction-mode port: behind a
+/// pooler, a full `max_connections` is by design, not a problem ahead.
+const POOLER_PORTS: &[u16] = &[6432, 6543];
+
+pub fn record(facts: &Facts, port: u16, started: Instant, ladder: &mut Ladder) {
+    let pooled = POOLER_PORTS.contains(&port);
     let detail = words::pg_query_detail(&facts.version, &facts.database, &facts.user);
     if facts.read_only {
         let failure = Failure::new(Code::ReadOnly, words::pg_read_only(&detail));
@@ -100,7 +105,7 @@ pub fn record(facts: &Facts, started: Instant, ladder: &mut Ladder) {
         } else {
             used as f64 / usable as f64
         };
-        if share >= FAIL_USAGE {
+        if share >= FAIL_USAGE && !pooled {
             let failure = Failure::new(
                 Code::TooManyConnections,
                 words::pg_connections(used, usable),

@@ -59,7 +59,7 @@ async fn run(target: &PgTarget, budget: &Budget, ladder: &mut Ladder) -> Option<
     let addr = opened.addr;
     let (session, sniffed) = negotiate(target, opened, budget, ladder).await?;
     let client = authenticate(target, session, &sniffed, addr, budget, ladder).await?;
-    query(client, &sniffed, budget, ladder).await
+    query(client, &sniffed, target.port, budget, ladder).await
 }
 
 /// The connection after the tls step: encrypted or not.
@@ -562,6 +562,7 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 async fn query(
     client: Client,
     sniffed: &Sniffed,
+    port: u16,
     budget: &Budget,
     ladder: &mut Ladder,
 ) -> Option<()> {
@@ -586,7 +587,7 @@ async fn query(
         Err(QueryError::Failed(error)) => Err(query_failure(&error, sniffed)),
     };
     match facts {
-        Ok(facts) => pg_facts::record(&facts, started, ladder),
+        Ok(facts) => pg_facts::record(&facts, port, started, ladder),
         Err(failure) => ladder.fail(StepName::Query, Some(started), failure),
     }
     Some(())
