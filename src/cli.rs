@@ -64,12 +64,18 @@ pub enum Command {
 /// Where the targets come from.
 #[derive(Debug, Clone, Args)]
 pub struct SourceArgs {
-    /// PostgreSQL URL to check instead of `DATABASE_URL`.
-    #[arg(long, value_name = "URL")]
+    #[arg(
+        long,
+        value_name = "URL",
+        help = "PostgreSQL URL to check instead of DATABASE_URL"
+    )]
     pub database_url: Option<String>,
 
-    /// Redis URL to check instead of `REDIS_URL`.
-    #[arg(long, value_name = "URL")]
+    #[arg(
+        long,
+        value_name = "URL",
+        help = "Redis URL to check instead of REDIS_URL"
+    )]
     pub redis_url: Option<String>,
 
     /// Read variables from this file (repeatable; later files override
