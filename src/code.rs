@@ -141,6 +141,9 @@ pub enum FindingCode {
     /// Secret hygiene or platform sanity: a committable `.env`, a reused
     /// secret, a loopback target on Railway.
     Hygiene,
+    /// A SQLite database: in memory, not created yet, or outside Railway's
+    /// volume (its data vanishes on every redeploy).
+    Sqlite,
     /// `DATABASE_URL` goes through PgBouncer: migrations need the unpooled URL.
     Pooler,
     /// IPv6 trouble: a name with only IPv6 addresses, or no IPv6 route.
@@ -179,6 +182,7 @@ impl FindingCode {
         FindingCode::CertificateExpiry,
         FindingCode::SelfSigned,
         FindingCode::Hygiene,
+        FindingCode::Sqlite,
         FindingCode::Pooler,
         FindingCode::Ipv6,
         FindingCode::EnvDefaults,
@@ -204,6 +208,7 @@ impl FindingCode {
             CertificateExpiry => "certificate_expiry",
             SelfSigned => "self_signed",
             Hygiene => "hygiene",
+            Sqlite => "sqlite",
             Pooler => "pooler",
             Ipv6 => "ipv6",
             EnvDefaults => "env_defaults",

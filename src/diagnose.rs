@@ -70,7 +70,7 @@ fn check_report(ran: &Ran) -> CheckReport {
         .and_then(|e| words::advise(ran.name, e.step, e.code, &ran.outcome.target));
     CheckReport {
         name: ran.name,
-        kind: ran.name.kind(),
+        kind: ran.outcome.kind.unwrap_or(ran.name.kind()),
         required: selected.required,
         target: ran.outcome.target.clone(),
         source: ran.outcome.source.clone(),

@@ -37,7 +37,7 @@ pub async fn run(config: &Config, interrupt: impl Future<Output = ()>) -> Round 
             fill(
                 &slots[0],
                 selected(CheckName::Postgres),
-                probe::postgres::probe(&config.postgres, budget())
+                database(config, budget())
             ),
             fill(
                 &slots[1],
@@ -62,6 +62,14 @@ pub async fn run(config: &Config, interrupt: impl Future<Output = ()>) -> Round 
         runs,
         duration: started.elapsed(),
         interrupted,
+    }
+}
+
+/// The `DATABASE_URL` check: PostgreSQL, or a SQLite file.
+async fn database(config: &Config, budget: Budget) -> ProbeOutcome {
+    match &config.sqlite {
+        Some(sqlite) => probe::sqlite::probe(sqlite),
+        None => probe::postgres::probe(&config.postgres, budget).await,
     }
 }
 

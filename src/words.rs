@@ -960,6 +960,43 @@ pub const ENV_LINE_NOT_PAIR: &str =
 pub const ENV_NOT_UTF8: &str = "not valid UTF-8";
 pub const ENV_UNPARSABLE: &str = "could not be parsed";
 
+// ---- sqlite -----------------------------------------------------------------------
+
+pub const SQLITE_NO_NETWORK: &str = "SQLite: a local file, nothing to dial";
+pub const SQLITE_IN_MEMORY: &str = "in-memory SQLite database";
+
+pub fn sqlite_in_memory() -> String {
+    "DATABASE_URL is an in-memory SQLite database: every process has its own, empty at each start"
+        .into()
+}
+
+pub fn sqlite_missing(path: &str) -> String {
+    format!("SQLite file {path} does not exist here: the app creates it on first write, empty")
+}
+
+pub fn sqlite_not_a_file(path: &str) -> String {
+    format!("{path} is not a regular file")
+}
+
+pub fn sqlite_not_sqlite(path: &str) -> String {
+    format!("{path} is not a SQLite database (its header is not `SQLite format 3`)")
+}
+
+pub fn sqlite_unreadable(path: &str, error: &str) -> String {
+    format!("cannot read {path}: {error}")
+}
+
+pub fn sqlite_ok(path: &str, bytes: u64) -> String {
+    format!("SQLite file {path}, {} KiB", bytes.div_ceil(1024))
+}
+
+pub fn sqlite_ephemeral(volume: Option<&std::path::Path>) -> String {
+    match volume {
+        Some(volume) => format!("the SQLite file is outside the Railway volume ({}): its data vanishes on every redeploy; move it under the volume or use PostgreSQL", volume.display()),
+        None => "on Railway a SQLite file vanishes with the container on every redeploy unless it lives under a volume (RAILWAY_VOLUME_MOUNT_PATH); production apps usually want PostgreSQL here".into(),
+    }
+}
+
 // ---- causes and fixes -------------------------------------------------------------
 
 /// The most likely cause and the concrete fix for a failed check.

@@ -355,3 +355,39 @@ fn locked_down_catalogs_do_not_fail_the_check() {
         "{r:#}"
     );
 }
+
+/// A SQLite `DATABASE_URL`: the file is read, not dialed; outside Railway's
+/// volume its data would vanish on every redeploy.
+#[test]
+fn a_sqlite_database_url_is_checked_as_a_file() {
+    let run = railconn();
+    let dir = run.dir.path().to_path_buf();
+    let mut header = b"SQLite format 3\0".to_vec();
+    header.resize(4096, 0);
+    std::fs::write(dir.join("app.db"), &header).unwrap();
+    std::fs::write(dir.join("notes.txt"), "not a database").unwrap();
+    let db = format!("sqlite:///{}", dir.join("app.db").display());
+    let (r, _) = check_json(
+        &mut railconn(),
+        &["--only", "postgres", "--database-url", &db],
+    );
+    assert_eq!(check(&r, "postgres")["kind"], "sqlite");
+    assert_passed(&r, "postgres");
+    assert!(
+        finding_codes(&r, "postgres").contains(&"sqlite".to_string()),
+        "{r:#}"
+    );
+    let mut on_volume = railconn();
+    on_volume.env("RAILWAY_VOLUME_MOUNT_PATH", &dir);
+    let (r, _) = check_json(
+        &mut on_volume,
+        &["--only", "postgres", "--database-url", &db],
+    );
+    assert!(finding_codes(&r, "postgres").is_empty(), "{r:#}");
+    let bad = format!("sqlite:///{}", dir.join("notes.txt").display());
+    let (r, _) = check_json(
+        &mut railconn(),
+        &["--only", "postgres", "--database-url", &bad],
+    );
+    assert_failure(&r, "postgres", "query", "query_failed");
+}

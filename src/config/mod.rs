@@ -14,6 +14,7 @@ pub mod postgres;
 pub mod redis;
 pub mod secret;
 pub mod source;
+pub mod sqlite;
 pub mod url;
 
 use std::net::IpAddr;
@@ -104,6 +105,8 @@ pub struct Config {
     pub strict: bool,
     /// Findings from the configuration itself (hygiene), per check.
     pub notes: Vec<hygiene::Note>,
+    /// Set when `DATABASE_URL` names SQLite; `postgres` is then `Missing`.
+    pub sqlite: Option<sqlite::SqliteTarget>,
 }
 
 /// Values given on the command line that override the environment.
@@ -142,7 +145,15 @@ impl Config {
             connect_timeout,
             strict: false,
             notes: Vec::new(),
+            sqlite: None,
         };
+        config.sqlite = resolve_sqlite(overrides, env);
+        if config.sqlite.is_some() {
+            config.postgres = Setting::Missing {
+                vars: DATABASE_URL_VARS,
+                flag: POSTGRES.flag,
+            };
+        }
         config.notes = hygiene::notes(&config, env);
         config
     }
@@ -237,6 +248,21 @@ fn pick_value<T>(
     }
     let composed = (!public).then(|| (kind.compose)(env)).flatten()?;
     Some(("component variables", composed.source, composed.url))
+}
+
+/// A SQLite `DATABASE_URL` (from the flag or the URL variables).
+fn resolve_sqlite(overrides: &Overrides, env: &EnvSource) -> Option<sqlite::SqliteTarget> {
+    let (name, source, raw) = pick_value(
+        &POSTGRES,
+        overrides.database_url.as_deref(),
+        env,
+        overrides.public,
+    )?;
+    let value = normalize::postgres(&raw, name).value;
+    let volume = env
+        .get("RAILWAY_VOLUME_MOUNT_PATH")
+        .map(|v| std::path::PathBuf::from(v.value));
+    sqlite::SqliteTarget::parse(&value, source, volume)
 }
 
 fn resolve_url<T>(

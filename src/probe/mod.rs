@@ -12,6 +12,7 @@ pub mod postgres;
 pub mod redis;
 pub mod redis_facts;
 pub mod sniff;
+pub mod sqlite;
 pub mod tcp;
 pub mod tls;
 
@@ -185,6 +186,9 @@ pub struct ProbeOutcome {
     pub source: Option<String>,
     pub steps: Vec<Step>,
     pub findings: Vec<Finding>,
+    /// What was checked, when not the check's usual kind (`sqlite` for a
+    /// SQLite `DATABASE_URL`).
+    pub kind: Option<&'static str>,
 }
 
 /// The time a check may still spend.
@@ -339,6 +343,7 @@ impl Ladder {
             source,
             steps,
             findings: self.findings,
+            kind: None,
         }
     }
 }

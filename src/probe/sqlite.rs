@@ -1,0 +1,105 @@
+//! The `DATABASE_URL` check when it names SQLite: no network steps, the
+//! query step reads the file's header instead. On Railway a container's
+//! disk is replaced on every deploy, so a file outside the volume loses its
+//! data each time.
+
+use std::io::Read;
+use std::path::Path;
+use std::time::Instant;
+
+use super::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
+use crate::code::{Code, FindingCode};
+use crate::config::sqlite::SqliteTarget;
+use crate::words;
+
+/// The first 16 bytes of every SQLite 3 database file.
+const HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+pub fn probe(target: &SqliteTarget) -> ProbeOutcome {
+    let mut ladder = Ladder::new(CheckName::Postgres);
+    let started = Instant::now();
+    ladder.pass(
+        StepName::Config,
+        started,
+        words::config_from(&target.source),
+    );
+    for step in [StepName::Dns, StepName::Tcp, StepName::Tls, StepName::Auth] {
+        ladder.skip(step, words::SQLITE_NO_NETWORK);
+    }
+    let started = Instant::now();
+    match &target.path {
+        None => {
+            ladder.finding(Finding::warn(
+                FindingCode::Sqlite,
+                words::sqlite_in_memory(),
+            ));
+            ladder.pass(StepName::Query, started, words::SQLITE_IN_MEMORY);
+        }
+        Some(path) => check_file(path, started, &mut ladder),
+    }
+    note_volume(target, &mut ladder);
+    let mut outcome = ladder.finish(target.url.clone(), Some(target.source.clone()));
+    outcome.kind = Some("sqlite");
+    outcome
+}
+
+fn check_file(path: &Path, started: Instant, ladder: &mut Ladder) {
+    let shown = path.display().to_string();
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => meta,
+        Ok(_) => {
+            return ladder.fail(
+                StepName::Query,
+                Some(started),
+                Failure::new(Code::QueryFailed, words::sqlite_not_a_file(&shown)),
+            );
+        }
+        Err(_) => {
+            ladder.finding(Finding::warn(
+                FindingCode::Sqlite,
+                words::sqlite_missing(&shown),
+            ));
+            return ladder.pass(StepName::Query, started, words::sqlite_missing(&shown));
+        }
+    };
+    let mut header = [0u8; 16];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut header));
+    match read {
+        Ok(()) if &header == HEADER => ladder.pass(
+            StepName::Query,
+            started,
+            words::sqlite_ok(&shown, meta.len()),
+        ),
+        Ok(()) => ladder.fail(
+            StepName::Query,
+            Some(started),
+            Failure::new(Code::QueryFailed, words::sqlite_not_sqlite(&shown)),
+        ),
+        Err(e) if meta.len() == 0 => {
+            let _ = e;
+            ladder.pass(StepName::Query, started, words::sqlite_ok(&shown, 0));
+        }
+        Err(e) => ladder.fail(
+            StepName::Query,
+            Some(started),
+            Failure::new(
+                Code::QueryFailed,
+                words::sqlite_unreadable(&shown, &e.to_string()),
+            ),
+        ),
+    }
+}
+
+/// Data survives a Railway redeploy only under `RAILWAY_VOLUME_MOUNT_PATH`.
+fn note_volume(target: &SqliteTarget, ladder: &mut Ladder) {
+    let inside_volume = match (&target.path, &target.volume) {
+        (Some(path), Some(volume)) => path.starts_with(volume),
+        _ => false,
+    };
+    if !inside_volume {
+        ladder.finding(Finding::warn(
+            FindingCode::Sqlite,
+            words::sqlite_ephemeral(target.volume.as_deref()),
+        ));
+    }
+}
