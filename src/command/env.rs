@@ -132,6 +132,10 @@ fn shown(var: &Var, kind: Kind) -> String {
     match kind {
         Kind::Url => {
             let clean = config::normalize::postgres(&var.value, var.name).value;
+            if config::sqlite::SqliteTarget::parse(&clean, String::new(), None).is_some() {
+                // A SQLite URL names a file and holds no credentials.
+                return clean.chars().filter(|c| !c.is_control()).collect();
+            }
             url::parse(&clean, &["postgresql", "postgres", "redis", "rediss"])
                 .map_or_else(|e| words::env_invalid_url(&e.message), |u| u.redacted())
         }
@@ -160,10 +164,18 @@ fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
         Duration::default(),
     );
     let settings = jwt::JwtSettings::from_env(env);
-    vec![
-        target("postgres", &config.postgres, |t: &PgTarget| {
+    let postgres = match &config.sqlite {
+        Some(sqlite) => Target {
+            check: "postgres",
+            dialed: sqlite.url.clone(),
+            source: sqlite.source.clone(),
+        },
+        None => target("postgres", &config.postgres, |t: &PgTarget| {
             t.redacted.clone()
         }),
+    };
+    vec![
+        postgres,
         target("redis", &config.redis, |t: &RedisTarget| t.redacted.clone()),
         Target {
             check: "jwt",
