@@ -193,10 +193,11 @@ fn target<T>(
     setting: &config::Setting<T>,
     describe: fn(&T) -> String,
 ) -> Target {
-    let (target, source) = match setting {
-        config::Setting::Ready { source, target, .. } => (describe(target), source.clone()),
-        config::Setting::Invalid { source, .. } => (words::target_invalid(source), source.clone()),
-        config::Setting::Missing { vars, .. } => (words::target_missing(vars), String::new()),
+    let source = setting.source().unwrap_or_default().to_string();
+    let target = match setting {
+        config::Setting::Ready { target, .. } => describe(target),
+        config::Setting::Invalid { source, .. } => words::target_invalid(source),
+        config::Setting::Missing { vars, .. } => words::target_missing(vars),
     };
     Target {
         check,

@@ -10,8 +10,10 @@ use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use super::Config;
+use super::postgres::PgTarget;
+use super::redis::RedisTarget;
 use super::source::EnvSource;
-use super::{Config, Setting};
 use crate::code::FindingCode;
 use crate::probe::{CheckName, Finding};
 use crate::words;
@@ -68,8 +70,8 @@ fn checks_using(config: &Config, shown: &str) -> Vec<CheckName> {
         .or(config.jwt.private_key.as_ref())
         .map(|v| v.origin.as_str());
     let sources = [
-        (CheckName::Postgres, setting_source(&config.postgres)),
-        (CheckName::Redis, setting_source(&config.redis)),
+        (CheckName::Postgres, config.postgres.source()),
+        (CheckName::Redis, config.redis.source()),
         (CheckName::Jwt, jwt_source),
     ];
     let using: Vec<CheckName> = sources
@@ -81,13 +83,6 @@ fn checks_using(config: &Config, shown: &str) -> Vec<CheckName> {
         vec![CheckName::Postgres]
     } else {
         using
-    }
-}
-
-fn setting_source<T>(setting: &Setting<T>) -> Option<&str> {
-    match setting {
-        Setting::Ready { source, .. } | Setting::Invalid { source, .. } => Some(source),
-        Setting::Missing { .. } => None,
     }
 }
 
@@ -152,11 +147,7 @@ const GIT_TIMEOUT: Duration = Duration::from_secs(1);
 /// both, and rotating one breaks the other.
 fn shared_secret(config: &Config) -> Option<Note> {
     let secret = config.jwt.secret.as_ref()?.value.expose();
-    let passwords = [
-        ready_password(&config.postgres, |t| t.password.as_ref()),
-        ready_password(&config.redis, |t| t.password.as_ref()),
-    ];
-    let reused = passwords.iter().flatten().any(|p| *p == secret);
+    let reused = config.service_passwords().contains(&secret);
     reused.then(|| {
         (
             CheckName::Jwt,
@@ -165,20 +156,9 @@ fn shared_secret(config: &Config) -> Option<Note> {
     })
 }
 
-fn ready_password<'a, T>(
-    setting: &'a Setting<T>,
-    get: fn(&'a T) -> Option<&'a super::secret::Secret>,
-) -> Option<&'a str> {
-    match setting {
-        Setting::Ready { target, .. } => get(target).map(super::secret::Secret::expose),
-        _ => None,
-    }
-}
-
 fn loopback_on_railway(config: &Config) -> Vec<Note> {
-    let postgres =
-        matches!(&config.postgres, Setting::Ready { target, .. } if target.is_loopback());
-    let redis = matches!(&config.redis, Setting::Ready { target, .. } if target.is_loopback());
+    let postgres = config.postgres.target().is_some_and(PgTarget::is_loopback);
+    let redis = config.redis.target().is_some_and(RedisTarget::is_loopback);
     [(postgres, CheckName::Postgres), (redis, CheckName::Redis)]
         .into_iter()
         .filter(|(loopback, _)| *loopback)

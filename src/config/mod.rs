@@ -57,6 +57,24 @@ pub enum Setting<T> {
     },
 }
 
+impl<T> Setting<T> {
+    /// The target, when the setting is usable.
+    pub fn target(&self) -> Option<&T> {
+        match self {
+            Setting::Ready { target, .. } => Some(target),
+            _ => None,
+        }
+    }
+
+    /// The variable or flag the value came from (`DATABASE_URL (.env)`).
+    pub fn source(&self) -> Option<&str> {
+        match self {
+            Setting::Ready { source, .. } | Setting::Invalid { source, .. } => Some(source),
+            Setting::Missing { .. } => None,
+        }
+    }
+}
+
 /// One check to run, with whether its failure fails the gate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selected {
@@ -126,13 +144,23 @@ impl Config {
         timeout: Duration,
         connect_timeout: Duration,
     ) -> Self {
-        let mut config = Self {
-            postgres: resolve_url(
+        // A SQLite DATABASE_URL is a file to look at, not a PostgreSQL
+        // target: resolve it first and leave postgres unconfigured then.
+        let sqlite = resolve_sqlite(overrides, env);
+        let postgres = match sqlite {
+            Some(_) => Setting::Missing {
+                vars: DATABASE_URL_VARS,
+                flag: POSTGRES.flag,
+            },
+            None => resolve_url(
                 &POSTGRES,
                 overrides.database_url.as_deref(),
                 env,
                 overrides.public,
             ),
+        };
+        let mut config = Self {
+            postgres,
             redis: resolve_url(
                 &REDIS,
                 overrides.redis_url.as_deref(),
@@ -145,15 +173,8 @@ impl Config {
             connect_timeout,
             strict: false,
             notes: Vec::new(),
-            sqlite: None,
+            sqlite,
         };
-        config.sqlite = resolve_sqlite(overrides, env);
-        if config.sqlite.is_some() {
-            config.postgres = Setting::Missing {
-                vars: DATABASE_URL_VARS,
-                flag: POSTGRES.flag,
-            };
-        }
         config.notes = hygiene::notes(&config, env);
         config
     }
@@ -163,15 +184,20 @@ impl Config {
     /// Every secret value in the configuration, for masking what servers
     /// and libraries echo back.
     pub fn secrets(&self) -> Vec<&str> {
-        let mut secrets = Vec::new();
-        if let Setting::Ready { target, .. } = &self.postgres {
-            secrets.extend(target.password.as_ref().map(Secret::expose));
-        }
-        if let Setting::Ready { target, .. } = &self.redis {
-            secrets.extend(target.password.as_ref().map(Secret::expose));
-        }
+        let mut secrets = self.service_passwords();
         secrets.extend(self.jwt.secret.as_ref().map(|s| s.value.expose()));
         secrets
+    }
+
+    /// The PostgreSQL and Redis passwords of the usable targets.
+    pub fn service_passwords(&self) -> Vec<&str> {
+        let postgres = self.postgres.target().and_then(|t| t.password.as_ref());
+        let redis = self.redis.target().and_then(|t| t.password.as_ref());
+        [postgres, redis]
+            .into_iter()
+            .flatten()
+            .map(Secret::expose)
+            .collect()
     }
 
     /// Whether a selected check may do TLS or sign with a key pair, the
@@ -183,10 +209,14 @@ impl Config {
                 .iter()
                 .any(|(n, s)| *n == name && s.is_some())
         };
-        let postgres_tls = matches!(&self.postgres, Setting::Ready { target, .. }
-            if target.sslmode != postgres::SslMode::Disable);
-        let redis_tls = matches!(&self.redis, Setting::Ready { target, .. }
-            if target.tls != redis::RedisTls::Off);
+        let postgres_tls = self
+            .postgres
+            .target()
+            .is_some_and(|t| t.sslmode != postgres::SslMode::Disable);
+        let redis_tls = self
+            .redis
+            .target()
+            .is_some_and(|t| t.tls != redis::RedisTls::Off);
         let jwt_keys = !self.jwt.algorithm_name().starts_with("HS");
         (selected(CheckName::Postgres) && postgres_tls)
             || (selected(CheckName::Redis) && redis_tls)

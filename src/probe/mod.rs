@@ -393,13 +393,6 @@ pub fn unusable_target<T>(setting: &Setting<T>) -> String {
     }
 }
 
-pub fn setting_source<T>(setting: &Setting<T>) -> Option<String> {
-    match setting {
-        Setting::Missing { .. } => None,
-        Setting::Invalid { source, .. } | Setting::Ready { source, .. } => Some(source.clone()),
-    }
-}
-
 /// An open connection: the stream, what the peer sent first, and where.
 pub struct Opened {
     pub stream: SniffStream<tokio::net::TcpStream>,

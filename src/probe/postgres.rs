@@ -41,7 +41,7 @@ pub async fn probe(setting: &Setting<PgTarget>, budget: Budget) -> ProbeOutcome 
     let Some((target, source)) = super::accept_setting(setting, &mut ladder) else {
         return ladder.finish(
             super::unusable_target(setting),
-            super::setting_source(setting),
+            setting.source().map(str::to_string),
         );
     };
     run(target, &budget, &mut ladder).await;
