@@ -21,6 +21,7 @@ pub mod config;
 pub mod diagnose;
 pub mod error;
 pub mod exit;
+pub mod i18n;
 pub mod probe;
 pub mod report;
 pub mod runner;
