@@ -12,6 +12,7 @@ mod message;
 pub mod msg;
 
 pub use self::lang::{LOCALE_VARS, Lang};
+pub use self::catalog::serialize_in;
 pub use self::message::{Advice, Arg, Message};
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ use crate::config::Setting;
 use crate::config::postgres::{ChannelBinding as UrlChannelBinding, PgTarget, RootCert, SslMode};
 use crate::model::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::model::{Code, FindingCode};
+use crate::i18n::msg;
 use crate::words;
 
 type Plain = SniffStream<TcpStream>;
@@ -135,7 +136,7 @@ async fn prefer_fallback(
         stream, sniffed, ..
     }) = super::redial(addr, budget).await
     {
-        let message = words::pg_prefer_fallback(tls_failure.code.as_str(), &tls_failure.message);
+        let message = msg::pg_prefer_fallback(tls_failure.code.as_str(), tls_failure.message.clone());
         ladder.warn(StepName::Tls, started, message.clone());
         ladder.finding(Finding::warn(FindingCode::TlsFallback, message));
         note_plaintext(target, ladder);
