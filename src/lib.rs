@@ -21,9 +21,11 @@ pub mod diagnose;
 pub mod error;
 pub mod exit;
 pub mod model;
-pub mod probe;
+pub mod net;
 pub mod report;
 pub mod runner;
+pub mod service;
+pub mod source;
 pub mod words;
 
 use std::process::ExitCode;
