@@ -20,6 +20,7 @@ pub mod config;
 pub mod diagnose;
 pub mod error;
 pub mod exit;
+pub mod i18n;
 pub mod model;
 pub mod net;
 pub mod report;
