@@ -24,7 +24,10 @@ pub enum Arg {
     Int(i64),
     /// A decimal: `scaled` / 10^`digits`, shown with `digits` fraction
     /// digits (kept as an integer so messages compare exactly).
-    Fixed { scaled: i64, digits: u32 },
+    Fixed {
+        scaled: i64,
+        digits: u32,
+    },
     Duration(Duration),
     /// A nested message, rendered in the same language.
     Msg(Message),

@@ -11,8 +11,8 @@ mod lang;
 mod message;
 pub mod msg;
 
-pub use self::lang::{LOCALE_VARS, Lang};
 pub use self::catalog::serialize_in;
+pub use self::lang::{LOCALE_VARS, Lang};
 pub use self::message::{Advice, Arg, Message};
 
 #[cfg(test)]

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::code::Code;
-use crate::i18n::Message;
 use super::finding::Finding;
 use super::step::{Failure, Status, Step, StepName};
+use crate::i18n::Message;
 
 /// The three checks, in report order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
@@ -61,6 +61,9 @@ pub struct ProbeOutcome {
     /// What was checked, when not the check's usual kind (`sqlite` for a
     /// SQLite `DATABASE_URL`).
     pub kind: Option<&'static str>,
+    /// The host dialed, for advice that depends on the network a name
+    /// belongs to (empty when nothing was dialed).
+    pub host: String,
 }
 
 /// Collects a check's steps; steps never recorded come out as `skip`.
@@ -118,7 +121,12 @@ impl Ladder {
     }
 
     /// Records a step with an explicit duration (e.g. pipelined round trips).
-    pub fn pass_with(&mut self, name: StepName, duration: Option<Duration>, detail: impl Into<Message>) {
+    pub fn pass_with(
+        &mut self,
+        name: StepName,
+        duration: Option<Duration>,
+        detail: impl Into<Message>,
+    ) {
         self.push(name, Status::Pass, duration, Some(detail.into()), None);
     }
 
@@ -184,6 +192,7 @@ impl Ladder {
             steps,
             findings: self.findings,
             kind: None,
+            host: String::new(),
         }
     }
 }

@@ -36,12 +36,16 @@ fn write_check(
             error.code.as_str(),
             error.step.as_str(),
         ));
-        let body = [Some(&error.message), check.cause.as_ref(), check.fix.as_ref()]
-            .into_iter()
-            .flatten()
-            .map(|m| lang.render(m))
-            .collect::<Vec<_>>()
-            .join("\n");
+        let body = [
+            Some(&error.message),
+            check.cause.as_ref(),
+            check.fix.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|m| lang.render(m))
+        .collect::<Vec<_>>()
+        .join("\n");
         writeln!(out, "::{level} title={}::{}", property(&title), data(&body))?;
     }
     for finding in check

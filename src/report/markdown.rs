@@ -9,7 +9,11 @@ use crate::model::Status;
 
 pub fn render(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     let say = |m: &Message| lang.render(m);
-    writeln!(out, "### railconn: {}\n", say(&super::text::verdict(report)))?;
+    writeln!(
+        out,
+        "### railconn: {}\n",
+        say(&super::text::verdict(report))
+    )?;
     writeln!(out, "{}", say(&msg::markdown_table_header()))?;
     writeln!(out, "|---|---|---|---|")?;
     for check in &report.checks {
@@ -42,7 +46,12 @@ fn write_problem(check: &CheckReport, lang: Lang, out: &mut dyn Write) -> io::Re
         check.name.as_str(),
         say(&at)
     )?;
-    writeln!(out, "- {}: {}", say(&msg::label_error()), say(&error.message))?;
+    writeln!(
+        out,
+        "- {}: {}",
+        say(&msg::label_error()),
+        say(&error.message)
+    )?;
     for (label, text) in [
         (msg::label_cause(), &check.cause),
         (msg::label_fix(), &check.fix),

@@ -63,7 +63,11 @@ pub fn render(report: &Report, style: TextStyle, out: &mut dyn Write) -> io::Res
 
 fn write_sections(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
     let duration = Duration::from_secs_f64(report.duration_ms / 1000.0);
-    writeln!(out, "{}\n", p.dim(&p.say(&msg::header(report.version, duration))))?;
+    writeln!(
+        out,
+        "{}\n",
+        p.dim(&p.say(&msg::header(report.version, duration)))
+    )?;
     let works: Vec<&CheckReport> = report
         .checks
         .iter()

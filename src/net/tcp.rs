@@ -8,9 +8,9 @@ use std::net::SocketAddr;
 use tokio::net::TcpStream;
 
 use super::{Budget, within};
+use crate::i18n::msg;
 use crate::model::Code;
 use crate::model::Failure;
-use crate::i18n::msg;
 use crate::words;
 
 /// A connected stream and the story of the attempts before it.
@@ -96,6 +96,8 @@ fn decisive(failures: &[(SocketAddr, Failure)]) -> Failure {
         .min_by_key(|&c| rank(c))
         .unwrap_or(Code::NetworkUnreachable);
     let mut messages = failures.iter().map(|(_, f)| f.message.clone());
-    let first = messages.next().unwrap_or_else(|| msg::verbatim(String::new()));
+    let first = messages
+        .next()
+        .unwrap_or_else(|| msg::verbatim(String::new()));
     Failure::new(code, messages.fold(first, msg::joined))
 }
