@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::i18n::{Lang, Message, msg};
 use crate::model::CheckName;
 use crate::report::Format;
 
@@ -269,14 +270,17 @@ pub struct EnvArgs {
 /// A day: longer waits are typos, and far-future deadlines overflow clocks.
 const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// clap's usage errors are English (README "Languages"): the language is
+/// chosen only once the command line parsed.
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    let duration =
-        humantime::parse_duration(text).map_err(|e| crate::words::bad_duration(&e.to_string()))?;
+    let english = |message: Message| Lang::En.render(&message);
+    let duration = humantime::parse_duration(text)
+        .map_err(|e| english(crate::words::bad_duration(&e.to_string())))?;
     if duration.is_zero() {
-        return Err(crate::words::DURATION_ZERO.into());
+        return Err(english(msg::duration_zero()));
     }
     if duration > MAX_DURATION {
-        return Err(crate::words::DURATION_TOO_LONG.into());
+        return Err(english(msg::duration_too_long()));
     }
     Ok(duration)
 }

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::config::{Config, Selected};
-use crate::i18n::Message;
+use crate::i18n::{Message, msg};
 use crate::model::{CheckName, Finding, ProbeOutcome, Severity, Status, Step};
 use crate::model::{Code, FindingCode};
 use crate::report::{CheckReport, ErrorReport, Report, SCHEMA_VERSION, StepReport, millis};
@@ -59,10 +59,10 @@ pub fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) -> Report
 
 fn check_report(ran: &Ran) -> CheckReport {
     let Some(selected) = &ran.selected else {
-        return skipped(ran.name, words::SKIPPED_BY_FLAG);
+        return skipped(ran.name, msg::skipped_by_flag());
     };
     if ran.unfinished {
-        let mut report = skipped(ran.name, words::INTERRUPTED);
+        let mut report = skipped(ran.name, msg::interrupted());
         report.required = selected.required;
         return report;
     }
@@ -83,24 +83,24 @@ fn check_report(ran: &Ran) -> CheckReport {
         name: ran.name,
         kind: kind.as_str(),
         required: selected.required,
-        target: Message::from(ran.outcome.target.clone()),
+        target: ran.outcome.target.clone(),
         source: ran.outcome.source.clone(),
         status: check_status(&ran.outcome),
         duration_ms: millis(ran.duration),
         steps: ran.outcome.steps.iter().map(step_report).collect(),
-        cause: advice.as_ref().map(|a| Message::from(a.cause)),
-        fix: advice.as_ref().map(|a| Message::from(a.fix)),
+        cause: advice.as_ref().map(|a| a.cause.clone()),
+        fix: advice.as_ref().map(|a| a.fix.clone()),
         error,
         findings: ran.outcome.findings.clone(),
     }
 }
 
-fn skipped(name: CheckName, why: &str) -> CheckReport {
+fn skipped(name: CheckName, why: Message) -> CheckReport {
     CheckReport {
         name,
         kind: name.kind(),
         required: false,
-        target: Message::from(why),
+        target: why,
         source: None,
         status: Status::Skip,
         duration_ms: 0.0,

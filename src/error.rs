@@ -1,10 +1,12 @@
 //! Errors that stop railconn before or instead of checking (exit code 2).
 //! A failed *probe* is not an error: it is data in the report (exit code 1).
-//! The words are in `words.rs`, like every other message.
+//! The words are in the catalogs, like every other message; `Display`
+//! renders them in the run's language.
 
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::i18n::{Message, msg, say};
 use crate::words;
 
 /// A problem that prevents railconn from running its checks.
@@ -12,7 +14,7 @@ use crate::words;
 pub enum AppError {
     EnvFile {
         path: PathBuf,
-        reason: String,
+        reason: Message,
     },
     NothingSelected,
     Runtime(std::io::Error),
@@ -27,13 +29,14 @@ pub enum AppError {
     },
 }
 
-impl fmt::Display for AppError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = match self {
+impl AppError {
+    /// What went wrong, as a message.
+    pub fn message(&self) -> Message {
+        match self {
             Self::EnvFile { path, reason } => {
                 words::error_env_file(&path.display().to_string(), reason)
             }
-            Self::NothingSelected => words::ERROR_NOTHING_SELECTED.to_string(),
+            Self::NothingSelected => msg::error_nothing_selected(),
             Self::Runtime(e) => words::error_runtime(&e.to_string()),
             Self::Output(e) => words::error_output(&e.to_string()),
             Self::OutputFile { path, reason } => {
@@ -42,8 +45,13 @@ impl fmt::Display for AppError {
             Self::FormatNotSupported { command, supported } => {
                 words::error_format(command, supported)
             }
-        };
-        f.write_str(&text)
+        }
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&say(&self.message()))
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::process::ExitCode;
 
+use crate::i18n::{Lang, msg};
 use crate::report::Report;
 
 /// Every required check passed (and, with `--strict`, nothing warned).
@@ -63,11 +64,11 @@ fn mask_quoted_urls(text: &str) -> String {
             out.push('\'');
         }
         let quoted = i % 2 == 1;
-        out.push_str(if quoted && part.contains("://") {
-            crate::words::URL_NOT_SHOWN
+        if quoted && part.contains("://") {
+            out.push_str(&Lang::for_run().render(&msg::url_not_shown()));
         } else {
-            part
-        });
+            out.push_str(part);
+        }
     }
     out
 }

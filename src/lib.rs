@@ -48,7 +48,8 @@ pub fn main_entry() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("railconn: error: {}", exit::redact_urls(&error.to_string()));
+            let text = exit::redact_urls(&error.to_string());
+            eprintln!("{}", i18n::say(&i18n::msg::error_prefix(text.into())));
             exit::COULD_NOT_RUN.into()
         }
     }

@@ -1,7 +1,8 @@
-//! Every user-facing word in one place: causes and fixes keyed by check and
-//! code, step details, finding messages and report labels. Nothing else in
-//! the crate writes prose, so a translation (a Russian report is planned)
-//! replaces this module and nothing more.
+//! From domain values to messages: joins lists, hides values that may be
+//! secrets, picks the variant a case needs, and maps codes to causes and
+//! fixes. The words themselves are in `i18n/en.ftl` and `i18n/ru.ftl`;
+//! every function here returns a [`Message`] that a renderer turns into
+//! the run's language.
 //!
 //! Messages never contain a secret: callers pass only names, hosts, codes,
 //! lengths and server replies.
@@ -10,373 +11,348 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
+pub use crate::i18n::Advice;
+use crate::i18n::{Message, msg};
 use crate::model::{Code, Status};
 
 // ---- URL validation -------------------------------------------------------
 
-pub fn url_empty() -> String {
-    "the value is empty".into()
+pub fn url_empty() -> Message {
+    msg::url_empty()
 }
 
-pub fn url_whitespace() -> String {
-    "the value has leading or trailing whitespace (a space, tab or newline, often from copy-paste or a Windows .env); remove it".into()
+pub fn url_whitespace() -> Message {
+    msg::url_whitespace()
 }
 
-pub fn url_quoted() -> String {
-    "the value is wrapped in quotes, which become part of the URL; remove them".into()
+pub fn url_quoted() -> Message {
+    msg::url_quoted()
 }
 
-pub fn url_unresolved_reference() -> String {
-    "the value contains an unresolved Railway reference `${{…}}`: it is only filled in on Railway (or by `railway run`); paste the resolved URL or run through `railway run`".into()
+pub fn url_unresolved_reference() -> Message {
+    msg::url_unresolved_reference()
 }
 
-pub fn url_no_scheme(schemes: &[&str]) -> String {
-    format!(
-        "the value is not a URL: it should start with {}",
-        scheme_list(schemes)
-    )
+pub fn url_no_scheme(schemes: &[&str]) -> Message {
+    msg::url_no_scheme(scheme_list(schemes))
 }
 
-pub fn url_bad_scheme(scheme: &str, schemes: &[&str]) -> String {
-    format!(
-        "scheme `{scheme}://` is not supported here: use {}",
-        scheme_list(schemes)
-    )
+pub fn url_bad_scheme(scheme: &str, schemes: &[&str]) -> Message {
+    msg::url_bad_scheme(scheme, scheme_list(schemes))
 }
 
-fn scheme_list(schemes: &[&str]) -> String {
-    schemes
-        .iter()
-        .map(|s| format!("{s}://"))
-        .collect::<Vec<_>>()
-        .join(" or ")
+fn scheme_list(schemes: &[&str]) -> crate::i18n::Arg {
+    msg::any_of(schemes.iter().map(|s| format!("{s}://")))
 }
 
-pub fn url_unencoded_char(part: &str, special: char) -> String {
+/// `part` names a URL part for the catalogs: user, password, host, path
+/// or query.
+fn part_key(part: &str) -> &'static str {
+    match part {
+        "user name" | "user" => "user",
+        "password" => "password",
+        "host" => "host",
+        "path" => "path",
+        _ => "query",
+    }
+}
+
+pub fn url_unencoded_char(part: &str, special: char) -> Message {
     let encoded = format!("%{:02X}", special as u32);
-    format!(
-        "the {part} contains an unencoded `{special}`, which ends that part of the URL early; write it as `{encoded}` (percent-encode every special character in credentials)"
-    )
+    msg::url_unencoded_char(part_key(part), special, encoded)
 }
 
-pub fn url_not_utf8(part: &str) -> String {
-    format!("the {part} is not valid UTF-8 after percent-decoding")
+pub fn url_not_utf8(part: &str) -> Message {
+    msg::url_not_utf8(part_key(part))
 }
 
-pub fn url_no_host() -> String {
-    "the URL has no host (`@:port` or `@/`): a Railway reference variable probably resolved to nothing; re-create the reference to the service".into()
+pub fn url_no_host() -> Message {
+    msg::url_no_host()
 }
 
-pub fn url_bad_host_chars() -> String {
-    "the host contains spaces, control characters or one of @ / ? # (a stray newline, or an unencoded special character in the credentials?)".into()
+pub fn url_bad_host_chars() -> Message {
+    msg::url_bad_host_chars()
 }
 
-pub fn url_many_hosts() -> String {
-    "the URL lists several hosts; railconn checks one host per URL: pass each host's URL separately"
-        .into()
+pub fn url_many_hosts() -> Message {
+    msg::url_many_hosts()
 }
 
-pub fn url_bad_ipv6() -> String {
-    "the IPv6 address is malformed: write it in brackets, e.g. `[::1]:5432`".into()
+pub fn url_bad_ipv6() -> Message {
+    msg::url_bad_ipv6()
 }
 
-pub fn url_empty_port() -> String {
-    "the port after `:` is empty: a reference variable probably resolved to nothing".into()
+pub fn url_empty_port() -> Message {
+    msg::url_empty_port()
 }
 
-pub fn url_port_range(port: &str) -> String {
-    format!("port `{port}` is out of range (1-65535)")
+pub fn url_port_range(port: &str) -> Message {
+    msg::url_port_range(port)
 }
 
-pub fn url_port_not_number() -> String {
-    "the port is not a number (not shown: with the host missing, `user:PASSWORD` reads as `host:port`; an unencoded `/` or `?` in the password also splits the URL there)".into()
+pub fn url_port_not_number() -> Message {
+    msg::url_port_not_number()
 }
 
-pub fn url_nul(part: &str) -> String {
-    format!(
-        "the {part} contains %00, which libpq refuses (forbidden value %00 in percent-encoded value)"
-    )
+pub fn url_nul(part: &str) -> Message {
+    msg::url_nul(part_key(part))
 }
 
-pub fn url_socket() -> String {
-    "the URL has no host: it names a Unix socket (postgresql:///db), which railconn does not check; give the TCP host and port the app will use".into()
+pub fn url_socket() -> Message {
+    msg::url_socket()
 }
 
-pub fn pg_env_defaults(vars: &[&str]) -> String {
-    format!(
-        "the URL leaves parts out; {} filled them in, as libpq and node-postgres do (an app that only reads the URL will not have them)",
-        vars.join(", ")
-    )
+pub fn pg_env_defaults(vars: &[&str]) -> Message {
+    msg::pg_env_defaults(vars.join(", "))
 }
 
-pub fn pg_bad_param_value(key: &str) -> String {
-    format!(
-        "parameter `{key}` has a value libpq refuses (see the libpq connection parameter docs for the allowed values)"
-    )
+pub fn pg_bad_param_value(key: &str) -> Message {
+    msg::pg_bad_param_value(key)
 }
 
-pub fn pg_bad_env_sslmode() -> String {
-    "PGSSLMODE is not a valid sslmode (libpq refuses it): use disable, allow, prefer, require, verify-ca or verify-full".into()
+pub fn pg_bad_env_sslmode() -> Message {
+    msg::pg_bad_env_sslmode()
 }
 
-pub fn pg_fragment() -> String {
-    "the URL contains `#`: libpq makes it part of the database name, other parsers cut the URL there; if it is part of the password, write it as %23".into()
+pub fn pg_fragment() -> Message {
+    msg::pg_fragment()
 }
 
-pub fn pg_scheme_case() -> String {
-    "the scheme must be lowercase: libpq only recognises postgresql:// and postgres://".into()
+pub fn pg_scheme_case() -> Message {
+    msg::pg_scheme_case()
 }
 
-pub fn pg_param_unsupported(key: &str) -> String {
-    format!(
-        "parameter `{key}` is not supported by railconn: put the host and port in the URL itself"
-    )
+pub fn pg_param_unsupported(key: &str) -> Message {
+    msg::pg_param_unsupported(key)
 }
 
-pub fn pg_param_unknown(key: &str) -> String {
-    format!(
-        "libpq rejects the unknown parameter `{key}` (`invalid URI query parameter`); ORM-only options such as Prisma's `schema` or `pgbouncer` must be removed for other clients"
-    )
+pub fn pg_param_unknown(key: &str) -> Message {
+    msg::pg_param_unknown(key)
 }
 
-pub fn pg_bad_sslmode(value: &str) -> String {
-    format!(
-        "sslmode `{value}` is not valid: use disable, allow, prefer, require, verify-ca or verify-full"
-    )
+pub fn pg_bad_sslmode(value: &str) -> Message {
+    msg::pg_bad_sslmode(value)
 }
 
-pub fn pg_bad_channel_binding(value: &str) -> String {
-    format!("channel_binding `{value}` is not valid: use disable, prefer or require")
+pub fn pg_bad_channel_binding(value: &str) -> Message {
+    msg::pg_bad_channel_binding(value)
 }
 
-pub fn pg_system_root_needs_verify_full(mode: &str) -> String {
-    format!(
-        "sslrootcert=system requires sslmode=verify-full (libpq refuses sslmode={mode} with it)"
-    )
+pub fn pg_system_root_needs_verify_full(mode: &str) -> Message {
+    msg::pg_system_root_needs_verify_full(mode)
 }
 
-pub fn redis_insecure_without_tls() -> String {
-    "`#insecure` only applies to rediss:// (TLS) URLs".into()
+pub fn redis_insecure_without_tls() -> Message {
+    msg::redis_insecure_without_tls()
 }
 
-pub fn redis_bad_fragment() -> String {
-    "only `#insecure` is allowed after `#` in a Redis URL; if `#` is part of the password, write it as `%23`".into()
+pub fn redis_bad_fragment() -> Message {
+    msg::redis_bad_fragment()
 }
 
-pub fn redis_bad_db(path: &str) -> String {
-    format!("database `/{path}` must be a number, e.g. `/0`")
+pub fn redis_bad_db(path: &str) -> Message {
+    msg::redis_bad_db(path)
 }
 
 // ---- normalisation ----------------------------------------------------------
 
-pub fn norm_whitespace(var: &str) -> String {
-    format!(
-        "{var} has whitespace or a line break around it; railconn trimmed it, but your app may not (a trailing newline ends up in the password or database name): remove it from the variable"
-    )
+pub fn norm_whitespace(var: &str) -> Message {
+    msg::norm_whitespace(var)
 }
 
-pub fn norm_quotes(var: &str) -> String {
-    format!(
-        "{var} is wrapped in quotes; railconn removed them, but a platform or docker --env-file may keep them in the value: store it without quotes"
-    )
+pub fn norm_quotes(var: &str) -> Message {
+    msg::norm_quotes(var)
 }
 
-pub fn norm_driver(driver: &str) -> String {
-    let shown: String = driver.chars().take(20).collect();
-    format!(
-        "SQLAlchemy URL: the app uses the `{shown}` driver; railconn checked the same server with `postgresql://`. psql, pg_dump and other libpq tools need the prefix removed"
-    )
+pub fn norm_driver(driver: &str) -> Message {
+    msg::norm_driver(driver.chars().take(20).collect())
 }
 
-pub fn norm_asyncpg_sslmode() -> String {
-    "asyncpg does not accept `sslmode` (TypeError: connect() got an unexpected keyword argument 'sslmode'): use `?ssl=require` or connect_args={\"ssl\": ...}".into()
+pub fn norm_asyncpg_sslmode() -> Message {
+    msg::norm_asyncpg_sslmode()
 }
 
-pub fn norm_postgres_scheme(var: &str) -> String {
-    format!(
-        "{var} starts with postgres://, which SQLAlchemy 1.4+ rejects (NoSuchModuleError: ...dialects:postgres): use postgresql:// if a SQLAlchemy app reads it"
-    )
+pub fn norm_postgres_scheme(var: &str) -> Message {
+    msg::norm_postgres_scheme(var)
 }
 
-pub fn norm_prisma(names: &[&str]) -> String {
-    format!(
-        "Prisma-only parameter(s) {} removed for the check: libpq, psql and psycopg reject them (`invalid URI query parameter`)",
-        names.join(", ")
-    )
+pub fn norm_prisma(names: &[&str]) -> Message {
+    msg::norm_prisma(names.join(", "))
 }
 
 // ---- config step ----------------------------------------------------------
 
-pub fn config_from(source: &str) -> String {
-    format!("from {source}")
+pub fn config_from(source: &str) -> Message {
+    msg::config_from(source)
 }
 
-pub fn config_missing(vars: &[&str], flag: &str) -> String {
-    match vars {
-        [one] => format!("{one} is not set (nor {flag})"),
-        many => format!("none of {} is set (nor {flag})", many.join(", ")),
-    }
+pub fn config_missing(vars: &[&str], flag: &str) -> Message {
+    msg::config_missing(vars.join(", "), vars.len(), flag)
 }
 
-pub fn config_invalid(source: &str, message: &str) -> String {
-    format!("{source}: {message}")
+pub fn config_invalid(source: &str, message: &Message) -> Message {
+    msg::config_invalid(source, message.clone())
 }
 
-pub fn target_missing(vars: &[&str]) -> String {
-    format!("not configured ({})", vars.join(", "))
+pub fn target_missing(vars: &[&str]) -> Message {
+    msg::target_missing(vars.join(", "))
 }
 
-pub fn target_invalid(source: &str) -> String {
-    format!("invalid URL in {source}")
+pub fn target_invalid(source: &str) -> Message {
+    msg::target_invalid(source)
 }
 
 // ---- dns / tcp --------------------------------------------------------------
 
-pub fn dns_timeout(host: &str, limit: Duration) -> String {
-    format!("no answer for {host} within {}", ms(limit))
+pub fn dns_timeout(host: &str, limit: Duration) -> Message {
+    msg::dns_timeout(host, limit)
 }
 
-pub fn dns_failed(host: &str, error: &str) -> String {
-    format!("{host}: {error}")
+pub fn dns_failed(host: &str, error: &str) -> Message {
+    msg::dns_failed(host, error.to_string())
 }
 
-pub fn dns_no_addresses(host: &str) -> String {
-    format!("{host} has no addresses")
+pub fn dns_no_addresses(host: &str) -> Message {
+    msg::dns_no_addresses(host)
 }
 
-pub fn dns_addresses(v4: &[String], v6: &[String]) -> String {
-    let list = |label: &str, addrs: &[String]| {
-        (!addrs.is_empty()).then(|| format!("{label} {}", addrs.join(", ")))
+pub fn dns_addresses(v4: &[String], v6: &[String]) -> Message {
+    let list = |family: &str, addrs: &[String]| {
+        (!addrs.is_empty()).then(|| msg::dns_family(family, addrs.join(", ")))
     };
-    [list("IPv4", v4), list("IPv6", v6)]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join("; ")
+    match (list("IPv4", v4), list("IPv6", v6)) {
+        (Some(v4), Some(v6)) => msg::joined(v4, v6),
+        (Some(one), None) | (None, Some(one)) => one,
+        (None, None) => msg::verbatim(String::new()),
+    }
 }
 
-pub fn ipv6_only(host: &str) -> String {
-    format!(
-        "{host} has only IPv6 addresses: clients that look up IPv4 only fail with ENOTFOUND (ioredis/BullMQ before 5.8.2: add ?family=0 to the URL; Railway's legacy private network is IPv6-only)"
-    )
+pub fn ipv6_only(host: &str) -> Message {
+    msg::ipv6_only(host)
 }
 
-pub fn ipv6_unreachable(host: &str) -> String {
-    format!(
-        "{host}: IPv6 has no route from here while IPv4 works; clients that try IPv6 first without falling back fail (on Railway, outbound IPv6 is off unless enabled)"
-    )
+pub fn ipv6_unreachable(host: &str) -> Message {
+    msg::ipv6_unreachable(host)
 }
 
-pub fn tcp_timeout(addr: SocketAddr, limit: Duration) -> String {
-    format!("{addr}: no answer within {}", ms(limit))
+pub fn tcp_timeout(addr: SocketAddr, limit: Duration) -> Message {
+    msg::tcp_timeout(addr.to_string(), limit)
 }
 
-pub fn tcp_failed(addr: SocketAddr, error: &str) -> String {
-    format!("{addr}: {error}")
+pub fn tcp_failed(addr: SocketAddr, error: &str) -> Message {
+    msg::tcp_failed(addr.to_string(), error.to_string())
 }
 
-pub fn tcp_connected(addr: SocketAddr) -> String {
-    format!("connected to {addr}")
+pub fn tcp_connected(addr: SocketAddr) -> Message {
+    msg::tcp_connected(addr.to_string())
 }
 
-pub fn tcp_earlier_failure(addr: SocketAddr, code: &str) -> String {
-    format!(" (after {addr}: {code})")
+/// Connected to `addr` after the addresses in `earlier` failed.
+pub fn tcp_connected_after(addr: SocketAddr, earlier: &[(SocketAddr, &str)]) -> Message {
+    if earlier.is_empty() {
+        return msg::tcp_connected(addr.to_string());
+    }
+    let earlier: Vec<String> = earlier
+        .iter()
+        .map(|(failed, code)| format!("{failed}: {code}"))
+        .collect();
+    msg::tcp_connected_after(addr.to_string(), earlier.join(", "))
 }
 
 // ---- tls --------------------------------------------------------------------
 
-pub fn tls_timeout(limit: Duration) -> String {
-    format!("TLS handshake not finished within {}", ms(limit))
+pub fn tls_timeout(limit: Duration) -> Message {
+    msg::tls_timeout(limit)
 }
 
-pub fn tls_bad_server_name(host: &str) -> String {
-    format!("`{host}` is not a valid TLS server name")
+pub fn tls_bad_server_name(host: &str) -> Message {
+    msg::tls_bad_server_name(host)
 }
 
+/// rustls names versions `TLSv1_3`; people and libpq write `TLSv1.3`.
 pub fn tls_version(raw: &str) -> String {
     raw.replace("TLSv1_", "TLSv1.")
 }
 
-pub fn tls_alert(alert: &str) -> String {
-    format!("the server aborted the TLS handshake with alert {alert}")
+pub fn tls_alert(alert: &str) -> Message {
+    msg::tls_alert(alert.to_string())
 }
 
-pub fn tls_reset() -> String {
-    "the connection was reset during the TLS handshake".into()
+pub fn tls_reset() -> Message {
+    msg::tls_reset()
 }
 
-pub fn tls_closed() -> String {
-    "the server closed the connection during the TLS handshake".into()
+pub fn tls_closed() -> Message {
+    msg::tls_closed()
 }
 
-pub fn tls_peer_plaintext() -> String {
-    "the server answered the TLS handshake in plaintext: it does not speak TLS on this port".into()
+pub fn tls_peer_plaintext() -> Message {
+    msg::tls_peer_plaintext()
 }
 
-pub fn tls_failed(error: &str) -> String {
-    format!("TLS handshake failed: {error}")
+pub fn tls_failed(error: &str) -> Message {
+    msg::tls_failed(error.to_string())
 }
 
-pub fn peer_too_much(limit: usize) -> String {
-    format!(
-        "the peer kept sending: more than {} KiB without completing a reply",
-        limit / 1024
+pub fn peer_too_much(limit: usize) -> Message {
+    msg::peer_too_much(limit / 1024)
+}
+
+pub fn peer_is_http() -> Message {
+    msg::peer_is_http()
+}
+
+pub fn cert_unknown_issuer() -> Message {
+    msg::cert_unknown_issuer()
+}
+
+pub fn cert_expired() -> Message {
+    msg::cert_expired()
+}
+
+pub fn cert_not_yet_valid() -> Message {
+    msg::cert_not_yet_valid()
+}
+
+pub fn cert_wrong_name() -> Message {
+    msg::cert_wrong_name()
+}
+
+pub fn cert_other(reason: &str) -> Message {
+    msg::cert_other(reason.to_string())
+}
+
+pub fn cert_failure(reason: &Message) -> Message {
+    msg::cert_failure(reason.clone())
+}
+
+pub fn cert_failure_of(reason: &Message, subject: &str, issuer: &str, not_after: &str) -> Message {
+    msg::cert_failure_with(
+        reason.clone(),
+        subject.to_string(),
+        issuer.to_string(),
+        not_after.to_string(),
     )
 }
 
-pub fn peer_is_http() -> String {
-    "the peer answered like an HTTP server".into()
+pub fn root_file_unreadable(path: &Path, error: &str) -> Message {
+    msg::root_file_unreadable(path.display().to_string(), error.to_string())
 }
 
-pub fn cert_unknown_issuer() -> String {
-    "issued by an unknown authority (self-signed or private CA)".into()
+pub fn system_roots_empty() -> Message {
+    msg::roots_empty_system()
 }
 
-pub fn cert_expired() -> String {
-    "expired".into()
+pub fn root_file_empty(path: &Path) -> Message {
+    msg::roots_empty_file(path.display().to_string())
 }
 
-pub fn cert_not_yet_valid() -> String {
-    "not valid yet (check this machine's clock)".into()
+fn yes_no(yes: bool) -> &'static str {
+    if yes { "yes" } else { "no" }
 }
 
-pub fn cert_wrong_name() -> String {
-    "issued for another host name".into()
-}
-
-pub fn cert_other(reason: &str) -> String {
-    format!("rejected ({reason})")
-}
-
-pub fn cert_failure(reason: &str) -> String {
-    format!("certificate {reason}")
-}
-
-pub fn cert_failure_of(reason: &str, subject: &str, issuer: &str, not_after: &str) -> String {
-    format!("certificate {reason}: subject {subject}, issuer {issuer}, expires {not_after}")
-}
-
-pub fn root_file_unreadable(path: &Path, error: &str) -> String {
-    format!(
-        "cannot read root certificate file {}: {error}",
-        path.display()
-    )
-}
-
-pub fn system_roots_empty() -> String {
-    "no trusted root certificates found on this system (install ca-certificates or set SSL_CERT_FILE)".into()
-}
-
-pub fn root_file_empty(path: &Path) -> String {
-    format!("{} contains no certificate", path.display())
-}
-
-fn verified_word(verified: bool) -> &'static str {
-    if verified { "verified" } else { "not verified" }
-}
-
-pub fn tls_detail(version: &str, verified: bool) -> String {
-    format!("{version}, certificate {}", verified_word(verified))
+pub fn tls_detail(version: &str, verified: bool) -> Message {
+    msg::tls_detail(version.to_string(), yes_no(verified))
 }
 
 /// The negotiated TLS version and the server's leaf certificate.
@@ -388,427 +364,361 @@ pub struct CertDetail<'a> {
     pub days_left: i64,
 }
 
-pub fn tls_cert_detail(version: &str, verified: bool, cert: &CertDetail<'_>) -> String {
-    format!(
-        "{version}, certificate {}: subject {}, issuer {}, names [{}], expires {} ({} days)",
-        verified_word(verified),
-        cert.subject,
-        cert.issuer,
+pub fn tls_cert_detail(version: &str, verified: bool, cert: &CertDetail<'_>) -> Message {
+    msg::tls_detail_cert(
+        version.to_string(),
+        yes_no(verified),
+        cert.subject.to_string(),
+        cert.issuer.to_string(),
         cert.names.join(", "),
-        cert.not_after,
-        cert.days_left
+        cert.not_after.to_string(),
+        cert.days_left,
     )
 }
 
-pub fn cert_expired_unverified(not_after: &str) -> String {
-    format!(
-        "the server's certificate expired on {not_after}: this connection does not verify it, but any client that does (verify-ca, verify-full, rediss://) fails"
-    )
+pub fn cert_expired_unverified(not_after: &str) -> Message {
+    msg::cert_expired_unverified(not_after.to_string())
 }
 
-pub fn cert_expires_soon(days: i64, not_after: &str) -> String {
-    format!(
-        "the server's certificate expires in {days} days ({not_after}): renew it before clients that verify start failing"
-    )
+pub fn cert_expires_soon(days: i64, not_after: &str) -> Message {
+    msg::cert_expires_soon(days, not_after.to_string())
 }
 
-pub fn cert_self_signed(names: &[String]) -> String {
-    format!(
-        "the server's certificate is self-signed (for [{}]): encryption works, but clients that verify (PostgreSQL verify-ca/verify-full, rediss://) accept it only with that very certificate as their trusted root and a matching host name; Railway's PostgreSQL certificate is self-signed for localhost",
-        names.join(", ")
-    )
+pub fn cert_self_signed(names: &[String]) -> Message {
+    msg::cert_self_signed(names.join(", "))
 }
 
-pub fn connection_reset() -> String {
-    "the connection was reset by the peer".into()
+pub fn connection_reset() -> Message {
+    msg::connection_reset()
 }
 
 // ---- postgres -----------------------------------------------------------------
 
-pub fn pg_tls_not_tried(mode: &str) -> String {
-    format!("sslmode={mode}: connecting without TLS")
+pub fn pg_tls_not_tried(mode: &str) -> Message {
+    msg::pg_tls_not_tried(mode)
 }
 
-pub fn pg_tls_declined() -> String {
-    "the server does not offer TLS; sslmode=prefer continues unencrypted".into()
+pub fn pg_tls_declined() -> Message {
+    msg::pg_tls_declined()
 }
 
-pub fn pg_prefer_fallback(code: &str, message: &str) -> String {
-    format!(
-        "TLS failed ({code}: {message}); sslmode=prefer connected again without TLS, as libpq does"
-    )
+pub fn pg_server_refused_tls() -> Message {
+    msg::pg_server_refused_tls()
 }
 
-pub fn pg_server_refused_tls() -> String {
-    "the server answered the SSLRequest with `N`: it does not support TLS".into()
+pub fn pg_no_answer_to_ssl_request() -> Message {
+    msg::pg_no_answer_to_ssl_request()
 }
 
-pub fn pg_no_answer_to_ssl_request() -> String {
-    "no answer to the SSLRequest".into()
+pub fn pg_peer_is_redis() -> Message {
+    msg::pg_peer_is_redis()
 }
 
-pub fn pg_peer_is_redis() -> String {
-    "the peer answered like a Redis server".into()
+pub fn pg_peer_is_tls() -> Message {
+    msg::pg_peer_is_tls()
 }
 
-pub fn pg_peer_is_tls() -> String {
-    "the peer expects TLS from the first byte (a TLS-only port or proxy), not PostgreSQL's SSLRequest".into()
+pub fn pg_peer_unknown(bytes: &[u8]) -> Message {
+    msg::pg_peer_unknown(msg::peer_bytes(bytes))
 }
 
-pub fn pg_peer_unknown(bytes: &[u8]) -> String {
-    format!(
-        "the peer sent bytes that are not PostgreSQL protocol ({})",
-        hex(bytes)
-    )
+pub fn pg_no_root_cert(mode: &str) -> Message {
+    msg::pg_no_root_cert(mode)
 }
 
-pub fn pg_no_root_cert(mode: &str) -> String {
-    format!(
-        "sslmode={mode} needs a root certificate: none given in sslrootcert and ~/.postgresql/root.crt does not exist"
-    )
+pub fn pg_cert_not_verified(mode: &str) -> Message {
+    msg::pg_cert_not_verified(mode)
 }
 
-pub fn pg_cert_not_verified(mode: &str) -> String {
-    format!("sslmode={mode} encrypts but does not verify the server's certificate")
+pub fn pg_unencrypted(host: &str) -> Message {
+    msg::pg_unencrypted(host)
 }
 
-pub fn pg_unencrypted(host: &str) -> String {
-    format!(
-        "the connection to {host} is not encrypted: passwords and data cross the network in plaintext"
-    )
-}
-
-pub fn pg_auth_detail(user: Option<&str>) -> String {
+pub fn pg_auth_detail(user: Option<&str>) -> Message {
     match user {
-        Some(user) => format!("authenticated as {user}"),
-        None => "authenticated".into(),
+        Some(user) => msg::pg_auth_detail(user),
+        None => msg::pg_auth_detail_anonymous(),
     }
 }
 
-pub fn pg_auth_timeout(limit: Duration) -> String {
-    format!("no startup reply within {}", ms(limit))
+pub fn pg_auth_timeout(limit: Duration) -> Message {
+    msg::pg_auth_timeout(limit)
 }
 
-pub fn pg_closed_during_startup() -> String {
-    "the server closed the connection during startup, before any PostgreSQL reply".into()
+pub fn pg_closed_during_startup() -> Message {
+    msg::pg_closed_during_startup()
 }
 
-pub fn pg_closed_during_query() -> String {
-    "the server closed the connection during the query".into()
+pub fn pg_closed_during_query() -> Message {
+    msg::pg_closed_during_query()
 }
 
-pub fn pg_server_said(severity: &str, sqlstate: &str, message: &str) -> String {
-    format!("{severity} {sqlstate}: {message}")
-}
-
-pub fn pg_query_timeout(limit: Duration) -> String {
-    format!("no query result within {}", ms(limit))
-}
-
-pub fn pg_no_row() -> String {
-    "the facts query returned no row".into()
-}
-
-pub fn pg_query_detail(version: &str, database: &str, user: &str) -> String {
-    format!("PostgreSQL {version}, database {database}, user {user}")
-}
-
-pub fn pg_connections(used: u64, usable: u64) -> String {
-    format!(
-        "{used} of {usable} connection slots are in use (max_connections minus reserved): the next deploy's pool, or a second replica, may get `sorry, too many clients already`"
+pub fn pg_server_said(severity: &str, sqlstate: &str, message: &str) -> Message {
+    msg::pg_server_said(
+        severity.to_string(),
+        sqlstate.to_string(),
+        message.to_string(),
     )
 }
 
-pub fn pg_facts_denied() -> String {
-    "this role may not read pg_stat_activity or the catalogs: connection headroom and the table count are not available (the login and the query work)".into()
+pub fn pg_query_timeout(limit: Duration) -> Message {
+    msg::pg_query_timeout(limit)
 }
 
-pub fn pg_no_tables(database: &str) -> String {
-    format!(
-        "database {database} has no tables: migrations have not run (run them in the pre-deploy or start command, e.g. `alembic upgrade head`, `prisma migrate deploy`)"
-    )
+pub fn pg_no_row() -> Message {
+    msg::pg_no_row()
 }
 
-pub fn pg_facts_detail(detail: &str, connections: Option<(u64, u64)>) -> String {
+pub fn pg_query_detail(version: &str, database: &str, user: &str) -> Message {
+    msg::pg_query_detail(version.to_string(), database.to_string(), user.to_string())
+}
+
+pub fn pg_connections(used: u64, usable: u64) -> Message {
+    msg::pg_connections(used, usable)
+}
+
+pub fn pg_facts_denied() -> Message {
+    msg::pg_facts_denied()
+}
+
+pub fn pg_no_tables(database: &str) -> Message {
+    msg::pg_no_tables(database.to_string())
+}
+
+pub fn pg_facts_detail(detail: &Message, connections: Option<(u64, u64)>) -> Message {
     match connections {
-        Some((used, usable)) => format!("{detail}, {used}/{usable} connections"),
-        None => detail.to_string(),
+        Some((used, usable)) => msg::pg_facts_detail(detail.clone(), used, usable),
+        None => detail.clone(),
     }
 }
 
-pub fn pg_read_only(facts: &str) -> String {
-    format!(
-        "{facts}: the server is a read-only replica, or the database defaults to read-only transactions"
-    )
+pub fn pg_read_only(facts: &Message) -> Message {
+    msg::pg_read_only(facts.clone())
 }
 
 // ---- redis --------------------------------------------------------------------
 
-pub fn redis_tls_off() -> String {
-    "redis:// is unencrypted".into()
+pub fn redis_tls_off() -> Message {
+    msg::redis_tls_off()
 }
 
-pub fn redis_unencrypted(host: &str) -> String {
-    format!(
-        "the connection to {host} is not encrypted (redis://); fine on a private network, not across the internet"
-    )
+pub fn redis_unencrypted(host: &str) -> Message {
+    msg::redis_unencrypted(host)
 }
 
-pub fn redis_insecure() -> String {
-    "#insecure: the server's certificate is not verified".into()
+pub fn redis_insecure() -> Message {
+    msg::redis_insecure()
 }
 
-pub fn redis_timeout(limit: Duration) -> String {
-    format!("no Redis reply within {}", ms(limit))
+pub fn redis_timeout(limit: Duration) -> Message {
+    msg::redis_timeout(limit)
 }
 
-pub fn redis_auth_detail(user: Option<&str>) -> String {
+pub fn redis_auth_detail(user: Option<&str>) -> Message {
     match user {
-        Some(user) => format!("AUTH as {user}"),
-        None => "AUTH with password (user default)".into(),
+        Some(user) => msg::redis_auth_detail(user),
+        None => msg::redis_auth_detail_default(),
     }
 }
 
-pub fn redis_no_credentials() -> String {
-    "no credentials in the URL".into()
+pub fn redis_no_credentials() -> Message {
+    msg::redis_no_credentials()
 }
 
-pub fn redis_ping_detail(version: Option<&str>, db: u32) -> String {
+pub fn redis_ping_detail(version: Option<&str>, db: u32) -> Message {
     match version {
-        Some(version) => format!("PONG, Redis {version}, db {db}"),
-        None => format!("PONG, db {db}"),
+        Some(version) => msg::redis_ping_detail(version.to_string(), db),
+        None => msg::redis_ping_detail_no_version(db),
     }
 }
 
-pub fn redis_replica(detail: &str) -> String {
-    format!(
-        "{detail}: the server is a replica (role:slave): every write, such as storing a revoked token, fails with READONLY"
-    )
+pub fn redis_replica(detail: &Message) -> Message {
+    msg::redis_replica(detail.clone())
 }
 
-pub fn redis_evicts_all(policy: &str) -> String {
-    format!(
-        "maxmemory-policy is {policy}: when memory fills, Redis may evict any key, including revoked tokens and sessions (use volatile-lru with TTLs on cache keys only, or noeviction)"
-    )
+pub fn redis_evicts_all(policy: &str) -> Message {
+    msg::redis_evicts_all(policy.to_string())
 }
 
-pub fn redis_memory_full(used: u64, max: u64) -> String {
-    format!(
-        "Redis uses {} of {} MiB maxmemory: once full, writes fail with OOM (noeviction, or volatile-* with too few keys that expire)",
-        used / (1024 * 1024),
-        max / (1024 * 1024)
-    )
+pub fn redis_memory_full(used: u64, max: u64) -> Message {
+    msg::redis_memory_full(used / (1024 * 1024), max / (1024 * 1024))
 }
 
-pub fn redis_clients(clients: u64, max: u64) -> String {
-    format!(
-        "{clients} of {max} clients are connected (maxclients): new connections will get `max number of clients reached`"
-    )
+pub fn redis_clients(clients: u64, max: u64) -> Message {
+    msg::redis_clients(clients, max)
 }
 
-pub fn redis_peer_is_tls() -> String {
-    "the server answered with a TLS record: this port expects TLS".into()
+pub fn redis_peer_is_tls() -> Message {
+    msg::redis_peer_is_tls()
 }
 
-pub fn redis_port_speaks_tls() -> String {
-    "the server closed the plaintext connection without a reply, and the same port answers a TLS handshake: it expects TLS".into()
+pub fn redis_port_speaks_tls() -> Message {
+    msg::redis_port_speaks_tls()
 }
 
-pub fn redis_peer_unknown(bytes: &[u8]) -> String {
-    format!(
-        "the peer sent bytes that are not Redis protocol ({})",
-        hex(bytes)
-    )
+pub fn redis_peer_unknown(bytes: &[u8]) -> Message {
+    msg::redis_peer_unknown(msg::peer_bytes(bytes))
 }
 
-pub fn redis_closed() -> String {
-    "the server closed the connection without a Redis reply".into()
+pub fn redis_closed() -> Message {
+    msg::redis_closed()
 }
 
 // ---- jwt ------------------------------------------------------------------------
 
-pub fn jwt_target(algorithm: &str) -> String {
-    format!("JWT {algorithm}")
+pub fn jwt_target(algorithm: &str) -> Message {
+    msg::jwt_target(algorithm)
 }
 
-pub fn jwt_config_detail(algorithm: &str, key_var: &str) -> String {
-    format!("{algorithm} with {key_var}")
+pub fn jwt_config_detail(algorithm: &str, key_var: &str) -> Message {
+    msg::jwt_config_detail(algorithm, key_var)
 }
 
-pub fn jwt_public_key_missing() -> String {
-    "JWT_PUBLIC_KEY is not set: tokens were signed but verification with the public key was not checked".into()
+pub fn jwt_public_key_missing() -> Message {
+    msg::jwt_public_key_missing()
 }
 
 /// `shown` is the value when it looks like a setting, `None` when it
 /// may be a secret pasted into the wrong variable.
-pub fn jwt_bad_algorithm(var: &str, shown: Option<&str>, chars: usize) -> String {
-    let value = value_or_length(shown, chars);
-    format!(
-        "{var}={value} is not a supported algorithm (HS256/384/512, RS256/384/512, PS256/384/512, ES256/384, EdDSA; names are case-sensitive)"
-    )
+pub fn jwt_bad_algorithm(var: &str, shown: Option<&str>, chars: usize) -> Message {
+    msg::jwt_bad_algorithm(var, value_or_length(shown, chars))
 }
 
-pub fn jwt_missing_secret(vars: &[&str]) -> String {
-    format!("no HMAC secret: none of {} is set", vars.join(", "))
+pub fn jwt_missing_secret(vars: &[&str]) -> Message {
+    msg::jwt_missing_secret(vars.join(", "))
 }
 
-pub fn jwt_missing_private_key(algorithm: &str, var: &str) -> String {
-    format!("{algorithm} needs a private key in {var} (PEM text or a path to a PEM file)")
+pub fn jwt_missing_private_key(algorithm: &str, var: &str) -> Message {
+    msg::jwt_missing_private_key(algorithm, var)
 }
 
 /// `shown` as for [`jwt_bad_algorithm`].
-pub fn jwt_bad_lifetime(var: &str, shown: Option<&str>, chars: usize) -> String {
-    format!(
-        "{var}={} is not a whole number of minutes",
-        value_or_length(shown, chars)
-    )
+pub fn jwt_bad_lifetime(var: &str, shown: Option<&str>, chars: usize) -> Message {
+    msg::jwt_bad_lifetime(var, value_or_length(shown, chars))
 }
 
-fn value_or_length(shown: Option<&str>, chars: usize) -> String {
+fn value_or_length(shown: Option<&str>, chars: usize) -> Message {
     match shown {
-        Some(value) => format!("`{value}`"),
-        None => format!("(a {chars}-character value, not shown)"),
+        Some(value) => msg::shown_value(value),
+        None => msg::hidden_value(chars),
     }
 }
 
-pub fn jwt_lifetime(minutes: i64) -> String {
+pub fn jwt_lifetime(minutes: i64) -> Message {
     if minutes <= 0 {
-        format!("access tokens live {minutes} minutes: they expire at once and every request fails")
+        msg::jwt_lifetime_expired(minutes)
     } else {
-        format!(
-            "access tokens live {minutes} minutes (over a day): a stolen token stays valid that long"
-        )
+        msg::jwt_lifetime_long(minutes)
     }
 }
 
-pub fn jwt_secret_detail(len: usize) -> String {
-    format!("{len}-byte secret")
+pub fn jwt_secret_detail(len: usize) -> Message {
+    msg::jwt_secret_detail(len)
 }
 
-pub fn jwt_placeholder(var: &str) -> String {
-    format!("{var} is a well-known placeholder or tutorial value: anyone can forge tokens with it")
+pub fn jwt_placeholder(var: &str) -> Message {
+    msg::jwt_placeholder(var)
 }
 
-pub fn jwt_short_secret(var: &str, len: usize, algorithm: &str, needed: usize) -> String {
-    format!("{var} is {len} bytes; {algorithm} needs at least {needed} (RFC 7518 §3.2)")
+pub fn jwt_short_secret(var: &str, len: usize, algorithm: &str, needed: usize) -> Message {
+    msg::jwt_short_secret(var, len, algorithm, needed)
 }
 
-pub fn jwt_key_file(var: &str, error: &str) -> String {
-    format!("{var} is neither PEM text nor a readable file: {error}")
+pub fn jwt_key_file(var: &str, error: &str) -> Message {
+    msg::jwt_key_file(var, error.to_string())
 }
 
-pub fn jwt_bad_private_key(var: &str, algorithm: &str, sec1: bool) -> String {
+pub fn jwt_bad_private_key(var: &str, algorithm: &str, sec1: bool) -> Message {
     if sec1 {
-        format!(
-            "{var} is an EC key in SEC1 form (`BEGIN EC PRIVATE KEY`); convert it to PKCS#8: openssl pkcs8 -topk8 -nocrypt -in key.pem"
-        )
+        msg::jwt_sec1_private_key(var)
     } else {
-        format!("{var} is not a valid {algorithm} private key in PEM")
+        msg::jwt_bad_private_key(var, algorithm)
     }
 }
 
-pub fn jwt_bad_public_key(var: &str, algorithm: &str) -> String {
-    format!("{var} is not a valid {algorithm} public key in PEM")
+pub fn jwt_bad_public_key(var: &str, algorithm: &str) -> Message {
+    msg::jwt_bad_public_key(var, algorithm)
 }
 
-pub fn jwt_rsa_too_small(var: &str) -> String {
-    format!("{var} is an RSA key below 2048 bits (RFC 7518 §3.3 requires 2048 or more)")
+pub fn jwt_rsa_too_small(var: &str) -> Message {
+    msg::jwt_rsa_too_small(var)
 }
 
-pub fn jwt_key_detail(algorithm: &str, bits: Option<usize>, has_public: bool) -> String {
-    let size = bits.map(|b| format!(" {b}-bit")).unwrap_or_default();
-    let public = if has_public {
-        ", public key present"
-    } else {
-        ""
-    };
-    format!("{algorithm}{size} private key{public}")
+pub fn jwt_key_detail(algorithm: &str, bits: Option<usize>, has_public: bool) -> Message {
+    msg::jwt_key_detail(algorithm, bits.unwrap_or(0), yes_no(has_public))
 }
 
-pub fn jwt_sign_failed(kind: &str) -> String {
-    format!("signing a token failed: {kind}")
+pub fn jwt_sign_failed(kind: &str) -> Message {
+    msg::jwt_sign_failed(kind.to_string())
 }
 
-pub fn jwt_signed_only() -> String {
-    "signed a token (no public key to verify it)".into()
+pub fn jwt_signed_only() -> Message {
+    msg::jwt_signed_only()
 }
 
-pub fn jwt_roundtrip_detail(minutes: i64) -> String {
-    format!("signed and verified a token (exp in {minutes} min)")
+pub fn jwt_roundtrip_detail(minutes: i64) -> Message {
+    msg::jwt_roundtrip_detail(minutes)
 }
 
-pub fn jwt_key_mismatch() -> String {
-    "JWT_PUBLIC_KEY does not belong to JWT_PRIVATE_KEY: tokens signed by the app will not verify"
-        .into()
+pub fn jwt_key_mismatch() -> Message {
+    msg::jwt_key_mismatch()
 }
 
-pub fn jwt_verify_failed(kind: &str) -> String {
-    format!("the signed token did not verify: {kind}")
+pub fn jwt_verify_failed(kind: &str) -> Message {
+    msg::jwt_verify_failed(kind.to_string())
 }
 
 // ---- findings across checks -----------------------------------------------------
 
-pub fn memory_fallback(redis_configured: bool) -> String {
-    let state = if redis_configured {
-        "failing"
-    } else {
-        "not configured"
-    };
-    format!(
-        "Redis is {state}: the token revocation list (blacklist) and the cache fall back to process memory, lost on every restart and not shared between instances or workers, so a logged-out token keeps working elsewhere"
-    )
+pub fn memory_fallback(redis_configured: bool) -> Message {
+    msg::memory_fallback(if redis_configured { "failing" } else { "unset" })
 }
 
-pub fn pg_ignored_parameter(key: &str) -> String {
-    format!("parameter `{key}` is accepted but not used by this check")
+pub fn pg_ignored_parameter(key: &str) -> Message {
+    msg::pg_ignored_parameter(key)
 }
 
-pub fn steps_not_run(names: &[&str]) -> String {
-    format!("{}: not run", names.join(", "))
+pub fn jwt_secret_reused() -> Message {
+    msg::jwt_secret_reused()
 }
 
-pub fn optional_failed(check: &str, code: Code) -> String {
-    format!(
-        "{check} failed ({}) but is optional: it does not block the deploy",
-        code.as_str()
-    )
+pub fn pooled_url() -> Message {
+    msg::pooled_url()
+}
+
+pub fn loopback_on_railway(check: &str) -> Message {
+    msg::loopback_on_railway(check)
 }
 
 // ---- wait, watch, env -----------------------------------------------------------
 
-pub fn wait_timed_out(timeout: Duration) -> String {
-    format!(
-        "railconn wait: not ready after {}; the last report is above",
-        ms(timeout)
-    )
+pub fn wait_timed_out(timeout: Duration) -> Message {
+    msg::wait_timed_out(timeout)
 }
 
-pub fn wait_stopped_early(check: &str, code: Code) -> String {
-    format!(
-        "railconn wait: stopped early: {check} failed with {}, which waiting cannot fix; see the report above",
-        code.as_str()
-    )
+pub fn wait_stopped_early(check: &str, code: Code) -> Message {
+    msg::wait_stopped_early(check, code.as_str())
 }
 
-pub fn wait_stopped_on_warnings() -> String {
-    "railconn wait: stopped early: only warnings remain (--strict), and waiting does not change them; see the report above".into()
+pub fn wait_stopped_on_warnings() -> Message {
+    msg::wait_stopped_on_warnings()
 }
 
-pub fn wait_progress(failing: &[(&str, Code)], elapsed: Duration, timeout: Duration) -> String {
-    let list: Vec<String> = failing
+pub fn wait_progress(failing: &[(&str, Code)], elapsed: Duration, timeout: Duration) -> Message {
+    let mut list = failing
         .iter()
-        .map(|(check, code)| format!("{check} ({})", code.as_str()))
-        .collect();
-    format!(
-        "waiting for {} — {} / {}",
-        list.join(", "),
-        ms(elapsed),
-        ms(timeout)
-    )
+        .map(|&(check, code)| msg::wait_failing(check, code.as_str()));
+    let first = list.next().unwrap_or_else(|| msg::verbatim(String::new()));
+    let failing = list.fold(first, msg::listed);
+    msg::wait_progress(failing, elapsed, timeout)
 }
 
-pub fn command_not_started(command: &str, error: &str) -> String {
-    format!("railconn wait: cannot run {command}: {error}")
+pub fn command_not_started(command: &str, error: &str) -> Message {
+    msg::command_not_started(command.to_string(), error.to_string())
+}
+
+fn took(millis: f64) -> Duration {
+    Duration::from_secs_f64(millis.max(0.0) / 1000.0)
 }
 
 pub fn watch_change(
@@ -818,31 +728,30 @@ pub fn watch_change(
     now: Status,
     code: Option<Code>,
     millis: f64,
-) -> String {
+) -> Message {
     let code = code.map(|c| format!(" {}", c.as_str())).unwrap_or_default();
-    let took = ms(Duration::from_secs_f64(millis.max(0.0) / 1000.0));
     match before {
-        Some(before) => format!(
-            "{time} {check}: {} -> {}{code} ({took})",
+        Some(before) => msg::watch_change(
+            time.to_string(),
+            check,
             before.as_str(),
-            now.as_str()
+            now.as_str(),
+            code,
+            took(millis),
         ),
-        None => format!("{time} {check}: {}{code} ({took})", now.as_str()),
+        None => msg::watch_first(time.to_string(), check, now.as_str(), code, took(millis)),
     }
 }
 
-pub fn watch_heartbeat(time: &str, round: u64, checks: &[(&str, Status, f64)]) -> String {
-    let states: Vec<String> = checks
-        .iter()
-        .map(|(check, status, millis)| {
-            format!(
-                "{check} {} {}",
-                status.as_str(),
-                ms(Duration::from_secs_f64(millis.max(0.0) / 1000.0))
-            )
-        })
-        .collect();
-    format!("{time} heartbeat (round {round}): {}", states.join(", "))
+pub fn watch_heartbeat(time: &str, round: u64, checks: &[(&str, Status, f64)]) -> Message {
+    let mut states = checks.iter().map(|&(check, status, millis)| {
+        msg::watch_check_state(check, status.as_str(), took(millis))
+    });
+    let first = states
+        .next()
+        .unwrap_or_else(|| msg::verbatim(String::new()));
+    let states = states.fold(first, msg::listed);
+    msg::watch_heartbeat(time.to_string(), round, states)
 }
 
 pub fn watch_summary(
@@ -851,282 +760,168 @@ pub fn watch_summary(
     availability: f64,
     failures: &[(&str, u64)],
     latency: (f64, f64, f64),
-) -> String {
+) -> Message {
     let failures = if failures.is_empty() {
-        "no failures".to_string()
+        msg::watch_no_failures()
     } else {
-        let list: Vec<String> = failures
+        let mut list = failures
             .iter()
-            .map(|(code, n)| format!("{code} ×{n}"))
-            .collect();
-        format!("failures: {}", list.join(", "))
+            .map(|&(code, n)| msg::watch_failure_count(code, n));
+        let first = list.next().unwrap_or_else(|| msg::verbatim(String::new()));
+        msg::watch_failures(list.fold(first, msg::listed))
     };
-    let at = |millis: f64| ms(Duration::from_secs_f64(millis.max(0.0) / 1000.0));
-    format!(
-        "{check}: available {availability:.1}% of {rounds} rounds, {failures}; latency min {}, median {}, max {}",
-        at(latency.0),
-        at(latency.1),
-        at(latency.2)
+    msg::watch_summary(
+        check,
+        crate::i18n::Arg::fixed(availability, 1),
+        rounds,
+        failures,
+        took(latency.0),
+        took(latency.1),
+        took(latency.2),
     )
 }
 
-pub const ENV_VARIABLES: &str =
-    "Variables (first set in each group wins; the process environment overrides .env files)";
-pub const ENV_TARGETS: &str = "Targets";
-pub const ENV_DEFAULT: &str = "default";
-
-pub fn env_invalid_url(message: &str) -> String {
-    format!("(invalid URL: {message})")
+pub fn env_invalid_url(message: &Message) -> Message {
+    msg::env_invalid_url(message.clone())
 }
 
-pub fn env_secret(len: usize) -> String {
-    format!("*** ({len} bytes)")
+pub fn env_secret(len: usize) -> Message {
+    msg::env_secret(len)
 }
 
-pub fn env_key(pem: bool, len: usize) -> String {
+pub fn env_key(pem: bool, len: usize) -> Message {
     if pem {
-        format!("*** (PEM text, {len} bytes)")
+        msg::env_key_pem(len)
     } else {
-        "*** (not PEM text: read as a file path)".into()
+        msg::env_key_path()
     }
 }
 
-pub fn env_file_committable(path: &str) -> String {
-    format!(
-        "{path} is inside a git work tree and not ignored: real credentials in it may get committed (add it to .gitignore; keep placeholders in .env.example)"
-    )
-}
-
-pub fn jwt_secret_reused() -> String {
-    "the JWT secret is also a database or Redis password: one leak opens both, and rotating one breaks the other".into()
-}
-
-pub fn pooled_url() -> String {
-    "DATABASE_UNPOOLED_URL is set, so DATABASE_URL goes through PgBouncer (transaction pooling): run migrations, LISTEN and advisory locks over DATABASE_UNPOOLED_URL".into()
-}
-
-pub fn loopback_on_railway(check: &str) -> String {
-    format!(
-        "the {check} target is localhost while Railway's variables are set: inside a Railway deployment nothing listens there (use the service's reference variable); under `railway run` on a laptop this is fine"
-    )
+pub fn env_file_committable(path: &str) -> Message {
+    msg::env_file_committable(path.to_string())
 }
 
 // ---- errors that stop a run (exit 2) ---------------------------------------------
 
-pub const ERROR_NOTHING_SELECTED: &str = "nothing to check: --only/--skip leave no check to run";
-
-pub fn error_env_file(path: &str, reason: &str) -> String {
-    format!("cannot read env file {path}: {reason}. Fix the file or pass --no-env-file")
+pub fn error_env_file(path: &str, reason: &Message) -> Message {
+    msg::error_env_file(path.to_string(), reason.clone())
 }
 
-pub fn error_runtime(error: &str) -> String {
-    format!("cannot start the async runtime: {error}")
+pub fn error_runtime(error: &str) -> Message {
+    msg::error_runtime(error.to_string())
 }
 
-pub fn error_output(error: &str) -> String {
-    format!("cannot write the report: {error}")
+pub fn error_output(error: &str) -> Message {
+    msg::error_output(error.to_string())
 }
 
-pub fn error_output_file(path: &str, reason: &str) -> String {
-    format!("cannot write the report to {path}: {reason}")
+pub fn error_output_file(path: &str, reason: &str) -> Message {
+    msg::error_output_file(path.to_string(), reason.to_string())
 }
 
-pub fn error_format(command: &str, supported: &str) -> String {
-    format!("{command} supports --format {supported}")
+pub fn error_format(command: &str, supported: &str) -> Message {
+    msg::error_format(command, supported)
 }
 
-pub const ORIGIN_ENVIRONMENT: &str = "environment";
-
-pub fn env_value_too_large(entry: usize, limit: usize) -> String {
-    format!(
-        "entry {entry}: the value expands to more than {} KiB",
-        limit / 1024
-    )
+pub fn env_value_too_large(entry: usize, limit: usize) -> Message {
+    msg::env_value_too_large(entry, limit / 1024)
 }
 
-pub fn env_file_too_large(limit: usize) -> String {
-    format!("larger than {} KiB", limit / 1024)
+pub fn env_file_too_large(limit: usize) -> Message {
+    msg::env_file_too_large(limit / 1024)
 }
 
-pub fn env_too_many_dollars(limit: usize) -> String {
-    format!("more than {limit} `$` substitutions")
+pub fn env_too_many_dollars(limit: usize) -> Message {
+    msg::env_too_many_dollars(limit)
 }
 
-pub fn env_entry(entry: usize, problem: &str) -> String {
-    format!("entry {entry}: {problem}")
+pub fn env_entry(entry: usize, problem: &Message) -> Message {
+    msg::env_entry(entry, problem.clone())
 }
-
-pub const ENV_LINE_NOT_PAIR: &str =
-    "a line is not KEY=VALUE (the line is not shown: it may hold a secret)";
-pub const ENV_NOT_UTF8: &str = "not valid UTF-8";
-pub const ENV_UNPARSABLE: &str = "could not be parsed";
 
 // ---- sqlite -----------------------------------------------------------------------
 
-pub const SQLITE_NO_NETWORK: &str = "SQLite: a local file, nothing to dial";
-pub const SQLITE_IN_MEMORY: &str = "in-memory SQLite database";
-
-pub fn sqlite_in_memory() -> String {
-    "DATABASE_URL is an in-memory SQLite database: every process has its own, empty at each start"
-        .into()
+pub fn sqlite_in_memory() -> Message {
+    msg::sqlite_in_memory()
 }
 
-pub fn sqlite_missing(path: &str) -> String {
-    format!("SQLite file {path} does not exist here: the app creates it on first write, empty")
+pub fn sqlite_missing(path: &str) -> Message {
+    msg::sqlite_missing(path.to_string())
 }
 
-pub fn sqlite_not_a_file(path: &str) -> String {
-    format!("{path} is not a regular file")
+pub fn sqlite_not_a_file(path: &str) -> Message {
+    msg::sqlite_not_a_file(path.to_string())
 }
 
-pub fn sqlite_not_sqlite(path: &str) -> String {
-    format!("{path} is not a SQLite database (its header is not `SQLite format 3`)")
+pub fn sqlite_not_sqlite(path: &str) -> Message {
+    msg::sqlite_not_sqlite(path.to_string())
 }
 
-pub fn sqlite_unreadable(path: &str, error: &str) -> String {
-    format!("cannot read {path}: {error}")
+pub fn sqlite_unreadable(path: &str, error: &str) -> Message {
+    msg::sqlite_unreadable(path.to_string(), error.to_string())
 }
 
-pub fn sqlite_ok(path: &str, bytes: u64) -> String {
-    format!("SQLite file {path}, {} KiB", bytes.div_ceil(1024))
+pub fn sqlite_ok(path: &str, bytes: u64) -> Message {
+    msg::sqlite_ok(path.to_string(), bytes.div_ceil(1024))
 }
 
-pub fn sqlite_ephemeral(volume: Option<&std::path::Path>) -> String {
+pub fn sqlite_ephemeral(volume: Option<&Path>) -> Message {
     match volume {
-        Some(volume) => format!("the SQLite file is outside the Railway volume ({}): its data vanishes on every redeploy; move it under the volume or use PostgreSQL", volume.display()),
-        None => "on Railway a SQLite file vanishes with the container on every redeploy unless it lives under a volume (RAILWAY_VOLUME_MOUNT_PATH); production apps usually want PostgreSQL here".into(),
+        Some(volume) => msg::sqlite_outside_volume(volume.display().to_string()),
+        None => msg::sqlite_no_volume(),
     }
 }
 
 // ---- causes and fixes -------------------------------------------------------------
 
-/// The most likely cause and the concrete fix for a failed check.
-pub struct Advice {
-    pub cause: &'static str,
-    pub fix: &'static str,
-}
-
-const fn advice(cause: &'static str, fix: &'static str) -> Advice {
-    Advice { cause, fix }
-}
-
 /// A `*.railway.internal` name that does not resolve, for Redis.
 pub fn redis_private_network_advice() -> Advice {
-    advice(
-        "A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build (Dockerfile RUN, postinstall).",
-        "Outside Railway use REDIS_PUBLIC_URL (railconn check --public); inside, keep the private URL and connect at runtime, not during the build.",
-    )
+    msg::advice_private_redis()
 }
 
 /// A `*.railway.internal` name that does not resolve, for PostgreSQL.
 pub fn postgres_private_network_advice() -> Advice {
-    advice(
-        "A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build (Dockerfile RUN, postinstall).",
-        "Outside Railway use DATABASE_PUBLIC_URL (railconn check --public); run migrations in the pre-deploy or start command, not the build.",
-    )
+    msg::advice_private_db()
 }
 
 /// A TLS handshake to a plaintext Redis that never answers.
 pub fn redis_tls_timeout_advice() -> Advice {
     // A plaintext Redis reads a TLS ClientHello as an unfinished inline
     // command and waits for its end: the handshake just times out.
-    advice(
-        "The server accepted the connection but never answered the TLS handshake: it most likely speaks plaintext Redis (Railway's Redis and a plain redis-server have no TLS).",
-        "Use redis:// instead of rediss://.",
-    )
+    msg::advice_redis_tls_timeout()
 }
 
 /// An `SSLRequest` that nobody answers.
 pub fn postgres_tls_timeout_advice() -> Advice {
-    advice(
-        "The port accepted the connection but never answered PostgreSQL's 8-byte SSLRequest: it most likely belongs to another kind of server that waits for more input (Redis does), not to PostgreSQL.",
-        "Check the host and port: use the database's own from DATABASE_URL or DATABASE_PUBLIC_URL.",
-    )
+    msg::advice_pg_tls_timeout()
 }
 
 /// A connection closed at the first PostgreSQL message.
 pub fn postgres_tls_closed_advice() -> Advice {
-    advice(
-        "Something accepts connections on this port, but it closed the connection at the first PostgreSQL message: no database answers behind it (the service is stopped, sleeping or removed), or the port belongs to another kind of server.",
-        "Copy the current URL from the database service's Variables (railway variables set DATABASE_URL=…) and check its deploy logs.",
-    )
+    msg::advice_pg_tls_closed()
 }
 
 pub fn postgres_advice(code: Code) -> Option<Advice> {
     use Code::*;
     Some(match code {
-        MissingConfig => advice(
-            "No PostgreSQL URL is set: DATABASE_URL is absent or empty in the environment and in .env.",
-            "Set DATABASE_URL (on Railway a reference: DATABASE_URL=${{Postgres.DATABASE_URL}}; from a laptop or CI the database's DATABASE_PUBLIC_URL), or pass --database-url. If the app has no database, use --skip postgres.",
-        ),
-        UnsupportedScheme => advice(
-            "The URL does not start with postgresql:// or postgres://, so libpq-based clients reject it.",
-            "Use the postgresql:// URL from the database service's Variables.",
-        ),
-        DnsNotFound => advice(
-            "The host name does not exist for this machine's resolver. A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build. Otherwise it is a typo or a reference to a service that was renamed.",
-            "Outside Railway use DATABASE_PUBLIC_URL (enable Public Networking on the database); run migrations in the pre-deploy or start command, not the build; check the service name in the reference variable.",
-        ),
-        ConnectionRefused => advice(
-            "The host answered, but nothing listens on that port: the database is stopped, crashing or restarting, or the port does not belong to this host (a proxy port with the private host, or 5432 with the proxy host).",
-            "Check the database service's deploy logs; copy host and port together from the service's Variables (DATABASE_URL or DATABASE_PUBLIC_URL).",
-        ),
-        TlsUnsupported => advice(
-            "The server does not support TLS, but the URL's sslmode requires it (a local or docker PostgreSQL, or PgBouncer without TLS).",
-            "Enable TLS on the server, or use sslmode=prefer (or disable) on a trusted private network.",
-        ),
-        TlsRequired => advice(
-            "The server accepts this user only over TLS (pg_hba.conf has only hostssl entries for it), and the connection was unencrypted.",
-            "Add ?sslmode=require to DATABASE_URL.",
-        ),
-        CertificateInvalid => advice(
-            "The server's certificate fails the verification sslmode asks for: self-signed or a private CA, expired, or issued for another name. Railway's PostgreSQL certificate is self-signed for `localhost`, so verify-ca and verify-full cannot pass with the system roots.",
-            "Use sslmode=require (encrypts without verifying, as libpq does), or give the server's CA with sslrootcert=/path/root.crt and sslmode=verify-ca.",
-        ),
-        ConnectionClosed => advice(
-            "Something accepts connections on this port, but no database answers behind it: the service is stopped, sleeping or removed, or the URL points at an old deployment.",
-            "Copy the current URL from the database service's Variables (railway variables set DATABASE_URL=…) and check its deploy logs.",
-        ),
-        ProtocolError => advice(
-            "The peer on this port does not speak PostgreSQL: an HTTP endpoint (the app's *.up.railway.app domain), a Redis server, or a TLS-only port.",
-            "Use the database's own host and port from DATABASE_URL or DATABASE_PUBLIC_URL.",
-        ),
-        AuthFailed => advice(
-            "The server rejected the credentials: a wrong or stale password (a URL copied before the password changed; POSTGRES_PASSWORD edited after the volume was initialised, which changes nothing), a wrong user, or a role stored with MD5 while the server wants SCRAM.",
-            "Use the reference variable DATABASE_URL=${{Postgres.DATABASE_URL}} instead of a copied value, or reset the password: ALTER ROLE <user> PASSWORD '…'.",
-        ),
-        AuthRequired => advice(
-            "The server asks for a password and the URL has none (e.g. a URL built from a reference that resolved empty).",
-            "Put the password in the URL, percent-encoded: postgresql://user:PASSWORD@host:5432/db.",
-        ),
-        AccessDenied => advice(
-            "The server refuses this user, database or client address (no matching pg_hba.conf entry, or no CONNECT privilege).",
-            "Use the credentials the platform generated, or grant access (pg_hba.conf, GRANT CONNECT ON DATABASE …).",
-        ),
-        DatabaseNotFound => advice(
-            "The database named in the URL path does not exist on this server (Railway's is named `railway`; a missing path defaults to the user name).",
-            "Fix the /dbname part of the URL, or create the database: createdb <name>.",
-        ),
-        TooManyConnections => advice(
-            "All connection slots are taken (max_connections): pool size × workers × replicas, overlapping deploys, or leaked connections.",
-            "Lower the app's pool size, put PgBouncer in front, or end idle sessions: SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle';",
-        ),
-        ServerStarting => advice(
-            "The database is starting up, shutting down or recovering (SQLSTATE 57P03), as right after a redeploy or a crash.",
-            "Wait a few seconds and check again; if it persists, check the volume's free space and the service logs.",
-        ),
-        ReadOnly => advice(
-            "The server accepts connections but not writes: it is a replica in recovery (a read endpoint, or a standby after failover), or default_transaction_read_only is on. The app's first INSERT fails with SQLSTATE 25006.",
-            "Point DATABASE_URL at the primary (read-write) endpoint; after a failover, copy the new primary's URL.",
-        ),
-        InvalidValue => advice(
-            "The server refused a startup parameter from the URL (an options=-c setting or another parameter), so the app's connection fails the same way.",
-            "Fix or remove the parameter the server's message names.",
-        ),
-        QueryFailed => advice(
-            "Connected and authenticated, but the facts query failed.",
-            "Read the server's message above; check the user's privileges.",
-        ),
+        MissingConfig => msg::advice_pg_missing_config(),
+        UnsupportedScheme => msg::advice_pg_unsupported_scheme(),
+        DnsNotFound => msg::advice_pg_dns_not_found(),
+        ConnectionRefused => msg::advice_pg_connection_refused(),
+        TlsUnsupported => msg::advice_pg_tls_unsupported(),
+        TlsRequired => msg::advice_pg_tls_required(),
+        CertificateInvalid => msg::advice_pg_certificate_invalid(),
+        ConnectionClosed => msg::advice_pg_connection_closed(),
+        ProtocolError => msg::advice_pg_protocol_error(),
+        AuthFailed => msg::advice_pg_auth_failed(),
+        AuthRequired => msg::advice_pg_auth_required(),
+        AccessDenied => msg::advice_pg_access_denied(),
+        DatabaseNotFound => msg::advice_pg_database_not_found(),
+        TooManyConnections => msg::advice_pg_too_many_connections(),
+        ServerStarting => msg::advice_pg_server_starting(),
+        ReadOnly => msg::advice_pg_read_only(),
+        InvalidValue => msg::advice_pg_invalid_value(),
+        QueryFailed => msg::advice_pg_query_failed(),
         _ => return None,
     })
 }
@@ -1134,74 +929,23 @@ pub fn postgres_advice(code: Code) -> Option<Advice> {
 pub fn redis_advice(code: Code) -> Option<Advice> {
     use Code::*;
     Some(match code {
-        MissingConfig => advice(
-            "No Redis URL is set: REDIS_URL is absent or empty in the environment and in .env.",
-            "Set REDIS_URL (on Railway a reference: REDIS_URL=${{Redis.REDIS_URL}}; from a laptop or CI the service's REDIS_PUBLIC_URL), or pass --redis-url. If the app can run without Redis, accept the in-memory fallback with --optional redis.",
-        ),
-        UnsupportedScheme => advice(
-            "The URL does not start with redis:// or rediss://.",
-            "Use the redis:// URL from the Redis service's Variables (rediss:// for TLS providers such as Upstash).",
-        ),
-        DnsNotFound => advice(
-            "The host name does not exist for this machine's resolver. A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build.",
-            "Outside Railway use REDIS_PUBLIC_URL (enable Public Networking on the Redis service); inside, check the service name in the reference variable.",
-        ),
-        ConnectionRefused => advice(
-            "The host answered, but nothing listens on that port: Redis is stopped, crashing or restarting, the port is wrong, or REDIS_URL is unset and a library default (localhost:6379) is used.",
-            "Check the Redis service's deploy logs; copy host and port together from its Variables.",
-        ),
-        TlsUnsupported => advice(
-            "The URL asks for TLS (rediss://) but the server speaks plaintext Redis (Railway's Redis and a plain redis-server have no TLS).",
-            "Use redis:// instead of rediss://.",
-        ),
-        TlsRequired => advice(
-            "The server speaks TLS on this port but the URL is plaintext redis:// (Upstash and TLS-enabled Redis Cloud accept only TLS).",
-            "Use rediss:// instead of redis://.",
-        ),
-        CertificateInvalid => advice(
-            "The server's certificate could not be verified against this machine's trusted roots: self-signed or a private CA, expired, or issued for another name.",
-            "Point SSL_CERT_FILE at the provider's CA bundle (Redis Cloud publishes one); only for testing, append #insecure to the rediss:// URL.",
-        ),
-        ConnectionClosed => advice(
-            "Something accepts connections on this port but closed the connection without a Redis reply: the service behind a proxy is down or removed, the server's client limit is reached, or it expects TLS.",
-            "Check the Redis service's logs and copy the current REDIS_URL from its Variables; if the provider requires TLS, use rediss://.",
-        ),
-        ProtocolError => advice(
-            "The peer on this port does not speak Redis: an HTTP endpoint (a REST URL, the app's *.up.railway.app domain) or another kind of server.",
-            "Use the Redis host and port from REDIS_URL (for Upstash the rediss:// endpoint, not the REST URL).",
-        ),
-        AuthFailed => advice(
-            "Redis rejected the credentials: a wrong or stale password, a wrong user name, or a password sent to a server that has none (the server's reply above says which).",
-            "Copy REDIS_URL from the Redis service's Variables (redis://default:PASSWORD@host:port); if the server has no password, remove it from the URL.",
-        ),
-        AuthRequired => advice(
-            "The server requires a password (NOAUTH) and the URL has none, e.g. a URL built from REDISHOST and REDISPORT only.",
-            "Use the full URL with credentials: redis://default:PASSWORD@host:port.",
-        ),
-        AccessDenied => advice(
-            "The ACL user may not run a command the check sends (NOPERM names it: PING, INFO, or SELECT for a /db other than 0), or the server is in protected mode (DENIED).",
-            "Grant the command the reply names (e.g. ACL SETUSER <user> +ping +info +select), use /0, or set a password on the server.",
-        ),
-        DatabaseNotFound => advice(
-            "The database index in the URL path is out of range for this server (many managed Redis offer only database 0).",
-            "Use /0 or remove the path from the URL.",
-        ),
-        TooManyConnections => advice(
-            "Redis reached maxclients: clients created per request or leaked.",
-            "Share one client (pool) per process and close idle clients; raise maxclients or the plan's limit.",
-        ),
-        ServerStarting => advice(
-            "Redis is loading its dataset into memory (LOADING), as after a restart.",
-            "Wait a few seconds and check again.",
-        ),
-        ReadOnly => advice(
-            "Connected to a Redis replica (role:slave): writes such as storing a revoked token fail with READONLY. This happens after a failover, or with a read-only endpoint.",
-            "Point REDIS_URL at the primary (write) endpoint.",
-        ),
-        QueryFailed => advice(
-            "Connected, but PING failed.",
-            "Read the server's reply above.",
-        ),
+        MissingConfig => msg::advice_redis_missing_config(),
+        UnsupportedScheme => msg::advice_redis_unsupported_scheme(),
+        DnsNotFound => msg::advice_redis_dns_not_found(),
+        ConnectionRefused => msg::advice_redis_connection_refused(),
+        TlsUnsupported => msg::advice_redis_tls_unsupported(),
+        TlsRequired => msg::advice_redis_tls_required(),
+        CertificateInvalid => msg::advice_redis_certificate_invalid(),
+        ConnectionClosed => msg::advice_redis_connection_closed(),
+        ProtocolError => msg::advice_redis_protocol_error(),
+        AuthFailed => msg::advice_redis_auth_failed(),
+        AuthRequired => msg::advice_redis_auth_required(),
+        AccessDenied => msg::advice_redis_access_denied(),
+        DatabaseNotFound => msg::advice_redis_database_not_found(),
+        TooManyConnections => msg::advice_redis_too_many_connections(),
+        ServerStarting => msg::advice_redis_server_starting(),
+        ReadOnly => msg::advice_redis_read_only(),
+        QueryFailed => msg::advice_redis_query_failed(),
         _ => return None,
     })
 }
@@ -1209,30 +953,12 @@ pub fn redis_advice(code: Code) -> Option<Advice> {
 pub fn jwt_advice(code: Code) -> Option<Advice> {
     use Code::*;
     Some(match code {
-        MissingConfig => advice(
-            "No signing key is configured: JWT_SECRET_KEY, JWT_SECRET and SECRET_KEY (HS*) or JWT_PRIVATE_KEY (RS*, PS*, ES*, EdDSA) are unset. An app that falls back to a random secret per boot logs everyone out on each deploy and fails across replicas.",
-            "Generate a secret and set it: railway variables set JWT_SECRET_KEY=$(openssl rand -hex 32)",
-        ),
-        InvalidValue => advice(
-            "A JWT setting has a value the app cannot use.",
-            "Set ACCESS_TOKEN_EXPIRE_MINUTES to a whole number of minutes, e.g. 30.",
-        ),
-        WeakSecret => advice(
-            "The HMAC secret is shorter than the hash output (RFC 7518 §3.2: 32, 48, 64 bytes for HS256, HS384, HS512) or a published placeholder: tokens can be forged.",
-            "Replace it with a random value: railway variables set JWT_SECRET_KEY=$(openssl rand -hex 32), then redeploy (existing tokens become invalid).",
-        ),
-        InvalidKey => advice(
-            "The PEM key cannot be used: it does not parse for this algorithm, is an RSA key under 2048 bits, or the public key does not belong to the private key.",
-            "Check the PEM's BEGIN/END lines and line breaks (\\n in a one-line value is fine); generate RSA keys with: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048",
-        ),
-        UnsupportedAlgorithm => advice(
-            "The algorithm name is not one JWT libraries accept (names are case-sensitive; `none` is refused).",
-            "Set JWT_ALGORITHM=HS256, or RS256/ES256/EdDSA with a key pair.",
-        ),
-        RoundtripFailed => advice(
-            "A token signed with these settings could not be verified with them.",
-            "Make the app sign and verify with the same algorithm and key pair.",
-        ),
+        MissingConfig => msg::advice_jwt_missing_config(),
+        InvalidValue => msg::advice_jwt_invalid_value(),
+        WeakSecret => msg::advice_jwt_weak_secret(),
+        InvalidKey => msg::advice_jwt_invalid_key(),
+        UnsupportedAlgorithm => msg::advice_jwt_unsupported_algorithm(),
+        RoundtripFailed => msg::advice_jwt_roundtrip_failed(),
         _ => return None,
     })
 }
@@ -1240,152 +966,23 @@ pub fn jwt_advice(code: Code) -> Option<Advice> {
 pub fn network_advice(code: Code) -> Option<Advice> {
     use Code::*;
     Some(match code {
-        InvalidUrl => advice(
-            "The URL is malformed, so the app's driver would reject it or connect somewhere else.",
-            "Correct the value as the error says. To percent-encode a password: python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=\"\"))' 'PASSWORD'",
-        ),
-        DnsTimeout => advice(
-            "The resolver did not answer within the connect timeout.",
-            "Check this machine's DNS (/etc/resolv.conf) and retry; raise --connect-timeout on slow networks.",
-        ),
-        DnsError => advice(
-            "Name resolution failed temporarily: the resolver is unreachable or not ready yet (as in the first seconds of a Railway deploy).",
-            "Retry in a few seconds; check this machine's DNS configuration.",
-        ),
-        ConnectTimeout => advice(
-            "No answer within the connect timeout: a firewall or IP allow-list drops the packets, the address is not reachable from this network, or the service is waking from sleep.",
-            "Check allow lists and the network path; retry, or raise --connect-timeout.",
-        ),
-        NetworkUnreachable => advice(
-            "This machine has no route to the address: usually an IPv6-only address on a network without IPv6 (Railway services have outbound IPv6 off by default).",
-            "Use an endpoint with an IPv4 address (such as a pooler host), or enable outbound IPv6.",
-        ),
-        TlsHandshakeFailed => advice(
-            "The TLS handshake did not complete: a proxy cut it, or client and server share no protocol version or cipher.",
-            "Check the server's TLS settings and whether a proxy sits in between.",
-        ),
-        ConnectionReset => advice(
-            "The connection was reset: a proxy or firewall cut it, or the server crashed.",
-            "Check the service's logs and retry.",
-        ),
-        Timeout => advice(
-            "The server accepted the connection but did not answer in time: it is overloaded or starting, or the port belongs to something that waits for the client.",
-            "Retry; raise --timeout; check that the port is the service's own.",
-        ),
+        InvalidUrl => msg::advice_net_invalid_url(),
+        DnsTimeout => msg::advice_net_dns_timeout(),
+        DnsError => msg::advice_net_dns_error(),
+        ConnectTimeout => msg::advice_net_connect_timeout(),
+        NetworkUnreachable => msg::advice_net_network_unreachable(),
+        TlsHandshakeFailed => msg::advice_net_tls_handshake_failed(),
+        ConnectionReset => msg::advice_net_connection_reset(),
+        Timeout => msg::advice_net_timeout(),
         _ => return None,
     })
 }
+// ---- values checked before a run --------------------------------------------------
 
-// ---- report labels ------------------------------------------------------------------
-
-pub const URL_NOT_SHOWN: &str = "<a URL, not shown: it may hold a password>";
-pub const DURATION_ZERO: &str = "must be greater than zero";
-pub const DURATION_TOO_LONG: &str = "must be at most 24h";
-
-pub fn bad_duration(error: &str) -> String {
-    format!("{error}: write a duration such as 500ms, 10s or 1m")
+pub fn bad_duration(error: &str) -> Message {
+    msg::bad_duration(error.to_string())
 }
 
-pub const NOT_A_REGULAR_FILE: &str = "not a regular file";
-
-pub fn file_too_large(limit: u64) -> String {
-    format!("larger than {} KiB", limit / 1024)
-}
-
-pub fn junit_strict_warning(codes: &[&str]) -> String {
-    format!("warning under --strict: {}", codes.join(", "))
-}
-
-pub const LABEL_WORKS: &str = "Works";
-pub const LABEL_PROBLEMS: &str = "Problems";
-pub const LABEL_LIMITATIONS: &str = "Limitations";
-pub const LABEL_SKIPPED: &str = "Not checked";
-pub const LABEL_ERROR: &str = "error";
-pub const LABEL_CAUSE: &str = "cause";
-pub const LABEL_FIX: &str = "fix";
-pub const LABEL_SOURCE: &str = "from";
-pub const LABEL_CRITICAL: &str = "critical";
-pub const LABEL_OPTIONAL: &str = "optional";
-pub const SKIPPED_BY_FLAG: &str = "skipped (--skip/--only)";
-pub const INTERRUPTED: &str = "interrupted (Ctrl-C) before it finished";
-
-/// How much a problem matters: it fails the gate, or it does not.
-pub fn weight(required: bool) -> &'static str {
-    if required {
-        LABEL_CRITICAL
-    } else {
-        LABEL_OPTIONAL
-    }
-}
-
-pub const JUNIT_SUITE: &str = "railconn check";
-pub const MARKDOWN_TABLE_HEADER: &str = "| check | status | target | result |";
-
-pub fn annotation_title(check: &str, code: &str, step: Option<&str>) -> String {
-    match step {
-        Some(step) => format!("railconn {check}: {code} at {step}"),
-        None => format!("railconn {check}: {code}"),
-    }
-}
-
-pub fn code_at_step(code: &str, step: &str) -> String {
-    format!("`{code}` at {step}")
-}
-
-/// A status with a symbol, for Markdown tables.
-pub fn status_badge(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "✅ pass",
-        Status::Warn => "⚠️ warn",
-        Status::Fail => "❌ fail",
-        Status::Skip => "⏭️ skip",
-    }
-}
-
-pub fn verdict_ready(warnings: usize) -> String {
-    match warnings {
-        0 => "Verdict: ready to deploy".into(),
-        1 => "Verdict: ready to deploy, with 1 limitation".into(),
-        n => format!("Verdict: ready to deploy, with {n} limitations"),
-    }
-}
-
-pub fn verdict_not_ready(critical: usize, strict_warnings: usize) -> String {
-    match (critical, strict_warnings) {
-        (0, 1) => "Verdict: not ready: 1 limitation (--strict)".into(),
-        (0, n) => format!("Verdict: not ready: {n} limitations (--strict)"),
-        (1, _) => "Verdict: not ready: 1 critical problem".into(),
-        (n, _) => format!("Verdict: not ready: {n} critical problems"),
-    }
-}
-
-pub fn verdict_interrupted() -> String {
-    "Verdict: not ready: interrupted (Ctrl-C) before every check finished".into()
-}
-
-pub fn header(version: &str, duration: Duration) -> String {
-    format!("railconn {version}: checked in {}", ms(duration))
-}
-
-// ---- small formatting helpers ---------------------------------------------------------
-
-/// A duration as people read it in a report: `0.4 ms`, `12 ms`, `1.50 s`.
-pub fn ms(duration: Duration) -> String {
-    let millis = duration.as_secs_f64() * 1000.0;
-    if millis < 10.0 {
-        format!("{millis:.1} ms")
-    } else if millis < 1000.0 {
-        format!("{millis:.0} ms")
-    } else {
-        format!("{:.2} s", millis / 1000.0)
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    let shown: Vec<String> = bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    if shown.is_empty() {
-        "nothing".into()
-    } else {
-        format!("first bytes {}", shown.join(" "))
-    }
+pub fn file_too_large(limit: u64) -> Message {
+    msg::file_too_large(limit / 1024)
 }

@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::cli::EnvArgs;
 use crate::config;
 use crate::error::AppError;
+use crate::i18n::{Lang, msg, say};
 use crate::report::Format;
 use crate::service::jwt::settings as jwt;
 use crate::service::postgres::url::PgTarget;
@@ -142,11 +143,16 @@ fn shown(var: &Var, kind: Kind) -> String {
                 // A SQLite URL names a file and holds no credentials.
                 return clean.chars().filter(|c| !c.is_control()).collect();
             }
-            url::parse(&clean, &["postgresql", "postgres", "redis", "rediss"])
-                .map_or_else(|e| words::env_invalid_url(&e.message), |u| u.redacted())
+            url::parse(&clean, &["postgresql", "postgres", "redis", "rediss"]).map_or_else(
+                |e| say(&words::env_invalid_url(&e.message)),
+                |u| u.redacted(),
+            )
         }
-        Kind::Secret => words::env_secret(var.value.len()),
-        Kind::Key => words::env_key(var.value.contains("-----BEGIN"), var.value.len()),
+        Kind::Secret => say(&words::env_secret(var.value.len())),
+        Kind::Key => say(&words::env_key(
+            var.value.contains("-----BEGIN"),
+            var.value.len(),
+        )),
         Kind::Plain => var
             .value
             .chars()
@@ -185,11 +191,11 @@ fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
         target("redis", &config.redis, |t: &RedisTarget| t.redacted.clone()),
         Target {
             check: "jwt",
-            dialed: words::jwt_target(settings.algorithm_name()),
-            source: settings
-                .algorithm
-                .as_ref()
-                .map_or_else(|| words::ENV_DEFAULT.to_string(), |a| a.name.to_string()),
+            dialed: say(&words::jwt_target(settings.algorithm_name())),
+            source: settings.algorithm.as_ref().map_or_else(
+                || Lang::for_run().render(&msg::env_default()),
+                |a| a.name.to_string(),
+            ),
         },
     ]
 }
@@ -198,8 +204,8 @@ fn target<T>(check: &'static str, setting: &Setting<T>, describe: fn(&T) -> Stri
     let source = setting.source().unwrap_or_default().to_string();
     let target = match setting {
         Setting::Ready { target, .. } => describe(target),
-        Setting::Invalid { source, .. } => words::target_invalid(source),
-        Setting::Missing { vars, .. } => words::target_missing(vars),
+        Setting::Invalid { source, .. } => say(&words::target_invalid(source)),
+        Setting::Missing { vars, .. } => say(&words::target_missing(vars)),
     };
     Target {
         check,
@@ -209,7 +215,7 @@ fn target<T>(check: &'static str, setting: &Setting<T>, describe: fn(&T) -> Stri
 }
 
 fn write_text(report: &EnvReport, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(out, "{}", words::ENV_VARIABLES)?;
+    writeln!(out, "{}", Lang::for_run().render(&msg::env_variables()))?;
     for entry in &report.variables {
         let value = entry.value.as_deref().unwrap_or("-");
         let source = entry.source.as_deref().unwrap_or("");
@@ -219,7 +225,7 @@ fn write_text(report: &EnvReport, out: &mut dyn Write) -> std::io::Result<()> {
             entry.name, entry.state
         )?;
     }
-    writeln!(out, "\n{}", words::ENV_TARGETS)?;
+    writeln!(out, "\n{}", Lang::for_run().render(&msg::env_targets()))?;
     for target in &report.targets {
         writeln!(
             out,

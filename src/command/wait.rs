@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::cli::WaitArgs;
 use crate::error::AppError;
+use crate::i18n::say;
 use crate::model::Status;
 use crate::model::{Code, FindingCode};
 use crate::report::Report;
@@ -52,15 +53,15 @@ pub fn run(args: &WaitArgs) -> Result<ExitCode, AppError> {
         Ending::Ready if !args.command.is_empty() => Ok(exec(&args.command)),
         Ending::Ready => Ok(exit::READY.into()),
         Ending::TimedOut => {
-            eprintln!("{}", words::wait_timed_out(args.timeout));
+            eprintln!("{}", say(&words::wait_timed_out(args.timeout)));
             Ok(exit::NOT_READY.into())
         }
         Ending::Hopeless(check, code) => {
-            eprintln!("{}", words::wait_stopped_early(&check, code));
+            eprintln!("{}", say(&words::wait_stopped_early(&check, code)));
             Ok(exit::NOT_READY.into())
         }
         Ending::Warnings => {
-            eprintln!("{}", words::wait_stopped_on_warnings());
+            eprintln!("{}", say(&words::wait_stopped_on_warnings()));
             Ok(exit::NOT_READY.into())
         }
         Ending::Interrupted => Ok(exit::interrupted().into()),
@@ -208,7 +209,7 @@ impl Progress {
             .filter_map(|c| c.error.as_ref().map(|e| (c.name.as_str(), e.code)))
             .collect();
         let line = words::wait_progress(&failing, self.started.elapsed(), self.timeout);
-        eprint!("\r\x1b[2K{line}");
+        eprint!("\r\x1b[2K{}", say(&line));
         let _ = std::io::stderr().flush();
     }
 
@@ -229,7 +230,10 @@ fn exec(command: &[OsString]) -> ExitCode {
         .exec();
     eprintln!(
         "{}",
-        words::command_not_started(&command[0].to_string_lossy(), &error.to_string())
+        say(&words::command_not_started(
+            &command[0].to_string_lossy(),
+            &error.to_string()
+        ))
     );
     exit::COMMAND_NOT_STARTED.into()
 }

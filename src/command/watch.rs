@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::cli::WatchArgs;
 use crate::error::AppError;
+use crate::i18n::{Message, say};
 use crate::model::Code;
 use crate::model::{CheckName, Status};
 use crate::report::{Format, Report};
@@ -128,7 +129,7 @@ fn print_round(
             report,
         })
         .map_err(|e| AppError::Output(e.into()))?;
-        println_out(&line)?;
+        println_out(&line.into())?;
     }
     Ok(changed)
 }
@@ -154,7 +155,8 @@ fn timestamp() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
-fn println_out(line: &str) -> Result<(), AppError> {
+fn println_out(line: &Message) -> Result<(), AppError> {
+    let line = say(line);
     let mut out = std::io::stdout().lock();
     writeln!(out, "{line}")
         .and_then(|()| out.flush())
@@ -253,7 +255,7 @@ fn print_summary(history: &History, format: Format) -> Result<(), AppError> {
             .collect();
         let line = serde_json::to_string(&SummaryRecord { summary })
             .map_err(|e| AppError::Output(e.into()))?;
-        return println_out(&line);
+        return println_out(&line.into());
     }
     for (name, stats) in &history.checks {
         let failures: Vec<(&str, u64)> = stats.failures.iter().map(|(k, v)| (*k, *v)).collect();

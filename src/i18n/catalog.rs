@@ -143,3 +143,19 @@ impl serde::Serialize for Message {
         serializer.serialize_str(&SERIALIZE_LANG.get().render(self))
     }
 }
+
+/// Unit tests read messages in English.
+#[cfg(test)]
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&Lang::En.render(self))
+    }
+}
+
+#[cfg(test)]
+impl Message {
+    /// Whether the English text contains `needle`.
+    pub fn contains(&self, needle: &str) -> bool {
+        Lang::En.render(self).contains(needle)
+    }
+}

@@ -83,6 +83,13 @@ impl Arg {
     }
 }
 
+/// No words at all (an empty target, a list with nothing in it).
+impl Default for Message {
+    fn default() -> Self {
+        Message::from(String::new())
+    }
+}
+
 /// Text that is not a catalog message: a server's reply, an operating
 /// system error, a URL. Shown as it is in every language.
 impl From<String> for Message {

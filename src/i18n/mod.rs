@@ -17,3 +17,9 @@ pub use self::message::{Advice, Arg, Message};
 
 #[cfg(test)]
 mod tests;
+
+/// `message` in the run's language, for the lines commands write outside
+/// a report (wait's progress, watch's changes, `env`, fatal errors).
+pub fn say(message: &Message) -> String {
+    Lang::for_run().render(message)
+}

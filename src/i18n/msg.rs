@@ -113,12 +113,15 @@ messages! {
     dns_family(family: &str, addrs: String);
     /// Two messages as one, separated by a semicolon.
     joined(first: Message, second: Message);
+    /// Two items of a list, comma-separated.
+    listed(first: Message, second: Message);
     ipv6_only(host: &str);
     ipv6_unreachable(host: &str);
     tcp_timeout(addr: String, limit: Duration);
     tcp_failed(addr: String, error: String);
     tcp_connected(addr: String);
-    tcp_connected_after(addr: String, earlier: String, code: &str);
+    /// `earlier`: the addresses that failed first, each with its code.
+    tcp_connected_after(addr: String, earlier: String);
 
     // ---- tls -----------------------------------------------------------
     tls_timeout(limit: Duration);
@@ -263,15 +266,15 @@ messages! {
     wait_stopped_early(check: &str, code: &str);
     wait_stopped_on_warnings();
     wait_failing(check: &str, code: &str);
-    wait_progress(failing: String, elapsed: Duration, timeout: Duration);
+    wait_progress(failing: Message, elapsed: Duration, timeout: Duration);
     command_not_started(command: String, error: String);
     watch_change(time: String, check: &str, before: &str, now: &str, code: String, took: Duration);
     watch_first(time: String, check: &str, now: &str, code: String, took: Duration);
     watch_check_state(check: &str, status: &str, took: Duration);
-    watch_heartbeat(time: String, round: u64, states: String);
+    watch_heartbeat(time: String, round: u64, states: Message);
     watch_no_failures();
     watch_failure_count(code: &str, count: u64);
-    watch_failures(list: String);
+    watch_failures(list: Message);
     watch_summary(
         check: &str,
         availability: Arg,

@@ -54,7 +54,8 @@ impl CheckName {
 /// What a probe hands back: its steps in order and its findings.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ProbeOutcome {
-    pub target: String,
+    /// The redacted URL, or what was checked instead.
+    pub target: Message,
     pub source: Option<String>,
     pub steps: Vec<Step>,
     pub findings: Vec<Finding>,
@@ -169,7 +170,7 @@ impl Ladder {
     }
 
     /// All steps in the check's order, unrecorded ones as `skip`.
-    pub fn finish(self, target: String, source: Option<String>) -> ProbeOutcome {
+    pub fn finish(self, target: impl Into<Message>, source: Option<String>) -> ProbeOutcome {
         let mut recorded = self.steps;
         let steps = self
             .check
@@ -187,7 +188,7 @@ impl Ladder {
             })
             .collect();
         ProbeOutcome {
-            target,
+            target: target.into(),
             source,
             steps,
             findings: self.findings,

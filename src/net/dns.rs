@@ -11,6 +11,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use super::within;
+use crate::i18n::Message;
 use crate::model::Code;
 use crate::model::Failure;
 use crate::words;
@@ -70,7 +71,7 @@ fn classify(host: &str, error: &io::Error) -> Failure {
 }
 
 /// "IPv4 127.0.0.1; IPv6 `::1`": each address once, by family, no port.
-pub fn describe(addrs: &[SocketAddr]) -> String {
+pub fn describe(addrs: &[SocketAddr]) -> Message {
     let family = |v6: bool| -> Vec<String> {
         addrs
             .iter()

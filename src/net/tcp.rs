@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use tokio::net::TcpStream;
 
 use super::{Budget, within};
+use crate::i18n::Message;
 use crate::i18n::msg;
 use crate::model::Code;
 use crate::model::Failure;
@@ -17,7 +18,7 @@ use crate::words;
 pub struct Connected {
     pub stream: TcpStream,
     pub addr: SocketAddr,
-    pub detail: String,
+    pub detail: Message,
     /// An IPv6 address had no route while an IPv4 one connected: this
     /// network has no outbound IPv6, which clients that try AAAA first (or
     /// only) run into.
@@ -54,10 +55,11 @@ async fn connect_one(addr: SocketAddr, budget: &Budget) -> Result<TcpStream, Fai
 }
 
 fn connected(stream: TcpStream, addr: SocketAddr, failures: &[(SocketAddr, Failure)]) -> Connected {
-    let mut detail = words::tcp_connected(addr);
-    for (failed, failure) in failures {
-        detail.push_str(&words::tcp_earlier_failure(*failed, failure.code.as_str()));
-    }
+    let earlier: Vec<(SocketAddr, &str)> = failures
+        .iter()
+        .map(|(failed, failure)| (*failed, failure.code.as_str()))
+        .collect();
+    let detail = words::tcp_connected_after(addr, &earlier);
     let ipv6_unreachable = addr.is_ipv4()
         && failures
             .iter()

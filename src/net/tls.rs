@@ -25,6 +25,7 @@ use x509_cert::der::Decode;
 
 use super::sniff::{self, PeerKind, Sniffed};
 use super::within;
+use crate::i18n::Message;
 use crate::model::{Code, FindingCode};
 use crate::model::{Failure, Finding};
 use crate::words;
@@ -59,7 +60,7 @@ pub struct TlsInfo {
 
 impl TlsInfo {
     /// The tls step's detail: version, verification and certificate.
-    pub fn detail(&self) -> String {
+    pub fn detail(&self) -> Message {
         match &self.certificate {
             Some(c) => words::tls_cert_detail(
                 &self.version,

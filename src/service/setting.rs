@@ -4,6 +4,7 @@
 
 use std::time::Instant;
 
+use crate::i18n::Message;
 use crate::model::{Code, Failure, Finding, Ladder, StepName};
 use crate::source::url::UrlError;
 use crate::words;
@@ -85,10 +86,10 @@ pub fn accept_setting<'a, T>(
 
 /// The report's `target` for a setting that cannot be dialed. The raw
 /// value is never shown: an invalid URL may still hold a password.
-pub fn unusable_target<T>(setting: &Setting<T>) -> String {
+pub fn unusable_target<T>(setting: &Setting<T>) -> Message {
     match setting {
         Setting::Missing { vars, .. } => words::target_missing(vars),
         Setting::Invalid { source, .. } => words::target_invalid(source),
-        Setting::Ready { .. } => String::new(),
+        Setting::Ready { .. } => Message::default(),
     }
 }

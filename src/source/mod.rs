@@ -14,6 +14,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::AppError;
+use crate::i18n::{Lang, Message, msg};
 use crate::words;
 
 /// Where one variable's value came from.
@@ -27,7 +28,7 @@ impl Origin {
     /// Short human description, e.g. `environment` or `.env`.
     pub fn describe(&self) -> String {
         match self {
-            Origin::Process => words::ORIGIN_ENVIRONMENT.to_string(),
+            Origin::Process => Lang::for_run().render(&msg::origin_environment()),
             Origin::File(path) => path.display().to_string(),
         }
     }
@@ -136,18 +137,18 @@ fn files_to_read(files: &EnvFiles) -> Vec<PathBuf> {
 /// Reads one file. A missing or unreadable file is an error here (exit 2):
 /// a file named on the command line that cannot be read is a usage mistake.
 fn read_env_file(path: &Path) -> Result<Vec<(String, String)>, AppError> {
-    let unreadable = |reason: String| AppError::EnvFile {
+    let unreadable = |reason: Message| AppError::EnvFile {
         path: path.to_path_buf(),
         reason,
     };
-    let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
+    let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string().into()))?;
     parse_env(file).map_err(unreadable)
 }
 
 /// Parses `.env` text with dotenvy. Its parse errors quote the offending
 /// line, which may hold a secret, so only the entry number and the kind of
 /// problem are passed on.
-pub fn parse_env(reader: impl Read) -> Result<Vec<(String, String)>, String> {
+pub fn parse_env(reader: impl Read) -> Result<Vec<(String, String)>, Message> {
     let text = read_bounded(reader)?;
     let mut pairs = Vec::new();
     for (index, item) in dotenvy::from_read_iter(text.as_slice()).enumerate() {
@@ -170,12 +171,12 @@ const MAX_FILE: usize = 1024 * 1024;
 const MAX_DOLLARS: usize = 256;
 const MAX_VALUE: usize = 16 * 1024;
 
-fn read_bounded(reader: impl Read) -> Result<Vec<u8>, String> {
+fn read_bounded(reader: impl Read) -> Result<Vec<u8>, Message> {
     let mut text = Vec::new();
     reader
         .take(MAX_FILE as u64 + 1)
         .read_to_end(&mut text)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Message::from(e.to_string()))?;
     if text.len() > MAX_FILE {
         return Err(words::env_file_too_large(MAX_FILE));
     }
@@ -213,12 +214,12 @@ fn keep_railway_references(text: &str, pairs: &mut [(String, String)]) {
     }
 }
 
-fn describe_dotenv_error(error: &dotenvy::Error) -> String {
+fn describe_dotenv_error(error: &dotenvy::Error) -> Message {
     match error {
-        dotenvy::Error::Io(io) => io.to_string(),
-        dotenvy::Error::LineParse(_, _) => words::ENV_LINE_NOT_PAIR.to_string(),
-        dotenvy::Error::EnvVar(_) => words::ENV_NOT_UTF8.to_string(),
-        _ => words::ENV_UNPARSABLE.to_string(),
+        dotenvy::Error::Io(io) => msg::verbatim(io.to_string()),
+        dotenvy::Error::LineParse(_, _) => msg::env_line_not_pair(),
+        dotenvy::Error::EnvVar(_) => msg::env_not_utf8(),
+        _ => msg::env_unparsable(),
     }
 }
 
@@ -232,13 +233,13 @@ pub fn read_setting_file(path: &std::path::Path, limit: u64) -> std::io::Result<
     if !meta.is_file() {
         return Err(Error::new(
             ErrorKind::InvalidInput,
-            words::NOT_A_REGULAR_FILE,
+            Lang::for_run().render(&msg::not_a_regular_file()),
         ));
     }
     if meta.len() > limit {
         return Err(Error::new(
             ErrorKind::InvalidInput,
-            words::file_too_large(limit),
+            Lang::for_run().render(&words::file_too_large(limit)),
         ));
     }
     let mut bytes = Vec::new();

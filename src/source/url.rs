@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use percent_encoding::percent_decode_str;
 
 use super::secret::Secret;
+use crate::i18n::Message;
 use crate::model::Code;
 use crate::words;
 
@@ -33,11 +34,11 @@ pub struct ParsedUrl {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UrlError {
     pub code: Code,
-    pub message: String,
+    pub message: Message,
 }
 
 impl UrlError {
-    fn invalid(message: String) -> Self {
+    fn invalid(message: Message) -> Self {
         Self {
             code: Code::InvalidUrl,
             message,

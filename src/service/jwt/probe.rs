@@ -15,6 +15,7 @@ use rustls::pki_types::pem::PemObject;
 use serde::{Deserialize, Serialize};
 
 use super::settings::{self as jwt, JwtSettings, SecretVar};
+use crate::i18n::Message;
 use crate::model::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::model::{Code, FindingCode};
 use crate::words;
@@ -207,7 +208,7 @@ fn note_lifetime(minutes: i64, ladder: &mut Ladder) {
 struct Keys {
     encoding: EncodingKey,
     decoding: Option<DecodingKey>,
-    detail: String,
+    detail: Message,
 }
 
 fn keys(plan: &Plan<'_>) -> Result<Keys, Failure> {
@@ -373,7 +374,7 @@ struct Claims {
 }
 
 /// Signs a token like the app would and verifies it with the public side.
-fn roundtrip(plan: &Plan<'_>, keys: &Keys) -> Result<String, Failure> {
+fn roundtrip(plan: &Plan<'_>, keys: &Keys) -> Result<Message, Failure> {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

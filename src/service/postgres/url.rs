@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 
+use crate::i18n::Message;
 use crate::model::Code;
 use crate::source::secret::Secret;
 use crate::source::url::{self, ParsedUrl, UrlError};
@@ -318,7 +319,7 @@ fn check_ignored_value(key: &str, value: &str) -> Result<(), UrlError> {
     }
 }
 
-fn invalid(message: String) -> UrlError {
+fn invalid(message: Message) -> UrlError {
     UrlError {
         code: Code::InvalidUrl,
         message,

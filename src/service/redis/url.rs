@@ -2,6 +2,7 @@
 //! (`redis::IntoConnectionInfo`): the database from the path, `#insecure` on `rediss://`
 //! to skip certificate verification, default port 6379.
 
+use crate::i18n::Message;
 use crate::model::Code;
 use crate::source::secret::Secret;
 use crate::source::url::{self, UrlError};
@@ -52,7 +53,7 @@ impl RedisTarget {
     }
 }
 
-fn invalid(message: String) -> UrlError {
+fn invalid(message: Message) -> UrlError {
     UrlError {
         code: Code::InvalidUrl,
         message,

@@ -7,6 +7,7 @@ use std::io::Read;
 use std::path::Path;
 use std::time::Instant;
 
+use crate::i18n::msg;
 use crate::model::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::model::{Code, FindingCode};
 use crate::service::sqlite::url::SqliteTarget;
@@ -24,7 +25,7 @@ pub fn probe(target: &SqliteTarget) -> ProbeOutcome {
         words::config_from(&target.source),
     );
     for step in [StepName::Dns, StepName::Tcp, StepName::Tls, StepName::Auth] {
-        ladder.skip(step, words::SQLITE_NO_NETWORK);
+        ladder.skip(step, msg::sqlite_no_network());
     }
     let started = Instant::now();
     match &target.path {
@@ -33,7 +34,7 @@ pub fn probe(target: &SqliteTarget) -> ProbeOutcome {
                 FindingCode::Sqlite,
                 words::sqlite_in_memory(),
             ));
-            ladder.pass(StepName::Query, started, words::SQLITE_IN_MEMORY);
+            ladder.pass(StepName::Query, started, msg::sqlite_in_memory_target());
         }
         Some(path) => check_file(path, started, &mut ladder),
     }
