@@ -1292,6 +1292,15 @@ fn network_advice(code: Code) -> Option<Advice> {
 
 // ---- report labels ------------------------------------------------------------------
 
+/// Replaces the arguments a server echoed back (they are what railconn sent,
+/// password included).
+pub const ARGUMENTS_NOT_SHOWN: &str = "<the arguments railconn sent, not shown>";
+
+/// Replaces a peer's message that contains a configured secret.
+pub fn message_withheld() -> String {
+    "<the message is not shown: it contains a configured secret, echoed by the peer>".into()
+}
+
 pub const URL_NOT_SHOWN: &str = "<a URL, not shown: it may hold a password>";
 pub const DURATION_ZERO: &str = "must be greater than zero";
 pub const DURATION_TOO_LONG: &str = "must be at most 24h";
