@@ -201,3 +201,152 @@ fn a_sqlcipher_passphrase_is_never_printed() {
         assert!(printed.contains("app.db"), "{printed}");
     }
 }
+
+fn mkfifo(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    let status = std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+    path
+}
+
+#[test]
+fn a_fifo_as_output_env_file_or_step_summary_never_blocks() {
+    let mut run = railconn();
+    let fifo = mkfifo(run.dir.path(), "out.json");
+    let output = run
+        .env("JWT_SECRET_KEY", crate::harness::JWT_SECRET)
+        .args(["check", "--no-env-file", "--only", "jwt", "--output"])
+        .args([&fifo])
+        .run_with_timeout(Duration::from_secs(20));
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("FIFO"), "{}", stderr(&output));
+
+    let mut run = railconn();
+    let fifo = mkfifo(run.dir.path(), "vars.env");
+    let output = run
+        .env("JWT_SECRET_KEY", crate::harness::JWT_SECRET)
+        .args(["check", "--only", "jwt", "--env-file"])
+        .args([&fifo])
+        .run_with_timeout(Duration::from_secs(20));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+
+    let mut run = railconn();
+    let fifo = mkfifo(run.dir.path(), "summary.md");
+    let output = run
+        .env("JWT_SECRET_KEY", crate::harness::JWT_SECRET)
+        .env("GITHUB_STEP_SUMMARY", &fifo)
+        .args([
+            "check",
+            "--no-env-file",
+            "--only",
+            "jwt",
+            "--format",
+            "github",
+        ])
+        .run_with_timeout(Duration::from_secs(20));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+#[test]
+fn help_and_version_into_a_full_disk_or_closed_pipe_do_not_panic() {
+    for args in [["--help"], ["--version"]] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let output = railconn()
+            .args(args)
+            .cmd
+            .stdout(full)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .expect("run");
+        assert_ne!(output.status.code(), Some(101), "{}", stderr(&output));
+        assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+
+        let mut child = railconn()
+            .args(args)
+            .cmd
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        drop(child.stdout.take());
+        let output = child.wait_with_output().expect("wait");
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+    }
+}
+
+#[test]
+fn a_report_that_cannot_be_written_is_exit_2() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let output = railconn()
+        .env("JWT_SECRET_KEY", crate::harness::JWT_SECRET)
+        .args(["check", "--no-env-file", "--only", "jwt"])
+        .cmd
+        .stdout(full)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+}
+
+/// `watch --format json` into a pipe nobody reads: once the pipe is full,
+/// SIGINT and SIGTERM still end it, with 130 and 143.
+#[test]
+fn watch_into_an_unread_pipe_obeys_signals() {
+    for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
+        let mut run = railconn();
+        run.env("JWT_SECRET_KEY", crate::harness::JWT_SECRET).args([
+            "watch",
+            "--no-env-file",
+            "--only",
+            "jwt",
+            "--format",
+            "json",
+            "--interval",
+            "1ms",
+        ]);
+        let mut child = run
+            .cmd
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn watch");
+        // Enough rounds to fill a 64 KiB pipe buffer.
+        thread::sleep(Duration::from_secs(3));
+        let _ = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("poll") {
+                break Some(status);
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                break None;
+            }
+            thread::sleep(Duration::from_millis(20));
+        };
+        let status = status.expect("watch ignored the signal while its output was blocked");
+        assert_eq!(status.code(), Some(code));
+    }
+}
+
+#[test]
+fn watch_count_zero_is_a_usage_error() {
+    let output = railconn()
+        .args(["watch", "--no-env-file", "--count", "0"])
+        .run();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--count"), "{}", stderr(&output));
+}

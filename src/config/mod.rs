@@ -365,27 +365,8 @@ pub fn is_loopback_host(host: &str) -> bool {
 }
 
 /// Reads a file a setting names (a PEM key, a CA bundle) with care: only a
-/// regular file, and at most `limit` bytes. A FIFO would block the single
-/// runtime thread forever and `/dev/zero` would fill memory.
+/// regular file, and at most `limit` bytes, opened without blocking on a
+/// FIFO.
 pub fn read_setting_file(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::{Error, ErrorKind, Read};
-    // Checked before opening: opening a FIFO for reading already blocks.
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() {
-        return Err(Error::new(
-            ErrorKind::InvalidInput,
-            crate::words::NOT_A_REGULAR_FILE,
-        ));
-    }
-    if meta.len() > limit {
-        return Err(Error::new(
-            ErrorKind::InvalidInput,
-            crate::words::file_too_large(limit),
-        ));
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit)
-        .read_to_end(&mut bytes)?;
-    Ok(bytes)
+    crate::file::read_regular(path, limit)
 }

@@ -137,8 +137,11 @@ fn read_env_file(path: &Path) -> Result<Vec<(String, String)>, AppError> {
         path: path.to_path_buf(),
         reason,
     };
-    let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
-    parse_env(file).map_err(unreadable)
+    // Never blocks: a FIFO nobody writes to reads as empty, a stalled pipe
+    // is an error after a bound.
+    let bytes = crate::file::read_stream(path, MAX_FILE as u64 + 1)
+        .map_err(|e| unreadable(e.to_string()))?;
+    parse_env(bytes.as_slice()).map_err(unreadable)
 }
 
 /// Parses `.env` text with dotenvy. Its parse errors quote the offending
