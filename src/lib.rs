@@ -21,6 +21,7 @@ pub mod diagnose;
 pub mod error;
 pub mod exit;
 pub mod file;
+pub mod i18n;
 pub mod model;
 pub mod probe;
 pub mod report;
