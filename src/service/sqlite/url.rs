@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use super::secret::Secret;
+use crate::source::secret::Secret;
 
 /// A SQLite database named by `DATABASE_URL`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,6 +6,9 @@
 //! environment, then the `--env-file`s from last to first, so a later file
 //! overrides an earlier one, as in `docker compose --env-file`.
 
+pub mod secret;
+pub mod url;
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -220,6 +223,13 @@ fn describe_dotenv_error(error: &dotenvy::Error) -> String {
         dotenvy::Error::EnvVar(_) => words::ENV_NOT_UTF8.to_string(),
         _ => words::ENV_UNPARSABLE.to_string(),
     }
+}
+
+/// Reads a file a setting names (a PEM key, a CA bundle) with care: only a
+/// regular file, and at most `limit` bytes, opened without blocking on a
+/// FIFO.
+pub fn read_setting_file(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    crate::file::read_regular(path, limit)
 }
 
 #[cfg(test)]
