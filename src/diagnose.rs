@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use crate::config::{Config, Selected};
+use crate::i18n::Message;
 use crate::model::{CheckName, Finding, ProbeOutcome, Severity, Status, Step};
 use crate::model::{Code, FindingCode};
 use crate::report::{CheckReport, ErrorReport, Report, SCHEMA_VERSION, StepReport, millis};
@@ -16,6 +17,7 @@ use crate::words;
 #[derive(Debug, Clone)]
 pub struct Ran {
     pub name: CheckName,
+    pub kind: Kind,
     /// `None` when the check was not selected.
     pub selected: Option<Selected>,
     pub outcome: ProbeOutcome,
@@ -65,15 +67,7 @@ fn check_report(ran: &Ran) -> CheckReport {
         report.required = selected.required;
         return report;
     }
-    let kind = ran
-        .outcome
-        .kind
-        .and_then(Kind::from_name)
-        .unwrap_or(match ran.name {
-            CheckName::Postgres => Kind::Postgresql,
-            CheckName::Redis => Kind::Redis,
-            CheckName::Jwt => Kind::Jwt,
-        });
+    let kind = ran.kind;
     let error = decisive(&ran.outcome.steps);
     let advice = error
         .as_ref()
@@ -82,13 +76,13 @@ fn check_report(ran: &Ran) -> CheckReport {
         name: ran.name,
         kind: kind.as_str(),
         required: selected.required,
-        target: ran.outcome.target.clone(),
+        target: Message::from(ran.outcome.target.clone()),
         source: ran.outcome.source.clone(),
         status: check_status(&ran.outcome),
         duration_ms: millis(ran.duration),
         steps: ran.outcome.steps.iter().map(step_report).collect(),
-        cause: advice.as_ref().map(|a| a.cause.to_string()),
-        fix: advice.as_ref().map(|a| a.fix.to_string()),
+        cause: advice.as_ref().map(|a| Message::from(a.cause)),
+        fix: advice.as_ref().map(|a| Message::from(a.fix)),
         error,
         findings: ran.outcome.findings.clone(),
     }
@@ -99,7 +93,7 @@ fn skipped(name: CheckName, why: &str) -> CheckReport {
         name,
         kind: name.kind(),
         required: false,
-        target: why.to_string(),
+        target: Message::from(why),
         source: None,
         status: Status::Skip,
         duration_ms: 0.0,
@@ -220,15 +214,20 @@ impl Scrubber {
         Self { secrets, public }
     }
 
+    /// Cleans the arguments of every message: the catalogs hold no
+    /// secrets, what a server echoed does.
     fn clean_outcome(&self, outcome: &mut ProbeOutcome) {
+        let clean = &mut |text: &str| self.clean(text);
         for step in &mut outcome.steps {
-            step.detail = step.detail.as_deref().map(|d| self.clean(d));
+            if let Some(detail) = &mut step.detail {
+                detail.map_text(clean);
+            }
             if let Some(error) = &mut step.error {
-                error.message = self.clean(&error.message);
+                error.message.map_text(clean);
             }
         }
         for finding in &mut outcome.findings {
-            finding.message = self.clean(&finding.message);
+            finding.message.map_text(clean);
         }
     }
 

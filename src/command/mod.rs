@@ -15,6 +15,7 @@ use std::time::Duration;
 use crate::cli::{OutputArgs, SelectArgs, SourceArgs};
 use crate::config::{Config, Overrides, Selection};
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::report::{self, Format, Report, TextStyle};
 use crate::source::{EnvFiles, EnvSource};
 
@@ -82,6 +83,7 @@ pub fn emit(report: &Report, output: &OutputArgs, stream: Stream) -> Result<(), 
     let style = TextStyle {
         color: use_color(stream),
         quiet: output.quiet,
+        lang: Lang::for_run(),
     };
     match stream {
         Stream::Stdout => write_to(report, format, style, &mut std::io::stdout().lock()),
@@ -117,10 +119,14 @@ fn write_file(report: &Report, path: &Path, format: Format, append: bool) -> Res
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
+    let style = TextStyle {
+        lang: Lang::for_run(),
+        ..TextStyle::default()
+    };
     // Rendered first, then written without blocking: a FIFO or a stalled
     // pipe as `--output` must not hold the process past its deadline.
     let mut text = Vec::new();
-    report::render(report, format, TextStyle::default(), &mut text).map_err(failed)?;
+    report::render(report, format, style, &mut text).map_err(failed)?;
     crate::file::write(path, &text, append).map_err(failed)
 }
 
