@@ -288,6 +288,10 @@ duration_too_long = must be at most 24h
 bad_duration = { $error }: write a duration such as 500ms, 10s or 1m
 not_a_regular_file = not a regular file
 file_too_large = larger than { $kib } KiB
+arguments_not_shown = <the arguments railconn sent, not shown>
+message_withheld = <the message is not shown: it contains a configured secret, echoed by the peer>
+fifo_without_reader = it is a FIFO (named pipe) that nobody is reading
+pipe_stalled = it is a pipe or device that did not take or deliver the bytes within { $limit }
 
 ## Report labels
 

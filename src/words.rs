@@ -983,6 +983,27 @@ pub fn bad_duration(error: &str) -> Message {
     msg::bad_duration(error.to_string())
 }
 
+// ---- values railconn withholds ------------------------------------------------------
+
+/// Replaces the arguments a server echoed back (they are what railconn sent,
+/// password included).
+pub fn arguments_not_shown() -> Message {
+    msg::arguments_not_shown()
+}
+
+/// Replaces a peer's message that contains a configured secret.
+pub fn message_withheld() -> Message {
+    msg::message_withheld()
+}
+
+pub fn fifo_without_reader() -> Message {
+    msg::fifo_without_reader()
+}
+
+pub fn pipe_stalled(limit: Duration) -> Message {
+    msg::pipe_stalled(limit)
+}
+
 pub fn file_too_large(limit: u64) -> Message {
     msg::file_too_large(limit / 1024)
 }

@@ -315,6 +315,10 @@ messages! {
     bad_duration(error: String);
     not_a_regular_file();
     file_too_large(kib: u64);
+    arguments_not_shown();
+    message_withheld();
+    fifo_without_reader();
+    pipe_stalled(limit: Duration);
 
     // ---- report labels -------------------------------------------------
     header(version: &str, took: Duration);
