@@ -131,8 +131,81 @@ pub fn pg_scheme_case() -> String {
 
 pub fn pg_param_unsupported(key: &str) -> String {
     format!(
-        "parameter `{key}` is not supported by railconn: put the host and port in the URL itself"
+        "parameter `{key}` makes libpq read a file railconn does not read (refused by design): put the host, port, user and password in the URL itself"
     )
+}
+
+pub fn pg_socket_refused() -> String {
+    "the URL names a Unix socket (no host, a `/path` host or `%2F…`): railconn checks TCP connections only (refused by design); give the host and port the app will use over the network".into()
+}
+
+pub fn pg_many_ports() -> String {
+    "the URL lists several ports: railconn checks one host and one port per URL (refused by design); pass each host's URL separately".into()
+}
+
+pub fn pg_bad_hostaddr() -> String {
+    "`hostaddr` is not an IP address (libpq: could not parse network address); put a name in `host` instead".into()
+}
+
+/// libpq's reasons for refusing a URI (`PQconninfoParse`), in plain words.
+pub fn pg_uri_error(error: &crate::config::libpq_uri::UriError) -> String {
+    use crate::config::libpq_uri::UriError as E;
+    match error {
+        E::Prefix => "the URL must start with postgresql:// or postgres://".into(),
+        E::Ipv6Unterminated => "the IPv6 address has no closing `]` (libpq refuses the URL)".into(),
+        E::Ipv6Empty => {
+            "the IPv6 address between `[` and `]` is empty (libpq refuses the URL)".into()
+        }
+        E::AfterIpv6 { position } => format!(
+            "unexpected character at position {position}, after the IPv6 address: libpq expects `:`, `/`, `?` or `,` there"
+        ),
+        E::MissingEquals { pair } => format!(
+            "query parameter {pair} has no `=` (libpq: missing key/value separator); write it as `name=value`"
+        ),
+        E::ExtraEquals { keyword } => format!(
+            "query parameter `{}` has a second `=` in its value (libpq: extra key/value separator); write `=` inside a value as `%3D`",
+            crate::config::url::printable(keyword)
+        ),
+        E::BadPercent { part } => format!(
+            "the {} contains a `%` not followed by two hex digits (libpq: invalid percent-encoded token); write a literal `%` as `%25`",
+            part_name(*part)
+        ),
+        E::Nul { part } => format!(
+            "the {} contains %00, which libpq refuses (forbidden value %00 in percent-encoded value)",
+            part_name(*part)
+        ),
+        E::NotUtf8 { part } => url_not_utf8(part_name(*part)),
+        E::UnknownKeyword { keyword } => pg_param_unknown(&crate::config::url::printable(keyword)),
+    }
+}
+
+fn part_name(part: crate::config::libpq_uri::Part) -> &'static str {
+    use crate::config::libpq_uri::Part as P;
+    match part {
+        P::User => "user name",
+        P::Password => "password",
+        P::Host => "host",
+        P::Port => "port",
+        P::Dbname => "database name",
+        P::QueryKey => "name of a query parameter",
+        P::QueryValue { secret: true } => "value of a secret query parameter",
+        P::QueryValue { secret: false } => "value of a query parameter",
+    }
+}
+
+/// What libpq accepts but other URL parsers read differently.
+pub fn pg_portability(issue: crate::config::libpq_uri::Portability) -> String {
+    use crate::config::libpq_uri::Portability as P;
+    match issue {
+        P::Credential { password, special } => {
+            let part = if password { "password" } else { "user name" };
+            let encoded = format!("%{:02X}", special as u32);
+            format!(
+                "the {part} contains an unencoded `{special}`: libpq reads it, but node-postgres, asyncpg, SQLAlchemy and other URL parsers end the URL part there; write it as `{encoded}`"
+            )
+        }
+        P::Hash => "the URL contains `#`: libpq reads it as part of the value, other URL parsers cut the URL there; write it as `%23`".into(),
+    }
 }
 
 pub fn pg_param_unknown(key: &str) -> String {

@@ -8,6 +8,7 @@ mod faults;
 mod gate;
 mod harness;
 mod jwt;
+mod libpq_uri;
 mod ops;
 mod platform;
 mod postgres;

@@ -9,6 +9,7 @@
 pub mod discover;
 pub mod hygiene;
 pub mod jwt;
+pub mod libpq_uri;
 pub mod normalize;
 pub mod postgres;
 pub mod redis;
