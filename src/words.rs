@@ -139,6 +139,10 @@ pub fn pg_socket_refused() -> String {
     "the URL names a Unix socket (no host, a `/path` host or `%2F…`): railconn checks TCP connections only (refused by design); give the host and port the app will use over the network".into()
 }
 
+pub fn pg_no_host() -> String {
+    "the URL has no host before the port (`@:5432`): a Railway reference variable probably resolved to nothing; re-create the reference to the service (without a host libpq would use a Unix socket, which railconn does not check)".into()
+}
+
 pub fn pg_many_ports() -> String {
     "the URL lists several ports: railconn checks one host and one port per URL (refused by design); pass each host's URL separately".into()
 }

@@ -214,11 +214,11 @@ fn documented_refusal(
     let has_comma = ["host", "hostaddr", "port"]
         .iter()
         .any(|k| text(k).is_some_and(|v| v.contains(',')));
-    // Either way the message must not blame a Railway reference.
-    if has_comma && !message.contains("reference") {
+    // Each refusal by design says so.
+    if has_comma && message.contains("several") {
         return Some("several hosts or ports");
     }
-    if socket && !message.contains("reference") {
+    if socket && message.contains("Unix socket") {
         return Some("Unix socket");
     }
     if options.values().any(|v| std::str::from_utf8(v).is_err()) {

@@ -329,6 +329,8 @@ fn endpoint(info: &Conninfo) -> Result<(String, Option<IpAddr>), UrlError> {
         return Err(invalid(words::pg_socket_refused()));
     }
     match (host, hostaddr) {
+        // `user:pw@:5432`: the mark of a reference that resolved to nothing.
+        ("", None) if info.get("port").is_some() => Err(invalid(words::pg_no_host())),
         ("", None) => Err(invalid(words::pg_socket_refused())),
         ("", Some(addr)) => Ok((addr.to_string(), Some(addr))),
         (host, addr) => {
