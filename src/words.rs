@@ -10,9 +10,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::code::Code;
-use crate::probe::tls::{CertInfo, Roots, TlsInfo};
-use crate::probe::{CheckName, Status, StepName};
+use crate::model::{CheckName, Code, Status, StepName};
 
 // ---- URL validation -------------------------------------------------------
 
@@ -154,33 +152,55 @@ pub fn pg_bad_hostaddr() -> String {
 /// libpq's reasons for refusing a URI (`PQconninfoParse`), in plain words.
 pub fn pg_uri_error(error: &crate::config::libpq_uri::UriError) -> String {
     use crate::config::libpq_uri::UriError as E;
+    let printable = crate::config::url::printable;
     match error {
-        E::Prefix => "the URL must start with postgresql:// or postgres://".into(),
-        E::Ipv6Unterminated => "the IPv6 address has no closing `]` (libpq refuses the URL)".into(),
-        E::Ipv6Empty => {
-            "the IPv6 address between `[` and `]` is empty (libpq refuses the URL)".into()
-        }
-        E::AfterIpv6 { position } => format!(
-            "unexpected character at position {position}, after the IPv6 address: libpq expects `:`, `/`, `?` or `,` there"
-        ),
-        E::MissingEquals { pair } => format!(
-            "query parameter {pair} has no `=` (libpq: missing key/value separator); write it as `name=value`"
-        ),
-        E::ExtraEquals { keyword } => format!(
-            "query parameter `{}` has a second `=` in its value (libpq: extra key/value separator); write `=` inside a value as `%3D`",
-            crate::config::url::printable(keyword)
-        ),
-        E::BadPercent { part } => format!(
-            "the {} contains a `%` not followed by two hex digits (libpq: invalid percent-encoded token); write a literal `%` as `%25`",
-            part_name(*part)
-        ),
-        E::Nul { part } => format!(
-            "the {} contains %00, which libpq refuses (forbidden value %00 in percent-encoded value)",
-            part_name(*part)
-        ),
+        E::Prefix => pg_uri_prefix(),
+        E::Ipv6Unterminated => pg_uri_ipv6_unterminated(),
+        E::Ipv6Empty => pg_uri_ipv6_empty(),
+        E::AfterIpv6 { position } => pg_uri_after_ipv6(*position),
+        E::MissingEquals { pair } => pg_uri_missing_equals(*pair),
+        E::ExtraEquals { keyword } => pg_uri_extra_equals(&printable(keyword)),
+        E::BadPercent { part } => pg_uri_bad_percent(part_name(*part)),
+        E::Nul { part } => url_nul(part_name(*part)),
         E::NotUtf8 { part } => url_not_utf8(part_name(*part)),
-        E::UnknownKeyword { keyword } => pg_param_unknown(&crate::config::url::printable(keyword)),
+        E::UnknownKeyword { keyword } => pg_param_unknown(&printable(keyword)),
     }
+}
+
+pub fn pg_uri_prefix() -> String {
+    "the URL must start with postgresql:// or postgres://".into()
+}
+
+pub fn pg_uri_ipv6_unterminated() -> String {
+    "the IPv6 address has no closing `]` (libpq refuses the URL)".into()
+}
+
+pub fn pg_uri_ipv6_empty() -> String {
+    "the IPv6 address between `[` and `]` is empty (libpq refuses the URL)".into()
+}
+
+pub fn pg_uri_after_ipv6(position: usize) -> String {
+    format!(
+        "unexpected character at position {position}, after the IPv6 address: libpq expects `:`, `/`, `?` or `,` there"
+    )
+}
+
+pub fn pg_uri_missing_equals(pair: usize) -> String {
+    format!(
+        "query parameter {pair} has no `=` (libpq: missing key/value separator); write it as `name=value`"
+    )
+}
+
+pub fn pg_uri_extra_equals(keyword: &str) -> String {
+    format!(
+        "query parameter `{keyword}` has a second `=` in its value (libpq: extra key/value separator); write `=` inside a value as `%3D`"
+    )
+}
+
+pub fn pg_uri_bad_percent(part: &str) -> String {
+    format!(
+        "the {part} contains a `%` not followed by two hex digits (libpq: invalid percent-encoded token); write a literal `%` as `%25`"
+    )
 }
 
 fn part_name(part: crate::config::libpq_uri::Part) -> &'static str {
@@ -203,13 +223,20 @@ pub fn pg_portability(issue: crate::config::libpq_uri::Portability) -> String {
     match issue {
         P::Credential { password, special } => {
             let part = if password { "password" } else { "user name" };
-            let encoded = format!("%{:02X}", special as u32);
-            format!(
-                "the {part} contains an unencoded `{special}`: libpq reads it, but node-postgres, asyncpg, SQLAlchemy and other URL parsers end the URL part there; write it as `{encoded}`"
-            )
+            pg_portability_credential(part, special, format!("%{:02X}", special as u32))
         }
-        P::Hash => "the URL contains `#`: libpq reads it as part of the value, other URL parsers cut the URL there; write it as `%23`".into(),
+        P::Hash => pg_portability_hash(),
     }
+}
+
+pub fn pg_portability_credential(part: &str, special: char, encoded: String) -> String {
+    format!(
+        "the {part} contains an unencoded `{special}`: libpq reads it, but node-postgres, asyncpg, SQLAlchemy and other URL parsers end the URL part there; write it as `{encoded}`"
+    )
+}
+
+pub fn pg_portability_hash() -> String {
+    "the URL contains `#`: libpq reads it as part of the value, other URL parsers cut the URL there; write it as `%23`".into()
 }
 
 pub fn pg_param_unknown(key: &str) -> String {
@@ -427,14 +454,12 @@ pub fn cert_other(reason: &str) -> String {
     format!("rejected ({reason})")
 }
 
-pub fn cert_failure(reason: &str, cert: Option<&CertInfo>) -> String {
-    match cert {
-        Some(c) => format!(
-            "certificate {reason}: subject {}, issuer {}, expires {}",
-            c.subject, c.issuer, c.not_after
-        ),
-        None => format!("certificate {reason}"),
-    }
+pub fn cert_failure(reason: &str) -> String {
+    format!("certificate {reason}")
+}
+
+pub fn cert_failure_of(reason: &str, subject: &str, issuer: &str, not_after: &str) -> String {
+    format!("certificate {reason}: subject {subject}, issuer {issuer}, expires {not_after}")
 }
 
 pub fn root_file_unreadable(path: &Path, error: &str) -> String {
@@ -444,31 +469,41 @@ pub fn root_file_unreadable(path: &Path, error: &str) -> String {
     )
 }
 
-pub fn roots_empty(roots: &Roots) -> String {
-    match roots {
-        Roots::System => "no trusted root certificates found on this system (install ca-certificates or set SSL_CERT_FILE)".into(),
-        Roots::File(path) => format!("{} contains no certificate", path.display()),
-    }
+pub fn system_roots_empty() -> String {
+    "no trusted root certificates found on this system (install ca-certificates or set SSL_CERT_FILE)".into()
 }
 
-pub fn tls_detail(info: &TlsInfo) -> String {
-    let verified = if info.verified {
-        "verified"
-    } else {
-        "not verified"
-    };
-    match &info.certificate {
-        Some(c) => format!(
-            "{}, certificate {verified}: subject {}, issuer {}, names [{}], expires {} ({} days)",
-            info.version,
-            c.subject,
-            c.issuer,
-            c.names.join(", "),
-            c.not_after,
-            c.days_left
-        ),
-        None => format!("{}, certificate {verified}", info.version),
-    }
+pub fn root_file_empty(path: &Path) -> String {
+    format!("{} contains no certificate", path.display())
+}
+
+fn verified_word(verified: bool) -> &'static str {
+    if verified { "verified" } else { "not verified" }
+}
+
+pub fn tls_detail(version: &str, verified: bool) -> String {
+    format!("{version}, certificate {}", verified_word(verified))
+}
+
+/// The negotiated TLS version and the server's leaf certificate.
+pub struct CertDetail<'a> {
+    pub subject: &'a str,
+    pub issuer: &'a str,
+    pub names: &'a [String],
+    pub not_after: &'a str,
+    pub days_left: i64,
+}
+
+pub fn tls_cert_detail(version: &str, verified: bool, cert: &CertDetail<'_>) -> String {
+    format!(
+        "{version}, certificate {}: subject {}, issuer {}, names [{}], expires {} ({} days)",
+        verified_word(verified),
+        cert.subject,
+        cert.issuer,
+        cert.names.join(", "),
+        cert.not_after,
+        cert.days_left
+    )
 }
 
 pub fn cert_expired_unverified(not_after: &str) -> String {
@@ -1088,8 +1123,8 @@ const fn advice(cause: &'static str, fix: &'static str) -> Advice {
 
 /// Cause and fix for `code` at `step` of `check`: check-specific where the
 /// remedy differs (variables, schemes), shared otherwise.
-pub fn advise(check: CheckName, step: StepName, code: Code, target: &str) -> Option<Advice> {
-    private_network_advice(check, code, target)
+pub fn advise(check: CheckName, step: StepName, code: Code, host: &str) -> Option<Advice> {
+    private_network_advice(check, code, host)
         .or_else(|| step_advice(check, step, code))
         .or_else(|| match check {
             CheckName::Postgres => postgres_advice(code),
@@ -1101,10 +1136,7 @@ pub fn advise(check: CheckName, step: StepName, code: Code, target: &str) -> Opt
 
 /// Railway's private names (`*.railway.internal`) exist only inside a
 /// running deployment of the same project and environment.
-fn private_network_advice(check: CheckName, code: Code, target: &str) -> Option<Advice> {
-    let host = crate::config::url::parse(target, &["postgresql", "postgres", "redis", "rediss"])
-        .map(|u| u.host)
-        .unwrap_or_default();
+fn private_network_advice(check: CheckName, code: Code, host: &str) -> Option<Advice> {
     if code != Code::DnsNotFound
         || !(host.ends_with(".railway.internal") || host.contains(".railway.internal."))
     {

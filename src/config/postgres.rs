@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use super::libpq_uri::{self, Conninfo, Portability};
 use super::secret::Secret;
 use super::url::{self, UrlError};
-use crate::code::Code;
+use crate::model::Code;
 use crate::words;
 
 pub const SCHEMES: &[&str] = &["postgresql", "postgres"];
@@ -198,9 +198,9 @@ impl PgTarget {
     pub fn fill_from_env(
         &mut self,
         env: &super::source::EnvSource,
-    ) -> Result<Vec<crate::probe::Finding>, UrlError> {
-        use crate::code::FindingCode;
-        use crate::probe::Finding;
+    ) -> Result<Vec<crate::model::Finding>, UrlError> {
+        use crate::model::Finding;
+        use crate::model::FindingCode;
         let mut findings: Vec<Finding> = self
             .portability
             .iter()
