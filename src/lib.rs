@@ -22,9 +22,11 @@ pub mod error;
 pub mod exit;
 pub mod i18n;
 pub mod model;
-pub mod probe;
+pub mod net;
 pub mod report;
 pub mod runner;
+pub mod service;
+pub mod source;
 pub mod words;
 
 use std::process::ExitCode;

@@ -96,7 +96,7 @@ messages! {
     /// `part`: user name, password, host, port, database name, name or
     /// value of a query parameter.
     pg_uri_bad_percent(part: &str);
-    pg_portability_credential(part: &str, special: char, encoded: String);
+    pg_portability_credential(part: &str, special: char, encoded: &str);
     pg_portability_hash();
     pg_bad_sslmode(value: &str);
     pg_bad_channel_binding(value: &str);

@@ -14,6 +14,9 @@ use std::ops::Range;
 
 use percent_encoding::percent_decode;
 
+use crate::source::url::printable;
+use crate::words;
+
 /// The URI prefixes libpq recognises, case-sensitively.
 pub const PREFIXES: &[&str] = &["postgresql://", "postgres://"];
 
@@ -131,8 +134,50 @@ pub enum Part {
 }
 
 impl Part {
-    pub fn is_secret(self) -> bool {
-        matches!(self, Part::Password | Part::QueryValue { secret: true })
+    /// The part's name in messages.
+    fn name(self) -> &'static str {
+        match self {
+            Part::User => "user name",
+            Part::Password => "password",
+            Part::Host => "host",
+            Part::Port => "port",
+            Part::Dbname => "database name",
+            Part::QueryKey => "name of a query parameter",
+            Part::QueryValue { secret: true } => "value of a secret query parameter",
+            Part::QueryValue { secret: false } => "value of a query parameter",
+        }
+    }
+}
+
+impl UriError {
+    /// libpq's reason, in plain words; never a value, only names.
+    pub fn message(&self) -> String {
+        match self {
+            UriError::Prefix => words::pg_uri_prefix(),
+            UriError::Ipv6Unterminated => words::pg_uri_ipv6_unterminated(),
+            UriError::Ipv6Empty => words::pg_uri_ipv6_empty(),
+            UriError::AfterIpv6 { position } => words::pg_uri_after_ipv6(*position),
+            UriError::MissingEquals { pair } => words::pg_uri_missing_equals(*pair),
+            UriError::ExtraEquals { keyword } => words::pg_uri_extra_equals(&printable(keyword)),
+            UriError::BadPercent { part } => words::pg_uri_bad_percent(part.name()),
+            UriError::Nul { part } => words::url_nul(part.name()),
+            UriError::NotUtf8 { part } => words::url_not_utf8(part.name()),
+            UriError::UnknownKeyword { keyword } => words::pg_param_unknown(&printable(keyword)),
+        }
+    }
+}
+
+impl Portability {
+    /// The finding's message.
+    pub fn message(self) -> String {
+        match self {
+            Portability::Credential { password, special } => words::pg_portability_credential(
+                if password { "password" } else { "user name" },
+                special,
+                &format!("%{:02X}", special as u32),
+            ),
+            Portability::Hash => words::pg_portability_hash(),
+        }
     }
 }
 

@@ -10,9 +10,9 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use super::libpq_uri::{self, Conninfo, Portability};
-use super::secret::Secret;
-use super::url::{self, UrlError};
 use crate::model::Code;
+use crate::source::secret::Secret;
+use crate::source::url::{self, UrlError};
 use crate::words;
 
 pub const SCHEMES: &[&str] = &["postgresql", "postgres"];
@@ -141,7 +141,7 @@ impl PgTarget {
     pub fn parse(raw: &str) -> Result<Self, UrlError> {
         url::check_wrapping(raw)?;
         check_scheme(raw)?;
-        let info = libpq_uri::parse(raw).map_err(|e| invalid(words::pg_uri_error(&e)))?;
+        let info = libpq_uri::parse(raw).map_err(|e| invalid(e.message()))?;
         for key in REFUSED_PARAMS {
             if info.get(key).is_some() {
                 return Err(invalid(words::pg_param_unsupported(key)));
@@ -197,14 +197,14 @@ impl PgTarget {
     /// connect with them, so the check does too, and says so.
     pub fn fill_from_env(
         &mut self,
-        env: &super::source::EnvSource,
+        env: &crate::source::EnvSource,
     ) -> Result<Vec<crate::model::Finding>, UrlError> {
         use crate::model::Finding;
         use crate::model::FindingCode;
         let mut findings: Vec<Finding> = self
             .portability
             .iter()
-            .map(|&p| Finding::warn(FindingCode::UrlPortability, words::pg_portability(p)))
+            .map(|&p| Finding::warn(FindingCode::UrlPortability, p.message()))
             .collect();
         let mut used = Vec::new();
         if self.password.is_none() {
@@ -239,7 +239,7 @@ impl PgTarget {
     /// them; an invalid `PGSSLMODE` is refused, as libpq refuses it.
     fn fill_tls_from_env(
         &mut self,
-        env: &super::source::EnvSource,
+        env: &crate::source::EnvSource,
         used: &mut Vec<&'static str>,
     ) -> Result<(), UrlError> {
         if let Some(var) = env
@@ -270,7 +270,7 @@ impl PgTarget {
 
     /// Whether the host is a loopback name or address (plaintext is fine there).
     pub fn is_loopback(&self) -> bool {
-        super::is_loopback_host(&self.host)
+        crate::net::is_loopback_host(&self.host)
     }
 }
 
@@ -533,6 +533,15 @@ fn resolve_sslmode(
             words::pg_system_root_needs_verify_full(mode.as_str()),
         )),
         (mode, _) => Ok(mode.unwrap_or(SslMode::Prefer)),
+    }
+}
+
+impl From<&RootCert> for crate::net::tls::Roots {
+    fn from(root: &RootCert) -> Self {
+        match root {
+            RootCert::System => crate::net::tls::Roots::System,
+            RootCert::File(path) => crate::net::tls::Roots::File(path.clone()),
+        }
     }
 }
 
