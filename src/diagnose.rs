@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use crate::config::{Config, Selected};
+use crate::i18n::Message;
 use crate::model::{CheckName, Finding, ProbeOutcome, Severity, Status, Step};
 use crate::model::{Code, FindingCode};
 use crate::report::{CheckReport, ErrorReport, Report, SCHEMA_VERSION, StepReport, millis};
@@ -82,13 +83,13 @@ fn check_report(ran: &Ran) -> CheckReport {
         name: ran.name,
         kind: kind.as_str(),
         required: selected.required,
-        target: ran.outcome.target.clone(),
+        target: Message::from(ran.outcome.target.clone()),
         source: ran.outcome.source.clone(),
         status: check_status(&ran.outcome),
         duration_ms: millis(ran.duration),
         steps: ran.outcome.steps.iter().map(step_report).collect(),
-        cause: advice.as_ref().map(|a| a.cause.to_string()),
-        fix: advice.as_ref().map(|a| a.fix.to_string()),
+        cause: advice.as_ref().map(|a| Message::from(a.cause)),
+        fix: advice.as_ref().map(|a| Message::from(a.fix)),
         error,
         findings: ran.outcome.findings.clone(),
     }
@@ -99,7 +100,7 @@ fn skipped(name: CheckName, why: &str) -> CheckReport {
         name,
         kind: name.kind(),
         required: false,
-        target: why.to_string(),
+        target: Message::from(why),
         source: None,
         status: Status::Skip,
         duration_ms: 0.0,
@@ -204,15 +205,20 @@ impl Scrubber {
         Self { secrets }
     }
 
+    /// Cleans the arguments of every message: the catalogs hold no
+    /// secrets, what a server echoed does.
     fn clean_outcome(&self, outcome: &mut ProbeOutcome) {
+        let clean = &mut |text: &str| self.clean(text);
         for step in &mut outcome.steps {
-            step.detail = step.detail.as_deref().map(|d| self.clean(d));
+            if let Some(detail) = &mut step.detail {
+                detail.map_text(clean);
+            }
             if let Some(error) = &mut step.error {
-                error.message = self.clean(&error.message);
+                error.message.map_text(clean);
             }
         }
         for finding in &mut outcome.findings {
-            finding.message = self.clean(&finding.message);
+            finding.message.map_text(clean);
         }
     }
 

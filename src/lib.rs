@@ -44,6 +44,7 @@ pub fn main_entry() -> ExitCode {
         Err(error) => return exit::usage_error(&error),
     };
     init_logging();
+    i18n::Lang::set_for_run(i18n::Lang::choose(cli.lang, |var| std::env::var(var).ok()));
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
