@@ -17,6 +17,7 @@ use crate::words;
 #[derive(Debug, Clone)]
 pub struct Ran {
     pub name: CheckName,
+    pub kind: Kind,
     /// `None` when the check was not selected.
     pub selected: Option<Selected>,
     pub outcome: ProbeOutcome,
@@ -66,15 +67,7 @@ fn check_report(ran: &Ran) -> CheckReport {
         report.required = selected.required;
         return report;
     }
-    let kind = ran
-        .outcome
-        .kind
-        .and_then(Kind::from_name)
-        .unwrap_or(match ran.name {
-            CheckName::Postgres => Kind::Postgresql,
-            CheckName::Redis => Kind::Redis,
-            CheckName::Jwt => Kind::Jwt,
-        });
+    let kind = ran.kind;
     let error = decisive(&ran.outcome.steps);
     let advice = error
         .as_ref()

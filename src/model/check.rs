@@ -58,9 +58,6 @@ pub struct ProbeOutcome {
     pub source: Option<String>,
     pub steps: Vec<Step>,
     pub findings: Vec<Finding>,
-    /// What was checked, when not the check's usual kind (`sqlite` for a
-    /// SQLite `DATABASE_URL`).
-    pub kind: Option<&'static str>,
     /// The host dialed, for advice that depends on the network a name
     /// belongs to (empty when nothing was dialed).
     pub host: String,
@@ -191,7 +188,6 @@ impl Ladder {
             source,
             steps,
             findings: self.findings,
-            kind: None,
             host: String::new(),
         }
     }

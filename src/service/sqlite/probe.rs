@@ -38,9 +38,7 @@ pub fn probe(target: &SqliteTarget) -> ProbeOutcome {
         Some(path) => check_file(path, started, &mut ladder),
     }
     note_volume(target, &mut ladder);
-    let mut outcome = ladder.finish(target.url.clone(), Some(target.source.clone()));
-    outcome.kind = Some("sqlite");
-    outcome
+    ladder.finish(target.url.clone(), Some(target.source.clone()))
 }
 
 fn check_file(path: &Path, started: Instant, ladder: &mut Ladder) {
