@@ -239,8 +239,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub heartbeat: u64,
 
-    /// Stop after N rounds (default: until Ctrl-C).
-    #[arg(long, value_name = "N")]
+    /// Stop after N rounds, at least 1 (default: until Ctrl-C).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
 
     /// Deadline of each check in one round.

@@ -1340,6 +1340,24 @@ pub fn network_advice(code: Code) -> Option<Advice> {
 
 // ---- report labels ------------------------------------------------------------------
 
+/// Replaces the arguments a server echoed back (they are what railconn sent,
+/// password included).
+pub const ARGUMENTS_NOT_SHOWN: &str = "<the arguments railconn sent, not shown>";
+
+/// Replaces a peer's message that contains a configured secret.
+pub fn message_withheld() -> String {
+    "<the message is not shown: it contains a configured secret, echoed by the peer>".into()
+}
+
+pub const FIFO_WITHOUT_READER: &str = "it is a FIFO (named pipe) that nobody is reading";
+
+pub fn pipe_stalled(limit: Duration) -> String {
+    format!(
+        "it is a pipe or device that did not take or deliver the bytes within {}",
+        humantime::format_duration(limit)
+    )
+}
+
 pub const URL_NOT_SHOWN: &str = "<a URL, not shown: it may hold a password>";
 pub const DURATION_ZERO: &str = "must be greater than zero";
 pub const DURATION_TOO_LONG: &str = "must be at most 24h";
