@@ -24,6 +24,11 @@ url_unencoded_char = в { $part ->
     [user] имени пользователя
     [password] пароле
     [host] имени хоста
+    [port] порте
+    [dbname] имени базы данных
+    [query_key] имени параметра запроса
+    [query_value] значении параметра запроса
+    [query_secret] значении секретного параметра запроса
     [path] пути
    *[query] параметрах запроса
 } есть незакодированный символ `{ $special }`, на котором эта часть URL обрывается; запишите его как `{ $encoded }` (все спецсимволы в учётных данных нужно кодировать через %)
@@ -31,6 +36,11 @@ url_not_utf8 = { $part ->
     [user] имя пользователя
     [password] пароль
     [host] имя хоста
+    [port] порт
+    [dbname] имя базы данных
+    [query_key] имя параметра запроса
+    [query_value] значение параметра запроса
+    [query_secret] значение секретного параметра запроса
     [path] путь
    *[query] параметры запроса
 } после декодирования %-последовательностей — не корректный UTF-8
@@ -45,6 +55,11 @@ url_nul = в { $part ->
     [user] имени пользователя
     [password] пароле
     [host] имени хоста
+    [port] порте
+    [dbname] имени базы данных
+    [query_key] имени параметра запроса
+    [query_value] значении параметра запроса
+    [query_secret] значении секретного параметра запроса
     [path] пути
    *[query] параметрах запроса
 } есть %00, а libpq такое отвергает (forbidden value %00 in percent-encoded value)
@@ -54,7 +69,42 @@ pg_bad_param_value = у параметра `{ $key }` значение, кото
 pg_bad_env_sslmode = PGSSLMODE содержит недопустимый sslmode (libpq его отвергнет): используйте disable, allow, prefer, require, verify-ca или verify-full
 pg_fragment = в URL есть `#`: libpq считает его частью имени базы, а другие парсеры обрезают URL на нём; если `#` — часть пароля, запишите его как %23
 pg_scheme_case = схема должна быть в нижнем регистре: libpq понимает только postgresql:// и postgres://
-pg_param_unsupported = параметр `{ $key }` railconn не поддерживает: укажите хост и порт в самом URL
+pg_param_unsupported = параметр `{ $key }` заставляет libpq читать файл, который railconn не читает (так задумано): укажите хост, порт, пользователя и пароль прямо в URL
+pg_socket_refused = URL указывает на Unix-сокет (нет хоста, хост вида `/path` или `%2F…`): railconn проверяет только TCP-подключения (так задумано); укажите хост и порт, к которым приложение подключается по сети
+pg_no_host = в URL нет хоста перед портом (`@:5432`): похоже, ссылочная переменная Railway оказалась пустой; пересоздайте ссылку на сервис (без хоста libpq подключился бы через Unix-сокет, а его railconn не проверяет)
+pg_many_ports = в URL указано несколько портов, а railconn проверяет один хост и один порт на URL (так задумано): передайте URL каждого хоста отдельно
+pg_bad_hostaddr = `hostaddr` — не IP-адрес (libpq: could not parse network address); имя хоста укажите в `host`
+pg_uri_prefix = URL должен начинаться с postgresql:// или postgres://
+pg_uri_ipv6_unterminated = у IPv6-адреса нет закрывающей `]` (libpq такой URL отвергает)
+pg_uri_ipv6_empty = между `[` и `]` пусто, IPv6-адреса нет (libpq такой URL отвергает)
+pg_uri_after_ipv6 = неожиданный символ в позиции { $position } после IPv6-адреса: libpq ждёт там `:`, `/`, `?` или `,`
+pg_uri_missing_equals = в параметре запроса № { $pair } нет `=` (libpq: missing key/value separator); запишите его как `name=value`
+pg_uri_extra_equals = в значении параметра запроса `{ $keyword }` есть второй `=` (libpq: extra key/value separator); `=` внутри значения записывайте как `%3D`
+pg_uri_bad_percent = в { $part ->
+    [user] имени пользователя
+    [password] пароле
+    [host] имени хоста
+    [port] порте
+    [dbname] имени базы данных
+    [query_key] имени параметра запроса
+    [query_value] значении параметра запроса
+    [query_secret] значении секретного параметра запроса
+    [path] пути
+   *[query] параметрах запроса
+} есть `%`, за которым не идут две шестнадцатеричные цифры (libpq: invalid percent-encoded token); сам символ `%` записывайте как `%25`
+pg_portability_credential = в { $part ->
+    [user] имени пользователя
+    [password] пароле
+    [host] имени хоста
+    [port] порте
+    [dbname] имени базы данных
+    [query_key] имени параметра запроса
+    [query_value] значении параметра запроса
+    [query_secret] значении секретного параметра запроса
+    [path] пути
+   *[query] параметрах запроса
+} есть незакодированный `{ $special }`: libpq его прочитает, но node-postgres, asyncpg, SQLAlchemy и другие парсеры URL обрежут эту часть URL на нём; запишите его как `{ $encoded }`
+pg_portability_hash = в URL есть `#`: libpq читает его как часть значения, а другие парсеры URL обрезают URL на нём; запишите его как `%23`
 pg_param_unknown = libpq отвергает неизвестный параметр `{ $key }` (`invalid URI query parameter`); параметры только для ORM, например `schema` или `pgbouncer` у Prisma, для других клиентов нужно убрать
 pg_bad_sslmode = недопустимый sslmode `{ $value }`: используйте disable, allow, prefer, require, verify-ca или verify-full
 pg_bad_channel_binding = недопустимый channel_binding `{ $value }`: используйте disable, prefer или require

@@ -52,6 +52,11 @@ fn part_key(part: &str) -> &'static str {
         "user name" | "user" => "user",
         "password" => "password",
         "host" => "host",
+        "port" => "port",
+        "database name" => "dbname",
+        "name of a query parameter" => "query_key",
+        "value of a query parameter" => "query_value",
+        "value of a secret query parameter" => "query_secret",
         "path" => "path",
         _ => "query",
     }
@@ -128,6 +133,58 @@ pub fn pg_param_unsupported(key: &str) -> Message {
 
 pub fn pg_param_unknown(key: &str) -> Message {
     msg::pg_param_unknown(key)
+}
+
+pub fn pg_socket_refused() -> Message {
+    msg::pg_socket_refused()
+}
+
+pub fn pg_no_host() -> Message {
+    msg::pg_no_host()
+}
+
+pub fn pg_many_ports() -> Message {
+    msg::pg_many_ports()
+}
+
+pub fn pg_bad_hostaddr() -> Message {
+    msg::pg_bad_hostaddr()
+}
+
+pub fn pg_uri_prefix() -> Message {
+    msg::pg_uri_prefix()
+}
+
+pub fn pg_uri_ipv6_unterminated() -> Message {
+    msg::pg_uri_ipv6_unterminated()
+}
+
+pub fn pg_uri_ipv6_empty() -> Message {
+    msg::pg_uri_ipv6_empty()
+}
+
+pub fn pg_uri_after_ipv6(position: usize) -> Message {
+    msg::pg_uri_after_ipv6(position)
+}
+
+pub fn pg_uri_missing_equals(pair: usize) -> Message {
+    msg::pg_uri_missing_equals(pair)
+}
+
+pub fn pg_uri_extra_equals(keyword: &str) -> Message {
+    msg::pg_uri_extra_equals(keyword)
+}
+
+pub fn pg_uri_bad_percent(part: &str) -> Message {
+    msg::pg_uri_bad_percent(part_key(part))
+}
+
+pub fn pg_portability_credential(part: &str, special: char, encoded: &str) -> Message {
+    msg::pg_portability_credential(part_key(part), special, encoded.to_string())
+}
+
+pub fn pg_portability_hash() -> Message {
+    msg::pg_portability_hash()
 }
 
 pub fn pg_bad_sslmode(value: &str) -> Message {

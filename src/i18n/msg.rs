@@ -64,7 +64,8 @@ messages! {
     url_unresolved_reference();
     url_no_scheme(schemes: Arg);
     url_bad_scheme(scheme: &str, schemes: Arg);
-    /// `part`: user, password, host, path or query.
+    /// `part`: user, password, host, port, dbname, `query_key`,
+    /// `query_value`, `query_secret`, path or query.
     url_unencoded_char(part: &str, special: char, encoded: String);
     url_not_utf8(part: &str);
     url_no_host();
@@ -83,6 +84,20 @@ messages! {
     pg_scheme_case();
     pg_param_unsupported(key: &str);
     pg_param_unknown(key: &str);
+    pg_socket_refused();
+    pg_no_host();
+    pg_many_ports();
+    pg_bad_hostaddr();
+    pg_uri_prefix();
+    pg_uri_ipv6_unterminated();
+    pg_uri_ipv6_empty();
+    pg_uri_after_ipv6(position: usize);
+    pg_uri_missing_equals(pair: usize);
+    pg_uri_extra_equals(keyword: &str);
+    /// `part` as for `url_unencoded_char`.
+    pg_uri_bad_percent(part: &str);
+    pg_portability_credential(part: &str, special: char, encoded: String);
+    pg_portability_hash();
     pg_bad_sslmode(value: &str);
     pg_bad_channel_binding(value: &str);
     pg_system_root_needs_verify_full(mode: &str);
