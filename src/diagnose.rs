@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::code::{Code, FindingCode};
 use crate::config::{Config, Selected};
-use crate::probe::{CheckName, Finding, ProbeOutcome, Severity, Status, Step};
+use crate::probe::{CheckName, Finding, ProbeOutcome, Readings, Severity, Status, Step};
 use crate::report::{CheckReport, ErrorReport, Report, SCHEMA_VERSION, StepReport, millis};
 use crate::words;
 
@@ -81,6 +81,7 @@ fn check_report(ran: &Ran) -> CheckReport {
         fix: advice.as_ref().map(|a| a.fix.to_string()),
         error,
         findings: ran.outcome.findings.clone(),
+        readings: ran.outcome.readings,
     }
 }
 
@@ -98,6 +99,7 @@ fn skipped(name: CheckName, why: &str) -> CheckReport {
         cause: None,
         fix: None,
         findings: Vec::new(),
+        readings: Readings::default(),
     }
 }
 

@@ -21,6 +21,7 @@ pub mod config;
 pub mod diagnose;
 pub mod error;
 pub mod exit;
+pub mod monitor;
 pub mod probe;
 pub mod report;
 pub mod runner;
@@ -66,6 +67,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Command::Check(args) => command::check::run(&args),
         Command::Wait(args) => command::wait::run(&args),
         Command::Watch(args) => command::watch::run(&args),
+        Command::Serve(args) => command::serve::run(&args),
         Command::Env(args) => command::env::run(&args),
         Command::Completions { shell } => command::completions(shell).map(|()| exit::READY.into()),
         Command::Man => command::man().map(|()| exit::READY.into()),

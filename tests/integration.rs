@@ -12,4 +12,5 @@ mod ops;
 mod platform;
 mod postgres;
 mod redis;
+mod serve;
 mod support;

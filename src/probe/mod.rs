@@ -189,6 +189,21 @@ pub struct ProbeOutcome {
     /// What was checked, when not the check's usual kind (`sqlite` for a
     /// SQLite `DATABASE_URL`).
     pub kind: Option<&'static str>,
+    pub readings: Readings,
+}
+
+/// Numbers a check read on its way, as numbers rather than words: `serve`
+/// exports them as metrics (issue 14). Unknown stays `None`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Readings {
+    /// The server certificate's notAfter, in seconds since the Unix epoch.
+    pub cert_not_after: Option<u64>,
+    /// PostgreSQL client connections in use, and the slots the role may use.
+    pub pg_connections: Option<(u64, u64)>,
+    /// Redis `used_memory` and `maxmemory` in bytes (`maxmemory` 0: no limit).
+    pub redis_memory: (Option<u64>, Option<u64>),
+    /// Redis `connected_clients` and `maxclients`.
+    pub redis_clients: (Option<u64>, Option<u64>),
 }
 
 /// The time a check may still spend.
@@ -229,6 +244,7 @@ pub struct Ladder {
     check: CheckName,
     steps: Vec<Step>,
     findings: Vec<Finding>,
+    readings: Readings,
 }
 
 impl Ladder {
@@ -237,7 +253,13 @@ impl Ladder {
             check,
             steps: Vec::new(),
             findings: Vec::new(),
+            readings: Readings::default(),
         }
+    }
+
+    /// Where the probe notes the numbers it read.
+    pub fn readings(&mut self) -> &mut Readings {
+        &mut self.readings
     }
 
     /// Records a passing step that started at `started`.
@@ -344,6 +366,7 @@ impl Ladder {
             steps,
             findings: self.findings,
             kind: None,
+            readings: self.readings,
         }
     }
 }

@@ -14,7 +14,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::code::Code;
-use crate::probe::{CheckName, Failure, Finding, Status, StepName};
+use crate::probe::{CheckName, Failure, Finding, Readings, Status, StepName};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -48,6 +48,10 @@ pub struct CheckReport {
     pub cause: Option<String>,
     pub fix: Option<String>,
     pub findings: Vec<Finding>,
+    /// Numbers read on the way, for `serve`'s metrics (not in the JSON
+    /// schema).
+    #[serde(skip)]
+    pub readings: Readings,
 }
 
 #[derive(Debug, Clone, Serialize)]
