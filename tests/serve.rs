@@ -542,4 +542,8 @@ fn promtool_accepts_the_example_rules_and_config() {
     let config = dir.join("prometheus.yml");
     promtool(&["check", "rules", rules.to_str().unwrap()], "");
     promtool(&["check", "config", config.to_str().unwrap()], "");
+    // The rules fire when they should: failing for 2 minutes, 80 %
+    // connections, a certificate within 14 days of expiry.
+    let unit = dir.join("alerts_test.yml");
+    promtool(&["test", "rules", unit.to_str().unwrap()], "");
 }
