@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 
 use super::{Round, Settings};
-use crate::probe::Status;
+use crate::model::Status;
 use crate::report::CheckReport;
 use crate::words;
 

@@ -19,7 +19,7 @@ use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
 
 use super::Round;
-use crate::probe::Status;
+use crate::model::Status;
 use crate::report::CheckReport;
 
 /// The two expositions `/metrics` speaks.

@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use super::{Round, Settings};
-use crate::probe::Status;
+use crate::model::Status;
 use crate::report::{CheckReport, Report};
 use crate::words;
 
