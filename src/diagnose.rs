@@ -9,6 +9,7 @@ use crate::config::{Config, Selected};
 use crate::model::{CheckName, Finding, ProbeOutcome, Readings, Severity, Status, Step};
 use crate::model::{Code, FindingCode};
 use crate::report::{CheckReport, ErrorReport, Report, SCHEMA_VERSION, StepReport, millis};
+use crate::service::Kind;
 use crate::words;
 
 /// One check's result as the runner hands it over.
@@ -55,14 +56,6 @@ pub fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) -> Report
     report
 }
 
-/// The host of a check's (redacted) target URL, for advice that depends
-/// on the network the name belongs to.
-fn target_host(target: &str) -> String {
-    crate::config::url::parse(target, &["postgresql", "postgres", "redis", "rediss"])
-        .map(|u| u.host)
-        .unwrap_or_default()
-}
-
 fn check_report(ran: &Ran) -> CheckReport {
     let Some(selected) = &ran.selected else {
         return skipped(ran.name, words::SKIPPED_BY_FLAG);
@@ -72,13 +65,22 @@ fn check_report(ran: &Ran) -> CheckReport {
         report.required = selected.required;
         return report;
     }
+    let kind = ran
+        .outcome
+        .kind
+        .and_then(Kind::from_name)
+        .unwrap_or(match ran.name {
+            CheckName::Postgres => Kind::Postgresql,
+            CheckName::Redis => Kind::Redis,
+            CheckName::Jwt => Kind::Jwt,
+        });
     let error = decisive(&ran.outcome.steps);
     let advice = error
         .as_ref()
-        .and_then(|e| words::advise(ran.name, e.step, e.code, &target_host(&ran.outcome.target)));
+        .and_then(|e| kind.advise(e.step, e.code, &ran.outcome.host));
     CheckReport {
         name: ran.name,
-        kind: ran.outcome.kind.unwrap_or(ran.name.kind()),
+        kind: kind.as_str(),
         required: selected.required,
         target: ran.outcome.target.clone(),
         source: ran.outcome.source.clone(),
@@ -260,8 +262,8 @@ fn mask(text: &str, secret: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::source::EnvSource;
     use crate::config::{Overrides, Selection};
+    use crate::source::EnvSource;
 
     #[test]
     fn secrets_and_control_characters_are_scrubbed() {

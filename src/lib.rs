@@ -23,9 +23,11 @@ pub mod exit;
 pub mod i18n;
 pub mod model;
 pub mod monitor;
-pub mod probe;
+pub mod net;
 pub mod report;
 pub mod runner;
+pub mod service;
+pub mod source;
 pub mod words;
 
 use std::process::ExitCode;

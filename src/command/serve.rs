@@ -11,10 +11,10 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::cli::ServeArgs;
-use crate::config::source::EnvSource;
 use crate::error::AppError;
 use crate::monitor::server::{self, Token};
 use crate::monitor::{Board, Round, Settings};
+use crate::source::EnvSource;
 use crate::{diagnose, exit, runner, words};
 
 use super::check::interrupted;

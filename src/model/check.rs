@@ -60,6 +60,9 @@ pub struct ProbeOutcome {
     /// What was checked, when not the check's usual kind (`sqlite` for a
     /// SQLite `DATABASE_URL`).
     pub kind: Option<&'static str>,
+    /// The host dialed, for advice that depends on the network a name
+    /// belongs to (empty when nothing was dialed).
+    pub host: String,
     pub readings: Readings,
 }
 
@@ -206,6 +209,7 @@ impl Ladder {
             findings: self.findings,
             kind: None,
             readings: self.readings,
+            host: String::new(),
         }
     }
 }
