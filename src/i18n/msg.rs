@@ -83,6 +83,21 @@ messages! {
     pg_scheme_case();
     pg_param_unsupported(key: &str);
     pg_param_unknown(key: &str);
+    pg_socket_refused();
+    pg_no_host();
+    pg_many_ports();
+    pg_bad_hostaddr();
+    pg_uri_prefix();
+    pg_uri_ipv6_unterminated();
+    pg_uri_ipv6_empty();
+    pg_uri_after_ipv6(position: i64);
+    pg_uri_missing_equals(pair: i64);
+    pg_uri_extra_equals(keyword: &str);
+    /// `part`: user name, password, host, port, database name, name or
+    /// value of a query parameter.
+    pg_uri_bad_percent(part: &str);
+    pg_portability_credential(part: &str, special: char, encoded: &str);
+    pg_portability_hash();
     pg_bad_sslmode(value: &str);
     pg_bad_channel_binding(value: &str);
     pg_system_root_needs_verify_full(mode: &str);
@@ -111,7 +126,8 @@ messages! {
     dns_failed(host: &str, error: String);
     dns_no_addresses(host: &str);
     dns_family(family: &str, addrs: String);
-    dns_families(v4: Message, v6: Message);
+    /// Two messages as one, separated by a semicolon.
+    joined(first: Message, second: Message);
     ipv6_only(host: &str);
     ipv6_unreachable(host: &str);
     tcp_timeout(addr: String, limit: Duration);
@@ -342,6 +358,14 @@ messages! {
     verdict_not_ready_strict(limitations: usize);
     verdict_interrupted();
 
+    // ---- serve's status page (issue 14) --------------------------------
+    page_title();
+    page_waiting();
+    page_updated(time: String, interval: String);
+    page_column_check();
+    page_column_status();
+    page_column_target();
+    page_column_result();
 }
 
 advice! {

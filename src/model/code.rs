@@ -82,6 +82,30 @@ impl Code {
         Code::RoundtripFailed,
     ];
 
+    /// Whether a failure may heal by waiting, for `wait`: a service
+    /// starting, sleeping or being redeployed, or a private network still
+    /// coming up (Railway's docs: the private network can take seconds to
+    /// come up after a deploy). Configuration, credentials and certificates
+    /// do not change by waiting. A kind may override this
+    /// (`service::Kind::can_heal`).
+    pub fn can_heal(self) -> bool {
+        use Code::*;
+        matches!(
+            self,
+            DnsNotFound
+                | DnsTimeout
+                | DnsError
+                | ConnectionRefused
+                | ConnectTimeout
+                | NetworkUnreachable
+                | ConnectionClosed
+                | ConnectionReset
+                | Timeout
+                | ServerStarting
+                | TooManyConnections
+        )
+    }
+
     /// The wire name, identical to the JSON serialisation.
     pub fn as_str(self) -> &'static str {
         use Code::*;
@@ -160,6 +184,9 @@ pub enum FindingCode {
     SqlalchemyScheme,
     /// Prisma-only URL parameters, removed for the check.
     PrismaParameter,
+    /// A character libpq reads literally that other URL parsers treat as a
+    /// delimiter (`?` or `#` in the password, `#` in the database name).
+    UrlPortability,
     /// Connections (PostgreSQL) or clients (Redis) near the server's limit.
     ConnectionHeadroom,
     /// The database has no tables: migrations have not run.
@@ -191,6 +218,7 @@ impl FindingCode {
         FindingCode::SqlalchemyDriver,
         FindingCode::SqlalchemyScheme,
         FindingCode::PrismaParameter,
+        FindingCode::UrlPortability,
         FindingCode::ConnectionHeadroom,
         FindingCode::NoTables,
         FindingCode::MemoryHeadroom,
@@ -217,6 +245,7 @@ impl FindingCode {
             SqlalchemyDriver => "sqlalchemy_driver",
             SqlalchemyScheme => "sqlalchemy_scheme",
             PrismaParameter => "prisma_parameter",
+            UrlPortability => "url_portability",
             ConnectionHeadroom => "connection_headroom",
             NoTables => "no_tables",
             MemoryHeadroom => "memory_headroom",
@@ -234,5 +263,19 @@ impl Serialize for Code {
 impl Serialize for FindingCode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod heal_tests {
+    use super::Code;
+
+    #[test]
+    fn credentials_and_config_do_not_heal_but_outages_do() {
+        assert!(Code::ConnectionRefused.can_heal());
+        assert!(Code::ServerStarting.can_heal());
+        assert!(!Code::AuthFailed.can_heal());
+        assert!(!Code::InvalidUrl.can_heal());
+        assert!(!Code::CertificateInvalid.can_heal());
     }
 }

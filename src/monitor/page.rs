@@ -7,33 +7,35 @@
 use std::fmt::Write;
 
 use super::{Round, Settings};
+use crate::i18n::{Lang, Message, msg};
 use crate::model::Status;
 use crate::report::{CheckReport, Report};
-use crate::words;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}\
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;vertical-align:top}\
 .pass{color:#1a7f37}.warn{color:#9a6700}.fail{color:#cf222e}.skip{color:#57606a}code{font-size:.95em}";
 
-pub fn render(round: Option<&Round>, settings: &Settings) -> String {
+pub fn render(round: Option<&Round>, settings: &Settings, lang: Lang) -> String {
+    let say = |m: &Message| escape(&lang.render(m));
     let refresh = settings.interval.as_secs().max(1);
     let mut html = String::with_capacity(4096);
     let _ = write!(
         html,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"refresh\" content=\"{refresh}\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{}</title><style>{STYLE}</style></head><body>\n",
-        escape(words::PAGE_TITLE)
+        html_lang(lang),
+        say(&msg::page_title())
     );
     match round {
-        Some(round) => body(&mut html, round, settings),
+        Some(round) => body(&mut html, round, settings, lang),
         None => {
             let _ = write!(
                 html,
                 "<h1>{}</h1>\n<p>{}</p>\n",
-                escape(words::PAGE_TITLE),
-                escape(words::PAGE_WAITING)
+                say(&msg::page_title()),
+                say(&msg::page_waiting())
             );
         }
     }
@@ -43,28 +45,32 @@ pub fn render(round: Option<&Round>, settings: &Settings) -> String {
     html
 }
 
-fn body(html: &mut String, round: &Round, settings: &Settings) {
+fn body(html: &mut String, round: &Round, settings: &Settings, lang: Lang) {
     let report = &round.report;
+    let interval = humantime::format_duration(settings.interval).to_string();
+    let updated = msg::page_updated(super::metrics::rfc3339(round.finished), interval);
     let _ = write!(
         html,
         "<h1>railconn: {}</h1>\n<p>{}</p>\n",
-        escape(&crate::report::text::verdict(report)),
-        escape(&words::page_updated(
-            &super::metrics::rfc3339(round.finished),
-            settings.interval
-        ))
+        escape(&lang.render(&crate::report::text::verdict(report))),
+        escape(&lang.render(&updated))
     );
-    table(html, report);
+    table(html, report, lang);
     for check in report.checks.iter().filter(|c| c.error.is_some()) {
-        problem(html, check);
+        problem(html, check, lang);
     }
-    limitations(html, report);
+    limitations(html, report, lang);
 }
 
-fn table(html: &mut String, report: &Report) {
+fn table(html: &mut String, report: &Report, lang: Lang) {
     html.push_str("<table><thead><tr>");
-    for column in words::PAGE_COLUMNS {
-        let _ = write!(html, "<th>{}</th>", escape(column));
+    for column in [
+        msg::page_column_check(),
+        msg::page_column_status(),
+        msg::page_column_target(),
+        msg::page_column_result(),
+    ] {
+        let _ = write!(html, "<th>{}</th>", escape(&lang.render(&column)));
     }
     html.push_str("</tr></thead><tbody>\n");
     for check in &report.checks {
@@ -74,42 +80,46 @@ fn table(html: &mut String, report: &Report) {
              <td><code>{target}</code></td><td>{result}</td></tr>",
             name = check.name.as_str(),
             class = check.status.as_str(),
-            status = escape(words::status_badge(check.status)),
-            target = escape(&check.target),
-            result = inline_code(&result(check)),
+            status = escape(&lang.render(&badge(check.status))),
+            target = escape(&lang.render(&check.target)),
+            result = inline_code(&result(check, lang)),
         );
     }
     html.push_str("</tbody></table>\n");
 }
 
-fn problem(html: &mut String, check: &CheckReport) {
+fn problem(html: &mut String, check: &CheckReport, lang: Lang) {
     let Some(error) = &check.error else {
         return;
     };
+    let say = |m: &Message| lang.render(m);
+    let at = msg::code_at_step(error.code.as_str(), error.step.as_str());
     let _ = write!(
         html,
         "<h2>{} ({}): {}</h2>\n<ul>\n<li>{}: {}</li>\n",
         check.name.as_str(),
-        escape(words::weight(check.required)),
-        inline_code(&words::code_at_step(
-            error.code.as_str(),
-            error.step.as_str()
-        )),
-        escape(words::LABEL_ERROR),
-        escape(&error.message)
+        escape(&say(&crate::report::text::weight(check.required))),
+        inline_code(&say(&at)),
+        escape(&say(&msg::label_error())),
+        escape(&say(&error.message))
     );
     for (label, text) in [
-        (words::LABEL_CAUSE, &check.cause),
-        (words::LABEL_FIX, &check.fix),
+        (msg::label_cause(), &check.cause),
+        (msg::label_fix(), &check.fix),
     ] {
         if let Some(text) = text {
-            let _ = writeln!(html, "<li>{}: {}</li>", escape(label), inline_code(text));
+            let _ = writeln!(
+                html,
+                "<li>{}: {}</li>",
+                escape(&say(&label)),
+                inline_code(&say(text))
+            );
         }
     }
     html.push_str("</ul>\n");
 }
 
-fn limitations(html: &mut String, report: &Report) {
+fn limitations(html: &mut String, report: &Report, lang: Lang) {
     let findings: Vec<String> = report
         .checks
         .iter()
@@ -119,7 +129,7 @@ fn limitations(html: &mut String, report: &Report) {
                     "<li>{} <code>{}</code>: {}</li>",
                     c.name.as_str(),
                     f.code.as_str(),
-                    inline_code(&f.message)
+                    inline_code(&lang.render(&f.message))
                 )
             })
         })
@@ -130,23 +140,41 @@ fn limitations(html: &mut String, report: &Report) {
     let _ = write!(
         html,
         "<h2>{}</h2>\n<ul>\n{}\n</ul>\n",
-        escape(words::LABEL_LIMITATIONS),
+        escape(&lang.render(&msg::label_limitations())),
         findings.join("\n")
     );
 }
 
 /// The table's last column, as in the Markdown report: the failure, or the
 /// last thing the check learned.
-fn result(check: &CheckReport) -> String {
+fn result(check: &CheckReport, lang: Lang) -> String {
     match &check.error {
-        Some(error) => words::code_at_step(error.code.as_str(), error.step.as_str()),
+        Some(error) => lang.render(&msg::code_at_step(error.code.as_str(), error.step.as_str())),
         None if check.status == Status::Skip => String::new(),
         None => check
             .steps
             .iter()
             .rev()
-            .find_map(|s| s.detail.clone())
+            .find_map(|s| s.detail.as_ref())
+            .map(|d| lang.render(d))
             .unwrap_or_default(),
+    }
+}
+
+/// The page's `lang` attribute (BCP 47), for screen readers and hyphenation.
+fn html_lang(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "en",
+        Lang::Ru => "ru",
+    }
+}
+
+fn badge(status: Status) -> Message {
+    match status {
+        Status::Pass => msg::badge_pass(),
+        Status::Warn => msg::badge_warn(),
+        Status::Fail => msg::badge_fail(),
+        Status::Skip => msg::badge_skip(),
     }
 }
 
@@ -200,8 +228,13 @@ mod tests {
             std::time::Duration::from_secs(30),
             std::time::Duration::from_secs(10),
         );
-        let html = render(None, &settings);
+        let html = render(None, &settings, Lang::En);
         assert!(html.contains("content=\"30\""), "{html}");
-        assert!(html.contains(words::PAGE_WAITING), "{html}");
+        assert!(
+            html.contains("No round of checks has finished yet"),
+            "{html}"
+        );
+        let russian = render(None, &settings, Lang::Ru);
+        assert!(russian.contains("<html lang=\"ru\">"), "{russian}");
     }
 }

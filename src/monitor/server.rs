@@ -17,6 +17,7 @@ use subtle::ConstantTimeEq;
 
 use super::metrics::Exposition;
 use super::{Board, health, metrics, page};
+use crate::i18n::Lang;
 use crate::words;
 
 /// The expected bearer token, kept only as its SHA-256 digest: comparing
@@ -188,7 +189,7 @@ async fn status_page(State(board): State<Arc<Board>>) -> Response {
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         ],
-        page::render(round.as_deref(), &board.settings),
+        page::render(round.as_deref(), &board.settings, Lang::for_run()),
     )
         .into_response()
 }
