@@ -384,6 +384,31 @@ verdict_not_ready_strict = { $limitations ->
 }
 verdict_interrupted = Verdict: not ready: interrupted (Ctrl-C) before every check finished
 
+## serve: logs, health, HTTP answers
+
+serve_listening = railconn serve: listening on http://{ $addr } (/metrics, /healthz, /livez, /); checks every { $interval }
+serve_open = railconn serve: no token (RAILCONN_SERVE_TOKEN or --token-file): every endpoint is open to whoever can reach this port; keep it on a private network or set a token
+serve_token_on = railconn serve: a bearer token is required on every endpoint but /livez
+serve_ipv4_only = railconn serve: IPv6 is unavailable here, listening on IPv4 only ({ $addr })
+health_no_round = no round of checks has finished yet
+health_stale = the latest results are stale: the last round finished { $age } ago
+http_unauthorized = 401 unauthorized: send Authorization: Bearer <token>
+http_not_found = 404 not found: try /, /metrics, /healthz or /livez
+error_listen = cannot listen on { $addr }: { $reason }. Pick another --listen address or port
+error_port = PORT must be a port number (1-65535), not { $value }: fix PORT or pass --listen
+error_token_file = cannot use the token file { $path }: { $reason }
+token_empty = it is empty
+
+## serve's status page
+
+page_title = railconn status
+page_waiting = No round of checks has finished yet; this page reloads itself.
+page_updated = Last round finished { $time }; checks run every { $interval }, and this page reloads itself as often.
+page_column_check = check
+page_column_status = status
+page_column_target = target
+page_column_result = result
+
 ## Causes and fixes
 
 advice_private_redis =

@@ -420,6 +420,31 @@ verdict_not_ready_strict = { $limitations ->
 }
 verdict_interrupted = Итог: деплоить нельзя: прервано (Ctrl-C) до завершения всех проверок
 
+## serve: логи, здоровье, ответы HTTP
+
+serve_listening = railconn serve: слушаю http://{ $addr } (/metrics, /healthz, /livez, /); проверки каждые { $interval }
+serve_open = railconn serve: токен не задан (RAILCONN_SERVE_TOKEN или --token-file): все эндпоинты открыты любому, кто доберётся до этого порта; держите его в приватной сети или задайте токен
+serve_token_on = railconn serve: на всех эндпоинтах, кроме /livez, нужен bearer-токен
+serve_ipv4_only = railconn serve: IPv6 здесь недоступен, слушаю только IPv4 ({ $addr })
+health_no_round = ни один раунд проверок ещё не завершился
+health_stale = результаты устарели: последний раунд завершился { $age } назад
+http_unauthorized = 401 unauthorized: передайте заголовок Authorization: Bearer <token>
+http_not_found = 404 not found: попробуйте /, /metrics, /healthz или /livez
+error_listen = не удаётся слушать { $addr }: { $reason }. Укажите другой адрес или порт в --listen
+error_port = PORT должен быть номером порта (1–65535), а не { $value }: исправьте PORT или передайте --listen
+error_token_file = не удаётся использовать файл токена { $path }: { $reason }
+token_empty = он пустой
+
+## Страница состояния serve
+
+page_title = railconn: состояние
+page_waiting = Ни один раунд проверок ещё не завершён; страница обновляется сама.
+page_updated = Последний раунд завершён { $time }; проверки идут каждые { $interval }, и страница обновляется так же часто.
+page_column_check = проверка
+page_column_status = статус
+page_column_target = цель
+page_column_result = результат
+
 ## Причины и решения
 
 advice_private_redis =

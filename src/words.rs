@@ -1064,3 +1064,56 @@ pub fn pipe_stalled(limit: Duration) -> Message {
 pub fn file_too_large(limit: u64) -> Message {
     msg::file_too_large(limit / 1024)
 }
+
+// ---- serve: logs, health, status page (issue 14) ---------------------------------
+
+pub fn serve_listening(addr: SocketAddr, interval: Duration) -> Message {
+    msg::serve_listening(
+        addr.to_string(),
+        humantime::format_duration(interval).to_string(),
+    )
+}
+
+pub fn serve_open() -> Message {
+    msg::serve_open()
+}
+
+pub fn serve_token_on() -> Message {
+    msg::serve_token_on()
+}
+
+pub fn serve_ipv4_only(addr: SocketAddr) -> Message {
+    msg::serve_ipv4_only(addr.to_string())
+}
+
+pub fn health_no_round() -> Message {
+    msg::health_no_round()
+}
+
+pub fn health_stale(age: Duration) -> Message {
+    msg::health_stale(humantime::format_duration(Duration::from_secs(age.as_secs())).to_string())
+}
+
+pub fn unauthorized() -> Message {
+    msg::http_unauthorized()
+}
+
+pub fn not_found() -> Message {
+    msg::http_not_found()
+}
+
+pub fn error_listen(addr: &str, reason: &str) -> Message {
+    msg::error_listen(addr.to_string(), reason.to_string())
+}
+
+pub fn error_port(value: &str) -> Message {
+    msg::error_port(format!("{value:?}"))
+}
+
+pub fn error_token_file(path: &str, reason: &str) -> Message {
+    msg::error_token_file(path.to_string(), reason.to_string())
+}
+
+pub fn token_empty() -> Message {
+    msg::token_empty()
+}

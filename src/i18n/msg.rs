@@ -365,6 +365,31 @@ messages! {
     verdict_not_ready_strict(limitations: usize);
     verdict_interrupted();
 
+    // ---- serve: logs, health, HTTP answers (issue 14) ------------------
+    /// `interval` as humantime writes it (`30s`).
+    serve_listening(addr: String, interval: String);
+    serve_open();
+    serve_token_on();
+    serve_ipv4_only(addr: String);
+    health_no_round();
+    /// `age` as humantime writes it (`2m 5s`).
+    health_stale(age: String);
+    http_unauthorized();
+    http_not_found();
+    error_listen(addr: String, reason: String);
+    /// `value` already quoted.
+    error_port(value: String);
+    error_token_file(path: String, reason: String);
+    token_empty();
+
+    // ---- serve's status page (issue 14) --------------------------------
+    page_title();
+    page_waiting();
+    page_updated(time: String, interval: String);
+    page_column_check();
+    page_column_status();
+    page_column_target();
+    page_column_result();
 }
 
 advice! {
