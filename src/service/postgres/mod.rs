@@ -5,3 +5,4 @@ pub mod advice;
 pub mod facts;
 pub mod probe;
 pub mod url;
+pub mod wire;
