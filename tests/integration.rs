@@ -14,4 +14,5 @@ mod ops;
 mod platform;
 mod postgres;
 mod redis;
+mod serve;
 mod support;
