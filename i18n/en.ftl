@@ -208,6 +208,20 @@ pg_no_tables = database { $database } has no tables: migrations have not run (ru
 pg_facts_detail = { $detail }, { $used }/{ $usable } connections
 pg_read_only = { $facts }: the server is a read-only replica, or the database defaults to read-only transactions
 pg_ignored_parameter = parameter `{ $key }` is accepted but not used by this check
+pg_role_limit = { $used } of { $limit } connections allowed by this role's CONNECTION LIMIT are in use (ALTER ROLE … CONNECTION LIMIT): the next deploy's pool may get `too many connections for role`
+pg_database_limit = { $used } of { $limit } connections allowed by this database's CONNECTION LIMIT are in use (ALTER DATABASE … CONNECTION LIMIT): the next deploy's pool may get `too many connections for database`
+pg_malformed = the server sent a malformed PostgreSQL message ({ $what }): { $bytes }
+pg_bad_length = a `{ $kind }` message with length { $len }
+pg_md5_salt = an MD5 password request with a { $len }-byte salt, not 4
+pg_empty_error_response = an ErrorResponse without any field: no severity, code or message
+pg_empty_notice_response = a NoticeResponse without any field
+redis_malformed = the server sent a malformed Redis reply ({ $what }): { $bytes }
+redis_last_words = the server said `{ $text }` and closed the connection
+redis_nested_too_deep = arrays nested deeper than { $limit }
+redis_not_utf8 = a `{ $kind }` line that is not UTF-8
+redis_bulk_length_wrong = a bulk string longer than its declared length
+redis_unknown_type = unknown reply type byte { $kind }
+redis_not_a_number = `{ $kind }` followed by `{ $line }`, not a number
 
 ## Redis
 
@@ -480,6 +494,18 @@ advice_pg_invalid_value =
 advice_pg_query_failed =
     .cause = Connected and authenticated, but the facts query failed.
     .fix = Read the server's message above; check the user's privileges.
+advice_pg_role_limit =
+    .cause = The role's own connection limit is reached (ALTER ROLE … CONNECTION LIMIT, pg_roles.rolconnlimit), even if max_connections has room.
+    .fix = Lower the app's pool size for this role, or raise the limit: ALTER ROLE <user> CONNECTION LIMIT <n>; (-1 removes it).
+advice_pg_database_limit =
+    .cause = The database's own connection limit is reached (ALTER DATABASE … CONNECTION LIMIT, pg_database.datconnlimit), even if max_connections has room.
+    .fix = Lower the app's pool size, or raise the limit: ALTER DATABASE <db> CONNECTION LIMIT <n>; (-1 removes it).
+advice_pg_database_closed =
+    .cause = The database does not accept connections at all (ALLOW_CONNECTIONS false, pg_database.datallowconn), as for template0 or a database being migrated or retired.
+    .fix = Point DATABASE_URL at the app's database, or reopen this one: ALTER DATABASE <db> ALLOW_CONNECTIONS true;
+advice_malformed_reply =
+    .cause = The peer speaks the protocol but sent a reply no client can parse: a broken proxy or tunnel in front of the server, an incompatible fork, or a test double on this port. Waiting will not change it.
+    .fix = Check what listens on this host and port (the provider's URL, not a local tunnel), and connect to the server directly to compare.
 advice_redis_missing_config =
     .cause = No Redis URL is set: REDIS_URL is absent or empty in the environment and in .env.
     .fix = Set REDIS_URL (on Railway a reference: REDIS_URL=${"{{"}Redis.REDIS_URL{"}}"}; from a laptop or CI the service's REDIS_PUBLIC_URL), or pass --redis-url. If the app can run without Redis, accept the in-memory fallback with --optional redis.

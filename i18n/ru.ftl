@@ -218,6 +218,20 @@ pg_no_tables = в базе { $database } нет таблиц: миграции �
 pg_facts_detail = { $detail }, подключений { $used }/{ $usable }
 pg_read_only = { $facts }: сервер — реплика только для чтения, либо в базе по умолчанию включены транзакции только для чтения
 pg_ignored_parameter = параметр `{ $key }` принят, но в этой проверке не используется
+pg_role_limit = занято { $used } из { $limit } подключений, разрешённых CONNECTION LIMIT этой роли (ALTER ROLE … CONNECTION LIMIT): пул следующего деплоя может получить `too many connections for role`
+pg_database_limit = занято { $used } из { $limit } подключений, разрешённых CONNECTION LIMIT этой базы (ALTER DATABASE … CONNECTION LIMIT): пул следующего деплоя может получить `too many connections for database`
+pg_malformed = сервер прислал искажённое сообщение PostgreSQL ({ $what }): { $bytes }
+pg_bad_length = сообщение `{ $kind }` с длиной { $len }
+pg_md5_salt = запрос пароля MD5 с солью длиной { $len } байт вместо 4
+pg_empty_error_response = ErrorResponse без единого поля: ни уровня, ни кода, ни текста
+pg_empty_notice_response = NoticeResponse без единого поля
+redis_malformed = сервер прислал искажённый ответ Redis ({ $what }): { $bytes }
+redis_last_words = сервер ответил `{ $text }` и закрыл соединение
+redis_nested_too_deep = массивы вложены глубже { $limit } уровней
+redis_not_utf8 = строка `{ $kind }` не в UTF-8
+redis_bulk_length_wrong = bulk-строка длиннее заявленной длины
+redis_unknown_type = неизвестный тип ответа, байт { $kind }
+redis_not_a_number = после `{ $kind }` идёт `{ $line }`, а не число
 
 ## Redis
 
@@ -516,6 +530,18 @@ advice_pg_invalid_value =
 advice_pg_query_failed =
     .cause = Подключение и вход прошли, но служебный запрос не выполнился.
     .fix = Прочитайте сообщение сервера выше; проверьте права пользователя.
+advice_pg_role_limit =
+    .cause = Исчерпан собственный лимит подключений роли (ALTER ROLE … CONNECTION LIMIT, pg_roles.rolconnlimit), даже если в max_connections место есть.
+    .fix = Уменьшите пул приложения для этой роли или поднимите лимит: ALTER ROLE <user> CONNECTION LIMIT <n>; (-1 снимает его).
+advice_pg_database_limit =
+    .cause = Исчерпан собственный лимит подключений базы (ALTER DATABASE … CONNECTION LIMIT, pg_database.datconnlimit), даже если в max_connections место есть.
+    .fix = Уменьшите пул приложения или поднимите лимит: ALTER DATABASE <db> CONNECTION LIMIT <n>; (-1 снимает его).
+advice_pg_database_closed =
+    .cause = База вообще не принимает подключения (ALLOW_CONNECTIONS false, pg_database.datallowconn) — как template0 или база, которую переносят или выводят из эксплуатации.
+    .fix = Направьте DATABASE_URL на базу приложения или снова откройте эту: ALTER DATABASE <db> ALLOW_CONNECTIONS true;
+advice_malformed_reply =
+    .cause = Собеседник говорит на нужном протоколе, но прислал ответ, который не разберёт ни один клиент: сломанный прокси или туннель перед сервером, несовместимый форк или тестовая заглушка на этом порту. Ожидание тут не поможет.
+    .fix = Проверьте, что слушает этот хост и порт (URL провайдера, а не локальный туннель), и для сравнения подключитесь к серверу напрямую.
 advice_redis_missing_config =
     .cause = URL Redis не задан: переменной окружения REDIS_URL нет (или она пустая) ни в окружении, ни в .env.
     .fix = Задайте REDIS_URL (на Railway — ссылкой: REDIS_URL=${"{{"}Redis.REDIS_URL{"}}"}; с ноутбука или из CI — REDIS_PUBLIC_URL сервиса) или передайте --redis-url. Если приложение может работать без Redis, примите запасной вариант с памятью через --optional redis.

@@ -1117,3 +1117,98 @@ pub fn error_token_file(path: &str, reason: &str) -> Message {
 pub fn token_empty() -> Message {
     msg::token_empty()
 }
+
+// ---- limits and malformed replies ------------------------------------------------
+
+pub fn pg_own_limit(role: bool, used: u64, limit: u64) -> Message {
+    if role {
+        msg::pg_role_limit(used, limit)
+    } else {
+        msg::pg_database_limit(used, limit)
+    }
+}
+
+/// The first bytes of a reply, printable: non-ASCII and control bytes as
+/// `\xNN` escapes, so nothing raw reaches a terminal or a CI log.
+pub fn escaped(bytes: &[u8]) -> String {
+    let shown: String = bytes
+        .iter()
+        .take(48)
+        .flat_map(|b| b.escape_ascii())
+        .map(char::from)
+        .collect();
+    if bytes.len() > 48 {
+        format!("{shown}…")
+    } else {
+        shown
+    }
+}
+
+pub fn redis_malformed(what: &Message, bytes: &[u8]) -> Message {
+    msg::redis_malformed(what.clone(), escaped(bytes))
+}
+
+pub fn redis_last_words(text: &str) -> Message {
+    msg::redis_last_words(text.to_string())
+}
+
+pub fn redis_nested_too_deep(limit: usize) -> Message {
+    msg::redis_nested_too_deep(limit)
+}
+
+pub fn redis_not_utf8(kind: u8) -> Message {
+    msg::redis_not_utf8(char::from(kind))
+}
+
+pub fn redis_bulk_length_wrong() -> Message {
+    msg::redis_bulk_length_wrong()
+}
+
+pub fn redis_unknown_type(kind: u8) -> Message {
+    msg::redis_unknown_type(format!("0x{kind:02x}"))
+}
+
+pub fn redis_not_a_number(kind: u8, line: &str) -> Message {
+    msg::redis_not_a_number(char::from(kind), line.to_string())
+}
+
+pub fn pg_malformed(what: &Message, bytes: &[u8]) -> Message {
+    msg::pg_malformed(what.clone(), escaped(bytes))
+}
+
+/// Whether a failure says the peer sent a reply no client can parse.
+pub fn is_malformed_reply(said: &Message) -> bool {
+    matches!(said.id(), "pg_malformed" | "redis_malformed")
+}
+
+pub fn pg_bad_length(kind: u8, len: i32) -> Message {
+    msg::pg_bad_length(kind.escape_ascii().to_string(), i64::from(len))
+}
+
+pub fn pg_md5_salt(len: usize) -> Message {
+    msg::pg_md5_salt(len)
+}
+
+pub fn pg_empty_error(kind: u8) -> Message {
+    if kind == b'E' {
+        msg::pg_empty_error_response()
+    } else {
+        msg::pg_empty_notice_response()
+    }
+}
+
+pub fn malformed_reply_advice() -> Advice {
+    msg::advice_malformed_reply()
+}
+
+pub fn postgres_role_limit_advice() -> Advice {
+    msg::advice_pg_role_limit()
+}
+
+pub fn postgres_database_limit_advice() -> Advice {
+    msg::advice_pg_database_limit()
+}
+
+pub fn postgres_database_closed_advice() -> Advice {
+    msg::advice_pg_database_closed()
+}

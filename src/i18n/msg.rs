@@ -201,6 +201,21 @@ messages! {
     pg_facts_detail(detail: Message, used: u64, usable: u64);
     pg_read_only(facts: Message);
     pg_ignored_parameter(key: &str);
+    pg_role_limit(used: u64, limit: u64);
+    pg_database_limit(used: u64, limit: u64);
+    /// `bytes`: the first bytes, escaped.
+    pg_malformed(what: Message, bytes: String);
+    pg_bad_length(kind: String, len: i64);
+    pg_md5_salt(len: usize);
+    pg_empty_error_response();
+    pg_empty_notice_response();
+    redis_malformed(what: Message, bytes: String);
+    redis_last_words(text: String);
+    redis_nested_too_deep(limit: usize);
+    redis_not_utf8(kind: char);
+    redis_bulk_length_wrong();
+    redis_unknown_type(kind: String);
+    redis_not_a_number(kind: char, line: String);
 
     // ---- redis ---------------------------------------------------------
     redis_tls_off();
@@ -419,6 +434,11 @@ advice! {
     advice_pg_read_only,
     advice_pg_invalid_value,
     advice_pg_query_failed,
+    advice_pg_role_limit,
+    advice_pg_database_limit,
+    advice_pg_database_closed,
+    // A reply no client can parse, PostgreSQL or Redis.
+    advice_malformed_reply,
     // Redis.
     advice_redis_missing_config,
     advice_redis_unsupported_scheme,
