@@ -94,6 +94,12 @@ pub struct SourceArgs {
                 reachable from a laptop or CI) instead of the private URLs"
     )]
     pub public: bool,
+
+    /// Dial ADDR for HOST:PORT instead of resolving HOST, keeping HOST for
+    /// TLS (SNI, certificate names) and provider rules, as curl --resolve
+    /// does (repeatable; e.g. db.example.com:5432:127.0.0.1 for a tunnel).
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<crate::config::Pin>,
 }
 
 /// Which checks run and how they gate.

@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::code::{Code, FindingCode};
 use crate::config::{Config, Selected};
 use crate::probe::{CheckName, Finding, ProbeOutcome, Severity, Status, Step};
+use crate::provider::{self, Pooler, Provider, ProviderReport};
 use crate::report::{CheckReport, ErrorReport, Report, SCHEMA_VERSION, StepReport, millis};
 use crate::words;
 
@@ -32,7 +33,7 @@ pub fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) -> Report
     }
     let strict = config.strict;
     let interrupted = runs.iter().any(|r| r.unfinished);
-    let checks: Vec<CheckReport> = runs.iter().map(check_report).collect();
+    let checks: Vec<CheckReport> = runs.iter().map(|r| check_report(r, config)).collect();
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
         version: env!("CARGO_PKG_VERSION"),
@@ -55,7 +56,7 @@ pub fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) -> Report
     report
 }
 
-fn check_report(ran: &Ran) -> CheckReport {
+fn check_report(ran: &Ran, config: &Config) -> CheckReport {
     let Some(selected) = &ran.selected else {
         return skipped(ran.name, words::SKIPPED_BY_FLAG);
     };
@@ -65,9 +66,15 @@ fn check_report(ran: &Ran) -> CheckReport {
         return report;
     }
     let error = decisive(&ran.outcome.steps);
+    let located = locate(ran, config, error.as_ref());
+    let (place, pooler) = located.unwrap_or((&provider::UNKNOWN, None));
     let advice = error
         .as_ref()
-        .and_then(|e| words::advise(ran.name, e.step, e.code, &ran.outcome.target));
+        .and_then(|e| words::advise(ran.name, e.step, e.code, place, pooler));
+    let mut findings = ran.outcome.findings.clone();
+    if let Some(pooler) = pooler {
+        findings.push(Finding::info(FindingCode::Pooler, pooler_note(pooler)));
+    }
     CheckReport {
         name: ran.name,
         kind: ran.outcome.kind.unwrap_or(ran.name.kind()),
@@ -80,8 +87,49 @@ fn check_report(ran: &Ran) -> CheckReport {
         cause: advice.as_ref().map(|a| a.cause.to_string()),
         fix: advice.as_ref().map(|a| a.fix.to_string()),
         error,
-        findings: ran.outcome.findings.clone(),
+        findings,
+        provider: located.map(|(place, pooler)| ProviderReport::new(place, pooler)),
     }
+}
+
+/// The provider of a check's target and the pooler in front of it (told by
+/// the provider's rules, a pooler's conventional port, or the pooler's own
+/// error). `None` for checks that dial nothing (jwt, SQLite, a target that
+/// is missing or invalid).
+fn locate(
+    ran: &Ran,
+    config: &Config,
+    error: Option<&ErrorReport>,
+) -> Option<(&'static Provider, Option<Pooler>)> {
+    if ran.outcome.kind.is_some() {
+        return None;
+    }
+    let (host, port) = match ran.name {
+        CheckName::Postgres => config
+            .postgres
+            .target()
+            .map(|t| (t.host.as_str(), t.port))?,
+        CheckName::Redis => config.redis.target().map(|t| (t.host.as_str(), t.port))?,
+        CheckName::Jwt => return None,
+    };
+    let place = provider::identify(host, config.hints);
+    let pooler = (ran.name == CheckName::Postgres)
+        .then(|| {
+            error
+                .and_then(|e| provider::pooler::from_message(&e.message))
+                .or_else(|| place.pooler_at(host, port))
+                .or_else(|| provider::pooler::conventional(port))
+        })
+        .flatten();
+    Some((place, pooler))
+}
+
+fn pooler_note(pooler: Pooler) -> String {
+    words::pooler_in_front(
+        pooler.kind.name(),
+        pooler.mode.map(provider::PoolMode::as_str),
+        words::pooler_evidence(pooler.evidence),
+    )
 }
 
 fn skipped(name: CheckName, why: &str) -> CheckReport {
@@ -98,6 +146,7 @@ fn skipped(name: CheckName, why: &str) -> CheckReport {
         cause: None,
         fix: None,
         findings: Vec::new(),
+        provider: None,
     }
 }
 

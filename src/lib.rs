@@ -22,6 +22,7 @@ pub mod diagnose;
 pub mod error;
 pub mod exit;
 pub mod probe;
+pub mod provider;
 pub mod report;
 pub mod runner;
 pub mod words;

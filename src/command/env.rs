@@ -15,7 +15,7 @@ use crate::config::source::{EnvSource, Var};
 use crate::config::{self, jwt, postgres::PgTarget, redis::RedisTarget, url};
 use crate::error::AppError;
 use crate::report::Format;
-use crate::{exit, words};
+use crate::{exit, provider, words};
 
 /// How a variable's value may be shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +66,11 @@ struct Target {
     #[serde(rename = "target")]
     dialed: String,
     source: String,
+    /// The provider's id (`unknown` when no row matches); `null` when
+    /// nothing would be dialed.
+    provider: Option<&'static str>,
+    #[serde(skip)]
+    provider_name: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -155,6 +160,7 @@ fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
         database_url: args.source.database_url.clone(),
         redis_url: args.source.redis_url.clone(),
         public: args.source.public,
+        resolve: args.source.resolve.clone(),
     };
     let config = config::Config::resolve(
         &overrides,
@@ -169,14 +175,24 @@ fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
             check: "postgres",
             dialed: sqlite.url.clone(),
             source: sqlite.source.clone(),
+            provider: None,
+            provider_name: None,
         },
-        None => target("postgres", &config.postgres, |t: &PgTarget| {
-            t.redacted.clone()
-        }),
+        None => target(
+            "postgres",
+            &config.postgres,
+            |t: &PgTarget| (t.redacted.clone(), t.host.clone()),
+            config.hints,
+        ),
     };
     vec![
         postgres,
-        target("redis", &config.redis, |t: &RedisTarget| t.redacted.clone()),
+        target(
+            "redis",
+            &config.redis,
+            |t: &RedisTarget| (t.redacted.clone(), t.host.clone()),
+            config.hints,
+        ),
         Target {
             check: "jwt",
             dialed: words::jwt_target(settings.algorithm_name()),
@@ -184,25 +200,34 @@ fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
                 .algorithm
                 .as_ref()
                 .map_or_else(|| words::ENV_DEFAULT.to_string(), |a| a.name.to_string()),
+            provider: None,
+            provider_name: None,
         },
     ]
 }
 
+/// `describe` gives a ready target's redacted URL and host.
 fn target<T>(
     check: &'static str,
     setting: &config::Setting<T>,
-    describe: fn(&T) -> String,
+    describe: fn(&T) -> (String, String),
+    hints: provider::Hints,
 ) -> Target {
     let source = setting.source().unwrap_or_default().to_string();
-    let target = match setting {
-        config::Setting::Ready { target, .. } => describe(target),
-        config::Setting::Invalid { source, .. } => words::target_invalid(source),
-        config::Setting::Missing { vars, .. } => words::target_missing(vars),
+    let (target, place) = match setting {
+        config::Setting::Ready { target, .. } => {
+            let (url, host) = describe(target);
+            (url, Some(provider::identify(&host, hints)))
+        }
+        config::Setting::Invalid { source, .. } => (words::target_invalid(source), None),
+        config::Setting::Missing { vars, .. } => (words::target_missing(vars), None),
     };
     Target {
         check,
         dialed: target,
         source,
+        provider: place.map(|p| p.id),
+        provider_name: place.filter(|p| !p.is_unknown()).map(|p| p.name),
     }
 }
 
@@ -219,11 +244,15 @@ fn write_text(report: &EnvReport, out: &mut dyn Write) -> std::io::Result<()> {
     }
     writeln!(out, "\n{}", words::ENV_TARGETS)?;
     for target in &report.targets {
-        writeln!(
+        write!(
             out,
             "  {:<9} {}  {}",
             target.check, target.dialed, target.source
         )?;
+        match target.provider_name {
+            Some(name) => writeln!(out, "  [{name}]")?,
+            None => writeln!(out)?,
+        }
     }
     Ok(())
 }

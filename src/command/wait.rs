@@ -16,7 +16,7 @@ use crate::code::{Code, FindingCode};
 use crate::config::source::EnvSource;
 use crate::error::AppError;
 use crate::probe::Status;
-use crate::report::Report;
+use crate::report::{CheckReport, Report};
 use crate::{diagnose, exit, runner, words};
 
 use super::check::interrupted;
@@ -121,7 +121,7 @@ fn verdict(report: &Report, deadline: Instant) -> Option<Ending> {
         .find_map(|c| {
             c.error
                 .as_ref()
-                .filter(|e| !can_heal(e.code))
+                .filter(|e| !heals_here(c, e.code))
                 .map(|e| (c.name.as_str(), e.code))
         });
     if let Some((check, code)) = hopeless {
@@ -140,7 +140,7 @@ fn optional_may_heal(report: &Report) -> bool {
         .checks
         .iter()
         .filter(|c| !c.required && c.status == Status::Fail)
-        .any(|c| c.error.as_ref().is_some_and(|e| can_heal(e.code)));
+        .any(|c| c.error.as_ref().is_some_and(|e| heals_here(c, e.code)));
     // Headroom changes as other clients come and go; the rest does not.
     let passing_finding = report.checks.iter().flat_map(|c| &c.findings).any(|f| {
         matches!(
@@ -170,6 +170,17 @@ fn can_heal(code: Code) -> bool {
             | ServerStarting
             | TooManyConnections
     )
+}
+
+/// The code's default, unless the check's provider knows better: a
+/// public name that does not resolve will not start resolving, an
+/// allow-list does not open by itself, a compute waking up does answer.
+fn heals_here(check: &CheckReport, code: Code) -> bool {
+    check
+        .provider
+        .as_ref()
+        .and_then(|p| p.row.heals(code))
+        .unwrap_or_else(|| can_heal(code))
 }
 
 /// `interval × 2^attempt`, capped, times a jitter in [0.75, 1.25) so that

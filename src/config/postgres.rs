@@ -86,6 +86,8 @@ pub struct PgTarget {
     pub ignored: Vec<String>,
     /// Whether the URL itself set `sslmode` (else `PGSSLMODE` may).
     pub sslmode_given: bool,
+    /// Addresses to dial instead of resolving `host` (`--resolve`).
+    pub dial: Vec<std::net::IpAddr>,
 }
 
 /// libpq parameters railconn accepts but does not use: they change nothing
@@ -152,6 +154,7 @@ impl PgTarget {
             options: None,
             ignored: Vec::new(),
             sslmode_given: false,
+            dial: Vec::new(),
         }
     }
 

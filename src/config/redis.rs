@@ -31,6 +31,8 @@ pub struct RedisTarget {
     pub username: Option<String>,
     pub password: Option<Secret>,
     pub db: u32,
+    /// Addresses to dial instead of resolving `host` (`--resolve`).
+    pub dial: Vec<std::net::IpAddr>,
 }
 
 impl RedisTarget {
@@ -44,6 +46,7 @@ impl RedisTarget {
             port: url.port.unwrap_or(DEFAULT_PORT),
             username: url.user,
             password: url.password,
+            dial: Vec::new(),
         })
     }
 

@@ -400,19 +400,36 @@ pub struct Opened {
     pub addr: std::net::SocketAddr,
 }
 
-/// The dns and tcp steps: resolve once, connect to the first address that
-/// accepts, and wrap the socket so the peer's first bytes are kept.
-pub async fn open(host: &str, port: u16, budget: &Budget, ladder: &mut Ladder) -> Option<Opened> {
+/// The dns and tcp steps: resolve once (or take the `--resolve`
+/// addresses), connect to the first address that accepts, and wrap the
+/// socket so the peer's first bytes are kept.
+pub async fn open(
+    host: &str,
+    port: u16,
+    pinned: &[std::net::IpAddr],
+    budget: &Budget,
+    ladder: &mut Ladder,
+) -> Option<Opened> {
     let started = Instant::now();
-    let addrs = match dns::resolve(host, port, budget.connect_limit()).await {
-        Ok(addrs) => addrs,
-        Err(failure) => {
-            ladder.fail(StepName::Dns, Some(started), failure);
-            return None;
+    let addrs = if pinned.is_empty() {
+        match dns::resolve(host, port, budget.connect_limit()).await {
+            Ok(addrs) => addrs,
+            Err(failure) => {
+                ladder.fail(StepName::Dns, Some(started), failure);
+                return None;
+            }
         }
+    } else {
+        pinned.iter().map(|&ip| (ip, port).into()).collect()
     };
-    ladder.pass(StepName::Dns, started, dns::describe(&addrs));
-    note_address_families(host, &addrs, ladder);
+    let mut detail = dns::describe(&addrs);
+    if !pinned.is_empty() {
+        detail.push_str(words::RESOLVE_PINNED);
+    }
+    ladder.pass(StepName::Dns, started, detail);
+    if pinned.is_empty() {
+        note_address_families(host, &addrs, ladder);
+    }
     let started = Instant::now();
     match tcp::connect(&addrs, budget).await {
         Ok(connected) => {

@@ -35,7 +35,7 @@ pub async fn probe(setting: &Setting<RedisTarget>, budget: Budget) -> ProbeOutco
 }
 
 async fn run(target: &RedisTarget, budget: &Budget, ladder: &mut Ladder) -> Option<()> {
-    let opened = super::open(&target.host, target.port, budget, ladder).await?;
+    let opened = super::open(&target.host, target.port, &target.dial, budget, ladder).await?;
     let (stream, sniffed) = (opened.stream, opened.sniffed);
     let verify = match target.tls {
         RedisTls::Off => {

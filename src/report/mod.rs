@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::code::Code;
 use crate::probe::{CheckName, Failure, Finding, Status, StepName};
+use crate::provider::ProviderReport;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -48,6 +49,8 @@ pub struct CheckReport {
     pub cause: Option<String>,
     pub fix: Option<String>,
     pub findings: Vec<Finding>,
+    /// Where the target lives (`null` for checks that dial nothing).
+    pub provider: Option<ProviderReport>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -115,7 +115,16 @@ fn write_working(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
     if let Some(last) = facts.last() {
         writeln!(out, "             {last}")?;
     }
+    if let Some(place) = known_provider(check) {
+        writeln!(out, "             {}", p.dim(&place))?;
+    }
     Ok(())
+}
+
+/// The provider of a check's target, when railconn knows it.
+fn known_provider(check: &CheckReport) -> Option<String> {
+    let place = check.provider.as_ref().filter(|p| p.id != "unknown")?;
+    Some(words::provider_line(place.name, place.doc))
 }
 
 fn write_problem(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
@@ -130,6 +139,9 @@ fn write_problem(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
     )?;
     if let Some(source) = &check.source {
         writeln!(out, "      {:<6} {source}", words::LABEL_SOURCE)?;
+    }
+    if let Some(place) = known_provider(check) {
+        writeln!(out, "      {:<6} {place}", words::LABEL_PROVIDER)?;
     }
     if let Some(error) = &check.error {
         writeln!(
