@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::probe::CheckName;
+use crate::model::CheckName;
 use crate::report::Format;
 
 const EXIT_CODES: &str = "\

@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use crate::code::{Code, FindingCode};
 use crate::config::{Config, Selected};
-use crate::probe::{CheckName, Finding, ProbeOutcome, Severity, Status, Step};
+use crate::model::{CheckName, Finding, ProbeOutcome, Severity, Status, Step};
+use crate::model::{Code, FindingCode};
 use crate::provider::{self, Pooler, Provider, ProviderReport};
 use crate::report::{CheckReport, ErrorReport, Report, SCHEMA_VERSION, StepReport, millis};
 use crate::words;
@@ -70,7 +70,7 @@ fn check_report(ran: &Ran, config: &Config) -> CheckReport {
     let (place, pooler) = located.unwrap_or((&provider::UNKNOWN, None));
     let advice = error
         .as_ref()
-        .and_then(|e| words::advise(ran.name, e.step, e.code, place, pooler));
+        .and_then(|e| advise(ran.name, e, place, pooler));
     let mut findings = ran.outcome.findings.clone();
     if let Some(pooler) = pooler {
         findings.push(Finding::info(FindingCode::Pooler, pooler_note(pooler)));
@@ -124,11 +124,27 @@ fn locate(
     Some((place, pooler))
 }
 
+/// The provider's own words first, then a pooler's (only when its own
+/// error said it was there: a server on a pooler-like port is still a
+/// server), then the generic ones.
+fn advise(
+    check: CheckName,
+    error: &ErrorReport,
+    place: &Provider,
+    pooler: Option<Pooler>,
+) -> Option<words::Advice> {
+    place
+        .tip(check, error.code)
+        .or_else(|| pooler.and_then(|p| p.tip(error.code)))
+        .map(words::provider_tip)
+        .or_else(|| words::advise(check, error.step, error.code))
+}
+
 fn pooler_note(pooler: Pooler) -> String {
     words::pooler_in_front(
         pooler.kind.name(),
         pooler.mode.map(provider::PoolMode::as_str),
-        words::pooler_evidence(pooler.evidence),
+        words::pooler_evidence(pooler.evidence.as_str()),
     )
 }
 

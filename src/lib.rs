@@ -15,12 +15,12 @@
 //! All prose lives in `words`; all stable codes in `code`.
 
 pub mod cli;
-pub mod code;
 pub mod command;
 pub mod config;
 pub mod diagnose;
 pub mod error;
 pub mod exit;
+pub mod model;
 pub mod probe;
 pub mod provider;
 pub mod report;

@@ -10,10 +10,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::code::Code;
-use crate::probe::tls::{CertInfo, Roots, TlsInfo};
-use crate::probe::{CheckName, Status, StepName};
-use crate::provider::{Evidence, Pooler, PoolerKind, Provider, Tip};
+use crate::model::{CheckName, Code, Status, StepName, Tip};
 
 // ---- URL validation -------------------------------------------------------
 
@@ -351,14 +348,12 @@ pub fn cert_other(reason: &str) -> String {
     format!("rejected ({reason})")
 }
 
-pub fn cert_failure(reason: &str, cert: Option<&CertInfo>) -> String {
-    match cert {
-        Some(c) => format!(
-            "certificate {reason}: subject {}, issuer {}, expires {}",
-            c.subject, c.issuer, c.not_after
-        ),
-        None => format!("certificate {reason}"),
-    }
+pub fn cert_failure(reason: &str) -> String {
+    format!("certificate {reason}")
+}
+
+pub fn cert_failure_of(reason: &str, subject: &str, issuer: &str, not_after: &str) -> String {
+    format!("certificate {reason}: subject {subject}, issuer {issuer}, expires {not_after}")
 }
 
 pub fn root_file_unreadable(path: &Path, error: &str) -> String {
@@ -368,31 +363,41 @@ pub fn root_file_unreadable(path: &Path, error: &str) -> String {
     )
 }
 
-pub fn roots_empty(roots: &Roots) -> String {
-    match roots {
-        Roots::System => "no trusted root certificates found on this system (install ca-certificates or set SSL_CERT_FILE)".into(),
-        Roots::File(path) => format!("{} contains no certificate", path.display()),
-    }
+pub fn system_roots_empty() -> String {
+    "no trusted root certificates found on this system (install ca-certificates or set SSL_CERT_FILE)".into()
 }
 
-pub fn tls_detail(info: &TlsInfo) -> String {
-    let verified = if info.verified {
-        "verified"
-    } else {
-        "not verified"
-    };
-    match &info.certificate {
-        Some(c) => format!(
-            "{}, certificate {verified}: subject {}, issuer {}, names [{}], expires {} ({} days)",
-            info.version,
-            c.subject,
-            c.issuer,
-            c.names.join(", "),
-            c.not_after,
-            c.days_left
-        ),
-        None => format!("{}, certificate {verified}", info.version),
-    }
+pub fn root_file_empty(path: &Path) -> String {
+    format!("{} contains no certificate", path.display())
+}
+
+fn verified_word(verified: bool) -> &'static str {
+    if verified { "verified" } else { "not verified" }
+}
+
+pub fn tls_detail(version: &str, verified: bool) -> String {
+    format!("{version}, certificate {}", verified_word(verified))
+}
+
+/// The negotiated TLS version and the server's leaf certificate.
+pub struct CertDetail<'a> {
+    pub subject: &'a str,
+    pub issuer: &'a str,
+    pub names: &'a [String],
+    pub not_after: &'a str,
+    pub days_left: i64,
+}
+
+pub fn tls_cert_detail(version: &str, verified: bool, cert: &CertDetail<'_>) -> String {
+    format!(
+        "{version}, certificate {}: subject {}, issuer {}, names [{}], expires {} ({} days)",
+        verified_word(verified),
+        cert.subject,
+        cert.issuer,
+        cert.names.join(", "),
+        cert.not_after,
+        cert.days_left
+    )
 }
 
 pub fn cert_expired_unverified(not_after: &str) -> String {
@@ -1010,42 +1015,18 @@ const fn advice(cause: &'static str, fix: &'static str) -> Advice {
     Advice { cause, fix }
 }
 
-/// Cause and fix for `code` at `step` of `check`: the provider's own
-/// first, then a pooler's (when its error said it was there), then
-/// check-specific where the remedy differs (variables, schemes), shared
-/// otherwise. An unknown provider gets only the generic words.
-pub fn advise(
-    check: CheckName,
-    step: StepName,
-    code: Code,
-    provider: &Provider,
-    pooler: Option<Pooler>,
-) -> Option<Advice> {
-    provider
-        .tip(check, code)
-        .map(provider_tip)
-        .or_else(|| pooler_advice(code, pooler))
-        .or_else(|| step_advice(check, step, code))
+/// Cause and fix for `code` at `step` of `check`: check-specific where the
+/// remedy differs (variables, schemes), shared otherwise. A provider's or
+/// a pooler's own words ([`provider_tip`]) come first; the caller looks
+/// them up.
+pub fn advise(check: CheckName, step: StepName, code: Code) -> Option<Advice> {
+    step_advice(check, step, code)
         .or_else(|| match check {
             CheckName::Postgres => postgres_advice(code),
             CheckName::Redis => redis_advice(code),
             CheckName::Jwt => jwt_advice(code),
         })
         .or_else(|| network_advice(code))
-}
-
-/// A pooler's refusals mean something else than the server's: only when
-/// its own error text said it was there.
-fn pooler_advice(code: Code, pooler: Option<Pooler>) -> Option<Advice> {
-    let pooler = pooler.filter(|p| p.evidence == Evidence::Error)?;
-    let tip = match code {
-        Code::DatabaseNotFound => Tip::PoolerNoSuchDatabase,
-        Code::TooManyConnections => Tip::PoolerFull,
-        Code::AuthFailed if pooler.kind == PoolerKind::Pgbouncer => Tip::PoolerAuth,
-        Code::ConnectionClosed => Tip::PoolerCannotReachServer,
-        _ => return None,
-    };
-    Some(provider_tip(tip))
 }
 
 /// Where the layer changes the meaning of a code.
@@ -1410,8 +1391,15 @@ fn hex(bytes: &[u8]) -> String {
 // ---- providers ------------------------------------------------------------------------
 
 /// A provider's own cause and fix (the table in `provider/table.rs` says
-/// which tip applies to which host, check and code).
+/// which tip applies to which host, check and code). Each family's words
+/// are in a function of their own; the last arm of each hands over to the
+/// next family, and a test checks that every tip has words of its own.
 pub fn provider_tip(tip: Tip) -> Advice {
+    platform_tip(tip)
+}
+
+/// Railway, Render, Heroku and Fly.io: the platforms apps run on.
+fn platform_tip(tip: Tip) -> Advice {
     use Tip::*;
     match tip {
         RailwayPrivateDnsPostgres => advice(
@@ -1442,6 +1430,54 @@ pub fn provider_tip(tip: Tip) -> Advice {
             "This *.proxy.rlwy.net name does not exist: the service's Public Networking (TCP proxy) was removed, or the service or project was deleted. Waiting does not bring the name back.",
             "Enable Public Networking on the service (Settings → Networking → TCP Proxy) and copy the new *_PUBLIC_URL; if the service is gone, create it again.",
         ),
+        RenderInternalOnly => advice(
+            "Render's internal host names (dpg-…-a, red-…) resolve only inside Render services in the same region and workspace.",
+            "Outside Render use the External Database URL (…<region>-postgres.render.com) or the Key Value's external URL.",
+        ),
+        RenderExpired => advice(
+            "Render's free databases expire 30 days after creation and are deleted after a grace period; an expired or suspended database stops answering and a deleted one's name stops resolving.",
+            "Check the database in the Render dashboard: upgrade it to a paid plan, or create a new one and copy its External Database URL.",
+        ),
+        RenderAllowList => advice(
+            "Render accepts external connections only from the addresses in the database's access control list.",
+            "Add this machine's address under the database's Networking → Access Control (or use the internal URL from a Render service).",
+        ),
+        RenderTls => advice(
+            "Render requires TLS on external connections.",
+            "Add ?sslmode=require to the PostgreSQL URL; use rediss:// for Key Value.",
+        ),
+        HerokuRotated => advice(
+            "Heroku rotates the credentials of its data add-ons (maintenance, heroku pg:credentials:rotate) and updates DATABASE_URL/REDIS_URL of the attached apps: a copied URL goes stale.",
+            "Read the variable at runtime instead of copying it; outside the dyno get the current one: heroku config:get DATABASE_URL -a <app>.",
+        ),
+        HerokuTls => advice(
+            "Heroku Postgres accepts only TLS connections.",
+            "Add ?sslmode=require to DATABASE_URL.",
+        ),
+        HerokuRedisCertificate => advice(
+            "Heroku Redis serves a self-signed certificate, so verifying it against public roots fails.",
+            "Keep rediss:// but skip verification as Heroku documents (ssl_cert_reqs=none in redis-py, tls.rejectUnauthorized=false in Node; #insecure here).",
+        ),
+        FlyPrivateOnly => advice(
+            "Fly.io's .internal and .flycast names resolve only on the organisation's private network: inside Fly machines, or over a WireGuard tunnel.",
+            "From a laptop run `fly proxy 5432 -a <db-app>` (or `fly mpg proxy`) and check localhost, or connect through `fly wireguard`.",
+        ),
+        FlyListenIpv6 => advice(
+            "Fly's private network is IPv6: the name resolved, but nothing listens on that port over IPv6 — the app listens on 0.0.0.0 (IPv4) only, or is stopped.",
+            "Make the service listen on `::` (or fly-local-6pn), and check `fly status -a <app>`.",
+        ),
+        FlycastNoService => advice(
+            "Flycast goes through Fly's proxy: it refuses when no [[services]] entry in fly.toml has this port, and closes while it starts a stopped machine.",
+            "Add a service for the port (internal_port, with auto_start_machines) and retry; railconn wait rides out a machine starting.",
+        ),
+        _ => postgres_host_tip(tip),
+    }
+}
+
+/// Neon, Supabase, AWS, Aiven and `DigitalOcean`: where databases live.
+fn postgres_host_tip(tip: Tip) -> Advice {
+    use Tip::*;
+    match tip {
         NeonTlsAndSni => advice(
             "Neon accepts only TLS connections, and finds the compute by the endpoint ID (the ep-… first label of the host) in the TLS server name (SNI): a plaintext connection, or a client without SNI (libpq before 14, some old drivers), is refused.",
             "Use ?sslmode=require (Neon's connection string has it); with a client that sends no SNI add options=endpoint%3D<endpoint-id> to the URL.",
@@ -1478,6 +1514,50 @@ pub fn provider_tip(tip: Tip) -> Advice {
             "Supabase's pooler serves the project's database, named `postgres`.",
             "Use /postgres as the database in the URL.",
         ),
+        AivenIpFilter => advice(
+            "Aiven drops connections from addresses outside the service's allowed IP addresses (IP filter), which looks like a timeout.",
+            "Add this machine's address to the service's allowed IP addresses (console → Service settings → Networking, or avn service update --ip-filter).",
+        ),
+        AivenTls => advice(
+            "Aiven requires TLS, with certificates signed by the project's own CA.",
+            "Download the project CA (ca.pem) and use ?sslmode=verify-full&sslrootcert=ca.pem (or sslmode=require to encrypt without verifying); rediss:// for Valkey/Redis.",
+        ),
+        AivenGone => advice(
+            "This Aiven host name does not exist: the service was deleted, or it is powered off.",
+            "Power the service on (or recreate it) in the Aiven console and copy its Service URI again.",
+        ),
+        RdsSecurityGroup => advice(
+            "RDS drops packets that the instance's security groups do not allow, which looks like a timeout; an instance that is not publicly accessible is reachable only inside its VPC.",
+            "Add an inbound rule for the port from this address to the instance's security group, and set Publicly accessible when connecting from outside the VPC.",
+        ),
+        RdsTls => advice(
+            "The AWS database requires TLS (rds.force_ssl, on by default since PostgreSQL 15), and its certificate is signed by Amazon's RDS CA, not a public root.",
+            "Add ?sslmode=require; to verify, download global-bundle.pem from AWS and use sslmode=verify-full&sslrootcert=global-bundle.pem.",
+        ),
+        RdsGone => advice(
+            "The provider's endpoint name does not exist: the database or cluster was deleted or renamed, or the name is mistyped. Waiting does not bring it back.",
+            "Copy the endpoint again from the provider's console; if the database is gone, restore it from a snapshot or create one.",
+        ),
+        DigitalOceanTrustedSources => advice(
+            "DigitalOcean drops connections from addresses outside the cluster's trusted sources, which looks like a timeout.",
+            "Add this machine or app under the cluster's Settings → Trusted sources.",
+        ),
+        DigitalOceanTls => advice(
+            "DigitalOcean Managed Databases accept only TLS connections.",
+            "Add ?sslmode=require (rediss:// for Valkey/Redis); to verify, download the cluster's CA certificate and use sslrootcert.",
+        ),
+        DigitalOceanPoolName => advice(
+            "On port 25061 the URL path names a connection pool (PgBouncer), not a database: this pool does not exist.",
+            "Copy the pool's connection string from the cluster's Connection Pools tab, or use port 25060 with the database name.",
+        ),
+        _ => redis_host_tip(tip),
+    }
+}
+
+/// Upstash, Redis Cloud and `ElastiCache`.
+fn redis_host_tip(tip: Tip) -> Advice {
+    use Tip::*;
+    match tip {
         UpstashTls => advice(
             "Upstash accepts only TLS connections; a plaintext redis:// client has its connection closed or reset.",
             "Use rediss:// with the endpoint and token from the Upstash console: rediss://default:TOKEN@<name>.upstash.io:6379.",
@@ -1506,70 +1586,6 @@ pub fn provider_tip(tip: Tip) -> Advice {
             "TLS is enabled on this Redis Cloud database: a plaintext client is cut off, and the certificate is signed by Redis Cloud's own CA, not a public one.",
             "Use rediss:// and point SSL_CERT_FILE at the CA bundle downloaded from the database's Security settings.",
         ),
-        RenderInternalOnly => advice(
-            "Render's internal host names (dpg-…-a, red-…) resolve only inside Render services in the same region and workspace.",
-            "Outside Render use the External Database URL (…<region>-postgres.render.com) or the Key Value's external URL.",
-        ),
-        RenderExpired => advice(
-            "Render's free databases expire 30 days after creation and are deleted after a grace period; an expired or suspended database stops answering and a deleted one's name stops resolving.",
-            "Check the database in the Render dashboard: upgrade it to a paid plan, or create a new one and copy its External Database URL.",
-        ),
-        RenderAllowList => advice(
-            "Render accepts external connections only from the addresses in the database's access control list.",
-            "Add this machine's address under the database's Networking → Access Control (or use the internal URL from a Render service).",
-        ),
-        RenderTls => advice(
-            "Render requires TLS on external connections.",
-            "Add ?sslmode=require to the PostgreSQL URL; use rediss:// for Key Value.",
-        ),
-        HerokuRotated => advice(
-            "Heroku rotates the credentials of its data add-ons (maintenance, heroku pg:credentials:rotate) and updates DATABASE_URL/REDIS_URL of the attached apps: a copied URL goes stale.",
-            "Read the variable at runtime instead of copying it; outside the dyno get the current one: heroku config:get DATABASE_URL -a <app>.",
-        ),
-        HerokuTls => advice(
-            "Heroku Postgres accepts only TLS connections.",
-            "Add ?sslmode=require to DATABASE_URL.",
-        ),
-        HerokuRedisCertificate => advice(
-            "Heroku Redis serves a self-signed certificate, so verifying it against public roots fails.",
-            "Keep rediss:// but skip verification as Heroku documents (ssl_cert_reqs=none in redis-py, tls.rejectUnauthorized=false in Node; #insecure here).",
-        ),
-        AivenIpFilter => advice(
-            "Aiven drops connections from addresses outside the service's allowed IP addresses (IP filter), which looks like a timeout.",
-            "Add this machine's address to the service's allowed IP addresses (console → Service settings → Networking, or avn service update --ip-filter).",
-        ),
-        AivenTls => advice(
-            "Aiven requires TLS, with certificates signed by the project's own CA.",
-            "Download the project CA (ca.pem) and use ?sslmode=verify-full&sslrootcert=ca.pem (or sslmode=require to encrypt without verifying); rediss:// for Valkey/Redis.",
-        ),
-        AivenGone => advice(
-            "This Aiven host name does not exist: the service was deleted, or it is powered off.",
-            "Power the service on (or recreate it) in the Aiven console and copy its Service URI again.",
-        ),
-        FlyPrivateOnly => advice(
-            "Fly.io's .internal and .flycast names resolve only on the organisation's private network: inside Fly machines, or over a WireGuard tunnel.",
-            "From a laptop run `fly proxy 5432 -a <db-app>` (or `fly mpg proxy`) and check localhost, or connect through `fly wireguard`.",
-        ),
-        FlyListenIpv6 => advice(
-            "Fly's private network is IPv6: the name resolved, but nothing listens on that port over IPv6 — the app listens on 0.0.0.0 (IPv4) only, or is stopped.",
-            "Make the service listen on `::` (or fly-local-6pn), and check `fly status -a <app>`.",
-        ),
-        FlycastNoService => advice(
-            "Flycast goes through Fly's proxy: it refuses when no [[services]] entry in fly.toml has this port, and closes while it starts a stopped machine.",
-            "Add a service for the port (internal_port, with auto_start_machines) and retry; railconn wait rides out a machine starting.",
-        ),
-        RdsSecurityGroup => advice(
-            "RDS drops packets that the instance's security groups do not allow, which looks like a timeout; an instance that is not publicly accessible is reachable only inside its VPC.",
-            "Add an inbound rule for the port from this address to the instance's security group, and set Publicly accessible when connecting from outside the VPC.",
-        ),
-        RdsTls => advice(
-            "The AWS database requires TLS (rds.force_ssl, on by default since PostgreSQL 15), and its certificate is signed by Amazon's RDS CA, not a public root.",
-            "Add ?sslmode=require; to verify, download global-bundle.pem from AWS and use sslmode=verify-full&sslrootcert=global-bundle.pem.",
-        ),
-        RdsGone => advice(
-            "The provider's endpoint name does not exist: the database or cluster was deleted or renamed, or the name is mistyped. Waiting does not bring it back.",
-            "Copy the endpoint again from the provider's console; if the database is gone, restore it from a snapshot or create one.",
-        ),
         ElastiCacheVpcOnly => advice(
             "ElastiCache has no public endpoint: it is reachable only from inside its VPC (and through its security group), so from anywhere else the connection times out.",
             "Run the check from inside the VPC, or through a tunnel (e.g. ssh -L 6379:<endpoint>:6379 bastion, then --resolve <endpoint>:6379:127.0.0.1).",
@@ -1578,18 +1594,14 @@ pub fn provider_tip(tip: Tip) -> Advice {
             "The cluster has in-transit encryption on: it speaks only TLS, and a plaintext client is cut off.",
             "Use rediss:// (the endpoint and port stay the same).",
         ),
-        DigitalOceanTrustedSources => advice(
-            "DigitalOcean drops connections from addresses outside the cluster's trusted sources, which looks like a timeout.",
-            "Add this machine or app under the cluster's Settings → Trusted sources.",
-        ),
-        DigitalOceanTls => advice(
-            "DigitalOcean Managed Databases accept only TLS connections.",
-            "Add ?sslmode=require (rediss:// for Valkey/Redis); to verify, download the cluster's CA certificate and use sslrootcert.",
-        ),
-        DigitalOceanPoolName => advice(
-            "On port 25061 the URL path names a connection pool (PgBouncer), not a database: this pool does not exist.",
-            "Copy the pool's connection string from the cluster's Connection Pools tab, or use port 25060 with the database name.",
-        ),
+        _ => pooler_tip(tip),
+    }
+}
+
+/// Connection poolers, whoever runs them.
+fn pooler_tip(tip: Tip) -> Advice {
+    use Tip::*;
+    match tip {
         PoolerNoSuchDatabase => advice(
             "A connection pooler (PgBouncer) answers on this port and has no entry for the database in the URL: PgBouncer serves only the databases in its [databases] section (or those its `*` fallback allows), whatever exists on the server behind it.",
             "Use a database name the pooler knows (on Railway's PgBouncer, the one in its DATABASE_URL), or add it to pgbouncer.ini [databases] and reload the pooler.",
@@ -1602,7 +1614,8 @@ pub fn provider_tip(tip: Tip) -> Advice {
             "The connection pooler checks passwords itself (PgBouncer's auth_file or auth_query): the user is missing there, or a password changed on the server was not changed in the pooler.",
             "Update the pooler's user list (auth_file) or auth_query, or use the credentials the platform generated for the pooled URL.",
         ),
-        PoolerCannotReachServer => advice(
+        // PoolerCannotReachServer, the last tip.
+        _ => advice(
             "The connection pooler answers, but cannot open a connection to the database behind it: the database is down or restarting, or the pooler's own credentials for it are wrong.",
             "Check the database service's logs, then the pooler's (its server_login_retry message repeats while it fails); railconn wait rides out a database that is starting.",
         ),
@@ -1624,12 +1637,13 @@ pub fn pooler_in_front(name: &str, mode: Option<&str>, evidence: &str) -> String
     }
 }
 
-/// How railconn knows a pooler is there, for the `pooler` note.
-pub fn pooler_evidence(evidence: crate::provider::Evidence) -> &'static str {
+/// How railconn knows a pooler is there (`port`, `host` or `error`), for
+/// the `pooler` note.
+pub fn pooler_evidence(evidence: &str) -> &'static str {
     match evidence {
-        crate::provider::Evidence::Port => "its port",
-        crate::provider::Evidence::Host => "its host name",
-        crate::provider::Evidence::Error => "its error",
+        "port" => "its port",
+        "host" => "its host name",
+        _ => "its error",
     }
 }
 

@@ -16,8 +16,8 @@ pub mod table;
 
 use serde::Serialize;
 
-use crate::code::Code;
-use crate::probe::CheckName;
+pub use crate::model::Tip;
+use crate::model::{CheckName, Code};
 
 pub use self::pooler::{Evidence, PoolMode, Pooler, PoolerKind};
 
@@ -120,60 +120,6 @@ pub const fn redis(code: Code, tip: Tip) -> TipRule {
         code,
         tip,
     }
-}
-
-/// A provider-specific cause and fix; the words are in `words.rs`
-/// (`words::provider_tip`), one pair per tip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tip {
-    RailwayPrivateDnsPostgres,
-    RailwayPrivateDnsRedis,
-    RailwayPrivateRefused,
-    RailwayProxyClosedPostgres,
-    RailwayProxyClosedRedis,
-    RailwayProxyRefused,
-    RailwayProxyGone,
-    NeonTlsAndSni,
-    NeonColdStart,
-    NeonGone,
-    NeonTooManyConnections,
-    SupabaseIpv6Only,
-    SupabasePausedOrGone,
-    SupabaseTenant,
-    SupabaseSessionFull,
-    SupabasePoolerDatabase,
-    UpstashTls,
-    UpstashGone,
-    UpstashToken,
-    UpstashRestUrl,
-    RedisCloudGone,
-    RedisCloudAllowList,
-    RedisCloudTls,
-    RenderInternalOnly,
-    RenderExpired,
-    RenderAllowList,
-    RenderTls,
-    HerokuRotated,
-    HerokuTls,
-    HerokuRedisCertificate,
-    AivenIpFilter,
-    AivenTls,
-    AivenGone,
-    FlyPrivateOnly,
-    FlyListenIpv6,
-    FlycastNoService,
-    RdsSecurityGroup,
-    RdsTls,
-    RdsGone,
-    ElastiCacheVpcOnly,
-    ElastiCacheTls,
-    DigitalOceanTrustedSources,
-    DigitalOceanTls,
-    DigitalOceanPoolName,
-    PoolerNoSuchDatabase,
-    PoolerFull,
-    PoolerAuth,
-    PoolerCannotReachServer,
 }
 
 /// The row for hosts no rule matches: today's generic advice.

@@ -1,15 +1,15 @@
 //! Connection poolers in front of PostgreSQL: PgBouncer (Railway's pooler
-//! template, Neon's `-pooler` endpoints, DigitalOcean's connection pools)
+//! template, Neon's `-pooler` endpoints, `DigitalOcean`'s connection pools)
 //! and Supavisor (Supabase's shared pooler). A pooler answers the startup
 //! itself, so its refusals are its own texts, mostly under SQLSTATE 08P01
 //! (PgBouncer) or XX000 (Supavisor), which would otherwise read as "not
 //! PostgreSQL". Texts are PgBouncer's (src/client.c, src/objects.c; read
 //! against the real 1.18 in the tests) and Supavisor's
-//! (lib/supavisor/client_handler.ex, as its users quote them).
+//! (`lib/supavisor/client_handler.ex`, as its users quote them).
 
 use serde::Serialize;
 
-use crate::code::Code;
+use crate::model::{Code, Tip};
 
 /// Which pooler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -55,7 +55,7 @@ impl PoolMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Evidence {
-    /// The provider's pooler port (Supabase 6543/5432, DigitalOcean 25061),
+    /// The provider's pooler port (Supabase 6543/5432, `DigitalOcean` 25061),
     /// or a port poolers conventionally use (6432, 6543).
     Port,
     /// The host name (Neon's `-pooler`, Supabase's `pooler.supabase.com`).
@@ -64,12 +64,39 @@ pub enum Evidence {
     Error,
 }
 
+impl Evidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::Port => "port",
+            Evidence::Host => "host",
+            Evidence::Error => "error",
+        }
+    }
+}
+
 /// A pooler in front of the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Pooler {
     pub kind: PoolerKind,
     pub mode: Option<PoolMode>,
     pub evidence: Evidence,
+}
+
+impl Pooler {
+    /// The pooler's cause and fix for a refusal it sent itself (a known
+    /// pooler port alone proves nothing: a server may listen there).
+    pub fn tip(self, code: Code) -> Option<Tip> {
+        if self.evidence != Evidence::Error {
+            return None;
+        }
+        Some(match code {
+            Code::DatabaseNotFound => Tip::PoolerNoSuchDatabase,
+            Code::TooManyConnections => Tip::PoolerFull,
+            Code::AuthFailed if self.kind == PoolerKind::Pgbouncer => Tip::PoolerAuth,
+            Code::ConnectionClosed => Tip::PoolerCannotReachServer,
+            _ => return None,
+        })
+    }
 }
 
 /// Ports poolers listen on by convention, whatever the provider: PgBouncer's

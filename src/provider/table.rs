@@ -5,7 +5,7 @@
 use super::PoolMode::{Session, Transaction};
 use super::PoolerKind::{Pgbouncer, Supavisor};
 use super::{Hint, HostRule::*, PoolerRule, Provider, Tip, any, pg, redis};
-use crate::code::Code::*;
+use crate::model::Code::*;
 
 /// Every known provider. Order does not matter: the most specific match
 /// wins (see the module docs).
@@ -281,8 +281,8 @@ pub static PROVIDERS: &[Provider] = &[
 #[cfg(test)]
 mod tests {
     use super::super::{Evidence, Hints, PoolMode, PoolerKind, identify};
-    use crate::code::Code;
-    use crate::probe::CheckName;
+    use crate::model::CheckName;
+    use crate::model::Code;
 
     fn id(host: &str) -> &'static str {
         identify(host, Hints::default()).id
@@ -436,8 +436,10 @@ mod tests {
 
     fn cause(host: &str, check: CheckName, code: Code) -> String {
         let row = identify(host, Hints::default());
-        let step = crate::probe::StepName::Dns;
-        crate::words::advise(check, step, code, row, None)
+        let step = crate::model::StepName::Dns;
+        row.tip(check, code)
+            .map(crate::words::provider_tip)
+            .or_else(|| crate::words::advise(check, step, code))
             .map(|a| format!("{} {}", a.cause, a.fix))
             .unwrap_or_default()
     }
@@ -487,6 +489,19 @@ mod tests {
             Code::ConnectionReset,
         );
         assert!(upstash.contains("rediss://"), "{upstash}");
+    }
+
+    /// No tip falls through to another's words (the word functions hand
+    /// over family by family).
+    #[test]
+    fn every_tip_has_words_of_its_own() {
+        let causes: std::collections::HashSet<&str> = crate::model::Tip::ALL
+            .iter()
+            .map(|&t| crate::words::provider_tip(t).cause)
+            .collect();
+        // Railway's private-name cause is shared by its PostgreSQL and
+        // Redis tips, which differ in the fix.
+        assert_eq!(causes.len(), crate::model::Tip::ALL.len() - 1);
     }
 
     /// Every row is reachable, cites a page, and has a tip.
