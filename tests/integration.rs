@@ -11,5 +11,6 @@ mod jwt;
 mod ops;
 mod platform;
 mod postgres;
+mod providers;
 mod redis;
 mod support;
