@@ -10,6 +10,7 @@ use crate::model::{CheckName, Finding, ProbeOutcome, Severity, Status, Step};
 use crate::model::{Code, FindingCode};
 use crate::provider::{self, Pooler, Provider, ProviderReport};
 use crate::report::{CheckReport, ErrorReport, Report, SCHEMA_VERSION, StepReport, millis};
+use crate::service::Kind;
 use crate::words;
 
 /// One check's result as the runner hands it over.
@@ -65,19 +66,28 @@ fn check_report(ran: &Ran, config: &Config) -> CheckReport {
         report.required = selected.required;
         return report;
     }
+    let kind = ran
+        .outcome
+        .kind
+        .and_then(Kind::from_name)
+        .unwrap_or(match ran.name {
+            CheckName::Postgres => Kind::Postgresql,
+            CheckName::Redis => Kind::Redis,
+            CheckName::Jwt => Kind::Jwt,
+        });
     let error = decisive(&ran.outcome.steps);
-    let located = locate(ran, config, error.as_ref());
+    let located = locate(kind, config, error.as_ref());
     let (place, pooler) = located.unwrap_or((&provider::UNKNOWN, None));
     let advice = error
         .as_ref()
-        .and_then(|e| advise(ran.name, e, place, pooler));
+        .and_then(|e| advise(kind, ran.name, e, place, pooler));
     let mut findings = ran.outcome.findings.clone();
     if let Some(pooler) = pooler {
         findings.push(Finding::info(FindingCode::Pooler, pooler_note(pooler)));
     }
     CheckReport {
         name: ran.name,
-        kind: ran.outcome.kind.unwrap_or(ran.name.kind()),
+        kind: kind.as_str(),
         required: selected.required,
         target: ran.outcome.target.clone(),
         source: ran.outcome.source.clone(),
@@ -97,23 +107,20 @@ fn check_report(ran: &Ran, config: &Config) -> CheckReport {
 /// error). `None` for checks that dial nothing (jwt, SQLite, a target that
 /// is missing or invalid).
 fn locate(
-    ran: &Ran,
+    kind: Kind,
     config: &Config,
     error: Option<&ErrorReport>,
 ) -> Option<(&'static Provider, Option<Pooler>)> {
-    if ran.outcome.kind.is_some() {
-        return None;
-    }
-    let (host, port) = match ran.name {
-        CheckName::Postgres => config
+    let (host, port) = match kind {
+        Kind::Postgresql => config
             .postgres
             .target()
             .map(|t| (t.host.as_str(), t.port))?,
-        CheckName::Redis => config.redis.target().map(|t| (t.host.as_str(), t.port))?,
-        CheckName::Jwt => return None,
+        Kind::Redis => config.redis.target().map(|t| (t.host.as_str(), t.port))?,
+        Kind::Sqlite | Kind::Jwt => return None,
     };
     let place = provider::identify(host, config.hints);
-    let pooler = (ran.name == CheckName::Postgres)
+    let pooler = (kind == Kind::Postgresql)
         .then(|| {
             error
                 .and_then(|e| provider::pooler::from_message(&e.message))
@@ -128,6 +135,7 @@ fn locate(
 /// error said it was there: a server on a pooler-like port is still a
 /// server), then the generic ones.
 fn advise(
+    kind: Kind,
     check: CheckName,
     error: &ErrorReport,
     place: &Provider,
@@ -137,7 +145,7 @@ fn advise(
         .tip(check, error.code)
         .or_else(|| pooler.and_then(|p| p.tip(error.code)))
         .map(words::provider_tip)
-        .or_else(|| words::advise(check, error.step, error.code))
+        .or_else(|| kind.advise(error.step, error.code))
 }
 
 fn pooler_note(pooler: Pooler) -> String {
@@ -315,8 +323,8 @@ fn mask(text: &str, secret: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::source::EnvSource;
     use crate::config::{Overrides, Selection};
+    use crate::source::EnvSource;
 
     #[test]
     fn secrets_and_control_characters_are_scrubbed() {

@@ -20,11 +20,14 @@ pub mod config;
 pub mod diagnose;
 pub mod error;
 pub mod exit;
+pub mod i18n;
 pub mod model;
-pub mod probe;
+pub mod net;
 pub mod provider;
 pub mod report;
 pub mod runner;
+pub mod service;
+pub mod source;
 pub mod words;
 
 use std::process::ExitCode;

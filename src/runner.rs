@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use crate::config::{Config, Selected};
 use crate::diagnose::Ran;
 use crate::model::{CheckName, ProbeOutcome};
-use crate::probe::{self, Budget};
+use crate::net::Budget;
+use crate::service;
 
 /// The result of one round of checks.
 #[derive(Debug, Clone)]
@@ -43,10 +44,10 @@ pub async fn run(config: &Config, interrupt: impl Future<Output = ()>) -> Round 
             fill(
                 &slots[1],
                 selected(CheckName::Redis),
-                probe::redis::probe(&config.redis, budget())
+                service::redis::probe::probe(&config.redis, budget())
             ),
             fill(&slots[2], selected(CheckName::Jwt), async {
-                probe::jwt::probe(&config.jwt)
+                service::jwt::probe::probe(&config.jwt)
             }),
         )
     };
@@ -69,8 +70,8 @@ pub async fn run(config: &Config, interrupt: impl Future<Output = ()>) -> Round 
 /// The `DATABASE_URL` check: PostgreSQL, or a SQLite file.
 async fn database(config: &Config, budget: Budget) -> ProbeOutcome {
     match &config.sqlite {
-        Some(sqlite) => probe::sqlite::probe(sqlite),
-        None => probe::postgres::probe(&config.postgres, budget).await,
+        Some(sqlite) => service::sqlite::probe::probe(sqlite),
+        None => service::postgres::probe::probe(&config.postgres, budget).await,
     }
 }
 

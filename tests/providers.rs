@@ -1,6 +1,6 @@
 //! Issue 12, "know the provider", tried as a new user would: real provider
 //! host names put on loopback servers with `--resolve` (nothing outside
-//! loopback is dialed), real PgBouncers in front of the real PostgreSQL,
+//! loopback is dialed), real `PgBouncer`s in front of the real PostgreSQL,
 //! and a real provider name made unresolvable inside a private mount
 //! namespace whose resolver reads /etc/hosts only.
 

@@ -14,10 +14,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::cli::{OutputArgs, SelectArgs, SourceArgs};
-use crate::config::source::{EnvFiles, EnvSource};
 use crate::config::{Config, Overrides, Selection};
 use crate::error::AppError;
 use crate::report::{self, Format, Report, TextStyle};
+use crate::source::{EnvFiles, EnvSource};
 
 /// A single-threaded runtime: the work is waiting on sockets. Dropped with
 /// `shutdown_background` by the callers, because a getaddrinfo call that

@@ -12,11 +12,11 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::cli::WaitArgs;
-use crate::config::source::EnvSource;
 use crate::error::AppError;
 use crate::model::Status;
 use crate::model::{Code, FindingCode};
 use crate::report::{CheckReport, Report};
+use crate::source::EnvSource;
 use crate::{diagnose, exit, runner, words};
 
 use super::check::interrupted;

@@ -8,25 +8,20 @@
 
 pub mod discover;
 pub mod hygiene;
-pub mod jwt;
 pub mod normalize;
-pub mod postgres;
-pub mod redis;
-pub mod secret;
-pub mod source;
-pub mod sqlite;
-pub mod url;
 
 use std::net::IpAddr;
 use std::time::Duration;
 
-use self::jwt::JwtSettings;
-use self::postgres::PgTarget;
-use self::redis::RedisTarget;
-use self::secret::Secret;
-use self::source::EnvSource;
-use self::url::UrlError;
 use crate::model::{CheckName, Finding};
+use crate::service::jwt::settings::JwtSettings;
+use crate::service::postgres::url::{self as postgres, PgTarget};
+use crate::service::redis::url::{self as redis, RedisTarget};
+use crate::service::setting::Setting;
+use crate::service::sqlite::url as sqlite;
+use crate::source::EnvSource;
+use crate::source::secret::Secret;
+use crate::source::url::UrlError;
 
 /// URL variables, first set wins. `*_PRIVATE_URL` are the names Railway
 /// used before October 2024; `--public` checks the TCP-proxy variants.
@@ -34,46 +29,6 @@ pub const DATABASE_URL_VARS: &[&str] = &["DATABASE_URL", "DATABASE_PRIVATE_URL"]
 pub const DATABASE_PUBLIC_URL_VARS: &[&str] = &["DATABASE_PUBLIC_URL"];
 pub const REDIS_URL_VARS: &[&str] = &["REDIS_URL", "REDIS_PRIVATE_URL"];
 pub const REDIS_PUBLIC_URL_VARS: &[&str] = &["REDIS_PUBLIC_URL"];
-
-/// A URL-based target: where it came from and whether it parsed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Setting<T> {
-    /// None of `vars` (nor the flag) is set.
-    Missing {
-        vars: &'static [&'static str],
-        flag: &'static str,
-    },
-    /// Set, but not a usable URL.
-    Invalid {
-        source: String,
-        error: UrlError,
-        findings: Vec<Finding>,
-    },
-    /// Set and valid.
-    Ready {
-        source: String,
-        target: T,
-        findings: Vec<Finding>,
-    },
-}
-
-impl<T> Setting<T> {
-    /// The target, when the setting is usable.
-    pub fn target(&self) -> Option<&T> {
-        match self {
-            Setting::Ready { target, .. } => Some(target),
-            _ => None,
-        }
-    }
-
-    /// The variable or flag the value came from (`DATABASE_URL (.env)`).
-    pub fn source(&self) -> Option<&str> {
-        match self {
-            Setting::Ready { source, .. } | Setting::Invalid { source, .. } => Some(source),
-            Setting::Missing { .. } => None,
-        }
-    }
-}
 
 /// One check to run, with whether its failure fails the gate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -389,39 +344,4 @@ fn resolve_url<T>(
             findings: normalized.findings,
         },
     }
-}
-
-/// `localhost`, `*.localhost` and loopback addresses: traffic that never
-/// leaves the machine, where plaintext is acceptable.
-pub fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    host == "localhost"
-        || host.ends_with(".localhost")
-        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-/// Reads a file a setting names (a PEM key, a CA bundle) with care: only a
-/// regular file, and at most `limit` bytes. A FIFO would block the single
-/// runtime thread forever and `/dev/zero` would fill memory.
-pub fn read_setting_file(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::{Error, ErrorKind, Read};
-    // Checked before opening: opening a FIFO for reading already blocks.
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() {
-        return Err(Error::new(
-            ErrorKind::InvalidInput,
-            crate::words::NOT_A_REGULAR_FILE,
-        ));
-    }
-    if meta.len() > limit {
-        return Err(Error::new(
-            ErrorKind::InvalidInput,
-            crate::words::file_too_large(limit),
-        ));
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit)
-        .read_to_end(&mut bytes)?;
-    Ok(bytes)
 }

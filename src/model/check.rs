@@ -60,6 +60,9 @@ pub struct ProbeOutcome {
     /// What was checked, when not the check's usual kind (`sqlite` for a
     /// SQLite `DATABASE_URL`).
     pub kind: Option<&'static str>,
+    /// The host dialed, for advice that depends on the network a name
+    /// belongs to (empty when nothing was dialed).
+    pub host: String,
 }
 
 /// Collects a check's steps; steps never recorded come out as `skip`.
@@ -183,6 +186,7 @@ impl Ladder {
             steps,
             findings: self.findings,
             kind: None,
+            host: String::new(),
         }
     }
 }

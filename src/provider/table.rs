@@ -439,7 +439,13 @@ mod tests {
         let step = crate::model::StepName::Dns;
         row.tip(check, code)
             .map(crate::words::provider_tip)
-            .or_else(|| crate::words::advise(check, step, code))
+            .or_else(|| {
+                let kind = match check {
+                    CheckName::Redis => crate::service::Kind::Redis,
+                    _ => crate::service::Kind::Postgresql,
+                };
+                kind.advise(step, code)
+            })
             .map(|a| format!("{} {}", a.cause, a.fix))
             .unwrap_or_default()
     }

@@ -1,4 +1,4 @@
-//! Real PgBouncers (Debian's `pgbouncer`) in front of the plain test
+//! Real `PgBouncer`s (Debian's `pgbouncer`) in front of the plain test
 //! cluster: the engine of Railway's pooler template and of Neon's
 //! `-pooler` endpoints. `pgbouncer()` serves `appdb` in transaction mode
 //! and `appdb_session` (the same database) in session mode;

@@ -1,0 +1,55 @@
+//! The service kinds railconn checks, one folder each: its URL or settings
+//! parsing, its probe, the facts it reads from the server, and the advice
+//! for its failures. [`Kind`] is the registry that lists them; adding a
+//! kind is its folder plus one line in [`Kind::ALL`] and the match arms
+//! that the compiler then asks for.
+
+pub mod jwt;
+pub mod postgres;
+pub mod redis;
+pub mod setting;
+pub mod sqlite;
+
+use crate::model::{Code, StepName};
+use crate::words::Advice;
+
+/// A kind of service, as the report's `kind` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Postgresql,
+    Sqlite,
+    Redis,
+    Jwt,
+}
+
+impl Kind {
+    /// The registry: every kind railconn checks.
+    pub const ALL: [Kind; 4] = [Kind::Postgresql, Kind::Sqlite, Kind::Redis, Kind::Jwt];
+
+    /// The wire name, as in the report's `kind` and in `kind:NAME`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Postgresql => "postgresql",
+            Kind::Sqlite => "sqlite",
+            Kind::Redis => "redis",
+            Kind::Jwt => "jwt",
+        }
+    }
+
+    /// The kind with this wire name.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Cause and fix for a failure with `code` at `step` (a provider's own
+    /// words, from `provider::table`, come first; see `diagnose`).
+    pub fn advise(self, step: StepName, code: Code) -> Option<Advice> {
+        match self {
+            // A SQLite DATABASE_URL stands in the database's place: the
+            // remedies that apply are the database's.
+            Kind::Postgresql | Kind::Sqlite => postgres::advice::advise(step, code),
+            Kind::Redis => redis::advice::advise(step, code),
+            Kind::Jwt => jwt::advice::advise(code),
+        }
+    }
+}

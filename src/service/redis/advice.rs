@@ -1,0 +1,16 @@
+//! Cause and fix for a failed Redis check: the layer or the network
+//! changes the meaning of some codes; the rest come from the code alone.
+
+use crate::model::{Code, StepName};
+use crate::words::{self, Advice};
+
+/// Cause and fix for `code` at `step` (a provider's own words, from
+/// `provider::table`, come before these).
+pub fn advise(step: StepName, code: Code) -> Option<Advice> {
+    match (step, code) {
+        (StepName::Tls, Code::Timeout) => Some(words::redis_tls_timeout_advice()),
+        _ => None,
+    }
+    .or_else(|| words::redis_advice(code))
+    .or_else(|| words::network_advice(code))
+}
