@@ -87,7 +87,7 @@ dns_timeout = no answer for { $host } within { $limit }
 dns_failed = { $host }: { $error }
 dns_no_addresses = { $host } has no addresses
 dns_family = { $family } { $addrs }
-dns_families = { $v4 }; { $v6 }
+joined = { $first }; { $second }
 ipv6_only = { $host } has only IPv6 addresses: clients that look up IPv4 only fail with ENOTFOUND (ioredis/BullMQ before 5.8.2: add ?family=0 to the URL; Railway's legacy private network is IPv6-only)
 ipv6_unreachable = { $host }: IPv6 has no route from here while IPv4 works; clients that try IPv6 first without falling back fail (on Railway, outbound IPv6 is off unless enabled)
 tcp_timeout = { $addr }: no answer within { $limit }
@@ -299,6 +299,15 @@ label_error = error
 label_cause = cause
 label_fix = fix
 label_source = from
+label_provider = where
+provider_with_doc = { $name } ({ $doc })
+pooler_transaction = { $name } in transaction mode is in front of the database (told by { $evidence }): prepared statements, LISTEN/NOTIFY, session SET and advisory locks do not outlive a transaction (asyncpg: statement_cache_size=0; psycopg 3: prepare_threshold=None; Prisma: ?pgbouncer=true); run migrations over a direct or session-mode URL
+pooler_session = { $name } in session mode is in front of the database (told by { $evidence }): each client holds a database connection while it is connected
+pooler_unknown_mode = { $name } is in front of the database (told by { $evidence }): in transaction mode, prepared statements, LISTEN/NOTIFY and session SET do not outlive a transaction
+pooler_by_port = its port
+pooler_by_host = its host name
+pooler_by_error = its error
+dns_pinned = { $addresses } (from --resolve, not DNS)
 label_critical = critical
 label_optional = optional
 skipped_by_flag = skipped (--skip/--only)

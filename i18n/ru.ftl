@@ -89,7 +89,7 @@ dns_timeout = нет ответа для { $host } за { $limit }
 dns_failed = { $host }: { $error }
 dns_no_addresses = у { $host } нет адресов
 dns_family = { $family } { $addrs }
-dns_families = { $v4 }; { $v6 }
+joined = { $first }; { $second }
 ipv6_only = у { $host } только IPv6-адреса: клиенты, которые ищут только IPv4, падают с ENOTFOUND (ioredis/BullMQ до 5.8.2: добавьте ?family=0 в URL; старая приватная сеть Railway работает только по IPv6)
 ipv6_unreachable = { $host }: по IPv6 отсюда нет маршрута, а по IPv4 всё работает; клиенты, которые сначала пробуют IPv6 и не откатываются на IPv4, не подключатся (на Railway исходящий IPv6 выключен, пока его не включат)
 tcp_timeout = { $addr }: нет ответа за { $limit }
@@ -332,6 +332,15 @@ label_error = ошибка
 label_cause = причина
 label_fix = решение
 label_source = источник
+label_provider = где
+provider_with_doc = { $name } ({ $doc })
+pooler_transaction = перед базой стоит { $name } в режиме транзакций (видно по: { $evidence }): подготовленные запросы, LISTEN/NOTIFY, SET на сессию и advisory-блокировки не переживают транзакцию (asyncpg: statement_cache_size=0; psycopg 3: prepare_threshold=None; Prisma: ?pgbouncer=true); миграции запускайте по прямому URL или URL в режиме сессий
+pooler_session = перед базой стоит { $name } в режиме сессий (видно по: { $evidence }): каждый клиент держит соединение с базой, пока подключён
+pooler_unknown_mode = перед базой стоит { $name } (видно по: { $evidence }): в режиме транзакций подготовленные запросы, LISTEN/NOTIFY и SET на сессию не переживают транзакцию
+pooler_by_port = порту
+pooler_by_host = имени хоста
+pooler_by_error = его ошибке
+dns_pinned = { $addresses } (из --resolve, не из DNS)
 label_critical = критическая
 label_optional = необязательная
 skipped_by_flag = пропущено (--skip/--only)

@@ -35,6 +35,14 @@ the likely cause and the fix.",
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "LANG",
+        help = "Language of reports and messages [default: from LC_ALL, LC_MESSAGES or LANG; English when unset, C, POSIX or without a catalog]. Codes, check names, JSON keys and exit codes stay the same"
+    )]
+    pub lang: Option<crate::i18n::Lang>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -237,8 +245,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub heartbeat: u64,
 
-    /// Stop after N rounds (default: until Ctrl-C).
-    #[arg(long, value_name = "N")]
+    /// Stop after N rounds, at least 1 (default: until Ctrl-C).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
 
     /// Deadline of each check in one round.

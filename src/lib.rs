@@ -20,6 +20,7 @@ pub mod config;
 pub mod diagnose;
 pub mod error;
 pub mod exit;
+pub mod file;
 pub mod i18n;
 pub mod model;
 pub mod net;
@@ -30,6 +31,7 @@ pub mod service;
 pub mod source;
 pub mod words;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -40,15 +42,22 @@ use crate::error::AppError;
 /// The binary's `main`: parse, run, map to an exit code, report fatal
 /// errors on stderr.
 pub fn main_entry() -> ExitCode {
+    exit::install_signal_exits();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return exit::usage_error(&error),
     };
     init_logging();
+    i18n::Lang::set_for_run(i18n::Lang::choose(cli.lang, |var| std::env::var(var).ok()));
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("railconn: error: {}", exit::redact_urls(&error.to_string()));
+            // `let _`: with stderr closed too there is nowhere left to say it.
+            let _ = writeln!(
+                std::io::stderr(),
+                "railconn: error: {}",
+                exit::redact_urls(&error.to_string())
+            );
             exit::COULD_NOT_RUN.into()
         }
     }

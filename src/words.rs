@@ -1262,6 +1262,24 @@ pub fn network_advice(code: Code) -> Option<Advice> {
 
 // ---- report labels ------------------------------------------------------------------
 
+/// Replaces the arguments a server echoed back (they are what railconn sent,
+/// password included).
+pub const ARGUMENTS_NOT_SHOWN: &str = "<the arguments railconn sent, not shown>";
+
+/// Replaces a peer's message that contains a configured secret.
+pub fn message_withheld() -> String {
+    "<the message is not shown: it contains a configured secret, echoed by the peer>".into()
+}
+
+pub const FIFO_WITHOUT_READER: &str = "it is a FIFO (named pipe) that nobody is reading";
+
+pub fn pipe_stalled(limit: Duration) -> String {
+    format!(
+        "it is a pipe or device that did not take or deliver the bytes within {}",
+        humantime::format_duration(limit)
+    )
+}
+
 pub const URL_NOT_SHOWN: &str = "<a URL, not shown: it may hold a password>";
 pub const DURATION_ZERO: &str = "must be greater than zero";
 pub const DURATION_TOO_LONG: &str = "must be at most 24h";
@@ -1608,46 +1626,10 @@ fn pooler_tip(tip: Tip) -> Advice {
     }
 }
 
-/// A pooler in front of the database, for the `pooler` note.
-pub fn pooler_in_front(name: &str, mode: Option<&str>, evidence: &str) -> String {
-    match mode {
-        Some("transaction") => format!(
-            "{name} in transaction mode is in front of the database (told by {evidence}): prepared statements, LISTEN/NOTIFY, session SET and advisory locks do not outlive a transaction (asyncpg: statement_cache_size=0; psycopg 3: prepare_threshold=None; Prisma: ?pgbouncer=true); run migrations over a direct or session-mode URL"
-        ),
-        Some(mode) => {
-            format!("{name} in {mode} mode is in front of the database (told by {evidence})")
-        }
-        None => format!(
-            "{name} is in front of the database (told by {evidence}): in transaction mode, prepared statements, LISTEN/NOTIFY and session SET do not outlive a transaction"
-        ),
-    }
-}
-
-/// How railconn knows a pooler is there (`port`, `host` or `error`), for
-/// the `pooler` note.
-pub fn pooler_evidence(evidence: &str) -> &'static str {
-    match evidence {
-        "port" => "its port",
-        "host" => "its host name",
-        _ => "its error",
-    }
-}
-
-/// The provider line of the text report: its name and the page the
-/// advice comes from.
-pub fn provider_line(name: &str, doc: Option<&str>) -> String {
-    match doc {
-        Some(doc) => format!("{name} ({doc})"),
-        None => name.to_string(),
-    }
-}
-pub const LABEL_PROVIDER: &str = "where";
-
 // ---- --resolve ------------------------------------------------------------------------
 
 pub const RESOLVE_FORM: &str =
     "write HOST:PORT:ADDR, e.g. db.example.com:5432:127.0.0.1 (an IPv6 ADDR may be in brackets)";
-pub const RESOLVE_PINNED: &str = " (from --resolve, not DNS)";
 
 pub fn resolve_bad_port(port: &str) -> String {
     format!("`{port}` is not a port (1-65535): write HOST:PORT:ADDR")

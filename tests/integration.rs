@@ -7,6 +7,7 @@ mod cli;
 mod faults;
 mod gate;
 mod harness;
+mod hostile;
 mod jwt;
 mod ops;
 mod platform;

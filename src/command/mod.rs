@@ -8,7 +8,6 @@ pub mod env;
 pub mod wait;
 pub mod watch;
 
-use std::fs::OpenOptions;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::time::Duration;
@@ -16,6 +15,7 @@ use std::time::Duration;
 use crate::cli::{OutputArgs, SelectArgs, SourceArgs};
 use crate::config::{Config, Overrides, Selection};
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::report::{self, Format, Report, TextStyle};
 use crate::source::{EnvFiles, EnvSource};
 
@@ -84,6 +84,7 @@ pub fn emit(report: &Report, output: &OutputArgs, stream: Stream) -> Result<(), 
     let style = TextStyle {
         color: use_color(stream),
         quiet: output.quiet,
+        lang: Lang::for_run(),
     };
     match stream {
         Stream::Stdout => write_to(report, format, style, &mut std::io::stdout().lock()),
@@ -97,7 +98,7 @@ pub fn emit(report: &Report, output: &OutputArgs, stream: Stream) -> Result<(), 
         // The step summary is a courtesy: failing to append to it must not
         // turn a verdict into exit 2 (or keep `wait -- CMD` from running).
         if let Err(error) = write_file(report, Path::new(&summary), Format::Markdown, true) {
-            eprintln!("railconn: {error}");
+            let _ = writeln!(std::io::stderr(), "railconn: {error}");
         }
     }
     Ok(())
@@ -119,14 +120,15 @@ fn write_file(report: &Report, path: &Path, format: Format, append: bool) -> Res
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
-    let mut file = OpenOptions::new()
-        .create(true)
-        .write(true)
-        .append(append)
-        .truncate(!append)
-        .open(path)
-        .map_err(failed)?;
-    report::render(report, format, TextStyle::default(), &mut file).map_err(failed)
+    let style = TextStyle {
+        lang: Lang::for_run(),
+        ..TextStyle::default()
+    };
+    // Rendered first, then written without blocking: a FIFO or a stalled
+    // pipe as `--output` must not hold the process past its deadline.
+    let mut text = Vec::new();
+    report::render(report, format, style, &mut text).map_err(failed)?;
+    crate::file::write(path, &text, append).map_err(failed)
 }
 
 /// Colour on a terminal, unless `NO_COLOR` is set (<https://no-color.org>).

@@ -16,6 +16,7 @@ use crate::error::AppError;
 use crate::model::Status;
 use crate::model::{Code, FindingCode};
 use crate::report::{CheckReport, Report};
+use crate::service::Kind;
 use crate::source::EnvSource;
 use crate::{diagnose, exit, runner, words};
 
@@ -47,6 +48,9 @@ pub fn run(args: &WaitArgs) -> Result<ExitCode, AppError> {
     } else {
         Stream::Stderr
     };
+    if matches!(ending, Ending::Interrupted) {
+        exit::exit_after(super::check::SIGNAL_GRACE);
+    }
     emit(&report, &args.output, stream)?;
     match ending {
         Ending::Ready if !args.command.is_empty() => Ok(exec(&args.command)),
@@ -121,7 +125,7 @@ fn verdict(report: &Report, deadline: Instant) -> Option<Ending> {
         .find_map(|c| {
             c.error
                 .as_ref()
-                .filter(|e| !heals_here(c, e.code))
+                .filter(|e| !can_heal(c, e.code))
                 .map(|e| (c.name.as_str(), e.code))
         });
     if let Some((check, code)) = hopeless {
@@ -140,7 +144,7 @@ fn optional_may_heal(report: &Report) -> bool {
         .checks
         .iter()
         .filter(|c| !c.required && c.status == Status::Fail)
-        .any(|c| c.error.as_ref().is_some_and(|e| heals_here(c, e.code)));
+        .any(|c| c.error.as_ref().is_some_and(|e| can_heal(c, e.code)));
     // Headroom changes as other clients come and go; the rest does not.
     let passing_finding = report.checks.iter().flat_map(|c| &c.findings).any(|f| {
         matches!(
@@ -151,36 +155,16 @@ fn optional_may_heal(report: &Report) -> bool {
     optional_failure || passing_finding
 }
 
-/// Failures a few seconds can fix: a service starting, sleeping, being
-/// redeployed, or a private network still coming up (Railway's docs: the private network can take seconds to come up after a deploy).
-/// Configuration, credentials and certificates do not change by waiting.
-fn can_heal(code: Code) -> bool {
-    use Code::*;
-    matches!(
-        code,
-        DnsNotFound
-            | DnsTimeout
-            | DnsError
-            | ConnectionRefused
-            | ConnectTimeout
-            | NetworkUnreachable
-            | ConnectionClosed
-            | ConnectionReset
-            | Timeout
-            | ServerStarting
-            | TooManyConnections
-    )
-}
-
-/// The code's default, unless the check's provider knows better: a
-/// public name that does not resolve will not start resolving, an
-/// allow-list does not open by itself, a compute waking up does answer.
-fn heals_here(check: &CheckReport, code: Code) -> bool {
-    check
-        .provider
-        .as_ref()
-        .and_then(|p| p.row.heals(code))
-        .unwrap_or_else(|| can_heal(code))
+/// Whether the failure of a check in the report may heal by waiting: its
+/// provider decides where it knows better (a public name that does not
+/// resolve will not start resolving, an allow-list does not open by
+/// itself, a compute waking up does answer), else its kind, from the
+/// code's default.
+fn can_heal(check: &CheckReport, code: Code) -> bool {
+    if let Some(heals) = check.provider.as_ref().and_then(|p| p.row.heals(code)) {
+        return heals;
+    }
+    Kind::from_name(check.kind).map_or(code.can_heal(), |kind| kind.can_heal(code))
 }
 
 /// `interval × 2^attempt`, capped, times a jitter in [0.75, 1.25) so that
@@ -243,18 +227,4 @@ fn exec(command: &[OsString]) -> ExitCode {
         words::command_not_started(&command[0].to_string_lossy(), &error.to_string())
     );
     exit::COMMAND_NOT_STARTED.into()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credentials_and_config_do_not_heal_but_outages_do() {
-        assert!(can_heal(Code::ConnectionRefused));
-        assert!(can_heal(Code::ServerStarting));
-        assert!(!can_heal(Code::AuthFailed));
-        assert!(!can_heal(Code::InvalidUrl));
-        assert!(!can_heal(Code::CertificateInvalid));
-    }
 }

@@ -14,6 +14,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::model::{CheckName, Finding};
+use crate::service::Target;
 use crate::service::jwt::settings::JwtSettings;
 use crate::service::postgres::url::{self as postgres, PgTarget};
 use crate::service::redis::url::{self as redis, RedisTarget};
@@ -31,7 +32,7 @@ pub const REDIS_URL_VARS: &[&str] = &["REDIS_URL", "REDIS_PRIVATE_URL"];
 pub const REDIS_PUBLIC_URL_VARS: &[&str] = &["REDIS_PUBLIC_URL"];
 
 /// One check to run, with whether its failure fails the gate.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Selected {
     pub name: CheckName,
     pub required: bool,
@@ -83,6 +84,16 @@ pub struct Config {
     /// What the environment says about where the app runs (for provider
     /// rules that host names cannot decide).
     pub hints: crate::provider::Hints,
+}
+
+/// One check of a run: its name, whether it runs and gates, and what it
+/// probes.
+#[derive(Debug, Clone, Copy)]
+pub struct Check<'a> {
+    pub name: CheckName,
+    /// `None` when the check is not run.
+    pub selected: Option<Selected>,
+    pub target: Target<'a>,
 }
 
 /// Values given on the command line that override the environment.
@@ -195,12 +206,60 @@ impl Config {
 }
 
 impl Config {
+    /// The checks of a run, in report order.
+    pub fn checks(&self) -> Vec<Check<'_>> {
+        self.selection
+            .resolve()
+            .into_iter()
+            .map(|(name, selected)| Check {
+                name,
+                selected,
+                target: self.target(name),
+            })
+            .collect()
+    }
+
+    fn target(&self, name: CheckName) -> Target<'_> {
+        match name {
+            // A SQLite DATABASE_URL takes the database check's place.
+            CheckName::Postgres => match &self.sqlite {
+                Some(sqlite) => Target::Sqlite(sqlite),
+                None => Target::Postgresql(&self.postgres),
+            },
+            CheckName::Redis => Target::Redis(&self.redis),
+            CheckName::Jwt => Target::Jwt(&self.jwt),
+        }
+    }
+
     /// Every secret value in the configuration, for masking what servers
     /// and libraries echo back.
     pub fn secrets(&self) -> Vec<&str> {
         let mut secrets = self.service_passwords();
         secrets.extend(self.jwt.secret.as_ref().map(|s| s.value.expose()));
+        secrets.extend(
+            self.sqlite
+                .as_ref()
+                .and_then(|s| s.passphrase.as_ref())
+                .map(Secret::expose),
+        );
         secrets
+    }
+
+    /// What the report shows of the targets anyway — user names, hosts,
+    /// databases — so that a secret equal to one of them is not mistaken
+    /// for an echo of it.
+    pub fn public_words(&self) -> Vec<&str> {
+        let mut words = Vec::new();
+        if let Some(t) = self.postgres.target() {
+            words.extend([t.redacted.as_str(), t.host.as_str()]);
+            words.extend(t.user.as_deref());
+            words.extend(t.dbname.as_deref());
+        }
+        if let Some(t) = self.redis.target() {
+            words.extend([t.redacted.as_str(), t.host.as_str()]);
+            words.extend(t.username.as_deref());
+        }
+        words
     }
 
     /// The PostgreSQL and Redis passwords of the usable targets.

@@ -111,7 +111,8 @@ messages! {
     dns_failed(host: &str, error: String);
     dns_no_addresses(host: &str);
     dns_family(family: &str, addrs: String);
-    dns_families(v4: Message, v6: Message);
+    /// Two messages as one, separated by a semicolon.
+    joined(first: Message, second: Message);
     ipv6_only(host: &str);
     ipv6_unreachable(host: &str);
     tcp_timeout(addr: String, limit: Duration);
@@ -322,6 +323,18 @@ messages! {
     label_cause();
     label_fix();
     label_source();
+    /// Where the target lives: the text report's `where` line.
+    label_provider();
+    provider_with_doc(name: &str, doc: &str);
+    /// A pooler in front of PostgreSQL, and how railconn knows.
+    pooler_transaction(name: &str, evidence: Message);
+    pooler_session(name: &str, evidence: Message);
+    pooler_unknown_mode(name: &str, evidence: Message);
+    pooler_by_port();
+    pooler_by_host();
+    pooler_by_error();
+    /// The dns step when `--resolve` gave the addresses.
+    dns_pinned(addresses: Message);
     label_critical();
     label_optional();
     skipped_by_flag();

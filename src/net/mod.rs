@@ -14,6 +14,7 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use self::sniff::{SniffStream, Sniffed};
+use crate::i18n::msg;
 use crate::model::{Failure, Finding, FindingCode, Ladder, StepName};
 use crate::words;
 
@@ -78,11 +79,12 @@ pub async fn open(
     } else {
         pinned.iter().map(|&ip| (ip, port).into()).collect()
     };
-    let mut detail = dns::describe(&addrs);
-    if !pinned.is_empty() {
-        detail.push_str(words::RESOLVE_PINNED);
+    let detail = dns::describe(&addrs);
+    if pinned.is_empty() {
+        ladder.pass(StepName::Dns, started, detail);
+    } else {
+        ladder.pass(StepName::Dns, started, msg::dns_pinned(detail.into()));
     }
-    ladder.pass(StepName::Dns, started, detail);
     if pinned.is_empty() {
         note_address_families(host, &addrs, ladder);
     }

@@ -9,6 +9,7 @@
 
 use serde::Serialize;
 
+use crate::i18n::{Arg, Message};
 use crate::model::{Code, Tip};
 
 /// Which pooler.
@@ -150,15 +151,24 @@ pub fn classify(sqlstate: &str, message: &str) -> Option<(Code, PoolerKind)> {
     }
 }
 
-/// Which pooler wrote a report's error message, if one did (the message
-/// holds the server's severity, SQLSTATE and text).
-pub fn from_message(message: &str) -> Option<Pooler> {
-    let sqlstate = message
-        .split_whitespace()
-        .nth(1)
-        .map(|s| s.trim_end_matches(':'))
-        .unwrap_or_default();
-    classify(sqlstate, message).map(|(_, kind)| Pooler {
+/// Which pooler wrote a report's error message, if one did: the message
+/// holds the server's severity, SQLSTATE and text, as arguments or as one
+/// verbatim text.
+pub fn from_message(message: &Message) -> Option<Pooler> {
+    let text = |name: &str| {
+        message.args().iter().find_map(|(n, arg)| match arg {
+            Arg::Text(text) if *n == name => Some(text.as_str()),
+            _ => None,
+        })
+    };
+    let (sqlstate, said) = if let (Some(state), Some(said)) = (text("sqlstate"), text("message")) {
+        (state, said)
+    } else {
+        let whole = text("text")?;
+        let state = whole.split_whitespace().nth(1).unwrap_or_default();
+        (state.trim_end_matches(':'), whole)
+    };
+    classify(sqlstate, said).map(|(_, kind)| Pooler {
         kind,
         mode: None,
         evidence: Evidence::Error,
@@ -250,13 +260,12 @@ mod tests {
 
     #[test]
     fn the_report_message_names_the_pooler() {
-        let pooler = from_message("FATAL 08P01: no such database: shop").unwrap();
+        let said = Message::from("FATAL 08P01: no such database: shop");
+        let pooler = from_message(&said).unwrap();
         assert_eq!(pooler.kind, PoolerKind::Pgbouncer);
         assert_eq!(pooler.evidence, Evidence::Error);
-        assert_eq!(
-            from_message("FATAL 3D000: database \"shop\" does not exist"),
-            None
-        );
+        let said = Message::from("FATAL 3D000: database \"shop\" does not exist");
+        assert_eq!(from_message(&said), None);
     }
 
     #[test]

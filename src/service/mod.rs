@@ -10,8 +10,15 @@ pub mod redis;
 pub mod setting;
 pub mod sqlite;
 
-use crate::model::{Code, StepName};
+use crate::model::{Code, ProbeOutcome, StepName};
+use crate::net::Budget;
 use crate::words::Advice;
+
+use self::jwt::settings::JwtSettings;
+use self::postgres::url::PgTarget;
+use self::redis::url::RedisTarget;
+use self::setting::Setting;
+use self::sqlite::url::SqliteTarget;
 
 /// A kind of service, as the report's `kind` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,6 +48,12 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.as_str() == name)
     }
 
+    /// Whether a failure with `code` may heal by waiting (for `wait`):
+    /// the code's default, unless the kind knows better.
+    pub fn can_heal(self, code: Code) -> bool {
+        code.can_heal()
+    }
+
     /// Cause and fix for a failure with `code` at `step` (a provider's own
     /// words, from `provider::table`, come first; see `diagnose`).
     pub fn advise(self, step: StepName, code: Code) -> Option<Advice> {
@@ -50,6 +63,36 @@ impl Kind {
             Kind::Postgresql | Kind::Sqlite => postgres::advice::advise(step, code),
             Kind::Redis => redis::advice::advise(step, code),
             Kind::Jwt => jwt::advice::advise(code),
+        }
+    }
+}
+
+/// What one check probes: a target of one of the kinds.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    Postgresql(&'a Setting<PgTarget>),
+    Sqlite(&'a SqliteTarget),
+    Redis(&'a Setting<RedisTarget>),
+    Jwt(&'a JwtSettings),
+}
+
+impl Target<'_> {
+    pub fn kind(self) -> Kind {
+        match self {
+            Target::Postgresql(_) => Kind::Postgresql,
+            Target::Sqlite(_) => Kind::Sqlite,
+            Target::Redis(_) => Kind::Redis,
+            Target::Jwt(_) => Kind::Jwt,
+        }
+    }
+
+    /// Runs the kind's probe within `budget`.
+    pub async fn probe(self, budget: Budget) -> ProbeOutcome {
+        match self {
+            Target::Postgresql(setting) => postgres::probe::probe(setting, budget).await,
+            Target::Sqlite(target) => sqlite::probe::probe(target),
+            Target::Redis(setting) => redis::probe::probe(setting, budget).await,
+            Target::Jwt(settings) => jwt::probe::probe(settings),
         }
     }
 }

@@ -25,6 +25,7 @@ use tokio_postgres::error::{DbError, SqlState};
 use tokio_postgres::tls::{ChannelBinding, NoTls, TlsConnect};
 
 use super::facts as pg_facts;
+use crate::i18n::msg;
 use crate::model::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::model::{Code, FindingCode};
 use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
@@ -140,7 +141,8 @@ async fn prefer_fallback(
         stream, sniffed, ..
     }) = crate::net::redial(addr, budget).await
     {
-        let message = words::pg_prefer_fallback(tls_failure.code.as_str(), &tls_failure.message);
+        let message =
+            msg::pg_prefer_fallback(tls_failure.code.as_str(), tls_failure.message.clone());
         ladder.warn(StepName::Tls, started, message.clone());
         ladder.finding(Finding::warn(FindingCode::TlsFallback, message));
         note_plaintext(target, ladder);
