@@ -52,8 +52,21 @@ pg_bad_param_value = parameter `{ $key }` has a value libpq refuses (see the lib
 pg_bad_env_sslmode = PGSSLMODE is not a valid sslmode (libpq refuses it): use disable, allow, prefer, require, verify-ca or verify-full
 pg_fragment = the URL contains `#`: libpq makes it part of the database name, other parsers cut the URL there; if it is part of the password, write it as %23
 pg_scheme_case = the scheme must be lowercase: libpq only recognises postgresql:// and postgres://
-pg_param_unsupported = parameter `{ $key }` is not supported by railconn: put the host and port in the URL itself
+pg_param_unsupported = parameter `{ $key }` makes libpq read a file railconn does not read (refused by design): put the host, port, user and password in the URL itself
 pg_param_unknown = libpq rejects the unknown parameter `{ $key }` (`invalid URI query parameter`); ORM-only options such as Prisma's `schema` or `pgbouncer` must be removed for other clients
+pg_socket_refused = the URL names a Unix socket (no host, a `/path` host or `%2F…`): railconn checks TCP connections only (refused by design); give the host and port the app will use over the network
+pg_no_host = the URL has no host before the port (`@:5432`): a Railway reference variable probably resolved to nothing; re-create the reference to the service (without a host libpq would use a Unix socket, which railconn does not check)
+pg_many_ports = the URL lists several ports: railconn checks one host and one port per URL (refused by design); pass each host's URL separately
+pg_bad_hostaddr = `hostaddr` is not an IP address (libpq: could not parse network address); put a name in `host` instead
+pg_uri_prefix = the URL must start with postgresql:// or postgres://
+pg_uri_ipv6_unterminated = the IPv6 address has no closing `]` (libpq refuses the URL)
+pg_uri_ipv6_empty = the IPv6 address between `[` and `]` is empty (libpq refuses the URL)
+pg_uri_after_ipv6 = unexpected character at position { $position }, after the IPv6 address: libpq expects `:`, `/`, `?` or `,` there
+pg_uri_missing_equals = query parameter { $pair } has no `=` (libpq: missing key/value separator); write it as `name=value`
+pg_uri_extra_equals = query parameter `{ $keyword }` has a second `=` in its value (libpq: extra key/value separator); write `=` inside a value as `%3D`
+pg_uri_bad_percent = the { $part } contains a `%` not followed by two hex digits (libpq: invalid percent-encoded token); write a literal `%` as `%25`
+pg_portability_credential = the { $part } contains an unencoded `{ $special }`: libpq reads it, but node-postgres, asyncpg, SQLAlchemy and other URL parsers end the URL part there; write it as `{ $encoded }`
+pg_portability_hash = the URL contains `#`: libpq reads it as part of the value, other URL parsers cut the URL there; write it as `%23`
 pg_bad_sslmode = sslmode `{ $value }` is not valid: use disable, allow, prefer, require, verify-ca or verify-full
 pg_bad_channel_binding = channel_binding `{ $value }` is not valid: use disable, prefer or require
 pg_system_root_needs_verify_full = sslrootcert=system requires sslmode=verify-full (libpq refuses sslmode={ $mode } with it)

@@ -54,8 +54,21 @@ pg_bad_param_value = у параметра `{ $key }` значение, кото
 pg_bad_env_sslmode = PGSSLMODE содержит недопустимый sslmode (libpq его отвергнет): используйте disable, allow, prefer, require, verify-ca или verify-full
 pg_fragment = в URL есть `#`: libpq считает его частью имени базы, а другие парсеры обрезают URL на нём; если `#` — часть пароля, запишите его как %23
 pg_scheme_case = схема должна быть в нижнем регистре: libpq понимает только postgresql:// и postgres://
-pg_param_unsupported = параметр `{ $key }` railconn не поддерживает: укажите хост и порт в самом URL
+pg_param_unsupported = параметр `{ $key }` заставляет libpq читать файл, который railconn не читает (отказ намеренный): укажите хост, порт, пользователя и пароль в самом URL
 pg_param_unknown = libpq отвергает неизвестный параметр `{ $key }` (`invalid URI query parameter`); параметры только для ORM, например `schema` или `pgbouncer` у Prisma, для других клиентов нужно убрать
+pg_socket_refused = URL указывает на Unix-сокет (нет хоста, хост вида `/path` или `%2F…`): railconn проверяет только TCP-подключения (отказ намеренный); укажите хост и порт, к которым приложение подключается по сети
+pg_no_host = в URL нет хоста перед портом (`@:5432`): вероятно, ссылочная переменная Railway оказалась пустой; пересоздайте ссылку на сервис (без хоста libpq подключился бы через Unix-сокет, а его railconn не проверяет)
+pg_many_ports = в URL перечислено несколько портов: railconn проверяет один хост и один порт на URL (отказ намеренный); передайте URL каждого хоста отдельно
+pg_bad_hostaddr = `hostaddr` — не IP-адрес (libpq: could not parse network address); имя укажите в `host`
+pg_uri_prefix = URL должен начинаться с postgresql:// или postgres://
+pg_uri_ipv6_unterminated = у IPv6-адреса нет закрывающей `]` (libpq отвергнет URL)
+pg_uri_ipv6_empty = между `[` и `]` пустой IPv6-адрес (libpq отвергнет URL)
+pg_uri_after_ipv6 = неожиданный символ в позиции { $position } после IPv6-адреса: libpq ждёт там `:`, `/`, `?` или `,`
+pg_uri_missing_equals = в параметре запроса номер { $pair } нет `=` (libpq: missing key/value separator); запишите его как `имя=значение`
+pg_uri_extra_equals = в значении параметра запроса `{ $keyword }` второй знак `=` (libpq: extra key/value separator); `=` внутри значения записывайте как `%3D`
+pg_uri_bad_percent = { $part }: `%` без двух шестнадцатеричных цифр после него (libpq: invalid percent-encoded token); сам знак `%` записывайте как `%25`
+pg_portability_credential = { $part }: незакодированный `{ $special }`; libpq его читает, но node-postgres, asyncpg, SQLAlchemy и другие разборщики URL обрывают на нём часть URL; запишите его как `{ $encoded }`
+pg_portability_hash = в URL есть `#`: libpq читает его как часть значения, другие разборщики URL обрезают URL на нём; запишите его как `%23`
 pg_bad_sslmode = недопустимый sslmode `{ $value }`: используйте disable, allow, prefer, require, verify-ca или verify-full
 pg_bad_channel_binding = недопустимый channel_binding `{ $value }`: используйте disable, prefer или require
 pg_system_root_needs_verify_full = sslrootcert=system работает только с sslmode=verify-full (с sslmode={ $mode } libpq его отвергнет)

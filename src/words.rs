@@ -129,8 +129,70 @@ pub fn pg_scheme_case() -> String {
 
 pub fn pg_param_unsupported(key: &str) -> String {
     format!(
-        "parameter `{key}` is not supported by railconn: put the host and port in the URL itself"
+        "parameter `{key}` makes libpq read a file railconn does not read (refused by design): put the host, port, user and password in the URL itself"
     )
+}
+
+pub fn pg_socket_refused() -> String {
+    "the URL names a Unix socket (no host, a `/path` host or `%2F…`): railconn checks TCP connections only (refused by design); give the host and port the app will use over the network".into()
+}
+
+pub fn pg_no_host() -> String {
+    "the URL has no host before the port (`@:5432`): a Railway reference variable probably resolved to nothing; re-create the reference to the service (without a host libpq would use a Unix socket, which railconn does not check)".into()
+}
+
+pub fn pg_many_ports() -> String {
+    "the URL lists several ports: railconn checks one host and one port per URL (refused by design); pass each host's URL separately".into()
+}
+
+pub fn pg_bad_hostaddr() -> String {
+    "`hostaddr` is not an IP address (libpq: could not parse network address); put a name in `host` instead".into()
+}
+
+pub fn pg_uri_prefix() -> String {
+    "the URL must start with postgresql:// or postgres://".into()
+}
+
+pub fn pg_uri_ipv6_unterminated() -> String {
+    "the IPv6 address has no closing `]` (libpq refuses the URL)".into()
+}
+
+pub fn pg_uri_ipv6_empty() -> String {
+    "the IPv6 address between `[` and `]` is empty (libpq refuses the URL)".into()
+}
+
+pub fn pg_uri_after_ipv6(position: usize) -> String {
+    format!(
+        "unexpected character at position {position}, after the IPv6 address: libpq expects `:`, `/`, `?` or `,` there"
+    )
+}
+
+pub fn pg_uri_missing_equals(pair: usize) -> String {
+    format!(
+        "query parameter {pair} has no `=` (libpq: missing key/value separator); write it as `name=value`"
+    )
+}
+
+pub fn pg_uri_extra_equals(keyword: &str) -> String {
+    format!(
+        "query parameter `{keyword}` has a second `=` in its value (libpq: extra key/value separator); write `=` inside a value as `%3D`"
+    )
+}
+
+pub fn pg_uri_bad_percent(part: &str) -> String {
+    format!(
+        "the {part} contains a `%` not followed by two hex digits (libpq: invalid percent-encoded token); write a literal `%` as `%25`"
+    )
+}
+
+pub fn pg_portability_credential(part: &str, special: char, encoded: &str) -> String {
+    format!(
+        "the {part} contains an unencoded `{special}`: libpq reads it, but node-postgres, asyncpg, SQLAlchemy and other URL parsers end the URL part there; write it as `{encoded}`"
+    )
+}
+
+pub fn pg_portability_hash() -> String {
+    "the URL contains `#`: libpq reads it as part of the value, other URL parsers cut the URL there; write it as `%23`".into()
 }
 
 pub fn pg_param_unknown(key: &str) -> String {

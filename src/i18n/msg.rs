@@ -83,6 +83,21 @@ messages! {
     pg_scheme_case();
     pg_param_unsupported(key: &str);
     pg_param_unknown(key: &str);
+    pg_socket_refused();
+    pg_no_host();
+    pg_many_ports();
+    pg_bad_hostaddr();
+    pg_uri_prefix();
+    pg_uri_ipv6_unterminated();
+    pg_uri_ipv6_empty();
+    pg_uri_after_ipv6(position: i64);
+    pg_uri_missing_equals(pair: i64);
+    pg_uri_extra_equals(keyword: &str);
+    /// `part`: user name, password, host, port, database name, name or
+    /// value of a query parameter.
+    pg_uri_bad_percent(part: &str);
+    pg_portability_credential(part: &str, special: char, encoded: &str);
+    pg_portability_hash();
     pg_bad_sslmode(value: &str);
     pg_bad_channel_binding(value: &str);
     pg_system_root_needs_verify_full(mode: &str);

@@ -3,5 +3,6 @@
 
 pub mod advice;
 pub mod facts;
+pub mod libpq_uri;
 pub mod probe;
 pub mod url;

@@ -62,7 +62,14 @@ async fn run(target: &PgTarget, budget: &Budget, ladder: &mut Ladder) -> Option<
             words::pg_ignored_parameter(key),
         ));
     }
-    let opened = crate::net::open(&target.host, target.port, &target.dial, budget, ladder).await?;
+    let opened = crate::net::open(
+        &target.dial_host(),
+        target.port,
+        &target.dial,
+        budget,
+        ladder,
+    )
+    .await?;
     let addr = opened.addr;
     let (session, sniffed) = negotiate(target, opened, budget, ladder).await?;
     let client = authenticate(target, session, &sniffed, addr, budget, ladder).await?;
