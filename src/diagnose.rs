@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::config::{Config, Selected};
 use crate::i18n::{Message, msg};
-use crate::model::{CheckName, Finding, ProbeOutcome, Severity, Status, Step};
+use crate::model::{CheckName, Finding, ProbeOutcome, Readings, Severity, Status, Step};
 use crate::model::{Code, FindingCode};
 use crate::provider::{self, Pooler, Provider, ProviderReport};
 use crate::report::{CheckReport, ErrorReport, Report, SCHEMA_VERSION, StepReport, millis};
@@ -93,6 +93,7 @@ fn check_report(ran: &Ran, config: &Config) -> CheckReport {
         error,
         findings,
         provider: located.map(|(place, pooler)| ProviderReport::new(place, pooler)),
+        readings: ran.outcome.readings,
     }
 }
 
@@ -139,7 +140,7 @@ fn advise(
         .tip(check, error.code)
         .or_else(|| pooler.and_then(|p| p.tip(error.code)))
         .map(words::provider_tip)
-        .or_else(|| kind.advise(error.step, error.code))
+        .or_else(|| kind.advise(error.step, error.code, &error.message))
 }
 
 fn pooler_note(pooler: Pooler) -> Message {
@@ -171,6 +172,7 @@ fn skipped(name: CheckName, why: &str) -> CheckReport {
         fix: None,
         findings: Vec::new(),
         provider: None,
+        readings: Readings::default(),
     }
 }
 

@@ -15,4 +15,5 @@ mod platform;
 mod postgres;
 mod providers;
 mod redis;
+mod serve;
 mod support;

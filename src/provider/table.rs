@@ -444,7 +444,7 @@ mod tests {
                     CheckName::Redis => crate::service::Kind::Redis,
                     _ => crate::service::Kind::Postgresql,
                 };
-                kind.advise(step, code)
+                kind.advise(step, code, &crate::i18n::Message::from(""))
             })
             .map(|a| format!("{} {}", a.cause, a.fix))
             .unwrap_or_default()

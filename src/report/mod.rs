@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::i18n::{Lang, Message};
 use crate::model::Code;
-use crate::model::{CheckName, Failure, Finding, Status, StepName};
+use crate::model::{CheckName, Failure, Finding, Readings, Status, StepName};
 use crate::provider::ProviderReport;
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -53,6 +53,10 @@ pub struct CheckReport {
     pub findings: Vec<Finding>,
     /// Where the target lives (`null` for checks that dial nothing).
     pub provider: Option<ProviderReport>,
+    /// Numbers read on the way, for `serve`'s metrics (not in the JSON
+    /// schema).
+    #[serde(skip)]
+    pub readings: Readings,
 }
 
 #[derive(Debug, Clone, Serialize)]

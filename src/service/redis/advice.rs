@@ -1,14 +1,19 @@
 //! Cause and fix for a failed Redis check: the layer or the network
 //! changes the meaning of some codes; the rest come from the code alone.
 
+use crate::i18n::Message;
 use crate::model::{Code, StepName};
 use crate::words::{self, Advice};
 
 /// Cause and fix for `code` at `step` (a provider's own words, from
 /// `provider::table`, come before these).
-pub fn advise(step: StepName, code: Code) -> Option<Advice> {
+pub fn advise(step: StepName, code: Code, said: &Message) -> Option<Advice> {
+    let says = |needle: &str| said.any_text(&|t| t.contains(needle));
     match (step, code) {
         (StepName::Tls, Code::Timeout) => Some(words::redis_tls_timeout_advice()),
+        (_, Code::ProtocolError) if says(words::REDIS_MALFORMED_MARK) => {
+            Some(words::malformed_reply_advice())
+        }
         _ => None,
     }
     .or_else(|| words::redis_advice(code))

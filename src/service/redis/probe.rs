@@ -14,6 +14,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::facts as redis_facts;
+use super::reply;
 use crate::model::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::model::{Code, FindingCode};
 use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
@@ -67,6 +68,7 @@ async fn run(target: &RedisTarget, budget: &Budget, ladder: &mut Ladder) -> Opti
         Ok((tls, info)) => {
             ladder.pass(StepName::Tls, started, info.detail());
             ladder.findings(&tls::certificate_findings(&info));
+            ladder.readings().cert_not_after = tls::not_after(&info);
             note_unverified(target, ladder);
             let (tls, inner) = SniffStream::new(tls);
             converse(target, tls, &inner, budget, ladder).await
@@ -343,6 +345,11 @@ fn connection_failure(error: &RedisError, sniffed: &Sniffed) -> Failure {
     if let Some(failure) = common_failure(error) {
         return failure;
     }
+    // What the server wrote before the connection went away decides: a
+    // malformed reply, or an error line such as maxclients'.
+    if let Some(failure) = reply::last_words(&sniffed.bytes()) {
+        return failure;
+    }
     match error.kind() {
         redis::ErrorKind::Parse => Failure::new(Code::ProtocolError, error.to_string()),
         // As for PostgreSQL: EOF or RST before any byte is timing, not cause.
@@ -353,7 +360,18 @@ fn connection_failure(error: &RedisError, sniffed: &Sniffed) -> Failure {
     }
 }
 
+/// A reset or broken pipe, by the I/O error's kind (not its text, which
+/// depends on the C library and the locale).
 fn is_reset(error: &RedisError) -> bool {
-    let text = error.to_string();
-    text.contains("reset") || text.contains("Broken pipe")
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+            );
+        }
+        source = current.source();
+    }
+    false
 }
