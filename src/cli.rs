@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::probe::CheckName;
+use crate::model::CheckName;
 use crate::report::Format;
 
 /// `railconn --version`: the version and the target it was built for, e.g.

@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use crate::code::{Code, FindingCode};
 use crate::config::{Config, Selected};
-use crate::probe::{CheckName, Finding, ProbeOutcome, Severity, Status, Step};
+use crate::model::{CheckName, Finding, ProbeOutcome, Severity, Status, Step};
+use crate::model::{Code, FindingCode};
 use crate::report::{CheckReport, ErrorReport, Report, SCHEMA_VERSION, StepReport, millis};
 use crate::words;
 
@@ -55,6 +55,14 @@ pub fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) -> Report
     report
 }
 
+/// The host of a check's (redacted) target URL, for advice that depends
+/// on the network the name belongs to.
+fn target_host(target: &str) -> String {
+    crate::config::url::parse(target, &["postgresql", "postgres", "redis", "rediss"])
+        .map(|u| u.host)
+        .unwrap_or_default()
+}
+
 fn check_report(ran: &Ran) -> CheckReport {
     let Some(selected) = &ran.selected else {
         return skipped(ran.name, words::SKIPPED_BY_FLAG);
@@ -67,7 +75,7 @@ fn check_report(ran: &Ran) -> CheckReport {
     let error = decisive(&ran.outcome.steps);
     let advice = error
         .as_ref()
-        .and_then(|e| words::advise(ran.name, e.step, e.code, &ran.outcome.target));
+        .and_then(|e| words::advise(ran.name, e.step, e.code, &target_host(&ran.outcome.target)));
     CheckReport {
         name: ran.name,
         kind: ran.outcome.kind.unwrap_or(ran.name.kind()),

@@ -15,12 +15,13 @@
 //! All prose lives in `words`; all stable codes in `code`.
 
 pub mod cli;
-pub mod code;
 pub mod command;
 pub mod config;
 pub mod diagnose;
 pub mod error;
 pub mod exit;
+pub mod i18n;
+pub mod model;
 pub mod probe;
 pub mod report;
 pub mod runner;

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use crate::config::{Config, Selected};
 use crate::diagnose::Ran;
-use crate::probe::{self, Budget, CheckName, ProbeOutcome};
+use crate::model::{CheckName, ProbeOutcome};
+use crate::probe::{self, Budget};
 
 /// The result of one round of checks.
 #[derive(Debug, Clone)]

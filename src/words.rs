@@ -10,9 +10,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::code::Code;
-use crate::probe::tls::{CertInfo, Roots, TlsInfo};
-use crate::probe::{CheckName, Status, StepName};
+use crate::model::{CheckName, Code, Status, StepName};
 
 // ---- URL validation -------------------------------------------------------
 
@@ -350,14 +348,12 @@ pub fn cert_other(reason: &str) -> String {
     format!("rejected ({reason})")
 }
 
-pub fn cert_failure(reason: &str, cert: Option<&CertInfo>) -> String {
-    match cert {
-        Some(c) => format!(
-            "certificate {reason}: subject {}, issuer {}, expires {}",
-            c.subject, c.issuer, c.not_after
-        ),
-        None => format!("certificate {reason}"),
-    }
+pub fn cert_failure(reason: &str) -> String {
+    format!("certificate {reason}")
+}
+
+pub fn cert_failure_of(reason: &str, subject: &str, issuer: &str, not_after: &str) -> String {
+    format!("certificate {reason}: subject {subject}, issuer {issuer}, expires {not_after}")
 }
 
 pub fn root_file_unreadable(path: &Path, error: &str) -> String {
@@ -367,31 +363,41 @@ pub fn root_file_unreadable(path: &Path, error: &str) -> String {
     )
 }
 
-pub fn roots_empty(roots: &Roots) -> String {
-    match roots {
-        Roots::System => "no trusted root certificates found on this system (install ca-certificates or set SSL_CERT_FILE)".into(),
-        Roots::File(path) => format!("{} contains no certificate", path.display()),
-    }
+pub fn system_roots_empty() -> String {
+    "no trusted root certificates found on this system (install ca-certificates or set SSL_CERT_FILE)".into()
 }
 
-pub fn tls_detail(info: &TlsInfo) -> String {
-    let verified = if info.verified {
-        "verified"
-    } else {
-        "not verified"
-    };
-    match &info.certificate {
-        Some(c) => format!(
-            "{}, certificate {verified}: subject {}, issuer {}, names [{}], expires {} ({} days)",
-            info.version,
-            c.subject,
-            c.issuer,
-            c.names.join(", "),
-            c.not_after,
-            c.days_left
-        ),
-        None => format!("{}, certificate {verified}", info.version),
-    }
+pub fn root_file_empty(path: &Path) -> String {
+    format!("{} contains no certificate", path.display())
+}
+
+fn verified_word(verified: bool) -> &'static str {
+    if verified { "verified" } else { "not verified" }
+}
+
+pub fn tls_detail(version: &str, verified: bool) -> String {
+    format!("{version}, certificate {}", verified_word(verified))
+}
+
+/// The negotiated TLS version and the server's leaf certificate.
+pub struct CertDetail<'a> {
+    pub subject: &'a str,
+    pub issuer: &'a str,
+    pub names: &'a [String],
+    pub not_after: &'a str,
+    pub days_left: i64,
+}
+
+pub fn tls_cert_detail(version: &str, verified: bool, cert: &CertDetail<'_>) -> String {
+    format!(
+        "{version}, certificate {}: subject {}, issuer {}, names [{}], expires {} ({} days)",
+        verified_word(verified),
+        cert.subject,
+        cert.issuer,
+        cert.names.join(", "),
+        cert.not_after,
+        cert.days_left
+    )
 }
 
 pub fn cert_expired_unverified(not_after: &str) -> String {
@@ -1011,8 +1017,8 @@ const fn advice(cause: &'static str, fix: &'static str) -> Advice {
 
 /// Cause and fix for `code` at `step` of `check`: check-specific where the
 /// remedy differs (variables, schemes), shared otherwise.
-pub fn advise(check: CheckName, step: StepName, code: Code, target: &str) -> Option<Advice> {
-    private_network_advice(check, code, target)
+pub fn advise(check: CheckName, step: StepName, code: Code, host: &str) -> Option<Advice> {
+    private_network_advice(check, code, host)
         .or_else(|| step_advice(check, step, code))
         .or_else(|| match check {
             CheckName::Postgres => postgres_advice(code),
@@ -1024,10 +1030,7 @@ pub fn advise(check: CheckName, step: StepName, code: Code, target: &str) -> Opt
 
 /// Railway's private names (`*.railway.internal`) exist only inside a
 /// running deployment of the same project and environment.
-fn private_network_advice(check: CheckName, code: Code, target: &str) -> Option<Advice> {
-    let host = crate::config::url::parse(target, &["postgresql", "postgres", "redis", "rediss"])
-        .map(|u| u.host)
-        .unwrap_or_default();
+fn private_network_advice(check: CheckName, code: Code, host: &str) -> Option<Advice> {
     if code != Code::DnsNotFound
         || !(host.ends_with(".railway.internal") || host.contains(".railway.internal."))
     {

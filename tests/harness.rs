@@ -143,7 +143,7 @@ fn schema_lists_every_code() {
     assert_eq!(
         listed("code"),
         sorted(
-            railconn::code::Code::ALL
+            railconn::model::Code::ALL
                 .iter()
                 .map(|c| c.as_str())
                 .collect()
@@ -152,7 +152,7 @@ fn schema_lists_every_code() {
     assert_eq!(
         listed("finding_code"),
         sorted(
-            railconn::code::FindingCode::ALL
+            railconn::model::FindingCode::ALL
                 .iter()
                 .map(|c| c.as_str())
                 .collect()

@@ -12,10 +12,10 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::cli::WaitArgs;
-use crate::code::{Code, FindingCode};
 use crate::config::source::EnvSource;
 use crate::error::AppError;
-use crate::probe::Status;
+use crate::model::Status;
+use crate::model::{Code, FindingCode};
 use crate::report::Report;
 use crate::{diagnose, exit, runner, words};
 

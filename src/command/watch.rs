@@ -12,10 +12,10 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use crate::cli::WatchArgs;
-use crate::code::Code;
 use crate::config::source::EnvSource;
 use crate::error::AppError;
-use crate::probe::{CheckName, Status};
+use crate::model::Code;
+use crate::model::{CheckName, Status};
 use crate::report::{Format, Report};
 use crate::{diagnose, exit, runner, words};
 

@@ -14,8 +14,8 @@ use super::Config;
 use super::postgres::PgTarget;
 use super::redis::RedisTarget;
 use super::source::EnvSource;
-use crate::code::FindingCode;
-use crate::probe::{CheckName, Finding};
+use crate::model::FindingCode;
+use crate::model::{CheckName, Finding};
 use crate::words;
 
 /// Variables Railway injects at runtime (and `railway run` on a laptop).

@@ -26,7 +26,7 @@ use self::redis::RedisTarget;
 use self::secret::Secret;
 use self::source::EnvSource;
 use self::url::UrlError;
-use crate::probe::{CheckName, Finding};
+use crate::model::{CheckName, Finding};
 
 /// URL variables, first set wins. `*_PRIVATE_URL` are the names Railway
 /// used before October 2024; `--public` checks the TCP-proxy variants.

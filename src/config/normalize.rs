@@ -4,8 +4,8 @@
 //! prefixes (`postgresql+asyncpg://`), `postgres://` (SQLAlchemy ≥ 1.4
 //! rejects it), and Prisma-only query parameters that libpq refuses.
 
-use crate::code::FindingCode;
-use crate::probe::Finding;
+use crate::model::Finding;
+use crate::model::FindingCode;
 use crate::words;
 
 /// A value ready for the URL parser and what was done to it.

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use super::secret::Secret;
 use super::url::{self, ParsedUrl, UrlError};
-use crate::code::Code;
+use crate::model::Code;
 use crate::words;
 
 pub const SCHEMES: &[&str] = &["postgresql", "postgres"];
@@ -194,9 +194,9 @@ impl PgTarget {
     pub fn fill_from_env(
         &mut self,
         env: &super::source::EnvSource,
-    ) -> Result<Vec<crate::probe::Finding>, UrlError> {
-        use crate::code::FindingCode;
-        use crate::probe::Finding;
+    ) -> Result<Vec<crate::model::Finding>, UrlError> {
+        use crate::model::Finding;
+        use crate::model::FindingCode;
         let mut used = Vec::new();
         if self.password.is_none() {
             self.password = env.get("PGPASSWORD").map(|v| {

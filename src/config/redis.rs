@@ -4,7 +4,7 @@
 
 use super::secret::Secret;
 use super::url::{self, UrlError};
-use crate::code::Code;
+use crate::model::Code;
 use crate::words;
 
 pub const SCHEMES: &[&str] = &["redis", "rediss"];

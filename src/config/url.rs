@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use percent_encoding::percent_decode_str;
 
 use super::secret::Secret;
-use crate::code::Code;
+use crate::model::Code;
 use crate::words;
 
 /// A URL split into parts, credentials decoded and the password wrapped.

@@ -10,8 +10,9 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use super::{Failure, within};
-use crate::code::Code;
+use super::within;
+use crate::model::Code;
+use crate::model::Failure;
 use crate::words;
 
 /// Resolves `host` to socket addresses, in the resolver's order.

@@ -14,9 +14,9 @@ use rustls::pki_types::PrivateKeyDer;
 use rustls::pki_types::pem::PemObject;
 use serde::{Deserialize, Serialize};
 
-use super::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
-use crate::code::{Code, FindingCode};
 use crate::config::jwt::{self, JwtSettings, SecretVar};
+use crate::model::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
+use crate::model::{Code, FindingCode};
 use crate::words;
 
 /// Published secrets: tutorial defaults and placeholders copied into real

@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use tokio_postgres::SimpleQueryMessage;
 
-use super::{Failure, Finding, Ladder, StepName};
-use crate::code::{Code, FindingCode};
+use crate::model::{Code, FindingCode};
+use crate::model::{Failure, Finding, Ladder, StepName};
 use crate::words;
 
 /// `reserved_connections` exists from PostgreSQL 16 on; `missing_ok`
@@ -31,10 +31,7 @@ pub const BASIC_SQL: &str = "SELECT current_setting('server_version'), current_d
 /// Whether the full query failed for lack of rights on the catalogs
 /// (insufficient privilege, undefined table or function on poolers and
 /// forks), rather than because the database is unusable.
-pub fn is_denied(error: &super::postgres::QueryError) -> bool {
-    let super::postgres::QueryError::Failed(error) = error else {
-        return false;
-    };
+pub fn is_denied(error: &tokio_postgres::Error) -> bool {
     error
         .as_db_error()
         .is_some_and(|db| matches!(db.code().code(), "42501" | "42P01" | "42883"))

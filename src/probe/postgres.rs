@@ -27,10 +27,11 @@ use tokio_postgres::tls::{ChannelBinding, NoTls, TlsConnect};
 use super::pg_facts;
 use super::sniff::{self, PeerKind, SniffStream, Sniffed};
 use super::tls::{self, KeyShares, Roots, TlsInfo, Verify};
-use super::{Budget, CheckName, Failure, Finding, Ladder, Opened, ProbeOutcome, StepName, within};
-use crate::code::{Code, FindingCode};
+use super::{Budget, Opened, within};
 use crate::config::Setting;
 use crate::config::postgres::{ChannelBinding as UrlChannelBinding, PgTarget, RootCert, SslMode};
+use crate::model::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
+use crate::model::{Code, FindingCode};
 use crate::words;
 
 type Plain = SniffStream<TcpStream>;
@@ -252,7 +253,7 @@ fn default_root_file() -> Option<PathBuf> {
 }
 
 fn record_tls(target: &PgTarget, info: &TlsInfo, started: Instant, ladder: &mut Ladder) {
-    ladder.pass(StepName::Tls, started, words::tls_detail(info));
+    ladder.pass(StepName::Tls, started, info.detail());
     ladder.findings(&tls::certificate_findings(info));
     if !info.verified && !target.is_loopback() {
         ladder.finding(Finding::info(
@@ -318,7 +319,7 @@ async fn allow_retry(
     let tls = match redial_tls(&again, addr, budget).await {
         Ok((tls, info, sniffed)) => {
             ladder.forget(&[StepName::Tls]);
-            ladder.pass(StepName::Tls, started, words::tls_detail(&info));
+            ladder.pass(StepName::Tls, started, info.detail());
             (tls, sniffed)
         }
         Err(failure) => {
@@ -568,7 +569,7 @@ async fn query(
 ) -> Option<()> {
     let started = Instant::now();
     let mut result = run_facts(&client, pg_facts::SQL, budget).await;
-    if result.as_ref().is_err_and(pg_facts::is_denied) {
+    if matches!(&result, Err(QueryError::Failed(error)) if pg_facts::is_denied(error)) {
         // A locked-down role may not read pg_stat_activity or pg_class:
         // the login still works, so ask only for the basic facts (this
         // extra round trip happens on that error path alone).

@@ -16,10 +16,11 @@ use tokio::net::TcpStream;
 use super::redis_facts;
 use super::sniff::{self, PeerKind, SniffStream, Sniffed};
 use super::tls::{self, KeyShares, Roots, Verify};
-use super::{Budget, CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName, within};
-use crate::code::{Code, FindingCode};
+use super::{Budget, within};
 use crate::config::Setting;
 use crate::config::redis::{RedisTarget, RedisTls};
+use crate::model::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
+use crate::model::{Code, FindingCode};
 use crate::words;
 
 pub async fn probe(setting: &Setting<RedisTarget>, budget: Budget) -> ProbeOutcome {
@@ -61,7 +62,7 @@ async fn run(target: &RedisTarget, budget: &Budget, ladder: &mut Ladder) -> Opti
     .await
     {
         Ok((tls, info)) => {
-            ladder.pass(StepName::Tls, started, words::tls_detail(&info));
+            ladder.pass(StepName::Tls, started, info.detail());
             ladder.findings(&tls::certificate_findings(&info));
             note_unverified(target, ladder);
             let (tls, inner) = SniffStream::new(tls);

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use redis::{RedisResult, Value};
 
-use super::{Failure, Finding, Ladder, StepName};
-use crate::code::{Code, FindingCode};
+use crate::model::{Code, FindingCode};
+use crate::model::{Failure, Finding, Ladder, StepName};
 use crate::words;
 
 /// Memory use (with `noeviction`) and client use that draw a warning.

@@ -7,9 +7,9 @@ use std::io::Read;
 use std::path::Path;
 use std::time::Instant;
 
-use super::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
-use crate::code::{Code, FindingCode};
 use crate::config::sqlite::SqliteTarget;
+use crate::model::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
+use crate::model::{Code, FindingCode};
 use crate::words;
 
 /// The first 16 bytes of every SQLite 3 database file.

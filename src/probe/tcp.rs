@@ -7,8 +7,9 @@ use std::net::SocketAddr;
 
 use tokio::net::TcpStream;
 
-use super::{Budget, Failure, within};
-use crate::code::Code;
+use super::{Budget, within};
+use crate::model::Code;
+use crate::model::Failure;
 use crate::words;
 
 /// A connected stream and the story of the attempts before it.

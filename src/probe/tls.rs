@@ -24,9 +24,10 @@ use tokio_rustls::client::TlsStream;
 use x509_cert::der::Decode;
 
 use super::sniff::{self, PeerKind, Sniffed};
-use super::{Failure, Finding, within};
-use crate::code::{Code, FindingCode};
+use super::within;
 use crate::config::postgres::RootCert;
+use crate::model::{Code, FindingCode};
+use crate::model::{Failure, Finding};
 use crate::words;
 
 /// How much of the server's certificate is checked.
@@ -64,6 +65,26 @@ pub struct TlsInfo {
     pub certificate: Option<CertInfo>,
     /// RFC 5929 `tls-server-end-point` data for SCRAM channel binding.
     pub end_point: Option<Vec<u8>>,
+}
+
+impl TlsInfo {
+    /// The tls step's detail: version, verification and certificate.
+    pub fn detail(&self) -> String {
+        match &self.certificate {
+            Some(c) => words::tls_cert_detail(
+                &self.version,
+                self.verified,
+                &words::CertDetail {
+                    subject: &c.subject,
+                    issuer: &c.issuer,
+                    names: &c.names,
+                    not_after: &c.not_after,
+                    days_left: c.days_left,
+                },
+            ),
+            None => words::tls_detail(&self.version, self.verified),
+        }
+    }
 }
 
 /// The facts of the server's leaf certificate that users ask about.
@@ -339,7 +360,10 @@ fn certificate_failure(error: &CertificateError, leaf: Option<&[u8]>) -> Failure
     };
     Failure::new(
         Code::CertificateInvalid,
-        words::cert_failure(&reason, whose.as_ref()),
+        match &whose {
+            Some(c) => words::cert_failure_of(&reason, &c.subject, &c.issuer, &c.not_after),
+            None => words::cert_failure(&reason),
+        },
     )
 }
 
@@ -388,7 +412,10 @@ fn load_roots(roots: &Roots) -> Result<(RootCertStore, Vec<CertificateDer<'stati
     if added == 0 {
         return Err(Failure::new(
             Code::CertificateInvalid,
-            words::roots_empty(roots),
+            match roots {
+                Roots::System => words::system_roots_empty(),
+                Roots::File(path) => words::root_file_empty(path),
+            },
         ));
     }
     Ok((store, certs))

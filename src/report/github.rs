@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use super::{CheckReport, Report};
-use crate::probe::Severity;
+use crate::model::Severity;
 use crate::words;
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
 use super::{CheckReport, Report};
-use crate::probe::Status;
+use crate::model::Status;
 use crate::words;
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::{CheckReport, Report};
-use crate::probe::Status;
+use crate::model::Status;
 use crate::words;
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {

@@ -13,8 +13,8 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::code::Code;
-use crate::probe::{CheckName, Failure, Finding, Status, StepName};
+use crate::model::Code;
+use crate::model::{CheckName, Failure, Finding, Status, StepName};
 
 pub const SCHEMA_VERSION: u32 = 1;
 

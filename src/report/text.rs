@@ -9,7 +9,7 @@ use std::time::Duration;
 use anstyle::{AnsiColor, Style};
 
 use super::{CheckReport, Report, StepReport, TextStyle};
-use crate::probe::{Severity, Status};
+use crate::model::{Severity, Status};
 use crate::words;
 
 struct Painter {

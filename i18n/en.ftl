@@ -1,0 +1,495 @@
+# railconn's English messages. Every id here exists in ru.ftl too, with
+# the same variables (the catalog tests in src/i18n compare them with the
+# ids and arguments the code declares in src/i18n/msg.rs).
+
+## Formatting pieces
+
+decimal_point = .
+duration_ms = { $value } ms
+duration_s = { $value } s
+either = { $first } or { $second }
+verbatim = { $text }
+
+## URL validation
+
+url_empty = the value is empty
+url_whitespace = the value has leading or trailing whitespace (a space, tab or newline, often from copy-paste or a Windows .env); remove it
+url_quoted = the value is wrapped in quotes, which become part of the URL; remove them
+url_unresolved_reference = the value contains an unresolved Railway reference `${"{{"}…{"}}"}`: it is only filled in on Railway (or by `railway run`); paste the resolved URL or run through `railway run`
+url_no_scheme = the value is not a URL: it should start with { $schemes }
+url_bad_scheme = scheme `{ $scheme }://` is not supported here: use { $schemes }
+url_unencoded_char = the { $part ->
+    [user] user name
+    [password] password
+    [host] host
+    [path] path
+   *[query] query
+} contains an unencoded `{ $special }`, which ends that part of the URL early; write it as `{ $encoded }` (percent-encode every special character in credentials)
+url_not_utf8 = the { $part ->
+    [user] user name
+    [password] password
+    [host] host
+    [path] path
+   *[query] query
+} is not valid UTF-8 after percent-decoding
+url_no_host = the URL has no host (`@:port` or `@/`): a Railway reference variable probably resolved to nothing; re-create the reference to the service
+url_bad_host_chars = the host contains spaces, control characters or one of @ / ? # (a stray newline, or an unencoded special character in the credentials?)
+url_many_hosts = the URL lists several hosts; railconn checks one host per URL: pass each host's URL separately
+url_bad_ipv6 = the IPv6 address is malformed: write it in brackets, e.g. `[::1]:5432`
+url_empty_port = the port after `:` is empty: a reference variable probably resolved to nothing
+url_port_range = port `{ $port }` is out of range (1-65535)
+url_port_not_number = the port is not a number (not shown: with the host missing, `user:PASSWORD` reads as `host:port`; an unencoded `/` or `?` in the password also splits the URL there)
+url_nul = the { $part ->
+    [user] user name
+    [password] password
+    [host] host
+    [path] path
+   *[query] query
+} contains %00, which libpq refuses (forbidden value %00 in percent-encoded value)
+url_socket = the URL has no host: it names a Unix socket (postgresql:///db), which railconn does not check; give the TCP host and port the app will use
+pg_env_defaults = the URL leaves parts out; { $vars } filled them in, as libpq and node-postgres do (an app that only reads the URL will not have them)
+pg_bad_param_value = parameter `{ $key }` has a value libpq refuses (see the libpq connection parameter docs for the allowed values)
+pg_bad_env_sslmode = PGSSLMODE is not a valid sslmode (libpq refuses it): use disable, allow, prefer, require, verify-ca or verify-full
+pg_fragment = the URL contains `#`: libpq makes it part of the database name, other parsers cut the URL there; if it is part of the password, write it as %23
+pg_scheme_case = the scheme must be lowercase: libpq only recognises postgresql:// and postgres://
+pg_param_unsupported = parameter `{ $key }` is not supported by railconn: put the host and port in the URL itself
+pg_param_unknown = libpq rejects the unknown parameter `{ $key }` (`invalid URI query parameter`); ORM-only options such as Prisma's `schema` or `pgbouncer` must be removed for other clients
+pg_bad_sslmode = sslmode `{ $value }` is not valid: use disable, allow, prefer, require, verify-ca or verify-full
+pg_bad_channel_binding = channel_binding `{ $value }` is not valid: use disable, prefer or require
+pg_system_root_needs_verify_full = sslrootcert=system requires sslmode=verify-full (libpq refuses sslmode={ $mode } with it)
+redis_insecure_without_tls = `#insecure` only applies to rediss:// (TLS) URLs
+redis_bad_fragment = only `#insecure` is allowed after `#` in a Redis URL; if `#` is part of the password, write it as `%23`
+redis_bad_db = database `/{ $path }` must be a number, e.g. `/0`
+
+## Normalisation
+
+norm_whitespace = { $var } has whitespace or a line break around it; railconn trimmed it, but your app may not (a trailing newline ends up in the password or database name): remove it from the variable
+norm_quotes = { $var } is wrapped in quotes; railconn removed them, but a platform or docker --env-file may keep them in the value: store it without quotes
+norm_driver = SQLAlchemy URL: the app uses the `{ $driver }` driver; railconn checked the same server with `postgresql://`. psql, pg_dump and other libpq tools need the prefix removed
+norm_asyncpg_sslmode = asyncpg does not accept `sslmode` (TypeError: connect() got an unexpected keyword argument 'sslmode'): use `?ssl=require` or connect_args={"{"}"ssl": ...{"}"}
+norm_postgres_scheme = { $var } starts with postgres://, which SQLAlchemy 1.4+ rejects (NoSuchModuleError: ...dialects:postgres): use postgresql:// if a SQLAlchemy app reads it
+norm_prisma = Prisma-only parameter(s) { $names } removed for the check: libpq, psql and psycopg reject them (`invalid URI query parameter`)
+
+## Config step
+
+config_from = from { $source }
+config_missing = { $count ->
+    [one] { $vars } is not set (nor { $flag })
+   *[other] none of { $vars } is set (nor { $flag })
+}
+config_invalid = { $source }: { $message }
+target_missing = not configured ({ $vars })
+target_invalid = invalid URL in { $source }
+
+## DNS and TCP
+
+dns_timeout = no answer for { $host } within { $limit }
+dns_failed = { $host }: { $error }
+dns_no_addresses = { $host } has no addresses
+dns_family = { $family } { $addrs }
+dns_families = { $v4 }; { $v6 }
+ipv6_only = { $host } has only IPv6 addresses: clients that look up IPv4 only fail with ENOTFOUND (ioredis/BullMQ before 5.8.2: add ?family=0 to the URL; Railway's legacy private network is IPv6-only)
+ipv6_unreachable = { $host }: IPv6 has no route from here while IPv4 works; clients that try IPv6 first without falling back fail (on Railway, outbound IPv6 is off unless enabled)
+tcp_timeout = { $addr }: no answer within { $limit }
+tcp_failed = { $addr }: { $error }
+tcp_connected = connected to { $addr }
+tcp_connected_after = connected to { $addr } (after { $earlier }: { $code })
+
+## TLS
+
+tls_timeout = TLS handshake not finished within { $limit }
+tls_bad_server_name = `{ $host }` is not a valid TLS server name
+tls_alert = the server aborted the TLS handshake with alert { $alert }
+tls_reset = the connection was reset during the TLS handshake
+tls_closed = the server closed the connection during the TLS handshake
+tls_peer_plaintext = the server answered the TLS handshake in plaintext: it does not speak TLS on this port
+tls_failed = TLS handshake failed: { $error }
+peer_too_much = the peer kept sending: more than { $kib } KiB without completing a reply
+peer_is_http = the peer answered like an HTTP server
+cert_unknown_issuer = issued by an unknown authority (self-signed or private CA)
+cert_expired = expired
+cert_not_yet_valid = not valid yet (check this machine's clock)
+cert_wrong_name = issued for another host name
+cert_other = rejected ({ $reason })
+cert_failure = certificate { $reason }
+cert_failure_with = certificate { $reason }: subject { $subject }, issuer { $issuer }, expires { $expires }
+root_file_unreadable = cannot read root certificate file { $path }: { $error }
+roots_empty_system = no trusted root certificates found on this system (install ca-certificates or set SSL_CERT_FILE)
+roots_empty_file = { $path } contains no certificate
+tls_detail = { $version }, certificate { $verified ->
+    [yes] verified
+   *[no] not verified
+}
+tls_detail_cert = { $version }, certificate { $verified ->
+    [yes] verified
+   *[no] not verified
+}: subject { $subject }, issuer { $issuer }, names [{ $names }], expires { $expires } ({ $days } days)
+cert_expired_unverified = the server's certificate expired on { $not_after }: this connection does not verify it, but any client that does (verify-ca, verify-full, rediss://) fails
+cert_expires_soon = the server's certificate expires in { $days } days ({ $not_after }): renew it before clients that verify start failing
+cert_self_signed = the server's certificate is self-signed (for [{ $names }]): encryption works, but clients that verify (PostgreSQL verify-ca/verify-full, rediss://) accept it only with that very certificate as their trusted root and a matching host name; Railway's PostgreSQL certificate is self-signed for localhost
+connection_reset = the connection was reset by the peer
+
+## PostgreSQL
+
+pg_tls_not_tried = sslmode={ $mode }: connecting without TLS
+pg_tls_declined = the server does not offer TLS; sslmode=prefer continues unencrypted
+pg_prefer_fallback = TLS failed ({ $code }: { $message }); sslmode=prefer connected again without TLS, as libpq does
+pg_server_refused_tls = the server answered the SSLRequest with `N`: it does not support TLS
+pg_no_answer_to_ssl_request = no answer to the SSLRequest
+pg_peer_is_redis = the peer answered like a Redis server
+pg_peer_is_tls = the peer expects TLS from the first byte (a TLS-only port or proxy), not PostgreSQL's SSLRequest
+pg_peer_unknown = the peer sent bytes that are not PostgreSQL protocol ({ $bytes })
+pg_no_root_cert = sslmode={ $mode } needs a root certificate: none given in sslrootcert and ~/.postgresql/root.crt does not exist
+pg_cert_not_verified = sslmode={ $mode } encrypts but does not verify the server's certificate
+pg_unencrypted = the connection to { $host } is not encrypted: passwords and data cross the network in plaintext
+pg_auth_detail = authenticated as { $user }
+pg_auth_detail_anonymous = authenticated
+pg_auth_timeout = no startup reply within { $limit }
+pg_closed_during_startup = the server closed the connection during startup, before any PostgreSQL reply
+pg_closed_during_query = the server closed the connection during the query
+pg_server_said = { $severity } { $sqlstate }: { $message }
+pg_query_timeout = no query result within { $limit }
+pg_no_row = the facts query returned no row
+pg_query_detail = PostgreSQL { $version }, database { $database }, user { $user }
+pg_connections = { $used } of { $usable } connection slots are in use (max_connections minus reserved): the next deploy's pool, or a second replica, may get `sorry, too many clients already`
+pg_facts_denied = this role may not read pg_stat_activity or the catalogs: connection headroom and the table count are not available (the login and the query work)
+pg_no_tables = database { $database } has no tables: migrations have not run (run them in the pre-deploy or start command, e.g. `alembic upgrade head`, `prisma migrate deploy`)
+pg_facts_detail = { $detail }, { $used }/{ $usable } connections
+pg_read_only = { $facts }: the server is a read-only replica, or the database defaults to read-only transactions
+pg_ignored_parameter = parameter `{ $key }` is accepted but not used by this check
+
+## Redis
+
+redis_tls_off = redis:// is unencrypted
+redis_unencrypted = the connection to { $host } is not encrypted (redis://); fine on a private network, not across the internet
+redis_insecure = #insecure: the server's certificate is not verified
+redis_timeout = no Redis reply within { $limit }
+redis_auth_detail = AUTH as { $user }
+redis_auth_detail_default = AUTH with password (user default)
+redis_no_credentials = no credentials in the URL
+redis_ping_detail = PONG, Redis { $version }, db { $db }
+redis_ping_detail_no_version = PONG, db { $db }
+redis_replica = { $detail }: the server is a replica (role:slave): every write, such as storing a revoked token, fails with READONLY
+redis_evicts_all = maxmemory-policy is { $policy }: when memory fills, Redis may evict any key, including revoked tokens and sessions (use volatile-lru with TTLs on cache keys only, or noeviction)
+redis_memory_full = Redis uses { $used_mib } of { $max_mib } MiB maxmemory: once full, writes fail with OOM (noeviction, or volatile-* with too few keys that expire)
+redis_clients = { $clients } of { $max } clients are connected (maxclients): new connections will get `max number of clients reached`
+redis_peer_is_tls = the server answered with a TLS record: this port expects TLS
+redis_port_speaks_tls = the server closed the plaintext connection without a reply, and the same port answers a TLS handshake: it expects TLS
+redis_peer_unknown = the peer sent bytes that are not Redis protocol ({ $bytes })
+redis_closed = the server closed the connection without a Redis reply
+first_bytes = first bytes { $bytes }
+no_bytes = nothing
+
+## JWT
+
+jwt_target = JWT { $algorithm }
+jwt_config_detail = { $algorithm } with { $key_var }
+jwt_public_key_missing = JWT_PUBLIC_KEY is not set: tokens were signed but verification with the public key was not checked
+jwt_bad_algorithm = { $var }={ $value } is not a supported algorithm (HS256/384/512, RS256/384/512, PS256/384/512, ES256/384, EdDSA; names are case-sensitive)
+shown_value = `{ $value }`
+hidden_value = (a { $chars }-character value, not shown)
+jwt_missing_secret = no HMAC secret: none of { $vars } is set
+jwt_missing_private_key = { $algorithm } needs a private key in { $var } (PEM text or a path to a PEM file)
+jwt_bad_lifetime = { $var }={ $value } is not a whole number of minutes
+jwt_lifetime_expired = access tokens live { $minutes } minutes: they expire at once and every request fails
+jwt_lifetime_long = access tokens live { $minutes } minutes (over a day): a stolen token stays valid that long
+jwt_secret_detail = { $bytes }-byte secret
+jwt_placeholder = { $var } is a well-known placeholder or tutorial value: anyone can forge tokens with it
+jwt_short_secret = { $var } is { $bytes } bytes; { $algorithm } needs at least { $needed } (RFC 7518 §3.2)
+jwt_key_file = { $var } is neither PEM text nor a readable file: { $error }
+jwt_sec1_private_key = { $var } is an EC key in SEC1 form (`BEGIN EC PRIVATE KEY`); convert it to PKCS#8: openssl pkcs8 -topk8 -nocrypt -in key.pem
+jwt_bad_private_key = { $var } is not a valid { $algorithm } private key in PEM
+jwt_bad_public_key = { $var } is not a valid { $algorithm } public key in PEM
+jwt_rsa_too_small = { $var } is an RSA key below 2048 bits (RFC 7518 §3.3 requires 2048 or more)
+jwt_key_detail = { $algorithm }{ $bits ->
+    [0] {""}
+   *[other] {" "}{ $bits }-bit
+} private key{ $public ->
+    [yes] , public key present
+   *[no] {""}
+}
+jwt_sign_failed = signing a token failed: { $kind }
+jwt_signed_only = signed a token (no public key to verify it)
+jwt_roundtrip_detail = signed and verified a token (exp in { $minutes } min)
+jwt_key_mismatch = JWT_PUBLIC_KEY does not belong to JWT_PRIVATE_KEY: tokens signed by the app will not verify
+jwt_verify_failed = the signed token did not verify: { $kind }
+
+## Findings across checks
+
+memory_fallback = Redis is { $state ->
+    [failing] failing
+   *[unset] not configured
+}: the token revocation list (blacklist) and the cache fall back to process memory, lost on every restart and not shared between instances or workers, so a logged-out token keeps working elsewhere
+steps_not_run = { $steps }: not run
+optional_failed = { $check } failed ({ $code }) but is optional: it does not block the deploy
+jwt_secret_reused = the JWT secret is also a database or Redis password: one leak opens both, and rotating one breaks the other
+pooled_url = DATABASE_UNPOOLED_URL is set, so DATABASE_URL goes through PgBouncer (transaction pooling): run migrations, LISTEN and advisory locks over DATABASE_UNPOOLED_URL
+loopback_on_railway = the { $check } target is localhost while Railway's variables are set: inside a Railway deployment nothing listens there (use the service's reference variable); under `railway run` on a laptop this is fine
+
+## SQLite
+
+sqlite_no_network = SQLite: a local file, nothing to dial
+sqlite_in_memory_target = in-memory SQLite database
+sqlite_in_memory = DATABASE_URL is an in-memory SQLite database: every process has its own, empty at each start
+sqlite_missing = SQLite file { $path } does not exist here: the app creates it on first write, empty
+sqlite_not_a_file = { $path } is not a regular file
+sqlite_not_sqlite = { $path } is not a SQLite database (its header is not `SQLite format 3`)
+sqlite_unreadable = cannot read { $path }: { $error }
+sqlite_ok = SQLite file { $path }, { $kib } KiB
+sqlite_outside_volume = the SQLite file is outside the Railway volume ({ $volume }): its data vanishes on every redeploy; move it under the volume or use PostgreSQL
+sqlite_no_volume = on Railway a SQLite file vanishes with the container on every redeploy unless it lives under a volume (RAILWAY_VOLUME_MOUNT_PATH); production apps usually want PostgreSQL here
+
+## wait, watch, env
+
+wait_timed_out = railconn wait: not ready after { $timeout }; the last report is above
+wait_stopped_early = railconn wait: stopped early: { $check } failed with { $code }, which waiting cannot fix; see the report above
+wait_stopped_on_warnings = railconn wait: stopped early: only warnings remain (--strict), and waiting does not change them; see the report above
+wait_failing = { $check } ({ $code })
+wait_progress = waiting for { $failing } — { $elapsed } / { $timeout }
+command_not_started = railconn wait: cannot run { $command }: { $error }
+watch_change = { $time } { $check }: { $before } -> { $now }{ $code } ({ $took })
+watch_first = { $time } { $check }: { $now }{ $code } ({ $took })
+watch_check_state = { $check } { $status } { $took }
+watch_heartbeat = { $time } heartbeat (round { $round }): { $states }
+watch_no_failures = no failures
+watch_failure_count = { $code } ×{ $count }
+watch_failures = failures: { $list }
+watch_summary = { $check }: available { $availability }% of { $rounds } rounds, { $failures }; latency min { $min }, median { $median }, max { $max }
+env_variables = Variables (first set in each group wins; the process environment overrides .env files)
+env_targets = Targets
+env_default = default
+env_invalid_url = (invalid URL: { $message })
+env_secret = *** ({ $bytes } bytes)
+env_key_pem = *** (PEM text, { $bytes } bytes)
+env_key_path = *** (not PEM text: read as a file path)
+env_file_committable = { $path } is inside a git work tree and not ignored: real credentials in it may get committed (add it to .gitignore; keep placeholders in .env.example)
+origin_environment = environment
+env_value_too_large = entry { $entry }: the value expands to more than { $kib } KiB
+env_file_too_large = larger than { $kib } KiB
+env_too_many_dollars = more than { $limit } `$` substitutions
+env_entry = entry { $entry }: { $problem }
+env_line_not_pair = a line is not KEY=VALUE (the line is not shown: it may hold a secret)
+env_not_utf8 = not valid UTF-8
+env_unparsable = could not be parsed
+
+## Errors that stop a run (exit 2)
+
+error_prefix = railconn: error: { $error }
+error_nothing_selected = nothing to check: --only/--skip leave no check to run
+error_env_file = cannot read env file { $path }: { $reason }. Fix the file or pass --no-env-file
+error_runtime = cannot start the async runtime: { $error }
+error_output = cannot write the report: { $error }
+error_output_file = cannot write the report to { $path }: { $reason }
+error_format = { $command } supports --format { $supported }
+url_not_shown = <a URL, not shown: it may hold a password>
+duration_zero = must be greater than zero
+duration_too_long = must be at most 24h
+bad_duration = { $error }: write a duration such as 500ms, 10s or 1m
+not_a_regular_file = not a regular file
+file_too_large = larger than { $kib } KiB
+
+## Report labels
+
+header = railconn { $version }: checked in { $took }
+label_works = Works
+label_problems = Problems
+label_limitations = Limitations
+label_skipped = Not checked
+label_error = error
+label_cause = cause
+label_fix = fix
+label_source = from
+label_critical = critical
+label_optional = optional
+skipped_by_flag = skipped (--skip/--only)
+interrupted = interrupted (Ctrl-C) before it finished
+junit_suite = railconn check
+junit_strict_warning = warning under --strict: { $codes }
+markdown_table_header = | check | status | target | result |
+annotation_title = railconn { $check }: { $code }
+annotation_title_at = railconn { $check }: { $code } at { $step }
+code_at_step = `{ $code }` at { $step }
+error_at_step = { $code } at { $step }: { $message }
+badge_pass = ✅ pass
+badge_warn = ⚠️ warn
+badge_fail = ❌ fail
+badge_skip = ⏭️ skip
+verdict_ready = { $limitations ->
+    [0] Verdict: ready to deploy
+    [one] Verdict: ready to deploy, with 1 limitation
+   *[other] Verdict: ready to deploy, with { $limitations } limitations
+}
+verdict_not_ready = { $critical ->
+    [one] Verdict: not ready: 1 critical problem
+   *[other] Verdict: not ready: { $critical } critical problems
+}
+verdict_not_ready_strict = { $limitations ->
+    [one] Verdict: not ready: 1 limitation (--strict)
+   *[other] Verdict: not ready: { $limitations } limitations (--strict)
+}
+verdict_interrupted = Verdict: not ready: interrupted (Ctrl-C) before every check finished
+
+## Causes and fixes
+
+advice_private_redis =
+    .cause = A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build (Dockerfile RUN, postinstall).
+    .fix = Outside Railway use REDIS_PUBLIC_URL (railconn check --public); inside, keep the private URL and connect at runtime, not during the build.
+advice_private_db =
+    .cause = A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build (Dockerfile RUN, postinstall).
+    .fix = Outside Railway use DATABASE_PUBLIC_URL (railconn check --public); run migrations in the pre-deploy or start command, not the build.
+advice_redis_tls_timeout =
+    .cause = The server accepted the connection but never answered the TLS handshake: it most likely speaks plaintext Redis (Railway's Redis and a plain redis-server have no TLS).
+    .fix = Use redis:// instead of rediss://.
+advice_pg_tls_timeout =
+    .cause = The port accepted the connection but never answered PostgreSQL's 8-byte SSLRequest: it most likely belongs to another kind of server that waits for more input (Redis does), not to PostgreSQL.
+    .fix = Check the host and port: use the database's own from DATABASE_URL or DATABASE_PUBLIC_URL.
+advice_pg_tls_closed =
+    .cause = Something accepts connections on this port, but it closed the connection at the first PostgreSQL message: no database answers behind it (the service is stopped, sleeping or removed), or the port belongs to another kind of server.
+    .fix = Copy the current URL from the database service's Variables (railway variables set DATABASE_URL=…) and check its deploy logs.
+advice_pg_missing_config =
+    .cause = No PostgreSQL URL is set: DATABASE_URL is absent or empty in the environment and in .env.
+    .fix = Set DATABASE_URL (on Railway a reference: DATABASE_URL=${"{{"}Postgres.DATABASE_URL{"}}"}; from a laptop or CI the database's DATABASE_PUBLIC_URL), or pass --database-url. If the app has no database, use --skip postgres.
+advice_pg_unsupported_scheme =
+    .cause = The URL does not start with postgresql:// or postgres://, so libpq-based clients reject it.
+    .fix = Use the postgresql:// URL from the database service's Variables.
+advice_pg_dns_not_found =
+    .cause = The host name does not exist for this machine's resolver. A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build. Otherwise it is a typo or a reference to a service that was renamed.
+    .fix = Outside Railway use DATABASE_PUBLIC_URL (enable Public Networking on the database); run migrations in the pre-deploy or start command, not the build; check the service name in the reference variable.
+advice_pg_connection_refused =
+    .cause = The host answered, but nothing listens on that port: the database is stopped, crashing or restarting, or the port does not belong to this host (a proxy port with the private host, or 5432 with the proxy host).
+    .fix = Check the database service's deploy logs; copy host and port together from the service's Variables (DATABASE_URL or DATABASE_PUBLIC_URL).
+advice_pg_tls_unsupported =
+    .cause = The server does not support TLS, but the URL's sslmode requires it (a local or docker PostgreSQL, or PgBouncer without TLS).
+    .fix = Enable TLS on the server, or use sslmode=prefer (or disable) on a trusted private network.
+advice_pg_tls_required =
+    .cause = The server accepts this user only over TLS (pg_hba.conf has only hostssl entries for it), and the connection was unencrypted.
+    .fix = Add ?sslmode=require to DATABASE_URL.
+advice_pg_certificate_invalid =
+    .cause = The server's certificate fails the verification sslmode asks for: self-signed or a private CA, expired, or issued for another name. Railway's PostgreSQL certificate is self-signed for `localhost`, so verify-ca and verify-full cannot pass with the system roots.
+    .fix = Use sslmode=require (encrypts without verifying, as libpq does), or give the server's CA with sslrootcert=/path/root.crt and sslmode=verify-ca.
+advice_pg_connection_closed =
+    .cause = Something accepts connections on this port, but no database answers behind it: the service is stopped, sleeping or removed, or the URL points at an old deployment.
+    .fix = Copy the current URL from the database service's Variables (railway variables set DATABASE_URL=…) and check its deploy logs.
+advice_pg_protocol_error =
+    .cause = The peer on this port does not speak PostgreSQL: an HTTP endpoint (the app's *.up.railway.app domain), a Redis server, or a TLS-only port.
+    .fix = Use the database's own host and port from DATABASE_URL or DATABASE_PUBLIC_URL.
+advice_pg_auth_failed =
+    .cause = The server rejected the credentials: a wrong or stale password (a URL copied before the password changed; POSTGRES_PASSWORD edited after the volume was initialised, which changes nothing), a wrong user, or a role stored with MD5 while the server wants SCRAM.
+    .fix = Use the reference variable DATABASE_URL=${"{{"}Postgres.DATABASE_URL{"}}"} instead of a copied value, or reset the password: ALTER ROLE <user> PASSWORD '…'.
+advice_pg_auth_required =
+    .cause = The server asks for a password and the URL has none (e.g. a URL built from a reference that resolved empty).
+    .fix = Put the password in the URL, percent-encoded: postgresql://user:PASSWORD@host:5432/db.
+advice_pg_access_denied =
+    .cause = The server refuses this user, database or client address (no matching pg_hba.conf entry, or no CONNECT privilege).
+    .fix = Use the credentials the platform generated, or grant access (pg_hba.conf, GRANT CONNECT ON DATABASE …).
+advice_pg_database_not_found =
+    .cause = The database named in the URL path does not exist on this server (Railway's is named `railway`; a missing path defaults to the user name).
+    .fix = Fix the /dbname part of the URL, or create the database: createdb <name>.
+advice_pg_too_many_connections =
+    .cause = All connection slots are taken (max_connections): pool size × workers × replicas, overlapping deploys, or leaked connections.
+    .fix = Lower the app's pool size, put PgBouncer in front, or end idle sessions: SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle';
+advice_pg_server_starting =
+    .cause = The database is starting up, shutting down or recovering (SQLSTATE 57P03), as right after a redeploy or a crash.
+    .fix = Wait a few seconds and check again; if it persists, check the volume's free space and the service logs.
+advice_pg_read_only =
+    .cause = The server accepts connections but not writes: it is a replica in recovery (a read endpoint, or a standby after failover), or default_transaction_read_only is on. The app's first INSERT fails with SQLSTATE 25006.
+    .fix = Point DATABASE_URL at the primary (read-write) endpoint; after a failover, copy the new primary's URL.
+advice_pg_invalid_value =
+    .cause = The server refused a startup parameter from the URL (an options=-c setting or another parameter), so the app's connection fails the same way.
+    .fix = Fix or remove the parameter the server's message names.
+advice_pg_query_failed =
+    .cause = Connected and authenticated, but the facts query failed.
+    .fix = Read the server's message above; check the user's privileges.
+advice_redis_missing_config =
+    .cause = No Redis URL is set: REDIS_URL is absent or empty in the environment and in .env.
+    .fix = Set REDIS_URL (on Railway a reference: REDIS_URL=${"{{"}Redis.REDIS_URL{"}}"}; from a laptop or CI the service's REDIS_PUBLIC_URL), or pass --redis-url. If the app can run without Redis, accept the in-memory fallback with --optional redis.
+advice_redis_unsupported_scheme =
+    .cause = The URL does not start with redis:// or rediss://.
+    .fix = Use the redis:// URL from the Redis service's Variables (rediss:// for TLS providers such as Upstash).
+advice_redis_dns_not_found =
+    .cause = The host name does not exist for this machine's resolver. A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build.
+    .fix = Outside Railway use REDIS_PUBLIC_URL (enable Public Networking on the Redis service); inside, check the service name in the reference variable.
+advice_redis_connection_refused =
+    .cause = The host answered, but nothing listens on that port: Redis is stopped, crashing or restarting, the port is wrong, or REDIS_URL is unset and a library default (localhost:6379) is used.
+    .fix = Check the Redis service's deploy logs; copy host and port together from its Variables.
+advice_redis_tls_unsupported =
+    .cause = The URL asks for TLS (rediss://) but the server speaks plaintext Redis (Railway's Redis and a plain redis-server have no TLS).
+    .fix = Use redis:// instead of rediss://.
+advice_redis_tls_required =
+    .cause = The server speaks TLS on this port but the URL is plaintext redis:// (Upstash and TLS-enabled Redis Cloud accept only TLS).
+    .fix = Use rediss:// instead of redis://.
+advice_redis_certificate_invalid =
+    .cause = The server's certificate could not be verified against this machine's trusted roots: self-signed or a private CA, expired, or issued for another name.
+    .fix = Point SSL_CERT_FILE at the provider's CA bundle (Redis Cloud publishes one); only for testing, append #insecure to the rediss:// URL.
+advice_redis_connection_closed =
+    .cause = Something accepts connections on this port but closed the connection without a Redis reply: the service behind a proxy is down or removed, the server's client limit is reached, or it expects TLS.
+    .fix = Check the Redis service's logs and copy the current REDIS_URL from its Variables; if the provider requires TLS, use rediss://.
+advice_redis_protocol_error =
+    .cause = The peer on this port does not speak Redis: an HTTP endpoint (a REST URL, the app's *.up.railway.app domain) or another kind of server.
+    .fix = Use the Redis host and port from REDIS_URL (for Upstash the rediss:// endpoint, not the REST URL).
+advice_redis_auth_failed =
+    .cause = Redis rejected the credentials: a wrong or stale password, a wrong user name, or a password sent to a server that has none (the server's reply above says which).
+    .fix = Copy REDIS_URL from the Redis service's Variables (redis://default:PASSWORD@host:port); if the server has no password, remove it from the URL.
+advice_redis_auth_required =
+    .cause = The server requires a password (NOAUTH) and the URL has none, e.g. a URL built from REDISHOST and REDISPORT only.
+    .fix = Use the full URL with credentials: redis://default:PASSWORD@host:port.
+advice_redis_access_denied =
+    .cause = The ACL user may not run a command the check sends (NOPERM names it: PING, INFO, or SELECT for a /db other than 0), or the server is in protected mode (DENIED).
+    .fix = Grant the command the reply names (e.g. ACL SETUSER <user> +ping +info +select), use /0, or set a password on the server.
+advice_redis_database_not_found =
+    .cause = The database index in the URL path is out of range for this server (many managed Redis offer only database 0).
+    .fix = Use /0 or remove the path from the URL.
+advice_redis_too_many_connections =
+    .cause = Redis reached maxclients: clients created per request or leaked.
+    .fix = Share one client (pool) per process and close idle clients; raise maxclients or the plan's limit.
+advice_redis_server_starting =
+    .cause = Redis is loading its dataset into memory (LOADING), as after a restart.
+    .fix = Wait a few seconds and check again.
+advice_redis_read_only =
+    .cause = Connected to a Redis replica (role:slave): writes such as storing a revoked token fail with READONLY. This happens after a failover, or with a read-only endpoint.
+    .fix = Point REDIS_URL at the primary (write) endpoint.
+advice_redis_query_failed =
+    .cause = Connected, but PING failed.
+    .fix = Read the server's reply above.
+advice_jwt_missing_config =
+    .cause = No signing key is configured: JWT_SECRET_KEY, JWT_SECRET and SECRET_KEY (HS*) or JWT_PRIVATE_KEY (RS*, PS*, ES*, EdDSA) are unset. An app that falls back to a random secret per boot logs everyone out on each deploy and fails across replicas.
+    .fix = Generate a secret and set it: railway variables set JWT_SECRET_KEY=$(openssl rand -hex 32)
+advice_jwt_invalid_value =
+    .cause = A JWT setting has a value the app cannot use.
+    .fix = Set ACCESS_TOKEN_EXPIRE_MINUTES to a whole number of minutes, e.g. 30.
+advice_jwt_weak_secret =
+    .cause = The HMAC secret is shorter than the hash output (RFC 7518 §3.2: 32, 48, 64 bytes for HS256, HS384, HS512) or a published placeholder: tokens can be forged.
+    .fix = Replace it with a random value: railway variables set JWT_SECRET_KEY=$(openssl rand -hex 32), then redeploy (existing tokens become invalid).
+advice_jwt_invalid_key =
+    .cause = The PEM key cannot be used: it does not parse for this algorithm, is an RSA key under 2048 bits, or the public key does not belong to the private key.
+    .fix = Check the PEM's BEGIN/END lines and line breaks (\n in a one-line value is fine); generate RSA keys with: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048
+advice_jwt_unsupported_algorithm =
+    .cause = The algorithm name is not one JWT libraries accept (names are case-sensitive; `none` is refused).
+    .fix = Set JWT_ALGORITHM=HS256, or RS256/ES256/EdDSA with a key pair.
+advice_jwt_roundtrip_failed =
+    .cause = A token signed with these settings could not be verified with them.
+    .fix = Make the app sign and verify with the same algorithm and key pair.
+advice_net_invalid_url =
+    .cause = The URL is malformed, so the app's driver would reject it or connect somewhere else.
+    .fix = Correct the value as the error says. To percent-encode a password: python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' 'PASSWORD'
+advice_net_dns_timeout =
+    .cause = The resolver did not answer within the connect timeout.
+    .fix = Check this machine's DNS (/etc/resolv.conf) and retry; raise --connect-timeout on slow networks.
+advice_net_dns_error =
+    .cause = Name resolution failed temporarily: the resolver is unreachable or not ready yet (as in the first seconds of a Railway deploy).
+    .fix = Retry in a few seconds; check this machine's DNS configuration.
+advice_net_connect_timeout =
+    .cause = No answer within the connect timeout: a firewall or IP allow-list drops the packets, the address is not reachable from this network, or the service is waking from sleep.
+    .fix = Check allow lists and the network path; retry, or raise --connect-timeout.
+advice_net_network_unreachable =
+    .cause = This machine has no route to the address: usually an IPv6-only address on a network without IPv6 (Railway services have outbound IPv6 off by default).
+    .fix = Use an endpoint with an IPv4 address (such as a pooler host), or enable outbound IPv6.
+advice_net_tls_handshake_failed =
+    .cause = The TLS handshake did not complete: a proxy cut it, or client and server share no protocol version or cipher.
+    .fix = Check the server's TLS settings and whether a proxy sits in between.
+advice_net_connection_reset =
+    .cause = The connection was reset: a proxy or firewall cut it, or the server crashed.
+    .fix = Check the service's logs and retry.
+advice_net_timeout =
+    .cause = The server accepted the connection but did not answer in time: it is overloaded or starting, or the port belongs to something that waits for the client.
+    .fix = Retry; raise --timeout; check that the port is the service's own.

@@ -1,0 +1,531 @@
+# Сообщения railconn на русском. Каждый id есть и в en.ftl, с теми же
+# переменными (это проверяют тесты каталогов в src/i18n). Термины — по
+# i18n/glossary.tsv: учётные данные, переменная окружения, приватная сеть,
+# деплой, тайм-аут. Коды ошибок, имена проверок и шагов, имена переменных,
+# команды и ответы серверов не переводятся.
+
+## Оформление
+
+decimal_point = ,
+duration_ms = { $value } мс
+duration_s = { $value } с
+either = { $first } или { $second }
+verbatim = { $text }
+
+## Разбор URL
+
+url_empty = значение пустое
+url_whitespace = в начале или в конце значения есть пробельный символ (пробел, табуляция или перевод строки — обычно от копирования или из .env, сохранённого в Windows); удалите его
+url_quoted = значение взято в кавычки, и они становятся частью URL; уберите их
+url_unresolved_reference = в значении осталась неподставленная ссылка Railway `${"{{"}…{"}}"}`: её заполняет только сам Railway (или `railway run`); вставьте готовый URL или запускайте через `railway run`
+url_no_scheme = значение не похоже на URL: оно должно начинаться с { $schemes }
+url_bad_scheme = схема `{ $scheme }://` здесь не поддерживается: используйте { $schemes }
+url_unencoded_char = в { $part ->
+    [user] имени пользователя
+    [password] пароле
+    [host] имени хоста
+    [path] пути
+   *[query] параметрах запроса
+} есть незакодированный символ `{ $special }`, на котором эта часть URL обрывается; запишите его как `{ $encoded }` (все спецсимволы в учётных данных нужно кодировать через %)
+url_not_utf8 = { $part ->
+    [user] имя пользователя
+    [password] пароль
+    [host] имя хоста
+    [path] путь
+   *[query] параметры запроса
+} после декодирования %-последовательностей — не корректный UTF-8
+url_no_host = в URL нет хоста (`@:port` или `@/`): похоже, ссылочная переменная Railway оказалась пустой; пересоздайте ссылку на сервис
+url_bad_host_chars = в имени хоста есть пробелы, управляющие символы или один из символов @ / ? # (лишний перевод строки или незакодированный спецсимвол в учётных данных?)
+url_many_hosts = в URL указано несколько хостов, а railconn проверяет один хост на URL: передайте URL каждого хоста отдельно
+url_bad_ipv6 = IPv6-адрес записан неверно: его нужно взять в квадратные скобки, например `[::1]:5432`
+url_empty_port = порт после `:` пустой: похоже, ссылочная переменная оказалась пустой
+url_port_range = порт `{ $port }` вне допустимого диапазона (1–65535)
+url_port_not_number = порт — не число (значение не показано: если хоста нет, `user:PASSWORD` читается как `host:port`; незакодированный `/` или `?` в пароле тоже разрезает URL в этом месте)
+url_nul = в { $part ->
+    [user] имени пользователя
+    [password] пароле
+    [host] имени хоста
+    [path] пути
+   *[query] параметрах запроса
+} есть %00, а libpq такое отвергает (forbidden value %00 in percent-encoded value)
+url_socket = в URL нет хоста: он указывает на Unix-сокет (postgresql:///db), а такие railconn не проверяет; укажите TCP-хост и порт, к которым подключается приложение
+pg_env_defaults = в URL указано не всё; недостающее взято из { $vars }, как это делают libpq и node-postgres (у приложения, которое читает только URL, этих значений не будет)
+pg_bad_param_value = у параметра `{ $key }` значение, которое libpq не принимает (допустимые значения — в документации libpq по параметрам подключения)
+pg_bad_env_sslmode = PGSSLMODE содержит недопустимый sslmode (libpq его отвергнет): используйте disable, allow, prefer, require, verify-ca или verify-full
+pg_fragment = в URL есть `#`: libpq считает его частью имени базы, а другие парсеры обрезают URL на нём; если `#` — часть пароля, запишите его как %23
+pg_scheme_case = схема должна быть в нижнем регистре: libpq понимает только postgresql:// и postgres://
+pg_param_unsupported = параметр `{ $key }` railconn не поддерживает: укажите хост и порт в самом URL
+pg_param_unknown = libpq отвергает неизвестный параметр `{ $key }` (`invalid URI query parameter`); параметры только для ORM, например `schema` или `pgbouncer` у Prisma, для других клиентов нужно убрать
+pg_bad_sslmode = недопустимый sslmode `{ $value }`: используйте disable, allow, prefer, require, verify-ca или verify-full
+pg_bad_channel_binding = недопустимый channel_binding `{ $value }`: используйте disable, prefer или require
+pg_system_root_needs_verify_full = sslrootcert=system работает только с sslmode=verify-full (с sslmode={ $mode } libpq его отвергнет)
+redis_insecure_without_tls = `#insecure` имеет смысл только для URL rediss:// (с TLS)
+redis_bad_fragment = после `#` в URL Redis допустимо только `#insecure`; если `#` — часть пароля, запишите его как `%23`
+redis_bad_db = база `/{ $path }` должна быть числом, например `/0`
+
+## Нормализация
+
+norm_whitespace = вокруг значения { $var } есть пробелы или перевод строки; railconn их отбросил, но приложение может и не отбросить (перевод строки в конце окажется в пароле или имени базы): уберите их из переменной
+norm_quotes = значение { $var } взято в кавычки; railconn их убрал, но платформа или docker --env-file могут оставить их в значении: храните значение без кавычек
+norm_driver = URL в формате SQLAlchemy: приложение использует драйвер `{ $driver }`, railconn проверил тот же сервер через `postgresql://`. Для psql, pg_dump и других утилит на libpq префикс драйвера нужно убрать
+norm_asyncpg_sslmode = asyncpg не принимает `sslmode` (TypeError: connect() got an unexpected keyword argument 'sslmode'): используйте `?ssl=require` или connect_args={"{"}"ssl": ...{"}"}
+norm_postgres_scheme = { $var } начинается с postgres://, а SQLAlchemy 1.4+ такую схему отвергает (NoSuchModuleError: ...dialects:postgres): если URL читает приложение на SQLAlchemy, используйте postgresql://
+norm_prisma = параметры только для Prisma ({ $names }) убраны на время проверки: libpq, psql и psycopg их отвергают (`invalid URI query parameter`)
+
+## Шаг config
+
+config_from = из { $source }
+config_missing = { $count ->
+    [one] { $vars } не задана (и { $flag } не передан)
+   *[other] не задана ни одна из переменных { $vars } (и { $flag } не передан)
+}
+config_invalid = { $source }: { $message }
+target_missing = не настроено ({ $vars })
+target_invalid = некорректный URL в { $source }
+
+## DNS и TCP
+
+dns_timeout = нет ответа для { $host } за { $limit }
+dns_failed = { $host }: { $error }
+dns_no_addresses = у { $host } нет адресов
+dns_family = { $family } { $addrs }
+dns_families = { $v4 }; { $v6 }
+ipv6_only = у { $host } только IPv6-адреса: клиенты, которые ищут только IPv4, падают с ENOTFOUND (ioredis/BullMQ до 5.8.2: добавьте ?family=0 в URL; старая приватная сеть Railway работает только по IPv6)
+ipv6_unreachable = { $host }: по IPv6 отсюда нет маршрута, а по IPv4 всё работает; клиенты, которые сначала пробуют IPv6 и не откатываются на IPv4, не подключатся (на Railway исходящий IPv6 выключен, пока его не включат)
+tcp_timeout = { $addr }: нет ответа за { $limit }
+tcp_failed = { $addr }: { $error }
+tcp_connected = подключено к { $addr }
+tcp_connected_after = подключено к { $addr } (до этого { $earlier }: { $code })
+
+## TLS
+
+tls_timeout = TLS-рукопожатие не завершилось за { $limit }
+tls_bad_server_name = `{ $host }` не годится как имя сервера для TLS
+tls_alert = сервер прервал TLS-рукопожатие с алертом { $alert }
+tls_reset = соединение сброшено во время TLS-рукопожатия
+tls_closed = сервер закрыл соединение во время TLS-рукопожатия
+tls_peer_plaintext = сервер ответил на TLS-рукопожатие открытым текстом: на этом порту он не говорит по TLS
+tls_failed = TLS-рукопожатие не удалось: { $error }
+peer_too_much = собеседник всё шлёт и шлёт: больше { $kib } КиБ без законченного ответа
+peer_is_http = на порту отвечает HTTP-сервер
+cert_unknown_issuer = выдан неизвестным центром сертификации (самоподписанный или частный CA)
+cert_expired = просрочен
+cert_not_yet_valid = ещё не действителен (проверьте часы на этой машине)
+cert_wrong_name = выдан для другого имени хоста
+cert_other = отклонён ({ $reason })
+cert_failure = сертификат { $reason }
+cert_failure_with = сертификат { $reason }: субъект { $subject }, издатель { $issuer }, действует до { $expires }
+root_file_unreadable = не удаётся прочитать файл корневого сертификата { $path }: { $error }
+roots_empty_system = в системе не найдено ни одного доверенного корневого сертификата (установите ca-certificates или задайте SSL_CERT_FILE)
+roots_empty_file = в { $path } нет ни одного сертификата
+tls_detail = { $version }, сертификат { $verified ->
+    [yes] проверен
+   *[no] не проверяется
+}
+tls_detail_cert = { $version }, сертификат { $verified ->
+    [yes] проверен
+   *[no] не проверяется
+}: субъект { $subject }, издатель { $issuer }, имена [{ $names }], действует до { $expires } ({ $days ->
+    [one] остался { $days } день
+    [few] осталось { $days } дня
+   *[many] осталось { $days } дней
+})
+cert_expired_unverified = сертификат сервера истёк { $not_after }: это подключение его не проверяет, но любой клиент, который проверяет (verify-ca, verify-full, rediss://), подключиться не сможет
+cert_expires_soon = сертификат сервера истекает через { $days ->
+    [one] { $days } день
+    [few] { $days } дня
+   *[many] { $days } дней
+} ({ $not_after }): обновите его, пока клиенты с проверкой сертификата не начали падать
+cert_self_signed = сертификат сервера самоподписанный (для [{ $names }]): шифрование работает, но клиенты с проверкой (PostgreSQL verify-ca/verify-full, rediss://) примут его, только если этот самый сертификат указан у них как доверенный корневой и имя хоста совпадает; у PostgreSQL на Railway сертификат самоподписанный, для localhost
+connection_reset = соединение сброшено другой стороной
+
+## PostgreSQL
+
+pg_tls_not_tried = sslmode={ $mode }: подключение без TLS
+pg_tls_declined = сервер не предлагает TLS; при sslmode=prefer подключение продолжается без шифрования
+pg_prefer_fallback = TLS не удался ({ $code }: { $message }); при sslmode=prefer railconn переподключился без TLS, как это делает libpq
+pg_server_refused_tls = сервер ответил на SSLRequest `N`: TLS он не поддерживает
+pg_no_answer_to_ssl_request = нет ответа на SSLRequest
+pg_peer_is_redis = на порту отвечает Redis
+pg_peer_is_tls = собеседник ждёт TLS с первого байта (порт или прокси только для TLS), а не SSLRequest протокола PostgreSQL
+pg_peer_unknown = собеседник прислал байты не из протокола PostgreSQL ({ $bytes })
+pg_no_root_cert = для sslmode={ $mode } нужен корневой сертификат: в sslrootcert он не указан, а ~/.postgresql/root.crt нет
+pg_cert_not_verified = sslmode={ $mode } шифрует соединение, но не проверяет сертификат сервера
+pg_unencrypted = соединение с { $host } не зашифровано: пароли и данные идут по сети открытым текстом
+pg_auth_detail = вход выполнен как { $user }
+pg_auth_detail_anonymous = вход выполнен
+pg_auth_timeout = сервер не ответил на запуск сессии за { $limit }
+pg_closed_during_startup = сервер закрыл соединение при запуске сессии, не прислав ни одного ответа PostgreSQL
+pg_closed_during_query = сервер закрыл соединение во время запроса
+pg_server_said = { $severity } { $sqlstate }: { $message }
+pg_query_timeout = нет результата запроса за { $limit }
+pg_no_row = служебный запрос не вернул ни одной строки
+pg_query_detail = PostgreSQL { $version }, база { $database }, пользователь { $user }
+pg_connections = занято { $used } из { $usable } слотов подключений (max_connections за вычетом резерва): пул следующего деплоя или вторая реплика могут получить `sorry, too many clients already`
+pg_facts_denied = этой роли нельзя читать pg_stat_activity и системные каталоги: запас подключений и число таблиц узнать не удалось (вход и запрос работают)
+pg_no_tables = в базе { $database } нет таблиц: миграции не применялись (запускайте их в pre-deploy команде или команде запуска, например `alembic upgrade head`, `prisma migrate deploy`)
+pg_facts_detail = { $detail }, подключений { $used }/{ $usable }
+pg_read_only = { $facts }: сервер — реплика только для чтения, либо в базе по умолчанию включены транзакции только для чтения
+pg_ignored_parameter = параметр `{ $key }` принят, но в этой проверке не используется
+
+## Redis
+
+redis_tls_off = redis:// без шифрования
+redis_unencrypted = соединение с { $host } не зашифровано (redis://): в приватной сети это нормально, через интернет — нет
+redis_insecure = #insecure: сертификат сервера не проверяется
+redis_timeout = нет ответа Redis за { $limit }
+redis_auth_detail = AUTH как { $user }
+redis_auth_detail_default = AUTH по паролю (пользователь default)
+redis_no_credentials = в URL нет учётных данных
+redis_ping_detail = PONG, Redis { $version }, база { $db }
+redis_ping_detail_no_version = PONG, база { $db }
+redis_replica = { $detail }: сервер — реплика (role:slave): любая запись, например сохранение отозванного токена, упадёт с READONLY
+redis_evicts_all = maxmemory-policy = { $policy }: когда память кончится, Redis может вытеснить любой ключ, включая отозванные токены и сессии (используйте volatile-lru и TTL только на ключах кэша, или noeviction)
+redis_memory_full = Redis занимает { $used_mib } из { $max_mib } МиБ maxmemory: когда память кончится, запись будет падать с OOM (noeviction или volatile-* при слишком малом числе ключей с TTL)
+redis_clients = подключено { $clients } клиентов из { $max } (maxclients): новые подключения получат `max number of clients reached`
+redis_peer_is_tls = сервер ответил TLS-записью: на этом порту нужен TLS
+redis_port_speaks_tls = сервер закрыл соединение без TLS, ничего не ответив, а на тот же порт TLS-рукопожатие проходит: нужен TLS
+redis_peer_unknown = собеседник прислал байты не из протокола Redis ({ $bytes })
+redis_closed = сервер закрыл соединение, не прислав ответа Redis
+first_bytes = первые байты { $bytes }
+no_bytes = ничего
+
+## JWT
+
+jwt_target = JWT { $algorithm }
+jwt_config_detail = { $algorithm }, ключ из { $key_var }
+jwt_public_key_missing = JWT_PUBLIC_KEY не задан: токены подписываются, но проверку открытым ключом railconn не выполнил
+jwt_bad_algorithm = { $var }={ $value } — неподдерживаемый алгоритм (HS256/384/512, RS256/384/512, PS256/384/512, ES256/384, EdDSA; регистр имеет значение)
+shown_value = `{ $value }`
+hidden_value = (значение из { $chars ->
+    [one] { $chars } символа
+   *[other] { $chars } символов
+}, не показано)
+jwt_missing_secret = нет HMAC-секрета: не задана ни одна из переменных { $vars }
+jwt_missing_private_key = для { $algorithm } нужен закрытый ключ в { $var } (текст PEM или путь к PEM-файлу)
+jwt_bad_lifetime = { $var }={ $value } — не целое число минут
+jwt_lifetime_expired = срок жизни токенов доступа — { $minutes } мин: они истекают сразу, и каждый запрос падает
+jwt_lifetime_long = срок жизни токенов доступа — { $minutes } мин (больше суток): украденный токен всё это время остаётся действительным
+jwt_secret_detail = секрет { $bytes ->
+    [one] { $bytes } байт
+    [few] { $bytes } байта
+   *[many] { $bytes } байт
+}
+jwt_placeholder = { $var } — известная заглушка или значение из туториала: подделать токен с ним может кто угодно
+jwt_short_secret = в { $var } { $bytes ->
+    [one] { $bytes } байт
+    [few] { $bytes } байта
+   *[many] { $bytes } байт
+}, а { $algorithm } нужно не меньше { $needed } (RFC 7518 §3.2)
+jwt_key_file = { $var } — не текст PEM и не читаемый файл: { $error }
+jwt_sec1_private_key = { $var } — EC-ключ в формате SEC1 (`BEGIN EC PRIVATE KEY`); переведите его в PKCS#8: openssl pkcs8 -topk8 -nocrypt -in key.pem
+jwt_bad_private_key = { $var } — не корректный закрытый ключ { $algorithm } в PEM
+jwt_bad_public_key = { $var } — не корректный открытый ключ { $algorithm } в PEM
+jwt_rsa_too_small = { $var } — RSA-ключ короче 2048 бит (RFC 7518 §3.3 требует не меньше 2048)
+jwt_key_detail = закрытый ключ { $algorithm }{ $bits ->
+    [0] {""}
+   *[other] , { $bits } бит
+}{ $public ->
+    [yes] , открытый ключ есть
+   *[no] {""}
+}
+jwt_sign_failed = подписать токен не удалось: { $kind }
+jwt_signed_only = токен подписан (открытого ключа для проверки нет)
+jwt_roundtrip_detail = токен подписан и проверен (exp через { $minutes } мин)
+jwt_key_mismatch = JWT_PUBLIC_KEY не соответствует JWT_PRIVATE_KEY: токены, подписанные приложением, не пройдут проверку
+jwt_verify_failed = подписанный токен не прошёл проверку: { $kind }
+
+## Находки, затрагивающие несколько проверок
+
+memory_fallback = Redis { $state ->
+    [failing] недоступен
+   *[unset] не настроен
+}: список отозванных токенов (blacklist) и кэш переходят в память процесса — они теряются при каждом перезапуске и не общие для инстансов и воркеров, так что токен после выхода из системы продолжает работать на других
+steps_not_run = { $steps }: не выполнялись
+optional_failed = проверка { $check } не прошла ({ $code }), но она необязательная: деплой она не блокирует
+jwt_secret_reused = JWT-секрет совпадает с паролем базы данных или Redis: одна утечка открывает оба, а смена одного ломает другой
+pooled_url = задана DATABASE_UNPOOLED_URL, значит DATABASE_URL идёт через PgBouncer (transaction pooling): миграции, LISTEN и advisory-блокировки выполняйте через DATABASE_UNPOOLED_URL
+loopback_on_railway = цель проверки { $check } — localhost, а переменные Railway заданы: внутри деплоя на Railway там ничего не слушает (используйте ссылочную переменную сервиса); под `railway run` на ноутбуке это нормально
+
+## SQLite
+
+sqlite_no_network = SQLite: локальный файл, подключаться некуда
+sqlite_in_memory_target = база SQLite в памяти
+sqlite_in_memory = DATABASE_URL — база SQLite в памяти: у каждого процесса своя, и при каждом запуске она пустая
+sqlite_missing = файла SQLite { $path } здесь нет: приложение создаст его пустым при первой записи
+sqlite_not_a_file = { $path } — не обычный файл
+sqlite_not_sqlite = { $path } — не база SQLite (заголовок файла не `SQLite format 3`)
+sqlite_unreadable = не удаётся прочитать { $path }: { $error }
+sqlite_ok = файл SQLite { $path }, { $kib } КиБ
+sqlite_outside_volume = файл SQLite лежит вне тома Railway ({ $volume }): его данные пропадают при каждом редеплое; перенесите его на том или используйте PostgreSQL
+sqlite_no_volume = на Railway файл SQLite пропадает вместе с контейнером при каждом редеплое, если он не лежит на томе (RAILWAY_VOLUME_MOUNT_PATH); продакшен-приложениям здесь обычно нужен PostgreSQL
+
+## wait, watch, env
+
+wait_timed_out = railconn wait: за { $timeout } готовности не дождались; последний отчёт — выше
+wait_stopped_early = railconn wait: остановлено досрочно: проверка { $check } упала с { $code }, а ожидание этого не исправит; смотрите отчёт выше
+wait_stopped_on_warnings = railconn wait: остановлено досрочно: остались только предупреждения (--strict), а от ожидания они не исчезнут; смотрите отчёт выше
+wait_failing = { $check } ({ $code })
+wait_progress = ждём { $failing } — { $elapsed } / { $timeout }
+command_not_started = railconn wait: не удаётся запустить { $command }: { $error }
+watch_change = { $time } { $check }: { $before } -> { $now }{ $code } ({ $took })
+watch_first = { $time } { $check }: { $now }{ $code } ({ $took })
+watch_check_state = { $check } { $status } { $took }
+watch_heartbeat = { $time } пульс (раунд { $round }): { $states }
+watch_no_failures = сбоев нет
+watch_failure_count = { $code } ×{ $count }
+watch_failures = сбои: { $list }
+watch_summary = { $check }: доступен { $availability }% за { $rounds ->
+    [one] { $rounds } раунд
+    [few] { $rounds } раунда
+   *[many] { $rounds } раундов
+}, { $failures }; задержка: мин. { $min }, медиана { $median }, макс. { $max }
+env_variables = Переменные (в каждой группе действует первая заданная; переменные окружения процесса важнее файлов .env)
+env_targets = Цели
+env_default = по умолчанию
+env_invalid_url = (некорректный URL: { $message })
+env_secret = *** ({ $bytes ->
+    [one] { $bytes } байт
+    [few] { $bytes } байта
+   *[many] { $bytes } байт
+})
+env_key_pem = *** (текст PEM, { $bytes ->
+    [one] { $bytes } байт
+    [few] { $bytes } байта
+   *[many] { $bytes } байт
+})
+env_key_path = *** (не текст PEM: читается как путь к файлу)
+env_file_committable = { $path } лежит в рабочем дереве git и не игнорируется: настоящие учётные данные из него могут попасть в коммит (добавьте его в .gitignore; заглушки держите в .env.example)
+origin_environment = окружение
+env_value_too_large = запись { $entry }: после подстановок значение больше { $kib } КиБ
+env_file_too_large = больше { $kib } КиБ
+env_too_many_dollars = больше { $limit } подстановок `$`
+env_entry = запись { $entry }: { $problem }
+env_line_not_pair = строка не в формате KEY=VALUE (сама строка не показана: в ней может быть секрет)
+env_not_utf8 = не корректный UTF-8
+env_unparsable = не удалось разобрать
+
+## Ошибки, из-за которых проверка не запустилась (код выхода 2)
+
+error_prefix = railconn: ошибка: { $error }
+error_nothing_selected = проверять нечего: после --only/--skip не осталось ни одной проверки
+error_env_file = не удаётся прочитать файл переменных { $path }: { $reason }. Исправьте файл или передайте --no-env-file
+error_runtime = не удаётся запустить асинхронный рантайм: { $error }
+error_output = не удаётся записать отчёт: { $error }
+error_output_file = не удаётся записать отчёт в { $path }: { $reason }
+error_format = { $command } поддерживает --format { $supported }
+url_not_shown = <URL не показан: в нём может быть пароль>
+duration_zero = должно быть больше нуля
+duration_too_long = должно быть не больше 24h
+bad_duration = { $error }: укажите длительность, например 500ms, 10s или 1m
+not_a_regular_file = не обычный файл
+file_too_large = больше { $kib } КиБ
+
+## Подписи в отчёте
+
+header = railconn { $version }: проверка заняла { $took }
+label_works = Что работает
+label_problems = Проблемы
+label_limitations = Ограничения
+label_skipped = Не проверялось
+label_error = ошибка
+label_cause = причина
+label_fix = решение
+label_source = источник
+label_critical = критическая
+label_optional = необязательная
+skipped_by_flag = пропущено (--skip/--only)
+interrupted = прервано (Ctrl-C) до завершения
+junit_suite = railconn check
+junit_strict_warning = предупреждение при --strict: { $codes }
+markdown_table_header = | проверка | статус | цель | результат |
+annotation_title = railconn { $check }: { $code }
+annotation_title_at = railconn { $check }: { $code } на шаге { $step }
+code_at_step = `{ $code }` на шаге { $step }
+error_at_step = { $code } на шаге { $step }: { $message }
+badge_pass = ✅ pass
+badge_warn = ⚠️ warn
+badge_fail = ❌ fail
+badge_skip = ⏭️ skip
+verdict_ready = { $limitations ->
+    [0] Итог: можно деплоить
+    [one] Итог: можно деплоить, есть { $limitations } ограничение
+    [few] Итог: можно деплоить, есть { $limitations } ограничения
+   *[many] Итог: можно деплоить, есть { $limitations } ограничений
+}
+verdict_not_ready = { $critical ->
+    [one] Итог: деплоить нельзя: { $critical } критическая проблема
+    [few] Итог: деплоить нельзя: { $critical } критические проблемы
+   *[many] Итог: деплоить нельзя: { $critical } критических проблем
+}
+verdict_not_ready_strict = { $limitations ->
+    [one] Итог: деплоить нельзя: { $limitations } ограничение (--strict)
+    [few] Итог: деплоить нельзя: { $limitations } ограничения (--strict)
+   *[many] Итог: деплоить нельзя: { $limitations } ограничений (--strict)
+}
+verdict_interrupted = Итог: деплоить нельзя: прервано (Ctrl-C) до завершения всех проверок
+
+## Причины и решения
+
+advice_private_redis =
+    .cause = Имя *.railway.internal резолвится только внутри запущенного деплоя того же проекта и окружения Railway — не с ноутбука, не из CI и не во время сборки (RUN в Dockerfile, postinstall).
+    .fix = Вне Railway используйте REDIS_PUBLIC_URL (railconn check --public); внутри оставьте URL приватной сети и подключайтесь во время работы приложения, а не при сборке.
+advice_private_db =
+    .cause = Имя *.railway.internal резолвится только внутри запущенного деплоя того же проекта и окружения Railway — не с ноутбука, не из CI и не во время сборки (RUN в Dockerfile, postinstall).
+    .fix = Вне Railway используйте DATABASE_PUBLIC_URL (railconn check --public); миграции запускайте в pre-deploy команде или команде запуска, а не при сборке.
+advice_redis_tls_timeout =
+    .cause = Сервер принял соединение, но так и не ответил на TLS-рукопожатие: скорее всего, это Redis без TLS (у Redis на Railway и у обычного redis-server TLS нет).
+    .fix = Используйте redis:// вместо rediss://.
+advice_pg_tls_timeout =
+    .cause = Порт принял соединение, но не ответил на 8-байтный SSLRequest протокола PostgreSQL: скорее всего, там сервер другого типа, который ждёт продолжения ввода (так делает Redis), а не PostgreSQL.
+    .fix = Проверьте хост и порт: возьмите те, что у самой базы, из DATABASE_URL или DATABASE_PUBLIC_URL.
+advice_pg_tls_closed =
+    .cause = На этом порту соединения принимаются, но после первого же сообщения PostgreSQL соединение закрылось: базы за ним нет (сервис остановлен, спит или удалён), либо порт принадлежит серверу другого типа.
+    .fix = Скопируйте актуальный URL из Variables сервиса базы данных (railway variables set DATABASE_URL=…) и посмотрите его деплой-логи.
+advice_pg_missing_config =
+    .cause = URL PostgreSQL не задан: переменной окружения DATABASE_URL нет (или она пустая) ни в окружении, ни в .env.
+    .fix = Задайте DATABASE_URL (на Railway — ссылкой: DATABASE_URL=${"{{"}Postgres.DATABASE_URL{"}}"}; с ноутбука или из CI — DATABASE_PUBLIC_URL базы) или передайте --database-url. Если базы у приложения нет, используйте --skip postgres.
+advice_pg_unsupported_scheme =
+    .cause = URL начинается не с postgresql:// и не с postgres://, поэтому клиенты на libpq его отвергнут.
+    .fix = Возьмите URL postgresql:// из Variables сервиса базы данных.
+advice_pg_dns_not_found =
+    .cause = Такого имени хоста резолвер этой машины не знает. Имя *.railway.internal резолвится только внутри запущенного деплоя того же проекта и окружения Railway — не с ноутбука, не из CI и не во время сборки. В остальных случаях это опечатка или ссылка на переименованный сервис.
+    .fix = Вне Railway используйте DATABASE_PUBLIC_URL (включите Public Networking у базы); миграции запускайте в pre-deploy команде или команде запуска, а не при сборке; проверьте имя сервиса в ссылочной переменной.
+advice_pg_connection_refused =
+    .cause = Хост ответил, но на этом порту никто не слушает: база остановлена, падает или перезапускается, либо порт не от этого хоста (порт прокси с приватным хостом или 5432 с хостом прокси).
+    .fix = Посмотрите деплой-логи сервиса базы данных; копируйте хост и порт вместе из Variables сервиса (DATABASE_URL или DATABASE_PUBLIC_URL).
+advice_pg_tls_unsupported =
+    .cause = Сервер не поддерживает TLS, а sslmode в URL его требует (локальный PostgreSQL или PostgreSQL в docker, PgBouncer без TLS).
+    .fix = Включите TLS на сервере или используйте sslmode=prefer (или disable) в доверенной приватной сети.
+advice_pg_tls_required =
+    .cause = Сервер пускает этого пользователя только по TLS (в pg_hba.conf для него есть только записи hostssl), а соединение было без шифрования.
+    .fix = Добавьте ?sslmode=require в DATABASE_URL.
+advice_pg_certificate_invalid =
+    .cause = Сертификат сервера не проходит проверку, которую требует sslmode: он самоподписанный или от частного CA, просрочен или выдан на другое имя. У PostgreSQL на Railway сертификат самоподписанный, для `localhost`, поэтому verify-ca и verify-full с системными корневыми сертификатами не пройдут.
+    .fix = Используйте sslmode=require (шифрует без проверки, как libpq) или укажите CA сервера: sslrootcert=/path/root.crt и sslmode=verify-ca.
+advice_pg_connection_closed =
+    .cause = На этом порту соединения принимаются, но базы за ним нет: сервис остановлен, спит или удалён, либо URL указывает на старый деплой.
+    .fix = Скопируйте актуальный URL из Variables сервиса базы данных (railway variables set DATABASE_URL=…) и посмотрите его деплой-логи.
+advice_pg_protocol_error =
+    .cause = На этом порту не PostgreSQL: HTTP-эндпоинт (домен приложения *.up.railway.app), сервер Redis или порт только для TLS.
+    .fix = Возьмите хост и порт самой базы из DATABASE_URL или DATABASE_PUBLIC_URL.
+advice_pg_auth_failed =
+    .cause = Сервер отверг учётные данные: неверный или устаревший пароль (URL скопирован до смены пароля; POSTGRES_PASSWORD поменяли после инициализации тома, а это ничего не меняет), неверный пользователь или роль с паролем в MD5, когда сервер требует SCRAM.
+    .fix = Используйте ссылочную переменную DATABASE_URL=${"{{"}Postgres.DATABASE_URL{"}}"} вместо скопированного значения или сбросьте пароль: ALTER ROLE <user> PASSWORD '…'.
+advice_pg_auth_required =
+    .cause = Сервер требует пароль, а в URL его нет (например, URL собран из ссылки, которая оказалась пустой).
+    .fix = Добавьте пароль в URL, закодировав спецсимволы через %: postgresql://user:PASSWORD@host:5432/db.
+advice_pg_access_denied =
+    .cause = Сервер не пускает этого пользователя, в эту базу или с этого адреса (нет подходящей записи в pg_hba.conf или права CONNECT).
+    .fix = Используйте учётные данные, которые сгенерировала платформа, или выдайте доступ (pg_hba.conf, GRANT CONNECT ON DATABASE …).
+advice_pg_database_not_found =
+    .cause = Базы, указанной в пути URL, на этом сервере нет (на Railway она называется `railway`; без пути берётся имя пользователя).
+    .fix = Исправьте часть /dbname в URL или создайте базу: createdb <name>.
+advice_pg_too_many_connections =
+    .cause = Все слоты подключений заняты (max_connections): размер пула × воркеры × реплики, пересекающиеся деплои или утёкшие соединения.
+    .fix = Уменьшите пул в приложении, поставьте перед базой PgBouncer или завершите простаивающие сессии: SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle';
+advice_pg_server_starting =
+    .cause = База запускается, останавливается или восстанавливается (SQLSTATE 57P03) — так бывает сразу после редеплоя или падения.
+    .fix = Подождите несколько секунд и проверьте снова; если не проходит, проверьте свободное место на томе и логи сервиса.
+advice_pg_read_only =
+    .cause = Сервер принимает подключения, но не запись: это реплика в режиме восстановления (эндпоинт для чтения или standby после failover), либо включён default_transaction_read_only. Первый же INSERT приложения упадёт с SQLSTATE 25006.
+    .fix = Направьте DATABASE_URL на основной эндпоинт (чтение и запись); после failover скопируйте URL нового основного сервера.
+advice_pg_invalid_value =
+    .cause = Сервер отверг параметр запуска из URL (настройку options=-c или другой параметр), так что подключение приложения упадёт так же.
+    .fix = Исправьте или уберите параметр, названный в сообщении сервера.
+advice_pg_query_failed =
+    .cause = Подключение и вход прошли, но служебный запрос не выполнился.
+    .fix = Прочитайте сообщение сервера выше; проверьте права пользователя.
+advice_redis_missing_config =
+    .cause = URL Redis не задан: переменной окружения REDIS_URL нет (или она пустая) ни в окружении, ни в .env.
+    .fix = Задайте REDIS_URL (на Railway — ссылкой: REDIS_URL=${"{{"}Redis.REDIS_URL{"}}"}; с ноутбука или из CI — REDIS_PUBLIC_URL сервиса) или передайте --redis-url. Если приложение может работать без Redis, примите запасной вариант с памятью через --optional redis.
+advice_redis_unsupported_scheme =
+    .cause = URL начинается не с redis:// и не с rediss://.
+    .fix = Возьмите URL redis:// из Variables сервиса Redis (rediss:// — для провайдеров с TLS, например Upstash).
+advice_redis_dns_not_found =
+    .cause = Такого имени хоста резолвер этой машины не знает. Имя *.railway.internal резолвится только внутри запущенного деплоя того же проекта и окружения Railway — не с ноутбука, не из CI и не во время сборки.
+    .fix = Вне Railway используйте REDIS_PUBLIC_URL (включите Public Networking у сервиса Redis); внутри проверьте имя сервиса в ссылочной переменной.
+advice_redis_connection_refused =
+    .cause = Хост ответил, но на этом порту никто не слушает: Redis остановлен, падает или перезапускается, порт указан неверно, либо REDIS_URL не задан и используется значение библиотеки по умолчанию (localhost:6379).
+    .fix = Посмотрите деплой-логи сервиса Redis; копируйте хост и порт вместе из его Variables.
+advice_redis_tls_unsupported =
+    .cause = URL требует TLS (rediss://), а сервер говорит на Redis без шифрования (у Redis на Railway и у обычного redis-server TLS нет).
+    .fix = Используйте redis:// вместо rediss://.
+advice_redis_tls_required =
+    .cause = Сервер на этом порту ждёт TLS, а в URL указан redis:// без шифрования (Upstash и Redis Cloud с включённым TLS принимают только TLS).
+    .fix = Используйте rediss:// вместо redis://.
+advice_redis_certificate_invalid =
+    .cause = Сертификат сервера не удалось проверить по доверенным корневым сертификатам этой машины: он самоподписанный или от частного CA, просрочен или выдан на другое имя.
+    .fix = Укажите в SSL_CERT_FILE набор CA провайдера (Redis Cloud его публикует); только для тестов можно добавить #insecure в конец URL rediss://.
+advice_redis_connection_closed =
+    .cause = На этом порту соединения принимаются, но закрываются без ответа Redis: сервис за прокси остановлен или удалён, достигнут лимит клиентов сервера, либо сервер ждёт TLS.
+    .fix = Посмотрите логи сервиса Redis и скопируйте актуальный REDIS_URL из его Variables; если провайдер требует TLS, используйте rediss://.
+advice_redis_protocol_error =
+    .cause = На этом порту не Redis: HTTP-эндпоинт (REST URL, домен приложения *.up.railway.app) или сервер другого типа.
+    .fix = Возьмите хост и порт Redis из REDIS_URL (для Upstash — эндпоинт rediss://, а не REST URL).
+advice_redis_auth_failed =
+    .cause = Redis отверг учётные данные: неверный или устаревший пароль, неверное имя пользователя или пароль, отправленный серверу без пароля (какой из случаев — видно из ответа сервера выше).
+    .fix = Скопируйте REDIS_URL из Variables сервиса Redis (redis://default:PASSWORD@host:port); если у сервера нет пароля, уберите его из URL.
+advice_redis_auth_required =
+    .cause = Сервер требует пароль (NOAUTH), а в URL его нет — например, URL собран только из REDISHOST и REDISPORT.
+    .fix = Используйте полный URL с учётными данными: redis://default:PASSWORD@host:port.
+advice_redis_access_denied =
+    .cause = ACL-пользователю нельзя выполнять команду, которую отправляет проверка (NOPERM её называет: PING, INFO или SELECT для /db, отличной от 0), либо сервер в защищённом режиме (DENIED).
+    .fix = Разрешите команду из ответа (например, ACL SETUSER <user> +ping +info +select), используйте /0 или задайте пароль на сервере.
+advice_redis_database_not_found =
+    .cause = Номер базы в пути URL вне допустимого для этого сервера диапазона (многие управляемые Redis дают только базу 0).
+    .fix = Используйте /0 или уберите путь из URL.
+advice_redis_too_many_connections =
+    .cause = Redis упёрся в maxclients: клиенты создаются на каждый запрос или утекают.
+    .fix = Используйте один клиент (пул) на процесс и закрывайте простаивающие; поднимите maxclients или лимит тарифа.
+advice_redis_server_starting =
+    .cause = Redis загружает данные в память (LOADING), как после перезапуска.
+    .fix = Подождите несколько секунд и проверьте снова.
+advice_redis_read_only =
+    .cause = Подключение к реплике Redis (role:slave): запись, например сохранение отозванного токена, падает с READONLY. Так бывает после failover или с эндпоинтом только для чтения.
+    .fix = Направьте REDIS_URL на основной эндпоинт (для записи).
+advice_redis_query_failed =
+    .cause = Подключение есть, но PING не прошёл.
+    .fix = Прочитайте ответ сервера выше.
+advice_jwt_missing_config =
+    .cause = Ключ подписи не настроен: не заданы JWT_SECRET_KEY, JWT_SECRET и SECRET_KEY (HS*) или JWT_PRIVATE_KEY (RS*, PS*, ES*, EdDSA). Если приложение при каждом старте генерирует случайный секрет, после каждого деплоя разлогинивает всех и не работает с несколькими репликами.
+    .fix = Сгенерируйте секрет и задайте его: railway variables set JWT_SECRET_KEY=$(openssl rand -hex 32)
+advice_jwt_invalid_value =
+    .cause = У одной из настроек JWT значение, с которым приложение работать не сможет.
+    .fix = Задайте ACCESS_TOKEN_EXPIRE_MINUTES целым числом минут, например 30.
+advice_jwt_weak_secret =
+    .cause = HMAC-секрет короче выхода хеш-функции (RFC 7518 §3.2: 32, 48, 64 байта для HS256, HS384, HS512) или это опубликованная заглушка: токены можно подделать.
+    .fix = Замените его случайным значением: railway variables set JWT_SECRET_KEY=$(openssl rand -hex 32), затем сделайте редеплой (выданные токены станут недействительными).
+advice_jwt_invalid_key =
+    .cause = PEM-ключ не годится: он не разбирается для этого алгоритма, это RSA-ключ короче 2048 бит, или открытый ключ не от этого закрытого.
+    .fix = Проверьте строки BEGIN/END и переводы строк в PEM (\n в однострочном значении допустимы); RSA-ключ сгенерируйте так: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048
+advice_jwt_unsupported_algorithm =
+    .cause = Такое имя алгоритма библиотеки JWT не принимают (регистр имеет значение; `none` запрещён).
+    .fix = Задайте JWT_ALGORITHM=HS256 или RS256/ES256/EdDSA с парой ключей.
+advice_jwt_roundtrip_failed =
+    .cause = Токен, подписанный с этими настройками, не проходит проверку с ними же.
+    .fix = Сделайте так, чтобы приложение подписывало и проверяло токены одним алгоритмом и одной парой ключей.
+advice_net_invalid_url =
+    .cause = URL составлен неверно: драйвер приложения его отвергнет или подключится не туда.
+    .fix = Исправьте значение, как сказано в ошибке. Закодировать пароль для URL можно так: python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' 'PASSWORD'
+advice_net_dns_timeout =
+    .cause = DNS-резолвер не ответил за тайм-аут подключения.
+    .fix = Проверьте DNS на этой машине (/etc/resolv.conf) и повторите; в медленной сети увеличьте --connect-timeout.
+advice_net_dns_error =
+    .cause = Временный сбой резолвинга: DNS-резолвер недоступен или ещё не готов (как в первые секунды деплоя на Railway).
+    .fix = Повторите через несколько секунд; проверьте настройки DNS на этой машине.
+advice_net_connect_timeout =
+    .cause = Нет ответа за тайм-аут подключения: файрвол или список разрешённых IP отбрасывает пакеты, адрес недоступен из этой сети, или сервис просыпается.
+    .fix = Проверьте списки разрешённых адресов и сетевой путь; повторите или увеличьте --connect-timeout.
+advice_net_network_unreachable =
+    .cause = У этой машины нет маршрута до адреса: обычно это адрес только с IPv6 в сети без IPv6 (у сервисов Railway исходящий IPv6 по умолчанию выключен).
+    .fix = Используйте эндпоинт с IPv4-адресом (например, хост пулера) или включите исходящий IPv6.
+advice_net_tls_handshake_failed =
+    .cause = TLS-рукопожатие не завершилось: его оборвал прокси, или у клиента и сервера нет общей версии протокола или шифра.
+    .fix = Проверьте настройки TLS на сервере и нет ли между ними прокси.
+advice_net_connection_reset =
+    .cause = Соединение сброшено: его оборвал прокси или файрвол, или сервер упал.
+    .fix = Посмотрите логи сервиса и повторите.
+advice_net_timeout =
+    .cause = Сервер принял соединение, но не ответил вовремя: он перегружен или запускается, либо порт принадлежит чему-то, что ждёт первого слова от клиента.
+    .fix = Повторите; увеличьте --timeout; проверьте, что порт — именно этого сервиса.

@@ -1,0 +1,438 @@
+//! Every message the code can build, declared once: the function name is
+//! the catalog id and its parameters are the Fluent variables. The
+//! declaration also yields [`DECLARED`], the list the catalog tests
+//! compare against `i18n/en.ftl` and `i18n/ru.ftl`, so a message missing
+//! from a catalog, or a variable the code does not pass, fails a test.
+//!
+//! Messages never contain a secret: callers pass only names, hosts, codes,
+//! lengths and server replies.
+
+use std::time::Duration;
+
+use super::message::{Advice, Arg, Message};
+
+macro_rules! messages {
+    ($( $(#[$meta:meta])* $name:ident ( $($arg:ident : $ty:ty),* $(,)? ); )*) => {
+        $(
+            $(#[$meta])*
+            pub fn $name($($arg: $ty),*) -> Message {
+                Message::new(
+                    stringify!($name),
+                    vec![$((stringify!($arg), Arg::from($arg))),*],
+                )
+            }
+        )*
+
+        /// Every message id with the variables the code passes to it.
+        pub const DECLARED: &[(&str, &[&str])] = &[
+            $((stringify!($name), &[$(stringify!($arg)),*])),*
+        ];
+    };
+}
+
+/// Causes and fixes: one Fluent message per advice, with `.cause` and
+/// `.fix` attributes and no variables.
+macro_rules! advice {
+    ($( $name:ident ),* $(,)?) => {
+        $(
+            pub fn $name() -> Advice {
+                Advice {
+                    cause: Message::new(concat!(stringify!($name), ".cause"), Vec::new()),
+                    fix: Message::new(concat!(stringify!($name), ".fix"), Vec::new()),
+                }
+            }
+        )*
+
+        /// Every advice id; each has a `.cause` and a `.fix`.
+        pub const ADVICE: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+messages! {
+    // ---- formatting pieces used by the renderer itself ----------------
+    decimal_point();
+    duration_ms(value: Arg);
+    duration_s(value: Arg);
+    either(first: String, second: &str);
+    /// A server's or the operating system's own words, shown as they are.
+    verbatim(text: String);
+
+    // ---- URL validation ------------------------------------------------
+    url_empty();
+    url_whitespace();
+    url_quoted();
+    url_unresolved_reference();
+    url_no_scheme(schemes: Arg);
+    url_bad_scheme(scheme: &str, schemes: Arg);
+    /// `part`: user, password, host, path or query.
+    url_unencoded_char(part: &str, special: char, encoded: String);
+    url_not_utf8(part: &str);
+    url_no_host();
+    url_bad_host_chars();
+    url_many_hosts();
+    url_bad_ipv6();
+    url_empty_port();
+    url_port_range(port: &str);
+    url_port_not_number();
+    url_nul(part: &str);
+    url_socket();
+    pg_env_defaults(vars: String);
+    pg_bad_param_value(key: &str);
+    pg_bad_env_sslmode();
+    pg_fragment();
+    pg_scheme_case();
+    pg_param_unsupported(key: &str);
+    pg_param_unknown(key: &str);
+    pg_bad_sslmode(value: &str);
+    pg_bad_channel_binding(value: &str);
+    pg_system_root_needs_verify_full(mode: &str);
+    redis_insecure_without_tls();
+    redis_bad_fragment();
+    redis_bad_db(path: &str);
+
+    // ---- normalisation -------------------------------------------------
+    norm_whitespace(var: &str);
+    norm_quotes(var: &str);
+    norm_driver(driver: String);
+    norm_asyncpg_sslmode();
+    norm_postgres_scheme(var: &str);
+    norm_prisma(names: String);
+
+    // ---- config step ---------------------------------------------------
+    config_from(source: &str);
+    /// `count` selects "X is not set" or "none of X, Y is set".
+    config_missing(vars: String, count: usize, flag: &str);
+    config_invalid(source: &str, message: Message);
+    target_missing(vars: String);
+    target_invalid(source: &str);
+
+    // ---- dns / tcp -----------------------------------------------------
+    dns_timeout(host: &str, limit: Duration);
+    dns_failed(host: &str, error: String);
+    dns_no_addresses(host: &str);
+    dns_family(family: &str, addrs: String);
+    dns_families(v4: Message, v6: Message);
+    ipv6_only(host: &str);
+    ipv6_unreachable(host: &str);
+    tcp_timeout(addr: String, limit: Duration);
+    tcp_failed(addr: String, error: String);
+    tcp_connected(addr: String);
+    tcp_connected_after(addr: String, earlier: String, code: &str);
+
+    // ---- tls -----------------------------------------------------------
+    tls_timeout(limit: Duration);
+    tls_bad_server_name(host: &str);
+    tls_alert(alert: String);
+    tls_reset();
+    tls_closed();
+    tls_peer_plaintext();
+    tls_failed(error: String);
+    peer_too_much(kib: usize);
+    peer_is_http();
+    cert_unknown_issuer();
+    cert_expired();
+    cert_not_yet_valid();
+    cert_wrong_name();
+    cert_other(reason: String);
+    cert_failure(reason: Message);
+    cert_failure_with(reason: Message, subject: String, issuer: String, expires: String);
+    root_file_unreadable(path: String, error: String);
+    roots_empty_system();
+    roots_empty_file(path: String);
+    /// `verified`: yes or no.
+    tls_detail(version: String, verified: &str);
+    tls_detail_cert(
+        version: String,
+        verified: &str,
+        subject: String,
+        issuer: String,
+        names: String,
+        expires: String,
+        days: i64,
+    );
+    cert_expired_unverified(not_after: String);
+    cert_expires_soon(days: i64, not_after: String);
+    cert_self_signed(names: String);
+    connection_reset();
+
+    // ---- postgres ------------------------------------------------------
+    pg_tls_not_tried(mode: &str);
+    pg_tls_declined();
+    pg_prefer_fallback(code: &str, message: Message);
+    pg_server_refused_tls();
+    pg_no_answer_to_ssl_request();
+    pg_peer_is_redis();
+    pg_peer_is_tls();
+    pg_peer_unknown(bytes: Message);
+    pg_no_root_cert(mode: &str);
+    pg_cert_not_verified(mode: &str);
+    pg_unencrypted(host: &str);
+    pg_auth_detail(user: &str);
+    pg_auth_detail_anonymous();
+    pg_auth_timeout(limit: Duration);
+    pg_closed_during_startup();
+    pg_closed_during_query();
+    pg_server_said(severity: String, sqlstate: String, message: String);
+    pg_query_timeout(limit: Duration);
+    pg_no_row();
+    pg_query_detail(version: String, database: String, user: String);
+    pg_connections(used: u64, usable: u64);
+    pg_facts_denied();
+    pg_no_tables(database: String);
+    pg_facts_detail(detail: Message, used: u64, usable: u64);
+    pg_read_only(facts: Message);
+    pg_ignored_parameter(key: &str);
+
+    // ---- redis ---------------------------------------------------------
+    redis_tls_off();
+    redis_unencrypted(host: &str);
+    redis_insecure();
+    redis_timeout(limit: Duration);
+    redis_auth_detail(user: &str);
+    redis_auth_detail_default();
+    redis_no_credentials();
+    redis_ping_detail(version: String, db: u32);
+    redis_ping_detail_no_version(db: u32);
+    redis_replica(detail: Message);
+    redis_evicts_all(policy: String);
+    redis_memory_full(used_mib: u64, max_mib: u64);
+    redis_clients(clients: u64, max: u64);
+    redis_peer_is_tls();
+    redis_port_speaks_tls();
+    redis_peer_unknown(bytes: Message);
+    redis_closed();
+
+    // ---- bytes a peer sent ---------------------------------------------
+    first_bytes(bytes: String);
+    no_bytes();
+
+    // ---- jwt -----------------------------------------------------------
+    jwt_target(algorithm: &str);
+    jwt_config_detail(algorithm: &str, key_var: &str);
+    jwt_public_key_missing();
+    jwt_bad_algorithm(var: &str, value: Message);
+    /// A setting's value when it is short and plain enough to show.
+    shown_value(value: &str);
+    /// A setting's value that may be a secret pasted into the wrong place.
+    hidden_value(chars: usize);
+    jwt_missing_secret(vars: String);
+    jwt_missing_private_key(algorithm: &str, var: &str);
+    jwt_bad_lifetime(var: &str, value: Message);
+    jwt_lifetime_expired(minutes: i64);
+    jwt_lifetime_long(minutes: i64);
+    jwt_secret_detail(bytes: usize);
+    jwt_placeholder(var: &str);
+    jwt_short_secret(var: &str, bytes: usize, algorithm: &str, needed: usize);
+    jwt_key_file(var: &str, error: String);
+    jwt_sec1_private_key(var: &str);
+    jwt_bad_private_key(var: &str, algorithm: &str);
+    jwt_bad_public_key(var: &str, algorithm: &str);
+    jwt_rsa_too_small(var: &str);
+    /// `bits` 0 means unknown; `public` is yes or no.
+    jwt_key_detail(algorithm: &str, bits: usize, public: &str);
+    jwt_sign_failed(kind: String);
+    jwt_signed_only();
+    jwt_roundtrip_detail(minutes: i64);
+    jwt_key_mismatch();
+    jwt_verify_failed(kind: String);
+
+    // ---- findings across checks ----------------------------------------
+    /// `state`: failing or unset.
+    memory_fallback(state: &str);
+    steps_not_run(steps: String);
+    optional_failed(check: &str, code: &str);
+    jwt_secret_reused();
+    pooled_url();
+    loopback_on_railway(check: &str);
+
+    // ---- sqlite --------------------------------------------------------
+    sqlite_no_network();
+    sqlite_in_memory_target();
+    sqlite_in_memory();
+    sqlite_missing(path: String);
+    sqlite_not_a_file(path: String);
+    sqlite_not_sqlite(path: String);
+    sqlite_unreadable(path: String, error: String);
+    sqlite_ok(path: String, kib: u64);
+    sqlite_outside_volume(volume: String);
+    sqlite_no_volume();
+
+    // ---- wait, watch, env ----------------------------------------------
+    wait_timed_out(timeout: Duration);
+    wait_stopped_early(check: &str, code: &str);
+    wait_stopped_on_warnings();
+    wait_failing(check: &str, code: &str);
+    wait_progress(failing: String, elapsed: Duration, timeout: Duration);
+    command_not_started(command: String, error: String);
+    watch_change(time: String, check: &str, before: &str, now: &str, code: String, took: Duration);
+    watch_first(time: String, check: &str, now: &str, code: String, took: Duration);
+    watch_check_state(check: &str, status: &str, took: Duration);
+    watch_heartbeat(time: String, round: u64, states: String);
+    watch_no_failures();
+    watch_failure_count(code: &str, count: u64);
+    watch_failures(list: String);
+    watch_summary(
+        check: &str,
+        availability: Arg,
+        rounds: u64,
+        failures: Message,
+        min: Duration,
+        median: Duration,
+        max: Duration,
+    );
+    env_variables();
+    env_targets();
+    env_default();
+    env_invalid_url(message: Message);
+    env_secret(bytes: usize);
+    env_key_pem(bytes: usize);
+    env_key_path();
+    env_file_committable(path: String);
+    origin_environment();
+    env_value_too_large(entry: usize, kib: usize);
+    env_file_too_large(kib: usize);
+    env_too_many_dollars(limit: usize);
+    env_entry(entry: usize, problem: Message);
+    env_line_not_pair();
+    env_not_utf8();
+    env_unparsable();
+
+    // ---- errors that stop a run (exit 2) -------------------------------
+    error_prefix(error: Message);
+    error_nothing_selected();
+    error_env_file(path: String, reason: Message);
+    error_runtime(error: String);
+    error_output(error: String);
+    error_output_file(path: String, reason: String);
+    error_format(command: &str, supported: &str);
+    url_not_shown();
+    duration_zero();
+    duration_too_long();
+    bad_duration(error: String);
+    not_a_regular_file();
+    file_too_large(kib: u64);
+
+    // ---- report labels -------------------------------------------------
+    header(version: &str, took: Duration);
+    label_works();
+    label_problems();
+    label_limitations();
+    label_skipped();
+    label_error();
+    label_cause();
+    label_fix();
+    label_source();
+    label_critical();
+    label_optional();
+    skipped_by_flag();
+    interrupted();
+    junit_suite();
+    junit_strict_warning(codes: String);
+    markdown_table_header();
+    annotation_title(check: &str, code: &str);
+    annotation_title_at(check: &str, code: &str, step: &str);
+    code_at_step(code: &str, step: &str);
+    error_at_step(code: String, step: &str, message: Message);
+    badge_pass();
+    badge_warn();
+    badge_fail();
+    badge_skip();
+    verdict_ready(limitations: usize);
+    verdict_not_ready(critical: usize);
+    verdict_not_ready_strict(limitations: usize);
+    verdict_interrupted();
+
+}
+
+advice! {
+    // Railway's private names, whatever the code says.
+    advice_private_redis,
+    advice_private_db,
+    // Where the layer changes the meaning of a code.
+    advice_redis_tls_timeout,
+    advice_pg_tls_timeout,
+    advice_pg_tls_closed,
+    // PostgreSQL.
+    advice_pg_missing_config,
+    advice_pg_unsupported_scheme,
+    advice_pg_dns_not_found,
+    advice_pg_connection_refused,
+    advice_pg_tls_unsupported,
+    advice_pg_tls_required,
+    advice_pg_certificate_invalid,
+    advice_pg_connection_closed,
+    advice_pg_protocol_error,
+    advice_pg_auth_failed,
+    advice_pg_auth_required,
+    advice_pg_access_denied,
+    advice_pg_database_not_found,
+    advice_pg_too_many_connections,
+    advice_pg_server_starting,
+    advice_pg_read_only,
+    advice_pg_invalid_value,
+    advice_pg_query_failed,
+    // Redis.
+    advice_redis_missing_config,
+    advice_redis_unsupported_scheme,
+    advice_redis_dns_not_found,
+    advice_redis_connection_refused,
+    advice_redis_tls_unsupported,
+    advice_redis_tls_required,
+    advice_redis_certificate_invalid,
+    advice_redis_connection_closed,
+    advice_redis_protocol_error,
+    advice_redis_auth_failed,
+    advice_redis_auth_required,
+    advice_redis_access_denied,
+    advice_redis_database_not_found,
+    advice_redis_too_many_connections,
+    advice_redis_server_starting,
+    advice_redis_read_only,
+    advice_redis_query_failed,
+    // JWT.
+    advice_jwt_missing_config,
+    advice_jwt_invalid_value,
+    advice_jwt_weak_secret,
+    advice_jwt_invalid_key,
+    advice_jwt_unsupported_algorithm,
+    advice_jwt_roundtrip_failed,
+    // Any network check.
+    advice_net_invalid_url,
+    advice_net_dns_timeout,
+    advice_net_dns_error,
+    advice_net_connect_timeout,
+    advice_net_network_unreachable,
+    advice_net_tls_handshake_failed,
+    advice_net_connection_reset,
+    advice_net_timeout,
+}
+
+/// A list of alternatives (`postgresql:// or postgres://`).
+pub fn any_of<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Arg {
+    Arg::AnyOf(items.into_iter().map(Into::into).collect())
+}
+
+/// A value in a setting, shown only when it looks like a setting (short,
+/// plain characters): a secret pasted into the wrong variable is not.
+pub fn setting_value(value: &str) -> Message {
+    let plain = !value.is_empty()
+        && value.len() <= 12
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '+');
+    if plain {
+        shown_value(value)
+    } else {
+        hidden_value(value.chars().count())
+    }
+}
+
+/// The first bytes a peer sent, in hex, for a protocol mismatch.
+pub fn peer_bytes(bytes: &[u8]) -> Message {
+    let shown: Vec<String> = bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    if shown.is_empty() {
+        no_bytes()
+    } else {
+        first_bytes(shown.join(" "))
+    }
+}

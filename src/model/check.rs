@@ -1,0 +1,188 @@
+//! A check: which service it looks at, the layers it climbs, and what it
+//! hands back (its steps and findings). The ladder records the steps as a
+//! probe climbs them.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::code::Code;
+use super::finding::Finding;
+use super::step::{Failure, Status, Step, StepName};
+
+/// The three checks, in report order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckName {
+    Postgres,
+    Redis,
+    Jwt,
+}
+
+impl CheckName {
+    pub const ALL: [CheckName; 3] = [CheckName::Postgres, CheckName::Redis, CheckName::Jwt];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckName::Postgres => "postgres",
+            CheckName::Redis => "redis",
+            CheckName::Jwt => "jwt",
+        }
+    }
+
+    /// What is being checked, for the report's `kind`.
+    pub fn kind(self) -> &'static str {
+        match self {
+            CheckName::Postgres => "postgresql",
+            CheckName::Redis => "redis",
+            CheckName::Jwt => "jwt",
+        }
+    }
+
+    /// The layers of this check, in order.
+    pub fn steps(self) -> &'static [StepName] {
+        use StepName::*;
+        match self {
+            CheckName::Postgres => &[Config, Dns, Tcp, Tls, Auth, Query],
+            CheckName::Redis => &[Config, Dns, Tcp, Tls, Auth, Ping],
+            CheckName::Jwt => &[Config, Key, Roundtrip],
+        }
+    }
+}
+
+/// What a probe hands back: its steps in order and its findings.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProbeOutcome {
+    pub target: String,
+    pub source: Option<String>,
+    pub steps: Vec<Step>,
+    pub findings: Vec<Finding>,
+    /// What was checked, when not the check's usual kind (`sqlite` for a
+    /// SQLite `DATABASE_URL`).
+    pub kind: Option<&'static str>,
+}
+
+/// Collects a check's steps; steps never recorded come out as `skip`.
+#[derive(Debug)]
+pub struct Ladder {
+    check: CheckName,
+    steps: Vec<Step>,
+    findings: Vec<Finding>,
+}
+
+impl Ladder {
+    pub fn new(check: CheckName) -> Self {
+        Self {
+            check,
+            steps: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// Records a passing step that started at `started`.
+    pub fn pass(&mut self, name: StepName, started: Instant, detail: impl Into<String>) {
+        self.push(
+            name,
+            Status::Pass,
+            Some(started.elapsed()),
+            Some(detail.into()),
+            None,
+        );
+    }
+
+    /// Records a step that passed with a reservation.
+    pub fn warn(&mut self, name: StepName, started: Instant, detail: impl Into<String>) {
+        self.push(
+            name,
+            Status::Warn,
+            Some(started.elapsed()),
+            Some(detail.into()),
+            None,
+        );
+    }
+
+    /// Records a step that was deliberately not performed, with why.
+    pub fn skip(&mut self, name: StepName, detail: impl Into<String>) {
+        self.push(name, Status::Skip, None, Some(detail.into()), None);
+    }
+
+    /// Records the decisive failure; later steps will be `skip`.
+    pub fn fail(&mut self, name: StepName, started: Option<Instant>, failure: Failure) {
+        self.fail_with(name, started.map(|s| s.elapsed()), failure);
+    }
+
+    /// Records the decisive failure with an explicit duration.
+    pub fn fail_with(&mut self, name: StepName, duration: Option<Duration>, failure: Failure) {
+        self.push(name, Status::Fail, duration, None, Some(failure));
+    }
+
+    /// Records a step with an explicit duration (e.g. pipelined round trips).
+    pub fn pass_with(&mut self, name: StepName, duration: Option<Duration>, detail: String) {
+        self.push(name, Status::Pass, duration, Some(detail), None);
+    }
+
+    /// Drops earlier records of these steps (a retry or a closer look is
+    /// about to replace them).
+    pub fn forget(&mut self, names: &[StepName]) {
+        self.steps.retain(|s| !names.contains(&s.name));
+    }
+
+    /// The code of the decisive failure so far.
+    pub fn failure_code(&self) -> Option<Code> {
+        self.steps
+            .iter()
+            .find_map(|s| s.error.as_ref().map(|e| e.code))
+    }
+
+    pub fn findings(&mut self, findings: &[Finding]) {
+        self.findings.extend_from_slice(findings);
+    }
+
+    pub fn finding(&mut self, finding: Finding) {
+        self.findings.push(finding);
+    }
+
+    fn push(
+        &mut self,
+        name: StepName,
+        status: Status,
+        duration: Option<Duration>,
+        detail: Option<String>,
+        error: Option<Failure>,
+    ) {
+        self.steps.push(Step {
+            name,
+            status,
+            duration,
+            detail,
+            error,
+        });
+    }
+
+    /// All steps in the check's order, unrecorded ones as `skip`.
+    pub fn finish(self, target: String, source: Option<String>) -> ProbeOutcome {
+        let mut recorded = self.steps;
+        let steps = self
+            .check
+            .steps()
+            .iter()
+            .map(|&name| match recorded.iter().position(|s| s.name == name) {
+                Some(i) => recorded.swap_remove(i),
+                None => Step {
+                    name,
+                    status: Status::Skip,
+                    duration: None,
+                    detail: None,
+                    error: None,
+                },
+            })
+            .collect();
+        ProbeOutcome {
+            target,
+            source,
+            steps,
+            findings: self.findings,
+            kind: None,
+        }
+    }
+}
