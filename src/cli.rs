@@ -44,6 +44,14 @@ the likely cause and the fix.",
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "LANG",
+        help = "Language of reports and messages [default: from LC_ALL, LC_MESSAGES or LANG; English when unset, C, POSIX or without a catalog]. Codes, check names, JSON keys and exit codes stay the same"
+    )]
+    pub lang: Option<crate::i18n::Lang>,
 }
 
 #[derive(Debug, Subcommand)]

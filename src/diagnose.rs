@@ -6,15 +6,18 @@
 use std::time::Duration;
 
 use crate::config::{Config, Selected};
+use crate::i18n::Message;
 use crate::model::{CheckName, Finding, ProbeOutcome, Severity, Status, Step};
 use crate::model::{Code, FindingCode};
 use crate::report::{CheckReport, ErrorReport, Report, SCHEMA_VERSION, StepReport, millis};
+use crate::service::Kind;
 use crate::words;
 
 /// One check's result as the runner hands it over.
 #[derive(Debug, Clone)]
 pub struct Ran {
     pub name: CheckName,
+    pub kind: Kind,
     /// `None` when the check was not selected.
     pub selected: Option<Selected>,
     pub outcome: ProbeOutcome,
@@ -55,14 +58,6 @@ pub fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) -> Report
     report
 }
 
-/// The host of a check's (redacted) target URL, for advice that depends
-/// on the network the name belongs to.
-fn target_host(target: &str) -> String {
-    crate::config::url::parse(target, &["postgresql", "postgres", "redis", "rediss"])
-        .map(|u| u.host)
-        .unwrap_or_default()
-}
-
 fn check_report(ran: &Ran) -> CheckReport {
     let Some(selected) = &ran.selected else {
         return skipped(ran.name, words::SKIPPED_BY_FLAG);
@@ -72,21 +67,22 @@ fn check_report(ran: &Ran) -> CheckReport {
         report.required = selected.required;
         return report;
     }
+    let kind = ran.kind;
     let error = decisive(&ran.outcome.steps);
     let advice = error
         .as_ref()
-        .and_then(|e| words::advise(ran.name, e.step, e.code, &target_host(&ran.outcome.target)));
+        .and_then(|e| kind.advise(e.step, e.code, &ran.outcome.host));
     CheckReport {
         name: ran.name,
-        kind: ran.outcome.kind.unwrap_or(ran.name.kind()),
+        kind: kind.as_str(),
         required: selected.required,
-        target: ran.outcome.target.clone(),
+        target: Message::from(ran.outcome.target.clone()),
         source: ran.outcome.source.clone(),
         status: check_status(&ran.outcome),
         duration_ms: millis(ran.duration),
         steps: ran.outcome.steps.iter().map(step_report).collect(),
-        cause: advice.as_ref().map(|a| a.cause.to_string()),
-        fix: advice.as_ref().map(|a| a.fix.to_string()),
+        cause: advice.as_ref().map(|a| Message::from(a.cause)),
+        fix: advice.as_ref().map(|a| Message::from(a.fix)),
         error,
         findings: ran.outcome.findings.clone(),
     }
@@ -97,7 +93,7 @@ fn skipped(name: CheckName, why: &str) -> CheckReport {
         name,
         kind: name.kind(),
         required: false,
-        target: why.to_string(),
+        target: Message::from(why),
         source: None,
         status: Status::Skip,
         duration_ms: 0.0,
@@ -202,15 +198,20 @@ impl Scrubber {
         Self { secrets }
     }
 
+    /// Cleans the arguments of every message: the catalogs hold no
+    /// secrets, what a server echoed does.
     fn clean_outcome(&self, outcome: &mut ProbeOutcome) {
+        let clean = &mut |text: &str| self.clean(text);
         for step in &mut outcome.steps {
-            step.detail = step.detail.as_deref().map(|d| self.clean(d));
+            if let Some(detail) = &mut step.detail {
+                detail.map_text(clean);
+            }
             if let Some(error) = &mut step.error {
-                error.message = self.clean(&error.message);
+                error.message.map_text(clean);
             }
         }
         for finding in &mut outcome.findings {
-            finding.message = self.clean(&finding.message);
+            finding.message.map_text(clean);
         }
     }
 
@@ -258,8 +259,8 @@ fn mask(text: &str, secret: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::source::EnvSource;
     use crate::config::{Overrides, Selection};
+    use crate::source::EnvSource;
 
     #[test]
     fn secrets_and_control_characters_are_scrubbed() {

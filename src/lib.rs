@@ -22,9 +22,11 @@ pub mod error;
 pub mod exit;
 pub mod i18n;
 pub mod model;
-pub mod probe;
+pub mod net;
 pub mod report;
 pub mod runner;
+pub mod service;
+pub mod source;
 pub mod words;
 
 use std::process::ExitCode;
@@ -42,6 +44,7 @@ pub fn main_entry() -> ExitCode {
         Err(error) => return exit::usage_error(&error),
     };
     init_logging();
+    i18n::Lang::set_for_run(i18n::Lang::choose(cli.lang, |var| std::env::var(var).ok()));
     match run(cli) {
         Ok(code) => code,
         Err(error) => {

@@ -1,5 +1,6 @@
-//! Runs the selected checks concurrently — the only concurrent part of
-//! railconn — each under its own deadline, and times each one. The wall
+//! Runs a round of checks concurrently — the only concurrent part of
+//! railconn — at most [`MAX_IN_FLIGHT`] at a time, all under one deadline
+//! (`--timeout` from the start of the round), and times each one. The wall
 //! time of a round is that of the slowest check, not the sum. A round can
 //! be interrupted (Ctrl-C): the checks that finished are kept.
 
@@ -7,10 +8,19 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use crate::config::{Config, Selected};
+use futures_util::StreamExt as _;
+use futures_util::stream;
+
+use crate::config::{Check, Config};
 use crate::diagnose::Ran;
-use crate::model::{CheckName, ProbeOutcome};
-use crate::probe::{self, Budget};
+use crate::model::ProbeOutcome;
+use crate::net::Budget;
+
+/// Checks probed at once. Each holds one or two sockets; the bound keeps a
+/// long list of targets within the default open-file limit (1024) while
+/// every check of a realistic app still starts at once, so silent targets
+/// time out together rather than in waves.
+pub const MAX_IN_FLIGHT: usize = 64;
 
 /// The result of one round of checks.
 #[derive(Debug, Clone)]
@@ -21,43 +31,27 @@ pub struct Round {
     pub interrupted: bool,
 }
 
+type Slot = RefCell<Option<(ProbeOutcome, Duration)>>;
+
 /// Runs one round; `interrupt` completing ends it early.
 pub async fn run(config: &Config, interrupt: impl Future<Output = ()>) -> Round {
     let started = Instant::now();
-    let selection = config.selection.resolve();
-    let selected = |name: CheckName| {
-        selection
-            .iter()
-            .find(|(n, _)| *n == name)
-            .and_then(|(_, s)| s.clone())
-    };
-    let slots: [RefCell<Option<(ProbeOutcome, Duration)>>; 3] = Default::default();
-    let budget = || Budget::new(config.timeout, config.connect_timeout);
-    let all = async {
-        tokio::join!(
-            fill(
-                &slots[0],
-                selected(CheckName::Postgres),
-                database(config, budget())
-            ),
-            fill(
-                &slots[1],
-                selected(CheckName::Redis),
-                probe::redis::probe(&config.redis, budget())
-            ),
-            fill(&slots[2], selected(CheckName::Jwt), async {
-                probe::jwt::probe(&config.jwt)
-            }),
-        )
-    };
+    let checks = config.checks();
+    let slots: Vec<Slot> = checks.iter().map(|_| Slot::default()).collect();
+    let budget = Budget::new(config.timeout, config.connect_timeout);
+    let all = stream::iter(checks.iter().zip(&slots))
+        .filter(|(check, _)| std::future::ready(check.selected.is_some()))
+        .map(|(check, slot)| fill(slot, check.target.probe(budget)))
+        .buffer_unordered(MAX_IN_FLIGHT)
+        .for_each(|()| std::future::ready(()));
     let interrupted = tokio::select! {
-        _ = all => false,
+        () = all => false,
         () = interrupt => true,
     };
-    let runs = CheckName::ALL
+    let runs = checks
         .iter()
-        .zip(&slots)
-        .map(|(&name, slot)| ran(name, selected(name), slot.take()))
+        .zip(slots)
+        .map(|(check, slot)| ran(check, slot.take()))
         .collect();
     Round {
         runs,
@@ -66,41 +60,21 @@ pub async fn run(config: &Config, interrupt: impl Future<Output = ()>) -> Round 
     }
 }
 
-/// The `DATABASE_URL` check: PostgreSQL, or a SQLite file.
-async fn database(config: &Config, budget: Budget) -> ProbeOutcome {
-    match &config.sqlite {
-        Some(sqlite) => probe::sqlite::probe(sqlite),
-        None => probe::postgres::probe(&config.postgres, budget).await,
-    }
-}
-
-/// Runs `probe` only when the check is selected, measures it, and stores
-/// the outcome where an interrupted round can still find it.
-async fn fill<F>(
-    slot: &RefCell<Option<(ProbeOutcome, Duration)>>,
-    selected: Option<Selected>,
-    probe: F,
-) where
-    F: Future<Output = ProbeOutcome>,
-{
-    if selected.is_none() {
-        return;
-    }
+/// Measures `probe` and stores its outcome where an interrupted round can
+/// still find it.
+async fn fill(slot: &Slot, probe: impl Future<Output = ProbeOutcome>) {
     let started = Instant::now();
     let outcome = probe.await;
     slot.replace(Some((outcome, started.elapsed())));
 }
 
-fn ran(
-    name: CheckName,
-    selected: Option<Selected>,
-    result: Option<(ProbeOutcome, Duration)>,
-) -> Ran {
-    let unfinished = selected.is_some() && result.is_none();
+fn ran(check: &Check<'_>, result: Option<(ProbeOutcome, Duration)>) -> Ran {
+    let unfinished = check.selected.is_some() && result.is_none();
     let (outcome, duration) = result.unwrap_or_default();
     Ran {
-        name,
-        selected,
+        name: check.name,
+        kind: check.target.kind(),
+        selected: check.selected,
         outcome,
         duration,
         unfinished,

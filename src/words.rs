@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::model::{CheckName, Code, Status, StepName};
+use crate::model::{Code, Status};
 
 // ---- URL validation -------------------------------------------------------
 
@@ -639,26 +639,13 @@ pub fn jwt_public_key_missing() -> String {
     "JWT_PUBLIC_KEY is not set: tokens were signed but verification with the public key was not checked".into()
 }
 
-pub fn jwt_bad_algorithm(var: &str, name: &str) -> String {
+/// `shown` is the value when it looks like a setting, `None` when it
+/// may be a secret pasted into the wrong variable.
+pub fn jwt_bad_algorithm(var: &str, shown: Option<&str>, chars: usize) -> String {
+    let value = value_or_length(shown, chars);
     format!(
-        "{var}={} is not a supported algorithm (HS256/384/512, RS256/384/512, PS256/384/512, ES256/384, EdDSA; names are case-sensitive)",
-        short_value(name)
+        "{var}={value} is not a supported algorithm (HS256/384/512, RS256/384/512, PS256/384/512, ES256/384, EdDSA; names are case-sensitive)"
     )
-}
-
-/// A setting's value, shown only when it looks like a setting (short,
-/// plain characters): a secret pasted into the wrong variable is not.
-fn short_value(value: &str) -> String {
-    let plain = !value.is_empty()
-        && value.len() <= 12
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '+');
-    if plain {
-        format!("`{value}`")
-    } else {
-        format!("(a {}-character value, not shown)", value.chars().count())
-    }
 }
 
 pub fn jwt_missing_secret(vars: &[&str]) -> String {
@@ -669,11 +656,19 @@ pub fn jwt_missing_private_key(algorithm: &str, var: &str) -> String {
     format!("{algorithm} needs a private key in {var} (PEM text or a path to a PEM file)")
 }
 
-pub fn jwt_bad_lifetime(var: &str, value: &str) -> String {
+/// `shown` as for [`jwt_bad_algorithm`].
+pub fn jwt_bad_lifetime(var: &str, shown: Option<&str>, chars: usize) -> String {
     format!(
         "{var}={} is not a whole number of minutes",
-        short_value(value)
+        value_or_length(shown, chars)
     )
+}
+
+fn value_or_length(shown: Option<&str>, chars: usize) -> String {
+    match shown {
+        Some(value) => format!("`{value}`"),
+        None => format!("(a {chars}-character value, not shown)"),
+    }
 }
 
 pub fn jwt_lifetime(minutes: i64) -> String {
@@ -1015,61 +1010,49 @@ const fn advice(cause: &'static str, fix: &'static str) -> Advice {
     Advice { cause, fix }
 }
 
-/// Cause and fix for `code` at `step` of `check`: check-specific where the
-/// remedy differs (variables, schemes), shared otherwise.
-pub fn advise(check: CheckName, step: StepName, code: Code, host: &str) -> Option<Advice> {
-    private_network_advice(check, code, host)
-        .or_else(|| step_advice(check, step, code))
-        .or_else(|| match check {
-            CheckName::Postgres => postgres_advice(code),
-            CheckName::Redis => redis_advice(code),
-            CheckName::Jwt => jwt_advice(code),
-        })
-        .or_else(|| network_advice(code))
+/// A `*.railway.internal` name that does not resolve, for Redis.
+pub fn redis_private_network_advice() -> Advice {
+    advice(
+        "A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build (Dockerfile RUN, postinstall).",
+        "Outside Railway use REDIS_PUBLIC_URL (railconn check --public); inside, keep the private URL and connect at runtime, not during the build.",
+    )
 }
 
-/// Railway's private names (`*.railway.internal`) exist only inside a
-/// running deployment of the same project and environment.
-fn private_network_advice(check: CheckName, code: Code, host: &str) -> Option<Advice> {
-    if code != Code::DnsNotFound
-        || !(host.ends_with(".railway.internal") || host.contains(".railway.internal."))
-    {
-        return None;
-    }
-    Some(match check {
-        CheckName::Redis => advice(
-            "A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build (Dockerfile RUN, postinstall).",
-            "Outside Railway use REDIS_PUBLIC_URL (railconn check --public); inside, keep the private URL and connect at runtime, not during the build.",
-        ),
-        _ => advice(
-            "A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build (Dockerfile RUN, postinstall).",
-            "Outside Railway use DATABASE_PUBLIC_URL (railconn check --public); run migrations in the pre-deploy or start command, not the build.",
-        ),
-    })
+/// A `*.railway.internal` name that does not resolve, for PostgreSQL.
+pub fn postgres_private_network_advice() -> Advice {
+    advice(
+        "A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build (Dockerfile RUN, postinstall).",
+        "Outside Railway use DATABASE_PUBLIC_URL (railconn check --public); run migrations in the pre-deploy or start command, not the build.",
+    )
 }
 
-/// Where the layer changes the meaning of a code.
-fn step_advice(check: CheckName, step: StepName, code: Code) -> Option<Advice> {
-    match (check, step, code) {
-        // A plaintext Redis reads a TLS ClientHello as an unfinished inline
-        // command and waits for its end: the handshake just times out.
-        (CheckName::Redis, StepName::Tls, Code::Timeout) => Some(advice(
-            "The server accepted the connection but never answered the TLS handshake: it most likely speaks plaintext Redis (Railway's Redis and a plain redis-server have no TLS).",
-            "Use redis:// instead of rediss://.",
-        )),
-        (CheckName::Postgres, StepName::Tls, Code::Timeout) => Some(advice(
-            "The port accepted the connection but never answered PostgreSQL's 8-byte SSLRequest: it most likely belongs to another kind of server that waits for more input (Redis does), not to PostgreSQL.",
-            "Check the host and port: use the database's own from DATABASE_URL or DATABASE_PUBLIC_URL.",
-        )),
-        (CheckName::Postgres, StepName::Tls, Code::ConnectionClosed) => Some(advice(
-            "Something accepts connections on this port, but it closed the connection at the first PostgreSQL message: no database answers behind it (the service is stopped, sleeping or removed), or the port belongs to another kind of server.",
-            "Copy the current URL from the database service's Variables (railway variables set DATABASE_URL=…) and check its deploy logs.",
-        )),
-        _ => None,
-    }
+/// A TLS handshake to a plaintext Redis that never answers.
+pub fn redis_tls_timeout_advice() -> Advice {
+    // A plaintext Redis reads a TLS ClientHello as an unfinished inline
+    // command and waits for its end: the handshake just times out.
+    advice(
+        "The server accepted the connection but never answered the TLS handshake: it most likely speaks plaintext Redis (Railway's Redis and a plain redis-server have no TLS).",
+        "Use redis:// instead of rediss://.",
+    )
 }
 
-fn postgres_advice(code: Code) -> Option<Advice> {
+/// An `SSLRequest` that nobody answers.
+pub fn postgres_tls_timeout_advice() -> Advice {
+    advice(
+        "The port accepted the connection but never answered PostgreSQL's 8-byte SSLRequest: it most likely belongs to another kind of server that waits for more input (Redis does), not to PostgreSQL.",
+        "Check the host and port: use the database's own from DATABASE_URL or DATABASE_PUBLIC_URL.",
+    )
+}
+
+/// A connection closed at the first PostgreSQL message.
+pub fn postgres_tls_closed_advice() -> Advice {
+    advice(
+        "Something accepts connections on this port, but it closed the connection at the first PostgreSQL message: no database answers behind it (the service is stopped, sleeping or removed), or the port belongs to another kind of server.",
+        "Copy the current URL from the database service's Variables (railway variables set DATABASE_URL=…) and check its deploy logs.",
+    )
+}
+
+pub fn postgres_advice(code: Code) -> Option<Advice> {
     use Code::*;
     Some(match code {
         MissingConfig => advice(
@@ -1148,7 +1131,7 @@ fn postgres_advice(code: Code) -> Option<Advice> {
     })
 }
 
-fn redis_advice(code: Code) -> Option<Advice> {
+pub fn redis_advice(code: Code) -> Option<Advice> {
     use Code::*;
     Some(match code {
         MissingConfig => advice(
@@ -1223,7 +1206,7 @@ fn redis_advice(code: Code) -> Option<Advice> {
     })
 }
 
-fn jwt_advice(code: Code) -> Option<Advice> {
+pub fn jwt_advice(code: Code) -> Option<Advice> {
     use Code::*;
     Some(match code {
         MissingConfig => advice(
@@ -1254,7 +1237,7 @@ fn jwt_advice(code: Code) -> Option<Advice> {
     })
 }
 
-fn network_advice(code: Code) -> Option<Advice> {
+pub fn network_advice(code: Code) -> Option<Advice> {
     use Code::*;
     Some(match code {
         InvalidUrl => advice(

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use railconn::config::source::parse_env;
+use railconn::source::parse_env;
 
 fuzz_target!(|data: &[u8]| {
     if let Err(message) = parse_env(data) {

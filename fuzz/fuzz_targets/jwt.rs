@@ -3,9 +3,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use railconn::config::jwt::JwtSettings;
-use railconn::config::source::EnvSource;
-use railconn::probe::jwt;
+use railconn::service::jwt::settings::JwtSettings;
+use railconn::source::EnvSource;
+use railconn::service::jwt::probe;
 
 fuzz_target!(|input: (&str, &str, &str, &str)| {
     let (algorithm, secret, key, lifetime) = input;

@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use railconn::config::postgres::PgTarget;
-use railconn::config::redis::RedisTarget;
+use railconn::service::postgres::url::PgTarget;
+use railconn::service::redis::url::RedisTarget;
 
 fuzz_target!(|raw: &str| {
     let _ = PgTarget::parse(raw);

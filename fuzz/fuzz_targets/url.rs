@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use railconn::config::secret::Secret;
-use railconn::config::url;
+use railconn::source::secret::Secret;
+use railconn::source::url;
 
 fuzz_target!(|raw: &str| {
     if let Ok(parsed) = url::parse(raw, &["postgresql", "postgres", "redis", "rediss"]) {

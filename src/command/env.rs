@@ -11,10 +11,16 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::cli::EnvArgs;
-use crate::config::source::{EnvSource, Var};
-use crate::config::{self, jwt, postgres::PgTarget, redis::RedisTarget, url};
+use crate::config;
 use crate::error::AppError;
 use crate::report::Format;
+use crate::service::jwt::settings as jwt;
+use crate::service::postgres::url::PgTarget;
+use crate::service::redis::url::RedisTarget;
+use crate::service::setting::Setting;
+use crate::service::sqlite::url::SqliteTarget;
+use crate::source::url;
+use crate::source::{EnvSource, Var};
 use crate::{exit, words};
 
 /// How a variable's value may be shown.
@@ -132,7 +138,7 @@ fn shown(var: &Var, kind: Kind) -> String {
     match kind {
         Kind::Url => {
             let clean = config::normalize::postgres(&var.value, var.name).value;
-            if config::sqlite::SqliteTarget::parse(&clean, String::new(), None).is_some() {
+            if SqliteTarget::parse(&clean, String::new(), None).is_some() {
                 // A SQLite URL names a file and holds no credentials.
                 return clean.chars().filter(|c| !c.is_control()).collect();
             }
@@ -188,16 +194,12 @@ fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
     ]
 }
 
-fn target<T>(
-    check: &'static str,
-    setting: &config::Setting<T>,
-    describe: fn(&T) -> String,
-) -> Target {
+fn target<T>(check: &'static str, setting: &Setting<T>, describe: fn(&T) -> String) -> Target {
     let source = setting.source().unwrap_or_default().to_string();
     let target = match setting {
-        config::Setting::Ready { target, .. } => describe(target),
-        config::Setting::Invalid { source, .. } => words::target_invalid(source),
-        config::Setting::Missing { vars, .. } => words::target_missing(vars),
+        Setting::Ready { target, .. } => describe(target),
+        Setting::Invalid { source, .. } => words::target_invalid(source),
+        Setting::Missing { vars, .. } => words::target_missing(vars),
     };
     Target {
         check,

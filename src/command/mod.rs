@@ -14,10 +14,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::cli::{OutputArgs, SelectArgs, SourceArgs};
-use crate::config::source::{EnvFiles, EnvSource};
 use crate::config::{Config, Overrides, Selection};
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::report::{self, Format, Report, TextStyle};
+use crate::source::{EnvFiles, EnvSource};
 
 /// A single-threaded runtime: the work is waiting on sockets. Dropped with
 /// `shutdown_background` by the callers, because a getaddrinfo call that
@@ -83,6 +84,7 @@ pub fn emit(report: &Report, output: &OutputArgs, stream: Stream) -> Result<(), 
     let style = TextStyle {
         color: use_color(stream),
         quiet: output.quiet,
+        lang: Lang::for_run(),
     };
     match stream {
         Stream::Stdout => write_to(report, format, style, &mut std::io::stdout().lock()),
@@ -125,7 +127,11 @@ fn write_file(report: &Report, path: &Path, format: Format, append: bool) -> Res
         .truncate(!append)
         .open(path)
         .map_err(failed)?;
-    report::render(report, format, TextStyle::default(), &mut file).map_err(failed)
+    let style = TextStyle {
+        lang: Lang::for_run(),
+        ..TextStyle::default()
+    };
+    report::render(report, format, style, &mut file).map_err(failed)
 }
 
 /// Colour on a terminal, unless `NO_COLOR` is set (<https://no-color.org>).

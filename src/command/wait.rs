@@ -12,11 +12,12 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::cli::WaitArgs;
-use crate::config::source::EnvSource;
 use crate::error::AppError;
 use crate::model::Status;
 use crate::model::{Code, FindingCode};
-use crate::report::Report;
+use crate::report::{CheckReport, Report};
+use crate::service::Kind;
+use crate::source::EnvSource;
 use crate::{diagnose, exit, runner, words};
 
 use super::check::interrupted;
@@ -121,7 +122,7 @@ fn verdict(report: &Report, deadline: Instant) -> Option<Ending> {
         .find_map(|c| {
             c.error
                 .as_ref()
-                .filter(|e| !can_heal(e.code))
+                .filter(|e| !can_heal(c, e.code))
                 .map(|e| (c.name.as_str(), e.code))
         });
     if let Some((check, code)) = hopeless {
@@ -140,7 +141,7 @@ fn optional_may_heal(report: &Report) -> bool {
         .checks
         .iter()
         .filter(|c| !c.required && c.status == Status::Fail)
-        .any(|c| c.error.as_ref().is_some_and(|e| can_heal(e.code)));
+        .any(|c| c.error.as_ref().is_some_and(|e| can_heal(c, e.code)));
     // Headroom changes as other clients come and go; the rest does not.
     let passing_finding = report.checks.iter().flat_map(|c| &c.findings).any(|f| {
         matches!(
@@ -151,25 +152,10 @@ fn optional_may_heal(report: &Report) -> bool {
     optional_failure || passing_finding
 }
 
-/// Failures a few seconds can fix: a service starting, sleeping, being
-/// redeployed, or a private network still coming up (Railway's docs: the private network can take seconds to come up after a deploy).
-/// Configuration, credentials and certificates do not change by waiting.
-fn can_heal(code: Code) -> bool {
-    use Code::*;
-    matches!(
-        code,
-        DnsNotFound
-            | DnsTimeout
-            | DnsError
-            | ConnectionRefused
-            | ConnectTimeout
-            | NetworkUnreachable
-            | ConnectionClosed
-            | ConnectionReset
-            | Timeout
-            | ServerStarting
-            | TooManyConnections
-    )
+/// Whether the failure of a check in the report may heal by waiting:
+/// its kind decides, from the code's default.
+fn can_heal(check: &CheckReport, code: Code) -> bool {
+    Kind::from_name(check.kind).map_or(code.can_heal(), |kind| kind.can_heal(code))
 }
 
 /// `interval × 2^attempt`, capped, times a jitter in [0.75, 1.25) so that
@@ -232,18 +218,4 @@ fn exec(command: &[OsString]) -> ExitCode {
         words::command_not_started(&command[0].to_string_lossy(), &error.to_string())
     );
     exit::COMMAND_NOT_STARTED.into()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credentials_and_config_do_not_heal_but_outages_do() {
-        assert!(can_heal(Code::ConnectionRefused));
-        assert!(can_heal(Code::ServerStarting));
-        assert!(!can_heal(Code::AuthFailed));
-        assert!(!can_heal(Code::InvalidUrl));
-        assert!(!can_heal(Code::CertificateInvalid));
-    }
 }

@@ -12,11 +12,11 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use crate::cli::WatchArgs;
-use crate::config::source::EnvSource;
 use crate::error::AppError;
 use crate::model::Code;
 use crate::model::{CheckName, Status};
 use crate::report::{Format, Report};
+use crate::source::EnvSource;
 use crate::{diagnose, exit, runner, words};
 
 use super::check::interrupted;

@@ -6,7 +6,7 @@
 
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
-use super::source::{EnvSource, Var};
+use crate::source::{EnvSource, Var};
 
 /// A URL built from components, and the variables it came from.
 pub struct Composed {

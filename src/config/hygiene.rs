@@ -11,11 +11,11 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::Config;
-use super::postgres::PgTarget;
-use super::redis::RedisTarget;
-use super::source::EnvSource;
 use crate::model::FindingCode;
 use crate::model::{CheckName, Finding};
+use crate::service::postgres::url::PgTarget;
+use crate::service::redis::url::RedisTarget;
+use crate::source::EnvSource;
 use crate::words;
 
 /// Variables Railway injects at runtime (and `railway run` on a laptop).

@@ -8,25 +8,20 @@
 
 pub mod discover;
 pub mod hygiene;
-pub mod jwt;
 pub mod normalize;
-pub mod postgres;
-pub mod redis;
-pub mod secret;
-pub mod source;
-pub mod sqlite;
-pub mod url;
 
-use std::net::IpAddr;
 use std::time::Duration;
 
-use self::jwt::JwtSettings;
-use self::postgres::PgTarget;
-use self::redis::RedisTarget;
-use self::secret::Secret;
-use self::source::EnvSource;
-use self::url::UrlError;
 use crate::model::{CheckName, Finding};
+use crate::service::Target;
+use crate::service::jwt::settings::JwtSettings;
+use crate::service::postgres::url::{self as postgres, PgTarget};
+use crate::service::redis::url::{self as redis, RedisTarget};
+use crate::service::setting::Setting;
+use crate::service::sqlite::url as sqlite;
+use crate::source::EnvSource;
+use crate::source::secret::Secret;
+use crate::source::url::UrlError;
 
 /// URL variables, first set wins. `*_PRIVATE_URL` are the names Railway
 /// used before October 2024; `--public` checks the TCP-proxy variants.
@@ -35,48 +30,8 @@ pub const DATABASE_PUBLIC_URL_VARS: &[&str] = &["DATABASE_PUBLIC_URL"];
 pub const REDIS_URL_VARS: &[&str] = &["REDIS_URL", "REDIS_PRIVATE_URL"];
 pub const REDIS_PUBLIC_URL_VARS: &[&str] = &["REDIS_PUBLIC_URL"];
 
-/// A URL-based target: where it came from and whether it parsed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Setting<T> {
-    /// None of `vars` (nor the flag) is set.
-    Missing {
-        vars: &'static [&'static str],
-        flag: &'static str,
-    },
-    /// Set, but not a usable URL.
-    Invalid {
-        source: String,
-        error: UrlError,
-        findings: Vec<Finding>,
-    },
-    /// Set and valid.
-    Ready {
-        source: String,
-        target: T,
-        findings: Vec<Finding>,
-    },
-}
-
-impl<T> Setting<T> {
-    /// The target, when the setting is usable.
-    pub fn target(&self) -> Option<&T> {
-        match self {
-            Setting::Ready { target, .. } => Some(target),
-            _ => None,
-        }
-    }
-
-    /// The variable or flag the value came from (`DATABASE_URL (.env)`).
-    pub fn source(&self) -> Option<&str> {
-        match self {
-            Setting::Ready { source, .. } | Setting::Invalid { source, .. } => Some(source),
-            Setting::Missing { .. } => None,
-        }
-    }
-}
-
 /// One check to run, with whether its failure fails the gate.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Selected {
     pub name: CheckName,
     pub required: bool,
@@ -125,6 +80,16 @@ pub struct Config {
     pub notes: Vec<hygiene::Note>,
     /// Set when `DATABASE_URL` names SQLite; `postgres` is then `Missing`.
     pub sqlite: Option<sqlite::SqliteTarget>,
+}
+
+/// One check of a run: its name, whether it runs and gates, and what it
+/// probes.
+#[derive(Debug, Clone, Copy)]
+pub struct Check<'a> {
+    pub name: CheckName,
+    /// `None` when the check is not run.
+    pub selected: Option<Selected>,
+    pub target: Target<'a>,
 }
 
 /// Values given on the command line that override the environment.
@@ -181,6 +146,31 @@ impl Config {
 }
 
 impl Config {
+    /// The checks of a run, in report order.
+    pub fn checks(&self) -> Vec<Check<'_>> {
+        self.selection
+            .resolve()
+            .into_iter()
+            .map(|(name, selected)| Check {
+                name,
+                selected,
+                target: self.target(name),
+            })
+            .collect()
+    }
+
+    fn target(&self, name: CheckName) -> Target<'_> {
+        match name {
+            // A SQLite DATABASE_URL takes the database check's place.
+            CheckName::Postgres => match &self.sqlite {
+                Some(sqlite) => Target::Sqlite(sqlite),
+                None => Target::Postgresql(&self.postgres),
+            },
+            CheckName::Redis => Target::Redis(&self.redis),
+            CheckName::Jwt => Target::Jwt(&self.jwt),
+        }
+    }
+
     /// Every secret value in the configuration, for masking what servers
     /// and libraries echo back.
     pub fn secrets(&self) -> Vec<&str> {
@@ -330,39 +320,4 @@ fn resolve_url<T>(
             findings: normalized.findings,
         },
     }
-}
-
-/// `localhost`, `*.localhost` and loopback addresses: traffic that never
-/// leaves the machine, where plaintext is acceptable.
-pub fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    host == "localhost"
-        || host.ends_with(".localhost")
-        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-/// Reads a file a setting names (a PEM key, a CA bundle) with care: only a
-/// regular file, and at most `limit` bytes. A FIFO would block the single
-/// runtime thread forever and `/dev/zero` would fill memory.
-pub fn read_setting_file(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::{Error, ErrorKind, Read};
-    // Checked before opening: opening a FIFO for reading already blocks.
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() {
-        return Err(Error::new(
-            ErrorKind::InvalidInput,
-            crate::words::NOT_A_REGULAR_FILE,
-        ));
-    }
-    if meta.len() > limit {
-        return Err(Error::new(
-            ErrorKind::InvalidInput,
-            crate::words::file_too_large(limit),
-        ));
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit)
-        .read_to_end(&mut bytes)?;
-    Ok(bytes)
 }

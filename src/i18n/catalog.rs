@@ -82,7 +82,7 @@ impl Lang {
         match arg {
             Arg::Text(text) => FluentValue::String(Cow::Owned(text.clone())),
             Arg::Int(n) => FluentValue::from(*n),
-            Arg::Fixed(value, digits) => self.decimal(*value, *digits).into(),
+            Arg::Fixed { scaled, digits } => self.decimal(*scaled, *digits).into(),
             Arg::Duration(duration) => self.duration(*duration).into(),
             Arg::Msg(inner) => self.render(inner).into(),
             Arg::AnyOf(items) => self.any_of(items).into(),
@@ -90,7 +90,9 @@ impl Lang {
     }
 
     /// A decimal with the language's separator (`1.5`, `1,5`).
-    fn decimal(self, value: f64, digits: usize) -> String {
+    fn decimal(self, scaled: i64, digits: u32) -> String {
+        let value = scaled as f64 / 10f64.powi(digits.cast_signed());
+        let digits = digits as usize;
         let text = format!("{value:.digits$}");
         let point = self.render(&msg::decimal_point());
         text.replace('.', &point)
@@ -101,11 +103,11 @@ impl Lang {
     pub fn duration(self, duration: Duration) -> String {
         let millis = duration.as_secs_f64() * 1000.0;
         let message = if millis < 10.0 {
-            msg::duration_ms(Arg::Fixed(millis, 1))
+            msg::duration_ms(Arg::fixed(millis, 1))
         } else if millis < 1000.0 {
-            msg::duration_ms(Arg::Fixed(millis, 0))
+            msg::duration_ms(Arg::fixed(millis, 0))
         } else {
-            msg::duration_s(Arg::Fixed(millis / 1000.0, 2))
+            msg::duration_s(Arg::fixed(millis / 1000.0, 2))
         };
         self.render(&message)
     }
@@ -116,5 +118,28 @@ impl Lang {
         items.fold(first, |acc, next| {
             self.render(&msg::either(acc, next.as_str()))
         })
+    }
+}
+
+thread_local! {
+    /// The language `Serialize` renders messages in: serde offers no way
+    /// to pass context to a serializer, so the JSON renderer sets it for
+    /// the duration of one write ([`serialize_in`]).
+    static SERIALIZE_LANG: std::cell::Cell<Lang> = const { std::cell::Cell::new(Lang::En) };
+}
+
+/// Runs `write` with messages serializing in `lang`.
+pub fn serialize_in<T>(lang: Lang, write: impl FnOnce() -> T) -> T {
+    let before = SERIALIZE_LANG.replace(lang);
+    let result = write();
+    SERIALIZE_LANG.set(before);
+    result
+}
+
+/// A message in JSON is its text in the run's language (the schema says
+/// so); the id stays in the code.
+impl serde::Serialize for Message {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&SERIALIZE_LANG.get().render(self))
     }
 }

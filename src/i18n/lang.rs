@@ -16,7 +16,20 @@ pub enum Lang {
 /// messages.
 pub const LOCALE_VARS: [&str; 3] = ["LC_ALL", "LC_MESSAGES", "LANG"];
 
+static RUN: std::sync::OnceLock<Lang> = std::sync::OnceLock::new();
+
 impl Lang {
+    /// Fixes the language of this process's run, once, at start-up (like
+    /// setlocale(3), it is a property of the process).
+    pub fn set_for_run(lang: Lang) {
+        let _ = RUN.set(lang);
+    }
+
+    /// The language of this run: English until [`Lang::set_for_run`].
+    pub fn for_run() -> Lang {
+        RUN.get().copied().unwrap_or_default()
+    }
+
     /// The language of a run: the flag, else the locale from `lookup`
     /// (the process environment in the binary, a map in tests).
     pub fn choose(flag: Option<Lang>, lookup: impl Fn(&str) -> Option<String>) -> Lang {

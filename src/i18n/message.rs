@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 /// One sentence (or label) to show, not yet in any language.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     id: &'static str,
     args: Vec<(&'static str, Arg)>,
@@ -16,14 +16,18 @@ pub struct Message {
 /// An argument of a message. Numbers stay numbers so the catalog can
 /// choose plural forms (1 проблема, 2 проблемы, 5 проблем); durations and
 /// decimals are formatted by the renderer (`1.50 s`, `1,50 с`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Arg {
     /// Words that are the same in every language: names, hosts, codes,
     /// server replies.
     Text(String),
     Int(i64),
-    /// A decimal shown with this many fraction digits.
-    Fixed(f64, usize),
+    /// A decimal: `scaled` / 10^`digits`, shown with `digits` fraction
+    /// digits (kept as an integer so messages compare exactly).
+    Fixed {
+        scaled: i64,
+        digits: u32,
+    },
     Duration(Duration),
     /// A nested message, rendered in the same language.
     Msg(Message),
@@ -54,7 +58,7 @@ impl Message {
                 Arg::Text(text) => *text = f(text),
                 Arg::Msg(inner) => inner.map_text(f),
                 Arg::AnyOf(items) => items.iter_mut().for_each(|t| *t = f(t)),
-                Arg::Int(_) | Arg::Fixed(..) | Arg::Duration(_) => {}
+                Arg::Int(_) | Arg::Fixed { .. } | Arg::Duration(_) => {}
             }
         }
     }
@@ -65,8 +69,31 @@ impl Message {
             Arg::Text(text) => pred(text),
             Arg::Msg(inner) => inner.any_text(pred),
             Arg::AnyOf(items) => items.iter().any(|t| pred(t)),
-            Arg::Int(_) | Arg::Fixed(..) | Arg::Duration(_) => false,
+            Arg::Int(_) | Arg::Fixed { .. } | Arg::Duration(_) => false,
         })
+    }
+}
+
+impl Arg {
+    /// `value` rounded to `digits` fraction digits.
+    pub fn fixed(value: f64, digits: u32) -> Arg {
+        #[allow(clippy::cast_possible_truncation)]
+        let scaled = (value * 10f64.powi(digits.cast_signed())).round() as i64;
+        Arg::Fixed { scaled, digits }
+    }
+}
+
+/// Text that is not a catalog message: a server's reply, an operating
+/// system error, a URL. Shown as it is in every language.
+impl From<String> for Message {
+    fn from(text: String) -> Self {
+        Message::new("verbatim", vec![("text", Arg::Text(text))])
+    }
+}
+
+impl From<&str> for Message {
+    fn from(text: &str) -> Self {
+        Message::from(text.to_string())
     }
 }
 
@@ -137,7 +164,7 @@ impl From<u32> for Arg {
 }
 
 /// The most likely cause and the concrete fix for a failed check.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Advice {
     pub cause: Message,
     pub fix: Message,

@@ -11,6 +11,7 @@ mod lang;
 mod message;
 pub mod msg;
 
+pub use self::catalog::serialize_in;
 pub use self::lang::{LOCALE_VARS, Lang};
 pub use self::message::{Advice, Arg, Message};
 

@@ -111,7 +111,8 @@ messages! {
     dns_failed(host: &str, error: String);
     dns_no_addresses(host: &str);
     dns_family(family: &str, addrs: String);
-    dns_families(v4: Message, v6: Message);
+    /// Two messages as one, separated by a semicolon.
+    joined(first: Message, second: Message);
     ipv6_only(host: &str);
     ipv6_unreachable(host: &str);
     tcp_timeout(addr: String, limit: Duration);

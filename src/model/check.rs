@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::code::Code;
 use super::finding::Finding;
 use super::step::{Failure, Status, Step, StepName};
+use crate::i18n::Message;
 
 /// The three checks, in report order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
@@ -57,9 +58,9 @@ pub struct ProbeOutcome {
     pub source: Option<String>,
     pub steps: Vec<Step>,
     pub findings: Vec<Finding>,
-    /// What was checked, when not the check's usual kind (`sqlite` for a
-    /// SQLite `DATABASE_URL`).
-    pub kind: Option<&'static str>,
+    /// The host dialed, for advice that depends on the network a name
+    /// belongs to (empty when nothing was dialed).
+    pub host: String,
 }
 
 /// Collects a check's steps; steps never recorded come out as `skip`.
@@ -80,7 +81,7 @@ impl Ladder {
     }
 
     /// Records a passing step that started at `started`.
-    pub fn pass(&mut self, name: StepName, started: Instant, detail: impl Into<String>) {
+    pub fn pass(&mut self, name: StepName, started: Instant, detail: impl Into<Message>) {
         self.push(
             name,
             Status::Pass,
@@ -91,7 +92,7 @@ impl Ladder {
     }
 
     /// Records a step that passed with a reservation.
-    pub fn warn(&mut self, name: StepName, started: Instant, detail: impl Into<String>) {
+    pub fn warn(&mut self, name: StepName, started: Instant, detail: impl Into<Message>) {
         self.push(
             name,
             Status::Warn,
@@ -102,7 +103,7 @@ impl Ladder {
     }
 
     /// Records a step that was deliberately not performed, with why.
-    pub fn skip(&mut self, name: StepName, detail: impl Into<String>) {
+    pub fn skip(&mut self, name: StepName, detail: impl Into<Message>) {
         self.push(name, Status::Skip, None, Some(detail.into()), None);
     }
 
@@ -117,8 +118,13 @@ impl Ladder {
     }
 
     /// Records a step with an explicit duration (e.g. pipelined round trips).
-    pub fn pass_with(&mut self, name: StepName, duration: Option<Duration>, detail: String) {
-        self.push(name, Status::Pass, duration, Some(detail), None);
+    pub fn pass_with(
+        &mut self,
+        name: StepName,
+        duration: Option<Duration>,
+        detail: impl Into<Message>,
+    ) {
+        self.push(name, Status::Pass, duration, Some(detail.into()), None);
     }
 
     /// Drops earlier records of these steps (a retry or a closer look is
@@ -147,7 +153,7 @@ impl Ladder {
         name: StepName,
         status: Status,
         duration: Option<Duration>,
-        detail: Option<String>,
+        detail: Option<Message>,
         error: Option<Failure>,
     ) {
         self.steps.push(Step {
@@ -182,7 +188,7 @@ impl Ladder {
             source,
             steps,
             findings: self.findings,
-            kind: None,
+            host: String::new(),
         }
     }
 }

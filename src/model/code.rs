@@ -82,6 +82,30 @@ impl Code {
         Code::RoundtripFailed,
     ];
 
+    /// Whether a failure may heal by waiting, for `wait`: a service
+    /// starting, sleeping or being redeployed, or a private network still
+    /// coming up (Railway's docs: the private network can take seconds to
+    /// come up after a deploy). Configuration, credentials and certificates
+    /// do not change by waiting. A kind may override this
+    /// (`service::Kind::can_heal`).
+    pub fn can_heal(self) -> bool {
+        use Code::*;
+        matches!(
+            self,
+            DnsNotFound
+                | DnsTimeout
+                | DnsError
+                | ConnectionRefused
+                | ConnectTimeout
+                | NetworkUnreachable
+                | ConnectionClosed
+                | ConnectionReset
+                | Timeout
+                | ServerStarting
+                | TooManyConnections
+        )
+    }
+
     /// The wire name, identical to the JSON serialisation.
     pub fn as_str(self) -> &'static str {
         use Code::*;
@@ -234,5 +258,19 @@ impl Serialize for Code {
 impl Serialize for FindingCode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod heal_tests {
+    use super::Code;
+
+    #[test]
+    fn credentials_and_config_do_not_heal_but_outages_do() {
+        assert!(Code::ConnectionRefused.can_heal());
+        assert!(Code::ServerStarting.can_heal());
+        assert!(!Code::AuthFailed.can_heal());
+        assert!(!Code::InvalidUrl.can_heal());
+        assert!(!Code::CertificateInvalid.can_heal());
     }
 }

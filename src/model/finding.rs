@@ -3,13 +3,14 @@
 use serde::Serialize;
 
 use super::code::FindingCode;
+use crate::i18n::Message;
 
 /// Something worth knowing that does not fail a step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub severity: Severity,
     pub code: FindingCode,
-    pub message: String,
+    pub message: Message,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -20,7 +21,7 @@ pub enum Severity {
 }
 
 impl Finding {
-    pub fn warn(code: FindingCode, message: impl Into<String>) -> Self {
+    pub fn warn(code: FindingCode, message: impl Into<Message>) -> Self {
         Self {
             severity: Severity::Warn,
             code,
@@ -28,7 +29,7 @@ impl Finding {
         }
     }
 
-    pub fn info(code: FindingCode, message: impl Into<String>) -> Self {
+    pub fn info(code: FindingCode, message: impl Into<Message>) -> Self {
         Self {
             severity: Severity::Info,
             code,

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::code::Code;
+use crate::i18n::Message;
 
 /// Outcome of a step, a check, or the whole run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -65,11 +66,11 @@ impl StepName {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Failure {
     pub code: Code,
-    pub message: String,
+    pub message: Message,
 }
 
 impl Failure {
-    pub fn new(code: Code, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, message: impl Into<Message>) -> Self {
         Self {
             code,
             message: message.into(),
@@ -83,6 +84,6 @@ pub struct Step {
     pub name: StepName,
     pub status: Status,
     pub duration: Option<Duration>,
-    pub detail: Option<String>,
+    pub detail: Option<Message>,
     pub error: Option<Failure>,
 }

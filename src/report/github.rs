@@ -6,14 +6,14 @@
 use std::io::{self, Write};
 
 use super::{CheckReport, Report};
+use crate::i18n::{Lang, msg};
 use crate::model::Severity;
-use crate::words;
 
-pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     for check in &report.checks {
-        write_check(check, report.fails_gate(check), out)?;
+        write_check(check, report.fails_gate(check), lang, out)?;
     }
-    let verdict = super::text::verdict(report);
+    let verdict = lang.render(&super::text::verdict(report));
     let level = if report.ready { "notice" } else { "error" };
     writeln!(
         out,
@@ -23,21 +23,27 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     )
 }
 
-fn write_check(check: &CheckReport, fails_gate: bool, out: &mut dyn Write) -> io::Result<()> {
+fn write_check(
+    check: &CheckReport,
+    fails_gate: bool,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if let Some(error) = &check.error {
         let level = if fails_gate { "error" } else { "warning" };
-        let title = words::annotation_title(
+        let title = lang.render(&msg::annotation_title_at(
             check.name.as_str(),
             error.code.as_str(),
-            Some(error.step.as_str()),
-        );
+            error.step.as_str(),
+        ));
         let body = [
-            Some(error.message.as_str()),
-            check.cause.as_deref(),
-            check.fix.as_deref(),
+            Some(&error.message),
+            check.cause.as_ref(),
+            check.fix.as_ref(),
         ]
         .into_iter()
         .flatten()
+        .map(|m| lang.render(m))
         .collect::<Vec<_>>()
         .join("\n");
         writeln!(out, "::{level} title={}::{}", property(&title), data(&body))?;
@@ -47,12 +53,15 @@ fn write_check(check: &CheckReport, fails_gate: bool, out: &mut dyn Write) -> io
         .iter()
         .filter(|f| f.severity == Severity::Warn)
     {
-        let title = words::annotation_title(check.name.as_str(), finding.code.as_str(), None);
+        let title = lang.render(&msg::annotation_title(
+            check.name.as_str(),
+            finding.code.as_str(),
+        ));
         writeln!(
             out,
             "::warning title={}::{}",
             property(&title),
-            data(&finding.message)
+            data(&lang.render(&finding.message))
         )?;
     }
     Ok(())

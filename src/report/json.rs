@@ -4,8 +4,11 @@
 use std::io::Write;
 
 use super::Report;
+use crate::i18n::{self, Lang};
 
-pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
+/// Keys, codes and statuses are the same in every language; message
+/// fields (`detail`, `message`, `cause`, `fix`, `target`) are in `lang`.
+pub fn render(report: &Report, lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
+    i18n::serialize_in(lang, || serde_json::to_writer_pretty(&mut *out, report))?;
     writeln!(out)
 }

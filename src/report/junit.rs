@@ -10,40 +10,40 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
 use super::{CheckReport, Report};
+use crate::i18n::{Arg, Lang, msg};
 use crate::model::Status;
-use crate::words;
 
-pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let mut suite = TestSuite::new(words::JUNIT_SUITE);
+pub fn render(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
+    let mut suite = TestSuite::new(lang.render(&msg::junit_suite()));
     suite.set_time(seconds(report.duration_ms));
-    suite.add_test_cases(report.checks.iter().map(|c| test_case(c, report)));
+    suite.add_test_cases(report.checks.iter().map(|c| test_case(c, report, lang)));
     let mut junit = quick_junit::Report::new("railconn");
     junit.add_test_suite(suite);
     let xml = junit.to_string().map_err(io::Error::other)?;
     out.write_all(xml.as_bytes())
 }
 
-fn test_case(check: &CheckReport, report: &Report) -> TestCase {
+fn test_case(check: &CheckReport, report: &Report, lang: Lang) -> TestCase {
     let fails = report.fails_gate(check);
     let status = match (check.status, fails) {
-        (Status::Warn, true) => strict_warning(check),
-        (Status::Skip, true) => interrupted(),
-        _ => status(check, fails),
+        (Status::Warn, true) => strict_warning(check, lang),
+        (Status::Skip, true) => interrupted(lang),
+        _ => status(check, fails, lang),
     };
     let mut case = TestCase::new(check.name.as_str(), status);
     case.set_classname(format!("railconn.{}", check.kind));
     case.set_time(seconds(check.duration_ms));
-    case.set_system_out(system_out(check));
+    case.set_system_out(system_out(check, lang));
     case
 }
 
-fn interrupted() -> TestCaseStatus {
+fn interrupted(lang: Lang) -> TestCaseStatus {
     let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-    status.set_message(words::INTERRUPTED);
+    status.set_message(lang.render(&msg::interrupted()));
     status
 }
 
-fn status(check: &CheckReport, fails_gate: bool) -> TestCaseStatus {
+fn status(check: &CheckReport, fails_gate: bool, lang: Lang) -> TestCaseStatus {
     let Some(error) = &check.error else {
         return match check.status {
             Status::Skip => TestCaseStatus::skipped(),
@@ -55,47 +55,56 @@ fn status(check: &CheckReport, fails_gate: bool) -> TestCaseStatus {
     } else {
         TestCaseStatus::skipped()
     };
-    let cause = check.cause.as_deref().unwrap_or_default();
+    let cause = check
+        .cause
+        .as_ref()
+        .map(|c| lang.render(c))
+        .unwrap_or_default();
     status.set_message(format!("{}: {cause}", error.code.as_str()));
     status.set_type(error.code.as_str());
-    status.set_description(format!(
-        "{} at {}: {}",
-        error.code.as_str(),
+    let at = msg::error_at_step(
+        error.code.as_str().to_string(),
         error.step.as_str(),
-        error.message
-    ));
+        error.message.clone(),
+    );
+    status.set_description(lang.render(&at));
     status
 }
 
 /// Under `--strict` a warning fails the gate, so it fails the test case.
-fn strict_warning(check: &CheckReport) -> TestCaseStatus {
+fn strict_warning(check: &CheckReport, lang: Lang) -> TestCaseStatus {
     let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
     let codes: Vec<&str> = check.findings.iter().map(|f| f.code.as_str()).collect();
-    status.set_message(words::junit_strict_warning(&codes));
+    status.set_message(lang.render(&msg::junit_strict_warning(codes.join(", "))));
     status.set_type("warning");
     status
 }
 
 /// The target, the fix, the findings and the step ladder, as plain text.
-fn system_out(check: &CheckReport) -> String {
-    let mut lines = vec![check.target.clone()];
+fn system_out(check: &CheckReport, lang: Lang) -> String {
+    let mut lines = vec![lang.render(&check.target)];
     if let Some(fix) = &check.fix {
-        lines.push(format!("{}: {fix}", words::LABEL_FIX));
+        let label = lang.render(&msg::label_fix());
+        lines.push(format!("{label}: {}", lang.render(fix)));
     }
     lines.extend(
         check
             .findings
             .iter()
-            .map(|f| format!("{}: {}", f.code.as_str(), f.message)),
+            .map(|f| format!("{}: {}", f.code.as_str(), lang.render(&f.message))),
     );
     for step in &check.steps {
-        let duration = step
-            .duration_ms
-            .map_or_else(|| "-".to_string(), |ms| format!("{ms:.1} ms"));
-        let detail = step.error.as_ref().map_or_else(
-            || step.detail.clone().unwrap_or_default(),
-            |e| e.message.clone(),
+        let duration = step.duration_ms.map_or_else(
+            || "-".to_string(),
+            |ms| lang.render(&msg::duration_ms(Arg::fixed(ms, 1))),
         );
+        let detail = step
+            .error
+            .as_ref()
+            .map(|e| &e.message)
+            .or(step.detail.as_ref())
+            .map(|m| lang.render(m))
+            .unwrap_or_default();
         lines.push(format!(
             "{:<9} {:<4} {duration:>10}  {detail}",
             step.name.as_str(),

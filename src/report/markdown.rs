@@ -4,62 +4,74 @@
 use std::io::{self, Write};
 
 use super::{CheckReport, Report};
+use crate::i18n::{Lang, Message, msg};
 use crate::model::Status;
-use crate::words;
 
-pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "### railconn: {}\n", super::text::verdict(report))?;
-    writeln!(out, "{}", words::MARKDOWN_TABLE_HEADER)?;
+pub fn render(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
+    let say = |m: &Message| lang.render(m);
+    writeln!(
+        out,
+        "### railconn: {}\n",
+        say(&super::text::verdict(report))
+    )?;
+    writeln!(out, "{}", say(&msg::markdown_table_header()))?;
     writeln!(out, "|---|---|---|---|")?;
     for check in &report.checks {
         writeln!(
             out,
             "| {} | {} | `{}` | {} |",
             check.name.as_str(),
-            emoji(check.status),
-            cell(&check.target),
-            cell(&result(check))
+            say(&badge(check.status)),
+            cell(&say(&check.target)),
+            cell(&result(check, lang))
         )?;
     }
     for check in report.checks.iter().filter(|c| c.error.is_some()) {
-        write_problem(check, out)?;
+        write_problem(check, lang, out)?;
     }
-    write_findings(report, out)?;
+    write_findings(report, lang, out)?;
     writeln!(out)
 }
 
-fn write_problem(check: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
+fn write_problem(check: &CheckReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     let Some(error) = &check.error else {
         return Ok(());
     };
-    let weight = words::weight(check.required);
+    let say = |m: &Message| lang.render(m);
+    let weight = say(&super::text::weight(check.required));
+    let at = msg::code_at_step(error.code.as_str(), error.step.as_str());
     writeln!(
         out,
-        "\n#### {} ({weight}): `{}` at {}\n",
+        "\n#### {} ({weight}): {}\n",
         check.name.as_str(),
-        error.code.as_str(),
-        error.step.as_str()
+        say(&at)
     )?;
-    writeln!(out, "- {}: {}", words::LABEL_ERROR, error.message)?;
+    writeln!(
+        out,
+        "- {}: {}",
+        say(&msg::label_error()),
+        say(&error.message)
+    )?;
     for (label, text) in [
-        (words::LABEL_CAUSE, &check.cause),
-        (words::LABEL_FIX, &check.fix),
+        (msg::label_cause(), &check.cause),
+        (msg::label_fix(), &check.fix),
     ] {
         if let Some(text) = text {
-            writeln!(out, "- {label}: {text}")?;
+            writeln!(out, "- {}: {}", say(&label), say(text))?;
         }
     }
     Ok(())
 }
 
-fn write_findings(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn write_findings(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     let findings: Vec<String> = report
         .checks
         .iter()
         .flat_map(|c| {
-            c.findings
-                .iter()
-                .map(move |f| format!("- {} `{}`: {}", c.name.as_str(), f.code.as_str(), f.message))
+            c.findings.iter().map(move |f| {
+                let text = lang.render(&f.message);
+                format!("- {} `{}`: {text}", c.name.as_str(), f.code.as_str())
+            })
         })
         .collect();
     if findings.is_empty() {
@@ -68,25 +80,32 @@ fn write_findings(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "\n#### {}\n\n{}",
-        words::LABEL_LIMITATIONS,
+        lang.render(&msg::label_limitations()),
         findings.join("\n")
     )
 }
 
-fn result(check: &CheckReport) -> String {
+fn result(check: &CheckReport, lang: Lang) -> String {
     match &check.error {
-        Some(error) => words::code_at_step(error.code.as_str(), error.step.as_str()),
+        Some(error) => lang.render(&msg::code_at_step(error.code.as_str(), error.step.as_str())),
         None => check
             .steps
             .iter()
             .rev()
-            .find_map(|s| s.detail.clone())
+            .find_map(|s| s.detail.as_ref())
+            .map(|d| lang.render(d))
             .unwrap_or_default(),
     }
 }
 
-fn emoji(status: Status) -> &'static str {
-    words::status_badge(status)
+/// A status with a symbol, for Markdown tables.
+fn badge(status: Status) -> Message {
+    match status {
+        Status::Pass => msg::badge_pass(),
+        Status::Warn => msg::badge_warn(),
+        Status::Fail => msg::badge_fail(),
+        Status::Skip => msg::badge_skip(),
+    }
 }
 
 /// Table cells cannot hold `|` or line breaks.

@@ -13,6 +13,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use crate::i18n::{Lang, Message};
 use crate::model::Code;
 use crate::model::{CheckName, Failure, Finding, Status, StepName};
 
@@ -38,15 +39,16 @@ pub struct CheckReport {
     pub name: CheckName,
     pub kind: &'static str,
     pub required: bool,
-    pub target: String,
+    /// The redacted URL or what was checked, or why nothing was.
+    pub target: Message,
     /// The variable or flag the target came from, e.g. `DATABASE_URL (.env)`.
     pub source: Option<String>,
     pub status: Status,
     pub duration_ms: f64,
     pub steps: Vec<StepReport>,
     pub error: Option<ErrorReport>,
-    pub cause: Option<String>,
-    pub fix: Option<String>,
+    pub cause: Option<Message>,
+    pub fix: Option<Message>,
     pub findings: Vec<Finding>,
 }
 
@@ -55,7 +57,7 @@ pub struct StepReport {
     pub name: StepName,
     pub status: Status,
     pub duration_ms: Option<f64>,
-    pub detail: Option<String>,
+    pub detail: Option<Message>,
     pub error: Option<Failure>,
 }
 
@@ -64,7 +66,7 @@ pub struct StepReport {
 pub struct ErrorReport {
     pub step: StepName,
     pub code: Code,
-    pub message: String,
+    pub message: Message,
 }
 
 impl Report {
@@ -121,11 +123,13 @@ impl Format {
     }
 }
 
-/// How text is written: colour and verbosity.
+/// How a report is written: colour and verbosity (text) and the
+/// language of its words (every format).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TextStyle {
     pub color: bool,
     pub quiet: bool,
+    pub lang: Lang,
 }
 
 /// Writes `report` in `format` to `out`.
@@ -137,10 +141,10 @@ pub fn render(
 ) -> std::io::Result<()> {
     match format {
         Format::Text => text::render(report, style, out),
-        Format::Json => json::render(report, out),
-        Format::Junit => junit::render(report, out),
-        Format::Github => github::render(report, out),
-        Format::Markdown => markdown::render(report, out),
+        Format::Json => json::render(report, style.lang, out),
+        Format::Junit => junit::render(report, style.lang, out),
+        Format::Github => github::render(report, style.lang, out),
+        Format::Markdown => markdown::render(report, style.lang, out),
     }
 }
 

@@ -9,11 +9,12 @@ use std::time::Duration;
 use anstyle::{AnsiColor, Style};
 
 use super::{CheckReport, Report, StepReport, TextStyle};
+use crate::i18n::{Lang, Message, msg};
 use crate::model::{Severity, Status};
-use crate::words;
 
 struct Painter {
     color: bool,
+    lang: Lang,
 }
 
 impl Painter {
@@ -42,19 +43,31 @@ impl Painter {
     fn dim(&self, text: &str) -> String {
         self.paint(Style::new().dimmed(), text)
     }
+
+    /// A message in the run's language.
+    fn say(&self, message: &Message) -> String {
+        self.lang.render(message)
+    }
 }
 
 pub fn render(report: &Report, style: TextStyle, out: &mut dyn Write) -> io::Result<()> {
-    let painter = Painter { color: style.color };
+    let painter = Painter {
+        color: style.color,
+        lang: style.lang,
+    };
     if !style.quiet {
         write_sections(report, &painter, out)?;
     }
-    writeln!(out, "{}", painter.bold(&verdict(report)))
+    writeln!(out, "{}", painter.bold(&painter.say(&verdict(report))))
 }
 
 fn write_sections(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
     let duration = Duration::from_secs_f64(report.duration_ms / 1000.0);
-    writeln!(out, "{}\n", p.dim(&words::header(report.version, duration)))?;
+    writeln!(
+        out,
+        "{}\n",
+        p.dim(&p.say(&msg::header(report.version, duration)))
+    )?;
     let works: Vec<&CheckReport> = report
         .checks
         .iter()
@@ -71,14 +84,14 @@ fn write_sections(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Resu
         .filter(|c| c.status == Status::Skip)
         .collect();
     if !works.is_empty() {
-        writeln!(out, "{}", p.bold(words::LABEL_WORKS))?;
+        writeln!(out, "{}", p.bold(&p.say(&msg::label_works())))?;
         for check in works {
             write_working(check, p, out)?;
         }
         writeln!(out)?;
     }
     if !problems.is_empty() {
-        writeln!(out, "{}", p.bold(words::LABEL_PROBLEMS))?;
+        writeln!(out, "{}", p.bold(&p.say(&msg::label_problems())))?;
         for check in problems {
             write_problem(check, p, out)?;
         }
@@ -89,7 +102,7 @@ fn write_sections(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Resu
         writeln!(
             out,
             "{}: {}\n",
-            p.bold(words::LABEL_SKIPPED),
+            p.bold(&p.say(&msg::label_skipped())),
             names.join(", ")
         )?;
     }
@@ -102,51 +115,55 @@ fn write_working(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
         "  {} {:<8} {}  {}",
         p.status(check.status),
         check.name.as_str(),
-        check.target,
-        p.dim(&ms(check.duration_ms))
+        p.say(&check.target),
+        p.dim(&ms(p.lang, check.duration_ms))
     )?;
-    let facts: Vec<&str> = check
+    let facts: Vec<&Message> = check
         .steps
         .iter()
         .filter(|s| s.status != Status::Skip)
-        .filter_map(|s| s.detail.as_deref())
+        .filter_map(|s| s.detail.as_ref())
         .skip(1)
         .collect();
     if let Some(last) = facts.last() {
-        writeln!(out, "             {last}")?;
+        writeln!(out, "             {}", p.say(last))?;
     }
     Ok(())
 }
 
 fn write_problem(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
-    let weight = words::weight(check.required);
     writeln!(
         out,
         "  {} {:<8} {}  {}",
         p.status(check.status),
         check.name.as_str(),
-        weight,
-        check.target
+        p.say(&weight(check.required)),
+        p.say(&check.target)
     )?;
+    // Labels are padded to the widest one in this language (at least 6).
+    let labels = [
+        msg::label_source(),
+        msg::label_error(),
+        msg::label_cause(),
+        msg::label_fix(),
+    ]
+    .map(|m| p.say(&m));
+    let width = labels.iter().map(|l| l.chars().count()).fold(6, usize::max);
+    let [source_label, error_label, cause_label, fix_label] = labels;
     if let Some(source) = &check.source {
-        writeln!(out, "      {:<6} {source}", words::LABEL_SOURCE)?;
+        writeln!(out, "      {source_label:<width$} {source}")?;
     }
     if let Some(error) = &check.error {
-        writeln!(
-            out,
-            "      {:<6} {} at {}: {}",
-            words::LABEL_ERROR,
+        let at = msg::error_at_step(
             p.bold(error.code.as_str()),
             error.step.as_str(),
-            error.message
-        )?;
+            error.message.clone(),
+        );
+        writeln!(out, "      {error_label:<width$} {}", p.say(&at))?;
     }
-    for (label, text) in [
-        (words::LABEL_CAUSE, &check.cause),
-        (words::LABEL_FIX, &check.fix),
-    ] {
-        if let Some(text) = text.as_deref().filter(|t| !t.is_empty()) {
-            writeln!(out, "      {label:<6} {text}")?;
+    for (label, text) in [(cause_label, &check.cause), (fix_label, &check.fix)] {
+        if let Some(text) = text.as_ref().map(|t| p.say(t)).filter(|t| !t.is_empty()) {
+            writeln!(out, "      {label:<width$} {text}")?;
         }
     }
     let (ran, not_run): (Vec<&StepReport>, Vec<&StepReport>) = check
@@ -162,17 +179,19 @@ fn write_problem(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
             out,
             "        {} {}",
             p.status(Status::Skip),
-            p.dim(&words::steps_not_run(&not_run))
+            p.dim(&p.say(&msg::steps_not_run(not_run.join(", "))))
         )?;
     }
     writeln!(out)
 }
 
 fn write_step(step: &StepReport, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
-    let duration = step.duration_ms.map_or_else(|| "-".to_string(), ms);
+    let duration = step
+        .duration_ms
+        .map_or_else(|| "-".to_string(), |millis| ms(p.lang, millis));
     let detail = match (&step.error, &step.detail) {
         (Some(error), _) => error.code.as_str().to_string(),
-        (None, Some(detail)) => detail.clone(),
+        (None, Some(detail)) => p.say(detail),
         (None, None) => String::new(),
     };
     writeln!(
@@ -189,10 +208,8 @@ fn write_limitations(report: &Report, p: &Painter, out: &mut dyn Write) -> io::R
     let mut lines = Vec::new();
     for check in &report.checks {
         if let Some(error) = check.error.as_ref().filter(|_| !check.required) {
-            lines.push((
-                Status::Warn,
-                words::optional_failed(check.name.as_str(), error.code),
-            ));
+            let line = msg::optional_failed(check.name.as_str(), error.code.as_str());
+            lines.push((Status::Warn, p.say(&line)));
         }
         for finding in &check.findings {
             let status = if finding.severity == Severity::Warn {
@@ -202,14 +219,14 @@ fn write_limitations(report: &Report, p: &Painter, out: &mut dyn Write) -> io::R
             };
             lines.push((
                 status,
-                format!("{}: {}", check.name.as_str(), finding.message),
+                format!("{}: {}", check.name.as_str(), p.say(&finding.message)),
             ));
         }
     }
     if lines.is_empty() {
         return Ok(());
     }
-    writeln!(out, "{}", p.bold(words::LABEL_LIMITATIONS))?;
+    writeln!(out, "{}", p.bold(&p.say(&msg::label_limitations())))?;
     for (status, line) in lines {
         writeln!(out, "  {} {line}", p.status(status))?;
     }
@@ -217,16 +234,27 @@ fn write_limitations(report: &Report, p: &Painter, out: &mut dyn Write) -> io::R
 }
 
 /// The verdict line, shared by every human-facing format.
-pub fn verdict(report: &Report) -> String {
+pub fn verdict(report: &Report) -> Message {
     if report.interrupted {
-        words::verdict_interrupted()
+        msg::verdict_interrupted()
     } else if report.ready {
-        words::verdict_ready(report.warnings())
+        msg::verdict_ready(report.warnings())
+    } else if report.critical() == 0 {
+        msg::verdict_not_ready_strict(report.warnings())
     } else {
-        words::verdict_not_ready(report.critical(), report.warnings())
+        msg::verdict_not_ready(report.critical())
     }
 }
 
-fn ms(millis: f64) -> String {
-    words::ms(Duration::from_secs_f64(millis / 1000.0))
+/// How much a problem matters: it fails the gate, or it does not.
+pub fn weight(required: bool) -> Message {
+    if required {
+        msg::label_critical()
+    } else {
+        msg::label_optional()
+    }
+}
+
+fn ms(lang: Lang, millis: f64) -> String {
+    lang.duration(Duration::from_secs_f64(millis.max(0.0) / 1000.0))
 }

@@ -3,8 +3,8 @@
 //! are only gathered here; judging them is the JWT probe's job, so a weak
 //! secret is a finding in the report rather than a refusal to run.
 
-use super::secret::Secret;
-use super::source::{EnvSource, Var};
+use crate::source::secret::Secret;
+use crate::source::{EnvSource, Var};
 
 /// Variables holding the HMAC secret, first one set wins.
 pub const SECRET_VARS: &[&str] = &["JWT_SECRET_KEY", "JWT_SECRET", "SECRET_KEY"];

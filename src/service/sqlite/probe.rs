@@ -7,9 +7,9 @@ use std::io::Read;
 use std::path::Path;
 use std::time::Instant;
 
-use crate::config::sqlite::SqliteTarget;
 use crate::model::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::model::{Code, FindingCode};
+use crate::service::sqlite::url::SqliteTarget;
 use crate::words;
 
 /// The first 16 bytes of every SQLite 3 database file.
@@ -38,9 +38,7 @@ pub fn probe(target: &SqliteTarget) -> ProbeOutcome {
         Some(path) => check_file(path, started, &mut ladder),
     }
     note_volume(target, &mut ladder);
-    let mut outcome = ladder.finish(target.url.clone(), Some(target.source.clone()));
-    outcome.kind = Some("sqlite");
-    outcome
+    ladder.finish(target.url.clone(), Some(target.source.clone()))
 }
 
 fn check_file(path: &Path, started: Instant, ladder: &mut Ladder) {

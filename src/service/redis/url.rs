@@ -2,9 +2,9 @@
 //! (`redis::IntoConnectionInfo`): the database from the path, `#insecure` on `rediss://`
 //! to skip certificate verification, default port 6379.
 
-use super::secret::Secret;
-use super::url::{self, UrlError};
 use crate::model::Code;
+use crate::source::secret::Secret;
+use crate::source::url::{self, UrlError};
 use crate::words;
 
 pub const SCHEMES: &[&str] = &["redis", "rediss"];
@@ -48,7 +48,7 @@ impl RedisTarget {
     }
 
     pub fn is_loopback(&self) -> bool {
-        super::is_loopback_host(&self.host)
+        crate::net::is_loopback_host(&self.host)
     }
 }
 

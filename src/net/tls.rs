@@ -25,7 +25,6 @@ use x509_cert::der::Decode;
 
 use super::sniff::{self, PeerKind, Sniffed};
 use super::within;
-use crate::config::postgres::RootCert;
 use crate::model::{Code, FindingCode};
 use crate::model::{Failure, Finding};
 use crate::words;
@@ -46,15 +45,6 @@ pub enum Verify {
 pub enum Roots {
     System,
     File(std::path::PathBuf),
-}
-
-impl From<&RootCert> for Roots {
-    fn from(root: &RootCert) -> Self {
-        match root {
-            RootCert::System => Roots::System,
-            RootCert::File(path) => Roots::File(path.clone()),
-        }
-    }
 }
 
 /// What a successful handshake established.
@@ -377,7 +367,7 @@ fn read_roots(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, Fa
             words::root_file_unreadable(path, &e),
         )
     };
-    let bytes = crate::config::read_setting_file(path, MAX_ROOTS_FILE)
+    let bytes = crate::source::read_setting_file(path, MAX_ROOTS_FILE)
         .map_err(|e| unreadable(e.to_string()))?;
     CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<Vec<_>, _>>()

@@ -13,30 +13,33 @@ use redis::{AsyncConnectionConfig, RedisConnectionInfo, RedisError, RedisResult,
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
-use super::redis_facts;
-use super::sniff::{self, PeerKind, SniffStream, Sniffed};
-use super::tls::{self, KeyShares, Roots, Verify};
-use super::{Budget, within};
-use crate::config::Setting;
-use crate::config::redis::{RedisTarget, RedisTls};
+use super::facts as redis_facts;
 use crate::model::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::model::{Code, FindingCode};
+use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
+use crate::net::tls::{self, KeyShares, Roots, Verify};
+use crate::net::{Budget, within};
+use crate::service::redis::url::{RedisTarget, RedisTls};
+use crate::service::setting::Setting;
 use crate::words;
 
 pub async fn probe(setting: &Setting<RedisTarget>, budget: Budget) -> ProbeOutcome {
     let mut ladder = Ladder::new(CheckName::Redis);
-    let Some((target, source)) = super::accept_setting(setting, &mut ladder) else {
+    let Some((target, source)) = crate::service::setting::accept_setting(setting, &mut ladder)
+    else {
         return ladder.finish(
-            super::unusable_target(setting),
+            crate::service::setting::unusable_target(setting),
             setting.source().map(str::to_string),
         );
     };
     run(target, &budget, &mut ladder).await;
-    ladder.finish(target.redacted.clone(), Some(source))
+    let mut outcome = ladder.finish(target.redacted.clone(), Some(source));
+    outcome.host.clone_from(&target.host);
+    outcome
 }
 
 async fn run(target: &RedisTarget, budget: &Budget, ladder: &mut Ladder) -> Option<()> {
-    let opened = super::open(&target.host, target.port, budget, ladder).await?;
+    let opened = crate::net::open(&target.host, target.port, budget, ladder).await?;
     let (stream, sniffed) = (opened.stream, opened.sniffed);
     let verify = match target.tls {
         RedisTls::Off => {

@@ -24,14 +24,17 @@ use tokio_postgres::config::{
 use tokio_postgres::error::{DbError, SqlState};
 use tokio_postgres::tls::{ChannelBinding, NoTls, TlsConnect};
 
-use super::pg_facts;
-use super::sniff::{self, PeerKind, SniffStream, Sniffed};
-use super::tls::{self, KeyShares, Roots, TlsInfo, Verify};
-use super::{Budget, Opened, within};
-use crate::config::Setting;
-use crate::config::postgres::{ChannelBinding as UrlChannelBinding, PgTarget, RootCert, SslMode};
+use super::facts as pg_facts;
+use crate::i18n::msg;
 use crate::model::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::model::{Code, FindingCode};
+use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
+use crate::net::tls::{self, KeyShares, Roots, TlsInfo, Verify};
+use crate::net::{Budget, Opened, within};
+use crate::service::postgres::url::{
+    ChannelBinding as UrlChannelBinding, PgTarget, RootCert, SslMode,
+};
+use crate::service::setting::Setting;
 use crate::words;
 
 type Plain = SniffStream<TcpStream>;
@@ -39,14 +42,17 @@ type Plain = SniffStream<TcpStream>;
 /// Runs the whole check against one target.
 pub async fn probe(setting: &Setting<PgTarget>, budget: Budget) -> ProbeOutcome {
     let mut ladder = Ladder::new(CheckName::Postgres);
-    let Some((target, source)) = super::accept_setting(setting, &mut ladder) else {
+    let Some((target, source)) = crate::service::setting::accept_setting(setting, &mut ladder)
+    else {
         return ladder.finish(
-            super::unusable_target(setting),
+            crate::service::setting::unusable_target(setting),
             setting.source().map(str::to_string),
         );
     };
     run(target, &budget, &mut ladder).await;
-    ladder.finish(target.redacted.clone(), Some(source))
+    let mut outcome = ladder.finish(target.redacted.clone(), Some(source));
+    outcome.host.clone_from(&target.host);
+    outcome
 }
 
 async fn run(target: &PgTarget, budget: &Budget, ladder: &mut Ladder) -> Option<()> {
@@ -56,7 +62,7 @@ async fn run(target: &PgTarget, budget: &Budget, ladder: &mut Ladder) -> Option<
             words::pg_ignored_parameter(key),
         ));
     }
-    let opened = super::open(&target.host, target.port, budget, ladder).await?;
+    let opened = crate::net::open(&target.host, target.port, budget, ladder).await?;
     let addr = opened.addr;
     let (session, sniffed) = negotiate(target, opened, budget, ladder).await?;
     let client = authenticate(target, session, &sniffed, addr, budget, ladder).await?;
@@ -133,9 +139,10 @@ async fn prefer_fallback(
 ) -> Option<(Session, Sniffed)> {
     if let Ok(Opened {
         stream, sniffed, ..
-    }) = super::redial(addr, budget).await
+    }) = crate::net::redial(addr, budget).await
     {
-        let message = words::pg_prefer_fallback(tls_failure.code.as_str(), &tls_failure.message);
+        let message =
+            msg::pg_prefer_fallback(tls_failure.code.as_str(), tls_failure.message.clone());
         ladder.warn(StepName::Tls, started, message.clone());
         ladder.finding(Finding::warn(FindingCode::TlsFallback, message));
         note_plaintext(target, ladder);
@@ -352,7 +359,7 @@ async fn redial_tls(
 ) -> Result<(Box<PgTlsStream>, TlsInfo, Sniffed), Failure> {
     let Opened {
         stream, sniffed, ..
-    } = super::redial(addr, budget).await?;
+    } = crate::net::redial(addr, budget).await?;
     match start_tls(target, stream, &sniffed, budget).await? {
         TlsOutcome::Encrypted(tls, info, inner) => Ok((tls, info, inner)),
         TlsOutcome::Declined(_) => Err(Failure::new(

@@ -6,6 +6,9 @@
 //! environment, then the `--env-file`s from last to first, so a later file
 //! overrides an earlier one, as in `docker compose --env-file`.
 
+pub mod secret;
+pub mod url;
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -217,6 +220,32 @@ fn describe_dotenv_error(error: &dotenvy::Error) -> String {
         dotenvy::Error::EnvVar(_) => words::ENV_NOT_UTF8.to_string(),
         _ => words::ENV_UNPARSABLE.to_string(),
     }
+}
+
+/// Reads a file a setting names (a PEM key, a CA bundle) with care: only a
+/// regular file, and at most `limit` bytes. A FIFO would block the single
+/// runtime thread forever and `/dev/zero` would fill memory.
+pub fn read_setting_file(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read};
+    // Checked before opening: opening a FIFO for reading already blocks.
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            words::NOT_A_REGULAR_FILE,
+        ));
+    }
+    if meta.len() > limit {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            words::file_too_large(limit),
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 #[cfg(test)]

@@ -1,27 +1,20 @@
-//! Probes: one async sequence of timed steps per service.
+//! The network layers every service shares: dns, tcp, tls and the sniffer
+//! that keeps a peer's first bytes, plus the check's time [`Budget`].
 //!
-//! Every step has a status, a duration and a detail; the first failed step
-//! is decisive and the ones after it are `skip`. Failures are data
-//! ([`Failure`]), never Rust errors, and every step runs under a deadline
-//! taken from the check's [`Budget`], so nothing can hang.
+//! Every step runs under a deadline taken from the check's budget, so
+//! nothing can hang; failures are data ([`Failure`]), never Rust errors.
 
 pub mod dns;
-pub mod jwt;
-pub mod pg_facts;
-pub mod postgres;
-pub mod redis;
-pub mod redis_facts;
 pub mod sniff;
-pub mod sqlite;
 pub mod tcp;
 pub mod tls;
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use self::sniff::{SniffStream, Sniffed};
-use crate::config::Setting;
-use crate::model::{Code, Failure, Finding, FindingCode, Ladder, StepName};
+use crate::model::{Failure, Finding, FindingCode, Ladder, StepName};
 use crate::words;
 
 /// The time a check may still spend.
@@ -54,51 +47,6 @@ impl Budget {
 /// Runs `fut` for at most `limit`; `None` means it timed out.
 pub async fn within<F: Future>(limit: Duration, fut: F) -> Option<F::Output> {
     tokio::time::timeout(limit, fut).await.ok()
-}
-
-/// The config step for a URL target: passes with the source, or fails with
-/// `missing_config` / `invalid_url` / `unsupported_scheme`.
-pub fn accept_setting<'a, T>(
-    setting: &'a Setting<T>,
-    ladder: &mut Ladder,
-) -> Option<(&'a T, String)> {
-    let started = Instant::now();
-    match setting {
-        Setting::Ready {
-            source,
-            target,
-            findings,
-        } => {
-            ladder.findings(findings);
-            ladder.pass(StepName::Config, started, words::config_from(source));
-            Some((target, source.clone()))
-        }
-        Setting::Missing { vars, flag } => {
-            let failure = Failure::new(Code::MissingConfig, words::config_missing(vars, flag));
-            ladder.fail(StepName::Config, Some(started), failure);
-            None
-        }
-        Setting::Invalid {
-            source,
-            error,
-            findings,
-        } => {
-            ladder.findings(findings);
-            let failure = Failure::new(error.code, words::config_invalid(source, &error.message));
-            ladder.fail(StepName::Config, Some(started), failure);
-            None
-        }
-    }
-}
-
-/// The report's `target` for a setting that cannot be dialed. The raw
-/// value is never shown: an invalid URL may still hold a password.
-pub fn unusable_target<T>(setting: &Setting<T>) -> String {
-    match setting {
-        Setting::Missing { vars, .. } => words::target_missing(vars),
-        Setting::Invalid { source, .. } => words::target_invalid(source),
-        Setting::Ready { .. } => String::new(),
-    }
 }
 
 /// An open connection: the stream, what the peer sent first, and where.
@@ -166,4 +114,19 @@ pub async fn redial(addr: std::net::SocketAddr, budget: &Budget) -> Result<Opene
         sniffed,
         addr,
     })
+}
+
+/// `localhost`, `*.localhost` and loopback addresses: traffic that never
+/// leaves the machine, where plaintext is acceptable.
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Railway's private names (`*.railway.internal`) exist only inside a
+/// running deployment of the same project and environment.
+pub fn is_railway_private(host: &str) -> bool {
+    host.ends_with(".railway.internal") || host.contains(".railway.internal.")
 }

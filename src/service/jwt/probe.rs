@@ -14,7 +14,7 @@ use rustls::pki_types::PrivateKeyDer;
 use rustls::pki_types::pem::PemObject;
 use serde::{Deserialize, Serialize};
 
-use crate::config::jwt::{self, JwtSettings, SecretVar};
+use super::settings::{self as jwt, JwtSettings, SecretVar};
 use crate::model::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::model::{Code, FindingCode};
 use crate::words;
@@ -156,7 +156,7 @@ fn parse_algorithm(settings: &JwtSettings) -> Result<Algorithm, Failure> {
             .map_or("JWT_ALGORITHM", |a| a.name);
         Failure::new(
             Code::UnsupportedAlgorithm,
-            words::jwt_bad_algorithm(var, name),
+            words::jwt_bad_algorithm(var, shown_value(name), name.chars().count()),
         )
     })
 }
@@ -189,7 +189,7 @@ fn parse_lifetime(settings: &JwtSettings) -> Result<i64, Failure> {
     var.value.trim().parse::<i64>().map_err(|_| {
         Failure::new(
             Code::InvalidValue,
-            words::jwt_bad_lifetime(var.name, &var.value),
+            words::jwt_bad_lifetime(var.name, shown_value(&var.value), var.value.chars().count()),
         )
     })
 }
@@ -282,7 +282,7 @@ fn load_pem(var: &SecretVar) -> Result<Vec<u8>, Failure> {
     let text = if value.contains("-----BEGIN") {
         value.to_string()
     } else {
-        let bytes = crate::config::read_setting_file(std::path::Path::new(value), MAX_KEY_FILE)
+        let bytes = crate::source::read_setting_file(std::path::Path::new(value), MAX_KEY_FILE)
             .map_err(|e| {
                 Failure::new(
                     Code::InvalidKey,
@@ -407,4 +407,14 @@ fn roundtrip(plan: &Plan<'_>, keys: &Keys) -> Result<String, Failure> {
             words::jwt_verify_failed(&format!("{:?}", e.kind())),
         )),
     }
+}
+/// A setting's value, shown only when it looks like a setting (short,
+/// plain characters): a secret pasted into the wrong variable is not.
+fn shown_value(value: &str) -> Option<&str> {
+    let plain = !value.is_empty()
+        && value.len() <= 12
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '+');
+    plain.then_some(value)
 }

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use tokio::net::TcpStream;
 
 use super::{Budget, within};
+use crate::i18n::msg;
 use crate::model::Code;
 use crate::model::Failure;
 use crate::words;
@@ -89,11 +90,14 @@ fn decisive(failures: &[(SocketAddr, Failure)]) -> Failure {
         Code::ConnectTimeout => 1,
         _ => 2,
     };
-    let messages: Vec<String> = failures.iter().map(|(_, f)| f.message.clone()).collect();
     let code = failures
         .iter()
         .map(|(_, f)| f.code)
         .min_by_key(|&c| rank(c))
         .unwrap_or(Code::NetworkUnreachable);
-    Failure::new(code, messages.join("; "))
+    let mut messages = failures.iter().map(|(_, f)| f.message.clone());
+    let first = messages
+        .next()
+        .unwrap_or_else(|| msg::verbatim(String::new()));
+    Failure::new(code, messages.fold(first, msg::joined))
 }

@@ -7,9 +7,9 @@
 
 use std::path::PathBuf;
 
-use super::secret::Secret;
-use super::url::{self, ParsedUrl, UrlError};
 use crate::model::Code;
+use crate::source::secret::Secret;
+use crate::source::url::{self, ParsedUrl, UrlError};
 use crate::words;
 
 pub const SCHEMES: &[&str] = &["postgresql", "postgres"];
@@ -193,7 +193,7 @@ impl PgTarget {
     /// connect with them, so the check does too, and says so.
     pub fn fill_from_env(
         &mut self,
-        env: &super::source::EnvSource,
+        env: &crate::source::EnvSource,
     ) -> Result<Vec<crate::model::Finding>, UrlError> {
         use crate::model::Finding;
         use crate::model::FindingCode;
@@ -230,7 +230,7 @@ impl PgTarget {
     /// them; an invalid `PGSSLMODE` is refused, as libpq refuses it.
     fn fill_tls_from_env(
         &mut self,
-        env: &super::source::EnvSource,
+        env: &crate::source::EnvSource,
         used: &mut Vec<&'static str>,
     ) -> Result<(), UrlError> {
         if let Some(var) = env
@@ -261,7 +261,7 @@ impl PgTarget {
 
     /// Whether the host is a loopback name or address (plaintext is fine there).
     pub fn is_loopback(&self) -> bool {
-        super::is_loopback_host(&self.host)
+        crate::net::is_loopback_host(&self.host)
     }
 }
 
@@ -357,6 +357,15 @@ fn resolve_sslmode(
             words::pg_system_root_needs_verify_full(mode.as_str()),
         )),
         (mode, _) => Ok(mode.unwrap_or(SslMode::Prefer)),
+    }
+}
+
+impl From<&RootCert> for crate::net::tls::Roots {
+    fn from(root: &RootCert) -> Self {
+        match root {
+            RootCert::System => crate::net::tls::Roots::System,
+            RootCert::File(path) => crate::net::tls::Roots::File(path.clone()),
+        }
     }
 }
 

@@ -1,0 +1,97 @@
+//! The service kinds railconn checks, one folder each: its URL or settings
+//! parsing, its probe, the facts it reads from the server, and the advice
+//! for its failures. [`Kind`] is the registry that lists them; adding a
+//! kind is its folder plus one line in [`Kind::ALL`] and the match arms
+//! that the compiler then asks for.
+
+pub mod jwt;
+pub mod postgres;
+pub mod redis;
+pub mod setting;
+pub mod sqlite;
+
+use crate::model::{Code, ProbeOutcome, StepName};
+use crate::net::Budget;
+use crate::words::Advice;
+
+use self::jwt::settings::JwtSettings;
+use self::postgres::url::PgTarget;
+use self::redis::url::RedisTarget;
+use self::setting::Setting;
+use self::sqlite::url::SqliteTarget;
+
+/// A kind of service, as the report's `kind` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Postgresql,
+    Sqlite,
+    Redis,
+    Jwt,
+}
+
+impl Kind {
+    /// The registry: every kind railconn checks.
+    pub const ALL: [Kind; 4] = [Kind::Postgresql, Kind::Sqlite, Kind::Redis, Kind::Jwt];
+
+    /// The wire name, as in the report's `kind` and in `kind:NAME`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Postgresql => "postgresql",
+            Kind::Sqlite => "sqlite",
+            Kind::Redis => "redis",
+            Kind::Jwt => "jwt",
+        }
+    }
+
+    /// The kind with this wire name.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Whether a failure with `code` may heal by waiting (for `wait`):
+    /// the code's default, unless the kind knows better.
+    pub fn can_heal(self, code: Code) -> bool {
+        code.can_heal()
+    }
+
+    /// Cause and fix for a failure with `code` at `step`, dialing `host`.
+    pub fn advise(self, step: StepName, code: Code, host: &str) -> Option<Advice> {
+        match self {
+            // A SQLite DATABASE_URL stands in the database's place: the
+            // remedies that apply are the database's.
+            Kind::Postgresql | Kind::Sqlite => postgres::advice::advise(step, code, host),
+            Kind::Redis => redis::advice::advise(step, code, host),
+            Kind::Jwt => jwt::advice::advise(code),
+        }
+    }
+}
+
+/// What one check probes: a target of one of the kinds.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    Postgresql(&'a Setting<PgTarget>),
+    Sqlite(&'a SqliteTarget),
+    Redis(&'a Setting<RedisTarget>),
+    Jwt(&'a JwtSettings),
+}
+
+impl Target<'_> {
+    pub fn kind(self) -> Kind {
+        match self {
+            Target::Postgresql(_) => Kind::Postgresql,
+            Target::Sqlite(_) => Kind::Sqlite,
+            Target::Redis(_) => Kind::Redis,
+            Target::Jwt(_) => Kind::Jwt,
+        }
+    }
+
+    /// Runs the kind's probe within `budget`.
+    pub async fn probe(self, budget: Budget) -> ProbeOutcome {
+        match self {
+            Target::Postgresql(setting) => postgres::probe::probe(setting, budget).await,
+            Target::Sqlite(target) => sqlite::probe::probe(target),
+            Target::Redis(setting) => redis::probe::probe(setting, budget).await,
+            Target::Jwt(settings) => jwt::probe::probe(settings),
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! A URL-based target as configuration hands it to its service: missing,
+//! invalid, or ready with where it came from. The service's `config` step
+//! is read from it.
+
+use std::time::Instant;
+
+use crate::model::{Code, Failure, Finding, Ladder, StepName};
+use crate::source::url::UrlError;
+use crate::words;
+
+/// A URL-based target: where it came from and whether it parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Setting<T> {
+    /// None of `vars` (nor the flag) is set.
+    Missing {
+        vars: &'static [&'static str],
+        flag: &'static str,
+    },
+    /// Set, but not a usable URL.
+    Invalid {
+        source: String,
+        error: UrlError,
+        findings: Vec<Finding>,
+    },
+    /// Set and valid.
+    Ready {
+        source: String,
+        target: T,
+        findings: Vec<Finding>,
+    },
+}
+
+impl<T> Setting<T> {
+    /// The target, when the setting is usable.
+    pub fn target(&self) -> Option<&T> {
+        match self {
+            Setting::Ready { target, .. } => Some(target),
+            _ => None,
+        }
+    }
+
+    /// The variable or flag the value came from (`DATABASE_URL (.env)`).
+    pub fn source(&self) -> Option<&str> {
+        match self {
+            Setting::Ready { source, .. } | Setting::Invalid { source, .. } => Some(source),
+            Setting::Missing { .. } => None,
+        }
+    }
+}
+
+/// The config step for a URL target: passes with the source, or fails with
+/// `missing_config` / `invalid_url` / `unsupported_scheme`.
+pub fn accept_setting<'a, T>(
+    setting: &'a Setting<T>,
+    ladder: &mut Ladder,
+) -> Option<(&'a T, String)> {
+    let started = Instant::now();
+    match setting {
+        Setting::Ready {
+            source,
+            target,
+            findings,
+        } => {
+            ladder.findings(findings);
+            ladder.pass(StepName::Config, started, words::config_from(source));
+            Some((target, source.clone()))
+        }
+        Setting::Missing { vars, flag } => {
+            let failure = Failure::new(Code::MissingConfig, words::config_missing(vars, flag));
+            ladder.fail(StepName::Config, Some(started), failure);
+            None
+        }
+        Setting::Invalid {
+            source,
+            error,
+            findings,
+        } => {
+            ladder.findings(findings);
+            let failure = Failure::new(error.code, words::config_invalid(source, &error.message));
+            ladder.fail(StepName::Config, Some(started), failure);
+            None
+        }
+    }
+}
+
+/// The report's `target` for a setting that cannot be dialed. The raw
+/// value is never shown: an invalid URL may still hold a password.
+pub fn unusable_target<T>(setting: &Setting<T>) -> String {
+    match setting {
+        Setting::Missing { vars, .. } => words::target_missing(vars),
+        Setting::Invalid { source, .. } => words::target_invalid(source),
+        Setting::Ready { .. } => String::new(),
+    }
+}
