@@ -14,4 +14,5 @@ mod ops;
 mod platform;
 mod postgres;
 mod redis;
+mod redis_url;
 mod support;
