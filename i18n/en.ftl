@@ -347,6 +347,16 @@ verdict_not_ready_strict = { $limitations ->
 }
 verdict_interrupted = Verdict: not ready: interrupted (Ctrl-C) before every check finished
 
+## serve's status page
+
+page_title = railconn status
+page_waiting = No round of checks has finished yet; this page reloads itself.
+page_updated = Last round finished { $time }; checks run every { $interval }, and this page reloads itself as often.
+page_column_check = check
+page_column_status = status
+page_column_target = target
+page_column_result = result
+
 ## Causes and fixes
 
 advice_private_redis =

@@ -383,6 +383,16 @@ verdict_not_ready_strict = { $limitations ->
 }
 verdict_interrupted = Итог: деплоить нельзя: прервано (Ctrl-C) до завершения всех проверок
 
+## Страница состояния serve
+
+page_title = railconn: состояние
+page_waiting = Ни один раунд проверок ещё не завершён; страница обновляется сама.
+page_updated = Последний раунд завершён { $time }; проверки идут каждые { $interval }, и страница обновляется так же часто.
+page_column_check = проверка
+page_column_status = статус
+page_column_target = цель
+page_column_result = результат
+
 ## Причины и решения
 
 advice_private_redis =

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::config::{Config, Selected};
 use crate::i18n::Message;
-use crate::model::{CheckName, Finding, ProbeOutcome, Severity, Status, Step};
+use crate::model::{CheckName, Finding, ProbeOutcome, Readings, Severity, Status, Step};
 use crate::model::{Code, FindingCode};
 use crate::report::{CheckReport, ErrorReport, Report, SCHEMA_VERSION, StepReport, millis};
 use crate::service::Kind;
@@ -85,6 +85,7 @@ fn check_report(ran: &Ran) -> CheckReport {
         fix: advice.as_ref().map(|a| Message::from(a.fix)),
         error,
         findings: ran.outcome.findings.clone(),
+        readings: ran.outcome.readings,
     }
 }
 
@@ -102,6 +103,7 @@ fn skipped(name: CheckName, why: &str) -> CheckReport {
         cause: None,
         fix: None,
         findings: Vec::new(),
+        readings: Readings::default(),
     }
 }
 

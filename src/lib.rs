@@ -23,6 +23,7 @@ pub mod exit;
 pub mod file;
 pub mod i18n;
 pub mod model;
+pub mod monitor;
 pub mod net;
 pub mod report;
 pub mod runner;
@@ -78,6 +79,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Command::Check(args) => command::check::run(&args),
         Command::Wait(args) => command::wait::run(&args),
         Command::Watch(args) => command::watch::run(&args),
+        Command::Serve(args) => command::serve::run(&args),
         Command::Env(args) => command::env::run(&args),
         Command::Completions { shell } => command::completions(shell).map(|()| exit::READY.into()),
         Command::Man => command::man().map(|()| exit::READY.into()),

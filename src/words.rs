@@ -1471,6 +1471,61 @@ pub fn header(version: &str, duration: Duration) -> String {
     format!("railconn {version}: checked in {}", ms(duration))
 }
 
+// ---- serve: logs, health, status page (issue 14) ---------------------------------
+
+pub fn serve_listening(addr: SocketAddr, interval: Duration) -> String {
+    format!(
+        "railconn serve: listening on http://{addr} (/metrics, /healthz, /livez, /); checks every {}",
+        humantime::format_duration(interval)
+    )
+}
+
+pub const SERVE_OPEN: &str = "railconn serve: no token (RAILCONN_SERVE_TOKEN or --token-file): every endpoint is open to whoever can reach this port; keep it on a private network or set a token";
+
+pub const SERVE_TOKEN_ON: &str =
+    "railconn serve: a bearer token is required on every endpoint but /livez";
+
+pub fn serve_ipv4_only(addr: SocketAddr) -> String {
+    format!("railconn serve: IPv6 is unavailable here, listening on IPv4 only ({addr})")
+}
+
+pub const HEALTH_NO_ROUND: &str = "no round of checks has finished yet";
+
+pub fn health_stale(age: Duration) -> String {
+    format!(
+        "the latest results are stale: the last round finished {} ago",
+        humantime::format_duration(Duration::from_secs(age.as_secs()))
+    )
+}
+
+pub const UNAUTHORIZED: &str = "401 unauthorized: send Authorization: Bearer <token>\n";
+pub const NOT_FOUND: &str = "404 not found: try /, /metrics, /healthz or /livez\n";
+
+pub const PAGE_TITLE: &str = "railconn status";
+pub const PAGE_WAITING: &str = "No round of checks has finished yet; this page refreshes itself.";
+pub const PAGE_COLUMNS: [&str; 4] = ["check", "status", "target", "result"];
+
+pub fn page_updated(time: &str, interval: Duration) -> String {
+    format!(
+        "Last round finished {time}; checks run every {}, and this page reloads itself as often.",
+        humantime::format_duration(interval)
+    )
+}
+
+pub fn error_listen(addr: &str, reason: &str) -> String {
+    format!("cannot listen on {addr}: {reason}. Pick another --listen address or port")
+}
+
+pub fn error_port(value: &str) -> String {
+    format!("PORT must be a port number (1-65535), not {value:?}: fix PORT or pass --listen")
+}
+
+pub fn error_token_file(path: &str, reason: &str) -> String {
+    format!("cannot use the token file {path}: {reason}")
+}
+
+pub const TOKEN_EMPTY: &str = "it is empty";
+
 // ---- small formatting helpers ---------------------------------------------------------
 
 /// A duration as people read it in a report: `0.4 ms`, `12 ms`, `1.50 s`.

@@ -15,4 +15,5 @@ mod platform;
 mod postgres;
 mod redis;
 mod redis_url;
+mod serve;
 mod support;

@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod env;
+pub mod serve;
 pub mod wait;
 pub mod watch;
 

@@ -363,6 +363,14 @@ messages! {
     verdict_not_ready_strict(limitations: usize);
     verdict_interrupted();
 
+    // ---- serve's status page (issue 14) --------------------------------
+    page_title();
+    page_waiting();
+    page_updated(time: String, interval: String);
+    page_column_check();
+    page_column_status();
+    page_column_target();
+    page_column_result();
 }
 
 advice! {

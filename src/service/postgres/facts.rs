@@ -91,6 +91,7 @@ const POOLER_PORTS: &[u16] = &[6432, 6543];
 
 pub fn record(facts: &Facts, port: u16, started: Instant, ladder: &mut Ladder) {
     let pooled = POOLER_PORTS.contains(&port);
+    ladder.readings().pg_connections = facts.connections;
     let detail = words::pg_query_detail(&facts.version, &facts.database, &facts.user);
     if facts.read_only {
         let failure = Failure::new(Code::ReadOnly, words::pg_read_only(&detail));

@@ -262,6 +262,7 @@ fn default_root_file() -> Option<PathBuf> {
 fn record_tls(target: &PgTarget, info: &TlsInfo, started: Instant, ladder: &mut Ladder) {
     ladder.pass(StepName::Tls, started, info.detail());
     ladder.findings(&tls::certificate_findings(info));
+    ladder.readings().cert_not_after = tls::not_after(info);
     if !info.verified && !target.is_loopback() {
         ladder.finding(Finding::info(
             FindingCode::CertificateNotVerified,
@@ -327,6 +328,7 @@ async fn allow_retry(
         Ok((tls, info, sniffed)) => {
             ladder.forget(&[StepName::Tls]);
             ladder.pass(StepName::Tls, started, info.detail());
+            ladder.readings().cert_not_after = tls::not_after(&info);
             (tls, sniffed)
         }
         Err(failure) => {

@@ -67,6 +67,7 @@ async fn run(target: &RedisTarget, budget: &Budget, ladder: &mut Ladder) -> Opti
         Ok((tls, info)) => {
             ladder.pass(StepName::Tls, started, info.detail());
             ladder.findings(&tls::certificate_findings(&info));
+            ladder.readings().cert_not_after = tls::not_after(&info);
             note_unverified(target, ladder);
             let (tls, inner) = SniffStream::new(tls);
             converse(target, tls, &inner, budget, ladder).await
