@@ -71,7 +71,7 @@ fn check_report(ran: &Ran) -> CheckReport {
     let error = decisive(&ran.outcome.steps);
     let advice = error
         .as_ref()
-        .and_then(|e| kind.advise(e.step, e.code, &ran.outcome.host));
+        .and_then(|e| kind.advise(e.step, e.code, &ran.outcome.host, &e.message));
     CheckReport {
         name: ran.name,
         kind: kind.as_str(),

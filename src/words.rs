@@ -605,6 +605,18 @@ pub fn pg_connections(used: u64, usable: u64) -> String {
     )
 }
 
+pub fn pg_own_limit(role: bool, used: u64, limit: u64) -> String {
+    let (what, sql) = if role {
+        ("this role's CONNECTION LIMIT", "ALTER ROLE")
+    } else {
+        ("this database's CONNECTION LIMIT", "ALTER DATABASE")
+    };
+    format!(
+        "{used} of {limit} connections allowed by {what} are in use ({sql} … CONNECTION LIMIT): the next deploy's pool may get `too many connections for {}`",
+        if role { "role" } else { "database" }
+    )
+}
+
 pub fn pg_facts_denied() -> String {
     "this role may not read pg_stat_activity or the catalogs: connection headroom and the table count are not available (the login and the query work)".into()
 }
@@ -705,6 +717,70 @@ pub fn redis_peer_unknown(bytes: &[u8]) -> String {
         "the peer sent bytes that are not Redis protocol ({})",
         hex(bytes)
     )
+}
+
+pub fn redis_malformed(what: &str, bytes: &[u8]) -> String {
+    format!("{REDIS_MALFORMED_MARK} ({what}): {}", escaped(bytes))
+}
+
+pub fn redis_last_words(text: &str) -> String {
+    format!("the server said `{text}` and closed the connection")
+}
+
+pub fn redis_nested_too_deep(limit: usize) -> String {
+    format!("arrays nested deeper than {limit}")
+}
+
+pub fn redis_not_utf8(kind: u8) -> String {
+    format!("a `{}` line that is not UTF-8", kind as char)
+}
+
+pub fn redis_bulk_length_wrong() -> String {
+    "a bulk string longer than its declared length".into()
+}
+
+pub fn redis_unknown_type(kind: u8) -> String {
+    format!("unknown reply type byte 0x{kind:02x}")
+}
+
+pub fn redis_not_a_number(kind: u8, line: &str) -> String {
+    format!("`{}` followed by `{line}`, not a number", kind as char)
+}
+
+/// The first bytes of a reply, printable: non-ASCII and control bytes as
+/// `\xNN` escapes, so nothing raw reaches a terminal or a CI log.
+pub fn escaped(bytes: &[u8]) -> String {
+    let shown: String = bytes
+        .iter()
+        .take(48)
+        .flat_map(|b| b.escape_ascii())
+        .map(char::from)
+        .collect();
+    if bytes.len() > 48 {
+        format!("{shown}…")
+    } else {
+        shown
+    }
+}
+
+pub fn pg_malformed(what: &str, bytes: &[u8]) -> String {
+    format!("{PG_MALFORMED_MARK} ({what}): {}", escaped(bytes))
+}
+
+pub fn pg_bad_length(kind: u8, len: i32) -> String {
+    format!("a `{}` message with length {len}", kind.escape_ascii())
+}
+
+pub fn pg_md5_salt(len: usize) -> String {
+    format!("an MD5 password request with a {len}-byte salt, not 4")
+}
+
+pub fn pg_empty_error(kind: u8) -> String {
+    if kind == b'E' {
+        "an ErrorResponse without any field: no severity, code or message".into()
+    } else {
+        "a NoticeResponse without any field".into()
+    }
 }
 
 pub fn redis_closed() -> String {
@@ -1131,6 +1207,37 @@ pub fn postgres_tls_timeout_advice() -> Advice {
 }
 
 /// A connection closed at the first PostgreSQL message.
+pub const REDIS_MALFORMED_MARK: &str = "the server sent a malformed Redis reply";
+pub const PG_MALFORMED_MARK: &str = "the server sent a malformed PostgreSQL message";
+
+pub fn malformed_reply_advice() -> Advice {
+    advice(
+        "The peer speaks the protocol but sent a reply no client can parse: a broken proxy or tunnel in front of the server, an incompatible fork, or a test double on this port. Waiting will not change it.",
+        "Check what listens on this host and port (the provider's URL, not a local tunnel), and connect to the server directly to compare.",
+    )
+}
+
+pub fn postgres_role_limit_advice() -> Advice {
+    advice(
+        "The role's own connection limit is reached (ALTER ROLE … CONNECTION LIMIT, pg_roles.rolconnlimit), even if max_connections has room.",
+        "Lower the app's pool size for this role, or raise the limit: ALTER ROLE <user> CONNECTION LIMIT <n>; (-1 removes it).",
+    )
+}
+
+pub fn postgres_database_limit_advice() -> Advice {
+    advice(
+        "The database's own connection limit is reached (ALTER DATABASE … CONNECTION LIMIT, pg_database.datconnlimit), even if max_connections has room.",
+        "Lower the app's pool size, or raise the limit: ALTER DATABASE <db> CONNECTION LIMIT <n>; (-1 removes it).",
+    )
+}
+
+pub fn postgres_database_closed_advice() -> Advice {
+    advice(
+        "The database does not accept connections at all (ALLOW_CONNECTIONS false, pg_database.datallowconn), as for template0 or a database being migrated or retired.",
+        "Point DATABASE_URL at the app's database, or reopen this one: ALTER DATABASE <db> ALLOW_CONNECTIONS true;",
+    )
+}
+
 pub fn postgres_tls_closed_advice() -> Advice {
     advice(
         "Something accepts connections on this port, but it closed the connection at the first PostgreSQL message: no database answers behind it (the service is stopped, sleeping or removed), or the port belongs to another kind of server.",

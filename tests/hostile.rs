@@ -350,3 +350,157 @@ fn watch_count_zero_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("--count"), "{}", stderr(&output));
 }
+
+/// (check, step, code, message, cause) of the failed check.
+fn failed(report: &serde_json::Value, name: &str) -> (String, String, String) {
+    let check = crate::harness::check(report, name);
+    (
+        check["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        check["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        check["cause"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+#[test]
+fn malformed_redis_replies_are_protocol_errors() {
+    use crate::support::{Fault, fault};
+    let nested: &'static [u8] = Box::leak(
+        [b"*1\r\n".repeat(101), b":1\r\n".to_vec()]
+            .concat()
+            .into_boxed_slice(),
+    );
+    for (bytes, says) in [
+        (&b":notanumber\r\n"[..], "notanumber"),
+        (&b"-ERR \xff\xfe bad\r\n"[..], "not UTF-8"),
+        (nested, "nested deeper than 100"),
+    ] {
+        let url = format!(
+            "redis://:pw@127.0.0.1:{}",
+            fault(Fault::RespondAfterRead(bytes))
+        );
+        let (report, _) = check_json(&mut railconn(), &["--only", "redis", "--redis-url", &url]);
+        let (code, message, _) = failed(&report, "redis");
+        assert_eq!(code, "protocol_error", "{report:#}");
+        assert!(message.contains(says), "{report:#}");
+    }
+}
+
+#[test]
+fn malformed_postgres_messages_are_protocol_errors() {
+    use crate::support::{Fault, fault};
+    for (bytes, says) in [
+        (&b"R\0\0\0\x09\0\0\0\x05\x01"[..], "1-byte salt"),
+        (&b"E\0\0\0\x04"[..], "without any field"),
+        (&b"E\0\0\0\x05\0"[..], "without any field"),
+    ] {
+        let url = format!(
+            "postgresql://app:pw@127.0.0.1:{}/db?sslmode=disable",
+            fault(Fault::RespondAfterRead(bytes))
+        );
+        let (report, _) = check_json(
+            &mut railconn(),
+            &["--only", "postgres", "--database-url", &url],
+        );
+        let (code, message, _) = failed(&report, "postgres");
+        assert_eq!(code, "protocol_error", "{report:#}");
+        assert!(message.contains(says), "{report:#}");
+    }
+}
+
+#[test]
+fn wait_does_not_retry_a_malformed_reply() {
+    use crate::support::{Fault, fault};
+    let url = format!(
+        "redis://:pw@127.0.0.1:{}",
+        fault(Fault::RespondAfterRead(b":nan\r\n"))
+    );
+    let started = std::time::Instant::now();
+    let output = railconn()
+        .args([
+            "wait",
+            "--no-env-file",
+            "--only",
+            "redis",
+            "--timeout",
+            "30s",
+            "--redis-url",
+            &url,
+        ])
+        .run();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+#[test]
+fn redis_at_maxclients_is_too_many_connections() {
+    // What Redis does at maxclients: write the error on accept, then close.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let _ = stream.write_all(b"-ERR max number of clients reached\r\n");
+        }
+    });
+    let url = format!("redis://:pw@127.0.0.1:{port}");
+    let (report, _) = check_json(&mut railconn(), &["--only", "redis", "--redis-url", &url]);
+    let (code, message, _) = failed(&report, "redis");
+    assert_eq!(code, "too_many_connections", "{report:#}");
+    assert!(message.contains("max number of clients"), "{report:#}");
+}
+
+#[test]
+fn per_role_and_per_database_refusals_get_their_own_causes() {
+    let pg = crate::support::pg_plain();
+    // One statement per call: CREATE DATABASE refuses a transaction block.
+    for sql in [
+        "CREATE ROLE capped LOGIN PASSWORD 'capped-pw' CONNECTION LIMIT 0",
+        "CREATE ROLE onlyone LOGIN PASSWORD 'onlyone-pw' CONNECTION LIMIT 1",
+        "CREATE DATABASE closeddb ALLOW_CONNECTIONS false",
+        "CREATE DATABASE fulldb CONNECTION LIMIT 0",
+    ] {
+        pg.admin_psql(sql);
+    }
+    let db = crate::support::postgres::DB;
+    let app = crate::support::postgres::APP_PASSWORD;
+    let cases = [
+        (
+            pg.url("capped", "capped-pw", db, ""),
+            "too_many_connections",
+            "role's own connection limit",
+        ),
+        (
+            pg.url("app", app, "fulldb", ""),
+            "too_many_connections",
+            "database's own connection limit",
+        ),
+        (
+            pg.url("app", app, "closeddb", ""),
+            "access_denied",
+            "ALLOW_CONNECTIONS false",
+        ),
+        // Counted in the headroom facts: its one slot is the check's own.
+        (
+            pg.url("onlyone", "onlyone-pw", db, ""),
+            "too_many_connections",
+            "",
+        ),
+    ];
+    for (url, want, cause) in cases {
+        let (report, _) = check_json(
+            &mut railconn(),
+            &["--only", "postgres", "--database-url", &url],
+        );
+        let (code, message, said) = failed(&report, "postgres");
+        assert_eq!(code, want, "{report:#}");
+        assert!(said.contains(cause), "{report:#}");
+        if cause.is_empty() {
+            assert!(message.contains("CONNECTION LIMIT"), "{report:#}");
+        }
+    }
+}

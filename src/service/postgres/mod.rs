@@ -6,3 +6,4 @@ pub mod facts;
 pub mod libpq_uri;
 pub mod probe;
 pub mod url;
+pub mod wire;

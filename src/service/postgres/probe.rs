@@ -447,6 +447,11 @@ fn classify(error: &tokio_postgres::Error, sniffed: &Sniffed) -> Failure {
     if let Some(db) = error.as_db_error() {
         return db_failure(db);
     }
+    // tokio-postgres reports a message it cannot parse as a closed
+    // connection or a bare parse error: the bytes say what was received.
+    if let Some(failure) = super::wire::malformed(&sniffed.bytes()) {
+        return failure;
+    }
     if let Some(io) = find_io(error) {
         return io_failure(io, sniffed);
     }

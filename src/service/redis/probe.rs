@@ -14,6 +14,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::facts as redis_facts;
+use super::reply;
 use crate::model::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::model::{Code, FindingCode};
 use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
@@ -383,6 +384,11 @@ fn connection_failure(error: &RedisError, sniffed: &Sniffed) -> Failure {
     if let Some(failure) = common_failure(error) {
         return failure;
     }
+    // What the server wrote before the connection went away decides: a
+    // malformed reply, or an error line such as maxclients'.
+    if let Some(failure) = reply::last_words(&sniffed.bytes()) {
+        return failure;
+    }
     match error.kind() {
         redis::ErrorKind::Parse => Failure::new(Code::ProtocolError, error.to_string()),
         // As for PostgreSQL: EOF or RST before any byte is timing, not cause.
@@ -393,7 +399,18 @@ fn connection_failure(error: &RedisError, sniffed: &Sniffed) -> Failure {
     }
 }
 
+/// A reset or broken pipe, by the I/O error's kind (not its text, which
+/// depends on the C library and the locale).
 fn is_reset(error: &RedisError) -> bool {
-    let text = error.to_string();
-    text.contains("reset") || text.contains("Broken pipe")
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+            );
+        }
+        source = current.source();
+    }
+    false
 }
