@@ -52,12 +52,30 @@ pg_bad_param_value = parameter `{ $key }` has a value libpq refuses (see the lib
 pg_bad_env_sslmode = PGSSLMODE is not a valid sslmode (libpq refuses it): use disable, allow, prefer, require, verify-ca or verify-full
 pg_fragment = the URL contains `#`: libpq makes it part of the database name, other parsers cut the URL there; if it is part of the password, write it as %23
 pg_scheme_case = the scheme must be lowercase: libpq only recognises postgresql:// and postgres://
-pg_param_unsupported = parameter `{ $key }` is not supported by railconn: put the host and port in the URL itself
+pg_param_unsupported = parameter `{ $key }` makes libpq read a file railconn does not read (refused by design): put the host, port, user and password in the URL itself
 pg_param_unknown = libpq rejects the unknown parameter `{ $key }` (`invalid URI query parameter`); ORM-only options such as Prisma's `schema` or `pgbouncer` must be removed for other clients
+pg_socket_refused = the URL names a Unix socket (no host, a `/path` host or `%2F…`): railconn checks TCP connections only (refused by design); give the host and port the app will use over the network
+pg_no_host = the URL has no host before the port (`@:5432`): a Railway reference variable probably resolved to nothing; re-create the reference to the service (without a host libpq would use a Unix socket, which railconn does not check)
+pg_many_ports = the URL lists several ports: railconn checks one host and one port per URL (refused by design); pass each host's URL separately
+pg_bad_hostaddr = `hostaddr` is not an IP address (libpq: could not parse network address); put a name in `host` instead
+pg_uri_prefix = the URL must start with postgresql:// or postgres://
+pg_uri_ipv6_unterminated = the IPv6 address has no closing `]` (libpq refuses the URL)
+pg_uri_ipv6_empty = the IPv6 address between `[` and `]` is empty (libpq refuses the URL)
+pg_uri_after_ipv6 = unexpected character at position { $position }, after the IPv6 address: libpq expects `:`, `/`, `?` or `,` there
+pg_uri_missing_equals = query parameter { $pair } has no `=` (libpq: missing key/value separator); write it as `name=value`
+pg_uri_extra_equals = query parameter `{ $keyword }` has a second `=` in its value (libpq: extra key/value separator); write `=` inside a value as `%3D`
+pg_uri_bad_percent = the { $part } contains a `%` not followed by two hex digits (libpq: invalid percent-encoded token); write a literal `%` as `%25`
+pg_portability_credential = the { $part } contains an unencoded `{ $special }`: libpq reads it, but node-postgres, asyncpg, SQLAlchemy and other URL parsers end the URL part there; write it as `{ $encoded }`
+pg_portability_hash = the URL contains `#`: libpq reads it as part of the value, other URL parsers cut the URL there; write it as `%23`
 pg_bad_sslmode = sslmode `{ $value }` is not valid: use disable, allow, prefer, require, verify-ca or verify-full
 pg_bad_channel_binding = channel_binding `{ $value }` is not valid: use disable, prefer or require
 pg_system_root_needs_verify_full = sslrootcert=system requires sslmode=verify-full (libpq refuses sslmode={ $mode } with it)
-redis_insecure_without_tls = `#insecure` only applies to rediss:// (TLS) URLs
+redis_socket_refused = the URL names a Unix socket: railconn checks TCP connections only (refused by design); give the host and port the app will use over the network
+redis_unparsable = redis-rs cannot parse this URL (WHATWG URL rules): check the host and port, and percent-encode special characters in the credentials
+redis_bad_protocol = protocol `{ $value }` is not one redis-rs accepts (`Invalid protocol version`): use resp2 (or 2) or resp3 (or 3)
+redis_wildcard_host = the host is a wildcard address (0.0.0.0 or ::), which a server listens on but a client cannot connect to (redis-rs refuses it): use the server's real address, e.g. 127.0.0.1
+redis_rs_refuses = redis-rs refuses this URL: { $reason }
+redis_no_resp3 = the server does not speak RESP3 ({ $reply }): an app with protocol=resp3 cannot connect; use protocol=resp2, or Redis 6 or later
 redis_bad_fragment = only `#insecure` is allowed after `#` in a Redis URL; if `#` is part of the password, write it as `%23`
 redis_bad_db = database `/{ $path }` must be a number, e.g. `/0`
 
@@ -328,6 +346,16 @@ verdict_not_ready_strict = { $limitations ->
    *[other] Verdict: not ready: { $limitations } limitations (--strict)
 }
 verdict_interrupted = Verdict: not ready: interrupted (Ctrl-C) before every check finished
+
+## serve's status page
+
+page_title = railconn status
+page_waiting = No round of checks has finished yet; this page reloads itself.
+page_updated = Last round finished { $time }; checks run every { $interval }, and this page reloads itself as often.
+page_column_check = check
+page_column_status = status
+page_column_target = target
+page_column_result = result
 
 ## Causes and fixes
 

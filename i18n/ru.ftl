@@ -54,12 +54,30 @@ pg_bad_param_value = у параметра `{ $key }` значение, кото
 pg_bad_env_sslmode = PGSSLMODE содержит недопустимый sslmode (libpq его отвергнет): используйте disable, allow, prefer, require, verify-ca или verify-full
 pg_fragment = в URL есть `#`: libpq считает его частью имени базы, а другие парсеры обрезают URL на нём; если `#` — часть пароля, запишите его как %23
 pg_scheme_case = схема должна быть в нижнем регистре: libpq понимает только postgresql:// и postgres://
-pg_param_unsupported = параметр `{ $key }` railconn не поддерживает: укажите хост и порт в самом URL
+pg_param_unsupported = параметр `{ $key }` заставляет libpq читать файл, который railconn не читает (отказ намеренный): укажите хост, порт, пользователя и пароль в самом URL
 pg_param_unknown = libpq отвергает неизвестный параметр `{ $key }` (`invalid URI query parameter`); параметры только для ORM, например `schema` или `pgbouncer` у Prisma, для других клиентов нужно убрать
+pg_socket_refused = URL указывает на Unix-сокет (нет хоста, хост вида `/path` или `%2F…`): railconn проверяет только TCP-подключения (отказ намеренный); укажите хост и порт, к которым приложение подключается по сети
+pg_no_host = в URL нет хоста перед портом (`@:5432`): вероятно, ссылочная переменная Railway оказалась пустой; пересоздайте ссылку на сервис (без хоста libpq подключился бы через Unix-сокет, а его railconn не проверяет)
+pg_many_ports = в URL перечислено несколько портов: railconn проверяет один хост и один порт на URL (отказ намеренный); передайте URL каждого хоста отдельно
+pg_bad_hostaddr = `hostaddr` — не IP-адрес (libpq: could not parse network address); имя укажите в `host`
+pg_uri_prefix = URL должен начинаться с postgresql:// или postgres://
+pg_uri_ipv6_unterminated = у IPv6-адреса нет закрывающей `]` (libpq отвергнет URL)
+pg_uri_ipv6_empty = между `[` и `]` пустой IPv6-адрес (libpq отвергнет URL)
+pg_uri_after_ipv6 = неожиданный символ в позиции { $position } после IPv6-адреса: libpq ждёт там `:`, `/`, `?` или `,`
+pg_uri_missing_equals = в параметре запроса номер { $pair } нет `=` (libpq: missing key/value separator); запишите его как `имя=значение`
+pg_uri_extra_equals = в значении параметра запроса `{ $keyword }` второй знак `=` (libpq: extra key/value separator); `=` внутри значения записывайте как `%3D`
+pg_uri_bad_percent = { $part }: `%` без двух шестнадцатеричных цифр после него (libpq: invalid percent-encoded token); сам знак `%` записывайте как `%25`
+pg_portability_credential = { $part }: незакодированный `{ $special }`; libpq его читает, но node-postgres, asyncpg, SQLAlchemy и другие разборщики URL обрывают на нём часть URL; запишите его как `{ $encoded }`
+pg_portability_hash = в URL есть `#`: libpq читает его как часть значения, другие разборщики URL обрезают URL на нём; запишите его как `%23`
 pg_bad_sslmode = недопустимый sslmode `{ $value }`: используйте disable, allow, prefer, require, verify-ca или verify-full
 pg_bad_channel_binding = недопустимый channel_binding `{ $value }`: используйте disable, prefer или require
 pg_system_root_needs_verify_full = sslrootcert=system работает только с sslmode=verify-full (с sslmode={ $mode } libpq его отвергнет)
-redis_insecure_without_tls = `#insecure` имеет смысл только для URL rediss:// (с TLS)
+redis_socket_refused = URL указывает на Unix-сокет: railconn проверяет только TCP-подключения (отказ намеренный); укажите хост и порт, к которым приложение подключается по сети
+redis_unparsable = redis-rs не может разобрать этот URL (правила WHATWG URL): проверьте хост и порт и закодируйте спецсимволы в логине и пароле
+redis_bad_protocol = протокол `{ $value }` redis-rs не принимает (`Invalid protocol version`): используйте resp2 (или 2) либо resp3 (или 3)
+redis_wildcard_host = хост — адрес-шаблон (0.0.0.0 или ::): на нём сервер слушает, но клиент к нему подключиться не может (redis-rs его отвергает); укажите настоящий адрес сервера, например 127.0.0.1
+redis_rs_refuses = redis-rs отвергает этот URL: { $reason }
+redis_no_resp3 = сервер не говорит на RESP3 ({ $reply }): приложение с protocol=resp3 не подключится; используйте protocol=resp2 или Redis 6 и новее
 redis_bad_fragment = после `#` в URL Redis допустимо только `#insecure`; если `#` — часть пароля, запишите его как `%23`
 redis_bad_db = база `/{ $path }` должна быть числом, например `/0`
 
@@ -364,6 +382,16 @@ verdict_not_ready_strict = { $limitations ->
    *[many] Итог: деплоить нельзя: { $limitations } ограничений (--strict)
 }
 verdict_interrupted = Итог: деплоить нельзя: прервано (Ctrl-C) до завершения всех проверок
+
+## Страница состояния serve
+
+page_title = railconn: состояние
+page_waiting = Ни один раунд проверок ещё не завершён; страница обновляется сама.
+page_updated = Последний раунд завершён { $time }; проверки идут каждые { $interval }, и страница обновляется так же часто.
+page_column_check = проверка
+page_column_status = статус
+page_column_target = цель
+page_column_result = результат
 
 ## Причины и решения
 

@@ -66,6 +66,9 @@ pub enum Command {
     /// Check every interval and print one line per change; Ctrl-C prints a
     /// summary per check.
     Watch(WatchArgs),
+    /// Check every interval and serve the latest results: Prometheus
+    /// metrics, a health endpoint and a status page.
+    Serve(ServeArgs),
     /// Show every variable railconn would use (redacted), where it came
     /// from, and the targets it would check.
     Env(EnvArgs),
@@ -248,8 +251,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub heartbeat: u64,
 
-    /// Stop after N rounds (default: until Ctrl-C).
-    #[arg(long, value_name = "N")]
+    /// Stop after N rounds, at least 1 (default: until Ctrl-C).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
 
     /// Deadline of each check in one round.
@@ -263,6 +266,36 @@ impl WatchArgs {
     pub fn format(&self) -> Format {
         if self.json { Format::Json } else { self.format }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    /// Pause between rounds of checks; scrapes never start one.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub interval: Duration,
+
+    /// Deadline of each check in one round.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub check_timeout: Duration,
+    #[command(flatten)]
+    pub deadlines: DeadlineArgs,
+
+    /// Address to listen on. Default: [::] (IPv6 and IPv4) on $PORT when
+    /// set, else port 8740.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+
+    #[arg(
+        long,
+        value_name = "PATH",
+        help = "Read the bearer token from this file instead of RAILCONN_SERVE_TOKEN"
+    )]
+    pub token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

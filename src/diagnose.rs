@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::config::{Config, Selected};
 use crate::i18n::Message;
-use crate::model::{CheckName, Finding, ProbeOutcome, Severity, Status, Step};
+use crate::model::{CheckName, Finding, ProbeOutcome, Readings, Severity, Status, Step};
 use crate::model::{Code, FindingCode};
 use crate::report::{CheckReport, ErrorReport, Report, SCHEMA_VERSION, StepReport, millis};
 use crate::service::Kind;
@@ -71,7 +71,7 @@ fn check_report(ran: &Ran) -> CheckReport {
     let error = decisive(&ran.outcome.steps);
     let advice = error
         .as_ref()
-        .and_then(|e| kind.advise(e.step, e.code, &ran.outcome.host));
+        .and_then(|e| kind.advise(e.step, e.code, &ran.outcome.host, &e.message));
     CheckReport {
         name: ran.name,
         kind: kind.as_str(),
@@ -85,6 +85,7 @@ fn check_report(ran: &Ran) -> CheckReport {
         fix: advice.as_ref().map(|a| Message::from(a.fix)),
         error,
         findings: ran.outcome.findings.clone(),
+        readings: ran.outcome.readings,
     }
 }
 
@@ -102,6 +103,7 @@ fn skipped(name: CheckName, why: &str) -> CheckReport {
         cause: None,
         fix: None,
         findings: Vec::new(),
+        readings: Readings::default(),
     }
 }
 
@@ -176,26 +178,42 @@ fn add_memory_fallback(runs: &mut [Ran]) {
     }
 }
 
-/// The last line of defence for what peers and libraries say: every
-/// configured secret is masked wherever it appears (a Redis without AUTH
-/// echoes the arguments of the unknown command, password included),
-/// control characters cannot reach a terminal or a CI log, and no message
-/// is longer than a screen line or two.
+/// The last line of defence for what peers and libraries say. A server
+/// that echoes what railconn sent (Redis with `AUTH` renamed answers
+/// "unknown command 'AUTH', with args beginning with: 'user' 'password'")
+/// has its echoed arguments cut off, whatever the password looks like. A
+/// message that still contains a configured secret (an unknown peer, an
+/// unknown format) is withheld as a whole rather than masked: masking
+/// leaves the rest to compare with the target, and garbles unrelated text
+/// when the secret is a common word. Control characters cannot reach a
+/// terminal or a CI log, and no message is longer than a line or two.
 struct Scrubber {
     secrets: Vec<String>,
+    /// What the report shows anyway (user names, hosts, databases): a
+    /// secret found inside one of these is not an echo.
+    public: Vec<String>,
 }
 
 const MAX_MESSAGE: usize = 600;
 
 impl Scrubber {
     fn new(config: &Config) -> Self {
-        let secrets = config
+        let mut secrets: Vec<String> = config
             .secrets()
             .into_iter()
-            .filter(|s| s.chars().count() >= 3)
+            .filter(|s| !s.is_empty())
             .map(str::to_string)
             .collect();
-        Self { secrets }
+        // Longest first: when one secret contains another, the longer one
+        // decides (`hunter2` inside `hunter2-Redis-Tail-77`).
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        let public = config
+            .public_words()
+            .into_iter()
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect();
+        Self { secrets, public }
     }
 
     /// Cleans the arguments of every message: the catalogs hold no
@@ -216,44 +234,111 @@ impl Scrubber {
     }
 
     fn clean(&self, text: &str) -> String {
-        let mut clean: String = text
+        let text = strip_echoed_arguments(text);
+        if self.secrets.iter().any(|s| self.leaks(&text, s)) {
+            return words::message_withheld();
+        }
+        let clean: String = text
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
-        for secret in &self.secrets {
-            clean = mask(&clean, secret);
-        }
         clean.chars().take(MAX_MESSAGE).collect()
+    }
+
+    /// Whether `text` shows `secret`, as sent or as a server may have
+    /// rewritten it (Redis turns CR and LF in an error into spaces).
+    fn leaks(&self, text: &str, secret: &str) -> bool {
+        let flat_text = flatten(text);
+        let flat_secret = flatten(secret);
+        [(text, secret), (flat_text.as_str(), flat_secret.as_str())]
+            .iter()
+            .any(|(t, s)| self.shows(t, s))
+    }
+
+    fn shows(&self, text: &str, secret: &str) -> bool {
+        let hidden = self.public_spans(text);
+        let outside = |at: usize, len: usize| {
+            !hidden
+                .iter()
+                .any(|&(from, to)| from <= at && at + len <= to)
+        };
+        if secret.len() >= MIN_SECRET_PREFIX {
+            // A long secret is distinctive: any occurrence, or any run of
+            // its first 8+ bytes (Redis cuts echoed arguments at 128 bytes).
+            let prefix = char_prefix(secret, MIN_SECRET_PREFIX);
+            return text
+                .match_indices(prefix)
+                .any(|(at, _)| outside(at, prefix.len()));
+        }
+        // A short secret is only an echo when it stands as a word of its
+        // own: `127` is not found in `1270`, nor in the host `127.0.0.1`.
+        // One or two characters only count when quoted, as echoes are.
+        let quoted_only = secret.chars().count() < 3;
+        text.match_indices(secret).any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let after = text[at + secret.len()..].chars().next();
+            let word = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
+            let quote = |c: Option<char>| matches!(c, Some('\'' | '"' | '`'));
+            word(before)
+                && word(after)
+                && (!quoted_only || (quote(before) && quote(after)))
+                && outside(at, secret.len())
+        })
+    }
+
+    /// Byte ranges of `text` covered by words the report shows anyway.
+    fn public_spans(&self, text: &str) -> Vec<(usize, usize)> {
+        self.public
+            .iter()
+            .flat_map(|w| {
+                text.match_indices(w.as_str())
+                    .map(|(at, m)| (at, at + m.len()))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     }
 }
 
-/// The shortest piece of a secret worth masking when only part of it is
-/// echoed (Redis cuts each argument of an unknown command at 128 bytes).
+/// Control characters as the single spaces servers and terminals make of
+/// them.
+fn flatten(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// The shortest piece of a secret worth looking for when only part of it
+/// may be echoed (Redis cuts each argument of an unknown command at 128
+/// bytes).
 const MIN_SECRET_PREFIX: usize = 8;
 
-/// Masks `secret` in `text`, and also any run of 8 or more of its leading
-/// characters (a truncated echo). Masking happens before truncation, so a
-/// cut can never leave a fragment behind.
-fn mask(text: &str, secret: &str) -> String {
-    let masked = text.replace(secret, "***");
-    let Some(prefix) = secret.get(..MIN_SECRET_PREFIX) else {
-        return masked;
-    };
-    let mut out = String::with_capacity(masked.len());
-    let mut rest = masked.as_str();
-    while let Some(at) = rest.find(prefix) {
-        out.push_str(&rest[..at]);
-        let matched = rest[at..]
-            .char_indices()
-            .zip(secret.chars())
-            .take_while(|((_, a), b)| a == b)
-            .last()
-            .map_or(0, |((i, c), _)| i + c.len_utf8());
-        out.push_str("***");
-        rest = &rest[at + matched.max(prefix.len())..];
+/// The first whole characters of `secret` covering at least `bytes` bytes
+/// (a multi-byte character at byte 8 is taken whole).
+fn char_prefix(secret: &str, bytes: usize) -> &str {
+    let end = secret
+        .char_indices()
+        .map(|(i, c)| i + c.len_utf8())
+        .find(|&end| end >= bytes)
+        .unwrap_or(secret.len());
+    &secret[..end]
+}
+
+/// Echo formats of servers that repeat a command's arguments in an error:
+/// Redis and Valkey ("unknown command 'AUTH', with args beginning with:
+/// 'user' 'password' ", `server.c` `processCommand`). Everything after the
+/// marker is what railconn sent; it is cut off, whatever it holds.
+fn strip_echoed_arguments(text: &str) -> std::borrow::Cow<'_, str> {
+    const MARKER: &str = "with args beginning with:";
+    let lower = text.to_ascii_lowercase();
+    match lower.find(MARKER) {
+        Some(at) => format!(
+            "{} {}",
+            &text[..at + MARKER.len()],
+            words::ARGUMENTS_NOT_SHOWN
+        )
+        .into(),
+        None => text.into(),
     }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]
@@ -262,12 +347,8 @@ mod tests {
     use crate::config::{Overrides, Selection};
     use crate::source::EnvSource;
 
-    #[test]
-    fn secrets_and_control_characters_are_scrubbed() {
-        let env = EnvSource::from_pairs([
-            ("REDIS_URL", "redis://:hunter2pw@h"),
-            ("JWT_SECRET", "jwt-secret-value"),
-        ]);
+    fn scrubber(pairs: &[(&str, &str)]) -> Scrubber {
+        let env = EnvSource::from_pairs(pairs.iter().copied());
         let config = Config::resolve(
             &Overrides::default(),
             &env,
@@ -275,19 +356,76 @@ mod tests {
             Duration::ZERO,
             Duration::ZERO,
         );
-        let scrubber = Scrubber::new(&config);
-        let echoed = "ERR unknown command 'AUTH', with args beginning with: 'hunter2pw' \u{1b}[31m jwt-secret-value";
-        assert_eq!(
-            scrubber.clean(echoed),
-            "ERR unknown command 'AUTH', with args beginning with: '***'  [31m ***"
-        );
+        Scrubber::new(&config)
     }
 
     #[test]
-    fn a_truncated_echo_of_a_long_secret_is_masked_too() {
+    fn control_characters_are_flattened() {
+        let s = scrubber(&[("REDIS_URL", "redis://:hunter2pw@h")]);
+        assert_eq!(s.clean("bad \u{1b}[31m reply"), "bad  [31m reply");
+    }
+
+    #[test]
+    fn echoed_arguments_are_cut_off_whatever_the_password() {
+        for password in [
+            "a",
+            "ab",
+            "127",
+            "tab\there",
+            "new\nline",
+            "1234567\u{e9}x",
+            "hunter2",
+        ] {
+            let url = format!(
+                "redis://:{}@h",
+                percent_encoding::utf8_percent_encode(password, percent_encoding::NON_ALPHANUMERIC)
+            );
+            let s = scrubber(&[("REDIS_URL", &url)]);
+            let echoed = format!(
+                "ERR unknown command 'AUTH', with args beginning with: '{}' ",
+                password.replace(['\n', '\r'], " ")
+            );
+            let clean = s.clean(&echoed);
+            assert!(
+                !clean.contains(&format!("'{password}'")),
+                "{password:?}: {clean}"
+            );
+            assert!(clean.starts_with("ERR unknown command 'AUTH', with args beginning with:"));
+        }
+    }
+
+    #[test]
+    fn a_message_holding_a_secret_is_withheld_not_masked() {
+        let s = scrubber(&[
+            ("REDIS_URL", "redis://:hunter2@h"),
+            ("JWT_SECRET", "hunter2-Redis-Tail-77"),
+        ]);
+        let withheld = words::message_withheld();
+        assert_eq!(s.clean("peer said hunter2-Redis-Tail-77 !"), withheld);
+        assert_eq!(s.clean("peer said hunter2 !"), withheld);
+        assert_eq!(s.clean("peer said hunter2-Redis !"), withheld);
+        assert_eq!(s.clean("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn a_truncated_echo_of_a_long_secret_is_found() {
         let secret = "a".repeat(40) + "Z";
-        let echoed = format!("with args beginning with: '{}'", &secret[..30]);
-        assert_eq!(mask(&echoed, &secret), "with args beginning with: '***'");
-        assert_eq!(mask("nothing here", &secret), "nothing here");
+        let s = scrubber(&[("REDIS_URL", &format!("redis://:{secret}@h"))]);
+        let echoed = format!("said: '{}'", &secret[..30]);
+        assert_eq!(s.clean(&echoed), words::message_withheld());
+        let multibyte = "1234567\u{e9}tail-of-it";
+        let s = scrubber(&[("JWT_SECRET", multibyte)]);
+        assert_eq!(s.clean("said: 1234567\u{e9}t"), words::message_withheld());
+    }
+
+    #[test]
+    fn common_word_passwords_do_not_garble_unrelated_text() {
+        let s = scrubber(&[("REDIS_URL", "redis://127:127@127.0.0.1:6379")]);
+        let text = "connected to 127.0.0.1:6379 in 1270 ms";
+        assert_eq!(s.clean(text), text);
+        let s = scrubber(&[("DATABASE_URL", "postgresql://app:app@db.example/app")]);
+        let text = "password authentication failed for user \"app\"";
+        assert_eq!(s.clean(text), text);
+        assert_eq!(s.clean("said 'app' back"), "said 'app' back");
     }
 }

@@ -25,6 +25,18 @@ pub enum AppError {
         command: &'static str,
         supported: &'static str,
     },
+    /// `serve` could not bind its address.
+    Listen {
+        addr: String,
+        reason: String,
+    },
+    /// `serve`: `$PORT` is not a port number (its value is not a secret).
+    Port(String),
+    /// `serve --token-file` unreadable or empty (the token is never shown).
+    TokenFile {
+        path: PathBuf,
+        reason: String,
+    },
 }
 
 impl fmt::Display for AppError {
@@ -41,6 +53,11 @@ impl fmt::Display for AppError {
             }
             Self::FormatNotSupported { command, supported } => {
                 words::error_format(command, supported)
+            }
+            Self::Listen { addr, reason } => words::error_listen(addr, reason),
+            Self::Port(value) => words::error_port(value),
+            Self::TokenFile { path, reason } => {
+                words::error_token_file(&path.display().to_string(), reason)
             }
         };
         f.write_str(&text)

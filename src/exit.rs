@@ -3,6 +3,7 @@
 //! interrupted.
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::report::Report;
 
@@ -20,6 +21,59 @@ pub const INTERRUPTED: u8 = 130;
 pub const TERMINATED: u8 = 143;
 
 static SAW_SIGTERM: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether SIGINT and SIGTERM end the process at once. True except while a
+/// round's own listener handles them (`check` prints what finished, `watch`
+/// its summary): before the round, while reading files, and while writing
+/// output, where a pipe nobody reads could otherwise hold the process
+/// forever with the signals swallowed.
+static EXIT_ON_SIGNAL: AtomicBool = AtomicBool::new(true);
+
+/// Installed first thing: SIGINT exits 130 and SIGTERM 143 whenever no
+/// round is listening (`_exit`, async-signal-safe, in the handler itself).
+pub fn install_signal_exits() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::flag::register_conditional_shutdown;
+    // Registration only fails for forbidden signals; these two are not.
+    let _ = register_conditional_shutdown(SIGINT, INTERRUPTED.into(), &EXIT_ON_SIGNAL);
+    let _ = register_conditional_shutdown(SIGTERM, TERMINATED.into(), &EXIT_ON_SIGNAL);
+}
+
+/// While alive, SIGINT and SIGTERM are left to the round's listener.
+#[must_use]
+pub struct SignalsListened(bool);
+
+impl SignalsListened {
+    pub fn start() -> Self {
+        Self(EXIT_ON_SIGNAL.swap(false, Ordering::SeqCst))
+    }
+}
+
+impl Drop for SignalsListened {
+    fn drop(&mut self) {
+        EXIT_ON_SIGNAL.store(self.0, Ordering::SeqCst);
+    }
+}
+
+/// Runs `write` with SIGINT and SIGTERM ending the process at once (a
+/// `watch` printing into a pipe nobody reads).
+pub fn exiting_on_signal<T>(write: impl FnOnce() -> T) -> T {
+    let before = EXIT_ON_SIGNAL.swap(true, Ordering::SeqCst);
+    let result = write();
+    EXIT_ON_SIGNAL.store(before, Ordering::SeqCst);
+    result
+}
+
+/// After a signal already ended the round, the report still gets written;
+/// if the output does not take it within `grace`, the process ends anyway
+/// with the signal's code.
+pub fn exit_after(grace: std::time::Duration) {
+    let code = interrupted();
+    std::thread::spawn(move || {
+        std::thread::sleep(grace);
+        std::process::exit(code.into());
+    });
+}
 
 /// Records that the run was stopped by SIGTERM rather than Ctrl-C.
 pub fn note_terminated() {
@@ -43,13 +97,26 @@ pub fn for_report(report: &Report) -> ExitCode {
 /// 0 for help and version, 2 for usage errors. The text is redacted first:
 /// clap echoes unexpected arguments, which may be a URL with a password.
 pub fn usage_error(error: &clap::Error) -> ExitCode {
+    use std::io::Write;
     let text = mask_quoted_urls(&redact_urls(&error.render().to_string()));
-    if error.use_stderr() {
-        eprint!("{text}");
-        COULD_NOT_RUN.into()
+    let (written, code) = if error.use_stderr() {
+        (
+            std::io::stderr().lock().write_all(text.as_bytes()),
+            COULD_NOT_RUN,
+        )
     } else {
-        print!("{text}");
-        READY.into()
+        let mut out = std::io::stdout().lock();
+        (
+            out.write_all(text.as_bytes()).and_then(|()| out.flush()),
+            READY,
+        )
+    };
+    match written {
+        // `railconn --help | head -1`: the reader had what it wanted.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => code.into(),
+        // A full disk: nothing more can be said there; no panic.
+        Err(_) => COULD_NOT_RUN.into(),
+        Ok(()) => code.into(),
     }
 }
 

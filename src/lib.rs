@@ -20,8 +20,10 @@ pub mod config;
 pub mod diagnose;
 pub mod error;
 pub mod exit;
+pub mod file;
 pub mod i18n;
 pub mod model;
+pub mod monitor;
 pub mod net;
 pub mod report;
 pub mod runner;
@@ -29,6 +31,7 @@ pub mod service;
 pub mod source;
 pub mod words;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -39,6 +42,7 @@ use crate::error::AppError;
 /// The binary's `main`: parse, run, map to an exit code, report fatal
 /// errors on stderr.
 pub fn main_entry() -> ExitCode {
+    exit::install_signal_exits();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return exit::usage_error(&error),
@@ -48,7 +52,12 @@ pub fn main_entry() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("railconn: error: {}", exit::redact_urls(&error.to_string()));
+            // `let _`: with stderr closed too there is nowhere left to say it.
+            let _ = writeln!(
+                std::io::stderr(),
+                "railconn: error: {}",
+                exit::redact_urls(&error.to_string())
+            );
             exit::COULD_NOT_RUN.into()
         }
     }
@@ -70,6 +79,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Command::Check(args) => command::check::run(&args),
         Command::Wait(args) => command::wait::run(&args),
         Command::Watch(args) => command::watch::run(&args),
+        Command::Serve(args) => command::serve::run(&args),
         Command::Env(args) => command::env::run(&args),
         Command::Completions { shell } => command::completions(shell).map(|()| exit::READY.into()),
         Command::Man => command::man().map(|()| exit::READY.into()),

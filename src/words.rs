@@ -129,8 +129,70 @@ pub fn pg_scheme_case() -> String {
 
 pub fn pg_param_unsupported(key: &str) -> String {
     format!(
-        "parameter `{key}` is not supported by railconn: put the host and port in the URL itself"
+        "parameter `{key}` makes libpq read a file railconn does not read (refused by design): put the host, port, user and password in the URL itself"
     )
+}
+
+pub fn pg_socket_refused() -> String {
+    "the URL names a Unix socket (no host, a `/path` host or `%2F…`): railconn checks TCP connections only (refused by design); give the host and port the app will use over the network".into()
+}
+
+pub fn pg_no_host() -> String {
+    "the URL has no host before the port (`@:5432`): a Railway reference variable probably resolved to nothing; re-create the reference to the service (without a host libpq would use a Unix socket, which railconn does not check)".into()
+}
+
+pub fn pg_many_ports() -> String {
+    "the URL lists several ports: railconn checks one host and one port per URL (refused by design); pass each host's URL separately".into()
+}
+
+pub fn pg_bad_hostaddr() -> String {
+    "`hostaddr` is not an IP address (libpq: could not parse network address); put a name in `host` instead".into()
+}
+
+pub fn pg_uri_prefix() -> String {
+    "the URL must start with postgresql:// or postgres://".into()
+}
+
+pub fn pg_uri_ipv6_unterminated() -> String {
+    "the IPv6 address has no closing `]` (libpq refuses the URL)".into()
+}
+
+pub fn pg_uri_ipv6_empty() -> String {
+    "the IPv6 address between `[` and `]` is empty (libpq refuses the URL)".into()
+}
+
+pub fn pg_uri_after_ipv6(position: usize) -> String {
+    format!(
+        "unexpected character at position {position}, after the IPv6 address: libpq expects `:`, `/`, `?` or `,` there"
+    )
+}
+
+pub fn pg_uri_missing_equals(pair: usize) -> String {
+    format!(
+        "query parameter {pair} has no `=` (libpq: missing key/value separator); write it as `name=value`"
+    )
+}
+
+pub fn pg_uri_extra_equals(keyword: &str) -> String {
+    format!(
+        "query parameter `{keyword}` has a second `=` in its value (libpq: extra key/value separator); write `=` inside a value as `%3D`"
+    )
+}
+
+pub fn pg_uri_bad_percent(part: &str) -> String {
+    format!(
+        "the {part} contains a `%` not followed by two hex digits (libpq: invalid percent-encoded token); write a literal `%` as `%25`"
+    )
+}
+
+pub fn pg_portability_credential(part: &str, special: char, encoded: &str) -> String {
+    format!(
+        "the {part} contains an unencoded `{special}`: libpq reads it, but node-postgres, asyncpg, SQLAlchemy and other URL parsers end the URL part there; write it as `{encoded}`"
+    )
+}
+
+pub fn pg_portability_hash() -> String {
+    "the URL contains `#`: libpq reads it as part of the value, other URL parsers cut the URL there; write it as `%23`".into()
 }
 
 pub fn pg_param_unknown(key: &str) -> String {
@@ -155,8 +217,32 @@ pub fn pg_system_root_needs_verify_full(mode: &str) -> String {
     )
 }
 
-pub fn redis_insecure_without_tls() -> String {
-    "`#insecure` only applies to rediss:// (TLS) URLs".into()
+pub fn redis_socket_refused() -> String {
+    "the URL names a Unix socket: railconn checks TCP connections only (refused by design); give the host and port the app will use over the network".into()
+}
+
+pub fn redis_unparsable() -> String {
+    "redis-rs cannot parse this URL (WHATWG URL rules): check the host and port, and percent-encode special characters in the credentials".into()
+}
+
+pub fn redis_bad_protocol(value: &str) -> String {
+    format!(
+        "protocol `{value}` is not one redis-rs accepts (`Invalid protocol version`): use resp2 (or 2) or resp3 (or 3)"
+    )
+}
+
+pub fn redis_wildcard_host() -> String {
+    "the host is a wildcard address (0.0.0.0 or ::), which a server listens on but a client cannot connect to (redis-rs refuses it): use the server's real address, e.g. 127.0.0.1".into()
+}
+
+pub fn redis_rs_refuses(reason: &str) -> String {
+    format!("redis-rs refuses this URL: {reason}")
+}
+
+pub fn redis_no_resp3(reply: &str) -> String {
+    format!(
+        "the server does not speak RESP3 ({reply}): an app with protocol=resp3 cannot connect; use protocol=resp2, or Redis 6 or later"
+    )
 }
 
 pub fn redis_bad_fragment() -> String {
@@ -519,6 +605,18 @@ pub fn pg_connections(used: u64, usable: u64) -> String {
     )
 }
 
+pub fn pg_own_limit(role: bool, used: u64, limit: u64) -> String {
+    let (what, sql) = if role {
+        ("this role's CONNECTION LIMIT", "ALTER ROLE")
+    } else {
+        ("this database's CONNECTION LIMIT", "ALTER DATABASE")
+    };
+    format!(
+        "{used} of {limit} connections allowed by {what} are in use ({sql} … CONNECTION LIMIT): the next deploy's pool may get `too many connections for {}`",
+        if role { "role" } else { "database" }
+    )
+}
+
 pub fn pg_facts_denied() -> String {
     "this role may not read pg_stat_activity or the catalogs: connection headroom and the table count are not available (the login and the query work)".into()
 }
@@ -573,7 +671,7 @@ pub fn redis_no_credentials() -> String {
     "no credentials in the URL".into()
 }
 
-pub fn redis_ping_detail(version: Option<&str>, db: u32) -> String {
+pub fn redis_ping_detail(version: Option<&str>, db: i64) -> String {
     match version {
         Some(version) => format!("PONG, Redis {version}, db {db}"),
         None => format!("PONG, db {db}"),
@@ -619,6 +717,70 @@ pub fn redis_peer_unknown(bytes: &[u8]) -> String {
         "the peer sent bytes that are not Redis protocol ({})",
         hex(bytes)
     )
+}
+
+pub fn redis_malformed(what: &str, bytes: &[u8]) -> String {
+    format!("{REDIS_MALFORMED_MARK} ({what}): {}", escaped(bytes))
+}
+
+pub fn redis_last_words(text: &str) -> String {
+    format!("the server said `{text}` and closed the connection")
+}
+
+pub fn redis_nested_too_deep(limit: usize) -> String {
+    format!("arrays nested deeper than {limit}")
+}
+
+pub fn redis_not_utf8(kind: u8) -> String {
+    format!("a `{}` line that is not UTF-8", kind as char)
+}
+
+pub fn redis_bulk_length_wrong() -> String {
+    "a bulk string longer than its declared length".into()
+}
+
+pub fn redis_unknown_type(kind: u8) -> String {
+    format!("unknown reply type byte 0x{kind:02x}")
+}
+
+pub fn redis_not_a_number(kind: u8, line: &str) -> String {
+    format!("`{}` followed by `{line}`, not a number", kind as char)
+}
+
+/// The first bytes of a reply, printable: non-ASCII and control bytes as
+/// `\xNN` escapes, so nothing raw reaches a terminal or a CI log.
+pub fn escaped(bytes: &[u8]) -> String {
+    let shown: String = bytes
+        .iter()
+        .take(48)
+        .flat_map(|b| b.escape_ascii())
+        .map(char::from)
+        .collect();
+    if bytes.len() > 48 {
+        format!("{shown}…")
+    } else {
+        shown
+    }
+}
+
+pub fn pg_malformed(what: &str, bytes: &[u8]) -> String {
+    format!("{PG_MALFORMED_MARK} ({what}): {}", escaped(bytes))
+}
+
+pub fn pg_bad_length(kind: u8, len: i32) -> String {
+    format!("a `{}` message with length {len}", kind.escape_ascii())
+}
+
+pub fn pg_md5_salt(len: usize) -> String {
+    format!("an MD5 password request with a {len}-byte salt, not 4")
+}
+
+pub fn pg_empty_error(kind: u8) -> String {
+    if kind == b'E' {
+        "an ErrorResponse without any field: no severity, code or message".into()
+    } else {
+        "a NoticeResponse without any field".into()
+    }
 }
 
 pub fn redis_closed() -> String {
@@ -1045,6 +1207,37 @@ pub fn postgres_tls_timeout_advice() -> Advice {
 }
 
 /// A connection closed at the first PostgreSQL message.
+pub const REDIS_MALFORMED_MARK: &str = "the server sent a malformed Redis reply";
+pub const PG_MALFORMED_MARK: &str = "the server sent a malformed PostgreSQL message";
+
+pub fn malformed_reply_advice() -> Advice {
+    advice(
+        "The peer speaks the protocol but sent a reply no client can parse: a broken proxy or tunnel in front of the server, an incompatible fork, or a test double on this port. Waiting will not change it.",
+        "Check what listens on this host and port (the provider's URL, not a local tunnel), and connect to the server directly to compare.",
+    )
+}
+
+pub fn postgres_role_limit_advice() -> Advice {
+    advice(
+        "The role's own connection limit is reached (ALTER ROLE … CONNECTION LIMIT, pg_roles.rolconnlimit), even if max_connections has room.",
+        "Lower the app's pool size for this role, or raise the limit: ALTER ROLE <user> CONNECTION LIMIT <n>; (-1 removes it).",
+    )
+}
+
+pub fn postgres_database_limit_advice() -> Advice {
+    advice(
+        "The database's own connection limit is reached (ALTER DATABASE … CONNECTION LIMIT, pg_database.datconnlimit), even if max_connections has room.",
+        "Lower the app's pool size, or raise the limit: ALTER DATABASE <db> CONNECTION LIMIT <n>; (-1 removes it).",
+    )
+}
+
+pub fn postgres_database_closed_advice() -> Advice {
+    advice(
+        "The database does not accept connections at all (ALLOW_CONNECTIONS false, pg_database.datallowconn), as for template0 or a database being migrated or retired.",
+        "Point DATABASE_URL at the app's database, or reopen this one: ALTER DATABASE <db> ALLOW_CONNECTIONS true;",
+    )
+}
+
 pub fn postgres_tls_closed_advice() -> Advice {
     advice(
         "Something accepts connections on this port, but it closed the connection at the first PostgreSQL message: no database answers behind it (the service is stopped, sleeping or removed), or the port belongs to another kind of server.",
@@ -1278,6 +1471,24 @@ pub fn network_advice(code: Code) -> Option<Advice> {
 
 // ---- report labels ------------------------------------------------------------------
 
+/// Replaces the arguments a server echoed back (they are what railconn sent,
+/// password included).
+pub const ARGUMENTS_NOT_SHOWN: &str = "<the arguments railconn sent, not shown>";
+
+/// Replaces a peer's message that contains a configured secret.
+pub fn message_withheld() -> String {
+    "<the message is not shown: it contains a configured secret, echoed by the peer>".into()
+}
+
+pub const FIFO_WITHOUT_READER: &str = "it is a FIFO (named pipe) that nobody is reading";
+
+pub fn pipe_stalled(limit: Duration) -> String {
+    format!(
+        "it is a pipe or device that did not take or deliver the bytes within {}",
+        humantime::format_duration(limit)
+    )
+}
+
 pub const URL_NOT_SHOWN: &str = "<a URL, not shown: it may hold a password>";
 pub const DURATION_ZERO: &str = "must be greater than zero";
 pub const DURATION_TOO_LONG: &str = "must be at most 24h";
@@ -1366,6 +1577,61 @@ pub fn verdict_interrupted() -> String {
 pub fn header(version: &str, duration: Duration) -> String {
     format!("railconn {version}: checked in {}", ms(duration))
 }
+
+// ---- serve: logs, health, status page (issue 14) ---------------------------------
+
+pub fn serve_listening(addr: SocketAddr, interval: Duration) -> String {
+    format!(
+        "railconn serve: listening on http://{addr} (/metrics, /healthz, /livez, /); checks every {}",
+        humantime::format_duration(interval)
+    )
+}
+
+pub const SERVE_OPEN: &str = "railconn serve: no token (RAILCONN_SERVE_TOKEN or --token-file): every endpoint is open to whoever can reach this port; keep it on a private network or set a token";
+
+pub const SERVE_TOKEN_ON: &str =
+    "railconn serve: a bearer token is required on every endpoint but /livez";
+
+pub fn serve_ipv4_only(addr: SocketAddr) -> String {
+    format!("railconn serve: IPv6 is unavailable here, listening on IPv4 only ({addr})")
+}
+
+pub const HEALTH_NO_ROUND: &str = "no round of checks has finished yet";
+
+pub fn health_stale(age: Duration) -> String {
+    format!(
+        "the latest results are stale: the last round finished {} ago",
+        humantime::format_duration(Duration::from_secs(age.as_secs()))
+    )
+}
+
+pub const UNAUTHORIZED: &str = "401 unauthorized: send Authorization: Bearer <token>\n";
+pub const NOT_FOUND: &str = "404 not found: try /, /metrics, /healthz or /livez\n";
+
+pub const PAGE_TITLE: &str = "railconn status";
+pub const PAGE_WAITING: &str = "No round of checks has finished yet; this page refreshes itself.";
+pub const PAGE_COLUMNS: [&str; 4] = ["check", "status", "target", "result"];
+
+pub fn page_updated(time: &str, interval: Duration) -> String {
+    format!(
+        "Last round finished {time}; checks run every {}, and this page reloads itself as often.",
+        humantime::format_duration(interval)
+    )
+}
+
+pub fn error_listen(addr: &str, reason: &str) -> String {
+    format!("cannot listen on {addr}: {reason}. Pick another --listen address or port")
+}
+
+pub fn error_port(value: &str) -> String {
+    format!("PORT must be a port number (1-65535), not {value:?}: fix PORT or pass --listen")
+}
+
+pub fn error_token_file(path: &str, reason: &str) -> String {
+    format!("cannot use the token file {path}: {reason}")
+}
+
+pub const TOKEN_EMPTY: &str = "it is empty";
 
 // ---- small formatting helpers ---------------------------------------------------------
 

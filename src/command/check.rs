@@ -9,6 +9,10 @@ use crate::{diagnose, exit, runner};
 
 use super::{Stream, config, emit, load_env, runtime, warm_up_crypto};
 
+/// How long the report of an interrupted round may take to write before
+/// the process ends anyway.
+pub const SIGNAL_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
     let env = load_env(&args.source)?;
     let config = config(
@@ -22,6 +26,9 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
     let round = runtime.block_on(runner::run(&config, interrupted()));
     runtime.shutdown_background();
     let report = diagnose::report(round.runs, &config, round.duration);
+    if round.interrupted {
+        exit::exit_after(SIGNAL_GRACE);
+    }
     emit(&report, &args.output, Stream::Stdout)?;
     if round.interrupted {
         return Ok(exit::interrupted().into());
@@ -33,18 +40,26 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
 /// latter to an entrypoint — and remembers which, for the exit code.
 pub async fn interrupted() {
     use tokio::signal::unix::{SignalKind, signal};
+    // Both listeners are registered before the process-wide exit on signal
+    // is suspended, so no signal falls between the two.
+    let mut terminate_stream = signal(SignalKind::terminate()).ok();
+    let mut interrupt_stream = signal(SignalKind::interrupt()).ok();
+    let _listened = exit::SignalsListened::start();
     let terminate = async {
-        match signal(SignalKind::terminate()) {
-            Ok(mut stream) => {
+        match terminate_stream.as_mut() {
+            Some(stream) => {
                 stream.recv().await;
                 exit::note_terminated();
             }
-            Err(_) => std::future::pending::<()>().await,
+            None => std::future::pending::<()>().await,
         }
     };
     let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+        match interrupt_stream.as_mut() {
+            Some(stream) => {
+                stream.recv().await;
+            }
+            None => std::future::pending::<()>().await,
         }
     };
     tokio::select! {

@@ -138,9 +138,9 @@ fn shown(var: &Var, kind: Kind) -> String {
     match kind {
         Kind::Url => {
             let clean = config::normalize::postgres(&var.value, var.name).value;
-            if SqliteTarget::parse(&clean, String::new(), None).is_some() {
-                // A SQLite URL names a file and holds no credentials.
-                return clean.chars().filter(|c| !c.is_control()).collect();
+            if let Some(sqlite) = SqliteTarget::parse(&clean, String::new(), None) {
+                // A SQLite URL names a file; a SQLCipher passphrase is masked.
+                return sqlite.url;
             }
             url::parse(&clean, &["postgresql", "postgres", "redis", "rediss"])
                 .map_or_else(|e| words::env_invalid_url(&e.message), |u| u.redacted())

@@ -5,10 +5,10 @@
 
 pub mod check;
 pub mod env;
+pub mod serve;
 pub mod wait;
 pub mod watch;
 
-use std::fs::OpenOptions;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::time::Duration;
@@ -98,7 +98,7 @@ pub fn emit(report: &Report, output: &OutputArgs, stream: Stream) -> Result<(), 
         // The step summary is a courtesy: failing to append to it must not
         // turn a verdict into exit 2 (or keep `wait -- CMD` from running).
         if let Err(error) = write_file(report, Path::new(&summary), Format::Markdown, true) {
-            eprintln!("railconn: {error}");
+            let _ = writeln!(std::io::stderr(), "railconn: {error}");
         }
     }
     Ok(())
@@ -120,18 +120,15 @@ fn write_file(report: &Report, path: &Path, format: Format, append: bool) -> Res
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
-    let mut file = OpenOptions::new()
-        .create(true)
-        .write(true)
-        .append(append)
-        .truncate(!append)
-        .open(path)
-        .map_err(failed)?;
     let style = TextStyle {
         lang: Lang::for_run(),
         ..TextStyle::default()
     };
-    report::render(report, format, style, &mut file).map_err(failed)
+    // Rendered first, then written without blocking: a FIFO or a stalled
+    // pipe as `--output` must not hold the process past its deadline.
+    let mut text = Vec::new();
+    report::render(report, format, style, &mut text).map_err(failed)?;
+    crate::file::write(path, &text, append).map_err(failed)
 }
 
 /// Colour on a terminal, unless `NO_COLOR` is set (<https://no-color.org>).

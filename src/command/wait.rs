@@ -48,6 +48,9 @@ pub fn run(args: &WaitArgs) -> Result<ExitCode, AppError> {
     } else {
         Stream::Stderr
     };
+    if matches!(ending, Ending::Interrupted) {
+        exit::exit_after(super::check::SIGNAL_GRACE);
+    }
     emit(&report, &args.output, stream)?;
     match ending {
         Ending::Ready if !args.command.is_empty() => Ok(exec(&args.command)),

@@ -154,11 +154,15 @@ fn timestamp() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
+/// Writes one line; a reader that stops reading cannot hold the process:
+/// SIGINT and SIGTERM end it during the write.
 fn println_out(line: &str) -> Result<(), AppError> {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{line}")
-        .and_then(|()| out.flush())
-        .map_err(AppError::Output)
+    exit::exiting_on_signal(|| {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{line}")
+            .and_then(|()| out.flush())
+            .map_err(AppError::Output)
+    })
 }
 
 /// Latencies kept per check for the summary (a ring over the latest rounds).

@@ -31,7 +31,9 @@ pub type Note = (CheckName, Finding);
 
 pub fn notes(config: &Config, env: &EnvSource) -> Vec<Note> {
     let mut notes = Vec::new();
-    for file in env.files().iter().filter(|f| committable(f)) {
+    // One budget for every env file, inside the run's own deadline.
+    let git_deadline = Instant::now() + GIT_TIMEOUT.min(config.timeout);
+    for file in env.files().iter().filter(|f| committable(f, git_deadline)) {
         let shown = file.display().to_string();
         let finding = Finding::warn(FindingCode::Hygiene, words::env_file_committable(&shown));
         notes.extend(
@@ -89,13 +91,13 @@ fn checks_using(config: &Config, shown: &str) -> Vec<CheckName> {
 /// Whether git would track `file`: inside a work tree and not ignored.
 /// `git check-ignore` exits 0 when ignored, 1 when not, 128 outside a
 /// repository; no git at all means nothing to say.
-fn committable(file: &Path) -> bool {
+fn committable(file: &Path, deadline: Instant) -> bool {
     static SEEN: OnceLock<Mutex<HashMap<PathBuf, bool>>> = OnceLock::new();
     let seen = SEEN.get_or_init(Mutex::default);
     if let Some(&known) = seen.lock().ok().and_then(|m| m.get(file).copied()).as_ref() {
         return known;
     }
-    let answer = ask_git(file);
+    let answer = ask_git(file, deadline);
     if let Ok(mut map) = seen.lock() {
         map.insert(file.to_path_buf(), answer);
     }
@@ -104,8 +106,12 @@ fn committable(file: &Path) -> bool {
 
 /// Runs `git check-ignore` once, defanged and bounded: no fsmonitor or
 /// hook of the repository runs, no lock is taken, and a git that does not
-/// answer within a second is killed (the answer is then "don't know").
-fn ask_git(file: &Path) -> bool {
+/// answer by `deadline` (a second at most, and never past `--timeout`) is
+/// killed: the answer is then "don't know".
+fn ask_git(file: &Path, deadline: Instant) -> bool {
+    if Instant::now() >= deadline {
+        return false;
+    }
     let dir = match file.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -127,7 +133,6 @@ fn ask_git(file: &Path) -> bool {
         .stderr(Stdio::null())
         .spawn();
     let Ok(mut child) = child else { return false };
-    let deadline = Instant::now() + GIT_TIMEOUT;
     loop {
         match child.try_wait() {
             Ok(Some(status)) => return status.code() == Some(1),

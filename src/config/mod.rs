@@ -176,7 +176,30 @@ impl Config {
     pub fn secrets(&self) -> Vec<&str> {
         let mut secrets = self.service_passwords();
         secrets.extend(self.jwt.secret.as_ref().map(|s| s.value.expose()));
+        secrets.extend(
+            self.sqlite
+                .as_ref()
+                .and_then(|s| s.passphrase.as_ref())
+                .map(Secret::expose),
+        );
         secrets
+    }
+
+    /// What the report shows of the targets anyway — user names, hosts,
+    /// databases — so that a secret equal to one of them is not mistaken
+    /// for an echo of it.
+    pub fn public_words(&self) -> Vec<&str> {
+        let mut words = Vec::new();
+        if let Some(t) = self.postgres.target() {
+            words.extend([t.redacted.as_str(), t.host.as_str()]);
+            words.extend(t.user.as_deref());
+            words.extend(t.dbname.as_deref());
+        }
+        if let Some(t) = self.redis.target() {
+            words.extend([t.redacted.as_str(), t.host.as_str()]);
+            words.extend(t.username.as_deref());
+        }
+        words
     }
 
     /// The PostgreSQL and Redis passwords of the usable targets.

@@ -83,10 +83,30 @@ messages! {
     pg_scheme_case();
     pg_param_unsupported(key: &str);
     pg_param_unknown(key: &str);
+    pg_socket_refused();
+    pg_no_host();
+    pg_many_ports();
+    pg_bad_hostaddr();
+    pg_uri_prefix();
+    pg_uri_ipv6_unterminated();
+    pg_uri_ipv6_empty();
+    pg_uri_after_ipv6(position: i64);
+    pg_uri_missing_equals(pair: i64);
+    pg_uri_extra_equals(keyword: &str);
+    /// `part`: user name, password, host, port, database name, name or
+    /// value of a query parameter.
+    pg_uri_bad_percent(part: &str);
+    pg_portability_credential(part: &str, special: char, encoded: &str);
+    pg_portability_hash();
     pg_bad_sslmode(value: &str);
     pg_bad_channel_binding(value: &str);
     pg_system_root_needs_verify_full(mode: &str);
-    redis_insecure_without_tls();
+    redis_socket_refused();
+    redis_unparsable();
+    redis_bad_protocol(value: &str);
+    redis_wildcard_host();
+    redis_rs_refuses(reason: &str);
+    redis_no_resp3(reply: &str);
     redis_bad_fragment();
     redis_bad_db(path: &str);
 
@@ -192,8 +212,8 @@ messages! {
     redis_auth_detail(user: &str);
     redis_auth_detail_default();
     redis_no_credentials();
-    redis_ping_detail(version: String, db: u32);
-    redis_ping_detail_no_version(db: u32);
+    redis_ping_detail(version: String, db: i64);
+    redis_ping_detail_no_version(db: i64);
     redis_replica(detail: Message);
     redis_evicts_all(policy: String);
     redis_memory_full(used_mib: u64, max_mib: u64);
@@ -343,6 +363,14 @@ messages! {
     verdict_not_ready_strict(limitations: usize);
     verdict_interrupted();
 
+    // ---- serve's status page (issue 14) --------------------------------
+    page_title();
+    page_waiting();
+    page_updated(time: String, interval: String);
+    page_column_check();
+    page_column_status();
+    page_column_target();
+    page_column_result();
 }
 
 advice! {

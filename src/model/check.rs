@@ -61,6 +61,21 @@ pub struct ProbeOutcome {
     /// The host dialed, for advice that depends on the network a name
     /// belongs to (empty when nothing was dialed).
     pub host: String,
+    pub readings: Readings,
+}
+
+/// Numbers a check read on its way, as numbers rather than words: `serve`
+/// exports them as metrics (issue 14). Unknown stays `None`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Readings {
+    /// The server certificate's notAfter, in seconds since the Unix epoch.
+    pub cert_not_after: Option<u64>,
+    /// PostgreSQL client connections in use, and the slots the role may use.
+    pub pg_connections: Option<(u64, u64)>,
+    /// Redis `used_memory` and `maxmemory` in bytes (`maxmemory` 0: no limit).
+    pub redis_memory: (Option<u64>, Option<u64>),
+    /// Redis `connected_clients` and `maxclients`.
+    pub redis_clients: (Option<u64>, Option<u64>),
 }
 
 /// Collects a check's steps; steps never recorded come out as `skip`.
@@ -69,6 +84,7 @@ pub struct Ladder {
     check: CheckName,
     steps: Vec<Step>,
     findings: Vec<Finding>,
+    readings: Readings,
 }
 
 impl Ladder {
@@ -77,7 +93,13 @@ impl Ladder {
             check,
             steps: Vec::new(),
             findings: Vec::new(),
+            readings: Readings::default(),
         }
+    }
+
+    /// Where the probe notes the numbers it read.
+    pub fn readings(&mut self) -> &mut Readings {
+        &mut self.readings
     }
 
     /// Records a passing step that started at `started`.
@@ -188,6 +210,7 @@ impl Ladder {
             source,
             steps,
             findings: self.findings,
+            readings: self.readings,
             host: String::new(),
         }
     }

@@ -184,6 +184,9 @@ pub enum FindingCode {
     SqlalchemyScheme,
     /// Prisma-only URL parameters, removed for the check.
     PrismaParameter,
+    /// A character libpq reads literally that other URL parsers treat as a
+    /// delimiter (`?` or `#` in the password, `#` in the database name).
+    UrlPortability,
     /// Connections (PostgreSQL) or clients (Redis) near the server's limit.
     ConnectionHeadroom,
     /// The database has no tables: migrations have not run.
@@ -215,6 +218,7 @@ impl FindingCode {
         FindingCode::SqlalchemyDriver,
         FindingCode::SqlalchemyScheme,
         FindingCode::PrismaParameter,
+        FindingCode::UrlPortability,
         FindingCode::ConnectionHeadroom,
         FindingCode::NoTables,
         FindingCode::MemoryHeadroom,
@@ -241,6 +245,7 @@ impl FindingCode {
             SqlalchemyDriver => "sqlalchemy_driver",
             SqlalchemyScheme => "sqlalchemy_scheme",
             PrismaParameter => "prisma_parameter",
+            UrlPortability => "url_portability",
             ConnectionHeadroom => "connection_headroom",
             NoTables => "no_tables",
             MemoryHeadroom => "memory_headroom",

@@ -7,7 +7,7 @@ pub mod code;
 pub mod finding;
 pub mod step;
 
-pub use self::check::{CheckName, Ladder, ProbeOutcome};
+pub use self::check::{CheckName, Ladder, ProbeOutcome, Readings};
 pub use self::code::{Code, FindingCode};
 pub use self::finding::{Finding, Severity};
 pub use self::step::{Failure, Status, Step, StepName};

@@ -14,7 +14,9 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-const KEEP: usize = 16;
+/// Enough for the first replies and a server's last words (an error line
+/// before it closes), read by diagnosis after the library gave up.
+const KEEP: usize = 1024;
 
 /// The most a peer may send on one connection. A healthy check reads a few
 /// kilobytes (startup parameters, `INFO server`); a hostile or broken peer

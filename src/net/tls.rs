@@ -83,6 +83,8 @@ pub struct CertInfo {
     pub subject: String,
     pub issuer: String,
     pub not_after: String,
+    /// `not_after` in seconds since the Unix epoch.
+    pub not_after_unix: u64,
     /// DNS names and IP addresses the certificate is valid for.
     pub names: Vec<String>,
     /// Whole days until `not_after`; negative once expired.
@@ -207,6 +209,7 @@ pub fn cert_info(der: &[u8]) -> Option<CertInfo> {
         subject: tbs.subject.to_string(),
         issuer: tbs.issuer.to_string(),
         not_after: tbs.validity.not_after.to_string(),
+        not_after_unix: expires,
         names: subject_alt_names(&cert),
         days_left,
         self_signed: tbs.subject == tbs.issuer,
@@ -236,6 +239,11 @@ fn ip_text(bytes: &[u8]) -> Option<String> {
         _ => return None,
     };
     Some(ip.to_string())
+}
+
+/// The leaf certificate's expiry (seconds since the Unix epoch), if read.
+pub fn not_after(info: &TlsInfo) -> Option<u64> {
+    info.certificate.as_ref().map(|cert| cert.not_after_unix)
 }
 
 /// Findings about the certificate itself, whatever the verification mode:

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::i18n::{Lang, Message};
 use crate::model::Code;
-use crate::model::{CheckName, Failure, Finding, Status, StepName};
+use crate::model::{CheckName, Failure, Finding, Readings, Status, StepName};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -50,6 +50,10 @@ pub struct CheckReport {
     pub cause: Option<Message>,
     pub fix: Option<Message>,
     pub findings: Vec<Finding>,
+    /// Numbers read on the way, for `serve`'s metrics (not in the JSON
+    /// schema).
+    #[serde(skip)]
+    pub readings: Readings,
 }
 
 #[derive(Debug, Clone, Serialize)]

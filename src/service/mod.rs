@@ -10,6 +10,7 @@ pub mod redis;
 pub mod setting;
 pub mod sqlite;
 
+use crate::i18n::Message;
 use crate::model::{Code, ProbeOutcome, StepName};
 use crate::net::Budget;
 use crate::words::Advice;
@@ -55,12 +56,14 @@ impl Kind {
     }
 
     /// Cause and fix for a failure with `code` at `step`, dialing `host`.
-    pub fn advise(self, step: StepName, code: Code, host: &str) -> Option<Advice> {
+    /// `said` is the failure's message: what the server said can narrow
+    /// the cause (a per-role limit rather than `max_connections`).
+    pub fn advise(self, step: StepName, code: Code, host: &str, said: &Message) -> Option<Advice> {
         match self {
             // A SQLite DATABASE_URL stands in the database's place: the
             // remedies that apply are the database's.
-            Kind::Postgresql | Kind::Sqlite => postgres::advice::advise(step, code, host),
-            Kind::Redis => redis::advice::advise(step, code, host),
+            Kind::Postgresql | Kind::Sqlite => postgres::advice::advise(step, code, host, said),
+            Kind::Redis => redis::advice::advise(step, code, host, said),
             Kind::Jwt => jwt::advice::advise(code),
         }
     }

@@ -140,8 +140,11 @@ fn read_env_file(path: &Path) -> Result<Vec<(String, String)>, AppError> {
         path: path.to_path_buf(),
         reason,
     };
-    let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
-    parse_env(file).map_err(unreadable)
+    // Never blocks: a FIFO nobody writes to reads as empty, a stalled pipe
+    // is an error after a bound.
+    let bytes = crate::file::read_stream(path, MAX_FILE as u64 + 1)
+        .map_err(|e| unreadable(e.to_string()))?;
+    parse_env(bytes.as_slice()).map_err(unreadable)
 }
 
 /// Parses `.env` text with dotenvy. Its parse errors quote the offending
@@ -223,29 +226,10 @@ fn describe_dotenv_error(error: &dotenvy::Error) -> String {
 }
 
 /// Reads a file a setting names (a PEM key, a CA bundle) with care: only a
-/// regular file, and at most `limit` bytes. A FIFO would block the single
-/// runtime thread forever and `/dev/zero` would fill memory.
+/// regular file, and at most `limit` bytes, opened without blocking on a
+/// FIFO.
 pub fn read_setting_file(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::{Error, ErrorKind, Read};
-    // Checked before opening: opening a FIFO for reading already blocks.
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() {
-        return Err(Error::new(
-            ErrorKind::InvalidInput,
-            words::NOT_A_REGULAR_FILE,
-        ));
-    }
-    if meta.len() > limit {
-        return Err(Error::new(
-            ErrorKind::InvalidInput,
-            words::file_too_large(limit),
-        ));
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit)
-        .read_to_end(&mut bytes)?;
-    Ok(bytes)
+    crate::file::read_regular(path, limit)
 }
 
 #[cfg(test)]

@@ -118,6 +118,23 @@ impl ParsedUrl {
     }
 }
 
+/// Escapes control characters (`\n` → `\\n`, others as `\\u{..}`) so a
+/// value shown in a report cannot start a new line or a terminal sequence.
+pub fn escape_controls(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// `[::1]` for IPv6 literals so a port can follow.
 pub fn bracket_ipv6(host: &str) -> String {
     if host.contains(':') {
@@ -141,7 +158,7 @@ fn encode_component(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, SET).to_string()
 }
 
-fn check_wrapping(raw: &str) -> Result<(), UrlError> {
+pub fn check_wrapping(raw: &str) -> Result<(), UrlError> {
     if raw.is_empty() {
         return Err(UrlError::invalid(words::url_empty()));
     }
@@ -174,7 +191,7 @@ fn split_scheme<'a>(raw: &'a str, schemes: &[&str]) -> Result<(String, &'a str),
 
 /// Keeps a user-supplied fragment short and free of control characters
 /// before it is echoed in a message.
-fn printable(text: &str) -> String {
+pub fn printable(text: &str) -> String {
     text.chars().filter(|c| !c.is_control()).take(40).collect()
 }
 

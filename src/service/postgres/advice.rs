@@ -1,16 +1,32 @@
 //! Cause and fix for a failed PostgreSQL check: the layer or the network
 //! changes the meaning of some codes; the rest come from the code alone.
 
+use crate::i18n::Message;
 use crate::model::{Code, StepName};
 use crate::net::is_railway_private;
 use crate::words::{self, Advice};
 
 /// Cause and fix for `code` at `step`, dialing `host`.
-pub fn advise(step: StepName, code: Code, host: &str) -> Option<Advice> {
+pub fn advise(step: StepName, code: Code, host: &str, said: &Message) -> Option<Advice> {
     if code == Code::DnsNotFound && is_railway_private(host) {
         return Some(words::postgres_private_network_advice());
     }
+    // The server's own words (postinit.c, miscinit.c) name which limit
+    // refused the connection.
+    let says = |needle: &str| said.any_text(&|t| t.contains(needle));
     match (step, code) {
+        (_, Code::ProtocolError) if says(words::PG_MALFORMED_MARK) => {
+            Some(words::malformed_reply_advice())
+        }
+        (_, Code::TooManyConnections) if says("too many connections for role") => {
+            Some(words::postgres_role_limit_advice())
+        }
+        (_, Code::TooManyConnections) if says("too many connections for database") => {
+            Some(words::postgres_database_limit_advice())
+        }
+        (_, Code::AccessDenied) if says("is not currently accepting connections") => {
+            Some(words::postgres_database_closed_advice())
+        }
         (StepName::Tls, Code::Timeout) => Some(words::postgres_tls_timeout_advice()),
         (StepName::Tls, Code::ConnectionClosed) => Some(words::postgres_tls_closed_advice()),
         _ => None,

@@ -22,7 +22,13 @@ pub const SQL: &str = "SELECT current_setting('server_version'), current_databas
      (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
       WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
       AND n.nspname NOT LIKE 'pg_toast%'), \
-     current_setting('is_superuser')";
+     current_setting('is_superuser'), \
+     (SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user), \
+     (SELECT count(*) FROM pg_stat_activity WHERE usename = current_user \
+      AND backend_type = 'client backend'), \
+     (SELECT datconnlimit FROM pg_database WHERE datname = current_database()), \
+     (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+      AND backend_type = 'client backend')";
 
 /// The facts any role can read, for when the full query is denied.
 pub const BASIC_SQL: &str = "SELECT current_setting('server_version'), current_database(), current_user, \
@@ -42,6 +48,20 @@ pub fn is_denied(error: &tokio_postgres::Error) -> bool {
 const WARN_USAGE: f64 = 0.80;
 const FAIL_USAGE: f64 = 0.95;
 
+/// A per-role or per-database connection limit and its use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnLimit {
+    pub scope: LimitScope,
+    pub used: u64,
+    pub limit: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitScope {
+    Role,
+    Database,
+}
+
 /// What the facts query found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Facts {
@@ -51,6 +71,10 @@ pub struct Facts {
     pub read_only: bool,
     /// Client connections in use and slots available to ordinary roles.
     pub connections: Option<(u64, u64)>,
+    /// A tighter limit of the role (`rolconnlimit`) or the database
+    /// (`datconnlimit`), with the connections it counts; superusers are
+    /// exempt from both (postinit.c).
+    pub own_limit: Option<OwnLimit>,
     pub user_tables: Option<u64>,
 }
 
@@ -73,6 +97,22 @@ pub fn parse(messages: &[SimpleQueryMessage]) -> Result<Facts, Failure> {
         number(6).unwrap_or(0) + number(7).unwrap_or(0)
     };
     let usable = number(5).map(|max| max.saturating_sub(reserved));
+    // -1 (no limit) does not parse as u64: only real limits remain.
+    let own = |scope, limit: usize, used: usize| {
+        Some(OwnLimit {
+            scope,
+            used: number(used)?,
+            limit: number(limit)?,
+        })
+    };
+    let own_limit = [
+        own(LimitScope::Role, 11, 12),
+        own(LimitScope::Database, 13, 14),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|_| !superuser)
+    .min_by_key(|l| l.limit.saturating_sub(l.used));
     Ok(Facts {
         version: text(0),
         database: text(1),
@@ -80,6 +120,7 @@ pub fn parse(messages: &[SimpleQueryMessage]) -> Result<Facts, Failure> {
         read_only: text(3) == "t" || text(4) == "on",
         connections: number(8).zip(usable),
         user_tables: number(9),
+        own_limit,
     })
 }
 
@@ -91,6 +132,7 @@ const POOLER_PORTS: &[u16] = &[6432, 6543];
 
 pub fn record(facts: &Facts, port: u16, started: Instant, ladder: &mut Ladder) {
     let pooled = POOLER_PORTS.contains(&port);
+    ladder.readings().pg_connections = facts.connections;
     let detail = words::pg_query_detail(&facts.version, &facts.database, &facts.user);
     if facts.read_only {
         let failure = Failure::new(Code::ReadOnly, words::pg_read_only(&detail));
@@ -114,6 +156,25 @@ pub fn record(facts: &Facts, port: u16, started: Instant, ladder: &mut Ladder) {
                 FindingCode::ConnectionHeadroom,
                 words::pg_connections(used, usable),
             ));
+        }
+    }
+    if let Some(own) = &facts.own_limit {
+        let tight = own.limit.saturating_sub(own.used)
+            < facts
+                .connections
+                .map_or(u64::MAX, |(used, usable)| usable.saturating_sub(used));
+        let share = if own.limit == 0 {
+            1.0
+        } else {
+            own.used as f64 / own.limit as f64
+        };
+        if tight && share >= WARN_USAGE {
+            let message = words::pg_own_limit(own.scope == LimitScope::Role, own.used, own.limit);
+            if share >= FAIL_USAGE && !pooled {
+                let failure = Failure::new(Code::TooManyConnections, message);
+                return ladder.fail(StepName::Query, Some(started), failure);
+            }
+            ladder.finding(Finding::warn(FindingCode::ConnectionHeadroom, message));
         }
     }
     if facts.user_tables == Some(0) {

@@ -3,5 +3,7 @@
 
 pub mod advice;
 pub mod facts;
+pub mod libpq_uri;
 pub mod probe;
 pub mod url;
+pub mod wire;

@@ -62,7 +62,7 @@ async fn run(target: &PgTarget, budget: &Budget, ladder: &mut Ladder) -> Option<
             words::pg_ignored_parameter(key),
         ));
     }
-    let opened = crate::net::open(&target.host, target.port, budget, ladder).await?;
+    let opened = crate::net::open(&target.dial_host(), target.port, budget, ladder).await?;
     let addr = opened.addr;
     let (session, sniffed) = negotiate(target, opened, budget, ladder).await?;
     let client = authenticate(target, session, &sniffed, addr, budget, ladder).await?;
@@ -262,6 +262,7 @@ fn default_root_file() -> Option<PathBuf> {
 fn record_tls(target: &PgTarget, info: &TlsInfo, started: Instant, ladder: &mut Ladder) {
     ladder.pass(StepName::Tls, started, info.detail());
     ladder.findings(&tls::certificate_findings(info));
+    ladder.readings().cert_not_after = tls::not_after(info);
     if !info.verified && !target.is_loopback() {
         ladder.finding(Finding::info(
             FindingCode::CertificateNotVerified,
@@ -327,6 +328,7 @@ async fn allow_retry(
         Ok((tls, info, sniffed)) => {
             ladder.forget(&[StepName::Tls]);
             ladder.pass(StepName::Tls, started, info.detail());
+            ladder.readings().cert_not_after = tls::not_after(&info);
             (tls, sniffed)
         }
         Err(failure) => {
@@ -444,6 +446,11 @@ fn classify(error: &tokio_postgres::Error, sniffed: &Sniffed) -> Failure {
     }
     if let Some(db) = error.as_db_error() {
         return db_failure(db);
+    }
+    // tokio-postgres reports a message it cannot parse as a closed
+    // connection or a bare parse error: the bytes say what was received.
+    if let Some(failure) = super::wire::malformed(&sniffed.bytes()) {
+        return failure;
     }
     if let Some(io) = find_io(error) {
         return io_failure(io, sniffed);

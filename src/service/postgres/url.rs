@@ -5,11 +5,14 @@
 //! `sslrootcert` (tokio-postgres `Config` docs), so the TLS parameters are interpreted here
 //! and the rest is passed on as settings the probe applies itself.
 
+use std::net::IpAddr;
+use std::ops::Range;
 use std::path::PathBuf;
 
+use super::libpq_uri::{self, Conninfo, Portability};
 use crate::model::Code;
 use crate::source::secret::Secret;
-use crate::source::url::{self, ParsedUrl, UrlError};
+use crate::source::url::{self, UrlError};
 use crate::words;
 
 pub const SCHEMES: &[&str] = &["postgresql", "postgres"];
@@ -71,8 +74,13 @@ pub enum ChannelBinding {
 /// A validated PostgreSQL target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PgTarget {
+    /// The URL as given, secrets replaced by `***`, nothing re-encoded.
     pub redacted: String,
+    /// The host name (TLS server name); the address when only `hostaddr`
+    /// is given.
     pub host: String,
+    /// `hostaddr`: the address to connect to instead of resolving `host`.
+    pub hostaddr: Option<IpAddr>,
     pub port: u16,
     pub user: Option<String>,
     pub password: Option<Secret>,
@@ -86,10 +94,13 @@ pub struct PgTarget {
     pub ignored: Vec<String>,
     /// Whether the URL itself set `sslmode` (else `PGSSLMODE` may).
     pub sslmode_given: bool,
+    /// What libpq accepts here that other URL parsers read differently.
+    pub portability: Vec<Portability>,
 }
 
-/// libpq parameters railconn accepts but does not use: they change nothing
-/// about whether the connection can be made.
+/// libpq parameters railconn accepts but does not act on: they change
+/// nothing about whether the connection can be made. Their values are
+/// still checked where libpq checks them.
 const IGNORED_PARAMS: &[&str] = &[
     "connect_timeout",
     "keepalives",
@@ -117,75 +128,68 @@ const IGNORED_PARAMS: &[&str] = &[
     "replication",
     "require_auth",
     "client_encoding",
+    "requirepeer",
 ];
 
+/// Keywords railconn refuses by design: they read files railconn does not
+/// read (`service`, `passfile`). The README lists them.
+const REFUSED_PARAMS: &[&str] = &["service", "passfile"];
+
 impl PgTarget {
-    /// Parses and validates a URL the way libpq would accept it.
+    /// Parses and validates a URL as libpq would: first its grammar
+    /// (`PQconninfoParse`), then the values libpq checks when it connects.
     pub fn parse(raw: &str) -> Result<Self, UrlError> {
-        check_scheme_case(raw)?;
-        let url = url::parse(raw, SCHEMES)?;
-        if url.fragment.is_some() {
-            return Err(invalid(words::pg_fragment()));
+        url::check_wrapping(raw)?;
+        check_scheme(raw)?;
+        let info = libpq_uri::parse(raw).map_err(|e| invalid(e.message()))?;
+        for key in REFUSED_PARAMS {
+            if info.get(key).is_some() {
+                return Err(invalid(words::pg_param_unsupported(key)));
+            }
         }
-        let mut target = Self::from_url(&url);
-        let mut sslmode = None;
-        for (key, value) in &url.query {
-            target.apply_param(key, value, &mut sslmode)?;
+        let (host, hostaddr) = endpoint(&info)?;
+        let mut target = Self {
+            redacted: shown(raw, &info.secret_spans),
+            host,
+            hostaddr,
+            port: parse_port(info.get("port"))?,
+            user: non_empty(info.get("user")),
+            password: non_empty(info.get("password")).map(Secret::new),
+            dbname: non_empty(info.get("dbname")),
+            sslmode: SslMode::Prefer,
+            sslrootcert: non_empty(info.get("sslrootcert")).map(|v| parse_rootcert(&v)),
+            channel_binding: match info.get("channel_binding") {
+                Some(value) => parse_channel_binding(value)?,
+                None => ChannelBinding::Prefer,
+            },
+            application_name: non_empty(info.get("application_name")),
+            options: non_empty(info.get("options")),
+            ignored: Vec::new(),
+            sslmode_given: false,
+            portability: info.portability.clone(),
+        };
+        let sslmode = info.get("sslmode").map(parse_sslmode).transpose()?;
+        // With keepalives off, libpq never reads the other keepalive values.
+        let keepalives_off = info.get("keepalives").and_then(parse_int_param) == Some(0);
+        for (key, value) in &info.options {
+            if IGNORED_PARAMS.contains(&key.as_str()) {
+                if !(keepalives_off && key.starts_with("keepalives_")) {
+                    check_ignored_value(key, value)?;
+                }
+                target.ignored.push(key.clone());
+            }
         }
+        check_protocol_range(&info)?;
         target.sslmode_given = sslmode.is_some();
         target.sslmode = resolve_sslmode(sslmode, target.sslrootcert.as_ref())?;
         Ok(target)
     }
 
-    fn from_url(url: &ParsedUrl) -> Self {
-        Self {
-            redacted: url.redacted(),
-            host: url.host.clone(),
-            port: url.port.unwrap_or(DEFAULT_PORT),
-            user: url.user.clone(),
-            password: url.password.clone(),
-            dbname: (!url.path.is_empty()).then(|| url.path.clone()),
-            sslmode: SslMode::Prefer,
-            sslrootcert: None,
-            channel_binding: ChannelBinding::Prefer,
-            application_name: None,
-            options: None,
-            ignored: Vec::new(),
-            sslmode_given: false,
-        }
-    }
-
-    fn apply_param(
-        &mut self,
-        key: &str,
-        value: &str,
-        sslmode: &mut Option<SslMode>,
-    ) -> Result<(), UrlError> {
-        // libpq treats an empty value as "not given" (the default applies).
-        if value.is_empty() {
-            return Ok(());
-        }
-        match key {
-            "sslmode" => *sslmode = Some(parse_sslmode(value)?),
-            // libpq translates the JDBC-style `ssl=true` to sslmode=require.
-            "ssl" if value == "true" => *sslmode = Some(SslMode::Require),
-            "sslrootcert" => self.sslrootcert = Some(parse_rootcert(value)),
-            "channel_binding" => self.channel_binding = parse_channel_binding(value)?,
-            "user" => self.user = Some(value.to_string()),
-            "password" => self.password = Some(Secret::new(value)),
-            "dbname" => self.dbname = Some(value.to_string()),
-            "application_name" => self.application_name = Some(value.to_string()),
-            "options" => self.options = Some(value.to_string()),
-            "host" | "hostaddr" | "port" | "service" | "passfile" => {
-                return Err(invalid(words::pg_param_unsupported(key)));
-            }
-            known if IGNORED_PARAMS.contains(&known) => {
-                check_ignored_value(known, value)?;
-                self.ignored.push(known.to_string());
-            }
-            unknown => return Err(invalid(words::pg_param_unknown(unknown))),
-        }
-        Ok(())
+    /// Where the probe connects: `hostaddr` when given (libpq then skips
+    /// the DNS lookup), else the host name.
+    pub fn dial_host(&self) -> String {
+        self.hostaddr
+            .map_or_else(|| self.host.clone(), |addr| addr.to_string())
     }
 
     /// libpq takes what a URL leaves out from `PGUSER`, `PGPASSWORD` and
@@ -197,6 +201,11 @@ impl PgTarget {
     ) -> Result<Vec<crate::model::Finding>, UrlError> {
         use crate::model::Finding;
         use crate::model::FindingCode;
+        let mut findings: Vec<Finding> = self
+            .portability
+            .iter()
+            .map(|&p| Finding::warn(FindingCode::UrlPortability, p.message()))
+            .collect();
         let mut used = Vec::new();
         if self.password.is_none() {
             self.password = env.get("PGPASSWORD").map(|v| {
@@ -217,13 +226,13 @@ impl PgTarget {
             });
         }
         self.fill_tls_from_env(env, &mut used)?;
-        if used.is_empty() {
-            return Ok(Vec::new());
+        if !used.is_empty() {
+            findings.push(Finding::info(
+                FindingCode::EnvDefaults,
+                words::pg_env_defaults(&used),
+            ));
         }
-        Ok(vec![Finding::info(
-            FindingCode::EnvDefaults,
-            words::pg_env_defaults(&used),
-        )])
+        Ok(findings)
     }
 
     /// `PGSSLMODE` and `PGSSLROOTCERT` apply when the URL does not set
@@ -267,18 +276,177 @@ impl PgTarget {
 
 /// libpq recognises the URI prefixes case-sensitively: `POSTGRESQL://…`
 /// is not a URI to it at all.
-fn check_scheme_case(raw: &str) -> Result<(), UrlError> {
+fn check_scheme(raw: &str) -> Result<(), UrlError> {
+    if libpq_uri::PREFIXES.iter().any(|p| raw.starts_with(p)) {
+        return Ok(());
+    }
     let lowercase = raw.to_ascii_lowercase();
-    let prefix = SCHEMES
-        .iter()
-        .find(|s| lowercase.starts_with(&format!("{s}://")));
-    match prefix {
-        Some(scheme) if !raw.starts_with(&format!("{scheme}://")) => Err(UrlError {
+    if libpq_uri::PREFIXES.iter().any(|p| lowercase.starts_with(p)) {
+        return Err(UrlError {
             code: Code::UnsupportedScheme,
             message: words::pg_scheme_case(),
-        }),
+        });
+    }
+    // Not a PostgreSQL URI: let the shared parser name the problem.
+    url::parse(raw, SCHEMES).map(|_| ())
+}
+
+fn non_empty(value: Option<&str>) -> Option<String> {
+    value.filter(|v| !v.is_empty()).map(str::to_string)
+}
+
+/// The URL as given with every secret span replaced by `***`; control
+/// characters are escaped so the value cannot forge output lines.
+fn shown(raw: &str, secrets: &[Range<usize>]) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut at = 0;
+    let mut spans = secrets.to_vec();
+    spans.sort_by_key(|r| r.start);
+    for span in spans {
+        out.push_str(&raw[at..span.start]);
+        out.push_str("***");
+        at = span.end;
+    }
+    out.push_str(&raw[at..]);
+    url::escape_controls(&out)
+}
+
+/// The host to dial. Several hosts, Unix sockets (an empty host, a path)
+/// and `service` are refused by design: railconn checks one TCP endpoint.
+fn endpoint(info: &Conninfo) -> Result<(String, Option<IpAddr>), UrlError> {
+    let host = info.get("host").unwrap_or_default();
+    let hostaddr = info.get("hostaddr").filter(|a| !a.is_empty());
+    if host.contains(',') || hostaddr.is_some_and(|a| a.contains(',')) {
+        return Err(invalid(words::url_many_hosts()));
+    }
+    if info.get("port").is_some_and(|p| p.contains(',')) {
+        return Err(invalid(words::pg_many_ports()));
+    }
+    let hostaddr = hostaddr
+        .map(|a| parse_hostaddr(a).ok_or_else(|| invalid(words::pg_bad_hostaddr())))
+        .transpose()?;
+    if host.starts_with('/') || host.starts_with('@') {
+        return Err(invalid(words::pg_socket_refused()));
+    }
+    match (host, hostaddr) {
+        // `user:pw@:5432`: the mark of a reference that resolved to nothing.
+        ("", None) if info.get("port").is_some() => Err(invalid(words::pg_no_host())),
+        ("", None) => Err(invalid(words::pg_socket_refused())),
+        ("", Some(addr)) => Ok((addr.to_string(), Some(addr))),
+        (host, addr) => {
+            check_host_chars(host, info)?;
+            Ok((host.to_string(), addr))
+        }
+    }
+}
+
+/// A numeric address as libpq's `getaddrinfo(AI_NUMERICHOST)` reads it:
+/// IPv6, or IPv4 in every form `inet_aton` takes (`127.1`, `0x7f.0.0.1`).
+fn parse_hostaddr(text: &str) -> Option<IpAddr> {
+    if text.contains(':') {
+        return text.parse::<std::net::Ipv6Addr>().ok().map(IpAddr::V6);
+    }
+    let parts: Vec<u32> = text.split('.').map(inet_aton_part).collect::<Option<_>>()?;
+    let (last, leading) = parts.split_last()?;
+    if leading.len() > 3 || leading.iter().any(|&p| p > 255) {
+        return None;
+    }
+    let room = 8 * (4 - u32::try_from(leading.len()).ok()?);
+    if room < 32 && *last >> room != 0 {
+        return None;
+    }
+    let value = leading
+        .iter()
+        .enumerate()
+        .fold(*last, |acc, (i, &p)| acc | (p << (24 - 8 * i)));
+    Some(IpAddr::V4(value.into()))
+}
+
+/// One `inet_aton` number: decimal, `0` octal or `0x` hex.
+fn inet_aton_part(part: &str) -> Option<u32> {
+    let (digits, radix) = match part.strip_prefix("0x").or_else(|| part.strip_prefix("0X")) {
+        Some(hex) => (hex, 16),
+        None if part.len() > 1 && part.starts_with('0') => (&part[1..], 8),
+        None => (part, 10),
+    };
+    if digits.is_empty() && radix != 16 {
+        return None;
+    }
+    if digits.is_empty() {
+        return Some(0);
+    }
+    u32::from_str_radix(digits, radix).ok()
+}
+
+/// libpq would look these names up and fail; the likely cause is an
+/// unencoded character in the password, so say that.
+fn check_host_chars(host: &str, info: &Conninfo) -> Result<(), UrlError> {
+    if host.contains('@') && info.get("user").is_some() {
+        return Err(invalid(words::url_unencoded_char("password", '@')));
+    }
+    if host
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || c == '@')
+    {
+        return Err(invalid(words::url_bad_host_chars()));
+    }
+    Ok(())
+}
+
+/// libpq's `parse_int_param` (leading and trailing whitespace, a sign)
+/// and its 1-65535 check; an empty port is the default.
+fn parse_port(port: Option<&str>) -> Result<u16, UrlError> {
+    let Some(text) = port.filter(|p| !p.is_empty()) else {
+        return Ok(DEFAULT_PORT);
+    };
+    let number = parse_int_param(text).ok_or_else(|| invalid(words::url_port_not_number()))?;
+    u16::try_from(number)
+        .ok()
+        .filter(|&p| p != 0)
+        .ok_or_else(|| invalid(words::url_port_range(&url::printable(text))))
+}
+
+/// `strtol` as libpq's `parse_int_param` uses it: whitespace before, an
+/// optional sign, decimal digits, whitespace after, fits in an `int`.
+fn parse_int_param(text: &str) -> Option<i64> {
+    let trimmed = text.trim_start_matches(is_c_space);
+    let trimmed = trimmed.trim_end_matches(is_c_space);
+    let digits = trimmed.strip_prefix(['+', '-']).unwrap_or(trimmed);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let number: i64 = trimmed.strip_prefix('+').unwrap_or(trimmed).parse().ok()?;
+    i32::try_from(number).ok().map(i64::from)
+}
+
+/// C's `isspace` in the C locale.
+fn is_c_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
+}
+
+/// `ssl_min_protocol_version` must not exceed `ssl_max_protocol_version`.
+fn check_protocol_range(info: &Conninfo) -> Result<(), UrlError> {
+    let rank = |key: &str| {
+        info.get(key)
+            .filter(|v| !v.is_empty())
+            .and_then(tls_version_rank)
+    };
+    match (
+        rank("ssl_min_protocol_version"),
+        rank("ssl_max_protocol_version"),
+    ) {
+        (Some(min), Some(max)) if min > max => Err(invalid(words::pg_bad_param_value(
+            "ssl_min_protocol_version",
+        ))),
         _ => Ok(()),
     }
+}
+
+fn tls_version_rank(value: &str) -> Option<u8> {
+    ["tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3"]
+        .iter()
+        .position(|v| value.eq_ignore_ascii_case(v))
+        .and_then(|i| u8::try_from(i).ok())
 }
 
 /// Parameters railconn does not act on still have to be valid: libpq
@@ -292,12 +460,18 @@ fn check_ignored_value(key: &str, value: &str) -> Result<(), UrlError> {
         | "keepalives_interval"
         | "keepalives_count"
         | "tcp_user_timeout" => {
-            return value
-                .trim()
-                .parse::<i64>()
+            return parse_int_param(value)
                 .map(|_| ())
-                .map_err(|_| invalid(words::pg_bad_param_value(key)));
+                .ok_or_else(|| invalid(words::pg_bad_param_value(key)));
         }
+        "ssl_min_protocol_version" | "ssl_max_protocol_version" => {
+            return if value.is_empty() || tls_version_rank(value).is_some() {
+                Ok(())
+            } else {
+                Err(invalid(words::pg_bad_param_value(key)))
+            };
+        }
+        "sslcertmode" => &["disable", "allow", "require"],
         "target_session_attrs" => &[
             "any",
             "read-write",
@@ -326,7 +500,7 @@ fn invalid(message: String) -> UrlError {
 }
 
 fn parse_sslmode(value: &str) -> Result<SslMode, UrlError> {
-    SslMode::parse(value).ok_or_else(|| invalid(words::pg_bad_sslmode(value)))
+    SslMode::parse(value).ok_or_else(|| invalid(words::pg_bad_sslmode(&url::printable(value))))
 }
 
 fn parse_rootcert(value: &str) -> RootCert {
@@ -341,7 +515,9 @@ fn parse_channel_binding(value: &str) -> Result<ChannelBinding, UrlError> {
         "disable" => Ok(ChannelBinding::Disable),
         "prefer" => Ok(ChannelBinding::Prefer),
         "require" => Ok(ChannelBinding::Require),
-        other => Err(invalid(words::pg_bad_channel_binding(other))),
+        other => Err(invalid(words::pg_bad_channel_binding(&url::printable(
+            other,
+        )))),
     }
 }
 
@@ -406,9 +582,15 @@ mod tests {
             PgTarget::parse("POSTGRESQL://u@h/d").unwrap_err().code,
             Code::UnsupportedScheme
         );
-        assert!(PgTarget::parse("postgresql://u@h/d#x").is_err());
-        let t = PgTarget::parse("postgresql://u@h/d?user=&sslmode=").unwrap();
-        assert_eq!((t.user.as_deref(), t.sslmode), (Some("u"), SslMode::Prefer));
+        // libpq reads `#` literally; other parsers cut there (a finding).
+        let t = PgTarget::parse("postgresql://u@h/d#x").unwrap();
+        assert_eq!(t.dbname.as_deref(), Some("d#x"));
+        assert_eq!(t.portability, [Portability::Hash]);
+        // An empty user is the default user; an empty sslmode is invalid
+        // (libpq: invalid sslmode value: "").
+        let t = PgTarget::parse("postgresql://u@h/d?user=").unwrap();
+        assert_eq!(t.user, None);
+        assert!(PgTarget::parse("postgresql://u@h/d?sslmode=").is_err());
     }
 
     #[test]
@@ -425,5 +607,66 @@ mod tests {
     fn unknown_parameters_are_rejected_like_libpq() {
         let e = PgTarget::parse("postgres://u@h/d?schema=public").unwrap_err();
         assert!(e.message.contains("schema"), "{}", e.message);
+    }
+
+    /// Issue 10: what libpq 15 refuses, railconn refused too little of.
+    #[test]
+    fn what_libpq_refuses_is_invalid() {
+        for raw in [
+            "postgresql://h/db?application_name=%zz",
+            "postgresql://h/db?zzz",
+            "postgresql://h/db?uzer=",
+            "postgresql://h/db?sslmode=",
+            "postgresql://h/db?application_name=a=b",
+            "postgresql://%zz/db",
+            "postgresql://h/d%zz",
+        ] {
+            let error = PgTarget::parse(raw).unwrap_err();
+            assert_eq!(error.code, Code::InvalidUrl, "{raw}");
+        }
+        let e = PgTarget::parse("postgresql://h/db?application_name=%zz").unwrap_err();
+        assert!(
+            e.message.contains("invalid percent-encoded token"),
+            "{}",
+            e.message
+        );
+    }
+
+    /// Issue 10: what libpq accepts, and sockets refused for what they are.
+    #[test]
+    fn what_libpq_accepts_dials_the_same_place() {
+        let t = PgTarget::parse("postgres://host:/").unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("host", 5432));
+        for raw in [
+            "postgres://%2Fvar%2Flib%2Fpostgresql/dbname",
+            "postgresql://user@/db",
+            "postgresql://h/db?host=/var/run/postgresql",
+        ] {
+            let e = PgTarget::parse(raw).unwrap_err();
+            assert!(e.message.contains("Unix socket"), "{raw}: {}", e.message);
+            assert!(!e.message.contains("reference"), "{raw}: {}", e.message);
+        }
+        let t = PgTarget::parse("postgresql://db.example/app?hostaddr=127.0.0.1").unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.dial_host().as_str()),
+            ("db.example", "127.0.0.1")
+        );
+        let t = PgTarget::parse("postgresql://?hostaddr=127.1").unwrap();
+        assert_eq!(t.dial_host(), "127.0.0.1");
+        let t = PgTarget::parse("postgresql://h/db?port=6543&host=other").unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("other", 6543));
+    }
+
+    /// Issue 10: the target is shown as given, only secrets masked.
+    #[test]
+    fn the_target_is_shown_as_given() {
+        let t = PgTarget::parse(
+            "postgresql://us%65r:p%40ss@h/d%C3%A9?options=-c%20a%3Db&password=x&sslpassword=y",
+        )
+        .unwrap();
+        assert_eq!(
+            t.redacted,
+            "postgresql://us%65r:***@h/d%C3%A9?options=-c%20a%3Db&password=***&sslpassword=***"
+        );
     }
 }

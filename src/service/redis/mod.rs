@@ -4,4 +4,5 @@
 pub mod advice;
 pub mod facts;
 pub mod probe;
+pub mod reply;
 pub mod url;

@@ -3,7 +3,6 @@
 //! disk is replaced on every deploy, so a file outside the volume loses its
 //! data each time.
 
-use std::io::Read;
 use std::path::Path;
 use std::time::Instant;
 
@@ -60,15 +59,22 @@ fn check_file(path: &Path, started: Instant, ladder: &mut Ladder) {
             return ladder.pass(StepName::Query, started, words::sqlite_missing(&shown));
         }
     };
-    let mut header = [0u8; 16];
-    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut header));
+    // Read without blocking: the path was a regular file a moment ago, but
+    // a FIFO swapped in must not hang the check.
+    let read = crate::file::read_prefix(path, HEADER.len() as u64).and_then(|header| {
+        if header.len() == HEADER.len() {
+            Ok(header)
+        } else {
+            Err(std::io::ErrorKind::UnexpectedEof.into())
+        }
+    });
     match read {
-        Ok(()) if &header == HEADER => ladder.pass(
+        Ok(header) if header == HEADER => ladder.pass(
             StepName::Query,
             started,
             words::sqlite_ok(&shown, meta.len()),
         ),
-        Ok(()) => ladder.fail(
+        Ok(_) => ladder.fail(
             StepName::Query,
             Some(started),
             Failure::new(Code::QueryFailed, words::sqlite_not_sqlite(&shown)),

@@ -1,0 +1,133 @@
+//! Files the user names — `--env-file`, `--output`, `$GITHUB_STEP_SUMMARY`,
+//! key and CA files — opened so that nothing can block past a deadline.
+//! Opening a FIFO blocks until the other end shows up (forever, for a FIFO
+//! nobody uses), and writing to a pipe nobody reads blocks once its buffer
+//! is full: every open here is `O_NONBLOCK`, and reads and writes of
+//! anything but a regular file are retried only until a deadline.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, ErrorKind, Read, Write};
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::words;
+
+/// How long a pipe, FIFO or terminal named as a file may take to deliver
+/// or accept its bytes.
+pub const PIPE_DEADLINE: Duration = Duration::from_secs(2);
+
+/// Pause between attempts on a pipe that is not ready.
+const RETRY: Duration = Duration::from_millis(5);
+
+/// Reads a file a setting names (a PEM key, a CA bundle): only a regular
+/// file, at most `limit` bytes (`/dev/zero` would fill memory).
+pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let file = open_read(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            ErrorKind::InvalidInput,
+            words::NOT_A_REGULAR_FILE,
+        ));
+    }
+    if meta.len() > limit {
+        return Err(io::Error::new(
+            ErrorKind::InvalidInput,
+            words::file_too_large(limit),
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// The first `n` bytes of a regular file (a SQLite header), or fewer.
+pub fn read_prefix(path: &Path, n: u64) -> io::Result<Vec<u8>> {
+    let file = open_read(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(
+            ErrorKind::InvalidInput,
+            words::NOT_A_REGULAR_FILE,
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(n).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Reads at most `limit` bytes of a file, a FIFO or a pipe (`--env-file
+/// <(railway variables --kv)`); a pipe must deliver within
+/// [`PIPE_DEADLINE`]. A FIFO nobody writes to reads as empty.
+pub fn read_stream(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let file = open_read(path)?;
+    let mut reader = file.take(limit);
+    let deadline = Instant::now() + PIPE_DEADLINE;
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        match reader.read(&mut chunk) {
+            Ok(0) => return Ok(bytes),
+            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == ErrorKind::WouldBlock => wait_or_give_up(deadline)?,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Writes `bytes` to `path` (created, truncated unless `append`). A FIFO
+/// without a reader is refused at once; a pipe or terminal that does not
+/// take the bytes within [`PIPE_DEADLINE`] is an error, not a hang.
+pub fn write(path: &Path, bytes: &[u8], append: bool) -> io::Result<()> {
+    let mut file = OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(append)
+        .truncate(!append && !is_special(path))
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            // open(2): O_NONBLOCK | O_WRONLY on a FIFO with no reader.
+            Some(libc::ENXIO) => io::Error::new(ErrorKind::BrokenPipe, words::FIFO_WITHOUT_READER),
+            _ => e,
+        })?;
+    let deadline = Instant::now() + PIPE_DEADLINE;
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match file.write(rest) {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(n) => rest = &rest[n..],
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == ErrorKind::WouldBlock => wait_or_give_up(deadline)?,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+fn open_read(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+/// A FIFO, socket or device: truncating one means nothing.
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| {
+        let t = m.file_type();
+        t.is_fifo() || t.is_char_device() || t.is_socket() || t.is_block_device()
+    })
+}
+
+fn wait_or_give_up(deadline: Instant) -> io::Result<()> {
+    if Instant::now() >= deadline {
+        return Err(io::Error::new(
+            ErrorKind::TimedOut,
+            words::pipe_stalled(PIPE_DEADLINE),
+        ));
+    }
+    std::thread::sleep(RETRY);
+    Ok(())
+}

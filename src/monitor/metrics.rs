@@ -1,0 +1,311 @@
+//! `/metrics`: the latest round as Prometheus metrics, encoded by
+//! `prometheus-client`. The classic text format (0.0.4) by default, which
+//! every scraper and `promtool check metrics` read; `OpenMetrics` only when
+//! the scraper's `Accept` header prefers it (Prometheus itself does).
+//!
+//! Every value is a gauge of the latest round, rebuilt per request from the
+//! [`Round`]: a check that recovers drops its `check_failure_info` series
+//! instead of leaving a stale one behind, and nothing grows with uptime.
+
+use std::borrow::Cow;
+use std::sync::atomic::AtomicU64;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use prometheus_client::encoding::{prometheus_text, text};
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::info::Info;
+use prometheus_client::registry::Registry;
+
+use super::Round;
+use crate::model::Status;
+use crate::report::CheckReport;
+
+/// The two expositions `/metrics` speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exposition {
+    /// Prometheus text format 0.0.4.
+    Text,
+    /// `OpenMetrics` 1.0 text.
+    OpenMetrics,
+}
+
+const OPENMETRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+impl Exposition {
+    /// Picks the format an `Accept` header prefers: `OpenMetrics` only when
+    /// it is listed with a weight at least that of plain text (RFC 9110
+    /// §12.5.1 weights; a missing `q` is 1).
+    pub fn negotiate(accept: Option<&str>) -> Self {
+        let Some(accept) = accept else {
+            return Exposition::Text;
+        };
+        let mut openmetrics = 0.0_f64;
+        let mut text = 0.0_f64;
+        for range in accept.split(',') {
+            let mut parts = range.split(';').map(str::trim);
+            let media = parts.next().unwrap_or_default().to_ascii_lowercase();
+            let weight = parts
+                .filter_map(|p| p.strip_prefix("q="))
+                .find_map(|q| q.parse::<f64>().ok())
+                .unwrap_or(1.0);
+            match media.as_str() {
+                "application/openmetrics-text" => openmetrics = openmetrics.max(weight),
+                "text/plain" | "text/*" | "*/*" => text = text.max(weight),
+                _ => {}
+            }
+        }
+        if openmetrics > 0.0 && openmetrics >= text {
+            Exposition::OpenMetrics
+        } else {
+            Exposition::Text
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Exposition::Text => prometheus_text::CONTENT_TYPE,
+            Exposition::OpenMetrics => OPENMETRICS_CONTENT_TYPE,
+        }
+    }
+}
+
+/// The metrics of `round` (only build information before the first one),
+/// with `labels` on every series.
+pub fn render(
+    round: Option<&Round>,
+    labels: &[(&'static str, String)],
+    exposition: Exposition,
+) -> Result<String, std::fmt::Error> {
+    let registry = registry(round, labels);
+    let mut out = String::new();
+    match exposition {
+        Exposition::Text => prometheus_text::encode(&mut out, &registry)?,
+        Exposition::OpenMetrics => text::encode(&mut out, &registry)?,
+    }
+    Ok(out)
+}
+
+type Labels = Vec<(&'static str, String)>;
+type Gauges = Family<Labels, Gauge<f64, AtomicU64>>;
+
+fn registry(round: Option<&Round>, labels: &[(&'static str, String)]) -> Registry {
+    let constant = labels
+        .iter()
+        .map(|(k, v)| (Cow::Borrowed(*k), Cow::Owned(v.clone())));
+    let mut registry = Registry::with_prefix_and_labels("railconn", constant);
+    registry.register(
+        "build",
+        "railconn's version (always 1)",
+        Info::new(vec![("version", env!("CARGO_PKG_VERSION"))]),
+    );
+    registry.register(
+        "rounds",
+        "Rounds of checks finished since serve started",
+        ConstCounter::new(round.map_or(0, |r| r.number)),
+    );
+    if let Some(round) = round {
+        Checks::register(&mut registry).fill(round);
+    }
+    registry
+}
+
+/// The per-check families, registered once per request.
+struct Checks {
+    ready: Gauge<f64, AtomicU64>,
+    success: Gauges,
+    duration: Gauges,
+    step_duration: Gauges,
+    failure: Gauges,
+    last_run: Gauges,
+    cert_expiry: Gauges,
+    pg_connections: Gauges,
+    pg_connections_allowed: Gauges,
+    redis_memory: Gauges,
+    redis_memory_limit: Gauges,
+    redis_clients: Gauges,
+    redis_clients_allowed: Gauges,
+}
+
+impl Checks {
+    fn register(registry: &mut Registry) -> Self {
+        let mut gauges = |name: &str, help: &str| {
+            let family = Gauges::default();
+            registry.register(name, help, family.clone());
+            family
+        };
+        let checks = Checks {
+            success: gauges(
+                "check_success",
+                "1 when the check passed (or only warned) in the latest round, 0 when it failed",
+            ),
+            duration: gauges(
+                "check_duration_seconds",
+                "How long the check took in the latest round",
+            ),
+            step_duration: gauges(
+                "step_duration_seconds",
+                "How long each step (dns, tcp, tls, auth, query, ping, ...) took in the latest round",
+            ),
+            failure: gauges(
+                "check_failure_info",
+                "1 for the step and error code of each failing check's current failure",
+            ),
+            last_run: gauges(
+                "check_last_run_timestamp_seconds",
+                "When the check last finished, in seconds since the Unix epoch",
+            ),
+            cert_expiry: gauges(
+                "tls_certificate_expiry_timestamp_seconds",
+                "The server certificate's notAfter, in seconds since the Unix epoch",
+            ),
+            pg_connections: gauges(
+                "postgres_connections",
+                "PostgreSQL client connections in use",
+            ),
+            pg_connections_allowed: gauges(
+                "postgres_connections_allowed",
+                "PostgreSQL connection slots an ordinary role may use (max_connections minus reserved slots)",
+            ),
+            redis_memory: gauges("redis_memory_used_bytes", "Redis used_memory"),
+            redis_memory_limit: gauges("redis_memory_limit_bytes", "Redis maxmemory (0: no limit)"),
+            redis_clients: gauges("redis_clients", "Redis connected_clients"),
+            redis_clients_allowed: gauges("redis_clients_allowed", "Redis maxclients"),
+            ready: Gauge::default(),
+        };
+        registry.register(
+            "ready",
+            "1 when the latest round would let a deploy through (railconn check's exit code 0)",
+            checks.ready.clone(),
+        );
+        checks
+    }
+
+    fn fill(&self, round: &Round) {
+        self.ready.set(if round.report.ready { 1.0 } else { 0.0 });
+        let finished = seconds(
+            round
+                .finished
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default(),
+        );
+        for check in round
+            .report
+            .checks
+            .iter()
+            .filter(|c| c.status != Status::Skip)
+        {
+            self.fill_check(check, finished);
+        }
+    }
+
+    fn fill_check(&self, check: &CheckReport, finished: f64) {
+        let name = check.name.as_str();
+        let by_check = || vec![("check", name.to_string())];
+        let success = if check.status == Status::Fail {
+            0.0
+        } else {
+            1.0
+        };
+        let labels = vec![
+            ("check", name.to_string()),
+            ("kind", check.kind.to_string()),
+        ];
+        self.success.get_or_create(&labels).set(success);
+        self.duration
+            .get_or_create(&by_check())
+            .set(check.duration_ms / 1000.0);
+        self.last_run.get_or_create(&by_check()).set(finished);
+        for step in &check.steps {
+            if let Some(ms) = step.duration_ms {
+                let labels = vec![
+                    ("check", name.to_string()),
+                    ("step", step.name.as_str().to_string()),
+                ];
+                self.step_duration.get_or_create(&labels).set(ms / 1000.0);
+            }
+        }
+        if let Some(error) = &check.error {
+            let labels = vec![
+                ("check", name.to_string()),
+                ("step", error.step.as_str().to_string()),
+                ("code", error.code.as_str().to_string()),
+            ];
+            self.failure.get_or_create(&labels).set(1.0);
+        }
+        self.fill_readings(check, &by_check());
+    }
+
+    fn fill_readings(&self, check: &CheckReport, labels: &Labels) {
+        let readings = &check.readings;
+        let set = |family: &Gauges, value: Option<u64>| {
+            if let Some(value) = value {
+                family.get_or_create(labels).set(value as f64);
+            }
+        };
+        set(&self.cert_expiry, readings.cert_not_after);
+        set(&self.pg_connections, readings.pg_connections.map(|c| c.0));
+        set(
+            &self.pg_connections_allowed,
+            readings.pg_connections.map(|c| c.1),
+        );
+        set(&self.redis_memory, readings.redis_memory.0);
+        set(&self.redis_memory_limit, readings.redis_memory.1);
+        set(&self.redis_clients, readings.redis_clients.0);
+        set(&self.redis_clients_allowed, readings.redis_clients.1);
+    }
+}
+
+fn seconds(duration: Duration) -> f64 {
+    duration.as_secs_f64()
+}
+
+/// When a round finished, for people: RFC 3339 in UTC, to the second.
+pub fn rfc3339(time: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(time).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_unless_openmetrics_is_preferred() {
+        let prometheus = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+        assert_eq!(
+            Exposition::negotiate(Some(prometheus)),
+            Exposition::OpenMetrics
+        );
+        assert_eq!(Exposition::negotiate(None), Exposition::Text);
+        assert_eq!(Exposition::negotiate(Some("*/*")), Exposition::Text);
+        assert_eq!(
+            Exposition::negotiate(Some("text/plain, application/openmetrics-text;q=0.5")),
+            Exposition::Text
+        );
+        assert_eq!(
+            Exposition::negotiate(Some("application/openmetrics-text;q=0")),
+            Exposition::Text
+        );
+    }
+
+    #[test]
+    fn before_the_first_round_only_build_info_and_rounds() {
+        let text = render(None, &[("railway_service", "api".into())], Exposition::Text).unwrap();
+        assert!(text.contains("# TYPE railconn_build_info gauge"), "{text}");
+        assert!(
+            text.contains(&format!(
+                "railconn_build_info{{railway_service=\"api\",version=\"{}\"}} 1",
+                env!("CARGO_PKG_VERSION")
+            )) || text.contains(&format!(
+                "railconn_build_info{{version=\"{}\",railway_service=\"api\"}} 1",
+                env!("CARGO_PKG_VERSION")
+            )),
+            "{text}"
+        );
+        assert!(text.contains("railconn_rounds_total"), "{text}");
+        assert!(!text.contains("# EOF"), "{text}");
+        let open = render(None, &[], Exposition::OpenMetrics).unwrap();
+        assert!(open.ends_with("# EOF\n"), "{open}");
+    }
+}
