@@ -16,6 +16,12 @@
 # the image's, so linux/arm64 needs no emulation. It runs on
 # gcr.io/distroless/cc-debian12 (Debian 12: glibc 2.36, libgcc, CA
 # certificates), as the distroless nonroot user.
+#
+# Checked on the x86_64 binary scripts/dist built on Debian 12 with zig
+# 0.17 (maturin 1.16): `objdump -T railconn` lists no symbol version above
+# GLIBC_2.28, and `objdump -p` needs only libc, libm, libpthread, libdl and
+# ld-linux-x86-64 (all in glibc, no libssl: TLS is rustls with aws-lc,
+# linked in). A plain cargo build on Debian 12 needs GLIBC_2.34 instead.
 
 FROM --platform=$BUILDPLATFORM rust:1-bookworm AS build
 ARG TARGETARCH
