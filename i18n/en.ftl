@@ -70,7 +70,12 @@ pg_portability_hash = the URL contains `#`: libpq reads it as part of the value,
 pg_bad_sslmode = sslmode `{ $value }` is not valid: use disable, allow, prefer, require, verify-ca or verify-full
 pg_bad_channel_binding = channel_binding `{ $value }` is not valid: use disable, prefer or require
 pg_system_root_needs_verify_full = sslrootcert=system requires sslmode=verify-full (libpq refuses sslmode={ $mode } with it)
-redis_insecure_without_tls = `#insecure` only applies to rediss:// (TLS) URLs
+redis_socket_refused = the URL names a Unix socket: railconn checks TCP connections only (refused by design); give the host and port the app will use over the network
+redis_unparsable = redis-rs cannot parse this URL (WHATWG URL rules): check the host and port, and percent-encode special characters in the credentials
+redis_bad_protocol = protocol `{ $value }` is not one redis-rs accepts (`Invalid protocol version`): use resp2 (or 2) or resp3 (or 3)
+redis_wildcard_host = the host is a wildcard address (0.0.0.0 or ::), which a server listens on but a client cannot connect to (redis-rs refuses it): use the server's real address, e.g. 127.0.0.1
+redis_rs_refuses = redis-rs refuses this URL: { $reason }
+redis_no_resp3 = the server does not speak RESP3 ({ $reply }): an app with protocol=resp3 cannot connect; use protocol=resp2, or Redis 6 or later
 redis_bad_fragment = only `#insecure` is allowed after `#` in a Redis URL; if `#` is part of the password, write it as `%23`
 redis_bad_db = database `/{ $path }` must be a number, e.g. `/0`
 

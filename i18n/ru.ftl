@@ -72,7 +72,12 @@ pg_portability_hash = в URL есть `#`: libpq читает его как ча
 pg_bad_sslmode = недопустимый sslmode `{ $value }`: используйте disable, allow, prefer, require, verify-ca или verify-full
 pg_bad_channel_binding = недопустимый channel_binding `{ $value }`: используйте disable, prefer или require
 pg_system_root_needs_verify_full = sslrootcert=system работает только с sslmode=verify-full (с sslmode={ $mode } libpq его отвергнет)
-redis_insecure_without_tls = `#insecure` имеет смысл только для URL rediss:// (с TLS)
+redis_socket_refused = URL указывает на Unix-сокет: railconn проверяет только TCP-подключения (отказ намеренный); укажите хост и порт, к которым приложение подключается по сети
+redis_unparsable = redis-rs не может разобрать этот URL (правила WHATWG URL): проверьте хост и порт и закодируйте спецсимволы в логине и пароле
+redis_bad_protocol = протокол `{ $value }` redis-rs не принимает (`Invalid protocol version`): используйте resp2 (или 2) либо resp3 (или 3)
+redis_wildcard_host = хост — адрес-шаблон (0.0.0.0 или ::): на нём сервер слушает, но клиент к нему подключиться не может (redis-rs его отвергает); укажите настоящий адрес сервера, например 127.0.0.1
+redis_rs_refuses = redis-rs отвергает этот URL: { $reason }
+redis_no_resp3 = сервер не говорит на RESP3 ({ $reply }): приложение с protocol=resp3 не подключится; используйте protocol=resp2 или Redis 6 и новее
 redis_bad_fragment = после `#` в URL Redis допустимо только `#insecure`; если `#` — часть пароля, запишите его как `%23`
 redis_bad_db = база `/{ $path }` должна быть числом, например `/0`
 

@@ -11,6 +11,15 @@ use clap::{Args, Parser, Subcommand};
 use crate::model::CheckName;
 use crate::report::Format;
 
+/// `railconn --version`: the version and the target it was built for, e.g.
+/// `railconn 0.1.0 (x86_64-unknown-linux-gnu)` (see build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("RAILCONN_BUILD_TARGET"),
+    ")"
+);
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0    ready: every required check passed (with --strict: and nothing warned)
@@ -24,7 +33,7 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(
     name = "railconn",
-    version,
+    version = VERSION,
     about = "Checks, before you deploy, that your app will reach its PostgreSQL, Redis and JWT settings",
     long_about = "Checks, before you deploy, that your app will reach its PostgreSQL, its Redis \
 and its JWT settings. Each service is probed layer by layer (DNS, TCP, TLS, auth, query), \

@@ -217,8 +217,32 @@ pub fn pg_system_root_needs_verify_full(mode: &str) -> String {
     )
 }
 
-pub fn redis_insecure_without_tls() -> String {
-    "`#insecure` only applies to rediss:// (TLS) URLs".into()
+pub fn redis_socket_refused() -> String {
+    "the URL names a Unix socket: railconn checks TCP connections only (refused by design); give the host and port the app will use over the network".into()
+}
+
+pub fn redis_unparsable() -> String {
+    "redis-rs cannot parse this URL (WHATWG URL rules): check the host and port, and percent-encode special characters in the credentials".into()
+}
+
+pub fn redis_bad_protocol(value: &str) -> String {
+    format!(
+        "protocol `{value}` is not one redis-rs accepts (`Invalid protocol version`): use resp2 (or 2) or resp3 (or 3)"
+    )
+}
+
+pub fn redis_wildcard_host() -> String {
+    "the host is a wildcard address (0.0.0.0 or ::), which a server listens on but a client cannot connect to (redis-rs refuses it): use the server's real address, e.g. 127.0.0.1".into()
+}
+
+pub fn redis_rs_refuses(reason: &str) -> String {
+    format!("redis-rs refuses this URL: {reason}")
+}
+
+pub fn redis_no_resp3(reply: &str) -> String {
+    format!(
+        "the server does not speak RESP3 ({reply}): an app with protocol=resp3 cannot connect; use protocol=resp2, or Redis 6 or later"
+    )
 }
 
 pub fn redis_bad_fragment() -> String {
@@ -647,7 +671,7 @@ pub fn redis_no_credentials() -> String {
     "no credentials in the URL".into()
 }
 
-pub fn redis_ping_detail(version: Option<&str>, db: u32) -> String {
+pub fn redis_ping_detail(version: Option<&str>, db: i64) -> String {
     match version {
         Some(version) => format!("PONG, Redis {version}, db {db}"),
         None => format!("PONG, db {db}"),

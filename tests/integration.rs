@@ -15,5 +15,6 @@ mod platform;
 mod postgres;
 mod providers;
 mod redis;
+mod redis_url;
 mod serve;
 mod support;
