@@ -107,7 +107,12 @@ pg_param_unknown = libpq rejects the unknown parameter `{ $key }` (`invalid URI 
 pg_bad_sslmode = sslmode `{ $value }` is not valid: use disable, allow, prefer, require, verify-ca or verify-full
 pg_bad_channel_binding = channel_binding `{ $value }` is not valid: use disable, prefer or require
 pg_system_root_needs_verify_full = sslrootcert=system requires sslmode=verify-full (libpq refuses sslmode={ $mode } with it)
-redis_insecure_without_tls = `#insecure` only applies to rediss:// (TLS) URLs
+redis_socket_refused = the URL names a Unix socket: railconn checks TCP connections only (refused by design); give the host and port the app will use over the network
+redis_unparsable = redis-rs cannot parse this URL (WHATWG URL rules): check the host and port, and percent-encode special characters in the credentials
+redis_bad_protocol = protocol `{ $value }` is not one redis-rs accepts (`Invalid protocol version`): use resp2 (or 2) or resp3 (or 3)
+redis_wildcard_host = the host is a wildcard address (0.0.0.0 or ::), which a server listens on but a client cannot connect to (redis-rs refuses it): use the server's real address, e.g. 127.0.0.1
+redis_rs_refuses = redis-rs refuses this URL: { $reason }
+redis_no_resp3 = the server does not speak RESP3 ({ $reply }): an app with protocol=resp3 cannot connect; use protocol=resp2, or Redis 6 or later
 redis_bad_fragment = only `#insecure` is allowed after `#` in a Redis URL; if `#` is part of the password, write it as `%23`
 redis_bad_db = database `/{ $path }` must be a number, e.g. `/0`
 
@@ -368,6 +373,15 @@ label_error = error
 label_cause = cause
 label_fix = fix
 label_source = from
+label_provider = where
+provider_with_doc = { $name } ({ $doc })
+pooler_transaction = { $name } in transaction mode is in front of the database (told by { $evidence }): prepared statements, LISTEN/NOTIFY, session SET and advisory locks do not outlive a transaction (asyncpg: statement_cache_size=0; psycopg 3: prepare_threshold=None; Prisma: ?pgbouncer=true); run migrations over a direct or session-mode URL
+pooler_session = { $name } in session mode is in front of the database (told by { $evidence }): each client holds a database connection while it is connected
+pooler_unknown_mode = { $name } is in front of the database (told by { $evidence }): in transaction mode, prepared statements, LISTEN/NOTIFY and session SET do not outlive a transaction
+pooler_by_port = its port
+pooler_by_host = its host name
+pooler_by_error = its error
+dns_pinned = { $addresses } (from --resolve, not DNS)
 label_critical = critical
 label_optional = optional
 skipped_by_flag = skipped (--skip/--only)
@@ -447,8 +461,8 @@ advice_pg_unsupported_scheme =
     .cause = The URL does not start with postgresql:// or postgres://, so libpq-based clients reject it.
     .fix = Use the postgresql:// URL from the database service's Variables.
 advice_pg_dns_not_found =
-    .cause = The host name does not exist for this machine's resolver. A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build. Otherwise it is a typo or a reference to a service that was renamed.
-    .fix = Outside Railway use DATABASE_PUBLIC_URL (enable Public Networking on the database); run migrations in the pre-deploy or start command, not the build; check the service name in the reference variable.
+    .cause = The host name does not exist for this machine's resolver: a typo, a database or service that was renamed or deleted, or a private name that resolves only inside its own network.
+    .fix = Compare the host with the one in the database's dashboard and copy the URL again; from a laptop or CI use the database's public URL.
 advice_pg_connection_refused =
     .cause = The host answered, but nothing listens on that port: the database is stopped, crashing or restarting, or the port does not belong to this host (a proxy port with the private host, or 5432 with the proxy host).
     .fix = Check the database service's deploy logs; copy host and port together from the service's Variables (DATABASE_URL or DATABASE_PUBLIC_URL).
@@ -463,7 +477,7 @@ advice_pg_certificate_invalid =
     .fix = Use sslmode=require (encrypts without verifying, as libpq does), or give the server's CA with sslrootcert=/path/root.crt and sslmode=verify-ca.
 advice_pg_connection_closed =
     .cause = Something accepts connections on this port, but no database answers behind it: the service is stopped, sleeping or removed, or the URL points at an old deployment.
-    .fix = Copy the current URL from the database service's Variables (railway variables set DATABASE_URL=…) and check its deploy logs.
+    .fix = Copy the current URL from the database's dashboard and check the database's logs.
 advice_pg_protocol_error =
     .cause = The peer on this port does not speak PostgreSQL: an HTTP endpoint (the app's *.up.railway.app domain), a Redis server, or a TLS-only port.
     .fix = Use the database's own host and port from DATABASE_URL or DATABASE_PUBLIC_URL.
@@ -513,8 +527,8 @@ advice_redis_unsupported_scheme =
     .cause = The URL does not start with redis:// or rediss://.
     .fix = Use the redis:// URL from the Redis service's Variables (rediss:// for TLS providers such as Upstash).
 advice_redis_dns_not_found =
-    .cause = The host name does not exist for this machine's resolver. A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build.
-    .fix = Outside Railway use REDIS_PUBLIC_URL (enable Public Networking on the Redis service); inside, check the service name in the reference variable.
+    .cause = The host name does not exist for this machine's resolver: a typo, a Redis or service that was renamed or deleted, or a private name that resolves only inside its own network.
+    .fix = Compare the host with the one in the Redis provider's dashboard and copy REDIS_URL again; from a laptop or CI use the public URL.
 advice_redis_connection_refused =
     .cause = The host answered, but nothing listens on that port: Redis is stopped, crashing or restarting, the port is wrong, or REDIS_URL is unset and a library default (localhost:6379) is used.
     .fix = Check the Redis service's deploy logs; copy host and port together from its Variables.

@@ -109,7 +109,12 @@ pg_param_unknown = libpq отвергает неизвестный параме�
 pg_bad_sslmode = недопустимый sslmode `{ $value }`: используйте disable, allow, prefer, require, verify-ca или verify-full
 pg_bad_channel_binding = недопустимый channel_binding `{ $value }`: используйте disable, prefer или require
 pg_system_root_needs_verify_full = sslrootcert=system работает только с sslmode=verify-full (с sslmode={ $mode } libpq его отвергнет)
-redis_insecure_without_tls = `#insecure` имеет смысл только для URL rediss:// (с TLS)
+redis_socket_refused = URL указывает на Unix-сокет: railconn проверяет только TCP-подключения (отказ намеренный); укажите хост и порт, к которым приложение подключается по сети
+redis_unparsable = redis-rs не может разобрать этот URL (правила WHATWG URL): проверьте хост и порт и закодируйте спецсимволы в логине и пароле
+redis_bad_protocol = протокол `{ $value }` redis-rs не принимает (`Invalid protocol version`): используйте resp2 (или 2) либо resp3 (или 3)
+redis_wildcard_host = хост — адрес-шаблон (0.0.0.0 или ::): на нём сервер слушает, но клиент к нему подключиться не может (redis-rs его отвергает); укажите настоящий адрес сервера, например 127.0.0.1
+redis_rs_refuses = redis-rs отвергает этот URL: { $reason }
+redis_no_resp3 = сервер не говорит на RESP3 ({ $reply }): приложение с protocol=resp3 не подключится; используйте protocol=resp2 или Redis 6 и новее
 redis_bad_fragment = после `#` в URL Redis допустимо только `#insecure`; если `#` — часть пароля, запишите его как `%23`
 redis_bad_db = база `/{ $path }` должна быть числом, например `/0`
 
@@ -401,6 +406,15 @@ label_error = ошибка
 label_cause = причина
 label_fix = решение
 label_source = источник
+label_provider = где
+provider_with_doc = { $name } ({ $doc })
+pooler_transaction = перед базой стоит { $name } в режиме транзакций (видно по: { $evidence }): подготовленные запросы, LISTEN/NOTIFY, SET на сессию и advisory-блокировки не переживают транзакцию (asyncpg: statement_cache_size=0; psycopg 3: prepare_threshold=None; Prisma: ?pgbouncer=true); миграции запускайте по прямому URL или URL в режиме сессий
+pooler_session = перед базой стоит { $name } в режиме сессий (видно по: { $evidence }): каждый клиент держит соединение с базой, пока подключён
+pooler_unknown_mode = перед базой стоит { $name } (видно по: { $evidence }): в режиме транзакций подготовленные запросы, LISTEN/NOTIFY и SET на сессию не переживают транзакцию
+pooler_by_port = порту
+pooler_by_host = имени хоста
+pooler_by_error = его ошибке
+dns_pinned = { $addresses } (из --resolve, не из DNS)
 label_critical = критическая
 label_optional = необязательная
 skipped_by_flag = пропущено (--skip/--only)
@@ -483,8 +497,8 @@ advice_pg_unsupported_scheme =
     .cause = URL начинается не с postgresql:// и не с postgres://, поэтому клиенты на libpq его отвергнут.
     .fix = Возьмите URL postgresql:// из Variables сервиса базы данных.
 advice_pg_dns_not_found =
-    .cause = Такого имени хоста резолвер этой машины не знает. Имя *.railway.internal резолвится только внутри запущенного деплоя того же проекта и окружения Railway — не с ноутбука, не из CI и не во время сборки. В остальных случаях это опечатка или ссылка на переименованный сервис.
-    .fix = Вне Railway используйте DATABASE_PUBLIC_URL (включите Public Networking у базы); миграции запускайте в pre-deploy команде или команде запуска, а не при сборке; проверьте имя сервиса в ссылочной переменной.
+    .cause = Такого имени хоста резолвер этой машины не знает: опечатка, база или сервис переименованы или удалены, либо это приватное имя, которое резолвится только внутри своей сети.
+    .fix = Сверьте хост с тем, что показан в панели управления базы, и скопируйте URL заново; с ноутбука или из CI используйте публичный URL базы.
 advice_pg_connection_refused =
     .cause = Хост ответил, но на этом порту никто не слушает: база остановлена, падает или перезапускается, либо порт не от этого хоста (порт прокси с приватным хостом или 5432 с хостом прокси).
     .fix = Посмотрите деплой-логи сервиса базы данных; копируйте хост и порт вместе из Variables сервиса (DATABASE_URL или DATABASE_PUBLIC_URL).
@@ -499,7 +513,7 @@ advice_pg_certificate_invalid =
     .fix = Используйте sslmode=require (шифрует без проверки, как libpq) или укажите CA сервера: sslrootcert=/path/root.crt и sslmode=verify-ca.
 advice_pg_connection_closed =
     .cause = На этом порту соединения принимаются, но базы за ним нет: сервис остановлен, спит или удалён, либо URL указывает на старый деплой.
-    .fix = Скопируйте актуальный URL из Variables сервиса базы данных (railway variables set DATABASE_URL=…) и посмотрите его деплой-логи.
+    .fix = Скопируйте актуальный URL из панели управления базы и посмотрите её логи.
 advice_pg_protocol_error =
     .cause = На этом порту не PostgreSQL: HTTP-эндпоинт (домен приложения *.up.railway.app), сервер Redis или порт только для TLS.
     .fix = Возьмите хост и порт самой базы из DATABASE_URL или DATABASE_PUBLIC_URL.
@@ -549,8 +563,8 @@ advice_redis_unsupported_scheme =
     .cause = URL начинается не с redis:// и не с rediss://.
     .fix = Возьмите URL redis:// из Variables сервиса Redis (rediss:// — для провайдеров с TLS, например Upstash).
 advice_redis_dns_not_found =
-    .cause = Такого имени хоста резолвер этой машины не знает. Имя *.railway.internal резолвится только внутри запущенного деплоя того же проекта и окружения Railway — не с ноутбука, не из CI и не во время сборки.
-    .fix = Вне Railway используйте REDIS_PUBLIC_URL (включите Public Networking у сервиса Redis); внутри проверьте имя сервиса в ссылочной переменной.
+    .cause = Такого имени хоста резолвер этой машины не знает: опечатка, Redis или сервис переименованы или удалены, либо это приватное имя, которое резолвится только внутри своей сети.
+    .fix = Сверьте хост с тем, что показан в панели управления провайдера Redis, и скопируйте REDIS_URL заново; с ноутбука или из CI используйте публичный URL.
 advice_redis_connection_refused =
     .cause = Хост ответил, но на этом порту никто не слушает: Redis остановлен, падает или перезапускается, порт указан неверно, либо REDIS_URL не задан и используется значение библиотеки по умолчанию (localhost:6379).
     .fix = Посмотрите деплой-логи сервиса Redis; копируйте хост и порт вместе из его Variables.

@@ -12,6 +12,15 @@ use crate::i18n::{Lang, Message, msg};
 use crate::model::CheckName;
 use crate::report::Format;
 
+/// `railconn --version`: the version and the target it was built for, e.g.
+/// `railconn 0.1.0 (x86_64-unknown-linux-gnu)` (see build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("RAILCONN_BUILD_TARGET"),
+    ")"
+);
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0    ready: every required check passed (with --strict: and nothing warned)
@@ -25,7 +34,7 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(
     name = "railconn",
-    version,
+    version = VERSION,
     about = "Checks, before you deploy, that your app will reach its PostgreSQL, Redis and JWT settings",
     long_about = "Checks, before you deploy, that your app will reach its PostgreSQL, its Redis \
 and its JWT settings. Each service is probed layer by layer (DNS, TCP, TLS, auth, query), \
@@ -106,6 +115,12 @@ pub struct SourceArgs {
                 reachable from a laptop or CI) instead of the private URLs"
     )]
     pub public: bool,
+
+    /// Dial ADDR for HOST:PORT instead of resolving HOST, keeping HOST for
+    /// TLS (SNI, certificate names) and provider rules, as curl --resolve
+    /// does (repeatable; e.g. db.example.com:5432:127.0.0.1 for a tunnel).
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<crate::config::Pin>,
 }
 
 /// Which checks run and how they gate.

@@ -9,6 +9,7 @@ use crate::config::{Config, Selected};
 use crate::i18n::{Message, msg};
 use crate::model::{CheckName, Finding, ProbeOutcome, Readings, Severity, Status, Step};
 use crate::model::{Code, FindingCode};
+use crate::provider::{self, Pooler, Provider, ProviderReport};
 use crate::report::{CheckReport, ErrorReport, Report, SCHEMA_VERSION, StepReport, millis};
 use crate::service::Kind;
 use crate::words;
@@ -35,7 +36,7 @@ pub fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) -> Report
     }
     let strict = config.strict;
     let interrupted = runs.iter().any(|r| r.unfinished);
-    let checks: Vec<CheckReport> = runs.iter().map(check_report).collect();
+    let checks: Vec<CheckReport> = runs.iter().map(|r| check_report(r, config)).collect();
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
         version: env!("CARGO_PKG_VERSION"),
@@ -58,7 +59,7 @@ pub fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) -> Report
     report
 }
 
-fn check_report(ran: &Ran) -> CheckReport {
+fn check_report(ran: &Ran, config: &Config) -> CheckReport {
     let Some(selected) = &ran.selected else {
         return skipped(ran.name, msg::skipped_by_flag());
     };
@@ -69,9 +70,15 @@ fn check_report(ran: &Ran) -> CheckReport {
     }
     let kind = ran.kind;
     let error = decisive(&ran.outcome.steps);
+    let located = locate(kind, config, error.as_ref());
+    let (place, pooler) = located.unwrap_or((&provider::UNKNOWN, None));
     let advice = error
         .as_ref()
-        .and_then(|e| kind.advise(e.step, e.code, &ran.outcome.host, &e.message));
+        .and_then(|e| advise(kind, ran.name, e, place, pooler));
+    let mut findings = ran.outcome.findings.clone();
+    if let Some(pooler) = pooler {
+        findings.push(Finding::info(FindingCode::Pooler, pooler_note(pooler)));
+    }
     CheckReport {
         name: ran.name,
         kind: kind.as_str(),
@@ -84,8 +91,69 @@ fn check_report(ran: &Ran) -> CheckReport {
         cause: advice.as_ref().map(|a| a.cause.clone()),
         fix: advice.as_ref().map(|a| a.fix.clone()),
         error,
-        findings: ran.outcome.findings.clone(),
+        findings,
+        provider: located.map(|(place, pooler)| ProviderReport::new(place, pooler)),
         readings: ran.outcome.readings,
+    }
+}
+
+/// The provider of a check's target and the pooler in front of it (told by
+/// the provider's rules, a pooler's conventional port, or the pooler's own
+/// error). `None` for checks that dial nothing (jwt, SQLite, a target that
+/// is missing or invalid).
+fn locate(
+    kind: Kind,
+    config: &Config,
+    error: Option<&ErrorReport>,
+) -> Option<(&'static Provider, Option<Pooler>)> {
+    let (host, port) = match kind {
+        Kind::Postgresql => config
+            .postgres
+            .target()
+            .map(|t| (t.host.as_str(), t.port))?,
+        Kind::Redis => config.redis.target().map(|t| (t.host.as_str(), t.port))?,
+        Kind::Sqlite | Kind::Jwt => return None,
+    };
+    let place = provider::identify(host, config.hints);
+    let pooler = (kind == Kind::Postgresql)
+        .then(|| {
+            error
+                .and_then(|e| provider::pooler::from_message(&e.message))
+                .or_else(|| place.pooler_at(host, port))
+                .or_else(|| provider::pooler::conventional(port))
+        })
+        .flatten();
+    Some((place, pooler))
+}
+
+/// The provider's own words first, then a pooler's (only when its own
+/// error said it was there: a server on a pooler-like port is still a
+/// server), then the generic ones.
+fn advise(
+    kind: Kind,
+    check: CheckName,
+    error: &ErrorReport,
+    place: &Provider,
+    pooler: Option<Pooler>,
+) -> Option<words::Advice> {
+    place
+        .tip(check, error.code)
+        .or_else(|| pooler.and_then(|p| p.tip(error.code)))
+        .map(words::provider_tip)
+        .or_else(|| kind.advise(error.step, error.code, &error.message))
+}
+
+fn pooler_note(pooler: Pooler) -> Message {
+    let evidence = match pooler.evidence {
+        provider::Evidence::Port => msg::pooler_by_port(),
+        provider::Evidence::Host => msg::pooler_by_host(),
+        provider::Evidence::Error => msg::pooler_by_error(),
+    };
+    let name = pooler.kind.name();
+    match pooler.mode {
+        Some(provider::PoolMode::Transaction) => msg::pooler_transaction(name, evidence),
+        Some(provider::PoolMode::Session) => msg::pooler_session(name, evidence),
+        None => msg::pooler_unknown_mode(name, evidence),
     }
 }
 
@@ -103,6 +171,7 @@ fn skipped(name: CheckName, why: Message) -> CheckReport {
         cause: None,
         fix: None,
         findings: Vec::new(),
+        provider: None,
         readings: Readings::default(),
     }
 }

@@ -25,6 +25,7 @@ pub mod i18n;
 pub mod model;
 pub mod monitor;
 pub mod net;
+pub mod provider;
 pub mod report;
 pub mod runner;
 pub mod service;

@@ -13,6 +13,8 @@ mod libpq_uri;
 mod ops;
 mod platform;
 mod postgres;
+mod providers;
 mod redis;
+mod redis_url;
 mod serve;
 mod support;

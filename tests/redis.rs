@@ -54,6 +54,15 @@ fn out_of_range_database_fails() {
         &[],
     );
     assert_failure(&r, "redis", "auth", "database_not_found");
+    // redis-rs takes `/-1` as database -1; the server refuses SELECT -1.
+    let r = redis(
+        &format!(
+            "redis://:redis-secret-pw@127.0.0.1:{}/-1",
+            redis_auth().port
+        ),
+        &[],
+    );
+    assert_failure(&r, "redis", "auth", "database_not_found");
 }
 
 #[test]
@@ -138,4 +147,45 @@ fn expired_certificate_is_named() {
         .unwrap()
         .to_string();
     assert!(message.contains("expired"), "{message}");
+}
+
+/// Issue 10: `?protocol=resp3` opens with `HELLO 3`, as redis-rs does, in
+/// the same round trip; a server without RESP3 is noticed.
+#[test]
+fn resp3_sends_hello_and_a_resp2_only_server_is_noticed() {
+    use crate::support::lifecycle::{free_port, wait_for_port};
+    use crate::support::redis::OwnRedis;
+    let port = redis_auth().port;
+    let r = redis(
+        &format!("redis://alice:alice-secret-pw@127.0.0.1:{port}/5?protocol=resp3"),
+        &[],
+    );
+    assert_passed(&r, "redis");
+    assert!(detail(&r, "redis", "ping").contains("Redis 7"), "{r:#}");
+    let r = redis(
+        &format!("redis://:nope@127.0.0.1:{port}?protocol=resp3"),
+        &[],
+    );
+    assert_failure(&r, "redis", "auth", "auth_failed");
+    let r = redis(&format!("redis://127.0.0.1:{port}?protocol=resp3"), &[]);
+    assert_failure(&r, "redis", "auth", "auth_required");
+    let r = redis(
+        &format!("redis://127.0.0.1:{}/?protocol=3", redis_open().port),
+        &[],
+    );
+    assert_passed(&r, "redis");
+    let old = free_port();
+    let _server = OwnRedis::start(old, &["--rename-command", "HELLO", ""]);
+    wait_for_port(old);
+    let r = redis(&format!("redis://127.0.0.1:{old}?protocol=resp3"), &[]);
+    assert_failure(&r, "redis", "auth", "protocol_error");
+    assert!(
+        check(&r, "redis")["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("RESP3"),
+        "{r:#}"
+    );
+    let r = redis(&format!("redis://127.0.0.1:{old}"), &[]);
+    assert_passed(&r, "redis");
 }

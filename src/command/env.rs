@@ -22,7 +22,7 @@ use crate::service::setting::Setting;
 use crate::service::sqlite::url::SqliteTarget;
 use crate::source::url;
 use crate::source::{EnvSource, Var};
-use crate::{exit, words};
+use crate::{exit, provider, words};
 
 /// How a variable's value may be shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +73,11 @@ struct Target {
     #[serde(rename = "target")]
     dialed: String,
     source: String,
+    /// The provider's id (`unknown` when no row matches); `null` when
+    /// nothing would be dialed.
+    provider: Option<&'static str>,
+    #[serde(skip)]
+    provider_name: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -167,6 +172,7 @@ fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
         database_url: args.source.database_url.clone(),
         redis_url: args.source.redis_url.clone(),
         public: args.source.public,
+        resolve: args.source.resolve.clone(),
     };
     let config = config::Config::resolve(
         &overrides,
@@ -181,36 +187,59 @@ fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
             check: "postgres",
             dialed: sqlite.url.clone(),
             source: sqlite.source.clone(),
+            provider: None,
+            provider_name: None,
         },
-        None => target("postgres", &config.postgres, |t: &PgTarget| {
-            t.redacted.clone()
-        }),
+        None => target(
+            "postgres",
+            &config.postgres,
+            |t: &PgTarget| (t.redacted.clone(), t.host.clone()),
+            config.hints,
+        ),
     };
     vec![
         postgres,
-        target("redis", &config.redis, |t: &RedisTarget| t.redacted.clone()),
+        target(
+            "redis",
+            &config.redis,
+            |t: &RedisTarget| (t.redacted.clone(), t.host.clone()),
+            config.hints,
+        ),
         Target {
             check: "jwt",
             dialed: say(&words::jwt_target(settings.algorithm_name())),
-            source: settings.algorithm.as_ref().map_or_else(
-                || Lang::for_run().render(&msg::env_default()),
-                |a| a.name.to_string(),
-            ),
+            source: settings
+                .algorithm
+                .as_ref()
+                .map_or_else(|| say(&msg::env_default()), |a| a.name.to_string()),
+            provider: None,
+            provider_name: None,
         },
     ]
 }
 
-fn target<T>(check: &'static str, setting: &Setting<T>, describe: fn(&T) -> String) -> Target {
+/// `describe` gives a ready target's redacted URL and host.
+fn target<T>(
+    check: &'static str,
+    setting: &Setting<T>,
+    describe: fn(&T) -> (String, String),
+    hints: provider::Hints,
+) -> Target {
     let source = setting.source().unwrap_or_default().to_string();
-    let target = match setting {
-        Setting::Ready { target, .. } => describe(target),
-        Setting::Invalid { source, .. } => say(&words::target_invalid(source)),
-        Setting::Missing { vars, .. } => say(&words::target_missing(vars)),
+    let (target, place) = match setting {
+        Setting::Ready { target, .. } => {
+            let (url, host) = describe(target);
+            (url, Some(provider::identify(&host, hints)))
+        }
+        Setting::Invalid { source, .. } => (say(&words::target_invalid(source)), None),
+        Setting::Missing { vars, .. } => (say(&words::target_missing(vars)), None),
     };
     Target {
         check,
         dialed: target,
         source,
+        provider: place.map(|p| p.id),
+        provider_name: place.filter(|p| !p.is_unknown()).map(|p| p.name),
     }
 }
 
@@ -227,11 +256,15 @@ fn write_text(report: &EnvReport, out: &mut dyn Write) -> std::io::Result<()> {
     }
     writeln!(out, "\n{}", Lang::for_run().render(&msg::env_targets()))?;
     for target in &report.targets {
-        writeln!(
+        write!(
             out,
             "  {:<9} {}  {}",
             target.check, target.dialed, target.source
         )?;
+        match target.provider_name {
+            Some(name) => writeln!(out, "  [{name}]")?,
+            None => writeln!(out)?,
+        }
     }
     Ok(())
 }

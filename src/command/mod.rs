@@ -49,6 +49,7 @@ pub fn config(
         database_url: source.database_url.clone(),
         redis_url: source.redis_url.clone(),
         public: source.public,
+        resolve: source.resolve.clone(),
     };
     let selection = Selection {
         only: select.only.clone(),

@@ -156,9 +156,15 @@ fn optional_may_heal(report: &Report) -> bool {
     optional_failure || passing_finding
 }
 
-/// Whether the failure of a check in the report may heal by waiting:
-/// its kind decides, from the code's default.
+/// Whether the failure of a check in the report may heal by waiting: its
+/// provider decides where it knows better (a public name that does not
+/// resolve will not start resolving, an allow-list does not open by
+/// itself, a compute waking up does answer), else its kind, from the
+/// code's default.
 fn can_heal(check: &CheckReport, code: Code) -> bool {
+    if let Some(heals) = check.provider.as_ref().and_then(|p| p.row.heals(code)) {
+        return heals;
+    }
     Kind::from_name(check.kind).map_or(code.can_heal(), |kind| kind.can_heal(code))
 }
 

@@ -10,6 +10,7 @@ pub mod discover;
 pub mod hygiene;
 pub mod normalize;
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::model::{CheckName, Finding};
@@ -80,6 +81,9 @@ pub struct Config {
     pub notes: Vec<hygiene::Note>,
     /// Set when `DATABASE_URL` names SQLite; `postgres` is then `Missing`.
     pub sqlite: Option<sqlite::SqliteTarget>,
+    /// What the environment says about where the app runs (for provider
+    /// rules that host names cannot decide).
+    pub hints: crate::provider::Hints,
 }
 
 /// One check of a run: its name, whether it runs and gates, and what it
@@ -99,6 +103,53 @@ pub struct Overrides {
     pub redis_url: Option<String>,
     /// Check `DATABASE_PUBLIC_URL` / `REDIS_PUBLIC_URL` instead.
     pub public: bool,
+    /// `--resolve HOST:PORT:ADDR`: dial ADDR for HOST:PORT.
+    pub resolve: Vec<Pin>,
+}
+
+/// One `--resolve HOST:PORT:ADDR` (as curl has it): connections to HOST on
+/// PORT go to ADDR, while HOST stays the name for TLS (SNI, certificate
+/// verification) and for provider rules. Repeat it for several addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pin {
+    pub host: String,
+    pub port: u16,
+    pub addr: IpAddr,
+}
+
+impl std::str::FromStr for Pin {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let mut parts = text.splitn(3, ':');
+        let (Some(host), Some(port), Some(addr)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(crate::words::RESOLVE_FORM.into());
+        };
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        if host.is_empty() {
+            return Err(crate::words::RESOLVE_FORM.into());
+        }
+        let port = port
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| crate::words::resolve_bad_port(port))?;
+        let bare = addr.trim_start_matches('[').trim_end_matches(']');
+        let addr = bare
+            .parse::<IpAddr>()
+            .map_err(|_| crate::words::resolve_bad_addr(addr))?;
+        Ok(Pin { host, port, addr })
+    }
+}
+
+/// The addresses `--resolve` gives for `host:port`, in the given order.
+fn pinned(pins: &[Pin], host: &str, port: u16) -> Vec<IpAddr> {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    pins.iter()
+        .filter(|p| p.host == host && p.port == port)
+        .map(|p| p.addr)
+        .collect()
 }
 
 impl Config {
@@ -139,7 +190,16 @@ impl Config {
             strict: false,
             notes: Vec::new(),
             sqlite,
+            hints: crate::provider::Hints {
+                heroku: env.get("DYNO").is_some() || env.any_prefixed("HEROKU_"),
+            },
         };
+        if let Setting::Ready { target, .. } = &mut config.postgres {
+            target.dial = pinned(&overrides.resolve, &target.host, target.port);
+        }
+        if let Setting::Ready { target, .. } = &mut config.redis {
+            target.dial = pinned(&overrides.resolve, &target.host, target.port);
+        }
         config.notes = hygiene::notes(&config, env);
         config
     }

@@ -101,7 +101,12 @@ messages! {
     pg_bad_sslmode(value: &str);
     pg_bad_channel_binding(value: &str);
     pg_system_root_needs_verify_full(mode: &str);
-    redis_insecure_without_tls();
+    redis_socket_refused();
+    redis_unparsable();
+    redis_bad_protocol(value: &str);
+    redis_wildcard_host();
+    redis_rs_refuses(reason: &str);
+    redis_no_resp3(reply: &str);
     redis_bad_fragment();
     redis_bad_db(path: &str);
 
@@ -225,8 +230,8 @@ messages! {
     redis_auth_detail(user: &str);
     redis_auth_detail_default();
     redis_no_credentials();
-    redis_ping_detail(version: String, db: u32);
-    redis_ping_detail_no_version(db: u32);
+    redis_ping_detail(version: String, db: i64);
+    redis_ping_detail_no_version(db: i64);
     redis_replica(detail: Message);
     redis_evicts_all(policy: String);
     redis_memory_full(used_mib: u64, max_mib: u64);
@@ -360,6 +365,18 @@ messages! {
     label_cause();
     label_fix();
     label_source();
+    /// Where the target lives: the text report's `where` line.
+    label_provider();
+    provider_with_doc(name: &str, doc: &str);
+    /// A pooler in front of PostgreSQL, and how railconn knows.
+    pooler_transaction(name: &str, evidence: Message);
+    pooler_session(name: &str, evidence: Message);
+    pooler_unknown_mode(name: &str, evidence: Message);
+    pooler_by_port();
+    pooler_by_host();
+    pooler_by_error();
+    /// The dns step when `--resolve` gave the addresses.
+    dns_pinned(addresses: Message);
     label_critical();
     label_optional();
     skipped_by_flag();

@@ -6,8 +6,10 @@ pub mod check;
 pub mod code;
 pub mod finding;
 pub mod step;
+pub mod tip;
 
 pub use self::check::{CheckName, Ladder, ProbeOutcome, Readings};
 pub use self::code::{Code, FindingCode};
 pub use self::finding::{Finding, Severity};
 pub use self::step::{Failure, Status, Step, StepName};
+pub use self::tip::Tip;

@@ -14,6 +14,7 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use self::sniff::{SniffStream, Sniffed};
+use crate::i18n::msg;
 use crate::model::{Failure, Finding, FindingCode, Ladder, StepName};
 use crate::words;
 
@@ -56,19 +57,37 @@ pub struct Opened {
     pub addr: std::net::SocketAddr,
 }
 
-/// The dns and tcp steps: resolve once, connect to the first address that
-/// accepts, and wrap the socket so the peer's first bytes are kept.
-pub async fn open(host: &str, port: u16, budget: &Budget, ladder: &mut Ladder) -> Option<Opened> {
+/// The dns and tcp steps: resolve once (or take the `--resolve`
+/// addresses), connect to the first address that accepts, and wrap the
+/// socket so the peer's first bytes are kept.
+pub async fn open(
+    host: &str,
+    port: u16,
+    pinned: &[std::net::IpAddr],
+    budget: &Budget,
+    ladder: &mut Ladder,
+) -> Option<Opened> {
     let started = Instant::now();
-    let addrs = match dns::resolve(host, port, budget.connect_limit()).await {
-        Ok(addrs) => addrs,
-        Err(failure) => {
-            ladder.fail(StepName::Dns, Some(started), failure);
-            return None;
+    let addrs = if pinned.is_empty() {
+        match dns::resolve(host, port, budget.connect_limit()).await {
+            Ok(addrs) => addrs,
+            Err(failure) => {
+                ladder.fail(StepName::Dns, Some(started), failure);
+                return None;
+            }
         }
+    } else {
+        pinned.iter().map(|&ip| (ip, port).into()).collect()
     };
-    ladder.pass(StepName::Dns, started, dns::describe(&addrs));
-    note_address_families(host, &addrs, ladder);
+    let detail = dns::describe(&addrs);
+    if pinned.is_empty() {
+        ladder.pass(StepName::Dns, started, detail);
+    } else {
+        ladder.pass(StepName::Dns, started, msg::dns_pinned(detail));
+    }
+    if pinned.is_empty() {
+        note_address_families(host, &addrs, ladder);
+    }
     let started = Instant::now();
     match tcp::connect(&addrs, budget).await {
         Ok(connected) => {
@@ -123,10 +142,4 @@ pub fn is_loopback_host(host: &str) -> bool {
     host == "localhost"
         || host.ends_with(".localhost")
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-/// Railway's private names (`*.railway.internal`) exist only inside a
-/// running deployment of the same project and environment.
-pub fn is_railway_private(host: &str) -> bool {
-    host.ends_with(".railway.internal") || host.contains(".railway.internal.")
 }

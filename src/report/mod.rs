@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::i18n::{Lang, Message};
 use crate::model::Code;
 use crate::model::{CheckName, Failure, Finding, Readings, Status, StepName};
+use crate::provider::ProviderReport;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -50,6 +51,8 @@ pub struct CheckReport {
     pub cause: Option<Message>,
     pub fix: Option<Message>,
     pub findings: Vec<Finding>,
+    /// Where the target lives (`null` for checks that dial nothing).
+    pub provider: Option<ProviderReport>,
     /// Numbers read on the way, for `serve`'s metrics (not in the JSON
     /// schema).
     #[serde(skip)]

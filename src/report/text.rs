@@ -128,7 +128,19 @@ fn write_working(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
     if let Some(last) = facts.last() {
         writeln!(out, "             {}", p.say(last))?;
     }
+    if let Some(place) = known_provider(check) {
+        writeln!(out, "             {}", p.dim(&p.say(&place)))?;
+    }
     Ok(())
+}
+
+/// The provider of a check's target, when railconn knows it.
+fn known_provider(check: &CheckReport) -> Option<Message> {
+    let place = check.provider.as_ref().filter(|p| p.id != "unknown")?;
+    Some(match place.doc {
+        Some(doc) => msg::provider_with_doc(place.name, doc),
+        None => Message::from(place.name),
+    })
 }
 
 fn write_problem(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
@@ -152,6 +164,10 @@ fn write_problem(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
     let [source_label, error_label, cause_label, fix_label] = labels;
     if let Some(source) = &check.source {
         writeln!(out, "      {source_label:<width$} {source}")?;
+    }
+    if let Some(place) = known_provider(check) {
+        let label = p.say(&msg::label_provider());
+        writeln!(out, "      {label:<width$} {}", p.say(&place))?;
     }
     if let Some(error) = &check.error {
         let at = msg::error_at_step(

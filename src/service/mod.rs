@@ -55,15 +55,15 @@ impl Kind {
         code.can_heal()
     }
 
-    /// Cause and fix for a failure with `code` at `step`, dialing `host`.
-    /// `said` is the failure's message: what the server said can narrow
+    /// Cause and fix for a failure with `code` at `step` (a provider's own
+    /// words, from `provider::table`, come first; see `diagnose`). `said` is the failure's message: what the server said can narrow
     /// the cause (a per-role limit rather than `max_connections`).
-    pub fn advise(self, step: StepName, code: Code, host: &str, said: &Message) -> Option<Advice> {
+    pub fn advise(self, step: StepName, code: Code, said: &Message) -> Option<Advice> {
         match self {
             // A SQLite DATABASE_URL stands in the database's place: the
             // remedies that apply are the database's.
-            Kind::Postgresql | Kind::Sqlite => postgres::advice::advise(step, code, host, said),
-            Kind::Redis => redis::advice::advise(step, code, host, said),
+            Kind::Postgresql | Kind::Sqlite => postgres::advice::advise(step, code, said),
+            Kind::Redis => redis::advice::advise(step, code, said),
             Kind::Jwt => jwt::advice::advise(code),
         }
     }

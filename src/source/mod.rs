@@ -96,6 +96,14 @@ impl EnvSource {
         })
     }
 
+    /// Whether any variable whose name starts with `prefix` is set.
+    pub fn any_prefixed(&self, prefix: &str) -> bool {
+        self.vars
+            .range(prefix.to_string()..)
+            .take_while(|(name, _)| name.starts_with(prefix))
+            .any(|(_, (value, _))| !value.is_empty())
+    }
+
     fn add_process_env(&mut self) {
         for (key, value) in std::env::vars_os() {
             if let (Ok(key), Ok(value)) = (key.into_string(), value.into_string()) {

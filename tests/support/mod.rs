@@ -9,6 +9,7 @@
 
 pub mod fault;
 pub mod lifecycle;
+pub mod pgbouncer;
 pub mod pki;
 pub mod postgres;
 pub mod redis;
@@ -155,4 +156,43 @@ pub fn stdout(o: &Output) -> String {
 /// The process's stderr as (lossy) UTF-8.
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs railconn where name resolution reads /etc/hosts only (a private
+/// mount namespace with its own nsswitch.conf, and a resolv.conf naming
+/// a loopback resolver that does not exist): a real provider name does not
+/// resolve, and no DNS query leaves the machine. `None` when this machine
+/// cannot make mount namespaces.
+pub fn without_dns(command: &str, args: &[&str]) -> Option<(serde_json::Value, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let nss = dir.path().join("nsswitch.conf");
+    let resolv = dir.path().join("resolv.conf");
+    std::fs::write(&nss, "hosts: files\n").unwrap();
+    std::fs::write(
+        &resolv,
+        "nameserver 127.0.0.9\noptions timeout:1 attempts:1\n",
+    )
+    .unwrap();
+    let script = r#"mount --bind "$1" /etc/nsswitch.conf && mount --bind "$2" /etc/resolv.conf && shift 2 && exec "$@""#;
+    let mut run = Railconn::new("unshare");
+    run.args(["--mount", "sh", "-c", script, "sh"])
+        .args([nss.as_os_str(), resolv.as_os_str()])
+        .args([
+            env!("CARGO_BIN_EXE_railconn"),
+            command,
+            "--json",
+            "--no-env-file",
+        ])
+        .args(args);
+    let out = run.run();
+    let text = stdout(&out);
+    if text.is_empty() {
+        eprintln!(
+            "skipped: no mount namespace here: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return None;
+    }
+    let report: serde_json::Value = serde_json::from_str(&text).expect("JSON report");
+    Some((report, String::from_utf8_lossy(&out.stderr).into_owned()))
 }

@@ -3,14 +3,11 @@
 
 use crate::i18n::Message;
 use crate::model::{Code, StepName};
-use crate::net::is_railway_private;
 use crate::words::{self, Advice};
 
-/// Cause and fix for `code` at `step`, dialing `host`.
-pub fn advise(step: StepName, code: Code, host: &str, said: &Message) -> Option<Advice> {
-    if code == Code::DnsNotFound && is_railway_private(host) {
-        return Some(words::postgres_private_network_advice());
-    }
+/// Cause and fix for `code` at `step` (a provider's own words, from
+/// `provider::table`, come before these).
+pub fn advise(step: StepName, code: Code, said: &Message) -> Option<Advice> {
     // The server's own words (postinit.c, miscinit.c) name which limit
     // refused the connection.
     let says = |needle: &str| said.any_text(&|t| t.contains(needle));

@@ -62,7 +62,14 @@ async fn run(target: &PgTarget, budget: &Budget, ladder: &mut Ladder) -> Option<
             words::pg_ignored_parameter(key),
         ));
     }
-    let opened = crate::net::open(&target.dial_host(), target.port, budget, ladder).await?;
+    let opened = crate::net::open(
+        &target.dial_host(),
+        target.port,
+        &target.dial,
+        budget,
+        ladder,
+    )
+    .await?;
     let addr = opened.addr;
     let (session, sniffed) = negotiate(target, opened, budget, ladder).await?;
     let client = authenticate(target, session, &sniffed, addr, budget, ladder).await?;
@@ -475,7 +482,13 @@ fn classify(error: &tokio_postgres::Error, sniffed: &Sniffed) -> Failure {
 fn db_failure(db: &DbError) -> Failure {
     let state = db.code();
     let message = db.message();
-    let code = if *state == SqlState::INVALID_PASSWORD {
+    // A pooler (PgBouncer, Supavisor) answers the startup itself, with its
+    // own texts under 08P01/XX000 that would otherwise read as "not
+    // PostgreSQL".
+    let pooler = crate::provider::pooler::classify(state.code(), message).map(|(code, _)| code);
+    let code = if let Some(code) = pooler {
+        code
+    } else if *state == SqlState::INVALID_PASSWORD {
         Code::AuthFailed
     } else if *state == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
         auth_spec_code(message)
@@ -490,10 +503,6 @@ fn db_failure(db: &DbError) -> Failure {
     } else if *state == SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE {
         // 55000: e.g. "database template0 is not currently accepting connections".
         Code::AccessDenied
-    } else if state.code().starts_with("08") && message.contains("pgbouncer") {
-        // PgBouncer's "pgbouncer cannot connect to server" (08P01): the
-        // pooler answers, the database behind it does not, for now.
-        Code::ConnectionClosed
     } else if matches!(&state.code()[..2], "22" | "42") {
         // Data exception or syntax/access rule: a startup parameter from the
         // URL (`options=-c work_mem=abc`) was refused.

@@ -95,6 +95,8 @@ pub struct PgTarget {
     pub ignored: Vec<String>,
     /// Whether the URL itself set `sslmode` (else `PGSSLMODE` may).
     pub sslmode_given: bool,
+    /// Addresses to dial instead of resolving `host` (`--resolve`).
+    pub dial: Vec<std::net::IpAddr>,
     /// What libpq accepts here that other URL parsers read differently.
     pub portability: Vec<Portability>,
 }
@@ -168,6 +170,7 @@ impl PgTarget {
             ignored: Vec::new(),
             sslmode_given: false,
             portability: info.portability.clone(),
+            dial: Vec::new(),
         };
         let sslmode = info.get("sslmode").map(parse_sslmode).transpose()?;
         // With keepalives off, libpq never reads the other keepalive values.

@@ -3,14 +3,11 @@
 
 use crate::i18n::Message;
 use crate::model::{Code, StepName};
-use crate::net::is_railway_private;
 use crate::words::{self, Advice};
 
-/// Cause and fix for `code` at `step`, dialing `host`.
-pub fn advise(step: StepName, code: Code, host: &str, said: &Message) -> Option<Advice> {
-    if code == Code::DnsNotFound && is_railway_private(host) {
-        return Some(words::redis_private_network_advice());
-    }
+/// Cause and fix for `code` at `step` (a provider's own words, from
+/// `provider::table`, come before these).
+pub fn advise(step: StepName, code: Code, said: &Message) -> Option<Advice> {
     match (step, code) {
         (StepName::Tls, Code::Timeout) => Some(words::redis_tls_timeout_advice()),
         (_, Code::ProtocolError) if words::is_malformed_reply(said) => {

@@ -54,7 +54,7 @@ pub fn parse(reply: Option<&RedisResult<Value>>) -> Facts {
 
 /// Records the ping step: a replica fails it (writes get READONLY), tight
 /// memory or clients and an evicting policy are findings.
-pub fn record(facts: &Facts, db: u32, duration: Option<Duration>, ladder: &mut Ladder) {
+pub fn record(facts: &Facts, db: i64, duration: Option<Duration>, ladder: &mut Ladder) {
     let readings = ladder.readings();
     readings.redis_memory = (facts.used_memory, facts.maxmemory);
     readings.redis_clients = (facts.clients, facts.maxclients);

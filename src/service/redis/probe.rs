@@ -20,7 +20,7 @@ use crate::model::{Code, FindingCode};
 use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
 use crate::net::tls::{self, KeyShares, Roots, Verify};
 use crate::net::{Budget, within};
-use crate::service::redis::url::{RedisTarget, RedisTls};
+use crate::service::redis::url::{Protocol, RedisTarget, RedisTls};
 use crate::service::setting::Setting;
 use crate::words;
 
@@ -40,7 +40,7 @@ pub async fn probe(setting: &Setting<RedisTarget>, budget: Budget) -> ProbeOutco
 }
 
 async fn run(target: &RedisTarget, budget: &Budget, ladder: &mut Ladder) -> Option<()> {
-    let opened = crate::net::open(&target.host, target.port, budget, ladder).await?;
+    let opened = crate::net::open(&target.host, target.port, &target.dial, budget, ladder).await?;
     let (stream, sniffed) = (opened.stream, opened.sniffed);
     let verify = match target.tls {
         RedisTls::Off => {
@@ -133,7 +133,10 @@ fn note_unverified(target: &RedisTarget, ladder: &mut Ladder) {
 
 /// Which reply in the pipeline answers which command.
 struct Layout {
+    /// Credentials are sent (in AUTH, or in HELLO's AUTH clause).
     auth: bool,
+    /// `HELLO 3` opens the pipeline (`?protocol=resp3`), as redis-rs does.
+    hello: bool,
     select: bool,
 }
 
@@ -141,12 +144,18 @@ impl Layout {
     fn of(target: &RedisTarget) -> Self {
         Self {
             auth: target.password.is_some(),
+            hello: target.protocol == Protocol::Resp3,
             select: target.db != 0,
         }
     }
 
+    /// HELLO (with or without AUTH) or AUTH: one reply either way.
+    fn handshake(&self) -> bool {
+        self.auth || self.hello
+    }
+
     fn ping_index(&self) -> usize {
-        usize::from(self.auth) + usize::from(self.select)
+        usize::from(self.handshake()) + usize::from(self.select)
     }
 }
 
@@ -178,14 +187,14 @@ where
 }
 
 fn first_step(layout: &Layout) -> StepName {
-    if layout.auth {
+    if layout.handshake() {
         StepName::Auth
     } else {
         StepName::Ping
     }
 }
 
-/// One round trip: [AUTH] [SELECT] PING, INFO server.
+/// One round trip: [AUTH | HELLO 3 [AUTH]] [SELECT] PING, INFO server.
 async fn exchange<S>(target: &RedisTarget, stream: S) -> RedisResult<Vec<RedisResult<Value>>>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -202,7 +211,15 @@ where
 
 fn pipeline(target: &RedisTarget) -> redis::Pipeline {
     let mut pipe = redis::pipe();
-    if let Some(password) = &target.password {
+    if target.protocol == Protocol::Resp3 {
+        // What redis-rs sends for RESP3 (`resp3_hello`): the credentials
+        // ride in HELLO, the user defaulting to `default`.
+        let hello = pipe.cmd("HELLO").arg(3);
+        if let Some(password) = &target.password {
+            let user = target.username.as_deref().unwrap_or("default");
+            hello.arg("AUTH").arg(user).arg(password.expose());
+        }
+    } else if let Some(password) = &target.password {
         let auth = pipe.cmd("AUTH");
         if let Some(user) = &target.username {
             auth.arg(user);
@@ -256,7 +273,10 @@ fn check_replies(
     replies: &[RedisResult<Value>],
 ) -> Result<(), (StepName, Failure)> {
     let mut index = 0;
-    if layout.auth {
+    if layout.hello {
+        reply_ok(replies, index).map_err(|e| (StepName::Auth, hello_failure(layout, &e)))?;
+        index += 1;
+    } else if layout.auth {
         reply_ok(replies, index).map_err(|e| (StepName::Auth, auth_failure(&e)))?;
         index += 1;
     }
@@ -308,6 +328,25 @@ fn common_failure(error: &RedisError) -> Option<Failure> {
 /// mean the credentials in the URL do not fit this server.
 fn auth_failure(error: &RedisError) -> Failure {
     common_failure(error).unwrap_or_else(|| Failure::new(Code::AuthFailed, server_message(error)))
+}
+
+/// `HELLO 3` refused: a server or proxy without RESP3 (Redis before 6),
+/// missing credentials, or wrong ones.
+fn hello_failure(layout: &Layout, error: &RedisError) -> Failure {
+    if error.code() == Some("ERR")
+        && error
+            .detail()
+            .is_some_and(|d| d.to_ascii_lowercase().starts_with("unknown command"))
+    {
+        return Failure::new(
+            Code::ProtocolError,
+            words::redis_no_resp3(&server_message(error)),
+        );
+    }
+    if !layout.auth && error.code() == Some("NOAUTH") {
+        return Failure::new(Code::AuthRequired, server_message(error));
+    }
+    auth_failure(error)
 }
 
 fn select_failure(error: &RedisError) -> Failure {

@@ -1,6 +1,14 @@
-//! The Redis target: `redis://` and `rediss://` URLs as redis-rs reads them
-//! (`redis::IntoConnectionInfo`): the database from the path, `#insecure` on `rediss://`
-//! to skip certificate verification, default port 6379.
+//! The Redis target: a `redis://` or `rediss://` URL read by redis-rs
+//! itself (`redis::IntoConnectionInfo`, the crate railconn links), so the
+//! host, port, database, credentials and protocol are what a redis-rs app
+//! gets: WHATWG URL rules (the credentials end at the last `@`, an empty
+//! port is 6379), `?protocol=` 2/3/resp2/resp3, `#insecure` on `rediss://`
+//! only (a fragment on `redis://` is ignored), wildcard hosts refused.
+//!
+//! When redis-rs refuses a URL, railconn says why in plain words; Unix
+//! sockets (`unix://`, `redis+unix://`) are refused by design.
+
+use redis::{ConnectionAddr, IntoConnectionInfo, ProtocolVersion};
 
 use crate::i18n::Message;
 use crate::model::Code;
@@ -8,8 +16,7 @@ use crate::source::secret::Secret;
 use crate::source::url::{self, UrlError};
 use crate::words;
 
-pub const SCHEMES: &[&str] = &["redis", "rediss"];
-const DEFAULT_PORT: u16 = 6379;
+pub const SCHEMES: &[&str] = &["redis", "rediss", "valkey", "valkeys"];
 
 /// How (and whether) the connection is encrypted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,29 +29,69 @@ pub enum RedisTls {
     Insecure,
 }
 
+/// The RESP version the app's client speaks (`?protocol=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Resp2,
+    /// `HELLO 3` opens the connection: Redis 6 or later is needed.
+    Resp3,
+}
+
 /// A validated Redis target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedisTarget {
+    /// The URL as given, the password replaced by `***`, nothing re-encoded.
     pub redacted: String,
     pub host: String,
     pub port: u16,
     pub tls: RedisTls,
     pub username: Option<String>,
     pub password: Option<Secret>,
-    pub db: u32,
+    /// As redis-rs reads it: any integer; the server refuses what it lacks.
+    pub db: i64,
+    pub protocol: Protocol,
+    /// Addresses to dial instead of resolving `host` (`--resolve`).
+    pub dial: Vec<std::net::IpAddr>,
 }
 
 impl RedisTarget {
     pub fn parse(raw: &str) -> Result<Self, UrlError> {
-        let url = url::parse(raw, SCHEMES)?;
+        url::check_wrapping(raw)?;
+        check_scheme(raw)?;
+        let info = raw
+            .into_connection_info()
+            .map_err(|error| explain(raw, &error))?;
+        let (host, port, tls) = match info.addr() {
+            ConnectionAddr::Tcp(host, port) => (host.clone(), *port, RedisTls::Off),
+            ConnectionAddr::TcpTls {
+                host,
+                port,
+                insecure,
+                ..
+            } => {
+                let tls = if *insecure {
+                    RedisTls::Insecure
+                } else {
+                    RedisTls::Verified
+                };
+                (host.clone(), *port, tls)
+            }
+            _ => return Err(invalid(words::redis_socket_refused())),
+        };
+        let settings = info.redis_settings();
         Ok(Self {
-            redacted: url.redacted(),
-            tls: tls_mode(&url.scheme, url.fragment.as_deref())?,
-            db: parse_db(&url.path)?,
-            host: url.host,
-            port: url.port.unwrap_or(DEFAULT_PORT),
-            username: url.user,
-            password: url.password,
+            redacted: shown(raw),
+            host,
+            port,
+            tls,
+            username: settings.username().map(str::to_string),
+            password: settings.password().map(Secret::new),
+            db: settings.db(),
+            protocol: match settings.protocol() {
+                ProtocolVersion::RESP2 => Protocol::Resp2,
+                _ => Protocol::Resp3,
+            },
+            dial: Vec::new(),
         })
     }
 
@@ -60,24 +107,72 @@ fn invalid(message: Message) -> UrlError {
     }
 }
 
-fn tls_mode(scheme: &str, fragment: Option<&str>) -> Result<RedisTls, UrlError> {
-    match (scheme, fragment) {
-        ("redis", None) => Ok(RedisTls::Off),
-        ("rediss", None) => Ok(RedisTls::Verified),
-        ("rediss", Some("insecure")) => Ok(RedisTls::Insecure),
-        ("redis", Some("insecure")) => Err(invalid(words::redis_insecure_without_tls())),
-        _ => Err(invalid(words::redis_bad_fragment())),
+/// Unix sockets are refused by design; other schemes by the shared parser.
+fn check_scheme(raw: &str) -> Result<(), UrlError> {
+    let scheme = raw
+        .split_once(':')
+        .map(|(s, _)| s.to_ascii_lowercase())
+        .unwrap_or_default();
+    if matches!(scheme.as_str(), "unix" | "redis+unix" | "valkey+unix") {
+        return Err(invalid(words::redis_socket_refused()));
     }
+    if SCHEMES.contains(&scheme.as_str()) && raw[scheme.len()..].starts_with("://") {
+        return Ok(());
+    }
+    url::parse(raw, SCHEMES).map(|_| ())
 }
 
-fn parse_db(path: &str) -> Result<u32, UrlError> {
-    // redis-rs and redis-cli accept a trailing slash (`/3/`).
-    let path = path.trim_end_matches('/');
-    if path.is_empty() {
-        return Ok(0);
+/// Why redis-rs refused `raw`, in plain words: the shared pre-parser names
+/// unencoded characters and missing parts; the rest is read from the URL
+/// as redis-rs saw it.
+fn explain(raw: &str, error: &redis::RedisError) -> UrlError {
+    if let Err(explained) = url::parse(raw, SCHEMES) {
+        return explained;
     }
-    path.parse::<u32>()
-        .map_err(|_| invalid(words::redis_bad_db(path)))
+    let Some(parsed) = redis::parse_redis_url(raw) else {
+        return invalid(words::redis_unparsable());
+    };
+    if let Some((_, value)) = parsed
+        .query_pairs()
+        .find(|(k, _)| k == "protocol")
+        .filter(|(_, v)| !matches!(v.as_ref(), "2" | "3" | "resp2" | "resp3"))
+    {
+        return invalid(words::redis_bad_protocol(&url::printable(&value)));
+    }
+    if matches!(parsed.host_str(), Some("0.0.0.0" | "[::]")) {
+        return invalid(words::redis_wildcard_host());
+    }
+    let path = parsed.path().trim_matches('/');
+    if !path.is_empty() && path.parse::<i64>().is_err() {
+        return invalid(words::redis_bad_db(&url::printable(path)));
+    }
+    if parsed.fragment().is_some() {
+        return invalid(words::redis_bad_fragment());
+    }
+    invalid(words::redis_rs_refuses(&url::printable(&error.to_string())))
+}
+
+/// `raw` with the password replaced by `***`. The password is where WHATWG
+/// URL parsing (redis-rs, node-redis, ioredis) puts it: after the first `:`
+/// of the user-info, which ends at the last `@` before any `/ ? #`.
+fn shown(raw: &str) -> String {
+    let Some(start) = raw.find("://").map(|i| i + 3) else {
+        return url::escape_controls(raw);
+    };
+    let rest = &raw[start..];
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let masked = authority
+        .rfind('@')
+        .and_then(|at| authority[..at].find(':').map(|colon| (colon, at)))
+        .filter(|(colon, at)| at > &(colon + 1));
+    match masked {
+        Some((colon, at)) => url::escape_controls(&format!(
+            "{}***{}",
+            &raw[..=start + colon],
+            &raw[start + at..]
+        )),
+        None => url::escape_controls(raw),
+    }
 }
 
 #[cfg(test)]
@@ -107,6 +202,41 @@ mod tests {
                 .contains("abc")
         );
         assert!(RedisTarget::parse("rediss://h#other").is_err());
-        assert!(RedisTarget::parse("redis://h#insecure").is_err());
+    }
+
+    /// Issue 10: as redis-rs reads them.
+    #[test]
+    fn protocol_wildcards_ports_fragments_and_db_follow_redis_rs() {
+        let t = RedisTarget::parse("redis://h/?protocol=resp3").unwrap();
+        assert_eq!(t.protocol, Protocol::Resp3);
+        let t = RedisTarget::parse("redis://h?protocol=2").unwrap();
+        assert_eq!(t.protocol, Protocol::Resp2);
+        let e = RedisTarget::parse("redis://h/?protocol=4").unwrap_err();
+        assert!(e.message.contains("protocol"), "{}", e.message);
+        for wildcard in ["redis://0.0.0.0", "redis://[::]:6379"] {
+            let e = RedisTarget::parse(wildcard).unwrap_err();
+            assert!(e.message.contains("wildcard"), "{wildcard}: {}", e.message);
+        }
+        assert_eq!(RedisTarget::parse("redis://h:/").unwrap().port, 6379);
+        // redis-rs ignores a fragment on redis:// and takes any integer db;
+        // the server refuses SELECT -1 (database_not_found at the probe).
+        assert_eq!(
+            RedisTarget::parse("redis://h#x").unwrap().tls,
+            RedisTls::Off
+        );
+        assert_eq!(RedisTarget::parse("redis://h/-1").unwrap().db, -1);
+        let e = RedisTarget::parse("unix:///run/redis.sock").unwrap_err();
+        assert!(e.message.contains("Unix socket"), "{}", e.message);
+    }
+
+    /// Issue 10: the target is shown as given.
+    #[test]
+    fn the_target_is_shown_as_given() {
+        let t = RedisTarget::parse("redis://us%65r:p@ss%3D@h:6379/0?protocol=resp3&x=%41").unwrap();
+        assert_eq!(
+            t.redacted,
+            "redis://us%65r:***@h:6379/0?protocol=resp3&x=%41"
+        );
+        assert_eq!(t.password.unwrap().expose(), "p@ss=");
     }
 }

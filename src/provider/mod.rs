@@ -1,0 +1,245 @@
+//! Where a database lives: the provider behind a host name, read from one
+//! table ([`table::PROVIDERS`], one row per provider, each citing the
+//! provider's documentation it was written from). A row recognises its
+//! hosts, may say that the endpoint is a connection pooler, replaces
+//! generic causes and fixes with the provider's own ([`Tip`], worded in
+//! `words.rs`), and may override whether `wait` should wait out a code.
+//!
+//! Matching is by host name only (never by resolving or dialing it), plus
+//! environment hints where the name tells nothing (Heroku's plain AWS
+//! names). When several rows match, the most specific one wins: the
+//! longest matching suffix, so `*.railway.internal` beats Fly's
+//! `*.internal`, and a row gated by an environment hint beats any suffix.
+
+pub mod pooler;
+pub mod table;
+
+use serde::Serialize;
+
+pub use crate::model::Tip;
+use crate::model::{CheckName, Code};
+
+pub use self::pooler::{Evidence, PoolMode, Pooler, PoolerKind};
+
+/// One row of the table.
+#[derive(Debug)]
+pub struct Provider {
+    /// Stable identifier, as in the JSON report (`railway_proxy`).
+    pub id: &'static str,
+    /// The provider and endpoint, for people (`Railway TCP proxy`).
+    pub name: &'static str,
+    /// The documentation page the row was written from.
+    pub doc: &'static str,
+    /// Which host names are this provider's.
+    pub hosts: &'static [HostRule],
+    /// When the endpoint is a connection pooler.
+    pub pooler: &'static [PoolerRule],
+    /// Causes and fixes that replace the generic ones.
+    pub tips: &'static [TipRule],
+    /// Codes whose `wait` decision differs here from the code's default.
+    pub heals: &'static [(Code, bool)],
+}
+
+/// How a row recognises a host name (lower case, without a trailing dot).
+#[derive(Debug, Clone, Copy)]
+pub enum HostRule {
+    /// The name ends with this suffix (which starts with a dot).
+    Suffix(&'static str),
+    /// The first label is exactly `label` and the rest ends with `suffix`
+    /// (`db.<ref>.supabase.co`).
+    FirstLabel(&'static str, &'static str),
+    /// A name of one label starting with this prefix (Render's internal
+    /// `dpg-…-a` and `red-…`).
+    SingleLabel(&'static str),
+    /// The suffix, but only when the environment says where the app runs.
+    WithHint(&'static str, Hint),
+}
+
+/// Environment variables that tell where the app runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hint {
+    /// `DYNO` or any `HEROKU_*` variable is set (Heroku's dyno manager
+    /// sets `DYNO`; the Heroku Labs `runtime-dyno-metadata` sets
+    /// `HEROKU_APP_NAME` and friends).
+    Heroku,
+}
+
+/// What the environment says, gathered once by `Config`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Hints {
+    pub heroku: bool,
+}
+
+impl Hints {
+    fn has(self, hint: Hint) -> bool {
+        match hint {
+            Hint::Heroku => self.heroku,
+        }
+    }
+}
+
+/// When a row's endpoint is a pooler.
+#[derive(Debug, Clone, Copy)]
+pub enum PoolerRule {
+    /// On this port.
+    Port(u16, PoolerKind, Option<PoolMode>),
+    /// When the first label of the host ends with this (Neon's `-pooler`).
+    LabelEnds(&'static str, PoolerKind, Option<PoolMode>),
+}
+
+/// A provider's own cause and fix for a code (on one check, or on both).
+#[derive(Debug, Clone, Copy)]
+pub struct TipRule {
+    pub check: Option<CheckName>,
+    pub code: Code,
+    pub tip: Tip,
+}
+
+/// Shorthand for the table: a tip for every check.
+pub const fn any(code: Code, tip: Tip) -> TipRule {
+    TipRule {
+        check: None,
+        code,
+        tip,
+    }
+}
+
+/// Shorthand for the table: a tip for PostgreSQL only.
+pub const fn pg(code: Code, tip: Tip) -> TipRule {
+    TipRule {
+        check: Some(CheckName::Postgres),
+        code,
+        tip,
+    }
+}
+
+/// Shorthand for the table: a tip for Redis only.
+pub const fn redis(code: Code, tip: Tip) -> TipRule {
+    TipRule {
+        check: Some(CheckName::Redis),
+        code,
+        tip,
+    }
+}
+
+/// The row for hosts no rule matches: today's generic advice.
+pub static UNKNOWN: Provider = Provider {
+    id: "unknown",
+    name: "unknown provider",
+    doc: "",
+    hosts: &[],
+    pooler: &[],
+    tips: &[],
+    heals: &[],
+};
+
+impl Provider {
+    pub fn is_unknown(&self) -> bool {
+        self.id == UNKNOWN.id
+    }
+
+    /// The provider's cause and fix for `code` on `check`, if it has one.
+    pub fn tip(&self, check: CheckName, code: Code) -> Option<Tip> {
+        self.tips
+            .iter()
+            .find(|t| t.code == code && t.check.is_none_or(|c| c == check))
+            .map(|t| t.tip)
+    }
+
+    /// Whether `wait` should wait out `code` here, when the provider knows
+    /// better than the code's default (a public name that does not resolve
+    /// will not start resolving; an allow-list does not open by itself).
+    pub fn heals(&self, code: Code) -> Option<bool> {
+        self.heals.iter().find(|(c, _)| *c == code).map(|(_, h)| *h)
+    }
+
+    /// The pooler the host and port say is in front, if any.
+    pub fn pooler_at(&self, host: &str, port: u16) -> Option<Pooler> {
+        let host = normalize(host);
+        let first_label = host.split('.').next().unwrap_or_default();
+        self.pooler.iter().find_map(|rule| match *rule {
+            PoolerRule::Port(p, kind, mode) if p == port => Some(Pooler {
+                kind,
+                mode,
+                evidence: Evidence::Port,
+            }),
+            PoolerRule::LabelEnds(end, kind, mode) if first_label.ends_with(end) => Some(Pooler {
+                kind,
+                mode,
+                evidence: Evidence::Host,
+            }),
+            _ => None,
+        })
+    }
+
+    /// How specifically this row matches `host`; `None` when it does not.
+    fn specificity(&self, host: &str, hints: Hints) -> Option<usize> {
+        self.hosts
+            .iter()
+            .filter_map(|r| r.matches(host, hints))
+            .max()
+    }
+}
+
+impl HostRule {
+    fn matches(self, host: &str, hints: Hints) -> Option<usize> {
+        /// An environment hint decides over any host suffix.
+        const HINTED: usize = 1000;
+        match self {
+            HostRule::Suffix(suffix) => host.ends_with(suffix).then_some(suffix.len()),
+            HostRule::FirstLabel(label, suffix) => {
+                let (first, rest) = host.split_once('.')?;
+                (first == label && format!(".{rest}").ends_with(suffix))
+                    .then_some(label.len() + suffix.len())
+            }
+            HostRule::SingleLabel(prefix) => {
+                (!host.contains('.') && host.starts_with(prefix)).then_some(prefix.len())
+            }
+            HostRule::WithHint(suffix, hint) => {
+                (hints.has(hint) && host.ends_with(suffix)).then_some(HINTED + suffix.len())
+            }
+        }
+    }
+}
+
+/// Host names compare in lower case, without a trailing dot.
+fn normalize(host: &str) -> String {
+    host.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// The provider of `host`: the most specific matching row, or [`UNKNOWN`].
+pub fn identify(host: &str, hints: Hints) -> &'static Provider {
+    let host = normalize(host);
+    table::PROVIDERS
+        .iter()
+        .filter_map(|p| p.specificity(&host, hints).map(|s| (s, p)))
+        .max_by_key(|(s, _)| *s)
+        .map_or(&UNKNOWN, |(_, p)| p)
+}
+
+/// The provider and pooler of one target, as the report names them.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderReport {
+    /// The row itself, for decisions made after the report (`wait`).
+    #[serde(skip)]
+    pub row: &'static Provider,
+    /// Stable identifier: match on this (`unknown` when no row matched).
+    pub id: &'static str,
+    pub name: &'static str,
+    /// The provider documentation the advice was written from.
+    pub doc: Option<&'static str>,
+    /// A connection pooler in front of the database, when one is known.
+    pub pooler: Option<Pooler>,
+}
+
+impl ProviderReport {
+    pub fn new(provider: &'static Provider, pooler: Option<Pooler>) -> Self {
+        Self {
+            row: provider,
+            id: provider.id,
+            name: provider.name,
+            doc: (!provider.doc.is_empty()).then_some(provider.doc),
+            pooler,
+        }
+    }
+}
