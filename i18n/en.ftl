@@ -382,7 +382,7 @@ advice_pg_tls_timeout =
     .fix = Check the host and port: use the database's own from DATABASE_URL or DATABASE_PUBLIC_URL.
 advice_pg_tls_closed =
     .cause = Something accepts connections on this port, but it closed the connection at the first PostgreSQL message: no database answers behind it (the service is stopped, sleeping or removed), or the port belongs to another kind of server.
-    .fix = Copy the current URL from the database service's Variables (railway variables set DATABASE_URL=…) and check its deploy logs.
+    .fix = Copy the current URL from the database's dashboard and check the database's logs.
 advice_pg_missing_config =
     .cause = No PostgreSQL URL is set: DATABASE_URL is absent or empty in the environment and in .env.
     .fix = Set DATABASE_URL (on Railway a reference: DATABASE_URL=${"{{"}Postgres.DATABASE_URL{"}}"}; from a laptop or CI the database's DATABASE_PUBLIC_URL), or pass --database-url. If the app has no database, use --skip postgres.
@@ -390,8 +390,8 @@ advice_pg_unsupported_scheme =
     .cause = The URL does not start with postgresql:// or postgres://, so libpq-based clients reject it.
     .fix = Use the postgresql:// URL from the database service's Variables.
 advice_pg_dns_not_found =
-    .cause = The host name does not exist for this machine's resolver. A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build. Otherwise it is a typo or a reference to a service that was renamed.
-    .fix = Outside Railway use DATABASE_PUBLIC_URL (enable Public Networking on the database); run migrations in the pre-deploy or start command, not the build; check the service name in the reference variable.
+    .cause = The host name does not exist for this machine's resolver: a typo, a database or service that was renamed or deleted, or a private name that resolves only inside its own network.
+    .fix = Compare the host with the one in the database's dashboard and copy the URL again; from a laptop or CI use the database's public URL.
 advice_pg_connection_refused =
     .cause = The host answered, but nothing listens on that port: the database is stopped, crashing or restarting, or the port does not belong to this host (a proxy port with the private host, or 5432 with the proxy host).
     .fix = Check the database service's deploy logs; copy host and port together from the service's Variables (DATABASE_URL or DATABASE_PUBLIC_URL).
@@ -406,7 +406,7 @@ advice_pg_certificate_invalid =
     .fix = Use sslmode=require (encrypts without verifying, as libpq does), or give the server's CA with sslrootcert=/path/root.crt and sslmode=verify-ca.
 advice_pg_connection_closed =
     .cause = Something accepts connections on this port, but no database answers behind it: the service is stopped, sleeping or removed, or the URL points at an old deployment.
-    .fix = Copy the current URL from the database service's Variables (railway variables set DATABASE_URL=…) and check its deploy logs.
+    .fix = Copy the current URL from the database's dashboard and check the database's logs.
 advice_pg_protocol_error =
     .cause = The peer on this port does not speak PostgreSQL: an HTTP endpoint (the app's *.up.railway.app domain), a Redis server, or a TLS-only port.
     .fix = Use the database's own host and port from DATABASE_URL or DATABASE_PUBLIC_URL.
@@ -444,8 +444,8 @@ advice_redis_unsupported_scheme =
     .cause = The URL does not start with redis:// or rediss://.
     .fix = Use the redis:// URL from the Redis service's Variables (rediss:// for TLS providers such as Upstash).
 advice_redis_dns_not_found =
-    .cause = The host name does not exist for this machine's resolver. A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build.
-    .fix = Outside Railway use REDIS_PUBLIC_URL (enable Public Networking on the Redis service); inside, check the service name in the reference variable.
+    .cause = The host name does not exist for this machine's resolver: a typo, a Redis or service that was renamed or deleted, or a private name that resolves only inside its own network.
+    .fix = Compare the host with the one in the Redis provider's dashboard and copy REDIS_URL again; from a laptop or CI use the public URL.
 advice_redis_connection_refused =
     .cause = The host answered, but nothing listens on that port: Redis is stopped, crashing or restarting, the port is wrong, or REDIS_URL is unset and a library default (localhost:6379) is used.
     .fix = Check the Redis service's deploy logs; copy host and port together from its Variables.
