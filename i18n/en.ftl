@@ -453,7 +453,7 @@ advice_pg_tls_timeout =
     .fix = Check the host and port: use the database's own from DATABASE_URL or DATABASE_PUBLIC_URL.
 advice_pg_tls_closed =
     .cause = Something accepts connections on this port, but it closed the connection at the first PostgreSQL message: no database answers behind it (the service is stopped, sleeping or removed), or the port belongs to another kind of server.
-    .fix = Copy the current URL from the database service's Variables (railway variables set DATABASE_URL=…) and check its deploy logs.
+    .fix = Copy the current URL from the database's dashboard and check the database's logs.
 advice_pg_missing_config =
     .cause = No PostgreSQL URL is set: DATABASE_URL is absent or empty in the environment and in .env.
     .fix = Set DATABASE_URL (on Railway a reference: DATABASE_URL=${"{{"}Postgres.DATABASE_URL{"}}"}; from a laptop or CI the database's DATABASE_PUBLIC_URL), or pass --database-url. If the app has no database, use --skip postgres.
