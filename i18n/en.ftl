@@ -290,7 +290,10 @@ memory_fallback = Redis is { $state ->
     [failing] failing
    *[unset] not configured
 }: the token revocation list (blacklist) and the cache fall back to process memory, lost on every restart and not shared between instances or workers, so a logged-out token keeps working elsewhere
-steps_not_run = { $steps }: not run
+steps_not_run = { $steps }: not run{ $count ->
+    [one] {""}
+   *[other] {""}
+}
 optional_failed = { $check } failed ({ $code }) but is optional: it does not block the deploy
 jwt_secret_reused = the JWT secret is also a database or Redis password: one leak opens both, and rotating one breaks the other
 pooled_url = DATABASE_UNPOOLED_URL is set, so DATABASE_URL goes through PgBouncer (transaction pooling): run migrations, LISTEN and advisory locks over DATABASE_UNPOOLED_URL

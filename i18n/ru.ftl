@@ -311,7 +311,10 @@ memory_fallback = Redis { $state ->
     [failing] недоступен
    *[unset] не настроен
 }: список отозванных токенов (blacklist) и кэш переходят в память процесса — они теряются при каждом перезапуске и не общие для инстансов и воркеров, так что токен после выхода из системы продолжает работать на других
-steps_not_run = { $steps }: не выполнялись
+steps_not_run = { $steps }: { $count ->
+    [one] не выполнялся
+   *[other] не выполнялись
+}
 optional_failed = проверка { $check } не прошла ({ $code }), но она необязательная: деплой она не блокирует
 jwt_secret_reused = JWT-секрет совпадает с паролем базы данных или Redis: одна утечка открывает оба, а смена одного ломает другой
 pooled_url = задана DATABASE_UNPOOLED_URL, значит DATABASE_URL идёт через PgBouncer (transaction pooling): миграции, LISTEN и advisory-блокировки выполняйте через DATABASE_UNPOOLED_URL

@@ -278,7 +278,7 @@ messages! {
     // ---- findings across checks ----------------------------------------
     /// `state`: failing or unset.
     memory_fallback(state: &str);
-    steps_not_run(steps: String);
+    steps_not_run(steps: String, count: usize);
     optional_failed(check: &str, code: &str);
     jwt_secret_reused();
     pooled_url();

@@ -9,6 +9,9 @@ pub mod junit;
 pub mod markdown;
 pub mod text;
 
+#[cfg(test)]
+mod golden;
+
 use std::io::Write;
 
 use serde::Serialize;

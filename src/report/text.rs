@@ -195,7 +195,7 @@ fn write_problem(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
             out,
             "        {} {}",
             p.status(Status::Skip),
-            p.dim(&p.say(&msg::steps_not_run(not_run.join(", "))))
+            p.dim(&p.say(&msg::steps_not_run(not_run.join(", "), not_run.len())))
         )?;
     }
     writeln!(out)
