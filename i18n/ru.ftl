@@ -43,7 +43,7 @@ url_not_utf8 = { $part ->
     [query_secret] значение секретного параметра запроса
     [path] путь
    *[query] параметры запроса
-} после декодирования %-последовательностей — не корректный UTF-8
+} после декодирования %-последовательностей — некорректный UTF-8
 url_no_host = в URL нет хоста (`@:port` или `@/`): похоже, ссылочная переменная Railway оказалась пустой; пересоздайте ссылку на сервис
 url_bad_host_chars = в имени хоста есть пробелы, управляющие символы или один из символов @ / ? # (лишний перевод строки или незакодированный спецсимвол в учётных данных?)
 url_many_hosts = в URL указано несколько хостов, а railconn проверяет один хост на URL: передайте URL каждого хоста отдельно
@@ -162,7 +162,7 @@ tls_reset = соединение сброшено во время TLS-рукоп
 tls_closed = сервер закрыл соединение во время TLS-рукопожатия
 tls_peer_plaintext = сервер ответил на TLS-рукопожатие открытым текстом: на этом порту он не говорит по TLS
 tls_failed = TLS-рукопожатие не удалось: { $error }
-peer_too_much = собеседник всё шлёт и шлёт: больше { $kib } КиБ без законченного ответа
+peer_too_much = удалённая сторона продолжает присылать данные: больше { $kib } КиБ без законченного ответа
 peer_is_http = на порту отвечает HTTP-сервер
 cert_unknown_issuer = выдан неизвестным центром сертификации (самоподписанный или частный CA)
 cert_expired = просрочен
@@ -203,8 +203,8 @@ pg_prefer_fallback = TLS не удался ({ $code }: { $message }); при ssl
 pg_server_refused_tls = сервер ответил на SSLRequest `N`: TLS он не поддерживает
 pg_no_answer_to_ssl_request = нет ответа на SSLRequest
 pg_peer_is_redis = на порту отвечает Redis
-pg_peer_is_tls = собеседник ждёт TLS с первого байта (порт или прокси только для TLS), а не SSLRequest протокола PostgreSQL
-pg_peer_unknown = собеседник прислал байты не из протокола PostgreSQL ({ $bytes })
+pg_peer_is_tls = удалённая сторона ждёт TLS с первого байта (порт или прокси только для TLS), а не SSLRequest протокола PostgreSQL
+pg_peer_unknown = удалённая сторона прислала байты не из протокола PostgreSQL ({ $bytes })
 pg_no_root_cert = для sslmode={ $mode } нужен корневой сертификат: в sslrootcert он не указан, а ~/.postgresql/root.crt нет
 pg_cert_not_verified = sslmode={ $mode } шифрует соединение, но не проверяет сертификат сервера
 pg_unencrypted = соединение с { $host } не зашифровано: пароли и данные идут по сети открытым текстом
@@ -255,7 +255,7 @@ redis_memory_full = Redis занимает { $used_mib } из { $max_mib } Ми�
 redis_clients = подключено { $clients } клиентов из { $max } (maxclients): новые подключения получат `max number of clients reached`
 redis_peer_is_tls = сервер ответил TLS-записью: на этом порту нужен TLS
 redis_port_speaks_tls = сервер закрыл соединение без TLS, ничего не ответив, а на тот же порт TLS-рукопожатие проходит: нужен TLS
-redis_peer_unknown = собеседник прислал байты не из протокола Redis ({ $bytes })
+redis_peer_unknown = удалённая сторона прислала байты не из протокола Redis ({ $bytes })
 redis_closed = сервер закрыл соединение, не прислав ответа Redis
 first_bytes = первые байты { $bytes }
 no_bytes = ничего
@@ -289,8 +289,8 @@ jwt_short_secret = в { $var } { $bytes ->
 }, а { $algorithm } нужно не меньше { $needed } (RFC 7518 §3.2)
 jwt_key_file = { $var } — не текст PEM и не читаемый файл: { $error }
 jwt_sec1_private_key = { $var } — EC-ключ в формате SEC1 (`BEGIN EC PRIVATE KEY`); переведите его в PKCS#8: openssl pkcs8 -topk8 -nocrypt -in key.pem
-jwt_bad_private_key = { $var } — не корректный закрытый ключ { $algorithm } в PEM
-jwt_bad_public_key = { $var } — не корректный открытый ключ { $algorithm } в PEM
+jwt_bad_private_key = { $var } — некорректный закрытый ключ { $algorithm } в PEM
+jwt_bad_public_key = { $var } — некорректный открытый ключ { $algorithm } в PEM
 jwt_rsa_too_small = { $var } — RSA-ключ короче 2048 бит (RFC 7518 §3.3 требует не меньше 2048)
 jwt_key_detail = закрытый ключ { $algorithm }{ $bits ->
     [0] {""}
@@ -375,7 +375,7 @@ env_file_too_large = больше { $kib } КиБ
 env_too_many_dollars = больше { $limit } подстановок `$`
 env_entry = запись { $entry }: { $problem }
 env_line_not_pair = строка не в формате KEY=VALUE (сама строка не показана: в ней может быть секрет)
-env_not_utf8 = не корректный UTF-8
+env_not_utf8 = некорректный UTF-8
 env_unparsable = не удалось разобрать
 
 ## Ошибки, из-за которых проверка не запустилась (код выхода 2)
@@ -394,7 +394,7 @@ bad_duration = { $error }: укажите длительность, наприм
 not_a_regular_file = не обычный файл
 file_too_large = больше { $kib } КиБ
 arguments_not_shown = <аргументы, которые отправил railconn, не показаны>
-message_withheld = <сообщение не показано: в нём есть настроенный секрет, который вернул собеседник>
+message_withheld = <сообщение не показано: в нём есть настроенный секрет, который вернула удалённая сторона>
 fifo_without_reader = это FIFO (именованный канал), из которого никто не читает
 pipe_stalled = это канал или устройство, которое не приняло или не отдало данные за { $limit }
 
@@ -557,7 +557,7 @@ advice_pg_database_closed =
     .cause = База вообще не принимает подключения (ALLOW_CONNECTIONS false, pg_database.datallowconn) — как template0 или база, которую переносят или выводят из эксплуатации.
     .fix = Направьте DATABASE_URL на базу приложения или снова откройте эту: ALTER DATABASE <db> ALLOW_CONNECTIONS true;
 advice_malformed_reply =
-    .cause = Собеседник говорит на нужном протоколе, но прислал ответ, который не разберёт ни один клиент: сломанный прокси или туннель перед сервером, несовместимый форк или тестовая заглушка на этом порту. Ожидание тут не поможет.
+    .cause = Удалённая сторона говорит на нужном протоколе, но прислала ответ, который не разберёт ни один клиент: сломанный прокси или туннель перед сервером, несовместимый форк или тестовая заглушка на этом порту. Ожидание тут не поможет.
     .fix = Проверьте, что слушает этот хост и порт (URL провайдера, а не локальный туннель), и для сравнения подключитесь к серверу напрямую.
 advice_redis_missing_config =
     .cause = URL Redis не задан: переменной окружения REDIS_URL нет (или она пустая) ни в окружении, ни в .env.
