@@ -385,7 +385,6 @@ error_env_file = не удаётся прочитать файл перемен�
 error_runtime = не удаётся запустить асинхронный рантайм: { $error }
 error_output = не удаётся записать отчёт: { $error }
 error_output_file = не удаётся записать отчёт в { $path }: { $reason }
-error_format = { $command } поддерживает --format { $supported }
 url_not_shown = <URL не показан: в нём может быть пароль>
 duration_zero = должно быть больше нуля
 duration_too_long = должно быть не больше 24h

@@ -8,13 +8,11 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use serde::Serialize;
-
 use crate::cli::EnvArgs;
 use crate::config;
 use crate::error::AppError;
-use crate::i18n::{Lang, msg, say};
-use crate::report::Format;
+use crate::i18n::{Lang, Message, msg, say};
+use crate::report::env::{EnvReport, Target, VarState, Variable, render};
 use crate::service::jwt::settings as jwt;
 use crate::service::postgres::url::PgTarget;
 use crate::service::redis::url::RedisTarget;
@@ -58,41 +56,7 @@ const GROUPS: &[(&[&str], Kind)] = &[
     (jwt::LIFETIME_VARS, Kind::Plain),
 ];
 
-#[derive(Debug, Serialize)]
-struct Entry {
-    name: &'static str,
-    /// `set`, `missing`, or `shadowed` (an earlier variable of its group wins).
-    state: &'static str,
-    value: Option<String>,
-    source: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct Target {
-    check: &'static str,
-    #[serde(rename = "target")]
-    dialed: String,
-    source: String,
-    /// The provider's id (`unknown` when no row matches); `null` when
-    /// nothing would be dialed.
-    provider: Option<&'static str>,
-    #[serde(skip)]
-    provider_name: Option<&'static str>,
-}
-
-#[derive(Debug, Serialize)]
-struct EnvReport {
-    variables: Vec<Entry>,
-    targets: Vec<Target>,
-}
-
 pub(crate) fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
-    if !matches!(args.format, Format::Text | Format::Json) {
-        return Err(AppError::FormatNotSupported {
-            command: "env",
-            supported: "text or json",
-        });
-    }
     let env = super::load_env(&args.source)?;
     let report = EnvReport {
         variables: GROUPS
@@ -102,36 +66,34 @@ pub(crate) fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
         targets: targets(args, &env),
     };
     let mut out = std::io::stdout().lock();
-    let written = match args.format {
-        Format::Json => serde_json::to_writer_pretty(&mut out, &report)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out)),
-        _ => write_text(&report, &mut out),
-    };
-    written
+    render(&report, args.format, Lang::for_run(), &mut out)
         .and_then(|()| out.flush())
         .map_err(AppError::Output)?;
     Ok(exit::READY.into())
 }
 
-fn group(env: &EnvSource, names: &[&'static str], kind: Kind) -> Vec<Entry> {
+fn group(env: &EnvSource, names: &[&'static str], kind: Kind) -> Vec<Variable> {
     let mut winner_seen = false;
     names
         .iter()
         .map(|&name| match env.get(name) {
             Some(var) => {
-                let state = if winner_seen { "shadowed" } else { "set" };
+                let state = if winner_seen {
+                    VarState::Shadowed
+                } else {
+                    VarState::Set
+                };
                 winner_seen = true;
-                Entry {
+                Variable {
                     name,
                     state,
                     value: Some(shown(&var, kind)),
-                    source: Some(var.origin.describe()),
+                    source: Some(var.origin),
                 }
             }
-            None => Entry {
+            None => Variable {
                 name,
-                state: "missing",
+                state: VarState::Missing,
                 value: None,
                 source: None,
             },
@@ -140,30 +102,28 @@ fn group(env: &EnvSource, names: &[&'static str], kind: Kind) -> Vec<Entry> {
 }
 
 /// A value as it may be shown: never a secret, never key material.
-fn shown(var: &Var, kind: Kind) -> String {
+fn shown(var: &Var, kind: Kind) -> Message {
     match kind {
         Kind::Url => {
             let clean = config::normalize::postgres(&var.value, var.name).value;
             if let Some(sqlite) = SqliteTarget::parse(&clean, String::new(), None) {
                 // A SQLite URL names a file; a SQLCipher passphrase is masked.
-                return sqlite.url;
+                return sqlite.url.into();
             }
             url::parse(&clean, &["postgresql", "postgres", "redis", "rediss"]).map_or_else(
-                |e| say(&words::env_invalid_url(&e.message)),
-                |u| u.redacted(),
+                |e| words::env_invalid_url(&e.message),
+                |u| u.redacted().into(),
             )
         }
-        Kind::Secret => say(&words::env_secret(var.value.len())),
-        Kind::Key => say(&words::env_key(
-            var.value.contains("-----BEGIN"),
-            var.value.len(),
-        )),
+        Kind::Secret => words::env_secret(var.value.len()),
+        Kind::Key => words::env_key(var.value.contains("-----BEGIN"), var.value.len()),
         Kind::Plain => var
             .value
             .chars()
             .filter(|c| !c.is_control())
             .take(40)
-            .collect(),
+            .collect::<String>()
+            .into(),
     }
 }
 
@@ -185,7 +145,7 @@ fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
     let postgres = match &config.sqlite {
         Some(sqlite) => Target {
             check: "postgres",
-            dialed: sqlite.url.clone(),
+            dialed: sqlite.url.clone().into(),
             source: sqlite.source.clone(),
             provider: None,
             provider_name: None,
@@ -207,7 +167,7 @@ fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
         ),
         Target {
             check: "jwt",
-            dialed: say(&words::jwt_target(settings.algorithm_name())),
+            dialed: words::jwt_target(settings.algorithm_name()),
             source: settings
                 .algorithm
                 .as_ref()
@@ -229,10 +189,10 @@ fn target<T>(
     let (target, place) = match setting {
         Setting::Ready { target, .. } => {
             let (url, host) = describe(target);
-            (url, Some(provider::identify(&host, hints)))
+            (url.into(), Some(provider::identify(&host, hints)))
         }
-        Setting::Invalid { source, .. } => (say(&words::target_invalid(source)), None),
-        Setting::Missing { vars, .. } => (say(&words::target_missing(vars)), None),
+        Setting::Invalid { source, .. } => (words::target_invalid(source), None),
+        Setting::Missing { vars, .. } => (words::target_missing(vars), None),
     };
     Target {
         check,
@@ -241,30 +201,4 @@ fn target<T>(
         provider: place.map(|p| p.id),
         provider_name: place.filter(|p| !p.is_unknown()).map(|p| p.name),
     }
-}
-
-fn write_text(report: &EnvReport, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(out, "{}", Lang::for_run().render(&msg::env_variables()))?;
-    for entry in &report.variables {
-        let value = entry.value.as_deref().unwrap_or("-");
-        let source = entry.source.as_deref().unwrap_or("");
-        writeln!(
-            out,
-            "  {:<34} {:<9} {value}  {source}",
-            entry.name, entry.state
-        )?;
-    }
-    writeln!(out, "\n{}", Lang::for_run().render(&msg::env_targets()))?;
-    for target in &report.targets {
-        write!(
-            out,
-            "  {:<9} {}  {}",
-            target.check, target.dialed, target.source
-        )?;
-        match target.provider_name {
-            Some(name) => writeln!(out, "  [{name}]")?,
-            None => writeln!(out)?,
-        }
-    }
-    Ok(())
 }
