@@ -295,8 +295,10 @@ pub fn dns_timeout(host: &str, limit: Duration) -> Message {
     msg::dns_timeout(host, limit)
 }
 
-pub fn dns_failed(host: &str, error: &str) -> Message {
-    msg::dns_failed(host, error.to_string())
+/// `eai` is getaddrinfo's error name (`EAI_NONAME`…): the catalogs say
+/// it in words, the same on glibc and musl and in every locale.
+pub fn dns_failed(host: &str, eai: &str) -> Message {
+    msg::dns_failed(host, eai.to_string())
 }
 
 pub fn dns_no_addresses(host: &str) -> Message {
@@ -715,12 +717,8 @@ pub fn jwt_key_file(var: &str, error: &str) -> Message {
     msg::jwt_key_file(var, error.to_string())
 }
 
-pub fn jwt_bad_private_key(var: &str, algorithm: &str, sec1: bool) -> Message {
-    if sec1 {
-        msg::jwt_sec1_private_key(var)
-    } else {
-        msg::jwt_bad_private_key(var, algorithm)
-    }
+pub fn jwt_bad_private_key(var: &str, algorithm: &str) -> Message {
+    msg::jwt_bad_private_key(var, algorithm)
 }
 
 pub fn jwt_bad_public_key(var: &str, algorithm: &str) -> Message {
@@ -729,6 +727,22 @@ pub fn jwt_bad_public_key(var: &str, algorithm: &str) -> Message {
 
 pub fn jwt_rsa_too_small(var: &str) -> Message {
     msg::jwt_rsa_too_small(var)
+}
+
+pub fn jwt_algorithm_whitespace(var: &str, algorithm: &str) -> Message {
+    msg::jwt_algorithm_whitespace(var, algorithm)
+}
+
+pub fn jwt_secret_is_key(var: &str) -> Message {
+    msg::jwt_secret_is_key(var)
+}
+
+pub fn jwt_key_escaped_newlines(var: &str) -> Message {
+    msg::jwt_key_escaped_newlines(var)
+}
+
+pub fn jwt_key_path(var: &str) -> Message {
+    msg::jwt_key_path(var)
 }
 
 pub fn jwt_key_detail(algorithm: &str, bits: Option<usize>, has_public: bool) -> Message {
@@ -876,11 +890,15 @@ pub fn env_secret(len: usize) -> Message {
     msg::env_secret(len)
 }
 
-pub fn env_key(pem: bool, len: usize) -> Message {
-    if pem {
-        msg::env_key_pem(len)
-    } else {
+/// A key variable's value as `env` may show it: how much PEM text, or why
+/// the app's JWT library will not take it as it is.
+pub fn env_key(value: &str) -> Message {
+    if !value.contains("-----BEGIN") {
         msg::env_key_path()
+    } else if value.contains("\\n") {
+        msg::env_key_escaped(value.len())
+    } else {
+        msg::env_key_pem(value.len())
     }
 }
 
