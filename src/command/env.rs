@@ -116,7 +116,7 @@ fn shown(var: &Var, kind: Kind) -> Message {
             )
         }
         Kind::Secret => words::env_secret(var.value.len()),
-        Kind::Key => words::env_key(var.value.contains("-----BEGIN"), var.value.len()),
+        Kind::Key => words::env_key(&var.value),
         Kind::Plain => var
             .value
             .chars()
