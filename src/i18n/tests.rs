@@ -303,11 +303,11 @@ fn english_runs(text: &str) -> Vec<String> {
 
 fn is_function_word(word: &str) -> bool {
     const WORDS: &[&str] = &[
-        "a", "an", "the", "is", "are", "was", "were", "be", "been", "to", "of", "in", "on",
-        "for", "with", "not", "no", "and", "or", "but", "by", "from", "at", "as", "if", "it",
-        "its", "this", "that", "these", "has", "have", "does", "do", "can", "cannot", "will",
-        "would", "should", "must", "than", "then", "there", "which", "who", "what", "when",
-        "where", "while", "you", "your", "we", "they", "their",
+        "a", "an", "the", "is", "are", "was", "were", "be", "been", "to", "of", "in", "on", "for",
+        "with", "not", "no", "and", "or", "but", "by", "from", "at", "as", "if", "it", "its",
+        "this", "that", "these", "has", "have", "does", "do", "can", "cannot", "will", "would",
+        "should", "must", "than", "then", "there", "which", "who", "what", "when", "where",
+        "while", "you", "your", "we", "they", "their",
     ];
     WORDS.contains(&word.to_ascii_lowercase().as_str())
 }
