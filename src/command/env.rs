@@ -58,12 +58,13 @@ const GROUPS: &[(&[&str], Kind)] = &[
 
 pub(crate) fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
     let env = super::load_env(&args.source)?;
+    let pins = super::pins(&args.source)?;
     let report = EnvReport {
         variables: GROUPS
             .iter()
             .flat_map(|(names, kind)| group(&env, names, *kind))
             .collect(),
-        targets: targets(args, &env),
+        targets: targets(args, &env, pins),
     };
     let mut out = std::io::stdout().lock();
     render(&report, args.format, Lang::for_run(), &mut out)
@@ -108,31 +109,31 @@ fn shown(var: &Var, kind: Kind) -> Message {
             let clean = config::normalize::postgres(&var.value, var.name).value;
             if let Some(sqlite) = SqliteTarget::parse(&clean, String::new(), None) {
                 // A SQLite URL names a file; a SQLCipher passphrase is masked.
-                return sqlite.url.into();
+                return msg::verbatim(sqlite.url);
             }
             url::parse(&clean, &["postgresql", "postgres", "redis", "rediss"]).map_or_else(
                 |e| words::env_invalid_url(&e.message),
-                |u| u.redacted().into(),
+                |u| msg::verbatim(u.redacted()),
             )
         }
         Kind::Secret => words::env_secret(var.value.len()),
         Kind::Key => words::env_key(&var.value),
-        Kind::Plain => var
-            .value
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(40)
-            .collect::<String>()
-            .into(),
+        Kind::Plain => msg::verbatim(
+            var.value
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(40)
+                .collect(),
+        ),
     }
 }
 
-fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
+fn targets(args: &EnvArgs, env: &EnvSource, pins: Vec<config::Pin>) -> Vec<Target> {
     let overrides = config::Overrides {
         database_url: args.source.database_url.clone(),
         redis_url: args.source.redis_url.clone(),
         public: args.source.public,
-        resolve: args.source.resolve.clone(),
+        resolve: pins,
     };
     let config = config::Config::resolve(
         &overrides,
@@ -145,7 +146,7 @@ fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
     let postgres = match &config.sqlite {
         Some(sqlite) => Target {
             check: "postgres",
-            dialed: sqlite.url.clone().into(),
+            dialed: msg::verbatim(sqlite.url.clone()),
             source: sqlite.source.clone(),
             provider: None,
             provider_name: None,
@@ -189,7 +190,7 @@ fn target<T>(
     let (target, place) = match setting {
         Setting::Ready { target, .. } => {
             let (url, host) = describe(target);
-            (url.into(), Some(provider::identify(&host, hints)))
+            (msg::verbatim(url), Some(provider::identify(&host, hints)))
         }
         Setting::Invalid { source, .. } => (words::target_invalid(source), None),
         Setting::Missing { vars, .. } => (words::target_missing(vars), None),
