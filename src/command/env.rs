@@ -4,6 +4,7 @@
 //! dial. Secrets show only their length; URLs show with `***` for the
 //! password.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -12,13 +13,12 @@ use crate::cli::EnvArgs;
 use crate::config;
 use crate::error::AppError;
 use crate::i18n::{Lang, Message, msg, say};
-use crate::report::env::{EnvReport, Target, VarState, Variable, render};
+use crate::report::env::{Database, EnvReport, Parts, Target, VarState, Variable, render};
 use crate::service::jwt::settings as jwt;
-use crate::service::postgres::url::PgTarget;
-use crate::service::redis::url::RedisTarget;
+use crate::service::postgres::url::{ChannelBinding, PgTarget, RootCert};
+use crate::service::redis::url::{Protocol, RedisTarget, RedisTls};
 use crate::service::setting::Setting;
 use crate::service::sqlite::url::SqliteTarget;
-use crate::source::url;
 use crate::source::{EnvSource, Var};
 use crate::{exit, provider, words};
 
@@ -55,6 +55,66 @@ const GROUPS: &[(&[&str], Kind)] = &[
     (&[jwt::PUBLIC_KEY_VAR], Kind::Key),
     (jwt::LIFETIME_VARS, Kind::Plain),
 ];
+
+/// What the PostgreSQL probe will dial.
+fn postgres_parts(t: &PgTarget) -> Parts {
+    let mut options = BTreeMap::new();
+    if let Some(root) = &t.sslrootcert {
+        let shown = match root {
+            RootCert::File(path) => path.display().to_string(),
+            RootCert::System => "system".to_string(),
+        };
+        options.insert("sslrootcert", shown);
+    }
+    let binding = match t.channel_binding {
+        ChannelBinding::Disable => "disable",
+        ChannelBinding::Prefer => "prefer",
+        ChannelBinding::Require => "require",
+    };
+    options.insert("channel_binding", binding.to_string());
+    if let Some(name) = &t.application_name {
+        options.insert("application_name", name.clone());
+    }
+    if let Some(value) = &t.options {
+        options.insert("options", value.clone());
+    }
+    Parts {
+        host: t.host.clone(),
+        hostaddr: t.hostaddr.map(|a| a.to_string()),
+        port: t.port,
+        user: t.user.clone(),
+        password: t.password.is_some(),
+        database: t.dbname.clone().map(Database::Name),
+        tls: t.sslmode.as_str(),
+        options,
+        ignored: t.ignored.clone(),
+        resolve: t.dial.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// What the Redis probe will dial.
+fn redis_parts(t: &RedisTarget) -> Parts {
+    let protocol = match t.protocol {
+        Protocol::Resp2 => "resp2",
+        Protocol::Resp3 => "resp3",
+    };
+    Parts {
+        host: t.host.clone(),
+        hostaddr: None,
+        port: t.port,
+        user: t.username.clone(),
+        password: t.password.is_some(),
+        database: Some(Database::Number(t.db)),
+        tls: match t.tls {
+            RedisTls::Off => "off",
+            RedisTls::Verified => "verify",
+            RedisTls::Insecure => "insecure",
+        },
+        options: BTreeMap::from([("protocol", protocol.to_string())]),
+        ignored: Vec::new(),
+        resolve: t.dial.iter().map(ToString::to_string).collect(),
+    }
+}
 
 pub(crate) fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
     let env = super::load_env(&args.source)?;
@@ -111,10 +171,15 @@ fn shown(var: &Var, kind: Kind) -> Message {
                 // A SQLite URL names a file; a SQLCipher passphrase is masked.
                 return msg::verbatim(sqlite.url);
             }
-            url::parse(&clean, &["postgresql", "postgres", "redis", "rediss"]).map_or_else(
-                |e| words::env_invalid_url(&e.message),
-                |u| msg::verbatim(u.redacted()),
-            )
+            // The URL as given, secrets masked, nothing re-encoded; invalid
+            // exactly when `check` calls it invalid.
+            let shown = if clean.starts_with("redis") {
+                let clean = config::normalize::redis(&var.value, var.name).value;
+                RedisTarget::parse(&clean).map(|t| t.redacted)
+            } else {
+                PgTarget::parse(&clean).map(|t| t.redacted)
+            };
+            shown.map_or_else(|e| words::env_invalid_url(&e.message), msg::verbatim)
         }
         Kind::Secret => words::env_secret(var.value.len()),
         Kind::Key => words::env_key(&var.value),
@@ -150,11 +215,12 @@ fn targets(args: &EnvArgs, env: &EnvSource, pins: Vec<config::Pin>) -> Vec<Targe
             source: sqlite.source.clone(),
             provider: None,
             provider_name: None,
+            parts: None,
         },
         None => target(
             "postgres",
             &config.postgres,
-            |t: &PgTarget| (t.redacted.clone(), t.host.clone()),
+            |t: &PgTarget| (t.redacted.clone(), t.host.clone(), postgres_parts(t)),
             config.hints,
         ),
     };
@@ -163,7 +229,7 @@ fn targets(args: &EnvArgs, env: &EnvSource, pins: Vec<config::Pin>) -> Vec<Targe
         target(
             "redis",
             &config.redis,
-            |t: &RedisTarget| (t.redacted.clone(), t.host.clone()),
+            |t: &RedisTarget| (t.redacted.clone(), t.host.clone(), redis_parts(t)),
             config.hints,
         ),
         Target {
@@ -175,25 +241,27 @@ fn targets(args: &EnvArgs, env: &EnvSource, pins: Vec<config::Pin>) -> Vec<Targe
                 .map_or_else(|| say(&msg::env_default()), |a| a.name.to_string()),
             provider: None,
             provider_name: None,
+            parts: None,
         },
     ]
 }
 
-/// `describe` gives a ready target's redacted URL and host.
+/// `describe` gives a ready target's redacted URL, host and parts.
 fn target<T>(
     check: &'static str,
     setting: &Setting<T>,
-    describe: fn(&T) -> (String, String),
+    describe: fn(&T) -> (String, String, Parts),
     hints: provider::Hints,
 ) -> Target {
     let source = setting.source().unwrap_or_default().to_string();
-    let (target, place) = match setting {
+    let (target, place, parts) = match setting {
         Setting::Ready { target, .. } => {
-            let (url, host) = describe(target);
-            (msg::verbatim(url), Some(provider::identify(&host, hints)))
+            let (url, host, parts) = describe(target);
+            let place = provider::identify(&host, hints);
+            (msg::verbatim(url), Some(place), Some(parts))
         }
-        Setting::Invalid { source, .. } => (words::target_invalid(source), None),
-        Setting::Missing { vars, .. } => (words::target_missing(vars), None),
+        Setting::Invalid { source, .. } => (words::target_invalid(source), None, None),
+        Setting::Missing { vars, .. } => (words::target_missing(vars), None, None),
     };
     Target {
         check,
@@ -201,5 +269,6 @@ fn target<T>(
         source,
         provider: place.map(|p| p.id),
         provider_name: place.filter(|p| !p.is_unknown()).map(|p| p.name),
+        parts,
     }
 }

@@ -3,12 +3,14 @@
 //! target each check would dial, as aligned text or one JSON document.
 //! `command/env.rs` gathers them; this module only writes them.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
 
 use crate::i18n::{self, Lang, Message, msg};
 use crate::source::Origin;
+use crate::source::url::escape_controls;
 
 /// The formats `env` can write; `--format` accepts only these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -62,8 +64,73 @@ pub(crate) struct Target {
     /// The provider's id (`unknown` when no row matches); `null` when
     /// nothing would be dialed.
     pub(crate) provider: Option<&'static str>,
+    /// What the probe will dial, part by part; `null` when nothing is.
+    pub(crate) parts: Option<Parts>,
     #[serde(skip)]
     pub(crate) provider_name: Option<&'static str>,
+}
+
+/// A target's parsed parts (issue 10): exactly what the probe uses, after
+/// every clean-up, `PG*` default and `--resolve`. `schema/env.schema.json`
+/// documents them.
+#[derive(Debug, Serialize)]
+pub(crate) struct Parts {
+    pub(crate) host: String,
+    /// PostgreSQL `hostaddr`: dialed instead of resolving `host`.
+    pub(crate) hostaddr: Option<String>,
+    pub(crate) port: u16,
+    pub(crate) user: Option<String>,
+    /// Whether a password is set (never the password).
+    pub(crate) password: bool,
+    /// The PostgreSQL database name, or the Redis database number.
+    pub(crate) database: Option<Database>,
+    /// PostgreSQL: the sslmode; Redis: `off`, `verify` or `insecure`.
+    pub(crate) tls: &'static str,
+    /// Every other option the probe acts on, by its URL name.
+    pub(crate) options: BTreeMap<&'static str, String>,
+    /// libpq parameters accepted and not acted on.
+    pub(crate) ignored: Vec<String>,
+    /// Addresses given with `--resolve`, dialed instead of DNS.
+    pub(crate) resolve: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub(crate) enum Database {
+    Name(String),
+    Number(i64),
+}
+
+impl Parts {
+    /// `host=… port=…`, each value escaped, for the text report.
+    fn line(&self) -> String {
+        let mut pairs = vec![("host", self.host.clone())];
+        if let Some(addr) = &self.hostaddr {
+            pairs.push(("hostaddr", addr.clone()));
+        }
+        pairs.push(("port", self.port.to_string()));
+        if let Some(user) = &self.user {
+            pairs.push(("user", user.clone()));
+        }
+        match &self.database {
+            Some(Database::Name(name)) => pairs.push(("database", name.clone())),
+            Some(Database::Number(n)) => pairs.push(("database", n.to_string())),
+            None => {}
+        }
+        pairs.push(("tls", self.tls.to_string()));
+        pairs.extend(self.options.iter().map(|(k, v)| (*k, v.clone())));
+        if !self.resolve.is_empty() {
+            pairs.push(("resolve", self.resolve.join(",")));
+        }
+        if !self.ignored.is_empty() {
+            pairs.push(("ignored", self.ignored.join(",")));
+        }
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", escape_controls(v)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 /// Writes `report` in `format`, its words in `lang`.
@@ -113,6 +180,9 @@ fn text(report: &EnvReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
         match target.provider_name {
             Some(name) => writeln!(out, "  [{name}]")?,
             None => writeln!(out)?,
+        }
+        if let Some(parts) = &target.parts {
+            writeln!(out, "  {:<9} {}", "", parts.line())?;
         }
     }
     Ok(())
