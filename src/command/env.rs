@@ -69,7 +69,7 @@ struct Entry {
 
 #[derive(Debug, Serialize)]
 struct Target {
-    check: &'static str,
+    check: String,
     #[serde(rename = "target")]
     dialed: String,
     source: String,
@@ -84,6 +84,8 @@ struct Target {
 struct EnvReport {
     variables: Vec<Entry>,
     targets: Vec<Target>,
+    /// URLs of kinds railconn does not check.
+    not_checked: Vec<config::scan::Unchecked>,
 }
 
 pub fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
@@ -94,12 +96,14 @@ pub fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
         });
     }
     let env = super::load_env(&args.source)?;
+    let (targets, not_checked) = targets(args, &env);
     let report = EnvReport {
         variables: GROUPS
             .iter()
             .flat_map(|(names, kind)| group(&env, names, *kind))
             .collect(),
-        targets: targets(args, &env),
+        targets,
+        not_checked,
     };
     let mut out = std::io::stdout().lock();
     let written = match args.format {
@@ -167,12 +171,16 @@ fn shown(var: &Var, kind: Kind) -> String {
     }
 }
 
-fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
+/// Every target a check would dial, defaults first, and the URLs that no
+/// check reads.
+fn targets(args: &EnvArgs, env: &EnvSource) -> (Vec<Target>, Vec<config::scan::Unchecked>) {
     let overrides = config::Overrides {
         database_url: args.source.database_url.clone(),
         redis_url: args.source.redis_url.clone(),
         public: args.source.public,
         resolve: args.source.resolve.clone(),
+        discover: !args.source.no_discover,
+        targets: args.source.targets.clone(),
     };
     let config = config::Config::resolve(
         &overrides,
@@ -184,7 +192,7 @@ fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
     let settings = jwt::JwtSettings::from_env(env);
     let postgres = match &config.sqlite {
         Some(sqlite) => Target {
-            check: "postgres",
+            check: "postgres".to_string(),
             dialed: sqlite.url.clone(),
             source: sqlite.source.clone(),
             provider: None,
@@ -197,7 +205,21 @@ fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
             config.hints,
         ),
     };
-    vec![
+    let extra = config.extra.iter().map(|e| match &e.setting {
+        config::ExtraSetting::Postgresql(setting) => target(
+            e.name.as_str(),
+            setting,
+            |t: &PgTarget| (t.redacted.clone(), t.host.clone()),
+            config.hints,
+        ),
+        config::ExtraSetting::Redis(setting) => target(
+            e.name.as_str(),
+            setting,
+            |t: &RedisTarget| (t.redacted.clone(), t.host.clone()),
+            config.hints,
+        ),
+    });
+    let defaults = [
         postgres,
         target(
             "redis",
@@ -206,7 +228,7 @@ fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
             config.hints,
         ),
         Target {
-            check: "jwt",
+            check: "jwt".to_string(),
             dialed: say(&words::jwt_target(settings.algorithm_name())),
             source: settings
                 .algorithm
@@ -215,12 +237,14 @@ fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
             provider: None,
             provider_name: None,
         },
-    ]
+    ];
+    let targets = defaults.into_iter().chain(extra).collect();
+    (targets, config.unchecked)
 }
 
 /// `describe` gives a ready target's redacted URL and host.
 fn target<T>(
-    check: &'static str,
+    check: &str,
     setting: &Setting<T>,
     describe: fn(&T) -> (String, String),
     hints: provider::Hints,
@@ -235,7 +259,7 @@ fn target<T>(
         Setting::Missing { vars, .. } => (say(&words::target_missing(vars)), None),
     };
     Target {
-        check,
+        check: check.to_string(),
         dialed: target,
         source,
         provider: place.map(|p| p.id),
@@ -265,6 +289,17 @@ fn write_text(report: &EnvReport, out: &mut dyn Write) -> std::io::Result<()> {
             Some(name) => writeln!(out, "  [{name}]")?,
             None => writeln!(out)?,
         }
+    }
+    if !report.not_checked.is_empty() {
+        writeln!(
+            out,
+            "\n{}:",
+            Lang::for_run().render(&msg::label_not_checked())
+        )?;
+    }
+    for url in &report.not_checked {
+        let line = msg::not_checked(url.variable.clone(), url.scheme.clone(), url.origin.clone());
+        writeln!(out, "  {}", Lang::for_run().render(&line))?;
     }
     Ok(())
 }
