@@ -3,6 +3,11 @@
 //! on random loopback ports by `support`; failures servers cannot produce on
 //! demand come from fault listeners there.
 
+// A test binary exports nothing, and the compiler already reports its
+// unused items whatever their visibility: `unreachable_pub` (on for the
+// library, Cargo.toml) would only rename `pub` here.
+#![allow(unreachable_pub)]
+
 mod cli;
 mod discovery;
 mod faults;
@@ -10,6 +15,7 @@ mod gate;
 mod harness;
 mod hostile;
 mod jwt;
+mod jwt_reference;
 mod lang;
 mod libpq_uri;
 mod ops;

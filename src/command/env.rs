@@ -88,7 +88,7 @@ struct EnvReport {
     not_checked: Vec<config::scan::Unchecked>,
 }
 
-pub fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
+pub(crate) fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
     if !matches!(args.format, Format::Text | Format::Json) {
         return Err(AppError::FormatNotSupported {
             command: "env",
@@ -158,10 +158,7 @@ fn shown(var: &Var, kind: Kind) -> String {
             )
         }
         Kind::Secret => say(&words::env_secret(var.value.len())),
-        Kind::Key => say(&words::env_key(
-            var.value.contains("-----BEGIN"),
-            var.value.len(),
-        )),
+        Kind::Key => say(&words::env_key(&var.value)),
         Kind::Plain => var
             .value
             .chars()

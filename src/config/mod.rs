@@ -6,11 +6,11 @@
 //! become a failed `config` step in the report, so one bad URL does not
 //! hide what the other checks would have found.
 
-pub mod discover;
-pub mod hygiene;
-pub mod normalize;
-pub mod scan;
-pub mod select;
+pub(crate) mod discover;
+pub(crate) mod hygiene;
+pub(crate) mod normalize;
+pub(crate) mod scan;
+pub(crate) mod select;
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -26,18 +26,18 @@ use crate::source::EnvSource;
 use crate::source::secret::Secret;
 use crate::source::url::UrlError;
 
-pub use self::select::{Selected, Selection, Selector};
+pub(crate) use self::select::{Selected, Selection, Selector};
 
 /// URL variables, first set wins. `*_PRIVATE_URL` are the names Railway
 /// used before October 2024; `--public` checks the TCP-proxy variants.
-pub const DATABASE_URL_VARS: &[&str] = &["DATABASE_URL", "DATABASE_PRIVATE_URL"];
-pub const DATABASE_PUBLIC_URL_VARS: &[&str] = &["DATABASE_PUBLIC_URL"];
-pub const REDIS_URL_VARS: &[&str] = &["REDIS_URL", "REDIS_PRIVATE_URL"];
-pub const REDIS_PUBLIC_URL_VARS: &[&str] = &["REDIS_PUBLIC_URL"];
+pub(crate) const DATABASE_URL_VARS: &[&str] = &["DATABASE_URL", "DATABASE_PRIVATE_URL"];
+pub(crate) const DATABASE_PUBLIC_URL_VARS: &[&str] = &["DATABASE_PUBLIC_URL"];
+pub(crate) const REDIS_URL_VARS: &[&str] = &["REDIS_URL", "REDIS_PRIVATE_URL"];
+pub(crate) const REDIS_PUBLIC_URL_VARS: &[&str] = &["REDIS_PUBLIC_URL"];
 
 /// Everything a run needs, resolved and validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Config {
+pub(crate) struct Config {
     pub postgres: Setting<PgTarget>,
     pub redis: Setting<RedisTarget>,
     pub jwt: JwtSettings,
@@ -64,14 +64,14 @@ pub struct Config {
 
 /// A check beyond the defaults: a discovered variable or a `--target`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Extra {
+pub(crate) struct Extra {
     pub name: CheckName,
     pub setting: ExtraSetting,
 }
 
 /// An extra check's target, by kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ExtraSetting {
+pub(crate) enum ExtraSetting {
     Postgresql(Setting<PgTarget>),
     Redis(Setting<RedisTarget>),
 }
@@ -88,7 +88,7 @@ impl Extra {
 /// One check of a run: its name, whether it runs and gates, and what it
 /// probes.
 #[derive(Debug, Clone, Copy)]
-pub struct Check<'a> {
+pub(crate) struct Check<'a> {
     pub name: CheckName,
     /// `None` when the check is not run.
     pub selected: Option<Selected>,
@@ -97,7 +97,7 @@ pub struct Check<'a> {
 
 /// Values given on the command line that override the environment.
 #[derive(Debug, Clone, Default)]
-pub struct Overrides {
+pub(crate) struct Overrides {
     pub database_url: Option<String>,
     pub redis_url: Option<String>,
     /// Check `DATABASE_PUBLIC_URL` / `REDIS_PUBLIC_URL` instead.
@@ -112,7 +112,7 @@ pub struct Overrides {
 
 /// One `--target NAME=URL`: a PostgreSQL or Redis URL to check under NAME.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NamedUrl {
+pub(crate) struct NamedUrl {
     pub name: CheckName,
     pub kind: crate::service::Kind,
     pub url: String,
@@ -153,7 +153,7 @@ impl std::str::FromStr for NamedUrl {
 /// PORT go to ADDR, while HOST stays the name for TLS (SNI, certificate
 /// verification) and for provider rules. Repeat it for several addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pin {
+pub(crate) struct Pin {
     pub host: String,
     pub port: u16,
     pub addr: IpAddr,
@@ -195,7 +195,7 @@ fn pinned(pins: &[Pin], host: &str, port: u16) -> Vec<IpAddr> {
 }
 
 impl Config {
-    pub fn resolve(
+    pub(crate) fn resolve(
         overrides: &Overrides,
         env: &EnvSource,
         selection: Selection,
@@ -352,7 +352,7 @@ impl Config {
     }
 
     /// The checks of a run, in report order: the defaults, then the rest.
-    pub fn checks(&self) -> Vec<Check<'_>> {
+    pub(crate) fn checks(&self) -> Vec<Check<'_>> {
         let defaults = CheckName::DEFAULTS
             .into_iter()
             .map(|name| (name, self.default_target(name)));
@@ -365,17 +365,6 @@ impl Config {
                 target,
             })
             .collect()
-    }
-
-    /// The target of check `name`, if there is such a check.
-    pub fn target(&self, name: CheckName) -> Option<Target<'_>> {
-        if name.is_default() {
-            return Some(self.default_target(name));
-        }
-        self.extra
-            .iter()
-            .find(|e| e.name == name)
-            .map(Extra::target)
     }
 
     fn default_target(&self, name: CheckName) -> Target<'_> {
@@ -406,7 +395,7 @@ impl Config {
 
     /// Every secret value in the configuration, for masking what servers
     /// and libraries echo back.
-    pub fn secrets(&self) -> Vec<&str> {
+    pub(crate) fn secrets(&self) -> Vec<&str> {
         let mut secrets = self.service_passwords();
         secrets.extend(self.jwt.secret.as_ref().map(|s| s.value.expose()));
         secrets.extend(
@@ -421,7 +410,7 @@ impl Config {
     /// What the report shows of the targets anyway — user names, hosts,
     /// databases — so that a secret equal to one of them is not mistaken
     /// for an echo of it.
-    pub fn public_words(&self) -> Vec<&str> {
+    pub(crate) fn public_words(&self) -> Vec<&str> {
         let mut words = Vec::new();
         for setting in self.url_settings() {
             match setting {
@@ -444,7 +433,7 @@ impl Config {
     }
 
     /// The PostgreSQL and Redis passwords of the usable targets.
-    pub fn service_passwords(&self) -> Vec<&str> {
+    pub(crate) fn service_passwords(&self) -> Vec<&str> {
         self.url_settings()
             .filter_map(|setting| match setting {
                 UrlSetting::Postgresql(_, s) => s.target().and_then(|t| t.password.as_ref()),
@@ -455,7 +444,7 @@ impl Config {
     }
 
     /// The host and port check `name` dials, when it dials one.
-    pub fn endpoint(&self, name: CheckName) -> Option<(&str, u16)> {
+    pub(crate) fn endpoint(&self, name: CheckName) -> Option<(&str, u16)> {
         self.url_settings().find_map(|setting| match setting {
             UrlSetting::Postgresql(n, s) if n == name => {
                 s.target().map(|t| (t.host.as_str(), t.port))
@@ -467,7 +456,7 @@ impl Config {
 
     /// Whether a selected check may do TLS or sign with a key pair, the
     /// operations that need aws-lc's random generator.
-    pub fn may_need_randomness(&self) -> bool {
+    pub(crate) fn may_need_randomness(&self) -> bool {
         let selected = |name: CheckName| {
             self.checks()
                 .iter()

@@ -69,14 +69,14 @@ const UNCHECKED_SCHEMES: &[&str] = &[
 
 /// One variable a target's value was read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Source {
+pub(crate) struct Source {
     pub variable: String,
     pub origin: Origin,
 }
 
 /// A target found in the variables, before its URL is parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Discovered {
+pub(crate) struct Discovered {
     pub name: CheckName,
     pub kind: Kind,
     /// The value as the first variable holds it.
@@ -86,11 +86,11 @@ pub struct Discovered {
 }
 
 /// A URL of a service kind railconn does not check.
-pub use crate::report::NotChecked as Unchecked;
+pub(crate) use crate::report::NotChecked as Unchecked;
 
 /// What discovery found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Scan {
+pub(crate) struct Scan {
     pub targets: Vec<Discovered>,
     /// Variables whose value equals a default check's: (that check, the
     /// variable), to be named among the default's sources.
@@ -100,7 +100,7 @@ pub struct Scan {
 
 /// What a value is, judged by its scheme.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Classified {
+pub(crate) enum Classified {
     Service(Kind),
     /// A URL of a kind railconn does not check, with its scheme.
     Unchecked(String),
@@ -110,7 +110,7 @@ pub enum Classified {
 
 /// Classifies a variable's value by its scheme (after the trimming and
 /// unquoting `normalize` reports).
-pub fn classify(value: &str) -> Classified {
+pub(crate) fn classify(value: &str) -> Classified {
     let Some((scheme, _)) = comparable(value).split_once("://") else {
         return Classified::Other;
     };
@@ -130,7 +130,7 @@ pub fn classify(value: &str) -> Classified {
 
 /// The value as it is compared for identity: trimmed and unquoted, as
 /// `normalize` reads it.
-pub fn comparable(value: &str) -> &str {
+pub(crate) fn comparable(value: &str) -> &str {
     let trimmed = value.trim();
     ['"', '\'']
         .iter()
@@ -140,7 +140,7 @@ pub fn comparable(value: &str) -> &str {
 
 /// Scans `env` for targets beyond the defaults. `defaults` are the default
 /// checks' raw values, so that an identical value joins them instead.
-pub fn scan(env: &EnvSource, public: bool, defaults: &[(CheckName, &str)]) -> Scan {
+pub(crate) fn scan(env: &EnvSource, public: bool, defaults: &[(CheckName, &str)]) -> Scan {
     let names: BTreeSet<&str> = env.all().map(|(name, _, _)| name).collect();
     let mut scan = Scan::default();
     for (name, value, origin) in env.all() {

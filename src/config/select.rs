@@ -10,13 +10,13 @@ use crate::service::Kind;
 
 /// clap's usage errors are English (README "Languages"): the language is
 /// chosen only once the command line parsed.
-pub fn english(message: &Message) -> String {
+pub(crate) fn english(message: &Message) -> String {
     Lang::En.render(message)
 }
 
 /// One item of `--only`, `--skip` or `--optional`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Selector {
+pub(crate) enum Selector {
     Name(String),
     Kind(Kind),
 }
@@ -49,14 +49,14 @@ impl Selector {
 
 /// One check to run, with whether its failure fails the gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Selected {
+pub(crate) struct Selected {
     pub name: CheckName,
     pub required: bool,
 }
 
 /// Which checks run and how their results gate the deploy.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Selection {
+pub(crate) struct Selection {
     pub only: Vec<Selector>,
     pub skip: Vec<Selector>,
     pub optional: Vec<Selector>,
@@ -64,7 +64,7 @@ pub struct Selection {
 
 impl Selection {
     /// Whether the check `name` of `kind` runs, and how it gates.
-    pub fn select(&self, name: CheckName, kind: Kind) -> Option<Selected> {
+    pub(crate) fn select(&self, name: CheckName, kind: Kind) -> Option<Selected> {
         let any = |list: &[Selector]| list.iter().any(|s| s.matches(name, kind));
         let runs = (self.only.is_empty() || any(&self.only)) && !any(&self.skip);
         runs.then(|| Selected {
@@ -74,7 +74,7 @@ impl Selection {
     }
 
     /// The names in the lists that no check of `checks` has.
-    pub fn unknown_names(&self, checks: &[CheckName]) -> Vec<&str> {
+    pub(crate) fn unknown_names(&self, checks: &[CheckName]) -> Vec<&str> {
         let mut unknown: Vec<&str> = [&self.only, &self.skip, &self.optional]
             .into_iter()
             .flatten()

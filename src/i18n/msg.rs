@@ -15,7 +15,7 @@ macro_rules! messages {
     ($( $(#[$meta:meta])* $name:ident ( $($arg:ident : $ty:ty),* $(,)? ); )*) => {
         $(
             $(#[$meta])*
-            pub fn $name($($arg: $ty),*) -> Message {
+            pub(crate) fn $name($($arg: $ty),*) -> Message {
                 Message::new(
                     stringify!($name),
                     vec![$((stringify!($arg), Arg::from($arg))),*],
@@ -24,7 +24,8 @@ macro_rules! messages {
         )*
 
         /// Every message id with the variables the code passes to it.
-        pub const DECLARED: &[(&str, &[&str])] = &[
+        #[cfg(test)]
+        pub(crate) const DECLARED: &[(&str, &[&str])] = &[
             $((stringify!($name), &[$(stringify!($arg)),*])),*
         ];
     };
@@ -35,7 +36,7 @@ macro_rules! messages {
 macro_rules! advice {
     ($( $name:ident ),* $(,)?) => {
         $(
-            pub fn $name() -> Advice {
+            pub(crate) fn $name() -> Advice {
                 Advice {
                     cause: Message::new(concat!(stringify!($name), ".cause"), Vec::new()),
                     fix: Message::new(concat!(stringify!($name), ".fix"), Vec::new()),
@@ -44,7 +45,8 @@ macro_rules! advice {
         )*
 
         /// Every advice id; each has a `.cause` and a `.fix`.
-        pub const ADVICE: &[&str] = &[$(stringify!($name)),*];
+        #[cfg(test)]
+        pub(crate) const ADVICE: &[&str] = &[$(stringify!($name)),*];
     };
 }
 
@@ -80,7 +82,6 @@ messages! {
     pg_env_defaults(vars: String);
     pg_bad_param_value(key: &str);
     pg_bad_env_sslmode();
-    pg_fragment();
     pg_scheme_case();
     pg_param_unsupported(key: &str);
     pg_param_unknown(key: &str);
@@ -263,10 +264,13 @@ messages! {
     jwt_placeholder(var: &str);
     jwt_short_secret(var: &str, bytes: usize, algorithm: &str, needed: usize);
     jwt_key_file(var: &str, error: String);
-    jwt_sec1_private_key(var: &str);
     jwt_bad_private_key(var: &str, algorithm: &str);
     jwt_bad_public_key(var: &str, algorithm: &str);
     jwt_rsa_too_small(var: &str);
+    jwt_algorithm_whitespace(var: &str, algorithm: &str);
+    jwt_secret_is_key(var: &str);
+    jwt_key_escaped_newlines(var: &str);
+    jwt_key_path(var: &str);
     /// `bits` 0 means unknown; `public` is yes or no.
     jwt_key_detail(algorithm: &str, bits: usize, public: &str);
     jwt_sign_failed(kind: String);
@@ -326,6 +330,7 @@ messages! {
     env_secret(bytes: usize);
     env_key_pem(bytes: usize);
     env_key_path();
+    env_key_escaped(bytes: usize);
     env_file_committable(path: String);
     origin_environment();
     env_value_too_large(entry: usize, kib: usize);
@@ -437,9 +442,6 @@ messages! {
 }
 
 advice! {
-    // Railway's private names, whatever the code says.
-    advice_private_redis,
-    advice_private_db,
     // Where the layer changes the meaning of a code.
     advice_redis_tls_timeout,
     advice_pg_tls_timeout,
@@ -505,27 +507,12 @@ advice! {
 }
 
 /// A list of alternatives (`postgresql:// or postgres://`).
-pub fn any_of<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Arg {
+pub(crate) fn any_of<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Arg {
     Arg::AnyOf(items.into_iter().map(Into::into).collect())
 }
 
-/// A value in a setting, shown only when it looks like a setting (short,
-/// plain characters): a secret pasted into the wrong variable is not.
-pub fn setting_value(value: &str) -> Message {
-    let plain = !value.is_empty()
-        && value.len() <= 12
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '+');
-    if plain {
-        shown_value(value)
-    } else {
-        hidden_value(value.chars().count())
-    }
-}
-
 /// The first bytes a peer sent, in hex, for a protocol mismatch.
-pub fn peer_bytes(bytes: &[u8]) -> Message {
+pub(crate) fn peer_bytes(bytes: &[u8]) -> Message {
     let shown: Vec<String> = bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
     if shown.is_empty() {
         no_bytes()

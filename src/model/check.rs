@@ -18,29 +18,30 @@ use crate::i18n::Message;
 /// ever sees the few names its environment and command line hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
-pub struct CheckName(&'static str);
+pub(crate) struct CheckName(&'static str);
 
 impl CheckName {
-    pub const POSTGRES: CheckName = CheckName("postgres");
-    pub const REDIS: CheckName = CheckName("redis");
-    pub const JWT: CheckName = CheckName("jwt");
+    pub(crate) const POSTGRES: CheckName = CheckName("postgres");
+    pub(crate) const REDIS: CheckName = CheckName("redis");
+    pub(crate) const JWT: CheckName = CheckName("jwt");
     /// The default checks, first in every report, in this order.
-    pub const DEFAULTS: [CheckName; 3] = [CheckName::POSTGRES, CheckName::REDIS, CheckName::JWT];
+    pub(crate) const DEFAULTS: [CheckName; 3] =
+        [CheckName::POSTGRES, CheckName::REDIS, CheckName::JWT];
 
     /// The check called `name`.
-    pub fn named(name: &str) -> CheckName {
+    pub(crate) fn named(name: &str) -> CheckName {
         if let Some(known) = CheckName::DEFAULTS.into_iter().find(|c| c.0 == name) {
             return known;
         }
         CheckName(intern(name))
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         self.0
     }
 
     /// Whether this is one of the three default checks.
-    pub fn is_default(self) -> bool {
+    pub(crate) fn is_default(self) -> bool {
         CheckName::DEFAULTS.contains(&self)
     }
 }
@@ -100,7 +101,7 @@ pub struct Readings {
 
 /// Collects a check's steps; steps never recorded come out as `skip`.
 #[derive(Debug)]
-pub struct Ladder {
+pub(crate) struct Ladder {
     order: &'static [StepName],
     steps: Vec<Step>,
     findings: Vec<Finding>,
@@ -109,7 +110,7 @@ pub struct Ladder {
 
 impl Ladder {
     /// A ladder over `order`, the kind's layers from first to last.
-    pub fn new(order: &'static [StepName]) -> Self {
+    pub(crate) fn new(order: &'static [StepName]) -> Self {
         Self {
             order,
             steps: Vec::new(),
@@ -119,12 +120,12 @@ impl Ladder {
     }
 
     /// Where the probe notes the numbers it read.
-    pub fn readings(&mut self) -> &mut Readings {
+    pub(crate) fn readings(&mut self) -> &mut Readings {
         &mut self.readings
     }
 
     /// Records a passing step that started at `started`.
-    pub fn pass(&mut self, name: StepName, started: Instant, detail: impl Into<Message>) {
+    pub(crate) fn pass(&mut self, name: StepName, started: Instant, detail: impl Into<Message>) {
         self.push(
             name,
             Status::Pass,
@@ -135,7 +136,7 @@ impl Ladder {
     }
 
     /// Records a step that passed with a reservation.
-    pub fn warn(&mut self, name: StepName, started: Instant, detail: impl Into<Message>) {
+    pub(crate) fn warn(&mut self, name: StepName, started: Instant, detail: impl Into<Message>) {
         self.push(
             name,
             Status::Warn,
@@ -146,22 +147,27 @@ impl Ladder {
     }
 
     /// Records a step that was deliberately not performed, with why.
-    pub fn skip(&mut self, name: StepName, detail: impl Into<Message>) {
+    pub(crate) fn skip(&mut self, name: StepName, detail: impl Into<Message>) {
         self.push(name, Status::Skip, None, Some(detail.into()), None);
     }
 
     /// Records the decisive failure; later steps will be `skip`.
-    pub fn fail(&mut self, name: StepName, started: Option<Instant>, failure: Failure) {
+    pub(crate) fn fail(&mut self, name: StepName, started: Option<Instant>, failure: Failure) {
         self.fail_with(name, started.map(|s| s.elapsed()), failure);
     }
 
     /// Records the decisive failure with an explicit duration.
-    pub fn fail_with(&mut self, name: StepName, duration: Option<Duration>, failure: Failure) {
+    pub(crate) fn fail_with(
+        &mut self,
+        name: StepName,
+        duration: Option<Duration>,
+        failure: Failure,
+    ) {
         self.push(name, Status::Fail, duration, None, Some(failure));
     }
 
     /// Records a step with an explicit duration (e.g. pipelined round trips).
-    pub fn pass_with(
+    pub(crate) fn pass_with(
         &mut self,
         name: StepName,
         duration: Option<Duration>,
@@ -172,22 +178,22 @@ impl Ladder {
 
     /// Drops earlier records of these steps (a retry or a closer look is
     /// about to replace them).
-    pub fn forget(&mut self, names: &[StepName]) {
+    pub(crate) fn forget(&mut self, names: &[StepName]) {
         self.steps.retain(|s| !names.contains(&s.name));
     }
 
     /// The code of the decisive failure so far.
-    pub fn failure_code(&self) -> Option<Code> {
+    pub(crate) fn failure_code(&self) -> Option<Code> {
         self.steps
             .iter()
             .find_map(|s| s.error.as_ref().map(|e| e.code))
     }
 
-    pub fn findings(&mut self, findings: &[Finding]) {
+    pub(crate) fn findings(&mut self, findings: &[Finding]) {
         self.findings.extend_from_slice(findings);
     }
 
-    pub fn finding(&mut self, finding: Finding) {
+    pub(crate) fn finding(&mut self, finding: Finding) {
         self.findings.push(finding);
     }
 
@@ -209,7 +215,7 @@ impl Ladder {
     }
 
     /// All steps in the check's order, unrecorded ones as `skip`.
-    pub fn finish(self, target: impl Into<Message>, source: Option<String>) -> ProbeOutcome {
+    pub(crate) fn finish(self, target: impl Into<Message>, source: Option<String>) -> ProbeOutcome {
         let mut recorded = self.steps;
         let steps = self
             .order

@@ -196,6 +196,9 @@ pub enum FindingCode {
     MemoryHeadroom,
     /// A TLS certificate is not verified (`#insecure`, `sslmode=require`).
     CertificateNotVerified,
+    /// A JWT key railconn could read but PyJWT and Node's jsonwebtoken
+    /// refuse as given: PEM with literal `\n`, or a path to a PEM file.
+    KeyFormat,
 }
 
 impl FindingCode {
@@ -223,6 +226,7 @@ impl FindingCode {
         FindingCode::NoTables,
         FindingCode::MemoryHeadroom,
         FindingCode::CertificateNotVerified,
+        FindingCode::KeyFormat,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -250,6 +254,7 @@ impl FindingCode {
             NoTables => "no_tables",
             MemoryHeadroom => "memory_headroom",
             CertificateNotVerified => "certificate_not_verified",
+            KeyFormat => "key_format",
         }
     }
 }

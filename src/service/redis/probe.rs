@@ -24,7 +24,7 @@ use crate::service::redis::url::{Protocol, RedisTarget, RedisTls};
 use crate::service::setting::Setting;
 use crate::words;
 
-pub async fn probe(setting: &Setting<RedisTarget>, budget: Budget) -> ProbeOutcome {
+pub(crate) async fn probe(setting: &Setting<RedisTarget>, budget: Budget) -> ProbeOutcome {
     let mut ladder = Ladder::new(crate::service::Kind::Redis.steps());
     let Some((target, source)) = crate::service::setting::accept_setting(setting, &mut ladder)
     else {
@@ -318,6 +318,8 @@ fn common_failure(error: &RedisError) -> Option<Failure> {
     let code = match error.code() {
         Some("LOADING") => Code::ServerStarting,
         Some("NOPERM" | "DENIED") => Code::AccessDenied,
+        // Redis has no code of its own for this: networking.c replies
+        // "-ERR max number of clients reached", untranslated, and closes.
         _ if message.contains("max number of clients") => Code::TooManyConnections,
         _ => return None,
     };
