@@ -119,8 +119,10 @@ pub(crate) struct SourceArgs {
     /// Dial ADDR for HOST:PORT instead of resolving HOST, keeping HOST for
     /// TLS (SNI, certificate names) and provider rules, as curl --resolve
     /// does (repeatable; e.g. db.example.com:5432:127.0.0.1 for a tunnel).
+    /// (Read as text here and checked by `command::pins`, so a mistake is
+    /// reported in the run's language.)
     #[arg(long, value_name = "HOST:PORT:ADDR")]
-    pub resolve: Vec<crate::config::Pin>,
+    pub resolve: Vec<String>,
 
     #[arg(
         long,

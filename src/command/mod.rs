@@ -14,7 +14,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::cli::{OutputArgs, SelectArgs, SourceArgs};
-use crate::config::{Config, Overrides, Selection};
+use crate::config::{Config, Overrides, Pin, Selection};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::report::{self, Format, Report, TextStyle};
@@ -37,6 +37,20 @@ pub(crate) fn load_env(source: &SourceArgs) -> Result<EnvSource, AppError> {
     })
 }
 
+/// The `--resolve` values, each checked: a bad one stops the run (exit 2).
+pub(crate) fn pins(source: &SourceArgs) -> Result<Vec<Pin>, AppError> {
+    source
+        .resolve
+        .iter()
+        .map(|value| {
+            Pin::parse(value).map_err(|problem| AppError::Resolve {
+                value: value.clone(),
+                problem,
+            })
+        })
+        .collect()
+}
+
 /// The validated configuration of one round; refuses a selection that
 /// leaves nothing to check.
 pub(crate) fn config(
@@ -49,7 +63,7 @@ pub(crate) fn config(
         database_url: source.database_url.clone(),
         redis_url: source.redis_url.clone(),
         public: source.public,
-        resolve: source.resolve.clone(),
+        resolve: pins(source)?,
         discover: !source.no_discover,
         targets: source.targets.clone(),
     };
