@@ -9,6 +9,7 @@
 #![allow(unreachable_pub)]
 
 mod cli;
+mod env_parts;
 mod faults;
 mod gate;
 mod harness;
