@@ -13,6 +13,7 @@ use crate::cli::EnvArgs;
 use crate::config;
 use crate::error::AppError;
 use crate::i18n::{Lang, Message, msg, say};
+use crate::report::NotChecked;
 use crate::report::env::{Database, EnvReport, Parts, Target, VarState, Variable, render};
 use crate::service::jwt::settings as jwt;
 use crate::service::postgres::url::{ChannelBinding, PgTarget, RootCert};
@@ -119,12 +120,14 @@ fn redis_parts(t: &RedisTarget) -> Parts {
 pub(crate) fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
     let env = super::load_env(&args.source)?;
     let pins = super::pins(&args.source)?;
+    let (targets, not_checked) = targets(args, &env, pins);
     let report = EnvReport {
         variables: GROUPS
             .iter()
             .flat_map(|(names, kind)| group(&env, names, *kind))
             .collect(),
-        targets: targets(args, &env, pins),
+        targets,
+        not_checked,
     };
     let mut out = std::io::stdout().lock();
     render(&report, args.format, Lang::for_run(), &mut out)
@@ -193,12 +196,20 @@ fn shown(var: &Var, kind: Kind) -> Message {
     }
 }
 
-fn targets(args: &EnvArgs, env: &EnvSource, pins: Vec<config::Pin>) -> Vec<Target> {
+/// Every target a check would dial, defaults first, and the URLs that no
+/// check reads.
+fn targets(
+    args: &EnvArgs,
+    env: &EnvSource,
+    pins: Vec<config::Pin>,
+) -> (Vec<Target>, Vec<NotChecked>) {
     let overrides = config::Overrides {
         database_url: args.source.database_url.clone(),
         redis_url: args.source.redis_url.clone(),
         public: args.source.public,
         resolve: pins,
+        discover: !args.source.no_discover,
+        targets: args.source.targets.clone(),
     };
     let config = config::Config::resolve(
         &overrides,
@@ -210,7 +221,7 @@ fn targets(args: &EnvArgs, env: &EnvSource, pins: Vec<config::Pin>) -> Vec<Targe
     let settings = jwt::JwtSettings::from_env(env);
     let postgres = match &config.sqlite {
         Some(sqlite) => Target {
-            check: "postgres",
+            check: "postgres".to_string(),
             dialed: msg::verbatim(sqlite.url.clone()),
             source: sqlite.source.clone(),
             provider: None,
@@ -224,7 +235,21 @@ fn targets(args: &EnvArgs, env: &EnvSource, pins: Vec<config::Pin>) -> Vec<Targe
             config.hints,
         ),
     };
-    vec![
+    let extra = config.extra.iter().map(|e| match &e.setting {
+        config::ExtraSetting::Postgresql(setting) => target(
+            e.name.as_str(),
+            setting,
+            |t: &PgTarget| (t.redacted.clone(), t.host.clone(), postgres_parts(t)),
+            config.hints,
+        ),
+        config::ExtraSetting::Redis(setting) => target(
+            e.name.as_str(),
+            setting,
+            |t: &RedisTarget| (t.redacted.clone(), t.host.clone(), redis_parts(t)),
+            config.hints,
+        ),
+    });
+    let defaults = [
         postgres,
         target(
             "redis",
@@ -233,7 +258,7 @@ fn targets(args: &EnvArgs, env: &EnvSource, pins: Vec<config::Pin>) -> Vec<Targe
             config.hints,
         ),
         Target {
-            check: "jwt",
+            check: "jwt".to_string(),
             dialed: words::jwt_target(settings.algorithm_name()),
             source: settings
                 .algorithm
@@ -243,12 +268,14 @@ fn targets(args: &EnvArgs, env: &EnvSource, pins: Vec<config::Pin>) -> Vec<Targe
             provider_name: None,
             parts: None,
         },
-    ]
+    ];
+    let targets = defaults.into_iter().chain(extra).collect();
+    (targets, config.unchecked)
 }
 
 /// `describe` gives a ready target's redacted URL, host and parts.
 fn target<T>(
-    check: &'static str,
+    check: &str,
     setting: &Setting<T>,
     describe: fn(&T) -> (String, String, Parts),
     hints: provider::Hints,
@@ -264,7 +291,7 @@ fn target<T>(
         Setting::Missing { vars, .. } => (words::target_missing(vars), None, None),
     };
     Target {
-        check,
+        check: check.to_string(),
         dialed: target,
         source,
         provider: place.map(|p| p.id),

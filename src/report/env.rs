@@ -8,6 +8,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::NotChecked;
 use crate::i18n::{self, Lang, Message, msg};
 use crate::source::Origin;
 use crate::source::url::escape_controls;
@@ -23,6 +24,8 @@ pub(crate) enum Format {
 pub(crate) struct EnvReport {
     pub(crate) variables: Vec<Variable>,
     pub(crate) targets: Vec<Target>,
+    /// URLs of kinds railconn does not check.
+    pub(crate) not_checked: Vec<NotChecked>,
 }
 
 /// One variable railconn reads.
@@ -57,7 +60,7 @@ impl VarState {
 /// What one check would dial.
 #[derive(Debug, Serialize)]
 pub(crate) struct Target {
-    pub(crate) check: &'static str,
+    pub(crate) check: String,
     #[serde(rename = "target")]
     pub(crate) dialed: Message,
     pub(crate) source: String,
@@ -184,6 +187,13 @@ fn text(report: &EnvReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
         if let Some(parts) = &target.parts {
             writeln!(out, "  {:<9} {}", "", parts.line())?;
         }
+    }
+    if !report.not_checked.is_empty() {
+        writeln!(out, "\n{}:", lang.render(&msg::label_not_checked()))?;
+    }
+    for url in &report.not_checked {
+        let line = msg::not_checked(url.variable.clone(), url.scheme.clone(), url.origin.clone());
+        writeln!(out, "  {}", lang.render(&line))?;
     }
     Ok(())
 }
