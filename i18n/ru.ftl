@@ -144,7 +144,7 @@ dns_failed = { $host }: { $error ->
     [EAI_NONAME] такого имени нет (EAI_NONAME)
     [EAI_NODATA] имя есть, но адресов у него нет (EAI_NODATA)
     [EAI_AGAIN] временный сбой разрешения имён (EAI_AGAIN)
-    [EAI_FAIL] резолвер отказал без надежды на повтор (EAI_FAIL)
+    [EAI_FAIL] неустранимая ошибка резолвера (EAI_FAIL)
     [EAI_MEMORY] резолверу не хватило памяти (EAI_MEMORY)
     [EAI_SYSTEM] системная ошибка при разрешении имени (EAI_SYSTEM)
    *[other] резолвер отказал ({ $error })
@@ -438,7 +438,7 @@ label_cause = причина
 label_fix = решение
 label_source = источник
 label_provider = где
-# The provider table's names (src/provider/table.rs), in this language.
+# Названия строк таблицы провайдеров (src/provider/table.rs) по их id.
 provider_name = { $id ->
     [railway_private] приватная сеть Railway
     [railway_proxy] TCP-прокси Railway
@@ -723,7 +723,7 @@ tip_render_internal_only =
     .cause = Внутренние имена хостов Render (dpg-…-a, red-…) резолвятся только внутри сервисов Render в том же регионе и рабочем пространстве (workspace).
     .fix = Вне Render используйте External Database URL (…<region>-postgres.render.com) или внешний URL Key Value.
 tip_render_expired =
-    .cause = Бесплатные базы Render истекают через 30 дней после создания и удаляются после льготного периода: истёкшая или приостановленная база перестаёт отвечать, а имя удалённой перестаёт резолвиться.
+    .cause = Бесплатные базы Render действуют 30 дней после создания, а после льготного периода удаляются: истёкшая или приостановленная база перестаёт отвечать, а имя удалённой перестаёт резолвиться.
     .fix = Проверьте базу в панели управления Render: переведите её на платный тариф или создайте новую и скопируйте её External Database URL.
 tip_render_allow_list =
     .cause = Внешние подключения Render принимает только с адресов из списка доступа (access control list) базы.
@@ -732,8 +732,8 @@ tip_render_tls =
     .cause = Для внешних подключений Render требует TLS.
     .fix = Добавьте ?sslmode=require в URL PostgreSQL; для Key Value используйте rediss://.
 tip_heroku_rotated =
-    .cause = Heroku меняет учётные данные своих аддонов для данных (при обслуживании или по heroku pg:credentials:rotate) и обновляет DATABASE_URL/REDIS_URL у подключённых приложений, поэтому скопированный URL устаревает.
-    .fix = Читайте переменную во время работы приложения, а не копируйте её значение; вне дайно получите актуальное: heroku config:get DATABASE_URL -a <app>.
+    .cause = Heroku ротирует учётные данные аддонов с базами данных (при обслуживании или по heroku pg:credentials:rotate) и обновляет DATABASE_URL/REDIS_URL у подключённых приложений, поэтому скопированный URL устаревает.
+    .fix = Читайте переменную во время работы приложения, а не копируйте её значение; вне дайно (dyno) получите актуальное: heroku config:get DATABASE_URL -a <app>.
 tip_heroku_tls =
     .cause = Heroku Postgres принимает только подключения по TLS.
     .fix = Добавьте ?sslmode=require в DATABASE_URL.
