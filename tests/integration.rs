@@ -9,6 +9,7 @@
 #![allow(unreachable_pub)]
 
 mod cli;
+mod discovery;
 mod env_parts;
 mod faults;
 mod gate;
