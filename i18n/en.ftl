@@ -371,7 +371,6 @@ error_env_file = cannot read env file { $path }: { $reason }. Fix the file or pa
 error_runtime = cannot start the async runtime: { $error }
 error_output = cannot write the report: { $error }
 error_output_file = cannot write the report to { $path }: { $reason }
-error_format = { $command } supports --format { $supported }
 url_not_shown = <a URL, not shown: it may hold a password>
 duration_zero = must be greater than zero
 duration_too_long = must be at most 24h

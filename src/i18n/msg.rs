@@ -356,7 +356,6 @@ messages! {
     error_runtime(error: String);
     error_output(error: String);
     error_output_file(path: String, reason: String);
-    error_format(command: &str, supported: &str);
     url_not_shown();
     duration_zero();
     duration_too_long();
