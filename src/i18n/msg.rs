@@ -356,7 +356,6 @@ messages! {
     error_runtime(error: String);
     error_output(error: String);
     error_output_file(path: String, reason: Message);
-    error_format(command: &str, supported: &str);
     url_not_shown();
     duration_zero();
     duration_too_long();
@@ -379,6 +378,10 @@ messages! {
     /// The report's list of URLs railconn does not check.
     label_not_checked();
     not_checked(variable: String, scheme: String, origin: String);
+    allow_form();
+    allow_bad_code(code: String);
+    /// A failure or finding accepted with `--allow`.
+    allowed(code: String, message: Message);
 
     // ---- report labels -------------------------------------------------
     header(version: &str, took: Duration);

@@ -3,11 +3,13 @@
 //! `diagnose.rs`, and written by one renderer per format to a writer it is
 //! given. Renderers never print on their own.
 
+pub(crate) mod env;
 pub(crate) mod github;
 pub(crate) mod json;
 pub(crate) mod junit;
 pub(crate) mod markdown;
 pub(crate) mod text;
+pub(crate) mod watch;
 
 #[cfg(test)]
 mod golden;

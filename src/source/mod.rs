@@ -26,11 +26,23 @@ pub enum Origin {
 
 impl Origin {
     /// Short human description, e.g. `environment` or `.env`.
-    pub fn describe(&self) -> String {
+    pub fn message(&self) -> Message {
         match self {
-            Origin::Process => Lang::for_run().render(&msg::origin_environment()),
-            Origin::File(path) => path.display().to_string(),
+            Origin::Process => msg::origin_environment(),
+            Origin::File(path) => msg::verbatim(path.display().to_string()),
         }
+    }
+
+    /// [`Origin::message`] in the run's language.
+    pub fn describe(&self) -> String {
+        Lang::for_run().render(&self.message())
+    }
+}
+
+/// In JSON, the description in the report's language.
+impl serde::Serialize for Origin {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.message().serialize(serializer)
     }
 }
 
