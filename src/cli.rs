@@ -129,16 +129,16 @@ pub(crate) struct SourceArgs {
 #[derive(Debug, Clone, Args)]
 pub(crate) struct SelectArgs {
     /// Run only these checks (comma-separated: postgres, redis, jwt).
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_check)]
     pub only: Vec<CheckName>,
 
     /// Do not run these checks (comma-separated).
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_check)]
     pub skip: Vec<CheckName>,
 
     /// These checks may fail without failing the gate: their failure is a
     /// warning (e.g. Redis when the app falls back to memory).
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_check)]
     pub optional: Vec<CheckName>,
 
     /// Warnings fail the gate too.
@@ -322,6 +322,18 @@ const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// clap's usage errors are English (README "Languages"): the language is
 /// chosen only once the command line parsed.
+/// One name of a check list. clap's own parser calls an empty name
+/// (`postgres,,redis`) "a value is required … but none was supplied",
+/// which points at the wrong mistake.
+fn parse_check(text: &str) -> Result<CheckName, String> {
+    let english = |message: Message| Lang::En.render(&message);
+    if text.trim().is_empty() {
+        return Err(english(msg::check_list_empty()));
+    }
+    <CheckName as clap::ValueEnum>::from_str(text, false)
+        .map_err(|_| english(msg::check_name_unknown(text)))
+}
+
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let english = |message: Message| Lang::En.render(&message);
     let duration = humantime::parse_duration(text)
@@ -369,6 +381,11 @@ mod tests {
     #[test]
     fn bad_values_are_usage_errors() {
         assert!(parse(&["--only", "mysql"]).is_err());
+        let empty = parse(&["--only", "postgres,,redis"])
+            .unwrap_err()
+            .to_string();
+        assert!(empty.contains("empty name"), "{empty}");
+        assert!(!empty.contains("a value is required"), "{empty}");
         assert!(parse(&["--timeout", "soon"]).is_err());
         assert!(parse(&["--timeout", "0s"]).is_err());
         assert!(parse(&["--json", "--format", "text"]).is_err());

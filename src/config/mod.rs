@@ -381,6 +381,16 @@ fn resolve_url<T>(
             flag: kind.flag,
         };
     };
+    if env.get(name).is_some_and(|var| !var.utf8) && flag_value.is_none() {
+        return Setting::Invalid {
+            source,
+            error: UrlError {
+                code: crate::model::Code::InvalidUrl,
+                message: crate::words::value_not_utf8(name),
+            },
+            findings: Vec::new(),
+        };
+    }
     let mut normalized = (kind.normalize)(&raw, name);
     match (kind.parse)(&normalized.value) {
         Ok(mut target) => match (kind.fill)(&mut target, env) {

@@ -29,7 +29,9 @@ impl Origin {
     pub fn describe(&self) -> String {
         match self {
             Origin::Process => Lang::for_run().render(&msg::origin_environment()),
-            Origin::File(path) => path.display().to_string(),
+            // A path is shown escaped: a file named "a\n::warning …" must
+            // not start a line of its own in a report or a CI log.
+            Origin::File(path) => url::escape_controls(&path.display().to_string()),
         }
     }
 }
@@ -38,8 +40,12 @@ impl Origin {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Var {
     pub name: &'static str,
+    /// The value; when it was not UTF-8, with U+FFFD for the bad bytes.
     pub value: String,
     pub origin: Origin,
+    /// False when the process environment held bytes that are not UTF-8:
+    /// such a value is reported as invalid, never as unset or as read.
+    pub utf8: bool,
 }
 
 /// Which `.env` files to read.
@@ -56,6 +62,8 @@ pub struct EnvFiles {
 pub struct EnvSource {
     vars: BTreeMap<String, (String, Origin)>,
     files: Vec<PathBuf>,
+    /// Variables whose process-environment value is not UTF-8.
+    not_utf8: std::collections::BTreeSet<String>,
 }
 
 impl EnvSource {
@@ -77,7 +85,7 @@ impl EnvSource {
             .collect();
         Self {
             vars,
-            files: Vec::new(),
+            ..Self::default()
         }
     }
 
@@ -93,6 +101,7 @@ impl EnvSource {
             name,
             value: value.clone(),
             origin: origin.clone(),
+            utf8: !self.not_utf8.contains(name),
         })
     }
 
@@ -106,9 +115,14 @@ impl EnvSource {
 
     fn add_process_env(&mut self) {
         for (key, value) in std::env::vars_os() {
-            if let (Ok(key), Ok(value)) = (key.into_string(), value.into_string()) {
-                self.vars.insert(key, (value, Origin::Process));
-            }
+            let Ok(key) = key.into_string() else {
+                continue;
+            };
+            let value = value.into_string().unwrap_or_else(|bytes| {
+                self.not_utf8.insert(key.clone());
+                bytes.to_string_lossy().into_owned()
+            });
+            self.vars.insert(key, (value, Origin::Process));
         }
     }
 
