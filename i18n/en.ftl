@@ -374,10 +374,7 @@ error_env_file = cannot read env file { $path }: { $reason }. Fix the file or pa
 error_runtime = cannot start the async runtime: { $error }
 error_output = cannot write the report: { $error }
 error_output_file = cannot write the report to { $path }: { $reason }
-error_format = { $command } supports --format { $supported }
 url_not_shown = <a URL, not shown: it may hold a password>
-check_list_empty = an empty name in the list (two commas in a row, or one at an end); give names separated by single commas, e.g. postgres,redis
-check_name_unknown = "{ $name }" is not a check: use postgres, redis or jwt, separated by commas
 duration_zero = must be greater than zero
 duration_too_long = must be at most 24h
 bad_duration = { $error }: write a duration such as 500ms, 10s or 1m
@@ -387,6 +384,17 @@ arguments_not_shown = <the arguments railconn sent, not shown>
 message_withheld = <the message is not shown: it contains a configured secret, echoed by the peer>
 fifo_without_reader = it is a FIFO (named pipe) that nobody is reading
 pipe_stalled = it is a pipe or device that did not take or deliver the bytes within { $limit }
+
+## Targets and selection
+
+selector_bad_kind = `kind:{ $kind }` is not a kind: write kind:postgresql, kind:sqlite, kind:redis or kind:jwt
+selector_empty = an empty check name: write a check name (postgres, redis, jwt or a variable such as CELERY_BROKER_URL) or kind:KIND
+target_form = write NAME=URL, e.g. --target replica=postgresql://replica.example:5432/app (NAME: letters, digits, _ - .)
+target_default_name = `{ $name }` is a default check: use --database-url or --redis-url to check another URL for it, or choose another NAME
+target_bad_scheme = the URL of `{ $name }` is not a PostgreSQL or Redis URL: write postgresql://… or redis://… (rediss:// for TLS)
+warning_unknown_check = railconn: warning: no check is called `{ $name }` here, so it selects nothing (checks: { $checks })
+label_not_checked = Other services, not checked
+not_checked = { $variable } ({ $origin }): a { $scheme } URL; railconn checks only PostgreSQL and Redis URLs
 
 ## Report labels
 

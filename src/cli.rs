@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::config::Selector;
 use crate::i18n::{Lang, Message, msg};
-use crate::model::CheckName;
-use crate::report::Format;
+use crate::report::{Format, env, watch};
 
 /// `railconn --version`: the version and the target it was built for, e.g.
 /// `railconn 0.1.0 (x86_64-unknown-linux-gnu)` (see build.rs).
@@ -123,23 +123,42 @@ pub(crate) struct SourceArgs {
     /// reported in the run's language.)
     #[arg(long, value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<String>,
+
+    #[arg(
+        long,
+        help = "Check only DATABASE_URL, REDIS_URL and the JWT settings, not every other \
+                variable holding a PostgreSQL or Redis URL"
+    )]
+    pub no_discover: bool,
+
+    /// Also check this PostgreSQL or Redis URL under NAME (repeatable),
+    /// e.g. replica=postgresql://replica.example:5432/app.
+    #[arg(long = "target", value_name = "NAME=URL")]
+    pub targets: Vec<crate::config::NamedUrl>,
 }
 
 /// Which checks run and how they gate.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct SelectArgs {
-    /// Run only these checks (comma-separated: postgres, redis, jwt).
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_check)]
-    pub only: Vec<CheckName>,
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        help = "Run only these checks (comma-separated): check names (postgres, redis, jwt, \
+                or a discovered variable such as CELERY_BROKER_URL) or \
+                kind:postgresql|sqlite|redis|jwt for every check of a kind. A name no check \
+                has here is a warning, not an error"
+    )]
+    pub only: Vec<Selector>,
 
-    /// Do not run these checks (comma-separated).
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_check)]
-    pub skip: Vec<CheckName>,
+    /// Do not run these checks (comma-separated, as --only).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub skip: Vec<Selector>,
 
     /// These checks may fail without failing the gate: their failure is a
-    /// warning (e.g. Redis when the app falls back to memory).
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_check)]
-    pub optional: Vec<CheckName>,
+    /// warning (e.g. Redis when the app falls back to memory). As --only.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub optional: Vec<Selector>,
 
     /// Warnings fail the gate too.
     #[arg(long)]
@@ -245,8 +264,8 @@ pub(crate) struct WatchArgs {
     pub select: SelectArgs,
 
     /// text: a line per change; json: one JSON object per round (NDJSON).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = watch::Format::Text)]
+    pub format: watch::Format,
 
     /// Short for --format json.
     #[arg(long, conflicts_with = "format")]
@@ -272,8 +291,12 @@ pub(crate) struct WatchArgs {
 }
 
 impl WatchArgs {
-    pub(crate) fn format(&self) -> Format {
-        if self.json { Format::Json } else { self.format }
+    pub(crate) fn format(&self) -> watch::Format {
+        if self.json {
+            watch::Format::Json
+        } else {
+            self.format
+        }
     }
 }
 
@@ -313,8 +336,8 @@ pub(crate) struct EnvArgs {
     pub source: SourceArgs,
 
     /// text or json.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = env::Format::Text)]
+    pub format: env::Format,
 }
 
 /// A day: longer waits are typos, and far-future deadlines overflow clocks.
@@ -322,18 +345,6 @@ const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// clap's usage errors are English (README "Languages"): the language is
 /// chosen only once the command line parsed.
-/// One name of a check list. clap's own parser calls an empty name
-/// (`postgres,,redis`) "a value is required … but none was supplied",
-/// which points at the wrong mistake.
-fn parse_check(text: &str) -> Result<CheckName, String> {
-    let english = |message: Message| Lang::En.render(&message);
-    if text.trim().is_empty() {
-        return Err(english(msg::check_list_empty()));
-    }
-    <CheckName as clap::ValueEnum>::from_str(text, false)
-        .map_err(|_| english(msg::check_name_unknown(text)))
-}
-
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let english = |message: Message| Lang::En.render(&message);
     let duration = humantime::parse_duration(text)
@@ -372,7 +383,10 @@ mod tests {
         let args = parse(&["--only", "postgres,redis", "--timeout", "500ms", "--json"]).unwrap();
         assert_eq!(
             args.select.only,
-            vec![CheckName::Postgres, CheckName::Redis]
+            vec![
+                Selector::Name("postgres".into()),
+                Selector::Name("redis".into())
+            ]
         );
         assert_eq!(args.timeout, Duration::from_millis(500));
         assert_eq!(args.output.format(), Format::Json);
@@ -380,15 +394,34 @@ mod tests {
 
     #[test]
     fn bad_values_are_usage_errors() {
-        assert!(parse(&["--only", "mysql"]).is_err());
-        let empty = parse(&["--only", "postgres,,redis"])
-            .unwrap_err()
-            .to_string();
-        assert!(empty.contains("empty name"), "{empty}");
-        assert!(!empty.contains("a value is required"), "{empty}");
+        assert!(parse(&["--only", "kind:mysql"]).is_err());
+        assert!(parse(&["--target", "replica"]).is_err());
+        assert!(parse(&["--target", "redis=redis://h"]).is_err());
+        assert!(parse(&["--target", "db=mysql://h/d"]).is_err());
         assert!(parse(&["--timeout", "soon"]).is_err());
         assert!(parse(&["--timeout", "0s"]).is_err());
         assert!(parse(&["--json", "--format", "text"]).is_err());
+    }
+
+    /// Each command's `--format` takes what it can write, no more.
+    #[test]
+    fn formats_are_per_command() {
+        let parse = |args: &[&str]| Cli::try_parse_from(["railconn"].iter().chain(args));
+        for format in ["text", "json", "junit", "github", "markdown"] {
+            assert!(parse(&["check", "--format", format]).is_ok(), "{format}");
+            assert!(parse(&["wait", "--format", format]).is_ok(), "{format}");
+        }
+        for command in ["watch", "env"] {
+            assert!(parse(&[command, "--format", "json"]).is_ok());
+            for format in ["junit", "github", "markdown"] {
+                let error = parse(&[command, "--format", format]).unwrap_err();
+                assert_eq!(error.kind(), clap::error::ErrorKind::InvalidValue);
+            }
+        }
+        let Command::Watch(args) = parse(&["watch", "--json"]).unwrap().command else {
+            panic!("watch")
+        };
+        assert_eq!(args.format(), watch::Format::Json);
     }
 
     #[test]

@@ -52,6 +52,7 @@ pub(crate) fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) ->
         signal,
         duration_ms: millis(duration),
         checks,
+        not_checked: config.unchecked.clone(),
     };
     let (critical, warnings) = (report.critical(), report.warnings());
     report.status = match (critical, warnings) {
@@ -68,20 +69,23 @@ pub(crate) fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) ->
 /// `signal` is what interrupted the round, if anything did.
 fn check_report(ran: &Ran, config: &Config, signal: &str) -> CheckReport {
     let Some(selected) = &ran.selected else {
-        return skipped(ran.name, msg::skipped_by_flag());
+        return skipped(ran.name, ran.kind, msg::skipped_by_flag());
     };
     if ran.unfinished {
-        let mut report = skipped(ran.name, msg::interrupted(signal));
+        let mut report = skipped(ran.name, ran.kind, msg::interrupted(signal));
         report.required = selected.required;
         return report;
     }
     let kind = ran.kind;
     let error = decisive(&ran.outcome.steps);
-    let located = locate(kind, config, error.as_ref());
+    let located = locate(
+        kind,
+        config.endpoint(ran.name),
+        config.hints,
+        error.as_ref(),
+    );
     let (place, pooler) = located.unwrap_or((&provider::UNKNOWN, None));
-    let advice = error
-        .as_ref()
-        .and_then(|e| advise(kind, ran.name, e, place, pooler));
+    let advice = error.as_ref().and_then(|e| advise(kind, e, place, pooler));
     let mut findings = ran.outcome.findings.clone();
     if let Some(pooler) = pooler {
         findings.push(Finding::info(FindingCode::Pooler, pooler_note(pooler)));
@@ -110,18 +114,12 @@ fn check_report(ran: &Ran, config: &Config, signal: &str) -> CheckReport {
 /// is missing or invalid).
 fn locate(
     kind: Kind,
-    config: &Config,
+    endpoint: Option<(&str, u16)>,
+    hints: provider::Hints,
     error: Option<&ErrorReport>,
 ) -> Option<(&'static Provider, Option<Pooler>)> {
-    let (host, port) = match kind {
-        Kind::Postgresql => config
-            .postgres
-            .target()
-            .map(|t| (t.host.as_str(), t.port))?,
-        Kind::Redis => config.redis.target().map(|t| (t.host.as_str(), t.port))?,
-        Kind::Sqlite | Kind::Jwt => return None,
-    };
-    let place = provider::identify(host, config.hints);
+    let (host, port) = endpoint?;
+    let place = provider::identify(host, hints);
     let pooler = (kind == Kind::Postgresql)
         .then(|| {
             error
@@ -138,13 +136,12 @@ fn locate(
 /// server), then the generic ones.
 fn advise(
     kind: Kind,
-    check: CheckName,
     error: &ErrorReport,
     place: &Provider,
     pooler: Option<Pooler>,
 ) -> Option<words::Advice> {
     place
-        .tip(check, error.code)
+        .tip(kind.default_check(), error.code)
         .or_else(|| pooler.and_then(|p| p.tip(error.code)))
         .map(words::provider_tip)
         .or_else(|| kind.advise(error.step, error.code, &error.message))
@@ -164,10 +161,10 @@ fn pooler_note(pooler: Pooler) -> Message {
     }
 }
 
-fn skipped(name: CheckName, why: Message) -> CheckReport {
+fn skipped(name: CheckName, kind: Kind, why: Message) -> CheckReport {
     CheckReport {
         name,
-        kind: name.kind(),
+        kind: kind.as_str(),
         required: false,
         target: why,
         source: None,
@@ -239,13 +236,13 @@ fn add_config_notes(runs: &mut [Ran], config: &Config) {
 fn add_memory_fallback(runs: &mut [Ran]) {
     let redis_failure = runs
         .iter()
-        .find(|r| r.name == CheckName::Redis && r.selected.is_some())
+        .find(|r| r.name == CheckName::REDIS && r.selected.is_some())
         .and_then(|r| decisive(&r.outcome.steps))
         .map(|e| e.code);
     let Some(code) = redis_failure else { return };
     if let Some(jwt) = runs
         .iter_mut()
-        .find(|r| r.name == CheckName::Jwt && r.selected.is_some())
+        .find(|r| r.name == CheckName::JWT && r.selected.is_some())
     {
         let message = words::memory_fallback(code != Code::MissingConfig);
         jwt.outcome

@@ -28,10 +28,6 @@ pub enum AppError {
         path: PathBuf,
         reason: String,
     },
-    FormatNotSupported {
-        command: &'static str,
-        supported: &'static str,
-    },
     /// `serve` could not bind its address.
     Listen {
         addr: String,
@@ -59,9 +55,6 @@ impl AppError {
             Self::Output(e) => words::error_output(&e.to_string()),
             Self::OutputFile { path, reason } => {
                 words::error_output_file(&path.display().to_string(), reason)
-            }
-            Self::FormatNotSupported { command, supported } => {
-                words::error_format(command, supported)
             }
             Self::Listen { addr, reason } => words::error_listen(addr, reason),
             Self::Port(value) => words::error_port(value),

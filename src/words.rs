@@ -923,10 +923,6 @@ pub(crate) fn error_output_file(path: &str, reason: &str) -> Message {
     msg::error_output_file(path.to_string(), reason.to_string())
 }
 
-pub(crate) fn error_format(command: &str, supported: &str) -> Message {
-    msg::error_format(command, supported)
-}
-
 pub(crate) fn env_value_too_large(entry: usize, limit: usize) -> Message {
     msg::env_value_too_large(entry, limit / 1024)
 }

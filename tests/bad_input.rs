@@ -103,7 +103,7 @@ fn an_empty_name_in_a_check_list_is_named() {
         .run();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("empty name"), "{err}");
+    assert!(err.contains("empty check name"), "{err}");
     assert!(!err.contains("a value is required"), "{err}");
 }
 

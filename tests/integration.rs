@@ -10,6 +10,7 @@
 
 mod bad_input;
 mod cli;
+mod discovery;
 mod env_parts;
 mod faults;
 mod gate;

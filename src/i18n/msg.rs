@@ -359,11 +359,8 @@ messages! {
     error_runtime(error: String);
     error_output(error: String);
     error_output_file(path: String, reason: String);
-    error_format(command: &str, supported: &str);
     url_not_shown();
     duration_zero();
-    check_list_empty();
-    check_name_unknown(name: &str);
     duration_too_long();
     bad_duration(error: String);
     not_a_regular_file();
@@ -372,6 +369,18 @@ messages! {
     message_withheld();
     fifo_without_reader();
     pipe_stalled(limit: Duration);
+
+    // ---- targets and selection (issue 9) -------------------------------
+    selector_bad_kind(kind: String);
+    selector_empty();
+    target_form();
+    target_default_name(name: String);
+    target_bad_scheme(name: String);
+    /// A warning on stderr: `--only`/`--skip`/`--optional` name no check.
+    warning_unknown_check(name: String, checks: String);
+    /// The report's list of URLs railconn does not check.
+    label_not_checked();
+    not_checked(variable: String, scheme: String, origin: String);
 
     // ---- report labels -------------------------------------------------
     header(version: &str, took: Duration);

@@ -194,7 +194,7 @@ fn rendering_adds_no_bidi_marks_and_localises_numbers() {
         "db.invalid",
         std::time::Duration::from_millis(1500),
     ));
-    assert_eq!(text, "нет ответа для db.invalid за 1,50 с");
+    assert_eq!(text, "нет ответа DNS для db.invalid за 1,50 с");
     assert!(!text.contains(['\u{2068}', '\u{2069}']));
     let text = Lang::En.render(&msg::url_no_scheme(msg::any_of(
         ["postgresql", "postgres"].map(|s| format!("{s}://")),

@@ -3,11 +3,13 @@
 //! `diagnose.rs`, and written by one renderer per format to a writer it is
 //! given. Renderers never print on their own.
 
+pub(crate) mod env;
 pub(crate) mod github;
 pub(crate) mod json;
 pub(crate) mod junit;
 pub(crate) mod markdown;
 pub(crate) mod text;
+pub(crate) mod watch;
 
 #[cfg(test)]
 mod golden;
@@ -39,9 +41,22 @@ pub(crate) struct Report {
     pub signal: &'static str,
     pub duration_ms: f64,
     pub checks: Vec<CheckReport>,
+    /// Variables holding URLs of kinds railconn does not check (`mysql://`,
+    /// `amqp://`…): listed, never silently dropped.
+    pub not_checked: Vec<NotChecked>,
 }
 
-/// One check (postgres, redis or jwt).
+/// A variable whose URL no check reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct NotChecked {
+    pub variable: String,
+    /// The URL's scheme, e.g. `mysql` or `mongodb+srv`.
+    pub scheme: String,
+    /// Where the variable was set: `environment` or the `.env` file.
+    pub origin: String,
+}
+
+/// One check: a default (postgres, redis, jwt) or another target.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct CheckReport {
     pub name: CheckName,

@@ -26,13 +26,23 @@ pub enum Origin {
 
 impl Origin {
     /// Short human description, e.g. `environment` or `.env`.
-    pub fn describe(&self) -> String {
+    pub fn message(&self) -> Message {
         match self {
-            Origin::Process => Lang::for_run().render(&msg::origin_environment()),
-            // A path is shown escaped: a file named "a\n::warning …" must
-            // not start a line of its own in a report or a CI log.
-            Origin::File(path) => url::escape_controls(&path.display().to_string()),
+            Origin::Process => msg::origin_environment(),
+            Origin::File(path) => msg::verbatim(path.display().to_string()),
         }
+    }
+
+    /// [`Origin::message`] in the run's language.
+    pub fn describe(&self) -> String {
+        Lang::for_run().render(&self.message())
+    }
+}
+
+/// In JSON, the description in the report's language.
+impl serde::Serialize for Origin {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.message().serialize(serializer)
     }
 }
 
@@ -94,6 +104,12 @@ impl EnvSource {
         names.iter().find_map(|name| self.get(name))
     }
 
+    /// False when the process environment held `name` with bytes that are
+    /// not UTF-8 (its value here has U+FFFD for them).
+    pub fn is_utf8(&self, name: &str) -> bool {
+        !self.not_utf8.contains(name)
+    }
+
     /// One variable, if set and not empty.
     pub fn get(&self, name: &'static str) -> Option<Var> {
         let (value, origin) = self.vars.get(name)?;
@@ -103,6 +119,14 @@ impl EnvSource {
             origin: origin.clone(),
             utf8: !self.not_utf8.contains(name),
         })
+    }
+
+    /// Every variable set to a non-empty value, by name, with its origin.
+    pub fn all(&self) -> impl Iterator<Item = (&str, &str, &Origin)> {
+        self.vars
+            .iter()
+            .filter(|(_, (value, _))| !value.is_empty())
+            .map(|(name, (value, origin))| (name.as_str(), value.as_str(), origin))
     }
 
     /// Whether any variable whose name starts with `prefix` is set.
