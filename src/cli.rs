@@ -160,6 +160,15 @@ pub(crate) struct SelectArgs {
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub optional: Vec<Selector>,
 
+    #[arg(
+        long,
+        value_name = "CODE[@CHECK]",
+        help = "Accept a known failure or finding (repeatable): CODE as the report shows it, \
+                on every check or only on CHECK. It stays in the report as a note and no \
+                longer fails or warns, e.g. no_tables or connection_refused@CACHE_URL"
+    )]
+    pub allow: Vec<crate::config::select::Allowance>,
+
     /// Warnings fail the gate too.
     #[arg(long)]
     pub strict: bool,

@@ -71,6 +71,7 @@ pub(crate) fn config(
         only: select.only.clone(),
         skip: select.skip.clone(),
         optional: select.optional.clone(),
+        allow: select.allow.clone(),
     };
     let mut config = Config::resolve(&overrides, env, selection, timeout, connect_timeout);
     config.strict = select.strict;

@@ -381,6 +381,10 @@ messages! {
     /// The report's list of URLs railconn does not check.
     label_not_checked();
     not_checked(variable: String, scheme: String, origin: String);
+    allow_form();
+    allow_bad_code(code: String);
+    /// A failure or finding accepted with `--allow`.
+    allowed(code: String, message: Message);
 
     // ---- report labels -------------------------------------------------
     header(version: &str, took: Duration);
