@@ -680,6 +680,14 @@ fn value_or_length(shown: Option<&str>, chars: usize) -> Message {
     }
 }
 
+pub(crate) fn value_not_utf8(var: &str) -> Message {
+    msg::value_not_utf8(var)
+}
+
+pub(crate) fn jwt_lifetime_overflow(var: &str) -> Message {
+    msg::jwt_lifetime_overflow(var)
+}
+
 pub(crate) fn jwt_lifetime(minutes: i64) -> Message {
     if minutes <= 0 {
         msg::jwt_lifetime_expired(minutes)
@@ -1202,6 +1210,18 @@ pub(crate) fn pg_malformed(what: &Message, bytes: &[u8]) -> Message {
 }
 
 /// Whether a failure says the peer sent a reply no client can parse.
+pub(crate) fn dns_zoned_address(host: &str) -> Message {
+    msg::dns_zoned_address(host)
+}
+
+pub(crate) fn is_zoned_address(said: &Message) -> bool {
+    said.id() == "dns_zoned_address"
+}
+
+pub(crate) fn zoned_address_advice() -> Advice {
+    msg::advice_dns_zoned_address()
+}
+
 pub(crate) fn is_malformed_reply(said: &Message) -> bool {
     matches!(said.id(), "pg_malformed" | "redis_malformed")
 }

@@ -130,6 +130,7 @@ messages! {
     // ---- dns / tcp -----------------------------------------------------
     dns_timeout(host: &str, limit: Duration);
     dns_failed(host: &str, error: String);
+    dns_zoned_address(host: &str);
     dns_no_addresses(host: &str);
     dns_family(family: &str, addrs: String);
     /// Two messages as one, separated by a semicolon.
@@ -260,6 +261,8 @@ messages! {
     jwt_bad_lifetime(var: &str, value: Message);
     jwt_lifetime_expired(minutes: i64);
     jwt_lifetime_long(minutes: i64);
+    jwt_lifetime_overflow(var: &str);
+    value_not_utf8(var: &str);
     jwt_secret_detail(bytes: usize);
     jwt_placeholder(var: &str);
     jwt_short_secret(var: &str, bytes: usize, algorithm: &str, needed: usize);
@@ -410,7 +413,8 @@ messages! {
     label_critical();
     label_optional();
     skipped_by_flag();
-    interrupted();
+    /// `signal` is SIGINT or SIGTERM.
+    interrupted(signal: &str);
     junit_suite();
     junit_strict_warning(codes: String);
     markdown_table_header();
@@ -425,7 +429,7 @@ messages! {
     verdict_ready(limitations: usize);
     verdict_not_ready(critical: usize);
     verdict_not_ready_strict(limitations: usize);
-    verdict_interrupted();
+    verdict_interrupted(signal: &str);
 
     // ---- serve: logs, health, HTTP answers (issue 14) ------------------
     /// `interval` as humantime writes it (`30s`).
@@ -456,6 +460,7 @@ messages! {
 
 advice! {
     // Where the layer changes the meaning of a code.
+    advice_dns_zoned_address,
     advice_redis_tls_timeout,
     advice_pg_tls_timeout,
     advice_pg_tls_closed,
