@@ -37,7 +37,12 @@ pub(crate) fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) ->
     }
     let strict = config.strict;
     let interrupted = runs.iter().any(|r| r.unfinished);
-    let checks: Vec<CheckReport> = runs.iter().map(|r| check_report(r, config)).collect();
+    let terminated = interrupted && crate::exit::interrupted() == crate::exit::TERMINATED;
+    let signal = if terminated { "SIGTERM" } else { "SIGINT" };
+    let checks: Vec<CheckReport> = runs
+        .iter()
+        .map(|r| check_report(r, config, signal))
+        .collect();
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
         version: env!("CARGO_PKG_VERSION"),
@@ -45,6 +50,7 @@ pub(crate) fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) ->
         status: Status::Pass,
         strict,
         interrupted,
+        signal,
         duration_ms: millis(duration),
         checks,
         not_checked: config.unchecked.clone(),
@@ -61,12 +67,13 @@ pub(crate) fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) ->
     report
 }
 
-fn check_report(ran: &Ran, config: &Config) -> CheckReport {
+/// `signal` is what interrupted the round, if anything did.
+fn check_report(ran: &Ran, config: &Config, signal: &str) -> CheckReport {
     let Some(selected) = &ran.selected else {
         return skipped(ran.name, ran.kind, msg::skipped_by_flag());
     };
     if ran.unfinished {
-        let mut report = skipped(ran.name, ran.kind, msg::interrupted());
+        let mut report = skipped(ran.name, ran.kind, msg::interrupted(signal));
         report.required = selected.required;
         return report;
     }
