@@ -149,6 +149,7 @@ dns_failed = { $host }: { $error ->
     [EAI_SYSTEM] системная ошибка при разрешении имени (EAI_SYSTEM)
    *[other] резолвер отказал ({ $error })
 }
+dns_zoned_address = { $host } — IPv6-адрес с зоной, которую резолвер не принимает: getaddrinfo (его вызывают libpq и redis-py) принимает имя интерфейса только для адреса link-local (fe80::/10), в остальных случаях — номер зоны
 dns_no_addresses = у { $host } нет адресов
 dns_family = { $family } { $addrs }
 joined = { $first }; { $second }
@@ -288,6 +289,8 @@ jwt_missing_private_key = для { $algorithm } нужен закрытый кл
 jwt_bad_lifetime = { $var }={ $value } — не целое число минут
 jwt_lifetime_expired = срок жизни токенов доступа — { $minutes } мин: они истекают сразу, и каждый запрос падает
 jwt_lifetime_long = срок жизни токенов доступа — { $minutes } мин (больше суток): украденный токен всё это время остаётся действительным
+jwt_lifetime_overflow = { $var } уводит срок жизни за 9999 год: приложение, которое считает exp через datetime в Python, получает OverflowError и не выпускает токен; задайте срок в минутах, например 30
+value_not_utf8 = в { $var } есть байты не в UTF-8: драйвер или библиотека JWT приложения не прочтёт значение как задумано (Python хранит их суррогатами, которые не кодируются обратно, Node заменяет их); запишите значение в UTF-8 (в URL остальные байты кодируйте через %)
 jwt_secret_detail = секрет { $bytes ->
     [one] { $bytes } байт
     [few] { $bytes } байта
@@ -434,6 +437,9 @@ target_form = укажите ИМЯ=URL, например --target replica=postg
 target_default_name = `{ $name }` — проверка по умолчанию: чтобы проверить для неё другой URL, используйте --database-url или --redis-url, либо выберите другое ИМЯ
 target_bad_scheme = URL цели `{ $name }` — не URL PostgreSQL или Redis: укажите postgresql://… или redis://… (rediss:// для TLS)
 warning_unknown_check = railconn: предупреждение: проверки `{ $name }` здесь нет, поэтому она ничего не выбирает (проверки: { $checks })
+allow_form = укажите --allow КОД или --allow КОД@ПРОВЕРКА, например --allow no_tables или --allow connection_refused@CACHE_URL
+allow_bad_code = `{ $code }` — не код ошибки или замечания: укажите --allow КОД[@ПРОВЕРКА] с кодом из отчёта (README: Error codes), например no_tables или connection_refused@CACHE_URL
+allowed = допущено флагом --allow { $code }: { $message }
 label_not_checked = Другие сервисы, не проверяются
 not_checked = { $variable } ({ $origin }): URL { $scheme }; railconn проверяет только URL PostgreSQL и Redis
 
@@ -480,7 +486,10 @@ dns_pinned = { $addresses } (из --resolve, не из DNS)
 label_critical = критическая
 label_optional = необязательная
 skipped_by_flag = пропущено (--skip/--only)
-interrupted = прервано (Ctrl-C) до завершения
+interrupted = прервано ({ $signal ->
+    [SIGTERM] SIGTERM
+   *[other] Ctrl-C
+}) до завершения
 junit_suite = railconn check
 junit_strict_warning = предупреждение при --strict: { $codes }
 markdown_table_header = | проверка | статус | цель | результат |
@@ -508,7 +517,10 @@ verdict_not_ready_strict = { $limitations ->
     [few] Итог: деплоить нельзя: { $limitations } ограничения (--strict)
    *[many] Итог: деплоить нельзя: { $limitations } ограничений (--strict)
 }
-verdict_interrupted = Итог: деплоить нельзя: прервано (Ctrl-C) до завершения всех проверок
+verdict_interrupted = Итог: деплоить нельзя: прервано ({ $signal ->
+    [SIGTERM] SIGTERM
+   *[other] Ctrl-C
+}) до завершения всех проверок
 
 ## serve: логи, здоровье, ответы HTTP
 
@@ -673,7 +685,7 @@ advice_jwt_weak_secret =
     .cause = HMAC-секрет короче выхода хеш-функции (RFC 7518 §3.2: 32, 48, 64 байта для HS256, HS384, HS512) или это опубликованная заглушка: токены можно подделать.
     .fix = Замените его случайным значением: railway variables set JWT_SECRET_KEY=$(openssl rand -hex 32), затем сделайте редеплой (выданные токены станут недействительными).
 advice_jwt_invalid_key =
-    .cause = Ключ не годится: PEM не разбирается для этого алгоритма, это RSA-ключ короче 2048 бит, открытый ключ не от этого закрытого, или секрет HMAC — это PEM- или SSH-ключ.
+    .cause = Ключ не годится: PEM не разбирается для этого алгоритма, это RSA-ключ короче 2048 бит, открытый ключ не от этого закрытого, секрет HMAC — это PEM- или SSH-ключ, или значение не в UTF-8.
     .fix = Сохраните PEM со строками BEGIN/END и настоящими переводами строк (не буквальными \n); RSA-ключ сгенерируйте так: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048
 advice_jwt_unsupported_algorithm =
     .cause = Такое имя алгоритма библиотеки JWT не принимают (регистр имеет значение; `none` запрещён).
@@ -684,6 +696,9 @@ advice_jwt_roundtrip_failed =
 advice_net_invalid_url =
     .cause = URL составлен неверно: драйвер приложения его отвергнет или подключится не туда.
     .fix = Исправьте значение, как сказано в ошибке. Закодировать пароль для URL можно так: python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' 'PASSWORD'
+advice_dns_zoned_address =
+    .cause = В URL указан IPv6-адрес с зоной (`%25` и интерфейс), которую резолвер этой машины не принимает; libpq и драйвер приложения отказывают так же. Это не отсутствующее имя хоста.
+    .fix = Уберите зону (`[::1]`), укажите её номером (`[::1%251]`) или используйте имя интерфейса только с адресом link-local fe80::.
 advice_net_dns_timeout =
     .cause = DNS-резолвер не ответил за тайм-аут подключения.
     .fix = Проверьте DNS на этой машине (/etc/resolv.conf) и повторите; в медленной сети увеличьте --connect-timeout.

@@ -160,6 +160,15 @@ pub(crate) struct SelectArgs {
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub optional: Vec<Selector>,
 
+    #[arg(
+        long,
+        value_name = "CODE[@CHECK]",
+        help = "Accept a known failure or finding (repeatable): CODE as the report shows it, \
+                on every check or only on CHECK. It stays in the report as a note and no \
+                longer fails or warns, e.g. no_tables or connection_refused@CACHE_URL"
+    )]
+    pub allow: Vec<crate::config::select::Allowance>,
+
     /// Warnings fail the gate too.
     #[arg(long)]
     pub strict: bool,
@@ -235,12 +244,15 @@ pub(crate) struct WaitArgs {
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub timeout: Duration,
 
-    /// First pause between rounds; it doubles each round (with jitter) up
-    /// to --max-interval.
+    /// First pause between full rounds; it doubles each round (with jitter)
+    /// up to --max-interval. While a target fails at dns or tcp, a bare
+    /// resolve or connect also runs every 250 ms, and its success starts
+    /// the full round at once.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
     pub interval: Duration,
 
-    /// Longest pause between rounds.
+    /// Longest pause between full rounds (the 250 ms resolve/connect probe
+    /// of a target failing at dns or tcp goes on meanwhile).
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub max_interval: Duration,
 

@@ -243,3 +243,134 @@ fn urls_of_unchecked_kinds_are_listed_not_dropped() {
     assert!(text.contains("CELERY_BROKER_URL"), "{text}");
     assert!(!text.contains("mongo-pw"), "{text}");
 }
+
+#[test]
+fn allow_turns_a_known_failure_or_finding_into_a_note() {
+    let stopped = format!("redis://127.0.0.1:{}", closed_port());
+    let mut run = railconn();
+    run.env("REDIS_URL", format!(" {} ", good_redis()))
+        .env("CELERY_BROKER_URL", &stopped);
+    let args = ["--only", "kind:redis", "--strict"];
+    let (r, out) = check_json(&mut run, &args);
+    assert_eq!(out.status.code(), Some(1), "{r:#}");
+    assert_eq!(check(&r, "redis")["status"], "warn");
+
+    let mut run = railconn();
+    run.env("REDIS_URL", format!(" {} ", good_redis()))
+        .env("CELERY_BROKER_URL", &stopped);
+    let allowed = [
+        &args[..],
+        &[
+            "--allow",
+            "connection_refused@CELERY_BROKER_URL",
+            "--allow",
+            "trimmed",
+        ],
+    ]
+    .concat();
+    let (r, out) = check_json(&mut run, &allowed);
+    assert_eq!(out.status.code(), Some(0), "{r:#}");
+    assert_eq!(r["ready"], true);
+    let broker = check(&r, "CELERY_BROKER_URL");
+    assert_eq!(broker["status"], "pass", "{broker:#}");
+    assert!(broker["error"].is_null());
+    let tcp = broker["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "tcp")
+        .unwrap();
+    assert_eq!(tcp["status"], "fail", "the failure is still shown");
+    let note = broker["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "allowed")
+        .expect("an allowed note");
+    assert_eq!(note["severity"], "info");
+    assert!(
+        note["message"]
+            .as_str()
+            .unwrap()
+            .contains("--allow connection_refused"),
+        "{note:#}"
+    );
+    let redis = check(&r, "redis");
+    assert_eq!(redis["status"], "pass", "{redis:#}");
+    assert!(
+        redis["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["severity"] == "info")
+    );
+
+    // Allowed on another check, the failure still fails the gate.
+    let mut run = railconn();
+    run.env("REDIS_URL", good_redis())
+        .env("CELERY_BROKER_URL", &stopped);
+    let (r, out) = check_json(
+        &mut run,
+        &[
+            "--only",
+            "kind:redis",
+            "--allow",
+            "connection_refused@redis",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{r:#}");
+
+    for bad in ["nope", "@redis", "timeout@"] {
+        let out = railconn()
+            .args(["check", "--no-env-file", "--allow", bad])
+            .run();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(stderr(&out).contains("--allow"), "{bad}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn wait_runs_the_full_check_as_soon_as_a_late_redis_listens() {
+    use std::time::{Duration, Instant};
+
+    use crate::support::lifecycle::free_port;
+    use crate::support::redis::OwnRedis;
+
+    let port = free_port();
+    let late = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1500));
+        let redis = OwnRedis::start(port, &[]);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        (redis, Instant::now())
+    });
+    let url = format!("redis://127.0.0.1:{port}");
+    // The backoff alone would pause 7.5 s or more after the first round.
+    let out = railconn()
+        .args([
+            "wait",
+            "--no-env-file",
+            "--only",
+            "redis",
+            "--redis-url",
+            &url,
+        ])
+        .args([
+            "--timeout",
+            "30s",
+            "--interval",
+            "10s",
+            "--max-interval",
+            "20s",
+        ])
+        .run();
+    let exited = Instant::now();
+    let (_redis, listening) = late.join().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let reaction = exited.saturating_duration_since(listening);
+    assert!(
+        reaction < Duration::from_secs(3),
+        "wait exited {reaction:?} after Redis listened"
+    );
+}

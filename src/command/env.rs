@@ -169,6 +169,7 @@ fn group(env: &EnvSource, names: &[&'static str], kind: Kind) -> Vec<Variable> {
 /// A value as it may be shown: never a secret, never key material.
 fn shown(var: &Var, kind: Kind) -> Message {
     match kind {
+        Kind::Url if !var.utf8 => words::env_invalid_url(&words::value_not_utf8(var.name)),
         Kind::Url => {
             let clean = config::normalize::postgres(&var.value, var.name).value;
             if let Some(sqlite) = SqliteTarget::parse(&clean, Provenance::Default, None) {

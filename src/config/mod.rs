@@ -457,11 +457,18 @@ impl Config {
 
     /// The host and port check `name` dials, when it dials one.
     pub(crate) fn endpoint(&self, name: CheckName) -> Option<(&str, u16)> {
+        self.dialed(name).map(|(host, port, _)| (host, port))
+    }
+
+    /// The host, port and `--resolve` addresses check `name` dials.
+    pub(crate) fn dialed(&self, name: CheckName) -> Option<(&str, u16, &[IpAddr])> {
         self.url_settings().find_map(|setting| match setting {
-            UrlSetting::Postgresql(n, s) if n == name => {
-                s.target().map(|t| (t.host.as_str(), t.port))
-            }
-            UrlSetting::Redis(n, s) if n == name => s.target().map(|t| (t.host.as_str(), t.port)),
+            UrlSetting::Postgresql(n, s) if n == name => s
+                .target()
+                .map(|t| (t.host.as_str(), t.port, t.dial.as_slice())),
+            UrlSetting::Redis(n, s) if n == name => s
+                .target()
+                .map(|t| (t.host.as_str(), t.port, t.dial.as_slice())),
             _ => None,
         })
     }
@@ -590,6 +597,16 @@ fn parse_value<T>(
     raw: &str,
     env: &EnvSource,
 ) -> Setting<T> {
+    if !env.is_utf8(var) {
+        return Setting::Invalid {
+            source,
+            error: UrlError {
+                code: crate::model::Code::InvalidUrl,
+                message: crate::words::value_not_utf8(var),
+            },
+            findings: Vec::new(),
+        };
+    }
     let mut normalized = (kind.normalize)(raw, var);
     match (kind.parse)(&normalized.value) {
         Ok(mut target) => match (kind.fill)(&mut target, env) {

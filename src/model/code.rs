@@ -199,6 +199,9 @@ pub enum FindingCode {
     /// A JWT key railconn could read but PyJWT and Node's jsonwebtoken
     /// refuse as given: PEM with literal `\n`, or a path to a PEM file.
     KeyFormat,
+    /// A failure the run was told to accept (`--allow CODE[@CHECK]`): still
+    /// shown, but it no longer fails the check.
+    Allowed,
 }
 
 impl FindingCode {
@@ -227,6 +230,7 @@ impl FindingCode {
         FindingCode::MemoryHeadroom,
         FindingCode::CertificateNotVerified,
         FindingCode::KeyFormat,
+        FindingCode::Allowed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -255,6 +259,7 @@ impl FindingCode {
             MemoryHeadroom => "memory_headroom",
             CertificateNotVerified => "certificate_not_verified",
             KeyFormat => "key_format",
+            Allowed => "allowed",
         }
     }
 }

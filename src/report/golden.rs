@@ -113,6 +113,7 @@ fn report() -> Report {
         status: Status::Fail,
         strict: false,
         interrupted: false,
+        signal: "SIGINT",
         duration_ms: millis(Duration::from_millis(12)),
         checks: vec![jwt_passed(), redis_failed()],
     }

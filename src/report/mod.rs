@@ -34,8 +34,12 @@ pub(crate) struct Report {
     pub ready: bool,
     pub status: Status,
     pub strict: bool,
-    /// Ctrl-C ended the run before every check finished.
+    /// Ctrl-C or SIGTERM ended the run before every check finished.
     pub interrupted: bool,
+    /// What interrupted it, `SIGINT` or `SIGTERM`, as the catalogs select
+    /// on it (SIGTERM's texts do not say Ctrl-C).
+    #[serde(skip)]
+    pub signal: &'static str,
     pub duration_ms: f64,
     pub checks: Vec<CheckReport>,
     /// Variables holding URLs of kinds railconn does not check (`mysql://`,

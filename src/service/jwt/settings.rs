@@ -24,6 +24,8 @@ pub struct SecretVar {
     pub name: &'static str,
     pub origin: Origin,
     pub value: Secret,
+    /// False when the environment held bytes that are not UTF-8.
+    pub utf8: bool,
 }
 
 impl SecretVar {
@@ -31,6 +33,7 @@ impl SecretVar {
         Self {
             name: var.name,
             origin: var.origin,
+            utf8: var.utf8,
             value: Secret::new(var.value),
         }
     }
