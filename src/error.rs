@@ -26,7 +26,7 @@ pub enum AppError {
     Output(std::io::Error),
     OutputFile {
         path: PathBuf,
-        reason: String,
+        reason: Message,
     },
     /// `serve` could not bind its address.
     Listen {
@@ -38,7 +38,7 @@ pub enum AppError {
     /// `serve --token-file` unreadable or empty (the token is never shown).
     TokenFile {
         path: PathBuf,
-        reason: String,
+        reason: Message,
     },
 }
 

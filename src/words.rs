@@ -411,8 +411,8 @@ pub(crate) fn cert_failure_of(
     )
 }
 
-pub(crate) fn root_file_unreadable(path: &Path, error: &str) -> Message {
-    msg::root_file_unreadable(path.display().to_string(), error.to_string())
+pub(crate) fn root_file_unreadable(path: &Path, error: &Message) -> Message {
+    msg::root_file_unreadable(path.display().to_string(), error.clone())
 }
 
 pub(crate) fn system_roots_empty() -> Message {
@@ -708,8 +708,8 @@ pub(crate) fn jwt_short_secret(var: &str, len: usize, algorithm: &str, needed: u
     msg::jwt_short_secret(var, len, algorithm, needed)
 }
 
-pub(crate) fn jwt_key_file(var: &str, error: &str) -> Message {
-    msg::jwt_key_file(var, error.to_string())
+pub(crate) fn jwt_key_file(var: &str, error: &Message) -> Message {
+    msg::jwt_key_file(var, error.clone())
 }
 
 pub(crate) fn jwt_bad_private_key(var: &str, algorithm: &str) -> Message {
@@ -919,8 +919,8 @@ pub(crate) fn error_output(error: &str) -> Message {
     msg::error_output(error.to_string())
 }
 
-pub(crate) fn error_output_file(path: &str, reason: &str) -> Message {
-    msg::error_output_file(path.to_string(), reason.to_string())
+pub(crate) fn error_output_file(path: &str, reason: &Message) -> Message {
+    msg::error_output_file(path.to_string(), reason.clone())
 }
 
 pub(crate) fn env_value_too_large(entry: usize, limit: usize) -> Message {
@@ -957,8 +957,8 @@ pub(crate) fn sqlite_not_sqlite(path: &str) -> Message {
     msg::sqlite_not_sqlite(path.to_string())
 }
 
-pub(crate) fn sqlite_unreadable(path: &str, error: &str) -> Message {
-    msg::sqlite_unreadable(path.to_string(), error.to_string())
+pub(crate) fn sqlite_unreadable(path: &str, error: &Message) -> Message {
+    msg::sqlite_unreadable(path.to_string(), error.clone())
 }
 
 pub(crate) fn sqlite_ok(path: &str, bytes: u64) -> Message {
@@ -1143,8 +1143,8 @@ pub(crate) fn error_port(value: &str) -> Message {
     msg::error_port(format!("{value:?}"))
 }
 
-pub(crate) fn error_token_file(path: &str, reason: &str) -> Message {
-    msg::error_token_file(path.to_string(), reason.to_string())
+pub(crate) fn error_token_file(path: &str, reason: &Message) -> Message {
+    msg::error_token_file(path.to_string(), reason.clone())
 }
 
 pub(crate) fn token_empty() -> Message {

@@ -159,7 +159,7 @@ fn write_to(
 fn write_file(report: &Report, path: &Path, format: Format, append: bool) -> Result<(), AppError> {
     let failed = |e: std::io::Error| AppError::OutputFile {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        reason: crate::i18n::io_reason(&e),
     };
     let style = TextStyle {
         lang: Lang::for_run(),

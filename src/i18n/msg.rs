@@ -162,7 +162,7 @@ messages! {
     cert_other(reason: String);
     cert_failure(reason: Message);
     cert_failure_with(reason: Message, subject: String, issuer: String, expires: String);
-    root_file_unreadable(path: String, error: String);
+    root_file_unreadable(path: String, error: Message);
     roots_empty_system();
     roots_empty_file(path: String);
     /// `verified`: yes or no.
@@ -266,7 +266,7 @@ messages! {
     jwt_secret_detail(bytes: usize);
     jwt_placeholder(var: &str);
     jwt_short_secret(var: &str, bytes: usize, algorithm: &str, needed: usize);
-    jwt_key_file(var: &str, error: String);
+    jwt_key_file(var: &str, error: Message);
     jwt_bad_private_key(var: &str, algorithm: &str);
     jwt_bad_public_key(var: &str, algorithm: &str);
     jwt_rsa_too_small(var: &str);
@@ -298,7 +298,7 @@ messages! {
     sqlite_missing(path: String);
     sqlite_not_a_file(path: String);
     sqlite_not_sqlite(path: String);
-    sqlite_unreadable(path: String, error: String);
+    sqlite_unreadable(path: String, error: Message);
     sqlite_ok(path: String, kib: u64);
     sqlite_outside_volume(volume: String);
     sqlite_no_volume();
@@ -358,7 +358,7 @@ messages! {
     error_env_file(path: String, reason: Message);
     error_runtime(error: String);
     error_output(error: String);
-    error_output_file(path: String, reason: String);
+    error_output_file(path: String, reason: Message);
     url_not_shown();
     duration_zero();
     duration_too_long();
@@ -445,7 +445,7 @@ messages! {
     error_listen(addr: String, reason: String);
     /// `value` already quoted.
     error_port(value: String);
-    error_token_file(path: String, reason: String);
+    error_token_file(path: String, reason: Message);
     token_empty();
 
     // ---- serve's status page (issue 14) --------------------------------

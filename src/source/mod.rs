@@ -190,7 +190,7 @@ fn read_env_file(path: &Path) -> Result<Vec<(String, String)>, AppError> {
     // Never blocks: a FIFO nobody writes to reads as empty, a stalled pipe
     // is an error after a bound.
     let bytes = crate::file::read_stream(path, MAX_FILE as u64 + 1)
-        .map_err(|e| unreadable(msg::verbatim(e.to_string())))?;
+        .map_err(|e| unreadable(crate::i18n::io_reason(&e)))?;
     parse_env(bytes.as_slice()).map_err(unreadable)
 }
 

@@ -372,7 +372,7 @@ fn load_pem(var: &SecretVar, notes: &mut Vec<Finding>) -> Result<Vec<u8>, Failur
         |e| {
             Failure::new(
                 Code::InvalidKey,
-                words::jwt_key_file(var.name, &e.to_string()),
+                words::jwt_key_file(var.name, &crate::i18n::io_reason(&e)),
             )
         },
     )?;
