@@ -446,11 +446,18 @@ impl Config {
 
     /// The host and port check `name` dials, when it dials one.
     pub(crate) fn endpoint(&self, name: CheckName) -> Option<(&str, u16)> {
+        self.dialed(name).map(|(host, port, _)| (host, port))
+    }
+
+    /// The host, port and `--resolve` addresses check `name` dials.
+    pub(crate) fn dialed(&self, name: CheckName) -> Option<(&str, u16, &[IpAddr])> {
         self.url_settings().find_map(|setting| match setting {
-            UrlSetting::Postgresql(n, s) if n == name => {
-                s.target().map(|t| (t.host.as_str(), t.port))
-            }
-            UrlSetting::Redis(n, s) if n == name => s.target().map(|t| (t.host.as_str(), t.port)),
+            UrlSetting::Postgresql(n, s) if n == name => s
+                .target()
+                .map(|t| (t.host.as_str(), t.port, t.dial.as_slice())),
+            UrlSetting::Redis(n, s) if n == name => s
+                .target()
+                .map(|t| (t.host.as_str(), t.port, t.dial.as_slice())),
             _ => None,
         })
     }
