@@ -314,8 +314,21 @@ pub(crate) fn tcp_timeout(addr: SocketAddr, limit: Duration) -> Message {
     msg::tcp_timeout(addr.to_string(), limit)
 }
 
-pub(crate) fn tcp_failed(addr: SocketAddr, error: &str) -> Message {
-    msg::tcp_failed(addr.to_string(), error.to_string())
+/// A failed connect, named by its errno where the catalogs know it (as
+/// `dns_failed` names getaddrinfo's codes), else in the system's words.
+pub(crate) fn tcp_failed(addr: SocketAddr, error: &std::io::Error) -> Message {
+    use std::io::ErrorKind::*;
+    let errno = match error.kind() {
+        ConnectionRefused => "ECONNREFUSED",
+        NetworkUnreachable => "ENETUNREACH",
+        HostUnreachable => "EHOSTUNREACH",
+        ConnectionReset => "ECONNRESET",
+        TimedOut => "ETIMEDOUT",
+        AddrNotAvailable => "EADDRNOTAVAIL",
+        PermissionDenied => "EACCES",
+        _ => return msg::tcp_failed(addr.to_string(), error.to_string()),
+    };
+    msg::tcp_failed(addr.to_string(), errno.to_string())
 }
 
 /// Connected to `addr` after the addresses in `earlier` failed.

@@ -142,6 +142,7 @@ messages! {
     ipv6_only(host: &str);
     ipv6_unreachable(host: &str);
     tcp_timeout(addr: String, limit: Duration);
+    /// `error`: an errno name (ECONNREFUSED…) or the system's words.
     tcp_failed(addr: String, error: String);
     tcp_connected(addr: String);
     /// `earlier`: the addresses that failed first, each with its code.

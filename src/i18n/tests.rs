@@ -369,3 +369,18 @@ fn io_errors_keep_railconn_reasons_as_messages() {
     let system = std::io::Error::from(std::io::ErrorKind::NotFound);
     assert_eq!(super::io_reason(&system).id(), "verbatim");
 }
+
+/// Connect errors are named by their errno in the run's language; the
+/// system's words remain for the rest.
+#[test]
+fn connect_errors_are_named_by_errno() {
+    let addr = "127.0.0.1:1".parse().unwrap();
+    let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+    let refused = crate::words::tcp_failed(addr, &refused);
+    assert_eq!(
+        Lang::Ru.render(&refused),
+        "127.0.0.1:1: в подключении отказано (ECONNREFUSED)"
+    );
+    let odd = crate::words::tcp_failed(addr, &std::io::Error::other("odd"));
+    assert_eq!(Lang::Ru.render(&odd), "127.0.0.1:1: odd");
+}
