@@ -121,6 +121,19 @@ pub struct SourceArgs {
     /// does (repeatable; e.g. db.example.com:5432:127.0.0.1 for a tunnel).
     #[arg(long, value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<crate::config::Pin>,
+
+    /// The app's directory: its manifests and lockfiles (package.json,
+    /// requirements*.txt, pyproject.toml, poetry.lock, uv.lock,
+    /// Pipfile.lock) name the drivers the URLs are judged by. Default: the
+    /// working directory.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) app_dir: Option<PathBuf>,
+
+    /// Judge the URLs as this driver does, instead of the manifests
+    /// (repeatable): e.g. pg@8.23.1, psycopg2, asyncpg, ioredis@5.8.1,
+    /// libpq.
+    #[arg(long = "driver", value_name = "NAME[@VERSION]")]
+    pub(crate) drivers: Vec<crate::driver::DriverArg>,
 }
 
 /// Which checks run and how they gate.

@@ -39,6 +39,8 @@ pub enum AppError {
         path: PathBuf,
         reason: String,
     },
+    /// `--app-dir` is not a directory.
+    AppDir(PathBuf),
 }
 
 impl AppError {
@@ -62,6 +64,7 @@ impl AppError {
             Self::TokenFile { path, reason } => {
                 words::error_token_file(&path.display().to_string(), reason)
             }
+            Self::AppDir(path) => msg::error_app_dir(path.display().to_string()),
         }
     }
 }

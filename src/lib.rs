@@ -18,6 +18,7 @@ pub mod cli;
 pub mod command;
 pub mod config;
 pub mod diagnose;
+pub(crate) mod driver;
 pub mod error;
 pub mod exit;
 pub mod file;

@@ -4,6 +4,7 @@
 //! demand come from fault listeners there.
 
 mod cli;
+mod drivers;
 mod faults;
 mod gate;
 mod harness;

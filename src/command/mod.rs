@@ -10,11 +10,12 @@ pub mod wait;
 pub mod watch;
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cli::{OutputArgs, SelectArgs, SourceArgs};
 use crate::config::{Config, Overrides, Selection};
+use crate::driver::Drivers;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::report::{self, Format, Report, TextStyle};
@@ -58,6 +59,12 @@ pub fn config(
     };
     let mut config = Config::resolve(&overrides, env, selection, timeout, connect_timeout);
     config.strict = select.strict;
+    let dir = source.app_dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    if !dir.is_dir() {
+        return Err(AppError::AppDir(dir));
+    }
+    let drivers = Drivers::find(&dir, &source.drivers);
+    config.drivers = crate::driver::apply(drivers, &mut config.postgres);
     if config
         .selection
         .resolve()

@@ -84,6 +84,9 @@ pub struct Config {
     /// What the environment says about where the app runs (for provider
     /// rules that host names cannot decide).
     pub hints: crate::provider::Hints,
+    /// The app's drivers and the rules they changed the targets by
+    /// (issue 11); empty until `driver::apply`.
+    pub(crate) drivers: crate::driver::Drivers,
 }
 
 /// One check of a run: its name, whether it runs and gates, and what it
@@ -193,6 +196,7 @@ impl Config {
             hints: crate::provider::Hints {
                 heroku: env.get("DYNO").is_some() || env.any_prefixed("HEROKU_"),
             },
+            drivers: crate::driver::Drivers::default(),
         };
         if let Setting::Ready { target, .. } = &mut config.postgres {
             target.dial = pinned(&overrides.resolve, &target.host, target.port);

@@ -196,6 +196,8 @@ pub enum FindingCode {
     MemoryHeadroom,
     /// A TLS certificate is not verified (`#insecure`, `sslmode=require`).
     CertificateNotVerified,
+    /// How one of the app's drivers reads the target (issue 11).
+    Driver,
 }
 
 impl FindingCode {
@@ -223,6 +225,7 @@ impl FindingCode {
         FindingCode::NoTables,
         FindingCode::MemoryHeadroom,
         FindingCode::CertificateNotVerified,
+        FindingCode::Driver,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -250,6 +253,7 @@ impl FindingCode {
             NoTables => "no_tables",
             MemoryHeadroom => "memory_headroom",
             CertificateNotVerified => "certificate_not_verified",
+            Driver => "driver",
         }
     }
 }

@@ -108,6 +108,7 @@ fn report() -> Report {
         interrupted: false,
         duration_ms: millis(Duration::from_millis(12)),
         checks: vec![jwt_passed(), redis_failed()],
+        drivers: super::DriversReport::default(),
     }
 }
 
