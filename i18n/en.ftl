@@ -65,7 +65,6 @@ url_socket = the URL has no host: it names a Unix socket (postgresql:///db), whi
 pg_env_defaults = the URL leaves parts out; { $vars } filled them in, as libpq and node-postgres do (an app that only reads the URL will not have them)
 pg_bad_param_value = parameter `{ $key }` has a value libpq refuses (see the libpq connection parameter docs for the allowed values)
 pg_bad_env_sslmode = PGSSLMODE is not a valid sslmode (libpq refuses it): use disable, allow, prefer, require, verify-ca or verify-full
-pg_fragment = the URL contains `#`: libpq makes it part of the database name, other parsers cut the URL there; if it is part of the password, write it as %23
 pg_scheme_case = the scheme must be lowercase: libpq only recognises postgresql:// and postgres://
 pg_param_unsupported = parameter `{ $key }` makes libpq read a file railconn does not read (refused by design): put the host, port, user and password in the URL itself
 pg_socket_refused = the URL names a Unix socket (no host, a `/path` host or `%2F…`): railconn checks TCP connections only (refused by design); give the host and port the app will use over the network
@@ -460,12 +459,6 @@ page_column_result = result
 
 ## Causes and fixes
 
-advice_private_redis =
-    .cause = A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build (Dockerfile RUN, postinstall).
-    .fix = Outside Railway use REDIS_PUBLIC_URL (railconn check --public); inside, keep the private URL and connect at runtime, not during the build.
-advice_private_db =
-    .cause = A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build (Dockerfile RUN, postinstall).
-    .fix = Outside Railway use DATABASE_PUBLIC_URL (railconn check --public); run migrations in the pre-deploy or start command, not the build.
 advice_redis_tls_timeout =
     .cause = The server accepted the connection but never answered the TLS handshake: it most likely speaks plaintext Redis (Railway's Redis and a plain redis-server have no TLS).
     .fix = Use redis:// instead of rediss://.

@@ -67,7 +67,6 @@ url_socket = в URL нет хоста: он указывает на Unix-сок�
 pg_env_defaults = в URL указано не всё; недостающее взято из { $vars }, как это делают libpq и node-postgres (у приложения, которое читает только URL, этих значений не будет)
 pg_bad_param_value = у параметра `{ $key }` значение, которое libpq не принимает (допустимые значения — в документации libpq по параметрам подключения)
 pg_bad_env_sslmode = PGSSLMODE содержит недопустимый sslmode (libpq его отвергнет): используйте disable, allow, prefer, require, verify-ca или verify-full
-pg_fragment = в URL есть `#`: libpq считает его частью имени базы, а другие парсеры обрезают URL на нём; если `#` — часть пароля, запишите его как %23
 pg_scheme_case = схема должна быть в нижнем регистре: libpq понимает только postgresql:// и postgres://
 pg_param_unsupported = параметр `{ $key }` заставляет libpq читать файл, который railconn не читает (так задумано): укажите хост, порт, пользователя и пароль прямо в URL
 pg_socket_refused = URL указывает на Unix-сокет (нет хоста, хост вида `/path` или `%2F…`): railconn проверяет только TCP-подключения (так задумано); укажите хост и порт, к которым приложение подключается по сети
@@ -496,12 +495,6 @@ page_column_result = результат
 
 ## Причины и решения
 
-advice_private_redis =
-    .cause = Имя *.railway.internal резолвится только внутри запущенного деплоя того же проекта и окружения Railway — не с ноутбука, не из CI и не во время сборки (RUN в Dockerfile, postinstall).
-    .fix = Вне Railway используйте REDIS_PUBLIC_URL (railconn check --public); внутри оставьте URL приватной сети и подключайтесь во время работы приложения, а не при сборке.
-advice_private_db =
-    .cause = Имя *.railway.internal резолвится только внутри запущенного деплоя того же проекта и окружения Railway — не с ноутбука, не из CI и не во время сборки (RUN в Dockerfile, postinstall).
-    .fix = Вне Railway используйте DATABASE_PUBLIC_URL (railconn check --public); миграции запускайте в pre-deploy команде или команде запуска, а не при сборке.
 advice_redis_tls_timeout =
     .cause = Сервер принял соединение, но так и не ответил на TLS-рукопожатие: скорее всего, это Redis без TLS (у Redis на Railway и у обычного redis-server TLS нет).
     .fix = Используйте redis:// вместо rediss://.

@@ -42,7 +42,7 @@ concurrently and under a deadline; a failure names the broken layer, a stable er
 the likely cause and the fix.",
     after_help = EXIT_CODES
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
     #[arg(
@@ -56,7 +56,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Probe PostgreSQL, Redis and the JWT settings once and print a report.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
@@ -84,7 +84,7 @@ pub enum Command {
 
 /// Where the targets come from.
 #[derive(Debug, Clone, Args)]
-pub struct SourceArgs {
+pub(crate) struct SourceArgs {
     #[arg(
         long,
         value_name = "URL",
@@ -138,7 +138,7 @@ pub struct SourceArgs {
 
 /// Which checks run and how they gate.
 #[derive(Debug, Clone, Args)]
-pub struct SelectArgs {
+pub(crate) struct SelectArgs {
     /// Run only these checks (comma-separated: postgres, redis, jwt).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub only: Vec<CheckName>,
@@ -159,7 +159,7 @@ pub struct SelectArgs {
 
 /// How the report is written.
 #[derive(Debug, Clone, Args)]
-pub struct OutputArgs {
+pub(crate) struct OutputArgs {
     #[arg(
         long,
         value_enum,
@@ -185,21 +185,21 @@ pub struct OutputArgs {
 }
 
 impl OutputArgs {
-    pub fn format(&self) -> Format {
+    pub(crate) fn format(&self) -> Format {
         if self.json { Format::Json } else { self.format }
     }
 }
 
 /// Deadlines of one round of checks.
 #[derive(Debug, Clone, Args)]
-pub struct DeadlineArgs {
+pub(crate) struct DeadlineArgs {
     /// Bound on DNS resolution and on each TCP connect.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub connect_timeout: Duration,
 }
 
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     #[command(flatten)]
@@ -215,7 +215,7 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct WaitArgs {
+pub(crate) struct WaitArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     #[command(flatten)]
@@ -249,7 +249,7 @@ pub struct WaitArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct WatchArgs {
+pub(crate) struct WatchArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     #[command(flatten)]
@@ -283,13 +283,13 @@ pub struct WatchArgs {
 }
 
 impl WatchArgs {
-    pub fn format(&self) -> Format {
+    pub(crate) fn format(&self) -> Format {
         if self.json { Format::Json } else { self.format }
     }
 }
 
 #[derive(Debug, Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     #[command(flatten)]
@@ -319,7 +319,7 @@ pub struct ServeArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct EnvArgs {
+pub(crate) struct EnvArgs {
     #[command(flatten)]
     pub source: SourceArgs,
 

@@ -19,7 +19,7 @@ use crate::words;
 
 /// One check's result as the runner hands it over.
 #[derive(Debug, Clone)]
-pub struct Ran {
+pub(crate) struct Ran {
     pub name: CheckName,
     pub kind: Kind,
     /// `None` when the check was not selected.
@@ -30,7 +30,7 @@ pub struct Ran {
     pub unfinished: bool,
 }
 
-pub fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) -> Report {
+pub(crate) fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) -> Report {
     let rules = judge_by_drivers(&mut runs, config);
     add_memory_fallback(&mut runs);
     add_config_notes(&mut runs, config);

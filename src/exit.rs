@@ -9,17 +9,17 @@ use crate::i18n::{Lang, msg};
 use crate::report::Report;
 
 /// Every required check passed (and, with `--strict`, nothing warned).
-pub const READY: u8 = 0;
+pub(crate) const READY: u8 = 0;
 /// A required check failed, or `--strict` and something warned.
-pub const NOT_READY: u8 = 1;
+pub(crate) const NOT_READY: u8 = 1;
 /// Bad usage, unreadable env file, internal error: nothing was judged.
-pub const COULD_NOT_RUN: u8 = 2;
+pub(crate) const COULD_NOT_RUN: u8 = 2;
 /// `wait -- COMMAND`: the command could not be started (as in `env`).
-pub const COMMAND_NOT_STARTED: u8 = 127;
+pub(crate) const COMMAND_NOT_STARTED: u8 = 127;
 /// Ctrl-C: 128 + SIGINT, the shell convention.
-pub const INTERRUPTED: u8 = 130;
+pub(crate) const INTERRUPTED: u8 = 130;
 /// SIGTERM (`docker stop`): 128 + 15.
-pub const TERMINATED: u8 = 143;
+pub(crate) const TERMINATED: u8 = 143;
 
 static SAW_SIGTERM: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -32,7 +32,7 @@ static EXIT_ON_SIGNAL: AtomicBool = AtomicBool::new(true);
 
 /// Installed first thing: SIGINT exits 130 and SIGTERM 143 whenever no
 /// round is listening (`_exit`, async-signal-safe, in the handler itself).
-pub fn install_signal_exits() {
+pub(crate) fn install_signal_exits() {
     use signal_hook::consts::{SIGINT, SIGTERM};
     use signal_hook::flag::register_conditional_shutdown;
     // Registration only fails for forbidden signals; these two are not.
@@ -42,10 +42,10 @@ pub fn install_signal_exits() {
 
 /// While alive, SIGINT and SIGTERM are left to the round's listener.
 #[must_use]
-pub struct SignalsListened(bool);
+pub(crate) struct SignalsListened(bool);
 
 impl SignalsListened {
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         Self(EXIT_ON_SIGNAL.swap(false, Ordering::SeqCst))
     }
 }
@@ -58,7 +58,7 @@ impl Drop for SignalsListened {
 
 /// Runs `write` with SIGINT and SIGTERM ending the process at once (a
 /// `watch` printing into a pipe nobody reads).
-pub fn exiting_on_signal<T>(write: impl FnOnce() -> T) -> T {
+pub(crate) fn exiting_on_signal<T>(write: impl FnOnce() -> T) -> T {
     let before = EXIT_ON_SIGNAL.swap(true, Ordering::SeqCst);
     let result = write();
     EXIT_ON_SIGNAL.store(before, Ordering::SeqCst);
@@ -68,7 +68,7 @@ pub fn exiting_on_signal<T>(write: impl FnOnce() -> T) -> T {
 /// After a signal already ended the round, the report still gets written;
 /// if the output does not take it within `grace`, the process ends anyway
 /// with the signal's code.
-pub fn exit_after(grace: std::time::Duration) {
+pub(crate) fn exit_after(grace: std::time::Duration) {
     let code = interrupted();
     std::thread::spawn(move || {
         std::thread::sleep(grace);
@@ -77,12 +77,12 @@ pub fn exit_after(grace: std::time::Duration) {
 }
 
 /// Records that the run was stopped by SIGTERM rather than Ctrl-C.
-pub fn note_terminated() {
+pub(crate) fn note_terminated() {
     SAW_SIGTERM.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// The exit code of an interrupted run: 130 for SIGINT, 143 for SIGTERM.
-pub fn interrupted() -> u8 {
+pub(crate) fn interrupted() -> u8 {
     if SAW_SIGTERM.load(std::sync::atomic::Ordering::Relaxed) {
         TERMINATED
     } else {
@@ -90,14 +90,14 @@ pub fn interrupted() -> u8 {
     }
 }
 
-pub fn for_report(report: &Report) -> ExitCode {
+pub(crate) fn for_report(report: &Report) -> ExitCode {
     if report.ready { READY } else { NOT_READY }.into()
 }
 
 /// Prints a clap error (usage, `--help`, `--version`) and returns its code:
 /// 0 for help and version, 2 for usage errors. The text is redacted first:
 /// clap echoes unexpected arguments, which may be a URL with a password.
-pub fn usage_error(error: &clap::Error) -> ExitCode {
+pub(crate) fn usage_error(error: &clap::Error) -> ExitCode {
     use std::io::Write;
     let text = mask_quoted_urls(&redact_urls(&error.render().to_string()));
     let (written, code) = if error.use_stderr() {
@@ -141,7 +141,7 @@ fn mask_quoted_urls(text: &str) -> String {
 }
 
 /// Replaces the password of every `scheme://user:password@` in `text`.
-pub fn redact_urls(text: &str) -> String {
+pub(crate) fn redact_urls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("://") {

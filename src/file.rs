@@ -16,14 +16,14 @@ use crate::words;
 
 /// How long a pipe, FIFO or terminal named as a file may take to deliver
 /// or accept its bytes.
-pub const PIPE_DEADLINE: Duration = Duration::from_secs(2);
+pub(crate) const PIPE_DEADLINE: Duration = Duration::from_secs(2);
 
 /// Pause between attempts on a pipe that is not ready.
 const RETRY: Duration = Duration::from_millis(5);
 
 /// Reads a file a setting names (a PEM key, a CA bundle): only a regular
 /// file, at most `limit` bytes (`/dev/zero` would fill memory).
-pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+pub(crate) fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     let file = open_read(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
@@ -44,7 +44,7 @@ pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
 }
 
 /// The first `n` bytes of a regular file (a SQLite header), or fewer.
-pub fn read_prefix(path: &Path, n: u64) -> io::Result<Vec<u8>> {
+pub(crate) fn read_prefix(path: &Path, n: u64) -> io::Result<Vec<u8>> {
     let file = open_read(path)?;
     if !file.metadata()?.is_file() {
         return Err(io::Error::new(
@@ -60,7 +60,7 @@ pub fn read_prefix(path: &Path, n: u64) -> io::Result<Vec<u8>> {
 /// Reads at most `limit` bytes of a file, a FIFO or a pipe (`--env-file
 /// <(railway variables --kv)`); a pipe must deliver within
 /// [`PIPE_DEADLINE`]. A FIFO nobody writes to reads as empty.
-pub fn read_stream(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+pub(crate) fn read_stream(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     let file = open_read(path)?;
     let mut reader = file.take(limit);
     let deadline = Instant::now() + PIPE_DEADLINE;
@@ -80,7 +80,7 @@ pub fn read_stream(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
 /// Writes `bytes` to `path` (created, truncated unless `append`). A FIFO
 /// without a reader is refused at once; a pipe or terminal that does not
 /// take the bytes within [`PIPE_DEADLINE`] is an error, not a hang.
-pub fn write(path: &Path, bytes: &[u8], append: bool) -> io::Result<()> {
+pub(crate) fn write(path: &Path, bytes: &[u8], append: bool) -> io::Result<()> {
     let mut file = OpenOptions::new()
         .create(true)
         .write(true)

@@ -20,11 +20,11 @@ use crate::net::Budget;
 /// long list of targets within the default open-file limit (1024) while
 /// every check of a realistic app still starts at once, so silent targets
 /// time out together rather than in waves.
-pub const MAX_IN_FLIGHT: usize = 64;
+pub(crate) const MAX_IN_FLIGHT: usize = 64;
 
 /// The result of one round of checks.
 #[derive(Debug, Clone)]
-pub struct Round {
+pub(crate) struct Round {
     pub runs: Vec<Ran>,
     pub duration: Duration,
     /// Whether `interrupt` fired before every check finished.
@@ -34,7 +34,7 @@ pub struct Round {
 type Slot = RefCell<Option<(ProbeOutcome, Duration)>>;
 
 /// Runs one round; `interrupt` completing ends it early.
-pub async fn run(config: &Config, interrupt: impl Future<Output = ()>) -> Round {
+pub(crate) async fn run(config: &Config, interrupt: impl Future<Output = ()>) -> Round {
     let started = Instant::now();
     let checks = config.checks();
     let slots: Vec<Slot> = checks.iter().map(|_| Slot::default()).collect();

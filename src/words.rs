@@ -11,33 +11,33 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-pub use crate::i18n::Advice;
+pub(crate) use crate::i18n::Advice;
 use crate::i18n::{Message, msg};
 use crate::model::{Code, Status, Tip};
 
 // ---- URL validation -------------------------------------------------------
 
-pub fn url_empty() -> Message {
+pub(crate) fn url_empty() -> Message {
     msg::url_empty()
 }
 
-pub fn url_whitespace() -> Message {
+pub(crate) fn url_whitespace() -> Message {
     msg::url_whitespace()
 }
 
-pub fn url_quoted() -> Message {
+pub(crate) fn url_quoted() -> Message {
     msg::url_quoted()
 }
 
-pub fn url_unresolved_reference() -> Message {
+pub(crate) fn url_unresolved_reference() -> Message {
     msg::url_unresolved_reference()
 }
 
-pub fn url_no_scheme(schemes: &[&str]) -> Message {
+pub(crate) fn url_no_scheme(schemes: &[&str]) -> Message {
     msg::url_no_scheme(scheme_list(schemes))
 }
 
-pub fn url_bad_scheme(scheme: &str, schemes: &[&str]) -> Message {
+pub(crate) fn url_bad_scheme(scheme: &str, schemes: &[&str]) -> Message {
     msg::url_bad_scheme(scheme, scheme_list(schemes))
 }
 
@@ -62,248 +62,234 @@ fn part_key(part: &str) -> &'static str {
     }
 }
 
-pub fn url_unencoded_char(part: &str, special: char) -> Message {
+pub(crate) fn url_unencoded_char(part: &str, special: char) -> Message {
     let encoded = format!("%{:02X}", special as u32);
     msg::url_unencoded_char(part_key(part), special, encoded)
 }
 
-pub fn url_not_utf8(part: &str) -> Message {
+pub(crate) fn url_not_utf8(part: &str) -> Message {
     msg::url_not_utf8(part_key(part))
 }
 
-pub fn url_no_host() -> Message {
+pub(crate) fn url_no_host() -> Message {
     msg::url_no_host()
 }
 
-pub fn url_bad_host_chars() -> Message {
+pub(crate) fn url_bad_host_chars() -> Message {
     msg::url_bad_host_chars()
 }
 
-pub fn url_many_hosts() -> Message {
+pub(crate) fn url_many_hosts() -> Message {
     msg::url_many_hosts()
 }
 
-pub fn url_bad_ipv6() -> Message {
+pub(crate) fn url_bad_ipv6() -> Message {
     msg::url_bad_ipv6()
 }
 
-pub fn url_empty_port() -> Message {
+pub(crate) fn url_empty_port() -> Message {
     msg::url_empty_port()
 }
 
-pub fn url_port_range(port: &str) -> Message {
+pub(crate) fn url_port_range(port: &str) -> Message {
     msg::url_port_range(port)
 }
 
-pub fn url_port_not_number() -> Message {
+pub(crate) fn url_port_not_number() -> Message {
     msg::url_port_not_number()
 }
 
-pub fn url_nul(part: &str) -> Message {
+pub(crate) fn url_nul(part: &str) -> Message {
     msg::url_nul(part_key(part))
 }
 
-pub fn url_socket() -> Message {
+pub(crate) fn url_socket() -> Message {
     msg::url_socket()
 }
 
-pub fn pg_env_defaults(vars: &[&str]) -> Message {
+pub(crate) fn pg_env_defaults(vars: &[&str]) -> Message {
     msg::pg_env_defaults(vars.join(", "))
 }
 
-pub fn pg_bad_param_value(key: &str) -> Message {
+pub(crate) fn pg_bad_param_value(key: &str) -> Message {
     msg::pg_bad_param_value(key)
 }
 
-pub fn pg_bad_env_sslmode() -> Message {
+pub(crate) fn pg_bad_env_sslmode() -> Message {
     msg::pg_bad_env_sslmode()
 }
 
-pub fn pg_fragment() -> Message {
-    msg::pg_fragment()
-}
-
-pub fn pg_scheme_case() -> Message {
+pub(crate) fn pg_scheme_case() -> Message {
     msg::pg_scheme_case()
 }
 
-pub fn pg_param_unsupported(key: &str) -> Message {
+pub(crate) fn pg_param_unsupported(key: &str) -> Message {
     msg::pg_param_unsupported(key)
 }
 
-pub fn pg_param_unknown(key: &str) -> Message {
+pub(crate) fn pg_param_unknown(key: &str) -> Message {
     msg::pg_param_unknown(key)
 }
 
-pub fn pg_socket_refused() -> Message {
+pub(crate) fn pg_socket_refused() -> Message {
     msg::pg_socket_refused()
 }
 
-pub fn pg_no_host() -> Message {
+pub(crate) fn pg_no_host() -> Message {
     msg::pg_no_host()
 }
 
-pub fn pg_many_ports() -> Message {
+pub(crate) fn pg_many_ports() -> Message {
     msg::pg_many_ports()
 }
 
-pub fn pg_bad_hostaddr() -> Message {
+pub(crate) fn pg_bad_hostaddr() -> Message {
     msg::pg_bad_hostaddr()
 }
 
-pub fn pg_uri_prefix() -> Message {
+pub(crate) fn pg_uri_prefix() -> Message {
     msg::pg_uri_prefix()
 }
 
-pub fn pg_uri_ipv6_unterminated() -> Message {
+pub(crate) fn pg_uri_ipv6_unterminated() -> Message {
     msg::pg_uri_ipv6_unterminated()
 }
 
-pub fn pg_uri_ipv6_empty() -> Message {
+pub(crate) fn pg_uri_ipv6_empty() -> Message {
     msg::pg_uri_ipv6_empty()
 }
 
-pub fn pg_uri_after_ipv6(position: usize) -> Message {
+pub(crate) fn pg_uri_after_ipv6(position: usize) -> Message {
     msg::pg_uri_after_ipv6(position)
 }
 
-pub fn pg_uri_missing_equals(pair: usize) -> Message {
+pub(crate) fn pg_uri_missing_equals(pair: usize) -> Message {
     msg::pg_uri_missing_equals(pair)
 }
 
-pub fn pg_uri_extra_equals(keyword: &str) -> Message {
+pub(crate) fn pg_uri_extra_equals(keyword: &str) -> Message {
     msg::pg_uri_extra_equals(keyword)
 }
 
-pub fn pg_uri_bad_percent(part: &str) -> Message {
+pub(crate) fn pg_uri_bad_percent(part: &str) -> Message {
     msg::pg_uri_bad_percent(part_key(part))
 }
 
-pub fn pg_portability_credential(part: &str, special: char, encoded: &str) -> Message {
+pub(crate) fn pg_portability_credential(part: &str, special: char, encoded: &str) -> Message {
     msg::pg_portability_credential(part_key(part), special, encoded.to_string())
 }
 
-pub fn pg_portability_hash() -> Message {
+pub(crate) fn pg_portability_hash() -> Message {
     msg::pg_portability_hash()
 }
 
-pub fn pg_bad_sslmode(value: &str) -> Message {
+pub(crate) fn pg_bad_sslmode(value: &str) -> Message {
     msg::pg_bad_sslmode(value)
 }
 
-pub fn pg_bad_channel_binding(value: &str) -> Message {
+pub(crate) fn pg_bad_channel_binding(value: &str) -> Message {
     msg::pg_bad_channel_binding(value)
 }
 
-pub fn pg_system_root_needs_verify_full(mode: &str) -> Message {
+pub(crate) fn pg_system_root_needs_verify_full(mode: &str) -> Message {
     msg::pg_system_root_needs_verify_full(mode)
 }
 
-pub fn redis_socket_refused() -> Message {
-    Message::from(
-        "the URL names a Unix socket: railconn checks TCP connections only (refused by design); give the host and port the app will use over the network",
-    )
+pub(crate) fn redis_socket_refused() -> Message {
+    msg::redis_socket_refused()
 }
 
-pub fn redis_unparsable() -> Message {
-    Message::from(
-        "redis-rs cannot parse this URL (WHATWG URL rules): check the host and port, and percent-encode special characters in the credentials",
-    )
+pub(crate) fn redis_unparsable() -> Message {
+    msg::redis_unparsable()
 }
 
-pub fn redis_bad_protocol(value: &str) -> Message {
-    Message::from(format!(
-        "protocol `{value}` is not one redis-rs accepts (`Invalid protocol version`): use resp2 (or 2) or resp3 (or 3)"
-    ))
+pub(crate) fn redis_bad_protocol(value: &str) -> Message {
+    msg::redis_bad_protocol(value)
 }
 
-pub fn redis_wildcard_host() -> Message {
-    Message::from(
-        "the host is a wildcard address (0.0.0.0 or ::), which a server listens on but a client cannot connect to (redis-rs refuses it): use the server's real address, e.g. 127.0.0.1",
-    )
+pub(crate) fn redis_wildcard_host() -> Message {
+    msg::redis_wildcard_host()
 }
 
-pub fn redis_rs_refuses(reason: &str) -> Message {
-    Message::from(format!("redis-rs refuses this URL: {reason}"))
+pub(crate) fn redis_rs_refuses(reason: &str) -> Message {
+    msg::redis_rs_refuses(reason)
 }
 
-pub fn redis_no_resp3(reply: &str) -> Message {
-    Message::from(format!(
-        "the server does not speak RESP3 ({reply}): an app with protocol=resp3 cannot connect; use protocol=resp2, or Redis 6 or later"
-    ))
+pub(crate) fn redis_no_resp3(reply: &str) -> Message {
+    msg::redis_no_resp3(reply)
 }
 
-pub fn redis_bad_fragment() -> Message {
+pub(crate) fn redis_bad_fragment() -> Message {
     msg::redis_bad_fragment()
 }
 
-pub fn redis_bad_db(path: &str) -> Message {
+pub(crate) fn redis_bad_db(path: &str) -> Message {
     msg::redis_bad_db(path)
 }
 
 // ---- normalisation ----------------------------------------------------------
 
-pub fn norm_whitespace(var: &str) -> Message {
+pub(crate) fn norm_whitespace(var: &str) -> Message {
     msg::norm_whitespace(var)
 }
 
-pub fn norm_quotes(var: &str) -> Message {
+pub(crate) fn norm_quotes(var: &str) -> Message {
     msg::norm_quotes(var)
 }
 
-pub fn norm_driver(driver: &str) -> Message {
+pub(crate) fn norm_driver(driver: &str) -> Message {
     msg::norm_driver(driver.chars().take(20).collect())
 }
 
-pub fn norm_asyncpg_sslmode() -> Message {
+pub(crate) fn norm_asyncpg_sslmode() -> Message {
     msg::norm_asyncpg_sslmode()
 }
 
-pub fn norm_postgres_scheme(var: &str) -> Message {
+pub(crate) fn norm_postgres_scheme(var: &str) -> Message {
     msg::norm_postgres_scheme(var)
 }
 
-pub fn norm_prisma(names: &[&str]) -> Message {
+pub(crate) fn norm_prisma(names: &[&str]) -> Message {
     msg::norm_prisma(names.join(", "))
 }
 
 // ---- config step ----------------------------------------------------------
 
-pub fn config_from(source: &str) -> Message {
+pub(crate) fn config_from(source: &str) -> Message {
     msg::config_from(source)
 }
 
-pub fn config_missing(vars: &[&str], flag: &str) -> Message {
+pub(crate) fn config_missing(vars: &[&str], flag: &str) -> Message {
     msg::config_missing(vars.join(", "), vars.len(), flag)
 }
 
-pub fn config_invalid(source: &str, message: &Message) -> Message {
+pub(crate) fn config_invalid(source: &str, message: &Message) -> Message {
     msg::config_invalid(source, message.clone())
 }
 
-pub fn target_missing(vars: &[&str]) -> Message {
+pub(crate) fn target_missing(vars: &[&str]) -> Message {
     msg::target_missing(vars.join(", "))
 }
 
-pub fn target_invalid(source: &str) -> Message {
+pub(crate) fn target_invalid(source: &str) -> Message {
     msg::target_invalid(source)
 }
 
 // ---- dns / tcp --------------------------------------------------------------
 
-pub fn dns_timeout(host: &str, limit: Duration) -> Message {
+pub(crate) fn dns_timeout(host: &str, limit: Duration) -> Message {
     msg::dns_timeout(host, limit)
 }
 
-pub fn dns_failed(host: &str, error: &str) -> Message {
+pub(crate) fn dns_failed(host: &str, error: &str) -> Message {
     msg::dns_failed(host, error.to_string())
 }
 
-pub fn dns_no_addresses(host: &str) -> Message {
+pub(crate) fn dns_no_addresses(host: &str) -> Message {
     msg::dns_no_addresses(host)
 }
 
-pub fn dns_addresses(v4: &[String], v6: &[String]) -> Message {
+pub(crate) fn dns_addresses(v4: &[String], v6: &[String]) -> Message {
     let list = |family: &str, addrs: &[String]| {
         (!addrs.is_empty()).then(|| msg::dns_family(family, addrs.join(", ")))
     };
@@ -314,28 +300,24 @@ pub fn dns_addresses(v4: &[String], v6: &[String]) -> Message {
     }
 }
 
-pub fn ipv6_only(host: &str) -> Message {
+pub(crate) fn ipv6_only(host: &str) -> Message {
     msg::ipv6_only(host)
 }
 
-pub fn ipv6_unreachable(host: &str) -> Message {
+pub(crate) fn ipv6_unreachable(host: &str) -> Message {
     msg::ipv6_unreachable(host)
 }
 
-pub fn tcp_timeout(addr: SocketAddr, limit: Duration) -> Message {
+pub(crate) fn tcp_timeout(addr: SocketAddr, limit: Duration) -> Message {
     msg::tcp_timeout(addr.to_string(), limit)
 }
 
-pub fn tcp_failed(addr: SocketAddr, error: &str) -> Message {
+pub(crate) fn tcp_failed(addr: SocketAddr, error: &str) -> Message {
     msg::tcp_failed(addr.to_string(), error.to_string())
 }
 
-pub fn tcp_connected(addr: SocketAddr) -> Message {
-    msg::tcp_connected(addr.to_string())
-}
-
 /// Connected to `addr` after the addresses in `earlier` failed.
-pub fn tcp_connected_after(addr: SocketAddr, earlier: &[(SocketAddr, &str)]) -> Message {
+pub(crate) fn tcp_connected_after(addr: SocketAddr, earlier: &[(SocketAddr, &str)]) -> Message {
     if earlier.is_empty() {
         return msg::tcp_connected(addr.to_string());
     }
@@ -348,72 +330,77 @@ pub fn tcp_connected_after(addr: SocketAddr, earlier: &[(SocketAddr, &str)]) -> 
 
 // ---- tls --------------------------------------------------------------------
 
-pub fn tls_timeout(limit: Duration) -> Message {
+pub(crate) fn tls_timeout(limit: Duration) -> Message {
     msg::tls_timeout(limit)
 }
 
-pub fn tls_bad_server_name(host: &str) -> Message {
+pub(crate) fn tls_bad_server_name(host: &str) -> Message {
     msg::tls_bad_server_name(host)
 }
 
 /// rustls names versions `TLSv1_3`; people and libpq write `TLSv1.3`.
-pub fn tls_version(raw: &str) -> String {
+pub(crate) fn tls_version(raw: &str) -> String {
     raw.replace("TLSv1_", "TLSv1.")
 }
 
-pub fn tls_alert(alert: &str) -> Message {
+pub(crate) fn tls_alert(alert: &str) -> Message {
     msg::tls_alert(alert.to_string())
 }
 
-pub fn tls_reset() -> Message {
+pub(crate) fn tls_reset() -> Message {
     msg::tls_reset()
 }
 
-pub fn tls_closed() -> Message {
+pub(crate) fn tls_closed() -> Message {
     msg::tls_closed()
 }
 
-pub fn tls_peer_plaintext() -> Message {
+pub(crate) fn tls_peer_plaintext() -> Message {
     msg::tls_peer_plaintext()
 }
 
-pub fn tls_failed(error: &str) -> Message {
+pub(crate) fn tls_failed(error: &str) -> Message {
     msg::tls_failed(error.to_string())
 }
 
-pub fn peer_too_much(limit: usize) -> Message {
+pub(crate) fn peer_too_much(limit: usize) -> Message {
     msg::peer_too_much(limit / 1024)
 }
 
-pub fn peer_is_http() -> Message {
+pub(crate) fn peer_is_http() -> Message {
     msg::peer_is_http()
 }
 
-pub fn cert_unknown_issuer() -> Message {
+pub(crate) fn cert_unknown_issuer() -> Message {
     msg::cert_unknown_issuer()
 }
 
-pub fn cert_expired() -> Message {
+pub(crate) fn cert_expired() -> Message {
     msg::cert_expired()
 }
 
-pub fn cert_not_yet_valid() -> Message {
+pub(crate) fn cert_not_yet_valid() -> Message {
     msg::cert_not_yet_valid()
 }
 
-pub fn cert_wrong_name() -> Message {
+pub(crate) fn cert_wrong_name() -> Message {
     msg::cert_wrong_name()
 }
 
-pub fn cert_other(reason: &str) -> Message {
+pub(crate) fn cert_other(reason: &str) -> Message {
     msg::cert_other(reason.to_string())
 }
 
-pub fn cert_failure(reason: &Message) -> Message {
+pub(crate) fn cert_failure(reason: &Message) -> Message {
     msg::cert_failure(reason.clone())
 }
 
-pub fn cert_failure_of(reason: &Message, subject: &str, issuer: &str, not_after: &str) -> Message {
+pub(crate) fn cert_failure_of(
+    reason: &Message,
+    subject: &str,
+    issuer: &str,
+    not_after: &str,
+) -> Message {
     msg::cert_failure_with(
         reason.clone(),
         subject.to_string(),
@@ -422,15 +409,15 @@ pub fn cert_failure_of(reason: &Message, subject: &str, issuer: &str, not_after:
     )
 }
 
-pub fn root_file_unreadable(path: &Path, error: &str) -> Message {
+pub(crate) fn root_file_unreadable(path: &Path, error: &str) -> Message {
     msg::root_file_unreadable(path.display().to_string(), error.to_string())
 }
 
-pub fn system_roots_empty() -> Message {
+pub(crate) fn system_roots_empty() -> Message {
     msg::roots_empty_system()
 }
 
-pub fn root_file_empty(path: &Path) -> Message {
+pub(crate) fn root_file_empty(path: &Path) -> Message {
     msg::roots_empty_file(path.display().to_string())
 }
 
@@ -438,12 +425,12 @@ fn yes_no(yes: bool) -> &'static str {
     if yes { "yes" } else { "no" }
 }
 
-pub fn tls_detail(version: &str, verified: bool) -> Message {
+pub(crate) fn tls_detail(version: &str, verified: bool) -> Message {
     msg::tls_detail(version.to_string(), yes_no(verified))
 }
 
 /// The negotiated TLS version and the server's leaf certificate.
-pub struct CertDetail<'a> {
+pub(crate) struct CertDetail<'a> {
     pub subject: &'a str,
     pub issuer: &'a str,
     pub names: &'a [String],
@@ -451,7 +438,7 @@ pub struct CertDetail<'a> {
     pub days_left: i64,
 }
 
-pub fn tls_cert_detail(version: &str, verified: bool, cert: &CertDetail<'_>) -> Message {
+pub(crate) fn tls_cert_detail(version: &str, verified: bool, cert: &CertDetail<'_>) -> Message {
     msg::tls_detail_cert(
         version.to_string(),
         yes_no(verified),
@@ -463,84 +450,84 @@ pub fn tls_cert_detail(version: &str, verified: bool, cert: &CertDetail<'_>) -> 
     )
 }
 
-pub fn cert_expired_unverified(not_after: &str) -> Message {
+pub(crate) fn cert_expired_unverified(not_after: &str) -> Message {
     msg::cert_expired_unverified(not_after.to_string())
 }
 
-pub fn cert_expires_soon(days: i64, not_after: &str) -> Message {
+pub(crate) fn cert_expires_soon(days: i64, not_after: &str) -> Message {
     msg::cert_expires_soon(days, not_after.to_string())
 }
 
-pub fn cert_self_signed(names: &[String]) -> Message {
+pub(crate) fn cert_self_signed(names: &[String]) -> Message {
     msg::cert_self_signed(names.join(", "))
 }
 
-pub fn connection_reset() -> Message {
+pub(crate) fn connection_reset() -> Message {
     msg::connection_reset()
 }
 
 // ---- postgres -----------------------------------------------------------------
 
-pub fn pg_tls_not_tried(mode: &str) -> Message {
+pub(crate) fn pg_tls_not_tried(mode: &str) -> Message {
     msg::pg_tls_not_tried(mode)
 }
 
-pub fn pg_tls_declined() -> Message {
+pub(crate) fn pg_tls_declined() -> Message {
     msg::pg_tls_declined()
 }
 
-pub fn pg_server_refused_tls() -> Message {
+pub(crate) fn pg_server_refused_tls() -> Message {
     msg::pg_server_refused_tls()
 }
 
-pub fn pg_no_answer_to_ssl_request() -> Message {
+pub(crate) fn pg_no_answer_to_ssl_request() -> Message {
     msg::pg_no_answer_to_ssl_request()
 }
 
-pub fn pg_peer_is_redis() -> Message {
+pub(crate) fn pg_peer_is_redis() -> Message {
     msg::pg_peer_is_redis()
 }
 
-pub fn pg_peer_is_tls() -> Message {
+pub(crate) fn pg_peer_is_tls() -> Message {
     msg::pg_peer_is_tls()
 }
 
-pub fn pg_peer_unknown(bytes: &[u8]) -> Message {
+pub(crate) fn pg_peer_unknown(bytes: &[u8]) -> Message {
     msg::pg_peer_unknown(msg::peer_bytes(bytes))
 }
 
-pub fn pg_no_root_cert(mode: &str) -> Message {
+pub(crate) fn pg_no_root_cert(mode: &str) -> Message {
     msg::pg_no_root_cert(mode)
 }
 
-pub fn pg_cert_not_verified(mode: &str) -> Message {
+pub(crate) fn pg_cert_not_verified(mode: &str) -> Message {
     msg::pg_cert_not_verified(mode)
 }
 
-pub fn pg_unencrypted(host: &str) -> Message {
+pub(crate) fn pg_unencrypted(host: &str) -> Message {
     msg::pg_unencrypted(host)
 }
 
-pub fn pg_auth_detail(user: Option<&str>) -> Message {
+pub(crate) fn pg_auth_detail(user: Option<&str>) -> Message {
     match user {
         Some(user) => msg::pg_auth_detail(user),
         None => msg::pg_auth_detail_anonymous(),
     }
 }
 
-pub fn pg_auth_timeout(limit: Duration) -> Message {
+pub(crate) fn pg_auth_timeout(limit: Duration) -> Message {
     msg::pg_auth_timeout(limit)
 }
 
-pub fn pg_closed_during_startup() -> Message {
+pub(crate) fn pg_closed_during_startup() -> Message {
     msg::pg_closed_during_startup()
 }
 
-pub fn pg_closed_during_query() -> Message {
+pub(crate) fn pg_closed_during_query() -> Message {
     msg::pg_closed_during_query()
 }
 
-pub fn pg_server_said(severity: &str, sqlstate: &str, message: &str) -> Message {
+pub(crate) fn pg_server_said(severity: &str, sqlstate: &str, message: &str) -> Message {
     msg::pg_server_said(
         severity.to_string(),
         sqlstate.to_string(),
@@ -548,139 +535,139 @@ pub fn pg_server_said(severity: &str, sqlstate: &str, message: &str) -> Message 
     )
 }
 
-pub fn pg_query_timeout(limit: Duration) -> Message {
+pub(crate) fn pg_query_timeout(limit: Duration) -> Message {
     msg::pg_query_timeout(limit)
 }
 
-pub fn pg_no_row() -> Message {
+pub(crate) fn pg_no_row() -> Message {
     msg::pg_no_row()
 }
 
-pub fn pg_query_detail(version: &str, database: &str, user: &str) -> Message {
+pub(crate) fn pg_query_detail(version: &str, database: &str, user: &str) -> Message {
     msg::pg_query_detail(version.to_string(), database.to_string(), user.to_string())
 }
 
-pub fn pg_connections(used: u64, usable: u64) -> Message {
+pub(crate) fn pg_connections(used: u64, usable: u64) -> Message {
     msg::pg_connections(used, usable)
 }
 
-pub fn pg_facts_denied() -> Message {
+pub(crate) fn pg_facts_denied() -> Message {
     msg::pg_facts_denied()
 }
 
-pub fn pg_no_tables(database: &str) -> Message {
+pub(crate) fn pg_no_tables(database: &str) -> Message {
     msg::pg_no_tables(database.to_string())
 }
 
-pub fn pg_facts_detail(detail: &Message, connections: Option<(u64, u64)>) -> Message {
+pub(crate) fn pg_facts_detail(detail: &Message, connections: Option<(u64, u64)>) -> Message {
     match connections {
         Some((used, usable)) => msg::pg_facts_detail(detail.clone(), used, usable),
         None => detail.clone(),
     }
 }
 
-pub fn pg_read_only(facts: &Message) -> Message {
+pub(crate) fn pg_read_only(facts: &Message) -> Message {
     msg::pg_read_only(facts.clone())
 }
 
 // ---- redis --------------------------------------------------------------------
 
-pub fn redis_tls_off() -> Message {
+pub(crate) fn redis_tls_off() -> Message {
     msg::redis_tls_off()
 }
 
-pub fn redis_unencrypted(host: &str) -> Message {
+pub(crate) fn redis_unencrypted(host: &str) -> Message {
     msg::redis_unencrypted(host)
 }
 
-pub fn redis_insecure() -> Message {
+pub(crate) fn redis_insecure() -> Message {
     msg::redis_insecure()
 }
 
-pub fn redis_timeout(limit: Duration) -> Message {
+pub(crate) fn redis_timeout(limit: Duration) -> Message {
     msg::redis_timeout(limit)
 }
 
-pub fn redis_auth_detail(user: Option<&str>) -> Message {
+pub(crate) fn redis_auth_detail(user: Option<&str>) -> Message {
     match user {
         Some(user) => msg::redis_auth_detail(user),
         None => msg::redis_auth_detail_default(),
     }
 }
 
-pub fn redis_no_credentials() -> Message {
+pub(crate) fn redis_no_credentials() -> Message {
     msg::redis_no_credentials()
 }
 
-pub fn redis_ping_detail(version: Option<&str>, db: i64) -> Message {
+pub(crate) fn redis_ping_detail(version: Option<&str>, db: i64) -> Message {
     match version {
         Some(version) => msg::redis_ping_detail(version.to_string(), db),
         None => msg::redis_ping_detail_no_version(db),
     }
 }
 
-pub fn redis_replica(detail: &Message) -> Message {
+pub(crate) fn redis_replica(detail: &Message) -> Message {
     msg::redis_replica(detail.clone())
 }
 
-pub fn redis_evicts_all(policy: &str) -> Message {
+pub(crate) fn redis_evicts_all(policy: &str) -> Message {
     msg::redis_evicts_all(policy.to_string())
 }
 
-pub fn redis_memory_full(used: u64, max: u64) -> Message {
+pub(crate) fn redis_memory_full(used: u64, max: u64) -> Message {
     msg::redis_memory_full(used / (1024 * 1024), max / (1024 * 1024))
 }
 
-pub fn redis_clients(clients: u64, max: u64) -> Message {
+pub(crate) fn redis_clients(clients: u64, max: u64) -> Message {
     msg::redis_clients(clients, max)
 }
 
-pub fn redis_peer_is_tls() -> Message {
+pub(crate) fn redis_peer_is_tls() -> Message {
     msg::redis_peer_is_tls()
 }
 
-pub fn redis_port_speaks_tls() -> Message {
+pub(crate) fn redis_port_speaks_tls() -> Message {
     msg::redis_port_speaks_tls()
 }
 
-pub fn redis_peer_unknown(bytes: &[u8]) -> Message {
+pub(crate) fn redis_peer_unknown(bytes: &[u8]) -> Message {
     msg::redis_peer_unknown(msg::peer_bytes(bytes))
 }
 
-pub fn redis_closed() -> Message {
+pub(crate) fn redis_closed() -> Message {
     msg::redis_closed()
 }
 
 // ---- jwt ------------------------------------------------------------------------
 
-pub fn jwt_target(algorithm: &str) -> Message {
+pub(crate) fn jwt_target(algorithm: &str) -> Message {
     msg::jwt_target(algorithm)
 }
 
-pub fn jwt_config_detail(algorithm: &str, key_var: &str) -> Message {
+pub(crate) fn jwt_config_detail(algorithm: &str, key_var: &str) -> Message {
     msg::jwt_config_detail(algorithm, key_var)
 }
 
-pub fn jwt_public_key_missing() -> Message {
+pub(crate) fn jwt_public_key_missing() -> Message {
     msg::jwt_public_key_missing()
 }
 
 /// `shown` is the value when it looks like a setting, `None` when it
 /// may be a secret pasted into the wrong variable.
-pub fn jwt_bad_algorithm(var: &str, shown: Option<&str>, chars: usize) -> Message {
+pub(crate) fn jwt_bad_algorithm(var: &str, shown: Option<&str>, chars: usize) -> Message {
     msg::jwt_bad_algorithm(var, value_or_length(shown, chars))
 }
 
-pub fn jwt_missing_secret(vars: &[&str]) -> Message {
+pub(crate) fn jwt_missing_secret(vars: &[&str]) -> Message {
     msg::jwt_missing_secret(vars.join(", "))
 }
 
-pub fn jwt_missing_private_key(algorithm: &str, var: &str) -> Message {
+pub(crate) fn jwt_missing_private_key(algorithm: &str, var: &str) -> Message {
     msg::jwt_missing_private_key(algorithm, var)
 }
 
 /// `shown` as for [`jwt_bad_algorithm`].
-pub fn jwt_bad_lifetime(var: &str, shown: Option<&str>, chars: usize) -> Message {
+pub(crate) fn jwt_bad_lifetime(var: &str, shown: Option<&str>, chars: usize) -> Message {
     msg::jwt_bad_lifetime(var, value_or_length(shown, chars))
 }
 
@@ -691,7 +678,7 @@ fn value_or_length(shown: Option<&str>, chars: usize) -> Message {
     }
 }
 
-pub fn jwt_lifetime(minutes: i64) -> Message {
+pub(crate) fn jwt_lifetime(minutes: i64) -> Message {
     if minutes <= 0 {
         msg::jwt_lifetime_expired(minutes)
     } else {
@@ -699,23 +686,23 @@ pub fn jwt_lifetime(minutes: i64) -> Message {
     }
 }
 
-pub fn jwt_secret_detail(len: usize) -> Message {
+pub(crate) fn jwt_secret_detail(len: usize) -> Message {
     msg::jwt_secret_detail(len)
 }
 
-pub fn jwt_placeholder(var: &str) -> Message {
+pub(crate) fn jwt_placeholder(var: &str) -> Message {
     msg::jwt_placeholder(var)
 }
 
-pub fn jwt_short_secret(var: &str, len: usize, algorithm: &str, needed: usize) -> Message {
+pub(crate) fn jwt_short_secret(var: &str, len: usize, algorithm: &str, needed: usize) -> Message {
     msg::jwt_short_secret(var, len, algorithm, needed)
 }
 
-pub fn jwt_key_file(var: &str, error: &str) -> Message {
+pub(crate) fn jwt_key_file(var: &str, error: &str) -> Message {
     msg::jwt_key_file(var, error.to_string())
 }
 
-pub fn jwt_bad_private_key(var: &str, algorithm: &str, sec1: bool) -> Message {
+pub(crate) fn jwt_bad_private_key(var: &str, algorithm: &str, sec1: bool) -> Message {
     if sec1 {
         msg::jwt_sec1_private_key(var)
     } else {
@@ -723,75 +710,79 @@ pub fn jwt_bad_private_key(var: &str, algorithm: &str, sec1: bool) -> Message {
     }
 }
 
-pub fn jwt_bad_public_key(var: &str, algorithm: &str) -> Message {
+pub(crate) fn jwt_bad_public_key(var: &str, algorithm: &str) -> Message {
     msg::jwt_bad_public_key(var, algorithm)
 }
 
-pub fn jwt_rsa_too_small(var: &str) -> Message {
+pub(crate) fn jwt_rsa_too_small(var: &str) -> Message {
     msg::jwt_rsa_too_small(var)
 }
 
-pub fn jwt_key_detail(algorithm: &str, bits: Option<usize>, has_public: bool) -> Message {
+pub(crate) fn jwt_key_detail(algorithm: &str, bits: Option<usize>, has_public: bool) -> Message {
     msg::jwt_key_detail(algorithm, bits.unwrap_or(0), yes_no(has_public))
 }
 
-pub fn jwt_sign_failed(kind: &str) -> Message {
+pub(crate) fn jwt_sign_failed(kind: &str) -> Message {
     msg::jwt_sign_failed(kind.to_string())
 }
 
-pub fn jwt_signed_only() -> Message {
+pub(crate) fn jwt_signed_only() -> Message {
     msg::jwt_signed_only()
 }
 
-pub fn jwt_roundtrip_detail(minutes: i64) -> Message {
+pub(crate) fn jwt_roundtrip_detail(minutes: i64) -> Message {
     msg::jwt_roundtrip_detail(minutes)
 }
 
-pub fn jwt_key_mismatch() -> Message {
+pub(crate) fn jwt_key_mismatch() -> Message {
     msg::jwt_key_mismatch()
 }
 
-pub fn jwt_verify_failed(kind: &str) -> Message {
+pub(crate) fn jwt_verify_failed(kind: &str) -> Message {
     msg::jwt_verify_failed(kind.to_string())
 }
 
 // ---- findings across checks -----------------------------------------------------
 
-pub fn memory_fallback(redis_configured: bool) -> Message {
+pub(crate) fn memory_fallback(redis_configured: bool) -> Message {
     msg::memory_fallback(if redis_configured { "failing" } else { "unset" })
 }
 
-pub fn pg_ignored_parameter(key: &str) -> Message {
+pub(crate) fn pg_ignored_parameter(key: &str) -> Message {
     msg::pg_ignored_parameter(key)
 }
 
-pub fn jwt_secret_reused() -> Message {
+pub(crate) fn jwt_secret_reused() -> Message {
     msg::jwt_secret_reused()
 }
 
-pub fn pooled_url() -> Message {
+pub(crate) fn pooled_url() -> Message {
     msg::pooled_url()
 }
 
-pub fn loopback_on_railway(check: &str) -> Message {
+pub(crate) fn loopback_on_railway(check: &str) -> Message {
     msg::loopback_on_railway(check)
 }
 
 // ---- wait, watch, env -----------------------------------------------------------
 
-pub fn wait_timed_out(timeout: Duration) -> Message {
+pub(crate) fn wait_timed_out(timeout: Duration) -> Message {
     msg::wait_timed_out(timeout)
 }
 
-pub fn wait_stopped_early(check: &str, code: Code) -> Message {
+pub(crate) fn wait_stopped_early(check: &str, code: Code) -> Message {
     msg::wait_stopped_early(check, code.as_str())
 }
 
-pub fn wait_stopped_on_warnings() -> Message {
+pub(crate) fn wait_stopped_on_warnings() -> Message {
     msg::wait_stopped_on_warnings()
 }
 
-pub fn wait_progress(failing: &[(&str, Code)], elapsed: Duration, timeout: Duration) -> Message {
+pub(crate) fn wait_progress(
+    failing: &[(&str, Code)],
+    elapsed: Duration,
+    timeout: Duration,
+) -> Message {
     let mut list = failing
         .iter()
         .map(|&(check, code)| msg::wait_failing(check, code.as_str()));
@@ -800,7 +791,7 @@ pub fn wait_progress(failing: &[(&str, Code)], elapsed: Duration, timeout: Durat
     msg::wait_progress(failing, elapsed, timeout)
 }
 
-pub fn command_not_started(command: &str, error: &str) -> Message {
+pub(crate) fn command_not_started(command: &str, error: &str) -> Message {
     msg::command_not_started(command.to_string(), error.to_string())
 }
 
@@ -808,7 +799,7 @@ fn took(millis: f64) -> Duration {
     Duration::from_secs_f64(millis.max(0.0) / 1000.0)
 }
 
-pub fn watch_change(
+pub(crate) fn watch_change(
     time: &str,
     check: &str,
     before: Option<Status>,
@@ -830,7 +821,7 @@ pub fn watch_change(
     }
 }
 
-pub fn watch_heartbeat(time: &str, round: u64, checks: &[(&str, Status, f64)]) -> Message {
+pub(crate) fn watch_heartbeat(time: &str, round: u64, checks: &[(&str, Status, f64)]) -> Message {
     let mut states = checks.iter().map(|&(check, status, millis)| {
         msg::watch_check_state(check, status.as_str(), took(millis))
     });
@@ -841,7 +832,7 @@ pub fn watch_heartbeat(time: &str, round: u64, checks: &[(&str, Status, f64)]) -
     msg::watch_heartbeat(time.to_string(), round, states)
 }
 
-pub fn watch_summary(
+pub(crate) fn watch_summary(
     check: &str,
     rounds: u64,
     availability: f64,
@@ -868,15 +859,15 @@ pub fn watch_summary(
     )
 }
 
-pub fn env_invalid_url(message: &Message) -> Message {
+pub(crate) fn env_invalid_url(message: &Message) -> Message {
     msg::env_invalid_url(message.clone())
 }
 
-pub fn env_secret(len: usize) -> Message {
+pub(crate) fn env_secret(len: usize) -> Message {
     msg::env_secret(len)
 }
 
-pub fn env_key(pem: bool, len: usize) -> Message {
+pub(crate) fn env_key(pem: bool, len: usize) -> Message {
     if pem {
         msg::env_key_pem(len)
     } else {
@@ -884,75 +875,75 @@ pub fn env_key(pem: bool, len: usize) -> Message {
     }
 }
 
-pub fn env_file_committable(path: &str) -> Message {
+pub(crate) fn env_file_committable(path: &str) -> Message {
     msg::env_file_committable(path.to_string())
 }
 
 // ---- errors that stop a run (exit 2) ---------------------------------------------
 
-pub fn error_env_file(path: &str, reason: &Message) -> Message {
+pub(crate) fn error_env_file(path: &str, reason: &Message) -> Message {
     msg::error_env_file(path.to_string(), reason.clone())
 }
 
-pub fn error_runtime(error: &str) -> Message {
+pub(crate) fn error_runtime(error: &str) -> Message {
     msg::error_runtime(error.to_string())
 }
 
-pub fn error_output(error: &str) -> Message {
+pub(crate) fn error_output(error: &str) -> Message {
     msg::error_output(error.to_string())
 }
 
-pub fn error_output_file(path: &str, reason: &str) -> Message {
+pub(crate) fn error_output_file(path: &str, reason: &str) -> Message {
     msg::error_output_file(path.to_string(), reason.to_string())
 }
 
-pub fn error_format(command: &str, supported: &str) -> Message {
+pub(crate) fn error_format(command: &str, supported: &str) -> Message {
     msg::error_format(command, supported)
 }
 
-pub fn env_value_too_large(entry: usize, limit: usize) -> Message {
+pub(crate) fn env_value_too_large(entry: usize, limit: usize) -> Message {
     msg::env_value_too_large(entry, limit / 1024)
 }
 
-pub fn env_file_too_large(limit: usize) -> Message {
+pub(crate) fn env_file_too_large(limit: usize) -> Message {
     msg::env_file_too_large(limit / 1024)
 }
 
-pub fn env_too_many_dollars(limit: usize) -> Message {
+pub(crate) fn env_too_many_dollars(limit: usize) -> Message {
     msg::env_too_many_dollars(limit)
 }
 
-pub fn env_entry(entry: usize, problem: &Message) -> Message {
+pub(crate) fn env_entry(entry: usize, problem: &Message) -> Message {
     msg::env_entry(entry, problem.clone())
 }
 
 // ---- sqlite -----------------------------------------------------------------------
 
-pub fn sqlite_in_memory() -> Message {
+pub(crate) fn sqlite_in_memory() -> Message {
     msg::sqlite_in_memory()
 }
 
-pub fn sqlite_missing(path: &str) -> Message {
+pub(crate) fn sqlite_missing(path: &str) -> Message {
     msg::sqlite_missing(path.to_string())
 }
 
-pub fn sqlite_not_a_file(path: &str) -> Message {
+pub(crate) fn sqlite_not_a_file(path: &str) -> Message {
     msg::sqlite_not_a_file(path.to_string())
 }
 
-pub fn sqlite_not_sqlite(path: &str) -> Message {
+pub(crate) fn sqlite_not_sqlite(path: &str) -> Message {
     msg::sqlite_not_sqlite(path.to_string())
 }
 
-pub fn sqlite_unreadable(path: &str, error: &str) -> Message {
+pub(crate) fn sqlite_unreadable(path: &str, error: &str) -> Message {
     msg::sqlite_unreadable(path.to_string(), error.to_string())
 }
 
-pub fn sqlite_ok(path: &str, bytes: u64) -> Message {
+pub(crate) fn sqlite_ok(path: &str, bytes: u64) -> Message {
     msg::sqlite_ok(path.to_string(), bytes.div_ceil(1024))
 }
 
-pub fn sqlite_ephemeral(volume: Option<&Path>) -> Message {
+pub(crate) fn sqlite_ephemeral(volume: Option<&Path>) -> Message {
     match volume {
         Some(volume) => msg::sqlite_outside_volume(volume.display().to_string()),
         None => msg::sqlite_no_volume(),
@@ -961,34 +952,24 @@ pub fn sqlite_ephemeral(volume: Option<&Path>) -> Message {
 
 // ---- causes and fixes -------------------------------------------------------------
 
-/// A `*.railway.internal` name that does not resolve, for Redis.
-pub fn redis_private_network_advice() -> Advice {
-    msg::advice_private_redis()
-}
-
-/// A `*.railway.internal` name that does not resolve, for PostgreSQL.
-pub fn postgres_private_network_advice() -> Advice {
-    msg::advice_private_db()
-}
-
 /// A TLS handshake to a plaintext Redis that never answers.
-pub fn redis_tls_timeout_advice() -> Advice {
+pub(crate) fn redis_tls_timeout_advice() -> Advice {
     // A plaintext Redis reads a TLS ClientHello as an unfinished inline
     // command and waits for its end: the handshake just times out.
     msg::advice_redis_tls_timeout()
 }
 
 /// An `SSLRequest` that nobody answers.
-pub fn postgres_tls_timeout_advice() -> Advice {
+pub(crate) fn postgres_tls_timeout_advice() -> Advice {
     msg::advice_pg_tls_timeout()
 }
 
 /// A connection closed at the first PostgreSQL message.
-pub fn postgres_tls_closed_advice() -> Advice {
+pub(crate) fn postgres_tls_closed_advice() -> Advice {
     msg::advice_pg_tls_closed()
 }
 
-pub fn postgres_advice(code: Code) -> Option<Advice> {
+pub(crate) fn postgres_advice(code: Code) -> Option<Advice> {
     use Code::*;
     Some(match code {
         MissingConfig => msg::advice_pg_missing_config(),
@@ -1013,7 +994,7 @@ pub fn postgres_advice(code: Code) -> Option<Advice> {
     })
 }
 
-pub fn redis_advice(code: Code) -> Option<Advice> {
+pub(crate) fn redis_advice(code: Code) -> Option<Advice> {
     use Code::*;
     Some(match code {
         MissingConfig => msg::advice_redis_missing_config(),
@@ -1037,7 +1018,7 @@ pub fn redis_advice(code: Code) -> Option<Advice> {
     })
 }
 
-pub fn jwt_advice(code: Code) -> Option<Advice> {
+pub(crate) fn jwt_advice(code: Code) -> Option<Advice> {
     use Code::*;
     Some(match code {
         MissingConfig => msg::advice_jwt_missing_config(),
@@ -1050,7 +1031,7 @@ pub fn jwt_advice(code: Code) -> Option<Advice> {
     })
 }
 
-pub fn network_advice(code: Code) -> Option<Advice> {
+pub(crate) fn network_advice(code: Code) -> Option<Advice> {
     use Code::*;
     Some(match code {
         InvalidUrl => msg::advice_net_invalid_url(),
@@ -1066,7 +1047,7 @@ pub fn network_advice(code: Code) -> Option<Advice> {
 }
 // ---- values checked before a run --------------------------------------------------
 
-pub fn bad_duration(error: &str) -> Message {
+pub(crate) fn bad_duration(error: &str) -> Message {
     msg::bad_duration(error.to_string())
 }
 
@@ -1074,83 +1055,83 @@ pub fn bad_duration(error: &str) -> Message {
 
 /// Replaces the arguments a server echoed back (they are what railconn sent,
 /// password included).
-pub fn arguments_not_shown() -> Message {
+pub(crate) fn arguments_not_shown() -> Message {
     msg::arguments_not_shown()
 }
 
 /// Replaces a peer's message that contains a configured secret.
-pub fn message_withheld() -> Message {
+pub(crate) fn message_withheld() -> Message {
     msg::message_withheld()
 }
 
-pub fn fifo_without_reader() -> Message {
+pub(crate) fn fifo_without_reader() -> Message {
     msg::fifo_without_reader()
 }
 
-pub fn pipe_stalled(limit: Duration) -> Message {
+pub(crate) fn pipe_stalled(limit: Duration) -> Message {
     msg::pipe_stalled(limit)
 }
 
-pub fn file_too_large(limit: u64) -> Message {
+pub(crate) fn file_too_large(limit: u64) -> Message {
     msg::file_too_large(limit / 1024)
 }
 
 // ---- serve: logs, health, status page (issue 14) ---------------------------------
 
-pub fn serve_listening(addr: SocketAddr, interval: Duration) -> Message {
+pub(crate) fn serve_listening(addr: SocketAddr, interval: Duration) -> Message {
     msg::serve_listening(
         addr.to_string(),
         humantime::format_duration(interval).to_string(),
     )
 }
 
-pub fn serve_open() -> Message {
+pub(crate) fn serve_open() -> Message {
     msg::serve_open()
 }
 
-pub fn serve_token_on() -> Message {
+pub(crate) fn serve_token_on() -> Message {
     msg::serve_token_on()
 }
 
-pub fn serve_ipv4_only(addr: SocketAddr) -> Message {
+pub(crate) fn serve_ipv4_only(addr: SocketAddr) -> Message {
     msg::serve_ipv4_only(addr.to_string())
 }
 
-pub fn health_no_round() -> Message {
+pub(crate) fn health_no_round() -> Message {
     msg::health_no_round()
 }
 
-pub fn health_stale(age: Duration) -> Message {
+pub(crate) fn health_stale(age: Duration) -> Message {
     msg::health_stale(humantime::format_duration(Duration::from_secs(age.as_secs())).to_string())
 }
 
-pub fn unauthorized() -> Message {
+pub(crate) fn unauthorized() -> Message {
     msg::http_unauthorized()
 }
 
-pub fn not_found() -> Message {
+pub(crate) fn not_found() -> Message {
     msg::http_not_found()
 }
 
-pub fn error_listen(addr: &str, reason: &str) -> Message {
+pub(crate) fn error_listen(addr: &str, reason: &str) -> Message {
     msg::error_listen(addr.to_string(), reason.to_string())
 }
 
-pub fn error_port(value: &str) -> Message {
+pub(crate) fn error_port(value: &str) -> Message {
     msg::error_port(format!("{value:?}"))
 }
 
-pub fn error_token_file(path: &str, reason: &str) -> Message {
+pub(crate) fn error_token_file(path: &str, reason: &str) -> Message {
     msg::error_token_file(path.to_string(), reason.to_string())
 }
 
-pub fn token_empty() -> Message {
+pub(crate) fn token_empty() -> Message {
     msg::token_empty()
 }
 
 // ---- limits and malformed replies ------------------------------------------------
 
-pub fn pg_own_limit(role: bool, used: u64, limit: u64) -> Message {
+pub(crate) fn pg_own_limit(role: bool, used: u64, limit: u64) -> Message {
     if role {
         msg::pg_role_limit(used, limit)
     } else {
@@ -1160,7 +1141,7 @@ pub fn pg_own_limit(role: bool, used: u64, limit: u64) -> Message {
 
 /// The first bytes of a reply, printable: non-ASCII and control bytes as
 /// `\xNN` escapes, so nothing raw reaches a terminal or a CI log.
-pub fn escaped(bytes: &[u8]) -> String {
+pub(crate) fn escaped(bytes: &[u8]) -> String {
     let shown: String = bytes
         .iter()
         .take(48)
@@ -1174,52 +1155,52 @@ pub fn escaped(bytes: &[u8]) -> String {
     }
 }
 
-pub fn redis_malformed(what: &Message, bytes: &[u8]) -> Message {
+pub(crate) fn redis_malformed(what: &Message, bytes: &[u8]) -> Message {
     msg::redis_malformed(what.clone(), escaped(bytes))
 }
 
-pub fn redis_last_words(text: &str) -> Message {
+pub(crate) fn redis_last_words(text: &str) -> Message {
     msg::redis_last_words(text.to_string())
 }
 
-pub fn redis_nested_too_deep(limit: usize) -> Message {
+pub(crate) fn redis_nested_too_deep(limit: usize) -> Message {
     msg::redis_nested_too_deep(limit)
 }
 
-pub fn redis_not_utf8(kind: u8) -> Message {
+pub(crate) fn redis_not_utf8(kind: u8) -> Message {
     msg::redis_not_utf8(char::from(kind))
 }
 
-pub fn redis_bulk_length_wrong() -> Message {
+pub(crate) fn redis_bulk_length_wrong() -> Message {
     msg::redis_bulk_length_wrong()
 }
 
-pub fn redis_unknown_type(kind: u8) -> Message {
+pub(crate) fn redis_unknown_type(kind: u8) -> Message {
     msg::redis_unknown_type(format!("0x{kind:02x}"))
 }
 
-pub fn redis_not_a_number(kind: u8, line: &str) -> Message {
+pub(crate) fn redis_not_a_number(kind: u8, line: &str) -> Message {
     msg::redis_not_a_number(char::from(kind), line.to_string())
 }
 
-pub fn pg_malformed(what: &Message, bytes: &[u8]) -> Message {
+pub(crate) fn pg_malformed(what: &Message, bytes: &[u8]) -> Message {
     msg::pg_malformed(what.clone(), escaped(bytes))
 }
 
 /// Whether a failure says the peer sent a reply no client can parse.
-pub fn is_malformed_reply(said: &Message) -> bool {
+pub(crate) fn is_malformed_reply(said: &Message) -> bool {
     matches!(said.id(), "pg_malformed" | "redis_malformed")
 }
 
-pub fn pg_bad_length(kind: u8, len: i32) -> Message {
+pub(crate) fn pg_bad_length(kind: u8, len: i32) -> Message {
     msg::pg_bad_length(kind.escape_ascii().to_string(), i64::from(len))
 }
 
-pub fn pg_md5_salt(len: usize) -> Message {
+pub(crate) fn pg_md5_salt(len: usize) -> Message {
     msg::pg_md5_salt(len)
 }
 
-pub fn pg_empty_error(kind: u8) -> Message {
+pub(crate) fn pg_empty_error(kind: u8) -> Message {
     if kind == b'E' {
         msg::pg_empty_error_response()
     } else {
@@ -1227,19 +1208,19 @@ pub fn pg_empty_error(kind: u8) -> Message {
     }
 }
 
-pub fn malformed_reply_advice() -> Advice {
+pub(crate) fn malformed_reply_advice() -> Advice {
     msg::advice_malformed_reply()
 }
 
-pub fn postgres_role_limit_advice() -> Advice {
+pub(crate) fn postgres_role_limit_advice() -> Advice {
     msg::advice_pg_role_limit()
 }
 
-pub fn postgres_database_limit_advice() -> Advice {
+pub(crate) fn postgres_database_limit_advice() -> Advice {
     msg::advice_pg_database_limit()
 }
 
-pub fn postgres_database_closed_advice() -> Advice {
+pub(crate) fn postgres_database_closed_advice() -> Advice {
     msg::advice_pg_database_closed()
 }
 
@@ -1249,7 +1230,7 @@ pub fn postgres_database_closed_advice() -> Advice {
 /// which tip applies to which host, check and code). Each family's words
 /// are in a function of their own; the last arm of each hands over to the
 /// next family, and a test checks that every tip has words of its own.
-pub fn provider_tip(tip: Tip) -> Advice {
+pub(crate) fn provider_tip(tip: Tip) -> Advice {
     platform_tip(tip)
 }
 
@@ -1479,14 +1460,14 @@ fn pooler_tip(tip: Tip) -> Advice {
 
 // ---- --resolve ------------------------------------------------------------------------
 
-pub const RESOLVE_FORM: &str =
+pub(crate) const RESOLVE_FORM: &str =
     "write HOST:PORT:ADDR, e.g. db.example.com:5432:127.0.0.1 (an IPv6 ADDR may be in brackets)";
 
-pub fn resolve_bad_port(port: &str) -> String {
+pub(crate) fn resolve_bad_port(port: &str) -> String {
     format!("`{port}` is not a port (1-65535): write HOST:PORT:ADDR")
 }
 
-pub fn resolve_bad_addr(addr: &str) -> String {
+pub(crate) fn resolve_bad_addr(addr: &str) -> String {
     format!("`{addr}` is not an IP address: write HOST:PORT:ADDR with ADDR like 127.0.0.1 or [::1]")
 }
 

@@ -142,17 +142,12 @@ fn schema_lists_every_code() {
     };
     assert_eq!(
         listed("code"),
-        sorted(
-            railconn::model::Code::ALL
-                .iter()
-                .map(|c| c.as_str())
-                .collect()
-        )
+        sorted(railconn::Code::ALL.iter().map(|c| c.as_str()).collect())
     );
     assert_eq!(
         listed("finding_code"),
         sorted(
-            railconn::model::FindingCode::ALL
+            railconn::FindingCode::ALL
                 .iter()
                 .map(|c| c.as_str())
                 .collect()

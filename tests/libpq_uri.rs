@@ -18,10 +18,7 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
-use railconn::i18n::Lang;
-use railconn::service::postgres::libpq_uri::NEWER_KEYWORDS;
-use railconn::service::postgres::url::PgTarget;
-use railconn::source::EnvSource;
+use railconn::{EnvSource, Lang, NEWER_KEYWORDS, PgTarget};
 
 /// What libpq made of one URI.
 #[derive(Debug)]
@@ -386,7 +383,7 @@ fn the_issue_cases_agree() {
 #[test]
 fn libpq_knows_the_keywords_railconn_calls_libpq_15() {
     let (keywords, _) = libpq(&[], &[]);
-    let ours: Vec<String> = railconn::service::postgres::libpq_uri::LIBPQ_15_KEYWORDS
+    let ours: Vec<String> = railconn::LIBPQ_15_KEYWORDS
         .iter()
         .map(|k| (*k).to_string())
         .collect();

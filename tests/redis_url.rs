@@ -7,8 +7,7 @@
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
-use railconn::i18n::Lang;
-use railconn::service::redis::url::{Protocol, RedisTarget, RedisTls};
+use railconn::{Lang, Protocol, RedisTarget, RedisTls};
 use redis::{ConnectionAddr, IntoConnectionInfo, ProtocolVersion};
 
 #[derive(Debug, PartialEq, Eq)]

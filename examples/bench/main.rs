@@ -10,6 +10,9 @@
 //! round-trip trace of each command. Run it with `bench/run` (see
 //! bench/README.md).
 
+// An example binary exports nothing (see tests/integration.rs).
+#![allow(unreachable_pub)]
+
 mod measure;
 mod proxy;
 mod report;

@@ -3,10 +3,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use railconn::source::parse_env;
+use railconn::{Lang, parse_env};
 
 fuzz_target!(|data: &[u8]| {
     if let Err(message) = parse_env(data) {
-        assert!(message.len() < 200);
+        assert!(Lang::En.render(&message).len() < 200);
     }
 });

@@ -3,9 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use railconn::service::jwt::settings::JwtSettings;
-use railconn::source::EnvSource;
-use railconn::service::jwt::probe;
+use railconn::{EnvSource, JwtSettings, probe_jwt};
 
 fuzz_target!(|input: (&str, &str, &str, &str)| {
     let (algorithm, secret, key, lifetime) = input;
@@ -16,5 +14,5 @@ fuzz_target!(|input: (&str, &str, &str, &str)| {
         ("JWT_PUBLIC_KEY", key),
         ("ACCESS_TOKEN_EXPIRE_MINUTES", lifetime),
     ]);
-    let _ = jwt::probe(&JwtSettings::from_env(&env));
+    let _ = probe_jwt(&JwtSettings::from_env(&env));
 });

@@ -3,8 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use railconn::service::postgres::url::PgTarget;
-use railconn::service::redis::url::RedisTarget;
+use railconn::{PgTarget, RedisTarget};
 
 fuzz_target!(|raw: &str| {
     let _ = PgTarget::parse(raw);

@@ -3,11 +3,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use railconn::source::secret::Secret;
-use railconn::source::url;
+use railconn::{Secret, parse_url};
 
 fuzz_target!(|raw: &str| {
-    if let Ok(parsed) = url::parse(raw, &["postgresql", "postgres", "redis", "rediss"]) {
+    if let Ok(parsed) = parse_url(raw, &["postgresql", "postgres", "redis", "rediss"]) {
         let mut other = parsed.clone();
         other.password = parsed.password.as_ref().map(|_| Secret::new("a different password"));
         assert_eq!(parsed.redacted(), other.redacted());

@@ -11,9 +11,9 @@ use super::{Stream, config, emit, load_env, runtime, warm_up_crypto};
 
 /// How long the report of an interrupted round may take to write before
 /// the process ends anyway.
-pub const SIGNAL_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+pub(crate) const SIGNAL_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
-pub fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
+pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
     let env = load_env(&args.source)?;
     let config = config(
         &args.source,
@@ -38,7 +38,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM — `docker stop` sends the
 /// latter to an entrypoint — and remembers which, for the exit code.
-pub async fn interrupted() {
+pub(crate) async fn interrupted() {
     use tokio::signal::unix::{SignalKind, signal};
     // Both listeners are registered before the process-wide exit on signal
     // is suspended, so no signal falls between the two.

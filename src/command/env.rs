@@ -86,7 +86,7 @@ struct EnvReport {
     targets: Vec<Target>,
 }
 
-pub fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
+pub(crate) fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
     if !matches!(args.format, Format::Text | Format::Json) {
         return Err(AppError::FormatNotSupported {
             command: "env",

@@ -3,11 +3,11 @@
 //! here: loading variables, building the runtime, writing a report to
 //! stdout, to `--output` files and to `$GITHUB_STEP_SUMMARY`.
 
-pub mod check;
-pub mod env;
-pub mod serve;
-pub mod wait;
-pub mod watch;
+pub(crate) mod check;
+pub(crate) mod env;
+pub(crate) mod serve;
+pub(crate) mod wait;
+pub(crate) mod watch;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -24,14 +24,14 @@ use crate::source::{EnvFiles, EnvSource};
 /// A single-threaded runtime: the work is waiting on sockets. Dropped with
 /// `shutdown_background` by the callers, because a getaddrinfo call that
 /// hangs cannot be cancelled and must not hold the process.
-pub fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(AppError::Runtime)
 }
 
-pub fn load_env(source: &SourceArgs) -> Result<EnvSource, AppError> {
+pub(crate) fn load_env(source: &SourceArgs) -> Result<EnvSource, AppError> {
     EnvSource::load(&EnvFiles {
         paths: source.env_files.clone(),
         disabled: source.no_env_file,
@@ -40,7 +40,7 @@ pub fn load_env(source: &SourceArgs) -> Result<EnvSource, AppError> {
 
 /// The validated configuration of one round; refuses a selection that
 /// leaves nothing to check.
-pub fn config(
+pub(crate) fn config(
     source: &SourceArgs,
     select: &SelectArgs,
     env: &EnvSource,
@@ -79,7 +79,7 @@ pub fn config(
 
 /// Where the main report goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stream {
+pub(crate) enum Stream {
     Stdout,
     /// `wait -- COMMAND` keeps stdout for the command.
     Stderr,
@@ -87,7 +87,7 @@ pub enum Stream {
 
 /// Writes `report` in the chosen format to the stream, to every `--output`
 /// file, and, for the github format, to `$GITHUB_STEP_SUMMARY`.
-pub fn emit(report: &Report, output: &OutputArgs, stream: Stream) -> Result<(), AppError> {
+pub(crate) fn emit(report: &Report, output: &OutputArgs, stream: Stream) -> Result<(), AppError> {
     let format = output.format();
     let style = TextStyle {
         color: use_color(stream),
@@ -140,7 +140,7 @@ fn write_file(report: &Report, path: &Path, format: Format, append: bool) -> Res
 }
 
 /// Colour on a terminal, unless `NO_COLOR` is set (<https://no-color.org>).
-pub fn use_color(stream: Stream) -> bool {
+pub(crate) fn use_color(stream: Stream) -> bool {
     let terminal = match stream {
         Stream::Stdout => std::io::stdout().is_terminal(),
         Stream::Stderr => std::io::stderr().is_terminal(),
@@ -152,7 +152,7 @@ pub fn use_color(stream: Stream) -> bool {
 /// used: about 30 ms of CPU that would otherwise sit on the critical path of
 /// the first TLS handshake. Starting it on a spare thread overlaps it with
 /// the DNS, TCP and `SSLRequest` round trips that come first.
-pub fn warm_up_crypto(config: &Config) {
+pub(crate) fn warm_up_crypto(config: &Config) {
     if config.may_need_randomness() {
         std::thread::spawn(|| {
             let _ = aws_lc_rs::rand::fill(&mut [0u8; 1]);
@@ -162,7 +162,7 @@ pub fn warm_up_crypto(config: &Config) {
 
 /// Shell completions on stdout, generated into a buffer first: `clap_complete`
 /// panics on a write error, and `| head` closes the pipe early.
-pub fn completions(shell: clap_complete::Shell) -> Result<(), AppError> {
+pub(crate) fn completions(shell: clap_complete::Shell) -> Result<(), AppError> {
     use clap::CommandFactory;
     let mut command = crate::cli::Cli::command();
     let mut script = Vec::new();
@@ -181,7 +181,7 @@ fn write_stdout(bytes: &[u8]) -> Result<(), AppError> {
 }
 
 /// The man page (roff) on stdout.
-pub fn man() -> Result<(), AppError> {
+pub(crate) fn man() -> Result<(), AppError> {
     use clap::CommandFactory;
     let mut page = Vec::new();
     clap_mangen::Man::new(crate::cli::Cli::command())

@@ -23,9 +23,9 @@ use crate::i18n::say;
 
 /// The port when neither `--listen` nor `$PORT` names one: outside the
 /// 9100–9999 range Prometheus' exporter list has handed out.
-pub const DEFAULT_PORT: u16 = 8740;
+pub(crate) const DEFAULT_PORT: u16 = 8740;
 
-pub fn run(args: &ServeArgs) -> Result<ExitCode, AppError> {
+pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode, AppError> {
     let env = load_env(&args.source)?;
     let token = token(args, &env)?;
     // Refuse a selection that leaves nothing to check before listening.

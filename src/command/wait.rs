@@ -38,7 +38,7 @@ enum Ending {
     Interrupted,
 }
 
-pub fn run(args: &WaitArgs) -> Result<ExitCode, AppError> {
+pub(crate) fn run(args: &WaitArgs) -> Result<ExitCode, AppError> {
     let env = load_env(&args.source)?;
     let runtime = runtime()?;
     let result = runtime.block_on(wait(args, &env));

@@ -23,7 +23,7 @@ use crate::{diagnose, exit, runner, words};
 use super::check::interrupted;
 use super::{config, load_env, runtime, warm_up_crypto};
 
-pub fn run(args: &WatchArgs) -> Result<ExitCode, AppError> {
+pub(crate) fn run(args: &WatchArgs) -> Result<ExitCode, AppError> {
     if !matches!(args.format(), Format::Text | Format::Json) {
         return Err(AppError::FormatNotSupported {
             command: "watch",

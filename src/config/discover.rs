@@ -9,13 +9,13 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use crate::source::{EnvSource, Var};
 
 /// A URL built from components, and the variables it came from.
-pub struct Composed {
+pub(crate) struct Composed {
     pub source: String,
     pub url: String,
 }
 
 /// The PostgreSQL URL libpq would build from `PG*` variables.
-pub fn postgres(env: &EnvSource) -> Option<Composed> {
+pub(crate) fn postgres(env: &EnvSource) -> Option<Composed> {
     let host = env.get("PGHOST")?;
     let parts = Parts::gather(
         env,
@@ -51,7 +51,7 @@ pub fn postgres(env: &EnvSource) -> Option<Composed> {
 }
 
 /// The Redis URL Railway's `REDIS*` variables describe.
-pub fn redis(env: &EnvSource) -> Option<Composed> {
+pub(crate) fn redis(env: &EnvSource) -> Option<Composed> {
     let host = env.get("REDISHOST")?;
     let parts = Parts::gather(env, &["REDISPORT", "REDISUSER", "REDISPASSWORD"]);
     let mut url = format!(

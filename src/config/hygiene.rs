@@ -27,9 +27,9 @@ const RAILWAY_MARKERS: &[&str] = &[
 ];
 
 /// A finding and the check it belongs to.
-pub type Note = (CheckName, Finding);
+pub(crate) type Note = (CheckName, Finding);
 
-pub fn notes(config: &Config, env: &EnvSource) -> Vec<Note> {
+pub(crate) fn notes(config: &Config, env: &EnvSource) -> Vec<Note> {
     let mut notes = Vec::new();
     // One budget for every env file, inside the run's own deadline.
     let git_deadline = Instant::now() + GIT_TIMEOUT.min(config.timeout);

@@ -6,9 +6,9 @@
 //! become a failed `config` step in the report, so one bad URL does not
 //! hide what the other checks would have found.
 
-pub mod discover;
-pub mod hygiene;
-pub mod normalize;
+pub(crate) mod discover;
+pub(crate) mod hygiene;
+pub(crate) mod normalize;
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -26,21 +26,21 @@ use crate::source::url::UrlError;
 
 /// URL variables, first set wins. `*_PRIVATE_URL` are the names Railway
 /// used before October 2024; `--public` checks the TCP-proxy variants.
-pub const DATABASE_URL_VARS: &[&str] = &["DATABASE_URL", "DATABASE_PRIVATE_URL"];
-pub const DATABASE_PUBLIC_URL_VARS: &[&str] = &["DATABASE_PUBLIC_URL"];
-pub const REDIS_URL_VARS: &[&str] = &["REDIS_URL", "REDIS_PRIVATE_URL"];
-pub const REDIS_PUBLIC_URL_VARS: &[&str] = &["REDIS_PUBLIC_URL"];
+pub(crate) const DATABASE_URL_VARS: &[&str] = &["DATABASE_URL", "DATABASE_PRIVATE_URL"];
+pub(crate) const DATABASE_PUBLIC_URL_VARS: &[&str] = &["DATABASE_PUBLIC_URL"];
+pub(crate) const REDIS_URL_VARS: &[&str] = &["REDIS_URL", "REDIS_PRIVATE_URL"];
+pub(crate) const REDIS_PUBLIC_URL_VARS: &[&str] = &["REDIS_PUBLIC_URL"];
 
 /// One check to run, with whether its failure fails the gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Selected {
+pub(crate) struct Selected {
     pub name: CheckName,
     pub required: bool,
 }
 
 /// Which checks run and how their results gate the deploy.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Selection {
+pub(crate) struct Selection {
     pub only: Vec<CheckName>,
     pub skip: Vec<CheckName>,
     pub optional: Vec<CheckName>,
@@ -48,7 +48,7 @@ pub struct Selection {
 
 impl Selection {
     /// Every check in report order, `None` when it is not run.
-    pub fn resolve(&self) -> Vec<(CheckName, Option<Selected>)> {
+    pub(crate) fn resolve(&self) -> Vec<(CheckName, Option<Selected>)> {
         CheckName::ALL
             .iter()
             .map(|&name| {
@@ -66,7 +66,7 @@ impl Selection {
 
 /// Everything a run needs, resolved and validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Config {
+pub(crate) struct Config {
     pub postgres: Setting<PgTarget>,
     pub redis: Setting<RedisTarget>,
     pub jwt: JwtSettings,
@@ -92,7 +92,7 @@ pub struct Config {
 /// One check of a run: its name, whether it runs and gates, and what it
 /// probes.
 #[derive(Debug, Clone, Copy)]
-pub struct Check<'a> {
+pub(crate) struct Check<'a> {
     pub name: CheckName,
     /// `None` when the check is not run.
     pub selected: Option<Selected>,
@@ -101,7 +101,7 @@ pub struct Check<'a> {
 
 /// Values given on the command line that override the environment.
 #[derive(Debug, Clone, Default)]
-pub struct Overrides {
+pub(crate) struct Overrides {
     pub database_url: Option<String>,
     pub redis_url: Option<String>,
     /// Check `DATABASE_PUBLIC_URL` / `REDIS_PUBLIC_URL` instead.
@@ -114,7 +114,7 @@ pub struct Overrides {
 /// PORT go to ADDR, while HOST stays the name for TLS (SNI, certificate
 /// verification) and for provider rules. Repeat it for several addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pin {
+pub(crate) struct Pin {
     pub host: String,
     pub port: u16,
     pub addr: IpAddr,
@@ -156,7 +156,7 @@ fn pinned(pins: &[Pin], host: &str, port: u16) -> Vec<IpAddr> {
 }
 
 impl Config {
-    pub fn resolve(
+    pub(crate) fn resolve(
         overrides: &Overrides,
         env: &EnvSource,
         selection: Selection,
@@ -211,7 +211,7 @@ impl Config {
 
 impl Config {
     /// The checks of a run, in report order.
-    pub fn checks(&self) -> Vec<Check<'_>> {
+    pub(crate) fn checks(&self) -> Vec<Check<'_>> {
         self.selection
             .resolve()
             .into_iter()
@@ -237,7 +237,7 @@ impl Config {
 
     /// Every secret value in the configuration, for masking what servers
     /// and libraries echo back.
-    pub fn secrets(&self) -> Vec<&str> {
+    pub(crate) fn secrets(&self) -> Vec<&str> {
         let mut secrets = self.service_passwords();
         secrets.extend(self.jwt.secret.as_ref().map(|s| s.value.expose()));
         secrets.extend(
@@ -252,7 +252,7 @@ impl Config {
     /// What the report shows of the targets anyway — user names, hosts,
     /// databases — so that a secret equal to one of them is not mistaken
     /// for an echo of it.
-    pub fn public_words(&self) -> Vec<&str> {
+    pub(crate) fn public_words(&self) -> Vec<&str> {
         let mut words = Vec::new();
         if let Some(t) = self.postgres.target() {
             words.extend([t.redacted.as_str(), t.host.as_str()]);
@@ -267,7 +267,7 @@ impl Config {
     }
 
     /// The PostgreSQL and Redis passwords of the usable targets.
-    pub fn service_passwords(&self) -> Vec<&str> {
+    pub(crate) fn service_passwords(&self) -> Vec<&str> {
         let postgres = self.postgres.target().and_then(|t| t.password.as_ref());
         let redis = self.redis.target().and_then(|t| t.password.as_ref());
         [postgres, redis]
@@ -279,7 +279,7 @@ impl Config {
 
     /// Whether a selected check may do TLS or sign with a key pair, the
     /// operations that need aws-lc's random generator.
-    pub fn may_need_randomness(&self) -> bool {
+    pub(crate) fn may_need_randomness(&self) -> bool {
         let selected = |name: CheckName| {
             self.selection
                 .resolve()

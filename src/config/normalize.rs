@@ -10,7 +10,7 @@ use crate::words;
 
 /// A value ready for the URL parser and what was done to it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Normalized {
+pub(crate) struct Normalized {
     pub value: String,
     pub findings: Vec<Finding>,
 }
@@ -30,7 +30,7 @@ const PRISMA_PARAMS: &[&str] = &[
 ];
 
 /// Normalizes a PostgreSQL URL from variable `var`.
-pub fn postgres(raw: &str, var: &str) -> Normalized {
+pub(crate) fn postgres(raw: &str, var: &str) -> Normalized {
     let mut findings = Vec::new();
     let value = unwrap(raw, var, &mut findings);
     let value = strip_dialect(&value, &mut findings);
@@ -46,7 +46,7 @@ pub fn postgres(raw: &str, var: &str) -> Normalized {
 }
 
 /// Normalizes a Redis URL from variable `var`.
-pub fn redis(raw: &str, var: &str) -> Normalized {
+pub(crate) fn redis(raw: &str, var: &str) -> Normalized {
     let mut findings = Vec::new();
     let value = unwrap(raw, var, &mut findings);
     Normalized { value, findings }

@@ -16,7 +16,7 @@ use super::message::{Arg, Message};
 use super::msg;
 
 /// The Fluent source of each catalog.
-pub const SOURCES: [(Lang, &str); 2] = [
+pub(super) const SOURCES: [(Lang, &str); 2] = [
     (Lang::En, include_str!("../../i18n/en.ftl")),
     (Lang::Ru, include_str!("../../i18n/ru.ftl")),
 ];
@@ -129,7 +129,7 @@ thread_local! {
 }
 
 /// Runs `write` with messages serializing in `lang`.
-pub fn serialize_in<T>(lang: Lang, write: impl FnOnce() -> T) -> T {
+pub(crate) fn serialize_in<T>(lang: Lang, write: impl FnOnce() -> T) -> T {
     let before = SERIALIZE_LANG.replace(lang);
     let result = write();
     SERIALIZE_LANG.set(before);

@@ -14,7 +14,7 @@ pub enum Lang {
 
 /// The locale variables, in the order POSIX gives them precedence for
 /// messages.
-pub const LOCALE_VARS: [&str; 3] = ["LC_ALL", "LC_MESSAGES", "LANG"];
+pub(super) const LOCALE_VARS: [&str; 3] = ["LC_ALL", "LC_MESSAGES", "LANG"];
 
 static RUN: std::sync::OnceLock<Lang> = std::sync::OnceLock::new();
 

@@ -172,7 +172,7 @@ impl From<u32> for Arg {
 
 /// The most likely cause and the concrete fix for a failed check.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Advice {
+pub(crate) struct Advice {
     pub cause: Message,
     pub fix: Message,
 }

@@ -9,17 +9,17 @@
 mod catalog;
 mod lang;
 mod message;
-pub mod msg;
+pub(crate) mod msg;
 
-pub use self::catalog::serialize_in;
-pub use self::lang::{LOCALE_VARS, Lang};
-pub use self::message::{Advice, Arg, Message};
+pub(crate) use self::catalog::serialize_in;
+pub use self::lang::Lang;
+pub(crate) use self::message::{Advice, Arg, Message};
 
 #[cfg(test)]
 mod tests;
 
 /// `message` in the run's language, for the lines commands write outside
 /// a report (wait's progress, watch's changes, `env`, fatal errors).
-pub fn say(message: &Message) -> String {
+pub(crate) fn say(message: &Message) -> String {
     Lang::for_run().render(message)
 }

@@ -15,7 +15,7 @@ macro_rules! messages {
     ($( $(#[$meta:meta])* $name:ident ( $($arg:ident : $ty:ty),* $(,)? ); )*) => {
         $(
             $(#[$meta])*
-            pub fn $name($($arg: $ty),*) -> Message {
+            pub(crate) fn $name($($arg: $ty),*) -> Message {
                 Message::new(
                     stringify!($name),
                     vec![$((stringify!($arg), Arg::from($arg))),*],
@@ -24,7 +24,8 @@ macro_rules! messages {
         )*
 
         /// Every message id with the variables the code passes to it.
-        pub const DECLARED: &[(&str, &[&str])] = &[
+        #[cfg(test)]
+        pub(crate) const DECLARED: &[(&str, &[&str])] = &[
             $((stringify!($name), &[$(stringify!($arg)),*])),*
         ];
     };
@@ -35,7 +36,7 @@ macro_rules! messages {
 macro_rules! advice {
     ($( $name:ident ),* $(,)?) => {
         $(
-            pub fn $name() -> Advice {
+            pub(crate) fn $name() -> Advice {
                 Advice {
                     cause: Message::new(concat!(stringify!($name), ".cause"), Vec::new()),
                     fix: Message::new(concat!(stringify!($name), ".fix"), Vec::new()),
@@ -44,7 +45,8 @@ macro_rules! advice {
         )*
 
         /// Every advice id; each has a `.cause` and a `.fix`.
-        pub const ADVICE: &[&str] = &[$(stringify!($name)),*];
+        #[cfg(test)]
+        pub(crate) const ADVICE: &[&str] = &[$(stringify!($name)),*];
     };
 }
 
@@ -80,7 +82,6 @@ messages! {
     pg_env_defaults(vars: String);
     pg_bad_param_value(key: &str);
     pg_bad_env_sslmode();
-    pg_fragment();
     pg_scheme_case();
     pg_param_unsupported(key: &str);
     pg_param_unknown(key: &str);
@@ -445,9 +446,6 @@ messages! {
 }
 
 advice! {
-    // Railway's private names, whatever the code says.
-    advice_private_redis,
-    advice_private_db,
     // Where the layer changes the meaning of a code.
     advice_redis_tls_timeout,
     advice_pg_tls_timeout,
@@ -513,27 +511,12 @@ advice! {
 }
 
 /// A list of alternatives (`postgresql:// or postgres://`).
-pub fn any_of<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Arg {
+pub(crate) fn any_of<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Arg {
     Arg::AnyOf(items.into_iter().map(Into::into).collect())
 }
 
-/// A value in a setting, shown only when it looks like a setting (short,
-/// plain characters): a secret pasted into the wrong variable is not.
-pub fn setting_value(value: &str) -> Message {
-    let plain = !value.is_empty()
-        && value.len() <= 12
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '+');
-    if plain {
-        shown_value(value)
-    } else {
-        hidden_value(value.chars().count())
-    }
-}
-
 /// The first bytes a peer sent, in hex, for a protocol mismatch.
-pub fn peer_bytes(bytes: &[u8]) -> Message {
+pub(crate) fn peer_bytes(bytes: &[u8]) -> Message {
     let shown: Vec<String> = bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
     if shown.is_empty() {
         no_bytes()

@@ -14,16 +14,16 @@ use crate::i18n::Message;
 /// The three checks, in report order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
-pub enum CheckName {
+pub(crate) enum CheckName {
     Postgres,
     Redis,
     Jwt,
 }
 
 impl CheckName {
-    pub const ALL: [CheckName; 3] = [CheckName::Postgres, CheckName::Redis, CheckName::Jwt];
+    pub(crate) const ALL: [CheckName; 3] = [CheckName::Postgres, CheckName::Redis, CheckName::Jwt];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             CheckName::Postgres => "postgres",
             CheckName::Redis => "redis",
@@ -32,7 +32,7 @@ impl CheckName {
     }
 
     /// What is being checked, for the report's `kind`.
-    pub fn kind(self) -> &'static str {
+    pub(crate) fn kind(self) -> &'static str {
         match self {
             CheckName::Postgres => "postgresql",
             CheckName::Redis => "redis",
@@ -41,7 +41,7 @@ impl CheckName {
     }
 
     /// The layers of this check, in order.
-    pub fn steps(self) -> &'static [StepName] {
+    pub(crate) fn steps(self) -> &'static [StepName] {
         use StepName::*;
         match self {
             CheckName::Postgres => &[Config, Dns, Tcp, Tls, Auth, Query],
@@ -81,7 +81,7 @@ pub struct Readings {
 
 /// Collects a check's steps; steps never recorded come out as `skip`.
 #[derive(Debug)]
-pub struct Ladder {
+pub(crate) struct Ladder {
     check: CheckName,
     steps: Vec<Step>,
     findings: Vec<Finding>,
@@ -89,7 +89,7 @@ pub struct Ladder {
 }
 
 impl Ladder {
-    pub fn new(check: CheckName) -> Self {
+    pub(crate) fn new(check: CheckName) -> Self {
         Self {
             check,
             steps: Vec::new(),
@@ -99,12 +99,12 @@ impl Ladder {
     }
 
     /// Where the probe notes the numbers it read.
-    pub fn readings(&mut self) -> &mut Readings {
+    pub(crate) fn readings(&mut self) -> &mut Readings {
         &mut self.readings
     }
 
     /// Records a passing step that started at `started`.
-    pub fn pass(&mut self, name: StepName, started: Instant, detail: impl Into<Message>) {
+    pub(crate) fn pass(&mut self, name: StepName, started: Instant, detail: impl Into<Message>) {
         self.push(
             name,
             Status::Pass,
@@ -115,7 +115,7 @@ impl Ladder {
     }
 
     /// Records a step that passed with a reservation.
-    pub fn warn(&mut self, name: StepName, started: Instant, detail: impl Into<Message>) {
+    pub(crate) fn warn(&mut self, name: StepName, started: Instant, detail: impl Into<Message>) {
         self.push(
             name,
             Status::Warn,
@@ -126,22 +126,27 @@ impl Ladder {
     }
 
     /// Records a step that was deliberately not performed, with why.
-    pub fn skip(&mut self, name: StepName, detail: impl Into<Message>) {
+    pub(crate) fn skip(&mut self, name: StepName, detail: impl Into<Message>) {
         self.push(name, Status::Skip, None, Some(detail.into()), None);
     }
 
     /// Records the decisive failure; later steps will be `skip`.
-    pub fn fail(&mut self, name: StepName, started: Option<Instant>, failure: Failure) {
+    pub(crate) fn fail(&mut self, name: StepName, started: Option<Instant>, failure: Failure) {
         self.fail_with(name, started.map(|s| s.elapsed()), failure);
     }
 
     /// Records the decisive failure with an explicit duration.
-    pub fn fail_with(&mut self, name: StepName, duration: Option<Duration>, failure: Failure) {
+    pub(crate) fn fail_with(
+        &mut self,
+        name: StepName,
+        duration: Option<Duration>,
+        failure: Failure,
+    ) {
         self.push(name, Status::Fail, duration, None, Some(failure));
     }
 
     /// Records a step with an explicit duration (e.g. pipelined round trips).
-    pub fn pass_with(
+    pub(crate) fn pass_with(
         &mut self,
         name: StepName,
         duration: Option<Duration>,
@@ -152,22 +157,22 @@ impl Ladder {
 
     /// Drops earlier records of these steps (a retry or a closer look is
     /// about to replace them).
-    pub fn forget(&mut self, names: &[StepName]) {
+    pub(crate) fn forget(&mut self, names: &[StepName]) {
         self.steps.retain(|s| !names.contains(&s.name));
     }
 
     /// The code of the decisive failure so far.
-    pub fn failure_code(&self) -> Option<Code> {
+    pub(crate) fn failure_code(&self) -> Option<Code> {
         self.steps
             .iter()
             .find_map(|s| s.error.as_ref().map(|e| e.code))
     }
 
-    pub fn findings(&mut self, findings: &[Finding]) {
+    pub(crate) fn findings(&mut self, findings: &[Finding]) {
         self.findings.extend_from_slice(findings);
     }
 
-    pub fn finding(&mut self, finding: Finding) {
+    pub(crate) fn finding(&mut self, finding: Finding) {
         self.findings.push(finding);
     }
 
@@ -189,7 +194,7 @@ impl Ladder {
     }
 
     /// All steps in the check's order, unrecorded ones as `skip`.
-    pub fn finish(self, target: impl Into<Message>, source: Option<String>) -> ProbeOutcome {
+    pub(crate) fn finish(self, target: impl Into<Message>, source: Option<String>) -> ProbeOutcome {
         let mut recorded = self.steps;
         let steps = self
             .check

@@ -2,14 +2,14 @@
 //! at the bottom of the crate: every other module speaks it, and it
 //! imports nothing above it (issue 9).
 
-pub mod check;
-pub mod code;
-pub mod finding;
-pub mod step;
-pub mod tip;
+pub(crate) mod check;
+pub(crate) mod code;
+pub(crate) mod finding;
+pub(crate) mod step;
+pub(crate) mod tip;
 
-pub use self::check::{CheckName, Ladder, ProbeOutcome, Readings};
-pub use self::code::{Code, FindingCode};
-pub use self::finding::{Finding, Severity};
-pub use self::step::{Failure, Status, Step, StepName};
-pub use self::tip::Tip;
+pub(crate) use self::check::{CheckName, Ladder, ProbeOutcome, Readings};
+pub(crate) use self::code::{Code, FindingCode};
+pub(crate) use self::finding::{Finding, Severity};
+pub(crate) use self::step::{Failure, Status, Step, StepName};
+pub(crate) use self::tip::Tip;

@@ -5,7 +5,7 @@
 /// (`words::provider_tip`). Which tip applies where is the provider
 /// table's business (`provider/table.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tip {
+pub(crate) enum Tip {
     RailwayPrivateDnsPostgres,
     RailwayPrivateDnsRedis,
     RailwayPrivateRefused,
@@ -58,7 +58,8 @@ pub enum Tip {
 
 impl Tip {
     /// Every tip, for tests that check each has words of its own.
-    pub const ALL: &[Tip] = &[
+    #[cfg(test)]
+    pub(crate) const ALL: &[Tip] = &[
         Tip::RailwayPrivateDnsPostgres,
         Tip::RailwayPrivateDnsRedis,
         Tip::RailwayPrivateRefused,

@@ -16,11 +16,11 @@ use crate::model::Status;
 use crate::report::CheckReport;
 use crate::words;
 
-pub const CONTENT_TYPE: &str = "application/health+json";
+pub(crate) const CONTENT_TYPE: &str = "application/health+json";
 
 /// The health document and its HTTP status code.
 #[derive(Debug, Serialize)]
-pub struct Health {
+pub(crate) struct Health {
     pub status: &'static str,
     #[serde(rename = "releaseId")]
     release_id: &'static str,
@@ -46,7 +46,7 @@ struct Component {
     time: String,
 }
 
-pub fn health(round: Option<&Round>, settings: &Settings, now: SystemTime) -> Health {
+pub(crate) fn health(round: Option<&Round>, settings: &Settings, now: SystemTime) -> Health {
     let Some(round) = round else {
         return unhealthy(say(&words::health_no_round()), BTreeMap::new());
     };

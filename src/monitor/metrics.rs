@@ -24,7 +24,7 @@ use crate::report::CheckReport;
 
 /// The two expositions `/metrics` speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exposition {
+pub(crate) enum Exposition {
     /// Prometheus text format 0.0.4.
     Text,
     /// `OpenMetrics` 1.0 text.
@@ -37,7 +37,7 @@ impl Exposition {
     /// Picks the format an `Accept` header prefers: `OpenMetrics` only when
     /// it is listed with a weight at least that of plain text (RFC 9110
     /// §12.5.1 weights; a missing `q` is 1).
-    pub fn negotiate(accept: Option<&str>) -> Self {
+    pub(crate) fn negotiate(accept: Option<&str>) -> Self {
         let Some(accept) = accept else {
             return Exposition::Text;
         };
@@ -63,7 +63,7 @@ impl Exposition {
         }
     }
 
-    pub fn content_type(self) -> &'static str {
+    pub(crate) fn content_type(self) -> &'static str {
         match self {
             Exposition::Text => prometheus_text::CONTENT_TYPE,
             Exposition::OpenMetrics => OPENMETRICS_CONTENT_TYPE,
@@ -73,7 +73,7 @@ impl Exposition {
 
 /// The metrics of `round` (only build information before the first one),
 /// with `labels` on every series.
-pub fn render(
+pub(crate) fn render(
     round: Option<&Round>,
     labels: &[(&'static str, String)],
     exposition: Exposition,
@@ -262,7 +262,7 @@ fn seconds(duration: Duration) -> f64 {
 }
 
 /// When a round finished, for people: RFC 3339 in UTC, to the second.
-pub fn rfc3339(time: SystemTime) -> String {
+pub(crate) fn rfc3339(time: SystemTime) -> String {
     humantime::format_rfc3339_seconds(time).to_string()
 }
 

@@ -5,10 +5,10 @@
 //! status page ([`page`]); [`server`] routes requests to them behind the
 //! optional bearer token.
 
-pub mod health;
-pub mod metrics;
-pub mod page;
-pub mod server;
+pub(crate) mod health;
+pub(crate) mod metrics;
+pub(crate) mod page;
+pub(crate) mod server;
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
@@ -17,7 +17,7 @@ use crate::report::Report;
 
 /// One finished round of checks.
 #[derive(Debug)]
-pub struct Round {
+pub(crate) struct Round {
     pub report: Report,
     pub finished: SystemTime,
     /// 1 for the first round since the start.
@@ -26,7 +26,7 @@ pub struct Round {
 
 /// How serve was started, as the views need it.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     pub interval: Duration,
     /// Results older than this make `/healthz` fail: the round loop is
     /// stuck or far behind.
@@ -38,7 +38,7 @@ pub struct Settings {
 impl Settings {
     /// Three intervals plus the longest a round may take (its checks run
     /// concurrently, each under `check_timeout`).
-    pub fn new(interval: Duration, check_timeout: Duration) -> Self {
+    pub(crate) fn new(interval: Duration, check_timeout: Duration) -> Self {
         Self {
             interval,
             stale_after: interval.saturating_mul(3).saturating_add(check_timeout),
@@ -49,13 +49,13 @@ impl Settings {
 
 /// The latest round, shared between the round loop and the HTTP handlers.
 #[derive(Debug)]
-pub struct Board {
+pub(crate) struct Board {
     pub settings: Settings,
     latest: RwLock<Option<Arc<Round>>>,
 }
 
 impl Board {
-    pub fn new(settings: Settings) -> Self {
+    pub(crate) fn new(settings: Settings) -> Self {
         Self {
             settings,
             latest: RwLock::new(None),
@@ -64,7 +64,7 @@ impl Board {
 
     /// Replaces the latest round; the previous one is freed once no
     /// request holds it any more.
-    pub fn publish(&self, round: Round) {
+    pub(crate) fn publish(&self, round: Round) {
         let round = Arc::new(round);
         // A poisoned lock only means a reader panicked; the data is whole.
         *self
@@ -73,7 +73,7 @@ impl Board {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(round);
     }
 
-    pub fn latest(&self) -> Option<Arc<Round>> {
+    pub(crate) fn latest(&self) -> Option<Arc<Round>> {
         self.latest
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -15,7 +15,7 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;max-width
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;vertical-align:top}\
 .pass{color:#1a7f37}.warn{color:#9a6700}.fail{color:#cf222e}.skip{color:#57606a}code{font-size:.95em}";
 
-pub fn render(round: Option<&Round>, settings: &Settings, lang: Lang) -> String {
+pub(crate) fn render(round: Option<&Round>, settings: &Settings, lang: Lang) -> String {
     let say = |m: &Message| escape(&lang.render(m));
     let refresh = settings.interval.as_secs().max(1);
     let mut html = String::with_capacity(4096);

@@ -25,10 +25,10 @@ use crate::words;
 /// digests in constant time reveals neither the token's bytes nor its
 /// length through timing.
 #[derive(Clone)]
-pub struct Token([u8; 32]);
+pub(crate) struct Token([u8; 32]);
 
 impl Token {
-    pub fn new(token: &str) -> Self {
+    pub(crate) fn new(token: &str) -> Self {
         Self(sha256(token.as_bytes()))
     }
 
@@ -70,7 +70,7 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
 /// Binds `addr`. An unspecified IPv6 address (`[::]`) accepts IPv4 too
 /// (`IPV6_V6ONLY` off), whatever the system default: Railway's private
 /// network is IPv6, a laptop's browser is often IPv4.
-pub fn bind(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+pub(crate) fn bind(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     if addr.is_ipv6() && addr.ip().is_unspecified() {
         socket.set_only_v6(false)?;
@@ -84,7 +84,7 @@ pub fn bind(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
 
 /// `[::]` on `port`, or `0.0.0.0` where the kernel has no IPv6 at all
 /// (some containers): the second value says the fallback happened.
-pub fn bind_default(port: u16) -> std::io::Result<(std::net::TcpListener, bool)> {
+pub(crate) fn bind_default(port: u16) -> std::io::Result<(std::net::TcpListener, bool)> {
     if Socket::new(Domain::IPV6, Type::STREAM, Some(Protocol::TCP)).is_ok() {
         let any = SocketAddr::from((std::net::Ipv6Addr::UNSPECIFIED, port));
         return bind(any).map(|listener| (listener, false));
@@ -94,7 +94,7 @@ pub fn bind_default(port: u16) -> std::io::Result<(std::net::TcpListener, bool)>
 
 /// The routes: `/livez` always open; `/`, `/metrics`, `/healthz` (and 404s)
 /// behind the token when there is one.
-pub fn router(board: Arc<Board>, token: Option<Token>) -> Router {
+pub(crate) fn router(board: Arc<Board>, token: Option<Token>) -> Router {
     let guarded = Router::new()
         .route("/", get(status_page))
         .route("/metrics", get(metrics_exposition))

@@ -17,7 +17,11 @@ use crate::model::Failure;
 use crate::words;
 
 /// Resolves `host` to socket addresses, in the resolver's order.
-pub async fn resolve(host: &str, port: u16, limit: Duration) -> Result<Vec<SocketAddr>, Failure> {
+pub(crate) async fn resolve(
+    host: &str,
+    port: u16,
+    limit: Duration,
+) -> Result<Vec<SocketAddr>, Failure> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
@@ -71,7 +75,7 @@ fn classify(host: &str, error: &io::Error) -> Failure {
 }
 
 /// "IPv4 127.0.0.1; IPv6 `::1`": each address once, by family, no port.
-pub fn describe(addrs: &[SocketAddr]) -> Message {
+pub(crate) fn describe(addrs: &[SocketAddr]) -> Message {
     let family = |v6: bool| -> Vec<String> {
         addrs
             .iter()

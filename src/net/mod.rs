@@ -4,10 +4,10 @@
 //! Every step runs under a deadline taken from the check's budget, so
 //! nothing can hang; failures are data ([`Failure`]), never Rust errors.
 
-pub mod dns;
-pub mod sniff;
-pub mod tcp;
-pub mod tls;
+pub(crate) mod dns;
+pub(crate) mod sniff;
+pub(crate) mod tcp;
+pub(crate) mod tls;
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -20,13 +20,13 @@ use crate::words;
 
 /// The time a check may still spend.
 #[derive(Debug, Clone, Copy)]
-pub struct Budget {
+pub(crate) struct Budget {
     deadline: Instant,
     connect_timeout: Duration,
 }
 
 impl Budget {
-    pub fn new(timeout: Duration, connect_timeout: Duration) -> Self {
+    pub(crate) fn new(timeout: Duration, connect_timeout: Duration) -> Self {
         let now = Instant::now();
         Self {
             deadline: now.checked_add(timeout).unwrap_or(now),
@@ -35,23 +35,23 @@ impl Budget {
     }
 
     /// Time left before the check's deadline.
-    pub fn remaining(&self) -> Duration {
+    pub(crate) fn remaining(&self) -> Duration {
         self.deadline.saturating_duration_since(Instant::now())
     }
 
     /// Bound for DNS or one TCP connect: the connect timeout, or less.
-    pub fn connect_limit(&self) -> Duration {
+    pub(crate) fn connect_limit(&self) -> Duration {
         self.connect_timeout.min(self.remaining())
     }
 }
 
 /// Runs `fut` for at most `limit`; `None` means it timed out.
-pub async fn within<F: Future>(limit: Duration, fut: F) -> Option<F::Output> {
+pub(crate) async fn within<F: Future>(limit: Duration, fut: F) -> Option<F::Output> {
     tokio::time::timeout(limit, fut).await.ok()
 }
 
 /// An open connection: the stream, what the peer sent first, and where.
-pub struct Opened {
+pub(crate) struct Opened {
     pub stream: SniffStream<tokio::net::TcpStream>,
     pub sniffed: Sniffed,
     pub addr: std::net::SocketAddr,
@@ -60,7 +60,7 @@ pub struct Opened {
 /// The dns and tcp steps: resolve once (or take the `--resolve`
 /// addresses), connect to the first address that accepts, and wrap the
 /// socket so the peer's first bytes are kept.
-pub async fn open(
+pub(crate) async fn open(
     host: &str,
     port: u16,
     pinned: &[std::net::IpAddr],
@@ -124,7 +124,7 @@ fn note_address_families(host: &str, addrs: &[std::net::SocketAddr], ladder: &mu
 
 /// A new connection to an address that already answered: libpq's `allow`
 /// and `prefer` fallbacks dial again, and the name is not resolved twice.
-pub async fn redial(addr: std::net::SocketAddr, budget: &Budget) -> Result<Opened, Failure> {
+pub(crate) async fn redial(addr: std::net::SocketAddr, budget: &Budget) -> Result<Opened, Failure> {
     let connected = tcp::connect(&[addr], budget).await?;
     let _ = connected.ipv6_unreachable;
     let (stream, sniffed) = SniffStream::new(connected.stream);
@@ -137,7 +137,7 @@ pub async fn redial(addr: std::net::SocketAddr, budget: &Budget) -> Result<Opene
 
 /// `localhost`, `*.localhost` and loopback addresses: traffic that never
 /// leaves the machine, where plaintext is acceptable.
-pub fn is_loopback_host(host: &str) -> bool {
+pub(crate) fn is_loopback_host(host: &str) -> bool {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     host == "localhost"
         || host.ends_with(".localhost")

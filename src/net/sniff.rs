@@ -22,11 +22,11 @@ const KEEP: usize = 1024;
 /// kilobytes (startup parameters, `INFO server`); a hostile or broken peer
 /// that streams an endless reply is cut off here instead of growing memory
 /// until the deadline.
-pub const MAX_READ: usize = 1024 * 1024;
+pub(crate) const MAX_READ: usize = 1024 * 1024;
 
 /// The first bytes received, shared with whoever owns the stream.
 #[derive(Debug, Clone, Default)]
-pub struct Sniffed(Arc<Mutex<Seen>>);
+pub(crate) struct Sniffed(Arc<Mutex<Seen>>);
 
 #[derive(Debug, Default)]
 struct Seen {
@@ -35,20 +35,20 @@ struct Seen {
 }
 
 impl Sniffed {
-    pub fn bytes(&self) -> Vec<u8> {
+    pub(crate) fn bytes(&self) -> Vec<u8> {
         self.0.lock().map(|s| s.first.clone()).unwrap_or_default()
     }
 
     /// Whether the stream was cut off at [`MAX_READ`]. Libraries wrap or
     /// replace the I/O error, so this is the reliable way to tell.
-    pub fn cut_off(&self) -> bool {
+    pub(crate) fn cut_off(&self) -> bool {
         self.0.lock().is_ok_and(|s| s.cut_off)
     }
 
     /// Forgets the bytes seen so far, so the next ones are judged alone:
     /// PostgreSQL's one-byte `S` must not make the TLS handshake that
     /// follows look like plaintext.
-    pub fn restart(&self) {
+    pub(crate) fn restart(&self) {
         if let Ok(mut seen) = self.0.lock() {
             seen.first.clear();
         }
@@ -61,7 +61,7 @@ impl Sniffed {
     }
 
     /// What the first byte says the peer speaks, if it says anything.
-    pub fn peer_kind(&self) -> Option<PeerKind> {
+    pub(crate) fn peer_kind(&self) -> Option<PeerKind> {
         self.bytes().first().map(|&b| PeerKind::from_first_byte(b))
     }
 
@@ -75,7 +75,7 @@ impl Sniffed {
 
 /// A protocol guessed from a peer's first byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PeerKind {
+pub(crate) enum PeerKind {
     Http,
     Tls,
     Redis,
@@ -99,18 +99,18 @@ impl PeerKind {
 /// The error a capped stream returns once the peer sent [`MAX_READ`] bytes.
 #[derive(Debug, thiserror::Error)]
 #[error("the peer sent more than {MAX_READ} bytes")]
-pub struct TooMuchData;
+pub(crate) struct TooMuchData;
 
 /// A stream that records the first bytes read through it.
 #[derive(Debug)]
-pub struct SniffStream<S> {
+pub(crate) struct SniffStream<S> {
     inner: S,
     sniffed: Sniffed,
     read: usize,
 }
 
 impl<S> SniffStream<S> {
-    pub fn new(inner: S) -> (Self, Sniffed) {
+    pub(crate) fn new(inner: S) -> (Self, Sniffed) {
         let sniffed = Sniffed::default();
         let stream = Self {
             inner,

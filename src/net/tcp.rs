@@ -15,7 +15,7 @@ use crate::model::Failure;
 use crate::words;
 
 /// A connected stream and the story of the attempts before it.
-pub struct Connected {
+pub(crate) struct Connected {
     pub stream: TcpStream,
     pub addr: SocketAddr,
     pub detail: Message,
@@ -26,7 +26,7 @@ pub struct Connected {
 }
 
 /// Connects to the first address that accepts.
-pub async fn connect(addrs: &[SocketAddr], budget: &Budget) -> Result<Connected, Failure> {
+pub(crate) async fn connect(addrs: &[SocketAddr], budget: &Budget) -> Result<Connected, Failure> {
     let mut failures: Vec<(SocketAddr, Failure)> = Vec::new();
     for &addr in addrs {
         match connect_one(addr, budget).await {

@@ -32,7 +32,7 @@ use crate::words;
 
 /// How much of the server's certificate is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verify {
+pub(crate) enum Verify {
     /// Encrypt only; the certificate is recorded but not judged.
     Nothing,
     /// The chain must lead to one of `roots`; the name is not checked.
@@ -43,14 +43,14 @@ pub enum Verify {
 
 /// Where trust anchors come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Roots {
+pub(crate) enum Roots {
     System,
     File(std::path::PathBuf),
 }
 
 /// What a successful handshake established.
 #[derive(Debug, Clone)]
-pub struct TlsInfo {
+pub(crate) struct TlsInfo {
     pub version: String,
     pub verified: bool,
     pub certificate: Option<CertInfo>,
@@ -60,7 +60,7 @@ pub struct TlsInfo {
 
 impl TlsInfo {
     /// The tls step's detail: version, verification and certificate.
-    pub fn detail(&self) -> Message {
+    pub(crate) fn detail(&self) -> Message {
         match &self.certificate {
             Some(c) => words::tls_cert_detail(
                 &self.version,
@@ -80,7 +80,7 @@ impl TlsInfo {
 
 /// The facts of the server's leaf certificate that users ask about.
 #[derive(Debug, Clone)]
-pub struct CertInfo {
+pub(crate) struct CertInfo {
     pub subject: String,
     pub issuer: String,
     pub not_after: String,
@@ -96,7 +96,7 @@ pub struct CertInfo {
 }
 
 /// The process-wide crypto provider (aws-lc-rs), built once.
-pub fn provider() -> Arc<CryptoProvider> {
+pub(crate) fn provider() -> Arc<CryptoProvider> {
     static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
     PROVIDER
         .get_or_init(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
@@ -107,7 +107,7 @@ pub fn provider() -> Arc<CryptoProvider> {
 /// group only; a server that does not accept it answers with a
 /// `HelloRetryRequest`, which costs a whole round trip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyShares {
+pub(crate) enum KeyShares {
     /// rustls's order (post-quantum hybrid, then X25519): right for most
     /// servers, e.g. Redis built with OpenSSL 3.
     Default,
@@ -139,7 +139,7 @@ fn provider_for(shares: KeyShares) -> Arc<CryptoProvider> {
 }
 
 /// Performs a TLS handshake over `stream` within `limit`.
-pub async fn handshake<S>(
+pub(crate) async fn handshake<S>(
     stream: S,
     host: &str,
     (verify, shares): (&Verify, KeyShares),
@@ -199,7 +199,7 @@ fn info<S>(tls: &TlsStream<S>, verify: &Verify, leaf: Option<&[u8]>) -> TlsInfo 
 }
 
 /// Subject, issuer and expiry of a DER certificate.
-pub fn cert_info(der: &[u8]) -> Option<CertInfo> {
+pub(crate) fn cert_info(der: &[u8]) -> Option<CertInfo> {
     let cert = x509_cert::Certificate::from_der(der).ok()?;
     let tbs = &cert.tbs_certificate;
     let expires = tbs.validity.not_after.to_unix_duration().as_secs();
@@ -243,14 +243,14 @@ fn ip_text(bytes: &[u8]) -> Option<String> {
 }
 
 /// The leaf certificate's expiry (seconds since the Unix epoch), if read.
-pub fn not_after(info: &TlsInfo) -> Option<u64> {
+pub(crate) fn not_after(info: &TlsInfo) -> Option<u64> {
     info.certificate.as_ref().map(|cert| cert.not_after_unix)
 }
 
 /// Findings about the certificate itself, whatever the verification mode:
 /// close to or past expiry, or self-signed (which verify-full can never
 /// accept from a public host name).
-pub fn certificate_findings(info: &TlsInfo) -> Vec<Finding> {
+pub(crate) fn certificate_findings(info: &TlsInfo) -> Vec<Finding> {
     let Some(cert) = &info.certificate else {
         return Vec::new();
     };

@@ -11,19 +11,19 @@
 //! longest matching suffix, so `*.railway.internal` beats Fly's
 //! `*.internal`, and a row gated by an environment hint beats any suffix.
 
-pub mod pooler;
-pub mod table;
+pub(crate) mod pooler;
+pub(crate) mod table;
 
 use serde::Serialize;
 
-pub use crate::model::Tip;
+pub(crate) use crate::model::Tip;
 use crate::model::{CheckName, Code};
 
-pub use self::pooler::{Evidence, PoolMode, Pooler, PoolerKind};
+pub(crate) use self::pooler::{Evidence, PoolMode, Pooler, PoolerKind};
 
 /// One row of the table.
 #[derive(Debug)]
-pub struct Provider {
+pub(crate) struct Provider {
     /// Stable identifier, as in the JSON report (`railway_proxy`).
     pub id: &'static str,
     /// The provider and endpoint, for people (`Railway TCP proxy`).
@@ -42,7 +42,7 @@ pub struct Provider {
 
 /// How a row recognises a host name (lower case, without a trailing dot).
 #[derive(Debug, Clone, Copy)]
-pub enum HostRule {
+pub(crate) enum HostRule {
     /// The name ends with this suffix (which starts with a dot).
     Suffix(&'static str),
     /// The first label is exactly `label` and the rest ends with `suffix`
@@ -57,7 +57,7 @@ pub enum HostRule {
 
 /// Environment variables that tell where the app runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hint {
+pub(crate) enum Hint {
     /// `DYNO` or any `HEROKU_*` variable is set (Heroku's dyno manager
     /// sets `DYNO`; the Heroku Labs `runtime-dyno-metadata` sets
     /// `HEROKU_APP_NAME` and friends).
@@ -66,7 +66,7 @@ pub enum Hint {
 
 /// What the environment says, gathered once by `Config`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Hints {
+pub(crate) struct Hints {
     pub heroku: bool,
 }
 
@@ -80,7 +80,7 @@ impl Hints {
 
 /// When a row's endpoint is a pooler.
 #[derive(Debug, Clone, Copy)]
-pub enum PoolerRule {
+pub(crate) enum PoolerRule {
     /// On this port.
     Port(u16, PoolerKind, Option<PoolMode>),
     /// When the first label of the host ends with this (Neon's `-pooler`).
@@ -89,14 +89,14 @@ pub enum PoolerRule {
 
 /// A provider's own cause and fix for a code (on one check, or on both).
 #[derive(Debug, Clone, Copy)]
-pub struct TipRule {
+pub(crate) struct TipRule {
     pub check: Option<CheckName>,
     pub code: Code,
     pub tip: Tip,
 }
 
 /// Shorthand for the table: a tip for every check.
-pub const fn any(code: Code, tip: Tip) -> TipRule {
+pub(crate) const fn any(code: Code, tip: Tip) -> TipRule {
     TipRule {
         check: None,
         code,
@@ -105,7 +105,7 @@ pub const fn any(code: Code, tip: Tip) -> TipRule {
 }
 
 /// Shorthand for the table: a tip for PostgreSQL only.
-pub const fn pg(code: Code, tip: Tip) -> TipRule {
+pub(crate) const fn pg(code: Code, tip: Tip) -> TipRule {
     TipRule {
         check: Some(CheckName::Postgres),
         code,
@@ -114,7 +114,7 @@ pub const fn pg(code: Code, tip: Tip) -> TipRule {
 }
 
 /// Shorthand for the table: a tip for Redis only.
-pub const fn redis(code: Code, tip: Tip) -> TipRule {
+pub(crate) const fn redis(code: Code, tip: Tip) -> TipRule {
     TipRule {
         check: Some(CheckName::Redis),
         code,
@@ -123,7 +123,7 @@ pub const fn redis(code: Code, tip: Tip) -> TipRule {
 }
 
 /// The row for hosts no rule matches: today's generic advice.
-pub static UNKNOWN: Provider = Provider {
+pub(crate) static UNKNOWN: Provider = Provider {
     id: "unknown",
     name: "unknown provider",
     doc: "",
@@ -134,12 +134,12 @@ pub static UNKNOWN: Provider = Provider {
 };
 
 impl Provider {
-    pub fn is_unknown(&self) -> bool {
+    pub(crate) fn is_unknown(&self) -> bool {
         self.id == UNKNOWN.id
     }
 
     /// The provider's cause and fix for `code` on `check`, if it has one.
-    pub fn tip(&self, check: CheckName, code: Code) -> Option<Tip> {
+    pub(crate) fn tip(&self, check: CheckName, code: Code) -> Option<Tip> {
         self.tips
             .iter()
             .find(|t| t.code == code && t.check.is_none_or(|c| c == check))
@@ -149,12 +149,12 @@ impl Provider {
     /// Whether `wait` should wait out `code` here, when the provider knows
     /// better than the code's default (a public name that does not resolve
     /// will not start resolving; an allow-list does not open by itself).
-    pub fn heals(&self, code: Code) -> Option<bool> {
+    pub(crate) fn heals(&self, code: Code) -> Option<bool> {
         self.heals.iter().find(|(c, _)| *c == code).map(|(_, h)| *h)
     }
 
     /// The pooler the host and port say is in front, if any.
-    pub fn pooler_at(&self, host: &str, port: u16) -> Option<Pooler> {
+    pub(crate) fn pooler_at(&self, host: &str, port: u16) -> Option<Pooler> {
         let host = normalize(host);
         let first_label = host.split('.').next().unwrap_or_default();
         self.pooler.iter().find_map(|rule| match *rule {
@@ -208,7 +208,7 @@ fn normalize(host: &str) -> String {
 }
 
 /// The provider of `host`: the most specific matching row, or [`UNKNOWN`].
-pub fn identify(host: &str, hints: Hints) -> &'static Provider {
+pub(crate) fn identify(host: &str, hints: Hints) -> &'static Provider {
     let host = normalize(host);
     table::PROVIDERS
         .iter()
@@ -219,7 +219,7 @@ pub fn identify(host: &str, hints: Hints) -> &'static Provider {
 
 /// The provider and pooler of one target, as the report names them.
 #[derive(Debug, Clone, Serialize)]
-pub struct ProviderReport {
+pub(crate) struct ProviderReport {
     /// The row itself, for decisions made after the report (`wait`).
     #[serde(skip)]
     pub row: &'static Provider,
@@ -233,7 +233,7 @@ pub struct ProviderReport {
 }
 
 impl ProviderReport {
-    pub fn new(provider: &'static Provider, pooler: Option<Pooler>) -> Self {
+    pub(crate) fn new(provider: &'static Provider, pooler: Option<Pooler>) -> Self {
         Self {
             row: provider,
             id: provider.id,

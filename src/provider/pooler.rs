@@ -15,7 +15,7 @@ use crate::model::{Code, Tip};
 /// Which pooler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum PoolerKind {
+pub(crate) enum PoolerKind {
     Pgbouncer,
     Supavisor,
     /// A pooler port whose software the port does not tell.
@@ -23,7 +23,7 @@ pub enum PoolerKind {
 }
 
 impl PoolerKind {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             PoolerKind::Pgbouncer => "PgBouncer",
             PoolerKind::Supavisor => "Supavisor",
@@ -35,7 +35,7 @@ impl PoolerKind {
 /// When the pooler hands a server connection to another client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum PoolMode {
+pub(crate) enum PoolMode {
     /// After each transaction: no prepared statements, `LISTEN`, session
     /// `SET` or advisory locks across transactions.
     Transaction,
@@ -43,19 +43,10 @@ pub enum PoolMode {
     Session,
 }
 
-impl PoolMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PoolMode::Transaction => "transaction",
-            PoolMode::Session => "session",
-        }
-    }
-}
-
 /// How railconn knows a pooler is there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Evidence {
+pub(crate) enum Evidence {
     /// The provider's pooler port (Supabase 6543/5432, `DigitalOcean` 25061),
     /// or a port poolers conventionally use (6432, 6543).
     Port,
@@ -65,19 +56,9 @@ pub enum Evidence {
     Error,
 }
 
-impl Evidence {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Evidence::Port => "port",
-            Evidence::Host => "host",
-            Evidence::Error => "error",
-        }
-    }
-}
-
 /// A pooler in front of the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Pooler {
+pub(crate) struct Pooler {
     pub kind: PoolerKind,
     pub mode: Option<PoolMode>,
     pub evidence: Evidence,
@@ -86,7 +67,7 @@ pub struct Pooler {
 impl Pooler {
     /// The pooler's cause and fix for a refusal it sent itself (a known
     /// pooler port alone proves nothing: a server may listen there).
-    pub fn tip(self, code: Code) -> Option<Tip> {
+    pub(crate) fn tip(self, code: Code) -> Option<Tip> {
         if self.evidence != Evidence::Error {
             return None;
         }
@@ -103,7 +84,7 @@ impl Pooler {
 /// Ports poolers listen on by convention, whatever the provider: PgBouncer's
 /// default 6432 (pgbouncer.ini `listen_port`) and 6543, the transaction
 /// pooler port Supabase made common.
-pub fn conventional(port: u16) -> Option<Pooler> {
+pub(crate) fn conventional(port: u16) -> Option<Pooler> {
     let (kind, mode) = match port {
         6432 => (PoolerKind::Pgbouncer, None),
         6543 => (PoolerKind::Unknown, Some(PoolMode::Transaction)),
@@ -118,7 +99,7 @@ pub fn conventional(port: u16) -> Option<Pooler> {
 
 /// A pooler's refusal at startup: its code, and which pooler said it.
 /// `None` for anything a pooler would not say.
-pub fn classify(sqlstate: &str, message: &str) -> Option<(Code, PoolerKind)> {
+pub(crate) fn classify(sqlstate: &str, message: &str) -> Option<(Code, PoolerKind)> {
     use PoolerKind::{Pgbouncer, Supavisor};
     let pgbouncer = sqlstate == "08P01" || sqlstate == "28P01" || sqlstate == "08006";
     let text = message.to_ascii_lowercase();
@@ -154,7 +135,7 @@ pub fn classify(sqlstate: &str, message: &str) -> Option<(Code, PoolerKind)> {
 /// Which pooler wrote a report's error message, if one did: the message
 /// holds the server's severity, SQLSTATE and text, as arguments or as one
 /// verbatim text.
-pub fn from_message(message: &Message) -> Option<Pooler> {
+pub(crate) fn from_message(message: &Message) -> Option<Pooler> {
     let text = |name: &str| {
         message.args().iter().find_map(|(n, arg)| match arg {
             Arg::Text(text) if *n == name => Some(text.as_str()),

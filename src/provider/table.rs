@@ -9,7 +9,7 @@ use crate::model::Code::*;
 
 /// Every known provider. Order does not matter: the most specific match
 /// wins (see the module docs).
-pub static PROVIDERS: &[Provider] = &[
+pub(crate) static PROVIDERS: &[Provider] = &[
     // Private names exist only inside a running deployment of the same
     // project and environment; legacy environments are IPv6-only, so a
     // service must listen on `::`.

@@ -9,7 +9,7 @@ use super::{CheckReport, Report};
 use crate::i18n::{Lang, msg};
 use crate::model::Severity;
 
-pub fn render(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn render(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     for check in &report.checks {
         write_check(check, report.fails_gate(check), lang, out)?;
     }

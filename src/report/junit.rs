@@ -13,7 +13,7 @@ use super::{CheckReport, Report};
 use crate::i18n::{Arg, Lang, msg};
 use crate::model::Status;
 
-pub fn render(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn render(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     let mut suite = TestSuite::new(lang.render(&msg::junit_suite()));
     suite.set_time(seconds(report.duration_ms));
     suite.add_test_cases(report.checks.iter().map(|c| test_case(c, report, lang)));

@@ -7,7 +7,7 @@ use super::{CheckReport, Report};
 use crate::i18n::{Lang, Message, msg};
 use crate::model::Status;
 
-pub fn render(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn render(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     let say = |m: &Message| lang.render(m);
     writeln!(
         out,

@@ -3,11 +3,11 @@
 //! `diagnose.rs`, and written by one renderer per format to a writer it is
 //! given. Renderers never print on their own.
 
-pub mod github;
-pub mod json;
-pub mod junit;
-pub mod markdown;
-pub mod text;
+pub(crate) mod github;
+pub(crate) mod json;
+pub(crate) mod junit;
+pub(crate) mod markdown;
+pub(crate) mod text;
 
 #[cfg(test)]
 mod golden;
@@ -21,11 +21,11 @@ use crate::model::Code;
 use crate::model::{CheckName, Failure, Finding, Readings, Status, StepName};
 use crate::provider::ProviderReport;
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// The whole run.
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub(crate) struct Report {
     pub schema_version: u32,
     pub version: &'static str,
     pub ready: bool,
@@ -72,7 +72,7 @@ impl DriversReport {
 
 /// One check (postgres, redis or jwt).
 #[derive(Debug, Clone, Serialize)]
-pub struct CheckReport {
+pub(crate) struct CheckReport {
     pub name: CheckName,
     pub kind: &'static str,
     pub required: bool,
@@ -96,7 +96,7 @@ pub struct CheckReport {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct StepReport {
+pub(crate) struct StepReport {
     pub name: StepName,
     pub status: Status,
     pub duration_ms: Option<f64>,
@@ -106,7 +106,7 @@ pub struct StepReport {
 
 /// The decisive failure of a check.
 #[derive(Debug, Clone, Serialize)]
-pub struct ErrorReport {
+pub(crate) struct ErrorReport {
     pub step: StepName,
     pub code: Code,
     pub message: Message,
@@ -117,7 +117,7 @@ impl Report {
     /// failure; under `--strict` also a warning or an optional failure; and
     /// a required check that Ctrl-C left unfinished. CI formats mark exactly
     /// these as failures, so they agree with the exit code.
-    pub fn fails_gate(&self, check: &CheckReport) -> bool {
+    pub(crate) fn fails_gate(&self, check: &CheckReport) -> bool {
         match check.status {
             Status::Fail => check.required || self.strict,
             Status::Warn => self.strict,
@@ -128,7 +128,7 @@ impl Report {
 
     /// Warnings that count against `--strict`: warned checks and failed
     /// optional checks.
-    pub fn warnings(&self) -> usize {
+    pub(crate) fn warnings(&self) -> usize {
         self.checks
             .iter()
             .filter(|c| c.status == Status::Warn || (c.status == Status::Fail && !c.required))
@@ -136,7 +136,7 @@ impl Report {
     }
 
     /// Required checks that failed.
-    pub fn critical(&self) -> usize {
+    pub(crate) fn critical(&self) -> usize {
         self.checks
             .iter()
             .filter(|c| c.status == Status::Fail && c.required)
@@ -146,7 +146,7 @@ impl Report {
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Text,
     Json,
     Junit,
@@ -156,7 +156,7 @@ pub enum Format {
 
 impl Format {
     /// The format a file name asks for: `.json`, `.xml` (JUnit), `.md`.
-    pub fn for_path(path: &std::path::Path) -> Format {
+    pub(crate) fn for_path(path: &std::path::Path) -> Format {
         match path.extension().and_then(|e| e.to_str()) {
             Some("json") => Format::Json,
             Some("xml") => Format::Junit,
@@ -169,14 +169,14 @@ impl Format {
 /// How a report is written: colour and verbosity (text) and the
 /// language of its words (every format).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct TextStyle {
+pub(crate) struct TextStyle {
     pub color: bool,
     pub quiet: bool,
     pub lang: Lang,
 }
 
 /// Writes `report` in `format` to `out`.
-pub fn render(
+pub(crate) fn render(
     report: &Report,
     format: Format,
     style: TextStyle,
@@ -192,6 +192,6 @@ pub fn render(
 }
 
 /// Milliseconds with microsecond precision, for JSON.
-pub fn millis(duration: std::time::Duration) -> f64 {
+pub(crate) fn millis(duration: std::time::Duration) -> f64 {
     (duration.as_secs_f64() * 1_000_000.0).round() / 1000.0
 }

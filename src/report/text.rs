@@ -50,7 +50,7 @@ impl Painter {
     }
 }
 
-pub fn render(report: &Report, style: TextStyle, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn render(report: &Report, style: TextStyle, out: &mut dyn Write) -> io::Result<()> {
     let painter = Painter {
         color: style.color,
         lang: style.lang,
@@ -266,7 +266,7 @@ fn write_limitations(report: &Report, p: &Painter, out: &mut dyn Write) -> io::R
 }
 
 /// The verdict line, shared by every human-facing format.
-pub fn verdict(report: &Report) -> Message {
+pub(crate) fn verdict(report: &Report) -> Message {
     if report.interrupted {
         msg::verdict_interrupted()
     } else if report.ready {
@@ -279,7 +279,7 @@ pub fn verdict(report: &Report) -> Message {
 }
 
 /// How much a problem matters: it fails the gate, or it does not.
-pub fn weight(required: bool) -> Message {
+pub(crate) fn weight(required: bool) -> Message {
     if required {
         msg::label_critical()
     } else {

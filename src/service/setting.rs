@@ -11,7 +11,7 @@ use crate::words;
 
 /// A URL-based target: where it came from and whether it parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Setting<T> {
+pub(crate) enum Setting<T> {
     /// None of `vars` (nor the flag) is set.
     Missing {
         vars: &'static [&'static str],
@@ -33,7 +33,7 @@ pub enum Setting<T> {
 
 impl<T> Setting<T> {
     /// The target, when the setting is usable.
-    pub fn target(&self) -> Option<&T> {
+    pub(crate) fn target(&self) -> Option<&T> {
         match self {
             Setting::Ready { target, .. } => Some(target),
             _ => None,
@@ -41,7 +41,7 @@ impl<T> Setting<T> {
     }
 
     /// The variable or flag the value came from (`DATABASE_URL (.env)`).
-    pub fn source(&self) -> Option<&str> {
+    pub(crate) fn source(&self) -> Option<&str> {
         match self {
             Setting::Ready { source, .. } | Setting::Invalid { source, .. } => Some(source),
             Setting::Missing { .. } => None,
@@ -51,7 +51,7 @@ impl<T> Setting<T> {
 
 /// The config step for a URL target: passes with the source, or fails with
 /// `missing_config` / `invalid_url` / `unsupported_scheme`.
-pub fn accept_setting<'a, T>(
+pub(crate) fn accept_setting<'a, T>(
     setting: &'a Setting<T>,
     ladder: &mut Ladder,
 ) -> Option<(&'a T, String)> {
@@ -86,7 +86,7 @@ pub fn accept_setting<'a, T>(
 
 /// The report's `target` for a setting that cannot be dialed. The raw
 /// value is never shown: an invalid URL may still hold a password.
-pub fn unusable_target<T>(setting: &Setting<T>) -> Message {
+pub(crate) fn unusable_target<T>(setting: &Setting<T>) -> Message {
     match setting {
         Setting::Missing { vars, .. } => words::target_missing(vars),
         Setting::Invalid { source, .. } => words::target_invalid(source),

@@ -6,8 +6,8 @@
 //! environment, then the `--env-file`s from last to first, so a later file
 //! overrides an earlier one, as in `docker compose --env-file`.
 
-pub mod secret;
-pub mod url;
+pub(crate) mod secret;
+pub(crate) mod url;
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -237,7 +237,7 @@ fn describe_dotenv_error(error: &dotenvy::Error) -> Message {
 /// Reads a file a setting names (a PEM key, a CA bundle) with care: only a
 /// regular file, and at most `limit` bytes, opened without blocking on a
 /// FIFO.
-pub fn read_setting_file(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_setting_file(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
     crate::file::read_regular(path, limit)
 }
 

@@ -121,7 +121,7 @@ impl ParsedUrl {
 
 /// Escapes control characters (`\n` → `\\n`, others as `\\u{..}`) so a
 /// value shown in a report cannot start a new line or a terminal sequence.
-pub fn escape_controls(text: &str) -> String {
+pub(crate) fn escape_controls(text: &str) -> String {
     if !text.chars().any(char::is_control) {
         return text.to_string();
     }
@@ -137,7 +137,7 @@ pub fn escape_controls(text: &str) -> String {
 }
 
 /// `[::1]` for IPv6 literals so a port can follow.
-pub fn bracket_ipv6(host: &str) -> String {
+pub(crate) fn bracket_ipv6(host: &str) -> String {
     if host.contains(':') {
         format!("[{host}]")
     } else {
@@ -159,7 +159,7 @@ fn encode_component(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, SET).to_string()
 }
 
-pub fn check_wrapping(raw: &str) -> Result<(), UrlError> {
+pub(crate) fn check_wrapping(raw: &str) -> Result<(), UrlError> {
     if raw.is_empty() {
         return Err(UrlError::invalid(words::url_empty()));
     }
@@ -192,7 +192,7 @@ fn split_scheme<'a>(raw: &'a str, schemes: &[&str]) -> Result<(String, &'a str),
 
 /// Keeps a user-supplied fragment short and free of control characters
 /// before it is echoed in a message.
-pub fn printable(text: &str) -> String {
+pub(crate) fn printable(text: &str) -> String {
     text.chars().filter(|c| !c.is_control()).take(40).collect()
 }
 

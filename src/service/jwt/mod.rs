@@ -1,6 +1,6 @@
 //! JWT: the signing settings from the environment, the key checks and a
 //! sign-and-verify round trip, and the advice.
 
-pub mod advice;
-pub mod probe;
-pub mod settings;
+pub(crate) mod advice;
+pub(crate) mod probe;
+pub(crate) mod settings;

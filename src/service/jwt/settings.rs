@@ -7,15 +7,15 @@ use crate::source::secret::Secret;
 use crate::source::{EnvSource, Var};
 
 /// Variables holding the HMAC secret, first one set wins.
-pub const SECRET_VARS: &[&str] = &["JWT_SECRET_KEY", "JWT_SECRET", "SECRET_KEY"];
-pub const ALGORITHM_VARS: &[&str] = &["JWT_ALGORITHM", "ALGORITHM"];
-pub const PRIVATE_KEY_VAR: &str = "JWT_PRIVATE_KEY";
-pub const PUBLIC_KEY_VAR: &str = "JWT_PUBLIC_KEY";
-pub const LIFETIME_VARS: &[&str] = &[
+pub(crate) const SECRET_VARS: &[&str] = &["JWT_SECRET_KEY", "JWT_SECRET", "SECRET_KEY"];
+pub(crate) const ALGORITHM_VARS: &[&str] = &["JWT_ALGORITHM", "ALGORITHM"];
+pub(crate) const PRIVATE_KEY_VAR: &str = "JWT_PRIVATE_KEY";
+pub(crate) const PUBLIC_KEY_VAR: &str = "JWT_PUBLIC_KEY";
+pub(crate) const LIFETIME_VARS: &[&str] = &[
     "ACCESS_TOKEN_EXPIRE_MINUTES",
     "JWT_ACCESS_TOKEN_EXPIRE_MINUTES",
 ];
-pub const DEFAULT_ALGORITHM: &str = "HS256";
+pub(crate) const DEFAULT_ALGORITHM: &str = "HS256";
 
 /// A secret value and the variable it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use crate::words::{self, Advice};
 
 /// Cause and fix for `code` at `step` (a provider's own words, from
 /// `provider::table`, come before these).
-pub fn advise(step: StepName, code: Code, said: &Message) -> Option<Advice> {
+pub(crate) fn advise(step: StepName, code: Code, said: &Message) -> Option<Advice> {
     // The server's own words (postinit.c, miscinit.c) name which limit
     // refused the connection.
     let says = |needle: &str| said.any_text(&|t| t.contains(needle));

@@ -14,7 +14,7 @@ use crate::words;
 
 /// `reserved_connections` exists from PostgreSQL 16 on; `missing_ok`
 /// (the second argument) makes it NULL before that.
-pub const SQL: &str = "SELECT current_setting('server_version'), current_database(), current_user, \
+pub(crate) const SQL: &str = "SELECT current_setting('server_version'), current_database(), current_user, \
      pg_is_in_recovery(), current_setting('default_transaction_read_only'), \
      current_setting('max_connections'), current_setting('superuser_reserved_connections'), \
      current_setting('reserved_connections', true), \
@@ -31,13 +31,13 @@ pub const SQL: &str = "SELECT current_setting('server_version'), current_databas
       AND backend_type = 'client backend')";
 
 /// The facts any role can read, for when the full query is denied.
-pub const BASIC_SQL: &str = "SELECT current_setting('server_version'), current_database(), current_user, \
+pub(crate) const BASIC_SQL: &str = "SELECT current_setting('server_version'), current_database(), current_user, \
      pg_is_in_recovery(), current_setting('default_transaction_read_only')";
 
 /// Whether the full query failed for lack of rights on the catalogs
 /// (insufficient privilege, undefined table or function on poolers and
 /// forks), rather than because the database is unusable.
-pub fn is_denied(error: &tokio_postgres::Error) -> bool {
+pub(crate) fn is_denied(error: &tokio_postgres::Error) -> bool {
     error
         .as_db_error()
         .is_some_and(|db| matches!(db.code().code(), "42501" | "42P01" | "42883"))
@@ -50,21 +50,21 @@ const FAIL_USAGE: f64 = 0.95;
 
 /// A per-role or per-database connection limit and its use.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OwnLimit {
+pub(crate) struct OwnLimit {
     pub scope: LimitScope,
     pub used: u64,
     pub limit: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LimitScope {
+pub(crate) enum LimitScope {
     Role,
     Database,
 }
 
 /// What the facts query found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Facts {
+pub(crate) struct Facts {
     pub version: String,
     pub database: String,
     pub user: String,
@@ -78,7 +78,7 @@ pub struct Facts {
     pub user_tables: Option<u64>,
 }
 
-pub fn parse(messages: &[SimpleQueryMessage]) -> Result<Facts, Failure> {
+pub(crate) fn parse(messages: &[SimpleQueryMessage]) -> Result<Facts, Failure> {
     let Some(row) = messages.iter().find_map(|m| match m {
         SimpleQueryMessage::Row(row) => Some(row),
         _ => None,
@@ -130,7 +130,7 @@ pub fn parse(messages: &[SimpleQueryMessage]) -> Result<Facts, Failure> {
 /// pooler, a full `max_connections` is by design, not a problem ahead.
 const POOLER_PORTS: &[u16] = &[6432, 6543];
 
-pub fn record(facts: &Facts, port: u16, started: Instant, ladder: &mut Ladder) {
+pub(crate) fn record(facts: &Facts, port: u16, started: Instant, ladder: &mut Ladder) {
     let pooled = POOLER_PORTS.contains(&port);
     ladder.readings().pg_connections = facts.connections;
     let detail = words::pg_query_detail(&facts.version, &facts.database, &facts.user);

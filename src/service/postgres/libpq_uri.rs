@@ -19,7 +19,7 @@ use crate::source::url::printable;
 use crate::words;
 
 /// The URI prefixes libpq recognises, case-sensitively.
-pub const PREFIXES: &[&str] = &["postgresql://", "postgres://"];
+pub(crate) const PREFIXES: &[&str] = &["postgresql://", "postgres://"];
 
 /// Every keyword libpq 15 knows (`PQconndefaults()`).
 pub const LIBPQ_15_KEYWORDS: &[&str] = &[
@@ -77,7 +77,7 @@ const SECRET_KEYWORDS: &[&str] = &["password", "sslpassword"];
 /// A parsed URI: libpq's options, in the order first set. A later setting
 /// of the same keyword replaces the value, as `conninfo_storeval` does.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Conninfo {
+pub(crate) struct Conninfo {
     pub options: Vec<(String, String)>,
     /// Byte ranges of the URI holding secrets (the password and the values
     /// of `password=` / `sslpassword=`), for showing the URI as given.
@@ -98,7 +98,7 @@ pub enum Portability {
 
 /// Why libpq refuses a URI. Values are never carried: they may be secrets.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UriError {
+pub(crate) enum UriError {
     /// Not `postgresql://` or `postgres://` (case-sensitive).
     Prefix,
     /// `[` without `]`.
@@ -124,7 +124,7 @@ pub enum UriError {
 
 /// Which part of the URI an error is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Part {
+pub(crate) enum Part {
     User,
     Password,
     Host,
@@ -152,7 +152,7 @@ impl Part {
 
 impl UriError {
     /// libpq's reason, in plain words; never a value, only names.
-    pub fn message(&self) -> Message {
+    pub(crate) fn message(&self) -> Message {
         match self {
             UriError::Prefix => words::pg_uri_prefix(),
             UriError::Ipv6Unterminated => words::pg_uri_ipv6_unterminated(),
@@ -184,7 +184,7 @@ impl Portability {
 
 impl Conninfo {
     /// The value libpq holds for `keyword`, if the URI set it.
-    pub fn get(&self, keyword: &str) -> Option<&str> {
+    pub(crate) fn get(&self, keyword: &str) -> Option<&str> {
         self.options
             .iter()
             .find(|(k, _)| k == keyword)
@@ -200,7 +200,7 @@ impl Conninfo {
 }
 
 /// Parses `raw` as libpq parses a connection URI.
-pub fn parse(raw: &str) -> Result<Conninfo, UriError> {
+pub(crate) fn parse(raw: &str) -> Result<Conninfo, UriError> {
     let prefix = PREFIXES
         .iter()
         .find(|p| raw.starts_with(*p))
@@ -389,7 +389,7 @@ fn store_param(keyword: String, value: String, out: &mut Conninfo) -> Result<(),
     Ok(())
 }
 
-pub fn is_known_keyword(keyword: &str) -> bool {
+pub(crate) fn is_known_keyword(keyword: &str) -> bool {
     LIBPQ_15_KEYWORDS.contains(&keyword) || NEWER_KEYWORDS.contains(&keyword)
 }
 

@@ -1,9 +1,9 @@
 //! PostgreSQL: the URL with libpq's rules, the probe (dns → tcp → tls →
 //! auth → query), the facts read from the server, and the advice.
 
-pub mod advice;
-pub mod facts;
-pub mod libpq_uri;
-pub mod probe;
-pub mod url;
-pub mod wire;
+pub(crate) mod advice;
+pub(crate) mod facts;
+pub(crate) mod libpq_uri;
+pub(crate) mod probe;
+pub(crate) mod url;
+pub(crate) mod wire;

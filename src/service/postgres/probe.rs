@@ -40,7 +40,7 @@ use crate::words;
 type Plain = SniffStream<TcpStream>;
 
 /// Runs the whole check against one target.
-pub async fn probe(setting: &Setting<PgTarget>, budget: Budget) -> ProbeOutcome {
+pub(crate) async fn probe(setting: &Setting<PgTarget>, budget: Budget) -> ProbeOutcome {
     let mut ladder = Ladder::new(CheckName::Postgres);
     let Some((target, source)) = crate::service::setting::accept_setting(setting, &mut ladder)
     else {
@@ -618,7 +618,7 @@ async fn query(
 }
 
 /// Why the facts query produced no rows.
-pub enum QueryError {
+pub(crate) enum QueryError {
     Timeout(std::time::Duration),
     Failed(tokio_postgres::Error),
 }

@@ -16,7 +16,7 @@ use crate::source::secret::Secret;
 use crate::source::url::{self, UrlError};
 use crate::words;
 
-pub const SCHEMES: &[&str] = &["postgresql", "postgres"];
+pub(crate) const SCHEMES: &[&str] = &["postgresql", "postgres"];
 const DEFAULT_PORT: u16 = 5432;
 
 /// libpq `sslmode`, all six values.

@@ -12,7 +12,7 @@ use crate::words;
 const MD5_REQUEST: i32 = 5;
 
 /// The first malformed backend message in `bytes`, if any.
-pub fn malformed(bytes: &[u8]) -> Option<Failure> {
+pub(crate) fn malformed(bytes: &[u8]) -> Option<Failure> {
     // The one-byte answer to `SSLRequest` (`N`) may come first; a real
     // message of type `N` has a length whose first byte is 0.
     let mut at =

@@ -7,7 +7,7 @@ use crate::words::{self, Advice};
 
 /// Cause and fix for `code` at `step` (a provider's own words, from
 /// `provider::table`, come before these).
-pub fn advise(step: StepName, code: Code, said: &Message) -> Option<Advice> {
+pub(crate) fn advise(step: StepName, code: Code, said: &Message) -> Option<Advice> {
     match (step, code) {
         (StepName::Tls, Code::Timeout) => Some(words::redis_tls_timeout_advice()),
         (_, Code::ProtocolError) if words::is_malformed_reply(said) => {

@@ -18,7 +18,7 @@ const WARN_CLIENTS: f64 = 0.80;
 
 /// The fields of an `INFO` reply railconn uses.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Facts {
+pub(crate) struct Facts {
     pub version: Option<String>,
     pub role: Option<String>,
     pub used_memory: Option<u64>,
@@ -29,7 +29,7 @@ pub struct Facts {
 }
 
 /// Parses `INFO`'s `key:value` lines; anything missing stays `None`.
-pub fn parse(reply: Option<&RedisResult<Value>>) -> Facts {
+pub(crate) fn parse(reply: Option<&RedisResult<Value>>) -> Facts {
     let text = match reply.and_then(|r| r.as_ref().ok()) {
         Some(Value::BulkString(bytes)) => String::from_utf8_lossy(bytes).into_owned(),
         Some(Value::VerbatimString { text, .. }) => text.clone(),
@@ -54,7 +54,7 @@ pub fn parse(reply: Option<&RedisResult<Value>>) -> Facts {
 
 /// Records the ping step: a replica fails it (writes get READONLY), tight
 /// memory or clients and an evicting policy are findings.
-pub fn record(facts: &Facts, db: i64, duration: Option<Duration>, ladder: &mut Ladder) {
+pub(crate) fn record(facts: &Facts, db: i64, duration: Option<Duration>, ladder: &mut Ladder) {
     let readings = ladder.readings();
     readings.redis_memory = (facts.used_memory, facts.maxmemory);
     readings.redis_clients = (facts.clients, facts.maxclients);

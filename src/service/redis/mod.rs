@@ -1,8 +1,8 @@
 //! Redis: the URL with redis-rs' rules, the probe (dns → tcp → tls →
 //! auth → ping), the facts read from INFO, and the advice.
 
-pub mod advice;
-pub mod facts;
-pub mod probe;
-pub mod reply;
-pub mod url;
+pub(crate) mod advice;
+pub(crate) mod facts;
+pub(crate) mod probe;
+pub(crate) mod reply;
+pub(crate) mod url;

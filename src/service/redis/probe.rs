@@ -24,7 +24,7 @@ use crate::service::redis::url::{Protocol, RedisTarget, RedisTls};
 use crate::service::setting::Setting;
 use crate::words;
 
-pub async fn probe(setting: &Setting<RedisTarget>, budget: Budget) -> ProbeOutcome {
+pub(crate) async fn probe(setting: &Setting<RedisTarget>, budget: Budget) -> ProbeOutcome {
     let mut ladder = Ladder::new(CheckName::Redis);
     let Some((target, source)) = crate::service::setting::accept_setting(setting, &mut ladder)
     else {

@@ -14,7 +14,7 @@ use crate::words;
 const MAX_DEPTH: usize = 100;
 
 /// What the bytes received say, when they say something.
-pub fn last_words(bytes: &[u8]) -> Option<Failure> {
+pub(crate) fn last_words(bytes: &[u8]) -> Option<Failure> {
     let mut at = 0;
     while at < bytes.len() {
         match value(bytes, at, 0) {

@@ -16,7 +16,7 @@ use crate::source::secret::Secret;
 use crate::source::url::{self, UrlError};
 use crate::words;
 
-pub const SCHEMES: &[&str] = &["redis", "rediss", "valkey", "valkeys"];
+pub(crate) const SCHEMES: &[&str] = &["redis", "rediss", "valkey", "valkeys"];
 
 /// How (and whether) the connection is encrypted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

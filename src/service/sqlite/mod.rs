@@ -1,5 +1,5 @@
 //! SQLite: a `DATABASE_URL` naming a file, checked as a file (nothing to
 //! dial).
 
-pub mod probe;
-pub mod url;
+pub(crate) mod probe;
+pub(crate) mod url;

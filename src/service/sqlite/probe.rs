@@ -15,7 +15,7 @@ use crate::words;
 /// The first 16 bytes of every SQLite 3 database file.
 const HEADER: &[u8; 16] = b"SQLite format 3\0";
 
-pub fn probe(target: &SqliteTarget) -> ProbeOutcome {
+pub(crate) fn probe(target: &SqliteTarget) -> ProbeOutcome {
     let mut ladder = Ladder::new(CheckName::Postgres);
     let started = Instant::now();
     ladder.pass(

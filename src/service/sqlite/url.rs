@@ -10,7 +10,7 @@ use crate::source::secret::Secret;
 
 /// A SQLite database named by `DATABASE_URL`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SqliteTarget {
+pub(crate) struct SqliteTarget {
     /// The URL as given, with a `SQLCipher` passphrase (`:pass@` or
     /// `?password=` / `?key=`, as pysqlcipher and sqlcipher take it) masked.
     pub url: String,
@@ -29,7 +29,7 @@ const SECRET_PARAMS: &[&str] = &["password", "key", "cipher_key", "hexkey"];
 
 impl SqliteTarget {
     /// `Some` when `value` is a SQLite URL.
-    pub fn parse(value: &str, source: String, volume: Option<PathBuf>) -> Option<Self> {
+    pub(crate) fn parse(value: &str, source: String, volume: Option<PathBuf>) -> Option<Self> {
         let (scheme, rest) = value.split_once("://")?;
         let base = scheme.split('+').next().unwrap_or_default();
         if !base.eq_ignore_ascii_case("sqlite") {
