@@ -138,7 +138,15 @@ target_invalid = invalid URL in { $source }
 ## DNS and TCP
 
 dns_timeout = no answer for { $host } within { $limit }
-dns_failed = { $host }: { $error }
+dns_failed = { $host }: { $error ->
+    [EAI_NONAME] no such name (EAI_NONAME)
+    [EAI_NODATA] the name exists but has no addresses (EAI_NODATA)
+    [EAI_AGAIN] temporary failure in name resolution (EAI_AGAIN)
+    [EAI_FAIL] the resolver failed and will not recover (EAI_FAIL)
+    [EAI_MEMORY] the resolver ran out of memory (EAI_MEMORY)
+    [EAI_SYSTEM] system error during name resolution (EAI_SYSTEM)
+   *[other] the resolver failed ({ $error })
+}
 dns_no_addresses = { $host } has no addresses
 dns_family = { $family } { $addrs }
 joined = { $first }; { $second }
@@ -266,10 +274,13 @@ jwt_secret_detail = { $bytes }-byte secret
 jwt_placeholder = { $var } is a well-known placeholder or tutorial value: anyone can forge tokens with it
 jwt_short_secret = { $var } is { $bytes } bytes; { $algorithm } needs at least { $needed } (RFC 7518 §3.2)
 jwt_key_file = { $var } is neither PEM text nor a readable file: { $error }
-jwt_sec1_private_key = { $var } is an EC key in SEC1 form (`BEGIN EC PRIVATE KEY`); convert it to PKCS#8: openssl pkcs8 -topk8 -nocrypt -in key.pem
 jwt_bad_private_key = { $var } is not a valid { $algorithm } private key in PEM
 jwt_bad_public_key = { $var } is not a valid { $algorithm } public key in PEM
 jwt_rsa_too_small = { $var } is an RSA key below 2048 bits (RFC 7518 §3.3 requires 2048 or more)
+jwt_algorithm_whitespace = { $var } has spaces or line breaks around { $algorithm }: PyJWT and Node's jsonwebtoken look the name up as written and refuse it ("Algorithm not supported"); set { $var }={ $algorithm } with nothing around it
+jwt_secret_is_key = { $var } holds a PEM or SSH key, not a secret: PyJWT refuses an asymmetric key as an HMAC secret ("should not be used as an HMAC secret") and Node's jsonwebtoken will not verify with it; use a random secret (openssl rand -hex 32), or an RS*/ES* algorithm with JWT_PRIVATE_KEY
+jwt_key_escaped_newlines = { $var } is PEM with literal \n instead of line breaks: railconn read it, but PyJWT ("Could not parse the provided key") and Node's jsonwebtoken refuse the value as it is, unless the app replaces \n itself; store the PEM with real line breaks (in .env, a double-quoted value turns \n into line breaks)
+jwt_key_path = { $var } is a path, not PEM text: railconn read the file, but PyJWT and Node's jsonwebtoken take the value itself as the key and refuse it, unless the app reads the file itself; put the PEM text in { $var }
 jwt_key_detail = { $algorithm }{ $bits ->
     [0] {""}
    *[other] {" "}{ $bits }-bit
@@ -333,7 +344,8 @@ env_default = default
 env_invalid_url = (invalid URL: { $message })
 env_secret = *** ({ $bytes } bytes)
 env_key_pem = *** (PEM text, { $bytes } bytes)
-env_key_path = *** (not PEM text: read as a file path)
+env_key_path = *** (not PEM text: railconn reads it as a file path; PyJWT and jsonwebtoken take it as the key and refuse it)
+env_key_escaped = *** (PEM text with literal \n, { $bytes } bytes: PyJWT and jsonwebtoken refuse it as it is)
 env_file_committable = { $path } is inside a git work tree and not ignored: real credentials in it may get committed (add it to .gitignore; keep placeholders in .env.example)
 origin_environment = environment
 env_value_too_large = entry { $entry }: the value expands to more than { $kib } KiB
@@ -595,8 +607,8 @@ advice_jwt_weak_secret =
     .cause = The HMAC secret is shorter than the hash output (RFC 7518 §3.2: 32, 48, 64 bytes for HS256, HS384, HS512) or a published placeholder: tokens can be forged.
     .fix = Replace it with a random value: railway variables set JWT_SECRET_KEY=$(openssl rand -hex 32), then redeploy (existing tokens become invalid).
 advice_jwt_invalid_key =
-    .cause = The PEM key cannot be used: it does not parse for this algorithm, is an RSA key under 2048 bits, or the public key does not belong to the private key.
-    .fix = Check the PEM's BEGIN/END lines and line breaks (\n in a one-line value is fine); generate RSA keys with: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048
+    .cause = The key cannot be used: the PEM does not parse for this algorithm, is an RSA key under 2048 bits, the public key does not belong to the private key, or an HMAC secret is a PEM or SSH key.
+    .fix = Store the PEM with its BEGIN/END lines and real line breaks (not literal \n); generate RSA keys with: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048
 advice_jwt_unsupported_algorithm =
     .cause = The algorithm name is not one JWT libraries accept (names are case-sensitive; `none` is refused).
     .fix = Set JWT_ALGORITHM=HS256, or RS256/ES256/EdDSA with a key pair.

@@ -140,7 +140,15 @@ target_invalid = некорректный URL в { $source }
 ## DNS и TCP
 
 dns_timeout = нет ответа для { $host } за { $limit }
-dns_failed = { $host }: { $error }
+dns_failed = { $host }: { $error ->
+    [EAI_NONAME] такого имени нет (EAI_NONAME)
+    [EAI_NODATA] имя есть, но адресов у него нет (EAI_NODATA)
+    [EAI_AGAIN] временный сбой разрешения имён (EAI_AGAIN)
+    [EAI_FAIL] резолвер отказал без надежды на повтор (EAI_FAIL)
+    [EAI_MEMORY] резолверу не хватило памяти (EAI_MEMORY)
+    [EAI_SYSTEM] системная ошибка при разрешении имени (EAI_SYSTEM)
+   *[other] резолвер отказал ({ $error })
+}
 dns_no_addresses = у { $host } нет адресов
 dns_family = { $family } { $addrs }
 joined = { $first }; { $second }
@@ -287,10 +295,13 @@ jwt_short_secret = в { $var } { $bytes ->
    *[many] { $bytes } байт
 }, а { $algorithm } нужно не меньше { $needed } (RFC 7518 §3.2)
 jwt_key_file = { $var } — не текст PEM и не читаемый файл: { $error }
-jwt_sec1_private_key = { $var } — EC-ключ в формате SEC1 (`BEGIN EC PRIVATE KEY`); переведите его в PKCS#8: openssl pkcs8 -topk8 -nocrypt -in key.pem
 jwt_bad_private_key = { $var } — некорректный закрытый ключ { $algorithm } в PEM
 jwt_bad_public_key = { $var } — некорректный открытый ключ { $algorithm } в PEM
 jwt_rsa_too_small = { $var } — RSA-ключ короче 2048 бит (RFC 7518 §3.3 требует не меньше 2048)
+jwt_algorithm_whitespace = в { $var } вокруг { $algorithm } есть пробелы или переводы строк: PyJWT и jsonwebtoken для Node ищут имя как написано и отказывают ("Algorithm not supported"); задайте { $var }={ $algorithm } без лишних символов
+jwt_secret_is_key = в { $var } лежит PEM- или SSH-ключ, а не секрет: PyJWT не принимает асимметричный ключ как секрет HMAC ("should not be used as an HMAC secret"), а jsonwebtoken для Node не проверит им токен; возьмите случайный секрет (openssl rand -hex 32) или алгоритм RS*/ES* с JWT_PRIVATE_KEY
+jwt_key_escaped_newlines = { $var } — PEM с буквальными \n вместо переводов строк: railconn его прочитал, но PyJWT ("Could not parse the provided key") и jsonwebtoken для Node такое значение не принимают, если приложение само не заменяет \n; сохраните PEM с настоящими переводами строк (в .env значение в двойных кавычках превращает \n в переводы строк)
+jwt_key_path = { $var } — путь, а не текст PEM: railconn прочитал файл, но PyJWT и jsonwebtoken для Node считают ключом само значение и отказывают, если приложение само не читает файл; положите в { $var } текст PEM
 jwt_key_detail = закрытый ключ { $algorithm }{ $bits ->
     [0] {""}
    *[other] , { $bits } бит
@@ -366,7 +377,12 @@ env_key_pem = *** (текст PEM, { $bytes ->
     [few] { $bytes } байта
    *[many] { $bytes } байт
 })
-env_key_path = *** (не текст PEM: читается как путь к файлу)
+env_key_path = *** (не текст PEM: railconn читает его как путь к файлу; PyJWT и jsonwebtoken считают ключом само значение и отказывают)
+env_key_escaped = *** (текст PEM с буквальными \n, { $bytes ->
+    [one] { $bytes } байт
+    [few] { $bytes } байта
+   *[many] { $bytes } байт
+}: PyJWT и jsonwebtoken в таком виде его не принимают)
 env_file_committable = { $path } лежит в рабочем дереве git и не игнорируется: настоящие учётные данные из него могут попасть в коммит (добавьте его в .gitignore; заглушки держите в .env.example)
 origin_environment = окружение
 env_value_too_large = запись { $entry }: после подстановок значение больше { $kib } КиБ
@@ -631,8 +647,8 @@ advice_jwt_weak_secret =
     .cause = HMAC-секрет короче выхода хеш-функции (RFC 7518 §3.2: 32, 48, 64 байта для HS256, HS384, HS512) или это опубликованная заглушка: токены можно подделать.
     .fix = Замените его случайным значением: railway variables set JWT_SECRET_KEY=$(openssl rand -hex 32), затем сделайте редеплой (выданные токены станут недействительными).
 advice_jwt_invalid_key =
-    .cause = PEM-ключ не годится: он не разбирается для этого алгоритма, это RSA-ключ короче 2048 бит, или открытый ключ не от этого закрытого.
-    .fix = Проверьте строки BEGIN/END и переводы строк в PEM (\n в однострочном значении допустимы); RSA-ключ сгенерируйте так: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048
+    .cause = Ключ не годится: PEM не разбирается для этого алгоритма, это RSA-ключ короче 2048 бит, открытый ключ не от этого закрытого, или секрет HMAC — это PEM- или SSH-ключ.
+    .fix = Сохраните PEM со строками BEGIN/END и настоящими переводами строк (не буквальными \n); RSA-ключ сгенерируйте так: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048
 advice_jwt_unsupported_algorithm =
     .cause = Такое имя алгоритма библиотеки JWT не принимают (регистр имеет значение; `none` запрещён).
     .fix = Задайте JWT_ALGORITHM=HS256 или RS256/ES256/EdDSA с парой ключей.

@@ -281,8 +281,10 @@ pub(crate) fn dns_timeout(host: &str, limit: Duration) -> Message {
     msg::dns_timeout(host, limit)
 }
 
-pub(crate) fn dns_failed(host: &str, error: &str) -> Message {
-    msg::dns_failed(host, error.to_string())
+/// `eai` is getaddrinfo's error name (`EAI_NONAME`…): the catalogs say
+/// it in words, the same on glibc and musl and in every locale.
+pub(crate) fn dns_failed(host: &str, eai: &str) -> Message {
+    msg::dns_failed(host, eai.to_string())
 }
 
 pub(crate) fn dns_no_addresses(host: &str) -> Message {
@@ -702,12 +704,8 @@ pub(crate) fn jwt_key_file(var: &str, error: &str) -> Message {
     msg::jwt_key_file(var, error.to_string())
 }
 
-pub(crate) fn jwt_bad_private_key(var: &str, algorithm: &str, sec1: bool) -> Message {
-    if sec1 {
-        msg::jwt_sec1_private_key(var)
-    } else {
-        msg::jwt_bad_private_key(var, algorithm)
-    }
+pub(crate) fn jwt_bad_private_key(var: &str, algorithm: &str) -> Message {
+    msg::jwt_bad_private_key(var, algorithm)
 }
 
 pub(crate) fn jwt_bad_public_key(var: &str, algorithm: &str) -> Message {
@@ -716,6 +714,22 @@ pub(crate) fn jwt_bad_public_key(var: &str, algorithm: &str) -> Message {
 
 pub(crate) fn jwt_rsa_too_small(var: &str) -> Message {
     msg::jwt_rsa_too_small(var)
+}
+
+pub(crate) fn jwt_algorithm_whitespace(var: &str, algorithm: &str) -> Message {
+    msg::jwt_algorithm_whitespace(var, algorithm)
+}
+
+pub(crate) fn jwt_secret_is_key(var: &str) -> Message {
+    msg::jwt_secret_is_key(var)
+}
+
+pub(crate) fn jwt_key_escaped_newlines(var: &str) -> Message {
+    msg::jwt_key_escaped_newlines(var)
+}
+
+pub(crate) fn jwt_key_path(var: &str) -> Message {
+    msg::jwt_key_path(var)
 }
 
 pub(crate) fn jwt_key_detail(algorithm: &str, bits: Option<usize>, has_public: bool) -> Message {
@@ -867,11 +881,15 @@ pub(crate) fn env_secret(len: usize) -> Message {
     msg::env_secret(len)
 }
 
-pub(crate) fn env_key(pem: bool, len: usize) -> Message {
-    if pem {
-        msg::env_key_pem(len)
-    } else {
+/// A key variable's value as `env` may show it: how much PEM text, or why
+/// the app's JWT library will not take it as it is.
+pub(crate) fn env_key(value: &str) -> Message {
+    if !value.contains("-----BEGIN") {
         msg::env_key_path()
+    } else if value.contains("\\n") {
+        msg::env_key_escaped(value.len())
+    } else {
+        msg::env_key_pem(value.len())
     }
 }
 

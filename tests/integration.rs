@@ -15,6 +15,7 @@ mod gate;
 mod harness;
 mod hostile;
 mod jwt;
+mod jwt_reference;
 mod lang;
 mod libpq_uri;
 mod ops;

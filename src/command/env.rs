@@ -154,10 +154,7 @@ fn shown(var: &Var, kind: Kind) -> String {
             )
         }
         Kind::Secret => say(&words::env_secret(var.value.len())),
-        Kind::Key => say(&words::env_key(
-            var.value.contains("-----BEGIN"),
-            var.value.len(),
-        )),
+        Kind::Key => say(&words::env_key(&var.value)),
         Kind::Plain => var
             .value
             .chars()

@@ -264,10 +264,13 @@ messages! {
     jwt_placeholder(var: &str);
     jwt_short_secret(var: &str, bytes: usize, algorithm: &str, needed: usize);
     jwt_key_file(var: &str, error: String);
-    jwt_sec1_private_key(var: &str);
     jwt_bad_private_key(var: &str, algorithm: &str);
     jwt_bad_public_key(var: &str, algorithm: &str);
     jwt_rsa_too_small(var: &str);
+    jwt_algorithm_whitespace(var: &str, algorithm: &str);
+    jwt_secret_is_key(var: &str);
+    jwt_key_escaped_newlines(var: &str);
+    jwt_key_path(var: &str);
     /// `bits` 0 means unknown; `public` is yes or no.
     jwt_key_detail(algorithm: &str, bits: usize, public: &str);
     jwt_sign_failed(kind: String);
@@ -327,6 +330,7 @@ messages! {
     env_secret(bytes: usize);
     env_key_pem(bytes: usize);
     env_key_path();
+    env_key_escaped(bytes: usize);
     env_file_committable(path: String);
     origin_environment();
     env_value_too_large(entry: usize, kib: usize);

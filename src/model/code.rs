@@ -196,6 +196,9 @@ pub enum FindingCode {
     MemoryHeadroom,
     /// A TLS certificate is not verified (`#insecure`, `sslmode=require`).
     CertificateNotVerified,
+    /// A JWT key railconn could read but PyJWT and Node's jsonwebtoken
+    /// refuse as given: PEM with literal `\n`, or a path to a PEM file.
+    KeyFormat,
     /// How one of the app's drivers reads the target (issue 11).
     Driver,
 }
@@ -225,6 +228,7 @@ impl FindingCode {
         FindingCode::NoTables,
         FindingCode::MemoryHeadroom,
         FindingCode::CertificateNotVerified,
+        FindingCode::KeyFormat,
         FindingCode::Driver,
     ];
 
@@ -253,6 +257,7 @@ impl FindingCode {
             NoTables => "no_tables",
             MemoryHeadroom => "memory_headroom",
             CertificateNotVerified => "certificate_not_verified",
+            KeyFormat => "key_format",
             Driver => "driver",
         }
     }

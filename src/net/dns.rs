@@ -1,14 +1,18 @@
-//! DNS: resolve the host exactly as the app will, with getaddrinfo
-//! (`tokio::net::lookup_host`), so /etc/hosts, nsswitch and search domains
-//! apply as they do for libpq and redis-py (tokio-postgres and redis-rs resolve through the same call). Every address is
+//! DNS: resolve the host exactly as the app will, with getaddrinfo (as
+//! libpq, redis-py, tokio-postgres and redis-rs do), so /etc/hosts,
+//! nsswitch and search domains apply as they do for them. Every address is
 //! reported, IPv4 and IPv6 alike.
 //!
-//! getaddrinfo cannot be cancelled: on timeout the blocking thread lives on,
-//! which is why the runtime is shut down with `shutdown_background`.
+//! The call goes through `dns-lookup` rather than std, because std keeps
+//! only getaddrinfo's English text while the `EAI_*` code is what holds on
+//! musl and in every locale (issue 10). getaddrinfo cannot be cancelled: it
+//! runs on the blocking pool, and on timeout that thread lives on, which is
+//! why the runtime is shut down with `shutdown_background`.
 
-use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
+
+use dns_lookup::{AddrInfoHints, LookupError, LookupErrorKind};
 
 use super::within;
 use crate::i18n::Message;
@@ -25,14 +29,20 @@ pub(crate) async fn resolve(
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
-    match within(limit, tokio::net::lookup_host((host, port))).await {
+    let name = host.to_string();
+    let lookup = tokio::task::spawn_blocking(move || getaddrinfo(&name, port));
+    match within(limit, lookup).await {
         None => Err(Failure::new(
             Code::DnsTimeout,
             words::dns_timeout(host, limit),
         )),
-        Some(Err(error)) => Err(classify(host, &error)),
-        Some(Ok(addrs)) => {
-            let addrs = dedup(addrs);
+        Some(Err(_)) => Err(Failure::new(
+            Code::DnsError,
+            words::dns_failed(host, "EAI_SYSTEM"),
+        )),
+        Some(Ok(Err(error))) => Err(classify(host, &error)),
+        Some(Ok(Ok(addrs))) => {
+            let addrs = dedup(addrs.into_iter());
             if addrs.is_empty() {
                 return Err(Failure::new(
                     Code::DnsNotFound,
@@ -54,24 +64,38 @@ fn dedup(addrs: impl Iterator<Item = SocketAddr>) -> Vec<SocketAddr> {
     unique
 }
 
-/// std exposes only getaddrinfo's text, not its EAI code, so the message is
-/// matched: `EAI_NONAME` / `EAI_NODATA` mean the name does not exist, anything
-/// else (`EAI_AGAIN` "Temporary failure", `EAI_FAIL`) is a resolver problem.
-fn classify(host: &str, error: &io::Error) -> Failure {
-    let text = error.to_string();
-    let not_found = [
-        "Name or service not known",
-        "No address associated",
-        "nodename nor servname",
-    ]
-    .iter()
-    .any(|needle| text.contains(needle));
-    let code = if not_found {
-        Code::DnsNotFound
-    } else {
-        Code::DnsError
+/// getaddrinfo with std's hints (any family, stream sockets), the port
+/// set on each address as `ToSocketAddrs` does.
+fn getaddrinfo(host: &str, port: u16) -> Result<Vec<SocketAddr>, LookupError> {
+    let hints = AddrInfoHints {
+        socktype: libc::SOCK_STREAM,
+        ..AddrInfoHints::default()
     };
-    Failure::new(code, words::dns_failed(host, &text))
+    let found = dns_lookup::getaddrinfo(Some(host), None, Some(hints))?;
+    Ok(found
+        .filter_map(Result::ok)
+        .map(|info| SocketAddr::new(info.sockaddr.ip(), port))
+        .collect())
+}
+
+/// `EAI_NONAME` and `EAI_NODATA` mean the name (or its addresses) does not
+/// exist: the host is wrong. `EAI_AGAIN`, `EAI_FAIL` and the rest are
+/// resolver trouble (getaddrinfo(3), POSIX.1-2017).
+fn classify(host: &str, error: &LookupError) -> Failure {
+    let (code, name) = match error.kind() {
+        LookupErrorKind::NoName => (Code::DnsNotFound, "EAI_NONAME"),
+        LookupErrorKind::NoData => (Code::DnsNotFound, "EAI_NODATA"),
+        LookupErrorKind::Again => (Code::DnsError, "EAI_AGAIN"),
+        LookupErrorKind::Fail => (Code::DnsError, "EAI_FAIL"),
+        LookupErrorKind::Memory => (Code::DnsError, "EAI_MEMORY"),
+        LookupErrorKind::System => (Code::DnsError, "EAI_SYSTEM"),
+        LookupErrorKind::Family => (Code::DnsError, "EAI_FAMILY"),
+        LookupErrorKind::Service => (Code::DnsError, "EAI_SERVICE"),
+        LookupErrorKind::Socktype => (Code::DnsError, "EAI_SOCKTYPE"),
+        LookupErrorKind::Badflags => (Code::DnsError, "EAI_BADFLAGS"),
+        LookupErrorKind::Unknown | LookupErrorKind::IO => (Code::DnsError, "EAI_OTHER"),
+    };
+    Failure::new(code, words::dns_failed(host, name))
 }
 
 /// "IPv4 127.0.0.1; IPv6 `::1`": each address once, by family, no port.
@@ -84,4 +108,38 @@ pub(crate) fn describe(addrs: &[SocketAddr]) -> Message {
             .collect()
     };
     words::dns_addresses(&family(false), &family(true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code_of(eai: i32) -> (Code, String) {
+        let failure = classify("db.invalid", &LookupError::new(eai));
+        let name = failure
+            .message
+            .args()
+            .iter()
+            .find(|(k, _)| *k == "error")
+            .map(|(_, v)| format!("{v:?}"))
+            .unwrap_or_default();
+        (failure.code, name)
+    }
+
+    #[test]
+    fn resolver_codes_decide_not_their_text() {
+        for (eai, code, name) in [
+            (libc::EAI_NONAME, Code::DnsNotFound, "EAI_NONAME"),
+            (libc::EAI_NODATA, Code::DnsNotFound, "EAI_NODATA"),
+            (libc::EAI_AGAIN, Code::DnsError, "EAI_AGAIN"),
+            (libc::EAI_FAIL, Code::DnsError, "EAI_FAIL"),
+            (libc::EAI_SYSTEM, Code::DnsError, "EAI_SYSTEM"),
+            (libc::EAI_MEMORY, Code::DnsError, "EAI_MEMORY"),
+            (12345, Code::DnsError, "EAI_OTHER"),
+        ] {
+            let (got, message) = code_of(eai);
+            assert_eq!(got, code, "{eai}");
+            assert!(message.contains(name), "{eai}: {message}");
+        }
+    }
 }

@@ -25,7 +25,7 @@ fn step(
 }
 
 fn redis_failed() -> CheckReport {
-    let message = words::dns_failed("cache.invalid", "Name or service not known");
+    let message = words::dns_failed("cache.invalid", "EAI_NONAME");
     let advice = words::redis_advice(Code::DnsNotFound).expect("advice");
     CheckReport {
         name: CheckName::Redis,

@@ -88,6 +88,9 @@ fn run(settings: &JwtSettings, ladder: &mut Ladder) -> Option<()> {
         Err(failure) => return fail(ladder, StepName::Key, started, failure),
     };
     ladder.pass(StepName::Key, started, keys.detail.clone());
+    for note in &keys.notes {
+        ladder.finding(note.clone());
+    }
     let started = Instant::now();
     match roundtrip(&plan, &keys) {
         Ok(detail) => ladder.pass(StepName::Roundtrip, started, detail),
@@ -148,6 +151,8 @@ fn plan(settings: &JwtSettings) -> Result<Plan<'_>, Failure> {
     })
 }
 
+/// The name exactly as written: PyJWT and Node's jsonwebtoken look it up
+/// as is, so `"HS256 "` is "Algorithm not supported" there and here.
 fn parse_algorithm(settings: &JwtSettings) -> Result<Algorithm, Failure> {
     let name = settings.algorithm_name();
     Algorithm::from_str(name).map_err(|_| {
@@ -155,10 +160,11 @@ fn parse_algorithm(settings: &JwtSettings) -> Result<Algorithm, Failure> {
             .algorithm
             .as_ref()
             .map_or("JWT_ALGORITHM", |a| a.name);
-        Failure::new(
-            Code::UnsupportedAlgorithm,
-            words::jwt_bad_algorithm(var, shown_value(name), name.chars().count()),
-        )
+        let message = match Algorithm::from_str(name.trim()) {
+            Ok(_) => words::jwt_algorithm_whitespace(var, name.trim()),
+            Err(_) => words::jwt_bad_algorithm(var, shown_value(name), name.chars().count()),
+        };
+        Failure::new(Code::UnsupportedAlgorithm, message)
     })
 }
 
@@ -209,6 +215,8 @@ struct Keys {
     encoding: EncodingKey,
     decoding: Option<DecodingKey>,
     detail: Message,
+    /// Key values railconn could read but the app's libraries cannot.
+    notes: Vec<Finding>,
 }
 
 fn keys(plan: &Plan<'_>) -> Result<Keys, Failure> {
@@ -220,12 +228,36 @@ fn keys(plan: &Plan<'_>) -> Result<Keys, Failure> {
 
 fn hmac_keys(algorithm: Algorithm, var: &SecretVar) -> Result<Keys, Failure> {
     let secret = var.value.expose().as_bytes();
+    if is_asymmetric_key(secret) {
+        return Err(Failure::new(
+            Code::InvalidKey,
+            words::jwt_secret_is_key(var.name),
+        ));
+    }
     check_secret_strength(algorithm, var)?;
     Ok(Keys {
         encoding: EncodingKey::from_secret(secret),
         decoding: Some(DecodingKey::from_secret(secret)),
         detail: words::jwt_secret_detail(secret.len()),
+        notes: Vec::new(),
     })
+}
+
+/// PyJWT's algorithm-confusion guard (`HMACAlgorithm.prepare_key`): a PEM
+/// block or an OpenSSH public key is refused as an HMAC secret, because a
+/// verifier handed the public key as the "secret" would accept tokens
+/// anyone can make. Node's jsonwebtoken refuses it when verifying.
+fn is_asymmetric_key(secret: &[u8]) -> bool {
+    const SSH: &[&[u8]] = &[
+        b"ssh-ed25519",
+        b"ssh-rsa",
+        b"ssh-dss",
+        b"ecdsa-sha2-nistp256",
+        b"ecdsa-sha2-nistp384",
+        b"ecdsa-sha2-nistp521",
+    ];
+    let has = |needle: &[u8]| secret.windows(needle.len()).any(|w| w == needle);
+    (has(b"-----BEGIN ") && has(b"-----END ")) || SSH.iter().any(|p| secret.starts_with(p))
 }
 
 /// RFC 7518 §3.2: "A key of the same size as the hash output … or larger
@@ -259,54 +291,94 @@ fn is_placeholder(value: &str) -> bool {
 }
 
 fn pem_keys(plan: &Plan<'_>, private: &SecretVar) -> Result<Keys, Failure> {
-    let private_pem = load_pem(private)?;
+    let mut notes = Vec::new();
+    let private_pem = load_pem(private, &mut notes)?;
     let encoding = encoding_key(plan.algorithm, &private_pem, private.name)?;
     let bits = rsa_bits(plan.algorithm, &private_pem, private.name)?;
     let decoding = plan
         .public_key
-        .map(|var| load_pem(var).and_then(|pem| decoding_key(plan.algorithm, &pem, var.name)))
+        .map(|var| {
+            load_pem(var, &mut notes).and_then(|pem| decoding_key(plan.algorithm, &pem, var.name))
+        })
         .transpose()?;
     Ok(Keys {
         encoding,
         detail: words::jwt_key_detail(&format!("{:?}", plan.algorithm), bits, decoding.is_some()),
         decoding,
+        notes,
     })
 }
 
 /// The largest key file read: an RSA 16384-bit PEM is about 13 KiB.
 const MAX_KEY_FILE: u64 = 64 * 1024;
 
-/// A key variable holds PEM text or a path to a PEM file. PEMs pasted into
-/// a single-line env value often carry literal `\n`; they are restored.
-fn load_pem(var: &SecretVar) -> Result<Vec<u8>, Failure> {
+/// A key variable holds PEM text. Two other forms are read so the rest of
+/// the check still means something, each with a warning, because PyJWT
+/// (`Could not parse the provided public key`) and Node's jsonwebtoken
+/// (`ERR_OSSL_UNSUPPORTED`) take the value itself as the key and refuse
+/// both: a PEM pasted on one line with literal `\n` (restored here), and a
+/// path to a PEM file (read here). An app that does either step itself is
+/// fine, which railconn cannot see — hence a warning, not a failure.
+fn load_pem(var: &SecretVar, notes: &mut Vec<Finding>) -> Result<Vec<u8>, Failure> {
     let value = var.value.expose().trim();
-    let text = if value.contains("-----BEGIN") {
-        value.to_string()
-    } else {
-        let bytes = crate::source::read_setting_file(std::path::Path::new(value), MAX_KEY_FILE)
-            .map_err(|e| {
-                Failure::new(
-                    Code::InvalidKey,
-                    words::jwt_key_file(var.name, &e.to_string()),
-                )
-            })?;
-        String::from_utf8_lossy(&bytes).into_owned()
-    };
-    Ok(text.replace("\\n", "\n").into_bytes())
+    if value.contains("-----BEGIN") {
+        if !value.contains("\\n") {
+            return Ok(value.as_bytes().to_vec());
+        }
+        notes.push(Finding::warn(
+            FindingCode::KeyFormat,
+            words::jwt_key_escaped_newlines(var.name),
+        ));
+        return Ok(value.replace("\\n", "\n").into_bytes());
+    }
+    let pem = crate::source::read_setting_file(std::path::Path::new(value), MAX_KEY_FILE).map_err(
+        |e| {
+            Failure::new(
+                Code::InvalidKey,
+                words::jwt_key_file(var.name, &e.to_string()),
+            )
+        },
+    )?;
+    notes.push(Finding::warn(
+        FindingCode::KeyFormat,
+        words::jwt_key_path(var.name),
+    ));
+    Ok(pem)
 }
 
 fn encoding_key(algorithm: Algorithm, pem: &[u8], var: &str) -> Result<EncodingKey, Failure> {
     let key = match algorithm {
-        Algorithm::ES256 | Algorithm::ES384 => EncodingKey::from_ec_pem(pem),
-        Algorithm::EdDSA => EncodingKey::from_ed_pem(pem),
-        _ => EncodingKey::from_rsa_pem(pem),
+        Algorithm::ES256 | Algorithm::ES384 => ec_encoding_key(algorithm, pem),
+        Algorithm::EdDSA => EncodingKey::from_ed_pem(pem).ok(),
+        _ => EncodingKey::from_rsa_pem(pem).ok(),
     };
-    key.map_err(|_| {
+    key.ok_or_else(|| {
         Failure::new(
             Code::InvalidKey,
-            words::jwt_bad_private_key(var, &format!("{algorithm:?}"), is_sec1(pem)),
+            words::jwt_bad_private_key(var, &format!("{algorithm:?}")),
         )
     })
+}
+
+/// jsonwebtoken reads EC private keys only as PKCS#8, while OpenSSL's
+/// `ecparam -genkey` writes SEC1 (`BEGIN EC PRIVATE KEY`), which PyJWT
+/// (`cryptography`) and Node's `crypto` load alike: a SEC1 key is rewrapped
+/// as PKCS#8 with aws-lc, so it passes here as it works in the app.
+fn ec_encoding_key(algorithm: Algorithm, pem: &[u8]) -> Option<EncodingKey> {
+    use aws_lc_rs::signature::{
+        ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair,
+    };
+    let Ok(PrivateKeyDer::Sec1(sec1)) = PrivateKeyDer::from_pem_slice(pem) else {
+        return EncodingKey::from_ec_pem(pem).ok();
+    };
+    let curve = if algorithm == Algorithm::ES384 {
+        &ECDSA_P384_SHA384_FIXED_SIGNING
+    } else {
+        &ECDSA_P256_SHA256_FIXED_SIGNING
+    };
+    let pair = EcdsaKeyPair::from_private_key_der(curve, sec1.secret_sec1_der()).ok()?;
+    let pkcs8 = pair.to_pkcs8v1().ok()?;
+    Some(EncodingKey::from_ec_der(pkcs8.as_ref()))
 }
 
 fn decoding_key(algorithm: Algorithm, pem: &[u8], var: &str) -> Result<DecodingKey, Failure> {
@@ -323,12 +395,6 @@ fn decoding_key(algorithm: Algorithm, pem: &[u8], var: &str) -> Result<DecodingK
     })
 }
 
-/// jsonwebtoken takes EC keys only as PKCS#8; OpenSSL's default is SEC1.
-fn is_sec1(pem: &[u8]) -> bool {
-    pem.windows(b"BEGIN EC PRIVATE KEY".len())
-        .any(|w| w == b"BEGIN EC PRIVATE KEY")
-}
-
 /// The RSA modulus size, read with aws-lc; below 2048 bits is refused.
 fn rsa_bits(algorithm: Algorithm, pem: &[u8], var: &str) -> Result<Option<usize>, Failure> {
     if matches!(
@@ -337,31 +403,27 @@ fn rsa_bits(algorithm: Algorithm, pem: &[u8], var: &str) -> Result<Option<usize>
     ) {
         return Ok(None);
     }
-    let der = PrivateKeyDer::from_pem_slice(pem).map_err(|_| {
-        Failure::new(
-            Code::InvalidKey,
-            words::jwt_bad_private_key(var, "RSA", false),
-        )
-    })?;
+    let der = PrivateKeyDer::from_pem_slice(pem)
+        .map_err(|_| Failure::new(Code::InvalidKey, words::jwt_bad_private_key(var, "RSA")))?;
     let parsed = match &der {
         PrivateKeyDer::Pkcs1(key) => aws_lc_rs::rsa::KeyPair::from_der(key.secret_pkcs1_der()),
         PrivateKeyDer::Pkcs8(key) => aws_lc_rs::rsa::KeyPair::from_pkcs8(key.secret_pkcs8_der()),
         _ => {
             return Err(Failure::new(
                 Code::InvalidKey,
-                words::jwt_bad_private_key(var, "RSA", false),
+                words::jwt_bad_private_key(var, "RSA"),
             ));
         }
     };
     match parsed {
         Ok(pair) => Ok(Some(pair.public_modulus_len() * 8)),
-        Err(rejected) if rejected.to_string().contains("TooSmall") => Err(Failure::new(
+        Err(rejected) if rejected.description_() == "TooSmall" => Err(Failure::new(
             Code::InvalidKey,
             words::jwt_rsa_too_small(var),
         )),
         Err(_) => Err(Failure::new(
             Code::InvalidKey,
-            words::jwt_bad_private_key(var, "RSA", false),
+            words::jwt_bad_private_key(var, "RSA"),
         )),
     }
 }

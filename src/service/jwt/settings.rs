@@ -68,10 +68,11 @@ impl JwtSettings {
         }
     }
 
-    /// The algorithm name as configured, or the default.
+    /// The algorithm name exactly as configured (PyJWT and jsonwebtoken do
+    /// not trim it either), or the default.
     pub fn algorithm_name(&self) -> &str {
         self.algorithm
             .as_ref()
-            .map_or(DEFAULT_ALGORITHM, |a| a.value.trim())
+            .map_or(DEFAULT_ALGORITHM, |a| a.value.as_str())
     }
 }

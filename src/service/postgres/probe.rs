@@ -465,6 +465,9 @@ fn classify(error: &tokio_postgres::Error, sniffed: &Sniffed) -> Failure {
     if error.is_closed() {
         return Failure::new(Code::ConnectionClosed, words::pg_closed_during_startup());
     }
+    // tokio-postgres has no public error kind: these are its own fixed
+    // Display texts ("password missing", "authentication error", "SASL …"),
+    // not a server's or a locale's words.
     let text = error_chain(error);
     let code = if text.contains("password missing") {
         Code::AuthRequired
@@ -491,7 +494,7 @@ fn db_failure(db: &DbError) -> Failure {
     } else if *state == SqlState::INVALID_PASSWORD {
         Code::AuthFailed
     } else if *state == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
-        auth_spec_code(message)
+        auth_spec_code(db.routine(), message)
     } else if *state == SqlState::INVALID_CATALOG_NAME {
         Code::DatabaseNotFound
     } else if *state == SqlState::TOO_MANY_CONNECTIONS {
@@ -524,14 +527,21 @@ fn refused_by_server(code: Code) -> bool {
 }
 
 /// SQLSTATE 28000 covers both "no `pg_hba.conf` entry" and "role does not
-/// exist"; the server's text tells them apart.
-fn auth_spec_code(message: &str) -> Code {
-    if message.contains("no pg_hba.conf entry") && message.contains("no encryption") {
-        Code::TlsRequired
-    } else if message.contains("does not exist") {
-        Code::AuthFailed
-    } else {
-        Code::AccessDenied
+/// exist". The `ErrorResponse`'s routine field (`R`, the C function that
+/// raised it, never translated) tells them apart whatever the server's
+/// `lc_messages`: `InitializeSessionUserId` (miscinit.c) for an unknown
+/// role, `ClientAuthentication` (auth.c) for `pg_hba.conf`. Only which
+/// encryption the rejected line lacked is in the text alone; an English
+/// "no encryption" means a hostssl line would have matched.
+fn auth_spec_code(routine: Option<&str>, message: &str) -> Code {
+    match routine {
+        Some("InitializeSessionUserId") => Code::AuthFailed,
+        Some("ClientAuthentication") if message.ends_with("no encryption") => Code::TlsRequired,
+        None if message.contains("does not exist") => Code::AuthFailed,
+        None if message.contains("no pg_hba.conf entry") && message.contains("no encryption") => {
+            Code::TlsRequired
+        }
+        Some(_) | None => Code::AccessDenied,
     }
 }
 

@@ -318,6 +318,8 @@ fn common_failure(error: &RedisError) -> Option<Failure> {
     let code = match error.code() {
         Some("LOADING") => Code::ServerStarting,
         Some("NOPERM" | "DENIED") => Code::AccessDenied,
+        // Redis has no code of its own for this: networking.c replies
+        // "-ERR max number of clients reached", untranslated, and closes.
         _ if message.contains("max number of clients") => Code::TooManyConnections,
         _ => return None,
     };

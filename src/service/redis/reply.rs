@@ -40,6 +40,8 @@ pub(crate) fn last_words(bytes: &[u8]) -> Option<Failure> {
 /// An error line the server sent before closing.
 fn said(text: &str) -> Failure {
     let code = match text.split(' ').next().unwrap_or_default() {
+        // Only the fixed text tells it apart: "-ERR max number of clients
+        // reached" (Redis networking.c) has the generic ERR code.
         _ if text.contains("max number of clients") => Code::TooManyConnections,
         "LOADING" => Code::ServerStarting,
         "NOAUTH" => Code::AuthRequired,
