@@ -356,9 +356,16 @@ env_line_not_pair = a line is not KEY=VALUE (the line is not shown: it may hold 
 env_not_utf8 = not valid UTF-8
 env_unparsable = could not be parsed
 
+## --resolve HOST:PORT:ADDR
+
+resolve_form = write HOST:PORT:ADDR, e.g. db.example.com:5432:127.0.0.1 (an IPv6 ADDR may be in brackets)
+resolve_bad_port = `{ $port }` is not a port (1-65535): write HOST:PORT:ADDR
+resolve_bad_addr = `{ $addr }` is not an IP address: write HOST:PORT:ADDR with ADDR like 127.0.0.1 or [::1]
+
 ## Errors that stop a run (exit 2)
 
 error_prefix = railconn: error: { $error }
+error_resolve = --resolve { $value }: { $problem }
 error_nothing_selected = nothing to check: --only/--skip leave no check to run
 error_app_dir = --app-dir { $path } is not a directory: give the directory that holds the app's package.json, requirements.txt or pyproject.toml
 driver_unknown = unknown driver `{ $name }`: use one of { $known }, optionally with @VERSION (e.g. pg@8.23.1)
@@ -406,6 +413,26 @@ label_cause = cause
 label_fix = fix
 label_source = from
 label_provider = where
+# The provider table's names (src/provider/table.rs), in this language.
+provider_name = { $id ->
+    [railway_private] Railway private network
+    [railway_proxy] Railway TCP proxy
+    [neon] Neon
+    [supabase_direct] Supabase direct connection
+    [supabase_pooler] Supabase pooler (Supavisor)
+    [upstash] Upstash
+    [redis_cloud] Redis Cloud
+    [render_internal] Render internal network
+    [render] Render
+    [heroku] Heroku
+    [aiven] Aiven
+    [fly_private] Fly.io private network
+    [fly_flycast] Fly.io Flycast
+    [aws_rds] AWS RDS
+    [aws_elasticache] AWS ElastiCache
+    [digitalocean] DigitalOcean Managed Databases
+   *[other] { $id }
+}
 provider_with_doc = { $name } ({ $doc })
 pooler_transaction = { $name } in transaction mode is in front of the database (told by { $evidence }): prepared statements, LISTEN/NOTIFY, session SET and advisory locks do not outlive a transaction (asyncpg: statement_cache_size=0; psycopg 3: prepare_threshold=None; Prisma: ?pgbouncer=true); run migrations over a direct or session-mode URL
 pooler_session = { $name } in session mode is in front of the database (told by { $evidence }): each client holds a database connection while it is connected
@@ -639,3 +666,151 @@ advice_net_connection_reset =
 advice_net_timeout =
     .cause = The server accepted the connection but did not answer in time: it is overloaded or starting, or the port belongs to something that waits for the client.
     .fix = Retry; raise --timeout; check that the port is the service's own.
+
+## Provider and pooler tips: causes and fixes that name where the database lives
+## (the provider table in src/provider/table.rs says which applies where)
+
+tip_railway_private_dns_postgres =
+    .cause = A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build (Dockerfile RUN, postinstall).
+    .fix = Outside Railway use DATABASE_PUBLIC_URL (railconn check --public); run migrations in the pre-deploy or start command, not the build.
+tip_railway_private_dns_redis =
+    .cause = A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build (Dockerfile RUN, postinstall).
+    .fix = Outside Railway use REDIS_PUBLIC_URL (railconn check --public); inside, keep the private URL and connect at runtime, not during the build.
+tip_railway_private_refused =
+    .cause = The private name resolved, but the service refused the connection: it is not running, or it listens on IPv4 only (0.0.0.0) while Railway's private network reaches it over IPv6 (environments created before 16 October 2025 are IPv6-only).
+    .fix = Make the service listen on `::` (e.g. `uvicorn --host ::`, `redis-server --bind '* -::*'`) and check its deploy logs.
+tip_railway_proxy_closed_postgres =
+    .cause = Railway's TCP proxy (*.proxy.rlwy.net) accepted the connection and closed it without a PostgreSQL reply: the proxy is up, but no database answers behind it. The PostgreSQL service is stopped, crashed, redeploying, or deleted (a URL kept from a removed service or project ends here too); it is not a password problem, which PostgreSQL would have said.
+    .fix = Open the project in Railway and check the PostgreSQL service's deployment and logs (railway logs --service Postgres). If it is gone, add a database and copy its DATABASE_PUBLIC_URL again (railway variables --service Postgres --kv); inside Railway use DATABASE_URL=${"{{"}Postgres.DATABASE_URL{"}}"}.
+tip_railway_proxy_closed_redis =
+    .cause = Railway's TCP proxy (*.proxy.rlwy.net) accepted the connection and closed it without a Redis reply: the proxy is up, but no Redis answers behind it. The Redis service is stopped, crashed, redeploying, or deleted.
+    .fix = Open the project in Railway and check the Redis service's deployment and logs (railway logs --service Redis). If it is gone, add a Redis and copy its REDIS_PUBLIC_URL again (railway variables --service Redis --kv); inside Railway use REDIS_URL=${"{{"}Redis.REDIS_URL{"}}"}.
+tip_railway_proxy_refused =
+    .cause = Railway's TCP proxy refused this port: each proxy has its own random port, which changes when Public Networking is removed and added again.
+    .fix = Copy host and port together from the service's *_PUBLIC_URL variable (railway variables --service <name> --kv).
+tip_railway_proxy_gone =
+    .cause = This *.proxy.rlwy.net name does not exist: the service's Public Networking (TCP proxy) was removed, or the service or project was deleted. Waiting does not bring the name back.
+    .fix = Enable Public Networking on the service (Settings → Networking → TCP Proxy) and copy the new *_PUBLIC_URL; if the service is gone, create it again.
+tip_render_internal_only =
+    .cause = Render's internal host names (dpg-…-a, red-…) resolve only inside Render services in the same region and workspace.
+    .fix = Outside Render use the External Database URL (…<region>-postgres.render.com) or the Key Value's external URL.
+tip_render_expired =
+    .cause = Render's free databases expire 30 days after creation and are deleted after a grace period; an expired or suspended database stops answering and a deleted one's name stops resolving.
+    .fix = Check the database in the Render dashboard: upgrade it to a paid plan, or create a new one and copy its External Database URL.
+tip_render_allow_list =
+    .cause = Render accepts external connections only from the addresses in the database's access control list.
+    .fix = Add this machine's address under the database's Networking → Access Control (or use the internal URL from a Render service).
+tip_render_tls =
+    .cause = Render requires TLS on external connections.
+    .fix = Add ?sslmode=require to the PostgreSQL URL; use rediss:// for Key Value.
+tip_heroku_rotated =
+    .cause = Heroku rotates the credentials of its data add-ons (maintenance, heroku pg:credentials:rotate) and updates DATABASE_URL/REDIS_URL of the attached apps: a copied URL goes stale.
+    .fix = Read the variable at runtime instead of copying it; outside the dyno get the current one: heroku config:get DATABASE_URL -a <app>.
+tip_heroku_tls =
+    .cause = Heroku Postgres accepts only TLS connections.
+    .fix = Add ?sslmode=require to DATABASE_URL.
+tip_heroku_redis_certificate =
+    .cause = Heroku Redis serves a self-signed certificate, so verifying it against public roots fails.
+    .fix = Keep rediss:// but skip verification as Heroku documents (ssl_cert_reqs=none in redis-py, tls.rejectUnauthorized=false in Node; #insecure here).
+tip_fly_private_only =
+    .cause = Fly.io's .internal and .flycast names resolve only on the organisation's private network: inside Fly machines, or over a WireGuard tunnel.
+    .fix = From a laptop run `fly proxy 5432 -a <db-app>` (or `fly mpg proxy`) and check localhost, or connect through `fly wireguard`.
+tip_fly_listen_ipv6 =
+    .cause = Fly's private network is IPv6: the name resolved, but nothing listens on that port over IPv6 — the app listens on 0.0.0.0 (IPv4) only, or is stopped.
+    .fix = Make the service listen on `::` (or fly-local-6pn), and check `fly status -a <app>`.
+tip_flycast_no_service =
+    .cause = Flycast goes through Fly's proxy: it refuses when no [[services]] entry in fly.toml has this port, and closes while it starts a stopped machine.
+    .fix = Add a service for the port (internal_port, with auto_start_machines) and retry; railconn wait rides out a machine starting.
+tip_neon_tls_and_sni =
+    .cause = Neon accepts only TLS connections, and finds the compute by the endpoint ID (the ep-… first label of the host) in the TLS server name (SNI): a plaintext connection, or a client without SNI (libpq before 14, some old drivers), is refused.
+    .fix = Use ?sslmode=require (Neon's connection string has it); with a client that sends no SNI add options=endpoint%3D<endpoint-id> to the URL.
+tip_neon_cold_start =
+    .cause = A Neon compute suspended after inactivity (scale to zero) starts on the next connection; the first connection waits for it, usually a few hundred milliseconds, longer on a busy region.
+    .fix = Retry, or run railconn wait, which rides it out; give the app a connect timeout of 10 s or more.
+tip_neon_gone =
+    .cause = This Neon host name does not exist: the endpoint ID is mistyped, or its branch or project was deleted. Waiting does not bring it back.
+    .fix = Copy the connection string again from the Neon console (Connect); if the project is gone, create one and update DATABASE_URL.
+tip_neon_too_many_connections =
+    .cause = The Neon compute's max_connections (set by its size) is used up by direct connections.
+    .fix = Connect through Neon's pooler: add -pooler to the endpoint ID in the host (ep-…-pooler.<region>.aws.neon.tech); keep the direct host for migrations.
+tip_supabase_ipv6_only =
+    .cause = Supabase's direct host db.<ref>.supabase.co has only an IPv6 address (unless the project has the IPv4 add-on), and this network has no IPv6 route. Railway's outbound traffic is IPv4 unless outbound IPv6 is enabled.
+    .fix = Use the Supavisor session pooler instead: postgresql://postgres.<ref>:PASSWORD@aws-0-<region>.pooler.supabase.com:5432/postgres (dashboard → Connect → Session pooler); or enable outbound IPv6 on Railway (service Settings → Networking).
+tip_supabase_paused_or_gone =
+    .cause = The Supabase project does not answer: a free project is paused after a week without activity, a deleted project's names stop resolving, and the direct host is IPv6-only (an IPv4-only resolver or network finds nothing).
+    .fix = Restore the project in the Supabase dashboard (paused projects show a Restore button); from an IPv4-only network use the session pooler URL (dashboard → Connect); if the project is gone, create one.
+tip_supabase_tenant =
+    .cause = Supavisor, Supabase's shared pooler, finds the project by the user name: it must be postgres.<project-ref>, and the aws-N-<region> host must be the project's. "Tenant or user not found" means one of them is wrong; a wrong password would be reported as such.
+    .fix = Copy the pooler connection string from the dashboard (Connect): postgresql://postgres.<ref>:PASSWORD@aws-0-<region>.pooler.supabase.com:6543/postgres.
+tip_supabase_session_full =
+    .cause = The Supavisor session pooler (port 5432) gives each client its own database connection, up to the pool size (15 on small computes): the app's pools, workers and replicas together hold them all.
+    .fix = Use transaction mode (port 6543) for many short-lived clients, or lower the app's pool size per process.
+tip_supabase_pooler_database =
+    .cause = Supabase's pooler serves the project's database, named `postgres`.
+    .fix = Use /postgres as the database in the URL.
+tip_aiven_ip_filter =
+    .cause = Aiven drops connections from addresses outside the service's allowed IP addresses (IP filter), which looks like a timeout.
+    .fix = Add this machine's address to the service's allowed IP addresses (console → Service settings → Networking, or avn service update --ip-filter).
+tip_aiven_tls =
+    .cause = Aiven requires TLS, with certificates signed by the project's own CA.
+    .fix = Download the project CA (ca.pem) and use ?sslmode=verify-full&sslrootcert=ca.pem (or sslmode=require to encrypt without verifying); rediss:// for Valkey/Redis.
+tip_aiven_gone =
+    .cause = This Aiven host name does not exist: the service was deleted, or it is powered off.
+    .fix = Power the service on (or recreate it) in the Aiven console and copy its Service URI again.
+tip_rds_security_group =
+    .cause = RDS drops packets that the instance's security groups do not allow, which looks like a timeout; an instance that is not publicly accessible is reachable only inside its VPC.
+    .fix = Add an inbound rule for the port from this address to the instance's security group, and set Publicly accessible when connecting from outside the VPC.
+tip_rds_tls =
+    .cause = The AWS database requires TLS (rds.force_ssl, on by default since PostgreSQL 15), and its certificate is signed by Amazon's RDS CA, not a public root.
+    .fix = Add ?sslmode=require; to verify, download global-bundle.pem from AWS and use sslmode=verify-full&sslrootcert=global-bundle.pem.
+tip_rds_gone =
+    .cause = The provider's endpoint name does not exist: the database or cluster was deleted or renamed, or the name is mistyped. Waiting does not bring it back.
+    .fix = Copy the endpoint again from the provider's console; if the database is gone, restore it from a snapshot or create one.
+tip_digitalocean_trusted_sources =
+    .cause = DigitalOcean drops connections from addresses outside the cluster's trusted sources, which looks like a timeout.
+    .fix = Add this machine or app under the cluster's Settings → Trusted sources.
+tip_digitalocean_tls =
+    .cause = DigitalOcean Managed Databases accept only TLS connections.
+    .fix = Add ?sslmode=require (rediss:// for Valkey/Redis); to verify, download the cluster's CA certificate and use sslrootcert.
+tip_digitalocean_pool_name =
+    .cause = On port 25061 the URL path names a connection pool (PgBouncer), not a database: this pool does not exist.
+    .fix = Copy the pool's connection string from the cluster's Connection Pools tab, or use port 25060 with the database name.
+tip_upstash_tls =
+    .cause = Upstash accepts only TLS connections; a plaintext redis:// client has its connection closed or reset.
+    .fix = Use rediss:// with the endpoint and token from the Upstash console: rediss://default:TOKEN@<name>.upstash.io:6379.
+tip_upstash_gone =
+    .cause = This *.upstash.io name does not exist: the database was deleted (or the endpoint was mistyped). Waiting does not bring it back.
+    .fix = Open the Upstash console: copy the endpoint again, or create a database and update REDIS_URL.
+tip_upstash_token =
+    .cause = Upstash rejected the password: it is the database's token, which changes when the token is reset or the database is recreated.
+    .fix = Copy the current token from the Upstash console: rediss://default:TOKEN@<name>.upstash.io:6379.
+tip_upstash_rest_url =
+    .cause = This is Upstash's REST (HTTPS) endpoint, not the Redis protocol one.
+    .fix = Use the rediss:// endpoint on port 6379 from the console, not UPSTASH_REDIS_REST_URL.
+tip_redis_cloud_gone =
+    .cause = Redis Cloud gives each database its own endpoint name (redis-<port>.<cluster>.redis-cloud.com). A name that does not resolve means the database or its subscription was deleted (free databases included), or the endpoint was copied wrong; a wrong password would still resolve. Waiting does not bring it back.
+    .fix = Open the Redis Cloud console (cloud.redis.io) → Databases: if the database exists, copy its public endpoint and the default user's password again; if not, create one and set REDIS_URL=redis://default:PASSWORD@<endpoint>:<port> (on Railway: railway variables --set "REDIS_URL=…").
+tip_redis_cloud_allow_list =
+    .cause = Redis Cloud drops connections from addresses outside the database's CIDR allow list, which looks like a timeout.
+    .fix = Add this machine's public address (or your platform's egress addresses) to the database's CIDR allow list (Security), or remove the list.
+tip_redis_cloud_tls =
+    .cause = TLS is enabled on this Redis Cloud database: a plaintext client is cut off, and the certificate is signed by Redis Cloud's own CA, not a public one.
+    .fix = Use rediss:// and point SSL_CERT_FILE at the CA bundle downloaded from the database's Security settings.
+tip_elasticache_vpc_only =
+    .cause = ElastiCache has no public endpoint: it is reachable only from inside its VPC (and through its security group), so from anywhere else the connection times out.
+    .fix = Run the check from inside the VPC, or through a tunnel (e.g. ssh -L 6379:<endpoint>:6379 bastion, then --resolve <endpoint>:6379:127.0.0.1).
+tip_elasticache_tls =
+    .cause = The cluster has in-transit encryption on: it speaks only TLS, and a plaintext client is cut off.
+    .fix = Use rediss:// (the endpoint and port stay the same).
+tip_pooler_no_such_database =
+    .cause = A connection pooler (PgBouncer) answers on this port and has no entry for the database in the URL: PgBouncer serves only the databases in its [databases] section (or those its `*` fallback allows), whatever exists on the server behind it.
+    .fix = Use a database name the pooler knows (on Railway's PgBouncer, the one in its DATABASE_URL), or add it to pgbouncer.ini [databases] and reload the pooler.
+tip_pooler_full =
+    .cause = The connection pooler refused a new client: its own client limit (PgBouncer's max_client_conn, Supavisor's pool size) is reached by the app's pools, workers and replicas; the database behind it may have room.
+    .fix = Lower the app's pool size per process, or raise the pooler's limit (PgBouncer: max_client_conn, with the file-descriptor limit to match).
+tip_pooler_auth =
+    .cause = The connection pooler checks passwords itself (PgBouncer's auth_file or auth_query): the user is missing there, or a password changed on the server was not changed in the pooler.
+    .fix = Update the pooler's user list (auth_file) or auth_query, or use the credentials the platform generated for the pooled URL.
+tip_pooler_cannot_reach_server =
+    .cause = The connection pooler answers, but cannot open a connection to the database behind it: the database is down or restarting, or the pooler's own credentials for it are wrong.
+    .fix = Check the database service's logs, then the pooler's (its server_login_retry message repeats while it fails); railconn wait rides out a database that is starting.

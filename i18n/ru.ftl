@@ -62,7 +62,7 @@ url_nul = в { $part ->
     [query_secret] значении секретного параметра запроса
     [path] пути
    *[query] параметрах запроса
-} есть %00, а libpq такое отвергает (forbidden value %00 in percent-encoded value)
+} есть %00, а libpq такое отвергает (`forbidden value %00 in percent-encoded value`)
 url_socket = в URL нет хоста: он указывает на Unix-сокет (postgresql:///db), а такие railconn не проверяет; укажите TCP-хост и порт, к которым подключается приложение
 pg_env_defaults = в URL указано не всё; недостающее взято из { $vars }, как это делают libpq и node-postgres (у приложения, которое читает только URL, этих значений не будет)
 pg_bad_param_value = у параметра `{ $key }` значение, которое libpq не принимает (допустимые значения — в документации libpq по параметрам подключения)
@@ -72,13 +72,13 @@ pg_param_unsupported = параметр `{ $key }` заставляет libpq ч
 pg_socket_refused = URL указывает на Unix-сокет (нет хоста, хост вида `/path` или `%2F…`): railconn проверяет только TCP-подключения (так задумано); укажите хост и порт, к которым приложение подключается по сети
 pg_no_host = в URL нет хоста перед портом (`@:5432`): похоже, ссылочная переменная Railway оказалась пустой; пересоздайте ссылку на сервис (без хоста libpq подключился бы через Unix-сокет, а его railconn не проверяет)
 pg_many_ports = в URL указано несколько портов, а railconn проверяет один хост и один порт на URL (так задумано): передайте URL каждого хоста отдельно
-pg_bad_hostaddr = `hostaddr` — не IP-адрес (libpq: could not parse network address); имя хоста укажите в `host`
+pg_bad_hostaddr = `hostaddr` — не IP-адрес (libpq: `could not parse network address`); имя хоста укажите в `host`
 pg_uri_prefix = URL должен начинаться с postgresql:// или postgres://
 pg_uri_ipv6_unterminated = у IPv6-адреса нет закрывающей `]` (libpq такой URL отвергает)
 pg_uri_ipv6_empty = между `[` и `]` пусто, IPv6-адреса нет (libpq такой URL отвергает)
 pg_uri_after_ipv6 = неожиданный символ в позиции { $position } после IPv6-адреса: libpq ждёт там `:`, `/`, `?` или `,`
-pg_uri_missing_equals = в параметре запроса № { $pair } нет `=` (libpq: missing key/value separator); запишите его как `name=value`
-pg_uri_extra_equals = в значении параметра запроса `{ $keyword }` есть второй `=` (libpq: extra key/value separator); `=` внутри значения записывайте как `%3D`
+pg_uri_missing_equals = в параметре запроса № { $pair } нет `=` (libpq: `missing key/value separator`); запишите его как `name=value`
+pg_uri_extra_equals = в значении параметра запроса `{ $keyword }` есть второй `=` (libpq: `extra key/value separator`); `=` внутри значения записывайте как `%3D`
 pg_uri_bad_percent = в { $part ->
     [user] имени пользователя
     [password] пароле
@@ -90,7 +90,7 @@ pg_uri_bad_percent = в { $part ->
     [query_secret] значении секретного параметра запроса
     [path] пути
    *[query] параметрах запроса
-} есть `%`, за которым не идут две шестнадцатеричные цифры (libpq: invalid percent-encoded token); сам символ `%` записывайте как `%25`
+} есть `%`, за которым не идут две шестнадцатеричные цифры (libpq: `invalid percent-encoded token`); сам символ `%` записывайте как `%25`
 pg_portability_credential = в { $part ->
     [user] имени пользователя
     [password] пароле
@@ -122,7 +122,7 @@ redis_bad_db = база `/{ $path }` должна быть числом, нап�
 norm_whitespace = вокруг значения { $var } есть пробелы или перевод строки; railconn их отбросил, но приложение может и не отбросить (перевод строки в конце окажется в пароле или имени базы): уберите их из переменной
 norm_quotes = значение { $var } взято в кавычки; railconn их убрал, но платформа или docker --env-file могут оставить их в значении: храните значение без кавычек
 norm_driver = URL в формате SQLAlchemy: приложение использует драйвер `{ $driver }`, railconn проверил тот же сервер через `postgresql://`. Для psql, pg_dump и других утилит на libpq префикс драйвера нужно убрать
-norm_asyncpg_sslmode = asyncpg не принимает `sslmode` (TypeError: connect() got an unexpected keyword argument 'sslmode'): используйте `?ssl=require` или connect_args={"{"}"ssl": ...{"}"}
+norm_asyncpg_sslmode = asyncpg не принимает `sslmode` (`TypeError: connect() got an unexpected keyword argument 'sslmode'`): используйте `?ssl=require` или connect_args={"{"}"ssl": ...{"}"}
 norm_postgres_scheme = { $var } начинается с postgres://, а SQLAlchemy 1.4+ такую схему отвергает (NoSuchModuleError: ...dialects:postgres): если URL читает приложение на SQLAlchemy, используйте postgresql://
 norm_prisma = параметры только для Prisma ({ $names }) убраны на время проверки: libpq, psql и psycopg их отвергают (`invalid URI query parameter`)
 
@@ -298,9 +298,9 @@ jwt_key_file = { $var } — не текст PEM и не читаемый фай�
 jwt_bad_private_key = { $var } — некорректный закрытый ключ { $algorithm } в PEM
 jwt_bad_public_key = { $var } — некорректный открытый ключ { $algorithm } в PEM
 jwt_rsa_too_small = { $var } — RSA-ключ короче 2048 бит (RFC 7518 §3.3 требует не меньше 2048)
-jwt_algorithm_whitespace = в { $var } вокруг { $algorithm } есть пробелы или переводы строк: PyJWT и jsonwebtoken для Node ищут имя как написано и отказывают ("Algorithm not supported"); задайте { $var }={ $algorithm } без лишних символов
-jwt_secret_is_key = в { $var } лежит PEM- или SSH-ключ, а не секрет: PyJWT не принимает асимметричный ключ как секрет HMAC ("should not be used as an HMAC secret"), а jsonwebtoken для Node не проверит им токен; возьмите случайный секрет (openssl rand -hex 32) или алгоритм RS*/ES* с JWT_PRIVATE_KEY
-jwt_key_escaped_newlines = { $var } — PEM с буквальными \n вместо переводов строк: railconn его прочитал, но PyJWT ("Could not parse the provided key") и jsonwebtoken для Node такое значение не принимают, если приложение само не заменяет \n; сохраните PEM с настоящими переводами строк (в .env значение в двойных кавычках превращает \n в переводы строк)
+jwt_algorithm_whitespace = в { $var } вокруг { $algorithm } есть пробелы или переводы строк: PyJWT и jsonwebtoken для Node ищут имя как написано и отказывают (`Algorithm not supported`); задайте { $var }={ $algorithm } без лишних символов
+jwt_secret_is_key = в { $var } лежит PEM- или SSH-ключ, а не секрет: PyJWT не принимает асимметричный ключ как секрет HMAC (`should not be used as an HMAC secret`), а jsonwebtoken для Node не проверит им токен; возьмите случайный секрет (openssl rand -hex 32) или алгоритм RS*/ES* с JWT_PRIVATE_KEY
+jwt_key_escaped_newlines = { $var } — PEM с буквальными \n вместо переводов строк: railconn его прочитал, но PyJWT (`Could not parse the provided key`) и jsonwebtoken для Node такое значение не принимают, если приложение само не заменяет \n; сохраните PEM с настоящими переводами строк (в .env значение в двойных кавычках превращает \n в переводы строк)
 jwt_key_path = { $var } — путь, а не текст PEM: railconn прочитал файл, но PyJWT и jsonwebtoken для Node считают ключом само значение и отказывают, если приложение само не читает файл; положите в { $var } текст PEM
 jwt_key_detail = закрытый ключ { $algorithm }{ $bits ->
     [0] {""}
@@ -393,9 +393,16 @@ env_line_not_pair = строка не в формате KEY=VALUE (сама ст
 env_not_utf8 = некорректный UTF-8
 env_unparsable = не удалось разобрать
 
+## --resolve HOST:PORT:ADDR
+
+resolve_form = укажите HOST:PORT:ADDR, например db.example.com:5432:127.0.0.1 (IPv6-адрес в ADDR можно взять в квадратные скобки)
+resolve_bad_port = `{ $port }` — не номер порта (1–65535): укажите HOST:PORT:ADDR
+resolve_bad_addr = `{ $addr }` — не IP-адрес: укажите HOST:PORT:ADDR, где ADDR — адрес вроде 127.0.0.1 или [::1]
+
 ## Ошибки, из-за которых проверка не запустилась (код выхода 2)
 
 error_prefix = railconn: ошибка: { $error }
+error_resolve = --resolve { $value }: { $problem }
 error_nothing_selected = проверять нечего: после --only/--skip не осталось ни одной проверки
 error_app_dir = --app-dir { $path } — не каталог: укажите каталог, где лежат package.json, requirements.txt или pyproject.toml приложения
 driver_unknown = неизвестный драйвер `{ $name }`: укажите один из { $known }, при желании с @ВЕРСИЕЙ (например, pg@8.23.1)
@@ -443,6 +450,26 @@ label_cause = причина
 label_fix = решение
 label_source = источник
 label_provider = где
+# The provider table's names (src/provider/table.rs), in this language.
+provider_name = { $id ->
+    [railway_private] приватная сеть Railway
+    [railway_proxy] TCP-прокси Railway
+    [neon] Neon
+    [supabase_direct] Supabase, прямое подключение
+    [supabase_pooler] пулер Supabase (Supavisor)
+    [upstash] Upstash
+    [redis_cloud] Redis Cloud
+    [render_internal] приватная сеть Render
+    [render] Render
+    [heroku] Heroku
+    [aiven] Aiven
+    [fly_private] приватная сеть Fly.io
+    [fly_flycast] Fly.io Flycast
+    [aws_rds] AWS RDS
+    [aws_elasticache] AWS ElastiCache
+    [digitalocean] DigitalOcean Managed Databases
+   *[other] { $id }
+}
 provider_with_doc = { $name } ({ $doc })
 pooler_transaction = перед базой стоит { $name } в режиме транзакций (видно по: { $evidence }): подготовленные запросы, LISTEN/NOTIFY, SET на сессию и advisory-блокировки не переживают транзакцию (asyncpg: statement_cache_size=0; psycopg 3: prepare_threshold=None; Prisma: ?pgbouncer=true); миграции запускайте по прямому URL или URL в режиме сессий
 pooler_session = перед базой стоит { $name } в режиме сессий (видно по: { $evidence }): каждый клиент держит соединение с базой, пока подключён
@@ -679,3 +706,151 @@ advice_net_connection_reset =
 advice_net_timeout =
     .cause = Сервер принял соединение, но не ответил вовремя: он перегружен или запускается, либо порт принадлежит чему-то, что ждёт первого слова от клиента.
     .fix = Повторите; увеличьте --timeout; проверьте, что порт — именно этого сервиса.
+
+## Подсказки провайдеров и пулеров: причины и решения, которые называют, где живёт база
+## (какая подсказка где применяется, решает таблица в src/provider/table.rs)
+
+tip_railway_private_dns_postgres =
+    .cause = Имя *.railway.internal резолвится только внутри запущенного деплоя того же проекта и окружения Railway — не с ноутбука, не из CI и не во время сборки (RUN в Dockerfile, postinstall).
+    .fix = Вне Railway используйте DATABASE_PUBLIC_URL (railconn check --public); миграции запускайте в pre-deploy команде или команде запуска, а не при сборке.
+tip_railway_private_dns_redis =
+    .cause = Имя *.railway.internal резолвится только внутри запущенного деплоя того же проекта и окружения Railway — не с ноутбука, не из CI и не во время сборки (RUN в Dockerfile, postinstall).
+    .fix = Вне Railway используйте REDIS_PUBLIC_URL (railconn check --public); внутри оставьте URL приватной сети и подключайтесь во время работы приложения, а не при сборке.
+tip_railway_private_refused =
+    .cause = Приватное имя резолвится, но сервис отказал в подключении: он не запущен или слушает только IPv4 (0.0.0.0), а приватная сеть Railway обращается к нему по IPv6 (окружения, созданные до 16 октября 2025 года, работают только по IPv6).
+    .fix = Сделайте так, чтобы сервис слушал `::` (например, `uvicorn --host ::`, `redis-server --bind '* -::*'`), и посмотрите его деплой-логи.
+tip_railway_proxy_closed_postgres =
+    .cause = TCP-прокси Railway (*.proxy.rlwy.net) принял соединение и закрыл его, не передав ни одного ответа PostgreSQL: прокси работает, но база за ним не отвечает. Сервис PostgreSQL остановлен, упал, редеплоится или удалён (сюда же попадает URL, оставшийся от удалённого сервиса или проекта). Дело не в пароле: о неверном пароле PostgreSQL сообщил бы сам.
+    .fix = Откройте проект в Railway и проверьте деплой и логи сервиса PostgreSQL (railway logs --service Postgres). Если сервиса больше нет, добавьте базу данных и заново скопируйте её DATABASE_PUBLIC_URL (railway variables --service Postgres --kv); внутри Railway используйте DATABASE_URL=${"{{"}Postgres.DATABASE_URL{"}}"}.
+tip_railway_proxy_closed_redis =
+    .cause = TCP-прокси Railway (*.proxy.rlwy.net) принял соединение и закрыл его, не передав ни одного ответа Redis: прокси работает, но Redis за ним не отвечает. Сервис Redis остановлен, упал, редеплоится или удалён.
+    .fix = Откройте проект в Railway и проверьте деплой и логи сервиса Redis (railway logs --service Redis). Если сервиса больше нет, добавьте Redis и заново скопируйте его REDIS_PUBLIC_URL (railway variables --service Redis --kv); внутри Railway используйте REDIS_URL=${"{{"}Redis.REDIS_URL{"}}"}.
+tip_railway_proxy_refused =
+    .cause = TCP-прокси Railway не принимает подключения на этом порту: у каждого прокси свой случайный порт, и он меняется, если Public Networking отключить и включить снова.
+    .fix = Копируйте хост и порт вместе из переменной *_PUBLIC_URL сервиса (railway variables --service <name> --kv).
+tip_railway_proxy_gone =
+    .cause = Имени *.proxy.rlwy.net не существует: у сервиса отключили Public Networking (TCP-прокси) либо удалили сам сервис или проект. Ожиданием имя не вернуть.
+    .fix = Включите у сервиса Public Networking (Settings → Networking → TCP Proxy) и скопируйте новый *_PUBLIC_URL; если сервиса больше нет, создайте его заново.
+tip_render_internal_only =
+    .cause = Внутренние имена хостов Render (dpg-…-a, red-…) резолвятся только внутри сервисов Render в том же регионе и рабочем пространстве (workspace).
+    .fix = Вне Render используйте External Database URL (…<region>-postgres.render.com) или внешний URL Key Value.
+tip_render_expired =
+    .cause = Бесплатные базы Render истекают через 30 дней после создания и удаляются после льготного периода: истёкшая или приостановленная база перестаёт отвечать, а имя удалённой перестаёт резолвиться.
+    .fix = Проверьте базу в панели управления Render: переведите её на платный тариф или создайте новую и скопируйте её External Database URL.
+tip_render_allow_list =
+    .cause = Внешние подключения Render принимает только с адресов из списка доступа (access control list) базы.
+    .fix = Добавьте адрес этой машины в Networking → Access Control базы (или используйте внутренний URL из сервиса Render).
+tip_render_tls =
+    .cause = Для внешних подключений Render требует TLS.
+    .fix = Добавьте ?sslmode=require в URL PostgreSQL; для Key Value используйте rediss://.
+tip_heroku_rotated =
+    .cause = Heroku меняет учётные данные своих аддонов для данных (при обслуживании или по heroku pg:credentials:rotate) и обновляет DATABASE_URL/REDIS_URL у подключённых приложений, поэтому скопированный URL устаревает.
+    .fix = Читайте переменную во время работы приложения, а не копируйте её значение; вне дайно получите актуальное: heroku config:get DATABASE_URL -a <app>.
+tip_heroku_tls =
+    .cause = Heroku Postgres принимает только подключения по TLS.
+    .fix = Добавьте ?sslmode=require в DATABASE_URL.
+tip_heroku_redis_certificate =
+    .cause = У Heroku Redis самоподписанный сертификат, поэтому проверка по публичным корневым сертификатам не проходит.
+    .fix = Оставьте rediss://, но отключите проверку сертификата, как описано в документации Heroku (ssl_cert_reqs=none в redis-py, tls.rejectUnauthorized=false в Node; здесь — #insecure).
+tip_fly_private_only =
+    .cause = Имена .internal и .flycast на Fly.io резолвятся только в приватной сети организации: внутри машин Fly или через туннель WireGuard.
+    .fix = С ноутбука запустите `fly proxy 5432 -a <db-app>` (или `fly mpg proxy`) и проверяйте localhost либо подключитесь через `fly wireguard`.
+tip_fly_listen_ipv6 =
+    .cause = Приватная сеть Fly работает по IPv6: имя резолвится, но по IPv6 на этом порту никто не слушает — приложение слушает только 0.0.0.0 (IPv4) или остановлено.
+    .fix = Сделайте так, чтобы сервис слушал `::` (или fly-local-6pn), и проверьте `fly status -a <app>`.
+tip_flycast_no_service =
+    .cause = Flycast работает через прокси Fly: он отказывает в подключении, если этого порта нет ни в одной секции [[services]] в fly.toml, и закрывает соединение, пока запускает остановленную машину.
+    .fix = Добавьте сервис для этого порта (internal_port и auto_start_machines) и повторите; railconn wait дождётся запуска машины.
+tip_neon_tls_and_sni =
+    .cause = Neon принимает только подключения по TLS и находит вычислительный узел (compute) по ID эндпоинта (первая метка хоста, ep-…) в имени сервера TLS (SNI): подключение без шифрования или клиент без SNI (libpq до 14, некоторые старые драйверы) получают отказ.
+    .fix = Используйте ?sslmode=require (в строке подключения Neon он уже есть); если клиент не отправляет SNI, добавьте в URL options=endpoint%3D<endpoint-id>.
+tip_neon_cold_start =
+    .cause = Вычислительный узел Neon, приостановленный после простоя («scale to zero»), запускается при следующем подключении: первое подключение ждёт его — обычно несколько сотен миллисекунд, в загруженном регионе дольше.
+    .fix = Повторите проверку или запустите railconn wait — он дождётся запуска; задайте в приложении тайм-аут подключения не меньше 10 с.
+tip_neon_gone =
+    .cause = Такого имени хоста Neon не существует: в ID эндпоинта опечатка либо его ветка или проект удалены. Ожиданием это не исправить.
+    .fix = Скопируйте строку подключения заново в консоли Neon (Connect); если проекта больше нет, создайте новый и обновите DATABASE_URL.
+tip_neon_too_many_connections =
+    .cause = Прямые подключения исчерпали max_connections вычислительного узла Neon (лимит зависит от размера узла).
+    .fix = Подключайтесь через пулер соединений Neon: добавьте -pooler к ID эндпоинта в хосте (ep-…-pooler.<region>.aws.neon.tech); прямой хост оставьте для миграций.
+tip_supabase_ipv6_only =
+    .cause = У прямого хоста Supabase db.<ref>.supabase.co есть только IPv6-адрес (если у проекта нет аддона IPv4), а в этой сети нет маршрута по IPv6. Исходящий трафик Railway идёт по IPv4, пока не включён исходящий IPv6.
+    .fix = Подключайтесь вместо него через пулер Supavisor в режиме сессий: postgresql://postgres.<ref>:PASSWORD@aws-0-<region>.pooler.supabase.com:5432/postgres (панель управления → Connect → Session pooler) или включите исходящий IPv6 на Railway (Settings сервиса → Networking).
+tip_supabase_paused_or_gone =
+    .cause = Проект Supabase не отвечает: бесплатный проект приостанавливается после недели без активности, имена удалённого проекта перестают резолвиться, а у прямого хоста есть только IPv6-адрес (резолвер или сеть только с IPv4 ничего не находят).
+    .fix = Восстановите проект в панели управления Supabase (у приостановленного проекта есть кнопка Restore); из сети только с IPv4 используйте URL пулера в режиме сессий (панель управления → Connect); если проекта больше нет, создайте новый.
+tip_supabase_tenant =
+    .cause = Supavisor, общий пулер соединений Supabase, находит проект по имени пользователя: оно должно быть postgres.<project-ref>, а хост aws-N-<region> — того же проекта. «Tenant or user not found» значит, что неверно одно из двух; о неверном пароле сервер сказал бы прямо.
+    .fix = Скопируйте строку подключения пулера в панели управления (Connect): postgresql://postgres.<ref>:PASSWORD@aws-0-<region>.pooler.supabase.com:6543/postgres.
+tip_supabase_session_full =
+    .cause = Пулер Supavisor в режиме сессий (порт 5432) даёт каждому клиенту отдельное соединение с базой, но не больше размера пула (15 на небольших инстансах): пулы, воркеры и реплики приложения вместе заняли их все.
+    .fix = Для множества короткоживущих клиентов используйте режим транзакций (порт 6543) или уменьшите размер пула на процесс в приложении.
+tip_supabase_pooler_database =
+    .cause = Пулер Supabase обслуживает базу проекта, а она называется `postgres`.
+    .fix = Укажите в URL базу /postgres.
+tip_aiven_ip_filter =
+    .cause = Aiven отбрасывает подключения с адресов, которых нет в списке разрешённых IP-адресов сервиса (IP filter), и это выглядит как тайм-аут.
+    .fix = Добавьте адрес этой машины в список разрешённых IP-адресов сервиса (консоль → Service settings → Networking или avn service update --ip-filter).
+tip_aiven_tls =
+    .cause = Aiven требует TLS, а сертификаты подписывает собственный CA проекта.
+    .fix = Скачайте CA проекта (ca.pem) и используйте ?sslmode=verify-full&sslrootcert=ca.pem (или sslmode=require — шифрование без проверки); для Valkey/Redis — rediss://.
+tip_aiven_gone =
+    .cause = Такого имени хоста Aiven не существует: сервис удалён или выключен.
+    .fix = Включите сервис (или создайте его заново) в консоли Aiven и заново скопируйте его Service URI.
+tip_rds_security_group =
+    .cause = RDS отбрасывает пакеты, которые не разрешены группами безопасности (security groups) инстанса, и это выглядит как тайм-аут; инстанс без публичного доступа виден только внутри своего VPC.
+    .fix = Добавьте в группу безопасности инстанса входящее правило для этого порта с этого адреса, а для подключения извне VPC включите Publicly accessible.
+tip_rds_tls =
+    .cause = База в AWS требует TLS (rds.force_ssl включён по умолчанию начиная с PostgreSQL 15); её сертификат подписан CA Amazon RDS, а не публичным корневым сертификатом.
+    .fix = Добавьте ?sslmode=require; чтобы проверять сертификат, скачайте у AWS global-bundle.pem и используйте sslmode=verify-full&sslrootcert=global-bundle.pem.
+tip_rds_gone =
+    .cause = Такого имени эндпоинта у провайдера нет: база или кластер удалены либо переименованы, или в имени опечатка. Ожиданием это не исправить.
+    .fix = Скопируйте эндпоинт заново в консоли провайдера; если базы больше нет, восстановите её из снапшота или создайте новую.
+tip_digitalocean_trusted_sources =
+    .cause = DigitalOcean отбрасывает подключения с адресов, которых нет среди доверенных источников (trusted sources) кластера, и это выглядит как тайм-аут.
+    .fix = Добавьте эту машину или приложение в Settings → Trusted sources кластера.
+tip_digitalocean_tls =
+    .cause = DigitalOcean Managed Databases принимают только подключения по TLS.
+    .fix = Добавьте ?sslmode=require (для Valkey/Redis — rediss://); чтобы проверять сертификат, скачайте CA-сертификат кластера и укажите его в sslrootcert.
+tip_digitalocean_pool_name =
+    .cause = На порту 25061 путь в URL — это имя пула соединений (PgBouncer), а не базы, и такого пула нет.
+    .fix = Скопируйте строку подключения пула на вкладке Connection Pools кластера или используйте порт 25060 с именем базы.
+tip_upstash_tls =
+    .cause = Upstash принимает только подключения по TLS: клиенту с redis:// без шифрования соединение закрывают или сбрасывают.
+    .fix = Используйте rediss:// с эндпоинтом и токеном из консоли Upstash: rediss://default:TOKEN@<name>.upstash.io:6379.
+tip_upstash_gone =
+    .cause = Имени *.upstash.io не существует: база удалена (или в эндпоинте опечатка). Ожиданием это не исправить.
+    .fix = Откройте консоль Upstash: скопируйте эндпоинт заново или создайте базу и обновите REDIS_URL.
+tip_upstash_token =
+    .cause = Upstash отверг пароль: это токен базы, а он меняется при сбросе токена или пересоздании базы.
+    .fix = Скопируйте актуальный токен из консоли Upstash: rediss://default:TOKEN@<name>.upstash.io:6379.
+tip_upstash_rest_url =
+    .cause = Это REST-эндпоинт Upstash (HTTPS), а не эндпоинт протокола Redis.
+    .fix = Используйте эндпоинт rediss:// на порту 6379 из консоли, а не UPSTASH_REDIS_REST_URL.
+tip_redis_cloud_gone =
+    .cause = В Redis Cloud у каждой базы своё имя эндпоинта (redis-<port>.<cluster>.redis-cloud.com). Если имя не резолвится, значит, база или её подписка удалена (бесплатные тоже удаляются) либо эндпоинт скопирован с ошибкой; при неверном пароле имя всё равно резолвилось бы. Ожиданием это не исправить.
+    .fix = Откройте консоль Redis Cloud (cloud.redis.io) → Databases: если база есть, заново скопируйте её публичный эндпоинт и пароль пользователя default; если нет — создайте базу и задайте REDIS_URL=redis://default:PASSWORD@<endpoint>:<port> (на Railway: railway variables --set "REDIS_URL=…").
+tip_redis_cloud_allow_list =
+    .cause = Redis Cloud отбрасывает подключения с адресов вне списка разрешённых CIDR базы, и это выглядит как тайм-аут.
+    .fix = Добавьте публичный адрес этой машины (или исходящие адреса вашей платформы) в список разрешённых CIDR базы (Security) или уберите этот список.
+tip_redis_cloud_tls =
+    .cause = На этой базе Redis Cloud включён TLS: клиента без шифрования отключают, а сертификат подписан собственным CA Redis Cloud, не публичным.
+    .fix = Используйте rediss:// и укажите в SSL_CERT_FILE набор CA, скачанный в настройках Security базы.
+tip_elasticache_vpc_only =
+    .cause = У ElastiCache нет публичного эндпоинта: он доступен только изнутри своего VPC (и если пускает группа безопасности), поэтому из любого другого места подключение завершается тайм-аутом.
+    .fix = Запускайте проверку изнутри VPC или через туннель (например, ssh -L 6379:<endpoint>:6379 bastion, затем --resolve <endpoint>:6379:127.0.0.1).
+tip_elasticache_tls =
+    .cause = На кластере включено шифрование трафика (in-transit encryption): он работает только по TLS и отключает клиента без шифрования.
+    .fix = Используйте rediss:// (эндпоинт и порт остаются прежними).
+tip_pooler_no_such_database =
+    .cause = На этом порту отвечает пулер соединений (PgBouncer), и базы из URL в его настройках нет: PgBouncer обслуживает только базы из своей секции [databases] (или те, что пропускает запасная запись `*`), что бы ни было на сервере за ним.
+    .fix = Укажите базу, которую знает пулер (у PgBouncer на Railway — ту, что в его DATABASE_URL), или добавьте её в секцию [databases] в pgbouncer.ini и перезагрузите конфигурацию пулера.
+tip_pooler_full =
+    .cause = Пулер соединений не принял нового клиента: пулы, воркеры и реплики приложения исчерпали его собственный лимит клиентов (max_client_conn у PgBouncer, размер пула у Supavisor), хотя у базы за ним место может быть.
+    .fix = Уменьшите размер пула на процесс в приложении или поднимите лимит пулера (у PgBouncer — max_client_conn и соответствующий лимит файловых дескрипторов).
+tip_pooler_auth =
+    .cause = Пулер соединений сам проверяет пароли (auth_file или auth_query у PgBouncer): этого пользователя там нет, или пароль сменили на сервере, но не в пулере.
+    .fix = Обновите список пользователей пулера (auth_file) или auth_query либо используйте учётные данные, которые платформа сгенерировала для URL через пулер.
+tip_pooler_cannot_reach_server =
+    .cause = Пулер соединений отвечает, но не может открыть соединение с базой за ним: база не работает или перезапускается, либо у пулера неверные учётные данные для неё.
+    .fix = Посмотрите логи сервиса базы данных, затем логи пулера (пока подключиться не удаётся, его сообщение server_login_retry повторяется); railconn wait дождётся запуска базы.

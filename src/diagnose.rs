@@ -472,7 +472,7 @@ mod tests {
 
     /// `text` as a message argument, cleaned, in English.
     fn cleaned(s: &Scrubber, text: &str) -> String {
-        let mut message = Message::from(text);
+        let mut message = msg::verbatim(text.to_string());
         s.clean_message(&mut message);
         Lang::En.render(&message)
     }

@@ -17,6 +17,11 @@ pub enum AppError {
         reason: Message,
     },
     NothingSelected,
+    /// A `--resolve` value that is not HOST:PORT:ADDR.
+    Resolve {
+        value: String,
+        problem: Message,
+    },
     Runtime(std::io::Error),
     Output(std::io::Error),
     OutputFile {
@@ -41,6 +46,8 @@ pub enum AppError {
     },
     /// `--app-dir` is not a directory.
     AppDir(PathBuf),
+    /// A `--driver` value railconn does not know.
+    Driver(Message),
 }
 
 impl AppError {
@@ -51,6 +58,7 @@ impl AppError {
                 words::error_env_file(&path.display().to_string(), reason)
             }
             Self::NothingSelected => msg::error_nothing_selected(),
+            Self::Resolve { value, problem } => msg::error_resolve(value.clone(), problem.clone()),
             Self::Runtime(e) => words::error_runtime(&e.to_string()),
             Self::Output(e) => words::error_output(&e.to_string()),
             Self::OutputFile { path, reason } => {
@@ -65,6 +73,7 @@ impl AppError {
                 words::error_token_file(&path.display().to_string(), reason)
             }
             Self::AppDir(path) => msg::error_app_dir(path.display().to_string()),
+            Self::Driver(problem) => problem.clone(),
         }
     }
 }

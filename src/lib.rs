@@ -73,7 +73,7 @@ pub fn main_entry() -> ExitCode {
             let _ = writeln!(
                 std::io::stderr(),
                 "{}",
-                i18n::say(&i18n::msg::error_prefix(text.into()))
+                i18n::say(&i18n::msg::error_prefix(i18n::msg::verbatim(text)))
             );
             exit::COULD_NOT_RUN.into()
         }

@@ -1245,256 +1245,57 @@ pub(crate) fn postgres_database_closed_advice() -> Advice {
 // ---- providers ------------------------------------------------------------------------
 
 /// A provider's own cause and fix (the table in `provider/table.rs` says
-/// which tip applies to which host, check and code). Each family's words
-/// are in a function of their own; the last arm of each hands over to the
-/// next family, and a test checks that every tip has words of its own.
+/// which tip applies to which host, check and code).
 pub(crate) fn provider_tip(tip: Tip) -> Advice {
-    platform_tip(tip)
-}
-
-/// Railway, Render, Heroku and Fly.io: the platforms apps run on.
-fn platform_tip(tip: Tip) -> Advice {
     use Tip::*;
     match tip {
-        RailwayPrivateDnsPostgres => advice(
-            "A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build (Dockerfile RUN, postinstall).",
-            "Outside Railway use DATABASE_PUBLIC_URL (railconn check --public); run migrations in the pre-deploy or start command, not the build.",
-        ),
-        RailwayPrivateDnsRedis => advice(
-            "A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build (Dockerfile RUN, postinstall).",
-            "Outside Railway use REDIS_PUBLIC_URL (railconn check --public); inside, keep the private URL and connect at runtime, not during the build.",
-        ),
-        RailwayPrivateRefused => advice(
-            "The private name resolved, but the service refused the connection: it is not running, or it listens on IPv4 only (0.0.0.0) while Railway's private network reaches it over IPv6 (environments created before 16 October 2025 are IPv6-only).",
-            "Make the service listen on `::` (e.g. `uvicorn --host ::`, `redis-server --bind '* -::*'`) and check its deploy logs.",
-        ),
-        RailwayProxyClosedPostgres => advice(
-            "Railway's TCP proxy (*.proxy.rlwy.net) accepted the connection and closed it without a PostgreSQL reply: the proxy is up, but no database answers behind it. The PostgreSQL service is stopped, crashed, redeploying, or deleted (a URL kept from a removed service or project ends here too); it is not a password problem, which PostgreSQL would have said.",
-            "Open the project in Railway and check the PostgreSQL service's deployment and logs (railway logs --service Postgres). If it is gone, add a database and copy its DATABASE_PUBLIC_URL again (railway variables --service Postgres --kv); inside Railway use DATABASE_URL=${{Postgres.DATABASE_URL}}.",
-        ),
-        RailwayProxyClosedRedis => advice(
-            "Railway's TCP proxy (*.proxy.rlwy.net) accepted the connection and closed it without a Redis reply: the proxy is up, but no Redis answers behind it. The Redis service is stopped, crashed, redeploying, or deleted.",
-            "Open the project in Railway and check the Redis service's deployment and logs (railway logs --service Redis). If it is gone, add a Redis and copy its REDIS_PUBLIC_URL again (railway variables --service Redis --kv); inside Railway use REDIS_URL=${{Redis.REDIS_URL}}.",
-        ),
-        RailwayProxyRefused => advice(
-            "Railway's TCP proxy refused this port: each proxy has its own random port, which changes when Public Networking is removed and added again.",
-            "Copy host and port together from the service's *_PUBLIC_URL variable (railway variables --service <name> --kv).",
-        ),
-        RailwayProxyGone => advice(
-            "This *.proxy.rlwy.net name does not exist: the service's Public Networking (TCP proxy) was removed, or the service or project was deleted. Waiting does not bring the name back.",
-            "Enable Public Networking on the service (Settings → Networking → TCP Proxy) and copy the new *_PUBLIC_URL; if the service is gone, create it again.",
-        ),
-        RenderInternalOnly => advice(
-            "Render's internal host names (dpg-…-a, red-…) resolve only inside Render services in the same region and workspace.",
-            "Outside Render use the External Database URL (…<region>-postgres.render.com) or the Key Value's external URL.",
-        ),
-        RenderExpired => advice(
-            "Render's free databases expire 30 days after creation and are deleted after a grace period; an expired or suspended database stops answering and a deleted one's name stops resolving.",
-            "Check the database in the Render dashboard: upgrade it to a paid plan, or create a new one and copy its External Database URL.",
-        ),
-        RenderAllowList => advice(
-            "Render accepts external connections only from the addresses in the database's access control list.",
-            "Add this machine's address under the database's Networking → Access Control (or use the internal URL from a Render service).",
-        ),
-        RenderTls => advice(
-            "Render requires TLS on external connections.",
-            "Add ?sslmode=require to the PostgreSQL URL; use rediss:// for Key Value.",
-        ),
-        HerokuRotated => advice(
-            "Heroku rotates the credentials of its data add-ons (maintenance, heroku pg:credentials:rotate) and updates DATABASE_URL/REDIS_URL of the attached apps: a copied URL goes stale.",
-            "Read the variable at runtime instead of copying it; outside the dyno get the current one: heroku config:get DATABASE_URL -a <app>.",
-        ),
-        HerokuTls => advice(
-            "Heroku Postgres accepts only TLS connections.",
-            "Add ?sslmode=require to DATABASE_URL.",
-        ),
-        HerokuRedisCertificate => advice(
-            "Heroku Redis serves a self-signed certificate, so verifying it against public roots fails.",
-            "Keep rediss:// but skip verification as Heroku documents (ssl_cert_reqs=none in redis-py, tls.rejectUnauthorized=false in Node; #insecure here).",
-        ),
-        FlyPrivateOnly => advice(
-            "Fly.io's .internal and .flycast names resolve only on the organisation's private network: inside Fly machines, or over a WireGuard tunnel.",
-            "From a laptop run `fly proxy 5432 -a <db-app>` (or `fly mpg proxy`) and check localhost, or connect through `fly wireguard`.",
-        ),
-        FlyListenIpv6 => advice(
-            "Fly's private network is IPv6: the name resolved, but nothing listens on that port over IPv6 — the app listens on 0.0.0.0 (IPv4) only, or is stopped.",
-            "Make the service listen on `::` (or fly-local-6pn), and check `fly status -a <app>`.",
-        ),
-        FlycastNoService => advice(
-            "Flycast goes through Fly's proxy: it refuses when no [[services]] entry in fly.toml has this port, and closes while it starts a stopped machine.",
-            "Add a service for the port (internal_port, with auto_start_machines) and retry; railconn wait rides out a machine starting.",
-        ),
-        _ => postgres_host_tip(tip),
-    }
-}
-
-/// Neon, Supabase, AWS, Aiven and `DigitalOcean`: where databases live.
-fn postgres_host_tip(tip: Tip) -> Advice {
-    use Tip::*;
-    match tip {
-        NeonTlsAndSni => advice(
-            "Neon accepts only TLS connections, and finds the compute by the endpoint ID (the ep-… first label of the host) in the TLS server name (SNI): a plaintext connection, or a client without SNI (libpq before 14, some old drivers), is refused.",
-            "Use ?sslmode=require (Neon's connection string has it); with a client that sends no SNI add options=endpoint%3D<endpoint-id> to the URL.",
-        ),
-        NeonColdStart => advice(
-            "A Neon compute suspended after inactivity (scale to zero) starts on the next connection; the first connection waits for it, usually a few hundred milliseconds, longer on a busy region.",
-            "Retry, or run railconn wait, which rides it out; give the app a connect timeout of 10 s or more.",
-        ),
-        NeonGone => advice(
-            "This Neon host name does not exist: the endpoint ID is mistyped, or its branch or project was deleted. Waiting does not bring it back.",
-            "Copy the connection string again from the Neon console (Connect); if the project is gone, create one and update DATABASE_URL.",
-        ),
-        NeonTooManyConnections => advice(
-            "The Neon compute's max_connections (set by its size) is used up by direct connections.",
-            "Connect through Neon's pooler: add -pooler to the endpoint ID in the host (ep-…-pooler.<region>.aws.neon.tech); keep the direct host for migrations.",
-        ),
-        SupabaseIpv6Only => advice(
-            "Supabase's direct host db.<ref>.supabase.co has only an IPv6 address (unless the project has the IPv4 add-on), and this network has no IPv6 route. Railway's outbound traffic is IPv4 unless outbound IPv6 is enabled.",
-            "Use the Supavisor session pooler instead: postgresql://postgres.<ref>:PASSWORD@aws-0-<region>.pooler.supabase.com:5432/postgres (dashboard → Connect → Session pooler); or enable outbound IPv6 on Railway (service Settings → Networking).",
-        ),
-        SupabasePausedOrGone => advice(
-            "The Supabase project does not answer: a free project is paused after a week without activity, a deleted project's names stop resolving, and the direct host is IPv6-only (an IPv4-only resolver or network finds nothing).",
-            "Restore the project in the Supabase dashboard (paused projects show a Restore button); from an IPv4-only network use the session pooler URL (dashboard → Connect); if the project is gone, create one.",
-        ),
-        SupabaseTenant => advice(
-            "Supavisor, Supabase's shared pooler, finds the project by the user name: it must be postgres.<project-ref>, and the aws-N-<region> host must be the project's. \"Tenant or user not found\" means one of them is wrong; a wrong password would be reported as such.",
-            "Copy the pooler connection string from the dashboard (Connect): postgresql://postgres.<ref>:PASSWORD@aws-0-<region>.pooler.supabase.com:6543/postgres.",
-        ),
-        SupabaseSessionFull => advice(
-            "The Supavisor session pooler (port 5432) gives each client its own database connection, up to the pool size (15 on small computes): the app's pools, workers and replicas together hold them all.",
-            "Use transaction mode (port 6543) for many short-lived clients, or lower the app's pool size per process.",
-        ),
-        SupabasePoolerDatabase => advice(
-            "Supabase's pooler serves the project's database, named `postgres`.",
-            "Use /postgres as the database in the URL.",
-        ),
-        AivenIpFilter => advice(
-            "Aiven drops connections from addresses outside the service's allowed IP addresses (IP filter), which looks like a timeout.",
-            "Add this machine's address to the service's allowed IP addresses (console → Service settings → Networking, or avn service update --ip-filter).",
-        ),
-        AivenTls => advice(
-            "Aiven requires TLS, with certificates signed by the project's own CA.",
-            "Download the project CA (ca.pem) and use ?sslmode=verify-full&sslrootcert=ca.pem (or sslmode=require to encrypt without verifying); rediss:// for Valkey/Redis.",
-        ),
-        AivenGone => advice(
-            "This Aiven host name does not exist: the service was deleted, or it is powered off.",
-            "Power the service on (or recreate it) in the Aiven console and copy its Service URI again.",
-        ),
-        RdsSecurityGroup => advice(
-            "RDS drops packets that the instance's security groups do not allow, which looks like a timeout; an instance that is not publicly accessible is reachable only inside its VPC.",
-            "Add an inbound rule for the port from this address to the instance's security group, and set Publicly accessible when connecting from outside the VPC.",
-        ),
-        RdsTls => advice(
-            "The AWS database requires TLS (rds.force_ssl, on by default since PostgreSQL 15), and its certificate is signed by Amazon's RDS CA, not a public root.",
-            "Add ?sslmode=require; to verify, download global-bundle.pem from AWS and use sslmode=verify-full&sslrootcert=global-bundle.pem.",
-        ),
-        RdsGone => advice(
-            "The provider's endpoint name does not exist: the database or cluster was deleted or renamed, or the name is mistyped. Waiting does not bring it back.",
-            "Copy the endpoint again from the provider's console; if the database is gone, restore it from a snapshot or create one.",
-        ),
-        DigitalOceanTrustedSources => advice(
-            "DigitalOcean drops connections from addresses outside the cluster's trusted sources, which looks like a timeout.",
-            "Add this machine or app under the cluster's Settings → Trusted sources.",
-        ),
-        DigitalOceanTls => advice(
-            "DigitalOcean Managed Databases accept only TLS connections.",
-            "Add ?sslmode=require (rediss:// for Valkey/Redis); to verify, download the cluster's CA certificate and use sslrootcert.",
-        ),
-        DigitalOceanPoolName => advice(
-            "On port 25061 the URL path names a connection pool (PgBouncer), not a database: this pool does not exist.",
-            "Copy the pool's connection string from the cluster's Connection Pools tab, or use port 25060 with the database name.",
-        ),
-        _ => redis_host_tip(tip),
-    }
-}
-
-/// Upstash, Redis Cloud and `ElastiCache`.
-fn redis_host_tip(tip: Tip) -> Advice {
-    use Tip::*;
-    match tip {
-        UpstashTls => advice(
-            "Upstash accepts only TLS connections; a plaintext redis:// client has its connection closed or reset.",
-            "Use rediss:// with the endpoint and token from the Upstash console: rediss://default:TOKEN@<name>.upstash.io:6379.",
-        ),
-        UpstashGone => advice(
-            "This *.upstash.io name does not exist: the database was deleted (or the endpoint was mistyped). Waiting does not bring it back.",
-            "Open the Upstash console: copy the endpoint again, or create a database and update REDIS_URL.",
-        ),
-        UpstashToken => advice(
-            "Upstash rejected the password: it is the database's token, which changes when the token is reset or the database is recreated.",
-            "Copy the current token from the Upstash console: rediss://default:TOKEN@<name>.upstash.io:6379.",
-        ),
-        UpstashRestUrl => advice(
-            "This is Upstash's REST (HTTPS) endpoint, not the Redis protocol one.",
-            "Use the rediss:// endpoint on port 6379 from the console, not UPSTASH_REDIS_REST_URL.",
-        ),
-        RedisCloudGone => advice(
-            "Redis Cloud gives each database its own endpoint name (redis-<port>.<cluster>.redis-cloud.com). A name that does not resolve means the database or its subscription was deleted (free databases included), or the endpoint was copied wrong; a wrong password would still resolve. Waiting does not bring it back.",
-            "Open the Redis Cloud console (cloud.redis.io) → Databases: if the database exists, copy its public endpoint and the default user's password again; if not, create one and set REDIS_URL=redis://default:PASSWORD@<endpoint>:<port> (on Railway: railway variables --set \"REDIS_URL=…\").",
-        ),
-        RedisCloudAllowList => advice(
-            "Redis Cloud drops connections from addresses outside the database's CIDR allow list, which looks like a timeout.",
-            "Add this machine's public address (or your platform's egress addresses) to the database's CIDR allow list (Security), or remove the list.",
-        ),
-        RedisCloudTls => advice(
-            "TLS is enabled on this Redis Cloud database: a plaintext client is cut off, and the certificate is signed by Redis Cloud's own CA, not a public one.",
-            "Use rediss:// and point SSL_CERT_FILE at the CA bundle downloaded from the database's Security settings.",
-        ),
-        ElastiCacheVpcOnly => advice(
-            "ElastiCache has no public endpoint: it is reachable only from inside its VPC (and through its security group), so from anywhere else the connection times out.",
-            "Run the check from inside the VPC, or through a tunnel (e.g. ssh -L 6379:<endpoint>:6379 bastion, then --resolve <endpoint>:6379:127.0.0.1).",
-        ),
-        ElastiCacheTls => advice(
-            "The cluster has in-transit encryption on: it speaks only TLS, and a plaintext client is cut off.",
-            "Use rediss:// (the endpoint and port stay the same).",
-        ),
-        _ => pooler_tip(tip),
-    }
-}
-
-/// Connection poolers, whoever runs them.
-fn pooler_tip(tip: Tip) -> Advice {
-    use Tip::*;
-    match tip {
-        PoolerNoSuchDatabase => advice(
-            "A connection pooler (PgBouncer) answers on this port and has no entry for the database in the URL: PgBouncer serves only the databases in its [databases] section (or those its `*` fallback allows), whatever exists on the server behind it.",
-            "Use a database name the pooler knows (on Railway's PgBouncer, the one in its DATABASE_URL), or add it to pgbouncer.ini [databases] and reload the pooler.",
-        ),
-        PoolerFull => advice(
-            "The connection pooler refused a new client: its own client limit (PgBouncer's max_client_conn, Supavisor's pool size) is reached by the app's pools, workers and replicas; the database behind it may have room.",
-            "Lower the app's pool size per process, or raise the pooler's limit (PgBouncer: max_client_conn, with the file-descriptor limit to match).",
-        ),
-        PoolerAuth => advice(
-            "The connection pooler checks passwords itself (PgBouncer's auth_file or auth_query): the user is missing there, or a password changed on the server was not changed in the pooler.",
-            "Update the pooler's user list (auth_file) or auth_query, or use the credentials the platform generated for the pooled URL.",
-        ),
-        // PoolerCannotReachServer, the last tip.
-        _ => advice(
-            "The connection pooler answers, but cannot open a connection to the database behind it: the database is down or restarting, or the pooler's own credentials for it are wrong.",
-            "Check the database service's logs, then the pooler's (its server_login_retry message repeats while it fails); railconn wait rides out a database that is starting.",
-        ),
-    }
-}
-
-// ---- --resolve ------------------------------------------------------------------------
-
-pub(crate) const RESOLVE_FORM: &str =
-    "write HOST:PORT:ADDR, e.g. db.example.com:5432:127.0.0.1 (an IPv6 ADDR may be in brackets)";
-
-pub(crate) fn resolve_bad_port(port: &str) -> String {
-    format!("`{port}` is not a port (1-65535): write HOST:PORT:ADDR")
-}
-
-pub(crate) fn resolve_bad_addr(addr: &str) -> String {
-    format!("`{addr}` is not an IP address: write HOST:PORT:ADDR with ADDR like 127.0.0.1 or [::1]")
-}
-
-/// Cause and fix still written as English text (the provider and pooler
-/// tips): shown as they are in every language until they move to the
-/// catalogs.
-fn advice(cause: &str, fix: &str) -> Advice {
-    Advice {
-        cause: Message::from(cause),
-        fix: Message::from(fix),
+        RailwayPrivateDnsPostgres => msg::tip_railway_private_dns_postgres(),
+        RailwayPrivateDnsRedis => msg::tip_railway_private_dns_redis(),
+        RailwayPrivateRefused => msg::tip_railway_private_refused(),
+        RailwayProxyClosedPostgres => msg::tip_railway_proxy_closed_postgres(),
+        RailwayProxyClosedRedis => msg::tip_railway_proxy_closed_redis(),
+        RailwayProxyRefused => msg::tip_railway_proxy_refused(),
+        RailwayProxyGone => msg::tip_railway_proxy_gone(),
+        RenderInternalOnly => msg::tip_render_internal_only(),
+        RenderExpired => msg::tip_render_expired(),
+        RenderAllowList => msg::tip_render_allow_list(),
+        RenderTls => msg::tip_render_tls(),
+        HerokuRotated => msg::tip_heroku_rotated(),
+        HerokuTls => msg::tip_heroku_tls(),
+        HerokuRedisCertificate => msg::tip_heroku_redis_certificate(),
+        FlyPrivateOnly => msg::tip_fly_private_only(),
+        FlyListenIpv6 => msg::tip_fly_listen_ipv6(),
+        FlycastNoService => msg::tip_flycast_no_service(),
+        NeonTlsAndSni => msg::tip_neon_tls_and_sni(),
+        NeonColdStart => msg::tip_neon_cold_start(),
+        NeonGone => msg::tip_neon_gone(),
+        NeonTooManyConnections => msg::tip_neon_too_many_connections(),
+        SupabaseIpv6Only => msg::tip_supabase_ipv6_only(),
+        SupabasePausedOrGone => msg::tip_supabase_paused_or_gone(),
+        SupabaseTenant => msg::tip_supabase_tenant(),
+        SupabaseSessionFull => msg::tip_supabase_session_full(),
+        SupabasePoolerDatabase => msg::tip_supabase_pooler_database(),
+        AivenIpFilter => msg::tip_aiven_ip_filter(),
+        AivenTls => msg::tip_aiven_tls(),
+        AivenGone => msg::tip_aiven_gone(),
+        RdsSecurityGroup => msg::tip_rds_security_group(),
+        RdsTls => msg::tip_rds_tls(),
+        RdsGone => msg::tip_rds_gone(),
+        DigitalOceanTrustedSources => msg::tip_digitalocean_trusted_sources(),
+        DigitalOceanTls => msg::tip_digitalocean_tls(),
+        DigitalOceanPoolName => msg::tip_digitalocean_pool_name(),
+        UpstashTls => msg::tip_upstash_tls(),
+        UpstashGone => msg::tip_upstash_gone(),
+        UpstashToken => msg::tip_upstash_token(),
+        UpstashRestUrl => msg::tip_upstash_rest_url(),
+        RedisCloudGone => msg::tip_redis_cloud_gone(),
+        RedisCloudAllowList => msg::tip_redis_cloud_allow_list(),
+        RedisCloudTls => msg::tip_redis_cloud_tls(),
+        ElastiCacheVpcOnly => msg::tip_elasticache_vpc_only(),
+        ElastiCacheTls => msg::tip_elasticache_tls(),
+        PoolerNoSuchDatabase => msg::tip_pooler_no_such_database(),
+        PoolerFull => msg::tip_pooler_full(),
+        PoolerAuth => msg::tip_pooler_auth(),
+        PoolerCannotReachServer => msg::tip_pooler_cannot_reach_server(),
     }
 }

@@ -94,12 +94,13 @@ pub(crate) fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
         });
     }
     let env = super::load_env(&args.source)?;
+    let pins = super::pins(&args.source)?;
     let report = EnvReport {
         variables: GROUPS
             .iter()
             .flat_map(|(names, kind)| group(&env, names, *kind))
             .collect(),
-        targets: targets(args, &env),
+        targets: targets(args, &env, pins),
     };
     let mut out = std::io::stdout().lock();
     let written = match args.format {
@@ -164,12 +165,12 @@ fn shown(var: &Var, kind: Kind) -> String {
     }
 }
 
-fn targets(args: &EnvArgs, env: &EnvSource) -> Vec<Target> {
+fn targets(args: &EnvArgs, env: &EnvSource, pins: Vec<config::Pin>) -> Vec<Target> {
     let overrides = config::Overrides {
         database_url: args.source.database_url.clone(),
         redis_url: args.source.redis_url.clone(),
         public: args.source.public,
-        resolve: args.source.resolve.clone(),
+        resolve: pins,
     };
     let config = config::Config::resolve(
         &overrides,

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cli::{OutputArgs, SelectArgs, SourceArgs};
-use crate::config::{Config, Overrides, Selection};
-use crate::driver::Drivers;
+use crate::config::{Config, Overrides, Pin, Selection};
+use crate::driver::{DriverArg, Drivers};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::report::{self, Format, Report, TextStyle};
@@ -38,6 +38,29 @@ pub(crate) fn load_env(source: &SourceArgs) -> Result<EnvSource, AppError> {
     })
 }
 
+/// The `--resolve` values, each checked: a bad one stops the run (exit 2).
+pub(crate) fn pins(source: &SourceArgs) -> Result<Vec<Pin>, AppError> {
+    source
+        .resolve
+        .iter()
+        .map(|value| {
+            Pin::parse(value).map_err(|problem| AppError::Resolve {
+                value: value.clone(),
+                problem,
+            })
+        })
+        .collect()
+}
+
+/// The `--driver` values, each checked: a bad one stops the run (exit 2).
+fn driver_args(source: &SourceArgs) -> Result<Vec<DriverArg>, AppError> {
+    source
+        .drivers
+        .iter()
+        .map(|value| DriverArg::parse(value).map_err(AppError::Driver))
+        .collect()
+}
+
 /// The validated configuration of one round; refuses a selection that
 /// leaves nothing to check.
 pub(crate) fn config(
@@ -50,7 +73,7 @@ pub(crate) fn config(
         database_url: source.database_url.clone(),
         redis_url: source.redis_url.clone(),
         public: source.public,
-        resolve: source.resolve.clone(),
+        resolve: pins(source)?,
     };
     let selection = Selection {
         only: select.only.clone(),
@@ -63,7 +86,7 @@ pub(crate) fn config(
     if !dir.is_dir() {
         return Err(AppError::AppDir(dir));
     }
-    let drivers = Drivers::find(&dir, &source.drivers);
+    let drivers = Drivers::find(&dir, &driver_args(source)?);
     config.drivers = crate::driver::apply(drivers, &mut config.postgres);
     if config
         .selection

@@ -129,7 +129,7 @@ fn print_round(
             report,
         })
         .map_err(|e| AppError::Output(e.into()))?;
-        println_out(&line.into())?;
+        println_out(&crate::i18n::msg::verbatim(line))?;
     }
     Ok(changed)
 }
@@ -259,7 +259,7 @@ fn print_summary(history: &History, format: Format) -> Result<(), AppError> {
             .collect();
         let line = serde_json::to_string(&SummaryRecord { summary })
             .map_err(|e| AppError::Output(e.into()))?;
-        return println_out(&line.into());
+        return println_out(&crate::i18n::msg::verbatim(line));
     }
     for (name, stats) in &history.checks {
         let failures: Vec<(&str, u64)> = stats.failures.iter().map(|(k, v)| (*k, *v)).collect();

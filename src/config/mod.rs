@@ -13,6 +13,7 @@ pub(crate) mod normalize;
 use std::net::IpAddr;
 use std::time::Duration;
 
+use crate::i18n::{Message, msg};
 use crate::model::{CheckName, Finding};
 use crate::service::Target;
 use crate::service::jwt::settings::JwtSettings;
@@ -120,28 +121,28 @@ pub(crate) struct Pin {
     pub addr: IpAddr,
 }
 
-impl std::str::FromStr for Pin {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
+impl Pin {
+    /// Reads one `--resolve` value. Done after the command line parsed,
+    /// not as a clap value parser, so the error speaks the run's language.
+    pub(crate) fn parse(text: &str) -> Result<Self, Message> {
         let mut parts = text.splitn(3, ':');
         let (Some(host), Some(port), Some(addr)) = (parts.next(), parts.next(), parts.next())
         else {
-            return Err(crate::words::RESOLVE_FORM.into());
+            return Err(msg::resolve_form());
         };
         let host = host.trim_end_matches('.').to_ascii_lowercase();
         if host.is_empty() {
-            return Err(crate::words::RESOLVE_FORM.into());
+            return Err(msg::resolve_form());
         }
         let port = port
             .parse::<u16>()
             .ok()
             .filter(|p| *p > 0)
-            .ok_or_else(|| crate::words::resolve_bad_port(port))?;
+            .ok_or_else(|| msg::resolve_bad_port(port))?;
         let bare = addr.trim_start_matches('[').trim_end_matches(']');
         let addr = bare
             .parse::<IpAddr>()
-            .map_err(|_| crate::words::resolve_bad_addr(addr))?;
+            .map_err(|_| msg::resolve_bad_addr(addr))?;
         Ok(Pin { host, port, addr })
     }
 }

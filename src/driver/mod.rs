@@ -209,20 +209,20 @@ pub(crate) struct DriverArg {
     pub(crate) version: Option<String>,
 }
 
-impl std::str::FromStr for DriverArg {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
+impl DriverArg {
+    /// Reads `NAME[@VERSION]`; the error says what is wrong, in the run's
+    /// language.
+    pub(crate) fn parse(text: &str) -> Result<Self, Message> {
         let (name, version) = match text.rsplit_once('@').filter(|(name, _)| !name.is_empty()) {
             Some((name, version)) => (name, Some(version.to_string())),
             None => (text, None),
         };
         let driver = Driver::from_flag(name).ok_or_else(|| {
             let known: Vec<&str> = Driver::ALL.iter().map(|d| d.id()).collect();
-            crate::i18n::say(&msg::driver_unknown(name, known.join(", ")))
+            msg::driver_unknown(name, known.join(", "))
         })?;
         if version.as_deref().is_some_and(|v| numbers(v).is_none()) {
-            return Err(crate::i18n::say(&msg::driver_bad_version(text)));
+            return Err(msg::driver_bad_version(text));
         }
         Ok(Self { driver, version })
     }
@@ -327,26 +327,26 @@ mod tests {
 
     #[test]
     fn driver_flags_name_drivers_and_versions() {
-        let arg: DriverArg = "pg@8.23.1".parse().unwrap();
+        let arg = DriverArg::parse("pg@8.23.1").unwrap();
         assert_eq!(arg.driver, Driver::NodePostgres);
         assert_eq!(arg.version.as_deref(), Some("8.23.1"));
-        let arg: DriverArg = "@prisma/client".parse().unwrap();
+        let arg = DriverArg::parse("@prisma/client").unwrap();
         assert_eq!(arg.driver, Driver::Prisma);
         assert_eq!(arg.version, None);
         assert_eq!(
-            "psycopg2-binary".parse::<DriverArg>().unwrap().driver,
+            DriverArg::parse("psycopg2-binary").unwrap().driver,
             Driver::Psycopg2
         );
         assert_eq!(
-            "IOREDIS@5.8.1".parse::<DriverArg>().unwrap().driver,
+            DriverArg::parse("IOREDIS@5.8.1").unwrap().driver,
             Driver::Ioredis
         );
         assert!(
-            "redis".parse::<DriverArg>().is_err(),
+            DriverArg::parse("redis").is_err(),
             "ambiguous: redis-py or node-redis"
         );
-        assert!("mysql".parse::<DriverArg>().is_err());
-        assert!("pg@latest".parse::<DriverArg>().is_err());
+        assert!(DriverArg::parse("mysql").is_err());
+        assert!(DriverArg::parse("pg@latest").is_err());
     }
 
     #[test]

@@ -86,23 +86,16 @@ impl Arg {
 /// No words at all (an empty target, a list with nothing in it).
 impl Default for Message {
     fn default() -> Self {
-        Message::from(String::new())
+        // `msg::verbatim` with no text.
+        Message::new("verbatim", vec![("text", Arg::Text(String::new()))])
     }
 }
 
-/// Text that is not a catalog message: a server's reply, an operating
-/// system error, a URL. Shown as it is in every language.
-impl From<String> for Message {
-    fn from(text: String) -> Self {
-        Message::new("verbatim", vec![("text", Arg::Text(text))])
-    }
-}
-
-impl From<&str> for Message {
-    fn from(text: &str) -> Self {
-        Message::from(text.to_string())
-    }
-}
+// There is deliberately no `From<String>` or `From<&str>` for `Message`:
+// text becomes a message only through a catalog constructor in `msg`, or
+// through `msg::verbatim` for words that are the same in every language
+// (a server's reply, an operating-system error, a path), so the compiler
+// finds every sentence that would otherwise reach a report untranslated.
 
 impl From<&str> for Arg {
     fn from(text: &str) -> Self {

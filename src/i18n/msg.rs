@@ -341,9 +341,17 @@ messages! {
     env_not_utf8();
     env_unparsable();
 
+    // ---- --resolve HOST:PORT:ADDR ------------------------------------------
+    resolve_form();
+    resolve_bad_port(port: &str);
+    resolve_bad_addr(addr: &str);
+
     // ---- errors that stop a run (exit 2) -------------------------------
     error_prefix(error: Message);
     error_nothing_selected();
+    /// `value`: the `--resolve` argument as given (a host, a port, an
+    /// address: no secret).
+    error_resolve(value: String, problem: Message);
     error_app_dir(path: String);
 
     // ---- the app's drivers (issue 11) --------------------------------
@@ -392,7 +400,9 @@ messages! {
     label_source();
     /// Where the target lives: the text report's `where` line.
     label_provider();
-    provider_with_doc(name: &str, doc: &str);
+    /// A provider table row's name, by its id.
+    provider_name(id: &str);
+    provider_with_doc(name: Message, doc: &str);
     /// A pooler in front of PostgreSQL, and how railconn knows.
     pooler_transaction(name: &str, evidence: Message);
     pooler_session(name: &str, evidence: Message);
@@ -512,6 +522,56 @@ advice! {
     advice_net_tls_handshake_failed,
     advice_net_connection_reset,
     advice_net_timeout,
+    // Providers and poolers (`words::provider_tip`; the table in
+    // `provider/table.rs` says which applies where).
+    tip_railway_private_dns_postgres,
+    tip_railway_private_dns_redis,
+    tip_railway_private_refused,
+    tip_railway_proxy_closed_postgres,
+    tip_railway_proxy_closed_redis,
+    tip_railway_proxy_refused,
+    tip_railway_proxy_gone,
+    tip_render_internal_only,
+    tip_render_expired,
+    tip_render_allow_list,
+    tip_render_tls,
+    tip_heroku_rotated,
+    tip_heroku_tls,
+    tip_heroku_redis_certificate,
+    tip_fly_private_only,
+    tip_fly_listen_ipv6,
+    tip_flycast_no_service,
+    tip_neon_tls_and_sni,
+    tip_neon_cold_start,
+    tip_neon_gone,
+    tip_neon_too_many_connections,
+    tip_supabase_ipv6_only,
+    tip_supabase_paused_or_gone,
+    tip_supabase_tenant,
+    tip_supabase_session_full,
+    tip_supabase_pooler_database,
+    tip_aiven_ip_filter,
+    tip_aiven_tls,
+    tip_aiven_gone,
+    tip_rds_security_group,
+    tip_rds_tls,
+    tip_rds_gone,
+    tip_digitalocean_trusted_sources,
+    tip_digitalocean_tls,
+    tip_digitalocean_pool_name,
+    tip_upstash_tls,
+    tip_upstash_gone,
+    tip_upstash_token,
+    tip_upstash_rest_url,
+    tip_redis_cloud_gone,
+    tip_redis_cloud_allow_list,
+    tip_redis_cloud_tls,
+    tip_elasticache_vpc_only,
+    tip_elasticache_tls,
+    tip_pooler_no_such_database,
+    tip_pooler_full,
+    tip_pooler_auth,
+    tip_pooler_cannot_reach_server,
 }
 
 /// A list of alternatives (`postgresql:// or postgres://`).

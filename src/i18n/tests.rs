@@ -254,3 +254,106 @@ fn contains_word(haystack: &str, needle: &str) -> bool {
         !before.is_some_and(char::is_alphabetic) && !after.is_some_and(char::is_alphabetic)
     })
 }
+
+/// Runs of three or more English words, one of them a function word
+/// ("the", "is", "not"…: what makes words a sentence rather than a
+/// command, a name or a list of values), outside code spans (`…`) and
+/// quotes («…», where the Russian catalog keeps a server's or a console's
+/// own words). Tokens with a digit or a character such as `_./:=@$%<>`
+/// (identifiers, commands, paths, hosts, URLs) break a run. A test in
+/// `tests/lang.rs` scans whole reports the same way.
+fn english_runs(text: &str) -> Vec<String> {
+    let mut plain = String::new();
+    let mut closing: Option<char> = None;
+    for c in text.chars() {
+        match closing {
+            Some(end) if c == end => closing = None,
+            Some(_) => {}
+            None if c == '`' => closing = Some('`'),
+            None if c == '«' => closing = Some('»'),
+            None => plain.push(c),
+        }
+    }
+    let mut runs = Vec::new();
+    let mut run: Vec<&str> = Vec::new();
+    for token in plain.split_whitespace() {
+        let word = token.trim_matches(|c: char| ",;:!?()[]\"'.—".contains(c));
+        // All capitals: an acronym or SQL (`GRANT CONNECT ON DATABASE`).
+        let english = word.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && word.len() > 1
+            && word.chars().any(|c| c.is_ascii_lowercase())
+            && word
+                .chars()
+                .all(|c| c.is_ascii_alphabetic() || c == '\'' || c == '-');
+        if english {
+            run.push(word);
+            continue;
+        }
+        if run.len() >= 3 {
+            runs.push(run.join(" "));
+        }
+        run.clear();
+    }
+    if run.len() >= 3 {
+        runs.push(run.join(" "));
+    }
+    runs.retain(|run| run.split(' ').any(is_function_word));
+    runs
+}
+
+fn is_function_word(word: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "a", "an", "the", "is", "are", "was", "were", "be", "been", "to", "of", "in", "on", "for",
+        "with", "not", "no", "and", "or", "but", "by", "from", "at", "as", "if", "it", "its",
+        "this", "that", "these", "has", "have", "does", "do", "can", "cannot", "will", "would",
+        "should", "must", "than", "then", "there", "which", "who", "what", "when", "where",
+        "while", "you", "your", "we", "they", "their",
+    ];
+    WORDS.contains(&word.to_ascii_lowercase().as_str())
+}
+
+#[test]
+fn the_english_sentence_detector_finds_sentences_not_names() {
+    assert_eq!(
+        english_runs("причина: the server closed the connection"),
+        ["the server closed the connection"]
+    );
+    assert!(english_runs("используйте `sorry, too many clients already`").is_empty());
+    assert!(english_runs("ответ «Tenant or user not found» значит").is_empty());
+    assert!(english_runs("railway logs --service Postgres").is_empty());
+    assert!(english_runs("railway variables set JWT_SECRET_KEY=…").is_empty());
+    assert!(english_runs("disable, allow, prefer, require").is_empty());
+    assert!(english_runs("https://docs.railway.com/reference/tcp-proxy").is_empty());
+}
+
+/// Every Russian message, rendered, is Russian: English appears only as
+/// names, identifiers, commands, code spans and quoted words.
+#[test]
+fn russian_catalog_has_no_english_sentences() {
+    let (_, source) = SOURCES[1];
+    let resource = FluentResource::try_new(source.to_string()).unwrap();
+    let mut bundle = FluentBundle::new_concurrent(vec![Lang::Ru.tag().parse().unwrap()]);
+    bundle.set_use_isolating(false);
+    bundle.add_resource(resource).unwrap();
+    let mut found = Vec::new();
+    for (id, vars) in declared() {
+        let mut args = FluentArgs::new();
+        for var in &vars {
+            args.set(var.as_str(), 2);
+        }
+        let (name, attribute) = match id.split_once('.') {
+            Some((name, attribute)) => (name, Some(attribute)),
+            None => (id.as_str(), None),
+        };
+        let message = bundle.get_message(name).unwrap();
+        let pattern = match attribute {
+            Some(attribute) => message.get_attribute(attribute).unwrap().value(),
+            None => message.value().unwrap(),
+        };
+        let text = bundle.format_pattern(pattern, Some(&args), &mut Vec::new());
+        for run in english_runs(&text) {
+            found.push(format!("{id}: {run}"));
+        }
+    }
+    assert!(found.is_empty(), "English in ru.ftl:\n{}", found.join("\n"));
+}

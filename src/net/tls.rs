@@ -171,7 +171,12 @@ fn client_config(
 ) -> Result<Arc<ClientConfig>, Failure> {
     let config = ClientConfig::builder_with_provider(provider_for(shares))
         .with_safe_default_protocol_versions()
-        .map_err(|e| Failure::new(Code::TlsHandshakeFailed, e.to_string()))?
+        .map_err(|e| {
+            Failure::new(
+                Code::TlsHandshakeFailed,
+                crate::i18n::msg::verbatim(e.to_string()),
+            )
+        })?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
@@ -493,7 +498,12 @@ fn webpki_verifier(
     let (store, certs) = load_roots(roots)?;
     let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider())
         .build()
-        .map_err(|e| Failure::new(Code::CertificateInvalid, e.to_string()))?;
+        .map_err(|e| {
+            Failure::new(
+                Code::CertificateInvalid,
+                crate::i18n::msg::verbatim(e.to_string()),
+            )
+        })?;
     let pinned = if matches!(roots, Roots::File(_)) {
         certs
     } else {

@@ -241,11 +241,12 @@ mod tests {
 
     #[test]
     fn the_report_message_names_the_pooler() {
-        let said = Message::from("FATAL 08P01: no such database: shop");
+        let said = crate::i18n::msg::verbatim("FATAL 08P01: no such database: shop".to_string());
         let pooler = from_message(&said).unwrap();
         assert_eq!(pooler.kind, PoolerKind::Pgbouncer);
         assert_eq!(pooler.evidence, Evidence::Error);
-        let said = Message::from("FATAL 3D000: database \"shop\" does not exist");
+        let said =
+            crate::i18n::msg::verbatim("FATAL 3D000: database \"shop\" does not exist".to_string());
         assert_eq!(from_message(&said), None);
     }
 

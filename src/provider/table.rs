@@ -444,7 +444,7 @@ mod tests {
                     CheckName::Redis => crate::service::Kind::Redis,
                     _ => crate::service::Kind::Postgresql,
                 };
-                kind.advise(step, code, &crate::i18n::Message::from(""))
+                kind.advise(step, code, &crate::i18n::Message::default())
             })
             .map(|a| format!("{} {}", a.cause, a.fix))
             .unwrap_or_default()
@@ -518,6 +518,9 @@ mod tests {
             assert!(ids.insert(row.id), "duplicate id {}", row.id);
             assert!(row.doc.starts_with("https://"), "{} cites no page", row.id);
             assert!(!row.hosts.is_empty() && !row.tips.is_empty(), "{}", row.id);
+            // The catalogs name rows by id; English keeps the table's name.
+            let name = crate::i18n::msg::provider_name(row.id);
+            assert_eq!(crate::i18n::Lang::En.render(&name), row.name);
         }
         assert_eq!(ids.len(), 16);
     }

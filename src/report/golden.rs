@@ -31,7 +31,7 @@ fn redis_failed() -> CheckReport {
         name: CheckName::Redis,
         kind: "redis",
         required: true,
-        target: Message::from("redis://cache.invalid:6379"),
+        target: msg::verbatim("redis://cache.invalid:6379".to_string()),
         source: Some("REDIS_URL".into()),
         status: Status::Fail,
         duration_ms: 3.0,

@@ -153,9 +153,10 @@ fn write_working(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
 /// The provider of a check's target, when railconn knows it.
 fn known_provider(check: &CheckReport) -> Option<Message> {
     let place = check.provider.as_ref().filter(|p| p.id != "unknown")?;
+    let name = msg::provider_name(place.id);
     Some(match place.doc {
-        Some(doc) => msg::provider_with_doc(place.name, doc),
-        None => Message::from(place.name),
+        Some(doc) => msg::provider_with_doc(name, doc),
+        None => name,
     })
 }
 

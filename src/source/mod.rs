@@ -152,7 +152,7 @@ fn read_env_file(path: &Path) -> Result<Vec<(String, String)>, AppError> {
     // Never blocks: a FIFO nobody writes to reads as empty, a stalled pipe
     // is an error after a bound.
     let bytes = crate::file::read_stream(path, MAX_FILE as u64 + 1)
-        .map_err(|e| unreadable(e.to_string().into()))?;
+        .map_err(|e| unreadable(msg::verbatim(e.to_string())))?;
     parse_env(bytes.as_slice()).map_err(unreadable)
 }
 
@@ -187,7 +187,7 @@ fn read_bounded(reader: impl Read) -> Result<Vec<u8>, Message> {
     reader
         .take(MAX_FILE as u64 + 1)
         .read_to_end(&mut text)
-        .map_err(|e| Message::from(e.to_string()))?;
+        .map_err(|e| msg::verbatim(e.to_string()))?;
     if text.len() > MAX_FILE {
         return Err(words::env_file_too_large(MAX_FILE));
     }

@@ -50,7 +50,10 @@ pub(crate) async fn probe(setting: &Setting<PgTarget>, budget: Budget) -> ProbeO
         );
     };
     run(target, &budget, &mut ladder).await;
-    let mut outcome = ladder.finish(target.redacted.clone(), Some(source));
+    let mut outcome = ladder.finish(
+        crate::i18n::msg::verbatim(target.redacted.clone()),
+        Some(source),
+    );
     outcome.host.clone_from(&target.host);
     outcome
 }
@@ -479,7 +482,7 @@ fn classify(error: &tokio_postgres::Error, sniffed: &Sniffed) -> Failure {
     } else {
         Code::ProtocolError
     };
-    Failure::new(code, text)
+    Failure::new(code, crate::i18n::msg::verbatim(text))
 }
 
 fn db_failure(db: &DbError) -> Failure {
@@ -574,11 +577,16 @@ fn io_failure(error: &io::Error, sniffed: &Sniffed) -> Failure {
         io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => {
             Failure::new(Code::ConnectionReset, words::connection_reset())
         }
-        io::ErrorKind::TimedOut => Failure::new(Code::Timeout, error.to_string()),
+        io::ErrorKind::TimedOut => {
+            Failure::new(Code::Timeout, crate::i18n::msg::verbatim(error.to_string()))
+        }
         _ if sniffed.peer_kind().is_some_and(|k| k != PeerKind::Postgres) => {
             unexpected_reply(sniffed)
         }
-        _ => Failure::new(Code::ProtocolError, error.to_string()),
+        _ => Failure::new(
+            Code::ProtocolError,
+            crate::i18n::msg::verbatim(error.to_string()),
+        ),
     }
 }
 
@@ -657,7 +665,10 @@ fn query_failure(error: &tokio_postgres::Error, sniffed: &Sniffed) -> Failure {
         None if error.is_closed() => {
             Failure::new(Code::ConnectionClosed, words::pg_closed_during_query())
         }
-        None => Failure::new(Code::QueryFailed, error_chain(error)),
+        None => Failure::new(
+            Code::QueryFailed,
+            crate::i18n::msg::verbatim(error_chain(error)),
+        ),
     }
 }
 

@@ -38,7 +38,10 @@ pub(crate) fn probe(target: &SqliteTarget) -> ProbeOutcome {
         Some(path) => check_file(path, started, &mut ladder),
     }
     note_volume(target, &mut ladder);
-    ladder.finish(target.url.clone(), Some(target.source.clone()))
+    ladder.finish(
+        crate::i18n::msg::verbatim(target.url.clone()),
+        Some(target.source.clone()),
+    )
 }
 
 fn check_file(path: &Path, started: Instant, ladder: &mut Ladder) {
