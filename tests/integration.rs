@@ -10,6 +10,7 @@
 
 mod cli;
 mod drivers;
+mod env_parts;
 mod faults;
 mod gate;
 mod harness;

@@ -2,7 +2,8 @@
 //! Russian has the same codes, verdict and exit code; `--lang` beats the
 //! locale, and `LC_ALL` beats `LC_MESSAGES` and `LANG`.
 
-use crate::support::{closed_port, railconn};
+use crate::support::pgbouncer::pgbouncer;
+use crate::support::{Fault, closed_port, fault, railconn, stderr, stdout};
 
 /// A stopped PostgreSQL (nothing listens on its port) and a Redis whose
 /// name does not resolve.
@@ -79,4 +80,132 @@ fn the_flag_beats_the_locale_and_lc_all_beats_lang() {
     assert!(text.contains("Итог: деплоить нельзя"), "{text}");
     let (text, _) = failing_run(&[("LANG", "de_DE.UTF-8")], &[]);
     assert!(text.contains("Verdict: not ready"), "{text}");
+}
+
+/// The failures whose words reached Russian reports in English before the
+/// provider tips, the pooler's words, redis-rs's URL refusals and
+/// `--resolve` moved to the catalogs: a Russian report of them has no
+/// English sentence. English may remain only in names, identifiers,
+/// commands, URLs, code spans, «quotes» and the servers' own words, which
+/// each run lists.
+#[test]
+fn russian_reports_have_no_english_sentences() {
+    let port = fault(Fault::ReadClose);
+    let host = "roundhouse.proxy.rlwy.net";
+    let proxy = format!("postgresql://postgres:pw@{host}:{port}/railway");
+    let proxy_pin = format!("{host}:{port}:127.0.0.1");
+    let bouncer = pgbouncer();
+    let neon = "ep-cool-darkness-123456-pooler.us-east-2.aws.neon.tech";
+    let neon_pin = format!("{neon}:{}:127.0.0.1", bouncer.port);
+    let neon_url = bouncer.url("appdb").replace("127.0.0.1", neon);
+    let shop = bouncer.url("shop");
+    let runs: [(&[&str], &[&str]); 3] = [
+        // Railway's proxy closing (a provider tip), a wildcard Redis host.
+        (
+            &[
+                "--database-url",
+                &proxy,
+                "--resolve",
+                &proxy_pin,
+                "--redis-url",
+                "redis://0.0.0.0:6379",
+            ],
+            &[],
+        ),
+        // PgBouncer without the database (a pooler tip), a RESP version
+        // redis-rs does not know.
+        (
+            &[
+                "--database-url",
+                &shop,
+                "--redis-url",
+                "redis://127.0.0.1:6379/?protocol=resp9",
+            ],
+            &["no such database"],
+        ),
+        // A healthy check through Neon's pooler: the pooler note.
+        (
+            &[
+                "--only",
+                "postgres",
+                "--database-url",
+                &neon_url,
+                "--resolve",
+                &neon_pin,
+            ],
+            &[],
+        ),
+    ];
+    for (args, server_words) in runs {
+        let out = railconn()
+            .args(["check", "--no-env-file", "--lang", "ru"])
+            .args(args)
+            .run();
+        let mut text = stdout(&out);
+        for words in server_words {
+            assert!(text.contains(words), "{words}:\n{text}");
+            text = text.replace(words, "");
+        }
+        let english = english_runs(&text);
+        assert!(english.is_empty(), "{english:?} in:\n{text}");
+        assert!(text.contains("Итог"), "{text}");
+    }
+    let out = railconn()
+        .args(["check", "--no-env-file", "--lang", "ru"])
+        .args(["--resolve", "db.example.com:5432"])
+        .run();
+    assert_eq!(out.status.code(), Some(2));
+    let error = stderr(&out);
+    assert!(error.contains("укажите HOST:PORT:ADDR"), "{error}");
+    assert!(english_runs(&error).is_empty(), "{error}");
+}
+
+/// Runs of three or more English words, one of them a function word,
+/// outside code spans and «quotes»; tokens with a digit or a character
+/// such as `_./:=@$%<>` (identifiers, hosts, URLs) break a run. The same
+/// rule as the catalog test in `src/i18n/tests.rs`.
+fn english_runs(text: &str) -> Vec<String> {
+    const FUNCTION_WORDS: &[&str] = &[
+        "a", "an", "the", "is", "are", "was", "were", "be", "been", "to", "of", "in", "on", "for",
+        "with", "not", "no", "and", "or", "but", "by", "from", "at", "as", "if", "it", "its",
+        "this", "that", "these", "has", "have", "does", "do", "can", "cannot", "will", "would",
+        "should", "must", "than", "then", "there", "which", "who", "what", "when", "where",
+        "while", "you", "your", "we", "they", "their",
+    ];
+    let mut plain = String::new();
+    let mut closing: Option<char> = None;
+    for c in text.chars() {
+        match closing {
+            Some(end) if c == end => closing = None,
+            Some(_) => {}
+            None if c == '`' => closing = Some('`'),
+            None if c == '«' => closing = Some('»'),
+            None => plain.push(c),
+        }
+    }
+    let mut runs = Vec::new();
+    for line in plain.lines() {
+        let mut run: Vec<&str> = Vec::new();
+        for token in line.split_whitespace().chain([""]) {
+            let word = token.trim_matches(|c: char| ",;:!?()[]\"'.—".contains(c));
+            let english = word.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && word.len() > 1
+                && word.chars().any(|c| c.is_ascii_lowercase())
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_alphabetic() || c == '\'' || c == '-');
+            if english {
+                run.push(word);
+                continue;
+            }
+            let sentence = run
+                .iter()
+                .any(|w| FUNCTION_WORDS.contains(&w.to_ascii_lowercase().as_str()));
+            if run.len() >= 3 && sentence {
+                runs.push(run.join(" "));
+            }
+            run.clear();
+        }
+    }
+    runs
 }

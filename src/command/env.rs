@@ -4,6 +4,7 @@
 //! dial. Secrets show only their length; URLs show with `***` for the
 //! password.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -16,8 +17,8 @@ use crate::error::AppError;
 use crate::i18n::{Lang, msg, say};
 use crate::report::Format;
 use crate::service::jwt::settings as jwt;
-use crate::service::postgres::url::PgTarget;
-use crate::service::redis::url::RedisTarget;
+use crate::service::postgres::url::{ChannelBinding, PgTarget, RootCert};
+use crate::service::redis::url::{Protocol, RedisTarget, RedisTls};
 use crate::service::setting::Setting;
 use crate::service::sqlite::url::SqliteTarget;
 use crate::source::url;
@@ -76,8 +77,131 @@ struct Target {
     /// The provider's id (`unknown` when no row matches); `null` when
     /// nothing would be dialed.
     provider: Option<&'static str>,
+    /// What the probe will dial, part by part; `null` when nothing is.
+    parts: Option<Parts>,
     #[serde(skip)]
     provider_name: Option<&'static str>,
+}
+
+/// A target's parsed parts (issue 10): exactly what the probe uses, after
+/// every clean-up, `PG*` default and `--resolve`. `schema/env.schema.json`
+/// documents them.
+#[derive(Debug, Serialize)]
+struct Parts {
+    host: String,
+    /// PostgreSQL `hostaddr`: dialed instead of resolving `host`.
+    hostaddr: Option<String>,
+    port: u16,
+    user: Option<String>,
+    /// Whether a password is set (never the password).
+    password: bool,
+    /// The PostgreSQL database name, or the Redis database number.
+    database: Option<Database>,
+    /// PostgreSQL: the sslmode; Redis: `off`, `verify` or `insecure`.
+    tls: &'static str,
+    /// Every other option the probe acts on, by its URL name.
+    options: BTreeMap<&'static str, String>,
+    /// libpq parameters accepted and not acted on.
+    ignored: Vec<String>,
+    /// Addresses given with `--resolve`, dialed instead of DNS.
+    resolve: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum Database {
+    Name(String),
+    Number(i64),
+}
+
+impl Parts {
+    fn postgres(t: &PgTarget) -> Self {
+        let mut options = BTreeMap::new();
+        if let Some(root) = &t.sslrootcert {
+            let shown = match root {
+                RootCert::File(path) => path.display().to_string(),
+                RootCert::System => "system".to_string(),
+            };
+            options.insert("sslrootcert", shown);
+        }
+        let binding = match t.channel_binding {
+            ChannelBinding::Disable => "disable",
+            ChannelBinding::Prefer => "prefer",
+            ChannelBinding::Require => "require",
+        };
+        options.insert("channel_binding", binding.to_string());
+        if let Some(name) = &t.application_name {
+            options.insert("application_name", name.clone());
+        }
+        if let Some(value) = &t.options {
+            options.insert("options", value.clone());
+        }
+        Self {
+            host: t.host.clone(),
+            hostaddr: t.hostaddr.map(|a| a.to_string()),
+            port: t.port,
+            user: t.user.clone(),
+            password: t.password.is_some(),
+            database: t.dbname.clone().map(Database::Name),
+            tls: t.sslmode.as_str(),
+            options,
+            ignored: t.ignored.clone(),
+            resolve: t.dial.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    fn redis(t: &RedisTarget) -> Self {
+        let protocol = match t.protocol {
+            Protocol::Resp2 => "resp2",
+            Protocol::Resp3 => "resp3",
+        };
+        Self {
+            host: t.host.clone(),
+            hostaddr: None,
+            port: t.port,
+            user: t.username.clone(),
+            password: t.password.is_some(),
+            database: Some(Database::Number(t.db)),
+            tls: match t.tls {
+                RedisTls::Off => "off",
+                RedisTls::Verified => "verify",
+                RedisTls::Insecure => "insecure",
+            },
+            options: BTreeMap::from([("protocol", protocol.to_string())]),
+            ignored: Vec::new(),
+            resolve: t.dial.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    /// `host=… port=…`, each value escaped, for the text report.
+    fn line(&self) -> String {
+        let mut pairs = vec![("host", self.host.clone())];
+        if let Some(addr) = &self.hostaddr {
+            pairs.push(("hostaddr", addr.clone()));
+        }
+        pairs.push(("port", self.port.to_string()));
+        if let Some(user) = &self.user {
+            pairs.push(("user", user.clone()));
+        }
+        match &self.database {
+            Some(Database::Name(name)) => pairs.push(("database", name.clone())),
+            Some(Database::Number(n)) => pairs.push(("database", n.to_string())),
+            None => {}
+        }
+        pairs.push(("tls", self.tls.to_string()));
+        pairs.extend(self.options.iter().map(|(k, v)| (*k, v.clone())));
+        if !self.resolve.is_empty() {
+            pairs.push(("resolve", self.resolve.join(",")));
+        }
+        if !self.ignored.is_empty() {
+            pairs.push(("ignored", self.ignored.join(",")));
+        }
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", url::escape_controls(v)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -149,10 +273,15 @@ fn shown(var: &Var, kind: Kind) -> String {
                 // A SQLite URL names a file; a SQLCipher passphrase is masked.
                 return sqlite.url;
             }
-            url::parse(&clean, &["postgresql", "postgres", "redis", "rediss"]).map_or_else(
-                |e| say(&words::env_invalid_url(&e.message)),
-                |u| u.redacted(),
-            )
+            // The URL as given, secrets masked, nothing re-encoded; invalid
+            // exactly when `check` calls it invalid.
+            let shown = if clean.starts_with("redis") {
+                let clean = config::normalize::redis(&var.value, var.name).value;
+                RedisTarget::parse(&clean).map(|t| t.redacted)
+            } else {
+                PgTarget::parse(&clean).map(|t| t.redacted)
+            };
+            shown.unwrap_or_else(|e| say(&words::env_invalid_url(&e.message)))
         }
         Kind::Secret => say(&words::env_secret(var.value.len())),
         Kind::Key => say(&words::env_key(&var.value)),
@@ -187,11 +316,12 @@ fn targets(args: &EnvArgs, env: &EnvSource, pins: Vec<config::Pin>) -> Vec<Targe
             source: sqlite.source.clone(),
             provider: None,
             provider_name: None,
+            parts: None,
         },
         None => target(
             "postgres",
             &config.postgres,
-            |t: &PgTarget| (t.redacted.clone(), t.host.clone()),
+            |t: &PgTarget| (t.redacted.clone(), t.host.clone(), Parts::postgres(t)),
             config.hints,
         ),
     };
@@ -200,7 +330,7 @@ fn targets(args: &EnvArgs, env: &EnvSource, pins: Vec<config::Pin>) -> Vec<Targe
         target(
             "redis",
             &config.redis,
-            |t: &RedisTarget| (t.redacted.clone(), t.host.clone()),
+            |t: &RedisTarget| (t.redacted.clone(), t.host.clone(), Parts::redis(t)),
             config.hints,
         ),
         Target {
@@ -212,25 +342,26 @@ fn targets(args: &EnvArgs, env: &EnvSource, pins: Vec<config::Pin>) -> Vec<Targe
                 .map_or_else(|| say(&msg::env_default()), |a| a.name.to_string()),
             provider: None,
             provider_name: None,
+            parts: None,
         },
     ]
 }
 
-/// `describe` gives a ready target's redacted URL and host.
+/// `describe` gives a ready target's redacted URL, host and parts.
 fn target<T>(
     check: &'static str,
     setting: &Setting<T>,
-    describe: fn(&T) -> (String, String),
+    describe: fn(&T) -> (String, String, Parts),
     hints: provider::Hints,
 ) -> Target {
     let source = setting.source().unwrap_or_default().to_string();
-    let (target, place) = match setting {
+    let (target, place, parts) = match setting {
         Setting::Ready { target, .. } => {
-            let (url, host) = describe(target);
-            (url, Some(provider::identify(&host, hints)))
+            let (url, host, parts) = describe(target);
+            (url, Some(provider::identify(&host, hints)), Some(parts))
         }
-        Setting::Invalid { source, .. } => (say(&words::target_invalid(source)), None),
-        Setting::Missing { vars, .. } => (say(&words::target_missing(vars)), None),
+        Setting::Invalid { source, .. } => (say(&words::target_invalid(source)), None, None),
+        Setting::Missing { vars, .. } => (say(&words::target_missing(vars)), None, None),
     };
     Target {
         check,
@@ -238,6 +369,7 @@ fn target<T>(
         source,
         provider: place.map(|p| p.id),
         provider_name: place.filter(|p| !p.is_unknown()).map(|p| p.name),
+        parts,
     }
 }
 
@@ -262,6 +394,9 @@ fn write_text(report: &EnvReport, out: &mut dyn Write) -> std::io::Result<()> {
         match target.provider_name {
             Some(name) => writeln!(out, "  [{name}]")?,
             None => writeln!(out)?,
+        }
+        if let Some(parts) = &target.parts {
+            writeln!(out, "  {:<9} {}", "", parts.line())?;
         }
     }
     Ok(())

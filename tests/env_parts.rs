@@ -1,0 +1,127 @@
+//! `railconn env`: targets shown as given and their parsed parts, the JSON
+//! validated against `schema/env.schema.json` (issue 10, item 4).
+
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use crate::support::{railconn, stdout};
+
+fn validate(report: &Value) {
+    static SCHEMA: OnceLock<jsonschema::Validator> = OnceLock::new();
+    let validator = SCHEMA.get_or_init(|| {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schema/env.schema.json"
+        ))
+        .expect("read env schema");
+        let schema: Value = serde_json::from_str(&text).expect("env schema is JSON");
+        jsonschema::validator_for(&schema).expect("env schema compiles")
+    });
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "env report does not match the schema: {errors:#?}\n{report:#}"
+    );
+}
+
+fn env_json(args: &[&str]) -> Value {
+    let out = railconn()
+        .args(["env", "--no-env-file", "--format", "json"])
+        .args(args)
+        .run();
+    let report: Value = serde_json::from_str(&stdout(&out)).expect("one JSON document");
+    validate(&report);
+    report
+}
+
+const PG: &str = "postgresql://us%65r:p%40ss-word@db.invalid:6543/d%C3%A9=x?options=-c%20a%3Db&application_name=a%3Db&sslmode=require&connect_timeout=5";
+const REDIS: &str = "rediss://default:redis-pw@cache.invalid:6380/3?protocol=resp3";
+
+#[test]
+fn env_shows_targets_as_given_with_their_parts() {
+    let r = env_json(&["--database-url", PG, "--redis-url", REDIS]);
+    let text = r.to_string();
+    assert!(
+        !text.contains("p%40ss-word") && !text.contains("redis-pw"),
+        "{r:#}"
+    );
+    let pg = &r["targets"][0];
+    // Nothing re-encoded: `%65` stays `%65`, `=` stays `=`.
+    assert_eq!(
+        pg["target"],
+        "postgresql://us%65r:***@db.invalid:6543/d%C3%A9=x?options=-c%20a%3Db&application_name=a%3Db&sslmode=require&connect_timeout=5"
+    );
+    let parts = &pg["parts"];
+    assert_eq!(parts["host"], "db.invalid");
+    assert_eq!(parts["port"], 6543);
+    assert_eq!(parts["user"], "user");
+    assert_eq!(parts["password"], true);
+    assert_eq!(parts["database"], "dé=x");
+    assert_eq!(parts["tls"], "require");
+    assert_eq!(parts["options"]["options"], "-c a=b");
+    assert_eq!(parts["options"]["application_name"], "a=b");
+    assert_eq!(parts["ignored"], serde_json::json!(["connect_timeout"]));
+    let redis = &r["targets"][1];
+    assert_eq!(
+        redis["target"],
+        "rediss://default:***@cache.invalid:6380/3?protocol=resp3"
+    );
+    assert_eq!(redis["parts"]["database"], 3);
+    assert_eq!(redis["parts"]["tls"], "verify");
+    assert_eq!(redis["parts"]["options"]["protocol"], "resp3");
+    assert_eq!(r["targets"][2]["parts"], Value::Null);
+}
+
+#[test]
+fn env_variables_show_urls_as_given_and_invalid_as_check_does() {
+    let out = railconn()
+        .args(["env", "--no-env-file", "--format", "json"])
+        .env(
+            "DATABASE_URL",
+            "postgresql://u:s3cret@db.invalid/a%3Db?application_name=x%3Dy",
+        )
+        .env("REDIS_URL", "redis://cache.invalid:6379/0?protocol=4")
+        .run();
+    let r: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    validate(&r);
+    let value = |name: &str| {
+        r["variables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == name)
+            .unwrap()["value"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        value("DATABASE_URL"),
+        "postgresql://u:***@db.invalid/a%3Db?application_name=x%3Dy"
+    );
+    // redis-rs refuses protocol=4, so `check` calls it invalid: so does env.
+    assert!(value("REDIS_URL").starts_with("(invalid URL"), "{r:#}");
+    assert_eq!(r["targets"][1]["parts"], Value::Null);
+}
+
+#[test]
+fn env_text_shows_the_parts_escaped() {
+    let out = railconn()
+        .args([
+            "env",
+            "--no-env-file",
+            "--database-url",
+            "postgresql://u@db.invalid/shop?application_name=a%0Ab",
+        ])
+        .run();
+    let text = stdout(&out);
+    assert!(
+        text.contains("host=db.invalid port=5432 user=u database=shop tls=prefer"),
+        "{text}"
+    );
+    assert!(text.contains("application_name=a\\nb"), "{text}");
+}
