@@ -401,6 +401,17 @@ message_withheld = <the message is not shown: it contains a configured secret, e
 fifo_without_reader = it is a FIFO (named pipe) that nobody is reading
 pipe_stalled = it is a pipe or device that did not take or deliver the bytes within { $limit }
 
+## Targets and selection
+
+selector_bad_kind = `kind:{ $kind }` is not a kind: write kind:postgresql, kind:sqlite, kind:redis or kind:jwt
+selector_empty = an empty check name: write a check name (postgres, redis, jwt or a variable such as CELERY_BROKER_URL) or kind:KIND
+target_form = write NAME=URL, e.g. --target replica=postgresql://replica.example:5432/app (NAME: letters, digits, _ - .)
+target_default_name = `{ $name }` is a default check: use --database-url or --redis-url to check another URL for it, or choose another NAME
+target_bad_scheme = the URL of `{ $name }` is not a PostgreSQL or Redis URL: write postgresql://… or redis://… (rediss:// for TLS)
+warning_unknown_check = railconn: warning: no check is called `{ $name }` here, so it selects nothing (checks: { $checks })
+label_not_checked = Other services, not checked
+not_checked = { $variable } ({ $origin }): a { $scheme } URL; railconn checks only PostgreSQL and Redis URLs
+
 ## Report labels
 
 header = railconn { $version }: checked in { $took }

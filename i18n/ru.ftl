@@ -438,6 +438,17 @@ message_withheld = <сообщение не показано: в нём есть
 fifo_without_reader = это FIFO (именованный канал), из которого никто не читает
 pipe_stalled = это канал или устройство, которое не приняло или не отдало данные за { $limit }
 
+## Цели и выбор проверок
+
+selector_bad_kind = `kind:{ $kind }` — не вид: укажите kind:postgresql, kind:sqlite, kind:redis или kind:jwt
+selector_empty = пустое имя проверки: укажите имя проверки (postgres, redis, jwt или переменную, например CELERY_BROKER_URL) или kind:ВИД
+target_form = укажите ИМЯ=URL, например --target replica=postgresql://replica.example:5432/app (ИМЯ: буквы, цифры, _ - .)
+target_default_name = `{ $name }` — проверка по умолчанию: чтобы проверить для неё другой URL, используйте --database-url или --redis-url, либо выберите другое ИМЯ
+target_bad_scheme = URL цели `{ $name }` — не URL PostgreSQL или Redis: укажите postgresql://… или redis://… (rediss:// для TLS)
+warning_unknown_check = railconn: предупреждение: проверки `{ $name }` здесь нет, поэтому она ничего не выбирает (проверки: { $checks })
+label_not_checked = Другие сервисы, не проверяются
+not_checked = { $variable } ({ $origin }): URL { $scheme }; railconn проверяет только URL PostgreSQL и Redis
+
 ## Подписи в отчёте
 
 header = railconn { $version }: проверка заняла { $took }

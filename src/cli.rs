@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::config::Selector;
 use crate::i18n::{Lang, Message, msg};
-use crate::model::CheckName;
 use crate::report::Format;
 
 /// `railconn --version`: the version and the target it was built for, e.g.
@@ -124,6 +124,18 @@ pub(crate) struct SourceArgs {
     #[arg(long, value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<String>,
 
+    #[arg(
+        long,
+        help = "Check only DATABASE_URL, REDIS_URL and the JWT settings, not every other \
+                variable holding a PostgreSQL or Redis URL"
+    )]
+    pub no_discover: bool,
+
+    /// Also check this PostgreSQL or Redis URL under NAME (repeatable),
+    /// e.g. replica=postgresql://replica.example:5432/app.
+    #[arg(long = "target", value_name = "NAME=URL")]
+    pub targets: Vec<crate::config::NamedUrl>,
+
     /// The app's directory: its manifests and lockfiles (package.json,
     /// requirements*.txt, pyproject.toml, poetry.lock, uv.lock,
     /// Pipfile.lock) name the drivers the URLs are judged by. Default: the
@@ -141,18 +153,25 @@ pub(crate) struct SourceArgs {
 /// Which checks run and how they gate.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct SelectArgs {
-    /// Run only these checks (comma-separated: postgres, redis, jwt).
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
-    pub only: Vec<CheckName>,
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        help = "Run only these checks (comma-separated): check names (postgres, redis, jwt, \
+                or a discovered variable such as CELERY_BROKER_URL) or \
+                kind:postgresql|sqlite|redis|jwt for every check of a kind. A name no check \
+                has here is a warning, not an error"
+    )]
+    pub only: Vec<Selector>,
 
-    /// Do not run these checks (comma-separated).
+    /// Do not run these checks (comma-separated, as --only).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
-    pub skip: Vec<CheckName>,
+    pub skip: Vec<Selector>,
 
     /// These checks may fail without failing the gate: their failure is a
-    /// warning (e.g. Redis when the app falls back to memory).
+    /// warning (e.g. Redis when the app falls back to memory). As --only.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
-    pub optional: Vec<CheckName>,
+    pub optional: Vec<Selector>,
 
     /// Warnings fail the gate too.
     #[arg(long)]
@@ -373,7 +392,10 @@ mod tests {
         let args = parse(&["--only", "postgres,redis", "--timeout", "500ms", "--json"]).unwrap();
         assert_eq!(
             args.select.only,
-            vec![CheckName::Postgres, CheckName::Redis]
+            vec![
+                Selector::Name("postgres".into()),
+                Selector::Name("redis".into())
+            ]
         );
         assert_eq!(args.timeout, Duration::from_millis(500));
         assert_eq!(args.output.format(), Format::Json);
@@ -381,7 +403,10 @@ mod tests {
 
     #[test]
     fn bad_values_are_usage_errors() {
-        assert!(parse(&["--only", "mysql"]).is_err());
+        assert!(parse(&["--only", "kind:mysql"]).is_err());
+        assert!(parse(&["--target", "replica"]).is_err());
+        assert!(parse(&["--target", "redis=redis://h"]).is_err());
+        assert!(parse(&["--target", "db=mysql://h/d"]).is_err());
         assert!(parse(&["--timeout", "soon"]).is_err());
         assert!(parse(&["--timeout", "0s"]).is_err());
         assert!(parse(&["--json", "--format", "text"]).is_err());

@@ -53,6 +53,7 @@ pub(crate) fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) ->
         interrupted,
         duration_ms: millis(duration),
         checks,
+        not_checked: config.unchecked.clone(),
         drivers: DriversReport::new(&config.drivers),
     };
     let (critical, warnings) = (report.critical(), report.warnings());
@@ -76,10 +77,9 @@ fn judge_by_drivers(runs: &mut [Ran], config: &Config) -> Vec<driver::Rule> {
         .iter_mut()
         .filter(|r| r.selected.is_some() && !r.unfinished)
     {
-        let url = match ran.name {
-            CheckName::Redis => config.redis.target().map(|t| t.redacted.as_str()),
-            CheckName::Postgres | CheckName::Jwt => None,
-        };
+        let url = (ran.name == CheckName::REDIS)
+            .then(|| config.redis.target().map(|t| t.redacted.as_str()))
+            .flatten();
         rules.extend(driver::judge_outcome(
             &config.drivers,
             ran.name,
@@ -92,16 +92,21 @@ fn judge_by_drivers(runs: &mut [Ran], config: &Config) -> Vec<driver::Rule> {
 
 fn check_report(ran: &Ran, config: &Config, rules: &[driver::Rule]) -> CheckReport {
     let Some(selected) = &ran.selected else {
-        return skipped(ran.name, msg::skipped_by_flag());
+        return skipped(ran.name, ran.kind, msg::skipped_by_flag());
     };
     if ran.unfinished {
-        let mut report = skipped(ran.name, msg::interrupted());
+        let mut report = skipped(ran.name, ran.kind, msg::interrupted());
         report.required = selected.required;
         return report;
     }
     let kind = ran.kind;
     let error = decisive(&ran.outcome.steps);
-    let located = locate(kind, config, error.as_ref());
+    let located = locate(
+        kind,
+        config.endpoint(ran.name),
+        config.hints,
+        error.as_ref(),
+    );
     let (place, pooler) = located.unwrap_or((&provider::UNKNOWN, None));
     let rules: Vec<&driver::Rule> = rules.iter().filter(|r| r.check == ran.name).collect();
     // The driver that fails says why, in its own terms.
@@ -113,9 +118,7 @@ fn check_report(ran: &Ran, config: &Config, rules: &[driver::Rule]) -> CheckRepo
             cause: rule.cause.clone(),
             fix: rule.fix.clone(),
         }),
-        None => error
-            .as_ref()
-            .and_then(|e| advise(kind, ran.name, e, place, pooler)),
+        None => error.as_ref().and_then(|e| advise(kind, e, place, pooler)),
     };
     let mut findings = ran.outcome.findings.clone();
     let said = rules.iter().filter(|r| failed_by.is_none_or(|f| f != *r));
@@ -147,18 +150,12 @@ fn check_report(ran: &Ran, config: &Config, rules: &[driver::Rule]) -> CheckRepo
 /// is missing or invalid).
 fn locate(
     kind: Kind,
-    config: &Config,
+    endpoint: Option<(&str, u16)>,
+    hints: provider::Hints,
     error: Option<&ErrorReport>,
 ) -> Option<(&'static Provider, Option<Pooler>)> {
-    let (host, port) = match kind {
-        Kind::Postgresql => config
-            .postgres
-            .target()
-            .map(|t| (t.host.as_str(), t.port))?,
-        Kind::Redis => config.redis.target().map(|t| (t.host.as_str(), t.port))?,
-        Kind::Sqlite | Kind::Jwt => return None,
-    };
-    let place = provider::identify(host, config.hints);
+    let (host, port) = endpoint?;
+    let place = provider::identify(host, hints);
     let pooler = (kind == Kind::Postgresql)
         .then(|| {
             error
@@ -175,13 +172,12 @@ fn locate(
 /// server), then the generic ones.
 fn advise(
     kind: Kind,
-    check: CheckName,
     error: &ErrorReport,
     place: &Provider,
     pooler: Option<Pooler>,
 ) -> Option<words::Advice> {
     place
-        .tip(check, error.code)
+        .tip(kind.default_check(), error.code)
         .or_else(|| pooler.and_then(|p| p.tip(error.code)))
         .map(words::provider_tip)
         .or_else(|| kind.advise(error.step, error.code, &error.message))
@@ -201,10 +197,10 @@ fn pooler_note(pooler: Pooler) -> Message {
     }
 }
 
-fn skipped(name: CheckName, why: Message) -> CheckReport {
+fn skipped(name: CheckName, kind: Kind, why: Message) -> CheckReport {
     CheckReport {
         name,
-        kind: name.kind(),
+        kind: kind.as_str(),
         required: false,
         target: why,
         source: None,
@@ -276,13 +272,13 @@ fn add_config_notes(runs: &mut [Ran], config: &Config) {
 fn add_memory_fallback(runs: &mut [Ran]) {
     let redis_failure = runs
         .iter()
-        .find(|r| r.name == CheckName::Redis && r.selected.is_some())
+        .find(|r| r.name == CheckName::REDIS && r.selected.is_some())
         .and_then(|r| decisive(&r.outcome.steps))
         .map(|e| e.code);
     let Some(code) = redis_failure else { return };
     if let Some(jwt) = runs
         .iter_mut()
-        .find(|r| r.name == CheckName::Jwt && r.selected.is_some())
+        .find(|r| r.name == CheckName::JWT && r.selected.is_some())
     {
         let message = words::memory_fallback(code != Code::MissingConfig);
         jwt.outcome

@@ -9,6 +9,7 @@
 #![allow(unreachable_pub)]
 
 mod cli;
+mod discovery;
 mod drivers;
 mod env_parts;
 mod faults;

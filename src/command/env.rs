@@ -70,7 +70,7 @@ struct Entry {
 
 #[derive(Debug, Serialize)]
 struct Target {
-    check: &'static str,
+    check: String,
     #[serde(rename = "target")]
     dialed: String,
     source: String,
@@ -208,6 +208,8 @@ impl Parts {
 struct EnvReport {
     variables: Vec<Entry>,
     targets: Vec<Target>,
+    /// URLs of kinds railconn does not check.
+    not_checked: Vec<config::scan::Unchecked>,
 }
 
 pub(crate) fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
@@ -219,12 +221,14 @@ pub(crate) fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
     }
     let env = super::load_env(&args.source)?;
     let pins = super::pins(&args.source)?;
+    let (targets, not_checked) = targets(args, &env, pins);
     let report = EnvReport {
         variables: GROUPS
             .iter()
             .flat_map(|(names, kind)| group(&env, names, *kind))
             .collect(),
-        targets: targets(args, &env, pins),
+        targets,
+        not_checked,
     };
     let mut out = std::io::stdout().lock();
     let written = match args.format {
@@ -294,12 +298,20 @@ fn shown(var: &Var, kind: Kind) -> String {
     }
 }
 
-fn targets(args: &EnvArgs, env: &EnvSource, pins: Vec<config::Pin>) -> Vec<Target> {
+/// Every target a check would dial, defaults first, and the URLs that no
+/// check reads.
+fn targets(
+    args: &EnvArgs,
+    env: &EnvSource,
+    pins: Vec<config::Pin>,
+) -> (Vec<Target>, Vec<config::scan::Unchecked>) {
     let overrides = config::Overrides {
         database_url: args.source.database_url.clone(),
         redis_url: args.source.redis_url.clone(),
         public: args.source.public,
         resolve: pins,
+        discover: !args.source.no_discover,
+        targets: args.source.targets.clone(),
     };
     let config = config::Config::resolve(
         &overrides,
@@ -311,7 +323,7 @@ fn targets(args: &EnvArgs, env: &EnvSource, pins: Vec<config::Pin>) -> Vec<Targe
     let settings = jwt::JwtSettings::from_env(env);
     let postgres = match &config.sqlite {
         Some(sqlite) => Target {
-            check: "postgres",
+            check: "postgres".to_string(),
             dialed: sqlite.url.clone(),
             source: sqlite.source.clone(),
             provider: None,
@@ -325,7 +337,21 @@ fn targets(args: &EnvArgs, env: &EnvSource, pins: Vec<config::Pin>) -> Vec<Targe
             config.hints,
         ),
     };
-    vec![
+    let extra = config.extra.iter().map(|e| match &e.setting {
+        config::ExtraSetting::Postgresql(setting) => target(
+            e.name.as_str(),
+            setting,
+            |t: &PgTarget| (t.redacted.clone(), t.host.clone(), Parts::postgres(t)),
+            config.hints,
+        ),
+        config::ExtraSetting::Redis(setting) => target(
+            e.name.as_str(),
+            setting,
+            |t: &RedisTarget| (t.redacted.clone(), t.host.clone(), Parts::redis(t)),
+            config.hints,
+        ),
+    });
+    let defaults = [
         postgres,
         target(
             "redis",
@@ -334,7 +360,7 @@ fn targets(args: &EnvArgs, env: &EnvSource, pins: Vec<config::Pin>) -> Vec<Targe
             config.hints,
         ),
         Target {
-            check: "jwt",
+            check: "jwt".to_string(),
             dialed: say(&words::jwt_target(settings.algorithm_name())),
             source: settings
                 .algorithm
@@ -344,12 +370,14 @@ fn targets(args: &EnvArgs, env: &EnvSource, pins: Vec<config::Pin>) -> Vec<Targe
             provider_name: None,
             parts: None,
         },
-    ]
+    ];
+    let targets = defaults.into_iter().chain(extra).collect();
+    (targets, config.unchecked)
 }
 
 /// `describe` gives a ready target's redacted URL, host and parts.
 fn target<T>(
-    check: &'static str,
+    check: &str,
     setting: &Setting<T>,
     describe: fn(&T) -> (String, String, Parts),
     hints: provider::Hints,
@@ -364,7 +392,7 @@ fn target<T>(
         Setting::Missing { vars, .. } => (say(&words::target_missing(vars)), None, None),
     };
     Target {
-        check,
+        check: check.to_string(),
         dialed: target,
         source,
         provider: place.map(|p| p.id),
@@ -398,6 +426,17 @@ fn write_text(report: &EnvReport, out: &mut dyn Write) -> std::io::Result<()> {
         if let Some(parts) = &target.parts {
             writeln!(out, "  {:<9} {}", "", parts.line())?;
         }
+    }
+    if !report.not_checked.is_empty() {
+        writeln!(
+            out,
+            "\n{}:",
+            Lang::for_run().render(&msg::label_not_checked())
+        )?;
+    }
+    for url in &report.not_checked {
+        let line = msg::not_checked(url.variable.clone(), url.scheme.clone(), url.origin.clone());
+        writeln!(out, "  {}", Lang::for_run().render(&line))?;
     }
     Ok(())
 }

@@ -74,6 +74,8 @@ pub(crate) fn config(
         redis_url: source.redis_url.clone(),
         public: source.public,
         resolve: pins(source)?,
+        discover: !source.no_discover,
+        targets: source.targets.clone(),
     };
     let selection = Selection {
         only: select.only.clone(),
@@ -88,16 +90,39 @@ pub(crate) fn config(
     }
     let drivers = Drivers::find(&dir, &driver_args(source)?);
     config.drivers = crate::driver::apply(drivers, &mut config.postgres);
-    if config
-        .selection
-        .resolve()
-        .iter()
-        .all(|(_, selected)| selected.is_none())
-    {
+    let checks = config.checks();
+    warn_unknown_names(&config.selection, &checks);
+    if checks.iter().all(|c| c.selected.is_none()) {
         return Err(AppError::NothingSelected);
     }
     tracing::debug!(?config, "resolved configuration");
     Ok(config)
+}
+
+/// Says on stderr, once per process (`wait` and `watch` resolve the
+/// configuration every round), which names in `--only`, `--skip` and
+/// `--optional` no check has: not an error, because the same command line
+/// runs where other variables are set.
+fn warn_unknown_names(selection: &Selection, checks: &[crate::config::Check<'_>]) {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    let names: Vec<_> = checks.iter().map(|c| c.name).collect();
+    let unknown = selection.unknown_names(&names);
+    if unknown.is_empty() {
+        return;
+    }
+    let all = names
+        .iter()
+        .map(|n| n.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    SAID.call_once(|| {
+        let lang = Lang::for_run();
+        let mut err = std::io::stderr().lock();
+        for name in unknown {
+            let warning = crate::i18n::msg::warning_unknown_check(name.to_string(), all.clone());
+            let _ = writeln!(err, "{}", lang.render(&warning));
+        }
+    });
 }
 
 /// Where the main report goes.

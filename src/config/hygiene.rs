@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use super::Config;
+use super::{Config, ExtraSetting};
 use crate::model::FindingCode;
 use crate::model::{CheckName, Finding};
 use crate::service::postgres::url::PgTarget;
@@ -50,7 +50,7 @@ pub(crate) fn notes(config: &Config, env: &EnvSource) -> Vec<Note> {
     }
     if env.get("DATABASE_UNPOOLED_URL").is_some() {
         notes.push((
-            CheckName::Postgres,
+            CheckName::POSTGRES,
             Finding::info(FindingCode::Pooler, words::pooled_url()),
         ));
     }
@@ -60,29 +60,34 @@ pub(crate) fn notes(config: &Config, env: &EnvSource) -> Vec<Note> {
 /// The checks whose values came from the file shown as `shown` (at least
 /// one, so the warning is said once even when no check used the file).
 fn checks_using(config: &Config, shown: &str) -> Vec<CheckName> {
-    // Sources read "VAR (path)": compare the whole path, not a substring
-    // (`.env` is inside `.env.local`).
+    // Sources read "VAR (path)", several joined by ", ": compare the whole
+    // path in its parentheses, not a substring (`.env` is inside
+    // `.env.local`).
     let suffix = format!("({shown})");
     let from_file =
-        |source: Option<&str>| source.is_some_and(|s| s.ends_with(&suffix) || s == shown);
+        |source: Option<&str>| source.is_some_and(|s| s.contains(&suffix) || s == shown);
     let jwt_source = config
         .jwt
         .secret
         .as_ref()
         .or(config.jwt.private_key.as_ref())
         .map(|v| v.origin.as_str());
-    let sources = [
-        (CheckName::Postgres, config.postgres.source()),
-        (CheckName::Redis, config.redis.source()),
-        (CheckName::Jwt, jwt_source),
-    ];
-    let using: Vec<CheckName> = sources
-        .iter()
-        .filter(|(_, s)| from_file(*s))
-        .map(|(c, _)| *c)
-        .collect();
+    let extra = config.extra.iter().map(|e| match &e.setting {
+        ExtraSetting::Postgresql(s) => (e.name, s.source()),
+        ExtraSetting::Redis(s) => (e.name, s.source()),
+    });
+    let using: Vec<CheckName> = [
+        (CheckName::POSTGRES, config.postgres.source()),
+        (CheckName::REDIS, config.redis.source()),
+        (CheckName::JWT, jwt_source),
+    ]
+    .into_iter()
+    .chain(extra)
+    .filter(|(_, s)| from_file(*s))
+    .map(|(c, _)| c)
+    .collect();
     if using.is_empty() {
-        vec![CheckName::Postgres]
+        vec![CheckName::POSTGRES]
     } else {
         using
     }
@@ -155,7 +160,7 @@ fn shared_secret(config: &Config) -> Option<Note> {
     let reused = config.service_passwords().contains(&secret);
     reused.then(|| {
         (
-            CheckName::Jwt,
+            CheckName::JWT,
             Finding::warn(FindingCode::Hygiene, words::jwt_secret_reused()),
         )
     })
@@ -164,17 +169,26 @@ fn shared_secret(config: &Config) -> Option<Note> {
 fn loopback_on_railway(config: &Config) -> Vec<Note> {
     let postgres = config.postgres.target().is_some_and(PgTarget::is_loopback);
     let redis = config.redis.target().is_some_and(RedisTarget::is_loopback);
-    [(postgres, CheckName::Postgres), (redis, CheckName::Redis)]
+    // The defaults are named by their kind (`the redis target`), the
+    // others by their variable.
+    let defaults = [
+        (postgres, CheckName::POSTGRES, "postgresql"),
+        (redis, CheckName::REDIS, "redis"),
+    ];
+    let extra = config.extra.iter().map(|e| {
+        let loopback = match &e.setting {
+            ExtraSetting::Postgresql(s) => s.target().is_some_and(PgTarget::is_loopback),
+            ExtraSetting::Redis(s) => s.target().is_some_and(RedisTarget::is_loopback),
+        };
+        (loopback, e.name, e.name.as_str())
+    });
+    defaults
         .into_iter()
-        .filter(|(loopback, _)| *loopback)
-        .map(|(_, check)| {
-            (
-                check,
-                Finding::info(
-                    FindingCode::Hygiene,
-                    words::loopback_on_railway(check.kind()),
-                ),
-            )
+        .chain(extra)
+        .filter(|(loopback, _, _)| *loopback)
+        .map(|(_, check, said)| {
+            let note = words::loopback_on_railway(said);
+            (check, Finding::info(FindingCode::Hygiene, note))
         })
         .collect()
 }

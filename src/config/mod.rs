@@ -9,6 +9,8 @@
 pub(crate) mod discover;
 pub(crate) mod hygiene;
 pub(crate) mod normalize;
+pub(crate) mod scan;
+pub(crate) mod select;
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -25,6 +27,8 @@ use crate::source::EnvSource;
 use crate::source::secret::Secret;
 use crate::source::url::UrlError;
 
+pub(crate) use self::select::{Selected, Selection, Selector};
+
 /// URL variables, first set wins. `*_PRIVATE_URL` are the names Railway
 /// used before October 2024; `--public` checks the TCP-proxy variants.
 pub(crate) const DATABASE_URL_VARS: &[&str] = &["DATABASE_URL", "DATABASE_PRIVATE_URL"];
@@ -32,45 +36,17 @@ pub(crate) const DATABASE_PUBLIC_URL_VARS: &[&str] = &["DATABASE_PUBLIC_URL"];
 pub(crate) const REDIS_URL_VARS: &[&str] = &["REDIS_URL", "REDIS_PRIVATE_URL"];
 pub(crate) const REDIS_PUBLIC_URL_VARS: &[&str] = &["REDIS_PUBLIC_URL"];
 
-/// One check to run, with whether its failure fails the gate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Selected {
-    pub name: CheckName,
-    pub required: bool,
-}
-
-/// Which checks run and how their results gate the deploy.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Selection {
-    pub only: Vec<CheckName>,
-    pub skip: Vec<CheckName>,
-    pub optional: Vec<CheckName>,
-}
-
-impl Selection {
-    /// Every check in report order, `None` when it is not run.
-    pub(crate) fn resolve(&self) -> Vec<(CheckName, Option<Selected>)> {
-        CheckName::ALL
-            .iter()
-            .map(|&name| {
-                let runs = (self.only.is_empty() || self.only.contains(&name))
-                    && !self.skip.contains(&name);
-                let selected = runs.then(|| Selected {
-                    name,
-                    required: !self.optional.contains(&name),
-                });
-                (name, selected)
-            })
-            .collect()
-    }
-}
-
 /// Everything a run needs, resolved and validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Config {
     pub postgres: Setting<PgTarget>,
     pub redis: Setting<RedisTarget>,
     pub jwt: JwtSettings,
+    /// Targets beyond the defaults: discovered in the variables, then those
+    /// of `--target`, in report order.
+    pub extra: Vec<Extra>,
+    /// URLs of kinds railconn does not check, listed in the report.
+    pub unchecked: Vec<scan::Unchecked>,
     pub selection: Selection,
     /// Deadline of each check.
     pub timeout: Duration,
@@ -88,6 +64,29 @@ pub(crate) struct Config {
     /// The app's drivers and the rules they changed the targets by
     /// (issue 11); empty until `driver::apply`.
     pub(crate) drivers: crate::driver::Drivers,
+}
+
+/// A check beyond the defaults: a discovered variable or a `--target`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Extra {
+    pub name: CheckName,
+    pub setting: ExtraSetting,
+}
+
+/// An extra check's target, by kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ExtraSetting {
+    Postgresql(Setting<PgTarget>),
+    Redis(Setting<RedisTarget>),
+}
+
+impl Extra {
+    fn target(&self) -> Target<'_> {
+        match &self.setting {
+            ExtraSetting::Postgresql(setting) => Target::Postgresql(setting),
+            ExtraSetting::Redis(setting) => Target::Redis(setting),
+        }
+    }
 }
 
 /// One check of a run: its name, whether it runs and gates, and what it
@@ -109,6 +108,49 @@ pub(crate) struct Overrides {
     pub public: bool,
     /// `--resolve HOST:PORT:ADDR`: dial ADDR for HOST:PORT.
     pub resolve: Vec<Pin>,
+    /// Look for targets in every variable (off with `--no-discover`).
+    pub discover: bool,
+    /// `--target NAME=URL`: targets that are in no variable.
+    pub targets: Vec<NamedUrl>,
+}
+
+/// One `--target NAME=URL`: a PostgreSQL or Redis URL to check under NAME.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NamedUrl {
+    pub name: CheckName,
+    pub kind: crate::service::Kind,
+    pub url: String,
+}
+
+impl std::str::FromStr for NamedUrl {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let Some((name, url)) = text.split_once('=') else {
+            return Err(select::english(&crate::i18n::msg::target_form()));
+        };
+        let name = name.trim();
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+        if name.is_empty() || !name.chars().all(allowed) {
+            return Err(select::english(&crate::i18n::msg::target_form()));
+        }
+        let name = CheckName::named(name);
+        if name.is_default() {
+            return Err(select::english(&crate::i18n::msg::target_default_name(
+                name.to_string(),
+            )));
+        }
+        match scan::classify(url) {
+            scan::Classified::Service(kind) => Ok(NamedUrl {
+                name,
+                kind,
+                url: url.to_string(),
+            }),
+            _ => Err(select::english(&crate::i18n::msg::target_bad_scheme(
+                name.to_string(),
+            ))),
+        }
+    }
 }
 
 /// One `--resolve HOST:PORT:ADDR` (as curl has it): connections to HOST on
@@ -188,6 +230,8 @@ impl Config {
                 overrides.public,
             ),
             jwt: JwtSettings::from_env(env),
+            extra: Vec::new(),
+            unchecked: Vec::new(),
             selection,
             timeout,
             connect_timeout,
@@ -199,41 +243,159 @@ impl Config {
             },
             drivers: crate::driver::Drivers::default(),
         };
-        if let Setting::Ready { target, .. } = &mut config.postgres {
-            target.dial = pinned(&overrides.resolve, &target.host, target.port);
+        if overrides.discover {
+            config.discover(overrides, env);
         }
-        if let Setting::Ready { target, .. } = &mut config.redis {
-            target.dial = pinned(&overrides.resolve, &target.host, target.port);
+        config.extra.extend(overrides.targets.iter().map(|t| Extra {
+            name: t.name,
+            setting: parse_extra(t.kind, &t.url, "--target", t.name.as_str(), env),
+        }));
+        pin(&mut config.postgres, &overrides.resolve);
+        pin(&mut config.redis, &overrides.resolve);
+        for extra in &mut config.extra {
+            match &mut extra.setting {
+                ExtraSetting::Postgresql(setting) => pin(setting, &overrides.resolve),
+                ExtraSetting::Redis(setting) => pin(setting, &overrides.resolve),
+            }
         }
         config.notes = hygiene::notes(&config, env);
         config
     }
 }
 
+/// Dials the `--resolve` addresses for a target's host and port.
+fn pin<T: Dialed>(setting: &mut Setting<T>, pins: &[Pin]) {
+    if let Setting::Ready { target, .. } = setting {
+        let addrs = pinned(pins, target.host(), target.port());
+        target.set_dial(addrs);
+    }
+}
+
+/// A target that dials a host and port (PostgreSQL, Redis).
+trait Dialed {
+    fn host(&self) -> &str;
+    fn port(&self) -> u16;
+    fn set_dial(&mut self, addrs: Vec<IpAddr>);
+}
+
+impl Dialed for PgTarget {
+    fn host(&self) -> &str {
+        &self.host
+    }
+    fn port(&self) -> u16 {
+        self.port
+    }
+    fn set_dial(&mut self, addrs: Vec<IpAddr>) {
+        self.dial = addrs;
+    }
+}
+
+impl Dialed for RedisTarget {
+    fn host(&self) -> &str {
+        &self.host
+    }
+    fn port(&self) -> u16 {
+        self.port
+    }
+    fn set_dial(&mut self, addrs: Vec<IpAddr>) {
+        self.dial = addrs;
+    }
+}
+
+/// An extra target's setting, parsed as its kind's URLs are.
+fn parse_extra(
+    kind: crate::service::Kind,
+    raw: &str,
+    source: &str,
+    var: &str,
+    env: &EnvSource,
+) -> ExtraSetting {
+    match kind {
+        crate::service::Kind::Redis => {
+            ExtraSetting::Redis(parse_value(&REDIS, var, source.to_string(), raw, env))
+        }
+        _ => ExtraSetting::Postgresql(parse_value(&POSTGRES, var, source.to_string(), raw, env)),
+    }
+}
+
 impl Config {
-    /// The checks of a run, in report order.
+    /// Adds the targets discovered in every variable, and the URLs of
+    /// kinds railconn does not check (see `scan`).
+    fn discover(&mut self, overrides: &Overrides, env: &EnvSource) {
+        let public = overrides.public;
+        let raw = |picked: Option<(&str, String, String)>| picked.map(|(_, _, raw)| raw);
+        let postgres = raw(pick_value(
+            &POSTGRES,
+            overrides.database_url.as_deref(),
+            env,
+            public,
+        ));
+        let redis = raw(pick_value(
+            &REDIS,
+            overrides.redis_url.as_deref(),
+            env,
+            public,
+        ));
+        let defaults: Vec<(CheckName, &str)> =
+            [(CheckName::POSTGRES, &postgres), (CheckName::REDIS, &redis)]
+                .into_iter()
+                .filter_map(|(name, raw)| raw.as_deref().map(|raw| (name, raw)))
+                .collect();
+        let found = scan::scan(env, overrides.public, &defaults);
+        for (check, alias) in found.aliases {
+            let also = described(std::slice::from_ref(&alias));
+            match check {
+                CheckName::POSTGRES => self.postgres.add_source(&also),
+                _ => self.redis.add_source(&also),
+            }
+        }
+        self.extra.extend(found.targets.iter().map(|t| Extra {
+            name: t.name,
+            setting: parse_extra(t.kind, &t.raw, &described(&t.sources), t.name.as_str(), env),
+        }));
+        self.unchecked = found.unchecked;
+    }
+
+    /// The checks of a run, in report order: the defaults, then the rest.
     pub(crate) fn checks(&self) -> Vec<Check<'_>> {
-        self.selection
-            .resolve()
+        let defaults = CheckName::DEFAULTS
             .into_iter()
-            .map(|(name, selected)| Check {
+            .map(|name| (name, self.default_target(name)));
+        let extra = self.extra.iter().map(|e| (e.name, e.target()));
+        defaults
+            .chain(extra)
+            .map(|(name, target)| Check {
                 name,
-                selected,
-                target: self.target(name),
+                selected: self.selection.select(name, target.kind()),
+                target,
             })
             .collect()
     }
 
-    fn target(&self, name: CheckName) -> Target<'_> {
+    fn default_target(&self, name: CheckName) -> Target<'_> {
         match name {
             // A SQLite DATABASE_URL takes the database check's place.
-            CheckName::Postgres => match &self.sqlite {
+            CheckName::POSTGRES => match &self.sqlite {
                 Some(sqlite) => Target::Sqlite(sqlite),
                 None => Target::Postgresql(&self.postgres),
             },
-            CheckName::Redis => Target::Redis(&self.redis),
-            CheckName::Jwt => Target::Jwt(&self.jwt),
+            CheckName::REDIS => Target::Redis(&self.redis),
+            _ => Target::Jwt(&self.jwt),
         }
+    }
+
+    /// The PostgreSQL and Redis settings of every check, defaults first.
+    fn url_settings(&self) -> impl Iterator<Item = UrlSetting<'_>> {
+        let extra = self.extra.iter().map(|e| match &e.setting {
+            ExtraSetting::Postgresql(s) => UrlSetting::Postgresql(e.name, s),
+            ExtraSetting::Redis(s) => UrlSetting::Redis(e.name, s),
+        });
+        [
+            UrlSetting::Postgresql(CheckName::POSTGRES, &self.postgres),
+            UrlSetting::Redis(CheckName::REDIS, &self.redis),
+        ]
+        .into_iter()
+        .chain(extra)
     }
 
     /// Every secret value in the configuration, for masking what servers
@@ -255,51 +417,85 @@ impl Config {
     /// for an echo of it.
     pub(crate) fn public_words(&self) -> Vec<&str> {
         let mut words = Vec::new();
-        if let Some(t) = self.postgres.target() {
-            words.extend([t.redacted.as_str(), t.host.as_str()]);
-            words.extend(t.user.as_deref());
-            words.extend(t.dbname.as_deref());
-        }
-        if let Some(t) = self.redis.target() {
-            words.extend([t.redacted.as_str(), t.host.as_str()]);
-            words.extend(t.username.as_deref());
+        for setting in self.url_settings() {
+            match setting {
+                UrlSetting::Postgresql(_, s) => {
+                    if let Some(t) = s.target() {
+                        words.extend([t.redacted.as_str(), t.host.as_str()]);
+                        words.extend(t.user.as_deref());
+                        words.extend(t.dbname.as_deref());
+                    }
+                }
+                UrlSetting::Redis(_, s) => {
+                    if let Some(t) = s.target() {
+                        words.extend([t.redacted.as_str(), t.host.as_str()]);
+                        words.extend(t.username.as_deref());
+                    }
+                }
+            }
         }
         words
     }
 
     /// The PostgreSQL and Redis passwords of the usable targets.
     pub(crate) fn service_passwords(&self) -> Vec<&str> {
-        let postgres = self.postgres.target().and_then(|t| t.password.as_ref());
-        let redis = self.redis.target().and_then(|t| t.password.as_ref());
-        [postgres, redis]
-            .into_iter()
-            .flatten()
+        self.url_settings()
+            .filter_map(|setting| match setting {
+                UrlSetting::Postgresql(_, s) => s.target().and_then(|t| t.password.as_ref()),
+                UrlSetting::Redis(_, s) => s.target().and_then(|t| t.password.as_ref()),
+            })
             .map(Secret::expose)
             .collect()
+    }
+
+    /// The host and port check `name` dials, when it dials one.
+    pub(crate) fn endpoint(&self, name: CheckName) -> Option<(&str, u16)> {
+        self.url_settings().find_map(|setting| match setting {
+            UrlSetting::Postgresql(n, s) if n == name => {
+                s.target().map(|t| (t.host.as_str(), t.port))
+            }
+            UrlSetting::Redis(n, s) if n == name => s.target().map(|t| (t.host.as_str(), t.port)),
+            _ => None,
+        })
     }
 
     /// Whether a selected check may do TLS or sign with a key pair, the
     /// operations that need aws-lc's random generator.
     pub(crate) fn may_need_randomness(&self) -> bool {
         let selected = |name: CheckName| {
-            self.selection
-                .resolve()
+            self.checks()
                 .iter()
-                .any(|(n, s)| *n == name && s.is_some())
+                .any(|c| c.name == name && c.selected.is_some())
         };
-        let postgres_tls = self
-            .postgres
-            .target()
-            .is_some_and(|t| t.sslmode != postgres::SslMode::Disable);
-        let redis_tls = self
-            .redis
-            .target()
-            .is_some_and(|t| t.tls != redis::RedisTls::Off);
+        let tls = self.url_settings().any(|setting| match setting {
+            UrlSetting::Postgresql(name, s) => {
+                selected(name)
+                    && s.target()
+                        .is_some_and(|t| t.sslmode != postgres::SslMode::Disable)
+            }
+            UrlSetting::Redis(name, s) => {
+                selected(name) && s.target().is_some_and(|t| t.tls != redis::RedisTls::Off)
+            }
+        });
         let jwt_keys = !self.jwt.algorithm_name().starts_with("HS");
-        (selected(CheckName::Postgres) && postgres_tls)
-            || (selected(CheckName::Redis) && redis_tls)
-            || (selected(CheckName::Jwt) && jwt_keys)
+        tls || (selected(CheckName::JWT) && jwt_keys)
     }
+}
+
+/// A PostgreSQL or Redis setting with its check's name.
+#[derive(Clone, Copy)]
+enum UrlSetting<'a> {
+    Postgresql(CheckName, &'a Setting<PgTarget>),
+    Redis(CheckName, &'a Setting<RedisTarget>),
+}
+
+/// `CELERY_BROKER_URL (environment), CELERY_RESULT_BACKEND (.env)`.
+fn described(sources: &[scan::Source]) -> String {
+    sources
+        .iter()
+        .map(|s| format!("{} ({})", s.variable, s.origin.describe()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// How a URL target is read: its variables, its flag, how to build it from
@@ -385,7 +581,18 @@ fn resolve_url<T>(
             flag: kind.flag,
         };
     };
-    let mut normalized = (kind.normalize)(&raw, name);
+    parse_value(kind, name, source, &raw, env)
+}
+
+/// Cleans, parses and completes one value read from `var` (or a flag).
+fn parse_value<T>(
+    kind: &UrlKind<T>,
+    var: &str,
+    source: String,
+    raw: &str,
+    env: &EnvSource,
+) -> Setting<T> {
+    let mut normalized = (kind.normalize)(raw, var);
     match (kind.parse)(&normalized.value) {
         Ok(mut target) => match (kind.fill)(&mut target, env) {
             Ok(filled) => {

@@ -33,7 +33,8 @@ const PRISMA_PARAMS: &[&str] = &[
 pub(crate) fn postgres(raw: &str, var: &str) -> Normalized {
     let mut findings = Vec::new();
     let value = unwrap(raw, var, &mut findings);
-    let value = strip_dialect(&value, &mut findings);
+    let value = strip_celery_prefix(&value);
+    let value = strip_dialect(value, &mut findings);
     if value.starts_with("postgres://") {
         // Info, not a warning: many apps never go through SQLAlchemy.
         findings.push(Finding::info(
@@ -72,6 +73,16 @@ fn unwrap(raw: &str, var: &str, findings: &mut Vec<Finding>) -> String {
             inner.trim().to_string()
         }
         None => trimmed.to_string(),
+    }
+}
+
+/// Celery's result backend names a SQLAlchemy URL as `db+URL` (Celery docs,
+/// "Database backend settings"); Celery itself strips the prefix, so the
+/// app connects to the URL behind it and nothing is worth a finding.
+fn strip_celery_prefix(value: &str) -> &str {
+    match value.get(..3) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("db+") => &value[3..],
+        _ => value,
     }
 }
 
@@ -184,5 +195,7 @@ mod tests {
         );
         assert_eq!(n.value, "postgres://u@h/d");
         assert_eq!(codes(&n), ["sqlalchemy_scheme", "prisma_parameter"]);
+        let n = postgres("db+postgresql+psycopg2://u@h/d", "CELERY_RESULT_BACKEND");
+        assert_eq!(n.value, "postgresql://u@h/d");
     }
 }

@@ -95,9 +95,9 @@ impl Driver {
             | Driver::Asyncpg
             | Driver::NodePostgres
             | Driver::PostgresJs
-            | Driver::Prisma => CheckName::Postgres,
-            Driver::RedisPy | Driver::NodeRedis | Driver::Ioredis => CheckName::Redis,
-            Driver::PyJwt | Driver::PythonJose | Driver::JsonWebToken => CheckName::Jwt,
+            | Driver::Prisma => CheckName::POSTGRES,
+            Driver::RedisPy | Driver::NodeRedis | Driver::Ioredis => CheckName::REDIS,
+            Driver::PyJwt | Driver::PythonJose | Driver::JsonWebToken => CheckName::JWT,
         }
     }
 
@@ -303,11 +303,12 @@ pub(crate) fn judge_outcome(
     outcome: &mut ProbeOutcome,
     url: Option<&str>,
 ) -> Vec<Rule> {
-    match check {
-        CheckName::Redis => redis::judge(drivers, outcome, url.unwrap_or_default())
+    if check == CheckName::REDIS {
+        redis::judge(drivers, outcome, url.unwrap_or_default())
             .into_iter()
-            .collect(),
-        CheckName::Postgres | CheckName::Jwt => Vec::new(),
+            .collect()
+    } else {
+        Vec::new()
     }
 }
 

@@ -55,7 +55,7 @@ pub(super) fn judge(drivers: &Drivers, setting: &mut Setting<PgTarget>) -> Vec<R
         rules.extend(node_postgres(node, target));
     }
     let only_asyncpg = drivers
-        .of(CheckName::Postgres)
+        .of(CheckName::POSTGRES)
         .all(|f| f.driver == Driver::Asyncpg);
     if let Some(asyncpg) = drivers.get(Driver::Asyncpg).filter(|_| only_asyncpg) {
         rules.extend(asyncpg_default_prefer(asyncpg, target));
@@ -80,7 +80,7 @@ fn node_postgres(node: &Found, target: &mut PgTarget) -> Option<Rule> {
     }
     let driver = node.to_string();
     Some(Rule {
-        check: CheckName::Postgres,
+        check: CheckName::POSTGRES,
         does: msg::driver_node_pg_verify_full(driver.clone(), mode.as_str()),
         fails_with: vec![
             Code::CertificateInvalid,
@@ -105,7 +105,7 @@ fn asyncpg_system_root(asyncpg: &Found, target: &PgTarget) -> Option<(UrlError, 
         message: msg::driver_asyncpg_system_root(driver.clone()),
     };
     let rule = Rule {
-        check: CheckName::Postgres,
+        check: CheckName::POSTGRES,
         does: msg::driver_asyncpg_system_root(driver.clone()),
         fails_with: vec![Code::InvalidUrl],
         cause: msg::driver_asyncpg_system_root_cause(driver),
@@ -124,7 +124,7 @@ fn asyncpg_default_prefer(asyncpg: &Found, target: &mut PgTarget) -> Option<Rule
     target.sslrootcert = None;
     let does = msg::driver_asyncpg_prefer(asyncpg.to_string());
     Some(Rule {
-        check: CheckName::Postgres,
+        check: CheckName::POSTGRES,
         does: does.clone(),
         fails_with: Vec::new(),
         cause: does,

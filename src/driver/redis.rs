@@ -55,7 +55,7 @@ pub(super) fn judge(drivers: &Drivers, outcome: &mut ProbeOutcome, url: &str) ->
         }
     }
     failed.then(|| Rule {
-        check: CheckName::Redis,
+        check: CheckName::REDIS,
         does: msg::driver_ioredis_ipv4_only(driver.clone(), &outcome.host),
         fails_with: vec![Code::DnsNotFound],
         cause: msg::driver_ioredis_cause(driver),

@@ -388,6 +388,18 @@ messages! {
     fifo_without_reader();
     pipe_stalled(limit: Duration);
 
+    // ---- targets and selection (issue 9) -------------------------------
+    selector_bad_kind(kind: String);
+    selector_empty();
+    target_form();
+    target_default_name(name: String);
+    target_bad_scheme(name: String);
+    /// A warning on stderr: `--only`/`--skip`/`--optional` name no check.
+    warning_unknown_check(name: String, checks: String);
+    /// The report's list of URLs railconn does not check.
+    label_not_checked();
+    not_checked(variable: String, scheme: String, origin: String);
+
     // ---- report labels -------------------------------------------------
     header(version: &str, took: Duration);
     label_works();

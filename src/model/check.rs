@@ -11,44 +11,64 @@ use super::finding::Finding;
 use super::step::{Failure, Status, Step, StepName};
 use crate::i18n::Message;
 
-/// The three checks, in report order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum CheckName {
-    Postgres,
-    Redis,
-    Jwt,
-}
+/// A check's name: `postgres`, `redis` and `jwt` for the three defaults,
+/// the variable's name (`CELERY_BROKER_URL`) for a discovered target, or
+/// the name given with `--target NAME=URL`. Names are interned, so a name is
+/// `Copy` and compares as cheaply as the enum it replaced; a process only
+/// ever sees the few names its environment and command line hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub(crate) struct CheckName(&'static str);
 
 impl CheckName {
-    pub(crate) const ALL: [CheckName; 3] = [CheckName::Postgres, CheckName::Redis, CheckName::Jwt];
+    pub(crate) const POSTGRES: CheckName = CheckName("postgres");
+    pub(crate) const REDIS: CheckName = CheckName("redis");
+    pub(crate) const JWT: CheckName = CheckName("jwt");
+    /// The default checks, first in every report, in this order.
+    pub(crate) const DEFAULTS: [CheckName; 3] =
+        [CheckName::POSTGRES, CheckName::REDIS, CheckName::JWT];
+
+    /// The check called `name`.
+    pub(crate) fn named(name: &str) -> CheckName {
+        if let Some(known) = CheckName::DEFAULTS.into_iter().find(|c| c.0 == name) {
+            return known;
+        }
+        CheckName(intern(name))
+    }
 
     pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            CheckName::Postgres => "postgres",
-            CheckName::Redis => "redis",
-            CheckName::Jwt => "jwt",
-        }
+        self.0
     }
 
-    /// What is being checked, for the report's `kind`.
-    pub(crate) fn kind(self) -> &'static str {
-        match self {
-            CheckName::Postgres => "postgresql",
-            CheckName::Redis => "redis",
-            CheckName::Jwt => "jwt",
-        }
+    /// Whether this is one of the three default checks.
+    pub(crate) fn is_default(self) -> bool {
+        CheckName::DEFAULTS.contains(&self)
     }
+}
 
-    /// The layers of this check, in order.
-    pub(crate) fn steps(self) -> &'static [StepName] {
-        use StepName::*;
-        match self {
-            CheckName::Postgres => &[Config, Dns, Tcp, Tls, Auth, Query],
-            CheckName::Redis => &[Config, Dns, Tcp, Tls, Auth, Ping],
-            CheckName::Jwt => &[Config, Key, Roundtrip],
-        }
+impl std::fmt::Display for CheckName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
     }
+}
+
+/// One `&'static str` per distinct name, leaked once: names come from the
+/// environment and the command line, which `watch` and `serve` re-read each
+/// round, so leaking per call would grow without bound.
+fn intern(name: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(known) = names.get(name) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(leaked);
+    leaked
 }
 
 /// What a probe hands back: its steps in order and its findings.
@@ -82,16 +102,17 @@ pub struct Readings {
 /// Collects a check's steps; steps never recorded come out as `skip`.
 #[derive(Debug)]
 pub(crate) struct Ladder {
-    check: CheckName,
+    order: &'static [StepName],
     steps: Vec<Step>,
     findings: Vec<Finding>,
     readings: Readings,
 }
 
 impl Ladder {
-    pub(crate) fn new(check: CheckName) -> Self {
+    /// A ladder over `order`, the kind's layers from first to last.
+    pub(crate) fn new(order: &'static [StepName]) -> Self {
         Self {
-            check,
+            order,
             steps: Vec::new(),
             findings: Vec::new(),
             readings: Readings::default(),
@@ -197,8 +218,7 @@ impl Ladder {
     pub(crate) fn finish(self, target: impl Into<Message>, source: Option<String>) -> ProbeOutcome {
         let mut recorded = self.steps;
         let steps = self
-            .check
-            .steps()
+            .order
             .iter()
             .map(|&name| match recorded.iter().position(|s| s.name == name) {
                 Some(i) => recorded.swap_remove(i),

@@ -107,7 +107,7 @@ pub(crate) const fn any(code: Code, tip: Tip) -> TipRule {
 /// Shorthand for the table: a tip for PostgreSQL only.
 pub(crate) const fn pg(code: Code, tip: Tip) -> TipRule {
     TipRule {
-        check: Some(CheckName::Postgres),
+        check: Some(CheckName::POSTGRES),
         code,
         tip,
     }
@@ -116,7 +116,7 @@ pub(crate) const fn pg(code: Code, tip: Tip) -> TipRule {
 /// Shorthand for the table: a tip for Redis only.
 pub(crate) const fn redis(code: Code, tip: Tip) -> TipRule {
     TipRule {
-        check: Some(CheckName::Redis),
+        check: Some(CheckName::REDIS),
         code,
         tip,
     }

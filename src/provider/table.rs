@@ -410,7 +410,7 @@ mod tests {
     fn unknown_hosts_get_no_tips() {
         let row = identify("db.example.com", Hints::default());
         assert!(row.is_unknown());
-        assert_eq!(row.tip(CheckName::Postgres, Code::DnsNotFound), None);
+        assert_eq!(row.tip(CheckName::POSTGRES, Code::DnsNotFound), None);
         assert_eq!(row.heals(Code::DnsNotFound), None);
     }
 
@@ -419,19 +419,19 @@ mod tests {
         let proxy = identify("roundhouse.proxy.rlwy.net", Hints::default());
         assert!(
             proxy
-                .tip(CheckName::Postgres, Code::ConnectionClosed)
+                .tip(CheckName::POSTGRES, Code::ConnectionClosed)
                 .is_some()
         );
         assert_ne!(
-            proxy.tip(CheckName::Postgres, Code::ConnectionClosed),
-            proxy.tip(CheckName::Redis, Code::ConnectionClosed)
+            proxy.tip(CheckName::POSTGRES, Code::ConnectionClosed),
+            proxy.tip(CheckName::REDIS, Code::ConnectionClosed)
         );
         assert_eq!(proxy.heals(Code::DnsNotFound), Some(false));
         let cloud = identify(
             "redis-12821.c14.us-east-1-3.ec2.redns.redis-cloud.com",
             Hints::default(),
         );
-        assert!(cloud.tip(CheckName::Redis, Code::DnsNotFound).is_some());
+        assert!(cloud.tip(CheckName::REDIS, Code::DnsNotFound).is_some());
     }
 
     fn cause(host: &str, check: CheckName, code: Code) -> String {
@@ -441,7 +441,7 @@ mod tests {
             .map(crate::words::provider_tip)
             .or_else(|| {
                 let kind = match check {
-                    CheckName::Redis => crate::service::Kind::Redis,
+                    CheckName::REDIS => crate::service::Kind::Redis,
                     _ => crate::service::Kind::Postgresql,
                 };
                 kind.advise(step, code, &crate::i18n::Message::default())
@@ -455,23 +455,23 @@ mod tests {
     #[test]
     fn private_network_words_only_for_railway_internal() {
         let cloud = "redis-12821.c14.us-east-1-3.ec2.redns.redis-cloud.com";
-        let words = cause(cloud, CheckName::Redis, Code::DnsNotFound);
+        let words = cause(cloud, CheckName::REDIS, Code::DnsNotFound);
         assert!(
             words.contains("Redis Cloud") && !words.contains("railway.internal"),
             "{words}"
         );
-        let generic = cause("cache.example.com", CheckName::Redis, Code::DnsNotFound);
+        let generic = cause("cache.example.com", CheckName::REDIS, Code::DnsNotFound);
         assert!(
             !generic.contains("railway.internal") && !generic.contains("Railway"),
             "{generic}"
         );
         let private = cause(
             "redis.railway.internal",
-            CheckName::Redis,
+            CheckName::REDIS,
             Code::DnsNotFound,
         );
         assert!(private.contains("*.railway.internal") && private.contains("REDIS_PUBLIC_URL"));
-        let generic_pg = cause("db.example.com", CheckName::Postgres, Code::DnsNotFound);
+        let generic_pg = cause("db.example.com", CheckName::POSTGRES, Code::DnsNotFound);
         assert!(!generic_pg.contains("Railway"), "{generic_pg}");
     }
 
@@ -479,19 +479,19 @@ mod tests {
     fn every_tip_names_its_provider_or_place() {
         let proxy = cause(
             "roundhouse.proxy.rlwy.net",
-            CheckName::Postgres,
+            CheckName::POSTGRES,
             Code::ConnectionClosed,
         );
         assert!(proxy.contains("Railway's TCP proxy") && proxy.contains("DATABASE_PUBLIC_URL"));
         let supabase = cause(
             "db.abcdefghijklmnop.supabase.co",
-            CheckName::Postgres,
+            CheckName::POSTGRES,
             Code::NetworkUnreachable,
         );
         assert!(supabase.contains("pooler.supabase.com:5432"), "{supabase}");
         let upstash = cause(
             "brave-owl-1.upstash.io",
-            CheckName::Redis,
+            CheckName::REDIS,
             Code::ConnectionReset,
         );
         assert!(upstash.contains("rediss://"), "{upstash}");

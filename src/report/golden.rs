@@ -28,7 +28,7 @@ fn redis_failed() -> CheckReport {
     let message = words::dns_failed("cache.invalid", "EAI_NONAME");
     let advice = words::redis_advice(Code::DnsNotFound).expect("advice");
     CheckReport {
-        name: CheckName::Redis,
+        name: CheckName::REDIS,
         kind: "redis",
         required: true,
         target: msg::verbatim("redis://cache.invalid:6379".to_string()),
@@ -65,7 +65,7 @@ fn redis_failed() -> CheckReport {
 
 fn jwt_passed() -> CheckReport {
     CheckReport {
-        name: CheckName::Jwt,
+        name: CheckName::JWT,
         kind: "jwt",
         required: true,
         target: words::jwt_target("HS256"),
@@ -100,6 +100,7 @@ fn jwt_passed() -> CheckReport {
 
 fn report() -> Report {
     Report {
+        not_checked: Vec::new(),
         schema_version: super::SCHEMA_VERSION,
         version: "0.1.0",
         ready: false,

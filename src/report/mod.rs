@@ -35,6 +35,9 @@ pub(crate) struct Report {
     pub interrupted: bool,
     pub duration_ms: f64,
     pub checks: Vec<CheckReport>,
+    /// Variables holding URLs of kinds railconn does not check (`mysql://`,
+    /// `amqp://`…): listed, never silently dropped.
+    pub not_checked: Vec<NotChecked>,
     /// The app's drivers the checks were judged by (issue 11).
     pub(crate) drivers: DriversReport,
 }
@@ -70,7 +73,17 @@ impl DriversReport {
     }
 }
 
-/// One check (postgres, redis or jwt).
+/// A variable whose URL no check reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct NotChecked {
+    pub variable: String,
+    /// The URL's scheme, e.g. `mysql` or `mongodb+srv`.
+    pub scheme: String,
+    /// Where the variable was set: `environment` or the `.env` file.
+    pub origin: String,
+}
+
+/// One check: a default (postgres, redis, jwt) or another target.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct CheckReport {
     pub name: CheckName,

@@ -107,6 +107,15 @@ fn write_sections(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Resu
             names.join(", ")
         )?;
     }
+    if !report.not_checked.is_empty() {
+        writeln!(out, "{}:", p.bold(&p.say(&msg::label_not_checked())))?;
+        for url in &report.not_checked {
+            let line =
+                msg::not_checked(url.variable.clone(), url.scheme.clone(), url.origin.clone());
+            writeln!(out, "  {}", p.say(&line))?;
+        }
+        writeln!(out)?;
+    }
     Ok(())
 }
 

@@ -11,7 +11,7 @@ pub(crate) mod setting;
 pub(crate) mod sqlite;
 
 use crate::i18n::Message;
-use crate::model::{Code, ProbeOutcome, StepName};
+use crate::model::{CheckName, Code, ProbeOutcome, StepName};
 use crate::net::Budget;
 use crate::words::Advice;
 
@@ -47,6 +47,27 @@ impl Kind {
     /// The kind with this wire name.
     pub(crate) fn from_name(name: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// The layers a check of this kind climbs, in order.
+    pub(crate) fn steps(self) -> &'static [StepName] {
+        use StepName::{Auth, Config, Dns, Key, Ping, Query, Roundtrip, Tcp, Tls};
+        match self {
+            // A SQLite DATABASE_URL keeps the database check's ladder.
+            Kind::Postgresql | Kind::Sqlite => &[Config, Dns, Tcp, Tls, Auth, Query],
+            Kind::Redis => &[Config, Dns, Tcp, Tls, Auth, Ping],
+            Kind::Jwt => &[Config, Key, Roundtrip],
+        }
+    }
+
+    /// The default check of this kind, whose provider tips apply to every
+    /// check of the kind (the provider table names checks, not kinds).
+    pub(crate) fn default_check(self) -> CheckName {
+        match self {
+            Kind::Postgresql | Kind::Sqlite => CheckName::POSTGRES,
+            Kind::Redis => CheckName::REDIS,
+            Kind::Jwt => CheckName::JWT,
+        }
     }
 
     /// Whether a failure with `code` may heal by waiting (for `wait`):

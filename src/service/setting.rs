@@ -40,6 +40,15 @@ impl<T> Setting<T> {
         }
     }
 
+    /// Names one more variable holding the same value (`REDIS_URL (.env),
+    /// CACHE_URL (.env)`): identical values are one check.
+    pub(crate) fn add_source(&mut self, also: &str) {
+        if let Setting::Ready { source, .. } | Setting::Invalid { source, .. } = self {
+            source.push_str(", ");
+            source.push_str(also);
+        }
+    }
+
     /// The variable or flag the value came from (`DATABASE_URL (.env)`).
     pub(crate) fn source(&self) -> Option<&str> {
         match self {

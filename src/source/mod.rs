@@ -96,6 +96,14 @@ impl EnvSource {
         })
     }
 
+    /// Every variable set to a non-empty value, by name, with its origin.
+    pub fn all(&self) -> impl Iterator<Item = (&str, &str, &Origin)> {
+        self.vars
+            .iter()
+            .filter(|(_, (value, _))| !value.is_empty())
+            .map(|(name, (value, origin))| (name.as_str(), value.as_str(), origin))
+    }
+
     /// Whether any variable whose name starts with `prefix` is set.
     pub fn any_prefixed(&self, prefix: &str) -> bool {
         self.vars

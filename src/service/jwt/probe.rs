@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use super::settings::{self as jwt, JwtSettings, SecretVar};
 use crate::i18n::Message;
-use crate::model::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::model::{Code, FindingCode};
+use crate::model::{Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::words;
 
 /// Published secrets: tutorial defaults and placeholders copied into real
@@ -50,7 +50,7 @@ const MAX_LIFETIME_MINUTES: i64 = 24 * 60;
 const DEFAULT_LIFETIME_MINUTES: i64 = 15;
 
 pub fn probe(settings: &JwtSettings) -> ProbeOutcome {
-    let mut ladder = Ladder::new(CheckName::Jwt);
+    let mut ladder = Ladder::new(crate::service::Kind::Jwt.steps());
     run(settings, &mut ladder);
     ladder.finish(
         words::jwt_target(settings.algorithm_name()),

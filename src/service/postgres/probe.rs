@@ -26,8 +26,8 @@ use tokio_postgres::tls::{ChannelBinding, NoTls, TlsConnect};
 
 use super::facts as pg_facts;
 use crate::i18n::msg;
-use crate::model::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::model::{Code, FindingCode};
+use crate::model::{Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
 use crate::net::tls::{self, KeyShares, Roots, TlsInfo, Verify};
 use crate::net::{Budget, Opened, within};
@@ -41,7 +41,7 @@ type Plain = SniffStream<TcpStream>;
 
 /// Runs the whole check against one target.
 pub(crate) async fn probe(setting: &Setting<PgTarget>, budget: Budget) -> ProbeOutcome {
-    let mut ladder = Ladder::new(CheckName::Postgres);
+    let mut ladder = Ladder::new(crate::service::Kind::Postgresql.steps());
     let Some((target, source)) = crate::service::setting::accept_setting(setting, &mut ladder)
     else {
         return ladder.finish(

@@ -15,8 +15,8 @@ use tokio::net::TcpStream;
 
 use super::facts as redis_facts;
 use super::reply;
-use crate::model::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::model::{Code, FindingCode};
+use crate::model::{Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
 use crate::net::tls::{self, KeyShares, Roots, Verify};
 use crate::net::{Budget, within};
@@ -25,7 +25,7 @@ use crate::service::setting::Setting;
 use crate::words;
 
 pub(crate) async fn probe(setting: &Setting<RedisTarget>, budget: Budget) -> ProbeOutcome {
-    let mut ladder = Ladder::new(CheckName::Redis);
+    let mut ladder = Ladder::new(crate::service::Kind::Redis.steps());
     let Some((target, source)) = crate::service::setting::accept_setting(setting, &mut ladder)
     else {
         return ladder.finish(

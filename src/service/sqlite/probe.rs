@@ -7,8 +7,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::i18n::msg;
-use crate::model::{CheckName, Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::model::{Code, FindingCode};
+use crate::model::{Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::service::sqlite::url::SqliteTarget;
 use crate::words;
 
@@ -16,7 +16,7 @@ use crate::words;
 const HEADER: &[u8; 16] = b"SQLite format 3\0";
 
 pub(crate) fn probe(target: &SqliteTarget) -> ProbeOutcome {
-    let mut ladder = Ladder::new(CheckName::Postgres);
+    let mut ladder = Ladder::new(crate::service::Kind::Sqlite.steps());
     let started = Instant::now();
     ladder.pass(
         StepName::Config,

@@ -1,0 +1,135 @@
+//! Which checks run and how they gate: `--only`, `--skip` and `--optional`
+//! take check names (`postgres`, `CELERY_BROKER_URL`) or `kind:KIND` for
+//! every check of a kind. A name no check has is not an error — the same
+//! command line runs in CI and in the pre-deploy, where different variables
+//! are set — but a warning the command prints.
+
+use crate::i18n::{Lang, Message, msg};
+use crate::model::CheckName;
+use crate::service::Kind;
+
+/// clap's usage errors are English (README "Languages"): the language is
+/// chosen only once the command line parsed.
+pub(crate) fn english(message: &Message) -> String {
+    Lang::En.render(message)
+}
+
+/// One item of `--only`, `--skip` or `--optional`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Selector {
+    Name(String),
+    Kind(Kind),
+}
+
+impl std::str::FromStr for Selector {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        if let Some(kind) = text.strip_prefix("kind:") {
+            return Kind::from_name(kind)
+                .map(Selector::Kind)
+                .ok_or_else(|| english(&msg::selector_bad_kind(kind.to_string())));
+        }
+        if text.is_empty() {
+            return Err(english(&msg::selector_empty()));
+        }
+        Ok(Selector::Name(text.to_string()))
+    }
+}
+
+impl Selector {
+    fn matches(&self, name: CheckName, kind: Kind) -> bool {
+        match self {
+            Selector::Name(wanted) => wanted == name.as_str(),
+            Selector::Kind(wanted) => *wanted == kind,
+        }
+    }
+}
+
+/// One check to run, with whether its failure fails the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Selected {
+    pub name: CheckName,
+    pub required: bool,
+}
+
+/// Which checks run and how their results gate the deploy.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Selection {
+    pub only: Vec<Selector>,
+    pub skip: Vec<Selector>,
+    pub optional: Vec<Selector>,
+}
+
+impl Selection {
+    /// Whether the check `name` of `kind` runs, and how it gates.
+    pub(crate) fn select(&self, name: CheckName, kind: Kind) -> Option<Selected> {
+        let any = |list: &[Selector]| list.iter().any(|s| s.matches(name, kind));
+        let runs = (self.only.is_empty() || any(&self.only)) && !any(&self.skip);
+        runs.then(|| Selected {
+            name,
+            required: !any(&self.optional),
+        })
+    }
+
+    /// The names in the lists that no check of `checks` has.
+    pub(crate) fn unknown_names(&self, checks: &[CheckName]) -> Vec<&str> {
+        let mut unknown: Vec<&str> = [&self.only, &self.skip, &self.optional]
+            .into_iter()
+            .flatten()
+            .filter_map(|s| match s {
+                Selector::Name(name) => Some(name.as_str()),
+                Selector::Kind(_) => None,
+            })
+            .filter(|name| !checks.iter().any(|c| c.as_str() == *name))
+            .collect();
+        unknown.dedup();
+        unknown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn selectors(list: &[&str]) -> Vec<Selector> {
+        list.iter().map(|s| s.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn names_and_kinds_select_checks() {
+        let celery = CheckName::named("CELERY_BROKER_URL");
+        let selection = Selection {
+            only: selectors(&["kind:redis", "jwt"]),
+            skip: Vec::new(),
+            optional: selectors(&["redis"]),
+        };
+        assert_eq!(
+            selection.select(CheckName::POSTGRES, Kind::Postgresql),
+            None
+        );
+        assert!(
+            !selection
+                .select(CheckName::REDIS, Kind::Redis)
+                .unwrap()
+                .required
+        );
+        assert!(selection.select(celery, Kind::Redis).unwrap().required);
+        assert!(selection.select(CheckName::JWT, Kind::Jwt).is_some());
+    }
+
+    #[test]
+    fn unknown_kinds_are_errors_and_unknown_names_are_listed() {
+        assert!("kind:mysql".parse::<Selector>().is_err());
+        assert!("".parse::<Selector>().is_err());
+        let selection = Selection {
+            skip: selectors(&["CELERY_BROKER_URL", "postgres"]),
+            ..Selection::default()
+        };
+        assert_eq!(
+            selection.unknown_names(&CheckName::DEFAULTS),
+            ["CELERY_BROKER_URL"]
+        );
+    }
+}

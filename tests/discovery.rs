@@ -1,0 +1,245 @@
+//! Every connection the app makes (issue 9): each variable holding a
+//! PostgreSQL or Redis URL is a check of its own, named after it; identical
+//! values are one check; `kind:` selectors; `--target`; `--no-discover`;
+//! URLs of kinds railconn does not check are listed.
+
+use serde_json::Value;
+
+use crate::harness::{JWT_SECRET, assert_failure, assert_passed, check, check_json, validate};
+use crate::support::{Fault, closed_port, fault, pg_plain, railconn, redis_auth, stderr, stdout};
+
+fn good_redis() -> String {
+    format!("redis://:redis-secret-pw@127.0.0.1:{}", redis_auth().port)
+}
+
+fn good_pg() -> String {
+    pg_plain().url("app", "app-secret-pw-1", "appdb", "sslmode=disable")
+}
+
+fn names(report: &Value) -> Vec<String> {
+    report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn a_broker_at_a_stopped_redis_fails_the_gate_under_its_own_name() {
+    let stopped = format!("redis://:redis-secret-pw@127.0.0.1:{}/1", closed_port());
+    let mut run = railconn();
+    run.env("DATABASE_URL", good_pg())
+        .env("REDIS_URL", good_redis())
+        .env("CELERY_BROKER_URL", &stopped)
+        .env("JWT_SECRET_KEY", JWT_SECRET);
+    let (r, out) = check_json(&mut run, &[]);
+    assert_eq!(out.status.code(), Some(1), "{r:#}");
+    assert_eq!(names(&r), ["postgres", "redis", "jwt", "CELERY_BROKER_URL"]);
+    assert_passed(&r, "redis");
+    assert_failure(&r, "CELERY_BROKER_URL", "tcp", "connection_refused");
+    let broker = check(&r, "CELERY_BROKER_URL");
+    assert_eq!(broker["kind"], "redis");
+    assert_eq!(broker["required"], true);
+    assert_eq!(broker["source"], "CELERY_BROKER_URL (environment)");
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!all.contains("redis-secret-pw"), "{all}");
+
+    // The text report names it too, under problems.
+    let out = railconn()
+        .env("REDIS_URL", good_redis())
+        .env("CELERY_BROKER_URL", &stopped)
+        .args(["check", "--no-env-file", "--only", "kind:redis"])
+        .run();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("CELERY_BROKER_URL"), "{text}");
+    assert!(!text.contains("redis-secret-pw"), "{text}");
+}
+
+#[test]
+fn twenty_silent_targets_time_out_together_within_the_deadline() {
+    let mut run = railconn();
+    run.env("REDIS_URL", good_redis());
+    for i in 0..20 {
+        let port = fault(Fault::Silent);
+        run.env(
+            &format!("SILENT_{i:02}_URL"),
+            format!("redis://127.0.0.1:{port}"),
+        );
+    }
+    let (r, out) = check_json(&mut run, &["--only", "kind:redis", "--timeout", "1s"]);
+    assert_eq!(out.status.code(), Some(1), "{r:#}");
+    assert_passed(&r, "redis");
+    let silent: Vec<&Value> = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["name"].as_str().unwrap().starts_with("SILENT_"))
+        .collect();
+    assert_eq!(silent.len(), 20);
+    for c in &silent {
+        assert_eq!(c["error"]["code"], "timeout", "{c:#}");
+    }
+    // One deadline for the round: checks one after another would take 20 s.
+    let took = r["duration_ms"].as_f64().unwrap();
+    assert!(took < 5000.0, "the round took {took} ms");
+}
+
+#[test]
+fn identical_values_are_one_check_naming_every_variable() {
+    let broker = format!("redis://127.0.0.1:{}/2", closed_port());
+    let mut run = railconn();
+    run.env("REDIS_URL", good_redis())
+        .env("CACHE_URL", good_redis())
+        .env("CELERY_BROKER_URL", &broker)
+        .env("CELERY_RESULT_BACKEND", &broker);
+    let (r, _) = check_json(&mut run, &["--only", "kind:redis"]);
+    assert_eq!(names(&r), ["postgres", "redis", "jwt", "CELERY_BROKER_URL"]);
+    assert_eq!(
+        check(&r, "redis")["source"],
+        "REDIS_URL (environment), CACHE_URL (environment)"
+    );
+    assert_eq!(
+        check(&r, "CELERY_BROKER_URL")["source"],
+        "CELERY_BROKER_URL (environment), CELERY_RESULT_BACKEND (environment)"
+    );
+}
+
+#[test]
+fn driver_forms_in_a_dotenv_file_are_discovered() {
+    let mut run = railconn();
+    run.env_file(&format!(
+        "ANALYTICS_DATABASE_URL={}\nCELERY_RESULT_BACKEND=db+{}\nAPP_NAME=demo\nSENTRY_DSN=https://k@sentry.invalid/1\n",
+        good_pg().replace("postgresql://", "postgresql+psycopg2://"),
+        good_pg().replace("appdb", "postgres"),
+    ));
+    let out = run
+        .args(["check", "--json", "--only", "kind:postgresql"])
+        .run();
+    let r: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    validate(&r);
+    assert_eq!(
+        names(&r),
+        [
+            "postgres",
+            "redis",
+            "jwt",
+            "ANALYTICS_DATABASE_URL",
+            "CELERY_RESULT_BACKEND"
+        ]
+    );
+    assert_passed(&r, "ANALYTICS_DATABASE_URL");
+    assert_passed(&r, "CELERY_RESULT_BACKEND");
+    assert_eq!(
+        check(&r, "ANALYTICS_DATABASE_URL")["source"],
+        "ANALYTICS_DATABASE_URL (.env)"
+    );
+}
+
+#[test]
+fn kind_selectors_and_unknown_names() {
+    let broker = format!("redis://127.0.0.1:{}", closed_port());
+    let mut run = railconn();
+    run.env("REDIS_URL", good_redis())
+        .env("CELERY_BROKER_URL", &broker)
+        .env("JWT_SECRET_KEY", JWT_SECRET);
+    let (r, out) = check_json(
+        &mut run,
+        &[
+            "--skip",
+            "kind:postgresql",
+            "--optional",
+            "CELERY_BROKER_URL,NOT_SET_HERE_URL",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{r:#}");
+    assert_eq!(check(&r, "postgres")["status"], "skip");
+    assert_eq!(check(&r, "CELERY_BROKER_URL")["required"], false);
+    assert_eq!(check(&r, "CELERY_BROKER_URL")["status"], "fail");
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning") && err.contains("NOT_SET_HERE_URL"),
+        "{err}"
+    );
+
+    let out = railconn()
+        .args(["check", "--no-env-file", "--only", "kind:mysql"])
+        .run();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("kind:postgresql"), "{}", stderr(&out));
+}
+
+#[test]
+fn no_discover_keeps_the_three_defaults_and_targets_add_checks() {
+    let broker = format!("redis://127.0.0.1:{}", closed_port());
+    let mut run = railconn();
+    run.env("REDIS_URL", good_redis())
+        .env("CELERY_BROKER_URL", &broker)
+        .env("MONGO_URL", "mongodb://127.0.0.1:1/app");
+    let (r, _) = check_json(&mut run, &["--no-discover", "--only", "redis"]);
+    assert_eq!(names(&r), ["postgres", "redis", "jwt"]);
+    assert_eq!(r["not_checked"], serde_json::json!([]));
+
+    let mut run = railconn();
+    run.env("REDIS_URL", good_redis());
+    let replica = format!("replica={}", good_pg());
+    let (r, out) = check_json(&mut run, &["--target", &replica, "--only", "replica,redis"]);
+    assert_eq!(out.status.code(), Some(0), "{r:#}");
+    assert_eq!(names(&r), ["postgres", "redis", "jwt", "replica"]);
+    assert_passed(&r, "replica");
+    assert_eq!(check(&r, "replica")["source"], "--target");
+    assert!(!stdout(&out).contains("app-secret-pw-1"));
+
+    for bad in [
+        "replica",
+        "=redis://h",
+        "postgres=postgresql://h/d",
+        "x=mysql://h/d",
+    ] {
+        let out = railconn()
+            .args(["check", "--no-env-file", "--target", bad])
+            .run();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(stderr(&out).contains("--target"), "{bad}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn urls_of_unchecked_kinds_are_listed_not_dropped() {
+    let mut run = railconn();
+    run.env("REDIS_URL", good_redis())
+        .env(
+            "MONGO_URL",
+            "mongodb+srv://user:mongo-pw@cluster.invalid/app",
+        )
+        .env("AMQP_URL", "amqp://guest:guest@127.0.0.1:1//");
+    let (r, out) = check_json(&mut run, &["--only", "redis"]);
+    assert_eq!(out.status.code(), Some(0), "{r:#}");
+    let listed: Vec<(&str, &str)> = r["not_checked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["variable"].as_str().unwrap(),
+                u["scheme"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(listed, [("AMQP_URL", "amqp"), ("MONGO_URL", "mongodb+srv")]);
+    assert!(!stdout(&out).contains("mongo-pw"));
+
+    let out = railconn()
+        .env("MONGO_URL", "mongodb://user:mongo-pw@127.0.0.1:1/app")
+        .env("CELERY_BROKER_URL", "redis://127.0.0.1:1")
+        .args(["env", "--no-env-file"])
+        .run();
+    let text = stdout(&out);
+    assert!(
+        text.contains("MONGO_URL") && text.contains("mongodb"),
+        "{text}"
+    );
+    assert!(text.contains("CELERY_BROKER_URL"), "{text}");
+    assert!(!text.contains("mongo-pw"), "{text}");
+}
