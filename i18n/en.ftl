@@ -147,6 +147,7 @@ dns_failed = { $host }: { $error ->
     [EAI_SYSTEM] system error during name resolution (EAI_SYSTEM)
    *[other] the resolver failed ({ $error })
 }
+dns_zoned_address = { $host } is an IPv6 address with a zone the resolver refuses: getaddrinfo (as libpq and redis-py call it) takes an interface name only for a link-local address (fe80::/10), a zone number otherwise
 dns_no_addresses = { $host } has no addresses
 dns_family = { $family } { $addrs }
 joined = { $first }; { $second }
@@ -270,6 +271,8 @@ jwt_missing_private_key = { $algorithm } needs a private key in { $var } (PEM te
 jwt_bad_lifetime = { $var }={ $value } is not a whole number of minutes
 jwt_lifetime_expired = access tokens live { $minutes } minutes: they expire at once and every request fails
 jwt_lifetime_long = access tokens live { $minutes } minutes (over a day): a stolen token stays valid that long
+jwt_lifetime_overflow = { $var } reaches past the year 9999: an app computing exp with Python's datetime gets OverflowError and makes no token; set it in minutes, e.g. 30
+value_not_utf8 = { $var } holds bytes that are not UTF-8: the app's driver or JWT library cannot read it as meant (Python keeps them as surrogates that do not encode, Node replaces them); write the value in UTF-8 (in a URL, percent-encode other bytes)
 jwt_secret_detail = { $bytes }-byte secret
 jwt_placeholder = { $var } is a well-known placeholder or tutorial value: anyone can forge tokens with it
 jwt_short_secret = { $var } is { $bytes } bytes; { $algorithm } needs at least { $needed } (RFC 7518 §3.2)
@@ -389,7 +392,6 @@ error_env_file = cannot read env file { $path }: { $reason }. Fix the file or pa
 error_runtime = cannot start the async runtime: { $error }
 error_output = cannot write the report: { $error }
 error_output_file = cannot write the report to { $path }: { $reason }
-error_format = { $command } supports --format { $supported }
 url_not_shown = <a URL, not shown: it may hold a password>
 duration_zero = must be greater than zero
 duration_too_long = must be at most 24h
@@ -409,6 +411,9 @@ target_form = write NAME=URL, e.g. --target replica=postgresql://replica.example
 target_default_name = `{ $name }` is a default check: use --database-url or --redis-url to check another URL for it, or choose another NAME
 target_bad_scheme = the URL of `{ $name }` is not a PostgreSQL or Redis URL: write postgresql://… or redis://… (rediss:// for TLS)
 warning_unknown_check = railconn: warning: no check is called `{ $name }` here, so it selects nothing (checks: { $checks })
+allow_form = write --allow CODE or --allow CODE@CHECK, e.g. --allow no_tables or --allow connection_refused@CACHE_URL
+allow_bad_code = `{ $code }` is not an error or finding code: write --allow CODE[@CHECK] with a code the report shows (README: Error codes), e.g. no_tables or connection_refused@CACHE_URL
+allowed = allowed by --allow { $code }: { $message }
 label_not_checked = Other services, not checked
 not_checked = { $variable } ({ $origin }): a { $scheme } URL; railconn checks only PostgreSQL and Redis URLs
 
@@ -455,7 +460,10 @@ dns_pinned = { $addresses } (from --resolve, not DNS)
 label_critical = critical
 label_optional = optional
 skipped_by_flag = skipped (--skip/--only)
-interrupted = interrupted (Ctrl-C) before it finished
+interrupted = interrupted ({ $signal ->
+    [SIGTERM] SIGTERM
+   *[other] Ctrl-C
+}) before it finished
 junit_suite = railconn check
 junit_strict_warning = warning under --strict: { $codes }
 markdown_table_header = | check | status | target | result |
@@ -480,7 +488,10 @@ verdict_not_ready_strict = { $limitations ->
     [one] Verdict: not ready: 1 limitation (--strict)
    *[other] Verdict: not ready: { $limitations } limitations (--strict)
 }
-verdict_interrupted = Verdict: not ready: interrupted (Ctrl-C) before every check finished
+verdict_interrupted = Verdict: not ready: interrupted ({ $signal ->
+    [SIGTERM] SIGTERM
+   *[other] Ctrl-C
+}) before every check finished
 
 ## serve: logs, health, HTTP answers
 
@@ -645,7 +656,7 @@ advice_jwt_weak_secret =
     .cause = The HMAC secret is shorter than the hash output (RFC 7518 §3.2: 32, 48, 64 bytes for HS256, HS384, HS512) or a published placeholder: tokens can be forged.
     .fix = Replace it with a random value: railway variables set JWT_SECRET_KEY=$(openssl rand -hex 32), then redeploy (existing tokens become invalid).
 advice_jwt_invalid_key =
-    .cause = The key cannot be used: the PEM does not parse for this algorithm, is an RSA key under 2048 bits, the public key does not belong to the private key, or an HMAC secret is a PEM or SSH key.
+    .cause = The key cannot be used: the PEM does not parse for this algorithm, is an RSA key under 2048 bits, the public key does not belong to the private key, an HMAC secret is a PEM or SSH key, or the value is not UTF-8.
     .fix = Store the PEM with its BEGIN/END lines and real line breaks (not literal \n); generate RSA keys with: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048
 advice_jwt_unsupported_algorithm =
     .cause = The algorithm name is not one JWT libraries accept (names are case-sensitive; `none` is refused).
@@ -656,6 +667,9 @@ advice_jwt_roundtrip_failed =
 advice_net_invalid_url =
     .cause = The URL is malformed, so the app's driver would reject it or connect somewhere else.
     .fix = Correct the value as the error says. To percent-encode a password: python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' 'PASSWORD'
+advice_dns_zoned_address =
+    .cause = The URL names an IPv6 address with a zone (`%25` and an interface) that this machine's resolver refuses; libpq and the app's driver refuse it the same way. It is not a missing host name.
+    .fix = Drop the zone (`[::1]`), give it as a number (`[::1%251]`), or use an interface name only with a link-local fe80:: address.
 advice_net_dns_timeout =
     .cause = The resolver did not answer within the connect timeout.
     .fix = Check this machine's DNS (/etc/resolv.conf) and retry; raise --connect-timeout on slow networks.

@@ -17,7 +17,7 @@ verbatim = { $text }
 url_empty = значение пустое
 url_whitespace = в начале или в конце значения есть пробельный символ (пробел, табуляция или перевод строки — обычно от копирования или из .env, сохранённого в Windows); удалите его
 url_quoted = значение взято в кавычки, и они становятся частью URL; уберите их
-url_unresolved_reference = в значении осталась неподставленная ссылка Railway `${"{{"}…{"}}"}`: её заполняет только сам Railway (или `railway run`); вставьте готовый URL или запускайте через `railway run`
+url_unresolved_reference = в значении осталась неподставленная ссылка Railway `${"{{"}…{"}}"}`: её подставляет только сам Railway (или `railway run`); вставьте готовый URL или запускайте через `railway run`
 url_no_scheme = значение не похоже на URL: оно должно начинаться с { $schemes }
 url_bad_scheme = схема `{ $scheme }://` здесь не поддерживается: используйте { $schemes }
 url_unencoded_char = в { $part ->
@@ -111,11 +111,11 @@ pg_system_root_needs_verify_full = sslrootcert=system работает толь�
 redis_socket_refused = URL указывает на Unix-сокет: railconn проверяет только TCP-подключения (отказ намеренный); укажите хост и порт, к которым приложение подключается по сети
 redis_unparsable = redis-rs не может разобрать этот URL (правила WHATWG URL): проверьте хост и порт и закодируйте спецсимволы в логине и пароле
 redis_bad_protocol = протокол `{ $value }` redis-rs не принимает (`Invalid protocol version`): используйте resp2 (или 2) либо resp3 (или 3)
-redis_wildcard_host = хост — адрес-шаблон (0.0.0.0 или ::): на нём сервер слушает, но клиент к нему подключиться не может (redis-rs его отвергает); укажите настоящий адрес сервера, например 127.0.0.1
+redis_wildcard_host = хост — 0.0.0.0 или ::, то есть «все интерфейсы»: на таком адресе сервер слушает, но клиент подключиться к нему не может (redis-rs его отвергает); укажите настоящий адрес сервера, например 127.0.0.1
 redis_rs_refuses = redis-rs отвергает этот URL: { $reason }
-redis_no_resp3 = сервер не говорит на RESP3 ({ $reply }): приложение с protocol=resp3 не подключится; используйте protocol=resp2 или Redis 6 и новее
+redis_no_resp3 = сервер не поддерживает RESP3 ({ $reply }): приложение с protocol=resp3 не подключится; используйте protocol=resp2 или Redis 6 и новее
 redis_bad_fragment = после `#` в URL Redis допустимо только `#insecure`; если `#` — часть пароля, запишите его как `%23`
-redis_bad_db = база `/{ $path }` должна быть числом, например `/0`
+redis_bad_db = номер базы в пути `/{ $path }` должен быть числом, например `/0`
 
 ## Нормализация
 
@@ -139,22 +139,23 @@ target_invalid = некорректный URL в { $source }
 
 ## DNS и TCP
 
-dns_timeout = нет ответа для { $host } за { $limit }
+dns_timeout = нет ответа DNS для { $host } за { $limit }
 dns_failed = { $host }: { $error ->
     [EAI_NONAME] такого имени нет (EAI_NONAME)
     [EAI_NODATA] имя есть, но адресов у него нет (EAI_NODATA)
     [EAI_AGAIN] временный сбой разрешения имён (EAI_AGAIN)
-    [EAI_FAIL] резолвер отказал без надежды на повтор (EAI_FAIL)
+    [EAI_FAIL] неустранимая ошибка резолвера (EAI_FAIL)
     [EAI_MEMORY] резолверу не хватило памяти (EAI_MEMORY)
     [EAI_SYSTEM] системная ошибка при разрешении имени (EAI_SYSTEM)
    *[other] резолвер отказал ({ $error })
 }
+dns_zoned_address = { $host } — IPv6-адрес с зоной, которую резолвер не принимает: getaddrinfo (его вызывают libpq и redis-py) принимает имя интерфейса только для адреса link-local (fe80::/10), в остальных случаях — номер зоны
 dns_no_addresses = у { $host } нет адресов
 dns_family = { $family } { $addrs }
 joined = { $first }; { $second }
 listed = { $first }, { $second }
 ipv6_only = у { $host } только IPv6-адреса: клиенты, которые ищут только IPv4, падают с ENOTFOUND (ioredis/BullMQ до 5.8.2: добавьте ?family=0 в URL; старая приватная сеть Railway работает только по IPv6)
-ipv6_unreachable = { $host }: по IPv6 отсюда нет маршрута, а по IPv4 всё работает; клиенты, которые сначала пробуют IPv6 и не откатываются на IPv4, не подключатся (на Railway исходящий IPv6 выключен, пока его не включат)
+ipv6_unreachable = { $host }: по IPv6 отсюда нет маршрута, а по IPv4 всё работает; клиенты, которые сначала пробуют IPv6 и не откатываются на IPv4, не подключатся (на Railway исходящий IPv6 по умолчанию выключен)
 tcp_timeout = { $addr }: нет ответа за { $limit }
 tcp_failed = { $addr }: { $error }
 tcp_connected = подключено к { $addr }
@@ -164,10 +165,10 @@ tcp_connected_after = подключено к { $addr } (до этого: { $ear
 
 tls_timeout = TLS-рукопожатие не завершилось за { $limit }
 tls_bad_server_name = `{ $host }` не годится как имя сервера для TLS
-tls_alert = сервер прервал TLS-рукопожатие с алертом { $alert }
+tls_alert = сервер прервал TLS-рукопожатие сигналом (alert) { $alert }
 tls_reset = соединение сброшено во время TLS-рукопожатия
 tls_closed = сервер закрыл соединение во время TLS-рукопожатия
-tls_peer_plaintext = сервер ответил на TLS-рукопожатие открытым текстом: на этом порту он не говорит по TLS
+tls_peer_plaintext = сервер ответил на TLS-рукопожатие открытым текстом: на этом порту TLS не работает
 tls_failed = TLS-рукопожатие не удалось: { $error }
 peer_too_much = удалённая сторона продолжает присылать данные: больше { $kib } КиБ без законченного ответа
 peer_is_http = на порту отвечает HTTP-сервер
@@ -234,12 +235,16 @@ pg_role_limit = занято { $used } из { $limit } подключений, �
 pg_database_limit = занято { $used } из { $limit } подключений, разрешённых CONNECTION LIMIT этой базы (ALTER DATABASE … CONNECTION LIMIT): пул следующего деплоя может получить `too many connections for database`
 pg_malformed = сервер прислал искажённое сообщение PostgreSQL ({ $what }): { $bytes }
 pg_bad_length = сообщение `{ $kind }` с длиной { $len }
-pg_md5_salt = запрос пароля MD5 с солью длиной { $len } байт вместо 4
+pg_md5_salt = запрос пароля MD5 с солью длиной { $len ->
+    [one] { $len } байт
+    [few] { $len } байта
+   *[many] { $len } байт
+} вместо 4
 pg_empty_error_response = ErrorResponse без единого поля: ни уровня, ни кода, ни текста
 pg_empty_notice_response = NoticeResponse без единого поля
 redis_malformed = сервер прислал искажённый ответ Redis ({ $what }): { $bytes }
 redis_last_words = сервер ответил `{ $text }` и закрыл соединение
-redis_nested_too_deep = массивы вложены глубже { $limit } уровней
+redis_nested_too_deep = глубина вложенности массивов больше { $limit }
 redis_not_utf8 = строка `{ $kind }` не в UTF-8
 redis_bulk_length_wrong = bulk-строка длиннее заявленной длины
 redis_unknown_type = неизвестный тип ответа, байт { $kind }
@@ -259,7 +264,7 @@ redis_ping_detail_no_version = PONG, база { $db }
 redis_replica = { $detail }: сервер — реплика (role:slave): любая запись, например сохранение отозванного токена, упадёт с READONLY
 redis_evicts_all = maxmemory-policy = { $policy }: когда память кончится, Redis может вытеснить любой ключ, включая отозванные токены и сессии (используйте volatile-lru и TTL только на ключах кэша, или noeviction)
 redis_memory_full = Redis занимает { $used_mib } из { $max_mib } МиБ maxmemory: когда память кончится, запись будет падать с OOM (noeviction или volatile-* при слишком малом числе ключей с TTL)
-redis_clients = подключено { $clients } клиентов из { $max } (maxclients): новые подключения получат `max number of clients reached`
+redis_clients = клиентов подключено: { $clients } из { $max } (maxclients): новые подключения получат `max number of clients reached`
 redis_peer_is_tls = сервер ответил TLS-записью: на этом порту нужен TLS
 redis_port_speaks_tls = сервер закрыл соединение без TLS, ничего не ответив, а на тот же порт TLS-рукопожатие проходит: нужен TLS
 redis_peer_unknown = удалённая сторона прислала байты не из протокола Redis ({ $bytes })
@@ -283,6 +288,8 @@ jwt_missing_private_key = для { $algorithm } нужен закрытый кл
 jwt_bad_lifetime = { $var }={ $value } — не целое число минут
 jwt_lifetime_expired = срок жизни токенов доступа — { $minutes } мин: они истекают сразу, и каждый запрос падает
 jwt_lifetime_long = срок жизни токенов доступа — { $minutes } мин (больше суток): украденный токен всё это время остаётся действительным
+jwt_lifetime_overflow = { $var } уводит срок жизни за 9999 год: приложение, которое считает exp через datetime в Python, получает OverflowError и не выпускает токен; задайте срок в минутах, например 30
+value_not_utf8 = в { $var } есть байты не в UTF-8: драйвер или библиотека JWT приложения не прочтёт значение как задумано (Python хранит их суррогатами, которые не кодируются обратно, Node заменяет их); запишите значение в UTF-8 (в URL остальные байты кодируйте через %)
 jwt_secret_detail = секрет { $bytes ->
     [one] { $bytes } байт
     [few] { $bytes } байта
@@ -293,18 +300,20 @@ jwt_short_secret = в { $var } { $bytes ->
     [one] { $bytes } байт
     [few] { $bytes } байта
    *[many] { $bytes } байт
-}, а { $algorithm } нужно не меньше { $needed } (RFC 7518 §3.2)
+}, а для { $algorithm } нужно не меньше { $needed } (RFC 7518 §3.2)
 jwt_key_file = { $var } — не текст PEM и не читаемый файл: { $error }
 jwt_bad_private_key = { $var } — некорректный закрытый ключ { $algorithm } в PEM
 jwt_bad_public_key = { $var } — некорректный открытый ключ { $algorithm } в PEM
 jwt_rsa_too_small = { $var } — RSA-ключ короче 2048 бит (RFC 7518 §3.3 требует не меньше 2048)
-jwt_algorithm_whitespace = в { $var } вокруг { $algorithm } есть пробелы или переводы строк: PyJWT и jsonwebtoken для Node ищут имя как написано и отказывают (`Algorithm not supported`); задайте { $var }={ $algorithm } без лишних символов
+jwt_algorithm_whitespace = в { $var } вокруг { $algorithm } есть пробелы или переводы строк: PyJWT и jsonwebtoken для Node ищут алгоритм по имени буквально и отказывают (`Algorithm not supported`); задайте { $var }={ $algorithm } без лишних символов
 jwt_secret_is_key = в { $var } лежит PEM- или SSH-ключ, а не секрет: PyJWT не принимает асимметричный ключ как секрет HMAC (`should not be used as an HMAC secret`), а jsonwebtoken для Node не проверит им токен; возьмите случайный секрет (openssl rand -hex 32) или алгоритм RS*/ES* с JWT_PRIVATE_KEY
 jwt_key_escaped_newlines = { $var } — PEM с буквальными \n вместо переводов строк: railconn его прочитал, но PyJWT (`Could not parse the provided key`) и jsonwebtoken для Node такое значение не принимают, если приложение само не заменяет \n; сохраните PEM с настоящими переводами строк (в .env значение в двойных кавычках превращает \n в переводы строк)
 jwt_key_path = { $var } — путь, а не текст PEM: railconn прочитал файл, но PyJWT и jsonwebtoken для Node считают ключом само значение и отказывают, если приложение само не читает файл; положите в { $var } текст PEM
 jwt_key_detail = закрытый ключ { $algorithm }{ $bits ->
     [0] {""}
-   *[other] , { $bits } бит
+    [one] , { $bits } бит
+    [few] , { $bits } бита
+   *[many] , { $bits } бит
 }{ $public ->
     [yes] , открытый ключ есть
    *[no] {""}
@@ -320,7 +329,7 @@ jwt_verify_failed = подписанный токен не прошёл пров
 memory_fallback = Redis { $state ->
     [failing] недоступен
    *[unset] не настроен
-}: список отозванных токенов (blacklist) и кэш переходят в память процесса — они теряются при каждом перезапуске и не общие для инстансов и воркеров, так что токен после выхода из системы продолжает работать на других
+}: список отозванных токенов (blacklist) и кэш переходят в память процесса — они теряются при каждом перезапуске и не разделяются между инстансами и воркерами, так что токен, отозванный при выходе на одном из них, продолжает работать на других
 steps_not_run = { $steps }: { $count ->
     [one] не выполнялся
    *[other] не выполнялись
@@ -426,7 +435,6 @@ error_env_file = не удаётся прочитать файл перемен�
 error_runtime = не удаётся запустить асинхронный рантайм: { $error }
 error_output = не удаётся записать отчёт: { $error }
 error_output_file = не удаётся записать отчёт в { $path }: { $reason }
-error_format = { $command } поддерживает --format { $supported }
 url_not_shown = <URL не показан: в нём может быть пароль>
 duration_zero = должно быть больше нуля
 duration_too_long = должно быть не больше 24h
@@ -446,6 +454,9 @@ target_form = укажите ИМЯ=URL, например --target replica=postg
 target_default_name = `{ $name }` — проверка по умолчанию: чтобы проверить для неё другой URL, используйте --database-url или --redis-url, либо выберите другое ИМЯ
 target_bad_scheme = URL цели `{ $name }` — не URL PostgreSQL или Redis: укажите postgresql://… или redis://… (rediss:// для TLS)
 warning_unknown_check = railconn: предупреждение: проверки `{ $name }` здесь нет, поэтому она ничего не выбирает (проверки: { $checks })
+allow_form = укажите --allow КОД или --allow КОД@ПРОВЕРКА, например --allow no_tables или --allow connection_refused@CACHE_URL
+allow_bad_code = `{ $code }` — не код ошибки или замечания: укажите --allow КОД[@ПРОВЕРКА] с кодом из отчёта (README: Error codes), например no_tables или connection_refused@CACHE_URL
+allowed = допущено флагом --allow { $code }: { $message }
 label_not_checked = Другие сервисы, не проверяются
 not_checked = { $variable } ({ $origin }): URL { $scheme }; railconn проверяет только URL PostgreSQL и Redis
 
@@ -461,7 +472,7 @@ label_cause = причина
 label_fix = решение
 label_source = источник
 label_provider = где
-# The provider table's names (src/provider/table.rs), in this language.
+# Названия строк таблицы провайдеров (src/provider/table.rs) по их id.
 provider_name = { $id ->
     [railway_private] приватная сеть Railway
     [railway_proxy] TCP-прокси Railway
@@ -492,7 +503,10 @@ dns_pinned = { $addresses } (из --resolve, не из DNS)
 label_critical = критическая
 label_optional = необязательная
 skipped_by_flag = пропущено (--skip/--only)
-interrupted = прервано (Ctrl-C) до завершения
+interrupted = прервано ({ $signal ->
+    [SIGTERM] SIGTERM
+   *[other] Ctrl-C
+}) до завершения
 junit_suite = railconn check
 junit_strict_warning = предупреждение при --strict: { $codes }
 markdown_table_header = | проверка | статус | цель | результат |
@@ -520,7 +534,10 @@ verdict_not_ready_strict = { $limitations ->
     [few] Итог: деплоить нельзя: { $limitations } ограничения (--strict)
    *[many] Итог: деплоить нельзя: { $limitations } ограничений (--strict)
 }
-verdict_interrupted = Итог: деплоить нельзя: прервано (Ctrl-C) до завершения всех проверок
+verdict_interrupted = Итог: деплоить нельзя: прервано ({ $signal ->
+    [SIGTERM] SIGTERM
+   *[other] Ctrl-C
+}) до завершения всех проверок
 
 ## serve: логи, здоровье, ответы HTTP
 
@@ -622,7 +639,7 @@ advice_pg_database_closed =
     .cause = База вообще не принимает подключения (ALLOW_CONNECTIONS false, pg_database.datallowconn) — как template0 или база, которую переносят или выводят из эксплуатации.
     .fix = Направьте DATABASE_URL на базу приложения или снова откройте эту: ALTER DATABASE <db> ALLOW_CONNECTIONS true;
 advice_malformed_reply =
-    .cause = Удалённая сторона говорит на нужном протоколе, но прислала ответ, который не разберёт ни один клиент: сломанный прокси или туннель перед сервером, несовместимый форк или тестовая заглушка на этом порту. Ожидание тут не поможет.
+    .cause = Удалённая сторона отвечает по нужному протоколу, но прислала ответ, который не разберёт ни один клиент: сломанный прокси или туннель перед сервером, несовместимый форк или тестовая заглушка на этом порту. Ожидание тут не поможет.
     .fix = Проверьте, что слушает этот хост и порт (URL провайдера, а не локальный туннель), и для сравнения подключитесь к серверу напрямую.
 advice_redis_missing_config =
     .cause = URL Redis не задан: переменной окружения REDIS_URL нет (или она пустая) ни в окружении, ни в .env.
@@ -637,7 +654,7 @@ advice_redis_connection_refused =
     .cause = Хост ответил, но на этом порту никто не слушает: Redis остановлен, падает или перезапускается, порт указан неверно, либо REDIS_URL не задан и используется значение библиотеки по умолчанию (localhost:6379).
     .fix = Посмотрите деплой-логи сервиса Redis; копируйте хост и порт вместе из его Variables.
 advice_redis_tls_unsupported =
-    .cause = URL требует TLS (rediss://), а сервер говорит на Redis без шифрования (у Redis на Railway и у обычного redis-server TLS нет).
+    .cause = URL требует TLS (rediss://), а сервер работает без шифрования (у Redis на Railway и у обычного redis-server TLS нет).
     .fix = Используйте redis:// вместо rediss://.
 advice_redis_tls_required =
     .cause = Сервер на этом порту ждёт TLS, а в URL указан redis:// без шифрования (Upstash и Redis Cloud с включённым TLS принимают только TLS).
@@ -664,7 +681,7 @@ advice_redis_database_not_found =
     .cause = Номер базы в пути URL вне допустимого для этого сервера диапазона (многие управляемые Redis дают только базу 0).
     .fix = Используйте /0 или уберите путь из URL.
 advice_redis_too_many_connections =
-    .cause = Redis упёрся в maxclients: клиенты создаются на каждый запрос или утекают.
+    .cause = Достигнут лимит клиентов Redis (maxclients): клиенты создаются на каждый запрос или утекают.
     .fix = Используйте один клиент (пул) на процесс и закрывайте простаивающие; поднимите maxclients или лимит тарифа.
 advice_redis_server_starting =
     .cause = Redis загружает данные в память (LOADING), как после перезапуска.
@@ -676,7 +693,7 @@ advice_redis_query_failed =
     .cause = Подключение есть, но PING не прошёл.
     .fix = Прочитайте ответ сервера выше.
 advice_jwt_missing_config =
-    .cause = Ключ подписи не настроен: не заданы JWT_SECRET_KEY, JWT_SECRET и SECRET_KEY (HS*) или JWT_PRIVATE_KEY (RS*, PS*, ES*, EdDSA). Если приложение при каждом старте генерирует случайный секрет, после каждого деплоя разлогинивает всех и не работает с несколькими репликами.
+    .cause = Ключ подписи не настроен: не заданы JWT_SECRET_KEY, JWT_SECRET и SECRET_KEY (HS*) или JWT_PRIVATE_KEY (RS*, PS*, ES*, EdDSA). Если приложение генерирует случайный секрет при каждом старте, то после каждого деплоя все пользователи разлогиниваются, а при нескольких репликах токен одной не принимает другая.
     .fix = Сгенерируйте секрет и задайте его: railway variables set JWT_SECRET_KEY=$(openssl rand -hex 32)
 advice_jwt_invalid_value =
     .cause = У одной из настроек JWT значение, с которым приложение работать не сможет.
@@ -685,7 +702,7 @@ advice_jwt_weak_secret =
     .cause = HMAC-секрет короче выхода хеш-функции (RFC 7518 §3.2: 32, 48, 64 байта для HS256, HS384, HS512) или это опубликованная заглушка: токены можно подделать.
     .fix = Замените его случайным значением: railway variables set JWT_SECRET_KEY=$(openssl rand -hex 32), затем сделайте редеплой (выданные токены станут недействительными).
 advice_jwt_invalid_key =
-    .cause = Ключ не годится: PEM не разбирается для этого алгоритма, это RSA-ключ короче 2048 бит, открытый ключ не от этого закрытого, или секрет HMAC — это PEM- или SSH-ключ.
+    .cause = Ключ не годится: PEM не разбирается для этого алгоритма, это RSA-ключ короче 2048 бит, открытый ключ не от этого закрытого, секрет HMAC — это PEM- или SSH-ключ, или значение не в UTF-8.
     .fix = Сохраните PEM со строками BEGIN/END и настоящими переводами строк (не буквальными \n); RSA-ключ сгенерируйте так: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048
 advice_jwt_unsupported_algorithm =
     .cause = Такое имя алгоритма библиотеки JWT не принимают (регистр имеет значение; `none` запрещён).
@@ -696,6 +713,9 @@ advice_jwt_roundtrip_failed =
 advice_net_invalid_url =
     .cause = URL составлен неверно: драйвер приложения его отвергнет или подключится не туда.
     .fix = Исправьте значение, как сказано в ошибке. Закодировать пароль для URL можно так: python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' 'PASSWORD'
+advice_dns_zoned_address =
+    .cause = В URL указан IPv6-адрес с зоной (`%25` и интерфейс), которую резолвер этой машины не принимает; libpq и драйвер приложения отказывают так же. Это не отсутствующее имя хоста.
+    .fix = Уберите зону (`[::1]`), укажите её номером (`[::1%251]`) или используйте имя интерфейса только с адресом link-local fe80::.
 advice_net_dns_timeout =
     .cause = DNS-резолвер не ответил за тайм-аут подключения.
     .fix = Проверьте DNS на этой машине (/etc/resolv.conf) и повторите; в медленной сети увеличьте --connect-timeout.
@@ -746,7 +766,7 @@ tip_render_internal_only =
     .cause = Внутренние имена хостов Render (dpg-…-a, red-…) резолвятся только внутри сервисов Render в том же регионе и рабочем пространстве (workspace).
     .fix = Вне Render используйте External Database URL (…<region>-postgres.render.com) или внешний URL Key Value.
 tip_render_expired =
-    .cause = Бесплатные базы Render истекают через 30 дней после создания и удаляются после льготного периода: истёкшая или приостановленная база перестаёт отвечать, а имя удалённой перестаёт резолвиться.
+    .cause = Бесплатные базы Render действуют 30 дней после создания, а после льготного периода удаляются: истёкшая или приостановленная база перестаёт отвечать, а имя удалённой перестаёт резолвиться.
     .fix = Проверьте базу в панели управления Render: переведите её на платный тариф или создайте новую и скопируйте её External Database URL.
 tip_render_allow_list =
     .cause = Внешние подключения Render принимает только с адресов из списка доступа (access control list) базы.
@@ -755,8 +775,8 @@ tip_render_tls =
     .cause = Для внешних подключений Render требует TLS.
     .fix = Добавьте ?sslmode=require в URL PostgreSQL; для Key Value используйте rediss://.
 tip_heroku_rotated =
-    .cause = Heroku меняет учётные данные своих аддонов для данных (при обслуживании или по heroku pg:credentials:rotate) и обновляет DATABASE_URL/REDIS_URL у подключённых приложений, поэтому скопированный URL устаревает.
-    .fix = Читайте переменную во время работы приложения, а не копируйте её значение; вне дайно получите актуальное: heroku config:get DATABASE_URL -a <app>.
+    .cause = Heroku ротирует учётные данные аддонов с базами данных (при обслуживании или по heroku pg:credentials:rotate) и обновляет DATABASE_URL/REDIS_URL у подключённых приложений, поэтому скопированный URL устаревает.
+    .fix = Читайте переменную во время работы приложения, а не копируйте её значение; вне дайно (dyno) получите актуальное: heroku config:get DATABASE_URL -a <app>.
 tip_heroku_tls =
     .cause = Heroku Postgres принимает только подключения по TLS.
     .fix = Добавьте ?sslmode=require в DATABASE_URL.

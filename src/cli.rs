@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::Selector;
 use crate::i18n::{Lang, Message, msg};
-use crate::report::Format;
+use crate::report::{Format, env, watch};
 
 /// `railconn --version`: the version and the target it was built for, e.g.
 /// `railconn 0.1.0 (x86_64-unknown-linux-gnu)` (see build.rs).
@@ -173,6 +173,15 @@ pub(crate) struct SelectArgs {
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub optional: Vec<Selector>,
 
+    #[arg(
+        long,
+        value_name = "CODE[@CHECK]",
+        help = "Accept a known failure or finding (repeatable): CODE as the report shows it, \
+                on every check or only on CHECK. It stays in the report as a note and no \
+                longer fails or warns, e.g. no_tables or connection_refused@CACHE_URL"
+    )]
+    pub allow: Vec<crate::config::select::Allowance>,
+
     /// Warnings fail the gate too.
     #[arg(long)]
     pub strict: bool,
@@ -277,8 +286,8 @@ pub(crate) struct WatchArgs {
     pub select: SelectArgs,
 
     /// text: a line per change; json: one JSON object per round (NDJSON).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = watch::Format::Text)]
+    pub format: watch::Format,
 
     /// Short for --format json.
     #[arg(long, conflicts_with = "format")]
@@ -304,8 +313,12 @@ pub(crate) struct WatchArgs {
 }
 
 impl WatchArgs {
-    pub(crate) fn format(&self) -> Format {
-        if self.json { Format::Json } else { self.format }
+    pub(crate) fn format(&self) -> watch::Format {
+        if self.json {
+            watch::Format::Json
+        } else {
+            self.format
+        }
     }
 }
 
@@ -345,8 +358,8 @@ pub(crate) struct EnvArgs {
     pub source: SourceArgs,
 
     /// text or json.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = env::Format::Text)]
+    pub format: env::Format,
 }
 
 /// A day: longer waits are typos, and far-future deadlines overflow clocks.
@@ -410,6 +423,27 @@ mod tests {
         assert!(parse(&["--timeout", "soon"]).is_err());
         assert!(parse(&["--timeout", "0s"]).is_err());
         assert!(parse(&["--json", "--format", "text"]).is_err());
+    }
+
+    /// Each command's `--format` takes what it can write, no more.
+    #[test]
+    fn formats_are_per_command() {
+        let parse = |args: &[&str]| Cli::try_parse_from(["railconn"].iter().chain(args));
+        for format in ["text", "json", "junit", "github", "markdown"] {
+            assert!(parse(&["check", "--format", format]).is_ok(), "{format}");
+            assert!(parse(&["wait", "--format", format]).is_ok(), "{format}");
+        }
+        for command in ["watch", "env"] {
+            assert!(parse(&[command, "--format", "json"]).is_ok());
+            for format in ["junit", "github", "markdown"] {
+                let error = parse(&[command, "--format", format]).unwrap_err();
+                assert_eq!(error.kind(), clap::error::ErrorKind::InvalidValue);
+            }
+        }
+        let Command::Watch(args) = parse(&["watch", "--json"]).unwrap().command else {
+            panic!("watch")
+        };
+        assert_eq!(args.format(), watch::Format::Json);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use crate::config::select::Allowed;
 use crate::config::{Config, Selected};
 use crate::driver;
 use crate::i18n::{Message, msg};
@@ -40,9 +41,11 @@ pub(crate) fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) ->
     }
     let strict = config.strict;
     let interrupted = runs.iter().any(|r| r.unfinished);
+    let terminated = interrupted && crate::exit::interrupted() == crate::exit::TERMINATED;
+    let signal = if terminated { "SIGTERM" } else { "SIGINT" };
     let checks: Vec<CheckReport> = runs
         .iter()
-        .map(|r| check_report(r, config, &rules))
+        .map(|r| check_report(r, config, signal, &rules))
         .collect();
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
@@ -51,6 +54,7 @@ pub(crate) fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) ->
         status: Status::Pass,
         strict,
         interrupted,
+        signal,
         duration_ms: millis(duration),
         checks,
         not_checked: config.unchecked.clone(),
@@ -90,17 +94,18 @@ fn judge_by_drivers(runs: &mut [Ran], config: &Config) -> Vec<driver::Rule> {
     rules
 }
 
-fn check_report(ran: &Ran, config: &Config, rules: &[driver::Rule]) -> CheckReport {
+/// `signal` is what interrupted the round, if anything did.
+fn check_report(ran: &Ran, config: &Config, signal: &str, rules: &[driver::Rule]) -> CheckReport {
     let Some(selected) = &ran.selected else {
         return skipped(ran.name, ran.kind, msg::skipped_by_flag());
     };
     if ran.unfinished {
-        let mut report = skipped(ran.name, ran.kind, msg::interrupted());
+        let mut report = skipped(ran.name, ran.kind, msg::interrupted(signal));
         report.required = selected.required;
         return report;
     }
     let kind = ran.kind;
-    let error = decisive(&ran.outcome.steps);
+    let mut error = decisive(&ran.outcome.steps);
     let located = locate(
         kind,
         config.endpoint(ran.name),
@@ -113,7 +118,7 @@ fn check_report(ran: &Ran, config: &Config, rules: &[driver::Rule]) -> CheckRepo
     let failed_by = error
         .as_ref()
         .and_then(|e| rules.iter().find(|r| r.fails_with.contains(&e.code)));
-    let advice = match failed_by {
+    let mut advice = match failed_by {
         Some(rule) => Some(words::Advice {
             cause: rule.cause.clone(),
             fix: rule.fix.clone(),
@@ -126,13 +131,29 @@ fn check_report(ran: &Ran, config: &Config, rules: &[driver::Rule]) -> CheckRepo
     if let Some(pooler) = pooler {
         findings.push(Finding::info(FindingCode::Pooler, pooler_note(pooler)));
     }
+    let selection = &config.selection;
+    let allowed = error
+        .take_if(|e| selection.allows(ran.name, Allowed::Failure(e.code)))
+        .map(|e| {
+            advice = None;
+            let note = msg::allowed(e.code.as_str().to_string(), e.message);
+            Finding::info(FindingCode::Allowed, note)
+        });
+    for finding in &mut findings {
+        if selection.allows(ran.name, Allowed::Finding(finding.code)) {
+            finding.severity = Severity::Info;
+            let said = std::mem::take(&mut finding.message);
+            finding.message = msg::allowed(finding.code.as_str().to_string(), said);
+        }
+    }
+    findings.extend(allowed);
     CheckReport {
         name: ran.name,
         kind: kind.as_str(),
         required: selected.required,
         target: ran.outcome.target.clone(),
         source: ran.outcome.source.clone(),
-        status: check_status(&ran.outcome),
+        status: check_status(&ran.outcome.steps, &findings, error.is_some()),
         duration_ms: millis(ran.duration),
         steps: ran.outcome.steps.iter().map(step_report).collect(),
         cause: advice.as_ref().map(|a| a.cause.clone()),
@@ -216,22 +237,18 @@ fn skipped(name: CheckName, kind: Kind, why: Message) -> CheckReport {
     }
 }
 
-fn check_status(outcome: &ProbeOutcome) -> Status {
-    let worst_step = outcome
-        .steps
-        .iter()
-        .map(|s| s.status)
-        .max()
-        .unwrap_or(Status::Skip);
-    let warned = outcome
-        .findings
-        .iter()
-        .any(|f| f.severity == Severity::Warn);
-    match worst_step {
-        Status::Fail => Status::Fail,
-        _ if warned => Status::Warn,
-        Status::Warn => Status::Warn,
-        _ => Status::Pass,
+/// A check fails exactly when it has a decisive error (`--allow` may have
+/// accepted the failed step's); otherwise it warns when a step or a
+/// finding does.
+fn check_status(steps: &[Step], findings: &[Finding], failed: bool) -> Status {
+    let step_warned = steps.iter().any(|s| s.status == Status::Warn);
+    let warned = findings.iter().any(|f| f.severity == Severity::Warn);
+    if failed {
+        Status::Fail
+    } else if warned || step_warned {
+        Status::Warn
+    } else {
+        Status::Pass
     }
 }
 

@@ -26,11 +26,7 @@ pub enum AppError {
     Output(std::io::Error),
     OutputFile {
         path: PathBuf,
-        reason: String,
-    },
-    FormatNotSupported {
-        command: &'static str,
-        supported: &'static str,
+        reason: Message,
     },
     /// `serve` could not bind its address.
     Listen {
@@ -42,7 +38,7 @@ pub enum AppError {
     /// `serve --token-file` unreadable or empty (the token is never shown).
     TokenFile {
         path: PathBuf,
-        reason: String,
+        reason: Message,
     },
     /// `--app-dir` is not a directory.
     AppDir(PathBuf),
@@ -63,9 +59,6 @@ impl AppError {
             Self::Output(e) => words::error_output(&e.to_string()),
             Self::OutputFile { path, reason } => {
                 words::error_output_file(&path.display().to_string(), reason)
-            }
-            Self::FormatNotSupported { command, supported } => {
-                words::error_format(command, supported)
             }
             Self::Listen { addr, reason } => words::error_listen(addr, reason),
             Self::Port(value) => words::error_port(value),

@@ -11,7 +11,7 @@ use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::i18n::{msg, say};
+use crate::i18n::{io_error, msg};
 use crate::words;
 
 /// How long a pipe, FIFO or terminal named as a file may take to deliver
@@ -27,15 +27,12 @@ pub(crate) fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     let file = open_read(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
-        return Err(io::Error::new(
-            ErrorKind::InvalidInput,
-            say(&msg::not_a_regular_file()),
-        ));
+        return Err(io_error(ErrorKind::InvalidInput, msg::not_a_regular_file()));
     }
     if meta.len() > limit {
-        return Err(io::Error::new(
+        return Err(io_error(
             ErrorKind::InvalidInput,
-            say(&words::file_too_large(limit)),
+            words::file_too_large(limit),
         ));
     }
     let mut bytes = Vec::new();
@@ -47,10 +44,7 @@ pub(crate) fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
 pub(crate) fn read_prefix(path: &Path, n: u64) -> io::Result<Vec<u8>> {
     let file = open_read(path)?;
     if !file.metadata()?.is_file() {
-        return Err(io::Error::new(
-            ErrorKind::InvalidInput,
-            say(&msg::not_a_regular_file()),
-        ));
+        return Err(io_error(ErrorKind::InvalidInput, msg::not_a_regular_file()));
     }
     let mut bytes = Vec::new();
     file.take(n).read_to_end(&mut bytes)?;
@@ -90,9 +84,7 @@ pub(crate) fn write(path: &Path, bytes: &[u8], append: bool) -> io::Result<()> {
         .open(path)
         .map_err(|e| match e.raw_os_error() {
             // open(2): O_NONBLOCK | O_WRONLY on a FIFO with no reader.
-            Some(libc::ENXIO) => {
-                io::Error::new(ErrorKind::BrokenPipe, say(&words::fifo_without_reader()))
-            }
+            Some(libc::ENXIO) => io_error(ErrorKind::BrokenPipe, words::fifo_without_reader()),
             _ => e,
         })?;
     let deadline = Instant::now() + PIPE_DEADLINE;
@@ -126,9 +118,9 @@ fn is_special(path: &Path) -> bool {
 
 fn wait_or_give_up(deadline: Instant) -> io::Result<()> {
     if Instant::now() >= deadline {
-        return Err(io::Error::new(
+        return Err(io_error(
             ErrorKind::TimedOut,
-            say(&words::pipe_stalled(PIPE_DEADLINE)),
+            words::pipe_stalled(PIPE_DEADLINE),
         ));
     }
     std::thread::sleep(RETRY);

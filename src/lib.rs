@@ -69,12 +69,10 @@ pub fn main_entry() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             // `let _`: with stderr closed too there is nowhere left to say it.
-            let text = exit::redact_urls(&error.to_string());
-            let _ = writeln!(
-                std::io::stderr(),
-                "{}",
-                i18n::say(&i18n::msg::error_prefix(i18n::msg::verbatim(text)))
-            );
+            // Rendered once, in the run's language, then redacted: a
+            // server's or the system's words may quote a URL.
+            let text = i18n::say(&i18n::msg::error_prefix(error.message()));
+            let _ = writeln!(std::io::stderr(), "{}", exit::redact_urls(&text));
             exit::COULD_NOT_RUN.into()
         }
     }

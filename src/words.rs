@@ -411,8 +411,8 @@ pub(crate) fn cert_failure_of(
     )
 }
 
-pub(crate) fn root_file_unreadable(path: &Path, error: &str) -> Message {
-    msg::root_file_unreadable(path.display().to_string(), error.to_string())
+pub(crate) fn root_file_unreadable(path: &Path, error: &Message) -> Message {
+    msg::root_file_unreadable(path.display().to_string(), error.clone())
 }
 
 pub(crate) fn system_roots_empty() -> Message {
@@ -680,6 +680,14 @@ fn value_or_length(shown: Option<&str>, chars: usize) -> Message {
     }
 }
 
+pub(crate) fn value_not_utf8(var: &str) -> Message {
+    msg::value_not_utf8(var)
+}
+
+pub(crate) fn jwt_lifetime_overflow(var: &str) -> Message {
+    msg::jwt_lifetime_overflow(var)
+}
+
 pub(crate) fn jwt_lifetime(minutes: i64) -> Message {
     if minutes <= 0 {
         msg::jwt_lifetime_expired(minutes)
@@ -700,8 +708,8 @@ pub(crate) fn jwt_short_secret(var: &str, len: usize, algorithm: &str, needed: u
     msg::jwt_short_secret(var, len, algorithm, needed)
 }
 
-pub(crate) fn jwt_key_file(var: &str, error: &str) -> Message {
-    msg::jwt_key_file(var, error.to_string())
+pub(crate) fn jwt_key_file(var: &str, error: &Message) -> Message {
+    msg::jwt_key_file(var, error.clone())
 }
 
 pub(crate) fn jwt_bad_private_key(var: &str, algorithm: &str) -> Message {
@@ -911,12 +919,8 @@ pub(crate) fn error_output(error: &str) -> Message {
     msg::error_output(error.to_string())
 }
 
-pub(crate) fn error_output_file(path: &str, reason: &str) -> Message {
-    msg::error_output_file(path.to_string(), reason.to_string())
-}
-
-pub(crate) fn error_format(command: &str, supported: &str) -> Message {
-    msg::error_format(command, supported)
+pub(crate) fn error_output_file(path: &str, reason: &Message) -> Message {
+    msg::error_output_file(path.to_string(), reason.clone())
 }
 
 pub(crate) fn env_value_too_large(entry: usize, limit: usize) -> Message {
@@ -953,8 +957,8 @@ pub(crate) fn sqlite_not_sqlite(path: &str) -> Message {
     msg::sqlite_not_sqlite(path.to_string())
 }
 
-pub(crate) fn sqlite_unreadable(path: &str, error: &str) -> Message {
-    msg::sqlite_unreadable(path.to_string(), error.to_string())
+pub(crate) fn sqlite_unreadable(path: &str, error: &Message) -> Message {
+    msg::sqlite_unreadable(path.to_string(), error.clone())
 }
 
 pub(crate) fn sqlite_ok(path: &str, bytes: u64) -> Message {
@@ -1139,8 +1143,8 @@ pub(crate) fn error_port(value: &str) -> Message {
     msg::error_port(format!("{value:?}"))
 }
 
-pub(crate) fn error_token_file(path: &str, reason: &str) -> Message {
-    msg::error_token_file(path.to_string(), reason.to_string())
+pub(crate) fn error_token_file(path: &str, reason: &Message) -> Message {
+    msg::error_token_file(path.to_string(), reason.clone())
 }
 
 pub(crate) fn token_empty() -> Message {
@@ -1206,6 +1210,18 @@ pub(crate) fn pg_malformed(what: &Message, bytes: &[u8]) -> Message {
 }
 
 /// Whether a failure says the peer sent a reply no client can parse.
+pub(crate) fn dns_zoned_address(host: &str) -> Message {
+    msg::dns_zoned_address(host)
+}
+
+pub(crate) fn is_zoned_address(said: &Message) -> bool {
+    said.id() == "dns_zoned_address"
+}
+
+pub(crate) fn zoned_address_advice() -> Advice {
+    msg::advice_dns_zoned_address()
+}
+
 pub(crate) fn is_malformed_reply(said: &Message) -> bool {
     matches!(said.id(), "pg_malformed" | "redis_malformed")
 }

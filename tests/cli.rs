@@ -37,3 +37,30 @@ fn usage_errors_exit_2_and_redact() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `watch` and `env` write text or JSON only: any other `--format` is a
+/// usage error from the parser (exit 2, before anything runs), listing
+/// what the command takes.
+#[test]
+fn a_format_the_command_cannot_write_is_a_usage_error() {
+    for (command, format) in [
+        ("watch", "junit"),
+        ("watch", "markdown"),
+        ("watch", "github"),
+        ("env", "junit"),
+        ("env", "markdown"),
+        ("env", "github"),
+    ] {
+        let out = railconn()
+            .args([command, "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{command} --format {format}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("invalid value") && err.contains("[possible values: text, json]"),
+            "{command} --format {format}: {err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}

@@ -243,3 +243,88 @@ fn urls_of_unchecked_kinds_are_listed_not_dropped() {
     assert!(text.contains("CELERY_BROKER_URL"), "{text}");
     assert!(!text.contains("mongo-pw"), "{text}");
 }
+
+#[test]
+fn allow_turns_a_known_failure_or_finding_into_a_note() {
+    let stopped = format!("redis://127.0.0.1:{}", closed_port());
+    let mut run = railconn();
+    run.env("REDIS_URL", format!(" {} ", good_redis()))
+        .env("CELERY_BROKER_URL", &stopped);
+    let args = ["--only", "kind:redis", "--strict"];
+    let (r, out) = check_json(&mut run, &args);
+    assert_eq!(out.status.code(), Some(1), "{r:#}");
+    assert_eq!(check(&r, "redis")["status"], "warn");
+
+    let mut run = railconn();
+    run.env("REDIS_URL", format!(" {} ", good_redis()))
+        .env("CELERY_BROKER_URL", &stopped);
+    let allowed = [
+        &args[..],
+        &[
+            "--allow",
+            "connection_refused@CELERY_BROKER_URL",
+            "--allow",
+            "trimmed",
+        ],
+    ]
+    .concat();
+    let (r, out) = check_json(&mut run, &allowed);
+    assert_eq!(out.status.code(), Some(0), "{r:#}");
+    assert_eq!(r["ready"], true);
+    let broker = check(&r, "CELERY_BROKER_URL");
+    assert_eq!(broker["status"], "pass", "{broker:#}");
+    assert!(broker["error"].is_null());
+    let tcp = broker["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "tcp")
+        .unwrap();
+    assert_eq!(tcp["status"], "fail", "the failure is still shown");
+    let note = broker["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "allowed")
+        .expect("an allowed note");
+    assert_eq!(note["severity"], "info");
+    assert!(
+        note["message"]
+            .as_str()
+            .unwrap()
+            .contains("--allow connection_refused"),
+        "{note:#}"
+    );
+    let redis = check(&r, "redis");
+    assert_eq!(redis["status"], "pass", "{redis:#}");
+    assert!(
+        redis["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["severity"] == "info")
+    );
+
+    // Allowed on another check, the failure still fails the gate.
+    let mut run = railconn();
+    run.env("REDIS_URL", good_redis())
+        .env("CELERY_BROKER_URL", &stopped);
+    let (r, out) = check_json(
+        &mut run,
+        &[
+            "--only",
+            "kind:redis",
+            "--allow",
+            "connection_refused@redis",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{r:#}");
+
+    for bad in ["nope", "@redis", "timeout@"] {
+        let out = railconn()
+            .args(["check", "--no-env-file", "--allow", bad])
+            .run();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(stderr(&out).contains("--allow"), "{bad}: {}", stderr(&out));
+    }
+}

@@ -9,19 +9,17 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use serde::Serialize;
-
 use crate::cli::EnvArgs;
 use crate::config;
 use crate::error::AppError;
-use crate::i18n::{Lang, msg, say};
-use crate::report::Format;
+use crate::i18n::{Lang, Message, msg, say};
+use crate::report::NotChecked;
+use crate::report::env::{Database, EnvReport, Parts, Target, VarState, Variable, render};
 use crate::service::jwt::settings as jwt;
 use crate::service::postgres::url::{ChannelBinding, PgTarget, RootCert};
 use crate::service::redis::url::{Protocol, RedisTarget, RedisTls};
 use crate::service::setting::Setting;
 use crate::service::sqlite::url::SqliteTarget;
-use crate::source::url;
 use crate::source::{EnvSource, Var};
 use crate::{exit, provider, words};
 
@@ -59,166 +57,67 @@ const GROUPS: &[(&[&str], Kind)] = &[
     (jwt::LIFETIME_VARS, Kind::Plain),
 ];
 
-#[derive(Debug, Serialize)]
-struct Entry {
-    name: &'static str,
-    /// `set`, `missing`, or `shadowed` (an earlier variable of its group wins).
-    state: &'static str,
-    value: Option<String>,
-    source: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct Target {
-    check: String,
-    #[serde(rename = "target")]
-    dialed: String,
-    source: String,
-    /// The provider's id (`unknown` when no row matches); `null` when
-    /// nothing would be dialed.
-    provider: Option<&'static str>,
-    /// What the probe will dial, part by part; `null` when nothing is.
-    parts: Option<Parts>,
-    #[serde(skip)]
-    provider_name: Option<&'static str>,
-}
-
-/// A target's parsed parts (issue 10): exactly what the probe uses, after
-/// every clean-up, `PG*` default and `--resolve`. `schema/env.schema.json`
-/// documents them.
-#[derive(Debug, Serialize)]
-struct Parts {
-    host: String,
-    /// PostgreSQL `hostaddr`: dialed instead of resolving `host`.
-    hostaddr: Option<String>,
-    port: u16,
-    user: Option<String>,
-    /// Whether a password is set (never the password).
-    password: bool,
-    /// The PostgreSQL database name, or the Redis database number.
-    database: Option<Database>,
-    /// PostgreSQL: the sslmode; Redis: `off`, `verify` or `insecure`.
-    tls: &'static str,
-    /// Every other option the probe acts on, by its URL name.
-    options: BTreeMap<&'static str, String>,
-    /// libpq parameters accepted and not acted on.
-    ignored: Vec<String>,
-    /// Addresses given with `--resolve`, dialed instead of DNS.
-    resolve: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-enum Database {
-    Name(String),
-    Number(i64),
-}
-
-impl Parts {
-    fn postgres(t: &PgTarget) -> Self {
-        let mut options = BTreeMap::new();
-        if let Some(root) = &t.sslrootcert {
-            let shown = match root {
-                RootCert::File(path) => path.display().to_string(),
-                RootCert::System => "system".to_string(),
-            };
-            options.insert("sslrootcert", shown);
-        }
-        let binding = match t.channel_binding {
-            ChannelBinding::Disable => "disable",
-            ChannelBinding::Prefer => "prefer",
-            ChannelBinding::Require => "require",
+/// What the PostgreSQL probe will dial.
+fn postgres_parts(t: &PgTarget) -> Parts {
+    let mut options = BTreeMap::new();
+    if let Some(root) = &t.sslrootcert {
+        let shown = match root {
+            RootCert::File(path) => path.display().to_string(),
+            RootCert::System => "system".to_string(),
         };
-        options.insert("channel_binding", binding.to_string());
-        if let Some(name) = &t.application_name {
-            options.insert("application_name", name.clone());
-        }
-        if let Some(value) = &t.options {
-            options.insert("options", value.clone());
-        }
-        Self {
-            host: t.host.clone(),
-            hostaddr: t.hostaddr.map(|a| a.to_string()),
-            port: t.port,
-            user: t.user.clone(),
-            password: t.password.is_some(),
-            database: t.dbname.clone().map(Database::Name),
-            tls: t.sslmode.as_str(),
-            options,
-            ignored: t.ignored.clone(),
-            resolve: t.dial.iter().map(ToString::to_string).collect(),
-        }
+        options.insert("sslrootcert", shown);
     }
-
-    fn redis(t: &RedisTarget) -> Self {
-        let protocol = match t.protocol {
-            Protocol::Resp2 => "resp2",
-            Protocol::Resp3 => "resp3",
-        };
-        Self {
-            host: t.host.clone(),
-            hostaddr: None,
-            port: t.port,
-            user: t.username.clone(),
-            password: t.password.is_some(),
-            database: Some(Database::Number(t.db)),
-            tls: match t.tls {
-                RedisTls::Off => "off",
-                RedisTls::Verified => "verify",
-                RedisTls::Insecure => "insecure",
-            },
-            options: BTreeMap::from([("protocol", protocol.to_string())]),
-            ignored: Vec::new(),
-            resolve: t.dial.iter().map(ToString::to_string).collect(),
-        }
+    let binding = match t.channel_binding {
+        ChannelBinding::Disable => "disable",
+        ChannelBinding::Prefer => "prefer",
+        ChannelBinding::Require => "require",
+    };
+    options.insert("channel_binding", binding.to_string());
+    if let Some(name) = &t.application_name {
+        options.insert("application_name", name.clone());
     }
-
-    /// `host=… port=…`, each value escaped, for the text report.
-    fn line(&self) -> String {
-        let mut pairs = vec![("host", self.host.clone())];
-        if let Some(addr) = &self.hostaddr {
-            pairs.push(("hostaddr", addr.clone()));
-        }
-        pairs.push(("port", self.port.to_string()));
-        if let Some(user) = &self.user {
-            pairs.push(("user", user.clone()));
-        }
-        match &self.database {
-            Some(Database::Name(name)) => pairs.push(("database", name.clone())),
-            Some(Database::Number(n)) => pairs.push(("database", n.to_string())),
-            None => {}
-        }
-        pairs.push(("tls", self.tls.to_string()));
-        pairs.extend(self.options.iter().map(|(k, v)| (*k, v.clone())));
-        if !self.resolve.is_empty() {
-            pairs.push(("resolve", self.resolve.join(",")));
-        }
-        if !self.ignored.is_empty() {
-            pairs.push(("ignored", self.ignored.join(",")));
-        }
-        pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", url::escape_controls(v)))
-            .collect::<Vec<_>>()
-            .join(" ")
+    if let Some(value) = &t.options {
+        options.insert("options", value.clone());
+    }
+    Parts {
+        host: t.host.clone(),
+        hostaddr: t.hostaddr.map(|a| a.to_string()),
+        port: t.port,
+        user: t.user.clone(),
+        password: t.password.is_some(),
+        database: t.dbname.clone().map(Database::Name),
+        tls: t.sslmode.as_str(),
+        options,
+        ignored: t.ignored.clone(),
+        resolve: t.dial.iter().map(ToString::to_string).collect(),
     }
 }
 
-#[derive(Debug, Serialize)]
-struct EnvReport {
-    variables: Vec<Entry>,
-    targets: Vec<Target>,
-    /// URLs of kinds railconn does not check.
-    not_checked: Vec<config::scan::Unchecked>,
+/// What the Redis probe will dial.
+fn redis_parts(t: &RedisTarget) -> Parts {
+    let protocol = match t.protocol {
+        Protocol::Resp2 => "resp2",
+        Protocol::Resp3 => "resp3",
+    };
+    Parts {
+        host: t.host.clone(),
+        hostaddr: None,
+        port: t.port,
+        user: t.username.clone(),
+        password: t.password.is_some(),
+        database: Some(Database::Number(t.db)),
+        tls: match t.tls {
+            RedisTls::Off => "off",
+            RedisTls::Verified => "verify",
+            RedisTls::Insecure => "insecure",
+        },
+        options: BTreeMap::from([("protocol", protocol.to_string())]),
+        ignored: Vec::new(),
+        resolve: t.dial.iter().map(ToString::to_string).collect(),
+    }
 }
 
 pub(crate) fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
-    if !matches!(args.format, Format::Text | Format::Json) {
-        return Err(AppError::FormatNotSupported {
-            command: "env",
-            supported: "text or json",
-        });
-    }
     let env = super::load_env(&args.source)?;
     let pins = super::pins(&args.source)?;
     let (targets, not_checked) = targets(args, &env, pins);
@@ -231,36 +130,34 @@ pub(crate) fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
         not_checked,
     };
     let mut out = std::io::stdout().lock();
-    let written = match args.format {
-        Format::Json => serde_json::to_writer_pretty(&mut out, &report)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out)),
-        _ => write_text(&report, &mut out),
-    };
-    written
+    render(&report, args.format, Lang::for_run(), &mut out)
         .and_then(|()| out.flush())
         .map_err(AppError::Output)?;
     Ok(exit::READY.into())
 }
 
-fn group(env: &EnvSource, names: &[&'static str], kind: Kind) -> Vec<Entry> {
+fn group(env: &EnvSource, names: &[&'static str], kind: Kind) -> Vec<Variable> {
     let mut winner_seen = false;
     names
         .iter()
         .map(|&name| match env.get(name) {
             Some(var) => {
-                let state = if winner_seen { "shadowed" } else { "set" };
+                let state = if winner_seen {
+                    VarState::Shadowed
+                } else {
+                    VarState::Set
+                };
                 winner_seen = true;
-                Entry {
+                Variable {
                     name,
                     state,
                     value: Some(shown(&var, kind)),
-                    source: Some(var.origin.describe()),
+                    source: Some(var.origin),
                 }
             }
-            None => Entry {
+            None => Variable {
                 name,
-                state: "missing",
+                state: VarState::Missing,
                 value: None,
                 source: None,
             },
@@ -269,13 +166,14 @@ fn group(env: &EnvSource, names: &[&'static str], kind: Kind) -> Vec<Entry> {
 }
 
 /// A value as it may be shown: never a secret, never key material.
-fn shown(var: &Var, kind: Kind) -> String {
+fn shown(var: &Var, kind: Kind) -> Message {
     match kind {
+        Kind::Url if !var.utf8 => words::env_invalid_url(&words::value_not_utf8(var.name)),
         Kind::Url => {
             let clean = config::normalize::postgres(&var.value, var.name).value;
             if let Some(sqlite) = SqliteTarget::parse(&clean, String::new(), None) {
                 // A SQLite URL names a file; a SQLCipher passphrase is masked.
-                return sqlite.url;
+                return msg::verbatim(sqlite.url);
             }
             // The URL as given, secrets masked, nothing re-encoded; invalid
             // exactly when `check` calls it invalid.
@@ -285,16 +183,17 @@ fn shown(var: &Var, kind: Kind) -> String {
             } else {
                 PgTarget::parse(&clean).map(|t| t.redacted)
             };
-            shown.unwrap_or_else(|e| say(&words::env_invalid_url(&e.message)))
+            shown.map_or_else(|e| words::env_invalid_url(&e.message), msg::verbatim)
         }
-        Kind::Secret => say(&words::env_secret(var.value.len())),
-        Kind::Key => say(&words::env_key(&var.value)),
-        Kind::Plain => var
-            .value
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(40)
-            .collect(),
+        Kind::Secret => words::env_secret(var.value.len()),
+        Kind::Key => words::env_key(&var.value),
+        Kind::Plain => msg::verbatim(
+            var.value
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(40)
+                .collect(),
+        ),
     }
 }
 
@@ -304,7 +203,7 @@ fn targets(
     args: &EnvArgs,
     env: &EnvSource,
     pins: Vec<config::Pin>,
-) -> (Vec<Target>, Vec<config::scan::Unchecked>) {
+) -> (Vec<Target>, Vec<NotChecked>) {
     let overrides = config::Overrides {
         database_url: args.source.database_url.clone(),
         redis_url: args.source.redis_url.clone(),
@@ -324,7 +223,7 @@ fn targets(
     let postgres = match &config.sqlite {
         Some(sqlite) => Target {
             check: "postgres".to_string(),
-            dialed: sqlite.url.clone(),
+            dialed: msg::verbatim(sqlite.url.clone()),
             source: sqlite.source.clone(),
             provider: None,
             provider_name: None,
@@ -333,7 +232,7 @@ fn targets(
         None => target(
             "postgres",
             &config.postgres,
-            |t: &PgTarget| (t.redacted.clone(), t.host.clone(), Parts::postgres(t)),
+            |t: &PgTarget| (t.redacted.clone(), t.host.clone(), postgres_parts(t)),
             config.hints,
         ),
     };
@@ -341,13 +240,13 @@ fn targets(
         config::ExtraSetting::Postgresql(setting) => target(
             e.name.as_str(),
             setting,
-            |t: &PgTarget| (t.redacted.clone(), t.host.clone(), Parts::postgres(t)),
+            |t: &PgTarget| (t.redacted.clone(), t.host.clone(), postgres_parts(t)),
             config.hints,
         ),
         config::ExtraSetting::Redis(setting) => target(
             e.name.as_str(),
             setting,
-            |t: &RedisTarget| (t.redacted.clone(), t.host.clone(), Parts::redis(t)),
+            |t: &RedisTarget| (t.redacted.clone(), t.host.clone(), redis_parts(t)),
             config.hints,
         ),
     });
@@ -356,12 +255,12 @@ fn targets(
         target(
             "redis",
             &config.redis,
-            |t: &RedisTarget| (t.redacted.clone(), t.host.clone(), Parts::redis(t)),
+            |t: &RedisTarget| (t.redacted.clone(), t.host.clone(), redis_parts(t)),
             config.hints,
         ),
         Target {
             check: "jwt".to_string(),
-            dialed: say(&words::jwt_target(settings.algorithm_name())),
+            dialed: words::jwt_target(settings.algorithm_name()),
             source: settings
                 .algorithm
                 .as_ref()
@@ -386,10 +285,11 @@ fn target<T>(
     let (target, place, parts) = match setting {
         Setting::Ready { target, .. } => {
             let (url, host, parts) = describe(target);
-            (url, Some(provider::identify(&host, hints)), Some(parts))
+            let place = provider::identify(&host, hints);
+            (msg::verbatim(url), Some(place), Some(parts))
         }
-        Setting::Invalid { source, .. } => (say(&words::target_invalid(source)), None, None),
-        Setting::Missing { vars, .. } => (say(&words::target_missing(vars)), None, None),
+        Setting::Invalid { source, .. } => (words::target_invalid(source), None, None),
+        Setting::Missing { vars, .. } => (words::target_missing(vars), None, None),
     };
     Target {
         check: check.to_string(),
@@ -399,44 +299,4 @@ fn target<T>(
         provider_name: place.filter(|p| !p.is_unknown()).map(|p| p.name),
         parts,
     }
-}
-
-fn write_text(report: &EnvReport, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(out, "{}", Lang::for_run().render(&msg::env_variables()))?;
-    for entry in &report.variables {
-        let value = entry.value.as_deref().unwrap_or("-");
-        let source = entry.source.as_deref().unwrap_or("");
-        writeln!(
-            out,
-            "  {:<34} {:<9} {value}  {source}",
-            entry.name, entry.state
-        )?;
-    }
-    writeln!(out, "\n{}", Lang::for_run().render(&msg::env_targets()))?;
-    for target in &report.targets {
-        write!(
-            out,
-            "  {:<9} {}  {}",
-            target.check, target.dialed, target.source
-        )?;
-        match target.provider_name {
-            Some(name) => writeln!(out, "  [{name}]")?,
-            None => writeln!(out)?,
-        }
-        if let Some(parts) = &target.parts {
-            writeln!(out, "  {:<9} {}", "", parts.line())?;
-        }
-    }
-    if !report.not_checked.is_empty() {
-        writeln!(
-            out,
-            "\n{}:",
-            Lang::for_run().render(&msg::label_not_checked())
-        )?;
-    }
-    for url in &report.not_checked {
-        let line = msg::not_checked(url.variable.clone(), url.scheme.clone(), url.origin.clone());
-        writeln!(out, "  {}", Lang::for_run().render(&line))?;
-    }
-    Ok(())
 }

@@ -81,6 +81,7 @@ pub(crate) fn config(
         only: select.only.clone(),
         skip: select.skip.clone(),
         optional: select.optional.clone(),
+        allow: select.allow.clone(),
     };
     let mut config = Config::resolve(&overrides, env, selection, timeout, connect_timeout);
     config.strict = select.strict;
@@ -174,7 +175,7 @@ fn write_to(
 fn write_file(report: &Report, path: &Path, format: Format, append: bool) -> Result<(), AppError> {
     let failed = |e: std::io::Error| AppError::OutputFile {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        reason: crate::i18n::io_reason(&e),
     };
     let style = TextStyle {
         lang: Lang::for_run(),

@@ -19,7 +19,7 @@ use crate::{diagnose, exit, runner, words};
 
 use super::check::interrupted;
 use super::{config, load_env, runtime, warm_up_crypto};
-use crate::i18n::say;
+use crate::i18n::{Message, say};
 
 /// The port when neither `--listen` nor `$PORT` names one: outside the
 /// 9100–9999 range Prometheus' exporter list has handed out.
@@ -135,14 +135,14 @@ fn port() -> Result<u16, AppError> {
 /// (a file's final newline) is not part of the token.
 fn token(args: &ServeArgs, env: &EnvSource) -> Result<Option<Token>, AppError> {
     if let Some(path) = &args.token_file {
-        let failed = |reason: String| AppError::TokenFile {
+        let failed = |reason: Message| AppError::TokenFile {
             path: path.clone(),
             reason,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| failed(crate::i18n::io_reason(&e)))?;
         let text = text.trim();
         if text.is_empty() {
-            return Err(failed(say(&words::token_empty())));
+            return Err(failed(words::token_empty()));
         }
         return Ok(Some(Token::new(text)));
     }

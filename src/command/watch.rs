@@ -4,38 +4,34 @@
 //! per check: availability, failures by code, latency.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{self, Write};
 use std::pin::pin;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-use serde::Serialize;
-
 use crate::cli::WatchArgs;
 use crate::error::AppError;
-use crate::i18n::{Message, say};
+use crate::i18n::Lang;
 use crate::model::Code;
 use crate::model::{CheckName, Status};
-use crate::report::{Format, Report};
+use crate::report::watch::{self as render, CheckSummary, Format, Latency, Round, Summary};
+use crate::report::{CheckReport, Report};
 use crate::source::EnvSource;
-use crate::{diagnose, exit, runner, words};
+use crate::{diagnose, exit, runner};
 
 use super::check::interrupted;
 use super::{config, load_env, runtime, warm_up_crypto};
 
 pub(crate) fn run(args: &WatchArgs) -> Result<ExitCode, AppError> {
-    if !matches!(args.format(), Format::Text | Format::Json) {
-        return Err(AppError::FormatNotSupported {
-            command: "watch",
-            supported: "text or json",
-        });
-    }
     let env = load_env(&args.source)?;
+    let mut out = io::stdout();
     let runtime = runtime()?;
-    let result = runtime.block_on(watch(args, &env));
+    let result = runtime.block_on(watch(args, &env, &mut out));
     runtime.shutdown_background();
     let history = result?;
-    print_summary(&history, args.format())?;
+    write_out(&mut out, |out| {
+        render::summary(&history.summary(), args.format(), Lang::for_run(), out)
+    })?;
     Ok(exit::READY.into())
 }
 
@@ -46,19 +42,24 @@ struct State {
     code: Option<Code>,
 }
 
-async fn watch(args: &WatchArgs, env: &EnvSource) -> Result<History, AppError> {
+async fn watch(
+    args: &WatchArgs,
+    env: &EnvSource,
+    out: &mut dyn Write,
+) -> Result<History, AppError> {
     let mut ctrl_c = pin!(interrupted());
     let mut history = History::default();
     let mut previous: BTreeMap<&'static str, State> = BTreeMap::new();
     let mut quiet_rounds = 0u64;
-    for round in 1u64.. {
+    let (format, lang) = (args.format(), Lang::for_run());
+    for number in 1u64.. {
         let config = config(
             &args.source,
             &args.select,
             env,
             (args.check_timeout, args.deadlines.connect_timeout),
         )?;
-        if round == 1 {
+        if number == 1 {
             warm_up_crypto(&config);
         }
         let result = runner::run(&config, &mut ctrl_c).await;
@@ -68,17 +69,24 @@ async fn watch(args: &WatchArgs, env: &EnvSource) -> Result<History, AppError> {
         let result_duration = result.duration;
         let report = diagnose::report(result.runs, &config, result.duration);
         history.record(&report);
-        let changed = print_round(&report, round, args.format(), &mut previous)?;
-        quiet_rounds = if changed { 0 } else { quiet_rounds + 1 };
-        if args.format() == Format::Text && args.heartbeat > 0 && quiet_rounds >= args.heartbeat {
-            println_out(&words::watch_heartbeat(
-                &timestamp(),
-                round,
-                &heartbeat(&report),
-            ))?;
+        let time = timestamp();
+        let round = Round {
+            number,
+            time: &time,
+            report: &report,
+            changes: changes(&report, &mut previous),
+        };
+        write_out(out, |out| render::round(&round, format, lang, out))?;
+        quiet_rounds = if round.changes.is_empty() {
+            quiet_rounds + 1
+        } else {
+            0
+        };
+        if format == Format::Text && args.heartbeat > 0 && quiet_rounds >= args.heartbeat {
+            write_out(out, |out| render::heartbeat(&round, lang, out))?;
             quiet_rounds = 0;
         }
-        if args.count.is_some_and(|count| round >= count) {
+        if args.count.is_some_and(|count| number >= count) {
             break;
         }
         // Rounds start every --interval: the round's own time counts.
@@ -91,63 +99,21 @@ async fn watch(args: &WatchArgs, env: &EnvSource) -> Result<History, AppError> {
     Ok(history)
 }
 
-/// Prints the round; returns whether any check changed state.
-fn print_round(
-    report: &Report,
-    round: u64,
-    format: Format,
-    previous: &mut BTreeMap<&'static str, State>,
-) -> Result<bool, AppError> {
-    let mut changed = false;
-    let time = timestamp();
-    for check in report.checks.iter().filter(|c| c.status != Status::Skip) {
-        let state = State {
-            status: check.status,
-            code: check.error.as_ref().map(|e| e.code),
-        };
-        let before = previous.insert(check.name.as_str(), state);
-        if before == Some(state) {
-            continue;
-        }
-        changed = true;
-        if format == Format::Text {
-            let line = words::watch_change(
-                &time,
-                check.name.as_str(),
-                before.map(|b| b.status),
-                state.status,
-                state.code,
-                check.duration_ms,
-            );
-            println_out(&line)?;
-        }
-    }
-    if format == Format::Json {
-        let line = serde_json::to_string(&RoundRecord {
-            round,
-            time,
-            report,
-        })
-        .map_err(|e| AppError::Output(e.into()))?;
-        println_out(&crate::i18n::msg::verbatim(line))?;
-    }
-    Ok(changed)
-}
-
-#[derive(Serialize)]
-struct RoundRecord<'a> {
-    round: u64,
-    time: String,
-    #[serde(flatten)]
+/// The checks whose state changed since the previous round, with the
+/// status each had then; `previous` becomes this round's states.
+fn changes<'a>(
     report: &'a Report,
-}
-
-fn heartbeat(report: &Report) -> Vec<(&'static str, Status, f64)> {
-    report
-        .checks
-        .iter()
-        .filter(|c| c.status != Status::Skip)
-        .map(|c| (c.name.as_str(), c.status, c.duration_ms))
+    previous: &mut BTreeMap<&'static str, State>,
+) -> Vec<(&'a CheckReport, Option<Status>)> {
+    render::ran(report)
+        .filter_map(|check| {
+            let state = State {
+                status: check.status,
+                code: check.error.as_ref().map(|e| e.code),
+            };
+            let before = previous.insert(check.name.as_str(), state);
+            (before != Some(state)).then(|| (check, before.map(|b| b.status)))
+        })
         .collect()
 }
 
@@ -155,16 +121,14 @@ fn timestamp() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
-/// Writes one line; a reader that stops reading cannot hold the process:
-/// SIGINT and SIGTERM end it during the write.
-fn println_out(line: &Message) -> Result<(), AppError> {
-    let line = say(line);
-    exit::exiting_on_signal(|| {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{line}")
-            .and_then(|()| out.flush())
-            .map_err(AppError::Output)
-    })
+/// Writes with `write` and flushes; a reader that stops reading cannot
+/// hold the process: SIGINT and SIGTERM end it during the write.
+fn write_out(
+    out: &mut dyn Write,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), AppError> {
+    exit::exiting_on_signal(|| write(&mut *out).and_then(|()| out.flush()))
+        .map_err(AppError::Output)
 }
 
 /// Latencies kept per check for the summary (a ring over the latest rounds).
@@ -176,18 +140,17 @@ struct History {
     checks: BTreeMap<CheckName, Stats>,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 struct Stats {
     rounds: u64,
     passed: u64,
     failures: BTreeMap<&'static str, u64>,
-    #[serde(skip)]
     latencies_ms: Vec<f64>,
 }
 
 impl History {
     fn record(&mut self, report: &Report) {
-        for check in report.checks.iter().filter(|c| c.status != Status::Skip) {
+        for check in render::ran(report) {
             let stats = self.checks.entry(check.name).or_default();
             stats.rounds += 1;
             // A bounded sample: the summary of a week-long watch must not
@@ -204,6 +167,14 @@ impl History {
             }
         }
     }
+
+    /// Every check watched, in report order.
+    fn summary(&self) -> Summary {
+        self.checks
+            .iter()
+            .map(|(name, stats)| (name.as_str(), stats.summary()))
+            .collect()
+    }
 }
 
 impl Stats {
@@ -215,8 +186,16 @@ impl Stats {
         }
     }
 
-    /// (min, median, max) in milliseconds.
-    fn latency(&self) -> (f64, f64, f64) {
+    fn summary(&self) -> CheckSummary {
+        CheckSummary {
+            rounds: self.rounds,
+            availability: self.availability(),
+            failures: self.failures.clone(),
+            latency: self.latency(),
+        }
+    }
+
+    fn latency(&self) -> Latency {
         let mut sorted = self.latencies_ms.clone();
         sorted.sort_by(f64::total_cmp);
         let at = |i: usize| sorted.get(i).copied().unwrap_or(0.0);
@@ -226,60 +205,10 @@ impl Stats {
         } else {
             at(n / 2)
         };
-        (at(0), median, at(n.saturating_sub(1)))
-    }
-}
-
-#[derive(Serialize)]
-struct SummaryRecord<'a> {
-    summary: BTreeMap<&'static str, SummaryEntry<'a>>,
-}
-
-#[derive(Serialize)]
-struct SummaryEntry<'a> {
-    rounds: u64,
-    availability_percent: f64,
-    failures: &'a BTreeMap<&'static str, u64>,
-    latency_ms: LatencyRecord,
-}
-
-#[derive(Serialize)]
-struct LatencyRecord {
-    min: f64,
-    median: f64,
-    max: f64,
-}
-
-fn print_summary(history: &History, format: Format) -> Result<(), AppError> {
-    if format == Format::Json {
-        let summary = history
-            .checks
-            .iter()
-            .map(|(name, stats)| (name.as_str(), summary_entry(stats)))
-            .collect();
-        let line = serde_json::to_string(&SummaryRecord { summary })
-            .map_err(|e| AppError::Output(e.into()))?;
-        return println_out(&crate::i18n::msg::verbatim(line));
-    }
-    for (name, stats) in &history.checks {
-        let failures: Vec<(&str, u64)> = stats.failures.iter().map(|(k, v)| (*k, *v)).collect();
-        println_out(&words::watch_summary(
-            name.as_str(),
-            stats.rounds,
-            stats.availability(),
-            &failures,
-            stats.latency(),
-        ))?;
-    }
-    Ok(())
-}
-
-fn summary_entry(stats: &Stats) -> SummaryEntry<'_> {
-    let (min, median, max) = stats.latency();
-    SummaryEntry {
-        rounds: stats.rounds,
-        availability_percent: (stats.availability() * 10.0).round() / 10.0,
-        failures: &stats.failures,
-        latency_ms: LatencyRecord { min, median, max },
+        Latency {
+            min: at(0),
+            median,
+            max: at(n.saturating_sub(1)),
+        }
     }
 }

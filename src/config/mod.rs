@@ -592,6 +592,16 @@ fn parse_value<T>(
     raw: &str,
     env: &EnvSource,
 ) -> Setting<T> {
+    if !env.is_utf8(var) {
+        return Setting::Invalid {
+            source,
+            error: UrlError {
+                code: crate::model::Code::InvalidUrl,
+                message: crate::words::value_not_utf8(var),
+            },
+            findings: Vec::new(),
+        };
+    }
     let mut normalized = (kind.normalize)(raw, var);
     match (kind.parse)(&normalized.value) {
         Ok(mut target) => match (kind.fill)(&mut target, env) {

@@ -5,7 +5,7 @@
 //! are set — but a warning the command prints.
 
 use crate::i18n::{Lang, Message, msg};
-use crate::model::CheckName;
+use crate::model::{CheckName, Code, FindingCode};
 use crate::service::Kind;
 
 /// clap's usage errors are English (README "Languages"): the language is
@@ -47,6 +47,46 @@ impl Selector {
     }
 }
 
+/// One `--allow CODE[@CHECK]`: a known failure or finding to accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Allowance {
+    pub code: Allowed,
+    /// The check it applies to; every check when `None`.
+    pub check: Option<String>,
+}
+
+/// The code an allowance names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Allowed {
+    Failure(Code),
+    Finding(FindingCode),
+}
+
+impl std::str::FromStr for Allowance {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (code, check) = match text.trim().split_once('@') {
+            Some((code, check)) => (code, Some(check)),
+            None => (text.trim(), None),
+        };
+        if code.is_empty() || check.is_some_and(str::is_empty) {
+            return Err(english(&msg::allow_form()));
+        }
+        let failure = Code::ALL.iter().find(|c| c.as_str() == code);
+        let finding = FindingCode::ALL.iter().find(|c| c.as_str() == code);
+        let code = match (failure, finding) {
+            (Some(&c), _) => Allowed::Failure(c),
+            (None, Some(&c)) => Allowed::Finding(c),
+            (None, None) => return Err(english(&msg::allow_bad_code(code.to_string()))),
+        };
+        Ok(Allowance {
+            code,
+            check: check.map(str::to_string),
+        })
+    }
+}
+
 /// One check to run, with whether its failure fails the gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Selected {
@@ -60,6 +100,8 @@ pub(crate) struct Selection {
     pub only: Vec<Selector>,
     pub skip: Vec<Selector>,
     pub optional: Vec<Selector>,
+    /// `--allow`: failures and findings accepted as notes.
+    pub allow: Vec<Allowance>,
 }
 
 impl Selection {
@@ -73,8 +115,16 @@ impl Selection {
         })
     }
 
+    /// Whether `--allow` accepts `code` on check `name`.
+    pub(crate) fn allows(&self, name: CheckName, code: Allowed) -> bool {
+        self.allow
+            .iter()
+            .any(|a| a.code == code && a.check.as_deref().is_none_or(|c| c == name.as_str()))
+    }
+
     /// The names in the lists that no check of `checks` has.
     pub(crate) fn unknown_names(&self, checks: &[CheckName]) -> Vec<&str> {
+        let allowed = self.allow.iter().filter_map(|a| a.check.as_deref());
         let mut unknown: Vec<&str> = [&self.only, &self.skip, &self.optional]
             .into_iter()
             .flatten()
@@ -82,6 +132,7 @@ impl Selection {
                 Selector::Name(name) => Some(name.as_str()),
                 Selector::Kind(_) => None,
             })
+            .chain(allowed)
             .filter(|name| !checks.iter().any(|c| c.as_str() == *name))
             .collect();
         unknown.dedup();
@@ -102,8 +153,8 @@ mod tests {
         let celery = CheckName::named("CELERY_BROKER_URL");
         let selection = Selection {
             only: selectors(&["kind:redis", "jwt"]),
-            skip: Vec::new(),
             optional: selectors(&["redis"]),
+            ..Selection::default()
         };
         assert_eq!(
             selection.select(CheckName::POSTGRES, Kind::Postgresql),
@@ -117,6 +168,25 @@ mod tests {
         );
         assert!(selection.select(celery, Kind::Redis).unwrap().required);
         assert!(selection.select(CheckName::JWT, Kind::Jwt).is_some());
+    }
+
+    #[test]
+    fn allowances_name_a_code_and_maybe_a_check() {
+        let cache = CheckName::named("CACHE_URL");
+        let selection = Selection {
+            allow: vec![
+                "no_tables".parse().unwrap(),
+                "connection_refused@CACHE_URL".parse().unwrap(),
+            ],
+            ..Selection::default()
+        };
+        let refused = Allowed::Failure(Code::ConnectionRefused);
+        assert!(selection.allows(cache, refused));
+        assert!(!selection.allows(CheckName::REDIS, refused));
+        assert!(selection.allows(CheckName::POSTGRES, Allowed::Finding(FindingCode::NoTables)));
+        for bad in ["", "@redis", "no_tables@", "nope", "nope@redis"] {
+            assert!(bad.parse::<Allowance>().is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -78,9 +78,14 @@ impl Lang {
         Some(text.into_owned())
     }
 
+    /// A text argument is data: a path, host, value or a server's words.
+    /// Its control characters are shown escaped (`\n` as `\\n`), so no
+    /// argument starts a new line (a `::warning` workflow command in a
+    /// GitHub log, a forged report line) or a terminal sequence, in any
+    /// format.
     fn value(self, arg: &Arg) -> FluentValue<'static> {
         match arg {
-            Arg::Text(text) => FluentValue::String(Cow::Owned(text.clone())),
+            Arg::Text(text) => FluentValue::String(escape_controls(text)),
             Arg::Int(n) => FluentValue::from(*n),
             Arg::Fixed { scaled, digits } => self.decimal(*scaled, *digits).into(),
             Arg::Duration(duration) => self.duration(*duration).into(),
@@ -158,4 +163,21 @@ impl Message {
     pub fn contains(&self, needle: &str) -> bool {
         Lang::En.render(self).contains(needle)
     }
+}
+
+fn escape_controls(text: &str) -> Cow<'static, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Owned(text.to_string());
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
 }

@@ -18,6 +18,34 @@ pub(crate) use self::message::{Advice, Arg, Message};
 #[cfg(test)]
 mod tests;
 
+/// An I/O error whose reason is one of railconn's messages (a FIFO nobody
+/// reads, a file over the limit): it travels inside `io::Error` as a
+/// message and is rendered only when shown ([`io_reason`]).
+#[derive(Debug)]
+struct MessageError(Message);
+
+impl std::fmt::Display for MessageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&say(&self.0))
+    }
+}
+
+impl std::error::Error for MessageError {}
+
+/// An `io::Error` of `kind` whose reason is `message`.
+pub(crate) fn io_error(kind: std::io::ErrorKind, message: Message) -> std::io::Error {
+    std::io::Error::new(kind, MessageError(message))
+}
+
+/// What an I/O error says, as a message: railconn's own reasons stay
+/// messages, the operating system's words are shown as they are.
+pub(crate) fn io_reason(error: &std::io::Error) -> Message {
+    error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<MessageError>())
+        .map_or_else(|| msg::verbatim(error.to_string()), |ours| ours.0.clone())
+}
+
 /// `message` in the run's language, for the lines commands write outside
 /// a report (wait's progress, watch's changes, `env`, fatal errors).
 pub(crate) fn say(message: &Message) -> String {

@@ -130,6 +130,7 @@ messages! {
     // ---- dns / tcp -----------------------------------------------------
     dns_timeout(host: &str, limit: Duration);
     dns_failed(host: &str, error: String);
+    dns_zoned_address(host: &str);
     dns_no_addresses(host: &str);
     dns_family(family: &str, addrs: String);
     /// Two messages as one, separated by a semicolon.
@@ -161,7 +162,7 @@ messages! {
     cert_other(reason: String);
     cert_failure(reason: Message);
     cert_failure_with(reason: Message, subject: String, issuer: String, expires: String);
-    root_file_unreadable(path: String, error: String);
+    root_file_unreadable(path: String, error: Message);
     roots_empty_system();
     roots_empty_file(path: String);
     /// `verified`: yes or no.
@@ -260,10 +261,12 @@ messages! {
     jwt_bad_lifetime(var: &str, value: Message);
     jwt_lifetime_expired(minutes: i64);
     jwt_lifetime_long(minutes: i64);
+    jwt_lifetime_overflow(var: &str);
+    value_not_utf8(var: &str);
     jwt_secret_detail(bytes: usize);
     jwt_placeholder(var: &str);
     jwt_short_secret(var: &str, bytes: usize, algorithm: &str, needed: usize);
-    jwt_key_file(var: &str, error: String);
+    jwt_key_file(var: &str, error: Message);
     jwt_bad_private_key(var: &str, algorithm: &str);
     jwt_bad_public_key(var: &str, algorithm: &str);
     jwt_rsa_too_small(var: &str);
@@ -295,7 +298,7 @@ messages! {
     sqlite_missing(path: String);
     sqlite_not_a_file(path: String);
     sqlite_not_sqlite(path: String);
-    sqlite_unreadable(path: String, error: String);
+    sqlite_unreadable(path: String, error: Message);
     sqlite_ok(path: String, kib: u64);
     sqlite_outside_volume(volume: String);
     sqlite_no_volume();
@@ -375,8 +378,7 @@ messages! {
     error_env_file(path: String, reason: Message);
     error_runtime(error: String);
     error_output(error: String);
-    error_output_file(path: String, reason: String);
-    error_format(command: &str, supported: &str);
+    error_output_file(path: String, reason: Message);
     url_not_shown();
     duration_zero();
     duration_too_long();
@@ -399,6 +401,10 @@ messages! {
     /// The report's list of URLs railconn does not check.
     label_not_checked();
     not_checked(variable: String, scheme: String, origin: String);
+    allow_form();
+    allow_bad_code(code: String);
+    /// A failure or finding accepted with `--allow`.
+    allowed(code: String, message: Message);
 
     // ---- report labels -------------------------------------------------
     header(version: &str, took: Duration);
@@ -427,7 +433,8 @@ messages! {
     label_critical();
     label_optional();
     skipped_by_flag();
-    interrupted();
+    /// `signal` is SIGINT or SIGTERM.
+    interrupted(signal: &str);
     junit_suite();
     junit_strict_warning(codes: String);
     markdown_table_header();
@@ -442,7 +449,7 @@ messages! {
     verdict_ready(limitations: usize);
     verdict_not_ready(critical: usize);
     verdict_not_ready_strict(limitations: usize);
-    verdict_interrupted();
+    verdict_interrupted(signal: &str);
 
     // ---- serve: logs, health, HTTP answers (issue 14) ------------------
     /// `interval` as humantime writes it (`30s`).
@@ -458,7 +465,7 @@ messages! {
     error_listen(addr: String, reason: String);
     /// `value` already quoted.
     error_port(value: String);
-    error_token_file(path: String, reason: String);
+    error_token_file(path: String, reason: Message);
     token_empty();
 
     // ---- serve's status page (issue 14) --------------------------------
@@ -473,6 +480,7 @@ messages! {
 
 advice! {
     // Where the layer changes the meaning of a code.
+    advice_dns_zoned_address,
     advice_redis_tls_timeout,
     advice_pg_tls_timeout,
     advice_pg_tls_closed,

@@ -194,7 +194,7 @@ fn rendering_adds_no_bidi_marks_and_localises_numbers() {
         "db.invalid",
         std::time::Duration::from_millis(1500),
     ));
-    assert_eq!(text, "нет ответа для db.invalid за 1,50 с");
+    assert_eq!(text, "нет ответа DNS для db.invalid за 1,50 с");
     assert!(!text.contains(['\u{2068}', '\u{2069}']));
     let text = Lang::En.render(&msg::url_no_scheme(msg::any_of(
         ["postgresql", "postgres"].map(|s| format!("{s}://")),
@@ -356,4 +356,16 @@ fn russian_catalog_has_no_english_sentences() {
         }
     }
     assert!(found.is_empty(), "English in ru.ftl:\n{}", found.join("\n"));
+}
+
+/// railconn's own reasons travel inside `io::Error` as messages, rendered
+/// in the run's language when shown; the system's words stay as they are.
+#[test]
+fn io_errors_keep_railconn_reasons_as_messages() {
+    let ours = super::io_error(std::io::ErrorKind::InvalidInput, msg::not_a_regular_file());
+    let reason = super::io_reason(&ours);
+    assert_eq!(reason, msg::not_a_regular_file());
+    assert_eq!(Lang::Ru.render(&reason), "не обычный файл");
+    let system = std::io::Error::from(std::io::ErrorKind::NotFound);
+    assert_eq!(super::io_reason(&system).id(), "verbatim");
 }

@@ -199,6 +199,9 @@ pub enum FindingCode {
     /// A JWT key railconn could read but PyJWT and Node's jsonwebtoken
     /// refuse as given: PEM with literal `\n`, or a path to a PEM file.
     KeyFormat,
+    /// A failure the run was told to accept (`--allow CODE[@CHECK]`): still
+    /// shown, but it no longer fails the check.
+    Allowed,
     /// How one of the app's drivers reads the target (issue 11).
     Driver,
 }
@@ -229,6 +232,7 @@ impl FindingCode {
         FindingCode::MemoryHeadroom,
         FindingCode::CertificateNotVerified,
         FindingCode::KeyFormat,
+        FindingCode::Allowed,
         FindingCode::Driver,
     ];
 
@@ -258,6 +262,7 @@ impl FindingCode {
             MemoryHeadroom => "memory_headroom",
             CertificateNotVerified => "certificate_not_verified",
             KeyFormat => "key_format",
+            Allowed => "allowed",
             Driver => "driver",
         }
     }

@@ -40,6 +40,10 @@ pub(crate) async fn resolve(
             Code::DnsError,
             words::dns_failed(host, "EAI_SYSTEM"),
         )),
+        Some(Ok(Err(_))) if is_zoned_ipv6(host) => Err(Failure::new(
+            Code::DnsNotFound,
+            words::dns_zoned_address(host),
+        )),
         Some(Ok(Err(error))) => Err(classify(host, &error)),
         Some(Ok(Ok(addrs))) => {
             let addrs = dedup(addrs.into_iter());
@@ -76,6 +80,14 @@ fn getaddrinfo(host: &str, port: u16) -> Result<Vec<SocketAddr>, LookupError> {
         .filter_map(Result::ok)
         .map(|info| SocketAddr::new(info.sockaddr.ip(), port))
         .collect())
+}
+
+/// `fe80::1%eth0`: an IPv6 literal with a zone (RFC 6874's `%25` in a URL).
+/// getaddrinfo takes an interface name only for a link-local address, a
+/// number otherwise; what it refuses is no DNS name that could be mistyped.
+fn is_zoned_ipv6(host: &str) -> bool {
+    host.split_once('%')
+        .is_some_and(|(addr, _)| addr.parse::<std::net::Ipv6Addr>().is_ok())
 }
 
 /// `EAI_NONAME` and `EAI_NODATA` mean the name (or its addresses) does not
@@ -124,6 +136,23 @@ mod tests {
             .map(|(_, v)| format!("{v:?}"))
             .unwrap_or_default();
         (failure.code, name)
+    }
+
+    #[test]
+    fn zoned_ipv6_literals_are_told_apart() {
+        assert!(is_zoned_ipv6("::1%lo"));
+        assert!(is_zoned_ipv6("fe80::1%eth0"));
+        assert!(!is_zoned_ipv6("db%host"));
+        assert!(!is_zoned_ipv6("::1"));
+    }
+
+    #[tokio::test]
+    async fn a_zone_the_resolver_refuses_is_not_called_a_missing_name() {
+        let failure = resolve("::1%lo", 5432, Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert_eq!(failure.code, Code::DnsNotFound);
+        assert!(words::is_zoned_address(&failure.message));
     }
 
     #[test]

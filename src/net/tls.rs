@@ -375,17 +375,17 @@ fn certificate_failure(error: &CertificateError, leaf: Option<&[u8]>) -> Failure
 const MAX_ROOTS_FILE: u64 = 4 * 1024 * 1024;
 
 fn read_roots(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, Failure> {
-    let unreadable = |e: String| {
+    let unreadable = |e: crate::i18n::Message| {
         Failure::new(
             Code::CertificateInvalid,
             words::root_file_unreadable(path, &e),
         )
     };
     let bytes = crate::source::read_setting_file(path, MAX_ROOTS_FILE)
-        .map_err(|e| unreadable(e.to_string()))?;
+        .map_err(|e| unreadable(crate::i18n::io_reason(&e)))?;
     CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| unreadable(e.to_string()))
+        .map_err(|e| unreadable(crate::i18n::msg::verbatim(e.to_string())))
 }
 
 /// The operating system's roots, loaded once per process. `SSL_CERT_FILE`

@@ -107,6 +107,7 @@ fn report() -> Report {
         status: Status::Fail,
         strict: false,
         interrupted: false,
+        signal: "SIGINT",
         duration_ms: millis(Duration::from_millis(12)),
         checks: vec![jwt_passed(), redis_failed()],
         drivers: super::DriversReport::default(),

@@ -27,7 +27,7 @@ fn test_case(check: &CheckReport, report: &Report, lang: Lang) -> TestCase {
     let fails = report.fails_gate(check);
     let status = match (check.status, fails) {
         (Status::Warn, true) => strict_warning(check, lang),
-        (Status::Skip, true) => interrupted(lang),
+        (Status::Skip, true) => interrupted(report.signal, lang),
         _ => status(check, fails, lang),
     };
     let mut case = TestCase::new(check.name.as_str(), status);
@@ -37,9 +37,9 @@ fn test_case(check: &CheckReport, report: &Report, lang: Lang) -> TestCase {
     case
 }
 
-fn interrupted(lang: Lang) -> TestCaseStatus {
+fn interrupted(signal: &str, lang: Lang) -> TestCaseStatus {
     let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-    status.set_message(lang.render(&msg::interrupted()));
+    status.set_message(lang.render(&msg::interrupted(signal)));
     status
 }
 

@@ -3,11 +3,13 @@
 //! `diagnose.rs`, and written by one renderer per format to a writer it is
 //! given. Renderers never print on their own.
 
+pub(crate) mod env;
 pub(crate) mod github;
 pub(crate) mod json;
 pub(crate) mod junit;
 pub(crate) mod markdown;
 pub(crate) mod text;
+pub(crate) mod watch;
 
 #[cfg(test)]
 mod golden;
@@ -31,8 +33,12 @@ pub(crate) struct Report {
     pub ready: bool,
     pub status: Status,
     pub strict: bool,
-    /// Ctrl-C ended the run before every check finished.
+    /// Ctrl-C or SIGTERM ended the run before every check finished.
     pub interrupted: bool,
+    /// What interrupted it, `SIGINT` or `SIGTERM`, as the catalogs select
+    /// on it (SIGTERM's texts do not say Ctrl-C).
+    #[serde(skip)]
+    pub signal: &'static str,
     pub duration_ms: f64,
     pub checks: Vec<CheckReport>,
     /// Variables holding URLs of kinds railconn does not check (`mysql://`,

@@ -278,7 +278,7 @@ fn write_limitations(report: &Report, p: &Painter, out: &mut dyn Write) -> io::R
 /// The verdict line, shared by every human-facing format.
 pub(crate) fn verdict(report: &Report) -> Message {
     if report.interrupted {
-        msg::verdict_interrupted()
+        msg::verdict_interrupted(report.signal)
     } else if report.ready {
         msg::verdict_ready(report.warnings())
     } else if report.critical() == 0 {

@@ -26,11 +26,23 @@ pub enum Origin {
 
 impl Origin {
     /// Short human description, e.g. `environment` or `.env`.
-    pub fn describe(&self) -> String {
+    pub fn message(&self) -> Message {
         match self {
-            Origin::Process => Lang::for_run().render(&msg::origin_environment()),
-            Origin::File(path) => path.display().to_string(),
+            Origin::Process => msg::origin_environment(),
+            Origin::File(path) => msg::verbatim(path.display().to_string()),
         }
+    }
+
+    /// [`Origin::message`] in the run's language.
+    pub fn describe(&self) -> String {
+        Lang::for_run().render(&self.message())
+    }
+}
+
+/// In JSON, the description in the report's language.
+impl serde::Serialize for Origin {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.message().serialize(serializer)
     }
 }
 
@@ -38,8 +50,12 @@ impl Origin {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Var {
     pub name: &'static str,
+    /// The value; when it was not UTF-8, with U+FFFD for the bad bytes.
     pub value: String,
     pub origin: Origin,
+    /// False when the process environment held bytes that are not UTF-8:
+    /// such a value is reported as invalid, never as unset or as read.
+    pub utf8: bool,
 }
 
 /// Which `.env` files to read.
@@ -56,6 +72,8 @@ pub struct EnvFiles {
 pub struct EnvSource {
     vars: BTreeMap<String, (String, Origin)>,
     files: Vec<PathBuf>,
+    /// Variables whose process-environment value is not UTF-8.
+    not_utf8: std::collections::BTreeSet<String>,
 }
 
 impl EnvSource {
@@ -77,13 +95,19 @@ impl EnvSource {
             .collect();
         Self {
             vars,
-            files: Vec::new(),
+            ..Self::default()
         }
     }
 
     /// The first of `names` that is set to a non-empty value.
     pub fn first(&self, names: &[&'static str]) -> Option<Var> {
         names.iter().find_map(|name| self.get(name))
+    }
+
+    /// False when the process environment held `name` with bytes that are
+    /// not UTF-8 (its value here has U+FFFD for them).
+    pub fn is_utf8(&self, name: &str) -> bool {
+        !self.not_utf8.contains(name)
     }
 
     /// One variable, if set and not empty.
@@ -93,6 +117,7 @@ impl EnvSource {
             name,
             value: value.clone(),
             origin: origin.clone(),
+            utf8: !self.not_utf8.contains(name),
         })
     }
 
@@ -114,9 +139,14 @@ impl EnvSource {
 
     fn add_process_env(&mut self) {
         for (key, value) in std::env::vars_os() {
-            if let (Ok(key), Ok(value)) = (key.into_string(), value.into_string()) {
-                self.vars.insert(key, (value, Origin::Process));
-            }
+            let Ok(key) = key.into_string() else {
+                continue;
+            };
+            let value = value.into_string().unwrap_or_else(|bytes| {
+                self.not_utf8.insert(key.clone());
+                bytes.to_string_lossy().into_owned()
+            });
+            self.vars.insert(key, (value, Origin::Process));
         }
     }
 
@@ -160,7 +190,7 @@ fn read_env_file(path: &Path) -> Result<Vec<(String, String)>, AppError> {
     // Never blocks: a FIFO nobody writes to reads as empty, a stalled pipe
     // is an error after a bound.
     let bytes = crate::file::read_stream(path, MAX_FILE as u64 + 1)
-        .map_err(|e| unreadable(msg::verbatim(e.to_string())))?;
+        .map_err(|e| unreadable(crate::i18n::io_reason(&e)))?;
     parse_env(bytes.as_slice()).map_err(unreadable)
 }
 

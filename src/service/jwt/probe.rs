@@ -123,11 +123,17 @@ enum Material<'a> {
     PrivateKey(&'a SecretVar),
 }
 
+impl<'a> Material<'a> {
+    fn var(&self) -> &'a SecretVar {
+        match self {
+            Material::Secret(var) | Material::PrivateKey(var) => var,
+        }
+    }
+}
+
 impl Plan<'_> {
     fn key_var(&self) -> &str {
-        match self.material {
-            Material::Secret(var) | Material::PrivateKey(var) => var.name,
-        }
+        self.material.var().name
     }
 }
 
@@ -193,12 +199,33 @@ fn parse_lifetime(settings: &JwtSettings) -> Result<i64, Failure> {
     let Some(var) = &settings.lifetime_minutes else {
         return Ok(DEFAULT_LIFETIME_MINUTES);
     };
-    var.value.trim().parse::<i64>().map_err(|_| {
-        Failure::new(
+    let text = var.value.trim();
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let whole = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    match text.parse::<i64>() {
+        Ok(minutes) if minutes <= minutes_to_year_9999() => Ok(minutes),
+        Ok(_) => Err(lifetime_overflow(var.name)),
+        Err(_) if whole && !text.starts_with('-') => Err(lifetime_overflow(var.name)),
+        Err(_) => Err(Failure::new(
             Code::InvalidValue,
             words::jwt_bad_lifetime(var.name, shown_value(&var.value), var.value.chars().count()),
-        )
-    })
+        )),
+    }
+}
+
+/// Python's `datetime` ends at 9999-12-31: an app doing `datetime.now() +
+/// timedelta(minutes=…)` past it raises `OverflowError` and makes no token
+/// (PyJWT's own examples compute `exp` that way).
+fn minutes_to_year_9999() -> i64 {
+    const END_OF_9999: u64 = 253_402_300_799;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    i64::try_from(END_OF_9999.saturating_sub(now) / 60).unwrap_or(i64::MAX)
+}
+
+fn lifetime_overflow(var: &str) -> Failure {
+    Failure::new(Code::InvalidValue, words::jwt_lifetime_overflow(var))
 }
 
 fn note_lifetime(minutes: i64, ladder: &mut Ladder) {
@@ -220,6 +247,16 @@ struct Keys {
 }
 
 fn keys(plan: &Plan<'_>) -> Result<Keys, Failure> {
+    // PyJWT's os.environ holds such bytes as surrogates that do not encode
+    // back; Node replaces them: either way the app signs with something
+    // else than what was meant.
+    let vars = [Some(plan.material.var()), plan.public_key];
+    if let Some(var) = vars.into_iter().flatten().find(|var| !var.utf8) {
+        return Err(Failure::new(
+            Code::InvalidKey,
+            words::value_not_utf8(var.name),
+        ));
+    }
     match plan.material {
         Material::Secret(var) => hmac_keys(plan.algorithm, var),
         Material::PrivateKey(var) => pem_keys(plan, var),
@@ -335,7 +372,7 @@ fn load_pem(var: &SecretVar, notes: &mut Vec<Finding>) -> Result<Vec<u8>, Failur
         |e| {
             Failure::new(
                 Code::InvalidKey,
-                words::jwt_key_file(var.name, &e.to_string()),
+                words::jwt_key_file(var.name, &crate::i18n::io_reason(&e)),
             )
         },
     )?;

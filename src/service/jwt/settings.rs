@@ -23,6 +23,8 @@ pub struct SecretVar {
     pub name: &'static str,
     pub origin: String,
     pub value: Secret,
+    /// False when the environment held bytes that are not UTF-8.
+    pub utf8: bool,
 }
 
 impl SecretVar {
@@ -30,6 +32,7 @@ impl SecretVar {
         Self {
             name: var.name,
             origin: var.origin.describe(),
+            utf8: var.utf8,
             value: Secret::new(var.value),
         }
     }

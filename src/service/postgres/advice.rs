@@ -12,6 +12,9 @@ pub(crate) fn advise(step: StepName, code: Code, said: &Message) -> Option<Advic
     // refused the connection.
     let says = |needle: &str| said.any_text(&|t| t.contains(needle));
     match (step, code) {
+        (_, Code::DnsNotFound) if words::is_zoned_address(said) => {
+            Some(words::zoned_address_advice())
+        }
         (_, Code::ProtocolError) if words::is_malformed_reply(said) => {
             Some(words::malformed_reply_advice())
         }

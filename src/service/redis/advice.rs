@@ -10,6 +10,9 @@ use crate::words::{self, Advice};
 pub(crate) fn advise(step: StepName, code: Code, said: &Message) -> Option<Advice> {
     match (step, code) {
         (StepName::Tls, Code::Timeout) => Some(words::redis_tls_timeout_advice()),
+        (_, Code::DnsNotFound) if words::is_zoned_address(said) => {
+            Some(words::zoned_address_advice())
+        }
         (_, Code::ProtocolError) if words::is_malformed_reply(said) => {
             Some(words::malformed_reply_advice())
         }

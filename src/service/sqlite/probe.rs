@@ -92,7 +92,7 @@ fn check_file(path: &Path, started: Instant, ladder: &mut Ladder) {
             Some(started),
             Failure::new(
                 Code::QueryFailed,
-                words::sqlite_unreadable(&shown, &e.to_string()),
+                words::sqlite_unreadable(&shown, &crate::i18n::io_reason(&e)),
             ),
         ),
     }

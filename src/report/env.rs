@@ -1,0 +1,199 @@
+//! What `railconn env` writes: every variable railconn reads (set, missing
+//! or shadowed, its value as it may be shown, where it came from) and the
+//! target each check would dial, as aligned text or one JSON document.
+//! `command/env.rs` gathers them; this module only writes them.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::NotChecked;
+use crate::i18n::{self, Lang, Message, msg};
+use crate::source::Origin;
+use crate::source::url::escape_controls;
+
+/// The formats `env` can write; `--format` accepts only these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct EnvReport {
+    pub(crate) variables: Vec<Variable>,
+    pub(crate) targets: Vec<Target>,
+    /// URLs of kinds railconn does not check.
+    pub(crate) not_checked: Vec<NotChecked>,
+}
+
+/// One variable railconn reads.
+#[derive(Debug, Serialize)]
+pub(crate) struct Variable {
+    pub(crate) name: &'static str,
+    pub(crate) state: VarState,
+    /// As it may be shown: never a secret, never key material.
+    pub(crate) value: Option<Message>,
+    pub(crate) source: Option<Origin>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum VarState {
+    Set,
+    Missing,
+    /// An earlier variable of its group wins.
+    Shadowed,
+}
+
+impl VarState {
+    fn as_str(self) -> &'static str {
+        match self {
+            VarState::Set => "set",
+            VarState::Missing => "missing",
+            VarState::Shadowed => "shadowed",
+        }
+    }
+}
+
+/// What one check would dial.
+#[derive(Debug, Serialize)]
+pub(crate) struct Target {
+    pub(crate) check: String,
+    #[serde(rename = "target")]
+    pub(crate) dialed: Message,
+    pub(crate) source: String,
+    /// The provider's id (`unknown` when no row matches); `null` when
+    /// nothing would be dialed.
+    pub(crate) provider: Option<&'static str>,
+    /// What the probe will dial, part by part; `null` when nothing is.
+    pub(crate) parts: Option<Parts>,
+    #[serde(skip)]
+    pub(crate) provider_name: Option<&'static str>,
+}
+
+/// A target's parsed parts (issue 10): exactly what the probe uses, after
+/// every clean-up, `PG*` default and `--resolve`. `schema/env.schema.json`
+/// documents them.
+#[derive(Debug, Serialize)]
+pub(crate) struct Parts {
+    pub(crate) host: String,
+    /// PostgreSQL `hostaddr`: dialed instead of resolving `host`.
+    pub(crate) hostaddr: Option<String>,
+    pub(crate) port: u16,
+    pub(crate) user: Option<String>,
+    /// Whether a password is set (never the password).
+    pub(crate) password: bool,
+    /// The PostgreSQL database name, or the Redis database number.
+    pub(crate) database: Option<Database>,
+    /// PostgreSQL: the sslmode; Redis: `off`, `verify` or `insecure`.
+    pub(crate) tls: &'static str,
+    /// Every other option the probe acts on, by its URL name.
+    pub(crate) options: BTreeMap<&'static str, String>,
+    /// libpq parameters accepted and not acted on.
+    pub(crate) ignored: Vec<String>,
+    /// Addresses given with `--resolve`, dialed instead of DNS.
+    pub(crate) resolve: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub(crate) enum Database {
+    Name(String),
+    Number(i64),
+}
+
+impl Parts {
+    /// `host=… port=…`, each value escaped, for the text report.
+    fn line(&self) -> String {
+        let mut pairs = vec![("host", self.host.clone())];
+        if let Some(addr) = &self.hostaddr {
+            pairs.push(("hostaddr", addr.clone()));
+        }
+        pairs.push(("port", self.port.to_string()));
+        if let Some(user) = &self.user {
+            pairs.push(("user", user.clone()));
+        }
+        match &self.database {
+            Some(Database::Name(name)) => pairs.push(("database", name.clone())),
+            Some(Database::Number(n)) => pairs.push(("database", n.to_string())),
+            None => {}
+        }
+        pairs.push(("tls", self.tls.to_string()));
+        pairs.extend(self.options.iter().map(|(k, v)| (*k, v.clone())));
+        if !self.resolve.is_empty() {
+            pairs.push(("resolve", self.resolve.join(",")));
+        }
+        if !self.ignored.is_empty() {
+            pairs.push(("ignored", self.ignored.join(",")));
+        }
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", escape_controls(v)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Writes `report` in `format`, its words in `lang`.
+pub(crate) fn render(
+    report: &EnvReport,
+    format: Format,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Json => {
+            i18n::serialize_in(lang, || serde_json::to_writer_pretty(&mut *out, report))?;
+            writeln!(out)
+        }
+        Format::Text => text(report, lang, out),
+    }
+}
+
+fn text(report: &EnvReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{}", lang.render(&msg::env_variables()))?;
+    for variable in &report.variables {
+        let value = variable
+            .value
+            .as_ref()
+            .map_or_else(|| "-".to_string(), |v| lang.render(v));
+        let source = variable
+            .source
+            .as_ref()
+            .map(|o| lang.render(&o.message()))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {:<34} {:<9} {value}  {source}",
+            variable.name,
+            variable.state.as_str()
+        )?;
+    }
+    writeln!(out, "\n{}", lang.render(&msg::env_targets()))?;
+    for target in &report.targets {
+        write!(
+            out,
+            "  {:<9} {}  {}",
+            target.check,
+            lang.render(&target.dialed),
+            target.source
+        )?;
+        match target.provider_name {
+            Some(name) => writeln!(out, "  [{name}]")?,
+            None => writeln!(out)?,
+        }
+        if let Some(parts) = &target.parts {
+            writeln!(out, "  {:<9} {}", "", parts.line())?;
+        }
+    }
+    if !report.not_checked.is_empty() {
+        writeln!(out, "\n{}:", lang.render(&msg::label_not_checked()))?;
+    }
+    for url in &report.not_checked {
+        let line = msg::not_checked(url.variable.clone(), url.scheme.clone(), url.origin.clone());
+        writeln!(out, "  {}", lang.render(&line))?;
+    }
+    Ok(())
+}
