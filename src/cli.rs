@@ -257,12 +257,15 @@ pub(crate) struct WaitArgs {
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub timeout: Duration,
 
-    /// First pause between rounds; it doubles each round (with jitter) up
-    /// to --max-interval.
+    /// First pause between full rounds; it doubles each round (with jitter)
+    /// up to --max-interval. While a target fails at dns or tcp, a bare
+    /// resolve or connect also runs every 250 ms, and its success starts
+    /// the full round at once.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
     pub interval: Duration,
 
-    /// Longest pause between rounds.
+    /// Longest pause between full rounds (the 250 ms resolve/connect probe
+    /// of a target failing at dns or tcp goes on meanwhile).
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub max_interval: Duration,
 

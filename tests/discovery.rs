@@ -328,3 +328,49 @@ fn allow_turns_a_known_failure_or_finding_into_a_note() {
         assert!(stderr(&out).contains("--allow"), "{bad}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn wait_runs_the_full_check_as_soon_as_a_late_redis_listens() {
+    use std::time::{Duration, Instant};
+
+    use crate::support::lifecycle::free_port;
+    use crate::support::redis::OwnRedis;
+
+    let port = free_port();
+    let late = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1500));
+        let redis = OwnRedis::start(port, &[]);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        (redis, Instant::now())
+    });
+    let url = format!("redis://127.0.0.1:{port}");
+    // The backoff alone would pause 7.5 s or more after the first round.
+    let out = railconn()
+        .args([
+            "wait",
+            "--no-env-file",
+            "--only",
+            "redis",
+            "--redis-url",
+            &url,
+        ])
+        .args([
+            "--timeout",
+            "30s",
+            "--interval",
+            "10s",
+            "--max-interval",
+            "20s",
+        ])
+        .run();
+    let exited = Instant::now();
+    let (_redis, listening) = late.join().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let reaction = exited.saturating_duration_since(listening);
+    assert!(
+        reaction < Duration::from_secs(3),
+        "wait exited {reaction:?} after Redis listened"
+    );
+}

@@ -122,6 +122,35 @@ fn note_address_families(host: &str, addrs: &[std::net::SocketAddr], ladder: &mu
     }
 }
 
+/// How far a cheap probe goes: resolving the name, or connecting too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reach {
+    Resolve,
+    Connect,
+}
+
+/// `wait`'s cheap probe between full rounds: does the name resolve (or,
+/// with [`Reach::Connect`], does a TCP connect succeed, closed at once)?
+/// A connect alone proves nothing behind a proxy or a pooler that accepts
+/// before its server is up, so a `true` only starts a full check.
+pub(crate) async fn reachable(
+    host: &str,
+    port: u16,
+    pinned: &[IpAddr],
+    reach: Reach,
+    budget: &Budget,
+) -> bool {
+    let addrs = if pinned.is_empty() {
+        match dns::resolve(host, port, budget.connect_limit()).await {
+            Ok(addrs) => addrs,
+            Err(_) => return false,
+        }
+    } else {
+        pinned.iter().map(|&ip| (ip, port).into()).collect()
+    };
+    reach == Reach::Resolve || tcp::connect(&addrs, budget).await.is_ok()
+}
+
 /// A new connection to an address that already answered: libpq's `allow`
 /// and `prefer` fallbacks dial again, and the name is not resolved twice.
 pub(crate) async fn redial(addr: std::net::SocketAddr, budget: &Budget) -> Result<Opened, Failure> {
