@@ -138,7 +138,7 @@ mod tests {
 
     fn ready(url: &str) -> Setting<PgTarget> {
         Setting::Ready {
-            source: "DATABASE_URL".into(),
+            source: crate::model::Provenance::Flag("--database-url"),
             target: PgTarget::parse(url).unwrap(),
             findings: Vec::new(),
         }
