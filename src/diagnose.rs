@@ -120,6 +120,7 @@ fn check_report(ran: &Ran, config: &Config, signal: &str) -> CheckReport {
         fix: advice.as_ref().map(|a| a.fix.clone()),
         error,
         findings,
+        parts: config.parts(ran.name),
         provider: located.map(|(place, pooler)| ProviderReport::new(place, pooler)),
         readings: ran.outcome.readings,
     }
@@ -192,6 +193,7 @@ fn skipped(name: CheckName, kind: Kind, why: Message) -> CheckReport {
         cause: None,
         fix: None,
         findings: Vec::new(),
+        parts: None,
         provider: None,
         readings: Readings::default(),
     }
