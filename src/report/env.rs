@@ -9,8 +9,7 @@ use serde::Serialize;
 
 use super::NotChecked;
 use crate::i18n::{self, Lang, Message, msg};
-use crate::model::{Database, Parts};
-use crate::source::Origin;
+use crate::model::{Database, Origin, Parts, Provenance};
 use crate::source::url::escape_controls;
 
 /// The formats `env` can write; `--format` accepts only these.
@@ -63,7 +62,9 @@ pub(crate) struct Target {
     pub(crate) check: String,
     #[serde(rename = "target")]
     pub(crate) dialed: Message,
-    pub(crate) source: String,
+    /// Empty when nothing is set.
+    #[serde(serialize_with = "or_empty")]
+    pub(crate) source: Option<Provenance>,
     /// The provider's id (`unknown` when no row matches); `null` when
     /// nothing would be dialed.
     pub(crate) provider: Option<&'static str>,
@@ -102,6 +103,20 @@ impl Parts {
             .map(|(k, v)| format!("{k}={}", escape_controls(v)))
             .collect::<Vec<_>>()
             .join(" ")
+    }
+}
+
+#[expect(
+    clippy::ref_option,
+    reason = "serde's serialize_with passes a reference to the field"
+)]
+fn or_empty<S: serde::Serializer>(
+    source: &Option<Provenance>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match source {
+        Some(source) => source.serialize(serializer),
+        None => serializer.serialize_str(""),
     }
 }
 
@@ -147,7 +162,11 @@ fn text(report: &EnvReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
             "  {:<9} {}  {}",
             target.check,
             lang.render(&target.dialed),
-            target.source
+            target
+                .source
+                .as_ref()
+                .map(|s| lang.render(&s.message()))
+                .unwrap_or_default()
         )?;
         match target.provider_name {
             Some(name) => writeln!(out, "  [{name}]")?,
@@ -161,7 +180,11 @@ fn text(report: &EnvReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "\n{}:", lang.render(&msg::label_not_checked()))?;
     }
     for url in &report.not_checked {
-        let line = msg::not_checked(url.variable.clone(), url.scheme.clone(), url.origin.clone());
+        let line = msg::not_checked(
+            url.variable.clone(),
+            url.scheme.clone(),
+            url.origin.message(),
+        );
         writeln!(out, "  {}", lang.render(&line))?;
     }
     Ok(())
