@@ -152,6 +152,7 @@ dns_no_addresses = { $host } has no addresses
 dns_family = { $family } { $addrs }
 joined = { $first }; { $second }
 listed = { $first }, { $second }
+source_variable = { $variable } ({ $origin })
 ipv6_only = { $host } has only IPv6 addresses: clients that look up IPv4 only fail with ENOTFOUND (ioredis/BullMQ before 5.8.2: add ?family=0 to the URL; Railway's legacy private network is IPv6-only)
 ipv6_unreachable = { $host }: IPv6 has no route from here while IPv4 works; clients that try IPv6 first without falling back fail (on Railway, outbound IPv6 is off unless enabled)
 tcp_timeout = { $addr }: no answer within { $limit }

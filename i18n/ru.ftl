@@ -154,6 +154,7 @@ dns_no_addresses = у { $host } нет адресов
 dns_family = { $family } { $addrs }
 joined = { $first }; { $second }
 listed = { $first }, { $second }
+source_variable = { $variable } ({ $origin })
 ipv6_only = у { $host } только IPv6-адреса: клиенты, которые ищут только IPv4, падают с ENOTFOUND (ioredis/BullMQ до 5.8.2: добавьте ?family=0 в URL; старая приватная сеть Railway работает только по IPv6)
 ipv6_unreachable = { $host }: по IPv6 отсюда нет маршрута, а по IPv4 всё работает; клиенты, которые сначала пробуют IPv6 и не откатываются на IPv4, не подключатся (на Railway исходящий IPv6 по умолчанию выключен)
 tcp_timeout = { $addr }: нет ответа за { $limit }

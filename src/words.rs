@@ -13,7 +13,7 @@ use std::time::Duration;
 
 pub(crate) use crate::i18n::Advice;
 use crate::i18n::{Message, msg};
-use crate::model::{Code, Status, Tip};
+use crate::model::{Code, Provenance, Status, Tip};
 
 // ---- URL validation -------------------------------------------------------
 
@@ -255,24 +255,24 @@ pub(crate) fn norm_prisma(names: &[&str]) -> Message {
 
 // ---- config step ----------------------------------------------------------
 
-pub(crate) fn config_from(source: &str) -> Message {
-    msg::config_from(source)
+pub(crate) fn config_from(source: &Provenance) -> Message {
+    msg::config_from(source.message())
 }
 
 pub(crate) fn config_missing(vars: &[&str], flag: &str) -> Message {
     msg::config_missing(vars.join(", "), vars.len(), flag)
 }
 
-pub(crate) fn config_invalid(source: &str, message: &Message) -> Message {
-    msg::config_invalid(source, message.clone())
+pub(crate) fn config_invalid(source: &Provenance, message: &Message) -> Message {
+    msg::config_invalid(source.message(), message.clone())
 }
 
 pub(crate) fn target_missing(vars: &[&str]) -> Message {
     msg::target_missing(vars.join(", "))
 }
 
-pub(crate) fn target_invalid(source: &str) -> Message {
-    msg::target_invalid(source)
+pub(crate) fn target_invalid(source: &Provenance) -> Message {
+    msg::target_invalid(source.message())
 }
 
 // ---- dns / tcp --------------------------------------------------------------

@@ -12,7 +12,8 @@ use std::time::Duration;
 use crate::cli::EnvArgs;
 use crate::config;
 use crate::error::AppError;
-use crate::i18n::{Lang, Message, msg, say};
+use crate::i18n::{Lang, Message, msg};
+use crate::model::Provenance;
 use crate::report::NotChecked;
 use crate::report::env::{Database, EnvReport, Parts, Target, VarState, Variable, render};
 use crate::service::jwt::settings as jwt;
@@ -171,7 +172,7 @@ fn shown(var: &Var, kind: Kind) -> Message {
         Kind::Url if !var.utf8 => words::env_invalid_url(&words::value_not_utf8(var.name)),
         Kind::Url => {
             let clean = config::normalize::postgres(&var.value, var.name).value;
-            if let Some(sqlite) = SqliteTarget::parse(&clean, String::new(), None) {
+            if let Some(sqlite) = SqliteTarget::parse(&clean, Provenance::Default, None) {
                 // A SQLite URL names a file; a SQLCipher passphrase is masked.
                 return msg::verbatim(sqlite.url);
             }
@@ -224,7 +225,7 @@ fn targets(
         Some(sqlite) => Target {
             check: "postgres".to_string(),
             dialed: msg::verbatim(sqlite.url.clone()),
-            source: sqlite.source.clone(),
+            source: Some(sqlite.source.clone()),
             provider: None,
             provider_name: None,
             parts: None,
@@ -261,10 +262,14 @@ fn targets(
         Target {
             check: "jwt".to_string(),
             dialed: words::jwt_target(settings.algorithm_name()),
-            source: settings
-                .algorithm
-                .as_ref()
-                .map_or_else(|| say(&msg::env_default()), |a| a.name.to_string()),
+            source: Some(
+                settings
+                    .algorithm
+                    .as_ref()
+                    .map_or(Provenance::Default, |a| {
+                        Provenance::variable(a.name, a.origin.clone())
+                    }),
+            ),
             provider: None,
             provider_name: None,
             parts: None,
@@ -281,7 +286,7 @@ fn target<T>(
     describe: fn(&T) -> (String, String, Parts),
     hints: provider::Hints,
 ) -> Target {
-    let source = setting.source().unwrap_or_default().to_string();
+    let source = setting.source().cloned();
     let (target, place, parts) = match setting {
         Setting::Ready { target, .. } => {
             let (url, host, parts) = describe(target);

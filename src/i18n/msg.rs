@@ -120,12 +120,12 @@ messages! {
     norm_prisma(names: String);
 
     // ---- config step ---------------------------------------------------
-    config_from(source: &str);
+    config_from(source: Message);
     /// `count` selects "X is not set" or "none of X, Y is set".
     config_missing(vars: String, count: usize, flag: &str);
-    config_invalid(source: &str, message: Message);
+    config_invalid(source: Message, message: Message);
     target_missing(vars: String);
-    target_invalid(source: &str);
+    target_invalid(source: Message);
 
     // ---- dns / tcp -----------------------------------------------------
     dns_timeout(host: &str, limit: Duration);
@@ -137,6 +137,8 @@ messages! {
     joined(first: Message, second: Message);
     /// Two items of a list, comma-separated.
     listed(first: Message, second: Message);
+    /// Where a value came from: a variable (or several names) and its origin.
+    source_variable(variable: Message, origin: Message);
     ipv6_only(host: &str);
     ipv6_unreachable(host: &str);
     tcp_timeout(addr: String, limit: Duration);
@@ -381,7 +383,7 @@ messages! {
     warning_unknown_check(name: String, checks: String);
     /// The report's list of URLs railconn does not check.
     label_not_checked();
-    not_checked(variable: String, scheme: String, origin: String);
+    not_checked(variable: String, scheme: String, origin: Message);
     allow_form();
     allow_bad_code(code: String);
     /// A failure or finding accepted with `--allow`.

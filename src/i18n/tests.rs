@@ -208,7 +208,7 @@ fn rendering_adds_no_bidi_marks_and_localises_numbers() {
 #[test]
 fn nested_messages_render_in_the_same_language() {
     let inner = msg::url_empty();
-    let outer = msg::config_invalid("DATABASE_URL", inner);
+    let outer = msg::config_invalid(msg::verbatim("DATABASE_URL".to_string()), inner);
     assert_eq!(Lang::En.render(&outer), "DATABASE_URL: the value is empty");
     assert_eq!(Lang::Ru.render(&outer), "DATABASE_URL: значение пустое");
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::NotChecked;
 use crate::i18n::{self, Lang, Message, msg};
-use crate::source::Origin;
+use crate::model::{Origin, Provenance};
 use crate::source::url::escape_controls;
 
 /// The formats `env` can write; `--format` accepts only these.
@@ -63,7 +63,9 @@ pub(crate) struct Target {
     pub(crate) check: String,
     #[serde(rename = "target")]
     pub(crate) dialed: Message,
-    pub(crate) source: String,
+    /// Empty when nothing is set.
+    #[serde(serialize_with = "or_empty")]
+    pub(crate) source: Option<Provenance>,
     /// The provider's id (`unknown` when no row matches); `null` when
     /// nothing would be dialed.
     pub(crate) provider: Option<&'static str>,
@@ -136,6 +138,20 @@ impl Parts {
     }
 }
 
+#[expect(
+    clippy::ref_option,
+    reason = "serde's serialize_with passes a reference to the field"
+)]
+fn or_empty<S: serde::Serializer>(
+    source: &Option<Provenance>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match source {
+        Some(source) => source.serialize(serializer),
+        None => serializer.serialize_str(""),
+    }
+}
+
 /// Writes `report` in `format`, its words in `lang`.
 pub(crate) fn render(
     report: &EnvReport,
@@ -178,7 +194,11 @@ fn text(report: &EnvReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
             "  {:<9} {}  {}",
             target.check,
             lang.render(&target.dialed),
-            target.source
+            target
+                .source
+                .as_ref()
+                .map(|s| lang.render(&s.message()))
+                .unwrap_or_default()
         )?;
         match target.provider_name {
             Some(name) => writeln!(out, "  [{name}]")?,
@@ -192,7 +212,11 @@ fn text(report: &EnvReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "\n{}:", lang.render(&msg::label_not_checked()))?;
     }
     for url in &report.not_checked {
-        let line = msg::not_checked(url.variable.clone(), url.scheme.clone(), url.origin.clone());
+        let line = msg::not_checked(
+            url.variable.clone(),
+            url.scheme.clone(),
+            url.origin.message(),
+        );
         writeln!(out, "  {}", lang.render(&line))?;
     }
     Ok(())

@@ -20,7 +20,8 @@ use serde::Serialize;
 
 use crate::i18n::{Lang, Message};
 use crate::model::Code;
-use crate::model::{CheckName, Failure, Finding, Readings, Status, StepName};
+use crate::model::provenance::Origin;
+use crate::model::{CheckName, Failure, Finding, Provenance, Readings, Status, StepName};
 use crate::provider::ProviderReport;
 
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -53,7 +54,7 @@ pub(crate) struct NotChecked {
     /// The URL's scheme, e.g. `mysql` or `mongodb+srv`.
     pub scheme: String,
     /// Where the variable was set: `environment` or the `.env` file.
-    pub origin: String,
+    pub origin: Origin,
 }
 
 /// One check: a default (postgres, redis, jwt) or another target.
@@ -65,7 +66,7 @@ pub(crate) struct CheckReport {
     /// The redacted URL or what was checked, or why nothing was.
     pub target: Message,
     /// The variable or flag the target came from, e.g. `DATABASE_URL (.env)`.
-    pub source: Option<String>,
+    pub source: Option<Provenance>,
     pub status: Status,
     pub duration_ms: f64,
     pub steps: Vec<StepReport>,

@@ -109,8 +109,11 @@ fn write_sections(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Resu
     if !report.not_checked.is_empty() {
         writeln!(out, "{}:", p.bold(&p.say(&msg::label_not_checked())))?;
         for url in &report.not_checked {
-            let line =
-                msg::not_checked(url.variable.clone(), url.scheme.clone(), url.origin.clone());
+            let line = msg::not_checked(
+                url.variable.clone(),
+                url.scheme.clone(),
+                url.origin.message(),
+            );
             writeln!(out, "  {}", p.say(&line))?;
         }
         writeln!(out)?;
@@ -173,6 +176,7 @@ fn write_problem(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
     let width = labels.iter().map(|l| l.chars().count()).fold(6, usize::max);
     let [source_label, error_label, cause_label, fix_label] = labels;
     if let Some(source) = &check.source {
+        let source = p.say(&source.message());
         writeln!(out, "      {source_label:<width$} {source}")?;
     }
     if let Some(place) = known_provider(check) {
