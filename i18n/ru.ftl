@@ -458,16 +458,16 @@ pipe_stalled = это канал или устройство, которое н�
 
 ## Цели и выбор проверок
 
-selector_bad_kind = `kind:{ $kind }` — не вид: укажите kind:postgresql, kind:sqlite, kind:redis или kind:jwt
+selector_bad_kind = `kind:{ $kind }` — неизвестный вид проверки: укажите kind:postgresql, kind:sqlite, kind:redis или kind:jwt
 selector_empty = пустое имя проверки: укажите имя проверки (postgres, redis, jwt или переменную, например CELERY_BROKER_URL) или kind:ВИД
 target_form = укажите ИМЯ=URL, например --target replica=postgresql://replica.example:5432/app (ИМЯ: буквы, цифры, _ - .)
 target_default_name = `{ $name }` — проверка по умолчанию: чтобы проверить для неё другой URL, используйте --database-url или --redis-url, либо выберите другое ИМЯ
 target_bad_scheme = URL цели `{ $name }` — не URL PostgreSQL или Redis: укажите postgresql://… или redis://… (rediss:// для TLS)
-warning_unknown_check = railconn: предупреждение: проверки `{ $name }` здесь нет, поэтому она ничего не выбирает (проверки: { $checks })
+warning_unknown_check = railconn: предупреждение: проверки `{ $name }` нет, и этот флаг ничего не выбирает (доступные проверки: { $checks })
 allow_form = укажите --allow КОД или --allow КОД@ПРОВЕРКА, например --allow no_tables или --allow connection_refused@CACHE_URL
 allow_bad_code = `{ $code }` — не код ошибки или замечания: укажите --allow КОД[@ПРОВЕРКА] с кодом из отчёта (README: Error codes), например no_tables или connection_refused@CACHE_URL
 allowed = допущено флагом --allow { $code }: { $message }
-label_not_checked = Другие сервисы, не проверяются
+label_not_checked = Другие сервисы (не проверяются)
 not_checked = { $variable } ({ $origin }): URL { $scheme }; railconn проверяет только URL PostgreSQL и Redis
 
 ## Подписи в отчёте
@@ -499,7 +499,7 @@ provider_name = { $id ->
     [fly_flycast] Fly.io Flycast
     [aws_rds] AWS RDS
     [aws_elasticache] AWS ElastiCache
-    [digitalocean] DigitalOcean Managed Databases
+    [digitalocean] DigitalOcean, управляемые базы данных
    *[other] { $id }
 }
 provider_with_doc = { $name } ({ $doc })
@@ -821,7 +821,7 @@ tip_supabase_paused_or_gone =
     .cause = Проект Supabase не отвечает: бесплатный проект приостанавливается после недели без активности, имена удалённого проекта перестают резолвиться, а у прямого хоста есть только IPv6-адрес (резолвер или сеть только с IPv4 ничего не находят).
     .fix = Восстановите проект в панели управления Supabase (у приостановленного проекта есть кнопка Restore); из сети только с IPv4 используйте URL пулера в режиме сессий (панель управления → Connect); если проекта больше нет, создайте новый.
 tip_supabase_tenant =
-    .cause = Supavisor, общий пулер соединений Supabase, находит проект по имени пользователя: оно должно быть postgres.<project-ref>, а хост aws-N-<region> — того же проекта. «Tenant or user not found» значит, что неверно одно из двух; о неверном пароле сервер сказал бы прямо.
+    .cause = Supavisor, общий пулер соединений Supabase, находит проект по имени пользователя: оно должно быть postgres.<project-ref>, а хост aws-N-<region> — того же проекта. Ответ «Tenant or user not found» значит, что неверно одно из двух; о неверном пароле сервер сказал бы прямо.
     .fix = Скопируйте строку подключения пулера в панели управления (Connect): postgresql://postgres.<ref>:PASSWORD@aws-0-<region>.pooler.supabase.com:6543/postgres.
 tip_supabase_session_full =
     .cause = Пулер Supavisor в режиме сессий (порт 5432) даёт каждому клиенту отдельное соединение с базой, но не больше размера пула (15 на небольших инстансах): пулы, воркеры и реплики приложения вместе заняли их все.
@@ -851,7 +851,7 @@ tip_digitalocean_trusted_sources =
     .cause = DigitalOcean отбрасывает подключения с адресов, которых нет среди доверенных источников (trusted sources) кластера, и это выглядит как тайм-аут.
     .fix = Добавьте эту машину или приложение в Settings → Trusted sources кластера.
 tip_digitalocean_tls =
-    .cause = DigitalOcean Managed Databases принимают только подключения по TLS.
+    .cause = Управляемые базы данных DigitalOcean (Managed Databases) принимают только подключения по TLS.
     .fix = Добавьте ?sslmode=require (для Valkey/Redis — rediss://); чтобы проверять сертификат, скачайте CA-сертификат кластера и укажите его в sslrootcert.
 tip_digitalocean_pool_name =
     .cause = На порту 25061 путь в URL — это имя пула соединений (PgBouncer), а не базы, и такого пула нет.

@@ -160,6 +160,7 @@ fn check_report(ran: &Ran, config: &Config, signal: &str, rules: &[driver::Rule]
         fix: advice.as_ref().map(|a| a.fix.clone()),
         error,
         findings,
+        parts: config.parts(ran.name),
         provider: located.map(|(place, pooler)| ProviderReport::new(place, pooler)),
         readings: ran.outcome.readings,
     }
@@ -232,6 +233,7 @@ fn skipped(name: CheckName, kind: Kind, why: Message) -> CheckReport {
         cause: None,
         fix: None,
         findings: Vec::new(),
+        parts: None,
         provider: None,
         readings: Readings::default(),
     }

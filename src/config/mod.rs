@@ -459,6 +459,15 @@ impl Config {
             .collect()
     }
 
+    /// The parsed parts check `name` dials, when it dials a URL target.
+    pub(crate) fn parts(&self, name: CheckName) -> Option<crate::model::Parts> {
+        self.url_settings().find_map(|setting| match setting {
+            UrlSetting::Postgresql(n, s) if n == name => s.target().map(PgTarget::parts),
+            UrlSetting::Redis(n, s) if n == name => s.target().map(RedisTarget::parts),
+            _ => None,
+        })
+    }
+
     /// The host and port check `name` dials, when it dials one.
     pub(crate) fn endpoint(&self, name: CheckName) -> Option<(&str, u16)> {
         self.dialed(name).map(|(host, port, _)| (host, port))

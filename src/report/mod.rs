@@ -107,6 +107,9 @@ pub(crate) struct CheckReport {
     pub cause: Option<Message>,
     pub fix: Option<Message>,
     pub findings: Vec<Finding>,
+    /// What the probe dialed, part by part (`null` for checks that dial
+    /// nothing): the same as `railconn env` shows.
+    pub parts: Option<crate::model::Parts>,
     /// Where the target lives (`null` for checks that dial nothing).
     pub provider: Option<ProviderReport>,
     /// Numbers read on the way, for `serve`'s metrics (not in the JSON
