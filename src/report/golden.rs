@@ -10,12 +10,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::env::{Database, EnvReport, Parts, Target, VarState, Variable};
+use super::env::{EnvReport, Target, VarState, Variable};
 use super::watch::{CheckSummary, Latency, Round};
 use super::{CheckReport, ErrorReport, Format, NotChecked, Report, StepReport, TextStyle};
 use crate::i18n::{Lang, Message, msg};
 use crate::model::{
-    CheckName, Code, Failure, Finding, FindingCode, Origin, Provenance, Readings, Status, StepName,
+    CheckName, Code, Database, Failure, Finding, FindingCode, Origin, Parts, Provenance, Readings,
+    Status, StepName,
 };
 use crate::words;
 
@@ -72,6 +73,7 @@ fn redis_failed() -> CheckReport {
         cause: Some(advice.cause),
         fix: Some(advice.fix),
         findings: Vec::new(),
+        parts: None,
         provider: None,
         readings: Readings::default(),
     }
@@ -107,8 +109,24 @@ fn jwt_passed() -> CheckReport {
             FindingCode::MemoryFallback,
             words::memory_fallback(true),
         )],
+        parts: None,
         provider: None,
         readings: Readings::default(),
+    }
+}
+
+fn postgres_parts() -> Parts {
+    Parts {
+        host: "db.invalid".to_string(),
+        hostaddr: None,
+        port: 5432,
+        user: Some("app".to_string()),
+        password: true,
+        database: Some(Database::Name("app".to_string())),
+        tls: "prefer",
+        options: BTreeMap::from([("channel_binding", "prefer".to_string())]),
+        ignored: Vec::new(),
+        resolve: Vec::new(),
     }
 }
 
@@ -165,6 +183,7 @@ fn postgres_passed() -> CheckReport {
             words::env_file_committable(".env"),
         )],
         provider: None,
+        parts: Some(postgres_parts()),
         readings: Readings::default(),
     }
 }
@@ -185,6 +204,7 @@ fn report() -> Report {
         signal: "SIGINT",
         duration_ms: millis(Duration::from_millis(12)),
         checks: vec![postgres_passed(), jwt_passed(), redis_failed()],
+        drivers: super::DriversReport::default(),
     }
 }
 
@@ -297,18 +317,7 @@ fn env_report() -> EnvReport {
                 dialed: msg::verbatim("postgresql://app:***@db.invalid:5432/app".to_string()),
                 source: Some(Provenance::variable("DATABASE_URL", dotenv.clone())),
                 provider: Some("unknown"),
-                parts: Some(Parts {
-                    host: "db.invalid".to_string(),
-                    hostaddr: None,
-                    port: 5432,
-                    user: Some("app".to_string()),
-                    password: true,
-                    database: Some(Database::Name("app".to_string())),
-                    tls: "prefer",
-                    options: BTreeMap::from([("channel_binding", "prefer".to_string())]),
-                    ignored: Vec::new(),
-                    resolve: Vec::new(),
-                }),
+                parts: Some(postgres_parts()),
                 provider_name: None,
             },
             Target {
