@@ -154,10 +154,20 @@ dns_no_addresses = у { $host } нет адресов
 dns_family = { $family } { $addrs }
 joined = { $first }; { $second }
 listed = { $first }, { $second }
+source_variable = { $variable } ({ $origin })
 ipv6_only = у { $host } только IPv6-адреса: клиенты, которые ищут только IPv4, падают с ENOTFOUND (ioredis/BullMQ до 5.8.2: добавьте ?family=0 в URL; старая приватная сеть Railway работает только по IPv6)
 ipv6_unreachable = { $host }: по IPv6 отсюда нет маршрута, а по IPv4 всё работает; клиенты, которые сначала пробуют IPv6 и не откатываются на IPv4, не подключатся (на Railway исходящий IPv6 по умолчанию выключен)
 tcp_timeout = { $addr }: нет ответа за { $limit }
-tcp_failed = { $addr }: { $error }
+tcp_failed = { $addr }: { $error ->
+    [ECONNREFUSED] в подключении отказано (ECONNREFUSED)
+    [ENETUNREACH] сеть недоступна (ENETUNREACH)
+    [EHOSTUNREACH] нет маршрута до хоста (EHOSTUNREACH)
+    [ECONNRESET] соединение сброшено (ECONNRESET)
+    [ETIMEDOUT] тайм-аут подключения (ETIMEDOUT)
+    [EADDRNOTAVAIL] адрес здесь недоступен (EADDRNOTAVAIL)
+    [EACCES] подключение запрещено (EACCES)
+   *[other] { $error }
+}
 tcp_connected = подключено к { $addr }
 tcp_connected_after = подключено к { $addr } (до этого: { $earlier })
 
@@ -413,6 +423,24 @@ resolve_bad_addr = `{ $addr }` — не IP-адрес: укажите HOST:PORT:
 error_prefix = railconn: ошибка: { $error }
 error_resolve = --resolve { $value }: { $problem }
 error_nothing_selected = проверять нечего: после --only/--skip не осталось ни одной проверки
+error_app_dir = --app-dir { $path } — не каталог: укажите каталог, где лежат package.json, requirements.txt или pyproject.toml приложения
+driver_unknown = неизвестный драйвер `{ $name }`: укажите один из { $known }, при желании с @ВЕРСИЕЙ (например, pg@8.23.1)
+driver_bad_version = `{ $arg }`: версия после @ должна начинаться с числа (например, pg@8.23.1)
+drivers_found = Проверено так, как подключатся драйверы приложения: { $list }
+drivers_none = В манифестах приложения не найдено драйверов PostgreSQL, Redis или JWT: проверено по правилам libpq, redis-rs и PyJWT (см. --app-dir, --driver)
+driver_manifest_unreadable = не удалось прочитать { $file }, чтобы узнать драйверы приложения: { $reason }
+driver_manifest_malformed = файл некорректен: { $error }
+driver_manifest_not_utf8 = это не текст в UTF-8
+driver_node_pg_verify_full = { $driver } понимает sslmode={ $mode } как verify-full (pg-connection-string 2.x): проверено с проверкой цепочки сертификатов и имени хоста, как подключится он
+driver_node_pg_cause = { $driver } понимает sslmode={ $mode } как verify-full: проверяет сертификат сервера по хранилищу CA Node.js (или по sslrootcert) и сверяет имя хоста. Сертификат этого сервера проверку не проходит, и приложение не подключится, хотя libpq, psql и psycopg подключаются без проверки.
+driver_node_pg_fix = Дайте node-postgres сертификат CA сервера: добавьте в URL sslrootcert=/path/to/ca.pem. Либо верните sslmode=require смысл из libpq (шифрование без проверки) параметром uselibpqcompat=true, либо укажите sslmode=no-verify; в обоих случаях любой на пути к серверу сможет выдать себя за него.
+driver_asyncpg_system_root = { $driver } понимает sslrootcert=system как файл с именем «system» и падает до подключения (FileNotFoundError)
+driver_asyncpg_system_root_cause = { $driver } понимает sslrootcert только как путь к файлу: при sslrootcert=system (libpq, PostgreSQL 16+) он загружает файл «system», которого нет, и приложение падает, не подключившись.
+driver_asyncpg_system_root_fix = Дайте asyncpg файл: sslrootcert=/etc/ssl/certs/ca-certificates.crt (системный набор в Debian и Ubuntu) вместе с sslmode=verify-full, или передайте ssl=ssl.create_default_context() в asyncpg.connect.
+driver_asyncpg_prefer = { $driver } понимает sslrootcert=system без sslmode как sslmode=prefer, без проверки сертификата (libpq проверил бы его полностью): проверено так, как подключится asyncpg
+driver_ioredis_ipv4_only = { $driver } ищет для { $host } только адреса IPv4 (family 4), а у имени есть только адреса IPv6: getaddrinfo ENOTFOUND
+driver_ioredis_cause = { $driver } резолвит имена хостов только в IPv4 (family 4, по умолчанию до версии 5.8.2), а у этого имени есть только адреса IPv6 (старая приватная сеть Railway — только IPv6): приложение упадёт с ENOTFOUND, хотя redis-py, node-redis и redis-rs подключаются.
+driver_ioredis_fix = Добавьте в URL family=0 (redis://…?family=0), передайте family: 0 в параметрах ioredis или обновите ioredis до 5.8.2 или новее.
 error_env_file = не удаётся прочитать файл переменных { $path }: { $reason }. Исправьте файл или передайте --no-env-file
 error_runtime = не удаётся запустить асинхронный рантайм: { $error }
 error_output = не удаётся записать отчёт: { $error }
@@ -430,16 +458,16 @@ pipe_stalled = это канал или устройство, которое н�
 
 ## Цели и выбор проверок
 
-selector_bad_kind = `kind:{ $kind }` — не вид: укажите kind:postgresql, kind:sqlite, kind:redis или kind:jwt
+selector_bad_kind = `kind:{ $kind }` — неизвестный вид проверки: укажите kind:postgresql, kind:sqlite, kind:redis или kind:jwt
 selector_empty = пустое имя проверки: укажите имя проверки (postgres, redis, jwt или переменную, например CELERY_BROKER_URL) или kind:ВИД
 target_form = укажите ИМЯ=URL, например --target replica=postgresql://replica.example:5432/app (ИМЯ: буквы, цифры, _ - .)
 target_default_name = `{ $name }` — проверка по умолчанию: чтобы проверить для неё другой URL, используйте --database-url или --redis-url, либо выберите другое ИМЯ
 target_bad_scheme = URL цели `{ $name }` — не URL PostgreSQL или Redis: укажите postgresql://… или redis://… (rediss:// для TLS)
-warning_unknown_check = railconn: предупреждение: проверки `{ $name }` здесь нет, поэтому она ничего не выбирает (проверки: { $checks })
+warning_unknown_check = railconn: предупреждение: проверки `{ $name }` нет, и этот флаг ничего не выбирает (доступные проверки: { $checks })
 allow_form = укажите --allow КОД или --allow КОД@ПРОВЕРКА, например --allow no_tables или --allow connection_refused@CACHE_URL
 allow_bad_code = `{ $code }` — не код ошибки или замечания: укажите --allow КОД[@ПРОВЕРКА] с кодом из отчёта (README: Error codes), например no_tables или connection_refused@CACHE_URL
 allowed = допущено флагом --allow { $code }: { $message }
-label_not_checked = Другие сервисы, не проверяются
+label_not_checked = Другие сервисы (не проверяются)
 not_checked = { $variable } ({ $origin }): URL { $scheme }; railconn проверяет только URL PostgreSQL и Redis
 
 ## Подписи в отчёте
@@ -471,7 +499,7 @@ provider_name = { $id ->
     [fly_flycast] Fly.io Flycast
     [aws_rds] AWS RDS
     [aws_elasticache] AWS ElastiCache
-    [digitalocean] DigitalOcean Managed Databases
+    [digitalocean] DigitalOcean, управляемые базы данных
    *[other] { $id }
 }
 provider_with_doc = { $name } ({ $doc })
@@ -793,7 +821,7 @@ tip_supabase_paused_or_gone =
     .cause = Проект Supabase не отвечает: бесплатный проект приостанавливается после недели без активности, имена удалённого проекта перестают резолвиться, а у прямого хоста есть только IPv6-адрес (резолвер или сеть только с IPv4 ничего не находят).
     .fix = Восстановите проект в панели управления Supabase (у приостановленного проекта есть кнопка Restore); из сети только с IPv4 используйте URL пулера в режиме сессий (панель управления → Connect); если проекта больше нет, создайте новый.
 tip_supabase_tenant =
-    .cause = Supavisor, общий пулер соединений Supabase, находит проект по имени пользователя: оно должно быть postgres.<project-ref>, а хост aws-N-<region> — того же проекта. «Tenant or user not found» значит, что неверно одно из двух; о неверном пароле сервер сказал бы прямо.
+    .cause = Supavisor, общий пулер соединений Supabase, находит проект по имени пользователя: оно должно быть postgres.<project-ref>, а хост aws-N-<region> — того же проекта. Ответ «Tenant or user not found» значит, что неверно одно из двух; о неверном пароле сервер сказал бы прямо.
     .fix = Скопируйте строку подключения пулера в панели управления (Connect): postgresql://postgres.<ref>:PASSWORD@aws-0-<region>.pooler.supabase.com:6543/postgres.
 tip_supabase_session_full =
     .cause = Пулер Supavisor в режиме сессий (порт 5432) даёт каждому клиенту отдельное соединение с базой, но не больше размера пула (15 на небольших инстансах): пулы, воркеры и реплики приложения вместе заняли их все.
@@ -823,7 +851,7 @@ tip_digitalocean_trusted_sources =
     .cause = DigitalOcean отбрасывает подключения с адресов, которых нет среди доверенных источников (trusted sources) кластера, и это выглядит как тайм-аут.
     .fix = Добавьте эту машину или приложение в Settings → Trusted sources кластера.
 tip_digitalocean_tls =
-    .cause = DigitalOcean Managed Databases принимают только подключения по TLS.
+    .cause = Управляемые базы данных DigitalOcean (Managed Databases) принимают только подключения по TLS.
     .fix = Добавьте ?sslmode=require (для Valkey/Redis — rediss://); чтобы проверять сертификат, скачайте CA-сертификат кластера и укажите его в sslrootcert.
 tip_digitalocean_pool_name =
     .cause = На порту 25061 путь в URL — это имя пула соединений (PgBouncer), а не базы, и такого пула нет.

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 pub(crate) use crate::i18n::Advice;
 use crate::i18n::{Message, msg};
-use crate::model::{Code, Status, Tip};
+use crate::model::{Code, Provenance, Status, Tip};
 
 // ---- URL validation -------------------------------------------------------
 
@@ -255,24 +255,24 @@ pub(crate) fn norm_prisma(names: &[&str]) -> Message {
 
 // ---- config step ----------------------------------------------------------
 
-pub(crate) fn config_from(source: &str) -> Message {
-    msg::config_from(source)
+pub(crate) fn config_from(source: &Provenance) -> Message {
+    msg::config_from(source.message())
 }
 
 pub(crate) fn config_missing(vars: &[&str], flag: &str) -> Message {
     msg::config_missing(vars.join(", "), vars.len(), flag)
 }
 
-pub(crate) fn config_invalid(source: &str, message: &Message) -> Message {
-    msg::config_invalid(source, message.clone())
+pub(crate) fn config_invalid(source: &Provenance, message: &Message) -> Message {
+    msg::config_invalid(source.message(), message.clone())
 }
 
 pub(crate) fn target_missing(vars: &[&str]) -> Message {
     msg::target_missing(vars.join(", "))
 }
 
-pub(crate) fn target_invalid(source: &str) -> Message {
-    msg::target_invalid(source)
+pub(crate) fn target_invalid(source: &Provenance) -> Message {
+    msg::target_invalid(source.message())
 }
 
 // ---- dns / tcp --------------------------------------------------------------
@@ -314,8 +314,21 @@ pub(crate) fn tcp_timeout(addr: SocketAddr, limit: Duration) -> Message {
     msg::tcp_timeout(addr.to_string(), limit)
 }
 
-pub(crate) fn tcp_failed(addr: SocketAddr, error: &str) -> Message {
-    msg::tcp_failed(addr.to_string(), error.to_string())
+/// A failed connect, named by its errno where the catalogs know it (as
+/// `dns_failed` names getaddrinfo's codes), else in the system's words.
+pub(crate) fn tcp_failed(addr: SocketAddr, error: &std::io::Error) -> Message {
+    use std::io::ErrorKind::*;
+    let errno = match error.kind() {
+        ConnectionRefused => "ECONNREFUSED",
+        NetworkUnreachable => "ENETUNREACH",
+        HostUnreachable => "EHOSTUNREACH",
+        ConnectionReset => "ECONNRESET",
+        TimedOut => "ETIMEDOUT",
+        AddrNotAvailable => "EADDRNOTAVAIL",
+        PermissionDenied => "EACCES",
+        _ => return msg::tcp_failed(addr.to_string(), error.to_string()),
+    };
+    msg::tcp_failed(addr.to_string(), errno.to_string())
 }
 
 /// Connected to `addr` after the addresses in `earlier` failed.

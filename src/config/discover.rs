@@ -6,11 +6,12 @@
 
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
+use crate::model::Provenance;
 use crate::source::{EnvSource, Var};
 
 /// A URL built from components, and the variables it came from.
 pub(crate) struct Composed {
-    pub source: String,
+    pub source: Provenance,
     pub url: String,
 }
 
@@ -82,11 +83,13 @@ impl Parts {
     }
 
     /// `PGHOST, PGUSER, PGPASSWORD (.env)`: names only, never values.
-    fn describe(&self, host: &Var) -> String {
-        let names: Vec<&str> = std::iter::once(host.name)
-            .chain(self.0.iter().map(|v| v.name))
-            .collect();
-        format!("{} ({})", names.join(", "), host.origin.describe())
+    fn describe(&self, host: &Var) -> Provenance {
+        Provenance::Components {
+            names: std::iter::once(host.name)
+                .chain(self.0.iter().map(|v| v.name))
+                .collect(),
+            origin: host.origin.clone(),
+        }
     }
 }
 
@@ -139,7 +142,7 @@ mod tests {
         let composed = postgres(&env).unwrap();
         assert_eq!(composed.url, "postgresql://app:p%40ss@db.example/railway");
         assert_eq!(
-            composed.source,
+            composed.source.message().to_string(),
             "PGHOST, PGUSER, PGPASSWORD, PGDATABASE (environment)"
         );
         assert!(postgres(&EnvSource::from_pairs([("PGUSER", "x")])).is_none());

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use super::{Config, ExtraSetting};
 use crate::model::FindingCode;
-use crate::model::{CheckName, Finding};
+use crate::model::{CheckName, Finding, Origin, Provenance};
 use crate::service::postgres::url::PgTarget;
 use crate::service::redis::url::RedisTarget;
 use crate::source::EnvSource;
@@ -37,7 +37,7 @@ pub(crate) fn notes(config: &Config, env: &EnvSource) -> Vec<Note> {
         let shown = file.display().to_string();
         let finding = Finding::warn(FindingCode::Hygiene, words::env_file_committable(&shown));
         notes.extend(
-            checks_using(config, &shown)
+            checks_using(config, file)
                 .into_iter()
                 .map(|check| (check, finding.clone())),
         );
@@ -57,33 +57,31 @@ pub(crate) fn notes(config: &Config, env: &EnvSource) -> Vec<Note> {
     notes
 }
 
-/// The checks whose values came from the file shown as `shown` (at least
-/// one, so the warning is said once even when no check used the file).
-fn checks_using(config: &Config, shown: &str) -> Vec<CheckName> {
-    // Sources read "VAR (path)", several joined by ", ": compare the whole
-    // path in its parentheses, not a substring (`.env` is inside
-    // `.env.local`).
-    let suffix = format!("({shown})");
-    let from_file =
-        |source: Option<&str>| source.is_some_and(|s| s.contains(&suffix) || s == shown);
-    let jwt_source = config
+/// The checks whose values came from `file` (at least one, so the
+/// warning is said once even when no check used the file).
+fn checks_using(config: &Config, file: &Path) -> Vec<CheckName> {
+    fn origins(source: Option<&Provenance>) -> Vec<&Origin> {
+        source.map(Provenance::origins).unwrap_or_default()
+    }
+    let jwt_origin = config
         .jwt
         .secret
         .as_ref()
         .or(config.jwt.private_key.as_ref())
-        .map(|v| v.origin.as_str());
+        .map(|v| vec![&v.origin])
+        .unwrap_or_default();
     let extra = config.extra.iter().map(|e| match &e.setting {
-        ExtraSetting::Postgresql(s) => (e.name, s.source()),
-        ExtraSetting::Redis(s) => (e.name, s.source()),
+        ExtraSetting::Postgresql(s) => (e.name, origins(s.source())),
+        ExtraSetting::Redis(s) => (e.name, origins(s.source())),
     });
     let using: Vec<CheckName> = [
-        (CheckName::POSTGRES, config.postgres.source()),
-        (CheckName::REDIS, config.redis.source()),
-        (CheckName::JWT, jwt_source),
+        (CheckName::POSTGRES, origins(config.postgres.source())),
+        (CheckName::REDIS, origins(config.redis.source())),
+        (CheckName::JWT, jwt_origin),
     ]
     .into_iter()
     .chain(extra)
-    .filter(|(_, s)| from_file(*s))
+    .filter(|(_, origins)| origins.iter().any(|o| o.is_file(file)))
     .map(|(c, _)| c)
     .collect();
     if using.is_empty() {

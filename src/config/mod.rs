@@ -16,7 +16,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::i18n::{Message, msg};
-use crate::model::{CheckName, Finding};
+use crate::model::{CheckName, Finding, Provenance};
 use crate::service::Target;
 use crate::service::jwt::settings::JwtSettings;
 use crate::service::postgres::url::{self as postgres, PgTarget};
@@ -61,6 +61,9 @@ pub(crate) struct Config {
     /// What the environment says about where the app runs (for provider
     /// rules that host names cannot decide).
     pub hints: crate::provider::Hints,
+    /// The app's drivers and the rules they changed the targets by
+    /// (issue 11); empty until `driver::apply`.
+    pub(crate) drivers: crate::driver::Drivers,
 }
 
 /// A check beyond the defaults: a discovered variable or a `--target`.
@@ -238,13 +241,20 @@ impl Config {
             hints: crate::provider::Hints {
                 heroku: env.get("DYNO").is_some() || env.any_prefixed("HEROKU_"),
             },
+            drivers: crate::driver::Drivers::default(),
         };
         if overrides.discover {
             config.discover(overrides, env);
         }
         config.extra.extend(overrides.targets.iter().map(|t| Extra {
             name: t.name,
-            setting: parse_extra(t.kind, &t.url, "--target", t.name.as_str(), env),
+            setting: parse_extra(
+                t.kind,
+                &t.url,
+                Provenance::Flag("--target"),
+                t.name.as_str(),
+                env,
+            ),
         }));
         pin(&mut config.postgres, &overrides.resolve);
         pin(&mut config.redis, &overrides.resolve);
@@ -302,15 +312,15 @@ impl Dialed for RedisTarget {
 fn parse_extra(
     kind: crate::service::Kind,
     raw: &str,
-    source: &str,
+    source: Provenance,
     var: &str,
     env: &EnvSource,
 ) -> ExtraSetting {
     match kind {
         crate::service::Kind::Redis => {
-            ExtraSetting::Redis(parse_value(&REDIS, var, source.to_string(), raw, env))
+            ExtraSetting::Redis(parse_value(&REDIS, var, source, raw, env))
         }
-        _ => ExtraSetting::Postgresql(parse_value(&POSTGRES, var, source.to_string(), raw, env)),
+        _ => ExtraSetting::Postgresql(parse_value(&POSTGRES, var, source, raw, env)),
     }
 }
 
@@ -319,7 +329,7 @@ impl Config {
     /// kinds railconn does not check (see `scan`).
     fn discover(&mut self, overrides: &Overrides, env: &EnvSource) {
         let public = overrides.public;
-        let raw = |picked: Option<(&str, String, String)>| picked.map(|(_, _, raw)| raw);
+        let raw = |picked: Option<(&str, Provenance, String)>| picked.map(|(_, _, raw)| raw);
         let postgres = raw(pick_value(
             &POSTGRES,
             overrides.database_url.as_deref(),
@@ -339,15 +349,20 @@ impl Config {
                 .collect();
         let found = scan::scan(env, overrides.public, &defaults);
         for (check, alias) in found.aliases {
-            let also = described(std::slice::from_ref(&alias));
             match check {
-                CheckName::POSTGRES => self.postgres.add_source(&also),
-                _ => self.redis.add_source(&also),
+                CheckName::POSTGRES => self.postgres.add_source(alias),
+                _ => self.redis.add_source(alias),
             }
         }
         self.extra.extend(found.targets.iter().map(|t| Extra {
             name: t.name,
-            setting: parse_extra(t.kind, &t.raw, &described(&t.sources), t.name.as_str(), env),
+            setting: parse_extra(
+                t.kind,
+                &t.raw,
+                Provenance::Variables(t.sources.clone()),
+                t.name.as_str(),
+                env,
+            ),
         }));
         self.unchecked = found.unchecked;
     }
@@ -444,6 +459,15 @@ impl Config {
             .collect()
     }
 
+    /// The parsed parts check `name` dials, when it dials a URL target.
+    pub(crate) fn parts(&self, name: CheckName) -> Option<crate::model::Parts> {
+        self.url_settings().find_map(|setting| match setting {
+            UrlSetting::Postgresql(n, s) if n == name => s.target().map(PgTarget::parts),
+            UrlSetting::Redis(n, s) if n == name => s.target().map(RedisTarget::parts),
+            _ => None,
+        })
+    }
+
     /// The host and port check `name` dials, when it dials one.
     pub(crate) fn endpoint(&self, name: CheckName) -> Option<(&str, u16)> {
         self.dialed(name).map(|(host, port, _)| (host, port))
@@ -492,15 +516,6 @@ enum UrlSetting<'a> {
     Redis(CheckName, &'a Setting<RedisTarget>),
 }
 
-/// `CELERY_BROKER_URL (environment), CELERY_RESULT_BACKEND (.env)`.
-fn described(sources: &[scan::Source]) -> String {
-    sources
-        .iter()
-        .map(|s| format!("{} ({})", s.variable, s.origin.describe()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// How a URL target is read: its variables, its flag, how to build it from
 /// component variables, and how to clean and parse its value.
 struct UrlKind<T> {
@@ -541,15 +556,15 @@ fn pick_value<T>(
     flag_value: Option<&str>,
     env: &EnvSource,
     public: bool,
-) -> Option<(&'static str, String, String)> {
+) -> Option<(&'static str, Provenance, String)> {
     if let Some(value) = flag_value {
-        return Some((kind.flag, kind.flag.to_string(), value.to_string()));
+        return Some((kind.flag, Provenance::Flag(kind.flag), value.to_string()));
     }
     let vars = if public { kind.public_vars } else { kind.vars };
     if let Some(var) = env.first(vars) {
         return Some((
             var.name,
-            format!("{} ({})", var.name, var.origin.describe()),
+            Provenance::variable(var.name, var.origin),
             var.value,
         ));
     }
@@ -591,7 +606,7 @@ fn resolve_url<T>(
 fn parse_value<T>(
     kind: &UrlKind<T>,
     var: &str,
-    source: String,
+    source: Provenance,
     raw: &str,
     env: &EnvSource,
 ) -> Setting<T> {

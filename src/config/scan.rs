@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 
 use crate::model::CheckName;
 use crate::service::Kind;
-use crate::source::{EnvSource, Origin};
+use crate::source::EnvSource;
 
 /// Variables that belong to the default checks.
 const DEFAULTS_OWN: &[&str] = &[
@@ -68,11 +68,7 @@ const UNCHECKED_SCHEMES: &[&str] = &[
 ];
 
 /// One variable a target's value was read from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Source {
-    pub variable: String,
-    pub origin: Origin,
-}
+pub(crate) use crate::model::Variable as Source;
 
 /// A target found in the variables, before its URL is parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,7 +153,7 @@ pub(crate) fn scan(env: &EnvSource, public: bool, defaults: &[(CheckName, &str)]
                 scan.unchecked.push(Unchecked {
                     variable: name.to_string(),
                     scheme,
-                    origin: origin.describe(),
+                    origin: origin.clone(),
                 });
                 continue;
             }

@@ -120,12 +120,12 @@ messages! {
     norm_prisma(names: String);
 
     // ---- config step ---------------------------------------------------
-    config_from(source: &str);
+    config_from(source: Message);
     /// `count` selects "X is not set" or "none of X, Y is set".
     config_missing(vars: String, count: usize, flag: &str);
-    config_invalid(source: &str, message: Message);
+    config_invalid(source: Message, message: Message);
     target_missing(vars: String);
-    target_invalid(source: &str);
+    target_invalid(source: Message);
 
     // ---- dns / tcp -----------------------------------------------------
     dns_timeout(host: &str, limit: Duration);
@@ -137,9 +137,12 @@ messages! {
     joined(first: Message, second: Message);
     /// Two items of a list, comma-separated.
     listed(first: Message, second: Message);
+    /// Where a value came from: a variable (or several names) and its origin.
+    source_variable(variable: Message, origin: Message);
     ipv6_only(host: &str);
     ipv6_unreachable(host: &str);
     tcp_timeout(addr: String, limit: Duration);
+    /// `error`: an errno name (ECONNREFUSED…) or the system's words.
     tcp_failed(addr: String, error: String);
     tcp_connected(addr: String);
     /// `earlier`: the addresses that failed first, each with its code.
@@ -355,6 +358,26 @@ messages! {
     /// `value`: the `--resolve` argument as given (a host, a port, an
     /// address: no secret).
     error_resolve(value: String, problem: Message);
+    error_app_dir(path: String);
+
+    // ---- the app's drivers (issue 11) --------------------------------
+    driver_unknown(name: &str, known: String);
+    driver_bad_version(arg: &str);
+    drivers_found(list: String);
+    drivers_none();
+    driver_manifest_unreadable(file: &str, reason: Message);
+    driver_manifest_malformed(error: String);
+    driver_manifest_not_utf8();
+    driver_node_pg_verify_full(driver: String, mode: &str);
+    driver_node_pg_cause(driver: String, mode: &str);
+    driver_node_pg_fix();
+    driver_asyncpg_system_root(driver: String);
+    driver_asyncpg_system_root_cause(driver: String);
+    driver_asyncpg_system_root_fix();
+    driver_asyncpg_prefer(driver: String);
+    driver_ioredis_ipv4_only(driver: String, host: &str);
+    driver_ioredis_cause(driver: String);
+    driver_ioredis_fix();
     error_env_file(path: String, reason: Message);
     error_runtime(error: String);
     error_output(error: String);
@@ -380,7 +403,7 @@ messages! {
     warning_unknown_check(name: String, checks: String);
     /// The report's list of URLs railconn does not check.
     label_not_checked();
-    not_checked(variable: String, scheme: String, origin: String);
+    not_checked(variable: String, scheme: String, origin: Message);
     allow_form();
     allow_bad_code(code: String);
     /// A failure or finding accepted with `--allow`.

@@ -208,7 +208,7 @@ fn rendering_adds_no_bidi_marks_and_localises_numbers() {
 #[test]
 fn nested_messages_render_in_the_same_language() {
     let inner = msg::url_empty();
-    let outer = msg::config_invalid("DATABASE_URL", inner);
+    let outer = msg::config_invalid(msg::verbatim("DATABASE_URL".to_string()), inner);
     assert_eq!(Lang::En.render(&outer), "DATABASE_URL: the value is empty");
     assert_eq!(Lang::Ru.render(&outer), "DATABASE_URL: значение пустое");
 }
@@ -368,4 +368,19 @@ fn io_errors_keep_railconn_reasons_as_messages() {
     assert_eq!(Lang::Ru.render(&reason), "не обычный файл");
     let system = std::io::Error::from(std::io::ErrorKind::NotFound);
     assert_eq!(super::io_reason(&system).id(), "verbatim");
+}
+
+/// Connect errors are named by their errno in the run's language; the
+/// system's words remain for the rest.
+#[test]
+fn connect_errors_are_named_by_errno() {
+    let addr = "127.0.0.1:1".parse().unwrap();
+    let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+    let refused = crate::words::tcp_failed(addr, &refused);
+    assert_eq!(
+        Lang::Ru.render(&refused),
+        "127.0.0.1:1: в подключении отказано (ECONNREFUSED)"
+    );
+    let odd = crate::words::tcp_failed(addr, &std::io::Error::other("odd"));
+    assert_eq!(Lang::Ru.render(&odd), "127.0.0.1:1: odd");
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::code::Code;
 use super::finding::Finding;
+use super::provenance::Provenance;
 use super::step::{Failure, Status, Step, StepName};
 use crate::i18n::Message;
 
@@ -76,7 +77,7 @@ fn intern(name: &str) -> &'static str {
 pub struct ProbeOutcome {
     /// The redacted URL, or what was checked instead.
     pub target: Message,
-    pub source: Option<String>,
+    pub source: Option<Provenance>,
     pub steps: Vec<Step>,
     pub findings: Vec<Finding>,
     /// The host dialed, for advice that depends on the network a name
@@ -215,7 +216,11 @@ impl Ladder {
     }
 
     /// All steps in the check's order, unrecorded ones as `skip`.
-    pub(crate) fn finish(self, target: impl Into<Message>, source: Option<String>) -> ProbeOutcome {
+    pub(crate) fn finish(
+        self,
+        target: impl Into<Message>,
+        source: Option<Provenance>,
+    ) -> ProbeOutcome {
         let mut recorded = self.steps;
         let steps = self
             .order

@@ -81,7 +81,7 @@ fn classify(addr: SocketAddr, error: &io::Error) -> Failure {
         // rest of the connect errors: no path to the server from here.
         _ => Code::NetworkUnreachable,
     };
-    Failure::new(code, words::tcp_failed(addr, &error.to_string()))
+    Failure::new(code, words::tcp_failed(addr, error))
 }
 
 /// With several addresses, the most actionable failure decides: a refusal

@@ -205,21 +205,91 @@ fn info<S>(tls: &TlsStream<S>, verify: &Verify, leaf: Option<&[u8]>) -> TlsInfo 
 
 /// Subject, issuer and expiry of a DER certificate.
 pub(crate) fn cert_info(der: &[u8]) -> Option<CertInfo> {
-    let cert = x509_cert::Certificate::from_der(der).ok()?;
+    let Ok(cert) = x509_cert::Certificate::from_der(der) else {
+        return cert_info_before_1970(der);
+    };
     let tbs = &cert.tbs_certificate;
     let expires = tbs.validity.not_after.to_unix_duration().as_secs();
-    let now = UnixTime::now().as_secs();
-    let days_left = (i64::try_from(expires).unwrap_or(i64::MAX) - i64::try_from(now).unwrap_or(0))
-        .div_euclid(86_400);
     Some(CertInfo {
         subject: tbs.subject.to_string(),
         issuer: tbs.issuer.to_string(),
         not_after: tbs.validity.not_after.to_string(),
         not_after_unix: expires,
         names: subject_alt_names(&cert),
-        days_left,
+        days_left: days_until(i64::try_from(expires).unwrap_or(i64::MAX)),
         self_signed: tbs.subject == tbs.issuer,
     })
+}
+
+/// Whole days from now until `unix` seconds; negative once past.
+fn days_until(unix: i64) -> i64 {
+    let now = i64::try_from(UnixTime::now().as_secs()).unwrap_or(0);
+    unix.saturating_sub(now).div_euclid(86_400)
+}
+
+/// der's `DateTime` starts at 1970, so a certificate whose validity starts
+/// earlier (`UTCTime` reaches back to 1950, RFC 5280 §4.1.2.5.1) does not
+/// decode as a whole: its names and `notAfter` are read field by field.
+fn cert_info_before_1970(der: &[u8]) -> Option<CertInfo> {
+    use x509_cert::der::asn1::AnyRef;
+    use x509_cert::der::{Reader, SliceReader, Tag, TagNumber};
+    use x509_cert::name::Name;
+    let cert = AnyRef::from_der(der).ok()?;
+    let mut cert = SliceReader::new(cert.value()).ok()?;
+    let tbs: AnyRef<'_> = cert.decode().ok()?;
+    let mut tbs = SliceReader::new(tbs.value()).ok()?;
+    let version = Tag::ContextSpecific {
+        constructed: true,
+        number: TagNumber::N0,
+    };
+    if tbs.peek_tag().ok()? == version {
+        let _version: AnyRef<'_> = tbs.decode().ok()?;
+    }
+    let _serial: AnyRef<'_> = tbs.decode().ok()?;
+    let _signature: AnyRef<'_> = tbs.decode().ok()?;
+    let issuer: Name = tbs.decode().ok()?;
+    let validity: AnyRef<'_> = tbs.decode().ok()?;
+    let subject: Name = tbs.decode().ok()?;
+    let mut validity = SliceReader::new(validity.value()).ok()?;
+    let _not_before: AnyRef<'_> = validity.decode().ok()?;
+    let not_after: AnyRef<'_> = validity.decode().ok()?;
+    let (expires, shown) = asn1_time(x509_cert::der::Tagged::tag(&not_after), not_after.value())?;
+    Some(CertInfo {
+        subject: subject.to_string(),
+        issuer: issuer.to_string(),
+        not_after: shown,
+        not_after_unix: u64::try_from(expires).unwrap_or(0),
+        names: Vec::new(),
+        days_left: days_until(expires),
+        self_signed: subject == issuer,
+    })
+}
+
+/// A `UTCTime` (`YYMMDDHHMMSSZ`, 1950–2049) or `GeneralizedTime`
+/// (`YYYYMMDDHHMMSSZ`) as Unix seconds, before 1970 too, and as shown.
+fn asn1_time(tag: x509_cert::der::Tag, text: &[u8]) -> Option<(i64, String)> {
+    use x509_cert::der::Tag;
+    let text = std::str::from_utf8(text).ok()?.strip_suffix('Z')?;
+    let number = |at: usize, len: usize| text.get(at..at + len)?.parse::<u16>().ok();
+    let (year, rest) = match tag {
+        Tag::UtcTime if text.len() == 12 => {
+            let yy = number(0, 2)?;
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, 2)
+        }
+        Tag::GeneralizedTime if text.len() == 14 => (number(0, 4)?, 4),
+        _ => return None,
+    };
+    let part = |i: usize| number(rest + 2 * i, 2).and_then(|n| u8::try_from(n).ok());
+    let (month, day, hour, minute, second) = (part(0)?, part(1)?, part(2)?, part(3)?, part(4)?);
+    let date =
+        time::Date::from_calendar_date(i32::from(year), time::Month::try_from(month).ok()?, day)
+            .ok()?;
+    let at = time::Time::from_hms(hour, minute, second).ok()?;
+    let unix = time::PrimitiveDateTime::new(date, at)
+        .assume_utc()
+        .unix_timestamp();
+    let shown = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z");
+    Some((unix, shown))
 }
 
 fn subject_alt_names(cert: &x509_cert::Certificate) -> Vec<String> {
@@ -588,5 +658,39 @@ impl ServerCertVerifier for CapturingVerifier {
         provider()
             .signature_verification_algorithms
             .supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_certificate_valid_from_before_1970_still_has_its_expiry() {
+        let mut params = rcgen::CertificateParams::new(vec!["db.example".to_string()]).unwrap();
+        params.not_before = rcgen::date_time_ymd(1950, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2049, 12, 31);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        // The whole-certificate decoder refuses it: the case this is for.
+        assert!(x509_cert::Certificate::from_der(cert.der()).is_err());
+        let info = cert_info(cert.der()).expect("expiry facts");
+        assert_eq!(info.not_after, "2049-12-31T00:00:00Z");
+        assert!(info.days_left > 365, "{}", info.days_left);
+        assert!(info.self_signed);
+    }
+
+    #[test]
+    fn asn1_times_before_1970_count_back() {
+        use x509_cert::der::Tag;
+        assert_eq!(
+            asn1_time(Tag::UtcTime, b"691231235959Z"),
+            Some((-1, "1969-12-31T23:59:59Z".to_string()))
+        );
+        assert_eq!(
+            asn1_time(Tag::GeneralizedTime, b"19700101000000Z").map(|t| t.0),
+            Some(0)
+        );
+        assert_eq!(asn1_time(Tag::UtcTime, b"691331235959Z"), None);
     }
 }

@@ -3,14 +3,13 @@
 //! target each check would dial, as aligned text or one JSON document.
 //! `command/env.rs` gathers them; this module only writes them.
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
 
 use super::NotChecked;
 use crate::i18n::{self, Lang, Message, msg};
-use crate::source::Origin;
+use crate::model::{Database, Origin, Parts, Provenance};
 use crate::source::url::escape_controls;
 
 /// The formats `env` can write; `--format` accepts only these.
@@ -63,7 +62,9 @@ pub(crate) struct Target {
     pub(crate) check: String,
     #[serde(rename = "target")]
     pub(crate) dialed: Message,
-    pub(crate) source: String,
+    /// Empty when nothing is set.
+    #[serde(serialize_with = "or_empty")]
+    pub(crate) source: Option<Provenance>,
     /// The provider's id (`unknown` when no row matches); `null` when
     /// nothing would be dialed.
     pub(crate) provider: Option<&'static str>,
@@ -71,37 +72,6 @@ pub(crate) struct Target {
     pub(crate) parts: Option<Parts>,
     #[serde(skip)]
     pub(crate) provider_name: Option<&'static str>,
-}
-
-/// A target's parsed parts (issue 10): exactly what the probe uses, after
-/// every clean-up, `PG*` default and `--resolve`. `schema/env.schema.json`
-/// documents them.
-#[derive(Debug, Serialize)]
-pub(crate) struct Parts {
-    pub(crate) host: String,
-    /// PostgreSQL `hostaddr`: dialed instead of resolving `host`.
-    pub(crate) hostaddr: Option<String>,
-    pub(crate) port: u16,
-    pub(crate) user: Option<String>,
-    /// Whether a password is set (never the password).
-    pub(crate) password: bool,
-    /// The PostgreSQL database name, or the Redis database number.
-    pub(crate) database: Option<Database>,
-    /// PostgreSQL: the sslmode; Redis: `off`, `verify` or `insecure`.
-    pub(crate) tls: &'static str,
-    /// Every other option the probe acts on, by its URL name.
-    pub(crate) options: BTreeMap<&'static str, String>,
-    /// libpq parameters accepted and not acted on.
-    pub(crate) ignored: Vec<String>,
-    /// Addresses given with `--resolve`, dialed instead of DNS.
-    pub(crate) resolve: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-pub(crate) enum Database {
-    Name(String),
-    Number(i64),
 }
 
 impl Parts {
@@ -133,6 +103,20 @@ impl Parts {
             .map(|(k, v)| format!("{k}={}", escape_controls(v)))
             .collect::<Vec<_>>()
             .join(" ")
+    }
+}
+
+#[expect(
+    clippy::ref_option,
+    reason = "serde's serialize_with passes a reference to the field"
+)]
+fn or_empty<S: serde::Serializer>(
+    source: &Option<Provenance>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match source {
+        Some(source) => source.serialize(serializer),
+        None => serializer.serialize_str(""),
     }
 }
 
@@ -178,7 +162,11 @@ fn text(report: &EnvReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
             "  {:<9} {}  {}",
             target.check,
             lang.render(&target.dialed),
-            target.source
+            target
+                .source
+                .as_ref()
+                .map(|s| lang.render(&s.message()))
+                .unwrap_or_default()
         )?;
         match target.provider_name {
             Some(name) => writeln!(out, "  [{name}]")?,
@@ -192,7 +180,11 @@ fn text(report: &EnvReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "\n{}:", lang.render(&msg::label_not_checked()))?;
     }
     for url in &report.not_checked {
-        let line = msg::not_checked(url.variable.clone(), url.scheme.clone(), url.origin.clone());
+        let line = msg::not_checked(
+            url.variable.clone(),
+            url.scheme.clone(),
+            url.origin.message(),
+        );
         writeln!(out, "  {}", lang.render(&line))?;
     }
     Ok(())

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use super::{CheckReport, ErrorReport, Report, StepReport, TextStyle};
 use crate::i18n::{Lang, Message, msg};
-use crate::model::{CheckName, Code, Failure, Finding, FindingCode, Readings, Status, StepName};
+use crate::model::{
+    CheckName, Code, Failure, Finding, FindingCode, Origin, Provenance, Readings, Status, StepName,
+};
 use crate::words;
 
 fn step(
@@ -24,6 +26,10 @@ fn step(
     }
 }
 
+fn redis_url() -> Provenance {
+    Provenance::variable("REDIS_URL", Origin::Process)
+}
+
 fn redis_failed() -> CheckReport {
     let message = words::dns_failed("cache.invalid", "EAI_NONAME");
     let advice = words::redis_advice(Code::DnsNotFound).expect("advice");
@@ -32,14 +38,14 @@ fn redis_failed() -> CheckReport {
         kind: "redis",
         required: true,
         target: msg::verbatim("redis://cache.invalid:6379".to_string()),
-        source: Some("REDIS_URL".into()),
+        source: Some(redis_url()),
         status: Status::Fail,
         duration_ms: 3.0,
         steps: vec![
             step(
                 StepName::Config,
                 Status::Pass,
-                Some(msg::config_from("REDIS_URL")),
+                Some(words::config_from(&redis_url())),
                 None,
             ),
             step(
@@ -58,6 +64,7 @@ fn redis_failed() -> CheckReport {
         cause: Some(advice.cause),
         fix: Some(advice.fix),
         findings: Vec::new(),
+        parts: None,
         provider: None,
         readings: Readings::default(),
     }
@@ -93,6 +100,7 @@ fn jwt_passed() -> CheckReport {
             FindingCode::MemoryFallback,
             words::memory_fallback(true),
         )],
+        parts: None,
         provider: None,
         readings: Readings::default(),
     }
@@ -110,6 +118,7 @@ fn report() -> Report {
         signal: "SIGINT",
         duration_ms: millis(Duration::from_millis(12)),
         checks: vec![jwt_passed(), redis_failed()],
+        drivers: super::DriversReport::default(),
     }
 }
 

@@ -65,9 +65,10 @@ fn write_sections(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Resu
     let duration = Duration::from_secs_f64(report.duration_ms / 1000.0);
     writeln!(
         out,
-        "{}\n",
+        "{}",
         p.dim(&p.say(&msg::header(report.version, duration)))
     )?;
+    write_drivers(report, p, out)?;
     let works: Vec<&CheckReport> = report
         .checks
         .iter()
@@ -109,13 +110,31 @@ fn write_sections(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Resu
     if !report.not_checked.is_empty() {
         writeln!(out, "{}:", p.bold(&p.say(&msg::label_not_checked())))?;
         for url in &report.not_checked {
-            let line =
-                msg::not_checked(url.variable.clone(), url.scheme.clone(), url.origin.clone());
+            let line = msg::not_checked(
+                url.variable.clone(),
+                url.scheme.clone(),
+                url.origin.message(),
+            );
             writeln!(out, "  {}", p.say(&line))?;
         }
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// Which drivers the checks were judged by, said once.
+fn write_drivers(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
+    let drivers = &report.drivers;
+    writeln!(
+        out,
+        "{}",
+        p.dim(&p.say(&crate::driver::summary(&drivers.found)))
+    )?;
+    for unreadable in &drivers.unreadable {
+        let line = msg::driver_manifest_unreadable(&unreadable.file, unreadable.reason.clone());
+        writeln!(out, "{}", p.dim(&p.say(&line)))?;
+    }
+    writeln!(out)
 }
 
 fn write_working(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
@@ -173,6 +192,7 @@ fn write_problem(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
     let width = labels.iter().map(|l| l.chars().count()).fold(6, usize::max);
     let [source_label, error_label, cause_label, fix_label] = labels;
     if let Some(source) = &check.source {
+        let source = p.say(&source.message());
         writeln!(out, "      {source_label:<width$} {source}")?;
     }
     if let Some(place) = known_provider(check) {

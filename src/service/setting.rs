@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use crate::i18n::Message;
-use crate::model::{Code, Failure, Finding, Ladder, StepName};
+use crate::model::{Code, Failure, Finding, Ladder, Provenance, StepName, Variable};
 use crate::source::url::UrlError;
 use crate::words;
 
@@ -19,13 +19,13 @@ pub(crate) enum Setting<T> {
     },
     /// Set, but not a usable URL.
     Invalid {
-        source: String,
+        source: Provenance,
         error: UrlError,
         findings: Vec<Finding>,
     },
     /// Set and valid.
     Ready {
-        source: String,
+        source: Provenance,
         target: T,
         findings: Vec<Finding>,
     },
@@ -42,15 +42,14 @@ impl<T> Setting<T> {
 
     /// Names one more variable holding the same value (`REDIS_URL (.env),
     /// CACHE_URL (.env)`): identical values are one check.
-    pub(crate) fn add_source(&mut self, also: &str) {
+    pub(crate) fn add_source(&mut self, also: Variable) {
         if let Setting::Ready { source, .. } | Setting::Invalid { source, .. } = self {
-            source.push_str(", ");
-            source.push_str(also);
+            source.also(also);
         }
     }
 
     /// The variable or flag the value came from (`DATABASE_URL (.env)`).
-    pub(crate) fn source(&self) -> Option<&str> {
+    pub(crate) fn source(&self) -> Option<&Provenance> {
         match self {
             Setting::Ready { source, .. } | Setting::Invalid { source, .. } => Some(source),
             Setting::Missing { .. } => None,
@@ -63,7 +62,7 @@ impl<T> Setting<T> {
 pub(crate) fn accept_setting<'a, T>(
     setting: &'a Setting<T>,
     ladder: &mut Ladder,
-) -> Option<(&'a T, String)> {
+) -> Option<(&'a T, Provenance)> {
     let started = Instant::now();
     match setting {
         Setting::Ready {

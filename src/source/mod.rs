@@ -14,37 +14,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::AppError;
-use crate::i18n::{Lang, Message, msg};
+use crate::i18n::{Message, msg};
 use crate::words;
 
-/// Where one variable's value came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
-    Process,
-    File(PathBuf),
-}
-
-impl Origin {
-    /// Short human description, e.g. `environment` or `.env`.
-    pub fn message(&self) -> Message {
-        match self {
-            Origin::Process => msg::origin_environment(),
-            Origin::File(path) => msg::verbatim(path.display().to_string()),
-        }
-    }
-
-    /// [`Origin::message`] in the run's language.
-    pub fn describe(&self) -> String {
-        Lang::for_run().render(&self.message())
-    }
-}
-
-/// In JSON, the description in the report's language.
-impl serde::Serialize for Origin {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.message().serialize(serializer)
-    }
-}
+use crate::model::Origin;
 
 /// A variable's value with its origin and name.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::settings::{self as jwt, JwtSettings, SecretVar};
 use crate::i18n::Message;
 use crate::model::{Code, FindingCode};
-use crate::model::{Failure, Finding, Ladder, ProbeOutcome, StepName};
+use crate::model::{Failure, Finding, Ladder, ProbeOutcome, Provenance, StepName};
 use crate::words;
 
 /// Published secrets: tutorial defaults and placeholders copied into real
@@ -60,14 +60,14 @@ pub fn probe(settings: &JwtSettings) -> ProbeOutcome {
 
 /// The variable the app signs with: the secret for HS*, the private key
 /// otherwise (an unparseable algorithm falls back to whichever is set).
-fn source(settings: &JwtSettings) -> Option<String> {
+fn source(settings: &JwtSettings) -> Option<Provenance> {
     let asymmetric = Algorithm::from_str(settings.algorithm_name()).is_ok_and(|a| !is_hmac(a));
     let var = if asymmetric {
         settings.private_key.as_ref()
     } else {
         settings.secret.as_ref().or(settings.private_key.as_ref())
     }?;
-    Some(format!("{} ({})", var.name, var.origin))
+    Some(Provenance::variable(var.name, var.origin.clone()))
 }
 
 fn run(settings: &JwtSettings, ladder: &mut Ladder) -> Option<()> {

@@ -3,6 +3,7 @@
 //! are only gathered here; judging them is the JWT probe's job, so a weak
 //! secret is a finding in the report rather than a refusal to run.
 
+use crate::model::Origin;
 use crate::source::secret::Secret;
 use crate::source::{EnvSource, Var};
 
@@ -21,7 +22,7 @@ pub(crate) const DEFAULT_ALGORITHM: &str = "HS256";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretVar {
     pub name: &'static str,
-    pub origin: String,
+    pub origin: Origin,
     pub value: Secret,
     /// False when the environment held bytes that are not UTF-8.
     pub utf8: bool,
@@ -31,7 +32,7 @@ impl SecretVar {
     fn from_var(var: Var) -> Self {
         Self {
             name: var.name,
-            origin: var.origin.describe(),
+            origin: var.origin,
             utf8: var.utf8,
             value: Secret::new(var.value),
         }
@@ -43,6 +44,7 @@ impl SecretVar {
 pub struct PlainVar {
     pub name: &'static str,
     pub value: String,
+    pub origin: Origin,
 }
 
 /// Everything the JWT check looks at.
@@ -61,6 +63,7 @@ impl JwtSettings {
         let plain = |var: Var| PlainVar {
             name: var.name,
             value: var.value,
+            origin: var.origin,
         };
         Self {
             secret: env.first(SECRET_VARS).map(SecretVar::from_var),

@@ -46,7 +46,7 @@ pub(crate) async fn probe(setting: &Setting<PgTarget>, budget: Budget) -> ProbeO
     else {
         return ladder.finish(
             crate::service::setting::unusable_target(setting),
-            setting.source().map(str::to_string),
+            setting.source().cloned(),
         );
     };
     run(target, &budget, &mut ladder).await;

@@ -30,7 +30,7 @@ pub(crate) async fn probe(setting: &Setting<RedisTarget>, budget: Budget) -> Pro
     else {
         return ladder.finish(
             crate::service::setting::unusable_target(setting),
-            setting.source().map(str::to_string),
+            setting.source().cloned(),
         );
     };
     run(target, &budget, &mut ladder).await;

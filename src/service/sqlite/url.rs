@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use crate::model::Provenance;
 use crate::source::secret::Secret;
 
 /// A SQLite database named by `DATABASE_URL`.
@@ -14,7 +15,7 @@ pub(crate) struct SqliteTarget {
     /// The URL as given, with a `SQLCipher` passphrase (`:pass@` or
     /// `?password=` / `?key=`, as pysqlcipher and sqlcipher take it) masked.
     pub url: String,
-    pub source: String,
+    pub source: Provenance,
     /// `None` for an in-memory database.
     pub path: Option<PathBuf>,
     /// Railway's volume mount, when set: the only place data survives a
@@ -29,7 +30,7 @@ const SECRET_PARAMS: &[&str] = &["password", "key", "cipher_key", "hexkey"];
 
 impl SqliteTarget {
     /// `Some` when `value` is a SQLite URL.
-    pub(crate) fn parse(value: &str, source: String, volume: Option<PathBuf>) -> Option<Self> {
+    pub(crate) fn parse(value: &str, source: Provenance, volume: Option<PathBuf>) -> Option<Self> {
         let (scheme, rest) = value.split_once("://")?;
         let base = scheme.split('+').next().unwrap_or_default();
         if !base.eq_ignore_ascii_case("sqlite") {
@@ -94,7 +95,7 @@ mod tests {
 
     #[test]
     fn sqlalchemy_forms() {
-        let parse = |v: &str| SqliteTarget::parse(v, String::new(), None).map(|t| t.path);
+        let parse = |v: &str| SqliteTarget::parse(v, Provenance::Default, None).map(|t| t.path);
         assert_eq!(
             parse("sqlite:///./app.db"),
             Some(Some(PathBuf::from("./app.db")))
@@ -114,21 +115,25 @@ mod tests {
 
     #[test]
     fn sqlcipher_passphrases_are_masked() {
-        let t = SqliteTarget::parse("sqlite+pysqlcipher://:s3cret@/app.db", String::new(), None)
-            .unwrap();
+        let t = SqliteTarget::parse(
+            "sqlite+pysqlcipher://:s3cret@/app.db",
+            Provenance::Default,
+            None,
+        )
+        .unwrap();
         assert_eq!(t.url, "sqlite+pysqlcipher://:***@/app.db");
         assert_eq!(t.path, Some(PathBuf::from("app.db")));
         assert_eq!(t.passphrase.as_ref().map(Secret::expose), Some("s3cret"));
         let t = SqliteTarget::parse(
             "sqlite:///app.db?password=s3cret&mode=ro",
-            String::new(),
+            Provenance::Default,
             None,
         )
         .unwrap();
         assert_eq!(t.url, "sqlite:///app.db?password=***&mode=ro");
         assert_eq!(t.path, Some(PathBuf::from("app.db")));
         assert!(!format!("{t:?}").contains("s3cret"));
-        let t = SqliteTarget::parse("sqlite://", String::new(), None).unwrap();
+        let t = SqliteTarget::parse("sqlite://", Provenance::Default, None).unwrap();
         assert_eq!(t.url, "sqlite://");
     }
 }
