@@ -125,3 +125,17 @@ fn env_text_shows_the_parts_escaped() {
     );
     assert!(text.contains("application_name=a\\nb"), "{text}");
 }
+
+#[test]
+fn check_shows_the_same_parts_as_env() {
+    let url = "postgresql://app@127.0.0.1:1/d%3Db?sslmode=disable&application_name=a%20b";
+    let env = env_json(&["--database-url", url]);
+    let mut run = railconn();
+    let (report, _) =
+        crate::harness::check_json(&mut run, &["--only", "postgres", "--database-url", url]);
+    let check = crate::harness::check(&report, "postgres");
+    assert_eq!(check["target"], url, "{report:#}");
+    assert_eq!(check["parts"], env["targets"][0]["parts"], "{report:#}");
+    assert_eq!(check["parts"]["database"], "d=b");
+    assert_eq!(crate::harness::check(&report, "jwt")["parts"], Value::Null);
+}

@@ -4,7 +4,6 @@
 //! dial. Secrets show only their length; URLs show with `***` for the
 //! password.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -13,12 +12,12 @@ use crate::cli::EnvArgs;
 use crate::config;
 use crate::error::AppError;
 use crate::i18n::{Lang, Message, msg};
-use crate::model::Provenance;
+use crate::model::{Parts, Provenance};
 use crate::report::NotChecked;
-use crate::report::env::{Database, EnvReport, Parts, Target, VarState, Variable, render};
+use crate::report::env::{EnvReport, Target, VarState, Variable, render};
 use crate::service::jwt::settings as jwt;
-use crate::service::postgres::url::{ChannelBinding, PgTarget, RootCert};
-use crate::service::redis::url::{Protocol, RedisTarget, RedisTls};
+use crate::service::postgres::url::PgTarget;
+use crate::service::redis::url::RedisTarget;
 use crate::service::setting::Setting;
 use crate::service::sqlite::url::SqliteTarget;
 use crate::source::{EnvSource, Var};
@@ -57,66 +56,6 @@ const GROUPS: &[(&[&str], Kind)] = &[
     (&[jwt::PUBLIC_KEY_VAR], Kind::Key),
     (jwt::LIFETIME_VARS, Kind::Plain),
 ];
-
-/// What the PostgreSQL probe will dial.
-fn postgres_parts(t: &PgTarget) -> Parts {
-    let mut options = BTreeMap::new();
-    if let Some(root) = &t.sslrootcert {
-        let shown = match root {
-            RootCert::File(path) => path.display().to_string(),
-            RootCert::System => "system".to_string(),
-        };
-        options.insert("sslrootcert", shown);
-    }
-    let binding = match t.channel_binding {
-        ChannelBinding::Disable => "disable",
-        ChannelBinding::Prefer => "prefer",
-        ChannelBinding::Require => "require",
-    };
-    options.insert("channel_binding", binding.to_string());
-    if let Some(name) = &t.application_name {
-        options.insert("application_name", name.clone());
-    }
-    if let Some(value) = &t.options {
-        options.insert("options", value.clone());
-    }
-    Parts {
-        host: t.host.clone(),
-        hostaddr: t.hostaddr.map(|a| a.to_string()),
-        port: t.port,
-        user: t.user.clone(),
-        password: t.password.is_some(),
-        database: t.dbname.clone().map(Database::Name),
-        tls: t.sslmode.as_str(),
-        options,
-        ignored: t.ignored.clone(),
-        resolve: t.dial.iter().map(ToString::to_string).collect(),
-    }
-}
-
-/// What the Redis probe will dial.
-fn redis_parts(t: &RedisTarget) -> Parts {
-    let protocol = match t.protocol {
-        Protocol::Resp2 => "resp2",
-        Protocol::Resp3 => "resp3",
-    };
-    Parts {
-        host: t.host.clone(),
-        hostaddr: None,
-        port: t.port,
-        user: t.username.clone(),
-        password: t.password.is_some(),
-        database: Some(Database::Number(t.db)),
-        tls: match t.tls {
-            RedisTls::Off => "off",
-            RedisTls::Verified => "verify",
-            RedisTls::Insecure => "insecure",
-        },
-        options: BTreeMap::from([("protocol", protocol.to_string())]),
-        ignored: Vec::new(),
-        resolve: t.dial.iter().map(ToString::to_string).collect(),
-    }
-}
 
 pub(crate) fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
     let env = super::load_env(&args.source)?;
@@ -233,7 +172,7 @@ fn targets(
         None => target(
             "postgres",
             &config.postgres,
-            |t: &PgTarget| (t.redacted.clone(), t.host.clone(), postgres_parts(t)),
+            |t: &PgTarget| (t.redacted.clone(), t.host.clone(), t.parts()),
             config.hints,
         ),
     };
@@ -241,13 +180,13 @@ fn targets(
         config::ExtraSetting::Postgresql(setting) => target(
             e.name.as_str(),
             setting,
-            |t: &PgTarget| (t.redacted.clone(), t.host.clone(), postgres_parts(t)),
+            |t: &PgTarget| (t.redacted.clone(), t.host.clone(), t.parts()),
             config.hints,
         ),
         config::ExtraSetting::Redis(setting) => target(
             e.name.as_str(),
             setting,
-            |t: &RedisTarget| (t.redacted.clone(), t.host.clone(), redis_parts(t)),
+            |t: &RedisTarget| (t.redacted.clone(), t.host.clone(), t.parts()),
             config.hints,
         ),
     });
@@ -256,7 +195,7 @@ fn targets(
         target(
             "redis",
             &config.redis,
-            |t: &RedisTarget| (t.redacted.clone(), t.host.clone(), redis_parts(t)),
+            |t: &RedisTarget| (t.redacted.clone(), t.host.clone(), t.parts()),
             config.hints,
         ),
         Target {

@@ -61,6 +61,9 @@ pub(crate) struct Config {
     /// What the environment says about where the app runs (for provider
     /// rules that host names cannot decide).
     pub hints: crate::provider::Hints,
+    /// The app's drivers and the rules they changed the targets by
+    /// (issue 11); empty until `driver::apply`.
+    pub(crate) drivers: crate::driver::Drivers,
 }
 
 /// A check beyond the defaults: a discovered variable or a `--target`.
@@ -238,6 +241,7 @@ impl Config {
             hints: crate::provider::Hints {
                 heroku: env.get("DYNO").is_some() || env.any_prefixed("HEROKU_"),
             },
+            drivers: crate::driver::Drivers::default(),
         };
         if overrides.discover {
             config.discover(overrides, env);
@@ -453,6 +457,15 @@ impl Config {
             })
             .map(Secret::expose)
             .collect()
+    }
+
+    /// The parsed parts check `name` dials, when it dials a URL target.
+    pub(crate) fn parts(&self, name: CheckName) -> Option<crate::model::Parts> {
+        self.url_settings().find_map(|setting| match setting {
+            UrlSetting::Postgresql(n, s) if n == name => s.target().map(PgTarget::parts),
+            UrlSetting::Redis(n, s) if n == name => s.target().map(RedisTarget::parts),
+            _ => None,
+        })
     }
 
     /// The host and port check `name` dials, when it dials one.

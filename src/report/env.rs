@@ -3,14 +3,13 @@
 //! target each check would dial, as aligned text or one JSON document.
 //! `command/env.rs` gathers them; this module only writes them.
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
 
 use super::NotChecked;
 use crate::i18n::{self, Lang, Message, msg};
-use crate::model::{Origin, Provenance};
+use crate::model::{Database, Origin, Parts, Provenance};
 use crate::source::url::escape_controls;
 
 /// The formats `env` can write; `--format` accepts only these.
@@ -73,37 +72,6 @@ pub(crate) struct Target {
     pub(crate) parts: Option<Parts>,
     #[serde(skip)]
     pub(crate) provider_name: Option<&'static str>,
-}
-
-/// A target's parsed parts (issue 10): exactly what the probe uses, after
-/// every clean-up, `PG*` default and `--resolve`. `schema/env.schema.json`
-/// documents them.
-#[derive(Debug, Serialize)]
-pub(crate) struct Parts {
-    pub(crate) host: String,
-    /// PostgreSQL `hostaddr`: dialed instead of resolving `host`.
-    pub(crate) hostaddr: Option<String>,
-    pub(crate) port: u16,
-    pub(crate) user: Option<String>,
-    /// Whether a password is set (never the password).
-    pub(crate) password: bool,
-    /// The PostgreSQL database name, or the Redis database number.
-    pub(crate) database: Option<Database>,
-    /// PostgreSQL: the sslmode; Redis: `off`, `verify` or `insecure`.
-    pub(crate) tls: &'static str,
-    /// Every other option the probe acts on, by its URL name.
-    pub(crate) options: BTreeMap<&'static str, String>,
-    /// libpq parameters accepted and not acted on.
-    pub(crate) ignored: Vec<String>,
-    /// Addresses given with `--resolve`, dialed instead of DNS.
-    pub(crate) resolve: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-pub(crate) enum Database {
-    Name(String),
-    Number(i64),
 }
 
 impl Parts {

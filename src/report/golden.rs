@@ -64,6 +64,7 @@ fn redis_failed() -> CheckReport {
         cause: Some(advice.cause),
         fix: Some(advice.fix),
         findings: Vec::new(),
+        parts: None,
         provider: None,
         readings: Readings::default(),
     }
@@ -99,6 +100,7 @@ fn jwt_passed() -> CheckReport {
             FindingCode::MemoryFallback,
             words::memory_fallback(true),
         )],
+        parts: None,
         provider: None,
         readings: Readings::default(),
     }
@@ -116,6 +118,7 @@ fn report() -> Report {
         signal: "SIGINT",
         duration_ms: millis(Duration::from_millis(12)),
         checks: vec![jwt_passed(), redis_failed()],
+        drivers: super::DriversReport::default(),
     }
 }
 

@@ -65,9 +65,10 @@ fn write_sections(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Resu
     let duration = Duration::from_secs_f64(report.duration_ms / 1000.0);
     writeln!(
         out,
-        "{}\n",
+        "{}",
         p.dim(&p.say(&msg::header(report.version, duration)))
     )?;
+    write_drivers(report, p, out)?;
     let works: Vec<&CheckReport> = report
         .checks
         .iter()
@@ -119,6 +120,21 @@ fn write_sections(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Resu
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// Which drivers the checks were judged by, said once.
+fn write_drivers(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
+    let drivers = &report.drivers;
+    writeln!(
+        out,
+        "{}",
+        p.dim(&p.say(&crate::driver::summary(&drivers.found)))
+    )?;
+    for unreadable in &drivers.unreadable {
+        let line = msg::driver_manifest_unreadable(&unreadable.file, unreadable.reason.clone());
+        writeln!(out, "{}", p.dim(&p.say(&line)))?;
+    }
+    writeln!(out)
 }
 
 fn write_working(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::Result<()> {

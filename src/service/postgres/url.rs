@@ -5,13 +5,14 @@
 //! `sslrootcert` (tokio-postgres `Config` docs), so the TLS parameters are interpreted here
 //! and the rest is passed on as settings the probe applies itself.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::ops::Range;
 use std::path::PathBuf;
 
 use super::libpq_uri::{self, Conninfo, Portability};
 use crate::i18n::Message;
-use crate::model::Code;
+use crate::model::{Code, Database, Parts};
 use crate::source::secret::Secret;
 use crate::source::url::{self, UrlError};
 use crate::words;
@@ -139,6 +140,42 @@ const IGNORED_PARAMS: &[&str] = &[
 const REFUSED_PARAMS: &[&str] = &["service", "passfile"];
 
 impl PgTarget {
+    /// What the PostgreSQL probe will dial.
+    pub(crate) fn parts(&self) -> Parts {
+        let mut options = BTreeMap::new();
+        if let Some(root) = &self.sslrootcert {
+            let shown = match root {
+                RootCert::File(path) => path.display().to_string(),
+                RootCert::System => "system".to_string(),
+            };
+            options.insert("sslrootcert", shown);
+        }
+        let binding = match self.channel_binding {
+            ChannelBinding::Disable => "disable",
+            ChannelBinding::Prefer => "prefer",
+            ChannelBinding::Require => "require",
+        };
+        options.insert("channel_binding", binding.to_string());
+        if let Some(name) = &self.application_name {
+            options.insert("application_name", name.clone());
+        }
+        if let Some(value) = &self.options {
+            options.insert("options", value.clone());
+        }
+        Parts {
+            host: self.host.clone(),
+            hostaddr: self.hostaddr.map(|a| a.to_string()),
+            port: self.port,
+            user: self.user.clone(),
+            password: self.password.is_some(),
+            database: self.dbname.clone().map(Database::Name),
+            tls: self.sslmode.as_str(),
+            options,
+            ignored: self.ignored.clone(),
+            resolve: self.dial.iter().map(ToString::to_string).collect(),
+        }
+    }
+
     /// Parses and validates a URL as libpq would: first its grammar
     /// (`PQconninfoParse`), then the values libpq checks when it connects.
     pub fn parse(raw: &str) -> Result<Self, UrlError> {

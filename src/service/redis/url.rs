@@ -8,10 +8,12 @@
 //! When redis-rs refuses a URL, railconn says why in plain words; Unix
 //! sockets (`unix://`, `redis+unix://`) are refused by design.
 
+use std::collections::BTreeMap;
+
 use redis::{ConnectionAddr, IntoConnectionInfo, ProtocolVersion};
 
 use crate::i18n::Message;
-use crate::model::Code;
+use crate::model::{Code, Database, Parts};
 use crate::source::secret::Secret;
 use crate::source::url::{self, UrlError};
 use crate::words;
@@ -55,6 +57,30 @@ pub struct RedisTarget {
 }
 
 impl RedisTarget {
+    /// What the Redis probe will dial.
+    pub(crate) fn parts(&self) -> Parts {
+        let protocol = match self.protocol {
+            Protocol::Resp2 => "resp2",
+            Protocol::Resp3 => "resp3",
+        };
+        Parts {
+            host: self.host.clone(),
+            hostaddr: None,
+            port: self.port,
+            user: self.username.clone(),
+            password: self.password.is_some(),
+            database: Some(Database::Number(self.db)),
+            tls: match self.tls {
+                RedisTls::Off => "off",
+                RedisTls::Verified => "verify",
+                RedisTls::Insecure => "insecure",
+            },
+            options: BTreeMap::from([("protocol", protocol.to_string())]),
+            ignored: Vec::new(),
+            resolve: self.dial.iter().map(ToString::to_string).collect(),
+        }
+    }
+
     pub fn parse(raw: &str) -> Result<Self, UrlError> {
         url::check_wrapping(raw)?;
         check_scheme(raw)?;
