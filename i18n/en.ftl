@@ -383,6 +383,24 @@ resolve_bad_addr = `{ $addr }` is not an IP address: write HOST:PORT:ADDR with A
 error_prefix = railconn: error: { $error }
 error_resolve = --resolve { $value }: { $problem }
 error_nothing_selected = nothing to check: --only/--skip leave no check to run
+error_app_dir = --app-dir { $path } is not a directory: give the directory that holds the app's package.json, requirements.txt or pyproject.toml
+driver_unknown = unknown driver `{ $name }`: use one of { $known }, optionally with @VERSION (e.g. pg@8.23.1)
+driver_bad_version = `{ $arg }`: the version after @ must start with a number (e.g. pg@8.23.1)
+drivers_found = Judged as the app's drivers: { $list }
+drivers_none = No PostgreSQL, Redis or JWT driver found in the app's manifests: judged as libpq, redis-rs and PyJWT (see --app-dir, --driver)
+driver_manifest_unreadable = could not read { $file } for the app's drivers: { $reason }
+driver_manifest_malformed = not valid: { $error }
+driver_manifest_not_utf8 = not UTF-8 text
+driver_node_pg_verify_full = { $driver } reads sslmode={ $mode } as verify-full (pg-connection-string 2.x): checked with the certificate chain and host name verified, as it connects
+driver_node_pg_cause = { $driver } reads sslmode={ $mode } as verify-full: it verifies the server's certificate against Node's CA store (or sslrootcert) and checks the host name. This server's certificate does not pass, so the app will fail to connect, although libpq, psql and psycopg connect without verifying.
+driver_node_pg_fix = Give node-postgres the server's CA: add sslrootcert=/path/to/ca.pem to the URL. Or keep libpq's meaning of sslmode=require (encrypted, not verified) with uselibpqcompat=true, or use sslmode=no-verify; both let anyone on the path impersonate the server.
+driver_asyncpg_system_root = { $driver } reads sslrootcert=system as a file named "system" and fails before connecting (FileNotFoundError)
+driver_asyncpg_system_root_cause = { $driver } takes sslrootcert as a file path only: sslrootcert=system (libpq, PostgreSQL 16+) makes it load the file "system", which does not exist, so the app fails before it connects.
+driver_asyncpg_system_root_fix = Give asyncpg a file: sslrootcert=/etc/ssl/certs/ca-certificates.crt (the system bundle on Debian and Ubuntu) with sslmode=verify-full, or pass ssl=ssl.create_default_context() to asyncpg.connect.
+driver_asyncpg_prefer = { $driver } reads sslrootcert=system without sslmode as sslmode=prefer, without verifying the certificate (libpq would verify in full): checked as asyncpg connects
+driver_ioredis_ipv4_only = { $driver } looks up { $host } for IPv4 only (family 4), and it has only IPv6 addresses: getaddrinfo ENOTFOUND
+driver_ioredis_cause = { $driver } resolves host names for IPv4 only (family 4, its default before 5.8.2), and this name has only IPv6 addresses (Railway's legacy private network is IPv6-only): the app will fail with ENOTFOUND, although redis-py, node-redis and redis-rs connect.
+driver_ioredis_fix = Add family=0 to the URL (redis://…?family=0), pass family: 0 in the ioredis options, or upgrade ioredis to 5.8.2 or later.
 error_env_file = cannot read env file { $path }: { $reason }. Fix the file or pass --no-env-file
 error_runtime = cannot start the async runtime: { $error }
 error_output = cannot write the report: { $error }

@@ -426,6 +426,24 @@ resolve_bad_addr = `{ $addr }` — не IP-адрес: укажите HOST:PORT:
 error_prefix = railconn: ошибка: { $error }
 error_resolve = --resolve { $value }: { $problem }
 error_nothing_selected = проверять нечего: после --only/--skip не осталось ни одной проверки
+error_app_dir = --app-dir { $path } — не каталог: укажите каталог, где лежат package.json, requirements.txt или pyproject.toml приложения
+driver_unknown = неизвестный драйвер `{ $name }`: укажите один из { $known }, при желании с @ВЕРСИЕЙ (например, pg@8.23.1)
+driver_bad_version = `{ $arg }`: версия после @ должна начинаться с числа (например, pg@8.23.1)
+drivers_found = Проверено так, как подключатся драйверы приложения: { $list }
+drivers_none = В манифестах приложения не найдено драйверов PostgreSQL, Redis или JWT: проверено по правилам libpq, redis-rs и PyJWT (см. --app-dir, --driver)
+driver_manifest_unreadable = не удалось прочитать { $file }, чтобы узнать драйверы приложения: { $reason }
+driver_manifest_malformed = файл некорректен: { $error }
+driver_manifest_not_utf8 = это не текст в UTF-8
+driver_node_pg_verify_full = { $driver } понимает sslmode={ $mode } как verify-full (pg-connection-string 2.x): проверено с проверкой цепочки сертификатов и имени хоста, как подключится он
+driver_node_pg_cause = { $driver } понимает sslmode={ $mode } как verify-full: проверяет сертификат сервера по хранилищу CA Node.js (или по sslrootcert) и сверяет имя хоста. Сертификат этого сервера проверку не проходит, и приложение не подключится, хотя libpq, psql и psycopg подключаются без проверки.
+driver_node_pg_fix = Дайте node-postgres сертификат CA сервера: добавьте в URL sslrootcert=/path/to/ca.pem. Либо верните sslmode=require смысл из libpq (шифрование без проверки) параметром uselibpqcompat=true, либо укажите sslmode=no-verify; в обоих случаях любой на пути к серверу сможет выдать себя за него.
+driver_asyncpg_system_root = { $driver } понимает sslrootcert=system как файл с именем «system» и падает до подключения (FileNotFoundError)
+driver_asyncpg_system_root_cause = { $driver } понимает sslrootcert только как путь к файлу: при sslrootcert=system (libpq, PostgreSQL 16+) он загружает файл «system», которого нет, и приложение падает, не подключившись.
+driver_asyncpg_system_root_fix = Дайте asyncpg файл: sslrootcert=/etc/ssl/certs/ca-certificates.crt (системный набор в Debian и Ubuntu) вместе с sslmode=verify-full, или передайте ssl=ssl.create_default_context() в asyncpg.connect.
+driver_asyncpg_prefer = { $driver } понимает sslrootcert=system без sslmode как sslmode=prefer, без проверки сертификата (libpq проверил бы его полностью): проверено так, как подключится asyncpg
+driver_ioredis_ipv4_only = { $driver } ищет для { $host } только адреса IPv4 (family 4), а у имени есть только адреса IPv6: getaddrinfo ENOTFOUND
+driver_ioredis_cause = { $driver } резолвит имена хостов только в IPv4 (family 4, по умолчанию до версии 5.8.2), а у этого имени есть только адреса IPv6 (старая приватная сеть Railway — только IPv6): приложение упадёт с ENOTFOUND, хотя redis-py, node-redis и redis-rs подключаются.
+driver_ioredis_fix = Добавьте в URL family=0 (redis://…?family=0), передайте family: 0 в параметрах ioredis или обновите ioredis до 5.8.2 или новее.
 error_env_file = не удаётся прочитать файл переменных { $path }: { $reason }. Исправьте файл или передайте --no-env-file
 error_runtime = не удаётся запустить асинхронный рантайм: { $error }
 error_output = не удаётся записать отчёт: { $error }

@@ -135,6 +135,19 @@ pub(crate) struct SourceArgs {
     /// e.g. replica=postgresql://replica.example:5432/app.
     #[arg(long = "target", value_name = "NAME=URL")]
     pub targets: Vec<crate::config::NamedUrl>,
+
+    /// The app's directory: its manifests and lockfiles (package.json,
+    /// requirements*.txt, pyproject.toml, poetry.lock, uv.lock,
+    /// Pipfile.lock) name the drivers the URLs are judged by. Default: the
+    /// working directory.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) app_dir: Option<PathBuf>,
+
+    /// Judge the URLs as this driver does, instead of the manifests
+    /// (repeatable): e.g. pg@8.23.1, psycopg2, asyncpg, ioredis@5.8.1,
+    /// libpq. (Read as text here and checked by `command::driver_args`.)
+    #[arg(long = "driver", value_name = "NAME[@VERSION]")]
+    pub(crate) drivers: Vec<String>,
 }
 
 /// Which checks run and how they gate.

@@ -7,11 +7,14 @@ use std::time::Duration;
 
 use crate::config::select::Allowed;
 use crate::config::{Config, Selected};
+use crate::driver;
 use crate::i18n::{Message, msg};
 use crate::model::{CheckName, Finding, ProbeOutcome, Readings, Severity, Status, Step};
 use crate::model::{Code, FindingCode};
 use crate::provider::{self, Pooler, Provider, ProviderReport};
-use crate::report::{CheckReport, ErrorReport, Report, SCHEMA_VERSION, StepReport, millis};
+use crate::report::{
+    CheckReport, DriversReport, ErrorReport, Report, SCHEMA_VERSION, StepReport, millis,
+};
 use crate::service::Kind;
 use crate::words;
 
@@ -29,6 +32,7 @@ pub(crate) struct Ran {
 }
 
 pub(crate) fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) -> Report {
+    let rules = judge_by_drivers(&mut runs, config);
     add_memory_fallback(&mut runs);
     add_config_notes(&mut runs, config);
     let scrubber = Scrubber::new(config);
@@ -41,7 +45,7 @@ pub(crate) fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) ->
     let signal = if terminated { "SIGTERM" } else { "SIGINT" };
     let checks: Vec<CheckReport> = runs
         .iter()
-        .map(|r| check_report(r, config, signal))
+        .map(|r| check_report(r, config, signal, &rules))
         .collect();
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
@@ -54,6 +58,7 @@ pub(crate) fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) ->
         duration_ms: millis(duration),
         checks,
         not_checked: config.unchecked.clone(),
+        drivers: DriversReport::new(&config.drivers),
     };
     let (critical, warnings) = (report.critical(), report.warnings());
     report.status = match (critical, warnings) {
@@ -67,8 +72,30 @@ pub(crate) fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) ->
     report
 }
 
+/// The app's drivers judge what the probes saw (an IPv6-only name and an
+/// IPv4-only driver); the rules they judged by, those of the configuration
+/// included.
+fn judge_by_drivers(runs: &mut [Ran], config: &Config) -> Vec<driver::Rule> {
+    let mut rules = config.drivers.rules.clone();
+    for ran in runs
+        .iter_mut()
+        .filter(|r| r.selected.is_some() && !r.unfinished)
+    {
+        let url = (ran.name == CheckName::REDIS)
+            .then(|| config.redis.target().map(|t| t.redacted.as_str()))
+            .flatten();
+        rules.extend(driver::judge_outcome(
+            &config.drivers,
+            ran.name,
+            &mut ran.outcome,
+            url,
+        ));
+    }
+    rules
+}
+
 /// `signal` is what interrupted the round, if anything did.
-fn check_report(ran: &Ran, config: &Config, signal: &str) -> CheckReport {
+fn check_report(ran: &Ran, config: &Config, signal: &str, rules: &[driver::Rule]) -> CheckReport {
     let Some(selected) = &ran.selected else {
         return skipped(ran.name, ran.kind, msg::skipped_by_flag());
     };
@@ -86,8 +113,21 @@ fn check_report(ran: &Ran, config: &Config, signal: &str) -> CheckReport {
         error.as_ref(),
     );
     let (place, pooler) = located.unwrap_or((&provider::UNKNOWN, None));
-    let mut advice = error.as_ref().and_then(|e| advise(kind, e, place, pooler));
+    let rules: Vec<&driver::Rule> = rules.iter().filter(|r| r.check == ran.name).collect();
+    // The driver that fails says why, in its own terms.
+    let failed_by = error
+        .as_ref()
+        .and_then(|e| rules.iter().find(|r| r.fails_with.contains(&e.code)));
+    let mut advice = match failed_by {
+        Some(rule) => Some(words::Advice {
+            cause: rule.cause.clone(),
+            fix: rule.fix.clone(),
+        }),
+        None => error.as_ref().and_then(|e| advise(kind, e, place, pooler)),
+    };
     let mut findings = ran.outcome.findings.clone();
+    let said = rules.iter().filter(|r| failed_by.is_none_or(|f| f != *r));
+    findings.extend(said.map(|r| Finding::info(FindingCode::Driver, r.does.clone())));
     if let Some(pooler) = pooler {
         findings.push(Finding::info(FindingCode::Pooler, pooler_note(pooler)));
     }

@@ -40,6 +40,10 @@ pub enum AppError {
         path: PathBuf,
         reason: Message,
     },
+    /// `--app-dir` is not a directory.
+    AppDir(PathBuf),
+    /// A `--driver` value railconn does not know.
+    Driver(Message),
 }
 
 impl AppError {
@@ -61,6 +65,8 @@ impl AppError {
             Self::TokenFile { path, reason } => {
                 words::error_token_file(&path.display().to_string(), reason)
             }
+            Self::AppDir(path) => msg::error_app_dir(path.display().to_string()),
+            Self::Driver(problem) => problem.clone(),
         }
     }
 }

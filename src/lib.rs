@@ -21,6 +21,7 @@ mod cli;
 mod command;
 mod config;
 mod diagnose;
+mod driver;
 mod error;
 mod exit;
 mod file;

@@ -10,11 +10,12 @@ pub(crate) mod wait;
 pub(crate) mod watch;
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cli::{OutputArgs, SelectArgs, SourceArgs};
 use crate::config::{Config, Overrides, Pin, Selection};
+use crate::driver::{DriverArg, Drivers};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::report::{self, Format, Report, TextStyle};
@@ -51,6 +52,15 @@ pub(crate) fn pins(source: &SourceArgs) -> Result<Vec<Pin>, AppError> {
         .collect()
 }
 
+/// The `--driver` values, each checked: a bad one stops the run (exit 2).
+fn driver_args(source: &SourceArgs) -> Result<Vec<DriverArg>, AppError> {
+    source
+        .drivers
+        .iter()
+        .map(|value| DriverArg::parse(value).map_err(AppError::Driver))
+        .collect()
+}
+
 /// The validated configuration of one round; refuses a selection that
 /// leaves nothing to check.
 pub(crate) fn config(
@@ -75,6 +85,12 @@ pub(crate) fn config(
     };
     let mut config = Config::resolve(&overrides, env, selection, timeout, connect_timeout);
     config.strict = select.strict;
+    let dir = source.app_dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    if !dir.is_dir() {
+        return Err(AppError::AppDir(dir));
+    }
+    let drivers = Drivers::find(&dir, &driver_args(source)?);
+    config.drivers = crate::driver::apply(drivers, &mut config.postgres);
     let checks = config.checks();
     warn_unknown_names(&config.selection, &checks);
     if checks.iter().all(|c| c.selected.is_none()) {

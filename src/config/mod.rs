@@ -61,6 +61,9 @@ pub(crate) struct Config {
     /// What the environment says about where the app runs (for provider
     /// rules that host names cannot decide).
     pub hints: crate::provider::Hints,
+    /// The app's drivers and the rules they changed the targets by
+    /// (issue 11); empty until `driver::apply`.
+    pub(crate) drivers: crate::driver::Drivers,
 }
 
 /// A check beyond the defaults: a discovered variable or a `--target`.
@@ -238,6 +241,7 @@ impl Config {
             hints: crate::provider::Hints {
                 heroku: env.get("DYNO").is_some() || env.any_prefixed("HEROKU_"),
             },
+            drivers: crate::driver::Drivers::default(),
         };
         if overrides.discover {
             config.discover(overrides, env);

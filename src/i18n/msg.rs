@@ -362,6 +362,26 @@ messages! {
     /// `value`: the `--resolve` argument as given (a host, a port, an
     /// address: no secret).
     error_resolve(value: String, problem: Message);
+    error_app_dir(path: String);
+
+    // ---- the app's drivers (issue 11) --------------------------------
+    driver_unknown(name: &str, known: String);
+    driver_bad_version(arg: &str);
+    drivers_found(list: String);
+    drivers_none();
+    driver_manifest_unreadable(file: &str, reason: Message);
+    driver_manifest_malformed(error: String);
+    driver_manifest_not_utf8();
+    driver_node_pg_verify_full(driver: String, mode: &str);
+    driver_node_pg_cause(driver: String, mode: &str);
+    driver_node_pg_fix();
+    driver_asyncpg_system_root(driver: String);
+    driver_asyncpg_system_root_cause(driver: String);
+    driver_asyncpg_system_root_fix();
+    driver_asyncpg_prefer(driver: String);
+    driver_ioredis_ipv4_only(driver: String, host: &str);
+    driver_ioredis_cause(driver: String);
+    driver_ioredis_fix();
     error_env_file(path: String, reason: Message);
     error_runtime(error: String);
     error_output(error: String);

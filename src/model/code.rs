@@ -202,6 +202,8 @@ pub enum FindingCode {
     /// A failure the run was told to accept (`--allow CODE[@CHECK]`): still
     /// shown, but it no longer fails the check.
     Allowed,
+    /// How one of the app's drivers reads the target (issue 11).
+    Driver,
 }
 
 impl FindingCode {
@@ -231,6 +233,7 @@ impl FindingCode {
         FindingCode::CertificateNotVerified,
         FindingCode::KeyFormat,
         FindingCode::Allowed,
+        FindingCode::Driver,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -260,6 +263,7 @@ impl FindingCode {
             CertificateNotVerified => "certificate_not_verified",
             KeyFormat => "key_format",
             Allowed => "allowed",
+            Driver => "driver",
         }
     }
 }

@@ -118,6 +118,7 @@ fn report() -> Report {
         signal: "SIGINT",
         duration_ms: millis(Duration::from_millis(12)),
         checks: vec![jwt_passed(), redis_failed()],
+        drivers: super::DriversReport::default(),
     }
 }
 

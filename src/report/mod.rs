@@ -45,6 +45,39 @@ pub(crate) struct Report {
     /// Variables holding URLs of kinds railconn does not check (`mysql://`,
     /// `amqp://`…): listed, never silently dropped.
     pub not_checked: Vec<NotChecked>,
+    /// The app's drivers the checks were judged by (issue 11).
+    pub(crate) drivers: DriversReport,
+}
+
+/// The drivers found in the app's manifests (or given with `--driver`);
+/// none means libpq, redis-rs and PyJWT semantics.
+#[derive(Debug, Clone, Default, Serialize)]
+pub(crate) struct DriversReport {
+    pub(crate) found: Vec<crate::driver::Found>,
+    /// Manifests present but unreadable or malformed.
+    pub(crate) unreadable: Vec<Unreadable>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Unreadable {
+    pub(crate) file: String,
+    pub(crate) reason: Message,
+}
+
+impl DriversReport {
+    pub(crate) fn new(drivers: &crate::driver::Drivers) -> Self {
+        Self {
+            found: drivers.found.clone(),
+            unreadable: drivers
+                .unreadable
+                .iter()
+                .map(|(file, reason)| Unreadable {
+                    file: file.clone(),
+                    reason: reason.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A variable whose URL no check reads.

@@ -65,9 +65,10 @@ fn write_sections(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Resu
     let duration = Duration::from_secs_f64(report.duration_ms / 1000.0);
     writeln!(
         out,
-        "{}\n",
+        "{}",
         p.dim(&p.say(&msg::header(report.version, duration)))
     )?;
+    write_drivers(report, p, out)?;
     let works: Vec<&CheckReport> = report
         .checks
         .iter()
@@ -121,6 +122,21 @@ fn write_sections(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Resu
     Ok(())
 }
 
+/// Which drivers the checks were judged by, said once.
+fn write_drivers(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
+    let drivers = &report.drivers;
+    writeln!(
+        out,
+        "{}",
+        p.dim(&p.say(&crate::driver::summary(&drivers.found)))
+    )?;
+    for unreadable in &drivers.unreadable {
+        let line = msg::driver_manifest_unreadable(&unreadable.file, unreadable.reason.clone());
+        writeln!(out, "{}", p.dim(&p.say(&line)))?;
+    }
+    writeln!(out)
+}
+
 fn write_working(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
@@ -149,7 +165,7 @@ fn write_working(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
 /// The provider of a check's target, when railconn knows it.
 fn known_provider(check: &CheckReport) -> Option<Message> {
     let place = check.provider.as_ref().filter(|p| p.id != "unknown")?;
-    let name = msg::provider_name(place.id);
+    let name = place.name.clone();
     Some(match place.doc {
         Some(doc) => msg::provider_with_doc(name, doc),
         None => name,

@@ -7,6 +7,7 @@
 // helper or re-export, and rustc would flag the unused ones as dead code.
 #![allow(dead_code, unused_imports)]
 
+pub mod drivers;
 pub mod fault;
 pub mod lifecycle;
 pub mod pgbouncer;

@@ -1,0 +1,372 @@
+//! The app's own drivers (issue 11). railconn answers "will my app
+//! connect?", and the app connects with its driver, not with psql: the same
+//! URL means different things to libpq, node-postgres, asyncpg or ioredis.
+//! This room finds the drivers an app uses — from its manifests and
+//! lockfiles in the working directory or `--app-dir`, or from `--driver`
+//! — and turns their documented semantics into verdicts: a target judged
+//! the way the strictest driver of the app reads it, and a failure that
+//! names the driver, what it does with this URL, and the fix in its terms.
+//!
+//! No driver found: libpq, redis-rs and PyJWT semantics, as before.
+
+mod manifest;
+mod postgres;
+mod redis;
+
+use std::fmt;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::i18n::{Message, msg};
+use crate::model::{CheckName, Code, ProbeOutcome};
+use crate::service::postgres::url::PgTarget;
+use crate::service::setting::Setting;
+
+/// A client library an app may connect with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Driver {
+    /// psql and libpq itself (`--driver libpq`).
+    Libpq,
+    /// psycopg2 (libpq-based).
+    Psycopg2,
+    /// psycopg 3 (libpq-based).
+    Psycopg,
+    Asyncpg,
+    /// node-postgres, the npm package `pg`.
+    NodePostgres,
+    /// postgres.js, the npm package `postgres`.
+    PostgresJs,
+    /// `prisma` / `@prisma/client`.
+    Prisma,
+    /// redis-py, the `PyPI` package `redis`.
+    RedisPy,
+    /// node-redis, the npm package `redis`.
+    NodeRedis,
+    Ioredis,
+    PyJwt,
+    PythonJose,
+    /// The npm package `jsonwebtoken`.
+    JsonWebToken,
+}
+
+impl Driver {
+    pub(crate) const ALL: [Driver; 13] = [
+        Driver::Libpq,
+        Driver::Psycopg2,
+        Driver::Psycopg,
+        Driver::Asyncpg,
+        Driver::NodePostgres,
+        Driver::PostgresJs,
+        Driver::Prisma,
+        Driver::RedisPy,
+        Driver::NodeRedis,
+        Driver::Ioredis,
+        Driver::PyJwt,
+        Driver::PythonJose,
+        Driver::JsonWebToken,
+    ];
+
+    /// The stable id (JSON `drivers[].id`, `--driver`).
+    pub(crate) fn id(self) -> &'static str {
+        match self {
+            Driver::Libpq => "libpq",
+            Driver::Psycopg2 => "psycopg2",
+            Driver::Psycopg => "psycopg",
+            Driver::Asyncpg => "asyncpg",
+            Driver::NodePostgres => "node-postgres",
+            Driver::PostgresJs => "postgres.js",
+            Driver::Prisma => "prisma",
+            Driver::RedisPy => "redis-py",
+            Driver::NodeRedis => "node-redis",
+            Driver::Ioredis => "ioredis",
+            Driver::PyJwt => "pyjwt",
+            Driver::PythonJose => "python-jose",
+            Driver::JsonWebToken => "jsonwebtoken",
+        }
+    }
+
+    /// The check whose target this driver connects to.
+    pub(crate) fn check(self) -> CheckName {
+        match self {
+            Driver::Libpq
+            | Driver::Psycopg2
+            | Driver::Psycopg
+            | Driver::Asyncpg
+            | Driver::NodePostgres
+            | Driver::PostgresJs
+            | Driver::Prisma => CheckName::POSTGRES,
+            Driver::RedisPy | Driver::NodeRedis | Driver::Ioredis => CheckName::REDIS,
+            Driver::PyJwt | Driver::PythonJose | Driver::JsonWebToken => CheckName::JWT,
+        }
+    }
+
+    /// The driver a package of `ecosystem` is, by its (normalized) name.
+    fn from_package(ecosystem: Ecosystem, name: &str) -> Option<Driver> {
+        Some(match (ecosystem, name) {
+            (Ecosystem::Npm, "pg") => Driver::NodePostgres,
+            (Ecosystem::Npm, "postgres") => Driver::PostgresJs,
+            (Ecosystem::Npm, "prisma" | "@prisma/client") => Driver::Prisma,
+            (Ecosystem::Npm, "redis") => Driver::NodeRedis,
+            (Ecosystem::Npm, "ioredis") => Driver::Ioredis,
+            (Ecosystem::Npm, "jsonwebtoken") => Driver::JsonWebToken,
+            (Ecosystem::PyPi, "psycopg2" | "psycopg2-binary") => Driver::Psycopg2,
+            (Ecosystem::PyPi, "psycopg" | "psycopg-binary" | "psycopg-c") => Driver::Psycopg,
+            (Ecosystem::PyPi, "asyncpg") => Driver::Asyncpg,
+            (Ecosystem::PyPi, "redis") => Driver::RedisPy,
+            (Ecosystem::PyPi, "pyjwt") => Driver::PyJwt,
+            (Ecosystem::PyPi, "python-jose") => Driver::PythonJose,
+            _ => return None,
+        })
+    }
+
+    /// `--driver` names: the ids, and the package names people type.
+    fn from_flag(name: &str) -> Option<Driver> {
+        let name = name.to_ascii_lowercase();
+        Driver::ALL
+            .into_iter()
+            .find(|d| d.id() == name)
+            .or_else(|| match name.as_str() {
+                "psql" => Some(Driver::Libpq),
+                "pg" | "node-pg" => Some(Driver::NodePostgres),
+                "postgres" | "postgresjs" => Some(Driver::PostgresJs),
+                "psycopg3" => Some(Driver::Psycopg),
+                "redis" => None,
+                other => Driver::from_package(Ecosystem::PyPi, other)
+                    .or_else(|| Driver::from_package(Ecosystem::Npm, other)),
+            })
+    }
+}
+
+/// Where a package name comes from: its registry decides what it means
+/// (`redis` is redis-py on `PyPI` and node-redis on npm).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ecosystem {
+    Npm,
+    PyPi,
+}
+
+/// A driver the app uses: which, which version when a lockfile (or
+/// `--driver NAME@VERSION`) says, and the file that named it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Found {
+    #[serde(rename = "id")]
+    pub(crate) driver: Driver,
+    pub(crate) version: Option<String>,
+    /// The manifest that names the driver, or `--driver`.
+    pub(crate) file: String,
+    /// The lockfile the version was read from.
+    pub(crate) lockfile: Option<String>,
+}
+
+/// A driver is its stable id in JSON.
+impl Serialize for Driver {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.id())
+    }
+}
+
+impl Found {
+    /// Whether the version is known to be below `floor` (unknown is not).
+    pub(crate) fn older_than(&self, floor: &[u64]) -> bool {
+        self.version
+            .as_deref()
+            .and_then(numbers)
+            .is_some_and(|v| v.as_slice() < floor)
+    }
+}
+
+/// "node-postgres 8.23.1 (package-lock.json)": the driver as reports name it.
+impl fmt::Display for Found {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.driver.id())?;
+        if let Some(version) = &self.version {
+            write!(f, " {version}")?;
+        }
+        write!(f, " ({})", self.lockfile.as_deref().unwrap_or(&self.file))
+    }
+}
+
+/// The leading numbers of a version (`8.23.1` → [8, 23, 1], `5.8.2rc1` →
+/// [5, 8, 2]); enough to compare against the releases that changed a
+/// behaviour.
+fn numbers(version: &str) -> Option<Vec<u64>> {
+    let version = version.trim().trim_start_matches(['v', '=', '^', '~']);
+    let parts: Vec<u64> = version
+        .split('.')
+        .map_while(|part| {
+            let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .collect();
+    (!parts.is_empty()).then_some(parts)
+}
+
+/// `--driver NAME[@VERSION]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DriverArg {
+    pub(crate) driver: Driver,
+    pub(crate) version: Option<String>,
+}
+
+impl DriverArg {
+    /// Reads `NAME[@VERSION]`; the error says what is wrong, in the run's
+    /// language.
+    pub(crate) fn parse(text: &str) -> Result<Self, Message> {
+        let (name, version) = match text.rsplit_once('@').filter(|(name, _)| !name.is_empty()) {
+            Some((name, version)) => (name, Some(version.to_string())),
+            None => (text, None),
+        };
+        let driver = Driver::from_flag(name).ok_or_else(|| {
+            let known: Vec<&str> = Driver::ALL.iter().map(|d| d.id()).collect();
+            msg::driver_unknown(name, known.join(", "))
+        })?;
+        if version.as_deref().is_some_and(|v| numbers(v).is_none()) {
+            return Err(msg::driver_bad_version(text));
+        }
+        Ok(Self { driver, version })
+    }
+}
+
+/// The drivers of the app, and the manifests that could not be read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub(crate) struct Drivers {
+    pub(crate) found: Vec<Found>,
+    /// Manifests present but unreadable or malformed, with why.
+    #[serde(skip)]
+    pub(crate) unreadable: Vec<(String, Message)>,
+    /// What the checks were judged by because of these drivers.
+    #[serde(skip)]
+    pub(crate) rules: Vec<Rule>,
+}
+
+impl Drivers {
+    /// `--driver` values when given, else the manifests in `dir`.
+    pub(crate) fn find(dir: &Path, flags: &[DriverArg]) -> Drivers {
+        if !flags.is_empty() {
+            let found = flags
+                .iter()
+                .map(|arg| Found {
+                    driver: arg.driver,
+                    version: arg.version.clone(),
+                    file: "--driver".to_string(),
+                    lockfile: None,
+                })
+                .collect();
+            return Drivers {
+                found,
+                ..Drivers::default()
+            };
+        }
+        manifest::read(dir)
+    }
+
+    /// The drivers that connect to `check`'s target.
+    pub(crate) fn of(&self, check: CheckName) -> impl Iterator<Item = &Found> {
+        self.found.iter().filter(move |f| f.driver.check() == check)
+    }
+
+    /// The first found driver that is `driver`.
+    pub(crate) fn get(&self, driver: Driver) -> Option<&Found> {
+        self.found.iter().find(|f| f.driver == driver)
+    }
+}
+
+/// How a driver's semantics changed the judgement of a check: what the
+/// driver does with this URL, and, when the check fails with `code`, the
+/// cause and fix in that driver's terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Rule {
+    pub(crate) check: CheckName,
+    pub(crate) does: Message,
+    pub(crate) fails_with: Vec<Code>,
+    pub(crate) cause: Message,
+    pub(crate) fix: Message,
+}
+
+/// Judges the configured targets by the app's drivers: the target each
+/// check probes becomes the one the strictest driver makes of the URL. The
+/// drivers come back with the rules they judged by.
+pub(crate) fn apply(mut drivers: Drivers, postgres: &mut Setting<PgTarget>) -> Drivers {
+    let rules = postgres::judge(&drivers, postgres);
+    drivers.rules.extend(rules);
+    drivers
+}
+
+/// Verdicts that need what a probe saw (the addresses a name has): the
+/// outcome is changed to what the driver would meet, and the rules that
+/// did it are returned.
+/// `url` is the check's redacted URL (its query survives redaction).
+pub(crate) fn judge_outcome(
+    drivers: &Drivers,
+    check: CheckName,
+    outcome: &mut ProbeOutcome,
+    url: Option<&str>,
+) -> Vec<Rule> {
+    if check == CheckName::REDIS {
+        redis::judge(drivers, outcome, url.unwrap_or_default())
+            .into_iter()
+            .collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// The drivers line of a report: what was found, or that nothing was and
+/// railconn judged as libpq, redis-rs and PyJWT would.
+pub(crate) fn summary(drivers: &[Found]) -> Message {
+    if drivers.is_empty() {
+        return msg::drivers_none();
+    }
+    let names: Vec<String> = drivers.iter().map(ToString::to_string).collect();
+    msg::drivers_found(names.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn driver_flags_name_drivers_and_versions() {
+        let arg = DriverArg::parse("pg@8.23.1").unwrap();
+        assert_eq!(arg.driver, Driver::NodePostgres);
+        assert_eq!(arg.version.as_deref(), Some("8.23.1"));
+        let arg = DriverArg::parse("@prisma/client").unwrap();
+        assert_eq!(arg.driver, Driver::Prisma);
+        assert_eq!(arg.version, None);
+        assert_eq!(
+            DriverArg::parse("psycopg2-binary").unwrap().driver,
+            Driver::Psycopg2
+        );
+        assert_eq!(
+            DriverArg::parse("IOREDIS@5.8.1").unwrap().driver,
+            Driver::Ioredis
+        );
+        assert!(
+            DriverArg::parse("redis").is_err(),
+            "ambiguous: redis-py or node-redis"
+        );
+        assert!(DriverArg::parse("mysql").is_err());
+        assert!(DriverArg::parse("pg@latest").is_err());
+    }
+
+    #[test]
+    fn versions_compare_by_their_numbers() {
+        let found = |v: &str| Found {
+            driver: Driver::Ioredis,
+            version: Some(v.to_string()),
+            file: "package.json".into(),
+            lockfile: None,
+        };
+        assert!(found("5.8.1").older_than(&[5, 8, 2]));
+        assert!(found("4.28.5").older_than(&[5, 8, 2]));
+        assert!(!found("5.8.2").older_than(&[5, 8, 2]));
+        assert!(!found("6.0.0").older_than(&[5, 8, 2]));
+        assert!(found("5.8").older_than(&[5, 8, 2]));
+        let unknown = Found {
+            version: None,
+            ..found("1")
+        };
+        assert!(!unknown.older_than(&[5, 8, 2]));
+    }
+}

@@ -1,0 +1,255 @@
+//! PostgreSQL drivers that read a URL differently from libpq. The target
+//! the check probes becomes the one the app's strictest driver makes of
+//! the URL; the rule says which driver and why.
+//!
+//! - node-postgres (`pg` ≥ 8, pg-connection-string 2.x): `sslmode=prefer`,
+//!   `require` and `verify-ca` are aliases of `verify-full` — the chain is
+//!   verified against Node's CA store (or `sslrootcert`) and the host name
+//!   checked — unless `uselibpqcompat=true` (pg-connection-string
+//!   `index.js`, `parse`: the non-compat `switch (config.sslmode)` leaves
+//!   `ssl = {}`, i.e. `rejectUnauthorized` true, and prints "SECURITY
+//!   WARNING: The SSL modes 'prefer', 'require', and 'verify-ca' are treated
+//!   as aliases for 'verify-full'"). `prefer` gets no plaintext retry:
+//!   node-postgres fails when the server declines TLS
+//!   (pg `lib/connection.js`, "The server does not support SSL connections").
+//!   Before pg 8.0 `ssl` without `rejectUnauthorized` did not verify (pg
+//!   CHANGELOG 8.0.0), so older versions read the URL as libpq does.
+//! - asyncpg (`connect_utils.py`, `_parse_connect_dsn_and_args`): `sslmode`
+//!   from the URL, but `sslrootcert` is always a file name — libpq's
+//!   `sslrootcert=system` (PostgreSQL 16) becomes
+//!   `load_verify_locations(cafile="system")`, a `FileNotFoundError` at
+//!   connect time once the mode is `require` or stricter. With no `sslmode`
+//!   asyncpg's default is `prefer` without verification, where libpq makes
+//!   `sslrootcert=system` mean `verify-full`.
+
+use super::{Driver, Drivers, Found, Rule};
+use crate::i18n::msg;
+use crate::model::{CheckName, Code};
+use crate::service::postgres::url::{PgTarget, RootCert, SslMode};
+use crate::service::setting::Setting;
+use crate::source::url::UrlError;
+
+/// Judges the PostgreSQL target by the app's PostgreSQL drivers.
+pub(super) fn judge(drivers: &Drivers, setting: &mut Setting<PgTarget>) -> Vec<Rule> {
+    let Setting::Ready {
+        target,
+        source,
+        findings,
+    } = setting
+    else {
+        return Vec::new();
+    };
+    let refused = drivers
+        .get(Driver::Asyncpg)
+        .and_then(|asyncpg| asyncpg_system_root(asyncpg, target));
+    if let Some((error, rule)) = refused {
+        *setting = Setting::Invalid {
+            source: source.clone(),
+            error,
+            findings: std::mem::take(findings),
+        };
+        return vec![rule];
+    }
+    let mut rules = Vec::new();
+    if let Some(node) = drivers.get(Driver::NodePostgres) {
+        rules.extend(node_postgres(node, target));
+    }
+    let only_asyncpg = drivers
+        .of(CheckName::POSTGRES)
+        .all(|f| f.driver == Driver::Asyncpg);
+    if let Some(asyncpg) = drivers.get(Driver::Asyncpg).filter(|_| only_asyncpg) {
+        rules.extend(asyncpg_default_prefer(asyncpg, target));
+    }
+    rules
+}
+
+/// node-postgres's reading of `sslmode`: anything but `disable` and
+/// `no-verify` verifies the certificate and the host name.
+fn node_postgres(node: &Found, target: &mut PgTarget) -> Option<Rule> {
+    // pg < 8: `ssl: true` did not set rejectUnauthorized (pg 8.0.0 changelog).
+    if node.older_than(&[8]) || !target.sslmode_given {
+        return None;
+    }
+    let mode = target.sslmode;
+    if !matches!(mode, SslMode::Prefer | SslMode::Require | SslMode::VerifyCa) {
+        return None;
+    }
+    target.sslmode = SslMode::VerifyFull;
+    if target.sslrootcert.is_none() {
+        target.sslrootcert = Some(RootCert::System);
+    }
+    let driver = node.to_string();
+    Some(Rule {
+        check: CheckName::POSTGRES,
+        does: msg::driver_node_pg_verify_full(driver.clone(), mode.as_str()),
+        fails_with: vec![
+            Code::CertificateInvalid,
+            Code::TlsHandshakeFailed,
+            Code::TlsUnsupported,
+        ],
+        cause: msg::driver_node_pg_cause(driver, mode.as_str()),
+        fix: msg::driver_node_pg_fix(),
+    })
+}
+
+/// asyncpg with `sslrootcert=system` and a verifying mode: a file named
+/// `system` is looked for, and the connection fails before it is made.
+fn asyncpg_system_root(asyncpg: &Found, target: &PgTarget) -> Option<(UrlError, Rule)> {
+    let system = target.sslrootcert == Some(RootCert::System);
+    if !system || !target.sslmode_given {
+        return None;
+    }
+    let driver = asyncpg.to_string();
+    let error = UrlError {
+        code: Code::InvalidUrl,
+        message: msg::driver_asyncpg_system_root(driver.clone()),
+    };
+    let rule = Rule {
+        check: CheckName::POSTGRES,
+        does: msg::driver_asyncpg_system_root(driver.clone()),
+        fails_with: vec![Code::InvalidUrl],
+        cause: msg::driver_asyncpg_system_root_cause(driver),
+        fix: msg::driver_asyncpg_system_root_fix(),
+    };
+    Some((error, rule))
+}
+
+/// asyncpg alone with `sslrootcert=system` and no `sslmode`: `prefer`
+/// without verification, not libpq's `verify-full`.
+fn asyncpg_default_prefer(asyncpg: &Found, target: &mut PgTarget) -> Option<Rule> {
+    if target.sslrootcert != Some(RootCert::System) || target.sslmode_given {
+        return None;
+    }
+    target.sslmode = SslMode::Prefer;
+    target.sslrootcert = None;
+    let does = msg::driver_asyncpg_prefer(asyncpg.to_string());
+    Some(Rule {
+        check: CheckName::POSTGRES,
+        does: does.clone(),
+        fails_with: Vec::new(),
+        cause: does,
+        fix: msg::driver_asyncpg_system_root_fix(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ready(url: &str) -> Setting<PgTarget> {
+        Setting::Ready {
+            source: crate::model::Provenance::Flag("--database-url"),
+            target: PgTarget::parse(url).unwrap(),
+            findings: Vec::new(),
+        }
+    }
+
+    fn drivers(list: &[(Driver, Option<&str>)]) -> Drivers {
+        Drivers {
+            found: list
+                .iter()
+                .map(|(driver, version)| Found {
+                    driver: *driver,
+                    version: version.map(str::to_string),
+                    file: "manifest".into(),
+                    lockfile: None,
+                })
+                .collect(),
+            ..Drivers::default()
+        }
+    }
+
+    fn mode(setting: &Setting<PgTarget>) -> (SslMode, Option<RootCert>) {
+        let target = setting.target().unwrap();
+        (target.sslmode, target.sslrootcert.clone())
+    }
+
+    #[test]
+    fn node_postgres_reads_require_prefer_and_verify_ca_as_verify_full() {
+        for given in ["require", "prefer", "verify-ca"] {
+            let mut setting = ready(&format!("postgresql://u@db.example/d?sslmode={given}"));
+            let rules = judge(
+                &drivers(&[(Driver::NodePostgres, Some("8.23.1"))]),
+                &mut setting,
+            );
+            assert_eq!(rules.len(), 1, "{given}");
+            assert_eq!(
+                mode(&setting),
+                (SslMode::VerifyFull, Some(RootCert::System))
+            );
+        }
+        let mut setting = ready("postgresql://u@db.example/d?sslmode=require&sslrootcert=/ca.pem");
+        judge(&drivers(&[(Driver::NodePostgres, None)]), &mut setting);
+        assert_eq!(
+            mode(&setting),
+            (SslMode::VerifyFull, Some(RootCert::File("/ca.pem".into())))
+        );
+    }
+
+    #[test]
+    fn node_postgres_leaves_disable_verify_full_old_versions_and_no_sslmode_alone() {
+        for url in [
+            "postgresql://u@db.example/d?sslmode=disable",
+            "postgresql://u@db.example/d?sslmode=verify-full",
+            "postgresql://u@db.example/d",
+        ] {
+            let mut setting = ready(url);
+            let before = mode(&setting);
+            assert!(judge(&drivers(&[(Driver::NodePostgres, None)]), &mut setting).is_empty());
+            assert_eq!(mode(&setting), before, "{url}");
+        }
+        let mut setting = ready("postgresql://u@db.example/d?sslmode=require");
+        assert!(
+            judge(
+                &drivers(&[(Driver::NodePostgres, Some("7.18.2"))]),
+                &mut setting
+            )
+            .is_empty()
+        );
+        assert_eq!(mode(&setting).0, SslMode::Require);
+    }
+
+    #[test]
+    fn libpq_drivers_change_nothing() {
+        let mut setting = ready("postgresql://u@db.example/d?sslmode=require");
+        let list = [
+            (Driver::Psycopg2, None),
+            (Driver::Psycopg, None),
+            (Driver::Libpq, None),
+        ];
+        assert!(judge(&drivers(&list), &mut setting).is_empty());
+        assert_eq!(mode(&setting).0, SslMode::Require);
+    }
+
+    #[test]
+    fn the_strictest_driver_judges_a_mixed_app() {
+        let mut setting = ready("postgresql://u@db.example/d?sslmode=require");
+        let list = [
+            (Driver::Psycopg2, None),
+            (Driver::NodePostgres, Some("8.23.1")),
+        ];
+        let rules = judge(&drivers(&list), &mut setting);
+        assert_eq!(rules.len(), 1);
+        assert_eq!(mode(&setting).0, SslMode::VerifyFull);
+    }
+
+    #[test]
+    fn asyncpg_cannot_read_sslrootcert_system() {
+        let mut setting =
+            ready("postgresql://u@db.example/d?sslmode=verify-full&sslrootcert=system");
+        let rules = judge(&drivers(&[(Driver::Asyncpg, Some("0.32.0"))]), &mut setting);
+        assert_eq!(rules[0].fails_with, [Code::InvalidUrl]);
+        assert!(matches!(setting, Setting::Invalid { .. }));
+        let mut setting = ready("postgresql://u@db.example/d?sslrootcert=system");
+        let rules = judge(&drivers(&[(Driver::Asyncpg, None)]), &mut setting);
+        assert_eq!(rules.len(), 1);
+        assert_eq!(mode(&setting), (SslMode::Prefer, None));
+        let mut setting = ready("postgresql://u@db.example/d?sslrootcert=system");
+        let list = [(Driver::Asyncpg, None), (Driver::Psycopg, None)];
+        assert!(
+            judge(&drivers(&list), &mut setting).is_empty(),
+            "psycopg is stricter"
+        );
+        assert_eq!(mode(&setting).0, SslMode::VerifyFull);
+    }
+}

@@ -1,0 +1,152 @@
+//! Redis drivers that reach a host differently from redis-rs.
+//!
+//! ioredis before 5.8.2 looks names up with `family: 4` (its
+//! `RedisOptions` default, passed to `net.connect` by
+//! `StandaloneConnector`): a name with only AAAA records — Railway's
+//! legacy private network — fails with `ENOTFOUND`, where redis-py,
+//! node-redis and redis-rs resolve both families. 5.8.2 made the lookup
+//! family-agnostic (ioredis CHANGELOG 5.8.2).
+
+use super::{Driver, Drivers, Rule};
+use crate::i18n::msg;
+use crate::model::{CheckName, Code, Failure, FindingCode, ProbeOutcome, Status, StepName};
+
+/// The first ioredis release that resolves IPv6-only names.
+const IOREDIS_ANY_FAMILY: [u64; 3] = [5, 8, 2];
+
+/// An IPv6-only name that an old ioredis cannot resolve: the dns step fails
+/// as ioredis's lookup would, and the later steps did not happen for it.
+/// `url`'s `family` query parameter is ioredis's own option (`parseURL` in
+/// ioredis `utils/index.js` reads it as a number).
+pub(super) fn judge(drivers: &Drivers, outcome: &mut ProbeOutcome, url: &str) -> Option<Rule> {
+    let ioredis = drivers.get(Driver::Ioredis)?;
+    let family = family_param(url).unwrap_or(if ioredis.older_than(&IOREDIS_ANY_FAMILY) {
+        4
+    } else {
+        0
+    });
+    if family != 4 {
+        return None;
+    }
+    let ipv6_only = outcome
+        .findings
+        .iter()
+        .any(|f| f.code == FindingCode::Ipv6 && f.message.id() == "ipv6_only");
+    if !ipv6_only {
+        return None;
+    }
+    let driver = ioredis.to_string();
+    let failure = Failure::new(
+        Code::DnsNotFound,
+        msg::driver_ioredis_ipv4_only(driver.clone(), &outcome.host),
+    );
+    let mut failed = false;
+    for step in &mut outcome.steps {
+        if step.name == StepName::Dns {
+            step.status = Status::Fail;
+            step.detail = None;
+            step.error = Some(failure.clone());
+            failed = true;
+        } else if failed {
+            step.status = Status::Skip;
+            step.duration = None;
+            step.detail = None;
+            step.error = None;
+        }
+    }
+    failed.then(|| Rule {
+        check: CheckName::REDIS,
+        does: msg::driver_ioredis_ipv4_only(driver.clone(), &outcome.host),
+        fails_with: vec![Code::DnsNotFound],
+        cause: msg::driver_ioredis_cause(driver),
+        fix: msg::driver_ioredis_fix(),
+    })
+}
+
+/// The `family` in the URL's query, as ioredis reads it.
+fn family_param(url: &str) -> Option<i64> {
+    let query = url.split_once('?')?.1.split('#').next()?;
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| *key == "family")
+        .and_then(|(_, value)| value.parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::driver::Found;
+    use crate::model::{Finding, Step};
+
+    fn outcome(ipv6_only: bool) -> ProbeOutcome {
+        let pass = |name| Step {
+            name,
+            status: Status::Pass,
+            duration: Some(std::time::Duration::from_millis(1)),
+            detail: None,
+            error: None,
+        };
+        let mut findings = Vec::new();
+        if ipv6_only {
+            findings.push(Finding::warn(
+                FindingCode::Ipv6,
+                msg::ipv6_only("redis.railway.internal"),
+            ));
+        }
+        ProbeOutcome {
+            steps: [
+                StepName::Config,
+                StepName::Dns,
+                StepName::Tcp,
+                StepName::Ping,
+            ]
+            .into_iter()
+            .map(pass)
+            .collect(),
+            findings,
+            host: "redis.railway.internal".into(),
+            ..ProbeOutcome::default()
+        }
+    }
+
+    fn with(version: &str) -> Drivers {
+        Drivers {
+            found: vec![Found {
+                driver: Driver::Ioredis,
+                version: Some(version.into()),
+                file: "package.json".into(),
+                lockfile: Some("package-lock.json".into()),
+            }],
+            ..Drivers::default()
+        }
+    }
+
+    #[test]
+    fn old_ioredis_fails_an_ipv6_only_name_at_dns() {
+        let mut seen = outcome(true);
+        let rule = judge(&with("5.8.1"), &mut seen, "redis://h:6379").unwrap();
+        assert_eq!(rule.fails_with, [Code::DnsNotFound]);
+        let statuses: Vec<Status> = seen.steps.iter().map(|s| s.status).collect();
+        assert_eq!(
+            statuses,
+            [Status::Pass, Status::Fail, Status::Skip, Status::Skip]
+        );
+    }
+
+    #[test]
+    fn new_ioredis_and_dual_stack_names_are_left_alone() {
+        let mut seen = outcome(true);
+        assert!(judge(&with("5.8.2"), &mut seen, "redis://h").is_none());
+        let mut seen = outcome(true);
+        assert!(judge(&with("5.8.1"), &mut seen, "redis://h?family=0").is_none());
+        let mut seen = outcome(false);
+        assert!(judge(&with("5.8.1"), &mut seen, "redis://h").is_none());
+        assert!(seen.steps.iter().all(|s| s.status == Status::Pass));
+        let mut seen = outcome(true);
+        assert!(
+            judge(&with("6.0.0"), &mut seen, "redis://h/0?family=4").is_some(),
+            "family=4 in the URL is IPv4-only in every version"
+        );
+    }
+}

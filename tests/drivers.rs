@@ -1,0 +1,186 @@
+//! Issue 11: the app's own driver decides. Each difference railconn
+//! applies is proven against the real driver (installed by
+//! `support::drivers`) and the real test servers: the driver fails or
+//! connects exactly as railconn says it will.
+
+use serde_json::Value;
+
+use crate::harness::{check, check_json};
+use crate::support::drivers::{self, Attempt};
+use crate::support::{Railconn, pg_tls, pki, railconn, stdout};
+
+/// `railconn check --json --only postgres` in an app directory holding
+/// `files`.
+fn check_app(files: &[(&str, &str)], url: &str) -> Value {
+    let mut run = railconn();
+    for (name, text) in files {
+        std::fs::write(run.dir.path().join(name), text).unwrap();
+    }
+    check_json(&mut run, &["--only", "postgres", "--database-url", url]).0
+}
+
+fn url(query: &str) -> String {
+    pg_tls().url("app", "app-secret-pw-1", "appdb", query)
+}
+
+const PACKAGE_JSON_PG: &str =
+    r#"{"name": "app", "dependencies": {"pg": "^8.23.1", "express": "^5.0.0"}}"#;
+const REQUIREMENTS_PSYCOPG2: &str = "Django==5.2\npsycopg2-binary==2.9.13\n";
+
+fn passed(report: &Value) -> bool {
+    check(report, "postgres")["status"] != "fail"
+}
+
+fn assert_agree(report: &Value, real: &Attempt, what: &str) {
+    assert_eq!(
+        passed(report),
+        real.connected,
+        "{what}: railconn and the real driver disagree.\ndriver said: {}\nreport: {report:#}",
+        real.said
+    );
+}
+
+#[test]
+fn node_postgres_fails_require_on_an_untrusted_certificate_where_psycopg2_connects() {
+    let url = url("sslmode=require");
+    // node-postgres: the real driver fails, railconn says so and names it.
+    let node = drivers::node_postgres(&url);
+    assert!(!node.connected, "{}", node.said);
+    assert!(
+        node.said.contains("UNABLE_TO_VERIFY_LEAF_SIGNATURE") || node.said.contains("SELF_SIGNED"),
+        "{}",
+        node.said
+    );
+    assert!(
+        node.said.contains("aliases for 'verify-full'"),
+        "{}",
+        node.said
+    );
+    let report = check_app(&[("package.json", PACKAGE_JSON_PG)], &url);
+    assert_agree(&report, &node, "node-postgres, sslmode=require");
+    let pg = check(&report, "postgres");
+    assert_eq!(pg["error"]["step"], "tls", "{report:#}");
+    assert_eq!(pg["error"]["code"], "certificate_invalid", "{report:#}");
+    let cause = pg["cause"].as_str().unwrap();
+    assert!(
+        cause.starts_with("node-postgres (package.json) reads sslmode=require as verify-full"),
+        "{cause}"
+    );
+    let fix = pg["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("sslrootcert=")
+            && fix.contains("uselibpqcompat=true")
+            && fix.contains("sslmode=no-verify"),
+        "{fix}"
+    );
+    assert_eq!(report["drivers"]["found"][0]["id"], "node-postgres");
+    assert_eq!(report["drivers"]["found"][0]["file"], "package.json");
+    assert_eq!(report["ready"], false);
+
+    // psycopg2 (libpq): the same URL connects, and railconn passes it.
+    let psycopg2 = drivers::psycopg2(&url);
+    assert!(psycopg2.connected, "{}", psycopg2.said);
+    let report = check_app(&[("requirements.txt", REQUIREMENTS_PSYCOPG2)], &url);
+    assert_agree(&report, &psycopg2, "psycopg2, sslmode=require");
+    assert_eq!(report["drivers"]["found"][0]["id"], "psycopg2");
+    assert_eq!(report["drivers"]["found"][0]["version"], "2.9.13");
+    assert_eq!(report["ready"], true, "{report:#}");
+
+    // Both in one app: the strictest (node-postgres) decides.
+    let report = check_app(
+        &[
+            ("package.json", PACKAGE_JSON_PG),
+            ("requirements.txt", REQUIREMENTS_PSYCOPG2),
+        ],
+        &url,
+    );
+    assert_eq!(report["ready"], false, "{report:#}");
+}
+
+#[test]
+fn node_postgres_verifies_prefer_require_and_verify_ca_and_connects_with_the_ca() {
+    let ca = pki().ca_cert.display().to_string();
+    for query in [
+        "sslmode=prefer".to_string(),
+        "sslmode=verify-ca".to_string(),
+        "sslmode=disable".to_string(),
+        format!("sslmode=require&sslrootcert={ca}"),
+        format!("sslmode=verify-ca&sslrootcert={ca}"),
+        format!("sslmode=verify-full&sslrootcert={ca}"),
+    ] {
+        let url = url(&query);
+        let node = drivers::node_postgres(&url);
+        let report = check_app(&[("package.json", PACKAGE_JSON_PG)], &url);
+        assert_agree(&report, &node, &query);
+    }
+}
+
+#[test]
+fn the_driver_flag_overrides_the_manifests() {
+    let url = url("sslmode=require");
+    let mut run = railconn();
+    std::fs::write(run.dir.path().join("package.json"), PACKAGE_JSON_PG).unwrap();
+    let (report, _) = check_json(
+        &mut run,
+        &[
+            "--only",
+            "postgres",
+            "--database-url",
+            &url,
+            "--driver",
+            "psycopg@3.3.9",
+        ],
+    );
+    assert_eq!(report["ready"], true, "{report:#}");
+    assert_eq!(report["drivers"]["found"][0]["file"], "--driver");
+    let report = check_app_in(&url, &["--driver", "pg@8.23.1"]);
+    assert_eq!(report["ready"], false, "{report:#}");
+}
+
+/// `railconn check` with `--app-dir` pointing elsewhere than the cwd.
+fn check_app_in(url: &str, extra: &[&str]) -> Value {
+    let mut run = railconn();
+    let mut args = vec!["--only", "postgres", "--database-url", url];
+    args.extend_from_slice(extra);
+    check_json(&mut run, &args).0
+}
+
+#[test]
+fn app_dir_is_read_and_no_drivers_is_said_once() {
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(app.path().join("package.json"), PACKAGE_JSON_PG).unwrap();
+    let url = url("sslmode=require");
+    let dir = app.path().display().to_string();
+    let report = check_app_in(&url, &["--app-dir", &dir]);
+    assert_eq!(report["ready"], false, "{report:#}");
+
+    let mut run: Railconn = railconn();
+    let out = run
+        .args([
+            "check",
+            "--no-env-file",
+            "--only",
+            "postgres",
+            "--database-url",
+            &url,
+        ])
+        .run();
+    let text = stdout(&out);
+    assert_eq!(
+        text.matches("No PostgreSQL, Redis or JWT driver found")
+            .count(),
+        1,
+        "{text}"
+    );
+    let out = railconn()
+        .args([
+            "check",
+            "--no-env-file",
+            "--app-dir",
+            "/nonexistent.invalid",
+            "--database-url",
+            &url,
+        ])
+        .run();
+    assert_eq!(out.status.code(), Some(2));
+}

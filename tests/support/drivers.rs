@@ -1,0 +1,201 @@
+//! The apps' real drivers, for the differential tests of issue 11:
+//! node-postgres (`pg`) and ioredis from npm, psycopg 3, psycopg2 and
+//! asyncpg from `PyPI`, pinned, installed once into `target/driver-fixtures`
+//! with their download caches beside them, so a re-run needs no network.
+//! Each helper runs one connection attempt the way an app makes it and
+//! says whether it connected, with what the driver printed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// Versions under test: today's releases, and the last ioredis that looks
+/// names up for IPv4 only.
+pub const NPM_PACKAGES: &[(&str, &str)] = &[
+    ("pg", "8.23.1"),
+    ("pg-connection-string", "2.14.1"),
+    ("ioredis", "6.0.0"),
+    ("ioredis-5.8.1", "npm:ioredis@5.8.1"),
+];
+pub const PIP_PACKAGES: &[&str] = &[
+    "psycopg[binary]==3.3.9",
+    "psycopg2-binary==2.9.13",
+    "asyncpg==0.32.0",
+];
+
+pub struct Fixtures {
+    pub node_modules: PathBuf,
+    pub python: PathBuf,
+}
+
+/// Installs the drivers on first use (in this target directory).
+pub fn fixtures() -> &'static Fixtures {
+    static FIXTURES: OnceLock<Fixtures> = OnceLock::new();
+    FIXTURES.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/driver-fixtures");
+        std::fs::create_dir_all(&root).expect("create target/driver-fixtures");
+        Fixtures {
+            node_modules: install_npm(&root.join("node")),
+            python: install_pip(&root.join("venv"), &root.join("pip-cache")),
+        }
+    })
+}
+
+fn install_npm(dir: &Path) -> PathBuf {
+    let deps: Vec<String> = NPM_PACKAGES
+        .iter()
+        .map(|(name, version)| format!("\"{name}\": \"{version}\""))
+        .collect();
+    let manifest = format!(
+        "{{\"name\": \"railconn-driver-fixtures\", \"private\": true, \"dependencies\": {{{}}}}}\n",
+        deps.join(", ")
+    );
+    let marker = dir.join("installed");
+    if std::fs::read_to_string(&marker).ok().as_deref() == Some(manifest.as_str()) {
+        return dir.join("node_modules");
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("package.json"), &manifest).unwrap();
+    let cache = dir.join("../npm-cache");
+    let status = Command::new("npm")
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--prefer-offline",
+            "--cache",
+        ])
+        .arg(&cache)
+        .current_dir(dir)
+        .status()
+        .expect("run npm (scripts/test installs Node.js and npm)");
+    assert!(
+        status.success(),
+        "npm install of the driver fixtures failed"
+    );
+    std::fs::write(&marker, &manifest).unwrap();
+    dir.join("node_modules")
+}
+
+fn install_pip(venv: &Path, cache: &Path) -> PathBuf {
+    let python = venv.join("bin/python");
+    let wanted = PIP_PACKAGES.join("\n");
+    let marker = venv.join("installed");
+    if std::fs::read_to_string(&marker).ok().as_deref() == Some(wanted.as_str()) {
+        return python;
+    }
+    if !python.exists() {
+        let status = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(venv)
+            .status()
+            .expect("run python3 (scripts/test installs python3-venv)");
+        assert!(status.success(), "python3 -m venv failed");
+    }
+    let status = Command::new(venv.join("bin/pip"))
+        .args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--cache-dir",
+        ])
+        .arg(cache)
+        .args(PIP_PACKAGES)
+        .status()
+        .expect("run pip");
+    assert!(
+        status.success(),
+        "pip install of the driver fixtures failed"
+    );
+    std::fs::write(&marker, &wanted).unwrap();
+    python
+}
+
+/// What a driver did: connected, or failed with what it printed.
+#[derive(Debug)]
+pub struct Attempt {
+    pub connected: bool,
+    pub said: String,
+}
+
+/// Runs `script` with `program`, `URL` in its environment, an empty HOME
+/// (no `~/.postgresql/root.crt`), in a fresh working directory.
+fn attempt(mut cmd: Command, url: &str) -> Attempt {
+    let home = tempfile::tempdir().unwrap();
+    let out = cmd
+        .env("URL", url)
+        .env("HOME", home.path())
+        .current_dir(home.path())
+        .output()
+        .expect("run the driver");
+    Attempt {
+        connected: out.status.success(),
+        said: format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
+}
+
+/// node-postgres: `new Client({ connectionString })`, connect, `SELECT 1`.
+pub fn node_postgres(url: &str) -> Attempt {
+    const SCRIPT: &str = "const { Client } = require('pg');
+const c = new Client({ connectionString: process.env.URL, connectionTimeoutMillis: 10000 });
+c.connect().then(() => c.query('SELECT 1')).then(
+  () => { console.log('connected'); process.exit(0); },
+  (e) => { console.log('failed: ' + (e.code || e.message)); process.exit(1); });";
+    node(SCRIPT, url)
+}
+
+/// ioredis (`package`: `ioredis` or the 5.8.1 alias): connect, `PING`.
+pub fn ioredis(package: &str, url: &str) -> Attempt {
+    let script = format!(
+        "const Redis = require('{package}');
+const r = new Redis(process.env.URL, {{ lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000 }});
+r.on('error', () => {{}});
+r.connect().then(() => r.ping()).then(
+  (pong) => {{ console.log('connected: ' + pong); process.exit(0); }},
+  (e) => {{ console.log('failed: ' + (e.code || e.message)); process.exit(1); }});"
+    );
+    node(&script, url)
+}
+
+fn node(script: &str, url: &str) -> Attempt {
+    let mut cmd = Command::new("node");
+    cmd.args(["-e", script])
+        .env("NODE_PATH", &fixtures().node_modules);
+    attempt(cmd, url)
+}
+
+/// psycopg2 (libpq): `psycopg2.connect(URL)`.
+pub fn psycopg2(url: &str) -> Attempt {
+    python(
+        "import os, psycopg2\npsycopg2.connect(os.environ['URL']).close()\nprint('connected')",
+        url,
+    )
+}
+
+/// psycopg 3 (libpq): `psycopg.connect(URL)`.
+pub fn psycopg(url: &str) -> Attempt {
+    python(
+        "import os, psycopg\npsycopg.connect(os.environ['URL']).close()\nprint('connected')",
+        url,
+    )
+}
+
+/// asyncpg: `await asyncpg.connect(URL)`.
+pub fn asyncpg(url: &str) -> Attempt {
+    python(
+        "import asyncio, os, asyncpg\n\
+async def main():\n    c = await asyncpg.connect(os.environ['URL'], timeout=10)\n    await c.close()\n\
+asyncio.run(main())\nprint('connected')",
+        url,
+    )
+}
+
+fn python(script: &str, url: &str) -> Attempt {
+    let mut cmd = Command::new(&fixtures().python);
+    cmd.args(["-c", script]);
+    attempt(cmd, url)
+}
