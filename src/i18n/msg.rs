@@ -202,6 +202,10 @@ messages! {
     pg_closed_during_startup();
     pg_closed_during_query();
     pg_server_said(severity: String, sqlstate: String, message: String);
+    /// The server's words (`said`) under an id naming the limit.
+    pg_refused_role_limit(said: Message);
+    pg_refused_database_limit(said: Message);
+    pg_refused_database_closed(said: Message);
     pg_query_timeout(limit: Duration);
     pg_no_row();
     pg_query_detail(version: String, database: String, user: String);
