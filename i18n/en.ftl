@@ -439,7 +439,7 @@ label_cause = cause
 label_fix = fix
 label_source = from
 label_provider = where
-# The provider table's names (src/provider/table.rs), in this language.
+# The names of the provider table's rows (src/provider/table.rs keeps their ids and doc links).
 provider_name = { $id ->
     [railway_private] Railway private network
     [railway_proxy] Railway TCP proxy

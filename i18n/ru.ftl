@@ -482,7 +482,7 @@ label_cause = причина
 label_fix = решение
 label_source = источник
 label_provider = где
-# Названия строк таблицы провайдеров (src/provider/table.rs) по их id.
+# Названия строк таблицы провайдеров по их id (в src/provider/table.rs — только id и ссылки на документацию).
 provider_name = { $id ->
     [railway_private] приватная сеть Railway
     [railway_proxy] TCP-прокси Railway

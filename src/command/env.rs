@@ -166,7 +166,6 @@ fn targets(
             dialed: msg::verbatim(sqlite.url.clone()),
             source: Some(sqlite.source.clone()),
             provider: None,
-            provider_name: None,
             parts: None,
         },
         None => target(
@@ -210,7 +209,6 @@ fn targets(
                     }),
             ),
             provider: None,
-            provider_name: None,
             parts: None,
         },
     ];
@@ -240,7 +238,6 @@ fn target<T>(
         dialed: target,
         source,
         provider: place.map(|p| p.id),
-        provider_name: place.filter(|p| !p.is_unknown()).map(|p| p.name),
         parts,
     }
 }
