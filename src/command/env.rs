@@ -145,6 +145,7 @@ fn targets(
     pins: Vec<config::Pin>,
 ) -> (Vec<Target>, Vec<NotChecked>) {
     let overrides = config::Overrides {
+        node_postgres: false,
         database_url: args.source.database_url.clone(),
         redis_url: args.source.redis_url.clone(),
         public: args.source.public,
