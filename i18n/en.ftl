@@ -222,6 +222,9 @@ pg_auth_timeout = no startup reply within { $limit }
 pg_closed_during_startup = the server closed the connection during startup, before any PostgreSQL reply
 pg_closed_during_query = the server closed the connection during the query
 pg_server_said = { $severity } { $sqlstate }: { $message }
+pg_refused_role_limit = { $said }
+pg_refused_database_limit = { $said }
+pg_refused_database_closed = { $said }
 pg_query_timeout = no query result within { $limit }
 pg_no_row = the facts query returned no row
 pg_query_detail = PostgreSQL { $version }, database { $database }, user { $user }
@@ -391,6 +394,8 @@ driver_manifest_not_utf8 = not UTF-8 text
 driver_node_pg_verify_full = { $driver } reads sslmode={ $mode } as verify-full (pg-connection-string 2.x): checked with the certificate chain and host name verified, as it connects
 driver_node_pg_cause = { $driver } reads sslmode={ $mode } as verify-full: it verifies the server's certificate against Node's CA store (or sslrootcert) and checks the host name. This server's certificate does not pass, so the app will fail to connect, although libpq, psql and psycopg connect without verifying.
 driver_node_pg_fix = Give node-postgres the server's CA: add sslrootcert=/path/to/ca.pem to the URL. Or keep libpq's meaning of sslmode=require (encrypted, not verified) with uselibpqcompat=true, or use sslmode=no-verify; both let anyone on the path impersonate the server.
+driver_node_pg_compat = node-postgres with uselibpqcompat=true reads sslmode as libpq does: checked with libpq's rules
+driver_node_pg_no_verify = node-postgres with sslmode=no-verify encrypts but does not verify the server's certificate: anyone on the path can impersonate the server
 driver_asyncpg_system_root = { $driver } reads sslrootcert=system as a file named "system" and fails before connecting (FileNotFoundError)
 driver_asyncpg_system_root_cause = { $driver } takes sslrootcert as a file path only: sslrootcert=system (libpq, PostgreSQL 16+) makes it load the file "system", which does not exist, so the app fails before it connects.
 driver_asyncpg_system_root_fix = Give asyncpg a file: sslrootcert=/etc/ssl/certs/ca-certificates.crt (the system bundle on Debian and Ubuntu) with sslmode=verify-full, or pass ssl=ssl.create_default_context() to asyncpg.connect.

@@ -232,6 +232,9 @@ pg_auth_timeout = сервер не ответил на запуск сесси�
 pg_closed_during_startup = сервер закрыл соединение при запуске сессии, не прислав ни одного ответа PostgreSQL
 pg_closed_during_query = сервер закрыл соединение во время запроса
 pg_server_said = { $severity } { $sqlstate }: { $message }
+pg_refused_role_limit = { $said }
+pg_refused_database_limit = { $said }
+pg_refused_database_closed = { $said }
 pg_query_timeout = нет результата запроса за { $limit }
 pg_no_row = служебный запрос не вернул ни одной строки
 pg_query_detail = PostgreSQL { $version }, база { $database }, пользователь { $user }
@@ -434,6 +437,8 @@ driver_manifest_not_utf8 = это не текст в UTF-8
 driver_node_pg_verify_full = { $driver } понимает sslmode={ $mode } как verify-full (pg-connection-string 2.x): проверено с проверкой цепочки сертификатов и имени хоста, как подключится он
 driver_node_pg_cause = { $driver } понимает sslmode={ $mode } как verify-full: проверяет сертификат сервера по хранилищу CA Node.js (или по sslrootcert) и сверяет имя хоста. Сертификат этого сервера проверку не проходит, и приложение не подключится, хотя libpq, psql и psycopg подключаются без проверки.
 driver_node_pg_fix = Дайте node-postgres сертификат CA сервера: добавьте в URL sslrootcert=/path/to/ca.pem. Либо верните sslmode=require смысл из libpq (шифрование без проверки) параметром uselibpqcompat=true, либо укажите sslmode=no-verify; в обоих случаях любой на пути к серверу сможет выдать себя за него.
+driver_node_pg_compat = node-postgres с uselibpqcompat=true понимает sslmode так же, как libpq: проверено по правилам libpq
+driver_node_pg_no_verify = node-postgres с sslmode=no-verify шифрует соединение, но не проверяет сертификат сервера: любой на пути к серверу может выдать себя за него
 driver_asyncpg_system_root = { $driver } понимает sslrootcert=system как файл с именем «system» и падает до подключения (FileNotFoundError)
 driver_asyncpg_system_root_cause = { $driver } понимает sslrootcert только как путь к файлу: при sslrootcert=system (libpq, PostgreSQL 16+) он загружает файл «system», которого нет, и приложение падает, не подключившись.
 driver_asyncpg_system_root_fix = Дайте asyncpg файл: sslrootcert=/etc/ssl/certs/ca-certificates.crt (системный набор в Debian и Ubuntu) вместе с sslmode=verify-full, или передайте ssl=ssl.create_default_context() в asyncpg.connect.

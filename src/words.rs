@@ -1259,6 +1259,35 @@ pub(crate) fn malformed_reply_advice() -> Advice {
     msg::advice_malformed_reply()
 }
 
+/// Which of PostgreSQL's per-role or per-database refusals a server
+/// message is; the advice is chosen by the message id, not its words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    RoleLimit,
+    DatabaseLimit,
+    DatabaseClosed,
+}
+
+/// The server's words, unchanged in every language, under an id that says
+/// which refusal they are.
+pub(crate) fn pg_refusal(refusal: Option<Refusal>, said: Message) -> Message {
+    match refusal {
+        Some(Refusal::RoleLimit) => msg::pg_refused_role_limit(said),
+        Some(Refusal::DatabaseLimit) => msg::pg_refused_database_limit(said),
+        Some(Refusal::DatabaseClosed) => msg::pg_refused_database_closed(said),
+        None => said,
+    }
+}
+
+pub(crate) fn pg_refusal_of(said: &Message) -> Option<Refusal> {
+    match said.id() {
+        "pg_refused_role_limit" => Some(Refusal::RoleLimit),
+        "pg_refused_database_limit" => Some(Refusal::DatabaseLimit),
+        "pg_refused_database_closed" => Some(Refusal::DatabaseClosed),
+        _ => None,
+    }
+}
+
 pub(crate) fn postgres_role_limit_advice() -> Advice {
     msg::advice_pg_role_limit()
 }

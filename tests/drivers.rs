@@ -184,3 +184,68 @@ fn app_dir_is_read_and_no_drivers_is_said_once() {
         .run();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn node_postgres_own_parameters_connect_as_it_says_and_libpq_refuses_them() {
+    for query in ["uselibpqcompat=true&sslmode=require", "sslmode=no-verify"] {
+        let url = url(query);
+        let node = drivers::node_postgres(&url);
+        assert!(node.connected, "{query}: {}", node.said);
+        let report = check_app(&[("package.json", PACKAGE_JSON_PG)], &url);
+        assert_agree(&report, &node, query);
+        // psycopg2 (libpq) refuses both; in an app with both drivers the
+        // check fails as psycopg2 does.
+        let psycopg2 = drivers::psycopg2(&url);
+        assert!(!psycopg2.connected, "{query}: {}", psycopg2.said);
+        let report = check_app(
+            &[
+                ("package.json", PACKAGE_JSON_PG),
+                ("requirements.txt", REQUIREMENTS_PSYCOPG2),
+            ],
+            &url,
+        );
+        assert_agree(&report, &psycopg2, query);
+        assert_eq!(check(&report, "postgres")["error"]["code"], "invalid_url");
+    }
+}
+
+#[test]
+fn asyncpg_reads_sslrootcert_system_as_a_file_name() {
+    let requirements = "asyncpg==0.32.0\n";
+    // A verifying sslmode: asyncpg opens a file named `system` and fails
+    // before connecting; railconn says so at the config step.
+    let url_system = url("sslmode=verify-full&sslrootcert=system");
+    let real = drivers::asyncpg(&url_system);
+    assert!(
+        !real.connected && real.said.contains("FileNotFoundError"),
+        "{}",
+        real.said
+    );
+    let report = check_app(&[("requirements.txt", requirements)], &url_system);
+    assert_agree(&report, &real, "asyncpg, verify-full with system roots");
+    let pg = check(&report, "postgres");
+    assert_eq!(pg["error"]["code"], "invalid_url", "{report:#}");
+    let cause = pg["cause"].as_str().unwrap();
+    assert!(
+        cause.contains("asyncpg 0.32.0 (requirements.txt)"),
+        "{cause}"
+    );
+    assert!(pg["fix"].as_str().unwrap().contains("ca-certificates.crt"));
+
+    // No sslmode: asyncpg's `prefer` does not verify, so it connects to
+    // the test server, whose CA no system trusts; railconn agrees.
+    let url_prefer = url("sslrootcert=system");
+    let real = drivers::asyncpg(&url_prefer);
+    assert!(real.connected, "{}", real.said);
+    let report = check_app(&[("requirements.txt", requirements)], &url_prefer);
+    assert_agree(&report, &real, "asyncpg, system roots without sslmode");
+
+    // psycopg (libpq 16+) reads the same URL as verify-full with the
+    // system roots: it fails, and so does railconn, even with asyncpg
+    // in the same app (the strictest decides).
+    let real = drivers::psycopg(&url_prefer);
+    assert!(!real.connected, "{}", real.said);
+    let both = "asyncpg==0.32.0\npsycopg[binary]==3.3.9\n";
+    let report = check_app(&[("requirements.txt", both)], &url_prefer);
+    assert_agree(&report, &real, "psycopg, system roots without sslmode");
+}

@@ -150,6 +150,22 @@ fn russian_reports_have_no_english_sentences() {
         assert!(english.is_empty(), "{english:?} in:\n{text}");
         assert!(text.contains("Итог"), "{text}");
     }
+    // JSON names the provider in the report's language too; the id stays.
+    let out = railconn()
+        .args(["check", "--no-env-file", "--lang", "ru", "--format", "json"])
+        .args([
+            "--only",
+            "postgres",
+            "--database-url",
+            &proxy,
+            "--resolve",
+            &proxy_pin,
+        ])
+        .run();
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON report");
+    let place = &crate::harness::check(&report, "postgres")["provider"];
+    assert_eq!(place["id"], "railway_proxy");
+    assert_eq!(place["name"], "TCP-прокси Railway");
     let out = railconn()
         .args(["check", "--no-env-file", "--lang", "ru"])
         .args(["--resolve", "db.example.com:5432"])

@@ -147,6 +147,7 @@ fn targets(
     named: Vec<config::NamedUrl>,
 ) -> (Vec<Target>, Vec<NotChecked>) {
     let overrides = config::Overrides {
+        node_postgres: false,
         database_url: args.source.database_url.clone(),
         redis_url: args.source.redis_url.clone(),
         public: args.source.public,

@@ -115,7 +115,13 @@ pub(crate) fn config(
     env: &EnvSource,
     (timeout, connect_timeout): (Duration, Duration),
 ) -> Result<Config, AppError> {
+    let dir = source.app_dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    if !dir.is_dir() {
+        return Err(AppError::AppDir(dir));
+    }
+    let drivers = Drivers::find(&dir, &driver_args(source)?);
     let overrides = Overrides {
+        node_postgres: drivers.only_node_postgres(),
         database_url: source.database_url.clone(),
         redis_url: source.redis_url.clone(),
         public: source.public,
@@ -131,11 +137,6 @@ pub(crate) fn config(
     };
     let mut config = Config::resolve(&overrides, env, selection, timeout, connect_timeout);
     config.strict = select.strict;
-    let dir = source.app_dir.clone().unwrap_or_else(|| PathBuf::from("."));
-    if !dir.is_dir() {
-        return Err(AppError::AppDir(dir));
-    }
-    let drivers = Drivers::find(&dir, &driver_args(source)?);
     config.drivers = crate::driver::apply(drivers, &mut config.postgres);
     let checks = config.checks();
     warn_unknown_names(&config.selection, &checks);

@@ -112,6 +112,10 @@ pub(crate) struct Overrides {
     pub discover: bool,
     /// `--target NAME=URL`: targets that are in no variable.
     pub targets: Vec<NamedUrl>,
+    /// node-postgres is the app's only PostgreSQL driver: its own URL
+    /// parameters (`uselibpqcompat`, `sslmode=no-verify`) are read as it
+    /// reads them instead of refused as libpq refuses them (issue 11).
+    pub(crate) node_postgres: bool,
 }
 
 /// One `--target NAME=URL`: a PostgreSQL or Redis URL to check under NAME.
@@ -211,7 +215,11 @@ impl Config {
                 flag: POSTGRES.flag,
             },
             None => resolve_url(
-                &POSTGRES,
+                if overrides.node_postgres {
+                    &POSTGRES_NODE
+                } else {
+                    &POSTGRES
+                },
                 overrides.database_url.as_deref(),
                 env,
                 overrides.public,
@@ -538,6 +546,12 @@ const POSTGRES: UrlKind<PgTarget> = UrlKind {
     normalize: normalize::postgres,
     parse: PgTarget::parse,
     fill: PgTarget::fill_from_env,
+};
+
+/// A PostgreSQL URL of an app whose driver is node-postgres.
+const POSTGRES_NODE: UrlKind<PgTarget> = UrlKind {
+    normalize: normalize::postgres_node,
+    ..POSTGRES
 };
 
 const REDIS: UrlKind<RedisTarget> = UrlKind {

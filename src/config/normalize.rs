@@ -4,6 +4,7 @@
 //! prefixes (`postgresql+asyncpg://`), `postgres://` (SQLAlchemy ≥ 1.4
 //! rejects it), and Prisma-only query parameters that libpq refuses.
 
+use crate::i18n::msg;
 use crate::model::Finding;
 use crate::model::FindingCode;
 use crate::words;
@@ -44,6 +45,45 @@ pub(crate) fn postgres(raw: &str, var: &str) -> Normalized {
     }
     let value = strip_prisma(&value, &mut findings);
     Normalized { value, findings }
+}
+
+/// Normalizes a PostgreSQL URL of an app whose driver is node-postgres:
+/// its own parameters are read as pg-connection-string 2.x reads them
+/// (`index.js`, `parse`): `uselibpqcompat=true` keeps libpq's meaning of
+/// `sslmode` and is removed for the check; `sslmode=no-verify` is TLS
+/// without verification, libpq's `require`.
+pub(crate) fn postgres_node(raw: &str, var: &str) -> Normalized {
+    let mut normalized = postgres(raw, var);
+    let Some((base, query)) = normalized.value.split_once('?') else {
+        return normalized;
+    };
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("uselibpqcompat", value)) => {
+                if value == "true" {
+                    normalized.findings.push(Finding::info(
+                        FindingCode::Driver,
+                        msg::driver_node_pg_compat(),
+                    ));
+                }
+            }
+            Some(("sslmode", "no-verify")) => {
+                normalized.findings.push(Finding::warn(
+                    FindingCode::CertificateNotVerified,
+                    msg::driver_node_pg_no_verify(),
+                ));
+                kept.push("sslmode=require");
+            }
+            _ => kept.push(pair),
+        }
+    }
+    normalized.value = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    normalized
 }
 
 /// Normalizes a Redis URL from variable `var`.
@@ -169,6 +209,24 @@ mod tests {
 
     fn codes(n: &Normalized) -> Vec<&'static str> {
         n.findings.iter().map(|f| f.code.as_str()).collect()
+    }
+
+    #[test]
+    fn node_postgres_parameters_are_read_as_node_postgres_reads_them() {
+        let n = postgres_node(
+            "postgresql://u@h/d?uselibpqcompat=true&sslmode=require",
+            "DATABASE_URL",
+        );
+        assert_eq!(n.value, "postgresql://u@h/d?sslmode=require");
+        assert_eq!(codes(&n), ["driver"]);
+        let n = postgres_node("postgresql://u@h/d?sslmode=no-verify", "DATABASE_URL");
+        assert_eq!(n.value, "postgresql://u@h/d?sslmode=require");
+        assert_eq!(codes(&n), ["certificate_not_verified"]);
+        let n = postgres("postgresql://u@h/d?sslmode=no-verify", "DATABASE_URL");
+        assert_eq!(
+            n.value, "postgresql://u@h/d?sslmode=no-verify",
+            "libpq refuses it"
+        );
     }
 
     #[test]

@@ -266,6 +266,15 @@ impl Drivers {
         self.found.iter().filter(move |f| f.driver.check() == check)
     }
 
+    /// Whether node-postgres is the app's one PostgreSQL driver: only then
+    /// are its own URL parameters read, since libpq and asyncpg refuse
+    /// them (`invalid sslmode value`, `unrecognized configuration
+    /// parameter`).
+    pub(crate) fn only_node_postgres(&self) -> bool {
+        let mut drivers = self.of(CheckName::POSTGRES).peekable();
+        drivers.peek().is_some() && drivers.all(|f| f.driver == Driver::NodePostgres)
+    }
+
     /// The first found driver that is `driver`.
     pub(crate) fn get(&self, driver: Driver) -> Option<&Found> {
         self.found.iter().find(|f| f.driver == driver)

@@ -51,7 +51,15 @@ pub(super) fn judge(drivers: &Drivers, setting: &mut Setting<PgTarget>) -> Vec<R
         return vec![rule];
     }
     let mut rules = Vec::new();
-    if let Some(node) = drivers.get(Driver::NodePostgres) {
+    // `uselibpqcompat=true` and `sslmode=no-verify` were read into libpq's
+    // terms already (config::normalize::postgres_node).
+    let libpq_terms = findings.iter().any(|f| {
+        matches!(
+            f.message.id(),
+            "driver_node_pg_compat" | "driver_node_pg_no_verify"
+        )
+    });
+    if let Some(node) = drivers.get(Driver::NodePostgres).filter(|_| !libpq_terms) {
         rules.extend(node_postgres(node, target));
     }
     let only_asyncpg = drivers

@@ -202,6 +202,10 @@ messages! {
     pg_closed_during_startup();
     pg_closed_during_query();
     pg_server_said(severity: String, sqlstate: String, message: String);
+    /// The server's words (`said`) under an id naming the limit.
+    pg_refused_role_limit(said: Message);
+    pg_refused_database_limit(said: Message);
+    pg_refused_database_closed(said: Message);
     pg_query_timeout(limit: Duration);
     pg_no_row();
     pg_query_detail(version: String, database: String, user: String);
@@ -371,6 +375,8 @@ messages! {
     driver_node_pg_verify_full(driver: String, mode: &str);
     driver_node_pg_cause(driver: String, mode: &str);
     driver_node_pg_fix();
+    driver_node_pg_compat();
+    driver_node_pg_no_verify();
     driver_asyncpg_system_root(driver: String);
     driver_asyncpg_system_root_cause(driver: String);
     driver_asyncpg_system_root_fix();

@@ -16,6 +16,7 @@ pub(crate) mod table;
 
 use serde::Serialize;
 
+use crate::i18n::{Message, msg};
 pub(crate) use crate::model::Tip;
 use crate::model::{CheckName, Code};
 
@@ -225,7 +226,9 @@ pub(crate) struct ProviderReport {
     pub row: &'static Provider,
     /// Stable identifier: match on this (`unknown` when no row matched).
     pub id: &'static str,
-    pub name: &'static str,
+    /// The row's name in the report's language (the catalogs name rows by
+    /// id).
+    pub name: Message,
     /// The provider documentation the advice was written from.
     pub doc: Option<&'static str>,
     /// A connection pooler in front of the database, when one is known.
@@ -237,7 +240,7 @@ impl ProviderReport {
         Self {
             row: provider,
             id: provider.id,
-            name: provider.name,
+            name: msg::provider_name(provider.id),
             doc: (!provider.doc.is_empty()).then_some(provider.doc),
             pooler,
         }

@@ -1,13 +1,22 @@
-//! Golden files: one fixed failing report, rendered as text in English and
-//! in Russian (`tests/golden/report.*.txt`). `UPDATE_GOLDEN=1 cargo test`
-//! rewrites them after a deliberate change to a renderer or a catalog.
+//! Golden files: every renderer on fixed, hand-built reports (no server),
+//! in English and in Russian wherever it prints words: the check report as
+//! text, JSON, JUnit, GitHub annotations and Markdown
+//! (`tests/golden/report.*`), `env`'s text and JSON (`env.*`) and
+//! `watch`'s lines and NDJSON (`watch.*`). `UPDATE_GOLDEN=1 cargo test
+//! golden` rewrites them after a deliberate change to a renderer or a
+//! catalog; the diff is then the review.
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{CheckReport, ErrorReport, Report, StepReport, TextStyle};
+use super::env::{EnvReport, Target, VarState, Variable};
+use super::watch::{CheckSummary, Latency, Round};
+use super::{CheckReport, ErrorReport, Format, NotChecked, Report, StepReport, TextStyle};
 use crate::i18n::{Lang, Message, msg};
 use crate::model::{
-    CheckName, Code, Failure, Finding, FindingCode, Origin, Provenance, Readings, Status, StepName,
+    CheckName, Code, Database, Failure, Finding, FindingCode, Origin, Parts, Provenance, Readings,
+    Status, StepName,
 };
 use crate::words;
 
@@ -106,9 +115,86 @@ fn jwt_passed() -> CheckReport {
     }
 }
 
+fn postgres_parts() -> Parts {
+    Parts {
+        host: "db.invalid".to_string(),
+        hostaddr: None,
+        port: 5432,
+        user: Some("app".to_string()),
+        password: true,
+        database: Some(Database::Name("app".to_string())),
+        tls: "prefer",
+        options: BTreeMap::from([("channel_binding", "prefer".to_string())]),
+        ignored: Vec::new(),
+        resolve: Vec::new(),
+    }
+}
+
+fn postgres_passed() -> CheckReport {
+    let source = Provenance::variable("DATABASE_URL", Origin::File(PathBuf::from(".env")));
+    CheckReport {
+        name: CheckName::POSTGRES,
+        kind: "postgresql",
+        required: true,
+        target: msg::verbatim("postgresql://app:***@db.invalid:5432/app".to_string()),
+        status: Status::Pass,
+        duration_ms: 8.25,
+        steps: vec![
+            step(
+                StepName::Config,
+                Status::Pass,
+                Some(words::config_from(&source)),
+                None,
+            ),
+            step(
+                StepName::Dns,
+                Status::Pass,
+                Some(words::dns_addresses(&["192.0.2.10".to_string()], &[])),
+                None,
+            ),
+            step(
+                StepName::Tcp,
+                Status::Pass,
+                Some(words::tcp_connected_after(
+                    "192.0.2.10:5432".parse().unwrap(),
+                    &[],
+                )),
+                None,
+            ),
+            step(
+                StepName::Auth,
+                Status::Pass,
+                Some(words::pg_auth_detail(Some("app"))),
+                None,
+            ),
+            step(
+                StepName::Query,
+                Status::Pass,
+                Some(words::pg_query_detail("16.4", "app", "app")),
+                None,
+            ),
+        ],
+        source: Some(source),
+        error: None,
+        cause: None,
+        fix: None,
+        findings: vec![Finding::warn(
+            FindingCode::Hygiene,
+            words::env_file_committable(".env"),
+        )],
+        provider: None,
+        parts: Some(postgres_parts()),
+        readings: Readings::default(),
+    }
+}
+
 fn report() -> Report {
     Report {
-        not_checked: Vec::new(),
+        not_checked: vec![NotChecked {
+            variable: "ANALYTICS_URL".to_string(),
+            scheme: "mysql".to_string(),
+            origin: Origin::File(PathBuf::from(".env")),
+        }],
         schema_version: super::SCHEMA_VERSION,
         version: "0.1.0",
         ready: false,
@@ -117,7 +203,7 @@ fn report() -> Report {
         interrupted: false,
         signal: "SIGINT",
         duration_ms: millis(Duration::from_millis(12)),
-        checks: vec![jwt_passed(), redis_failed()],
+        checks: vec![postgres_passed(), jwt_passed(), redis_failed()],
         drivers: super::DriversReport::default(),
     }
 }
@@ -126,14 +212,10 @@ fn millis(duration: Duration) -> f64 {
     super::millis(duration)
 }
 
-fn check_golden(lang: Lang, file: &str) {
-    let style = TextStyle {
-        lang,
-        ..TextStyle::default()
-    };
-    let mut out = Vec::new();
-    super::text::render(&report(), style, &mut out).unwrap();
-    let text = String::from_utf8(out).unwrap();
+/// Compares `rendered` with `tests/golden/<file>`; `UPDATE_GOLDEN=1`
+/// writes it there instead.
+fn check_golden(file: &str, rendered: Vec<u8>) {
+    let text = String::from_utf8(rendered).unwrap();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
         .join(file);
@@ -149,12 +231,189 @@ fn check_golden(lang: Lang, file: &str) {
     );
 }
 
+const LANGS: [(Lang, &str); 2] = [(Lang::En, "en"), (Lang::Ru, "ru")];
+
+/// The check report in every format and both languages: `report.en.txt`,
+/// `report.ru.json`, `report.en.xml` (JUnit), `report.ru.github.txt`,
+/// `report.en.md`…
 #[test]
-fn the_same_failing_report_in_english() {
-    check_golden(Lang::En, "report.en.txt");
+fn the_check_report_in_every_format_and_language() {
+    let formats = [
+        (Format::Text, "txt"),
+        (Format::Json, "json"),
+        (Format::Junit, "xml"),
+        (Format::Github, "github.txt"),
+        (Format::Markdown, "md"),
+    ];
+    for (lang, code) in LANGS {
+        for (format, extension) in formats {
+            let style = TextStyle {
+                lang,
+                ..TextStyle::default()
+            };
+            let mut out = Vec::new();
+            super::render(&report(), format, style, &mut out).unwrap();
+            check_golden(&format!("report.{code}.{extension}"), out);
+        }
+    }
+}
+
+/// `--quiet` keeps the verdict line alone.
+#[test]
+fn the_quiet_text_report() {
+    for (lang, code) in LANGS {
+        let style = TextStyle {
+            lang,
+            quiet: true,
+            ..TextStyle::default()
+        };
+        let mut out = Vec::new();
+        super::text::render(&report(), style, &mut out).unwrap();
+        check_golden(&format!("report.{code}.quiet.txt"), out);
+    }
+}
+
+fn env_report() -> EnvReport {
+    let dotenv = Origin::File(PathBuf::from(".env"));
+    let variable = |name, state, value: Option<Message>, source: Option<Origin>| Variable {
+        name,
+        state,
+        value,
+        source,
+    };
+    EnvReport {
+        variables: vec![
+            variable(
+                "DATABASE_URL",
+                VarState::Set,
+                Some(msg::verbatim(
+                    "postgresql://app:***@db.invalid:5432/app".to_string(),
+                )),
+                Some(dotenv.clone()),
+            ),
+            variable("DATABASE_PRIVATE_URL", VarState::Missing, None, None),
+            variable(
+                "REDIS_URL",
+                VarState::Set,
+                Some(msg::verbatim("redis://cache.invalid:6379".to_string())),
+                Some(Origin::Process),
+            ),
+            variable(
+                "JWT_SECRET_KEY",
+                VarState::Set,
+                Some(words::env_secret(40)),
+                Some(Origin::Process),
+            ),
+            variable(
+                "SECRET_KEY",
+                VarState::Shadowed,
+                Some(words::env_secret(12)),
+                Some(dotenv.clone()),
+            ),
+        ],
+        targets: vec![
+            Target {
+                check: "postgres".to_string(),
+                dialed: msg::verbatim("postgresql://app:***@db.invalid:5432/app".to_string()),
+                source: Some(Provenance::variable("DATABASE_URL", dotenv.clone())),
+                provider: Some("unknown"),
+                parts: Some(postgres_parts()),
+                provider_name: None,
+            },
+            Target {
+                check: "redis".to_string(),
+                dialed: words::target_missing(&["REDIS_URL", "REDIS_PRIVATE_URL"]),
+                source: None,
+                provider: None,
+                parts: None,
+                provider_name: None,
+            },
+            Target {
+                check: "jwt".to_string(),
+                dialed: words::jwt_target("HS256"),
+                source: Some(Provenance::Default),
+                provider: None,
+                parts: None,
+                provider_name: None,
+            },
+        ],
+        not_checked: report().not_checked,
+    }
+}
+
+/// `railconn env` as text and JSON: `env.en.txt`, `env.ru.json`…
+#[test]
+fn the_env_report_as_text_and_json() {
+    for (lang, code) in LANGS {
+        for (format, extension) in [
+            (super::env::Format::Text, "txt"),
+            (super::env::Format::Json, "json"),
+        ] {
+            let mut out = Vec::new();
+            super::env::render(&env_report(), format, lang, &mut out).unwrap();
+            check_golden(&format!("env.{code}.{extension}"), out);
+        }
+    }
+}
+
+/// `railconn watch`: two rounds (the first names every check, the second
+/// one change), a heartbeat, the summary; as lines and as NDJSON.
+fn watch_output(format: super::watch::Format, lang: Lang) -> Vec<u8> {
+    let first = report();
+    let mut second = report();
+    second.checks[2].status = Status::Pass;
+    second.checks[2].error = None;
+    second.ready = true;
+    let mut out = Vec::new();
+    let rounds = [
+        Round {
+            number: 1,
+            time: "2026-12-02T01:00:00Z",
+            report: &first,
+            changes: first.checks.iter().map(|c| (c, None)).collect(),
+        },
+        Round {
+            number: 2,
+            time: "2026-12-02T01:00:30Z",
+            report: &second,
+            changes: vec![(&second.checks[2], Some(Status::Fail))],
+        },
+    ];
+    for round in &rounds {
+        super::watch::round(round, format, lang, &mut out).unwrap();
+    }
+    if format == super::watch::Format::Text {
+        super::watch::heartbeat(&rounds[1], lang, &mut out).unwrap();
+    }
+    let summary = |rounds, passed: u64, failures: &[(&'static str, u64)]| CheckSummary {
+        rounds,
+        availability: 100.0 * passed as f64 / rounds as f64,
+        failures: failures.iter().copied().collect(),
+        latency: Latency {
+            min: 3.0,
+            median: 5.5,
+            max: 8.25,
+        },
+    };
+    let summary = vec![
+        ("postgres", summary(2, 2, &[])),
+        ("jwt", summary(2, 2, &[])),
+        ("redis", summary(3, 1, &[("dns_not_found", 2)])),
+    ];
+    super::watch::summary(&summary, format, lang, &mut out).unwrap();
+    out
 }
 
 #[test]
-fn the_same_failing_report_in_russian() {
-    check_golden(Lang::Ru, "report.ru.txt");
+fn the_watch_lines_and_ndjson() {
+    for (lang, code) in LANGS {
+        check_golden(
+            &format!("watch.{code}.txt"),
+            watch_output(super::watch::Format::Text, lang),
+        );
+        check_golden(
+            &format!("watch.{code}.ndjson"),
+            watch_output(super::watch::Format::Json, lang),
+        );
+    }
 }

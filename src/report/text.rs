@@ -165,7 +165,7 @@ fn write_working(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
 /// The provider of a check's target, when railconn knows it.
 fn known_provider(check: &CheckReport) -> Option<Message> {
     let place = check.provider.as_ref().filter(|p| p.id != "unknown")?;
-    let name = msg::provider_name(place.id);
+    let name = place.name.clone();
     Some(match place.doc {
         Some(doc) => msg::provider_with_doc(name, doc),
         None => name,

@@ -120,7 +120,7 @@ pub struct Attempt {
 
 /// Runs `script` with `program`, `URL` in its environment, an empty HOME
 /// (no `~/.postgresql/root.crt`), in a fresh working directory.
-fn attempt(mut cmd: Command, url: &str) -> Attempt {
+pub fn attempt(mut cmd: Command, url: &str) -> Attempt {
     let home = tempfile::tempdir().unwrap();
     let out = cmd
         .env("URL", url)
@@ -150,15 +150,29 @@ c.connect().then(() => c.query('SELECT 1')).then(
 
 /// ioredis (`package`: `ioredis` or the 5.8.1 alias): connect, `PING`.
 pub fn ioredis(package: &str, url: &str) -> Attempt {
-    let script = format!(
+    node(&ioredis_script(package), url)
+}
+
+/// The script [`ioredis`] runs, for running it elsewhere (a namespace).
+pub fn ioredis_script(package: &str) -> String {
+    format!(
         "const Redis = require('{package}');
 const r = new Redis(process.env.URL, {{ lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000 }});
-r.on('error', () => {{}});
+let seen = null;
+r.on('error', (e) => {{ seen = seen || e; }});
 r.connect().then(() => r.ping()).then(
   (pong) => {{ console.log('connected: ' + pong); process.exit(0); }},
-  (e) => {{ console.log('failed: ' + (e.code || e.message)); process.exit(1); }});"
-    );
-    node(&script, url)
+  (e) => {{ const first = seen || e; console.log('failed: ' + (first.code || first.message)); process.exit(1); }});"
+    )
+}
+
+/// Whether this machine lets us make a private mount namespace (for a
+/// hosts file of a test's own).
+pub fn mount_namespaces() -> bool {
+    Command::new("unshare")
+        .args(["--mount", "true"])
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 fn node(script: &str, url: &str) -> Attempt {

@@ -3,14 +3,14 @@
 
 use crate::i18n::Message;
 use crate::model::{Code, StepName};
-use crate::words::{self, Advice};
+use crate::words::{self, Advice, Refusal};
 
 /// Cause and fix for `code` at `step` (a provider's own words, from
 /// `provider::table`, come before these).
 pub(crate) fn advise(step: StepName, code: Code, said: &Message) -> Option<Advice> {
-    // The server's own words (postinit.c, miscinit.c) name which limit
-    // refused the connection.
-    let says = |needle: &str| said.any_text(&|t| t.contains(needle));
+    // The probe named which limit refused the connection (by the server's
+    // routine field, postinit.c or miscinit.c).
+    let refusal = words::pg_refusal_of(said);
     match (step, code) {
         (_, Code::DnsNotFound) if words::is_zoned_address(said) => {
             Some(words::zoned_address_advice())
@@ -18,13 +18,13 @@ pub(crate) fn advise(step: StepName, code: Code, said: &Message) -> Option<Advic
         (_, Code::ProtocolError) if words::is_malformed_reply(said) => {
             Some(words::malformed_reply_advice())
         }
-        (_, Code::TooManyConnections) if says("too many connections for role") => {
+        (_, Code::TooManyConnections) if refusal == Some(Refusal::RoleLimit) => {
             Some(words::postgres_role_limit_advice())
         }
-        (_, Code::TooManyConnections) if says("too many connections for database") => {
+        (_, Code::TooManyConnections) if refusal == Some(Refusal::DatabaseLimit) => {
             Some(words::postgres_database_limit_advice())
         }
-        (_, Code::AccessDenied) if says("is not currently accepting connections") => {
+        (_, Code::AccessDenied) if refusal == Some(Refusal::DatabaseClosed) => {
             Some(words::postgres_database_closed_advice())
         }
         (StepName::Tls, Code::Timeout) => Some(words::postgres_tls_timeout_advice()),

@@ -35,7 +35,7 @@ use crate::service::postgres::url::{
     ChannelBinding as UrlChannelBinding, PgTarget, RootCert, SslMode,
 };
 use crate::service::setting::Setting;
-use crate::words;
+use crate::words::{self, Refusal};
 
 type Plain = SniffStream<TcpStream>;
 
@@ -516,10 +516,32 @@ fn db_failure(db: &DbError) -> Failure {
     } else {
         Code::ProtocolError
     };
-    Failure::new(
-        code,
-        words::pg_server_said(db.severity(), state.code(), message),
-    )
+    let said = words::pg_server_said(db.severity(), state.code(), message);
+    Failure::new(code, words::pg_refusal(refusal(db), said))
+}
+
+/// Which limit refused the connection, told by the `ErrorResponse`'s
+/// routine field (the C function that raised it, never translated, unlike
+/// the text under the server's `lc_messages`): postinit.c `CheckMyDatabase`
+/// for `datconnlimit` and `datallowconn`, miscinit.c
+/// `InitializeSessionUserId` for `rolconnlimit`. A peer that sends no
+/// routine (a pooler) is read by its English words.
+fn refusal(db: &DbError) -> Option<Refusal> {
+    let state = db.code().code();
+    let says = |needle: &str| db.message().contains(needle);
+    match (state, db.routine()) {
+        ("53300", Some("InitializeSessionUserId")) => Some(Refusal::RoleLimit),
+        ("53300", Some("CheckMyDatabase")) => Some(Refusal::DatabaseLimit),
+        ("55000", Some("CheckMyDatabase")) => Some(Refusal::DatabaseClosed),
+        ("53300", None) if says("too many connections for role") => Some(Refusal::RoleLimit),
+        ("53300", None) if says("too many connections for database") => {
+            Some(Refusal::DatabaseLimit)
+        }
+        ("55000", None) if says("is not currently accepting connections") => {
+            Some(Refusal::DatabaseClosed)
+        }
+        _ => None,
+    }
 }
 
 fn refused_by_server(code: Code) -> bool {
