@@ -427,6 +427,7 @@ target_form = write NAME=URL, e.g. --target replica=postgresql://replica.example
 target_default_name = `{ $name }` is a default check: use --database-url or --redis-url to check another URL for it, or choose another NAME
 target_bad_scheme = the URL of `{ $name }` is not a PostgreSQL or Redis URL: write postgresql://… or redis://… (rediss:// for TLS)
 warning_unknown_check = railconn: warning: no check is called `{ $name }` here, so it selects nothing (checks: { $checks })
+error_flag = { $flag } { $value }: { $problem }
 allow_form = write --allow CODE or --allow CODE@CHECK, e.g. --allow no_tables or --allow connection_refused@CACHE_URL
 allow_bad_code = `{ $code }` is not an error or finding code: write --allow CODE[@CHECK] with a code the report shows (README: Error codes), e.g. no_tables or connection_refused@CACHE_URL
 allowed = allowed by --allow { $code }: { $message }
@@ -445,7 +446,7 @@ label_cause = cause
 label_fix = fix
 label_source = from
 label_provider = where
-# The provider table's names (src/provider/table.rs), in this language.
+# The names of the provider table's rows (src/provider/table.rs keeps their ids and doc links).
 provider_name = { $id ->
     [railway_private] Railway private network
     [railway_proxy] Railway TCP proxy

@@ -411,6 +411,7 @@ messages! {
     /// The report's list of URLs railconn does not check.
     label_not_checked();
     not_checked(variable: String, scheme: String, origin: Message);
+    error_flag(flag: &str, value: String, problem: Message);
     allow_form();
     allow_bad_code(code: String);
     /// A failure or finding accepted with `--allow`.
