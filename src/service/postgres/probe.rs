@@ -485,39 +485,58 @@ fn classify(error: &tokio_postgres::Error, sniffed: &Sniffed) -> Failure {
     Failure::new(code, crate::i18n::msg::verbatim(text))
 }
 
+/// The fields of a server's `ErrorResponse` that decide the failure: the
+/// classifier reads these, so its tests need no server.
+struct ServerError<'a> {
+    severity: &'a str,
+    sqlstate: &'a str,
+    message: &'a str,
+    /// The C function that raised it (`R`): never translated.
+    routine: Option<&'a str>,
+}
+
 fn db_failure(db: &DbError) -> Failure {
-    let state = db.code();
-    let message = db.message();
+    server_failure(&ServerError {
+        severity: db.severity(),
+        sqlstate: db.code().code(),
+        message: db.message(),
+        routine: db.routine(),
+    })
+}
+
+fn server_failure(error: &ServerError<'_>) -> Failure {
+    let state = SqlState::from_code(error.sqlstate);
+    let message = error.message;
     // A pooler (PgBouncer, Supavisor) answers the startup itself, with its
     // own texts under 08P01/XX000 that would otherwise read as "not
     // PostgreSQL".
-    let pooler = crate::provider::pooler::classify(state.code(), message).map(|(code, _)| code);
+    let pooler = crate::provider::pooler::classify(error.sqlstate, message).map(|(code, _)| code);
     let code = if let Some(code) = pooler {
         code
-    } else if *state == SqlState::INVALID_PASSWORD {
+    } else if state == SqlState::INVALID_PASSWORD {
         Code::AuthFailed
-    } else if *state == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
-        auth_spec_code(db.routine(), message)
-    } else if *state == SqlState::INVALID_CATALOG_NAME {
+    } else if state == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
+        auth_spec_code(error.routine, message)
+    } else if state == SqlState::INVALID_CATALOG_NAME {
         Code::DatabaseNotFound
-    } else if *state == SqlState::TOO_MANY_CONNECTIONS {
+    } else if state == SqlState::TOO_MANY_CONNECTIONS {
         Code::TooManyConnections
-    } else if *state == SqlState::CANNOT_CONNECT_NOW {
+    } else if state == SqlState::CANNOT_CONNECT_NOW {
         Code::ServerStarting
-    } else if *state == SqlState::INSUFFICIENT_PRIVILEGE {
+    } else if state == SqlState::INSUFFICIENT_PRIVILEGE {
         Code::AccessDenied
-    } else if *state == SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE {
+    } else if state == SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE {
         // 55000: e.g. "database template0 is not currently accepting connections".
         Code::AccessDenied
-    } else if matches!(&state.code()[..2], "22" | "42") {
+    } else if matches!(error.sqlstate.get(..2), Some("22" | "42")) {
         // Data exception or syntax/access rule: a startup parameter from the
         // URL (`options=-c work_mem=abc`) was refused.
         Code::InvalidValue
     } else {
         Code::ProtocolError
     };
-    let said = words::pg_server_said(db.severity(), state.code(), message);
-    Failure::new(code, words::pg_refusal(refusal(db), said))
+    let said = words::pg_server_said(error.severity, error.sqlstate, message);
+    Failure::new(code, words::pg_refusal(refusal(error), said))
 }
 
 /// Which limit refused the connection, told by the `ErrorResponse`'s
@@ -526,10 +545,9 @@ fn db_failure(db: &DbError) -> Failure {
 /// for `datconnlimit` and `datallowconn`, miscinit.c
 /// `InitializeSessionUserId` for `rolconnlimit`. A peer that sends no
 /// routine (a pooler) is read by its English words.
-fn refusal(db: &DbError) -> Option<Refusal> {
-    let state = db.code().code();
-    let says = |needle: &str| db.message().contains(needle);
-    match (state, db.routine()) {
+fn refusal(error: &ServerError<'_>) -> Option<Refusal> {
+    let says = |needle: &str| error.message.contains(needle);
+    match (error.sqlstate, error.routine) {
         ("53300", Some("InitializeSessionUserId")) => Some(Refusal::RoleLimit),
         ("53300", Some("CheckMyDatabase")) => Some(Refusal::DatabaseLimit),
         ("55000", Some("CheckMyDatabase")) => Some(Refusal::DatabaseClosed),
@@ -749,5 +767,205 @@ impl TlsConnect<PgTlsStream> for Established {
 
     fn connect(self, stream: PgTlsStream) -> Self::Future {
         std::future::ready(Ok(stream))
+    }
+}
+
+/// The `ErrorResponse` classifier without a server: SQLSTATE, routine and
+/// message as PostgreSQL 16, PgBouncer and Supavisor send them.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error<'a>(sqlstate: &'a str, message: &'a str, routine: Option<&'a str>) -> ServerError<'a> {
+        ServerError {
+            severity: "FATAL",
+            sqlstate,
+            message,
+            routine,
+        }
+    }
+
+    fn code(sqlstate: &str, message: &str, routine: Option<&str>) -> Code {
+        server_failure(&error(sqlstate, message, routine)).code
+    }
+
+    #[test]
+    fn sqlstates_map_to_codes() {
+        let cases = [
+            (
+                "28P01",
+                "password authentication failed for user \"app\"",
+                Some("auth_failed"),
+                Code::AuthFailed,
+            ),
+            (
+                "3D000",
+                "database \"nope\" does not exist",
+                Some("InitPostgres"),
+                Code::DatabaseNotFound,
+            ),
+            (
+                "53300",
+                "sorry, too many clients already",
+                Some("InitProcess"),
+                Code::TooManyConnections,
+            ),
+            (
+                "57P03",
+                "the database system is starting up",
+                Some("ProcessStartupPacket"),
+                Code::ServerStarting,
+            ),
+            (
+                "42501",
+                "permission denied for database \"app\"",
+                Some("aclcheck_error"),
+                Code::AccessDenied,
+            ),
+            (
+                "55000",
+                "database \"template0\" is not currently accepting connections",
+                Some("CheckMyDatabase"),
+                Code::AccessDenied,
+            ),
+            (
+                "22023",
+                "invalid value for parameter \"work_mem\": \"abc\"",
+                Some("parse_and_validate_value"),
+                Code::InvalidValue,
+            ),
+            (
+                "42704",
+                "unrecognized configuration parameter \"nope\"",
+                Some("set_config_option_ext"),
+                Code::InvalidValue,
+            ),
+            (
+                "XX000",
+                "something the server did not expect",
+                None,
+                Code::ProtocolError,
+            ),
+        ];
+        for (sqlstate, message, routine, expected) in cases {
+            assert_eq!(
+                code(sqlstate, message, routine),
+                expected,
+                "{sqlstate} {message}"
+            );
+        }
+    }
+
+    /// 28000 is both "no such role" and "no `pg_hba.conf` line": the routine
+    /// decides, whatever the server's `lc_messages`; only "no encryption"
+    /// (a hostssl line would have matched) is read from English words.
+    #[test]
+    fn invalid_authorization_is_told_apart_by_the_routine() {
+        let role = Some("InitializeSessionUserId");
+        let hba = Some("ClientAuthentication");
+        assert_eq!(
+            code("28000", "role \"nobody\" does not exist", role),
+            Code::AuthFailed
+        );
+        assert_eq!(
+            code("28000", "роль \"nobody\" не существует", role),
+            Code::AuthFailed
+        );
+        let plain = "no pg_hba.conf entry for host \"10.0.0.1\", user \"app\", database \"app\", no encryption";
+        assert_eq!(code("28000", plain, hba), Code::TlsRequired);
+        let tls = "no pg_hba.conf entry for host \"10.0.0.1\", user \"app\", database \"app\", SSL encryption";
+        assert_eq!(code("28000", tls, hba), Code::AccessDenied);
+        assert_eq!(
+            code("28000", "нет записи в pg_hba.conf", hba),
+            Code::AccessDenied
+        );
+        // A peer that sends no routine is read by its English words.
+        assert_eq!(
+            code("28000", "role \"x\" does not exist", None),
+            Code::AuthFailed
+        );
+        assert_eq!(code("28000", plain, None), Code::TlsRequired);
+    }
+
+    #[test]
+    fn which_limit_refused_is_told_by_the_routine_or_the_words() {
+        let refused = |sqlstate, message, routine| refusal(&error(sqlstate, message, routine));
+        assert_eq!(
+            refused(
+                "53300",
+                "too many connections for role \"app\"",
+                Some("InitializeSessionUserId")
+            ),
+            Some(Refusal::RoleLimit)
+        );
+        assert_eq!(
+            refused(
+                "53300",
+                "слишком много подключений для БД \"app\"",
+                Some("CheckMyDatabase")
+            ),
+            Some(Refusal::DatabaseLimit)
+        );
+        assert_eq!(
+            refused(
+                "55000",
+                "database \"template0\" is not currently accepting connections",
+                None
+            ),
+            Some(Refusal::DatabaseClosed)
+        );
+        assert_eq!(
+            refused(
+                "53300",
+                "sorry, too many clients already",
+                Some("InitProcess")
+            ),
+            None
+        );
+    }
+
+    /// Poolers answer the startup themselves, under SQLSTATEs that would
+    /// otherwise read as "not PostgreSQL".
+    #[test]
+    fn poolers_own_errors_keep_their_meaning() {
+        assert_eq!(
+            code("08P01", "no such database: nope", None),
+            Code::DatabaseNotFound
+        );
+        assert_eq!(
+            code(
+                "08P01",
+                "no more connections allowed (max_client_conn)",
+                None
+            ),
+            Code::TooManyConnections
+        );
+        assert_eq!(
+            code("08P01", "pgbouncer cannot connect to server", None),
+            Code::ConnectionClosed
+        );
+        assert_eq!(
+            code("XX000", "Tenant or user not found", None),
+            Code::AuthFailed
+        );
+        assert_eq!(
+            code(
+                "XX000",
+                "(EMAXCONNSESSION) max clients reached in session mode",
+                None
+            ),
+            Code::TooManyConnections
+        );
+    }
+
+    /// The failure quotes the server: severity, SQLSTATE and its message.
+    #[test]
+    fn the_failure_quotes_the_server() {
+        let failure = server_failure(&error("3D000", "database \"nope\" does not exist", None));
+        let text = crate::i18n::Lang::En.render(&failure.message);
+        assert!(
+            text.contains("3D000") && text.contains("database \"nope\" does not exist"),
+            "{text}"
+        );
     }
 }

@@ -440,3 +440,140 @@ fn is_reset(error: &RedisError) -> bool {
     }
     false
 }
+
+/// The reply classifier without a server: each command's error reply, as
+/// Redis 7 and Valkey send it, decides the failing step and the code.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reply as redis-rs reads it from the wire.
+    fn read_reply(bytes: &[u8]) -> RedisResult<Value> {
+        redis::parse_redis_value(bytes).and_then(Value::extract_error)
+    }
+
+    fn verdict(layout: &Layout, replies: &[&[u8]]) -> Result<(), (StepName, Code)> {
+        let replies: Vec<RedisResult<Value>> = replies.iter().map(|r| read_reply(r)).collect();
+        check_replies(layout, &replies).map_err(|(step, failure)| (step, failure.code))
+    }
+
+    const PLAIN: Layout = Layout {
+        auth: false,
+        hello: false,
+        select: false,
+    };
+    const AUTH: Layout = Layout {
+        auth: true,
+        hello: false,
+        select: false,
+    };
+
+    #[test]
+    fn auth_replies() {
+        let wrong = b"-WRONGPASS invalid username-password pair or user is disabled.\r\n";
+        assert_eq!(
+            verdict(&AUTH, &[wrong, b"+PONG\r\n"]),
+            Err((StepName::Auth, Code::AuthFailed))
+        );
+        let unset = b"-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n";
+        assert_eq!(
+            verdict(&AUTH, &[unset, b"+PONG\r\n"]),
+            Err((StepName::Auth, Code::AuthFailed))
+        );
+        // No credentials sent, and the server wants some: an auth failure
+        // of a kind of its own, decided at PING.
+        let noauth = b"-NOAUTH Authentication required.\r\n";
+        assert_eq!(
+            verdict(&PLAIN, &[noauth]),
+            Err((StepName::Auth, Code::AuthRequired))
+        );
+        assert_eq!(verdict(&AUTH, &[b"+OK\r\n", b"+PONG\r\n"]), Ok(()));
+        assert_eq!(verdict(&PLAIN, &[b"+PONG\r\n"]), Ok(()));
+    }
+
+    #[test]
+    fn replies_any_command_may_get() {
+        let loading = b"-LOADING Redis is loading the dataset in memory\r\n";
+        assert_eq!(
+            verdict(&PLAIN, &[loading]),
+            Err((StepName::Ping, Code::ServerStarting))
+        );
+        assert_eq!(
+            verdict(&AUTH, &[loading, b"+PONG\r\n"]),
+            Err((StepName::Auth, Code::ServerStarting))
+        );
+        let full = b"-ERR max number of clients reached\r\n";
+        assert_eq!(
+            verdict(&PLAIN, &[full]),
+            Err((StepName::Ping, Code::TooManyConnections))
+        );
+        let noperm = b"-NOPERM User app has no permissions to run the 'ping' command\r\n";
+        assert_eq!(
+            verdict(&AUTH, &[b"+OK\r\n", noperm]),
+            Err((StepName::Ping, Code::AccessDenied))
+        );
+        let misconf = b"-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk.\r\n";
+        assert_eq!(
+            verdict(&PLAIN, &[misconf]),
+            Err((StepName::Ping, Code::QueryFailed))
+        );
+        // A reply missing from the pipeline is a failed query, not a pass.
+        assert_eq!(
+            verdict(&AUTH, &[b"+OK\r\n"]),
+            Err((StepName::Ping, Code::QueryFailed))
+        );
+    }
+
+    #[test]
+    fn hello_replies() {
+        let resp3 = Layout {
+            auth: false,
+            hello: true,
+            select: false,
+        };
+        let old = b"-ERR unknown command 'HELLO', with args beginning with: '3' \r\n";
+        assert_eq!(
+            verdict(&resp3, &[old, b"+PONG\r\n"]),
+            Err((StepName::Auth, Code::ProtocolError))
+        );
+        let noauth = b"-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n";
+        assert_eq!(
+            verdict(&resp3, &[noauth, b"+PONG\r\n"]),
+            Err((StepName::Auth, Code::AuthRequired))
+        );
+        let with_auth = Layout {
+            auth: true,
+            ..resp3
+        };
+        let wrong = b"-WRONGPASS invalid username-password pair or user is disabled.\r\n";
+        assert_eq!(
+            verdict(&with_auth, &[wrong, b"+PONG\r\n"]),
+            Err((StepName::Auth, Code::AuthFailed))
+        );
+    }
+
+    #[test]
+    fn select_replies() {
+        let db = Layout {
+            auth: false,
+            hello: false,
+            select: true,
+        };
+        let range = b"-ERR DB index is out of range\r\n";
+        assert_eq!(
+            verdict(&db, &[range, b"+PONG\r\n"]),
+            Err((StepName::Auth, Code::DatabaseNotFound))
+        );
+        assert_eq!(verdict(&db, &[b"+OK\r\n", b"+PONG\r\n"]), Ok(()));
+    }
+
+    /// The failure quotes the server's code and words.
+    #[test]
+    fn the_failure_quotes_the_server() {
+        let Err(error) = read_reply(b"-WRONGPASS invalid username-password pair\r\n") else {
+            panic!("an error reply")
+        };
+        let text = crate::i18n::Lang::En.render(&auth_failure(&error).message);
+        assert_eq!(text, "WRONGPASS invalid username-password pair");
+    }
+}
