@@ -321,6 +321,7 @@ jwt_rsa_too_small = { $var } — RSA-ключ короче 2048 бит (RFC 7518
 jwt_algorithm_whitespace = в { $var } вокруг { $algorithm } есть пробелы или переводы строк: PyJWT и jsonwebtoken для Node ищут алгоритм по имени буквально и отказывают (`Algorithm not supported`); задайте { $var }={ $algorithm } без лишних символов
 jwt_secret_is_key = в { $var } лежит PEM- или SSH-ключ, а не секрет: PyJWT не принимает асимметричный ключ как секрет HMAC (`should not be used as an HMAC secret`), а jsonwebtoken для Node не проверит им токен; возьмите случайный секрет (openssl rand -hex 32) или алгоритм RS*/ES* с JWT_PRIVATE_KEY
 jwt_key_escaped_newlines = { $var } — PEM с буквальными \n вместо переводов строк: railconn его прочитал, но PyJWT (`Could not parse the provided key`) и jsonwebtoken для Node такое значение не принимают, если приложение само не заменяет \n; сохраните PEM с настоящими переводами строк (в .env значение в двойных кавычках превращает \n в переводы строк)
+jwt_key_certificate = { $var } — сертификат X.509, а не открытый ключ: jsonwebtoken для Node проверяет им токены, а PyJWT отказывает (`Could not parse the provided public key`); для приложения на Python положите в { $var } открытый ключ: openssl x509 -in cert.pem -pubkey -noout
 jwt_key_path = { $var } — путь, а не текст PEM: railconn прочитал файл, но PyJWT и jsonwebtoken для Node считают ключом само значение и отказывают, если приложение само не читает файл; положите в { $var } текст PEM
 jwt_key_detail = закрытый ключ { $algorithm }{ $bits ->
     [0] {""}
@@ -469,6 +470,7 @@ target_form = укажите ИМЯ=URL, например --target replica=postg
 target_default_name = `{ $name }` — проверка по умолчанию: чтобы проверить для неё другой URL, используйте --database-url или --redis-url, либо выберите другое ИМЯ
 target_bad_scheme = URL цели `{ $name }` — не URL PostgreSQL или Redis: укажите postgresql://… или redis://… (rediss:// для TLS)
 warning_unknown_check = railconn: предупреждение: проверки `{ $name }` нет, и этот флаг ничего не выбирает (доступные проверки: { $checks })
+error_flag = { $flag } { $value }: { $problem }
 allow_form = укажите --allow КОД или --allow КОД@ПРОВЕРКА, например --allow no_tables или --allow connection_refused@CACHE_URL
 allow_bad_code = `{ $code }` — не код ошибки или замечания: укажите --allow КОД[@ПРОВЕРКА] с кодом из отчёта (README: Error codes), например no_tables или connection_refused@CACHE_URL
 allowed = допущено флагом --allow { $code }: { $message }
@@ -487,7 +489,7 @@ label_cause = причина
 label_fix = решение
 label_source = источник
 label_provider = где
-# Названия строк таблицы провайдеров (src/provider/table.rs) по их id.
+# Названия строк таблицы провайдеров по их id (в src/provider/table.rs — только id и ссылки на документацию).
 provider_name = { $id ->
     [railway_private] приватная сеть Railway
     [railway_proxy] TCP-прокси Railway

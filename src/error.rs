@@ -22,6 +22,13 @@ pub enum AppError {
         value: String,
         problem: Message,
     },
+    /// A value of `--target`, `--only`, `--skip`, `--optional` or
+    /// `--allow` that cannot be read.
+    Flag {
+        flag: &'static str,
+        value: String,
+        problem: Message,
+    },
     Runtime(std::io::Error),
     Output(std::io::Error),
     OutputFile {
@@ -55,6 +62,11 @@ impl AppError {
             }
             Self::NothingSelected => msg::error_nothing_selected(),
             Self::Resolve { value, problem } => msg::error_resolve(value.clone(), problem.clone()),
+            Self::Flag {
+                flag,
+                value,
+                problem,
+            } => msg::error_flag(flag, value.clone(), problem.clone()),
             Self::Runtime(e) => words::error_runtime(&e.to_string()),
             Self::Output(e) => words::error_output(&e.to_string()),
             Self::OutputFile { path, reason } => {

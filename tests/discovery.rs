@@ -196,13 +196,30 @@ fn no_discover_keeps_the_three_defaults_and_targets_add_checks() {
         "=redis://h",
         "postgres=postgresql://h/d",
         "x=mysql://h/d",
+        "redis://:target-secret@h/?db=1",
+        "x=mysql://u:target-secret@h/d",
     ] {
         let out = railconn()
             .args(["check", "--no-env-file", "--target", bad])
             .run();
         assert_eq!(out.status.code(), Some(2), "{bad}");
-        assert!(stderr(&out).contains("--target"), "{bad}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("--target"), "{bad}: {err}");
+        assert!(!err.contains("target-secret"), "{bad}: {err}");
     }
+    // Said in the run's language, as every usage mistake read after clap.
+    let out = railconn()
+        .args([
+            "--lang",
+            "ru",
+            "check",
+            "--no-env-file",
+            "--target",
+            "replica",
+        ])
+        .run();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("укажите ИМЯ=URL"), "{}", stderr(&out));
 }
 
 #[test]

@@ -60,7 +60,8 @@ const GROUPS: &[(&[&str], Kind)] = &[
 pub(crate) fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
     let env = super::load_env(&args.source)?;
     let pins = super::pins(&args.source)?;
-    let (targets, not_checked) = targets(args, &env, pins);
+    let named = super::targets(&args.source)?;
+    let (targets, not_checked) = targets(args, &env, pins, named);
     let report = EnvReport {
         variables: GROUPS
             .iter()
@@ -143,6 +144,7 @@ fn targets(
     args: &EnvArgs,
     env: &EnvSource,
     pins: Vec<config::Pin>,
+    named: Vec<config::NamedUrl>,
 ) -> (Vec<Target>, Vec<NotChecked>) {
     let overrides = config::Overrides {
         node_postgres: false,
@@ -151,7 +153,7 @@ fn targets(
         public: args.source.public,
         resolve: pins,
         discover: !args.source.no_discover,
-        targets: args.source.targets.clone(),
+        targets: named,
     };
     let config = config::Config::resolve(
         &overrides,
@@ -167,7 +169,6 @@ fn targets(
             dialed: msg::verbatim(sqlite.url.clone()),
             source: Some(sqlite.source.clone()),
             provider: None,
-            provider_name: None,
             parts: None,
         },
         None => target(
@@ -211,7 +212,6 @@ fn targets(
                     }),
             ),
             provider: None,
-            provider_name: None,
             parts: None,
         },
     ];
@@ -241,7 +241,6 @@ fn target<T>(
         dialed: target,
         source,
         provider: place.map(|p| p.id),
-        provider_name: place.filter(|p| !p.is_unknown()).map(|p| p.name),
         parts,
     }
 }

@@ -14,10 +14,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cli::{OutputArgs, SelectArgs, SourceArgs};
-use crate::config::{Config, Overrides, Pin, Selection};
+use crate::config::select::Allowance;
+use crate::config::{Config, NamedUrl, Overrides, Pin, Selection, Selector};
 use crate::driver::{DriverArg, Drivers};
 use crate::error::AppError;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Message, msg, say};
 use crate::report::{self, Format, Report, TextStyle};
 use crate::source::{EnvFiles, EnvSource};
 
@@ -45,6 +46,51 @@ pub(crate) fn pins(source: &SourceArgs) -> Result<Vec<Pin>, AppError> {
         .iter()
         .map(|value| {
             Pin::parse(value).map_err(|problem| AppError::Resolve {
+                value: value.clone(),
+                problem,
+            })
+        })
+        .collect()
+}
+
+/// The `--target NAME=URL` values, each checked. A mistake names only
+/// the NAME, and only when it looks like one: the URL (or a URL given
+/// without `NAME=`) may hold a password.
+pub(crate) fn targets(source: &SourceArgs) -> Result<Vec<NamedUrl>, AppError> {
+    source
+        .targets
+        .iter()
+        .map(|value| {
+            NamedUrl::parse(value).map_err(|problem| {
+                let name = value.split_once('=').map(|(name, _)| name.trim());
+                let shown = name
+                    .filter(|n| {
+                        n.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+                    })
+                    .map_or_else(|| say(&msg::url_not_shown()), str::to_string);
+                AppError::Flag {
+                    flag: "--target",
+                    value: shown,
+                    problem,
+                }
+            })
+        })
+        .collect()
+}
+
+/// Each value of a flag read by `parse`; the first bad one stops the run
+/// (exit 2), said in the run's language.
+fn each<T>(
+    flag: &'static str,
+    values: &[String],
+    parse: fn(&str) -> Result<T, Message>,
+) -> Result<Vec<T>, AppError> {
+    values
+        .iter()
+        .map(|value| {
+            parse(value).map_err(|problem| AppError::Flag {
+                flag,
                 value: value.clone(),
                 problem,
             })
@@ -81,13 +127,13 @@ pub(crate) fn config(
         public: source.public,
         resolve: pins(source)?,
         discover: !source.no_discover,
-        targets: source.targets.clone(),
+        targets: targets(source)?,
     };
     let selection = Selection {
-        only: select.only.clone(),
-        skip: select.skip.clone(),
-        optional: select.optional.clone(),
-        allow: select.allow.clone(),
+        only: each("--only", &select.only, Selector::parse)?,
+        skip: each("--skip", &select.skip, Selector::parse)?,
+        optional: each("--optional", &select.optional, Selector::parse)?,
+        allow: each("--allow", &select.allow, Allowance::parse)?,
     };
     let mut config = Config::resolve(&overrides, env, selection, timeout, connect_timeout);
     config.strict = select.strict;

@@ -126,23 +126,21 @@ pub(crate) struct NamedUrl {
     pub url: String,
 }
 
-impl std::str::FromStr for NamedUrl {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
+impl NamedUrl {
+    /// Reads one `--target` value; the problem in the run's language.
+    pub(crate) fn parse(text: &str) -> Result<Self, crate::i18n::Message> {
+        use crate::i18n::msg;
         let Some((name, url)) = text.split_once('=') else {
-            return Err(select::english(&crate::i18n::msg::target_form()));
+            return Err(msg::target_form());
         };
         let name = name.trim();
         let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
         if name.is_empty() || !name.chars().all(allowed) {
-            return Err(select::english(&crate::i18n::msg::target_form()));
+            return Err(msg::target_form());
         }
         let name = CheckName::named(name);
         if name.is_default() {
-            return Err(select::english(&crate::i18n::msg::target_default_name(
-                name.to_string(),
-            )));
+            return Err(msg::target_default_name(name.to_string()));
         }
         match scan::classify(url) {
             scan::Classified::Service(kind) => Ok(NamedUrl {
@@ -150,9 +148,7 @@ impl std::str::FromStr for NamedUrl {
                 kind,
                 url: url.to_string(),
             }),
-            _ => Err(select::english(&crate::i18n::msg::target_bad_scheme(
-                name.to_string(),
-            ))),
+            _ => Err(msg::target_bad_scheme(name.to_string())),
         }
     }
 }
@@ -254,16 +250,21 @@ impl Config {
         if overrides.discover {
             config.discover(overrides, env);
         }
-        config.extra.extend(overrides.targets.iter().map(|t| Extra {
-            name: t.name,
-            setting: parse_extra(
-                t.kind,
-                &t.url,
-                Provenance::Flag("--target"),
-                t.name.as_str(),
-                env,
-            ),
-        }));
+        for target in &overrides.targets {
+            // A `--target` wins over a variable of the same name, and a
+            // later `--target` over an earlier one: one check per name.
+            config.extra.retain(|e| e.name != target.name);
+            config.extra.push(Extra {
+                name: target.name,
+                setting: parse_extra(
+                    target.kind,
+                    &target.url,
+                    Provenance::Flag("--target"),
+                    target.name.as_str(),
+                    env,
+                ),
+            });
+        }
         pin(&mut config.postgres, &overrides.resolve);
         pin(&mut config.redis, &overrides.resolve);
         for extra in &mut config.extra {

@@ -178,7 +178,14 @@ pub(crate) fn scan(env: &EnvSource, public: bool, defaults: &[(CheckName, &str)]
 
 /// Whether variable `name` may be an extra target, given every set name.
 fn considered(name: &str, public: bool, names: &BTreeSet<&str>) -> bool {
-    if DEFAULTS_OWN.contains(&name) || CheckName::named(name).is_default() {
+    // A check is named after its variable, so the name must be one a
+    // report can carry (schema: `check_name`); names outside the portable
+    // set (POSIX: letters, digits, `_`) plus `.` and `-` are no app's
+    // configuration.
+    let portable = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if !portable || DEFAULTS_OWN.contains(&name) || CheckName::named(name).is_default() {
         return false;
     }
     if let Some(stem) = name.strip_suffix("_PUBLIC_URL") {

@@ -4,15 +4,9 @@
 //! command line runs in CI and in the pre-deploy, where different variables
 //! are set — but a warning the command prints.
 
-use crate::i18n::{Lang, Message, msg};
+use crate::i18n::{Message, msg};
 use crate::model::{CheckName, Code, FindingCode};
 use crate::service::Kind;
-
-/// clap's usage errors are English (README "Languages"): the language is
-/// chosen only once the command line parsed.
-pub(crate) fn english(message: &Message) -> String {
-    Lang::En.render(message)
-}
 
 /// One item of `--only`, `--skip` or `--optional`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,24 +15,22 @@ pub(crate) enum Selector {
     Kind(Kind),
 }
 
-impl std::str::FromStr for Selector {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
+impl Selector {
+    /// Reads one item; the problem is said in the run's language (so it is
+    /// read after clap, as `--resolve` is).
+    pub(crate) fn parse(text: &str) -> Result<Self, Message> {
         let text = text.trim();
         if let Some(kind) = text.strip_prefix("kind:") {
             return Kind::from_name(kind)
                 .map(Selector::Kind)
-                .ok_or_else(|| english(&msg::selector_bad_kind(kind.to_string())));
+                .ok_or_else(|| msg::selector_bad_kind(kind.to_string()));
         }
         if text.is_empty() {
-            return Err(english(&msg::selector_empty()));
+            return Err(msg::selector_empty());
         }
         Ok(Selector::Name(text.to_string()))
     }
-}
 
-impl Selector {
     fn matches(&self, name: CheckName, kind: Kind) -> bool {
         match self {
             Selector::Name(wanted) => wanted == name.as_str(),
@@ -62,23 +54,22 @@ pub(crate) enum Allowed {
     Finding(FindingCode),
 }
 
-impl std::str::FromStr for Allowance {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
+impl Allowance {
+    /// Reads one `--allow` value; the problem in the run's language.
+    pub(crate) fn parse(text: &str) -> Result<Self, Message> {
         let (code, check) = match text.trim().split_once('@') {
             Some((code, check)) => (code, Some(check)),
             None => (text.trim(), None),
         };
         if code.is_empty() || check.is_some_and(str::is_empty) {
-            return Err(english(&msg::allow_form()));
+            return Err(msg::allow_form());
         }
         let failure = Code::ALL.iter().find(|c| c.as_str() == code);
         let finding = FindingCode::ALL.iter().find(|c| c.as_str() == code);
         let code = match (failure, finding) {
             (Some(&c), _) => Allowed::Failure(c),
             (None, Some(&c)) => Allowed::Finding(c),
-            (None, None) => return Err(english(&msg::allow_bad_code(code.to_string()))),
+            (None, None) => return Err(msg::allow_bad_code(code.to_string())),
         };
         Ok(Allowance {
             code,
@@ -145,7 +136,7 @@ mod tests {
     use super::*;
 
     fn selectors(list: &[&str]) -> Vec<Selector> {
-        list.iter().map(|s| s.parse().unwrap()).collect()
+        list.iter().map(|s| Selector::parse(s).unwrap()).collect()
     }
 
     #[test]
@@ -175,8 +166,8 @@ mod tests {
         let cache = CheckName::named("CACHE_URL");
         let selection = Selection {
             allow: vec![
-                "no_tables".parse().unwrap(),
-                "connection_refused@CACHE_URL".parse().unwrap(),
+                Allowance::parse("no_tables").unwrap(),
+                Allowance::parse("connection_refused@CACHE_URL").unwrap(),
             ],
             ..Selection::default()
         };
@@ -185,14 +176,14 @@ mod tests {
         assert!(!selection.allows(CheckName::REDIS, refused));
         assert!(selection.allows(CheckName::POSTGRES, Allowed::Finding(FindingCode::NoTables)));
         for bad in ["", "@redis", "no_tables@", "nope", "nope@redis"] {
-            assert!(bad.parse::<Allowance>().is_err(), "{bad}");
+            assert!(Allowance::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn unknown_kinds_are_errors_and_unknown_names_are_listed() {
-        assert!("kind:mysql".parse::<Selector>().is_err());
-        assert!("".parse::<Selector>().is_err());
+        assert!(Selector::parse("kind:mysql").is_err());
+        assert!(Selector::parse("").is_err());
         let selection = Selection {
             skip: selectors(&["CELERY_BROKER_URL", "postgres"]),
             ..Selection::default()
