@@ -22,8 +22,8 @@ fn help_lists_exit_codes_and_no_values() {
     assert!(!text.contains("hunter2"));
 }
 
-/// `--help` speaks to users: notes for developers (which module checks a
-/// flag) stay in the source.
+/// `--help` speaks to users, whole: notes for developers (which module
+/// checks a flag) stay in the source, and no flag is masked away.
 #[test]
 fn help_names_no_internal_modules() {
     for command in ["check", "wait", "watch", "serve", "env"] {
@@ -33,6 +33,9 @@ fn help_names_no_internal_modules() {
         for internal in ["command::", "crate::", "Read as text"] {
             assert!(!text.contains(internal), "{command} --help: {text}");
         }
+        // The usage-error masking once took "Railway's … app's" for a
+        // quoted value and hid the flags between them.
+        assert!(!text.contains("not shown"), "{command} --help: {text}");
     }
 }
 
