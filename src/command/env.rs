@@ -169,7 +169,6 @@ fn targets(
             dialed: msg::verbatim(sqlite.url.clone()),
             source: Some(sqlite.source.clone()),
             provider: None,
-            provider_name: None,
             parts: None,
         },
         None => target(
@@ -213,7 +212,6 @@ fn targets(
                     }),
             ),
             provider: None,
-            provider_name: None,
             parts: None,
         },
     ];
@@ -243,7 +241,6 @@ fn target<T>(
         dialed: target,
         source,
         provider: place.map(|p| p.id),
-        provider_name: place.filter(|p| !p.is_unknown()).map(|p| p.name),
         parts,
     }
 }

@@ -25,10 +25,9 @@ pub(crate) use self::pooler::{Evidence, PoolMode, Pooler, PoolerKind};
 /// One row of the table.
 #[derive(Debug)]
 pub(crate) struct Provider {
-    /// Stable identifier, as in the JSON report (`railway_proxy`).
+    /// Stable identifier, as in the JSON report (`railway_proxy`); the
+    /// catalogs name the row for people by it (`provider_name`).
     pub id: &'static str,
-    /// The provider and endpoint, for people (`Railway TCP proxy`).
-    pub name: &'static str,
     /// The documentation page the row was written from.
     pub doc: &'static str,
     /// Which host names are this provider's.
@@ -126,7 +125,6 @@ pub(crate) const fn redis(code: Code, tip: Tip) -> TipRule {
 /// The row for hosts no rule matches: today's generic advice.
 pub(crate) static UNKNOWN: Provider = Provider {
     id: "unknown",
-    name: "unknown provider",
     doc: "",
     hosts: &[],
     pooler: &[],
@@ -135,10 +133,6 @@ pub(crate) static UNKNOWN: Provider = Provider {
 };
 
 impl Provider {
-    pub(crate) fn is_unknown(&self) -> bool {
-        self.id == UNKNOWN.id
-    }
-
     /// The provider's cause and fix for `code` on `check`, if it has one.
     pub(crate) fn tip(&self, check: CheckName, code: Code) -> Option<Tip> {
         self.tips

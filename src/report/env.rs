@@ -70,8 +70,6 @@ pub(crate) struct Target {
     pub(crate) provider: Option<&'static str>,
     /// What the probe will dial, part by part; `null` when nothing is.
     pub(crate) parts: Option<Parts>,
-    #[serde(skip)]
-    pub(crate) provider_name: Option<&'static str>,
 }
 
 impl Parts {
@@ -168,8 +166,13 @@ fn text(report: &EnvReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
                 .map(|s| lang.render(&s.message()))
                 .unwrap_or_default()
         )?;
-        match target.provider_name {
-            Some(name) => writeln!(out, "  [{name}]")?,
+        // The provider's name in the report's language (the catalogs name
+        // table rows by id); nothing for an unknown one.
+        match target
+            .provider
+            .filter(|id| *id != crate::provider::UNKNOWN.id)
+        {
+            Some(id) => writeln!(out, "  [{}]", lang.render(&msg::provider_name(id)))?,
             None => writeln!(out)?,
         }
         if let Some(parts) = &target.parts {

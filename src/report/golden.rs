@@ -318,7 +318,6 @@ fn env_report() -> EnvReport {
                 source: Some(Provenance::variable("DATABASE_URL", dotenv.clone())),
                 provider: Some("unknown"),
                 parts: Some(postgres_parts()),
-                provider_name: None,
             },
             Target {
                 check: "redis".to_string(),
@@ -326,7 +325,6 @@ fn env_report() -> EnvReport {
                 source: None,
                 provider: None,
                 parts: None,
-                provider_name: None,
             },
             Target {
                 check: "jwt".to_string(),
@@ -334,7 +332,6 @@ fn env_report() -> EnvReport {
                 source: Some(Provenance::Default),
                 provider: None,
                 parts: None,
-                provider_name: None,
             },
         ],
         not_checked: report().not_checked,
