@@ -749,6 +749,10 @@ pub(crate) fn jwt_key_escaped_newlines(var: &str) -> Message {
     msg::jwt_key_escaped_newlines(var)
 }
 
+pub(crate) fn jwt_key_certificate(var: &str) -> Message {
+    msg::jwt_key_certificate(var)
+}
+
 pub(crate) fn jwt_key_path(var: &str) -> Message {
     msg::jwt_key_path(var)
 }
