@@ -296,6 +296,7 @@ jwt_rsa_too_small = { $var } is an RSA key below 2048 bits (RFC 7518 §3.3 requi
 jwt_algorithm_whitespace = { $var } has spaces or line breaks around { $algorithm }: PyJWT and Node's jsonwebtoken look the name up as written and refuse it ("Algorithm not supported"); set { $var }={ $algorithm } with nothing around it
 jwt_secret_is_key = { $var } holds a PEM or SSH key, not a secret: PyJWT refuses an asymmetric key as an HMAC secret ("should not be used as an HMAC secret") and Node's jsonwebtoken will not verify with it; use a random secret (openssl rand -hex 32), or an RS*/ES* algorithm with JWT_PRIVATE_KEY
 jwt_key_escaped_newlines = { $var } is PEM with literal \n instead of line breaks: railconn read it, but PyJWT ("Could not parse the provided key") and Node's jsonwebtoken refuse the value as it is, unless the app replaces \n itself; store the PEM with real line breaks (in .env, a double-quoted value turns \n into line breaks)
+jwt_key_certificate = { $var } is an X.509 certificate, not a public key: Node's jsonwebtoken verifies with it, but PyJWT refuses it ("Could not parse the provided public key"); for a Python app put the public key in { $var }: openssl x509 -in cert.pem -pubkey -noout
 jwt_key_path = { $var } is a path, not PEM text: railconn read the file, but PyJWT and Node's jsonwebtoken take the value itself as the key and refuse it, unless the app reads the file itself; put the PEM text in { $var }
 jwt_key_detail = { $algorithm }{ $bits ->
     [0] {""}

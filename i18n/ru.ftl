@@ -321,6 +321,7 @@ jwt_rsa_too_small = { $var } — RSA-ключ короче 2048 бит (RFC 7518
 jwt_algorithm_whitespace = в { $var } вокруг { $algorithm } есть пробелы или переводы строк: PyJWT и jsonwebtoken для Node ищут алгоритм по имени буквально и отказывают (`Algorithm not supported`); задайте { $var }={ $algorithm } без лишних символов
 jwt_secret_is_key = в { $var } лежит PEM- или SSH-ключ, а не секрет: PyJWT не принимает асимметричный ключ как секрет HMAC (`should not be used as an HMAC secret`), а jsonwebtoken для Node не проверит им токен; возьмите случайный секрет (openssl rand -hex 32) или алгоритм RS*/ES* с JWT_PRIVATE_KEY
 jwt_key_escaped_newlines = { $var } — PEM с буквальными \n вместо переводов строк: railconn его прочитал, но PyJWT (`Could not parse the provided key`) и jsonwebtoken для Node такое значение не принимают, если приложение само не заменяет \n; сохраните PEM с настоящими переводами строк (в .env значение в двойных кавычках превращает \n в переводы строк)
+jwt_key_certificate = { $var } — сертификат X.509, а не открытый ключ: jsonwebtoken для Node проверяет им токены, а PyJWT отказывает (`Could not parse the provided public key`); для приложения на Python положите в { $var } открытый ключ: openssl x509 -in cert.pem -pubkey -noout
 jwt_key_path = { $var } — путь, а не текст PEM: railconn прочитал файл, но PyJWT и jsonwebtoken для Node считают ключом само значение и отказывают, если приложение само не читает файл; положите в { $var } текст PEM
 jwt_key_detail = закрытый ключ { $algorithm }{ $bits ->
     [0] {""}

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::harness::{check, check_json};
 use crate::support::drivers::{self, Attempt};
+use crate::support::lifecycle;
 use crate::support::{Railconn, pg_tls, pki, railconn, stdout};
 
 /// `railconn check --json --only postgres` in an app directory holding
@@ -248,4 +249,214 @@ fn asyncpg_reads_sslrootcert_system_as_a_file_name() {
     let both = "asyncpg==0.32.0\npsycopg[binary]==3.3.9\n";
     let report = check_app(&[("requirements.txt", both)], &url_prefer);
     assert_agree(&report, &real, "psycopg, system roots without sslmode");
+}
+
+/// A name with only IPv6 addresses, as Railway's legacy private network
+/// has: a network namespace of the test's own, a Redis on a unique local
+/// address in it (`fd00:7261:696c::1`; a `::1` hosts entry would not do,
+/// since glibc answers an IPv4 lookup of it with 127.0.0.1), and a hosts
+/// file that names it `cache6.invalid`, bind-mounted over `/etc/hosts` in
+/// the private mount namespace `ip netns exec` makes.
+struct Ipv6OnlyName {
+    netns: String,
+    redis: std::process::Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+const ULA: &str = "fd00:7261:696c::1";
+
+impl Ipv6OnlyName {
+    /// `None` when this machine does not let us make network namespaces.
+    fn start() -> Option<Self> {
+        let netns = format!("railconn-drv-{}", std::process::id());
+        let ip = |args: &[&str]| {
+            std::process::Command::new("ip")
+                .args(args)
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !ip(&["netns", "add", &netns]) {
+            return None;
+        }
+        let up = ip(&["-n", &netns, "link", "set", "lo", "up"])
+            && ip(&[
+                "-n",
+                &netns,
+                "addr",
+                "add",
+                &format!("{ULA}/128"),
+                "dev",
+                "lo",
+                "nodad",
+            ]);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("hosts"),
+            format!("127.0.0.1 localhost\n{ULA} cache6.invalid\n"),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("nsswitch.conf"), "hosts: files\n").unwrap();
+        let port = lifecycle::free_port();
+        let redis = std::process::Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &netns,
+                "redis-server",
+                "--port",
+                &port.to_string(),
+            ])
+            .args([
+                "--bind",
+                ULA,
+                "--protected-mode",
+                "no",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start redis-server in the namespace");
+        let name = Self {
+            netns,
+            redis,
+            port,
+            dir,
+        };
+        assert!(up, "could not set up the namespace's loopback");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !name
+            .command("redis-cli", &["-h", ULA, "-p", &port.to_string(), "ping"])
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"PONG"))
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis in the namespace did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Some(name)
+    }
+
+    fn url(&self, query: &str) -> String {
+        format!("redis://cache6.invalid:{}{query}", self.port)
+    }
+
+    /// `program args…` in the namespace, with its hosts file.
+    fn command(&self, program: &str, args: &[&str]) -> std::process::Command {
+        let script = r#"mount --bind "$1" /etc/hosts && mount --bind "$2" /etc/nsswitch.conf && shift 2 && exec "$@""#;
+        let mut cmd = std::process::Command::new("ip");
+        cmd.args(["netns", "exec", &self.netns, "sh", "-c", script, "sh"])
+            .arg(self.dir.path().join("hosts"))
+            .arg(self.dir.path().join("nsswitch.conf"))
+            .arg(program)
+            .args(args);
+        cmd
+    }
+
+    /// The real ioredis `package` connecting to `url` in the namespace.
+    fn ioredis(&self, package: &str, url: &str) -> Attempt {
+        let script = drivers::ioredis_script(package);
+        let mut cmd = self.command("node", &["-e", &script]);
+        cmd.env("NODE_PATH", &drivers::fixtures().node_modules);
+        drivers::attempt(cmd, url)
+    }
+
+    /// railconn, in the namespace, in an app whose lockfile pins ioredis.
+    fn railconn(&self, ioredis: &str, url: &str) -> Value {
+        let app = tempfile::tempdir().unwrap();
+        std::fs::write(
+            app.path().join("package.json"),
+            r#"{"dependencies": {"ioredis": "*"}}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            app.path().join("package-lock.json"),
+            format!(r#"{{"lockfileVersion": 3, "packages": {{"node_modules/ioredis": {{"version": "{ioredis}"}}}}}}"#),
+        )
+        .unwrap();
+        let app_dir = app.path().display().to_string();
+        let mut run = Railconn::new("ip");
+        run.cmd = self.command(
+            env!("CARGO_BIN_EXE_railconn"),
+            &[
+                "check",
+                "--json",
+                "--no-env-file",
+                "--only",
+                "redis",
+                "--redis-url",
+                url,
+                "--app-dir",
+                &app_dir,
+            ],
+        );
+        run.cmd
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("NO_COLOR", "1");
+        let out = run.run();
+        let report: Value = serde_json::from_str(&stdout(&out)).expect("JSON report");
+        crate::harness::validate(&report);
+        report
+    }
+}
+
+impl Drop for Ipv6OnlyName {
+    fn drop(&mut self) {
+        let _ = self.redis.kill();
+        let _ = self.redis.wait();
+        let _ = std::process::Command::new("ip")
+            .args(["netns", "del", &self.netns])
+            .status();
+    }
+}
+
+fn redis_passed(report: &Value) -> bool {
+    check(report, "redis")["status"] != "fail"
+}
+
+#[test]
+fn ioredis_before_5_8_2_cannot_resolve_an_ipv6_only_name() {
+    let Some(name) = Ipv6OnlyName::start() else {
+        eprintln!(
+            "skipped: no network namespaces here (unit tests in src/driver/redis.rs cover the rule)"
+        );
+        return;
+    };
+    let url = name.url("");
+    for (package, version) in [("ioredis-5.8.1", "5.8.1"), ("ioredis", "6.0.0")] {
+        let real = name.ioredis(package, &url);
+        let report = name.railconn(version, &url);
+        assert_eq!(
+            redis_passed(&report),
+            real.connected,
+            "ioredis {version}: railconn and the driver disagree.\ndriver said: {}\nreport: {report:#}",
+            real.said
+        );
+        if version == "5.8.1" {
+            assert!(real.said.contains("ENOTFOUND"), "{}", real.said);
+            let redis = check(&report, "redis");
+            assert_eq!(redis["error"]["code"], "dns_not_found", "{report:#}");
+            assert!(
+                redis["cause"]
+                    .as_str()
+                    .unwrap()
+                    .contains("ioredis 5.8.1 (package-lock.json)")
+            );
+            assert!(redis["fix"].as_str().unwrap().contains("family=0"));
+        } else {
+            assert!(real.connected, "{}", real.said);
+        }
+    }
+    // The fix: `?family=0` in the URL, read by ioredis itself.
+    let fixed = name.url("?family=0");
+    let real = name.ioredis("ioredis-5.8.1", &fixed);
+    assert!(real.connected, "{}", real.said);
+    assert!(redis_passed(&name.railconn("5.8.1", &fixed)));
 }

@@ -241,6 +241,14 @@ fn cases(dir: &Path) -> Vec<Case> {
     );
     let ed = keys(dir, "ed", &["-algorithm", "ed25519"]);
     openssl(dir, &["ec", "-in", "ec.pem", "-out", "sec1.pem"]);
+    openssl(
+        dir,
+        &[
+            "req", "-new", "-x509", "-key", "rsa.pem", "-subj", "/CN=app", "-days", "30", "-out",
+            "cert.pem",
+        ],
+    );
+    let cert = std::fs::read_to_string(dir.join("cert.pem")).unwrap();
     let sec1 = std::fs::read_to_string(dir.join("sec1.pem")).unwrap();
     let s = |v: &str| v.to_string();
     let hs =
@@ -349,6 +357,25 @@ fn cases(dir: &Path) -> Vec<Case> {
         case(
             "RS256 public key as private key",
             pair("RS256", &rsa.1, &rsa.1),
+            &[],
+        ),
+        case(
+            "RS256 private key as public key",
+            pair("RS256", &rsa.0, &rsa.0),
+            &[(
+                "jsonwebtoken",
+                "invalid_key: a private key in JWT_PUBLIC_KEY, as in PyJWT",
+            )],
+        ),
+        case(
+            "RS256 certificate as public key",
+            pair("RS256", &rsa.0, &cert),
+            &[("jsonwebtoken", "key_format: PyJWT refuses a certificate")],
+        ),
+        case("ES384 with a P-256 key", pair("ES384", &ec.0, &ec.1), &[]),
+        case(
+            "HS256 secret with a trailing newline",
+            hs("HS256", &format!("{SECRET}\n")),
             &[],
         ),
         case("RS256 1024-bit key", pair("RS256", &small.0, &small.1), &[]),

@@ -281,6 +281,7 @@ messages! {
     jwt_secret_is_key(var: &str);
     jwt_key_escaped_newlines(var: &str);
     jwt_key_path(var: &str);
+    jwt_key_certificate(var: &str);
     /// `bits` 0 means unknown; `public` is yes or no.
     jwt_key_detail(algorithm: &str, bits: usize, public: &str);
     jwt_sign_failed(kind: String);

@@ -197,7 +197,8 @@ pub enum FindingCode {
     /// A TLS certificate is not verified (`#insecure`, `sslmode=require`).
     CertificateNotVerified,
     /// A JWT key railconn could read but PyJWT and Node's jsonwebtoken
-    /// refuse as given: PEM with literal `\n`, or a path to a PEM file.
+    /// refuse as given: PEM with literal `\n`, or a path to a PEM file; or
+    /// a certificate as the public key, which PyJWT refuses.
     KeyFormat,
     /// A failure the run was told to accept (`--allow CODE[@CHECK]`): still
     /// shown, but it no longer fails the check.

@@ -166,15 +166,6 @@ r.connect().then(() => r.ping()).then(
     )
 }
 
-/// Whether this machine lets us make a private mount namespace (for a
-/// hosts file of a test's own).
-pub fn mount_namespaces() -> bool {
-    Command::new("unshare")
-        .args(["--mount", "true"])
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 fn node(script: &str, url: &str) -> Attempt {
     let mut cmd = Command::new("node");
     cmd.args(["-e", script])

@@ -293,8 +293,12 @@ fn is_asymmetric_key(secret: &[u8]) -> bool {
         b"ecdsa-sha2-nistp384",
         b"ecdsa-sha2-nistp521",
     ];
-    let has = |needle: &[u8]| secret.windows(needle.len()).any(|w| w == needle);
-    (has(b"-----BEGIN ") && has(b"-----END ")) || SSH.iter().any(|p| secret.starts_with(p))
+    (contains(secret, b"-----BEGIN ") && contains(secret, b"-----END "))
+        || SSH.iter().any(|p| secret.starts_with(p))
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// RFC 7518 §3.2: "A key of the same size as the hash output … or larger
@@ -335,7 +339,16 @@ fn pem_keys(plan: &Plan<'_>, private: &SecretVar) -> Result<Keys, Failure> {
     let decoding = plan
         .public_key
         .map(|var| {
-            load_pem(var, &mut notes).and_then(|pem| decoding_key(plan.algorithm, &pem, var.name))
+            let pem = load_pem(var, &mut notes)?;
+            if contains(&pem, b"-----BEGIN CERTIFICATE-----") {
+                // Node's crypto takes a certificate as a public key; PyJWT
+                // does not ("Could not parse the provided public key").
+                notes.push(Finding::warn(
+                    FindingCode::KeyFormat,
+                    words::jwt_key_certificate(var.name),
+                ));
+            }
+            decoding_key(plan.algorithm, &pem, var.name)
         })
         .transpose()?;
     Ok(Keys {
