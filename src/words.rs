@@ -298,7 +298,7 @@ pub(crate) fn dns_addresses(v4: &[String], v6: &[String]) -> Message {
     match (list("IPv4", v4), list("IPv6", v6)) {
         (Some(v4), Some(v6)) => msg::joined(v4, v6),
         (Some(one), None) | (None, Some(one)) => one,
-        (None, None) => msg::verbatim(String::new()),
+        (None, None) => Message::default(),
     }
 }
 
@@ -825,7 +825,7 @@ pub(crate) fn wait_progress(
     let mut list = failing
         .iter()
         .map(|&(check, code)| msg::wait_failing(check, code.as_str()));
-    let first = list.next().unwrap_or_else(|| msg::verbatim(String::new()));
+    let first = list.next().unwrap_or_default();
     let failing = list.fold(first, msg::listed);
     msg::wait_progress(failing, elapsed, timeout)
 }
@@ -864,9 +864,7 @@ pub(crate) fn watch_heartbeat(time: &str, round: u64, checks: &[(&str, Status, f
     let mut states = checks.iter().map(|&(check, status, millis)| {
         msg::watch_check_state(check, status.as_str(), took(millis))
     });
-    let first = states
-        .next()
-        .unwrap_or_else(|| msg::verbatim(String::new()));
+    let first = states.next().unwrap_or_default();
     let states = states.fold(first, msg::listed);
     msg::watch_heartbeat(time.to_string(), round, states)
 }
@@ -884,7 +882,7 @@ pub(crate) fn watch_summary(
         let mut list = failures
             .iter()
             .map(|&(code, n)| msg::watch_failure_count(code, n));
-        let first = list.next().unwrap_or_else(|| msg::verbatim(String::new()));
+        let first = list.next().unwrap_or_default();
         msg::watch_failures(list.fold(first, msg::listed))
     };
     msg::watch_summary(

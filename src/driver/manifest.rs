@@ -234,7 +234,7 @@ impl Reader<'_> {
             }
             Err(e) if e.kind() == ErrorKind::NotFound => None,
             Err(e) => {
-                self.unreadable(file, msg::verbatim(e.to_string()));
+                self.unreadable(file, crate::i18n::io_reason(&e));
                 None
             }
         }

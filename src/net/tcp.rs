@@ -98,8 +98,6 @@ fn decisive(failures: &[(SocketAddr, Failure)]) -> Failure {
         .min_by_key(|&c| rank(c))
         .unwrap_or(Code::NetworkUnreachable);
     let mut messages = failures.iter().map(|(_, f)| f.message.clone());
-    let first = messages
-        .next()
-        .unwrap_or_else(|| msg::verbatim(String::new()));
+    let first = messages.next().unwrap_or_default();
     Failure::new(code, messages.fold(first, msg::joined))
 }

@@ -25,7 +25,7 @@ use x509_cert::der::Decode;
 
 use super::sniff::{self, PeerKind, Sniffed};
 use super::within;
-use crate::i18n::Message;
+use crate::i18n::{Message, msg};
 use crate::model::{Code, FindingCode};
 use crate::model::{Failure, Finding};
 use crate::words;
@@ -171,12 +171,7 @@ fn client_config(
 ) -> Result<Arc<ClientConfig>, Failure> {
     let config = ClientConfig::builder_with_provider(provider_for(shares))
         .with_safe_default_protocol_versions()
-        .map_err(|e| {
-            Failure::new(
-                Code::TlsHandshakeFailed,
-                crate::i18n::msg::verbatim(e.to_string()),
-            )
-        })?
+        .map_err(|e| Failure::new(Code::TlsHandshakeFailed, msg::verbatim(e.to_string())))?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
@@ -455,7 +450,7 @@ fn read_roots(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, Fa
         .map_err(|e| unreadable(crate::i18n::io_reason(&e)))?;
     CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| unreadable(crate::i18n::msg::verbatim(e.to_string())))
+        .map_err(|e| unreadable(msg::verbatim(e.to_string())))
 }
 
 /// The operating system's roots, loaded once per process. `SSL_CERT_FILE`
@@ -568,12 +563,7 @@ fn webpki_verifier(
     let (store, certs) = load_roots(roots)?;
     let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider())
         .build()
-        .map_err(|e| {
-            Failure::new(
-                Code::CertificateInvalid,
-                crate::i18n::msg::verbatim(e.to_string()),
-            )
-        })?;
+        .map_err(|e| Failure::new(Code::CertificateInvalid, msg::verbatim(e.to_string())))?;
     let pinned = if matches!(roots, Roots::File(_)) {
         certs
     } else {

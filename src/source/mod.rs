@@ -198,7 +198,7 @@ fn read_bounded(reader: impl Read) -> Result<Vec<u8>, Message> {
     reader
         .take(MAX_FILE as u64 + 1)
         .read_to_end(&mut text)
-        .map_err(|e| msg::verbatim(e.to_string()))?;
+        .map_err(|e| crate::i18n::io_reason(&e))?;
     if text.len() > MAX_FILE {
         return Err(words::env_file_too_large(MAX_FILE));
     }
@@ -238,7 +238,7 @@ fn keep_railway_references(text: &str, pairs: &mut [(String, String)]) {
 
 fn describe_dotenv_error(error: &dotenvy::Error) -> Message {
     match error {
-        dotenvy::Error::Io(io) => msg::verbatim(io.to_string()),
+        dotenvy::Error::Io(io) => crate::i18n::io_reason(io),
         dotenvy::Error::LineParse(_, _) => msg::env_line_not_pair(),
         dotenvy::Error::EnvVar(_) => msg::env_not_utf8(),
         _ => msg::env_unparsable(),

@@ -50,10 +50,7 @@ pub(crate) async fn probe(setting: &Setting<PgTarget>, budget: Budget) -> ProbeO
         );
     };
     run(target, &budget, &mut ladder).await;
-    let mut outcome = ladder.finish(
-        crate::i18n::msg::verbatim(target.redacted.clone()),
-        Some(source),
-    );
+    let mut outcome = ladder.finish(msg::verbatim(target.redacted.clone()), Some(source));
     outcome.host.clone_from(&target.host);
     outcome
 }
@@ -482,7 +479,7 @@ fn classify(error: &tokio_postgres::Error, sniffed: &Sniffed) -> Failure {
     } else {
         Code::ProtocolError
     };
-    Failure::new(code, crate::i18n::msg::verbatim(text))
+    Failure::new(code, msg::verbatim(text))
 }
 
 /// The fields of a server's `ErrorResponse` that decide the failure: the
@@ -617,16 +614,11 @@ fn io_failure(error: &io::Error, sniffed: &Sniffed) -> Failure {
         io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => {
             Failure::new(Code::ConnectionReset, words::connection_reset())
         }
-        io::ErrorKind::TimedOut => {
-            Failure::new(Code::Timeout, crate::i18n::msg::verbatim(error.to_string()))
-        }
+        io::ErrorKind::TimedOut => Failure::new(Code::Timeout, msg::verbatim(error.to_string())),
         _ if sniffed.peer_kind().is_some_and(|k| k != PeerKind::Postgres) => {
             unexpected_reply(sniffed)
         }
-        _ => Failure::new(
-            Code::ProtocolError,
-            crate::i18n::msg::verbatim(error.to_string()),
-        ),
+        _ => Failure::new(Code::ProtocolError, msg::verbatim(error.to_string())),
     }
 }
 
@@ -705,10 +697,7 @@ fn query_failure(error: &tokio_postgres::Error, sniffed: &Sniffed) -> Failure {
         None if error.is_closed() => {
             Failure::new(Code::ConnectionClosed, words::pg_closed_during_query())
         }
-        None => Failure::new(
-            Code::QueryFailed,
-            crate::i18n::msg::verbatim(error_chain(error)),
-        ),
+        None => Failure::new(Code::QueryFailed, msg::verbatim(error_chain(error))),
     }
 }
 

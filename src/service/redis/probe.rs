@@ -15,6 +15,7 @@ use tokio::net::TcpStream;
 
 use super::facts as redis_facts;
 use super::reply;
+use crate::i18n::msg;
 use crate::model::{Code, FindingCode};
 use crate::model::{Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
@@ -34,10 +35,7 @@ pub(crate) async fn probe(setting: &Setting<RedisTarget>, budget: Budget) -> Pro
         );
     };
     run(target, &budget, &mut ladder).await;
-    let mut outcome = ladder.finish(
-        crate::i18n::msg::verbatim(target.redacted.clone()),
-        Some(source),
-    );
+    let mut outcome = ladder.finish(msg::verbatim(target.redacted.clone()), Some(source));
     outcome.host.clone_from(&target.host);
     outcome
 }
@@ -326,18 +324,14 @@ fn common_failure(error: &RedisError) -> Option<Failure> {
         _ if message.contains("max number of clients") => Code::TooManyConnections,
         _ => return None,
     };
-    Some(Failure::new(code, crate::i18n::msg::verbatim(message)))
+    Some(Failure::new(code, msg::verbatim(message)))
 }
 
 /// WRONGPASS, or "AUTH … called without any password configured": both
 /// mean the credentials in the URL do not fit this server.
 fn auth_failure(error: &RedisError) -> Failure {
-    common_failure(error).unwrap_or_else(|| {
-        Failure::new(
-            Code::AuthFailed,
-            crate::i18n::msg::verbatim(server_message(error)),
-        )
-    })
+    common_failure(error)
+        .unwrap_or_else(|| Failure::new(Code::AuthFailed, msg::verbatim(server_message(error))))
 }
 
 /// `HELLO 3` refused: a server or proxy without RESP3 (Redis before 6),
@@ -354,20 +348,14 @@ fn hello_failure(layout: &Layout, error: &RedisError) -> Failure {
         );
     }
     if !layout.auth && error.code() == Some("NOAUTH") {
-        return Failure::new(
-            Code::AuthRequired,
-            crate::i18n::msg::verbatim(server_message(error)),
-        );
+        return Failure::new(Code::AuthRequired, msg::verbatim(server_message(error)));
     }
     auth_failure(error)
 }
 
 fn select_failure(error: &RedisError) -> Failure {
     common_failure(error).unwrap_or_else(|| {
-        Failure::new(
-            Code::DatabaseNotFound,
-            crate::i18n::msg::verbatim(server_message(error)),
-        )
+        Failure::new(Code::DatabaseNotFound, msg::verbatim(server_message(error)))
     })
 }
 
@@ -376,14 +364,8 @@ fn ping_failure(error: &RedisError) -> Failure {
         return failure;
     }
     match error.code() {
-        Some("NOAUTH") => Failure::new(
-            Code::AuthRequired,
-            crate::i18n::msg::verbatim(server_message(error)),
-        ),
-        _ => Failure::new(
-            Code::QueryFailed,
-            crate::i18n::msg::verbatim(server_message(error)),
-        ),
+        Some("NOAUTH") => Failure::new(Code::AuthRequired, msg::verbatim(server_message(error))),
+        _ => Failure::new(Code::QueryFailed, msg::verbatim(server_message(error))),
     }
 }
 
@@ -413,10 +395,9 @@ fn connection_failure(error: &RedisError, sniffed: &Sniffed) -> Failure {
         return failure;
     }
     match error.kind() {
-        redis::ErrorKind::Parse => Failure::new(
-            Code::ProtocolError,
-            crate::i18n::msg::verbatim(error.to_string()),
-        ),
+        redis::ErrorKind::Parse => {
+            Failure::new(Code::ProtocolError, msg::verbatim(error.to_string()))
+        }
         // As for PostgreSQL: EOF or RST before any byte is timing, not cause.
         _ if is_reset(error) && !sniffed.bytes().is_empty() => {
             Failure::new(Code::ConnectionReset, words::connection_reset())

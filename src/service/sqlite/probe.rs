@@ -39,7 +39,7 @@ pub(crate) fn probe(target: &SqliteTarget) -> ProbeOutcome {
     }
     note_volume(target, &mut ladder);
     ladder.finish(
-        crate::i18n::msg::verbatim(target.url.clone()),
+        msg::verbatim(target.url.clone()),
         Some(target.source.clone()),
     )
 }
