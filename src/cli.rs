@@ -118,8 +118,9 @@ pub(crate) struct SourceArgs {
     /// Dial ADDR for HOST:PORT instead of resolving HOST, keeping HOST for
     /// TLS (SNI, certificate names) and provider rules, as curl --resolve
     /// does (repeatable; e.g. db.example.com:5432:127.0.0.1 for a tunnel).
-    /// (Read as text here and checked by `command::pins`, so a mistake is
-    /// reported in the run's language.)
+    // Read as text here and checked by `command::pins`, so a mistake is
+    // reported in the run's language (not a doc comment: clap would print
+    // it in --help).
     #[arg(long, value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<String>,
 
@@ -144,7 +145,8 @@ pub(crate) struct SourceArgs {
 
     /// Judge the URLs as this driver does, instead of the manifests
     /// (repeatable): e.g. pg@8.23.1, psycopg2, asyncpg, ioredis@5.8.1,
-    /// libpq. (Read as text here and checked by `command::driver_args`.)
+    /// libpq.
+    // Read as text here and checked by `command::driver_args`, as --resolve.
     #[arg(long = "driver", value_name = "NAME[@VERSION]")]
     pub(crate) drivers: Vec<String>,
 }

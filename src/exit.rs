@@ -99,10 +99,12 @@ pub(crate) fn for_report(report: &Report) -> ExitCode {
 /// clap echoes unexpected arguments, which may be a URL with a password.
 pub(crate) fn usage_error(error: &clap::Error) -> ExitCode {
     use std::io::Write;
-    let text = mask_quoted_urls(&redact_urls(&error.render().to_string()));
+    let text = redact_urls(&error.render().to_string());
     let (written, code) = if error.use_stderr() {
         (
-            std::io::stderr().lock().write_all(text.as_bytes()),
+            std::io::stderr()
+                .lock()
+                .write_all(mask_quoted_urls(&text).as_bytes()),
             COULD_NOT_RUN,
         )
     } else {
@@ -124,6 +126,8 @@ pub(crate) fn usage_error(error: &clap::Error) -> ExitCode {
 /// clap quotes the values it complains about. A quoted value holding a URL
 /// may carry a password in places `redact_urls` cannot see (a query
 /// `password=`, a space inside the password), so it is not shown at all.
+/// Only for usage errors: `--help` holds no value of the user's, and its
+/// apostrophes ("Railway's … app's") would pair up and hide whole flags.
 fn mask_quoted_urls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for (i, part) in text.split('\'').enumerate() {

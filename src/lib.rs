@@ -43,7 +43,6 @@ pub use crate::service::jwt::settings::JwtSettings;
 pub use crate::service::postgres::libpq_uri::{LIBPQ_15_KEYWORDS, NEWER_KEYWORDS};
 pub use crate::service::postgres::url::PgTarget;
 pub use crate::service::redis::url::{Protocol, RedisTarget, RedisTls};
-pub use crate::source::secret::Secret;
 pub use crate::source::url::parse as parse_url;
 pub use crate::source::{EnvSource, parse_env};
 

@@ -22,6 +22,23 @@ fn help_lists_exit_codes_and_no_values() {
     assert!(!text.contains("hunter2"));
 }
 
+/// `--help` speaks to users, whole: notes for developers (which module
+/// checks a flag) stay in the source, and no flag is masked away.
+#[test]
+fn help_names_no_internal_modules() {
+    for command in ["check", "wait", "watch", "serve", "env"] {
+        let out = railconn().args([command, "--help"]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{command}: {text}");
+        for internal in ["command::", "crate::", "Read as text"] {
+            assert!(!text.contains(internal), "{command} --help: {text}");
+        }
+        // The usage-error masking once took "Railway's … app's" for a
+        // quoted value and hid the flags between them.
+        assert!(!text.contains("not shown"), "{command} --help: {text}");
+    }
+}
+
 #[test]
 fn usage_errors_exit_2_and_redact() {
     let out = railconn()

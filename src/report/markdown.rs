@@ -22,7 +22,7 @@ pub(crate) fn render(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Re
             "| {} | {} | `{}` | {} |",
             check.name.as_str(),
             say(&badge(check.status)),
-            cell(&say(&check.target)),
+            code_cell(&say(&check.target)),
             cell(&result(check, lang))
         )?;
     }
@@ -108,10 +108,26 @@ fn badge(status: Status) -> Message {
     }
 }
 
-/// Table cells cannot hold `|` or line breaks.
+/// Table cells cannot hold `|` or line breaks. Backticks stay: the result
+/// column marks its code as a code span (`` `dns_not_found` at dns ``), as
+/// the problem headings do.
 fn cell(text: &str) -> String {
-    // Backticks would end the code span a target sits in.
-    text.replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
-        .replace('`', "'")
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// A cell inside a code span (the target): a backtick would end the span.
+fn code_cell(text: &str) -> String {
+    cell(text).replace('`', "'")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cell, code_cell};
+
+    #[test]
+    fn a_result_cell_keeps_its_code_span_and_a_target_cell_cannot_end_its_own() {
+        assert_eq!(cell("`dns_not_found` at dns"), "`dns_not_found` at dns");
+        assert_eq!(cell("a|b\nc"), "a\\|b c");
+        assert_eq!(code_cell("redis://h`x|y"), "redis://h'x\\|y");
+    }
 }

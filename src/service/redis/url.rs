@@ -191,14 +191,31 @@ fn shown(raw: &str) -> String {
         .rfind('@')
         .and_then(|at| authority[..at].find(':').map(|colon| (colon, at)))
         .filter(|(colon, at)| at > &(colon + 1));
-    match masked {
-        Some((colon, at)) => url::escape_controls(&format!(
-            "{}***{}",
-            &raw[..=start + colon],
-            &raw[start + at..]
-        )),
-        None => url::escape_controls(raw),
-    }
+    let without_password = match masked {
+        Some((colon, at)) => format!("{}***{}", &raw[..=start + colon], &raw[start + at..]),
+        None => raw.to_string(),
+    };
+    url::escape_controls(&mask_query_passwords(&without_password))
+}
+
+/// The value of every `password=` query parameter replaced by `***`:
+/// redis-py reads `?password=` as the password, so it is one, whether or
+/// not redis-rs looks at it (README "Secrets").
+fn mask_query_passwords(url: &str) -> String {
+    let Some(question) = url.find('?') else {
+        return url.to_string();
+    };
+    let end = url[question..]
+        .find('#')
+        .map_or(url.len(), |i| question + i);
+    let pairs: Vec<String> = url[question + 1..end]
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+            _ => pair.to_string(),
+        })
+        .collect();
+    format!("{}{}{}", &url[..=question], pairs.join("&"), &url[end..])
 }
 
 #[cfg(test)]
@@ -264,5 +281,14 @@ mod tests {
             "redis://us%65r:***@h:6379/0?protocol=resp3&x=%41"
         );
         assert_eq!(t.password.unwrap().expose(), "p@ss=");
+    }
+
+    /// redis-py takes `?password=` as the password: it is masked too.
+    #[test]
+    fn a_password_in_the_query_is_not_shown() {
+        let t = RedisTarget::parse("redis://h:6379/0?password=hunter2&protocol=resp2#x").unwrap();
+        assert_eq!(t.redacted, "redis://h:6379/0?password=***&protocol=resp2#x");
+        let t = RedisTarget::parse("redis://:pw@h?x=1&Password=hunter2").unwrap();
+        assert_eq!(t.redacted, "redis://:***@h?x=1&Password=***");
     }
 }
