@@ -176,6 +176,26 @@ fn russian_reports_have_no_english_sentences() {
     assert!(english_runs(&error).is_empty(), "{error}");
 }
 
+/// Every Russian golden file (text, quiet, Markdown, GitHub, JUnit, JSON,
+/// env, watch) is Russian by the same rule.
+#[test]
+fn russian_golden_files_have_no_english_sentences() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("tests/golden") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if !name.contains(".ru.") {
+            continue;
+        }
+        seen += 1;
+        let text = std::fs::read_to_string(&path).expect("golden file");
+        let english = english_runs(&text);
+        assert!(english.is_empty(), "{name}: {english:?}");
+    }
+    assert!(seen >= 3, "only {seen} Russian golden files");
+}
+
 /// Runs of three or more English words, one of them a function word,
 /// outside code spans and «quotes»; tokens with a digit or a character
 /// such as `_./:=@$%<>` (identifiers, hosts, URLs) break a run. The same
