@@ -199,7 +199,7 @@ fn advise(
     pooler: Option<Pooler>,
 ) -> Option<words::Advice> {
     place
-        .tip(kind.default_check(), error.code)
+        .tip(kind, error.code)
         .or_else(|| pooler.and_then(|p| p.tip(error.code)))
         .map(words::provider_tip)
         .or_else(|| kind.advise(error.step, error.code, &error.message))

@@ -74,6 +74,41 @@ fn unresolvable_redis_cloud_endpoint_names_redis_cloud() {
     assert!(!words.contains("railway.internal"), "{words}");
 }
 
+/// Tips are keyed by kind (issue 12 on issue 9's discovered checks): a
+/// Celery broker at Railway's TCP proxy gets the same words as `REDIS_URL`
+/// there.
+#[test]
+fn a_discovered_redis_url_gets_its_providers_tip() {
+    let port = fault(Fault::ReadClose);
+    let (cache, broker) = ("cache.proxy.rlwy.net", "broker.proxy.rlwy.net");
+    let mut run = railconn();
+    run.env("REDIS_URL", format!("redis://default:pw@{cache}:{port}"))
+        .env(
+            "CELERY_BROKER_URL",
+            format!("redis://default:pw@{broker}:{port}/1"),
+        );
+    let (r, _) = check_json(
+        &mut run,
+        &[
+            "--only",
+            "kind:redis",
+            "--resolve",
+            &format!("{cache}:{port}:127.0.0.1"),
+            "--resolve",
+            &format!("{broker}:{port}:127.0.0.1"),
+        ],
+    );
+    for name in ["redis", "CELERY_BROKER_URL"] {
+        assert_eq!(provider(&r, name)["id"], "railway_proxy", "{name}");
+        let words = cause_and_fix(&r, name);
+        assert!(words.contains("Railway's TCP proxy"), "{name}: {words}");
+    }
+    assert_eq!(
+        cause_and_fix(&r, "redis"),
+        cause_and_fix(&r, "CELERY_BROKER_URL")
+    );
+}
+
 /// An unknown host keeps the generic words: no invented provider.
 #[test]
 fn an_unknown_host_gets_generic_words() {

@@ -5,6 +5,7 @@
 pub(crate) mod check;
 pub(crate) mod code;
 pub(crate) mod finding;
+pub(crate) mod kind;
 pub(crate) mod parts;
 pub(crate) mod provenance;
 pub(crate) mod step;
@@ -13,6 +14,7 @@ pub(crate) mod tip;
 pub(crate) use self::check::{CheckName, Ladder, ProbeOutcome, Readings};
 pub(crate) use self::code::{Code, FindingCode};
 pub(crate) use self::finding::{Finding, Severity};
+pub(crate) use self::kind::Kind;
 pub(crate) use self::parts::{Database, Parts};
 pub(crate) use self::provenance::{Origin, Provenance, Variable};
 pub(crate) use self::step::{Failure, Status, Step, StepName};

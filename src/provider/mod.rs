@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::i18n::{Message, msg};
 pub(crate) use crate::model::Tip;
-use crate::model::{CheckName, Code};
+use crate::model::{Code, Kind};
 
 pub(crate) use self::pooler::{Evidence, PoolMode, Pooler, PoolerKind};
 
@@ -87,10 +87,12 @@ pub(crate) enum PoolerRule {
     LabelEnds(&'static str, PoolerKind, Option<PoolMode>),
 }
 
-/// A provider's own cause and fix for a code (on one check, or on both).
+/// A provider's own cause and fix for a code, on every check of one kind
+/// (or of every kind): a discovered `CELERY_BROKER_URL` gets the same words
+/// as `REDIS_URL` at the same provider.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TipRule {
-    pub check: Option<CheckName>,
+    pub kind: Option<Kind>,
     pub code: Code,
     pub tip: Tip,
 }
@@ -98,25 +100,25 @@ pub(crate) struct TipRule {
 /// Shorthand for the table: a tip for every check.
 pub(crate) const fn any(code: Code, tip: Tip) -> TipRule {
     TipRule {
-        check: None,
+        kind: None,
         code,
         tip,
     }
 }
 
-/// Shorthand for the table: a tip for PostgreSQL only.
+/// Shorthand for the table: a tip for PostgreSQL checks only.
 pub(crate) const fn pg(code: Code, tip: Tip) -> TipRule {
     TipRule {
-        check: Some(CheckName::POSTGRES),
+        kind: Some(Kind::Postgresql),
         code,
         tip,
     }
 }
 
-/// Shorthand for the table: a tip for Redis only.
+/// Shorthand for the table: a tip for Redis checks only.
 pub(crate) const fn redis(code: Code, tip: Tip) -> TipRule {
     TipRule {
-        check: Some(CheckName::REDIS),
+        kind: Some(Kind::Redis),
         code,
         tip,
     }
@@ -133,11 +135,12 @@ pub(crate) static UNKNOWN: Provider = Provider {
 };
 
 impl Provider {
-    /// The provider's cause and fix for `code` on `check`, if it has one.
-    pub(crate) fn tip(&self, check: CheckName, code: Code) -> Option<Tip> {
+    /// The provider's cause and fix for `code` on a check of `kind`, if it
+    /// has one.
+    pub(crate) fn tip(&self, kind: Kind, code: Code) -> Option<Tip> {
         self.tips
             .iter()
-            .find(|t| t.code == code && t.check.is_none_or(|c| c == check))
+            .find(|t| t.code == code && t.kind.is_none_or(|k| k == kind))
             .map(|t| t.tip)
     }
 

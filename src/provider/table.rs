@@ -265,8 +265,7 @@ pub(crate) static PROVIDERS: &[Provider] = &[
 #[cfg(test)]
 mod tests {
     use super::super::{Evidence, Hints, PoolMode, PoolerKind, identify};
-    use crate::model::CheckName;
-    use crate::model::Code;
+    use crate::model::{Code, Kind};
 
     fn id(host: &str) -> &'static str {
         identify(host, Hints::default()).id
@@ -394,42 +393,36 @@ mod tests {
     fn unknown_hosts_get_no_tips() {
         let row = identify("db.example.com", Hints::default());
         assert_eq!(row.id, "unknown");
-        assert_eq!(row.tip(CheckName::POSTGRES, Code::DnsNotFound), None);
+        assert_eq!(row.tip(Kind::Postgresql, Code::DnsNotFound), None);
         assert_eq!(row.heals(Code::DnsNotFound), None);
     }
 
     #[test]
-    fn tips_are_per_check_and_code() {
+    fn tips_are_per_kind_and_code() {
         let proxy = identify("roundhouse.proxy.rlwy.net", Hints::default());
         assert!(
             proxy
-                .tip(CheckName::POSTGRES, Code::ConnectionClosed)
+                .tip(Kind::Postgresql, Code::ConnectionClosed)
                 .is_some()
         );
         assert_ne!(
-            proxy.tip(CheckName::POSTGRES, Code::ConnectionClosed),
-            proxy.tip(CheckName::REDIS, Code::ConnectionClosed)
+            proxy.tip(Kind::Postgresql, Code::ConnectionClosed),
+            proxy.tip(Kind::Redis, Code::ConnectionClosed)
         );
         assert_eq!(proxy.heals(Code::DnsNotFound), Some(false));
         let cloud = identify(
             "redis-12821.c14.us-east-1-3.ec2.redns.redis-cloud.com",
             Hints::default(),
         );
-        assert!(cloud.tip(CheckName::REDIS, Code::DnsNotFound).is_some());
+        assert!(cloud.tip(Kind::Redis, Code::DnsNotFound).is_some());
     }
 
-    fn cause(host: &str, check: CheckName, code: Code) -> String {
+    fn cause(host: &str, kind: Kind, code: Code) -> String {
         let row = identify(host, Hints::default());
         let step = crate::model::StepName::Dns;
-        row.tip(check, code)
+        row.tip(kind, code)
             .map(crate::words::provider_tip)
-            .or_else(|| {
-                let kind = match check {
-                    CheckName::REDIS => crate::service::Kind::Redis,
-                    _ => crate::service::Kind::Postgresql,
-                };
-                kind.advise(step, code, &crate::i18n::Message::default())
-            })
+            .or_else(|| kind.advise(step, code, &crate::i18n::Message::default()))
             .map(|a| format!("{} {}", a.cause, a.fix))
             .unwrap_or_default()
     }
@@ -439,23 +432,19 @@ mod tests {
     #[test]
     fn private_network_words_only_for_railway_internal() {
         let cloud = "redis-12821.c14.us-east-1-3.ec2.redns.redis-cloud.com";
-        let words = cause(cloud, CheckName::REDIS, Code::DnsNotFound);
+        let words = cause(cloud, Kind::Redis, Code::DnsNotFound);
         assert!(
             words.contains("Redis Cloud") && !words.contains("railway.internal"),
             "{words}"
         );
-        let generic = cause("cache.example.com", CheckName::REDIS, Code::DnsNotFound);
+        let generic = cause("cache.example.com", Kind::Redis, Code::DnsNotFound);
         assert!(
             !generic.contains("railway.internal") && !generic.contains("Railway"),
             "{generic}"
         );
-        let private = cause(
-            "redis.railway.internal",
-            CheckName::REDIS,
-            Code::DnsNotFound,
-        );
+        let private = cause("redis.railway.internal", Kind::Redis, Code::DnsNotFound);
         assert!(private.contains("*.railway.internal") && private.contains("REDIS_PUBLIC_URL"));
-        let generic_pg = cause("db.example.com", CheckName::POSTGRES, Code::DnsNotFound);
+        let generic_pg = cause("db.example.com", Kind::Postgresql, Code::DnsNotFound);
         assert!(!generic_pg.contains("Railway"), "{generic_pg}");
     }
 
@@ -463,21 +452,17 @@ mod tests {
     fn every_tip_names_its_provider_or_place() {
         let proxy = cause(
             "roundhouse.proxy.rlwy.net",
-            CheckName::POSTGRES,
+            Kind::Postgresql,
             Code::ConnectionClosed,
         );
         assert!(proxy.contains("Railway's TCP proxy") && proxy.contains("DATABASE_PUBLIC_URL"));
         let supabase = cause(
             "db.abcdefghijklmnop.supabase.co",
-            CheckName::POSTGRES,
+            Kind::Postgresql,
             Code::NetworkUnreachable,
         );
         assert!(supabase.contains("pooler.supabase.com:5432"), "{supabase}");
-        let upstash = cause(
-            "brave-owl-1.upstash.io",
-            CheckName::REDIS,
-            Code::ConnectionReset,
-        );
+        let upstash = cause("brave-owl-1.upstash.io", Kind::Redis, Code::ConnectionReset);
         assert!(upstash.contains("rediss://"), "{upstash}");
     }
 

@@ -11,7 +11,7 @@ pub(crate) mod setting;
 pub(crate) mod sqlite;
 
 use crate::i18n::Message;
-use crate::model::{CheckName, Code, ProbeOutcome, StepName};
+use crate::model::{Code, ProbeOutcome, StepName};
 use crate::net::Budget;
 use crate::words::Advice;
 
@@ -21,34 +21,11 @@ use self::redis::url::RedisTarget;
 use self::setting::Setting;
 use self::sqlite::url::SqliteTarget;
 
-/// A kind of service, as the report's `kind` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Kind {
-    Postgresql,
-    Sqlite,
-    Redis,
-    Jwt,
-}
+// The kind's name (the enum, `ALL`, `as_str`) is in `model`; here the
+// registry's answers for each kind.
+pub(crate) use crate::model::Kind;
 
 impl Kind {
-    /// The registry: every kind railconn checks.
-    pub(crate) const ALL: [Kind; 4] = [Kind::Postgresql, Kind::Sqlite, Kind::Redis, Kind::Jwt];
-
-    /// The wire name, as in the report's `kind` and in `kind:NAME`.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Kind::Postgresql => "postgresql",
-            Kind::Sqlite => "sqlite",
-            Kind::Redis => "redis",
-            Kind::Jwt => "jwt",
-        }
-    }
-
-    /// The kind with this wire name.
-    pub(crate) fn from_name(name: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.as_str() == name)
-    }
-
     /// Whether a variable holding a URL with this (lowercase) scheme is a
     /// check of this kind (discovery, `config/scan.rs`).
     pub(crate) fn is_scheme_of(self, scheme: &str) -> bool {
@@ -71,16 +48,6 @@ impl Kind {
             Kind::Postgresql | Kind::Sqlite => &[Config, Dns, Tcp, Tls, Auth, Query],
             Kind::Redis => &[Config, Dns, Tcp, Tls, Auth, Ping],
             Kind::Jwt => &[Config, Key, Roundtrip],
-        }
-    }
-
-    /// The default check of this kind, whose provider tips apply to every
-    /// check of the kind (the provider table names checks, not kinds).
-    pub(crate) fn default_check(self) -> CheckName {
-        match self {
-            Kind::Postgresql | Kind::Sqlite => CheckName::POSTGRES,
-            Kind::Redis => CheckName::REDIS,
-            Kind::Jwt => CheckName::JWT,
         }
     }
 
