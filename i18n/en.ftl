@@ -396,6 +396,9 @@ driver_node_pg_verify_full = { $driver } reads sslmode={ $mode } as verify-full 
 driver_node_pg_cause = { $driver } reads sslmode={ $mode } as verify-full: it verifies the server's certificate against Node's CA store (or sslrootcert) and checks the host name. This server's certificate does not pass, so the app will fail to connect, although libpq, psql and psycopg connect without verifying.
 driver_node_pg_fix = Give node-postgres the server's CA: add sslrootcert=/path/to/ca.pem to the URL. Or keep libpq's meaning of sslmode=require (encrypted, not verified) with uselibpqcompat=true, or use sslmode=no-verify; both let anyone on the path impersonate the server.
 driver_node_pg_compat = node-postgres with uselibpqcompat=true reads sslmode as libpq does: checked with libpq's rules
+driver_node_pg_plaintext = { $driver } uses TLS only when the URL has sslmode (or PGSSLMODE is set): without it, it connects unencrypted, and so did the check
+driver_node_pg_plaintext_cause = { $driver } uses TLS only when the URL has sslmode (or PGSSLMODE is set): without it, it connects unencrypted, and this server refuses unencrypted connections, although libpq, psql and psycopg connect (they prefer TLS).
+driver_node_pg_plaintext_fix = Add sslmode to the URL: sslmode=verify-full&sslrootcert=/path/to/ca.pem to verify the server, or sslmode=no-verify to encrypt without verifying.
 driver_node_pg_no_verify = node-postgres with sslmode=no-verify encrypts but does not verify the server's certificate: anyone on the path can impersonate the server
 driver_asyncpg_system_root = { $driver } reads sslrootcert=system as a file named "system" and fails before connecting (FileNotFoundError)
 driver_asyncpg_system_root_cause = { $driver } takes sslrootcert as a file path only: sslrootcert=system (libpq, PostgreSQL 16+) makes it load the file "system", which does not exist, so the app fails before it connects.

@@ -439,6 +439,9 @@ driver_node_pg_verify_full = { $driver } понимает sslmode={ $mode } ка
 driver_node_pg_cause = { $driver } понимает sslmode={ $mode } как verify-full: проверяет сертификат сервера по хранилищу CA Node.js (или по sslrootcert) и сверяет имя хоста. Сертификат этого сервера проверку не проходит, и приложение не подключится, хотя libpq, psql и psycopg подключаются без проверки.
 driver_node_pg_fix = Дайте node-postgres сертификат CA сервера: добавьте в URL sslrootcert=/path/to/ca.pem. Либо верните sslmode=require смысл из libpq (шифрование без проверки) параметром uselibpqcompat=true, либо укажите sslmode=no-verify; в обоих случаях любой на пути к серверу сможет выдать себя за него.
 driver_node_pg_compat = node-postgres с uselibpqcompat=true понимает sslmode так же, как libpq: проверено по правилам libpq
+driver_node_pg_plaintext = { $driver } включает TLS, только если в URL есть sslmode (или задана PGSSLMODE): без этого он подключается без шифрования, так проверено и здесь
+driver_node_pg_plaintext_cause = { $driver } включает TLS, только если в URL есть sslmode (или задана PGSSLMODE): без этого он подключается без шифрования, а этот сервер незашифрованные подключения отклоняет, хотя libpq, psql и psycopg подключаются (они предпочитают TLS).
+driver_node_pg_plaintext_fix = Добавьте в URL sslmode: sslmode=verify-full&sslrootcert=/path/to/ca.pem, чтобы проверять сервер, или sslmode=no-verify, чтобы шифровать без проверки.
 driver_node_pg_no_verify = node-postgres с sslmode=no-verify шифрует соединение, но не проверяет сертификат сервера: любой на пути к серверу может выдать себя за него
 driver_asyncpg_system_root = { $driver } понимает sslrootcert=system как файл с именем «system» и падает до подключения (FileNotFoundError)
 driver_asyncpg_system_root_cause = { $driver } понимает sslrootcert только как путь к файлу: при sslrootcert=system (libpq, PostgreSQL 16+) он загружает файл «system», которого нет, и приложение падает, не подключившись.

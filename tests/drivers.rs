@@ -460,3 +460,65 @@ fn ioredis_before_5_8_2_cannot_resolve_an_ipv6_only_name() {
     assert!(real.connected, "{}", real.said);
     assert!(redis_passed(&name.railconn("5.8.1", &fixed)));
 }
+
+#[test]
+fn node_postgres_without_sslmode_connects_unencrypted() {
+    // A role the server admits over TLS only (hostssl): libpq prefers TLS
+    // and connects; node-postgres, with no sslmode, does not try TLS.
+    let tlsonly = pg_tls().url(
+        "tlsonly",
+        crate::support::postgres::TLSONLY_PASSWORD,
+        "appdb",
+        "",
+    );
+    let node = drivers::node_postgres(&tlsonly);
+    assert!(!node.connected, "{}", node.said);
+    let report = check_app(&[("package.json", PACKAGE_JSON_PG)], &tlsonly);
+    assert_agree(&report, &node, "node-postgres, no sslmode, hostssl only");
+    let pg = check(&report, "postgres");
+    assert_eq!(pg["error"]["code"], "tls_required", "{report:#}");
+    assert!(
+        pg["cause"]
+            .as_str()
+            .unwrap()
+            .starts_with("node-postgres (package.json)")
+    );
+    assert!(pg["fix"].as_str().unwrap().contains("sslmode=no-verify"));
+    let psycopg2 = drivers::psycopg2(&tlsonly);
+    assert!(psycopg2.connected, "{}", psycopg2.said);
+    let report = check_app(&[("requirements.txt", REQUIREMENTS_PSYCOPG2)], &tlsonly);
+    assert_agree(&report, &psycopg2, "psycopg2, no sslmode, hostssl only");
+    // A role admitted without TLS: both connect, node-postgres unencrypted.
+    let url = url("");
+    let node = drivers::node_postgres(&url);
+    let report = check_app(&[("package.json", PACKAGE_JSON_PG)], &url);
+    assert_agree(&report, &node, "node-postgres, no sslmode");
+    assert_eq!(crate::harness::status(&report, "postgres", "tls"), "skip");
+}
+
+#[test]
+fn the_text_report_names_the_driver_and_the_fix() {
+    let mut run = railconn();
+    std::fs::write(run.dir.path().join("package.json"), PACKAGE_JSON_PG).unwrap();
+    let url = url("sslmode=require");
+    let out = run
+        .args([
+            "check",
+            "--no-env-file",
+            "--only",
+            "postgres",
+            "--database-url",
+            &url,
+        ])
+        .run();
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    for expected in [
+        "Judged as the app's drivers: node-postgres (package.json)",
+        "certificate_invalid at tls",
+        "node-postgres (package.json) reads sslmode=require as verify-full",
+        "Give node-postgres the server's CA: add sslrootcert=",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in:\n{text}");
+    }
+}

@@ -137,7 +137,8 @@ pub(crate) fn config(
     };
     let mut config = Config::resolve(&overrides, env, selection, timeout, connect_timeout);
     config.strict = select.strict;
-    config.drivers = crate::driver::apply(drivers, &mut config.postgres);
+    let env_sslmode = env.get("PGSSLMODE").is_some();
+    config.drivers = crate::driver::apply(drivers, &mut config.postgres, env_sslmode);
     let checks = config.checks();
     warn_unknown_names(&config.selection, &checks);
     if checks.iter().all(|c| c.selected.is_none()) {

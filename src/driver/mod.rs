@@ -296,8 +296,13 @@ pub(crate) struct Rule {
 /// Judges the configured targets by the app's drivers: the target each
 /// check probes becomes the one the strictest driver makes of the URL. The
 /// drivers come back with the rules they judged by.
-pub(crate) fn apply(mut drivers: Drivers, postgres: &mut Setting<PgTarget>) -> Drivers {
-    let rules = postgres::judge(&drivers, postgres);
+/// `env_sslmode`: `PGSSLMODE` is set.
+pub(crate) fn apply(
+    mut drivers: Drivers,
+    postgres: &mut Setting<PgTarget>,
+    env_sslmode: bool,
+) -> Drivers {
+    let rules = postgres::judge(&drivers, postgres, env_sslmode);
     drivers.rules.extend(rules);
     drivers
 }

@@ -30,7 +30,12 @@ use crate::service::setting::Setting;
 use crate::source::url::UrlError;
 
 /// Judges the PostgreSQL target by the app's PostgreSQL drivers.
-pub(super) fn judge(drivers: &Drivers, setting: &mut Setting<PgTarget>) -> Vec<Rule> {
+/// `env_sslmode`: `PGSSLMODE` is set (node-postgres reads it too).
+pub(super) fn judge(
+    drivers: &Drivers,
+    setting: &mut Setting<PgTarget>,
+    env_sslmode: bool,
+) -> Vec<Rule> {
     let Setting::Ready {
         target,
         source,
@@ -60,7 +65,7 @@ pub(super) fn judge(drivers: &Drivers, setting: &mut Setting<PgTarget>) -> Vec<R
         )
     });
     if let Some(node) = drivers.get(Driver::NodePostgres).filter(|_| !libpq_terms) {
-        rules.extend(node_postgres(node, target));
+        rules.extend(node_postgres(node, target, env_sslmode));
     }
     let only_asyncpg = drivers
         .of(CheckName::POSTGRES)
@@ -72,10 +77,17 @@ pub(super) fn judge(drivers: &Drivers, setting: &mut Setting<PgTarget>) -> Vec<R
 }
 
 /// node-postgres's reading of `sslmode`: anything but `disable` and
-/// `no-verify` verifies the certificate and the host name.
-fn node_postgres(node: &Found, target: &mut PgTarget) -> Option<Rule> {
+/// `no-verify` verifies the certificate and the host name; no `sslmode`
+/// at all (nor `PGSSLMODE`) is no TLS.
+fn node_postgres(node: &Found, target: &mut PgTarget, env_sslmode: bool) -> Option<Rule> {
     // pg < 8: `ssl: true` did not set rejectUnauthorized (pg 8.0.0 changelog).
-    if node.older_than(&[8]) || !target.sslmode_given {
+    if node.older_than(&[8]) {
+        return None;
+    }
+    if !target.sslmode_given && !env_sslmode {
+        return node_postgres_plaintext(node, target);
+    }
+    if !target.sslmode_given {
         return None;
     }
     let mode = target.sslmode;
@@ -97,6 +109,26 @@ fn node_postgres(node: &Found, target: &mut PgTarget) -> Option<Rule> {
         ],
         cause: msg::driver_node_pg_cause(driver, mode.as_str()),
         fix: msg::driver_node_pg_fix(),
+    })
+}
+
+/// node-postgres without `sslmode` in the URL or `PGSSLMODE`: `ssl` stays
+/// undefined, then `false` (pg `lib/connection-parameters.js`,
+/// `readSSLConfigFromEnvironment`), so it connects without TLS where libpq
+/// would prefer TLS — and a server that insists on TLS refuses it.
+fn node_postgres_plaintext(node: &Found, target: &mut PgTarget) -> Option<Rule> {
+    if target.sslrootcert.is_some() {
+        // pg-connection-string turns `sslrootcert` alone into `ssl = {}`.
+        return None;
+    }
+    target.sslmode = SslMode::Disable;
+    let driver = node.to_string();
+    Some(Rule {
+        check: CheckName::POSTGRES,
+        does: msg::driver_node_pg_plaintext(driver.clone()),
+        fails_with: vec![Code::TlsRequired],
+        cause: msg::driver_node_pg_plaintext_cause(driver),
+        fix: msg::driver_node_pg_plaintext_fix(),
     })
 }
 
@@ -167,6 +199,10 @@ mod tests {
         }
     }
 
+    fn judge_(drivers: &Drivers, setting: &mut Setting<PgTarget>) -> Vec<Rule> {
+        judge(drivers, setting, false)
+    }
+
     fn mode(setting: &Setting<PgTarget>) -> (SslMode, Option<RootCert>) {
         let target = setting.target().unwrap();
         (target.sslmode, target.sslrootcert.clone())
@@ -176,7 +212,7 @@ mod tests {
     fn node_postgres_reads_require_prefer_and_verify_ca_as_verify_full() {
         for given in ["require", "prefer", "verify-ca"] {
             let mut setting = ready(&format!("postgresql://u@db.example/d?sslmode={given}"));
-            let rules = judge(
+            let rules = judge_(
                 &drivers(&[(Driver::NodePostgres, Some("8.23.1"))]),
                 &mut setting,
             );
@@ -187,7 +223,7 @@ mod tests {
             );
         }
         let mut setting = ready("postgresql://u@db.example/d?sslmode=require&sslrootcert=/ca.pem");
-        judge(&drivers(&[(Driver::NodePostgres, None)]), &mut setting);
+        judge_(&drivers(&[(Driver::NodePostgres, None)]), &mut setting);
         assert_eq!(
             mode(&setting),
             (SslMode::VerifyFull, Some(RootCert::File("/ca.pem".into())))
@@ -195,26 +231,39 @@ mod tests {
     }
 
     #[test]
-    fn node_postgres_leaves_disable_verify_full_old_versions_and_no_sslmode_alone() {
+    fn node_postgres_leaves_disable_verify_full_and_old_versions_alone() {
         for url in [
             "postgresql://u@db.example/d?sslmode=disable",
             "postgresql://u@db.example/d?sslmode=verify-full",
-            "postgresql://u@db.example/d",
         ] {
             let mut setting = ready(url);
             let before = mode(&setting);
-            assert!(judge(&drivers(&[(Driver::NodePostgres, None)]), &mut setting).is_empty());
+            assert!(judge_(&drivers(&[(Driver::NodePostgres, None)]), &mut setting).is_empty());
             assert_eq!(mode(&setting), before, "{url}");
         }
         let mut setting = ready("postgresql://u@db.example/d?sslmode=require");
         assert!(
-            judge(
+            judge_(
                 &drivers(&[(Driver::NodePostgres, Some("7.18.2"))]),
                 &mut setting
             )
             .is_empty()
         );
         assert_eq!(mode(&setting).0, SslMode::Require);
+    }
+
+    #[test]
+    fn node_postgres_without_sslmode_does_not_use_tls() {
+        let node = drivers(&[(Driver::NodePostgres, None)]);
+        let mut setting = ready("postgresql://u@db.example/d");
+        assert_eq!(judge(&node, &mut setting, false).len(), 1);
+        assert_eq!(mode(&setting).0, SslMode::Disable);
+        let mut setting = ready("postgresql://u@db.example/d");
+        assert!(
+            judge(&node, &mut setting, true).is_empty(),
+            "PGSSLMODE is read"
+        );
+        assert_eq!(mode(&setting).0, SslMode::Prefer);
     }
 
     #[test]
@@ -225,7 +274,7 @@ mod tests {
             (Driver::Psycopg, None),
             (Driver::Libpq, None),
         ];
-        assert!(judge(&drivers(&list), &mut setting).is_empty());
+        assert!(judge_(&drivers(&list), &mut setting).is_empty());
         assert_eq!(mode(&setting).0, SslMode::Require);
     }
 
@@ -236,7 +285,7 @@ mod tests {
             (Driver::Psycopg2, None),
             (Driver::NodePostgres, Some("8.23.1")),
         ];
-        let rules = judge(&drivers(&list), &mut setting);
+        let rules = judge_(&drivers(&list), &mut setting);
         assert_eq!(rules.len(), 1);
         assert_eq!(mode(&setting).0, SslMode::VerifyFull);
     }
@@ -245,17 +294,17 @@ mod tests {
     fn asyncpg_cannot_read_sslrootcert_system() {
         let mut setting =
             ready("postgresql://u@db.example/d?sslmode=verify-full&sslrootcert=system");
-        let rules = judge(&drivers(&[(Driver::Asyncpg, Some("0.32.0"))]), &mut setting);
+        let rules = judge_(&drivers(&[(Driver::Asyncpg, Some("0.32.0"))]), &mut setting);
         assert_eq!(rules[0].fails_with, [Code::InvalidUrl]);
         assert!(matches!(setting, Setting::Invalid { .. }));
         let mut setting = ready("postgresql://u@db.example/d?sslrootcert=system");
-        let rules = judge(&drivers(&[(Driver::Asyncpg, None)]), &mut setting);
+        let rules = judge_(&drivers(&[(Driver::Asyncpg, None)]), &mut setting);
         assert_eq!(rules.len(), 1);
         assert_eq!(mode(&setting), (SslMode::Prefer, None));
         let mut setting = ready("postgresql://u@db.example/d?sslrootcert=system");
         let list = [(Driver::Asyncpg, None), (Driver::Psycopg, None)];
         assert!(
-            judge(&drivers(&list), &mut setting).is_empty(),
+            judge_(&drivers(&list), &mut setting).is_empty(),
             "psycopg is stricter"
         );
         assert_eq!(mode(&setting).0, SslMode::VerifyFull);

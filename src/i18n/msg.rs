@@ -377,6 +377,9 @@ messages! {
     driver_node_pg_cause(driver: String, mode: &str);
     driver_node_pg_fix();
     driver_node_pg_compat();
+    driver_node_pg_plaintext(driver: String);
+    driver_node_pg_plaintext_cause(driver: String);
+    driver_node_pg_plaintext_fix();
     driver_node_pg_no_verify();
     driver_asyncpg_system_root(driver: String);
     driver_asyncpg_system_root_cause(driver: String);
