@@ -113,14 +113,14 @@ pub(crate) fn classify(value: &str) -> Classified {
     let scheme = scheme.to_ascii_lowercase();
     // Celery's `db+postgresql://` result backend (see normalize.rs).
     let scheme = scheme.strip_prefix("db+").unwrap_or(&scheme);
+    if let Some(kind) = Kind::ALL.into_iter().find(|k| k.is_scheme_of(scheme)) {
+        return Classified::Service(kind);
+    }
     let base = scheme.split('+').next().unwrap_or_default();
-    match base {
-        "postgres" | "postgresql" => Classified::Service(Kind::Postgresql),
-        "redis" | "rediss" if !scheme.contains('+') => Classified::Service(Kind::Redis),
-        _ if UNCHECKED_SCHEMES.contains(&base) || base.starts_with("redis") => {
-            Classified::Unchecked(scheme.to_string())
-        }
-        _ => Classified::Other,
+    if UNCHECKED_SCHEMES.contains(&base) || base.starts_with("redis") {
+        Classified::Unchecked(scheme.to_string())
+    } else {
+        Classified::Other
     }
 }
 

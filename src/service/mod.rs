@@ -49,6 +49,20 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.as_str() == name)
     }
 
+    /// Whether a variable holding a URL with this (lowercase) scheme is a
+    /// check of this kind (discovery, `config/scan.rs`).
+    pub(crate) fn is_scheme_of(self, scheme: &str) -> bool {
+        match self {
+            // SQLAlchemy's and asyncpg's `postgresql+asyncpg://` name the
+            // driver after a `+`: still a PostgreSQL URL.
+            Kind::Postgresql => matches!(scheme.split('+').next(), Some("postgres" | "postgresql")),
+            // `redis+sentinel://` and the like are not URLs redis-rs reads.
+            Kind::Redis => matches!(scheme, "redis" | "rediss"),
+            // A SQLite DATABASE_URL stays the postgres check; JWT has no URL.
+            Kind::Sqlite | Kind::Jwt => false,
+        }
+    }
+
     /// The layers a check of this kind climbs, in order.
     pub(crate) fn steps(self) -> &'static [StepName] {
         use StepName::{Auth, Config, Dns, Key, Ping, Query, Roundtrip, Tcp, Tls};
@@ -121,5 +135,25 @@ impl Target<'_> {
             Target::Redis(setting) => redis::probe::probe(setting, budget).await,
             Target::Jwt(settings) => jwt::probe::probe(settings),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The report schema lists every kind of the registry, and only those.
+    #[test]
+    fn the_schema_lists_every_kind() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../schema/report.schema.json")).unwrap();
+        let listed = schema["$defs"]["check"]["properties"]["kind"]["enum"]
+            .as_array()
+            .expect("the check's kind is an enum in the schema")
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect::<Vec<_>>();
+        let registry: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(listed, registry);
     }
 }
