@@ -274,6 +274,7 @@ no_bytes = nothing
 ## JWT
 
 jwt_target = JWT { $algorithm }
+jwt_target_hidden = JWT { $value }
 jwt_config_detail = { $algorithm } with { $key_var }
 jwt_public_key_missing = JWT_PUBLIC_KEY is not set: tokens were signed but verification with the public key was not checked
 jwt_bad_algorithm = { $var }={ $value } is not a supported algorithm (HS256/384/512, RS256/384/512, PS256/384/512, ES256/384, EdDSA; names are case-sensitive)

@@ -288,6 +288,7 @@ no_bytes = ничего
 ## JWT
 
 jwt_target = JWT { $algorithm }
+jwt_target_hidden = JWT { $value }
 jwt_config_detail = { $algorithm }, ключ из { $key_var }
 jwt_public_key_missing = JWT_PUBLIC_KEY не задан: токены подписываются, но проверку открытым ключом railconn не выполнил
 jwt_bad_algorithm = { $var }={ $value } — неподдерживаемый алгоритм (HS256/384/512, RS256/384/512, PS256/384/512, ES256/384, EdDSA; регистр имеет значение)
