@@ -288,6 +288,7 @@ no_bytes = ничего
 ## JWT
 
 jwt_target = JWT { $algorithm }
+jwt_target_hidden = JWT { $value }
 jwt_config_detail = { $algorithm }, ключ из { $key_var }
 jwt_public_key_missing = JWT_PUBLIC_KEY не задан: токены подписываются, но проверку открытым ключом railconn не выполнил
 jwt_bad_algorithm = { $var }={ $value } — неподдерживаемый алгоритм (HS256/384/512, RS256/384/512, PS256/384/512, ES256/384, EdDSA; регистр имеет значение)
@@ -439,7 +440,7 @@ driver_node_pg_verify_full = { $driver } понимает sslmode={ $mode } ка
 driver_node_pg_cause = { $driver } понимает sslmode={ $mode } как verify-full: проверяет сертификат сервера по хранилищу CA Node.js (или по sslrootcert) и сверяет имя хоста. Сертификат этого сервера проверку не проходит, и приложение не подключится, хотя libpq, psql и psycopg подключаются без проверки.
 driver_node_pg_fix = Дайте node-postgres сертификат CA сервера: добавьте в URL sslrootcert=/path/to/ca.pem. Либо верните sslmode=require смысл из libpq (шифрование без проверки) параметром uselibpqcompat=true, либо укажите sslmode=no-verify; в обоих случаях любой на пути к серверу сможет выдать себя за него.
 driver_node_pg_compat = node-postgres с uselibpqcompat=true понимает sslmode так же, как libpq: проверено по правилам libpq
-driver_node_pg_plaintext = { $driver } включает TLS, только если в URL есть sslmode (или задана PGSSLMODE): без этого он подключается без шифрования, так проверено и здесь
+driver_node_pg_plaintext = { $driver } включает TLS, только если в URL есть sslmode (или задана PGSSLMODE): без этого он подключается без шифрования — и проверка подключилась так же
 driver_node_pg_plaintext_cause = { $driver } включает TLS, только если в URL есть sslmode (или задана PGSSLMODE): без этого он подключается без шифрования, а этот сервер незашифрованные подключения отклоняет, хотя libpq, psql и psycopg подключаются (они предпочитают TLS).
 driver_node_pg_plaintext_fix = Добавьте в URL sslmode: sslmode=verify-full&sslrootcert=/path/to/ca.pem, чтобы проверять сервер, или sslmode=no-verify, чтобы шифровать без проверки.
 driver_node_pg_no_verify = node-postgres с sslmode=no-verify шифрует соединение, но не проверяет сертификат сервера: любой на пути к серверу может выдать себя за него
@@ -596,7 +597,7 @@ advice_pg_tls_closed =
     .cause = На этом порту соединения принимаются, но после первого же сообщения PostgreSQL соединение закрылось: базы за ним нет (сервис остановлен, спит или удалён), либо порт принадлежит серверу другого типа.
     .fix = Скопируйте актуальный URL из панели управления базы данных и посмотрите логи базы.
 advice_pg_missing_config =
-    .cause = URL PostgreSQL не задан: переменной окружения DATABASE_URL нет (или она пустая) ни в окружении, ни в .env.
+    .cause = URL PostgreSQL не задан: переменных окружения, из которых он берётся (их называет ошибка), нет или они пустые — и в окружении, и во всех прочитанных файлах .env.
     .fix = Задайте DATABASE_URL (на Railway — ссылкой: DATABASE_URL=${"{{"}Postgres.DATABASE_URL{"}}"}; с ноутбука или из CI — DATABASE_PUBLIC_URL базы) или передайте --database-url. Если базы у приложения нет, используйте --skip postgres.
 advice_pg_unsupported_scheme =
     .cause = URL начинается не с postgresql:// и не с postgres://, поэтому клиенты на libpq его отвергнут.
@@ -662,7 +663,7 @@ advice_malformed_reply =
     .cause = Удалённая сторона отвечает по нужному протоколу, но прислала ответ, который не разберёт ни один клиент: сломанный прокси или туннель перед сервером, несовместимый форк или тестовая заглушка на этом порту. Ожидание тут не поможет.
     .fix = Проверьте, что слушает этот хост и порт (URL провайдера, а не локальный туннель), и для сравнения подключитесь к серверу напрямую.
 advice_redis_missing_config =
-    .cause = URL Redis не задан: переменной окружения REDIS_URL нет (или она пустая) ни в окружении, ни в .env.
+    .cause = URL Redis не задан: переменных окружения, из которых он берётся (их называет ошибка), нет или они пустые — и в окружении, и во всех прочитанных файлах .env.
     .fix = Задайте REDIS_URL (на Railway — ссылкой: REDIS_URL=${"{{"}Redis.REDIS_URL{"}}"}; с ноутбука или из CI — REDIS_PUBLIC_URL сервиса) или передайте --redis-url. Если приложение может работать без Redis, разрешите работу с кэшем в памяти флагом --optional redis.
 advice_redis_unsupported_scheme =
     .cause = URL начинается не с redis:// и не с rediss://.
