@@ -274,6 +274,7 @@ no_bytes = nothing
 ## JWT
 
 jwt_target = JWT { $algorithm }
+jwt_target_hidden = JWT { $value }
 jwt_config_detail = { $algorithm } with { $key_var }
 jwt_public_key_missing = JWT_PUBLIC_KEY is not set: tokens were signed but verification with the public key was not checked
 jwt_bad_algorithm = { $var }={ $value } is not a supported algorithm (HS256/384/512, RS256/384/512, PS256/384/512, ES256/384, EdDSA; names are case-sensitive)
@@ -550,7 +551,7 @@ advice_pg_tls_closed =
     .cause = Something accepts connections on this port, but it closed the connection at the first PostgreSQL message: no database answers behind it (the service is stopped, sleeping or removed), or the port belongs to another kind of server.
     .fix = Copy the current URL from the database's dashboard and check the database's logs.
 advice_pg_missing_config =
-    .cause = No PostgreSQL URL is set: DATABASE_URL is absent or empty in the environment and in .env.
+    .cause = No PostgreSQL URL is set: the variables it is read from (the error names them) are absent or empty, in the environment and in every .env file read.
     .fix = Set DATABASE_URL (on Railway a reference: DATABASE_URL=${"{{"}Postgres.DATABASE_URL{"}}"}; from a laptop or CI the database's DATABASE_PUBLIC_URL), or pass --database-url. If the app has no database, use --skip postgres.
 advice_pg_unsupported_scheme =
     .cause = The URL does not start with postgresql:// or postgres://, so libpq-based clients reject it.
@@ -616,7 +617,7 @@ advice_malformed_reply =
     .cause = The peer speaks the protocol but sent a reply no client can parse: a broken proxy or tunnel in front of the server, an incompatible fork, or a test double on this port. Waiting will not change it.
     .fix = Check what listens on this host and port (the provider's URL, not a local tunnel), and connect to the server directly to compare.
 advice_redis_missing_config =
-    .cause = No Redis URL is set: REDIS_URL is absent or empty in the environment and in .env.
+    .cause = No Redis URL is set: the variables it is read from (the error names them) are absent or empty, in the environment and in every .env file read.
     .fix = Set REDIS_URL (on Railway a reference: REDIS_URL=${"{{"}Redis.REDIS_URL{"}}"}; from a laptop or CI the service's REDIS_PUBLIC_URL), or pass --redis-url. If the app can run without Redis, accept the in-memory fallback with --optional redis.
 advice_redis_unsupported_scheme =
     .cause = The URL does not start with redis:// or rediss://.

@@ -81,12 +81,10 @@ fn judge_by_drivers(runs: &mut [Ran], config: &Config) -> Vec<driver::Rule> {
         .iter_mut()
         .filter(|r| r.selected.is_some() && !r.unfinished)
     {
-        let url = (ran.name == CheckName::REDIS)
-            .then(|| config.redis.target().map(|t| t.redacted.as_str()))
-            .flatten();
+        let url = config.redis_url_of(ran.name);
         rules.extend(driver::judge_outcome(
             &config.drivers,
-            ran.name,
+            (ran.name, ran.kind),
             &mut ran.outcome,
             url,
         ));

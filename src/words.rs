@@ -659,6 +659,10 @@ pub(crate) fn jwt_target(algorithm: &str) -> Message {
     msg::jwt_target(algorithm)
 }
 
+pub(crate) fn jwt_target_hidden(chars: usize) -> Message {
+    msg::jwt_target_hidden(msg::hidden_value(chars))
+}
+
 pub(crate) fn jwt_config_detail(algorithm: &str, key_var: &str) -> Message {
     msg::jwt_config_detail(algorithm, key_var)
 }

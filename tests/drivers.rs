@@ -522,3 +522,33 @@ fn the_text_report_names_the_driver_and_the_fix() {
         assert!(text.contains(expected), "{expected:?} not in:\n{text}");
     }
 }
+
+#[test]
+fn discovered_targets_are_judged_by_the_same_drivers() {
+    let mut run = railconn();
+    std::fs::write(run.dir.path().join("package.json"), PACKAGE_JSON_PG).unwrap();
+    let replica = format!("replica={}", url("sslmode=require"));
+    let (report, _) = check_json(
+        &mut run,
+        &[
+            "--skip",
+            "redis,jwt",
+            "--database-url",
+            &url("sslmode=disable"),
+            "--target",
+            &replica,
+        ],
+    );
+    assert_eq!(check(&report, "postgres")["status"], "pass", "{report:#}");
+    let replica = check(&report, "replica");
+    assert_eq!(
+        replica["error"]["code"], "certificate_invalid",
+        "{report:#}"
+    );
+    assert!(
+        replica["cause"]
+            .as_str()
+            .unwrap()
+            .starts_with("node-postgres (package.json)")
+    );
+}

@@ -381,3 +381,23 @@ fn absurd_durations_and_unreadable_key_files_do_not_hang_or_panic() {
         assert_failure(&r, "jwt", "key", "invalid_key");
     }
 }
+
+/// With `--public`, the missing variable is `DATABASE_PUBLIC_URL`: the
+/// cause must not blame `DATABASE_URL`, which is not even read then.
+#[test]
+fn a_missing_url_under_public_blames_the_variables_that_were_read() {
+    let mut run = railconn();
+    run.env("DATABASE_URL", "postgresql://app@127.0.0.1:1/appdb");
+    let (r, out) = check_json(&mut run, &["--public", "--only", "postgres"]);
+    assert_eq!(out.status.code(), Some(1), "{r:#}");
+    let pg = check(&r, "postgres");
+    assert_eq!(pg["error"]["code"], "missing_config", "{pg:#}");
+    assert!(
+        pg["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("DATABASE_PUBLIC_URL")),
+        "{pg:#}"
+    );
+    let cause = pg["cause"].as_str().unwrap_or_default();
+    assert!(!cause.contains("DATABASE_URL"), "{cause}");
+}

@@ -112,6 +112,37 @@ fn algorithm_with_spaces_and_a_key_as_hmac_secret_fail_as_in_pyjwt() {
     }
 }
 
+/// A secret pasted into `JWT_ALGORITHM` by mistake: the error gives only
+/// its length, and so must the target, in `check` and in `env`.
+#[test]
+fn a_secret_in_jwt_algorithm_is_not_shown_as_the_target() {
+    let pasted = "s3cr3t-pasted-into-the-wrong-variable-0123456789";
+    let r = jwt(&[
+        ("JWT_ALGORITHM", pasted),
+        ("JWT_SECRET_KEY", crate::harness::JWT_SECRET),
+    ]);
+    assert_failure(&r, "jwt", "config", "unsupported_algorithm");
+    assert!(!r.to_string().contains(pasted), "{r:#}");
+    assert!(
+        check(&r, "jwt")["target"]
+            .as_str()
+            .is_some_and(|t| t.contains("not shown")),
+        "{r:#}"
+    );
+    let out = railconn()
+        .env("JWT_ALGORITHM", pasted)
+        .args(["env", "--no-env-file"])
+        .run();
+    let text = crate::support::stdout(&out);
+    assert!(!text.contains(pasted), "{text}");
+    // A plain name still reads as itself, trimmed (the error names the spaces).
+    let r = jwt(&[
+        ("JWT_ALGORITHM", "HS256 "),
+        ("JWT_SECRET_KEY", crate::harness::JWT_SECRET),
+    ]);
+    assert_eq!(check(&r, "jwt")["target"], "JWT HS256", "{r:#}");
+}
+
 #[test]
 fn mismatched_and_small_rsa_keys_fail() {
     let dir = tempfile::tempdir().unwrap();

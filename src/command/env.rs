@@ -202,7 +202,7 @@ fn targets(
         ),
         Target {
             check: "jwt".to_string(),
-            dialed: words::jwt_target(settings.algorithm_name()),
+            dialed: crate::service::jwt::probe::target(&settings),
             source: Some(
                 settings
                     .algorithm

@@ -15,10 +15,11 @@ use std::time::Duration;
 
 use crate::cli::{OutputArgs, SelectArgs, SourceArgs};
 use crate::config::select::Allowance;
-use crate::config::{Config, NamedUrl, Overrides, Pin, Selection, Selector};
+use crate::config::{Config, ExtraSetting, NamedUrl, Overrides, Pin, Selection, Selector};
 use crate::driver::{DriverArg, Drivers};
 use crate::error::AppError;
 use crate::i18n::{Lang, Message, msg, say};
+use crate::model::CheckName;
 use crate::report::{self, Format, Report, TextStyle};
 use crate::source::{EnvFiles, EnvSource};
 
@@ -138,7 +139,19 @@ pub(crate) fn config(
     let mut config = Config::resolve(&overrides, env, selection, timeout, connect_timeout);
     config.strict = select.strict;
     let env_sslmode = env.get("PGSSLMODE").is_some();
-    config.drivers = crate::driver::apply(drivers, &mut config.postgres, env_sslmode);
+    let mut drivers = crate::driver::apply(
+        drivers,
+        CheckName::POSTGRES,
+        &mut config.postgres,
+        env_sslmode,
+    );
+    // Discovered PostgreSQL targets are the same app's: the same drivers.
+    for extra in &mut config.extra {
+        if let ExtraSetting::Postgresql(setting) = &mut extra.setting {
+            drivers = crate::driver::apply(drivers, extra.name, setting, env_sslmode);
+        }
+    }
+    config.drivers = drivers;
     let checks = config.checks();
     warn_unknown_names(&config.selection, &checks);
     if checks.iter().all(|c| c.selected.is_none()) {

@@ -478,6 +478,15 @@ impl Config {
     }
 
     /// The host and port check `name` dials, when it dials one.
+    /// The redacted URL of Redis check `name` (its query survives
+    /// redaction; ioredis reads `family` from it).
+    pub(crate) fn redis_url_of(&self, name: CheckName) -> Option<&str> {
+        self.url_settings().find_map(|setting| match setting {
+            UrlSetting::Redis(n, s) if n == name => s.target().map(|t| t.redacted.as_str()),
+            _ => None,
+        })
+    }
+
     pub(crate) fn endpoint(&self, name: CheckName) -> Option<(&str, u16)> {
         self.dialed(name).map(|(host, port, _)| (host, port))
     }

@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use crate::i18n::{Message, msg};
 use crate::model::{CheckName, Code, ProbeOutcome};
+use crate::service::Kind;
 use crate::service::postgres::url::PgTarget;
 use crate::service::setting::Setting;
 
@@ -296,13 +297,15 @@ pub(crate) struct Rule {
 /// Judges the configured targets by the app's drivers: the target each
 /// check probes becomes the one the strictest driver makes of the URL. The
 /// drivers come back with the rules they judged by.
-/// `env_sslmode`: `PGSSLMODE` is set.
+/// `check` is the check whose target `postgres` is (the default one or a
+/// discovered one); `env_sslmode`: `PGSSLMODE` is set.
 pub(crate) fn apply(
     mut drivers: Drivers,
+    check: CheckName,
     postgres: &mut Setting<PgTarget>,
     env_sslmode: bool,
 ) -> Drivers {
-    let rules = postgres::judge(&drivers, postgres, env_sslmode);
+    let rules = postgres::judge(&drivers, check, postgres, env_sslmode);
     drivers.rules.extend(rules);
     drivers
 }
@@ -313,12 +316,12 @@ pub(crate) fn apply(
 /// `url` is the check's redacted URL (its query survives redaction).
 pub(crate) fn judge_outcome(
     drivers: &Drivers,
-    check: CheckName,
+    (check, kind): (CheckName, Kind),
     outcome: &mut ProbeOutcome,
     url: Option<&str>,
 ) -> Vec<Rule> {
-    if check == CheckName::REDIS {
-        redis::judge(drivers, outcome, url.unwrap_or_default())
+    if kind == Kind::Redis {
+        redis::judge(drivers, check, outcome, url.unwrap_or_default())
             .into_iter()
             .collect()
     } else {

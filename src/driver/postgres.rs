@@ -31,8 +31,10 @@ use crate::source::url::UrlError;
 
 /// Judges the PostgreSQL target by the app's PostgreSQL drivers.
 /// `env_sslmode`: `PGSSLMODE` is set (node-postgres reads it too).
+/// `check`: the check whose target `setting` is.
 pub(super) fn judge(
     drivers: &Drivers,
+    check: CheckName,
     setting: &mut Setting<PgTarget>,
     env_sslmode: bool,
 ) -> Vec<Rule> {
@@ -46,7 +48,7 @@ pub(super) fn judge(
     };
     let refused = drivers
         .get(Driver::Asyncpg)
-        .and_then(|asyncpg| asyncpg_system_root(asyncpg, target));
+        .and_then(|asyncpg| asyncpg_system_root(asyncpg, target, check));
     if let Some((error, rule)) = refused {
         *setting = Setting::Invalid {
             source: source.clone(),
@@ -65,13 +67,13 @@ pub(super) fn judge(
         )
     });
     if let Some(node) = drivers.get(Driver::NodePostgres).filter(|_| !libpq_terms) {
-        rules.extend(node_postgres(node, target, env_sslmode));
+        rules.extend(node_postgres(node, target, env_sslmode, check));
     }
     let only_asyncpg = drivers
         .of(CheckName::POSTGRES)
         .all(|f| f.driver == Driver::Asyncpg);
     if let Some(asyncpg) = drivers.get(Driver::Asyncpg).filter(|_| only_asyncpg) {
-        rules.extend(asyncpg_default_prefer(asyncpg, target));
+        rules.extend(asyncpg_default_prefer(asyncpg, target, check));
     }
     rules
 }
@@ -79,13 +81,18 @@ pub(super) fn judge(
 /// node-postgres's reading of `sslmode`: anything but `disable` and
 /// `no-verify` verifies the certificate and the host name; no `sslmode`
 /// at all (nor `PGSSLMODE`) is no TLS.
-fn node_postgres(node: &Found, target: &mut PgTarget, env_sslmode: bool) -> Option<Rule> {
+fn node_postgres(
+    node: &Found,
+    target: &mut PgTarget,
+    env_sslmode: bool,
+    check: CheckName,
+) -> Option<Rule> {
     // pg < 8: `ssl: true` did not set rejectUnauthorized (pg 8.0.0 changelog).
     if node.older_than(&[8]) {
         return None;
     }
     if !target.sslmode_given && !env_sslmode {
-        return node_postgres_plaintext(node, target);
+        return node_postgres_plaintext(node, target, check);
     }
     if !target.sslmode_given {
         return None;
@@ -100,7 +107,7 @@ fn node_postgres(node: &Found, target: &mut PgTarget, env_sslmode: bool) -> Opti
     }
     let driver = node.to_string();
     Some(Rule {
-        check: CheckName::POSTGRES,
+        check,
         does: msg::driver_node_pg_verify_full(driver.clone(), mode.as_str()),
         fails_with: vec![
             Code::CertificateInvalid,
@@ -116,7 +123,7 @@ fn node_postgres(node: &Found, target: &mut PgTarget, env_sslmode: bool) -> Opti
 /// undefined, then `false` (pg `lib/connection-parameters.js`,
 /// `readSSLConfigFromEnvironment`), so it connects without TLS where libpq
 /// would prefer TLS — and a server that insists on TLS refuses it.
-fn node_postgres_plaintext(node: &Found, target: &mut PgTarget) -> Option<Rule> {
+fn node_postgres_plaintext(node: &Found, target: &mut PgTarget, check: CheckName) -> Option<Rule> {
     if target.sslrootcert.is_some() {
         // pg-connection-string turns `sslrootcert` alone into `ssl = {}`.
         return None;
@@ -124,7 +131,7 @@ fn node_postgres_plaintext(node: &Found, target: &mut PgTarget) -> Option<Rule> 
     target.sslmode = SslMode::Disable;
     let driver = node.to_string();
     Some(Rule {
-        check: CheckName::POSTGRES,
+        check,
         does: msg::driver_node_pg_plaintext(driver.clone()),
         fails_with: vec![Code::TlsRequired],
         cause: msg::driver_node_pg_plaintext_cause(driver),
@@ -134,7 +141,11 @@ fn node_postgres_plaintext(node: &Found, target: &mut PgTarget) -> Option<Rule> 
 
 /// asyncpg with `sslrootcert=system` and a verifying mode: a file named
 /// `system` is looked for, and the connection fails before it is made.
-fn asyncpg_system_root(asyncpg: &Found, target: &PgTarget) -> Option<(UrlError, Rule)> {
+fn asyncpg_system_root(
+    asyncpg: &Found,
+    target: &PgTarget,
+    check: CheckName,
+) -> Option<(UrlError, Rule)> {
     let system = target.sslrootcert == Some(RootCert::System);
     if !system || !target.sslmode_given {
         return None;
@@ -145,7 +156,7 @@ fn asyncpg_system_root(asyncpg: &Found, target: &PgTarget) -> Option<(UrlError, 
         message: msg::driver_asyncpg_system_root(driver.clone()),
     };
     let rule = Rule {
-        check: CheckName::POSTGRES,
+        check,
         does: msg::driver_asyncpg_system_root(driver.clone()),
         fails_with: vec![Code::InvalidUrl],
         cause: msg::driver_asyncpg_system_root_cause(driver),
@@ -156,7 +167,11 @@ fn asyncpg_system_root(asyncpg: &Found, target: &PgTarget) -> Option<(UrlError, 
 
 /// asyncpg alone with `sslrootcert=system` and no `sslmode`: `prefer`
 /// without verification, not libpq's `verify-full`.
-fn asyncpg_default_prefer(asyncpg: &Found, target: &mut PgTarget) -> Option<Rule> {
+fn asyncpg_default_prefer(
+    asyncpg: &Found,
+    target: &mut PgTarget,
+    check: CheckName,
+) -> Option<Rule> {
     if target.sslrootcert != Some(RootCert::System) || target.sslmode_given {
         return None;
     }
@@ -164,7 +179,7 @@ fn asyncpg_default_prefer(asyncpg: &Found, target: &mut PgTarget) -> Option<Rule
     target.sslrootcert = None;
     let does = msg::driver_asyncpg_prefer(asyncpg.to_string());
     Some(Rule {
-        check: CheckName::POSTGRES,
+        check,
         does: does.clone(),
         fails_with: Vec::new(),
         cause: does,
@@ -200,7 +215,7 @@ mod tests {
     }
 
     fn judge_(drivers: &Drivers, setting: &mut Setting<PgTarget>) -> Vec<Rule> {
-        judge(drivers, setting, false)
+        judge(drivers, CheckName::POSTGRES, setting, false)
     }
 
     fn mode(setting: &Setting<PgTarget>) -> (SslMode, Option<RootCert>) {
@@ -256,11 +271,14 @@ mod tests {
     fn node_postgres_without_sslmode_does_not_use_tls() {
         let node = drivers(&[(Driver::NodePostgres, None)]);
         let mut setting = ready("postgresql://u@db.example/d");
-        assert_eq!(judge(&node, &mut setting, false).len(), 1);
+        assert_eq!(
+            judge(&node, CheckName::POSTGRES, &mut setting, false).len(),
+            1
+        );
         assert_eq!(mode(&setting).0, SslMode::Disable);
         let mut setting = ready("postgresql://u@db.example/d");
         assert!(
-            judge(&node, &mut setting, true).is_empty(),
+            judge(&node, CheckName::POSTGRES, &mut setting, true).is_empty(),
             "PGSSLMODE is read"
         );
         assert_eq!(mode(&setting).0, SslMode::Prefer);

@@ -18,7 +18,12 @@ const IOREDIS_ANY_FAMILY: [u64; 3] = [5, 8, 2];
 /// as ioredis's lookup would, and the later steps did not happen for it.
 /// `url`'s `family` query parameter is ioredis's own option (`parseURL` in
 /// ioredis `utils/index.js` reads it as a number).
-pub(super) fn judge(drivers: &Drivers, outcome: &mut ProbeOutcome, url: &str) -> Option<Rule> {
+pub(super) fn judge(
+    drivers: &Drivers,
+    check: CheckName,
+    outcome: &mut ProbeOutcome,
+    url: &str,
+) -> Option<Rule> {
     let ioredis = drivers.get(Driver::Ioredis)?;
     let family = family_param(url).unwrap_or(if ioredis.older_than(&IOREDIS_ANY_FAMILY) {
         4
@@ -55,7 +60,7 @@ pub(super) fn judge(drivers: &Drivers, outcome: &mut ProbeOutcome, url: &str) ->
         }
     }
     failed.then(|| Rule {
-        check: CheckName::REDIS,
+        check,
         does: msg::driver_ioredis_ipv4_only(driver.clone(), &outcome.host),
         fails_with: vec![Code::DnsNotFound],
         cause: msg::driver_ioredis_cause(driver),
@@ -125,7 +130,13 @@ mod tests {
     #[test]
     fn old_ioredis_fails_an_ipv6_only_name_at_dns() {
         let mut seen = outcome(true);
-        let rule = judge(&with("5.8.1"), &mut seen, "redis://h:6379").unwrap();
+        let rule = judge(
+            &with("5.8.1"),
+            CheckName::REDIS,
+            &mut seen,
+            "redis://h:6379",
+        )
+        .unwrap();
         assert_eq!(rule.fails_with, [Code::DnsNotFound]);
         let statuses: Vec<Status> = seen.steps.iter().map(|s| s.status).collect();
         assert_eq!(
@@ -137,15 +148,29 @@ mod tests {
     #[test]
     fn new_ioredis_and_dual_stack_names_are_left_alone() {
         let mut seen = outcome(true);
-        assert!(judge(&with("5.8.2"), &mut seen, "redis://h").is_none());
+        assert!(judge(&with("5.8.2"), CheckName::REDIS, &mut seen, "redis://h").is_none());
         let mut seen = outcome(true);
-        assert!(judge(&with("5.8.1"), &mut seen, "redis://h?family=0").is_none());
+        assert!(
+            judge(
+                &with("5.8.1"),
+                CheckName::REDIS,
+                &mut seen,
+                "redis://h?family=0"
+            )
+            .is_none()
+        );
         let mut seen = outcome(false);
-        assert!(judge(&with("5.8.1"), &mut seen, "redis://h").is_none());
+        assert!(judge(&with("5.8.1"), CheckName::REDIS, &mut seen, "redis://h").is_none());
         assert!(seen.steps.iter().all(|s| s.status == Status::Pass));
         let mut seen = outcome(true);
         assert!(
-            judge(&with("6.0.0"), &mut seen, "redis://h/0?family=4").is_some(),
+            judge(
+                &with("6.0.0"),
+                CheckName::REDIS,
+                &mut seen,
+                "redis://h/0?family=4"
+            )
+            .is_some(),
             "family=4 in the URL is IPv4-only in every version"
         );
     }

@@ -256,6 +256,7 @@ messages! {
 
     // ---- jwt -----------------------------------------------------------
     jwt_target(algorithm: &str);
+    jwt_target_hidden(value: Message);
     jwt_config_detail(algorithm: &str, key_var: &str);
     jwt_public_key_missing();
     jwt_bad_algorithm(var: &str, value: Message);

@@ -52,10 +52,19 @@ const DEFAULT_LIFETIME_MINUTES: i64 = 15;
 pub fn probe(settings: &JwtSettings) -> ProbeOutcome {
     let mut ladder = Ladder::new(crate::service::Kind::Jwt.steps());
     run(settings, &mut ladder);
-    ladder.finish(
-        words::jwt_target(settings.algorithm_name()),
-        source(settings),
-    )
+    ladder.finish(target(settings), source(settings))
+}
+
+/// The check's target, `JWT HS256`: the algorithm as written when it looks
+/// like one (around spaces trimmed; the error names them), else only its
+/// length, as the error says it: a secret pasted into `JWT_ALGORITHM`
+/// must not reach the report.
+pub(crate) fn target(settings: &JwtSettings) -> Message {
+    let name = settings.algorithm_name();
+    match shown_value(name.trim()) {
+        Some(shown) => words::jwt_target(shown),
+        None => words::jwt_target_hidden(name.chars().count()),
+    }
 }
 
 /// The variable the app signs with: the secret for HS*, the private key
