@@ -250,6 +250,7 @@ fn urls_of_unchecked_kinds_are_listed_not_dropped() {
     let out = railconn()
         .env("MONGO_URL", "mongodb://user:mongo-pw@127.0.0.1:1/app")
         .env("CELERY_BROKER_URL", "redis://127.0.0.1:1")
+        .env("REDIS_URL", "redis://127.0.0.1:2")
         .args(["env", "--no-env-file"])
         .run();
     let text = stdout(&out);
@@ -259,6 +260,20 @@ fn urls_of_unchecked_kinds_are_listed_not_dropped() {
     );
     assert!(text.contains("CELERY_BROKER_URL"), "{text}");
     assert!(!text.contains("mongo-pw"), "{text}");
+    // Each target's URL starts in one column, a long discovered name's too,
+    // and its parts line sits under it.
+    let column = |line: &str| line.find("redis://").or_else(|| line.find("host="));
+    let targets: Vec<usize> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("Targets"))
+        .filter(|l| l.contains("redis://") || l.contains("host="))
+        .filter_map(column)
+        .collect();
+    assert_eq!(targets.len(), 4, "{text}");
+    assert!(
+        targets.windows(2).all(|w| w[0] == w[1]),
+        "{targets:?}\n{text}"
+    );
 }
 
 #[test]

@@ -154,10 +154,19 @@ fn text(report: &EnvReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     writeln!(out, "\n{}", lang.render(&msg::env_targets()))?;
+    // One column for every check name, a discovered CELERY_BROKER_URL too,
+    // so each URL and its parts line up.
+    let width = report
+        .targets
+        .iter()
+        .map(|t| t.check.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(9);
     for target in &report.targets {
         write!(
             out,
-            "  {:<9} {}  {}",
+            "  {:<width$} {}  {}",
             target.check,
             lang.render(&target.dialed),
             target
@@ -176,7 +185,7 @@ fn text(report: &EnvReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
             None => writeln!(out)?,
         }
         if let Some(parts) = &target.parts {
-            writeln!(out, "  {:<9} {}", "", parts.line())?;
+            writeln!(out, "  {:<width$} {}", "", parts.line())?;
         }
     }
     if !report.not_checked.is_empty() {
