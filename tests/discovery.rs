@@ -406,3 +406,43 @@ fn wait_runs_the_full_check_as_soon_as_a_late_redis_listens() {
         "wait exited {reaction:?} after Redis listened"
     );
 }
+
+/// Celery's failover list (`redis://a;redis://b`, read by kombu) is one
+/// check per URL, named `VAR.1`, `VAR.2`; the variable's name selects them
+/// all.
+#[test]
+fn a_celery_failover_list_is_one_check_per_url() {
+    let stopped = format!("redis://:redis-secret-pw@127.0.0.1:{}/1", closed_port());
+    let list = format!("{};{stopped}", good_redis());
+    let mut run = railconn();
+    run.env("CELERY_BROKER_URL", &list);
+    let (r, out) = check_json(&mut run, &["--only", "CELERY_BROKER_URL"]);
+    assert_eq!(out.status.code(), Some(1), "{r:#}");
+    // The defaults stay first (skipped by --only), then one check per URL.
+    assert_eq!(
+        names(&r)[3..],
+        ["CELERY_BROKER_URL.1", "CELERY_BROKER_URL.2"]
+    );
+    assert_passed(&r, "CELERY_BROKER_URL.1");
+    assert_failure(&r, "CELERY_BROKER_URL.2", "tcp", "connection_refused");
+    assert_eq!(
+        check(&r, "CELERY_BROKER_URL.2")["source"],
+        "CELERY_BROKER_URL (environment)"
+    );
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!all.contains("redis-secret-pw"), "{all}");
+
+    // One broker down is still a failed gate, unless it is made optional.
+    let mut run = railconn();
+    run.env("CELERY_BROKER_URL", &list);
+    let (r, out) = check_json(
+        &mut run,
+        &[
+            "--only",
+            "CELERY_BROKER_URL",
+            "--optional",
+            "CELERY_BROKER_URL.2",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{r:#}");
+}

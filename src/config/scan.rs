@@ -11,6 +11,8 @@
 //!   private twins `X_URL` and `X_PRIVATE_URL`;
 //! - a value identical to one already taken is one target naming all its
 //!   variables;
+//! - a failover list (`redis://a;redis://b`, Celery's broker URL as kombu
+//!   reads it) is one target per URL, `VAR.1`, `VAR.2`…;
 //! - a URL of a kind railconn does not check (`mysql://`, `amqp://`…) is
 //!   listed as not checked; anything else (a path, a word, `https://`) is
 //!   not a service URL and never a target.
@@ -134,6 +136,57 @@ pub(crate) fn comparable(value: &str) -> &str {
         .map_or(trimmed, str::trim)
 }
 
+impl Scan {
+    /// Adds the value of variable `name` (or of one URL of its failover
+    /// list, then `name` is `VAR.N`) as a target, an alias of a default, a
+    /// source of an identical target, or a URL not checked.
+    fn take(&mut self, name: &str, value: &str, source: Source, defaults: &[(CheckName, &str)]) {
+        let kind = match classify(value) {
+            Classified::Service(kind) => kind,
+            Classified::Unchecked(scheme) => {
+                self.unchecked.push(Unchecked {
+                    variable: name.to_string(),
+                    scheme,
+                    origin: source.origin,
+                });
+                return;
+            }
+            Classified::Other => return,
+        };
+        let key = comparable(value);
+        if let Some((check, _)) = defaults.iter().find(|(_, v)| comparable(v) == key) {
+            self.aliases.push((*check, source));
+        } else if let Some(same) = self.targets.iter_mut().find(|t| comparable(&t.raw) == key) {
+            same.sources.push(source);
+        } else {
+            self.targets.push(Discovered {
+                name: CheckName::named(name),
+                kind,
+                raw: value.to_string(),
+                sources: vec![source],
+            });
+        }
+    }
+}
+
+/// The URLs of a failover list, when `value` is one: Celery hands its
+/// broker URL to kombu, which reads `redis://a;redis://b` as brokers to
+/// try in turn (<https://docs.celeryq.dev/projects/kombu/en/stable/userguide/failover.html>),
+/// so each URL is a target of its own, named `VAR.1`, `VAR.2`… (a `.`
+/// no variable name has, and the schema's `check_name` allows). Only a
+/// list whose every part has a scheme is split: a lone `;` may be a
+/// password's (RFC 3986 allows it unencoded in userinfo). A trailing `;`
+/// ends the list.
+fn failover_list(value: &str) -> Option<Vec<&str>> {
+    let value = comparable(value);
+    let parts: Vec<&str> = value
+        .trim_end_matches(';')
+        .split(';')
+        .map(str::trim)
+        .collect();
+    (parts.len() > 1 && parts.iter().all(|p| p.contains("://"))).then_some(parts)
+}
+
 /// Scans `env` for targets beyond the defaults. `defaults` are the default
 /// checks' raw values, so that an identical value joins them instead.
 pub(crate) fn scan(env: &EnvSource, public: bool, defaults: &[(CheckName, &str)]) -> Scan {
@@ -147,30 +200,14 @@ pub(crate) fn scan(env: &EnvSource, public: bool, defaults: &[(CheckName, &str)]
             variable: name.to_string(),
             origin: origin.clone(),
         };
-        let kind = match classify(value) {
-            Classified::Service(kind) => kind,
-            Classified::Unchecked(scheme) => {
-                scan.unchecked.push(Unchecked {
-                    variable: name.to_string(),
-                    scheme,
-                    origin: origin.clone(),
-                });
-                continue;
+        match failover_list(value) {
+            Some(urls) => {
+                for (i, url) in urls.into_iter().enumerate() {
+                    let part = format!("{name}.{}", i + 1);
+                    scan.take(&part, url, source.clone(), defaults);
+                }
             }
-            Classified::Other => continue,
-        };
-        let key = comparable(value);
-        if let Some((check, _)) = defaults.iter().find(|(_, v)| comparable(v) == key) {
-            scan.aliases.push((*check, source));
-        } else if let Some(same) = scan.targets.iter_mut().find(|t| comparable(&t.raw) == key) {
-            same.sources.push(source);
-        } else {
-            scan.targets.push(Discovered {
-                name: CheckName::named(name),
-                kind,
-                raw: value.to_string(),
-                sources: vec![source],
-            });
+            None => scan.take(name, value, source, defaults),
         }
     }
     scan
@@ -304,5 +341,27 @@ mod tests {
             names(&scan(&env, true, &[])),
             ["QUEUE_PUBLIC_URL", "REPLICA_PRIVATE_URL"]
         );
+    }
+
+    #[test]
+    fn a_failover_list_is_one_target_per_url() {
+        let env = EnvSource::from_pairs([
+            ("REDIS_URL", "redis://cache"),
+            (
+                "CELERY_BROKER_URL",
+                "redis://a:6379/0; redis://b:6379/0;redis://cache;",
+            ),
+            ("SESSION_URL", "redis://:pa;ss@host"),
+        ]);
+        let scan = scan(&env, false, &[(CheckName::REDIS, "redis://cache")]);
+        assert_eq!(
+            names(&scan),
+            ["CELERY_BROKER_URL.1", "CELERY_BROKER_URL.2", "SESSION_URL"]
+        );
+        assert_eq!(scan.targets[1].raw, "redis://b:6379/0");
+        assert_eq!(scan.targets[1].sources[0].variable, "CELERY_BROKER_URL");
+        // The third URL is REDIS_URL's: the broker is one of its sources.
+        assert_eq!(scan.aliases[0].0, CheckName::REDIS);
+        assert_eq!(failover_list("redis://:pa;ss@host"), None);
     }
 }

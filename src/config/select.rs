@@ -33,10 +33,22 @@ impl Selector {
 
     fn matches(&self, name: CheckName, kind: Kind) -> bool {
         match self {
-            Selector::Name(wanted) => wanted == name.as_str(),
+            Selector::Name(wanted) => names(wanted, name.as_str()),
             Selector::Kind(wanted) => *wanted == kind,
         }
     }
+}
+
+/// Whether the name `wanted` (of `--only`, `--skip`, `--optional`,
+/// `--allow`) names check `name`: itself, or, for a variable holding a
+/// failover list, each of its URLs (`CELERY_BROKER_URL` names
+/// `CELERY_BROKER_URL.1` and `CELERY_BROKER_URL.2`; see `scan.rs`).
+fn names(wanted: &str, name: &str) -> bool {
+    name == wanted
+        || name
+            .strip_prefix(wanted)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// One `--allow CODE[@CHECK]`: a known failure or finding to accept.
@@ -110,7 +122,7 @@ impl Selection {
     pub(crate) fn allows(&self, name: CheckName, code: Allowed) -> bool {
         self.allow
             .iter()
-            .any(|a| a.code == code && a.check.as_deref().is_none_or(|c| c == name.as_str()))
+            .any(|a| a.code == code && a.check.as_deref().is_none_or(|c| names(c, name.as_str())))
     }
 
     /// The names in the lists that no check of `checks` has.
@@ -124,7 +136,7 @@ impl Selection {
                 Selector::Kind(_) => None,
             })
             .chain(allowed)
-            .filter(|name| !checks.iter().any(|c| c.as_str() == *name))
+            .filter(|name| !checks.iter().any(|c| names(name, c.as_str())))
             .collect();
         unknown.dedup();
         unknown
@@ -192,5 +204,14 @@ mod tests {
             selection.unknown_names(&CheckName::DEFAULTS),
             ["CELERY_BROKER_URL"]
         );
+    }
+
+    #[test]
+    fn a_variable_names_every_url_of_its_failover_list() {
+        assert!(names("CELERY_BROKER_URL", "CELERY_BROKER_URL.2"));
+        assert!(names("CELERY_BROKER_URL.2", "CELERY_BROKER_URL.2"));
+        assert!(!names("CELERY_BROKER_URL.2", "CELERY_BROKER_URL.1"));
+        assert!(!names("CELERY", "CELERY_BROKER_URL.1"));
+        assert!(!names("CELERY_BROKER_URL", "CELERY_BROKER_URL.x"));
     }
 }
