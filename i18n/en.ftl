@@ -444,6 +444,7 @@ not_checked = { $variable } ({ $origin }): a { $scheme } URL; railconn checks on
 
 header = railconn { $version }: checked in { $took }
 label_works = Works
+label_allowed = Allowed failures (--allow): they do not stop the deploy, yet do not work
 label_problems = Problems
 label_limitations = Limitations
 label_skipped = Not checked
@@ -498,6 +499,7 @@ badge_pass = ✅ pass
 badge_warn = ⚠️ warn
 badge_fail = ❌ fail
 badge_skip = ⏭️ skip
+badge_allowed = ☑️ allowed
 verdict_ready = { $limitations ->
     [0] Verdict: ready to deploy
     [one] Verdict: ready to deploy, with 1 limitation

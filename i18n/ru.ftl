@@ -487,6 +487,7 @@ not_checked = { $variable } ({ $origin }): URL { $scheme }; railconn прове�
 
 header = railconn { $version }: проверка заняла { $took }
 label_works = Что работает
+label_allowed = Допущенные сбои (--allow): деплой не останавливают, но не работают
 label_problems = Проблемы
 label_limitations = Ограничения
 label_skipped = Не проверялось
@@ -541,6 +542,7 @@ badge_pass = ✅ pass
 badge_warn = ⚠️ warn
 badge_fail = ❌ fail
 badge_skip = ⏭️ skip
+badge_allowed = ☑️ allowed
 verdict_ready = { $limitations ->
     [0] Итог: можно деплоить
     [one] Итог: можно деплоить, есть { $limitations } ограничение

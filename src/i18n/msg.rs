@@ -426,6 +426,8 @@ messages! {
     // ---- report labels -------------------------------------------------
     header(version: &str, took: Duration);
     label_works();
+    /// The text report's section of failures `--allow` accepted.
+    label_allowed();
     label_problems();
     label_limitations();
     label_skipped();
@@ -463,6 +465,7 @@ messages! {
     badge_warn();
     badge_fail();
     badge_skip();
+    badge_allowed();
     verdict_ready(limitations: usize);
     verdict_not_ready(critical: usize);
     verdict_not_ready_strict(limitations: usize);

@@ -48,6 +48,19 @@ fn write_check(
         .join("\n");
         writeln!(out, "::{level} title={}::{}", property(&title), data(&body))?;
     }
+    // Passing the gate is not working: the accepted failure is a notice.
+    if let Some(allowed) = check.allowed_failure() {
+        let title = lang.render(&msg::annotation_title(
+            check.name.as_str(),
+            allowed.code.as_str(),
+        ));
+        writeln!(
+            out,
+            "::notice title={}::{}",
+            property(&title),
+            data(&lang.render(&allowed.message))
+        )?;
+    }
     for finding in check
         .findings
         .iter()

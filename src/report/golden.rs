@@ -414,3 +414,68 @@ fn the_watch_lines_and_ndjson() {
         );
     }
 }
+
+/// A Redis check whose `connection_refused` was accepted with `--allow`.
+fn redis_allowed() -> CheckReport {
+    let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+    let message = words::tcp_failed("127.0.0.1:6379".parse().unwrap(), &refused);
+    let allowed = msg::allowed("connection_refused".to_string(), message.clone());
+    CheckReport {
+        target: msg::verbatim("redis://127.0.0.1:6379".to_string()),
+        status: Status::Pass,
+        steps: vec![
+            step(
+                StepName::Config,
+                Status::Pass,
+                Some(words::config_from(&redis_url())),
+                None,
+            ),
+            step(
+                StepName::Dns,
+                Status::Pass,
+                Some(words::dns_addresses(&["127.0.0.1".to_string()], &[])),
+                None,
+            ),
+            step(
+                StepName::Tcp,
+                Status::Fail,
+                None,
+                Some(Failure::new(Code::ConnectionRefused, message)),
+            ),
+        ],
+        error: None,
+        cause: None,
+        fix: None,
+        findings: vec![Finding::info(FindingCode::Allowed, allowed)],
+        ..redis_failed()
+    }
+}
+
+/// An allowed failure is not listed under what works, in any human format:
+/// `allowed.en.txt`, `allowed.ru.md`, `allowed.en.github.txt`…
+#[test]
+fn an_allowed_failure_stands_apart_from_what_works() {
+    let report = Report {
+        ready: true,
+        status: Status::Pass,
+        not_checked: Vec::new(),
+        checks: vec![postgres_passed(), redis_allowed()],
+        ..report()
+    };
+    let formats = [
+        (Format::Text, "txt"),
+        (Format::Github, "github.txt"),
+        (Format::Markdown, "md"),
+    ];
+    for (lang, code) in LANGS {
+        for (format, extension) in formats {
+            let style = TextStyle {
+                lang,
+                ..TextStyle::default()
+            };
+            let mut out = Vec::new();
+            super::render(&report, format, style, &mut out).unwrap();
+            check_golden(&format!("allowed.{code}.{extension}"), out);
+        }
+    }
+}

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use super::{CheckReport, Report};
 use crate::i18n::{Lang, Message, msg};
-use crate::model::Status;
+use crate::model::{FindingCode, Status};
 
 pub(crate) fn render(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     let say = |m: &Message| lang.render(m);
@@ -21,7 +21,7 @@ pub(crate) fn render(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Re
             out,
             "| {} | {} | `{}` | {} |",
             check.name.as_str(),
-            say(&badge(check.status)),
+            say(&badge(check)),
             code_cell(&say(&check.target)),
             cell(&result(check, lang))
         )?;
@@ -68,7 +68,9 @@ fn write_findings(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Resul
         .checks
         .iter()
         .flat_map(|c| {
-            c.findings.iter().map(move |f| {
+            // An allowed failure is said in its check's row.
+            let findings = c.findings.iter().filter(|f| f.code != FindingCode::Allowed);
+            findings.map(move |f| {
                 let text = lang.render(&f.message);
                 format!("- {} `{}`: {text}", c.name.as_str(), f.code.as_str())
             })
@@ -86,6 +88,9 @@ fn write_findings(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Resul
 }
 
 fn result(check: &CheckReport, lang: Lang) -> String {
+    if let Some(allowed) = check.allowed_failure() {
+        return lang.render(&allowed.message);
+    }
     match &check.error {
         Some(error) => lang.render(&msg::code_at_step(error.code.as_str(), error.step.as_str())),
         None => check
@@ -98,9 +103,13 @@ fn result(check: &CheckReport, lang: Lang) -> String {
     }
 }
 
-/// A status with a symbol, for Markdown tables.
-fn badge(status: Status) -> Message {
-    match status {
+/// A status with a symbol, for Markdown tables; a failure `--allow`
+/// accepted is not a pass.
+fn badge(check: &CheckReport) -> Message {
+    if check.allowed_failure().is_some() {
+        return msg::badge_allowed();
+    }
+    match check.status {
         Status::Pass => msg::badge_pass(),
         Status::Warn => msg::badge_warn(),
         Status::Fail => msg::badge_fail(),

@@ -21,7 +21,9 @@ use serde::Serialize;
 use crate::i18n::{Lang, Message};
 use crate::model::Code;
 use crate::model::provenance::Origin;
-use crate::model::{CheckName, Failure, Finding, Provenance, Readings, Status, StepName};
+use crate::model::{
+    CheckName, Failure, Finding, FindingCode, Provenance, Readings, Status, StepName,
+};
 use crate::provider::ProviderReport;
 
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -116,6 +118,16 @@ pub(crate) struct CheckReport {
     /// schema).
     #[serde(skip)]
     pub readings: Readings,
+}
+
+impl CheckReport {
+    /// The failure `--allow` accepted, when one was: such a check passes the
+    /// gate but does not work, so the human formats show it apart.
+    pub(crate) fn allowed_failure(&self) -> Option<&Finding> {
+        self.findings
+            .iter()
+            .find(|f| f.code == FindingCode::Allowed)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -10,7 +10,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::{CheckReport, Report, StepReport, TextStyle};
 use crate::i18n::{Lang, Message, msg};
-use crate::model::{Severity, Status};
+use crate::model::{FindingCode, Severity, Status};
 
 struct Painter {
     color: bool,
@@ -73,6 +73,12 @@ fn write_sections(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Resu
         .checks
         .iter()
         .filter(|c| matches!(c.status, Status::Pass | Status::Warn))
+        .filter(|c| c.allowed_failure().is_none())
+        .collect();
+    let allowed: Vec<&CheckReport> = report
+        .checks
+        .iter()
+        .filter(|c| c.allowed_failure().is_some())
         .collect();
     let problems: Vec<&CheckReport> = report
         .checks
@@ -88,6 +94,13 @@ fn write_sections(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Resu
         writeln!(out, "{}", p.bold(&p.say(&msg::label_works())))?;
         for check in works {
             write_working(check, p, out)?;
+        }
+        writeln!(out)?;
+    }
+    if !allowed.is_empty() {
+        writeln!(out, "{}", p.bold(&p.say(&msg::label_allowed())))?;
+        for check in allowed {
+            write_allowed(check, p, out)?;
         }
         writeln!(out)?;
     }
@@ -158,6 +171,26 @@ fn write_working(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
     }
     if let Some(place) = known_provider(check) {
         writeln!(out, "             {}", p.dim(&p.say(&place)))?;
+    }
+    Ok(())
+}
+
+/// A check whose failure `--allow` accepted: it passes the gate, yet it
+/// does not work, so it gets its own mark and says what failed.
+fn write_allowed(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
+    let mark = p.paint(
+        Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold(),
+        "~",
+    );
+    writeln!(
+        out,
+        "  {mark} {:<8} {}  {}",
+        check.name.as_str(),
+        p.say(&check.target),
+        p.dim(&ms(p.lang, check.duration_ms))
+    )?;
+    if let Some(allowed) = check.allowed_failure() {
+        writeln!(out, "             {}", p.say(&allowed.message))?;
     }
     Ok(())
 }
@@ -257,7 +290,12 @@ fn write_limitations(report: &Report, p: &Painter, out: &mut dyn Write) -> io::R
             let line = msg::optional_failed(check.name.as_str(), error.code.as_str());
             lines.push((Status::Warn, p.say(&line)));
         }
-        for finding in &check.findings {
+        // An allowed failure is said on its check's own line.
+        let findings = check
+            .findings
+            .iter()
+            .filter(|f| f.code != FindingCode::Allowed);
+        for finding in findings {
             let status = if finding.severity == Severity::Warn {
                 Status::Warn
             } else {
