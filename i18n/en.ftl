@@ -408,6 +408,8 @@ driver_asyncpg_prefer = { $driver } reads sslrootcert=system without sslmode as 
 driver_ioredis_ipv4_only = { $driver } looks up { $host } for IPv4 only (family 4), and it has only IPv6 addresses: getaddrinfo ENOTFOUND
 driver_ioredis_cause = { $driver } resolves host names for IPv4 only (family 4, its default before 5.8.2), and this name has only IPv6 addresses (Railway's legacy private network is IPv6-only): the app will fail with ENOTFOUND, although redis-py, node-redis and redis-rs connect.
 driver_ioredis_fix = Add family=0 to the URL (redis://…?family=0), pass family: 0 in the ioredis options, or upgrade ioredis to 5.8.2 or later.
+driver_redis_query_password_read = The password in ?password= is read by { $drivers }: railconn sends it too. redis-rs and node-redis ignore it; a password in the userinfo (redis://:PASSWORD@host) works with every client.
+driver_redis_query_password_ignored = ?password= in the URL is ignored by { $drivers }: the app connects without a password (only redis-py and ioredis read it). Move the password into the userinfo part: redis://:PASSWORD@host:port/0 (redis://USER:PASSWORD@… for an ACL user).
 error_env_file = cannot read env file { $path }: { $reason }. Fix the file or pass --no-env-file
 error_runtime = cannot start the async runtime: { $error }
 error_output = cannot write the report: { $error }

@@ -451,6 +451,8 @@ driver_asyncpg_prefer = { $driver } понимает sslrootcert=system без s
 driver_ioredis_ipv4_only = { $driver } ищет для { $host } только адреса IPv4 (family 4), а у имени есть только адреса IPv6: getaddrinfo ENOTFOUND
 driver_ioredis_cause = { $driver } резолвит имена хостов только в IPv4 (family 4, по умолчанию до версии 5.8.2), а у этого имени есть только адреса IPv6 (старая приватная сеть Railway — только IPv6): приложение упадёт с ENOTFOUND, хотя redis-py, node-redis и redis-rs подключаются.
 driver_ioredis_fix = Добавьте в URL family=0 (redis://…?family=0), передайте family: 0 в параметрах ioredis или обновите ioredis до 5.8.2 или новее.
+driver_redis_query_password_read = Пароль из ?password= читают: { $drivers }; railconn тоже его отправляет. redis-rs и node-redis его не читают; пароль в userinfo (redis://:PASSWORD@host) понимают все клиенты.
+driver_redis_query_password_ignored = ?password= в URL не читают: { $drivers } — подключение идёт без пароля (его читают только redis-py и ioredis). Перенесите пароль в userinfo: redis://:PASSWORD@host:port/0 (redis://USER:PASSWORD@… для пользователя ACL).
 error_env_file = не удаётся прочитать файл переменных { $path }: { $reason }. Исправьте файл или передайте --no-env-file
 error_runtime = не удаётся запустить асинхронный рантайм: { $error }
 error_output = не удаётся записать отчёт: { $error }

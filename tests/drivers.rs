@@ -552,3 +552,23 @@ fn discovered_targets_are_judged_by_the_same_drivers() {
             .starts_with("node-postgres (package.json)")
     );
 }
+
+/// `?password=`: the real redis-py and ioredis authenticate with it, and
+/// railconn judging by them passes; with no driver known railconn judges
+/// as redis-rs, which ignores it, as node-redis does.
+#[test]
+fn redis_py_and_ioredis_read_the_query_password() {
+    let port = crate::support::redis_auth().port;
+    let url = format!("redis://127.0.0.1:{port}/0?password=redis-secret-pw");
+    for (real, driver) in [
+        (drivers::redis_py(&url), "redis-py@8.1.0"),
+        (drivers::ioredis("ioredis", &url), "ioredis@6.0.0"),
+    ] {
+        assert!(real.connected, "{driver}: {}", real.said);
+        let (report, _) = check_json(
+            &mut railconn(),
+            &["--only", "redis", "--redis-url", &url, "--driver", driver],
+        );
+        assert!(redis_passed(&report), "{driver}: {report:#}");
+    }
+}

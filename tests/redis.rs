@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use crate::harness::{assert_failure, assert_passed, check, check_json, detail, status};
-use crate::support::{pki, railconn, redis_auth, redis_open, redis_tls};
+use crate::support::{pki, railconn, redis_auth, redis_open, redis_tls, stderr, stdout};
 
 fn redis(url: &str, extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["--only", "redis", "--redis-url", url];
@@ -42,6 +42,38 @@ fn wrong_missing_and_unexpected_passwords() {
         &[],
     );
     assert_failure(&r, "redis", "auth", "auth_failed");
+}
+
+/// `?password=` is a password to redis-py and ioredis, nothing to redis-rs
+/// and node-redis: railconn sends it only when every Redis driver of the
+/// app reads it, and otherwise names the drivers that ignore it.
+#[test]
+fn query_password_is_sent_only_when_the_apps_drivers_read_it() {
+    let port = redis_auth().port;
+    let url = format!("redis://127.0.0.1:{port}/0?password=redis-secret-pw");
+    let finding = |r: &serde_json::Value| check(r, "redis")["findings"].to_string();
+    for driver in ["redis-py@8.1.0", "ioredis"] {
+        let r = redis(&url, &["--driver", driver]);
+        assert_passed(&r, "redis");
+        assert!(finding(&r).contains("?password="), "{r:#}");
+        assert!(!r.to_string().contains("redis-secret-pw"), "{r:#}");
+    }
+    let r = redis(&url, &[]);
+    assert_failure(&r, "redis", "auth", "auth_required");
+    assert!(finding(&r).contains("ignored by redis-rs"), "{r:#}");
+    let r = redis(
+        &url,
+        &["--driver", "redis-py@8.1.0", "--driver", "node-redis"],
+    );
+    assert_failure(&r, "redis", "auth", "auth_required");
+    assert!(finding(&r).contains("node-redis"), "{r:#}");
+    assert!(finding(&r).contains("userinfo"), "{r:#}");
+    let out = railconn()
+        .args(["check", "--only", "redis", "--redis-url", &url])
+        .run();
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!text.contains("redis-secret-pw"), "{text}");
+    assert!(text.contains("redis://:PASSWORD@"), "{text}");
 }
 
 #[test]

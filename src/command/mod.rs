@@ -151,6 +151,12 @@ pub(crate) fn config(
             drivers = crate::driver::apply(drivers, extra.name, setting, env_sslmode);
         }
     }
+    crate::driver::redis::apply_query_password(&drivers, &mut config.redis);
+    for extra in &mut config.extra {
+        if let ExtraSetting::Redis(setting) = &mut extra.setting {
+            crate::driver::redis::apply_query_password(&drivers, setting);
+        }
+    }
     config.drivers = drivers;
     let checks = config.checks();
     warn_unknown_names(&config.selection, &checks);

@@ -11,7 +11,7 @@
 
 mod manifest;
 mod postgres;
-mod redis;
+pub(crate) mod redis;
 
 use std::fmt;
 use std::path::Path;

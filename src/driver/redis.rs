@@ -6,10 +6,63 @@
 //! legacy private network — fails with `ENOTFOUND`, where redis-py,
 //! node-redis and redis-rs resolve both families. 5.8.2 made the lookup
 //! family-agnostic (ioredis CHANGELOG 5.8.2).
+//!
+//! `?password=` is a password to redis-py (`parse_url`) and to ioredis
+//! (`parseURL` fills unset options from the query), and nothing to
+//! redis-rs and node-redis (`@redis/client` `parseURL` reads only the
+//! userinfo): it is sent only when every Redis driver of the app reads it.
 
 use super::{Driver, Drivers, Rule};
 use crate::i18n::msg;
-use crate::model::{CheckName, Code, Failure, FindingCode, ProbeOutcome, Status, StepName};
+use crate::model::{
+    CheckName, Code, Failure, Finding, FindingCode, ProbeOutcome, Status, StepName,
+};
+use crate::service::redis::url::RedisTarget;
+use crate::service::setting::Setting;
+
+/// The password in `?password=` becomes the one railconn sends when every
+/// Redis driver the app has reads it; otherwise it stays unsent and a
+/// finding names the drivers that ignore it (redis-rs when none is known)
+/// and the fix that works for all of them.
+pub(crate) fn apply_query_password(drivers: &Drivers, setting: &mut Setting<RedisTarget>) {
+    let Setting::Ready {
+        target, findings, ..
+    } = setting
+    else {
+        return;
+    };
+    let Some(password) = target.query_password.clone() else {
+        return;
+    };
+    let known: Vec<_> = drivers.of(CheckName::REDIS).collect();
+    let reads = |driver: Driver| match driver {
+        Driver::RedisPy => true,
+        Driver::Ioredis => target.username.is_none(),
+        _ => false,
+    };
+    let ignoring: Vec<String> = if known.is_empty() {
+        vec!["redis-rs".to_string()]
+    } else {
+        known
+            .iter()
+            .filter(|f| !reads(f.driver))
+            .map(ToString::to_string)
+            .collect()
+    };
+    if ignoring.is_empty() {
+        target.password = Some(password);
+        let readers: Vec<String> = known.iter().map(ToString::to_string).collect();
+        findings.push(Finding::info(
+            FindingCode::Driver,
+            msg::driver_redis_query_password_read(readers.join(", ")),
+        ));
+    } else {
+        findings.push(Finding::warn(
+            FindingCode::Driver,
+            msg::driver_redis_query_password_ignored(ignoring.join(", ")),
+        ));
+    }
+}
 
 /// The first ioredis release that resolves IPv6-only names.
 const IOREDIS_ANY_FAMILY: [u64; 3] = [5, 8, 2];

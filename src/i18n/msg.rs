@@ -389,6 +389,8 @@ messages! {
     driver_ioredis_ipv4_only(driver: String, host: &str);
     driver_ioredis_cause(driver: String);
     driver_ioredis_fix();
+    driver_redis_query_password_read(drivers: String);
+    driver_redis_query_password_ignored(drivers: String);
     error_env_file(path: String, reason: Message);
     error_runtime(error: String);
     error_output(error: String);

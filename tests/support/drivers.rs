@@ -1,6 +1,6 @@
 //! The apps' real drivers, for the differential tests of issue 11:
-//! node-postgres (`pg`) and ioredis from npm, psycopg 3, psycopg2 and
-//! asyncpg from `PyPI`, pinned, installed once into `target/driver-fixtures`
+//! node-postgres (`pg`) and ioredis from npm, psycopg 3, psycopg2,
+//! asyncpg and redis-py from `PyPI`, pinned, installed once into `target/driver-fixtures`
 //! with their download caches beside them, so a re-run needs no network.
 //! Each helper runs one connection attempt the way an app makes it and
 //! says whether it connected, with what the driver printed.
@@ -21,6 +21,7 @@ pub const PIP_PACKAGES: &[&str] = &[
     "psycopg[binary]==3.3.9",
     "psycopg2-binary==2.9.13",
     "asyncpg==0.32.0",
+    "redis==8.1.0",
 ];
 
 pub struct Fixtures {
@@ -92,8 +93,12 @@ fn install_pip(venv: &Path, cache: &Path) -> PathBuf {
             .expect("run python3 (scripts/test installs python3-venv)");
         assert!(status.success(), "python3 -m venv failed");
     }
-    let status = Command::new(venv.join("bin/pip"))
+    // `python -m pip`, not `bin/pip`: a copied target directory keeps
+    // `bin/pip`'s shebang pointing at the venv it was copied from.
+    let status = Command::new(&python)
         .args([
+            "-m",
+            "pip",
             "install",
             "--quiet",
             "--disable-pip-version-check",
@@ -185,6 +190,14 @@ pub fn psycopg2(url: &str) -> Attempt {
 pub fn psycopg(url: &str) -> Attempt {
     python(
         "import os, psycopg\npsycopg.connect(os.environ['URL']).close()\nprint('connected')",
+        url,
+    )
+}
+
+/// redis-py: `redis.Redis.from_url(URL).ping()`.
+pub fn redis_py(url: &str) -> Attempt {
+    python(
+        "import os, redis\nredis.Redis.from_url(os.environ['URL'], socket_timeout=5).ping()\nprint('connected')",
         url,
     )
 }

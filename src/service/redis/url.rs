@@ -49,6 +49,14 @@ pub struct RedisTarget {
     pub tls: RedisTls,
     pub username: Option<String>,
     pub password: Option<Secret>,
+    /// `?password=` when the userinfo has no password: redis-py
+    /// (`parse_url` in `redis/connection.py` reads the query, then a
+    /// non-empty userinfo password replaces it) and ioredis (`parseURL`
+    /// fills unset options from the query) send it; redis-rs
+    /// (`url_to_tcp_connection_info` reads only `protocol` from a TCP
+    /// URL's query) and node-redis (only the userinfo) do not. Which is
+    /// sent is the drivers' call (`driver::apply_redis`).
+    pub query_password: Option<Secret>,
     /// As redis-rs reads it: any integer; the server refuses what it lacks.
     pub db: i64,
     pub protocol: Protocol,
@@ -112,6 +120,11 @@ impl RedisTarget {
             tls,
             username: settings.username().map(str::to_string),
             password: settings.password().map(Secret::new),
+            query_password: settings
+                .password()
+                .is_none()
+                .then(|| query_password(raw))
+                .flatten(),
             db: settings.db(),
             protocol: match settings.protocol() {
                 ProtocolVersion::RESP2 => Protocol::Resp2,
@@ -124,6 +137,24 @@ impl RedisTarget {
     pub fn is_loopback(&self) -> bool {
         crate::net::is_loopback_host(&self.host)
     }
+}
+
+/// The first non-empty `password` in the query, decoded as Python's
+/// `parse_qs` decodes it (`+` is a space, then percent-decoding).
+fn query_password(raw: &str) -> Option<Secret> {
+    let query = raw.split_once('?')?.1.split('#').next()?;
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(key, _)| *key == "password")
+        .map(|(_, value)| {
+            let plus = value.replace('+', " ");
+            percent_encoding::percent_decode_str(&plus)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .find(|value| !value.is_empty())
+        .map(Secret::new)
 }
 
 fn invalid(message: Message) -> UrlError {
@@ -234,6 +265,27 @@ mod tests {
             t.redacted,
             "rediss://default:***@cache.example:6380/3#insecure"
         );
+    }
+
+    #[test]
+    fn query_password_is_read_as_redis_py_reads_it() {
+        let query = |raw: &str| {
+            RedisTarget::parse(raw)
+                .unwrap()
+                .query_password
+                .map(|p| p.expose().to_string())
+        };
+        assert_eq!(
+            query("redis://h/0?password=a%2Fb+c").as_deref(),
+            Some("a/b c")
+        );
+        assert_eq!(
+            query("redis://h?password=&password=x").as_deref(),
+            Some("x")
+        );
+        // redis-py: a non-empty userinfo password wins over the query.
+        assert_eq!(query("redis://:pw@h?password=x"), None);
+        assert_eq!(query("redis://h?passwordx=1#password=2"), None);
     }
 
     #[test]
