@@ -476,6 +476,7 @@ target_form = укажите ИМЯ=URL, например --target replica=postg
 target_default_name = `{ $name }` — проверка по умолчанию: чтобы проверить для неё другой URL, используйте --database-url или --redis-url, либо выберите другое ИМЯ
 target_bad_scheme = URL цели `{ $name }` — не URL PostgreSQL или Redis: укажите postgresql://… или redis://… (rediss:// для TLS)
 warning_unknown_check = railconn: предупреждение: проверки `{ $name }` нет, и этот флаг ничего не выбирает (доступные проверки: { $checks })
+warning_unknown_check_near = railconn: предупреждение: проверки `{ $name }` нет, и этот флаг ничего не выбирает; возможно, имелась в виду проверка `{ $meant }` (доступные проверки: { $checks })
 error_flag = { $flag } { $value }: { $problem }
 allow_form = укажите --allow КОД или --allow КОД@ПРОВЕРКА, например --allow no_tables или --allow connection_refused@CACHE_URL
 allow_bad_code = `{ $code }` — не код ошибки или замечания: укажите --allow КОД[@ПРОВЕРКА] с кодом из отчёта (README: Error codes), например no_tables или connection_refused@CACHE_URL

@@ -163,6 +163,8 @@ fn kind_selectors_and_unknown_names() {
             "kind:postgresql",
             "--optional",
             "CELERY_BROKER_URL,NOT_SET_HERE_URL",
+            "--only",
+            "celery_broker_url,redis,jwt,CELERY_BROKER_URL,postgres",
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{r:#}");
@@ -172,6 +174,11 @@ fn kind_selectors_and_unknown_names() {
     let err = stderr(&out);
     assert!(
         err.contains("warning") && err.contains("NOT_SET_HERE_URL"),
+        "{err}"
+    );
+    // A name in the wrong case is no check, but the warning says which.
+    assert!(
+        err.contains("`celery_broker_url`") && err.contains("did you mean `CELERY_BROKER_URL`?"),
         "{err}"
     );
 

@@ -178,16 +178,20 @@ fn warn_unknown_names(selection: &Selection, checks: &[crate::config::Check<'_>]
     if unknown.is_empty() {
         return;
     }
-    let all = names
-        .iter()
-        .map(|n| n.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let known: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
+    let all = known.join(", ");
     SAID.call_once(|| {
         let lang = Lang::for_run();
         let mut err = std::io::stderr().lock();
         for name in unknown {
-            let warning = crate::i18n::msg::warning_unknown_check(name.to_string(), all.clone());
+            let warning = match crate::config::select::nearest(name, &known) {
+                Some(meant) => crate::i18n::msg::warning_unknown_check_near(
+                    name.to_string(),
+                    meant,
+                    all.clone(),
+                ),
+                None => crate::i18n::msg::warning_unknown_check(name.to_string(), all.clone()),
+            };
             let _ = writeln!(err, "{}", lang.render(&warning));
         }
     });

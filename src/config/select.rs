@@ -143,6 +143,30 @@ impl Selection {
     }
 }
 
+/// The check an unknown `name` probably meant, for the warning to
+/// suggest: the one it names when case is ignored (`celery_broker_url`),
+/// else the nearest in spelling if it is near (Jaro-Winkler, as clap
+/// suggests flags).
+pub(crate) fn nearest<'a>(name: &str, checks: &[&'a str]) -> Option<&'a str> {
+    let wanted = name.to_ascii_lowercase();
+    let by_case = checks.iter().find_map(|check| {
+        // ASCII lowercasing keeps byte lengths: the prefix is the base
+        // name of a failover list's `NAME.2`.
+        names(&wanted, &check.to_ascii_lowercase()).then(|| &check[..wanted.len()])
+    });
+    by_case.or_else(|| {
+        checks
+            .iter()
+            .map(|check| {
+                let score = strsim::jaro_winkler(&wanted, &check.to_ascii_lowercase());
+                (score, *check)
+            })
+            .filter(|(score, _)| *score > 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, check)| check)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +228,28 @@ mod tests {
             selection.unknown_names(&CheckName::DEFAULTS),
             ["CELERY_BROKER_URL"]
         );
+    }
+
+    #[test]
+    fn an_unknown_name_gets_the_check_it_probably_meant() {
+        let checks = [
+            "postgres",
+            "redis",
+            "jwt",
+            "CELERY_BROKER_URL",
+            "CACHE_URL.1",
+        ];
+        assert_eq!(
+            nearest("celery_broker_url", &checks),
+            Some("CELERY_BROKER_URL")
+        );
+        assert_eq!(nearest("cache_url", &checks), Some("CACHE_URL"));
+        assert_eq!(
+            nearest("CELERY_BROKR_URL", &checks),
+            Some("CELERY_BROKER_URL")
+        );
+        assert_eq!(nearest("Postgres", &checks), Some("postgres"));
+        assert_eq!(nearest("SENTRY_DSN", &checks), None);
     }
 
     #[test]

@@ -414,6 +414,8 @@ messages! {
     target_bad_scheme(name: String);
     /// A warning on stderr: `--only`/`--skip`/`--optional` name no check.
     warning_unknown_check(name: String, checks: String);
+    /// The same, with the check it probably meant (`select::nearest`).
+    warning_unknown_check_near(name: String, meant: &str, checks: String);
     /// The report's list of URLs railconn does not check.
     label_not_checked();
     not_checked(variable: String, scheme: String, origin: Message);
