@@ -558,7 +558,7 @@ advice_pg_tls_closed =
     .fix = Copy the current URL from the database's dashboard and check the database's logs.
 advice_pg_missing_config =
     .cause = No PostgreSQL URL is set: the variables it is read from (the error names them) are absent or empty, in the environment and in every .env file read.
-    .fix = Set DATABASE_URL (on Railway a reference: DATABASE_URL=${"{{"}Postgres.DATABASE_URL{"}}"}; from a laptop or CI the database's DATABASE_PUBLIC_URL), or pass --database-url. If the app has no database, use --skip postgres.
+    .fix = Set { $variable } (on Railway a reference: { $variable }=${"{{"}Postgres.DATABASE_URL{"}}"}; from a laptop or CI the database's DATABASE_PUBLIC_URL), or pass --database-url. If the app has no database, use --skip postgres.
 advice_pg_unsupported_scheme =
     .cause = The URL does not start with postgresql:// or postgres://, so libpq-based clients reject it.
     .fix = Use the postgresql:// URL from the database service's Variables.
@@ -573,7 +573,7 @@ advice_pg_tls_unsupported =
     .fix = Enable TLS on the server, or use sslmode=prefer (or disable) on a trusted private network.
 advice_pg_tls_required =
     .cause = The server accepts this user only over TLS (pg_hba.conf has only hostssl entries for it), and the connection was unencrypted.
-    .fix = Add ?sslmode=require to DATABASE_URL.
+    .fix = Add ?sslmode=require to { $variable }.
 advice_pg_certificate_invalid =
     .cause = The server's certificate fails the verification sslmode asks for: self-signed or a private CA, expired, or issued for another name. Railway's PostgreSQL certificate is self-signed for `localhost`, so verify-ca and verify-full cannot pass with the system roots.
     .fix = Use sslmode=require (encrypts without verifying, as libpq does), or give the server's CA with sslrootcert=/path/root.crt and sslmode=verify-ca.
@@ -585,7 +585,7 @@ advice_pg_protocol_error =
     .fix = Use the database's own host and port from DATABASE_URL or DATABASE_PUBLIC_URL.
 advice_pg_auth_failed =
     .cause = The server rejected the credentials: a wrong or stale password (a URL copied before the password changed; POSTGRES_PASSWORD edited after the volume was initialised, which changes nothing), a wrong user, or a role stored with MD5 while the server wants SCRAM.
-    .fix = Use the reference variable DATABASE_URL=${"{{"}Postgres.DATABASE_URL{"}}"} instead of a copied value, or reset the password: ALTER ROLE <user> PASSWORD '…'.
+    .fix = Use the reference variable { $variable }=${"{{"}Postgres.DATABASE_URL{"}}"} instead of a copied value, or reset the password: ALTER ROLE <user> PASSWORD '…'.
 advice_pg_auth_required =
     .cause = The server asks for a password and the URL has none (e.g. a URL built from a reference that resolved empty).
     .fix = Put the password in the URL, percent-encoded: postgresql://user:PASSWORD@host:5432/db.
@@ -603,7 +603,7 @@ advice_pg_server_starting =
     .fix = Wait a few seconds and check again; if it persists, check the volume's free space and the service logs.
 advice_pg_read_only =
     .cause = The server accepts connections but not writes: it is a replica in recovery (a read endpoint, or a standby after failover), or default_transaction_read_only is on. The app's first INSERT fails with SQLSTATE 25006.
-    .fix = Point DATABASE_URL at the primary (read-write) endpoint; after a failover, copy the new primary's URL.
+    .fix = Point { $variable } at the primary (read-write) endpoint; after a failover, copy the new primary's URL.
 advice_pg_invalid_value =
     .cause = The server refused a startup parameter from the URL (an options=-c setting or another parameter), so the app's connection fails the same way.
     .fix = Fix or remove the parameter the server's message names.
@@ -618,21 +618,21 @@ advice_pg_database_limit =
     .fix = Lower the app's pool size, or raise the limit: ALTER DATABASE <db> CONNECTION LIMIT <n>; (-1 removes it).
 advice_pg_database_closed =
     .cause = The database does not accept connections at all (ALLOW_CONNECTIONS false, pg_database.datallowconn), as for template0 or a database being migrated or retired.
-    .fix = Point DATABASE_URL at the app's database, or reopen this one: ALTER DATABASE <db> ALLOW_CONNECTIONS true;
+    .fix = Point { $variable } at the app's database, or reopen this one: ALTER DATABASE <db> ALLOW_CONNECTIONS true;
 advice_malformed_reply =
     .cause = The peer speaks the protocol but sent a reply no client can parse: a broken proxy or tunnel in front of the server, an incompatible fork, or a test double on this port. Waiting will not change it.
     .fix = Check what listens on this host and port (the provider's URL, not a local tunnel), and connect to the server directly to compare.
 advice_redis_missing_config =
     .cause = No Redis URL is set: the variables it is read from (the error names them) are absent or empty, in the environment and in every .env file read.
-    .fix = Set REDIS_URL (on Railway a reference: REDIS_URL=${"{{"}Redis.REDIS_URL{"}}"}; from a laptop or CI the service's REDIS_PUBLIC_URL), or pass --redis-url. If the app can run without Redis, accept the in-memory fallback with --optional redis.
+    .fix = Set { $variable } (on Railway a reference: { $variable }=${"{{"}Redis.REDIS_URL{"}}"}; from a laptop or CI the service's REDIS_PUBLIC_URL), or pass --redis-url. If the app can run without Redis, accept the in-memory fallback with --optional redis.
 advice_redis_unsupported_scheme =
     .cause = The URL does not start with redis:// or rediss://.
     .fix = Use the redis:// URL from the Redis service's Variables (rediss:// for TLS providers such as Upstash).
 advice_redis_dns_not_found =
     .cause = The host name does not exist for this machine's resolver: a typo, a Redis or service that was renamed or deleted, or a private name that resolves only inside its own network.
-    .fix = Compare the host with the one in the Redis provider's dashboard and copy REDIS_URL again; from a laptop or CI use the public URL.
+    .fix = Compare the host with the one in the Redis provider's dashboard and copy the URL into { $variable } again; from a laptop or CI use the public URL.
 advice_redis_connection_refused =
-    .cause = The host answered, but nothing listens on that port: Redis is stopped, crashing or restarting, the port is wrong, or REDIS_URL is unset and a library default (localhost:6379) is used.
+    .cause = The host answered, but nothing listens on that port: Redis is stopped, crashing or restarting, the port is wrong, or { $variable } is unset and a library default (localhost:6379) is used.
     .fix = Check the Redis service's deploy logs; copy host and port together from its Variables.
 advice_redis_tls_unsupported =
     .cause = The URL asks for TLS (rediss://) but the server speaks plaintext Redis (Railway's Redis and a plain redis-server have no TLS).
@@ -651,7 +651,7 @@ advice_redis_protocol_error =
     .fix = Use the Redis host and port from REDIS_URL (for Upstash the rediss:// endpoint, not the REST URL).
 advice_redis_auth_failed =
     .cause = Redis rejected the credentials: a wrong or stale password, a wrong user name, or a password sent to a server that has none (the server's reply above says which).
-    .fix = Copy REDIS_URL from the Redis service's Variables (redis://default:PASSWORD@host:port); if the server has no password, remove it from the URL.
+    .fix = Copy the URL from the Redis service's Variables (REDIS_URL: redis://default:PASSWORD@host:port) into { $variable }; if the server has no password, remove it from the URL.
 advice_redis_auth_required =
     .cause = The server requires a password (NOAUTH) and the URL has none, e.g. a URL built from REDISHOST and REDISPORT only.
     .fix = Use the full URL with credentials: redis://default:PASSWORD@host:port.
@@ -669,7 +669,7 @@ advice_redis_server_starting =
     .fix = Wait a few seconds and check again.
 advice_redis_read_only =
     .cause = Connected to a Redis replica (role:slave): writes such as storing a revoked token fail with READONLY. This happens after a failover, or with a read-only endpoint.
-    .fix = Point REDIS_URL at the primary (write) endpoint.
+    .fix = Point { $variable } at the primary (write) endpoint.
 advice_redis_query_failed =
     .cause = Connected, but PING failed.
     .fix = Read the server's reply above.
@@ -733,10 +733,10 @@ tip_railway_private_refused =
     .fix = Make the service listen on `::` (e.g. `uvicorn --host ::`, `redis-server --bind '* -::*'`) and check its deploy logs.
 tip_railway_proxy_closed_postgres =
     .cause = Railway's TCP proxy (*.proxy.rlwy.net) accepted the connection and closed it without a PostgreSQL reply: the proxy is up, but no database answers behind it. The PostgreSQL service is stopped, crashed, redeploying, or deleted (a URL kept from a removed service or project ends here too); it is not a password problem, which PostgreSQL would have said.
-    .fix = Open the project in Railway and check the PostgreSQL service's deployment and logs (railway logs --service Postgres). If it is gone, add a database and copy its DATABASE_PUBLIC_URL again (railway variables --service Postgres --kv); inside Railway use DATABASE_URL=${"{{"}Postgres.DATABASE_URL{"}}"}.
+    .fix = Open the project in Railway and check the PostgreSQL service's deployment and logs (railway logs --service Postgres). If it is gone, add a database and copy its DATABASE_PUBLIC_URL again (railway variables --service Postgres --kv); inside Railway use { $variable }=${"{{"}Postgres.DATABASE_URL{"}}"}.
 tip_railway_proxy_closed_redis =
     .cause = Railway's TCP proxy (*.proxy.rlwy.net) accepted the connection and closed it without a Redis reply: the proxy is up, but no Redis answers behind it. The Redis service is stopped, crashed, redeploying, or deleted.
-    .fix = Open the project in Railway and check the Redis service's deployment and logs (railway logs --service Redis). If it is gone, add a Redis and copy its REDIS_PUBLIC_URL again (railway variables --service Redis --kv); inside Railway use REDIS_URL=${"{{"}Redis.REDIS_URL{"}}"}.
+    .fix = Open the project in Railway and check the Redis service's deployment and logs (railway logs --service Redis). If it is gone, add a Redis and copy its REDIS_PUBLIC_URL again (railway variables --service Redis --kv); inside Railway use { $variable }=${"{{"}Redis.REDIS_URL{"}}"}.
 tip_railway_proxy_refused =
     .cause = Railway's TCP proxy refused this port: each proxy has its own random port, which changes when Public Networking is removed and added again.
     .fix = Copy host and port together from the service's *_PUBLIC_URL variable (railway variables --service <name> --kv).
@@ -757,10 +757,10 @@ tip_render_tls =
     .fix = Add ?sslmode=require to the PostgreSQL URL; use rediss:// for Key Value.
 tip_heroku_rotated =
     .cause = Heroku rotates the credentials of its data add-ons (maintenance, heroku pg:credentials:rotate) and updates DATABASE_URL/REDIS_URL of the attached apps: a copied URL goes stale.
-    .fix = Read the variable at runtime instead of copying it; outside the dyno get the current one: heroku config:get DATABASE_URL -a <app>.
+    .fix = Read the variable at runtime instead of copying it; outside the dyno get the current one: heroku config:get { $variable } -a <app>.
 tip_heroku_tls =
     .cause = Heroku Postgres accepts only TLS connections.
-    .fix = Add ?sslmode=require to DATABASE_URL.
+    .fix = Add ?sslmode=require to { $variable }.
 tip_heroku_redis_certificate =
     .cause = Heroku Redis serves a self-signed certificate, so verifying it against public roots fails.
     .fix = Keep rediss:// but skip verification as Heroku documents (ssl_cert_reqs=none in redis-py, tls.rejectUnauthorized=false in Node; #insecure here).
@@ -781,7 +781,7 @@ tip_neon_cold_start =
     .fix = Retry, or run railconn wait, which rides it out; give the app a connect timeout of 10 s or more.
 tip_neon_gone =
     .cause = This Neon host name does not exist: the endpoint ID is mistyped, or its branch or project was deleted. Waiting does not bring it back.
-    .fix = Copy the connection string again from the Neon console (Connect); if the project is gone, create one and update DATABASE_URL.
+    .fix = Copy the connection string again from the Neon console (Connect); if the project is gone, create one and update { $variable }.
 tip_neon_too_many_connections =
     .cause = The Neon compute's max_connections (set by its size) is used up by direct connections.
     .fix = Connect through Neon's pooler: add -pooler to the endpoint ID in the host (ep-…-pooler.<region>.aws.neon.tech); keep the direct host for migrations.
@@ -832,7 +832,7 @@ tip_upstash_tls =
     .fix = Use rediss:// with the endpoint and token from the Upstash console: rediss://default:TOKEN@<name>.upstash.io:6379.
 tip_upstash_gone =
     .cause = This *.upstash.io name does not exist: the database was deleted (or the endpoint was mistyped). Waiting does not bring it back.
-    .fix = Open the Upstash console: copy the endpoint again, or create a database and update REDIS_URL.
+    .fix = Open the Upstash console: copy the endpoint again, or create a database and update { $variable }.
 tip_upstash_token =
     .cause = Upstash rejected the password: it is the database's token, which changes when the token is reset or the database is recreated.
     .fix = Copy the current token from the Upstash console: rediss://default:TOKEN@<name>.upstash.io:6379.
@@ -841,7 +841,7 @@ tip_upstash_rest_url =
     .fix = Use the rediss:// endpoint on port 6379 from the console, not UPSTASH_REDIS_REST_URL.
 tip_redis_cloud_gone =
     .cause = Redis Cloud gives each database its own endpoint name (redis-<port>.<cluster>.redis-cloud.com). A name that does not resolve means the database or its subscription was deleted (free databases included), or the endpoint was copied wrong; a wrong password would still resolve. Waiting does not bring it back.
-    .fix = Open the Redis Cloud console (cloud.redis.io) → Databases: if the database exists, copy its public endpoint and the default user's password again; if not, create one and set REDIS_URL=redis://default:PASSWORD@<endpoint>:<port> (on Railway: railway variables --set "REDIS_URL=…").
+    .fix = Open the Redis Cloud console (cloud.redis.io) → Databases: if the database exists, copy its public endpoint and the default user's password again; if not, create one and set { $variable }=redis://default:PASSWORD@<endpoint>:<port> (on Railway: railway variables --set "{ $variable }=…").
 tip_redis_cloud_allow_list =
     .cause = Redis Cloud drops connections from addresses outside the database's CIDR allow list, which looks like a timeout.
     .fix = Add this machine's public address (or your platform's egress addresses) to the database's CIDR allow list (Security), or remove the list.

@@ -604,7 +604,7 @@ advice_pg_tls_closed =
     .fix = Скопируйте актуальный URL из панели управления базы данных и посмотрите логи базы.
 advice_pg_missing_config =
     .cause = URL PostgreSQL не задан: переменных окружения, из которых он берётся (их называет ошибка), нет или они пустые — и в окружении, и во всех прочитанных файлах .env.
-    .fix = Задайте DATABASE_URL (на Railway — ссылкой: DATABASE_URL=${"{{"}Postgres.DATABASE_URL{"}}"}; с ноутбука или из CI — DATABASE_PUBLIC_URL базы) или передайте --database-url. Если базы у приложения нет, используйте --skip postgres.
+    .fix = Задайте { $variable } (на Railway — ссылкой: { $variable }=${"{{"}Postgres.DATABASE_URL{"}}"}; с ноутбука или из CI — DATABASE_PUBLIC_URL базы) или передайте --database-url. Если базы у приложения нет, используйте --skip postgres.
 advice_pg_unsupported_scheme =
     .cause = URL начинается не с postgresql:// и не с postgres://, поэтому клиенты на libpq его отвергнут.
     .fix = Возьмите URL postgresql:// из Variables сервиса базы данных.
@@ -619,7 +619,7 @@ advice_pg_tls_unsupported =
     .fix = Включите TLS на сервере или используйте sslmode=prefer (или disable) в доверенной приватной сети.
 advice_pg_tls_required =
     .cause = Сервер пускает этого пользователя только по TLS (в pg_hba.conf для него есть только записи hostssl), а соединение было без шифрования.
-    .fix = Добавьте ?sslmode=require в DATABASE_URL.
+    .fix = Добавьте ?sslmode=require в { $variable }.
 advice_pg_certificate_invalid =
     .cause = Сертификат сервера не проходит проверку, которую требует sslmode: он самоподписанный или от частного CA, просрочен или выдан на другое имя. У PostgreSQL на Railway сертификат самоподписанный, для `localhost`, поэтому verify-ca и verify-full с системными корневыми сертификатами не пройдут.
     .fix = Используйте sslmode=require (шифрует без проверки, как libpq) или укажите CA сервера: sslrootcert=/path/root.crt и sslmode=verify-ca.
@@ -631,7 +631,7 @@ advice_pg_protocol_error =
     .fix = Возьмите хост и порт самой базы из DATABASE_URL или DATABASE_PUBLIC_URL.
 advice_pg_auth_failed =
     .cause = Сервер отверг учётные данные: неверный или устаревший пароль (URL скопирован до смены пароля; POSTGRES_PASSWORD поменяли после инициализации тома, а это ничего не меняет), неверный пользователь или роль с паролем в MD5, когда сервер требует SCRAM.
-    .fix = Используйте ссылочную переменную DATABASE_URL=${"{{"}Postgres.DATABASE_URL{"}}"} вместо скопированного значения или сбросьте пароль: ALTER ROLE <user> PASSWORD '…'.
+    .fix = Используйте ссылочную переменную { $variable }=${"{{"}Postgres.DATABASE_URL{"}}"} вместо скопированного значения или сбросьте пароль: ALTER ROLE <user> PASSWORD '…'.
 advice_pg_auth_required =
     .cause = Сервер требует пароль, а в URL его нет (например, URL собран из ссылки, которая оказалась пустой).
     .fix = Добавьте пароль в URL, закодировав спецсимволы через %: postgresql://user:PASSWORD@host:5432/db.
@@ -649,7 +649,7 @@ advice_pg_server_starting =
     .fix = Подождите несколько секунд и проверьте снова; если не проходит, проверьте свободное место на томе и логи сервиса.
 advice_pg_read_only =
     .cause = Сервер принимает подключения, но не запись: это реплика в режиме восстановления (эндпоинт для чтения или standby после failover), либо включён default_transaction_read_only. Первый же INSERT приложения упадёт с SQLSTATE 25006.
-    .fix = Направьте DATABASE_URL на основной эндпоинт (чтение и запись); после failover скопируйте URL нового основного сервера.
+    .fix = Направьте { $variable } на основной эндпоинт (чтение и запись); после failover скопируйте URL нового основного сервера.
 advice_pg_invalid_value =
     .cause = Сервер отверг параметр запуска из URL (настройку options=-c или другой параметр), так что подключение приложения упадёт так же.
     .fix = Исправьте или уберите параметр, названный в сообщении сервера.
@@ -664,21 +664,21 @@ advice_pg_database_limit =
     .fix = Уменьшите пул приложения или поднимите лимит: ALTER DATABASE <db> CONNECTION LIMIT <n>; (-1 снимает его).
 advice_pg_database_closed =
     .cause = База вообще не принимает подключения (ALLOW_CONNECTIONS false, pg_database.datallowconn) — как template0 или база, которую переносят или выводят из эксплуатации.
-    .fix = Направьте DATABASE_URL на базу приложения или снова откройте эту: ALTER DATABASE <db> ALLOW_CONNECTIONS true;
+    .fix = Направьте { $variable } на базу приложения или снова откройте эту: ALTER DATABASE <db> ALLOW_CONNECTIONS true;
 advice_malformed_reply =
     .cause = Удалённая сторона отвечает по нужному протоколу, но прислала ответ, который не разберёт ни один клиент: сломанный прокси или туннель перед сервером, несовместимый форк или тестовая заглушка на этом порту. Ожидание тут не поможет.
     .fix = Проверьте, что слушает этот хост и порт (URL провайдера, а не локальный туннель), и для сравнения подключитесь к серверу напрямую.
 advice_redis_missing_config =
     .cause = URL Redis не задан: переменных окружения, из которых он берётся (их называет ошибка), нет или они пустые — и в окружении, и во всех прочитанных файлах .env.
-    .fix = Задайте REDIS_URL (на Railway — ссылкой: REDIS_URL=${"{{"}Redis.REDIS_URL{"}}"}; с ноутбука или из CI — REDIS_PUBLIC_URL сервиса) или передайте --redis-url. Если приложение может работать без Redis, разрешите работу с кэшем в памяти флагом --optional redis.
+    .fix = Задайте { $variable } (на Railway — ссылкой: { $variable }=${"{{"}Redis.REDIS_URL{"}}"}; с ноутбука или из CI — REDIS_PUBLIC_URL сервиса) или передайте --redis-url. Если приложение может работать без Redis, разрешите работу с кэшем в памяти флагом --optional redis.
 advice_redis_unsupported_scheme =
     .cause = URL начинается не с redis:// и не с rediss://.
     .fix = Возьмите URL redis:// из Variables сервиса Redis (rediss:// — для провайдеров с TLS, например Upstash).
 advice_redis_dns_not_found =
     .cause = Такого имени хоста резолвер этой машины не знает: опечатка, Redis или сервис переименованы или удалены, либо это приватное имя, которое резолвится только внутри своей сети.
-    .fix = Сверьте хост с указанным в панели управления провайдера Redis и скопируйте REDIS_URL заново; с ноутбука или из CI используйте публичный URL.
+    .fix = Сверьте хост с указанным в панели управления провайдера Redis и заново скопируйте URL в { $variable }; с ноутбука или из CI используйте публичный URL.
 advice_redis_connection_refused =
-    .cause = Хост ответил, но на этом порту никто не слушает: Redis остановлен, падает или перезапускается, порт указан неверно, либо REDIS_URL не задан и используется значение библиотеки по умолчанию (localhost:6379).
+    .cause = Хост ответил, но на этом порту никто не слушает: Redis остановлен, падает или перезапускается, порт указан неверно, либо { $variable } не задан и используется значение библиотеки по умолчанию (localhost:6379).
     .fix = Посмотрите деплой-логи сервиса Redis; копируйте хост и порт вместе из его Variables.
 advice_redis_tls_unsupported =
     .cause = URL требует TLS (rediss://), а сервер работает без шифрования (у Redis на Railway и у обычного redis-server TLS нет).
@@ -697,7 +697,7 @@ advice_redis_protocol_error =
     .fix = Возьмите хост и порт Redis из REDIS_URL (для Upstash — эндпоинт rediss://, а не REST URL).
 advice_redis_auth_failed =
     .cause = Redis отверг учётные данные: неверный или устаревший пароль, неверное имя пользователя, или пароль отправлен серверу, у которого пароля нет (какой из случаев — видно из ответа сервера выше).
-    .fix = Скопируйте REDIS_URL из Variables сервиса Redis (redis://default:PASSWORD@host:port); если у сервера нет пароля, уберите его из URL.
+    .fix = Скопируйте URL из Variables сервиса Redis (REDIS_URL: redis://default:PASSWORD@host:port) в { $variable }; если у сервера нет пароля, уберите его из URL.
 advice_redis_auth_required =
     .cause = Сервер требует пароль (NOAUTH), а в URL его нет — например, URL собран только из REDISHOST и REDISPORT.
     .fix = Используйте полный URL с учётными данными: redis://default:PASSWORD@host:port.
@@ -715,7 +715,7 @@ advice_redis_server_starting =
     .fix = Подождите несколько секунд и проверьте снова.
 advice_redis_read_only =
     .cause = Подключение к реплике Redis (role:slave): запись, например сохранение отозванного токена, падает с READONLY. Так бывает после failover или с эндпоинтом только для чтения.
-    .fix = Направьте REDIS_URL на основной эндпоинт (для записи).
+    .fix = Направьте { $variable } на основной эндпоинт (для записи).
 advice_redis_query_failed =
     .cause = Подключение есть, но PING не прошёл.
     .fix = Прочитайте ответ сервера выше.
@@ -779,10 +779,10 @@ tip_railway_private_refused =
     .fix = Сделайте так, чтобы сервис слушал `::` (например, `uvicorn --host ::`, `redis-server --bind '* -::*'`), и посмотрите его деплой-логи.
 tip_railway_proxy_closed_postgres =
     .cause = TCP-прокси Railway (*.proxy.rlwy.net) принял соединение и закрыл его, не передав ни одного ответа PostgreSQL: прокси работает, но база за ним не отвечает. Сервис PostgreSQL остановлен, упал, редеплоится или удалён (сюда же попадает URL, оставшийся от удалённого сервиса или проекта). Дело не в пароле: о неверном пароле PostgreSQL сообщил бы сам.
-    .fix = Откройте проект в Railway и проверьте деплой и логи сервиса PostgreSQL (railway logs --service Postgres). Если сервиса больше нет, добавьте базу данных и заново скопируйте её DATABASE_PUBLIC_URL (railway variables --service Postgres --kv); внутри Railway используйте DATABASE_URL=${"{{"}Postgres.DATABASE_URL{"}}"}.
+    .fix = Откройте проект в Railway и проверьте деплой и логи сервиса PostgreSQL (railway logs --service Postgres). Если сервиса больше нет, добавьте базу данных и заново скопируйте её DATABASE_PUBLIC_URL (railway variables --service Postgres --kv); внутри Railway используйте { $variable }=${"{{"}Postgres.DATABASE_URL{"}}"}.
 tip_railway_proxy_closed_redis =
     .cause = TCP-прокси Railway (*.proxy.rlwy.net) принял соединение и закрыл его, не передав ни одного ответа Redis: прокси работает, но Redis за ним не отвечает. Сервис Redis остановлен, упал, редеплоится или удалён.
-    .fix = Откройте проект в Railway и проверьте деплой и логи сервиса Redis (railway logs --service Redis). Если сервиса больше нет, добавьте Redis и заново скопируйте его REDIS_PUBLIC_URL (railway variables --service Redis --kv); внутри Railway используйте REDIS_URL=${"{{"}Redis.REDIS_URL{"}}"}.
+    .fix = Откройте проект в Railway и проверьте деплой и логи сервиса Redis (railway logs --service Redis). Если сервиса больше нет, добавьте Redis и заново скопируйте его REDIS_PUBLIC_URL (railway variables --service Redis --kv); внутри Railway используйте { $variable }=${"{{"}Redis.REDIS_URL{"}}"}.
 tip_railway_proxy_refused =
     .cause = TCP-прокси Railway не принимает подключения на этом порту: у каждого прокси свой случайный порт, и он меняется, если Public Networking отключить и включить снова.
     .fix = Копируйте хост и порт вместе из переменной *_PUBLIC_URL сервиса (railway variables --service <name> --kv).
@@ -803,10 +803,10 @@ tip_render_tls =
     .fix = Добавьте ?sslmode=require в URL PostgreSQL; для Key Value используйте rediss://.
 tip_heroku_rotated =
     .cause = Heroku ротирует учётные данные аддонов с базами данных (при обслуживании или по heroku pg:credentials:rotate) и обновляет DATABASE_URL/REDIS_URL у подключённых приложений, поэтому скопированный URL устаревает.
-    .fix = Читайте переменную во время работы приложения, а не копируйте её значение; вне дайно (dyno) получите актуальное: heroku config:get DATABASE_URL -a <app>.
+    .fix = Читайте переменную во время работы приложения, а не копируйте её значение; вне дайно (dyno) получите актуальное: heroku config:get { $variable } -a <app>.
 tip_heroku_tls =
     .cause = Heroku Postgres принимает только подключения по TLS.
-    .fix = Добавьте ?sslmode=require в DATABASE_URL.
+    .fix = Добавьте ?sslmode=require в { $variable }.
 tip_heroku_redis_certificate =
     .cause = У Heroku Redis самоподписанный сертификат, поэтому проверка по публичным корневым сертификатам не проходит.
     .fix = Оставьте rediss://, но отключите проверку сертификата, как описано в документации Heroku (ssl_cert_reqs=none в redis-py, tls.rejectUnauthorized=false в Node; здесь — #insecure).
@@ -827,7 +827,7 @@ tip_neon_cold_start =
     .fix = Повторите проверку или запустите railconn wait — он дождётся запуска; задайте в приложении тайм-аут подключения не меньше 10 с.
 tip_neon_gone =
     .cause = Такого имени хоста Neon не существует: в ID эндпоинта опечатка либо его ветка или проект удалены. Ожиданием это не исправить.
-    .fix = Скопируйте строку подключения заново в консоли Neon (Connect); если проекта больше нет, создайте новый и обновите DATABASE_URL.
+    .fix = Скопируйте строку подключения заново в консоли Neon (Connect); если проекта больше нет, создайте новый и обновите { $variable }.
 tip_neon_too_many_connections =
     .cause = Прямые подключения исчерпали max_connections вычислительного узла Neon (лимит зависит от размера узла).
     .fix = Подключайтесь через пулер соединений Neon: добавьте -pooler к ID эндпоинта в хосте (ep-…-pooler.<region>.aws.neon.tech); прямой хост оставьте для миграций.
@@ -878,7 +878,7 @@ tip_upstash_tls =
     .fix = Используйте rediss:// с эндпоинтом и токеном из консоли Upstash: rediss://default:TOKEN@<name>.upstash.io:6379.
 tip_upstash_gone =
     .cause = Имени *.upstash.io не существует: база удалена (или в эндпоинте опечатка). Ожиданием это не исправить.
-    .fix = Откройте консоль Upstash: скопируйте эндпоинт заново или создайте базу и обновите REDIS_URL.
+    .fix = Откройте консоль Upstash: скопируйте эндпоинт заново или создайте базу и обновите { $variable }.
 tip_upstash_token =
     .cause = Upstash отверг пароль: это токен базы, а он меняется при сбросе токена или пересоздании базы.
     .fix = Скопируйте актуальный токен из консоли Upstash: rediss://default:TOKEN@<name>.upstash.io:6379.
@@ -887,7 +887,7 @@ tip_upstash_rest_url =
     .fix = Используйте эндпоинт rediss:// на порту 6379 из консоли, а не UPSTASH_REDIS_REST_URL.
 tip_redis_cloud_gone =
     .cause = В Redis Cloud у каждой базы своё имя эндпоинта (redis-<port>.<cluster>.redis-cloud.com). Если имя не резолвится, значит, база или её подписка удалена (бесплатные тоже удаляются) либо эндпоинт скопирован с ошибкой; при неверном пароле имя всё равно резолвилось бы. Ожиданием это не исправить.
-    .fix = Откройте консоль Redis Cloud (cloud.redis.io) → Databases: если база есть, заново скопируйте её публичный эндпоинт и пароль пользователя default; если нет — создайте базу и задайте REDIS_URL=redis://default:PASSWORD@<endpoint>:<port> (на Railway: railway variables --set "REDIS_URL=…").
+    .fix = Откройте консоль Redis Cloud (cloud.redis.io) → Databases: если база есть, заново скопируйте её публичный эндпоинт и пароль пользователя default; если нет — создайте базу и задайте { $variable }=redis://default:PASSWORD@<endpoint>:<port> (на Railway: railway variables --set "{ $variable }=…").
 tip_redis_cloud_allow_list =
     .cause = Redis Cloud отбрасывает подключения с адресов вне списка разрешённых CIDR базы, и это выглядит как тайм-аут.
     .fix = Добавьте публичный адрес этой машины (или исходящие адреса вашей платформы) в список разрешённых CIDR базы (Security) или уберите этот список.

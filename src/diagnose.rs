@@ -6,11 +6,11 @@
 use std::time::Duration;
 
 use crate::config::select::Allowed;
-use crate::config::{Config, Selected};
+use crate::config::{Config, DATABASE_URL_VARS, REDIS_URL_VARS, Selected};
 use crate::driver;
 use crate::i18n::{Message, msg};
 use crate::model::{CheckName, Finding, ProbeOutcome, Readings, Severity, Status, Step};
-use crate::model::{Code, FindingCode};
+use crate::model::{Code, FindingCode, Provenance};
 use crate::provider::{self, Pooler, Provider, ProviderReport};
 use crate::report::{
     CheckReport, DriversReport, ErrorReport, Report, SCHEMA_VERSION, StepReport, millis,
@@ -121,7 +121,13 @@ fn check_report(ran: &Ran, config: &Config, signal: &str, rules: &[driver::Rule]
             cause: rule.cause.clone(),
             fix: rule.fix.clone(),
         }),
-        None => error.as_ref().and_then(|e| advise(kind, e, place, pooler)),
+        None => error
+            .as_ref()
+            .and_then(|e| advise(kind, e, place, pooler))
+            .map(|a| {
+                let source = ran.outcome.source.as_ref();
+                a.naming(own_variable(ran.name, source))
+            }),
     };
     let mut findings = ran.outcome.findings.clone();
     let said = rules.iter().filter(|r| failed_by.is_none_or(|f| f != *r));
@@ -185,6 +191,19 @@ fn locate(
         })
         .flatten();
     Some((place, pooler))
+}
+
+/// The variable the app reads this check's URL from, which its advice
+/// names: the one it was read from (`CELERY_BROKER_URL`), else the
+/// default's (`DATABASE_URL` for a `--database-url`), else the check's own
+/// name (`--target NAME`).
+fn own_variable(name: CheckName, source: Option<&Provenance>) -> &str {
+    match source {
+        Some(Provenance::Variables(variables)) if !variables.is_empty() => &variables[0].variable,
+        _ if name == CheckName::POSTGRES => DATABASE_URL_VARS[0],
+        _ if name == CheckName::REDIS => REDIS_URL_VARS[0],
+        _ => name.as_str(),
+    }
 }
 
 /// The provider's own words first, then a pooler's (only when its own

@@ -42,6 +42,18 @@ fn a_broker_at_a_stopped_redis_fails_the_gate_under_its_own_name() {
     assert_eq!(broker["kind"], "redis");
     assert_eq!(broker["required"], true);
     assert_eq!(broker["source"], "CELERY_BROKER_URL (environment)");
+    // Its advice names its own variable, not the default's.
+    let cause = broker["cause"].as_str().expect("cause");
+    assert!(cause.contains("CELERY_BROKER_URL is unset"), "{cause}");
+    assert!(!cause.contains("REDIS_URL"), "{cause}");
+    let target = format!("cache=redis://127.0.0.1:{}", closed_port());
+    let mut run = railconn();
+    let (r, _) = check_json(&mut run, &["--target", &target, "--only", "cache"]);
+    let cause = check(&r, "cache")["cause"]
+        .as_str()
+        .expect("cause")
+        .to_string();
+    assert!(cause.contains("or cache is unset"), "{cause}");
     let all = format!("{}{}", stdout(&out), stderr(&out));
     assert!(!all.contains("redis-secret-pw"), "{all}");
 

@@ -169,3 +169,21 @@ pub(crate) struct Advice {
     pub cause: Message,
     pub fix: Message,
 }
+
+impl Advice {
+    /// Gives the cause and the fix the check's own variable as `$variable`
+    /// (`CACHE_URL`, not `REDIS_URL`, on a discovered check); the advice
+    /// that speaks of the check's value names it with that.
+    pub(crate) fn naming(mut self, variable: &str) -> Self {
+        for message in [&mut self.cause, &mut self.fix] {
+            message
+                .args
+                .push((ADVICE_VARIABLE, Arg::Text(variable.to_string())));
+        }
+        self
+    }
+}
+
+/// The one argument every advice message may use (the catalog tests
+/// declare it for each).
+pub(crate) const ADVICE_VARIABLE: &str = "variable";

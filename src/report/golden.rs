@@ -41,7 +41,9 @@ fn redis_url() -> Provenance {
 
 fn redis_failed() -> CheckReport {
     let message = words::dns_failed("cache.invalid", "EAI_NONAME");
-    let advice = words::redis_advice(Code::DnsNotFound).expect("advice");
+    let advice = words::redis_advice(Code::DnsNotFound)
+        .expect("advice")
+        .naming("REDIS_URL");
     CheckReport {
         name: CheckName::REDIS,
         kind: "redis",
