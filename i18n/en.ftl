@@ -7,6 +7,8 @@
 decimal_point = .
 duration_ms = { $value } ms
 duration_s = { $value } s
+duration_min = { $value } min
+duration_h = { $value } h
 either = { $first } or { $second }
 verbatim = { $text }
 

@@ -9,6 +9,8 @@
 decimal_point = ,
 duration_ms = { $value } мс
 duration_s = { $value } с
+duration_min = { $value } мин
+duration_h = { $value } ч
 either = { $first } или { $second }
 verbatim = { $text }
 

@@ -1120,10 +1120,7 @@ pub(crate) fn file_too_large(limit: u64) -> Message {
 // ---- serve: logs, health, status page (issue 14) ---------------------------------
 
 pub(crate) fn serve_listening(addr: SocketAddr, interval: Duration) -> Message {
-    msg::serve_listening(
-        addr.to_string(),
-        humantime::format_duration(interval).to_string(),
-    )
+    msg::serve_listening(addr.to_string(), interval)
 }
 
 pub(crate) fn serve_open() -> Message {
@@ -1143,7 +1140,7 @@ pub(crate) fn health_no_round() -> Message {
 }
 
 pub(crate) fn health_stale(age: Duration) -> Message {
-    msg::health_stale(humantime::format_duration(Duration::from_secs(age.as_secs())).to_string())
+    msg::health_stale(Duration::from_secs(age.as_secs()))
 }
 
 pub(crate) fn unauthorized() -> Message {

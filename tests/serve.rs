@@ -547,3 +547,45 @@ fn promtool_accepts_the_example_rules_and_config() {
     let unit = dir.join("alerts_test.yml");
     promtool(&["test", "rules", unit.to_str().unwrap()], "");
 }
+
+/// The page and the log say the interval in the run's language, and the
+/// durations on `/metrics` are whole microseconds without float noise
+/// (`0.0023450000000000003` was `2.345 / 1000.0`).
+#[test]
+fn russian_page_and_log_say_the_interval_in_russian_and_metrics_are_exact() {
+    let serve = Serve::start(
+        &[
+            "--lang",
+            "ru",
+            "--interval",
+            "5s",
+            "--redis-url",
+            &format!("redis://127.0.0.1:{}", crate::support::redis_open().port),
+            "--only",
+            "redis",
+        ],
+        &[],
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !serve.get("/healthz", &[]).body.contains("\"redis\"") {
+        assert!(Instant::now() < deadline, "no round finished");
+        thread::sleep(Duration::from_millis(50));
+    }
+    let page = serve.get("/", &[]).body;
+    assert!(page.contains("каждые 5 с"), "{page}");
+    assert!(serve.stderr().contains("каждые 5 с"), "{}", serve.stderr());
+    let metrics = serve.get("/metrics", &[]).body;
+    let durations: Vec<&str> = metrics
+        .lines()
+        .filter(|l| {
+            l.starts_with("railconn_check_duration_seconds{")
+                || l.starts_with("railconn_step_duration_seconds{")
+        })
+        .collect();
+    assert!(!durations.is_empty(), "{metrics}");
+    for line in durations {
+        let value = line.rsplit(' ').next().unwrap();
+        let decimals = value.split_once('.').map_or(0, |(_, f)| f.len());
+        assert!(decimals <= 6, "not whole microseconds: {line}");
+    }
+}

@@ -107,7 +107,10 @@ impl Lang {
     /// `1.50 s`.
     pub fn duration(self, duration: Duration) -> String {
         let millis = duration.as_secs_f64() * 1000.0;
-        let message = if millis < 10.0 {
+        let whole = duration.subsec_nanos() == 0 && duration.as_secs() > 0;
+        let message = if let Some(message) = whole.then(|| whole_units(duration.as_secs())) {
+            message
+        } else if millis < 10.0 {
             msg::duration_ms(Arg::fixed(millis, 1))
         } else if millis < 1000.0 {
             msg::duration_ms(Arg::fixed(millis, 0))
@@ -123,6 +126,20 @@ impl Lang {
         items.fold(first, |acc, next| {
             self.render(&msg::either(acc, next.as_str()))
         })
+    }
+}
+
+/// A whole number of seconds — a setting such as `--interval 5m` or
+/// `--timeout 30s`, not a measurement — in its largest exact unit, without
+/// fraction digits: `5 s`, `2 min`, `1 h`.
+fn whole_units(secs: u64) -> Message {
+    let value = |n: u64| Arg::Int(i64::try_from(n).unwrap_or(i64::MAX));
+    if secs.is_multiple_of(3600) {
+        msg::duration_h(value(secs / 3600))
+    } else if secs.is_multiple_of(60) {
+        msg::duration_min(value(secs / 60))
+    } else {
+        msg::duration_s(value(secs))
     }
 }
 

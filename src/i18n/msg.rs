@@ -55,6 +55,8 @@ messages! {
     decimal_point();
     duration_ms(value: Arg);
     duration_s(value: Arg);
+    duration_min(value: Arg);
+    duration_h(value: Arg);
     either(first: String, second: &str);
     /// A server's or the operating system's own words, shown as they are.
     verbatim(text: String);
@@ -475,13 +477,13 @@ messages! {
 
     // ---- serve: logs, health, HTTP answers (issue 14) ------------------
     /// `interval` as humantime writes it (`30s`).
-    serve_listening(addr: String, interval: String);
+    serve_listening(addr: String, interval: Duration);
     serve_open();
     serve_token_on();
     serve_ipv4_only(addr: String);
     health_no_round();
     /// `age` as humantime writes it (`2m 5s`).
-    health_stale(age: String);
+    health_stale(age: Duration);
     http_unauthorized();
     http_not_found();
     error_listen(addr: String, reason: String);
@@ -493,7 +495,7 @@ messages! {
     // ---- serve's status page (issue 14) --------------------------------
     page_title();
     page_waiting();
-    page_updated(time: String, interval: String);
+    page_updated(time: String, interval: Duration);
     page_column_check();
     page_column_status();
     page_column_target();

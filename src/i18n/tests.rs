@@ -411,3 +411,14 @@ fn connect_errors_are_named_by_errno() {
     let odd = crate::words::tcp_failed(addr, &std::io::Error::other("odd"));
     assert_eq!(Lang::Ru.render(&odd), "127.0.0.1:1: odd");
 }
+
+#[test]
+fn settings_are_whole_units_and_measurements_keep_their_digits() {
+    use std::time::Duration;
+    let ru = |d: Duration| Lang::Ru.duration(d);
+    assert_eq!(ru(Duration::from_secs(5)), "5 с");
+    assert_eq!(ru(Duration::from_secs(120)), "2 мин");
+    assert_eq!(Lang::En.duration(Duration::from_secs(7200)), "2 h");
+    assert_eq!(ru(Duration::from_millis(1500)), "1,50 с");
+    assert_eq!(Lang::En.duration(Duration::from_millis(250)), "250 ms");
+}

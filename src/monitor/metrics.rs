@@ -215,7 +215,7 @@ impl Checks {
         self.success.get_or_create(&labels).set(success);
         self.duration
             .get_or_create(&by_check())
-            .set(check.duration_ms / 1000.0);
+            .set(seconds_from_ms(check.duration_ms));
         self.last_run.get_or_create(&by_check()).set(finished);
         for step in &check.steps {
             if let Some(ms) = step.duration_ms {
@@ -223,7 +223,9 @@ impl Checks {
                     ("check", name.to_string()),
                     ("step", step.name.as_str().to_string()),
                 ];
-                self.step_duration.get_or_create(&labels).set(ms / 1000.0);
+                self.step_duration
+                    .get_or_create(&labels)
+                    .set(seconds_from_ms(ms));
             }
         }
         if let Some(error) = &check.error {
@@ -257,6 +259,14 @@ impl Checks {
     }
 }
 
+/// The report's milliseconds (whole microseconds, `report::millis`) as
+/// seconds without float noise: `2.345 / 1000.0` is
+/// `0.0023450000000000003`, whereas the whole microseconds divided once
+/// give the double nearest to `0.002345`.
+fn seconds_from_ms(ms: f64) -> f64 {
+    (ms * 1000.0).round() / 1_000_000.0
+}
+
 fn seconds(duration: Duration) -> f64 {
     duration.as_secs_f64()
 }
@@ -287,6 +297,13 @@ mod tests {
             Exposition::negotiate(Some("application/openmetrics-text;q=0")),
             Exposition::Text
         );
+    }
+
+    #[test]
+    fn seconds_have_no_float_noise() {
+        for (ms, shown) in [(2.345, "0.002345"), (0.4, "0.0004"), (1234.567, "1.234567")] {
+            assert_eq!(seconds_from_ms(ms).to_string(), shown);
+        }
     }
 
     #[test]

@@ -47,8 +47,7 @@ pub(crate) fn render(round: Option<&Round>, settings: &Settings, lang: Lang) -> 
 
 fn body(html: &mut String, round: &Round, settings: &Settings, lang: Lang) {
     let report = &round.report;
-    let interval = humantime::format_duration(settings.interval).to_string();
-    let updated = msg::page_updated(super::metrics::rfc3339(round.finished), interval);
+    let updated = msg::page_updated(super::metrics::rfc3339(round.finished), settings.interval);
     let _ = write!(
         html,
         "<h1>railconn: {}</h1>\n<p>{}</p>\n",
