@@ -100,6 +100,13 @@ fn algorithm_with_spaces_and_a_key_as_hmac_secret_fail_as_in_pyjwt() {
             .contains("spaces"),
         "{r:#}"
     );
+    // The report points at the variable that is wrong, not at the secret.
+    assert!(
+        check(&r, "jwt")["source"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("JWT_ALGORITHM")),
+        "{r:#}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let (private, public) = rsa_pair(dir.path(), "2048", "a");
     for key in [public.as_str(), private.as_str()] {

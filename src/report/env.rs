@@ -146,12 +146,13 @@ fn text(report: &EnvReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
             .as_ref()
             .map(|o| lang.render(&o.message()))
             .unwrap_or_default();
-        writeln!(
-            out,
+        let line = format!(
             "  {:<34} {:<9} {value}  {source}",
             variable.name,
             variable.state.as_str()
-        )?;
+        );
+        // Padding is for the columns, never for the end of a line.
+        writeln!(out, "{}", line.trim_end())?;
     }
     writeln!(out, "\n{}", lang.render(&msg::env_targets()))?;
     // One column for every check name, a discovered CELERY_BROKER_URL too,
@@ -164,8 +165,7 @@ fn text(report: &EnvReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
         .unwrap_or(0)
         .max(9);
     for target in &report.targets {
-        write!(
-            out,
+        let mut line = format!(
             "  {:<width$} {}  {}",
             target.check,
             lang.render(&target.dialed),
@@ -174,16 +174,16 @@ fn text(report: &EnvReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
                 .as_ref()
                 .map(|s| lang.render(&s.message()))
                 .unwrap_or_default()
-        )?;
+        );
         // The provider's name in the report's language (the catalogs name
         // table rows by id); nothing for an unknown one.
-        match target
+        if let Some(id) = target
             .provider
             .filter(|id| *id != crate::provider::UNKNOWN.id)
         {
-            Some(id) => writeln!(out, "  [{}]", lang.render(&msg::provider_name(id)))?,
-            None => writeln!(out)?,
+            line = format!("{line}  [{}]", lang.render(&msg::provider_name(id)));
         }
+        writeln!(out, "{}", line.trim_end())?;
         if let Some(parts) = &target.parts {
             writeln!(out, "  {:<width$} {}", "", parts.line())?;
         }

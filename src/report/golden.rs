@@ -350,6 +350,11 @@ fn the_env_report_as_text_and_json() {
         ] {
             let mut out = Vec::new();
             super::env::render(&env_report(), format, lang, &mut out).unwrap();
+            let text = String::from_utf8_lossy(&out);
+            assert!(
+                text.lines().all(|line| !line.ends_with(' ')),
+                "trailing spaces in env.{code}.{extension}"
+            );
             check_golden(&format!("env.{code}.{extension}"), out);
         }
     }

@@ -68,9 +68,14 @@ pub(crate) fn target(settings: &JwtSettings) -> Message {
 }
 
 /// The variable the app signs with: the secret for HS*, the private key
-/// otherwise (an unparseable algorithm falls back to whichever is set).
+/// otherwise. An algorithm the libraries refuse is what the check fails
+/// on, so its variable is named instead (`JWT_ALGORITHM="HS256 "`).
 fn source(settings: &JwtSettings) -> Option<Provenance> {
-    let asymmetric = Algorithm::from_str(settings.algorithm_name()).is_ok_and(|a| !is_hmac(a));
+    let algorithm = Algorithm::from_str(settings.algorithm_name());
+    if let (Err(_), Some(var)) = (&algorithm, settings.algorithm.as_ref()) {
+        return Some(Provenance::variable(var.name, var.origin.clone()));
+    }
+    let asymmetric = algorithm.is_ok_and(|a| !is_hmac(a));
     let var = if asymmetric {
         settings.private_key.as_ref()
     } else {
