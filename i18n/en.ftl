@@ -426,6 +426,7 @@ arguments_not_shown = <the arguments railconn sent, not shown>
 message_withheld = <the message is not shown: it contains a configured secret, echoed by the peer>
 fifo_without_reader = it is a FIFO (named pipe) that nobody is reading
 pipe_stalled = it is a pipe or device that did not take or deliver the bytes within { $limit }
+fifo_without_writer = it is a FIFO (named pipe) that nothing wrote to within { $limit }: start the program that writes it first, or pass a regular file
 
 ## Targets and selection
 

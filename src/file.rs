@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use crate::i18n::{io_error, msg};
 use crate::words;
 
-/// How long a pipe, FIFO or terminal named as a file may take to deliver
-/// or accept its bytes.
+/// How long a pipe, FIFO or terminal named as an output may take to accept
+/// its bytes.
 pub(crate) const PIPE_DEADLINE: Duration = Duration::from_secs(2);
 
 /// Pause between attempts on a pipe that is not ready.
@@ -52,23 +52,48 @@ pub(crate) fn read_prefix(path: &Path, n: u64) -> io::Result<Vec<u8>> {
 }
 
 /// Reads at most `limit` bytes of a file, a FIFO or a pipe (`--env-file
-/// <(railway variables --kv)`); a pipe must deliver within
-/// [`PIPE_DEADLINE`]. A FIFO nobody writes to reads as empty.
-pub(crate) fn read_stream(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+/// <(railway variables --kv)`, whose command may call an API); a pipe or
+/// FIFO must deliver everything within `within` (the run's `--timeout`).
+///
+/// A named FIFO that no writer has opened reads as end-of-file at once
+/// (fifo(7): a non-blocking open for reading succeeds without a writer):
+/// until its first bytes it is waited on like a stalled pipe, and if none
+/// come it is an error, never an empty file. An anonymous pipe (`<(…)`) had
+/// its writer when it was made, so its end-of-file is the end.
+pub(crate) fn read_stream(path: &Path, limit: u64, within: Duration) -> io::Result<Vec<u8>> {
     let file = open_read(path)?;
+    let named_fifo = file.metadata()?.file_type().is_fifo() && !is_anonymous_pipe(&file);
     let mut reader = file.take(limit);
-    let deadline = Instant::now() + PIPE_DEADLINE;
+    let deadline = Instant::now() + within;
     let mut bytes = Vec::new();
     let mut chunk = [0u8; 8192];
     loop {
         match reader.read(&mut chunk) {
+            Ok(0) if named_fifo && bytes.is_empty() => {
+                if Instant::now() >= deadline {
+                    return Err(io_error(
+                        ErrorKind::TimedOut,
+                        words::fifo_without_writer(within),
+                    ));
+                }
+                std::thread::sleep(RETRY);
+            }
             Ok(0) => return Ok(bytes),
             Ok(n) => bytes.extend_from_slice(&chunk[..n]),
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) if e.kind() == ErrorKind::WouldBlock => wait_or_give_up(deadline)?,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => wait_or_give_up(deadline, within)?,
             Err(e) => return Err(e),
         }
     }
+}
+
+/// A pipe made by `pipe(2)` — bash's `<(…)` as `/dev/fd/63` — rather than
+/// a FIFO in the file system: Linux names it `pipe:[inode]` in
+/// `/proc/self/fd` (proc(5)).
+fn is_anonymous_pipe(file: &File) -> bool {
+    use std::os::fd::AsRawFd;
+    std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
+        .is_ok_and(|target| target.to_string_lossy().starts_with("pipe:"))
 }
 
 /// Writes `bytes` to `path` (created, truncated unless `append`). A FIFO
@@ -94,7 +119,9 @@ pub(crate) fn write(path: &Path, bytes: &[u8], append: bool) -> io::Result<()> {
             Ok(0) => return Err(ErrorKind::WriteZero.into()),
             Ok(n) => rest = &rest[n..],
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) if e.kind() == ErrorKind::WouldBlock => wait_or_give_up(deadline)?,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                wait_or_give_up(deadline, PIPE_DEADLINE)?;
+            }
             Err(e) => return Err(e),
         }
     }
@@ -116,12 +143,9 @@ fn is_special(path: &Path) -> bool {
     })
 }
 
-fn wait_or_give_up(deadline: Instant) -> io::Result<()> {
+fn wait_or_give_up(deadline: Instant, limit: Duration) -> io::Result<()> {
     if Instant::now() >= deadline {
-        return Err(io_error(
-            ErrorKind::TimedOut,
-            words::pipe_stalled(PIPE_DEADLINE),
-        ));
+        return Err(io_error(ErrorKind::TimedOut, words::pipe_stalled(limit)));
     }
     std::thread::sleep(RETRY);
     Ok(())

@@ -1109,6 +1109,10 @@ pub(crate) fn fifo_without_reader() -> Message {
     msg::fifo_without_reader()
 }
 
+pub(crate) fn fifo_without_writer(limit: Duration) -> Message {
+    msg::fifo_without_writer(limit)
+}
+
 pub(crate) fn pipe_stalled(limit: Duration) -> Message {
     msg::pipe_stalled(limit)
 }

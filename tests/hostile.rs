@@ -8,7 +8,7 @@ use std::thread;
 use std::time::Duration;
 
 use crate::harness::{check_json, failure};
-use crate::support::{railconn, stderr, stdout};
+use crate::support::{Railconn, railconn, stderr, stdout};
 
 /// How a hostile Redis answers `AUTH`.
 #[derive(Clone, Copy)]
@@ -224,14 +224,22 @@ fn a_fifo_as_output_env_file_or_step_summary_never_blocks() {
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("FIFO"), "{}", stderr(&output));
 
+    // Nothing writes the FIFO: an error after --timeout, not an empty file
+    // that would let the gate pass on the process environment alone.
     let mut run = railconn();
     let fifo = mkfifo(run.dir.path(), "vars.env");
     let output = run
         .env("JWT_SECRET_KEY", crate::harness::JWT_SECRET)
-        .args(["check", "--only", "jwt", "--env-file"])
+        .args(["check", "--only", "jwt", "--timeout", "1s", "--env-file"])
         .args([&fifo])
         .run_with_timeout(Duration::from_secs(20));
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("FIFO"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("nothing wrote"),
+        "{}",
+        stderr(&output)
+    );
 
     let mut run = railconn();
     let fifo = mkfifo(run.dir.path(), "summary.md");
@@ -503,4 +511,46 @@ fn per_role_and_per_database_refusals_get_their_own_causes() {
             assert!(message.contains("CONNECTION LIMIT"), "{report:#}");
         }
     }
+}
+
+/// A shell that writes `text` to `fifo` after `delay_s` seconds, as
+/// `railway variables --kv` writes after its API call.
+fn slow_writer(fifo: &std::path::Path, delay_s: &str, text: &str) -> std::process::Child {
+    std::process::Command::new("sh")
+        .args([
+            "-c",
+            "sleep \"$1\"; printf '%s\\n' \"$2\" > \"$3\"",
+            "sh",
+            delay_s,
+            text,
+        ])
+        .arg(fifo)
+        .spawn()
+        .expect("spawn sh")
+}
+
+#[test]
+fn an_env_file_fifo_or_pipe_is_waited_for_within_the_timeout() {
+    // 3 s: longer than the fixed 2 s railconn used to allow.
+    let mut run = railconn();
+    let fifo = mkfifo(run.dir.path(), "vars.env");
+    let secret = format!("JWT_SECRET_KEY={}", crate::harness::JWT_SECRET);
+    let mut writer = slow_writer(&fifo, "3", &secret);
+    let output = run
+        .args(["check", "--only", "jwt", "--json", "--env-file"])
+        .args([&fifo])
+        .run_with_timeout(Duration::from_secs(30));
+    let _ = writer.kill();
+    let _ = writer.wait();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+
+    // bash's `<(…)`: an anonymous pipe whose writer is slow.
+    let bin = env!("CARGO_BIN_EXE_railconn");
+    let script = format!(
+        "exec \"$0\" check --only jwt --json --env-file <(sleep 3; printf '%s\\n' '{secret}')"
+    );
+    let output = Railconn::new("bash")
+        .args(["-c", &script, bin])
+        .run_with_timeout(Duration::from_secs(30));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }

@@ -57,8 +57,12 @@ const GROUPS: &[(&[&str], Kind)] = &[
     (jwt::LIFETIME_VARS, Kind::Plain),
 ];
 
+/// How long a pipe among the `--env-file`s may take: `env` connects nowhere
+/// and has no `--timeout`, so it waits as long as `check` does by default.
+const PIPE_LIMIT: Duration = Duration::from_secs(10);
+
 pub(crate) fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
-    let env = super::load_env(&args.source)?;
+    let env = super::load_env(&args.source, PIPE_LIMIT)?;
     let pins = super::pins(&args.source)?;
     let named = super::targets(&args.source)?;
     let (targets, not_checked) = targets(args, &env, pins, named);

@@ -33,10 +33,15 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
         .map_err(AppError::Runtime)
 }
 
-pub(crate) fn load_env(source: &SourceArgs) -> Result<EnvSource, AppError> {
+/// Loads `--env-file`s and the process environment. `pipe_limit` bounds a
+/// pipe or FIFO among the files (`--env-file <(railway variables --kv)`
+/// calls an API): the command's own deadline, so a slow source is waited
+/// for as long as a slow server would be.
+pub(crate) fn load_env(source: &SourceArgs, pipe_limit: Duration) -> Result<EnvSource, AppError> {
     EnvSource::load(&EnvFiles {
         paths: source.env_files.clone(),
         disabled: source.no_env_file,
+        pipe_limit,
     })
 }
 

@@ -26,7 +26,7 @@ use crate::i18n::{Message, say};
 pub(crate) const DEFAULT_PORT: u16 = 8740;
 
 pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode, AppError> {
-    let env = load_env(&args.source)?;
+    let env = load_env(&args.source, args.check_timeout)?;
     let token = token(args, &env)?;
     // Refuse a selection that leaves nothing to check before listening.
     config(

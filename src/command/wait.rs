@@ -41,7 +41,7 @@ enum Ending {
 }
 
 pub(crate) fn run(args: &WaitArgs) -> Result<ExitCode, AppError> {
-    let env = load_env(&args.source)?;
+    let env = load_env(&args.source, args.timeout)?;
     let runtime = runtime()?;
     let result = runtime.block_on(wait(args, &env));
     runtime.shutdown_background();

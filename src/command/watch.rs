@@ -23,7 +23,7 @@ use super::check::interrupted;
 use super::{config, load_env, runtime, warm_up_crypto};
 
 pub(crate) fn run(args: &WatchArgs) -> Result<ExitCode, AppError> {
-    let env = load_env(&args.source)?;
+    let env = load_env(&args.source, args.check_timeout)?;
     let mut out = io::stdout();
     let runtime = runtime()?;
     let result = runtime.block_on(watch(args, &env, &mut out));

@@ -407,6 +407,7 @@ messages! {
     message_withheld();
     fifo_without_reader();
     pipe_stalled(limit: Duration);
+    fifo_without_writer(limit: Duration);
 
     // ---- targets and selection (issue 9) -------------------------------
     selector_bad_kind(kind: String);

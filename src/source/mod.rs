@@ -12,6 +12,7 @@ pub(crate) mod url;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::error::AppError;
 use crate::i18n::{Message, msg};
@@ -38,6 +39,9 @@ pub struct EnvFiles {
     pub paths: Vec<PathBuf>,
     /// Read no file at all.
     pub disabled: bool,
+    /// How long a pipe or FIFO may take to deliver its variables: the
+    /// run's `--timeout`.
+    pub pipe_limit: Duration,
 }
 
 /// All variables railconn can see, process environment first.
@@ -54,7 +58,7 @@ impl EnvSource {
     pub fn load(files: &EnvFiles) -> Result<Self, AppError> {
         let mut source = Self::default();
         for path in files_to_read(files) {
-            source.add_file(&path)?;
+            source.add_file(&path, files.pipe_limit)?;
         }
         source.add_process_env();
         Ok(source)
@@ -128,10 +132,10 @@ impl EnvSource {
         &self.files
     }
 
-    fn add_file(&mut self, path: &Path) -> Result<(), AppError> {
+    fn add_file(&mut self, path: &Path, pipe_limit: Duration) -> Result<(), AppError> {
         self.files.push(path.to_path_buf());
         let origin = Origin::File(path.to_path_buf());
-        for (key, value) in read_env_file(path)? {
+        for (key, value) in read_env_file(path, pipe_limit)? {
             self.vars.insert(key, (value, origin.clone()));
         }
         Ok(())
@@ -155,14 +159,14 @@ fn files_to_read(files: &EnvFiles) -> Vec<PathBuf> {
 
 /// Reads one file. A missing or unreadable file is an error here (exit 2):
 /// a file named on the command line that cannot be read is a usage mistake.
-fn read_env_file(path: &Path) -> Result<Vec<(String, String)>, AppError> {
+fn read_env_file(path: &Path, pipe_limit: Duration) -> Result<Vec<(String, String)>, AppError> {
     let unreadable = |reason: Message| AppError::EnvFile {
         path: path.to_path_buf(),
         reason,
     };
-    // Never blocks: a FIFO nobody writes to reads as empty, a stalled pipe
-    // is an error after a bound.
-    let bytes = crate::file::read_stream(path, MAX_FILE as u64 + 1)
+    // Never blocks: a FIFO nobody writes to and a stalled pipe are errors
+    // after `pipe_limit`.
+    let bytes = crate::file::read_stream(path, MAX_FILE as u64 + 1, pipe_limit)
         .map_err(|e| unreadable(crate::i18n::io_reason(&e)))?;
     parse_env(bytes.as_slice()).map_err(unreadable)
 }
@@ -273,6 +277,7 @@ mod tests {
         let files = EnvFiles {
             paths: vec![one.clone(), two.clone()],
             disabled: false,
+            pipe_limit: Duration::from_secs(1),
         };
         let env = EnvSource::load(&files).unwrap();
         assert_eq!(env.get("RAILCONN_T1").unwrap().origin, Origin::File(one));
@@ -301,6 +306,7 @@ mod tests {
         let files = EnvFiles {
             paths: vec![path],
             disabled: false,
+            pipe_limit: Duration::from_secs(1),
         };
         let err = EnvSource::load(&files).unwrap_err().to_string();
         assert!(!err.contains("hunter2"), "{err}");
