@@ -373,6 +373,7 @@ env_file_too_large = larger than { $kib } KiB
 env_too_many_dollars = more than { $limit } `$` substitutions
 env_entry = entry { $entry }: { $problem }
 env_line_not_pair = a line is not KEY=VALUE (the line is not shown: it may hold a secret)
+env_unclosed_quote = a quoted value has no closing quote, so it runs to the end of the file: add the closing quote (the line is not shown: it may hold a secret)
 env_not_utf8 = not valid UTF-8
 env_unparsable = could not be parsed
 
@@ -413,6 +414,7 @@ driver_ioredis_fix = Add family=0 to the URL (redis://…?family=0), pass family
 driver_redis_query_password_read = The password in ?password= is read by { $drivers }: railconn sends it too. redis-rs and node-redis ignore it; a password in the userinfo (redis://:PASSWORD@host) works with every client.
 driver_redis_query_password_ignored = ?password= in the URL is ignored by { $drivers }: the app connects without a password (only redis-py and ioredis read it). Move the password into the userinfo part: redis://:PASSWORD@host:port/0 (redis://USER:PASSWORD@… for an ACL user).
 error_env_file = cannot read env file { $path }: { $reason }. Fix the file or pass --no-env-file
+error_env_file_named = cannot read env file { $path }: { $reason }. Fix the file or leave out --env-file { $path }
 error_runtime = cannot start the async runtime: { $error }
 error_output = cannot write the report: { $error }
 error_output_file = cannot write the report to { $path }: { $reason }
@@ -433,6 +435,8 @@ fifo_without_writer = it is a FIFO (named pipe) that nothing wrote to within { $
 selector_bad_kind = `kind:{ $kind }` is not a kind: write kind:postgresql, kind:sqlite, kind:redis or kind:jwt
 selector_empty = an empty check name: write a check name (postgres, redis, jwt or a variable such as CELERY_BROKER_URL) or kind:KIND
 target_form = write NAME=URL, e.g. --target replica=postgresql://replica.example:5432/app (NAME: letters, digits, _ - .)
+target_name_space = NAME (before the =) holds a space: use letters, digits, _ - and . only, e.g. --target read_replica=postgresql://replica.example:5432/app
+target_name_char = NAME (before the =) holds `{ $char }`: use letters, digits, _ - and . only, e.g. --target read_replica=postgresql://replica.example:5432/app
 target_default_name = `{ $name }` is a default check: use --database-url or --redis-url to check another URL for it, or choose another NAME
 target_bad_scheme = the URL of `{ $name }` is not a PostgreSQL or Redis URL: write postgresql://… or redis://… (rediss:// for TLS)
 warning_unknown_check = railconn: warning: no check is called `{ $name }` here, so it selects nothing (checks: { $checks })
@@ -560,7 +564,7 @@ advice_pg_tls_closed =
     .fix = Copy the current URL from the database's dashboard and check the database's logs.
 advice_pg_missing_config =
     .cause = No PostgreSQL URL is set: the variables it is read from (the error names them) are absent or empty, in the environment and in every .env file read.
-    .fix = Set { $variable } (on Railway a reference: { $variable }=${"{{"}Postgres.DATABASE_URL{"}}"}; from a laptop or CI the database's DATABASE_PUBLIC_URL), or pass --database-url. If the app has no database, use --skip postgres.
+    .fix = Set { $variable } (on Railway a reference: { $variable }=${"{{"}Postgres.{ $variable }{"}}"}; from a laptop or CI the database's DATABASE_PUBLIC_URL), or pass --database-url. If the app has no database, use --skip postgres.
 advice_pg_unsupported_scheme =
     .cause = The URL does not start with postgresql:// or postgres://, so libpq-based clients reject it.
     .fix = Use the postgresql:// URL from the database service's Variables.
@@ -626,7 +630,7 @@ advice_malformed_reply =
     .fix = Check what listens on this host and port (the provider's URL, not a local tunnel), and connect to the server directly to compare.
 advice_redis_missing_config =
     .cause = No Redis URL is set: the variables it is read from (the error names them) are absent or empty, in the environment and in every .env file read.
-    .fix = Set { $variable } (on Railway a reference: { $variable }=${"{{"}Redis.REDIS_URL{"}}"}; from a laptop or CI the service's REDIS_PUBLIC_URL), or pass --redis-url. If the app can run without Redis, accept the in-memory fallback with --optional redis.
+    .fix = Set { $variable } (on Railway a reference: { $variable }=${"{{"}Redis.{ $variable }{"}}"}; from a laptop or CI the service's REDIS_PUBLIC_URL), or pass --redis-url. If the app can run without Redis, accept the in-memory fallback with --optional redis.
 advice_redis_unsupported_scheme =
     .cause = The URL does not start with redis:// or rediss://.
     .fix = Use the redis:// URL from the Redis service's Variables (rediss:// for TLS providers such as Upstash).

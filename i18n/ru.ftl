@@ -416,6 +416,7 @@ env_file_too_large = больше { $kib } КиБ
 env_too_many_dollars = больше { $limit } подстановок `$`
 env_entry = запись { $entry }: { $problem }
 env_line_not_pair = строка не в формате KEY=VALUE (сама строка не показана: в ней может быть секрет)
+env_unclosed_quote = у значения в кавычках нет закрывающей кавычки, и оно тянется до конца файла: добавьте закрывающую кавычку (строка не показана: в ней может быть секрет)
 env_not_utf8 = некорректный UTF-8
 env_unparsable = не удалось разобрать
 
@@ -456,6 +457,7 @@ driver_ioredis_fix = Добавьте в URL family=0 (redis://…?family=0), п
 driver_redis_query_password_read = Пароль из ?password= читают: { $drivers }; railconn тоже его отправляет. redis-rs и node-redis его не читают; пароль в userinfo (redis://:PASSWORD@host) понимают все клиенты.
 driver_redis_query_password_ignored = ?password= в URL не читают: { $drivers } — подключение идёт без пароля (его читают только redis-py и ioredis). Перенесите пароль в userinfo: redis://:PASSWORD@host:port/0 (redis://USER:PASSWORD@… для пользователя ACL).
 error_env_file = не удаётся прочитать файл переменных { $path }: { $reason }. Исправьте файл или передайте --no-env-file
+error_env_file_named = не удаётся прочитать файл переменных { $path }: { $reason }. Исправьте файл или уберите --env-file { $path }
 error_runtime = не удаётся запустить асинхронный рантайм: { $error }
 error_output = не удаётся записать отчёт: { $error }
 error_output_file = не удаётся записать отчёт в { $path }: { $reason }
@@ -476,6 +478,8 @@ fifo_without_writer = это FIFO (именованный канал), в кот
 selector_bad_kind = `kind:{ $kind }` — неизвестный вид проверки: укажите kind:postgresql, kind:sqlite, kind:redis или kind:jwt
 selector_empty = пустое имя проверки: укажите имя проверки (postgres, redis, jwt или переменную, например CELERY_BROKER_URL) или kind:ВИД
 target_form = укажите ИМЯ=URL, например --target replica=postgresql://replica.example:5432/app (ИМЯ: буквы, цифры, _ - .)
+target_name_space = в ИМЕНИ (до =) есть пробел: используйте только буквы, цифры, _ - и ., например --target read_replica=postgresql://replica.example:5432/app
+target_name_char = в ИМЕНИ (до =) есть `{ $char }`: используйте только буквы, цифры, _ - и ., например --target read_replica=postgresql://replica.example:5432/app
 target_default_name = `{ $name }` — проверка по умолчанию: чтобы проверить для неё другой URL, используйте --database-url или --redis-url, либо выберите другое ИМЯ
 target_bad_scheme = URL цели `{ $name }` — не URL PostgreSQL или Redis: укажите postgresql://… или redis://… (rediss:// для TLS)
 warning_unknown_check = railconn: предупреждение: проверки `{ $name }` нет, и этот флаг ничего не выбирает (доступные проверки: { $checks })
@@ -606,7 +610,7 @@ advice_pg_tls_closed =
     .fix = Скопируйте актуальный URL из панели управления базы данных и посмотрите логи базы.
 advice_pg_missing_config =
     .cause = URL PostgreSQL не задан: переменных окружения, из которых он берётся (их называет ошибка), нет или они пустые — и в окружении, и во всех прочитанных файлах .env.
-    .fix = Задайте { $variable } (на Railway — ссылкой: { $variable }=${"{{"}Postgres.DATABASE_URL{"}}"}; с ноутбука или из CI — DATABASE_PUBLIC_URL базы) или передайте --database-url. Если базы у приложения нет, используйте --skip postgres.
+    .fix = Задайте { $variable } (на Railway — ссылкой: { $variable }=${"{{"}Postgres.{ $variable }{"}}"}; с ноутбука или из CI — DATABASE_PUBLIC_URL базы) или передайте --database-url. Если базы у приложения нет, используйте --skip postgres.
 advice_pg_unsupported_scheme =
     .cause = URL начинается не с postgresql:// и не с postgres://, поэтому клиенты на libpq его отвергнут.
     .fix = Возьмите URL postgresql:// из Variables сервиса базы данных.
@@ -672,7 +676,7 @@ advice_malformed_reply =
     .fix = Проверьте, что слушает этот хост и порт (URL провайдера, а не локальный туннель), и для сравнения подключитесь к серверу напрямую.
 advice_redis_missing_config =
     .cause = URL Redis не задан: переменных окружения, из которых он берётся (их называет ошибка), нет или они пустые — и в окружении, и во всех прочитанных файлах .env.
-    .fix = Задайте { $variable } (на Railway — ссылкой: { $variable }=${"{{"}Redis.REDIS_URL{"}}"}; с ноутбука или из CI — REDIS_PUBLIC_URL сервиса) или передайте --redis-url. Если приложение может работать без Redis, разрешите работу с кэшем в памяти флагом --optional redis.
+    .fix = Задайте { $variable } (на Railway — ссылкой: { $variable }=${"{{"}Redis.{ $variable }{"}}"}; с ноутбука или из CI — REDIS_PUBLIC_URL сервиса) или передайте --redis-url. Если приложение может работать без Redis, разрешите работу с кэшем в памяти флагом --optional redis.
 advice_redis_unsupported_scheme =
     .cause = URL начинается не с redis:// и не с rediss://.
     .fix = Возьмите URL redis:// из Variables сервиса Redis (rediss:// — для провайдеров с TLS, например Upstash).

@@ -126,7 +126,7 @@ fn check_report(ran: &Ran, config: &Config, signal: &str, rules: &[driver::Rule]
             .and_then(|e| advise(kind, e, place, pooler))
             .map(|a| {
                 let source = ran.outcome.source.as_ref();
-                a.naming(own_variable(ran.name, source))
+                a.naming(own_variable(ran.name, source, config))
             }),
     };
     let mut findings = ran.outcome.findings.clone();
@@ -197,12 +197,16 @@ fn locate(
 /// names: the one it was read from (`CELERY_BROKER_URL`), else the
 /// default's (`DATABASE_URL` for a `--database-url`), else the check's own
 /// name (`--target NAME`).
-fn own_variable(name: CheckName, source: Option<&Provenance>) -> &str {
+fn own_variable<'a>(name: CheckName, source: Option<&'a Provenance>, config: &Config) -> &'a str {
     match source {
         Some(Provenance::Variables(variables)) if !variables.is_empty() => &variables[0].variable,
-        _ if name == CheckName::POSTGRES => DATABASE_URL_VARS[0],
-        _ if name == CheckName::REDIS => REDIS_URL_VARS[0],
-        _ => name.as_str(),
+        // Not set: the first variable it was looked for in, which
+        // `--public` makes DATABASE_PUBLIC_URL / REDIS_PUBLIC_URL.
+        _ => config.missing_from(name).unwrap_or_else(|| match name {
+            CheckName::POSTGRES => DATABASE_URL_VARS[0],
+            CheckName::REDIS => REDIS_URL_VARS[0],
+            _ => name.as_str(),
+        }),
     }
 }
 

@@ -15,6 +15,9 @@ pub enum AppError {
     EnvFile {
         path: PathBuf,
         reason: Message,
+        /// Named by `--env-file` (the fix is to leave it out), rather than
+        /// the default `./.env` (the fix is `--no-env-file`).
+        named: bool,
     },
     NothingSelected,
     /// A `--resolve` value that is not HOST:PORT:ADDR.
@@ -57,9 +60,11 @@ impl AppError {
     /// What went wrong, as a message.
     pub fn message(&self) -> Message {
         match self {
-            Self::EnvFile { path, reason } => {
-                words::error_env_file(&path.display().to_string(), reason)
-            }
+            Self::EnvFile {
+                path,
+                reason,
+                named,
+            } => words::error_env_file(&path.display().to_string(), reason, *named),
             Self::NothingSelected => msg::error_nothing_selected(),
             Self::Resolve { value, problem } => msg::error_resolve(value.clone(), problem.clone()),
             Self::Flag {

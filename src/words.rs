@@ -926,8 +926,12 @@ pub(crate) fn env_file_committable(path: &str) -> Message {
 
 // ---- errors that stop a run (exit 2) ---------------------------------------------
 
-pub(crate) fn error_env_file(path: &str, reason: &Message) -> Message {
-    msg::error_env_file(path.to_string(), reason.clone())
+pub(crate) fn error_env_file(path: &str, reason: &Message, named: bool) -> Message {
+    if named {
+        msg::error_env_file_named(path.to_string(), reason.clone())
+    } else {
+        msg::error_env_file(path.to_string(), reason.clone())
+    }
 }
 
 pub(crate) fn error_runtime(error: &str) -> Message {

@@ -554,3 +554,37 @@ fn an_env_file_fifo_or_pipe_is_waited_for_within_the_timeout() {
         .run_with_timeout(Duration::from_secs(30));
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }
+
+/// A URL typed where a check name, code or driver belongs is quoted back
+/// by the warning or error about it: the password must not be (walkthrough
+/// of 2026-12-02: `--only`, `--allow CODE@CHECK` and `--driver NAME@VERSION`
+/// printed it, cut at the `@` where redaction could not see it).
+#[test]
+fn a_url_typed_as_a_name_code_or_driver_is_not_echoed() {
+    let url = "redis://:S3cretPW_zz@h";
+    let query = "postgresql://db/x?password=S3cretPW_zz";
+    for flag in ["--only", "--skip", "--optional", "--allow", "--driver"] {
+        for value in [url, query, "app:S3cretPW_zz@db"] {
+            let output = railconn()
+                .env("JWT_SECRET_KEY", crate::harness::JWT_SECRET)
+                .args(["check", "--no-env-file", flag, value])
+                .run();
+            let printed = format!("{}{}", stdout(&output), stderr(&output));
+            assert!(
+                !printed.contains("S3cretPW_zz"),
+                "{flag} {value}: {printed}"
+            );
+            assert_ne!(output.status.code(), Some(101), "{printed}");
+        }
+    }
+    for value in [url, query] {
+        let output = railconn()
+            .args(["check", "--no-env-file", "--only", &format!("kind:{value}")])
+            .run();
+        assert!(
+            !stderr(&output).contains("S3cretPW_zz"),
+            "{}",
+            stderr(&output)
+        );
+    }
+}

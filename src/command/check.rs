@@ -14,6 +14,7 @@ use super::{Stream, config, emit, load_env, runtime, warm_up_crypto};
 pub(crate) const SIGNAL_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
+    super::check_outputs(&args.output)?;
     let env = load_env(&args.source, args.timeout)?;
     let config = config(
         &args.source,

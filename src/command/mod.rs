@@ -97,7 +97,7 @@ fn each<T>(
         .map(|value| {
             parse(value).map_err(|problem| AppError::Flag {
                 flag,
-                value: value.clone(),
+                value: crate::i18n::typed_value(value),
                 problem,
             })
         })
@@ -191,11 +191,14 @@ fn warn_unknown_names(selection: &Selection, checks: &[crate::config::Check<'_>]
         for name in unknown {
             let warning = match crate::config::select::nearest(name, &known) {
                 Some(meant) => crate::i18n::msg::warning_unknown_check_near(
-                    name.to_string(),
+                    crate::i18n::typed_value(name),
                     meant,
                     all.clone(),
                 ),
-                None => crate::i18n::msg::warning_unknown_check(name.to_string(), all.clone()),
+                None => crate::i18n::msg::warning_unknown_check(
+                    crate::i18n::typed_value(name),
+                    all.clone(),
+                ),
             };
             let _ = writeln!(err, "{}", lang.render(&warning));
         }
@@ -210,8 +213,33 @@ pub(crate) enum Stream {
     Stderr,
 }
 
-/// Writes `report` in the chosen format to the stream, to every `--output`
-/// file, and, for the github format, to `$GITHUB_STEP_SUMMARY`.
+/// Refuses, before any check runs, an `--output` whose directory is missing
+/// or not a directory: exit 2 must mean that nothing was judged, not a
+/// full report on stdout followed by a failed write (walkthrough of
+/// 2026-12-02).
+pub(crate) fn check_outputs(output: &OutputArgs) -> Result<(), AppError> {
+    for path in &output.output {
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let problem = match std::fs::metadata(dir) {
+            Ok(meta) if meta.is_dir() => continue,
+            Ok(_) => std::io::Error::from(std::io::ErrorKind::NotADirectory),
+            Err(e) => e,
+        };
+        return Err(AppError::OutputFile {
+            path: path.clone(),
+            reason: crate::i18n::io_reason(&problem),
+        });
+    }
+    Ok(())
+}
+
+/// Writes `report` in the chosen format to every `--output` file, then to
+/// the stream, and, for the github format, to `$GITHUB_STEP_SUMMARY`. The
+/// files go first so that a write that fails (exit 2) leaves no report on
+/// the stream for a pipeline to read as a verdict.
 pub(crate) fn emit(report: &Report, output: &OutputArgs, stream: Stream) -> Result<(), AppError> {
     let format = output.format();
     let style = TextStyle {
@@ -219,13 +247,13 @@ pub(crate) fn emit(report: &Report, output: &OutputArgs, stream: Stream) -> Resu
         quiet: output.quiet,
         lang: Lang::for_run(),
     };
+    for path in &output.output {
+        write_file(report, path, Format::for_path(path), false)?;
+    }
     match stream {
         Stream::Stdout => write_to(report, format, style, &mut std::io::stdout().lock()),
         Stream::Stderr => write_to(report, format, style, &mut std::io::stderr().lock()),
     }?;
-    for path in &output.output {
-        write_file(report, path, Format::for_path(path), false)?;
-    }
     let summary = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty());
     if let Some(summary) = summary.filter(|_| format == Format::Github) {
         // The step summary is a courtesy: failing to append to it must not

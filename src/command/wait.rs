@@ -41,6 +41,7 @@ enum Ending {
 }
 
 pub(crate) fn run(args: &WaitArgs) -> Result<ExitCode, AppError> {
+    super::check_outputs(&args.output)?;
     let env = load_env(&args.source, args.timeout)?;
     let runtime = runtime()?;
     let result = runtime.block_on(wait(args, &env));

@@ -134,10 +134,11 @@ fn write_out(
 /// Latencies kept per check for the summary (a ring over the latest rounds).
 const MAX_SAMPLES: usize = 10_000;
 
-/// Per-check statistics over the whole watch.
+/// Per-check statistics over the whole watch, in the order the checks
+/// first reported (report order), not by name.
 #[derive(Debug, Default)]
 struct History {
-    checks: BTreeMap<CheckName, Stats>,
+    checks: Vec<(CheckName, Stats)>,
 }
 
 #[derive(Debug, Default)]
@@ -151,7 +152,7 @@ struct Stats {
 impl History {
     fn record(&mut self, report: &Report) {
         for check in render::ran(report) {
-            let stats = self.checks.entry(check.name).or_default();
+            let stats = self.stats_of(check.name);
             stats.rounds += 1;
             // A bounded sample: the summary of a week-long watch must not
             // hold a week of numbers.
@@ -166,6 +167,15 @@ impl History {
                 None => stats.passed += 1,
             }
         }
+    }
+
+    fn stats_of(&mut self, name: CheckName) -> &mut Stats {
+        let at = self.checks.iter().position(|(n, _)| *n == name);
+        let at = at.unwrap_or_else(|| {
+            self.checks.push((name, Stats::default()));
+            self.checks.len() - 1
+        });
+        &mut self.checks[at].1
     }
 
     /// Every check watched, in report order.
@@ -207,7 +217,10 @@ impl Stats {
         };
         Latency {
             min: at(0),
-            median,
+            // Durations are whole microseconds; the midpoint of two has at
+            // most one more decimal, which the rounding keeps while
+            // dropping binary noise (0.6255000000000001).
+            median: (median * 10_000.0).round() / 10_000.0,
             max: at(n.saturating_sub(1)),
         }
     }

@@ -135,8 +135,15 @@ impl NamedUrl {
         };
         let name = name.trim();
         let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
-        if name.is_empty() || !name.chars().all(allowed) {
+        if name.is_empty() || name.contains("://") {
             return Err(msg::target_form());
+        }
+        // One character is named, never the NAME: it may be a URL's start.
+        match name.chars().find(|&c| !allowed(c)) {
+            Some(c) if c.is_whitespace() => return Err(msg::target_name_space()),
+            Some(c) if c.is_control() => return Err(msg::target_form()),
+            Some(c) => return Err(msg::target_name_char(c.to_string())),
+            None => {}
         }
         let name = CheckName::named(name);
         if name.is_default() {
@@ -374,6 +381,17 @@ impl Config {
             ),
         }));
         self.unchecked = found.unchecked;
+    }
+
+    /// The first variable a default check that is not set was looked for in.
+    pub(crate) fn missing_from(&self, name: CheckName) -> Option<&'static str> {
+        let ((CheckName::POSTGRES, Setting::Missing { vars, .. }, _)
+        | (CheckName::REDIS, _, Setting::Missing { vars, .. })) =
+            (name, &self.postgres, &self.redis)
+        else {
+            return None;
+        };
+        vars.first().copied()
     }
 
     /// The checks of a run, in report order: the defaults, then the rest.

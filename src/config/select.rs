@@ -23,7 +23,7 @@ impl Selector {
         if let Some(kind) = text.strip_prefix("kind:") {
             return Kind::from_name(kind)
                 .map(Selector::Kind)
-                .ok_or_else(|| msg::selector_bad_kind(kind.to_string()));
+                .ok_or_else(|| msg::selector_bad_kind(crate::i18n::typed_value(kind)));
         }
         if text.is_empty() {
             return Err(msg::selector_empty());
@@ -81,7 +81,7 @@ impl Allowance {
         let code = match (failure, finding) {
             (Some(&c), _) => Allowed::Failure(c),
             (None, Some(&c)) => Allowed::Finding(c),
-            (None, None) => return Err(msg::allow_bad_code(code.to_string())),
+            (None, None) => return Err(msg::allow_bad_code(crate::i18n::typed_value(code))),
         };
         Ok(Allowance {
             code,

@@ -220,10 +220,10 @@ impl DriverArg {
         };
         let driver = Driver::from_flag(name).ok_or_else(|| {
             let known: Vec<&str> = Driver::ALL.iter().map(|d| d.id()).collect();
-            msg::driver_unknown(name, known.join(", "))
+            msg::driver_unknown(&crate::i18n::typed_value(name), known.join(", "))
         })?;
         if version.as_deref().is_some_and(|v| numbers(v).is_none()) {
-            return Err(msg::driver_bad_version(text));
+            return Err(msg::driver_bad_version(&crate::i18n::typed_value(text)));
         }
         Ok(Self { driver, version })
     }

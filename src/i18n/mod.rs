@@ -51,3 +51,18 @@ pub(crate) fn io_reason(error: &std::io::Error) -> Message {
 pub(crate) fn say(message: &Message) -> String {
     Lang::for_run().render(message)
 }
+
+/// A check name, code, driver or kind the user typed, as a warning or an
+/// error quotes it back. None of those holds a `:` (past a `kind:` prefix),
+/// so a value that does is a URL or `user:password@host` typed in the wrong
+/// place and is not shown at all: cut at an `@` (`--allow CODE@CHECK`,
+/// `--driver NAME@VERSION`) or holding a query `password=`, its password
+/// sits where no later redaction finds it.
+pub(crate) fn typed_value(text: &str) -> String {
+    let rest = text.strip_prefix("kind:").unwrap_or(text);
+    if rest.contains(':') {
+        say(&msg::url_not_shown())
+    } else {
+        text.to_string()
+    }
+}

@@ -352,6 +352,7 @@ messages! {
     env_too_many_dollars(limit: usize);
     env_entry(entry: usize, problem: Message);
     env_line_not_pair();
+    env_unclosed_quote();
     env_not_utf8();
     env_unparsable();
 
@@ -394,6 +395,7 @@ messages! {
     driver_redis_query_password_read(drivers: String);
     driver_redis_query_password_ignored(drivers: String);
     error_env_file(path: String, reason: Message);
+    error_env_file_named(path: String, reason: Message);
     error_runtime(error: String);
     error_output(error: String);
     error_output_file(path: String, reason: Message);
@@ -413,6 +415,8 @@ messages! {
     selector_bad_kind(kind: String);
     selector_empty();
     target_form();
+    target_name_space();
+    target_name_char(char: String);
     target_default_name(name: String);
     target_bad_scheme(name: String);
     /// A warning on stderr: `--only`/`--skip`/`--optional` name no check.

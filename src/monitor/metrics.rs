@@ -166,7 +166,7 @@ impl Checks {
             ),
             pg_connections_allowed: gauges(
                 "postgres_connections_allowed",
-                "PostgreSQL connection slots an ordinary role may use (max_connections minus reserved slots)",
+                "PostgreSQL connection slots the checked role may use (max_connections minus the reserved slots; a superuser may use those too)",
             ),
             redis_memory: gauges("redis_memory_used_bytes", "Redis used_memory"),
             redis_memory_limit: gauges("redis_memory_limit_bytes", "Redis maxmemory (0: no limit)"),

@@ -57,8 +57,9 @@ impl EnvSource {
     /// Reads the process environment and the requested files.
     pub fn load(files: &EnvFiles) -> Result<Self, AppError> {
         let mut source = Self::default();
+        let named = !files.paths.is_empty();
         for path in files_to_read(files) {
-            source.add_file(&path, files.pipe_limit)?;
+            source.add_file(&path, named, files.pipe_limit)?;
         }
         source.add_process_env();
         Ok(source)
@@ -132,10 +133,10 @@ impl EnvSource {
         &self.files
     }
 
-    fn add_file(&mut self, path: &Path, pipe_limit: Duration) -> Result<(), AppError> {
+    fn add_file(&mut self, path: &Path, named: bool, pipe_limit: Duration) -> Result<(), AppError> {
         self.files.push(path.to_path_buf());
         let origin = Origin::File(path.to_path_buf());
-        for (key, value) in read_env_file(path, pipe_limit)? {
+        for (key, value) in read_env_file(path, named, pipe_limit)? {
             self.vars.insert(key, (value, origin.clone()));
         }
         Ok(())
@@ -159,10 +160,15 @@ fn files_to_read(files: &EnvFiles) -> Vec<PathBuf> {
 
 /// Reads one file. A missing or unreadable file is an error here (exit 2):
 /// a file named on the command line that cannot be read is a usage mistake.
-fn read_env_file(path: &Path, pipe_limit: Duration) -> Result<Vec<(String, String)>, AppError> {
+fn read_env_file(
+    path: &Path,
+    named: bool,
+    pipe_limit: Duration,
+) -> Result<Vec<(String, String)>, AppError> {
     let unreadable = |reason: Message| AppError::EnvFile {
         path: path.to_path_buf(),
         reason,
+        named,
     };
     // Never blocks: a FIFO nobody writes to and a stalled pipe are errors
     // after `pipe_limit`.
@@ -243,10 +249,34 @@ fn keep_railway_references(text: &str, pairs: &mut [(String, String)]) {
 fn describe_dotenv_error(error: &dotenvy::Error) -> Message {
     match error {
         dotenvy::Error::Io(io) => crate::i18n::io_reason(io),
+        dotenvy::Error::LineParse(line, _) if unclosed_quote(line) => msg::env_unclosed_quote(),
         dotenvy::Error::LineParse(_, _) => msg::env_line_not_pair(),
         dotenvy::Error::EnvVar(_) => msg::env_not_utf8(),
         _ => msg::env_unparsable(),
     }
+}
+
+/// `KEY="value` with no closing quote: dotenvy reads a quoted value across
+/// lines, so it reports the rest of the file as one bad line.
+fn unclosed_quote(line: &str) -> bool {
+    let Some((_, value)) = line.split_once('=') else {
+        return false;
+    };
+    let value = value.trim_start();
+    let Some(quote) = value.chars().next().filter(|c| matches!(c, '"' | '\'')) else {
+        return false;
+    };
+    let mut escaped = false;
+    for c in value[1..].chars() {
+        match c {
+            _ if escaped => escaped = false,
+            // Only double quotes know escapes (dotenvy, like bash).
+            '\\' if quote == '"' => escaped = true,
+            _ if c == quote => return false,
+            _ => {}
+        }
+    }
+    true
 }
 
 /// Reads a file a setting names (a PEM key, a CA bundle) with care: only a
@@ -259,6 +289,18 @@ pub(crate) fn read_setting_file(path: &std::path::Path, limit: u64) -> std::io::
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unclosed_quote_is_named_without_the_line() {
+        for text in ["A=x\nB=\"hunter2\nC=1\n", "B='hunter2\n", "B=\"a\\\"\n"] {
+            let error = parse_env(text.as_bytes()).unwrap_err();
+            let shown = crate::i18n::Lang::En.render(&error);
+            assert!(shown.contains("no closing quote"), "{text:?}: {shown}");
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+        let error = parse_env("B=a b c\n".as_bytes()).unwrap_err();
+        assert!(crate::i18n::Lang::En.render(&error).contains("KEY=VALUE"));
+    }
 
     #[test]
     fn empty_values_count_as_unset() {

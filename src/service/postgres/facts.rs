@@ -69,7 +69,8 @@ pub(crate) struct Facts {
     pub database: String,
     pub user: String,
     pub read_only: bool,
-    /// Client connections in use and slots available to ordinary roles.
+    /// Client connections in use and slots available to the checked role
+    /// (a superuser may use the reserved slots too).
     pub connections: Option<(u64, u64)>,
     /// A tighter limit of the role (`rolconnlimit`) or the database
     /// (`datconnlimit`), with the connections it counts; superusers are
