@@ -588,3 +588,22 @@ fn a_url_typed_as_a_name_code_or_driver_is_not_echoed() {
         );
     }
 }
+
+/// Exit 2 means nothing was judged: an `--output` in a missing directory
+/// used to come after a complete report on stdout (walkthrough of
+/// 2026-12-02).
+#[test]
+fn an_output_in_a_missing_directory_is_refused_before_the_checks() {
+    let output = railconn()
+        .env("JWT_SECRET_KEY", crate::harness::JWT_SECRET)
+        .args(["check", "--no-env-file", "--only", "jwt", "--json"])
+        .args(["--output", "/nonexistent-railconn-dir/report.json"])
+        .run();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("/nonexistent-railconn-dir/report.json"),
+        "{}",
+        stderr(&output)
+    );
+}
