@@ -415,6 +415,7 @@ driver_redis_query_password_read = The password in ?password= is read by { $driv
 driver_redis_query_password_ignored = ?password= in the URL is ignored by { $drivers }: the app connects without a password (only redis-py and ioredis read it). Move the password into the userinfo part: redis://:PASSWORD@host:port/0 (redis://USER:PASSWORD@… for an ACL user).
 error_env_file = cannot read env file { $path }: { $reason }. Fix the file or pass --no-env-file
 error_env_file_named = cannot read env file { $path }: { $reason }. Fix the file or leave out --env-file { $path }
+error_env_pipe = cannot read the variables from { $path } (a pipe such as <(railway variables --kv)): { $reason }
 error_runtime = cannot start the async runtime: { $error }
 error_output = cannot write the report: { $error }
 error_output_file = cannot write the report to { $path }: { $reason }
@@ -428,7 +429,8 @@ arguments_not_shown = <the arguments railconn sent, not shown>
 message_withheld = <the message is not shown: it contains a configured secret, echoed by the peer>
 fifo_without_reader = it is a FIFO (named pipe) that nobody is reading
 pipe_stalled = it is a pipe or device that did not take or deliver the bytes within { $limit }
-fifo_without_writer = it is a FIFO (named pipe) that nothing wrote to within { $limit }: start the program that writes it first, or pass a regular file
+fifo_without_writer = it is a FIFO (named pipe) that nothing wrote to within { $limit }: first start the program that writes to it
+pipe_empty = the pipe ended before a single byte: the command behind it wrote nothing (run it on its own to see why)
 
 ## Targets and selection
 
@@ -564,7 +566,10 @@ advice_pg_tls_closed =
     .fix = Copy the current URL from the database's dashboard and check the database's logs.
 advice_pg_missing_config =
     .cause = No PostgreSQL URL is set: the variables it is read from (the error names them) are absent or empty, in the environment and in every .env file read.
-    .fix = Set { $variable } (on Railway a reference: { $variable }=${"{{"}Postgres.{ $variable }{"}}"}; from a laptop or CI the database's DATABASE_PUBLIC_URL), or pass --database-url. If the app has no database, use --skip postgres.
+    .fix = { $variable ->
+        [DATABASE_PUBLIC_URL] Set DATABASE_PUBLIC_URL to the database's public URL (railway variables --service Postgres --kv prints it), or pass --database-url; without --public railconn checks DATABASE_URL, the URL the app uses inside Railway.
+       *[other] Set { $variable } (on Railway a reference: { $variable }=${"{{"}Postgres.DATABASE_URL{"}}"}; from a laptop or CI the database's DATABASE_PUBLIC_URL), or pass --database-url. If the app has no database, use --skip postgres.
+    }
 advice_pg_unsupported_scheme =
     .cause = The URL does not start with postgresql:// or postgres://, so libpq-based clients reject it.
     .fix = Use the postgresql:// URL from the database service's Variables.
@@ -630,7 +635,10 @@ advice_malformed_reply =
     .fix = Check what listens on this host and port (the provider's URL, not a local tunnel), and connect to the server directly to compare.
 advice_redis_missing_config =
     .cause = No Redis URL is set: the variables it is read from (the error names them) are absent or empty, in the environment and in every .env file read.
-    .fix = Set { $variable } (on Railway a reference: { $variable }=${"{{"}Redis.{ $variable }{"}}"}; from a laptop or CI the service's REDIS_PUBLIC_URL), or pass --redis-url. If the app can run without Redis, accept the in-memory fallback with --optional redis.
+    .fix = { $variable ->
+        [REDIS_PUBLIC_URL] Set REDIS_PUBLIC_URL to the Redis service's public URL (railway variables --service Redis --kv prints it), or pass --redis-url; without --public railconn checks REDIS_URL, the URL the app uses inside Railway.
+       *[other] Set { $variable } (on Railway a reference: { $variable }=${"{{"}Redis.REDIS_URL{"}}"}; from a laptop or CI the service's REDIS_PUBLIC_URL), or pass --redis-url. If the app can run without Redis, accept the in-memory fallback with --optional redis.
+    }
 advice_redis_unsupported_scheme =
     .cause = The URL does not start with redis:// or rediss://.
     .fix = Use the redis:// URL from the Redis service's Variables (rediss:// for TLS providers such as Upstash).

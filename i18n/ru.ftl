@@ -458,6 +458,7 @@ driver_redis_query_password_read = Пароль из ?password= читают: { 
 driver_redis_query_password_ignored = ?password= в URL не читают: { $drivers } — подключение идёт без пароля (его читают только redis-py и ioredis). Перенесите пароль в userinfo: redis://:PASSWORD@host:port/0 (redis://USER:PASSWORD@… для пользователя ACL).
 error_env_file = не удаётся прочитать файл переменных { $path }: { $reason }. Исправьте файл или передайте --no-env-file
 error_env_file_named = не удаётся прочитать файл переменных { $path }: { $reason }. Исправьте файл или уберите --env-file { $path }
+error_env_pipe = не удаётся прочитать переменные из { $path } (канала вроде <(railway variables --kv)): { $reason }
 error_runtime = не удаётся запустить асинхронный рантайм: { $error }
 error_output = не удаётся записать отчёт: { $error }
 error_output_file = не удаётся записать отчёт в { $path }: { $reason }
@@ -471,7 +472,8 @@ arguments_not_shown = <аргументы, которые отправил railc
 message_withheld = <сообщение не показано: в нём есть настроенный секрет, который вернула удалённая сторона>
 fifo_without_reader = это FIFO (именованный канал), из которого никто не читает
 pipe_stalled = это канал или устройство, которое не приняло или не отдало данные за { $limit }
-fifo_without_writer = это FIFO (именованный канал), в который никто ничего не записал за { $limit }: сначала запустите программу, которая в него пишет, или передайте обычный файл
+fifo_without_writer = это FIFO (именованный канал), в который никто ничего не записал за { $limit }: сначала запустите программу, которая в него пишет
+pipe_empty = канал закрылся, не передав ни одного байта: команда, которая должна была в него писать, ничего не вывела (запустите её отдельно, чтобы увидеть причину)
 
 ## Цели и выбор проверок
 
@@ -610,7 +612,10 @@ advice_pg_tls_closed =
     .fix = Скопируйте актуальный URL из панели управления базы данных и посмотрите логи базы.
 advice_pg_missing_config =
     .cause = URL PostgreSQL не задан: переменных окружения, из которых он берётся (их называет ошибка), нет или они пустые — и в окружении, и во всех прочитанных файлах .env.
-    .fix = Задайте { $variable } (на Railway — ссылкой: { $variable }=${"{{"}Postgres.{ $variable }{"}}"}; с ноутбука или из CI — DATABASE_PUBLIC_URL базы) или передайте --database-url. Если базы у приложения нет, используйте --skip postgres.
+    .fix = { $variable ->
+        [DATABASE_PUBLIC_URL] Задайте DATABASE_PUBLIC_URL — публичный URL базы (его выводит railway variables --service Postgres --kv) — или передайте --database-url; без --public railconn проверяет DATABASE_URL, URL, которым приложение пользуется внутри Railway.
+       *[other] Задайте { $variable } (на Railway — ссылкой: { $variable }=${"{{"}Postgres.DATABASE_URL{"}}"}; с ноутбука или из CI — DATABASE_PUBLIC_URL базы) или передайте --database-url. Если базы у приложения нет, используйте --skip postgres.
+    }
 advice_pg_unsupported_scheme =
     .cause = URL начинается не с postgresql:// и не с postgres://, поэтому клиенты на libpq его отвергнут.
     .fix = Возьмите URL postgresql:// из Variables сервиса базы данных.
@@ -676,7 +681,10 @@ advice_malformed_reply =
     .fix = Проверьте, что слушает этот хост и порт (URL провайдера, а не локальный туннель), и для сравнения подключитесь к серверу напрямую.
 advice_redis_missing_config =
     .cause = URL Redis не задан: переменных окружения, из которых он берётся (их называет ошибка), нет или они пустые — и в окружении, и во всех прочитанных файлах .env.
-    .fix = Задайте { $variable } (на Railway — ссылкой: { $variable }=${"{{"}Redis.{ $variable }{"}}"}; с ноутбука или из CI — REDIS_PUBLIC_URL сервиса) или передайте --redis-url. Если приложение может работать без Redis, разрешите работу с кэшем в памяти флагом --optional redis.
+    .fix = { $variable ->
+        [REDIS_PUBLIC_URL] Задайте REDIS_PUBLIC_URL — публичный URL сервиса Redis (его выводит railway variables --service Redis --kv) — или передайте --redis-url; без --public railconn проверяет REDIS_URL, URL, которым приложение пользуется внутри Railway.
+       *[other] Задайте { $variable } (на Railway — ссылкой: { $variable }=${"{{"}Redis.REDIS_URL{"}}"}; с ноутбука или из CI — REDIS_PUBLIC_URL сервиса) или передайте --redis-url. Если приложение может работать без Redis, разрешите работу с кэшем в памяти флагом --optional redis.
+    }
 advice_redis_unsupported_scheme =
     .cause = URL начинается не с redis:// и не с rediss://.
     .fix = Возьмите URL redis:// из Variables сервиса Redis (rediss:// — для провайдеров с TLS, например Upstash).

@@ -7,6 +7,8 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, ErrorKind, Read, Write};
+#[cfg(target_os = "linux")]
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -55,21 +57,27 @@ pub(crate) fn read_prefix(path: &Path, n: u64) -> io::Result<Vec<u8>> {
 /// <(railway variables --kv)`, whose command may call an API); a pipe or
 /// FIFO must deliver everything within `within` (the run's `--timeout`).
 ///
-/// A named FIFO that no writer has opened reads as end-of-file at once
-/// (fifo(7): a non-blocking open for reading succeeds without a writer):
-/// until its first bytes it is waited on like a stalled pipe, and if none
-/// come it is an error, never an empty file. An anonymous pipe (`<(…)`) had
-/// its writer when it was made, so its end-of-file is the end.
+/// A pipe or FIFO that ends without a byte is an error, never an empty
+/// file: the gate would judge the process environment alone. An anonymous
+/// pipe (`<(…)`) had its writer when it was made, so an end-of-file before
+/// any byte means its command wrote nothing (`railway variables --kv` when
+/// not logged in) and fails at once. A named FIFO that no writer has opened
+/// reads as end-of-file too (fifo(7): a non-blocking open for reading
+/// succeeds without a writer), so it is waited on until `within`.
 pub(crate) fn read_stream(path: &Path, limit: u64, within: Duration) -> io::Result<Vec<u8>> {
     let file = open_read(path)?;
-    let named_fifo = file.metadata()?.file_type().is_fifo() && !is_anonymous_pipe(&file);
+    let pipe = file.metadata()?.file_type().is_fifo();
+    let anonymous = pipe && is_anonymous_pipe(&file);
     let mut reader = file.take(limit);
     let deadline = Instant::now() + within;
     let mut bytes = Vec::new();
     let mut chunk = [0u8; 8192];
     loop {
         match reader.read(&mut chunk) {
-            Ok(0) if named_fifo && bytes.is_empty() => {
+            Ok(0) if anonymous && bytes.is_empty() => {
+                return Err(io_error(ErrorKind::UnexpectedEof, msg::pipe_empty()));
+            }
+            Ok(0) if pipe && bytes.is_empty() => {
                 if Instant::now() >= deadline {
                     return Err(io_error(
                         ErrorKind::TimedOut,
@@ -90,10 +98,17 @@ pub(crate) fn read_stream(path: &Path, limit: u64, within: Duration) -> io::Resu
 /// A pipe made by `pipe(2)` — bash's `<(…)` as `/dev/fd/63` — rather than
 /// a FIFO in the file system: Linux names it `pipe:[inode]` in
 /// `/proc/self/fd` (proc(5)).
+#[cfg(target_os = "linux")]
 fn is_anonymous_pipe(file: &File) -> bool {
-    use std::os::fd::AsRawFd;
     std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
         .is_ok_and(|target| target.to_string_lossy().starts_with("pipe:"))
+}
+
+/// Elsewhere (macOS has no `/proc`) every pipe is taken for a named FIFO:
+/// an empty `<(…)` then fails at the deadline instead of at once.
+#[cfg(not(target_os = "linux"))]
+fn is_anonymous_pipe(_file: &File) -> bool {
+    false
 }
 
 /// Writes `bytes` to `path` (created, truncated unless `append`). A FIFO

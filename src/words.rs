@@ -927,7 +927,11 @@ pub(crate) fn env_file_committable(path: &str) -> Message {
 // ---- errors that stop a run (exit 2) ---------------------------------------------
 
 pub(crate) fn error_env_file(path: &str, reason: &Message, named: bool) -> Message {
-    if named {
+    // `<(command)` reaches us as /dev/fd/N: a path the user never typed,
+    // whose fix is in the command (the reason says so), not in a flag.
+    if path.starts_with("/dev/fd/") || path.starts_with("/proc/self/fd/") {
+        msg::error_env_pipe(path.to_string(), reason.clone())
+    } else if named {
         msg::error_env_file_named(path.to_string(), reason.clone())
     } else {
         msg::error_env_file(path.to_string(), reason.clone())

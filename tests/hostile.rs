@@ -607,3 +607,90 @@ fn an_output_in_a_missing_directory_is_refused_before_the_checks() {
         stderr(&output)
     );
 }
+
+/// `<(false)`: the command behind the pipe wrote nothing (say, `railway
+/// variables --kv` while logged out). That is exit 2 at once, not an empty
+/// file that leaves the gate to the process environment alone; a named FIFO
+/// whose writer closes without writing is exit 2 at the deadline.
+#[test]
+fn an_env_file_pipe_that_delivers_nothing_is_exit_2() {
+    let bin = env!("CARGO_BIN_EXE_railconn");
+    let output = Railconn::new("bash")
+        .env("JWT_SECRET_KEY", crate::harness::JWT_SECRET)
+        .args([
+            "-c",
+            "exec \"$0\" check --only jwt --env-file <(false)",
+            bin,
+        ])
+        .run_with_timeout(Duration::from_secs(20));
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("wrote nothing"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        !stderr(&output).contains("--env-file /dev/fd"),
+        "{}",
+        stderr(&output)
+    );
+
+    let mut run = railconn();
+    let fifo = mkfifo(run.dir.path(), "vars.env");
+    // Opens the FIFO for writing and closes it without a byte.
+    let mut writer = std::process::Command::new("sh")
+        .args(["-c", ": > \"$1\"", "sh"])
+        .arg(&fifo)
+        .spawn()
+        .expect("spawn sh");
+    let output = run
+        .env("JWT_SECRET_KEY", crate::harness::JWT_SECRET)
+        .args(["check", "--only", "jwt", "--timeout", "1s", "--env-file"])
+        .args([&fifo])
+        .run_with_timeout(Duration::from_secs(20));
+    let _ = writer.kill();
+    let _ = writer.wait();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+}
+
+/// `wait --timeout` bounds the whole wait: a slow `--env-file` pipe is
+/// part of it, not added to it (review of 2026-12-02: 2 s became 3.9 s).
+#[test]
+fn wait_timeout_includes_reading_a_slow_env_file_pipe() {
+    let port = crate::support::fault::closed_port();
+    let bin = env!("CARGO_BIN_EXE_railconn");
+    let script = format!(
+        "exec \"$0\" wait --only redis --timeout 3s --env-file \
+         <(sleep 2.5; echo REDIS_URL=redis://127.0.0.1:{port})"
+    );
+    let started = std::time::Instant::now();
+    let output = Railconn::new("bash")
+        .args(["-c", &script, bin])
+        .run_with_timeout(Duration::from_secs(30));
+    let took = started.elapsed();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    // Before: 2.5 s of pipe, then 3 s of waiting. The bound leaves 2 s of
+    // slack for a loaded machine.
+    assert!(
+        took < Duration::from_secs(5),
+        "{took:?}: {}",
+        stderr(&output)
+    );
+}
+
+/// An `--output` that names a directory is refused before the checks, as
+/// a missing directory is.
+#[test]
+fn an_output_that_is_a_directory_is_refused_before_the_checks() {
+    let run = railconn();
+    let dir = run.dir.path().to_path_buf();
+    for target in [dir.clone(), dir.join("missing/")] {
+        let output = railconn()
+            .env("JWT_SECRET_KEY", crate::harness::JWT_SECRET)
+            .args(["check", "--no-env-file", "--only", "jwt", "--output"])
+            .args([&target])
+            .run();
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+    }
+}

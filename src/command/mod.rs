@@ -18,7 +18,7 @@ use crate::config::select::Allowance;
 use crate::config::{Config, ExtraSetting, NamedUrl, Overrides, Pin, Selection, Selector};
 use crate::driver::{DriverArg, Drivers};
 use crate::error::AppError;
-use crate::i18n::{Lang, Message, msg, say};
+use crate::i18n::{Lang, Message, msg, say, typed_value};
 use crate::model::CheckName;
 use crate::report::{self, Format, Report, TextStyle};
 use crate::source::{EnvFiles, EnvSource};
@@ -51,9 +51,21 @@ pub(crate) fn pins(source: &SourceArgs) -> Result<Vec<Pin>, AppError> {
         .resolve
         .iter()
         .map(|value| {
-            Pin::parse(value).map_err(|problem| AppError::Resolve {
-                value: value.clone(),
-                problem,
+            Pin::parse(value).map_err(|problem| {
+                // HOST:PORT:ADDR holds colons, so `typed_value` cannot tell;
+                // an `@` or a scheme means a URL went to the wrong flag, and
+                // neither it nor the part the problem quotes is shown.
+                if value.contains('@') || value.contains("://") {
+                    AppError::Resolve {
+                        value: say(&msg::url_not_shown()),
+                        problem: msg::resolve_form(),
+                    }
+                } else {
+                    AppError::Resolve {
+                        value: value.clone(),
+                        problem,
+                    }
+                }
             })
         })
         .collect()
@@ -69,11 +81,10 @@ pub(crate) fn targets(source: &SourceArgs) -> Result<Vec<NamedUrl>, AppError> {
         .map(|value| {
             NamedUrl::parse(value).map_err(|problem| {
                 let name = value.split_once('=').map(|(name, _)| name.trim());
+                // A NAME with a space is shown; one that could be the start
+                // of a URL or of `user:password@` is not.
                 let shown = name
-                    .filter(|n| {
-                        n.chars()
-                            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
-                    })
+                    .filter(|n| !n.chars().any(|c| ":@/".contains(c) || c.is_control()))
                     .map_or_else(|| say(&msg::url_not_shown()), str::to_string);
                 AppError::Flag {
                     flag: "--target",
@@ -97,7 +108,7 @@ fn each<T>(
         .map(|value| {
             parse(value).map_err(|problem| AppError::Flag {
                 flag,
-                value: crate::i18n::typed_value(value),
+                value: typed_value(value),
                 problem,
             })
         })
@@ -191,14 +202,11 @@ fn warn_unknown_names(selection: &Selection, checks: &[crate::config::Check<'_>]
         for name in unknown {
             let warning = match crate::config::select::nearest(name, &known) {
                 Some(meant) => crate::i18n::msg::warning_unknown_check_near(
-                    crate::i18n::typed_value(name),
+                    typed_value(name),
                     meant,
                     all.clone(),
                 ),
-                None => crate::i18n::msg::warning_unknown_check(
-                    crate::i18n::typed_value(name),
-                    all.clone(),
-                ),
+                None => crate::i18n::msg::warning_unknown_check(typed_value(name), all.clone()),
             };
             let _ = writeln!(err, "{}", lang.render(&warning));
         }
@@ -218,14 +226,17 @@ pub(crate) enum Stream {
 /// full report on stdout followed by a failed write (walkthrough of
 /// 2026-12-02).
 pub(crate) fn check_outputs(output: &OutputArgs) -> Result<(), AppError> {
+    use std::io::{Error, ErrorKind};
     for path in &output.output {
         let dir = match path.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
         };
+        let names_a_dir = path.is_dir() || path.as_os_str().as_encoded_bytes().ends_with(b"/");
         let problem = match std::fs::metadata(dir) {
+            _ if names_a_dir => Error::from(ErrorKind::IsADirectory),
             Ok(meta) if meta.is_dir() => continue,
-            Ok(_) => std::io::Error::from(std::io::ErrorKind::NotADirectory),
+            Ok(_) => Error::from(ErrorKind::NotADirectory),
             Err(e) => e,
         };
         return Err(AppError::OutputFile {

@@ -42,9 +42,11 @@ enum Ending {
 
 pub(crate) fn run(args: &WaitArgs) -> Result<ExitCode, AppError> {
     super::check_outputs(&args.output)?;
+    // --timeout bounds the whole wait, a slow `--env-file <(…)` included.
+    let started = Instant::now();
     let env = load_env(&args.source, args.timeout)?;
     let runtime = runtime()?;
-    let result = runtime.block_on(wait(args, &env));
+    let result = runtime.block_on(wait(args, &env, started));
     runtime.shutdown_background();
     let (report, ending) = result?;
     let stream = if args.command.is_empty() {
@@ -75,8 +77,11 @@ pub(crate) fn run(args: &WaitArgs) -> Result<ExitCode, AppError> {
     }
 }
 
-async fn wait(args: &WaitArgs, env: &EnvSource) -> Result<(Report, Ending), AppError> {
-    let started = Instant::now();
+async fn wait(
+    args: &WaitArgs,
+    env: &EnvSource,
+    started: Instant,
+) -> Result<(Report, Ending), AppError> {
     let deadline = started + args.timeout;
     let mut ctrl_c = pin!(interrupted());
     let progress = Progress::new(started, args.timeout);

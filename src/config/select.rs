@@ -4,7 +4,7 @@
 //! command line runs in CI and in the pre-deploy, where different variables
 //! are set — but a warning the command prints.
 
-use crate::i18n::{Message, msg};
+use crate::i18n::{Message, msg, typed_value};
 use crate::model::{CheckName, Code, FindingCode};
 use crate::service::Kind;
 
@@ -23,7 +23,7 @@ impl Selector {
         if let Some(kind) = text.strip_prefix("kind:") {
             return Kind::from_name(kind)
                 .map(Selector::Kind)
-                .ok_or_else(|| msg::selector_bad_kind(crate::i18n::typed_value(kind)));
+                .ok_or_else(|| msg::selector_bad_kind(typed_value(kind)));
         }
         if text.is_empty() {
             return Err(msg::selector_empty());
@@ -81,7 +81,7 @@ impl Allowance {
         let code = match (failure, finding) {
             (Some(&c), _) => Allowed::Failure(c),
             (None, Some(&c)) => Allowed::Finding(c),
-            (None, None) => return Err(msg::allow_bad_code(crate::i18n::typed_value(code))),
+            (None, None) => return Err(msg::allow_bad_code(typed_value(code))),
         };
         Ok(Allowance {
             code,

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::i18n::{Message, msg};
+use crate::i18n::{Message, msg, typed_value};
 use crate::model::{CheckName, Code, ProbeOutcome};
 use crate::service::Kind;
 use crate::service::postgres::url::PgTarget;
@@ -220,10 +220,10 @@ impl DriverArg {
         };
         let driver = Driver::from_flag(name).ok_or_else(|| {
             let known: Vec<&str> = Driver::ALL.iter().map(|d| d.id()).collect();
-            msg::driver_unknown(&crate::i18n::typed_value(name), known.join(", "))
+            msg::driver_unknown(&typed_value(name), known.join(", "))
         })?;
         if version.as_deref().is_some_and(|v| numbers(v).is_none()) {
-            return Err(msg::driver_bad_version(&crate::i18n::typed_value(text)));
+            return Err(msg::driver_bad_version(&typed_value(text)));
         }
         Ok(Self { driver, version })
     }

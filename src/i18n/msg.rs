@@ -396,6 +396,7 @@ messages! {
     driver_redis_query_password_ignored(drivers: String);
     error_env_file(path: String, reason: Message);
     error_env_file_named(path: String, reason: Message);
+    error_env_pipe(path: String, reason: Message);
     error_runtime(error: String);
     error_output(error: String);
     error_output_file(path: String, reason: Message);
@@ -410,6 +411,7 @@ messages! {
     fifo_without_reader();
     pipe_stalled(limit: Duration);
     fifo_without_writer(limit: Duration);
+    pipe_empty();
 
     // ---- targets and selection (issue 9) -------------------------------
     selector_bad_kind(kind: String);

@@ -257,8 +257,11 @@ fn describe_dotenv_error(error: &dotenvy::Error) -> Message {
 }
 
 /// `KEY="value` with no closing quote: dotenvy reads a quoted value across
-/// lines, so it reports the rest of the file as one bad line.
-fn unclosed_quote(line: &str) -> bool {
+/// lines, so it reports the rest of the file as one bad entry — or closes
+/// the quote at the next line's (`A="x` then `B="y"`). Only the entry's
+/// first line is judged: a value meant to span lines is rare in `.env`.
+fn unclosed_quote(entry: &str) -> bool {
+    let line = entry.lines().next().unwrap_or_default();
     let Some((_, value)) = line.split_once('=') else {
         return false;
     };
@@ -292,7 +295,12 @@ mod tests {
 
     #[test]
     fn an_unclosed_quote_is_named_without_the_line() {
-        for text in ["A=x\nB=\"hunter2\nC=1\n", "B='hunter2\n", "B=\"a\\\"\n"] {
+        for text in [
+            "A=x\nB=\"hunter2\nC=1\n",
+            "B='hunter2\n",
+            "B=\"a\\\"\n",
+            "A=\"hunter2\nB=\"y\"\n",
+        ] {
             let error = parse_env(text.as_bytes()).unwrap_err();
             let shown = crate::i18n::Lang::En.render(&error);
             assert!(shown.contains("no closing quote"), "{text:?}: {shown}");
