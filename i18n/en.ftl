@@ -747,10 +747,16 @@ tip_railway_private_refused =
     .fix = Make the service listen on `::` (e.g. `uvicorn --host ::`, `redis-server --bind '* -::*'`) and check its deploy logs.
 tip_railway_proxy_closed_postgres =
     .cause = Railway's TCP proxy (*.proxy.rlwy.net) accepted the connection and closed it without a PostgreSQL reply: the proxy is up, but no database answers behind it. The PostgreSQL service is stopped, crashed, redeploying, or deleted (a URL kept from a removed service or project ends here too); it is not a password problem, which PostgreSQL would have said.
-    .fix = Open the project in Railway and check the PostgreSQL service's deployment and logs (railway logs --service Postgres). If it is gone, add a database and copy its DATABASE_PUBLIC_URL again (railway variables --service Postgres --kv); inside Railway use { $variable }=${"{{"}Postgres.DATABASE_URL{"}}"}.
+    .fix = Open the project in Railway and check the PostgreSQL service's deployment and logs (railway logs --service Postgres). If it is gone, add a database and copy its DATABASE_PUBLIC_URL again (railway variables --service Postgres --kv); inside Railway use { $variable ->
+        [DATABASE_PUBLIC_URL] DATABASE_URL
+       *[other] { $variable }
+    }=${"{{"}Postgres.DATABASE_URL{"}}"}.
 tip_railway_proxy_closed_redis =
     .cause = Railway's TCP proxy (*.proxy.rlwy.net) accepted the connection and closed it without a Redis reply: the proxy is up, but no Redis answers behind it. The Redis service is stopped, crashed, redeploying, or deleted.
-    .fix = Open the project in Railway and check the Redis service's deployment and logs (railway logs --service Redis). If it is gone, add a Redis and copy its REDIS_PUBLIC_URL again (railway variables --service Redis --kv); inside Railway use { $variable }=${"{{"}Redis.REDIS_URL{"}}"}.
+    .fix = Open the project in Railway and check the Redis service's deployment and logs (railway logs --service Redis). If it is gone, add a Redis and copy its REDIS_PUBLIC_URL again (railway variables --service Redis --kv); inside Railway use { $variable ->
+        [REDIS_PUBLIC_URL] REDIS_URL
+       *[other] { $variable }
+    }=${"{{"}Redis.REDIS_URL{"}}"}.
 tip_railway_proxy_refused =
     .cause = Railway's TCP proxy refused this port: each proxy has its own random port, which changes when Public Networking is removed and added again.
     .fix = Copy host and port together from the service's *_PUBLIC_URL variable (railway variables --service <name> --kv).

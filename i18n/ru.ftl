@@ -793,10 +793,16 @@ tip_railway_private_refused =
     .fix = Сделайте так, чтобы сервис слушал `::` (например, `uvicorn --host ::`, `redis-server --bind '* -::*'`), и посмотрите его деплой-логи.
 tip_railway_proxy_closed_postgres =
     .cause = TCP-прокси Railway (*.proxy.rlwy.net) принял соединение и закрыл его, не передав ни одного ответа PostgreSQL: прокси работает, но база за ним не отвечает. Сервис PostgreSQL остановлен, упал, редеплоится или удалён (сюда же попадает URL, оставшийся от удалённого сервиса или проекта). Дело не в пароле: о неверном пароле PostgreSQL сообщил бы сам.
-    .fix = Откройте проект в Railway и проверьте деплой и логи сервиса PostgreSQL (railway logs --service Postgres). Если сервиса больше нет, добавьте базу данных и заново скопируйте её DATABASE_PUBLIC_URL (railway variables --service Postgres --kv); внутри Railway используйте { $variable }=${"{{"}Postgres.DATABASE_URL{"}}"}.
+    .fix = Откройте проект в Railway и проверьте деплой и логи сервиса PostgreSQL (railway logs --service Postgres). Если сервиса больше нет, добавьте базу данных и заново скопируйте её DATABASE_PUBLIC_URL (railway variables --service Postgres --kv); внутри Railway используйте { $variable ->
+        [DATABASE_PUBLIC_URL] DATABASE_URL
+       *[other] { $variable }
+    }=${"{{"}Postgres.DATABASE_URL{"}}"}.
 tip_railway_proxy_closed_redis =
     .cause = TCP-прокси Railway (*.proxy.rlwy.net) принял соединение и закрыл его, не передав ни одного ответа Redis: прокси работает, но Redis за ним не отвечает. Сервис Redis остановлен, упал, редеплоится или удалён.
-    .fix = Откройте проект в Railway и проверьте деплой и логи сервиса Redis (railway logs --service Redis). Если сервиса больше нет, добавьте Redis и заново скопируйте его REDIS_PUBLIC_URL (railway variables --service Redis --kv); внутри Railway используйте { $variable }=${"{{"}Redis.REDIS_URL{"}}"}.
+    .fix = Откройте проект в Railway и проверьте деплой и логи сервиса Redis (railway logs --service Redis). Если сервиса больше нет, добавьте Redis и заново скопируйте его REDIS_PUBLIC_URL (railway variables --service Redis --kv); внутри Railway используйте { $variable ->
+        [REDIS_PUBLIC_URL] REDIS_URL
+       *[other] { $variable }
+    }=${"{{"}Redis.REDIS_URL{"}}"}.
 tip_railway_proxy_refused =
     .cause = TCP-прокси Railway не принимает подключения на этом порту: у каждого прокси свой случайный порт, и он меняется, если Public Networking отключить и включить снова.
     .fix = Копируйте хост и порт вместе из переменной *_PUBLIC_URL сервиса (railway variables --service <name> --kv).

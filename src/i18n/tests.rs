@@ -422,3 +422,26 @@ fn settings_are_whole_units_and_measurements_keep_their_digits() {
     assert_eq!(ru(Duration::from_millis(1500)), "1,50 с");
     assert_eq!(Lang::En.duration(Duration::from_millis(250)), "250 ms");
 }
+
+/// Under `--public` the checked variable is the public one: its advice must
+/// not suggest a Railway reference of it to itself, nor the public URL as
+/// the app's variable inside Railway (walkthrough of 2026-12-02).
+#[test]
+fn public_variables_get_their_own_fix() {
+    for lang in [Lang::En, Lang::Ru] {
+        let missing = msg::advice_pg_missing_config().naming("DATABASE_PUBLIC_URL");
+        let fix = lang.render(&missing.fix);
+        assert!(
+            fix.contains("railway variables --service Postgres"),
+            "{fix}"
+        );
+        assert!(!fix.contains("DATABASE_PUBLIC_URL=$"), "{fix}");
+        let closed = msg::tip_railway_proxy_closed_redis().naming("REDIS_PUBLIC_URL");
+        let fix = lang.render(&closed.fix);
+        assert!(fix.contains("REDIS_URL=${{Redis.REDIS_URL}}"), "{fix}");
+        assert!(!fix.contains("REDIS_PUBLIC_URL=$"), "{fix}");
+        let default = msg::advice_redis_missing_config().naming("REDIS_URL");
+        let fix = lang.render(&default.fix);
+        assert!(fix.contains("REDIS_URL=${{Redis.REDIS_URL}}"), "{fix}");
+    }
+}
