@@ -422,7 +422,8 @@ fn the_watch_lines_and_ndjson() {
     }
 }
 
-/// A Redis check whose `connection_refused` was accepted with `--allow`.
+/// A Redis check whose `connection_refused` was accepted with `--allow`;
+/// a discovered variable's long name, so the columns must widen for it.
 fn redis_allowed() -> CheckReport {
     let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
     let message = words::tcp_failed("127.0.0.1:6379".parse().unwrap(), &refused);
@@ -454,6 +455,7 @@ fn redis_allowed() -> CheckReport {
         cause: None,
         fix: None,
         findings: vec![Finding::info(FindingCode::Allowed, allowed)],
+        name: CheckName::named("CELERY_BROKER_URL"),
         ..redis_failed()
     }
 }

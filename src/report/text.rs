@@ -15,6 +15,9 @@ use crate::model::{FindingCode, Severity, Status};
 struct Painter {
     color: bool,
     lang: Lang,
+    /// Check names are padded to the longest in the report (at least 8,
+    /// `postgres`), so `CELERY_BROKER_URL` keeps the columns aligned.
+    name_width: usize,
 }
 
 impl Painter {
@@ -51,9 +54,15 @@ impl Painter {
 }
 
 pub(crate) fn render(report: &Report, style: TextStyle, out: &mut dyn Write) -> io::Result<()> {
+    let name_width = report
+        .checks
+        .iter()
+        .map(|c| c.name.as_str().chars().count())
+        .fold(8, usize::max);
     let painter = Painter {
         color: style.color,
         lang: style.lang,
+        name_width,
     };
     if !style.quiet {
         write_sections(report, &painter, out)?;
@@ -153,11 +162,12 @@ fn write_drivers(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Resul
 fn write_working(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
-        "  {} {:<8} {}  {}",
+        "  {} {:<width$} {}  {}",
         p.status(check.status),
         check.name.as_str(),
         p.say(&check.target),
-        p.dim(&ms(p.lang, check.duration_ms))
+        p.dim(&ms(p.lang, check.duration_ms)),
+        width = p.name_width,
     )?;
     let facts: Vec<&Message> = check
         .steps
@@ -184,10 +194,11 @@ fn write_allowed(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
     );
     writeln!(
         out,
-        "  {mark} {:<8} {}  {}",
+        "  {mark} {:<width$} {}  {}",
         check.name.as_str(),
         p.say(&check.target),
-        p.dim(&ms(p.lang, check.duration_ms))
+        p.dim(&ms(p.lang, check.duration_ms)),
+        width = p.name_width,
     )?;
     if let Some(allowed) = check.allowed_failure() {
         writeln!(out, "             {}", p.say(&allowed.message))?;
@@ -208,11 +219,12 @@ fn known_provider(check: &CheckReport) -> Option<Message> {
 fn write_problem(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
-        "  {} {:<8} {}  {}",
+        "  {} {:<width$} {}  {}",
         p.status(check.status),
         check.name.as_str(),
         p.say(&weight(check.required)),
-        p.say(&check.target)
+        p.say(&check.target),
+        width = p.name_width,
     )?;
     // Labels are padded to the widest one in this language (at least 6).
     let labels = [
