@@ -430,6 +430,7 @@ message_withheld = <the message is not shown: it contains a configured secret, e
 fifo_without_reader = it is a FIFO (named pipe) that nobody is reading
 pipe_stalled = it is a pipe or device that did not take or deliver the bytes within { $limit }
 fifo_without_writer = it is a FIFO (named pipe) that nothing wrote to within { $limit }: first start the program that writes to it
+output_dash = `-` is not stdout here: the report already goes to stdout; give --output a file name
 pipe_empty = the pipe ended before a single byte: the command behind it wrote nothing (run it on its own to see why)
 
 ## Targets and selection

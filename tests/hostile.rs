@@ -684,7 +684,8 @@ fn wait_timeout_includes_reading_a_slow_env_file_pipe() {
 fn an_output_that_is_a_directory_is_refused_before_the_checks() {
     let run = railconn();
     let dir = run.dir.path().to_path_buf();
-    for target in [dir.clone(), dir.join("missing/")] {
+    let dash = std::path::PathBuf::from("-");
+    for target in [dir.clone(), dir.join("missing/"), dash] {
         let output = railconn()
             .env("JWT_SECRET_KEY", crate::harness::JWT_SECRET)
             .args(["check", "--no-env-file", "--only", "jwt", "--output"])

@@ -228,6 +228,12 @@ pub(crate) enum Stream {
 pub(crate) fn check_outputs(output: &OutputArgs) -> Result<(), AppError> {
     use std::io::{Error, ErrorKind};
     for path in &output.output {
+        if path.as_os_str() == "-" {
+            return Err(AppError::OutputFile {
+                path: path.clone(),
+                reason: msg::output_dash(),
+            });
+        }
         let dir = match path.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),

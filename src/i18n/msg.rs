@@ -412,6 +412,7 @@ messages! {
     pipe_stalled(limit: Duration);
     fifo_without_writer(limit: Duration);
     pipe_empty();
+    output_dash();
 
     // ---- targets and selection (issue 9) -------------------------------
     selector_bad_kind(kind: String);
