@@ -447,6 +447,11 @@ driver_node_pg_plaintext = { $driver } включает TLS, только есл
 driver_node_pg_plaintext_cause = { $driver } включает TLS, только если в URL есть sslmode (или задана PGSSLMODE): без этого он подключается без шифрования, а этот сервер незашифрованные подключения отклоняет, хотя libpq, psql и psycopg подключаются (они предпочитают TLS).
 driver_node_pg_plaintext_fix = Добавьте в URL sslmode: sslmode=verify-full&sslrootcert=/path/to/ca.pem, чтобы проверять сервер, или sslmode=no-verify, чтобы шифровать без проверки.
 driver_node_pg_no_verify = node-postgres с sslmode=no-verify шифрует соединение, но не проверяет сертификат сервера: любой на пути к серверу может выдать себя за него
+driver_node_pg_verifies = { $driver } при sslmode=verify-full проверяет сертификат и имя хоста по хранилищу CA Node.js (или по sslrootcert): проверено так же
+driver_node_pg_verifies_cause = { $driver } проверяет сертификат сервера по хранилищу CA Node.js (или по sslrootcert) и сверяет имя хоста. Сертификат этого сервера проверку не проходит, и приложение не подключится; sslmode=require не поможет: node-postgres проверяет сертификат и при нём.
+driver_node_pg_system_root = { $driver } понимает sslrootcert=system как файл с именем «system» и падает до подключения (ENOENT)
+driver_node_pg_system_root_cause = { $driver } понимает sslrootcert только как путь к файлу (pg-connection-string читает его через fs.readFileSync): при sslrootcert=system (libpq, PostgreSQL 16+) он открывает файл «system», которого нет, и приложение падает, не подключившись.
+driver_node_pg_system_root_fix = Уберите sslrootcert=system: при sslmode=verify-full node-postgres и так проверяет сертификат по хранилищу CA Node.js. Для собственного CA укажите путь к его файлу (sslrootcert=/path/to/ca.pem).
 driver_asyncpg_system_root = { $driver } понимает sslrootcert=system как файл с именем «system» и падает до подключения (FileNotFoundError)
 driver_asyncpg_system_root_cause = { $driver } понимает sslrootcert только как путь к файлу: при sslrootcert=system (libpq, PostgreSQL 16+) он загружает файл «system», которого нет, и приложение падает, не подключившись.
 driver_asyncpg_system_root_fix = Дайте asyncpg файл: sslrootcert=/etc/ssl/certs/ca-certificates.crt (системный набор в Debian и Ubuntu) вместе с sslmode=verify-full, или передайте ssl=ssl.create_default_context() в asyncpg.connect.

@@ -210,6 +210,54 @@ fn node_postgres_own_parameters_connect_as_it_says_and_libpq_refuses_them() {
     }
 }
 
+/// node-postgres's own parameters on a second database, its reading of
+/// `sslrootcert=system` and of `verify-full`, each against the real pg
+/// 8.23.1 (walkthrough of 2026-12-02: the fix for a discovered URL said
+/// `sslmode=no-verify`, which railconn then refused; the report showed
+/// the rewritten query; `verify-full&sslrootcert=system` passed where
+/// `new Client()` throws).
+#[test]
+fn node_postgres_reads_every_postgres_check_and_sslrootcert_as_a_file() {
+    let app = |url: &str| {
+        let mut run = railconn();
+        std::fs::write(run.dir.path().join("package.json"), PACKAGE_JSON_PG).unwrap();
+        run.env("ANALYTICS_DATABASE_URL", url);
+        let (report, _) = check_json(&mut run, &["--only", "ANALYTICS_DATABASE_URL"]);
+        check(&report, "ANALYTICS_DATABASE_URL").clone()
+    };
+    let agree = |check: &Value, real: &Attempt, what: &str| {
+        assert_eq!(
+            check["status"] != "fail",
+            real.connected,
+            "{what}: driver said {}
+check: {check:#}",
+            real.said
+        );
+    };
+    for query in ["sslmode=no-verify", "uselibpqcompat=true&sslmode=require"] {
+        let url = url(query);
+        let result = app(&url);
+        agree(&result, &drivers::node_postgres(&url), query);
+        let target = result["target"].as_str().unwrap();
+        assert!(target.ends_with(&format!("?{query}")), "{target}");
+        assert!(!target.contains("app-secret-pw-1"), "{target}");
+    }
+    let system = url("sslmode=verify-full&sslrootcert=system");
+    let real = drivers::node_postgres(&system);
+    assert!(real.said.contains("ENOENT"), "{}", real.said);
+    let result = app(&system);
+    agree(&result, &real, "sslrootcert=system");
+    assert_eq!(result["error"]["code"], "invalid_url", "{result:#}");
+    let full = url("sslmode=verify-full");
+    let result = app(&full);
+    agree(&result, &drivers::node_postgres(&full), "verify-full");
+    let fix = result["fix"].as_str().unwrap();
+    assert!(
+        fix.starts_with("Give node-postgres the server's CA"),
+        "{fix}"
+    );
+}
+
 #[test]
 fn asyncpg_reads_sslrootcert_system_as_a_file_name() {
     let requirements = "asyncpg==0.32.0\n";

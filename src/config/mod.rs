@@ -222,11 +222,7 @@ impl Config {
                 flag: POSTGRES.flag,
             },
             None => resolve_url(
-                if overrides.node_postgres {
-                    &POSTGRES_NODE
-                } else {
-                    &POSTGRES
-                },
+                postgres_kind(overrides),
                 overrides.database_url.as_deref(),
                 env,
                 overrides.public,
@@ -264,7 +260,7 @@ impl Config {
             config.extra.push(Extra {
                 name: target.name,
                 setting: parse_extra(
-                    target.kind,
+                    (target.kind, postgres_kind(overrides)),
                     &target.url,
                     Provenance::Flag("--target"),
                     target.name.as_str(),
@@ -324,9 +320,20 @@ impl Dialed for RedisTarget {
     }
 }
 
+/// How PostgreSQL URLs are read: as node-postgres reads its own
+/// parameters when it is the app's only PostgreSQL driver, on every
+/// PostgreSQL check (a second database is read by the same driver).
+fn postgres_kind(overrides: &Overrides) -> &'static UrlKind<PgTarget> {
+    if overrides.node_postgres {
+        &POSTGRES_NODE
+    } else {
+        &POSTGRES
+    }
+}
+
 /// An extra target's setting, parsed as its kind's URLs are.
 fn parse_extra(
-    kind: crate::service::Kind,
+    (kind, postgres): (crate::service::Kind, &UrlKind<PgTarget>),
     raw: &str,
     source: Provenance,
     var: &str,
@@ -336,7 +343,7 @@ fn parse_extra(
         crate::service::Kind::Redis => {
             ExtraSetting::Redis(parse_value(&REDIS, var, source, raw, env))
         }
-        _ => ExtraSetting::Postgresql(parse_value(&POSTGRES, var, source, raw, env)),
+        _ => ExtraSetting::Postgresql(parse_value(postgres, var, source, raw, env)),
     }
 }
 
@@ -373,7 +380,7 @@ impl Config {
         self.extra.extend(found.targets.iter().map(|t| Extra {
             name: t.name,
             setting: parse_extra(
-                t.kind,
+                (t.kind, postgres_kind(overrides)),
                 &t.raw,
                 Provenance::Variables(t.sources.clone()),
                 t.name.as_str(),
@@ -563,6 +570,8 @@ struct UrlKind<T> {
     parse: fn(&str) -> Result<T, UrlError>,
     /// Defaults from the environment for what the URL leaves out.
     fill: fn(&mut T, &EnvSource) -> Result<Vec<Finding>, UrlError>,
+    /// Shows the query as given when normalizing rewrote it.
+    show_query: fn(&mut T, &str),
 }
 
 const POSTGRES: UrlKind<PgTarget> = UrlKind {
@@ -573,6 +582,7 @@ const POSTGRES: UrlKind<PgTarget> = UrlKind {
     normalize: normalize::postgres,
     parse: PgTarget::parse,
     fill: PgTarget::fill_from_env,
+    show_query: PgTarget::show_query_as_given,
 };
 
 /// A PostgreSQL URL of an app whose driver is node-postgres.
@@ -589,6 +599,7 @@ const REDIS: UrlKind<RedisTarget> = UrlKind {
     normalize: normalize::redis,
     parse: RedisTarget::parse,
     fill: |_, _| Ok(Vec::new()),
+    show_query: |_, _| {},
 };
 
 /// Where a target's value comes from, highest precedence first: the flag,
@@ -666,6 +677,9 @@ fn parse_value<T>(
     match (kind.parse)(&normalized.value) {
         Ok(mut target) => match (kind.fill)(&mut target, env) {
             Ok(filled) => {
+                if let Some(query) = &normalized.query_as_given {
+                    (kind.show_query)(&mut target, query);
+                }
                 normalized.findings.extend(filled);
                 Setting::Ready {
                     source,

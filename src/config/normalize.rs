@@ -14,6 +14,9 @@ use crate::words;
 pub(crate) struct Normalized {
     pub value: String,
     pub findings: Vec<Finding>,
+    /// The query as given, when a driver's reading rewrote it in `value`:
+    /// the report shows this one.
+    pub query_as_given: Option<String>,
 }
 
 /// Prisma's own URL parameters (prisma.io docs, "Connection URLs"); libpq
@@ -44,7 +47,11 @@ pub(crate) fn postgres(raw: &str, var: &str) -> Normalized {
         ));
     }
     let value = strip_prisma(&value, &mut findings);
-    Normalized { value, findings }
+    Normalized {
+        value,
+        findings,
+        query_as_given: None,
+    }
 }
 
 /// Normalizes a PostgreSQL URL of an app whose driver is node-postgres:
@@ -57,6 +64,7 @@ pub(crate) fn postgres_node(raw: &str, var: &str) -> Normalized {
     let Some((base, query)) = normalized.value.split_once('?') else {
         return normalized;
     };
+    let given = query.to_string();
     let mut kept = Vec::new();
     for pair in query.split('&') {
         match pair.split_once('=') {
@@ -78,11 +86,15 @@ pub(crate) fn postgres_node(raw: &str, var: &str) -> Normalized {
             _ => kept.push(pair),
         }
     }
-    normalized.value = if kept.is_empty() {
+    let value = if kept.is_empty() {
         base.to_string()
     } else {
         format!("{base}?{}", kept.join("&"))
     };
+    if value != normalized.value {
+        normalized.query_as_given = Some(given);
+    }
+    normalized.value = value;
     normalized
 }
 
@@ -90,7 +102,11 @@ pub(crate) fn postgres_node(raw: &str, var: &str) -> Normalized {
 pub(crate) fn redis(raw: &str, var: &str) -> Normalized {
     let mut findings = Vec::new();
     let value = unwrap(raw, var, &mut findings);
-    Normalized { value, findings }
+    Normalized {
+        value,
+        findings,
+        query_as_given: None,
+    }
 }
 
 /// Strips surrounding whitespace and one pair of matching quotes. The app

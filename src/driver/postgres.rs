@@ -48,7 +48,12 @@ pub(super) fn judge(
     };
     let refused = drivers
         .get(Driver::Asyncpg)
-        .and_then(|asyncpg| asyncpg_system_root(asyncpg, target, check));
+        .and_then(|asyncpg| asyncpg_system_root(asyncpg, target, check))
+        .or_else(|| {
+            drivers
+                .get(Driver::NodePostgres)
+                .and_then(|node| node_postgres_system_root(node, target, check))
+        });
     if let Some((error, rule)) = refused {
         *setting = Setting::Invalid {
             source: source.clone(),
@@ -98,6 +103,9 @@ fn node_postgres(
         return None;
     }
     let mode = target.sslmode;
+    if mode == SslMode::VerifyFull {
+        return Some(node_postgres_verifies(node, target, check));
+    }
     if !matches!(mode, SslMode::Prefer | SslMode::Require | SslMode::VerifyCa) {
         return None;
     }
@@ -117,6 +125,51 @@ fn node_postgres(
         cause: msg::driver_node_pg_cause(driver, mode.as_str()),
         fix: msg::driver_node_pg_fix(),
     })
+}
+
+/// node-postgres with `sslmode=verify-full`: the same verification as
+/// libpq's, but against Node's CA store when `sslrootcert` is absent, and
+/// a failure's fix is not libpq's "use `require`" (node-postgres verifies
+/// under it too).
+fn node_postgres_verifies(node: &Found, target: &mut PgTarget, check: CheckName) -> Rule {
+    if target.sslrootcert.is_none() {
+        target.sslrootcert = Some(RootCert::System);
+    }
+    let driver = node.to_string();
+    Rule {
+        check,
+        does: msg::driver_node_pg_verifies(driver.clone()),
+        fails_with: vec![Code::CertificateInvalid, Code::TlsHandshakeFailed],
+        cause: msg::driver_node_pg_verifies_cause(driver),
+        fix: msg::driver_node_pg_fix(),
+    }
+}
+
+/// node-postgres with `sslrootcert=system`: pg-connection-string (2.14.1,
+/// `index.js`, `parse`) reads any `sslrootcert` with `fs.readFileSync`, so
+/// `system` — libpq's keyword for the OS roots — is a missing file, and
+/// `new Client()` throws ENOENT before connecting (seen with pg 8.23.1).
+fn node_postgres_system_root(
+    node: &Found,
+    target: &PgTarget,
+    check: CheckName,
+) -> Option<(UrlError, Rule)> {
+    if target.sslrootcert != Some(RootCert::System) {
+        return None;
+    }
+    let driver = node.to_string();
+    let error = UrlError {
+        code: Code::InvalidUrl,
+        message: msg::driver_node_pg_system_root(driver.clone()),
+    };
+    let rule = Rule {
+        check,
+        does: msg::driver_node_pg_system_root(driver.clone()),
+        fails_with: vec![Code::InvalidUrl],
+        cause: msg::driver_node_pg_system_root_cause(driver),
+        fix: msg::driver_node_pg_system_root_fix(),
+    };
+    Some((error, rule))
 }
 
 /// node-postgres without `sslmode` in the URL or `PGSSLMODE`: `ssl` stays
@@ -246,16 +299,11 @@ mod tests {
     }
 
     #[test]
-    fn node_postgres_leaves_disable_verify_full_and_old_versions_alone() {
-        for url in [
-            "postgresql://u@db.example/d?sslmode=disable",
-            "postgresql://u@db.example/d?sslmode=verify-full",
-        ] {
-            let mut setting = ready(url);
-            let before = mode(&setting);
-            assert!(judge_(&drivers(&[(Driver::NodePostgres, None)]), &mut setting).is_empty());
-            assert_eq!(mode(&setting), before, "{url}");
-        }
+    fn node_postgres_leaves_disable_and_old_versions_alone() {
+        let mut setting = ready("postgresql://u@db.example/d?sslmode=disable");
+        let before = mode(&setting);
+        assert!(judge_(&drivers(&[(Driver::NodePostgres, None)]), &mut setting).is_empty());
+        assert_eq!(mode(&setting), before);
         let mut setting = ready("postgresql://u@db.example/d?sslmode=require");
         assert!(
             judge_(
@@ -265,6 +313,45 @@ mod tests {
             .is_empty()
         );
         assert_eq!(mode(&setting).0, SslMode::Require);
+    }
+
+    /// verify-full is libpq's, but against Node's CA store when no
+    /// `sslrootcert` is given (libpq would want `~/.postgresql/root.crt`),
+    /// and a failure gets node-postgres's fix, not "use require".
+    #[test]
+    fn node_postgres_verify_full_uses_nodes_ca_store() {
+        let node = drivers(&[(Driver::NodePostgres, Some("8.23.1"))]);
+        let mut setting = ready("postgresql://u@db.example/d?sslmode=verify-full");
+        let rules = judge_(&node, &mut setting);
+        assert_eq!(rules.len(), 1);
+        assert!(rules[0].fails_with.contains(&Code::CertificateInvalid));
+        assert_eq!(
+            mode(&setting),
+            (SslMode::VerifyFull, Some(RootCert::System))
+        );
+        let mut setting =
+            ready("postgresql://u@db.example/d?sslmode=verify-full&sslrootcert=/ca.pem");
+        judge_(&node, &mut setting);
+        assert_eq!(mode(&setting).1, Some(RootCert::File("/ca.pem".into())));
+    }
+
+    /// pg-connection-string reads `sslrootcert` as a file, whatever the
+    /// mode: `system` throws ENOENT in `new Client()` (pg 8.23.1).
+    #[test]
+    fn node_postgres_refuses_sslrootcert_system() {
+        let node = drivers(&[(Driver::NodePostgres, Some("8.23.1"))]);
+        for query in [
+            "sslmode=verify-full&sslrootcert=system",
+            "sslrootcert=system",
+        ] {
+            let mut setting = ready(&format!("postgresql://u@db.example/d?{query}"));
+            let rules = judge_(&node, &mut setting);
+            assert_eq!(rules.len(), 1, "{query}");
+            assert!(
+                matches!(&setting, Setting::Invalid { error, .. } if error.code == Code::InvalidUrl),
+                "{query}"
+            );
+        }
     }
 
     #[test]

@@ -385,6 +385,11 @@ messages! {
     driver_node_pg_plaintext_cause(driver: String);
     driver_node_pg_plaintext_fix();
     driver_node_pg_no_verify();
+    driver_node_pg_verifies(driver: String);
+    driver_node_pg_verifies_cause(driver: String);
+    driver_node_pg_system_root(driver: String);
+    driver_node_pg_system_root_cause(driver: String);
+    driver_node_pg_system_root_fix();
     driver_asyncpg_system_root(driver: String);
     driver_asyncpg_system_root_cause(driver: String);
     driver_asyncpg_system_root_fix();

@@ -310,6 +310,25 @@ impl PgTarget {
     }
 
     /// Whether the host is a loopback name or address (plaintext is fine there).
+    /// Shows `query` — the URL's query before a driver's own parameters
+    /// (node-postgres's `sslmode=no-verify`, `uselibpqcompat`) were read
+    /// into libpq's terms — in place of the rewritten one: the target is
+    /// the URL as given. A `password=` value stays masked.
+    pub(crate) fn show_query_as_given(&mut self, query: &str) {
+        let base = self
+            .redacted
+            .split_once('?')
+            .map_or(self.redacted.as_str(), |(base, _)| base);
+        let shown: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        self.redacted = format!("{base}?{}", url::escape_controls(&shown.join("&")));
+    }
+
     pub fn is_loopback(&self) -> bool {
         crate::net::is_loopback_host(&self.host)
     }
