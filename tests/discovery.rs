@@ -43,17 +43,14 @@ fn a_broker_at_a_stopped_redis_fails_the_gate_under_its_own_name() {
     assert_eq!(broker["required"], true);
     assert_eq!(broker["source"], "CELERY_BROKER_URL (environment)");
     // Its advice names its own variable, not the default's.
-    let cause = broker["cause"].as_str().expect("cause");
-    assert!(cause.contains("CELERY_BROKER_URL is unset"), "{cause}");
-    assert!(!cause.contains("REDIS_URL"), "{cause}");
+    let fix = broker["fix"].as_str().expect("fix");
+    assert!(fix.contains("into CELERY_BROKER_URL"), "{fix}");
+    assert!(!fix.contains("REDIS_URL"), "{fix}");
     let target = format!("cache=redis://127.0.0.1:{}", closed_port());
     let mut run = railconn();
     let (r, _) = check_json(&mut run, &["--target", &target, "--only", "cache"]);
-    let cause = check(&r, "cache")["cause"]
-        .as_str()
-        .expect("cause")
-        .to_string();
-    assert!(cause.contains("or cache is unset"), "{cause}");
+    let fix = check(&r, "cache")["fix"].as_str().expect("fix").to_string();
+    assert!(fix.contains("into cache"), "{fix}");
     let all = format!("{}{}", stdout(&out), stderr(&out));
     assert!(!all.contains("redis-secret-pw"), "{all}");
 
@@ -464,4 +461,32 @@ fn a_celery_failover_list_is_one_check_per_url() {
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{r:#}");
+}
+
+/// `CACHE_URL` equal to `REDIS_URL` is one check, `redis`, and its name
+/// selects it: `--only CACHE_URL` was "nothing to check", `--optional
+/// CACHE_URL` was ignored (walkthrough of 2026-12-02).
+#[test]
+fn a_variable_merged_into_a_check_selects_it() {
+    let stopped = format!("redis://127.0.0.1:{}", closed_port());
+    let run = |args: &[&str]| {
+        let mut run = railconn();
+        run.env("REDIS_URL", &stopped).env("CACHE_URL", &stopped);
+        let mut all = vec!["--skip", "postgres,jwt"];
+        all.extend_from_slice(args);
+        check_json(&mut run, &all)
+    };
+    let (r, out) = run(&["--only", "CACHE_URL"]);
+    assert_eq!(out.status.code(), Some(1), "{r:#}");
+    assert_eq!(names(&r), ["postgres", "redis", "jwt"]);
+    assert_failure(&r, "redis", "tcp", "connection_refused");
+    let (_, out) = run(&["--optional", "CACHE_URL"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("no check is called"),
+        "{}",
+        stderr(&out)
+    );
+    let (_, out) = run(&["--allow", "connection_refused@CACHE_URL"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }

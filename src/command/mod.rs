@@ -19,7 +19,7 @@ use crate::config::{Config, ExtraSetting, NamedUrl, Overrides, Pin, Selection, S
 use crate::driver::{DriverArg, Drivers};
 use crate::error::AppError;
 use crate::i18n::{Lang, Message, msg, say, typed_value};
-use crate::model::CheckName;
+use crate::model::{CheckName, Provenance};
 use crate::report::{self, Format, Report, TextStyle};
 use crate::source::{EnvFiles, EnvSource};
 
@@ -190,7 +190,12 @@ pub(crate) fn config(
 fn warn_unknown_names(selection: &Selection, checks: &[crate::config::Check<'_>]) {
     static SAID: std::sync::Once = std::sync::Once::new();
     let names: Vec<_> = checks.iter().map(|c| c.name).collect();
-    let unknown = selection.unknown_names(&names);
+    let also: Vec<&str> = checks
+        .iter()
+        .filter_map(|c| c.target.source())
+        .flat_map(Provenance::variable_names)
+        .collect();
+    let unknown = selection.unknown_names(&names, &also);
     if unknown.is_empty() {
         return;
     }

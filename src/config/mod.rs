@@ -409,10 +409,17 @@ impl Config {
         let extra = self.extra.iter().map(|e| (e.name, e.target()));
         defaults
             .chain(extra)
-            .map(|(name, target)| Check {
-                name,
-                selected: self.selection.select(name, target.kind()),
-                target,
+            .map(|(name, target)| {
+                let also = target.source().map(Provenance::variable_names);
+                Check {
+                    name,
+                    selected: self.selection.select(
+                        name,
+                        also.as_deref().unwrap_or_default(),
+                        target.kind(),
+                    ),
+                    target,
+                }
             })
             .collect()
     }

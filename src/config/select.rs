@@ -31,9 +31,11 @@ impl Selector {
         Ok(Selector::Name(text.to_string()))
     }
 
-    fn matches(&self, name: CheckName, kind: Kind) -> bool {
+    fn selects(&self, name: CheckName, also: &[&str], kind: Kind) -> bool {
         match self {
-            Selector::Name(wanted) => names(wanted, name.as_str()),
+            Selector::Name(wanted) => {
+                names(wanted, name.as_str()) || also.iter().any(|a| names(wanted, a))
+            }
             Selector::Kind(wanted) => *wanted == kind,
         }
     }
@@ -108,9 +110,11 @@ pub(crate) struct Selection {
 }
 
 impl Selection {
-    /// Whether the check `name` of `kind` runs, and how it gates.
-    pub(crate) fn select(&self, name: CheckName, kind: Kind) -> Option<Selected> {
-        let any = |list: &[Selector]| list.iter().any(|s| s.matches(name, kind));
+    /// Whether the check `name` of `kind` runs, and how it gates. `also`:
+    /// the variables holding the check's value, which name it too (a
+    /// `CACHE_URL` equal to `REDIS_URL` is the `redis` check).
+    pub(crate) fn select(&self, name: CheckName, also: &[&str], kind: Kind) -> Option<Selected> {
+        let any = |list: &[Selector]| list.iter().any(|s| s.selects(name, also, kind));
         let runs = (self.only.is_empty() || any(&self.only)) && !any(&self.skip);
         runs.then(|| Selected {
             name,
@@ -118,15 +122,18 @@ impl Selection {
         })
     }
 
-    /// Whether `--allow` accepts `code` on check `name`.
-    pub(crate) fn allows(&self, name: CheckName, code: Allowed) -> bool {
+    /// Whether `--allow` accepts `code` on check `name` (or one of the
+    /// variables `also` holding its value).
+    pub(crate) fn allows(&self, name: CheckName, also: &[&str], code: Allowed) -> bool {
+        let named = |c: &str| names(c, name.as_str()) || also.iter().any(|a| names(c, a));
         self.allow
             .iter()
-            .any(|a| a.code == code && a.check.as_deref().is_none_or(|c| names(c, name.as_str())))
+            .any(|a| a.code == code && a.check.as_deref().is_none_or(named))
     }
 
-    /// The names in the lists that no check of `checks` has.
-    pub(crate) fn unknown_names(&self, checks: &[CheckName]) -> Vec<&str> {
+    /// The names in the lists that no check of `checks`, nor a variable of
+    /// `also` holding a check's value, has.
+    pub(crate) fn unknown_names(&self, checks: &[CheckName], also: &[&str]) -> Vec<&str> {
         let allowed = self.allow.iter().filter_map(|a| a.check.as_deref());
         let mut unknown: Vec<&str> = [&self.only, &self.skip, &self.optional]
             .into_iter()
@@ -137,6 +144,7 @@ impl Selection {
             })
             .chain(allowed)
             .filter(|name| !checks.iter().any(|c| names(name, c.as_str())))
+            .filter(|name| !also.iter().any(|a| names(name, a)))
             .collect();
         unknown.dedup();
         unknown
@@ -184,17 +192,44 @@ mod tests {
             ..Selection::default()
         };
         assert_eq!(
-            selection.select(CheckName::POSTGRES, Kind::Postgresql),
+            selection.select(CheckName::POSTGRES, &[], Kind::Postgresql),
             None
         );
         assert!(
             !selection
-                .select(CheckName::REDIS, Kind::Redis)
+                .select(CheckName::REDIS, &[], Kind::Redis)
                 .unwrap()
                 .required
         );
-        assert!(selection.select(celery, Kind::Redis).unwrap().required);
-        assert!(selection.select(CheckName::JWT, Kind::Jwt).is_some());
+        assert!(selection.select(celery, &[], Kind::Redis).unwrap().required);
+        assert!(selection.select(CheckName::JWT, &[], Kind::Jwt).is_some());
+    }
+
+    /// `CACHE_URL` holding `REDIS_URL`'s value is one check, `redis`: its
+    /// name selects, allows and is not unknown (walkthrough of 2026-12-02).
+    #[test]
+    fn a_variable_merged_into_a_check_names_it() {
+        let also = ["REDIS_URL", "CACHE_URL"];
+        let selection = Selection {
+            only: selectors(&["CACHE_URL"]),
+            optional: selectors(&["CACHE_URL"]),
+            allow: vec![Allowance::parse("connection_refused@CACHE_URL").unwrap()],
+            ..Selection::default()
+        };
+        let redis = selection.select(CheckName::REDIS, &also, Kind::Redis);
+        assert!(!redis.unwrap().required);
+        assert!(
+            selection
+                .select(CheckName::REDIS, &[], Kind::Redis)
+                .is_none()
+        );
+        let refused = Allowed::Failure(Code::ConnectionRefused);
+        assert!(selection.allows(CheckName::REDIS, &also, refused));
+        assert!(
+            selection
+                .unknown_names(&CheckName::DEFAULTS, &also)
+                .is_empty()
+        );
     }
 
     #[test]
@@ -208,9 +243,13 @@ mod tests {
             ..Selection::default()
         };
         let refused = Allowed::Failure(Code::ConnectionRefused);
-        assert!(selection.allows(cache, refused));
-        assert!(!selection.allows(CheckName::REDIS, refused));
-        assert!(selection.allows(CheckName::POSTGRES, Allowed::Finding(FindingCode::NoTables)));
+        assert!(selection.allows(cache, &[], refused));
+        assert!(!selection.allows(CheckName::REDIS, &[], refused));
+        assert!(selection.allows(
+            CheckName::POSTGRES,
+            &[],
+            Allowed::Finding(FindingCode::NoTables)
+        ));
         for bad in ["", "@redis", "no_tables@", "nope", "nope@redis"] {
             assert!(Allowance::parse(bad).is_err(), "{bad}");
         }
@@ -225,7 +264,7 @@ mod tests {
             ..Selection::default()
         };
         assert_eq!(
-            selection.unknown_names(&CheckName::DEFAULTS),
+            selection.unknown_names(&CheckName::DEFAULTS, &[]),
             ["CELERY_BROKER_URL"]
         );
     }

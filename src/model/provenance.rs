@@ -78,6 +78,18 @@ impl Provenance {
         }
     }
 
+    /// The variables holding the value, the check's own first: the other
+    /// names a selection may call the check by (`CACHE_URL` for the
+    /// `redis` check when both hold the same URL).
+    pub(crate) fn variable_names(&self) -> Vec<&str> {
+        match self {
+            Provenance::Variables(variables) => {
+                variables.iter().map(|v| v.variable.as_str()).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// Every origin the value was read from.
     pub(crate) fn origins(&self) -> Vec<&Origin> {
         match self {

@@ -11,7 +11,7 @@ pub(crate) mod setting;
 pub(crate) mod sqlite;
 
 use crate::i18n::Message;
-use crate::model::{Code, ProbeOutcome, StepName};
+use crate::model::{Code, ProbeOutcome, Provenance, StepName};
 use crate::net::Budget;
 use crate::words::Advice;
 
@@ -84,13 +84,22 @@ pub(crate) enum Target<'a> {
     Jwt(&'a JwtSettings),
 }
 
-impl Target<'_> {
+impl<'a> Target<'a> {
     pub(crate) fn kind(self) -> Kind {
         match self {
             Target::Postgresql(_) => Kind::Postgresql,
             Target::Sqlite(_) => Kind::Sqlite,
             Target::Redis(_) => Kind::Redis,
             Target::Jwt(_) => Kind::Jwt,
+        }
+    }
+
+    /// Where a PostgreSQL or Redis target's value came from.
+    pub(crate) fn source(self) -> Option<&'a Provenance> {
+        match self {
+            Target::Postgresql(setting) => setting.source(),
+            Target::Redis(setting) => setting.source(),
+            Target::Sqlite(_) | Target::Jwt(_) => None,
         }
     }
 
