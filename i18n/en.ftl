@@ -490,6 +490,8 @@ provider_name = { $id ->
    *[other] { $id }
 }
 provider_with_doc = { $name } ({ $doc })
+provider_tls_only_redis = the URL is not encrypted (redis://), but { $provider } accepts only TLS: it will cut this connection off; use rediss://
+provider_tls_only_pg = the connection is not encrypted, but { $provider } accepts only TLS: it will refuse it; use sslmode=require or stricter
 pooler_transaction = { $name } in transaction mode is in front of the database (told by { $evidence }): prepared statements, LISTEN/NOTIFY, session SET and advisory locks do not outlive a transaction (asyncpg: statement_cache_size=0; psycopg 3: prepare_threshold=None; Prisma: ?pgbouncer=true); run migrations over a direct or session-mode URL
 pooler_session = { $name } in session mode is in front of the database (told by { $evidence }): each client holds a database connection while it is connected
 pooler_unknown_mode = { $name } is in front of the database (told by { $evidence }): in transaction mode, prepared statements, LISTEN/NOTIFY and session SET do not outlive a transaction
@@ -865,6 +867,9 @@ tip_upstash_token =
 tip_upstash_rest_url =
     .cause = This is Upstash's REST (HTTPS) endpoint, not the Redis protocol one.
     .fix = Use the rediss:// endpoint on port 6379 from the console, not UPSTASH_REDIS_REST_URL.
+tip_upstash_no_answer =
+    .cause = Upstash answers at once, with TLS, on its endpoint's port: a server that stays silent is not Upstash's endpoint (a wrong port, a local tunnel or proxy, or a firewall dropping the traffic). Switching to redis:// will not help: Upstash accepts only TLS.
+    .fix = Copy the endpoint and port again from the Upstash console into { $variable } (rediss://default:TOKEN@<name>.upstash.io:6379), and check that nothing on this network blocks outgoing port 6379.
 tip_redis_cloud_gone =
     .cause = Redis Cloud gives each database its own endpoint name (redis-<port>.<cluster>.redis-cloud.com). A name that does not resolve means the database or its subscription was deleted (free databases included), or the endpoint was copied wrong; a wrong password would still resolve. Waiting does not bring it back.
     .fix = Open the Redis Cloud console (cloud.redis.io) → Databases: if the database exists, copy its public endpoint and the default user's password again; if not, create one and set { $variable }=redis://default:PASSWORD@<endpoint>:<port> (on Railway: railway variables --set "{ $variable }=…").

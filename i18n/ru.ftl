@@ -533,6 +533,8 @@ provider_name = { $id ->
    *[other] { $id }
 }
 provider_with_doc = { $name } ({ $doc })
+provider_tls_only_redis = URL без шифрования (redis://), а { $provider } принимает только TLS и оборвёт такое соединение; используйте rediss://
+provider_tls_only_pg = соединение без шифрования, а { $provider } принимает только TLS и его отклонит; используйте sslmode=require или строже
 pooler_transaction = перед базой стоит { $name } в режиме транзакций (видно по: { $evidence }): подготовленные запросы, LISTEN/NOTIFY, SET на сессию и advisory-блокировки не переживают транзакцию (asyncpg: statement_cache_size=0; psycopg 3: prepare_threshold=None; Prisma: ?pgbouncer=true); миграции запускайте по прямому URL или URL в режиме сессий
 pooler_session = перед базой стоит { $name } в режиме сессий (видно по: { $evidence }): каждый клиент держит соединение с базой, пока подключён
 pooler_unknown_mode = перед базой стоит { $name } (видно по: { $evidence }): в режиме транзакций подготовленные запросы, LISTEN/NOTIFY и SET на сессию не переживают транзакцию
@@ -908,6 +910,9 @@ tip_upstash_gone =
 tip_upstash_token =
     .cause = Upstash отверг пароль: это токен базы, а он меняется при сбросе токена или пересоздании базы.
     .fix = Скопируйте актуальный токен из консоли Upstash: rediss://default:TOKEN@<name>.upstash.io:6379.
+tip_upstash_no_answer =
+    .cause = Upstash отвечает сразу и по TLS на порту своей точки подключения: сервер, который молчит, — не Upstash (неверный порт, локальный туннель или прокси либо файрвол, отбрасывающий трафик). Переход на redis:// не поможет: Upstash принимает только TLS.
+    .fix = Заново скопируйте точку подключения и порт из консоли Upstash в { $variable } (rediss://default:TOKEN@<name>.upstash.io:6379) и проверьте, что в этой сети ничто не блокирует исходящий порт 6379.
 tip_upstash_rest_url =
     .cause = Это REST-эндпоинт Upstash (HTTPS), а не эндпоинт протокола Redis.
     .fix = Используйте эндпоинт rediss:// на порту 6379 из консоли, а не UPSTASH_REDIS_REST_URL.

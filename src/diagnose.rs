@@ -130,6 +130,9 @@ fn check_report(ran: &Ran, config: &Config, signal: &str, rules: &[driver::Rule]
             }),
     };
     let mut findings = ran.outcome.findings.clone();
+    if place.tls_only {
+        insist_on_tls(&mut findings, place, kind);
+    }
     let said = rules.iter().filter(|r| failed_by.is_none_or(|f| f != *r));
     findings.extend(said.map(|r| Finding::info(FindingCode::Driver, r.does.clone())));
     if let Some(pooler) = pooler {
@@ -230,6 +233,22 @@ fn advise(
         .or_else(|| pooler.and_then(|p| p.tip(error.code)))
         .map(words::provider_tip)
         .or_else(|| kind.advise(error.step, error.code, &error.message))
+}
+
+/// At a provider that accepts only TLS (Upstash, Neon), an unencrypted URL
+/// is not "fine on a private network": it names the provider and the fix
+/// (walkthrough of 2026-12-02: a redis:// Upstash URL got the generic note).
+fn insist_on_tls(findings: &mut [Finding], place: &Provider, kind: Kind) {
+    for finding in findings
+        .iter_mut()
+        .filter(|f| f.code == FindingCode::Unencrypted)
+    {
+        finding.severity = Severity::Warn;
+        finding.message = match kind {
+            Kind::Redis => msg::provider_tls_only_redis(msg::provider_name(place.id)),
+            _ => msg::provider_tls_only_pg(msg::provider_name(place.id)),
+        };
+    }
 }
 
 fn pooler_note(pooler: Pooler) -> Message {

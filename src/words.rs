@@ -1361,6 +1361,7 @@ pub(crate) fn provider_tip(tip: Tip) -> Advice {
         UpstashGone => msg::tip_upstash_gone(),
         UpstashToken => msg::tip_upstash_token(),
         UpstashRestUrl => msg::tip_upstash_rest_url(),
+        UpstashNoAnswer => msg::tip_upstash_no_answer(),
         RedisCloudGone => msg::tip_redis_cloud_gone(),
         RedisCloudAllowList => msg::tip_redis_cloud_allow_list(),
         RedisCloudTls => msg::tip_redis_cloud_tls(),

@@ -397,3 +397,56 @@ fn heroku_is_told_by_the_dyno_environment() {
     let r: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(r["targets"][0]["provider"], "heroku");
 }
+
+/// Upstash accepts only TLS (walkthrough of 2026-12-02): a `redis://` URL
+/// for it is a warning naming Upstash, not "fine on a private network";
+/// a `rediss://` one whose port stays silent is not told to drop TLS.
+#[test]
+fn upstash_urls_are_held_to_tls() {
+    let host = "fit-kite-12345.upstash.io";
+    let port = crate::support::redis::redis_open().port;
+    let resolve = format!("{host}:{port}:127.0.0.1");
+    let plain = format!("redis://default:tok@{host}:{port}");
+    let (r, out) = check_json(
+        &mut railconn(),
+        &[
+            "--only",
+            "redis",
+            "--redis-url",
+            &plain,
+            "--resolve",
+            &resolve,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{r:#}");
+    let findings = check(&r, "redis")["findings"].clone();
+    let unencrypted = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "unencrypted")
+        .unwrap_or_else(|| panic!("{r:#}"));
+    assert_eq!(unencrypted["severity"], "warn");
+    let message = unencrypted["message"].as_str().unwrap();
+    assert!(message.contains("Upstash accepts only TLS"), "{message}");
+
+    let silent = fault(Fault::Silent);
+    let resolve = format!("{host}:{silent}:127.0.0.1");
+    let tls = format!("rediss://default:tok@{host}:{silent}");
+    let (r, _) = check_json(
+        &mut railconn(),
+        &[
+            "--only",
+            "redis",
+            "--timeout",
+            "1s",
+            "--redis-url",
+            &tls,
+            "--resolve",
+            &resolve,
+        ],
+    );
+    let words = cause_and_fix(&r, "redis");
+    assert!(words.contains("not Upstash's endpoint"), "{words}");
+    assert!(!words.contains("Use redis://"), "{words}");
+}

@@ -456,6 +456,8 @@ messages! {
     label_provider();
     /// A provider table row's name, by its id.
     provider_name(id: &str);
+    provider_tls_only_redis(provider: Message);
+    provider_tls_only_pg(provider: Message);
     provider_with_doc(name: Message, doc: &str);
     /// A pooler in front of PostgreSQL, and how railconn knows.
     pooler_transaction(name: &str, evidence: Message);
@@ -620,6 +622,7 @@ advice! {
     tip_upstash_gone,
     tip_upstash_token,
     tip_upstash_rest_url,
+    tip_upstash_no_answer,
     tip_redis_cloud_gone,
     tip_redis_cloud_allow_list,
     tip_redis_cloud_tls,

@@ -38,6 +38,9 @@ pub(crate) struct Provider {
     pub tips: &'static [TipRule],
     /// Codes whose `wait` decision differs here from the code's default.
     pub heals: &'static [(Code, bool)],
+    /// Accepts only encrypted connections: an unencrypted URL is a
+    /// warning that names the provider, not "fine on a private network".
+    pub tls_only: bool,
 }
 
 /// How a row recognises a host name (lower case, without a trailing dot).
@@ -132,6 +135,7 @@ pub(crate) static UNKNOWN: Provider = Provider {
     pooler: &[],
     tips: &[],
     heals: &[],
+    tls_only: false,
 };
 
 impl Provider {

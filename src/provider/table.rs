@@ -24,6 +24,7 @@ pub(crate) static PROVIDERS: &[Provider] = &[
             any(ConnectionRefused, Tip::RailwayPrivateRefused),
         ],
         heals: &[],
+        tls_only: false,
     },
     // The TCP proxy forwards raw TCP to the service's internal port; its
     // name and port are the service's as long as Public Networking is on.
@@ -41,6 +42,7 @@ pub(crate) static PROVIDERS: &[Provider] = &[
             any(DnsNotFound, Tip::RailwayProxyGone),
         ],
         heals: &[(DnsNotFound, false)],
+        tls_only: false,
     },
     // TLS with SNI is required (the endpoint id is read from it); computes
     // scale to zero and wake on the next connection; `-pooler` endpoints
@@ -67,6 +69,7 @@ pub(crate) static PROVIDERS: &[Provider] = &[
             (Timeout, true),
             (ConnectTimeout, true),
         ],
+        tls_only: true,
     },
     // The direct host is IPv6-only unless the project buys the IPv4
     // add-on; free projects pause after a week without activity.
@@ -81,6 +84,7 @@ pub(crate) static PROVIDERS: &[Provider] = &[
             any(ConnectTimeout, Tip::SupabasePausedOrGone),
         ],
         heals: &[(DnsNotFound, false), (NetworkUnreachable, false)],
+        tls_only: false,
     },
     // Supavisor: session mode on 5432, transaction mode on 6543; the user
     // is `postgres.<project-ref>`.
@@ -99,6 +103,7 @@ pub(crate) static PROVIDERS: &[Provider] = &[
             pg(DnsNotFound, Tip::SupabasePausedOrGone),
         ],
         heals: &[(DnsNotFound, false)],
+        tls_only: false,
     },
     // TLS only; the password is the database's token; a plaintext client
     // sees its connection reset (their ECONNRESET troubleshooting page).
@@ -113,9 +118,11 @@ pub(crate) static PROVIDERS: &[Provider] = &[
             redis(TlsRequired, Tip::UpstashTls),
             redis(AuthFailed, Tip::UpstashToken),
             redis(ProtocolError, Tip::UpstashRestUrl),
+            redis(Timeout, Tip::UpstashNoAnswer),
             any(DnsNotFound, Tip::UpstashGone),
         ],
         heals: &[(DnsNotFound, false)],
+        tls_only: true,
     },
     // Each database has its own endpoint name; a CIDR allow list drops
     // other sources; TLS is off unless enabled, then with Redis's CA.
@@ -132,6 +139,7 @@ pub(crate) static PROVIDERS: &[Provider] = &[
             redis(ConnectionClosed, Tip::RedisCloudTls),
         ],
         heals: &[(DnsNotFound, false), (ConnectTimeout, false)],
+        tls_only: false,
     },
     // Internal URLs use one-label names that resolve inside Render only.
     Provider {
@@ -141,6 +149,7 @@ pub(crate) static PROVIDERS: &[Provider] = &[
         pooler: &[],
         tips: &[any(DnsNotFound, Tip::RenderInternalOnly)],
         heals: &[],
+        tls_only: false,
     },
     // External URLs need TLS and pass an IP allow list; free databases
     // expire 30 days after creation.
@@ -157,6 +166,7 @@ pub(crate) static PROVIDERS: &[Provider] = &[
             any(TlsRequired, Tip::RenderTls),
         ],
         heals: &[(DnsNotFound, false), (ConnectTimeout, false)],
+        tls_only: false,
     },
     // Heroku's hosts are plain AWS names: only the dyno's environment
     // tells. Credentials rotate and DATABASE_URL follows; TLS is required;
@@ -174,6 +184,7 @@ pub(crate) static PROVIDERS: &[Provider] = &[
             redis(CertificateInvalid, Tip::HerokuRedisCertificate),
         ],
         heals: &[],
+        tls_only: false,
     },
     // IP filters drop other sources; TLS is required and verified with the
     // project's own CA.
@@ -189,6 +200,7 @@ pub(crate) static PROVIDERS: &[Provider] = &[
             any(DnsNotFound, Tip::AivenGone),
         ],
         heals: &[(DnsNotFound, false), (ConnectTimeout, false)],
+        tls_only: false,
     },
     // `.internal` names live on Fly's IPv6 private network (6PN).
     Provider {
@@ -201,6 +213,7 @@ pub(crate) static PROVIDERS: &[Provider] = &[
             any(ConnectionRefused, Tip::FlyListenIpv6),
         ],
         heals: &[],
+        tls_only: false,
     },
     // Flycast goes through Fly's proxy, which starts stopped machines.
     Provider {
@@ -214,6 +227,7 @@ pub(crate) static PROVIDERS: &[Provider] = &[
             any(ConnectionClosed, Tip::FlycastNoService),
         ],
         heals: &[(ConnectionClosed, true), (Timeout, true)],
+        tls_only: false,
     },
     // Security groups drop what they do not allow (a timeout); newer
     // engines force TLS with Amazon's CA.
@@ -230,6 +244,7 @@ pub(crate) static PROVIDERS: &[Provider] = &[
             any(DnsNotFound, Tip::RdsGone),
         ],
         heals: &[(DnsNotFound, false), (ConnectTimeout, false)],
+        tls_only: false,
     },
     // Reachable from inside its VPC only; in-transit encryption means TLS.
     Provider {
@@ -244,6 +259,7 @@ pub(crate) static PROVIDERS: &[Provider] = &[
             any(DnsNotFound, Tip::RdsGone),
         ],
         heals: &[(DnsNotFound, false), (ConnectTimeout, false)],
+        tls_only: false,
     },
     // Trusted sources drop other addresses; TLS is required; connection
     // pools (PgBouncer) listen on 25061 and are named in the URL path.
@@ -259,6 +275,7 @@ pub(crate) static PROVIDERS: &[Provider] = &[
             any(DnsNotFound, Tip::RdsGone),
         ],
         heals: &[(DnsNotFound, false), (ConnectTimeout, false)],
+        tls_only: false,
     },
 ];
 
