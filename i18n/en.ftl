@@ -454,7 +454,7 @@ allow_form = write --allow CODE or --allow CODE@CHECK, e.g. --allow no_tables or
 allow_bad_code = `{ $code }` is not an error or finding code: write --allow CODE[@CHECK] with a code the report shows (README: Error codes), e.g. no_tables or connection_refused@CACHE_URL
 allowed = allowed by --allow { $code }: { $message }
 label_not_checked = Other services, not checked
-not_checked = { $variable } ({ $origin }): a { $scheme } URL; railconn checks only PostgreSQL and Redis URLs
+not_checked = { $variable } ({ $origin }): { $scheme }:// URL; railconn checks only PostgreSQL and Redis URLs
 
 ## Report labels
 
