@@ -206,7 +206,14 @@ fn node_postgres_own_parameters_connect_as_it_says_and_libpq_refuses_them() {
             &url,
         );
         assert_agree(&report, &psycopg2, query);
-        assert_eq!(check(&report, "postgres")["error"]["code"], "invalid_url");
+        let pg = check(&report, "postgres");
+        assert_eq!(pg["error"]["code"], "invalid_url");
+        // The cause names both drivers; the fix is a URL both read.
+        let cause = pg["cause"].as_str().unwrap();
+        assert!(cause.contains("node-postgres (package.json)"), "{cause}");
+        assert!(cause.contains("psycopg2"), "{cause}");
+        let fix = pg["fix"].as_str().unwrap();
+        assert!(fix.contains("rejectUnauthorized: false"), "{fix}");
     }
 }
 

@@ -38,6 +38,11 @@ pub(super) fn judge(
     setting: &mut Setting<PgTarget>,
     env_sslmode: bool,
 ) -> Vec<Rule> {
+    if let Setting::Invalid { error, .. } = setting {
+        return node_postgres_terms_refused(drivers, check, error)
+            .into_iter()
+            .collect();
+    }
     let Setting::Ready {
         target,
         source,
@@ -170,6 +175,52 @@ fn node_postgres_system_root(
         fix: msg::driver_node_pg_system_root_fix(),
     };
     Some((error, rule))
+}
+
+/// node-postgres's own terms (`sslmode=no-verify`, `uselibpqcompat`) in an
+/// app whose other PostgreSQL driver reads the same URL as libpq does
+/// (psycopg, asyncpg): that driver refuses it, so the URL is invalid — and
+/// the fix is one URL both read, not libpq's generic "correct the value".
+fn node_postgres_terms_refused(
+    drivers: &Drivers,
+    check: CheckName,
+    error: &UrlError,
+) -> Option<Rule> {
+    let node = drivers.get(Driver::NodePostgres)?;
+    let term = node_postgres_term(&error.message)?;
+    let others: Vec<String> = drivers
+        .of(CheckName::POSTGRES)
+        .filter(|f| f.driver != Driver::NodePostgres)
+        .map(ToString::to_string)
+        .collect();
+    if others.is_empty() {
+        return None;
+    }
+    let (node, others) = (node.to_string(), others.join(", "));
+    let cause = msg::driver_node_pg_term_refused(node, term, others);
+    Some(Rule {
+        check,
+        does: cause.clone(),
+        fails_with: vec![Code::InvalidUrl],
+        cause,
+        fix: msg::driver_node_pg_term_refused_fix(),
+    })
+}
+
+/// The node-postgres-only term a libpq refusal names, if it names one.
+fn node_postgres_term(refusal: &crate::i18n::Message) -> Option<&'static str> {
+    use crate::i18n::Arg;
+    let text = |name: &str| {
+        refusal.args().iter().find_map(|(key, arg)| match arg {
+            Arg::Text(text) if *key == name => Some(text.as_str()),
+            _ => None,
+        })
+    };
+    match refusal.id() {
+        "pg_bad_sslmode" if text("value") == Some("no-verify") => Some("sslmode=no-verify"),
+        "pg_param_unknown" if text("key") == Some("uselibpqcompat") => Some("uselibpqcompat"),
+        _ => None,
+    }
 }
 
 /// node-postgres without `sslmode` in the URL or `PGSSLMODE`: `ssl` stays

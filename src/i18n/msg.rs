@@ -390,6 +390,8 @@ messages! {
     driver_node_pg_system_root(driver: String);
     driver_node_pg_system_root_cause(driver: String);
     driver_node_pg_system_root_fix();
+    driver_node_pg_term_refused(node: String, term: &str, others: String);
+    driver_node_pg_term_refused_fix();
     driver_asyncpg_system_root(driver: String);
     driver_asyncpg_system_root_cause(driver: String);
     driver_asyncpg_system_root_fix();
