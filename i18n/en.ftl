@@ -404,7 +404,7 @@ driver_node_pg_plaintext = { $driver } uses TLS only when the URL has sslmode (o
 driver_node_pg_plaintext_cause = { $driver } uses TLS only when the URL has sslmode (or PGSSLMODE is set): without it, it connects unencrypted, and this server refuses unencrypted connections, although libpq, psql and psycopg connect (they prefer TLS).
 driver_node_pg_plaintext_fix = Add sslmode to the URL: sslmode=verify-full&sslrootcert=/path/to/ca.pem to verify the server, or sslmode=no-verify to encrypt without verifying.
 driver_node_pg_no_verify = node-postgres with sslmode=no-verify encrypts but does not verify the server's certificate: anyone on the path can impersonate the server
-driver_node_pg_verifies = { $driver } verifies the certificate and the host name under sslmode=verify-full, against Node's CA store (or sslrootcert): checked the same way
+driver_node_pg_verifies = { $driver } verifies the certificate chain and the host name for this URL, against Node's CA store (or sslrootcert): checked the same way
 driver_node_pg_verifies_cause = { $driver } verifies the server's certificate against Node's CA store (or sslrootcert) and checks the host name. This server's certificate does not pass, so the app will fail to connect; sslmode=require would not help, node-postgres verifies under it too.
 driver_node_pg_system_root = { $driver } reads sslrootcert=system as a file named "system" and throws before connecting (ENOENT)
 driver_node_pg_system_root_cause = { $driver } takes sslrootcert as a file path only (pg-connection-string reads it with fs.readFileSync): sslrootcert=system (libpq, PostgreSQL 16+) makes it open the file "system", which does not exist, so the app throws before it connects.

@@ -447,7 +447,7 @@ driver_node_pg_plaintext = { $driver } включает TLS, только есл
 driver_node_pg_plaintext_cause = { $driver } включает TLS, только если в URL есть sslmode (или задана PGSSLMODE): без этого он подключается без шифрования, а этот сервер незашифрованные подключения отклоняет, хотя libpq, psql и psycopg подключаются (они предпочитают TLS).
 driver_node_pg_plaintext_fix = Добавьте в URL sslmode: sslmode=verify-full&sslrootcert=/path/to/ca.pem, чтобы проверять сервер, или sslmode=no-verify, чтобы шифровать без проверки.
 driver_node_pg_no_verify = node-postgres с sslmode=no-verify шифрует соединение, но не проверяет сертификат сервера: любой на пути к серверу может выдать себя за него
-driver_node_pg_verifies = { $driver } при sslmode=verify-full проверяет сертификат и имя хоста по хранилищу CA Node.js (или по sslrootcert): проверено так же
+driver_node_pg_verifies = { $driver } для этого URL проверяет цепочку сертификатов и имя хоста по хранилищу CA Node.js (или по sslrootcert): проверено так же
 driver_node_pg_verifies_cause = { $driver } проверяет сертификат сервера по хранилищу CA Node.js (или по sslrootcert) и сверяет имя хоста. Сертификат этого сервера проверку не проходит, и приложение не подключится; sslmode=require не поможет: node-postgres проверяет сертификат и при нём.
 driver_node_pg_system_root = { $driver } понимает sslrootcert=system как файл с именем «system» и падает до подключения (ENOENT)
 driver_node_pg_system_root_cause = { $driver } понимает sslrootcert только как путь к файлу (pg-connection-string читает его через fs.readFileSync): при sslrootcert=system (libpq, PostgreSQL 16+) он открывает файл «system», которого нет, и приложение падает, не подключившись.
@@ -536,7 +536,7 @@ provider_name = { $id ->
 }
 provider_with_doc = { $name } ({ $doc })
 provider_tls_only_redis = URL без шифрования (redis://), а { $provider } принимает только TLS и оборвёт такое соединение; используйте rediss://
-provider_tls_only_pg = соединение без шифрования, а { $provider } принимает только TLS и его отклонит; используйте sslmode=require или строже
+provider_tls_only_pg = соединение без шифрования, а { $provider } принимает только TLS и такое соединение отклонит; используйте sslmode=require или строже
 pooler_transaction = перед базой стоит { $name } в режиме транзакций (видно по: { $evidence }): подготовленные запросы, LISTEN/NOTIFY, SET на сессию и advisory-блокировки не переживают транзакцию (asyncpg: statement_cache_size=0; psycopg 3: prepare_threshold=None; Prisma: ?pgbouncer=true); миграции запускайте по прямому URL или URL в режиме сессий
 pooler_session = перед базой стоит { $name } в режиме сессий (видно по: { $evidence }): каждый клиент держит соединение с базой, пока подключён
 pooler_unknown_mode = перед базой стоит { $name } (видно по: { $evidence }): в режиме транзакций подготовленные запросы, LISTEN/NOTIFY и SET на сессию не переживают транзакцию
@@ -634,7 +634,7 @@ advice_pg_dns_not_found =
     .fix = Сверьте хост с указанным в панели управления базы и скопируйте URL заново; с ноутбука или из CI используйте публичный URL базы.
 advice_pg_connection_refused =
     .cause = Хост ответил, но на этом порту никто не слушает: база остановлена, падает или перезапускается, либо порт не от этого хоста (на Railway — порт прокси с приватным хостом или 5432 с хостом прокси).
-    .fix = Проверьте, что база работает (её логи в панели провайдера); копируйте хост и порт в { $variable } вместе, из параметров подключения базы.
+    .fix = Проверьте, что база работает (её логи в панели провайдера); скопируйте хост и порт вместе из параметров подключения базы в { $variable }.
 advice_pg_tls_unsupported =
     .cause = Сервер не поддерживает TLS, а sslmode в URL его требует (локальный PostgreSQL или PostgreSQL в docker, PgBouncer без TLS).
     .fix = Включите TLS на сервере или используйте sslmode=prefer (или disable) в доверенной приватной сети.
@@ -703,7 +703,7 @@ advice_redis_dns_not_found =
     .fix = Сверьте хост с указанным в панели управления провайдера Redis и заново скопируйте URL в { $variable }; с ноутбука или из CI используйте публичный URL.
 advice_redis_connection_refused =
     .cause = Хост ответил, но на этом порту никто не слушает: Redis остановлен, падает или перезапускается, либо порт указан неверно.
-    .fix = Проверьте, что Redis работает (его логи в панели провайдера); копируйте хост и порт в { $variable } вместе, из параметров подключения Redis.
+    .fix = Проверьте, что Redis работает (его логи в панели провайдера); скопируйте хост и порт вместе из параметров подключения Redis в { $variable }.
 advice_redis_tls_unsupported =
     .cause = URL требует TLS (rediss://), а сервер работает без шифрования (у Redis на Railway и у обычного redis-server TLS нет).
     .fix = Используйте redis:// вместо rediss://.

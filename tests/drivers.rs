@@ -108,6 +108,12 @@ fn node_postgres_verifies_prefer_require_and_verify_ca_and_connects_with_the_ca(
         format!("sslmode=require&sslrootcert={ca}"),
         format!("sslmode=verify-ca&sslrootcert={ca}"),
         format!("sslmode=verify-full&sslrootcert={ca}"),
+        // sslrootcert alone: node-postgres verifies chain and host name.
+        format!("sslrootcert={ca}"),
+        format!("sslrootcert={}", pki().other_ca_cert.display()),
+        // A CA file that is not there: `new Client()` throws ENOENT.
+        "sslrootcert=/nonexistent-railconn-ca.pem".to_string(),
+        "sslmode=no-verify&sslrootcert=/nonexistent-railconn-ca.pem".to_string(),
     ] {
         let url = url(&query);
         let node = drivers::node_postgres(&url);

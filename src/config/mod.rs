@@ -260,7 +260,8 @@ impl Config {
             config.extra.push(Extra {
                 name: target.name,
                 setting: parse_extra(
-                    (target.kind, postgres_kind(overrides)),
+                    target.kind,
+                    postgres_kind(overrides),
                     &target.url,
                     Provenance::Flag("--target"),
                     target.name.as_str(),
@@ -333,7 +334,8 @@ fn postgres_kind(overrides: &Overrides) -> &'static UrlKind<PgTarget> {
 
 /// An extra target's setting, parsed as its kind's URLs are.
 fn parse_extra(
-    (kind, postgres): (crate::service::Kind, &UrlKind<PgTarget>),
+    kind: crate::service::Kind,
+    postgres: &UrlKind<PgTarget>,
     raw: &str,
     source: Provenance,
     var: &str,
@@ -380,7 +382,8 @@ impl Config {
         self.extra.extend(found.targets.iter().map(|t| Extra {
             name: t.name,
             setting: parse_extra(
-                (t.kind, postgres_kind(overrides)),
+                t.kind,
+                postgres_kind(overrides),
                 &t.raw,
                 Provenance::Variables(t.sources.clone()),
                 t.name.as_str(),
@@ -595,6 +598,7 @@ const POSTGRES: UrlKind<PgTarget> = UrlKind {
 /// A PostgreSQL URL of an app whose driver is node-postgres.
 const POSTGRES_NODE: UrlKind<PgTarget> = UrlKind {
     normalize: normalize::postgres_node,
+    fill: PgTarget::fill_from_env_node,
     ..POSTGRES
 };
 

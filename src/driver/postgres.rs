@@ -57,7 +57,7 @@ pub(super) fn judge(
         .or_else(|| {
             drivers
                 .get(Driver::NodePostgres)
-                .and_then(|node| node_postgres_system_root(node, target, check))
+                .and_then(|node| node_postgres_unreadable_root(node, target, check))
         });
     if let Some((error, rule)) = refused {
         *setting = Setting::Invalid {
@@ -102,7 +102,7 @@ fn node_postgres(
         return None;
     }
     if !target.sslmode_given && !env_sslmode {
-        return node_postgres_plaintext(node, target, check);
+        return Some(node_postgres_plaintext(node, target, check));
     }
     if !target.sslmode_given {
         return None;
@@ -137,6 +137,7 @@ fn node_postgres(
 /// a failure's fix is not libpq's "use `require`" (node-postgres verifies
 /// under it too).
 fn node_postgres_verifies(node: &Found, target: &mut PgTarget, check: CheckName) -> Rule {
+    target.sslmode = SslMode::VerifyFull;
     if target.sslrootcert.is_none() {
         target.sslrootcert = Some(RootCert::System);
     }
@@ -150,16 +151,22 @@ fn node_postgres_verifies(node: &Found, target: &mut PgTarget, check: CheckName)
     }
 }
 
-/// node-postgres with `sslrootcert=system`: pg-connection-string (2.14.1,
-/// `index.js`, `parse`) reads any `sslrootcert` with `fs.readFileSync`, so
-/// `system` — libpq's keyword for the OS roots — is a missing file, and
-/// `new Client()` throws ENOENT before connecting (seen with pg 8.23.1).
-fn node_postgres_system_root(
+/// node-postgres with the URL's `sslrootcert` naming no readable file:
+/// pg-connection-string (2.14.1, `index.js`, `parse`) reads any
+/// `sslrootcert` with `fs.readFileSync`, so `system` — libpq's keyword for
+/// the OS roots — or a missing file makes `new Client()` throw ENOENT
+/// before connecting (seen with pg 8.23.1).
+fn node_postgres_unreadable_root(
     node: &Found,
     target: &PgTarget,
     check: CheckName,
 ) -> Option<(UrlError, Rule)> {
-    if target.sslrootcert != Some(RootCert::System) {
+    let unreadable = match &target.sslrootcert {
+        Some(RootCert::System) => true,
+        Some(RootCert::File(path)) => !path.is_file(),
+        None => false,
+    };
+    if !target.sslrootcert_given || !unreadable {
         return None;
     }
     let driver = node.to_string();
@@ -227,20 +234,21 @@ fn node_postgres_term(refusal: &crate::i18n::Message) -> Option<&'static str> {
 /// undefined, then `false` (pg `lib/connection-parameters.js`,
 /// `readSSLConfigFromEnvironment`), so it connects without TLS where libpq
 /// would prefer TLS — and a server that insists on TLS refuses it.
-fn node_postgres_plaintext(node: &Found, target: &mut PgTarget, check: CheckName) -> Option<Rule> {
-    if target.sslrootcert.is_some() {
-        // pg-connection-string turns `sslrootcert` alone into `ssl = {}`.
-        return None;
+fn node_postgres_plaintext(node: &Found, target: &mut PgTarget, check: CheckName) -> Rule {
+    if target.sslrootcert_given {
+        // pg-connection-string turns `sslrootcert` alone into `ssl = { ca }`:
+        // the chain against that file and the host name, as verify-full.
+        return node_postgres_verifies(node, target, check);
     }
     target.sslmode = SslMode::Disable;
     let driver = node.to_string();
-    Some(Rule {
+    Rule {
         check,
         does: msg::driver_node_pg_plaintext(driver.clone()),
         fails_with: vec![Code::TlsRequired],
         cause: msg::driver_node_pg_plaintext_cause(driver),
         fix: msg::driver_node_pg_plaintext_fix(),
-    })
+    }
 }
 
 /// asyncpg with `sslrootcert=system` and a verifying mode: a file named
@@ -322,6 +330,14 @@ mod tests {
         judge(drivers, CheckName::POSTGRES, setting, false)
     }
 
+    /// A CA file that exists (node-postgres reads it when the client is
+    /// made; its contents do not matter to the rules).
+    fn ca_file() -> std::path::PathBuf {
+        let ca = std::env::temp_dir().join("railconn-unit-ca.pem");
+        std::fs::write(&ca, "not read here").unwrap();
+        ca
+    }
+
     fn mode(setting: &Setting<PgTarget>) -> (SslMode, Option<RootCert>) {
         let target = setting.target().unwrap();
         (target.sslmode, target.sslrootcert.clone())
@@ -341,11 +357,15 @@ mod tests {
                 (SslMode::VerifyFull, Some(RootCert::System))
             );
         }
-        let mut setting = ready("postgresql://u@db.example/d?sslmode=require&sslrootcert=/ca.pem");
+        let ca = ca_file();
+        let mut setting = ready(&format!(
+            "postgresql://u@db.example/d?sslmode=require&sslrootcert={}",
+            ca.display()
+        ));
         judge_(&drivers(&[(Driver::NodePostgres, None)]), &mut setting);
         assert_eq!(
             mode(&setting),
-            (SslMode::VerifyFull, Some(RootCert::File("/ca.pem".into())))
+            (SslMode::VerifyFull, Some(RootCert::File(ca)))
         );
     }
 
@@ -380,10 +400,12 @@ mod tests {
             mode(&setting),
             (SslMode::VerifyFull, Some(RootCert::System))
         );
-        let mut setting =
-            ready("postgresql://u@db.example/d?sslmode=verify-full&sslrootcert=/ca.pem");
+        let mut setting = ready(&format!(
+            "postgresql://u@db.example/d?sslmode=verify-full&sslrootcert={}",
+            ca_file().display()
+        ));
         judge_(&node, &mut setting);
-        assert_eq!(mode(&setting).1, Some(RootCert::File("/ca.pem".into())));
+        assert_eq!(mode(&setting).1, Some(RootCert::File(ca_file())));
     }
 
     /// pg-connection-string reads `sslrootcert` as a file, whatever the
@@ -403,6 +425,27 @@ mod tests {
                 "{query}"
             );
         }
+    }
+
+    /// `sslrootcert` alone is verify-full against it; one that is not a
+    /// file throws ENOENT in `new Client()` (pg 8.23.1).
+    #[test]
+    fn node_postgres_reads_a_root_file_alone_as_verify_full() {
+        let node = drivers(&[(Driver::NodePostgres, Some("8.23.1"))]);
+        let ca = ca_file();
+        let mut setting = ready(&format!(
+            "postgresql://u@db.example/d?sslrootcert={}",
+            ca.display()
+        ));
+        assert_eq!(judge_(&node, &mut setting).len(), 1);
+        assert_eq!(
+            mode(&setting),
+            (SslMode::VerifyFull, Some(RootCert::File(ca)))
+        );
+        let mut setting =
+            ready("postgresql://u@db.example/d?sslrootcert=/nonexistent-railconn.pem");
+        judge_(&node, &mut setting);
+        assert!(matches!(setting, Setting::Invalid { .. }));
     }
 
     #[test]

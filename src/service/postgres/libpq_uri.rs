@@ -389,6 +389,14 @@ fn store_param(keyword: String, value: String, out: &mut Conninfo) -> Result<(),
     Ok(())
 }
 
+/// Whether a query key, as written, names a secret: decoded as libpq
+/// decodes it, and compared without case (a name libpq would refuse must
+/// not show its value either).
+pub(crate) fn is_secret_key(raw_key: &str) -> bool {
+    let key = percent_decode(raw_key.as_bytes()).decode_utf8_lossy();
+    SECRET_KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(&key))
+}
+
 pub(crate) fn is_known_keyword(keyword: &str) -> bool {
     LIBPQ_15_KEYWORDS.contains(&keyword) || NEWER_KEYWORDS.contains(&keyword)
 }

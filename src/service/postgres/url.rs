@@ -96,6 +96,9 @@ pub struct PgTarget {
     pub ignored: Vec<String>,
     /// Whether the URL itself set `sslmode` (else `PGSSLMODE` may).
     pub sslmode_given: bool,
+    /// Whether the URL itself set `sslrootcert` (else `PGSSLROOTCERT`
+    /// may; node-postgres never reads that variable).
+    pub sslrootcert_given: bool,
     /// Addresses to dial instead of resolving `host` (`--resolve`).
     pub dial: Vec<std::net::IpAddr>,
     /// What libpq accepts here that other URL parsers read differently.
@@ -206,6 +209,7 @@ impl PgTarget {
             options: non_empty(info.get("options")),
             ignored: Vec::new(),
             sslmode_given: false,
+            sslrootcert_given: non_empty(info.get("sslrootcert")).is_some(),
             portability: info.portability.clone(),
             dial: Vec::new(),
         };
@@ -240,6 +244,24 @@ impl PgTarget {
         &mut self,
         env: &crate::source::EnvSource,
     ) -> Result<Vec<crate::model::Finding>, UrlError> {
+        self.fill(env, true)
+    }
+
+    /// As [`Self::fill_from_env`], for an app whose driver is node-postgres:
+    /// it reads `PGSSLMODE` but never `PGSSLROOTCERT` (pg
+    /// `connection-parameters.js`).
+    pub(crate) fn fill_from_env_node(
+        &mut self,
+        env: &crate::source::EnvSource,
+    ) -> Result<Vec<crate::model::Finding>, UrlError> {
+        self.fill(env, false)
+    }
+
+    fn fill(
+        &mut self,
+        env: &crate::source::EnvSource,
+        read_rootcert: bool,
+    ) -> Result<Vec<crate::model::Finding>, UrlError> {
         use crate::model::Finding;
         use crate::model::FindingCode;
         let mut findings: Vec<Finding> = self
@@ -266,7 +288,7 @@ impl PgTarget {
                 v.value
             });
         }
-        self.fill_tls_from_env(env, &mut used)?;
+        self.fill_tls_from_env(env, read_rootcert, &mut used)?;
         if !used.is_empty() {
             findings.push(Finding::info(
                 FindingCode::EnvDefaults,
@@ -281,11 +303,12 @@ impl PgTarget {
     fn fill_tls_from_env(
         &mut self,
         env: &crate::source::EnvSource,
+        read_rootcert: bool,
         used: &mut Vec<&'static str>,
     ) -> Result<(), UrlError> {
         if let Some(var) = env
             .get("PGSSLROOTCERT")
-            .filter(|_| self.sslrootcert.is_none())
+            .filter(|_| read_rootcert && self.sslrootcert.is_none())
         {
             self.sslrootcert = Some(parse_rootcert(&var.value));
             used.push("PGSSLROOTCERT");
@@ -309,11 +332,11 @@ impl PgTarget {
         Ok(())
     }
 
-    /// Whether the host is a loopback name or address (plaintext is fine there).
     /// Shows `query` — the URL's query before a driver's own parameters
     /// (node-postgres's `sslmode=no-verify`, `uselibpqcompat`) were read
     /// into libpq's terms — in place of the rewritten one: the target is
-    /// the URL as given. A `password=` value stays masked.
+    /// the URL as given. Secret values (`password`, `sslpassword`, however
+    /// their names are percent-encoded or cased) stay masked.
     pub(crate) fn show_query_as_given(&mut self, query: &str) {
         let base = self
             .redacted
@@ -322,13 +345,14 @@ impl PgTarget {
         let shown: Vec<String> = query
             .split('&')
             .map(|pair| match pair.split_once('=') {
-                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                Some((key, _)) if libpq_uri::is_secret_key(key) => format!("{key}=***"),
                 _ => pair.to_string(),
             })
             .collect();
         self.redacted = format!("{base}?{}", url::escape_controls(&shown.join("&")));
     }
 
+    /// Whether the host is a loopback name or address (plaintext is fine there).
     pub fn is_loopback(&self) -> bool {
         crate::net::is_loopback_host(&self.host)
     }
@@ -727,6 +751,18 @@ mod tests {
         assert_eq!(
             t.redacted,
             "postgresql://us%65r:***@h/d%C3%A9?options=-c%20a%3Db&password=***&sslpassword=***"
+        );
+    }
+
+    /// A driver's query shown as given keeps every secret masked, however
+    /// its name is written (review of 2026-12-02).
+    #[test]
+    fn a_query_shown_as_given_masks_secrets() {
+        let mut t = PgTarget::parse("postgresql://u:pw@h/d?sslmode=require").unwrap();
+        t.show_query_as_given("sslmode=no-verify&sslpassword=S1&%70assword=S2&PassWord=S3&a=b");
+        assert_eq!(
+            t.redacted,
+            "postgresql://u:***@h/d?sslmode=no-verify&sslpassword=***&%70assword=***&PassWord=***&a=b"
         );
     }
 }
