@@ -451,6 +451,7 @@ target_default_name = `{ $name }` is a default check: use --database-url or --re
 target_bad_scheme = the URL of `{ $name }` is not a PostgreSQL or Redis URL: write postgresql://… or redis://… (rediss:// for TLS)
 warning_unknown_check = railconn: warning: no check is called `{ $name }` here, so it selects nothing (checks: { $checks })
 warning_unknown_check_near = railconn: warning: no check is called `{ $name }` here, so it selects nothing; did you mean `{ $meant }`? (checks: { $checks })
+warning_merged_name = railconn: warning: { $name } holds the same URL as the `{ $check }` check and is checked as part of it; --skip, --optional and --allow act on check names, so this one changes nothing: write `{ $check }` to change how that URL gates the deploy
 error_flag = { $flag } { $value }: { $problem }
 allow_form = write --allow CODE or --allow CODE@CHECK, e.g. --allow no_tables or --allow connection_refused@CACHE_URL
 allow_bad_code = `{ $code }` is not an error or finding code: write --allow CODE[@CHECK] with a code the report shows (README: Error codes), e.g. no_tables or connection_refused@CACHE_URL

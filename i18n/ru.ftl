@@ -494,6 +494,7 @@ target_default_name = `{ $name }` — проверка по умолчанию: 
 target_bad_scheme = URL цели `{ $name }` — не URL PostgreSQL или Redis: укажите postgresql://… или redis://… (rediss:// для TLS)
 warning_unknown_check = railconn: предупреждение: проверки `{ $name }` нет, и этот флаг ничего не выбирает (доступные проверки: { $checks })
 warning_unknown_check_near = railconn: предупреждение: проверки `{ $name }` нет, и этот флаг ничего не выбирает; возможно, имелась в виду проверка `{ $meant }` (доступные проверки: { $checks })
+warning_merged_name = railconn: предупреждение: в { $name } тот же URL, что у проверки `{ $check }`, и он проверяется в её составе; --skip, --optional и --allow действуют на имена проверок, поэтому это имя ничего не меняет: укажите `{ $check }`, чтобы изменить, как этот URL влияет на деплой
 error_flag = { $flag } { $value }: { $problem }
 allow_form = укажите --allow КОД или --allow КОД@ПРОВЕРКА, например --allow no_tables или --allow connection_refused@CACHE_URL
 allow_bad_code = `{ $code }` — не код ошибки или замечания: укажите --allow КОД[@ПРОВЕРКА] с кодом из отчёта (README: Error codes), например no_tables или connection_refused@CACHE_URL

@@ -139,21 +139,15 @@ fn check_report(ran: &Ran, config: &Config, signal: &str, rules: &[driver::Rule]
         findings.push(Finding::info(FindingCode::Pooler, pooler_note(pooler)));
     }
     let selection = &config.selection;
-    let also = ran
-        .outcome
-        .source
-        .as_ref()
-        .map(Provenance::variable_names)
-        .unwrap_or_default();
     let allowed = error
-        .take_if(|e| selection.allows(ran.name, &also, Allowed::Failure(e.code)))
+        .take_if(|e| selection.allows(ran.name, Allowed::Failure(e.code)))
         .map(|e| {
             advice = None;
             let note = msg::allowed(e.code.as_str().to_string(), e.message);
             Finding::info(FindingCode::Allowed, note)
         });
     for finding in &mut findings {
-        if selection.allows(ran.name, &also, Allowed::Finding(finding.code)) {
+        if selection.allows(ran.name, Allowed::Finding(finding.code)) {
             finding.severity = Severity::Info;
             let said = std::mem::take(&mut finding.message);
             finding.message = msg::allowed(finding.code.as_str().to_string(), said);

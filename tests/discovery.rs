@@ -463,9 +463,10 @@ fn a_celery_failover_list_is_one_check_per_url() {
     assert_eq!(out.status.code(), Some(0), "{r:#}");
 }
 
-/// `CACHE_URL` equal to `REDIS_URL` is one check, `redis`, and its name
-/// selects it: `--only CACHE_URL` was "nothing to check", `--optional
-/// CACHE_URL` was ignored (walkthrough of 2026-12-02).
+/// `CACHE_URL` equal to `REDIS_URL` is one check, `redis`: `--only
+/// CACHE_URL` selects it (it was "nothing to check"), while `--optional`
+/// and `--allow` with that name leave the required `redis` check alone and
+/// say so (walkthrough and review of 2026-12-02).
 #[test]
 fn a_variable_merged_into_a_check_selects_it() {
     let stopped = format!("redis://127.0.0.1:{}", closed_port());
@@ -480,13 +481,19 @@ fn a_variable_merged_into_a_check_selects_it() {
     assert_eq!(out.status.code(), Some(1), "{r:#}");
     assert_eq!(names(&r), ["postgres", "redis", "jwt"]);
     assert_failure(&r, "redis", "tcp", "connection_refused");
-    let (_, out) = run(&["--optional", "CACHE_URL"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        !stderr(&out).contains("no check is called"),
-        "{}",
-        stderr(&out)
-    );
-    let (_, out) = run(&["--allow", "connection_refused@CACHE_URL"]);
+    for flag in [
+        ["--optional", "CACHE_URL"],
+        ["--allow", "connection_refused@CACHE_URL"],
+    ] {
+        let (_, out) = run(&flag);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let said = stderr(&out);
+        assert!(!said.contains("no check is called"), "{said}");
+        assert!(
+            said.contains("CACHE_URL holds the same URL as the `redis` check"),
+            "{said}"
+        );
+    }
+    let (_, out) = run(&["--optional", "redis"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }

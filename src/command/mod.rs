@@ -186,17 +186,22 @@ pub(crate) fn config(
 /// Says on stderr, once per process (`wait` and `watch` resolve the
 /// configuration every round), which names in `--only`, `--skip` and
 /// `--optional` no check has: not an error, because the same command line
-/// runs where other variables are set.
+/// runs where other variables are set. A variable merged into a check
+/// (`CACHE_URL` equal to `REDIS_URL`) gets its own warning naming the check.
 fn warn_unknown_names(selection: &Selection, checks: &[crate::config::Check<'_>]) {
     static SAID: std::sync::Once = std::sync::Once::new();
     let names: Vec<_> = checks.iter().map(|c| c.name).collect();
-    let also: Vec<&str> = checks
+    let with_vars: Vec<(CheckName, Vec<&str>)> = checks
         .iter()
-        .filter_map(|c| c.target.source())
-        .flat_map(Provenance::variable_names)
+        .map(|c| {
+            let vars = c.target.source().map(Provenance::variable_names);
+            (c.name, vars.unwrap_or_default())
+        })
         .collect();
+    let also: Vec<&str> = with_vars.iter().flat_map(|(_, v)| v.clone()).collect();
     let unknown = selection.unknown_names(&names, &also);
-    if unknown.is_empty() {
+    let merged = selection.merged_names(&with_vars);
+    if unknown.is_empty() && merged.is_empty() {
         return;
     }
     let known: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
@@ -204,6 +209,10 @@ fn warn_unknown_names(selection: &Selection, checks: &[crate::config::Check<'_>]
     SAID.call_once(|| {
         let lang = Lang::for_run();
         let mut err = std::io::stderr().lock();
+        for (name, check) in merged {
+            let warning = crate::i18n::msg::warning_merged_name(name.to_string(), check.as_str());
+            let _ = writeln!(err, "{}", lang.render(&warning));
+        }
         for name in unknown {
             let warning = match crate::config::select::nearest(name, &known) {
                 Some(meant) => crate::i18n::msg::warning_unknown_check_near(

@@ -111,24 +111,53 @@ pub(crate) struct Selection {
 
 impl Selection {
     /// Whether the check `name` of `kind` runs, and how it gates. `also`:
-    /// the variables holding the check's value, which name it too (a
-    /// `CACHE_URL` equal to `REDIS_URL` is the `redis` check).
+    /// the variables holding the check's value. `--only` selects by them
+    /// too (a `CACHE_URL` equal to `REDIS_URL` is the `redis` check), but
+    /// `--skip` and `--optional` act on check names only: skipping the
+    /// cache must not silently drop the required `REDIS_URL` it shares a
+    /// URL with (see [`Self::merged_names`]).
     pub(crate) fn select(&self, name: CheckName, also: &[&str], kind: Kind) -> Option<Selected> {
-        let any = |list: &[Selector]| list.iter().any(|s| s.selects(name, also, kind));
-        let runs = (self.only.is_empty() || any(&self.only)) && !any(&self.skip);
+        let any = |list: &[Selector], also| list.iter().any(|s| s.selects(name, also, kind));
+        let runs = (self.only.is_empty() || any(&self.only, also)) && !any(&self.skip, &[]);
         runs.then(|| Selected {
             name,
-            required: !any(&self.optional),
+            required: !any(&self.optional, &[]),
         })
     }
 
-    /// Whether `--allow` accepts `code` on check `name` (or one of the
-    /// variables `also` holding its value).
-    pub(crate) fn allows(&self, name: CheckName, also: &[&str], code: Allowed) -> bool {
-        let named = |c: &str| names(c, name.as_str()) || also.iter().any(|a| names(c, a));
+    /// Whether `--allow` accepts `code` on check `name`.
+    pub(crate) fn allows(&self, name: CheckName, code: Allowed) -> bool {
         self.allow
             .iter()
-            .any(|a| a.code == code && a.check.as_deref().is_none_or(named))
+            .any(|a| a.code == code && a.check.as_deref().is_none_or(|c| names(c, name.as_str())))
+    }
+
+    /// The names in `--skip`, `--optional` and `--allow` that are no check
+    /// of `checks` but a variable merged into one, with that check: they
+    /// change nothing, and the warning says which name would.
+    pub(crate) fn merged_names<'a>(
+        &'a self,
+        checks: &[(CheckName, Vec<&str>)],
+    ) -> Vec<(&'a str, CheckName)> {
+        let allowed = self.allow.iter().filter_map(|a| a.check.as_deref());
+        let mut merged: Vec<(&str, CheckName)> = [&self.skip, &self.optional]
+            .into_iter()
+            .flatten()
+            .filter_map(|s| match s {
+                Selector::Name(name) => Some(name.as_str()),
+                Selector::Kind(_) => None,
+            })
+            .chain(allowed)
+            .filter(|name| !checks.iter().any(|(c, _)| names(name, c.as_str())))
+            .filter_map(|name| {
+                let (check, _) = checks
+                    .iter()
+                    .find(|(_, also)| also.iter().any(|a| names(name, a)))?;
+                Some((name, *check))
+            })
+            .collect();
+        merged.dedup();
+        merged
     }
 
     /// The names in the lists that no check of `checks`, nor a variable of
@@ -205,31 +234,34 @@ mod tests {
         assert!(selection.select(CheckName::JWT, &[], Kind::Jwt).is_some());
     }
 
-    /// `CACHE_URL` holding `REDIS_URL`'s value is one check, `redis`: its
-    /// name selects, allows and is not unknown (walkthrough of 2026-12-02).
+    /// `CACHE_URL` holding `REDIS_URL`'s value is one check, `redis`:
+    /// `--only CACHE_URL` selects it, but `--skip`, `--optional` and
+    /// `--allow` with that name change nothing and are reported as merged
+    /// (skipping the cache must not drop the required `REDIS_URL`).
     #[test]
-    fn a_variable_merged_into_a_check_names_it() {
+    fn a_variable_merged_into_a_check_selects_it_and_gates_nothing() {
         let also = ["REDIS_URL", "CACHE_URL"];
-        let selection = Selection {
+        let only = Selection {
             only: selectors(&["CACHE_URL"]),
+            ..Selection::default()
+        };
+        assert!(only.select(CheckName::REDIS, &also, Kind::Redis).is_some());
+        assert!(only.select(CheckName::REDIS, &[], Kind::Redis).is_none());
+        let gating = Selection {
+            skip: selectors(&["CACHE_URL"]),
             optional: selectors(&["CACHE_URL"]),
             allow: vec![Allowance::parse("connection_refused@CACHE_URL").unwrap()],
             ..Selection::default()
         };
-        let redis = selection.select(CheckName::REDIS, &also, Kind::Redis);
-        assert!(!redis.unwrap().required);
-        assert!(
-            selection
-                .select(CheckName::REDIS, &[], Kind::Redis)
-                .is_none()
+        let redis = gating.select(CheckName::REDIS, &also, Kind::Redis).unwrap();
+        assert!(redis.required);
+        assert!(!gating.allows(CheckName::REDIS, Allowed::Failure(Code::ConnectionRefused)));
+        let checks = [(CheckName::REDIS, also.to_vec())];
+        assert_eq!(
+            gating.merged_names(&checks),
+            [("CACHE_URL", CheckName::REDIS)]
         );
-        let refused = Allowed::Failure(Code::ConnectionRefused);
-        assert!(selection.allows(CheckName::REDIS, &also, refused));
-        assert!(
-            selection
-                .unknown_names(&CheckName::DEFAULTS, &also)
-                .is_empty()
-        );
+        assert!(gating.unknown_names(&CheckName::DEFAULTS, &also).is_empty());
     }
 
     #[test]
@@ -243,13 +275,9 @@ mod tests {
             ..Selection::default()
         };
         let refused = Allowed::Failure(Code::ConnectionRefused);
-        assert!(selection.allows(cache, &[], refused));
-        assert!(!selection.allows(CheckName::REDIS, &[], refused));
-        assert!(selection.allows(
-            CheckName::POSTGRES,
-            &[],
-            Allowed::Finding(FindingCode::NoTables)
-        ));
+        assert!(selection.allows(cache, refused));
+        assert!(!selection.allows(CheckName::REDIS, refused));
+        assert!(selection.allows(CheckName::POSTGRES, Allowed::Finding(FindingCode::NoTables)));
         for bad in ["", "@redis", "no_tables@", "nope", "nope@redis"] {
             assert!(Allowance::parse(bad).is_err(), "{bad}");
         }

@@ -433,6 +433,7 @@ messages! {
     warning_unknown_check(name: String, checks: String);
     /// The same, with the check it probably meant (`select::nearest`).
     warning_unknown_check_near(name: String, meant: &str, checks: String);
+    warning_merged_name(name: String, check: &str);
     /// The report's list of URLs railconn does not check.
     label_not_checked();
     not_checked(variable: String, scheme: String, origin: Message);
