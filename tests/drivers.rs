@@ -271,6 +271,34 @@ check: {check:#}",
     );
 }
 
+/// `PGSSLMODE` with no `sslmode` in the URL: pg reads every mode but
+/// `disable` as `ssl: true`, which verifies, and its own `no-verify`
+/// (review of 2026-12-02: railconn skipped node-postgres's reading, so
+/// `PGSSLMODE=require` passed and `no-verify` was invalid). `PGSSLROOTCERT`
+/// is not read by pg at all.
+#[test]
+fn node_postgres_reads_pgsslmode_but_not_pgsslrootcert() {
+    let url = &url("");
+    for (mode, rootcert) in [
+        ("require", None),
+        ("verify-full", None),
+        ("no-verify", None),
+        ("no-verify", Some("system")),
+        ("require", Some(pki().ca_cert.to_str().unwrap())),
+    ] {
+        let mut env = vec![("PGSSLMODE", mode)];
+        env.extend(rootcert.map(|r| ("PGSSLROOTCERT", r)));
+        let real = drivers::node_postgres_with_env(url, &env);
+        let mut run = railconn();
+        std::fs::write(run.dir.path().join("package.json"), PACKAGE_JSON_PG).unwrap();
+        for (key, value) in &env {
+            run.env(key, value);
+        }
+        let (report, _) = check_json(&mut run, &["--only", "postgres", "--database-url", url]);
+        assert_agree(&report, &real, &format!("{env:?}"));
+    }
+}
+
 #[test]
 fn asyncpg_reads_sslrootcert_system_as_a_file_name() {
     let requirements = "asyncpg==0.32.0\n";

@@ -101,11 +101,16 @@ fn node_postgres(
     if node.older_than(&[8]) {
         return None;
     }
-    if !target.sslmode_given && !env_sslmode {
-        return Some(node_postgres_plaintext(node, target, check));
-    }
     if !target.sslmode_given {
-        return None;
+        if target.sslrootcert_given || !env_sslmode {
+            return Some(node_postgres_plaintext(node, target, check));
+        }
+        // PGSSLMODE alone: pg reads every mode but `disable` as `ssl: true`,
+        // which verifies (`connection-parameters.js`,
+        // `readSSLConfigFromEnvironment`); `no-verify` was read in
+        // `PgTarget::fill_from_env_node`.
+        return (target.sslmode != SslMode::Disable)
+            .then(|| node_postgres_verifies(node, target, check));
     }
     let mode = target.sslmode;
     if mode == SslMode::VerifyFull {
@@ -457,12 +462,15 @@ mod tests {
             1
         );
         assert_eq!(mode(&setting).0, SslMode::Disable);
+        // PGSSLMODE=prefer (the target's mode once filled): pg reads it as
+        // `ssl: true`, which verifies.
         let mut setting = ready("postgresql://u@db.example/d");
-        assert!(
-            judge(&node, CheckName::POSTGRES, &mut setting, true).is_empty(),
+        assert_eq!(
+            judge(&node, CheckName::POSTGRES, &mut setting, true).len(),
+            1,
             "PGSSLMODE is read"
         );
-        assert_eq!(mode(&setting).0, SslMode::Prefer);
+        assert_eq!(mode(&setting).0, SslMode::VerifyFull);
     }
 
     #[test]

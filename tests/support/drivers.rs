@@ -145,12 +145,17 @@ pub fn attempt(mut cmd: Command, url: &str) -> Attempt {
 
 /// node-postgres: `new Client({ connectionString })`, connect, `SELECT 1`.
 pub fn node_postgres(url: &str) -> Attempt {
+    node_postgres_with_env(url, &[])
+}
+
+/// node-postgres as [`node_postgres`], with `env` set (`PGSSLMODE`…).
+pub fn node_postgres_with_env(url: &str, env: &[(&str, &str)]) -> Attempt {
     const SCRIPT: &str = "const { Client } = require('pg');
 const c = new Client({ connectionString: process.env.URL, connectionTimeoutMillis: 10000 });
 c.connect().then(() => c.query('SELECT 1')).then(
   () => { console.log('connected'); process.exit(0); },
   (e) => { console.log('failed: ' + (e.code || e.message)); process.exit(1); });";
-    node(SCRIPT, url)
+    node_with_env(SCRIPT, url, env)
 }
 
 /// ioredis (`package`: `ioredis` or the 5.8.1 alias): connect, `PING`.
@@ -172,9 +177,14 @@ r.connect().then(() => r.ping()).then(
 }
 
 fn node(script: &str, url: &str) -> Attempt {
+    node_with_env(script, url, &[])
+}
+
+fn node_with_env(script: &str, url: &str, env: &[(&str, &str)]) -> Attempt {
     let mut cmd = Command::new("node");
     cmd.args(["-e", script])
-        .env("NODE_PATH", &fixtures().node_modules);
+        .env("NODE_PATH", &fixtures().node_modules)
+        .envs(env.iter().copied());
     attempt(cmd, url)
 }
 

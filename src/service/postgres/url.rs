@@ -257,10 +257,12 @@ impl PgTarget {
         self.fill(env, false)
     }
 
+    /// `libpq`: whether the app reads the environment as libpq does, else
+    /// as node-postgres does (no `PGSSLROOTCERT`; `PGSSLMODE=no-verify`).
     fn fill(
         &mut self,
         env: &crate::source::EnvSource,
-        read_rootcert: bool,
+        libpq: bool,
     ) -> Result<Vec<crate::model::Finding>, UrlError> {
         use crate::model::Finding;
         use crate::model::FindingCode;
@@ -288,7 +290,14 @@ impl PgTarget {
                 v.value
             });
         }
-        self.fill_tls_from_env(env, read_rootcert, &mut used)?;
+        if !libpq && self.read_node_no_verify(env) {
+            used.push("PGSSLMODE");
+            findings.push(Finding::warn(
+                FindingCode::CertificateNotVerified,
+                crate::i18n::msg::driver_node_pg_no_verify(),
+            ));
+        }
+        self.fill_tls_from_env(env, libpq, &mut used)?;
         if !used.is_empty() {
             findings.push(Finding::info(
                 FindingCode::EnvDefaults,
@@ -296,6 +305,22 @@ impl PgTarget {
             ));
         }
         Ok(findings)
+    }
+
+    /// `PGSSLMODE=no-verify`, node-postgres's own mode (TLS without
+    /// verification, pg `connection-parameters.js`), read as libpq's
+    /// `require` when the URL sets no `sslmode`; libpq refuses the value.
+    fn read_node_no_verify(&mut self, env: &crate::source::EnvSource) -> bool {
+        let applies = !self.sslmode_given
+            && env
+                .get("PGSSLMODE")
+                .is_some_and(|v| v.value.trim() == "no-verify");
+        if applies {
+            self.sslmode = SslMode::Require;
+            // Read: the libpq reading of PGSSLMODE below must not refuse it.
+            self.sslmode_given = true;
+        }
+        applies
     }
 
     /// `PGSSLMODE` and `PGSSLROOTCERT` apply when the URL does not set
