@@ -114,6 +114,12 @@ fn node_postgres_verifies_prefer_require_and_verify_ca_and_connects_with_the_ca(
         // A CA file that is not there: `new Client()` throws ENOENT.
         "sslrootcert=/nonexistent-railconn-ca.pem".to_string(),
         "sslmode=no-verify&sslrootcert=/nonexistent-railconn-ca.pem".to_string(),
+        // Compat mode: libpq's meanings, but `no-verify` falls through to
+        // a verifying `ssl = {}` and `verify-full` uses Node's CA store.
+        "uselibpqcompat=true&sslmode=no-verify".to_string(),
+        "uselibpqcompat=true&sslmode=verify-full".to_string(),
+        "uselibpqcompat=true&sslmode=require".to_string(),
+        format!("uselibpqcompat=true&sslmode=verify-full&sslrootcert={ca}"),
     ] {
         let url = url(&query);
         let node = drivers::node_postgres(&url);

@@ -65,6 +65,10 @@ pub(crate) fn postgres_node(raw: &str, var: &str) -> Normalized {
         return normalized;
     };
     let given = query.to_string();
+    // With uselibpqcompat=true pg-connection-string (2.14.1, `parse`) has
+    // no `no-verify` case: the mode falls through to `ssl = {}`, which
+    // verifies.
+    let compat = query.split('&').any(|pair| pair == "uselibpqcompat=true");
     let mut kept = Vec::new();
     for pair in query.split('&') {
         match pair.split_once('=') {
@@ -76,6 +80,7 @@ pub(crate) fn postgres_node(raw: &str, var: &str) -> Normalized {
                     ));
                 }
             }
+            Some(("sslmode", "no-verify")) if compat => kept.push("sslmode=verify-full"),
             Some(("sslmode", "no-verify")) => {
                 normalized.findings.push(Finding::warn(
                     FindingCode::CertificateNotVerified,

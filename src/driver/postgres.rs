@@ -76,6 +76,14 @@ pub(super) fn judge(
             "driver_node_pg_compat" | "driver_node_pg_no_verify"
         )
     });
+    let compat = findings
+        .iter()
+        .any(|f| f.message.id() == "driver_node_pg_compat");
+    if compat && target.sslmode == SslMode::VerifyFull && target.sslrootcert.is_none() {
+        // Compat `verify-full` is `ssl = {}`: Node's CA store, not libpq's
+        // `~/.postgresql/root.crt`.
+        target.sslrootcert = Some(RootCert::System);
+    }
     if let Some(node) = drivers.get(Driver::NodePostgres).filter(|_| !libpq_terms) {
         rules.extend(node_postgres(node, target, env_sslmode, check));
     }
