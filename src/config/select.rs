@@ -132,6 +132,19 @@ impl Selection {
             .any(|a| a.code == code && a.check.as_deref().is_none_or(|c| names(c, name.as_str())))
     }
 
+    /// The check names given in `lists` and in `--allow CODE@NAME`.
+    fn names_in<'a>(&'a self, lists: &[&'a Vec<Selector>]) -> impl Iterator<Item = &'a str> {
+        let allowed = self.allow.iter().filter_map(|a| a.check.as_deref());
+        lists
+            .iter()
+            .flat_map(|list| list.iter())
+            .filter_map(|s| match s {
+                Selector::Name(name) => Some(name.as_str()),
+                Selector::Kind(_) => None,
+            })
+            .chain(allowed)
+    }
+
     /// The names in `--skip`, `--optional` and `--allow` that are no check
     /// of `checks` but a variable merged into one, with that check: they
     /// change nothing, and the warning says which name would.
@@ -139,15 +152,8 @@ impl Selection {
         &'a self,
         checks: &[(CheckName, Vec<&str>)],
     ) -> Vec<(&'a str, CheckName)> {
-        let allowed = self.allow.iter().filter_map(|a| a.check.as_deref());
-        let mut merged: Vec<(&str, CheckName)> = [&self.skip, &self.optional]
-            .into_iter()
-            .flatten()
-            .filter_map(|s| match s {
-                Selector::Name(name) => Some(name.as_str()),
-                Selector::Kind(_) => None,
-            })
-            .chain(allowed)
+        let mut merged: Vec<(&str, CheckName)> = self
+            .names_in(&[&self.skip, &self.optional])
             .filter(|name| !checks.iter().any(|(c, _)| names(name, c.as_str())))
             .filter_map(|name| {
                 let (check, _) = checks
@@ -163,15 +169,8 @@ impl Selection {
     /// The names in the lists that no check of `checks`, nor a variable of
     /// `also` holding a check's value, has.
     pub(crate) fn unknown_names(&self, checks: &[CheckName], also: &[&str]) -> Vec<&str> {
-        let allowed = self.allow.iter().filter_map(|a| a.check.as_deref());
-        let mut unknown: Vec<&str> = [&self.only, &self.skip, &self.optional]
-            .into_iter()
-            .flatten()
-            .filter_map(|s| match s {
-                Selector::Name(name) => Some(name.as_str()),
-                Selector::Kind(_) => None,
-            })
-            .chain(allowed)
+        let mut unknown: Vec<&str> = self
+            .names_in(&[&self.only, &self.skip, &self.optional])
             .filter(|name| !checks.iter().any(|c| names(name, c.as_str())))
             .filter(|name| !also.iter().any(|a| names(name, a)))
             .collect();

@@ -183,18 +183,34 @@ fn node_postgres_unreadable_root(
         return None;
     }
     let driver = node.to_string();
+    Some(refused_before_connecting(
+        check,
+        msg::driver_node_pg_system_root(driver.clone()),
+        msg::driver_node_pg_system_root_cause(driver),
+        msg::driver_node_pg_system_root_fix(),
+    ))
+}
+
+/// A URL the driver refuses before it connects: `invalid_url` at the
+/// config step, with the driver's own cause and fix.
+fn refused_before_connecting(
+    check: CheckName,
+    does: crate::i18n::Message,
+    cause: crate::i18n::Message,
+    fix: crate::i18n::Message,
+) -> (UrlError, Rule) {
     let error = UrlError {
         code: Code::InvalidUrl,
-        message: msg::driver_node_pg_system_root(driver.clone()),
+        message: does.clone(),
     };
     let rule = Rule {
         check,
-        does: msg::driver_node_pg_system_root(driver.clone()),
+        does,
         fails_with: vec![Code::InvalidUrl],
-        cause: msg::driver_node_pg_system_root_cause(driver),
-        fix: msg::driver_node_pg_system_root_fix(),
+        cause,
+        fix,
     };
-    Some((error, rule))
+    (error, rule)
 }
 
 /// node-postgres's own terms (`sslmode=no-verify`, `uselibpqcompat`) in an
@@ -276,18 +292,12 @@ fn asyncpg_system_root(
         return None;
     }
     let driver = asyncpg.to_string();
-    let error = UrlError {
-        code: Code::InvalidUrl,
-        message: msg::driver_asyncpg_system_root(driver.clone()),
-    };
-    let rule = Rule {
+    Some(refused_before_connecting(
         check,
-        does: msg::driver_asyncpg_system_root(driver.clone()),
-        fails_with: vec![Code::InvalidUrl],
-        cause: msg::driver_asyncpg_system_root_cause(driver),
-        fix: msg::driver_asyncpg_system_root_fix(),
-    };
-    Some((error, rule))
+        msg::driver_asyncpg_system_root(driver.clone()),
+        msg::driver_asyncpg_system_root_cause(driver),
+        msg::driver_asyncpg_system_root_fix(),
+    ))
 }
 
 /// asyncpg alone with `sslrootcert=system` and no `sslmode`: `prefer`
