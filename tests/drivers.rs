@@ -305,6 +305,39 @@ fn node_postgres_reads_pgsslmode_but_not_pgsslrootcert() {
     }
 }
 
+/// Without a CA in the URL node-postgres verifies against Node's own
+/// store — its bundled Mozilla list plus `NODE_EXTRA_CA_CERTS` — not the
+/// system's (review of 2026-12-02). The test CA is in neither until
+/// `NODE_EXTRA_CA_CERTS` names it; then both connect.
+#[test]
+fn node_postgres_trusts_node_extra_ca_certs() {
+    let ca = pki().ca_cert.display().to_string();
+    for query in ["sslmode=verify-full", "sslmode=require"] {
+        let url = url(query);
+        for extra in [None, Some(ca.as_str())] {
+            let env: Vec<(&str, &str)> = match extra {
+                Some(ca) => vec![("NODE_EXTRA_CA_CERTS", ca)],
+                // Not the runner's: the test decides what Node trusts.
+                None => vec![("NODE_EXTRA_CA_CERTS", "/nonexistent-railconn-ca.pem")],
+            };
+            let real = drivers::node_postgres_with_env(&url, &env);
+            assert_eq!(
+                real.connected,
+                extra.is_some(),
+                "{query} {env:?}: {}",
+                real.said
+            );
+            let mut run = railconn();
+            std::fs::write(run.dir.path().join("package.json"), PACKAGE_JSON_PG).unwrap();
+            for (key, value) in &env {
+                run.env(key, value);
+            }
+            let (report, _) = check_json(&mut run, &["--only", "postgres", "--database-url", &url]);
+            assert_agree(&report, &real, &format!("{query} {env:?}"));
+        }
+    }
+}
+
 #[test]
 fn asyncpg_reads_sslrootcert_system_as_a_file_name() {
     let requirements = "asyncpg==0.32.0\n";

@@ -154,17 +154,17 @@ pub(crate) fn config(
     };
     let mut config = Config::resolve(&overrides, env, selection, timeout, connect_timeout);
     config.strict = select.strict;
-    let env_sslmode = env.get("PGSSLMODE").is_some();
+    let driver_env = crate::driver::DriverEnv::read(env);
     let mut drivers = crate::driver::apply(
         drivers,
         CheckName::POSTGRES,
         &mut config.postgres,
-        env_sslmode,
+        &driver_env,
     );
     // Discovered PostgreSQL targets are the same app's: the same drivers.
     for extra in &mut config.extra {
         if let ExtraSetting::Postgresql(setting) = &mut extra.setting {
-            drivers = crate::driver::apply(drivers, extra.name, setting, env_sslmode);
+            drivers = crate::driver::apply(drivers, extra.name, setting, &driver_env);
         }
     }
     crate::driver::redis::apply_query_password(&drivers, &mut config.redis);

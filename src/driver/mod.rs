@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::i18n::{Message, msg, typed_value};
 use crate::model::{CheckName, Code, ProbeOutcome};
 use crate::service::Kind;
-use crate::service::postgres::url::PgTarget;
+use crate::service::postgres::url::{PgTarget, RootCert};
 use crate::service::setting::Setting;
 
 /// A client library an app may connect with.
@@ -294,18 +294,51 @@ pub(crate) struct Rule {
     pub(crate) fix: Message,
 }
 
+/// What the drivers read from the environment beside the URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DriverEnv {
+    /// `PGSSLMODE` is set (libpq and node-postgres read it).
+    pub(crate) pgsslmode: bool,
+    /// The store node-postgres verifies against when the URL names no CA:
+    /// Node's own (its bundled Mozilla list plus `NODE_EXTRA_CA_CERTS`),
+    /// or the system's with `--use-openssl-ca` / `--use-system-ca` in
+    /// `NODE_OPTIONS` (Node.js docs, "Command-line options").
+    pub(crate) node_roots: RootCert,
+}
+
+impl DriverEnv {
+    pub(crate) fn read(env: &crate::source::EnvSource) -> Self {
+        let system = env.get("NODE_OPTIONS").is_some_and(|v| {
+            v.value
+                .split_whitespace()
+                .any(|o| o == "--use-openssl-ca" || o == "--use-system-ca")
+        });
+        let extra = env
+            .get("NODE_EXTRA_CA_CERTS")
+            .map(|v| std::path::PathBuf::from(v.value));
+        Self {
+            pgsslmode: env.get("PGSSLMODE").is_some(),
+            node_roots: if system {
+                RootCert::System
+            } else {
+                RootCert::Node(extra)
+            },
+        }
+    }
+}
+
 /// Judges the configured targets by the app's drivers: the target each
 /// check probes becomes the one the strictest driver makes of the URL. The
 /// drivers come back with the rules they judged by.
 /// `check` is the check whose target `postgres` is (the default one or a
-/// discovered one); `env_sslmode`: `PGSSLMODE` is set.
+/// discovered one).
 pub(crate) fn apply(
     mut drivers: Drivers,
     check: CheckName,
     postgres: &mut Setting<PgTarget>,
-    env_sslmode: bool,
+    env: &DriverEnv,
 ) -> Drivers {
-    let rules = postgres::judge(&drivers, check, postgres, env_sslmode);
+    let rules = postgres::judge(&drivers, check, postgres, env);
     drivers.rules.extend(rules);
     drivers
 }

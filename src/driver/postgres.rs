@@ -22,7 +22,7 @@
 //!   asyncpg's default is `prefer` without verification, where libpq makes
 //!   `sslrootcert=system` mean `verify-full`.
 
-use super::{Driver, Drivers, Found, Rule};
+use super::{Driver, DriverEnv, Drivers, Found, Rule};
 use crate::i18n::msg;
 use crate::model::{CheckName, Code};
 use crate::service::postgres::url::{PgTarget, RootCert, SslMode};
@@ -30,13 +30,13 @@ use crate::service::setting::Setting;
 use crate::source::url::UrlError;
 
 /// Judges the PostgreSQL target by the app's PostgreSQL drivers.
-/// `env_sslmode`: `PGSSLMODE` is set (node-postgres reads it too).
+/// `env`: what node-postgres reads from the environment.
 /// `check`: the check whose target `setting` is.
 pub(super) fn judge(
     drivers: &Drivers,
     check: CheckName,
     setting: &mut Setting<PgTarget>,
-    env_sslmode: bool,
+    env: &DriverEnv,
 ) -> Vec<Rule> {
     if let Setting::Invalid { error, .. } = setting {
         return node_postgres_terms_refused(drivers, check, error)
@@ -82,10 +82,10 @@ pub(super) fn judge(
     if compat && target.sslmode == SslMode::VerifyFull && target.sslrootcert.is_none() {
         // Compat `verify-full` is `ssl = {}`: Node's CA store, not libpq's
         // `~/.postgresql/root.crt`.
-        target.sslrootcert = Some(RootCert::System);
+        target.sslrootcert = Some(env.node_roots.clone());
     }
     if let Some(node) = drivers.get(Driver::NodePostgres).filter(|_| !libpq_terms) {
-        rules.extend(node_postgres(node, target, env_sslmode, check));
+        rules.extend(node_postgres(node, target, env, check));
     }
     let only_asyncpg = drivers
         .of(CheckName::POSTGRES)
@@ -102,7 +102,7 @@ pub(super) fn judge(
 fn node_postgres(
     node: &Found,
     target: &mut PgTarget,
-    env_sslmode: bool,
+    env: &DriverEnv,
     check: CheckName,
 ) -> Option<Rule> {
     // pg < 8: `ssl: true` did not set rejectUnauthorized (pg 8.0.0 changelog).
@@ -110,26 +110,31 @@ fn node_postgres(
         return None;
     }
     if !target.sslmode_given {
-        if target.sslrootcert_given || !env_sslmode {
-            return Some(node_postgres_plaintext(node, target, check));
+        if target.sslrootcert_given || !env.pgsslmode {
+            return Some(node_postgres_plaintext(
+                node,
+                target,
+                &env.node_roots,
+                check,
+            ));
         }
         // PGSSLMODE alone: pg reads every mode but `disable` as `ssl: true`,
         // which verifies (`connection-parameters.js`,
         // `readSSLConfigFromEnvironment`); `no-verify` was read in
         // `PgTarget::fill_from_env_node`.
         return (target.sslmode != SslMode::Disable)
-            .then(|| node_postgres_verifies(node, target, check));
+            .then(|| node_postgres_verifies(node, target, &env.node_roots, check));
     }
     let mode = target.sslmode;
     if mode == SslMode::VerifyFull {
-        return Some(node_postgres_verifies(node, target, check));
+        return Some(node_postgres_verifies(node, target, &env.node_roots, check));
     }
     if !matches!(mode, SslMode::Prefer | SslMode::Require | SslMode::VerifyCa) {
         return None;
     }
     target.sslmode = SslMode::VerifyFull;
     if target.sslrootcert.is_none() {
-        target.sslrootcert = Some(RootCert::System);
+        target.sslrootcert = Some(env.node_roots.clone());
     }
     let driver = node.to_string();
     Some(Rule {
@@ -149,10 +154,15 @@ fn node_postgres(
 /// libpq's, but against Node's CA store when `sslrootcert` is absent, and
 /// a failure's fix is not libpq's "use `require`" (node-postgres verifies
 /// under it too).
-fn node_postgres_verifies(node: &Found, target: &mut PgTarget, check: CheckName) -> Rule {
+fn node_postgres_verifies(
+    node: &Found,
+    target: &mut PgTarget,
+    roots: &RootCert,
+    check: CheckName,
+) -> Rule {
     target.sslmode = SslMode::VerifyFull;
     if target.sslrootcert.is_none() {
-        target.sslrootcert = Some(RootCert::System);
+        target.sslrootcert = Some(roots.clone());
     }
     let driver = node.to_string();
     Rule {
@@ -177,7 +187,7 @@ fn node_postgres_unreadable_root(
     let unreadable = match &target.sslrootcert {
         Some(RootCert::System) => true,
         Some(RootCert::File(path)) => !path.is_file(),
-        None => false,
+        Some(RootCert::Node(_)) | None => false,
     };
     if !target.sslrootcert_given || !unreadable {
         return None;
@@ -263,11 +273,16 @@ fn node_postgres_term(refusal: &crate::i18n::Message) -> Option<&'static str> {
 /// undefined, then `false` (pg `lib/connection-parameters.js`,
 /// `readSSLConfigFromEnvironment`), so it connects without TLS where libpq
 /// would prefer TLS — and a server that insists on TLS refuses it.
-fn node_postgres_plaintext(node: &Found, target: &mut PgTarget, check: CheckName) -> Rule {
+fn node_postgres_plaintext(
+    node: &Found,
+    target: &mut PgTarget,
+    roots: &RootCert,
+    check: CheckName,
+) -> Rule {
     if target.sslrootcert_given {
         // pg-connection-string turns `sslrootcert` alone into `ssl = { ca }`:
         // the chain against that file and the host name, as verify-full.
-        return node_postgres_verifies(node, target, check);
+        return node_postgres_verifies(node, target, roots, check);
     }
     target.sslmode = SslMode::Disable;
     let driver = node.to_string();
@@ -349,8 +364,16 @@ mod tests {
         }
     }
 
+    /// The environment of a test run: Node's own store, no extra CA.
+    fn env(pgsslmode: bool) -> DriverEnv {
+        DriverEnv {
+            pgsslmode,
+            node_roots: RootCert::Node(None),
+        }
+    }
+
     fn judge_(drivers: &Drivers, setting: &mut Setting<PgTarget>) -> Vec<Rule> {
-        judge(drivers, CheckName::POSTGRES, setting, false)
+        judge(drivers, CheckName::POSTGRES, setting, &env(false))
     }
 
     /// A CA file that exists (node-postgres reads it when the client is
@@ -377,7 +400,7 @@ mod tests {
             assert_eq!(rules.len(), 1, "{given}");
             assert_eq!(
                 mode(&setting),
-                (SslMode::VerifyFull, Some(RootCert::System))
+                (SslMode::VerifyFull, Some(RootCert::Node(None)))
             );
         }
         let ca = ca_file();
@@ -421,7 +444,7 @@ mod tests {
         assert!(rules[0].fails_with.contains(&Code::CertificateInvalid));
         assert_eq!(
             mode(&setting),
-            (SslMode::VerifyFull, Some(RootCert::System))
+            (SslMode::VerifyFull, Some(RootCert::Node(None)))
         );
         let mut setting = ready(&format!(
             "postgresql://u@db.example/d?sslmode=verify-full&sslrootcert={}",
@@ -476,7 +499,7 @@ mod tests {
         let node = drivers(&[(Driver::NodePostgres, None)]);
         let mut setting = ready("postgresql://u@db.example/d");
         assert_eq!(
-            judge(&node, CheckName::POSTGRES, &mut setting, false).len(),
+            judge(&node, CheckName::POSTGRES, &mut setting, &env(false)).len(),
             1
         );
         assert_eq!(mode(&setting).0, SslMode::Disable);
@@ -484,7 +507,7 @@ mod tests {
         // `ssl: true`, which verifies.
         let mut setting = ready("postgresql://u@db.example/d");
         assert_eq!(
-            judge(&node, CheckName::POSTGRES, &mut setting, true).len(),
+            judge(&node, CheckName::POSTGRES, &mut setting, &env(true)).len(),
             1,
             "PGSSLMODE is read"
         );

@@ -46,6 +46,9 @@ pub(crate) enum Verify {
 pub(crate) enum Roots {
     System,
     File(std::path::PathBuf),
+    /// Mozilla's list as Node.js bundles it, plus an extra PEM file
+    /// (`NODE_EXTRA_CA_CERTS`).
+    Node(Option<std::path::PathBuf>),
 }
 
 /// What a successful handshake established.
@@ -472,9 +475,12 @@ fn system_roots() -> Vec<CertificateDer<'static>> {
 
 /// Loads trust anchors; an empty store is a failure, not a panic later.
 fn load_roots(roots: &Roots) -> Result<(RootCertStore, Vec<CertificateDer<'static>>), Failure> {
+    if let Roots::Node(extra) = roots {
+        return Ok(node_roots(extra.as_deref()));
+    }
     let certs = match roots {
-        Roots::System => system_roots(),
         Roots::File(path) => read_roots(path)?,
+        _ => system_roots(),
     };
     let mut store = RootCertStore::empty();
     let (added, _ignored) = store.add_parsable_certificates(certs.iter().cloned());
@@ -482,12 +488,26 @@ fn load_roots(roots: &Roots) -> Result<(RootCertStore, Vec<CertificateDer<'stati
         return Err(Failure::new(
             Code::CertificateInvalid,
             match roots {
-                Roots::System => words::system_roots_empty(),
                 Roots::File(path) => words::root_file_empty(path),
+                _ => words::system_roots_empty(),
             },
         ));
     }
     Ok((store, certs))
+}
+
+/// Node.js's default store: its bundled Mozilla list (`webpki-roots` is the
+/// same list, from the CCADB) plus `NODE_EXTRA_CA_CERTS`, whose unreadable
+/// file Node only warns about. Nothing is pinned: Node trusts a server
+/// certificate only through a chain.
+fn node_roots(extra: Option<&std::path::Path>) -> (RootCertStore, Vec<CertificateDer<'static>>) {
+    let mut store = RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    if let Some(certs) = extra.and_then(|path| read_roots(path).ok()) {
+        store.add_parsable_certificates(certs);
+    }
+    (store, Vec::new())
 }
 
 /// Wraps webpki verification, records the leaf first, and relaxes what the

@@ -63,6 +63,10 @@ pub enum RootCert {
     File(PathBuf),
     /// `sslrootcert=system` (PostgreSQL 16+): the operating system's roots.
     System,
+    /// Node.js's own store, which node-postgres verifies against when the
+    /// URL names no CA: Mozilla's list bundled in Node, plus the PEM file
+    /// of `NODE_EXTRA_CA_CERTS`.
+    Node(Option<PathBuf>),
 }
 
 /// libpq `channel_binding`.
@@ -150,6 +154,8 @@ impl PgTarget {
             let shown = match root {
                 RootCert::File(path) => path.display().to_string(),
                 RootCert::System => "system".to_string(),
+                RootCert::Node(None) => "node".to_string(),
+                RootCert::Node(Some(extra)) => format!("node+{}", extra.display()),
             };
             options.insert("sslrootcert", shown);
         }
@@ -650,6 +656,7 @@ impl From<&RootCert> for crate::net::tls::Roots {
         match root {
             RootCert::System => crate::net::tls::Roots::System,
             RootCert::File(path) => crate::net::tls::Roots::File(path.clone()),
+            RootCert::Node(extra) => crate::net::tls::Roots::Node(extra.clone()),
         }
     }
 }
