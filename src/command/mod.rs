@@ -198,8 +198,7 @@ fn warn_unknown_names(selection: &Selection, checks: &[crate::config::Check<'_>]
             (c.name, vars.unwrap_or_default())
         })
         .collect();
-    let also: Vec<&str> = with_vars.iter().flat_map(|(_, v)| v.clone()).collect();
-    let unknown = selection.unknown_names(&names, &also);
+    let unknown = selection.unknown_names(&with_vars);
     let merged = selection.merged_names(&with_vars);
     if unknown.is_empty() && merged.is_empty() {
         return;

@@ -166,13 +166,17 @@ impl Selection {
         merged
     }
 
-    /// The names in the lists that no check of `checks`, nor a variable of
-    /// `also` holding a check's value, has.
-    pub(crate) fn unknown_names(&self, checks: &[CheckName], also: &[&str]) -> Vec<&str> {
+    /// The names in the lists that no check of `checks` has, by its name
+    /// or by a variable holding its value.
+    pub(crate) fn unknown_names(&self, checks: &[(CheckName, Vec<&str>)]) -> Vec<&str> {
+        let known = |name: &str| {
+            checks.iter().any(|(check, also)| {
+                names(name, check.as_str()) || also.iter().any(|a| names(name, a))
+            })
+        };
         let mut unknown: Vec<&str> = self
             .names_in(&[&self.only, &self.skip, &self.optional])
-            .filter(|name| !checks.iter().any(|c| names(name, c.as_str())))
-            .filter(|name| !also.iter().any(|a| names(name, a)))
+            .filter(|name| !known(name))
             .collect();
         unknown.dedup();
         unknown
@@ -260,7 +264,7 @@ mod tests {
             gating.merged_names(&checks),
             [("CACHE_URL", CheckName::REDIS)]
         );
-        assert!(gating.unknown_names(&CheckName::DEFAULTS, &also).is_empty());
+        assert!(gating.unknown_names(&checks).is_empty());
     }
 
     #[test]
@@ -291,7 +295,7 @@ mod tests {
             ..Selection::default()
         };
         assert_eq!(
-            selection.unknown_names(&CheckName::DEFAULTS, &[]),
+            selection.unknown_names(&CheckName::DEFAULTS.map(|c| (c, Vec::new()))),
             ["CELERY_BROKER_URL"]
         );
     }

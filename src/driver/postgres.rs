@@ -79,10 +79,10 @@ pub(super) fn judge(
     let compat = findings
         .iter()
         .any(|f| f.message.id() == "driver_node_pg_compat");
-    if compat && target.sslmode == SslMode::VerifyFull && target.sslrootcert.is_none() {
+    if compat && target.sslmode == SslMode::VerifyFull {
         // Compat `verify-full` is `ssl = {}`: Node's CA store, not libpq's
         // `~/.postgresql/root.crt`.
-        target.sslrootcert = Some(env.node_roots.clone());
+        verify_full_with(target, &env.node_roots);
     }
     if let Some(node) = drivers.get(Driver::NodePostgres).filter(|_| !libpq_terms) {
         rules.extend(node_postgres(node, target, env, check));
@@ -132,10 +132,7 @@ fn node_postgres(
     if !matches!(mode, SslMode::Prefer | SslMode::Require | SslMode::VerifyCa) {
         return None;
     }
-    target.sslmode = SslMode::VerifyFull;
-    if target.sslrootcert.is_none() {
-        target.sslrootcert = Some(env.node_roots.clone());
-    }
+    verify_full_with(target, &env.node_roots);
     let driver = node.to_string();
     Some(Rule {
         check,
@@ -160,10 +157,7 @@ fn node_postgres_verifies(
     roots: &RootCert,
     check: CheckName,
 ) -> Rule {
-    target.sslmode = SslMode::VerifyFull;
-    if target.sslrootcert.is_none() {
-        target.sslrootcert = Some(roots.clone());
-    }
+    verify_full_with(target, roots);
     let driver = node.to_string();
     Rule {
         check,
@@ -171,6 +165,15 @@ fn node_postgres_verifies(
         fails_with: vec![Code::CertificateInvalid, Code::TlsHandshakeFailed],
         cause: msg::driver_node_pg_verifies_cause(driver),
         fix: msg::driver_node_pg_fix(),
+    }
+}
+
+/// node-postgres's verifying reading: the chain and the host name, against
+/// the URL's CA file or else `roots` (Node's store).
+fn verify_full_with(target: &mut PgTarget, roots: &RootCert) {
+    target.sslmode = SslMode::VerifyFull;
+    if target.sslrootcert.is_none() {
+        target.sslrootcert = Some(roots.clone());
     }
 }
 

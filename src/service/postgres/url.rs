@@ -296,14 +296,12 @@ impl PgTarget {
                 v.value
             });
         }
-        if !libpq && self.read_node_no_verify(env) {
-            used.push("PGSSLMODE");
+        if self.fill_tls_from_env(env, libpq, &mut used)? {
             findings.push(Finding::warn(
                 FindingCode::CertificateNotVerified,
                 crate::i18n::msg::driver_node_pg_no_verify(),
             ));
         }
-        self.fill_tls_from_env(env, libpq, &mut used)?;
         if !used.is_empty() {
             findings.push(Finding::info(
                 FindingCode::EnvDefaults,
@@ -313,44 +311,38 @@ impl PgTarget {
         Ok(findings)
     }
 
-    /// `PGSSLMODE=no-verify`, node-postgres's own mode (TLS without
-    /// verification, pg `connection-parameters.js`), read as libpq's
-    /// `require` when the URL sets no `sslmode`; libpq refuses the value.
-    fn read_node_no_verify(&mut self, env: &crate::source::EnvSource) -> bool {
-        let applies = !self.sslmode_given
-            && env
-                .get("PGSSLMODE")
-                .is_some_and(|v| v.value.trim() == "no-verify");
-        if applies {
-            self.sslmode = SslMode::Require;
-            // Read: the libpq reading of PGSSLMODE below must not refuse it.
-            self.sslmode_given = true;
-        }
-        applies
-    }
-
     /// `PGSSLMODE` and `PGSSLROOTCERT` apply when the URL does not set
-    /// them; an invalid `PGSSLMODE` is refused, as libpq refuses it.
+    /// them; an invalid `PGSSLMODE` is refused, as libpq refuses it. For
+    /// node-postgres (`libpq` false) `PGSSLROOTCERT` is not read and
+    /// `PGSSLMODE=no-verify`, its own mode (TLS without verification, pg
+    /// `connection-parameters.js`), is libpq's `require`: the return value
+    /// says it was read.
     fn fill_tls_from_env(
         &mut self,
         env: &crate::source::EnvSource,
-        read_rootcert: bool,
+        libpq: bool,
         used: &mut Vec<&'static str>,
-    ) -> Result<(), UrlError> {
+    ) -> Result<bool, UrlError> {
         if let Some(var) = env
             .get("PGSSLROOTCERT")
-            .filter(|_| read_rootcert && self.sslrootcert.is_none())
+            .filter(|_| libpq && self.sslrootcert.is_none())
         {
             self.sslrootcert = Some(parse_rootcert(&var.value));
             used.push("PGSSLROOTCERT");
         }
+        let mut no_verify = false;
         let env_mode = match env.get("PGSSLMODE").filter(|_| !self.sslmode_given) {
             Some(var) => {
                 used.push("PGSSLMODE");
-                Some(
-                    SslMode::parse(var.value.trim())
-                        .ok_or_else(|| invalid(words::pg_bad_env_sslmode()))?,
-                )
+                let value = var.value.trim();
+                Some(match SslMode::parse(value) {
+                    Some(mode) => mode,
+                    None if !libpq && value == "no-verify" => {
+                        no_verify = true;
+                        SslMode::Require
+                    }
+                    None => return Err(invalid(words::pg_bad_env_sslmode())),
+                })
             }
             None => None,
         };
@@ -360,7 +352,7 @@ impl PgTarget {
             env_mode
         };
         self.sslmode = resolve_sslmode(explicit, self.sslrootcert.as_ref())?;
-        Ok(())
+        Ok(no_verify)
     }
 
     /// Shows `query` — the URL's query before a driver's own parameters
