@@ -4,7 +4,6 @@
 //! because the output is a terminal, a CI log or a file, never a page that
 //! mixes scripts of both directions.
 
-use std::borrow::Cow;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -12,6 +11,7 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
 use super::Lang;
+use super::escape::{self, Piece};
 use super::message::{Arg, Message};
 use super::msg;
 
@@ -44,6 +44,7 @@ fn build(lang: Lang) -> Bundle {
     let tag = lang.tag().parse().unwrap_or_default();
     let mut bundle = Bundle::new_concurrent(vec![tag]);
     bundle.set_use_isolating(false);
+    bundle.set_formatter(Some(mark_argument));
     let _ = bundle.add_resource(resource);
     bundle
 }
@@ -52,12 +53,24 @@ impl Lang {
     /// `message` in this language. A message missing from the catalog
     /// (the tests forbid it) falls back to English, then to its id.
     pub fn render(self, message: &Message) -> String {
-        self.try_render(message)
-            .or_else(|| Lang::En.try_render(message))
+        self.render_in(message, Mark::Off)
+    }
+
+    /// `message` in this language, cut into the catalog's words and its
+    /// arguments (escaped, each with its name; empty inside a nested
+    /// message): a renderer styles or fences an argument only after it is
+    /// escaped, never before.
+    pub(crate) fn pieces(self, message: &Message) -> Vec<Piece> {
+        escape::pieces(&self.render_in(message, Mark::Top))
+    }
+
+    fn render_in(self, message: &Message, mark: Mark) -> String {
+        self.try_render(message, mark)
+            .or_else(|| Lang::En.try_render(message, mark))
             .unwrap_or_else(|| message.id().to_string())
     }
 
-    fn try_render(self, message: &Message) -> Option<String> {
+    fn try_render(self, message: &Message, mark: Mark) -> Option<String> {
         let bundle = bundle(self);
         // Advice lives in attributes: `advice_pg_auth_failed.cause`.
         let (id, attribute) = match message.id().split_once('.') {
@@ -70,26 +83,36 @@ impl Lang {
             None => entry.value()?,
         };
         let mut args = FluentArgs::new();
+        let mut marked = Vec::new();
         for (name, arg) in message.args() {
-            args.set(*name, self.value(arg));
+            let value = self.value(arg, mark.nested());
+            if let (FluentValue::String(text), Arg::Text(_) | Arg::AnyOf(_)) = (&value, arg) {
+                let name = if mark == Mark::Top { name } else { "" };
+                marked.push((name.to_string(), text.to_string()));
+            }
+            args.set(*name, value);
         }
+        let marking = (mark != Mark::Off).then_some(marked);
+        let before = MARKED.replace(marking);
         let mut errors = Vec::new();
         let text = bundle.format_pattern(pattern, Some(&args), &mut errors);
-        Some(text.into_owned())
+        let text = text.into_owned();
+        MARKED.set(before);
+        Some(text)
     }
 
     /// A text argument is data: a path, host, value or a server's words.
-    /// Its control characters are shown escaped (`\n` as `\\n`), so no
-    /// argument starts a new line (a `::warning` workflow command in a
-    /// GitHub log, a forged report line) or a terminal sequence, in any
-    /// format.
-    fn value(self, arg: &Arg) -> FluentValue<'static> {
+    /// Its control and invisible format characters are shown escaped (`\n`
+    /// as `\\n`, U+202E as `\u{202e}`, [`escape`]), so no argument starts
+    /// a new line (a `::warning` workflow command in a GitHub log, a forged
+    /// report line), a terminal sequence or a reordered line, in any format.
+    fn value(self, arg: &Arg, mark: Mark) -> FluentValue<'static> {
         match arg {
-            Arg::Text(text) => FluentValue::String(escape_controls(text)),
+            Arg::Text(text) => escape::shown(text).into(),
             Arg::Int(n) => FluentValue::from(*n),
             Arg::Fixed { scaled, digits } => self.decimal(*scaled, *digits).into(),
             Arg::Duration(duration) => self.duration(*duration).into(),
-            Arg::Msg(inner) => self.render(inner).into(),
+            Arg::Msg(inner) => self.render_in(inner, mark).into(),
             Arg::AnyOf(items) => self.any_of(items).into(),
         }
     }
@@ -182,19 +205,42 @@ impl Message {
     }
 }
 
-fn escape_controls(text: &str) -> Cow<'static, str> {
-    if !text.chars().any(char::is_control) {
-        return Cow::Owned(text.to_string());
+/// Whether, and how, a rendering marks its arguments ([`Lang::pieces`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    Off,
+    /// The message's own arguments, by name.
+    Top,
+    /// The arguments of a message inside it, without a name.
+    Nested,
+}
+
+impl Mark {
+    fn nested(self) -> Mark {
+        match self {
+            Mark::Off => Mark::Off,
+            Mark::Top | Mark::Nested => Mark::Nested,
+        }
     }
-    Cow::Owned(
-        text.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_default().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
+}
+
+thread_local! {
+    /// The text arguments of the message being rendered with marks, with
+    /// their names: Fluent hands the formatter a value without its name.
+    static MARKED: std::cell::RefCell<Option<Vec<(String, String)>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Fluent's formatter, called as a value is written out — after a select
+/// expression has compared it (`[EAI_NONAME] no such name`), so the marks
+/// never change which variant is chosen. It marks a text argument of the
+/// message being rendered with marks, and nothing else.
+fn mark_argument<M>(value: &FluentValue<'_>, _: &M) -> Option<String> {
+    let FluentValue::String(text) = value else {
+        return None;
+    };
+    MARKED.with_borrow(|marked| {
+        let (name, _) = marked.as_ref()?.iter().find(|(_, t)| t == text)?;
+        Some(escape::marked(name, text))
+    })
 }

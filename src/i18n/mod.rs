@@ -7,11 +7,13 @@
 //! are not messages: they stay the same in every language (issue 13).
 
 mod catalog;
+mod escape;
 mod lang;
 mod message;
 pub(crate) mod msg;
 
 pub(crate) use self::catalog::serialize_in;
+pub(crate) use self::escape::Piece;
 pub use self::lang::Lang;
 pub(crate) use self::message::{Advice, Arg, Message};
 

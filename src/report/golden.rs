@@ -275,6 +275,27 @@ fn the_quiet_text_report() {
     }
 }
 
+/// The text report as a colour terminal gets it (`report.en.color.txt`):
+/// the golden files ran without colour, so a code styled before it was
+/// escaped showed as `\u{1b}[1mdns_not_found\u{1b}[0m` unnoticed (issue
+/// 18). The files hold the real escape sequences.
+#[test]
+fn the_coloured_text_report() {
+    for (lang, code) in LANGS {
+        let style = TextStyle {
+            lang,
+            color: true,
+            ..TextStyle::default()
+        };
+        let mut out = Vec::new();
+        super::text::render(&report(), style, &mut out).unwrap();
+        let text = String::from_utf8_lossy(&out);
+        assert!(!text.contains("\\u{1b}"), "{text}");
+        assert!(text.contains("\x1b[1mdns_not_found\x1b[0m"), "{text}");
+        check_golden(&format!("report.{code}.color.txt"), out);
+    }
+}
+
 fn env_report() -> EnvReport {
     let dotenv = Origin::File(PathBuf::from(".env"));
     let variable = |name, state, value: Option<Message>, source: Option<Origin>| Variable {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anstyle::{AnsiColor, Style};
 
 use super::{CheckReport, Report, StepReport, TextStyle};
-use crate::i18n::{Lang, Message, msg};
+use crate::i18n::{Lang, Message, Piece, msg};
 use crate::model::{FindingCode, Severity, Status};
 
 struct Painter {
@@ -50,6 +50,21 @@ impl Painter {
     /// A message in the run's language.
     fn say(&self, message: &Message) -> String {
         self.lang.render(message)
+    }
+
+    /// A message with its `code` argument in bold. The style is put on
+    /// after the argument is escaped: an escape sequence inside an argument
+    /// is shown as text (`\u{1b}`), so styling the code before rendering
+    /// printed `\u{1b}[1mconnection_refused\u{1b}[0m` (issue 18).
+    fn say_bold_code(&self, message: &Message) -> String {
+        self.lang
+            .pieces(message)
+            .into_iter()
+            .map(|piece| match piece {
+                Piece::Arg { name, text } if name == "code" => self.bold(&text),
+                Piece::Arg { text, .. } | Piece::Words(text) => text,
+            })
+            .collect()
     }
 }
 
@@ -246,11 +261,11 @@ fn write_problem(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
     }
     if let Some(error) = &check.error {
         let at = msg::error_at_step(
-            p.bold(error.code.as_str()),
+            error.code.as_str().to_string(),
             error.step.as_str(),
             error.message.clone(),
         );
-        writeln!(out, "      {error_label:<width$} {}", p.say(&at))?;
+        writeln!(out, "      {error_label:<width$} {}", p.say_bold_code(&at))?;
     }
     for (label, text) in [(cause_label, &check.cause), (fix_label, &check.fix)] {
         if let Some(text) = text.as_ref().map(|t| p.say(t)).filter(|t| !t.is_empty()) {
