@@ -90,6 +90,39 @@ pub(crate) fn interrupted() -> u8 {
     }
 }
 
+/// Writes `text` and a line break to stderr. What goes there is
+/// commentary (warnings, progress, why `wait` gave up), so a write that
+/// fails — `2>/dev/full`, a closed descriptor — is dropped and never
+/// changes the exit code; `eprintln!` would panic instead (exit 101,
+/// issue 18).
+pub(crate) fn stderr_line(text: &str) {
+    stderr_text(&format!("{text}\n"));
+}
+
+/// [`stderr_line`] without the line break (`wait`'s progress line,
+/// rewritten in place), flushed.
+pub(crate) fn stderr_text(text: &str) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+}
+
+/// The log writer (`RUST_LOG`): stderr, a failed write dropped. The
+/// subscriber would otherwise report the failure with `eprintln!`, which
+/// panics on the same full stderr.
+pub(crate) struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let _ = std::io::stderr().lock().write_all(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 pub(crate) fn for_report(report: &Report) -> ExitCode {
     if report.ready { READY } else { NOT_READY }.into()
 }

@@ -46,7 +46,6 @@ pub use crate::service::redis::url::{Protocol, RedisTarget, RedisTls};
 pub use crate::source::url::parse as parse_url;
 pub use crate::source::{EnvSource, parse_env};
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -71,19 +70,20 @@ pub fn main_entry() -> ExitCode {
             // Rendered once, in the run's language, then redacted: a
             // server's or the system's words may quote a URL.
             let text = i18n::say(&i18n::msg::error_prefix(error.message()));
-            let _ = writeln!(std::io::stderr(), "{}", exit::redact_urls(&text));
+            exit::stderr_line(&exit::redact_urls(&text));
             exit::COULD_NOT_RUN.into()
         }
     }
 }
 
-/// Logs go to stderr only, filtered by `RUST_LOG` (default: off).
+/// Logs go to stderr only, filtered by `RUST_LOG` (default: off); a log
+/// line that cannot be written is dropped.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| exit::LogWriter)
         .with_ansi(false)
         .try_init();
 }

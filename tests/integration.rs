@@ -22,6 +22,7 @@ mod jwt_reference;
 mod lang;
 mod libpq_uri;
 mod ops;
+mod output_safety;
 mod platform;
 mod postgres;
 mod providers;

@@ -207,10 +207,9 @@ fn warn_unknown_names(selection: &Selection, checks: &[crate::config::Check<'_>]
     let all = known.join(", ");
     SAID.call_once(|| {
         let lang = Lang::for_run();
-        let mut err = std::io::stderr().lock();
         for (name, check) in merged {
             let warning = crate::i18n::msg::warning_merged_name(name.to_string(), check.as_str());
-            let _ = writeln!(err, "{}", lang.render(&warning));
+            crate::exit::stderr_line(&lang.render(&warning));
         }
         for name in unknown {
             let warning = match crate::config::select::nearest(name, &known) {
@@ -221,7 +220,7 @@ fn warn_unknown_names(selection: &Selection, checks: &[crate::config::Check<'_>]
                 ),
                 None => crate::i18n::msg::warning_unknown_check(typed_value(name), all.clone()),
             };
-            let _ = writeln!(err, "{}", lang.render(&warning));
+            crate::exit::stderr_line(&lang.render(&warning));
         }
     });
 }
@@ -281,15 +280,19 @@ pub(crate) fn emit(report: &Report, output: &OutputArgs, stream: Stream) -> Resu
         write_file(report, path, Format::for_path(path), false)?;
     }
     match stream {
-        Stream::Stdout => write_to(report, format, style, &mut std::io::stdout().lock()),
-        Stream::Stderr => write_to(report, format, style, &mut std::io::stderr().lock()),
-    }?;
+        Stream::Stdout => write_to(report, format, style, &mut std::io::stdout().lock())?,
+        // `wait -- COMMAND`: the report on stderr is commentary before the
+        // command runs; a stderr that takes nothing must not stop it.
+        Stream::Stderr => {
+            let _ = write_to(report, format, style, &mut std::io::stderr().lock());
+        }
+    }
     let summary = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty());
     if let Some(summary) = summary.filter(|_| format == Format::Github) {
         // The step summary is a courtesy: failing to append to it must not
         // turn a verdict into exit 2 (or keep `wait -- CMD` from running).
         if let Err(error) = write_file(report, Path::new(&summary), Format::Markdown, true) {
-            let _ = writeln!(std::io::stderr(), "railconn: {error}");
+            crate::exit::stderr_line(&format!("railconn: {error}"));
         }
     }
     Ok(())

@@ -51,15 +51,12 @@ async fn serve(
 ) -> Result<(), AppError> {
     let listener = listen(args.listen, port)?;
     let local = listener.local_addr().map_err(AppError::Runtime)?;
-    eprintln!("{}", say(&words::serve_listening(local, args.interval)));
-    eprintln!(
-        "{}",
-        if token.is_some() {
-            say(&words::serve_token_on())
-        } else {
-            say(&words::serve_open())
-        }
-    );
+    exit::stderr_line(&say(&words::serve_listening(local, args.interval)));
+    exit::stderr_line(&if token.is_some() {
+        say(&words::serve_token_on())
+    } else {
+        say(&words::serve_open())
+    });
     let listener = tokio::net::TcpListener::from_std(listener).map_err(AppError::Runtime)?;
     let mut settings = Settings::new(args.interval, args.check_timeout);
     settings.labels = railway_labels(env);
@@ -112,7 +109,7 @@ fn listen(address: Option<SocketAddr>, port: u16) -> Result<std::net::TcpListene
         server::bind_default(port).map_err(|e| failed(format!("[::]:{port}"), e))?;
     if ipv4_only {
         let addr = SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, port));
-        eprintln!("{}", say(&words::serve_ipv4_only(addr)));
+        exit::stderr_line(&say(&words::serve_ipv4_only(addr)));
     }
     Ok(listener)
 }

@@ -6,7 +6,7 @@
 use std::collections::hash_map::RandomState;
 use std::ffi::OsString;
 use std::hash::{BuildHasher, Hasher};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::pin::pin;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -62,15 +62,15 @@ pub(crate) fn run(args: &WaitArgs) -> Result<ExitCode, AppError> {
         Ending::Ready if !args.command.is_empty() => Ok(exec(&args.command)),
         Ending::Ready => Ok(exit::READY.into()),
         Ending::TimedOut => {
-            eprintln!("{}", say(&words::wait_timed_out(args.timeout)));
+            exit::stderr_line(&say(&words::wait_timed_out(args.timeout)));
             Ok(exit::NOT_READY.into())
         }
         Ending::Hopeless(check, code) => {
-            eprintln!("{}", say(&words::wait_stopped_early(&check, code)));
+            exit::stderr_line(&say(&words::wait_stopped_early(&check, code)));
             Ok(exit::NOT_READY.into())
         }
         Ending::Warnings => {
-            eprintln!("{}", say(&words::wait_stopped_on_warnings()));
+            exit::stderr_line(&say(&words::wait_stopped_on_warnings()));
             Ok(exit::NOT_READY.into())
         }
         Ending::Interrupted => Ok(exit::interrupted().into()),
@@ -289,13 +289,12 @@ impl Progress {
             .filter_map(|c| c.error.as_ref().map(|e| (c.name.as_str(), e.code)))
             .collect();
         let line = words::wait_progress(&failing, self.started.elapsed(), self.timeout);
-        eprint!("\r\x1b[2K{}", say(&line));
-        let _ = std::io::stderr().flush();
+        exit::stderr_text(&format!("\r\x1b[2K{}", say(&line)));
     }
 
     fn done(&self, report: Report, ending: Ending) -> (Report, Ending) {
         if self.enabled {
-            eprint!("\r\x1b[2K");
+            exit::stderr_text("\r\x1b[2K");
         }
         (report, ending)
     }
@@ -308,12 +307,9 @@ fn exec(command: &[OsString]) -> ExitCode {
     let error = std::process::Command::new(&command[0])
         .args(&command[1..])
         .exec();
-    eprintln!(
-        "{}",
-        say(&words::command_not_started(
-            &command[0].to_string_lossy(),
-            &error.to_string()
-        ))
-    );
+    exit::stderr_line(&say(&words::command_not_started(
+        &command[0].to_string_lossy(),
+        &error.to_string(),
+    )));
     exit::COMMAND_NOT_STARTED.into()
 }
