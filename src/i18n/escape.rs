@@ -148,4 +148,27 @@ mod tests {
             ]
         );
     }
+
+    /// The marks are put on as a value is written out, after a select
+    /// expression compared it: `[EAI_NONAME] no such name` still matches.
+    #[test]
+    fn pieces_read_as_the_plain_rendering_and_select_the_same_variant() {
+        use crate::i18n::{Lang, msg};
+        let message = msg::dns_failed("cache.invalid", "EAI_NONAME".to_string());
+        for lang in [Lang::En, Lang::Ru] {
+            let joined: String = lang
+                .pieces(&message)
+                .into_iter()
+                .map(|piece| match piece {
+                    Piece::Words(text) | Piece::Arg { text, .. } => text,
+                })
+                .collect();
+            assert_eq!(joined, lang.render(&message));
+        }
+        assert!(Lang::En.render(&message).contains("no such name"));
+        assert!(Lang::En.pieces(&message).contains(&Piece::Arg {
+            name: "host".into(),
+            text: "cache.invalid".into()
+        }));
+    }
 }

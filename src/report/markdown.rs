@@ -213,7 +213,8 @@ fn code_span(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{cell, code_cell, code_span, is_markup};
+    use super::{cell, code_cell, code_span, is_markup, markdown};
+    use crate::i18n::{Lang, msg};
 
     #[test]
     fn a_result_cell_keeps_its_code_span_and_a_target_cell_cannot_end_its_own() {
@@ -252,5 +253,19 @@ mod tests {
         ] {
             assert!(is_markup(markup), "{markup}");
         }
+    }
+
+    #[test]
+    fn the_catalogs_own_code_span_is_fenced_around_what_a_server_put_in_it() {
+        let said = msg::redis_last_words("a `` b <img src=x>".to_string());
+        assert_eq!(
+            markdown(Lang::En, &said),
+            "the server said ```a `` b <img src=x>``` and closed the connection"
+        );
+        let plain = msg::verbatim("<b>bold</b> [x](y) and a\u{202E}b".to_string());
+        assert_eq!(
+            markdown(Lang::En, &plain),
+            "`<b>bold</b> [x](y) and a\\u{202e}b`"
+        );
     }
 }
