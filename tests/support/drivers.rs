@@ -16,12 +16,19 @@ pub const NPM_PACKAGES: &[(&str, &str)] = &[
     ("pg-connection-string", "2.14.1"),
     ("ioredis", "6.0.0"),
     ("ioredis-5.8.1", "npm:ioredis@5.8.1"),
+    ("postgres", "4.2.0"),
+    ("redis", "6.4.0"),
+    ("jsonwebtoken", "9.0.3"),
 ];
 pub const PIP_PACKAGES: &[&str] = &[
     "psycopg[binary]==3.3.9",
     "psycopg2-binary==2.9.13",
     "asyncpg==0.32.0",
     "redis==8.1.0",
+    "SQLAlchemy==2.1.9",
+    // SQLAlchemy's asyncio engine (`postgresql+asyncpg://`) needs it.
+    "greenlet==3.5.6",
+    "PyJWT==2.15.1",
 ];
 
 pub struct Fixtures {
