@@ -27,7 +27,7 @@ pub const TLSONLY_PASSWORD: &str = "tlsonly-secret-pw";
 /// `md5user`'s password, stored as an MD5 hash and checked with `md5`.
 pub const MD5_PASSWORD: &str = "md5-secret-pw";
 /// `nossl` may only connect without TLS on the TLS cluster: its hostssl
-/// lines `reject`, its hostnossl lines take SCRAM (the pg_hba shape that
+/// lines `reject`, its hostnossl lines take SCRAM (the `pg_hba` shape that
 /// makes libpq's `prefer` retry in plaintext).
 pub const NOSSL_PASSWORD: &str = "nossl-secret-pw";
 /// `hashpw`'s password has a `#`, which node-postgres's WHATWG URL parser
