@@ -35,7 +35,7 @@ use crate::support::drivers::fixtures;
 use crate::support::pgbouncer::pgbouncer_reset_always;
 use crate::support::postgres::percent_encode;
 use crate::support::{
-    closed_port, pg_plain, pg_tls, pki, railconn, redis_auth, redis_open, redis_tls,
+    Railconn, closed_port, pg_plain, pg_tls, pki, redis_auth, redis_open, redis_tls,
 };
 
 /// How many railconn processes run at once: a run mostly waits on its
@@ -185,6 +185,18 @@ impl Places {
         ])
     }
 
+    /// `text` with the run's ports and paths put back as placeholders, so
+    /// that what the ratchet file records is the same from run to run.
+    /// (`{C}` is port 1: replacing it would rewrite every digit 1.)
+    fn unfill(&self, text: &str) -> String {
+        self.0
+            .iter()
+            .filter(|(key, _)| *key != "{C}")
+            .fold(text.to_string(), |text, (key, value)| {
+                text.replace(value, key)
+            })
+    }
+
     fn fill(&self, text: &str) -> String {
         self.0.iter().fold(text.to_string(), |text, (key, value)| {
             text.replace(key, value)
@@ -250,6 +262,55 @@ fn env_of(column: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A private mount namespace where name lookups read /etc/hosts only
+/// (its own nsswitch.conf, and a resolv.conf naming a loopback resolver
+/// that does not exist), as `support::without_dns` makes for one run: a
+/// mangled URL can make a driver (or railconn) look up a name such as
+/// `[::1]` or `127.0.0.1,127.0.0.1`, and no such query may leave the
+/// machine.
+struct HostsOnly {
+    dir: tempfile::TempDir,
+}
+
+const HOSTS_ONLY: &str = r#"mount --bind "$1" /etc/nsswitch.conf && mount --bind "$2" /etc/resolv.conf && shift 2 && exec "$@""#;
+
+impl HostsOnly {
+    /// `None` when this machine cannot make mount namespaces.
+    fn new() -> Option<HostsOnly> {
+        let dir = tempfile::tempdir().expect("hosts-only dir");
+        std::fs::write(dir.path().join("nsswitch.conf"), "hosts: files\n").expect("nsswitch.conf");
+        std::fs::write(
+            dir.path().join("resolv.conf"),
+            "nameserver 127.0.0.9\noptions timeout:1 attempts:1\n",
+        )
+        .expect("resolv.conf");
+        let hosts = HostsOnly { dir };
+        let works = hosts
+            .command(Path::new("true"))
+            .output()
+            .is_ok_and(|o| o.status.success());
+        works.then_some(hosts)
+    }
+
+    /// The arguments that run a program inside the namespace.
+    fn prefix(&self) -> Vec<std::ffi::OsString> {
+        let mut args: Vec<std::ffi::OsString> = ["--mount", "sh", "-c", HOSTS_ONLY, "sh"]
+            .iter()
+            .map(Into::into)
+            .collect();
+        args.push(self.dir.path().join("nsswitch.conf").into());
+        args.push(self.dir.path().join("resolv.conf").into());
+        args
+    }
+
+    /// `program` run inside the namespace.
+    fn command(&self, program: &Path) -> Command {
+        let mut cmd = Command::new("unshare");
+        cmd.args(self.prefix()).arg(program);
+        cmd
+    }
+}
+
 /// What one side said about a case: whether the app would work, and why
 /// not (the driver's error, or railconn's code and message).
 #[derive(Clone)]
@@ -262,13 +323,15 @@ struct Verdict {
 
 /// Runs `cases` through one driver process; its answers by case name.
 fn run_language(
+    hosts: &HostsOnly,
     program: &Path,
     script: &str,
     cases: &[&Case],
     env: &[(String, String)],
 ) -> HashMap<String, Verdict> {
     let home = tempfile::tempdir().expect("driver home");
-    let mut child = Command::new(program)
+    let mut child = hosts
+        .command(program)
         .arg(
             Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("tests/support")
@@ -317,7 +380,7 @@ fn case_json(case: &Case) -> Value {
 
 /// Every case through its real driver: one Python process, and one Node
 /// process per value of `NODE_EXTRA_CA_CERTS` (Node reads it at start).
-fn run_drivers(cases: &[Case]) -> HashMap<String, Verdict> {
+fn run_drivers(hosts: &HostsOnly, cases: &[Case]) -> HashMap<String, Verdict> {
     let python: Vec<&Case> = cases.iter().filter(|c| !c.driver.node).collect();
     let mut node_groups: BTreeMap<Option<String>, Vec<&Case>> = BTreeMap::new();
     for case in cases.iter().filter(|c| c.driver.node) {
@@ -329,7 +392,8 @@ fn run_drivers(cases: &[Case]) -> HashMap<String, Verdict> {
         node_groups.entry(extra).or_default().push(case);
     }
     thread::scope(|s| {
-        let py = s.spawn(|| run_language(&fixtures().python, "matrix_driver.py", &python, &[]));
+        let py =
+            s.spawn(|| run_language(hosts, &fixtures().python, "matrix_driver.py", &python, &[]));
         let nodes: Vec<_> = node_groups
             .iter()
             .map(|(extra, group)| {
@@ -337,7 +401,9 @@ fn run_drivers(cases: &[Case]) -> HashMap<String, Verdict> {
                     .iter()
                     .map(|v| ("NODE_EXTRA_CA_CERTS".to_string(), v.clone()))
                     .collect();
-                s.spawn(move || run_language(Path::new("node"), "matrix_driver.js", group, &env))
+                s.spawn(move || {
+                    run_language(hosts, Path::new("node"), "matrix_driver.js", group, &env)
+                })
             })
             .collect();
         let mut all = py.join().expect("python driver");
@@ -350,9 +416,11 @@ fn run_drivers(cases: &[Case]) -> HashMap<String, Verdict> {
 
 /// railconn's verdict on one case: `check --only CHECK --driver NAME@VER`
 /// with the case's URL and environment.
-fn run_railconn(case: &Case) -> Verdict {
+fn run_railconn(hosts: &HostsOnly, case: &Case) -> Verdict {
     let started = Instant::now();
-    let mut run = railconn();
+    let mut run = Railconn::new("unshare");
+    run.args(hosts.prefix())
+        .args([env!("CARGO_BIN_EXE_railconn")]);
     let check = case.driver.check;
     match check {
         "postgres" => run.env("DATABASE_URL", &case.url),
@@ -409,14 +477,14 @@ fn railconn_said(check: &Value) -> String {
 }
 
 /// railconn on every case, [`RAILCONN_PARALLEL`] at a time.
-fn run_railconns(cases: &[Case]) -> HashMap<String, Verdict> {
+fn run_railconns(hosts: &HostsOnly, cases: &[Case]) -> HashMap<String, Verdict> {
     let next = AtomicUsize::new(0);
     let answers = Mutex::new(HashMap::new());
     thread::scope(|s| {
         for _ in 0..RAILCONN_PARALLEL {
             s.spawn(|| {
                 while let Some(case) = cases.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let verdict = run_railconn(case);
+                    let verdict = run_railconn(hosts, case);
                     answers
                         .lock()
                         .expect("answers")
@@ -431,6 +499,7 @@ fn run_railconns(cases: &[Case]) -> HashMap<String, Verdict> {
 /// Every case with both verdicts, for reading a run (not committed).
 fn all_cases(
     cases: &[Case],
+    places: &Places,
     drivers: &HashMap<String, Verdict>,
     railconns: &HashMap<String, Verdict>,
 ) -> String {
@@ -446,8 +515,8 @@ fn all_cases(
             real.ms,
             ours.ok,
             ours.ms,
-            one_line(&redact(&real.said, case)),
-            one_line(&redact(&ours.said, case))
+            one_line(&redact(&real.said, case, places)),
+            one_line(&redact(&ours.said, case, places))
         );
     }
     out
@@ -486,7 +555,7 @@ struct Gap {
 }
 
 /// The listed gaps of a ratchet file: name → (direction, reason).
-fn listed(file: &str) -> BTreeMap<String, (String, String)> {
+fn listed(file: &str) -> Listed {
     let text = std::fs::read_to_string(matrix_dir().join(file)).unwrap_or_default();
     text.lines()
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -503,7 +572,7 @@ fn listed(file: &str) -> BTreeMap<String, (String, String)> {
 }
 
 /// Secrets of the table, hidden from what the test prints and writes.
-fn redact(text: &str, case: &Case) -> String {
+fn redact(text: &str, case: &Case, places: &Places) -> String {
     const SECRETS: &[&str] = &[
         "app-secret-pw-1",
         "tlsonly-secret-pw",
@@ -513,6 +582,8 @@ fn redact(text: &str, case: &Case) -> String {
         "hash%23secret-pw",
         "space secret-pw",
         "space%20secret-pw",
+        "at@colon:secret-pw",
+        "at%40colon%3Asecret-pw",
         "redis-secret-pw",
         "alice-secret-pw",
     ];
@@ -525,11 +596,14 @@ fn redact(text: &str, case: &Case) -> String {
         .iter()
         .copied()
         .chain(env_values.filter(|v| v.trim().len() >= 6))
-        .fold(text.to_string(), |text, secret| text.replace(secret, "***"))
+        .fold(places.unfill(text), |text, secret| {
+            text.replace(secret, "***")
+        })
 }
 
 fn gaps(
     cases: &[Case],
+    places: &Places,
     drivers: &HashMap<String, Verdict>,
     railconns: &HashMap<String, Verdict>,
 ) -> Vec<Gap> {
@@ -551,8 +625,8 @@ fn gaps(
                 } else {
                     NOT_READY_BUT_CONNECTS
                 },
-                driver_said: redact(&real.said, case),
-                railconn_said: redact(&ours.said, case),
+                driver_said: redact(&real.said, case, places),
+                railconn_said: redact(&ours.said, case, places),
             })
         })
         .collect()
@@ -626,27 +700,20 @@ fn one_line(text: &str) -> String {
     flat.chars().take(160).collect()
 }
 
-/// The ratchet: what is wrong with the run, given the two lists.
-fn ratchet_errors(cases: &[Case], gaps: &[Gap]) -> Vec<String> {
-    let known = listed("known_gaps.tsv");
-    let deliberate = listed("deliberate.tsv");
-    let mut errors = Vec::new();
-    if deliberate.len() > MAX_DELIBERATE {
-        errors.push(format!(
-            "deliberate.tsv has {} rows; at most {MAX_DELIBERATE}",
-            deliberate.len()
-        ));
-    }
-    for (name, (direction, _)) in &deliberate {
-        if direction != NOT_READY_BUT_CONNECTS {
-            errors.push(format!(
-                "deliberate.tsv: {name}: only {NOT_READY_BUT_CONNECTS} may be deliberate"
-            ));
-        }
-    }
+/// A ratchet file read: case name → (direction, reason).
+type Listed = BTreeMap<String, (String, String)>;
+
+/// The ratchet: what is wrong with the run, given `names` (every case's
+/// name), its gaps, and the two lists.
+fn ratchet_errors(
+    names: &[&str],
+    gaps: &[Gap],
+    known: &Listed,
+    deliberate: &Listed,
+) -> Vec<String> {
+    let mut errors = deliberate_errors(deliberate);
     for g in gaps {
-        let entry = deliberate.get(&g.name).or_else(|| known.get(&g.name));
-        match entry {
+        match deliberate.get(&g.name).or_else(|| known.get(&g.name)) {
             None => errors.push(format!(
                 "new disagreement {} {}: driver: {} / railconn: {}",
                 g.direction, g.name, g.driver_said, g.railconn_said
@@ -661,10 +728,32 @@ fn ratchet_errors(cases: &[Case], gaps: &[Gap]) -> Vec<String> {
         }
     }
     for name in known.keys().chain(deliberate.keys()) {
-        if !cases.iter().any(|c| &c.name == name) {
+        if !names.contains(&name.as_str()) {
             errors.push(format!("{name}: listed but not a case of cases.tsv"));
         } else if !gaps.iter().any(|g| &g.name == name) {
-            errors.push(format!("{name}: listed as a gap but railconn now agrees with the driver: remove it from the list"));
+            errors.push(format!(
+                "{name}: listed as a gap but railconn now agrees with the driver: remove it from the list"
+            ));
+        }
+    }
+    errors
+}
+
+/// The deliberate table's own rules (issue 20): at most ten rows, and never
+/// one where railconn says ready while the driver fails.
+fn deliberate_errors(deliberate: &Listed) -> Vec<String> {
+    let mut errors = Vec::new();
+    if deliberate.len() > MAX_DELIBERATE {
+        errors.push(format!(
+            "deliberate.tsv has {} rows; at most {MAX_DELIBERATE}",
+            deliberate.len()
+        ));
+    }
+    for (name, (direction, _)) in deliberate {
+        if direction != NOT_READY_BUT_CONNECTS {
+            errors.push(format!(
+                "deliberate.tsv: {name}: only {NOT_READY_BUT_CONNECTS} may be deliberate"
+            ));
         }
     }
     errors
@@ -673,6 +762,10 @@ fn ratchet_errors(cases: &[Case], gaps: &[Gap]) -> Vec<String> {
 #[test]
 fn railconn_agrees_with_the_real_drivers() {
     let started = Instant::now();
+    let Some(hosts) = HostsOnly::new() else {
+        eprintln!("skipped: no mount namespace here, so no way to keep the drivers off DNS");
+        return;
+    };
     let scratch = tempfile::tempdir().expect("scratch dir");
     let places = Places::start(scratch.path());
     let cases = cases(&places);
@@ -691,11 +784,11 @@ fn railconn_agrees_with_the_real_drivers() {
     }
     let servers = started.elapsed();
     let (drivers, railconns) = thread::scope(|s| {
-        let drivers = s.spawn(|| timed(|| run_drivers(&cases)));
-        let railconns = timed(|| run_railconns(&cases));
+        let drivers = s.spawn(|| timed(|| run_drivers(&hosts, &cases)));
+        let railconns = timed(|| run_railconns(&hosts, &cases));
         (drivers.join().expect("drivers"), railconns)
     });
-    let gaps = gaps(&cases, &drivers.0, &railconns.0);
+    let gaps = gaps(&cases, &places, &drivers.0, &railconns.0);
     let mut report = summary(&cases, &gaps);
     let _ = writeln!(
         report,
@@ -712,17 +805,86 @@ fn railconn_agrees_with_the_real_drivers() {
     let _ = std::fs::write(tmp.join("matrix-report.tsv"), &report);
     let _ = std::fs::write(
         tmp.join("matrix-cases.tsv"),
-        all_cases(&cases, &drivers.0, &railconns.0),
+        all_cases(&cases, &places, &drivers.0, &railconns.0),
     );
     if std::env::var_os("UPDATE_MATRIX").is_some() {
         std::fs::write(matrix_dir().join("known_gaps.tsv"), known_gaps_file(&gaps))
             .expect("write known_gaps.tsv");
         return;
     }
-    let errors = ratchet_errors(&cases, &gaps);
+    let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+    let errors = ratchet_errors(
+        &names,
+        &gaps,
+        &listed("known_gaps.tsv"),
+        &listed("deliberate.tsv"),
+    );
     assert!(
         errors.is_empty(),
         "the matrix changed:\n{}",
         errors.join("\n")
     );
+}
+
+/// A gap of `name` in `direction`, as the ratchet sees it.
+#[cfg(test)]
+fn gap(name: &str, direction: &'static str) -> Gap {
+    Gap {
+        name: name.to_string(),
+        driver: "asyncpg",
+        direction,
+        driver_said: String::new(),
+        railconn_said: String::new(),
+    }
+}
+
+#[cfg(test)]
+fn list(rows: &[(&str, &str)]) -> Listed {
+    rows.iter()
+        .map(|(name, direction)| (name.to_string(), (direction.to_string(), String::new())))
+        .collect()
+}
+
+#[test]
+fn the_ratchet_fails_on_a_new_gap_and_on_a_listed_case_that_agrees() {
+    let names = ["a", "b", "c"];
+    let known = list(&[("a", READY_BUT_FAILS), ("b", NOT_READY_BUT_CONNECTS)]);
+    let none = Listed::new();
+    // Today's gaps exactly: nothing to say.
+    let today = [gap("a", READY_BUT_FAILS), gap("b", NOT_READY_BUT_CONNECTS)];
+    assert!(ratchet_errors(&names, &today, &known, &none).is_empty());
+    // c disagrees now, and b agrees now: both fail the run.
+    let errors = ratchet_errors(
+        &names,
+        &[gap("a", READY_BUT_FAILS), gap("c", READY_BUT_FAILS)],
+        &known,
+        &none,
+    );
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(errors[0].starts_with("new disagreement READY-BUT-DRIVER-FAILS c"));
+    assert!(errors[1].starts_with("b: listed as a gap but railconn now agrees"));
+    // A gap that turned around is not the listed one.
+    let flipped = [
+        gap("a", NOT_READY_BUT_CONNECTS),
+        gap("b", NOT_READY_BUT_CONNECTS),
+    ];
+    assert_eq!(ratchet_errors(&names, &flipped, &known, &none).len(), 1);
+}
+
+#[test]
+fn a_deliberate_difference_is_never_ready_but_driver_fails_and_at_most_ten() {
+    let names = ["a"];
+    let unsafe_row = list(&[("a", READY_BUT_FAILS)]);
+    let errors = ratchet_errors(
+        &names,
+        &[gap("a", READY_BUT_FAILS)],
+        &Listed::new(),
+        &unsafe_row,
+    );
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    let eleven: Vec<(String, &str)> = (0..11)
+        .map(|i| (format!("c{i}"), NOT_READY_BUT_CONNECTS))
+        .collect();
+    let rows: Vec<(&str, &str)> = eleven.iter().map(|(n, d)| (n.as_str(), *d)).collect();
+    assert!(deliberate_errors(&list(&rows))[0].contains("at most 10"));
 }

@@ -36,6 +36,9 @@ pub const HASH_PASSWORD: &str = "hash#secret-pw";
 /// `spacepw`'s password has a space, which psycopg 3's conninfo parser
 /// refuses unencoded (psycopg2 passes it to libpq).
 pub const SPACE_PASSWORD: &str = "space secret-pw";
+/// `atcolon`'s password has a raw `@` and `:`, which each driver's URL
+/// parser splits by its own rules when unencoded.
+pub const ATCOLON_PASSWORD: &str = "at@colon:secret-pw";
 
 /// A running cluster.
 pub struct PgServer {
@@ -326,6 +329,10 @@ fn create_roles(server: &PgServer, sock: &Path) {
         format!(
             "CREATE ROLE spacepw LOGIN PASSWORD {} IN ROLE pwlogin",
             quote(SPACE_PASSWORD)
+        ),
+        format!(
+            "CREATE ROLE atcolon LOGIN PASSWORD {} IN ROLE pwlogin",
+            quote(ATCOLON_PASSWORD)
         ),
         // Only this session stores MD5, so md5user exercises the md5 method.
         "SET password_encryption = 'md5'".to_string(),
