@@ -1,7 +1,9 @@
-//! The apps' real drivers, for the differential tests of issue 11:
-//! node-postgres (`pg`) and ioredis from npm, psycopg 3, psycopg2,
-//! asyncpg and redis-py from `PyPI`, pinned, installed once into `target/driver-fixtures`
-//! with their download caches beside them, so a re-run needs no network.
+//! The apps' real drivers, for the differential tests of issue 11 and the
+//! matrix of issue 20 (`tests/matrix.rs`): node-postgres (`pg`),
+//! postgres.js, ioredis, node-redis and jsonwebtoken from npm, psycopg 3,
+//! psycopg2, asyncpg, SQLAlchemy, redis-py and PyJWT from `PyPI`, pinned,
+//! installed once into `target/driver-fixtures` with their download caches
+//! beside them, so a re-run needs no network.
 //! Each helper runs one connection attempt the way an app makes it and
 //! says whether it connected, with what the driver printed.
 
@@ -16,12 +18,19 @@ pub const NPM_PACKAGES: &[(&str, &str)] = &[
     ("pg-connection-string", "2.14.1"),
     ("ioredis", "6.0.0"),
     ("ioredis-5.8.1", "npm:ioredis@5.8.1"),
+    ("postgres", "4.2.0"),
+    ("redis", "6.4.0"),
+    ("jsonwebtoken", "9.0.3"),
 ];
 pub const PIP_PACKAGES: &[&str] = &[
     "psycopg[binary]==3.3.9",
     "psycopg2-binary==2.9.13",
     "asyncpg==0.32.0",
     "redis==8.1.0",
+    "SQLAlchemy==2.1.9",
+    // SQLAlchemy's asyncio engine (`postgresql+asyncpg://`) needs it.
+    "greenlet==3.5.6",
+    "PyJWT==2.15.1",
 ];
 
 pub struct Fixtures {

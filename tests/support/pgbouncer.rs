@@ -48,6 +48,22 @@ pub fn pgbouncer_full() -> &'static Bouncer {
     BOUNCER.get_or_init(|| start("railconn-pgbouncer-full-", 1))
 }
 
+/// A transaction-mode pooler that runs `DISCARD ALL` after every
+/// transaction (`server_reset_query_always = 1`), so a prepared statement
+/// never outlives the transaction that made it: the failure of a driver
+/// that prepares statements behind PgBouncer < 1.21 becomes deterministic
+/// instead of depending on which server connection the next query gets.
+pub fn pgbouncer_reset_always() -> &'static Bouncer {
+    static BOUNCER: OnceLock<Bouncer> = OnceLock::new();
+    BOUNCER.get_or_init(|| {
+        start_with(
+            "railconn-pgbouncer-reset-",
+            100,
+            "server_reset_query_always = 1\n",
+        )
+    })
+}
+
 /// The PgBouncer binary: Debian installs it in /usr/sbin.
 fn binary() -> PathBuf {
     ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"]
@@ -58,6 +74,11 @@ fn binary() -> PathBuf {
 }
 
 fn start(prefix: &str, max_client_conn: u32) -> Bouncer {
+    start_with(prefix, max_client_conn, "")
+}
+
+/// As [`start`], with `extra` lines appended to the `[pgbouncer]` section.
+fn start_with(prefix: &str, max_client_conn: u32, extra: &str) -> Bouncer {
     let server = pg_plain();
     let dir = lifecycle::scratch_dir(prefix);
     let bouncer = Bouncer {
@@ -84,7 +105,8 @@ fn start(prefix: &str, max_client_conn: u32) -> Bouncer {
              pool_mode = transaction\n\
              max_client_conn = {max_client_conn}\n\
              default_pool_size = 4\n\
-             ignore_startup_parameters = extra_float_digits\n",
+             ignore_startup_parameters = extra_float_digits\n\
+             {extra}",
             port = bouncer.port,
             users = users.display(),
         ),

@@ -26,6 +26,19 @@ pub const SPECIAL_PASSWORD: &str = "p@ss:w/rd#1%?";
 pub const TLSONLY_PASSWORD: &str = "tlsonly-secret-pw";
 /// `md5user`'s password, stored as an MD5 hash and checked with `md5`.
 pub const MD5_PASSWORD: &str = "md5-secret-pw";
+/// `nossl` may only connect without TLS on the TLS cluster: its hostssl
+/// lines `reject`, its hostnossl lines take SCRAM (the `pg_hba` shape that
+/// makes libpq's `prefer` retry in plaintext).
+pub const NOSSL_PASSWORD: &str = "nossl-secret-pw";
+/// `hashpw`'s password has a `#`, which node-postgres's WHATWG URL parser
+/// reads as the fragment when unencoded (libpq does not).
+pub const HASH_PASSWORD: &str = "hash#secret-pw";
+/// `spacepw`'s password has a space, which psycopg 3's conninfo parser
+/// refuses unencoded (psycopg2 passes it to libpq).
+pub const SPACE_PASSWORD: &str = "space secret-pw";
+/// `atcolon`'s password has a raw `@` and `:`, which each driver's URL
+/// parser splits by its own rules when unencoded.
+pub const ATCOLON_PASSWORD: &str = "at@colon:secret-pw";
 
 /// A running cluster.
 pub struct PgServer {
@@ -179,6 +192,8 @@ fn hba(ssl: bool) -> String {
     let rules: &[(&str, &str, &str)] = if ssl {
         &[
             ("hostssl", "tlsonly", "scram-sha-256"),
+            ("hostssl", "nossl", "reject"),
+            ("hostnossl", "nossl", "scram-sha-256"),
             ("host", "md5user", "md5"),
             ("host", "trustuser", "trust"),
             ("hostssl", "all", "scram-sha-256"),
@@ -306,6 +321,19 @@ fn create_roles(server: &PgServer, sock: &Path) {
             quote(TLSONLY_PASSWORD)
         ),
         "CREATE ROLE trustuser LOGIN".to_string(),
+        format!("CREATE ROLE nossl LOGIN PASSWORD {}", quote(NOSSL_PASSWORD)),
+        format!(
+            "CREATE ROLE hashpw LOGIN PASSWORD {} IN ROLE pwlogin",
+            quote(HASH_PASSWORD)
+        ),
+        format!(
+            "CREATE ROLE spacepw LOGIN PASSWORD {} IN ROLE pwlogin",
+            quote(SPACE_PASSWORD)
+        ),
+        format!(
+            "CREATE ROLE atcolon LOGIN PASSWORD {} IN ROLE pwlogin",
+            quote(ATCOLON_PASSWORD)
+        ),
         // Only this session stores MD5, so md5user exercises the md5 method.
         "SET password_encryption = 'md5'".to_string(),
         format!("CREATE ROLE md5user LOGIN PASSWORD {}", quote(MD5_PASSWORD)),
