@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::i18n::{Lang, Message, msg};
+use crate::report::term::ColorChoice;
 use crate::report::{Format, env, watch};
 
 /// `railconn --version`: the version and the target it was built for, e.g.
@@ -52,6 +53,18 @@ pub(crate) struct Cli {
         help = "Language of reports and messages [default: from LC_ALL, LC_MESSAGES or LANG; English when unset, C, POSIX or without a catalog]. Codes, check names, JSON keys and exit codes stay the same"
     )]
     pub lang: Option<crate::i18n::Lang>,
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t = ColorChoice::Auto,
+        help = "Colour in the text report: always, never, or auto: none when NO_COLOR is set; \
+                colour when FORCE_COLOR or CLICOLOR_FORCE is set and not 0; none when TERM=dumb; \
+                else only on a terminal (stdout and stderr each for itself). JSON, JUnit, GitHub \
+                and Markdown never have colour"
+    )]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]

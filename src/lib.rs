@@ -63,6 +63,7 @@ pub fn main_entry() -> ExitCode {
     };
     init_logging();
     i18n::Lang::set_for_run(i18n::Lang::choose(cli.lang, |var| std::env::var(var).ok()));
+    cli.color.set_for_run();
     match run(cli) {
         Ok(code) => code,
         Err(error) => {

@@ -296,6 +296,31 @@ fn the_coloured_text_report() {
     }
 }
 
+/// The text report on an 80-column terminal (`report.en.w80.txt`): prose
+/// wrapped by display width with hanging indents under the labels, no line
+/// wider than 80 columns in either language (Russian is longer).
+#[test]
+fn the_text_report_wrapped_at_80_columns() {
+    for (lang, code) in LANGS {
+        let style = TextStyle {
+            lang,
+            width: Some(80),
+            ..TextStyle::default()
+        };
+        let mut out = Vec::new();
+        super::text::render(&report(), style, &mut out).unwrap();
+        let text = String::from_utf8_lossy(&out);
+        for line in text.lines() {
+            let long_word = line.split(' ').any(|w| super::term::display_width(w) > 40);
+            assert!(
+                super::term::display_width(line) <= 80 || long_word,
+                "{code}: {line}"
+            );
+        }
+        check_golden(&format!("report.{code}.w80.txt"), out);
+    }
+}
+
 fn env_report() -> EnvReport {
     let dotenv = Origin::File(PathBuf::from(".env"));
     let variable = |name, state, value: Option<Message>, source: Option<Origin>| Variable {

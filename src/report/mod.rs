@@ -8,6 +8,7 @@ pub(crate) mod github;
 pub(crate) mod json;
 pub(crate) mod junit;
 pub(crate) mod markdown;
+pub(crate) mod term;
 pub(crate) mod text;
 pub(crate) mod watch;
 
@@ -201,13 +202,15 @@ impl Format {
     }
 }
 
-/// How a report is written: colour and verbosity (text) and the
-/// language of its words (every format).
+/// How a report is written: colour, verbosity and the width prose wraps
+/// at (text; `None`: unwrapped) and the language of its words (every
+/// format).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct TextStyle {
     pub color: bool,
     pub quiet: bool,
     pub lang: Lang,
+    pub width: Option<usize>,
 }
 
 /// Writes `report` in `format` to `out`.
