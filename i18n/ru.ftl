@@ -377,10 +377,30 @@ wait_stopped_on_warnings = railconn wait: остановлено досрочн�
 wait_failing = { $check } ({ $code })
 wait_progress = ждём { $failing } — { $elapsed } / { $timeout }
 command_not_started = railconn wait: не удаётся запустить { $command }: { $error }
-watch_change = { $time } { $check }: { $before } -> { $now }{ $code } ({ $took })
-watch_first = { $time } { $check }: { $now }{ $code } ({ $took })
-watch_check_state = { $check } { $status } { $took }
-watch_heartbeat = { $time } пульс (раунд { $round }): { $states }
+watch_change = { $time } { $check }: { $before ->
+    [pass] норма
+    [warn] предупреждение
+    [fail] сбой
+   *[skip] пропуск
+} -> { $now ->
+    [pass] норма
+    [warn] предупреждение
+    [fail] сбой
+   *[skip] пропуск
+}{ $code } ({ $took })
+watch_first = { $time } { $check }: { $now ->
+    [pass] норма
+    [warn] предупреждение
+    [fail] сбой
+   *[skip] пропуск
+}{ $code } ({ $took })
+watch_check_state = { $check } { $status ->
+    [pass] норма
+    [warn] предупреждение
+    [fail] сбой
+   *[skip] пропуск
+} { $took }
+watch_heartbeat = { $time } сводка (раунд { $round }): { $states }
 watch_no_failures = сбоев нет
 watch_failure_count = { $code } ×{ $count }
 watch_failures = сбои: { $list }
@@ -559,11 +579,11 @@ annotation_title = railconn { $check }: { $code }
 annotation_title_at = railconn { $check }: { $code } на шаге { $step }
 code_at_step = `{ $code }` на шаге { $step }
 error_at_step = { $code } на шаге { $step }: { $message }
-badge_pass = ✅ pass
-badge_warn = ⚠️ warn
-badge_fail = ❌ fail
-badge_skip = ⏭️ skip
-badge_allowed = ☑️ allowed
+badge_pass = ✅ пройдена
+badge_warn = ⚠️ предупреждение
+badge_fail = ❌ не пройдена
+badge_skip = ⏭️ пропущена
+badge_allowed = ☑️ сбой допущен
 verdict_ready = { $limitations ->
     [0] Итог: можно деплоить
     [one] Итог: можно деплоить, есть { $limitations } ограничение
@@ -946,3 +966,8 @@ tip_pooler_auth =
 tip_pooler_cannot_reach_server =
     .cause = Пулер соединений отвечает, но не может открыть соединение с базой за ним: база не работает или перезапускается, либо у пулера неверные учётные данные для неё.
     .fix = Посмотрите логи сервиса базы данных, затем логи пулера (пока подключиться не удаётся, его сообщение server_login_retry повторяется); railconn wait дождётся запуска базы.
+
+## report-face
+env_state_set = задана
+env_state_missing = не задана
+env_state_shadowed = перекрыта

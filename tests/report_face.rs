@@ -177,3 +177,40 @@ fn a_terminal_report_wraps_at_its_width() {
         assert!(out.lines().any(|l| l.chars().count() > 60), "{lang}: {out}");
     }
 }
+
+/// A flag's bad value is explained in the run's language, `--lang` or the
+/// locale (`duration_zero` was forced into English); clap's frame around it
+/// stays English.
+#[test]
+fn a_bad_duration_is_explained_in_the_runs_language() {
+    let by_flag = railconn()
+        .args(["check", "--timeout", "0s", "--lang", "ru"])
+        .run();
+    assert_eq!(by_flag.status.code(), Some(2));
+    assert!(
+        stderr(&by_flag).contains("должно быть больше нуля"),
+        "{}",
+        stderr(&by_flag)
+    );
+    let by_locale = railconn()
+        .env("LANG", "ru_RU.UTF-8")
+        .args(["wait", "--timeout", "25h"])
+        .run();
+    assert!(
+        stderr(&by_locale).contains("не больше 24h"),
+        "{}",
+        stderr(&by_locale)
+    );
+    let english = railconn().args(["check", "--timeout", "0s"]).run();
+    assert!(stderr(&english).contains("must be greater than zero"));
+}
+
+/// `--format md` is Markdown, as `--output x.md` already was, with the
+/// status words in the run's language.
+#[test]
+fn md_is_a_format_and_its_badges_are_translated() {
+    let out = stdout(&failing(&["--format", "md", "--lang", "ru"]).run());
+    assert!(out.starts_with("### railconn"), "{out}");
+    assert!(out.contains("❌ не пройдена"), "{out}");
+    assert!(!out.contains(ESC), "{out}");
+}

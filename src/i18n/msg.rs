@@ -518,6 +518,13 @@ messages! {
     page_column_status();
     page_column_target();
     page_column_result();
+
+    // ---- the report a person reads (issue 23) --------------------------
+    /// `railconn env`'s state column; JSON keeps `set`, `missing`,
+    /// `shadowed`.
+    env_state_set();
+    env_state_missing();
+    env_state_shadowed();
 }
 
 advice! {

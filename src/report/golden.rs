@@ -534,3 +534,41 @@ fn an_allowed_failure_stands_apart_from_what_works() {
         }
     }
 }
+
+/// No English status word in a Russian report a person reads: the text
+/// report, Markdown and the step summary, GitHub annotations, `env`'s
+/// states and `watch`'s lines (issue 23; JSON, NDJSON and JUnit keep the
+/// English statuses, the contract scripts match on). Codes such as
+/// `dns_not_found` are one word with their underscores and stay, and so
+/// does the code in an annotation's title.
+#[test]
+fn a_russian_report_has_no_english_status_word() {
+    const STATUS_WORDS: [&str; 8] = [
+        "pass", "warn", "fail", "skip", "allowed", "set", "missing", "shadowed",
+    ];
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut read = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let human = [".txt", ".md"].iter().any(|e| name.ends_with(e));
+        if !name.contains(".ru.") || !human {
+            continue;
+        }
+        read += 1;
+        let text = std::fs::read_to_string(&path).unwrap();
+        // An annotation's title names the check and its code (`allowed`
+        // is a finding code, as `hygiene` is): only the message after it.
+        let text: String = text
+            .lines()
+            .map(|line| line.rsplit("::").next().unwrap_or(line))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let words = text.split(|c: char| !(c.is_alphanumeric() || c == '_'));
+        for word in words {
+            let lower = word.to_lowercase();
+            assert!(!STATUS_WORDS.contains(&lower.as_str()), "{name}: {word}");
+        }
+    }
+    assert!(read >= 8, "only {read} Russian golden files");
+}

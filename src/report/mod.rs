@@ -187,6 +187,8 @@ pub(crate) enum Format {
     Json,
     Junit,
     Github,
+    /// Also `md`, as `--output x.md` already chooses it.
+    #[value(alias = "md")]
     Markdown,
 }
 
