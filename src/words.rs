@@ -473,8 +473,14 @@ pub(crate) fn cert_expires_soon(days: i64, not_after: &str) -> Message {
     msg::cert_expires_soon(days, not_after.to_string())
 }
 
+/// A certificate without subjectAltName names gets its own sentence: an
+/// empty list printed as "(for [])" (issue 23).
 pub(crate) fn cert_self_signed(names: &[String]) -> Message {
-    msg::cert_self_signed(names.join(", "))
+    if names.is_empty() {
+        msg::cert_self_signed_unnamed()
+    } else {
+        msg::cert_self_signed(names.join(", "))
+    }
 }
 
 pub(crate) fn connection_reset() -> Message {
@@ -1371,5 +1377,22 @@ pub(crate) fn provider_tip(tip: Tip) -> Advice {
         PoolerFull => msg::tip_pooler_full(),
         PoolerAuth => msg::tip_pooler_auth(),
         PoolerCannotReachServer => msg::tip_pooler_cannot_reach_server(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::i18n::Lang;
+
+    /// A self-signed certificate without names printed «(для [])».
+    #[test]
+    fn a_certificate_without_names_is_not_an_empty_list() {
+        for lang in [Lang::En, Lang::Ru] {
+            let said = lang.render(&super::cert_self_signed(&[]));
+            assert!(!said.contains("[]"), "{said}");
+            assert!(said.contains("subjectAltName"), "{said}");
+            let named = lang.render(&super::cert_self_signed(&["localhost".to_string()]));
+            assert!(named.contains("[localhost]"), "{named}");
+        }
     }
 }

@@ -214,3 +214,62 @@ fn md_is_a_format_and_its_badges_are_translated() {
     assert!(out.contains("❌ не пройдена"), "{out}");
     assert!(!out.contains(ESC), "{out}");
 }
+
+/// `ACCESS_TOKEN_EXPIRE_MINUTES=0` warns that tokens live 0 minutes; the
+/// roundtrip's detail said "exp in 1 min" beside it. It now says the
+/// minute is railconn's own.
+#[test]
+fn a_zero_lifetime_is_not_contradicted_by_the_roundtrip() {
+    let mut run = railconn();
+    run.args([
+        "check",
+        "--no-env-file",
+        "--only",
+        "jwt",
+        "--format",
+        "json",
+    ])
+    .env(
+        "JWT_SECRET_KEY",
+        "0123456789abcdef0123456789abcdef-railconn",
+    )
+    .env("ACCESS_TOKEN_EXPIRE_MINUTES", "0");
+    let out = stdout(&run.run());
+    assert!(out.contains("live 0 minutes"), "{out}");
+    assert!(!out.contains("exp in 1 min"), "{out}");
+    assert!(
+        out.contains("the configured 0 min would have expired it"),
+        "{out}"
+    );
+}
+
+/// A PostgreSQL server that closes at the `SSLRequest` is closed at the
+/// tls step; the message said "during startup" («при запуске сессии»,
+/// when the session starts), a step that never began.
+#[test]
+fn a_close_at_the_tls_step_does_not_speak_of_the_session() {
+    use crate::support::{Fault, fault};
+    for (lang, wrong) in [("en", "startup"), ("ru", "сесси")] {
+        let url = format!(
+            "postgresql://app:pw@127.0.0.1:{}/db?sslmode=require",
+            fault(Fault::ReadClose)
+        );
+        let mut run = railconn();
+        run.args([
+            "check",
+            "--no-env-file",
+            "--only",
+            "postgres",
+            "--lang",
+            lang,
+        ])
+        .args(["--database-url", &url]);
+        let out = stdout(&run.run());
+        let error = out
+            .lines()
+            .find(|l| l.contains("connection_closed"))
+            .unwrap_or_else(|| panic!("{lang}: {out}"));
+        assert!(error.contains(" tls"), "{lang}: {error}");
+        assert!(!error.contains(wrong), "{lang}: {error}");
+    }
+}

@@ -525,6 +525,11 @@ messages! {
     env_state_set();
     env_state_missing();
     env_state_shadowed();
+    /// The JWT roundtrip when the configured lifetime (`minutes`, 0 or
+    /// less) cannot make a token that verifies.
+    jwt_roundtrip_detail_own_exp(minutes: i64);
+    /// A self-signed certificate without subjectAltName names.
+    cert_self_signed_unnamed();
 }
 
 advice! {

@@ -572,3 +572,58 @@ fn a_russian_report_has_no_english_status_word() {
     }
     assert!(read >= 8, "only {read} Russian golden files");
 }
+
+/// The verdict's count is the number of limitations the section lists, in
+/// text, Markdown and GitHub annotations: two findings on one check, a
+/// note that only informs and a failed optional check are four, where the
+/// verdict counted two checks (issue 23).
+#[test]
+fn the_verdict_counts_what_the_limitations_list() {
+    let mut postgres = postgres_passed();
+    postgres
+        .findings
+        .push(Finding::info(FindingCode::Pooler, words::pooled_url()));
+    let report = Report {
+        ready: true,
+        status: Status::Warn,
+        checks: vec![
+            postgres,
+            jwt_passed(),
+            CheckReport {
+                required: false,
+                ..redis_failed()
+            },
+        ],
+        ..report()
+    };
+    assert_eq!(report.limitations(), 4);
+    let render = |format, lang| {
+        let mut out = Vec::new();
+        let style = TextStyle {
+            lang,
+            ..TextStyle::default()
+        };
+        super::render(&report, format, style, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let text = render(Format::Text, Lang::En);
+    let section = text.split("Limitations\n").nth(1).unwrap();
+    let listed = section.lines().take_while(|l| !l.is_empty()).count();
+    assert_eq!(listed, 4, "{text}");
+    assert!(
+        text.contains("ready to deploy, with 4 limitations"),
+        "{text}"
+    );
+    assert!(render(Format::Text, Lang::Ru).contains("есть 4 ограничения"));
+    let markdown = render(Format::Markdown, Lang::En);
+    let section = markdown.split("#### Limitations\n\n").nth(1).unwrap();
+    let listed = section.lines().filter(|l| l.starts_with("- ")).count();
+    assert_eq!(listed, 4, "{markdown}");
+    assert!(markdown.contains("with 4 limitations"), "{markdown}");
+    let github = render(Format::Github, Lang::En);
+    let annotations = github
+        .lines()
+        .filter(|l| !l.contains("title=railconn::"))
+        .count();
+    assert_eq!(annotations, 4, "{github}");
+}

@@ -171,6 +171,21 @@ impl Report {
             .count()
     }
 
+    /// What the "Limitations" section lists, in every format: each failed
+    /// optional check and each finding except an accepted failure (said on
+    /// its check's own line). The verdict counts these, not the checks
+    /// that have them: «есть 2 ограничения» over a list of 3 (issue 23).
+    pub(crate) fn limitations(&self) -> usize {
+        self.checks
+            .iter()
+            .map(|c| {
+                let optional_failure = usize::from(c.error.is_some() && !c.required);
+                let findings = c.findings.iter().filter(|f| f.code != FindingCode::Allowed);
+                optional_failure + findings.count()
+            })
+            .sum()
+    }
+
     /// Required checks that failed.
     pub(crate) fn critical(&self) -> usize {
         self.checks

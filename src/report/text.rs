@@ -364,9 +364,9 @@ pub(crate) fn verdict(report: &Report) -> Message {
     if report.interrupted {
         msg::verdict_interrupted(report.signal)
     } else if report.ready {
-        msg::verdict_ready(report.warnings())
+        msg::verdict_ready(report.limitations())
     } else if report.critical() == 0 {
-        msg::verdict_not_ready_strict(report.warnings())
+        msg::verdict_not_ready_strict(report.limitations())
     } else {
         msg::verdict_not_ready(report.critical())
     }
