@@ -485,7 +485,7 @@ driver_redis_query_password_read = Пароль из ?password= читают: { 
 driver_redis_query_password_ignored = ?password= в URL не читают: { $drivers } — подключение идёт без пароля (его читают только redis-py и ioredis). Перенесите пароль в userinfo: redis://:PASSWORD@host:port/0 (redis://USER:PASSWORD@… для пользователя ACL).
 error_env_file = не удаётся прочитать файл переменных { $path }: { $reason }. Исправьте файл или передайте --no-env-file
 error_env_file_named = не удаётся прочитать файл переменных { $path }: { $reason }. Исправьте файл или уберите --env-file { $path }
-error_env_pipe = не удаётся прочитать переменные из { $path } (канала вроде <(railway variables --kv)): { $reason }
+error_env_pipe = не удаётся прочитать переменные из { $path } (канала вроде <(railway variable list --kv)): { $reason }
 error_runtime = не удаётся запустить асинхронный рантайм: { $error }
 error_output = не удаётся записать отчёт: { $error }
 error_output_file = не удаётся записать отчёт в { $path }: { $reason }
@@ -644,7 +644,7 @@ advice_pg_tls_closed =
 advice_pg_missing_config =
     .cause = URL PostgreSQL не задан: переменных окружения, из которых он берётся (их называет ошибка), нет или они пустые — и в окружении, и во всех прочитанных файлах .env.
     .fix = { $variable ->
-        [DATABASE_PUBLIC_URL] Задайте DATABASE_PUBLIC_URL — публичный URL базы (его выводит railway variables --service Postgres --kv) — или передайте --database-url; без --public railconn проверяет DATABASE_URL, URL, которым приложение пользуется внутри Railway.
+        [DATABASE_PUBLIC_URL] Задайте DATABASE_PUBLIC_URL — публичный URL базы (его выводит railway variable list --service Postgres --kv) — или передайте --database-url; без --public railconn проверяет DATABASE_URL, URL, которым приложение пользуется внутри Railway.
        *[other] Задайте { $variable } (на Railway — ссылкой: { $variable }=${"{{"}Postgres.DATABASE_URL{"}}"}; с ноутбука или из CI — DATABASE_PUBLIC_URL базы) или передайте --database-url. Если базы у приложения нет, используйте --skip postgres.
     }
 advice_pg_unsupported_scheme =
@@ -713,7 +713,7 @@ advice_malformed_reply =
 advice_redis_missing_config =
     .cause = URL Redis не задан: переменных окружения, из которых он берётся (их называет ошибка), нет или они пустые — и в окружении, и во всех прочитанных файлах .env.
     .fix = { $variable ->
-        [REDIS_PUBLIC_URL] Задайте REDIS_PUBLIC_URL — публичный URL сервиса Redis (его выводит railway variables --service Redis --kv) — или передайте --redis-url; без --public railconn проверяет REDIS_URL, URL, которым приложение пользуется внутри Railway.
+        [REDIS_PUBLIC_URL] Задайте REDIS_PUBLIC_URL — публичный URL сервиса Redis (его выводит railway variable list --service Redis --kv) — или передайте --redis-url; без --public railconn проверяет REDIS_URL, URL, которым приложение пользуется внутри Railway.
        *[other] Задайте { $variable } (на Railway — ссылкой: { $variable }=${"{{"}Redis.REDIS_URL{"}}"}; с ноутбука или из CI — REDIS_PUBLIC_URL сервиса) или передайте --redis-url. Если приложение может работать без Redis, разрешите работу с кэшем в памяти флагом --optional redis.
     }
 advice_redis_unsupported_scheme =
@@ -766,13 +766,13 @@ advice_redis_query_failed =
     .fix = Прочитайте ответ сервера выше.
 advice_jwt_missing_config =
     .cause = Ключ подписи не настроен: не заданы JWT_SECRET_KEY, JWT_SECRET и SECRET_KEY (HS*) или JWT_PRIVATE_KEY (RS*, PS*, ES*, EdDSA). Если приложение генерирует случайный секрет при каждом старте, то после каждого деплоя все пользователи разлогиниваются, а при нескольких репликах токен одной не принимает другая.
-    .fix = Сгенерируйте секрет и задайте его: railway variables set JWT_SECRET_KEY=$(openssl rand -hex 32)
+    .fix = Сгенерируйте секрет и задайте его: railway variable set JWT_SECRET_KEY=$(openssl rand -hex 32)
 advice_jwt_invalid_value =
     .cause = У одной из настроек JWT значение, с которым приложение работать не сможет.
     .fix = Задайте ACCESS_TOKEN_EXPIRE_MINUTES целым числом минут, например 30.
 advice_jwt_weak_secret =
     .cause = HMAC-секрет короче выхода хеш-функции (RFC 7518 §3.2: 32, 48, 64 байта для HS256, HS384, HS512) или это опубликованная заглушка: токены можно подделать.
-    .fix = Замените его случайным значением: railway variables set JWT_SECRET_KEY=$(openssl rand -hex 32), затем сделайте редеплой (выданные токены станут недействительными).
+    .fix = Замените его случайным значением: railway variable set JWT_SECRET_KEY=$(openssl rand -hex 32), затем сделайте редеплой (выданные токены станут недействительными).
 advice_jwt_invalid_key =
     .cause = Ключ не годится: PEM не разбирается для этого алгоритма, это RSA-ключ короче 2048 бит, открытый ключ не от этого закрытого, секрет HMAC — это PEM- или SSH-ключ, или значение не в UTF-8.
     .fix = Сохраните PEM со строками BEGIN/END и настоящими переводами строк (не буквальными \n); RSA-ключ сгенерируйте так: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048
@@ -824,19 +824,19 @@ tip_railway_private_refused =
     .fix = Сделайте так, чтобы сервис слушал `::` (например, `uvicorn --host ::`, `redis-server --bind '* -::*'`), и посмотрите его деплой-логи.
 tip_railway_proxy_closed_postgres =
     .cause = TCP-прокси Railway (*.proxy.rlwy.net) принял соединение и закрыл его, не передав ни одного ответа PostgreSQL: прокси работает, но база за ним не отвечает. Сервис PostgreSQL остановлен, упал, редеплоится или удалён (сюда же попадает URL, оставшийся от удалённого сервиса или проекта). Дело не в пароле: о неверном пароле PostgreSQL сообщил бы сам.
-    .fix = Откройте проект в Railway и проверьте деплой и логи сервиса PostgreSQL (railway logs --service Postgres). Если сервиса больше нет, добавьте базу данных и заново скопируйте её DATABASE_PUBLIC_URL (railway variables --service Postgres --kv); внутри Railway используйте { $variable ->
+    .fix = Откройте проект в Railway и проверьте деплой и логи сервиса PostgreSQL (railway logs --service Postgres). Если сервиса больше нет, добавьте базу данных и заново скопируйте её DATABASE_PUBLIC_URL (railway variable list --service Postgres --kv); внутри Railway используйте { $variable ->
         [DATABASE_PUBLIC_URL] DATABASE_URL
        *[other] { $variable }
     }=${"{{"}Postgres.DATABASE_URL{"}}"}.
 tip_railway_proxy_closed_redis =
     .cause = TCP-прокси Railway (*.proxy.rlwy.net) принял соединение и закрыл его, не передав ни одного ответа Redis: прокси работает, но Redis за ним не отвечает. Сервис Redis остановлен, упал, редеплоится или удалён.
-    .fix = Откройте проект в Railway и проверьте деплой и логи сервиса Redis (railway logs --service Redis). Если сервиса больше нет, добавьте Redis и заново скопируйте его REDIS_PUBLIC_URL (railway variables --service Redis --kv); внутри Railway используйте { $variable ->
+    .fix = Откройте проект в Railway и проверьте деплой и логи сервиса Redis (railway logs --service Redis). Если сервиса больше нет, добавьте Redis и заново скопируйте его REDIS_PUBLIC_URL (railway variable list --service Redis --kv); внутри Railway используйте { $variable ->
         [REDIS_PUBLIC_URL] REDIS_URL
        *[other] { $variable }
     }=${"{{"}Redis.REDIS_URL{"}}"}.
 tip_railway_proxy_refused =
     .cause = TCP-прокси Railway не принимает подключения на этом порту: у каждого прокси свой случайный порт, и он меняется, если Public Networking отключить и включить снова.
-    .fix = Копируйте хост и порт вместе из переменной *_PUBLIC_URL сервиса (railway variables --service <name> --kv).
+    .fix = Копируйте хост и порт вместе из переменной *_PUBLIC_URL сервиса (railway variable list --service <name> --kv).
 tip_railway_proxy_gone =
     .cause = Имени *.proxy.rlwy.net не существует: у сервиса отключили Public Networking (TCP-прокси) либо удалили сам сервис или проект. Ожиданием имя не вернуть.
     .fix = Включите у сервиса Public Networking (Settings → Networking → TCP Proxy) и скопируйте новый *_PUBLIC_URL; если сервиса больше нет, создайте его заново.
@@ -941,7 +941,7 @@ tip_upstash_rest_url =
     .fix = Используйте эндпоинт rediss:// на порту 6379 из консоли, а не UPSTASH_REDIS_REST_URL.
 tip_redis_cloud_gone =
     .cause = В Redis Cloud у каждой базы своё имя эндпоинта (redis-<port>.<cluster>.redis-cloud.com). Если имя не резолвится, значит, база или её подписка удалена (бесплатные тоже удаляются) либо эндпоинт скопирован с ошибкой; при неверном пароле имя всё равно резолвилось бы. Ожиданием это не исправить.
-    .fix = Откройте консоль Redis Cloud (cloud.redis.io) → Databases: если база есть, заново скопируйте её публичный эндпоинт и пароль пользователя default; если нет — создайте базу и задайте { $variable }=redis://default:PASSWORD@<endpoint>:<port> (на Railway: railway variables --set "{ $variable }=…").
+    .fix = Откройте консоль Redis Cloud (cloud.redis.io) → Databases: если база есть, заново скопируйте её публичный эндпоинт и пароль пользователя default; если нет — создайте базу и задайте { $variable }=redis://default:PASSWORD@<endpoint>:<port> (на Railway: railway variable set { $variable }=…).
 tip_redis_cloud_allow_list =
     .cause = Redis Cloud отбрасывает подключения с адресов вне списка разрешённых CIDR базы, и это выглядит как тайм-аут.
     .fix = Добавьте публичный адрес этой машины (или исходящие адреса вашей платформы) в список разрешённых CIDR базы (Security) или уберите этот список.
