@@ -907,3 +907,4 @@ env_state_missing = missing
 env_state_shadowed = shadowed
 jwt_roundtrip_detail_own_exp = signed and verified a token with an exp 1 min ahead of railconn's own: the configured { $minutes } min would have expired it at once
 cert_self_signed_unnamed = the server's certificate is self-signed and names no host (no subjectAltName): encryption works, but clients that verify (PostgreSQL verify-ca/verify-full, rediss://) accept it only with that very certificate as their trusted root, and their host name check has no name to match
+moment = { $year }-{ $month }-{ $day } { $hour }:{ $minute } UTC

@@ -973,3 +973,4 @@ env_state_missing = не задана
 env_state_shadowed = перекрыта
 jwt_roundtrip_detail_own_exp = токен подписан и проверен со сроком exp в 1 мин, выбранным railconn: с заданными { $minutes } мин он истёк бы сразу
 cert_self_signed_unnamed = сертификат сервера самоподписанный и не называет ни одного хоста (нет subjectAltName): шифрование работает, но клиенты с проверкой (PostgreSQL verify-ca/verify-full, rediss://) примут его, только если этот самый сертификат указан у них как доверенный корневой, а проверке имени хоста не с чем сравнивать
+moment = { $day }.{ $month }.{ $year } { $hour }:{ $minute } UTC

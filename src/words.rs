@@ -414,13 +414,13 @@ pub(crate) fn cert_failure_of(
     reason: &Message,
     subject: &str,
     issuer: &str,
-    not_after: &str,
+    not_after_unix: u64,
 ) -> Message {
     msg::cert_failure_with(
         reason.clone(),
         subject.to_string(),
         issuer.to_string(),
-        not_after.to_string(),
+        moment(not_after_unix),
     )
 }
 
@@ -449,7 +449,7 @@ pub(crate) struct CertDetail<'a> {
     pub subject: &'a str,
     pub issuer: &'a str,
     pub names: &'a [String],
-    pub not_after: &'a str,
+    pub not_after_unix: u64,
     pub days_left: i64,
 }
 
@@ -460,17 +460,23 @@ pub(crate) fn tls_cert_detail(version: &str, verified: bool, cert: &CertDetail<'
         cert.subject.to_string(),
         cert.issuer.to_string(),
         cert.names.join(", "),
-        cert.not_after.to_string(),
+        moment(cert.not_after_unix),
         cert.days_left,
     )
 }
 
-pub(crate) fn cert_expired_unverified(not_after: &str) -> Message {
-    msg::cert_expired_unverified(not_after.to_string())
+pub(crate) fn cert_expired_unverified(not_after_unix: u64) -> Message {
+    msg::cert_expired_unverified(moment(not_after_unix))
 }
 
-pub(crate) fn cert_expires_soon(days: i64, not_after: &str) -> Message {
-    msg::cert_expires_soon(days, not_after.to_string())
+pub(crate) fn cert_expires_soon(days: i64, not_after_unix: u64) -> Message {
+    msg::cert_expires_soon(days, moment(not_after_unix))
+}
+
+/// A certificate's moment, shown in the run's language inside a sentence
+/// (`2026-12-28 04:09 UTC`, `28.12.2026 04:09 UTC`).
+fn moment(unix: u64) -> crate::i18n::Arg {
+    crate::i18n::Arg::Time(i64::try_from(unix).unwrap_or(i64::MAX))
 }
 
 /// A certificate without subjectAltName names gets its own sentence: an

@@ -166,7 +166,7 @@ messages! {
     cert_wrong_name();
     cert_other(reason: String);
     cert_failure(reason: Message);
-    cert_failure_with(reason: Message, subject: String, issuer: String, expires: String);
+    cert_failure_with(reason: Message, subject: String, issuer: String, expires: Arg);
     root_file_unreadable(path: String, error: Message);
     roots_empty_system();
     roots_empty_file(path: String);
@@ -178,11 +178,11 @@ messages! {
         subject: String,
         issuer: String,
         names: String,
-        expires: String,
+        expires: Arg,
         days: i64,
     );
-    cert_expired_unverified(not_after: String);
-    cert_expires_soon(days: i64, not_after: String);
+    cert_expired_unverified(not_after: Arg);
+    cert_expires_soon(days: i64, not_after: Arg);
     cert_self_signed(names: String);
     connection_reset();
 
@@ -530,6 +530,9 @@ messages! {
     jwt_roundtrip_detail_own_exp(minutes: i64);
     /// A self-signed certificate without subjectAltName names.
     cert_self_signed_unnamed();
+    /// A moment inside a sentence, UTC, to the minute: each part
+    /// zero-padded, ordered as the language writes dates.
+    moment(year: String, month: String, day: String, hour: String, minute: String);
 }
 
 advice! {

@@ -465,3 +465,16 @@ fn railway_commands_have_one_current_form() {
         );
     }
 }
+
+/// A moment inside a sentence is written as the language writes dates,
+/// UTC to the minute: «действует до 2026-12-28T04:09:28Z» read as a raw
+/// timestamp (issue 23).
+#[test]
+fn moments_are_written_per_language() {
+    let at = 1_798_430_968; // 2026-12-28T04:09:28Z
+    assert_eq!(Lang::En.moment(at), "2026-12-28 04:09 UTC");
+    assert_eq!(Lang::Ru.moment(at), "28.12.2026 04:09 UTC");
+    let soon = msg::cert_expires_soon(3, crate::i18n::Arg::Time(at));
+    assert!(Lang::Ru.render(&soon).contains("(28.12.2026 04:09 UTC)"));
+    assert_eq!(Lang::En.moment(i64::MAX), i64::MAX.to_string());
+}
