@@ -199,7 +199,10 @@ tls_detail = { $version }, certificate { $verified ->
 tls_detail_cert = { $version }, certificate { $verified ->
     [yes] verified
    *[no] not verified
-}: subject { $subject }, issuer { $issuer }, names [{ $names }], expires { $expires } ({ $days } days)
+}: subject { $subject }, issuer { $issuer }, { $named ->
+    [yes] names [{ $names }]
+   *[no] no subjectAltName names
+}, expires { $expires } ({ $days } days)
 cert_expired_unverified = the server's certificate expired on { $not_after }: this connection does not verify it, but any client that does (verify-ca, verify-full, rediss://) fails
 cert_expires_soon = the server's certificate expires in { $days } days ({ $not_after }): renew it before clients that verify start failing
 cert_self_signed = the server's certificate is self-signed (for [{ $names }]): encryption works, but clients that verify (PostgreSQL verify-ca/verify-full, rediss://) accept it only with that very certificate as their trusted root and a matching host name; Railway's PostgreSQL certificate is self-signed for localhost

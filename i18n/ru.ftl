@@ -201,7 +201,10 @@ tls_detail = { $version }, сертификат { $verified ->
 tls_detail_cert = { $version }, сертификат { $verified ->
     [yes] проверен
    *[no] не проверяется
-}: субъект { $subject }, издатель { $issuer }, имена [{ $names }], действует до { $expires } ({ $days ->
+}: субъект { $subject }, издатель { $issuer }, { $named ->
+    [yes] имена [{ $names }]
+   *[no] имён в subjectAltName нет
+}, действует до { $expires } ({ $days ->
     [one] остался { $days } день
     [few] осталось { $days } дня
    *[many] осталось { $days } дней

@@ -460,6 +460,7 @@ pub(crate) fn tls_cert_detail(version: &str, verified: bool, cert: &CertDetail<'
         cert.subject.to_string(),
         cert.issuer.to_string(),
         cert.names.join(", "),
+        yes_no(!cert.names.is_empty()),
         moment(cert.not_after_unix),
         cert.days_left,
     )
@@ -1389,6 +1390,30 @@ pub(crate) fn provider_tip(tip: Tip) -> Advice {
 #[cfg(test)]
 mod tests {
     use crate::i18n::Lang;
+
+    /// A certificate without names showed `names []` in the tls detail.
+    #[test]
+    fn the_tls_detail_of_a_certificate_without_names_has_no_empty_list() {
+        let cert = super::CertDetail {
+            subject: "CN=db",
+            issuer: "CN=db",
+            names: &[],
+            not_after_unix: 1_798_430_968,
+            days_left: 20,
+        };
+        for lang in [Lang::En, Lang::Ru] {
+            let said = lang.render(&super::tls_cert_detail("TLSv1.3", false, &cert));
+            assert!(!said.contains("[]"), "{said}");
+            assert!(said.contains("subjectAltName"), "{said}");
+        }
+        let named = super::CertDetail {
+            names: &["db.example".to_string()],
+            ..cert
+        };
+        let said = Lang::Ru.render(&super::tls_cert_detail("TLSv1.3", true, &named));
+        assert!(said.contains("имена [db.example]"), "{said}");
+        assert!(said.contains("28.12.2026 04:09 UTC"), "{said}");
+    }
 
     /// A self-signed certificate without names printed «(для [])».
     #[test]

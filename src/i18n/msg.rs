@@ -172,12 +172,19 @@ messages! {
     roots_empty_file(path: String);
     /// `verified`: yes or no.
     tls_detail(version: String, verified: &str);
+    /// `verified` and `named` (the certificate has subjectAltName names):
+    /// yes or no.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one argument per Fluent variable of the sentence"
+    )]
     tls_detail_cert(
         version: String,
         verified: &str,
         subject: String,
         issuer: String,
         names: String,
+        named: &str,
         expires: Arg,
         days: i64,
     );
