@@ -126,7 +126,7 @@ fn stderr_is_judged_by_itself() {
         shown.contains("\u{1b}[1mconnection_refused\u{1b}[0m"),
         "{shown}"
     );
-    // And the other way round: stderr a pipe, stdout the terminal.
+    // The same report on a stderr that is a pipe has no colour.
     let mut run = railconn();
     run.args([
         "wait",
