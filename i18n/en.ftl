@@ -199,7 +199,10 @@ tls_detail = { $version }, certificate { $verified ->
 tls_detail_cert = { $version }, certificate { $verified ->
     [yes] verified
    *[no] not verified
-}: subject { $subject }, issuer { $issuer }, names [{ $names }], expires { $expires } ({ $days } days)
+}: subject { $subject }, issuer { $issuer }, { $named ->
+    [yes] names [{ $names }]
+   *[no] no subjectAltName names
+}, expires { $expires } ({ $days } days)
 cert_expired_unverified = the server's certificate expired on { $not_after }: this connection does not verify it, but any client that does (verify-ca, verify-full, rediss://) fails
 cert_expires_soon = the server's certificate expires in { $days } days ({ $not_after }): renew it before clients that verify start failing
 cert_self_signed = the server's certificate is self-signed (for [{ $names }]): encryption works, but clients that verify (PostgreSQL verify-ca/verify-full, rediss://) accept it only with that very certificate as their trusted root and a matching host name; Railway's PostgreSQL certificate is self-signed for localhost
@@ -221,7 +224,7 @@ pg_unencrypted = the connection to { $host } is not encrypted: passwords and dat
 pg_auth_detail = authenticated as { $user }
 pg_auth_detail_anonymous = authenticated
 pg_auth_timeout = no startup reply within { $limit }
-pg_closed_during_startup = the server closed the connection during startup, before any PostgreSQL reply
+pg_closed_during_startup = the server closed the connection before any PostgreSQL reply
 pg_closed_during_query = the server closed the connection during the query
 pg_server_said = { $severity } { $sqlstate }: { $message }
 pg_refused_role_limit = { $said }
@@ -422,7 +425,7 @@ driver_redis_query_password_read = The password in ?password= is read by { $driv
 driver_redis_query_password_ignored = ?password= in the URL is ignored by { $drivers }: the app connects without a password (only redis-py and ioredis read it). Move the password into the userinfo part: redis://:PASSWORD@host:port/0 (redis://USER:PASSWORD@… for an ACL user).
 error_env_file = cannot read env file { $path }: { $reason }. Fix the file or pass --no-env-file
 error_env_file_named = cannot read env file { $path }: { $reason }. Fix the file or leave out --env-file { $path }
-error_env_pipe = cannot read the variables from { $path } (a pipe such as <(railway variables --kv)): { $reason }
+error_env_pipe = cannot read the variables from { $path } (a pipe such as <(railway variable list --kv)): { $reason }
 error_runtime = cannot start the async runtime: { $error }
 error_output = cannot write the report: { $error }
 error_output_file = cannot write the report to { $path }: { $reason }
@@ -578,7 +581,7 @@ advice_pg_tls_closed =
 advice_pg_missing_config =
     .cause = No PostgreSQL URL is set: the variables it is read from (the error names them) are absent or empty, in the environment and in every .env file read.
     .fix = { $variable ->
-        [DATABASE_PUBLIC_URL] Set DATABASE_PUBLIC_URL to the database's public URL (railway variables --service Postgres --kv prints it), or pass --database-url; without --public railconn checks DATABASE_URL, the URL the app uses inside Railway.
+        [DATABASE_PUBLIC_URL] Set DATABASE_PUBLIC_URL to the database's public URL (railway variable list --service Postgres --kv prints it), or pass --database-url; without --public railconn checks DATABASE_URL, the URL the app uses inside Railway.
        *[other] Set { $variable } (on Railway a reference: { $variable }=${"{{"}Postgres.DATABASE_URL{"}}"}; from a laptop or CI the database's DATABASE_PUBLIC_URL), or pass --database-url. If the app has no database, use --skip postgres.
     }
 advice_pg_unsupported_scheme =
@@ -647,7 +650,7 @@ advice_malformed_reply =
 advice_redis_missing_config =
     .cause = No Redis URL is set: the variables it is read from (the error names them) are absent or empty, in the environment and in every .env file read.
     .fix = { $variable ->
-        [REDIS_PUBLIC_URL] Set REDIS_PUBLIC_URL to the Redis service's public URL (railway variables --service Redis --kv prints it), or pass --redis-url; without --public railconn checks REDIS_URL, the URL the app uses inside Railway.
+        [REDIS_PUBLIC_URL] Set REDIS_PUBLIC_URL to the Redis service's public URL (railway variable list --service Redis --kv prints it), or pass --redis-url; without --public railconn checks REDIS_URL, the URL the app uses inside Railway.
        *[other] Set { $variable } (on Railway a reference: { $variable }=${"{{"}Redis.REDIS_URL{"}}"}; from a laptop or CI the service's REDIS_PUBLIC_URL), or pass --redis-url. If the app can run without Redis, accept the in-memory fallback with --optional redis.
     }
 advice_redis_unsupported_scheme =
@@ -700,13 +703,13 @@ advice_redis_query_failed =
     .fix = Read the server's reply above.
 advice_jwt_missing_config =
     .cause = No signing key is configured: JWT_SECRET_KEY, JWT_SECRET and SECRET_KEY (HS*) or JWT_PRIVATE_KEY (RS*, PS*, ES*, EdDSA) are unset. An app that falls back to a random secret per boot logs everyone out on each deploy and fails across replicas.
-    .fix = Generate a secret and set it: railway variables set JWT_SECRET_KEY=$(openssl rand -hex 32)
+    .fix = Generate a secret and set it: railway variable set JWT_SECRET_KEY=$(openssl rand -hex 32)
 advice_jwt_invalid_value =
     .cause = A JWT setting has a value the app cannot use.
     .fix = Set ACCESS_TOKEN_EXPIRE_MINUTES to a whole number of minutes, e.g. 30.
 advice_jwt_weak_secret =
     .cause = The HMAC secret is shorter than the hash output (RFC 7518 §3.2: 32, 48, 64 bytes for HS256, HS384, HS512) or a published placeholder: tokens can be forged.
-    .fix = Replace it with a random value: railway variables set JWT_SECRET_KEY=$(openssl rand -hex 32), then redeploy (existing tokens become invalid).
+    .fix = Replace it with a random value: railway variable set JWT_SECRET_KEY=$(openssl rand -hex 32), then redeploy (existing tokens become invalid).
 advice_jwt_invalid_key =
     .cause = The key cannot be used: the PEM does not parse for this algorithm, is an RSA key under 2048 bits, the public key does not belong to the private key, an HMAC secret is a PEM or SSH key, or the value is not UTF-8.
     .fix = Store the PEM with its BEGIN/END lines and real line breaks (not literal \n); generate RSA keys with: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048
@@ -758,19 +761,19 @@ tip_railway_private_refused =
     .fix = Make the service listen on `::` (e.g. `uvicorn --host ::`, `redis-server --bind '* -::*'`) and check its deploy logs.
 tip_railway_proxy_closed_postgres =
     .cause = Railway's TCP proxy (*.proxy.rlwy.net) accepted the connection and closed it without a PostgreSQL reply: the proxy is up, but no database answers behind it. The PostgreSQL service is stopped, crashed, redeploying, or deleted (a URL kept from a removed service or project ends here too); it is not a password problem, which PostgreSQL would have said.
-    .fix = Open the project in Railway and check the PostgreSQL service's deployment and logs (railway logs --service Postgres). If it is gone, add a database and copy its DATABASE_PUBLIC_URL again (railway variables --service Postgres --kv); inside Railway use { $variable ->
+    .fix = Open the project in Railway and check the PostgreSQL service's deployment and logs (railway logs --service Postgres). If it is gone, add a database and copy its DATABASE_PUBLIC_URL again (railway variable list --service Postgres --kv); inside Railway use { $variable ->
         [DATABASE_PUBLIC_URL] DATABASE_URL
        *[other] { $variable }
     }=${"{{"}Postgres.DATABASE_URL{"}}"}.
 tip_railway_proxy_closed_redis =
     .cause = Railway's TCP proxy (*.proxy.rlwy.net) accepted the connection and closed it without a Redis reply: the proxy is up, but no Redis answers behind it. The Redis service is stopped, crashed, redeploying, or deleted.
-    .fix = Open the project in Railway and check the Redis service's deployment and logs (railway logs --service Redis). If it is gone, add a Redis and copy its REDIS_PUBLIC_URL again (railway variables --service Redis --kv); inside Railway use { $variable ->
+    .fix = Open the project in Railway and check the Redis service's deployment and logs (railway logs --service Redis). If it is gone, add a Redis and copy its REDIS_PUBLIC_URL again (railway variable list --service Redis --kv); inside Railway use { $variable ->
         [REDIS_PUBLIC_URL] REDIS_URL
        *[other] { $variable }
     }=${"{{"}Redis.REDIS_URL{"}}"}.
 tip_railway_proxy_refused =
     .cause = Railway's TCP proxy refused this port: each proxy has its own random port, which changes when Public Networking is removed and added again.
-    .fix = Copy host and port together from the service's *_PUBLIC_URL variable (railway variables --service <name> --kv).
+    .fix = Copy host and port together from the service's *_PUBLIC_URL variable (railway variable list --service <name> --kv).
 tip_railway_proxy_gone =
     .cause = This *.proxy.rlwy.net name does not exist: the service's Public Networking (TCP proxy) was removed, or the service or project was deleted. Waiting does not bring the name back.
     .fix = Enable Public Networking on the service (Settings → Networking → TCP Proxy) and copy the new *_PUBLIC_URL; if the service is gone, create it again.
@@ -875,7 +878,7 @@ tip_upstash_no_answer =
     .fix = Copy the endpoint and port again from the Upstash console into { $variable } (rediss://default:TOKEN@<name>.upstash.io:6379), and check that nothing on this network blocks outgoing port 6379.
 tip_redis_cloud_gone =
     .cause = Redis Cloud gives each database its own endpoint name (redis-<port>.<cluster>.redis-cloud.com). A name that does not resolve means the database or its subscription was deleted (free databases included), or the endpoint was copied wrong; a wrong password would still resolve. Waiting does not bring it back.
-    .fix = Open the Redis Cloud console (cloud.redis.io) → Databases: if the database exists, copy its public endpoint and the default user's password again; if not, create one and set { $variable }=redis://default:PASSWORD@<endpoint>:<port> (on Railway: railway variables --set "{ $variable }=…").
+    .fix = Open the Redis Cloud console (cloud.redis.io) → Databases: if the database exists, copy its public endpoint and the default user's password again; if not, create one and set { $variable }=redis://default:PASSWORD@<endpoint>:<port> (on Railway: railway variable set { $variable }=…).
 tip_redis_cloud_allow_list =
     .cause = Redis Cloud drops connections from addresses outside the database's CIDR allow list, which looks like a timeout.
     .fix = Add this machine's public address (or your platform's egress addresses) to the database's CIDR allow list (Security), or remove the list.
@@ -900,3 +903,11 @@ tip_pooler_auth =
 tip_pooler_cannot_reach_server =
     .cause = The connection pooler answers, but cannot open a connection to the database behind it: the database is down or restarting, or the pooler's own credentials for it are wrong.
     .fix = Check the database service's logs, then the pooler's (its server_login_retry message repeats while it fails); railconn wait rides out a database that is starting.
+
+## report-face
+env_state_set = set
+env_state_missing = missing
+env_state_shadowed = shadowed
+jwt_roundtrip_detail_own_exp = signed and verified a token with an exp 1 min ahead of railconn's own: the configured { $minutes } min would have expired it at once
+cert_self_signed_unnamed = the server's certificate is self-signed and names no host (no subjectAltName): encryption works, but clients that verify (PostgreSQL verify-ca/verify-full, rediss://) accept it only with that very certificate as their trusted root, and their host name check has no name to match
+moment = { $year }-{ $month }-{ $day } { $hour }:{ $minute } UTC

@@ -201,7 +201,10 @@ tls_detail = { $version }, сертификат { $verified ->
 tls_detail_cert = { $version }, сертификат { $verified ->
     [yes] проверен
    *[no] не проверяется
-}: субъект { $subject }, издатель { $issuer }, имена [{ $names }], действует до { $expires } ({ $days ->
+}: субъект { $subject }, издатель { $issuer }, { $named ->
+    [yes] имена [{ $names }]
+   *[no] имён в subjectAltName нет
+}, действует до { $expires } ({ $days ->
     [one] остался { $days } день
     [few] осталось { $days } дня
    *[many] осталось { $days } дней
@@ -231,7 +234,7 @@ pg_unencrypted = соединение с { $host } не зашифровано: 
 pg_auth_detail = вход выполнен как { $user }
 pg_auth_detail_anonymous = вход выполнен
 pg_auth_timeout = сервер не ответил на запуск сессии за { $limit }
-pg_closed_during_startup = сервер закрыл соединение при запуске сессии, не прислав ни одного ответа PostgreSQL
+pg_closed_during_startup = сервер закрыл соединение, не прислав ни одного ответа PostgreSQL
 pg_closed_during_query = сервер закрыл соединение во время запроса
 pg_server_said = { $severity } { $sqlstate }: { $message }
 pg_refused_role_limit = { $said }
@@ -377,10 +380,30 @@ wait_stopped_on_warnings = railconn wait: остановлено досрочн�
 wait_failing = { $check } ({ $code })
 wait_progress = ждём { $failing } — { $elapsed } / { $timeout }
 command_not_started = railconn wait: не удаётся запустить { $command }: { $error }
-watch_change = { $time } { $check }: { $before } -> { $now }{ $code } ({ $took })
-watch_first = { $time } { $check }: { $now }{ $code } ({ $took })
-watch_check_state = { $check } { $status } { $took }
-watch_heartbeat = { $time } пульс (раунд { $round }): { $states }
+watch_change = { $time } { $check }: { $before ->
+    [pass] норма
+    [warn] предупреждение
+    [fail] сбой
+   *[skip] пропуск
+} -> { $now ->
+    [pass] норма
+    [warn] предупреждение
+    [fail] сбой
+   *[skip] пропуск
+}{ $code } ({ $took })
+watch_first = { $time } { $check }: { $now ->
+    [pass] норма
+    [warn] предупреждение
+    [fail] сбой
+   *[skip] пропуск
+}{ $code } ({ $took })
+watch_check_state = { $check } { $status ->
+    [pass] норма
+    [warn] предупреждение
+    [fail] сбой
+   *[skip] пропуск
+} { $took }
+watch_heartbeat = { $time } сводка (раунд { $round }): { $states }
 watch_no_failures = сбоев нет
 watch_failure_count = { $code } ×{ $count }
 watch_failures = сбои: { $list }
@@ -465,7 +488,7 @@ driver_redis_query_password_read = Пароль из ?password= читают: { 
 driver_redis_query_password_ignored = ?password= в URL не читают: { $drivers } — подключение идёт без пароля (его читают только redis-py и ioredis). Перенесите пароль в userinfo: redis://:PASSWORD@host:port/0 (redis://USER:PASSWORD@… для пользователя ACL).
 error_env_file = не удаётся прочитать файл переменных { $path }: { $reason }. Исправьте файл или передайте --no-env-file
 error_env_file_named = не удаётся прочитать файл переменных { $path }: { $reason }. Исправьте файл или уберите --env-file { $path }
-error_env_pipe = не удаётся прочитать переменные из { $path } (канала вроде <(railway variables --kv)): { $reason }
+error_env_pipe = не удаётся прочитать переменные из { $path } (канала вроде <(railway variable list --kv)): { $reason }
 error_runtime = не удаётся запустить асинхронный рантайм: { $error }
 error_output = не удаётся записать отчёт: { $error }
 error_output_file = не удаётся записать отчёт в { $path }: { $reason }
@@ -559,11 +582,11 @@ annotation_title = railconn { $check }: { $code }
 annotation_title_at = railconn { $check }: { $code } на шаге { $step }
 code_at_step = `{ $code }` на шаге { $step }
 error_at_step = { $code } на шаге { $step }: { $message }
-badge_pass = ✅ pass
-badge_warn = ⚠️ warn
-badge_fail = ❌ fail
-badge_skip = ⏭️ skip
-badge_allowed = ☑️ allowed
+badge_pass = ✅ пройдена
+badge_warn = ⚠️ предупреждение
+badge_fail = ❌ не пройдена
+badge_skip = ⏭️ пропущена
+badge_allowed = ☑️ сбой допущен
 verdict_ready = { $limitations ->
     [0] Итог: можно деплоить
     [one] Итог: можно деплоить, есть { $limitations } ограничение
@@ -624,7 +647,7 @@ advice_pg_tls_closed =
 advice_pg_missing_config =
     .cause = URL PostgreSQL не задан: переменных окружения, из которых он берётся (их называет ошибка), нет или они пустые — и в окружении, и во всех прочитанных файлах .env.
     .fix = { $variable ->
-        [DATABASE_PUBLIC_URL] Задайте DATABASE_PUBLIC_URL — публичный URL базы (его выводит railway variables --service Postgres --kv) — или передайте --database-url; без --public railconn проверяет DATABASE_URL, URL, которым приложение пользуется внутри Railway.
+        [DATABASE_PUBLIC_URL] Задайте DATABASE_PUBLIC_URL — публичный URL базы (его выводит railway variable list --service Postgres --kv) — или передайте --database-url; без --public railconn проверяет DATABASE_URL, URL, которым приложение пользуется внутри Railway.
        *[other] Задайте { $variable } (на Railway — ссылкой: { $variable }=${"{{"}Postgres.DATABASE_URL{"}}"}; с ноутбука или из CI — DATABASE_PUBLIC_URL базы) или передайте --database-url. Если базы у приложения нет, используйте --skip postgres.
     }
 advice_pg_unsupported_scheme =
@@ -693,7 +716,7 @@ advice_malformed_reply =
 advice_redis_missing_config =
     .cause = URL Redis не задан: переменных окружения, из которых он берётся (их называет ошибка), нет или они пустые — и в окружении, и во всех прочитанных файлах .env.
     .fix = { $variable ->
-        [REDIS_PUBLIC_URL] Задайте REDIS_PUBLIC_URL — публичный URL сервиса Redis (его выводит railway variables --service Redis --kv) — или передайте --redis-url; без --public railconn проверяет REDIS_URL, URL, которым приложение пользуется внутри Railway.
+        [REDIS_PUBLIC_URL] Задайте REDIS_PUBLIC_URL — публичный URL сервиса Redis (его выводит railway variable list --service Redis --kv) — или передайте --redis-url; без --public railconn проверяет REDIS_URL, URL, которым приложение пользуется внутри Railway.
        *[other] Задайте { $variable } (на Railway — ссылкой: { $variable }=${"{{"}Redis.REDIS_URL{"}}"}; с ноутбука или из CI — REDIS_PUBLIC_URL сервиса) или передайте --redis-url. Если приложение может работать без Redis, разрешите работу с кэшем в памяти флагом --optional redis.
     }
 advice_redis_unsupported_scheme =
@@ -746,13 +769,13 @@ advice_redis_query_failed =
     .fix = Прочитайте ответ сервера выше.
 advice_jwt_missing_config =
     .cause = Ключ подписи не настроен: не заданы JWT_SECRET_KEY, JWT_SECRET и SECRET_KEY (HS*) или JWT_PRIVATE_KEY (RS*, PS*, ES*, EdDSA). Если приложение генерирует случайный секрет при каждом старте, то после каждого деплоя все пользователи разлогиниваются, а при нескольких репликах токен одной не принимает другая.
-    .fix = Сгенерируйте секрет и задайте его: railway variables set JWT_SECRET_KEY=$(openssl rand -hex 32)
+    .fix = Сгенерируйте секрет и задайте его: railway variable set JWT_SECRET_KEY=$(openssl rand -hex 32)
 advice_jwt_invalid_value =
     .cause = У одной из настроек JWT значение, с которым приложение работать не сможет.
     .fix = Задайте ACCESS_TOKEN_EXPIRE_MINUTES целым числом минут, например 30.
 advice_jwt_weak_secret =
     .cause = HMAC-секрет короче выхода хеш-функции (RFC 7518 §3.2: 32, 48, 64 байта для HS256, HS384, HS512) или это опубликованная заглушка: токены можно подделать.
-    .fix = Замените его случайным значением: railway variables set JWT_SECRET_KEY=$(openssl rand -hex 32), затем сделайте редеплой (выданные токены станут недействительными).
+    .fix = Замените его случайным значением: railway variable set JWT_SECRET_KEY=$(openssl rand -hex 32), затем сделайте редеплой (выданные токены станут недействительными).
 advice_jwt_invalid_key =
     .cause = Ключ не годится: PEM не разбирается для этого алгоритма, это RSA-ключ короче 2048 бит, открытый ключ не от этого закрытого, секрет HMAC — это PEM- или SSH-ключ, или значение не в UTF-8.
     .fix = Сохраните PEM со строками BEGIN/END и настоящими переводами строк (не буквальными \n); RSA-ключ сгенерируйте так: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048
@@ -804,19 +827,19 @@ tip_railway_private_refused =
     .fix = Сделайте так, чтобы сервис слушал `::` (например, `uvicorn --host ::`, `redis-server --bind '* -::*'`), и посмотрите его деплой-логи.
 tip_railway_proxy_closed_postgres =
     .cause = TCP-прокси Railway (*.proxy.rlwy.net) принял соединение и закрыл его, не передав ни одного ответа PostgreSQL: прокси работает, но база за ним не отвечает. Сервис PostgreSQL остановлен, упал, редеплоится или удалён (сюда же попадает URL, оставшийся от удалённого сервиса или проекта). Дело не в пароле: о неверном пароле PostgreSQL сообщил бы сам.
-    .fix = Откройте проект в Railway и проверьте деплой и логи сервиса PostgreSQL (railway logs --service Postgres). Если сервиса больше нет, добавьте базу данных и заново скопируйте её DATABASE_PUBLIC_URL (railway variables --service Postgres --kv); внутри Railway используйте { $variable ->
+    .fix = Откройте проект в Railway и проверьте деплой и логи сервиса PostgreSQL (railway logs --service Postgres). Если сервиса больше нет, добавьте базу данных и заново скопируйте её DATABASE_PUBLIC_URL (railway variable list --service Postgres --kv); внутри Railway используйте { $variable ->
         [DATABASE_PUBLIC_URL] DATABASE_URL
        *[other] { $variable }
     }=${"{{"}Postgres.DATABASE_URL{"}}"}.
 tip_railway_proxy_closed_redis =
     .cause = TCP-прокси Railway (*.proxy.rlwy.net) принял соединение и закрыл его, не передав ни одного ответа Redis: прокси работает, но Redis за ним не отвечает. Сервис Redis остановлен, упал, редеплоится или удалён.
-    .fix = Откройте проект в Railway и проверьте деплой и логи сервиса Redis (railway logs --service Redis). Если сервиса больше нет, добавьте Redis и заново скопируйте его REDIS_PUBLIC_URL (railway variables --service Redis --kv); внутри Railway используйте { $variable ->
+    .fix = Откройте проект в Railway и проверьте деплой и логи сервиса Redis (railway logs --service Redis). Если сервиса больше нет, добавьте Redis и заново скопируйте его REDIS_PUBLIC_URL (railway variable list --service Redis --kv); внутри Railway используйте { $variable ->
         [REDIS_PUBLIC_URL] REDIS_URL
        *[other] { $variable }
     }=${"{{"}Redis.REDIS_URL{"}}"}.
 tip_railway_proxy_refused =
     .cause = TCP-прокси Railway не принимает подключения на этом порту: у каждого прокси свой случайный порт, и он меняется, если Public Networking отключить и включить снова.
-    .fix = Копируйте хост и порт вместе из переменной *_PUBLIC_URL сервиса (railway variables --service <name> --kv).
+    .fix = Копируйте хост и порт вместе из переменной *_PUBLIC_URL сервиса (railway variable list --service <name> --kv).
 tip_railway_proxy_gone =
     .cause = Имени *.proxy.rlwy.net не существует: у сервиса отключили Public Networking (TCP-прокси) либо удалили сам сервис или проект. Ожиданием имя не вернуть.
     .fix = Включите у сервиса Public Networking (Settings → Networking → TCP Proxy) и скопируйте новый *_PUBLIC_URL; если сервиса больше нет, создайте его заново.
@@ -921,7 +944,7 @@ tip_upstash_rest_url =
     .fix = Используйте эндпоинт rediss:// на порту 6379 из консоли, а не UPSTASH_REDIS_REST_URL.
 tip_redis_cloud_gone =
     .cause = В Redis Cloud у каждой базы своё имя эндпоинта (redis-<port>.<cluster>.redis-cloud.com). Если имя не резолвится, значит, база или её подписка удалена (бесплатные тоже удаляются) либо эндпоинт скопирован с ошибкой; при неверном пароле имя всё равно резолвилось бы. Ожиданием это не исправить.
-    .fix = Откройте консоль Redis Cloud (cloud.redis.io) → Databases: если база есть, заново скопируйте её публичный эндпоинт и пароль пользователя default; если нет — создайте базу и задайте { $variable }=redis://default:PASSWORD@<endpoint>:<port> (на Railway: railway variables --set "{ $variable }=…").
+    .fix = Откройте консоль Redis Cloud (cloud.redis.io) → Databases: если база есть, заново скопируйте её публичный эндпоинт и пароль пользователя default; если нет — создайте базу и задайте { $variable }=redis://default:PASSWORD@<endpoint>:<port> (на Railway: railway variable set { $variable }=…).
 tip_redis_cloud_allow_list =
     .cause = Redis Cloud отбрасывает подключения с адресов вне списка разрешённых CIDR базы, и это выглядит как тайм-аут.
     .fix = Добавьте публичный адрес этой машины (или исходящие адреса вашей платформы) в список разрешённых CIDR базы (Security) или уберите этот список.
@@ -946,3 +969,11 @@ tip_pooler_auth =
 tip_pooler_cannot_reach_server =
     .cause = Пулер соединений отвечает, но не может открыть соединение с базой за ним: база не работает или перезапускается, либо у пулера неверные учётные данные для неё.
     .fix = Посмотрите логи сервиса базы данных, затем логи пулера (пока подключиться не удаётся, его сообщение server_login_retry повторяется); railconn wait дождётся запуска базы.
+
+## report-face
+env_state_set = задана
+env_state_missing = не задана
+env_state_shadowed = перекрыта
+jwt_roundtrip_detail_own_exp = токен подписан и проверен со сроком exp в 1 мин, выбранным railconn: с заданными { $minutes } мин он истёк бы сразу
+cert_self_signed_unnamed = сертификат сервера самоподписанный и не называет ни одного хоста (нет subjectAltName): шифрование работает, но клиенты с проверкой (PostgreSQL verify-ca/verify-full, rediss://) примут его, только если этот самый сертификат указан у них как доверенный корневой, а проверке имени хоста не с чем сравнивать
+moment = { $day }.{ $month }.{ $year } { $hour }:{ $minute } UTC

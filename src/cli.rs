@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::i18n::{Lang, Message, msg};
+use crate::report::term::ColorChoice;
 use crate::report::{Format, env, watch};
 
 /// `railconn --version`: the version and the target it was built for, e.g.
@@ -52,6 +53,18 @@ pub(crate) struct Cli {
         help = "Language of reports and messages [default: from LC_ALL, LC_MESSAGES or LANG; English when unset, C, POSIX or without a catalog]. Codes, check names, JSON keys and exit codes stay the same"
     )]
     pub lang: Option<crate::i18n::Lang>,
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t = ColorChoice::Auto,
+        help = "Colour in the text report: always, never, or auto: none when NO_COLOR is set; \
+                colour when FORCE_COLOR or CLICOLOR_FORCE is set and not 0; none when TERM=dumb; \
+                else only on a terminal (stdout and stderr each for itself). JSON, JUnit, GitHub \
+                and Markdown never have colour"
+    )]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
@@ -196,7 +209,7 @@ pub(crate) struct OutputArgs {
         value_enum,
         default_value_t = Format::Text,
         help = "Report format: text, json, junit (JUnit XML), github (GitHub Actions workflow \
-                commands, plus a Markdown summary in $GITHUB_STEP_SUMMARY), markdown"
+                commands, plus a Markdown summary in $GITHUB_STEP_SUMMARY), markdown (or md)"
     )]
     pub format: Format,
 
@@ -369,19 +382,47 @@ pub(crate) struct EnvArgs {
 /// A day: longer waits are typos, and far-future deadlines overflow clocks.
 const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// clap's usage errors are English (README "Languages"): the language is
-/// chosen only once the command line parsed.
+/// A duration flag's value. What is wrong with it is said in the run's
+/// language, which [`lang_in_argv`] fixed before clap parsed; the frame
+/// around it ("invalid value … for '--timeout'") is clap's and stays
+/// English (README "Languages").
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    let english = |message: Message| Lang::En.render(&message);
+    let say = |message: Message| Lang::for_run().render(&message);
     let duration = humantime::parse_duration(text)
-        .map_err(|e| english(crate::words::bad_duration(&e.to_string())))?;
+        .map_err(|e| say(crate::words::bad_duration(&e.to_string())))?;
     if duration.is_zero() {
-        return Err(english(msg::duration_zero()));
+        return Err(say(msg::duration_zero()));
     }
     if duration > MAX_DURATION {
-        return Err(english(msg::duration_too_long()));
+        return Err(say(msg::duration_too_long()));
     }
     Ok(duration)
+}
+
+/// The `--lang` of a command line, read before clap parses it (`--lang ru`
+/// or `--lang=ru`, anywhere before `--`), so that the values clap checks
+/// are complained about in that language. A value clap would refuse is
+/// ignored here; clap then says so.
+pub(crate) fn lang_in_argv(args: impl IntoIterator<Item = OsString>) -> Option<Lang> {
+    use clap::ValueEnum;
+    let mut args = args.into_iter().skip(1);
+    let mut found = None;
+    while let Some(arg) = args.next() {
+        let value = match arg.to_str() {
+            Some("--") => break,
+            Some("--lang") => args.next(),
+            Some(other) => other.strip_prefix("--lang=").map(OsString::from),
+            None => None,
+        };
+        if let Some(lang) = value
+            .as_ref()
+            .and_then(|v| v.to_str())
+            .and_then(|v| Lang::from_str(v, false).ok())
+        {
+            found = Some(lang);
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -457,6 +498,37 @@ mod tests {
             panic!("wait")
         };
         assert_eq!(args.command, ["app", "--port", "80"]);
+    }
+
+    #[test]
+    fn the_language_is_read_before_parsing() {
+        let argv = |args: &[&str]| {
+            ["railconn"]
+                .iter()
+                .chain(args)
+                .map(OsString::from)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            lang_in_argv(argv(&["check", "--lang", "ru"])),
+            Some(Lang::Ru)
+        );
+        assert_eq!(lang_in_argv(argv(&["--lang=ru", "check"])), Some(Lang::Ru));
+        assert_eq!(lang_in_argv(argv(&["check", "--lang", "xx"])), None);
+        assert_eq!(
+            lang_in_argv(argv(&["wait", "--", "app", "--lang", "ru"])),
+            None
+        );
+        assert_eq!(lang_in_argv(argv(&["check"])), None);
+    }
+
+    #[test]
+    fn md_is_markdown() {
+        let cli = Cli::try_parse_from(["railconn", "check", "--format", "md"]).unwrap();
+        let Command::Check(args) = cli.command else {
+            panic!("check")
+        };
+        assert_eq!(args.output.format(), Format::Markdown);
     }
 
     #[test]

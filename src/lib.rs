@@ -57,12 +57,15 @@ use crate::error::AppError;
 /// errors on stderr.
 pub fn main_entry() -> ExitCode {
     exit::install_signal_exits();
+    // The language first: a flag's bad value is said in it (issue 23).
+    let lang = cli::lang_in_argv(std::env::args_os());
+    i18n::Lang::set_for_run(i18n::Lang::choose(lang, |var| std::env::var(var).ok()));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return exit::usage_error(&error),
     };
     init_logging();
-    i18n::Lang::set_for_run(i18n::Lang::choose(cli.lang, |var| std::env::var(var).ok()));
+    cli.color.set_for_run();
     match run(cli) {
         Ok(code) => code,
         Err(error) => {

@@ -29,5 +29,6 @@ mod postgres;
 mod providers;
 mod redis;
 mod redis_url;
+mod report_face;
 mod serve;
 mod support;

@@ -9,7 +9,7 @@ pub(crate) mod serve;
 pub(crate) mod wait;
 pub(crate) mod watch;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -275,6 +275,10 @@ pub(crate) fn emit(report: &Report, output: &OutputArgs, stream: Stream) -> Resu
         color: use_color(stream),
         quiet: output.quiet,
         lang: Lang::for_run(),
+        // Prose wraps only on a terminal's stdout, never in a pipe or file.
+        width: (stream == Stream::Stdout && format == Format::Text)
+            .then(report::term::stdout_width)
+            .flatten(),
     };
     for path in &output.output {
         write_file(report, path, Format::for_path(path), false)?;
@@ -325,13 +329,13 @@ fn write_file(report: &Report, path: &Path, format: Format, append: bool) -> Res
     crate::file::write(path, &text, append).map_err(failed)
 }
 
-/// Colour on a terminal, unless `NO_COLOR` is set (<https://no-color.org>).
+/// Colour for the stream the report goes to, by `--color` and the
+/// variables (`report::term`): each stream is judged by itself.
 pub(crate) fn use_color(stream: Stream) -> bool {
-    let terminal = match stream {
-        Stream::Stdout => std::io::stdout().is_terminal(),
-        Stream::Stderr => std::io::stderr().is_terminal(),
-    };
-    terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    match stream {
+        Stream::Stdout => report::term::stdout_colors(),
+        Stream::Stderr => report::term::stderr_colors(),
+    }
 }
 
 /// aws-lc seeds its random generator from CPU jitter the first time it is

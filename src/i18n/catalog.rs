@@ -112,6 +112,7 @@ impl Lang {
             Arg::Int(n) => FluentValue::from(*n),
             Arg::Fixed { scaled, digits } => self.decimal(*scaled, *digits).into(),
             Arg::Duration(duration) => self.duration(*duration).into(),
+            Arg::Time(unix) => self.moment(*unix).into(),
             Arg::Msg(inner) => self.render_in(inner, mark).into(),
             Arg::AnyOf(items) => self.any_of(items).into(),
         }
@@ -141,6 +142,23 @@ impl Lang {
             msg::duration_s(Arg::fixed(millis / 1000.0, 2))
         };
         self.render(&message)
+    }
+
+    /// A moment as the language writes it inside a sentence, UTC, to the
+    /// minute (`2026-12-28 04:09 UTC`, `28.12.2026 04:09 UTC`); one the
+    /// calendar cannot hold (past the year 9999) as its Unix seconds.
+    pub(crate) fn moment(self, unix: i64) -> String {
+        let Ok(at) = time::OffsetDateTime::from_unix_timestamp(unix) else {
+            return unix.to_string();
+        };
+        let two = |n: u8| format!("{n:02}");
+        self.render(&msg::moment(
+            format!("{:04}", at.year()),
+            two(u8::from(at.month())),
+            two(at.day()),
+            two(at.hour()),
+            two(at.minute()),
+        ))
     }
 
     fn any_of(self, items: &[String]) -> String {

@@ -29,6 +29,10 @@ pub enum Arg {
         digits: u32,
     },
     Duration(Duration),
+    /// A moment, in seconds since the Unix epoch, shown in UTC to the
+    /// minute as the language writes dates (`2026-12-28 04:09 UTC`,
+    /// `28.12.2026 04:09 UTC`); JSON fields keep RFC 3339.
+    Time(i64),
     /// A nested message, rendered in the same language.
     Msg(Message),
     /// Alternatives joined with the language's "or".
@@ -58,7 +62,7 @@ impl Message {
                 Arg::Text(text) => *text = f(text),
                 Arg::Msg(inner) => inner.map_text(f),
                 Arg::AnyOf(items) => items.iter_mut().for_each(|t| *t = f(t)),
-                Arg::Int(_) | Arg::Fixed { .. } | Arg::Duration(_) => {}
+                Arg::Int(_) | Arg::Fixed { .. } | Arg::Duration(_) | Arg::Time(_) => {}
             }
         }
     }
@@ -69,7 +73,7 @@ impl Message {
             Arg::Text(text) => pred(text),
             Arg::Msg(inner) => inner.any_text(pred),
             Arg::AnyOf(items) => items.iter().any(|t| pred(t)),
-            Arg::Int(_) | Arg::Fixed { .. } | Arg::Duration(_) => false,
+            Arg::Int(_) | Arg::Fixed { .. } | Arg::Duration(_) | Arg::Time(_) => false,
         })
     }
 }

@@ -166,23 +166,30 @@ messages! {
     cert_wrong_name();
     cert_other(reason: String);
     cert_failure(reason: Message);
-    cert_failure_with(reason: Message, subject: String, issuer: String, expires: String);
+    cert_failure_with(reason: Message, subject: String, issuer: String, expires: Arg);
     root_file_unreadable(path: String, error: Message);
     roots_empty_system();
     roots_empty_file(path: String);
     /// `verified`: yes or no.
     tls_detail(version: String, verified: &str);
+    /// `verified` and `named` (the certificate has subjectAltName names):
+    /// yes or no.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one argument per Fluent variable of the sentence"
+    )]
     tls_detail_cert(
         version: String,
         verified: &str,
         subject: String,
         issuer: String,
         names: String,
-        expires: String,
+        named: &str,
+        expires: Arg,
         days: i64,
     );
-    cert_expired_unverified(not_after: String);
-    cert_expires_soon(days: i64, not_after: String);
+    cert_expired_unverified(not_after: Arg);
+    cert_expires_soon(days: i64, not_after: Arg);
     cert_self_signed(names: String);
     connection_reset();
 
@@ -518,6 +525,21 @@ messages! {
     page_column_status();
     page_column_target();
     page_column_result();
+
+    // ---- the report a person reads (issue 23) --------------------------
+    /// `railconn env`'s state column; JSON keeps `set`, `missing`,
+    /// `shadowed`.
+    env_state_set();
+    env_state_missing();
+    env_state_shadowed();
+    /// The JWT roundtrip when the configured lifetime (`minutes`, 0 or
+    /// less) cannot make a token that verifies.
+    jwt_roundtrip_detail_own_exp(minutes: i64);
+    /// A self-signed certificate without subjectAltName names.
+    cert_self_signed_unnamed();
+    /// A moment inside a sentence, UTC, to the minute: each part
+    /// zero-padded, ordered as the language writes dates.
+    moment(year: String, month: String, day: String, hour: String, minute: String);
 }
 
 advice! {

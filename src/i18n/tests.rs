@@ -348,7 +348,7 @@ fn the_english_sentence_detector_finds_sentences_not_names() {
     assert!(english_runs("используйте `sorry, too many clients already`").is_empty());
     assert!(english_runs("ответ «Tenant or user not found» значит").is_empty());
     assert!(english_runs("railway logs --service Postgres").is_empty());
-    assert!(english_runs("railway variables set JWT_SECRET_KEY=…").is_empty());
+    assert!(english_runs("railway variable set JWT_SECRET_KEY=…").is_empty());
     assert!(english_runs("disable, allow, prefer, require").is_empty());
     assert!(english_runs("https://docs.railway.com/reference/tcp-proxy").is_empty());
 }
@@ -432,7 +432,7 @@ fn public_variables_get_their_own_fix() {
         let missing = msg::advice_pg_missing_config().naming("DATABASE_PUBLIC_URL");
         let fix = lang.render(&missing.fix);
         assert!(
-            fix.contains("railway variables --service Postgres"),
+            fix.contains("railway variable list --service Postgres"),
             "{fix}"
         );
         assert!(!fix.contains("DATABASE_PUBLIC_URL=$"), "{fix}");
@@ -444,4 +444,37 @@ fn public_variables_get_their_own_fix() {
         let fix = lang.render(&default.fix);
         assert!(fix.contains("REDIS_URL=${{Redis.REDIS_URL}}"), "{fix}");
     }
+}
+
+/// Railway's CLI is written one way, its current one (`railway variable
+/// set KEY=VALUE`, `railway variable list --kv`): fixes said both
+/// `railway variables set KEY=…` and `railway variables --set "KEY=…"`,
+/// forms the CLI keeps only for compatibility (issue 23).
+#[test]
+fn railway_commands_have_one_current_form() {
+    for (name, catalog) in [
+        ("en.ftl", include_str!("../../i18n/en.ftl")),
+        ("ru.ftl", include_str!("../../i18n/ru.ftl")),
+    ] {
+        for legacy in ["railway variables", "railway vars ", "--set \""] {
+            assert!(!catalog.contains(legacy), "{name} uses `{legacy}`");
+        }
+        assert!(
+            catalog.contains("railway variable set JWT_SECRET_KEY="),
+            "{name}"
+        );
+    }
+}
+
+/// A moment inside a sentence is written as the language writes dates,
+/// UTC to the minute: «действует до 2026-12-28T04:09:28Z» read as a raw
+/// timestamp (issue 23).
+#[test]
+fn moments_are_written_per_language() {
+    let at = 1_798_430_968; // 2026-12-28T04:09:28Z
+    assert_eq!(Lang::En.moment(at), "2026-12-28 04:09 UTC");
+    assert_eq!(Lang::Ru.moment(at), "28.12.2026 04:09 UTC");
+    let soon = msg::cert_expires_soon(3, crate::i18n::Arg::Time(at));
+    assert!(Lang::Ru.render(&soon).contains("(28.12.2026 04:09 UTC)"));
+    assert_eq!(Lang::En.moment(i64::MAX), i64::MAX.to_string());
 }

@@ -72,7 +72,7 @@ impl TlsInfo {
                     subject: &c.subject,
                     issuer: &c.issuer,
                     names: &c.names,
-                    not_after: &c.not_after,
+                    not_after_unix: c.not_after_unix,
                     days_left: c.days_left,
                 },
             ),
@@ -86,8 +86,8 @@ impl TlsInfo {
 pub(crate) struct CertInfo {
     pub subject: String,
     pub issuer: String,
-    pub not_after: String,
-    /// `not_after` in seconds since the Unix epoch.
+    /// `notAfter` in seconds since the Unix epoch: a renderer shows it in
+    /// the run's language (`28.12.2026 04:09 UTC`).
     pub not_after_unix: u64,
     /// DNS names and IP addresses the certificate is valid for.
     pub names: Vec<String>,
@@ -211,7 +211,6 @@ pub(crate) fn cert_info(der: &[u8]) -> Option<CertInfo> {
     Some(CertInfo {
         subject: tbs.subject.to_string(),
         issuer: tbs.issuer.to_string(),
-        not_after: tbs.validity.not_after.to_string(),
         not_after_unix: expires,
         names: subject_alt_names(&cert),
         days_left: days_until(i64::try_from(expires).unwrap_or(i64::MAX)),
@@ -251,11 +250,10 @@ fn cert_info_before_1970(der: &[u8]) -> Option<CertInfo> {
     let mut validity = SliceReader::new(validity.value()).ok()?;
     let _not_before: AnyRef<'_> = validity.decode().ok()?;
     let not_after: AnyRef<'_> = validity.decode().ok()?;
-    let (expires, shown) = asn1_time(x509_cert::der::Tagged::tag(&not_after), not_after.value())?;
+    let expires = asn1_time(x509_cert::der::Tagged::tag(&not_after), not_after.value())?;
     Some(CertInfo {
         subject: subject.to_string(),
         issuer: issuer.to_string(),
-        not_after: shown,
         not_after_unix: u64::try_from(expires).unwrap_or(0),
         names: Vec::new(),
         days_left: days_until(expires),
@@ -264,8 +262,8 @@ fn cert_info_before_1970(der: &[u8]) -> Option<CertInfo> {
 }
 
 /// A `UTCTime` (`YYMMDDHHMMSSZ`, 1950–2049) or `GeneralizedTime`
-/// (`YYYYMMDDHHMMSSZ`) as Unix seconds, before 1970 too, and as shown.
-fn asn1_time(tag: x509_cert::der::Tag, text: &[u8]) -> Option<(i64, String)> {
+/// (`YYYYMMDDHHMMSSZ`) as Unix seconds, before 1970 too.
+fn asn1_time(tag: x509_cert::der::Tag, text: &[u8]) -> Option<i64> {
     use x509_cert::der::Tag;
     let text = std::str::from_utf8(text).ok()?.strip_suffix('Z')?;
     let number = |at: usize, len: usize| text.get(at..at + len)?.parse::<u16>().ok();
@@ -283,11 +281,11 @@ fn asn1_time(tag: x509_cert::der::Tag, text: &[u8]) -> Option<(i64, String)> {
         time::Date::from_calendar_date(i32::from(year), time::Month::try_from(month).ok()?, day)
             .ok()?;
     let at = time::Time::from_hms(hour, minute, second).ok()?;
-    let unix = time::PrimitiveDateTime::new(date, at)
-        .assume_utc()
-        .unix_timestamp();
-    let shown = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z");
-    Some((unix, shown))
+    Some(
+        time::PrimitiveDateTime::new(date, at)
+            .assume_utc()
+            .unix_timestamp(),
+    )
 }
 
 fn subject_alt_names(cert: &x509_cert::Certificate) -> Vec<String> {
@@ -331,12 +329,12 @@ pub(crate) fn certificate_findings(info: &TlsInfo) -> Vec<Finding> {
     if cert.days_left < 0 {
         findings.push(Finding::warn(
             FindingCode::CertificateExpiry,
-            words::cert_expired_unverified(&cert.not_after),
+            words::cert_expired_unverified(cert.not_after_unix),
         ));
     } else if cert.days_left < EXPIRY_WARNING_DAYS {
         findings.push(Finding::warn(
             FindingCode::CertificateExpiry,
-            words::cert_expires_soon(cert.days_left, &cert.not_after),
+            words::cert_expires_soon(cert.days_left, cert.not_after_unix),
         ));
     }
     if cert.self_signed {
@@ -433,7 +431,7 @@ fn certificate_failure(error: &CertificateError, leaf: Option<&[u8]>) -> Failure
     Failure::new(
         Code::CertificateInvalid,
         match &whose {
-            Some(c) => words::cert_failure_of(&reason, &c.subject, &c.issuer, &c.not_after),
+            Some(c) => words::cert_failure_of(&reason, &c.subject, &c.issuer, c.not_after_unix),
             None => words::cert_failure(&reason),
         },
     )
@@ -685,7 +683,8 @@ mod tests {
         // The whole-certificate decoder refuses it: the case this is for.
         assert!(x509_cert::Certificate::from_der(cert.der()).is_err());
         let info = cert_info(cert.der()).expect("expiry facts");
-        assert_eq!(info.not_after, "2049-12-31T00:00:00Z");
+        // 2049-12-31T00:00:00Z
+        assert_eq!(info.not_after_unix, 2_524_521_600);
         assert!(info.days_left > 365, "{}", info.days_left);
         assert!(info.self_signed);
     }
@@ -693,14 +692,8 @@ mod tests {
     #[test]
     fn asn1_times_before_1970_count_back() {
         use x509_cert::der::Tag;
-        assert_eq!(
-            asn1_time(Tag::UtcTime, b"691231235959Z"),
-            Some((-1, "1969-12-31T23:59:59Z".to_string()))
-        );
-        assert_eq!(
-            asn1_time(Tag::GeneralizedTime, b"19700101000000Z").map(|t| t.0),
-            Some(0)
-        );
+        assert_eq!(asn1_time(Tag::UtcTime, b"691231235959Z"), Some(-1));
+        assert_eq!(asn1_time(Tag::GeneralizedTime, b"19700101000000Z"), Some(0));
         assert_eq!(asn1_time(Tag::UtcTime, b"691331235959Z"), None);
     }
 }

@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::NotChecked;
+use super::term::display_width;
 use crate::i18n::{self, Lang, Message, msg};
 use crate::model::{Database, Origin, Parts, Provenance};
 use crate::source::url::escape_controls;
@@ -47,11 +48,12 @@ pub(crate) enum VarState {
 }
 
 impl VarState {
-    fn as_str(self) -> &'static str {
+    /// The state in the run's words (JSON keeps the English keys).
+    fn message(self) -> Message {
         match self {
-            VarState::Set => "set",
-            VarState::Missing => "missing",
-            VarState::Shadowed => "shadowed",
+            VarState::Set => msg::env_state_set(),
+            VarState::Missing => msg::env_state_missing(),
+            VarState::Shadowed => msg::env_state_shadowed(),
         }
     }
 }
@@ -136,6 +138,12 @@ pub(crate) fn render(
 
 fn text(report: &EnvReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", lang.render(&msg::env_variables()))?;
+    // The state column is as wide as its longest word in this language.
+    let states = [VarState::Set, VarState::Missing, VarState::Shadowed];
+    let state_width = states
+        .iter()
+        .map(|s| display_width(&lang.render(&s.message())))
+        .fold(9, usize::max);
     for variable in &report.variables {
         let value = variable
             .value
@@ -146,11 +154,9 @@ fn text(report: &EnvReport, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
             .as_ref()
             .map(|o| lang.render(&o.message()))
             .unwrap_or_default();
-        let line = format!(
-            "  {:<34} {:<9} {value}  {source}",
-            variable.name,
-            variable.state.as_str()
-        );
+        let state = lang.render(&variable.state.message());
+        let pad = " ".repeat(state_width + 1 - display_width(&state));
+        let line = format!("  {:<34} {state}{pad}{value}  {source}", variable.name);
         // Padding is for the columns, never for the end of a line.
         writeln!(out, "{}", line.trim_end())?;
     }

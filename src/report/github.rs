@@ -1,5 +1,6 @@
 //! GitHub Actions workflow commands: `::error` for a failed required check,
-//! `::warning` for a failed optional one and for warn findings, each with a
+//! `::warning` for a failed optional one and for warn findings, `::notice`
+//! for an accepted failure and for findings that only inform, each with a
 //! title; then a notice with the verdict. Values are escaped as the runner
 //! expects (<https://docs.github.com/actions/reference/workflow-commands>).
 
@@ -7,7 +8,7 @@ use std::io::{self, Write};
 
 use super::{CheckReport, Report};
 use crate::i18n::{Lang, msg};
-use crate::model::Severity;
+use crate::model::{FindingCode, Severity};
 
 pub(crate) fn render(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     for check in &report.checks {
@@ -61,18 +62,25 @@ fn write_check(
             data(&lang.render(&allowed.message))
         )?;
     }
+    // Every limitation the verdict counts is an annotation: a warning, or
+    // a notice for a finding that is only information.
     for finding in check
         .findings
         .iter()
-        .filter(|f| f.severity == Severity::Warn)
+        .filter(|f| f.code != FindingCode::Allowed)
     {
+        let level = if finding.severity == Severity::Warn {
+            "warning"
+        } else {
+            "notice"
+        };
         let title = lang.render(&msg::annotation_title(
             check.name.as_str(),
             finding.code.as_str(),
         ));
         writeln!(
             out,
-            "::warning title={}::{}",
+            "::{level} title={}::{}",
             property(&title),
             data(&lang.render(&finding.message))
         )?;

@@ -76,12 +76,23 @@ fn write_findings(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Resul
         .checks
         .iter()
         .flat_map(|c| {
+            // A failed optional check is a limitation too, as in the text
+            // report, so the list has as many lines as the verdict counts.
+            let optional = c.error.as_ref().filter(|_| !c.required).map(|e| {
+                let line = msg::optional_failed(c.name.as_str(), e.code.as_str());
+                format!(
+                    "- {} `{}`: {}",
+                    c.name.as_str(),
+                    e.code.as_str(),
+                    markdown(lang, &line)
+                )
+            });
             // An allowed failure is said in its check's row.
             let findings = c.findings.iter().filter(|f| f.code != FindingCode::Allowed);
-            findings.map(move |f| {
+            optional.into_iter().chain(findings.map(move |f| {
                 let text = markdown(lang, &f.message);
                 format!("- {} `{}`: {text}", c.name.as_str(), f.code.as_str())
-            })
+            }))
         })
         .collect();
     if findings.is_empty() {

@@ -8,6 +8,7 @@ pub(crate) mod github;
 pub(crate) mod json;
 pub(crate) mod junit;
 pub(crate) mod markdown;
+pub(crate) mod term;
 pub(crate) mod text;
 pub(crate) mod watch;
 
@@ -170,6 +171,21 @@ impl Report {
             .count()
     }
 
+    /// What the "Limitations" section lists, in every format: each failed
+    /// optional check and each finding except an accepted failure (said on
+    /// its check's own line). The verdict counts these, not the checks
+    /// that have them: «есть 2 ограничения» over a list of 3 (issue 23).
+    pub(crate) fn limitations(&self) -> usize {
+        self.checks
+            .iter()
+            .map(|c| {
+                let optional_failure = usize::from(c.error.is_some() && !c.required);
+                let findings = c.findings.iter().filter(|f| f.code != FindingCode::Allowed);
+                optional_failure + findings.count()
+            })
+            .sum()
+    }
+
     /// Required checks that failed.
     pub(crate) fn critical(&self) -> usize {
         self.checks
@@ -186,6 +202,8 @@ pub(crate) enum Format {
     Json,
     Junit,
     Github,
+    /// Also `md`, as `--output x.md` already chooses it.
+    #[value(alias = "md")]
     Markdown,
 }
 
@@ -201,13 +219,15 @@ impl Format {
     }
 }
 
-/// How a report is written: colour and verbosity (text) and the
-/// language of its words (every format).
+/// How a report is written: colour, verbosity and the width prose wraps
+/// at (text; `None`: unwrapped) and the language of its words (every
+/// format).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct TextStyle {
     pub color: bool,
     pub quiet: bool,
     pub lang: Lang,
+    pub width: Option<usize>,
 }
 
 /// Writes `report` in `format` to `out`.

@@ -1,13 +1,15 @@
 //! The text report, shaped like the diagnosis a person would write: what
 //! works, the problems (each with its error, cause, fix and the step
 //! ladder with timings), the limitations, and a verdict line. Colour only
-//! when the caller says so (a terminal without `NO_COLOR`).
+//! when the caller says so (`--color`, `report::term`); prose wrapped, with
+//! hanging indents, only when the caller gives a width (a terminal).
 
 use std::io::{self, Write};
 use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
 
+use super::term::{display_width, wrap};
 use super::{CheckReport, Report, StepReport, TextStyle};
 use crate::i18n::{Lang, Message, Piece, msg};
 use crate::model::{FindingCode, Severity, Status};
@@ -18,6 +20,8 @@ struct Painter {
     /// Check names are padded to the longest in the report (at least 8,
     /// `postgres`), so `CELERY_BROKER_URL` keeps the columns aligned.
     name_width: usize,
+    /// The terminal's width, when prose wraps.
+    width: Option<usize>,
 }
 
 impl Painter {
@@ -45,6 +49,17 @@ impl Painter {
 
     fn dim(&self, text: &str) -> String {
         self.paint(Style::new().dimmed(), text)
+    }
+
+    /// Writes `prefix` and `text` as one line, or, on a terminal, as
+    /// lines no wider than it, the later ones indented as wide as the
+    /// prefix (the hanging indent under a label).
+    fn line(&self, out: &mut dyn Write, prefix: &str, text: &str) -> io::Result<()> {
+        writeln!(
+            out,
+            "{}",
+            wrap(prefix, text, display_width(prefix), self.width)
+        )
     }
 
     /// A message in the run's language.
@@ -78,19 +93,20 @@ pub(crate) fn render(report: &Report, style: TextStyle, out: &mut dyn Write) -> 
         color: style.color,
         lang: style.lang,
         name_width,
+        width: style.width,
     };
     if !style.quiet {
         write_sections(report, &painter, out)?;
     }
-    writeln!(out, "{}", painter.bold(&painter.say(&verdict(report))))
+    painter.line(out, "", &painter.bold(&painter.say(&verdict(report))))
 }
 
 fn write_sections(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
     let duration = Duration::from_secs_f64(report.duration_ms / 1000.0);
-    writeln!(
+    p.line(
         out,
-        "{}",
-        p.dim(&p.say(&msg::header(report.version, duration)))
+        "",
+        &p.dim(&p.say(&msg::header(report.version, duration))),
     )?;
     write_drivers(report, p, out)?;
     let works: Vec<&CheckReport> = report
@@ -152,7 +168,7 @@ fn write_sections(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Resu
                 url.scheme.clone(),
                 url.origin.message(),
             );
-            writeln!(out, "  {}", p.say(&line))?;
+            p.line(out, "  ", &p.say(&line))?;
         }
         writeln!(out)?;
     }
@@ -162,14 +178,14 @@ fn write_sections(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Resu
 /// Which drivers the checks were judged by, said once.
 fn write_drivers(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
     let drivers = &report.drivers;
-    writeln!(
+    p.line(
         out,
-        "{}",
-        p.dim(&p.say(&crate::driver::summary(&drivers.found)))
+        "",
+        &p.dim(&p.say(&crate::driver::summary(&drivers.found))),
     )?;
     for unreadable in &drivers.unreadable {
         let line = msg::driver_manifest_unreadable(&unreadable.file, unreadable.reason.clone());
-        writeln!(out, "{}", p.dim(&p.say(&line)))?;
+        p.line(out, "", &p.dim(&p.say(&line)))?;
     }
     writeln!(out)
 }
@@ -192,10 +208,10 @@ fn write_working(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
         .skip(1)
         .collect();
     if let Some(last) = facts.last() {
-        writeln!(out, "             {}", p.say(last))?;
+        p.line(out, DETAIL_INDENT, &p.say(last))?;
     }
     if let Some(place) = known_provider(check) {
-        writeln!(out, "             {}", p.dim(&p.say(&place)))?;
+        p.line(out, DETAIL_INDENT, &p.dim(&p.say(&place)))?;
     }
     Ok(())
 }
@@ -216,7 +232,7 @@ fn write_allowed(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
         width = p.name_width,
     )?;
     if let Some(allowed) = check.allowed_failure() {
-        writeln!(out, "             {}", p.say(&allowed.message))?;
+        p.line(out, DETAIL_INDENT, &p.say(&allowed.message))?;
     }
     Ok(())
 }
@@ -251,13 +267,13 @@ fn write_problem(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
     .map(|m| p.say(&m));
     let width = labels.iter().map(|l| l.chars().count()).fold(6, usize::max);
     let [source_label, error_label, cause_label, fix_label] = labels;
+    let labelled = |label: &str| format!("      {label:<width$} ");
     if let Some(source) = &check.source {
-        let source = p.say(&source.message());
-        writeln!(out, "      {source_label:<width$} {source}")?;
+        p.line(out, &labelled(&source_label), &p.say(&source.message()))?;
     }
     if let Some(place) = known_provider(check) {
         let label = p.say(&msg::label_provider());
-        writeln!(out, "      {label:<width$} {}", p.say(&place))?;
+        p.line(out, &labelled(&label), &p.say(&place))?;
     }
     if let Some(error) = &check.error {
         let at = msg::error_at_step(
@@ -265,11 +281,11 @@ fn write_problem(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
             error.step.as_str(),
             error.message.clone(),
         );
-        writeln!(out, "      {error_label:<width$} {}", p.say_bold_code(&at))?;
+        p.line(out, &labelled(&error_label), &p.say_bold_code(&at))?;
     }
     for (label, text) in [(cause_label, &check.cause), (fix_label, &check.fix)] {
         if let Some(text) = text.as_ref().map(|t| p.say(t)).filter(|t| !t.is_empty()) {
-            writeln!(out, "      {label:<width$} {text}")?;
+            p.line(out, &labelled(&label), &text)?;
         }
     }
     let (ran, not_run): (Vec<&StepReport>, Vec<&StepReport>) = check
@@ -300,14 +316,13 @@ fn write_step(step: &StepReport, p: &Painter, out: &mut dyn Write) -> io::Result
         (None, Some(detail)) => p.say(detail),
         (None, None) => String::new(),
     };
-    writeln!(
-        out,
-        "        {} {:<9} {:>8}  {}",
+    let prefix = format!(
+        "        {} {:<9} {:>8}  ",
         p.status(step.status),
         step.name.as_str(),
         p.dim(&duration),
-        detail
-    )
+    );
+    p.line(out, &prefix, &detail)
 }
 
 fn write_limitations(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
@@ -339,7 +354,7 @@ fn write_limitations(report: &Report, p: &Painter, out: &mut dyn Write) -> io::R
     }
     writeln!(out, "{}", p.bold(&p.say(&msg::label_limitations())))?;
     for (status, line) in lines {
-        writeln!(out, "  {} {line}", p.status(status))?;
+        p.line(out, &format!("  {} ", p.status(status)), &line)?;
     }
     writeln!(out)
 }
@@ -349,9 +364,9 @@ pub(crate) fn verdict(report: &Report) -> Message {
     if report.interrupted {
         msg::verdict_interrupted(report.signal)
     } else if report.ready {
-        msg::verdict_ready(report.warnings())
+        msg::verdict_ready(report.limitations())
     } else if report.critical() == 0 {
-        msg::verdict_not_ready_strict(report.warnings())
+        msg::verdict_not_ready_strict(report.limitations())
     } else {
         msg::verdict_not_ready(report.critical())
     }
@@ -365,6 +380,9 @@ pub(crate) fn weight(required: bool) -> Message {
         msg::label_optional()
     }
 }
+
+/// Where a working check's facts start: under its target.
+const DETAIL_INDENT: &str = "             ";
 
 fn ms(lang: Lang, millis: f64) -> String {
     lang.duration(Duration::from_secs_f64(millis.max(0.0) / 1000.0))

@@ -15,7 +15,7 @@ use rustls::pki_types::pem::PemObject;
 use serde::{Deserialize, Serialize};
 
 use super::settings::{self as jwt, JwtSettings, SecretVar};
-use crate::i18n::Message;
+use crate::i18n::{Message, msg};
 use crate::model::{Code, FindingCode};
 use crate::model::{Failure, Finding, Ladder, ProbeOutcome, Provenance, StepName};
 use crate::words;
@@ -525,7 +525,11 @@ fn roundtrip(plan: &Plan<'_>, keys: &Keys) -> Result<Message, Failure> {
     };
     let validation = Validation::new(plan.algorithm);
     match jsonwebtoken::decode::<Claims>(&token, decoding, &validation) {
-        Ok(_) => Ok(words::jwt_roundtrip_detail(plan.lifetime.max(1))),
+        // A lifetime of 0 or less cannot make a token that verifies: the
+        // probe signs with a minute of its own and says so, rather than
+        // "exp in 1 min" beside the warning "live 0 minutes" (issue 23).
+        Ok(_) if plan.lifetime < 1 => Ok(msg::jwt_roundtrip_detail_own_exp(plan.lifetime)),
+        Ok(_) => Ok(words::jwt_roundtrip_detail(plan.lifetime)),
         Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::InvalidSignature) => {
             Err(Failure::new(Code::InvalidKey, words::jwt_key_mismatch()))
         }
