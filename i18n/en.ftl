@@ -900,3 +900,11 @@ tip_pooler_auth =
 tip_pooler_cannot_reach_server =
     .cause = The connection pooler answers, but cannot open a connection to the database behind it: the database is down or restarting, or the pooler's own credentials for it are wrong.
     .fix = Check the database service's logs, then the pooler's (its server_login_retry message repeats while it fails); railconn wait rides out a database that is starting.
+
+## pg-floor
+pg_password_missing = the server asks for a password and the URL has none (nor PGPASSWORD)
+pg_channel_binding_not_used = channel_binding=require, but the server authenticated without channel binding (only SCRAM-SHA-256-PLUS over TLS provides it)
+pg_auth_unsupported = the server asks for { $method } authentication, which railconn does not speak (it speaks trust, password, md5 and SCRAM-SHA-256)
+pg_scram_failed = SCRAM authentication failed on the client side: { $error }
+pg_unexpected_message = the server sent a message of type `{ $kind }` where PostgreSQL's startup or query protocol allows none
+pg_error_fields_missing = the server sent an ErrorResponse without its severity, SQLSTATE or message

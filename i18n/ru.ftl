@@ -946,3 +946,11 @@ tip_pooler_auth =
 tip_pooler_cannot_reach_server =
     .cause = Пулер соединений отвечает, но не может открыть соединение с базой за ним: база не работает или перезапускается, либо у пулера неверные учётные данные для неё.
     .fix = Посмотрите логи сервиса базы данных, затем логи пулера (пока подключиться не удаётся, его сообщение server_login_retry повторяется); railconn wait дождётся запуска базы.
+
+## pg-floor
+pg_password_missing = сервер запрашивает пароль, а в URL его нет (и PGPASSWORD не задан)
+pg_channel_binding_not_used = задан channel_binding=require, но сервер провёл аутентификацию без привязки к каналу (её даёт только SCRAM-SHA-256-PLUS поверх TLS)
+pg_auth_unsupported = сервер требует аутентификацию { $method }, а railconn её не поддерживает (поддерживаются trust, password, md5 и SCRAM-SHA-256)
+pg_scram_failed = аутентификация SCRAM не удалась на стороне клиента: { $error }
+pg_unexpected_message = сервер прислал сообщение типа `{ $kind }` там, где протокол запуска сессии или запроса PostgreSQL его не допускает
+pg_error_fields_missing = сервер прислал ErrorResponse без уровня важности, SQLSTATE или текста

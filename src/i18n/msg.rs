@@ -518,6 +518,15 @@ messages! {
     page_column_status();
     page_column_target();
     page_column_result();
+
+    // ---- pg-floor: our own PostgreSQL startup (issue 24) ---------------
+    pg_password_missing();
+    pg_channel_binding_not_used();
+    pg_auth_unsupported(method: &str);
+    pg_scram_failed(error: String);
+    /// `kind`: the message's type byte, as a character.
+    pg_unexpected_message(kind: String);
+    pg_error_fields_missing();
 }
 
 advice! {
