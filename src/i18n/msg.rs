@@ -527,6 +527,9 @@ messages! {
     /// `kind`: the message's type byte, as a character.
     pg_unexpected_message(kind: String);
     pg_error_fields_missing();
+    pg_direct_needs_require(mode: &str);
+    pg_direct_tls_unsupported();
+    pg_direct_tls_no_alpn();
 }
 
 advice! {
@@ -535,6 +538,7 @@ advice! {
     advice_redis_tls_timeout,
     advice_pg_tls_timeout,
     advice_pg_tls_closed,
+    advice_pg_direct_tls,
     // PostgreSQL.
     advice_pg_missing_config,
     advice_pg_unsupported_scheme,

@@ -166,7 +166,7 @@ async fn prefer_fallback(
 enum TlsOutcome {
     /// The session, with a sniffer on the decrypted bytes (the outer one
     /// sees only ciphertext from here on), and what the handshake found.
-    Encrypted(Session, TlsInfo),
+    Encrypted(Session, Box<TlsInfo>),
     /// The server said `N` and the sslmode lets us go on without TLS.
     Declined(Plain),
 }
@@ -178,6 +178,9 @@ async fn start_tls(
     budget: &Budget,
 ) -> Result<TlsOutcome, Failure> {
     let verify = verification(target)?;
+    if target.direct_tls {
+        return direct_tls(target, stream, sniffed, &verify, budget).await;
+    }
     match ssl_request(&mut stream, sniffed, budget).await? {
         b'S' => sniffed.restart(),
         b'N' if target.sslmode == SslMode::Prefer => return Ok(TlsOutcome::Declined(stream)),
@@ -199,7 +202,54 @@ async fn start_tls(
     .await?;
     let (inner, sniffed) = SniffStream::new(tls);
     let session = Session::Tls(Box::new(inner), sniffed, info.end_point.clone());
-    Ok(TlsOutcome::Encrypted(session, info))
+    Ok(TlsOutcome::Encrypted(session, Box::new(info)))
+}
+
+/// PostgreSQL 17's direct TLS (`sslnegotiation=direct`): the handshake
+/// from the first byte, offering ALPN `postgresql`, which the server must
+/// choose (libpq 17 refuses a session without it). An older server reads
+/// the `ClientHello` as a startup packet of absurd length and closes the
+/// connection without a word (postmaster.c `ProcessStartupPacket`,
+/// "invalid length of startup packet"), so a handshake the server ends
+/// before sending any TLS record means no direct TLS: PostgreSQL < 17.
+async fn direct_tls(
+    target: &PgTarget,
+    stream: Plain,
+    sniffed: &Sniffed,
+    verify: &Verify,
+    budget: &Budget,
+) -> Result<TlsOutcome, Failure> {
+    const ALPN: &[u8] = b"postgresql";
+    let how = (verify, KeyShares::P256First);
+    let limit = budget.remaining();
+    let (tls, info) =
+        tls::handshake_offering(stream, &target.host, how, Some(ALPN), sniffed, limit)
+            .await
+            .map_err(|failure| direct_failure(failure, sniffed))?;
+    if info.alpn.as_deref() != Some(ALPN) {
+        return Err(Failure::new(
+            Code::TlsHandshakeFailed,
+            msg::pg_direct_tls_no_alpn(),
+        ));
+    }
+    let (inner, sniffed) = SniffStream::new(tls);
+    let session = Session::Tls(Box::new(inner), sniffed, info.end_point.clone());
+    Ok(TlsOutcome::Encrypted(session, Box::new(info)))
+}
+
+/// A closed or reset connection, with nothing or a PostgreSQL message
+/// received, is a server without direct TLS.
+fn direct_failure(failure: Failure, sniffed: &Sniffed) -> Failure {
+    let closed = matches!(
+        failure.code,
+        Code::ConnectionClosed | Code::ConnectionReset | Code::TlsHandshakeFailed
+    );
+    let silent = sniffed.bytes().is_empty() || sniffed.peer_kind() == Some(PeerKind::Postgres);
+    if closed && silent {
+        Failure::new(Code::TlsHandshakeFailed, msg::pg_direct_tls_unsupported())
+    } else {
+        failure
+    }
 }
 
 /// `SSLRequest` (protocol §55.2.10): length 8, code 80877103; the server
@@ -370,7 +420,7 @@ async fn redial_tls(
         stream, sniffed, ..
     } = crate::net::redial(addr, budget).await?;
     match start_tls(target, stream, &sniffed, budget).await? {
-        TlsOutcome::Encrypted(session, info) => Ok((session, info)),
+        TlsOutcome::Encrypted(session, info) => Ok((session, *info)),
         TlsOutcome::Declined(..) => Err(Failure::new(
             Code::TlsUnsupported,
             words::pg_server_refused_tls(),
