@@ -193,7 +193,7 @@ pub(crate) async fn authenticate(
     if queued {
         push_query(query, &mut out)?;
     }
-    conn.send(&out).await.map_err(AuthError::Read)?;
+    send(conn, &out).await?;
     // Whether SCRAM-SHA-256-PLUS bound the login to our TLS session.
     let mut bound = false;
     loop {
@@ -246,6 +246,19 @@ pub(crate) async fn authenticate(
     Ok(queued)
 }
 
+/// Sends one flight of the login. A server that refuses at once (a full
+/// server, a pooler) may close before our write lands: its last words, if
+/// it left any, say more than the broken pipe.
+async fn send(conn: &mut Conn, out: &[u8]) -> Result<(), AuthError> {
+    let Err(error) = conn.send(out).await else {
+        return Ok(());
+    };
+    match conn.next().await {
+        Ok(Message::ErrorResponse(body)) => Err(server(&body)),
+        _ => Err(AuthError::Read(error)),
+    }
+}
+
 /// What tokio-postgres and libpq send: the user, the database, the
 /// options, our name, and UTF-8 so the facts read as text.
 fn startup_message(target: &PgTarget, out: &mut BytesMut) -> Result<(), AuthError> {
@@ -286,7 +299,7 @@ async fn answer(
     out.clear();
     message(out).map_err(encode)?;
     push_query(query, out)?;
-    conn.send(out).await.map_err(AuthError::Read)?;
+    send(conn, out).await?;
     Ok(true)
 }
 
@@ -326,7 +339,7 @@ async fn scram(
     let mut scram = ScramSha256::new(password(target)?, binding);
     let mut out = BytesMut::new();
     frontend::sasl_initial_response(mechanism, scram.message(), &mut out).map_err(encode)?;
-    conn.send(&out).await.map_err(AuthError::Read)?;
+    send(conn, &out).await?;
     let first = match conn.next().await.map_err(AuthError::Read)? {
         Message::AuthenticationSaslContinue(body) => body,
         other => return Err(refusal(other)),
@@ -336,7 +349,7 @@ async fn scram(
     frontend::sasl_response(scram.message(), &mut out).map_err(encode)?;
     // The client's proof, with the query behind it (see the module docs).
     push_query(query, &mut out)?;
-    conn.send(&out).await.map_err(AuthError::Read)?;
+    send(conn, &out).await?;
     let last = match conn.next().await.map_err(AuthError::Read)? {
         Message::AuthenticationSaslFinal(body) => body,
         other => return Err(refusal(other)),
@@ -506,5 +519,79 @@ fn tag(message: &Message) -> u8 {
         Message::NoticeResponse(_) => b'N',
         Message::ErrorResponse(_) => b'E',
         _ => b'?',
+    }
+}
+
+/// The reader and the authentication loop against scripted bytes, no
+/// server.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    /// A connection whose peer has already sent `bytes` and closed.
+    async fn conn_reading(bytes: &[u8]) -> Conn {
+        let (client, mut server) = tokio::io::duplex(64 * 1024);
+        server.write_all(bytes).await.expect("write");
+        drop(server);
+        Conn::new(client, Sniffed::default(), None, false)
+    }
+
+    /// A connection whose peer has sent `bytes` and still listens.
+    async fn conn_open(bytes: &[u8]) -> (Conn, tokio::io::DuplexStream) {
+        let (client, mut server) = tokio::io::duplex(64 * 1024);
+        server.write_all(bytes).await.expect("write");
+        (Conn::new(client, Sniffed::default(), None, false), server)
+    }
+
+    fn target(url: &str) -> PgTarget {
+        PgTarget::parse(url).expect("valid URL")
+    }
+
+    #[tokio::test]
+    async fn a_peer_that_is_not_postgresql_is_named_by_its_first_byte() {
+        let mut conn = conn_reading(b"HTTP/1.1 400 Bad Request\r\n").await;
+        assert!(matches!(
+            conn.next().await,
+            Err(ReadError::Unexpected(b'H'))
+        ));
+    }
+
+    /// A length of 2 GiB is read as far as the peer sends, never reserved.
+    #[tokio::test]
+    async fn a_huge_length_ends_at_the_peer_not_in_memory() {
+        let mut conn = conn_reading(b"E\x7f\xff\xff\xffSFATAL\0").await;
+        match conn.next().await.map(|_| ()) {
+            Err(ReadError::Io(error)) => assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof),
+            other => panic!("{other:?}"),
+        }
+        assert!(conn.input.capacity() < 1024 * 1024);
+    }
+
+    #[tokio::test]
+    async fn an_error_response_during_startup_keeps_its_fields() {
+        let mut conn = conn_reading(b"E\0\0\0\x29SFATAL\0C3D000\0Mno such db\0Rpostinit\0\0").await;
+        let url = "postgresql://app@127.0.0.1/nodb?sslmode=disable";
+        match authenticate(&mut conn, &target(url), "SELECT 1").await {
+            Err(AuthError::Server(fields)) => {
+                assert_eq!(fields.sqlstate, "3D000");
+                assert_eq!(fields.routine.as_deref(), Some("postinit"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_password_request_without_a_password_is_password_missing() {
+        let (mut conn, _peer) = conn_open(b"R\0\0\0\x08\0\0\0\x03").await;
+        let url = "postgresql://app@127.0.0.1/db?sslmode=disable";
+        let result = authenticate(&mut conn, &target(url), "SELECT 1").await;
+        assert!(matches!(result, Err(AuthError::PasswordMissing)));
+    }
+
+    #[tokio::test]
+    async fn gssapi_is_refused_by_name() {
+        let (mut conn, _peer) = conn_open(b"R\0\0\0\x08\0\0\0\x07").await;
+        let url = "postgresql://app:pw@127.0.0.1/db?sslmode=disable";
+        let result = authenticate(&mut conn, &target(url), "SELECT 1").await;
+        assert!(matches!(result, Err(AuthError::Unsupported("GSSAPI"))));
     }
 }
