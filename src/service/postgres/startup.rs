@@ -207,26 +207,23 @@ pub(crate) async fn authenticate(
             Message::AuthenticationCleartextPassword => {
                 skip_binding(target)?;
                 let password = password(target)?;
-                queued = answer(
+                answer(
                     conn,
                     &mut out,
                     |out| frontend::password_message(password, out),
                     query,
                 )
                 .await?;
+                queued = true;
             }
             Message::AuthenticationMd5Password(body) => {
                 skip_binding(target)?;
                 let password = password(target)?;
                 let user = target.user.as_deref().unwrap_or_default().as_bytes();
                 let hash = md5_hash(user, password, body.salt());
-                queued = answer(
-                    conn,
-                    &mut out,
-                    |out| frontend::password_message(hash.as_bytes(), out),
-                    query,
-                )
-                .await?;
+                let message = |out: &mut BytesMut| frontend::password_message(hash.as_bytes(), out);
+                answer(conn, &mut out, message, query).await?;
+                queued = true;
             }
             Message::AuthenticationSasl(body) => {
                 bound = scram(conn, target, &body, query).await?;
@@ -295,12 +292,11 @@ async fn answer(
     out: &mut BytesMut,
     message: impl FnOnce(&mut BytesMut) -> io::Result<()>,
     query: &str,
-) -> Result<bool, AuthError> {
+) -> Result<(), AuthError> {
     out.clear();
     message(out).map_err(encode)?;
     push_query(query, out)?;
-    send(conn, out).await?;
-    Ok(true)
+    send(conn, out).await
 }
 
 fn password(target: &PgTarget) -> Result<&[u8], AuthError> {
