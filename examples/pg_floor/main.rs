@@ -67,6 +67,9 @@ struct Measured {
     wire: usize,
     /// Its flights, e.g. `→8 ←1 →517 ←1.2k …`.
     flights: String,
+    /// Client and server think time on it, in round trips: local work no
+    /// network explains (a loaded machine shows here).
+    think: f64,
 }
 
 fn main() -> ExitCode {
@@ -95,8 +98,8 @@ fn run(args: &Args) -> Result<(), String> {
         "# PostgreSQL round trips per step ({} ms each way, median of {})\n",
         args.latency_ms, args.rounds
     );
-    println!("| case | tls | auth | query | tls+auth+query | floor | wire | met |");
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+    println!("| case | tls | auth | query | tls+auth+query | floor | wire | think | met |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
     let mut all_met = true;
     let mut traces = Vec::new();
     for case in cases(pg.port, bouncer.port) {
@@ -113,13 +116,14 @@ fn run(args: &Args) -> Result<(), String> {
         all_met &= met;
         traces.push(format!("- {}: {}", case.name, m.flights));
         println!(
-            "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {floor} | {} | {} |",
+            "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {floor} | {} | {:.2} | {} |",
             case.name,
             m.tls,
             m.auth,
             m.query,
             total,
             m.wire,
+            m.think,
             if met { "met" } else { "NOT met" }
         );
     }
@@ -201,18 +205,21 @@ fn measure(
         for (i, name) in ["tls", "auth", "query"].iter().enumerate() {
             steps[i].push(step_ms(&report, name) / rtt_ms);
         }
-        last = settled(proxy, from)
-            .last()
-            .map(|c| (waited(c), trace::summarize(c).flights));
+        last = settled(proxy, from).last().map(|c| {
+            let summary = trace::summarize(c);
+            let think = (summary.client_ms + summary.server_ms) / rtt_ms;
+            (waited(c), summary.flights, think)
+        });
     }
     let [tls, auth, query] = steps.map(median);
-    let (wire, flights) = last.unwrap_or_default();
+    let (wire, flights, think) = last.unwrap_or_default();
     Ok(Measured {
         tls,
         auth,
         query,
         wire,
         flights,
+        think,
     })
 }
 
