@@ -911,3 +911,16 @@ env_state_shadowed = shadowed
 jwt_roundtrip_detail_own_exp = signed and verified a token with an exp 1 min ahead of railconn's own: the configured { $minutes } min would have expired it at once
 cert_self_signed_unnamed = the server's certificate is self-signed and names no host (no subjectAltName): encryption works, but clients that verify (PostgreSQL verify-ca/verify-full, rediss://) accept it only with that very certificate as their trusted root, and their host name check has no name to match
 moment = { $year }-{ $month }-{ $day } { $hour }:{ $minute } UTC
+## pg-floor
+pg_password_missing = the server asks for a password and the URL has none (nor PGPASSWORD)
+pg_channel_binding_not_used = channel_binding=require, but the server authenticated without channel binding (only SCRAM-SHA-256-PLUS over TLS provides it)
+pg_auth_unsupported = the server asks for { $method } authentication, which railconn does not speak (it speaks trust, password, md5 and SCRAM-SHA-256)
+pg_scram_failed = SCRAM authentication failed on the client side: { $error }
+pg_unexpected_message = the server sent a message of type `{ $kind }` where PostgreSQL's startup or query protocol allows none
+pg_error_fields_missing = the server sent an ErrorResponse without its severity, SQLSTATE or message
+pg_direct_needs_require = sslnegotiation=direct needs sslmode=require, verify-ca or verify-full (libpq 17 refuses it with sslmode={ $mode }, so that a server without direct TLS cannot get the password in plaintext)
+pg_direct_tls_unsupported = the server closed the connection at the first TLS byte: it does not accept direct TLS (sslnegotiation=direct), which needs PostgreSQL 17 or later
+pg_direct_tls_no_alpn = the server completed the direct TLS handshake without choosing the ALPN protocol `postgresql`, which libpq 17 requires
+advice_pg_direct_tls =
+    .cause = The URL asks for direct TLS (sslnegotiation=direct, libpq 17): the client starts TLS at once instead of sending an SSLRequest first. PostgreSQL before 17 reads the TLS ClientHello as a malformed startup packet and closes the connection; the same happens with a pooler or proxy in front that does not support it. Waiting does not help.
+    .fix = Remove sslnegotiation=direct from the URL (the default, sslnegotiation=postgres, costs one more round trip and works with every server), or upgrade the server to PostgreSQL 17 or later.

@@ -977,3 +977,16 @@ env_state_shadowed = перекрыта
 jwt_roundtrip_detail_own_exp = токен подписан и проверен со сроком exp в 1 мин, выбранным railconn: с заданными { $minutes } мин он истёк бы сразу
 cert_self_signed_unnamed = сертификат сервера самоподписанный и не называет ни одного хоста (нет subjectAltName): шифрование работает, но клиенты с проверкой (PostgreSQL verify-ca/verify-full, rediss://) примут его, только если этот самый сертификат указан у них как доверенный корневой, а проверке имени хоста не с чем сравнивать
 moment = { $day }.{ $month }.{ $year } { $hour }:{ $minute } UTC
+## pg-floor
+pg_password_missing = сервер запрашивает пароль, а в URL его нет (и PGPASSWORD не задан)
+pg_channel_binding_not_used = задан channel_binding=require, но сервер провёл аутентификацию без привязки к каналу (её даёт только SCRAM-SHA-256-PLUS поверх TLS)
+pg_auth_unsupported = сервер требует аутентификацию { $method }, а railconn её не поддерживает (поддерживаются trust, password, md5 и SCRAM-SHA-256)
+pg_scram_failed = аутентификация SCRAM не удалась на стороне клиента: { $error }
+pg_unexpected_message = сервер прислал сообщение типа `{ $kind }` там, где протокол запуска сессии или запроса PostgreSQL его не допускает
+pg_error_fields_missing = сервер прислал ErrorResponse без уровня важности, SQLSTATE или текста
+pg_direct_needs_require = для sslnegotiation=direct нужен sslmode=require, verify-ca или verify-full (с sslmode={ $mode } libpq 17 его отвергает, чтобы сервер без прямого TLS не получил пароль открытым текстом)
+pg_direct_tls_unsupported = сервер закрыл соединение на первом же байте TLS: прямой TLS (sslnegotiation=direct) он не принимает, а для него нужен PostgreSQL 17 или новее
+pg_direct_tls_no_alpn = сервер завершил прямое TLS-рукопожатие, не выбрав протокол ALPN `postgresql`, а libpq 17 этого требует
+advice_pg_direct_tls =
+    .cause = URL требует прямой TLS (sslnegotiation=direct, libpq 17): клиент сразу начинает TLS, не отправляя сначала SSLRequest. PostgreSQL до версии 17 принимает TLS ClientHello за испорченный стартовый пакет и закрывает соединение; так же поступает пулер или прокси перед базой, если он этого не поддерживает. Ожидание не поможет.
+    .fix = Уберите sslnegotiation=direct из URL (вариант по умолчанию, sslnegotiation=postgres, стоит одного лишнего round trip, зато работает с любым сервером) или обновите сервер до PostgreSQL 17 или новее.

@@ -259,3 +259,86 @@ fn pgsslmode_applies_to_a_url_without_sslmode() {
     );
     assert_passed(&r, "postgres");
 }
+
+/// Issue 24: the query rides the last authentication message. The peer
+/// answers only if the `Query` is already waiting when authentication
+/// ends: under trust behind the `StartupMessage`, else behind the
+/// `PasswordMessage`.
+#[test]
+fn the_query_rides_the_last_authentication_message_at_a_protocol_level_peer() {
+    use crate::support::postgres::pipelining_peer;
+    let trust = format!(
+        "postgresql://app@127.0.0.1:{}/appdb?sslmode=disable",
+        pipelining_peer(false)
+    );
+    assert_passed(&pg(&trust), "postgres");
+    let cleartext = format!(
+        "postgresql://app:pw@127.0.0.1:{}/appdb?sslmode=disable",
+        pipelining_peer(true)
+    );
+    let r = pg(&cleartext);
+    assert_passed(&r, "postgres");
+    assert!(
+        detail(&r, "postgres", "query").contains("PostgreSQL 17.0"),
+        "{r:#}"
+    );
+}
+
+/// Issue 24, against the real server: SCRAM sends startup, the first SASL
+/// message and the proof with the query behind it, then `Terminate`: four
+/// client flights (three round trips); md5 three, trust two. A query sent
+/// after `ReadyForQuery` would add a flight to each.
+#[test]
+fn scram_md5_and_trust_spend_the_protocol_floor_of_flights() {
+    use crate::support::postgres::{FlightCounter, MD5_PASSWORD};
+    let server = pg_plain();
+    for (user, password, flights) in [
+        ("app", Some("app-secret-pw-1"), 4),
+        ("md5user", Some(MD5_PASSWORD), 3),
+        ("trustuser", None, 2),
+    ] {
+        let counter = FlightCounter::start(server.port);
+        let login = password.map_or_else(|| user.to_string(), |p| format!("{user}:{p}"));
+        let url = format!(
+            "postgresql://{login}@127.0.0.1:{}/appdb?sslmode=disable",
+            counter.port
+        );
+        assert_passed(&pg(&url), "postgres");
+        // The proxy logs the last chunk (Terminate) on its own thread.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert_eq!(counter.client_flights(), flights, "{user}");
+    }
+}
+
+/// Issue 24: `sslnegotiation=direct` starts TLS at once with ALPN
+/// `postgresql`, at a protocol-level peer that speaks PostgreSQL 17's
+/// direct TLS (no `SSLRequest` accepted).
+#[test]
+fn direct_tls_at_a_protocol_level_peer_passes() {
+    let port = crate::support::postgres::direct_tls_peer();
+    let url =
+        format!("postgresql://app@localhost:{port}/appdb?sslmode=require&sslnegotiation=direct");
+    let r = pg(&url);
+    assert_passed(&r, "postgres");
+    assert_eq!(status(&r, "postgres", "tls"), "pass");
+}
+
+/// PostgreSQL 15 (the test cluster) has no direct TLS: a clear error that
+/// names the version it takes; libpq 17's rule on weak sslmodes holds.
+#[test]
+fn direct_tls_against_postgresql_15_says_it_needs_17() {
+    let r = pg(&pg_tls().url(
+        "app",
+        "app-secret-pw-1",
+        "appdb",
+        "sslmode=require&sslnegotiation=direct",
+    ));
+    assert_failure(&r, "postgres", "tls", "tls_handshake_failed");
+    let message = check(&r, "postgres")["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("PostgreSQL 17"), "{message}");
+    let r = pg(&pg_tls().url("app", "app-secret-pw-1", "appdb", "sslnegotiation=direct"));
+    assert_failure(&r, "postgres", "config", "invalid_url");
+}

@@ -540,6 +540,17 @@ messages! {
     /// A moment inside a sentence, UTC, to the minute: each part
     /// zero-padded, ordered as the language writes dates.
     moment(year: String, month: String, day: String, hour: String, minute: String);
+    // ---- pg-floor: our own PostgreSQL startup (issue 24) ---------------
+    pg_password_missing();
+    pg_channel_binding_not_used();
+    pg_auth_unsupported(method: &str);
+    pg_scram_failed(error: String);
+    /// `kind`: the message's type byte, as a character.
+    pg_unexpected_message(kind: String);
+    pg_error_fields_missing();
+    pg_direct_needs_require(mode: &str);
+    pg_direct_tls_unsupported();
+    pg_direct_tls_no_alpn();
 }
 
 advice! {
@@ -548,6 +559,7 @@ advice! {
     advice_redis_tls_timeout,
     advice_pg_tls_timeout,
     advice_pg_tls_closed,
+    advice_pg_direct_tls,
     // PostgreSQL.
     advice_pg_missing_config,
     advice_pg_unsupported_scheme,

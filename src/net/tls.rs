@@ -59,6 +59,8 @@ pub(crate) struct TlsInfo {
     pub certificate: Option<CertInfo>,
     /// RFC 5929 `tls-server-end-point` data for SCRAM channel binding.
     pub end_point: Option<Vec<u8>>,
+    /// The application protocol the server chose (RFC 7301 ALPN), if any.
+    pub alpn: Option<Vec<u8>>,
 }
 
 impl TlsInfo {
@@ -145,7 +147,24 @@ fn provider_for(shares: KeyShares) -> Arc<CryptoProvider> {
 pub(crate) async fn handshake<S>(
     stream: S,
     host: &str,
+    how: (&Verify, KeyShares),
+    sniffed: &Sniffed,
+    limit: Duration,
+) -> Result<(TlsStream<S>, TlsInfo), Failure>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    handshake_offering(stream, host, how, None, sniffed, limit).await
+}
+
+/// [`handshake`], offering one application protocol by ALPN (RFC 7301):
+/// PostgreSQL 17's direct TLS requires `postgresql` (protocol docs,
+/// "Requesting SSL Session Encryption").
+pub(crate) async fn handshake_offering<S>(
+    stream: S,
+    host: &str,
     (verify, shares): (&Verify, KeyShares),
+    alpn: Option<&[u8]>,
     sniffed: &Sniffed,
     limit: Duration,
 ) -> Result<(TlsStream<S>, TlsInfo), Failure>
@@ -154,7 +173,11 @@ where
 {
     let seen = Arc::new(Mutex::new(None));
     let verifier = CapturingVerifier::new(verify, seen.clone())?;
-    let connector = tokio_rustls::TlsConnector::from(client_config(verifier, shares)?);
+    let mut config = client_config(verifier, shares)?;
+    if let Some(protocol) = alpn {
+        Arc::make_mut(&mut config).alpn_protocols = vec![protocol.to_vec()];
+    }
+    let connector = tokio_rustls::TlsConnector::from(config);
     let name = server_name(host)?;
     let result = within(limit, connector.connect(name, stream)).await;
     let leaf = seen.lock().ok().and_then(|s| s.clone());
@@ -198,6 +221,7 @@ fn info<S>(tls: &TlsStream<S>, verify: &Verify, leaf: Option<&[u8]>) -> TlsInfo 
         verified: *verify != Verify::Nothing,
         certificate: leaf.and_then(cert_info),
         end_point: leaf.and_then(end_point_hash),
+        alpn: connection.alpn_protocol().map(<[u8]>::to_vec),
     }
 }
 

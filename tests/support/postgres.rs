@@ -398,3 +398,181 @@ fn postgres_ids() -> (u32, u32) {
         fields[3].parse().expect("gid"),
     )
 }
+
+/// A protocol-level PostgreSQL peer (not a server): it answers one login
+/// only if the check's `Query` is already waiting behind the last
+/// authentication message, i.e. if the client pipelined it (issue 24).
+/// `password`: ask for a cleartext password first, else trust.
+pub fn pipelining_peer(password: bool) -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind peer");
+    let port = listener.local_addr().expect("peer addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+                let _ = serve_pipelined(stream, password);
+            });
+        }
+    });
+    port
+}
+
+fn serve_pipelined<S: std::io::Read + std::io::Write>(
+    mut stream: S,
+    password: bool,
+) -> std::io::Result<()> {
+    let startup = read_startup(&mut stream)?;
+    assert!(!startup.is_empty());
+    if password {
+        // AuthenticationCleartextPassword, then the PasswordMessage.
+        stream.write_all(&message(b'R', &3_u32.to_be_bytes()))?;
+        let (kind, _) = read_message(&mut stream)?;
+        assert_eq!(kind, b'p');
+    }
+    // The query must already be here (the caller set a read timeout): a
+    // client that waits for ReadyForQuery before sending it gets nothing.
+    let (kind, _) = read_message(&mut stream)?;
+    if kind != b'Q' {
+        return Ok(());
+    }
+    let mut reply = message(b'R', &0_u32.to_be_bytes());
+    reply.extend(message(b'Z', b"I"));
+    let cells = ["17.0", DB, "app", "f", "off"];
+    let mut row = u16::try_from(cells.len())
+        .expect("few")
+        .to_be_bytes()
+        .to_vec();
+    for cell in cells {
+        row.extend_from_slice(&u32::try_from(cell.len()).expect("short").to_be_bytes());
+        row.extend_from_slice(cell.as_bytes());
+    }
+    reply.extend(message(b'D', &row));
+    reply.extend(message(b'C', b"SELECT 1\0"));
+    reply.extend(message(b'Z', b"I"));
+    stream.write_all(&reply)?;
+    stream.flush()
+}
+
+/// A backend message: type, length, body.
+fn message(kind: u8, body: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(body.len() + 4).expect("short message");
+    let mut bytes = vec![kind];
+    bytes.extend_from_slice(&len.to_be_bytes());
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// A protocol-level peer for PostgreSQL 17's direct TLS
+/// (`sslnegotiation=direct`): a rustls server, self-signed for
+/// `localhost`, that accepts only ALPN `postgresql`, then logs in under
+/// trust as [`pipelining_peer`] does.
+pub fn direct_tls_peer() -> u16 {
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("cert");
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+        certified.signing_key.serialize_der(),
+    ));
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![certified.cert.der().clone()], key)
+        .expect("server config");
+    config.alpn_protocols = vec![b"postgresql".to_vec()];
+    let config = std::sync::Arc::new(config);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind peer");
+    let port = listener.local_addr().expect("peer addr").port();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming().flatten() {
+            let config = config.clone();
+            std::thread::spawn(move || {
+                let _ = tcp.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+                let tls = rustls::ServerConnection::new(config).expect("server connection");
+                let _ = serve_pipelined(rustls::StreamOwned::new(tls, tcp), false);
+            });
+        }
+    });
+    port
+}
+
+/// The `StartupMessage` (no type byte): its body.
+fn read_startup(stream: &mut impl std::io::Read) -> std::io::Result<Vec<u8>> {
+    let mut len = [0; 4];
+    stream.read_exact(&mut len)?;
+    let mut body = vec![0; (u32::from_be_bytes(len) as usize).saturating_sub(4)];
+    stream.read_exact(&mut body)?;
+    Ok(body)
+}
+
+fn read_message(stream: &mut impl std::io::Read) -> std::io::Result<(u8, Vec<u8>)> {
+    let mut kind = [0; 1];
+    stream.read_exact(&mut kind)?;
+    Ok((kind[0], read_startup(stream)?))
+}
+
+/// A forwarding proxy in front of `upstream` that counts the client's
+/// flights: runs of client bytes with no server bytes in between. A client
+/// that pipelines its query sends one flight per round trip it waits for,
+/// plus its `Terminate`.
+pub struct FlightCounter {
+    pub port: u16,
+    log: std::sync::Arc<std::sync::Mutex<Vec<bool>>>,
+}
+
+impl FlightCounter {
+    pub fn start(upstream: u16) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind counter");
+        let port = listener.local_addr().expect("counter addr").port();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let shared = log.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let server =
+                    std::net::TcpStream::connect(("127.0.0.1", upstream)).expect("upstream");
+                pipe(
+                    client.try_clone().expect("clone"),
+                    server.try_clone().expect("clone"),
+                    true,
+                    shared.clone(),
+                );
+                pipe(server, client, false, shared.clone());
+            }
+        });
+        Self { port, log }
+    }
+
+    /// Client flights so far, over every connection (use one at a time).
+    pub fn client_flights(&self) -> usize {
+        let log = self.log.lock().expect("log");
+        log.iter()
+            .enumerate()
+            .filter(|&(i, &up)| up && (i == 0 || !log[i - 1]))
+            .count()
+    }
+}
+
+/// Copies `from` to `to`, logging each chunk's direction before it is
+/// forwarded (so an answer is always logged after what it answers).
+fn pipe(
+    mut from: std::net::TcpStream,
+    mut to: std::net::TcpStream,
+    up: bool,
+    log: std::sync::Arc<std::sync::Mutex<Vec<bool>>>,
+) {
+    use std::io::{Read, Write};
+    std::thread::spawn(move || {
+        let mut buf = [0; 16 * 1024];
+        while let Ok(n) = from.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            log.lock().expect("log").push(up);
+            if to.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+        let _ = to.shutdown(std::net::Shutdown::Write);
+    });
+}

@@ -27,6 +27,9 @@ pub(crate) fn advise(step: StepName, code: Code, said: &Message) -> Option<Advic
         (_, Code::AccessDenied) if refusal == Some(Refusal::DatabaseClosed) => {
             Some(words::postgres_database_closed_advice())
         }
+        (StepName::Tls, Code::TlsHandshakeFailed) if said.id() == "pg_direct_tls_unsupported" => {
+            Some(crate::i18n::msg::advice_pg_direct_tls())
+        }
         (StepName::Tls, Code::Timeout) => Some(words::postgres_tls_timeout_advice()),
         (StepName::Tls, Code::ConnectionClosed) => Some(words::postgres_tls_closed_advice()),
         _ => None,

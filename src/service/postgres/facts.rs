@@ -6,8 +6,6 @@
 
 use std::time::Instant;
 
-use tokio_postgres::SimpleQueryMessage;
-
 use crate::model::{Code, FindingCode};
 use crate::model::{Failure, Finding, Ladder, StepName};
 use crate::words;
@@ -37,10 +35,8 @@ pub(crate) const BASIC_SQL: &str = "SELECT current_setting('server_version'), cu
 /// Whether the full query failed for lack of rights on the catalogs
 /// (insufficient privilege, undefined table or function on poolers and
 /// forks), rather than because the database is unusable.
-pub(crate) fn is_denied(error: &tokio_postgres::Error) -> bool {
-    error
-        .as_db_error()
-        .is_some_and(|db| matches!(db.code().code(), "42501" | "42P01" | "42883"))
+pub(crate) fn is_denied(sqlstate: &str) -> bool {
+    matches!(sqlstate, "42501" | "42P01" | "42883")
 }
 
 /// Share of usable connection slots in use that draws a warning, and that
@@ -79,15 +75,10 @@ pub(crate) struct Facts {
     pub user_tables: Option<u64>,
 }
 
-pub(crate) fn parse(messages: &[SimpleQueryMessage]) -> Result<Facts, Failure> {
-    let Some(row) = messages.iter().find_map(|m| match m {
-        SimpleQueryMessage::Row(row) => Some(row),
-        _ => None,
-    }) else {
-        return Err(Failure::new(Code::QueryFailed, words::pg_no_row()));
-    };
-    // try_get: a peer that returns fewer columns must not panic us.
-    let cell = |i: usize| row.try_get(i).ok().flatten();
+/// The facts from the query's first row, its cells in text format.
+pub(crate) fn parse(row: &[Option<String>]) -> Facts {
+    // get: a peer that returns fewer columns must not panic us.
+    let cell = |i: usize| row.get(i).and_then(Option::as_deref);
     let text = |i: usize| cell(i).unwrap_or_default().to_string();
     let number = |i: usize| cell(i).and_then(|v| v.parse::<u64>().ok());
     // A superuser (Railway's `postgres`) may also use the reserved slots.
@@ -114,7 +105,7 @@ pub(crate) fn parse(messages: &[SimpleQueryMessage]) -> Result<Facts, Failure> {
     .flatten()
     .filter(|_| !superuser)
     .min_by_key(|l| l.limit.saturating_sub(l.used));
-    Ok(Facts {
+    Facts {
         version: text(0),
         database: text(1),
         user: text(2),
@@ -122,7 +113,7 @@ pub(crate) fn parse(messages: &[SimpleQueryMessage]) -> Result<Facts, Failure> {
         connections: number(8).zip(usable),
         user_tables: number(9),
         own_limit,
-    })
+    }
 }
 
 /// Records the query step: read-only and exhausted connections fail it;

@@ -5,5 +5,6 @@ pub(crate) mod advice;
 pub(crate) mod facts;
 pub(crate) mod libpq_uri;
 pub(crate) mod probe;
+pub(crate) mod startup;
 pub(crate) mod url;
 pub(crate) mod wire;

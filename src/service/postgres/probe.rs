@@ -1,39 +1,30 @@
 //! The PostgreSQL check: config → dns → tcp → tls → auth → query.
 //!
-//! DNS, TCP and TLS are ours; startup and authentication are
-//! tokio-postgres's `connect_raw` over our stream. When TLS is used we do
-//! the `SSLRequest` and the handshake ourselves (to time them and to see
-//! exactly what the server answered), then hand the finished TLS stream to
-//! `connect_raw` with `sslnegotiation=direct`, so tokio-postgres skips its
-//! own `SSLRequest` yet still sees a TLS stream and keeps SCRAM channel
-//! binding (RFC 5929 tls-server-end-point).
+//! Every layer is ours: DNS, TCP, the `SSLRequest` and the TLS handshake
+//! (to time them and to see exactly what the server answered), then
+//! startup, authentication and the facts query over the same stream
+//! (`startup.rs`), the query riding the last authentication message so the
+//! check spends no round trip the protocol does not require. SCRAM keeps
+//! channel binding (RFC 5929 tls-server-end-point) from our TLS session.
 
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Instant;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_postgres::Client;
-use tokio_postgres::config::{
-    ChannelBinding as PgChannelBinding, SslMode as PgSslMode, SslNegotiation,
-};
-use tokio_postgres::error::{DbError, SqlState};
-use tokio_postgres::tls::{ChannelBinding, NoTls, TlsConnect};
+use tokio_rustls::client::TlsStream;
 
 use super::facts as pg_facts;
+use super::startup::{self, Answer, AuthError, Conn, ReadError, ServerFields};
 use crate::i18n::msg;
 use crate::model::{Code, FindingCode};
 use crate::model::{Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
 use crate::net::tls::{self, KeyShares, Roots, TlsInfo, Verify};
 use crate::net::{Budget, Opened, within};
-use crate::service::postgres::url::{
-    ChannelBinding as UrlChannelBinding, PgTarget, RootCert, SslMode,
-};
+use crate::service::postgres::url::{PgTarget, RootCert, SslMode};
 use crate::service::setting::Setting;
 use crate::words::{self, Refusal};
 
@@ -71,15 +62,27 @@ async fn run(target: &PgTarget, budget: &Budget, ladder: &mut Ladder) -> Option<
     )
     .await?;
     let addr = opened.addr;
-    let (session, sniffed) = negotiate(target, opened, budget, ladder).await?;
-    let client = authenticate(target, session, &sniffed, addr, budget, ladder).await?;
-    query(client, &sniffed, target.port, budget, ladder).await
+    let session = negotiate(target, opened, budget, ladder).await?;
+    let connected = authenticate(target, session, addr, budget, ladder).await?;
+    query(connected, target.port, budget, ladder).await
 }
 
-/// The connection after the tls step: encrypted or not.
+/// The connection after the tls step, with a sniffer on the bytes the
+/// protocol reads (the decrypted ones over TLS).
 enum Session {
-    Plain(Plain),
-    Tls(Box<PgTlsStream>),
+    Plain(Plain, Sniffed),
+    /// The stream, its sniffer, and the certificate hash for channel
+    /// binding.
+    Tls(Box<SniffStream<TlsStream<Plain>>>, Sniffed, Option<Vec<u8>>),
+}
+
+impl Session {
+    fn into_conn(self) -> Conn {
+        match self {
+            Self::Plain(stream, sniffed) => Conn::new(stream, sniffed, None, false),
+            Self::Tls(stream, sniffed, end_point) => Conn::new(*stream, sniffed, end_point, true),
+        }
+    }
 }
 
 /// The tls step, following libpq's `sslmode` semantics
@@ -89,7 +92,7 @@ async fn negotiate(
     opened: Opened,
     budget: &Budget,
     ladder: &mut Ladder,
-) -> Option<(Session, Sniffed)> {
+) -> Option<Session> {
     let Opened {
         stream,
         sniffed,
@@ -101,18 +104,18 @@ async fn negotiate(
             words::pg_tls_not_tried(target.sslmode.as_str()),
         );
         note_plaintext(target, ladder);
-        return Some((Session::Plain(stream), sniffed));
+        return Some(Session::Plain(stream, sniffed));
     }
     let started = Instant::now();
     match start_tls(target, stream, &sniffed, budget).await {
-        Ok(TlsOutcome::Encrypted(tls, info, inner)) => {
+        Ok(TlsOutcome::Encrypted(session, info)) => {
             record_tls(target, &info, started, ladder);
-            Some((Session::Tls(tls), inner))
+            Some(session)
         }
         Ok(TlsOutcome::Declined(stream)) => {
             ladder.skip(StepName::Tls, words::pg_tls_declined());
             note_plaintext(target, ladder);
-            Some((Session::Plain(stream), sniffed))
+            Some(Session::Plain(stream, sniffed))
         }
         Err(failure) if target.sslmode == SslMode::Prefer && handshake_failed(&failure) => {
             prefer_fallback(target, addr, failure, started, budget, ladder).await
@@ -143,7 +146,7 @@ async fn prefer_fallback(
     started: Instant,
     budget: &Budget,
     ladder: &mut Ladder,
-) -> Option<(Session, Sniffed)> {
+) -> Option<Session> {
     if let Ok(Opened {
         stream, sniffed, ..
     }) = crate::net::redial(addr, budget).await
@@ -153,7 +156,7 @@ async fn prefer_fallback(
         ladder.warn(StepName::Tls, started, message.clone());
         ladder.finding(Finding::warn(FindingCode::TlsFallback, message));
         note_plaintext(target, ladder);
-        Some((Session::Plain(stream), sniffed))
+        Some(Session::Plain(stream, sniffed))
     } else {
         ladder.fail(StepName::Tls, Some(started), tls_failure);
         None
@@ -161,9 +164,9 @@ async fn prefer_fallback(
 }
 
 enum TlsOutcome {
-    /// The session, what the handshake found, and a sniffer on the
-    /// decrypted bytes (the outer one sees only ciphertext from here on).
-    Encrypted(Box<PgTlsStream>, TlsInfo, Sniffed),
+    /// The session, with a sniffer on the decrypted bytes (the outer one
+    /// sees only ciphertext from here on), and what the handshake found.
+    Encrypted(Session, Box<TlsInfo>),
     /// The server said `N` and the sslmode lets us go on without TLS.
     Declined(Plain),
 }
@@ -175,6 +178,9 @@ async fn start_tls(
     budget: &Budget,
 ) -> Result<TlsOutcome, Failure> {
     let verify = verification(target)?;
+    if target.direct_tls {
+        return direct_tls(target, stream, sniffed, &verify, budget).await;
+    }
     match ssl_request(&mut stream, sniffed, budget).await? {
         b'S' => sniffed.restart(),
         b'N' if target.sslmode == SslMode::Prefer => return Ok(TlsOutcome::Declined(stream)),
@@ -195,11 +201,55 @@ async fn start_tls(
     )
     .await?;
     let (inner, sniffed) = SniffStream::new(tls);
-    let stream = PgTlsStream {
-        inner,
-        end_point: info.end_point.clone(),
-    };
-    Ok(TlsOutcome::Encrypted(Box::new(stream), info, sniffed))
+    let session = Session::Tls(Box::new(inner), sniffed, info.end_point.clone());
+    Ok(TlsOutcome::Encrypted(session, Box::new(info)))
+}
+
+/// PostgreSQL 17's direct TLS (`sslnegotiation=direct`): the handshake
+/// from the first byte, offering ALPN `postgresql`, which the server must
+/// choose (libpq 17 refuses a session without it). An older server reads
+/// the `ClientHello` as a startup packet of absurd length and closes the
+/// connection without a word (postmaster.c `ProcessStartupPacket`,
+/// "invalid length of startup packet"), so a handshake the server ends
+/// before sending any TLS record means no direct TLS: PostgreSQL < 17.
+async fn direct_tls(
+    target: &PgTarget,
+    stream: Plain,
+    sniffed: &Sniffed,
+    verify: &Verify,
+    budget: &Budget,
+) -> Result<TlsOutcome, Failure> {
+    const ALPN: &[u8] = b"postgresql";
+    let how = (verify, KeyShares::P256First);
+    let limit = budget.remaining();
+    let (tls, info) =
+        tls::handshake_offering(stream, &target.host, how, Some(ALPN), sniffed, limit)
+            .await
+            .map_err(|failure| direct_failure(failure, sniffed))?;
+    if info.alpn.as_deref() != Some(ALPN) {
+        return Err(Failure::new(
+            Code::TlsHandshakeFailed,
+            msg::pg_direct_tls_no_alpn(),
+        ));
+    }
+    let (inner, sniffed) = SniffStream::new(tls);
+    let session = Session::Tls(Box::new(inner), sniffed, info.end_point.clone());
+    Ok(TlsOutcome::Encrypted(session, Box::new(info)))
+}
+
+/// A closed or reset connection, with nothing or a PostgreSQL message
+/// received, is a server without direct TLS.
+fn direct_failure(failure: Failure, sniffed: &Sniffed) -> Failure {
+    let closed = matches!(
+        failure.code,
+        Code::ConnectionClosed | Code::ConnectionReset | Code::TlsHandshakeFailed
+    );
+    let silent = sniffed.bytes().is_empty() || sniffed.peer_kind() == Some(PeerKind::Postgres);
+    if closed && silent {
+        Failure::new(Code::TlsHandshakeFailed, msg::pg_direct_tls_unsupported())
+    } else {
+        failure
+    }
 }
 
 /// `SSLRequest` (protocol §55.2.10): length 8, code 80877103; the server
@@ -287,26 +337,26 @@ fn note_plaintext(target: &PgTarget, ladder: &mut Ladder) {
     }
 }
 
-/// The auth step: startup + authentication via tokio-postgres. With
-/// `sslmode=allow`, a server that insists on TLS gets a second attempt
-/// over TLS, as libpq does.
+/// The auth step: startup and authentication, with the facts query
+/// queued behind the last message the method needs (see `startup.rs`).
+/// With `sslmode=allow`, a server that insists on TLS gets a second
+/// attempt over TLS, as libpq does.
 async fn authenticate(
     target: &PgTarget,
     session: Session,
-    sniffed: &Sniffed,
     addr: SocketAddr,
     budget: &Budget,
     ladder: &mut Ladder,
-) -> Option<Client> {
+) -> Option<(Conn, bool)> {
     let started = Instant::now();
-    match startup(target, session, sniffed, budget).await {
-        Ok(client) => {
+    match startup(target, session, budget).await {
+        Ok(connected) => {
             ladder.pass(
                 StepName::Auth,
                 started,
                 words::pg_auth_detail(target.user.as_deref()),
             );
-            Some(client)
+            Some(connected)
         }
         // libpq's allow retries over TLS after any server refusal of the
         // plaintext attempt, not just the English "no encryption" text.
@@ -327,16 +377,16 @@ async fn allow_retry(
     addr: SocketAddr,
     budget: &Budget,
     ladder: &mut Ladder,
-) -> Option<Client> {
+) -> Option<(Conn, bool)> {
     let mut again = target.clone();
     again.sslmode = SslMode::Require;
     let started = Instant::now();
-    let tls = match redial_tls(&again, addr, budget).await {
-        Ok((tls, info, sniffed)) => {
+    let session = match redial_tls(&again, addr, budget).await {
+        Ok((session, info)) => {
             ladder.forget(&[StepName::Tls]);
             ladder.pass(StepName::Tls, started, info.detail());
             ladder.readings().cert_not_after = tls::not_after(&info);
-            (tls, sniffed)
+            session
         }
         Err(failure) => {
             ladder.forget(&[StepName::Tls]);
@@ -345,14 +395,14 @@ async fn allow_retry(
         }
     };
     let auth_started = Instant::now();
-    match startup(&again, Session::Tls(tls.0), &tls.1, budget).await {
-        Ok(client) => {
+    match startup(&again, session, budget).await {
+        Ok(connected) => {
             ladder.pass(
                 StepName::Auth,
                 auth_started,
                 words::pg_auth_detail(again.user.as_deref()),
             );
-            Some(client)
+            Some(connected)
         }
         Err(failure) => {
             ladder.fail(StepName::Auth, Some(auth_started), failure);
@@ -365,121 +415,86 @@ async fn redial_tls(
     target: &PgTarget,
     addr: SocketAddr,
     budget: &Budget,
-) -> Result<(Box<PgTlsStream>, TlsInfo, Sniffed), Failure> {
+) -> Result<(Session, TlsInfo), Failure> {
     let Opened {
         stream, sniffed, ..
     } = crate::net::redial(addr, budget).await?;
     match start_tls(target, stream, &sniffed, budget).await? {
-        TlsOutcome::Encrypted(tls, info, inner) => Ok((tls, info, inner)),
-        TlsOutcome::Declined(_) => Err(Failure::new(
+        TlsOutcome::Encrypted(session, info) => Ok((session, *info)),
+        TlsOutcome::Declined(..) => Err(Failure::new(
             Code::TlsUnsupported,
             words::pg_server_refused_tls(),
         )),
     }
 }
 
+/// Startup and authentication within the budget; the connection and
+/// whether the facts query is already on its way.
 async fn startup(
     target: &PgTarget,
     session: Session,
-    sniffed: &Sniffed,
     budget: &Budget,
-) -> Result<Client, Failure> {
-    let config = pg_config(target, matches!(session, Session::Tls(_)));
+) -> Result<(Conn, bool), Failure> {
+    let mut conn = session.into_conn();
     let limit = budget.remaining();
-    let connected = match session {
-        Session::Plain(stream) => within(limit, connect(&config, stream, NoTls)).await,
-        Session::Tls(stream) => within(limit, connect(&config, *stream, Established)).await,
-    };
-    match connected {
+    match within(
+        limit,
+        startup::authenticate(&mut conn, target, pg_facts::SQL),
+    )
+    .await
+    {
         None => Err(Failure::new(Code::Timeout, words::pg_auth_timeout(limit))),
-        Some(result) => result.map_err(|e| classify(&e, sniffed)),
+        Some(Ok(queued)) => Ok((conn, queued)),
+        Some(Err(error)) => Err(auth_failure(error, &conn.sniffed)),
     }
 }
 
-async fn connect<S, T>(
-    config: &tokio_postgres::Config,
-    stream: S,
-    tls: T,
-) -> Result<Client, tokio_postgres::Error>
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    T: TlsConnect<S> + Send,
-    T::Stream: Send + 'static,
-    T::Future: Send,
-{
-    let (client, connection) = config.connect_raw(stream, tls).await?;
-    tokio::spawn(connection);
-    Ok(client)
-}
-
-fn pg_config(target: &PgTarget, encrypted: bool) -> tokio_postgres::Config {
-    let mut config = tokio_postgres::Config::new();
-    if let Some(user) = &target.user {
-        config.user(user);
-    }
-    if let Some(password) = &target.password {
-        config.password(password.expose());
-    }
-    if let Some(dbname) = &target.dbname {
-        config.dbname(dbname);
-    }
-    if let Some(options) = &target.options {
-        config.options(options);
-    }
-    config.application_name(target.application_name.as_deref().unwrap_or("railconn"));
-    config.channel_binding(match target.channel_binding {
-        UrlChannelBinding::Disable => PgChannelBinding::Disable,
-        UrlChannelBinding::Prefer => PgChannelBinding::Prefer,
-        UrlChannelBinding::Require => PgChannelBinding::Require,
-    });
-    if encrypted {
-        // Our TLS is already up: "direct" makes tokio-postgres skip its
-        // SSLRequest and accept the stream as TLS (see module docs).
-        config
-            .ssl_mode(PgSslMode::Require)
-            .ssl_negotiation(SslNegotiation::Direct);
-    } else {
-        config.ssl_mode(PgSslMode::Disable);
-    }
-    config
-}
-
-/// Maps a tokio-postgres error to a code. Server errors carry a SQLSTATE
-/// (Appendix A of the PostgreSQL docs); the rest is read from the error
-/// chain, since tokio-postgres keeps its error kinds private.
-fn classify(error: &tokio_postgres::Error, sniffed: &Sniffed) -> Failure {
+/// Maps a failed startup to a code. Server errors carry a SQLSTATE
+/// (Appendix A of the PostgreSQL docs); the rest is what we saw on the
+/// wire.
+fn auth_failure(error: AuthError, sniffed: &Sniffed) -> Failure {
     if sniffed.cut_off() {
         return Failure::new(Code::ProtocolError, words::peer_too_much(sniff::MAX_READ));
     }
-    if let Some(db) = error.as_db_error() {
-        return db_failure(db);
+    match error {
+        AuthError::Server(fields) => server_failure(&ServerError::from(&fields)),
+        AuthError::Read(error) => read_failure(error, sniffed),
+        AuthError::PasswordMissing => Failure::new(Code::AuthRequired, msg::pg_password_missing()),
+        AuthError::BindingNotUsed => {
+            Failure::new(Code::AuthFailed, msg::pg_channel_binding_not_used())
+        }
+        AuthError::Unsupported(method) => {
+            Failure::new(Code::AuthFailed, msg::pg_auth_unsupported(method))
+        }
+        AuthError::Scram(error) => Failure::new(Code::AuthFailed, msg::pg_scram_failed(error)),
     }
-    // tokio-postgres reports a message it cannot parse as a closed
-    // connection or a bare parse error: the bytes say what was received.
+}
+
+/// A message that could not be read during startup: a malformed message
+/// is named from the bytes themselves (`wire.rs`), a peer that is not
+/// PostgreSQL by its first byte.
+fn read_failure(error: ReadError, sniffed: &Sniffed) -> Failure {
     if let Some(failure) = super::wire::malformed(&sniffed.bytes()) {
         return failure;
     }
-    if let Some(io) = find_io(error) {
-        return io_failure(io, sniffed);
+    match error {
+        ReadError::Io(error) => io_failure(&error, sniffed),
+        _ if sniffed.peer_kind().is_some_and(|k| k != PeerKind::Postgres) => {
+            unexpected_reply(sniffed)
+        }
+        other => protocol_failure(other),
     }
-    if error.is_closed() {
-        return Failure::new(Code::ConnectionClosed, words::pg_closed_during_startup());
-    }
-    // tokio-postgres has no public error kind: these are its own fixed
-    // Display texts ("password missing", "authentication error", "SASL …"),
-    // not a server's or a locale's words.
-    let text = error_chain(error);
-    let code = if text.contains("password missing") {
-        Code::AuthRequired
-    } else if text.contains("authentication")
-        || text.contains("SASL")
-        || text.contains("channel binding")
-    {
-        Code::AuthFailed
-    } else {
-        Code::ProtocolError
+}
+
+/// A message we could not use: its type at this point, fields it lacks,
+/// or the codec's own words about it.
+fn protocol_failure(error: ReadError) -> Failure {
+    let message = match error {
+        ReadError::Unexpected(kind) => msg::pg_unexpected_message(char::from(kind).to_string()),
+        ReadError::FieldsMissing => msg::pg_error_fields_missing(),
+        ReadError::Malformed(error) | ReadError::Io(error) => msg::verbatim(error.to_string()),
     };
-    Failure::new(code, msg::verbatim(text))
+    Failure::new(Code::ProtocolError, message)
 }
 
 /// The fields of a server's `ErrorResponse` that decide the failure: the
@@ -492,46 +507,38 @@ struct ServerError<'a> {
     routine: Option<&'a str>,
 }
 
-fn db_failure(db: &DbError) -> Failure {
-    server_failure(&ServerError {
-        severity: db.severity(),
-        sqlstate: db.code().code(),
-        message: db.message(),
-        routine: db.routine(),
-    })
+impl<'a> From<&'a ServerFields> for ServerError<'a> {
+    fn from(fields: &'a ServerFields) -> Self {
+        Self {
+            severity: &fields.severity,
+            sqlstate: &fields.sqlstate,
+            message: &fields.message,
+            routine: fields.routine.as_deref(),
+        }
+    }
 }
 
 fn server_failure(error: &ServerError<'_>) -> Failure {
-    let state = SqlState::from_code(error.sqlstate);
     let message = error.message;
     // A pooler (PgBouncer, Supavisor) answers the startup itself, with its
     // own texts under 08P01/XX000 that would otherwise read as "not
     // PostgreSQL".
     let pooler = crate::provider::pooler::classify(error.sqlstate, message).map(|(code, _)| code);
-    let code = if let Some(code) = pooler {
-        code
-    } else if state == SqlState::INVALID_PASSWORD {
-        Code::AuthFailed
-    } else if state == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
-        auth_spec_code(error.routine, message)
-    } else if state == SqlState::INVALID_CATALOG_NAME {
-        Code::DatabaseNotFound
-    } else if state == SqlState::TOO_MANY_CONNECTIONS {
-        Code::TooManyConnections
-    } else if state == SqlState::CANNOT_CONNECT_NOW {
-        Code::ServerStarting
-    } else if state == SqlState::INSUFFICIENT_PRIVILEGE {
-        Code::AccessDenied
-    } else if state == SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE {
-        // 55000: e.g. "database template0 is not currently accepting connections".
-        Code::AccessDenied
-    } else if matches!(error.sqlstate.get(..2), Some("22" | "42")) {
+    // SQLSTATEs from Appendix A of the PostgreSQL docs.
+    let code = pooler.unwrap_or_else(|| match error.sqlstate {
+        "28P01" => Code::AuthFailed,
+        "28000" => auth_spec_code(error.routine, message),
+        "3D000" => Code::DatabaseNotFound,
+        "53300" => Code::TooManyConnections,
+        "57P03" => Code::ServerStarting,
+        // 42501 insufficient privilege; 55000 e.g. "database template0 is
+        // not currently accepting connections".
+        "42501" | "55000" => Code::AccessDenied,
         // Data exception or syntax/access rule: a startup parameter from the
         // URL (`options=-c work_mem=abc`) was refused.
-        Code::InvalidValue
-    } else {
-        Code::ProtocolError
-    };
+        state if matches!(state.get(..2), Some("22" | "42")) => Code::InvalidValue,
+        _ => Code::ProtocolError,
+    });
     let said = words::pg_server_said(error.severity, error.sqlstate, message);
     Failure::new(code, words::pg_refusal(refusal(error), said))
 }
@@ -585,17 +592,6 @@ fn auth_spec_code(routine: Option<&str>, message: &str) -> Code {
     }
 }
 
-fn find_io(error: &tokio_postgres::Error) -> Option<&io::Error> {
-    let mut source = std::error::Error::source(error);
-    while let Some(current) = source {
-        if let Some(io) = current.downcast_ref::<io::Error>() {
-            return Some(io);
-        }
-        source = current.source();
-    }
-    None
-}
-
 /// A reset before the peer sent a single byte is a peer that closes every
 /// connection at once: whether we see EOF or RST only depends on timing
 /// (whether our first write raced the close), so both are `connection_closed`.
@@ -622,27 +618,17 @@ fn io_failure(error: &io::Error, sniffed: &Sniffed) -> Failure {
     }
 }
 
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(current) = source {
-        text.push_str(": ");
-        text.push_str(&current.to_string());
-        source = current.source();
-    }
-    text
-}
-
+/// The query step: reads the facts the query queued behind
+/// authentication brought back (or sends it now, when it was not queued).
 async fn query(
-    client: Client,
-    sniffed: &Sniffed,
+    (mut conn, queued): (Conn, bool),
     port: u16,
     budget: &Budget,
     ladder: &mut Ladder,
 ) -> Option<()> {
     let started = Instant::now();
-    let mut result = run_facts(&client, pg_facts::SQL, budget).await;
-    if matches!(&result, Err(QueryError::Failed(error)) if pg_facts::is_denied(error)) {
+    let mut result = run_facts(&mut conn, pg_facts::SQL, queued, budget).await;
+    if matches!(&result, Ok(Answer::Error(fields)) if pg_facts::is_denied(&fields.sqlstate)) {
         // A locked-down role may not read pg_stat_activity or pg_class:
         // the login still works, so ask only for the basic facts (this
         // extra round trip happens on that error path alone).
@@ -650,16 +636,18 @@ async fn query(
             FindingCode::ConnectionHeadroom,
             words::pg_facts_denied(),
         ));
-        result = run_facts(&client, pg_facts::BASIC_SQL, budget).await;
+        result = run_facts(&mut conn, pg_facts::BASIC_SQL, false, budget).await;
     }
-    drop(client);
-    let facts = match result {
-        Ok(messages) => pg_facts::parse(&messages),
-        Err(QueryError::Timeout(limit)) => {
-            Err(Failure::new(Code::Timeout, words::pg_query_timeout(limit)))
-        }
-        Err(QueryError::Failed(error)) => Err(query_failure(&error, sniffed)),
-    };
+    let facts = result.and_then(|answer| match answer {
+        Answer::Row(row) => Ok(pg_facts::parse(&row)),
+        Answer::NoRow => Err(Failure::new(Code::QueryFailed, words::pg_no_row())),
+        Answer::Error(fields) => Err(Failure::new(
+            Code::QueryFailed,
+            words::pg_server_said(&fields.severity, &fields.sqlstate, &fields.message),
+        )),
+    });
+    // Goodbye without waiting for an answer; the socket closes either way.
+    let _ = within(budget.remaining(), conn.terminate()).await;
     match facts {
         Ok(facts) => pg_facts::record(&facts, port, started, ladder),
         Err(failure) => ladder.fail(StepName::Query, Some(started), failure),
@@ -667,95 +655,37 @@ async fn query(
     Some(())
 }
 
-/// Why the facts query produced no rows.
-pub(crate) enum QueryError {
-    Timeout(std::time::Duration),
-    Failed(tokio_postgres::Error),
-}
-
 async fn run_facts(
-    client: &Client,
+    conn: &mut Conn,
     sql: &str,
+    queued: bool,
     budget: &Budget,
-) -> Result<Vec<tokio_postgres::SimpleQueryMessage>, QueryError> {
+) -> Result<Answer, Failure> {
     let limit = budget.remaining();
-    match within(limit, client.simple_query(sql)).await {
-        None => Err(QueryError::Timeout(limit)),
-        Some(result) => result.map_err(QueryError::Failed),
+    match within(limit, startup::query(conn, sql, queued)).await {
+        None => Err(Failure::new(Code::Timeout, words::pg_query_timeout(limit))),
+        Some(Ok(answer)) => Ok(answer),
+        Some(Err(error)) => Err(query_failure(error, &conn.sniffed)),
     }
 }
 
-fn query_failure(error: &tokio_postgres::Error, sniffed: &Sniffed) -> Failure {
+fn query_failure(error: ReadError, sniffed: &Sniffed) -> Failure {
     if sniffed.cut_off() {
         return Failure::new(Code::ProtocolError, words::peer_too_much(sniff::MAX_READ));
     }
-    match error.as_db_error() {
-        Some(db) => Failure::new(
-            Code::QueryFailed,
-            words::pg_server_said(db.severity(), db.code().code(), db.message()),
-        ),
-        None if error.is_closed() => {
+    match error {
+        ReadError::Io(error)
+            if matches!(
+                error.kind(),
+                io::ErrorKind::UnexpectedEof
+                    | io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::BrokenPipe
+            ) =>
+        {
             Failure::new(Code::ConnectionClosed, words::pg_closed_during_query())
         }
-        None => Failure::new(Code::QueryFailed, msg::verbatim(error_chain(error))),
-    }
-}
-
-/// A finished TLS session handed to tokio-postgres, carrying the channel
-/// binding data tokio-postgres needs for SCRAM-SHA-256-PLUS.
-struct PgTlsStream {
-    inner: SniffStream<tokio_rustls::client::TlsStream<Plain>>,
-    end_point: Option<Vec<u8>>,
-}
-
-impl AsyncRead for PgTlsStream {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for PgTlsStream {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, data)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-}
-
-impl tokio_postgres::tls::TlsStream for PgTlsStream {
-    fn channel_binding(&self) -> ChannelBinding {
-        match &self.end_point {
-            Some(hash) => ChannelBinding::tls_server_end_point(hash.clone()),
-            None => ChannelBinding::none(),
-        }
-    }
-}
-
-/// A `TlsConnect` whose handshake has already happened: it returns the
-/// stream it is given.
-struct Established;
-
-impl TlsConnect<PgTlsStream> for Established {
-    type Stream = PgTlsStream;
-    type Error = io::Error;
-    type Future = std::future::Ready<io::Result<PgTlsStream>>;
-
-    fn connect(self, stream: PgTlsStream) -> Self::Future {
-        std::future::ready(Ok(stream))
+        ReadError::Io(error) => Failure::new(Code::QueryFailed, msg::verbatim(error.to_string())),
+        other => protocol_failure(other),
     }
 }
 

@@ -94,6 +94,9 @@ pub struct PgTarget {
     pub sslmode: SslMode,
     pub sslrootcert: Option<RootCert>,
     pub channel_binding: ChannelBinding,
+    /// `sslnegotiation=direct` (libpq 17): TLS from the first byte, with
+    /// ALPN `postgresql`, instead of an `SSLRequest` first.
+    pub direct_tls: bool,
     pub application_name: Option<String>,
     pub options: Option<String>,
     /// Parameters libpq knows that railconn does not act on.
@@ -124,7 +127,6 @@ const IGNORED_PARAMS: &[&str] = &[
     "gssencmode",
     "sslcompression",
     "sslsni",
-    "sslnegotiation",
     "sslcrl",
     "sslcrldir",
     "sslcert",
@@ -211,6 +213,7 @@ impl PgTarget {
                 Some(value) => parse_channel_binding(value)?,
                 None => ChannelBinding::Prefer,
             },
+            direct_tls: parse_negotiation(info.get("sslnegotiation"))?,
             application_name: non_empty(info.get("application_name")),
             options: non_empty(info.get("options")),
             ignored: Vec::new(),
@@ -233,6 +236,7 @@ impl PgTarget {
         check_protocol_range(&info)?;
         target.sslmode_given = sslmode.is_some();
         target.sslmode = resolve_sslmode(sslmode, target.sslrootcert.as_ref())?;
+        check_direct(&target)?;
         Ok(target)
     }
 
@@ -630,6 +634,32 @@ fn parse_channel_binding(value: &str) -> Result<ChannelBinding, UrlError> {
 
 /// `sslrootcert=system` makes verify-full the default and forbids weaker
 /// modes (PostgreSQL 16 libpq docs, "sslrootcert").
+/// libpq 17 `sslnegotiation`: `postgres` (the default) or `direct`.
+fn parse_negotiation(value: Option<&str>) -> Result<bool, UrlError> {
+    match value {
+        None | Some("" | "postgres") => Ok(false),
+        Some("direct") => Ok(true),
+        Some(_) => Err(invalid(words::pg_bad_param_value("sslnegotiation"))),
+    }
+}
+
+/// libpq 17 refuses direct TLS below `sslmode=require`: a server without
+/// it could otherwise get the password in plaintext after a fallback
+/// (fe-connect.c, "weak sslmode ... may not be used with
+/// sslnegotiation=direct").
+fn check_direct(target: &PgTarget) -> Result<(), UrlError> {
+    let weak = matches!(
+        target.sslmode,
+        SslMode::Disable | SslMode::Allow | SslMode::Prefer
+    );
+    if target.direct_tls && weak {
+        return Err(invalid(crate::i18n::msg::pg_direct_needs_require(
+            target.sslmode.as_str(),
+        )));
+    }
+    Ok(())
+}
+
 fn resolve_sslmode(
     explicit: Option<SslMode>,
     root: Option<&RootCert>,

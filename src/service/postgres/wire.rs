@@ -1,5 +1,5 @@
-//! Backend messages read from the bytes the server sent, when
-//! tokio-postgres only reports a closed connection or a bare parse error.
+//! Backend messages read from the bytes the server sent, when the codec
+//! only reports a closed connection or a bare parse error.
 //! A malformed message — an MD5 request whose salt is not 4 bytes, an
 //! `ErrorResponse` with no fields, a length below 4 — is `protocol_error`
 //! (PostgreSQL docs, "Message Formats"), which waiting will not heal.
