@@ -32,7 +32,21 @@ struct Serve {
 
 impl Serve {
     fn start(args: &[&str], env: &[(&str, &str)]) -> Serve {
-        let mut run = railconn();
+        Serve::spawn(railconn(), args, env)
+    }
+
+    /// As [`Serve::start`], under a descriptor limit of `nofile` (soft and
+    /// hard, so serve cannot raise it).
+    fn start_limited(nofile: u32, args: &[&str], env: &[(&str, &str)]) -> Serve {
+        let mut run = crate::support::Railconn::new("prlimit");
+        run.args([
+            format!("--nofile={nofile}:{nofile}"),
+            env!("CARGO_BIN_EXE_railconn").to_string(),
+        ]);
+        Serve::spawn(run, args, env)
+    }
+
+    fn spawn(mut run: crate::support::Railconn, args: &[&str], env: &[(&str, &str)]) -> Serve {
         run.args(["serve", "--no-env-file", "--listen", "127.0.0.1:0"])
             .args(args);
         for (key, value) in env {
@@ -533,6 +547,86 @@ fn healthz_fails_before_the_first_round_and_sigterm_stops_a_stuck_round() {
         "SIGTERM took {:?}",
         stopped.elapsed()
     );
+}
+
+/// `railconn_rounds_total` from `/metrics`.
+fn rounds(serve: &Serve) -> u64 {
+    let body = serve.get("/metrics", &[]).body;
+    body.lines()
+        .find_map(|l| l.strip_prefix("railconn_rounds_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no railconn_rounds_total in {body}"))
+}
+
+/// Whether the server closed `stream` (EOF or reset) within `within`.
+fn closed_within(stream: &mut TcpStream, within: Duration) -> bool {
+    stream.set_read_timeout(Some(within)).unwrap();
+    let mut sink = Vec::new();
+    match stream.read_to_end(&mut sink) {
+        Ok(_) => true,
+        Err(e) => !matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+    }
+}
+
+// Issue 18: a thousand clients that send half a request head and wait
+// exhausted serve's descriptors: /livez stopped answering and the round's
+// own Redis probe failed with EMFILE.
+#[test]
+fn a_thousand_idle_half_requests_neither_starve_livez_nor_the_rounds() {
+    let url = format!("redis://:redis-secret-pw@127.0.0.1:{}", redis_auth().port);
+    let serve = Serve::start_limited(
+        256,
+        &[
+            "--only",
+            "redis",
+            "--redis-url",
+            &url,
+            "--interval",
+            "200ms",
+        ],
+        &[],
+    );
+    serve.wait_health(200, &[]);
+    let mut flood: Vec<TcpStream> = (0..1000)
+        .filter_map(|_| {
+            let mut s = TcpStream::connect_timeout(&serve.addr, Duration::from_secs(5)).ok()?;
+            let _ = s.write_all(b"GET /livez HTTP/1.1\r\nHost: x\r\n");
+            Some(s)
+        })
+        .collect();
+    assert!(flood.len() > 900, "only {} connections opened", flood.len());
+    let started = Instant::now();
+    assert_eq!(serve.get("/livez", &[]).status, 200);
+    assert!(started.elapsed() < Duration::from_secs(2));
+
+    // A kept-alive connection that asked once and then idles.
+    let mut idle = TcpStream::connect(serve.addr).unwrap();
+    idle.write_all(b"GET /livez HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut first = [0u8; 12];
+    idle.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+
+    // Rounds go on, and the Redis check still passes.
+    let before = rounds(&serve);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while rounds(&serve) < before + 3 {
+        assert!(Instant::now() < deadline, "rounds stopped under the flood");
+        thread::sleep(Duration::from_millis(50));
+    }
+    let health = serve.get("/healthz", &[]);
+    assert_eq!(health.status, 200, "{health:?}");
+
+    // The header timeout (10 s) closes the newest half requests (the cap
+    // evicted the older ones at once) and the idle kept-alive connection.
+    let newest = flood.last_mut().unwrap();
+    assert!(closed_within(newest, Duration::from_secs(12)));
+    assert!(closed_within(&mut idle, Duration::from_secs(2)));
+    let log = serve.stderr();
+    assert!(!log.to_lowercase().contains("too many open files"), "{log}");
 }
 
 #[test]

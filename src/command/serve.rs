@@ -2,17 +2,20 @@
 //! latest results served over HTTP as Prometheus metrics, a health
 //! document and a status page (`monitor`). Requests only read the latest
 //! round, so a hundred scrapes a second cost the database nothing.
-//! SIGTERM or Ctrl-C stops it at once, mid-round if need be.
+//! SIGTERM or Ctrl-C stops it at once, mid-round if need be: a round's
+//! own work (configuration, manifests, diagnosis) runs on the blocking
+//! pool, so the one runtime thread always answers `/livez` and signals.
 
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
-use crate::cli::ServeArgs;
+use crate::cli::{SelectArgs, ServeArgs, SourceArgs};
+use crate::config::Config;
 use crate::error::AppError;
-use crate::monitor::server::{self, Token};
+use crate::monitor::server::{self, Limits, Token};
 use crate::monitor::{Board, Round, Settings};
 use crate::source::EnvSource;
 use crate::{diagnose, exit, runner, words};
@@ -29,15 +32,21 @@ pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode, AppError> {
     let env = load_env(&args.source, args.check_timeout)?;
     let token = token(args, &env)?;
     // Refuse a selection that leaves nothing to check before listening.
-    config(
+    let first = config(
         &args.source,
         &args.select,
         &env,
         (args.check_timeout, args.deadlines.connect_timeout),
     )?;
-    let port = port()?;
+    let limits = Limits::raise(first.checks().len());
+    // $PORT is the platform's default for --listen, not a setting of its own.
+    let port = if args.listen.is_some() {
+        DEFAULT_PORT
+    } else {
+        port()?
+    };
     let runtime = runtime()?;
-    let result = runtime.block_on(serve(args, &env, token, port));
+    let result = runtime.block_on(serve(args, &env, token, (port, limits)));
     // A check stuck in getaddrinfo must not hold the exit.
     runtime.shutdown_background();
     result.map(|()| exit::READY.into())
@@ -47,7 +56,7 @@ async fn serve(
     args: &ServeArgs,
     env: &EnvSource,
     token: Option<Token>,
-    port: u16,
+    (port, limits): (u16, Limits),
 ) -> Result<(), AppError> {
     let listener = listen(args.listen, port)?;
     let local = listener.local_addr().map_err(AppError::Runtime)?;
@@ -68,35 +77,71 @@ async fn serve(
     let mut stop = pin!(interrupted());
     tokio::select! {
         () = &mut stop => Ok(()),
-        result = rounds(args, env, &board) => result,
-        result = axum::serve(listener, app).into_future() => result.map_err(AppError::Runtime),
+        result = rounds(Inputs::of(args, env), args.interval, &board) => result,
+        () = server::serve(listener, app, limits.connections) => Ok(()),
     }
 }
 
-/// Runs rounds forever; each replaces the board's latest.
-async fn rounds(args: &ServeArgs, env: &EnvSource, board: &Board) -> Result<(), AppError> {
+/// What each round's configuration is built from, owned so that the
+/// blocking pool can have it.
+struct Inputs {
+    source: SourceArgs,
+    select: SelectArgs,
+    env: EnvSource,
+    timeouts: (Duration, Duration),
+}
+
+impl Inputs {
+    fn of(args: &ServeArgs, env: &EnvSource) -> Arc<Self> {
+        Arc::new(Self {
+            source: args.source.clone(),
+            select: args.select.clone(),
+            env: env.clone(),
+            timeouts: (args.check_timeout, args.deadlines.connect_timeout),
+        })
+    }
+
+    fn config(&self) -> Result<Config, AppError> {
+        config(&self.source, &self.select, &self.env, self.timeouts)
+    }
+}
+
+/// Runs rounds forever; each replaces the board's latest. Only the probes
+/// run on the runtime thread; building the configuration (reading
+/// manifests) and the diagnosis (scrubbing secrets) are CPU work that
+/// would hold `/livez` and SIGTERM for as long as they take.
+async fn rounds(inputs: Arc<Inputs>, interval: Duration, board: &Board) -> Result<(), AppError> {
     for number in 1u64.. {
-        let config = config(
-            &args.source,
-            &args.select,
-            env,
-            (args.check_timeout, args.deadlines.connect_timeout),
-        )?;
+        let config = off_thread({
+            let inputs = Arc::clone(&inputs);
+            move || inputs.config()
+        })
+        .await??;
         if number == 1 {
             warm_up_crypto(&config);
         }
         let round = runner::run(&config, std::future::pending::<()>()).await;
         let duration = round.duration;
-        let report = diagnose::report(round.runs, &config, duration);
+        let report = off_thread(move || diagnose::report(round.runs, &config, duration)).await?;
         board.publish(Round {
             report,
             finished: SystemTime::now(),
             number,
         });
         // Rounds start every --interval: the round's own time counts.
-        tokio::time::sleep(args.interval.saturating_sub(duration)).await;
+        tokio::time::sleep(interval.saturating_sub(duration)).await;
     }
     Ok(())
+}
+
+/// `work` on the blocking pool. It cannot be cancelled: on SIGTERM the
+/// runtime is shut down without waiting for it.
+async fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Runtime(std::io::Error::other(e.to_string())))
 }
 
 /// `--listen`, else `[::]` (with an IPv4 fallback) on `port`.
