@@ -900,3 +900,17 @@ tip_pooler_auth =
 tip_pooler_cannot_reach_server =
     .cause = The connection pooler answers, but cannot open a connection to the database behind it: the database is down or restarting, or the pooler's own credentials for it are wrong.
     .fix = Check the database service's logs, then the pooler's (its server_login_retry message repeats while it fails); railconn wait rides out a database that is starting.
+
+## serve-hardening
+
+local_resources_failed = { $target }: railconn could not open a socket: { $error ->
+    [EMFILE] this process has no file descriptor left (EMFILE)
+    [ENFILE] the system has no file descriptor left (ENFILE)
+   *[other] the system is out of socket buffers or memory ({ $error })
+}
+advice_net_local_resources =
+    .cause = railconn itself ran out of file descriptors (EMFILE: its own limit, ulimit -n; ENFILE: the whole system's) or of socket buffers, so it could not open a socket: this says nothing about the server or the network.
+    .fix = Raise the descriptor limit (ulimit -n, or LimitNOFILE= for a systemd service) or find what holds the descriptors (ls /proc/PID/fd | wc -l), then check again.
+error_token_var = cannot use RAILCONN_SERVE_TOKEN: { $reason }
+token_whitespace = it contains a space, tab or line break (byte { $at }): a token is one word of visible ASCII characters
+token_not_visible_ascii = it contains a byte that is not visible ASCII (byte { $at }): no HTTP client can send it in an Authorization header, so every request would be refused with 401

@@ -695,3 +695,31 @@ fn an_output_that_is_a_directory_is_refused_before_the_checks() {
         assert!(stdout(&output).is_empty(), "{}", stdout(&output));
     }
 }
+
+// Issue 18: with no descriptor left, a probe's socket() and getaddrinfo
+// fail with EMFILE, which was reported as `network_unreachable` with IPv6
+// advice. Thirty checks under a limit of 16 descriptors run out for sure.
+#[test]
+fn running_out_of_descriptors_is_local_resources_not_the_network() {
+    let port = crate::support::redis_open().port;
+    let mut run = Railconn::new("prlimit");
+    run.args([
+        "--nofile=16:16",
+        env!("CARGO_BIN_EXE_railconn"),
+        "check",
+        "--no-env-file",
+        "--only",
+        "kind:redis",
+        "--format",
+        "json",
+    ]);
+    for i in 0..30 {
+        run.args(["--target", &format!("R{i}=redis://localhost:{port}")]);
+    }
+    let out = run.run();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(text.contains("\"local_resources\""), "{text}");
+    assert!(text.contains("EMFILE"), "{text}");
+    assert!(!text.contains("network_unreachable"), "{text}");
+}

@@ -683,3 +683,89 @@ fn russian_page_and_log_say_the_interval_in_russian_and_metrics_are_exact() {
         assert!(decimals <= 6, "not whole microseconds: {line}");
     }
 }
+
+/// `railconn serve` with `args`, expected to stop at start with exit 2;
+/// returns its stderr.
+fn refused_at_start(args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut run = railconn();
+    run.args(["serve", "--no-env-file", "--listen", "127.0.0.1:0"])
+        .args(args);
+    for (key, value) in env {
+        run.env(key, value);
+    }
+    let started = Instant::now();
+    let out = run.run_with_timeout(Duration::from_secs(10));
+    let err = crate::support::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{args:?} took long"
+    );
+    assert!(!err.contains("listening"), "{err}");
+    err
+}
+
+// Issue 18: a FIFO nobody writes blocked serve before it listened, a huge
+// file was read whole, and a token no HTTP client can send was accepted.
+#[test]
+fn a_token_file_must_be_a_small_regular_file_with_a_sendable_token() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    assert!(
+        Command::new("mkfifo")
+            .arg(path("fifo"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let err = refused_at_start(&["--token-file", &path("fifo")], &[]);
+    assert!(err.contains("not a regular file"), "{err}");
+
+    let big = std::fs::File::create(path("big")).unwrap();
+    big.set_len(8 * 1024 * 1024 * 1024).unwrap(); // sparse: costs no disk
+    let err = refused_at_start(&["--token-file", &path("big")], &[]);
+    assert!(err.contains("larger than 4 KiB"), "{err}");
+
+    for (text, why) in [
+        ("two words\n", "space, tab or line break (byte 4)"),
+        ("line\nbreak\n", "space, tab or line break (byte 5)"),
+        ("cl\u{e9}-token\n", "not visible ASCII (byte 3)"),
+    ] {
+        std::fs::write(path("bad"), text).unwrap();
+        let err = refused_at_start(&["--token-file", &path("bad")], &[]);
+        assert!(err.contains(why), "{text:?}: {err}");
+        assert!(!err.contains(text.trim()), "the token is shown: {err}");
+    }
+    let err = refused_at_start(&[], &[("RAILCONN_SERVE_TOKEN", "has space")]);
+    assert!(err.contains("RAILCONN_SERVE_TOKEN"), "{err}");
+    assert!(err.contains("byte 4"), "{err}");
+    let err = refused_at_start(&[], &[("RAILCONN_SERVE_TOKEN", "ключ")]);
+    assert!(err.contains("not visible ASCII (byte 1)"), "{err}");
+    assert!(!err.contains("ключ"), "{err}");
+}
+
+// Issue 18: `PORT=abc railconn serve --listen …` exited 2 although
+// --listen named the address; $PORT is only the default for it.
+#[test]
+fn port_is_read_only_without_listen() {
+    let url = format!("redis://:redis-secret-pw@127.0.0.1:{}", redis_auth().port);
+    let serve = Serve::start(
+        &["--only", "redis", "--redis-url", &url],
+        &[("PORT", "abc")],
+    );
+    assert_eq!(serve.get("/livez", &[]).status, 200);
+
+    let mut run = railconn();
+    run.args([
+        "serve",
+        "--no-env-file",
+        "--only",
+        "redis",
+        "--redis-url",
+        &url,
+    ])
+    .env("PORT", "abc");
+    let out = run.run_with_timeout(Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(crate::support::stderr(&out).contains("fix PORT or pass --listen"));
+}

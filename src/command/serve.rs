@@ -176,24 +176,50 @@ fn port() -> Result<u16, AppError> {
     }
 }
 
-/// `--token-file` wins over `RAILCONN_SERVE_TOKEN`; surrounding whitespace
-/// (a file's final newline) is not part of the token.
+/// The largest `--token-file` read: a bearer token is tens of bytes.
+const MAX_TOKEN_FILE: u64 = 4096;
+
+/// `--token-file` wins over `RAILCONN_SERVE_TOKEN`; both follow [`usable`].
+/// The file must be a regular file of at most [`MAX_TOKEN_FILE`] bytes,
+/// checked before reading: a FIFO nobody writes would block serve before
+/// it listens, and a multi-GB file would be read whole (issue 18).
 fn token(args: &ServeArgs, env: &EnvSource) -> Result<Option<Token>, AppError> {
     if let Some(path) = &args.token_file {
         let failed = |reason: Message| AppError::TokenFile {
             path: path.clone(),
             reason,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| failed(crate::i18n::io_reason(&e)))?;
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(failed(words::token_empty()));
-        }
-        return Ok(Some(Token::new(text)));
+        let bytes = crate::file::read_regular(path, MAX_TOKEN_FILE)
+            .map_err(|e| failed(crate::i18n::io_reason(&e)))?;
+        return usable(&bytes).map(|t| Some(Token::new(t))).map_err(failed);
     }
-    Ok(env
-        .get("RAILCONN_SERVE_TOKEN")
-        .map(|var| Token::new(var.value.trim())))
+    match env.get("RAILCONN_SERVE_TOKEN") {
+        Some(var) => usable(var.value.as_bytes())
+            .map(|t| Some(Token::new(t)))
+            .map_err(AppError::TokenVar),
+        None => Ok(None),
+    }
+}
+
+/// The token in `bytes`: one final line break (an editor's, `echo`'s) is
+/// dropped, then every byte must be visible ASCII. A header field value
+/// carries nothing else intact (RFC 9110 §5.5), and the guard compares the
+/// credentials word after `Bearer ` (RFC 6750 §2.1): a token with a space,
+/// a line break or a UTF-8 character was accepted at start and then every
+/// request got 401.
+fn usable(bytes: &[u8]) -> Result<&str, Message> {
+    let bytes = match bytes.strip_suffix(b"\n") {
+        Some(line) => line.strip_suffix(b"\r").unwrap_or(line),
+        None => bytes,
+    };
+    if bytes.is_empty() {
+        return Err(words::token_empty());
+    }
+    if let Some(at) = bytes.iter().position(|b| !b.is_ascii_graphic()) {
+        let space = bytes[at].is_ascii_whitespace();
+        return Err(words::token_unusable(at + 1, space));
+    }
+    std::str::from_utf8(bytes).map_err(|_| words::token_unusable(1, false))
 }
 
 /// Railway's environment and service names, when set, as labels on every
@@ -206,4 +232,25 @@ fn railway_labels(env: &EnvSource) -> Vec<(&'static str, String)> {
     .into_iter()
     .filter_map(|(label, var)| env.get(var).map(|v| (label, v.value)))
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_is_one_word_of_visible_ascii() {
+        assert_eq!(usable(b"s3cret-T0ken_~+/=").unwrap(), "s3cret-T0ken_~+/=");
+        assert_eq!(usable(b"s3cret\n").unwrap(), "s3cret");
+        assert_eq!(usable(b"s3cret\r\n").unwrap(), "s3cret");
+        let refused = |bytes: &[u8]| usable(bytes).unwrap_err();
+        assert_eq!(refused(b"\n"), words::token_empty());
+        assert_eq!(refused(b""), words::token_empty());
+        assert_eq!(refused(b"two words"), words::token_unusable(4, true));
+        assert_eq!(refused(b"line\nbreak"), words::token_unusable(5, true));
+        assert_eq!(refused(b" lead"), words::token_unusable(1, true));
+        assert_eq!(refused(b"s3cret\n\n"), words::token_unusable(7, true));
+        assert_eq!(refused("clé".as_bytes()), words::token_unusable(3, false));
+        assert_eq!(refused(b"nul\0"), words::token_unusable(4, false));
+    }
 }

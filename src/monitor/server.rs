@@ -363,7 +363,7 @@ mod tests {
         let cap = |descriptors, checks| Limits::derive(descriptors, checks).connections;
         assert_eq!(cap(256, 1), 256 - 32 - 4);
         assert_eq!(cap(256, 1000), MIN_CONNECTIONS);
-        assert_eq!(cap(1024, 10), 1024 - 32 - 40);
+        assert_eq!(cap(512, 10), 512 - 32 - 40);
         assert_eq!(cap(1 << 20, 3), MAX_CONNECTIONS);
         assert_eq!(cap(0, 0), MIN_CONNECTIONS);
     }
