@@ -769,3 +769,44 @@ fn port_is_read_only_without_listen() {
     assert_eq!(out.status.code(), Some(2));
     assert!(crate::support::stderr(&out).contains("fix PORT or pass --listen"));
 }
+
+// Issue 18: a round's diagnosis ran on serve's one runtime thread, so
+// scrubbing 300 passwords held /livez and SIGTERM for 21 s. 256 Redis
+// URLs with passwords on a closed port: the probes fail at once, the rest
+// of the round is configuration and diagnosis.
+#[test]
+fn a_long_round_blocks_neither_livez_nor_sigterm() {
+    let closed = crate::support::closed_port();
+    let vars: Vec<(String, String)> = (0..256)
+        .map(|i| {
+            (
+                format!("TARGET_{i:03}_URL"),
+                format!("redis://:pw-{i:03}-secret@127.0.0.1:{closed}"),
+            )
+        })
+        .collect();
+    let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut serve = Serve::start(&["--only", "kind:redis", "--interval", "1s"], &env);
+    thread::sleep(Duration::from_millis(1500));
+    for _ in 0..5 {
+        let asked = Instant::now();
+        assert_eq!(serve.get("/livez", &[]).status, 200);
+        assert!(
+            asked.elapsed() < Duration::from_secs(1),
+            "/livez took {:?}",
+            asked.elapsed()
+        );
+        thread::sleep(Duration::from_millis(200));
+    }
+    let stopped = Instant::now();
+    let _ = Command::new("kill")
+        .args(["-TERM", &serve.child.id().to_string()])
+        .status();
+    while serve.child.try_wait().unwrap().is_none() {
+        assert!(
+            stopped.elapsed() < Duration::from_secs(1),
+            "SIGTERM took over 1 s"
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+}
