@@ -627,6 +627,11 @@ fn a_thousand_idle_half_requests_neither_starve_livez_nor_the_rounds() {
     assert!(closed_within(&mut idle, Duration::from_secs(2)));
     let log = serve.stderr();
     assert!(!log.to_lowercase().contains("too many open files"), "{log}");
+
+    // A request head over 16 KiB is refused, not buffered.
+    let big = "a".repeat(64 * 1024);
+    let response = http_get(serve.addr, "/livez", &[("X-Big", &big)]);
+    assert_ne!(response.status, 200, "{}", response.headers);
 }
 
 #[test]

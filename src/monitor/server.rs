@@ -43,6 +43,11 @@ use crate::words;
 /// also how long a kept-alive connection may sit idle between requests.
 pub(crate) const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The largest request head read (hyper's default is about 400 KiB per
+/// connection): serve's requests carry a path and a bearer token, and 128
+/// connections each filling 400 KiB would hold 50 MB.
+const MAX_HEAD: usize = 16 * 1024;
+
 /// Descriptors kept for everything but HTTP: stdio, the runtime's epoll
 /// and wakers, the listener, signal pipes, the files a round reads.
 const BASE_RESERVE: u64 = 32;
@@ -118,6 +123,7 @@ async fn connection(stream: TcpStream, app: Router, slot: Slot) {
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
+        .max_buf_size(MAX_HEAD)
         .serve_connection(TokioIo::new(stream), service);
     tokio::select! {
         _ = conn => {}
