@@ -924,3 +924,16 @@ pg_direct_tls_no_alpn = the server completed the direct TLS handshake without ch
 advice_pg_direct_tls =
     .cause = The URL asks for direct TLS (sslnegotiation=direct, libpq 17): the client starts TLS at once instead of sending an SSLRequest first. PostgreSQL before 17 reads the TLS ClientHello as a malformed startup packet and closes the connection; the same happens with a pooler or proxy in front that does not support it. Waiting does not help.
     .fix = Remove sslnegotiation=direct from the URL (the default, sslnegotiation=postgres, costs one more round trip and works with every server), or upgrade the server to PostgreSQL 17 or later.
+## serve-hardening
+
+local_resources_failed = { $target }: railconn could not open a socket: { $error ->
+    [EMFILE] this process has no file descriptor left (EMFILE)
+    [ENFILE] the system has no file descriptor left (ENFILE)
+   *[other] the system is out of socket buffers or memory ({ $error })
+}
+advice_net_local_resources =
+    .cause = railconn itself ran out of file descriptors (EMFILE: its own limit, ulimit -n; ENFILE: the whole system's) or of socket buffers, so it could not open a socket: this says nothing about the server or the network.
+    .fix = Raise the descriptor limit (ulimit -n, or LimitNOFILE= for a systemd service) or find what holds the descriptors (ls /proc/PID/fd | wc -l), then check again.
+error_token_var = cannot use RAILCONN_SERVE_TOKEN: { $reason }
+token_whitespace = it contains a space, tab or line break (byte { $at }): a token is one word of visible ASCII characters
+token_not_visible_ascii = it contains a byte that is not visible ASCII (byte { $at }): no HTTP client can send it in an Authorization header, so every request would be refused with 401

@@ -990,3 +990,16 @@ pg_direct_tls_no_alpn = сервер завершил прямое TLS-руко�
 advice_pg_direct_tls =
     .cause = URL требует прямой TLS (sslnegotiation=direct, libpq 17): клиент сразу начинает TLS, не отправляя сначала SSLRequest. PostgreSQL до версии 17 принимает TLS ClientHello за испорченный стартовый пакет и закрывает соединение; так же поступает пулер или прокси перед базой, если он этого не поддерживает. Ожидание не поможет.
     .fix = Уберите sslnegotiation=direct из URL (вариант по умолчанию, sslnegotiation=postgres, стоит одного лишнего round trip, зато работает с любым сервером) или обновите сервер до PostgreSQL 17 или новее.
+## serve-hardening
+
+local_resources_failed = { $target }: railconn не смог открыть сокет: { $error ->
+    [EMFILE] у процесса не осталось файловых дескрипторов (EMFILE)
+    [ENFILE] в системе не осталось файловых дескрипторов (ENFILE)
+   *[other] системе не хватило буферов сокетов или памяти ({ $error })
+}
+advice_net_local_resources =
+    .cause = У самого railconn закончились файловые дескрипторы (EMFILE — его собственный лимит, ulimit -n; ENFILE — лимит всей системы) или буферы сокетов, и он не смог открыть сокет: о сервере и о сети это ничего не говорит.
+    .fix = Поднимите лимит дескрипторов (ulimit -n или LimitNOFILE= для сервиса systemd) либо найдите, кто их держит (ls /proc/PID/fd | wc -l), и проверьте снова.
+error_token_var = не удаётся использовать RAILCONN_SERVE_TOKEN: { $reason }
+token_whitespace = в нём есть пробел, табуляция или перевод строки (байт { $at }): токен — одно слово из видимых символов ASCII
+token_not_visible_ascii = в нём есть байт, который не является видимым символом ASCII (байт { $at }): HTTP-клиент не сможет передать его в заголовке Authorization, и на каждый запрос будет ответ 401

@@ -50,6 +50,8 @@ pub enum AppError {
         path: PathBuf,
         reason: Message,
     },
+    /// `serve`: `RAILCONN_SERVE_TOKEN` is no token an HTTP client can send.
+    TokenVar(Message),
     /// `--app-dir` is not a directory.
     AppDir(PathBuf),
     /// A `--driver` value railconn does not know.
@@ -82,6 +84,7 @@ impl AppError {
             Self::TokenFile { path, reason } => {
                 words::error_token_file(&path.display().to_string(), reason)
             }
+            Self::TokenVar(reason) => words::error_token_var(reason),
             Self::AppDir(path) => msg::error_app_dir(path.display().to_string()),
             Self::Driver(problem) => problem.clone(),
         }

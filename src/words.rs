@@ -331,6 +331,12 @@ pub(crate) fn tcp_failed(addr: SocketAddr, error: &std::io::Error) -> Message {
     msg::tcp_failed(addr.to_string(), errno.to_string())
 }
 
+/// No socket could be opened for `target` (an address or a host name):
+/// `errno` says which resource this process or the system lacked.
+pub(crate) fn local_resources_failed(target: &str, errno: &str) -> Message {
+    msg::local_resources_failed(target.to_string(), errno.to_string())
+}
+
 /// Connected to `addr` after the addresses in `earlier` failed.
 pub(crate) fn tcp_connected_after(addr: SocketAddr, earlier: &[(SocketAddr, &str)]) -> Message {
     if earlier.is_empty() {
@@ -1101,6 +1107,7 @@ pub(crate) fn network_advice(code: Code) -> Option<Advice> {
         DnsError => msg::advice_net_dns_error(),
         ConnectTimeout => msg::advice_net_connect_timeout(),
         NetworkUnreachable => msg::advice_net_network_unreachable(),
+        LocalResources => msg::advice_net_local_resources(),
         TlsHandshakeFailed => msg::advice_net_tls_handshake_failed(),
         ConnectionReset => msg::advice_net_connection_reset(),
         Timeout => msg::advice_net_timeout(),
@@ -1190,6 +1197,20 @@ pub(crate) fn error_token_file(path: &str, reason: &Message) -> Message {
 
 pub(crate) fn token_empty() -> Message {
     msg::token_empty()
+}
+
+pub(crate) fn error_token_var(reason: &Message) -> Message {
+    msg::error_token_var(reason.clone())
+}
+
+/// The token's byte at `at` (from 1) is not visible ASCII; `space` when it
+/// is a space, tab or line break.
+pub(crate) fn token_unusable(at: usize, space: bool) -> Message {
+    if space {
+        msg::token_whitespace(at)
+    } else {
+        msg::token_not_visible_ascii(at)
+    }
 }
 
 // ---- limits and malformed replies ------------------------------------------------

@@ -695,3 +695,99 @@ fn an_output_that_is_a_directory_is_refused_before_the_checks() {
         assert!(stdout(&output).is_empty(), "{}", stdout(&output));
     }
 }
+
+// Issue 18: with no descriptor left, a probe's socket() and getaddrinfo
+// fail with EMFILE, which was reported as `network_unreachable` with IPv6
+// advice. Thirty checks under a limit of 16 descriptors run out for sure.
+#[test]
+fn running_out_of_descriptors_is_local_resources_not_the_network() {
+    let port = crate::support::redis_open().port;
+    let mut run = Railconn::new("prlimit");
+    run.args([
+        "--nofile=16:16",
+        env!("CARGO_BIN_EXE_railconn"),
+        "check",
+        "--no-env-file",
+        "--only",
+        "kind:redis",
+        "--format",
+        "json",
+    ]);
+    for i in 0..30 {
+        run.args(["--target", &format!("R{i}=redis://localhost:{port}")]);
+    }
+    let out = run.run();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(text.contains("\"local_resources\""), "{text}");
+    assert!(text.contains("EMFILE"), "{text}");
+    assert!(!text.contains("network_unreachable"), "{text}");
+}
+
+/// A `uv.lock` of just under 16 MiB (railconn's limit) as uv writes it:
+/// thousands of packages with sdists and wheels, `asyncpg` last.
+fn huge_uv_lock(dir: &std::path::Path) -> u64 {
+    let mut text = String::from("version = 1\nrequires-python = \">=3.11\"\n\n");
+    let hash = "0".repeat(64);
+    for i in 0.. {
+        let block = format!(
+            "[[package]]\nname = \"pkg-{i}\"\nversion = \"1.{i}.0\"\n\
+             source = {{ registry = \"https://pypi.org/simple\" }}\n\
+             dependencies = [\n    {{ name = \"pkg-{next}\" }},\n]\n\
+             sdist = {{ url = \"https://files.example/pkg-{i}-1.{i}.0.tar.gz\", hash = \"sha256:{hash}\", size = 123456 }}\n\
+             wheels = [\n    {{ url = \"https://files.example/pkg_{i}-1.{i}.0-py3-none-any.whl\", hash = \"sha256:{hash}\", size = 65432 }},\n]\n\n",
+            next = i + 1
+        );
+        if text.len() + block.len() > 16 * 1024 * 1024 - 4096 {
+            break;
+        }
+        text.push_str(&block);
+    }
+    text.push_str("[[package]]\nname = \"asyncpg\"\nversion = \"0.30.0\"\n");
+    std::fs::write(dir.join("uv.lock"), &text).unwrap();
+    std::fs::write(dir.join("requirements.txt"), "asyncpg\n").unwrap();
+    text.len() as u64
+}
+
+/// Peak RSS in bytes of `railconn check` over the app in `dir`, and its
+/// JSON report (`/usr/bin/time -f %M`: KiB).
+fn check_peak_rss(dir: &std::path::Path) -> (u64, String) {
+    let mut run = Railconn::new("/usr/bin/time");
+    run.args(["-f", "peak=%M", env!("CARGO_BIN_EXE_railconn")])
+        .args([
+            "check",
+            "--no-env-file",
+            "--only",
+            "jwt",
+            "--format",
+            "json",
+        ])
+        .args([std::ffi::OsStr::new("--app-dir"), dir.as_os_str()])
+        .env(
+            "JWT_SECRET_KEY",
+            "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90",
+        );
+    let out = run.run();
+    let err = stderr(&out);
+    let kib: u64 = err
+        .rsplit("peak=")
+        .next()
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS in {err}"));
+    (kib * 1024, stdout(&out))
+}
+
+// Issue 18: a 16 MiB uv.lock parsed into a TOML tree cost 740 MB of RSS.
+#[test]
+fn a_16_mib_lockfile_costs_less_than_four_times_its_size() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let size = huge_uv_lock(dir.path());
+    let (peak, report) = check_peak_rss(dir.path());
+    assert!(report.contains("\"0.30.0\""), "{report}");
+    assert!(
+        peak < 4 * size,
+        "peak RSS {} MiB for a {} MiB uv.lock",
+        peak >> 20,
+        size >> 20
+    );
+}

@@ -32,7 +32,21 @@ struct Serve {
 
 impl Serve {
     fn start(args: &[&str], env: &[(&str, &str)]) -> Serve {
-        let mut run = railconn();
+        Serve::spawn(railconn(), args, env)
+    }
+
+    /// As [`Serve::start`], under a descriptor limit of `nofile` (soft and
+    /// hard, so serve cannot raise it).
+    fn start_limited(nofile: u32, args: &[&str], env: &[(&str, &str)]) -> Serve {
+        let mut run = crate::support::Railconn::new("prlimit");
+        run.args([
+            format!("--nofile={nofile}:{nofile}"),
+            env!("CARGO_BIN_EXE_railconn").to_string(),
+        ]);
+        Serve::spawn(run, args, env)
+    }
+
+    fn spawn(mut run: crate::support::Railconn, args: &[&str], env: &[(&str, &str)]) -> Serve {
         run.args(["serve", "--no-env-file", "--listen", "127.0.0.1:0"])
             .args(args);
         for (key, value) in env {
@@ -535,6 +549,91 @@ fn healthz_fails_before_the_first_round_and_sigterm_stops_a_stuck_round() {
     );
 }
 
+/// `railconn_rounds_total` from `/metrics`.
+fn rounds(serve: &Serve) -> u64 {
+    let body = serve.get("/metrics", &[]).body;
+    body.lines()
+        .find_map(|l| l.strip_prefix("railconn_rounds_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no railconn_rounds_total in {body}"))
+}
+
+/// Whether the server closed `stream` (EOF or reset) within `within`.
+fn closed_within(stream: &mut TcpStream, within: Duration) -> bool {
+    stream.set_read_timeout(Some(within)).unwrap();
+    let mut sink = Vec::new();
+    match stream.read_to_end(&mut sink) {
+        Ok(_) => true,
+        Err(e) => !matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+    }
+}
+
+// Issue 18: a thousand clients that send half a request head and wait
+// exhausted serve's descriptors: /livez stopped answering and the round's
+// own Redis probe failed with EMFILE.
+#[test]
+fn a_thousand_idle_half_requests_neither_starve_livez_nor_the_rounds() {
+    let url = format!("redis://:redis-secret-pw@127.0.0.1:{}", redis_auth().port);
+    let serve = Serve::start_limited(
+        256,
+        &[
+            "--only",
+            "redis",
+            "--redis-url",
+            &url,
+            "--interval",
+            "200ms",
+        ],
+        &[],
+    );
+    serve.wait_health(200, &[]);
+    let mut flood: Vec<TcpStream> = (0..1000)
+        .filter_map(|_| {
+            let mut s = TcpStream::connect_timeout(&serve.addr, Duration::from_secs(5)).ok()?;
+            let _ = s.write_all(b"GET /livez HTTP/1.1\r\nHost: x\r\n");
+            Some(s)
+        })
+        .collect();
+    assert!(flood.len() > 900, "only {} connections opened", flood.len());
+    let started = Instant::now();
+    assert_eq!(serve.get("/livez", &[]).status, 200);
+    assert!(started.elapsed() < Duration::from_secs(2));
+
+    // A kept-alive connection that asked once and then idles.
+    let mut idle = TcpStream::connect(serve.addr).unwrap();
+    idle.write_all(b"GET /livez HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut first = [0u8; 12];
+    idle.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+
+    // Rounds go on, and the Redis check still passes.
+    let before = rounds(&serve);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while rounds(&serve) < before + 3 {
+        assert!(Instant::now() < deadline, "rounds stopped under the flood");
+        thread::sleep(Duration::from_millis(50));
+    }
+    let health = serve.get("/healthz", &[]);
+    assert_eq!(health.status, 200, "{health:?}");
+
+    // The header timeout (10 s) closes the newest half requests (the cap
+    // evicted the older ones at once) and the idle kept-alive connection.
+    let newest = flood.last_mut().unwrap();
+    assert!(closed_within(newest, Duration::from_secs(12)));
+    assert!(closed_within(&mut idle, Duration::from_secs(2)));
+    let log = serve.stderr();
+    assert!(!log.to_lowercase().contains("too many open files"), "{log}");
+
+    // A request head over 16 KiB is refused, not buffered.
+    let big = "a".repeat(64 * 1024);
+    let response = http_get(serve.addr, "/livez", &[("X-Big", &big)]);
+    assert_ne!(response.status, 200, "{}", response.headers);
+}
+
 #[test]
 fn promtool_accepts_the_example_rules_and_config() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/prometheus");
@@ -587,5 +686,132 @@ fn russian_page_and_log_say_the_interval_in_russian_and_metrics_are_exact() {
         let value = line.rsplit(' ').next().unwrap();
         let decimals = value.split_once('.').map_or(0, |(_, f)| f.len());
         assert!(decimals <= 6, "not whole microseconds: {line}");
+    }
+}
+
+/// `railconn serve` with `args`, expected to stop at start with exit 2;
+/// returns its stderr.
+fn refused_at_start(args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut run = railconn();
+    run.args(["serve", "--no-env-file", "--listen", "127.0.0.1:0"])
+        .args(args);
+    for (key, value) in env {
+        run.env(key, value);
+    }
+    let started = Instant::now();
+    let out = run.run_with_timeout(Duration::from_secs(10));
+    let err = crate::support::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{args:?} took long"
+    );
+    assert!(!err.contains("listening"), "{err}");
+    err
+}
+
+// Issue 18: a FIFO nobody writes blocked serve before it listened, a huge
+// file was read whole, and a token no HTTP client can send was accepted.
+#[test]
+fn a_token_file_must_be_a_small_regular_file_with_a_sendable_token() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    assert!(
+        Command::new("mkfifo")
+            .arg(path("fifo"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let err = refused_at_start(&["--token-file", &path("fifo")], &[]);
+    assert!(err.contains("not a regular file"), "{err}");
+
+    let big = std::fs::File::create(path("big")).unwrap();
+    big.set_len(8 * 1024 * 1024 * 1024).unwrap(); // sparse: costs no disk
+    let err = refused_at_start(&["--token-file", &path("big")], &[]);
+    assert!(err.contains("larger than 4 KiB"), "{err}");
+
+    for (text, why) in [
+        ("two words\n", "space, tab or line break (byte 4)"),
+        ("line\nbreak\n", "space, tab or line break (byte 5)"),
+        ("cl\u{e9}-token\n", "not visible ASCII (byte 3)"),
+    ] {
+        std::fs::write(path("bad"), text).unwrap();
+        let err = refused_at_start(&["--token-file", &path("bad")], &[]);
+        assert!(err.contains(why), "{text:?}: {err}");
+        assert!(!err.contains(text.trim()), "the token is shown: {err}");
+    }
+    let err = refused_at_start(&[], &[("RAILCONN_SERVE_TOKEN", "has space")]);
+    assert!(err.contains("RAILCONN_SERVE_TOKEN"), "{err}");
+    assert!(err.contains("byte 4"), "{err}");
+    let err = refused_at_start(&[], &[("RAILCONN_SERVE_TOKEN", "ключ")]);
+    assert!(err.contains("not visible ASCII (byte 1)"), "{err}");
+    assert!(!err.contains("ключ"), "{err}");
+}
+
+// Issue 18: `PORT=abc railconn serve --listen …` exited 2 although
+// --listen named the address; $PORT is only the default for it.
+#[test]
+fn port_is_read_only_without_listen() {
+    let url = format!("redis://:redis-secret-pw@127.0.0.1:{}", redis_auth().port);
+    let serve = Serve::start(
+        &["--only", "redis", "--redis-url", &url],
+        &[("PORT", "abc")],
+    );
+    assert_eq!(serve.get("/livez", &[]).status, 200);
+
+    let mut run = railconn();
+    run.args([
+        "serve",
+        "--no-env-file",
+        "--only",
+        "redis",
+        "--redis-url",
+        &url,
+    ])
+    .env("PORT", "abc");
+    let out = run.run_with_timeout(Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(crate::support::stderr(&out).contains("fix PORT or pass --listen"));
+}
+
+// Issue 18: a round's diagnosis ran on serve's one runtime thread, so
+// scrubbing 300 passwords held /livez and SIGTERM for 21 s. 256 Redis
+// URLs with passwords on a closed port: the probes fail at once, the rest
+// of the round is configuration and diagnosis.
+#[test]
+fn a_long_round_blocks_neither_livez_nor_sigterm() {
+    let closed = crate::support::closed_port();
+    let vars: Vec<(String, String)> = (0..256)
+        .map(|i| {
+            (
+                format!("TARGET_{i:03}_URL"),
+                format!("redis://:pw-{i:03}-secret@127.0.0.1:{closed}"),
+            )
+        })
+        .collect();
+    let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut serve = Serve::start(&["--only", "kind:redis", "--interval", "1s"], &env);
+    thread::sleep(Duration::from_millis(1500));
+    for _ in 0..5 {
+        let asked = Instant::now();
+        assert_eq!(serve.get("/livez", &[]).status, 200);
+        assert!(
+            asked.elapsed() < Duration::from_secs(1),
+            "/livez took {:?}",
+            asked.elapsed()
+        );
+        thread::sleep(Duration::from_millis(200));
+    }
+    let stopped = Instant::now();
+    let _ = Command::new("kill")
+        .args(["-TERM", &serve.child.id().to_string()])
+        .status();
+    while serve.child.try_wait().unwrap().is_none() {
+        assert!(
+            stopped.elapsed() < Duration::from_secs(1),
+            "SIGTERM took over 1 s"
+        );
+        thread::sleep(Duration::from_millis(10));
     }
 }

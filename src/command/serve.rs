@@ -2,17 +2,20 @@
 //! latest results served over HTTP as Prometheus metrics, a health
 //! document and a status page (`monitor`). Requests only read the latest
 //! round, so a hundred scrapes a second cost the database nothing.
-//! SIGTERM or Ctrl-C stops it at once, mid-round if need be.
+//! SIGTERM or Ctrl-C stops it at once, mid-round if need be: a round's
+//! own work (configuration, manifests, diagnosis) runs on the blocking
+//! pool, so the one runtime thread always answers `/livez` and signals.
 
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
-use crate::cli::ServeArgs;
+use crate::cli::{SelectArgs, ServeArgs, SourceArgs};
+use crate::config::Config;
 use crate::error::AppError;
-use crate::monitor::server::{self, Token};
+use crate::monitor::server::{self, Limits, Token};
 use crate::monitor::{Board, Round, Settings};
 use crate::source::EnvSource;
 use crate::{diagnose, exit, runner, words};
@@ -29,15 +32,21 @@ pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode, AppError> {
     let env = load_env(&args.source, args.check_timeout)?;
     let token = token(args, &env)?;
     // Refuse a selection that leaves nothing to check before listening.
-    config(
+    let first = config(
         &args.source,
         &args.select,
         &env,
         (args.check_timeout, args.deadlines.connect_timeout),
     )?;
-    let port = port()?;
+    let limits = Limits::raise(first.checks().len());
+    // $PORT is the platform's default for --listen, not a setting of its own.
+    let port = if args.listen.is_some() {
+        DEFAULT_PORT
+    } else {
+        port()?
+    };
     let runtime = runtime()?;
-    let result = runtime.block_on(serve(args, &env, token, port));
+    let result = runtime.block_on(serve(args, &env, token, (port, limits)));
     // A check stuck in getaddrinfo must not hold the exit.
     runtime.shutdown_background();
     result.map(|()| exit::READY.into())
@@ -47,7 +56,7 @@ async fn serve(
     args: &ServeArgs,
     env: &EnvSource,
     token: Option<Token>,
-    port: u16,
+    (port, limits): (u16, Limits),
 ) -> Result<(), AppError> {
     let listener = listen(args.listen, port)?;
     let local = listener.local_addr().map_err(AppError::Runtime)?;
@@ -65,35 +74,71 @@ async fn serve(
     let mut stop = pin!(interrupted());
     tokio::select! {
         () = &mut stop => Ok(()),
-        result = rounds(args, env, &board) => result,
-        result = axum::serve(listener, app).into_future() => result.map_err(AppError::Runtime),
+        result = rounds(Inputs::of(args, env), args.interval, &board) => result,
+        () = server::serve(listener, app, limits.connections) => Ok(()),
     }
 }
 
-/// Runs rounds forever; each replaces the board's latest.
-async fn rounds(args: &ServeArgs, env: &EnvSource, board: &Board) -> Result<(), AppError> {
+/// What each round's configuration is built from, owned so that the
+/// blocking pool can have it.
+struct Inputs {
+    source: SourceArgs,
+    select: SelectArgs,
+    env: EnvSource,
+    timeouts: (Duration, Duration),
+}
+
+impl Inputs {
+    fn of(args: &ServeArgs, env: &EnvSource) -> Arc<Self> {
+        Arc::new(Self {
+            source: args.source.clone(),
+            select: args.select.clone(),
+            env: env.clone(),
+            timeouts: (args.check_timeout, args.deadlines.connect_timeout),
+        })
+    }
+
+    fn config(&self) -> Result<Config, AppError> {
+        config(&self.source, &self.select, &self.env, self.timeouts)
+    }
+}
+
+/// Runs rounds forever; each replaces the board's latest. Only the probes
+/// run on the runtime thread; building the configuration (reading
+/// manifests) and the diagnosis (scrubbing secrets) are CPU work that
+/// would hold `/livez` and SIGTERM for as long as they take.
+async fn rounds(inputs: Arc<Inputs>, interval: Duration, board: &Board) -> Result<(), AppError> {
     for number in 1u64.. {
-        let config = config(
-            &args.source,
-            &args.select,
-            env,
-            (args.check_timeout, args.deadlines.connect_timeout),
-        )?;
+        let config = off_thread({
+            let inputs = Arc::clone(&inputs);
+            move || inputs.config()
+        })
+        .await??;
         if number == 1 {
             warm_up_crypto(&config);
         }
         let round = runner::run(&config, std::future::pending::<()>()).await;
         let duration = round.duration;
-        let report = diagnose::report(round.runs, &config, duration);
+        let report = off_thread(move || diagnose::report(round.runs, &config, duration)).await?;
         board.publish(Round {
             report,
             finished: SystemTime::now(),
             number,
         });
         // Rounds start every --interval: the round's own time counts.
-        tokio::time::sleep(args.interval.saturating_sub(duration)).await;
+        tokio::time::sleep(interval.saturating_sub(duration)).await;
     }
     Ok(())
+}
+
+/// `work` on the blocking pool. It cannot be cancelled: on SIGTERM the
+/// runtime is shut down without waiting for it.
+async fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Runtime(std::io::Error::other(e.to_string())))
 }
 
 /// `--listen`, else `[::]` (with an IPv4 fallback) on `port`.
@@ -128,24 +173,50 @@ fn port() -> Result<u16, AppError> {
     }
 }
 
-/// `--token-file` wins over `RAILCONN_SERVE_TOKEN`; surrounding whitespace
-/// (a file's final newline) is not part of the token.
+/// The largest `--token-file` read: a bearer token is tens of bytes.
+const MAX_TOKEN_FILE: u64 = 4096;
+
+/// `--token-file` wins over `RAILCONN_SERVE_TOKEN`; both follow [`usable`].
+/// The file must be a regular file of at most [`MAX_TOKEN_FILE`] bytes,
+/// checked before reading: a FIFO nobody writes would block serve before
+/// it listens, and a multi-GB file would be read whole (issue 18).
 fn token(args: &ServeArgs, env: &EnvSource) -> Result<Option<Token>, AppError> {
     if let Some(path) = &args.token_file {
         let failed = |reason: Message| AppError::TokenFile {
             path: path.clone(),
             reason,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| failed(crate::i18n::io_reason(&e)))?;
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(failed(words::token_empty()));
-        }
-        return Ok(Some(Token::new(text)));
+        let bytes = crate::file::read_regular(path, MAX_TOKEN_FILE)
+            .map_err(|e| failed(crate::i18n::io_reason(&e)))?;
+        return usable(&bytes).map(|t| Some(Token::new(t))).map_err(failed);
     }
-    Ok(env
-        .get("RAILCONN_SERVE_TOKEN")
-        .map(|var| Token::new(var.value.trim())))
+    match env.get("RAILCONN_SERVE_TOKEN") {
+        Some(var) => usable(var.value.as_bytes())
+            .map(|t| Some(Token::new(t)))
+            .map_err(AppError::TokenVar),
+        None => Ok(None),
+    }
+}
+
+/// The token in `bytes`: one final line break (an editor's, `echo`'s) is
+/// dropped, then every byte must be visible ASCII. A header field value
+/// carries nothing else intact (RFC 9110 §5.5), and the guard compares the
+/// credentials word after `Bearer ` (RFC 6750 §2.1): a token with a space,
+/// a line break or a UTF-8 character was accepted at start and then every
+/// request got 401.
+fn usable(bytes: &[u8]) -> Result<&str, Message> {
+    let bytes = match bytes.strip_suffix(b"\n") {
+        Some(line) => line.strip_suffix(b"\r").unwrap_or(line),
+        None => bytes,
+    };
+    if bytes.is_empty() {
+        return Err(words::token_empty());
+    }
+    if let Some(at) = bytes.iter().position(|b| !b.is_ascii_graphic()) {
+        let space = bytes[at].is_ascii_whitespace();
+        return Err(words::token_unusable(at + 1, space));
+    }
+    std::str::from_utf8(bytes).map_err(|_| words::token_unusable(1, false))
 }
 
 /// Railway's environment and service names, when set, as labels on every
@@ -158,4 +229,25 @@ fn railway_labels(env: &EnvSource) -> Vec<(&'static str, String)> {
     .into_iter()
     .filter_map(|(label, var)| env.get(var).map(|v| (label, v.value)))
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_is_one_word_of_visible_ascii() {
+        assert_eq!(usable(b"s3cret-T0ken_~+/=").unwrap(), "s3cret-T0ken_~+/=");
+        assert_eq!(usable(b"s3cret\n").unwrap(), "s3cret");
+        assert_eq!(usable(b"s3cret\r\n").unwrap(), "s3cret");
+        let refused = |bytes: &[u8]| usable(bytes).unwrap_err();
+        assert_eq!(refused(b"\n"), words::token_empty());
+        assert_eq!(refused(b""), words::token_empty());
+        assert_eq!(refused(b"two words"), words::token_unusable(4, true));
+        assert_eq!(refused(b"line\nbreak"), words::token_unusable(5, true));
+        assert_eq!(refused(b" lead"), words::token_unusable(1, true));
+        assert_eq!(refused(b"s3cret\n\n"), words::token_unusable(7, true));
+        assert_eq!(refused("clé".as_bytes()), words::token_unusable(3, false));
+        assert_eq!(refused(b"nul\0"), words::token_unusable(4, false));
+    }
 }

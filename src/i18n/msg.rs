@@ -146,6 +146,7 @@ messages! {
     tcp_timeout(addr: String, limit: Duration);
     /// `error`: an errno name (ECONNREFUSED…) or the system's words.
     tcp_failed(addr: String, error: String);
+    local_resources_failed(target: String, error: String);
     tcp_connected(addr: String);
     /// `earlier`: the addresses that failed first, each with its code.
     tcp_connected_after(addr: String, earlier: String);
@@ -516,6 +517,9 @@ messages! {
     error_port(value: String);
     error_token_file(path: String, reason: Message);
     token_empty();
+    error_token_var(reason: Message);
+    token_whitespace(at: usize);
+    token_not_visible_ascii(at: usize);
 
     // ---- serve's status page (issue 14) --------------------------------
     page_title();
@@ -615,6 +619,7 @@ advice! {
     advice_net_dns_error,
     advice_net_connect_timeout,
     advice_net_network_unreachable,
+    advice_net_local_resources,
     advice_net_tls_handshake_failed,
     advice_net_connection_reset,
     advice_net_timeout,

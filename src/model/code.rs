@@ -21,6 +21,9 @@ pub enum Code {
     ConnectionRefused,
     ConnectTimeout,
     NetworkUnreachable,
+    /// railconn itself had no descriptor or buffer left to open a socket
+    /// (EMFILE, ENFILE, ENOBUFS): nothing is known about the server.
+    LocalResources,
     // tls
     TlsUnsupported,
     TlsRequired,
@@ -60,6 +63,7 @@ impl Code {
         Code::ConnectionRefused,
         Code::ConnectTimeout,
         Code::NetworkUnreachable,
+        Code::LocalResources,
         Code::TlsUnsupported,
         Code::TlsRequired,
         Code::TlsHandshakeFailed,
@@ -98,6 +102,7 @@ impl Code {
                 | ConnectionRefused
                 | ConnectTimeout
                 | NetworkUnreachable
+                | LocalResources
                 | ConnectionClosed
                 | ConnectionReset
                 | Timeout
@@ -120,6 +125,7 @@ impl Code {
             ConnectionRefused => "connection_refused",
             ConnectTimeout => "connect_timeout",
             NetworkUnreachable => "network_unreachable",
+            LocalResources => "local_resources",
             TlsUnsupported => "tls_unsupported",
             TlsRequired => "tls_required",
             TlsHandshakeFailed => "tls_handshake_failed",

@@ -1,10 +1,20 @@
 //! The HTTP side of `serve` (axum on the command's tokio runtime): the
 //! listening socket, the routes, and the bearer-token guard. Handlers only
 //! read the [`Board`]; none of them starts a check.
+//!
+//! Connections are served by our own accept loop over hyper's HTTP/1
+//! builder rather than `axum::serve`, which sets neither a header timeout
+//! nor a connection cap: a client that sends half a request head and waits
+//! would otherwise hold its descriptor forever, and about a thousand of
+//! them starved the rounds' own probes (issue 18). Here a request head must
+//! arrive within [`HEADER_TIMEOUT`], and at most [`Limits::connections`]
+//! connections are open at once: the newest evicts the oldest, so `/livez`
+//! still answers while a flood holds the rest.
 
+use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
-use std::time::SystemTime;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -12,14 +22,181 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use socket2::{Domain, Protocol, Socket, Type};
 use subtle::ConstantTimeEq;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
 use super::metrics::Exposition;
 use super::{Board, health, metrics, page};
 use crate::i18n::Lang;
 use crate::i18n::say;
+use crate::runner::MAX_IN_FLIGHT;
 use crate::words;
+
+/// How long a client may take to send a request head, counted from the
+/// moment the connection waits for one. hyper starts that timer whenever
+/// it waits for a head (`proto/h1/conn.rs`, `poll_read_head`), so it is
+/// also how long a kept-alive connection may sit idle between requests.
+pub(crate) const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The largest request head read (hyper's default is about 400 KiB per
+/// connection): serve's requests carry a path and a bearer token, and 128
+/// connections each filling 400 KiB would hold 50 MB.
+const MAX_HEAD: usize = 16 * 1024;
+
+/// Descriptors kept for everything but HTTP: stdio, the runtime's epoll
+/// and wakers, the listener, signal pipes, the files a round reads.
+const BASE_RESERVE: u64 = 32;
+
+/// Descriptors one check may hold at once: its socket, getaddrinfo's
+/// (it opens `/etc/hosts`, `/etc/resolv.conf` and a UDP socket), a CA file.
+const PER_CHECK: u64 = 4;
+
+/// Never more connections than this, whatever the descriptor limit: a
+/// scrape target needs a handful (Prometheus keeps one, a browser six),
+/// and each open connection costs about 20 KiB (hyper's buffers, the
+/// task), which glibc's heap keeps after the connection closes: with 512,
+/// a flood left RSS 12 MiB above where it was; 128 bounds that near 3 MiB
+/// (bench/serve-flood).
+const MAX_CONNECTIONS: usize = 128;
+
+/// Never fewer: under a tiny descriptor limit the probes' reserve would
+/// leave nothing, and a few connections still serve `/livez`.
+const MIN_CONNECTIONS: usize = 8;
+
+/// The descriptor limit in force and the connection cap derived from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Limits {
+    pub descriptors: u64,
+    pub connections: usize,
+}
+
+impl Limits {
+    /// Raises the soft `RLIMIT_NOFILE` to the hard one, as servers do at
+    /// start (the soft limit is often 1024 for compatibility with
+    /// `select(2)`, which tokio does not use), then leaves room for
+    /// `checks` probes in flight.
+    pub(crate) fn raise(checks: usize) -> Self {
+        let descriptors = rlimit::increase_nofile_limit(u64::MAX)
+            .or_else(|_| rlimit::getrlimit(rlimit::Resource::NOFILE).map(|(soft, _)| soft))
+            .unwrap_or(1024);
+        Self::derive(descriptors, checks)
+    }
+
+    fn derive(descriptors: u64, checks: usize) -> Self {
+        let in_flight = u64::try_from(checks.min(MAX_IN_FLIGHT)).unwrap_or(u64::MAX);
+        let reserve = BASE_RESERVE + PER_CHECK * in_flight;
+        let free = usize::try_from(descriptors.saturating_sub(reserve)).unwrap_or(usize::MAX);
+        Self {
+            descriptors,
+            connections: free.clamp(MIN_CONNECTIONS, MAX_CONNECTIONS),
+        }
+    }
+}
+
+/// Serves `app` on `listener` until the future is dropped.
+pub(crate) async fn serve(listener: TcpListener, app: Router, cap: usize) {
+    let open = Arc::new(Open::new(cap));
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                let Some(slot) = open.admit().await else {
+                    return;
+                };
+                tokio::spawn(connection(stream, app.clone(), slot));
+            }
+            // EMFILE and the like: the cap should prevent them, but if the
+            // rounds take more than their reserve, pause rather than spin
+            // (axum::serve does the same).
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
+/// One connection, until it ends, times out, or is evicted.
+async fn connection(stream: TcpStream, app: Router, slot: Slot) {
+    let service = TowerToHyperService::new(app);
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .max_buf_size(MAX_HEAD)
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::select! {
+        _ = conn => {}
+        () = slot.evicted.notified() => {}
+    }
+}
+
+/// The open connections: one permit each, and, oldest first, the signal
+/// that closes each one.
+struct Open {
+    permits: Arc<Semaphore>,
+    state: Mutex<(u64, BTreeMap<u64, Arc<Notify>>)>,
+}
+
+impl Open {
+    fn new(cap: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(cap)),
+            state: Mutex::new((0, BTreeMap::new())),
+        }
+    }
+
+    /// A place for a new connection. At the cap the oldest is told to close
+    /// (a `Notify` keeps the signal if its task is not waiting yet), and
+    /// the new one waits until a connection has really ended: counting
+    /// signals instead of ended tasks let a fast flood hold ten times the
+    /// cap in descriptors while the evicted tasks waited for their turn.
+    async fn admit(self: &Arc<Self>) -> Option<Slot> {
+        let permit = if let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() {
+            permit
+        } else {
+            self.evict_oldest();
+            Arc::clone(&self.permits).acquire_owned().await.ok()?
+        };
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let id = state.0;
+        state.0 += 1;
+        let evicted = Arc::new(Notify::new());
+        state.1.insert(id, Arc::clone(&evicted));
+        Some(Slot {
+            id,
+            evicted,
+            open: Arc::clone(self),
+            _permit: permit,
+        })
+    }
+
+    fn evict_oldest(&self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, oldest)) = state.1.pop_first() {
+            oldest.notify_one();
+        }
+    }
+}
+
+/// A connection's place in [`Open`], given back when its task ends.
+struct Slot {
+    id: u64,
+    evicted: Arc<Notify>,
+    open: Arc<Open>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut state = self
+            .open
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        state.1.remove(&self.id);
+    }
+}
 
 /// The expected bearer token, kept only as its SHA-256 digest: comparing
 /// digests in constant time reveals neither the token's bytes nor its
@@ -203,6 +380,46 @@ mod tests {
         let mut map = HeaderMap::new();
         map.insert(header::AUTHORIZATION, value.parse().unwrap());
         map
+    }
+
+    #[test]
+    fn the_cap_leaves_room_for_the_probes() {
+        let cap = |descriptors, checks| Limits::derive(descriptors, checks).connections;
+        assert_eq!(cap(128, 1), 128 - 32 - 4);
+        assert_eq!(cap(256, 1000), MIN_CONNECTIONS);
+        assert_eq!(cap(256, 1), MAX_CONNECTIONS);
+        assert_eq!(cap(1 << 20, 3), MAX_CONNECTIONS);
+        assert_eq!(cap(0, 0), MIN_CONNECTIONS);
+    }
+
+    impl Open {
+        fn len(&self) -> usize {
+            self.state.lock().unwrap().1.len()
+        }
+    }
+
+    #[tokio::test]
+    async fn at_the_cap_the_oldest_connection_is_evicted_and_waited_for() {
+        let open = Arc::new(Open::new(2));
+        let first = open.admit().await.unwrap();
+        let second = open.admit().await.unwrap();
+        let third = open.admit();
+        let mut third = std::pin::pin!(third);
+        let notified = |slot: &Slot| {
+            let waiter = slot.evicted.notified();
+            let mut waiter = std::pin::pin!(waiter);
+            waiter.as_mut().enable()
+        };
+        // The third waits, and the first (only) was told to close.
+        assert!(futures_util::FutureExt::now_or_never(third.as_mut()).is_none());
+        assert!(notified(&first));
+        assert!(!notified(&second));
+        assert_eq!(open.len(), 1);
+        // Once the first has ended, the third gets its place.
+        drop(first);
+        let third = third.await.unwrap();
+        assert!(!notified(&third));
+        assert_eq!(open.len(), 2);
     }
 
     #[test]

@@ -40,11 +40,15 @@ pub(crate) async fn resolve(
             Code::DnsError,
             words::dns_failed(host, "EAI_SYSTEM"),
         )),
+        Some(Ok(Err(Lookup::Exhausted(errno)))) => Err(Failure::new(
+            Code::LocalResources,
+            words::local_resources_failed(host, errno),
+        )),
         Some(Ok(Err(_))) if is_zoned_ipv6(host) => Err(Failure::new(
             Code::DnsNotFound,
             words::dns_zoned_address(host),
         )),
-        Some(Ok(Err(error))) => Err(classify(host, &error)),
+        Some(Ok(Err(Lookup::Failed(error)))) => Err(classify(host, &error)),
         Some(Ok(Ok(addrs))) => {
             let addrs = dedup(addrs.into_iter());
             if addrs.is_empty() {
@@ -68,18 +72,41 @@ fn dedup(addrs: impl Iterator<Item = SocketAddr>) -> Vec<SocketAddr> {
     unique
 }
 
+/// Why getaddrinfo gave no addresses.
+enum Lookup {
+    Failed(LookupError),
+    /// This process or the system had no descriptor left (the errno's
+    /// name): the resolver could not even read `/etc/hosts`.
+    Exhausted(&'static str),
+}
+
 /// getaddrinfo with std's hints (any family, stream sockets), the port
 /// set on each address as `ToSocketAddrs` does.
-fn getaddrinfo(host: &str, port: u16) -> Result<Vec<SocketAddr>, LookupError> {
+fn getaddrinfo(host: &str, port: u16) -> Result<Vec<SocketAddr>, Lookup> {
     let hints = AddrInfoHints {
         socktype: libc::SOCK_STREAM,
         ..AddrInfoHints::default()
     };
-    let found = dns_lookup::getaddrinfo(Some(host), None, Some(hints))?;
+    let found = dns_lookup::getaddrinfo(Some(host), None, Some(hints)).map_err(|error| {
+        // glibc reports a failed fopen or socket inside the resolver as
+        // EAI_SYSTEM, EAI_AGAIN or even EAI_NONAME depending on the NSS
+        // module, so its code cannot tell: try for a descriptor ourselves.
+        match descriptors_exhausted() {
+            Some(errno) => Lookup::Exhausted(errno),
+            None => Lookup::Failed(error),
+        }
+    })?;
     Ok(found
         .filter_map(Result::ok)
         .map(|info| SocketAddr::new(info.sockaddr.ip(), port))
         .collect())
+}
+
+/// Whether this process can open a descriptor right now.
+fn descriptors_exhausted() -> Option<&'static str> {
+    std::fs::File::open("/dev/null")
+        .err()
+        .and_then(|e| super::tcp::exhausted(&e))
 }
 
 /// `fe80::1%eth0`: an IPv6 literal with a zone (RFC 6874's `%25` in a URL).

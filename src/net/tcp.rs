@@ -74,6 +74,12 @@ fn connected(stream: TcpStream, addr: SocketAddr, failures: &[(SocketAddr, Failu
 
 fn classify(addr: SocketAddr, error: &io::Error) -> Failure {
     use io::ErrorKind::*;
+    if let Some(errno) = exhausted(error) {
+        return Failure::new(
+            Code::LocalResources,
+            words::local_resources_failed(&addr.to_string(), errno),
+        );
+    }
     let code = match error.kind() {
         ConnectionRefused => Code::ConnectionRefused,
         TimedOut => Code::ConnectTimeout,
@@ -84,13 +90,31 @@ fn classify(addr: SocketAddr, error: &io::Error) -> Failure {
     Failure::new(code, words::tcp_failed(addr, error))
 }
 
+/// The errno's name when `error` says this machine, not the network, ran
+/// out of something needed for a socket: descriptors of the process
+/// (EMFILE) or of the system (ENFILE), or kernel buffers (ENOBUFS,
+/// ENOMEM). socket(2) and connect(2) return these before any packet is
+/// sent; calling them `network_unreachable` sent people after IPv6
+/// (issue 18).
+pub(crate) fn exhausted(error: &io::Error) -> Option<&'static str> {
+    match error.raw_os_error()? {
+        libc::EMFILE => Some("EMFILE"),
+        libc::ENFILE => Some("ENFILE"),
+        libc::ENOBUFS => Some("ENOBUFS"),
+        libc::ENOMEM => Some("ENOMEM"),
+        _ => None,
+    }
+}
+
 /// With several addresses, the most actionable failure decides: a refusal
 /// proves a host answered, so it beats a timeout or an unreachable route.
 fn decisive(failures: &[(SocketAddr, Failure)]) -> Failure {
+    // An exhausted machine explains every other failure it caused.
     let rank = |code: Code| match code {
-        Code::ConnectionRefused => 0,
-        Code::ConnectTimeout => 1,
-        _ => 2,
+        Code::LocalResources => 0,
+        Code::ConnectionRefused => 1,
+        Code::ConnectTimeout => 2,
+        _ => 3,
     };
     let code = failures
         .iter()
@@ -100,4 +124,29 @@ fn decisive(failures: &[(SocketAddr, Failure)]) -> Failure {
     let mut messages = failures.iter().map(|(_, f)| f.message.clone());
     let first = messages.next().unwrap_or_default();
     Failure::new(code, messages.fold(first, msg::joined))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn running_out_of_descriptors_is_not_a_network_failure() {
+        let addr = SocketAddr::from(([127, 0, 0, 1], 6379));
+        for (errno, name) in [(libc::EMFILE, "EMFILE"), (libc::ENFILE, "ENFILE")] {
+            let failure = classify(addr, &io::Error::from_raw_os_error(errno));
+            assert_eq!(failure.code, Code::LocalResources);
+            assert!(format!("{:?}", failure.message).contains(name));
+        }
+        let unreachable = classify(addr, &io::Error::from_raw_os_error(libc::ENETUNREACH));
+        assert_eq!(unreachable.code, Code::NetworkUnreachable);
+        let both = decisive(&[
+            (addr, unreachable),
+            (
+                addr,
+                classify(addr, &io::Error::from_raw_os_error(libc::EMFILE)),
+            ),
+        ]);
+        assert_eq!(both.code, Code::LocalResources);
+    }
 }
