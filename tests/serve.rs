@@ -390,7 +390,7 @@ fn the_status_page_shows_every_check_in_a_real_browser() {
         );
     }
     assert!(dom.contains("connection_refused"), "{dom}");
-    assert!(dom.contains("Verdict: not ready"), "{dom}");
+    assert!(dom.contains("Not ready — 1 critical problem"), "{dom}");
     assert_no_secret("the page", &dom);
     assert_no_secret("/metrics", &serve.get("/metrics", &[]).body);
     assert_no_secret("/healthz", &serve.get("/healthz", &[]).body);
@@ -578,7 +578,7 @@ fn russian_page_and_log_say_the_interval_in_russian_and_metrics_are_exact() {
     let durations: Vec<&str> = metrics
         .lines()
         .filter(|l| {
-            l.starts_with("railconn_check_duration_seconds{")
+            l.starts_with("railconn_check_last_duration_seconds{")
                 || l.starts_with("railconn_step_duration_seconds{")
         })
         .collect();

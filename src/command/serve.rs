@@ -12,6 +12,7 @@ use std::time::SystemTime;
 
 use crate::cli::ServeArgs;
 use crate::error::AppError;
+use crate::monitor::log::{Level, LogFormat};
 use crate::monitor::server::{self, Token};
 use crate::monitor::{Board, Round, Settings};
 use crate::source::EnvSource;
@@ -19,7 +20,7 @@ use crate::{diagnose, exit, runner, words};
 
 use super::check::interrupted;
 use super::{config, load_env, runtime, warm_up_crypto};
-use crate::i18n::{Message, say};
+use crate::i18n::Message;
 
 /// The port when neither `--listen` nor `$PORT` names one: outside the
 /// 9100–9999 range Prometheus' exporter list has handed out.
@@ -49,20 +50,19 @@ async fn serve(
     token: Option<Token>,
     port: u16,
 ) -> Result<(), AppError> {
-    let listener = listen(args.listen, port)?;
+    let log = args.log_format;
+    let listener = listen(args.listen, port, log)?;
     let local = listener.local_addr().map_err(AppError::Runtime)?;
-    eprintln!("{}", say(&words::serve_listening(local, args.interval)));
-    eprintln!(
-        "{}",
-        if token.is_some() {
-            say(&words::serve_token_on())
-        } else {
-            say(&words::serve_open())
-        }
-    );
+    log.say(Level::Info, &words::serve_listening(local, args.interval));
+    if token.is_some() {
+        log.say(Level::Info, &words::serve_token_on());
+    } else {
+        log.say(Level::Warn, &words::serve_open());
+    }
     let listener = tokio::net::TcpListener::from_std(listener).map_err(AppError::Runtime)?;
     let mut settings = Settings::new(args.interval, args.check_timeout);
     settings.labels = railway_labels(env);
+    settings.history = args.history;
     let board = Arc::new(Board::new(settings));
     let app = server::router(Arc::clone(&board), token);
     let mut stop = pin!(interrupted());
@@ -88,11 +88,8 @@ async fn rounds(args: &ServeArgs, env: &EnvSource, board: &Board) -> Result<(), 
         let round = runner::run(&config, std::future::pending::<()>()).await;
         let duration = round.duration;
         let report = diagnose::report(round.runs, &config, duration);
-        board.publish(Round {
-            report,
-            finished: SystemTime::now(),
-            number,
-        });
+        let changes = board.publish(Round::new(report, SystemTime::now(), number));
+        args.log_format.changes(&changes);
         // Rounds start every --interval: the round's own time counts.
         tokio::time::sleep(args.interval.saturating_sub(duration)).await;
     }
@@ -100,7 +97,11 @@ async fn rounds(args: &ServeArgs, env: &EnvSource, board: &Board) -> Result<(), 
 }
 
 /// `--listen`, else `[::]` (with an IPv4 fallback) on `port`.
-fn listen(address: Option<SocketAddr>, port: u16) -> Result<std::net::TcpListener, AppError> {
+fn listen(
+    address: Option<SocketAddr>,
+    port: u16,
+    log: LogFormat,
+) -> Result<std::net::TcpListener, AppError> {
     let failed = |addr: String, e: std::io::Error| AppError::Listen {
         addr,
         reason: e.to_string(),
@@ -112,7 +113,7 @@ fn listen(address: Option<SocketAddr>, port: u16) -> Result<std::net::TcpListene
         server::bind_default(port).map_err(|e| failed(format!("[::]:{port}"), e))?;
     if ipv4_only {
         let addr = SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, port));
-        eprintln!("{}", say(&words::serve_ipv4_only(addr)));
+        log.say(Level::Warn, &words::serve_ipv4_only(addr));
     }
     Ok(listener)
 }
