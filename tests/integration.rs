@@ -28,4 +28,5 @@ mod providers;
 mod redis;
 mod redis_url;
 mod serve;
+mod serve_history;
 mod support;
