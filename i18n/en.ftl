@@ -928,8 +928,14 @@ page_history_label = { $rounds ->
     [one] the last round
    *[other] the last { $rounds } rounds, oldest on the left
 }
-page_cell_pass = { $time } — passed
-page_cell_warn = { $time } — passed with a warning
+page_cells_pass = { $rounds ->
+    [1] { $from } — passed
+   *[other] { $from } to { $to } — passed { $rounds } times
+}
+page_cells_warn = { $rounds ->
+    [1] { $from } — passed with a warning
+   *[other] { $from } to { $to } — passed with a warning { $rounds } times
+}
 page_cell_failed = { $time } — { $code } at { $step }
 page_uptime = { $rounds ->
     [one] { $percent } % of 1 round

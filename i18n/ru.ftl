@@ -978,8 +978,18 @@ page_history_label = { $rounds ->
     [few] последние { $rounds } раунда, старые слева
    *[many] последние { $rounds } раундов, старые слева
 }
-page_cell_pass = { $time } — успешно
-page_cell_warn = { $time } — успешно, с предупреждением
+page_cells_pass = { $rounds ->
+    [1] { $from } — успешно
+    [one] с { $from } по { $to } — успешно, { $rounds } раунд
+    [few] с { $from } по { $to } — успешно, { $rounds } раунда
+   *[many] с { $from } по { $to } — успешно, { $rounds } раундов
+}
+page_cells_warn = { $rounds ->
+    [1] { $from } — успешно, с предупреждением
+    [one] с { $from } по { $to } — успешно, с предупреждением, { $rounds } раунд
+    [few] с { $from } по { $to } — успешно, с предупреждением, { $rounds } раунда
+   *[many] с { $from } по { $to } — успешно, с предупреждением, { $rounds } раундов
+}
 page_cell_failed = { $time } — { $code } на шаге { $step }
 page_uptime = { $rounds ->
     [one] { $percent } % за { $rounds } раунд

@@ -532,8 +532,8 @@ messages! {
     page_column_uptime();
     page_column_duration();
     page_history_label(rounds: usize);
-    page_cell_pass(time: String);
-    page_cell_warn(time: String);
+    page_cells_pass(from: String, to: String, rounds: usize);
+    page_cells_warn(from: String, to: String, rounds: usize);
     page_cell_failed(time: String, code: &str, step: &str);
     page_uptime(percent: Arg, rounds: usize);
     page_latency(median: Duration, p95: Duration);

@@ -36,7 +36,7 @@ th{font-weight:600;color:var(--muted)}\
 .shape{width:.8em;height:.8em;margin-right:.3em;vertical-align:-.05em;fill:currentColor}\
 .cells{display:block;width:100%;min-width:9rem;height:1.4rem}\
 .cells .p{fill:var(--pass)}.cells .w{fill:var(--warn)}.cells .f{fill:var(--fail)}.cells .e{fill:var(--empty)}\
-.cells rect:focus{outline:2px solid var(--fg);outline-offset:1px}\
+.cells [tabindex]:focus{outline:2px solid var(--fg);outline-offset:1px}\
 code{font-size:.95em;overflow-wrap:anywhere}\
 @media (max-width:40rem){thead{display:none}tr,td{display:block;border:0}\
 tr{border-bottom:1px solid var(--line);padding:.6rem 0}td{padding:.15rem 0}}";
@@ -45,6 +45,8 @@ tr{border-bottom:1px solid var(--line);padding:.6rem 0}td{padding:.15rem 0}}";
 const CELL: usize = 6;
 const GAP: usize = 1;
 const ROW_HEIGHT: usize = 20;
+const WARN_HEIGHT: usize = 16;
+const PASS_HEIGHT: usize = 12;
 
 pub(crate) fn render(round: Option<&Round>, settings: &Settings, lang: Lang) -> String {
     let say = |m: &Message| escape(&lang.render(m));
@@ -152,9 +154,11 @@ fn table(html: &mut String, round: &Round, capacity: usize, lang: Lang) {
 }
 
 /// The remembered rounds as a row of cells, newest on the right, in a box
-/// as wide as `capacity` rounds so rows line up while they fill. Cells that
-/// did not pass can take the keyboard's focus; their `<title>` is the
-/// tooltip and what a screen reader says.
+/// as wide as `capacity` rounds so rows line up while they fill. A failure
+/// is a cell of its own that takes the keyboard's focus, its `<title>` (the
+/// tooltip, and what a screen reader says) naming its time, code and step;
+/// a run of rounds without a failure is one shape with one title, which
+/// keeps a page of 50 checks × 90 rounds small.
 fn cells(track: &Track, capacity: usize, lang: Lang) -> String {
     let width = capacity * (CELL + GAP);
     let label = lang.render(&msg::page_history_label(track.cells.len()));
@@ -167,47 +171,83 @@ fn cells(track: &Track, capacity: usize, lang: Lang) -> String {
     if first > 0 {
         let _ = write!(
             svg,
-            "<rect class=\"e\" x=\"0\" y=\"{y}\" width=\"{w}\" height=\"{h}\"/>",
+            "<rect class=\"e\" x=\"0\" y=\"{y}\" width=\"{w}\" height=\"4\"/>",
             y = ROW_HEIGHT - 4,
             w = first * (CELL + GAP),
-            h = 4
         );
     }
-    for (i, cell) in track.cells.iter().enumerate() {
-        svg.push_str(&rect(cell, (first + i) * (CELL + GAP), lang));
+    let mut i = 0;
+    while let Some(cell) = track.cells.get(i) {
+        let x = (first + i) * (CELL + GAP);
+        if let Some((step, code)) = cell.failure {
+            svg.push_str(&failed(cell, step.as_str(), code.as_str(), x, lang));
+            i += 1;
+            continue;
+        }
+        let run: Vec<&Cell> = track
+            .cells
+            .iter()
+            .skip(i)
+            .take_while(|c| c.failure.is_none() && c.status == cell.status)
+            .collect();
+        svg.push_str(&streak(&run, x, lang));
+        i += run.len();
     }
     svg.push_str("</svg>");
     svg
 }
 
-/// One round's cell: a pass is short, a warning taller, a failure the full
-/// height, so the row reads without colour.
-fn rect(cell: &Cell, x: usize, lang: Lang) -> String {
-    let time = rfc3339(cell.at);
-    let (class, height, focus, words) = match (cell.status, cell.failure) {
-        (Status::Fail | Status::Warn, Some((step, code))) => (
-            if cell.status == Status::Fail {
-                "f"
-            } else {
-                "w"
-            },
-            if cell.status == Status::Fail {
-                ROW_HEIGHT
-            } else {
-                16
-            },
-            true,
-            msg::page_cell_failed(time, code.as_str(), step.as_str()),
-        ),
-        (Status::Warn | Status::Fail, None) => ("w", 16, true, msg::page_cell_warn(time)),
-        (Status::Pass | Status::Skip, _) => ("p", 12, false, msg::page_cell_pass(time)),
+/// A round that failed (or warned with an error code): the full height, or
+/// nearly for a warning, so the row reads without colour.
+fn failed(cell: &Cell, step: &str, code: &str, x: usize, lang: Lang) -> String {
+    let (class, height) = if cell.status == Status::Fail {
+        ("f", ROW_HEIGHT)
+    } else {
+        ("w", WARN_HEIGHT)
     };
+    let words = msg::page_cell_failed(rfc3339(cell.at), code, step);
     format!(
-        "<rect class=\"{class}\" x=\"{x}\" y=\"{y}\" width=\"{CELL}\" height=\"{height}\"{tab}>\
+        "<rect class=\"{class}\" x=\"{x}\" y=\"{y}\" width=\"{CELL}\" height=\"{height}\" tabindex=\"0\">\
          <title>{title}</title></rect>",
         y = ROW_HEIGHT - height,
-        tab = if focus { " tabindex=\"0\"" } else { "" },
         title = escape(&lang.render(&words)),
+    )
+}
+
+/// Consecutive rounds of one state without a failure, from `x`: short
+/// cells for passes, taller ones for warnings (which can take the focus).
+fn streak(run: &[&Cell], x: usize, lang: Lang) -> String {
+    let (Some(first), Some(last)) = (run.first(), run.last()) else {
+        return String::new();
+    };
+    let (from, to) = (rfc3339(first.at), rfc3339(last.at));
+    let (class, height, tab, words) = if first.status == Status::Pass {
+        (
+            "p",
+            PASS_HEIGHT,
+            "",
+            msg::page_cells_pass(from, to, run.len()),
+        )
+    } else {
+        (
+            "w",
+            WARN_HEIGHT,
+            " tabindex=\"0\"",
+            msg::page_cells_warn(from, to, run.len()),
+        )
+    };
+    let mut path = String::with_capacity(run.len() * 20);
+    for n in 0..run.len() {
+        let _ = write!(
+            path,
+            "M{} {}h{CELL}v{height}h-{CELL}z",
+            x + n * (CELL + GAP),
+            ROW_HEIGHT - height
+        );
+    }
+    format!(
+        "<path class=\"{class}\" d=\"{path}\"{tab}><title>{}</title></path>",
+        escape(&lang.render(&words))
     )
 }
 
@@ -379,6 +419,8 @@ fn escape(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::time::SystemTime;
+
     use super::*;
 
     #[test]
@@ -388,6 +430,60 @@ mod tests {
             "run <code>a &lt;b&gt;</code> &amp; go"
         );
         assert_eq!(inline_code("odd ` tick"), "odd <code> tick</code>");
+    }
+
+    #[test]
+    fn failed_cells_say_when_and_why_and_take_focus() {
+        use crate::model::{CheckName, Code, StepName};
+        let at = SystemTime::UNIX_EPOCH;
+        let failed = Cell {
+            at,
+            status: Status::Fail,
+            failure: Some((StepName::Tcp, Code::ConnectionRefused)),
+            duration_ms: 1.0,
+        };
+        let passed = Cell {
+            status: Status::Pass,
+            failure: None,
+            ..failed
+        };
+        let track = Track {
+            name: CheckName::REDIS,
+            cells: [passed, failed].into_iter().collect(),
+            failing_since: Some(at),
+            last_failure: Some(at),
+        };
+        let svg = cells(&track, 4, Lang::En);
+        assert!(svg.contains("viewBox=\"0 0 28 20\""), "{svg}");
+        assert!(
+            svg.contains("aria-label=\"the last 2 rounds, oldest on the left\""),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(
+                "<rect class=\"f\" x=\"21\" y=\"0\" width=\"6\" height=\"20\" tabindex=\"0\">\
+                 <title>1970-01-01T00:00:00Z — connection_refused at tcp</title></rect>"
+            ),
+            "{svg}"
+        );
+        assert_eq!(svg.matches("tabindex").count(), 1, "{svg}");
+        assert!(
+            svg.contains(
+                "<path class=\"p\" d=\"M14 8h6v12h-6z\"><title>1970-01-01T00:00:00Z — passed</title></path>"
+            ),
+            "{svg}"
+        );
+        let russian = cells(&track, 4, Lang::Ru);
+        assert!(
+            russian.contains("connection_refused на шаге tcp"),
+            "{russian}"
+        );
+        let uptime = uptime(&track, Lang::Ru);
+        assert!(uptime.starts_with("50,0 % за 2 раунда"), "{uptime}");
+        assert!(
+            uptime.contains("не работает с 1970-01-01T00:00:00Z"),
+            "{uptime}"
+        );
     }
 
     #[test]
