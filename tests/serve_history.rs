@@ -253,6 +253,40 @@ fn json_logs_are_one_object_per_line() {
     assert!(redis["duration_ms"].is_number(), "{redis}");
 }
 
+/// An error that stops serve at start is a JSON line too, with no secret.
+#[test]
+fn a_start_up_error_is_a_json_line() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = railconn()
+        .args([
+            "serve",
+            "--no-env-file",
+            "--only",
+            "redis",
+            "--redis-url",
+            &format!("redis://:{REDIS_PASSWORD}@127.0.0.1:1"),
+            "--log-format",
+            "json",
+            "--listen",
+            &addr,
+        ])
+        .run();
+    assert_eq!(out.status.code(), Some(2));
+    let err = crate::support::stderr(&out);
+    let lines: Vec<serde_json::Value> = err
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert_eq!(lines[0]["level"], "error");
+    assert!(
+        lines[0]["message"].as_str().unwrap().contains(&addr),
+        "{err}"
+    );
+    assert!(!err.contains(REDIS_PASSWORD), "{err}");
+}
+
 #[test]
 fn history_has_an_upper_bound() {
     let out = railconn()

@@ -27,6 +27,14 @@ use crate::i18n::Message;
 pub(crate) const DEFAULT_PORT: u16 = 8740;
 
 pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode, AppError> {
+    // With --log-format json, the error that stops serve is a JSON line too.
+    match start(args) {
+        Err(error) if args.log_format.fatal(error.message()) => Ok(exit::COULD_NOT_RUN.into()),
+        result => result,
+    }
+}
+
+fn start(args: &ServeArgs) -> Result<ExitCode, AppError> {
     let env = load_env(&args.source, args.check_timeout)?;
     let token = token(args, &env)?;
     // Refuse a selection that leaves nothing to check before listening.

@@ -51,6 +51,19 @@ impl LogFormat {
         let _ = writeln!(std::io::stderr().lock(), "{line}");
     }
 
+    /// The error that stops serve before it runs, as `main` would write it
+    /// (in the run's language, URLs redacted) but as a JSON line. Whether
+    /// it wrote one: in text format `main` writes the error.
+    pub(crate) fn fatal(self, error: Message) -> bool {
+        if self == LogFormat::Text {
+            return false;
+        }
+        let text = crate::exit::redact_urls(&say(&msg::error_prefix(error)));
+        let line = self.line(Level::Error, &msg::verbatim(text), None, SystemTime::now());
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+        true
+    }
+
     /// One line per state change of a round.
     pub(crate) fn changes(self, changes: &[Change]) {
         let now = SystemTime::now();
