@@ -937,3 +937,50 @@ advice_net_local_resources =
 error_token_var = cannot use RAILCONN_SERVE_TOKEN: { $reason }
 token_whitespace = it contains a space, tab or line break (byte { $at }): a token is one word of visible ASCII characters
 token_not_visible_ascii = it contains a byte that is not visible ASCII (byte { $at }): no HTTP client can send it in an Authorization header, so every request would be refused with 401
+## serve-history
+
+page_title_of = { $headline } · railconn
+page_headline_ready = { $limitations ->
+    [0] Ready to deploy
+    [one] Ready to deploy, with 1 limitation
+   *[other] Ready to deploy, with { $limitations } limitations
+}
+page_headline_not_ready = { $critical ->
+    [one] Not ready — 1 critical problem
+   *[other] Not ready — { $critical } critical problems
+}
+page_headline_strict = { $limitations ->
+    [one] Not ready — 1 limitation (--strict)
+   *[other] Not ready — { $limitations } limitations (--strict)
+}
+page_state_pass = passing
+page_state_warn = passing with a warning
+page_state_fail = failing
+page_state_skip = skipped
+page_column_history = last rounds
+page_column_uptime = uptime
+page_column_duration = duration
+page_history_label = { $rounds ->
+    [one] the last round
+   *[other] the last { $rounds } rounds, oldest on the left
+}
+page_cells_pass = { $rounds ->
+    [1] { $from } — passed
+   *[other] { $from } to { $to } — passed { $rounds } times
+}
+page_cells_warn = { $rounds ->
+    [1] { $from } — passed with a warning
+   *[other] { $from } to { $to } — passed with a warning { $rounds } times
+}
+page_cell_failed = { $time } — { $code } at { $step }
+page_uptime = { $rounds ->
+    [one] { $percent } % of 1 round
+   *[other] { $percent } % of { $rounds } rounds
+}
+page_latency = median { $median }, p95 { $p95 }
+page_failing_since = failing since { $time }
+page_last_failure = last failure { $time }
+log_pass = railconn serve: { $check } passes ({ $duration })
+log_warn = railconn serve: { $check } passes with a warning ({ $duration })
+log_warn_failed = railconn serve: { $check } fails with { $code } at { $step } ({ $duration }); it is optional, so deploys are not blocked
+log_fail = railconn serve: { $check } fails with { $code } at { $step } ({ $duration })

@@ -1003,3 +1003,59 @@ advice_net_local_resources =
 error_token_var = не удаётся использовать RAILCONN_SERVE_TOKEN: { $reason }
 token_whitespace = в нём есть пробел, табуляция или перевод строки (байт { $at }): токен — одно слово из видимых символов ASCII
 token_not_visible_ascii = в нём есть байт, который не является видимым символом ASCII (байт { $at }): HTTP-клиент не сможет передать его в заголовке Authorization, и на каждый запрос будет ответ 401
+## serve-history
+
+page_title_of = { $headline } · railconn
+page_headline_ready = { $limitations ->
+    [0] Можно деплоить
+    [one] Можно деплоить, есть { $limitations } ограничение
+    [few] Можно деплоить, есть { $limitations } ограничения
+   *[many] Можно деплоить, есть { $limitations } ограничений
+}
+page_headline_not_ready = { $critical ->
+    [one] Деплоить нельзя — { $critical } критическая проблема
+    [few] Деплоить нельзя — { $critical } критические проблемы
+   *[many] Деплоить нельзя — { $critical } критических проблем
+}
+page_headline_strict = { $limitations ->
+    [one] Деплоить нельзя — { $limitations } ограничение (--strict)
+    [few] Деплоить нельзя — { $limitations } ограничения (--strict)
+   *[many] Деплоить нельзя — { $limitations } ограничений (--strict)
+}
+page_state_pass = работает
+page_state_warn = работает, есть предупреждение
+page_state_fail = не работает
+page_state_skip = пропущена
+page_column_history = последние раунды
+page_column_uptime = доступность
+page_column_duration = длительность
+page_history_label = { $rounds ->
+    [one] последний { $rounds } раунд, старые слева
+    [few] последние { $rounds } раунда, старые слева
+   *[many] последние { $rounds } раундов, старые слева
+}
+page_cells_pass = { $rounds ->
+    [1] { $from } — успешно
+    [one] с { $from } по { $to } — успешно, { $rounds } раунд
+    [few] с { $from } по { $to } — успешно, { $rounds } раунда
+   *[many] с { $from } по { $to } — успешно, { $rounds } раундов
+}
+page_cells_warn = { $rounds ->
+    [1] { $from } — успешно, с предупреждением
+    [one] с { $from } по { $to } — успешно, с предупреждением, { $rounds } раунд
+    [few] с { $from } по { $to } — успешно, с предупреждением, { $rounds } раунда
+   *[many] с { $from } по { $to } — успешно, с предупреждением, { $rounds } раундов
+}
+page_cell_failed = { $time } — { $code } на шаге { $step }
+page_uptime = { $rounds ->
+    [one] { $percent } % за { $rounds } раунд
+    [few] { $percent } % за { $rounds } раунда
+   *[many] { $percent } % за { $rounds } раундов
+}
+page_latency = медиана { $median }, p95 { $p95 }
+page_failing_since = не работает с { $time }
+page_last_failure = последний сбой { $time }
+log_pass = railconn serve: { $check } — проверка пройдена ({ $duration })
+log_warn = railconn serve: { $check } — проверка пройдена с предупреждением ({ $duration })
+log_warn_failed = railconn serve: { $check } — ошибка { $code } на шаге { $step } ({ $duration }); проверка необязательная, деплой она не блокирует
+log_fail = railconn serve: { $check } — ошибка { $code } на шаге { $step } ({ $duration })

@@ -367,6 +367,17 @@ pub(crate) struct ServeArgs {
         help = "Read the bearer token from this file instead of RAILCONN_SERVE_TOKEN"
     )]
     pub token_file: Option<PathBuf>,
+
+    /// Rounds of each check the status page remembers (its row of cells,
+    /// uptime and percentiles); at most 1440.
+    #[arg(long, value_name = "N", default_value_t = crate::monitor::history::DEFAULT_HISTORY,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new()
+              .range(1..=crate::monitor::history::MAX_HISTORY as u64))]
+    pub history: usize,
+
+    /// How stderr lines are written: sentences, or one JSON object per line.
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t)]
+    pub log_format: crate::monitor::log::LogFormat,
 }
 
 #[derive(Debug, Args)]

@@ -31,4 +31,5 @@ mod redis;
 mod redis_url;
 mod report_face;
 mod serve;
+mod serve_history;
 mod support;

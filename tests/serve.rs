@@ -23,15 +23,15 @@ const TOKEN: &str = "serve-secret-bearer-token";
 
 /// A running `railconn serve` on 127.0.0.1 (port chosen by the kernel),
 /// killed when dropped; its stderr is collected as it comes.
-struct Serve {
-    child: Child,
-    addr: SocketAddr,
+pub(crate) struct Serve {
+    pub(crate) child: Child,
+    pub(crate) addr: SocketAddr,
     stderr: Arc<Mutex<String>>,
     _run: crate::support::Railconn,
 }
 
 impl Serve {
-    fn start(args: &[&str], env: &[(&str, &str)]) -> Serve {
+    pub(crate) fn start(args: &[&str], env: &[(&str, &str)]) -> Serve {
         Serve::spawn(railconn(), args, env)
     }
 
@@ -92,16 +92,16 @@ impl Serve {
         }
     }
 
-    fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+    pub(crate) fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response {
         http_get(self.addr, path, headers)
     }
 
-    fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
 
     /// Waits (bounded) until `/healthz` answers `status`.
-    fn wait_health(&self, status: u16, headers: &[(&str, &str)]) -> Response {
+    pub(crate) fn wait_health(&self, status: u16, headers: &[(&str, &str)]) -> Response {
         let mut last = None;
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
@@ -124,14 +124,14 @@ impl Drop for Serve {
 }
 
 #[derive(Debug)]
-struct Response {
-    status: u16,
-    headers: String,
-    body: String,
+pub(crate) struct Response {
+    pub(crate) status: u16,
+    pub(crate) headers: String,
+    pub(crate) body: String,
 }
 
 /// One HTTP/1.1 GET with `Connection: close`, read to the end (bounded).
-fn http_get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Response {
+pub(crate) fn http_get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Response {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -160,14 +160,14 @@ fn http_get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Response 
 
 /// A Prometheus server of the test's own, scraping `target` every 200 ms,
 /// killed (and its data deleted) when dropped.
-struct Prometheus {
+pub(crate) struct Prometheus {
     child: Child,
-    addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
     _dir: tempfile::TempDir,
 }
 
 impl Prometheus {
-    fn start(target: SocketAddr) -> Prometheus {
+    pub(crate) fn start(target: SocketAddr) -> Prometheus {
         let dir = tempfile::TempDir::with_prefix("railconn-prometheus-").unwrap();
         let config = dir.path().join("prometheus.yml");
         std::fs::write(
@@ -207,7 +207,7 @@ impl Prometheus {
     }
 
     /// The value of an instant query's first sample, if any.
-    fn query(&self, promql: &str) -> Option<f64> {
+    pub(crate) fn query(&self, promql: &str) -> Option<f64> {
         let path = format!("/api/v1/query?query={}", encode(promql));
         let response = http_get(self.addr, &path, &[]);
         let json: serde_json::Value = serde_json::from_str(&response.body).ok()?;
@@ -217,7 +217,7 @@ impl Prometheus {
     }
 
     /// Waits (bounded) until `promql` evaluates to `value`.
-    fn wait_for(&self, promql: &str, value: f64) {
+    pub(crate) fn wait_for(&self, promql: &str, value: f64) {
         let deadline = Instant::now() + Duration::from_secs(30);
         let mut last = None;
         while Instant::now() < deadline {
@@ -244,7 +244,7 @@ fn http_get_quiet(addr: SocketAddr, path: &str) -> Option<Response> {
 }
 
 /// Percent-encodes a query string value.
-fn encode(text: &str) -> String {
+pub(crate) fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -257,7 +257,7 @@ fn encode(text: &str) -> String {
 
 /// Runs `promtool` with `args` and `stdin`; panics with its output unless
 /// it succeeds.
-fn promtool(args: &[&str], stdin: &str) {
+pub(crate) fn promtool(args: &[&str], stdin: &str) {
     let mut child = Command::new("promtool")
         .args(args)
         .stdin(Stdio::piped())
@@ -280,7 +280,7 @@ fn promtool(args: &[&str], stdin: &str) {
     );
 }
 
-fn assert_no_secret(what: &str, text: &str) {
+pub(crate) fn assert_no_secret(what: &str, text: &str) {
     for secret in [REDIS_PASSWORD, TOKEN, JWT_SECRET, "app-secret-pw-1"] {
         assert!(!text.contains(secret), "{what} shows a secret:\n{text}");
     }
@@ -404,7 +404,7 @@ fn the_status_page_shows_every_check_in_a_real_browser() {
         );
     }
     assert!(dom.contains("connection_refused"), "{dom}");
-    assert!(dom.contains("Verdict: not ready"), "{dom}");
+    assert!(dom.contains("Not ready — 1 critical problem"), "{dom}");
     assert_no_secret("the page", &dom);
     assert_no_secret("/metrics", &serve.get("/metrics", &[]).body);
     assert_no_secret("/healthz", &serve.get("/healthz", &[]).body);
@@ -677,7 +677,7 @@ fn russian_page_and_log_say_the_interval_in_russian_and_metrics_are_exact() {
     let durations: Vec<&str> = metrics
         .lines()
         .filter(|l| {
-            l.starts_with("railconn_check_duration_seconds{")
+            l.starts_with("railconn_check_last_duration_seconds{")
                 || l.starts_with("railconn_step_duration_seconds{")
         })
         .collect();

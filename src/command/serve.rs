@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime};
 use crate::cli::{SelectArgs, ServeArgs, SourceArgs};
 use crate::config::Config;
 use crate::error::AppError;
+use crate::monitor::log::{Level, LogFormat};
 use crate::monitor::server::{self, Limits, Token};
 use crate::monitor::{Board, Round, Settings};
 use crate::source::EnvSource;
@@ -22,13 +23,21 @@ use crate::{diagnose, exit, runner, words};
 
 use super::check::interrupted;
 use super::{config, load_env, runtime, warm_up_crypto};
-use crate::i18n::{Message, say};
+use crate::i18n::Message;
 
 /// The port when neither `--listen` nor `$PORT` names one: outside the
 /// 9100–9999 range Prometheus' exporter list has handed out.
 pub(crate) const DEFAULT_PORT: u16 = 8740;
 
 pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode, AppError> {
+    // With --log-format json, the error that stops serve is a JSON line too.
+    match start(args) {
+        Err(error) if args.log_format.fatal(error.message()) => Ok(exit::COULD_NOT_RUN.into()),
+        result => result,
+    }
+}
+
+fn start(args: &ServeArgs) -> Result<ExitCode, AppError> {
     let env = load_env(&args.source, args.check_timeout)?;
     let token = token(args, &env)?;
     // Refuse a selection that leaves nothing to check before listening.
@@ -58,23 +67,25 @@ async fn serve(
     token: Option<Token>,
     (port, limits): (u16, Limits),
 ) -> Result<(), AppError> {
-    let listener = listen(args.listen, port)?;
+    let log = args.log_format;
+    let listener = listen(args.listen, port, log)?;
     let local = listener.local_addr().map_err(AppError::Runtime)?;
-    exit::stderr_line(&say(&words::serve_listening(local, args.interval)));
-    exit::stderr_line(&if token.is_some() {
-        say(&words::serve_token_on())
+    log.say(Level::Info, &words::serve_listening(local, args.interval));
+    if token.is_some() {
+        log.say(Level::Info, &words::serve_token_on());
     } else {
-        say(&words::serve_open())
-    });
+        log.say(Level::Warn, &words::serve_open());
+    }
     let listener = tokio::net::TcpListener::from_std(listener).map_err(AppError::Runtime)?;
     let mut settings = Settings::new(args.interval, args.check_timeout);
     settings.labels = railway_labels(env);
+    settings.history = args.history;
     let board = Arc::new(Board::new(settings));
     let app = server::router(Arc::clone(&board), token);
     let mut stop = pin!(interrupted());
     tokio::select! {
         () = &mut stop => Ok(()),
-        result = rounds(Inputs::of(args, env), args.interval, &board) => result,
+        result = rounds(Inputs::of(args, env), args.interval, &board, log) => result,
         () = server::serve(listener, app, limits.connections) => Ok(()),
     }
 }
@@ -107,7 +118,12 @@ impl Inputs {
 /// run on the runtime thread; building the configuration (reading
 /// manifests) and the diagnosis (scrubbing secrets) are CPU work that
 /// would hold `/livez` and SIGTERM for as long as they take.
-async fn rounds(inputs: Arc<Inputs>, interval: Duration, board: &Board) -> Result<(), AppError> {
+async fn rounds(
+    inputs: Arc<Inputs>,
+    interval: Duration,
+    board: &Board,
+    log: LogFormat,
+) -> Result<(), AppError> {
     for number in 1u64.. {
         let config = off_thread({
             let inputs = Arc::clone(&inputs);
@@ -120,11 +136,8 @@ async fn rounds(inputs: Arc<Inputs>, interval: Duration, board: &Board) -> Resul
         let round = runner::run(&config, std::future::pending::<()>()).await;
         let duration = round.duration;
         let report = off_thread(move || diagnose::report(round.runs, &config, duration)).await?;
-        board.publish(Round {
-            report,
-            finished: SystemTime::now(),
-            number,
-        });
+        let changes = board.publish(Round::new(report, SystemTime::now(), number));
+        log.changes(&changes);
         // Rounds start every --interval: the round's own time counts.
         tokio::time::sleep(interval.saturating_sub(duration)).await;
     }
@@ -142,7 +155,11 @@ async fn off_thread<T: Send + 'static>(
 }
 
 /// `--listen`, else `[::]` (with an IPv4 fallback) on `port`.
-fn listen(address: Option<SocketAddr>, port: u16) -> Result<std::net::TcpListener, AppError> {
+fn listen(
+    address: Option<SocketAddr>,
+    port: u16,
+    log: LogFormat,
+) -> Result<std::net::TcpListener, AppError> {
     let failed = |addr: String, e: std::io::Error| AppError::Listen {
         addr,
         reason: e.to_string(),
@@ -154,7 +171,7 @@ fn listen(address: Option<SocketAddr>, port: u16) -> Result<std::net::TcpListene
         server::bind_default(port).map_err(|e| failed(format!("[::]:{port}"), e))?;
     if ipv4_only {
         let addr = SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, port));
-        exit::stderr_line(&say(&words::serve_ipv4_only(addr)));
+        log.say(Level::Warn, &words::serve_ipv4_only(addr));
     }
     Ok(listener)
 }

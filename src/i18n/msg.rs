@@ -555,6 +555,30 @@ messages! {
     pg_direct_needs_require(mode: &str);
     pg_direct_tls_unsupported();
     pg_direct_tls_no_alpn();
+    // ---- serve's history, headline and log lines (issue 22) -------------
+    page_title_of(headline: Message);
+    page_headline_ready(limitations: usize);
+    page_headline_not_ready(critical: usize);
+    page_headline_strict(limitations: usize);
+    page_state_pass();
+    page_state_warn();
+    page_state_fail();
+    page_state_skip();
+    page_column_history();
+    page_column_uptime();
+    page_column_duration();
+    page_history_label(rounds: usize);
+    page_cells_pass(from: String, to: String, rounds: usize);
+    page_cells_warn(from: String, to: String, rounds: usize);
+    page_cell_failed(time: String, code: &str, step: &str);
+    page_uptime(percent: Arg, rounds: usize);
+    page_latency(median: Duration, p95: Duration);
+    page_failing_since(time: String);
+    page_last_failure(time: String);
+    log_pass(check: &str, duration: Duration);
+    log_warn(check: &str, duration: Duration);
+    log_warn_failed(check: &str, code: &str, step: &str, duration: Duration);
+    log_fail(check: &str, code: &str, step: &str, duration: Duration);
 }
 
 advice! {

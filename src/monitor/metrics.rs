@@ -3,24 +3,31 @@
 //! every scraper and `promtool check metrics` read; `OpenMetrics` only when
 //! the scraper's `Accept` header prefers it (Prometheus itself does).
 //!
-//! Every value is a gauge of the latest round, rebuilt per request from the
+//! The gauges describe the latest round, rebuilt per request from the
 //! [`Round`]: a check that recovers drops its `check_failure_info` series
-//! instead of leaving a stale one behind, and nothing grows with uptime.
+//! instead of leaving a stale one behind. The counters and the duration
+//! histogram ([`Tally`], issue 22) count every round since the start, so an
+//! outage between two scrapes still shows and an availability SLO is a
+//! ratio of two counters, as Gatus' `gatus_results_total` makes it
+//! (`blackbox_exporter` cannot: its probes are stateless, its issue 925).
+//! Their series are bounded by checks × steps × codes, not by uptime.
 
 use std::borrow::Cow;
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use prometheus_client::encoding::{prometheus_text, text};
-use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
 
 use super::Round;
+use super::history::Change;
 use crate::model::Status;
-use crate::report::CheckReport;
+use crate::report::{CheckReport, Report};
 
 /// The two expositions `/metrics` speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,8 +114,104 @@ fn registry(round: Option<&Round>, labels: &[(&'static str, String)]) -> Registr
     );
     if let Some(round) = round {
         Checks::register(&mut registry).fill(round);
+        round.tally.register(&mut registry);
     }
     registry
+}
+
+type Counters = Family<Labels, Counter>;
+type Histograms = Family<Labels, Histogram, fn() -> Histogram>;
+
+/// Upper bounds of the check-duration buckets, in seconds: 1 ms (a
+/// loopback Redis) to 10 s (the default `--check-timeout`), about three
+/// per decade, as Prometheus' own default buckets space them.
+const DURATION_BUCKETS: [f64; 13] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+fn duration_histogram() -> Histogram {
+    Histogram::new(DURATION_BUCKETS)
+}
+
+/// What every round since the start adds up to. The families are shared
+/// (`Clone` shares them), so the board keeps one and each request's
+/// registry encodes the same counts.
+#[derive(Debug, Clone)]
+pub(crate) struct Tally {
+    runs: Counters,
+    failures: Counters,
+    transitions: Counters,
+    duration: Histograms,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Self {
+            runs: Counters::default(),
+            failures: Counters::default(),
+            transitions: Counters::default(),
+            duration: Histograms::new_with_constructor(duration_histogram),
+        }
+    }
+}
+
+impl Tally {
+    /// Counts one round: its checks that ran and the state changes
+    /// against the previous round (the first sight of a check is none).
+    pub(crate) fn count(&self, report: &Report, changes: &[Change]) {
+        for check in report.checks.iter().filter(|c| c.status != Status::Skip) {
+            let name = check.name.as_str().to_string();
+            let result = match check.status {
+                Status::Fail => "fail",
+                Status::Warn => "warn",
+                Status::Pass | Status::Skip => "pass",
+            };
+            self.runs
+                .get_or_create(&vec![("check", name.clone()), ("result", result.into())])
+                .inc();
+            self.duration
+                .get_or_create(&vec![("check", name.clone())])
+                .observe(seconds_from_ms(check.duration_ms));
+            // An optional check's failure is a warning, and still a failure
+            // of its service: counted by code like a required one.
+            if let Some(error) = &check.error {
+                let labels = vec![
+                    ("check", name),
+                    ("step", error.step.as_str().to_string()),
+                    ("code", error.code.as_str().to_string()),
+                ];
+                self.failures.get_or_create(&labels).inc();
+            }
+        }
+        for change in changes.iter().filter(|c| c.was.is_some()) {
+            self.transitions
+                .get_or_create(&vec![("check", change.check.as_str().to_string())])
+                .inc();
+        }
+    }
+
+    fn register(&self, registry: &mut Registry) {
+        registry.register(
+            "check_runs",
+            "Rounds each check ran since serve started, by result (pass, warn, fail)",
+            self.runs.clone(),
+        );
+        registry.register(
+            "check_failures",
+            "Rounds of each check that ended in an error since serve started, by step and error code",
+            self.failures.clone(),
+        );
+        registry.register(
+            "check_transitions",
+            "Times each check changed state (pass, warn, fail) since serve started",
+            self.transitions.clone(),
+        );
+        registry.register(
+            "check_duration_seconds",
+            "How long each round of the check took, since serve started",
+            self.duration.clone(),
+        );
+    }
 }
 
 /// The per-check families, registered once per request.
@@ -141,7 +244,7 @@ impl Checks {
                 "1 when the check passed (or only warned) in the latest round, 0 when it failed",
             ),
             duration: gauges(
-                "check_duration_seconds",
+                "check_last_duration_seconds",
                 "How long the check took in the latest round",
             ),
             step_duration: gauges(
