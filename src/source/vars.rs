@@ -27,6 +27,8 @@ pub(crate) enum VarKind {
     Url,
     /// A secret: never shown.
     Secret,
+    /// A PEM key (or a path to one): shown by its form and length only.
+    Key,
     /// Shown as it is.
     Plain,
     /// The default of a flag (`--lang`, `--color`, `--listen`): the flag wins.
@@ -38,6 +40,7 @@ impl VarKind {
         match self {
             VarKind::Url => "URL",
             VarKind::Secret => "secret",
+            VarKind::Key => "key",
             VarKind::Plain => "plain",
             VarKind::FlagDefault => "flag default",
         }
@@ -222,7 +225,7 @@ pub(crate) const JWT_PRIVATE_KEY: EnvVar = EnvVar {
 pub(crate) const JWT_PUBLIC_KEY: EnvVar = EnvVar {
     name: "JWT_PUBLIC_KEY",
     meaning: msg::var_jwt_public_key,
-    kind: VarKind::Plain,
+    kind: VarKind::Key,
     commands: CHECKS,
 };
 
@@ -475,7 +478,7 @@ pub(crate) fn markdown() -> String {
          `UPDATE_DOCS=1 cargo test docs`; do not edit. -->\n\n\
          Every variable railconn reads. Values come from the process environment, \
          over the `--env-file`s (default `./.env`). A URL is shown with its password \
-         redacted and a secret is never shown; a flag default loses to its flag.\n\n\
+         redacted, a secret is never shown and a key only by its form and length; a flag default loses to its flag.\n\n\
          | Variable | Kind | Read by | Meaning |\n| --- | --- | --- | --- |\n",
     );
     for var in ALL {
