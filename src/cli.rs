@@ -400,8 +400,11 @@ pub(crate) struct EnvArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct ExplainArgs {
-    /// The code, as the report shows it (e.g. `auth_failed`, `no_tables`).
-    #[arg(value_name = "CODE", required_unless_present_any = ["list", "format"])]
+    #[arg(
+        value_name = "CODE",
+        required_unless_present_any = ["list", "format"],
+        help = "The code, as the report shows it (e.g. auth_failed, no_tables)"
+    )]
     pub code: Option<String>,
 
     /// List every code with its one-line meaning.
