@@ -3,6 +3,7 @@
 //! secret and tests can parse argv without touching the host.
 
 use std::ffi::OsString;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::i18n::{Lang, Message, msg};
 use crate::report::term::ColorChoice;
 use crate::report::{Format, env, watch};
+use crate::source::vars;
 
 /// `railconn --version`: the version and the target it was built for, e.g.
 /// `railconn 0.1.0 (x86_64-unknown-linux-gnu)` (see build.rs).
@@ -31,6 +33,19 @@ Exit codes:
   130  interrupted (Ctrl-C); check prints what had finished
   143  stopped by SIGTERM (e.g. docker stop), otherwise as 130";
 
+/// `--help` (and the man page): the exit codes, then every environment
+/// variable railconn reads, from its one declaration (`source::vars`).
+fn after_long_help() -> String {
+    let mut text = format!("{EXIT_CODES}\n\nEnvironment variables (docs/environment.md):\n");
+    for var in vars::ALL {
+        let meaning = Lang::En.render(&(var.meaning)());
+        let read_by = var.commands.join(", ");
+        let kind = var.kind.as_str();
+        let _ = writeln!(text, "  {} ({kind}; {read_by})\n      {meaning}", var.name);
+    }
+    text
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "railconn",
@@ -40,7 +55,8 @@ Exit codes:
 and its JWT settings. Each service is probed layer by layer (DNS, TCP, TLS, auth, query), \
 concurrently and under a deadline; a failure names the broken layer, a stable error code, \
 the likely cause and the fix.",
-    after_help = EXIT_CODES
+    after_help = EXIT_CODES,
+    after_long_help = after_long_help()
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
@@ -92,6 +108,9 @@ pub(crate) enum Command {
     },
     /// Print the man page (roff) on stdout.
     Man,
+    /// Explain an error or finding code: what it means, at which steps it
+    /// occurs, its usual causes and fixes, and an example.
+    Explain(ExplainArgs),
 }
 
 /// Where the targets come from.
@@ -388,6 +407,31 @@ pub(crate) struct EnvArgs {
     /// text or json.
     #[arg(long, value_enum, default_value_t = env::Format::Text)]
     pub format: env::Format,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    #[arg(
+        value_name = "CODE",
+        required_unless_present_any = ["list", "format"],
+        help = "The code, as the report shows it (e.g. auth_failed, no_tables)"
+    )]
+    pub code: Option<String>,
+
+    /// List every code with its one-line meaning.
+    #[arg(long, conflicts_with = "code")]
+    pub list: bool,
+
+    /// text, or json: without a CODE, the whole catalog.
+    #[arg(long, value_enum)]
+    pub format: Option<ExplainFormat>,
+}
+
+/// What `explain` can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ExplainFormat {
+    Text,
+    Json,
 }
 
 /// A day: longer waits are typos, and far-future deadlines overflow clocks.

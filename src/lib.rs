@@ -21,6 +21,8 @@ mod cli;
 mod command;
 mod config;
 mod diagnose;
+#[cfg(test)]
+mod docs;
 mod driver;
 mod error;
 mod exit;
@@ -100,5 +102,6 @@ fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Command::Env(args) => command::env::run(&args),
         Command::Completions { shell } => command::completions(shell).map(|()| exit::READY.into()),
         Command::Man => command::man().map(|()| exit::READY.into()),
+        Command::Explain(args) => command::explain::run(&args),
     }
 }

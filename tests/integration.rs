@@ -13,6 +13,7 @@ mod cli;
 mod discovery;
 mod drivers;
 mod env_parts;
+mod explain;
 mod faults;
 mod gate;
 mod harness;

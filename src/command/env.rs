@@ -20,7 +20,7 @@ use crate::service::postgres::url::PgTarget;
 use crate::service::redis::url::RedisTarget;
 use crate::service::setting::Setting;
 use crate::service::sqlite::url::SqliteTarget;
-use crate::source::{EnvSource, Var};
+use crate::source::{EnvSource, Var, vars};
 use crate::{exit, provider, words};
 
 /// How a variable's value may be shown.
@@ -33,23 +33,23 @@ enum Kind {
 }
 
 /// The variables railconn reads from env and `.env`, in groups where the
-/// first one set wins.
+/// first one set wins (names from their declaration, `source::vars`).
 const GROUPS: &[(&[&str], Kind)] = &[
     (config::DATABASE_URL_VARS, Kind::Url),
     (config::REDIS_URL_VARS, Kind::Url),
     (config::DATABASE_PUBLIC_URL_VARS, Kind::Url),
     (config::REDIS_PUBLIC_URL_VARS, Kind::Url),
-    (&["PGHOST"], Kind::Plain),
-    (&["PGPORT"], Kind::Plain),
-    (&["PGUSER"], Kind::Plain),
-    (&["PGPASSWORD"], Kind::Secret),
-    (&["PGDATABASE"], Kind::Plain),
-    (&["PGSSLMODE"], Kind::Plain),
-    (&["PGSSLROOTCERT"], Kind::Plain),
-    (&["REDISHOST"], Kind::Plain),
-    (&["REDISPORT"], Kind::Plain),
-    (&["REDISUSER"], Kind::Plain),
-    (&["REDISPASSWORD"], Kind::Secret),
+    (&[vars::PGHOST.name], Kind::Plain),
+    (&[vars::PGPORT.name], Kind::Plain),
+    (&[vars::PGUSER.name], Kind::Plain),
+    (&[vars::PGPASSWORD.name], Kind::Secret),
+    (&[vars::PGDATABASE.name], Kind::Plain),
+    (&[vars::PGSSLMODE.name], Kind::Plain),
+    (&[vars::PGSSLROOTCERT.name], Kind::Plain),
+    (&[vars::REDISHOST.name], Kind::Plain),
+    (&[vars::REDISPORT.name], Kind::Plain),
+    (&[vars::REDISUSER.name], Kind::Plain),
+    (&[vars::REDISPASSWORD.name], Kind::Secret),
     (jwt::SECRET_VARS, Kind::Secret),
     (jwt::ALGORITHM_VARS, Kind::Plain),
     (&[jwt::PRIVATE_KEY_VAR], Kind::Key),
@@ -246,5 +246,34 @@ fn target<T>(
         source,
         provider: place.map(|p| p.id),
         parts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{GROUPS, Kind};
+    use crate::source::vars::{ALL, VarKind};
+
+    /// `env` shows each variable as its declaration says it may be shown:
+    /// the reference page and `env` cannot disagree about a secret.
+    #[test]
+    fn every_variable_env_shows_is_declared_with_its_kind() {
+        for (names, kind) in GROUPS {
+            for name in *names {
+                let declared = ALL.iter().find(|v| v.name == *name);
+                let declared = declared.unwrap_or_else(|| panic!("{name} is not declared"));
+                let agrees = match kind {
+                    Kind::Url => declared.kind == VarKind::Url,
+                    Kind::Secret => declared.kind == VarKind::Secret,
+                    Kind::Key => matches!(declared.kind, VarKind::Key | VarKind::Secret),
+                    Kind::Plain => declared.kind == VarKind::Plain,
+                };
+                assert!(
+                    agrees,
+                    "{name}: env shows it as {kind:?}, declared {:?}",
+                    declared.kind
+                );
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 pub(crate) mod check;
 pub(crate) mod env;
+pub(crate) mod explain;
 pub(crate) mod serve;
 pub(crate) mod wait;
 pub(crate) mod watch;
@@ -291,7 +292,8 @@ pub(crate) fn emit(report: &Report, output: &OutputArgs, stream: Stream) -> Resu
             let _ = write_to(report, format, style, &mut std::io::stderr().lock());
         }
     }
-    let summary = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty());
+    let summary =
+        std::env::var_os(crate::source::vars::GITHUB_STEP_SUMMARY.name).filter(|v| !v.is_empty());
     if let Some(summary) = summary.filter(|_| format == Format::Github) {
         // The step summary is a courtesy: failing to append to it must not
         // turn a verdict into exit 2 (or keep `wait -- CMD` from running).
@@ -362,7 +364,7 @@ pub(crate) fn completions(shell: clap_complete::Shell) -> Result<(), AppError> {
 
 /// Writes to stdout; a closed pipe (`| head`) is the reader's choice, not
 /// an error.
-fn write_stdout(bytes: &[u8]) -> Result<(), AppError> {
+pub(crate) fn write_stdout(bytes: &[u8]) -> Result<(), AppError> {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(AppError::Output(e)),

@@ -579,6 +579,126 @@ messages! {
     log_warn(check: &str, duration: Duration);
     log_warn_failed(check: &str, code: &str, step: &str, duration: Duration);
     log_fail(check: &str, code: &str, step: &str, duration: Duration);
+
+    // ---- `railconn explain` (issue 23) -----------------------------------
+    /// The heading: a code and its one-line meaning.
+    explain_heading(code: &str, meaning: Message);
+    /// The steps (layers) a code occurs at, joined by the caller.
+    explain_steps(steps: String);
+    /// Whether `wait` keeps trying after this failure (`Code::can_heal`).
+    explain_heals();
+    explain_does_not_heal();
+    /// `--allow` for a failure and for a finding.
+    explain_allow_error(code: &str);
+    explain_finding_note(code: &str);
+    /// Above the sample line of the text report.
+    explain_example();
+    /// Stands for the failure's own message in the sample line.
+    explain_said();
+    /// `explain --list`: the two groups and the last line.
+    explain_list_errors();
+    explain_list_findings();
+    explain_list_more();
+    /// An unknown code (exit 2), with the nearest known one when close.
+    explain_unknown(code: String);
+    explain_unknown_near(code: String, near: &str);
+    /// One-line meanings: `explain_` and the code's wire name.
+    explain_missing_config();
+    explain_invalid_url();
+    explain_unsupported_scheme();
+    explain_invalid_value();
+    explain_dns_not_found();
+    explain_dns_timeout();
+    explain_dns_error();
+    explain_connection_refused();
+    explain_connect_timeout();
+    explain_network_unreachable();
+    explain_tls_unsupported();
+    explain_tls_required();
+    explain_tls_handshake_failed();
+    explain_certificate_invalid();
+    explain_connection_closed();
+    explain_connection_reset();
+    explain_timeout();
+    explain_protocol_error();
+    explain_auth_failed();
+    explain_auth_required();
+    explain_access_denied();
+    explain_database_not_found();
+    explain_too_many_connections();
+    explain_server_starting();
+    explain_query_failed();
+    explain_read_only();
+    explain_weak_secret();
+    explain_invalid_key();
+    explain_unsupported_algorithm();
+    explain_roundtrip_failed();
+    explain_memory_fallback();
+    explain_unencrypted();
+    explain_token_lifetime();
+    explain_public_key_missing();
+    explain_ignored_parameter();
+    explain_certificate_expiry();
+    explain_self_signed();
+    explain_hygiene();
+    explain_sqlite();
+    explain_pooler();
+    explain_ipv6();
+    explain_env_defaults();
+    explain_tls_fallback();
+    explain_trimmed();
+    explain_sqlalchemy_driver();
+    explain_sqlalchemy_scheme();
+    explain_prisma_parameter();
+    explain_url_portability();
+    explain_connection_headroom();
+    explain_no_tables();
+    explain_memory_headroom();
+    explain_certificate_not_verified();
+    explain_key_format();
+    explain_allowed();
+    explain_driver();
+    /// Meanings of the environment variables (`source::vars`).
+    var_database_url();
+    var_database_private_url();
+    var_database_public_url();
+    var_database_unpooled_url();
+    var_pghost();
+    var_pgport();
+    var_pguser();
+    var_pgpassword();
+    var_pgdatabase();
+    var_pgsslmode();
+    var_pgsslrootcert();
+    var_redis_url();
+    var_redis_private_url();
+    var_redis_public_url();
+    var_redishost();
+    var_redisport();
+    var_redisuser();
+    var_redispassword();
+    var_jwt_secret();
+    var_jwt_algorithm();
+    var_jwt_private_key();
+    var_jwt_public_key();
+    var_token_lifetime();
+    var_railway_marker();
+    var_railway_name();
+    var_railway_volume();
+    var_heroku();
+    var_node_options();
+    var_node_extra_ca_certs();
+    var_ssl_cert_file();
+    var_home();
+    var_port();
+    var_serve_token();
+    var_github_step_summary();
+    var_no_color();
+    var_force_color();
+    var_term();
+    var_columns();
+    var_locale();
+    var_rust_log();
 }
 
 advice! {

@@ -8,6 +8,7 @@
 
 pub(crate) mod secret;
 pub(crate) mod url;
+pub(crate) mod vars;
 
 use std::collections::BTreeMap;
 use std::io::Read;

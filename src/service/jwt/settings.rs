@@ -5,16 +5,21 @@
 
 use crate::model::Origin;
 use crate::source::secret::Secret;
-use crate::source::{EnvSource, Var};
+use crate::source::{EnvSource, Var, vars};
 
-/// Variables holding the HMAC secret, first one set wins.
-pub(crate) const SECRET_VARS: &[&str] = &["JWT_SECRET_KEY", "JWT_SECRET", "SECRET_KEY"];
-pub(crate) const ALGORITHM_VARS: &[&str] = &["JWT_ALGORITHM", "ALGORITHM"];
-pub(crate) const PRIVATE_KEY_VAR: &str = "JWT_PRIVATE_KEY";
-pub(crate) const PUBLIC_KEY_VAR: &str = "JWT_PUBLIC_KEY";
+/// Variables holding the HMAC secret, first one set wins (names from the
+/// one declaration, `source::vars`).
+pub(crate) const SECRET_VARS: &[&str] = &[
+    vars::JWT_SECRET_KEY.name,
+    vars::JWT_SECRET.name,
+    vars::SECRET_KEY.name,
+];
+pub(crate) const ALGORITHM_VARS: &[&str] = &[vars::JWT_ALGORITHM.name, vars::ALGORITHM.name];
+pub(crate) const PRIVATE_KEY_VAR: &str = vars::JWT_PRIVATE_KEY.name;
+pub(crate) const PUBLIC_KEY_VAR: &str = vars::JWT_PUBLIC_KEY.name;
 pub(crate) const LIFETIME_VARS: &[&str] = &[
-    "ACCESS_TOKEN_EXPIRE_MINUTES",
-    "JWT_ACCESS_TOKEN_EXPIRE_MINUTES",
+    vars::ACCESS_TOKEN_EXPIRE_MINUTES.name,
+    vars::JWT_ACCESS_TOKEN_EXPIRE_MINUTES.name,
 ];
 pub(crate) const DEFAULT_ALGORITHM: &str = "HS256";
 
