@@ -1009,6 +1009,7 @@ explain_dns_error = Name resolution failed temporarily: the resolver is unreacha
 explain_connection_refused = The host answered, but nothing listens on the port.
 explain_connect_timeout = No answer to the TCP connection within --connect-timeout.
 explain_network_unreachable = There is no route to the address (typically IPv6 on a network without IPv6).
+explain_local_resources = railconn itself ran out of a local resource (open files, sockets, memory) before it could reach the server: the network was never tried.
 explain_tls_unsupported = TLS was required, but the server does not speak it.
 explain_tls_required = The server insists on TLS, but the connection was plaintext.
 explain_tls_handshake_failed = The TLS handshake did not complete.

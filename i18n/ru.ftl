@@ -1084,6 +1084,7 @@ explain_dns_error = Временный сбой резолвинга: резол
 explain_connection_refused = Хост ответил, но на этом порту никто не слушает.
 explain_connect_timeout = TCP-подключение не получило ответа за --connect-timeout.
 explain_network_unreachable = До адреса нет маршрута (обычно IPv6 в сети без IPv6).
+explain_local_resources = Самому railconn не хватило локальных ресурсов (открытых файлов, сокетов, памяти), и до сервера он не добрался: сеть тут ни при чём.
 explain_tls_unsupported = Требовался TLS, но сервер его не поддерживает.
 explain_tls_required = Сервер требует TLS, а подключение шло без шифрования.
 explain_tls_handshake_failed = TLS-рукопожатие не завершилось.

@@ -613,6 +613,7 @@ messages! {
     explain_connection_refused();
     explain_connect_timeout();
     explain_network_unreachable();
+    explain_local_resources();
     explain_tls_unsupported();
     explain_tls_required();
     explain_tls_handshake_failed();
