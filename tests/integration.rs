@@ -21,6 +21,7 @@ mod jwt;
 mod jwt_reference;
 mod lang;
 mod libpq_uri;
+mod many;
 mod ops;
 mod platform;
 mod postgres;
