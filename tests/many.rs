@@ -50,3 +50,38 @@ fn two_hundred_fifty_six_targets_with_passwords_take_under_five_seconds() {
     let text = report.to_string();
     assert!(!text.contains("-secret-value"), "a password leaked");
 }
+
+/// A `.env` of 20,000 variables sharing one URL (about 900 KB, under the
+/// 1 MiB limit): the list of the check's variables nested one message per
+/// variable, and rendering it overflowed the stack (exit 134). `env` and
+/// `check` now finish with a normal report naming them all.
+#[test]
+fn twenty_thousand_variables_sharing_one_url_make_a_normal_report() {
+    let port = crate::support::fault::closed_port();
+    let mut contents = String::new();
+    for i in 0..20_000 {
+        contents.push_str(&format!(
+            "APP_CACHE_{i:05}_URL=redis://:pw@127.0.0.1:{port}/3\n"
+        ));
+    }
+    for (command, code) in [("env", 0), ("check", 1)] {
+        let mut run = railconn();
+        let file = run.env_file(&contents);
+        let started = Instant::now();
+        let output = run
+            .args([command, "--env-file"])
+            .args([&file])
+            .run_with_timeout(Duration::from_secs(120));
+        let took = started.elapsed();
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{command}: {}",
+            stderr(&output)
+        );
+        let text = stdout(&output);
+        assert!(text.contains("APP_CACHE_00000_URL"), "{command}");
+        assert!(text.contains("APP_CACHE_19999_URL"), "{command}");
+        assert!(took < Duration::from_secs(60), "{command}: {took:?}");
+    }
+}
