@@ -12,6 +12,7 @@ pub(crate) mod normalize;
 pub(crate) mod scan;
 pub(crate) mod select;
 
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -64,6 +65,10 @@ pub(crate) struct Config {
     /// The app's drivers and the rules they changed the targets by
     /// (issue 11); empty until `driver::apply`.
     pub(crate) drivers: crate::driver::Drivers,
+    /// The index in `extra` of each extra check, by name: the report asks
+    /// for each check's target by name, and a search per check was
+    /// quadratic in the checks (issue 18).
+    extra_index: HashMap<CheckName, usize>,
 }
 
 /// A check beyond the defaults: a discovered variable or a `--target`.
@@ -81,6 +86,13 @@ pub(crate) enum ExtraSetting {
 }
 
 impl Extra {
+    fn url_setting(&self) -> UrlSetting<'_> {
+        match &self.setting {
+            ExtraSetting::Postgresql(s) => UrlSetting::Postgresql(self.name, s),
+            ExtraSetting::Redis(s) => UrlSetting::Redis(self.name, s),
+        }
+    }
+
     fn target(&self) -> Target<'_> {
         match &self.setting {
             ExtraSetting::Postgresql(setting) => Target::Postgresql(setting),
@@ -249,6 +261,7 @@ impl Config {
                 heroku: env.get("DYNO").is_some() || env.any_prefixed("HEROKU_"),
             },
             drivers: crate::driver::Drivers::default(),
+            extra_index: HashMap::new(),
         };
         if overrides.discover {
             config.discover(overrides, env);
@@ -278,6 +291,12 @@ impl Config {
             }
         }
         config.notes = hygiene::notes(&config, env);
+        config.extra_index = config
+            .extra
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.name, i))
+            .collect();
         config
     }
 }
@@ -441,16 +460,26 @@ impl Config {
 
     /// The PostgreSQL and Redis settings of every check, defaults first.
     fn url_settings(&self) -> impl Iterator<Item = UrlSetting<'_>> {
-        let extra = self.extra.iter().map(|e| match &e.setting {
-            ExtraSetting::Postgresql(s) => UrlSetting::Postgresql(e.name, s),
-            ExtraSetting::Redis(s) => UrlSetting::Redis(e.name, s),
-        });
+        let extra = self.extra.iter().map(Extra::url_setting);
         [
             UrlSetting::Postgresql(CheckName::POSTGRES, &self.postgres),
             UrlSetting::Redis(CheckName::REDIS, &self.redis),
         ]
         .into_iter()
         .chain(extra)
+    }
+
+    /// The PostgreSQL or Redis setting of check `name`, if it has one.
+    fn url_setting(&self, name: CheckName) -> Option<UrlSetting<'_>> {
+        match name {
+            CheckName::POSTGRES => Some(UrlSetting::Postgresql(name, &self.postgres)),
+            CheckName::REDIS => Some(UrlSetting::Redis(name, &self.redis)),
+            _ => self
+                .extra_index
+                .get(&name)
+                .and_then(|&i| self.extra.get(i))
+                .map(Extra::url_setting),
+        }
     }
 
     /// Every secret value in the configuration, for masking what servers
@@ -505,21 +534,20 @@ impl Config {
 
     /// The parsed parts check `name` dials, when it dials a URL target.
     pub(crate) fn parts(&self, name: CheckName) -> Option<crate::model::Parts> {
-        self.url_settings().find_map(|setting| match setting {
-            UrlSetting::Postgresql(n, s) if n == name => s.target().map(PgTarget::parts),
-            UrlSetting::Redis(n, s) if n == name => s.target().map(RedisTarget::parts),
-            _ => None,
-        })
+        match self.url_setting(name)? {
+            UrlSetting::Postgresql(_, s) => s.target().map(PgTarget::parts),
+            UrlSetting::Redis(_, s) => s.target().map(RedisTarget::parts),
+        }
     }
 
     /// The host and port check `name` dials, when it dials one.
     /// The redacted URL of Redis check `name` (its query survives
     /// redaction; ioredis reads `family` from it).
     pub(crate) fn redis_url_of(&self, name: CheckName) -> Option<&str> {
-        self.url_settings().find_map(|setting| match setting {
-            UrlSetting::Redis(n, s) if n == name => s.target().map(|t| t.redacted.as_str()),
-            _ => None,
-        })
+        match self.url_setting(name)? {
+            UrlSetting::Redis(_, s) => s.target().map(|t| t.redacted.as_str()),
+            UrlSetting::Postgresql(..) => None,
+        }
     }
 
     pub(crate) fn endpoint(&self, name: CheckName) -> Option<(&str, u16)> {
@@ -528,25 +556,27 @@ impl Config {
 
     /// The host, port and `--resolve` addresses check `name` dials.
     pub(crate) fn dialed(&self, name: CheckName) -> Option<(&str, u16, &[IpAddr])> {
-        self.url_settings().find_map(|setting| match setting {
-            UrlSetting::Postgresql(n, s) if n == name => s
+        match self.url_setting(name)? {
+            UrlSetting::Postgresql(_, s) => s
                 .target()
                 .map(|t| (t.host.as_str(), t.port, t.dial.as_slice())),
-            UrlSetting::Redis(n, s) if n == name => s
+            UrlSetting::Redis(_, s) => s
                 .target()
                 .map(|t| (t.host.as_str(), t.port, t.dial.as_slice())),
-            _ => None,
-        })
+        }
     }
 
     /// Whether a selected check may do TLS or sign with a key pair, the
     /// operations that need aws-lc's random generator.
     pub(crate) fn may_need_randomness(&self) -> bool {
-        let selected = |name: CheckName| {
-            self.checks()
-                .iter()
-                .any(|c| c.name == name && c.selected.is_some())
-        };
+        // The selection once, not once per setting (quadratic, issue 18).
+        let selected: HashSet<CheckName> = self
+            .checks()
+            .iter()
+            .filter(|c| c.selected.is_some())
+            .map(|c| c.name)
+            .collect();
+        let selected = |name: CheckName| selected.contains(&name);
         let tls = self.url_settings().any(|setting| match setting {
             UrlSetting::Postgresql(name, s) => {
                 selected(name)
