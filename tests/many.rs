@@ -58,12 +58,9 @@ fn two_hundred_fifty_six_targets_with_passwords_take_under_five_seconds() {
 #[test]
 fn twenty_thousand_variables_sharing_one_url_make_a_normal_report() {
     let port = crate::support::fault::closed_port();
-    let mut contents = String::new();
-    for i in 0..20_000 {
-        contents.push_str(&format!(
-            "APP_CACHE_{i:05}_URL=redis://:pw@127.0.0.1:{port}/3\n"
-        ));
-    }
+    let contents: String = (0..20_000)
+        .map(|i| format!("APP_CACHE_{i:05}_URL=redis://:pw@127.0.0.1:{port}/3\n"))
+        .collect();
     for (command, code) in [("env", 0), ("check", 1)] {
         let mut run = railconn();
         let file = run.env_file(&contents);
