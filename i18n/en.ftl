@@ -900,3 +900,7 @@ tip_pooler_auth =
 tip_pooler_cannot_reach_server =
     .cause = The connection pooler answers, but cannot open a connection to the database behind it: the database is down or restarting, or the pooler's own credentials for it are wrong.
     .fix = Check the database service's logs, then the pooler's (its server_login_retry message repeats while it fails); railconn wait rides out a database that is starting.
+
+## scrub-names
+target_twice = `{ $name }` is given to --target twice: give each target a NAME of its own
+warning_renamed_check = railconn: warning: two checks are called { $name }: { $kept } keeps the name, and { $other } is checked as { $renamed }

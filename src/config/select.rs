@@ -45,7 +45,17 @@ impl Selector {
 /// `--allow`) names check `name`: itself, or, for a variable holding a
 /// failover list, each of its URLs (`CELERY_BROKER_URL` names
 /// `CELERY_BROKER_URL.1` and `CELERY_BROKER_URL.2`; see `scan.rs`).
+/// A check renamed for a clash (`NAME#2`, see `Config::resolve`) is
+/// named by what NAME names too.
 fn names(wanted: &str, name: &str) -> bool {
+    let renamed_from = name
+        .rsplit_once('#')
+        .filter(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .map(|(base, _)| base);
+    is_or_part(wanted, name) || renamed_from.is_some_and(|base| is_or_part(wanted, base))
+}
+
+fn is_or_part(wanted: &str, name: &str) -> bool {
     name == wanted
         || name
             .strip_prefix(wanted)
@@ -210,6 +220,16 @@ pub(crate) fn nearest<'a>(name: &str, checks: &[&'a str]) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A check renamed for a clash is selected by the name it shares.
+    #[test]
+    fn a_renamed_check_answers_to_its_name() {
+        assert!(names("CACHE_URL", "CACHE_URL#2"));
+        assert!(names("CACHE_URL#2", "CACHE_URL#2"));
+        assert!(names("BROKER", "BROKER.1#2"));
+        assert!(!names("CACHE_URL", "CACHE_URL#x"));
+        assert!(!names("CACHE", "CACHE_URL#2"));
+    }
 
     fn selectors(list: &[&str]) -> Vec<Selector> {
         list.iter().map(|s| Selector::parse(s).unwrap()).collect()

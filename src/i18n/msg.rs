@@ -429,6 +429,11 @@ messages! {
     target_name_char(char: String);
     target_default_name(name: String);
     target_bad_scheme(name: String);
+    /// Two `--target` flags with one NAME (issue 18).
+    target_twice(name: String);
+    /// A warning on stderr: two checks had one name; the second is
+    /// checked under `renamed` (issue 18).
+    warning_renamed_check(name: &str, kept: Message, other: Message, renamed: &str);
     /// A warning on stderr: `--only`/`--skip`/`--optional` name no check.
     warning_unknown_check(name: String, checks: String);
     /// The same, with the check it probably meant (`select::nearest`).
