@@ -950,3 +950,6 @@ tip_pooler_cannot_reach_server =
 ## scrub-names
 target_twice = имя `{ $name }` указано в --target дважды: дайте каждой цели своё ИМЯ
 warning_renamed_check = railconn: предупреждение: две проверки называются { $name }: имя остаётся за { $kept }, а { $other } проверяется как { $renamed }
+driver_version_too_large = `{ $arg }`: слишком большое число в версии после @ (например, pg@8.23.1)
+tty_without_terminal = это терминал, а у процесса нет терминала (его запустил cron, CI или менеджер служб): передайте --output имя файла
+selector_unknown_kind = неизвестный вид проверки после kind: — укажите kind:postgresql, kind:sqlite, kind:redis или kind:jwt

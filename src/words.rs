@@ -1116,6 +1116,10 @@ pub(crate) fn fifo_without_reader() -> Message {
     msg::fifo_without_reader()
 }
 
+pub(crate) fn tty_without_terminal() -> Message {
+    msg::tty_without_terminal()
+}
+
 pub(crate) fn fifo_without_writer(limit: Duration) -> Message {
     msg::fifo_without_writer(limit)
 }

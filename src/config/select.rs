@@ -20,10 +20,17 @@ impl Selector {
     /// read after clap, as `--resolve` is).
     pub(crate) fn parse(text: &str) -> Result<Self, Message> {
         let text = text.trim();
-        if let Some(kind) = text.strip_prefix("kind:") {
-            return Kind::from_name(kind)
+        if let Some(kind) = kind_part(text) {
+            return Kind::from_name(&kind.to_ascii_lowercase())
                 .map(Selector::Kind)
-                .ok_or_else(|| msg::selector_bad_kind(typed_value(kind)));
+                .ok_or_else(|| {
+                    if kind.contains(':') {
+                        // Not a kind, and perhaps a URL with its password.
+                        msg::selector_unknown_kind()
+                    } else {
+                        msg::selector_bad_kind(typed_value(kind))
+                    }
+                });
         }
         if text.is_empty() {
             return Err(msg::selector_empty());
@@ -39,6 +46,14 @@ impl Selector {
             Selector::Kind(wanted) => *wanted == kind,
         }
     }
+}
+
+/// What follows `kind:`, written in any case (`KIND:redis`): no check
+/// name holds a `:`, so it is never a name.
+fn kind_part(text: &str) -> Option<&str> {
+    text.get(..5)
+        .filter(|prefix| prefix.eq_ignore_ascii_case("kind:"))
+        .map(|_| &text[5..])
 }
 
 /// Whether the name `wanted` (of `--only`, `--skip`, `--optional`,

@@ -372,6 +372,8 @@ messages! {
     // ---- the app's drivers (issue 11) --------------------------------
     driver_unknown(name: &str, known: String);
     driver_bad_version(arg: &str);
+    /// A number in `--driver NAME@VERSION` beyond u64 (issue 18).
+    driver_version_too_large(arg: &str);
     drivers_found(list: String);
     drivers_none();
     driver_manifest_unreadable(file: &str, reason: Message);
@@ -416,6 +418,8 @@ messages! {
     arguments_not_shown();
     message_withheld();
     fifo_without_reader();
+    /// `--output /dev/tty` in a process without a terminal (issue 18).
+    tty_without_terminal();
     pipe_stalled(limit: Duration);
     fifo_without_writer(limit: Duration);
     pipe_empty();
@@ -423,6 +427,8 @@ messages! {
 
     // ---- targets and selection (issue 9) -------------------------------
     selector_bad_kind(kind: String);
+    /// `kind:` followed by what may be a URL: not shown (issue 18).
+    selector_unknown_kind();
     selector_empty();
     target_form();
     target_name_space();
