@@ -117,19 +117,28 @@ impl Provenance {
     }
 }
 
-/// `a, b, c` in the catalog's list form, as a balanced tree of pairs built
-/// level by level: the message nests as deep as the logarithm of the
-/// number of items, not as the number. A list folded item by item nested
-/// once per item, and rendering, cloning or dropping it recursed as deep:
-/// 16,000 variables sharing one URL overflowed the stack (issue 18).
+/// `a, b, c` in the catalog's list form.
 pub(crate) fn list(items: impl IntoIterator<Item = Message>) -> Message {
+    balanced(items, msg::listed)
+}
+
+/// The items joined pairwise by `join` (a message of two, `{ $first }, {
+/// $second }`) as a balanced tree built level by level: the message nests
+/// as deep as the logarithm of the number of items, not as the number. A
+/// list folded item by item nested once per item, and rendering, cloning
+/// or dropping it recursed as deep: 16,000 variables sharing one URL
+/// overflowed the stack (issue 18).
+pub(crate) fn balanced(
+    items: impl IntoIterator<Item = Message>,
+    join: fn(Message, Message) -> Message,
+) -> Message {
     let mut level: Vec<Message> = items.into_iter().collect();
     while level.len() > 1 {
         let mut items = level.into_iter();
         let mut pairs = Vec::with_capacity(items.len().div_ceil(2));
         while let Some(first) = items.next() {
             pairs.push(match items.next() {
-                Some(second) => msg::listed(first, second),
+                Some(second) => join(first, second),
                 None => first,
             });
         }
