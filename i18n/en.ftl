@@ -1095,3 +1095,9 @@ var_term = dumb: no colour (under --color auto).
 var_columns = The width the text report wraps at on a terminal (at most 100).
 var_locale = The language when --lang is not given: the first one set of LC_ALL, LC_MESSAGES, LANG.
 var_rust_log = Debug logs on stderr (e.g. RUST_LOG=railconn=debug); off by default.
+## scrub-names
+target_twice = `{ $name }` is given to --target twice: give each target a NAME of its own
+warning_renamed_check = railconn: warning: two checks are called { $name }: { $kept } keeps the name, and { $other } is checked as { $renamed }
+driver_version_too_large = `{ $arg }`: a number in the version after @ is too large (e.g. pg@8.23.1)
+tty_without_terminal = it is a terminal device, and this process has no terminal (cron, CI or a service manager started it): give --output a file name
+selector_unknown_kind = the kind after kind: is unknown: write kind:postgresql, kind:sqlite, kind:redis or kind:jwt

@@ -1170,3 +1170,9 @@ var_term = dumb — без цвета (при --color auto).
 var_columns = Ширина, по которой текстовый отчёт переносит строки в терминале (не больше 100).
 var_locale = Язык, если --lang не указан: первая заданная из LC_ALL, LC_MESSAGES, LANG.
 var_rust_log = Отладочные логи в stderr (например, RUST_LOG=railconn=debug); по умолчанию выключены.
+## scrub-names
+target_twice = имя `{ $name }` указано в --target дважды: дайте каждой цели своё ИМЯ
+warning_renamed_check = railconn: предупреждение: две проверки называются { $name }: имя остаётся за { $kept }, а { $other } проверяется как { $renamed }
+driver_version_too_large = `{ $arg }`: слишком большое число в версии после @ (например, pg@8.23.1)
+tty_without_terminal = это терминал, а у процесса нет терминала (его запустил cron, CI или менеджер служб): передайте --output имя файла
+selector_unknown_kind = неизвестный вид проверки после kind: — укажите kind:postgresql, kind:sqlite, kind:redis или kind:jwt

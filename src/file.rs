@@ -111,6 +111,12 @@ fn is_anonymous_pipe(_file: &File) -> bool {
     false
 }
 
+/// Whether `path` is a character device (a terminal, `/dev/tty`).
+fn is_char_device(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata(path).is_ok_and(|m| m.file_type().is_char_device())
+}
+
 /// Writes `bytes` to `path` (created, truncated unless `append`). A FIFO
 /// without a reader is refused at once; a pipe or terminal that does not
 /// take the bytes within [`PIPE_DEADLINE`] is an error, not a hang.
@@ -123,7 +129,11 @@ pub(crate) fn write(path: &Path, bytes: &[u8], append: bool) -> io::Result<()> {
         .custom_flags(libc::O_NONBLOCK)
         .open(path)
         .map_err(|e| match e.raw_os_error() {
-            // open(2): O_NONBLOCK | O_WRONLY on a FIFO with no reader.
+            // open(2): O_NONBLOCK | O_WRONLY on a FIFO with no reader; on
+            // /dev/tty, a process without a controlling terminal (tty(4)).
+            Some(libc::ENXIO) if is_char_device(path) => {
+                io_error(ErrorKind::NotFound, words::tty_without_terminal())
+            }
             Some(libc::ENXIO) => io_error(ErrorKind::BrokenPipe, words::fifo_without_reader()),
             _ => e,
         })?;

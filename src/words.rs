@@ -13,6 +13,7 @@ use std::time::Duration;
 
 pub(crate) use crate::i18n::Advice;
 use crate::i18n::{Message, msg};
+use crate::model::provenance::list;
 use crate::model::{Code, Provenance, Status, Tip};
 
 // ---- URL validation -------------------------------------------------------
@@ -845,11 +846,11 @@ pub(crate) fn wait_progress(
     elapsed: Duration,
     timeout: Duration,
 ) -> Message {
-    let mut list = failing
-        .iter()
-        .map(|&(check, code)| msg::wait_failing(check, code.as_str()));
-    let first = list.next().unwrap_or_default();
-    let failing = list.fold(first, msg::listed);
+    let failing = list(
+        failing
+            .iter()
+            .map(|&(check, code)| msg::wait_failing(check, code.as_str())),
+    );
     msg::wait_progress(failing, elapsed, timeout)
 }
 
@@ -884,11 +885,9 @@ pub(crate) fn watch_change(
 }
 
 pub(crate) fn watch_heartbeat(time: &str, round: u64, checks: &[(&str, Status, f64)]) -> Message {
-    let mut states = checks.iter().map(|&(check, status, millis)| {
+    let states = list(checks.iter().map(|&(check, status, millis)| {
         msg::watch_check_state(check, status.as_str(), took(millis))
-    });
-    let first = states.next().unwrap_or_default();
-    let states = states.fold(first, msg::listed);
+    }));
     msg::watch_heartbeat(time.to_string(), round, states)
 }
 
@@ -902,11 +901,11 @@ pub(crate) fn watch_summary(
     let failures = if failures.is_empty() {
         msg::watch_no_failures()
     } else {
-        let mut list = failures
-            .iter()
-            .map(|&(code, n)| msg::watch_failure_count(code, n));
-        let first = list.next().unwrap_or_default();
-        msg::watch_failures(list.fold(first, msg::listed))
+        msg::watch_failures(list(
+            failures
+                .iter()
+                .map(|&(code, n)| msg::watch_failure_count(code, n)),
+        ))
     };
     msg::watch_summary(
         check,
@@ -1135,6 +1134,10 @@ pub(crate) fn message_withheld() -> Message {
 
 pub(crate) fn fifo_without_reader() -> Message {
     msg::fifo_without_reader()
+}
+
+pub(crate) fn tty_without_terminal() -> Message {
+    msg::tty_without_terminal()
 }
 
 pub(crate) fn fifo_without_writer(limit: Duration) -> Message {

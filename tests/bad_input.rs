@@ -175,3 +175,67 @@ fn sigterm_is_not_called_ctrl_c() {
     assert!(text.contains("SIGTERM"), "{text}");
     assert!(!text.contains("Ctrl-C"), "{text}");
 }
+
+/// Issue 18: the smaller messages say what happened. `--output /dev/tty`
+/// in a process without a terminal (`setsid`: no controlling terminal)
+/// spoke of a FIFO nobody reads.
+#[test]
+fn output_to_dev_tty_without_a_terminal_says_there_is_none() {
+    let bin = env!("CARGO_BIN_EXE_railconn");
+    let output = crate::support::Railconn::new("setsid")
+        .env("JWT_SECRET_KEY", JWT_SECRET)
+        .args([bin, "check", "--no-env-file", "--only", "jwt"])
+        .args(["--output", "/dev/tty"])
+        .run();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let said = stderr(&output);
+    assert!(said.contains("this process has no terminal"), "{said}");
+    assert!(!said.contains("FIFO"), "{said}");
+}
+
+/// `KIND:redis` is a kind selector (it was a name "no check is called
+/// <a URL…>"), and a `kind:` with a colon in it is an unknown kind, with
+/// the kinds listed, not "kind:<a URL…> is not a kind".
+#[test]
+fn kind_selectors_in_any_case_and_unknown_kinds_say_so() {
+    let output = railconn()
+        .env("JWT_SECRET_KEY", JWT_SECRET)
+        .args([
+            "check",
+            "--no-env-file",
+            "--only",
+            "jwt",
+            "--skip",
+            "KIND:redis",
+        ])
+        .run();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).is_empty(), "{}", stderr(&output));
+
+    let output = railconn()
+        .args(["check", "--no-env-file", "--only", "kind:redis:extra"])
+        .run();
+    assert_eq!(output.status.code(), Some(2));
+    let said = stderr(&output);
+    assert!(said.contains("the kind after kind: is unknown"), "{said}");
+    assert!(said.contains("kind:redis or kind:jwt"), "{said}");
+    assert!(!said.contains("URL"), "{said}");
+}
+
+/// A version number too large for a comparison is said to be too large,
+/// not "must start with a number".
+#[test]
+fn a_driver_version_too_large_says_so() {
+    let output = railconn()
+        .args([
+            "check",
+            "--no-env-file",
+            "--driver",
+            "pg@99999999999999999999",
+        ])
+        .run();
+    assert_eq!(output.status.code(), Some(2));
+    let said = stderr(&output);
+    assert!(said.contains("is too large"), "{said}");
+    assert!(!said.contains("must start with a number"), "{said}");
+}

@@ -497,3 +497,92 @@ fn a_variable_merged_into_a_check_selects_it() {
     let (_, out) = run(&["--optional", "redis"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// Issue 18: a variable called `CELERY_BROKER_URL.1` (`.` is allowed) and
+/// the first URL of `CELERY_BROKER_URL` were two checks with one name, and
+/// `/healthz` showed the passing one. The variable keeps its name, the
+/// failover URL becomes `CELERY_BROKER_URL.1#2`, and a warning names both.
+#[test]
+fn a_variable_and_a_failover_url_of_one_name_are_two_checks() {
+    let stopped = format!("redis://127.0.0.1:{}/1", closed_port());
+    let (report, output) = check_json(
+        railconn()
+            .env("CELERY_BROKER_URL.1", good_redis())
+            .env("CELERY_BROKER_URL", format!("{stopped};{}/2", good_redis())),
+        &["--only", "kind:redis", "--skip", "redis"],
+    );
+    let mut got = names(&report);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "CELERY_BROKER_URL.1",
+            "CELERY_BROKER_URL.1#2",
+            "CELERY_BROKER_URL.2",
+            "jwt",
+            "postgres",
+            "redis"
+        ]
+    );
+    assert_passed(&report, "CELERY_BROKER_URL.1");
+    assert_eq!(check(&report, "CELERY_BROKER_URL.1#2")["status"], "fail");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let warning = stderr(&output);
+    assert!(
+        warning.contains(
+            "two checks are called CELERY_BROKER_URL.1: CELERY_BROKER_URL.1 (environment) \
+             keeps the name, and CELERY_BROKER_URL (environment) is checked as \
+             CELERY_BROKER_URL.1#2"
+        ),
+        "{warning}"
+    );
+}
+
+/// Issue 18, item 9: a `--target` NAME that a variable has replaced the
+/// variable silently, so the app's own URL was never checked. Both run:
+/// the variable keeps its name, the flag's check is `NAME#2`, a warning
+/// says so; `--only NAME` selects both. Two `--target` flags with one
+/// NAME are a usage error (exit 2), whatever the environment holds.
+#[test]
+fn a_target_named_like_a_variable_runs_beside_it() {
+    let stopped = format!("redis://127.0.0.1:{}/1", closed_port());
+    let (report, output) = check_json(
+        railconn().env("CACHE_URL", &stopped),
+        &[
+            "--only",
+            "CACHE_URL",
+            "--target",
+            &format!("CACHE_URL={}", good_redis()),
+        ],
+    );
+    let selected: Vec<&str> = report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter(|c| c["status"] != "skip")
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(selected, ["CACHE_URL", "CACHE_URL#2"], "{report:#}");
+    assert_eq!(check(&report, "CACHE_URL")["status"], "fail");
+    assert_passed(&report, "CACHE_URL#2");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(
+            "CACHE_URL (environment) keeps the name, and --target is checked as CACHE_URL#2"
+        ),
+        "{}",
+        stderr(&output)
+    );
+
+    let twice = railconn()
+        .args(["check", "--no-env-file", "--target", "A=redis://h1"])
+        .args(["--target", "A=redis://h2"])
+        .run();
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(
+        stderr(&twice).contains("`A` is given to --target twice"),
+        "{}",
+        stderr(&twice)
+    );
+    assert!(stdout(&twice).is_empty());
+}

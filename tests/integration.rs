@@ -22,6 +22,7 @@ mod jwt;
 mod jwt_reference;
 mod lang;
 mod libpq_uri;
+mod many;
 mod matrix;
 mod ops;
 mod output_safety;

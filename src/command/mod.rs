@@ -76,6 +76,21 @@ pub(crate) fn pins(source: &SourceArgs) -> Result<Vec<Pin>, AppError> {
 /// the NAME, and only when it looks like one: the URL (or a URL given
 /// without `NAME=`) may hold a password.
 pub(crate) fn targets(source: &SourceArgs) -> Result<Vec<NamedUrl>, AppError> {
+    let targets = parsed_targets(source)?;
+    // Two `--target` flags with one NAME: the command line alone is wrong,
+    // whatever the environment holds (issue 18).
+    let mut seen = std::collections::HashSet::new();
+    match targets.iter().find(|t| !seen.insert(t.name)) {
+        Some(twice) => Err(AppError::Flag {
+            flag: "--target",
+            value: twice.name.to_string(),
+            problem: msg::target_twice(twice.name.to_string()),
+        }),
+        None => Ok(targets),
+    }
+}
+
+fn parsed_targets(source: &SourceArgs) -> Result<Vec<NamedUrl>, AppError> {
     source
         .targets
         .iter()
@@ -177,6 +192,7 @@ pub(crate) fn config(
     config.drivers = drivers;
     let checks = config.checks();
     warn_unknown_names(&config.selection, &checks);
+    warn_renamed(&config.renamed);
     if checks.iter().all(|c| c.selected.is_none()) {
         return Err(AppError::NothingSelected);
     }
@@ -222,6 +238,28 @@ fn warn_unknown_names(selection: &Selection, checks: &[crate::config::Check<'_>]
                 None => crate::i18n::msg::warning_unknown_check(typed_value(name), all.clone()),
             };
             crate::exit::stderr_line(&lang.render(&warning));
+        }
+    });
+}
+
+/// Says on stderr, once per process, which checks found their name taken
+/// and what they are called instead, naming where both come from.
+fn warn_renamed(renamed: &[crate::config::Renamed]) {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    if renamed.is_empty() {
+        return;
+    }
+    SAID.call_once(|| {
+        let lang = Lang::for_run();
+        let mut err = std::io::stderr().lock();
+        for r in renamed {
+            let warning = msg::warning_renamed_check(
+                r.name.as_str(),
+                r.kept.message(),
+                r.other.message(),
+                r.now.as_str(),
+            );
+            let _ = writeln!(err, "{}", lang.render(&warning));
         }
     });
 }

@@ -12,6 +12,7 @@ pub(crate) mod normalize;
 pub(crate) mod scan;
 pub(crate) mod select;
 
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -64,6 +65,25 @@ pub(crate) struct Config {
     /// The app's drivers and the rules they changed the targets by
     /// (issue 11); empty until `driver::apply`.
     pub(crate) drivers: crate::driver::Drivers,
+    /// The index in `extra` of each extra check, by name: the report asks
+    /// for each check's target by name, and a search per check was
+    /// quadratic in the checks (issue 18).
+    extra_index: HashMap<CheckName, usize>,
+    /// Checks that found their name taken and were renamed (issue 18).
+    pub renamed: Vec<Renamed>,
+}
+
+/// A check whose name another check has, checked as `now` instead: a
+/// name shared by two checks made `/healthz` and the metrics show one of
+/// them while the report said the other failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Renamed {
+    pub name: CheckName,
+    pub now: CheckName,
+    /// Where the check that kept the name comes from.
+    pub kept: Provenance,
+    /// Where the renamed check comes from.
+    pub other: Provenance,
 }
 
 /// A check beyond the defaults: a discovered variable or a `--target`.
@@ -81,6 +101,13 @@ pub(crate) enum ExtraSetting {
 }
 
 impl Extra {
+    fn url_setting(&self) -> UrlSetting<'_> {
+        match &self.setting {
+            ExtraSetting::Postgresql(s) => UrlSetting::Postgresql(self.name, s),
+            ExtraSetting::Redis(s) => UrlSetting::Redis(self.name, s),
+        }
+    }
+
     fn target(&self) -> Target<'_> {
         match &self.setting {
             ExtraSetting::Postgresql(setting) => Target::Postgresql(setting),
@@ -249,14 +276,13 @@ impl Config {
                 heroku: env.get("DYNO").is_some() || env.any_prefixed("HEROKU_"),
             },
             drivers: crate::driver::Drivers::default(),
+            extra_index: HashMap::new(),
+            renamed: Vec::new(),
         };
         if overrides.discover {
             config.discover(overrides, env);
         }
         for target in &overrides.targets {
-            // A `--target` wins over a variable of the same name, and a
-            // later `--target` over an earlier one: one check per name.
-            config.extra.retain(|e| e.name != target.name);
             config.extra.push(Extra {
                 name: target.name,
                 setting: parse_extra(
@@ -269,6 +295,7 @@ impl Config {
                 ),
             });
         }
+        config.renamed = name_uniquely(&mut config.extra);
         pin(&mut config.postgres, &overrides.resolve);
         pin(&mut config.redis, &overrides.resolve);
         for extra in &mut config.extra {
@@ -278,7 +305,66 @@ impl Config {
             }
         }
         config.notes = hygiene::notes(&config, env);
+        config.extra_index = config
+            .extra
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.name, i))
+            .collect();
         config
+    }
+}
+
+/// Gives every extra check a name of its own. A variable keeps its own
+/// name, then a URL of a failover list (`VAR.1`, which a variable may be
+/// called too: `.` is allowed), then a `--target`, so that the app's own
+/// configuration is named the same whatever the command line adds; a check
+/// whose name is taken gets `#2`, `#3`… (a `#` no variable or `--target`
+/// NAME holds). Returns the checks renamed, in report order.
+fn name_uniquely(extra: &mut [Extra]) -> Vec<Renamed> {
+    let mut order: Vec<usize> = (0..extra.len()).collect();
+    order.sort_by_key(|&i| claim(&extra[i]));
+    let mut owner: HashMap<CheckName, usize> = HashMap::new();
+    let mut next: HashMap<CheckName, u32> = HashMap::new();
+    let mut renamed = Vec::new();
+    for i in order {
+        let name = extra[i].name;
+        let Some(&first) = owner.get(&name) else {
+            owner.insert(name, i);
+            continue;
+        };
+        let suffix = next.entry(name).or_insert(2);
+        let new = CheckName::named(&format!("{name}#{suffix}"));
+        *suffix += 1;
+        owner.insert(new, i);
+        extra[i].name = new;
+        let source = |e: &Extra| e.target().source().cloned().unwrap_or(Provenance::Default);
+        renamed.push((
+            i,
+            Renamed {
+                name,
+                now: new,
+                kept: source(&extra[first]),
+                other: source(&extra[i]),
+            },
+        ));
+    }
+    renamed.sort_by_key(|(i, _)| *i);
+    renamed.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Who keeps a name shared by several checks: lowest first.
+fn claim(extra: &Extra) -> u8 {
+    match extra.target().source() {
+        Some(Provenance::Variables(vars))
+            if vars
+                .first()
+                .is_some_and(|v| v.variable == extra.name.as_str()) =>
+        {
+            0
+        }
+        Some(Provenance::Flag(_)) => 2,
+        _ => 1,
     }
 }
 
@@ -441,16 +527,26 @@ impl Config {
 
     /// The PostgreSQL and Redis settings of every check, defaults first.
     fn url_settings(&self) -> impl Iterator<Item = UrlSetting<'_>> {
-        let extra = self.extra.iter().map(|e| match &e.setting {
-            ExtraSetting::Postgresql(s) => UrlSetting::Postgresql(e.name, s),
-            ExtraSetting::Redis(s) => UrlSetting::Redis(e.name, s),
-        });
+        let extra = self.extra.iter().map(Extra::url_setting);
         [
             UrlSetting::Postgresql(CheckName::POSTGRES, &self.postgres),
             UrlSetting::Redis(CheckName::REDIS, &self.redis),
         ]
         .into_iter()
         .chain(extra)
+    }
+
+    /// The PostgreSQL or Redis setting of check `name`, if it has one.
+    fn url_setting(&self, name: CheckName) -> Option<UrlSetting<'_>> {
+        match name {
+            CheckName::POSTGRES => Some(UrlSetting::Postgresql(name, &self.postgres)),
+            CheckName::REDIS => Some(UrlSetting::Redis(name, &self.redis)),
+            _ => self
+                .extra_index
+                .get(&name)
+                .and_then(|&i| self.extra.get(i))
+                .map(Extra::url_setting),
+        }
     }
 
     /// Every secret value in the configuration, for masking what servers
@@ -505,21 +601,20 @@ impl Config {
 
     /// The parsed parts check `name` dials, when it dials a URL target.
     pub(crate) fn parts(&self, name: CheckName) -> Option<crate::model::Parts> {
-        self.url_settings().find_map(|setting| match setting {
-            UrlSetting::Postgresql(n, s) if n == name => s.target().map(PgTarget::parts),
-            UrlSetting::Redis(n, s) if n == name => s.target().map(RedisTarget::parts),
-            _ => None,
-        })
+        match self.url_setting(name)? {
+            UrlSetting::Postgresql(_, s) => s.target().map(PgTarget::parts),
+            UrlSetting::Redis(_, s) => s.target().map(RedisTarget::parts),
+        }
     }
 
     /// The host and port check `name` dials, when it dials one.
     /// The redacted URL of Redis check `name` (its query survives
     /// redaction; ioredis reads `family` from it).
     pub(crate) fn redis_url_of(&self, name: CheckName) -> Option<&str> {
-        self.url_settings().find_map(|setting| match setting {
-            UrlSetting::Redis(n, s) if n == name => s.target().map(|t| t.redacted.as_str()),
-            _ => None,
-        })
+        match self.url_setting(name)? {
+            UrlSetting::Redis(_, s) => s.target().map(|t| t.redacted.as_str()),
+            UrlSetting::Postgresql(..) => None,
+        }
     }
 
     pub(crate) fn endpoint(&self, name: CheckName) -> Option<(&str, u16)> {
@@ -528,25 +623,27 @@ impl Config {
 
     /// The host, port and `--resolve` addresses check `name` dials.
     pub(crate) fn dialed(&self, name: CheckName) -> Option<(&str, u16, &[IpAddr])> {
-        self.url_settings().find_map(|setting| match setting {
-            UrlSetting::Postgresql(n, s) if n == name => s
+        match self.url_setting(name)? {
+            UrlSetting::Postgresql(_, s) => s
                 .target()
                 .map(|t| (t.host.as_str(), t.port, t.dial.as_slice())),
-            UrlSetting::Redis(n, s) if n == name => s
+            UrlSetting::Redis(_, s) => s
                 .target()
                 .map(|t| (t.host.as_str(), t.port, t.dial.as_slice())),
-            _ => None,
-        })
+        }
     }
 
     /// Whether a selected check may do TLS or sign with a key pair, the
     /// operations that need aws-lc's random generator.
     pub(crate) fn may_need_randomness(&self) -> bool {
-        let selected = |name: CheckName| {
-            self.checks()
-                .iter()
-                .any(|c| c.name == name && c.selected.is_some())
-        };
+        // The selection once, not once per setting (quadratic, issue 18).
+        let selected: HashSet<CheckName> = self
+            .checks()
+            .iter()
+            .filter(|c| c.selected.is_some())
+            .map(|c| c.name)
+            .collect();
+        let selected = |name: CheckName| selected.contains(&name);
         let tls = self.url_settings().any(|setting| match setting {
             UrlSetting::Postgresql(name, s) => {
                 selected(name)
@@ -709,5 +806,53 @@ fn parse_value<T>(
             error,
             findings: normalized.findings,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::Kind;
+
+    /// A variable keeps its name, then a failover URL, then `--target`
+    /// (issue 18); each renamed check says whose name it found.
+    #[test]
+    fn a_name_is_kept_by_the_variable_and_suffixed_for_the_rest() {
+        let env = EnvSource::from_pairs([
+            ("BROKER.1", "redis://own/0"),
+            ("BROKER", "redis://a/1;redis://b/2"),
+        ]);
+        let overrides = Overrides {
+            discover: true,
+            targets: vec![NamedUrl {
+                name: CheckName::named("BROKER.1"),
+                kind: Kind::Redis,
+                url: "redis://flag/3".to_string(),
+            }],
+            ..Overrides::default()
+        };
+        let config = Config::resolve(
+            &overrides,
+            &env,
+            Selection::default(),
+            Duration::ZERO,
+            Duration::ZERO,
+        );
+        let names: Vec<&str> = config.extra.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["BROKER.1#2", "BROKER.2", "BROKER.1", "BROKER.1#3"]);
+        let renamed: Vec<(&str, &str)> = config
+            .renamed
+            .iter()
+            .map(|r| (r.name.as_str(), r.now.as_str()))
+            .collect();
+        assert_eq!(
+            renamed,
+            [("BROKER.1", "BROKER.1#2"), ("BROKER.1", "BROKER.1#3")]
+        );
+        assert_eq!(config.renamed[1].other, Provenance::Flag("--target"));
+        assert_eq!(
+            config.redis_url_of(CheckName::named("BROKER.1#3")),
+            Some("redis://flag/3")
+        );
     }
 }

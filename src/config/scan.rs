@@ -17,7 +17,7 @@
 //!   listed as not checked; anything else (a path, a word, `https://`) is
 //!   not a service URL and never a target.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::model::CheckName;
 use crate::service::Kind;
@@ -140,7 +140,7 @@ impl Scan {
     /// Adds the value of variable `name` (or of one URL of its failover
     /// list, then `name` is `VAR.N`) as a target, an alias of a default, a
     /// source of an identical target, or a URL not checked.
-    fn take(&mut self, name: &str, value: &str, source: Source, defaults: &[(CheckName, &str)]) {
+    fn take(&mut self, name: &str, value: &str, source: Source, known: &mut Known<'_>) {
         let kind = match classify(value) {
             Classified::Service(kind) => kind,
             Classified::Unchecked(scheme) => {
@@ -154,11 +154,12 @@ impl Scan {
             Classified::Other => return,
         };
         let key = comparable(value);
-        if let Some((check, _)) = defaults.iter().find(|(_, v)| comparable(v) == key) {
+        if let Some((check, _)) = known.defaults.iter().find(|(_, v)| comparable(v) == key) {
             self.aliases.push((*check, source));
-        } else if let Some(same) = self.targets.iter_mut().find(|t| comparable(&t.raw) == key) {
-            same.sources.push(source);
+        } else if let Some(&same) = known.targets.get(key) {
+            self.targets[same].sources.push(source);
         } else {
+            known.targets.insert(key.to_string(), self.targets.len());
             self.targets.push(Discovered {
                 name: CheckName::named(name),
                 kind,
@@ -167,6 +168,14 @@ impl Scan {
             });
         }
     }
+}
+
+/// The values already taken: the defaults' and, by comparable value, the
+/// index of each target found so far (a lookup, not a search: a `.env`
+/// of 16,000 URLs made the search quadratic, issue 18).
+struct Known<'a> {
+    defaults: &'a [(CheckName, &'a str)],
+    targets: HashMap<String, usize>,
 }
 
 /// The URLs of a failover list, when `value` is one: Celery hands its
@@ -192,6 +201,10 @@ fn failover_list(value: &str) -> Option<Vec<&str>> {
 pub(crate) fn scan(env: &EnvSource, public: bool, defaults: &[(CheckName, &str)]) -> Scan {
     let names: BTreeSet<&str> = env.all().map(|(name, _, _)| name).collect();
     let mut scan = Scan::default();
+    let mut known = Known {
+        defaults,
+        targets: HashMap::new(),
+    };
     for (name, value, origin) in env.all() {
         if !considered(name, public, &names) {
             continue;
@@ -204,10 +217,10 @@ pub(crate) fn scan(env: &EnvSource, public: bool, defaults: &[(CheckName, &str)]
             Some(urls) => {
                 for (i, url) in urls.into_iter().enumerate() {
                     let part = format!("{name}.{}", i + 1);
-                    scan.take(&part, url, source.clone(), defaults);
+                    scan.take(&part, url, source.clone(), &mut known);
                 }
             }
-            None => scan.take(name, value, source, defaults),
+            None => scan.take(name, value, source, &mut known),
         }
     }
     scan

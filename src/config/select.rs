@@ -20,10 +20,17 @@ impl Selector {
     /// read after clap, as `--resolve` is).
     pub(crate) fn parse(text: &str) -> Result<Self, Message> {
         let text = text.trim();
-        if let Some(kind) = text.strip_prefix("kind:") {
-            return Kind::from_name(kind)
+        if let Some(kind) = kind_part(text) {
+            return Kind::from_name(&kind.to_ascii_lowercase())
                 .map(Selector::Kind)
-                .ok_or_else(|| msg::selector_bad_kind(typed_value(kind)));
+                .ok_or_else(|| {
+                    if kind.contains(':') {
+                        // Not a kind, and perhaps a URL with its password.
+                        msg::selector_unknown_kind()
+                    } else {
+                        msg::selector_bad_kind(typed_value(kind))
+                    }
+                });
         }
         if text.is_empty() {
             return Err(msg::selector_empty());
@@ -41,11 +48,29 @@ impl Selector {
     }
 }
 
+/// What follows `kind:`, written in any case (`KIND:redis`): no check
+/// name holds a `:`, so it is never a name.
+fn kind_part(text: &str) -> Option<&str> {
+    text.get(..5)
+        .filter(|prefix| prefix.eq_ignore_ascii_case("kind:"))
+        .map(|_| &text[5..])
+}
+
 /// Whether the name `wanted` (of `--only`, `--skip`, `--optional`,
 /// `--allow`) names check `name`: itself, or, for a variable holding a
 /// failover list, each of its URLs (`CELERY_BROKER_URL` names
 /// `CELERY_BROKER_URL.1` and `CELERY_BROKER_URL.2`; see `scan.rs`).
+/// A check renamed for a clash (`NAME#2`, see `Config::resolve`) is
+/// named by what NAME names too.
 fn names(wanted: &str, name: &str) -> bool {
+    let renamed_from = name
+        .rsplit_once('#')
+        .filter(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .map(|(base, _)| base);
+    is_or_part(wanted, name) || renamed_from.is_some_and(|base| is_or_part(wanted, base))
+}
+
+fn is_or_part(wanted: &str, name: &str) -> bool {
     name == wanted
         || name
             .strip_prefix(wanted)
@@ -210,6 +235,16 @@ pub(crate) fn nearest<'a>(name: &str, checks: &[&'a str]) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A check renamed for a clash is selected by the name it shares.
+    #[test]
+    fn a_renamed_check_answers_to_its_name() {
+        assert!(names("CACHE_URL", "CACHE_URL#2"));
+        assert!(names("CACHE_URL#2", "CACHE_URL#2"));
+        assert!(names("BROKER", "BROKER.1#2"));
+        assert!(!names("CACHE_URL", "CACHE_URL#x"));
+        assert!(!names("CACHE", "CACHE_URL#2"));
+    }
 
     fn selectors(list: &[&str]) -> Vec<Selector> {
         list.iter().map(|s| Selector::parse(s).unwrap()).collect()

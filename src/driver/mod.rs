@@ -203,6 +203,21 @@ fn numbers(version: &str) -> Option<Vec<u64>> {
     (!parts.is_empty()).then_some(parts)
 }
 
+/// Whether a number of `version` does not fit the comparison (u64): it
+/// starts with digits, so "must start with a number" would be wrong.
+fn too_large(version: &str) -> bool {
+    version
+        .trim()
+        .trim_start_matches(['v', '=', '^', '~'])
+        .split('.')
+        .map(|part| {
+            part.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .any(|digits| !digits.is_empty() && digits.parse::<u64>().is_err())
+}
+
 /// `--driver NAME[@VERSION]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct DriverArg {
@@ -222,8 +237,13 @@ impl DriverArg {
             let known: Vec<&str> = Driver::ALL.iter().map(|d| d.id()).collect();
             msg::driver_unknown(&typed_value(name), known.join(", "))
         })?;
-        if version.as_deref().is_some_and(|v| numbers(v).is_none()) {
-            return Err(msg::driver_bad_version(&typed_value(text)));
+        if let Some(version) = version.as_deref() {
+            if too_large(version) {
+                return Err(msg::driver_version_too_large(&typed_value(text)));
+            }
+            if numbers(version).is_none() {
+                return Err(msg::driver_bad_version(&typed_value(text)));
+            }
         }
         Ok(Self { driver, version })
     }

@@ -61,10 +61,15 @@ pub(crate) fn say(message: &Message) -> String {
 /// `--driver NAME@VERSION`) or holding a query `password=`, its password
 /// sits where no later redaction finds it.
 pub(crate) fn typed_value(text: &str) -> String {
-    let rest = text.strip_prefix("kind:").unwrap_or(text);
-    if rest.contains(':') {
-        say(&msg::url_not_shown())
-    } else {
-        text.to_string()
+    // `kind:` in any case (`KIND:redis`) starts a selector, never a URL:
+    // what follows is shown unless it may be one (issue 18).
+    let kind = text
+        .get(..5)
+        .filter(|prefix| prefix.eq_ignore_ascii_case("kind:"));
+    match (kind, text.get(5..)) {
+        (Some(prefix), Some(rest)) if rest.contains(':') => format!("{prefix}…"),
+        (Some(_), _) => text.to_string(),
+        _ if text.contains(':') => say(&msg::url_not_shown()),
+        _ => text.to_string(),
     }
 }

@@ -380,6 +380,8 @@ messages! {
     // ---- the app's drivers (issue 11) --------------------------------
     driver_unknown(name: &str, known: String);
     driver_bad_version(arg: &str);
+    /// A number in `--driver NAME@VERSION` beyond u64 (issue 18).
+    driver_version_too_large(arg: &str);
     drivers_found(list: String);
     drivers_none();
     driver_manifest_unreadable(file: &str, reason: Message);
@@ -424,6 +426,8 @@ messages! {
     arguments_not_shown();
     message_withheld();
     fifo_without_reader();
+    /// `--output /dev/tty` in a process without a terminal (issue 18).
+    tty_without_terminal();
     pipe_stalled(limit: Duration);
     fifo_without_writer(limit: Duration);
     pipe_empty();
@@ -431,12 +435,19 @@ messages! {
 
     // ---- targets and selection (issue 9) -------------------------------
     selector_bad_kind(kind: String);
+    /// `kind:` followed by what may be a URL: not shown (issue 18).
+    selector_unknown_kind();
     selector_empty();
     target_form();
     target_name_space();
     target_name_char(char: String);
     target_default_name(name: String);
     target_bad_scheme(name: String);
+    /// Two `--target` flags with one NAME (issue 18).
+    target_twice(name: String);
+    /// A warning on stderr: two checks had one name; the second is
+    /// checked under `renamed` (issue 18).
+    warning_renamed_check(name: &str, kept: Message, other: Message, renamed: &str);
     /// A warning on stderr: `--only`/`--skip`/`--optional` name no check.
     warning_unknown_check(name: String, checks: String);
     /// The same, with the check it probably meant (`select::nearest`).

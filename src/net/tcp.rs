@@ -121,9 +121,13 @@ fn decisive(failures: &[(SocketAddr, Failure)]) -> Failure {
         .map(|(_, f)| f.code)
         .min_by_key(|&c| rank(c))
         .unwrap_or(Code::NetworkUnreachable);
-    let mut messages = failures.iter().map(|(_, f)| f.message.clone());
-    let first = messages.next().unwrap_or_default();
-    Failure::new(code, messages.fold(first, msg::joined))
+    // One message per address, nested log2 deep (`--resolve` may give
+    // thousands of addresses; a fold nested once per address).
+    let messages = failures.iter().map(|(_, f)| f.message.clone());
+    Failure::new(
+        code,
+        crate::model::provenance::balanced(messages, msg::joined),
+    )
 }
 
 #[cfg(test)]

@@ -229,6 +229,15 @@ fn read_bounded(reader: impl Read) -> Result<Vec<u8>, Message> {
 /// `${{Postgres.DATABASE_URL}}` into something unrecognisable. Such values
 /// are kept as written, so the URL check can say "unresolved reference".
 fn keep_railway_references(text: &str, pairs: &mut [(String, String)]) {
+    if !text.contains("${{") {
+        return;
+    }
+    // The first entry of each name, looked up rather than searched for
+    // per line (a search per line is quadratic in the entries, issue 18).
+    let mut first: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, (key, _)) in pairs.iter().enumerate() {
+        first.entry(key.clone()).or_insert(i);
+    }
     for line in text.lines() {
         let Some((key, value)) = line
             .trim_start()
@@ -241,8 +250,8 @@ fn keep_railway_references(text: &str, pairs: &mut [(String, String)]) {
             continue;
         }
         let raw = value.trim().trim_matches(|c| c == '"' || c == '\'');
-        if let Some(pair) = pairs.iter_mut().find(|(k, _)| k == key.trim()) {
-            pair.1 = raw.to_string();
+        if let Some(&i) = first.get(key.trim()) {
+            pairs[i].1 = raw.to_string();
         }
     }
 }
