@@ -1101,3 +1101,35 @@ warning_renamed_check = railconn: warning: two checks are called { $name }: { $k
 driver_version_too_large = `{ $arg }`: a number in the version after @ is too large (e.g. pg@8.23.1)
 tty_without_terminal = it is a terminal device, and this process has no terminal (cron, CI or a service manager started it): give --output a file name
 selector_unknown_kind = the kind after kind: is unknown: write kind:postgresql, kind:sqlite, kind:redis or kind:jwt
+## driver-refusals
+driver_sa_asyncpg_kwarg = SQLAlchemy's asyncpg dialect passes `{ $param }` from the URL to asyncpg.connect() as a keyword argument, which it does not take: the first connect raises TypeError: connect() got an unexpected keyword argument '{ $param }'
+driver_sa_asyncpg_kwarg_cause = With postgresql+asyncpg:// SQLAlchemy hands every query parameter to asyncpg.connect() as a keyword argument; asyncpg has no argument named `{ $param }` (libpq's name), so the app fails at its first connect although the server is fine.
+driver_sa_asyncpg_kwarg_fix = Remove `{ $param }` from the URL and give the setting to asyncpg in code: create_async_engine(url, connect_args={"{"}…{"}"}) with asyncpg's names (timeout= for connect_timeout, server_settings={"{"}"application_name": …{"}"} for application_name and options).
+driver_sa_asyncpg_kwarg_fix_sslmode = Write ssl= instead of sslmode= in the URL (e.g. ssl=require, or ssl=disable): SQLAlchemy passes it to asyncpg.connect(ssl=…), which takes libpq's mode names.
+driver_sa_ssl_option = SQLAlchemy passes `ssl` from the URL to libpq as a connection option, which libpq refuses: invalid connection option "ssl"
+driver_sa_ssl_option_cause = libpq reads ssl=true only inside a URI; SQLAlchemy's psycopg2 and psycopg dialects pass query parameters as separate options, and libpq has no option named ssl, so the app fails at its first connect.
+driver_sa_ssl_option_fix = Write sslmode=require instead of ssl=true (sslmode=disable instead of ssl=false).
+driver_sa_postgres_scheme = SQLAlchemy has no dialect named `postgres`: create_engine() raises NoSuchModuleError: Can't load plugin: sqlalchemy.dialects:postgres
+driver_sa_postgres_scheme_cause = SQLAlchemy 1.4 removed the `postgres` alias: a postgres:// URL (as Heroku and Render hand them out) stops the app when it creates its engine, before any connection.
+driver_sa_postgres_scheme_fix = Write postgresql:// (or postgresql+asyncpg://, postgresql+psycopg://) instead of postgres://; where the platform sets the variable, replace the scheme in code before create_engine().
+driver_asyncpg_setting = { $driver } sends `{ $param }` from the URL to the server as a setting, and the server refuses it at the first connect
+driver_asyncpg_setting_cause = { $driver } reads only its own parameters from the URL and sends every other one to the server as a run-time setting; `{ $param }` is a libpq connection option, not a server setting, so the server refuses it (unrecognized configuration parameter, or cannot be changed now).
+driver_asyncpg_setting_fix = Remove `{ $param }` from the URL; give asyncpg the setting in code if it has one (connect_timeout is asyncpg.connect(timeout=…)).
+driver_asyncpg_setting_fix_ssl = Write sslmode=require instead of ssl=true (asyncpg reads sslmode from the URL; sslmode=disable instead of ssl=false).
+driver_raw_hash = { $driver } reads an unencoded # in the password as the start of the URL's fragment and fails before connecting
+driver_raw_hash_cause = { $driver } parses the URL by the WHATWG/RFC 3986 rules, where # ends the address: the rest of the password is lost and the URL is invalid (asyncpg: ValueError, node-postgres: TypeError Invalid URL). libpq reads the same URL.
+driver_raw_hash_fix = Percent-encode # in the password as %23 (and @ : / ? % the same way).
+driver_redis_fragment_ignored = { $drivers } ignore the #insecure fragment and verify the server's certificate: railconn verified it too
+driver_redis_fragment_cause = #insecure is redis-rs's own switch: { $drivers } do not read the URL's fragment, verify the certificate against their trust store, and fail on a self-signed or private CA.
+driver_redis_fragment_fix_node = Remove #insecure and let Node trust the CA: NODE_EXTRA_CA_CERTS=/path/to/ca.pem in the app's environment (Node reads it at start; SSL_CERT_FILE is not read).
+driver_redis_fragment_fix_python = Remove #insecure and give redis-py the CA in the URL: rediss://…?ssl_ca_certs=/path/to/ca.pem (ssl_cert_reqs=none turns verification off); Node drivers need NODE_EXTRA_CA_CERTS=/path/to/ca.pem instead.
+driver_prepared_transaction = { $driver } prepares statements, and { $pooler } runs in transaction mode here: the app's next query can land on another server connection, where the statement does not exist (prepared statement "…" does not exist)
+driver_prepared_cause = { $pooler } in transaction mode hands the server connection to another client after each transaction; { $driver } prepares its queries on one connection and runs them later, when the pooler may have switched it: the connect check passes, the app's queries fail.
+driver_prepared_unknown_mode = { $driver } prepares statements, and { $pooler } answers here in a mode railconn cannot tell: in transaction mode the app's queries fail (prepared statement "…" does not exist); turn statement preparation off, or use the pooler's session mode
+driver_prepared_fix_asyncpg = Turn asyncpg's statement cache off in code: asyncpg.connect(url, statement_cache_size=0) or asyncpg.create_pool(url, statement_cache_size=0) (the URL cannot carry it: asyncpg sends unknown parameters to the server); or connect to the session port or the direct URL. railconn cannot see code: once it is set, --allow prepared_statements@CHECK.
+driver_prepared_fix_sa_asyncpg = Add prepared_statement_cache_size=0 to the URL (postgresql+asyncpg://…?prepared_statement_cache_size=0), or connect to the session port or the direct URL.
+driver_prepared_fix_psycopg = Turn psycopg's statement preparation off in code: psycopg.connect(url, prepare_threshold=None) (psycopg 3 does not read it from the URL); or connect to the session port or the direct URL. railconn cannot see code: once it is set, --allow prepared_statements@CHECK.
+pg_portability_space = the password contains an unencoded space: libpq 17 (psycopg2) reads it, libpq 18 (psycopg 3's wheels) refuses it with `unexpected spaces found`; write it as `%20`
+driver_psycopg_space = { $driver } refuses the unencoded space in the password before connecting: unexpected spaces found, use percent-encoded spaces (%20) instead
+driver_psycopg_space_cause = { $driver } parses the URL with the libpq its wheels bundle (libpq 18), which refuses a raw space in a URI; psycopg2 and older libpq read the same URL.
+driver_psycopg_space_fix = Write each space in the password as %20.

@@ -1176,3 +1176,35 @@ warning_renamed_check = railconn: предупреждение: две пров�
 driver_version_too_large = `{ $arg }`: слишком большое число в версии после @ (например, pg@8.23.1)
 tty_without_terminal = это терминал, а у процесса нет терминала (его запустил cron, CI или менеджер служб): передайте --output имя файла
 selector_unknown_kind = неизвестный вид проверки после kind: — укажите kind:postgresql, kind:sqlite, kind:redis или kind:jwt
+## driver-refusals
+driver_sa_asyncpg_kwarg = Диалект asyncpg в SQLAlchemy передаёт `{ $param }` из URL в asyncpg.connect() именованным аргументом, которого там нет: первое подключение падает с `TypeError: connect() got an unexpected keyword argument '{ $param }'`
+driver_sa_asyncpg_kwarg_cause = С postgresql+asyncpg:// SQLAlchemy передаёт каждый параметр запроса в asyncpg.connect() как именованный аргумент; у asyncpg нет аргумента `{ $param }` (это имя из libpq), поэтому приложение падает на первом подключении, хотя сервер в порядке.
+driver_sa_asyncpg_kwarg_fix = Уберите `{ $param }` из URL и передайте настройку asyncpg в коде: create_async_engine(url, connect_args={"{"}…{"}"}) с именами asyncpg (timeout= вместо connect_timeout, server_settings={"{"}"application_name": …{"}"} для application_name и options).
+driver_sa_asyncpg_kwarg_fix_sslmode = Напишите в URL ssl= вместо sslmode= (например, ssl=require или ssl=disable): SQLAlchemy передаёт его в asyncpg.connect(ssl=…), а тот понимает названия режимов libpq.
+driver_sa_ssl_option = SQLAlchemy передаёт `ssl` из URL в libpq как параметр подключения, а libpq его не знает: invalid connection option "ssl"
+driver_sa_ssl_option_cause = libpq понимает ssl=true только внутри URI; диалекты psycopg2 и psycopg в SQLAlchemy передают параметры запроса по отдельности, а параметра ssl у libpq нет, поэтому приложение падает на первом подключении.
+driver_sa_ssl_option_fix = Напишите sslmode=require вместо ssl=true (sslmode=disable вместо ssl=false).
+driver_sa_postgres_scheme = В SQLAlchemy нет диалекта `postgres`: create_engine() падает с NoSuchModuleError: Can't load plugin: sqlalchemy.dialects:postgres
+driver_sa_postgres_scheme_cause = SQLAlchemy 1.4 убрал псевдоним `postgres`: с URL вида postgres:// (такие выдают Heroku и Render) приложение останавливается уже при создании engine, до всякого подключения.
+driver_sa_postgres_scheme_fix = Напишите postgresql:// (или postgresql+asyncpg://, postgresql+psycopg://) вместо postgres://; если переменную задаёт платформа, замените схему в коде перед create_engine().
+driver_asyncpg_setting = { $driver } отправляет `{ $param }` из URL серверу как настройку, и сервер отвергает её при первом подключении
+driver_asyncpg_setting_cause = { $driver } берёт из URL только свои параметры, а все остальные отправляет серверу как настройки сеанса; `{ $param }` — параметр подключения libpq, а не настройка сервера, поэтому сервер его отвергает (`unrecognized configuration parameter` или `cannot be changed now`).
+driver_asyncpg_setting_fix = Уберите `{ $param }` из URL; если у asyncpg есть такая настройка, задайте её в коде (connect_timeout — это asyncpg.connect(timeout=…)).
+driver_asyncpg_setting_fix_ssl = Напишите sslmode=require вместо ssl=true (asyncpg читает sslmode из URL; sslmode=disable вместо ssl=false).
+driver_raw_hash = { $driver } считает незакодированный # в пароле началом фрагмента URL и падает, не подключившись
+driver_raw_hash_cause = { $driver } разбирает URL по правилам WHATWG/RFC 3986, где # завершает адрес: остаток пароля теряется, и URL становится недействительным (asyncpg: ValueError, node-postgres: TypeError Invalid URL). libpq тот же URL читает.
+driver_raw_hash_fix = Закодируйте # в пароле как %23 (и так же @ : / ? %).
+driver_redis_fragment_ignored = { $drivers } не читают фрагмент #insecure и проверяют сертификат сервера — railconn тоже его проверил
+driver_redis_fragment_cause = #insecure — переключатель только redis-rs: { $drivers } не читают фрагмент URL, проверяют сертификат по своему хранилищу корневых сертификатов и падают на самоподписанном сертификате или частном CA.
+driver_redis_fragment_fix_node = Уберите #insecure и сделайте CA доверенным для Node: NODE_EXTRA_CA_CERTS=/path/to/ca.pem в окружении приложения (Node читает её при запуске; SSL_CERT_FILE он не читает).
+driver_redis_fragment_fix_python = Уберите #insecure и укажите redis-py CA в URL: rediss://…?ssl_ca_certs=/path/to/ca.pem (ssl_cert_reqs=none отключает проверку); драйверам на Node вместо этого нужна NODE_EXTRA_CA_CERTS=/path/to/ca.pem.
+driver_prepared_transaction = { $driver } подготавливает запросы, а { $pooler } здесь работает в режиме транзакций: следующий запрос приложения может попасть на другое соединение с сервером, где подготовленного запроса нет (`prepared statement "…" does not exist`)
+driver_prepared_cause = { $pooler } в режиме транзакций после каждой транзакции отдаёт соединение с сервером другому клиенту; { $driver } подготавливает запросы на одном соединении и выполняет их позже, когда пулер мог его уже сменить: проверка подключения проходит, а запросы приложения падают.
+driver_prepared_unknown_mode = { $driver } подготавливает запросы, а в каком режиме здесь работает { $pooler }, railconn определить не может: в режиме транзакций запросы приложения будут падать (`prepared statement "…" does not exist`); отключите подготовку запросов или используйте сессионный режим пулера
+driver_prepared_fix_asyncpg = Отключите кэш запросов asyncpg в коде: asyncpg.connect(url, statement_cache_size=0) или asyncpg.create_pool(url, statement_cache_size=0) (в URL его не передать: неизвестные параметры asyncpg отправляет серверу); или подключайтесь к сессионному порту либо по прямому URL. Код railconn не видит: когда настройка задана, добавьте --allow prepared_statements@CHECK.
+driver_prepared_fix_sa_asyncpg = Добавьте в URL prepared_statement_cache_size=0 (postgresql+asyncpg://…?prepared_statement_cache_size=0) или подключайтесь к сессионному порту либо по прямому URL.
+driver_prepared_fix_psycopg = Отключите подготовку запросов psycopg в коде: psycopg.connect(url, prepare_threshold=None) (из URL psycopg 3 её не читает); или подключайтесь к сессионному порту либо по прямому URL. Код railconn не видит: когда настройка задана, добавьте --allow prepared_statements@CHECK.
+pg_portability_space = в пароле есть незакодированный пробел: libpq 17 (psycopg2) его читает, а libpq 18 (в колёсах psycopg 3) отвергает с ошибкой `unexpected spaces found`; запишите его как `%20`
+driver_psycopg_space = { $driver } отвергает незакодированный пробел в пароле ещё до подключения: `unexpected spaces found, use percent-encoded spaces (%20) instead`
+driver_psycopg_space_cause = { $driver } разбирает URL встроенной в его колёса libpq 18, а она не принимает пробел в URI как есть; psycopg2 и более старые libpq читают тот же URL.
+driver_psycopg_space_fix = Запишите каждый пробел в пароле как %20.

@@ -700,3 +700,94 @@ fn redis_py_and_ioredis_read_the_query_password() {
         assert!(redis_passed(&report), "{driver}: {report:#}");
     }
 }
+
+/// SQLAlchemy's asyncpg dialect: `create_async_engine(URL)`, connect,
+/// `SELECT 1`.
+fn sqlalchemy_asyncpg(url: &str) -> Attempt {
+    let mut cmd = std::process::Command::new(&drivers::fixtures().python);
+    cmd.args([
+        "-c",
+        "import asyncio, os, sqlalchemy\n\
+from sqlalchemy.ext.asyncio import create_async_engine\n\
+async def main():\n    e = create_async_engine(os.environ['URL'])\n    async with e.connect() as c:\n        await c.execute(sqlalchemy.text('SELECT 1'))\n    await e.dispose()\n\
+asyncio.run(main())\nprint('connected')",
+    ]);
+    drivers::attempt(cmd, url)
+}
+
+/// The fix railconn printed for `url`, applied as printed: "Write NEW
+/// instead of OLD" replaces OLD, "Remove `P` from the URL" removes the
+/// parameter, "… as %23" encodes the `#`.
+fn apply_fix(url: &str, fix: &str) -> String {
+    if let Some((new, old)) = fix
+        .strip_prefix("Write ")
+        .and_then(|rest| rest.split_once(" instead of "))
+    {
+        let old = old.split([' ', ';', '(']).next().unwrap();
+        let new = new.split(' ').next().unwrap();
+        return url.replace(old, new);
+    }
+    if let Some(param) = fix
+        .strip_prefix("Remove `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(param, _)| param)
+    {
+        let (base, query) = url.split_once('?').unwrap();
+        let kept: Vec<&str> = query
+            .split('&')
+            .filter(|pair| !pair.starts_with(&format!("{param}=")))
+            .collect();
+        return if kept.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+    }
+    assert!(
+        fix.contains("as %23"),
+        "a fix this test cannot apply: {fix}"
+    );
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let at = rest.rfind('@').unwrap();
+    format!(
+        "{scheme}://{}{}",
+        rest[..at].replace('#', "%23"),
+        &rest[at..]
+    )
+}
+
+/// Issue 20, item 4: each URL fails with the real driver and with railconn,
+/// naming the driver; railconn's fix, applied as printed, makes the real
+/// driver connect and railconn pass.
+fn refused_then_fixed(driver: &str, real: fn(&str) -> Attempt, url: &str) {
+    let before = real(url);
+    assert!(!before.connected, "{url}: {}", before.said);
+    let report = check_app_in(url, &["--driver", driver]);
+    assert!(!passed(&report), "{url}: {report:#}");
+    let pg = check(&report, "postgres");
+    assert_eq!(pg["error"]["code"], "invalid_url", "{report:#}");
+    let fixed = apply_fix(url, pg["fix"].as_str().unwrap());
+    let after = real(&fixed);
+    assert!(after.connected, "{fixed}: {}", after.said);
+    let report = check_app_in(&fixed, &["--driver", driver]);
+    assert!(passed(&report), "{fixed}: {report:#}");
+}
+
+#[test]
+fn sqlalchemy_asyncpg_and_asyncpg_refusals_are_fixed_by_their_own_fix() {
+    let tls = |query: &str| url(query).replace("postgresql://", "postgresql+asyncpg://");
+    for query in [
+        "sslmode=require",
+        "application_name=railconn&ssl=require",
+        "connect_timeout=3",
+    ] {
+        refused_then_fixed("asyncpg@0.32.0", sqlalchemy_asyncpg, &tls(query));
+    }
+    for query in ["ssl=true", "connect_timeout=3", "channel_binding=prefer"] {
+        refused_then_fixed("asyncpg@0.32.0", drivers::asyncpg, &url(query));
+    }
+    let port = crate::support::pg_plain().port;
+    let hash = format!("postgresql://hashpw:hash#secret-pw@127.0.0.1:{port}/appdb");
+    refused_then_fixed("asyncpg@0.32.0", drivers::asyncpg, &hash);
+    refused_then_fixed("pg@8.23.1", drivers::node_postgres, &hash);
+}

@@ -52,7 +52,7 @@ struct Driver {
     check: &'static str,
     railconn: &'static str,
     /// SQLAlchemy's dialect: `postgresql://` in the table becomes
-    /// `postgresql+DIALECT://`.
+    /// `postgresql+DIALECT://` (and railconn is told SQLAlchemy too).
     dialect: Option<&'static str>,
 }
 
@@ -60,9 +60,24 @@ const DRIVERS: &[Driver] = &[
     pg("psycopg2", false, "psycopg2@2.9.13", None),
     pg("psycopg", false, "psycopg@3.3.9", None),
     pg("asyncpg", false, "asyncpg@0.32.0", None),
-    pg("sa_psycopg2", false, "psycopg2@2.9.13", Some("psycopg2")),
-    pg("sa_psycopg", false, "psycopg@3.3.9", Some("psycopg")),
-    pg("sa_asyncpg", false, "asyncpg@0.32.0", Some("asyncpg")),
+    pg(
+        "sa_psycopg2",
+        false,
+        "sqlalchemy@2.1.9,psycopg2@2.9.13",
+        Some("psycopg2"),
+    ),
+    pg(
+        "sa_psycopg",
+        false,
+        "sqlalchemy@2.1.9,psycopg@3.3.9",
+        Some("psycopg"),
+    ),
+    pg(
+        "sa_asyncpg",
+        false,
+        "sqlalchemy@2.1.9,asyncpg@0.32.0",
+        Some("asyncpg"),
+    ),
     pg("node_pg", true, "pg@8.23.1", None),
     pg("postgresjs", true, "postgres@4.2.0", None),
     other("redis_py", false, "redis", "redis-py@8.1.0"),
@@ -430,15 +445,10 @@ fn run_railconn(hosts: &HostsOnly, case: &Case) -> Verdict {
     for (k, v) in &case.env {
         run.env(k, v);
     }
-    run.args([
-        "check",
-        "--json",
-        "--no-env-file",
-        "--only",
-        check,
-        "--driver",
-        case.driver.railconn,
-    ]);
+    run.args(["check", "--json", "--no-env-file", "--only", check]);
+    for driver in case.driver.railconn.split(',') {
+        run.args(["--driver", driver]);
+    }
     let out = run.run();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     let said = report["checks"]

@@ -183,10 +183,10 @@ pub(crate) fn config(
             drivers = crate::driver::apply(drivers, extra.name, setting, &driver_env);
         }
     }
-    crate::driver::redis::apply_query_password(&drivers, &mut config.redis);
+    crate::driver::redis::apply(&mut drivers, CheckName::REDIS, &mut config.redis);
     for extra in &mut config.extra {
         if let ExtraSetting::Redis(setting) = &mut extra.setting {
-            crate::driver::redis::apply_query_password(&drivers, setting);
+            crate::driver::redis::apply(&mut drivers, extra.name, setting);
         }
     }
     config.drivers = drivers;

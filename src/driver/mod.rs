@@ -11,7 +11,9 @@
 
 mod manifest;
 mod postgres;
+mod prepared;
 pub(crate) mod redis;
+mod refusals;
 
 use std::fmt;
 use std::path::Path;
@@ -40,6 +42,8 @@ pub(crate) enum Driver {
     PostgresJs,
     /// `prisma` / `@prisma/client`.
     Prisma,
+    /// SQLAlchemy, over one of the drivers above (its dialect).
+    Sqlalchemy,
     /// redis-py, the `PyPI` package `redis`.
     RedisPy,
     /// node-redis, the npm package `redis`.
@@ -52,7 +56,7 @@ pub(crate) enum Driver {
 }
 
 impl Driver {
-    pub(crate) const ALL: [Driver; 13] = [
+    pub(crate) const ALL: [Driver; 14] = [
         Driver::Libpq,
         Driver::Psycopg2,
         Driver::Psycopg,
@@ -60,6 +64,7 @@ impl Driver {
         Driver::NodePostgres,
         Driver::PostgresJs,
         Driver::Prisma,
+        Driver::Sqlalchemy,
         Driver::RedisPy,
         Driver::NodeRedis,
         Driver::Ioredis,
@@ -78,6 +83,7 @@ impl Driver {
             Driver::NodePostgres => "node-postgres",
             Driver::PostgresJs => "postgres.js",
             Driver::Prisma => "prisma",
+            Driver::Sqlalchemy => "sqlalchemy",
             Driver::RedisPy => "redis-py",
             Driver::NodeRedis => "node-redis",
             Driver::Ioredis => "ioredis",
@@ -96,7 +102,8 @@ impl Driver {
             | Driver::Asyncpg
             | Driver::NodePostgres
             | Driver::PostgresJs
-            | Driver::Prisma => CheckName::POSTGRES,
+            | Driver::Prisma
+            | Driver::Sqlalchemy => CheckName::POSTGRES,
             Driver::RedisPy | Driver::NodeRedis | Driver::Ioredis => CheckName::REDIS,
             Driver::PyJwt | Driver::PythonJose | Driver::JsonWebToken => CheckName::JWT,
         }
@@ -114,6 +121,7 @@ impl Driver {
             (Ecosystem::PyPi, "psycopg2" | "psycopg2-binary") => Driver::Psycopg2,
             (Ecosystem::PyPi, "psycopg" | "psycopg-binary" | "psycopg-c") => Driver::Psycopg,
             (Ecosystem::PyPi, "asyncpg") => Driver::Asyncpg,
+            (Ecosystem::PyPi, "sqlalchemy") => Driver::Sqlalchemy,
             (Ecosystem::PyPi, "redis") => Driver::RedisPy,
             (Ecosystem::PyPi, "pyjwt") => Driver::PyJwt,
             (Ecosystem::PyPi, "python-jose") => Driver::PythonJose,
@@ -373,12 +381,16 @@ pub(crate) fn judge_outcome(
     outcome: &mut ProbeOutcome,
     url: Option<&str>,
 ) -> Vec<Rule> {
-    if kind == Kind::Redis {
-        redis::judge(drivers, check, outcome, url.unwrap_or_default())
+    match kind {
+        Kind::Redis => redis::judge(drivers, check, outcome, url.unwrap_or_default())
             .into_iter()
-            .collect()
-    } else {
-        Vec::new()
+            .collect(),
+        Kind::Postgresql => {
+            // The rule itself was made with the configuration.
+            prepared::fail_outcome(&drivers.rules, check, outcome);
+            Vec::new()
+        }
+        _ => Vec::new(),
     }
 }
 

@@ -3,7 +3,7 @@
 //! the URL; the rule says which driver and why.
 //!
 //! - node-postgres (`pg` ≥ 8, pg-connection-string 2.x): `sslmode=prefer`,
-//!   `require` and `verify-ca` are aliases of `verify-full` — the chain is
+//!   `require` and `verify-ca` are aliases of `verify-full` (and `allow`, which it has no case for) — the chain is
 //!   verified against Node's CA store (or `sslrootcert`) and the host name
 //!   checked — unless `uselibpqcompat=true` (pg-connection-string
 //!   `index.js`, `parse`: the non-compat `switch (config.sslmode)` leaves
@@ -51,9 +51,13 @@ pub(super) fn judge(
     else {
         return Vec::new();
     };
-    let refused = drivers
-        .get(Driver::Asyncpg)
-        .and_then(|asyncpg| asyncpg_system_root(asyncpg, target, check))
+    let refused = super::refusals::refusal(drivers, target, findings)
+        .map(|r| refused_before_connecting(check, r.does, r.cause, r.fix))
+        .or_else(|| {
+            drivers
+                .get(Driver::Asyncpg)
+                .and_then(|asyncpg| asyncpg_system_root(asyncpg, target, check))
+        })
         .or_else(|| {
             drivers
                 .get(Driver::NodePostgres)
@@ -67,7 +71,9 @@ pub(super) fn judge(
         };
         return vec![rule];
     }
-    let mut rules = Vec::new();
+    let mut rules: Vec<Rule> = super::prepared::judge(drivers, check, target, findings)
+        .into_iter()
+        .collect();
     // `uselibpqcompat=true` and `sslmode=no-verify` were read into libpq's
     // terms already (config::normalize::postgres_node).
     let libpq_terms = findings.iter().any(|f| {
@@ -87,9 +93,10 @@ pub(super) fn judge(
     if let Some(node) = drivers.get(Driver::NodePostgres).filter(|_| !libpq_terms) {
         rules.extend(node_postgres(node, target, env, check));
     }
+    // SQLAlchemy is a layer over the wire driver, not a reader of its own.
     let only_asyncpg = drivers
         .of(CheckName::POSTGRES)
-        .all(|f| f.driver == Driver::Asyncpg);
+        .all(|f| matches!(f.driver, Driver::Asyncpg | Driver::Sqlalchemy));
     if let Some(asyncpg) = drivers.get(Driver::Asyncpg).filter(|_| only_asyncpg) {
         rules.extend(asyncpg_default_prefer(asyncpg, target, check));
     }
@@ -129,7 +136,12 @@ fn node_postgres(
     if mode == SslMode::VerifyFull {
         return Some(node_postgres_verifies(node, target, &env.node_roots, check));
     }
-    if !matches!(mode, SslMode::Prefer | SslMode::Require | SslMode::VerifyCa) {
+    // `allow` too: pg-connection-string 2.14.1 has no case for it, so it
+    // falls to `ssl = {}` (verify-full), with no plaintext retry.
+    if !matches!(
+        mode,
+        SslMode::Allow | SslMode::Prefer | SslMode::Require | SslMode::VerifyCa
+    ) {
         return None;
     }
     verify_full_with(target, &env.node_roots);
@@ -394,7 +406,7 @@ mod tests {
 
     #[test]
     fn node_postgres_reads_require_prefer_and_verify_ca_as_verify_full() {
-        for given in ["require", "prefer", "verify-ca"] {
+        for given in ["allow", "require", "prefer", "verify-ca"] {
             let mut setting = ready(&format!("postgresql://u@db.example/d?sslmode={given}"));
             let rules = judge_(
                 &drivers(&[(Driver::NodePostgres, Some("8.23.1"))]),

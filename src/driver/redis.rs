@@ -11,20 +11,24 @@
 //! (`parseURL` fills unset options from the query), and nothing to
 //! redis-rs and node-redis (`@redis/client` `parseURL` reads only the
 //! userinfo): it is sent only when every Redis driver of the app reads it.
+//!
+//! `#insecure` is redis-rs's own: redis-py 8.2.0 (`parse_url` reads only
+//! the query), ioredis 6.1.0 and node-redis 6.4.0 (`new URL()`, the
+//! fragment unread) verify the certificate whatever the fragment says.
 
-use super::{Driver, Drivers, Rule};
+use super::{Driver, Drivers, Found, Rule};
 use crate::i18n::msg;
 use crate::model::{
     CheckName, Code, Failure, Finding, FindingCode, ProbeOutcome, Status, StepName,
 };
-use crate::service::redis::url::RedisTarget;
+use crate::service::redis::url::{RedisTarget, RedisTls};
 use crate::service::setting::Setting;
 
 /// The password in `?password=` becomes the one railconn sends when every
 /// Redis driver the app has reads it; otherwise it stays unsent and a
 /// finding names the drivers that ignore it (redis-rs when none is known)
 /// and the fix that works for all of them.
-pub(crate) fn apply_query_password(drivers: &Drivers, setting: &mut Setting<RedisTarget>) {
+fn apply_query_password(drivers: &Drivers, setting: &mut Setting<RedisTarget>) {
     let Setting::Ready {
         target, findings, ..
     } = setting
@@ -62,6 +66,56 @@ pub(crate) fn apply_query_password(drivers: &Drivers, setting: &mut Setting<Redi
             msg::driver_redis_query_password_ignored(ignoring.join(", ")),
         ));
     }
+}
+
+/// The app's Redis drivers' readings of a Redis URL: `?password=`, and
+/// the `#insecure` fragment that none of them reads.
+pub(crate) fn apply(drivers: &mut Drivers, check: CheckName, setting: &mut Setting<RedisTarget>) {
+    apply_query_password(drivers, setting);
+    if let Some(rule) = fragment_ignored(drivers, check, setting) {
+        drivers.rules.push(rule);
+    }
+}
+
+/// `rediss://…#insecure` in an app whose Redis drivers verify anyway: the
+/// check verifies too, and a certificate failure names them and the way
+/// each trusts a private CA (Node: `NODE_EXTRA_CA_CERTS`; redis-py: the
+/// URL's `ssl_ca_certs=`).
+fn fragment_ignored(
+    drivers: &Drivers,
+    check: CheckName,
+    setting: &mut Setting<RedisTarget>,
+) -> Option<Rule> {
+    let Setting::Ready { target, .. } = setting else {
+        return None;
+    };
+    let verifying: Vec<&Found> = drivers
+        .of(CheckName::REDIS)
+        .filter(|f| {
+            matches!(
+                f.driver,
+                Driver::RedisPy | Driver::Ioredis | Driver::NodeRedis
+            )
+        })
+        .collect();
+    if target.tls != RedisTls::Insecure || verifying.is_empty() {
+        return None;
+    }
+    target.tls = RedisTls::Verified;
+    let names: Vec<String> = verifying.iter().map(ToString::to_string).collect();
+    let names = names.join(", ");
+    let python = verifying.iter().any(|f| f.driver == Driver::RedisPy);
+    Some(Rule {
+        check,
+        does: msg::driver_redis_fragment_ignored(names.clone()),
+        fails_with: vec![Code::CertificateInvalid, Code::TlsHandshakeFailed],
+        cause: msg::driver_redis_fragment_cause(names),
+        fix: if python {
+            msg::driver_redis_fragment_fix_python()
+        } else {
+            msg::driver_redis_fragment_fix_node()
+        },
+    })
 }
 
 /// The first ioredis release that resolves IPv6-only names.
@@ -226,5 +280,28 @@ mod tests {
             .is_some(),
             "family=4 in the URL is IPv4-only in every version"
         );
+    }
+
+    fn insecure() -> Setting<RedisTarget> {
+        Setting::Ready {
+            source: crate::model::Provenance::Flag("--redis-url"),
+            target: RedisTarget::parse("rediss://:pw@cache.example:6380/0#insecure").unwrap(),
+            findings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_insecure_fragment_is_redis_rs_alone() {
+        let tls = |s: &Setting<RedisTarget>| s.target().unwrap().tls;
+        let mut node = with("6.1.0");
+        let mut setting = insecure();
+        apply(&mut node, CheckName::REDIS, &mut setting);
+        assert_eq!(tls(&setting), RedisTls::Verified, "ioredis verifies");
+        assert_eq!(node.rules[0].fix.id(), "driver_redis_fragment_fix_node");
+        let mut unknown = Drivers::default();
+        let mut setting = insecure();
+        apply(&mut unknown, CheckName::REDIS, &mut setting);
+        assert_eq!(tls(&setting), RedisTls::Insecure, "redis-rs reads it");
+        assert!(unknown.rules.is_empty());
     }
 }

@@ -711,6 +711,38 @@ messages! {
     var_columns();
     var_locale();
     var_rust_log();
+    // ---- driver-refusals: URLs a driver refuses (issue 20) ---------------
+    driver_sa_asyncpg_kwarg(param: String);
+    driver_sa_asyncpg_kwarg_cause(param: String);
+    driver_sa_asyncpg_kwarg_fix(param: String);
+    driver_sa_asyncpg_kwarg_fix_sslmode();
+    driver_sa_ssl_option();
+    driver_sa_ssl_option_cause();
+    driver_sa_ssl_option_fix();
+    driver_sa_postgres_scheme();
+    driver_sa_postgres_scheme_cause();
+    driver_sa_postgres_scheme_fix();
+    driver_asyncpg_setting(driver: String, param: String);
+    driver_asyncpg_setting_cause(driver: String, param: String);
+    driver_asyncpg_setting_fix(param: String);
+    driver_asyncpg_setting_fix_ssl();
+    driver_raw_hash(driver: String);
+    driver_raw_hash_cause(driver: String);
+    driver_raw_hash_fix();
+    driver_redis_fragment_ignored(drivers: String);
+    driver_redis_fragment_cause(drivers: String);
+    driver_redis_fragment_fix_node();
+    driver_redis_fragment_fix_python();
+    driver_prepared_transaction(driver: String, pooler: String);
+    driver_prepared_cause(driver: String, pooler: String);
+    driver_prepared_unknown_mode(driver: String, pooler: String);
+    driver_prepared_fix_asyncpg();
+    driver_prepared_fix_sa_asyncpg();
+    driver_prepared_fix_psycopg();
+    pg_portability_space();
+    driver_psycopg_space(driver: String);
+    driver_psycopg_space_cause(driver: String);
+    driver_psycopg_space_fix();
 }
 
 advice! {

@@ -43,6 +43,8 @@ pub enum Code {
     // query
     QueryFailed,
     ReadOnly,
+    /// The app's driver prepares statements behind a transaction pooler.
+    PreparedStatements,
     // jwt
     WeakSecret,
     InvalidKey,
@@ -80,6 +82,7 @@ impl Code {
         Code::ServerStarting,
         Code::QueryFailed,
         Code::ReadOnly,
+        Code::PreparedStatements,
         Code::WeakSecret,
         Code::InvalidKey,
         Code::UnsupportedAlgorithm,
@@ -142,6 +145,7 @@ impl Code {
             ServerStarting => "server_starting",
             QueryFailed => "query_failed",
             ReadOnly => "read_only",
+            PreparedStatements => "prepared_statements",
             WeakSecret => "weak_secret",
             InvalidKey => "invalid_key",
             UnsupportedAlgorithm => "unsupported_algorithm",

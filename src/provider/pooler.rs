@@ -97,6 +97,15 @@ pub(crate) fn conventional(port: u16) -> Option<Pooler> {
     })
 }
 
+/// The pooler in front of `host:port` as far as its name and port tell
+/// (the provider's rules, then the conventional ports), before anything is
+/// dialled: what a driver's verdict can use without a round trip.
+pub(crate) fn at(host: &str, port: u16) -> Option<Pooler> {
+    super::identify(host, super::Hints::default())
+        .pooler_at(host, port)
+        .or_else(|| conventional(port))
+}
+
 /// A pooler's refusal at startup: its code, and which pooler said it.
 /// `None` for anything a pooler would not say.
 pub(crate) fn classify(sqlstate: &str, message: &str) -> Option<(Code, PoolerKind)> {

@@ -14,7 +14,7 @@ use std::ops::Range;
 
 use percent_encoding::percent_decode;
 
-use crate::i18n::Message;
+use crate::i18n::{Message, msg};
 use crate::source::url::printable;
 use crate::words;
 
@@ -94,6 +94,10 @@ pub enum Portability {
     Credential { password: bool, special: char },
     /// A `#` outside the credentials.
     Hash,
+    /// An unencoded space in the password: libpq 17 reads it, libpq 18
+    /// (`conninfo_uri_decode`: "unexpected spaces found") refuses it, and
+    /// psycopg 3.3.9's wheels bundle libpq 18.
+    Space,
 }
 
 /// Why libpq refuses a URI. Values are never carried: they may be secrets.
@@ -178,6 +182,7 @@ impl Portability {
                 &format!("%{:02X}", special as u32),
             ),
             Portability::Hash => words::pg_portability_hash(),
+            Portability::Space => msg::pg_portability_space(),
         }
     }
 }
@@ -258,6 +263,9 @@ fn parse_credentials(raw: &str, start: usize, out: &mut Conninfo) -> Result<usiz
     }
     if let Some(password) = password {
         note_portability(password, true, out);
+        if password.contains(' ') {
+            out.portability.push(Portability::Space);
+        }
         let begin = start + credentials.len() - password.len();
         let decoded = decode(password, Part::Password)?;
         if !decoded.is_empty() {

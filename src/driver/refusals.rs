@@ -1,0 +1,405 @@
+//! URLs a PostgreSQL driver refuses at engine creation or at its first
+//! connect although libpq reads them (issue 20, the matrix's
+//! READY-BUT-DRIVER-FAILS cases). Each rule is what that driver does, seen
+//! with the real one:
+//!
+//! - SQLAlchemy 2.1.9 (`dialects/postgresql/asyncpg.py`,
+//!   `create_connect_args`: `opts.update(url.query)`) hands every query
+//!   parameter to `asyncpg.connect()` as a keyword argument; asyncpg 0.32.0
+//!   (`connection.py`, `connect`) has none named `sslmode`,
+//!   `application_name`, `connect_timeout`, … : `TypeError: connect() got
+//!   an unexpected keyword argument` at the first connect. Its own `ssl=`
+//!   and `prepared_statement_cache_size=` are accepted.
+//! - SQLAlchemy's psycopg2 and psycopg dialects pass `ssl` to libpq as a
+//!   connection option: `invalid connection option "ssl"`.
+//! - SQLAlchemy ≥ 1.4 has no `postgres` dialect: `postgres://` raises
+//!   `NoSuchModuleError` in `create_engine()`.
+//! - asyncpg 0.32.0 (`connect_utils.py`, `_parse_connect_dsn_and_args`)
+//!   sends every query parameter it does not read to the server as a
+//!   setting: libpq's own keywords are no server settings
+//!   (`unrecognized configuration parameter "connect_timeout"`, `parameter
+//!   "ssl" cannot be changed now`).
+//! - psycopg 3.3.9 (its wheels bundle libpq 18) refuses an unencoded
+//!   space in the password: "unexpected spaces found"; psycopg2 2.9.13
+//!   (libpq 17) reads it.
+//! - asyncpg (`urllib.parse`) and node-postgres (`new URL()`) read an
+//!   unencoded `#` in the password as the start of the fragment: asyncpg
+//!   raises `ValueError` (the port becomes the password's head),
+//!   node-postgres `ERR_INVALID_URL`, both before dialing.
+
+use super::{Driver, Drivers};
+use crate::i18n::{Arg, Message, msg};
+use crate::model::{Finding, FindingCode};
+use crate::service::postgres::libpq_uri::Portability;
+use crate::service::postgres::url::PgTarget;
+
+/// asyncpg 0.32.0 `connect()`'s keyword arguments a URL can name, and
+/// SQLAlchemy's own (`AsyncAdapt_asyncpg_dbapi.connect` pops
+/// `prepared_statement_cache_size` and `prepared_statement_name_func`).
+const SA_ASYNCPG_KWARGS: &[&str] = &[
+    "host",
+    "port",
+    "user",
+    "password",
+    "passfile",
+    "service",
+    "servicefile",
+    "database",
+    "timeout",
+    "statement_cache_size",
+    "max_cached_statement_lifetime",
+    "max_cacheable_statement_size",
+    "command_timeout",
+    "ssl",
+    "direct_tls",
+    "target_session_attrs",
+    "krbsrvname",
+    "gsslib",
+    "prepared_statement_cache_size",
+    "prepared_statement_name_func",
+];
+
+/// libpq keywords (PostgreSQL 17 docs, "Parameter Key Words", plus its
+/// `ssl=true` alias) that asyncpg's URL parser does not read and that are
+/// no server settings, so the server refuses them as asyncpg sends them.
+/// `application_name`, `options` and `client_encoding` are server
+/// settings too and work.
+const ASYNCPG_NOT_SETTINGS: &[&str] = &[
+    "ssl",
+    "requiressl",
+    "hostaddr",
+    "connect_timeout",
+    "channel_binding",
+    "require_auth",
+    "fallback_application_name",
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_count",
+    "tcp_user_timeout",
+    "gssencmode",
+    "gssdelegation",
+    "sslcompression",
+    "sslcertmode",
+    "sslcrldir",
+    "sslsni",
+    "sslkeylogfile",
+    "requirepeer",
+    "load_balance_hosts",
+];
+
+/// A refusal: what the driver does, its cause and its fix.
+pub(super) struct Refusal {
+    pub(super) does: Message,
+    pub(super) cause: Message,
+    pub(super) fix: Message,
+}
+
+/// The first refusal of the app's drivers for `target`, whose
+/// normalization left `findings` (the SQLAlchemy dialect it stripped).
+pub(super) fn refusal(
+    drivers: &Drivers,
+    target: &PgTarget,
+    findings: &[Finding],
+) -> Option<Refusal> {
+    let dialect = dialect(findings);
+    let sqlalchemy = dialect.is_some() || drivers.get(Driver::Sqlalchemy).is_some();
+    if sqlalchemy
+        && findings
+            .iter()
+            .any(|f| f.code == FindingCode::SqlalchemyScheme)
+    {
+        return Some(postgres_scheme());
+    }
+    match dialect.as_deref() {
+        Some("asyncpg") => sa_asyncpg(target, findings),
+        Some(_) => sa_libpq(target),
+        None if sqlalchemy => sa_libpq(target).or_else(|| plain(drivers, target)),
+        None => plain(drivers, target),
+    }
+}
+
+/// The drivers' own readings of a URL with no SQLAlchemy in between.
+fn plain(drivers: &Drivers, target: &PgTarget) -> Option<Refusal> {
+    let hash = target.portability.iter().any(|p| {
+        matches!(
+            p,
+            Portability::Credential {
+                password: true,
+                special: '#'
+            }
+        )
+    });
+    let raw_hash = [Driver::Asyncpg, Driver::NodePostgres]
+        .into_iter()
+        .filter(|_| hash)
+        .find_map(|d| drivers.get(d));
+    if let Some(found) = raw_hash {
+        return Some(Refusal {
+            does: msg::driver_raw_hash(found.to_string()),
+            cause: msg::driver_raw_hash_cause(found.to_string()),
+            fix: msg::driver_raw_hash_fix(),
+        });
+    }
+    let space = target.portability.contains(&Portability::Space);
+    if let Some(psycopg) = drivers.get(Driver::Psycopg).filter(|_| space) {
+        return Some(Refusal {
+            does: msg::driver_psycopg_space(psycopg.to_string()),
+            cause: msg::driver_psycopg_space_cause(psycopg.to_string()),
+            fix: msg::driver_psycopg_space_fix(),
+        });
+    }
+    let asyncpg = drivers.get(Driver::Asyncpg)?;
+    let param = query_keys(target).find(|k| ASYNCPG_NOT_SETTINGS.contains(&k.as_str()))?;
+    let fix = if param == "ssl" {
+        msg::driver_asyncpg_setting_fix_ssl()
+    } else {
+        msg::driver_asyncpg_setting_fix(param.clone())
+    };
+    Some(Refusal {
+        does: msg::driver_asyncpg_setting(asyncpg.to_string(), param.clone()),
+        cause: msg::driver_asyncpg_setting_cause(asyncpg.to_string(), param),
+        fix,
+    })
+}
+
+/// SQLAlchemy with `postgres://` (or `postgres+DIALECT://`).
+fn postgres_scheme() -> Refusal {
+    Refusal {
+        does: msg::driver_sa_postgres_scheme(),
+        cause: msg::driver_sa_postgres_scheme_cause(),
+        fix: msg::driver_sa_postgres_scheme_fix(),
+    }
+}
+
+/// SQLAlchemy's asyncpg dialect: a query parameter `asyncpg.connect()` does
+/// not take. `sslmode` counts only when the URL wrote it: the normalizer
+/// reads asyncpg's `ssl=MODE` as `sslmode` and says so with
+/// `norm_asyncpg_sslmode` when the URL had `sslmode=` itself.
+fn sa_asyncpg(target: &PgTarget, findings: &[Finding]) -> Option<Refusal> {
+    let sslmode_written = findings
+        .iter()
+        .any(|f| f.message.id() == "norm_asyncpg_sslmode");
+    let param = query_keys(target).find(|k| {
+        if k == "sslmode" {
+            sslmode_written
+        } else {
+            !SA_ASYNCPG_KWARGS.contains(&k.as_str())
+        }
+    })?;
+    let fix = if param == "sslmode" {
+        msg::driver_sa_asyncpg_kwarg_fix_sslmode()
+    } else {
+        msg::driver_sa_asyncpg_kwarg_fix(param.clone())
+    };
+    Some(Refusal {
+        does: msg::driver_sa_asyncpg_kwarg(param.clone()),
+        cause: msg::driver_sa_asyncpg_kwarg_cause(param),
+        fix,
+    })
+}
+
+/// SQLAlchemy's psycopg2 and psycopg dialects: `ssl` is no libpq
+/// connection option once it is a keyword (libpq reads it only inside a
+/// URI).
+fn sa_libpq(target: &PgTarget) -> Option<Refusal> {
+    query_keys(target).find(|k| k == "ssl")?;
+    Some(Refusal {
+        does: msg::driver_sa_ssl_option(),
+        cause: msg::driver_sa_ssl_option_cause(),
+        fix: msg::driver_sa_ssl_option_fix(),
+    })
+}
+
+/// The SQLAlchemy dialect the URL's scheme named (`postgresql+asyncpg`),
+/// lower-case, from the normalizer's finding.
+pub(super) fn dialect(findings: &[Finding]) -> Option<String> {
+    findings
+        .iter()
+        .filter(|f| f.message.id() == "norm_driver")
+        .find_map(|f| {
+            f.message.args().iter().find_map(|(key, arg)| match arg {
+                Arg::Text(text) if *key == "driver" => Some(text.to_ascii_lowercase()),
+                _ => None,
+            })
+        })
+}
+
+/// The query's parameter names in URL order.
+fn query_keys(target: &PgTarget) -> impl Iterator<Item = String> + '_ {
+    query_pairs(target).map(|(key, _)| key.to_string())
+}
+
+/// The query's pairs in URL order, as written (the redacted URL keeps the
+/// query, a secret value as `***`).
+pub(super) fn query_pairs(target: &PgTarget) -> impl Iterator<Item = (&str, &str)> + '_ {
+    target
+        .redacted
+        .split_once('?')
+        .map(|(_, query)| query)
+        .unwrap_or_default()
+        .split('&')
+        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+        .filter(|(key, _)| !key.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::driver::Found;
+
+    fn drivers(list: &[Driver]) -> Drivers {
+        Drivers {
+            found: list
+                .iter()
+                .map(|d| Found {
+                    driver: *d,
+                    version: None,
+                    file: "--driver".into(),
+                    lockfile: None,
+                })
+                .collect(),
+            ..Drivers::default()
+        }
+    }
+
+    /// What `config::normalize::postgres` leaves of `url` for the check:
+    /// the dialect stripped and named, asyncpg's `ssl=` read as `sslmode=`.
+    fn normalized(url: &str) -> (String, Vec<Finding>) {
+        let mut findings = Vec::new();
+        let (scheme, rest) = url.split_once("://").unwrap();
+        let (base, dialect) = scheme.split_once('+').unwrap_or((scheme, ""));
+        if !dialect.is_empty() {
+            findings.push(Finding::info(
+                FindingCode::SqlalchemyDriver,
+                crate::words::norm_driver(dialect),
+            ));
+        }
+        if base == "postgres" {
+            let said = crate::words::norm_postgres_scheme("DATABASE_URL");
+            findings.push(Finding::info(FindingCode::SqlalchemyScheme, said));
+        }
+        let mut rest = rest.to_string();
+        if dialect == "asyncpg" {
+            if rest.contains("sslmode=") {
+                let said = crate::words::norm_asyncpg_sslmode();
+                findings.push(Finding::warn(FindingCode::SqlalchemyDriver, said));
+            }
+            rest = rest.replace("ssl=", "sslmode=");
+        }
+        (format!("{base}://{rest}"), findings)
+    }
+
+    /// The fix a URL gets, as a message id.
+    fn refused(list: &[Driver], url: &str) -> Option<&'static str> {
+        let (url, findings) = normalized(url);
+        let target = PgTarget::parse(&url).ok()?;
+        refusal(&drivers(list), &target, &findings).map(|r| r.fix.id())
+    }
+
+    #[test]
+    fn sqlalchemy_asyncpg_refuses_libpq_keywords_but_takes_its_own() {
+        let url = "postgresql+asyncpg://u:p@h/d";
+        for (query, fix) in [
+            (
+                "sslmode=require",
+                Some("driver_sa_asyncpg_kwarg_fix_sslmode"),
+            ),
+            ("application_name=x", Some("driver_sa_asyncpg_kwarg_fix")),
+            ("connect_timeout=3", Some("driver_sa_asyncpg_kwarg_fix")),
+            (
+                "channel_binding=require",
+                Some("driver_sa_asyncpg_kwarg_fix"),
+            ),
+            ("ssl=require", None),
+            ("prepared_statement_cache_size=0", None),
+        ] {
+            assert_eq!(
+                refused(&[Driver::Asyncpg], &format!("{url}?{query}")),
+                fix,
+                "{query}"
+            );
+        }
+        assert_eq!(refused(&[Driver::Asyncpg], url), None);
+    }
+
+    #[test]
+    fn sqlalchemy_refuses_postgres_scheme_and_ssl_keyword() {
+        let scheme = Some("driver_sa_postgres_scheme_fix");
+        assert_eq!(refused(&[Driver::Sqlalchemy], "postgres://u@h/d"), scheme);
+        assert_eq!(
+            refused(&[Driver::Psycopg2], "postgres+psycopg2://u@h/d"),
+            scheme
+        );
+        assert_eq!(
+            refused(&[Driver::Psycopg2], "postgres://u@h/d"),
+            None,
+            "no SQLAlchemy"
+        );
+        let ssl = Some("driver_sa_ssl_option_fix");
+        assert_eq!(
+            refused(&[Driver::Psycopg], "postgresql+psycopg://u@h/d?ssl=true"),
+            ssl
+        );
+        assert_eq!(
+            refused(&[Driver::Psycopg2], "postgresql://u@h/d?ssl=true"),
+            None
+        );
+    }
+
+    #[test]
+    fn asyncpg_refuses_libpq_keywords_it_sends_as_settings() {
+        let asyncpg = [Driver::Asyncpg];
+        let fix = Some("driver_asyncpg_setting_fix");
+        assert_eq!(
+            refused(&asyncpg, "postgresql://u@h/d?connect_timeout=3"),
+            fix
+        );
+        assert_eq!(
+            refused(&asyncpg, "postgresql://u@h/d?channel_binding=require"),
+            fix
+        );
+        assert_eq!(
+            refused(&asyncpg, "postgresql://u@h/d?ssl=true"),
+            Some("driver_asyncpg_setting_fix_ssl")
+        );
+        for fine in [
+            "application_name=x",
+            "sslmode=require",
+            "options=-c%20a%3Db",
+        ] {
+            assert_eq!(
+                refused(&asyncpg, &format!("postgresql://u@h/d?{fine}")),
+                None,
+                "{fine}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_raw_hash_in_the_password_stops_asyncpg_and_node_postgres() {
+        let url = "postgresql://u:ab#cd@h:5432/d";
+        for driver in [Driver::Asyncpg, Driver::NodePostgres] {
+            assert_eq!(refused(&[driver], url), Some("driver_raw_hash_fix"));
+        }
+        assert_eq!(refused(&[Driver::Psycopg2], url), None);
+        assert_eq!(
+            refused(&[Driver::Asyncpg], "postgresql://u:ab%23cd@h/d"),
+            None
+        );
+    }
+
+    #[test]
+    fn psycopg_3_refuses_a_raw_space_in_the_password() {
+        let url = "postgresql://u:ab cd@h/d";
+        assert_eq!(
+            refused(&[Driver::Psycopg], url),
+            Some("driver_psycopg_space_fix")
+        );
+        assert_eq!(refused(&[Driver::Psycopg2], url), None);
+        assert_eq!(
+            refused(&[Driver::Psycopg], "postgresql://u:ab%20cd@h/d"),
+            None
+        );
+    }
+}
