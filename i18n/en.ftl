@@ -635,6 +635,9 @@ advice_pg_invalid_value =
 advice_pg_query_failed =
     .cause = Connected and authenticated, but the facts query failed.
     .fix = Read the server's message above; check the user's privileges.
+advice_pg_prepared_statements =
+    .cause = The URL leads to a connection pooler in transaction mode (PgBouncer before 1.21 or without max_prepared_statements, Supavisor's transaction port), and the app's driver prepares statements: a prepared statement does not outlive its transaction there, so the app's queries fail with "prepared statement … does not exist" although the connection works.
+    .fix = Use the pooler's session port or the direct URL in { $variable }, or turn statement preparation off in the driver (asyncpg: statement_cache_size=0; SQLAlchemy with asyncpg: ?prepared_statement_cache_size=0; psycopg 3: prepare_threshold=None), then --allow prepared_statements@CHECK.
 advice_pg_role_limit =
     .cause = The role's own connection limit is reached (ALTER ROLE … CONNECTION LIMIT, pg_roles.rolconnlimit), even if max_connections has room.
     .fix = Lower the app's pool size for this role, or raise the limit: ALTER ROLE <user> CONNECTION LIMIT <n>; (-1 removes it).
@@ -1026,6 +1029,7 @@ explain_too_many_connections = The server's connection slots are exhausted.
 explain_server_starting = The server is starting, stopping or loading its data.
 explain_query_failed = Logged in, but the check's query (PostgreSQL) or PING (Redis) failed.
 explain_read_only = Logged in, but writes would fail: the server is a read-only replica.
+explain_prepared_statements = The app's driver prepares statements, and the connection pooler in front of the database runs in transaction mode, where a prepared statement does not outlive its transaction: the app's first queries fail although the connection works.
 explain_weak_secret = The HMAC secret is shorter than the hash or is a published placeholder.
 explain_invalid_key = The JWT key cannot be used: unreadable, for another algorithm, too short, or not the pair of the private key.
 explain_unsupported_algorithm = The JWT algorithm is not one railconn and the usual libraries accept.

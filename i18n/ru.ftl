@@ -701,6 +701,9 @@ advice_pg_invalid_value =
 advice_pg_query_failed =
     .cause = Подключение и вход прошли, но служебный запрос не выполнился.
     .fix = Прочитайте сообщение сервера выше; проверьте права пользователя.
+advice_pg_prepared_statements =
+    .cause = URL ведёт к пулеру соединений в режиме транзакций (PgBouncer до 1.21 или без max_prepared_statements, транзакционный порт Supavisor), а драйвер приложения использует подготовленные выражения: там подготовленное выражение не переживает свою транзакцию, и запросы приложения падают с «prepared statement … does not exist», хотя подключение проходит.
+    .fix = Укажите в { $variable } сессионный порт пулера или прямой URL либо отключите подготовку выражений в драйвере (asyncpg: statement_cache_size=0; SQLAlchemy с asyncpg: ?prepared_statement_cache_size=0; psycopg 3: prepare_threshold=None), затем --allow prepared_statements@CHECK.
 advice_pg_role_limit =
     .cause = Исчерпан собственный лимит подключений роли (ALTER ROLE … CONNECTION LIMIT, pg_roles.rolconnlimit), даже если в max_connections место есть.
     .fix = Уменьшите пул приложения для этой роли или поднимите лимит: ALTER ROLE <user> CONNECTION LIMIT <n>; (-1 снимает его).
@@ -1101,6 +1104,7 @@ explain_too_many_connections = Свободных слотов подключе�
 explain_server_starting = Сервер запускается, останавливается или загружает данные.
 explain_query_failed = Вход выполнен, но проверочный запрос (PostgreSQL) или PING (Redis) не прошёл.
 explain_read_only = Вход выполнен, но запись не пройдёт: сервер — реплика только для чтения.
+explain_prepared_statements = Драйвер приложения использует подготовленные выражения (prepared statements), а пулер соединений перед базой работает в режиме транзакций, где подготовленное выражение живёт только до конца транзакции: подключение проходит, но первые же запросы приложения падают.
 explain_weak_secret = HMAC-секрет короче хеша или взят из общедоступных примеров.
 explain_invalid_key = Ключ JWT нельзя использовать: он не читается, предназначен для другого алгоритма, слишком короткий или не парный закрытому ключу.
 explain_unsupported_algorithm = Алгоритм JWT не из тех, что принимают railconn и распространённые библиотеки.

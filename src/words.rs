@@ -1057,6 +1057,7 @@ pub(crate) fn postgres_advice(code: Code) -> Option<Advice> {
         ReadOnly => msg::advice_pg_read_only(),
         InvalidValue => msg::advice_pg_invalid_value(),
         QueryFailed => msg::advice_pg_query_failed(),
+        PreparedStatements => msg::advice_pg_prepared_statements(),
         _ => return None,
     })
 }

@@ -641,6 +641,7 @@ messages! {
     explain_server_starting();
     explain_query_failed();
     explain_read_only();
+    explain_prepared_statements();
     explain_weak_secret();
     explain_invalid_key();
     explain_unsupported_algorithm();
@@ -771,6 +772,7 @@ advice! {
     advice_pg_read_only,
     advice_pg_invalid_value,
     advice_pg_query_failed,
+    advice_pg_prepared_statements,
     advice_pg_role_limit,
     advice_pg_database_limit,
     advice_pg_database_closed,
