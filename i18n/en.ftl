@@ -984,3 +984,19 @@ log_pass = railconn serve: { $check } passes ({ $duration })
 log_warn = railconn serve: { $check } passes with a warning ({ $duration })
 log_warn_failed = railconn serve: { $check } fails with { $code } at { $step } ({ $duration }); it is optional, so deploys are not blocked
 log_fail = railconn serve: { $check } fails with { $code } at { $step } ({ $duration })
+## russian
+os_error = { $error ->
+    [ENOENT] no such file or directory (ENOENT)
+    [EACCES] permission denied (EACCES)
+    [EPERM] operation not permitted (EPERM)
+    [EISDIR] it is a directory (EISDIR)
+    [ENOTDIR] a part of the path is not a directory (ENOTDIR)
+    [ELOOP] too many levels of symbolic links (ELOOP)
+    [ENAMETOOLONG] file name too long (ENAMETOOLONG)
+    [EROFS] read-only file system (EROFS)
+    [ENOSPC] no space left on device (ENOSPC)
+    [EADDRINUSE] address already in use (EADDRINUSE)
+    [EADDRNOTAVAIL] address not available here (EADDRNOTAVAIL)
+    [ENOEXEC] not an executable format (ENOEXEC)
+   *[other] { $error }
+}

@@ -1059,3 +1059,19 @@ log_pass = railconn serve: { $check } — проверка пройдена ({ $
 log_warn = railconn serve: { $check } — проверка пройдена с предупреждением ({ $duration })
 log_warn_failed = railconn serve: { $check } — ошибка { $code } на шаге { $step } ({ $duration }); проверка необязательная, деплой она не блокирует
 log_fail = railconn serve: { $check } — ошибка { $code } на шаге { $step } ({ $duration })
+## russian
+os_error = { $error ->
+    [ENOENT] нет такого файла или каталога (ENOENT)
+    [EACCES] доступ запрещён (EACCES)
+    [EPERM] операция не разрешена (EPERM)
+    [EISDIR] это каталог (EISDIR)
+    [ENOTDIR] часть пути — не каталог (ENOTDIR)
+    [ELOOP] слишком много уровней символических ссылок (ELOOP)
+    [ENAMETOOLONG] слишком длинное имя файла (ENAMETOOLONG)
+    [EROFS] файловая система только для чтения (EROFS)
+    [ENOSPC] на устройстве не осталось места (ENOSPC)
+    [EADDRINUSE] адрес уже занят (EADDRINUSE)
+    [EADDRNOTAVAIL] адрес здесь недоступен (EADDRNOTAVAIL)
+    [ENOEXEC] файл не в исполняемом формате (ENOEXEC)
+   *[other] { $error }
+}

@@ -397,6 +397,26 @@ fn io_errors_keep_railconn_reasons_as_messages() {
     assert_eq!(super::io_reason(&system).id(), "verbatim");
 }
 
+/// A Russian sentence names a file error by its errno in Russian, as
+/// `tcp_failed` does for sockets, instead of quoting the English
+/// "No such file or directory (os error 2)"; an errno without a message
+/// keeps the system's words.
+#[test]
+fn os_errors_are_named_by_errno_in_the_runs_language() {
+    let missing = std::io::Error::from_raw_os_error(libc::ENOENT);
+    let reason = super::io_reason(&missing);
+    assert_eq!(
+        Lang::Ru.render(&reason),
+        "нет такого файла или каталога (ENOENT)"
+    );
+    assert_eq!(
+        Lang::En.render(&reason),
+        "no such file or directory (ENOENT)"
+    );
+    let odd = std::io::Error::from_raw_os_error(libc::EXDEV);
+    assert_eq!(super::io_reason(&odd).id(), "verbatim");
+}
+
 /// Connect errors are named by their errno in the run's language; the
 /// system's words remain for the rest.
 #[test]
