@@ -221,7 +221,7 @@ fn rendering_adds_no_bidi_marks_and_localises_numbers() {
         "db.invalid",
         std::time::Duration::from_millis(1500),
     ));
-    assert_eq!(text, "нет ответа DNS для db.invalid за 1,50 с");
+    assert_eq!(text, "нет ответа DNS для db.invalid за 1,5 с");
     assert!(!text.contains(['\u{2068}', '\u{2069}']));
     let text = Lang::En.render(&msg::url_no_scheme(msg::any_of(
         ["postgresql", "postgres"].map(|s| format!("{s}://")),
@@ -439,7 +439,8 @@ fn settings_are_whole_units_and_measurements_keep_their_digits() {
     assert_eq!(ru(Duration::from_secs(5)), "5 с");
     assert_eq!(ru(Duration::from_secs(120)), "2 мин");
     assert_eq!(Lang::En.duration(Duration::from_secs(7200)), "2 h");
-    assert_eq!(ru(Duration::from_millis(1500)), "1,50 с");
+    assert_eq!(ru(Duration::from_millis(1500)), "1,5 с");
+    assert_eq!(ru(Duration::from_micros(1_503_200)), "1,50 с");
     assert_eq!(Lang::En.duration(Duration::from_millis(250)), "250 ms");
 }
 
