@@ -279,10 +279,10 @@ redis_auth_detail_default = AUTH по паролю (пользователь def
 redis_no_credentials = в URL нет учётных данных
 redis_ping_detail = PONG, Redis { $version }, база { $db }
 redis_ping_detail_no_version = PONG, база { $db }
-redis_replica = { $detail }: сервер — реплика (role:slave): любая запись, например сохранение отозванного токена, упадёт с READONLY
+redis_replica = { $detail }: сервер — реплика (role:slave), и любая запись, например сохранение отозванного токена, упадёт с READONLY
 redis_evicts_all = maxmemory-policy = { $policy }: когда память кончится, Redis может вытеснить любой ключ, включая отозванные токены и сессии (используйте volatile-lru и TTL только на ключах кэша, или noeviction)
 redis_memory_full = Redis занимает { $used_mib } из { $max_mib } МиБ maxmemory: когда память кончится, запись будет падать с OOM (noeviction или volatile-* при слишком малом числе ключей с TTL)
-redis_clients = клиентов подключено: { $clients } из { $max } (maxclients): новые подключения получат `max number of clients reached`
+redis_clients = занято { $clients } из { $max } клиентских подключений (maxclients): новые подключения получат `max number of clients reached`
 redis_peer_is_tls = сервер ответил TLS-записью: на этом порту нужен TLS
 redis_port_speaks_tls = сервер закрыл соединение без TLS, ничего не ответив, а на тот же порт TLS-рукопожатие проходит: нужен TLS
 redis_peer_unknown = удалённая сторона прислала байты не из протокола Redis ({ $bytes })
@@ -296,7 +296,7 @@ jwt_target = JWT { $algorithm }
 jwt_target_hidden = JWT { $value }
 jwt_config_detail = { $algorithm }, ключ из { $key_var }
 jwt_public_key_missing = переменная JWT_PUBLIC_KEY не задана: токены подписываются, но проверку открытым ключом railconn не выполнил
-jwt_bad_algorithm = { $var }={ $value } — неподдерживаемый алгоритм (HS256/384/512, RS256/384/512, PS256/384/512, ES256/384, EdDSA; регистр имеет значение)
+jwt_bad_algorithm = { $var }={ $value } — неподдерживаемый алгоритм (HS256/384/512, RS256/384/512, PS256/384/512, ES256/384, EdDSA; регистр важен)
 shown_value = `{ $value }`
 hidden_value = (значение из { $chars ->
     [one] { $chars } символа
@@ -375,8 +375,8 @@ sqlite_no_volume = на Railway файл SQLite пропадает вместе 
 ## wait, watch, env
 
 wait_timed_out = railconn wait: за { $timeout } готовности не дождались; последний отчёт — выше
-wait_stopped_early = railconn wait: остановлено досрочно: проверка { $check } упала с { $code }, а ожидание этого не исправит; смотрите отчёт выше
-wait_stopped_on_warnings = railconn wait: остановлено досрочно: остались только предупреждения (--strict), а от ожидания они не исчезнут; смотрите отчёт выше
+wait_stopped_early = railconn wait: ожидание прервано — проверка { $check } завершилась ошибкой { $code }, а ожидание её не исправит; смотрите отчёт выше
+wait_stopped_on_warnings = railconn wait: ожидание прервано — остались только предупреждения (--strict), а от ожидания они не исчезнут; смотрите отчёт выше
 wait_failing = { $check } ({ $code })
 wait_progress = ждём { $failing } — { $elapsed } / { $timeout }
 command_not_started = railconn wait: не удаётся запустить { $command }: { $error }
@@ -466,7 +466,7 @@ driver_node_pg_verify_full = { $driver } понимает sslmode={ $mode } ка
 driver_node_pg_cause = { $driver } понимает sslmode={ $mode } как verify-full: проверяет сертификат сервера по хранилищу CA Node.js (или по sslrootcert) и сверяет имя хоста. Сертификат этого сервера проверку не проходит, и приложение не подключится, хотя libpq, psql и psycopg подключаются без проверки.
 driver_node_pg_fix = Дайте node-postgres сертификат CA сервера: добавьте в URL sslrootcert=/path/to/ca.pem. Либо добавьте uselibpqcompat=true, чтобы sslmode=require значил то же, что в libpq (шифрование без проверки), либо укажите sslmode=no-verify; в обоих случаях любой, кто окажется между приложением и сервером, сможет выдать себя за сервер.
 driver_node_pg_compat = node-postgres с uselibpqcompat=true понимает sslmode так же, как libpq: проверено по правилам libpq
-driver_node_pg_plaintext = { $driver } включает TLS, только если в URL есть sslmode (или задана PGSSLMODE): без этого он подключается без шифрования — и проверка подключилась так же
+driver_node_pg_plaintext = { $driver } включает TLS, только если в URL есть sslmode (или задана PGSSLMODE): без этого он подключается без шифрования — и railconn проверил подключение так же
 driver_node_pg_plaintext_cause = { $driver } включает TLS, только если в URL есть sslmode (или задана PGSSLMODE): без этого он подключается без шифрования, а этот сервер незашифрованные подключения отклоняет, хотя libpq, psql и psycopg подключаются (они предпочитают TLS).
 driver_node_pg_plaintext_fix = Добавьте в URL sslmode: sslmode=verify-full&sslrootcert=/path/to/ca.pem, чтобы проверять сервер, или sslmode=no-verify, чтобы шифровать без проверки.
 driver_node_pg_no_verify = node-postgres с sslmode=no-verify шифрует соединение, но не проверяет сертификат сервера: любой на пути к серверу может выдать себя за него
@@ -616,8 +616,8 @@ serve_token_on = railconn serve: на всех эндпоинтах, кроме 
 serve_ipv4_only = railconn serve: IPv6 здесь недоступен, слушаю только IPv4 ({ $addr })
 health_no_round = ни один раунд проверок ещё не завершился
 health_stale = результаты устарели: последний раунд завершился { $age } назад
-http_unauthorized = 401 unauthorized: передайте заголовок Authorization: Bearer <token>
-http_not_found = 404 not found: попробуйте /, /metrics, /healthz или /livez
+http_unauthorized = 401 — нужен токен: передайте заголовок Authorization: Bearer <token>
+http_not_found = 404 — такой страницы нет; попробуйте /, /metrics, /healthz или /livez
 error_listen = не удаётся слушать { $addr }: { $reason }. Укажите другой адрес или порт в --listen
 error_port = PORT должен быть номером порта (1–65535), а не { $value }: исправьте PORT или передайте --listen
 error_token_file = не удаётся использовать файл токена { $path }: { $reason }
@@ -824,7 +824,7 @@ tip_railway_private_dns_redis =
     .fix = Вне Railway используйте REDIS_PUBLIC_URL (railconn check --public); внутри оставьте URL приватной сети и подключайтесь во время работы приложения, а не при сборке.
 tip_railway_private_refused =
     .cause = Приватное имя резолвится, но сервис отказал в подключении: он не запущен или слушает только IPv4 (0.0.0.0), а приватная сеть Railway обращается к нему по IPv6 (окружения, созданные до 16 октября 2025 года, работают только по IPv6).
-    .fix = Сделайте так, чтобы сервис слушал `::` (например, `uvicorn --host ::`, `redis-server --bind '* -::*'`), и посмотрите его деплой-логи.
+    .fix = Сделайте так, чтобы сервис слушал `::` (например, `uvicorn --host ::`, `redis-server --bind '* -::*'`), и посмотрите логи его деплоя.
 tip_railway_proxy_closed_postgres =
     .cause = TCP-прокси Railway (*.proxy.rlwy.net) принял соединение и закрыл его, не передав ни одного ответа PostgreSQL: прокси работает, но база за ним не отвечает. Сервис PostgreSQL остановлен, упал, редеплоится или удалён (сюда же попадает URL, оставшийся от удалённого сервиса или проекта). Дело не в пароле: о неверном пароле PostgreSQL сообщил бы сам.
     .fix = Откройте проект в Railway и проверьте деплой и логи сервиса PostgreSQL (railway logs --service Postgres). Если сервиса больше нет, добавьте базу данных и заново скопируйте её DATABASE_PUBLIC_URL (railway variable list --service Postgres --kv); внутри Railway используйте { $variable ->
