@@ -407,11 +407,11 @@ watch_heartbeat = { $time } сводка (раунд { $round }): { $states }
 watch_no_failures = сбоев нет
 watch_failure_count = { $code } ×{ $count }
 watch_failures = сбои: { $list }
-watch_summary = { $check }: доступен { $availability }% за { $rounds ->
+watch_summary = { $check }: доступность { $availability } % за { $rounds ->
     [one] { $rounds } раунд
     [few] { $rounds } раунда
    *[many] { $rounds } раундов
-}, { $failures }; задержка: мин. { $min }, медиана { $median }, макс. { $max }
+}, { $failures }; задержка от { $min } до { $max }, медиана { $median }
 env_variables = Переменные (в каждой группе действует первая заданная; переменные окружения процесса важнее файлов .env)
 env_targets = Цели
 env_default = по умолчанию
