@@ -458,7 +458,7 @@ warning_merged_name = railconn: warning: { $name } holds the same URL as the `{ 
 error_flag = { $flag } { $value }: { $problem }
 allow_form = write --allow CODE or --allow CODE@CHECK, e.g. --allow no_tables or --allow connection_refused@CACHE_URL
 allow_bad_code = `{ $code }` is not an error or finding code: write --allow CODE[@CHECK] with a code the report shows (README: Error codes), e.g. no_tables or connection_refused@CACHE_URL
-allowed = allowed by --allow { $code }: { $message }
+allowed = { $message } — allowed by --allow { $code }
 label_not_checked = Other services, not checked
 not_checked = { $variable } ({ $origin }): { $scheme }:// URL; railconn checks only PostgreSQL and Redis URLs
 
@@ -466,7 +466,7 @@ not_checked = { $variable } ({ $origin }): { $scheme }:// URL; railconn checks o
 
 header = railconn { $version }: checked in { $took }
 label_works = Works
-label_allowed = Allowed failures (--allow): they do not stop the deploy, yet do not work
+label_allowed = Allowed failures (--allow) — they do not stop the deploy, yet do not work
 label_problems = Problems
 label_limitations = Limitations
 label_skipped = Not checked
@@ -530,14 +530,14 @@ verdict_ready = { $limitations ->
    *[other] Verdict: ready to deploy, with { $limitations } limitations
 }
 verdict_not_ready = { $critical ->
-    [one] Verdict: not ready: 1 critical problem
-   *[other] Verdict: not ready: { $critical } critical problems
+    [one] Verdict: not ready — 1 critical problem
+   *[other] Verdict: not ready — { $critical } critical problems
 }
 verdict_not_ready_strict = { $limitations ->
-    [one] Verdict: not ready: 1 limitation (--strict)
-   *[other] Verdict: not ready: { $limitations } limitations (--strict)
+    [one] Verdict: not ready — 1 limitation (--strict)
+   *[other] Verdict: not ready — { $limitations } limitations (--strict)
 }
-verdict_interrupted = Verdict: not ready: interrupted ({ $signal ->
+verdict_interrupted = Verdict: not ready — interrupted ({ $signal ->
     [SIGTERM] SIGTERM
    *[other] Ctrl-C
 }) before every check finished
@@ -1137,3 +1137,19 @@ pg_portability_space = the password contains an unencoded space: libpq 17 (psyco
 driver_psycopg_space = { $driver } refuses the unencoded space in the password before connecting: unexpected spaces found, use percent-encoded spaces (%20) instead
 driver_psycopg_space_cause = { $driver } parses the URL with the libpq its wheels bundle (libpq 18), which refuses a raw space in a URI; psycopg2 and older libpq read the same URL.
 driver_psycopg_space_fix = Write each space in the password as %20.
+## russian
+os_error = { $error ->
+    [ENOENT] no such file or directory (ENOENT)
+    [EACCES] permission denied (EACCES)
+    [EPERM] operation not permitted (EPERM)
+    [EISDIR] it is a directory (EISDIR)
+    [ENOTDIR] a part of the path is not a directory (ENOTDIR)
+    [ELOOP] too many levels of symbolic links (ELOOP)
+    [ENAMETOOLONG] file name too long (ENAMETOOLONG)
+    [EROFS] read-only file system (EROFS)
+    [ENOSPC] no space left on device (ENOSPC)
+    [EADDRINUSE] address already in use (EADDRINUSE)
+    [EADDRNOTAVAIL] address not available here (EADDRNOTAVAIL)
+    [ENOEXEC] not an executable format (ENOEXEC)
+   *[other] { $error }
+}

@@ -111,7 +111,7 @@ pg_bad_sslmode = недопустимый sslmode `{ $value }`: использу
 pg_bad_channel_binding = недопустимый channel_binding `{ $value }`: используйте disable, prefer или require
 pg_system_root_needs_verify_full = sslrootcert=system работает только с sslmode=verify-full (с sslmode={ $mode } libpq его отвергнет)
 redis_socket_refused = URL указывает на Unix-сокет: railconn проверяет только TCP-подключения (отказ намеренный); укажите хост и порт, к которым приложение подключается по сети
-redis_unparsable = redis-rs не может разобрать этот URL (правила WHATWG URL): проверьте хост и порт и закодируйте спецсимволы в логине и пароле
+redis_unparsable = redis-rs не может разобрать этот URL (правила WHATWG URL): проверьте хост и порт и закодируйте спецсимволы в имени пользователя и пароле
 redis_bad_protocol = протокол `{ $value }` redis-rs не принимает (`Invalid protocol version`): используйте resp2 (или 2) либо resp3 (или 3)
 redis_wildcard_host = хост — 0.0.0.0 или ::, то есть «все интерфейсы»: на таком адресе сервер слушает, но клиент подключиться к нему не может (redis-rs его отвергает); укажите настоящий адрес сервера, например 127.0.0.1
 redis_rs_refuses = redis-rs отвергает этот URL: { $reason }
@@ -132,7 +132,7 @@ norm_prisma = параметры только для Prisma ({ $names }) убр�
 
 config_from = из { $source }
 config_missing = { $count ->
-    [one] { $vars } не задана (и { $flag } не передан)
+    [one] переменная { $vars } не задана (и { $flag } не передан)
    *[other] не задана ни одна из переменных { $vars } (и { $flag } не передан)
 }
 config_invalid = { $source }: { $message }
@@ -177,7 +177,7 @@ tcp_connected_after = подключено к { $addr } (до этого: { $ear
 
 tls_timeout = TLS-рукопожатие не завершилось за { $limit }
 tls_bad_server_name = `{ $host }` не годится как имя сервера для TLS
-tls_alert = сервер прервал TLS-рукопожатие сигналом (alert) { $alert }
+tls_alert = сервер прервал TLS-рукопожатие, прислав TLS alert { $alert }
 tls_reset = соединение сброшено во время TLS-рукопожатия
 tls_closed = сервер закрыл соединение во время TLS-рукопожатия
 tls_peer_plaintext = сервер ответил на TLS-рукопожатие открытым текстом: на этом порту TLS не работает
@@ -245,7 +245,7 @@ pg_no_row = служебный запрос не вернул ни одной с
 pg_query_detail = PostgreSQL { $version }, база { $database }, пользователь { $user }
 pg_connections = занято { $used } из { $usable } слотов подключений (max_connections за вычетом резерва): пул следующего деплоя или вторая реплика могут получить `sorry, too many clients already`
 pg_facts_denied = этой роли нельзя читать pg_stat_activity и системные каталоги: запас подключений и число таблиц узнать не удалось (вход и запрос работают)
-pg_no_tables = в базе { $database } нет таблиц: миграции не применялись (запускайте их в pre-deploy команде или команде запуска, например `alembic upgrade head`, `prisma migrate deploy`)
+pg_no_tables = в базе { $database } нет таблиц: миграции не применялись (запускайте их в pre-deploy-команде или команде запуска, например `alembic upgrade head`, `prisma migrate deploy`)
 pg_facts_detail = { $detail }, подключений { $used }/{ $usable }
 pg_read_only = { $facts }: сервер — реплика только для чтения, либо в базе по умолчанию включены транзакции только для чтения
 pg_ignored_parameter = параметр `{ $key }` принят, но в этой проверке не используется
@@ -279,10 +279,10 @@ redis_auth_detail_default = AUTH по паролю (пользователь def
 redis_no_credentials = в URL нет учётных данных
 redis_ping_detail = PONG, Redis { $version }, база { $db }
 redis_ping_detail_no_version = PONG, база { $db }
-redis_replica = { $detail }: сервер — реплика (role:slave): любая запись, например сохранение отозванного токена, упадёт с READONLY
+redis_replica = { $detail }: сервер — реплика (role:slave), и любая запись, например сохранение отозванного токена, упадёт с READONLY
 redis_evicts_all = maxmemory-policy = { $policy }: когда память кончится, Redis может вытеснить любой ключ, включая отозванные токены и сессии (используйте volatile-lru и TTL только на ключах кэша, или noeviction)
 redis_memory_full = Redis занимает { $used_mib } из { $max_mib } МиБ maxmemory: когда память кончится, запись будет падать с OOM (noeviction или volatile-* при слишком малом числе ключей с TTL)
-redis_clients = клиентов подключено: { $clients } из { $max } (maxclients): новые подключения получат `max number of clients reached`
+redis_clients = занято { $clients } из { $max } клиентских подключений (maxclients): новые подключения получат `max number of clients reached`
 redis_peer_is_tls = сервер ответил TLS-записью: на этом порту нужен TLS
 redis_port_speaks_tls = сервер закрыл соединение без TLS, ничего не ответив, а на тот же порт TLS-рукопожатие проходит: нужен TLS
 redis_peer_unknown = удалённая сторона прислала байты не из протокола Redis ({ $bytes })
@@ -295,8 +295,8 @@ no_bytes = ничего
 jwt_target = JWT { $algorithm }
 jwt_target_hidden = JWT { $value }
 jwt_config_detail = { $algorithm }, ключ из { $key_var }
-jwt_public_key_missing = JWT_PUBLIC_KEY не задан: токены подписываются, но проверку открытым ключом railconn не выполнил
-jwt_bad_algorithm = { $var }={ $value } — неподдерживаемый алгоритм (HS256/384/512, RS256/384/512, PS256/384/512, ES256/384, EdDSA; регистр имеет значение)
+jwt_public_key_missing = переменная JWT_PUBLIC_KEY не задана: токены подписываются, но проверку открытым ключом railconn не выполнил
+jwt_bad_algorithm = { $var }={ $value } — неподдерживаемый алгоритм (HS256/384/512, RS256/384/512, PS256/384/512, ES256/384, EdDSA; регистр важен)
 shown_value = `{ $value }`
 hidden_value = (значение из { $chars ->
     [one] { $chars } символа
@@ -314,7 +314,7 @@ jwt_secret_detail = секрет { $bytes ->
     [few] { $bytes } байта
    *[many] { $bytes } байт
 }
-jwt_placeholder = { $var } — известная заглушка или значение из туториала: подделать токен с ним может кто угодно
+jwt_placeholder = { $var } — известная заглушка или значение из примеров: подделать токен с ним может кто угодно
 jwt_short_secret = в { $var } { $bytes ->
     [one] { $bytes } байт
     [few] { $bytes } байта
@@ -325,7 +325,7 @@ jwt_bad_private_key = { $var } — некорректный закрытый к�
 jwt_bad_public_key = { $var } — некорректный открытый ключ { $algorithm } в PEM
 jwt_rsa_too_small = { $var } — RSA-ключ короче 2048 бит (RFC 7518 §3.3 требует не меньше 2048)
 jwt_algorithm_whitespace = в { $var } вокруг { $algorithm } есть пробелы или переводы строк: PyJWT и jsonwebtoken для Node ищут алгоритм по имени буквально и отказывают (`Algorithm not supported`); задайте { $var }={ $algorithm } без лишних символов
-jwt_secret_is_key = в { $var } лежит PEM- или SSH-ключ, а не секрет: PyJWT не принимает асимметричный ключ как секрет HMAC (`should not be used as an HMAC secret`), а jsonwebtoken для Node не проверит им токен; возьмите случайный секрет (openssl rand -hex 32) или алгоритм RS*/ES* с JWT_PRIVATE_KEY
+jwt_secret_is_key = в { $var } лежит PEM- или SSH-ключ, а не секрет: PyJWT не принимает асимметричный ключ как HMAC-секрет (`should not be used as an HMAC secret`), а jsonwebtoken для Node не проверит им токен; возьмите случайный секрет (openssl rand -hex 32) или алгоритм RS*/ES* с JWT_PRIVATE_KEY
 jwt_key_escaped_newlines = { $var } — PEM с буквальными \n вместо переводов строк: railconn его прочитал, но PyJWT (`Could not parse the provided key`) и jsonwebtoken для Node такое значение не принимают, если приложение само не заменяет \n; сохраните PEM с настоящими переводами строк (в .env значение в двойных кавычках превращает \n в переводы строк)
 jwt_key_certificate = { $var } — сертификат X.509, а не открытый ключ: jsonwebtoken для Node проверяет им токены, а PyJWT отказывает (`Could not parse the provided public key`); для приложения на Python положите в { $var } открытый ключ: openssl x509 -in cert.pem -pubkey -noout
 jwt_key_path = { $var } — путь, а не текст PEM: railconn прочитал файл, но PyJWT и jsonwebtoken для Node считают ключом само значение и отказывают, если приложение само не читает файл; положите в { $var } текст PEM
@@ -349,7 +349,7 @@ jwt_verify_failed = подписанный токен не прошёл пров
 memory_fallback = Redis { $state ->
     [failing] недоступен
    *[unset] не настроен
-}: список отозванных токенов (blacklist) и кэш переходят в память процесса — они теряются при каждом перезапуске и не разделяются между инстансами и воркерами, так что токен, отозванный при выходе на одном из них, продолжает работать на других
+}: список отозванных токенов (blacklist) и кэш будут храниться в памяти процесса — они теряются при каждом перезапуске, и у каждого инстанса и воркера они свои, так что токен, отозванный при выходе пользователя на одном из них, продолжит действовать на остальных
 steps_not_run = { $steps }: { $count ->
     [one] не выполнялся
    *[other] не выполнялись
@@ -375,8 +375,8 @@ sqlite_no_volume = на Railway файл SQLite пропадает вместе 
 ## wait, watch, env
 
 wait_timed_out = railconn wait: за { $timeout } готовности не дождались; последний отчёт — выше
-wait_stopped_early = railconn wait: остановлено досрочно: проверка { $check } упала с { $code }, а ожидание этого не исправит; смотрите отчёт выше
-wait_stopped_on_warnings = railconn wait: остановлено досрочно: остались только предупреждения (--strict), а от ожидания они не исчезнут; смотрите отчёт выше
+wait_stopped_early = railconn wait: ожидание прервано — проверка { $check } завершилась ошибкой { $code }, а ожидание её не исправит; смотрите отчёт выше
+wait_stopped_on_warnings = railconn wait: ожидание прервано — остались только предупреждения (--strict), а от ожидания они не исчезнут; смотрите отчёт выше
 wait_failing = { $check } ({ $code })
 wait_progress = ждём { $failing } — { $elapsed } / { $timeout }
 command_not_started = railconn wait: не удаётся запустить { $command }: { $error }
@@ -407,11 +407,11 @@ watch_heartbeat = { $time } сводка (раунд { $round }): { $states }
 watch_no_failures = сбоев нет
 watch_failure_count = { $code } ×{ $count }
 watch_failures = сбои: { $list }
-watch_summary = { $check }: доступен { $availability }% за { $rounds ->
+watch_summary = { $check }: доступность { $availability } % за { $rounds ->
     [one] { $rounds } раунд
     [few] { $rounds } раунда
    *[many] { $rounds } раундов
-}, { $failures }; задержка: мин. { $min }, медиана { $median }, макс. { $max }
+}, { $failures }; задержка от { $min } до { $max }, медиана { $median }
 env_variables = Переменные (в каждой группе действует первая заданная; переменные окружения процесса важнее файлов .env)
 env_targets = Цели
 env_default = по умолчанию
@@ -458,15 +458,15 @@ error_app_dir = --app-dir { $path } — не каталог: укажите ка
 driver_unknown = неизвестный драйвер `{ $name }`: укажите один из { $known }, при желании с @ВЕРСИЕЙ (например, pg@8.23.1)
 driver_bad_version = `{ $arg }`: версия после @ должна начинаться с числа (например, pg@8.23.1)
 drivers_found = Проверено так, как подключатся драйверы приложения: { $list }
-drivers_none = В манифестах приложения не найдено драйверов PostgreSQL, Redis или JWT: проверено по правилам libpq, redis-rs и PyJWT (см. --app-dir, --driver)
+drivers_none = В манифестах приложения не найдено ни драйверов PostgreSQL и Redis, ни библиотеки JWT: проверено по правилам libpq, redis-rs и PyJWT (см. --app-dir, --driver)
 driver_manifest_unreadable = не удалось прочитать { $file }, чтобы узнать драйверы приложения: { $reason }
 driver_manifest_malformed = файл некорректен: { $error }
 driver_manifest_not_utf8 = это не текст в UTF-8
-driver_node_pg_verify_full = { $driver } понимает sslmode={ $mode } как verify-full (pg-connection-string 2.x): проверено с проверкой цепочки сертификатов и имени хоста, как подключится он
+driver_node_pg_verify_full = { $driver } понимает sslmode={ $mode } как verify-full (pg-connection-string 2.x), поэтому railconn проверил цепочку сертификатов и имя хоста — так, как подключится приложение
 driver_node_pg_cause = { $driver } понимает sslmode={ $mode } как verify-full: проверяет сертификат сервера по хранилищу CA Node.js (или по sslrootcert) и сверяет имя хоста. Сертификат этого сервера проверку не проходит, и приложение не подключится, хотя libpq, psql и psycopg подключаются без проверки.
-driver_node_pg_fix = Дайте node-postgres сертификат CA сервера: добавьте в URL sslrootcert=/path/to/ca.pem. Либо верните sslmode=require смысл из libpq (шифрование без проверки) параметром uselibpqcompat=true, либо укажите sslmode=no-verify; в обоих случаях любой на пути к серверу сможет выдать себя за него.
+driver_node_pg_fix = Дайте node-postgres сертификат CA сервера: добавьте в URL sslrootcert=/path/to/ca.pem. Либо добавьте uselibpqcompat=true, чтобы sslmode=require значил то же, что в libpq (шифрование без проверки), либо укажите sslmode=no-verify; в обоих случаях любой, кто окажется между приложением и сервером, сможет выдать себя за сервер.
 driver_node_pg_compat = node-postgres с uselibpqcompat=true понимает sslmode так же, как libpq: проверено по правилам libpq
-driver_node_pg_plaintext = { $driver } включает TLS, только если в URL есть sslmode (или задана PGSSLMODE): без этого он подключается без шифрования — и проверка подключилась так же
+driver_node_pg_plaintext = { $driver } включает TLS, только если в URL есть sslmode (или задана PGSSLMODE): без этого он подключается без шифрования — и railconn проверил подключение так же
 driver_node_pg_plaintext_cause = { $driver } включает TLS, только если в URL есть sslmode (или задана PGSSLMODE): без этого он подключается без шифрования, а этот сервер незашифрованные подключения отклоняет, хотя libpq, psql и psycopg подключаются (они предпочитают TLS).
 driver_node_pg_plaintext_fix = Добавьте в URL sslmode: sslmode=verify-full&sslrootcert=/path/to/ca.pem, чтобы проверять сервер, или sslmode=no-verify, чтобы шифровать без проверки.
 driver_node_pg_no_verify = node-postgres с sslmode=no-verify шифрует соединение, но не проверяет сертификат сервера: любой на пути к серверу может выдать себя за него
@@ -521,7 +521,7 @@ warning_merged_name = railconn: предупреждение: в { $name } то�
 error_flag = { $flag } { $value }: { $problem }
 allow_form = укажите --allow КОД или --allow КОД@ПРОВЕРКА, например --allow no_tables или --allow connection_refused@CACHE_URL
 allow_bad_code = `{ $code }` — не код ошибки или замечания: укажите --allow КОД[@ПРОВЕРКА] с кодом из отчёта (README: Error codes), например no_tables или connection_refused@CACHE_URL
-allowed = допущено флагом --allow { $code }: { $message }
+allowed = { $message } — допущено флагом --allow { $code }
 label_not_checked = Другие сервисы (не проверяются)
 not_checked = { $variable } ({ $origin }): URL { $scheme }://; railconn проверяет только URL PostgreSQL и Redis
 
@@ -529,15 +529,15 @@ not_checked = { $variable } ({ $origin }): URL { $scheme }://; railconn пров
 
 header = railconn { $version }: проверка заняла { $took }
 label_works = Что работает
-label_allowed = Допущенные сбои (--allow): деплой не останавливают, но не работают
+label_allowed = Допущенные сбои (--allow) — деплой не блокируют, но сервисы не работают
 label_problems = Проблемы
-label_limitations = Ограничения
+label_limitations = Предупреждения
 label_skipped = Не проверялось
-label_error = ошибка
-label_cause = причина
-label_fix = решение
-label_source = источник
-label_provider = где
+label_error = Ошибка
+label_cause = Причина
+label_fix = Решение
+label_source = Источник
+label_provider = Провайдер
 # Названия строк таблицы провайдеров по их id (в src/provider/table.rs — только id и ссылки на документацию).
 provider_name = { $id ->
     [railway_private] приватная сеть Railway
@@ -561,23 +561,23 @@ provider_name = { $id ->
 provider_with_doc = { $name } ({ $doc })
 provider_tls_only_redis = URL без шифрования (redis://), а { $provider } принимает только TLS и оборвёт такое соединение; используйте rediss://
 provider_tls_only_pg = соединение без шифрования, а { $provider } принимает только TLS и такое соединение отклонит; используйте sslmode=require или строже
-pooler_transaction = перед базой стоит { $name } в режиме транзакций (видно по: { $evidence }): подготовленные запросы, LISTEN/NOTIFY, SET на сессию и advisory-блокировки не переживают транзакцию (asyncpg: statement_cache_size=0; psycopg 3: prepare_threshold=None; Prisma: ?pgbouncer=true); миграции запускайте по прямому URL или URL в режиме сессий
-pooler_session = перед базой стоит { $name } в режиме сессий (видно по: { $evidence }): каждый клиент держит соединение с базой, пока подключён
-pooler_unknown_mode = перед базой стоит { $name } (видно по: { $evidence }): в режиме транзакций подготовленные запросы, LISTEN/NOTIFY и SET на сессию не переживают транзакцию
+pooler_transaction = перед базой стоит { $name } в режиме транзакций (определено по { $evidence }): подготовленные запросы, LISTEN/NOTIFY, SET на сессию и advisory-блокировки действуют только до конца транзакции: следующая может попасть на другое соединение с сервером (asyncpg: statement_cache_size=0; psycopg 3: prepare_threshold=None; Prisma: ?pgbouncer=true); миграции запускайте по прямому URL или URL в режиме сессий
+pooler_session = перед базой стоит { $name } в режиме сессий (определено по { $evidence }): каждый клиент держит соединение с базой, пока подключён
+pooler_unknown_mode = перед базой стоит { $name } (определено по { $evidence }): в режиме транзакций подготовленные запросы, LISTEN/NOTIFY и SET на сессию действуют только до конца транзакции
 pooler_by_port = порту
 pooler_by_host = имени хоста
 pooler_by_error = его ошибке
 dns_pinned = { $addresses } (из --resolve, не из DNS)
-label_critical = критическая
-label_optional = необязательная
+label_critical = критичная проверка
+label_optional = необязательная проверка
 skipped_by_flag = пропущено (--skip/--only)
 interrupted = прервано ({ $signal ->
     [SIGTERM] SIGTERM
    *[other] Ctrl-C
 }) до завершения
 junit_suite = railconn check
-junit_strict_warning = предупреждение при --strict: { $codes }
-markdown_table_header = | проверка | статус | цель | результат |
+junit_strict_warning = предупреждение (--strict): { $codes }
+markdown_table_header = | Проверка | Статус | Цель | Результат |
 annotation_title = railconn { $check }: { $code }
 annotation_title_at = railconn { $check }: { $code } на шаге { $step }
 code_at_step = `{ $code }` на шаге { $step }
@@ -589,35 +589,35 @@ badge_skip = ⏭️ пропущена
 badge_allowed = ☑️ сбой допущен
 verdict_ready = { $limitations ->
     [0] Итог: можно деплоить
-    [one] Итог: можно деплоить, есть { $limitations } ограничение
-    [few] Итог: можно деплоить, есть { $limitations } ограничения
-   *[many] Итог: можно деплоить, есть { $limitations } ограничений
+    [one] Итог: можно деплоить, есть { $limitations } предупреждение
+    [few] Итог: можно деплоить, есть { $limitations } предупреждения
+   *[many] Итог: можно деплоить, есть { $limitations } предупреждений
 }
 verdict_not_ready = { $critical ->
-    [one] Итог: деплоить нельзя: { $critical } критическая проблема
-    [few] Итог: деплоить нельзя: { $critical } критические проблемы
-   *[many] Итог: деплоить нельзя: { $critical } критических проблем
+    [one] Итог: деплоить нельзя — { $critical } критическая проблема
+    [few] Итог: деплоить нельзя — { $critical } критические проблемы
+   *[many] Итог: деплоить нельзя — { $critical } критических проблем
 }
 verdict_not_ready_strict = { $limitations ->
-    [one] Итог: деплоить нельзя: { $limitations } ограничение (--strict)
-    [few] Итог: деплоить нельзя: { $limitations } ограничения (--strict)
-   *[many] Итог: деплоить нельзя: { $limitations } ограничений (--strict)
+    [one] Итог: деплоить нельзя — { $limitations } предупреждение (--strict)
+    [few] Итог: деплоить нельзя — { $limitations } предупреждения (--strict)
+   *[many] Итог: деплоить нельзя — { $limitations } предупреждений (--strict)
 }
-verdict_interrupted = Итог: деплоить нельзя: прервано ({ $signal ->
+verdict_interrupted = Итог: деплоить нельзя — прервано ({ $signal ->
     [SIGTERM] SIGTERM
    *[other] Ctrl-C
 }) до завершения всех проверок
 
 ## serve: логи, здоровье, ответы HTTP
 
-serve_listening = railconn serve: слушаю http://{ $addr } (/metrics, /healthz, /livez, /); проверки каждые { $interval }
+serve_listening = railconn serve: слушаю http://{ $addr } (/metrics, /healthz, /livez, /); проверка раз в { $interval }
 serve_open = railconn serve: токен не задан (RAILCONN_SERVE_TOKEN или --token-file): все эндпоинты открыты любому, кто доберётся до этого порта; держите его в приватной сети или задайте токен
 serve_token_on = railconn serve: на всех эндпоинтах, кроме /livez, нужен bearer-токен
 serve_ipv4_only = railconn serve: IPv6 здесь недоступен, слушаю только IPv4 ({ $addr })
 health_no_round = ни один раунд проверок ещё не завершился
 health_stale = результаты устарели: последний раунд завершился { $age } назад
-http_unauthorized = 401 unauthorized: передайте заголовок Authorization: Bearer <token>
-http_not_found = 404 not found: попробуйте /, /metrics, /healthz или /livez
+http_unauthorized = 401 — нужен токен: передайте заголовок Authorization: Bearer <token>
+http_not_found = 404 — такой страницы нет; попробуйте /, /metrics, /healthz или /livez
 error_listen = не удаётся слушать { $addr }: { $reason }. Укажите другой адрес или порт в --listen
 error_port = PORT должен быть номером порта (1–65535), а не { $value }: исправьте PORT или передайте --listen
 error_token_file = не удаётся использовать файл токена { $path }: { $reason }
@@ -627,11 +627,11 @@ token_empty = он пустой
 
 page_title = railconn: состояние
 page_waiting = Ни один раунд проверок ещё не завершён; страница обновляется сама.
-page_updated = Последний раунд завершён { $time }; проверки идут каждые { $interval }, и страница обновляется так же часто.
-page_column_check = проверка
-page_column_status = статус
-page_column_target = цель
-page_column_result = результат
+page_updated = Последний раунд завершён { $time }; проверки идут раз в { $interval }, и страница обновляется так же часто.
+page_column_check = Проверка
+page_column_status = Статус
+page_column_target = Цель
+page_column_result = Результат
 
 ## Причины и решения
 
@@ -780,10 +780,10 @@ advice_jwt_weak_secret =
     .cause = HMAC-секрет короче выхода хеш-функции (RFC 7518 §3.2: 32, 48, 64 байта для HS256, HS384, HS512) или это опубликованная заглушка: токены можно подделать.
     .fix = Замените его случайным значением: railway variable set JWT_SECRET_KEY=$(openssl rand -hex 32), затем сделайте редеплой (выданные токены станут недействительными).
 advice_jwt_invalid_key =
-    .cause = Ключ не годится: PEM не разбирается для этого алгоритма, это RSA-ключ короче 2048 бит, открытый ключ не от этого закрытого, секрет HMAC — это PEM- или SSH-ключ, или значение не в UTF-8.
+    .cause = Ключ не годится: PEM не разбирается для этого алгоритма, это RSA-ключ короче 2048 бит, открытый ключ не от этого закрытого, HMAC-секрет — это PEM- или SSH-ключ, или значение не в UTF-8.
     .fix = Сохраните PEM со строками BEGIN/END и настоящими переводами строк (не буквальными \n); RSA-ключ сгенерируйте так: openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048
 advice_jwt_unsupported_algorithm =
-    .cause = Такое имя алгоритма библиотеки JWT не принимают (регистр имеет значение; `none` запрещён).
+    .cause = Библиотеки JWT не знают алгоритма с таким именем (регистр важен, а `none` запрещён).
     .fix = Задайте JWT_ALGORITHM=HS256 или RS256/ES256/EdDSA с парой ключей.
 advice_jwt_roundtrip_failed =
     .cause = Токен, подписанный с этими настройками, не проходит проверку с ними же.
@@ -798,7 +798,7 @@ advice_net_dns_timeout =
     .cause = DNS-резолвер не ответил за тайм-аут подключения.
     .fix = Проверьте DNS на этой машине (/etc/resolv.conf) и повторите; в медленной сети увеличьте --connect-timeout.
 advice_net_dns_error =
-    .cause = Временный сбой резолвинга: DNS-резолвер недоступен или ещё не готов (как в первые секунды деплоя на Railway).
+    .cause = Временный сбой разрешения имён: DNS-резолвер недоступен или ещё не готов (как в первые секунды деплоя на Railway).
     .fix = Повторите через несколько секунд; проверьте настройки DNS на этой машине.
 advice_net_connect_timeout =
     .cause = Нет ответа за тайм-аут подключения: файрвол или список разрешённых IP отбрасывает пакеты, адрес недоступен из этой сети, или сервис просыпается.
@@ -821,13 +821,13 @@ advice_net_timeout =
 
 tip_railway_private_dns_postgres =
     .cause = Имя *.railway.internal резолвится только внутри запущенного деплоя того же проекта и окружения Railway — не с ноутбука, не из CI и не во время сборки (RUN в Dockerfile, postinstall).
-    .fix = Вне Railway используйте DATABASE_PUBLIC_URL (railconn check --public); миграции запускайте в pre-deploy команде или команде запуска, а не при сборке.
+    .fix = Вне Railway используйте DATABASE_PUBLIC_URL (railconn check --public); миграции запускайте в pre-deploy-команде или команде запуска, а не при сборке.
 tip_railway_private_dns_redis =
     .cause = Имя *.railway.internal резолвится только внутри запущенного деплоя того же проекта и окружения Railway — не с ноутбука, не из CI и не во время сборки (RUN в Dockerfile, postinstall).
     .fix = Вне Railway используйте REDIS_PUBLIC_URL (railconn check --public); внутри оставьте URL приватной сети и подключайтесь во время работы приложения, а не при сборке.
 tip_railway_private_refused =
     .cause = Приватное имя резолвится, но сервис отказал в подключении: он не запущен или слушает только IPv4 (0.0.0.0), а приватная сеть Railway обращается к нему по IPv6 (окружения, созданные до 16 октября 2025 года, работают только по IPv6).
-    .fix = Сделайте так, чтобы сервис слушал `::` (например, `uvicorn --host ::`, `redis-server --bind '* -::*'`), и посмотрите его деплой-логи.
+    .fix = Сделайте так, чтобы сервис слушал `::` (например, `uvicorn --host ::`, `redis-server --bind '* -::*'`), и посмотрите логи его деплоя.
 tip_railway_proxy_closed_postgres =
     .cause = TCP-прокси Railway (*.proxy.rlwy.net) принял соединение и закрыл его, не передав ни одного ответа PostgreSQL: прокси работает, но база за ним не отвечает. Сервис PostgreSQL остановлен, упал, редеплоится или удалён (сюда же попадает URL, оставшийся от удалённого сервиса или проекта). Дело не в пароле: о неверном пароле PostgreSQL сообщил бы сам.
     .fix = Откройте проект в Railway и проверьте деплой и логи сервиса PostgreSQL (railway logs --service Postgres). Если сервиса больше нет, добавьте базу данных и заново скопируйте её DATABASE_PUBLIC_URL (railway variable list --service Postgres --kv); внутри Railway используйте { $variable ->
@@ -860,7 +860,7 @@ tip_render_tls =
     .fix = Добавьте ?sslmode=require в URL PostgreSQL; для Key Value используйте rediss://.
 tip_heroku_rotated =
     .cause = Heroku ротирует учётные данные аддонов с базами данных (при обслуживании или по heroku pg:credentials:rotate) и обновляет DATABASE_URL/REDIS_URL у подключённых приложений, поэтому скопированный URL устаревает.
-    .fix = Читайте переменную во время работы приложения, а не копируйте её значение; вне дайно (dyno) получите актуальное: heroku config:get { $variable } -a <app>.
+    .fix = Читайте переменную во время работы приложения, а не копируйте её значение; снаружи (не из dyno) актуальное значение даёт команда heroku config:get { $variable } -a <app>.
 tip_heroku_tls =
     .cause = Heroku Postgres принимает только подключения по TLS.
     .fix = Добавьте ?sslmode=require в { $variable }.
@@ -940,8 +940,8 @@ tip_upstash_token =
     .cause = Upstash отверг пароль: это токен базы, а он меняется при сбросе токена или пересоздании базы.
     .fix = Скопируйте актуальный токен из консоли Upstash: rediss://default:TOKEN@<name>.upstash.io:6379.
 tip_upstash_no_answer =
-    .cause = Upstash отвечает сразу и по TLS на порту своей точки подключения: сервер, который молчит, — не Upstash (неверный порт, локальный туннель или прокси либо файрвол, отбрасывающий трафик). Переход на redis:// не поможет: Upstash принимает только TLS.
-    .fix = Заново скопируйте точку подключения и порт из консоли Upstash в { $variable } (rediss://default:TOKEN@<name>.upstash.io:6379) и проверьте, что в этой сети ничто не блокирует исходящий порт 6379.
+    .cause = Upstash отвечает сразу и по TLS на порту своего эндпоинта: сервер, который молчит, — не Upstash (неверный порт, локальный туннель или прокси либо файрвол, отбрасывающий трафик). Переход на redis:// не поможет: Upstash принимает только TLS.
+    .fix = Заново скопируйте эндпоинт и порт из консоли Upstash в { $variable } (rediss://default:TOKEN@<name>.upstash.io:6379) и проверьте, что в этой сети ничто не блокирует исходящий порт 6379.
 tip_upstash_rest_url =
     .cause = Это REST-эндпоинт Upstash (HTTPS), а не эндпоинт протокола Redis.
     .fix = Используйте эндпоинт rediss:// на порту 6379 из консоли, а не UPSTASH_REDIS_REST_URL.
@@ -981,7 +981,7 @@ jwt_roundtrip_detail_own_exp = токен подписан и проверен �
 cert_self_signed_unnamed = сертификат сервера самоподписанный и не называет ни одного хоста (нет subjectAltName): шифрование работает, но клиенты с проверкой (PostgreSQL verify-ca/verify-full, rediss://) примут его, только если этот самый сертификат указан у них как доверенный корневой, а проверке имени хоста не с чем сравнивать
 moment = { $day }.{ $month }.{ $year } { $hour }:{ $minute } UTC
 ## pg-floor
-pg_password_missing = сервер запрашивает пароль, а в URL его нет (и PGPASSWORD не задан)
+pg_password_missing = сервер запрашивает пароль, а в URL его нет (и переменная PGPASSWORD не задана)
 pg_channel_binding_not_used = задан channel_binding=require, но сервер провёл аутентификацию без привязки к каналу (её даёт только SCRAM-SHA-256-PLUS поверх TLS)
 pg_auth_unsupported = сервер требует аутентификацию { $method }, а railconn её не поддерживает (поддерживаются trust, password, md5 и SCRAM-SHA-256)
 pg_scram_failed = аутентификация SCRAM не удалась на стороне клиента: { $error }
@@ -1011,9 +1011,9 @@ token_not_visible_ascii = в нём есть байт, который не яв�
 page_title_of = { $headline } · railconn
 page_headline_ready = { $limitations ->
     [0] Можно деплоить
-    [one] Можно деплоить, есть { $limitations } ограничение
-    [few] Можно деплоить, есть { $limitations } ограничения
-   *[many] Можно деплоить, есть { $limitations } ограничений
+    [one] Можно деплоить, есть { $limitations } предупреждение
+    [few] Можно деплоить, есть { $limitations } предупреждения
+   *[many] Можно деплоить, есть { $limitations } предупреждений
 }
 page_headline_not_ready = { $critical ->
     [one] Деплоить нельзя — { $critical } критическая проблема
@@ -1021,17 +1021,17 @@ page_headline_not_ready = { $critical ->
    *[many] Деплоить нельзя — { $critical } критических проблем
 }
 page_headline_strict = { $limitations ->
-    [one] Деплоить нельзя — { $limitations } ограничение (--strict)
-    [few] Деплоить нельзя — { $limitations } ограничения (--strict)
-   *[many] Деплоить нельзя — { $limitations } ограничений (--strict)
+    [one] Деплоить нельзя — { $limitations } предупреждение (--strict)
+    [few] Деплоить нельзя — { $limitations } предупреждения (--strict)
+   *[many] Деплоить нельзя — { $limitations } предупреждений (--strict)
 }
 page_state_pass = работает
 page_state_warn = работает, есть предупреждение
 page_state_fail = не работает
 page_state_skip = пропущена
-page_column_history = последние раунды
-page_column_uptime = доступность
-page_column_duration = длительность
+page_column_history = Последние раунды
+page_column_uptime = Доступность
+page_column_duration = Длительность
 page_history_label = { $rounds ->
     [one] последний { $rounds } раунд, старые слева
     [few] последние { $rounds } раунда, старые слева
@@ -1212,3 +1212,19 @@ pg_portability_space = в пароле есть незакодированный
 driver_psycopg_space = { $driver } отвергает незакодированный пробел в пароле ещё до подключения: `unexpected spaces found, use percent-encoded spaces (%20) instead`
 driver_psycopg_space_cause = { $driver } разбирает URL встроенной в его колёса libpq 18, а она не принимает пробел в URI как есть; psycopg2 и более старые libpq читают тот же URL.
 driver_psycopg_space_fix = Запишите каждый пробел в пароле как %20.
+## russian
+os_error = { $error ->
+    [ENOENT] нет такого файла или каталога (ENOENT)
+    [EACCES] доступ запрещён (EACCES)
+    [EPERM] операция не разрешена (EPERM)
+    [EISDIR] это каталог (EISDIR)
+    [ENOTDIR] часть пути — не каталог (ENOTDIR)
+    [ELOOP] слишком много уровней символических ссылок (ELOOP)
+    [ENAMETOOLONG] слишком длинное имя файла (ENAMETOOLONG)
+    [EROFS] файловая система только для чтения (EROFS)
+    [ENOSPC] на устройстве не осталось места (ENOSPC)
+    [EADDRINUSE] адрес уже занят (EADDRINUSE)
+    [EADDRNOTAVAIL] адрес здесь недоступен (EADDRNOTAVAIL)
+    [ENOEXEC] файл не в исполняемом формате (ENOEXEC)
+   *[other] { $error }
+}

@@ -250,7 +250,7 @@ fn text_report_names_problem_cause_and_fix() {
         "fix",
         "weak_secret",
         "Limitations",
-        "not ready: 2 critical problems",
+        "not ready — 2 critical problems",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }

@@ -39,16 +39,16 @@ fn russian_report_has_the_english_codes_verdict_and_exit_code() {
     for section in [
         "Что работает",
         "Проблемы",
-        "Ограничения",
-        "Итог: деплоить нельзя: 2 критические проблемы",
+        "Предупреждения",
+        "Итог: деплоить нельзя — 2 критические проблемы",
     ] {
         assert!(ru.contains(section), "{section} missing:\n{ru}");
     }
-    for word in ["connection_refused", "dns_not_found", "причина", "решение"] {
+    for word in ["connection_refused", "dns_not_found", "Причина", "Решение"] {
         assert!(ru.contains(word), "{word} missing:\n{ru}");
     }
     assert!(
-        en.contains("Verdict: not ready: 2 critical problems"),
+        en.contains("Verdict: not ready — 2 critical problems"),
         "{en}"
     );
     assert!(!ru.contains("Verdict") && !ru.contains("cause "), "{ru}");

@@ -147,7 +147,7 @@ fn stderr_is_judged_by_itself() {
 /// first word, and the same report in a pipe keeps its long lines.
 #[test]
 fn a_terminal_report_wraps_at_its_width() {
-    for (lang, label) in [("en", "cause"), ("ru", "причина")] {
+    for (lang, label) in [("en", "cause"), ("ru", "Причина")] {
         let shown = in_terminal(
             &check_command(lang),
             &[("COLUMNS", "60"), ("NO_COLOR", "1")],

@@ -128,12 +128,17 @@ impl Lang {
     }
 
     /// A duration as people read it in a report: `0.4 ms`, `12 ms`,
-    /// `1.50 s`.
+    /// `1.50 s`; a setting such as `--interval 1500ms` as `1.5 s` (a
+    /// measurement is never a whole tenth of a second to the nanosecond,
+    /// and «раз в 1,50 с» reads as a measurement, issue 23).
     pub fn duration(self, duration: Duration) -> String {
         let millis = duration.as_secs_f64() * 1000.0;
         let whole = duration.subsec_nanos() == 0 && duration.as_secs() > 0;
+        let tenths = duration.subsec_nanos().is_multiple_of(100_000_000) && millis >= 1000.0;
         let message = if let Some(message) = whole.then(|| whole_units(duration.as_secs())) {
             message
+        } else if tenths {
+            msg::duration_s(Arg::fixed(millis / 1000.0, 1))
         } else if millis < 10.0 {
             msg::duration_ms(Arg::fixed(millis, 1))
         } else if millis < 1000.0 {

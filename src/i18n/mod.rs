@@ -40,12 +40,40 @@ pub(crate) fn io_error(kind: std::io::ErrorKind, message: Message) -> std::io::E
 }
 
 /// What an I/O error says, as a message: railconn's own reasons stay
-/// messages, the operating system's words are shown as they are.
+/// messages, the errors of file and socket calls a user meets are named by
+/// their errno in the run's language, and any other system words are shown
+/// as they are.
 pub(crate) fn io_reason(error: &std::io::Error) -> Message {
-    error
+    if let Some(ours) = error
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<MessageError>())
-        .map_or_else(|| msg::verbatim(error.to_string()), |ours| ours.0.clone())
+    {
+        return ours.0.clone();
+    }
+    error
+        .raw_os_error()
+        .and_then(errno_name)
+        .map_or_else(|| msg::verbatim(error.to_string()), msg::os_error)
+}
+
+/// The errnos open(2), read(2), bind(2) and execve(2) return for a path, a
+/// file or an address the user gave (the names as in errno(3)).
+fn errno_name(errno: i32) -> Option<&'static str> {
+    Some(match errno {
+        libc::ENOENT => "ENOENT",
+        libc::EACCES => "EACCES",
+        libc::EPERM => "EPERM",
+        libc::EISDIR => "EISDIR",
+        libc::ENOTDIR => "ENOTDIR",
+        libc::ELOOP => "ELOOP",
+        libc::ENAMETOOLONG => "ENAMETOOLONG",
+        libc::EROFS => "EROFS",
+        libc::ENOSPC => "ENOSPC",
+        libc::EADDRINUSE => "EADDRINUSE",
+        libc::EADDRNOTAVAIL => "EADDRNOTAVAIL",
+        libc::ENOEXEC => "ENOEXEC",
+        _ => return None,
+    })
 }
 
 /// `message` in the run's language, for the lines commands write outside

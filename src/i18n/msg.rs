@@ -60,6 +60,10 @@ messages! {
     either(first: String, second: &str);
     /// A server's or the operating system's own words, shown as they are.
     verbatim(text: String);
+    /// An operating-system error named by its errno (`ENOENT`), so that a
+    /// Russian sentence does not quote "No such file or directory (os
+    /// error 2)".
+    os_error(error: &str);
 
     // ---- URL validation ------------------------------------------------
     url_empty();

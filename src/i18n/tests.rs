@@ -201,13 +201,13 @@ fn every_message_formats_without_errors() {
 #[test]
 fn russian_plurals_follow_cldr() {
     let ru = |n: usize| Lang::Ru.render(&msg::verdict_not_ready(n));
-    assert_eq!(ru(1), "Итог: деплоить нельзя: 1 критическая проблема");
-    assert_eq!(ru(2), "Итог: деплоить нельзя: 2 критические проблемы");
-    assert_eq!(ru(5), "Итог: деплоить нельзя: 5 критических проблем");
-    assert_eq!(ru(21), "Итог: деплоить нельзя: 21 критическая проблема");
+    assert_eq!(ru(1), "Итог: деплоить нельзя — 1 критическая проблема");
+    assert_eq!(ru(2), "Итог: деплоить нельзя — 2 критические проблемы");
+    assert_eq!(ru(5), "Итог: деплоить нельзя — 5 критических проблем");
+    assert_eq!(ru(21), "Итог: деплоить нельзя — 21 критическая проблема");
     assert_eq!(
         Lang::En.render(&msg::verdict_not_ready(2)),
-        "Verdict: not ready: 2 critical problems"
+        "Verdict: not ready — 2 critical problems"
     );
     assert_eq!(
         Lang::Ru.render(&msg::verdict_ready(0)),
@@ -221,7 +221,7 @@ fn rendering_adds_no_bidi_marks_and_localises_numbers() {
         "db.invalid",
         std::time::Duration::from_millis(1500),
     ));
-    assert_eq!(text, "нет ответа DNS для db.invalid за 1,50 с");
+    assert_eq!(text, "нет ответа DNS для db.invalid за 1,5 с");
     assert!(!text.contains(['\u{2068}', '\u{2069}']));
     let text = Lang::En.render(&msg::url_no_scheme(msg::any_of(
         ["postgresql", "postgres"].map(|s| format!("{s}://")),
@@ -397,6 +397,26 @@ fn io_errors_keep_railconn_reasons_as_messages() {
     assert_eq!(super::io_reason(&system).id(), "verbatim");
 }
 
+/// A Russian sentence names a file error by its errno in Russian, as
+/// `tcp_failed` does for sockets, instead of quoting the English
+/// "No such file or directory (os error 2)"; an errno without a message
+/// keeps the system's words.
+#[test]
+fn os_errors_are_named_by_errno_in_the_runs_language() {
+    let missing = std::io::Error::from_raw_os_error(libc::ENOENT);
+    let reason = super::io_reason(&missing);
+    assert_eq!(
+        Lang::Ru.render(&reason),
+        "нет такого файла или каталога (ENOENT)"
+    );
+    assert_eq!(
+        Lang::En.render(&reason),
+        "no such file or directory (ENOENT)"
+    );
+    let odd = std::io::Error::from_raw_os_error(libc::EXDEV);
+    assert_eq!(super::io_reason(&odd).id(), "verbatim");
+}
+
 /// Connect errors are named by their errno in the run's language; the
 /// system's words remain for the rest.
 #[test]
@@ -419,7 +439,8 @@ fn settings_are_whole_units_and_measurements_keep_their_digits() {
     assert_eq!(ru(Duration::from_secs(5)), "5 с");
     assert_eq!(ru(Duration::from_secs(120)), "2 мин");
     assert_eq!(Lang::En.duration(Duration::from_secs(7200)), "2 h");
-    assert_eq!(ru(Duration::from_millis(1500)), "1,50 с");
+    assert_eq!(ru(Duration::from_millis(1500)), "1,5 с");
+    assert_eq!(ru(Duration::from_micros(1_503_200)), "1,50 с");
     assert_eq!(Lang::En.duration(Duration::from_millis(250)), "250 ms");
 }
 
@@ -477,4 +498,120 @@ fn moments_are_written_per_language() {
     let soon = msg::cert_expires_soon(3, crate::i18n::Arg::Time(at));
     assert!(Lang::Ru.render(&soon).contains("(28.12.2026 04:09 UTC)"));
     assert_eq!(Lang::En.moment(i64::MAX), i64::MAX.to_string());
+}
+
+/// Phrasings a native reader flagged in the Russian catalog (issue 23):
+/// colon-label calques, a Unix «signal» for a TLS alert, «каждые 1 мин»
+/// where Russian says «раз в 1 мин», and translations of English idioms.
+const RUSSIAN_BAD_FORMS: &[&str] = &[
+    "видно по:",
+    "каждые 1 ",
+    "каждые {",
+    "пульс",
+    "сигналом (alert)",
+    "проверено с проверкой",
+    "смысл из libpq",
+    "не переживают",
+    "переходят в память",
+    "вне дайно",
+    "точка подключения",
+    "точку подключения",
+    "туториал",
+    "pre-deploy команд",
+    "драйверов postgresql, redis или jwt",
+];
+
+#[test]
+fn russian_catalog_avoids_the_flagged_phrasings() {
+    let ru = SOURCES[1].1.to_lowercase();
+    for bad in RUSSIAN_BAD_FORMS {
+        assert!(!ru.contains(bad), "ru.ftl still says `{bad}`");
+    }
+}
+
+/// Each line of a message's value in `text`, with the message's id:
+/// continuation lines (variants, attributes) keep the id above them.
+fn lines_by_id(text: &str) -> Vec<(&str, &str)> {
+    let mut id = "";
+    let mut lines = Vec::new();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        if let Some((name, value)) = line.split_once(" =").filter(|_| !line.starts_with(' ')) {
+            id = name;
+            lines.push((id, value.trim_start()));
+        } else {
+            lines.push((id, line));
+        }
+    }
+    lines
+}
+
+/// A headline or a label is one statement: «Итог: деплоить нельзя: 2 …»
+/// chains two colons, where a dash or a restructured phrase reads
+/// naturally, in both languages.
+#[test]
+fn labels_and_verdicts_chain_no_colons() {
+    let headline = |id: &str| {
+        ["label_", "verdict_", "page_headline_", "page_title"]
+            .iter()
+            .any(|prefix| id.starts_with(prefix))
+            || id == "allowed"
+    };
+    for (_, text) in SOURCES {
+        for (id, line) in lines_by_id(text).into_iter().filter(|(id, _)| headline(id)) {
+            assert!(line.matches(':').count() <= 1, "{id}: {line}");
+        }
+    }
+}
+
+/// The report's labels and table headers start with a capital letter, as
+/// the seed report writes them (**Ошибка**, **Причина**, **Решение**).
+#[test]
+fn russian_labels_and_headers_are_capitalised() {
+    let ru = lines_by_id(SOURCES[1].1);
+    let capital = |s: &str| {
+        s.trim_start_matches(['|', ' '])
+            .starts_with(char::is_uppercase)
+    };
+    for (id, value) in &ru {
+        let header = id.starts_with("page_column_") || *id == "markdown_table_header";
+        let label = [
+            "label_error",
+            "label_cause",
+            "label_fix",
+            "label_source",
+            "label_provider",
+        ]
+        .contains(id);
+        if header || label {
+            for cell in value.split('|').map(str::trim).filter(|c| !c.is_empty()) {
+                assert!(capital(cell), "{id}: {value}");
+            }
+        }
+    }
+}
+
+/// One rule for a variable's gender: «переменная X не задана», never
+/// «X не задан» (the name alone has no gender in Russian).
+#[test]
+fn russian_names_variables_as_feminine() {
+    let ru = SOURCES[1].1;
+    for (at, _) in ru.match_indices(" не задан") {
+        let after = ru[at + " не задан".len()..].chars().next();
+        let name = ru[..at].rsplit(' ').next().unwrap_or_default();
+        let is_variable = name.len() > 2
+            && name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        assert!(
+            !is_variable || after.is_some_and(char::is_alphabetic),
+            "ru.ftl: `{name} не задан`; write «переменная {name} не задана»"
+        );
+        if is_variable {
+            let before = &ru[..at - name.len()];
+            assert!(
+                before.ends_with("переменная "),
+                "ru.ftl: `{name} не задан…` without «переменная»"
+            );
+        }
+    }
 }

@@ -614,7 +614,7 @@ fn the_verdict_counts_what_the_limitations_list() {
         text.contains("ready to deploy, with 4 limitations"),
         "{text}"
     );
-    assert!(render(Format::Text, Lang::Ru).contains("есть 4 ограничения"));
+    assert!(render(Format::Text, Lang::Ru).contains("есть 4 предупреждения"));
     let markdown = render(Format::Markdown, Lang::En);
     let section = markdown.split("#### Limitations\n\n").nth(1).unwrap();
     let listed = section.lines().filter(|l| l.starts_with("- ")).count();

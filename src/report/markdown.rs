@@ -19,7 +19,7 @@ pub(crate) fn render(report: &Report, lang: Lang, out: &mut dyn Write) -> io::Re
     let say = |m: &Message| lang.render(m);
     writeln!(
         out,
-        "### railconn: {}\n",
+        "### railconn · {}\n",
         say(&super::text::verdict(report))
     )?;
     writeln!(out, "{}", say(&msg::markdown_table_header()))?;
