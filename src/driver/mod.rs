@@ -269,6 +269,25 @@ pub(crate) struct Drivers {
     pub(crate) rules: Vec<Rule>,
 }
 
+#[cfg(test)]
+impl Drivers {
+    /// Drivers as if named with `--driver` (tests of the rules).
+    pub(crate) fn named(list: &[(Driver, Option<&str>)]) -> Self {
+        Self {
+            found: list
+                .iter()
+                .map(|(driver, version)| Found {
+                    driver: *driver,
+                    version: version.map(str::to_string),
+                    file: "--driver".into(),
+                    lockfile: None,
+                })
+                .collect(),
+            ..Self::default()
+        }
+    }
+}
+
 impl Drivers {
     /// `--driver` values when given, else the manifests in `dir`.
     pub(crate) fn find(dir: &Path, flags: &[DriverArg]) -> Drivers {

@@ -365,18 +365,7 @@ mod tests {
     }
 
     fn drivers(list: &[(Driver, Option<&str>)]) -> Drivers {
-        Drivers {
-            found: list
-                .iter()
-                .map(|(driver, version)| Found {
-                    driver: *driver,
-                    version: version.map(str::to_string),
-                    file: "manifest".into(),
-                    lockfile: None,
-                })
-                .collect(),
-            ..Drivers::default()
-        }
+        Drivers::named(list)
     }
 
     /// The environment of a test run: Node's own store, no extra CA.

@@ -115,18 +115,8 @@ mod tests {
     use super::*;
 
     fn with(list: &[Driver]) -> Drivers {
-        Drivers {
-            found: list
-                .iter()
-                .map(|d| Found {
-                    driver: *d,
-                    version: None,
-                    file: "--driver".into(),
-                    lockfile: None,
-                })
-                .collect(),
-            ..Drivers::default()
-        }
+        let list: Vec<_> = list.iter().map(|d| (*d, None)).collect();
+        Drivers::named(&list)
     }
 
     fn verdict(list: &[Driver], url: &str) -> (Option<&'static str>, Vec<&'static str>) {

@@ -246,21 +246,10 @@ pub(super) fn query_pairs(target: &PgTarget) -> impl Iterator<Item = (&str, &str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::driver::Found;
 
     fn drivers(list: &[Driver]) -> Drivers {
-        Drivers {
-            found: list
-                .iter()
-                .map(|d| Found {
-                    driver: *d,
-                    version: None,
-                    file: "--driver".into(),
-                    lockfile: None,
-                })
-                .collect(),
-            ..Drivers::default()
-        }
+        let list: Vec<_> = list.iter().map(|d| (*d, None)).collect();
+        Drivers::named(&list)
     }
 
     /// What `config::normalize::postgres` leaves of `url` for the check:
