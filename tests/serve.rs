@@ -65,13 +65,17 @@ impl Serve {
         let sink = Arc::clone(&stderr);
         thread::spawn(move || {
             for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                // Kept before the address is announced, so a test that
+                // starts once it is known already sees this line.
+                {
+                    let mut all = sink.lock().unwrap();
+                    all.push_str(&line);
+                    all.push('\n');
+                }
                 if let Some(rest) = line.split("http://").nth(1) {
                     let addr = rest.split_whitespace().next().unwrap_or_default();
                     let _ = tx.send(addr.parse::<SocketAddr>().ok());
                 }
-                let mut all = sink.lock().unwrap();
-                all.push_str(&line);
-                all.push('\n');
             }
         });
         let addr = rx
@@ -98,6 +102,20 @@ impl Serve {
 
     pub(crate) fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
+    }
+
+    /// stderr once it holds `needle` (bounded): serve writes its start-up
+    /// lines one by one, and a loaded machine may read them after the
+    /// test's first request.
+    pub(crate) fn stderr_with(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.stderr();
+            if log.contains(needle) || Instant::now() > deadline {
+                return log;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Waits (bounded) until `/healthz` answers `status`.
@@ -478,11 +496,8 @@ fn a_token_file_works_and_no_token_warns() {
 
     let open = Serve::start(&args, &[]);
     assert_eq!(open.get("/metrics", &[]).status, 200);
-    assert!(
-        open.stderr().contains("every endpoint is open"),
-        "{}",
-        open.stderr()
-    );
+    let log = open.stderr_with("every endpoint is open");
+    assert!(log.contains("every endpoint is open"), "{log}");
 
     let empty = dir.path().join("empty");
     std::fs::write(&empty, "\n").unwrap();
