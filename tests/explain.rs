@@ -70,12 +70,12 @@ fn auth_failed_is_explained_in_russian() {
         "Где возникает: auth",
         "postgresql",
         "redis",
-        "причина",
-        "решение",
+        "Причина",
+        "Решение",
     ] {
         assert!(text.contains(part), "{part}: {text}");
     }
-    assert!(text.contains("ошибка  auth_failed на шаге auth"), "{text}");
+    assert!(text.contains("Ошибка  auth_failed на шаге auth"), "{text}");
 }
 
 #[test]
