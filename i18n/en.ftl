@@ -1153,3 +1153,74 @@ os_error = { $error ->
     [ENOEXEC] not an executable format (ENOEXEC)
    *[other] { $error }
 }
+## mysql
+mysql_bad_parameter = the URL's { $key }={ $value } is not a value the MySQL drivers accept
+mysql_refused_before_tls = not tried: the server refused the connection in its first packet
+mysql_tls_off = not requested (ssl-mode={ $mode })
+mysql_tls_not_offered = the server offers no TLS; with no TLS parameter in the URL the drivers go on in plaintext (ssl-mode=PREFERRED)
+mysql_server_without_tls = ssl-mode={ $mode } needs TLS, and the server does not offer it (no SSL capability in its greeting)
+mysql_no_greeting = no MySQL greeting within { $limit }
+mysql_cert_not_verified = ssl-mode={ $mode } encrypts but does not verify the server's certificate
+mysql_unencrypted = the connection to { $host } is not encrypted: passwords and data cross the network in plaintext
+mysql_auth_timeout = no answer to the login within { $limit }
+mysql_auth_detail = authenticated as { $user } ({ $plugin })
+mysql_public_key_retrieval = the server wanted caching_sha2_password's full authentication over plaintext and railconn fetched its RSA public key, as PyMySQL does; mysql2 and Connector/J refuse that with "Public Key Retrieval is not allowed" unless the URL says allowPublicKeyRetrieval=true (better: connect over TLS, ssl-mode=REQUIRED)
+mysql_unsupported_plugin = the account authenticates with { $plugin }, which railconn does not speak (it speaks mysql_native_password and caching_sha2_password)
+mysql_bad_public_key = the server's RSA public key could not be read
+mysql_auth_rounds = the server kept asking for more authentication data than any plugin needs
+mysql_denied_plaintext = { $said } (over plaintext: besides a wrong password or user, MariaDB answers this way to an account created with REQUIRE SSL)
+mysql_server_said = ERROR { $number } ({ $sqlstate }): { $message }
+mysql_closed_silently = the server closed the connection without sending a MySQL greeting
+mysql_closed = the server closed the connection before the MySQL login finished
+mysql_closed_during_query = the server closed the connection during the query
+mysql_peer_is_tls = the peer expects TLS from the first byte (a TLS-only port or proxy), not the MySQL greeting
+mysql_peer_unknown = the peer sent bytes that are not the MySQL protocol ({ $bytes })
+mysql_query_timeout = no query result within { $limit }
+mysql_query_detail = { $version }, { $used }/{ $max } connections
+mysql_query_version = { $version }
+mysql_connections_high = { $used } of { $max } connections are in use (max_connections): the next deploy's pool, or a second replica, may get ERROR 1040 Too many connections
+advice_mysql_missing_config =
+    .cause = No MySQL URL is set for this check.
+    .fix = Set { $variable } to the database's URL: on Railway, the reference variable ${"{{"}MySQL.MYSQL_URL{"}}"} (private network) or ${"{{"}MySQL.MYSQL_PUBLIC_URL{"}}"} (from outside Railway); on Heroku, JAWSDB_URL or CLEARDB_DATABASE_URL.
+advice_mysql_unsupported_scheme =
+    .cause = The URL's scheme is not one the MySQL drivers read.
+    .fix = Write mysql:// (or mariadb://, or SQLAlchemy's mysql+pymysql://); mysqlx:// is the X Protocol on port 33060, which the app's driver does not speak.
+advice_mysql_dns_not_found =
+    .cause = The database's host name does not resolve here. mysql.railway.internal exists only inside the project's private network: a build, a CI runner or a laptop cannot resolve it.
+    .fix = From outside Railway use MYSQL_PUBLIC_URL (the TCP proxy, *.proxy.rlwy.net with its own port); inside, check the service name in { $variable } and that the app runs in the same project and environment.
+advice_mysql_connection_refused =
+    .cause = Nothing listens on that port: the server is down or restarting, or the port is not the server's (Railway's TCP proxy has its own port, not 3306).
+    .fix = Check that the MySQL service is running, and take host and port together from MYSQL_PUBLIC_URL (or MYSQLHOST and MYSQLPORT) rather than writing 3306.
+advice_mysql_tls_unsupported =
+    .cause = The URL asks for TLS (ssl-mode REQUIRED or stricter, ssl=…, ssl_ca=…) and the server was started without it.
+    .fix = Enable TLS on the server (ssl_cert and ssl_key), or, on a private network only, relax the URL: ssl-mode=PREFERRED.
+advice_mysql_tls_required =
+    .cause = The server refuses unencrypted connections (require_secure_transport=ON, or an account created with REQUIRE SSL).
+    .fix = Ask for TLS in { $variable }: ssl-mode=REQUIRED for mysqlclient and the MySQL tools, ssl={"{"}"rejectUnauthorized":true{"}"} for mysql2, ssl_ca=/path/to/ca.pem for SQLAlchemy with PyMySQL.
+advice_mysql_certificate_invalid =
+    .cause = The server's certificate did not verify: a private CA or self-signed certificate, or a host name that is not in it.
+    .fix = Give the CA in the URL (ssl_ca=/path/to/ca.pem), or use ssl-mode=VERIFY_CA when the certificate does not name the host you dial.
+advice_mysql_connection_closed =
+    .cause = The server, or a proxy in front of it, closed the connection before the MySQL login finished: a proxy whose backend is down, or a server that blocks this address after too many failed connections (max_connect_errors).
+    .fix = Check the MySQL service's logs; if it blocked the host, run FLUSH HOSTS on the server.
+advice_mysql_protocol_error =
+    .cause = Something other than a MySQL server answered on that port, or it said something railconn could not read (the message above says what).
+    .fix = Check the host and port in { $variable }: 3306 for MySQL; X Protocol (33060), an HTTP port, or another service's proxy port will not do.
+advice_mysql_auth_failed =
+    .cause = The server rejected the user name or the password (ERROR 1045). MariaDB gives the same answer to an account created with REQUIRE SSL when the connection is not encrypted.
+    .fix = Take the password from the MySQL service's variables (on Railway the reference variable ${"{{"}MySQL.MYSQLPASSWORD{"}}"} or the whole ${"{{"}MySQL.MYSQL_URL{"}}"}), not a copied value; if the account requires TLS, add ssl-mode=REQUIRED (mysql2: ssl={"{"}{"}"}).
+advice_mysql_access_denied =
+    .cause = The server knows the account but refuses it here: the host it connects from is not allowed (user@'host'), it has no grant on the database (MariaDB also answers this way for a database that does not exist), or the account is locked.
+    .fix = As an admin: GRANT ALL ON <database>.* TO '<user>'@'%' (or the host that connects), CREATE DATABASE if it is missing, ALTER USER … ACCOUNT UNLOCK.
+advice_mysql_database_not_found =
+    .cause = The database named in the URL's path does not exist on this server (ERROR 1049).
+    .fix = Create it (CREATE DATABASE <name>) or correct the path in { $variable }; Railway's MySQL creates one database, named railway.
+advice_mysql_too_many_connections =
+    .cause = The server has no connection to spare: max_connections is reached (ERROR 1040), or this account's max_user_connections (ERROR 1203/1226).
+    .fix = Lower the app's pool size (every replica opens its own pool), close idle connections, or raise max_connections on the server.
+advice_mysql_server_starting =
+    .cause = The server is starting or shutting down.
+    .fix = Wait and retry: railconn wait retries this.
+advice_mysql_query_failed =
+    .cause = The login worked, but the server refused the facts query (the message above says why).
+    .fix = Check the account's privileges; SELECT 1 and SHOW GLOBAL STATUS need none on MySQL 8 or MariaDB.

@@ -1228,3 +1228,74 @@ os_error = { $error ->
     [ENOEXEC] файл не в исполняемом формате (ENOEXEC)
    *[other] { $error }
 }
+## mysql
+mysql_bad_parameter = в URL { $key }={ $value } — такое значение драйверы MySQL не принимают
+mysql_refused_before_tls = не выполнялся: сервер отказал в подключении первым же пакетом
+mysql_tls_off = не запрашивался (ssl-mode={ $mode })
+mysql_tls_not_offered = сервер не предлагает TLS; без TLS-параметра в URL драйверы продолжают открытым текстом (ssl-mode=PREFERRED)
+mysql_server_without_tls = ssl-mode={ $mode } требует TLS, а сервер его не предлагает (в приветствии нет флага SSL)
+mysql_no_greeting = нет приветствия MySQL за { $limit }
+mysql_cert_not_verified = ssl-mode={ $mode } шифрует соединение, но не проверяет сертификат сервера
+mysql_unencrypted = соединение с { $host } не зашифровано: пароли и данные идут по сети открытым текстом
+mysql_auth_timeout = нет ответа на вход за { $limit }
+mysql_auth_detail = вход выполнен как { $user } ({ $plugin })
+mysql_public_key_retrieval = сервер потребовал полную аутентификацию caching_sha2_password без TLS, и railconn, как и PyMySQL, запросил его открытый RSA-ключ; mysql2 и Connector/J в этом случае отказывают с «Public Key Retrieval is not allowed», если в URL нет allowPublicKeyRetrieval=true (лучше подключаться через TLS: ssl-mode=REQUIRED)
+mysql_unsupported_plugin = учётная запись входит через { $plugin }, а railconn умеет только mysql_native_password и caching_sha2_password
+mysql_bad_public_key = не удалось прочитать открытый RSA-ключ сервера
+mysql_auth_rounds = сервер раз за разом просит новые данные для входа — больше, чем нужно любому плагину
+mysql_denied_plaintext = { $said } (соединение без TLS: кроме неверного пароля или пользователя, так MariaDB отвечает учётной записи, созданной с REQUIRE SSL)
+mysql_server_said = ERROR { $number } ({ $sqlstate }): { $message }
+mysql_closed_silently = сервер закрыл соединение, не прислав приветствия MySQL
+mysql_closed = сервер закрыл соединение, не дав завершить вход в MySQL
+mysql_closed_during_query = сервер закрыл соединение во время запроса
+mysql_peer_is_tls = собеседник ждёт TLS с первого байта (порт или прокси только для TLS), а не приветствия MySQL
+mysql_peer_unknown = собеседник прислал байты, которые не похожи на протокол MySQL ({ $bytes })
+mysql_query_timeout = нет результата запроса за { $limit }
+mysql_query_detail = { $version }, подключений { $used }/{ $max }
+mysql_query_version = { $version }
+mysql_connections_high = занято { $used } из { $max } подключений (max_connections): пул следующего деплоя или вторая реплика могут получить ERROR 1040 Too many connections
+advice_mysql_missing_config =
+    .cause = Для этой проверки не задан URL MySQL.
+    .fix = Запишите URL базы в { $variable }: на Railway — ссылочную переменную ${"{{"}MySQL.MYSQL_URL{"}}"} (приватная сеть) или ${"{{"}MySQL.MYSQL_PUBLIC_URL{"}}"} (снаружи Railway); на Heroku — JAWSDB_URL или CLEARDB_DATABASE_URL.
+advice_mysql_unsupported_scheme =
+    .cause = Схему этого URL драйверы MySQL не понимают.
+    .fix = Пишите mysql:// (или mariadb://, или mysql+pymysql:// для SQLAlchemy); mysqlx:// — это X Protocol на порту 33060, драйвер приложения на нём не работает.
+advice_mysql_dns_not_found =
+    .cause = Имя хоста базы здесь не разрешается. mysql.railway.internal существует только внутри приватной сети проекта: сборка, CI-раннер или ноутбук его не разрешат.
+    .fix = Снаружи Railway используйте MYSQL_PUBLIC_URL (TCP-прокси *.proxy.rlwy.net со своим портом); внутри проверьте имя сервиса в { $variable } и что приложение работает в том же проекте и окружении.
+advice_mysql_connection_refused =
+    .cause = На этом порту никто не слушает: сервер остановлен или перезапускается, либо порт не тот (у TCP-прокси Railway свой порт, не 3306).
+    .fix = Проверьте, что сервис MySQL запущен, и берите хост и порт вместе из MYSQL_PUBLIC_URL (или MYSQLHOST и MYSQLPORT), а не пишите 3306 вручную.
+advice_mysql_tls_unsupported =
+    .cause = URL требует TLS (ssl-mode REQUIRED или строже, ssl=…, ssl_ca=…), а сервер запущен без него.
+    .fix = Включите TLS на сервере (ssl_cert и ssl_key) или, только в приватной сети, ослабьте URL: ssl-mode=PREFERRED.
+advice_mysql_tls_required =
+    .cause = Сервер не принимает незашифрованные соединения (require_secure_transport=ON или учётная запись создана с REQUIRE SSL).
+    .fix = Запросите TLS в { $variable }: ssl-mode=REQUIRED для mysqlclient и утилит MySQL, ssl={"{"}"rejectUnauthorized":true{"}"} для mysql2, ssl_ca=/path/to/ca.pem для SQLAlchemy с PyMySQL.
+advice_mysql_certificate_invalid =
+    .cause = Сертификат сервера не прошёл проверку: частный CA или самоподписанный сертификат, либо в нём нет имени хоста.
+    .fix = Укажите CA в URL (ssl_ca=/path/to/ca.pem) или используйте ssl-mode=VERIFY_CA, если сертификат не называет хост, к которому вы подключаетесь.
+advice_mysql_connection_closed =
+    .cause = Сервер или прокси перед ним закрыл соединение, не дав завершить вход в MySQL: у прокси недоступен бэкенд, или сервер заблокировал этот адрес после слишком многих неудачных подключений (max_connect_errors).
+    .fix = Посмотрите логи сервиса MySQL; если хост заблокирован, выполните на сервере FLUSH HOSTS.
+advice_mysql_protocol_error =
+    .cause = На этом порту ответил не сервер MySQL, или он прислал то, что railconn не смог прочитать (что именно — в сообщении выше).
+    .fix = Проверьте хост и порт в { $variable }: для MySQL это 3306; X Protocol (33060), HTTP-порт или порт прокси другого сервиса не подойдут.
+advice_mysql_auth_failed =
+    .cause = Сервер отверг имя пользователя или пароль (ERROR 1045). Тот же ответ MariaDB даёт учётной записи, созданной с REQUIRE SSL, если соединение не зашифровано.
+    .fix = Берите пароль из переменных сервиса MySQL (на Railway — ссылочная переменная ${"{{"}MySQL.MYSQLPASSWORD{"}}"} или весь ${"{{"}MySQL.MYSQL_URL{"}}"}), а не скопированное значение; если учётной записи нужен TLS, добавьте ssl-mode=REQUIRED (mysql2: ssl={"{"}{"}"}).
+advice_mysql_access_denied =
+    .cause = Сервер знает учётную запись, но отказывает ей здесь: с этого хоста входить нельзя (user@'host'), нет прав на базу (так же MariaDB отвечает, если базы нет) или учётная запись заблокирована.
+    .fix = От имени администратора: GRANT ALL ON <база>.* TO '<пользователь>'@'%' (или хост, с которого идёт подключение), CREATE DATABASE, если базы нет, ALTER USER … ACCOUNT UNLOCK.
+advice_mysql_database_not_found =
+    .cause = Базы, названной в пути URL, на этом сервере нет (ERROR 1049).
+    .fix = Создайте её (CREATE DATABASE <имя>) или исправьте путь в { $variable }; MySQL на Railway создаёт одну базу с именем railway.
+advice_mysql_too_many_connections =
+    .cause = У сервера не осталось свободных подключений: достигнут max_connections (ERROR 1040) или max_user_connections этой учётной записи (ERROR 1203/1226).
+    .fix = Уменьшите пул приложения (каждая реплика открывает свой), закрывайте простаивающие подключения или увеличьте max_connections на сервере.
+advice_mysql_server_starting =
+    .cause = Сервер запускается или останавливается.
+    .fix = Подождите и повторите: railconn wait повторяет такие проверки сам.
+advice_mysql_query_failed =
+    .cause = Вход удался, но сервер отклонил запрос фактов (причина — в сообщении выше).
+    .fix = Проверьте права учётной записи; SELECT 1 и SHOW GLOBAL STATUS не требуют прав ни в MySQL 8, ни в MariaDB.

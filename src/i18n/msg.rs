@@ -748,6 +748,34 @@ messages! {
     driver_psycopg_space(driver: String);
     driver_psycopg_space_cause(driver: String);
     driver_psycopg_space_fix();
+
+    // ---- mysql: MySQL and MariaDB (issue 21) ---------------------------
+    mysql_bad_parameter(key: String, value: String);
+    mysql_refused_before_tls();
+    mysql_tls_off(mode: &str);
+    mysql_tls_not_offered();
+    mysql_server_without_tls(mode: &str);
+    mysql_no_greeting(limit: Duration);
+    mysql_cert_not_verified(mode: &str);
+    mysql_unencrypted(host: String);
+    mysql_auth_timeout(limit: Duration);
+    mysql_auth_detail(user: String, plugin: String);
+    mysql_public_key_retrieval();
+    mysql_unsupported_plugin(plugin: String);
+    mysql_bad_public_key();
+    mysql_auth_rounds();
+    /// `said` is [`mysql_server_said`]: the number, SQLSTATE and text.
+    mysql_denied_plaintext(said: Message);
+    mysql_server_said(number: u32, sqlstate: String, message: String);
+    mysql_closed_silently();
+    mysql_closed();
+    mysql_closed_during_query();
+    mysql_peer_is_tls();
+    mysql_peer_unknown(bytes: Message);
+    mysql_query_timeout(limit: Duration);
+    mysql_query_detail(version: String, used: u64, max: u64);
+    mysql_query_version(version: String);
+    mysql_connections_high(used: u64, max: u64);
 }
 
 advice! {
@@ -868,6 +896,22 @@ advice! {
     tip_pooler_full,
     tip_pooler_auth,
     tip_pooler_cannot_reach_server,
+    // MySQL and MariaDB (issue 21).
+    advice_mysql_missing_config,
+    advice_mysql_unsupported_scheme,
+    advice_mysql_dns_not_found,
+    advice_mysql_connection_refused,
+    advice_mysql_tls_unsupported,
+    advice_mysql_tls_required,
+    advice_mysql_certificate_invalid,
+    advice_mysql_connection_closed,
+    advice_mysql_protocol_error,
+    advice_mysql_auth_failed,
+    advice_mysql_access_denied,
+    advice_mysql_database_not_found,
+    advice_mysql_too_many_connections,
+    advice_mysql_server_starting,
+    advice_mysql_query_failed,
 }
 
 /// A list of alternatives (`postgresql:// or postgres://`).
