@@ -1179,6 +1179,7 @@ mysql_query_timeout = no query result within { $limit }
 mysql_query_detail = { $version }, { $used }/{ $max } connections
 mysql_query_version = { $version }
 mysql_connections_high = { $used } of { $max } connections are in use (max_connections): the next deploy's pool, or a second replica, may get ERROR 1040 Too many connections
+mysql_tls_only_account = the server refused this login over plaintext (ERROR 1045) and accepted the same user and password over TLS: the account requires TLS (REQUIRE SSL) or the server runs with require_secure_transport=ON
 advice_mysql_missing_config =
     .cause = No MySQL URL is set for this check.
     .fix = Set { $variable } to the database's URL: on Railway, the reference variable ${"{{"}MySQL.MYSQL_URL{"}}"} (private network) or ${"{{"}MySQL.MYSQL_PUBLIC_URL{"}}"} (from outside Railway); on Heroku, JAWSDB_URL or CLEARDB_DATABASE_URL.

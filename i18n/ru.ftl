@@ -1254,6 +1254,7 @@ mysql_query_timeout = нет результата запроса за { $limit }
 mysql_query_detail = { $version }, подключений { $used }/{ $max }
 mysql_query_version = { $version }
 mysql_connections_high = занято { $used } из { $max } подключений (max_connections): пул следующего деплоя или вторая реплика могут получить ERROR 1040 Too many connections
+mysql_tls_only_account = без TLS сервер отказал во входе (ERROR 1045), а с теми же пользователем и паролем через TLS впустил: учётной записи нужен TLS (REQUIRE SSL) или на сервере включён require_secure_transport=ON
 advice_mysql_missing_config =
     .cause = Для этой проверки не задан URL MySQL.
     .fix = Запишите URL базы в { $variable }: на Railway — ссылочную переменную ${"{{"}MySQL.MYSQL_URL{"}}"} (приватная сеть) или ${"{{"}MySQL.MYSQL_PUBLIC_URL{"}}"} (снаружи Railway); на Heroku — JAWSDB_URL или CLEARDB_DATABASE_URL.

@@ -776,6 +776,7 @@ messages! {
     mysql_query_detail(version: String, used: u64, max: u64);
     mysql_query_version(version: String);
     mysql_connections_high(used: u64, max: u64);
+    mysql_tls_only_account();
 }
 
 advice! {

@@ -9,6 +9,7 @@
 //! the status statement in one flight (`facts.rs`).
 
 use std::io;
+use std::net::SocketAddr;
 use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -52,6 +53,7 @@ pub(crate) async fn probe(target: &Setting<MysqlTarget>, budget: Budget) -> Prob
 
 async fn run(target: &MysqlTarget, budget: &Budget, ladder: &mut Ladder) -> Option<()> {
     let opened = crate::net::open(&target.host, target.port, &target.dial, budget, ladder).await?;
+    let addr = opened.addr;
     let sniffed = opened.sniffed;
     let mut packets = Packets::new(opened.stream);
     let started = Instant::now();
@@ -70,7 +72,11 @@ async fn run(target: &MysqlTarget, budget: &Budget, ladder: &mut Ladder) -> Opti
         (SslMode::Disabled, _) => {
             ladder.skip(StepName::Tls, msg::mysql_tls_off(target.ssl_mode.as_str()));
             note_plaintext(target, ladder);
-            converse(target, &greeting, packets, &sniffed, false, budget, ladder).await
+            converse(target, &greeting, packets, &sniffed, false, budget, ladder).await;
+            if server_tls && ladder.failure_code() == Some(Code::AuthFailed) {
+                confirm_tls_only(target, addr, budget, ladder).await;
+            }
+            Some(())
         }
         (SslMode::Preferred, false) => {
             ladder.skip(StepName::Tls, msg::mysql_tls_not_offered());
@@ -168,6 +174,56 @@ async fn upgrade(
     }
 }
 
+/// MariaDB answers 1045 "Access denied" alike to a wrong password, to a
+/// `REQUIRE SSL` account and under `require_secure_transport=ON` over
+/// plaintext (10.11, seen on our own `mariadbd`). Only on that failure,
+/// and only when the server offers TLS, one more connection logs in over
+/// TLS (unverified): if it is accepted, the credentials are right and the
+/// server wants TLS.
+async fn confirm_tls_only(
+    target: &MysqlTarget,
+    addr: SocketAddr,
+    budget: &Budget,
+    ladder: &mut Ladder,
+) {
+    let started = Instant::now();
+    let accepted = within(budget.remaining(), login_over_tls(target, addr, budget)).await;
+    if accepted == Some(Some(())) {
+        ladder.forget(&[StepName::Auth]);
+        let failure = Failure::new(Code::TlsRequired, msg::mysql_tls_only_account());
+        ladder.fail(StepName::Auth, Some(started), failure);
+    }
+}
+
+async fn login_over_tls(target: &MysqlTarget, addr: SocketAddr, budget: &Budget) -> Option<()> {
+    let opened = crate::net::redial(addr, budget).await.ok()?;
+    let mut packets = Packets::new(opened.stream);
+    let greeting = greet(&mut packets, &opened.sniffed, budget).await.ok()?;
+    let capabilities = capabilities(target, &greeting, true);
+    packets.write(&wire::ssl_request(capabilities)).await.ok()?;
+    let seq = packets.seq();
+    let how = (&Verify::Nothing, KeyShares::Default);
+    let limit = budget.remaining();
+    let (stream, _) = tls::handshake(packets.stream, &target.host, how, &opened.sniffed, limit)
+        .await
+        .ok()?;
+    let mut packets = Packets::<Plain>::wrap(stream, seq);
+    let credentials = credentials(target);
+    auth::authenticate(&mut packets, &greeting, capabilities, &credentials, true)
+        .await
+        .ok()?;
+    let _ = packets.commands(&[&wire::COM_QUIT]).await;
+    Some(())
+}
+
+fn credentials(target: &MysqlTarget) -> Credentials<'_> {
+    Credentials {
+        user: &target.user,
+        password: target.password.as_ref(),
+        database: target.database.as_deref(),
+    }
+}
+
 /// The CA the URL names, else the system's roots; libmysqlclient verifies
 /// nothing below `VERIFY_CA`.
 fn verification(target: &MysqlTarget) -> Verify {
@@ -206,11 +262,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let started = Instant::now();
-    let credentials = Credentials {
-        user: &target.user,
-        password: target.password.as_ref(),
-        database: target.database.as_deref(),
-    };
+    let credentials = credentials(target);
     let capabilities = capabilities(target, greeting, tls);
     let limit = budget.remaining();
     let exchange = auth::authenticate(&mut packets, greeting, capabilities, &credentials, tls);
