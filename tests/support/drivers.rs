@@ -21,6 +21,7 @@ pub const NPM_PACKAGES: &[(&str, &str)] = &[
     ("postgres", "4.2.0"),
     ("redis", "6.4.0"),
     ("jsonwebtoken", "9.0.3"),
+    ("mysql2", "3.26.1"),
 ];
 pub const PIP_PACKAGES: &[&str] = &[
     "psycopg[binary]==3.3.9",
@@ -31,6 +32,10 @@ pub const PIP_PACKAGES: &[&str] = &[
     // SQLAlchemy's asyncio engine (`postgresql+asyncpg://`) needs it.
     "greenlet==3.5.6",
     "PyJWT==2.15.1",
+    // MySQL: PyMySQL (alone and under SQLAlchemy) and aiomysql; mysqlclient
+    // needs the MySQL C client's headers to build, which the machines lack.
+    "PyMySQL==1.2.4",
+    "aiomysql==0.3.2",
 ];
 
 pub struct Fixtures {

@@ -46,6 +46,20 @@ async function postgresJs(url) {
   }
 }
 
+async function mysql2(url) {
+  // A URL string goes through mysql2's ConnectionConfig.parseUrl, as
+  // mysql.createConnection(process.env.DATABASE_URL) does in an app.
+  const mysql = require("mysql2/promise");
+  const conn = await mysql.createConnection(url);
+  try {
+    for (let i = 0; i < QUERIES; i++) {
+      await conn.query("SELECT 1");
+    }
+  } finally {
+    await conn.end();
+  }
+}
+
 async function ioredis(url) {
   const Redis = require("ioredis");
   const client = new Redis(url, {
@@ -106,6 +120,7 @@ async function jsonwebtoken() {
 const DRIVERS = {
   node_pg: nodePg,
   postgresjs: postgresJs,
+  mysql2,
   ioredis,
   node_redis: nodeRedis,
   jsonwebtoken,

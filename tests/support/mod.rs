@@ -10,6 +10,7 @@
 pub mod drivers;
 pub mod fault;
 pub mod lifecycle;
+pub mod mariadb;
 pub mod pgbouncer;
 pub mod pki;
 pub mod postgres;
@@ -26,6 +27,7 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 pub use fault::{Fault, closed_port, fault};
+pub use mariadb::{MariaDb, mariadb_shared, mariadb_tls};
 pub use pki::{Pki, pki};
 pub use postgres::{PgServer, pg_crowded, pg_plain, pg_tls};
 pub use redis::{RedisServer, redis_auth, redis_open, redis_tls};
