@@ -1180,6 +1180,15 @@ mysql_query_detail = { $version }, { $used }/{ $max } connections
 mysql_query_version = { $version }
 mysql_connections_high = { $used } of { $max } connections are in use (max_connections): the next deploy's pool, or a second replica, may get ERROR 1040 Too many connections
 mysql_tls_only_account = the server refused this login over plaintext (ERROR 1045) and accepted the same user and password over TLS: the account requires TLS (REQUIRE SSL) or the server runs with require_secure_transport=ON
+var_mysql_url = A MySQL or MariaDB URL (Railway's private one): it fills the database check when no PostgreSQL variable is set, and is a check of its own otherwise.
+var_mysql_public_url = Railway MySQL's URL through the TCP proxy, checked on its own (with --public it replaces MYSQL_URL).
+var_jawsdb_url = Heroku JawsDB's MySQL URL, checked as MYSQL_URL is.
+var_cleardb_database_url = Heroku ClearDB's MySQL URL, checked as MYSQL_URL is.
+var_mysqlhost = With no MySQL URL, the MySQL host: Railway's MYSQL* variables then make the URL.
+var_mysqlport = With MYSQLHOST, the MySQL port (3306 when unset).
+var_mysqluser = With MYSQLHOST, the MySQL user name.
+var_mysqlpassword = With MYSQLHOST, the MySQL password.
+var_mysqldatabase = With MYSQLHOST, the MySQL database.
 advice_mysql_missing_config =
     .cause = No MySQL URL is set for this check.
     .fix = Set { $variable } to the database's URL: on Railway, the reference variable ${"{{"}MySQL.MYSQL_URL{"}}"} (private network) or ${"{{"}MySQL.MYSQL_PUBLIC_URL{"}}"} (from outside Railway); on Heroku, JAWSDB_URL or CLEARDB_DATABASE_URL.

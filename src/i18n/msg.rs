@@ -777,6 +777,15 @@ messages! {
     mysql_query_version(version: String);
     mysql_connections_high(used: u64, max: u64);
     mysql_tls_only_account();
+    var_mysql_url();
+    var_mysql_public_url();
+    var_jawsdb_url();
+    var_cleardb_database_url();
+    var_mysqlhost();
+    var_mysqlport();
+    var_mysqluser();
+    var_mysqlpassword();
+    var_mysqldatabase();
 }
 
 advice! {

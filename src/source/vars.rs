@@ -180,6 +180,69 @@ pub(crate) const REDISPASSWORD: EnvVar = EnvVar {
     commands: CHECKS,
 };
 
+pub(crate) const MYSQL_URL: EnvVar = EnvVar {
+    name: "MYSQL_URL",
+    meaning: msg::var_mysql_url,
+    kind: VarKind::Url,
+    commands: CHECKS,
+};
+
+pub(crate) const MYSQL_PUBLIC_URL: EnvVar = EnvVar {
+    name: "MYSQL_PUBLIC_URL",
+    meaning: msg::var_mysql_public_url,
+    kind: VarKind::Url,
+    commands: CHECKS,
+};
+
+pub(crate) const JAWSDB_URL: EnvVar = EnvVar {
+    name: "JAWSDB_URL",
+    meaning: msg::var_jawsdb_url,
+    kind: VarKind::Url,
+    commands: CHECKS,
+};
+
+pub(crate) const CLEARDB_DATABASE_URL: EnvVar = EnvVar {
+    name: "CLEARDB_DATABASE_URL",
+    meaning: msg::var_cleardb_database_url,
+    kind: VarKind::Url,
+    commands: CHECKS,
+};
+
+pub(crate) const MYSQLHOST: EnvVar = EnvVar {
+    name: "MYSQLHOST",
+    meaning: msg::var_mysqlhost,
+    kind: VarKind::Plain,
+    commands: CHECKS,
+};
+
+pub(crate) const MYSQLPORT: EnvVar = EnvVar {
+    name: "MYSQLPORT",
+    meaning: msg::var_mysqlport,
+    kind: VarKind::Plain,
+    commands: CHECKS,
+};
+
+pub(crate) const MYSQLUSER: EnvVar = EnvVar {
+    name: "MYSQLUSER",
+    meaning: msg::var_mysqluser,
+    kind: VarKind::Plain,
+    commands: CHECKS,
+};
+
+pub(crate) const MYSQLPASSWORD: EnvVar = EnvVar {
+    name: "MYSQLPASSWORD",
+    meaning: msg::var_mysqlpassword,
+    kind: VarKind::Secret,
+    commands: CHECKS,
+};
+
+pub(crate) const MYSQLDATABASE: EnvVar = EnvVar {
+    name: "MYSQLDATABASE",
+    meaning: msg::var_mysqldatabase,
+    kind: VarKind::Plain,
+    commands: CHECKS,
+};
+
 pub(crate) const JWT_SECRET_KEY: EnvVar = EnvVar {
     name: "JWT_SECRET_KEY",
     meaning: msg::var_jwt_secret,
@@ -431,6 +494,15 @@ pub(crate) const ALL: &[EnvVar] = &[
     REDISPORT,
     REDISUSER,
     REDISPASSWORD,
+    MYSQL_URL,
+    MYSQL_PUBLIC_URL,
+    JAWSDB_URL,
+    CLEARDB_DATABASE_URL,
+    MYSQLHOST,
+    MYSQLPORT,
+    MYSQLUSER,
+    MYSQLPASSWORD,
+    MYSQLDATABASE,
     JWT_SECRET_KEY,
     JWT_SECRET,
     SECRET_KEY,
