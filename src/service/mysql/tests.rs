@@ -314,3 +314,55 @@ async fn caching_sha2_full_path_with_a_wrong_password() {
     peer.await.unwrap();
     assert_eq!(failure(&outcome), Some((StepName::Auth, Code::AuthFailed)));
 }
+
+/// A peer that sends `bytes` to the first client and closes (a
+/// protocol-level fake: a server cannot be made to say these on demand).
+async fn saying(bytes: &'static [u8]) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let _ = socket.write_all(bytes).await;
+        let mut sink = [0; 256];
+        let _ = tokio::time::timeout(Duration::from_millis(300), socket.read(&mut sink)).await;
+    });
+    port
+}
+
+/// What a server or an impostor may say first, and the step and code
+/// railconn names for it.
+#[tokio::test]
+async fn first_words_of_a_peer() {
+    let cases: [(&'static [u8], StepName, Code); 5] = [
+        // MySQL refusing before the greeting: `ERR` 1040 without SQLSTATE.
+        (
+            b"\x17\x00\x00\x00\xff\x10\x04Too many connections",
+            StepName::Auth,
+            Code::TooManyConnections,
+        ),
+        (
+            b"HTTP/1.1 400 Bad Request\r\n\r\n",
+            StepName::Tls,
+            Code::ProtocolError,
+        ),
+        // A frame longer than any greeting: refused before it is read.
+        (b"\xff\xff\xff\x00\x0a", StepName::Tls, Code::ProtocolError),
+        // Protocol version 9.
+        (
+            b"\x05\x00\x00\x00\x093.23",
+            StepName::Tls,
+            Code::ProtocolError,
+        ),
+        (b"", StepName::Tls, Code::ConnectionClosed),
+    ];
+    for (bytes, step, code) in cases {
+        let port = saying(bytes).await;
+        let outcome = check(&format!("mysql://app:pw@127.0.0.1:{port}/app")).await;
+        assert_eq!(
+            failure(&outcome),
+            Some((step, code)),
+            "{bytes:?}\n{}",
+            rendered(&outcome)
+        );
+    }
+}
