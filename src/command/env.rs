@@ -63,9 +63,13 @@ const PIPE_LIMIT: Duration = Duration::from_secs(10);
 
 pub(crate) fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
     let env = super::load_env(&args.source, PIPE_LIMIT)?;
-    let pins = super::pins(&args.source)?;
-    let named = super::targets(&args.source)?;
-    let (targets, not_checked) = targets(args, &env, pins, named);
+    let config = super::resolved(
+        &args.source,
+        config::Selection::default(),
+        &env,
+        (Duration::default(), Duration::default()),
+    )?;
+    let (targets, not_checked) = targets(config, &env);
     let report = EnvReport {
         variables: GROUPS
             .iter()
@@ -144,28 +148,7 @@ fn shown(var: &Var, kind: Kind) -> Message {
 
 /// Every target a check would dial, defaults first, and the URLs that no
 /// check reads.
-fn targets(
-    args: &EnvArgs,
-    env: &EnvSource,
-    pins: Vec<config::Pin>,
-    named: Vec<config::NamedUrl>,
-) -> (Vec<Target>, Vec<NotChecked>) {
-    let overrides = config::Overrides {
-        node_postgres: false,
-        database_url: args.source.database_url.clone(),
-        redis_url: args.source.redis_url.clone(),
-        public: args.source.public,
-        resolve: pins,
-        discover: !args.source.no_discover,
-        targets: named,
-    };
-    let config = config::Config::resolve(
-        &overrides,
-        env,
-        config::Selection::default(),
-        Duration::default(),
-        Duration::default(),
-    );
+fn targets(config: config::Config, env: &EnvSource) -> (Vec<Target>, Vec<NotChecked>) {
     let settings = jwt::JwtSettings::from_env(env);
     let postgres = match &config.sqlite {
         Some(sqlite) => Target {

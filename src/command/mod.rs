@@ -146,6 +146,33 @@ pub(crate) fn config(
     source: &SourceArgs,
     select: &SelectArgs,
     env: &EnvSource,
+    timeouts: (Duration, Duration),
+) -> Result<Config, AppError> {
+    let selection = Selection {
+        only: each("--only", &select.only, Selector::parse)?,
+        skip: each("--skip", &select.skip, Selector::parse)?,
+        optional: each("--optional", &select.optional, Selector::parse)?,
+        allow: each("--allow", &select.allow, Allowance::parse)?,
+    };
+    let mut config = resolved(source, selection, env, timeouts)?;
+    config.strict = select.strict;
+    let checks = config.checks();
+    warn_unknown_names(&config.selection, &checks);
+    warn_renamed(&config.renamed);
+    if checks.iter().all(|c| c.selected.is_none()) {
+        return Err(AppError::NothingSelected);
+    }
+    tracing::debug!(?config, "resolved configuration");
+    Ok(config)
+}
+
+/// The configuration the sources, the flags and the app's drivers give:
+/// `check` and `env` both build it here, so that `env` shows the parts
+/// `check` dials (`--driver` and `--app-dir` included, issue 19).
+pub(crate) fn resolved(
+    source: &SourceArgs,
+    selection: Selection,
+    env: &EnvSource,
     (timeout, connect_timeout): (Duration, Duration),
 ) -> Result<Config, AppError> {
     let dir = source.app_dir.clone().unwrap_or_else(|| PathBuf::from("."));
@@ -162,14 +189,7 @@ pub(crate) fn config(
         discover: !source.no_discover,
         targets: targets(source)?,
     };
-    let selection = Selection {
-        only: each("--only", &select.only, Selector::parse)?,
-        skip: each("--skip", &select.skip, Selector::parse)?,
-        optional: each("--optional", &select.optional, Selector::parse)?,
-        allow: each("--allow", &select.allow, Allowance::parse)?,
-    };
     let mut config = Config::resolve(&overrides, env, selection, timeout, connect_timeout);
-    config.strict = select.strict;
     let driver_env = crate::driver::DriverEnv::read(env);
     let mut drivers = crate::driver::apply(
         drivers,
@@ -190,13 +210,6 @@ pub(crate) fn config(
         }
     }
     config.drivers = drivers;
-    let checks = config.checks();
-    warn_unknown_names(&config.selection, &checks);
-    warn_renamed(&config.renamed);
-    if checks.iter().all(|c| c.selected.is_none()) {
-        return Err(AppError::NothingSelected);
-    }
-    tracing::debug!(?config, "resolved configuration");
     Ok(config)
 }
 
