@@ -1,9 +1,13 @@
 //! The service kinds railconn checks, one folder each: its URL or settings
-//! parsing, its probe, the facts it reads from the server, and the advice
-//! for its failures. [`Kind`] is the registry that lists them; adding a
-//! kind is its folder plus one line in [`Kind::ALL`] and the match arms
-//! that the compiler then asks for.
+//! parsing, its probe, the facts it reads from the server, the advice for
+//! its failures, and its `KIND` description. This is the registry:
+//! [`Kind::description`] is one line a kind, [`Setup`] and [`Target`] one
+//! variant a kind, and every match over kinds is exhaustive, so that the
+//! compiler asks a new kind for each answer (ARCHITECTURE.md, "Adding a
+//! service kind"; `boundary.rs` holds the line).
 
+#[cfg(test)]
+mod boundary;
 pub(crate) mod jwt;
 pub(crate) mod postgres;
 pub(crate) mod redis;
@@ -25,56 +29,59 @@ use self::setting::Setting;
 use self::sqlite::url::SqliteTarget;
 
 // The kind's name (the enum, `ALL`, `as_str`) is in `model`; here the
-// registry's answers for each kind.
+// registry's answers for each kind, read from its description.
 pub(crate) use crate::model::Kind;
 
+/// What a kind says of itself, from its own folder (`KIND` in each
+/// `src/service/<kind>/mod.rs`): the registry's answers read from it.
+pub(crate) struct Description {
+    /// Whether a variable holding a URL with this (lowercase) scheme is a
+    /// check of this kind (discovery, `config/scan.rs`; `--target`).
+    pub is_scheme: fn(&str) -> bool,
+    /// The layers a check of this kind climbs, in order.
+    pub steps: &'static [StepName],
+    /// Cause and fix for a failure with a code at a step; the failure's
+    /// message narrows the cause (a per-role limit rather than
+    /// `max_connections`).
+    pub advise: fn(StepName, Code, &Message) -> Option<Advice>,
+    /// Whether a failure with a code may heal by waiting (for `wait`): the
+    /// hook where a kind overrides the code's default (issue 9).
+    pub can_heal: fn(Code) -> bool,
+}
+
 impl Kind {
+    /// The registry: each kind's description, one line a kind.
+    pub(crate) fn description(self) -> &'static Description {
+        match self {
+            Kind::Postgresql => &postgres::KIND,
+            Kind::Sqlite => &sqlite::KIND,
+            Kind::Redis => &redis::KIND,
+            Kind::Jwt => &jwt::KIND,
+        }
+    }
+
     /// Whether a variable holding a URL with this (lowercase) scheme is a
     /// check of this kind (discovery, `config/scan.rs`).
     pub(crate) fn is_scheme_of(self, scheme: &str) -> bool {
-        match self {
-            // SQLAlchemy's and asyncpg's `postgresql+asyncpg://` name the
-            // driver after a `+`: still a PostgreSQL URL.
-            Kind::Postgresql => matches!(scheme.split('+').next(), Some("postgres" | "postgresql")),
-            // `redis+sentinel://` and the like are not URLs redis-rs reads.
-            Kind::Redis => matches!(scheme, "redis" | "rediss"),
-            // A SQLite DATABASE_URL stays the postgres check; JWT has no URL.
-            Kind::Sqlite | Kind::Jwt => false,
-        }
+        (self.description().is_scheme)(scheme)
     }
 
     /// The layers a check of this kind climbs, in order.
     pub(crate) fn steps(self) -> &'static [StepName] {
-        use StepName::{Auth, Config, Dns, Key, Ping, Query, Roundtrip, Tcp, Tls};
-        match self {
-            // A SQLite DATABASE_URL keeps the database check's ladder.
-            Kind::Postgresql | Kind::Sqlite => &[Config, Dns, Tcp, Tls, Auth, Query],
-            Kind::Redis => &[Config, Dns, Tcp, Tls, Auth, Ping],
-            Kind::Jwt => &[Config, Key, Roundtrip],
-        }
+        self.description().steps
     }
 
     /// Whether a failure with `code` may heal by waiting (for `wait`):
     /// the code's default, unless the kind knows better.
-    #[expect(
-        clippy::unused_self,
-        reason = "the hook where a kind overrides the code's default (issue 9); none does yet"
-    )]
     pub(crate) fn can_heal(self, code: Code) -> bool {
-        code.can_heal()
+        (self.description().can_heal)(code)
     }
 
     /// Cause and fix for a failure with `code` at `step` (a provider's own
-    /// words, from `provider::table`, come first; see `diagnose`). `said` is the failure's message: what the server said can narrow
-    /// the cause (a per-role limit rather than `max_connections`).
+    /// words, from `provider::table`, come first; see `diagnose`). `said`
+    /// is the failure's message: what the server said can narrow the cause.
     pub(crate) fn advise(self, step: StepName, code: Code, said: &Message) -> Option<Advice> {
-        match self {
-            // A SQLite DATABASE_URL stands in the database's place: the
-            // remedies that apply are the database's.
-            Kind::Postgresql | Kind::Sqlite => postgres::advice::advise(step, code, said),
-            Kind::Redis => redis::advice::advise(step, code, said),
-            Kind::Jwt => jwt::advice::advise(code),
-        }
+        (self.description().advise)(step, code, said)
     }
 }
 
