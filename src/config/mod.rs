@@ -2,9 +2,11 @@
 //!
 //! This is the only place that combines the three sources. Precedence:
 //! a command-line flag, then the process environment, then `.env` files
-//! (see `source.rs`). Invalid or missing targets are not errors here: they
-//! become a failed `config` step in the report, so one bad URL does not
-//! hide what the other checks would have found.
+//! (see `src/source`). A `Config` is a list of checks, the defaults
+//! included, each holding its kind's `service::Setup`: what depends on a
+//! kind is asked of the registry. Invalid or missing targets are not
+//! errors here: they become a failed `config` step in the report, so one
+//! bad URL does not hide what the other checks would have found.
 
 pub(crate) mod discover;
 pub(crate) mod hygiene;

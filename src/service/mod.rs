@@ -38,6 +38,10 @@ pub(crate) struct Description {
     /// Whether a variable holding a URL with this (lowercase) scheme is a
     /// check of this kind (discovery, `config/scan.rs`; `--target`).
     pub is_scheme: fn(&str) -> bool,
+    /// Whether a scheme (before any `+`) is of the kind's family but not a
+    /// URL its reference driver reads (`redis+sentinel://`): such a URL is
+    /// named in the report as not checked.
+    pub is_unread_scheme: fn(&str) -> bool,
     /// The layers a check of this kind climbs, in order.
     pub steps: &'static [StepName],
     /// Cause and fix for a failure with a code at a step; the failure's
@@ -64,6 +68,12 @@ impl Kind {
     /// check of this kind (discovery, `config/scan.rs`).
     pub(crate) fn is_scheme_of(self, scheme: &str) -> bool {
         (self.description().is_scheme)(scheme)
+    }
+
+    /// Whether a URL with this scheme base is of the kind's family but one
+    /// railconn does not check (discovery lists it as not checked).
+    pub(crate) fn is_unread_scheme_of(self, base: &str) -> bool {
+        (self.description().is_unread_scheme)(base)
     }
 
     /// The layers a check of this kind climbs, in order.

@@ -18,6 +18,8 @@ pub(crate) const KIND: Description = Description {
     // SQLAlchemy's and asyncpg's `postgresql+asyncpg://` name the driver
     // after a `+`: still a PostgreSQL URL.
     is_scheme: |scheme| matches!(scheme.split('+').next(), Some("postgres" | "postgresql")),
+    // Every `postgresql+DRIVER://` is read as PostgreSQL.
+    is_unread_scheme: |_| false,
     steps: &[
         StepName::Config,
         StepName::Dns,

@@ -15,6 +15,8 @@ use super::Description;
 pub(crate) const KIND: Description = Description {
     // `redis+sentinel://` and the like are not URLs redis-rs reads.
     is_scheme: |scheme| matches!(scheme, "redis" | "rediss"),
+    // `redis+sentinel://`, `redis-cluster://` and the like.
+    is_unread_scheme: |base| base.starts_with("redis"),
     steps: &[
         StepName::Config,
         StepName::Dns,

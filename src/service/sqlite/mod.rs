@@ -11,6 +11,7 @@ use super::Description;
 /// keeps the database's ladder and remedies.
 pub(crate) const KIND: Description = Description {
     is_scheme: |_| false,
+    is_unread_scheme: |_| false,
     steps: super::postgres::KIND.steps,
     advise: super::postgres::advice::advise,
     can_heal: crate::model::Code::can_heal,
