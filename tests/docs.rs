@@ -14,6 +14,7 @@
 //! shown output from a run; review the diff.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -276,10 +277,13 @@ const NEXT: &str = "@@railconn-docs-next-command@@\n";
 /// what each printed. `None` when this machine cannot make mount
 /// namespaces.
 fn run_without_dns(commands: &[String]) -> Option<Vec<String>> {
-    let script: String = commands
-        .iter()
-        .map(|c| format!("{c}\nstatus=$?; printf '%s' '{NEXT}'; (exit $status)\n"))
-        .collect();
+    let script = commands.iter().fold(String::new(), |mut script, c| {
+        let _ = writeln!(
+            script,
+            "{c}\nstatus=$?; printf '%s' '{NEXT}'; (exit $status)"
+        );
+        script
+    });
     let dir = tempfile::tempdir().expect("temp dir");
     let nss = dir.path().join("nsswitch.conf");
     let resolv = dir.path().join("resolv.conf");
@@ -459,8 +463,10 @@ fn session(example: &Example, printed: &[String]) -> String {
         .commands
         .iter()
         .zip(printed)
-        .map(|(command, output)| format!("$ {command}\n{output}"))
-        .collect()
+        .fold(String::new(), |mut block, (command, output)| {
+            let _ = write!(block, "$ {command}\n{output}");
+            block
+        })
 }
 
 /// Replaces the blocks' lines `first..end` of `page` with new text.
