@@ -323,8 +323,8 @@ impl Railconn {
 }
 
 /// What may differ between two runs of the same example: timings (`1.5 ms`,
-/// `3,0 мс`, `"duration_ms": 0.3`) and the alignment that follows their
-/// width.
+/// `3,0 мс`, `"duration_ms": 0.3`, JUnit's `time="0.001"`) and the
+/// alignment that follows their width.
 fn normalise(text: &str) -> String {
     let units = ["ms", "s", "мс", "с"];
     let mut lines = Vec::new();
@@ -361,20 +361,23 @@ fn normalise(text: &str) -> String {
     lines.join("\n")
 }
 
-/// `word` with any number after `"duration_ms":` replaced.
+/// `word` with any number after `"duration_ms":` (JSON) or `time="`
+/// (JUnit) replaced.
 fn duration_ms(word: &str) -> String {
-    const KEY: &str = "\"duration_ms\":";
-    let Some(at) = word.find(KEY) else {
+    let Some((at, key)) = ["\"duration_ms\":", "time=\""]
+        .iter()
+        .find_map(|key| word.find(key).map(|at| (at, key.len())))
+    else {
         return word.to_string();
     };
-    let value = &word[at + KEY.len()..];
+    let value = &word[at + key..];
     let len = value
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(value.len());
     if len == 0 {
         return word.to_string();
     }
-    format!("{}<number>{}", &word[..at + KEY.len()], &value[len..])
+    format!("{}<number>{}", &word[..at + key], &value[len..])
 }
 
 /// Digits with at most one `.` or `,` between them.
@@ -397,6 +400,10 @@ fn docs_example_normalising_keeps_what_matters() {
         "\"duration_ms\": <number>,\n{\"duration_ms\":<number>}"
     );
     assert_eq!(normalise("(0.4 ms)"), "(<time>)");
+    assert_eq!(
+        normalise("<testcase name=\"redis\" time=\"0.001\">"),
+        "<testcase name=\"redis\" time=\"<number>\">"
+    );
 }
 
 #[test]
