@@ -323,8 +323,8 @@ impl Railconn {
 }
 
 /// What may differ between two runs of the same example: timings (`1.5 ms`,
-/// `3,0 мс`, `"duration_ms": 0.3`, JUnit's `time="0.001"`) and the
-/// alignment that follows their width.
+/// `3,0 мс`, `"duration_ms": 0.3`, JUnit's `time="0.001"`), the alignment
+/// that follows their width, and the servers' versions (`Redis 7.0.15,`).
 fn normalise(text: &str) -> String {
     let units = ["ms", "s", "мс", "с"];
     let mut lines = Vec::new();
@@ -345,6 +345,11 @@ fn normalise(text: &str) -> String {
             if after_key && is_number(word.trim_end_matches(',')) {
                 out.push(format!(
                     "<number>{}",
+                    if word.ends_with(',') { "," } else { "" }
+                ));
+            } else if is_version(word.trim_end_matches(',')) {
+                out.push(format!(
+                    "<version>{}",
                     if word.ends_with(',') { "," } else { "" }
                 ));
             } else if is_number(number) && units.contains(&unit) {
@@ -380,6 +385,16 @@ fn duration_ms(word: &str) -> String {
     format!("{}<number>{}", &word[..at + key], &value[len..])
 }
 
+/// A server's version, `7.0.15`: three dotted numbers (an IPv4 address
+/// has four), which differ between the machines the tests run on.
+fn is_version(word: &str) -> bool {
+    let parts: Vec<&str> = word.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+}
+
 /// Digits with at most one `.` or `,` between them.
 fn is_number(word: &str) -> bool {
     let mut parts = word.splitn(2, ['.', ',']);
@@ -400,6 +415,10 @@ fn docs_example_normalising_keeps_what_matters() {
         "\"duration_ms\": <number>,\n{\"duration_ms\":<number>}"
     );
     assert_eq!(normalise("(0.4 ms)"), "(<time>)");
+    assert_eq!(
+        normalise("PONG, Redis 7.0.15, db 0 via 127.0.0.1"),
+        "PONG, Redis <version>, db 0 via 127.0.0.1"
+    );
     assert_eq!(
         normalise("<testcase name=\"redis\" time=\"0.001\">"),
         "<testcase name=\"redis\" time=\"<number>\">"
