@@ -985,7 +985,7 @@ pg_password_missing = сервер запрашивает пароль, а в UR
 pg_channel_binding_not_used = задан channel_binding=require, но сервер провёл аутентификацию без привязки к каналу (её даёт только SCRAM-SHA-256-PLUS поверх TLS)
 pg_auth_unsupported = сервер требует аутентификацию { $method }, а railconn её не поддерживает (поддерживаются trust, password, md5 и SCRAM-SHA-256)
 pg_scram_failed = аутентификация SCRAM не удалась на стороне клиента: { $error }
-pg_unexpected_message = сервер прислал сообщение типа `{ $kind }` там, где протокол PostgreSQL (запуск сеанса или выполнение запроса) его не допускает
+pg_unexpected_message = сервер прислал сообщение типа `{ $kind }` там, где протокол PostgreSQL (запуск сессии или выполнение запроса) его не допускает
 pg_error_fields_missing = сервер прислал ErrorResponse без уровня важности, SQLSTATE или текста
 pg_direct_needs_require = для sslnegotiation=direct нужен sslmode=require, verify-ca или verify-full (с sslmode={ $mode } libpq 17 его отвергает, чтобы сервер без прямого TLS не получил пароль открытым текстом)
 pg_direct_tls_unsupported = сервер закрыл соединение на первом же байте TLS: прямой TLS (sslnegotiation=direct) он не принимает, а для него нужен PostgreSQL 17 или новее
@@ -1192,7 +1192,7 @@ driver_sa_postgres_scheme = В SQLAlchemy нет диалекта `postgres`: cr
 driver_sa_postgres_scheme_cause = SQLAlchemy 1.4 убрал псевдоним `postgres`: с URL вида postgres:// (такие выдают Heroku и Render) приложение останавливается уже при создании engine, до всякого подключения.
 driver_sa_postgres_scheme_fix = Напишите postgresql:// (или postgresql+asyncpg://, postgresql+psycopg://) вместо postgres://; если переменную задаёт платформа, замените схему в коде перед create_engine().
 driver_asyncpg_setting = { $driver } отправляет `{ $param }` из URL серверу как настройку, и сервер отвергает её при первом подключении
-driver_asyncpg_setting_cause = { $driver } берёт из URL только свои параметры, а все остальные отправляет серверу как настройки сеанса; `{ $param }` — параметр подключения libpq, а не настройка сервера, поэтому сервер его отвергает (`unrecognized configuration parameter` или `cannot be changed now`).
+driver_asyncpg_setting_cause = { $driver } берёт из URL только свои параметры, а все остальные отправляет серверу как настройки сессии; `{ $param }` — параметр подключения libpq, а не настройка сервера, поэтому сервер его отвергает (`unrecognized configuration parameter` или `cannot be changed now`).
 driver_asyncpg_setting_fix = Уберите `{ $param }` из URL; если у asyncpg есть такая настройка, задайте её в коде (connect_timeout — это asyncpg.connect(timeout=…)).
 driver_asyncpg_setting_fix_ssl = Напишите sslmode=require вместо ssl=true (asyncpg читает sslmode из URL; sslmode=disable вместо ssl=false).
 driver_raw_hash = { $driver } считает незакодированный # в пароле началом фрагмента URL и падает, не подключившись
