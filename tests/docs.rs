@@ -302,7 +302,7 @@ fn run_without_dns(commands: &[String]) -> Option<Vec<String>> {
     let mut run = Railconn::new("unshare");
     run.args(["--mount", "sh", "-c", wrapper, "sh"])
         .args([nss.as_os_str(), resolv.as_os_str()])
-        .arg_str(&script)
+        .args([script.as_str()])
         .env("PATH", format!("{}:{path}", bin.display()));
     let out = stdout(&run.run());
     let Some(out) = out.strip_prefix("ready\n") else {
@@ -313,13 +313,6 @@ fn run_without_dns(commands: &[String]) -> Option<Vec<String>> {
     printed.pop();
     assert_eq!(printed.len(), commands.len(), "{out}");
     Some(printed)
-}
-
-impl Railconn {
-    fn arg_str(&mut self, arg: &str) -> &mut Self {
-        self.cmd.arg(arg);
-        self
-    }
 }
 
 /// What may differ between two runs of the same example: timings (`1.5 ms`,
