@@ -12,6 +12,8 @@
 //! (`redis_open`), and their real ports are written back before comparing.
 //! `UPDATE_EXAMPLES=1 cargo test --test integration docs` rewrites the
 //! shown output that differs beyond timings from a run; review the diff.
+//! Last, the README stays a front door: at most 400 lines, with a docs
+//! index that links every page in `docs/`.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
