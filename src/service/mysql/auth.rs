@@ -14,7 +14,7 @@ use aws_lc_rs::digest::{self, SHA1_FOR_LEGACY_USE_ONLY, SHA256};
 use aws_lc_rs::rsa::{OAEP_SHA1_MGF1SHA1, OaepPublicEncryptingKey, PublicEncryptingKey};
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::wire::{self, Packets, Reader, ServerError, WireError};
+use super::wire::{self, PacketReader, Packets, ServerError, WireError};
 use crate::source::secret::Secret;
 
 pub(crate) const NATIVE: &str = "mysql_native_password";
@@ -60,7 +60,7 @@ impl From<WireError> for AuthError {
 }
 
 /// What the exchange needs from the target.
-pub(crate) struct Credentials<'a> {
+pub(crate) struct Login<'a> {
     pub(crate) user: &'a str,
     pub(crate) password: Option<&'a Secret>,
     pub(crate) database: Option<&'a str>,
@@ -72,7 +72,7 @@ pub(crate) async fn authenticate<S>(
     packets: &mut Packets<S>,
     greeting: &wire::Greeting,
     capabilities: u32,
-    credentials: &Credentials<'_>,
+    credentials: &Login<'_>,
     tls: bool,
 ) -> Result<Authenticated, AuthError>
 where
@@ -106,7 +106,7 @@ where
             Some(0x00) => return Ok(Authenticated { plugin, full }),
             Some(0xFF) => return Err(AuthError::Server(wire::parse_error(&packet)?)),
             Some(0xFE) => {
-                let mut r = Reader::new(&packet[1..]);
+                let mut r = PacketReader::new(&packet[1..]);
                 plugin = String::from_utf8_lossy(r.nul_str()).into_owned();
                 let data = r.rest();
                 nonce = data.strip_suffix(&[0]).unwrap_or(data).to_vec();

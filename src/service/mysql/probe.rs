@@ -15,7 +15,7 @@ use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
-use super::auth::{self, AuthError, Authenticated, Credentials, FullPath};
+use super::auth::{self, AuthError, Authenticated, FullPath, Login};
 use super::facts;
 use super::url::{MysqlTarget, SslMode};
 use super::wire::{self, Answer, Greeting, Packets, ServerError, WireError};
@@ -216,8 +216,8 @@ async fn login_over_tls(target: &MysqlTarget, addr: SocketAddr, budget: &Budget)
     Some(())
 }
 
-fn credentials(target: &MysqlTarget) -> Credentials<'_> {
-    Credentials {
+fn credentials(target: &MysqlTarget) -> Login<'_> {
+    Login {
         user: &target.user,
         password: target.password.as_ref(),
         database: target.database.as_deref(),
@@ -417,7 +417,7 @@ fn wire_failure(error: &WireError, sniffed: &Sniffed) -> Failure {
     }
     match error {
         WireError::Io(error) => io_failure(error, sniffed),
-        WireError::TooLarge(_) | WireError::Malformed => not_mysql(sniffed),
+        WireError::TooLarge | WireError::Malformed => not_mysql(sniffed),
     }
 }
 

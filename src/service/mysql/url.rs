@@ -80,11 +80,6 @@ impl SslMode {
             },
         )
     }
-
-    /// Whether the connection fails rather than stay in plaintext.
-    pub(crate) fn requires_tls(self) -> bool {
-        !matches!(self, Self::Disabled | Self::Preferred)
-    }
 }
 
 /// The TLS settings the query carries, by the parameter each stack reads:
