@@ -192,7 +192,7 @@ pub(crate) struct SelectArgs {
         value_delimiter = ',',
         help = "Run only these checks (comma-separated): check names (postgres, redis, jwt, \
                 or a discovered variable such as CELERY_BROKER_URL) or \
-                kind:postgresql|sqlite|redis|jwt for every check of a kind. A name no check \
+                kind:postgresql|sqlite|redis|mysql|jwt for every check of a kind. A name no check \
                 has here is a warning, not an error"
     )]
     pub only: Vec<String>,

@@ -1,7 +1,9 @@
 //! Targets assembled from component variables, as libpq and Railway's
 //! templates provide them: `PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`,
 //! `PGDATABASE`, `PGSSLMODE`, `PGSSLROOTCERT` (libpq-envars.html) and
-//! Railway Redis's `REDISHOST`, `REDISPORT`, `REDISUSER`, `REDISPASSWORD`.
+//! Railway Redis's `REDISHOST`, `REDISPORT`, `REDISUSER`, `REDISPASSWORD`,
+//! and Railway MySQL's `MYSQLHOST`, `MYSQLPORT`, `MYSQLUSER`,
+//! `MYSQLPASSWORD`, `MYSQLDATABASE`.
 //! Used when no URL variable is set; the report names every variable used.
 
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
@@ -61,6 +63,29 @@ pub(crate) fn redis(env: &EnvSource) -> Option<Composed> {
         bracketed(&host.value)
     );
     push_port(&mut url, parts.get("REDISPORT"));
+    Some(Composed {
+        source: parts.describe(&host),
+        url,
+    })
+}
+
+/// The MySQL URL Railway's `MYSQL*` variables describe (its MySQL
+/// template sets `MYSQLHOST`, `MYSQLPORT`, `MYSQLUSER`, `MYSQLPASSWORD` and
+/// `MYSQLDATABASE`).
+pub(crate) fn mysql(env: &EnvSource) -> Option<Composed> {
+    let host = env.get("MYSQLHOST")?;
+    let parts = Parts::gather(
+        env,
+        &["MYSQLPORT", "MYSQLUSER", "MYSQLPASSWORD", "MYSQLDATABASE"],
+    );
+    let mut url = format!(
+        "mysql://{}{}",
+        credentials(parts.get("MYSQLUSER"), parts.get("MYSQLPASSWORD")),
+        bracketed(&host.value)
+    );
+    push_port(&mut url, parts.get("MYSQLPORT"));
+    url.push('/');
+    url.push_str(&encode(parts.get("MYSQLDATABASE").unwrap_or_default()));
     Some(Composed {
         source: parts.describe(&host),
         url,

@@ -21,6 +21,7 @@ use std::time::Duration;
 use crate::i18n::{Message, msg};
 use crate::model::{CheckName, Finding, Provenance};
 use crate::service::jwt::settings::JwtSettings;
+use crate::service::mysql::url::MysqlTarget;
 use crate::service::postgres::url::PgTarget;
 use crate::service::redis::url::RedisTarget;
 use crate::service::setting::Setting;
@@ -37,6 +38,10 @@ pub(crate) const DATABASE_URL_VARS: &[&str] = &["DATABASE_URL", "DATABASE_PRIVAT
 pub(crate) const DATABASE_PUBLIC_URL_VARS: &[&str] = &["DATABASE_PUBLIC_URL"];
 pub(crate) const REDIS_URL_VARS: &[&str] = &["REDIS_URL", "REDIS_PRIVATE_URL"];
 pub(crate) const REDIS_PUBLIC_URL_VARS: &[&str] = &["REDIS_PUBLIC_URL"];
+/// MySQL URLs that fill the database check when no PostgreSQL variable is
+/// set: Railway's private URL, then Heroku's add-ons' (`JawsDB`, `ClearDB`).
+pub(crate) const MYSQL_URL_VARS: &[&str] = &["MYSQL_URL", "JAWSDB_URL", "CLEARDB_DATABASE_URL"];
+pub(crate) const MYSQL_PUBLIC_URL_VARS: &[&str] = &["MYSQL_PUBLIC_URL"];
 
 /// Everything a run needs, resolved and validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,7 +223,10 @@ impl Config {
         // Each default's value is picked once: its check reads it, and
         // discovery merges the variables that hold the same value.
         let public = overrides.public;
-        let database = pick_value(&POSTGRES, overrides.database_url.as_deref(), env, public);
+        // A MySQL URL stands in the database's place only when no
+        // PostgreSQL variable is set (issue 21): the check keeps its name.
+        let database = pick_value(&POSTGRES, overrides.database_url.as_deref(), env, public)
+            .or_else(|| pick_value(&MYSQL, None, env, public));
         let cache = pick_value(&REDIS, overrides.redis_url.as_deref(), env, public);
         let defaults = [
             (
@@ -371,6 +379,7 @@ fn parse_extra(
 ) -> Option<Setup> {
     match kind {
         Kind::Redis => Some(Setup::Redis(parse_value(&REDIS, var, source, raw, env))),
+        Kind::Mysql => Some(Setup::Mysql(parse_value(&MYSQL, var, source, raw, env))),
         Kind::Postgresql => Some(Setup::Postgresql(parse_value(
             postgres, var, source, raw, env,
         ))),
@@ -510,6 +519,9 @@ pub(crate) fn redacted_url(value: &str, var: &str) -> Result<String, UrlError> {
         scan::Classified::Service(Kind::Redis) => {
             RedisTarget::parse(&normalize::redis(value, var).value).map(|t| t.redacted)
         }
+        scan::Classified::Service(Kind::Mysql) => {
+            MysqlTarget::parse(&normalize::mysql(value, var).value).map(|t| t.redacted)
+        }
         // The URL variables `env` lists are the database's and Redis's:
         // what is not a Redis URL is read as the database URL, which
         // `check` reads it as.
@@ -550,6 +562,18 @@ const POSTGRES_NODE: UrlKind<PgTarget> = UrlKind {
     normalize: normalize::postgres_node,
     fill: PgTarget::fill_from_env_node,
     ..POSTGRES
+};
+
+/// MySQL and MariaDB: the database check's `--database-url` may hold one.
+const MYSQL: UrlKind<MysqlTarget> = UrlKind {
+    flag: "--database-url",
+    vars: MYSQL_URL_VARS,
+    public_vars: MYSQL_PUBLIC_URL_VARS,
+    compose: discover::mysql,
+    normalize: normalize::mysql,
+    parse: MysqlTarget::parse,
+    fill: |_, _| Ok(Vec::new()),
+    show_query: |_, _| {},
 };
 
 const REDIS: UrlKind<RedisTarget> = UrlKind {
@@ -600,6 +624,9 @@ fn database_setup(
     // Cleaned once, for the SQLite test and the PostgreSQL parser alike
     // (node-postgres' own parameters are in the query, which a SQLite
     // path does not depend on).
+    if scan::classify(&raw) == scan::Classified::Service(Kind::Mysql) {
+        return Setup::Mysql(parse_value(&MYSQL, name, source, &raw, env));
+    }
     let normalized = (kind.normalize)(&raw, name);
     let volume = env
         .get("RAILWAY_VOLUME_MOUNT_PATH")

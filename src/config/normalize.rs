@@ -114,6 +114,13 @@ pub(crate) fn redis(raw: &str, var: &str) -> Normalized {
     }
 }
 
+/// Normalizes a MySQL URL: whitespace and quotes only; its `+DBAPI`
+/// schemes are the drivers' own and read as written
+/// (`service/mysql/url.rs`).
+pub(crate) fn mysql(raw: &str, var: &str) -> Normalized {
+    redis(raw, var)
+}
+
 /// Strips surrounding whitespace and one pair of matching quotes. The app
 /// probably does not, so it is a warning, not a silent fix.
 fn unwrap(raw: &str, var: &str, findings: &mut Vec<Finding>) -> String {

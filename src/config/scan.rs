@@ -48,8 +48,8 @@ const DEFAULTS_OWN: &[&str] = &[
 /// reader of the report knows they were seen and not tested. Compared on
 /// the part before `+` (`mysql+pymysql`, `mongodb+srv`).
 const UNCHECKED_SCHEMES: &[&str] = &[
-    "mysql",
-    "mariadb",
+    // MySQL's X Protocol (port 33060), which the apps' drivers do not speak.
+    "mysqlx",
     "mongodb",
     "amqp",
     "amqps",
@@ -279,7 +279,10 @@ mod tests {
         for url in ["redis://h:6379/0", "rediss://h"] {
             assert_eq!(classify(url), Service(Kind::Redis), "{url}");
         }
-        assert_eq!(classify("mysql://h/d"), Unchecked("mysql".into()));
+        for url in ["mysql://h/d", "mariadb://h", "mysql+pymysql://h/d"] {
+            assert_eq!(classify(url), Service(Kind::Mysql), "{url}");
+        }
+        assert_eq!(classify("mysqlx://h/d"), Unchecked("mysqlx".into()));
         assert_eq!(classify("mongodb+srv://h"), Unchecked("mongodb+srv".into()));
         assert_eq!(classify("amqp://h"), Unchecked("amqp".into()));
         assert_eq!(

@@ -323,7 +323,7 @@ mod tests {
 
     #[test]
     fn unknown_kinds_are_errors_and_unknown_names_are_listed() {
-        assert!(Selector::parse("kind:mysql").is_err());
+        assert!(Selector::parse("kind:mongodb").is_err());
         assert!(Selector::parse("").is_err());
         let selection = Selection {
             skip: selectors(&["CELERY_BROKER_URL", "postgres"]),

@@ -9,10 +9,6 @@
 #[cfg(test)]
 mod boundary;
 pub(crate) mod jwt;
-#[expect(
-    dead_code,
-    reason = "the mysql kind is registered once the core reshape (issue 19) lands"
-)]
 pub(crate) mod mysql;
 pub(crate) mod postgres;
 pub(crate) mod redis;
@@ -28,6 +24,7 @@ use crate::source::secret::Secret;
 use crate::words::Advice;
 
 use self::jwt::settings::JwtSettings;
+use self::mysql::url::MysqlTarget;
 use self::postgres::url::PgTarget;
 use self::redis::url::RedisTarget;
 use self::setting::Setting;
@@ -65,6 +62,7 @@ impl Kind {
             Kind::Postgresql => &postgres::KIND,
             Kind::Sqlite => &sqlite::KIND,
             Kind::Redis => &redis::KIND,
+            Kind::Mysql => &mysql::KIND,
             Kind::Jwt => &jwt::KIND,
         }
     }
@@ -110,6 +108,9 @@ pub(crate) enum Setup {
     /// A SQLite `DATABASE_URL`: it takes the database check's place.
     Sqlite(SqliteTarget),
     Redis(Setting<RedisTarget>),
+    /// MySQL or MariaDB: the database check when `DATABASE_URL` holds a
+    /// MySQL URL, or a check of its own.
+    Mysql(Setting<MysqlTarget>),
     Jwt(JwtSettings),
 }
 
@@ -120,6 +121,7 @@ impl Setup {
             Setup::Postgresql(setting) => Target::Postgresql(setting),
             Setup::Sqlite(target) => Target::Sqlite(target),
             Setup::Redis(setting) => Target::Redis(setting),
+            Setup::Mysql(setting) => Target::Mysql(setting),
             Setup::Jwt(settings) => Target::Jwt(settings),
         }
     }
@@ -143,7 +145,7 @@ impl Setup {
                 .or(jwt.private_key.as_ref())
                 .map(|v| vec![&v.origin])
                 .unwrap_or_default(),
-            Setup::Postgresql(_) | Setup::Sqlite(_) | Setup::Redis(_) => {
+            Setup::Postgresql(_) | Setup::Sqlite(_) | Setup::Redis(_) | Setup::Mysql(_) => {
                 self.source().map(Provenance::origins).unwrap_or_default()
             }
         }
@@ -154,6 +156,7 @@ impl Setup {
         match self {
             Setup::Postgresql(setting) => setting.add_source(also),
             Setup::Redis(setting) => setting.add_source(also),
+            Setup::Mysql(setting) => setting.add_source(also),
             Setup::Sqlite(_) | Setup::Jwt(_) => {}
         }
     }
@@ -162,8 +165,13 @@ impl Setup {
     pub(crate) fn missing_from(&self) -> Option<&'static str> {
         match self {
             Setup::Postgresql(Setting::Missing { vars, .. })
-            | Setup::Redis(Setting::Missing { vars, .. }) => vars.first().copied(),
-            Setup::Postgresql(_) | Setup::Redis(_) | Setup::Sqlite(_) | Setup::Jwt(_) => None,
+            | Setup::Redis(Setting::Missing { vars, .. })
+            | Setup::Mysql(Setting::Missing { vars, .. }) => vars.first().copied(),
+            Setup::Postgresql(_)
+            | Setup::Redis(_)
+            | Setup::Mysql(_)
+            | Setup::Sqlite(_)
+            | Setup::Jwt(_) => None,
         }
     }
 
@@ -177,7 +185,14 @@ impl Setup {
             Setup::Redis(Setting::Ready { target, .. }) => {
                 target.dial = pinned(&target.host, target.port);
             }
-            Setup::Postgresql(_) | Setup::Redis(_) | Setup::Sqlite(_) | Setup::Jwt(_) => {}
+            Setup::Mysql(Setting::Ready { target, .. }) => {
+                target.dial = pinned(&target.host, target.port);
+            }
+            Setup::Postgresql(_)
+            | Setup::Redis(_)
+            | Setup::Mysql(_)
+            | Setup::Sqlite(_)
+            | Setup::Jwt(_) => {}
         }
     }
 
@@ -190,6 +205,9 @@ impl Setup {
             Setup::Redis(s) => s
                 .target()
                 .map(|t| (t.redacted.as_str(), t.host.as_str(), t.parts())),
+            Setup::Mysql(s) => s
+                .target()
+                .map(|t| (t.redacted.as_str(), t.host.as_str(), t.parts())),
             Setup::Sqlite(_) | Setup::Jwt(_) => None,
         }
     }
@@ -200,6 +218,7 @@ impl Setup {
         match self {
             Setup::Postgresql(s) => url_words(s, |t| &t.redacted),
             Setup::Redis(s) => url_words(s, |t| &t.redacted),
+            Setup::Mysql(s) => url_words(s, |t| &t.redacted),
             Setup::Sqlite(sqlite) => crate::i18n::msg::verbatim(sqlite.url.clone()),
             Setup::Jwt(settings) => jwt::probe::target(settings),
         }
@@ -209,7 +228,7 @@ impl Setup {
     /// variable, a JWT check's algorithm variable (or the default).
     pub(crate) fn shown_source(&self) -> Option<Provenance> {
         match self {
-            Setup::Postgresql(_) | Setup::Redis(_) => self.source().cloned(),
+            Setup::Postgresql(_) | Setup::Redis(_) | Setup::Mysql(_) => self.source().cloned(),
             Setup::Sqlite(sqlite) => Some(sqlite.source.clone()),
             Setup::Jwt(settings) => Some(
                 settings
@@ -227,7 +246,7 @@ impl Setup {
     pub(crate) fn redis_url(&self) -> Option<&str> {
         match self {
             Setup::Redis(s) => s.target().map(|t| t.redacted.as_str()),
-            Setup::Postgresql(_) | Setup::Sqlite(_) | Setup::Jwt(_) => None,
+            Setup::Postgresql(_) | Setup::Mysql(_) | Setup::Sqlite(_) | Setup::Jwt(_) => None,
         }
     }
 
@@ -240,6 +259,9 @@ impl Setup {
             Setup::Redis(s) => s
                 .target()
                 .map(|t| (t.host.as_str(), t.port, t.dial.as_slice())),
+            Setup::Mysql(s) => s
+                .target()
+                .map(|t| (t.host.as_str(), t.port, t.dial.as_slice())),
             Setup::Sqlite(_) | Setup::Jwt(_) => None,
         }
     }
@@ -249,6 +271,7 @@ impl Setup {
         match self {
             Setup::Postgresql(s) => s.target().and_then(|t| t.password.as_ref()),
             Setup::Redis(s) => s.target().and_then(|t| t.password.as_ref()),
+            Setup::Mysql(s) => s.target().and_then(|t| t.password.as_ref()),
             Setup::Sqlite(_) | Setup::Jwt(_) => None,
         }
         .map(Secret::expose)
@@ -258,7 +281,9 @@ impl Setup {
     /// libraries echo back.
     pub(crate) fn secrets(&self) -> Vec<&str> {
         match self {
-            Setup::Postgresql(_) | Setup::Redis(_) => self.password().into_iter().collect(),
+            Setup::Postgresql(_) | Setup::Redis(_) | Setup::Mysql(_) => {
+                self.password().into_iter().collect()
+            }
             Setup::Jwt(jwt) => jwt.secret.iter().map(|s| s.value.expose()).collect(),
             Setup::Sqlite(sqlite) => sqlite.passphrase.iter().map(Secret::expose).collect(),
         }
@@ -282,6 +307,12 @@ impl Setup {
                     words.extend(t.username.as_deref());
                 }
             }
+            Setup::Mysql(s) => {
+                if let Some(t) = s.target() {
+                    words.extend([t.redacted.as_str(), t.host.as_str(), t.user.as_str()]);
+                    words.extend(t.database.as_deref());
+                }
+            }
             Setup::Sqlite(_) | Setup::Jwt(_) => {}
         }
         words
@@ -297,6 +328,9 @@ impl Setup {
             Setup::Redis(s) => s
                 .target()
                 .is_some_and(|t| t.tls != redis::url::RedisTls::Off),
+            // TLS, and caching_sha2_password's RSA-OAEP over plaintext,
+            // which a server may ask for whatever the URL says.
+            Setup::Mysql(s) => s.target().is_some(),
             Setup::Jwt(jwt) => !jwt.algorithm_name().starts_with("HS"),
             Setup::Sqlite(_) => false,
         }
@@ -307,6 +341,7 @@ impl Setup {
         match self {
             Setup::Postgresql(s) => s.target().is_some_and(PgTarget::is_loopback),
             Setup::Redis(s) => s.target().is_some_and(RedisTarget::is_loopback),
+            Setup::Mysql(s) => s.target().is_some_and(MysqlTarget::is_loopback),
             Setup::Sqlite(_) | Setup::Jwt(_) => false,
         }
     }
@@ -327,6 +362,7 @@ pub(crate) enum Target<'a> {
     Postgresql(&'a Setting<PgTarget>),
     Sqlite(&'a SqliteTarget),
     Redis(&'a Setting<RedisTarget>),
+    Mysql(&'a Setting<MysqlTarget>),
     Jwt(&'a JwtSettings),
 }
 
@@ -336,6 +372,7 @@ impl<'a> Target<'a> {
             Target::Postgresql(_) => Kind::Postgresql,
             Target::Sqlite(_) => Kind::Sqlite,
             Target::Redis(_) => Kind::Redis,
+            Target::Mysql(_) => Kind::Mysql,
             Target::Jwt(_) => Kind::Jwt,
         }
     }
@@ -345,6 +382,7 @@ impl<'a> Target<'a> {
         match self {
             Target::Postgresql(setting) => setting.source(),
             Target::Redis(setting) => setting.source(),
+            Target::Mysql(setting) => setting.source(),
             Target::Sqlite(_) | Target::Jwt(_) => None,
         }
     }
@@ -355,6 +393,7 @@ impl<'a> Target<'a> {
             Target::Postgresql(setting) => postgres::probe::probe(setting, budget).await,
             Target::Sqlite(target) => sqlite::probe::probe(target),
             Target::Redis(setting) => redis::probe::probe(setting, budget).await,
+            Target::Mysql(setting) => mysql::probe::probe(setting, budget).await,
             Target::Jwt(settings) => jwt::probe::probe(settings),
         }
     }

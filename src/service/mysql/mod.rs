@@ -11,5 +11,17 @@ pub(crate) mod probe;
 pub(crate) mod url;
 pub(crate) mod wire;
 
+use super::Description;
+
+/// MySQL as the registry lists it.
+pub(crate) const KIND: Description = Description {
+    // `mysql://`, `mariadb://` and SQLAlchemy's `mysql+DBAPI://`;
+    // `mysqlx://` is the X Protocol, which no app driver here speaks.
+    is_scheme: |scheme| url::SCHEMES.contains(&scheme),
+    steps: probe::STEPS,
+    advise: advice::advise,
+    can_heal: crate::model::Code::can_heal,
+};
+
 #[cfg(test)]
 mod tests;
