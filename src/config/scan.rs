@@ -48,8 +48,6 @@ const DEFAULTS_OWN: &[&str] = &[
 /// reader of the report knows they were seen and not tested. Compared on
 /// the part before `+` (`mysql+pymysql`, `mongodb+srv`).
 const UNCHECKED_SCHEMES: &[&str] = &[
-    // MySQL's X Protocol (port 33060), which the apps' drivers do not speak.
-    "mysqlx",
     "mongodb",
     "amqp",
     "amqps",

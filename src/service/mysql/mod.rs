@@ -15,9 +15,11 @@ use super::Description;
 
 /// MySQL as the registry lists it.
 pub(crate) const KIND: Description = Description {
-    // `mysql://`, `mariadb://` and SQLAlchemy's `mysql+DBAPI://`;
-    // `mysqlx://` is the X Protocol, which no app driver here speaks.
+    // `mysql://`, `mariadb://` and SQLAlchemy's `mysql+DBAPI://`.
     is_scheme: |scheme| url::SCHEMES.contains(&scheme),
+    // SQLAlchemy dialects railconn does not read (`mysql+mysqlconnector://`,
+    // `mariadb+mariadbconnector://`) and the X Protocol (`mysqlx://`).
+    is_unread_scheme: |base| matches!(base, "mysql" | "mariadb" | "mysqlx"),
     steps: probe::STEPS,
     advise: advice::advise,
     can_heal: crate::model::Code::can_heal,
