@@ -25,6 +25,7 @@ mod lang;
 mod libpq_uri;
 mod many;
 mod matrix;
+mod mysql;
 mod ops;
 mod output_safety;
 mod platform;
