@@ -1181,7 +1181,7 @@ mysql_query_version = { $version }
 mysql_connections_high = { $used } of { $max } connections are in use (max_connections): the next deploy's pool, or a second replica, may get ERROR 1040 Too many connections
 mysql_tls_only_account = the server refused this login over plaintext (ERROR 1045) and accepted the same user and password over TLS: the account requires TLS (REQUIRE SSL) or the server runs with require_secure_transport=ON
 var_mysql_url = A MySQL or MariaDB URL (Railway's private one): it fills the database check when no PostgreSQL variable is set, and is a check of its own otherwise.
-var_mysql_public_url = Railway MySQL's URL through the TCP proxy, checked on its own (with --public it replaces MYSQL_URL).
+var_mysql_public_url = Railway MySQL's URL through the TCP proxy: read with --public, in place of MYSQL_URL.
 var_jawsdb_url = Heroku JawsDB's MySQL URL, checked as MYSQL_URL is.
 var_cleardb_database_url = Heroku ClearDB's MySQL URL, checked as MYSQL_URL is.
 var_mysqlhost = With no MySQL URL, the MySQL host: Railway's MYSQL* variables then make the URL.

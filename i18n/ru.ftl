@@ -1256,7 +1256,7 @@ mysql_query_version = { $version }
 mysql_connections_high = занято { $used } из { $max } подключений (max_connections): пул следующего деплоя или вторая реплика могут получить ERROR 1040 Too many connections
 mysql_tls_only_account = без TLS сервер отказал во входе (ERROR 1045), а с теми же пользователем и паролем через TLS впустил: учётной записи нужен TLS (REQUIRE SSL) или на сервере включён require_secure_transport=ON
 var_mysql_url = URL MySQL или MariaDB (приватный URL Railway): заполняет проверку базы, если не задана ни одна переменная PostgreSQL, иначе проверяется отдельно.
-var_mysql_public_url = URL MySQL на Railway через TCP-прокси, проверяется отдельно (с --public заменяет MYSQL_URL).
+var_mysql_public_url = URL MySQL на Railway через TCP-прокси: читается с --public вместо MYSQL_URL.
 var_jawsdb_url = URL MySQL от Heroku JawsDB, проверяется так же, как MYSQL_URL.
 var_cleardb_database_url = URL MySQL от Heroku ClearDB, проверяется так же, как MYSQL_URL.
 var_mysqlhost = Хост MySQL, если URL MySQL не задан: тогда URL собирается из переменных MYSQL* от Railway.

@@ -12,7 +12,7 @@ use anstyle::{AnsiColor, Style};
 use super::term::{display_width, wrap};
 use super::{CheckReport, Report, StepReport, TextStyle};
 use crate::i18n::{Lang, Message, Piece, msg};
-use crate::model::{FindingCode, Severity, Status};
+use crate::model::{CheckName, FindingCode, Severity, Status};
 
 struct Painter {
     color: bool,
@@ -87,7 +87,7 @@ pub(crate) fn render(report: &Report, style: TextStyle, out: &mut dyn Write) -> 
     let name_width = report
         .checks
         .iter()
-        .map(|c| c.name.as_str().chars().count())
+        .map(|c| shown_name(c).chars().count())
         .fold(8, usize::max);
     let painter = Painter {
         color: style.color,
@@ -195,7 +195,7 @@ fn write_working(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
         out,
         "  {} {:<width$} {}  {}",
         p.status(check.status),
-        check.name.as_str(),
+        shown_name(check),
         p.say(&check.target),
         p.dim(&ms(p.lang, check.duration_ms)),
         width = p.name_width,
@@ -226,7 +226,7 @@ fn write_allowed(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
     writeln!(
         out,
         "  {mark} {:<width$} {}  {}",
-        check.name.as_str(),
+        shown_name(check),
         p.say(&check.target),
         p.dim(&ms(p.lang, check.duration_ms)),
         width = p.name_width,
@@ -235,6 +235,18 @@ fn write_allowed(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
         p.line(out, DETAIL_INDENT, &p.say(&allowed.message))?;
     }
     Ok(())
+}
+
+/// The check's name, and its kind when the database check holds another
+/// kind's URL (`postgres (mysql)`, `postgres (sqlite)`): the name stays
+/// `postgres` within `schema_version` 1 (issue 21), and the reader still sees
+/// what was checked.
+fn shown_name(check: &CheckReport) -> String {
+    if check.name == CheckName::POSTGRES && check.kind != "postgresql" {
+        format!("{} ({})", check.name.as_str(), check.kind)
+    } else {
+        check.name.as_str().to_string()
+    }
 }
 
 /// The provider of a check's target, when railconn knows it.
@@ -252,7 +264,7 @@ fn write_problem(check: &CheckReport, p: &Painter, out: &mut dyn Write) -> io::R
         out,
         "  {} {:<width$} {}  {}",
         p.status(check.status),
-        check.name.as_str(),
+        shown_name(check),
         p.say(&weight(check.required)),
         p.say(&check.target),
         width = p.name_width,
