@@ -777,6 +777,8 @@ messages! {
     mysql_query_version(version: String);
     mysql_connections_high(used: u64, max: u64);
     mysql_tls_only_account();
+    mysql_tls_not_asked();
+    mysql_dbapi_refuses(dbapi: String, key: String);
     var_mysql_url();
     var_mysql_public_url();
     var_jawsdb_url();

@@ -6,6 +6,7 @@
 
 pub(crate) mod advice;
 pub(crate) mod auth;
+pub(crate) mod dbapi;
 pub(crate) mod facts;
 pub(crate) mod probe;
 pub(crate) mod url;

@@ -70,7 +70,12 @@ async fn run(target: &MysqlTarget, budget: &Budget, ladder: &mut Ladder) -> Opti
     let server_tls = greeting.capabilities & wire::cap::SSL != 0;
     match (target.ssl_mode, server_tls) {
         (SslMode::Disabled, _) => {
-            ladder.skip(StepName::Tls, msg::mysql_tls_off(target.ssl_mode.as_str()));
+            let why = if target.ssl_asked {
+                msg::mysql_tls_off(target.ssl_mode.as_str())
+            } else {
+                msg::mysql_tls_not_asked()
+            };
+            ladder.skip(StepName::Tls, why);
             note_plaintext(target, ladder);
             converse(target, &greeting, packets, &sniffed, false, budget, ladder).await;
             if server_tls && ladder.failure_code() == Some(Code::AuthFailed) {

@@ -8,13 +8,21 @@
 //! With no TLS parameter at all, PyMySQL 1.2 (`Connection.__init__`: "No
 //! explicit SSL options specified: use PREFERRED mode") and mysqlclient
 //! (libmysqlclient's default `--ssl-mode=PREFERRED`) encrypt when the server
-//! offers it, without verifying: railconn does the same. Node's mysql2 does
-//! not encrypt without `ssl`; where that matters the driver rules say so.
+//! offers it; mysql2 and aiomysql do not encrypt at all. railconn takes the
+//! plaintext reading: a server that insists on TLS then fails the check
+//! (`tls_required`), where PyMySQL might still connect, rather than pass
+//! where mysql2 fails (the differential matrix showed both).
+//!
+//! SQLAlchemy hands every other query parameter to the DBAPI as a keyword
+//! (`create_connect_args`: `opts.update(url.query)`): a keyword PyMySQL's
+//! `Connection` or aiomysql's `connect` does not take is their `TypeError`,
+//! so such a URL is refused here as the app's driver refuses it.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use super::dbapi;
 use crate::i18n::msg;
 use crate::model::{Code, Database, Parts};
 use crate::source::secret::Secret;
@@ -110,7 +118,7 @@ impl SslMode {
             Some(false) => Self::VerifyCa,
             _ => Self::VerifyIdentity,
         });
-        tls.mode.or(tls.ssl).or(by_ca).unwrap_or(Self::Preferred)
+        tls.mode.or(tls.ssl).or(by_ca).unwrap_or(Self::Disabled)
     }
 }
 
@@ -127,6 +135,9 @@ pub(crate) struct MysqlTarget {
     pub(crate) password: Option<Secret>,
     pub(crate) database: Option<String>,
     pub(crate) ssl_mode: SslMode,
+    /// Whether the URL says anything about TLS (else `ssl_mode` is the
+    /// plaintext default).
+    pub(crate) ssl_asked: bool,
     /// A CA file to verify against instead of the system roots.
     pub(crate) ssl_ca: Option<PathBuf>,
     /// mysql2's and Connector/J's `allowPublicKeyRetrieval=true`: without
@@ -140,6 +151,7 @@ pub(crate) struct MysqlTarget {
 impl MysqlTarget {
     pub(crate) fn parse(raw: &str) -> Result<Self, UrlError> {
         let parsed = url::parse(raw, SCHEMES)?;
+        dbapi::check(&parsed.scheme, &parsed.query)?;
         let mut tls = TlsQuery::default();
         let mut allow_public_key_retrieval = false;
         for (key, value) in &parsed.query {
@@ -163,6 +175,7 @@ impl MysqlTarget {
             password: parsed.password.filter(|p| !p.expose().is_empty()),
             database,
             ssl_mode: SslMode::from_query(&tls),
+            ssl_asked: tls != TlsQuery::default(),
             ssl_ca: tls.ca,
             allow_public_key_retrieval,
             dial: Vec::new(),
@@ -376,7 +389,8 @@ mod tests {
     fn tls_parameters_as_each_driver_reads_them() {
         use SslMode::{Disabled, Preferred, Required, VerifyCa, VerifyIdentity};
         let cases = [
-            ("", Preferred),
+            ("", Disabled),
+            ("?ssl-mode=PREFERRED", Preferred),
             ("?ssl-mode=REQUIRED", Required),
             ("?ssl_mode=verify_ca", VerifyCa),
             ("?sslmode=disabled", Disabled),
