@@ -85,12 +85,15 @@ fn tls_verified_with_the_ca_and_a_tls_only_account() {
         detail(&report, "postgres", "tls").contains("verified"),
         "{report:#}"
     );
-    // The drivers' default encrypts when the server offers TLS.
-    let (report, _) = database_url(&account.url(&account.name, ""));
+    // PREFERRED encrypts when the server offers TLS.
+    let (report, _) = database_url(&account.url(&account.name, "ssl-mode=PREFERRED"));
     assert_passed(&report, "postgres");
-    // Told not to encrypt: MariaDB says 1045, a login over TLS tells why.
-    let (report, _) = database_url(&account.url(&account.name, "ssl-mode=DISABLED"));
-    assert_failure(&report, "postgres", "auth", "tls_required");
+    // No TLS parameter (mysql2 and aiomysql then stay in plaintext), or
+    // told not to encrypt: MariaDB says 1045, a login over TLS tells why.
+    for query in ["", "ssl-mode=DISABLED"] {
+        let (report, _) = database_url(&account.url(&account.name, query));
+        assert_failure(&report, "postgres", "auth", "tls_required");
+    }
     // Verifying against a CA that signed nothing here fails at tls.
     let other = pki().other_ca_cert.display().to_string();
     let (report, _) = database_url(&account.url(&account.name, &format!("ssl_ca={other}")));
