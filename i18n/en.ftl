@@ -1220,7 +1220,7 @@ advice_mysql_protocol_error =
     .fix = Check the host and port in { $variable }: 3306 for MySQL; X Protocol (33060), an HTTP port, or another service's proxy port will not do.
 advice_mysql_auth_failed =
     .cause = The server rejected the user name or the password (ERROR 1045). MariaDB gives the same answer to an account created with REQUIRE SSL when the connection is not encrypted.
-    .fix = Take the password from the MySQL service's variables (on Railway the reference variable ${"{{"}MySQL.MYSQLPASSWORD{"}}"} or the whole ${"{{"}MySQL.MYSQL_URL{"}}"}), not a copied value; if the account requires TLS, add ssl-mode=REQUIRED (mysql2: ssl={"{"}{"}"}).
+    .fix = Take the password from the MySQL service's variables (on Railway the reference variable ${"{{"}MySQL.MYSQLPASSWORD{"}}"} or the whole ${"{{"}MySQL.MYSQL_URL{"}}"}), not a copied value; if the account requires TLS, ask for it in the URL (ssl-mode=REQUIRED for mysqlclient, ssl={"{"}{"}"} for mysql2, ssl_ca=… for SQLAlchemy with PyMySQL).
 advice_mysql_access_denied =
     .cause = The server knows the account but refuses it here: the host it connects from is not allowed (user@'host'), it has no grant on the database (MariaDB also answers this way for a database that does not exist), or the account is locked.
     .fix = As an admin: GRANT ALL ON <database>.* TO '<user>'@'%' (or the host that connects), CREATE DATABASE if it is missing, ALTER USER … ACCOUNT UNLOCK.

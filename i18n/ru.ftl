@@ -1295,7 +1295,7 @@ advice_mysql_protocol_error =
     .fix = Проверьте хост и порт в { $variable }: для MySQL это 3306; X Protocol (33060), HTTP-порт или порт прокси другого сервиса не подойдут.
 advice_mysql_auth_failed =
     .cause = Сервер отверг имя пользователя или пароль (ERROR 1045). Тот же ответ MariaDB даёт учётной записи, созданной с REQUIRE SSL, если соединение не зашифровано.
-    .fix = Берите пароль из переменных сервиса MySQL (на Railway — ссылочная переменная ${"{{"}MySQL.MYSQLPASSWORD{"}}"} или весь ${"{{"}MySQL.MYSQL_URL{"}}"}), а не скопированное значение; если учётной записи нужен TLS, добавьте ssl-mode=REQUIRED (mysql2: ssl={"{"}{"}"}).
+    .fix = Берите пароль из переменных сервиса MySQL (на Railway — ссылочная переменная ${"{{"}MySQL.MYSQLPASSWORD{"}}"} или весь ${"{{"}MySQL.MYSQL_URL{"}}"}), а не скопированное значение; если учётной записи нужен TLS, запросите его в URL (ssl-mode=REQUIRED для mysqlclient, ssl={"{"}{"}"} для mysql2, ssl_ca=… для SQLAlchemy с PyMySQL).
 advice_mysql_access_denied =
     .cause = Сервер знает учётную запись, но отказывает ей здесь: с этого хоста входить нельзя (user@'host'), нет прав на базу (так же MariaDB отвечает, если базы нет) или учётная запись заблокирована.
     .fix = От имени администратора: GRANT ALL ON <база>.* TO '<пользователь>'@'%' (или хост, с которого идёт подключение), CREATE DATABASE, если базы нет, ALTER USER … ACCOUNT UNLOCK.
