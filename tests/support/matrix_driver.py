@@ -101,27 +101,6 @@ def run_sa_aiomysql(url):
     asyncio.run(asyncio.wait_for(sqlalchemy_async_app(url), 2 * TIMEOUT))
 
 
-def run_pymysql(url):
-    """PyMySQL has no URL parser: apps hand it the parts, as SQLAlchemy's
-    dialect does (`create_connect_args`), TLS keywords from the query
-    included."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.dialects.mysql.pymysql import MySQLDialect_pymysql
-    import pymysql
-
-    _, kwargs = MySQLDialect_pymysql().create_connect_args(make_url(url))
-    kwargs.pop("client_flag", None)
-    conn = pymysql.connect(connect_timeout=TIMEOUT, **kwargs)
-    try:
-        cur = conn.cursor()
-        for _ in range(QUERIES):
-            cur.execute("SELECT 1")
-            cur.fetchone()
-            conn.commit()
-    finally:
-        conn.close()
-
-
 def run_redis_py(url):
     import redis
 
@@ -167,7 +146,6 @@ DRIVERS = {
     "sa_psycopg2": run_sqlalchemy,
     "sa_psycopg": run_sqlalchemy,
     "sa_asyncpg": run_sa_asyncpg,
-    "pymysql": run_pymysql,
     "sa_pymysql": run_sqlalchemy,
     "sa_aiomysql": run_sa_aiomysql,
     "redis_py": run_redis_py,
