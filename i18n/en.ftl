@@ -1153,3 +1153,19 @@ os_error = { $error ->
     [ENOEXEC] not an executable format (ENOEXEC)
    *[other] { $error }
 }
+## plans
+driver_redis_node_roots = { $drivers } verify the server's certificate against Node's CA store (its bundled list and NODE_EXTRA_CA_CERTS): railconn verified against the same store
+driver_redis_node_roots_cause = { $drivers } verify the certificate against Node's CA store only: its bundled list of public CAs and the file in NODE_EXTRA_CA_CERTS. Node reads neither SSL_CERT_FILE nor the system's store, so a private or self-signed CA the app's environment does not name there fails the handshake.
+driver_redis_py_cert_reqs_none = { $driver } reads ssl_cert_reqs=none from the URL and does not verify the certificate: railconn did not verify it either
+driver_redis_py_ca_certs = { $driver } verifies the certificate against the file in the URL's ssl_ca_certs: railconn verified against it too
+driver_node_redis_ipv6 = { $driver } looks up { $host } with its brackets (the host of new URL()) and fails with getaddrinfo ENOTFOUND before connecting
+driver_node_redis_ipv6_cause = { $driver } passes the URL's host to the name lookup as new URL() writes it, with the brackets of an IPv6 literal; no name is spelled that way, so the app fails with ENOTFOUND, although redis-py, ioredis and redis-rs connect.
+driver_node_redis_ipv6_fix = Use a host name that resolves to the IPv6 address, or pass the address without brackets in the client's options: createClient({"{"} socket: {"{"} host: '::1', port: 6379 {"}"} {"}"}).
+driver_sa_asyncpg_ssl_value = SQLAlchemy's asyncpg dialect passes ssl={ $value } to asyncpg.connect() as the string "{ $value }", which asyncpg reads only as a mode name: the first connect raises `sslmode` parameter must be one of: disable, allow, prefer, require, verify-ca, verify-full
+driver_sa_asyncpg_ssl_value_cause = With postgresql+asyncpg:// SQLAlchemy hands the URL's ssl={ $value } to asyncpg.connect(ssl="{ $value }"); asyncpg takes a string there only as one of libpq's sslmode names, so the app fails at its first connect although libpq reads ssl=true as sslmode=require.
+driver_postgresjs_plaintext = { $driver } uses TLS only when asked (sslmode or ssl in the URL, or PGSSLMODE): without it, it connects unencrypted, and so did the check
+driver_postgresjs_plaintext_cause = { $driver } uses TLS only when the URL has sslmode or ssl, or PGSSLMODE is set; otherwise it connects unencrypted, and this server refuses unencrypted connections, although libpq, psql and psycopg connect (they prefer TLS).
+driver_postgresjs_plaintext_fix = Add sslmode=require to the URL to encrypt without verifying the certificate, or sslmode=verify-full to verify it against Node's CA store (a private CA: NODE_EXTRA_CA_CERTS=/path/to/ca.pem in the app's environment).
+driver_postgresjs_verifies = { $driver } verifies the certificate chain and the host name for this URL against Node's CA store (its bundled list and NODE_EXTRA_CA_CERTS; PGSSLROOTCERT is not read): checked the same way
+driver_postgresjs_verifies_cause = { $driver } reads ssl=true, sslmode=verify-full or verify-ca (in the URL or PGSSLMODE) as Node's default TLS: the chain against Node's CA store and the host name. It never reads PGSSLROOTCERT or ~/.postgresql/root.crt, so a private or self-signed CA fails the handshake unless Node's store has it.
+driver_postgresjs_verifies_fix = Let Node trust the CA: NODE_EXTRA_CA_CERTS=/path/to/ca.pem in the app's environment, or sslrootcert=/path/to/ca.pem in the URL; sslmode=require encrypts without verifying.

@@ -1228,3 +1228,19 @@ os_error = { $error ->
     [ENOEXEC] файл не в исполняемом формате (ENOEXEC)
    *[other] { $error }
 }
+## plans
+driver_redis_node_roots = { $drivers } проверяют сертификат сервера по хранилищу CA Node.js (встроенный список и NODE_EXTRA_CA_CERTS) — railconn проверил по тому же хранилищу
+driver_redis_node_roots_cause = { $drivers } проверяют сертификат только по хранилищу CA Node.js: встроенному списку публичных CA и файлу из NODE_EXTRA_CA_CERTS. Ни SSL_CERT_FILE, ни системное хранилище Node не читает, поэтому с частным или самоподписанным CA, которого там нет, TLS-рукопожатие не пройдёт.
+driver_redis_py_cert_reqs_none = { $driver } читает ssl_cert_reqs=none из URL и сертификат не проверяет — railconn его тоже не проверял
+driver_redis_py_ca_certs = { $driver } проверяет сертификат по файлу из параметра ssl_ca_certs в URL — railconn проверил по нему же
+driver_node_redis_ipv6 = { $driver } ищет имя { $host } вместе с квадратными скобками (так хост записывает new URL()) и падает с getaddrinfo ENOTFOUND, не подключившись
+driver_node_redis_ipv6_cause = { $driver } передаёт хост из URL в разрешение имён в том виде, в каком его записывает new URL(), — со скобками IPv6-литерала; такого имени нет, и приложение падает с ENOTFOUND, хотя redis-py, ioredis и redis-rs подключаются.
+driver_node_redis_ipv6_fix = Укажите имя хоста, которое разрешается в этот IPv6-адрес, или передайте адрес без скобок в параметрах клиента: createClient({"{"} socket: {"{"} host: '::1', port: 6379 {"}"} {"}"}).
+driver_sa_asyncpg_ssl_value = Диалект asyncpg в SQLAlchemy передаёт ssl={ $value } в asyncpg.connect() строкой "{ $value }", а asyncpg принимает там только название режима: первое же подключение падает с ошибкой «`sslmode` parameter must be one of: disable, allow, prefer, require, verify-ca, verify-full»
+driver_sa_asyncpg_ssl_value_cause = С postgresql+asyncpg:// SQLAlchemy передаёт ssl={ $value } из URL в asyncpg.connect(ssl="{ $value }"); строку asyncpg там понимает только как одно из названий режимов sslmode из libpq, поэтому приложение падает при первом подключении, хотя libpq читает ssl=true как sslmode=require.
+driver_postgresjs_plaintext = { $driver } включает TLS, только если его попросить (sslmode или ssl в URL либо PGSSLMODE): без этого он подключается без шифрования — и railconn проверил подключение так же
+driver_postgresjs_plaintext_cause = { $driver } включает TLS, только если в URL есть sslmode или ssl либо задана PGSSLMODE; иначе он подключается без шифрования, а этот сервер незашифрованные подключения отклоняет, хотя libpq, psql и psycopg подключаются (они предпочитают TLS).
+driver_postgresjs_plaintext_fix = Добавьте в URL sslmode=require, чтобы шифровать без проверки сертификата, или sslmode=verify-full, чтобы проверять его по хранилищу CA Node.js (для частного CA — NODE_EXTRA_CA_CERTS=/path/to/ca.pem в окружении приложения).
+driver_postgresjs_verifies = { $driver } для этого URL проверяет цепочку сертификатов и имя хоста по хранилищу CA Node.js (встроенный список и NODE_EXTRA_CA_CERTS; PGSSLROOTCERT он не читает) — проверено так же
+driver_postgresjs_verifies_cause = { $driver } понимает ssl=true, sslmode=verify-full и verify-ca (в URL или PGSSLMODE) как TLS Node.js по умолчанию: цепочка проверяется по хранилищу CA Node.js, имя хоста сверяется. PGSSLROOTCERT и ~/.postgresql/root.crt он не читает, поэтому с частным или самоподписанным CA TLS-рукопожатие не пройдёт, если этого CA нет в хранилище Node.js.
+driver_postgresjs_verifies_fix = Сделайте CA доверенным для Node: NODE_EXTRA_CA_CERTS=/path/to/ca.pem в окружении приложения или sslrootcert=/path/to/ca.pem в URL; sslmode=require шифрует без проверки.

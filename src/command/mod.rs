@@ -183,10 +183,15 @@ pub(crate) fn config(
             drivers = crate::driver::apply(drivers, extra.name, setting, &driver_env);
         }
     }
-    crate::driver::redis::apply(&mut drivers, CheckName::REDIS, &mut config.redis);
+    crate::driver::redis::apply(
+        &mut drivers,
+        CheckName::REDIS,
+        &mut config.redis,
+        &driver_env,
+    );
     for extra in &mut config.extra {
         if let ExtraSetting::Redis(setting) = &mut extra.setting {
-            crate::driver::redis::apply(&mut drivers, extra.name, setting);
+            crate::driver::redis::apply(&mut drivers, extra.name, setting, &driver_env);
         }
     }
     config.drivers = drivers;

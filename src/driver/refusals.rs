@@ -88,6 +88,16 @@ const ASYNCPG_NOT_SETTINGS: &[&str] = &[
     "load_balance_hosts",
 ];
 
+/// The `ssl` strings asyncpg reads (`connect_utils.SSLMode`).
+const ASYNCPG_MODES: &[&str] = &[
+    "disable",
+    "allow",
+    "prefer",
+    "require",
+    "verify-ca",
+    "verify-full",
+];
+
 /// A refusal: what the driver does, its cause and its fix.
 pub(super) struct Refusal {
     pub(super) does: Message,
@@ -176,7 +186,20 @@ fn postgres_scheme() -> Refusal {
 /// not take. `sslmode` counts only when the URL wrote it: the normalizer
 /// reads asyncpg's `ssl=MODE` as `sslmode` and says so with
 /// `norm_asyncpg_sslmode` when the URL had `sslmode=` itself.
+/// `ssl=true` (or `false`) reaches asyncpg as the string: asyncpg 0.32.0
+/// (`connect_utils.py`, `_parse_connect_dsn_and_args`: `SSLMode.parse`) takes a string
+/// `ssl` only as a mode name and raises "`sslmode` parameter must be one
+/// of: disable, allow, prefer, require, verify-ca, verify-full".
 fn sa_asyncpg(target: &PgTarget, findings: &[Finding]) -> Option<Refusal> {
+    if let Some((_, value)) =
+        query_pairs(target).find(|(k, v)| *k == "ssl" && !ASYNCPG_MODES.contains(v))
+    {
+        return Some(Refusal {
+            does: msg::driver_sa_asyncpg_ssl_value(value.to_string()),
+            cause: msg::driver_sa_asyncpg_ssl_value_cause(value.to_string()),
+            fix: msg::driver_sa_asyncpg_kwarg_fix_sslmode(),
+        });
+    }
     let sslmode_written = findings
         .iter()
         .any(|f| f.message.id() == "norm_asyncpg_sslmode");
@@ -253,7 +276,8 @@ mod tests {
     }
 
     /// What `config::normalize::postgres` leaves of `url` for the check:
-    /// the dialect stripped and named, asyncpg's `ssl=` read as `sslmode=`.
+    /// the dialect stripped and named, asyncpg's `ssl=MODE` read as
+    /// `sslmode=` (`ssl=true` and `ssl=false` stay).
     fn normalized(url: &str) -> (String, Vec<Finding>) {
         let mut findings = Vec::new();
         let (scheme, rest) = url.split_once("://").unwrap();
@@ -274,7 +298,9 @@ mod tests {
                 let said = crate::words::norm_asyncpg_sslmode();
                 findings.push(Finding::warn(FindingCode::SqlalchemyDriver, said));
             }
-            rest = rest.replace("ssl=", "sslmode=");
+            if !rest.contains("ssl=true") && !rest.contains("ssl=false") {
+                rest = rest.replace("ssl=", "sslmode=");
+            }
         }
         (format!("{base}://{rest}"), findings)
     }
@@ -301,6 +327,7 @@ mod tests {
                 Some("driver_sa_asyncpg_kwarg_fix"),
             ),
             ("ssl=require", None),
+            ("ssl=true", Some("driver_sa_asyncpg_kwarg_fix_sslmode")),
             ("prepared_statement_cache_size=0", None),
         ] {
             assert_eq!(

@@ -748,6 +748,22 @@ messages! {
     driver_psycopg_space(driver: String);
     driver_psycopg_space_cause(driver: String);
     driver_psycopg_space_fix();
+    // ---- plans: each driver's connection plan (issue 20) -----------------
+    driver_redis_node_roots(drivers: String);
+    driver_redis_node_roots_cause(drivers: String);
+    driver_redis_py_cert_reqs_none(driver: String);
+    driver_redis_py_ca_certs(driver: String);
+    driver_node_redis_ipv6(driver: String, host: &str);
+    driver_node_redis_ipv6_cause(driver: String);
+    driver_node_redis_ipv6_fix();
+    driver_sa_asyncpg_ssl_value(value: String);
+    driver_sa_asyncpg_ssl_value_cause(value: String);
+    driver_postgresjs_plaintext(driver: String);
+    driver_postgresjs_plaintext_cause(driver: String);
+    driver_postgresjs_plaintext_fix();
+    driver_postgresjs_verifies(driver: String);
+    driver_postgresjs_verifies_cause(driver: String);
+    driver_postgresjs_verifies_fix();
 }
 
 advice! {

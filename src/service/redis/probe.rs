@@ -19,7 +19,7 @@ use crate::i18n::msg;
 use crate::model::{Code, FindingCode};
 use crate::model::{Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
-use crate::net::tls::{self, KeyShares, Roots, Verify};
+use crate::net::tls::{self, KeyShares, Verify};
 use crate::net::{Budget, within};
 use crate::service::redis::url::{Protocol, RedisTarget, RedisTls};
 use crate::service::setting::Setting;
@@ -53,7 +53,7 @@ async fn run(target: &RedisTarget, budget: &Budget, ladder: &mut Ladder) -> Opti
             }
             return Some(());
         }
-        RedisTls::Verified => Verify::Full(Roots::System),
+        RedisTls::Verified => Verify::Full(target.roots.clone()),
         RedisTls::Insecure => Verify::Nothing,
     };
     let started = Instant::now();

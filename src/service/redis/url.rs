@@ -14,6 +14,7 @@ use redis::{ConnectionAddr, IntoConnectionInfo, ProtocolVersion};
 
 use crate::i18n::Message;
 use crate::model::{Code, Database, Parts};
+use crate::net::tls::Roots;
 use crate::source::secret::Secret;
 use crate::source::url::{self, UrlError};
 use crate::words;
@@ -62,6 +63,12 @@ pub struct RedisTarget {
     pub protocol: Protocol,
     /// Addresses to dial instead of resolving `host` (`--resolve`).
     pub dial: Vec<std::net::IpAddr>,
+    /// The trust store a `rediss://` certificate is verified against: the
+    /// operating system's (redis-rs, and redis-py's default SSL context,
+    /// which reads `SSL_CERT_FILE`) unless the app's drivers trust another
+    /// one (Node's bundled list, a CA file named in the URL; set by
+    /// `driver::redis::apply`).
+    pub(crate) roots: Roots,
 }
 
 impl RedisTarget {
@@ -131,6 +138,7 @@ impl RedisTarget {
                 _ => Protocol::Resp3,
             },
             dial: Vec::new(),
+            roots: Roots::System,
         })
     }
 
