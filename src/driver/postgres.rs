@@ -25,7 +25,7 @@
 use super::{Driver, DriverEnv, Drivers, Found, Rule};
 use crate::i18n::msg;
 use crate::model::{CheckName, Code};
-use crate::service::postgres::url::{PgTarget, RootCert, SslMode};
+use crate::service::postgres::url::{PgTarget, PreferFallback, RootCert, SslMode};
 use crate::service::setting::Setting;
 use crate::source::url::UrlError;
 
@@ -108,7 +108,7 @@ pub(super) fn judge(
 
 /// postgres.js's TLS plan (4.2.0: `src/index.js` `parseOptions`,
 /// `certificates`, `withCertificates`; `src/socket.js` `secureOptions`;
-/// `src/startup.js` `negotiate`). Its `ssl` option is the URL's `sslmode`,
+/// `src/startup.js` `negotiate`, `open`). Its `ssl` option is the URL's `sslmode`,
 /// else its `ssl`, else `PGSSLMODE`, else `false`: no TLS unless asked.
 /// `disable` and `false` are no TLS; `require` is TLS without
 /// verification, and `prefer` and `allow` the same with a plaintext
@@ -153,6 +153,7 @@ fn postgres_js(
     }
     let ssl = ssl.or_else(|| env.pgsslmode.clone()).unwrap_or_default();
     let before = (target.sslmode, target.sslrootcert.clone());
+    target.prefer_fallback = PreferFallback::Nothing;
     let driver = js.to_string();
     let rule = match (ssl.as_str(), file) {
         ("" | "disable" | "false", _) => {

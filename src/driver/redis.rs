@@ -36,7 +36,7 @@ use crate::model::{
 };
 use crate::net::tls::Roots;
 use crate::service::postgres::url::RootCert;
-use crate::service::redis::url::{RedisTarget, RedisTls};
+use crate::service::redis::url::{NoPassword, RedisTarget, RedisTls};
 use crate::service::setting::Setting;
 
 /// The password in `?password=` becomes the one railconn sends when every
@@ -99,6 +99,28 @@ pub(crate) fn apply(
     if let Some(rule) = trust_store(drivers, check, setting, env) {
         drivers.rules.push(rule);
     }
+    if let Setting::Ready { target, .. } = setting
+        && tolerate_no_password(drivers)
+    {
+        target.nopass = NoPassword::Connects;
+    }
+}
+
+/// Whether every Redis driver of the app connects when it sends a password
+/// the server does not need: ioredis ignores the error (`handleAuthError`
+/// in `event_handler.js`); redis-py 8.1.0 and node-redis 6.4.0 speak RESP3
+/// by default, and `HELLO 3 AUTH default PASSWORD` succeeds for a
+/// `nopass` user (seen with the real drivers against Redis 7). Releases
+/// before those defaults sent `AUTH PASSWORD` and failed as redis-rs does.
+fn tolerate_no_password(drivers: &Drivers) -> bool {
+    let mut redis = drivers.of(CheckName::REDIS).peekable();
+    redis.peek().is_some()
+        && redis.all(|f| match f.driver {
+            Driver::Ioredis => true,
+            Driver::RedisPy => !f.older_than(&[8]),
+            Driver::NodeRedis => !f.older_than(&[6]),
+            _ => false,
+        })
 }
 
 /// The app's Redis drivers that run on Node.js.
@@ -145,7 +167,7 @@ fn trust_store(
             does: msg::driver_redis_node_roots(names.clone()),
             fails_with: vec![Code::CertificateInvalid, Code::TlsHandshakeFailed],
             cause: msg::driver_redis_node_roots_cause(names),
-            fix: msg::driver_redis_fragment_fix_node(),
+            fix: msg::driver_redis_node_roots_fix(),
         });
     }
     let python = drivers.get(Driver::RedisPy)?;

@@ -69,6 +69,22 @@ pub struct RedisTarget {
     /// one (Node's bundled list, a CA file named in the URL; set by
     /// `driver::redis::apply`).
     pub(crate) roots: Roots,
+    /// What the client does when it sends a password and the server's
+    /// `default` user has none (set by `driver::redis::apply`).
+    pub(crate) nopass: NoPassword,
+}
+
+/// A password sent to a server whose `default` user needs none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NoPassword {
+    /// The connection fails: redis-rs sends `AUTH password` and returns
+    /// the server's "called without any password configured" error.
+    Fails,
+    /// The connection goes on: redis-py 8 and node-redis 6 send the user
+    /// `default` with the password (HELLO 3 AUTH), which a `nopass` user
+    /// accepts; ioredis (`event_handler.js`, `handleAuthError`) only warns
+    /// about the error.
+    Connects,
 }
 
 impl RedisTarget {
@@ -139,6 +155,7 @@ impl RedisTarget {
             },
             dial: Vec::new(),
             roots: Roots::System,
+            nopass: NoPassword::Fails,
         })
     }
 
