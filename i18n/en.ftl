@@ -1180,3 +1180,5 @@ driver_sa_host_list = SQLAlchemy reads host:port,host:port in the URL's authorit
 driver_sa_host_list_cause = SQLAlchemy's URL parser (make_url) takes everything after the first colon of the authority as the port, so a host list there makes the port "5432,host:5433", not a number; the same hosts in the query reach the driver as written.
 driver_sa_host_list_fix = Put the hosts in the query instead: postgresql+DRIVER://USER:PASSWORD@/DBNAME?host=HOST1,HOST2&port=PORT1,PORT2.
 driver_redis_node_roots_fix = Let Node trust the CA: NODE_EXTRA_CA_CERTS=/path/to/ca.pem in the app's environment (Node reads it at start; SSL_CERT_FILE is not read).
+driver_node_pg_channel_binding = { $driver } does not read channel_binding from the URL: it authenticates without channel binding unless the code sets enableChannelBinding, and so did the check
+driver_node_pg_channel_binding_fix = To bind the channel with node-postgres, set enableChannelBinding: true in the client's options (with TLS); channel_binding in the URL changes nothing for it.

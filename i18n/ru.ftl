@@ -1255,3 +1255,5 @@ driver_sa_host_list = SQLAlchemy читает host:port,host:port в адрес�
 driver_sa_host_list_cause = Парсер URL в SQLAlchemy (make_url) считает портом всё, что в адресе идёт после первого двоеточия, поэтому со списком хостов порт получается «5432,host:5433» — не число; те же хосты в параметрах запроса доходят до драйвера как есть.
 driver_sa_host_list_fix = Перенесите хосты в параметры запроса: postgresql+DRIVER://USER:PASSWORD@/DBNAME?host=HOST1,HOST2&port=PORT1,PORT2.
 driver_redis_node_roots_fix = Сделайте CA доверенным для Node: NODE_EXTRA_CA_CERTS=/path/to/ca.pem в окружении приложения (Node читает её при запуске; SSL_CERT_FILE он не читает).
+driver_node_pg_channel_binding = { $driver } не читает channel_binding из URL: без enableChannelBinding в коде он аутентифицируется без привязки к каналу — railconn проверил так же
+driver_node_pg_channel_binding_fix = Чтобы node-postgres привязывался к каналу, задайте enableChannelBinding: true в параметрах клиента (вместе с TLS); channel_binding в URL для него ничего не меняет.

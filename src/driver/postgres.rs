@@ -25,7 +25,7 @@
 use super::{Driver, DriverEnv, Drivers, Found, Rule};
 use crate::i18n::msg;
 use crate::model::{CheckName, Code};
-use crate::service::postgres::url::{PgTarget, PreferFallback, RootCert, SslMode};
+use crate::service::postgres::url::{ChannelBinding, PgTarget, PreferFallback, RootCert, SslMode};
 use crate::service::setting::Setting;
 use crate::source::url::UrlError;
 
@@ -92,6 +92,25 @@ pub(super) fn judge(
     }
     if let Some(node) = drivers.get(Driver::NodePostgres).filter(|_| !libpq_terms) {
         rules.extend(node_postgres(node, target, env, check));
+    }
+    if drivers.only_node_postgres() && target.channel_binding == ChannelBinding::Require {
+        // pg 8.23.1 (`lib/client.js`) binds the channel only when the code
+        // sets `enableChannelBinding`; the URL's `channel_binding` is not
+        // read: SCRAM-SHA-256 without binding.
+        target.channel_binding = ChannelBinding::Disable;
+        let does = msg::driver_node_pg_channel_binding(
+            drivers
+                .get(Driver::NodePostgres)
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        );
+        rules.push(Rule {
+            check,
+            does: does.clone(),
+            fails_with: Vec::new(),
+            cause: does,
+            fix: msg::driver_node_pg_channel_binding_fix(),
+        });
     }
     if let Some(js) = drivers.get(Driver::PostgresJs) {
         rules.extend(postgres_js(js, target, env, check));
@@ -726,5 +745,30 @@ mod tests {
             None,
         );
         assert_eq!(plan, (SslMode::VerifyFull, Some(RootCert::File(ca))));
+    }
+
+    /// node-postgres does not read `channel_binding`: `require` in the URL
+    /// binds nothing, and the check does not ask for it either.
+    #[test]
+    fn node_postgres_ignores_channel_binding() {
+        let mut setting =
+            ready("postgresql://u@db.example/d?sslmode=disable&channel_binding=require");
+        let rules = judge_(
+            &drivers(&[(Driver::NodePostgres, Some("8.23.1"))]),
+            &mut setting,
+        );
+        assert_eq!(
+            setting.target().unwrap().channel_binding,
+            ChannelBinding::Disable
+        );
+        assert_eq!(rules[0].does.id(), "driver_node_pg_channel_binding");
+        let mut setting = ready("postgresql://u@db.example/d?channel_binding=require");
+        let list = [(Driver::NodePostgres, None), (Driver::Psycopg, None)];
+        judge_(&drivers(&list), &mut setting);
+        assert_eq!(
+            setting.target().unwrap().channel_binding,
+            ChannelBinding::Require,
+            "psycopg binds"
+        );
     }
 }

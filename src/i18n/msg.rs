@@ -775,6 +775,8 @@ messages! {
     driver_sa_host_list_cause();
     driver_sa_host_list_fix();
     driver_redis_node_roots_fix();
+    driver_node_pg_channel_binding(driver: String);
+    driver_node_pg_channel_binding_fix();
 }
 
 advice! {
