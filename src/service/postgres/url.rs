@@ -273,7 +273,12 @@ impl PgTarget {
         check_protocol_range(&info)?;
         target.sslmode_given = sslmode.is_some();
         target.sslmode = resolve_sslmode(sslmode, target.sslrootcert.as_ref())?;
-        check_direct(&target)?;
+        // Without `sslmode` in the URL, `PGSSLMODE` may still make direct
+        // TLS legal: libpq judges the mode after reading the environment
+        // (fe-connect.c `pqConnectOptions2`), so `fill` judges it then.
+        if target.sslmode_given {
+            check_direct(&target)?;
+        }
         Ok(target)
     }
 
@@ -393,6 +398,7 @@ impl PgTarget {
             env_mode
         };
         self.sslmode = resolve_sslmode(explicit, self.sslrootcert.as_ref())?;
+        check_direct(self)?;
         Ok(no_verify)
     }
 
@@ -911,5 +917,40 @@ mod tests {
             t.redacted,
             "postgresql://u:***@h/d?sslmode=no-verify&sslpassword=***&%70assword=***&PassWord=***&a=b"
         );
+    }
+
+    /// libpq 17 judges `sslnegotiation=direct` against the mode it ends up
+    /// with, `PGSSLMODE` included (checked with the libpq 18 that psycopg
+    /// 3.3.9 bundles: `PGSSLMODE=require` reaches the handshake, `prefer`
+    /// and `disable` are refused as weak, a URL's own `sslmode` wins).
+    #[test]
+    fn direct_tls_takes_its_sslmode_from_pgsslmode_too() {
+        use crate::source::EnvSource;
+        let url = "postgresql://u@h/d?sslnegotiation=direct";
+        let filled = |env: &[(&str, &str)]| {
+            let mut t = PgTarget::parse(url).expect("judged after the environment");
+            t.fill_from_env(&EnvSource::from_pairs(env.iter().copied()))
+                .map(|_| t.sslmode)
+        };
+        assert_eq!(
+            filled(&[("PGSSLMODE", "require")]).ok(),
+            Some(SslMode::Require)
+        );
+        assert_eq!(
+            filled(&[("PGSSLMODE", "verify-full")]).ok(),
+            Some(SslMode::VerifyFull)
+        );
+        for weak in [
+            &[][..],
+            &[("PGSSLMODE", "prefer")],
+            &[("PGSSLMODE", "disable")],
+        ] {
+            assert!(filled(weak).is_err(), "{weak:?}");
+        }
+        let given = "postgresql://u@h/d?sslnegotiation=direct&sslmode=prefer";
+        assert!(PgTarget::parse(given).is_err());
+        let mut t = PgTarget::parse(&format!("{url}&sslmode=require")).unwrap();
+        let env = EnvSource::from_pairs([("PGSSLMODE", "disable")]);
+        assert!(t.fill_from_env(&env).is_ok());
     }
 }
