@@ -180,7 +180,7 @@ fn kind_selectors_and_unknown_names() {
     );
 
     let out = railconn()
-        .args(["check", "--no-env-file", "--only", "kind:mysql"])
+        .args(["check", "--no-env-file", "--only", "kind:mongodb"])
         .run();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("kind:postgresql"), "{}", stderr(&out));
@@ -211,9 +211,9 @@ fn no_discover_keeps_the_three_defaults_and_targets_add_checks() {
         "replica",
         "=redis://h",
         "postgres=postgresql://h/d",
-        "x=mysql://h/d",
+        "x=mongodb://h/d",
         "redis://:target-secret@h/?db=1",
-        "x=mysql://u:target-secret@h/d",
+        "x=mongodb://u:target-secret@h/d",
     ] {
         let out = railconn()
             .args(["check", "--no-env-file", "--target", bad])

@@ -1,7 +1,8 @@
 //! The apps' real drivers, for the differential tests of issue 11 and the
 //! matrix of issue 20 (`tests/matrix.rs`): node-postgres (`pg`),
-//! postgres.js, ioredis, node-redis and jsonwebtoken from npm, psycopg 3,
-//! psycopg2, asyncpg, SQLAlchemy, redis-py and PyJWT from `PyPI`, pinned,
+//! postgres.js, ioredis, node-redis, jsonwebtoken and mysql2 from npm,
+//! psycopg 3, psycopg2, asyncpg, SQLAlchemy, redis-py, PyJWT, PyMySQL and
+//! aiomysql from `PyPI`, pinned,
 //! installed once into `target/driver-fixtures` with their download caches
 //! beside them, so a re-run needs no network.
 //! Each helper runs one connection attempt the way an app makes it and
