@@ -1153,3 +1153,59 @@ os_error = { $error ->
     [ENOEXEC] not an executable format (ENOEXEC)
    *[other] { $error }
 }
+## amqp
+amqp_vhost_too_long = the vhost is { $length } bytes long; AMQP carries at most 255
+amqp_bad_heartbeat = heartbeat={ $value } is not a number of seconds from 0 to 65535
+amqp_tls_off = not used (amqp://)
+amqp_unencrypted = the broker connection to { $host } is not encrypted: the password crosses the network in plain text (use amqps:// where the broker offers it)
+amqp_insecure = ssl_cert_reqs=CERT_NONE: the broker's certificate is not verified
+amqp_timeout = no AMQP answer within { $limit }
+amqp_auth_detail = PLAIN as { $user }, { $server }
+amqp_default_credentials = the URL names no credentials: kombu, pika and amqplib log in as guest/guest, which RabbitMQ accepts only from localhost
+amqp_no_plain = the server does not offer the PLAIN mechanism (it offers: { $mechanisms })
+amqp_unexpected = the server answered with an unexpected AMQP method ({ $method })
+amqp_vhost_refused = vhost { $vhost }: { $said }
+amqp_other_version = the server answered with its own protocol header: it speaks AMQP { $version }, not 0-9-1
+amqp_frame_too_large = the server sent a frame of { $size } bytes, more than the negotiated limit
+amqp_peer_is_tls = the port answers with TLS: the URL is amqp://, the broker expects amqps://
+amqp_not_amqp = the peer does not speak AMQP ({ $bytes })
+amqp_closed_after_credentials = the server closed the connection right after the credentials, without a word: RabbitMQ does this when it refuses them
+amqp_closed = the server closed the connection without an AMQP answer
+amqp_open_detail = vhost { $vhost } open, channel 1 open; frame_max { $frame_max }, channel_max { $channel_max }, server heartbeat { $heartbeat } s
+amqp_blocked = the broker blocks publishing: { $reason } (a memory or disk alarm); Celery's delay() and every publish will hang until it clears
+advice_amqp_missing_config =
+    .cause = No broker URL is set: the variables it is read from (the error names them) are absent or empty, in the environment and in every .env file read.
+    .fix = Set { $variable } to the broker's amqp:// URL (on Railway, a reference to the RabbitMQ service's URL variable), or make the check optional with --optional { $variable }.
+advice_amqp_unsupported_scheme =
+    .cause = The URL does not start with amqp://, amqps://, pyamqp:// or librabbitmq://.
+    .fix = Use the broker's amqp:// URL (amqps:// for TLS, as CloudAMQP gives it).
+advice_amqp_dns_not_found =
+    .cause = The broker's host name does not exist for this machine's resolver: a typo, a service that was renamed or deleted, or a private name that resolves only inside its own network.
+    .fix = Copy the URL into { $variable } again from the broker's dashboard or Variables; from a laptop or CI use the public URL.
+advice_amqp_connection_refused =
+    .cause = The host answered, but nothing listens on that port: RabbitMQ is stopped or restarting, or the port is wrong (5672 for amqp://, 5671 for amqps://; 15672 is the management UI, not AMQP).
+    .fix = Check that the broker is running (its logs), and copy host and port together into { $variable } from its connection details.
+advice_amqp_auth_failed =
+    .cause = RabbitMQ refused the user name or password (ACCESS_REFUSED): a wrong or stale password, or the user guest connecting from another machine — RabbitMQ lets guest in only from localhost.
+    .fix = Copy the URL with its current user and password into { $variable } (on Railway from the RabbitMQ service's Variables, on CloudAMQP from the instance's AMQP URL); percent-encode @ : / in the password.
+advice_amqp_vhost_not_found =
+    .cause = The vhost the URL names does not exist on this broker. kombu (Celery) opens the path without its first slash: amqp://host/ and amqp://host// open "/", amqp://host/name opens "name"; on CloudAMQP the vhost is the user name.
+    .fix = Put the existing vhost into the path of { $variable } (%2F or an empty path for "/"), or create it: rabbitmqctl add_vhost NAME.
+advice_amqp_vhost_denied =
+    .cause = The user logged in but has no permissions on this vhost, or the vhost refuses it.
+    .fix = Grant them (rabbitmqctl set_permissions -p VHOST USER ".*" ".*" ".*"), or put the vhost the user may use into { $variable }.
+advice_amqp_connection_limit =
+    .cause = The vhost's or the user's connection limit is reached: workers × concurrency × replicas, overlapping deploys, or connections that were never closed.
+    .fix = Raise the limit (rabbitmqctl set_vhost_limits) or your plan's, or open fewer connections (Celery: broker_pool_limit).
+advice_amqp_tls_required =
+    .cause = The broker speaks TLS on this port but the URL is plaintext amqp://.
+    .fix = Use amqps:// (port 5671 unless the provider says otherwise).
+advice_amqp_protocol_error =
+    .cause = The peer on this port does not speak AMQP 0-9-1: the management UI (port 15672), an HTTP endpoint, an AMQP 1.0 broker (Azure Service Bus, ActiveMQ Artemis) or another kind of server.
+    .fix = Use the broker's AMQP host and port in { $variable } (5672, or 5671 with amqps://).
+advice_amqp_connection_closed =
+    .cause = Something accepts connections on this port but closed the connection without an AMQP answer: the broker behind a proxy is down or removed, or it expects TLS.
+    .fix = Check the broker's logs and copy its current URL into { $variable }; if it requires TLS, use amqps://.
+advice_amqp_server_starting =
+    .cause = The broker closed the connection itself (CONNECTION_FORCED): it is starting, stopping or being restarted.
+    .fix = Wait a few seconds and check again.

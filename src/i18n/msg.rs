@@ -748,6 +748,27 @@ messages! {
     driver_psycopg_space(driver: String);
     driver_psycopg_space_cause(driver: String);
     driver_psycopg_space_fix();
+
+    // ---- amqp (issue 21) -------------------------------------------------
+    amqp_vhost_too_long(length: usize);
+    amqp_bad_heartbeat(value: &str);
+    amqp_tls_off();
+    amqp_unencrypted(host: &str);
+    amqp_insecure();
+    amqp_timeout(limit: Duration);
+    amqp_auth_detail(user: String, server: String);
+    amqp_default_credentials();
+    amqp_no_plain(mechanisms: String);
+    amqp_unexpected(method: String);
+    amqp_vhost_refused(vhost: String, said: String);
+    amqp_other_version(version: String);
+    amqp_frame_too_large(size: u32);
+    amqp_peer_is_tls();
+    amqp_not_amqp(bytes: Message);
+    amqp_closed_after_credentials();
+    amqp_closed();
+    amqp_open_detail(vhost: String, frame_max: u64, channel_max: u64, heartbeat: u64);
+    amqp_blocked(reason: String);
 }
 
 advice! {
@@ -868,6 +889,19 @@ advice! {
     tip_pooler_full,
     tip_pooler_auth,
     tip_pooler_cannot_reach_server,
+    // amqp (issue 21).
+    advice_amqp_missing_config,
+    advice_amqp_unsupported_scheme,
+    advice_amqp_dns_not_found,
+    advice_amqp_connection_refused,
+    advice_amqp_auth_failed,
+    advice_amqp_vhost_not_found,
+    advice_amqp_vhost_denied,
+    advice_amqp_connection_limit,
+    advice_amqp_tls_required,
+    advice_amqp_protocol_error,
+    advice_amqp_connection_closed,
+    advice_amqp_server_starting,
 }
 
 /// A list of alternatives (`postgresql:// or postgres://`).
