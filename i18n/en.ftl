@@ -1209,3 +1209,4 @@ advice_amqp_connection_closed =
 advice_amqp_server_starting =
     .cause = The broker closed the connection itself (CONNECTION_FORCED): it is starting, stopping or being restarted.
     .fix = Wait a few seconds and check again.
+amqp_alarm_unknown = the user may not publish to the default exchange, so whether a memory or disk alarm blocks publishing is unknown

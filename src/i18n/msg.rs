@@ -769,6 +769,7 @@ messages! {
     amqp_closed();
     amqp_open_detail(vhost: String, frame_max: u64, channel_max: u64, heartbeat: u64);
     amqp_blocked(reason: String);
+    amqp_alarm_unknown();
 }
 
 advice! {

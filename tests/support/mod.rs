@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod pgbouncer;
 pub mod pki;
 pub mod postgres;
+pub mod rabbitmq;
 pub mod redis;
 
 use std::ffi::OsStr;

@@ -22,6 +22,9 @@ pub(crate) struct Facts {
     pub heartbeat: u16,
     /// The reason of a `Connection.Blocked`, while it holds.
     pub blocked: Option<String>,
+    /// The empty publish was refused (no write permission on the default
+    /// exchange): whether an alarm holds is unknown.
+    pub publish_refused: bool,
 }
 
 fn shown(text: &str) -> String {
@@ -74,6 +77,11 @@ pub(crate) fn record(facts: &Facts, ladder: &mut Ladder) {
         ladder.finding(Finding::warn(
             FindingCode::MemoryHeadroom,
             msg::amqp_blocked(shown(reason)),
+        ));
+    } else if facts.publish_refused {
+        ladder.finding(Finding::info(
+            FindingCode::MemoryHeadroom,
+            msg::amqp_alarm_unknown(),
         ));
     }
 }

@@ -1,8 +1,10 @@
 //! The AMQP check: config → dns → tcp → tls → auth → open.
 //!
 //! auth is the protocol header, `Connection.Start`, `StartOk` (PLAIN) and
-//! `Tune`; open is `TuneOk`, `Connection.Open` on the vhost, `Channel.Open`
-//! and a polite `Connection.Close`, all four sent in one flight: RabbitMQ's
+//! `Tune`; open is `TuneOk`, `Connection.Open` on the vhost, `Channel.Open`,
+//! an empty unroutable publish (the only way to hear of a memory or disk
+//! alarm, see [`wire::publish_nothing`]) and a polite `Connection.Close`,
+//! all sent in one flight: RabbitMQ's
 //! reader (`rabbit_reader.erl`) handles frames in order, so the server's
 //! answers come back in one round trip, where kombu, pika and amqplib wait
 //! for each. Three round trips in all, and every read bounded in size
@@ -272,7 +274,8 @@ where
     }
 }
 
-/// `TuneOk`, `Open`, `Channel.Open` and `Close` in one flight; then
+/// `TuneOk`, `Open`, `Channel.Open`, an empty publish and `Close` in one
+/// flight; then
 /// `OpenOk`, `Channel.OpenOk` and `CloseOk` (a `Connection.Blocked` may
 /// come between).
 async fn open<S>(target: &AmqpTarget, conn: &mut Conn<S>, facts: &mut Facts) -> Result<(), Failed>
@@ -284,6 +287,7 @@ where
     let mut flight = wire::tune_ok(facts.channel_max, facts.frame_max(MAX_FRAME), 0);
     flight.extend(wire::open(&target.vhost));
     flight.extend(wire::channel_open());
+    flight.extend(wire::publish_nothing());
     flight.extend(wire::close());
     conn.send(&flight).await.map_err(wire)?;
     conn.frame_max = facts.frame_max(MAX_FRAME);
@@ -294,6 +298,11 @@ where
             Ok((_, Method::ChannelOpenOk)) => channel = true,
             Ok((_, Method::Blocked(reason))) => facts.blocked = Some(reason),
             Ok((_, Method::Unblocked)) => facts.blocked = None,
+            // The user may not write to the default exchange (`Channel.Close`
+            // 403): the alarm stays unknown; the connection's Close follows.
+            Ok((_, Method::Close { channel: true, .. })) if opened && channel => {
+                facts.publish_refused = true;
+            }
             // The server closed after our Close without a CloseOk: what
             // was asked for was answered.
             Ok((_, Method::CloseOk)) | Err(WireError::Io(_)) if opened && channel => {
@@ -308,14 +317,17 @@ where
             Ok((_, other)) => return Err(unexpected(&other).into()),
             Err(error) => return Err(wire(error)),
         }
+        // Blocked, RabbitMQ reads no more from this connection (it may
+        // say so before the channel's OpenOk): our Close will not be
+        // answered, and everything asked was.
+        if opened && channel && facts.blocked.is_some() {
+            return Ok(());
+        }
     }
 }
 
 fn unexpected(method: &Method) -> Failure {
-    let (class, id) = match method {
-        Method::Other(class, id) => (*class, *id),
-        _ => (0, 0),
-    };
+    let (class, id) = method.id();
     Failure::new(
         Code::ProtocolError,
         msg::amqp_unexpected(format!("{class}.{id}")),

@@ -278,6 +278,27 @@ pub(crate) enum Method {
     Other(u16, u16),
 }
 
+impl Method {
+    /// Class and method id, as the spec numbers them.
+    pub(crate) fn id(&self) -> (u16, u16) {
+        match self {
+            Method::Start { .. } => (10, 10),
+            Method::Secure => (10, 20),
+            Method::Tune { .. } => (10, 30),
+            Method::OpenOk => (10, 41),
+            Method::Close { channel, .. } => (
+                if *channel { 20 } else { 10 },
+                40 + 10 * u16::from(!*channel),
+            ),
+            Method::CloseOk => (10, 51),
+            Method::ChannelOpenOk => (20, 11),
+            Method::Blocked(_) => (10, 60),
+            Method::Unblocked => (10, 61),
+            Method::Other(class, id) => (*class, *id),
+        }
+    }
+}
+
 /// Reads a method frame's payload.
 pub(crate) fn method(payload: &[u8]) -> Result<Method, WireError> {
     let mut cursor = Cursor { bytes: payload };
@@ -419,6 +440,28 @@ pub(crate) fn channel_open() -> Vec<u8> {
     method_frame(1, 20, 10, |w| {
         w.shortstr("");
     })
+}
+
+/// An empty, unroutable message on channel 1: `Basic.Publish` to the
+/// default exchange with the empty routing key (no queue has that name, and
+/// without `mandatory` the broker drops it silently), then its content
+/// header (class 60, body size 0, no properties; spec §4.2.6). RabbitMQ
+/// announces a memory or disk alarm with `Connection.Blocked` only to a
+/// connection that publishes (`rabbitmq.com/connection-blocked.html`).
+pub(crate) fn publish_nothing() -> Vec<u8> {
+    let mut frames = method_frame(1, 60, 40, |w| {
+        w.short(0).shortstr("").shortstr("").octet(0);
+    });
+    let mut header = Writer(Vec::new());
+    header.short(60).short(0).long(0).long(0).short(0);
+    let mut frame = Writer(Vec::new());
+    frame
+        .octet(FRAME_HEADER)
+        .short(1)
+        .longstr(&header.0)
+        .octet(FRAME_END);
+    frames.extend(frame.0);
+    frames
 }
 
 /// `Connection.Close` with reply code 200 (a normal close, spec §1.1).
