@@ -13,7 +13,6 @@ pub(crate) fn advise(step: StepName, code: Code, said: &Message) -> Option<Advic
         (_, Code::DnsNotFound) if words::is_zoned_address(said) => {
             Some(words::zoned_address_advice())
         }
-        (StepName::Config, Code::MissingConfig) => Some(msg::advice_amqp_missing_config()),
         (StepName::Config, Code::UnsupportedScheme) => Some(msg::advice_amqp_unsupported_scheme()),
         (_, Code::DnsNotFound) => Some(msg::advice_amqp_dns_not_found()),
         (_, Code::ConnectionRefused) => Some(msg::advice_amqp_connection_refused()),

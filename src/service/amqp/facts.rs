@@ -35,7 +35,7 @@ fn shown(text: &str) -> String {
 }
 
 impl Facts {
-    pub(crate) fn from_start(properties: &Table) -> Self {
+    pub(super) fn from_start(properties: &Table) -> Self {
         let text = |name| properties.text(name).map(shown);
         Self {
             product: text("product"),
@@ -44,7 +44,7 @@ impl Facts {
         }
     }
 
-    pub(crate) fn tuned(&mut self, channel_max: u16, frame_max: u32, heartbeat: u16) {
+    pub(super) fn tuned(&mut self, channel_max: u16, frame_max: u32, heartbeat: u16) {
         self.channel_max = channel_max;
         self.frame_max = frame_max;
         self.heartbeat = heartbeat;

@@ -13,7 +13,7 @@
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 /// What the client sends first (spec §4.2.2): `AMQP`, 0, then 0-9-1.
-pub(crate) const PROTOCOL_HEADER: &[u8; 8] = b"AMQP\x00\x00\x09\x01";
+pub(super) const PROTOCOL_HEADER: &[u8; 8] = b"AMQP\x00\x00\x09\x01";
 
 /// Every frame ends with this octet (spec §4.2.3, `frame-end`).
 const FRAME_END: u8 = 0xCE;
@@ -25,11 +25,11 @@ const FRAME_HEARTBEAT: u8 = 8;
 /// Field tables nest (a table value may hold a table); RabbitMQ's
 /// `Connection.Start` nests two deep (`capabilities`). Deeper input is
 /// refused rather than followed.
-pub(crate) const MAX_DEPTH: usize = 8;
+pub(super) const MAX_DEPTH: usize = 8;
 
 /// A frame the server sent: its type, channel and payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Frame {
+pub(super) struct Frame {
     pub kind: u8,
     pub channel: u16,
     pub payload: Vec<u8>,
@@ -37,7 +37,7 @@ pub(crate) struct Frame {
 
 /// Why the bytes on the wire are not the frame they should be.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum WireError {
+pub(super) enum WireError {
     /// The stream ended or failed (the I/O error's kind).
     Io(std::io::ErrorKind),
     /// The server answered our header with its own (spec §4.2.2): it
@@ -57,7 +57,7 @@ impl From<std::io::Error> for WireError {
 }
 
 /// Reads one frame whose payload is at most `max` bytes.
-pub(crate) async fn read_frame<R>(reader: &mut R, max: u32) -> Result<Frame, WireError>
+pub(super) async fn read_frame<R>(reader: &mut R, max: u32) -> Result<Frame, WireError>
 where
     R: AsyncRead + Unpin,
 {
@@ -97,7 +97,7 @@ where
 /// A field value (spec §4.2.5.5 with RabbitMQ's type letters), reduced to
 /// what a check reads: numbers, text, booleans and nested tables.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Value {
+pub(super) enum Value {
     Bool(bool),
     Int(i64),
     Text(String),
@@ -109,28 +109,30 @@ pub(crate) enum Value {
 
 /// A field table: names and values in the order sent.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub(crate) struct Table(pub Vec<(String, Value)>);
+pub(super) struct Table(pub Vec<(String, Value)>);
 
 impl Table {
-    pub(crate) fn get(&self, name: &str) -> Option<&Value> {
+    pub(super) fn get(&self, name: &str) -> Option<&Value> {
         self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }
 
-    pub(crate) fn text(&self, name: &str) -> Option<&str> {
+    pub(super) fn text(&self, name: &str) -> Option<&str> {
         match self.get(name) {
             Some(Value::Text(text)) => Some(text),
             _ => None,
         }
     }
 
-    pub(crate) fn table(&self, name: &str) -> Option<&Table> {
+    #[cfg(test)]
+    pub(super) fn table(&self, name: &str) -> Option<&Table> {
         match self.get(name) {
             Some(Value::Table(table)) => Some(table),
             _ => None,
         }
     }
 
-    pub(crate) fn flag(&self, name: &str) -> Option<bool> {
+    #[cfg(test)]
+    pub(super) fn flag(&self, name: &str) -> Option<bool> {
         match self.get(name) {
             Some(Value::Bool(flag)) => Some(*flag),
             _ => None,
@@ -245,7 +247,7 @@ impl<'a> Cursor<'a> {
 
 /// The methods a check receives (spec §1.4.2 and §1.5.2).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Method {
+pub(super) enum Method {
     /// `Connection.Start`: the server's version and properties, and the
     /// SASL mechanisms it offers (space-separated).
     Start {
@@ -280,7 +282,7 @@ pub(crate) enum Method {
 
 impl Method {
     /// Class and method id, as the spec numbers them.
-    pub(crate) fn id(&self) -> (u16, u16) {
+    pub(super) fn id(&self) -> (u16, u16) {
         match self {
             Method::Start { .. } => (10, 10),
             Method::Secure => (10, 20),
@@ -300,7 +302,7 @@ impl Method {
 }
 
 /// Reads a method frame's payload.
-pub(crate) fn method(payload: &[u8]) -> Result<Method, WireError> {
+pub(super) fn method(payload: &[u8]) -> Result<Method, WireError> {
     let mut cursor = Cursor { bytes: payload };
     let class = cursor.short()?;
     let id = cursor.short()?;
@@ -337,7 +339,7 @@ pub(crate) fn method(payload: &[u8]) -> Result<Method, WireError> {
 }
 
 /// Builds frames to send.
-pub(crate) struct Writer(Vec<u8>);
+pub(super) struct Writer(Vec<u8>);
 
 impl Writer {
     fn short(&mut self, value: u16) -> &mut Self {
@@ -386,7 +388,7 @@ impl Writer {
 }
 
 /// A value of a table we send.
-pub(crate) enum Field<'a> {
+pub(super) enum Field<'a> {
     Text(&'a str),
     Bool(bool),
     Table(&'a [(&'a str, Field<'a>)]),
@@ -406,7 +408,7 @@ fn method_frame(channel: u16, class: u16, id: u16, args: impl FnOnce(&mut Writer
 
 /// `Connection.StartOk` with the PLAIN mechanism (RFC 4616: NUL, user,
 /// NUL, password).
-pub(crate) fn start_ok(properties: &[(&str, Field)], user: &str, password: &str) -> Vec<u8> {
+pub(super) fn start_ok(properties: &[(&str, Field)], user: &str, password: &str) -> Vec<u8> {
     let mut response = Vec::with_capacity(user.len() + password.len() + 2);
     response.push(0);
     response.extend_from_slice(user.as_bytes());
@@ -421,7 +423,7 @@ pub(crate) fn start_ok(properties: &[(&str, Field)], user: &str, password: &str)
 }
 
 /// `Connection.TuneOk`.
-pub(crate) fn tune_ok(channel_max: u16, frame_max: u32, heartbeat: u16) -> Vec<u8> {
+pub(super) fn tune_ok(channel_max: u16, frame_max: u32, heartbeat: u16) -> Vec<u8> {
     method_frame(0, 10, 31, |w| {
         w.short(channel_max).long(frame_max).short(heartbeat);
     })
@@ -429,14 +431,14 @@ pub(crate) fn tune_ok(channel_max: u16, frame_max: u32, heartbeat: u16) -> Vec<u
 
 /// `Connection.Open` on `vhost` (reserved fields empty, as every client
 /// sends them).
-pub(crate) fn open(vhost: &str) -> Vec<u8> {
+pub(super) fn open(vhost: &str) -> Vec<u8> {
     method_frame(0, 10, 40, |w| {
         w.shortstr(vhost).shortstr("").octet(0);
     })
 }
 
 /// `Channel.Open` on channel 1.
-pub(crate) fn channel_open() -> Vec<u8> {
+pub(super) fn channel_open() -> Vec<u8> {
     method_frame(1, 20, 10, |w| {
         w.shortstr("");
     })
@@ -448,7 +450,7 @@ pub(crate) fn channel_open() -> Vec<u8> {
 /// header (class 60, body size 0, no properties; spec §4.2.6). RabbitMQ
 /// announces a memory or disk alarm with `Connection.Blocked` only to a
 /// connection that publishes (`rabbitmq.com/connection-blocked.html`).
-pub(crate) fn publish_nothing() -> Vec<u8> {
+pub(super) fn publish_nothing() -> Vec<u8> {
     let mut frames = method_frame(1, 60, 40, |w| {
         w.short(0).shortstr("").shortstr("").octet(0);
     });
@@ -465,14 +467,14 @@ pub(crate) fn publish_nothing() -> Vec<u8> {
 }
 
 /// `Connection.Close` with reply code 200 (a normal close, spec §1.1).
-pub(crate) fn close() -> Vec<u8> {
+pub(super) fn close() -> Vec<u8> {
     method_frame(0, 10, 50, |w| {
         w.short(200).shortstr("").short(0).short(0);
     })
 }
 
 /// `Connection.CloseOk`, the answer to the server's own Close.
-pub(crate) fn close_ok() -> Vec<u8> {
+pub(super) fn close_ok() -> Vec<u8> {
     method_frame(0, 10, 51, |_| {})
 }
 
