@@ -770,6 +770,9 @@ messages! {
     amqp_open_detail(vhost: String, frame_max: u64, channel_max: u64, heartbeat: u64);
     amqp_blocked(reason: String);
     amqp_alarm_unknown();
+    var_celery_broker_url();
+    amqp_unknown_parameter(name: &str);
+    amqp_pika_vhost(vhost: String, pika: String);
 }
 
 advice! {

@@ -161,6 +161,13 @@ async fn converse<S>(
         started,
         msg::amqp_auth_detail(target.user.clone(), facts.server()),
     );
+    if let Some(pika) = &target.pika_vhost {
+        let shown = |v: &str| crate::source::url::escape_controls(v);
+        ladder.finding(Finding::info(
+            FindingCode::UrlPortability,
+            msg::amqp_pika_vhost(shown(&target.vhost), shown(pika)),
+        ));
+    }
     if target.default_credentials {
         ladder.finding(Finding::info(
             FindingCode::EnvDefaults,

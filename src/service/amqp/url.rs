@@ -11,6 +11,10 @@
 //!   when that is empty: `amqp://h`, `amqp://h/`, `amqp://h//` and
 //!   `amqp://h/%2F` all open `/`; `amqp://h/a/b` opens `a/b`;
 //! - the port is 5672, or 5671 for `amqps://` (`default_ssl_port`);
+//! - query parameters become `Connection` arguments (`parse_url`, then
+//!   `Connection._init_params(**params)`): a name `_init_params` does not
+//!   take (`frame_max`, a typo) is a `TypeError` when Celery connects, so
+//!   it is refused here too; `ssl_*` names are gathered into `ssl`;
 //! - TLS is `amqps://`, or any non-empty `ssl=` (kombu passes the query
 //!   string as it is, and Python takes a non-empty string as true, even
 //!   `ssl=false`); py-amqp (`transport.py::_wrap_socket_sni`) then verifies
@@ -34,6 +38,17 @@ pub(crate) const SCHEMES: &[&str] = &["amqp", "amqps", "pyamqp", "librabbitmq"];
 /// RabbitMQ's ports (`rabbitmq.com/networking.html`): plain and TLS.
 const PORT: u16 = 5672;
 const TLS_PORT: u16 = 5671;
+
+/// The query names kombu 5.7 takes (`Connection._init_params`' own
+/// arguments that a URL may set; `ssl_*` are gathered into `ssl`).
+const KOMBU_PARAMETERS: &[&str] = &[
+    "heartbeat",
+    "ssl",
+    "connect_timeout",
+    "login_method",
+    "insist",
+    "credential_provider",
+];
 
 /// kombu's (and pika's and amqplib's) default credentials.
 const DEFAULT_USER: &str = "guest";
@@ -65,6 +80,9 @@ pub(crate) struct AmqpTarget {
     pub heartbeat: Option<u16>,
     /// Query parameters the check does not act on.
     pub ignored: Vec<String>,
+    /// The path reads as another vhost in pika (`//`, `/a/b`): what pika
+    /// would open, for a warning.
+    pub pika_vhost: Option<String>,
     /// Addresses to dial instead of resolving `host` (`--resolve`).
     pub dial: Vec<std::net::IpAddr>,
 }
@@ -72,6 +90,8 @@ pub(crate) struct AmqpTarget {
 impl AmqpTarget {
     pub(crate) fn parse(raw: &str) -> Result<Self, UrlError> {
         let parsed = url::parse(raw, SCHEMES)?;
+        refuse_unknown(&parsed.query)?;
+        let pika_vhost = pika_vhost(raw).filter(|v| *v != parsed.path);
         let tls = tls_of(&parsed.scheme, &parsed.query);
         let user = parsed.user.filter(|u| !u.is_empty());
         let password = parsed.password.filter(|p| !p.expose().is_empty());
@@ -101,6 +121,7 @@ impl AmqpTarget {
             tls,
             heartbeat,
             ignored: ignored(&parsed.query),
+            pika_vhost,
             dial: Vec::new(),
         })
     }
@@ -180,6 +201,35 @@ fn parse_heartbeat(value: &str) -> Result<u16, UrlError> {
         .ok_or_else(|| invalid(crate::i18n::msg::amqp_bad_heartbeat(&url::printable(value))))
 }
 
+/// A query name kombu would pass to `Connection._init_params`, which
+/// has no such argument.
+fn refuse_unknown(query: &[(String, String)]) -> Result<(), UrlError> {
+    match query
+        .iter()
+        .map(|(k, _)| k)
+        .find(|k| !KOMBU_PARAMETERS.contains(&k.as_str()) && !k.starts_with("ssl_"))
+    {
+        Some(name) => Err(invalid(crate::i18n::msg::amqp_unknown_parameter(
+            &url::printable(name),
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The vhost pika 1.4 opens (`URLParameters`: the first path segment,
+/// percent-decoded), when the path has more than one segment.
+fn pika_vhost(raw: &str) -> Option<String> {
+    let rest = &raw[raw.find("://")? + 3..];
+    let path = &rest[rest.find('/')?..];
+    let path = &path[..path.find(['?', '#']).unwrap_or(path.len())];
+    let segments: Vec<&str> = path.split('/').collect();
+    (segments.len() > 2).then(|| {
+        percent_encoding::percent_decode_str(segments[1])
+            .decode_utf8_lossy()
+            .into_owned()
+    })
+}
+
 /// Parameters kombu passes on that the check does not act on.
 fn ignored(query: &[(String, String)]) -> Vec<String> {
     let mut names: Vec<String> = query
@@ -237,6 +287,16 @@ mod tests {
         }
     }
 
+    /// pika keeps the first path segment: `//` is the empty vhost to it.
+    #[test]
+    fn where_pika_opens_another_vhost() {
+        assert_eq!(parse("amqp://h//").pika_vhost.as_deref(), Some(""));
+        assert_eq!(parse("amqp://h/a/b").pika_vhost.as_deref(), Some("a"));
+        for same in ["amqp://h", "amqp://h/", "amqp://h/%2F", "amqp://h/app"] {
+            assert_eq!(parse(same).pika_vhost, None, "{same}");
+        }
+    }
+
     #[test]
     fn credentials_default_to_guest_per_part() {
         let t = parse("amqp://h");
@@ -272,9 +332,15 @@ mod tests {
 
     #[test]
     fn query_parameters() {
-        let t = parse("amqp://h/?heartbeat=30&connect_timeout=5&heartbeat=10.4");
+        let t = parse("amqp://h/?heartbeat=30&connect_timeout=5&heartbeat=10.4&ssl_ca_certs=x");
         assert_eq!(t.heartbeat, Some(10));
-        assert_eq!(t.ignored, ["connect_timeout"]);
+        assert_eq!(t.ignored, ["connect_timeout", "ssl_ca_certs"]);
+        // kombu: `TypeError: Connection._init_params() got an unexpected
+        // keyword argument` (run with kombu 5.7).
+        for refused in ["amqp://h/?frame_max=4096", "amqp://h/?password=x"] {
+            let e = AmqpTarget::parse(refused).unwrap_err();
+            assert_eq!(e.code, crate::model::Code::InvalidUrl, "{refused}");
+        }
         for bad in ["amqp://h?heartbeat=x", "amqp://h?heartbeat=-1"] {
             let e = AmqpTarget::parse(bad).unwrap_err();
             assert_eq!(e.code, crate::model::Code::InvalidUrl, "{bad}");
