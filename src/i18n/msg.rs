@@ -770,7 +770,6 @@ messages! {
     amqp_open_detail(vhost: String, frame_max: u64, channel_max: u64, heartbeat: u64);
     amqp_blocked(reason: String);
     amqp_alarm_unknown();
-    var_celery_broker_url();
     amqp_unknown_parameter(name: &str);
     amqp_pika_vhost(vhost: String, pika: String);
 }
@@ -894,7 +893,6 @@ advice! {
     tip_pooler_auth,
     tip_pooler_cannot_reach_server,
     // amqp (issue 21).
-    advice_amqp_missing_config,
     advice_amqp_unsupported_scheme,
     advice_amqp_dns_not_found,
     advice_amqp_connection_refused,
