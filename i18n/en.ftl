@@ -457,7 +457,7 @@ warning_unknown_check_near = railconn: warning: no check is called `{ $name }` h
 warning_merged_name = railconn: warning: { $name } holds the same URL as the `{ $check }` check and is checked as part of it; --skip, --optional and --allow act on check names, so this one changes nothing: write `{ $check }` to change how that URL gates the deploy
 error_flag = { $flag } { $value }: { $problem }
 allow_form = write --allow CODE or --allow CODE@CHECK, e.g. --allow no_tables or --allow connection_refused@CACHE_URL
-allow_bad_code = `{ $code }` is not an error or finding code: write --allow CODE[@CHECK] with a code the report shows (README: Error codes), e.g. no_tables or connection_refused@CACHE_URL
+allow_bad_code = `{ $code }` is not an error or finding code: write --allow CODE[@CHECK] with a code the report shows (railconn explain --list lists them), e.g. no_tables or connection_refused@CACHE_URL
 allowed = { $message } — allowed by --allow { $code }
 label_not_checked = Other services, not checked
 not_checked = { $variable } ({ $origin }): { $scheme }:// URL; railconn checks only PostgreSQL and Redis URLs
@@ -544,7 +544,7 @@ verdict_interrupted = Verdict: not ready — interrupted ({ $signal ->
 
 ## serve: logs, health, HTTP answers
 
-serve_listening = railconn serve: listening on http://{ $addr } (/metrics, /healthz, /livez, /); checks every { $interval }
+serve_listening = railconn serve: listening on http://{ $addr } (/metrics, /healthz, /livez, /); checks { $interval }
 serve_open = railconn serve: no token (RAILCONN_SERVE_TOKEN or --token-file): every endpoint is open to whoever can reach this port; keep it on a private network or set a token
 serve_token_on = railconn serve: a bearer token is required on every endpoint but /livez
 serve_ipv4_only = railconn serve: IPv6 is unavailable here, listening on IPv4 only ({ $addr })
@@ -561,7 +561,7 @@ token_empty = it is empty
 
 page_title = railconn status
 page_waiting = No round of checks has finished yet; this page reloads itself.
-page_updated = Last round finished { $time }; checks run every { $interval }, and this page reloads itself as often.
+page_updated = Last round finished { $time }; checks run { $interval }, and this page reloads itself as often.
 page_column_check = check
 page_column_status = status
 page_column_target = target
@@ -1209,3 +1209,17 @@ advice_amqp_server_starting =
 amqp_alarm_unknown = the user may not publish to the default exchange, so whether a memory or disk alarm blocks publishing is unknown
 amqp_unknown_parameter = kombu (Celery) refuses the URL parameter `{ $name }`: Connection() takes no such argument (TypeError when the app connects); remove it
 amqp_pika_vhost = kombu (Celery) and amqplib open the vhost "{ $vhost }", pika opens "{ $pika }" (it keeps only the first path segment); percent-encode the vhost (%2F for a slash) so that every client reads it alike
+## readme
+every_whole = every { $count ->
+    [1] { $unit ->
+        [h] hour
+        [min] minute
+       *[s] second
+    }
+   *[other] { $count } { $unit ->
+        [h] h
+        [min] min
+       *[s] s
+    }
+}
+every_amount = every { $amount }

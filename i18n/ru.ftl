@@ -520,7 +520,7 @@ warning_unknown_check_near = railconn: предупреждение: прове�
 warning_merged_name = railconn: предупреждение: в { $name } тот же URL, что у проверки `{ $check }`, и он проверяется в её составе; --skip, --optional и --allow действуют на имена проверок, поэтому это имя ничего не меняет: укажите `{ $check }`, чтобы изменить, как этот URL влияет на деплой
 error_flag = { $flag } { $value }: { $problem }
 allow_form = укажите --allow КОД или --allow КОД@ПРОВЕРКА, например --allow no_tables или --allow connection_refused@CACHE_URL
-allow_bad_code = `{ $code }` — не код ошибки или замечания: укажите --allow КОД[@ПРОВЕРКА] с кодом из отчёта (README: Error codes), например no_tables или connection_refused@CACHE_URL
+allow_bad_code = `{ $code }` — не код ошибки или замечания: укажите --allow КОД[@ПРОВЕРКА] с кодом из отчёта (все коды перечисляет railconn explain --list), например no_tables или connection_refused@CACHE_URL
 allowed = { $message } — допущено флагом --allow { $code }
 label_not_checked = Другие сервисы (не проверяются)
 not_checked = { $variable } ({ $origin }): URL { $scheme }://; railconn проверяет только URL PostgreSQL и Redis
@@ -610,7 +610,7 @@ verdict_interrupted = Итог: деплоить нельзя — прерван
 
 ## serve: логи, здоровье, ответы HTTP
 
-serve_listening = railconn serve: слушаю http://{ $addr } (/metrics, /healthz, /livez, /); проверка раз в { $interval }
+serve_listening = railconn serve: слушаю http://{ $addr } (/metrics, /healthz, /livez, /); проверяю { $interval }
 serve_open = railconn serve: токен не задан (RAILCONN_SERVE_TOKEN или --token-file): все эндпоинты открыты любому, кто доберётся до этого порта; держите его в приватной сети или задайте токен
 serve_token_on = railconn serve: на всех эндпоинтах, кроме /livez, нужен bearer-токен
 serve_ipv4_only = railconn serve: IPv6 здесь недоступен, слушаю только IPv4 ({ $addr })
@@ -627,7 +627,7 @@ token_empty = он пустой
 
 page_title = railconn: состояние
 page_waiting = Ни один раунд проверок ещё не завершён; страница обновляется сама.
-page_updated = Последний раунд завершён { $time }; проверки идут раз в { $interval }, и страница обновляется так же часто.
+page_updated = Последний раунд завершён { $time }; проверки идут { $interval }, и страница обновляется так же часто.
 page_column_check = Проверка
 page_column_status = Статус
 page_column_target = Цель
@@ -702,8 +702,8 @@ advice_pg_query_failed =
     .cause = Подключение и вход прошли, но служебный запрос не выполнился.
     .fix = Прочитайте сообщение сервера выше; проверьте права пользователя.
 advice_pg_prepared_statements =
-    .cause = URL ведёт к пулеру соединений в режиме транзакций (PgBouncer до 1.21 или без max_prepared_statements, транзакционный порт Supavisor), а драйвер приложения использует подготовленные выражения: там подготовленное выражение не переживает свою транзакцию, и запросы приложения падают с «prepared statement … does not exist», хотя подключение проходит.
-    .fix = Укажите в { $variable } сессионный порт пулера или прямой URL либо отключите подготовку выражений в драйвере (asyncpg: statement_cache_size=0; SQLAlchemy с asyncpg: ?prepared_statement_cache_size=0; psycopg 3: prepare_threshold=None), затем --allow prepared_statements@CHECK.
+    .cause = URL ведёт к пулеру соединений в режиме транзакций (PgBouncer до 1.21 или без max_prepared_statements, транзакционный порт Supavisor), а драйвер приложения использует подготовленные запросы: там подготовленный запрос действует только до конца своей транзакции, и запросы приложения падают с «prepared statement … does not exist», хотя подключение проходит.
+    .fix = Укажите в { $variable } сессионный порт пулера или прямой URL либо отключите подготовку запросов в драйвере (asyncpg: statement_cache_size=0; SQLAlchemy с asyncpg: ?prepared_statement_cache_size=0; psycopg 3: prepare_threshold=None), затем --allow prepared_statements@ПРОВЕРКА.
 advice_pg_role_limit =
     .cause = Исчерпан собственный лимит подключений роли (ALTER ROLE … CONNECTION LIMIT, pg_roles.rolconnlimit), даже если в max_connections место есть.
     .fix = Уменьшите пул приложения для этой роли или поднимите лимит: ALTER ROLE <user> CONNECTION LIMIT <n>; (-1 снимает его).
@@ -977,7 +977,7 @@ tip_pooler_cannot_reach_server =
 env_state_set = задана
 env_state_missing = не задана
 env_state_shadowed = перекрыта
-jwt_roundtrip_detail_own_exp = токен подписан и проверен со сроком exp в 1 мин, выбранным railconn: с заданными { $minutes } мин он истёк бы сразу
+jwt_roundtrip_detail_own_exp = токен подписан и проверен (exp через 1 мин — такой срок выбрал railconn: с заданными { $minutes } мин токен истёк бы сразу)
 cert_self_signed_unnamed = сертификат сервера самоподписанный и не называет ни одного хоста (нет subjectAltName): шифрование работает, но клиенты с проверкой (PostgreSQL verify-ca/verify-full, rediss://) примут его, только если этот самый сертификат указан у них как доверенный корневой, а проверке имени хоста не с чем сравнивать
 moment = { $day }.{ $month }.{ $year } { $hour }:{ $minute } UTC
 ## pg-floor
@@ -985,7 +985,7 @@ pg_password_missing = сервер запрашивает пароль, а в UR
 pg_channel_binding_not_used = задан channel_binding=require, но сервер провёл аутентификацию без привязки к каналу (её даёт только SCRAM-SHA-256-PLUS поверх TLS)
 pg_auth_unsupported = сервер требует аутентификацию { $method }, а railconn её не поддерживает (поддерживаются trust, password, md5 и SCRAM-SHA-256)
 pg_scram_failed = аутентификация SCRAM не удалась на стороне клиента: { $error }
-pg_unexpected_message = сервер прислал сообщение типа `{ $kind }` там, где протокол запуска сессии или запроса PostgreSQL его не допускает
+pg_unexpected_message = сервер прислал сообщение типа `{ $kind }` там, где протокол PostgreSQL (запуск сессии или выполнение запроса) его не допускает
 pg_error_fields_missing = сервер прислал ErrorResponse без уровня важности, SQLSTATE или текста
 pg_direct_needs_require = для sslnegotiation=direct нужен sslmode=require, verify-ca или verify-full (с sslmode={ $mode } libpq 17 его отвергает, чтобы сервер без прямого TLS не получил пароль открытым текстом)
 pg_direct_tls_unsupported = сервер закрыл соединение на первом же байте TLS: прямой TLS (sslnegotiation=direct) он не принимает, а для него нужен PostgreSQL 17 или новее
@@ -1003,9 +1003,9 @@ local_resources_failed = { $target }: railconn не смог открыть со
 advice_net_local_resources =
     .cause = У самого railconn закончились файловые дескрипторы (EMFILE — его собственный лимит, ulimit -n; ENFILE — лимит всей системы) или буферы сокетов, и он не смог открыть сокет: о сервере и о сети это ничего не говорит.
     .fix = Поднимите лимит дескрипторов (ulimit -n или LimitNOFILE= для сервиса systemd) либо найдите, кто их держит (ls /proc/PID/fd | wc -l), и проверьте снова.
-error_token_var = не удаётся использовать RAILCONN_SERVE_TOKEN: { $reason }
-token_whitespace = в нём есть пробел, табуляция или перевод строки (байт { $at }): токен — одно слово из видимых символов ASCII
-token_not_visible_ascii = в нём есть байт, который не является видимым символом ASCII (байт { $at }): HTTP-клиент не сможет передать его в заголовке Authorization, и на каждый запрос будет ответ 401
+error_token_var = не удаётся использовать переменную RAILCONN_SERVE_TOKEN: { $reason }
+token_whitespace = в токене на позиции { $at } пробел, табуляция или перевод строки, а токен — одно слово из видимых символов ASCII
+token_not_visible_ascii = в токене на позиции { $at } байт, который не является видимым символом ASCII: HTTP-клиент не сможет передать его в заголовке Authorization, и на каждый запрос будет ответ 401
 ## serve-history
 
 page_title_of = { $headline } · railconn
@@ -1068,7 +1068,7 @@ explain_heading = { $code } — { $meaning }
 explain_steps = Где возникает: { $steps }
 explain_heals = railconn wait продолжает попытки: такой сбой может пройти сам (сервис запускается, сеть поднимается).
 explain_does_not_heal = railconn wait останавливается сразу: ожидание такой сбой не исправит.
-explain_allow_error = --allow { $code } (или { $code }@CHECK) допускает этот сбой: он остаётся в отчёте как заметка и больше не проваливает проверку.
+explain_allow_error = --allow { $code } (или { $code }@ПРОВЕРКА) допускает этот сбой: он остаётся в отчёте как заметка и больше не проваливает проверку.
 explain_finding_note = Это замечание: шаг оно не проваливает. Предупреждение переводит статус проверки в warn (а с --strict останавливает деплой), заметка ничего не меняет. --allow { $code } допускает его.
 explain_example = Пример — так это выглядит в текстовом отчёте:
 explain_said = (ответ сервера или системы как есть)
@@ -1094,8 +1094,8 @@ explain_tls_handshake_failed = TLS-рукопожатие не завершил�
 explain_certificate_invalid = Сертификат сервера не прошёл запрошенную проверку.
 explain_connection_closed = Подключение приняли, но закрыли, не ответив по протоколу PostgreSQL или Redis.
 explain_connection_reset = Соединение сбросили посреди обмена.
-explain_timeout = Подключение установлено, но сервер не ответил до истечения --timeout: тайм-аут.
-explain_protocol_error = На том конце говорят не на ожидаемом протоколе (PostgreSQL или Redis).
+explain_timeout = Подключение установлено, но сервер не ответил за время --timeout (тайм-аут).
+explain_protocol_error = Узел на том конце отвечает не по ожидаемому протоколу (PostgreSQL или Redis).
 explain_auth_failed = Сервер отверг учётные данные.
 explain_auth_required = Сервер требует пароль, а в URL его нет.
 explain_access_denied = Учётные данные верны, но этому пользователю нельзя подключаться сюда или выполнять эту команду.
@@ -1104,13 +1104,13 @@ explain_too_many_connections = Свободных слотов подключе�
 explain_server_starting = Сервер запускается, останавливается или загружает данные.
 explain_query_failed = Вход выполнен, но проверочный запрос (PostgreSQL) или PING (Redis) не прошёл.
 explain_read_only = Вход выполнен, но запись не пройдёт: сервер — реплика только для чтения.
-explain_prepared_statements = Драйвер приложения использует подготовленные выражения (prepared statements), а пулер соединений перед базой работает в режиме транзакций, где подготовленное выражение живёт только до конца транзакции: подключение проходит, но первые же запросы приложения падают.
+explain_prepared_statements = Драйвер приложения использует подготовленные запросы (prepared statements), а пулер соединений перед базой работает в режиме транзакций, где подготовленный запрос действует только до конца своей транзакции: подключение проходит, но первые же запросы приложения падают.
 explain_weak_secret = HMAC-секрет короче хеша или взят из общедоступных примеров.
-explain_invalid_key = Ключ JWT нельзя использовать: он не читается, предназначен для другого алгоритма, слишком короткий или не парный закрытому ключу.
+explain_invalid_key = Ключ JWT нельзя использовать: он не читается, предназначен для другого алгоритма, слишком короткий или не составляет пару с закрытым ключом.
 explain_unsupported_algorithm = Алгоритм JWT не из тех, что принимают railconn и распространённые библиотеки.
 explain_roundtrip_failed = Не удалось подписать или проверить тестовый токен.
 explain_memory_fallback = Redis недоступен или не настроен, и список отозванных токенов JWT и кэш хранятся в памяти процесса.
-explain_unencrypted = Трафик к хосту, который не является loopback, не шифруется.
+explain_unencrypted = Трафик к хосту вне loopback идёт без шифрования.
 explain_token_lifetime = Срок жизни access-токена нулевой или отрицательный либо больше суток.
 explain_public_key_missing = Задан только закрытый ключ JWT: токен подписан, но открытым ключом не проверен.
 explain_ignored_parameter = Параметр URL, который railconn принимает, но не учитывает.
@@ -1131,13 +1131,13 @@ explain_connection_headroom = Подключений (PostgreSQL) или кли�
 explain_no_tables = В базе нет таблиц: миграции не запускались.
 explain_memory_headroom = Память Redis близка к maxmemory, или политика вытеснения может удалить отозванные токены и сессии.
 explain_certificate_not_verified = TLS используется, но сертификат сервера не проверяется.
-explain_key_format = Ключ JWT, который railconn прочитал, но PyJWT или jsonwebtoken для Node в таком виде отвергнут.
+explain_key_format = Ключ JWT записан в виде, который railconn читает, а PyJWT или jsonwebtoken (Node) отвергают.
 explain_allowed = Сбой или замечание, допущенные через --allow: видны в отчёте, но проверку больше не проваливают.
-explain_driver = Правило драйвера самого приложения изменило то, как оценена проверка.
-var_database_url = URL PostgreSQL, который проверяет проверка postgres (URL SQLite проверяется как файл).
+explain_driver = Правило драйвера, которым подключается приложение, изменило оценку проверки.
+var_database_url = URL PostgreSQL для проверки postgres (URL SQLite проверяется как файл).
 var_database_private_url = URL PostgreSQL в приватной сети Railway; используется, если переменная DATABASE_URL не задана.
 var_database_public_url = Публичный URL PostgreSQL на Railway (TCP-прокси); с --public проверяется вместо приватного.
-var_database_unpooled_url = Если задана рядом с DATABASE_URL, значит, DATABASE_URL идёт через PgBouncer (заметка о пулере).
+var_database_unpooled_url = Задана рядом с DATABASE_URL — значит, DATABASE_URL идёт через PgBouncer (заметка о пулере).
 var_pghost = Хост PostgreSQL, если переменная DATABASE_URL не задана: тогда URL собирается из переменных libpq.
 var_pgport = Порт PostgreSQL для URL, собранного из PGHOST.
 var_pguser = Пользователь PostgreSQL: подставляется в URL без пользователя, как в libpq.
@@ -1145,7 +1145,7 @@ var_pgpassword = Пароль PostgreSQL: подставляется в URL бе
 var_pgdatabase = База PostgreSQL: подставляется в URL без базы, как в libpq.
 var_pgsslmode = sslmode для PostgreSQL, если в URL его нет, как в libpq; драйверы, которые эту переменную не читают, называются в отчёте.
 var_pgsslrootcert = Файл корневого сертификата для PostgreSQL, если в URL его нет, как в libpq.
-var_redis_url = URL Redis, который проверяет проверка redis.
+var_redis_url = URL Redis для проверки redis.
 var_redis_private_url = URL Redis в приватной сети Railway; используется, если переменная REDIS_URL не задана.
 var_redis_public_url = Публичный URL Redis на Railway (TCP-прокси); с --public проверяется вместо приватного.
 var_redishost = Хост Redis, если переменная REDIS_URL не задана: тогда URL собирается из переменных REDIS* от Railway.
@@ -1156,8 +1156,8 @@ var_jwt_secret = HMAC-секрет для проверки jwt (берётся �
 var_jwt_algorithm = Алгоритм JWT (по умолчанию HS256).
 var_jwt_private_key = Закрытый ключ (PEM или путь к нему) для RS*, PS*, ES* и EdDSA.
 var_jwt_public_key = Открытый ключ (PEM или путь к нему), которым проверяется тестовый токен.
-var_token_lifetime = Срок жизни access-токена в минутах; проверяется на разумность.
-var_railway_marker = Показывает, что запуск идёт на Railway: тогда loopback-адрес в URL стоит отметить.
+var_token_lifetime = Срок жизни access-токена в минутах; railconn проверяет, что он в разумных пределах.
+var_railway_marker = Показывает, что запуск идёт на Railway: тогда loopback-адрес в URL попадает в замечания.
 var_railway_name = Имена окружения и сервиса на Railway: метки метрик и страницы статуса у serve.
 var_railway_volume = Куда Railway монтирует том: файл SQLite вне тома теряется при редеплое.
 var_heroku = Показывает, что запуск идёт на Heroku: тогда действуют советы для Heroku.
@@ -1176,9 +1176,9 @@ var_locale = Язык, если --lang не указан: первая зада�
 var_rust_log = Отладочные логи в stderr (например, RUST_LOG=railconn=debug); по умолчанию выключены.
 ## scrub-names
 target_twice = имя `{ $name }` указано в --target дважды: дайте каждой цели своё ИМЯ
-warning_renamed_check = railconn: предупреждение: две проверки называются { $name }: имя остаётся за { $kept }, а { $other } проверяется как { $renamed }
+warning_renamed_check = railconn: предупреждение: две проверки называются { $name } — имя остаётся за { $kept }, а { $other } проверяется как { $renamed }
 driver_version_too_large = `{ $arg }`: слишком большое число в версии после @ (например, pg@8.23.1)
-tty_without_terminal = это терминал, а у процесса нет терминала (его запустил cron, CI или менеджер служб): передайте --output имя файла
+tty_without_terminal = это устройство терминала, а у процесса терминала нет (его запустил cron, CI или менеджер служб): укажите в --output имя файла
 selector_unknown_kind = неизвестный вид проверки после kind: — укажите kind:postgresql, kind:sqlite, kind:redis или kind:jwt
 ## driver-refusals
 driver_sa_asyncpg_kwarg = Диалект asyncpg в SQLAlchemy передаёт `{ $param }` из URL в asyncpg.connect() именованным аргументом, которого там нет: первое подключение падает с `TypeError: connect() got an unexpected keyword argument '{ $param }'`
@@ -1192,22 +1192,22 @@ driver_sa_postgres_scheme = В SQLAlchemy нет диалекта `postgres`: cr
 driver_sa_postgres_scheme_cause = SQLAlchemy 1.4 убрал псевдоним `postgres`: с URL вида postgres:// (такие выдают Heroku и Render) приложение останавливается уже при создании engine, до всякого подключения.
 driver_sa_postgres_scheme_fix = Напишите postgresql:// (или postgresql+asyncpg://, postgresql+psycopg://) вместо postgres://; если переменную задаёт платформа, замените схему в коде перед create_engine().
 driver_asyncpg_setting = { $driver } отправляет `{ $param }` из URL серверу как настройку, и сервер отвергает её при первом подключении
-driver_asyncpg_setting_cause = { $driver } берёт из URL только свои параметры, а все остальные отправляет серверу как настройки сеанса; `{ $param }` — параметр подключения libpq, а не настройка сервера, поэтому сервер его отвергает (`unrecognized configuration parameter` или `cannot be changed now`).
+driver_asyncpg_setting_cause = { $driver } берёт из URL только свои параметры, а все остальные отправляет серверу как настройки сессии; `{ $param }` — параметр подключения libpq, а не настройка сервера, поэтому сервер его отвергает (`unrecognized configuration parameter` или `cannot be changed now`).
 driver_asyncpg_setting_fix = Уберите `{ $param }` из URL; если у asyncpg есть такая настройка, задайте её в коде (connect_timeout — это asyncpg.connect(timeout=…)).
 driver_asyncpg_setting_fix_ssl = Напишите sslmode=require вместо ssl=true (asyncpg читает sslmode из URL; sslmode=disable вместо ssl=false).
 driver_raw_hash = { $driver } считает незакодированный # в пароле началом фрагмента URL и падает, не подключившись
 driver_raw_hash_cause = { $driver } разбирает URL по правилам WHATWG/RFC 3986, где # завершает адрес: остаток пароля теряется, и URL становится недействительным (asyncpg: ValueError, node-postgres: TypeError Invalid URL). libpq тот же URL читает.
 driver_raw_hash_fix = Закодируйте # в пароле как %23 (и так же @ : / ? %).
-driver_redis_fragment_ignored = { $drivers } не читают фрагмент #insecure и проверяют сертификат сервера — railconn тоже его проверил
-driver_redis_fragment_cause = #insecure — переключатель только redis-rs: { $drivers } не читают фрагмент URL, проверяют сертификат по своему хранилищу корневых сертификатов и падают на самоподписанном сертификате или частном CA.
+driver_redis_fragment_ignored = { $drivers }: фрагмент #insecure не читается, сертификат сервера проверяется — railconn тоже его проверил
+driver_redis_fragment_cause = #insecure — переключатель только redis-rs. В { $drivers } фрагмент URL не читается: сертификат проверяется по собственному хранилищу корневых сертификатов, и самоподписанный сертификат или частный CA проверку не проходят.
 driver_redis_fragment_fix_node = Уберите #insecure и сделайте CA доверенным для Node: NODE_EXTRA_CA_CERTS=/path/to/ca.pem в окружении приложения (Node читает её при запуске; SSL_CERT_FILE он не читает).
 driver_redis_fragment_fix_python = Уберите #insecure и укажите redis-py CA в URL: rediss://…?ssl_ca_certs=/path/to/ca.pem (ssl_cert_reqs=none отключает проверку); драйверам на Node вместо этого нужна NODE_EXTRA_CA_CERTS=/path/to/ca.pem.
 driver_prepared_transaction = { $driver } подготавливает запросы, а { $pooler } здесь работает в режиме транзакций: следующий запрос приложения может попасть на другое соединение с сервером, где подготовленного запроса нет (`prepared statement "…" does not exist`)
 driver_prepared_cause = { $pooler } в режиме транзакций после каждой транзакции отдаёт соединение с сервером другому клиенту; { $driver } подготавливает запросы на одном соединении и выполняет их позже, когда пулер мог его уже сменить: проверка подключения проходит, а запросы приложения падают.
 driver_prepared_unknown_mode = { $driver } подготавливает запросы, а в каком режиме здесь работает { $pooler }, railconn определить не может: в режиме транзакций запросы приложения будут падать (`prepared statement "…" does not exist`); отключите подготовку запросов или используйте сессионный режим пулера
-driver_prepared_fix_asyncpg = Отключите кэш запросов asyncpg в коде: asyncpg.connect(url, statement_cache_size=0) или asyncpg.create_pool(url, statement_cache_size=0) (в URL его не передать: неизвестные параметры asyncpg отправляет серверу); или подключайтесь к сессионному порту либо по прямому URL. Код railconn не видит: когда настройка задана, добавьте --allow prepared_statements@CHECK.
+driver_prepared_fix_asyncpg = Отключите кэш запросов asyncpg в коде: asyncpg.connect(url, statement_cache_size=0) или asyncpg.create_pool(url, statement_cache_size=0) (в URL его не передать: неизвестные параметры asyncpg отправляет серверу); или подключайтесь к сессионному порту либо по прямому URL. Код railconn не видит: когда настройка задана, добавьте --allow prepared_statements@ПРОВЕРКА.
 driver_prepared_fix_sa_asyncpg = Добавьте в URL prepared_statement_cache_size=0 (postgresql+asyncpg://…?prepared_statement_cache_size=0) или подключайтесь к сессионному порту либо по прямому URL.
-driver_prepared_fix_psycopg = Отключите подготовку запросов psycopg в коде: psycopg.connect(url, prepare_threshold=None) (из URL psycopg 3 её не читает); или подключайтесь к сессионному порту либо по прямому URL. Код railconn не видит: когда настройка задана, добавьте --allow prepared_statements@CHECK.
+driver_prepared_fix_psycopg = Отключите подготовку запросов psycopg в коде: psycopg.connect(url, prepare_threshold=None) (из URL psycopg 3 её не читает); или подключайтесь к сессионному порту либо по прямому URL. Код railconn не видит: когда настройка задана, добавьте --allow prepared_statements@ПРОВЕРКА.
 pg_portability_space = в пароле есть незакодированный пробел: libpq 17 (psycopg2) его читает, а libpq 18 (в колёсах psycopg 3) отвергает с ошибкой `unexpected spaces found`; запишите его как `%20`
 driver_psycopg_space = { $driver } отвергает незакодированный пробел в пароле ещё до подключения: `unexpected spaces found, use percent-encoded spaces (%20) instead`
 driver_psycopg_space_cause = { $driver } разбирает URL встроенной в его колёса libpq 18, а она не принимает пробел в URI как есть; psycopg2 и более старые libpq читают тот же URL.
@@ -1284,3 +1284,22 @@ advice_amqp_server_starting =
 amqp_alarm_unknown = пользователю нельзя публиковать в exchange по умолчанию, поэтому неизвестно, блокирует ли публикацию тревога по памяти или диску
 amqp_unknown_parameter = kombu (Celery) не принимает параметр URL `{ $name }`: у Connection() нет такого аргумента (TypeError при подключении приложения); уберите его
 amqp_pika_vhost = kombu (Celery) и amqplib открывают vhost «{ $vhost }», а pika — «{ $pika }» (берёт только первый сегмент пути); закодируйте vhost через % (%2F вместо слеша), чтобы все клиенты читали его одинаково
+## readme
+every_whole = { $count ->
+    [1] { $unit ->
+        [h] раз в час
+        [min] раз в минуту
+       *[s] раз в секунду
+    }
+    [one] { $unit ->
+        [h] каждый { $count } ч
+        [min] каждую { $count } мин
+       *[s] каждую { $count } с
+    }
+   *[other] каждые { $count } { $unit ->
+        [h] ч
+        [min] мин
+       *[s] с
+    }
+}
+every_amount = каждые { $amount }

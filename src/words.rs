@@ -1156,7 +1156,26 @@ pub(crate) fn file_too_large(limit: u64) -> Message {
 // ---- serve: logs, health, status page (issue 14) ---------------------------------
 
 pub(crate) fn serve_listening(addr: SocketAddr, interval: Duration) -> Message {
-    msg::serve_listening(addr.to_string(), interval)
+    msg::serve_listening(addr.to_string(), every(interval))
+}
+
+/// How often a setting such as `--interval` repeats: a whole number of
+/// hours, minutes or seconds goes by its count and unit, so that Russian
+/// can say «раз в минуту» and «каждые 5 мин» rather than «раз в 1 мин»
+/// (issue 23); any other interval (`1.5 s`, `250 ms`) as the duration.
+pub(crate) fn every(interval: Duration) -> Message {
+    let secs = interval.as_secs();
+    if secs == 0 || interval.subsec_nanos() != 0 {
+        return msg::every_amount(interval);
+    }
+    let (count, unit) = if secs.is_multiple_of(3600) {
+        (secs / 3600, "h")
+    } else if secs.is_multiple_of(60) {
+        (secs / 60, "min")
+    } else {
+        (secs, "s")
+    };
+    msg::every_whole(count, unit)
 }
 
 pub(crate) fn serve_open() -> Message {

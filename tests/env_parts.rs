@@ -139,3 +139,38 @@ fn check_shows_the_same_parts_as_env() {
     assert_eq!(check["parts"]["database"], "d=b");
     assert_eq!(crate::harness::check(&report, "jwt")["parts"], Value::Null);
 }
+
+/// `env` builds its configuration as `check` does: `--driver` and
+/// `--app-dir` change the parts it shows exactly as they change the parts
+/// `check` dials (issue 19, item 2). node-postgres reads
+/// `sslmode=require` as `verify-full`.
+#[test]
+fn env_reads_the_drivers_as_check_does() {
+    let url = "postgresql://app@127.0.0.1:1/shop?sslmode=require";
+    let check_parts = |extra: &[&str]| {
+        let mut run = railconn();
+        let mut args = vec!["--only", "postgres", "--database-url", url];
+        args.extend_from_slice(extra);
+        let (report, _) = crate::harness::check_json(&mut run, &args);
+        crate::harness::check(&report, "postgres")["parts"].clone()
+    };
+    let plain = env_json(&["--database-url", url]);
+    assert_eq!(plain["targets"][0]["parts"]["tls"], "require", "{plain:#}");
+
+    let env = env_json(&["--database-url", url, "--driver", "pg@8.23.1"]);
+    let parts = &env["targets"][0]["parts"];
+    assert_ne!(parts["tls"], "require", "{env:#}");
+    assert_eq!(*parts, check_parts(&["--driver", "pg@8.23.1"]), "{env:#}");
+
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(
+        app.path().join("package.json"),
+        r#"{"dependencies":{"pg":"8.23.1"}}"#,
+    )
+    .unwrap();
+    let dir = app.path().display().to_string();
+    let env = env_json(&["--database-url", url, "--app-dir", &dir]);
+    let parts = &env["targets"][0]["parts"];
+    assert_ne!(parts["tls"], "require", "{env:#}");
+    assert_eq!(*parts, check_parts(&["--app-dir", &dir]), "{env:#}");
+}

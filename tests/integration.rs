@@ -11,6 +11,7 @@
 mod bad_input;
 mod cli;
 mod discovery;
+mod docs;
 mod drivers;
 mod env_parts;
 mod explain;

@@ -686,8 +686,8 @@ fn russian_page_and_log_say_the_interval_in_russian_and_metrics_are_exact() {
         thread::sleep(Duration::from_millis(50));
     }
     let page = serve.get("/", &[]).body;
-    assert!(page.contains("раз в 5 с"), "{page}");
-    assert!(serve.stderr().contains("раз в 5 с"), "{}", serve.stderr());
+    assert!(page.contains("каждые 5 с"), "{page}");
+    assert!(serve.stderr().contains("каждые 5 с"), "{}", serve.stderr());
     let metrics = serve.get("/metrics", &[]).body;
     let durations: Vec<&str> = metrics
         .lines()

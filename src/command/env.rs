@@ -12,14 +12,9 @@ use crate::cli::EnvArgs;
 use crate::config;
 use crate::error::AppError;
 use crate::i18n::{Lang, Message, msg};
-use crate::model::{Parts, Provenance};
 use crate::report::NotChecked;
 use crate::report::env::{EnvReport, Target, VarState, Variable, render};
 use crate::service::jwt::settings as jwt;
-use crate::service::postgres::url::PgTarget;
-use crate::service::redis::url::RedisTarget;
-use crate::service::setting::Setting;
-use crate::service::sqlite::url::SqliteTarget;
 use crate::source::{EnvSource, Var, vars};
 use crate::{exit, provider, words};
 
@@ -63,9 +58,13 @@ const PIPE_LIMIT: Duration = Duration::from_secs(10);
 
 pub(crate) fn run(args: &EnvArgs) -> Result<ExitCode, AppError> {
     let env = super::load_env(&args.source, PIPE_LIMIT)?;
-    let pins = super::pins(&args.source)?;
-    let named = super::targets(&args.source)?;
-    let (targets, not_checked) = targets(args, &env, pins, named);
+    let config = super::resolved(
+        &args.source,
+        config::Selection::default(),
+        &env,
+        (Duration::default(), Duration::default()),
+    )?;
+    let (targets, not_checked) = targets(config);
     let report = EnvReport {
         variables: GROUPS
             .iter()
@@ -114,22 +113,10 @@ fn group(env: &EnvSource, names: &[&'static str], kind: Kind) -> Vec<Variable> {
 fn shown(var: &Var, kind: Kind) -> Message {
     match kind {
         Kind::Url if !var.utf8 => words::env_invalid_url(&words::value_not_utf8(var.name)),
-        Kind::Url => {
-            let clean = config::normalize::postgres(&var.value, var.name).value;
-            if let Some(sqlite) = SqliteTarget::parse(&clean, Provenance::Default, None) {
-                // A SQLite URL names a file; a SQLCipher passphrase is masked.
-                return msg::verbatim(sqlite.url);
-            }
-            // The URL as given, secrets masked, nothing re-encoded; invalid
-            // exactly when `check` calls it invalid.
-            let shown = if clean.starts_with("redis") {
-                let clean = config::normalize::redis(&var.value, var.name).value;
-                RedisTarget::parse(&clean).map(|t| t.redacted)
-            } else {
-                PgTarget::parse(&clean).map(|t| t.redacted)
-            };
-            shown.map_or_else(|e| words::env_invalid_url(&e.message), msg::verbatim)
-        }
+        // The URL as given, secrets masked, nothing re-encoded; invalid
+        // exactly when `check` calls it invalid.
+        Kind::Url => config::redacted_url(&var.value, var.name)
+            .map_or_else(|e| words::env_invalid_url(&e.message), msg::verbatim),
         Kind::Secret => words::env_secret(var.value.len()),
         Kind::Key => words::env_key(&var.value),
         Kind::Plain => msg::verbatim(
@@ -144,109 +131,25 @@ fn shown(var: &Var, kind: Kind) -> Message {
 
 /// Every target a check would dial, defaults first, and the URLs that no
 /// check reads.
-fn targets(
-    args: &EnvArgs,
-    env: &EnvSource,
-    pins: Vec<config::Pin>,
-    named: Vec<config::NamedUrl>,
-) -> (Vec<Target>, Vec<NotChecked>) {
-    let overrides = config::Overrides {
-        node_postgres: false,
-        database_url: args.source.database_url.clone(),
-        redis_url: args.source.redis_url.clone(),
-        public: args.source.public,
-        resolve: pins,
-        discover: !args.source.no_discover,
-        targets: named,
-    };
-    let config = config::Config::resolve(
-        &overrides,
-        env,
-        config::Selection::default(),
-        Duration::default(),
-        Duration::default(),
-    );
-    let settings = jwt::JwtSettings::from_env(env);
-    let postgres = match &config.sqlite {
-        Some(sqlite) => Target {
-            check: "postgres".to_string(),
-            dialed: msg::verbatim(sqlite.url.clone()),
-            source: Some(sqlite.source.clone()),
-            provider: None,
-            parts: None,
-        },
-        None => target(
-            "postgres",
-            &config.postgres,
-            |t: &PgTarget| (t.redacted.clone(), t.host.clone(), t.parts()),
-            config.hints,
-        ),
-    };
-    let extra = config.extra.iter().map(|e| match &e.setting {
-        config::ExtraSetting::Postgresql(setting) => target(
-            e.name.as_str(),
-            setting,
-            |t: &PgTarget| (t.redacted.clone(), t.host.clone(), t.parts()),
-            config.hints,
-        ),
-        config::ExtraSetting::Redis(setting) => target(
-            e.name.as_str(),
-            setting,
-            |t: &RedisTarget| (t.redacted.clone(), t.host.clone(), t.parts()),
-            config.hints,
-        ),
-    });
-    let defaults = [
-        postgres,
-        target(
-            "redis",
-            &config.redis,
-            |t: &RedisTarget| (t.redacted.clone(), t.host.clone(), t.parts()),
-            config.hints,
-        ),
-        Target {
-            check: "jwt".to_string(),
-            dialed: crate::service::jwt::probe::target(&settings),
-            source: Some(
-                settings
-                    .algorithm
+fn targets(config: config::Config) -> (Vec<Target>, Vec<NotChecked>) {
+    let hints = config.hints;
+    let targets = config
+        .configured
+        .iter()
+        .map(|c| {
+            let shown = c.setup.shown();
+            Target {
+                check: c.name.to_string(),
+                dialed: c.setup.dialed_words(),
+                source: c.setup.shown_source(),
+                provider: shown
                     .as_ref()
-                    .map_or(Provenance::Default, |a| {
-                        Provenance::variable(a.name, a.origin.clone())
-                    }),
-            ),
-            provider: None,
-            parts: None,
-        },
-    ];
-    let targets = defaults.into_iter().chain(extra).collect();
+                    .map(|(_, host, _)| provider::identify(host, hints).id),
+                parts: shown.map(|(_, _, parts)| parts),
+            }
+        })
+        .collect();
     (targets, config.unchecked)
-}
-
-/// `describe` gives a ready target's redacted URL, host and parts.
-fn target<T>(
-    check: &str,
-    setting: &Setting<T>,
-    describe: fn(&T) -> (String, String, Parts),
-    hints: provider::Hints,
-) -> Target {
-    let source = setting.source().cloned();
-    let (target, place, parts) = match setting {
-        Setting::Ready { target, .. } => {
-            let (url, host, parts) = describe(target);
-            let place = provider::identify(&host, hints);
-            (msg::verbatim(url), Some(place), Some(parts))
-        }
-        Setting::Invalid { source, .. } => (words::target_invalid(source), None, None),
-        Setting::Missing { vars, .. } => (words::target_missing(vars), None, None),
-    };
-    Target {
-        check: check.to_string(),
-        dialed: target,
-        source,
-        provider: place.map(|p| p.id),
-        parts,
-    }
 }
 
 #[cfg(test)]

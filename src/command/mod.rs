@@ -16,12 +16,13 @@ use std::time::Duration;
 
 use crate::cli::{OutputArgs, SelectArgs, SourceArgs};
 use crate::config::select::Allowance;
-use crate::config::{Config, ExtraSetting, NamedUrl, Overrides, Pin, Selection, Selector};
+use crate::config::{Config, NamedUrl, Overrides, Pin, Selection, Selector};
 use crate::driver::{DriverArg, Drivers};
 use crate::error::AppError;
 use crate::i18n::{Lang, Message, msg, say, typed_value};
 use crate::model::{CheckName, Provenance};
 use crate::report::{self, Format, Report, TextStyle};
+use crate::service::Setup;
 use crate::source::{EnvFiles, EnvSource};
 
 /// A single-threaded runtime: the work is waiting on sockets. Dropped with
@@ -146,6 +147,33 @@ pub(crate) fn config(
     source: &SourceArgs,
     select: &SelectArgs,
     env: &EnvSource,
+    timeouts: (Duration, Duration),
+) -> Result<Config, AppError> {
+    let selection = Selection {
+        only: each("--only", &select.only, Selector::parse)?,
+        skip: each("--skip", &select.skip, Selector::parse)?,
+        optional: each("--optional", &select.optional, Selector::parse)?,
+        allow: each("--allow", &select.allow, Allowance::parse)?,
+    };
+    let mut config = resolved(source, selection, env, timeouts)?;
+    config.strict = select.strict;
+    let checks = config.checks();
+    warn_unknown_names(&config.selection, &checks);
+    warn_renamed(&config.renamed);
+    if checks.iter().all(|c| c.selected.is_none()) {
+        return Err(AppError::NothingSelected);
+    }
+    tracing::debug!(?config, "resolved configuration");
+    Ok(config)
+}
+
+/// The configuration the sources, the flags and the app's drivers give:
+/// `check` and `env` both build it here, so that `env` shows the parts
+/// `check` dials (`--driver` and `--app-dir` included, issue 19).
+pub(crate) fn resolved(
+    source: &SourceArgs,
+    selection: Selection,
+    env: &EnvSource,
     (timeout, connect_timeout): (Duration, Duration),
 ) -> Result<Config, AppError> {
     let dir = source.app_dir.clone().unwrap_or_else(|| PathBuf::from("."));
@@ -162,41 +190,23 @@ pub(crate) fn config(
         discover: !source.no_discover,
         targets: targets(source)?,
     };
-    let selection = Selection {
-        only: each("--only", &select.only, Selector::parse)?,
-        skip: each("--skip", &select.skip, Selector::parse)?,
-        optional: each("--optional", &select.optional, Selector::parse)?,
-        allow: each("--allow", &select.allow, Allowance::parse)?,
-    };
     let mut config = Config::resolve(&overrides, env, selection, timeout, connect_timeout);
-    config.strict = select.strict;
     let driver_env = crate::driver::DriverEnv::read(env);
-    let mut drivers = crate::driver::apply(
-        drivers,
-        CheckName::POSTGRES,
-        &mut config.postgres,
-        &driver_env,
-    );
-    // Discovered PostgreSQL targets are the same app's: the same drivers.
-    for extra in &mut config.extra {
-        if let ExtraSetting::Postgresql(setting) = &mut extra.setting {
-            drivers = crate::driver::apply(drivers, extra.name, setting, &driver_env);
+    // The driver rules hook: `driver` sits above `service`, so the kinds
+    // whose drivers have rules are named here. PostgreSQL checks first,
+    // then Redis, each in report order (the rules are listed so).
+    let mut drivers = drivers;
+    for check in &mut config.configured {
+        if let Setup::Postgresql(setting) = &mut check.setup {
+            drivers = crate::driver::apply(drivers, check.name, setting, &driver_env);
         }
     }
-    crate::driver::redis::apply(&mut drivers, CheckName::REDIS, &mut config.redis);
-    for extra in &mut config.extra {
-        if let ExtraSetting::Redis(setting) = &mut extra.setting {
-            crate::driver::redis::apply(&mut drivers, extra.name, setting);
+    for check in &mut config.configured {
+        if let Setup::Redis(setting) = &mut check.setup {
+            crate::driver::redis::apply(&mut drivers, check.name, setting);
         }
     }
     config.drivers = drivers;
-    let checks = config.checks();
-    warn_unknown_names(&config.selection, &checks);
-    warn_renamed(&config.renamed);
-    if checks.iter().all(|c| c.selected.is_none()) {
-        return Err(AppError::NothingSelected);
-    }
-    tracing::debug!(?config, "resolved configuration");
     Ok(config)
 }
 

@@ -10,11 +10,9 @@ use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use super::{Config, ExtraSetting};
+use super::Config;
 use crate::model::FindingCode;
-use crate::model::{CheckName, Finding, Origin, Provenance};
-use crate::service::postgres::url::PgTarget;
-use crate::service::redis::url::RedisTarget;
+use crate::model::{CheckName, Finding};
 use crate::source::EnvSource;
 use crate::words;
 
@@ -60,30 +58,12 @@ pub(crate) fn notes(config: &Config, env: &EnvSource) -> Vec<Note> {
 /// The checks whose values came from `file` (at least one, so the
 /// warning is said once even when no check used the file).
 fn checks_using(config: &Config, file: &Path) -> Vec<CheckName> {
-    fn origins(source: Option<&Provenance>) -> Vec<&Origin> {
-        source.map(Provenance::origins).unwrap_or_default()
-    }
-    let jwt_origin = config
-        .jwt
-        .secret
-        .as_ref()
-        .or(config.jwt.private_key.as_ref())
-        .map(|v| vec![&v.origin])
-        .unwrap_or_default();
-    let extra = config.extra.iter().map(|e| match &e.setting {
-        ExtraSetting::Postgresql(s) => (e.name, origins(s.source())),
-        ExtraSetting::Redis(s) => (e.name, origins(s.source())),
-    });
-    let using: Vec<CheckName> = [
-        (CheckName::POSTGRES, origins(config.postgres.source())),
-        (CheckName::REDIS, origins(config.redis.source())),
-        (CheckName::JWT, jwt_origin),
-    ]
-    .into_iter()
-    .chain(extra)
-    .filter(|(_, origins)| origins.iter().any(|o| o.is_file(file)))
-    .map(|(c, _)| c)
-    .collect();
+    let using: Vec<CheckName> = config
+        .configured
+        .iter()
+        .filter(|c| c.setup.origins().iter().any(|o| o.is_file(file)))
+        .map(|c| c.name)
+        .collect();
     if using.is_empty() {
         vec![CheckName::POSTGRES]
     } else {
@@ -154,7 +134,11 @@ const GIT_TIMEOUT: Duration = Duration::from_secs(1);
 /// The JWT secret reused as a database or Redis password: one leak opens
 /// both, and rotating one breaks the other.
 fn shared_secret(config: &Config) -> Option<Note> {
-    let secret = config.jwt.secret.as_ref()?.value.expose();
+    let jwt = config
+        .configured
+        .iter()
+        .find(|c| c.name == CheckName::JWT)?;
+    let secret = *jwt.setup.secrets().first()?;
     let reused = config.service_passwords().contains(&secret);
     reused.then(|| {
         (
@@ -165,26 +149,21 @@ fn shared_secret(config: &Config) -> Option<Note> {
 }
 
 fn loopback_on_railway(config: &Config) -> Vec<Note> {
-    let postgres = config.postgres.target().is_some_and(PgTarget::is_loopback);
-    let redis = config.redis.target().is_some_and(RedisTarget::is_loopback);
     // The defaults are named by their kind (`the redis target`), the
     // others by their variable.
-    let defaults = [
-        (postgres, CheckName::POSTGRES, "postgresql"),
-        (redis, CheckName::REDIS, "redis"),
-    ];
-    let extra = config.extra.iter().map(|e| {
-        let loopback = match &e.setting {
-            ExtraSetting::Postgresql(s) => s.target().is_some_and(PgTarget::is_loopback),
-            ExtraSetting::Redis(s) => s.target().is_some_and(RedisTarget::is_loopback),
-        };
-        (loopback, e.name, e.name.as_str())
-    });
-    defaults
-        .into_iter()
-        .chain(extra)
-        .filter(|(loopback, _, _)| *loopback)
-        .map(|(_, check, said)| {
+    config
+        .configured
+        .iter()
+        .filter(|c| c.setup.is_loopback())
+        .map(|c| {
+            let said = if c.name.is_default() {
+                c.setup.kind().as_str()
+            } else {
+                c.name.as_str()
+            };
+            (c.name, said)
+        })
+        .map(|(check, said)| {
             let note = words::loopback_on_railway(said);
             (check, Finding::info(FindingCode::Hygiene, note))
         })

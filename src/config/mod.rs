@@ -2,9 +2,11 @@
 //!
 //! This is the only place that combines the three sources. Precedence:
 //! a command-line flag, then the process environment, then `.env` files
-//! (see `source.rs`). Invalid or missing targets are not errors here: they
-//! become a failed `config` step in the report, so one bad URL does not
-//! hide what the other checks would have found.
+//! (see `src/source`). A `Config` is a list of checks, the defaults
+//! included, each holding its kind's `service::Setup`: what depends on a
+//! kind is asked of the registry. Invalid or missing targets are not
+//! errors here: they become a failed `config` step in the report, so one
+//! bad URL does not hide what the other checks would have found.
 
 pub(crate) mod discover;
 pub(crate) mod hygiene;
@@ -12,20 +14,19 @@ pub(crate) mod normalize;
 pub(crate) mod scan;
 pub(crate) mod select;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::i18n::{Message, msg};
 use crate::model::{CheckName, Finding, Provenance};
-use crate::service::Target;
 use crate::service::jwt::settings::JwtSettings;
-use crate::service::postgres::url::{self as postgres, PgTarget};
-use crate::service::redis::url::{self as redis, RedisTarget};
+use crate::service::postgres::url::PgTarget;
+use crate::service::redis::url::RedisTarget;
 use crate::service::setting::Setting;
 use crate::service::sqlite::url as sqlite;
+use crate::service::{Kind, Setup, Target};
 use crate::source::EnvSource;
-use crate::source::secret::Secret;
 use crate::source::url::UrlError;
 
 pub(crate) use self::select::{Selected, Selection, Selector};
@@ -40,12 +41,10 @@ pub(crate) const REDIS_PUBLIC_URL_VARS: &[&str] = &["REDIS_PUBLIC_URL"];
 /// Everything a run needs, resolved and validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Config {
-    pub postgres: Setting<PgTarget>,
-    pub redis: Setting<RedisTarget>,
-    pub jwt: JwtSettings,
-    /// Targets beyond the defaults: discovered in the variables, then those
-    /// of `--target`, in report order.
-    pub extra: Vec<Extra>,
+    /// Every check, in report order: the defaults (`postgres`, `redis`,
+    /// `jwt`, in `CheckName::DEFAULTS` order), then the targets discovered
+    /// in the variables, then those of `--target`.
+    pub configured: Vec<Configured>,
     /// URLs of kinds railconn does not check, listed in the report.
     pub unchecked: Vec<scan::Unchecked>,
     pub selection: Selection,
@@ -57,18 +56,16 @@ pub(crate) struct Config {
     pub strict: bool,
     /// Findings from the configuration itself (hygiene), per check.
     pub notes: Vec<hygiene::Note>,
-    /// Set when `DATABASE_URL` names SQLite; `postgres` is then `Missing`.
-    pub sqlite: Option<sqlite::SqliteTarget>,
     /// What the environment says about where the app runs (for provider
     /// rules that host names cannot decide).
     pub hints: crate::provider::Hints,
     /// The app's drivers and the rules they changed the targets by
     /// (issue 11); empty until `driver::apply`.
     pub(crate) drivers: crate::driver::Drivers,
-    /// The index in `extra` of each extra check, by name: the report asks
+    /// The index in `configured` of each check, by name: the report asks
     /// for each check's target by name, and a search per check was
     /// quadratic in the checks (issue 18).
-    extra_index: HashMap<CheckName, usize>,
+    index: HashMap<CheckName, usize>,
     /// Checks that found their name taken and were renamed (issue 18).
     pub renamed: Vec<Renamed>,
 }
@@ -86,34 +83,12 @@ pub(crate) struct Renamed {
     pub other: Provenance,
 }
 
-/// A check beyond the defaults: a discovered variable or a `--target`.
+/// One check as configuration made it: its name and its kind's setup
+/// (which says where its value came from).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Extra {
+pub(crate) struct Configured {
     pub name: CheckName,
-    pub setting: ExtraSetting,
-}
-
-/// An extra check's target, by kind.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum ExtraSetting {
-    Postgresql(Setting<PgTarget>),
-    Redis(Setting<RedisTarget>),
-}
-
-impl Extra {
-    fn url_setting(&self) -> UrlSetting<'_> {
-        match &self.setting {
-            ExtraSetting::Postgresql(s) => UrlSetting::Postgresql(self.name, s),
-            ExtraSetting::Redis(s) => UrlSetting::Redis(self.name, s),
-        }
-    }
-
-    fn target(&self) -> Target<'_> {
-        match &self.setting {
-            ExtraSetting::Postgresql(setting) => Target::Postgresql(setting),
-            ExtraSetting::Redis(setting) => Target::Redis(setting),
-        }
-    }
+    pub setup: Setup,
 }
 
 /// One check of a run: its name, whether it runs and gates, and what it
@@ -240,78 +215,84 @@ impl Config {
         timeout: Duration,
         connect_timeout: Duration,
     ) -> Self {
-        // A SQLite DATABASE_URL is a file to look at, not a PostgreSQL
-        // target: resolve it first and leave postgres unconfigured then.
-        let sqlite = resolve_sqlite(overrides, env);
-        let postgres = match sqlite {
-            Some(_) => Setting::Missing {
-                vars: DATABASE_URL_VARS,
-                flag: POSTGRES.flag,
-            },
-            None => resolve_url(
-                postgres_kind(overrides),
-                overrides.database_url.as_deref(),
-                env,
-                overrides.public,
+        // Each default's value is picked once: its check reads it, and
+        // discovery merges the variables that hold the same value.
+        let public = overrides.public;
+        let database = pick_value(&POSTGRES, overrides.database_url.as_deref(), env, public);
+        let cache = pick_value(&REDIS, overrides.redis_url.as_deref(), env, public);
+        let defaults = [
+            (
+                CheckName::POSTGRES,
+                database_setup(overrides, database.clone(), env),
             ),
-        };
+            (
+                CheckName::REDIS,
+                Setup::Redis(resolve_url(&REDIS, cache.clone(), env, public)),
+            ),
+            (CheckName::JWT, Setup::Jwt(JwtSettings::from_env(env))),
+        ];
         let mut config = Self {
-            postgres,
-            redis: resolve_url(
-                &REDIS,
-                overrides.redis_url.as_deref(),
-                env,
-                overrides.public,
-            ),
-            jwt: JwtSettings::from_env(env),
-            extra: Vec::new(),
+            configured: defaults
+                .into_iter()
+                .map(|(name, setup)| Configured { name, setup })
+                .collect(),
             unchecked: Vec::new(),
             selection,
             timeout,
             connect_timeout,
             strict: false,
             notes: Vec::new(),
-            sqlite,
             hints: crate::provider::Hints {
                 heroku: env.get("DYNO").is_some() || env.any_prefixed("HEROKU_"),
             },
             drivers: crate::driver::Drivers::default(),
-            extra_index: HashMap::new(),
+            index: HashMap::new(),
             renamed: Vec::new(),
         };
         if overrides.discover {
-            config.discover(overrides, env);
+            let raw = |picked: Option<(&str, Provenance, String)>| picked.map(|(_, _, raw)| raw);
+            config.discover(overrides, env, [raw(database), raw(cache)]);
         }
         for target in &overrides.targets {
-            config.extra.push(Extra {
+            let setup = parse_extra(
+                target.kind,
+                postgres_kind(overrides),
+                &target.url,
+                Provenance::Flag("--target"),
+                target.name.as_str(),
+                env,
+            );
+            config.configured.extend(setup.map(|setup| Configured {
                 name: target.name,
-                setting: parse_extra(
-                    target.kind,
-                    postgres_kind(overrides),
-                    &target.url,
-                    Provenance::Flag("--target"),
-                    target.name.as_str(),
-                    env,
-                ),
-            });
+                setup,
+            }));
         }
-        config.renamed = name_uniquely(&mut config.extra);
-        pin(&mut config.postgres, &overrides.resolve);
-        pin(&mut config.redis, &overrides.resolve);
-        for extra in &mut config.extra {
-            match &mut extra.setting {
-                ExtraSetting::Postgresql(setting) => pin(setting, &overrides.resolve),
-                ExtraSetting::Redis(setting) => pin(setting, &overrides.resolve),
-            }
+        config.renamed = name_uniquely(config.extra_mut());
+        let pins = &overrides.resolve;
+        for check in &mut config.configured {
+            check.setup.pin(|host, port| pinned(pins, host, port));
         }
         config.notes = hygiene::notes(&config, env);
-        config.extra_index = config
-            .extra
+        config.index = config
+            .configured
             .iter()
             .enumerate()
-            .map(|(i, e)| (e.name, i))
+            .map(|(i, c)| (c.name, i))
             .collect();
         config
+    }
+
+    /// The checks beyond the defaults: discovered, then `--target`.
+    fn extra_mut(&mut self) -> &mut [Configured] {
+        &mut self.configured[CheckName::DEFAULTS.len()..]
+    }
+
+    /// The setup of check `name`.
+    fn setup(&self, name: CheckName) -> Option<&Setup> {
+        self.index
+            .get(&name)
+            .and_then(|&i| self.configured.get(i))
+            .map(|c| &c.setup)
     }
 }
 
@@ -321,7 +302,7 @@ impl Config {
 /// configuration is named the same whatever the command line adds; a check
 /// whose name is taken gets `#2`, `#3`… (a `#` no variable or `--target`
 /// NAME holds). Returns the checks renamed, in report order.
-fn name_uniquely(extra: &mut [Extra]) -> Vec<Renamed> {
+fn name_uniquely(extra: &mut [Configured]) -> Vec<Renamed> {
     let mut order: Vec<usize> = (0..extra.len()).collect();
     order.sort_by_key(|&i| claim(&extra[i]));
     let mut owner: HashMap<CheckName, usize> = HashMap::new();
@@ -338,7 +319,7 @@ fn name_uniquely(extra: &mut [Extra]) -> Vec<Renamed> {
         *suffix += 1;
         owner.insert(new, i);
         extra[i].name = new;
-        let source = |e: &Extra| e.target().source().cloned().unwrap_or(Provenance::Default);
+        let source = |e: &Configured| e.setup.source().cloned().unwrap_or(Provenance::Default);
         renamed.push((
             i,
             Renamed {
@@ -354,8 +335,8 @@ fn name_uniquely(extra: &mut [Extra]) -> Vec<Renamed> {
 }
 
 /// Who keeps a name shared by several checks: lowest first.
-fn claim(extra: &Extra) -> u8 {
-    match extra.target().source() {
+fn claim(extra: &Configured) -> u8 {
+    match extra.setup.source() {
         Some(Provenance::Variables(vars))
             if vars
                 .first()
@@ -365,45 +346,6 @@ fn claim(extra: &Extra) -> u8 {
         }
         Some(Provenance::Flag(_)) => 2,
         _ => 1,
-    }
-}
-
-/// Dials the `--resolve` addresses for a target's host and port.
-fn pin<T: Dialed>(setting: &mut Setting<T>, pins: &[Pin]) {
-    if let Setting::Ready { target, .. } = setting {
-        let addrs = pinned(pins, target.host(), target.port());
-        target.set_dial(addrs);
-    }
-}
-
-/// A target that dials a host and port (PostgreSQL, Redis).
-trait Dialed {
-    fn host(&self) -> &str;
-    fn port(&self) -> u16;
-    fn set_dial(&mut self, addrs: Vec<IpAddr>);
-}
-
-impl Dialed for PgTarget {
-    fn host(&self) -> &str {
-        &self.host
-    }
-    fn port(&self) -> u16 {
-        self.port
-    }
-    fn set_dial(&mut self, addrs: Vec<IpAddr>) {
-        self.dial = addrs;
-    }
-}
-
-impl Dialed for RedisTarget {
-    fn host(&self) -> &str {
-        &self.host
-    }
-    fn port(&self) -> u16 {
-        self.port
-    }
-    fn set_dial(&mut self, addrs: Vec<IpAddr>) {
-        self.dial = addrs;
     }
 }
 
@@ -426,33 +368,24 @@ fn parse_extra(
     source: Provenance,
     var: &str,
     env: &EnvSource,
-) -> ExtraSetting {
+) -> Option<Setup> {
     match kind {
-        crate::service::Kind::Redis => {
-            ExtraSetting::Redis(parse_value(&REDIS, var, source, raw, env))
-        }
-        _ => ExtraSetting::Postgresql(parse_value(postgres, var, source, raw, env)),
+        Kind::Redis => Some(Setup::Redis(parse_value(&REDIS, var, source, raw, env))),
+        Kind::Postgresql => Some(Setup::Postgresql(parse_value(
+            postgres, var, source, raw, env,
+        ))),
+        // Discovery and `--target` find only kinds with a URL scheme of
+        // their own (`Kind::is_scheme_of`).
+        Kind::Sqlite | Kind::Jwt => None,
     }
 }
 
 impl Config {
     /// Adds the targets discovered in every variable, and the URLs of
     /// kinds railconn does not check (see `scan`).
-    fn discover(&mut self, overrides: &Overrides, env: &EnvSource) {
-        let public = overrides.public;
-        let raw = |picked: Option<(&str, Provenance, String)>| picked.map(|(_, _, raw)| raw);
-        let postgres = raw(pick_value(
-            &POSTGRES,
-            overrides.database_url.as_deref(),
-            env,
-            public,
-        ));
-        let redis = raw(pick_value(
-            &REDIS,
-            overrides.redis_url.as_deref(),
-            env,
-            public,
-        ));
+    /// `defaults` are the values the `postgres` and `redis` checks read.
+    fn discover(&mut self, overrides: &Overrides, env: &EnvSource, defaults: [Option<String>; 2]) {
+        let [postgres, redis] = defaults;
         let defaults: Vec<(CheckName, &str)> =
             [(CheckName::POSTGRES, &postgres), (CheckName::REDIS, &redis)]
                 .into_iter()
@@ -460,50 +393,43 @@ impl Config {
                 .collect();
         let found = scan::scan(env, overrides.public, &defaults);
         for (check, alias) in found.aliases {
-            match check {
-                CheckName::POSTGRES => self.postgres.add_source(alias),
-                _ => self.redis.add_source(alias),
+            if let Some(merged) = self.configured.iter_mut().find(|c| c.name == check) {
+                merged.setup.add_source(alias);
             }
         }
-        self.extra.extend(found.targets.iter().map(|t| Extra {
-            name: t.name,
-            setting: parse_extra(
+        self.configured.extend(found.targets.iter().filter_map(|t| {
+            let setup = parse_extra(
                 t.kind,
                 postgres_kind(overrides),
                 &t.raw,
                 Provenance::Variables(t.sources.clone()),
                 t.name.as_str(),
                 env,
-            ),
+            );
+            setup.map(|setup| Configured {
+                name: t.name,
+                setup,
+            })
         }));
         self.unchecked = found.unchecked;
     }
 
     /// The first variable a default check that is not set was looked for in.
     pub(crate) fn missing_from(&self, name: CheckName) -> Option<&'static str> {
-        let ((CheckName::POSTGRES, Setting::Missing { vars, .. }, _)
-        | (CheckName::REDIS, _, Setting::Missing { vars, .. })) =
-            (name, &self.postgres, &self.redis)
-        else {
-            return None;
-        };
-        vars.first().copied()
+        self.setup(name).and_then(Setup::missing_from)
     }
 
     /// The checks of a run, in report order: the defaults, then the rest.
     pub(crate) fn checks(&self) -> Vec<Check<'_>> {
-        let defaults = CheckName::DEFAULTS
-            .into_iter()
-            .map(|name| (name, self.default_target(name)));
-        let extra = self.extra.iter().map(|e| (e.name, e.target()));
-        defaults
-            .chain(extra)
-            .map(|(name, target)| {
+        self.configured
+            .iter()
+            .map(|c| {
+                let target = c.setup.target();
                 let also = target.source().map(Provenance::variable_names);
                 Check {
-                    name,
+                    name: c.name,
                     selected: self.selection.select(
-                        name,
+                        c.name,
                         also.as_deref().unwrap_or_default(),
                         target.kind(),
                     ),
@@ -513,157 +439,84 @@ impl Config {
             .collect()
     }
 
-    fn default_target(&self, name: CheckName) -> Target<'_> {
-        match name {
-            // A SQLite DATABASE_URL takes the database check's place.
-            CheckName::POSTGRES => match &self.sqlite {
-                Some(sqlite) => Target::Sqlite(sqlite),
-                None => Target::Postgresql(&self.postgres),
-            },
-            CheckName::REDIS => Target::Redis(&self.redis),
-            _ => Target::Jwt(&self.jwt),
-        }
-    }
-
-    /// The PostgreSQL and Redis settings of every check, defaults first.
-    fn url_settings(&self) -> impl Iterator<Item = UrlSetting<'_>> {
-        let extra = self.extra.iter().map(Extra::url_setting);
-        [
-            UrlSetting::Postgresql(CheckName::POSTGRES, &self.postgres),
-            UrlSetting::Redis(CheckName::REDIS, &self.redis),
-        ]
-        .into_iter()
-        .chain(extra)
-    }
-
-    /// The PostgreSQL or Redis setting of check `name`, if it has one.
-    fn url_setting(&self, name: CheckName) -> Option<UrlSetting<'_>> {
-        match name {
-            CheckName::POSTGRES => Some(UrlSetting::Postgresql(name, &self.postgres)),
-            CheckName::REDIS => Some(UrlSetting::Redis(name, &self.redis)),
-            _ => self
-                .extra_index
-                .get(&name)
-                .and_then(|&i| self.extra.get(i))
-                .map(Extra::url_setting),
-        }
-    }
-
     /// Every secret value in the configuration, for masking what servers
     /// and libraries echo back.
     pub(crate) fn secrets(&self) -> Vec<&str> {
-        let mut secrets = self.service_passwords();
-        secrets.extend(self.jwt.secret.as_ref().map(|s| s.value.expose()));
-        secrets.extend(
-            self.sqlite
-                .as_ref()
-                .and_then(|s| s.passphrase.as_ref())
-                .map(Secret::expose),
-        );
-        secrets
+        self.configured
+            .iter()
+            .flat_map(|c| c.setup.secrets())
+            .collect()
     }
 
     /// What the report shows of the targets anyway — user names, hosts,
     /// databases — so that a secret equal to one of them is not mistaken
     /// for an echo of it.
     pub(crate) fn public_words(&self) -> Vec<&str> {
-        let mut words = Vec::new();
-        for setting in self.url_settings() {
-            match setting {
-                UrlSetting::Postgresql(_, s) => {
-                    if let Some(t) = s.target() {
-                        words.extend([t.redacted.as_str(), t.host.as_str()]);
-                        words.extend(t.user.as_deref());
-                        words.extend(t.dbname.as_deref());
-                    }
-                }
-                UrlSetting::Redis(_, s) => {
-                    if let Some(t) = s.target() {
-                        words.extend([t.redacted.as_str(), t.host.as_str()]);
-                        words.extend(t.username.as_deref());
-                    }
-                }
-            }
-        }
-        words
+        self.configured
+            .iter()
+            .flat_map(|c| c.setup.public_words())
+            .collect()
     }
 
-    /// The PostgreSQL and Redis passwords of the usable targets.
+    /// The passwords of the usable URL targets.
     pub(crate) fn service_passwords(&self) -> Vec<&str> {
-        self.url_settings()
-            .filter_map(|setting| match setting {
-                UrlSetting::Postgresql(_, s) => s.target().and_then(|t| t.password.as_ref()),
-                UrlSetting::Redis(_, s) => s.target().and_then(|t| t.password.as_ref()),
-            })
-            .map(Secret::expose)
+        self.configured
+            .iter()
+            .filter_map(|c| c.setup.password())
             .collect()
     }
 
     /// The parsed parts check `name` dials, when it dials a URL target.
     pub(crate) fn parts(&self, name: CheckName) -> Option<crate::model::Parts> {
-        match self.url_setting(name)? {
-            UrlSetting::Postgresql(_, s) => s.target().map(PgTarget::parts),
-            UrlSetting::Redis(_, s) => s.target().map(RedisTarget::parts),
-        }
+        self.setup(name)?.shown().map(|(_, _, parts)| parts)
     }
 
-    /// The host and port check `name` dials, when it dials one.
     /// The redacted URL of Redis check `name` (its query survives
     /// redaction; ioredis reads `family` from it).
     pub(crate) fn redis_url_of(&self, name: CheckName) -> Option<&str> {
-        match self.url_setting(name)? {
-            UrlSetting::Redis(_, s) => s.target().map(|t| t.redacted.as_str()),
-            UrlSetting::Postgresql(..) => None,
-        }
+        self.setup(name)?.redis_url()
     }
 
+    /// The host and port check `name` dials, when it dials one.
     pub(crate) fn endpoint(&self, name: CheckName) -> Option<(&str, u16)> {
         self.dialed(name).map(|(host, port, _)| (host, port))
     }
 
     /// The host, port and `--resolve` addresses check `name` dials.
     pub(crate) fn dialed(&self, name: CheckName) -> Option<(&str, u16, &[IpAddr])> {
-        match self.url_setting(name)? {
-            UrlSetting::Postgresql(_, s) => s
-                .target()
-                .map(|t| (t.host.as_str(), t.port, t.dial.as_slice())),
-            UrlSetting::Redis(_, s) => s
-                .target()
-                .map(|t| (t.host.as_str(), t.port, t.dial.as_slice())),
-        }
+        self.setup(name)?.dialed()
     }
 
     /// Whether a selected check may do TLS or sign with a key pair, the
     /// operations that need aws-lc's random generator.
     pub(crate) fn may_need_randomness(&self) -> bool {
         // The selection once, not once per setting (quadratic, issue 18).
-        let selected: HashSet<CheckName> = self
-            .checks()
+        self.checks()
             .iter()
-            .filter(|c| c.selected.is_some())
-            .map(|c| c.name)
-            .collect();
-        let selected = |name: CheckName| selected.contains(&name);
-        let tls = self.url_settings().any(|setting| match setting {
-            UrlSetting::Postgresql(name, s) => {
-                selected(name)
-                    && s.target()
-                        .is_some_and(|t| t.sslmode != postgres::SslMode::Disable)
-            }
-            UrlSetting::Redis(name, s) => {
-                selected(name) && s.target().is_some_and(|t| t.tls != redis::RedisTls::Off)
-            }
-        });
-        let jwt_keys = !self.jwt.algorithm_name().starts_with("HS");
-        tls || (selected(CheckName::JWT) && jwt_keys)
+            .zip(&self.configured)
+            .any(|(check, c)| check.selected.is_some() && c.setup.may_need_randomness())
     }
 }
 
-/// A PostgreSQL or Redis setting with its check's name.
-#[derive(Clone, Copy)]
-enum UrlSetting<'a> {
-    Postgresql(CheckName, &'a Setting<PgTarget>),
-    Redis(CheckName, &'a Setting<RedisTarget>),
+/// A URL variable's value as `env` shows it: as given with its secrets
+/// masked and nothing re-encoded, invalid exactly when `check` calls it
+/// invalid. A SQLite URL names a file (its passphrase masked).
+pub(crate) fn redacted_url(value: &str, var: &str) -> Result<String, UrlError> {
+    let clean = normalize::postgres(value, var).value;
+    if let Some(sqlite) = sqlite::SqliteTarget::parse(&clean, Provenance::Default, None) {
+        return Ok(sqlite.url);
+    }
+    match scan::classify(&clean) {
+        scan::Classified::Service(Kind::Redis) => {
+            RedisTarget::parse(&normalize::redis(value, var).value).map(|t| t.redacted)
+        }
+        // The URL variables `env` lists are the database's and Redis's:
+        // what is not a Redis URL is read as the database URL, which
+        // `check` reads it as.
+        scan::Classified::Service(Kind::Postgresql | Kind::Sqlite | Kind::Jwt)
+        | scan::Classified::Unchecked(_)
+        | scan::Classified::Other => PgTarget::parse(&clean).map(|t| t.redacted),
+    }
 }
 
 /// How a URL target is read: its variables, its flag, how to build it from
@@ -733,32 +586,47 @@ fn pick_value<T>(
     Some(("component variables", composed.source, composed.url))
 }
 
-/// A SQLite `DATABASE_URL` (from the flag or the URL variables).
-fn resolve_sqlite(overrides: &Overrides, env: &EnvSource) -> Option<sqlite::SqliteTarget> {
-    let (name, source, raw) = pick_value(
-        &POSTGRES,
-        overrides.database_url.as_deref(),
-        env,
-        overrides.public,
-    )?;
-    let value = normalize::postgres(&raw, name).value;
+/// The database check's setup: a SQLite `DATABASE_URL` is a file to look
+/// at, not a PostgreSQL target.
+fn database_setup(
+    overrides: &Overrides,
+    picked: Option<(&str, Provenance, String)>,
+    env: &EnvSource,
+) -> Setup {
+    let kind = postgres_kind(overrides);
+    let Some((name, source, raw)) = picked else {
+        return Setup::Postgresql(missing(kind, overrides.public));
+    };
+    // Cleaned once, for the SQLite test and the PostgreSQL parser alike
+    // (node-postgres' own parameters are in the query, which a SQLite
+    // path does not depend on).
+    let normalized = (kind.normalize)(&raw, name);
     let volume = env
         .get("RAILWAY_VOLUME_MOUNT_PATH")
         .map(|v| std::path::PathBuf::from(v.value));
-    sqlite::SqliteTarget::parse(&value, source, volume)
+    match sqlite::SqliteTarget::parse(&normalized.value, source.clone(), volume) {
+        Some(sqlite) => Setup::Sqlite(sqlite),
+        None => Setup::Postgresql(parse_normalized(kind, name, source, normalized, env)),
+    }
 }
 
+/// A default check that no flag or variable sets.
+fn missing<T>(kind: &UrlKind<T>, public: bool) -> Setting<T> {
+    Setting::Missing {
+        vars: if public { kind.public_vars } else { kind.vars },
+        flag: kind.flag,
+    }
+}
+
+/// A default check's setting from its picked value.
 fn resolve_url<T>(
     kind: &UrlKind<T>,
-    flag_value: Option<&str>,
+    picked: Option<(&str, Provenance, String)>,
     env: &EnvSource,
     public: bool,
 ) -> Setting<T> {
-    let Some((name, source, raw)) = pick_value(kind, flag_value, env, public) else {
-        return Setting::Missing {
-            vars: if public { kind.public_vars } else { kind.vars },
-            flag: kind.flag,
-        };
+    let Some((name, source, raw)) = picked else {
+        return missing(kind, public);
     };
     parse_value(kind, name, source, &raw, env)
 }
@@ -771,6 +639,17 @@ fn parse_value<T>(
     raw: &str,
     env: &EnvSource,
 ) -> Setting<T> {
+    parse_normalized(kind, var, source, (kind.normalize)(raw, var), env)
+}
+
+/// Parses and completes one value already cleaned by the kind's normalizer.
+fn parse_normalized<T>(
+    kind: &UrlKind<T>,
+    var: &str,
+    source: Provenance,
+    mut normalized: normalize::Normalized,
+    env: &EnvSource,
+) -> Setting<T> {
     if !env.is_utf8(var) {
         return Setting::Invalid {
             source,
@@ -781,7 +660,6 @@ fn parse_value<T>(
             findings: Vec::new(),
         };
     }
-    let mut normalized = (kind.normalize)(raw, var);
     match (kind.parse)(&normalized.value) {
         Ok(mut target) => match (kind.fill)(&mut target, env) {
             Ok(filled) => {
@@ -838,7 +716,10 @@ mod tests {
             Duration::ZERO,
             Duration::ZERO,
         );
-        let names: Vec<&str> = config.extra.iter().map(|e| e.name.as_str()).collect();
+        let names: Vec<&str> = config.configured[CheckName::DEFAULTS.len()..]
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect();
         assert_eq!(names, ["BROKER.1#2", "BROKER.2", "BROKER.1", "BROKER.1#3"]);
         let renamed: Vec<(&str, &str)> = config
             .renamed

@@ -119,7 +119,9 @@ pub(crate) fn classify(value: &str) -> Classified {
         return Classified::Service(kind);
     }
     let base = scheme.split('+').next().unwrap_or_default();
-    if UNCHECKED_SCHEMES.contains(&base) || base.starts_with("redis") {
+    if UNCHECKED_SCHEMES.contains(&base)
+        || Kind::ALL.into_iter().any(|k| k.is_unread_scheme_of(base))
+    {
         Classified::Unchecked(scheme.to_string())
     } else {
         Classified::Other

@@ -518,7 +518,7 @@ messages! {
 
     // ---- serve: logs, health, HTTP answers (issue 14) ------------------
     /// `interval` as humantime writes it (`30s`).
-    serve_listening(addr: String, interval: Duration);
+    serve_listening(addr: String, interval: Message);
     serve_open();
     serve_token_on();
     serve_ipv4_only(addr: String);
@@ -539,7 +539,7 @@ messages! {
     // ---- serve's status page (issue 14) --------------------------------
     page_title();
     page_waiting();
-    page_updated(time: String, interval: Duration);
+    page_updated(time: String, interval: Message);
     page_column_check();
     page_column_status();
     page_column_target();
@@ -772,6 +772,9 @@ messages! {
     amqp_alarm_unknown();
     amqp_unknown_parameter(name: &str);
     amqp_pika_vhost(vhost: String, pika: String);
+    // ---- readme: how often, as each language says it (issue 23) -------------
+    every_whole(count: u64, unit: &str);
+    every_amount(amount: Duration);
 }
 
 advice! {

@@ -502,11 +502,14 @@ fn moments_are_written_per_language() {
 
 /// Phrasings a native reader flagged in the Russian catalog (issue 23):
 /// colon-label calques, a Unix «signal» for a TLS alert, «каждые 1 мин»
-/// where Russian says «раз в 1 мин», and translations of English idioms.
+/// and «раз в 1 мин» where Russian says «раз в минуту» (`every_whole`),
+/// a tautology, and translations of English idioms.
 const RUSSIAN_BAD_FORMS: &[&str] = &[
     "видно по:",
     "каждые 1 ",
-    "каждые {",
+    "раз в {",
+    "раз в 1 ",
+    "проверяет проверка",
     "пульс",
     "сигналом (alert)",
     "проверено с проверкой",
@@ -614,4 +617,27 @@ fn russian_names_variables_as_feminine() {
             );
         }
     }
+}
+
+/// An interval is said as each language says how often: «раз в минуту»,
+/// «каждую 21 с», «каждые 5 мин» with Russian plurals, never «раз в 1 мин»
+/// (issue 23).
+#[test]
+fn intervals_read_as_how_often() {
+    use std::time::Duration;
+    let ru = |secs: f64| Lang::Ru.render(&crate::words::every(Duration::from_secs_f64(secs)));
+    let en = |secs: f64| Lang::En.render(&crate::words::every(Duration::from_secs_f64(secs)));
+    assert_eq!(ru(60.0), "раз в минуту");
+    assert_eq!(ru(1.0), "раз в секунду");
+    assert_eq!(ru(3600.0), "раз в час");
+    assert_eq!(ru(30.0), "каждые 30 с");
+    assert_eq!(ru(21.0), "каждую 21 с");
+    assert_eq!(ru(11.0), "каждые 11 с");
+    assert_eq!(ru(300.0), "каждые 5 мин");
+    assert_eq!(ru(21.0 * 3600.0), "каждый 21 ч");
+    assert_eq!(ru(1.5), "каждые 1,5 с");
+    assert_eq!(ru(0.25), "каждые 250 мс");
+    assert_eq!(en(60.0), "every minute");
+    assert_eq!(en(30.0), "every 30 s");
+    assert_eq!(en(1.5), "every 1.5 s");
 }

@@ -101,7 +101,10 @@ fn overall(report: &Report) -> Status {
 
 fn body(html: &mut String, round: &Round, settings: &Settings, lang: Lang) {
     let report = &round.report;
-    let updated = msg::page_updated(rfc3339(round.finished), settings.interval);
+    let updated = msg::page_updated(
+        rfc3339(round.finished),
+        crate::words::every(settings.interval),
+    );
     let state = overall(report);
     let _ = write!(
         html,

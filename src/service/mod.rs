@@ -1,23 +1,30 @@
 //! The service kinds railconn checks, one folder each: its URL or settings
-//! parsing, its probe, the facts it reads from the server, and the advice
-//! for its failures. [`Kind`] is the registry that lists them; adding a
-//! kind is its folder plus one line in [`Kind::ALL`] and the match arms
-//! that the compiler then asks for.
+//! parsing, its probe, the facts it reads from the server, the advice for
+//! its failures, and its `KIND` description. This is the registry:
+//! [`Kind::description`] is one line a kind, [`Setup`] and [`Target`] one
+//! variant a kind, and every match over kinds is exhaustive, so that the
+//! compiler asks a new kind for each answer (ARCHITECTURE.md, "Adding a
+//! service kind"; `boundary.rs` holds the line).
 
 #[allow(
     dead_code,
     reason = "its registry line waits for the reshape of issue 19"
 )]
 pub(crate) mod amqp;
+#[cfg(test)]
+mod boundary;
 pub(crate) mod jwt;
 pub(crate) mod postgres;
 pub(crate) mod redis;
 pub(crate) mod setting;
 pub(crate) mod sqlite;
 
+use std::net::IpAddr;
+
 use crate::i18n::Message;
-use crate::model::{Code, ProbeOutcome, Provenance, StepName};
+use crate::model::{Code, Origin, Parts, ProbeOutcome, Provenance, StepName, Variable};
 use crate::net::Budget;
+use crate::source::secret::Secret;
 use crate::words::Advice;
 
 use self::jwt::settings::JwtSettings;
@@ -27,56 +34,290 @@ use self::setting::Setting;
 use self::sqlite::url::SqliteTarget;
 
 // The kind's name (the enum, `ALL`, `as_str`) is in `model`; here the
-// registry's answers for each kind.
+// registry's answers for each kind, read from its description.
 pub(crate) use crate::model::Kind;
 
+/// What a kind says of itself, from its own folder (`KIND` in each
+/// `src/service/<kind>/mod.rs`): the registry's answers read from it.
+pub(crate) struct Description {
+    /// Whether a variable holding a URL with this (lowercase) scheme is a
+    /// check of this kind (discovery, `config/scan.rs`; `--target`).
+    pub is_scheme: fn(&str) -> bool,
+    /// Whether a scheme (before any `+`) is of the kind's family but not a
+    /// URL its reference driver reads (`redis+sentinel://`): such a URL is
+    /// named in the report as not checked.
+    pub is_unread_scheme: fn(&str) -> bool,
+    /// The layers a check of this kind climbs, in order.
+    pub steps: &'static [StepName],
+    /// Cause and fix for a failure with a code at a step; the failure's
+    /// message narrows the cause (a per-role limit rather than
+    /// `max_connections`).
+    pub advise: fn(StepName, Code, &Message) -> Option<Advice>,
+    /// Whether a failure with a code may heal by waiting (for `wait`): the
+    /// hook where a kind overrides the code's default (issue 9).
+    pub can_heal: fn(Code) -> bool,
+}
+
 impl Kind {
+    /// The registry: each kind's description, one line a kind.
+    pub(crate) fn description(self) -> &'static Description {
+        match self {
+            Kind::Postgresql => &postgres::KIND,
+            Kind::Sqlite => &sqlite::KIND,
+            Kind::Redis => &redis::KIND,
+            Kind::Jwt => &jwt::KIND,
+        }
+    }
+
     /// Whether a variable holding a URL with this (lowercase) scheme is a
     /// check of this kind (discovery, `config/scan.rs`).
     pub(crate) fn is_scheme_of(self, scheme: &str) -> bool {
-        match self {
-            // SQLAlchemy's and asyncpg's `postgresql+asyncpg://` name the
-            // driver after a `+`: still a PostgreSQL URL.
-            Kind::Postgresql => matches!(scheme.split('+').next(), Some("postgres" | "postgresql")),
-            // `redis+sentinel://` and the like are not URLs redis-rs reads.
-            Kind::Redis => matches!(scheme, "redis" | "rediss"),
-            // A SQLite DATABASE_URL stays the postgres check; JWT has no URL.
-            Kind::Sqlite | Kind::Jwt => false,
-        }
+        (self.description().is_scheme)(scheme)
+    }
+
+    /// Whether a URL with this scheme base is of the kind's family but one
+    /// railconn does not check (discovery lists it as not checked).
+    pub(crate) fn is_unread_scheme_of(self, base: &str) -> bool {
+        (self.description().is_unread_scheme)(base)
     }
 
     /// The layers a check of this kind climbs, in order.
     pub(crate) fn steps(self) -> &'static [StepName] {
-        use StepName::{Auth, Config, Dns, Key, Ping, Query, Roundtrip, Tcp, Tls};
-        match self {
-            // A SQLite DATABASE_URL keeps the database check's ladder.
-            Kind::Postgresql | Kind::Sqlite => &[Config, Dns, Tcp, Tls, Auth, Query],
-            Kind::Redis => &[Config, Dns, Tcp, Tls, Auth, Ping],
-            Kind::Jwt => &[Config, Key, Roundtrip],
-        }
+        self.description().steps
     }
 
     /// Whether a failure with `code` may heal by waiting (for `wait`):
     /// the code's default, unless the kind knows better.
-    #[expect(
-        clippy::unused_self,
-        reason = "the hook where a kind overrides the code's default (issue 9); none does yet"
-    )]
     pub(crate) fn can_heal(self, code: Code) -> bool {
-        code.can_heal()
+        (self.description().can_heal)(code)
     }
 
     /// Cause and fix for a failure with `code` at `step` (a provider's own
-    /// words, from `provider::table`, come first; see `diagnose`). `said` is the failure's message: what the server said can narrow
-    /// the cause (a per-role limit rather than `max_connections`).
+    /// words, from `provider::table`, come first; see `diagnose`). `said`
+    /// is the failure's message: what the server said can narrow the cause.
     pub(crate) fn advise(self, step: StepName, code: Code, said: &Message) -> Option<Advice> {
+        (self.description().advise)(step, code, said)
+    }
+}
+
+/// What configuration made of one check: its kind's target, owned. A
+/// `Config` is a list of these (the default checks included); every answer
+/// that depends on the kind is asked here, so that no room above names a
+/// kind's own types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Setup {
+    Postgresql(Setting<PgTarget>),
+    /// A SQLite `DATABASE_URL`: it takes the database check's place.
+    Sqlite(SqliteTarget),
+    Redis(Setting<RedisTarget>),
+    Jwt(JwtSettings),
+}
+
+impl Setup {
+    /// The target a probe reads.
+    pub(crate) fn target(&self) -> Target<'_> {
         match self {
-            // A SQLite DATABASE_URL stands in the database's place: the
-            // remedies that apply are the database's.
-            Kind::Postgresql | Kind::Sqlite => postgres::advice::advise(step, code, said),
-            Kind::Redis => redis::advice::advise(step, code, said),
-            Kind::Jwt => jwt::advice::advise(code),
+            Setup::Postgresql(setting) => Target::Postgresql(setting),
+            Setup::Sqlite(target) => Target::Sqlite(target),
+            Setup::Redis(setting) => Target::Redis(setting),
+            Setup::Jwt(settings) => Target::Jwt(settings),
         }
+    }
+
+    pub(crate) fn kind(&self) -> Kind {
+        self.target().kind()
+    }
+
+    /// Where a URL target's value came from.
+    pub(crate) fn source(&self) -> Option<&Provenance> {
+        self.target().source()
+    }
+
+    /// The places every value of the check came from (a `.env` file's
+    /// hygiene is judged by them).
+    pub(crate) fn origins(&self) -> Vec<&Origin> {
+        match self {
+            Setup::Jwt(jwt) => jwt
+                .secret
+                .as_ref()
+                .or(jwt.private_key.as_ref())
+                .map(|v| vec![&v.origin])
+                .unwrap_or_default(),
+            Setup::Postgresql(_) | Setup::Sqlite(_) | Setup::Redis(_) => {
+                self.source().map(Provenance::origins).unwrap_or_default()
+            }
+        }
+    }
+
+    /// Names one more variable holding the same value.
+    pub(crate) fn add_source(&mut self, also: Variable) {
+        match self {
+            Setup::Postgresql(setting) => setting.add_source(also),
+            Setup::Redis(setting) => setting.add_source(also),
+            Setup::Sqlite(_) | Setup::Jwt(_) => {}
+        }
+    }
+
+    /// The first variable an unset URL check was looked for in.
+    pub(crate) fn missing_from(&self) -> Option<&'static str> {
+        match self {
+            Setup::Postgresql(Setting::Missing { vars, .. })
+            | Setup::Redis(Setting::Missing { vars, .. }) => vars.first().copied(),
+            Setup::Postgresql(_) | Setup::Redis(_) | Setup::Sqlite(_) | Setup::Jwt(_) => None,
+        }
+    }
+
+    /// Dials the addresses `pinned` gives for the target's host and port
+    /// (`--resolve`).
+    pub(crate) fn pin(&mut self, pinned: impl Fn(&str, u16) -> Vec<IpAddr>) {
+        match self {
+            Setup::Postgresql(Setting::Ready { target, .. }) => {
+                target.dial = pinned(&target.host, target.port);
+            }
+            Setup::Redis(Setting::Ready { target, .. }) => {
+                target.dial = pinned(&target.host, target.port);
+            }
+            Setup::Postgresql(_) | Setup::Redis(_) | Setup::Sqlite(_) | Setup::Jwt(_) => {}
+        }
+    }
+
+    /// The redacted URL, host and parsed parts of a ready URL target.
+    pub(crate) fn shown(&self) -> Option<(&str, &str, Parts)> {
+        match self {
+            Setup::Postgresql(s) => s
+                .target()
+                .map(|t| (t.redacted.as_str(), t.host.as_str(), t.parts())),
+            Setup::Redis(s) => s
+                .target()
+                .map(|t| (t.redacted.as_str(), t.host.as_str(), t.parts())),
+            Setup::Sqlite(_) | Setup::Jwt(_) => None,
+        }
+    }
+
+    /// What `env` shows the check dials: the redacted URL, the SQLite
+    /// file, the JWT algorithm, or why there is none.
+    pub(crate) fn dialed_words(&self) -> Message {
+        match self {
+            Setup::Postgresql(s) => url_words(s, |t| &t.redacted),
+            Setup::Redis(s) => url_words(s, |t| &t.redacted),
+            Setup::Sqlite(sqlite) => crate::i18n::msg::verbatim(sqlite.url.clone()),
+            Setup::Jwt(settings) => jwt::probe::target(settings),
+        }
+    }
+
+    /// Where `env` says the check's value came from: a SQLite file's URL
+    /// variable, a JWT check's algorithm variable (or the default).
+    pub(crate) fn shown_source(&self) -> Option<Provenance> {
+        match self {
+            Setup::Postgresql(_) | Setup::Redis(_) => self.source().cloned(),
+            Setup::Sqlite(sqlite) => Some(sqlite.source.clone()),
+            Setup::Jwt(settings) => Some(
+                settings
+                    .algorithm
+                    .as_ref()
+                    .map_or(Provenance::Default, |a| {
+                        Provenance::variable(a.name, a.origin.clone())
+                    }),
+            ),
+        }
+    }
+
+    /// The redacted URL of a Redis target (its query survives redaction;
+    /// ioredis reads `family` from it).
+    pub(crate) fn redis_url(&self) -> Option<&str> {
+        match self {
+            Setup::Redis(s) => s.target().map(|t| t.redacted.as_str()),
+            Setup::Postgresql(_) | Setup::Sqlite(_) | Setup::Jwt(_) => None,
+        }
+    }
+
+    /// The host, port and `--resolve` addresses the check dials.
+    pub(crate) fn dialed(&self) -> Option<(&str, u16, &[IpAddr])> {
+        match self {
+            Setup::Postgresql(s) => s
+                .target()
+                .map(|t| (t.host.as_str(), t.port, t.dial.as_slice())),
+            Setup::Redis(s) => s
+                .target()
+                .map(|t| (t.host.as_str(), t.port, t.dial.as_slice())),
+            Setup::Sqlite(_) | Setup::Jwt(_) => None,
+        }
+    }
+
+    /// The password of a usable URL target.
+    pub(crate) fn password(&self) -> Option<&str> {
+        match self {
+            Setup::Postgresql(s) => s.target().and_then(|t| t.password.as_ref()),
+            Setup::Redis(s) => s.target().and_then(|t| t.password.as_ref()),
+            Setup::Sqlite(_) | Setup::Jwt(_) => None,
+        }
+        .map(Secret::expose)
+    }
+
+    /// Every secret value of the check, for masking what servers and
+    /// libraries echo back.
+    pub(crate) fn secrets(&self) -> Vec<&str> {
+        match self {
+            Setup::Postgresql(_) | Setup::Redis(_) => self.password().into_iter().collect(),
+            Setup::Jwt(jwt) => jwt.secret.iter().map(|s| s.value.expose()).collect(),
+            Setup::Sqlite(sqlite) => sqlite.passphrase.iter().map(Secret::expose).collect(),
+        }
+    }
+
+    /// What the report shows of the target anyway (user, host, database),
+    /// so that a secret equal to one of them is not taken for an echo.
+    pub(crate) fn public_words(&self) -> Vec<&str> {
+        let mut words = Vec::new();
+        match self {
+            Setup::Postgresql(s) => {
+                if let Some(t) = s.target() {
+                    words.extend([t.redacted.as_str(), t.host.as_str()]);
+                    words.extend(t.user.as_deref());
+                    words.extend(t.dbname.as_deref());
+                }
+            }
+            Setup::Redis(s) => {
+                if let Some(t) = s.target() {
+                    words.extend([t.redacted.as_str(), t.host.as_str()]);
+                    words.extend(t.username.as_deref());
+                }
+            }
+            Setup::Sqlite(_) | Setup::Jwt(_) => {}
+        }
+        words
+    }
+
+    /// Whether the check may do TLS or sign with a key pair, the
+    /// operations that need aws-lc's random generator.
+    pub(crate) fn may_need_randomness(&self) -> bool {
+        match self {
+            Setup::Postgresql(s) => s
+                .target()
+                .is_some_and(|t| t.sslmode != postgres::url::SslMode::Disable),
+            Setup::Redis(s) => s
+                .target()
+                .is_some_and(|t| t.tls != redis::url::RedisTls::Off),
+            Setup::Jwt(jwt) => !jwt.algorithm_name().starts_with("HS"),
+            Setup::Sqlite(_) => false,
+        }
+    }
+
+    /// Whether the target dials this machine's loopback.
+    pub(crate) fn is_loopback(&self) -> bool {
+        match self {
+            Setup::Postgresql(s) => s.target().is_some_and(PgTarget::is_loopback),
+            Setup::Redis(s) => s.target().is_some_and(RedisTarget::is_loopback),
+            Setup::Sqlite(_) | Setup::Jwt(_) => false,
+        }
+    }
+}
+
+/// A URL setting as `env` shows it: redacted, or why it is not usable.
+fn url_words<T>(setting: &Setting<T>, redacted: fn(&T) -> &String) -> Message {
+    match setting {
+        Setting::Ready { target, .. } => crate::i18n::msg::verbatim(redacted(target).clone()),
+        Setting::Invalid { source, .. } => crate::words::target_invalid(source),
+        Setting::Missing { vars, .. } => crate::words::target_missing(vars),
     }
 }
 
