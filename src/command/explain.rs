@@ -265,6 +265,8 @@ fn variable(kind: Kind) -> &'static str {
     match kind {
         Kind::Postgresql | Kind::Sqlite => crate::source::vars::DATABASE_URL.name,
         Kind::Redis => crate::source::vars::REDIS_URL.name,
+        // A Celery app's broker: the AMQP check users meet first.
+        Kind::Amqp => crate::source::vars::CELERY_BROKER_URL.name,
         Kind::Jwt => crate::source::vars::JWT_SECRET_KEY.name,
     }
 }
@@ -532,15 +534,18 @@ mod tests {
                 .map(|a| a.kinds)
                 .collect()
         };
-        assert_eq!(kinds(Code::ConnectionRefused), [["postgresql"], ["redis"]]);
+        assert_eq!(
+            kinds(Code::ConnectionRefused),
+            [["postgresql"], ["redis"], ["amqp"]]
+        );
         // PostgreSQL's timeout at tls is an SSLRequest nobody answers,
         // Redis's a TLS ClientHello to a plaintext server; later, the
-        // same words for both.
+        // same words for both, and for AMQP at every step.
         assert_eq!(
             kinds(Code::Timeout),
             [
                 vec!["postgresql (tls)"],
-                vec!["postgresql (auth, query)", "redis (auth, ping)"],
+                vec!["postgresql (auth, query)", "redis (auth, ping)", "amqp"],
                 vec!["redis (tls)"],
             ]
         );

@@ -1,4 +1,4 @@
-//! Discovery: every variable whose value is a PostgreSQL or Redis URL is a
+//! Discovery: every variable whose value is a PostgreSQL, Redis or AMQP URL is a
 //! target of its own (issue 9), so a broken `CELERY_BROKER_URL` fails the
 //! gate instead of the first background job. The rules:
 //!
@@ -13,7 +13,7 @@
 //!   variables;
 //! - a failover list (`redis://a;redis://b`, Celery's broker URL as kombu
 //!   reads it) is one target per URL, `VAR.1`, `VAR.2`…;
-//! - a URL of a kind railconn does not check (`mysql://`, `amqp://`…) is
+//! - a URL of a kind railconn does not check (`mysql://`, `mongodb://`…) is
 //!   listed as not checked; anything else (a path, a word, `https://`) is
 //!   not a service URL and never a target.
 
@@ -51,8 +51,6 @@ const UNCHECKED_SCHEMES: &[&str] = &[
     "mysql",
     "mariadb",
     "mongodb",
-    "amqp",
-    "amqps",
     "sqlserver",
     "mssql",
     "oracle",
@@ -281,7 +279,9 @@ mod tests {
         }
         assert_eq!(classify("mysql://h/d"), Unchecked("mysql".into()));
         assert_eq!(classify("mongodb+srv://h"), Unchecked("mongodb+srv".into()));
-        assert_eq!(classify("amqp://h"), Unchecked("amqp".into()));
+        for url in ["amqp://h", "AMQPS://h", "pyamqp://h//", "librabbitmq://h"] {
+            assert_eq!(classify(url), Service(Kind::Amqp), "{url}");
+        }
         assert_eq!(
             classify("redis+sentinel://h"),
             Unchecked("redis+sentinel".into())

@@ -11,12 +11,20 @@ pub(crate) enum Kind {
     Postgresql,
     Sqlite,
     Redis,
+    /// RabbitMQ and other AMQP 0-9-1 brokers (issue 21).
+    Amqp,
     Jwt,
 }
 
 impl Kind {
     /// The registry: every kind railconn checks.
-    pub(crate) const ALL: [Kind; 4] = [Kind::Postgresql, Kind::Sqlite, Kind::Redis, Kind::Jwt];
+    pub(crate) const ALL: [Kind; 5] = [
+        Kind::Postgresql,
+        Kind::Sqlite,
+        Kind::Redis,
+        Kind::Amqp,
+        Kind::Jwt,
+    ];
 
     /// The wire name, as in the report's `kind` and in `kind:NAME`.
     pub(crate) fn as_str(self) -> &'static str {
@@ -24,6 +32,7 @@ impl Kind {
             Kind::Postgresql => "postgresql",
             Kind::Sqlite => "sqlite",
             Kind::Redis => "redis",
+            Kind::Amqp => "amqp",
             Kind::Jwt => "jwt",
         }
     }

@@ -55,7 +55,7 @@ fn kind_names() -> Vec<String> {
             names.push(format!("{owner}::{kind:?}"));
         }
     }
-    for dir in ["jwt", "postgres", "redis", "sqlite"] {
+    for dir in ["amqp", "jwt", "postgres", "redis", "sqlite"] {
         for file in rust_files(&root().join("src/service").join(dir)) {
             let text = std::fs::read_to_string(&file).unwrap();
             for line in text.lines() {
@@ -135,10 +135,16 @@ fn names(text: &str, name: &str) -> bool {
 /// lists it.
 #[test]
 fn the_registry_lists_every_kind_once() {
-    let variants = [Kind::Postgresql, Kind::Sqlite, Kind::Redis, Kind::Jwt];
+    let variants = [
+        Kind::Postgresql,
+        Kind::Sqlite,
+        Kind::Redis,
+        Kind::Amqp,
+        Kind::Jwt,
+    ];
     for kind in variants {
         match kind {
-            Kind::Postgresql | Kind::Sqlite | Kind::Redis | Kind::Jwt => {}
+            Kind::Postgresql | Kind::Sqlite | Kind::Redis | Kind::Amqp | Kind::Jwt => {}
         }
         let listed = Kind::ALL.iter().filter(|k| **k == kind).count();
         assert_eq!(listed, 1, "{kind:?} is listed {listed} times in Kind::ALL");

@@ -6,10 +6,6 @@
 //! compiler asks a new kind for each answer (ARCHITECTURE.md, "Adding a
 //! service kind"; `boundary.rs` holds the line).
 
-#[allow(
-    dead_code,
-    reason = "its registry line waits for the reshape of issue 19"
-)]
 pub(crate) mod amqp;
 #[cfg(test)]
 mod boundary;
@@ -27,6 +23,7 @@ use crate::net::Budget;
 use crate::source::secret::Secret;
 use crate::words::Advice;
 
+use self::amqp::url::AmqpTarget;
 use self::jwt::settings::JwtSettings;
 use self::postgres::url::PgTarget;
 use self::redis::url::RedisTarget;
@@ -65,6 +62,7 @@ impl Kind {
             Kind::Postgresql => &postgres::KIND,
             Kind::Sqlite => &sqlite::KIND,
             Kind::Redis => &redis::KIND,
+            Kind::Amqp => &amqp::KIND,
             Kind::Jwt => &jwt::KIND,
         }
     }
@@ -110,6 +108,7 @@ pub(crate) enum Setup {
     /// A SQLite `DATABASE_URL`: it takes the database check's place.
     Sqlite(SqliteTarget),
     Redis(Setting<RedisTarget>),
+    Amqp(Setting<AmqpTarget>),
     Jwt(JwtSettings),
 }
 
@@ -120,6 +119,7 @@ impl Setup {
             Setup::Postgresql(setting) => Target::Postgresql(setting),
             Setup::Sqlite(target) => Target::Sqlite(target),
             Setup::Redis(setting) => Target::Redis(setting),
+            Setup::Amqp(setting) => Target::Amqp(setting),
             Setup::Jwt(settings) => Target::Jwt(settings),
         }
     }
@@ -143,7 +143,7 @@ impl Setup {
                 .or(jwt.private_key.as_ref())
                 .map(|v| vec![&v.origin])
                 .unwrap_or_default(),
-            Setup::Postgresql(_) | Setup::Sqlite(_) | Setup::Redis(_) => {
+            Setup::Postgresql(_) | Setup::Sqlite(_) | Setup::Redis(_) | Setup::Amqp(_) => {
                 self.source().map(Provenance::origins).unwrap_or_default()
             }
         }
@@ -154,6 +154,7 @@ impl Setup {
         match self {
             Setup::Postgresql(setting) => setting.add_source(also),
             Setup::Redis(setting) => setting.add_source(also),
+            Setup::Amqp(setting) => setting.add_source(also),
             Setup::Sqlite(_) | Setup::Jwt(_) => {}
         }
     }
@@ -162,8 +163,13 @@ impl Setup {
     pub(crate) fn missing_from(&self) -> Option<&'static str> {
         match self {
             Setup::Postgresql(Setting::Missing { vars, .. })
-            | Setup::Redis(Setting::Missing { vars, .. }) => vars.first().copied(),
-            Setup::Postgresql(_) | Setup::Redis(_) | Setup::Sqlite(_) | Setup::Jwt(_) => None,
+            | Setup::Redis(Setting::Missing { vars, .. })
+            | Setup::Amqp(Setting::Missing { vars, .. }) => vars.first().copied(),
+            Setup::Postgresql(_)
+            | Setup::Redis(_)
+            | Setup::Amqp(_)
+            | Setup::Sqlite(_)
+            | Setup::Jwt(_) => None,
         }
     }
 
@@ -177,7 +183,14 @@ impl Setup {
             Setup::Redis(Setting::Ready { target, .. }) => {
                 target.dial = pinned(&target.host, target.port);
             }
-            Setup::Postgresql(_) | Setup::Redis(_) | Setup::Sqlite(_) | Setup::Jwt(_) => {}
+            Setup::Amqp(Setting::Ready { target, .. }) => {
+                target.dial = pinned(&target.host, target.port);
+            }
+            Setup::Postgresql(_)
+            | Setup::Redis(_)
+            | Setup::Amqp(_)
+            | Setup::Sqlite(_)
+            | Setup::Jwt(_) => {}
         }
     }
 
@@ -190,6 +203,9 @@ impl Setup {
             Setup::Redis(s) => s
                 .target()
                 .map(|t| (t.redacted.as_str(), t.host.as_str(), t.parts())),
+            Setup::Amqp(s) => s
+                .target()
+                .map(|t| (t.redacted.as_str(), t.host.as_str(), t.parts())),
             Setup::Sqlite(_) | Setup::Jwt(_) => None,
         }
     }
@@ -200,6 +216,7 @@ impl Setup {
         match self {
             Setup::Postgresql(s) => url_words(s, |t| &t.redacted),
             Setup::Redis(s) => url_words(s, |t| &t.redacted),
+            Setup::Amqp(s) => url_words(s, |t| &t.redacted),
             Setup::Sqlite(sqlite) => crate::i18n::msg::verbatim(sqlite.url.clone()),
             Setup::Jwt(settings) => jwt::probe::target(settings),
         }
@@ -209,7 +226,7 @@ impl Setup {
     /// variable, a JWT check's algorithm variable (or the default).
     pub(crate) fn shown_source(&self) -> Option<Provenance> {
         match self {
-            Setup::Postgresql(_) | Setup::Redis(_) => self.source().cloned(),
+            Setup::Postgresql(_) | Setup::Redis(_) | Setup::Amqp(_) => self.source().cloned(),
             Setup::Sqlite(sqlite) => Some(sqlite.source.clone()),
             Setup::Jwt(settings) => Some(
                 settings
@@ -227,7 +244,7 @@ impl Setup {
     pub(crate) fn redis_url(&self) -> Option<&str> {
         match self {
             Setup::Redis(s) => s.target().map(|t| t.redacted.as_str()),
-            Setup::Postgresql(_) | Setup::Sqlite(_) | Setup::Jwt(_) => None,
+            Setup::Postgresql(_) | Setup::Amqp(_) | Setup::Sqlite(_) | Setup::Jwt(_) => None,
         }
     }
 
@@ -240,6 +257,9 @@ impl Setup {
             Setup::Redis(s) => s
                 .target()
                 .map(|t| (t.host.as_str(), t.port, t.dial.as_slice())),
+            Setup::Amqp(s) => s
+                .target()
+                .map(|t| (t.host.as_str(), t.port, t.dial.as_slice())),
             Setup::Sqlite(_) | Setup::Jwt(_) => None,
         }
     }
@@ -249,6 +269,11 @@ impl Setup {
         match self {
             Setup::Postgresql(s) => s.target().and_then(|t| t.password.as_ref()),
             Setup::Redis(s) => s.target().and_then(|t| t.password.as_ref()),
+            // guest/guest by default: the well-known password is no secret.
+            Setup::Amqp(s) => s
+                .target()
+                .filter(|t| !t.default_credentials)
+                .map(|t| &t.password),
             Setup::Sqlite(_) | Setup::Jwt(_) => None,
         }
         .map(Secret::expose)
@@ -258,7 +283,9 @@ impl Setup {
     /// libraries echo back.
     pub(crate) fn secrets(&self) -> Vec<&str> {
         match self {
-            Setup::Postgresql(_) | Setup::Redis(_) => self.password().into_iter().collect(),
+            Setup::Postgresql(_) | Setup::Redis(_) | Setup::Amqp(_) => {
+                self.password().into_iter().collect()
+            }
             Setup::Jwt(jwt) => jwt.secret.iter().map(|s| s.value.expose()).collect(),
             Setup::Sqlite(sqlite) => sqlite.passphrase.iter().map(Secret::expose).collect(),
         }
@@ -282,6 +309,12 @@ impl Setup {
                     words.extend(t.username.as_deref());
                 }
             }
+            Setup::Amqp(s) => {
+                if let Some(t) = s.target() {
+                    words.extend([t.redacted.as_str(), t.host.as_str()]);
+                    words.extend([t.user.as_str(), t.vhost.as_str()]);
+                }
+            }
             Setup::Sqlite(_) | Setup::Jwt(_) => {}
         }
         words
@@ -297,6 +330,7 @@ impl Setup {
             Setup::Redis(s) => s
                 .target()
                 .is_some_and(|t| t.tls != redis::url::RedisTls::Off),
+            Setup::Amqp(s) => s.target().is_some_and(|t| t.tls != amqp::url::AmqpTls::Off),
             Setup::Jwt(jwt) => !jwt.algorithm_name().starts_with("HS"),
             Setup::Sqlite(_) => false,
         }
@@ -307,6 +341,7 @@ impl Setup {
         match self {
             Setup::Postgresql(s) => s.target().is_some_and(PgTarget::is_loopback),
             Setup::Redis(s) => s.target().is_some_and(RedisTarget::is_loopback),
+            Setup::Amqp(s) => s.target().is_some_and(AmqpTarget::is_loopback),
             Setup::Sqlite(_) | Setup::Jwt(_) => false,
         }
     }
@@ -327,6 +362,7 @@ pub(crate) enum Target<'a> {
     Postgresql(&'a Setting<PgTarget>),
     Sqlite(&'a SqliteTarget),
     Redis(&'a Setting<RedisTarget>),
+    Amqp(&'a Setting<AmqpTarget>),
     Jwt(&'a JwtSettings),
 }
 
@@ -336,15 +372,17 @@ impl<'a> Target<'a> {
             Target::Postgresql(_) => Kind::Postgresql,
             Target::Sqlite(_) => Kind::Sqlite,
             Target::Redis(_) => Kind::Redis,
+            Target::Amqp(_) => Kind::Amqp,
             Target::Jwt(_) => Kind::Jwt,
         }
     }
 
-    /// Where a PostgreSQL or Redis target's value came from.
+    /// Where a URL target's value came from.
     pub(crate) fn source(self) -> Option<&'a Provenance> {
         match self {
             Target::Postgresql(setting) => setting.source(),
             Target::Redis(setting) => setting.source(),
+            Target::Amqp(setting) => setting.source(),
             Target::Sqlite(_) | Target::Jwt(_) => None,
         }
     }
@@ -355,6 +393,7 @@ impl<'a> Target<'a> {
             Target::Postgresql(setting) => postgres::probe::probe(setting, budget).await,
             Target::Sqlite(target) => sqlite::probe::probe(target),
             Target::Redis(setting) => redis::probe::probe(setting, budget).await,
+            Target::Amqp(setting) => amqp::probe::probe(setting, budget).await,
             Target::Jwt(settings) => jwt::probe::probe(settings),
         }
     }

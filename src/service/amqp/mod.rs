@@ -8,3 +8,15 @@ pub(crate) mod facts;
 pub(crate) mod probe;
 pub(crate) mod url;
 pub(crate) mod wire;
+
+use super::Description;
+
+/// AMQP as the registry lists it.
+pub(crate) const KIND: Description = Description {
+    // Celery's transport names (`pyamqp://`, `librabbitmq://`) are AMQP
+    // URLs kombu reads the same way.
+    is_scheme: |scheme| url::SCHEMES.contains(&scheme),
+    steps: probe::STEPS,
+    advise: advice::advise,
+    can_heal: crate::model::Code::can_heal,
+};
