@@ -82,3 +82,70 @@ impl Drop for RabbitScratch {
         }
     }
 }
+
+/// A RabbitMQ node of our own, in a memory alarm from its start
+/// (`vm_memory_high_watermark.absolute = 1MB`): the shared broker must
+/// never be put in one. It listens on a free loopback port and stops when
+/// the test process is gone.
+pub struct AlarmedNode {
+    pub port: u16,
+}
+
+/// The alarmed node, started once per test process (about 10 s).
+pub fn rabbit_alarmed() -> &'static AlarmedNode {
+    static NODE: std::sync::OnceLock<AlarmedNode> = std::sync::OnceLock::new();
+    NODE.get_or_init(start_alarmed)
+}
+
+fn start_alarmed() -> AlarmedNode {
+    use super::lifecycle;
+    let dir = lifecycle::scratch_dir("railconn-rabbit-");
+    let port = lifecycle::free_port();
+    let dist = lifecycle::free_port();
+    let node = format!("railconn_{}_{port}@localhost", std::process::id());
+    let conf = dir.join("rabbitmq.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "listeners.tcp.default = 127.0.0.1:{port}\n\
+             vm_memory_high_watermark.absolute = 1MB\n"
+        ),
+    )
+    .expect("write rabbitmq.conf");
+    std::fs::write(dir.join("enabled_plugins"), "[].\n").expect("write enabled_plugins");
+    // rabbitmq-server runs the node as the `rabbitmq` user: it writes its
+    // database and logs in our directory.
+    lifecycle::run_checked(
+        "chown the node's directory",
+        Command::new("chown").args(["-R", "rabbitmq"]).arg(&dir),
+    );
+    let path = |name: &str| format!("{}", dir.join(name).display());
+    let vars = [
+        format!("RABBITMQ_NODENAME={node}"),
+        format!("RABBITMQ_NODE_PORT={port}"),
+        format!("RABBITMQ_DIST_PORT={dist}"),
+        format!("RABBITMQ_CONFIG_FILE={}", path("rabbitmq.conf")),
+        format!("RABBITMQ_ENABLED_PLUGINS_FILE={}", path("enabled_plugins")),
+        format!("RABBITMQ_MNESIA_BASE={}", path("mnesia")),
+        format!("RABBITMQ_FEATURE_FLAGS_FILE={}", path("feature_flags")),
+        format!("RABBITMQ_LOG_BASE={}", dir.display()),
+        format!("RABBITMQ_PID_FILE={}", path("rabbit.pid")),
+    ];
+    let log = dir.join("watchdog.log");
+    let stop = format!(r#"rabbitmqctl -n {node} stop >/dev/null 2>&1; kill -TERM "$spid""#);
+    let mut command: Vec<&std::ffi::OsStr> = vec!["env".as_ref()];
+    command.extend(vars.iter().map(std::ffi::OsStr::new));
+    command.push("rabbitmq-server".as_ref());
+    lifecycle::supervise(&dir, &log, &stop, &command);
+    lifecycle::wait_ready(&format!("rabbitmq node {node}"), &dir, &log, || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() && in_alarm(&node)
+    });
+    AlarmedNode { port }
+}
+
+fn in_alarm(node: &str) -> bool {
+    Command::new("rabbitmq-diagnostics")
+        .args(["-q", "-n", node, "alarms"])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("Memory alarm"))
+}

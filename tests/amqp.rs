@@ -1,0 +1,75 @@
+//! The RabbitMQ check (issue 21) against the machine's RabbitMQ, through
+//! a throw-away user and vhosts: a Celery app's `CELERY_BROKER_URL` that
+//! passes, one with a wrong password, an unknown vhost, a forbidden one;
+//! a broker in a memory alarm (a node of our own); a peer that is not AMQP
+//! (a protocol-level fake peer: no real server answers that way).
+
+use crate::harness::{assert_failure, assert_passed, check, check_json, detail};
+use crate::support::rabbitmq::{RABBITMQ_PORT, RabbitScratch, rabbit_alarmed};
+use crate::support::{Fault, fault, railconn};
+
+/// `railconn check` with `CELERY_BROKER_URL` set, and only that check.
+fn celery(url: &str) -> serde_json::Value {
+    let mut run = railconn();
+    run.env("CELERY_BROKER_URL", url);
+    check_json(&mut run, &["--only", "CELERY_BROKER_URL"]).0
+}
+
+#[test]
+fn a_celery_broker_url_passes_and_a_wrong_password_fails_under_its_name() {
+    let rabbit = RabbitScratch::new();
+    let r = celery(&rabbit.url(&rabbit.vhost));
+    assert_passed(&r, "CELERY_BROKER_URL");
+    assert_eq!(check(&r, "CELERY_BROKER_URL")["kind"], "amqp", "{r:#}");
+    assert!(
+        detail(&r, "CELERY_BROKER_URL", "auth").contains("RabbitMQ"),
+        "{r:#}"
+    );
+    assert!(
+        detail(&r, "CELERY_BROKER_URL", "open").contains(&rabbit.vhost),
+        "{r:#}"
+    );
+    assert!(!r.to_string().contains(&rabbit.password), "{r:#}");
+
+    let wrong = format!(
+        "amqp://{}:wrong-pw@127.0.0.1:{RABBITMQ_PORT}/{}",
+        rabbit.user, rabbit.vhost
+    );
+    let r = celery(&wrong);
+    assert_failure(&r, "CELERY_BROKER_URL", "auth", "auth_failed");
+    assert!(r.to_string().contains("ACCESS_REFUSED"), "{r:#}");
+    assert!(!r.to_string().contains("wrong-pw"), "{r:#}");
+}
+
+#[test]
+fn an_unknown_and_a_forbidden_vhost_are_named() {
+    let rabbit = RabbitScratch::new();
+    let r = celery(&rabbit.url("railconn_no_such_vhost"));
+    assert_failure(&r, "CELERY_BROKER_URL", "open", "database_not_found");
+    assert!(r.to_string().contains("railconn_no_such_vhost"), "{r:#}");
+    let r = celery(&rabbit.url(&rabbit.forbidden));
+    assert_failure(&r, "CELERY_BROKER_URL", "open", "access_denied");
+    assert!(r.to_string().contains(&rabbit.forbidden), "{r:#}");
+}
+
+/// RabbitMQ tells a publishing connection that an alarm blocks it: the
+/// check still passes, with a warning that publishing will hang.
+#[test]
+fn a_memory_alarm_is_a_finding() {
+    let node = rabbit_alarmed();
+    let r = celery(&format!("amqp://guest:guest@127.0.0.1:{}/", node.port));
+    assert_passed(&r, "CELERY_BROKER_URL");
+    let findings = check(&r, "CELERY_BROKER_URL")["findings"].to_string();
+    assert!(findings.contains("low on memory"), "{r:#}");
+}
+
+/// A fake peer at the protocol level: an HTTP server on the broker's
+/// address (the management UI's port, say) answers with HTTP.
+#[test]
+fn a_peer_that_is_not_amqp_is_a_protocol_error() {
+    let port = fault(Fault::RespondAfterRead(
+        b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n",
+    ));
+    let r = celery(&format!("amqp://guest:guest@127.0.0.1:{port}/"));
+    assert_failure(&r, "CELERY_BROKER_URL", "auth", "protocol_error");
+}
