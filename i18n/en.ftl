@@ -1207,6 +1207,8 @@ advice_amqp_server_starting =
     .cause = The broker closed the connection itself (CONNECTION_FORCED): it is starting, stopping or being restarted.
     .fix = Wait a few seconds and check again.
 amqp_alarm_unknown = the user may not publish to the default exchange, so whether a memory or disk alarm blocks publishing is unknown
+var_celery_broker_url = Celery's broker URL: an amqp:// URL there is a RabbitMQ check named CELERY_BROKER_URL, a redis:// URL a Redis check (found by discovery, as any variable holding such a URL).
+redis_not_named = not critical: the app's manifests ({ $files }) name no Redis client, so the app does not seem to use Redis (a Celery app on RabbitMQ, say); set REDIS_URL if it does
 amqp_unknown_parameter = kombu (Celery) refuses the URL parameter `{ $name }`: Connection() takes no such argument (TypeError when the app connects); remove it
 amqp_pika_vhost = kombu (Celery) and amqplib open the vhost "{ $vhost }", pika opens "{ $pika }" (it keeps only the first path segment); percent-encode the vhost (%2F for a slash) so that every client reads it alike
 ## readme

@@ -1282,6 +1282,8 @@ advice_amqp_server_starting =
     .cause = Брокер сам закрыл соединение (CONNECTION_FORCED): он запускается, останавливается или перезапускается.
     .fix = Подождите несколько секунд и проверьте снова.
 amqp_alarm_unknown = пользователю нельзя публиковать в exchange по умолчанию, поэтому неизвестно, блокирует ли публикацию тревога по памяти или диску
+var_celery_broker_url = URL брокера Celery: amqp:// в ней — проверка RabbitMQ с именем CELERY_BROKER_URL, redis:// — проверка Redis (их находит обнаружение, как и любую переменную с таким URL).
+redis_not_named = не критично: манифесты приложения ({ $files }) не называют ни одного клиента Redis, похоже, приложение Redis не использует (например, приложение Celery на RabbitMQ); если использует, задайте REDIS_URL
 amqp_unknown_parameter = kombu (Celery) не принимает параметр URL `{ $name }`: у Connection() нет такого аргумента (TypeError при подключении приложения); уберите его
 amqp_pika_vhost = kombu (Celery) и amqplib открывают vhost «{ $vhost }», а pika — «{ $pika }» (берёт только первый сегмент пути); закодируйте vhost через % (%2F вместо слеша), чтобы все клиенты читали его одинаково
 ## readme

@@ -73,3 +73,25 @@ fn a_peer_that_is_not_amqp_is_a_protocol_error() {
     let r = celery(&format!("amqp://guest:guest@127.0.0.1:{port}/"));
     assert_failure(&r, "CELERY_BROKER_URL", "auth", "protocol_error");
 }
+
+/// Issue 21, item 4: a Celery app on RabbitMQ has no Redis. When its
+/// manifests name no Redis client, a missing `REDIS_URL` is not critical
+/// and a note says why; when they name one, it stays critical.
+#[test]
+fn a_missing_redis_url_is_not_critical_when_the_manifests_name_no_redis_client() {
+    let redis_of = |requirements: &str| {
+        let mut run = railconn();
+        std::fs::write(run.dir.path().join("requirements.txt"), requirements).unwrap();
+        run.env("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/");
+        let r = check_json(&mut run, &[]).0;
+        check(&r, "redis").clone()
+    };
+    let redis = redis_of("celery==5.4.0\npsycopg2-binary\n");
+    assert_eq!(redis["required"], false, "{redis:#}");
+    assert!(
+        redis["findings"].to_string().contains("requirements.txt"),
+        "{redis:#}"
+    );
+    let redis = redis_of("celery[redis]==5.4.0\n");
+    assert_eq!(redis["required"], true, "{redis:#}");
+}

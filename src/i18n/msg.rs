@@ -770,6 +770,8 @@ messages! {
     amqp_open_detail(vhost: String, frame_max: u64, channel_max: u64, heartbeat: u64);
     amqp_blocked(reason: String);
     amqp_alarm_unknown();
+    var_celery_broker_url();
+    redis_not_named(files: String);
     amqp_unknown_parameter(name: &str);
     amqp_pika_vhost(vhost: String, pika: String);
     // ---- readme: how often, as each language says it (issue 23) -------------
