@@ -34,6 +34,7 @@ use serde_json::{Value, json};
 use crate::support::drivers::fixtures;
 use crate::support::pgbouncer::pgbouncer_reset_always;
 use crate::support::postgres::percent_encode;
+use crate::support::rabbitmq::{RABBITMQ_PORT, RabbitScratch};
 use crate::support::{
     Railconn, closed_port, pg_plain, pg_tls, pki, redis_auth, redis_open, redis_tls,
 };
@@ -83,6 +84,11 @@ const DRIVERS: &[Driver] = &[
     other("redis_py", false, "redis", "redis-py@8.1.0"),
     other("ioredis", true, "redis", "ioredis@6.0.0"),
     other("node_redis", true, "redis", "node-redis@6.4.0"),
+    // The AMQP drivers have no `--driver` rules in railconn: it reads the
+    // URL as kombu does, whatever the app uses.
+    other("celery", false, "amqp", ""),
+    other("pika", false, "amqp", ""),
+    other("amqplib", true, "amqp", ""),
     other("pyjwt", false, "jwt", "pyjwt@2.15.1"),
     other("jsonwebtoken", true, "jwt", "jsonwebtoken@9.0.3"),
 ];
@@ -130,9 +136,9 @@ fn drivers_of(column: &str) -> Vec<&'static Driver> {
             .filter(|d| d.check == "redis")
             .map(|d| d.id)
             .collect(),
-        "jwt" => DRIVERS
+        "amqp" | "jwt" => DRIVERS
             .iter()
-            .filter(|d| d.check == "jwt")
+            .filter(|d| d.check == column)
             .map(|d| d.id)
             .collect(),
         list => list.split(',').collect(),
@@ -155,8 +161,12 @@ struct Case {
     env: Vec<(String, String)>,
 }
 
-/// The values the table's placeholders stand for.
-struct Places(Vec<(&'static str, String)>);
+/// The values the table's placeholders stand for, and the RabbitMQ user
+/// and vhosts they name (deleted when the run ends).
+struct Places(
+    Vec<(&'static str, String)>,
+    #[expect(dead_code, reason = "held for its Drop, which deletes them")] RabbitScratch,
+);
 
 impl Places {
     /// Starts every server the table names, and installs the drivers, in
@@ -181,23 +191,32 @@ impl Places {
             .display()
             .to_string();
         let pki = pki();
-        Places(vec![
-            ("{T}", tls.to_string()),
-            ("{P}", plain.to_string()),
-            ("{B}", bouncer.to_string()),
-            ("{C}", closed_port().to_string()),
-            ("{A}", auth.to_string()),
-            ("{O}", open.to_string()),
-            ("{S}", tls_redis.to_string()),
-            ("{ca}", pki.ca_cert.display().to_string()),
-            ("{other_ca}", pki.other_ca_cert.display().to_string()),
-            (
-                "{missing}",
-                scratch.join("missing.crt").display().to_string(),
-            ),
-            ("{psock_enc}", percent_encode(&sock)),
-            ("{psock}", sock),
-        ])
+        let rabbit = RabbitScratch::new();
+        Places(
+            vec![
+                ("{ru}", rabbit.user.clone()),
+                ("{rp}", rabbit.password.clone()),
+                ("{rv}", rabbit.vhost.clone()),
+                ("{rf}", rabbit.forbidden.clone()),
+                ("{R}", RABBITMQ_PORT.to_string()),
+                ("{T}", tls.to_string()),
+                ("{P}", plain.to_string()),
+                ("{B}", bouncer.to_string()),
+                ("{C}", closed_port().to_string()),
+                ("{A}", auth.to_string()),
+                ("{O}", open.to_string()),
+                ("{S}", tls_redis.to_string()),
+                ("{ca}", pki.ca_cert.display().to_string()),
+                ("{other_ca}", pki.other_ca_cert.display().to_string()),
+                (
+                    "{missing}",
+                    scratch.join("missing.crt").display().to_string(),
+                ),
+                ("{psock_enc}", percent_encode(&sock)),
+                ("{psock}", sock),
+            ],
+            rabbit,
+        )
     }
 
     /// `text` with the run's ports and paths put back as placeholders, so
@@ -436,17 +455,22 @@ fn run_railconn(hosts: &HostsOnly, case: &Case) -> Verdict {
     let mut run = Railconn::new("unshare");
     run.args(hosts.prefix())
         .args([env!("CARGO_BIN_EXE_railconn")]);
-    let check = case.driver.check;
+    // A Celery app's broker URL is a check named after its variable.
+    let check = match case.driver.check {
+        "amqp" => "CELERY_BROKER_URL",
+        other => other,
+    };
     match check {
         "postgres" => run.env("DATABASE_URL", &case.url),
         "redis" => run.env("REDIS_URL", &case.url),
+        "CELERY_BROKER_URL" => run.env(check, &case.url),
         _ => &mut run,
     };
     for (k, v) in &case.env {
         run.env(k, v);
     }
     run.args(["check", "--json", "--no-env-file", "--only", check]);
-    for driver in case.driver.railconn.split(',') {
+    for driver in case.driver.railconn.split(',').filter(|d| !d.is_empty()) {
         run.args(["--driver", driver]);
     }
     let out = run.run();

@@ -1,7 +1,7 @@
 //! The apps' real drivers, for the differential tests of issue 11 and the
 //! matrix of issue 20 (`tests/matrix.rs`): node-postgres (`pg`),
-//! postgres.js, ioredis, node-redis and jsonwebtoken from npm, psycopg 3,
-//! psycopg2, asyncpg, SQLAlchemy, redis-py and PyJWT from `PyPI`, pinned,
+//! postgres.js, ioredis, node-redis, amqplib and jsonwebtoken from npm, psycopg 3,
+//! psycopg2, asyncpg, SQLAlchemy, redis-py, PyJWT, Celery (kombu, py-amqp) and pika from `PyPI`, pinned,
 //! installed once into `target/driver-fixtures` with their download caches
 //! beside them, so a re-run needs no network.
 //! Each helper runs one connection attempt the way an app makes it and
@@ -21,6 +21,7 @@ pub const NPM_PACKAGES: &[(&str, &str)] = &[
     ("postgres", "4.2.0"),
     ("redis", "6.4.0"),
     ("jsonwebtoken", "9.0.3"),
+    ("amqplib", "2.3.1"),
 ];
 pub const PIP_PACKAGES: &[&str] = &[
     "psycopg[binary]==3.3.9",
@@ -31,6 +32,11 @@ pub const PIP_PACKAGES: &[&str] = &[
     // SQLAlchemy's asyncio engine (`postgresql+asyncpg://`) needs it.
     "greenlet==3.5.6",
     "PyJWT==2.15.1",
+    // Celery reads the broker URL through kombu, which speaks py-amqp.
+    "celery==5.7.0",
+    "kombu==5.7.0",
+    "amqp==5.4.2",
+    "pika==1.4.4",
 ];
 
 pub struct Fixtures {
