@@ -1225,4 +1225,3 @@ every_whole = every { $count ->
     }
 }
 every_amount = every { $amount }
-var_celery_broker_url = Celery's broker URL: an amqp:// URL there is a RabbitMQ check named CELERY_BROKER_URL, a redis:// URL a Redis check (found by discovery, as any variable holding such a URL).

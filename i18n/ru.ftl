@@ -1305,4 +1305,3 @@ every_whole = { $count ->
     }
 }
 every_amount = каждые { $amount }
-var_celery_broker_url = URL брокера Celery: amqp:// в ней — проверка RabbitMQ с именем CELERY_BROKER_URL, redis:// — проверка Redis (их находит обнаружение, как и любую переменную с таким URL).

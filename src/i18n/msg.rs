@@ -777,7 +777,6 @@ messages! {
     // ---- readme: how often, as each language says it (issue 23) -------------
     every_whole(count: u64, unit: &str);
     every_amount(amount: Duration);
-    var_celery_broker_url();
 }
 
 advice! {

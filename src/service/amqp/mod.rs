@@ -16,6 +16,8 @@ pub(crate) const KIND: Description = Description {
     // Celery's transport names (`pyamqp://`, `librabbitmq://`) are AMQP
     // URLs kombu reads the same way.
     is_scheme: |scheme| url::SCHEMES.contains(&scheme),
+    // kombu reads no other `amqp+…://` form.
+    is_unread_scheme: |_| false,
     steps: probe::STEPS,
     advise: advice::advise,
     can_heal: crate::model::Code::can_heal,
