@@ -1225,3 +1225,9 @@ every_whole = every { $count ->
     }
 }
 every_amount = every { $amount }
+advice_amqp_tls_unsupported =
+    .cause = The URL asks for TLS (amqps:// or ?ssl=…) but the broker speaks plaintext AMQP on this port. kombu takes any non-empty ssl= value as true, even ssl=false.
+    .fix = Use amqp:// and remove ssl= from { $variable }, or use the broker's TLS port (5671).
+advice_amqp_certificate_invalid =
+    .cause = The broker's certificate does not lead to a trusted root: a self-signed or private CA. Celery (py-amqp) verifies the chain against the system's roots, though not the host name.
+    .fix = Use the provider's amqps:// endpoint with a public certificate, or give the app the CA (Celery's broker_use_ssl with ca_certs set to the CA file); ?ssl_cert_reqs=CERT_NONE encrypts without verifying.

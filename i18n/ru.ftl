@@ -1305,3 +1305,9 @@ every_whole = { $count ->
     }
 }
 every_amount = каждые { $amount }
+advice_amqp_tls_unsupported =
+    .cause = URL требует TLS (amqps:// или ?ssl=…), а брокер на этом порту говорит на открытом AMQP. kombu считает истиной любое непустое значение ssl=, даже ssl=false.
+    .fix = Используйте amqp:// и уберите ssl= из { $variable } либо обращайтесь к TLS-порту брокера (5671).
+advice_amqp_certificate_invalid =
+    .cause = Сертификат брокера не ведёт к доверенному корню: он самоподписанный или выпущен частным CA. Celery (py-amqp) проверяет цепочку по системным корневым сертификатам, хотя имя хоста не сверяет.
+    .fix = Используйте amqps://-эндпоинт провайдера с публичным сертификатом или передайте приложению CA (в Celery — broker_use_ssl с ca_certs, указывающим на файл CA); ?ssl_cert_reqs=CERT_NONE шифрует без проверки.

@@ -909,6 +909,8 @@ advice! {
     advice_amqp_protocol_error,
     advice_amqp_connection_closed,
     advice_amqp_server_starting,
+    advice_amqp_tls_unsupported,
+    advice_amqp_certificate_invalid,
 }
 
 /// A list of alternatives (`postgresql:// or postgres://`).

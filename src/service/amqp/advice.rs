@@ -21,6 +21,8 @@ pub(crate) fn advise(step: StepName, code: Code, said: &Message) -> Option<Advic
         (_, Code::AccessDenied) => Some(msg::advice_amqp_vhost_denied()),
         (_, Code::TooManyConnections) => Some(msg::advice_amqp_connection_limit()),
         (_, Code::TlsRequired) => Some(msg::advice_amqp_tls_required()),
+        (_, Code::TlsUnsupported) => Some(msg::advice_amqp_tls_unsupported()),
+        (_, Code::CertificateInvalid) => Some(msg::advice_amqp_certificate_invalid()),
         (_, Code::ProtocolError) => Some(msg::advice_amqp_protocol_error()),
         (_, Code::ConnectionClosed) => Some(msg::advice_amqp_connection_closed()),
         (_, Code::ServerStarting) => Some(msg::advice_amqp_server_starting()),
@@ -43,6 +45,8 @@ mod tests {
             Code::TooManyConnections,
             Code::ProtocolError,
             Code::ConnectionRefused,
+            Code::CertificateInvalid,
+            Code::TlsUnsupported,
         ] {
             assert!(advise(StepName::Open, code, &said).is_some(), "{code:?}");
         }
