@@ -5,7 +5,7 @@
 //! (a protocol-level fake peer: no real server answers that way).
 
 use crate::harness::{assert_failure, assert_passed, check, check_json, detail};
-use crate::support::rabbitmq::{RABBITMQ_PORT, RabbitScratch, rabbit_alarmed};
+use crate::support::rabbitmq::{RABBITMQ_PORT, RabbitScratch, rabbit_alarmed, rabbit_tls};
 use crate::support::{Fault, fault, railconn};
 
 /// `railconn check` with `CELERY_BROKER_URL` set, and only that check.
@@ -61,6 +61,28 @@ fn a_memory_alarm_is_a_finding() {
     assert_passed(&r, "CELERY_BROKER_URL");
     let findings = check(&r, "CELERY_BROKER_URL")["findings"].to_string();
     assert!(findings.contains("low on memory"), "{r:#}");
+}
+
+/// amqps:// to a TLS-only node of our own: py-amqp verifies the chain
+/// against the system roots (the test CA is not one of them), so only
+/// `ssl_cert_reqs=CERT_NONE` passes; amqp:// to the TLS port is told to
+/// use amqps://.
+#[test]
+fn amqps_verifies_the_chain_as_kombu_does() {
+    let port = rabbit_tls().port;
+    let r = celery(&format!(
+        "amqps://guest:guest@127.0.0.1:{port}/?ssl_cert_reqs=CERT_NONE"
+    ));
+    assert_passed(&r, "CELERY_BROKER_URL");
+    assert!(
+        detail(&r, "CELERY_BROKER_URL", "tls").contains("TLS"),
+        "{r:#}"
+    );
+    let r = celery(&format!("amqps://guest:guest@127.0.0.1:{port}/"));
+    assert_failure(&r, "CELERY_BROKER_URL", "tls", "certificate_invalid");
+    let r = celery(&format!("amqp://guest:guest@127.0.0.1:{port}/"));
+    let (step, code) = crate::harness::failure(&r, "CELERY_BROKER_URL").expect("a failure");
+    assert_eq!(code, "tls_required", "{step}: {r:#}");
 }
 
 /// A fake peer at the protocol level: an HTTP server on the broker's

@@ -83,38 +83,78 @@ impl Drop for RabbitScratch {
     }
 }
 
-/// A RabbitMQ node of our own, in a memory alarm from its start
-/// (`vm_memory_high_watermark.absolute = 1MB`): the shared broker must
-/// never be put in one. It listens on a free loopback port and stops when
-/// the test process is gone.
-pub struct AlarmedNode {
+/// A RabbitMQ node of our own: the shared broker must never be put in an
+/// alarm or given a TLS listener. It listens on a free loopback port and
+/// stops when the test process is gone.
+pub struct OwnNode {
     pub port: u16,
 }
 
-/// The alarmed node, started once per test process (about 10 s).
-pub fn rabbit_alarmed() -> &'static AlarmedNode {
-    static NODE: std::sync::OnceLock<AlarmedNode> = std::sync::OnceLock::new();
-    NODE.get_or_init(start_alarmed)
+/// A node in a memory alarm from its start
+/// (`vm_memory_high_watermark.absolute = 1MB`), started once per test
+/// process (about 10 s).
+pub fn rabbit_alarmed() -> &'static OwnNode {
+    static NODE: std::sync::OnceLock<OwnNode> = std::sync::OnceLock::new();
+    NODE.get_or_init(|| {
+        start_node(
+            |port, _| {
+                format!(
+                    "listeners.tcp.default = 127.0.0.1:{port}\n\
+                     vm_memory_high_watermark.absolute = 1MB\n"
+                )
+            },
+            |node, port| {
+                std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() && in_alarm(node)
+            },
+        )
+    })
 }
 
-fn start_alarmed() -> AlarmedNode {
+/// A node that speaks AMQP only over TLS (`listeners.tcp = none`), with
+/// the test PKI's server certificate for `localhost` and `127.0.0.1`.
+pub fn rabbit_tls() -> &'static OwnNode {
+    static NODE: std::sync::OnceLock<OwnNode> = std::sync::OnceLock::new();
+    NODE.get_or_init(|| {
+        start_node(
+            |port, dir| {
+                let pki = super::pki::pki();
+                for (from, to) in [
+                    (&pki.server_cert, "server.crt"),
+                    (&pki.server_key, "server.key"),
+                ] {
+                    std::fs::copy(from, dir.join(to)).expect("copy the server certificate");
+                }
+                format!(
+                    "listeners.tcp = none\n\
+                     listeners.ssl.default = 127.0.0.1:{port}\n\
+                     ssl_options.certfile = {}\n\
+                     ssl_options.keyfile = {}\n\
+                     ssl_options.verify = verify_none\n\
+                     ssl_options.fail_if_no_peer_cert = false\n",
+                    dir.join("server.crt").display(),
+                    dir.join("server.key").display()
+                )
+            },
+            |_, port| std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+        )
+    })
+}
+
+/// Starts `rabbitmq-server` with the config `conf` writes (given the
+/// port and the node's directory), and waits until `ready`.
+fn start_node(
+    conf: impl Fn(u16, &std::path::Path) -> String,
+    ready: impl Fn(&str, u16) -> bool,
+) -> OwnNode {
     use super::lifecycle;
     let dir = lifecycle::scratch_dir("railconn-rabbit-");
     let port = lifecycle::free_port();
     let dist = lifecycle::free_port();
     let node = format!("railconn_{}_{port}@localhost", std::process::id());
-    let conf = dir.join("rabbitmq.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "listeners.tcp.default = 127.0.0.1:{port}\n\
-             vm_memory_high_watermark.absolute = 1MB\n"
-        ),
-    )
-    .expect("write rabbitmq.conf");
+    std::fs::write(dir.join("rabbitmq.conf"), conf(port, &dir)).expect("write rabbitmq.conf");
     std::fs::write(dir.join("enabled_plugins"), "[].\n").expect("write enabled_plugins");
     // rabbitmq-server runs the node as the `rabbitmq` user: it writes its
-    // database and logs in our directory.
+    // database and logs in our directory, and reads the key there.
     lifecycle::run_checked(
         "chown the node's directory",
         Command::new("chown").args(["-R", "rabbitmq"]).arg(&dir),
@@ -138,9 +178,9 @@ fn start_alarmed() -> AlarmedNode {
     command.push("rabbitmq-server".as_ref());
     lifecycle::supervise(&dir, &log, &stop, &command);
     lifecycle::wait_ready(&format!("rabbitmq node {node}"), &dir, &log, || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() && in_alarm(&node)
+        ready(&node, port)
     });
-    AlarmedNode { port }
+    OwnNode { port }
 }
 
 fn in_alarm(node: &str) -> bool {
