@@ -71,7 +71,7 @@ pg_scheme_case = the scheme must be lowercase: libpq only recognises postgresql:
 pg_param_unsupported = parameter `{ $key }` makes libpq read a file railconn does not read (refused by design): put the host, port, user and password in the URL itself
 pg_socket_refused = the URL names a Unix socket (no host, a `/path` host or `%2F…`): railconn checks TCP connections only (refused by design); give the host and port the app will use over the network
 pg_no_host = the URL has no host before the port (`@:5432`): a Railway reference variable probably resolved to nothing; re-create the reference to the service (without a host libpq would use a Unix socket, which railconn does not check)
-pg_many_ports = the URL lists several ports: railconn checks one host and one port per URL (refused by design); pass each host's URL separately
+pg_many_ports = the URL lists several hosts or ports that do not pair up: libpq takes one port for all the hosts or one port for each (could not match the port numbers to the hosts)
 pg_bad_hostaddr = `hostaddr` is not an IP address (libpq: could not parse network address); put a name in `host` instead
 pg_uri_prefix = the URL must start with postgresql:// or postgres://
 pg_uri_ipv6_unterminated = the IPv6 address has no closing `]` (libpq refuses the URL)
@@ -1231,3 +1231,32 @@ advice_amqp_tls_unsupported =
 advice_amqp_certificate_invalid =
     .cause = The broker's certificate does not lead to a trusted root: a self-signed or private CA. Celery (py-amqp) verifies the chain against the system's roots, though not the host name.
     .fix = Use the provider's amqps:// endpoint with a public certificate, or give the app the CA (Celery's broker_use_ssl with ca_certs set to the CA file); ?ssl_cert_reqs=CERT_NONE encrypts without verifying.
+## plans
+driver_redis_node_roots = { $drivers } verify the server's certificate against Node's CA store (its bundled list and NODE_EXTRA_CA_CERTS): railconn verified against the same store
+driver_redis_node_roots_cause = { $drivers } verify the certificate against Node's CA store only: its bundled list of public CAs and the file in NODE_EXTRA_CA_CERTS. Node reads neither SSL_CERT_FILE nor the system's store, so a private or self-signed CA the app's environment does not name there fails the handshake.
+driver_redis_py_cert_reqs_none = { $driver } reads ssl_cert_reqs=none from the URL and does not verify the certificate: railconn did not verify it either
+driver_redis_py_ca_certs = { $driver } verifies the certificate against the file in the URL's ssl_ca_certs: railconn verified against it too
+driver_node_redis_ipv6 = { $driver } looks up { $host } with its brackets (the host of new URL()) and fails with getaddrinfo ENOTFOUND before connecting
+driver_node_redis_ipv6_cause = { $driver } passes the URL's host to the name lookup as new URL() writes it, with the brackets of an IPv6 literal; no name is spelled that way, so the app fails with ENOTFOUND, although redis-py, ioredis and redis-rs connect.
+driver_node_redis_ipv6_fix = Use a host name that resolves to the IPv6 address, or pass the address without brackets in the client's options: createClient({"{"} socket: {"{"} host: '::1', port: 6379 {"}"} {"}"}).
+driver_sa_asyncpg_ssl_value = SQLAlchemy's asyncpg dialect passes ssl={ $value } to asyncpg.connect() as the string "{ $value }", which asyncpg reads only as a mode name: the first connect raises `sslmode` parameter must be one of: disable, allow, prefer, require, verify-ca, verify-full
+driver_sa_asyncpg_ssl_value_cause = With postgresql+asyncpg:// SQLAlchemy hands the URL's ssl={ $value } to asyncpg.connect(ssl="{ $value }"); asyncpg takes a string there only as one of libpq's sslmode names, so the app fails at its first connect although libpq reads ssl=true as sslmode=require.
+driver_postgresjs_plaintext = { $driver } uses TLS only when asked (sslmode or ssl in the URL, or PGSSLMODE): without it, it connects unencrypted, and so did the check
+driver_postgresjs_plaintext_cause = { $driver } uses TLS only when the URL has sslmode or ssl, or PGSSLMODE is set; otherwise it connects unencrypted, and this server refuses unencrypted connections, although libpq, psql and psycopg connect (they prefer TLS).
+driver_postgresjs_plaintext_fix = Add sslmode=require to the URL to encrypt without verifying the certificate, or sslmode=verify-full to verify it against Node's CA store (a private CA: NODE_EXTRA_CA_CERTS=/path/to/ca.pem in the app's environment).
+driver_postgresjs_verifies = { $driver } verifies the certificate chain and the host name for this URL against Node's CA store (its bundled list and NODE_EXTRA_CA_CERTS; PGSSLROOTCERT is not read): checked the same way
+driver_postgresjs_verifies_cause = { $driver } reads ssl=true, sslmode=verify-full or verify-ca (in the URL or PGSSLMODE) as Node's default TLS: the chain against Node's CA store and the host name. It never reads PGSSLROOTCERT or ~/.postgresql/root.crt, so a private or self-signed CA fails the handshake unless Node's store has it.
+driver_postgresjs_verifies_fix = Let Node trust the CA: NODE_EXTRA_CA_CERTS=/path/to/ca.pem in the app's environment, or sslrootcert=/path/to/ca.pem in the URL; sslmode=require encrypts without verifying.
+pg_prefer_retry = the server refused the TLS connection ({ $code }: { $message }); sslmode=prefer connected again without TLS, as libpq and asyncpg do
+driver_redis_nopass = the server's default user has no password and refused the URL's ({ $said }); the app's Redis drivers connect anyway (redis-py and node-redis send the user name with it, ioredis only warns): remove the password from the URL, or set one on the server
+driver_sa_asyncpg_ssl_value_fix = Write ssl=require instead of ssl={ $value } in the URL (ssl=verify-full verifies the certificate too): asyncpg takes libpq's mode names there.
+pg_next_host = the URL lists several hosts: { $failed } could not be reached, so the connection went to the next one, { $host }, as libpq does
+driver_node_pg_host_list = { $driver } reads one host per URL and fails on this host list before connecting (Invalid URL, or ENOTFOUND for the list looked up as one name)
+driver_node_pg_host_list_cause = { $driver } takes one host from the URL: new URL() refuses host:port,host:port in the authority, and ?host=a,b is looked up as the single name "a,b". libpq, psycopg, asyncpg and postgres.js try the hosts in turn.
+driver_node_pg_host_list_fix = Give node-postgres one host per URL (the primary, or a name that fails over, such as a provider's cluster endpoint), and try the others in code if the app needs failover.
+driver_sa_host_list = SQLAlchemy reads host:port,host:port in the URL's authority as one host and a port that is not a number: create_engine() raises ValueError before connecting
+driver_sa_host_list_cause = SQLAlchemy's URL parser (make_url) takes everything after the first colon of the authority as the port, so a host list there makes the port "5432,host:5433", not a number; the same hosts in the query reach the driver as written.
+driver_sa_host_list_fix = Put the hosts in the query instead: postgresql+DRIVER://USER:PASSWORD@/DBNAME?host=HOST1,HOST2&port=PORT1,PORT2.
+driver_redis_node_roots_fix = Let Node trust the CA: NODE_EXTRA_CA_CERTS=/path/to/ca.pem in the app's environment (Node reads it at start; SSL_CERT_FILE is not read).
+driver_node_pg_channel_binding = { $driver } does not read channel_binding from the URL: it authenticates without channel binding unless the code sets enableChannelBinding, and so did the check
+driver_node_pg_channel_binding_fix = To bind the channel with node-postgres, set enableChannelBinding: true in the client's options (with TLS); channel_binding in the URL changes nothing for it.

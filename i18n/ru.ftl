@@ -73,7 +73,7 @@ pg_scheme_case = схема должна быть в нижнем регистр
 pg_param_unsupported = параметр `{ $key }` заставляет libpq читать файл, который railconn не читает (так задумано): укажите хост, порт, пользователя и пароль прямо в URL
 pg_socket_refused = URL указывает на Unix-сокет (нет хоста, хост вида `/path` или `%2F…`): railconn проверяет только TCP-подключения (так задумано); укажите хост и порт, к которым приложение подключается по сети
 pg_no_host = в URL нет хоста перед портом (`@:5432`): похоже, ссылочная переменная Railway оказалась пустой; пересоздайте ссылку на сервис (без хоста libpq подключился бы через Unix-сокет, а его railconn не проверяет)
-pg_many_ports = в URL указано несколько портов, а railconn проверяет один хост и один порт на URL (так задумано): передайте URL каждого хоста отдельно
+pg_many_ports = в URL несколько хостов или портов, и они не складываются в пары: libpq берёт либо один порт для всех хостов, либо по порту на каждый («could not match … port numbers to … hosts»)
 pg_bad_hostaddr = `hostaddr` — не IP-адрес (libpq: `could not parse network address`); имя хоста укажите в `host`
 pg_uri_prefix = URL должен начинаться с postgresql:// или postgres://
 pg_uri_ipv6_unterminated = у IPv6-адреса нет закрывающей `]` (libpq такой URL отвергает)
@@ -1311,3 +1311,32 @@ advice_amqp_tls_unsupported =
 advice_amqp_certificate_invalid =
     .cause = Сертификат брокера не ведёт к доверенному корню: он самоподписанный или выпущен частным CA. Celery (py-amqp) проверяет цепочку по системным корневым сертификатам, хотя имя хоста не сверяет.
     .fix = Используйте amqps://-эндпоинт провайдера с публичным сертификатом или передайте приложению CA (в Celery — broker_use_ssl с ca_certs, указывающим на файл CA); ?ssl_cert_reqs=CERT_NONE шифрует без проверки.
+## plans
+driver_redis_node_roots = { $drivers } проверяют сертификат сервера по хранилищу CA Node.js (встроенный список и NODE_EXTRA_CA_CERTS) — railconn проверил по тому же хранилищу
+driver_redis_node_roots_cause = { $drivers } проверяют сертификат только по хранилищу CA Node.js: встроенному списку публичных CA и файлу из NODE_EXTRA_CA_CERTS. Ни SSL_CERT_FILE, ни системное хранилище Node не читает, поэтому с частным или самоподписанным CA, которого там нет, TLS-рукопожатие не пройдёт.
+driver_redis_py_cert_reqs_none = { $driver } читает ssl_cert_reqs=none из URL и сертификат не проверяет — railconn его тоже не проверял
+driver_redis_py_ca_certs = { $driver } проверяет сертификат по файлу из параметра ssl_ca_certs в URL — railconn проверил по нему же
+driver_node_redis_ipv6 = { $driver } ищет имя { $host } вместе с квадратными скобками (так хост записывает new URL()) и падает с getaddrinfo ENOTFOUND, не подключившись
+driver_node_redis_ipv6_cause = { $driver } передаёт хост из URL в разрешение имён в том виде, в каком его записывает new URL(), — со скобками IPv6-литерала; такого имени нет, и приложение падает с ENOTFOUND, хотя redis-py, ioredis и redis-rs подключаются.
+driver_node_redis_ipv6_fix = Укажите имя хоста, которое разрешается в этот IPv6-адрес, или передайте адрес без скобок в параметрах клиента: createClient({"{"} socket: {"{"} host: '::1', port: 6379 {"}"} {"}"}).
+driver_sa_asyncpg_ssl_value = Диалект asyncpg в SQLAlchemy передаёт ssl={ $value } в asyncpg.connect() строкой "{ $value }", а asyncpg принимает там только название режима: первое же подключение падает с ошибкой «`sslmode` parameter must be one of: disable, allow, prefer, require, verify-ca, verify-full»
+driver_sa_asyncpg_ssl_value_cause = С postgresql+asyncpg:// SQLAlchemy передаёт ssl={ $value } из URL в asyncpg.connect(ssl="{ $value }"); строку asyncpg там понимает только как одно из названий режимов sslmode из libpq, поэтому приложение падает при первом подключении, хотя libpq читает ssl=true как sslmode=require.
+driver_postgresjs_plaintext = { $driver } включает TLS, только если его попросить (sslmode или ssl в URL либо PGSSLMODE): без этого он подключается без шифрования — и railconn проверил подключение так же
+driver_postgresjs_plaintext_cause = { $driver } включает TLS, только если в URL есть sslmode или ssl либо задана PGSSLMODE; иначе он подключается без шифрования, а этот сервер незашифрованные подключения отклоняет, хотя libpq, psql и psycopg подключаются (они предпочитают TLS).
+driver_postgresjs_plaintext_fix = Добавьте в URL sslmode=require, чтобы шифровать без проверки сертификата, или sslmode=verify-full, чтобы проверять его по хранилищу CA Node.js (для частного CA — NODE_EXTRA_CA_CERTS=/path/to/ca.pem в окружении приложения).
+driver_postgresjs_verifies = { $driver } для этого URL проверяет цепочку сертификатов и имя хоста по хранилищу CA Node.js (встроенный список и NODE_EXTRA_CA_CERTS; PGSSLROOTCERT он не читает) — проверено так же
+driver_postgresjs_verifies_cause = { $driver } понимает ssl=true, sslmode=verify-full и verify-ca (в URL или PGSSLMODE) как TLS Node.js по умолчанию: цепочка проверяется по хранилищу CA Node.js, имя хоста сверяется. PGSSLROOTCERT и ~/.postgresql/root.crt он не читает, поэтому с частным или самоподписанным CA TLS-рукопожатие не пройдёт, если этого CA нет в хранилище Node.js.
+driver_postgresjs_verifies_fix = Сделайте CA доверенным для Node: NODE_EXTRA_CA_CERTS=/path/to/ca.pem в окружении приложения или sslrootcert=/path/to/ca.pem в URL; sslmode=require шифрует без проверки.
+pg_prefer_retry = сервер отклонил подключение по TLS ({ $code }: { $message }); при sslmode=prefer подключение повторено без TLS, как это делают libpq и asyncpg
+driver_redis_nopass = у пользователя default на сервере нет пароля, и пароль из URL сервер отверг ({ $said }); драйверы Redis приложения всё равно подключаются (redis-py и node-redis передают вместе с паролем имя пользователя, ioredis только предупреждает): уберите пароль из URL или задайте его на сервере
+driver_sa_asyncpg_ssl_value_fix = Напишите в URL ssl=require вместо ssl={ $value } (ssl=verify-full заодно проверяет сертификат): asyncpg принимает там названия режимов из libpq.
+pg_next_host = в URL несколько хостов: до { $failed } подключиться не удалось, и подключение ушло к следующему, { $host }, как это делает libpq
+driver_node_pg_host_list = { $driver } читает из URL один хост и на этом списке хостов падает, не подключившись (Invalid URL или ENOTFOUND, когда список ищется как одно имя)
+driver_node_pg_host_list_cause = { $driver } берёт из URL один хост: new URL() отвергает host:port,host:port в адресе, а ?host=a,b ищется как одно имя «a,b». libpq, psycopg, asyncpg и postgres.js перебирают хосты по очереди.
+driver_node_pg_host_list_fix = Дайте node-postgres один хост на URL (основной или имя, которое само переключается на резервный, например адрес кластера у провайдера), а остальные, если приложению нужно переключение, перебирайте в коде.
+driver_sa_host_list = SQLAlchemy читает host:port,host:port в адресе URL как один хост и порт, который не число: create_engine() падает с ValueError, не подключившись
+driver_sa_host_list_cause = Парсер URL в SQLAlchemy (make_url) считает портом всё, что в адресе идёт после первого двоеточия, поэтому со списком хостов порт получается «5432,host:5433» — не число; те же хосты в параметрах запроса доходят до драйвера как есть.
+driver_sa_host_list_fix = Перенесите хосты в параметры запроса: postgresql+DRIVER://USER:PASSWORD@/DBNAME?host=HOST1,HOST2&port=PORT1,PORT2.
+driver_redis_node_roots_fix = Сделайте CA доверенным для Node: NODE_EXTRA_CA_CERTS=/path/to/ca.pem в окружении приложения (Node читает её при запуске; SSL_CERT_FILE он не читает).
+driver_node_pg_channel_binding = { $driver } не читает channel_binding из URL: без enableChannelBinding в коде он аутентифицируется без привязки к каналу — railconn проверил так же
+driver_node_pg_channel_binding_fix = Чтобы node-postgres привязывался к каналу, задайте enableChannelBinding: true в параметрах клиента (вместе с TLS); channel_binding в URL для него ничего не меняет.

@@ -780,6 +780,7 @@ fn sqlalchemy_asyncpg_and_asyncpg_refusals_are_fixed_by_their_own_fix() {
         "sslmode=require",
         "application_name=railconn&ssl=require",
         "connect_timeout=3",
+        "ssl=true",
     ] {
         refused_then_fixed("asyncpg@0.32.0", sqlalchemy_asyncpg, &tls(query));
     }
@@ -790,4 +791,126 @@ fn sqlalchemy_asyncpg_and_asyncpg_refusals_are_fixed_by_their_own_fix() {
     let hash = format!("postgresql://hashpw:hash#secret-pw@127.0.0.1:{port}/appdb");
     refused_then_fixed("asyncpg@0.32.0", drivers::asyncpg, &hash);
     refused_then_fixed("pg@8.23.1", drivers::node_postgres, &hash);
+}
+
+/// postgres.js 4: `postgres(URL)`, `SELECT 1`, with `env` set.
+fn postgres_js(url: &str, env: &[(&str, &str)]) -> Attempt {
+    const SCRIPT: &str = "const postgres = require('postgres').default;
+const sql = postgres(process.env.URL, { max: 1, connect_timeout: 10, onnotice: () => {} });
+sql`SELECT 1`.then(
+  () => { console.log('connected'); process.exit(0); },
+  (e) => { console.log('failed: ' + (e.code || e.message)); process.exit(1); });";
+    let mut cmd = std::process::Command::new("node");
+    cmd.args(["-e", SCRIPT])
+        .env("NODE_PATH", &drivers::fixtures().node_modules)
+        .envs(env.iter().copied());
+    drivers::attempt(cmd, url)
+}
+
+/// postgres.js's own plan (issue 20): no TLS unless asked, and Node's CA
+/// store when it verifies. Each failure railconn reports names
+/// postgres.js, and the fix it prints — applied as printed — makes the real
+/// driver connect and railconn pass.
+#[test]
+fn postgres_js_failures_are_fixed_by_the_printed_fix() {
+    let ca = pki().ca_cert.display().to_string();
+    let js = ["--driver", "postgres@4.2.0"];
+    // A hostssl-only role: postgres.js connects unencrypted and is refused.
+    let tlsonly = pg_tls().url("tlsonly", "tlsonly-secret-pw", "appdb", "");
+    assert!(!postgres_js(&tlsonly, &[]).connected);
+    let report = check_app_in(&tlsonly, &js);
+    assert!(!passed(&report), "{report:#}");
+    let fix = check(&report, "postgres")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(fix.starts_with("Add sslmode=require to the URL"), "{fix}");
+    let fixed = format!("{tlsonly}?sslmode=require");
+    let after = postgres_js(&fixed, &[]);
+    assert!(after.connected, "{fixed}: {}", after.said);
+    assert!(passed(&check_app_in(&fixed, &js)));
+    // ssl=true verifies against Node's store: PGSSLROOTCERT is not read,
+    // NODE_EXTRA_CA_CERTS (the printed fix) is.
+    let verifying = url("ssl=true");
+    assert!(!postgres_js(&verifying, &[("PGSSLROOTCERT", &ca)]).connected);
+    let mut run = railconn();
+    run.env("PGSSLROOTCERT", &ca);
+    let (report, _) = check_json(
+        &mut run,
+        &[
+            "--only",
+            "postgres",
+            "--database-url",
+            &verifying,
+            js[0],
+            js[1],
+        ],
+    );
+    assert!(!passed(&report), "{report:#}");
+    let fix = check(&report, "postgres")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(fix.contains("NODE_EXTRA_CA_CERTS=/path/to/ca.pem"), "{fix}");
+    let after = postgres_js(&verifying, &[("NODE_EXTRA_CA_CERTS", &ca)]);
+    assert!(after.connected, "{}", after.said);
+    let mut run = railconn();
+    run.env("NODE_EXTRA_CA_CERTS", &ca);
+    let (report, _) = check_json(
+        &mut run,
+        &[
+            "--only",
+            "postgres",
+            "--database-url",
+            &verifying,
+            js[0],
+            js[1],
+        ],
+    );
+    assert!(passed(&report), "{report:#}");
+}
+
+/// ioredis 6 (`ioredis`) connecting to `url` and `PING`, with `env` set.
+fn ioredis_with_env(url: &str, env: &[(&str, &str)]) -> Attempt {
+    let mut cmd = std::process::Command::new("node");
+    cmd.args(["-e", &drivers::ioredis_script("ioredis")])
+        .env("NODE_PATH", &drivers::fixtures().node_modules)
+        .envs(env.iter().copied());
+    drivers::attempt(cmd, url)
+}
+
+/// ioredis verifies `rediss://` against Node's store: the CA in
+/// `SSL_CERT_FILE` (which railconn itself reads) does not make it connect,
+/// and railconn, told the driver, fails as it does; the printed fix,
+/// `NODE_EXTRA_CA_CERTS`, applied as printed, makes both pass (issue 20).
+#[test]
+fn ioredis_private_ca_is_fixed_by_node_extra_ca_certs() {
+    let ca = pki().ca_cert.display().to_string();
+    let url = format!(
+        "rediss://:redis-secret-pw@localhost:{}/0",
+        crate::support::redis::redis_tls().port
+    );
+    let ssl_cert_file = [("SSL_CERT_FILE", ca.as_str())];
+    assert!(!ioredis_with_env(&url, &ssl_cert_file).connected);
+    let args = [
+        "--only",
+        "redis",
+        "--redis-url",
+        &url,
+        "--driver",
+        "ioredis@6.1.0",
+    ];
+    let mut run = railconn();
+    run.env("SSL_CERT_FILE", &ca);
+    let (report, _) = check_json(&mut run, &args);
+    assert!(!redis_passed(&report), "{report:#}");
+    let fix = check(&report, "redis")["fix"].as_str().unwrap().to_string();
+    assert!(fix.contains("NODE_EXTRA_CA_CERTS=/path/to/ca.pem"), "{fix}");
+    let extra = [("NODE_EXTRA_CA_CERTS", ca.as_str())];
+    let after = ioredis_with_env(&url, &extra);
+    assert!(after.connected, "{}", after.said);
+    let mut run = railconn();
+    run.env("NODE_EXTRA_CA_CERTS", &ca);
+    let (report, _) = check_json(&mut run, &args);
+    assert!(redis_passed(&report), "{report:#}");
 }

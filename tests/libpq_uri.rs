@@ -216,7 +216,7 @@ fn documented_refusal(
     if has_comma && message.contains("several") {
         return Some("several hosts or ports");
     }
-    if socket && message.contains("Unix socket") {
+    if (socket || has_comma) && message.contains("Unix socket") {
         return Some("Unix socket");
     }
     if options.values().any(|v| std::str::from_utf8(v).is_err()) {
@@ -251,10 +251,17 @@ fn same_parts(uri: &str, options: &BTreeMap<String, Vec<u8>>, target: &PgTarget)
         }
     };
     let hostaddr = get("hostaddr");
+    // A host list is every host, in order (issue 20).
+    let hosts = if target.hosts.len() > 1 {
+        let names: Vec<&str> = target.hosts.iter().map(|(h, _)| h.as_str()).collect();
+        names.join(",")
+    } else {
+        target.host.clone()
+    };
     differ(
         "host",
         get("host").or_else(|| hostaddr.clone()).unwrap_or_default(),
-        target.host.clone(),
+        hosts,
     );
     if let Some(addr) = hostaddr
         .as_deref()
@@ -266,10 +273,20 @@ fn same_parts(uri: &str, options: &BTreeMap<String, Vec<u8>>, target: &PgTarget)
             target.hostaddr.map(|a| a.to_string()).unwrap_or_default(),
         );
     }
-    let port = get("port").map_or(5432, |p| {
-        p.trim().trim_start_matches('+').parse::<u16>().unwrap_or(0)
+    let ports: Vec<u16> = get("port").map_or(vec![5432], |list| {
+        list.split(',')
+            .map(|p| match p.trim() {
+                "" => 5432,
+                p => p.trim_start_matches('+').parse::<u16>().unwrap_or(0),
+            })
+            .collect()
     });
-    differ("port", port.to_string(), target.port.to_string());
+    let ours: Vec<u16> = if ports.len() > 1 {
+        target.hosts.iter().map(|(_, p)| *p).collect()
+    } else {
+        vec![target.port]
+    };
+    differ("port", format!("{ports:?}"), format!("{ours:?}"));
     differ(
         "user",
         format!("{:?}", get("user")),

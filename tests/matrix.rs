@@ -214,6 +214,7 @@ impl Places {
                 ),
                 ("{psock_enc}", percent_encode(&sock)),
                 ("{psock}", sock),
+                ("{pooler}", POOLER_HOST.to_string()),
             ],
             rabbit,
         )
@@ -296,17 +297,27 @@ fn env_of(column: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A private mount namespace where name lookups read /etc/hosts only
-/// (its own nsswitch.conf, and a resolv.conf naming a loopback resolver
-/// that does not exist), as `support::without_dns` makes for one run: a
-/// mangled URL can make a driver (or railconn) look up a name such as
-/// `[::1]` or `127.0.0.1,127.0.0.1`, and no such query may leave the
-/// machine.
+/// A private mount namespace where name lookups read the namespace's own
+/// hosts file only (its own nsswitch.conf, and a resolv.conf naming a
+/// loopback resolver that does not exist), as `support::without_dns`
+/// makes for one run: a mangled URL can make a driver (or railconn) look
+/// up a name such as `[::1]` or `127.0.0.1,127.0.0.1`, and no such query
+/// may leave the machine. The hosts file is the machine's plus
+/// [`POOLER_HOST`] on loopback.
 struct HostsOnly {
     dir: tempfile::TempDir,
 }
 
-const HOSTS_ONLY: &str = r#"mount --bind "$1" /etc/nsswitch.conf && mount --bind "$2" /etc/resolv.conf && shift 2 && exec "$@""#;
+/// The name the matrix's PgBouncer answers at: a Neon pooler endpoint's
+/// shape (`ep-…-pooler.REGION.aws.neon.tech`, PgBouncer in transaction
+/// mode by Neon's docs, "Connection pooling"), so railconn knows the
+/// pooler the way it knows a real provider's — by its name, without a
+/// round trip — while the drivers and railconn reach the loopback
+/// PgBouncer through the namespace's hosts file. No lookup of it leaves
+/// the machine.
+const POOLER_HOST: &str = "ep-railconn-matrix-000000-pooler.us-east-2.aws.neon.tech";
+
+const HOSTS_ONLY: &str = r#"mount --bind "$1" /etc/nsswitch.conf && mount --bind "$2" /etc/resolv.conf && mount --bind "$3" /etc/hosts && shift 3 && exec "$@""#;
 
 impl HostsOnly {
     /// `None` when this machine cannot make mount namespaces.
@@ -318,6 +329,13 @@ impl HostsOnly {
             "nameserver 127.0.0.9\noptions timeout:1 attempts:1\n",
         )
         .expect("resolv.conf");
+        let machine = std::fs::read_to_string("/etc/hosts")
+            .unwrap_or_else(|_| "127.0.0.1 localhost\n::1 localhost\n".to_string());
+        std::fs::write(
+            dir.path().join("hosts"),
+            format!("{machine}\n127.0.0.1 {POOLER_HOST}\n"),
+        )
+        .expect("hosts");
         let hosts = HostsOnly { dir };
         let works = hosts
             .command(Path::new("true"))
@@ -334,6 +352,7 @@ impl HostsOnly {
             .collect();
         args.push(self.dir.path().join("nsswitch.conf").into());
         args.push(self.dir.path().join("resolv.conf").into());
+        args.push(self.dir.path().join("hosts").into());
         args
     }
 

@@ -342,3 +342,22 @@ fn direct_tls_against_postgresql_15_says_it_needs_17() {
     let r = pg(&pg_tls().url("app", "app-secret-pw-1", "appdb", "sslnegotiation=direct"));
     assert_failure(&r, "postgres", "config", "invalid_url");
 }
+
+/// libpq 17 judges direct TLS by the mode it ends up with, `PGSSLMODE`
+/// included: a URL without `sslmode` reaches the handshake under
+/// `PGSSLMODE=require` (and PostgreSQL 15's lack of direct TLS), and is
+/// refused under `PGSSLMODE=prefer` (checked with libpq 18 as psycopg
+/// 3.3.9 bundles it).
+#[test]
+fn direct_tls_takes_its_sslmode_from_pgsslmode_as_libpq_does() {
+    let url = pg_tls().url("app", "app-secret-pw-1", "appdb", "sslnegotiation=direct");
+    let run = |mode: &str| {
+        let args = ["--only", "postgres", "--database-url", &url];
+        check_json(railconn().env("PGSSLMODE", mode), &args).0
+    };
+    let r = run("require");
+    assert_failure(&r, "postgres", "tls", "tls_handshake_failed");
+    let message = check(&r, "postgres")["error"]["message"].to_string();
+    assert!(message.contains("PostgreSQL 17"), "{message}");
+    assert_failure(&run("prefer"), "postgres", "config", "invalid_url");
+}

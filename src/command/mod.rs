@@ -204,7 +204,7 @@ pub(crate) fn resolved(
     }
     for check in &mut config.configured {
         if let Setup::Redis(setting) = &mut check.setup {
-            crate::driver::redis::apply(&mut drivers, check.name, setting);
+            crate::driver::redis::apply(&mut drivers, check.name, setting, &driver_env);
         }
     }
     config.drivers = drivers;

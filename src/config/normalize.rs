@@ -179,8 +179,11 @@ fn strip_dialect(value: &str, findings: &mut Vec<Finding>) -> String {
     format!("{base}://{}", asyncpg_ssl_as_sslmode(rest))
 }
 
-/// asyncpg spells libpq's `sslmode` as `ssl` (`ssl=require`, `ssl=true`);
-/// the check reads it as the sslmode it means.
+/// asyncpg spells libpq's `sslmode` as `ssl` (`ssl=require`); the check
+/// reads it as the sslmode it means. `ssl=true` and `ssl=false` stay as
+/// written: SQLAlchemy hands the string to `asyncpg.connect(ssl=…)`, which
+/// refuses it (`sslmode` parameter must be one of …), and the driver rules
+/// say so (`driver::refusals`).
 fn asyncpg_ssl_as_sslmode(rest: &str) -> String {
     let Some((before, query)) = rest.split_once('?') else {
         return rest.to_string();
@@ -188,9 +191,7 @@ fn asyncpg_ssl_as_sslmode(rest: &str) -> String {
     let pairs: Vec<String> = query
         .split('&')
         .map(|pair| match pair.split_once('=') {
-            Some(("ssl", "true")) => "sslmode=require".to_string(),
-            Some(("ssl", "false")) => "sslmode=disable".to_string(),
-            Some(("ssl", mode)) => format!("sslmode={mode}"),
+            Some(("ssl", mode)) if mode != "true" && mode != "false" => format!("sslmode={mode}"),
             _ => pair.to_string(),
         })
         .collect();

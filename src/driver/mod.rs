@@ -345,8 +345,9 @@ pub(crate) struct Rule {
 /// What the drivers read from the environment beside the URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct DriverEnv {
-    /// `PGSSLMODE` is set (libpq and node-postgres read it).
-    pub(crate) pgsslmode: bool,
+    /// `PGSSLMODE` as set (libpq, node-postgres and postgres.js read it;
+    /// postgres.js takes its value as its `ssl` option).
+    pub(crate) pgsslmode: Option<String>,
     /// The store node-postgres verifies against when the URL names no CA:
     /// Node's own (its bundled Mozilla list plus `NODE_EXTRA_CA_CERTS`),
     /// or the system's with `--use-openssl-ca` / `--use-system-ca` in
@@ -365,7 +366,7 @@ impl DriverEnv {
             .get("NODE_EXTRA_CA_CERTS")
             .map(|v| std::path::PathBuf::from(v.value));
         Self {
-            pgsslmode: env.get("PGSSLMODE").is_some(),
+            pgsslmode: env.get("PGSSLMODE").map(|v| v.value.trim().to_string()),
             node_roots: if system {
                 RootCert::System
             } else {

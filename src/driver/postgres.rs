@@ -25,7 +25,7 @@
 use super::{Driver, DriverEnv, Drivers, Found, Rule};
 use crate::i18n::msg;
 use crate::model::{CheckName, Code};
-use crate::service::postgres::url::{PgTarget, RootCert, SslMode};
+use crate::service::postgres::url::{ChannelBinding, PgTarget, PreferFallback, RootCert, SslMode};
 use crate::service::setting::Setting;
 use crate::source::url::UrlError;
 
@@ -93,6 +93,28 @@ pub(super) fn judge(
     if let Some(node) = drivers.get(Driver::NodePostgres).filter(|_| !libpq_terms) {
         rules.extend(node_postgres(node, target, env, check));
     }
+    if drivers.only_node_postgres() && target.channel_binding == ChannelBinding::Require {
+        // pg 8.23.1 (`lib/client.js`) binds the channel only when the code
+        // sets `enableChannelBinding`; the URL's `channel_binding` is not
+        // read: SCRAM-SHA-256 without binding.
+        target.channel_binding = ChannelBinding::Disable;
+        let does = msg::driver_node_pg_channel_binding(
+            drivers
+                .get(Driver::NodePostgres)
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        );
+        rules.push(Rule {
+            check,
+            does: does.clone(),
+            fails_with: Vec::new(),
+            cause: does,
+            fix: msg::driver_node_pg_channel_binding_fix(),
+        });
+    }
+    if let Some(js) = drivers.get(Driver::PostgresJs) {
+        rules.extend(postgres_js(js, target, env, check));
+    }
     // SQLAlchemy is a layer over the wire driver, not a reader of its own.
     let only_asyncpg = drivers
         .of(CheckName::POSTGRES)
@@ -101,6 +123,103 @@ pub(super) fn judge(
         rules.extend(asyncpg_default_prefer(asyncpg, target, check));
     }
     rules
+}
+
+/// postgres.js's TLS plan (4.2.0: `src/index.js` `parseOptions`,
+/// `certificates`, `withCertificates`; `src/socket.js` `secureOptions`;
+/// `src/startup.js` `negotiate`, `open`). Its `ssl` option is the URL's `sslmode`,
+/// else its `ssl`, else `PGSSLMODE`, else `false`: no TLS unless asked.
+/// `disable` and `false` are no TLS; `require` is TLS without
+/// verification, and `prefer` and `allow` the same with a plaintext
+/// connection when the server answers the `SSLRequest` with `N` (no retry
+/// after a failure over TLS); any other value (`true`, `verify-full`,
+/// `verify-ca`) is Node's default: chain and host name against Node's
+/// store. `PGSSLROOTCERT` is never read. `sslrootcert=system` means
+/// `verify-full`; a CA file alone makes the mode `PGSSLMODE` or `require`,
+/// and with a file `true`/`verify-full` verify chain and name against it,
+/// every other mode the chain only (`checkServerIdentity` is a no-op).
+fn postgres_js(
+    js: &Found,
+    target: &mut PgTarget,
+    env: &DriverEnv,
+    check: CheckName,
+) -> Option<Rule> {
+    let last = |name: &str| {
+        super::refusals::query_pairs(target)
+            .filter(|(key, _)| *key == name)
+            .last()
+            .map(|(_, value)| value.to_string())
+    };
+    let mut ssl = last("sslmode").or_else(|| last("ssl"));
+    let root = target
+        .sslrootcert
+        .clone()
+        .filter(|_| target.sslrootcert_given);
+    let (system, file) = match root {
+        Some(RootCert::System) => (true, None),
+        Some(RootCert::File(path)) => (false, Some(path)),
+        _ => (false, None),
+    };
+    if system {
+        ssl = Some("verify-full".to_string());
+    }
+    if file.is_some() && ssl.is_none() {
+        ssl = Some(
+            env.pgsslmode
+                .clone()
+                .unwrap_or_else(|| "require".to_string()),
+        );
+    }
+    let ssl = ssl.or_else(|| env.pgsslmode.clone()).unwrap_or_default();
+    let before = (target.sslmode, target.sslrootcert.clone());
+    target.prefer_fallback = PreferFallback::Nothing;
+    let driver = js.to_string();
+    let rule = match (ssl.as_str(), file) {
+        ("" | "disable" | "false", _) => {
+            target.sslmode = SslMode::Disable;
+            target.sslrootcert = None;
+            Some(Rule {
+                check,
+                does: msg::driver_postgresjs_plaintext(driver.clone()),
+                fails_with: vec![Code::TlsRequired],
+                cause: msg::driver_postgresjs_plaintext_cause(driver),
+                fix: msg::driver_postgresjs_plaintext_fix(),
+            })
+        }
+        ("true" | "verify-full", Some(path)) => {
+            target.sslmode = SslMode::VerifyFull;
+            target.sslrootcert = Some(RootCert::File(path));
+            None
+        }
+        (_, Some(path)) => {
+            target.sslmode = SslMode::VerifyCa;
+            target.sslrootcert = Some(RootCert::File(path));
+            None
+        }
+        ("require", None) => {
+            target.sslmode = SslMode::Require;
+            target.sslrootcert = None;
+            None
+        }
+        ("prefer" | "allow", None) => {
+            target.sslmode = SslMode::Prefer;
+            target.sslrootcert = None;
+            None
+        }
+        (_, None) => {
+            target.sslmode = SslMode::VerifyFull;
+            target.sslrootcert = Some(env.node_roots.clone());
+            Some(Rule {
+                check,
+                does: msg::driver_postgresjs_verifies(driver.clone()),
+                fails_with: vec![Code::CertificateInvalid, Code::TlsHandshakeFailed],
+                cause: msg::driver_postgresjs_verifies_cause(driver),
+                fix: msg::driver_postgresjs_verifies_fix(),
+            })
+        }
+    };
+    // Said only when postgres.js reads the URL otherwise than libpq does.
+    rule.filter(|_| before != (target.sslmode, target.sslrootcert.clone()))
 }
 
 /// node-postgres's reading of `sslmode`: anything but `disable` and
@@ -117,7 +236,7 @@ fn node_postgres(
         return None;
     }
     if !target.sslmode_given {
-        if target.sslrootcert_given || !env.pgsslmode {
+        if target.sslrootcert_given || env.pgsslmode.is_none() {
             return Some(node_postgres_plaintext(
                 node,
                 target,
@@ -371,7 +490,7 @@ mod tests {
     /// The environment of a test run: Node's own store, no extra CA.
     fn env(pgsslmode: bool) -> DriverEnv {
         DriverEnv {
-            pgsslmode,
+            pgsslmode: pgsslmode.then(|| "prefer".to_string()),
             node_roots: RootCert::Node(None),
         }
     }
@@ -560,5 +679,96 @@ mod tests {
             "psycopg is stricter"
         );
         assert_eq!(mode(&setting).0, SslMode::VerifyFull);
+    }
+
+    fn js(url: &str, pgsslmode: Option<&str>) -> (Vec<Rule>, (SslMode, Option<RootCert>)) {
+        let mut setting = ready(url);
+        let env = DriverEnv {
+            pgsslmode: pgsslmode.map(str::to_string),
+            node_roots: RootCert::Node(None),
+        };
+        let found = drivers(&[(Driver::PostgresJs, Some("4.2.0"))]);
+        let rules = judge(&found, CheckName::POSTGRES, &mut setting, &env);
+        (rules, mode(&setting))
+    }
+
+    /// postgres.js: no TLS unless asked, whatever libpq would prefer.
+    #[test]
+    fn postgres_js_uses_no_tls_unless_asked() {
+        let (rules, plan) = js("postgresql://u@db.example/d", None);
+        assert_eq!(plan, (SslMode::Disable, None));
+        assert_eq!(rules[0].fails_with, [Code::TlsRequired]);
+        let (rules, plan) = js("postgresql://u@db.example/d?sslmode=disable", None);
+        assert_eq!(plan.0, SslMode::Disable);
+        assert!(rules.is_empty(), "libpq reads it the same way");
+    }
+
+    /// `ssl=true`, `verify-full` and `verify-ca` verify against Node's
+    /// store, from the URL or PGSSLMODE; PGSSLROOTCERT is not read.
+    #[test]
+    fn postgres_js_verifies_against_nodes_store() {
+        for (url, env) in [
+            ("postgresql://u@db.example/d?ssl=true", None),
+            ("postgresql://u@db.example/d?sslmode=verify-ca", None),
+            ("postgresql://u@db.example/d", Some("verify-full")),
+        ] {
+            let (rules, plan) = js(url, env);
+            assert_eq!(
+                plan,
+                (SslMode::VerifyFull, Some(RootCert::Node(None))),
+                "{url}"
+            );
+            assert_eq!(rules[0].does.id(), "driver_postgresjs_verifies", "{url}");
+        }
+        let (rules, plan) = js("postgresql://u@db.example/d?sslmode=require", None);
+        assert_eq!(plan, (SslMode::Require, None));
+        assert!(rules.is_empty());
+        let (_, plan) = js("postgresql://u@db.example/d?sslmode=prefer", None);
+        assert_eq!(plan.0, SslMode::Prefer);
+    }
+
+    /// A CA file in the URL: verify-full with `true`/`verify-full`, the
+    /// chain only with any other mode (`require` when none is given).
+    #[test]
+    fn postgres_js_reads_a_root_file() {
+        let ca = ca_file();
+        let (_, plan) = js(
+            &format!("postgresql://u@db.example/d?sslrootcert={}", ca.display()),
+            None,
+        );
+        assert_eq!(plan, (SslMode::VerifyCa, Some(RootCert::File(ca.clone()))));
+        let (_, plan) = js(
+            &format!(
+                "postgresql://u@db.example/d?sslmode=verify-full&sslrootcert={}",
+                ca.display()
+            ),
+            None,
+        );
+        assert_eq!(plan, (SslMode::VerifyFull, Some(RootCert::File(ca))));
+    }
+
+    /// node-postgres does not read `channel_binding`: `require` in the URL
+    /// binds nothing, and the check does not ask for it either.
+    #[test]
+    fn node_postgres_ignores_channel_binding() {
+        let mut setting =
+            ready("postgresql://u@db.example/d?sslmode=disable&channel_binding=require");
+        let rules = judge_(
+            &drivers(&[(Driver::NodePostgres, Some("8.23.1"))]),
+            &mut setting,
+        );
+        assert_eq!(
+            setting.target().unwrap().channel_binding,
+            ChannelBinding::Disable
+        );
+        assert_eq!(rules[0].does.id(), "driver_node_pg_channel_binding");
+        let mut setting = ready("postgresql://u@db.example/d?channel_binding=require");
+        let list = [(Driver::NodePostgres, None), (Driver::Psycopg, None)];
+        judge_(&drivers(&list), &mut setting);
+        assert_eq!(
+            setting.target().unwrap().channel_binding,
+            ChannelBinding::Require,
+            "psycopg binds"
+        );
     }
 }

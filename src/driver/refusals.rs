@@ -88,6 +88,16 @@ const ASYNCPG_NOT_SETTINGS: &[&str] = &[
     "load_balance_hosts",
 ];
 
+/// The `ssl` strings asyncpg reads (`connect_utils.SSLMode`).
+const ASYNCPG_MODES: &[&str] = &[
+    "disable",
+    "allow",
+    "prefer",
+    "require",
+    "verify-ca",
+    "verify-full",
+];
+
 /// A refusal: what the driver does, its cause and its fix.
 pub(super) struct Refusal {
     pub(super) does: Message,
@@ -110,6 +120,9 @@ pub(super) fn refusal(
             .any(|f| f.code == FindingCode::SqlalchemyScheme)
     {
         return Some(postgres_scheme());
+    }
+    if let Some(refused) = host_list(drivers, target, sqlalchemy) {
+        return Some(refused);
     }
     match dialect.as_deref() {
         Some("asyncpg") => sa_asyncpg(target, findings),
@@ -163,6 +176,34 @@ fn plain(drivers: &Drivers, target: &PgTarget) -> Option<Refusal> {
     })
 }
 
+/// A host list where a driver reads one host. SQLAlchemy 2.1.9
+/// (`engine/url.py`, `make_url`) reads `h1:p1,h2:p2` in the authority as
+/// one host and the port `p1,h2:p2`: `ValueError: invalid literal for
+/// int()` in `create_engine()`; `?host=h1,h2&port=p1,p2` reaches the driver
+/// as written and works. node-postgres 8.23.1 reads neither: `new URL()`
+/// refuses the authority list (`ERR_INVALID_URL`) and the query's
+/// `h1,h2` is looked up as one name (`ENOTFOUND`).
+fn host_list(drivers: &Drivers, target: &PgTarget, sqlalchemy: bool) -> Option<Refusal> {
+    if target.hosts.len() < 2 {
+        return None;
+    }
+    if let Some(node) = drivers.get(Driver::NodePostgres) {
+        return Some(Refusal {
+            does: msg::driver_node_pg_host_list(node.to_string()),
+            cause: msg::driver_node_pg_host_list_cause(node.to_string()),
+            fix: msg::driver_node_pg_host_list_fix(),
+        });
+    }
+    let authority = target.redacted.split_once("://").map_or("", |(_, rest)| {
+        rest.split(['/', '?']).next().unwrap_or_default()
+    });
+    (sqlalchemy && authority.contains(',')).then(|| Refusal {
+        does: msg::driver_sa_host_list(),
+        cause: msg::driver_sa_host_list_cause(),
+        fix: msg::driver_sa_host_list_fix(),
+    })
+}
+
 /// SQLAlchemy with `postgres://` (or `postgres+DIALECT://`).
 fn postgres_scheme() -> Refusal {
     Refusal {
@@ -176,7 +217,20 @@ fn postgres_scheme() -> Refusal {
 /// not take. `sslmode` counts only when the URL wrote it: the normalizer
 /// reads asyncpg's `ssl=MODE` as `sslmode` and says so with
 /// `norm_asyncpg_sslmode` when the URL had `sslmode=` itself.
+/// `ssl=true` (or `false`) reaches asyncpg as the string: asyncpg 0.32.0
+/// (`connect_utils.py`, `_parse_connect_dsn_and_args`: `SSLMode.parse`) takes a string
+/// `ssl` only as a mode name and raises "`sslmode` parameter must be one
+/// of: disable, allow, prefer, require, verify-ca, verify-full".
 fn sa_asyncpg(target: &PgTarget, findings: &[Finding]) -> Option<Refusal> {
+    if let Some((_, value)) =
+        query_pairs(target).find(|(k, v)| *k == "ssl" && !ASYNCPG_MODES.contains(v))
+    {
+        return Some(Refusal {
+            does: msg::driver_sa_asyncpg_ssl_value(value.to_string()),
+            cause: msg::driver_sa_asyncpg_ssl_value_cause(value.to_string()),
+            fix: msg::driver_sa_asyncpg_ssl_value_fix(value.to_string()),
+        });
+    }
     let sslmode_written = findings
         .iter()
         .any(|f| f.message.id() == "norm_asyncpg_sslmode");
@@ -253,7 +307,8 @@ mod tests {
     }
 
     /// What `config::normalize::postgres` leaves of `url` for the check:
-    /// the dialect stripped and named, asyncpg's `ssl=` read as `sslmode=`.
+    /// the dialect stripped and named, asyncpg's `ssl=MODE` read as
+    /// `sslmode=` (`ssl=true` and `ssl=false` stay).
     fn normalized(url: &str) -> (String, Vec<Finding>) {
         let mut findings = Vec::new();
         let (scheme, rest) = url.split_once("://").unwrap();
@@ -274,7 +329,9 @@ mod tests {
                 let said = crate::words::norm_asyncpg_sslmode();
                 findings.push(Finding::warn(FindingCode::SqlalchemyDriver, said));
             }
-            rest = rest.replace("ssl=", "sslmode=");
+            if !rest.contains("ssl=true") && !rest.contains("ssl=false") {
+                rest = rest.replace("ssl=", "sslmode=");
+            }
         }
         (format!("{base}://{rest}"), findings)
     }
@@ -301,6 +358,7 @@ mod tests {
                 Some("driver_sa_asyncpg_kwarg_fix"),
             ),
             ("ssl=require", None),
+            ("ssl=true", Some("driver_sa_asyncpg_ssl_value_fix")),
             ("prepared_statement_cache_size=0", None),
         ] {
             assert_eq!(
@@ -376,6 +434,30 @@ mod tests {
             refused(&[Driver::Asyncpg], "postgresql://u:ab%23cd@h/d"),
             None
         );
+    }
+
+    /// node-postgres reads one host; SQLAlchemy cannot read a host list in
+    /// the authority, but passes one in the query on (issue 20).
+    #[test]
+    fn host_lists_stop_node_postgres_and_sqlalchemys_authority() {
+        let authority = "postgresql://u:p@h1:5432,h2:5433/d";
+        let query = "postgresql://u:p@/d?host=h1,h2&port=5432,5433";
+        for url in [authority, query] {
+            assert_eq!(
+                refused(&[Driver::NodePostgres], url),
+                Some("driver_node_pg_host_list_fix"),
+                "{url}"
+            );
+            for fine in [Driver::Psycopg2, Driver::Asyncpg, Driver::PostgresJs] {
+                assert_eq!(refused(&[fine], url), None, "{fine:?} {url}");
+            }
+        }
+        let sa = |url: &str| url.replace("postgresql://", "postgresql+psycopg2://");
+        assert_eq!(
+            refused(&[Driver::Psycopg2], &sa(authority)),
+            Some("driver_sa_host_list_fix")
+        );
+        assert_eq!(refused(&[Driver::Psycopg2], &sa(query)), None);
     }
 
     #[test]

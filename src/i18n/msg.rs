@@ -777,6 +777,35 @@ messages! {
     // ---- readme: how often, as each language says it (issue 23) -------------
     every_whole(count: u64, unit: &str);
     every_amount(amount: Duration);
+    // ---- plans: each driver's connection plan (issue 20) -----------------
+    driver_redis_node_roots(drivers: String);
+    driver_redis_node_roots_cause(drivers: String);
+    driver_redis_py_cert_reqs_none(driver: String);
+    driver_redis_py_ca_certs(driver: String);
+    driver_node_redis_ipv6(driver: String, host: &str);
+    driver_node_redis_ipv6_cause(driver: String);
+    driver_node_redis_ipv6_fix();
+    driver_sa_asyncpg_ssl_value(value: String);
+    driver_sa_asyncpg_ssl_value_cause(value: String);
+    driver_sa_asyncpg_ssl_value_fix(value: String);
+    driver_postgresjs_plaintext(driver: String);
+    driver_postgresjs_plaintext_cause(driver: String);
+    driver_postgresjs_plaintext_fix();
+    driver_postgresjs_verifies(driver: String);
+    driver_postgresjs_verifies_cause(driver: String);
+    driver_postgresjs_verifies_fix();
+    pg_prefer_retry(code: &str, message: Message);
+    driver_redis_nopass(said: Message);
+    pg_next_host(failed: String, host: String);
+    driver_node_pg_host_list(driver: String);
+    driver_node_pg_host_list_cause(driver: String);
+    driver_node_pg_host_list_fix();
+    driver_sa_host_list();
+    driver_sa_host_list_cause();
+    driver_sa_host_list_fix();
+    driver_redis_node_roots_fix();
+    driver_node_pg_channel_binding(driver: String);
+    driver_node_pg_channel_binding_fix();
 }
 
 advice! {

@@ -593,15 +593,32 @@ impl CapturingVerifier {
     }
 }
 
-fn webpki_verifier(
-    roots: &Roots,
-) -> Result<
-    (
-        Option<Arc<WebPkiServerVerifier>>,
-        Vec<CertificateDer<'static>>,
-    ),
-    Failure,
-> {
+/// A verifier and the certificates pinned beside it.
+type Verifier = (
+    Option<Arc<WebPkiServerVerifier>>,
+    Vec<CertificateDer<'static>>,
+);
+
+/// The verifier for `roots`. The operating system's store (read once per
+/// process, `system_roots`) and Node's bundled list never change while the
+/// process runs, so their verifiers are built once: parsing some 140
+/// anchors into a `RootCertStore` cost about 640,000 instructions per
+/// check (callgrind, issue 24), paid by every target and every `serve`
+/// round. A root file (`sslrootcert`, `NODE_EXTRA_CA_CERTS`) is read again
+/// for each check, as libpq reads it for each connection: a CA rotated on
+/// disk under a running `serve` is seen at its next round.
+fn webpki_verifier(roots: &Roots) -> Result<Verifier, Failure> {
+    static SYSTEM: OnceLock<Result<Verifier, Failure>> = OnceLock::new();
+    static NODE: OnceLock<Result<Verifier, Failure>> = OnceLock::new();
+    let once = match roots {
+        Roots::System => &SYSTEM,
+        Roots::Node(None) => &NODE,
+        Roots::File(_) | Roots::Node(Some(_)) => return build_verifier(roots),
+    };
+    once.get_or_init(|| build_verifier(roots)).clone()
+}
+
+fn build_verifier(roots: &Roots) -> Result<Verifier, Failure> {
     let (store, certs) = load_roots(roots)?;
     let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider())
         .build()
@@ -719,5 +736,31 @@ mod tests {
         assert_eq!(asn1_time(Tag::UtcTime, b"691231235959Z"), Some(-1));
         assert_eq!(asn1_time(Tag::GeneralizedTime, b"19700101000000Z"), Some(0));
         assert_eq!(asn1_time(Tag::UtcTime, b"691331235959Z"), None);
+    }
+
+    /// Issue 24: the system's and Node's verifiers are built once per
+    /// process; a root file is read again for every check, so a CA file
+    /// replaced on disk under a running `serve` is what the next round
+    /// trusts.
+    #[test]
+    fn fixed_stores_are_built_once_and_root_files_read_per_check() {
+        let node = |v: Verifier| v.0.expect("a verifier");
+        let first = node(webpki_verifier(&Roots::Node(None)).unwrap());
+        let again = node(webpki_verifier(&Roots::Node(None)).unwrap());
+        assert!(Arc::ptr_eq(&first, &again));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("root.crt");
+        let pem = |name: &str| {
+            let params = rcgen::CertificateParams::new(vec![name.to_string()]).unwrap();
+            let key = rcgen::KeyPair::generate().unwrap();
+            params.self_signed(&key).unwrap().pem()
+        };
+        let file = Roots::File(path.clone());
+        std::fs::write(&path, pem("old.example")).unwrap();
+        let (_, old) = webpki_verifier(&file).unwrap();
+        std::fs::write(&path, pem("new.example")).unwrap();
+        let (_, new) = webpki_verifier(&file).unwrap();
+        assert_eq!((old.len(), new.len()), (1, 1));
+        assert_ne!(old, new, "the file is read again");
     }
 }

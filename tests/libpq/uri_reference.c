@@ -12,8 +12,9 @@
  * and port counts, integer options) are seen too. It runs in a fresh
  * network namespace with only loopback up: nothing can leave the machine,
  * names outside /etc/hosts fail at once, and 127.0.0.1 refuses. When a
- * single host name does not resolve, the attempt is repeated with
- * hostaddr=127.0.0.1 so the checks libpq makes after the lookup run too.
+ * host name does not resolve, the attempt is repeated with hostaddr
+ * 127.0.0.1 for every host of the list so the checks libpq makes after the
+ * lookup run too.
  * URIs naming a Unix socket are not connected (CONN socket): the socket
  * directory is shared with the host. If no namespace can be made, the
  * connect step is skipped (CONN -).
@@ -109,7 +110,7 @@ int main(void)
 			continue;
 		}
 		printf("OK");
-		int single_name = 1;
+		int names = 1;
 		const char *hosts = NULL;
 		int has_hostaddr = 0;
 		for (PQconninfoOption *o = options; o->keyword; o++)
@@ -123,10 +124,9 @@ int main(void)
 			if (strcmp(o->keyword, "hostaddr") == 0 && o->val[0])
 				has_hostaddr = 1;
 		}
-		if (hosts && strchr(hosts, ','))
-			single_name = 0;
-		if (has_hostaddr)
-			single_name = 0;
+		for (const char *c = hosts; c && *c; c++)
+			if (*c == ',')
+				names++;
 		int socket = !has_hostaddr && names_socket(hosts);
 		PQconninfoFree(options);
 		printf(" CONN ");
@@ -136,10 +136,18 @@ int main(void)
 			continue;
 		}
 		char *message = connect_error(line, NULL);
-		if (message && single_name && strstr(message, "could not translate host name"))
+		if (message && !has_hostaddr && strstr(message, "could not translate host name"))
 		{
-			free(message);
-			message = connect_error(line, "127.0.0.1");
+			char *addrs = malloc((size_t) names * 10 + 1);
+			if (addrs)
+			{
+				addrs[0] = '\0';
+				for (int i = 0; i < names; i++)
+					strcat(addrs, i ? ",127.0.0.1" : "127.0.0.1");
+				free(message);
+				message = connect_error(line, addrs);
+				free(addrs);
+			}
 		}
 		if (message)
 			put_hex(message);

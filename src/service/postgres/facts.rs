@@ -12,21 +12,32 @@ use crate::words;
 
 /// `reserved_connections` exists from PostgreSQL 16 on; `missing_ok`
 /// (the second argument) makes it NULL before that.
+///
+/// The query runs in a backend that has just started, whose catalog caches
+/// are empty, so its cost is parsing, rewriting and planning rather than
+/// rows. `pg_stat_activity` is read once and its three counts are
+/// aggregate filters over the one scan: the view is a large rule (a join of
+/// `pg_stat_get_activity()` with `pg_database` and `pg_authid`,
+/// `system_views.sql`), and three subqueries over it rewrote and planned it
+/// three times. Measured in fresh backends of PostgreSQL 15 with
+/// `log_parser_stats`, `log_planner_stats` and `log_executor_stats`
+/// (`bench/pg-facts`): 3.9 ms of server CPU before, 2.9 ms after (medians
+/// of 15), against 0.2 ms for `SELECT 1`. The view is still what is read,
+/// not the function under it, so a role from which an administrator
+/// revoked the view keeps getting the basic facts and the note why.
 pub(crate) const SQL: &str = "SELECT current_setting('server_version'), current_database(), current_user, \
      pg_is_in_recovery(), current_setting('default_transaction_read_only'), \
      current_setting('max_connections'), current_setting('superuser_reserved_connections'), \
-     current_setting('reserved_connections', true), \
-     (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'), \
+     current_setting('reserved_connections', true), a.clients, \
      (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
       WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
       AND n.nspname NOT LIKE 'pg_toast%'), \
      current_setting('is_superuser'), \
-     (SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user), \
-     (SELECT count(*) FROM pg_stat_activity WHERE usename = current_user \
-      AND backend_type = 'client backend'), \
-     (SELECT datconnlimit FROM pg_database WHERE datname = current_database()), \
-     (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-      AND backend_type = 'client backend')";
+     (SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user), a.mine, \
+     (SELECT datconnlimit FROM pg_database WHERE datname = current_database()), a.here \
+     FROM (SELECT count(*) AS clients, count(*) FILTER (WHERE usename = current_user) AS mine, \
+     count(*) FILTER (WHERE datname = current_database()) AS here \
+     FROM pg_stat_activity WHERE backend_type = 'client backend') a";
 
 /// The facts any role can read, for when the full query is denied.
 pub(crate) const BASIC_SQL: &str = "SELECT current_setting('server_version'), current_database(), current_user, \

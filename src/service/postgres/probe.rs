@@ -24,7 +24,7 @@ use crate::model::{Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
 use crate::net::tls::{self, KeyShares, Roots, TlsInfo, Verify};
 use crate::net::{Budget, Opened, within};
-use crate::service::postgres::url::{PgTarget, RootCert, SslMode};
+use crate::service::postgres::url::{PgTarget, PreferFallback, RootCert, SslMode};
 use crate::service::setting::Setting;
 use crate::words::{self, Refusal};
 
@@ -53,18 +53,56 @@ async fn run(target: &PgTarget, budget: &Budget, ladder: &mut Ladder) -> Option<
             words::pg_ignored_parameter(key),
         ));
     }
-    let opened = crate::net::open(
-        &target.dial_host(),
-        target.port,
-        &target.dial,
-        budget,
-        ladder,
-    )
-    .await?;
+    let (target, opened) = open_first(target, budget, ladder).await?;
+    let target = &target;
     let addr = opened.addr;
     let session = negotiate(target, opened, budget, ladder).await?;
     let connected = authenticate(target, session, addr, budget, ladder).await?;
     query(connected, target.port, budget, ladder).await
+}
+
+/// The first host of the URL's list that accepts a TCP connection, tried
+/// in order as libpq does (the next host after a failure to connect; a
+/// server's refusal later is final). The target becomes that host's, so
+/// TLS names and the facts are its own; the dns and tcp steps are those
+/// of the last host tried, and a finding names the hosts that failed.
+async fn open_first(
+    target: &PgTarget,
+    budget: &Budget,
+    ladder: &mut Ladder,
+) -> Option<(PgTarget, Opened)> {
+    let one = [(target.host.clone(), target.port)];
+    let hosts = if target.hosts.is_empty() {
+        &one[..]
+    } else {
+        &target.hosts[..]
+    };
+    let mut failed = Vec::new();
+    for (i, (host, port)) in hosts.iter().enumerate() {
+        let mut this = target.clone();
+        if i > 0 {
+            ladder.forget(&[StepName::Dns, StepName::Tcp]);
+            this.host.clone_from(host);
+            this.port = *port;
+            this.hostaddr = None;
+            this.dial = Vec::new();
+        }
+        let last = i + 1 == hosts.len();
+        match crate::net::open(&this.dial_host(), this.port, &this.dial, budget, ladder).await {
+            Some(opened) => {
+                if !failed.is_empty() {
+                    ladder.finding(Finding::info(
+                        FindingCode::Driver,
+                        msg::pg_next_host(failed.join(", "), format!("{host}:{port}")),
+                    ));
+                }
+                return Some((this, opened));
+            }
+            None if last => return None,
+            None => failed.push(format!("{host}:{port}")),
+        }
+    }
+    None
 }
 
 /// The connection after the tls step, with a sniffer on the bytes the
@@ -117,7 +155,11 @@ async fn negotiate(
             note_plaintext(target, ladder);
             Some(Session::Plain(stream, sniffed))
         }
-        Err(failure) if target.sslmode == SslMode::Prefer && handshake_failed(&failure) => {
+        Err(failure)
+            if target.sslmode == SslMode::Prefer
+                && target.prefer_fallback == PreferFallback::Plaintext
+                && handshake_failed(&failure) =>
+        {
             prefer_fallback(target, addr, failure, started, budget, ladder).await
         }
         Err(failure) => {
@@ -349,6 +391,7 @@ async fn authenticate(
     ladder: &mut Ladder,
 ) -> Option<(Conn, bool)> {
     let started = Instant::now();
+    let over_tls = matches!(session, Session::Tls(..));
     match startup(target, session, budget).await {
         Ok(connected) => {
             ladder.pass(
@@ -362,6 +405,16 @@ async fn authenticate(
         // plaintext attempt, not just the English "no encryption" text.
         Err(failure) if target.sslmode == SslMode::Allow && refused_by_server(failure.code) => {
             allow_retry(target, addr, budget, ladder).await
+        }
+        // And prefer without TLS after a refusal over TLS (a `hostnossl`
+        // rule), before authentication succeeded.
+        Err(failure)
+            if target.sslmode == SslMode::Prefer
+                && target.prefer_fallback == PreferFallback::Plaintext
+                && over_tls
+                && refused_by_server(failure.code) =>
+        {
+            prefer_retry(target, addr, &failure, budget, ladder).await
         }
         Err(failure) => {
             ladder.fail(StepName::Auth, Some(started), failure);
@@ -406,6 +459,50 @@ async fn allow_retry(
         }
         Err(failure) => {
             ladder.fail(StepName::Auth, Some(auth_started), failure);
+            None
+        }
+    }
+}
+
+/// The second attempt of `sslmode=prefer` after the server refused the TLS
+/// connection: plaintext on a new connection to the same address. The tls
+/// step becomes a warning that says so; a refusal of the second attempt
+/// is the auth step's failure.
+async fn prefer_retry(
+    target: &PgTarget,
+    addr: SocketAddr,
+    refused: &Failure,
+    budget: &Budget,
+    ladder: &mut Ladder,
+) -> Option<(Conn, bool)> {
+    let mut again = target.clone();
+    again.sslmode = SslMode::Disable;
+    let started = Instant::now();
+    let session = match crate::net::redial(addr, budget).await {
+        Ok(Opened {
+            stream, sniffed, ..
+        }) => Session::Plain(stream, sniffed),
+        Err(failure) => {
+            ladder.fail(StepName::Auth, Some(started), failure);
+            return None;
+        }
+    };
+    match startup(&again, session, budget).await {
+        Ok(connected) => {
+            let message = msg::pg_prefer_retry(refused.code.as_str(), refused.message.clone());
+            ladder.forget(&[StepName::Tls]);
+            ladder.warn(StepName::Tls, started, message.clone());
+            ladder.finding(Finding::warn(FindingCode::TlsFallback, message));
+            note_plaintext(target, ladder);
+            ladder.pass(
+                StepName::Auth,
+                started,
+                words::pg_auth_detail(again.user.as_deref()),
+            );
+            Some(connected)
+        }
+        Err(failure) => {
+            ladder.fail(StepName::Auth, Some(started), failure);
             None
         }
     }

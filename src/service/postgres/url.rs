@@ -110,6 +110,29 @@ pub struct PgTarget {
     pub dial: Vec<std::net::IpAddr>,
     /// What libpq accepts here that other URL parsers read differently.
     pub portability: Vec<Portability>,
+    /// Whether `sslmode=prefer` connects again without TLS when the TLS
+    /// attempt fails or the server refuses it before authentication
+    /// succeeds: libpq does (fe-connect.c, `CONNECTION_AWAITING_RESPONSE`
+    /// drops to plaintext for `prefer`), asyncpg does (`connect_utils.py`,
+    /// `_connect_addr`: `_RetryConnectSignal`); postgres.js does not (its
+    /// plan says so, `driver::postgres`).
+    pub prefer_fallback: PreferFallback,
+    /// Every host and port of a host list (`h1:p1,h2:p2`, or `?host=h1,h2
+    /// &port=p1,p2`), in the order libpq tries them: the next one after a
+    /// failure to connect, none after a server refused (libpq-connect.html,
+    /// "Specifying Multiple Hosts"). `host` and `port` are the first.
+    pub hosts: Vec<(String, u16)>,
+}
+
+/// What `sslmode=prefer` does when its TLS attempt fails or is refused
+/// before authentication succeeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PreferFallback {
+    /// A new connection without TLS (libpq, asyncpg).
+    Plaintext,
+    /// Nothing: plaintext only when the server answers the `SSLRequest`
+    /// with `N` (postgres.js).
+    Nothing,
 }
 
 /// libpq parameters railconn accepts but does not act on: they change
@@ -198,12 +221,25 @@ impl PgTarget {
                 return Err(invalid(words::pg_param_unsupported(key)));
             }
         }
-        let (host, hostaddr) = endpoint(&info)?;
+        let hosts = host_list(&info)?;
+        let (host, hostaddr) = match hosts.first() {
+            Some((first, _)) if hosts.len() > 1 => (first.clone(), None),
+            _ => endpoint(&info)?,
+        };
+        let port = match hosts.first() {
+            Some((_, first)) if hosts.len() > 1 => *first,
+            _ => parse_port(info.get("port"))?,
+        };
         let mut target = Self {
             redacted: shown(raw, &info.secret_spans),
+            hosts: if hosts.len() > 1 {
+                hosts
+            } else {
+                vec![(host.clone(), port)]
+            },
             host,
             hostaddr,
-            port: parse_port(info.get("port"))?,
+            port,
             user: non_empty(info.get("user")),
             password: non_empty(info.get("password")).map(Secret::new),
             dbname: non_empty(info.get("dbname")),
@@ -221,6 +257,7 @@ impl PgTarget {
             sslrootcert_given: non_empty(info.get("sslrootcert")).is_some(),
             portability: info.portability.clone(),
             dial: Vec::new(),
+            prefer_fallback: PreferFallback::Plaintext,
         };
         let sslmode = info.get("sslmode").map(parse_sslmode).transpose()?;
         // With keepalives off, libpq never reads the other keepalive values.
@@ -236,7 +273,12 @@ impl PgTarget {
         check_protocol_range(&info)?;
         target.sslmode_given = sslmode.is_some();
         target.sslmode = resolve_sslmode(sslmode, target.sslrootcert.as_ref())?;
-        check_direct(&target)?;
+        // Without `sslmode` in the URL, `PGSSLMODE` may still make direct
+        // TLS legal: libpq judges the mode after reading the environment
+        // (fe-connect.c `pqConnectOptions2`), so `fill` judges it then.
+        if target.sslmode_given {
+            check_direct(&target)?;
+        }
         Ok(target)
     }
 
@@ -356,6 +398,7 @@ impl PgTarget {
             env_mode
         };
         self.sslmode = resolve_sslmode(explicit, self.sslrootcert.as_ref())?;
+        check_direct(self)?;
         Ok(no_verify)
     }
 
@@ -422,16 +465,45 @@ fn shown(raw: &str, secrets: &[Range<usize>]) -> String {
     url::escape_controls(&out)
 }
 
-/// The host to dial. Several hosts, Unix sockets (an empty host, a path)
-/// and `service` are refused by design: railconn checks one TCP endpoint.
+/// A host list's hosts and ports, as libpq pairs them (one port for every
+/// host, or one port each; an empty port is 5432). Empty when the URL
+/// names one host. A socket in the list, and `hostaddr` lists, are refused
+/// by design, as a single socket is.
+fn host_list(info: &Conninfo) -> Result<Vec<(String, u16)>, UrlError> {
+    let host = info.get("host").unwrap_or_default();
+    let ports = info.get("port").unwrap_or_default();
+    if !host.contains(',') && !ports.contains(',') {
+        return Ok(Vec::new());
+    }
+    if info.get("hostaddr").is_some_and(|a| !a.is_empty()) {
+        return Err(invalid(words::url_many_hosts()));
+    }
+    let names: Vec<&str> = host.split(',').collect();
+    let ports: Vec<&str> = ports.split(',').collect();
+    if ports.len() != 1 && ports.len() != names.len() {
+        return Err(invalid(words::pg_many_ports()));
+    }
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            if name.is_empty() || name.starts_with('/') || name.starts_with('@') {
+                return Err(invalid(words::pg_socket_refused()));
+            }
+            check_host_chars(name, info)?;
+            let port = parse_port(Some(ports.get(i).unwrap_or(&ports[0])))?;
+            Ok(((*name).to_string(), port))
+        })
+        .collect()
+}
+
+/// The host to dial when the URL names one. Unix sockets (an empty host, a
+/// path) and `service` are refused by design: railconn checks TCP.
 fn endpoint(info: &Conninfo) -> Result<(String, Option<IpAddr>), UrlError> {
     let host = info.get("host").unwrap_or_default();
     let hostaddr = info.get("hostaddr").filter(|a| !a.is_empty());
-    if host.contains(',') || hostaddr.is_some_and(|a| a.contains(',')) {
+    if hostaddr.is_some_and(|a| a.contains(',')) {
         return Err(invalid(words::url_many_hosts()));
-    }
-    if info.get("port").is_some_and(|p| p.contains(',')) {
-        return Err(invalid(words::pg_many_ports()));
     }
     let hostaddr = hostaddr
         .map(|a| parse_hostaddr(a).ok_or_else(|| invalid(words::pg_bad_hostaddr())))
@@ -795,6 +867,33 @@ mod tests {
         assert_eq!((t.host.as_str(), t.port), ("other", 6543));
     }
 
+    /// Issue 20: a host list is every host and its port, in order, as
+    /// libpq pairs them; what libpq would refuse when connecting is
+    /// refused, and sockets in a list are refused as a socket alone is.
+    #[test]
+    fn host_lists_are_every_host_in_order() {
+        let t = PgTarget::parse("postgresql://u@h1:5433,h2/db").unwrap();
+        let pairs = |list: &[(&str, u16)]| -> Vec<(String, u16)> {
+            list.iter().map(|(h, p)| ((*h).to_string(), *p)).collect()
+        };
+        assert_eq!(t.hosts, pairs(&[("h1", 5433), ("h2", 5432)]));
+        assert_eq!((t.host.as_str(), t.port), ("h1", 5433));
+        let t = PgTarget::parse("postgresql://u@/db?host=a,b&port=1,2").unwrap();
+        assert_eq!(t.hosts, pairs(&[("a", 1), ("b", 2)]));
+        let t = PgTarget::parse("postgresql://u@/db?host=a,b&port=6432").unwrap();
+        assert_eq!(t.hosts, pairs(&[("a", 6432), ("b", 6432)]));
+        let t = PgTarget::parse("postgresql://u@h:6432/db").unwrap();
+        assert_eq!(t.hosts, pairs(&[("h", 6432)]));
+        for refused in [
+            "postgresql://u@/db?host=a,b&port=1,2,3",
+            "postgresql://u@/db?host=a,/tmp",
+            "postgresql://u@/db?host=a,",
+            "postgresql://u@a,b/db?hostaddr=127.0.0.1,127.0.0.2",
+        ] {
+            assert!(PgTarget::parse(refused).is_err(), "{refused}");
+        }
+    }
+
     /// Issue 10: the target is shown as given, only secrets masked.
     #[test]
     fn the_target_is_shown_as_given() {
@@ -818,5 +917,40 @@ mod tests {
             t.redacted,
             "postgresql://u:***@h/d?sslmode=no-verify&sslpassword=***&%70assword=***&PassWord=***&a=b"
         );
+    }
+
+    /// libpq 17 judges `sslnegotiation=direct` against the mode it ends up
+    /// with, `PGSSLMODE` included (checked with the libpq 18 that psycopg
+    /// 3.3.9 bundles: `PGSSLMODE=require` reaches the handshake, `prefer`
+    /// and `disable` are refused as weak, a URL's own `sslmode` wins).
+    #[test]
+    fn direct_tls_takes_its_sslmode_from_pgsslmode_too() {
+        use crate::source::EnvSource;
+        let url = "postgresql://u@h/d?sslnegotiation=direct";
+        let filled = |env: &[(&str, &str)]| {
+            let mut t = PgTarget::parse(url).expect("judged after the environment");
+            t.fill_from_env(&EnvSource::from_pairs(env.iter().copied()))
+                .map(|_| t.sslmode)
+        };
+        assert_eq!(
+            filled(&[("PGSSLMODE", "require")]).ok(),
+            Some(SslMode::Require)
+        );
+        assert_eq!(
+            filled(&[("PGSSLMODE", "verify-full")]).ok(),
+            Some(SslMode::VerifyFull)
+        );
+        for weak in [
+            &[][..],
+            &[("PGSSLMODE", "prefer")],
+            &[("PGSSLMODE", "disable")],
+        ] {
+            assert!(filled(weak).is_err(), "{weak:?}");
+        }
+        let given = "postgresql://u@h/d?sslnegotiation=direct&sslmode=prefer";
+        assert!(PgTarget::parse(given).is_err());
+        let mut t = PgTarget::parse(&format!("{url}&sslmode=require")).unwrap();
+        let env = EnvSource::from_pairs([("PGSSLMODE", "disable")]);
+        assert!(t.fill_from_env(&env).is_ok());
     }
 }

@@ -19,9 +19,9 @@ use crate::i18n::msg;
 use crate::model::{Code, FindingCode};
 use crate::model::{Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
-use crate::net::tls::{self, KeyShares, Roots, Verify};
+use crate::net::tls::{self, KeyShares, Verify};
 use crate::net::{Budget, within};
-use crate::service::redis::url::{Protocol, RedisTarget, RedisTls};
+use crate::service::redis::url::{NoPassword, Protocol, RedisTarget, RedisTls};
 use crate::service::setting::Setting;
 use crate::words;
 
@@ -53,7 +53,7 @@ async fn run(target: &RedisTarget, budget: &Budget, ladder: &mut Ladder) -> Opti
             }
             return Some(());
         }
-        RedisTls::Verified => Verify::Full(Roots::System),
+        RedisTls::Verified => Verify::Full(target.roots.clone()),
         RedisTls::Insecure => Verify::Nothing,
     };
     let started = Instant::now();
@@ -244,6 +244,27 @@ fn judge(
     rtt: Duration,
     ladder: &mut Ladder,
 ) {
+    // The app's driver goes on where redis-rs stops (`NoPassword`): its
+    // AUTH counts as accepted, and the unneeded password is said.
+    let accepted;
+    let replies = match replies.first() {
+        Some(Err(error))
+            if target.nopass == NoPassword::Connects
+                && layout.auth
+                && !layout.hello
+                && no_password_set(error) =>
+        {
+            ladder.finding(Finding::warn(
+                FindingCode::Driver,
+                msg::driver_redis_nopass(msg::verbatim(server_message(error))),
+            ));
+            let mut rest = replies.to_vec();
+            rest[0] = Ok(Value::Okay);
+            accepted = rest;
+            &accepted[..]
+        }
+        _ => replies,
+    };
     if let Err((step, failure)) = check_replies(layout, replies) {
         if step == StepName::Ping && layout.auth {
             // AUTH passed in the same round trip; the ping reply failed.
@@ -266,6 +287,13 @@ fn judge(
     };
     let facts = redis_facts::parse(replies.get(layout.ping_index() + 1));
     redis_facts::record(&facts, target.db, ping_duration, ladder);
+}
+
+/// The server's answer to a password when its `default` user has none
+/// (Redis ≥ 6, and "no password is set" before).
+fn no_password_set(error: &RedisError) -> bool {
+    let message = server_message(error);
+    message.contains("without any password configured") || message.contains("no password is set")
 }
 
 /// The first failing reply decides, attributed to the step it belongs to.
@@ -470,6 +498,31 @@ mod tests {
         );
         assert_eq!(verdict(&AUTH, &[b"+OK\r\n", b"+PONG\r\n"]), Ok(()));
         assert_eq!(verdict(&PLAIN, &[b"+PONG\r\n"]), Ok(()));
+    }
+
+    /// A password the server does not need: redis-rs fails, the drivers
+    /// that go on (`NoPassword::Connects`) pass auth with a warning.
+    #[test]
+    fn an_unneeded_password_fails_only_where_the_client_stops() {
+        let unset: &[u8] = b"-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n";
+        let mut target = RedisTarget::parse("redis://:pw@127.0.0.1:6379/0").unwrap();
+        let replies: Vec<RedisResult<Value>> = [unset, b"+PONG\r\n"]
+            .iter()
+            .map(|r| read_reply(r))
+            .collect();
+        let layout = Layout::of(&target);
+        for (nopass, passes) in [(NoPassword::Fails, false), (NoPassword::Connects, true)] {
+            target.nopass = nopass;
+            let mut ladder = Ladder::new(crate::service::Kind::Redis.steps());
+            judge(
+                &target,
+                &layout,
+                &replies,
+                Duration::from_millis(1),
+                &mut ladder,
+            );
+            assert_eq!(ladder.failure_code().is_none(), passes, "{nopass:?}");
+        }
     }
 
     #[test]

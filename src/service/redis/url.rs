@@ -14,6 +14,7 @@ use redis::{ConnectionAddr, IntoConnectionInfo, ProtocolVersion};
 
 use crate::i18n::Message;
 use crate::model::{Code, Database, Parts};
+use crate::net::tls::Roots;
 use crate::source::secret::Secret;
 use crate::source::url::{self, UrlError};
 use crate::words;
@@ -62,6 +63,28 @@ pub struct RedisTarget {
     pub protocol: Protocol,
     /// Addresses to dial instead of resolving `host` (`--resolve`).
     pub dial: Vec<std::net::IpAddr>,
+    /// The trust store a `rediss://` certificate is verified against: the
+    /// operating system's (redis-rs, and redis-py's default SSL context,
+    /// which reads `SSL_CERT_FILE`) unless the app's drivers trust another
+    /// one (Node's bundled list, a CA file named in the URL; set by
+    /// `driver::redis::apply`).
+    pub(crate) roots: Roots,
+    /// What the client does when it sends a password and the server's
+    /// `default` user has none (set by `driver::redis::apply`).
+    pub(crate) nopass: NoPassword,
+}
+
+/// A password sent to a server whose `default` user needs none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NoPassword {
+    /// The connection fails: redis-rs sends `AUTH password` and returns
+    /// the server's "called without any password configured" error.
+    Fails,
+    /// The connection goes on: redis-py 8 and node-redis 6 send the user
+    /// `default` with the password (HELLO 3 AUTH), which a `nopass` user
+    /// accepts; ioredis (`event_handler.js`, `handleAuthError`) only warns
+    /// about the error.
+    Connects,
 }
 
 impl RedisTarget {
@@ -131,6 +154,8 @@ impl RedisTarget {
                 _ => Protocol::Resp3,
             },
             dial: Vec::new(),
+            roots: Roots::System,
+            nopass: NoPassword::Fails,
         })
     }
 
