@@ -1236,6 +1236,64 @@ advice_mysql_server_starting =
 advice_mysql_query_failed =
     .cause = The login worked, but the server refused the facts query (the message above says why).
     .fix = Check the account's privileges; SELECT 1 and SHOW GLOBAL STATUS need none on MySQL 8 or MariaDB.
+## amqp
+amqp_vhost_too_long = the vhost is { $length } bytes long; AMQP carries at most 255
+amqp_bad_heartbeat = heartbeat={ $value } is not a number of seconds from 0 to 65535
+amqp_tls_off = not used (amqp://)
+amqp_unencrypted = the broker connection to { $host } is not encrypted: the password crosses the network in plain text (use amqps:// where the broker offers it)
+amqp_insecure = ssl_cert_reqs=CERT_NONE: the broker's certificate is not verified
+amqp_timeout = no AMQP answer within { $limit }
+amqp_auth_detail = PLAIN as { $user }, { $server }
+amqp_default_credentials = the URL names no credentials: kombu, pika and amqplib log in as guest/guest, which RabbitMQ accepts only from localhost
+amqp_no_plain = the server does not offer the PLAIN mechanism (it offers: { $mechanisms })
+amqp_unexpected = the server answered with an unexpected AMQP method ({ $method })
+amqp_vhost_refused = vhost { $vhost }: { $said }
+amqp_other_version = the server answered with its own protocol header: it speaks AMQP { $version }, not 0-9-1
+amqp_frame_too_large = the server sent a frame of { $size } bytes, more than the negotiated limit
+amqp_peer_is_tls = the port answers with TLS: the URL is amqp://, the broker expects amqps://
+amqp_not_amqp = the peer does not speak AMQP ({ $bytes })
+amqp_closed_after_credentials = the server closed the connection right after the credentials, without a word: RabbitMQ does this when it refuses them
+amqp_closed = the server closed the connection without an AMQP answer
+amqp_open_detail = vhost { $vhost } open, channel 1 open; frame_max { $frame_max }, channel_max { $channel_max }, server heartbeat { $heartbeat } s
+amqp_blocked = the broker blocks publishing: { $reason } (a memory or disk alarm); Celery's delay() and every publish will hang until it clears
+advice_amqp_unsupported_scheme =
+    .cause = The URL does not start with amqp://, amqps://, pyamqp:// or librabbitmq://.
+    .fix = Use the broker's amqp:// URL (amqps:// for TLS, as CloudAMQP gives it).
+advice_amqp_dns_not_found =
+    .cause = The broker's host name does not exist for this machine's resolver: a typo, a service that was renamed or deleted, or a private name that resolves only inside its own network.
+    .fix = Copy the URL into { $variable } again from the broker's dashboard or Variables; from a laptop or CI use the public URL.
+advice_amqp_connection_refused =
+    .cause = The host answered, but nothing listens on that port: RabbitMQ is stopped or restarting, or the port is wrong (5672 for amqp://, 5671 for amqps://; 15672 is the management UI, not AMQP).
+    .fix = Check that the broker is running (its logs), and copy host and port together into { $variable } from its connection details.
+advice_amqp_auth_failed =
+    .cause = RabbitMQ refused the user name or password (ACCESS_REFUSED): a wrong or stale password, or the user guest connecting from another machine — RabbitMQ lets guest in only from localhost.
+    .fix = Copy the URL with its current user and password into { $variable } (on Railway from the RabbitMQ service's Variables, on CloudAMQP from the instance's AMQP URL); percent-encode @ : / in the password.
+advice_amqp_vhost_not_found =
+    .cause = The vhost the URL names does not exist on this broker. kombu (Celery) opens the path without its first slash: amqp://host/ and amqp://host// open "/", amqp://host/name opens "name"; on CloudAMQP the vhost is the user name.
+    .fix = Put the existing vhost into the path of { $variable } (%2F or an empty path for "/"), or create it: rabbitmqctl add_vhost NAME.
+advice_amqp_vhost_denied =
+    .cause = The user logged in but has no permissions on this vhost, or the vhost refuses it.
+    .fix = Grant them (rabbitmqctl set_permissions -p VHOST USER ".*" ".*" ".*"), or put the vhost the user may use into { $variable }.
+advice_amqp_connection_limit =
+    .cause = The vhost's or the user's connection limit is reached: workers × concurrency × replicas, overlapping deploys, or connections that were never closed.
+    .fix = Raise the limit (rabbitmqctl set_vhost_limits) or your plan's, or open fewer connections (Celery: broker_pool_limit).
+advice_amqp_tls_required =
+    .cause = The broker speaks TLS on this port but the URL is plaintext amqp://.
+    .fix = Use amqps:// (port 5671 unless the provider says otherwise).
+advice_amqp_protocol_error =
+    .cause = The peer on this port does not speak AMQP 0-9-1: the management UI (port 15672), an HTTP endpoint, an AMQP 1.0 broker (Azure Service Bus, ActiveMQ Artemis) or another kind of server.
+    .fix = Use the broker's AMQP host and port in { $variable } (5672, or 5671 with amqps://).
+advice_amqp_connection_closed =
+    .cause = Something accepts connections on this port but closed the connection without an AMQP answer: the broker behind a proxy is down or removed, or it expects TLS.
+    .fix = Check the broker's logs and copy its current URL into { $variable }; if it requires TLS, use amqps://.
+advice_amqp_server_starting =
+    .cause = The broker closed the connection itself (CONNECTION_FORCED): it is starting, stopping or being restarted.
+    .fix = Wait a few seconds and check again.
+amqp_alarm_unknown = the user may not publish to the default exchange, so whether a memory or disk alarm blocks publishing is unknown
+var_celery_broker_url = Celery's broker URL: an amqp:// URL there is a RabbitMQ check named CELERY_BROKER_URL, a redis:// URL a Redis check (found by discovery, as any variable holding such a URL).
+redis_not_named = not critical: the app's manifests ({ $files }) name no Redis client, so the app does not seem to use Redis (a Celery app on RabbitMQ, say); set REDIS_URL if it does
+amqp_unknown_parameter = kombu (Celery) refuses the URL parameter `{ $name }`: Connection() takes no such argument (TypeError when the app connects); remove it
+amqp_pika_vhost = kombu (Celery) and amqplib open the vhost "{ $vhost }", pika opens "{ $pika }" (it keeps only the first path segment); percent-encode the vhost (%2F for a slash) so that every client reads it alike
 ## readme
 every_whole = every { $count ->
     [1] { $unit ->
@@ -1250,6 +1308,12 @@ every_whole = every { $count ->
     }
 }
 every_amount = every { $amount }
+advice_amqp_tls_unsupported =
+    .cause = The URL asks for TLS (amqps:// or ?ssl=…) but the broker speaks plaintext AMQP on this port. kombu takes any non-empty ssl= value as true, even ssl=false.
+    .fix = Use amqp:// and remove ssl= from { $variable }, or use the broker's TLS port (5671).
+advice_amqp_certificate_invalid =
+    .cause = The broker's certificate does not lead to a trusted root: a self-signed or private CA. Celery (py-amqp) verifies the chain against the system's roots, though not the host name.
+    .fix = Use the provider's amqps:// endpoint with a public certificate, or give the app the CA (Celery's broker_use_ssl with ca_certs set to the CA file); ?ssl_cert_reqs=CERT_NONE encrypts without verifying.
 ## plans
 driver_redis_node_roots = { $drivers } verify the server's certificate against Node's CA store (its bundled list and NODE_EXTRA_CA_CERTS): railconn verified against the same store
 driver_redis_node_roots_cause = { $drivers } verify the certificate against Node's CA store only: its bundled list of public CAs and the file in NODE_EXTRA_CA_CERTS. Node reads neither SSL_CERT_FILE nor the system's store, so a private or self-signed CA the app's environment does not name there fails the handshake.

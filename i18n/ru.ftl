@@ -1311,6 +1311,64 @@ advice_mysql_server_starting =
 advice_mysql_query_failed =
     .cause = Вход удался, но сервер отклонил запрос фактов (причина — в сообщении выше).
     .fix = Проверьте права учётной записи; SELECT 1 и SHOW GLOBAL STATUS не требуют прав ни в MySQL 8, ни в MariaDB.
+## amqp
+amqp_vhost_too_long = длина vhost — { $length } байт, а AMQP передаёт не больше 255
+amqp_bad_heartbeat = heartbeat={ $value } — не число секунд от 0 до 65535
+amqp_tls_off = не используется (amqp://)
+amqp_unencrypted = соединение с брокером { $host } не зашифровано: пароль идёт по сети открытым текстом (используйте amqps://, если брокер его поддерживает)
+amqp_insecure = ssl_cert_reqs=CERT_NONE: сертификат брокера не проверяется
+amqp_timeout = нет ответа AMQP за { $limit }
+amqp_auth_detail = PLAIN, пользователь { $user }, { $server }
+amqp_default_credentials = в URL нет учётных данных: kombu, pika и amqplib входят как guest/guest, а RabbitMQ пускает guest только с localhost
+amqp_no_plain = сервер не предлагает механизм PLAIN (предлагает: { $mechanisms })
+amqp_unexpected = сервер ответил неожиданным методом AMQP ({ $method })
+amqp_vhost_refused = vhost { $vhost }: { $said }
+amqp_other_version = сервер ответил своим заголовком протокола: он говорит на AMQP { $version }, а не 0-9-1
+amqp_frame_too_large = сервер прислал фрейм в { $size } байт — больше согласованного предела
+amqp_peer_is_tls = порт отвечает по TLS: в URL amqp://, а брокер ждёт amqps://
+amqp_not_amqp = на этом порту не AMQP ({ $bytes })
+amqp_closed_after_credentials = сервер молча закрыл соединение сразу после учётных данных: так RabbitMQ отвечает, когда их отвергает
+amqp_closed = сервер закрыл соединение без ответа AMQP
+amqp_open_detail = vhost { $vhost } открыт, канал 1 открыт; frame_max { $frame_max }, channel_max { $channel_max }, heartbeat сервера { $heartbeat } с
+amqp_blocked = брокер блокирует публикацию: { $reason } (тревога по памяти или диску); delay() в Celery и любая публикация будут висеть, пока она не снята
+advice_amqp_unsupported_scheme =
+    .cause = URL не начинается с amqp://, amqps://, pyamqp:// или librabbitmq://.
+    .fix = Используйте URL брокера amqp:// (amqps:// для TLS — так его выдаёт CloudAMQP).
+advice_amqp_dns_not_found =
+    .cause = Такого имени хоста брокера резолвер этой машины не знает: опечатка, сервис переименован или удалён, либо это приватное имя, которое резолвится только внутри своей сети.
+    .fix = Заново скопируйте URL в { $variable } из панели управления брокера или из его Variables; с ноутбука или из CI используйте публичный URL.
+advice_amqp_connection_refused =
+    .cause = Хост ответил, но на этом порту никто не слушает: RabbitMQ остановлен или перезапускается, либо порт неверный (5672 для amqp://, 5671 для amqps://; 15672 — это веб-интерфейс управления, а не AMQP).
+    .fix = Проверьте, что брокер запущен (его логи), и скопируйте хост и порт вместе в { $variable } из параметров подключения.
+advice_amqp_auth_failed =
+    .cause = RabbitMQ отверг имя пользователя или пароль (ACCESS_REFUSED): пароль неверный или устаревший, либо пользователь guest подключается с другой машины — RabbitMQ пускает guest только с localhost.
+    .fix = Скопируйте в { $variable } URL с актуальными пользователем и паролем (на Railway — из Variables сервиса RabbitMQ, в CloudAMQP — AMQP URL инстанса); символы @ : / в пароле кодируйте через %.
+advice_amqp_vhost_not_found =
+    .cause = Vhost из URL на этом брокере не существует. kombu (Celery) берёт путь без первого слеша: amqp://host/ и amqp://host// открывают «/», amqp://host/name — «name»; в CloudAMQP vhost совпадает с именем пользователя.
+    .fix = Укажите в пути { $variable } существующий vhost (%2F или пустой путь для «/») либо создайте его: rabbitmqctl add_vhost NAME.
+advice_amqp_vhost_denied =
+    .cause = Пользователь вошёл, но прав на этот vhost у него нет, или vhost его не пускает.
+    .fix = Выдайте права (rabbitmqctl set_permissions -p VHOST USER ".*" ".*" ".*") или укажите в { $variable } vhost, доступный пользователю.
+advice_amqp_connection_limit =
+    .cause = Достигнут предел соединений vhost или пользователя: воркеры × concurrency × реплики, перекрывающиеся деплои или незакрытые соединения.
+    .fix = Поднимите предел (rabbitmqctl set_vhost_limits) или тариф, либо открывайте меньше соединений (в Celery — broker_pool_limit).
+advice_amqp_tls_required =
+    .cause = Брокер на этом порту говорит по TLS, а в URL открытый amqp://.
+    .fix = Используйте amqps:// (порт 5671, если провайдер не указал другой).
+advice_amqp_protocol_error =
+    .cause = На этом порту не AMQP 0-9-1: веб-интерфейс управления (порт 15672), HTTP-эндпоинт, брокер AMQP 1.0 (Azure Service Bus, ActiveMQ Artemis) или сервер другого рода.
+    .fix = Укажите в { $variable } AMQP-хост и порт брокера (5672 или 5671 с amqps://).
+advice_amqp_connection_closed =
+    .cause = Что-то принимает соединения на этом порту, но закрыло соединение без ответа AMQP: брокер за прокси остановлен или удалён, либо он ждёт TLS.
+    .fix = Проверьте логи брокера и скопируйте его текущий URL в { $variable }; если нужен TLS, используйте amqps://.
+advice_amqp_server_starting =
+    .cause = Брокер сам закрыл соединение (CONNECTION_FORCED): он запускается, останавливается или перезапускается.
+    .fix = Подождите несколько секунд и проверьте снова.
+amqp_alarm_unknown = пользователю нельзя публиковать в exchange по умолчанию, поэтому неизвестно, блокирует ли публикацию тревога по памяти или диску
+var_celery_broker_url = URL брокера Celery: amqp:// в ней — проверка RabbitMQ с именем CELERY_BROKER_URL, redis:// — проверка Redis (их находит обнаружение, как и любую переменную с таким URL).
+redis_not_named = не критично: манифесты приложения ({ $files }) не называют ни одного клиента Redis, похоже, приложение Redis не использует (например, приложение Celery на RabbitMQ); если использует, задайте REDIS_URL
+amqp_unknown_parameter = kombu (Celery) не принимает параметр URL `{ $name }`: у Connection() нет такого аргумента (TypeError при подключении приложения); уберите его
+amqp_pika_vhost = kombu (Celery) и amqplib открывают vhost «{ $vhost }», а pika — «{ $pika }» (берёт только первый сегмент пути); закодируйте vhost через % (%2F вместо слеша), чтобы все клиенты читали его одинаково
 ## readme
 every_whole = { $count ->
     [1] { $unit ->
@@ -1330,6 +1388,12 @@ every_whole = { $count ->
     }
 }
 every_amount = каждые { $amount }
+advice_amqp_tls_unsupported =
+    .cause = URL требует TLS (amqps:// или ?ssl=…), а брокер на этом порту говорит на открытом AMQP. kombu считает истиной любое непустое значение ssl=, даже ssl=false.
+    .fix = Используйте amqp:// и уберите ssl= из { $variable } либо обращайтесь к TLS-порту брокера (5671).
+advice_amqp_certificate_invalid =
+    .cause = Сертификат брокера не ведёт к доверенному корню: он самоподписанный или выпущен частным CA. Celery (py-amqp) проверяет цепочку по системным корневым сертификатам, хотя имя хоста не сверяет.
+    .fix = Используйте amqps://-эндпоинт провайдера с публичным сертификатом или передайте приложению CA (в Celery — broker_use_ssl с ca_certs, указывающим на файл CA); ?ssl_cert_reqs=CERT_NONE шифрует без проверки.
 ## plans
 driver_redis_node_roots = { $drivers } проверяют сертификат сервера по хранилищу CA Node.js (встроенный список и NODE_EXTRA_CA_CERTS) — railconn проверил по тому же хранилищу
 driver_redis_node_roots_cause = { $drivers } проверяют сертификат только по хранилищу CA Node.js: встроенному списку публичных CA и файлу из NODE_EXTRA_CA_CERTS. Ни SSL_CERT_FILE, ни системное хранилище Node не читает, поэтому с частным или самоподписанным CA, которого там нет, TLS-рукопожатие не пройдёт.

@@ -246,7 +246,7 @@ fn urls_of_unchecked_kinds_are_listed_not_dropped() {
             "MONGO_URL",
             "mongodb+srv://user:mongo-pw@cluster.invalid/app",
         )
-        .env("AMQP_URL", "amqp://guest:guest@127.0.0.1:1//");
+        .env("KAFKA_URL", "kafka://127.0.0.1:1");
     let (r, out) = check_json(&mut run, &["--only", "redis"]);
     assert_eq!(out.status.code(), Some(0), "{r:#}");
     let listed: Vec<(&str, &str)> = r["not_checked"]
@@ -260,7 +260,10 @@ fn urls_of_unchecked_kinds_are_listed_not_dropped() {
             )
         })
         .collect();
-    assert_eq!(listed, [("AMQP_URL", "amqp"), ("MONGO_URL", "mongodb+srv")]);
+    assert_eq!(
+        listed,
+        [("KAFKA_URL", "kafka"), ("MONGO_URL", "mongodb+srv")]
+    );
     assert!(!stdout(&out).contains("mongo-pw"));
 
     let out = railconn()

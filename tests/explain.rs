@@ -97,7 +97,7 @@ fn causes_and_fixes_come_per_kind_and_step() {
     for kinds in [
         "postgresql (tls)",
         "redis (tls)",
-        "postgresql (auth, query), redis (auth, ping), mysql",
+        "postgresql (auth, query), redis (auth, ping), mysql, amqp",
     ] {
         assert!(text.contains(&format!("\n{kinds}\n")), "{kinds}: {text}");
     }

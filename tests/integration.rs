@@ -8,6 +8,7 @@
 // library, Cargo.toml) would only rename `pub` here.
 #![allow(unreachable_pub)]
 
+mod amqp;
 mod bad_input;
 mod cli;
 mod discovery;

@@ -36,6 +36,7 @@ use crate::support::drivers::fixtures;
 use crate::support::mariadb::Account;
 use crate::support::pgbouncer::pgbouncer_reset_always;
 use crate::support::postgres::percent_encode;
+use crate::support::rabbitmq::{RABBITMQ_PORT, RabbitScratch};
 use crate::support::{
     Railconn, closed_port, mariadb_shared, mariadb_tls, pg_plain, pg_tls, pki, redis_auth,
     redis_open, redis_tls,
@@ -93,6 +94,11 @@ const DRIVERS: &[Driver] = &[
     mysql("sa_pymysql", false, Some("pymysql")),
     mysql("sa_aiomysql", false, Some("aiomysql")),
     mysql("mysql2", true, None),
+    // The AMQP drivers have no `--driver` rules in railconn: it reads the
+    // URL as kombu does, whatever the app uses.
+    other("celery", false, "amqp", ""),
+    other("pika", false, "amqp", ""),
+    other("amqplib", true, "amqp", ""),
     other("pyjwt", false, "jwt", "pyjwt@2.15.1"),
     other("jsonwebtoken", true, "jwt", "jsonwebtoken@9.0.3"),
 ];
@@ -144,7 +150,7 @@ const fn other(
 /// The drivers a table row's `drivers` column names.
 fn drivers_of(column: &str) -> Vec<&'static Driver> {
     let ids: Vec<&str> = match column {
-        "pg" | "mysql" | "redis" | "jwt" => DRIVERS
+        "pg" | "mysql" | "redis" | "amqp" | "jwt" => DRIVERS
             .iter()
             .filter(|d| d.family == column)
             .map(|d| d.id)
@@ -169,10 +175,12 @@ struct Case {
     env: Vec<(String, String)>,
 }
 
-/// The values the table's placeholders stand for, and the MariaDB
-/// accounts the run created (dropped with it).
+/// The values the table's placeholders stand for, the RabbitMQ user and
+/// vhosts they name, and the MariaDB accounts the run created (both
+/// deleted when the run ends).
 struct Places(
     Vec<(&'static str, String)>,
+    #[expect(dead_code, reason = "held for its Drop, which deletes them")] RabbitScratch,
     #[expect(
         dead_code,
         reason = "held only so that the accounts are dropped after the run"
@@ -204,6 +212,7 @@ impl Places {
             .display()
             .to_string();
         let pki = pki();
+        let rabbit = RabbitScratch::new();
         let (shared, tls_mariadb) = (mariadb_shared(), mariadb_tls());
         let accounts = vec![
             shared.account("matrix", ""),
@@ -220,6 +229,11 @@ impl Places {
         ];
         let mut places = Places(
             vec![
+                ("{ru}", rabbit.user.clone()),
+                ("{rp}", rabbit.password.clone()),
+                ("{rv}", rabbit.vhost.clone()),
+                ("{rf}", rabbit.forbidden.clone()),
+                ("{R}", RABBITMQ_PORT.to_string()),
                 ("{T}", tls.to_string()),
                 ("{P}", plain.to_string()),
                 ("{B}", bouncer.to_string()),
@@ -237,6 +251,7 @@ impl Places {
                 ("{psock}", sock),
                 ("{pooler}", POOLER_HOST.to_string()),
             ],
+            rabbit,
             accounts,
         );
         places.0.extend(mysql);
@@ -500,10 +515,15 @@ fn run_railconn(hosts: &HostsOnly, case: &Case) -> Verdict {
     let mut run = Railconn::new("unshare");
     run.args(hosts.prefix())
         .args([env!("CARGO_BIN_EXE_railconn")]);
-    let check = case.driver.check;
+    // A Celery app's broker URL is a check named after its variable.
+    let check = match case.driver.check {
+        "amqp" => "CELERY_BROKER_URL",
+        other => other,
+    };
     match check {
         "postgres" => run.env("DATABASE_URL", &case.url),
         "redis" => run.env("REDIS_URL", &case.url),
+        "CELERY_BROKER_URL" => run.env(check, &case.url),
         _ => &mut run,
     };
     for (k, v) in &case.env {

@@ -266,6 +266,8 @@ fn variable(kind: Kind) -> &'static str {
         Kind::Postgresql | Kind::Sqlite => crate::source::vars::DATABASE_URL.name,
         Kind::Redis => crate::source::vars::REDIS_URL.name,
         Kind::Mysql => crate::source::vars::MYSQL_URL.name,
+        // A Celery app's broker: the AMQP check users meet first.
+        Kind::Amqp => crate::source::vars::CELERY_BROKER_URL.name,
         Kind::Jwt => crate::source::vars::JWT_SECRET_KEY.name,
     }
 }
@@ -535,16 +537,21 @@ mod tests {
         };
         assert_eq!(
             kinds(Code::ConnectionRefused),
-            [["postgresql"], ["redis"], ["mysql"]]
+            [["postgresql"], ["redis"], ["mysql"], ["amqp"]]
         );
         // PostgreSQL's timeout at tls is an SSLRequest nobody answers,
         // Redis's a TLS ClientHello to a plaintext server; later, the
-        // same words for both, and for MySQL at every step.
+        // same words for both, and for MySQL and AMQP at every step.
         assert_eq!(
             kinds(Code::Timeout),
             [
                 vec!["postgresql (tls)"],
-                vec!["postgresql (auth, query)", "redis (auth, ping)", "mysql"],
+                vec![
+                    "postgresql (auth, query)",
+                    "redis (auth, ping)",
+                    "mysql",
+                    "amqp"
+                ],
                 vec!["redis (tls)"],
             ]
         );

@@ -20,7 +20,7 @@ use crate::config::{Config, NamedUrl, Overrides, Pin, Selection, Selector};
 use crate::driver::{DriverArg, Drivers};
 use crate::error::AppError;
 use crate::i18n::{Lang, Message, msg, say, typed_value};
-use crate::model::{CheckName, Provenance};
+use crate::model::{CheckName, Finding, FindingCode, Provenance};
 use crate::report::{self, Format, Report, TextStyle};
 use crate::service::Setup;
 use crate::source::{EnvFiles, EnvSource};
@@ -180,7 +180,8 @@ pub(crate) fn resolved(
     if !dir.is_dir() {
         return Err(AppError::AppDir(dir));
     }
-    let drivers = Drivers::find(&dir, &driver_args(source)?);
+    let flags = driver_args(source)?;
+    let drivers = Drivers::find(&dir, &flags);
     let overrides = Overrides {
         node_postgres: drivers.only_node_postgres(),
         database_url: source.database_url.clone(),
@@ -207,7 +208,27 @@ pub(crate) fn resolved(
         }
     }
     config.drivers = drivers;
+    if flags.is_empty() {
+        redis_not_needed(&mut config, &dir);
+    }
     Ok(config)
+}
+
+/// A missing `REDIS_URL` is not critical when the app's manifests name
+/// no Redis client (a Celery app on RabbitMQ, issue 21): the `redis`
+/// check becomes optional, and a note says why.
+fn redis_not_needed(config: &mut Config, dir: &Path) {
+    if config.missing_from(CheckName::REDIS).is_none() {
+        return;
+    }
+    if let Some(files) = crate::driver::needs::without_redis(dir) {
+        let redis = Selector::Name(CheckName::REDIS.as_str().to_string());
+        config.selection.optional.push(redis);
+        config.notes.push((
+            CheckName::REDIS,
+            Finding::info(FindingCode::Driver, msg::redis_not_named(files)),
+        ));
+    }
 }
 
 /// Says on stderr, once per process (`wait` and `watch` resolve the

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use crate::i18n::{Message, msg};
 use crate::model::{CheckName, Finding, Provenance};
+use crate::service::amqp::url::AmqpTarget;
 use crate::service::jwt::settings::JwtSettings;
 use crate::service::mysql::url::MysqlTarget;
 use crate::service::postgres::url::PgTarget;
@@ -380,6 +381,7 @@ fn parse_extra(
     match kind {
         Kind::Redis => Some(Setup::Redis(parse_value(&REDIS, var, source, raw, env))),
         Kind::Mysql => Some(Setup::Mysql(parse_value(&MYSQL, var, source, raw, env))),
+        Kind::Amqp => Some(Setup::Amqp(parse_value(&AMQP, var, source, raw, env))),
         Kind::Postgresql => Some(Setup::Postgresql(parse_value(
             postgres, var, source, raw, env,
         ))),
@@ -522,6 +524,9 @@ pub(crate) fn redacted_url(value: &str, var: &str) -> Result<String, UrlError> {
         scan::Classified::Service(Kind::Mysql) => {
             MysqlTarget::parse(&normalize::mysql(value, var).value).map(|t| t.redacted)
         }
+        scan::Classified::Service(Kind::Amqp) => {
+            AmqpTarget::parse(&normalize::redis(value, var).value).map(|t| t.redacted)
+        }
         // The URL variables `env` lists are the database's and Redis's:
         // what is not a Redis URL is read as the database URL, which
         // `check` reads it as.
@@ -583,6 +588,21 @@ const REDIS: UrlKind<RedisTarget> = UrlKind {
     compose: discover::redis,
     normalize: normalize::redis,
     parse: RedisTarget::parse,
+    fill: |_, _| Ok(Vec::new()),
+    show_query: |_, _| {},
+};
+
+/// An AMQP broker URL (issue 21): no default check, so no flag or
+/// variables of its own; discovery finds it in any variable
+/// (`CELERY_BROKER_URL`, `RABBITMQ_URL`, `AMQP_URL`, `CLOUDAMQP_URL`…).
+const AMQP: UrlKind<AmqpTarget> = UrlKind {
+    flag: "--target",
+    vars: &[],
+    public_vars: &[],
+    compose: |_| None,
+    // Quotes and whitespace around the value, as for any URL.
+    normalize: normalize::redis,
+    parse: AmqpTarget::parse,
     fill: |_, _| Ok(Vec::new()),
     show_query: |_, _| {},
 };

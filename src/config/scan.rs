@@ -1,4 +1,4 @@
-//! Discovery: every variable whose value is a PostgreSQL or Redis URL is a
+//! Discovery: every variable whose value is a PostgreSQL, Redis or AMQP URL is a
 //! target of its own (issue 9), so a broken `CELERY_BROKER_URL` fails the
 //! gate instead of the first background job. The rules:
 //!
@@ -13,7 +13,7 @@
 //!   variables;
 //! - a failover list (`redis://a;redis://b`, Celery's broker URL as kombu
 //!   reads it) is one target per URL, `VAR.1`, `VAR.2`…;
-//! - a URL of a kind railconn does not check (`mysql://`, `amqp://`…) is
+//! - a URL of a kind railconn does not check (`mysql://`, `mongodb://`…) is
 //!   listed as not checked; anything else (a path, a word, `https://`) is
 //!   not a service URL and never a target.
 
@@ -49,8 +49,6 @@ const DEFAULTS_OWN: &[&str] = &[
 /// the part before `+` (`mysql+pymysql`, `mongodb+srv`).
 const UNCHECKED_SCHEMES: &[&str] = &[
     "mongodb",
-    "amqp",
-    "amqps",
     "sqlserver",
     "mssql",
     "oracle",
@@ -282,7 +280,9 @@ mod tests {
         }
         assert_eq!(classify("mysqlx://h/d"), Unchecked("mysqlx".into()));
         assert_eq!(classify("mongodb+srv://h"), Unchecked("mongodb+srv".into()));
-        assert_eq!(classify("amqp://h"), Unchecked("amqp".into()));
+        for url in ["amqp://h", "AMQPS://h", "pyamqp://h//", "librabbitmq://h"] {
+            assert_eq!(classify(url), Service(Kind::Amqp), "{url}");
+        }
         assert_eq!(
             classify("redis+sentinel://h"),
             Unchecked("redis+sentinel".into())

@@ -10,6 +10,7 @@
 //! No driver found: libpq, redis-rs and PyJWT semantics, as before.
 
 mod manifest;
+pub(crate) mod needs;
 mod postgres;
 mod prepared;
 pub(crate) mod redis;

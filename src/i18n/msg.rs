@@ -788,6 +788,31 @@ messages! {
     var_mysqluser();
     var_mysqlpassword();
     var_mysqldatabase();
+    // ---- amqp (issue 21) -------------------------------------------------
+    amqp_vhost_too_long(length: usize);
+    amqp_bad_heartbeat(value: &str);
+    amqp_tls_off();
+    amqp_unencrypted(host: &str);
+    amqp_insecure();
+    amqp_timeout(limit: Duration);
+    amqp_auth_detail(user: String, server: String);
+    amqp_default_credentials();
+    amqp_no_plain(mechanisms: String);
+    amqp_unexpected(method: String);
+    amqp_vhost_refused(vhost: String, said: String);
+    amqp_other_version(version: String);
+    amqp_frame_too_large(size: u32);
+    amqp_peer_is_tls();
+    amqp_not_amqp(bytes: Message);
+    amqp_closed_after_credentials();
+    amqp_closed();
+    amqp_open_detail(vhost: String, frame_max: u64, channel_max: u64, heartbeat: u64);
+    amqp_blocked(reason: String);
+    amqp_alarm_unknown();
+    var_celery_broker_url();
+    redis_not_named(files: String);
+    amqp_unknown_parameter(name: &str);
+    amqp_pika_vhost(vhost: String, pika: String);
     // ---- readme: how often, as each language says it (issue 23) -------------
     every_whole(count: u64, unit: &str);
     every_amount(amount: Duration);
@@ -956,6 +981,20 @@ advice! {
     advice_mysql_too_many_connections,
     advice_mysql_server_starting,
     advice_mysql_query_failed,
+    // amqp (issue 21).
+    advice_amqp_unsupported_scheme,
+    advice_amqp_dns_not_found,
+    advice_amqp_connection_refused,
+    advice_amqp_auth_failed,
+    advice_amqp_vhost_not_found,
+    advice_amqp_vhost_denied,
+    advice_amqp_connection_limit,
+    advice_amqp_tls_required,
+    advice_amqp_protocol_error,
+    advice_amqp_connection_closed,
+    advice_amqp_server_starting,
+    advice_amqp_tls_unsupported,
+    advice_amqp_certificate_invalid,
 }
 
 /// A list of alternatives (`postgresql:// or postgres://`).

@@ -13,16 +13,19 @@ pub(crate) enum Kind {
     Redis,
     /// MySQL and MariaDB.
     Mysql,
+    /// RabbitMQ and other AMQP 0-9-1 brokers (issue 21).
+    Amqp,
     Jwt,
 }
 
 impl Kind {
     /// The registry: every kind railconn checks.
-    pub(crate) const ALL: [Kind; 5] = [
+    pub(crate) const ALL: [Kind; 6] = [
         Kind::Postgresql,
         Kind::Sqlite,
         Kind::Redis,
         Kind::Mysql,
+        Kind::Amqp,
         Kind::Jwt,
     ];
 
@@ -33,6 +36,7 @@ impl Kind {
             Kind::Sqlite => "sqlite",
             Kind::Redis => "redis",
             Kind::Mysql => "mysql",
+            Kind::Amqp => "amqp",
             Kind::Jwt => "jwt",
         }
     }

@@ -41,6 +41,8 @@ pub enum StepName {
     Auth,
     Query,
     Ping,
+    /// AMQP: the vhost (`Connection.Open`) and a channel.
+    Open,
     Key,
     Roundtrip,
 }
@@ -56,6 +58,7 @@ impl StepName {
             Auth => "auth",
             Query => "query",
             Ping => "ping",
+            Open => "open",
             Key => "key",
             Roundtrip => "roundtrip",
         }

@@ -46,7 +46,7 @@ pub(crate) struct Report {
     pub duration_ms: f64,
     pub checks: Vec<CheckReport>,
     /// Variables holding URLs of kinds railconn does not check (`mysql://`,
-    /// `amqp://`…): listed, never silently dropped.
+    /// `mongodb://`…): listed, never silently dropped.
     pub not_checked: Vec<NotChecked>,
     /// The app's drivers the checks were judged by (issue 11).
     pub(crate) drivers: DriversReport,

@@ -55,7 +55,7 @@ fn kind_names() -> Vec<String> {
             names.push(format!("{owner}::{kind:?}"));
         }
     }
-    for dir in ["jwt", "mysql", "postgres", "redis", "sqlite"] {
+    for dir in ["amqp", "jwt", "mysql", "postgres", "redis", "sqlite"] {
         for file in rust_files(&root().join("src/service").join(dir)) {
             let text = std::fs::read_to_string(&file).unwrap();
             for line in text.lines() {
@@ -140,11 +140,17 @@ fn the_registry_lists_every_kind_once() {
         Kind::Sqlite,
         Kind::Redis,
         Kind::Mysql,
+        Kind::Amqp,
         Kind::Jwt,
     ];
     for kind in variants {
         match kind {
-            Kind::Postgresql | Kind::Sqlite | Kind::Redis | Kind::Mysql | Kind::Jwt => {}
+            Kind::Postgresql
+            | Kind::Sqlite
+            | Kind::Redis
+            | Kind::Mysql
+            | Kind::Amqp
+            | Kind::Jwt => {}
         }
         let listed = Kind::ALL.iter().filter(|k| **k == kind).count();
         assert_eq!(listed, 1, "{kind:?} is listed {listed} times in Kind::ALL");

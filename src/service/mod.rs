@@ -6,6 +6,7 @@
 //! compiler asks a new kind for each answer (ARCHITECTURE.md, "Adding a
 //! service kind"; `boundary.rs` holds the line).
 
+pub(crate) mod amqp;
 #[cfg(test)]
 mod boundary;
 pub(crate) mod jwt;
@@ -23,6 +24,7 @@ use crate::net::Budget;
 use crate::source::secret::Secret;
 use crate::words::Advice;
 
+use self::amqp::url::AmqpTarget;
 use self::jwt::settings::JwtSettings;
 use self::mysql::url::MysqlTarget;
 use self::postgres::url::PgTarget;
@@ -63,6 +65,7 @@ impl Kind {
             Kind::Sqlite => &sqlite::KIND,
             Kind::Redis => &redis::KIND,
             Kind::Mysql => &mysql::KIND,
+            Kind::Amqp => &amqp::KIND,
             Kind::Jwt => &jwt::KIND,
         }
     }
@@ -111,6 +114,7 @@ pub(crate) enum Setup {
     /// MySQL or MariaDB: the database check when `DATABASE_URL` holds a
     /// MySQL URL, or a check of its own.
     Mysql(Setting<MysqlTarget>),
+    Amqp(Setting<AmqpTarget>),
     Jwt(JwtSettings),
 }
 
@@ -122,6 +126,7 @@ impl Setup {
             Setup::Sqlite(target) => Target::Sqlite(target),
             Setup::Redis(setting) => Target::Redis(setting),
             Setup::Mysql(setting) => Target::Mysql(setting),
+            Setup::Amqp(setting) => Target::Amqp(setting),
             Setup::Jwt(settings) => Target::Jwt(settings),
         }
     }
@@ -145,9 +150,11 @@ impl Setup {
                 .or(jwt.private_key.as_ref())
                 .map(|v| vec![&v.origin])
                 .unwrap_or_default(),
-            Setup::Postgresql(_) | Setup::Sqlite(_) | Setup::Redis(_) | Setup::Mysql(_) => {
-                self.source().map(Provenance::origins).unwrap_or_default()
-            }
+            Setup::Postgresql(_)
+            | Setup::Sqlite(_)
+            | Setup::Redis(_)
+            | Setup::Mysql(_)
+            | Setup::Amqp(_) => self.source().map(Provenance::origins).unwrap_or_default(),
         }
     }
 
@@ -157,6 +164,7 @@ impl Setup {
             Setup::Postgresql(setting) => setting.add_source(also),
             Setup::Redis(setting) => setting.add_source(also),
             Setup::Mysql(setting) => setting.add_source(also),
+            Setup::Amqp(setting) => setting.add_source(also),
             Setup::Sqlite(_) | Setup::Jwt(_) => {}
         }
     }
@@ -166,10 +174,12 @@ impl Setup {
         match self {
             Setup::Postgresql(Setting::Missing { vars, .. })
             | Setup::Redis(Setting::Missing { vars, .. })
-            | Setup::Mysql(Setting::Missing { vars, .. }) => vars.first().copied(),
+            | Setup::Mysql(Setting::Missing { vars, .. })
+            | Setup::Amqp(Setting::Missing { vars, .. }) => vars.first().copied(),
             Setup::Postgresql(_)
             | Setup::Redis(_)
             | Setup::Mysql(_)
+            | Setup::Amqp(_)
             | Setup::Sqlite(_)
             | Setup::Jwt(_) => None,
         }
@@ -188,9 +198,13 @@ impl Setup {
             Setup::Mysql(Setting::Ready { target, .. }) => {
                 target.dial = pinned(&target.host, target.port);
             }
+            Setup::Amqp(Setting::Ready { target, .. }) => {
+                target.dial = pinned(&target.host, target.port);
+            }
             Setup::Postgresql(_)
             | Setup::Redis(_)
             | Setup::Mysql(_)
+            | Setup::Amqp(_)
             | Setup::Sqlite(_)
             | Setup::Jwt(_) => {}
         }
@@ -208,6 +222,9 @@ impl Setup {
             Setup::Mysql(s) => s
                 .target()
                 .map(|t| (t.redacted.as_str(), t.host.as_str(), t.parts())),
+            Setup::Amqp(s) => s
+                .target()
+                .map(|t| (t.redacted.as_str(), t.host.as_str(), t.parts())),
             Setup::Sqlite(_) | Setup::Jwt(_) => None,
         }
     }
@@ -219,6 +236,7 @@ impl Setup {
             Setup::Postgresql(s) => url_words(s, |t| &t.redacted),
             Setup::Redis(s) => url_words(s, |t| &t.redacted),
             Setup::Mysql(s) => url_words(s, |t| &t.redacted),
+            Setup::Amqp(s) => url_words(s, |t| &t.redacted),
             Setup::Sqlite(sqlite) => crate::i18n::msg::verbatim(sqlite.url.clone()),
             Setup::Jwt(settings) => jwt::probe::target(settings),
         }
@@ -228,7 +246,9 @@ impl Setup {
     /// variable, a JWT check's algorithm variable (or the default).
     pub(crate) fn shown_source(&self) -> Option<Provenance> {
         match self {
-            Setup::Postgresql(_) | Setup::Redis(_) | Setup::Mysql(_) => self.source().cloned(),
+            Setup::Postgresql(_) | Setup::Redis(_) | Setup::Mysql(_) | Setup::Amqp(_) => {
+                self.source().cloned()
+            }
             Setup::Sqlite(sqlite) => Some(sqlite.source.clone()),
             Setup::Jwt(settings) => Some(
                 settings
@@ -246,7 +266,11 @@ impl Setup {
     pub(crate) fn redis_url(&self) -> Option<&str> {
         match self {
             Setup::Redis(s) => s.target().map(|t| t.redacted.as_str()),
-            Setup::Postgresql(_) | Setup::Mysql(_) | Setup::Sqlite(_) | Setup::Jwt(_) => None,
+            Setup::Postgresql(_)
+            | Setup::Mysql(_)
+            | Setup::Amqp(_)
+            | Setup::Sqlite(_)
+            | Setup::Jwt(_) => None,
         }
     }
 
@@ -262,6 +286,9 @@ impl Setup {
             Setup::Mysql(s) => s
                 .target()
                 .map(|t| (t.host.as_str(), t.port, t.dial.as_slice())),
+            Setup::Amqp(s) => s
+                .target()
+                .map(|t| (t.host.as_str(), t.port, t.dial.as_slice())),
             Setup::Sqlite(_) | Setup::Jwt(_) => None,
         }
     }
@@ -272,6 +299,11 @@ impl Setup {
             Setup::Postgresql(s) => s.target().and_then(|t| t.password.as_ref()),
             Setup::Redis(s) => s.target().and_then(|t| t.password.as_ref()),
             Setup::Mysql(s) => s.target().and_then(|t| t.password.as_ref()),
+            // guest/guest by default: the well-known password is no secret.
+            Setup::Amqp(s) => s
+                .target()
+                .filter(|t| !t.default_credentials)
+                .map(|t| &t.password),
             Setup::Sqlite(_) | Setup::Jwt(_) => None,
         }
         .map(Secret::expose)
@@ -281,7 +313,7 @@ impl Setup {
     /// libraries echo back.
     pub(crate) fn secrets(&self) -> Vec<&str> {
         match self {
-            Setup::Postgresql(_) | Setup::Redis(_) | Setup::Mysql(_) => {
+            Setup::Postgresql(_) | Setup::Redis(_) | Setup::Mysql(_) | Setup::Amqp(_) => {
                 self.password().into_iter().collect()
             }
             Setup::Jwt(jwt) => jwt.secret.iter().map(|s| s.value.expose()).collect(),
@@ -313,6 +345,12 @@ impl Setup {
                     words.extend(t.database.as_deref());
                 }
             }
+            Setup::Amqp(s) => {
+                if let Some(t) = s.target() {
+                    words.extend([t.redacted.as_str(), t.host.as_str()]);
+                    words.extend([t.user.as_str(), t.vhost.as_str()]);
+                }
+            }
             Setup::Sqlite(_) | Setup::Jwt(_) => {}
         }
         words
@@ -331,6 +369,7 @@ impl Setup {
             // TLS, and caching_sha2_password's RSA-OAEP over plaintext,
             // which a server may ask for whatever the URL says.
             Setup::Mysql(s) => s.target().is_some(),
+            Setup::Amqp(s) => s.target().is_some_and(|t| t.tls != amqp::url::AmqpTls::Off),
             Setup::Jwt(jwt) => !jwt.algorithm_name().starts_with("HS"),
             Setup::Sqlite(_) => false,
         }
@@ -342,6 +381,7 @@ impl Setup {
             Setup::Postgresql(s) => s.target().is_some_and(PgTarget::is_loopback),
             Setup::Redis(s) => s.target().is_some_and(RedisTarget::is_loopback),
             Setup::Mysql(s) => s.target().is_some_and(MysqlTarget::is_loopback),
+            Setup::Amqp(s) => s.target().is_some_and(AmqpTarget::is_loopback),
             Setup::Sqlite(_) | Setup::Jwt(_) => false,
         }
     }
@@ -363,6 +403,7 @@ pub(crate) enum Target<'a> {
     Sqlite(&'a SqliteTarget),
     Redis(&'a Setting<RedisTarget>),
     Mysql(&'a Setting<MysqlTarget>),
+    Amqp(&'a Setting<AmqpTarget>),
     Jwt(&'a JwtSettings),
 }
 
@@ -373,16 +414,18 @@ impl<'a> Target<'a> {
             Target::Sqlite(_) => Kind::Sqlite,
             Target::Redis(_) => Kind::Redis,
             Target::Mysql(_) => Kind::Mysql,
+            Target::Amqp(_) => Kind::Amqp,
             Target::Jwt(_) => Kind::Jwt,
         }
     }
 
-    /// Where a PostgreSQL or Redis target's value came from.
+    /// Where a URL target's value came from.
     pub(crate) fn source(self) -> Option<&'a Provenance> {
         match self {
             Target::Postgresql(setting) => setting.source(),
             Target::Redis(setting) => setting.source(),
             Target::Mysql(setting) => setting.source(),
+            Target::Amqp(setting) => setting.source(),
             Target::Sqlite(_) | Target::Jwt(_) => None,
         }
     }
@@ -394,6 +437,7 @@ impl<'a> Target<'a> {
             Target::Sqlite(target) => sqlite::probe::probe(target),
             Target::Redis(setting) => redis::probe::probe(setting, budget).await,
             Target::Mysql(setting) => mysql::probe::probe(setting, budget).await,
+            Target::Amqp(setting) => amqp::probe::probe(setting, budget).await,
             Target::Jwt(settings) => jwt::probe::probe(settings),
         }
     }

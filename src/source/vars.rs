@@ -138,6 +138,14 @@ pub(crate) const REDIS_URL: EnvVar = EnvVar {
     commands: CHECKS,
 };
 
+/// Celery's broker: an AMQP URL there is a check of its own (issue 21).
+pub(crate) const CELERY_BROKER_URL: EnvVar = EnvVar {
+    name: "CELERY_BROKER_URL",
+    meaning: msg::var_celery_broker_url,
+    kind: VarKind::Url,
+    commands: CHECKS,
+};
+
 pub(crate) const REDIS_PRIVATE_URL: EnvVar = EnvVar {
     name: "REDIS_PRIVATE_URL",
     meaning: msg::var_redis_private_url,
@@ -503,6 +511,7 @@ pub(crate) const ALL: &[EnvVar] = &[
     MYSQLUSER,
     MYSQLPASSWORD,
     MYSQLDATABASE,
+    CELERY_BROKER_URL,
     JWT_SECRET_KEY,
     JWT_SECRET,
     SECRET_KEY,

@@ -1,8 +1,8 @@
 //! The apps' real drivers, for the differential tests of issue 11 and the
 //! matrix of issue 20 (`tests/matrix.rs`): node-postgres (`pg`),
-//! postgres.js, ioredis, node-redis, jsonwebtoken and mysql2 from npm,
-//! psycopg 3, psycopg2, asyncpg, SQLAlchemy, redis-py, PyJWT, PyMySQL and
-//! aiomysql from `PyPI`, pinned,
+//! postgres.js, ioredis, node-redis, amqplib, jsonwebtoken and mysql2 from
+//! npm, psycopg 3, psycopg2, asyncpg, SQLAlchemy, redis-py, PyJWT, Celery
+//! (kombu, py-amqp), pika, PyMySQL and aiomysql from `PyPI`, pinned,
 //! installed once into `target/driver-fixtures` with their download caches
 //! beside them, so a re-run needs no network.
 //! Each helper runs one connection attempt the way an app makes it and
@@ -23,6 +23,7 @@ pub const NPM_PACKAGES: &[(&str, &str)] = &[
     ("redis", "6.4.0"),
     ("jsonwebtoken", "9.0.3"),
     ("mysql2", "3.26.1"),
+    ("amqplib", "2.3.1"),
 ];
 pub const PIP_PACKAGES: &[&str] = &[
     "psycopg[binary]==3.3.9",
@@ -37,6 +38,11 @@ pub const PIP_PACKAGES: &[&str] = &[
     // needs the MySQL C client's headers to build, which the machines lack.
     "PyMySQL==1.2.4",
     "aiomysql==0.3.2",
+    // Celery reads the broker URL through kombu, which speaks py-amqp.
+    "celery==5.7.0",
+    "kombu==5.7.0",
+    "amqp==5.4.2",
+    "pika==1.4.4",
 ];
 
 pub struct Fixtures {

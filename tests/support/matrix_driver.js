@@ -102,6 +102,17 @@ async function nodeRedis(url) {
   }
 }
 
+// An amqplib app: connect (the URL read by amqplib), open a channel.
+async function amqplib(url) {
+  const amqp = require("amqplib");
+  const conn = await amqp.connect(url, { timeout: TIMEOUT_MS });
+  try {
+    await conn.createChannel();
+  } finally {
+    await conn.close().catch(() => {});
+  }
+}
+
 // As tests/jwt/app.js: the settings straight from the environment.
 async function jsonwebtoken() {
   const jwt = require("jsonwebtoken");
@@ -123,6 +134,7 @@ const DRIVERS = {
   mysql2,
   ioredis,
   node_redis: nodeRedis,
+  amqplib,
   jsonwebtoken,
 };
 

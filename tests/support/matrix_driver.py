@@ -6,7 +6,7 @@ Writes one JSON line per case: {"name", "ok", "said"}. `ok` means the app
 works: it connected and ran `SELECT 1` ten times, each in a transaction of
 its own as a web app's requests do (psycopg 3 prepares a statement from
 its fifth run, so a transaction pooler's failure shows), or
-PING answered, or the JWT was signed and verified. `said` is the error's
+PING answered, or an AMQP channel opened, or the JWT was signed and verified. `said` is the error's
 class and message, or the warning the driver printed.
 
 `env` is set in os.environ for the case and removed after it: libpq reads
@@ -113,6 +113,33 @@ def run_redis_py(url):
         client.close()
 
 
+def run_celery(url):
+    """A Celery producer: the broker URL read by Celery and kombu (kombu's
+    pyamqp transport on py-amqp), connected, with a channel open."""
+    import celery
+
+    app = celery.Celery("matrix", broker=url)
+    conn = app.connection_for_write()
+    try:
+        conn.ensure_connection(max_retries=1, timeout=TIMEOUT)
+        conn.default_channel
+    finally:
+        conn.release()
+
+
+def run_pika(url):
+    import pika
+
+    params = pika.URLParameters(url)
+    params.socket_timeout = TIMEOUT
+    params.connection_attempts = 1
+    conn = pika.BlockingConnection(params)
+    try:
+        conn.channel()
+    finally:
+        conn.close()
+
+
 def first(*names):
     for name in names:
         value = os.environ.get(name)
@@ -149,6 +176,8 @@ DRIVERS = {
     "sa_pymysql": run_sqlalchemy,
     "sa_aiomysql": run_sa_aiomysql,
     "redis_py": run_redis_py,
+    "celery": run_celery,
+    "pika": run_pika,
     "pyjwt": run_pyjwt,
 }
 

@@ -14,6 +14,7 @@ pub mod mariadb;
 pub mod pgbouncer;
 pub mod pki;
 pub mod postgres;
+pub mod rabbitmq;
 pub mod redis;
 
 use std::ffi::OsStr;

@@ -1,0 +1,373 @@
+//! The AMQP target: an `amqp://`, `amqps://`, or Celery's `pyamqp://` and
+//! `librabbitmq://` URL, read as kombu reads it (Celery's broker URL goes
+//! through `kombu.Connection`; kombu 5.7 `utils/url.py::url_to_parts` and
+//! `connection.py::Connection._init_params`/`_info`):
+//!
+//! - credentials are percent-decoded; a missing or empty user or password
+//!   becomes `guest` (`Connection._info` takes the transport's
+//!   `default_connection_params`, `transport/pyamqp.py`), so
+//!   `amqp://bob@h` logs in as bob with the password `guest`;
+//! - the vhost is the path without its first `/`, percent-decoded, and `/`
+//!   when that is empty: `amqp://h`, `amqp://h/`, `amqp://h//` and
+//!   `amqp://h/%2F` all open `/`; `amqp://h/a/b` opens `a/b`;
+//! - the port is 5672, or 5671 for `amqps://` (`default_ssl_port`);
+//! - query parameters become `Connection` arguments (`parse_url`, then
+//!   `Connection._init_params(**params)`): a name `_init_params` does not
+//!   take (`frame_max`, a typo) is a `TypeError` when Celery connects, so
+//!   it is refused here too; `ssl_*` names are gathered into `ssl`;
+//! - TLS is `amqps://`, or any non-empty `ssl=` (kombu passes the query
+//!   string as it is, and Python takes a non-empty string as true, even
+//!   `ssl=false`); py-amqp (`transport.py::_wrap_socket_sni`) then verifies
+//!   the chain against the system roots but not the host name (no
+//!   `server_hostname` is given), unless `ssl_cert_reqs=CERT_NONE`.
+//!
+//! The other drivers read some URLs differently: pika 1.4
+//! (`connection.py::URLParameters`) keeps only the first path segment
+//! (`amqp://h/a/b` opens `a`, `amqp://h//` opens the empty vhost) and
+//! refuses a user without a password; amqplib 2.3 (`lib/connect.js`,
+//! `credentialsFromUrl`) sends an empty password rather than `guest`.
+
+use std::collections::BTreeMap;
+
+use crate::model::{Database, Parts};
+use crate::source::secret::Secret;
+use crate::source::url::{self, UrlError};
+
+pub(crate) const SCHEMES: &[&str] = &["amqp", "amqps", "pyamqp", "librabbitmq"];
+
+/// RabbitMQ's ports (`rabbitmq.com/networking.html`): plain and TLS.
+const PORT: u16 = 5672;
+const TLS_PORT: u16 = 5671;
+
+/// The query names kombu 5.7 takes (`Connection._init_params`' own
+/// arguments that a URL may set; `ssl_*` are gathered into `ssl`).
+const KOMBU_PARAMETERS: &[&str] = &[
+    "heartbeat",
+    "ssl",
+    "connect_timeout",
+    "login_method",
+    "insist",
+    "credential_provider",
+];
+
+/// kombu's (and pika's and amqplib's) default credentials.
+const DEFAULT_USER: &str = "guest";
+
+/// How the connection is encrypted, as py-amqp does it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AmqpTls {
+    Off,
+    /// The chain is verified against the system roots, the name is not.
+    CaOnly,
+    /// `ssl_cert_reqs=CERT_NONE`: encrypted, nothing verified.
+    Insecure,
+}
+
+/// A validated AMQP target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AmqpTarget {
+    /// The URL as given, the password replaced by `***`.
+    pub redacted: String,
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password: Secret,
+    /// Whether the URL named the credentials (otherwise guest/guest).
+    pub default_credentials: bool,
+    pub vhost: String,
+    pub tls: AmqpTls,
+    /// `?heartbeat=` in seconds, as the app asks for it.
+    pub heartbeat: Option<u16>,
+    /// Query parameters the check does not act on.
+    pub ignored: Vec<String>,
+    /// The path reads as another vhost in pika (`//`, `/a/b`): what pika
+    /// would open, for a warning.
+    pub pika_vhost: Option<String>,
+    /// Addresses to dial instead of resolving `host` (`--resolve`).
+    pub dial: Vec<std::net::IpAddr>,
+}
+
+impl AmqpTarget {
+    pub(crate) fn parse(raw: &str) -> Result<Self, UrlError> {
+        let parsed = url::parse(raw, SCHEMES)?;
+        refuse_unknown(&parsed.query)?;
+        let pika_vhost = pika_vhost(raw).filter(|v| *v != parsed.path);
+        let tls = tls_of(&parsed.scheme, &parsed.query);
+        let user = parsed.user.filter(|u| !u.is_empty());
+        let password = parsed.password.filter(|p| !p.expose().is_empty());
+        let vhost = if parsed.path.is_empty() {
+            "/".to_string()
+        } else {
+            parsed.path
+        };
+        if vhost.len() > 255 {
+            return Err(invalid(crate::i18n::msg::amqp_vhost_too_long(vhost.len())));
+        }
+        let heartbeat = match query_value(&parsed.query, "heartbeat") {
+            None => None,
+            Some(value) => Some(parse_heartbeat(value)?),
+        };
+        Ok(Self {
+            redacted: shown(raw),
+            host: parsed.host,
+            port: parsed.port.unwrap_or(match tls {
+                AmqpTls::Off => PORT,
+                _ => TLS_PORT,
+            }),
+            default_credentials: user.is_none() && password.is_none(),
+            user: user.unwrap_or_else(|| DEFAULT_USER.to_string()),
+            password: password.unwrap_or_else(|| Secret::new(DEFAULT_USER)),
+            vhost,
+            tls,
+            heartbeat,
+            ignored: ignored(&parsed.query),
+            pika_vhost,
+            dial: Vec::new(),
+        })
+    }
+
+    /// What the AMQP probe will dial.
+    pub(crate) fn parts(&self) -> Parts {
+        let mut options = BTreeMap::new();
+        if let Some(heartbeat) = self.heartbeat {
+            options.insert("heartbeat", heartbeat.to_string());
+        }
+        Parts {
+            host: self.host.clone(),
+            hostaddr: None,
+            port: self.port,
+            user: Some(self.user.clone()),
+            password: true,
+            database: Some(Database::Name(self.vhost.clone())),
+            tls: match self.tls {
+                AmqpTls::Off => "off",
+                AmqpTls::CaOnly => "verify-ca",
+                AmqpTls::Insecure => "insecure",
+            },
+            options,
+            ignored: self.ignored.clone(),
+            resolve: self.dial.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    pub(crate) fn is_loopback(&self) -> bool {
+        crate::net::is_loopback_host(&self.host)
+    }
+}
+
+fn invalid(message: crate::i18n::Message) -> UrlError {
+    UrlError {
+        code: crate::model::Code::InvalidUrl,
+        message,
+    }
+}
+
+fn query_value<'a>(query: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    // kombu builds a dict from `parse_qsl`: the last value wins.
+    query
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+fn tls_of(scheme: &str, query: &[(String, String)]) -> AmqpTls {
+    let ssl = query_value(query, "ssl").is_some_and(|v| !v.is_empty());
+    if scheme != "amqps" && !ssl {
+        return AmqpTls::Off;
+    }
+    match query_value(query, "ssl_cert_reqs") {
+        Some("CERT_NONE" | "none") => AmqpTls::Insecure,
+        _ => AmqpTls::CaOnly,
+    }
+}
+
+/// kombu takes `float(heartbeat)`; RabbitMQ negotiates whole seconds in
+/// a 16-bit field (spec §1.4.2.6).
+fn parse_heartbeat(value: &str) -> Result<u16, UrlError> {
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0 && *s <= f64::from(u16::MAX))
+        .map(|s| {
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "checked above: 0 ≤ s ≤ u16::MAX"
+            )]
+            let seconds = s.round() as u16;
+            seconds
+        })
+        .ok_or_else(|| invalid(crate::i18n::msg::amqp_bad_heartbeat(&url::printable(value))))
+}
+
+/// A query name kombu would pass to `Connection._init_params`, which
+/// has no such argument.
+fn refuse_unknown(query: &[(String, String)]) -> Result<(), UrlError> {
+    match query
+        .iter()
+        .map(|(k, _)| k)
+        .find(|k| !KOMBU_PARAMETERS.contains(&k.as_str()) && !k.starts_with("ssl_"))
+    {
+        Some(name) => Err(invalid(crate::i18n::msg::amqp_unknown_parameter(
+            &url::printable(name),
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The vhost pika 1.4 opens (`URLParameters`: the first path segment,
+/// percent-decoded), when the path has more than one segment.
+fn pika_vhost(raw: &str) -> Option<String> {
+    let rest = &raw[raw.find("://")? + 3..];
+    let path = &rest[rest.find('/')?..];
+    let path = &path[..path.find(['?', '#']).unwrap_or(path.len())];
+    let segments: Vec<&str> = path.split('/').collect();
+    (segments.len() > 2).then(|| {
+        percent_encoding::percent_decode_str(segments[1])
+            .decode_utf8_lossy()
+            .into_owned()
+    })
+}
+
+/// Parameters kombu passes on that the check does not act on.
+fn ignored(query: &[(String, String)]) -> Vec<String> {
+    let mut names: Vec<String> = query
+        .iter()
+        .map(|(k, _)| k.clone())
+        .filter(|k| !matches!(k.as_str(), "heartbeat" | "ssl" | "ssl_cert_reqs"))
+        .map(|k| url::printable(&k))
+        .collect();
+    names.dedup();
+    names
+}
+
+/// `raw` with the password replaced by `***`: the user-info ends at the
+/// last `@` before the path, as the shared pre-parser reads it.
+fn shown(raw: &str) -> String {
+    let Some(start) = raw.find("://").map(|i| i + 3) else {
+        return url::escape_controls(raw);
+    };
+    let rest = &raw[start..];
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let masked = authority
+        .rfind('@')
+        .and_then(|at| authority[..at].find(':').map(|colon| (colon, at)))
+        .filter(|(colon, at)| at > &(colon + 1));
+    let shown = match masked {
+        Some((colon, at)) => format!("{}***{}", &raw[..=start + colon], &raw[start + at..]),
+        None => raw.to_string(),
+    };
+    url::escape_controls(&shown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(raw: &str) -> AmqpTarget {
+        AmqpTarget::parse(raw).unwrap_or_else(|e| panic!("{raw}: {e:?}"))
+    }
+
+    /// The vhost as kombu reads it (`Connection(url).virtual_host`, run
+    /// with kombu 5.7).
+    #[test]
+    fn vhosts_as_kombu_reads_them() {
+        for (raw, vhost) in [
+            ("amqp://h", "/"),
+            ("amqp://h/", "/"),
+            ("amqp://h//", "/"),
+            ("amqp://h/%2F", "/"),
+            ("amqp://h/app", "app"),
+            ("amqp://h/a/b", "a/b"),
+            ("amqp://h/%2Fapp", "/app"),
+            ("amqp://h:5673/app?heartbeat=10", "app"),
+        ] {
+            assert_eq!(parse(raw).vhost, vhost, "{raw}");
+        }
+    }
+
+    /// pika keeps the first path segment: `//` is the empty vhost to it.
+    #[test]
+    fn where_pika_opens_another_vhost() {
+        assert_eq!(parse("amqp://h//").pika_vhost.as_deref(), Some(""));
+        assert_eq!(parse("amqp://h/a/b").pika_vhost.as_deref(), Some("a"));
+        for same in ["amqp://h", "amqp://h/", "amqp://h/%2F", "amqp://h/app"] {
+            assert_eq!(parse(same).pika_vhost, None, "{same}");
+        }
+    }
+
+    #[test]
+    fn credentials_default_to_guest_per_part() {
+        let t = parse("amqp://h");
+        assert_eq!((t.user.as_str(), t.password.expose()), ("guest", "guest"));
+        assert!(t.default_credentials);
+        // kombu: `amqp://bob@h` is bob with the password guest.
+        let t = parse("amqp://bob@h");
+        assert_eq!((t.user.as_str(), t.password.expose()), ("bob", "guest"));
+        assert!(!t.default_credentials);
+        let t = parse("amqp://b%40b:p%3Aw%2Fd@h");
+        assert_eq!((t.user.as_str(), t.password.expose()), ("b@b", "p:w/d"));
+    }
+
+    #[test]
+    fn schemes_ports_and_tls() {
+        for (raw, port, tls) in [
+            ("amqp://h", 5672, AmqpTls::Off),
+            ("pyamqp://h", 5672, AmqpTls::Off),
+            ("librabbitmq://h:1234", 1234, AmqpTls::Off),
+            ("amqps://h", 5671, AmqpTls::CaOnly),
+            ("amqp://h?ssl=1", 5671, AmqpTls::CaOnly),
+            // A non-empty string is true in Python: kombu encrypts.
+            ("amqp://h?ssl=false", 5671, AmqpTls::CaOnly),
+            ("amqps://h?ssl_cert_reqs=CERT_NONE", 5671, AmqpTls::Insecure),
+            ("AMQPS://h:443", 443, AmqpTls::CaOnly),
+        ] {
+            let t = parse(raw);
+            assert_eq!((t.port, t.tls), (port, tls), "{raw}");
+        }
+        let e = AmqpTarget::parse("mqtt://h").unwrap_err();
+        assert_eq!(e.code, crate::model::Code::UnsupportedScheme);
+    }
+
+    #[test]
+    fn query_parameters() {
+        let t = parse("amqp://h/?heartbeat=30&connect_timeout=5&heartbeat=10.4&ssl_ca_certs=x");
+        assert_eq!(t.heartbeat, Some(10));
+        assert_eq!(t.ignored, ["connect_timeout", "ssl_ca_certs"]);
+        // kombu: `TypeError: Connection._init_params() got an unexpected
+        // keyword argument` (run with kombu 5.7).
+        for refused in ["amqp://h/?frame_max=4096", "amqp://h/?password=x"] {
+            let e = AmqpTarget::parse(refused).unwrap_err();
+            assert_eq!(e.code, crate::model::Code::InvalidUrl, "{refused}");
+        }
+        for bad in ["amqp://h?heartbeat=x", "amqp://h?heartbeat=-1"] {
+            let e = AmqpTarget::parse(bad).unwrap_err();
+            assert_eq!(e.code, crate::model::Code::InvalidUrl, "{bad}");
+        }
+        let long = format!("amqp://h/{}", "v".repeat(256));
+        assert!(AmqpTarget::parse(&long).is_err());
+    }
+
+    /// The password never shows; the rest is shown as given.
+    #[test]
+    fn redacted_form() {
+        let t = parse("amqp://app:s3cr%40t@rabbit.internal:5672/%2F?heartbeat=10");
+        assert_eq!(
+            t.redacted,
+            "amqp://app:***@rabbit.internal:5672/%2F?heartbeat=10"
+        );
+        assert!(!format!("{t:?}").contains("s3cr"));
+        assert_eq!(parse("amqp://app@h/").redacted, "amqp://app@h/");
+        let parts = parse("amqps://u:p@h/v").parts();
+        assert_eq!(parts.database, Some(Database::Name("v".into())));
+        assert_eq!(parts.tls, "verify-ca");
+    }
+
+    #[test]
+    fn unencoded_characters_are_named() {
+        let e = AmqpTarget::parse("amqp://u:p#w@h/").unwrap_err();
+        assert_eq!(e.code, crate::model::Code::InvalidUrl);
+        assert!(AmqpTarget::parse("amqp://").is_err());
+    }
+}
