@@ -6,15 +6,18 @@
 use std::time::Duration;
 
 use crate::config::select::Allowed;
-use crate::config::{Config, DATABASE_URL_VARS, REDIS_URL_VARS, Selected};
+use crate::config::{Config, DATABASE_URL_VARS, REDIS_URL_VARS};
 use crate::driver;
+use crate::exit::Shutdown;
 use crate::i18n::{Message, msg};
-use crate::model::{CheckName, Finding, ProbeOutcome, Readings, Severity, Status, Step};
+use crate::model::{CheckName, Finding, Readings, Severity, Status, Step};
 use crate::model::{Code, FindingCode, Provenance};
 use crate::provider::{self, Pooler, Provider, ProviderReport};
 use crate::report::{
-    CheckReport, DriversReport, ErrorReport, Report, SCHEMA_VERSION, StepReport, millis,
+    CheckReport, DriversReport, ErrorReport, FoundDriver, Report, SCHEMA_VERSION, StepReport,
+    Unreadable, millis,
 };
+use crate::runner::Ran;
 use crate::service::Kind;
 use crate::words;
 
@@ -22,20 +25,13 @@ mod scrub;
 
 use self::scrub::Scrubber;
 
-/// One check's result as the runner hands it over.
-#[derive(Debug, Clone)]
-pub(crate) struct Ran {
-    pub name: CheckName,
-    pub kind: Kind,
-    /// `None` when the check was not selected.
-    pub selected: Option<Selected>,
-    pub outcome: ProbeOutcome,
-    pub duration: Duration,
-    /// Selected, but the round was interrupted before it finished.
-    pub unfinished: bool,
-}
-
-pub(crate) fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) -> Report {
+/// `shutdown` says which signal ended the round, when one did.
+pub(crate) fn report(
+    mut runs: Vec<Ran>,
+    config: &Config,
+    duration: Duration,
+    shutdown: &Shutdown,
+) -> Report {
     let rules = judge_by_drivers(&mut runs, config);
     add_memory_fallback(&mut runs);
     add_config_notes(&mut runs, config);
@@ -45,8 +41,7 @@ pub(crate) fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) ->
     }
     let strict = config.strict;
     let interrupted = runs.iter().any(|r| r.unfinished);
-    let terminated = interrupted && crate::exit::interrupted() == crate::exit::TERMINATED;
-    let signal = if terminated { "SIGTERM" } else { "SIGINT" };
+    let signal = shutdown.signal();
     let checks: Vec<CheckReport> = runs
         .iter()
         .map(|r| check_report(r, config, signal, &rules))
@@ -62,7 +57,7 @@ pub(crate) fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) ->
         duration_ms: millis(duration),
         checks,
         not_checked: config.unchecked.clone(),
-        drivers: DriversReport::new(&config.drivers),
+        drivers: drivers_report(&config.drivers),
     };
     let (critical, warnings) = (report.critical(), report.warnings());
     report.status = match (critical, warnings) {
@@ -74,6 +69,32 @@ pub(crate) fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) ->
     // An unfinished check proves nothing: an interrupted run is never ready.
     report.ready = critical == 0 && !(strict && warnings > 0) && !interrupted;
     report
+}
+
+/// The report's record of the app's drivers: what was found, and the
+/// manifests that could not be read.
+fn drivers_report(drivers: &driver::Drivers) -> DriversReport {
+    DriversReport {
+        found: drivers
+            .found
+            .iter()
+            .map(|found| FoundDriver {
+                id: found.driver.id(),
+                version: found.version.clone(),
+                file: found.file.clone(),
+                lockfile: found.lockfile.clone(),
+                label: found.to_string(),
+            })
+            .collect(),
+        unreadable: drivers
+            .unreadable
+            .iter()
+            .map(|(file, reason)| Unreadable {
+                file: file.clone(),
+                reason: reason.clone(),
+            })
+            .collect(),
+    }
 }
 
 /// The app's drivers judge what the probes saw (an IPv6-only name and an

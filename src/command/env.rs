@@ -12,7 +12,7 @@ use crate::cli::EnvArgs;
 use crate::config;
 use crate::error::AppError;
 use crate::i18n::{Lang, Message, msg};
-use crate::report::NotChecked;
+use crate::model::NotChecked;
 use crate::report::env::{EnvReport, Target, VarState, Variable, render};
 use crate::service::jwt::settings as jwt;
 use crate::source::{EnvSource, Var, vars};

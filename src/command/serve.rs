@@ -21,7 +21,6 @@ use crate::monitor::{Board, Round, Settings};
 use crate::source::EnvSource;
 use crate::{diagnose, exit, runner, words};
 
-use super::check::interrupted;
 use super::{config, load_env, runtime, warm_up_crypto};
 use crate::i18n::Message;
 
@@ -82,7 +81,8 @@ async fn serve(
     settings.history = args.history;
     let board = Arc::new(Board::new(settings));
     let app = server::router(Arc::clone(&board), token);
-    let mut stop = pin!(interrupted());
+    let shutdown = exit::Shutdown::default();
+    let mut stop = pin!(shutdown.listen());
     tokio::select! {
         () = &mut stop => Ok(()),
         result = rounds(Inputs::of(args, env), args.interval, &board, log) => result,
@@ -135,7 +135,11 @@ async fn rounds(
         }
         let round = runner::run(&config, std::future::pending::<()>()).await;
         let duration = round.duration;
-        let report = off_thread(move || diagnose::report(round.runs, &config, duration)).await?;
+        // A signal ends serve itself, never a round (its rounds listen to
+        // nothing), so the diagnosis is handed a handle that never fires.
+        let quiet = exit::Shutdown::default();
+        let report =
+            off_thread(move || diagnose::report(round.runs, &config, duration, &quiet)).await?;
         let changes = board.publish(Round::new(report, SystemTime::now(), number));
         log.changes(&changes);
         // Rounds start every --interval: the round's own time counts.

@@ -23,7 +23,6 @@ use crate::service::Kind;
 use crate::source::EnvSource;
 use crate::{diagnose, exit, runner, words};
 
-use super::check::interrupted;
 use super::{Stream, config, emit, load_env, runtime, warm_up_crypto};
 
 /// The shortest round worth starting before the deadline.
@@ -46,7 +45,8 @@ pub(crate) fn run(args: &WaitArgs) -> Result<ExitCode, AppError> {
     let started = Instant::now();
     let env = load_env(&args.source, args.timeout)?;
     let runtime = runtime()?;
-    let result = runtime.block_on(wait(args, &env, started));
+    let shutdown = exit::Shutdown::default();
+    let result = runtime.block_on(wait(args, &env, started, &shutdown));
     runtime.shutdown_background();
     let (report, ending) = result?;
     let stream = if args.command.is_empty() {
@@ -55,7 +55,7 @@ pub(crate) fn run(args: &WaitArgs) -> Result<ExitCode, AppError> {
         Stream::Stderr
     };
     if matches!(ending, Ending::Interrupted) {
-        exit::exit_after(super::check::SIGNAL_GRACE);
+        exit::exit_after(super::check::SIGNAL_GRACE, &shutdown);
     }
     emit(&report, &args.output, stream)?;
     match ending {
@@ -73,7 +73,7 @@ pub(crate) fn run(args: &WaitArgs) -> Result<ExitCode, AppError> {
             exit::stderr_line(&say(&words::wait_stopped_on_warnings()));
             Ok(exit::NOT_READY.into())
         }
-        Ending::Interrupted => Ok(exit::interrupted().into()),
+        Ending::Interrupted => Ok(shutdown.code().into()),
     }
 }
 
@@ -81,9 +81,10 @@ async fn wait(
     args: &WaitArgs,
     env: &EnvSource,
     started: Instant,
+    shutdown: &exit::Shutdown,
 ) -> Result<(Report, Ending), AppError> {
     let deadline = started + args.timeout;
-    let mut ctrl_c = pin!(interrupted());
+    let mut ctrl_c = pin!(shutdown.listen());
     let progress = Progress::new(started, args.timeout);
     let mut attempt = 0u32;
     loop {
@@ -99,7 +100,7 @@ async fn wait(
             warm_up_crypto(&config);
         }
         let round = runner::run(&config, &mut ctrl_c).await;
-        let report = diagnose::report(round.runs, &config, round.duration);
+        let report = diagnose::report(round.runs, &config, round.duration, shutdown);
         if round.interrupted {
             return Ok(progress.done(report, Ending::Interrupted));
         }

@@ -12,11 +12,11 @@ use std::time::Duration;
 
 use super::env::{EnvReport, Target, VarState, Variable};
 use super::watch::{CheckSummary, Latency, Round};
-use super::{CheckReport, ErrorReport, Format, NotChecked, Report, StepReport, TextStyle};
+use super::{CheckReport, ErrorReport, Format, Report, StepReport, TextStyle};
 use crate::i18n::{Lang, Message, msg};
 use crate::model::{
-    CheckName, Code, Database, Failure, Finding, FindingCode, Origin, Parts, Provenance, Readings,
-    Status, StepName,
+    CheckName, Code, Database, Failure, Finding, FindingCode, NotChecked, Origin, Parts,
+    Provenance, Readings, Status, StepName,
 };
 use crate::words;
 
