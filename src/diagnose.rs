@@ -384,7 +384,7 @@ mod tests {
     }
 
     fn withheld() -> String {
-        Lang::En.render(&words::message_withheld())
+        Lang::En.render(&msg::message_withheld())
     }
     use crate::config::{Overrides, Selection};
     use crate::source::EnvSource;

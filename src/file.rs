@@ -81,7 +81,7 @@ pub(crate) fn read_stream(path: &Path, limit: u64, within: Duration) -> io::Resu
                 if Instant::now() >= deadline {
                     return Err(io_error(
                         ErrorKind::TimedOut,
-                        words::fifo_without_writer(within),
+                        msg::fifo_without_writer(within),
                     ));
                 }
                 std::thread::sleep(RETRY);
@@ -132,9 +132,9 @@ pub(crate) fn write(path: &Path, bytes: &[u8], append: bool) -> io::Result<()> {
             // open(2): O_NONBLOCK | O_WRONLY on a FIFO with no reader; on
             // /dev/tty, a process without a controlling terminal (tty(4)).
             Some(libc::ENXIO) if is_char_device(path) => {
-                io_error(ErrorKind::NotFound, words::tty_without_terminal())
+                io_error(ErrorKind::NotFound, msg::tty_without_terminal())
             }
-            Some(libc::ENXIO) => io_error(ErrorKind::BrokenPipe, words::fifo_without_reader()),
+            Some(libc::ENXIO) => io_error(ErrorKind::BrokenPipe, msg::fifo_without_reader()),
             _ => e,
         })?;
     let deadline = Instant::now() + PIPE_DEADLINE;
@@ -170,7 +170,7 @@ fn is_special(path: &Path) -> bool {
 
 fn wait_or_give_up(deadline: Instant, limit: Duration) -> io::Result<()> {
     if Instant::now() >= deadline {
-        return Err(io_error(ErrorKind::TimedOut, words::pipe_stalled(limit)));
+        return Err(io_error(ErrorKind::TimedOut, msg::pipe_stalled(limit)));
     }
     std::thread::sleep(RETRY);
     Ok(())

@@ -18,22 +18,6 @@ use crate::model::{Code, Provenance, Status, Tip};
 
 // ---- URL validation -------------------------------------------------------
 
-pub(crate) fn url_empty() -> Message {
-    msg::url_empty()
-}
-
-pub(crate) fn url_whitespace() -> Message {
-    msg::url_whitespace()
-}
-
-pub(crate) fn url_quoted() -> Message {
-    msg::url_quoted()
-}
-
-pub(crate) fn url_unresolved_reference() -> Message {
-    msg::url_unresolved_reference()
-}
-
 pub(crate) fn url_no_scheme(schemes: &[&str]) -> Message {
     msg::url_no_scheme(scheme_list(schemes))
 }
@@ -72,104 +56,12 @@ pub(crate) fn url_not_utf8(part: &str) -> Message {
     msg::url_not_utf8(part_key(part))
 }
 
-pub(crate) fn url_no_host() -> Message {
-    msg::url_no_host()
-}
-
-pub(crate) fn url_bad_host_chars() -> Message {
-    msg::url_bad_host_chars()
-}
-
-pub(crate) fn url_many_hosts() -> Message {
-    msg::url_many_hosts()
-}
-
-pub(crate) fn url_bad_ipv6() -> Message {
-    msg::url_bad_ipv6()
-}
-
-pub(crate) fn url_empty_port() -> Message {
-    msg::url_empty_port()
-}
-
-pub(crate) fn url_port_range(port: &str) -> Message {
-    msg::url_port_range(port)
-}
-
-pub(crate) fn url_port_not_number() -> Message {
-    msg::url_port_not_number()
-}
-
 pub(crate) fn url_nul(part: &str) -> Message {
     msg::url_nul(part_key(part))
 }
 
-pub(crate) fn url_socket() -> Message {
-    msg::url_socket()
-}
-
 pub(crate) fn pg_env_defaults(vars: &[&str]) -> Message {
     msg::pg_env_defaults(vars.join(", "))
-}
-
-pub(crate) fn pg_bad_param_value(key: &str) -> Message {
-    msg::pg_bad_param_value(key)
-}
-
-pub(crate) fn pg_bad_env_sslmode() -> Message {
-    msg::pg_bad_env_sslmode()
-}
-
-pub(crate) fn pg_scheme_case() -> Message {
-    msg::pg_scheme_case()
-}
-
-pub(crate) fn pg_param_unsupported(key: &str) -> Message {
-    msg::pg_param_unsupported(key)
-}
-
-pub(crate) fn pg_param_unknown(key: &str) -> Message {
-    msg::pg_param_unknown(key)
-}
-
-pub(crate) fn pg_socket_refused() -> Message {
-    msg::pg_socket_refused()
-}
-
-pub(crate) fn pg_no_host() -> Message {
-    msg::pg_no_host()
-}
-
-pub(crate) fn pg_many_ports() -> Message {
-    msg::pg_many_ports()
-}
-
-pub(crate) fn pg_bad_hostaddr() -> Message {
-    msg::pg_bad_hostaddr()
-}
-
-pub(crate) fn pg_uri_prefix() -> Message {
-    msg::pg_uri_prefix()
-}
-
-pub(crate) fn pg_uri_ipv6_unterminated() -> Message {
-    msg::pg_uri_ipv6_unterminated()
-}
-
-pub(crate) fn pg_uri_ipv6_empty() -> Message {
-    msg::pg_uri_ipv6_empty()
-}
-
-pub(crate) fn pg_uri_after_ipv6(position: usize) -> Message {
-    msg::pg_uri_after_ipv6(position)
-}
-
-pub(crate) fn pg_uri_missing_equals(pair: usize) -> Message {
-    msg::pg_uri_missing_equals(pair)
-}
-
-pub(crate) fn pg_uri_extra_equals(keyword: &str) -> Message {
-    msg::pg_uri_extra_equals(keyword)
 }
 
 pub(crate) fn pg_uri_bad_percent(part: &str) -> Message {
@@ -180,74 +72,10 @@ pub(crate) fn pg_portability_credential(part: &str, special: char, encoded: &str
     msg::pg_portability_credential(part_key(part), special, encoded.to_string())
 }
 
-pub(crate) fn pg_portability_hash() -> Message {
-    msg::pg_portability_hash()
-}
-
-pub(crate) fn pg_bad_sslmode(value: &str) -> Message {
-    msg::pg_bad_sslmode(value)
-}
-
-pub(crate) fn pg_bad_channel_binding(value: &str) -> Message {
-    msg::pg_bad_channel_binding(value)
-}
-
-pub(crate) fn pg_system_root_needs_verify_full(mode: &str) -> Message {
-    msg::pg_system_root_needs_verify_full(mode)
-}
-
-pub(crate) fn redis_socket_refused() -> Message {
-    msg::redis_socket_refused()
-}
-
-pub(crate) fn redis_unparsable() -> Message {
-    msg::redis_unparsable()
-}
-
-pub(crate) fn redis_bad_protocol(value: &str) -> Message {
-    msg::redis_bad_protocol(value)
-}
-
-pub(crate) fn redis_wildcard_host() -> Message {
-    msg::redis_wildcard_host()
-}
-
-pub(crate) fn redis_rs_refuses(reason: &str) -> Message {
-    msg::redis_rs_refuses(reason)
-}
-
-pub(crate) fn redis_no_resp3(reply: &str) -> Message {
-    msg::redis_no_resp3(reply)
-}
-
-pub(crate) fn redis_bad_fragment() -> Message {
-    msg::redis_bad_fragment()
-}
-
-pub(crate) fn redis_bad_db(path: &str) -> Message {
-    msg::redis_bad_db(path)
-}
-
 // ---- normalisation ----------------------------------------------------------
-
-pub(crate) fn norm_whitespace(var: &str) -> Message {
-    msg::norm_whitespace(var)
-}
-
-pub(crate) fn norm_quotes(var: &str) -> Message {
-    msg::norm_quotes(var)
-}
 
 pub(crate) fn norm_driver(driver: &str) -> Message {
     msg::norm_driver(driver.chars().take(20).collect())
-}
-
-pub(crate) fn norm_asyncpg_sslmode() -> Message {
-    msg::norm_asyncpg_sslmode()
-}
-
-pub(crate) fn norm_postgres_scheme(var: &str) -> Message {
-    msg::norm_postgres_scheme(var)
 }
 
 pub(crate) fn norm_prisma(names: &[&str]) -> Message {
@@ -278,18 +106,10 @@ pub(crate) fn target_invalid(source: &Provenance) -> Message {
 
 // ---- dns / tcp --------------------------------------------------------------
 
-pub(crate) fn dns_timeout(host: &str, limit: Duration) -> Message {
-    msg::dns_timeout(host, limit)
-}
-
 /// `eai` is getaddrinfo's error name (`EAI_NONAME`…): the catalogs say
 /// it in words, the same on glibc and musl and in every locale.
 pub(crate) fn dns_failed(host: &str, eai: &str) -> Message {
     msg::dns_failed(host, eai.to_string())
-}
-
-pub(crate) fn dns_no_addresses(host: &str) -> Message {
-    msg::dns_no_addresses(host)
 }
 
 pub(crate) fn dns_addresses(v4: &[String], v6: &[String]) -> Message {
@@ -301,14 +121,6 @@ pub(crate) fn dns_addresses(v4: &[String], v6: &[String]) -> Message {
         (Some(one), None) | (None, Some(one)) => one,
         (None, None) => Message::default(),
     }
-}
-
-pub(crate) fn ipv6_only(host: &str) -> Message {
-    msg::ipv6_only(host)
-}
-
-pub(crate) fn ipv6_unreachable(host: &str) -> Message {
-    msg::ipv6_unreachable(host)
 }
 
 pub(crate) fn tcp_timeout(addr: SocketAddr, limit: Duration) -> Message {
@@ -352,14 +164,6 @@ pub(crate) fn tcp_connected_after(addr: SocketAddr, earlier: &[(SocketAddr, &str
 
 // ---- tls --------------------------------------------------------------------
 
-pub(crate) fn tls_timeout(limit: Duration) -> Message {
-    msg::tls_timeout(limit)
-}
-
-pub(crate) fn tls_bad_server_name(host: &str) -> Message {
-    msg::tls_bad_server_name(host)
-}
-
 /// rustls names versions `TLSv1_3`; people and libpq write `TLSv1.3`.
 pub(crate) fn tls_version(raw: &str) -> String {
     raw.replace("TLSv1_", "TLSv1.")
@@ -369,44 +173,12 @@ pub(crate) fn tls_alert(alert: &str) -> Message {
     msg::tls_alert(alert.to_string())
 }
 
-pub(crate) fn tls_reset() -> Message {
-    msg::tls_reset()
-}
-
-pub(crate) fn tls_closed() -> Message {
-    msg::tls_closed()
-}
-
-pub(crate) fn tls_peer_plaintext() -> Message {
-    msg::tls_peer_plaintext()
-}
-
 pub(crate) fn tls_failed(error: &str) -> Message {
     msg::tls_failed(error.to_string())
 }
 
 pub(crate) fn peer_too_much(limit: usize) -> Message {
     msg::peer_too_much(limit / 1024)
-}
-
-pub(crate) fn peer_is_http() -> Message {
-    msg::peer_is_http()
-}
-
-pub(crate) fn cert_unknown_issuer() -> Message {
-    msg::cert_unknown_issuer()
-}
-
-pub(crate) fn cert_expired() -> Message {
-    msg::cert_expired()
-}
-
-pub(crate) fn cert_not_yet_valid() -> Message {
-    msg::cert_not_yet_valid()
-}
-
-pub(crate) fn cert_wrong_name() -> Message {
-    msg::cert_wrong_name()
 }
 
 pub(crate) fn cert_other(reason: &str) -> Message {
@@ -433,10 +205,6 @@ pub(crate) fn cert_failure_of(
 
 pub(crate) fn root_file_unreadable(path: &Path, error: &Message) -> Message {
     msg::root_file_unreadable(path.display().to_string(), error.clone())
-}
-
-pub(crate) fn system_roots_empty() -> Message {
-    msg::roots_empty_system()
 }
 
 pub(crate) fn root_file_empty(path: &Path) -> Message {
@@ -497,50 +265,10 @@ pub(crate) fn cert_self_signed(names: &[String]) -> Message {
     }
 }
 
-pub(crate) fn connection_reset() -> Message {
-    msg::connection_reset()
-}
-
 // ---- postgres -----------------------------------------------------------------
-
-pub(crate) fn pg_tls_not_tried(mode: &str) -> Message {
-    msg::pg_tls_not_tried(mode)
-}
-
-pub(crate) fn pg_tls_declined() -> Message {
-    msg::pg_tls_declined()
-}
-
-pub(crate) fn pg_server_refused_tls() -> Message {
-    msg::pg_server_refused_tls()
-}
-
-pub(crate) fn pg_no_answer_to_ssl_request() -> Message {
-    msg::pg_no_answer_to_ssl_request()
-}
-
-pub(crate) fn pg_peer_is_redis() -> Message {
-    msg::pg_peer_is_redis()
-}
-
-pub(crate) fn pg_peer_is_tls() -> Message {
-    msg::pg_peer_is_tls()
-}
 
 pub(crate) fn pg_peer_unknown(bytes: &[u8]) -> Message {
     msg::pg_peer_unknown(msg::peer_bytes(bytes))
-}
-
-pub(crate) fn pg_no_root_cert(mode: &str) -> Message {
-    msg::pg_no_root_cert(mode)
-}
-
-pub(crate) fn pg_cert_not_verified(mode: &str) -> Message {
-    msg::pg_cert_not_verified(mode)
-}
-
-pub(crate) fn pg_unencrypted(host: &str) -> Message {
-    msg::pg_unencrypted(host)
 }
 
 pub(crate) fn pg_auth_detail(user: Option<&str>) -> Message {
@@ -548,18 +276,6 @@ pub(crate) fn pg_auth_detail(user: Option<&str>) -> Message {
         Some(user) => msg::pg_auth_detail(user),
         None => msg::pg_auth_detail_anonymous(),
     }
-}
-
-pub(crate) fn pg_auth_timeout(limit: Duration) -> Message {
-    msg::pg_auth_timeout(limit)
-}
-
-pub(crate) fn pg_closed_during_startup() -> Message {
-    msg::pg_closed_during_startup()
-}
-
-pub(crate) fn pg_closed_during_query() -> Message {
-    msg::pg_closed_during_query()
 }
 
 pub(crate) fn pg_server_said(severity: &str, sqlstate: &str, message: &str) -> Message {
@@ -570,24 +286,8 @@ pub(crate) fn pg_server_said(severity: &str, sqlstate: &str, message: &str) -> M
     )
 }
 
-pub(crate) fn pg_query_timeout(limit: Duration) -> Message {
-    msg::pg_query_timeout(limit)
-}
-
-pub(crate) fn pg_no_row() -> Message {
-    msg::pg_no_row()
-}
-
 pub(crate) fn pg_query_detail(version: &str, database: &str, user: &str) -> Message {
     msg::pg_query_detail(version.to_string(), database.to_string(), user.to_string())
-}
-
-pub(crate) fn pg_connections(used: u64, usable: u64) -> Message {
-    msg::pg_connections(used, usable)
-}
-
-pub(crate) fn pg_facts_denied() -> Message {
-    msg::pg_facts_denied()
 }
 
 pub(crate) fn pg_no_tables(database: &str) -> Message {
@@ -607,31 +307,11 @@ pub(crate) fn pg_read_only(facts: &Message) -> Message {
 
 // ---- redis --------------------------------------------------------------------
 
-pub(crate) fn redis_tls_off() -> Message {
-    msg::redis_tls_off()
-}
-
-pub(crate) fn redis_unencrypted(host: &str) -> Message {
-    msg::redis_unencrypted(host)
-}
-
-pub(crate) fn redis_insecure() -> Message {
-    msg::redis_insecure()
-}
-
-pub(crate) fn redis_timeout(limit: Duration) -> Message {
-    msg::redis_timeout(limit)
-}
-
 pub(crate) fn redis_auth_detail(user: Option<&str>) -> Message {
     match user {
         Some(user) => msg::redis_auth_detail(user),
         None => msg::redis_auth_detail_default(),
     }
-}
-
-pub(crate) fn redis_no_credentials() -> Message {
-    msg::redis_no_credentials()
 }
 
 pub(crate) fn redis_ping_detail(version: Option<&str>, db: i64) -> Message {
@@ -653,42 +333,14 @@ pub(crate) fn redis_memory_full(used: u64, max: u64) -> Message {
     msg::redis_memory_full(used / (1024 * 1024), max / (1024 * 1024))
 }
 
-pub(crate) fn redis_clients(clients: u64, max: u64) -> Message {
-    msg::redis_clients(clients, max)
-}
-
-pub(crate) fn redis_peer_is_tls() -> Message {
-    msg::redis_peer_is_tls()
-}
-
-pub(crate) fn redis_port_speaks_tls() -> Message {
-    msg::redis_port_speaks_tls()
-}
-
 pub(crate) fn redis_peer_unknown(bytes: &[u8]) -> Message {
     msg::redis_peer_unknown(msg::peer_bytes(bytes))
 }
 
-pub(crate) fn redis_closed() -> Message {
-    msg::redis_closed()
-}
-
 // ---- jwt ------------------------------------------------------------------------
-
-pub(crate) fn jwt_target(algorithm: &str) -> Message {
-    msg::jwt_target(algorithm)
-}
 
 pub(crate) fn jwt_target_hidden(chars: usize) -> Message {
     msg::jwt_target_hidden(msg::hidden_value(chars))
-}
-
-pub(crate) fn jwt_config_detail(algorithm: &str, key_var: &str) -> Message {
-    msg::jwt_config_detail(algorithm, key_var)
-}
-
-pub(crate) fn jwt_public_key_missing() -> Message {
-    msg::jwt_public_key_missing()
 }
 
 /// `shown` is the value when it looks like a setting, `None` when it
@@ -699,10 +351,6 @@ pub(crate) fn jwt_bad_algorithm(var: &str, shown: Option<&str>, chars: usize) ->
 
 pub(crate) fn jwt_missing_secret(vars: &[&str]) -> Message {
     msg::jwt_missing_secret(vars.join(", "))
-}
-
-pub(crate) fn jwt_missing_private_key(algorithm: &str, var: &str) -> Message {
-    msg::jwt_missing_private_key(algorithm, var)
 }
 
 /// `shown` as for [`jwt_bad_algorithm`].
@@ -717,14 +365,6 @@ fn value_or_length(shown: Option<&str>, chars: usize) -> Message {
     }
 }
 
-pub(crate) fn value_not_utf8(var: &str) -> Message {
-    msg::value_not_utf8(var)
-}
-
-pub(crate) fn jwt_lifetime_overflow(var: &str) -> Message {
-    msg::jwt_lifetime_overflow(var)
-}
-
 pub(crate) fn jwt_lifetime(minutes: i64) -> Message {
     if minutes <= 0 {
         msg::jwt_lifetime_expired(minutes)
@@ -733,52 +373,8 @@ pub(crate) fn jwt_lifetime(minutes: i64) -> Message {
     }
 }
 
-pub(crate) fn jwt_secret_detail(len: usize) -> Message {
-    msg::jwt_secret_detail(len)
-}
-
-pub(crate) fn jwt_placeholder(var: &str) -> Message {
-    msg::jwt_placeholder(var)
-}
-
-pub(crate) fn jwt_short_secret(var: &str, len: usize, algorithm: &str, needed: usize) -> Message {
-    msg::jwt_short_secret(var, len, algorithm, needed)
-}
-
 pub(crate) fn jwt_key_file(var: &str, error: &Message) -> Message {
     msg::jwt_key_file(var, error.clone())
-}
-
-pub(crate) fn jwt_bad_private_key(var: &str, algorithm: &str) -> Message {
-    msg::jwt_bad_private_key(var, algorithm)
-}
-
-pub(crate) fn jwt_bad_public_key(var: &str, algorithm: &str) -> Message {
-    msg::jwt_bad_public_key(var, algorithm)
-}
-
-pub(crate) fn jwt_rsa_too_small(var: &str) -> Message {
-    msg::jwt_rsa_too_small(var)
-}
-
-pub(crate) fn jwt_algorithm_whitespace(var: &str, algorithm: &str) -> Message {
-    msg::jwt_algorithm_whitespace(var, algorithm)
-}
-
-pub(crate) fn jwt_secret_is_key(var: &str) -> Message {
-    msg::jwt_secret_is_key(var)
-}
-
-pub(crate) fn jwt_key_escaped_newlines(var: &str) -> Message {
-    msg::jwt_key_escaped_newlines(var)
-}
-
-pub(crate) fn jwt_key_certificate(var: &str) -> Message {
-    msg::jwt_key_certificate(var)
-}
-
-pub(crate) fn jwt_key_path(var: &str) -> Message {
-    msg::jwt_key_path(var)
 }
 
 pub(crate) fn jwt_key_detail(algorithm: &str, bits: Option<usize>, has_public: bool) -> Message {
@@ -787,18 +383,6 @@ pub(crate) fn jwt_key_detail(algorithm: &str, bits: Option<usize>, has_public: b
 
 pub(crate) fn jwt_sign_failed(kind: &str) -> Message {
     msg::jwt_sign_failed(kind.to_string())
-}
-
-pub(crate) fn jwt_signed_only() -> Message {
-    msg::jwt_signed_only()
-}
-
-pub(crate) fn jwt_roundtrip_detail(minutes: i64) -> Message {
-    msg::jwt_roundtrip_detail(minutes)
-}
-
-pub(crate) fn jwt_key_mismatch() -> Message {
-    msg::jwt_key_mismatch()
 }
 
 pub(crate) fn jwt_verify_failed(kind: &str) -> Message {
@@ -811,34 +395,10 @@ pub(crate) fn memory_fallback(redis_configured: bool) -> Message {
     msg::memory_fallback(if redis_configured { "failing" } else { "unset" })
 }
 
-pub(crate) fn pg_ignored_parameter(key: &str) -> Message {
-    msg::pg_ignored_parameter(key)
-}
-
-pub(crate) fn jwt_secret_reused() -> Message {
-    msg::jwt_secret_reused()
-}
-
-pub(crate) fn pooled_url() -> Message {
-    msg::pooled_url()
-}
-
-pub(crate) fn loopback_on_railway(check: &str) -> Message {
-    msg::loopback_on_railway(check)
-}
-
 // ---- wait, watch, env -----------------------------------------------------------
-
-pub(crate) fn wait_timed_out(timeout: Duration) -> Message {
-    msg::wait_timed_out(timeout)
-}
 
 pub(crate) fn wait_stopped_early(check: &str, code: Code) -> Message {
     msg::wait_stopped_early(check, code.as_str())
-}
-
-pub(crate) fn wait_stopped_on_warnings() -> Message {
-    msg::wait_stopped_on_warnings()
 }
 
 pub(crate) fn wait_progress(
@@ -922,10 +482,6 @@ pub(crate) fn env_invalid_url(message: &Message) -> Message {
     msg::env_invalid_url(message.clone())
 }
 
-pub(crate) fn env_secret(len: usize) -> Message {
-    msg::env_secret(len)
-}
-
 /// A key variable's value as `env` may show it: how much PEM text, or why
 /// the app's JWT library will not take it as it is.
 pub(crate) fn env_key(value: &str) -> Message {
@@ -976,19 +532,11 @@ pub(crate) fn env_file_too_large(limit: usize) -> Message {
     msg::env_file_too_large(limit / 1024)
 }
 
-pub(crate) fn env_too_many_dollars(limit: usize) -> Message {
-    msg::env_too_many_dollars(limit)
-}
-
 pub(crate) fn env_entry(entry: usize, problem: &Message) -> Message {
     msg::env_entry(entry, problem.clone())
 }
 
 // ---- sqlite -----------------------------------------------------------------------
-
-pub(crate) fn sqlite_in_memory() -> Message {
-    msg::sqlite_in_memory()
-}
 
 pub(crate) fn sqlite_missing(path: &str) -> Message {
     msg::sqlite_missing(path.to_string())
@@ -1122,33 +670,6 @@ pub(crate) fn bad_duration(error: &str) -> Message {
 
 // ---- values railconn withholds ------------------------------------------------------
 
-/// Replaces the arguments a server echoed back (they are what railconn sent,
-/// password included).
-pub(crate) fn arguments_not_shown() -> Message {
-    msg::arguments_not_shown()
-}
-
-/// Replaces a peer's message that contains a configured secret.
-pub(crate) fn message_withheld() -> Message {
-    msg::message_withheld()
-}
-
-pub(crate) fn fifo_without_reader() -> Message {
-    msg::fifo_without_reader()
-}
-
-pub(crate) fn tty_without_terminal() -> Message {
-    msg::tty_without_terminal()
-}
-
-pub(crate) fn fifo_without_writer(limit: Duration) -> Message {
-    msg::fifo_without_writer(limit)
-}
-
-pub(crate) fn pipe_stalled(limit: Duration) -> Message {
-    msg::pipe_stalled(limit)
-}
-
 pub(crate) fn file_too_large(limit: u64) -> Message {
     msg::file_too_large(limit / 1024)
 }
@@ -1178,32 +699,12 @@ pub(crate) fn every(interval: Duration) -> Message {
     msg::every_whole(count, unit)
 }
 
-pub(crate) fn serve_open() -> Message {
-    msg::serve_open()
-}
-
-pub(crate) fn serve_token_on() -> Message {
-    msg::serve_token_on()
-}
-
 pub(crate) fn serve_ipv4_only(addr: SocketAddr) -> Message {
     msg::serve_ipv4_only(addr.to_string())
 }
 
-pub(crate) fn health_no_round() -> Message {
-    msg::health_no_round()
-}
-
 pub(crate) fn health_stale(age: Duration) -> Message {
     msg::health_stale(Duration::from_secs(age.as_secs()))
-}
-
-pub(crate) fn unauthorized() -> Message {
-    msg::http_unauthorized()
-}
-
-pub(crate) fn not_found() -> Message {
-    msg::http_not_found()
 }
 
 pub(crate) fn error_listen(addr: &str, reason: &str) -> Message {
@@ -1216,10 +717,6 @@ pub(crate) fn error_port(value: &str) -> Message {
 
 pub(crate) fn error_token_file(path: &str, reason: &Message) -> Message {
     msg::error_token_file(path.to_string(), reason.clone())
-}
-
-pub(crate) fn token_empty() -> Message {
-    msg::token_empty()
 }
 
 pub(crate) fn error_token_var(reason: &Message) -> Message {
@@ -1270,16 +767,8 @@ pub(crate) fn redis_last_words(text: &str) -> Message {
     msg::redis_last_words(text.to_string())
 }
 
-pub(crate) fn redis_nested_too_deep(limit: usize) -> Message {
-    msg::redis_nested_too_deep(limit)
-}
-
 pub(crate) fn redis_not_utf8(kind: u8) -> Message {
     msg::redis_not_utf8(char::from(kind))
-}
-
-pub(crate) fn redis_bulk_length_wrong() -> Message {
-    msg::redis_bulk_length_wrong()
 }
 
 pub(crate) fn redis_unknown_type(kind: u8) -> Message {
@@ -1292,11 +781,6 @@ pub(crate) fn redis_not_a_number(kind: u8, line: &str) -> Message {
 
 pub(crate) fn pg_malformed(what: &Message, bytes: &[u8]) -> Message {
     msg::pg_malformed(what.clone(), escaped(bytes))
-}
-
-/// Whether a failure says the peer sent a reply no client can parse.
-pub(crate) fn dns_zoned_address(host: &str) -> Message {
-    msg::dns_zoned_address(host)
 }
 
 pub(crate) fn is_zoned_address(said: &Message) -> bool {
@@ -1313,10 +797,6 @@ pub(crate) fn is_malformed_reply(said: &Message) -> bool {
 
 pub(crate) fn pg_bad_length(kind: u8, len: i32) -> Message {
     msg::pg_bad_length(kind.escape_ascii().to_string(), i64::from(len))
-}
-
-pub(crate) fn pg_md5_salt(len: usize) -> Message {
-    msg::pg_md5_salt(len)
 }
 
 pub(crate) fn pg_empty_error(kind: u8) -> Message {

@@ -112,12 +112,12 @@ fn group(env: &EnvSource, names: &[&'static str], kind: Kind) -> Vec<Variable> {
 /// A value as it may be shown: never a secret, never key material.
 fn shown(var: &Var, kind: Kind) -> Message {
     match kind {
-        Kind::Url if !var.utf8 => words::env_invalid_url(&words::value_not_utf8(var.name)),
+        Kind::Url if !var.utf8 => words::env_invalid_url(&msg::value_not_utf8(var.name)),
         // The URL as given, secrets masked, nothing re-encoded; invalid
         // exactly when `check` calls it invalid.
         Kind::Url => config::redacted_url(&var.value, var.name)
             .map_or_else(|e| words::env_invalid_url(&e.message), msg::verbatim),
-        Kind::Secret => words::env_secret(var.value.len()),
+        Kind::Secret => msg::env_secret(var.value.len()),
         Kind::Key => words::env_key(&var.value),
         Kind::Plain => msg::verbatim(
             var.value

@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime};
 use crate::cli::{SelectArgs, ServeArgs, SourceArgs};
 use crate::config::Config;
 use crate::error::AppError;
+use crate::i18n::msg;
 use crate::monitor::log::{Level, LogFormat};
 use crate::monitor::server::{self, Limits, Token};
 use crate::monitor::{Board, Round, Settings};
@@ -71,9 +72,9 @@ async fn serve(
     let local = listener.local_addr().map_err(AppError::Runtime)?;
     log.say(Level::Info, &words::serve_listening(local, args.interval));
     if token.is_some() {
-        log.say(Level::Info, &words::serve_token_on());
+        log.say(Level::Info, &msg::serve_token_on());
     } else {
-        log.say(Level::Warn, &words::serve_open());
+        log.say(Level::Warn, &msg::serve_open());
     }
     let listener = tokio::net::TcpListener::from_std(listener).map_err(AppError::Runtime)?;
     let mut settings = Settings::new(args.interval, args.check_timeout);
@@ -231,7 +232,7 @@ fn usable(bytes: &[u8]) -> Result<&str, Message> {
         None => bytes,
     };
     if bytes.is_empty() {
-        return Err(words::token_empty());
+        return Err(msg::token_empty());
     }
     if let Some(at) = bytes.iter().position(|b| !b.is_ascii_graphic()) {
         let space = bytes[at].is_ascii_whitespace();
@@ -262,8 +263,8 @@ mod tests {
         assert_eq!(usable(b"s3cret\n").unwrap(), "s3cret");
         assert_eq!(usable(b"s3cret\r\n").unwrap(), "s3cret");
         let refused = |bytes: &[u8]| usable(bytes).unwrap_err();
-        assert_eq!(refused(b"\n"), words::token_empty());
-        assert_eq!(refused(b""), words::token_empty());
+        assert_eq!(refused(b"\n"), msg::token_empty());
+        assert_eq!(refused(b""), msg::token_empty());
         assert_eq!(refused(b"two words"), words::token_unusable(4, true));
         assert_eq!(refused(b"line\nbreak"), words::token_unusable(5, true));
         assert_eq!(refused(b" lead"), words::token_unusable(1, true));

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use crate::cli::WaitArgs;
 use crate::config::Config;
 use crate::error::AppError;
+use crate::i18n::msg;
 use crate::i18n::say;
 use crate::model::{Code, FindingCode};
 use crate::model::{Status, StepName};
@@ -62,7 +63,7 @@ pub(crate) fn run(args: &WaitArgs) -> Result<ExitCode, AppError> {
         Ending::Ready if !args.command.is_empty() => Ok(exec(&args.command)),
         Ending::Ready => Ok(exit::READY.into()),
         Ending::TimedOut => {
-            exit::stderr_line(&say(&words::wait_timed_out(args.timeout)));
+            exit::stderr_line(&say(&msg::wait_timed_out(args.timeout)));
             Ok(exit::NOT_READY.into())
         }
         Ending::Hopeless(check, code) => {
@@ -70,7 +71,7 @@ pub(crate) fn run(args: &WaitArgs) -> Result<ExitCode, AppError> {
             Ok(exit::NOT_READY.into())
         }
         Ending::Warnings => {
-            exit::stderr_line(&say(&words::wait_stopped_on_warnings()));
+            exit::stderr_line(&say(&msg::wait_stopped_on_warnings()));
             Ok(exit::NOT_READY.into())
         }
         Ending::Interrupted => Ok(shutdown.code().into()),

@@ -11,6 +11,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::Config;
+use crate::i18n::msg;
 use crate::model::FindingCode;
 use crate::model::{CheckName, Finding};
 use crate::source::EnvSource;
@@ -49,7 +50,7 @@ pub(crate) fn notes(config: &Config, env: &EnvSource) -> Vec<Note> {
     if env.get("DATABASE_UNPOOLED_URL").is_some() {
         notes.push((
             CheckName::POSTGRES,
-            Finding::info(FindingCode::Pooler, words::pooled_url()),
+            Finding::info(FindingCode::Pooler, msg::pooled_url()),
         ));
     }
     notes
@@ -143,7 +144,7 @@ fn shared_secret(config: &Config) -> Option<Note> {
     reused.then(|| {
         (
             CheckName::JWT,
-            Finding::warn(FindingCode::Hygiene, words::jwt_secret_reused()),
+            Finding::warn(FindingCode::Hygiene, msg::jwt_secret_reused()),
         )
     })
 }
@@ -164,7 +165,7 @@ fn loopback_on_railway(config: &Config) -> Vec<Note> {
             (c.name, said)
         })
         .map(|(check, said)| {
-            let note = words::loopback_on_railway(said);
+            let note = msg::loopback_on_railway(said);
             (check, Finding::info(FindingCode::Hygiene, note))
         })
         .collect()

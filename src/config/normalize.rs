@@ -43,7 +43,7 @@ pub(crate) fn postgres(raw: &str, var: &str) -> Normalized {
         // Info, not a warning: many apps never go through SQLAlchemy.
         findings.push(Finding::info(
             FindingCode::SqlalchemyScheme,
-            words::norm_postgres_scheme(var),
+            msg::norm_postgres_scheme(var),
         ));
     }
     let value = strip_prisma(&value, &mut findings);
@@ -121,7 +121,7 @@ fn unwrap(raw: &str, var: &str, findings: &mut Vec<Finding>) -> String {
     if trimmed != raw {
         findings.push(Finding::warn(
             FindingCode::Trimmed,
-            words::norm_whitespace(var),
+            msg::norm_whitespace(var),
         ));
     }
     let unquoted = ['"', '\'']
@@ -130,7 +130,7 @@ fn unwrap(raw: &str, var: &str, findings: &mut Vec<Finding>) -> String {
         .filter(|_| trimmed.len() >= 2);
     match unquoted {
         Some(inner) => {
-            findings.push(Finding::warn(FindingCode::Trimmed, words::norm_quotes(var)));
+            findings.push(Finding::warn(FindingCode::Trimmed, msg::norm_quotes(var)));
             inner.trim().to_string()
         }
         None => trimmed.to_string(),
@@ -173,7 +173,7 @@ fn strip_dialect(value: &str, findings: &mut Vec<Finding>) -> String {
     if rest.contains("sslmode=") {
         findings.push(Finding::warn(
             FindingCode::SqlalchemyDriver,
-            words::norm_asyncpg_sslmode(),
+            msg::norm_asyncpg_sslmode(),
         ));
     }
     format!("{base}://{}", asyncpg_ssl_as_sslmode(rest))

@@ -265,13 +265,13 @@ mod tests {
             ));
         }
         if base == "postgres" {
-            let said = crate::words::norm_postgres_scheme("DATABASE_URL");
+            let said = msg::norm_postgres_scheme("DATABASE_URL");
             findings.push(Finding::info(FindingCode::SqlalchemyScheme, said));
         }
         let mut rest = rest.to_string();
         if dialect == "asyncpg" {
             if rest.contains("sslmode=") {
-                let said = crate::words::norm_asyncpg_sslmode();
+                let said = msg::norm_asyncpg_sslmode();
                 findings.push(Finding::warn(FindingCode::SqlalchemyDriver, said));
             }
             rest = rest.replace("ssl=", "sslmode=");

@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 
 use super::{Round, Settings};
+use crate::i18n::msg;
 use crate::i18n::say;
 use crate::model::Status;
 use crate::report::CheckReport;
@@ -48,7 +49,7 @@ struct Component {
 
 pub(crate) fn health(round: Option<&Round>, settings: &Settings, now: SystemTime) -> Health {
     let Some(round) = round else {
-        return unhealthy(say(&words::health_no_round()), BTreeMap::new());
+        return unhealthy(say(&msg::health_no_round()), BTreeMap::new());
     };
     let time = super::metrics::rfc3339(round.finished);
     let checks = round
@@ -118,7 +119,7 @@ mod tests {
         assert_eq!(health.http_status, 503);
         assert_eq!(health.status, "fail");
         let json = serde_json::to_value(&health).unwrap();
-        assert_eq!(json["output"], say(&words::health_no_round()));
+        assert_eq!(json["output"], say(&msg::health_no_round()));
         assert!(json.get("http_status").is_none());
     }
 }

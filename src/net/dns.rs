@@ -16,6 +16,7 @@ use dns_lookup::{AddrInfoHints, LookupError, LookupErrorKind};
 
 use super::within;
 use crate::i18n::Message;
+use crate::i18n::msg;
 use crate::model::Code;
 use crate::model::Failure;
 use crate::words;
@@ -34,7 +35,7 @@ pub(crate) async fn resolve(
     match within(limit, lookup).await {
         None => Err(Failure::new(
             Code::DnsTimeout,
-            words::dns_timeout(host, limit),
+            msg::dns_timeout(host, limit),
         )),
         Some(Err(_)) => Err(Failure::new(
             Code::DnsError,
@@ -46,16 +47,13 @@ pub(crate) async fn resolve(
         )),
         Some(Ok(Err(_))) if is_zoned_ipv6(host) => Err(Failure::new(
             Code::DnsNotFound,
-            words::dns_zoned_address(host),
+            msg::dns_zoned_address(host),
         )),
         Some(Ok(Err(Lookup::Failed(error)))) => Err(classify(host, &error)),
         Some(Ok(Ok(addrs))) => {
             let addrs = dedup(addrs.into_iter());
             if addrs.is_empty() {
-                return Err(Failure::new(
-                    Code::DnsNotFound,
-                    words::dns_no_addresses(host),
-                ));
+                return Err(Failure::new(Code::DnsNotFound, msg::dns_no_addresses(host)));
             }
             Ok(addrs)
         }

@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 use self::sniff::{SniffStream, Sniffed};
 use crate::i18n::msg;
 use crate::model::{Failure, Finding, FindingCode, Ladder, StepName};
-use crate::words;
 
 /// The time a check may still spend.
 #[derive(Debug, Clone, Copy)]
@@ -94,7 +93,7 @@ pub(crate) async fn open(
             if connected.ipv6_unreachable {
                 ladder.finding(Finding::warn(
                     FindingCode::Ipv6,
-                    words::ipv6_unreachable(host),
+                    msg::ipv6_unreachable(host),
                 ));
             }
             ladder.pass(StepName::Tcp, started, connected.detail);
@@ -118,7 +117,7 @@ pub(crate) async fn open(
 fn note_address_families(host: &str, addrs: &[std::net::SocketAddr], ladder: &mut Ladder) {
     let literal = host.parse::<std::net::IpAddr>().is_ok();
     if !literal && addrs.iter().all(std::net::SocketAddr::is_ipv6) {
-        ladder.finding(Finding::warn(FindingCode::Ipv6, words::ipv6_only(host)));
+        ladder.finding(Finding::warn(FindingCode::Ipv6, msg::ipv6_only(host)));
     }
 }
 

@@ -182,7 +182,7 @@ where
     let result = within(limit, connector.connect(name, stream)).await;
     let leaf = seen.lock().ok().and_then(|s| s.clone());
     match result {
-        None => Err(Failure::new(Code::Timeout, words::tls_timeout(limit))),
+        None => Err(Failure::new(Code::Timeout, msg::tls_timeout(limit))),
         Some(Err(error)) => Err(classify(&error, sniffed, leaf.as_deref())),
         Some(Ok(tls)) => {
             let info = info(&tls, verify, leaf.as_deref());
@@ -207,7 +207,7 @@ fn client_config(
 /// IP literals are verified against IP SANs and send no SNI (RFC 6066 §3).
 fn server_name(host: &str) -> Result<ServerName<'static>, Failure> {
     ServerName::try_from(host.to_string())
-        .map_err(|_| Failure::new(Code::InvalidUrl, words::tls_bad_server_name(host)))
+        .map_err(|_| Failure::new(Code::InvalidUrl, msg::tls_bad_server_name(host)))
 }
 
 fn info<S>(tls: &TlsStream<S>, verify: &Verify, leaf: Option<&[u8]>) -> TlsInfo {
@@ -417,10 +417,10 @@ fn classify(error: &io::Error, sniffed: &Sniffed, leaf: Option<&[u8]>) -> Failur
 
 fn io_failure(error: &io::Error, sniffed: &Sniffed) -> Failure {
     match error.kind() {
-        io::ErrorKind::ConnectionReset => Failure::new(Code::ConnectionReset, words::tls_reset()),
+        io::ErrorKind::ConnectionReset => Failure::new(Code::ConnectionReset, msg::tls_reset()),
         io::ErrorKind::UnexpectedEof => match sniffed.peer_kind() {
             Some(PeerKind::Redis | PeerKind::Postgres) => not_tls_or(sniffed, ""),
-            _ => Failure::new(Code::TlsHandshakeFailed, words::tls_closed()),
+            _ => Failure::new(Code::TlsHandshakeFailed, msg::tls_closed()),
         },
         _ => not_tls_or(sniffed, &error.to_string()),
     }
@@ -430,9 +430,9 @@ fn io_failure(error: &io::Error, sniffed: &Sniffed) -> Failure {
 fn not_tls_or(sniffed: &Sniffed, fallback: &str) -> Failure {
     match sniffed.peer_kind() {
         Some(PeerKind::Redis | PeerKind::Postgres) => {
-            Failure::new(Code::TlsUnsupported, words::tls_peer_plaintext())
+            Failure::new(Code::TlsUnsupported, msg::tls_peer_plaintext())
         }
-        Some(PeerKind::Http) => Failure::new(Code::ProtocolError, words::peer_is_http()),
+        Some(PeerKind::Http) => Failure::new(Code::ProtocolError, msg::peer_is_http()),
         _ => Failure::new(Code::TlsHandshakeFailed, words::tls_failed(fallback)),
     }
 }
@@ -440,15 +440,13 @@ fn not_tls_or(sniffed: &Sniffed, fallback: &str) -> Failure {
 fn certificate_failure(error: &CertificateError, leaf: Option<&[u8]>) -> Failure {
     let whose = leaf.and_then(cert_info);
     let reason = match error {
-        CertificateError::UnknownIssuer => words::cert_unknown_issuer(),
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-            words::cert_expired()
-        }
+        CertificateError::UnknownIssuer => msg::cert_unknown_issuer(),
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => msg::cert_expired(),
         CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-            words::cert_not_yet_valid()
+            msg::cert_not_yet_valid()
         }
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-            words::cert_wrong_name()
+            msg::cert_wrong_name()
         }
         other => words::cert_other(&format!("{other:?}")),
     };
@@ -511,7 +509,7 @@ fn load_roots(roots: &Roots) -> Result<(RootCertStore, Vec<CertificateDer<'stati
             Code::CertificateInvalid,
             match roots {
                 Roots::File(path) => words::root_file_empty(path),
-                _ => words::system_roots_empty(),
+                _ => msg::roots_empty_system(),
             },
         ));
     }

@@ -86,7 +86,7 @@ fn jwt_passed() -> CheckReport {
         name: CheckName::JWT,
         kind: "jwt",
         required: true,
-        target: words::jwt_target("HS256"),
+        target: msg::jwt_target("HS256"),
         source: None,
         status: Status::Warn,
         duration_ms: 0.4,
@@ -94,13 +94,13 @@ fn jwt_passed() -> CheckReport {
             step(
                 StepName::Config,
                 Status::Pass,
-                Some(words::jwt_config_detail("HS256", "JWT_SECRET_KEY")),
+                Some(msg::jwt_config_detail("HS256", "JWT_SECRET_KEY")),
                 None,
             ),
             step(
                 StepName::Roundtrip,
                 Status::Pass,
-                Some(words::jwt_roundtrip_detail(15)),
+                Some(msg::jwt_roundtrip_detail(15)),
                 None,
             ),
         ],
@@ -349,13 +349,13 @@ fn env_report() -> EnvReport {
             variable(
                 "JWT_SECRET_KEY",
                 VarState::Set,
-                Some(words::env_secret(40)),
+                Some(msg::env_secret(40)),
                 Some(Origin::Process),
             ),
             variable(
                 "SECRET_KEY",
                 VarState::Shadowed,
-                Some(words::env_secret(12)),
+                Some(msg::env_secret(12)),
                 Some(dotenv.clone()),
             ),
         ],
@@ -376,7 +376,7 @@ fn env_report() -> EnvReport {
             },
             Target {
                 check: "jwt".to_string(),
-                dialed: words::jwt_target("HS256"),
+                dialed: msg::jwt_target("HS256"),
                 source: Some(Provenance::Default),
                 provider: None,
                 parts: None,
@@ -582,7 +582,7 @@ fn the_verdict_counts_what_the_limitations_list() {
     let mut postgres = postgres_passed();
     postgres
         .findings
-        .push(Finding::info(FindingCode::Pooler, words::pooled_url()));
+        .push(Finding::info(FindingCode::Pooler, msg::pooled_url()));
     let report = Report {
         ready: true,
         status: Status::Warn,

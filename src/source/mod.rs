@@ -220,7 +220,7 @@ fn read_bounded(reader: impl Read) -> Result<Vec<u8>, Message> {
         .count()
         > MAX_DOLLARS
     {
-        return Err(words::env_too_many_dollars(MAX_DOLLARS));
+        return Err(msg::env_too_many_dollars(MAX_DOLLARS));
     }
     Ok(text)
 }

@@ -11,6 +11,7 @@ use percent_encoding::percent_decode_str;
 
 use super::secret::Secret;
 use crate::i18n::Message;
+use crate::i18n::msg;
 use crate::model::Code;
 use crate::words;
 
@@ -56,7 +57,7 @@ pub fn parse(raw: &str, schemes: &[&str]) -> Result<ParsedUrl, UrlError> {
     };
     let (authority, path_and_query) = split_authority(after_userinfo);
     if authority.is_empty() && userinfo.is_none() {
-        return Err(UrlError::invalid(words::url_socket()));
+        return Err(UrlError::invalid(msg::url_socket()));
     }
     let (host, port) = parse_host_port(authority)?;
     let (path, query) = split_once_opt(path_and_query, '?');
@@ -91,17 +92,17 @@ pub(crate) fn escape_controls(text: &str) -> String {
 
 pub(crate) fn check_wrapping(raw: &str) -> Result<(), UrlError> {
     if raw.is_empty() {
-        return Err(UrlError::invalid(words::url_empty()));
+        return Err(UrlError::invalid(msg::url_empty()));
     }
     if raw.trim() != raw {
-        return Err(UrlError::invalid(words::url_whitespace()));
+        return Err(UrlError::invalid(msg::url_whitespace()));
     }
     let quoted = |q: char| raw.len() >= 2 && raw.starts_with(q) && raw.ends_with(q);
     if quoted('"') || quoted('\'') {
-        return Err(UrlError::invalid(words::url_quoted()));
+        return Err(UrlError::invalid(msg::url_quoted()));
     }
     if raw.contains("${{") {
-        return Err(UrlError::invalid(words::url_unresolved_reference()));
+        return Err(UrlError::invalid(msg::url_unresolved_reference()));
     }
     Ok(())
 }
@@ -217,16 +218,16 @@ fn split_authority(rest: &str) -> (&str, &str) {
 fn parse_host_port(authority: &str) -> Result<(String, Option<u16>), UrlError> {
     let (host, port) = split_host_port(authority)?;
     if host.is_empty() {
-        return Err(UrlError::invalid(words::url_no_host()));
+        return Err(UrlError::invalid(msg::url_no_host()));
     }
     if host.contains(',') {
-        return Err(UrlError::invalid(words::url_many_hosts()));
+        return Err(UrlError::invalid(msg::url_many_hosts()));
     }
     if host
         .chars()
         .any(|c| c.is_control() || c.is_whitespace() || "@/?#".contains(c))
     {
-        return Err(UrlError::invalid(words::url_bad_host_chars()));
+        return Err(UrlError::invalid(msg::url_bad_host_chars()));
     }
     let port = port.map(parse_port).transpose()?;
     Ok((decode(host, "host")?, port))
@@ -235,13 +236,13 @@ fn parse_host_port(authority: &str) -> Result<(String, Option<u16>), UrlError> {
 fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), UrlError> {
     if let Some(inner) = authority.strip_prefix('[') {
         let Some((host, after)) = inner.split_once(']') else {
-            return Err(UrlError::invalid(words::url_bad_ipv6()));
+            return Err(UrlError::invalid(msg::url_bad_ipv6()));
         };
         return match after {
             "" => Ok((host, None)),
             _ => match after.strip_prefix(':') {
                 Some(port) => Ok((host, Some(port))),
-                None => Err(UrlError::invalid(words::url_bad_ipv6())),
+                None => Err(UrlError::invalid(msg::url_bad_ipv6())),
             },
         };
     }
@@ -250,16 +251,16 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), UrlError> {
 
 fn parse_port(text: &str) -> Result<u16, UrlError> {
     if text.is_empty() {
-        return Err(UrlError::invalid(words::url_empty_port()));
+        return Err(UrlError::invalid(msg::url_empty_port()));
     }
     // Only digits are echoed: text that is not a number may be a password
     // (`redis://default:PASSWORD` with the host missing).
     if !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(UrlError::invalid(words::url_port_not_number()));
+        return Err(UrlError::invalid(msg::url_port_not_number()));
     }
     match text.parse::<u32>() {
         Ok(port @ 1..=65535) => Ok(u16::try_from(port).unwrap_or(u16::MAX)),
-        _ => Err(UrlError::invalid(words::url_port_range(&printable(text)))),
+        _ => Err(UrlError::invalid(msg::url_port_range(&printable(text)))),
     }
 }
 

@@ -62,7 +62,7 @@ pub fn probe(settings: &JwtSettings) -> ProbeOutcome {
 pub(crate) fn target(settings: &JwtSettings) -> Message {
     let name = settings.algorithm_name();
     match shown_value(name.trim()) {
-        Some(shown) => words::jwt_target(shown),
+        Some(shown) => msg::jwt_target(shown),
         None => words::jwt_target_hidden(name.chars().count()),
     }
 }
@@ -93,7 +93,7 @@ fn run(settings: &JwtSettings, ladder: &mut Ladder) -> Option<()> {
     ladder.pass(
         StepName::Config,
         started,
-        words::jwt_config_detail(settings.algorithm_name(), plan.key_var()),
+        msg::jwt_config_detail(settings.algorithm_name(), plan.key_var()),
     );
     note_lifetime(plan.lifetime, ladder);
     let started = Instant::now();
@@ -113,7 +113,7 @@ fn run(settings: &JwtSettings, ladder: &mut Ladder) -> Option<()> {
     if keys.decoding.is_none() {
         ladder.finding(Finding::info(
             FindingCode::PublicKeyMissing,
-            words::jwt_public_key_missing(),
+            msg::jwt_public_key_missing(),
         ));
     }
     Some(())
@@ -181,7 +181,7 @@ fn parse_algorithm(settings: &JwtSettings) -> Result<Algorithm, Failure> {
             .as_ref()
             .map_or("JWT_ALGORITHM", |a| a.name);
         let message = match Algorithm::from_str(name.trim()) {
-            Ok(_) => words::jwt_algorithm_whitespace(var, name.trim()),
+            Ok(_) => msg::jwt_algorithm_whitespace(var, name.trim()),
             Err(_) => words::jwt_bad_algorithm(var, shown_value(name), name.chars().count()),
         };
         Failure::new(Code::UnsupportedAlgorithm, message)
@@ -205,7 +205,7 @@ fn missing_secret() -> Failure {
 fn missing_private_key(algorithm: Algorithm) -> Failure {
     Failure::new(
         Code::MissingConfig,
-        words::jwt_missing_private_key(&format!("{algorithm:?}"), jwt::PRIVATE_KEY_VAR),
+        msg::jwt_missing_private_key(&format!("{algorithm:?}"), jwt::PRIVATE_KEY_VAR),
     )
 }
 
@@ -239,7 +239,7 @@ fn minutes_to_year_9999() -> i64 {
 }
 
 fn lifetime_overflow(var: &str) -> Failure {
-    Failure::new(Code::InvalidValue, words::jwt_lifetime_overflow(var))
+    Failure::new(Code::InvalidValue, msg::jwt_lifetime_overflow(var))
 }
 
 fn note_lifetime(minutes: i64, ladder: &mut Ladder) {
@@ -268,7 +268,7 @@ fn keys(plan: &Plan<'_>) -> Result<Keys, Failure> {
     if let Some(var) = vars.into_iter().flatten().find(|var| !var.utf8) {
         return Err(Failure::new(
             Code::InvalidKey,
-            words::value_not_utf8(var.name),
+            msg::value_not_utf8(var.name),
         ));
     }
     match plan.material {
@@ -282,14 +282,14 @@ fn hmac_keys(algorithm: Algorithm, var: &SecretVar) -> Result<Keys, Failure> {
     if is_asymmetric_key(secret) {
         return Err(Failure::new(
             Code::InvalidKey,
-            words::jwt_secret_is_key(var.name),
+            msg::jwt_secret_is_key(var.name),
         ));
     }
     check_secret_strength(algorithm, var)?;
     Ok(Keys {
         encoding: EncodingKey::from_secret(secret),
         decoding: Some(DecodingKey::from_secret(secret)),
-        detail: words::jwt_secret_detail(secret.len()),
+        detail: msg::jwt_secret_detail(secret.len()),
         notes: Vec::new(),
     })
 }
@@ -327,14 +327,14 @@ fn check_secret_strength(algorithm: Algorithm, var: &SecretVar) -> Result<(), Fa
     if is_placeholder(value) {
         return Err(Failure::new(
             Code::WeakSecret,
-            words::jwt_placeholder(var.name),
+            msg::jwt_placeholder(var.name),
         ));
     }
     if value.len() < needed {
         let alg = format!("{algorithm:?}");
         return Err(Failure::new(
             Code::WeakSecret,
-            words::jwt_short_secret(var.name, value.len(), &alg, needed),
+            msg::jwt_short_secret(var.name, value.len(), &alg, needed),
         ));
     }
     Ok(())
@@ -359,7 +359,7 @@ fn pem_keys(plan: &Plan<'_>, private: &SecretVar) -> Result<Keys, Failure> {
                 // does not ("Could not parse the provided public key").
                 notes.push(Finding::warn(
                     FindingCode::KeyFormat,
-                    words::jwt_key_certificate(var.name),
+                    msg::jwt_key_certificate(var.name),
                 ));
             }
             decoding_key(plan.algorithm, &pem, var.name)
@@ -391,7 +391,7 @@ fn load_pem(var: &SecretVar, notes: &mut Vec<Finding>) -> Result<Vec<u8>, Failur
         }
         notes.push(Finding::warn(
             FindingCode::KeyFormat,
-            words::jwt_key_escaped_newlines(var.name),
+            msg::jwt_key_escaped_newlines(var.name),
         ));
         return Ok(value.replace("\\n", "\n").into_bytes());
     }
@@ -405,7 +405,7 @@ fn load_pem(var: &SecretVar, notes: &mut Vec<Finding>) -> Result<Vec<u8>, Failur
     )?;
     notes.push(Finding::warn(
         FindingCode::KeyFormat,
-        words::jwt_key_path(var.name),
+        msg::jwt_key_path(var.name),
     ));
     Ok(pem)
 }
@@ -419,7 +419,7 @@ fn encoding_key(algorithm: Algorithm, pem: &[u8], var: &str) -> Result<EncodingK
     key.ok_or_else(|| {
         Failure::new(
             Code::InvalidKey,
-            words::jwt_bad_private_key(var, &format!("{algorithm:?}")),
+            msg::jwt_bad_private_key(var, &format!("{algorithm:?}")),
         )
     })
 }
@@ -454,7 +454,7 @@ fn decoding_key(algorithm: Algorithm, pem: &[u8], var: &str) -> Result<DecodingK
     key.map_err(|_| {
         Failure::new(
             Code::InvalidKey,
-            words::jwt_bad_public_key(var, &format!("{algorithm:?}")),
+            msg::jwt_bad_public_key(var, &format!("{algorithm:?}")),
         )
     })
 }
@@ -468,26 +468,25 @@ fn rsa_bits(algorithm: Algorithm, pem: &[u8], var: &str) -> Result<Option<usize>
         return Ok(None);
     }
     let der = PrivateKeyDer::from_pem_slice(pem)
-        .map_err(|_| Failure::new(Code::InvalidKey, words::jwt_bad_private_key(var, "RSA")))?;
+        .map_err(|_| Failure::new(Code::InvalidKey, msg::jwt_bad_private_key(var, "RSA")))?;
     let parsed = match &der {
         PrivateKeyDer::Pkcs1(key) => aws_lc_rs::rsa::KeyPair::from_der(key.secret_pkcs1_der()),
         PrivateKeyDer::Pkcs8(key) => aws_lc_rs::rsa::KeyPair::from_pkcs8(key.secret_pkcs8_der()),
         _ => {
             return Err(Failure::new(
                 Code::InvalidKey,
-                words::jwt_bad_private_key(var, "RSA"),
+                msg::jwt_bad_private_key(var, "RSA"),
             ));
         }
     };
     match parsed {
         Ok(pair) => Ok(Some(pair.public_modulus_len() * 8)),
-        Err(rejected) if rejected.description_() == "TooSmall" => Err(Failure::new(
-            Code::InvalidKey,
-            words::jwt_rsa_too_small(var),
-        )),
+        Err(rejected) if rejected.description_() == "TooSmall" => {
+            Err(Failure::new(Code::InvalidKey, msg::jwt_rsa_too_small(var)))
+        }
         Err(_) => Err(Failure::new(
             Code::InvalidKey,
-            words::jwt_bad_private_key(var, "RSA"),
+            msg::jwt_bad_private_key(var, "RSA"),
         )),
     }
 }
@@ -521,7 +520,7 @@ fn roundtrip(plan: &Plan<'_>, keys: &Keys) -> Result<Message, Failure> {
             )
         })?;
     let Some(decoding) = &keys.decoding else {
-        return Ok(words::jwt_signed_only());
+        return Ok(msg::jwt_signed_only());
     };
     let validation = Validation::new(plan.algorithm);
     match jsonwebtoken::decode::<Claims>(&token, decoding, &validation) {
@@ -529,9 +528,9 @@ fn roundtrip(plan: &Plan<'_>, keys: &Keys) -> Result<Message, Failure> {
         // probe signs with a minute of its own and says so, rather than
         // "exp in 1 min" beside the warning "live 0 minutes" (issue 23).
         Ok(_) if plan.lifetime < 1 => Ok(msg::jwt_roundtrip_detail_own_exp(plan.lifetime)),
-        Ok(_) => Ok(words::jwt_roundtrip_detail(plan.lifetime)),
+        Ok(_) => Ok(msg::jwt_roundtrip_detail(plan.lifetime)),
         Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::InvalidSignature) => {
-            Err(Failure::new(Code::InvalidKey, words::jwt_key_mismatch()))
+            Err(Failure::new(Code::InvalidKey, msg::jwt_key_mismatch()))
         }
         Err(e) => Err(Failure::new(
             Code::RoundtripFailed,

@@ -6,6 +6,7 @@
 
 use std::time::Instant;
 
+use crate::i18n::msg;
 use crate::model::{Code, FindingCode};
 use crate::model::{Failure, Finding, Ladder, StepName};
 use crate::words;
@@ -137,16 +138,13 @@ pub(crate) fn record(facts: &Facts, port: u16, started: Instant, ladder: &mut La
             used as f64 / usable as f64
         };
         if share >= FAIL_USAGE && !pooled {
-            let failure = Failure::new(
-                Code::TooManyConnections,
-                words::pg_connections(used, usable),
-            );
+            let failure = Failure::new(Code::TooManyConnections, msg::pg_connections(used, usable));
             return ladder.fail(StepName::Query, Some(started), failure);
         }
         if share >= WARN_USAGE {
             ladder.finding(Finding::warn(
                 FindingCode::ConnectionHeadroom,
-                words::pg_connections(used, usable),
+                msg::pg_connections(used, usable),
             ));
         }
     }

@@ -158,16 +158,16 @@ impl UriError {
     /// libpq's reason, in plain words; never a value, only names.
     pub(crate) fn message(&self) -> Message {
         match self {
-            UriError::Prefix => words::pg_uri_prefix(),
-            UriError::Ipv6Unterminated => words::pg_uri_ipv6_unterminated(),
-            UriError::Ipv6Empty => words::pg_uri_ipv6_empty(),
-            UriError::AfterIpv6 { position } => words::pg_uri_after_ipv6(*position),
-            UriError::MissingEquals { pair } => words::pg_uri_missing_equals(*pair),
-            UriError::ExtraEquals { keyword } => words::pg_uri_extra_equals(&printable(keyword)),
+            UriError::Prefix => msg::pg_uri_prefix(),
+            UriError::Ipv6Unterminated => msg::pg_uri_ipv6_unterminated(),
+            UriError::Ipv6Empty => msg::pg_uri_ipv6_empty(),
+            UriError::AfterIpv6 { position } => msg::pg_uri_after_ipv6(*position),
+            UriError::MissingEquals { pair } => msg::pg_uri_missing_equals(*pair),
+            UriError::ExtraEquals { keyword } => msg::pg_uri_extra_equals(&printable(keyword)),
             UriError::BadPercent { part } => words::pg_uri_bad_percent(part.name()),
             UriError::Nul { part } => words::url_nul(part.name()),
             UriError::NotUtf8 { part } => words::url_not_utf8(part.name()),
-            UriError::UnknownKeyword { keyword } => words::pg_param_unknown(&printable(keyword)),
+            UriError::UnknownKeyword { keyword } => msg::pg_param_unknown(&printable(keyword)),
         }
     }
 }
@@ -181,7 +181,7 @@ impl Portability {
                 special,
                 &format!("%{:02X}", special as u32),
             ),
-            Portability::Hash => words::pg_portability_hash(),
+            Portability::Hash => msg::pg_portability_hash(),
             Portability::Space => msg::pg_portability_space(),
         }
     }

@@ -50,7 +50,7 @@ async fn run(target: &PgTarget, budget: &Budget, ladder: &mut Ladder) -> Option<
     for key in &target.ignored {
         ladder.finding(Finding::info(
             FindingCode::IgnoredParameter,
-            words::pg_ignored_parameter(key),
+            msg::pg_ignored_parameter(key),
         ));
     }
     let opened = crate::net::open(
@@ -101,7 +101,7 @@ async fn negotiate(
     if matches!(target.sslmode, SslMode::Disable | SslMode::Allow) {
         ladder.skip(
             StepName::Tls,
-            words::pg_tls_not_tried(target.sslmode.as_str()),
+            msg::pg_tls_not_tried(target.sslmode.as_str()),
         );
         note_plaintext(target, ladder);
         return Some(Session::Plain(stream, sniffed));
@@ -113,7 +113,7 @@ async fn negotiate(
             Some(session)
         }
         Ok(TlsOutcome::Declined(stream)) => {
-            ladder.skip(StepName::Tls, words::pg_tls_declined());
+            ladder.skip(StepName::Tls, msg::pg_tls_declined());
             note_plaintext(target, ladder);
             Some(Session::Plain(stream, sniffed))
         }
@@ -187,7 +187,7 @@ async fn start_tls(
         b'N' => {
             return Err(Failure::new(
                 Code::TlsUnsupported,
-                words::pg_server_refused_tls(),
+                msg::pg_server_refused_tls(),
             ));
         }
         _ => return Err(unexpected_reply(sniffed)),
@@ -267,7 +267,7 @@ async fn ssl_request(
     match within(budget.remaining(), exchange).await {
         None => Err(Failure::new(
             Code::Timeout,
-            words::pg_no_answer_to_ssl_request(),
+            msg::pg_no_answer_to_ssl_request(),
         )),
         Some(Ok(byte)) => Ok(byte),
         Some(Err(error)) => Err(io_failure(&error, sniffed)),
@@ -276,9 +276,9 @@ async fn ssl_request(
 
 fn unexpected_reply(sniffed: &Sniffed) -> Failure {
     match sniffed.peer_kind() {
-        Some(PeerKind::Http) => Failure::new(Code::ProtocolError, words::peer_is_http()),
-        Some(PeerKind::Redis) => Failure::new(Code::ProtocolError, words::pg_peer_is_redis()),
-        Some(PeerKind::Tls) => Failure::new(Code::ProtocolError, words::pg_peer_is_tls()),
+        Some(PeerKind::Http) => Failure::new(Code::ProtocolError, msg::peer_is_http()),
+        Some(PeerKind::Redis) => Failure::new(Code::ProtocolError, msg::pg_peer_is_redis()),
+        Some(PeerKind::Tls) => Failure::new(Code::ProtocolError, msg::pg_peer_is_tls()),
         _ => Failure::new(
             Code::ProtocolError,
             words::pg_peer_unknown(&sniffed.bytes()),
@@ -301,7 +301,7 @@ fn verification(target: &PgTarget) -> Result<Verify, Failure> {
         (SslMode::VerifyCa, Some(roots)) => Ok(Verify::CaOnly(roots)),
         (SslMode::VerifyFull | SslMode::VerifyCa, None) => Err(Failure::new(
             Code::CertificateInvalid,
-            words::pg_no_root_cert(target.sslmode.as_str()),
+            msg::pg_no_root_cert(target.sslmode.as_str()),
         )),
         (_, Some(roots)) if target.sslrootcert != Some(RootCert::System) => {
             Ok(Verify::CaOnly(roots))
@@ -323,7 +323,7 @@ fn record_tls(target: &PgTarget, info: &TlsInfo, started: Instant, ladder: &mut 
     if !info.verified && !target.is_loopback() {
         ladder.finding(Finding::info(
             FindingCode::CertificateNotVerified,
-            words::pg_cert_not_verified(target.sslmode.as_str()),
+            msg::pg_cert_not_verified(target.sslmode.as_str()),
         ));
     }
 }
@@ -332,7 +332,7 @@ fn note_plaintext(target: &PgTarget, ladder: &mut Ladder) {
     if !target.is_loopback() {
         ladder.finding(Finding::warn(
             FindingCode::Unencrypted,
-            words::pg_unencrypted(&target.host),
+            msg::pg_unencrypted(&target.host),
         ));
     }
 }
@@ -423,7 +423,7 @@ async fn redial_tls(
         TlsOutcome::Encrypted(session, info) => Ok((session, *info)),
         TlsOutcome::Declined(..) => Err(Failure::new(
             Code::TlsUnsupported,
-            words::pg_server_refused_tls(),
+            msg::pg_server_refused_tls(),
         )),
     }
 }
@@ -443,7 +443,7 @@ async fn startup(
     )
     .await
     {
-        None => Err(Failure::new(Code::Timeout, words::pg_auth_timeout(limit))),
+        None => Err(Failure::new(Code::Timeout, msg::pg_auth_timeout(limit))),
         Some(Ok(queued)) => Ok((conn, queued)),
         Some(Err(error)) => Err(auth_failure(error, &conn.sniffed)),
     }
@@ -602,13 +602,13 @@ fn io_failure(error: &io::Error, sniffed: &Sniffed) -> Failure {
     let silent_peer = sniffed.bytes().is_empty();
     match error.kind() {
         io::ErrorKind::UnexpectedEof => {
-            Failure::new(Code::ConnectionClosed, words::pg_closed_during_startup())
+            Failure::new(Code::ConnectionClosed, msg::pg_closed_during_startup())
         }
         io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe if silent_peer => {
-            Failure::new(Code::ConnectionClosed, words::pg_closed_during_startup())
+            Failure::new(Code::ConnectionClosed, msg::pg_closed_during_startup())
         }
         io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => {
-            Failure::new(Code::ConnectionReset, words::connection_reset())
+            Failure::new(Code::ConnectionReset, msg::connection_reset())
         }
         io::ErrorKind::TimedOut => Failure::new(Code::Timeout, msg::verbatim(error.to_string())),
         _ if sniffed.peer_kind().is_some_and(|k| k != PeerKind::Postgres) => {
@@ -634,13 +634,13 @@ async fn query(
         // extra round trip happens on that error path alone).
         ladder.finding(Finding::info(
             FindingCode::ConnectionHeadroom,
-            words::pg_facts_denied(),
+            msg::pg_facts_denied(),
         ));
         result = run_facts(&mut conn, pg_facts::BASIC_SQL, false, budget).await;
     }
     let facts = result.and_then(|answer| match answer {
         Answer::Row(row) => Ok(pg_facts::parse(&row)),
-        Answer::NoRow => Err(Failure::new(Code::QueryFailed, words::pg_no_row())),
+        Answer::NoRow => Err(Failure::new(Code::QueryFailed, msg::pg_no_row())),
         Answer::Error(fields) => Err(Failure::new(
             Code::QueryFailed,
             words::pg_server_said(&fields.severity, &fields.sqlstate, &fields.message),
@@ -663,7 +663,7 @@ async fn run_facts(
 ) -> Result<Answer, Failure> {
     let limit = budget.remaining();
     match within(limit, startup::query(conn, sql, queued)).await {
-        None => Err(Failure::new(Code::Timeout, words::pg_query_timeout(limit))),
+        None => Err(Failure::new(Code::Timeout, msg::pg_query_timeout(limit))),
         Some(Ok(answer)) => Ok(answer),
         Some(Err(error)) => Err(query_failure(error, &conn.sniffed)),
     }
@@ -682,7 +682,7 @@ fn query_failure(error: ReadError, sniffed: &Sniffed) -> Failure {
                     | io::ErrorKind::BrokenPipe
             ) =>
         {
-            Failure::new(Code::ConnectionClosed, words::pg_closed_during_query())
+            Failure::new(Code::ConnectionClosed, msg::pg_closed_during_query())
         }
         ReadError::Io(error) => Failure::new(Code::QueryFailed, msg::verbatim(error.to_string())),
         other => protocol_failure(other),

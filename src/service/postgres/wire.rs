@@ -5,6 +5,7 @@
 //! (PostgreSQL docs, "Message Formats"), which waiting will not heal.
 
 use crate::i18n::Message;
+use crate::i18n::msg;
 use crate::model::{Code, Failure};
 use crate::words;
 
@@ -54,7 +55,7 @@ fn check(kind: u8, body: &[u8]) -> Option<Message> {
         b'R' => {
             let request = i32::from_be_bytes(body.get(..4)?.try_into().ok()?);
             let salt = body.len() - 4;
-            (request == MD5_REQUEST && salt != 4).then(|| words::pg_md5_salt(salt))
+            (request == MD5_REQUEST && salt != 4).then(|| msg::pg_md5_salt(salt))
         }
         b'E' | b'N' => {
             let fields: Vec<u8> = body

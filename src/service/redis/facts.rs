@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use redis::{RedisResult, Value};
 
+use crate::i18n::msg;
 use crate::model::{Code, FindingCode};
 use crate::model::{Failure, Finding, Ladder, StepName};
 use crate::words;
@@ -95,7 +96,7 @@ fn note_clients(facts: &Facts, ladder: &mut Ladder) {
     if clients as f64 >= WARN_CLIENTS * max as f64 {
         ladder.finding(Finding::warn(
             FindingCode::ConnectionHeadroom,
-            words::redis_clients(clients, max),
+            msg::redis_clients(clients, max),
         ));
     }
 }

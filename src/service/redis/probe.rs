@@ -45,7 +45,7 @@ async fn run(target: &RedisTarget, budget: &Budget, ladder: &mut Ladder) -> Opti
     let (stream, sniffed) = (opened.stream, opened.sniffed);
     let verify = match target.tls {
         RedisTls::Off => {
-            ladder.skip(StepName::Tls, words::redis_tls_off());
+            ladder.skip(StepName::Tls, msg::redis_tls_off());
             note_plaintext(target, ladder);
             converse(target, stream, &sniffed, budget, ladder).await;
             if ladder.failure_code() == Some(Code::ConnectionClosed) && sniffed.bytes().is_empty() {
@@ -109,7 +109,7 @@ async fn confirm_tls_port(
         ladder.fail(
             StepName::Tls,
             Some(started),
-            Failure::new(Code::TlsRequired, words::redis_port_speaks_tls()),
+            Failure::new(Code::TlsRequired, msg::redis_port_speaks_tls()),
         );
     }
 }
@@ -118,7 +118,7 @@ fn note_plaintext(target: &RedisTarget, ladder: &mut Ladder) {
     if !target.is_loopback() {
         ladder.finding(Finding::warn(
             FindingCode::Unencrypted,
-            words::redis_unencrypted(&target.host),
+            msg::redis_unencrypted(&target.host),
         ));
     }
 }
@@ -127,7 +127,7 @@ fn note_unverified(target: &RedisTarget, ladder: &mut Ladder) {
     if target.tls == RedisTls::Insecure {
         ladder.finding(Finding::warn(
             FindingCode::CertificateNotVerified,
-            words::redis_insecure(),
+            msg::redis_insecure(),
         ));
     }
 }
@@ -175,7 +175,7 @@ where
     let layout = Layout::of(target);
     let limit = budget.remaining();
     let replies = match within(limit, exchange(target, stream)).await {
-        None => Err(Failure::new(Code::Timeout, words::redis_timeout(limit))),
+        None => Err(Failure::new(Code::Timeout, msg::redis_timeout(limit))),
         Some(Err(error)) => Err(connection_failure(&error, sniffed)),
         Some(Ok(replies)) => Ok(replies),
     };
@@ -261,7 +261,7 @@ fn judge(
         );
         None
     } else {
-        ladder.skip(StepName::Auth, words::redis_no_credentials());
+        ladder.skip(StepName::Auth, msg::redis_no_credentials());
         Some(rtt)
     };
     let facts = redis_facts::parse(replies.get(layout.ping_index() + 1));
@@ -344,7 +344,7 @@ fn hello_failure(layout: &Layout, error: &RedisError) -> Failure {
     {
         return Failure::new(
             Code::ProtocolError,
-            words::redis_no_resp3(&server_message(error)),
+            msg::redis_no_resp3(&server_message(error)),
         );
     }
     if !layout.auth && error.code() == Some("NOAUTH") {
@@ -376,8 +376,8 @@ fn connection_failure(error: &RedisError, sniffed: &Sniffed) -> Failure {
         return Failure::new(Code::ProtocolError, words::peer_too_much(sniff::MAX_READ));
     }
     match sniffed.peer_kind() {
-        Some(PeerKind::Tls) => return Failure::new(Code::TlsRequired, words::redis_peer_is_tls()),
-        Some(PeerKind::Http) => return Failure::new(Code::ProtocolError, words::peer_is_http()),
+        Some(PeerKind::Tls) => return Failure::new(Code::TlsRequired, msg::redis_peer_is_tls()),
+        Some(PeerKind::Http) => return Failure::new(Code::ProtocolError, msg::peer_is_http()),
         Some(PeerKind::Postgres | PeerKind::Unknown) => {
             return Failure::new(
                 Code::ProtocolError,
@@ -400,9 +400,9 @@ fn connection_failure(error: &RedisError, sniffed: &Sniffed) -> Failure {
         }
         // As for PostgreSQL: EOF or RST before any byte is timing, not cause.
         _ if is_reset(error) && !sniffed.bytes().is_empty() => {
-            Failure::new(Code::ConnectionReset, words::connection_reset())
+            Failure::new(Code::ConnectionReset, msg::connection_reset())
         }
-        _ => Failure::new(Code::ConnectionClosed, words::redis_closed()),
+        _ => Failure::new(Code::ConnectionClosed, msg::redis_closed()),
     }
 }
 

@@ -7,6 +7,7 @@
 //! error line before the close is what the server said.
 
 use crate::i18n::Message;
+use crate::i18n::msg;
 use crate::model::{Code, Failure};
 use crate::words;
 
@@ -58,7 +59,7 @@ type Parsed = Result<Option<(usize, Option<String>)>, Message>;
 
 fn value(bytes: &[u8], at: usize, depth: usize) -> Parsed {
     if depth > MAX_DEPTH {
-        return Err(words::redis_nested_too_deep(MAX_DEPTH));
+        return Err(msg::redis_nested_too_deep(MAX_DEPTH));
     }
     let Some((line, next)) = line(bytes, at + 1) else {
         return Ok(None);
@@ -83,7 +84,7 @@ fn value(bytes: &[u8], at: usize, depth: usize) -> Parsed {
             match bytes.get(end..end + 2) {
                 None => Ok(None),
                 Some(b"\r\n") => Ok(Some((end + 2, None))),
-                Some(_) => Err(words::redis_bulk_length_wrong()),
+                Some(_) => Err(msg::redis_bulk_length_wrong()),
             }
         }
         b'*' => {

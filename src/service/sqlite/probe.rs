@@ -29,10 +29,7 @@ pub(crate) fn probe(target: &SqliteTarget) -> ProbeOutcome {
     let started = Instant::now();
     match &target.path {
         None => {
-            ladder.finding(Finding::warn(
-                FindingCode::Sqlite,
-                words::sqlite_in_memory(),
-            ));
+            ladder.finding(Finding::warn(FindingCode::Sqlite, msg::sqlite_in_memory()));
             ladder.pass(StepName::Query, started, msg::sqlite_in_memory_target());
         }
         Some(path) => check_file(path, started, &mut ladder),
