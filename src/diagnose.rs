@@ -3,6 +3,7 @@
 //! `words.rs`), adds findings that span checks (the JWT revocation list
 //! falling back to memory when Redis is unusable), and the verdict.
 
+use crate::i18n::Advice;
 use std::time::Duration;
 
 use crate::config::select::Allowed;
@@ -19,7 +20,6 @@ use crate::report::{
 };
 use crate::runner::Ran;
 use crate::service::Kind;
-use crate::words;
 
 mod scrub;
 
@@ -142,7 +142,7 @@ fn check_report(ran: &Ran, config: &Config, signal: &str, rules: &[driver::Rule]
         .as_ref()
         .and_then(|e| rules.iter().find(|r| r.fails_with.contains(&e.code)));
     let mut advice = match failed_by {
-        Some(rule) => Some(words::Advice {
+        Some(rule) => Some(Advice {
             cause: rule.cause.clone(),
             fix: rule.fix.clone(),
         }),
@@ -246,11 +246,11 @@ fn advise(
     error: &ErrorReport,
     place: &Provider,
     pooler: Option<Pooler>,
-) -> Option<words::Advice> {
+) -> Option<Advice> {
     place
         .tip(kind, error.code)
         .or_else(|| pooler.and_then(|p| p.tip(error.code)))
-        .map(words::provider_tip)
+        .map(crate::provider::provider_tip)
         .or_else(|| kind.advise(error.step, error.code, &error.message))
 }
 
@@ -364,11 +364,15 @@ fn add_memory_fallback(runs: &mut [Ran]) {
         .iter_mut()
         .find(|r| r.name == CheckName::JWT && r.selected.is_some())
     {
-        let message = words::memory_fallback(code != Code::MissingConfig);
+        let message = memory_fallback(code != Code::MissingConfig);
         jwt.outcome
             .findings
             .push(Finding::warn(FindingCode::MemoryFallback, message));
     }
+}
+
+pub(crate) fn memory_fallback(redis_configured: bool) -> Message {
+    msg::memory_fallback(if redis_configured { "failing" } else { "unset" })
 }
 
 #[cfg(test)]

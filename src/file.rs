@@ -5,6 +5,7 @@
 //! is full: every open here is `O_NONBLOCK`, and reads and writes of
 //! anything but a regular file are retried only until a deadline.
 
+use crate::i18n::Message;
 use std::fs::{File, OpenOptions};
 use std::io::{self, ErrorKind, Read, Write};
 #[cfg(target_os = "linux")]
@@ -14,7 +15,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::i18n::{io_error, msg};
-use crate::words;
 
 /// How long a pipe, FIFO or terminal named as an output may take to accept
 /// its bytes.
@@ -32,10 +32,7 @@ pub(crate) fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
         return Err(io_error(ErrorKind::InvalidInput, msg::not_a_regular_file()));
     }
     if meta.len() > limit {
-        return Err(io_error(
-            ErrorKind::InvalidInput,
-            words::file_too_large(limit),
-        ));
+        return Err(io_error(ErrorKind::InvalidInput, file_too_large(limit)));
     }
     let mut bytes = Vec::new();
     file.take(limit).read_to_end(&mut bytes)?;
@@ -174,4 +171,8 @@ fn wait_or_give_up(deadline: Instant, limit: Duration) -> io::Result<()> {
     }
     std::thread::sleep(RETRY);
     Ok(())
+}
+
+pub(crate) fn file_too_large(limit: u64) -> Message {
+    msg::file_too_large(limit / 1024)
 }

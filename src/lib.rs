@@ -40,7 +40,6 @@ mod report;
 mod runner;
 mod service;
 mod source;
-mod words;
 
 pub use crate::i18n::Lang;
 pub use crate::model::code::{Code, FindingCode};

@@ -20,7 +20,7 @@ use crate::monitor::log::{Level, LogFormat};
 use crate::monitor::server::{self, Limits, Token};
 use crate::monitor::{Board, Round, Settings};
 use crate::source::EnvSource;
-use crate::{diagnose, exit, runner, words};
+use crate::{diagnose, exit, runner};
 
 use super::{config, load_env, runtime, warm_up_crypto};
 use crate::i18n::Message;
@@ -70,7 +70,7 @@ async fn serve(
     let log = args.log_format;
     let listener = listen(args.listen, port, log)?;
     let local = listener.local_addr().map_err(AppError::Runtime)?;
-    log.say(Level::Info, &words::serve_listening(local, args.interval));
+    log.say(Level::Info, &serve_listening(local, args.interval));
     if token.is_some() {
         log.say(Level::Info, &msg::serve_token_on());
     } else {
@@ -176,7 +176,7 @@ fn listen(
         server::bind_default(port).map_err(|e| failed(format!("[::]:{port}"), e))?;
     if ipv4_only {
         let addr = SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, port));
-        log.say(Level::Warn, &words::serve_ipv4_only(addr));
+        log.say(Level::Warn, &serve_ipv4_only(addr));
     }
     Ok(listener)
 }
@@ -236,9 +236,9 @@ fn usable(bytes: &[u8]) -> Result<&str, Message> {
     }
     if let Some(at) = bytes.iter().position(|b| !b.is_ascii_graphic()) {
         let space = bytes[at].is_ascii_whitespace();
-        return Err(words::token_unusable(at + 1, space));
+        return Err(token_unusable(at + 1, space));
     }
-    std::str::from_utf8(bytes).map_err(|_| words::token_unusable(1, false))
+    std::str::from_utf8(bytes).map_err(|_| token_unusable(1, false))
 }
 
 /// Railway's environment and service names, when set, as labels on every
@@ -253,6 +253,24 @@ fn railway_labels(env: &EnvSource) -> Vec<(&'static str, String)> {
     .collect()
 }
 
+pub(crate) fn serve_listening(addr: SocketAddr, interval: Duration) -> Message {
+    msg::serve_listening(addr.to_string(), crate::i18n::msg::every(interval))
+}
+
+pub(crate) fn serve_ipv4_only(addr: SocketAddr) -> Message {
+    msg::serve_ipv4_only(addr.to_string())
+}
+
+/// The token's byte at `at` (from 1) is not visible ASCII; `space` when it
+/// is a space, tab or line break.
+pub(crate) fn token_unusable(at: usize, space: bool) -> Message {
+    if space {
+        msg::token_whitespace(at)
+    } else {
+        msg::token_not_visible_ascii(at)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,11 +283,11 @@ mod tests {
         let refused = |bytes: &[u8]| usable(bytes).unwrap_err();
         assert_eq!(refused(b"\n"), msg::token_empty());
         assert_eq!(refused(b""), msg::token_empty());
-        assert_eq!(refused(b"two words"), words::token_unusable(4, true));
-        assert_eq!(refused(b"line\nbreak"), words::token_unusable(5, true));
-        assert_eq!(refused(b" lead"), words::token_unusable(1, true));
-        assert_eq!(refused(b"s3cret\n\n"), words::token_unusable(7, true));
-        assert_eq!(refused("clé".as_bytes()), words::token_unusable(3, false));
-        assert_eq!(refused(b"nul\0"), words::token_unusable(4, false));
+        assert_eq!(refused(b"two words"), token_unusable(4, true));
+        assert_eq!(refused(b"line\nbreak"), token_unusable(5, true));
+        assert_eq!(refused(b" lead"), token_unusable(1, true));
+        assert_eq!(refused(b"s3cret\n\n"), token_unusable(7, true));
+        assert_eq!(refused("clé".as_bytes()), token_unusable(3, false));
+        assert_eq!(refused(b"nul\0"), token_unusable(4, false));
     }
 }

@@ -3,6 +3,8 @@
 //! failure that waiting cannot fix (a wrong password does not heal), which
 //! is what wait4x gets wrong: it retries everything until its timeout.
 
+use crate::i18n::Message;
+use crate::model::provenance::list;
 use std::collections::hash_map::RandomState;
 use std::ffi::OsString;
 use std::hash::{BuildHasher, Hasher};
@@ -22,7 +24,7 @@ use crate::net::{self, Budget, Reach};
 use crate::report::{CheckReport, Report};
 use crate::service::Kind;
 use crate::source::EnvSource;
-use crate::{diagnose, exit, runner, words};
+use crate::{diagnose, exit, runner};
 
 use super::{Stream, config, emit, load_env, runtime, warm_up_crypto};
 
@@ -67,7 +69,7 @@ pub(crate) fn run(args: &WaitArgs) -> Result<ExitCode, AppError> {
             Ok(exit::NOT_READY.into())
         }
         Ending::Hopeless(check, code) => {
-            exit::stderr_line(&say(&words::wait_stopped_early(&check, code)));
+            exit::stderr_line(&say(&wait_stopped_early(&check, code)));
             Ok(exit::NOT_READY.into())
         }
         Ending::Warnings => {
@@ -290,7 +292,7 @@ impl Progress {
             .iter()
             .filter_map(|c| c.error.as_ref().map(|e| (c.name.as_str(), e.code)))
             .collect();
-        let line = words::wait_progress(&failing, self.started.elapsed(), self.timeout);
+        let line = wait_progress(&failing, self.started.elapsed(), self.timeout);
         exit::stderr_text(&format!("\r\x1b[2K{}", say(&line)));
     }
 
@@ -309,9 +311,30 @@ fn exec(command: &[OsString]) -> ExitCode {
     let error = std::process::Command::new(&command[0])
         .args(&command[1..])
         .exec();
-    exit::stderr_line(&say(&words::command_not_started(
+    exit::stderr_line(&say(&command_not_started(
         &command[0].to_string_lossy(),
         &error.to_string(),
     )));
     exit::COMMAND_NOT_STARTED.into()
+}
+
+pub(crate) fn wait_stopped_early(check: &str, code: Code) -> Message {
+    msg::wait_stopped_early(check, code.as_str())
+}
+
+pub(crate) fn command_not_started(command: &str, error: &str) -> Message {
+    msg::command_not_started(command.to_string(), error.to_string())
+}
+
+pub(crate) fn wait_progress(
+    failing: &[(&str, Code)],
+    elapsed: Duration,
+    timeout: Duration,
+) -> Message {
+    let failing = list(
+        failing
+            .iter()
+            .map(|&(check, code)| msg::wait_failing(check, code.as_str())),
+    );
+    msg::wait_progress(failing, elapsed, timeout)
 }

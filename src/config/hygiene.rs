@@ -4,6 +4,7 @@
 //! that Railway's variables say runs on Railway (nothing listens on
 //! localhost in the app's container).
 
+use crate::i18n::Message;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -15,7 +16,6 @@ use crate::i18n::msg;
 use crate::model::FindingCode;
 use crate::model::{CheckName, Finding};
 use crate::source::EnvSource;
-use crate::words;
 
 /// Variables Railway injects at runtime (and `railway run` on a laptop).
 const RAILWAY_MARKERS: &[&str] = &[
@@ -34,7 +34,7 @@ pub(crate) fn notes(config: &Config, env: &EnvSource) -> Vec<Note> {
     let git_deadline = Instant::now() + GIT_TIMEOUT.min(config.timeout);
     for file in env.files().iter().filter(|f| committable(f, git_deadline)) {
         let shown = file.display().to_string();
-        let finding = Finding::warn(FindingCode::Hygiene, words::env_file_committable(&shown));
+        let finding = Finding::warn(FindingCode::Hygiene, env_file_committable(&shown));
         notes.extend(
             checks_using(config, file)
                 .into_iter()
@@ -169,4 +169,8 @@ fn loopback_on_railway(config: &Config) -> Vec<Note> {
             (check, Finding::info(FindingCode::Hygiene, note))
         })
         .collect()
+}
+
+pub(crate) fn env_file_committable(path: &str) -> Message {
+    msg::env_file_committable(path.to_string())
 }

@@ -4,10 +4,10 @@
 //! prefixes (`postgresql+asyncpg://`), `postgres://` (SQLAlchemy ≥ 1.4
 //! rejects it), and Prisma-only query parameters that libpq refuses.
 
+use crate::i18n::Message;
 use crate::i18n::msg;
 use crate::model::Finding;
 use crate::model::FindingCode;
-use crate::words;
 
 /// A value ready for the URL parser and what was done to it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -165,7 +165,7 @@ fn strip_dialect(value: &str, findings: &mut Vec<Finding>) -> String {
     }
     findings.push(Finding::info(
         FindingCode::SqlalchemyDriver,
-        words::norm_driver(driver),
+        norm_driver(driver),
     ));
     if !driver.eq_ignore_ascii_case("asyncpg") {
         return format!("{base}://{rest}");
@@ -215,13 +215,21 @@ fn strip_prisma(value: &str, findings: &mut Vec<Finding>) -> String {
         .collect();
     findings.push(Finding::warn(
         FindingCode::PrismaParameter,
-        words::norm_prisma(&names),
+        norm_prisma(&names),
     ));
     if kept.is_empty() {
         base.to_string()
     } else {
         format!("{base}?{}", kept.join("&"))
     }
+}
+
+pub(crate) fn norm_driver(driver: &str) -> Message {
+    msg::norm_driver(driver.chars().take(20).collect())
+}
+
+pub(crate) fn norm_prisma(names: &[&str]) -> Message {
+    msg::norm_prisma(names.join(", "))
 }
 
 #[cfg(test)]

@@ -261,7 +261,7 @@ mod tests {
         if !dialect.is_empty() {
             findings.push(Finding::info(
                 FindingCode::SqlalchemyDriver,
-                crate::words::norm_driver(dialect),
+                crate::config::normalize::norm_driver(dialect),
             ));
         }
         if base == "postgres" {

@@ -2,7 +2,7 @@
 
 /// A provider-specific (or pooler-specific) cause and fix: a key, like
 /// [`Code`](super::Code), whose words are in `words.rs`
-/// (`words::provider_tip`). Which tip applies where is the provider
+/// (`crate::provider::provider_tip`). Which tip applies where is the provider
 /// table's business (`provider/table.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tip {

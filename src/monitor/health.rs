@@ -5,6 +5,7 @@
 //! also before the first round has finished and when the latest is stale,
 //! so a load balancer never trusts results nobody is refreshing.
 
+use crate::i18n::Message;
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
@@ -15,7 +16,6 @@ use crate::i18n::msg;
 use crate::i18n::say;
 use crate::model::Status;
 use crate::report::CheckReport;
-use crate::words;
 
 pub(crate) const CONTENT_TYPE: &str = "application/health+json";
 
@@ -61,7 +61,7 @@ pub(crate) fn health(round: Option<&Round>, settings: &Settings, now: SystemTime
         .collect();
     let age = now.duration_since(round.finished).unwrap_or(Duration::ZERO);
     if age > settings.stale_after {
-        return unhealthy(say(&words::health_stale(age)), checks);
+        return unhealthy(say(&health_stale(age)), checks);
     }
     let status = match (round.report.ready, round.report.status) {
         (false, _) => "fail",
@@ -106,6 +106,10 @@ fn component(check: &CheckReport, time: &str) -> Component {
         output: check.error.as_ref().map(|e| e.code.as_str()),
         time: time.to_string(),
     }
+}
+
+pub(crate) fn health_stale(age: Duration) -> Message {
+    msg::health_stale(Duration::from_secs(age.as_secs()))
 }
 
 #[cfg(test)]

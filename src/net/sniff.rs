@@ -159,3 +159,19 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for SniffStream<S> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
+
+/// The first bytes of a reply, printable: non-ASCII and control bytes as
+/// `\xNN` escapes, so nothing raw reaches a terminal or a CI log.
+pub(crate) fn escaped(bytes: &[u8]) -> String {
+    let shown: String = bytes
+        .iter()
+        .take(48)
+        .flat_map(|b| b.escape_ascii())
+        .map(char::from)
+        .collect();
+    if bytes.len() > 48 {
+        format!("{shown}…")
+    } else {
+        shown
+    }
+}

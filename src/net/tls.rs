@@ -28,7 +28,6 @@ use super::within;
 use crate::i18n::{Message, msg};
 use crate::model::{Code, FindingCode};
 use crate::model::{Failure, Finding};
-use crate::words;
 
 /// How much of the server's certificate is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,10 +66,10 @@ impl TlsInfo {
     /// The tls step's detail: version, verification and certificate.
     pub(crate) fn detail(&self) -> Message {
         match &self.certificate {
-            Some(c) => words::tls_cert_detail(
+            Some(c) => crate::net::tls_messages::tls_cert_detail(
                 &self.version,
                 self.verified,
-                &words::CertDetail {
+                &crate::net::tls_messages::CertDetail {
                     subject: &c.subject,
                     issuer: &c.issuer,
                     names: &c.names,
@@ -78,7 +77,7 @@ impl TlsInfo {
                     days_left: c.days_left,
                 },
             ),
-            None => words::tls_detail(&self.version, self.verified),
+            None => crate::net::tls_messages::tls_detail(&self.version, self.verified),
         }
     }
 }
@@ -214,7 +213,7 @@ fn info<S>(tls: &TlsStream<S>, verify: &Verify, leaf: Option<&[u8]>) -> TlsInfo 
     let connection = tls.get_ref().1;
     let version = connection.protocol_version().map_or_else(
         || "TLS".to_string(),
-        |v| words::tls_version(v.as_str().unwrap_or("TLS")),
+        |v| crate::net::tls_messages::tls_version(v.as_str().unwrap_or("TLS")),
     );
     TlsInfo {
         version,
@@ -353,18 +352,18 @@ pub(crate) fn certificate_findings(info: &TlsInfo) -> Vec<Finding> {
     if cert.days_left < 0 {
         findings.push(Finding::warn(
             FindingCode::CertificateExpiry,
-            words::cert_expired_unverified(cert.not_after_unix),
+            crate::net::tls_messages::cert_expired_unverified(cert.not_after_unix),
         ));
     } else if cert.days_left < EXPIRY_WARNING_DAYS {
         findings.push(Finding::warn(
             FindingCode::CertificateExpiry,
-            words::cert_expires_soon(cert.days_left, cert.not_after_unix),
+            crate::net::tls_messages::cert_expires_soon(cert.days_left, cert.not_after_unix),
         ));
     }
     if cert.self_signed {
         findings.push(Finding::info(
             FindingCode::SelfSigned,
-            words::cert_self_signed(&cert.names),
+            crate::net::tls_messages::cert_self_signed(&cert.names),
         ));
     }
     findings
@@ -397,7 +396,10 @@ fn end_point_hash(der: &[u8]) -> Option<Vec<u8>> {
 
 fn classify(error: &io::Error, sniffed: &Sniffed, leaf: Option<&[u8]>) -> Failure {
     if sniffed.cut_off() {
-        return Failure::new(Code::ProtocolError, words::peer_too_much(sniff::MAX_READ));
+        return Failure::new(
+            Code::ProtocolError,
+            crate::net::peer_too_much(sniff::MAX_READ),
+        );
     }
     let rustls_error = error
         .get_ref()
@@ -408,7 +410,7 @@ fn classify(error: &io::Error, sniffed: &Sniffed, leaf: Option<&[u8]>) -> Failur
         }
         Some(rustls::Error::AlertReceived(alert)) => Failure::new(
             Code::TlsHandshakeFailed,
-            words::tls_alert(&format!("{alert:?}")),
+            crate::net::tls_messages::tls_alert(&format!("{alert:?}")),
         ),
         Some(other) => not_tls_or(sniffed, &other.to_string()),
         None => io_failure(error, sniffed),
@@ -433,7 +435,10 @@ fn not_tls_or(sniffed: &Sniffed, fallback: &str) -> Failure {
             Failure::new(Code::TlsUnsupported, msg::tls_peer_plaintext())
         }
         Some(PeerKind::Http) => Failure::new(Code::ProtocolError, msg::peer_is_http()),
-        _ => Failure::new(Code::TlsHandshakeFailed, words::tls_failed(fallback)),
+        _ => Failure::new(
+            Code::TlsHandshakeFailed,
+            crate::net::tls_messages::tls_failed(fallback),
+        ),
     }
 }
 
@@ -448,13 +453,18 @@ fn certificate_failure(error: &CertificateError, leaf: Option<&[u8]>) -> Failure
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
             msg::cert_wrong_name()
         }
-        other => words::cert_other(&format!("{other:?}")),
+        other => crate::net::tls_messages::cert_other(&format!("{other:?}")),
     };
     Failure::new(
         Code::CertificateInvalid,
         match &whose {
-            Some(c) => words::cert_failure_of(&reason, &c.subject, &c.issuer, c.not_after_unix),
-            None => words::cert_failure(&reason),
+            Some(c) => crate::net::tls_messages::cert_failure_of(
+                &reason,
+                &c.subject,
+                &c.issuer,
+                c.not_after_unix,
+            ),
+            None => crate::net::tls_messages::cert_failure(&reason),
         },
     )
 }
@@ -466,7 +476,7 @@ fn read_roots(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, Fa
     let unreadable = |e: crate::i18n::Message| {
         Failure::new(
             Code::CertificateInvalid,
-            words::root_file_unreadable(path, &e),
+            crate::net::tls_messages::root_file_unreadable(path, &e),
         )
     };
     let bytes = crate::source::read_setting_file(path, MAX_ROOTS_FILE)
@@ -508,7 +518,7 @@ fn load_roots(roots: &Roots) -> Result<(RootCertStore, Vec<CertificateDer<'stati
         return Err(Failure::new(
             Code::CertificateInvalid,
             match roots {
-                Roots::File(path) => words::root_file_empty(path),
+                Roots::File(path) => crate::net::tls_messages::root_file_empty(path),
                 _ => msg::roots_empty_system(),
             },
         ));

@@ -438,7 +438,7 @@ mod tests {
         let row = identify(host, Hints::default());
         let step = crate::model::StepName::Dns;
         row.tip(kind, code)
-            .map(crate::words::provider_tip)
+            .map(crate::provider::provider_tip)
             .or_else(|| kind.advise(step, code, &crate::i18n::Message::default()))
             .map(|a| format!("{} {}", a.cause, a.fix))
             .unwrap_or_default()
@@ -489,7 +489,7 @@ mod tests {
     fn every_tip_has_words_of_its_own() {
         let causes: std::collections::HashSet<String> = crate::model::Tip::ALL
             .iter()
-            .map(|&t| crate::words::provider_tip(t).cause.to_string())
+            .map(|&t| crate::provider::provider_tip(t).cause.to_string())
             .collect();
         // Railway's private-name cause is shared by its PostgreSQL and
         // Redis tips, which differ in the fix.

@@ -13,7 +13,6 @@ use super::secret::Secret;
 use crate::i18n::Message;
 use crate::i18n::msg;
 use crate::model::Code;
-use crate::words;
 
 /// A URL split into parts, credentials decoded and the password wrapped.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,13 +108,13 @@ pub(crate) fn check_wrapping(raw: &str) -> Result<(), UrlError> {
 
 fn split_scheme<'a>(raw: &'a str, schemes: &[&str]) -> Result<(String, &'a str), UrlError> {
     let Some((scheme, rest)) = raw.split_once("://") else {
-        return Err(UrlError::invalid(words::url_no_scheme(schemes)));
+        return Err(UrlError::invalid(url_no_scheme(schemes)));
     };
     let lower = scheme.to_ascii_lowercase();
     if !schemes.contains(&lower.as_str()) {
         return Err(UrlError {
             code: Code::UnsupportedScheme,
-            message: words::url_bad_scheme(&printable(scheme), schemes),
+            message: url_bad_scheme(&printable(scheme), schemes),
         });
     }
     Ok((lower, rest))
@@ -173,11 +172,11 @@ fn parse_userinfo(info: &str) -> Result<(Option<String>, Option<Secret>), UrlErr
 fn check_credential_chars(part: &str, what: &str) -> Result<(), UrlError> {
     for special in ['@', '/', '?', '#'] {
         if part.contains(special) {
-            return Err(UrlError::invalid(words::url_unencoded_char(what, special)));
+            return Err(UrlError::invalid(url_unencoded_char(what, special)));
         }
     }
     if has_bad_percent(part) {
-        return Err(UrlError::invalid(words::url_unencoded_char(what, '%')));
+        return Err(UrlError::invalid(url_unencoded_char(what, '%')));
     }
     Ok(())
 }
@@ -199,9 +198,9 @@ fn decode(text: &str, what: &str) -> Result<String, UrlError> {
     let decoded = percent_decode_str(text)
         .decode_utf8()
         .map(std::borrow::Cow::into_owned)
-        .map_err(|_| UrlError::invalid(words::url_not_utf8(what)))?;
+        .map_err(|_| UrlError::invalid(url_not_utf8(what)))?;
     if decoded.contains('\0') {
-        return Err(UrlError::invalid(words::url_nul(what)));
+        return Err(UrlError::invalid(url_nul(what)));
     }
     Ok(decoded)
 }
@@ -273,6 +272,48 @@ fn parse_query(query: &str) -> Result<Vec<(String, String)>, UrlError> {
             Ok((decode(key, "query")?, decode(value.unwrap_or(""), "query")?))
         })
         .collect()
+}
+
+pub(crate) fn url_no_scheme(schemes: &[&str]) -> Message {
+    msg::url_no_scheme(scheme_list(schemes))
+}
+
+pub(crate) fn url_bad_scheme(scheme: &str, schemes: &[&str]) -> Message {
+    msg::url_bad_scheme(scheme, scheme_list(schemes))
+}
+
+fn scheme_list(schemes: &[&str]) -> crate::i18n::Arg {
+    msg::any_of(schemes.iter().map(|s| format!("{s}://")))
+}
+
+/// `part` names a URL part for the catalogs: user, password, host, path
+/// or query.
+pub(crate) fn part_key(part: &str) -> &'static str {
+    match part {
+        "user name" | "user" => "user",
+        "password" => "password",
+        "host" => "host",
+        "port" => "port",
+        "database name" => "dbname",
+        "name of a query parameter" => "query_key",
+        "value of a query parameter" => "query_value",
+        "value of a secret query parameter" => "query_secret",
+        "path" => "path",
+        _ => "query",
+    }
+}
+
+pub(crate) fn url_unencoded_char(part: &str, special: char) -> Message {
+    let encoded = format!("%{:02X}", special as u32);
+    msg::url_unencoded_char(part_key(part), special, encoded)
+}
+
+pub(crate) fn url_not_utf8(part: &str) -> Message {
+    msg::url_not_utf8(part_key(part))
+}
+
+pub(crate) fn url_nul(part: &str) -> Message {
+    msg::url_nul(part_key(part))
 }
 
 #[cfg(test)]

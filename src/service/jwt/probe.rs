@@ -18,7 +18,6 @@ use super::settings::{self as jwt, JwtSettings, SecretVar};
 use crate::i18n::{Message, msg};
 use crate::model::{Code, FindingCode};
 use crate::model::{Failure, Finding, Ladder, ProbeOutcome, Provenance, StepName};
-use crate::words;
 
 /// Published secrets: tutorial defaults and placeholders copied into real
 /// apps. Compared case-insensitively after trimming.
@@ -63,7 +62,7 @@ pub(crate) fn target(settings: &JwtSettings) -> Message {
     let name = settings.algorithm_name();
     match shown_value(name.trim()) {
         Some(shown) => msg::jwt_target(shown),
-        None => words::jwt_target_hidden(name.chars().count()),
+        None => jwt_target_hidden(name.chars().count()),
     }
 }
 
@@ -182,7 +181,7 @@ fn parse_algorithm(settings: &JwtSettings) -> Result<Algorithm, Failure> {
             .map_or("JWT_ALGORITHM", |a| a.name);
         let message = match Algorithm::from_str(name.trim()) {
             Ok(_) => msg::jwt_algorithm_whitespace(var, name.trim()),
-            Err(_) => words::jwt_bad_algorithm(var, shown_value(name), name.chars().count()),
+            Err(_) => jwt_bad_algorithm(var, shown_value(name), name.chars().count()),
         };
         Failure::new(Code::UnsupportedAlgorithm, message)
     })
@@ -196,10 +195,7 @@ fn is_hmac(algorithm: Algorithm) -> bool {
 }
 
 fn missing_secret() -> Failure {
-    Failure::new(
-        Code::MissingConfig,
-        words::jwt_missing_secret(jwt::SECRET_VARS),
-    )
+    Failure::new(Code::MissingConfig, jwt_missing_secret(jwt::SECRET_VARS))
 }
 
 fn missing_private_key(algorithm: Algorithm) -> Failure {
@@ -222,7 +218,7 @@ fn parse_lifetime(settings: &JwtSettings) -> Result<i64, Failure> {
         Err(_) if whole && !text.starts_with('-') => Err(lifetime_overflow(var.name)),
         Err(_) => Err(Failure::new(
             Code::InvalidValue,
-            words::jwt_bad_lifetime(var.name, shown_value(&var.value), var.value.chars().count()),
+            jwt_bad_lifetime(var.name, shown_value(&var.value), var.value.chars().count()),
         )),
     }
 }
@@ -246,7 +242,7 @@ fn note_lifetime(minutes: i64, ladder: &mut Ladder) {
     if minutes <= 0 || minutes > MAX_LIFETIME_MINUTES {
         ladder.finding(Finding::warn(
             FindingCode::TokenLifetime,
-            words::jwt_lifetime(minutes),
+            jwt_lifetime(minutes),
         ));
     }
 }
@@ -367,7 +363,7 @@ fn pem_keys(plan: &Plan<'_>, private: &SecretVar) -> Result<Keys, Failure> {
         .transpose()?;
     Ok(Keys {
         encoding,
-        detail: words::jwt_key_detail(&format!("{:?}", plan.algorithm), bits, decoding.is_some()),
+        detail: jwt_key_detail(&format!("{:?}", plan.algorithm), bits, decoding.is_some()),
         decoding,
         notes,
     })
@@ -399,7 +395,7 @@ fn load_pem(var: &SecretVar, notes: &mut Vec<Finding>) -> Result<Vec<u8>, Failur
         |e| {
             Failure::new(
                 Code::InvalidKey,
-                words::jwt_key_file(var.name, &crate::i18n::io_reason(&e)),
+                jwt_key_file(var.name, &crate::i18n::io_reason(&e)),
             )
         },
     )?;
@@ -516,7 +512,7 @@ fn roundtrip(plan: &Plan<'_>, keys: &Keys) -> Result<Message, Failure> {
         .map_err(|e| {
             Failure::new(
                 Code::RoundtripFailed,
-                words::jwt_sign_failed(&format!("{:?}", e.kind())),
+                jwt_sign_failed(&format!("{:?}", e.kind())),
             )
         })?;
     let Some(decoding) = &keys.decoding else {
@@ -534,7 +530,7 @@ fn roundtrip(plan: &Plan<'_>, keys: &Keys) -> Result<Message, Failure> {
         }
         Err(e) => Err(Failure::new(
             Code::RoundtripFailed,
-            words::jwt_verify_failed(&format!("{:?}", e.kind())),
+            jwt_verify_failed(&format!("{:?}", e.kind())),
         )),
     }
 }
@@ -547,4 +543,54 @@ fn shown_value(value: &str) -> Option<&str> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '+');
     plain.then_some(value)
+}
+
+pub(crate) fn jwt_target_hidden(chars: usize) -> Message {
+    msg::jwt_target_hidden(msg::hidden_value(chars))
+}
+
+/// `shown` is the value when it looks like a setting, `None` when it
+/// may be a secret pasted into the wrong variable.
+pub(crate) fn jwt_bad_algorithm(var: &str, shown: Option<&str>, chars: usize) -> Message {
+    msg::jwt_bad_algorithm(var, value_or_length(shown, chars))
+}
+
+pub(crate) fn jwt_missing_secret(vars: &[&str]) -> Message {
+    msg::jwt_missing_secret(vars.join(", "))
+}
+
+/// `shown` as for [`jwt_bad_algorithm`].
+pub(crate) fn jwt_bad_lifetime(var: &str, shown: Option<&str>, chars: usize) -> Message {
+    msg::jwt_bad_lifetime(var, value_or_length(shown, chars))
+}
+
+fn value_or_length(shown: Option<&str>, chars: usize) -> Message {
+    match shown {
+        Some(value) => msg::shown_value(value),
+        None => msg::hidden_value(chars),
+    }
+}
+
+pub(crate) fn jwt_lifetime(minutes: i64) -> Message {
+    if minutes <= 0 {
+        msg::jwt_lifetime_expired(minutes)
+    } else {
+        msg::jwt_lifetime_long(minutes)
+    }
+}
+
+pub(crate) fn jwt_key_file(var: &str, error: &Message) -> Message {
+    msg::jwt_key_file(var, error.clone())
+}
+
+pub(crate) fn jwt_key_detail(algorithm: &str, bits: Option<usize>, has_public: bool) -> Message {
+    msg::jwt_key_detail(algorithm, bits.unwrap_or(0), msg::yes_no(has_public))
+}
+
+pub(crate) fn jwt_sign_failed(kind: &str) -> Message {
+    msg::jwt_sign_failed(kind.to_string())
+}
+
+pub(crate) fn jwt_verify_failed(kind: &str) -> Message {
+    msg::jwt_verify_failed(kind.to_string())
 }

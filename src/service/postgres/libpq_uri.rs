@@ -16,7 +16,6 @@ use percent_encoding::percent_decode;
 
 use crate::i18n::{Message, msg};
 use crate::source::url::printable;
-use crate::words;
 
 /// The URI prefixes libpq recognises, case-sensitively.
 pub(crate) const PREFIXES: &[&str] = &["postgresql://", "postgres://"];
@@ -164,9 +163,9 @@ impl UriError {
             UriError::AfterIpv6 { position } => msg::pg_uri_after_ipv6(*position),
             UriError::MissingEquals { pair } => msg::pg_uri_missing_equals(*pair),
             UriError::ExtraEquals { keyword } => msg::pg_uri_extra_equals(&printable(keyword)),
-            UriError::BadPercent { part } => words::pg_uri_bad_percent(part.name()),
-            UriError::Nul { part } => words::url_nul(part.name()),
-            UriError::NotUtf8 { part } => words::url_not_utf8(part.name()),
+            UriError::BadPercent { part } => pg_uri_bad_percent(part.name()),
+            UriError::Nul { part } => crate::source::url::url_nul(part.name()),
+            UriError::NotUtf8 { part } => crate::source::url::url_not_utf8(part.name()),
             UriError::UnknownKeyword { keyword } => msg::pg_param_unknown(&printable(keyword)),
         }
     }
@@ -176,7 +175,7 @@ impl Portability {
     /// The finding's message.
     pub fn message(self) -> Message {
         match self {
-            Portability::Credential { password, special } => words::pg_portability_credential(
+            Portability::Credential { password, special } => pg_portability_credential(
                 if password { "password" } else { "user name" },
                 special,
                 &format!("%{:02X}", special as u32),
@@ -428,6 +427,18 @@ fn decode(text: &str, part: Part) -> Result<String, UriError> {
         .decode_utf8()
         .map(std::borrow::Cow::into_owned)
         .map_err(|_| UriError::NotUtf8 { part })
+}
+
+pub(crate) fn pg_uri_bad_percent(part: &str) -> Message {
+    msg::pg_uri_bad_percent(crate::source::url::part_key(part))
+}
+
+pub(crate) fn pg_portability_credential(part: &str, special: char, encoded: &str) -> Message {
+    msg::pg_portability_credential(
+        crate::source::url::part_key(part),
+        special,
+        encoded.to_string(),
+    )
 }
 
 #[cfg(test)]

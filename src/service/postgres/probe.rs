@@ -24,9 +24,9 @@ use crate::model::{Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
 use crate::net::tls::{self, KeyShares, Roots, TlsInfo, Verify};
 use crate::net::{Budget, Opened, within};
+use crate::service::postgres::advice::Refusal;
 use crate::service::postgres::url::{PgTarget, RootCert, SslMode};
 use crate::service::setting::Setting;
-use crate::words::{self, Refusal};
 
 type Plain = SniffStream<TcpStream>;
 
@@ -281,7 +281,7 @@ fn unexpected_reply(sniffed: &Sniffed) -> Failure {
         Some(PeerKind::Tls) => Failure::new(Code::ProtocolError, msg::pg_peer_is_tls()),
         _ => Failure::new(
             Code::ProtocolError,
-            words::pg_peer_unknown(&sniffed.bytes()),
+            crate::service::postgres::messages::pg_peer_unknown(&sniffed.bytes()),
         ),
     }
 }
@@ -354,7 +354,7 @@ async fn authenticate(
             ladder.pass(
                 StepName::Auth,
                 started,
-                words::pg_auth_detail(target.user.as_deref()),
+                crate::service::postgres::messages::pg_auth_detail(target.user.as_deref()),
             );
             Some(connected)
         }
@@ -400,7 +400,7 @@ async fn allow_retry(
             ladder.pass(
                 StepName::Auth,
                 auth_started,
-                words::pg_auth_detail(again.user.as_deref()),
+                crate::service::postgres::messages::pg_auth_detail(again.user.as_deref()),
             );
             Some(connected)
         }
@@ -454,7 +454,10 @@ async fn startup(
 /// wire.
 fn auth_failure(error: AuthError, sniffed: &Sniffed) -> Failure {
     if sniffed.cut_off() {
-        return Failure::new(Code::ProtocolError, words::peer_too_much(sniff::MAX_READ));
+        return Failure::new(
+            Code::ProtocolError,
+            crate::net::peer_too_much(sniff::MAX_READ),
+        );
     }
     match error {
         AuthError::Server(fields) => server_failure(&ServerError::from(&fields)),
@@ -539,8 +542,12 @@ fn server_failure(error: &ServerError<'_>) -> Failure {
         state if matches!(state.get(..2), Some("22" | "42")) => Code::InvalidValue,
         _ => Code::ProtocolError,
     });
-    let said = words::pg_server_said(error.severity, error.sqlstate, message);
-    Failure::new(code, words::pg_refusal(refusal(error), said))
+    let said =
+        crate::service::postgres::messages::pg_server_said(error.severity, error.sqlstate, message);
+    Failure::new(
+        code,
+        crate::service::postgres::advice::pg_refusal(refusal(error), said),
+    )
 }
 
 /// Which limit refused the connection, told by the `ErrorResponse`'s
@@ -597,7 +604,10 @@ fn auth_spec_code(routine: Option<&str>, message: &str) -> Code {
 /// (whether our first write raced the close), so both are `connection_closed`.
 fn io_failure(error: &io::Error, sniffed: &Sniffed) -> Failure {
     if sniffed.cut_off() {
-        return Failure::new(Code::ProtocolError, words::peer_too_much(sniff::MAX_READ));
+        return Failure::new(
+            Code::ProtocolError,
+            crate::net::peer_too_much(sniff::MAX_READ),
+        );
     }
     let silent_peer = sniffed.bytes().is_empty();
     match error.kind() {
@@ -643,7 +653,11 @@ async fn query(
         Answer::NoRow => Err(Failure::new(Code::QueryFailed, msg::pg_no_row())),
         Answer::Error(fields) => Err(Failure::new(
             Code::QueryFailed,
-            words::pg_server_said(&fields.severity, &fields.sqlstate, &fields.message),
+            crate::service::postgres::messages::pg_server_said(
+                &fields.severity,
+                &fields.sqlstate,
+                &fields.message,
+            ),
         )),
     });
     // Goodbye without waiting for an answer; the socket closes either way.
@@ -671,7 +685,10 @@ async fn run_facts(
 
 fn query_failure(error: ReadError, sniffed: &Sniffed) -> Failure {
     if sniffed.cut_off() {
-        return Failure::new(Code::ProtocolError, words::peer_too_much(sniff::MAX_READ));
+        return Failure::new(
+            Code::ProtocolError,
+            crate::net::peer_too_much(sniff::MAX_READ),
+        );
     }
     match error {
         ReadError::Io(error)

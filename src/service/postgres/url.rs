@@ -16,7 +16,6 @@ use crate::i18n::msg;
 use crate::model::{Code, Database, Parts};
 use crate::source::secret::Secret;
 use crate::source::url::{self, UrlError};
-use crate::words;
 
 pub(crate) const SCHEMES: &[&str] = &["postgresql", "postgres"];
 const DEFAULT_PORT: u16 = 5432;
@@ -310,7 +309,7 @@ impl PgTarget {
         if !used.is_empty() {
             findings.push(Finding::info(
                 FindingCode::EnvDefaults,
-                words::pg_env_defaults(&used),
+                crate::service::postgres::messages::pg_env_defaults(&used),
             ));
         }
         Ok(findings)
@@ -494,7 +493,9 @@ fn inet_aton_part(part: &str) -> Option<u32> {
 /// unencoded character in the password, so say that.
 fn check_host_chars(host: &str, info: &Conninfo) -> Result<(), UrlError> {
     if host.contains('@') && info.get("user").is_some() {
-        return Err(invalid(words::url_unencoded_char("password", '@')));
+        return Err(invalid(crate::source::url::url_unencoded_char(
+            "password", '@',
+        )));
     }
     if host
         .chars()

@@ -7,7 +7,6 @@
 use crate::i18n::Message;
 use crate::i18n::msg;
 use crate::model::{Code, Failure};
-use crate::words;
 
 /// `AuthenticationMD5Password`: the request code 5 and a 4-byte salt.
 const MD5_REQUEST: i32 = 5;
@@ -22,14 +21,11 @@ pub(crate) fn malformed(bytes: &[u8]) -> Option<Failure> {
         let kind = header[0];
         let len = i32::from_be_bytes([header[1], header[2], header[3], header[4]]);
         let Ok(len) = usize::try_from(len) else {
-            return Some(protocol_error(
-                &words::pg_bad_length(kind, len),
-                &bytes[at..],
-            ));
+            return Some(protocol_error(&pg_bad_length(kind, len), &bytes[at..]));
         };
         if len < 4 {
             return Some(protocol_error(
-                &words::pg_bad_length(kind, i32::try_from(len).unwrap_or(0)),
+                &pg_bad_length(kind, i32::try_from(len).unwrap_or(0)),
                 &bytes[at..],
             ));
         }
@@ -46,7 +42,7 @@ pub(crate) fn malformed(bytes: &[u8]) -> Option<Failure> {
 }
 
 fn protocol_error(what: &Message, bytes: &[u8]) -> Failure {
-    Failure::new(Code::ProtocolError, words::pg_malformed(what, bytes))
+    Failure::new(Code::ProtocolError, pg_malformed(what, bytes))
 }
 
 /// What is wrong with one message, if anything.
@@ -64,12 +60,28 @@ fn check(kind: u8, body: &[u8]) -> Option<Message> {
                 .map(|f| f[0])
                 .collect();
             if fields.is_empty() {
-                Some(words::pg_empty_error(kind))
+                Some(pg_empty_error(kind))
             } else {
                 None
             }
         }
         _ => None,
+    }
+}
+
+pub(crate) fn pg_malformed(what: &Message, bytes: &[u8]) -> Message {
+    msg::pg_malformed(what.clone(), crate::net::sniff::escaped(bytes))
+}
+
+pub(crate) fn pg_bad_length(kind: u8, len: i32) -> Message {
+    msg::pg_bad_length(kind.escape_ascii().to_string(), i64::from(len))
+}
+
+pub(crate) fn pg_empty_error(kind: u8) -> Message {
+    if kind == b'E' {
+        msg::pg_empty_error_response()
+    } else {
+        msg::pg_empty_notice_response()
     }
 }
 

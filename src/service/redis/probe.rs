@@ -23,7 +23,6 @@ use crate::net::tls::{self, KeyShares, Roots, Verify};
 use crate::net::{Budget, within};
 use crate::service::redis::url::{Protocol, RedisTarget, RedisTls};
 use crate::service::setting::Setting;
-use crate::words;
 
 pub(crate) async fn probe(setting: &Setting<RedisTarget>, budget: Budget) -> ProbeOutcome {
     let mut ladder = Ladder::new(crate::service::Kind::Redis.steps());
@@ -247,7 +246,8 @@ fn judge(
     if let Err((step, failure)) = check_replies(layout, replies) {
         if step == StepName::Ping && layout.auth {
             // AUTH passed in the same round trip; the ping reply failed.
-            let detail = words::redis_auth_detail(target.username.as_deref());
+            let detail =
+                crate::service::redis::messages::redis_auth_detail(target.username.as_deref());
             ladder.pass_with(StepName::Auth, Some(rtt), detail);
             return ladder.fail_with(StepName::Ping, None, failure);
         }
@@ -257,7 +257,7 @@ fn judge(
         ladder.pass_with(
             StepName::Auth,
             Some(rtt),
-            words::redis_auth_detail(target.username.as_deref()),
+            crate::service::redis::messages::redis_auth_detail(target.username.as_deref()),
         );
         None
     } else {
@@ -373,7 +373,10 @@ fn ping_failure(error: &RedisError) -> Failure {
 /// something that is not RESP. The sniffed bytes tell which.
 fn connection_failure(error: &RedisError, sniffed: &Sniffed) -> Failure {
     if sniffed.cut_off() {
-        return Failure::new(Code::ProtocolError, words::peer_too_much(sniff::MAX_READ));
+        return Failure::new(
+            Code::ProtocolError,
+            crate::net::peer_too_much(sniff::MAX_READ),
+        );
     }
     match sniffed.peer_kind() {
         Some(PeerKind::Tls) => return Failure::new(Code::TlsRequired, msg::redis_peer_is_tls()),
@@ -381,7 +384,7 @@ fn connection_failure(error: &RedisError, sniffed: &Sniffed) -> Failure {
         Some(PeerKind::Postgres | PeerKind::Unknown) => {
             return Failure::new(
                 Code::ProtocolError,
-                words::redis_peer_unknown(&sniffed.bytes()),
+                crate::service::redis::messages::redis_peer_unknown(&sniffed.bytes()),
             );
         }
         _ => {}
