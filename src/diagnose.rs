@@ -1,6 +1,6 @@
 //! Diagnosis: probe outcomes → the report. Decides each check's status,
-//! names the decisive failure with its cause and fix (words from
-//! `words.rs`), adds findings that span checks (the JWT revocation list
+//! names the decisive failure with its cause and fix (the provider's
+//! tip, `provider::provider_tip`, before the kind's own advice), adds findings that span checks (the JWT revocation list
 //! falling back to memory when Redis is unusable), and the verdict.
 
 use crate::i18n::Advice;

@@ -820,7 +820,7 @@ advice! {
     advice_net_tls_handshake_failed,
     advice_net_connection_reset,
     advice_net_timeout,
-    // Providers and poolers (`crate::provider::provider_tip`; the table in
+    // Providers and poolers (`provider::provider_tip`; the table in
     // `provider/table.rs` says which applies where).
     tip_railway_private_dns_postgres,
     tip_railway_private_dns_redis,

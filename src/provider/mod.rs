@@ -2,8 +2,8 @@
 //! table ([`table::PROVIDERS`], one row per provider, each citing the
 //! provider's documentation it was written from). A row recognises its
 //! hosts, may say that the endpoint is a connection pooler, replaces
-//! generic causes and fixes with the provider's own ([`Tip`], worded in
-//! `words.rs`), and may override whether `wait` should wait out a code.
+//! generic causes and fixes with the provider's own ([`Tip`], worded by
+//! [`provider_tip`]), and may override whether `wait` should wait out a code.
 //!
 //! Matching is by host name only (never by resolving or dialing it), plus
 //! environment hints where the name tells nothing (Heroku's plain AWS

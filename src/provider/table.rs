@@ -1,6 +1,7 @@
 //! The provider table: one row per provider (and endpoint kind where a
 //! provider has two with different rules). Each row cites the page it was
-//! written from; the words of each [`Tip`] are in `words.rs`.
+//! written from; the words of each [`Tip`] are chosen by
+//! [`provider_tip`](super::provider_tip).
 
 use super::PoolMode::{Session, Transaction};
 use super::PoolerKind::{Pgbouncer, Supavisor};
