@@ -3,14 +3,13 @@
 //! tip, `provider::provider_tip`, before the kind's own advice), adds findings that span checks (the JWT revocation list
 //! falling back to memory when Redis is unusable), and the verdict.
 
-use crate::i18n::Advice;
+use crate::i18n::{Advice, Message, msg};
 use std::time::Duration;
 
 use crate::config::select::Allowed;
 use crate::config::{Config, DATABASE_URL_VARS, REDIS_URL_VARS};
 use crate::driver;
 use crate::exit::Shutdown;
-use crate::i18n::{Message, msg};
 use crate::model::{CheckName, Finding, Readings, Severity, Status, Step};
 use crate::model::{Code, FindingCode, Provenance};
 use crate::provider::{self, Pooler, Provider, ProviderReport};
@@ -371,7 +370,7 @@ fn add_memory_fallback(runs: &mut [Ran]) {
     }
 }
 
-pub(crate) fn memory_fallback(redis_configured: bool) -> Message {
+fn memory_fallback(redis_configured: bool) -> Message {
     msg::memory_fallback(if redis_configured { "failing" } else { "unset" })
 }
 

@@ -5,7 +5,7 @@
 //! is full: every open here is `O_NONBLOCK`, and reads and writes of
 //! anything but a regular file are retried only until a deadline.
 
-use crate::i18n::Message;
+use crate::i18n::{Message, io_error, msg};
 use std::fs::{File, OpenOptions};
 use std::io::{self, ErrorKind, Read, Write};
 #[cfg(target_os = "linux")]
@@ -13,8 +13,6 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-use crate::i18n::{io_error, msg};
 
 /// How long a pipe, FIFO or terminal named as an output may take to accept
 /// its bytes.

@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime};
 use crate::cli::{SelectArgs, ServeArgs, SourceArgs};
 use crate::config::Config;
 use crate::error::AppError;
-use crate::i18n::msg;
+use crate::i18n::{Message, msg};
 use crate::monitor::log::{Level, LogFormat};
 use crate::monitor::server::{self, Limits, Token};
 use crate::monitor::{Board, Round, Settings};
@@ -23,7 +23,6 @@ use crate::source::EnvSource;
 use crate::{diagnose, exit, runner};
 
 use super::{config, load_env, runtime, warm_up_crypto};
-use crate::i18n::Message;
 
 /// The port when neither `--listen` nor `$PORT` names one: outside the
 /// 9100–9999 range Prometheus' exporter list has handed out.

@@ -3,7 +3,7 @@
 //! failure that waiting cannot fix (a wrong password does not heal), which
 //! is what wait4x gets wrong: it retries everything until its timeout.
 
-use crate::i18n::Message;
+use crate::i18n::{Message, msg, say};
 use crate::model::provenance::list;
 use std::collections::hash_map::RandomState;
 use std::ffi::OsString;
@@ -16,8 +16,6 @@ use std::time::{Duration, Instant};
 use crate::cli::WaitArgs;
 use crate::config::Config;
 use crate::error::AppError;
-use crate::i18n::msg;
-use crate::i18n::say;
 use crate::model::{Code, FindingCode};
 use crate::model::{Status, StepName};
 use crate::net::{self, Budget, Reach};

@@ -4,7 +4,7 @@
 //! that Railway's variables say runs on Railway (nothing listens on
 //! localhost in the app's container).
 
-use crate::i18n::Message;
+use crate::i18n::{Message, msg};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -12,7 +12,6 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::Config;
-use crate::i18n::msg;
 use crate::model::FindingCode;
 use crate::model::{CheckName, Finding};
 use crate::source::EnvSource;

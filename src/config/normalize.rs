@@ -4,8 +4,7 @@
 //! prefixes (`postgresql+asyncpg://`), `postgres://` (SQLAlchemy ≥ 1.4
 //! rejects it), and Prisma-only query parameters that libpq refuses.
 
-use crate::i18n::Message;
-use crate::i18n::msg;
+use crate::i18n::{Message, msg};
 use crate::model::Finding;
 use crate::model::FindingCode;
 

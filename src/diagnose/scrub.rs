@@ -21,8 +21,7 @@ use std::collections::{BTreeSet, HashMap};
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
 use crate::config::Config;
-use crate::i18n::Message;
-use crate::i18n::msg;
+use crate::i18n::{Message, msg};
 use crate::model::ProbeOutcome;
 
 pub(super) struct Scrubber {

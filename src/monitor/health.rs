@@ -5,15 +5,13 @@
 //! also before the first round has finished and when the latest is stale,
 //! so a load balancer never trusts results nobody is refreshing.
 
-use crate::i18n::Message;
+use crate::i18n::{Message, msg, say};
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
 use super::{Round, Settings};
-use crate::i18n::msg;
-use crate::i18n::say;
 use crate::model::Status;
 use crate::report::CheckReport;
 

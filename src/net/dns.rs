@@ -15,8 +15,7 @@ use std::time::Duration;
 use dns_lookup::{AddrInfoHints, LookupError, LookupErrorKind};
 
 use super::within;
-use crate::i18n::Message;
-use crate::i18n::msg;
+use crate::i18n::{Message, msg};
 use crate::model::Code;
 use crate::model::Failure;
 

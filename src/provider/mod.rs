@@ -14,10 +14,9 @@
 pub(crate) mod pooler;
 pub(crate) mod table;
 
-use crate::i18n::Advice;
+use crate::i18n::{Advice, Message, msg};
 use serde::Serialize;
 
-use crate::i18n::{Message, msg};
 pub(crate) use crate::model::Tip;
 use crate::model::{Code, Kind};
 

@@ -108,7 +108,7 @@ fn jwt_passed() -> CheckReport {
         fix: None,
         findings: vec![Finding::warn(
             FindingCode::MemoryFallback,
-            crate::diagnose::memory_fallback(true),
+            msg::memory_fallback("failing"),
         )],
         parts: None,
         provider: None,

@@ -4,8 +4,7 @@
 //! with `round` and `time`) and a last `{"summary": …}` object. The watch
 //! loop decides what happened; these functions only write it.
 
-use crate::i18n::Message;
-use crate::i18n::msg;
+use crate::i18n::{self, Lang, Message, msg};
 use crate::model::Code;
 use crate::model::provenance::list;
 use std::collections::BTreeMap;
@@ -15,7 +14,6 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::{CheckReport, Report};
-use crate::i18n::{self, Lang};
 use crate::model::Status;
 
 /// The formats `watch` can write; `--format` accepts only these.

@@ -2,10 +2,9 @@
 //! invalid, or ready with where it came from. The service's `config` step
 //! is read from it.
 
-use crate::i18n::msg;
+use crate::i18n::{Message, msg};
 use std::time::Instant;
 
-use crate::i18n::Message;
 use crate::model::{Code, Failure, Finding, Ladder, Provenance, StepName, Variable};
 use crate::source::url::UrlError;
 

@@ -10,8 +10,7 @@
 use percent_encoding::percent_decode_str;
 
 use super::secret::Secret;
-use crate::i18n::Message;
-use crate::i18n::msg;
+use crate::i18n::{Message, msg};
 use crate::model::Code;
 
 /// A URL split into parts, credentials decoded and the password wrapped.

@@ -1,7 +1,6 @@
 //! Cause and fix for a failed JWT check.
 
-use crate::i18n::Advice;
-use crate::i18n::msg;
+use crate::i18n::{Advice, msg};
 use crate::model::Code;
 
 /// Cause and fix for `code`.
@@ -9,7 +8,8 @@ pub(crate) fn advise(code: Code) -> Option<Advice> {
     jwt_advice(code).or_else(|| crate::net::network_advice(code))
 }
 
-pub(crate) fn jwt_advice(code: Code) -> Option<Advice> {
+/// The JWT check's cause and fix for each code it can fail with.
+fn jwt_advice(code: Code) -> Option<Advice> {
     use Code::*;
     Some(match code {
         MissingConfig => msg::advice_jwt_missing_config(),

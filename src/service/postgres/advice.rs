@@ -1,9 +1,7 @@
 //! Cause and fix for a failed PostgreSQL check: the layer or the network
 //! changes the meaning of some codes; the rest come from the code alone.
 
-use crate::i18n::Advice;
-use crate::i18n::Message;
-use crate::i18n::msg;
+use crate::i18n::{Advice, Message, msg};
 use crate::model::{Code, StepName};
 
 /// Cause and fix for `code` at `step` (a provider's own words, from
@@ -39,7 +37,8 @@ pub(crate) fn advise(step: StepName, code: Code, said: &Message) -> Option<Advic
     .or_else(|| crate::net::network_advice(code))
 }
 
-pub(crate) fn postgres_advice(code: Code) -> Option<Advice> {
+/// The PostgreSQL check's cause and fix for each code, whatever the step.
+fn postgres_advice(code: Code) -> Option<Advice> {
     use Code::*;
     Some(match code {
         MissingConfig => msg::advice_pg_missing_config(),
@@ -85,7 +84,8 @@ pub(crate) fn pg_refusal(refusal: Option<Refusal>, said: Message) -> Message {
     }
 }
 
-pub(crate) fn pg_refusal_of(said: &Message) -> Option<Refusal> {
+/// The refusal a message built by [`pg_refusal`] names, if any.
+fn pg_refusal_of(said: &Message) -> Option<Refusal> {
     match said.id() {
         "pg_refused_role_limit" => Some(Refusal::RoleLimit),
         "pg_refused_database_limit" => Some(Refusal::DatabaseLimit),

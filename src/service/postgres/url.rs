@@ -11,8 +11,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use super::libpq_uri::{self, Conninfo, Portability};
-use crate::i18n::Message;
-use crate::i18n::msg;
+use crate::i18n::{Message, msg};
 use crate::model::{Code, Database, Parts};
 use crate::source::secret::Secret;
 use crate::source::url::{self, UrlError};

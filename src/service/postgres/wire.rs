@@ -4,8 +4,7 @@
 //! `ErrorResponse` with no fields, a length below 4 — is `protocol_error`
 //! (PostgreSQL docs, "Message Formats"), which waiting will not heal.
 
-use crate::i18n::Message;
-use crate::i18n::msg;
+use crate::i18n::{Message, msg};
 use crate::model::{Code, Failure};
 
 /// `AuthenticationMD5Password`: the request code 5 and a 4-byte salt.

@@ -1,9 +1,7 @@
 //! Cause and fix for a failed Redis check: the layer or the network
 //! changes the meaning of some codes; the rest come from the code alone.
 
-use crate::i18n::Advice;
-use crate::i18n::Message;
-use crate::i18n::msg;
+use crate::i18n::{Advice, Message, msg};
 use crate::model::{Code, StepName};
 
 /// Cause and fix for `code` at `step` (a provider's own words, from
@@ -23,6 +21,7 @@ pub(crate) fn advise(step: StepName, code: Code, said: &Message) -> Option<Advic
     .or_else(|| crate::net::network_advice(code))
 }
 
+/// The Redis check's cause and fix for each code, whatever the step.
 pub(crate) fn redis_advice(code: Code) -> Option<Advice> {
     use Code::*;
     Some(match code {
@@ -48,7 +47,7 @@ pub(crate) fn redis_advice(code: Code) -> Option<Advice> {
 }
 
 /// A TLS handshake to a plaintext Redis that never answers.
-pub(crate) fn redis_tls_timeout_advice() -> Advice {
+fn redis_tls_timeout_advice() -> Advice {
     // A plaintext Redis reads a TLS ClientHello as an unfinished inline
     // command and waits for its end: the handshake just times out.
     msg::advice_redis_tls_timeout()

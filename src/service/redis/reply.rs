@@ -6,8 +6,7 @@
 //! malformed reply is `protocol_error` (it will not heal by waiting), an
 //! error line before the close is what the server said.
 
-use crate::i18n::Message;
-use crate::i18n::msg;
+use crate::i18n::{Message, msg};
 use crate::model::{Code, Failure};
 
 /// redis-rs refuses replies nested deeper than this (its parser's limit).

@@ -12,8 +12,7 @@ use std::collections::BTreeMap;
 
 use redis::{ConnectionAddr, IntoConnectionInfo, ProtocolVersion};
 
-use crate::i18n::Message;
-use crate::i18n::msg;
+use crate::i18n::{Message, msg};
 use crate::model::{Code, Database, Parts};
 use crate::source::secret::Secret;
 use crate::source::url::{self, UrlError};

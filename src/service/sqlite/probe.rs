@@ -3,11 +3,10 @@
 //! disk is replaced on every deploy, so a file outside the volume loses its
 //! data each time.
 
-use crate::i18n::Message;
+use crate::i18n::{Message, msg};
 use std::path::Path;
 use std::time::Instant;
 
-use crate::i18n::msg;
 use crate::model::{Code, FindingCode};
 use crate::model::{Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::service::sqlite::url::SqliteTarget;
