@@ -253,7 +253,26 @@ fn redact_authority(url_tail: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_urls;
+    use std::sync::atomic::Ordering;
+
+    use super::{INTERRUPTED, Shutdown, TERMINATED, redact_urls};
+
+    /// The interrupt is a value: a clone handed to the diagnosis answers
+    /// what the listening one heard, and nothing heard reads as Ctrl-C.
+    #[test]
+    fn a_shutdown_handle_and_its_clones_know_which_signal_ended_the_round() {
+        let shutdown = Shutdown::default();
+        let handed_down = shutdown.clone();
+        assert_eq!(
+            (handed_down.code(), handed_down.signal()),
+            (INTERRUPTED, "SIGINT")
+        );
+        shutdown.terminated.store(true, Ordering::Relaxed);
+        assert_eq!(
+            (handed_down.code(), handed_down.signal()),
+            (TERMINATED, "SIGTERM")
+        );
+    }
 
     #[test]
     fn quoted_urls_in_usage_errors_are_not_shown() {
