@@ -179,10 +179,6 @@ pub(crate) fn local_resources_failed(target: &str, errno: &str) -> Message {
     msg::local_resources_failed(target.to_string(), errno.to_string())
 }
 
-pub(crate) fn peer_too_much(limit: usize) -> Message {
-    msg::peer_too_much(limit / 1024)
-}
-
 pub(crate) fn network_advice(code: Code) -> Option<Advice> {
     use Code::*;
     Some(match code {

@@ -14,6 +14,8 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use crate::i18n::{Message, msg};
+
 /// Enough for the first replies and a server's last words (an error line
 /// before it closes), read by diagnosis after the library gave up.
 const KEEP: usize = 1024;
@@ -174,4 +176,10 @@ pub(crate) fn escaped(bytes: &[u8]) -> String {
     } else {
         shown
     }
+}
+
+/// A peer that kept sending, more than `limit` bytes without completing a
+/// reply (said in KiB): a hostile or confused server.
+pub(crate) fn peer_too_much(limit: usize) -> Message {
+    msg::peer_too_much(limit / 1024)
 }

@@ -24,6 +24,7 @@ use tokio_rustls::client::TlsStream;
 use x509_cert::der::Decode;
 
 use super::sniff::{self, PeerKind, Sniffed};
+use super::tls_messages;
 use super::within;
 use crate::i18n::{Message, msg};
 use crate::model::{Code, FindingCode};
@@ -66,10 +67,10 @@ impl TlsInfo {
     /// The tls step's detail: version, verification and certificate.
     pub(crate) fn detail(&self) -> Message {
         match &self.certificate {
-            Some(c) => crate::net::tls_messages::tls_cert_detail(
+            Some(c) => tls_messages::tls_cert_detail(
                 &self.version,
                 self.verified,
-                &crate::net::tls_messages::CertDetail {
+                &tls_messages::CertDetail {
                     subject: &c.subject,
                     issuer: &c.issuer,
                     names: &c.names,
@@ -77,7 +78,7 @@ impl TlsInfo {
                     days_left: c.days_left,
                 },
             ),
-            None => crate::net::tls_messages::tls_detail(&self.version, self.verified),
+            None => tls_messages::tls_detail(&self.version, self.verified),
         }
     }
 }
@@ -213,7 +214,7 @@ fn info<S>(tls: &TlsStream<S>, verify: &Verify, leaf: Option<&[u8]>) -> TlsInfo 
     let connection = tls.get_ref().1;
     let version = connection.protocol_version().map_or_else(
         || "TLS".to_string(),
-        |v| crate::net::tls_messages::tls_version(v.as_str().unwrap_or("TLS")),
+        |v| tls_messages::tls_version(v.as_str().unwrap_or("TLS")),
     );
     TlsInfo {
         version,
@@ -352,18 +353,18 @@ pub(crate) fn certificate_findings(info: &TlsInfo) -> Vec<Finding> {
     if cert.days_left < 0 {
         findings.push(Finding::warn(
             FindingCode::CertificateExpiry,
-            crate::net::tls_messages::cert_expired_unverified(cert.not_after_unix),
+            tls_messages::cert_expired_unverified(cert.not_after_unix),
         ));
     } else if cert.days_left < EXPIRY_WARNING_DAYS {
         findings.push(Finding::warn(
             FindingCode::CertificateExpiry,
-            crate::net::tls_messages::cert_expires_soon(cert.days_left, cert.not_after_unix),
+            tls_messages::cert_expires_soon(cert.days_left, cert.not_after_unix),
         ));
     }
     if cert.self_signed {
         findings.push(Finding::info(
             FindingCode::SelfSigned,
-            crate::net::tls_messages::cert_self_signed(&cert.names),
+            tls_messages::cert_self_signed(&cert.names),
         ));
     }
     findings
@@ -396,10 +397,7 @@ fn end_point_hash(der: &[u8]) -> Option<Vec<u8>> {
 
 fn classify(error: &io::Error, sniffed: &Sniffed, leaf: Option<&[u8]>) -> Failure {
     if sniffed.cut_off() {
-        return Failure::new(
-            Code::ProtocolError,
-            crate::net::peer_too_much(sniff::MAX_READ),
-        );
+        return Failure::new(Code::ProtocolError, sniff::peer_too_much(sniff::MAX_READ));
     }
     let rustls_error = error
         .get_ref()
@@ -410,7 +408,7 @@ fn classify(error: &io::Error, sniffed: &Sniffed, leaf: Option<&[u8]>) -> Failur
         }
         Some(rustls::Error::AlertReceived(alert)) => Failure::new(
             Code::TlsHandshakeFailed,
-            crate::net::tls_messages::tls_alert(&format!("{alert:?}")),
+            tls_messages::tls_alert(&format!("{alert:?}")),
         ),
         Some(other) => not_tls_or(sniffed, &other.to_string()),
         None => io_failure(error, sniffed),
@@ -435,10 +433,7 @@ fn not_tls_or(sniffed: &Sniffed, fallback: &str) -> Failure {
             Failure::new(Code::TlsUnsupported, msg::tls_peer_plaintext())
         }
         Some(PeerKind::Http) => Failure::new(Code::ProtocolError, msg::peer_is_http()),
-        _ => Failure::new(
-            Code::TlsHandshakeFailed,
-            crate::net::tls_messages::tls_failed(fallback),
-        ),
+        _ => Failure::new(Code::TlsHandshakeFailed, tls_messages::tls_failed(fallback)),
     }
 }
 
@@ -453,18 +448,15 @@ fn certificate_failure(error: &CertificateError, leaf: Option<&[u8]>) -> Failure
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
             msg::cert_wrong_name()
         }
-        other => crate::net::tls_messages::cert_other(&format!("{other:?}")),
+        other => tls_messages::cert_other(&format!("{other:?}")),
     };
     Failure::new(
         Code::CertificateInvalid,
         match &whose {
-            Some(c) => crate::net::tls_messages::cert_failure_of(
-                &reason,
-                &c.subject,
-                &c.issuer,
-                c.not_after_unix,
-            ),
-            None => crate::net::tls_messages::cert_failure(&reason),
+            Some(c) => {
+                tls_messages::cert_failure_of(&reason, &c.subject, &c.issuer, c.not_after_unix)
+            }
+            None => tls_messages::cert_failure(&reason),
         },
     )
 }
@@ -476,7 +468,7 @@ fn read_roots(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, Fa
     let unreadable = |e: crate::i18n::Message| {
         Failure::new(
             Code::CertificateInvalid,
-            crate::net::tls_messages::root_file_unreadable(path, &e),
+            tls_messages::root_file_unreadable(path, &e),
         )
     };
     let bytes = crate::source::read_setting_file(path, MAX_ROOTS_FILE)
@@ -518,7 +510,7 @@ fn load_roots(roots: &Roots) -> Result<(RootCertStore, Vec<CertificateDer<'stati
         return Err(Failure::new(
             Code::CertificateInvalid,
             match roots {
-                Roots::File(path) => crate::net::tls_messages::root_file_empty(path),
+                Roots::File(path) => tls_messages::root_file_empty(path),
                 _ => msg::roots_empty_system(),
             },
         ));

@@ -16,7 +16,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
+use super::advice::{self, Refusal};
 use super::facts as pg_facts;
+use super::messages;
 use super::startup::{self, Answer, AuthError, Conn, ReadError, ServerFields};
 use crate::i18n::msg;
 use crate::model::{Code, FindingCode};
@@ -24,7 +26,6 @@ use crate::model::{Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
 use crate::net::tls::{self, KeyShares, Roots, TlsInfo, Verify};
 use crate::net::{Budget, Opened, within};
-use crate::service::postgres::advice::Refusal;
 use crate::service::postgres::url::{PgTarget, RootCert, SslMode};
 use crate::service::setting::Setting;
 
@@ -281,7 +282,7 @@ fn unexpected_reply(sniffed: &Sniffed) -> Failure {
         Some(PeerKind::Tls) => Failure::new(Code::ProtocolError, msg::pg_peer_is_tls()),
         _ => Failure::new(
             Code::ProtocolError,
-            crate::service::postgres::messages::pg_peer_unknown(&sniffed.bytes()),
+            messages::pg_peer_unknown(&sniffed.bytes()),
         ),
     }
 }
@@ -354,7 +355,7 @@ async fn authenticate(
             ladder.pass(
                 StepName::Auth,
                 started,
-                crate::service::postgres::messages::pg_auth_detail(target.user.as_deref()),
+                messages::pg_auth_detail(target.user.as_deref()),
             );
             Some(connected)
         }
@@ -400,7 +401,7 @@ async fn allow_retry(
             ladder.pass(
                 StepName::Auth,
                 auth_started,
-                crate::service::postgres::messages::pg_auth_detail(again.user.as_deref()),
+                messages::pg_auth_detail(again.user.as_deref()),
             );
             Some(connected)
         }
@@ -454,10 +455,7 @@ async fn startup(
 /// wire.
 fn auth_failure(error: AuthError, sniffed: &Sniffed) -> Failure {
     if sniffed.cut_off() {
-        return Failure::new(
-            Code::ProtocolError,
-            crate::net::peer_too_much(sniff::MAX_READ),
-        );
+        return Failure::new(Code::ProtocolError, sniff::peer_too_much(sniff::MAX_READ));
     }
     match error {
         AuthError::Server(fields) => server_failure(&ServerError::from(&fields)),
@@ -542,12 +540,8 @@ fn server_failure(error: &ServerError<'_>) -> Failure {
         state if matches!(state.get(..2), Some("22" | "42")) => Code::InvalidValue,
         _ => Code::ProtocolError,
     });
-    let said =
-        crate::service::postgres::messages::pg_server_said(error.severity, error.sqlstate, message);
-    Failure::new(
-        code,
-        crate::service::postgres::advice::pg_refusal(refusal(error), said),
-    )
+    let said = messages::pg_server_said(error.severity, error.sqlstate, message);
+    Failure::new(code, advice::pg_refusal(refusal(error), said))
 }
 
 /// Which limit refused the connection, told by the `ErrorResponse`'s
@@ -604,10 +598,7 @@ fn auth_spec_code(routine: Option<&str>, message: &str) -> Code {
 /// (whether our first write raced the close), so both are `connection_closed`.
 fn io_failure(error: &io::Error, sniffed: &Sniffed) -> Failure {
     if sniffed.cut_off() {
-        return Failure::new(
-            Code::ProtocolError,
-            crate::net::peer_too_much(sniff::MAX_READ),
-        );
+        return Failure::new(Code::ProtocolError, sniff::peer_too_much(sniff::MAX_READ));
     }
     let silent_peer = sniffed.bytes().is_empty();
     match error.kind() {
@@ -653,11 +644,7 @@ async fn query(
         Answer::NoRow => Err(Failure::new(Code::QueryFailed, msg::pg_no_row())),
         Answer::Error(fields) => Err(Failure::new(
             Code::QueryFailed,
-            crate::service::postgres::messages::pg_server_said(
-                &fields.severity,
-                &fields.sqlstate,
-                &fields.message,
-            ),
+            messages::pg_server_said(&fields.severity, &fields.sqlstate, &fields.message),
         )),
     });
     // Goodbye without waiting for an answer; the socket closes either way.
@@ -685,10 +672,7 @@ async fn run_facts(
 
 fn query_failure(error: ReadError, sniffed: &Sniffed) -> Failure {
     if sniffed.cut_off() {
-        return Failure::new(
-            Code::ProtocolError,
-            crate::net::peer_too_much(sniff::MAX_READ),
-        );
+        return Failure::new(Code::ProtocolError, sniff::peer_too_much(sniff::MAX_READ));
     }
     match error {
         ReadError::Io(error)

@@ -11,6 +11,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use super::libpq_uri::{self, Conninfo, Portability};
+use super::messages;
 use crate::i18n::{Message, msg};
 use crate::model::{Code, Database, Parts};
 use crate::source::secret::Secret;
@@ -308,7 +309,7 @@ impl PgTarget {
         if !used.is_empty() {
             findings.push(Finding::info(
                 FindingCode::EnvDefaults,
-                crate::service::postgres::messages::pg_env_defaults(&used),
+                messages::pg_env_defaults(&used),
             ));
         }
         Ok(findings)

@@ -14,6 +14,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::facts as redis_facts;
+use super::messages;
 use super::reply;
 use crate::i18n::msg;
 use crate::model::{Code, FindingCode};
@@ -246,8 +247,7 @@ fn judge(
     if let Err((step, failure)) = check_replies(layout, replies) {
         if step == StepName::Ping && layout.auth {
             // AUTH passed in the same round trip; the ping reply failed.
-            let detail =
-                crate::service::redis::messages::redis_auth_detail(target.username.as_deref());
+            let detail = messages::redis_auth_detail(target.username.as_deref());
             ladder.pass_with(StepName::Auth, Some(rtt), detail);
             return ladder.fail_with(StepName::Ping, None, failure);
         }
@@ -257,7 +257,7 @@ fn judge(
         ladder.pass_with(
             StepName::Auth,
             Some(rtt),
-            crate::service::redis::messages::redis_auth_detail(target.username.as_deref()),
+            messages::redis_auth_detail(target.username.as_deref()),
         );
         None
     } else {
@@ -373,10 +373,7 @@ fn ping_failure(error: &RedisError) -> Failure {
 /// something that is not RESP. The sniffed bytes tell which.
 fn connection_failure(error: &RedisError, sniffed: &Sniffed) -> Failure {
     if sniffed.cut_off() {
-        return Failure::new(
-            Code::ProtocolError,
-            crate::net::peer_too_much(sniff::MAX_READ),
-        );
+        return Failure::new(Code::ProtocolError, sniff::peer_too_much(sniff::MAX_READ));
     }
     match sniffed.peer_kind() {
         Some(PeerKind::Tls) => return Failure::new(Code::TlsRequired, msg::redis_peer_is_tls()),
@@ -384,7 +381,7 @@ fn connection_failure(error: &RedisError, sniffed: &Sniffed) -> Failure {
         Some(PeerKind::Postgres | PeerKind::Unknown) => {
             return Failure::new(
                 Code::ProtocolError,
-                crate::service::redis::messages::redis_peer_unknown(&sniffed.bytes()),
+                messages::redis_peer_unknown(&sniffed.bytes()),
             );
         }
         _ => {}

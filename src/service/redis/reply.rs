@@ -9,6 +9,8 @@
 use crate::i18n::{Message, msg};
 use crate::model::{Code, Failure};
 
+use super::messages;
+
 /// redis-rs refuses replies nested deeper than this (its parser's limit).
 const MAX_DEPTH: usize = 100;
 
@@ -28,7 +30,7 @@ pub(crate) fn last_words(bytes: &[u8]) -> Option<Failure> {
             Err(what) => {
                 return Some(Failure::new(
                     Code::ProtocolError,
-                    crate::service::redis::messages::redis_malformed(&what, &bytes[at..]),
+                    messages::redis_malformed(&what, &bytes[at..]),
                 ));
             }
         }
@@ -48,10 +50,7 @@ fn said(text: &str) -> Failure {
         "NOPERM" | "DENIED" => Code::AccessDenied,
         _ => Code::ConnectionClosed,
     };
-    Failure::new(
-        code,
-        crate::service::redis::messages::redis_last_words(text),
-    )
+    Failure::new(code, messages::redis_last_words(text))
 }
 
 /// One reply starting at `at`: `Ok(None)` when the bytes end inside it,
@@ -68,8 +67,7 @@ fn value(bytes: &[u8], at: usize, depth: usize) -> Parsed {
     let kind = bytes[at];
     match kind {
         b'+' | b'-' => {
-            let text = std::str::from_utf8(line)
-                .map_err(|_| crate::service::redis::messages::redis_not_utf8(kind))?;
+            let text = std::str::from_utf8(line).map_err(|_| messages::redis_not_utf8(kind))?;
             let error = (kind == b'-').then(|| text.to_string());
             Ok(Some((next, error)))
         }
@@ -100,7 +98,7 @@ fn value(bytes: &[u8], at: usize, depth: usize) -> Parsed {
             }
             Ok(Some((at, None)))
         }
-        _ => Err(crate::service::redis::messages::redis_unknown_type(kind)),
+        _ => Err(messages::redis_unknown_type(kind)),
     }
 }
 
@@ -115,12 +113,7 @@ fn integer(line: &[u8], kind: u8) -> Result<i64, Message> {
     std::str::from_utf8(line)
         .ok()
         .and_then(|t| t.parse::<i64>().ok())
-        .ok_or_else(|| {
-            crate::service::redis::messages::redis_not_a_number(
-                kind,
-                &String::from_utf8_lossy(line),
-            )
-        })
+        .ok_or_else(|| messages::redis_not_a_number(kind, &String::from_utf8_lossy(line)))
 }
 
 #[cfg(test)]
