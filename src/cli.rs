@@ -443,8 +443,8 @@ const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
 /// English (README "Languages").
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let say = |message: Message| Lang::for_run().render(&message);
-    let duration = humantime::parse_duration(text)
-        .map_err(|e| say(crate::words::bad_duration(&e.to_string())))?;
+    let duration =
+        humantime::parse_duration(text).map_err(|e| say(bad_duration(&e.to_string())))?;
     if duration.is_zero() {
         return Err(say(msg::duration_zero()));
     }
@@ -478,6 +478,10 @@ pub(crate) fn lang_in_argv(args: impl IntoIterator<Item = OsString>) -> Option<L
         }
     }
     found
+}
+
+pub(crate) fn bad_duration(error: &str) -> Message {
+    msg::bad_duration(error.to_string())
 }
 
 #[cfg(test)]

@@ -1,41 +1,36 @@
 //! Diagnosis: probe outcomes → the report. Decides each check's status,
-//! names the decisive failure with its cause and fix (words from
-//! `words.rs`), adds findings that span checks (the JWT revocation list
+//! names the decisive failure with its cause and fix (the provider's
+//! tip, `provider::provider_tip`, before the kind's own advice), adds findings that span checks (the JWT revocation list
 //! falling back to memory when Redis is unusable), and the verdict.
 
+use crate::i18n::{Advice, Message, msg};
 use std::time::Duration;
 
 use crate::config::select::Allowed;
-use crate::config::{Config, DATABASE_URL_VARS, REDIS_URL_VARS, Selected};
+use crate::config::{Config, DATABASE_URL_VARS, REDIS_URL_VARS};
 use crate::driver;
-use crate::i18n::{Message, msg};
-use crate::model::{CheckName, Finding, ProbeOutcome, Readings, Severity, Status, Step};
+use crate::exit::Shutdown;
+use crate::model::{CheckName, Finding, Readings, Severity, Status, Step};
 use crate::model::{Code, FindingCode, Provenance};
 use crate::provider::{self, Pooler, Provider, ProviderReport};
 use crate::report::{
-    CheckReport, DriversReport, ErrorReport, Report, SCHEMA_VERSION, StepReport, millis,
+    CheckReport, DriversReport, ErrorReport, FoundDriver, Report, SCHEMA_VERSION, StepReport,
+    Unreadable, millis,
 };
+use crate::runner::Ran;
 use crate::service::Kind;
-use crate::words;
 
 mod scrub;
 
 use self::scrub::Scrubber;
 
-/// One check's result as the runner hands it over.
-#[derive(Debug, Clone)]
-pub(crate) struct Ran {
-    pub name: CheckName,
-    pub kind: Kind,
-    /// `None` when the check was not selected.
-    pub selected: Option<Selected>,
-    pub outcome: ProbeOutcome,
-    pub duration: Duration,
-    /// Selected, but the round was interrupted before it finished.
-    pub unfinished: bool,
-}
-
-pub(crate) fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) -> Report {
+/// `shutdown` says which signal ended the round, when one did.
+pub(crate) fn report(
+    mut runs: Vec<Ran>,
+    config: &Config,
+    duration: Duration,
+    shutdown: &Shutdown,
+) -> Report {
     let rules = judge_by_drivers(&mut runs, config);
     add_memory_fallback(&mut runs);
     add_config_notes(&mut runs, config);
@@ -45,8 +40,7 @@ pub(crate) fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) ->
     }
     let strict = config.strict;
     let interrupted = runs.iter().any(|r| r.unfinished);
-    let terminated = interrupted && crate::exit::interrupted() == crate::exit::TERMINATED;
-    let signal = if terminated { "SIGTERM" } else { "SIGINT" };
+    let signal = shutdown.signal();
     let checks: Vec<CheckReport> = runs
         .iter()
         .map(|r| check_report(r, config, signal, &rules))
@@ -62,7 +56,7 @@ pub(crate) fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) ->
         duration_ms: millis(duration),
         checks,
         not_checked: config.unchecked.clone(),
-        drivers: DriversReport::new(&config.drivers),
+        drivers: drivers_report(&config.drivers),
     };
     let (critical, warnings) = (report.critical(), report.warnings());
     report.status = match (critical, warnings) {
@@ -74,6 +68,32 @@ pub(crate) fn report(mut runs: Vec<Ran>, config: &Config, duration: Duration) ->
     // An unfinished check proves nothing: an interrupted run is never ready.
     report.ready = critical == 0 && !(strict && warnings > 0) && !interrupted;
     report
+}
+
+/// The report's record of the app's drivers: what was found, and the
+/// manifests that could not be read.
+fn drivers_report(drivers: &driver::Drivers) -> DriversReport {
+    DriversReport {
+        found: drivers
+            .found
+            .iter()
+            .map(|found| FoundDriver {
+                id: found.driver.id(),
+                version: found.version.clone(),
+                file: found.file.clone(),
+                lockfile: found.lockfile.clone(),
+                label: found.to_string(),
+            })
+            .collect(),
+        unreadable: drivers
+            .unreadable
+            .iter()
+            .map(|(file, reason)| Unreadable {
+                file: file.clone(),
+                reason: reason.clone(),
+            })
+            .collect(),
+    }
 }
 
 /// The app's drivers judge what the probes saw (an IPv6-only name and an
@@ -121,7 +141,7 @@ fn check_report(ran: &Ran, config: &Config, signal: &str, rules: &[driver::Rule]
         .as_ref()
         .and_then(|e| rules.iter().find(|r| r.fails_with.contains(&e.code)));
     let mut advice = match failed_by {
-        Some(rule) => Some(words::Advice {
+        Some(rule) => Some(Advice {
             cause: rule.cause.clone(),
             fix: rule.fix.clone(),
         }),
@@ -225,11 +245,11 @@ fn advise(
     error: &ErrorReport,
     place: &Provider,
     pooler: Option<Pooler>,
-) -> Option<words::Advice> {
+) -> Option<Advice> {
     place
         .tip(kind, error.code)
         .or_else(|| pooler.and_then(|p| p.tip(error.code)))
-        .map(words::provider_tip)
+        .map(crate::provider::provider_tip)
         .or_else(|| kind.advise(error.step, error.code, &error.message))
 }
 
@@ -343,11 +363,15 @@ fn add_memory_fallback(runs: &mut [Ran]) {
         .iter_mut()
         .find(|r| r.name == CheckName::JWT && r.selected.is_some())
     {
-        let message = words::memory_fallback(code != Code::MissingConfig);
+        let message = memory_fallback(code != Code::MissingConfig);
         jwt.outcome
             .findings
             .push(Finding::warn(FindingCode::MemoryFallback, message));
     }
+}
+
+fn memory_fallback(redis_configured: bool) -> Message {
+    msg::memory_fallback(if redis_configured { "failing" } else { "unset" })
 }
 
 #[cfg(test)]
@@ -363,7 +387,7 @@ mod tests {
     }
 
     fn withheld() -> String {
-        Lang::En.render(&words::message_withheld())
+        Lang::En.render(&msg::message_withheld())
     }
     use crate::config::{Overrides, Selection};
     use crate::source::EnvSource;

@@ -7,7 +7,6 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::i18n::{Message, msg, say};
-use crate::words;
 
 /// A problem that prevents railconn from running its checks.
 #[derive(Debug)]
@@ -66,7 +65,7 @@ impl AppError {
                 path,
                 reason,
                 named,
-            } => words::error_env_file(&path.display().to_string(), reason, *named),
+            } => error_env_file(&path.display().to_string(), reason, *named),
             Self::NothingSelected => msg::error_nothing_selected(),
             Self::Resolve { value, problem } => msg::error_resolve(value.clone(), problem.clone()),
             Self::Flag {
@@ -74,17 +73,17 @@ impl AppError {
                 value,
                 problem,
             } => msg::error_flag(flag, value.clone(), problem.clone()),
-            Self::Runtime(e) => words::error_runtime(&e.to_string()),
-            Self::Output(e) => words::error_output(&e.to_string()),
+            Self::Runtime(e) => error_runtime(&e.to_string()),
+            Self::Output(e) => error_output(&e.to_string()),
             Self::OutputFile { path, reason } => {
-                words::error_output_file(&path.display().to_string(), reason)
+                error_output_file(&path.display().to_string(), reason)
             }
-            Self::Listen { addr, reason } => words::error_listen(addr, reason),
-            Self::Port(value) => words::error_port(value),
+            Self::Listen { addr, reason } => error_listen(addr, reason),
+            Self::Port(value) => error_port(value),
             Self::TokenFile { path, reason } => {
-                words::error_token_file(&path.display().to_string(), reason)
+                error_token_file(&path.display().to_string(), reason)
             }
-            Self::TokenVar(reason) => words::error_token_var(reason),
+            Self::TokenVar(reason) => error_token_var(reason),
             Self::AppDir(path) => msg::error_app_dir(path.display().to_string()),
             Self::Driver(problem) => problem.clone(),
         }
@@ -104,4 +103,44 @@ impl std::error::Error for AppError {
             _ => None,
         }
     }
+}
+
+pub(crate) fn error_env_file(path: &str, reason: &Message, named: bool) -> Message {
+    // `<(command)` reaches us as /dev/fd/N: a path the user never typed,
+    // whose fix is in the command (the reason says so), not in a flag.
+    if path.starts_with("/dev/fd/") || path.starts_with("/proc/self/fd/") {
+        msg::error_env_pipe(path.to_string(), reason.clone())
+    } else if named {
+        msg::error_env_file_named(path.to_string(), reason.clone())
+    } else {
+        msg::error_env_file(path.to_string(), reason.clone())
+    }
+}
+
+pub(crate) fn error_runtime(error: &str) -> Message {
+    msg::error_runtime(error.to_string())
+}
+
+pub(crate) fn error_output(error: &str) -> Message {
+    msg::error_output(error.to_string())
+}
+
+pub(crate) fn error_output_file(path: &str, reason: &Message) -> Message {
+    msg::error_output_file(path.to_string(), reason.clone())
+}
+
+pub(crate) fn error_listen(addr: &str, reason: &str) -> Message {
+    msg::error_listen(addr.to_string(), reason.to_string())
+}
+
+pub(crate) fn error_port(value: &str) -> Message {
+    msg::error_port(format!("{value:?}"))
+}
+
+pub(crate) fn error_token_file(path: &str, reason: &Message) -> Message {
+    msg::error_token_file(path.to_string(), reason.clone())
+}
+
+pub(crate) fn error_token_var(reason: &Message) -> Message {
+    msg::error_token_var(reason.clone())
 }

@@ -3,6 +3,7 @@
 //! interrupted.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::i18n::{Lang, msg};
@@ -20,8 +21,6 @@ pub(crate) const COMMAND_NOT_STARTED: u8 = 127;
 pub(crate) const INTERRUPTED: u8 = 130;
 /// SIGTERM (`docker stop`): 128 + 15.
 pub(crate) const TERMINATED: u8 = 143;
-
-static SAW_SIGTERM: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Whether SIGINT and SIGTERM end the process at once. True except while a
 /// round's own listener handles them (`check` prints what finished, `watch`
@@ -68,25 +67,73 @@ pub(crate) fn exiting_on_signal<T>(write: impl FnOnce() -> T) -> T {
 /// After a signal already ended the round, the report still gets written;
 /// if the output does not take it within `grace`, the process ends anyway
 /// with the signal's code.
-pub(crate) fn exit_after(grace: std::time::Duration) {
-    let code = interrupted();
+pub(crate) fn exit_after(grace: std::time::Duration, shutdown: &Shutdown) {
+    let code = shutdown.code();
     std::thread::spawn(move || {
         std::thread::sleep(grace);
         std::process::exit(code.into());
     });
 }
 
-/// Records that the run was stopped by SIGTERM rather than Ctrl-C.
-pub(crate) fn note_terminated() {
-    SAW_SIGTERM.store(true, std::sync::atomic::Ordering::Relaxed);
+/// What stopped a run, handed down as a value — as mini-redis hands its
+/// `Shutdown` to each task (`src/shutdown.rs`) — rather than read from a
+/// process-wide flag: the command makes one, its [`Shutdown::listen`] ends
+/// the round, and the diagnosis and the exit code ask it which signal it
+/// was. Clones share what they saw.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Shutdown {
+    terminated: Arc<AtomicBool>,
 }
 
-/// The exit code of an interrupted run: 130 for SIGINT, 143 for SIGTERM.
-pub(crate) fn interrupted() -> u8 {
-    if SAW_SIGTERM.load(std::sync::atomic::Ordering::Relaxed) {
-        TERMINATED
-    } else {
-        INTERRUPTED
+impl Shutdown {
+    /// Completes on Ctrl-C (SIGINT) or SIGTERM — `docker stop` sends the
+    /// latter to an entrypoint — and remembers which, for the exit code.
+    pub(crate) async fn listen(&self) {
+        use tokio::signal::unix::{SignalKind, signal};
+        // Both listeners are registered before the process-wide exit on
+        // signal is suspended, so no signal falls between the two.
+        let mut terminate_stream = signal(SignalKind::terminate()).ok();
+        let mut interrupt_stream = signal(SignalKind::interrupt()).ok();
+        let _listened = SignalsListened::start();
+        let terminate = async {
+            match terminate_stream.as_mut() {
+                Some(stream) => {
+                    stream.recv().await;
+                    self.terminated.store(true, Ordering::Relaxed);
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        let ctrl_c = async {
+            match interrupt_stream.as_mut() {
+                Some(stream) => {
+                    stream.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = terminate => {}
+            () = ctrl_c => {}
+        }
+    }
+
+    /// The exit code of an interrupted run: 130 for SIGINT, 143 for SIGTERM.
+    pub(crate) fn code(&self) -> u8 {
+        if self.terminated.load(Ordering::Relaxed) {
+            TERMINATED
+        } else {
+            INTERRUPTED
+        }
+    }
+
+    /// The signal's name, `SIGINT` or `SIGTERM`, as the catalogs select on it.
+    pub(crate) fn signal(&self) -> &'static str {
+        if self.code() == TERMINATED {
+            "SIGTERM"
+        } else {
+            "SIGINT"
+        }
     }
 }
 
@@ -206,7 +253,26 @@ fn redact_authority(url_tail: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_urls;
+    use std::sync::atomic::Ordering;
+
+    use super::{INTERRUPTED, Shutdown, TERMINATED, redact_urls};
+
+    /// The interrupt is a value: a clone handed to the diagnosis answers
+    /// what the listening one heard, and nothing heard reads as Ctrl-C.
+    #[test]
+    fn a_shutdown_handle_and_its_clones_know_which_signal_ended_the_round() {
+        let shutdown = Shutdown::default();
+        let handed_down = shutdown.clone();
+        assert_eq!(
+            (handed_down.code(), handed_down.signal()),
+            (INTERRUPTED, "SIGINT")
+        );
+        shutdown.terminated.store(true, Ordering::Relaxed);
+        assert_eq!(
+            (handed_down.code(), handed_down.signal()),
+            (TERMINATED, "SIGTERM")
+        );
+    }
 
     #[test]
     fn quoted_urls_in_usage_errors_are_not_shown() {

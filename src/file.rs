@@ -5,6 +5,7 @@
 //! is full: every open here is `O_NONBLOCK`, and reads and writes of
 //! anything but a regular file are retried only until a deadline.
 
+use crate::i18n::{Message, io_error, msg};
 use std::fs::{File, OpenOptions};
 use std::io::{self, ErrorKind, Read, Write};
 #[cfg(target_os = "linux")]
@@ -12,9 +13,6 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-use crate::i18n::{io_error, msg};
-use crate::words;
 
 /// How long a pipe, FIFO or terminal named as an output may take to accept
 /// its bytes.
@@ -32,10 +30,7 @@ pub(crate) fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
         return Err(io_error(ErrorKind::InvalidInput, msg::not_a_regular_file()));
     }
     if meta.len() > limit {
-        return Err(io_error(
-            ErrorKind::InvalidInput,
-            words::file_too_large(limit),
-        ));
+        return Err(io_error(ErrorKind::InvalidInput, file_too_large(limit)));
     }
     let mut bytes = Vec::new();
     file.take(limit).read_to_end(&mut bytes)?;
@@ -81,7 +76,7 @@ pub(crate) fn read_stream(path: &Path, limit: u64, within: Duration) -> io::Resu
                 if Instant::now() >= deadline {
                     return Err(io_error(
                         ErrorKind::TimedOut,
-                        words::fifo_without_writer(within),
+                        msg::fifo_without_writer(within),
                     ));
                 }
                 std::thread::sleep(RETRY);
@@ -132,9 +127,9 @@ pub(crate) fn write(path: &Path, bytes: &[u8], append: bool) -> io::Result<()> {
             // open(2): O_NONBLOCK | O_WRONLY on a FIFO with no reader; on
             // /dev/tty, a process without a controlling terminal (tty(4)).
             Some(libc::ENXIO) if is_char_device(path) => {
-                io_error(ErrorKind::NotFound, words::tty_without_terminal())
+                io_error(ErrorKind::NotFound, msg::tty_without_terminal())
             }
-            Some(libc::ENXIO) => io_error(ErrorKind::BrokenPipe, words::fifo_without_reader()),
+            Some(libc::ENXIO) => io_error(ErrorKind::BrokenPipe, msg::fifo_without_reader()),
             _ => e,
         })?;
     let deadline = Instant::now() + PIPE_DEADLINE;
@@ -170,8 +165,12 @@ fn is_special(path: &Path) -> bool {
 
 fn wait_or_give_up(deadline: Instant, limit: Duration) -> io::Result<()> {
     if Instant::now() >= deadline {
-        return Err(io_error(ErrorKind::TimedOut, words::pipe_stalled(limit)));
+        return Err(io_error(ErrorKind::TimedOut, msg::pipe_stalled(limit)));
     }
     std::thread::sleep(RETRY);
     Ok(())
+}
+
+pub(crate) fn file_too_large(limit: u64) -> Message {
+    msg::file_too_large(limit / 1024)
 }

@@ -5,14 +5,18 @@
 //! The data flow, one module per arrow:
 //!
 //! ```text
-//! argv ─cli─▶ CheckArgs;  process env + .env ─config::source─▶ EnvSource
+//! argv ─cli─▶ CheckArgs;  process env + .env ─source─▶ EnvSource
 //!   ─config::Config::resolve─▶ Config (targets validated, secrets redacted)
-//!   ─runner::run─▶ probes (dns, tcp, tls, postgres, redis, jwt) concurrently
+//!   ─runner::run─▶ probes (each kind's ladder) concurrently, until the
+//!                  command's `exit::Shutdown` hears SIGINT or SIGTERM
 //!   ─diagnose::report─▶ Report (status, code, cause, fix, findings)
 //!   ─report::render─▶ text | json on the given writer ─▶ exit code
 //! ```
 //!
-//! All prose lives in `words`; all stable codes in `code`.
+//! Words are data: code builds `i18n::Message` values (an id and its
+//! arguments) and only a renderer turns one into text, from the Fluent
+//! catalogs `i18n/en.ftl` and `i18n/ru.ftl`; stable codes are
+//! `model::Code`.
 
 // Every module is crate-private (`unreachable_pub` is on): the compiler
 // can then report dead code. What stays public is the list below — what
@@ -36,7 +40,6 @@ mod report;
 mod runner;
 mod service;
 mod source;
-mod words;
 
 pub use crate::i18n::Lang;
 pub use crate::model::code::{Code, FindingCode};

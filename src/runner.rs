@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt as _;
 use futures_util::stream;
 
-use crate::config::{Check, Config};
-use crate::diagnose::Ran;
-use crate::model::ProbeOutcome;
+use crate::config::{Check, Config, Selected};
+use crate::model::{CheckName, ProbeOutcome};
 use crate::net::Budget;
+use crate::service::Kind;
 
 /// Checks probed at once. Each holds one or two sockets; the bound keeps a
 /// long list of targets within the default open-file limit (1024) while
@@ -29,6 +29,19 @@ pub(crate) struct Round {
     pub duration: Duration,
     /// Whether `interrupt` fired before every check finished.
     pub interrupted: bool,
+}
+
+/// One check's result as the round leaves it, for the diagnosis.
+#[derive(Debug, Clone)]
+pub(crate) struct Ran {
+    pub name: CheckName,
+    pub kind: Kind,
+    /// `None` when the check was not selected.
+    pub selected: Option<Selected>,
+    pub outcome: ProbeOutcome,
+    pub duration: Duration,
+    /// Selected, but the round was interrupted before it finished.
+    pub unfinished: bool,
 }
 
 type Slot = RefCell<Option<(ProbeOutcome, Duration)>>;

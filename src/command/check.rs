@@ -24,47 +24,16 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
     )?;
     let runtime = runtime()?;
     warm_up_crypto(&config);
-    let round = runtime.block_on(runner::run(&config, interrupted()));
+    let shutdown = exit::Shutdown::default();
+    let round = runtime.block_on(runner::run(&config, shutdown.listen()));
     runtime.shutdown_background();
-    let report = diagnose::report(round.runs, &config, round.duration);
+    let report = diagnose::report(round.runs, &config, round.duration, &shutdown);
     if round.interrupted {
-        exit::exit_after(SIGNAL_GRACE);
+        exit::exit_after(SIGNAL_GRACE, &shutdown);
     }
     emit(&report, &args.output, Stream::Stdout)?;
     if round.interrupted {
-        return Ok(exit::interrupted().into());
+        return Ok(shutdown.code().into());
     }
     Ok(exit::for_report(&report))
-}
-
-/// Completes on Ctrl-C (SIGINT) or SIGTERM — `docker stop` sends the
-/// latter to an entrypoint — and remembers which, for the exit code.
-pub(crate) async fn interrupted() {
-    use tokio::signal::unix::{SignalKind, signal};
-    // Both listeners are registered before the process-wide exit on signal
-    // is suspended, so no signal falls between the two.
-    let mut terminate_stream = signal(SignalKind::terminate()).ok();
-    let mut interrupt_stream = signal(SignalKind::interrupt()).ok();
-    let _listened = exit::SignalsListened::start();
-    let terminate = async {
-        match terminate_stream.as_mut() {
-            Some(stream) => {
-                stream.recv().await;
-                exit::note_terminated();
-            }
-            None => std::future::pending::<()>().await,
-        }
-    };
-    let ctrl_c = async {
-        match interrupt_stream.as_mut() {
-            Some(stream) => {
-                stream.recv().await;
-            }
-            None => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        () = terminate => {}
-        () = ctrl_c => {}
-    }
 }

@@ -12,11 +12,11 @@ use crate::cli::EnvArgs;
 use crate::config;
 use crate::error::AppError;
 use crate::i18n::{Lang, Message, msg};
-use crate::report::NotChecked;
+use crate::model::NotChecked;
 use crate::report::env::{EnvReport, Target, VarState, Variable, render};
 use crate::service::jwt::settings as jwt;
 use crate::source::{EnvSource, Var, vars};
-use crate::{exit, provider, words};
+use crate::{exit, provider};
 
 /// How a variable's value may be shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,13 +119,13 @@ fn group(env: &EnvSource, names: &[&'static str], kind: Kind) -> Vec<Variable> {
 /// A value as it may be shown: never a secret, never key material.
 fn shown(var: &Var, kind: Kind) -> Message {
     match kind {
-        Kind::Url if !var.utf8 => words::env_invalid_url(&words::value_not_utf8(var.name)),
+        Kind::Url if !var.utf8 => env_invalid_url(&msg::value_not_utf8(var.name)),
         // The URL as given, secrets masked, nothing re-encoded; invalid
         // exactly when `check` calls it invalid.
         Kind::Url => config::redacted_url(&var.value, var.name)
-            .map_or_else(|e| words::env_invalid_url(&e.message), msg::verbatim),
-        Kind::Secret => words::env_secret(var.value.len()),
-        Kind::Key => words::env_key(&var.value),
+            .map_or_else(|e| env_invalid_url(&e.message), msg::verbatim),
+        Kind::Secret => msg::env_secret(var.value.len()),
+        Kind::Key => env_key(&var.value),
         Kind::Plain => msg::verbatim(
             var.value
                 .chars()
@@ -157,6 +157,22 @@ fn targets(config: config::Config) -> (Vec<Target>, Vec<NotChecked>) {
         })
         .collect();
     (targets, config.unchecked)
+}
+
+pub(crate) fn env_invalid_url(message: &Message) -> Message {
+    msg::env_invalid_url(message.clone())
+}
+
+/// A key variable's value as `env` may show it: how much PEM text, or why
+/// the app's JWT library will not take it as it is.
+pub(crate) fn env_key(value: &str) -> Message {
+    if !value.contains("-----BEGIN") {
+        msg::env_key_path()
+    } else if value.contains("\\n") {
+        msg::env_key_escaped(value.len())
+    } else {
+        msg::env_key_pem(value.len())
+    }
 }
 
 #[cfg(test)]

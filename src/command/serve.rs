@@ -15,15 +15,14 @@ use std::time::{Duration, SystemTime};
 use crate::cli::{SelectArgs, ServeArgs, SourceArgs};
 use crate::config::Config;
 use crate::error::AppError;
+use crate::i18n::{Message, msg};
 use crate::monitor::log::{Level, LogFormat};
 use crate::monitor::server::{self, Limits, Token};
 use crate::monitor::{Board, Round, Settings};
 use crate::source::EnvSource;
-use crate::{diagnose, exit, runner, words};
+use crate::{diagnose, exit, runner};
 
-use super::check::interrupted;
 use super::{config, load_env, runtime, warm_up_crypto};
-use crate::i18n::Message;
 
 /// The port when neither `--listen` nor `$PORT` names one: outside the
 /// 9100–9999 range Prometheus' exporter list has handed out.
@@ -70,11 +69,11 @@ async fn serve(
     let log = args.log_format;
     let listener = listen(args.listen, port, log)?;
     let local = listener.local_addr().map_err(AppError::Runtime)?;
-    log.say(Level::Info, &words::serve_listening(local, args.interval));
+    log.say(Level::Info, &serve_listening(local, args.interval));
     if token.is_some() {
-        log.say(Level::Info, &words::serve_token_on());
+        log.say(Level::Info, &msg::serve_token_on());
     } else {
-        log.say(Level::Warn, &words::serve_open());
+        log.say(Level::Warn, &msg::serve_open());
     }
     let listener = tokio::net::TcpListener::from_std(listener).map_err(AppError::Runtime)?;
     let mut settings = Settings::new(args.interval, args.check_timeout);
@@ -82,7 +81,8 @@ async fn serve(
     settings.history = args.history;
     let board = Arc::new(Board::new(settings));
     let app = server::router(Arc::clone(&board), token);
-    let mut stop = pin!(interrupted());
+    let shutdown = exit::Shutdown::default();
+    let mut stop = pin!(shutdown.listen());
     tokio::select! {
         () = &mut stop => Ok(()),
         result = rounds(Inputs::of(args, env), args.interval, &board, log) => result,
@@ -135,7 +135,11 @@ async fn rounds(
         }
         let round = runner::run(&config, std::future::pending::<()>()).await;
         let duration = round.duration;
-        let report = off_thread(move || diagnose::report(round.runs, &config, duration)).await?;
+        // A signal ends serve itself, never a round (its rounds listen to
+        // nothing), so the diagnosis is handed a handle that never fires.
+        let quiet = exit::Shutdown::default();
+        let report =
+            off_thread(move || diagnose::report(round.runs, &config, duration, &quiet)).await?;
         let changes = board.publish(Round::new(report, SystemTime::now(), number));
         log.changes(&changes);
         // Rounds start every --interval: the round's own time counts.
@@ -171,7 +175,7 @@ fn listen(
         server::bind_default(port).map_err(|e| failed(format!("[::]:{port}"), e))?;
     if ipv4_only {
         let addr = SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, port));
-        log.say(Level::Warn, &words::serve_ipv4_only(addr));
+        log.say(Level::Warn, &serve_ipv4_only(addr));
     }
     Ok(listener)
 }
@@ -227,13 +231,13 @@ fn usable(bytes: &[u8]) -> Result<&str, Message> {
         None => bytes,
     };
     if bytes.is_empty() {
-        return Err(words::token_empty());
+        return Err(msg::token_empty());
     }
     if let Some(at) = bytes.iter().position(|b| !b.is_ascii_graphic()) {
         let space = bytes[at].is_ascii_whitespace();
-        return Err(words::token_unusable(at + 1, space));
+        return Err(token_unusable(at + 1, space));
     }
-    std::str::from_utf8(bytes).map_err(|_| words::token_unusable(1, false))
+    std::str::from_utf8(bytes).map_err(|_| token_unusable(1, false))
 }
 
 /// Railway's environment and service names, when set, as labels on every
@@ -248,6 +252,24 @@ fn railway_labels(env: &EnvSource) -> Vec<(&'static str, String)> {
     .collect()
 }
 
+pub(crate) fn serve_listening(addr: SocketAddr, interval: Duration) -> Message {
+    msg::serve_listening(addr.to_string(), crate::i18n::msg::every(interval))
+}
+
+pub(crate) fn serve_ipv4_only(addr: SocketAddr) -> Message {
+    msg::serve_ipv4_only(addr.to_string())
+}
+
+/// The token's byte at `at` (from 1) is not visible ASCII; `space` when it
+/// is a space, tab or line break.
+pub(crate) fn token_unusable(at: usize, space: bool) -> Message {
+    if space {
+        msg::token_whitespace(at)
+    } else {
+        msg::token_not_visible_ascii(at)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,13 +280,13 @@ mod tests {
         assert_eq!(usable(b"s3cret\n").unwrap(), "s3cret");
         assert_eq!(usable(b"s3cret\r\n").unwrap(), "s3cret");
         let refused = |bytes: &[u8]| usable(bytes).unwrap_err();
-        assert_eq!(refused(b"\n"), words::token_empty());
-        assert_eq!(refused(b""), words::token_empty());
-        assert_eq!(refused(b"two words"), words::token_unusable(4, true));
-        assert_eq!(refused(b"line\nbreak"), words::token_unusable(5, true));
-        assert_eq!(refused(b" lead"), words::token_unusable(1, true));
-        assert_eq!(refused(b"s3cret\n\n"), words::token_unusable(7, true));
-        assert_eq!(refused("clé".as_bytes()), words::token_unusable(3, false));
-        assert_eq!(refused(b"nul\0"), words::token_unusable(4, false));
+        assert_eq!(refused(b"\n"), msg::token_empty());
+        assert_eq!(refused(b""), msg::token_empty());
+        assert_eq!(refused(b"two words"), token_unusable(4, true));
+        assert_eq!(refused(b"line\nbreak"), token_unusable(5, true));
+        assert_eq!(refused(b" lead"), token_unusable(1, true));
+        assert_eq!(refused(b"s3cret\n\n"), token_unusable(7, true));
+        assert_eq!(refused("clé".as_bytes()), token_unusable(3, false));
+        assert_eq!(refused(b"nul\0"), token_unusable(4, false));
     }
 }

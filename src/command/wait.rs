@@ -3,6 +3,8 @@
 //! failure that waiting cannot fix (a wrong password does not heal), which
 //! is what wait4x gets wrong: it retries everything until its timeout.
 
+use crate::i18n::{Message, msg, say};
+use crate::model::provenance::list;
 use std::collections::hash_map::RandomState;
 use std::ffi::OsString;
 use std::hash::{BuildHasher, Hasher};
@@ -14,16 +16,14 @@ use std::time::{Duration, Instant};
 use crate::cli::WaitArgs;
 use crate::config::Config;
 use crate::error::AppError;
-use crate::i18n::say;
 use crate::model::{Code, FindingCode};
 use crate::model::{Status, StepName};
 use crate::net::{self, Budget, Reach};
 use crate::report::{CheckReport, Report};
 use crate::service::Kind;
 use crate::source::EnvSource;
-use crate::{diagnose, exit, runner, words};
+use crate::{diagnose, exit, runner};
 
-use super::check::interrupted;
 use super::{Stream, config, emit, load_env, runtime, warm_up_crypto};
 
 /// The shortest round worth starting before the deadline.
@@ -46,7 +46,8 @@ pub(crate) fn run(args: &WaitArgs) -> Result<ExitCode, AppError> {
     let started = Instant::now();
     let env = load_env(&args.source, args.timeout)?;
     let runtime = runtime()?;
-    let result = runtime.block_on(wait(args, &env, started));
+    let shutdown = exit::Shutdown::default();
+    let result = runtime.block_on(wait(args, &env, started, &shutdown));
     runtime.shutdown_background();
     let (report, ending) = result?;
     let stream = if args.command.is_empty() {
@@ -55,25 +56,25 @@ pub(crate) fn run(args: &WaitArgs) -> Result<ExitCode, AppError> {
         Stream::Stderr
     };
     if matches!(ending, Ending::Interrupted) {
-        exit::exit_after(super::check::SIGNAL_GRACE);
+        exit::exit_after(super::check::SIGNAL_GRACE, &shutdown);
     }
     emit(&report, &args.output, stream)?;
     match ending {
         Ending::Ready if !args.command.is_empty() => Ok(exec(&args.command)),
         Ending::Ready => Ok(exit::READY.into()),
         Ending::TimedOut => {
-            exit::stderr_line(&say(&words::wait_timed_out(args.timeout)));
+            exit::stderr_line(&say(&msg::wait_timed_out(args.timeout)));
             Ok(exit::NOT_READY.into())
         }
         Ending::Hopeless(check, code) => {
-            exit::stderr_line(&say(&words::wait_stopped_early(&check, code)));
+            exit::stderr_line(&say(&wait_stopped_early(&check, code)));
             Ok(exit::NOT_READY.into())
         }
         Ending::Warnings => {
-            exit::stderr_line(&say(&words::wait_stopped_on_warnings()));
+            exit::stderr_line(&say(&msg::wait_stopped_on_warnings()));
             Ok(exit::NOT_READY.into())
         }
-        Ending::Interrupted => Ok(exit::interrupted().into()),
+        Ending::Interrupted => Ok(shutdown.code().into()),
     }
 }
 
@@ -81,9 +82,10 @@ async fn wait(
     args: &WaitArgs,
     env: &EnvSource,
     started: Instant,
+    shutdown: &exit::Shutdown,
 ) -> Result<(Report, Ending), AppError> {
     let deadline = started + args.timeout;
-    let mut ctrl_c = pin!(interrupted());
+    let mut ctrl_c = pin!(shutdown.listen());
     let progress = Progress::new(started, args.timeout);
     let mut attempt = 0u32;
     loop {
@@ -99,7 +101,7 @@ async fn wait(
             warm_up_crypto(&config);
         }
         let round = runner::run(&config, &mut ctrl_c).await;
-        let report = diagnose::report(round.runs, &config, round.duration);
+        let report = diagnose::report(round.runs, &config, round.duration, shutdown);
         if round.interrupted {
             return Ok(progress.done(report, Ending::Interrupted));
         }
@@ -288,7 +290,7 @@ impl Progress {
             .iter()
             .filter_map(|c| c.error.as_ref().map(|e| (c.name.as_str(), e.code)))
             .collect();
-        let line = words::wait_progress(&failing, self.started.elapsed(), self.timeout);
+        let line = wait_progress(&failing, self.started.elapsed(), self.timeout);
         exit::stderr_text(&format!("\r\x1b[2K{}", say(&line)));
     }
 
@@ -307,9 +309,30 @@ fn exec(command: &[OsString]) -> ExitCode {
     let error = std::process::Command::new(&command[0])
         .args(&command[1..])
         .exec();
-    exit::stderr_line(&say(&words::command_not_started(
+    exit::stderr_line(&say(&command_not_started(
         &command[0].to_string_lossy(),
         &error.to_string(),
     )));
     exit::COMMAND_NOT_STARTED.into()
+}
+
+pub(crate) fn wait_stopped_early(check: &str, code: Code) -> Message {
+    msg::wait_stopped_early(check, code.as_str())
+}
+
+pub(crate) fn command_not_started(command: &str, error: &str) -> Message {
+    msg::command_not_started(command.to_string(), error.to_string())
+}
+
+pub(crate) fn wait_progress(
+    failing: &[(&str, Code)],
+    elapsed: Duration,
+    timeout: Duration,
+) -> Message {
+    let failing = list(
+        failing
+            .iter()
+            .map(|&(check, code)| msg::wait_failing(check, code.as_str())),
+    );
+    msg::wait_progress(failing, elapsed, timeout)
 }

@@ -19,7 +19,6 @@ use crate::report::{CheckReport, Report};
 use crate::source::EnvSource;
 use crate::{diagnose, exit, runner};
 
-use super::check::interrupted;
 use super::{config, load_env, runtime, warm_up_crypto};
 
 pub(crate) fn run(args: &WatchArgs) -> Result<ExitCode, AppError> {
@@ -47,7 +46,8 @@ async fn watch(
     env: &EnvSource,
     out: &mut dyn Write,
 ) -> Result<History, AppError> {
-    let mut ctrl_c = pin!(interrupted());
+    let shutdown = exit::Shutdown::default();
+    let mut ctrl_c = pin!(shutdown.listen());
     let mut history = History::default();
     let mut previous: BTreeMap<&'static str, State> = BTreeMap::new();
     let mut quiet_rounds = 0u64;
@@ -67,7 +67,7 @@ async fn watch(
             break;
         }
         let result_duration = result.duration;
-        let report = diagnose::report(result.runs, &config, result.duration);
+        let report = diagnose::report(result.runs, &config, result.duration, &shutdown);
         history.record(&report);
         let time = timestamp();
         let round = Round {

@@ -4,6 +4,7 @@
 //! that Railway's variables say runs on Railway (nothing listens on
 //! localhost in the app's container).
 
+use crate::i18n::{Message, msg};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -14,7 +15,6 @@ use super::Config;
 use crate::model::FindingCode;
 use crate::model::{CheckName, Finding};
 use crate::source::EnvSource;
-use crate::words;
 
 /// Variables Railway injects at runtime (and `railway run` on a laptop).
 const RAILWAY_MARKERS: &[&str] = &[
@@ -33,7 +33,7 @@ pub(crate) fn notes(config: &Config, env: &EnvSource) -> Vec<Note> {
     let git_deadline = Instant::now() + GIT_TIMEOUT.min(config.timeout);
     for file in env.files().iter().filter(|f| committable(f, git_deadline)) {
         let shown = file.display().to_string();
-        let finding = Finding::warn(FindingCode::Hygiene, words::env_file_committable(&shown));
+        let finding = Finding::warn(FindingCode::Hygiene, env_file_committable(&shown));
         notes.extend(
             checks_using(config, file)
                 .into_iter()
@@ -49,7 +49,7 @@ pub(crate) fn notes(config: &Config, env: &EnvSource) -> Vec<Note> {
     if env.get("DATABASE_UNPOOLED_URL").is_some() {
         notes.push((
             CheckName::POSTGRES,
-            Finding::info(FindingCode::Pooler, words::pooled_url()),
+            Finding::info(FindingCode::Pooler, msg::pooled_url()),
         ));
     }
     notes
@@ -143,7 +143,7 @@ fn shared_secret(config: &Config) -> Option<Note> {
     reused.then(|| {
         (
             CheckName::JWT,
-            Finding::warn(FindingCode::Hygiene, words::jwt_secret_reused()),
+            Finding::warn(FindingCode::Hygiene, msg::jwt_secret_reused()),
         )
     })
 }
@@ -164,8 +164,12 @@ fn loopback_on_railway(config: &Config) -> Vec<Note> {
             (c.name, said)
         })
         .map(|(check, said)| {
-            let note = words::loopback_on_railway(said);
+            let note = msg::loopback_on_railway(said);
             (check, Finding::info(FindingCode::Hygiene, note))
         })
         .collect()
+}
+
+pub(crate) fn env_file_committable(path: &str) -> Message {
+    msg::env_file_committable(path.to_string())
 }

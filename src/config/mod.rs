@@ -702,7 +702,7 @@ fn parse_normalized<T>(
             source,
             error: UrlError {
                 code: crate::model::Code::InvalidUrl,
-                message: crate::words::value_not_utf8(var),
+                message: msg::value_not_utf8(var),
             },
             findings: Vec::new(),
         };

@@ -4,10 +4,9 @@
 //! prefixes (`postgresql+asyncpg://`), `postgres://` (SQLAlchemy ≥ 1.4
 //! rejects it), and Prisma-only query parameters that libpq refuses.
 
-use crate::i18n::msg;
+use crate::i18n::{Message, msg};
 use crate::model::Finding;
 use crate::model::FindingCode;
-use crate::words;
 
 /// A value ready for the URL parser and what was done to it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -43,7 +42,7 @@ pub(crate) fn postgres(raw: &str, var: &str) -> Normalized {
         // Info, not a warning: many apps never go through SQLAlchemy.
         findings.push(Finding::info(
             FindingCode::SqlalchemyScheme,
-            words::norm_postgres_scheme(var),
+            msg::norm_postgres_scheme(var),
         ));
     }
     let value = strip_prisma(&value, &mut findings);
@@ -128,7 +127,7 @@ fn unwrap(raw: &str, var: &str, findings: &mut Vec<Finding>) -> String {
     if trimmed != raw {
         findings.push(Finding::warn(
             FindingCode::Trimmed,
-            words::norm_whitespace(var),
+            msg::norm_whitespace(var),
         ));
     }
     let unquoted = ['"', '\'']
@@ -137,7 +136,7 @@ fn unwrap(raw: &str, var: &str, findings: &mut Vec<Finding>) -> String {
         .filter(|_| trimmed.len() >= 2);
     match unquoted {
         Some(inner) => {
-            findings.push(Finding::warn(FindingCode::Trimmed, words::norm_quotes(var)));
+            findings.push(Finding::warn(FindingCode::Trimmed, msg::norm_quotes(var)));
             inner.trim().to_string()
         }
         None => trimmed.to_string(),
@@ -172,7 +171,7 @@ fn strip_dialect(value: &str, findings: &mut Vec<Finding>) -> String {
     }
     findings.push(Finding::info(
         FindingCode::SqlalchemyDriver,
-        words::norm_driver(driver),
+        norm_driver(driver),
     ));
     if !driver.eq_ignore_ascii_case("asyncpg") {
         return format!("{base}://{rest}");
@@ -180,7 +179,7 @@ fn strip_dialect(value: &str, findings: &mut Vec<Finding>) -> String {
     if rest.contains("sslmode=") {
         findings.push(Finding::warn(
             FindingCode::SqlalchemyDriver,
-            words::norm_asyncpg_sslmode(),
+            msg::norm_asyncpg_sslmode(),
         ));
     }
     format!("{base}://{}", asyncpg_ssl_as_sslmode(rest))
@@ -223,13 +222,21 @@ fn strip_prisma(value: &str, findings: &mut Vec<Finding>) -> String {
         .collect();
     findings.push(Finding::warn(
         FindingCode::PrismaParameter,
-        words::norm_prisma(&names),
+        norm_prisma(&names),
     ));
     if kept.is_empty() {
         base.to_string()
     } else {
         format!("{base}?{}", kept.join("&"))
     }
+}
+
+pub(crate) fn norm_driver(driver: &str) -> Message {
+    msg::norm_driver(driver.chars().take(20).collect())
+}
+
+pub(crate) fn norm_prisma(names: &[&str]) -> Message {
+    msg::norm_prisma(names.join(", "))
 }
 
 #[cfg(test)]

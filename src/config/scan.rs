@@ -80,7 +80,7 @@ pub(crate) struct Discovered {
 }
 
 /// A URL of a service kind railconn does not check.
-pub(crate) use crate::report::NotChecked as Unchecked;
+pub(crate) use crate::model::NotChecked as Unchecked;
 
 /// What discovery found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

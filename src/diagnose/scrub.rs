@@ -21,9 +21,8 @@ use std::collections::{BTreeSet, HashMap};
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
 use crate::config::Config;
-use crate::i18n::Message;
+use crate::i18n::{Message, msg};
 use crate::model::ProbeOutcome;
-use crate::words;
 
 pub(super) struct Scrubber {
     /// The secrets as configured.
@@ -88,7 +87,7 @@ impl Scrubber {
     /// characters, and is cut to a length.
     pub(super) fn clean_message(&self, message: &mut Message) {
         if message.any_text(&|text| self.leaks(text)) {
-            *message = words::message_withheld();
+            *message = msg::message_withheld();
         } else {
             message.map_text(&mut |text| Self::clean(text));
         }
@@ -321,7 +320,7 @@ fn strip_echoed_arguments(text: &str) -> std::borrow::Cow<'_, str> {
         Some(at) => format!(
             "{} {}",
             &text[..at + MARKER.len()],
-            crate::i18n::say(&words::arguments_not_shown())
+            crate::i18n::say(&msg::arguments_not_shown())
         )
         .into(),
         None => text.into(),

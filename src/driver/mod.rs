@@ -415,16 +415,6 @@ pub(crate) fn judge_outcome(
     }
 }
 
-/// The drivers line of a report: what was found, or that nothing was and
-/// railconn judged as libpq, redis-rs and PyJWT would.
-pub(crate) fn summary(drivers: &[Found]) -> Message {
-    if drivers.is_empty() {
-        return msg::drivers_none();
-    }
-    let names: Vec<String> = drivers.iter().map(ToString::to_string).collect();
-    msg::drivers_found(names.join(", "))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

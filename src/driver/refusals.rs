@@ -316,17 +316,17 @@ mod tests {
         if !dialect.is_empty() {
             findings.push(Finding::info(
                 FindingCode::SqlalchemyDriver,
-                crate::words::norm_driver(dialect),
+                crate::config::normalize::norm_driver(dialect),
             ));
         }
         if base == "postgres" {
-            let said = crate::words::norm_postgres_scheme("DATABASE_URL");
+            let said = msg::norm_postgres_scheme("DATABASE_URL");
             findings.push(Finding::info(FindingCode::SqlalchemyScheme, said));
         }
         let mut rest = rest.to_string();
         if dialect == "asyncpg" {
             if rest.contains("sslmode=") {
-                let said = crate::words::norm_asyncpg_sslmode();
+                let said = msg::norm_asyncpg_sslmode();
                 findings.push(Finding::warn(FindingCode::SqlalchemyDriver, said));
             }
             if !rest.contains("ssl=true") && !rest.contains("ssl=false") {

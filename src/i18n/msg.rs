@@ -914,7 +914,7 @@ advice! {
     advice_net_tls_handshake_failed,
     advice_net_connection_reset,
     advice_net_timeout,
-    // Providers and poolers (`words::provider_tip`; the table in
+    // Providers and poolers (`provider::provider_tip`; the table in
     // `provider/table.rs` says which applies where).
     tip_railway_private_dns_postgres,
     tip_railway_private_dns_redis,
@@ -1010,4 +1010,29 @@ pub(crate) fn peer_bytes(bytes: &[u8]) -> Message {
     } else {
         first_bytes(shown.join(" "))
     }
+}
+
+/// How often a setting such as `--interval` repeats: a whole number of
+/// hours, minutes or seconds goes by its count and unit, so that Russian
+/// can say «раз в минуту» and «каждые 5 мин» rather than «раз в 1 мин»
+/// (issue 23); any other interval (`1.5 s`, `250 ms`) as the duration.
+pub(crate) fn every(interval: Duration) -> Message {
+    let secs = interval.as_secs();
+    if secs == 0 || interval.subsec_nanos() != 0 {
+        return every_amount(interval);
+    }
+    let (count, unit) = if secs.is_multiple_of(3600) {
+        (secs / 3600, "h")
+    } else if secs.is_multiple_of(60) {
+        (secs / 60, "min")
+    } else {
+        (secs, "s")
+    };
+    every_whole(count, unit)
+}
+
+/// The catalogs' selector for a yes-or-no variable (`verified`,
+/// `has_public`): Fluent selects on the string, not on a boolean.
+pub(crate) fn yes_no(yes: bool) -> &'static str {
+    if yes { "yes" } else { "no" }
 }

@@ -423,12 +423,12 @@ fn os_errors_are_named_by_errno_in_the_runs_language() {
 fn connect_errors_are_named_by_errno() {
     let addr = "127.0.0.1:1".parse().unwrap();
     let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
-    let refused = crate::words::tcp_failed(addr, &refused);
+    let refused = crate::net::tcp::tcp_failed(addr, &refused);
     assert_eq!(
         Lang::Ru.render(&refused),
         "127.0.0.1:1: в подключении отказано (ECONNREFUSED)"
     );
-    let odd = crate::words::tcp_failed(addr, &std::io::Error::other("odd"));
+    let odd = crate::net::tcp::tcp_failed(addr, &std::io::Error::other("odd"));
     assert_eq!(Lang::Ru.render(&odd), "127.0.0.1:1: odd");
 }
 
@@ -625,8 +625,8 @@ fn russian_names_variables_as_feminine() {
 #[test]
 fn intervals_read_as_how_often() {
     use std::time::Duration;
-    let ru = |secs: f64| Lang::Ru.render(&crate::words::every(Duration::from_secs_f64(secs)));
-    let en = |secs: f64| Lang::En.render(&crate::words::every(Duration::from_secs_f64(secs)));
+    let ru = |secs: f64| Lang::Ru.render(&crate::i18n::msg::every(Duration::from_secs_f64(secs)));
+    let en = |secs: f64| Lang::En.render(&crate::i18n::msg::every(Duration::from_secs_f64(secs)));
     assert_eq!(ru(60.0), "раз в минуту");
     assert_eq!(ru(1.0), "раз в секунду");
     assert_eq!(ru(3600.0), "раз в час");

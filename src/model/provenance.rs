@@ -155,6 +155,18 @@ impl serde::Serialize for Provenance {
     }
 }
 
+/// A variable whose URL no check reads: discovery names it (`config`),
+/// the report lists it. Shared vocabulary, so neither room imports the
+/// other for it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub(crate) struct NotChecked {
+    pub variable: String,
+    /// The URL's scheme, e.g. `mysql` or `mongodb+srv`.
+    pub scheme: String,
+    /// Where the variable was set: `environment` or the `.env` file.
+    pub origin: Origin,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

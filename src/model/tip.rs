@@ -1,8 +1,8 @@
 //! Keys of the provider-specific causes and fixes.
 
 /// A provider-specific (or pooler-specific) cause and fix: a key, like
-/// [`Code`](super::Code), whose words are in `words.rs`
-/// (`words::provider_tip`). Which tip applies where is the provider
+/// [`Code`](super::Code), whose words are in the catalogs, chosen by
+/// `provider::provider_tip`. Which tip applies where is the provider
 /// table's business (`provider/table.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tip {

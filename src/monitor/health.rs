@@ -5,16 +5,15 @@
 //! also before the first round has finished and when the latest is stale,
 //! so a load balancer never trusts results nobody is refreshing.
 
+use crate::i18n::{Message, msg, say};
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
 use super::{Round, Settings};
-use crate::i18n::say;
 use crate::model::Status;
 use crate::report::CheckReport;
-use crate::words;
 
 pub(crate) const CONTENT_TYPE: &str = "application/health+json";
 
@@ -48,7 +47,7 @@ struct Component {
 
 pub(crate) fn health(round: Option<&Round>, settings: &Settings, now: SystemTime) -> Health {
     let Some(round) = round else {
-        return unhealthy(say(&words::health_no_round()), BTreeMap::new());
+        return unhealthy(say(&msg::health_no_round()), BTreeMap::new());
     };
     let time = super::metrics::rfc3339(round.finished);
     let checks = round
@@ -60,7 +59,7 @@ pub(crate) fn health(round: Option<&Round>, settings: &Settings, now: SystemTime
         .collect();
     let age = now.duration_since(round.finished).unwrap_or(Duration::ZERO);
     if age > settings.stale_after {
-        return unhealthy(say(&words::health_stale(age)), checks);
+        return unhealthy(say(&health_stale(age)), checks);
     }
     let status = match (round.report.ready, round.report.status) {
         (false, _) => "fail",
@@ -107,6 +106,10 @@ fn component(check: &CheckReport, time: &str) -> Component {
     }
 }
 
+pub(crate) fn health_stale(age: Duration) -> Message {
+    msg::health_stale(Duration::from_secs(age.as_secs()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,7 +121,7 @@ mod tests {
         assert_eq!(health.http_status, 503);
         assert_eq!(health.status, "fail");
         let json = serde_json::to_value(&health).unwrap();
-        assert_eq!(json["output"], say(&words::health_no_round()));
+        assert_eq!(json["output"], say(&msg::health_no_round()));
         assert!(json.get("http_status").is_none());
     }
 }

@@ -103,7 +103,7 @@ fn body(html: &mut String, round: &Round, settings: &Settings, lang: Lang) {
     let report = &round.report;
     let updated = msg::page_updated(
         rfc3339(round.finished),
-        crate::words::every(settings.interval),
+        crate::i18n::msg::every(settings.interval),
     );
     let state = overall(report);
     let _ = write!(

@@ -33,9 +33,9 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use super::metrics::Exposition;
 use super::{Board, health, metrics, page};
 use crate::i18n::Lang;
+use crate::i18n::msg;
 use crate::i18n::say;
 use crate::runner::MAX_IN_FLIGHT;
-use crate::words;
 
 /// How long a client may take to send a request head, counted from the
 /// moment the connection waits for one. hyper starts that timer whenever
@@ -295,7 +295,7 @@ async fn guard(State(token): State<Arc<Token>>, request: Request, next: Next) ->
             (header::WWW_AUTHENTICATE, "Bearer realm=\"railconn\""),
             (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
         ],
-        format!("{}\n", say(&words::unauthorized())),
+        format!("{}\n", say(&msg::http_unauthorized())),
     )
         .into_response()
 }
@@ -312,7 +312,7 @@ async fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        format!("{}\n", say(&words::not_found())),
+        format!("{}\n", say(&msg::http_not_found())),
     )
         .into_response()
 }

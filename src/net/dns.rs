@@ -15,10 +15,9 @@ use std::time::Duration;
 use dns_lookup::{AddrInfoHints, LookupError, LookupErrorKind};
 
 use super::within;
-use crate::i18n::Message;
+use crate::i18n::{Message, msg};
 use crate::model::Code;
 use crate::model::Failure;
-use crate::words;
 
 /// Resolves `host` to socket addresses, in the resolver's order.
 pub(crate) async fn resolve(
@@ -34,28 +33,22 @@ pub(crate) async fn resolve(
     match within(limit, lookup).await {
         None => Err(Failure::new(
             Code::DnsTimeout,
-            words::dns_timeout(host, limit),
+            msg::dns_timeout(host, limit),
         )),
-        Some(Err(_)) => Err(Failure::new(
-            Code::DnsError,
-            words::dns_failed(host, "EAI_SYSTEM"),
-        )),
+        Some(Err(_)) => Err(Failure::new(Code::DnsError, dns_failed(host, "EAI_SYSTEM"))),
         Some(Ok(Err(Lookup::Exhausted(errno)))) => Err(Failure::new(
             Code::LocalResources,
-            words::local_resources_failed(host, errno),
+            crate::net::local_resources_failed(host, errno),
         )),
         Some(Ok(Err(_))) if is_zoned_ipv6(host) => Err(Failure::new(
             Code::DnsNotFound,
-            words::dns_zoned_address(host),
+            msg::dns_zoned_address(host),
         )),
         Some(Ok(Err(Lookup::Failed(error)))) => Err(classify(host, &error)),
         Some(Ok(Ok(addrs))) => {
             let addrs = dedup(addrs.into_iter());
             if addrs.is_empty() {
-                return Err(Failure::new(
-                    Code::DnsNotFound,
-                    words::dns_no_addresses(host),
-                ));
+                return Err(Failure::new(Code::DnsNotFound, msg::dns_no_addresses(host)));
             }
             Ok(addrs)
         }
@@ -134,7 +127,7 @@ fn classify(host: &str, error: &LookupError) -> Failure {
         LookupErrorKind::Badflags => (Code::DnsError, "EAI_BADFLAGS"),
         LookupErrorKind::Unknown | LookupErrorKind::IO => (Code::DnsError, "EAI_OTHER"),
     };
-    Failure::new(code, words::dns_failed(host, name))
+    Failure::new(code, dns_failed(host, name))
 }
 
 /// "IPv4 127.0.0.1; IPv6 `::1`": each address once, by family, no port.
@@ -146,7 +139,28 @@ pub(crate) fn describe(addrs: &[SocketAddr]) -> Message {
             .map(|a| a.ip().to_string())
             .collect()
     };
-    words::dns_addresses(&family(false), &family(true))
+    dns_addresses(&family(false), &family(true))
+}
+
+/// `eai` is getaddrinfo's error name (`EAI_NONAME`…): the catalogs say
+/// it in words, the same on glibc and musl and in every locale.
+pub(crate) fn dns_failed(host: &str, eai: &str) -> Message {
+    msg::dns_failed(host, eai.to_string())
+}
+
+pub(crate) fn dns_addresses(v4: &[String], v6: &[String]) -> Message {
+    let list = |family: &str, addrs: &[String]| {
+        (!addrs.is_empty()).then(|| msg::dns_family(family, addrs.join(", ")))
+    };
+    match (list("IPv4", v4), list("IPv6", v6)) {
+        (Some(v4), Some(v6)) => msg::joined(v4, v6),
+        (Some(one), None) | (None, Some(one)) => one,
+        (None, None) => Message::default(),
+    }
+}
+
+pub(crate) fn is_zoned_address(said: &Message) -> bool {
+    said.id() == "dns_zoned_address"
 }
 
 #[cfg(test)]
@@ -179,7 +193,7 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(failure.code, Code::DnsNotFound);
-        assert!(words::is_zoned_address(&failure.message));
+        assert!(is_zoned_address(&failure.message));
     }
 
     #[test]

@@ -8,15 +8,15 @@ pub(crate) mod dns;
 pub(crate) mod sniff;
 pub(crate) mod tcp;
 pub(crate) mod tls;
+pub(crate) mod tls_messages;
 
 use std::future::Future;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use self::sniff::{SniffStream, Sniffed};
-use crate::i18n::msg;
-use crate::model::{Failure, Finding, FindingCode, Ladder, StepName};
-use crate::words;
+use crate::i18n::{Advice, Message, msg};
+use crate::model::{Code, Failure, Finding, FindingCode, Ladder, StepName};
 
 /// The time a check may still spend.
 #[derive(Debug, Clone, Copy)]
@@ -94,7 +94,7 @@ pub(crate) async fn open(
             if connected.ipv6_unreachable {
                 ladder.finding(Finding::warn(
                     FindingCode::Ipv6,
-                    words::ipv6_unreachable(host),
+                    msg::ipv6_unreachable(host),
                 ));
             }
             ladder.pass(StepName::Tcp, started, connected.detail);
@@ -118,7 +118,7 @@ pub(crate) async fn open(
 fn note_address_families(host: &str, addrs: &[std::net::SocketAddr], ladder: &mut Ladder) {
     let literal = host.parse::<std::net::IpAddr>().is_ok();
     if !literal && addrs.iter().all(std::net::SocketAddr::is_ipv6) {
-        ladder.finding(Finding::warn(FindingCode::Ipv6, words::ipv6_only(host)));
+        ladder.finding(Finding::warn(FindingCode::Ipv6, msg::ipv6_only(host)));
     }
 }
 
@@ -171,4 +171,26 @@ pub(crate) fn is_loopback_host(host: &str) -> bool {
     host == "localhost"
         || host.ends_with(".localhost")
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// No socket could be opened for `target` (an address or a host name):
+/// `errno` says which resource this process or the system lacked.
+pub(crate) fn local_resources_failed(target: &str, errno: &str) -> Message {
+    msg::local_resources_failed(target.to_string(), errno.to_string())
+}
+
+pub(crate) fn network_advice(code: Code) -> Option<Advice> {
+    use Code::*;
+    Some(match code {
+        InvalidUrl => msg::advice_net_invalid_url(),
+        DnsTimeout => msg::advice_net_dns_timeout(),
+        DnsError => msg::advice_net_dns_error(),
+        ConnectTimeout => msg::advice_net_connect_timeout(),
+        NetworkUnreachable => msg::advice_net_network_unreachable(),
+        LocalResources => msg::advice_net_local_resources(),
+        TlsHandshakeFailed => msg::advice_net_tls_handshake_failed(),
+        ConnectionReset => msg::advice_net_connection_reset(),
+        Timeout => msg::advice_net_timeout(),
+        _ => return None,
+    })
 }

@@ -14,6 +14,8 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use crate::i18n::{Message, msg};
+
 /// Enough for the first replies and a server's last words (an error line
 /// before it closes), read by diagnosis after the library gave up.
 const KEEP: usize = 1024;
@@ -158,4 +160,26 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for SniffStream<S> {
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
+}
+
+/// The first bytes of a reply, printable: non-ASCII and control bytes as
+/// `\xNN` escapes, so nothing raw reaches a terminal or a CI log.
+pub(crate) fn escaped(bytes: &[u8]) -> String {
+    let shown: String = bytes
+        .iter()
+        .take(48)
+        .flat_map(|b| b.escape_ascii())
+        .map(char::from)
+        .collect();
+    if bytes.len() > 48 {
+        format!("{shown}…")
+    } else {
+        shown
+    }
+}
+
+/// A peer that kept sending, more than `limit` bytes without completing a
+/// reply (said in KiB): a hostile or confused server.
+pub(crate) fn peer_too_much(limit: usize) -> Message {
+    msg::peer_too_much(limit / 1024)
 }

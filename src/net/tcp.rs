@@ -4,6 +4,7 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use tokio::net::TcpStream;
 
@@ -12,7 +13,6 @@ use crate::i18n::Message;
 use crate::i18n::msg;
 use crate::model::Code;
 use crate::model::Failure;
-use crate::words;
 
 /// A connected stream and the story of the attempts before it.
 pub(crate) struct Connected {
@@ -40,10 +40,7 @@ pub(crate) async fn connect(addrs: &[SocketAddr], budget: &Budget) -> Result<Con
 async fn connect_one(addr: SocketAddr, budget: &Budget) -> Result<TcpStream, Failure> {
     let limit = budget.connect_limit();
     match within(limit, TcpStream::connect(addr)).await {
-        None => Err(Failure::new(
-            Code::ConnectTimeout,
-            words::tcp_timeout(addr, limit),
-        )),
+        None => Err(Failure::new(Code::ConnectTimeout, tcp_timeout(addr, limit))),
         Some(Err(error)) => Err(classify(addr, &error)),
         Some(Ok(stream)) => {
             // Small request/response exchanges: don't let Nagle delay them
@@ -59,7 +56,7 @@ fn connected(stream: TcpStream, addr: SocketAddr, failures: &[(SocketAddr, Failu
         .iter()
         .map(|(failed, failure)| (*failed, failure.code.as_str()))
         .collect();
-    let detail = words::tcp_connected_after(addr, &earlier);
+    let detail = tcp_connected_after(addr, &earlier);
     let ipv6_unreachable = addr.is_ipv4()
         && failures
             .iter()
@@ -77,7 +74,7 @@ fn classify(addr: SocketAddr, error: &io::Error) -> Failure {
     if let Some(errno) = exhausted(error) {
         return Failure::new(
             Code::LocalResources,
-            words::local_resources_failed(&addr.to_string(), errno),
+            crate::net::local_resources_failed(&addr.to_string(), errno),
         );
     }
     let code = match error.kind() {
@@ -87,7 +84,7 @@ fn classify(addr: SocketAddr, error: &io::Error) -> Failure {
         // rest of the connect errors: no path to the server from here.
         _ => Code::NetworkUnreachable,
     };
-    Failure::new(code, words::tcp_failed(addr, error))
+    Failure::new(code, tcp_failed(addr, error))
 }
 
 /// The errno's name when `error` says this machine, not the network, ran
@@ -128,6 +125,39 @@ fn decisive(failures: &[(SocketAddr, Failure)]) -> Failure {
         code,
         crate::model::provenance::balanced(messages, msg::joined),
     )
+}
+
+pub(crate) fn tcp_timeout(addr: SocketAddr, limit: Duration) -> Message {
+    msg::tcp_timeout(addr.to_string(), limit)
+}
+
+/// A failed connect, named by its errno where the catalogs know it (as
+/// `dns_failed` names getaddrinfo's codes), else in the system's words.
+pub(crate) fn tcp_failed(addr: SocketAddr, error: &std::io::Error) -> Message {
+    use std::io::ErrorKind::*;
+    let errno = match error.kind() {
+        ConnectionRefused => "ECONNREFUSED",
+        NetworkUnreachable => "ENETUNREACH",
+        HostUnreachable => "EHOSTUNREACH",
+        ConnectionReset => "ECONNRESET",
+        TimedOut => "ETIMEDOUT",
+        AddrNotAvailable => "EADDRNOTAVAIL",
+        PermissionDenied => "EACCES",
+        _ => return msg::tcp_failed(addr.to_string(), error.to_string()),
+    };
+    msg::tcp_failed(addr.to_string(), errno.to_string())
+}
+
+/// Connected to `addr` after the addresses in `earlier` failed.
+pub(crate) fn tcp_connected_after(addr: SocketAddr, earlier: &[(SocketAddr, &str)]) -> Message {
+    if earlier.is_empty() {
+        return msg::tcp_connected(addr.to_string());
+    }
+    let earlier: Vec<String> = earlier
+        .iter()
+        .map(|(failed, code)| format!("{failed}: {code}"))
+        .collect();
+    msg::tcp_connected_after(addr.to_string(), earlier.join(", "))
 }
 
 #[cfg(test)]

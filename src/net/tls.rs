@@ -24,11 +24,11 @@ use tokio_rustls::client::TlsStream;
 use x509_cert::der::Decode;
 
 use super::sniff::{self, PeerKind, Sniffed};
+use super::tls_messages;
 use super::within;
 use crate::i18n::{Message, msg};
 use crate::model::{Code, FindingCode};
 use crate::model::{Failure, Finding};
-use crate::words;
 
 /// How much of the server's certificate is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,10 +67,10 @@ impl TlsInfo {
     /// The tls step's detail: version, verification and certificate.
     pub(crate) fn detail(&self) -> Message {
         match &self.certificate {
-            Some(c) => words::tls_cert_detail(
+            Some(c) => tls_messages::tls_cert_detail(
                 &self.version,
                 self.verified,
-                &words::CertDetail {
+                &tls_messages::CertDetail {
                     subject: &c.subject,
                     issuer: &c.issuer,
                     names: &c.names,
@@ -78,7 +78,7 @@ impl TlsInfo {
                     days_left: c.days_left,
                 },
             ),
-            None => words::tls_detail(&self.version, self.verified),
+            None => tls_messages::tls_detail(&self.version, self.verified),
         }
     }
 }
@@ -182,7 +182,7 @@ where
     let result = within(limit, connector.connect(name, stream)).await;
     let leaf = seen.lock().ok().and_then(|s| s.clone());
     match result {
-        None => Err(Failure::new(Code::Timeout, words::tls_timeout(limit))),
+        None => Err(Failure::new(Code::Timeout, msg::tls_timeout(limit))),
         Some(Err(error)) => Err(classify(&error, sniffed, leaf.as_deref())),
         Some(Ok(tls)) => {
             let info = info(&tls, verify, leaf.as_deref());
@@ -207,14 +207,14 @@ fn client_config(
 /// IP literals are verified against IP SANs and send no SNI (RFC 6066 §3).
 fn server_name(host: &str) -> Result<ServerName<'static>, Failure> {
     ServerName::try_from(host.to_string())
-        .map_err(|_| Failure::new(Code::InvalidUrl, words::tls_bad_server_name(host)))
+        .map_err(|_| Failure::new(Code::InvalidUrl, msg::tls_bad_server_name(host)))
 }
 
 fn info<S>(tls: &TlsStream<S>, verify: &Verify, leaf: Option<&[u8]>) -> TlsInfo {
     let connection = tls.get_ref().1;
     let version = connection.protocol_version().map_or_else(
         || "TLS".to_string(),
-        |v| words::tls_version(v.as_str().unwrap_or("TLS")),
+        |v| tls_messages::tls_version(v.as_str().unwrap_or("TLS")),
     );
     TlsInfo {
         version,
@@ -353,18 +353,18 @@ pub(crate) fn certificate_findings(info: &TlsInfo) -> Vec<Finding> {
     if cert.days_left < 0 {
         findings.push(Finding::warn(
             FindingCode::CertificateExpiry,
-            words::cert_expired_unverified(cert.not_after_unix),
+            tls_messages::cert_expired_unverified(cert.not_after_unix),
         ));
     } else if cert.days_left < EXPIRY_WARNING_DAYS {
         findings.push(Finding::warn(
             FindingCode::CertificateExpiry,
-            words::cert_expires_soon(cert.days_left, cert.not_after_unix),
+            tls_messages::cert_expires_soon(cert.days_left, cert.not_after_unix),
         ));
     }
     if cert.self_signed {
         findings.push(Finding::info(
             FindingCode::SelfSigned,
-            words::cert_self_signed(&cert.names),
+            tls_messages::cert_self_signed(&cert.names),
         ));
     }
     findings
@@ -397,7 +397,7 @@ fn end_point_hash(der: &[u8]) -> Option<Vec<u8>> {
 
 fn classify(error: &io::Error, sniffed: &Sniffed, leaf: Option<&[u8]>) -> Failure {
     if sniffed.cut_off() {
-        return Failure::new(Code::ProtocolError, words::peer_too_much(sniff::MAX_READ));
+        return Failure::new(Code::ProtocolError, sniff::peer_too_much(sniff::MAX_READ));
     }
     let rustls_error = error
         .get_ref()
@@ -408,7 +408,7 @@ fn classify(error: &io::Error, sniffed: &Sniffed, leaf: Option<&[u8]>) -> Failur
         }
         Some(rustls::Error::AlertReceived(alert)) => Failure::new(
             Code::TlsHandshakeFailed,
-            words::tls_alert(&format!("{alert:?}")),
+            tls_messages::tls_alert(&format!("{alert:?}")),
         ),
         Some(other) => not_tls_or(sniffed, &other.to_string()),
         None => io_failure(error, sniffed),
@@ -417,10 +417,10 @@ fn classify(error: &io::Error, sniffed: &Sniffed, leaf: Option<&[u8]>) -> Failur
 
 fn io_failure(error: &io::Error, sniffed: &Sniffed) -> Failure {
     match error.kind() {
-        io::ErrorKind::ConnectionReset => Failure::new(Code::ConnectionReset, words::tls_reset()),
+        io::ErrorKind::ConnectionReset => Failure::new(Code::ConnectionReset, msg::tls_reset()),
         io::ErrorKind::UnexpectedEof => match sniffed.peer_kind() {
             Some(PeerKind::Redis | PeerKind::Postgres) => not_tls_or(sniffed, ""),
-            _ => Failure::new(Code::TlsHandshakeFailed, words::tls_closed()),
+            _ => Failure::new(Code::TlsHandshakeFailed, msg::tls_closed()),
         },
         _ => not_tls_or(sniffed, &error.to_string()),
     }
@@ -430,33 +430,33 @@ fn io_failure(error: &io::Error, sniffed: &Sniffed) -> Failure {
 fn not_tls_or(sniffed: &Sniffed, fallback: &str) -> Failure {
     match sniffed.peer_kind() {
         Some(PeerKind::Redis | PeerKind::Postgres) => {
-            Failure::new(Code::TlsUnsupported, words::tls_peer_plaintext())
+            Failure::new(Code::TlsUnsupported, msg::tls_peer_plaintext())
         }
-        Some(PeerKind::Http) => Failure::new(Code::ProtocolError, words::peer_is_http()),
-        _ => Failure::new(Code::TlsHandshakeFailed, words::tls_failed(fallback)),
+        Some(PeerKind::Http) => Failure::new(Code::ProtocolError, msg::peer_is_http()),
+        _ => Failure::new(Code::TlsHandshakeFailed, tls_messages::tls_failed(fallback)),
     }
 }
 
 fn certificate_failure(error: &CertificateError, leaf: Option<&[u8]>) -> Failure {
     let whose = leaf.and_then(cert_info);
     let reason = match error {
-        CertificateError::UnknownIssuer => words::cert_unknown_issuer(),
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-            words::cert_expired()
-        }
+        CertificateError::UnknownIssuer => msg::cert_unknown_issuer(),
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => msg::cert_expired(),
         CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-            words::cert_not_yet_valid()
+            msg::cert_not_yet_valid()
         }
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-            words::cert_wrong_name()
+            msg::cert_wrong_name()
         }
-        other => words::cert_other(&format!("{other:?}")),
+        other => tls_messages::cert_other(&format!("{other:?}")),
     };
     Failure::new(
         Code::CertificateInvalid,
         match &whose {
-            Some(c) => words::cert_failure_of(&reason, &c.subject, &c.issuer, c.not_after_unix),
-            None => words::cert_failure(&reason),
+            Some(c) => {
+                tls_messages::cert_failure_of(&reason, &c.subject, &c.issuer, c.not_after_unix)
+            }
+            None => tls_messages::cert_failure(&reason),
         },
     )
 }
@@ -468,7 +468,7 @@ fn read_roots(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, Fa
     let unreadable = |e: crate::i18n::Message| {
         Failure::new(
             Code::CertificateInvalid,
-            words::root_file_unreadable(path, &e),
+            tls_messages::root_file_unreadable(path, &e),
         )
     };
     let bytes = crate::source::read_setting_file(path, MAX_ROOTS_FILE)
@@ -510,8 +510,8 @@ fn load_roots(roots: &Roots) -> Result<(RootCertStore, Vec<CertificateDer<'stati
         return Err(Failure::new(
             Code::CertificateInvalid,
             match roots {
-                Roots::File(path) => words::root_file_empty(path),
-                _ => words::system_roots_empty(),
+                Roots::File(path) => tls_messages::root_file_empty(path),
+                _ => msg::roots_empty_system(),
             },
         ));
     }

@@ -2,8 +2,8 @@
 //! table ([`table::PROVIDERS`], one row per provider, each citing the
 //! provider's documentation it was written from). A row recognises its
 //! hosts, may say that the endpoint is a connection pooler, replaces
-//! generic causes and fixes with the provider's own ([`Tip`], worded in
-//! `words.rs`), and may override whether `wait` should wait out a code.
+//! generic causes and fixes with the provider's own ([`Tip`], worded by
+//! [`provider_tip`]), and may override whether `wait` should wait out a code.
 //!
 //! Matching is by host name only (never by resolving or dialing it), plus
 //! environment hints where the name tells nothing (Heroku's plain AWS
@@ -14,9 +14,9 @@
 pub(crate) mod pooler;
 pub(crate) mod table;
 
+use crate::i18n::{Advice, Message, msg};
 use serde::Serialize;
 
-use crate::i18n::{Message, msg};
 pub(crate) use crate::model::Tip;
 use crate::model::{Code, Kind};
 
@@ -245,5 +245,62 @@ impl ProviderReport {
             doc: (!provider.doc.is_empty()).then_some(provider.doc),
             pooler,
         }
+    }
+}
+
+/// A provider's own cause and fix (the table in `provider/table.rs` says
+/// which tip applies to which host, check and code).
+pub(crate) fn provider_tip(tip: Tip) -> Advice {
+    use Tip::*;
+    match tip {
+        RailwayPrivateDnsPostgres => msg::tip_railway_private_dns_postgres(),
+        RailwayPrivateDnsRedis => msg::tip_railway_private_dns_redis(),
+        RailwayPrivateRefused => msg::tip_railway_private_refused(),
+        RailwayProxyClosedPostgres => msg::tip_railway_proxy_closed_postgres(),
+        RailwayProxyClosedRedis => msg::tip_railway_proxy_closed_redis(),
+        RailwayProxyRefused => msg::tip_railway_proxy_refused(),
+        RailwayProxyGone => msg::tip_railway_proxy_gone(),
+        RenderInternalOnly => msg::tip_render_internal_only(),
+        RenderExpired => msg::tip_render_expired(),
+        RenderAllowList => msg::tip_render_allow_list(),
+        RenderTls => msg::tip_render_tls(),
+        HerokuRotated => msg::tip_heroku_rotated(),
+        HerokuTls => msg::tip_heroku_tls(),
+        HerokuRedisCertificate => msg::tip_heroku_redis_certificate(),
+        FlyPrivateOnly => msg::tip_fly_private_only(),
+        FlyListenIpv6 => msg::tip_fly_listen_ipv6(),
+        FlycastNoService => msg::tip_flycast_no_service(),
+        NeonTlsAndSni => msg::tip_neon_tls_and_sni(),
+        NeonColdStart => msg::tip_neon_cold_start(),
+        NeonGone => msg::tip_neon_gone(),
+        NeonTooManyConnections => msg::tip_neon_too_many_connections(),
+        SupabaseIpv6Only => msg::tip_supabase_ipv6_only(),
+        SupabasePausedOrGone => msg::tip_supabase_paused_or_gone(),
+        SupabaseTenant => msg::tip_supabase_tenant(),
+        SupabaseSessionFull => msg::tip_supabase_session_full(),
+        SupabasePoolerDatabase => msg::tip_supabase_pooler_database(),
+        AivenIpFilter => msg::tip_aiven_ip_filter(),
+        AivenTls => msg::tip_aiven_tls(),
+        AivenGone => msg::tip_aiven_gone(),
+        RdsSecurityGroup => msg::tip_rds_security_group(),
+        RdsTls => msg::tip_rds_tls(),
+        RdsGone => msg::tip_rds_gone(),
+        DigitalOceanTrustedSources => msg::tip_digitalocean_trusted_sources(),
+        DigitalOceanTls => msg::tip_digitalocean_tls(),
+        DigitalOceanPoolName => msg::tip_digitalocean_pool_name(),
+        UpstashTls => msg::tip_upstash_tls(),
+        UpstashGone => msg::tip_upstash_gone(),
+        UpstashToken => msg::tip_upstash_token(),
+        UpstashRestUrl => msg::tip_upstash_rest_url(),
+        UpstashNoAnswer => msg::tip_upstash_no_answer(),
+        RedisCloudGone => msg::tip_redis_cloud_gone(),
+        RedisCloudAllowList => msg::tip_redis_cloud_allow_list(),
+        RedisCloudTls => msg::tip_redis_cloud_tls(),
+        ElastiCacheVpcOnly => msg::tip_elasticache_vpc_only(),
+        ElastiCacheTls => msg::tip_elasticache_tls(),
+        PoolerNoSuchDatabase => msg::tip_pooler_no_such_database(),
+        PoolerFull => msg::tip_pooler_full(),
+        PoolerAuth => msg::tip_pooler_auth(),
+        PoolerCannotReachServer => msg::tip_pooler_cannot_reach_server(),
     }
 }

@@ -1,6 +1,7 @@
 //! The provider table: one row per provider (and endpoint kind where a
 //! provider has two with different rules). Each row cites the page it was
-//! written from; the words of each [`Tip`] are in `words.rs`.
+//! written from; the words of each [`Tip`] are chosen by
+//! [`provider_tip`](super::provider_tip).
 
 use super::PoolMode::{Session, Transaction};
 use super::PoolerKind::{Pgbouncer, Supavisor};
@@ -438,7 +439,7 @@ mod tests {
         let row = identify(host, Hints::default());
         let step = crate::model::StepName::Dns;
         row.tip(kind, code)
-            .map(crate::words::provider_tip)
+            .map(crate::provider::provider_tip)
             .or_else(|| kind.advise(step, code, &crate::i18n::Message::default()))
             .map(|a| format!("{} {}", a.cause, a.fix))
             .unwrap_or_default()
@@ -489,7 +490,7 @@ mod tests {
     fn every_tip_has_words_of_its_own() {
         let causes: std::collections::HashSet<String> = crate::model::Tip::ALL
             .iter()
-            .map(|&t| crate::words::provider_tip(t).cause.to_string())
+            .map(|&t| crate::provider::provider_tip(t).cause.to_string())
             .collect();
         // Railway's private-name cause is shared by its PostgreSQL and
         // Redis tips, which differ in the fix.

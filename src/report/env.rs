@@ -7,10 +7,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::NotChecked;
 use super::term::display_width;
 use crate::i18n::{self, Lang, Message, msg};
-use crate::model::{Database, Origin, Parts, Provenance};
+use crate::model::{Database, NotChecked, Origin, Parts, Provenance};
 use crate::source::url::escape_controls;
 
 /// The formats `env` can write; `--format` accepts only these.

@@ -12,13 +12,12 @@ use std::time::Duration;
 
 use super::env::{EnvReport, Target, VarState, Variable};
 use super::watch::{CheckSummary, Latency, Round};
-use super::{CheckReport, ErrorReport, Format, NotChecked, Report, StepReport, TextStyle};
+use super::{CheckReport, ErrorReport, Format, Report, StepReport, TextStyle};
 use crate::i18n::{Lang, Message, msg};
 use crate::model::{
-    CheckName, Code, Database, Failure, Finding, FindingCode, Origin, Parts, Provenance, Readings,
-    Status, StepName,
+    CheckName, Code, Database, Failure, Finding, FindingCode, NotChecked, Origin, Parts,
+    Provenance, Readings, Status, StepName,
 };
-use crate::words;
 
 fn step(
     name: StepName,
@@ -40,8 +39,8 @@ fn redis_url() -> Provenance {
 }
 
 fn redis_failed() -> CheckReport {
-    let message = words::dns_failed("cache.invalid", "EAI_NONAME");
-    let advice = words::redis_advice(Code::DnsNotFound)
+    let message = crate::net::dns::dns_failed("cache.invalid", "EAI_NONAME");
+    let advice = crate::service::redis::advice::redis_advice(Code::DnsNotFound)
         .expect("advice")
         .naming("REDIS_URL");
     CheckReport {
@@ -56,7 +55,7 @@ fn redis_failed() -> CheckReport {
             step(
                 StepName::Config,
                 Status::Pass,
-                Some(words::config_from(&redis_url())),
+                Some(crate::service::setting::config_from(&redis_url())),
                 None,
             ),
             step(
@@ -86,7 +85,7 @@ fn jwt_passed() -> CheckReport {
         name: CheckName::JWT,
         kind: "jwt",
         required: true,
-        target: words::jwt_target("HS256"),
+        target: msg::jwt_target("HS256"),
         source: None,
         status: Status::Warn,
         duration_ms: 0.4,
@@ -94,13 +93,13 @@ fn jwt_passed() -> CheckReport {
             step(
                 StepName::Config,
                 Status::Pass,
-                Some(words::jwt_config_detail("HS256", "JWT_SECRET_KEY")),
+                Some(msg::jwt_config_detail("HS256", "JWT_SECRET_KEY")),
                 None,
             ),
             step(
                 StepName::Roundtrip,
                 Status::Pass,
-                Some(words::jwt_roundtrip_detail(15)),
+                Some(msg::jwt_roundtrip_detail(15)),
                 None,
             ),
         ],
@@ -109,7 +108,7 @@ fn jwt_passed() -> CheckReport {
         fix: None,
         findings: vec![Finding::warn(
             FindingCode::MemoryFallback,
-            words::memory_fallback(true),
+            msg::memory_fallback("failing"),
         )],
         parts: None,
         provider: None,
@@ -145,19 +144,22 @@ fn postgres_passed() -> CheckReport {
             step(
                 StepName::Config,
                 Status::Pass,
-                Some(words::config_from(&source)),
+                Some(crate::service::setting::config_from(&source)),
                 None,
             ),
             step(
                 StepName::Dns,
                 Status::Pass,
-                Some(words::dns_addresses(&["192.0.2.10".to_string()], &[])),
+                Some(crate::net::dns::dns_addresses(
+                    &["192.0.2.10".to_string()],
+                    &[],
+                )),
                 None,
             ),
             step(
                 StepName::Tcp,
                 Status::Pass,
-                Some(words::tcp_connected_after(
+                Some(crate::net::tcp::tcp_connected_after(
                     "192.0.2.10:5432".parse().unwrap(),
                     &[],
                 )),
@@ -166,13 +168,17 @@ fn postgres_passed() -> CheckReport {
             step(
                 StepName::Auth,
                 Status::Pass,
-                Some(words::pg_auth_detail(Some("app"))),
+                Some(crate::service::postgres::messages::pg_auth_detail(Some(
+                    "app",
+                ))),
                 None,
             ),
             step(
                 StepName::Query,
                 Status::Pass,
-                Some(words::pg_query_detail("16.4", "app", "app")),
+                Some(crate::service::postgres::messages::pg_query_detail(
+                    "16.4", "app", "app",
+                )),
                 None,
             ),
         ],
@@ -182,7 +188,7 @@ fn postgres_passed() -> CheckReport {
         fix: None,
         findings: vec![Finding::warn(
             FindingCode::Hygiene,
-            words::env_file_committable(".env"),
+            crate::config::hygiene::env_file_committable(".env"),
         )],
         provider: None,
         parts: Some(postgres_parts()),
@@ -349,13 +355,13 @@ fn env_report() -> EnvReport {
             variable(
                 "JWT_SECRET_KEY",
                 VarState::Set,
-                Some(words::env_secret(40)),
+                Some(msg::env_secret(40)),
                 Some(Origin::Process),
             ),
             variable(
                 "SECRET_KEY",
                 VarState::Shadowed,
-                Some(words::env_secret(12)),
+                Some(msg::env_secret(12)),
                 Some(dotenv.clone()),
             ),
         ],
@@ -369,14 +375,17 @@ fn env_report() -> EnvReport {
             },
             Target {
                 check: "redis".to_string(),
-                dialed: words::target_missing(&["REDIS_URL", "REDIS_PRIVATE_URL"]),
+                dialed: crate::service::setting::target_missing(&[
+                    "REDIS_URL",
+                    "REDIS_PRIVATE_URL",
+                ]),
                 source: None,
                 provider: None,
                 parts: None,
             },
             Target {
                 check: "jwt".to_string(),
-                dialed: words::jwt_target("HS256"),
+                dialed: msg::jwt_target("HS256"),
                 source: Some(Provenance::Default),
                 provider: None,
                 parts: None,
@@ -472,7 +481,7 @@ fn the_watch_lines_and_ndjson() {
 /// a discovered variable's long name, so the columns must widen for it.
 fn redis_allowed() -> CheckReport {
     let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
-    let message = words::tcp_failed("127.0.0.1:6379".parse().unwrap(), &refused);
+    let message = crate::net::tcp::tcp_failed("127.0.0.1:6379".parse().unwrap(), &refused);
     let allowed = msg::allowed("connection_refused".to_string(), message.clone());
     CheckReport {
         target: msg::verbatim("redis://127.0.0.1:6379".to_string()),
@@ -481,13 +490,16 @@ fn redis_allowed() -> CheckReport {
             step(
                 StepName::Config,
                 Status::Pass,
-                Some(words::config_from(&redis_url())),
+                Some(crate::service::setting::config_from(&redis_url())),
                 None,
             ),
             step(
                 StepName::Dns,
                 Status::Pass,
-                Some(words::dns_addresses(&["127.0.0.1".to_string()], &[])),
+                Some(crate::net::dns::dns_addresses(
+                    &["127.0.0.1".to_string()],
+                    &[],
+                )),
                 None,
             ),
             step(
@@ -582,7 +594,7 @@ fn the_verdict_counts_what_the_limitations_list() {
     let mut postgres = postgres_passed();
     postgres
         .findings
-        .push(Finding::info(FindingCode::Pooler, words::pooled_url()));
+        .push(Finding::info(FindingCode::Pooler, msg::pooled_url()));
     let report = Report {
         ready: true,
         status: Status::Warn,

@@ -21,9 +21,8 @@ use serde::Serialize;
 
 use crate::i18n::{Lang, Message};
 use crate::model::Code;
-use crate::model::provenance::Origin;
 use crate::model::{
-    CheckName, Failure, Finding, FindingCode, Provenance, Readings, Status, StepName,
+    CheckName, Failure, Finding, FindingCode, NotChecked, Provenance, Readings, Status, StepName,
 };
 use crate::provider::ProviderReport;
 
@@ -56,7 +55,7 @@ pub(crate) struct Report {
 /// none means libpq, redis-rs and PyJWT semantics.
 #[derive(Debug, Clone, Default, Serialize)]
 pub(crate) struct DriversReport {
-    pub(crate) found: Vec<crate::driver::Found>,
+    pub(crate) found: Vec<FoundDriver>,
     /// Manifests present but unreadable or malformed.
     pub(crate) unreadable: Vec<Unreadable>,
 }
@@ -67,30 +66,21 @@ pub(crate) struct Unreadable {
     pub(crate) reason: Message,
 }
 
-impl DriversReport {
-    pub(crate) fn new(drivers: &crate::driver::Drivers) -> Self {
-        Self {
-            found: drivers.found.clone(),
-            unreadable: drivers
-                .unreadable
-                .iter()
-                .map(|(file, reason)| Unreadable {
-                    file: file.clone(),
-                    reason: reason.clone(),
-                })
-                .collect(),
-        }
-    }
-}
-
-/// A variable whose URL no check reads.
+/// A driver the app uses, as the report names it: its stable id, the
+/// version when a lockfile (or `--driver NAME@VERSION`) says, the file
+/// that named it and the lockfile the version came from. The report keeps
+/// its own record, built by the diagnosis, so that rendering needs nothing
+/// of the room that reads manifests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) struct NotChecked {
-    pub variable: String,
-    /// The URL's scheme, e.g. `mysql` or `mongodb+srv`.
-    pub scheme: String,
-    /// Where the variable was set: `environment` or the `.env` file.
-    pub origin: Origin,
+pub(crate) struct FoundDriver {
+    pub(crate) id: &'static str,
+    pub(crate) version: Option<String>,
+    pub(crate) file: String,
+    pub(crate) lockfile: Option<String>,
+    /// "node-postgres 8.23.1 (package-lock.json)": the driver as the text
+    /// report names it (the JSON has the parts).
+    #[serde(skip)]
+    pub(crate) label: String,
 }
 
 /// One check: a default (postgres, redis, jwt) or another target.

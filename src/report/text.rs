@@ -10,7 +10,7 @@ use std::time::Duration;
 use anstyle::{AnsiColor, Style};
 
 use super::term::{display_width, wrap};
-use super::{CheckReport, Report, StepReport, TextStyle};
+use super::{CheckReport, FoundDriver, Report, StepReport, TextStyle};
 use crate::i18n::{Lang, Message, Piece, msg};
 use crate::model::{CheckName, FindingCode, Severity, Status};
 
@@ -175,14 +175,20 @@ fn write_sections(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Resu
     Ok(())
 }
 
+/// The drivers line of a report: what was found, or that nothing was and
+/// railconn judged as libpq, redis-rs and PyJWT would.
+fn drivers_line(found: &[FoundDriver]) -> Message {
+    if found.is_empty() {
+        return msg::drivers_none();
+    }
+    let names: Vec<&str> = found.iter().map(|f| f.label.as_str()).collect();
+    msg::drivers_found(names.join(", "))
+}
+
 /// Which drivers the checks were judged by, said once.
 fn write_drivers(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
     let drivers = &report.drivers;
-    p.line(
-        out,
-        "",
-        &p.dim(&p.say(&crate::driver::summary(&drivers.found))),
-    )?;
+    p.line(out, "", &p.dim(&p.say(&drivers_line(&drivers.found))))?;
     for unreadable in &drivers.unreadable {
         let line = msg::driver_manifest_unreadable(&unreadable.file, unreadable.reason.clone());
         p.line(out, "", &p.dim(&p.say(&line)))?;

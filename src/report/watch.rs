@@ -4,15 +4,17 @@
 //! with `round` and `time`) and a last `{"summary": …}` object. The watch
 //! loop decides what happened; these functions only write it.
 
+use crate::i18n::{self, Lang, Message, msg};
+use crate::model::Code;
+use crate::model::provenance::list;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::time::Duration;
 
 use serde::Serialize;
 
 use super::{CheckReport, Report};
-use crate::i18n::{self, Lang};
 use crate::model::Status;
-use crate::words;
 
 /// The formats `watch` can write; `--format` accepts only these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -91,7 +93,7 @@ pub(crate) fn round(
     match format {
         Format::Text => {
             for (check, before) in &round.changes {
-                let line = words::watch_change(
+                let line = watch_change(
                     round.time,
                     check.name.as_str(),
                     *before,
@@ -119,7 +121,7 @@ pub(crate) fn heartbeat(round: &Round<'_>, lang: Lang, out: &mut dyn Write) -> i
     let states: Vec<(&str, Status, f64)> = ran(round.report)
         .map(|c| (c.name.as_str(), c.status, c.duration_ms))
         .collect();
-    let line = words::watch_heartbeat(round.time, round.number, &states);
+    let line = watch_heartbeat(round.time, round.number, &states);
     writeln!(out, "{}", lang.render(&line))
 }
 
@@ -136,7 +138,7 @@ pub(crate) fn summary(
                 let failures: Vec<(&str, u64)> =
                     check.failures.iter().map(|(k, v)| (*k, *v)).collect();
                 let latency = check.latency;
-                let line = words::watch_summary(
+                let line = watch_summary(
                     name,
                     check.rounds,
                     check.availability,
@@ -163,4 +165,64 @@ pub(crate) fn ran(report: &Report) -> impl Iterator<Item = &CheckReport> {
 fn json_line(value: &impl Serialize, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     i18n::serialize_in(lang, || serde_json::to_writer(&mut *out, value))?;
     writeln!(out)
+}
+
+fn took(millis: f64) -> Duration {
+    Duration::from_secs_f64(millis.max(0.0) / 1000.0)
+}
+
+pub(crate) fn watch_heartbeat(time: &str, round: u64, checks: &[(&str, Status, f64)]) -> Message {
+    let states = list(checks.iter().map(|&(check, status, millis)| {
+        msg::watch_check_state(check, status.as_str(), took(millis))
+    }));
+    msg::watch_heartbeat(time.to_string(), round, states)
+}
+
+pub(crate) fn watch_change(
+    time: &str,
+    check: &str,
+    before: Option<Status>,
+    now: Status,
+    code: Option<Code>,
+    millis: f64,
+) -> Message {
+    let code = code.map(|c| format!(" {}", c.as_str())).unwrap_or_default();
+    match before {
+        Some(before) => msg::watch_change(
+            time.to_string(),
+            check,
+            before.as_str(),
+            now.as_str(),
+            code,
+            took(millis),
+        ),
+        None => msg::watch_first(time.to_string(), check, now.as_str(), code, took(millis)),
+    }
+}
+
+pub(crate) fn watch_summary(
+    check: &str,
+    rounds: u64,
+    availability: f64,
+    failures: &[(&str, u64)],
+    latency: (f64, f64, f64),
+) -> Message {
+    let failures = if failures.is_empty() {
+        msg::watch_no_failures()
+    } else {
+        msg::watch_failures(list(
+            failures
+                .iter()
+                .map(|&(code, n)| msg::watch_failure_count(code, n)),
+        ))
+    };
+    msg::watch_summary(
+        check,
+        crate::i18n::Arg::fixed(availability, 1),
+        rounds,
+        failures,
+        took(latency.0),
+        took(latency.1),
+        took(latency.2),
+    )
 }

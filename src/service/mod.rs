@@ -18,11 +18,11 @@ pub(crate) mod sqlite;
 
 use std::net::IpAddr;
 
+use crate::i18n::Advice;
 use crate::i18n::Message;
 use crate::model::{Code, Origin, Parts, ProbeOutcome, Provenance, StepName, Variable};
 use crate::net::Budget;
 use crate::source::secret::Secret;
-use crate::words::Advice;
 
 use self::amqp::url::AmqpTarget;
 use self::jwt::settings::JwtSettings;
@@ -391,8 +391,8 @@ impl Setup {
 fn url_words<T>(setting: &Setting<T>, redacted: fn(&T) -> &String) -> Message {
     match setting {
         Setting::Ready { target, .. } => crate::i18n::msg::verbatim(redacted(target).clone()),
-        Setting::Invalid { source, .. } => crate::words::target_invalid(source),
-        Setting::Missing { vars, .. } => crate::words::target_missing(vars),
+        Setting::Invalid { source, .. } => crate::service::setting::target_invalid(source),
+        Setting::Missing { vars, .. } => crate::service::setting::target_missing(vars),
     }
 }
 

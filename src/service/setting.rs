@@ -2,12 +2,11 @@
 //! invalid, or ready with where it came from. The service's `config` step
 //! is read from it.
 
+use crate::i18n::{Message, msg};
 use std::time::Instant;
 
-use crate::i18n::Message;
 use crate::model::{Code, Failure, Finding, Ladder, Provenance, StepName, Variable};
 use crate::source::url::UrlError;
-use crate::words;
 
 /// A URL-based target: where it came from and whether it parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,11 +70,11 @@ pub(crate) fn accept_setting<'a, T>(
             findings,
         } => {
             ladder.findings(findings);
-            ladder.pass(StepName::Config, started, words::config_from(source));
+            ladder.pass(StepName::Config, started, config_from(source));
             Some((target, source.clone()))
         }
         Setting::Missing { vars, flag } => {
-            let failure = Failure::new(Code::MissingConfig, words::config_missing(vars, flag));
+            let failure = Failure::new(Code::MissingConfig, config_missing(vars, flag));
             ladder.fail(StepName::Config, Some(started), failure);
             None
         }
@@ -85,7 +84,7 @@ pub(crate) fn accept_setting<'a, T>(
             findings,
         } => {
             ladder.findings(findings);
-            let failure = Failure::new(error.code, words::config_invalid(source, &error.message));
+            let failure = Failure::new(error.code, config_invalid(source, &error.message));
             ladder.fail(StepName::Config, Some(started), failure);
             None
         }
@@ -96,8 +95,28 @@ pub(crate) fn accept_setting<'a, T>(
 /// value is never shown: an invalid URL may still hold a password.
 pub(crate) fn unusable_target<T>(setting: &Setting<T>) -> Message {
     match setting {
-        Setting::Missing { vars, .. } => words::target_missing(vars),
-        Setting::Invalid { source, .. } => words::target_invalid(source),
+        Setting::Missing { vars, .. } => target_missing(vars),
+        Setting::Invalid { source, .. } => target_invalid(source),
         Setting::Ready { .. } => Message::default(),
     }
+}
+
+pub(crate) fn config_from(source: &Provenance) -> Message {
+    msg::config_from(source.message())
+}
+
+pub(crate) fn config_missing(vars: &[&str], flag: &str) -> Message {
+    msg::config_missing(vars.join(", "), vars.len(), flag)
+}
+
+pub(crate) fn config_invalid(source: &Provenance, message: &Message) -> Message {
+    msg::config_invalid(source.message(), message.clone())
+}
+
+pub(crate) fn target_missing(vars: &[&str]) -> Message {
+    msg::target_missing(vars.join(", "))
+}
+
+pub(crate) fn target_invalid(source: &Provenance) -> Message {
+    msg::target_invalid(source.message())
 }

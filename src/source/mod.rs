@@ -17,7 +17,6 @@ use std::time::Duration;
 
 use crate::error::AppError;
 use crate::i18n::{Message, msg};
-use crate::words;
 
 use crate::model::Origin;
 
@@ -186,9 +185,9 @@ pub fn parse_env(reader: impl Read) -> Result<Vec<(String, String)>, Message> {
     let mut pairs = Vec::new();
     for (index, item) in dotenvy::from_read_iter(text.as_slice()).enumerate() {
         let entry = index + 1;
-        let pair = item.map_err(|e| words::env_entry(entry, &describe_dotenv_error(&e)))?;
+        let pair = item.map_err(|e| env_entry(entry, &describe_dotenv_error(&e)))?;
         if pair.1.len() > MAX_VALUE {
-            return Err(words::env_value_too_large(entry, MAX_VALUE));
+            return Err(env_value_too_large(entry, MAX_VALUE));
         }
         pairs.push(pair);
     }
@@ -211,7 +210,7 @@ fn read_bounded(reader: impl Read) -> Result<Vec<u8>, Message> {
         .read_to_end(&mut text)
         .map_err(|e| crate::i18n::io_reason(&e))?;
     if text.len() > MAX_FILE {
-        return Err(words::env_file_too_large(MAX_FILE));
+        return Err(env_file_too_large(MAX_FILE));
     }
     if text
         .iter()
@@ -220,7 +219,7 @@ fn read_bounded(reader: impl Read) -> Result<Vec<u8>, Message> {
         .count()
         > MAX_DOLLARS
     {
-        return Err(words::env_too_many_dollars(MAX_DOLLARS));
+        return Err(msg::env_too_many_dollars(MAX_DOLLARS));
     }
     Ok(text)
 }
@@ -297,6 +296,18 @@ fn unclosed_quote(entry: &str) -> bool {
 /// FIFO.
 pub(crate) fn read_setting_file(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
     crate::file::read_regular(path, limit)
+}
+
+pub(crate) fn env_value_too_large(entry: usize, limit: usize) -> Message {
+    msg::env_value_too_large(entry, limit / 1024)
+}
+
+pub(crate) fn env_file_too_large(limit: usize) -> Message {
+    msg::env_file_too_large(limit / 1024)
+}
+
+pub(crate) fn env_entry(entry: usize, problem: &Message) -> Message {
+    msg::env_entry(entry, problem.clone())
 }
 
 #[cfg(test)]

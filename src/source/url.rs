@@ -10,9 +10,8 @@
 use percent_encoding::percent_decode_str;
 
 use super::secret::Secret;
-use crate::i18n::Message;
+use crate::i18n::{Message, msg};
 use crate::model::Code;
-use crate::words;
 
 /// A URL split into parts, credentials decoded and the password wrapped.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +55,7 @@ pub fn parse(raw: &str, schemes: &[&str]) -> Result<ParsedUrl, UrlError> {
     };
     let (authority, path_and_query) = split_authority(after_userinfo);
     if authority.is_empty() && userinfo.is_none() {
-        return Err(UrlError::invalid(words::url_socket()));
+        return Err(UrlError::invalid(msg::url_socket()));
     }
     let (host, port) = parse_host_port(authority)?;
     let (path, query) = split_once_opt(path_and_query, '?');
@@ -91,30 +90,30 @@ pub(crate) fn escape_controls(text: &str) -> String {
 
 pub(crate) fn check_wrapping(raw: &str) -> Result<(), UrlError> {
     if raw.is_empty() {
-        return Err(UrlError::invalid(words::url_empty()));
+        return Err(UrlError::invalid(msg::url_empty()));
     }
     if raw.trim() != raw {
-        return Err(UrlError::invalid(words::url_whitespace()));
+        return Err(UrlError::invalid(msg::url_whitespace()));
     }
     let quoted = |q: char| raw.len() >= 2 && raw.starts_with(q) && raw.ends_with(q);
     if quoted('"') || quoted('\'') {
-        return Err(UrlError::invalid(words::url_quoted()));
+        return Err(UrlError::invalid(msg::url_quoted()));
     }
     if raw.contains("${{") {
-        return Err(UrlError::invalid(words::url_unresolved_reference()));
+        return Err(UrlError::invalid(msg::url_unresolved_reference()));
     }
     Ok(())
 }
 
 fn split_scheme<'a>(raw: &'a str, schemes: &[&str]) -> Result<(String, &'a str), UrlError> {
     let Some((scheme, rest)) = raw.split_once("://") else {
-        return Err(UrlError::invalid(words::url_no_scheme(schemes)));
+        return Err(UrlError::invalid(url_no_scheme(schemes)));
     };
     let lower = scheme.to_ascii_lowercase();
     if !schemes.contains(&lower.as_str()) {
         return Err(UrlError {
             code: Code::UnsupportedScheme,
-            message: words::url_bad_scheme(&printable(scheme), schemes),
+            message: url_bad_scheme(&printable(scheme), schemes),
         });
     }
     Ok((lower, rest))
@@ -172,11 +171,11 @@ fn parse_userinfo(info: &str) -> Result<(Option<String>, Option<Secret>), UrlErr
 fn check_credential_chars(part: &str, what: &str) -> Result<(), UrlError> {
     for special in ['@', '/', '?', '#'] {
         if part.contains(special) {
-            return Err(UrlError::invalid(words::url_unencoded_char(what, special)));
+            return Err(UrlError::invalid(url_unencoded_char(what, special)));
         }
     }
     if has_bad_percent(part) {
-        return Err(UrlError::invalid(words::url_unencoded_char(what, '%')));
+        return Err(UrlError::invalid(url_unencoded_char(what, '%')));
     }
     Ok(())
 }
@@ -198,9 +197,9 @@ fn decode(text: &str, what: &str) -> Result<String, UrlError> {
     let decoded = percent_decode_str(text)
         .decode_utf8()
         .map(std::borrow::Cow::into_owned)
-        .map_err(|_| UrlError::invalid(words::url_not_utf8(what)))?;
+        .map_err(|_| UrlError::invalid(url_not_utf8(what)))?;
     if decoded.contains('\0') {
-        return Err(UrlError::invalid(words::url_nul(what)));
+        return Err(UrlError::invalid(url_nul(what)));
     }
     Ok(decoded)
 }
@@ -217,16 +216,16 @@ fn split_authority(rest: &str) -> (&str, &str) {
 fn parse_host_port(authority: &str) -> Result<(String, Option<u16>), UrlError> {
     let (host, port) = split_host_port(authority)?;
     if host.is_empty() {
-        return Err(UrlError::invalid(words::url_no_host()));
+        return Err(UrlError::invalid(msg::url_no_host()));
     }
     if host.contains(',') {
-        return Err(UrlError::invalid(words::url_many_hosts()));
+        return Err(UrlError::invalid(msg::url_many_hosts()));
     }
     if host
         .chars()
         .any(|c| c.is_control() || c.is_whitespace() || "@/?#".contains(c))
     {
-        return Err(UrlError::invalid(words::url_bad_host_chars()));
+        return Err(UrlError::invalid(msg::url_bad_host_chars()));
     }
     let port = port.map(parse_port).transpose()?;
     Ok((decode(host, "host")?, port))
@@ -235,13 +234,13 @@ fn parse_host_port(authority: &str) -> Result<(String, Option<u16>), UrlError> {
 fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), UrlError> {
     if let Some(inner) = authority.strip_prefix('[') {
         let Some((host, after)) = inner.split_once(']') else {
-            return Err(UrlError::invalid(words::url_bad_ipv6()));
+            return Err(UrlError::invalid(msg::url_bad_ipv6()));
         };
         return match after {
             "" => Ok((host, None)),
             _ => match after.strip_prefix(':') {
                 Some(port) => Ok((host, Some(port))),
-                None => Err(UrlError::invalid(words::url_bad_ipv6())),
+                None => Err(UrlError::invalid(msg::url_bad_ipv6())),
             },
         };
     }
@@ -250,16 +249,16 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), UrlError> {
 
 fn parse_port(text: &str) -> Result<u16, UrlError> {
     if text.is_empty() {
-        return Err(UrlError::invalid(words::url_empty_port()));
+        return Err(UrlError::invalid(msg::url_empty_port()));
     }
     // Only digits are echoed: text that is not a number may be a password
     // (`redis://default:PASSWORD` with the host missing).
     if !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(UrlError::invalid(words::url_port_not_number()));
+        return Err(UrlError::invalid(msg::url_port_not_number()));
     }
     match text.parse::<u32>() {
         Ok(port @ 1..=65535) => Ok(u16::try_from(port).unwrap_or(u16::MAX)),
-        _ => Err(UrlError::invalid(words::url_port_range(&printable(text)))),
+        _ => Err(UrlError::invalid(msg::url_port_range(&printable(text)))),
     }
 }
 
@@ -272,6 +271,48 @@ fn parse_query(query: &str) -> Result<Vec<(String, String)>, UrlError> {
             Ok((decode(key, "query")?, decode(value.unwrap_or(""), "query")?))
         })
         .collect()
+}
+
+pub(crate) fn url_no_scheme(schemes: &[&str]) -> Message {
+    msg::url_no_scheme(scheme_list(schemes))
+}
+
+pub(crate) fn url_bad_scheme(scheme: &str, schemes: &[&str]) -> Message {
+    msg::url_bad_scheme(scheme, scheme_list(schemes))
+}
+
+fn scheme_list(schemes: &[&str]) -> crate::i18n::Arg {
+    msg::any_of(schemes.iter().map(|s| format!("{s}://")))
+}
+
+/// `part` names a URL part for the catalogs: user, password, host, path
+/// or query.
+pub(crate) fn part_key(part: &str) -> &'static str {
+    match part {
+        "user name" | "user" => "user",
+        "password" => "password",
+        "host" => "host",
+        "port" => "port",
+        "database name" => "dbname",
+        "name of a query parameter" => "query_key",
+        "value of a query parameter" => "query_value",
+        "value of a secret query parameter" => "query_secret",
+        "path" => "path",
+        _ => "query",
+    }
+}
+
+pub(crate) fn url_unencoded_char(part: &str, special: char) -> Message {
+    let encoded = format!("%{:02X}", special as u32);
+    msg::url_unencoded_char(part_key(part), special, encoded)
+}
+
+pub(crate) fn url_not_utf8(part: &str) -> Message {
+    msg::url_not_utf8(part_key(part))
+}
+
+pub(crate) fn url_nul(part: &str) -> Message {
+    msg::url_nul(part_key(part))
 }
 
 #[cfg(test)]

@@ -2,16 +2,16 @@
 //! credentials, a vhost that does not exist or is not the user's) in
 //! RabbitMQ's terms, the rest from the network's advice.
 
+use crate::i18n::Advice;
 use crate::i18n::{Message, msg};
 use crate::model::{Code, StepName};
-use crate::words::{self, Advice};
 
 /// Cause and fix for `code` at `step` (a provider's own words, from
 /// `provider::table`, come before these).
 pub(crate) fn advise(step: StepName, code: Code, said: &Message) -> Option<Advice> {
     match (step, code) {
-        (_, Code::DnsNotFound) if words::is_zoned_address(said) => {
-            Some(words::zoned_address_advice())
+        (_, Code::DnsNotFound) if crate::net::dns::is_zoned_address(said) => {
+            Some(msg::advice_dns_zoned_address())
         }
         (StepName::Config, Code::UnsupportedScheme) => Some(msg::advice_amqp_unsupported_scheme()),
         (_, Code::DnsNotFound) => Some(msg::advice_amqp_dns_not_found()),
@@ -28,7 +28,7 @@ pub(crate) fn advise(step: StepName, code: Code, said: &Message) -> Option<Advic
         (_, Code::ServerStarting) => Some(msg::advice_amqp_server_starting()),
         _ => None,
     }
-    .or_else(|| words::network_advice(code))
+    .or_else(|| crate::net::network_advice(code))
 }
 
 #[cfg(test)]

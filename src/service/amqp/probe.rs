@@ -24,7 +24,6 @@ use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
 use crate::net::tls::{self, KeyShares, Roots, Verify};
 use crate::net::{Budget, within};
 use crate::service::setting::{self, Setting};
-use crate::words;
 
 /// The ladder of an AMQP check.
 pub(crate) const STEPS: &[StepName] = &[
@@ -379,7 +378,10 @@ fn open_close(code: u16, text: &str, vhost: &str) -> Failure {
 /// A broken conversation, judged by what the peer sent first.
 fn wire_failure(error: &WireError, stage: Stage, sniffed: &Sniffed) -> Failure {
     if sniffed.cut_off() {
-        return Failure::new(Code::ProtocolError, words::peer_too_much(sniff::MAX_READ));
+        return Failure::new(
+            Code::ProtocolError,
+            crate::net::sniff::peer_too_much(sniff::MAX_READ),
+        );
     }
     match error {
         WireError::ProtocolHeader(header) => {
@@ -396,7 +398,7 @@ fn wire_failure(error: &WireError, stage: Stage, sniffed: &Sniffed) -> Failure {
     if stage == Stage::Greeting && not_amqp || matches!(error, WireError::Malformed) {
         return match sniffed.peer_kind() {
             Some(PeerKind::Tls) => Failure::new(Code::TlsRequired, msg::amqp_peer_is_tls()),
-            Some(PeerKind::Http) => Failure::new(Code::ProtocolError, words::peer_is_http()),
+            Some(PeerKind::Http) => Failure::new(Code::ProtocolError, msg::peer_is_http()),
             _ => Failure::new(
                 Code::ProtocolError,
                 msg::amqp_not_amqp(msg::peer_bytes(&bytes)),
@@ -416,7 +418,7 @@ fn wire_failure(error: &WireError, stage: Stage, sniffed: &Sniffed) -> Failure {
                 std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
             ) && !bytes.is_empty() =>
         {
-            Failure::new(Code::ConnectionReset, words::connection_reset())
+            Failure::new(Code::ConnectionReset, msg::connection_reset())
         }
         _ => Failure::new(Code::ConnectionClosed, msg::amqp_closed()),
     }

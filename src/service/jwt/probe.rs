@@ -18,7 +18,6 @@ use super::settings::{self as jwt, JwtSettings, SecretVar};
 use crate::i18n::{Message, msg};
 use crate::model::{Code, FindingCode};
 use crate::model::{Failure, Finding, Ladder, ProbeOutcome, Provenance, StepName};
-use crate::words;
 
 /// Published secrets: tutorial defaults and placeholders copied into real
 /// apps. Compared case-insensitively after trimming.
@@ -62,8 +61,8 @@ pub fn probe(settings: &JwtSettings) -> ProbeOutcome {
 pub(crate) fn target(settings: &JwtSettings) -> Message {
     let name = settings.algorithm_name();
     match shown_value(name.trim()) {
-        Some(shown) => words::jwt_target(shown),
-        None => words::jwt_target_hidden(name.chars().count()),
+        Some(shown) => msg::jwt_target(shown),
+        None => jwt_target_hidden(name.chars().count()),
     }
 }
 
@@ -93,7 +92,7 @@ fn run(settings: &JwtSettings, ladder: &mut Ladder) -> Option<()> {
     ladder.pass(
         StepName::Config,
         started,
-        words::jwt_config_detail(settings.algorithm_name(), plan.key_var()),
+        msg::jwt_config_detail(settings.algorithm_name(), plan.key_var()),
     );
     note_lifetime(plan.lifetime, ladder);
     let started = Instant::now();
@@ -113,7 +112,7 @@ fn run(settings: &JwtSettings, ladder: &mut Ladder) -> Option<()> {
     if keys.decoding.is_none() {
         ladder.finding(Finding::info(
             FindingCode::PublicKeyMissing,
-            words::jwt_public_key_missing(),
+            msg::jwt_public_key_missing(),
         ));
     }
     Some(())
@@ -181,8 +180,8 @@ fn parse_algorithm(settings: &JwtSettings) -> Result<Algorithm, Failure> {
             .as_ref()
             .map_or("JWT_ALGORITHM", |a| a.name);
         let message = match Algorithm::from_str(name.trim()) {
-            Ok(_) => words::jwt_algorithm_whitespace(var, name.trim()),
-            Err(_) => words::jwt_bad_algorithm(var, shown_value(name), name.chars().count()),
+            Ok(_) => msg::jwt_algorithm_whitespace(var, name.trim()),
+            Err(_) => jwt_bad_algorithm(var, shown_value(name), name.chars().count()),
         };
         Failure::new(Code::UnsupportedAlgorithm, message)
     })
@@ -196,16 +195,13 @@ fn is_hmac(algorithm: Algorithm) -> bool {
 }
 
 fn missing_secret() -> Failure {
-    Failure::new(
-        Code::MissingConfig,
-        words::jwt_missing_secret(jwt::SECRET_VARS),
-    )
+    Failure::new(Code::MissingConfig, jwt_missing_secret(jwt::SECRET_VARS))
 }
 
 fn missing_private_key(algorithm: Algorithm) -> Failure {
     Failure::new(
         Code::MissingConfig,
-        words::jwt_missing_private_key(&format!("{algorithm:?}"), jwt::PRIVATE_KEY_VAR),
+        msg::jwt_missing_private_key(&format!("{algorithm:?}"), jwt::PRIVATE_KEY_VAR),
     )
 }
 
@@ -222,7 +218,7 @@ fn parse_lifetime(settings: &JwtSettings) -> Result<i64, Failure> {
         Err(_) if whole && !text.starts_with('-') => Err(lifetime_overflow(var.name)),
         Err(_) => Err(Failure::new(
             Code::InvalidValue,
-            words::jwt_bad_lifetime(var.name, shown_value(&var.value), var.value.chars().count()),
+            jwt_bad_lifetime(var.name, shown_value(&var.value), var.value.chars().count()),
         )),
     }
 }
@@ -239,14 +235,14 @@ fn minutes_to_year_9999() -> i64 {
 }
 
 fn lifetime_overflow(var: &str) -> Failure {
-    Failure::new(Code::InvalidValue, words::jwt_lifetime_overflow(var))
+    Failure::new(Code::InvalidValue, msg::jwt_lifetime_overflow(var))
 }
 
 fn note_lifetime(minutes: i64, ladder: &mut Ladder) {
     if minutes <= 0 || minutes > MAX_LIFETIME_MINUTES {
         ladder.finding(Finding::warn(
             FindingCode::TokenLifetime,
-            words::jwt_lifetime(minutes),
+            jwt_lifetime(minutes),
         ));
     }
 }
@@ -268,7 +264,7 @@ fn keys(plan: &Plan<'_>) -> Result<Keys, Failure> {
     if let Some(var) = vars.into_iter().flatten().find(|var| !var.utf8) {
         return Err(Failure::new(
             Code::InvalidKey,
-            words::value_not_utf8(var.name),
+            msg::value_not_utf8(var.name),
         ));
     }
     match plan.material {
@@ -282,14 +278,14 @@ fn hmac_keys(algorithm: Algorithm, var: &SecretVar) -> Result<Keys, Failure> {
     if is_asymmetric_key(secret) {
         return Err(Failure::new(
             Code::InvalidKey,
-            words::jwt_secret_is_key(var.name),
+            msg::jwt_secret_is_key(var.name),
         ));
     }
     check_secret_strength(algorithm, var)?;
     Ok(Keys {
         encoding: EncodingKey::from_secret(secret),
         decoding: Some(DecodingKey::from_secret(secret)),
-        detail: words::jwt_secret_detail(secret.len()),
+        detail: msg::jwt_secret_detail(secret.len()),
         notes: Vec::new(),
     })
 }
@@ -327,14 +323,14 @@ fn check_secret_strength(algorithm: Algorithm, var: &SecretVar) -> Result<(), Fa
     if is_placeholder(value) {
         return Err(Failure::new(
             Code::WeakSecret,
-            words::jwt_placeholder(var.name),
+            msg::jwt_placeholder(var.name),
         ));
     }
     if value.len() < needed {
         let alg = format!("{algorithm:?}");
         return Err(Failure::new(
             Code::WeakSecret,
-            words::jwt_short_secret(var.name, value.len(), &alg, needed),
+            msg::jwt_short_secret(var.name, value.len(), &alg, needed),
         ));
     }
     Ok(())
@@ -359,7 +355,7 @@ fn pem_keys(plan: &Plan<'_>, private: &SecretVar) -> Result<Keys, Failure> {
                 // does not ("Could not parse the provided public key").
                 notes.push(Finding::warn(
                     FindingCode::KeyFormat,
-                    words::jwt_key_certificate(var.name),
+                    msg::jwt_key_certificate(var.name),
                 ));
             }
             decoding_key(plan.algorithm, &pem, var.name)
@@ -367,7 +363,7 @@ fn pem_keys(plan: &Plan<'_>, private: &SecretVar) -> Result<Keys, Failure> {
         .transpose()?;
     Ok(Keys {
         encoding,
-        detail: words::jwt_key_detail(&format!("{:?}", plan.algorithm), bits, decoding.is_some()),
+        detail: jwt_key_detail(&format!("{:?}", plan.algorithm), bits, decoding.is_some()),
         decoding,
         notes,
     })
@@ -391,7 +387,7 @@ fn load_pem(var: &SecretVar, notes: &mut Vec<Finding>) -> Result<Vec<u8>, Failur
         }
         notes.push(Finding::warn(
             FindingCode::KeyFormat,
-            words::jwt_key_escaped_newlines(var.name),
+            msg::jwt_key_escaped_newlines(var.name),
         ));
         return Ok(value.replace("\\n", "\n").into_bytes());
     }
@@ -399,13 +395,13 @@ fn load_pem(var: &SecretVar, notes: &mut Vec<Finding>) -> Result<Vec<u8>, Failur
         |e| {
             Failure::new(
                 Code::InvalidKey,
-                words::jwt_key_file(var.name, &crate::i18n::io_reason(&e)),
+                jwt_key_file(var.name, &crate::i18n::io_reason(&e)),
             )
         },
     )?;
     notes.push(Finding::warn(
         FindingCode::KeyFormat,
-        words::jwt_key_path(var.name),
+        msg::jwt_key_path(var.name),
     ));
     Ok(pem)
 }
@@ -419,7 +415,7 @@ fn encoding_key(algorithm: Algorithm, pem: &[u8], var: &str) -> Result<EncodingK
     key.ok_or_else(|| {
         Failure::new(
             Code::InvalidKey,
-            words::jwt_bad_private_key(var, &format!("{algorithm:?}")),
+            msg::jwt_bad_private_key(var, &format!("{algorithm:?}")),
         )
     })
 }
@@ -454,7 +450,7 @@ fn decoding_key(algorithm: Algorithm, pem: &[u8], var: &str) -> Result<DecodingK
     key.map_err(|_| {
         Failure::new(
             Code::InvalidKey,
-            words::jwt_bad_public_key(var, &format!("{algorithm:?}")),
+            msg::jwt_bad_public_key(var, &format!("{algorithm:?}")),
         )
     })
 }
@@ -468,26 +464,25 @@ fn rsa_bits(algorithm: Algorithm, pem: &[u8], var: &str) -> Result<Option<usize>
         return Ok(None);
     }
     let der = PrivateKeyDer::from_pem_slice(pem)
-        .map_err(|_| Failure::new(Code::InvalidKey, words::jwt_bad_private_key(var, "RSA")))?;
+        .map_err(|_| Failure::new(Code::InvalidKey, msg::jwt_bad_private_key(var, "RSA")))?;
     let parsed = match &der {
         PrivateKeyDer::Pkcs1(key) => aws_lc_rs::rsa::KeyPair::from_der(key.secret_pkcs1_der()),
         PrivateKeyDer::Pkcs8(key) => aws_lc_rs::rsa::KeyPair::from_pkcs8(key.secret_pkcs8_der()),
         _ => {
             return Err(Failure::new(
                 Code::InvalidKey,
-                words::jwt_bad_private_key(var, "RSA"),
+                msg::jwt_bad_private_key(var, "RSA"),
             ));
         }
     };
     match parsed {
         Ok(pair) => Ok(Some(pair.public_modulus_len() * 8)),
-        Err(rejected) if rejected.description_() == "TooSmall" => Err(Failure::new(
-            Code::InvalidKey,
-            words::jwt_rsa_too_small(var),
-        )),
+        Err(rejected) if rejected.description_() == "TooSmall" => {
+            Err(Failure::new(Code::InvalidKey, msg::jwt_rsa_too_small(var)))
+        }
         Err(_) => Err(Failure::new(
             Code::InvalidKey,
-            words::jwt_bad_private_key(var, "RSA"),
+            msg::jwt_bad_private_key(var, "RSA"),
         )),
     }
 }
@@ -517,11 +512,11 @@ fn roundtrip(plan: &Plan<'_>, keys: &Keys) -> Result<Message, Failure> {
         .map_err(|e| {
             Failure::new(
                 Code::RoundtripFailed,
-                words::jwt_sign_failed(&format!("{:?}", e.kind())),
+                jwt_sign_failed(&format!("{:?}", e.kind())),
             )
         })?;
     let Some(decoding) = &keys.decoding else {
-        return Ok(words::jwt_signed_only());
+        return Ok(msg::jwt_signed_only());
     };
     let validation = Validation::new(plan.algorithm);
     match jsonwebtoken::decode::<Claims>(&token, decoding, &validation) {
@@ -529,13 +524,13 @@ fn roundtrip(plan: &Plan<'_>, keys: &Keys) -> Result<Message, Failure> {
         // probe signs with a minute of its own and says so, rather than
         // "exp in 1 min" beside the warning "live 0 minutes" (issue 23).
         Ok(_) if plan.lifetime < 1 => Ok(msg::jwt_roundtrip_detail_own_exp(plan.lifetime)),
-        Ok(_) => Ok(words::jwt_roundtrip_detail(plan.lifetime)),
+        Ok(_) => Ok(msg::jwt_roundtrip_detail(plan.lifetime)),
         Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::InvalidSignature) => {
-            Err(Failure::new(Code::InvalidKey, words::jwt_key_mismatch()))
+            Err(Failure::new(Code::InvalidKey, msg::jwt_key_mismatch()))
         }
         Err(e) => Err(Failure::new(
             Code::RoundtripFailed,
-            words::jwt_verify_failed(&format!("{:?}", e.kind())),
+            jwt_verify_failed(&format!("{:?}", e.kind())),
         )),
     }
 }
@@ -548,4 +543,54 @@ fn shown_value(value: &str) -> Option<&str> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '+');
     plain.then_some(value)
+}
+
+pub(crate) fn jwt_target_hidden(chars: usize) -> Message {
+    msg::jwt_target_hidden(msg::hidden_value(chars))
+}
+
+/// `shown` is the value when it looks like a setting, `None` when it
+/// may be a secret pasted into the wrong variable.
+pub(crate) fn jwt_bad_algorithm(var: &str, shown: Option<&str>, chars: usize) -> Message {
+    msg::jwt_bad_algorithm(var, value_or_length(shown, chars))
+}
+
+pub(crate) fn jwt_missing_secret(vars: &[&str]) -> Message {
+    msg::jwt_missing_secret(vars.join(", "))
+}
+
+/// `shown` as for [`jwt_bad_algorithm`].
+pub(crate) fn jwt_bad_lifetime(var: &str, shown: Option<&str>, chars: usize) -> Message {
+    msg::jwt_bad_lifetime(var, value_or_length(shown, chars))
+}
+
+fn value_or_length(shown: Option<&str>, chars: usize) -> Message {
+    match shown {
+        Some(value) => msg::shown_value(value),
+        None => msg::hidden_value(chars),
+    }
+}
+
+pub(crate) fn jwt_lifetime(minutes: i64) -> Message {
+    if minutes <= 0 {
+        msg::jwt_lifetime_expired(minutes)
+    } else {
+        msg::jwt_lifetime_long(minutes)
+    }
+}
+
+pub(crate) fn jwt_key_file(var: &str, error: &Message) -> Message {
+    msg::jwt_key_file(var, error.clone())
+}
+
+pub(crate) fn jwt_key_detail(algorithm: &str, bits: Option<usize>, has_public: bool) -> Message {
+    msg::jwt_key_detail(algorithm, bits.unwrap_or(0), msg::yes_no(has_public))
+}
+
+pub(crate) fn jwt_sign_failed(kind: &str) -> Message {
+    msg::jwt_sign_failed(kind.to_string())
+}
+
+pub(crate) fn jwt_verify_failed(kind: &str) -> Message {
+    msg::jwt_verify_failed(kind.to_string())
 }

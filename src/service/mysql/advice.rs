@@ -2,17 +2,17 @@
 //! code (Railway's private name and TCP proxy, MariaDB's answers), then
 //! the network's.
 
+use crate::i18n::Advice;
 use crate::i18n::{Message, msg};
 use crate::model::{Code, StepName};
-use crate::words::{self, Advice};
 
 /// Cause and fix for `code` at `step` (a provider's own words, from
 /// `provider::table`, come before these).
 pub(crate) fn advise(_step: StepName, code: Code, said: &Message) -> Option<Advice> {
-    if code == Code::DnsNotFound && words::is_zoned_address(said) {
-        return Some(words::zoned_address_advice());
+    if code == Code::DnsNotFound && crate::net::dns::is_zoned_address(said) {
+        return Some(msg::advice_dns_zoned_address());
     }
-    mysql_advice(code).or_else(|| words::network_advice(code))
+    mysql_advice(code).or_else(|| crate::net::network_advice(code))
 }
 
 fn mysql_advice(code: Code) -> Option<Advice> {

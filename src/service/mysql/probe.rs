@@ -25,7 +25,6 @@ use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
 use crate::net::tls::{self, KeyShares, Roots, Verify};
 use crate::net::{Budget, within};
 use crate::service::setting::{self, Setting};
-use crate::words;
 
 /// The layers a MySQL check climbs.
 pub(crate) const STEPS: &[StepName] = &[
@@ -418,7 +417,10 @@ fn server_said(error: &ServerError) -> Message {
 
 fn wire_failure(error: &WireError, sniffed: &Sniffed) -> Failure {
     if sniffed.cut_off() {
-        return Failure::new(Code::ProtocolError, words::peer_too_much(sniff::MAX_READ));
+        return Failure::new(
+            Code::ProtocolError,
+            crate::net::sniff::peer_too_much(sniff::MAX_READ),
+        );
     }
     match error {
         WireError::Io(error) => io_failure(error, sniffed),
@@ -437,7 +439,7 @@ fn io_failure(error: &io::Error, sniffed: &Sniffed) -> Failure {
         }
         io::ErrorKind::UnexpectedEof => Failure::new(Code::ConnectionClosed, msg::mysql_closed()),
         io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => {
-            Failure::new(Code::ConnectionReset, words::connection_reset())
+            Failure::new(Code::ConnectionReset, msg::connection_reset())
         }
         io::ErrorKind::TimedOut => Failure::new(Code::Timeout, msg::verbatim(error.to_string())),
         _ => Failure::new(Code::ProtocolError, msg::verbatim(error.to_string())),
@@ -447,7 +449,7 @@ fn io_failure(error: &io::Error, sniffed: &Sniffed) -> Failure {
 /// The peer's first bytes say what it is when it is not MySQL.
 fn not_mysql(sniffed: &Sniffed) -> Failure {
     let message = match sniffed.peer_kind() {
-        Some(PeerKind::Http) => words::peer_is_http(),
+        Some(PeerKind::Http) => msg::peer_is_http(),
         Some(PeerKind::Tls) => msg::mysql_peer_is_tls(),
         _ => msg::mysql_peer_unknown(msg::peer_bytes(&sniffed.bytes())),
     };

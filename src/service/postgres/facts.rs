@@ -6,9 +6,11 @@
 
 use std::time::Instant;
 
+use crate::i18n::msg;
 use crate::model::{Code, FindingCode};
 use crate::model::{Failure, Finding, Ladder, StepName};
-use crate::words;
+
+use super::messages;
 
 /// `reserved_connections` exists from PostgreSQL 16 on; `missing_ok`
 /// (the second argument) makes it NULL before that.
@@ -136,9 +138,9 @@ const POOLER_PORTS: &[u16] = &[6432, 6543];
 pub(crate) fn record(facts: &Facts, port: u16, started: Instant, ladder: &mut Ladder) {
     let pooled = POOLER_PORTS.contains(&port);
     ladder.readings().pg_connections = facts.connections;
-    let detail = words::pg_query_detail(&facts.version, &facts.database, &facts.user);
+    let detail = messages::pg_query_detail(&facts.version, &facts.database, &facts.user);
     if facts.read_only {
-        let failure = Failure::new(Code::ReadOnly, words::pg_read_only(&detail));
+        let failure = Failure::new(Code::ReadOnly, messages::pg_read_only(&detail));
         return ladder.fail(StepName::Query, Some(started), failure);
     }
     if let Some((used, usable)) = facts.connections {
@@ -148,16 +150,13 @@ pub(crate) fn record(facts: &Facts, port: u16, started: Instant, ladder: &mut La
             used as f64 / usable as f64
         };
         if share >= FAIL_USAGE && !pooled {
-            let failure = Failure::new(
-                Code::TooManyConnections,
-                words::pg_connections(used, usable),
-            );
+            let failure = Failure::new(Code::TooManyConnections, msg::pg_connections(used, usable));
             return ladder.fail(StepName::Query, Some(started), failure);
         }
         if share >= WARN_USAGE {
             ladder.finding(Finding::warn(
                 FindingCode::ConnectionHeadroom,
-                words::pg_connections(used, usable),
+                msg::pg_connections(used, usable),
             ));
         }
     }
@@ -172,7 +171,8 @@ pub(crate) fn record(facts: &Facts, port: u16, started: Instant, ladder: &mut La
             own.used as f64 / own.limit as f64
         };
         if tight && share >= WARN_USAGE {
-            let message = words::pg_own_limit(own.scope == LimitScope::Role, own.used, own.limit);
+            let message =
+                messages::pg_own_limit(own.scope == LimitScope::Role, own.used, own.limit);
             if share >= FAIL_USAGE && !pooled {
                 let failure = Failure::new(Code::TooManyConnections, message);
                 return ladder.fail(StepName::Query, Some(started), failure);
@@ -183,12 +183,12 @@ pub(crate) fn record(facts: &Facts, port: u16, started: Instant, ladder: &mut La
     if facts.user_tables == Some(0) {
         ladder.finding(Finding::warn(
             FindingCode::NoTables,
-            words::pg_no_tables(&facts.database),
+            messages::pg_no_tables(&facts.database),
         ));
     }
     ladder.pass(
         StepName::Query,
         started,
-        words::pg_facts_detail(&detail, facts.connections),
+        messages::pg_facts_detail(&detail, facts.connections),
     );
 }

@@ -16,7 +16,6 @@ use percent_encoding::percent_decode;
 
 use crate::i18n::{Message, msg};
 use crate::source::url::printable;
-use crate::words;
 
 /// The URI prefixes libpq recognises, case-sensitively.
 pub(crate) const PREFIXES: &[&str] = &["postgresql://", "postgres://"];
@@ -158,16 +157,16 @@ impl UriError {
     /// libpq's reason, in plain words; never a value, only names.
     pub(crate) fn message(&self) -> Message {
         match self {
-            UriError::Prefix => words::pg_uri_prefix(),
-            UriError::Ipv6Unterminated => words::pg_uri_ipv6_unterminated(),
-            UriError::Ipv6Empty => words::pg_uri_ipv6_empty(),
-            UriError::AfterIpv6 { position } => words::pg_uri_after_ipv6(*position),
-            UriError::MissingEquals { pair } => words::pg_uri_missing_equals(*pair),
-            UriError::ExtraEquals { keyword } => words::pg_uri_extra_equals(&printable(keyword)),
-            UriError::BadPercent { part } => words::pg_uri_bad_percent(part.name()),
-            UriError::Nul { part } => words::url_nul(part.name()),
-            UriError::NotUtf8 { part } => words::url_not_utf8(part.name()),
-            UriError::UnknownKeyword { keyword } => words::pg_param_unknown(&printable(keyword)),
+            UriError::Prefix => msg::pg_uri_prefix(),
+            UriError::Ipv6Unterminated => msg::pg_uri_ipv6_unterminated(),
+            UriError::Ipv6Empty => msg::pg_uri_ipv6_empty(),
+            UriError::AfterIpv6 { position } => msg::pg_uri_after_ipv6(*position),
+            UriError::MissingEquals { pair } => msg::pg_uri_missing_equals(*pair),
+            UriError::ExtraEquals { keyword } => msg::pg_uri_extra_equals(&printable(keyword)),
+            UriError::BadPercent { part } => pg_uri_bad_percent(part.name()),
+            UriError::Nul { part } => crate::source::url::url_nul(part.name()),
+            UriError::NotUtf8 { part } => crate::source::url::url_not_utf8(part.name()),
+            UriError::UnknownKeyword { keyword } => msg::pg_param_unknown(&printable(keyword)),
         }
     }
 }
@@ -176,12 +175,12 @@ impl Portability {
     /// The finding's message.
     pub fn message(self) -> Message {
         match self {
-            Portability::Credential { password, special } => words::pg_portability_credential(
+            Portability::Credential { password, special } => pg_portability_credential(
                 if password { "password" } else { "user name" },
                 special,
                 &format!("%{:02X}", special as u32),
             ),
-            Portability::Hash => words::pg_portability_hash(),
+            Portability::Hash => msg::pg_portability_hash(),
             Portability::Space => msg::pg_portability_space(),
         }
     }
@@ -428,6 +427,18 @@ fn decode(text: &str, part: Part) -> Result<String, UriError> {
         .decode_utf8()
         .map(std::borrow::Cow::into_owned)
         .map_err(|_| UriError::NotUtf8 { part })
+}
+
+pub(crate) fn pg_uri_bad_percent(part: &str) -> Message {
+    msg::pg_uri_bad_percent(crate::source::url::part_key(part))
+}
+
+pub(crate) fn pg_portability_credential(part: &str, special: char, encoded: &str) -> Message {
+    msg::pg_portability_credential(
+        crate::source::url::part_key(part),
+        special,
+        encoded.to_string(),
+    )
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub(crate) mod advice;
 pub(crate) mod facts;
 pub(crate) mod libpq_uri;
+pub(crate) mod messages;
 pub(crate) mod probe;
 pub(crate) mod startup;
 pub(crate) mod url;

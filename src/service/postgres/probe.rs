@@ -16,7 +16,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
+use super::advice::{self, Refusal};
 use super::facts as pg_facts;
+use super::messages;
 use super::startup::{self, Answer, AuthError, Conn, ReadError, ServerFields};
 use crate::i18n::msg;
 use crate::model::{Code, FindingCode};
@@ -26,7 +28,6 @@ use crate::net::tls::{self, KeyShares, Roots, TlsInfo, Verify};
 use crate::net::{Budget, Opened, within};
 use crate::service::postgres::url::{PgTarget, PreferFallback, RootCert, SslMode};
 use crate::service::setting::Setting;
-use crate::words::{self, Refusal};
 
 type Plain = SniffStream<TcpStream>;
 
@@ -50,7 +51,7 @@ async fn run(target: &PgTarget, budget: &Budget, ladder: &mut Ladder) -> Option<
     for key in &target.ignored {
         ladder.finding(Finding::info(
             FindingCode::IgnoredParameter,
-            words::pg_ignored_parameter(key),
+            msg::pg_ignored_parameter(key),
         ));
     }
     let (target, opened) = open_first(target, budget, ladder).await?;
@@ -139,7 +140,7 @@ async fn negotiate(
     if matches!(target.sslmode, SslMode::Disable | SslMode::Allow) {
         ladder.skip(
             StepName::Tls,
-            words::pg_tls_not_tried(target.sslmode.as_str()),
+            msg::pg_tls_not_tried(target.sslmode.as_str()),
         );
         note_plaintext(target, ladder);
         return Some(Session::Plain(stream, sniffed));
@@ -151,7 +152,7 @@ async fn negotiate(
             Some(session)
         }
         Ok(TlsOutcome::Declined(stream)) => {
-            ladder.skip(StepName::Tls, words::pg_tls_declined());
+            ladder.skip(StepName::Tls, msg::pg_tls_declined());
             note_plaintext(target, ladder);
             Some(Session::Plain(stream, sniffed))
         }
@@ -229,7 +230,7 @@ async fn start_tls(
         b'N' => {
             return Err(Failure::new(
                 Code::TlsUnsupported,
-                words::pg_server_refused_tls(),
+                msg::pg_server_refused_tls(),
             ));
         }
         _ => return Err(unexpected_reply(sniffed)),
@@ -309,7 +310,7 @@ async fn ssl_request(
     match within(budget.remaining(), exchange).await {
         None => Err(Failure::new(
             Code::Timeout,
-            words::pg_no_answer_to_ssl_request(),
+            msg::pg_no_answer_to_ssl_request(),
         )),
         Some(Ok(byte)) => Ok(byte),
         Some(Err(error)) => Err(io_failure(&error, sniffed)),
@@ -318,12 +319,12 @@ async fn ssl_request(
 
 fn unexpected_reply(sniffed: &Sniffed) -> Failure {
     match sniffed.peer_kind() {
-        Some(PeerKind::Http) => Failure::new(Code::ProtocolError, words::peer_is_http()),
-        Some(PeerKind::Redis) => Failure::new(Code::ProtocolError, words::pg_peer_is_redis()),
-        Some(PeerKind::Tls) => Failure::new(Code::ProtocolError, words::pg_peer_is_tls()),
+        Some(PeerKind::Http) => Failure::new(Code::ProtocolError, msg::peer_is_http()),
+        Some(PeerKind::Redis) => Failure::new(Code::ProtocolError, msg::pg_peer_is_redis()),
+        Some(PeerKind::Tls) => Failure::new(Code::ProtocolError, msg::pg_peer_is_tls()),
         _ => Failure::new(
             Code::ProtocolError,
-            words::pg_peer_unknown(&sniffed.bytes()),
+            messages::pg_peer_unknown(&sniffed.bytes()),
         ),
     }
 }
@@ -343,7 +344,7 @@ fn verification(target: &PgTarget) -> Result<Verify, Failure> {
         (SslMode::VerifyCa, Some(roots)) => Ok(Verify::CaOnly(roots)),
         (SslMode::VerifyFull | SslMode::VerifyCa, None) => Err(Failure::new(
             Code::CertificateInvalid,
-            words::pg_no_root_cert(target.sslmode.as_str()),
+            msg::pg_no_root_cert(target.sslmode.as_str()),
         )),
         (_, Some(roots)) if target.sslrootcert != Some(RootCert::System) => {
             Ok(Verify::CaOnly(roots))
@@ -365,7 +366,7 @@ fn record_tls(target: &PgTarget, info: &TlsInfo, started: Instant, ladder: &mut 
     if !info.verified && !target.is_loopback() {
         ladder.finding(Finding::info(
             FindingCode::CertificateNotVerified,
-            words::pg_cert_not_verified(target.sslmode.as_str()),
+            msg::pg_cert_not_verified(target.sslmode.as_str()),
         ));
     }
 }
@@ -374,7 +375,7 @@ fn note_plaintext(target: &PgTarget, ladder: &mut Ladder) {
     if !target.is_loopback() {
         ladder.finding(Finding::warn(
             FindingCode::Unencrypted,
-            words::pg_unencrypted(&target.host),
+            msg::pg_unencrypted(&target.host),
         ));
     }
 }
@@ -397,7 +398,7 @@ async fn authenticate(
             ladder.pass(
                 StepName::Auth,
                 started,
-                words::pg_auth_detail(target.user.as_deref()),
+                messages::pg_auth_detail(target.user.as_deref()),
             );
             Some(connected)
         }
@@ -453,7 +454,7 @@ async fn allow_retry(
             ladder.pass(
                 StepName::Auth,
                 auth_started,
-                words::pg_auth_detail(again.user.as_deref()),
+                messages::pg_auth_detail(again.user.as_deref()),
             );
             Some(connected)
         }
@@ -497,7 +498,7 @@ async fn prefer_retry(
             ladder.pass(
                 StepName::Auth,
                 started,
-                words::pg_auth_detail(again.user.as_deref()),
+                super::messages::pg_auth_detail(again.user.as_deref()),
             );
             Some(connected)
         }
@@ -520,7 +521,7 @@ async fn redial_tls(
         TlsOutcome::Encrypted(session, info) => Ok((session, *info)),
         TlsOutcome::Declined(..) => Err(Failure::new(
             Code::TlsUnsupported,
-            words::pg_server_refused_tls(),
+            msg::pg_server_refused_tls(),
         )),
     }
 }
@@ -540,7 +541,7 @@ async fn startup(
     )
     .await
     {
-        None => Err(Failure::new(Code::Timeout, words::pg_auth_timeout(limit))),
+        None => Err(Failure::new(Code::Timeout, msg::pg_auth_timeout(limit))),
         Some(Ok(queued)) => Ok((conn, queued)),
         Some(Err(error)) => Err(auth_failure(error, &conn.sniffed)),
     }
@@ -551,7 +552,7 @@ async fn startup(
 /// wire.
 fn auth_failure(error: AuthError, sniffed: &Sniffed) -> Failure {
     if sniffed.cut_off() {
-        return Failure::new(Code::ProtocolError, words::peer_too_much(sniff::MAX_READ));
+        return Failure::new(Code::ProtocolError, sniff::peer_too_much(sniff::MAX_READ));
     }
     match error {
         AuthError::Server(fields) => server_failure(&ServerError::from(&fields)),
@@ -636,8 +637,8 @@ fn server_failure(error: &ServerError<'_>) -> Failure {
         state if matches!(state.get(..2), Some("22" | "42")) => Code::InvalidValue,
         _ => Code::ProtocolError,
     });
-    let said = words::pg_server_said(error.severity, error.sqlstate, message);
-    Failure::new(code, words::pg_refusal(refusal(error), said))
+    let said = messages::pg_server_said(error.severity, error.sqlstate, message);
+    Failure::new(code, advice::pg_refusal(refusal(error), said))
 }
 
 /// Which limit refused the connection, told by the `ErrorResponse`'s
@@ -694,18 +695,18 @@ fn auth_spec_code(routine: Option<&str>, message: &str) -> Code {
 /// (whether our first write raced the close), so both are `connection_closed`.
 fn io_failure(error: &io::Error, sniffed: &Sniffed) -> Failure {
     if sniffed.cut_off() {
-        return Failure::new(Code::ProtocolError, words::peer_too_much(sniff::MAX_READ));
+        return Failure::new(Code::ProtocolError, sniff::peer_too_much(sniff::MAX_READ));
     }
     let silent_peer = sniffed.bytes().is_empty();
     match error.kind() {
         io::ErrorKind::UnexpectedEof => {
-            Failure::new(Code::ConnectionClosed, words::pg_closed_during_startup())
+            Failure::new(Code::ConnectionClosed, msg::pg_closed_during_startup())
         }
         io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe if silent_peer => {
-            Failure::new(Code::ConnectionClosed, words::pg_closed_during_startup())
+            Failure::new(Code::ConnectionClosed, msg::pg_closed_during_startup())
         }
         io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => {
-            Failure::new(Code::ConnectionReset, words::connection_reset())
+            Failure::new(Code::ConnectionReset, msg::connection_reset())
         }
         io::ErrorKind::TimedOut => Failure::new(Code::Timeout, msg::verbatim(error.to_string())),
         _ if sniffed.peer_kind().is_some_and(|k| k != PeerKind::Postgres) => {
@@ -731,16 +732,16 @@ async fn query(
         // extra round trip happens on that error path alone).
         ladder.finding(Finding::info(
             FindingCode::ConnectionHeadroom,
-            words::pg_facts_denied(),
+            msg::pg_facts_denied(),
         ));
         result = run_facts(&mut conn, pg_facts::BASIC_SQL, false, budget).await;
     }
     let facts = result.and_then(|answer| match answer {
         Answer::Row(row) => Ok(pg_facts::parse(&row)),
-        Answer::NoRow => Err(Failure::new(Code::QueryFailed, words::pg_no_row())),
+        Answer::NoRow => Err(Failure::new(Code::QueryFailed, msg::pg_no_row())),
         Answer::Error(fields) => Err(Failure::new(
             Code::QueryFailed,
-            words::pg_server_said(&fields.severity, &fields.sqlstate, &fields.message),
+            messages::pg_server_said(&fields.severity, &fields.sqlstate, &fields.message),
         )),
     });
     // Goodbye without waiting for an answer; the socket closes either way.
@@ -760,7 +761,7 @@ async fn run_facts(
 ) -> Result<Answer, Failure> {
     let limit = budget.remaining();
     match within(limit, startup::query(conn, sql, queued)).await {
-        None => Err(Failure::new(Code::Timeout, words::pg_query_timeout(limit))),
+        None => Err(Failure::new(Code::Timeout, msg::pg_query_timeout(limit))),
         Some(Ok(answer)) => Ok(answer),
         Some(Err(error)) => Err(query_failure(error, &conn.sniffed)),
     }
@@ -768,7 +769,7 @@ async fn run_facts(
 
 fn query_failure(error: ReadError, sniffed: &Sniffed) -> Failure {
     if sniffed.cut_off() {
-        return Failure::new(Code::ProtocolError, words::peer_too_much(sniff::MAX_READ));
+        return Failure::new(Code::ProtocolError, sniff::peer_too_much(sniff::MAX_READ));
     }
     match error {
         ReadError::Io(error)
@@ -779,7 +780,7 @@ fn query_failure(error: ReadError, sniffed: &Sniffed) -> Failure {
                     | io::ErrorKind::BrokenPipe
             ) =>
         {
-            Failure::new(Code::ConnectionClosed, words::pg_closed_during_query())
+            Failure::new(Code::ConnectionClosed, msg::pg_closed_during_query())
         }
         ReadError::Io(error) => Failure::new(Code::QueryFailed, msg::verbatim(error.to_string())),
         other => protocol_failure(other),

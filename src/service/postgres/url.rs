@@ -11,11 +11,11 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use super::libpq_uri::{self, Conninfo, Portability};
-use crate::i18n::Message;
+use super::messages;
+use crate::i18n::{Message, msg};
 use crate::model::{Code, Database, Parts};
 use crate::source::secret::Secret;
 use crate::source::url::{self, UrlError};
-use crate::words;
 
 pub(crate) const SCHEMES: &[&str] = &["postgresql", "postgres"];
 const DEFAULT_PORT: u16 = 5432;
@@ -218,7 +218,7 @@ impl PgTarget {
         let info = libpq_uri::parse(raw).map_err(|e| invalid(e.message()))?;
         for key in REFUSED_PARAMS {
             if info.get(key).is_some() {
-                return Err(invalid(words::pg_param_unsupported(key)));
+                return Err(invalid(msg::pg_param_unsupported(key)));
             }
         }
         let hosts = host_list(&info)?;
@@ -351,7 +351,7 @@ impl PgTarget {
         if !used.is_empty() {
             findings.push(Finding::info(
                 FindingCode::EnvDefaults,
-                words::pg_env_defaults(&used),
+                messages::pg_env_defaults(&used),
             ));
         }
         Ok(findings)
@@ -387,7 +387,7 @@ impl PgTarget {
                         no_verify = true;
                         SslMode::Require
                     }
-                    None => return Err(invalid(words::pg_bad_env_sslmode())),
+                    None => return Err(invalid(msg::pg_bad_env_sslmode())),
                 })
             }
             None => None,
@@ -438,7 +438,7 @@ fn check_scheme(raw: &str) -> Result<(), UrlError> {
     if libpq_uri::PREFIXES.iter().any(|p| lowercase.starts_with(p)) {
         return Err(UrlError {
             code: Code::UnsupportedScheme,
-            message: words::pg_scheme_case(),
+            message: msg::pg_scheme_case(),
         });
     }
     // Not a PostgreSQL URI: let the shared parser name the problem.
@@ -476,19 +476,19 @@ fn host_list(info: &Conninfo) -> Result<Vec<(String, u16)>, UrlError> {
         return Ok(Vec::new());
     }
     if info.get("hostaddr").is_some_and(|a| !a.is_empty()) {
-        return Err(invalid(words::url_many_hosts()));
+        return Err(invalid(msg::url_many_hosts()));
     }
     let names: Vec<&str> = host.split(',').collect();
     let ports: Vec<&str> = ports.split(',').collect();
     if ports.len() != 1 && ports.len() != names.len() {
-        return Err(invalid(words::pg_many_ports()));
+        return Err(invalid(msg::pg_many_ports()));
     }
     names
         .iter()
         .enumerate()
         .map(|(i, name)| {
             if name.is_empty() || name.starts_with('/') || name.starts_with('@') {
-                return Err(invalid(words::pg_socket_refused()));
+                return Err(invalid(msg::pg_socket_refused()));
             }
             check_host_chars(name, info)?;
             let port = parse_port(Some(ports.get(i).unwrap_or(&ports[0])))?;
@@ -503,18 +503,18 @@ fn endpoint(info: &Conninfo) -> Result<(String, Option<IpAddr>), UrlError> {
     let host = info.get("host").unwrap_or_default();
     let hostaddr = info.get("hostaddr").filter(|a| !a.is_empty());
     if hostaddr.is_some_and(|a| a.contains(',')) {
-        return Err(invalid(words::url_many_hosts()));
+        return Err(invalid(msg::url_many_hosts()));
     }
     let hostaddr = hostaddr
-        .map(|a| parse_hostaddr(a).ok_or_else(|| invalid(words::pg_bad_hostaddr())))
+        .map(|a| parse_hostaddr(a).ok_or_else(|| invalid(msg::pg_bad_hostaddr())))
         .transpose()?;
     if host.starts_with('/') || host.starts_with('@') {
-        return Err(invalid(words::pg_socket_refused()));
+        return Err(invalid(msg::pg_socket_refused()));
     }
     match (host, hostaddr) {
         // `user:pw@:5432`: the mark of a reference that resolved to nothing.
-        ("", None) if info.get("port").is_some() => Err(invalid(words::pg_no_host())),
-        ("", None) => Err(invalid(words::pg_socket_refused())),
+        ("", None) if info.get("port").is_some() => Err(invalid(msg::pg_no_host())),
+        ("", None) => Err(invalid(msg::pg_socket_refused())),
         ("", Some(addr)) => Ok((addr.to_string(), Some(addr))),
         (host, addr) => {
             check_host_chars(host, info)?;
@@ -565,13 +565,15 @@ fn inet_aton_part(part: &str) -> Option<u32> {
 /// unencoded character in the password, so say that.
 fn check_host_chars(host: &str, info: &Conninfo) -> Result<(), UrlError> {
     if host.contains('@') && info.get("user").is_some() {
-        return Err(invalid(words::url_unencoded_char("password", '@')));
+        return Err(invalid(crate::source::url::url_unencoded_char(
+            "password", '@',
+        )));
     }
     if host
         .chars()
         .any(|c| c.is_control() || c.is_whitespace() || c == '@')
     {
-        return Err(invalid(words::url_bad_host_chars()));
+        return Err(invalid(msg::url_bad_host_chars()));
     }
     Ok(())
 }
@@ -582,11 +584,11 @@ fn parse_port(port: Option<&str>) -> Result<u16, UrlError> {
     let Some(text) = port.filter(|p| !p.is_empty()) else {
         return Ok(DEFAULT_PORT);
     };
-    let number = parse_int_param(text).ok_or_else(|| invalid(words::url_port_not_number()))?;
+    let number = parse_int_param(text).ok_or_else(|| invalid(msg::url_port_not_number()))?;
     u16::try_from(number)
         .ok()
         .filter(|&p| p != 0)
-        .ok_or_else(|| invalid(words::url_port_range(&url::printable(text))))
+        .ok_or_else(|| invalid(msg::url_port_range(&url::printable(text))))
 }
 
 /// `strtol` as libpq's `parse_int_param` uses it: whitespace before, an
@@ -618,9 +620,9 @@ fn check_protocol_range(info: &Conninfo) -> Result<(), UrlError> {
         rank("ssl_min_protocol_version"),
         rank("ssl_max_protocol_version"),
     ) {
-        (Some(min), Some(max)) if min > max => Err(invalid(words::pg_bad_param_value(
-            "ssl_min_protocol_version",
-        ))),
+        (Some(min), Some(max)) if min > max => {
+            Err(invalid(msg::pg_bad_param_value("ssl_min_protocol_version")))
+        }
         _ => Ok(()),
     }
 }
@@ -645,13 +647,13 @@ fn check_ignored_value(key: &str, value: &str) -> Result<(), UrlError> {
         | "tcp_user_timeout" => {
             return parse_int_param(value)
                 .map(|_| ())
-                .ok_or_else(|| invalid(words::pg_bad_param_value(key)));
+                .ok_or_else(|| invalid(msg::pg_bad_param_value(key)));
         }
         "ssl_min_protocol_version" | "ssl_max_protocol_version" => {
             return if value.is_empty() || tls_version_rank(value).is_some() {
                 Ok(())
             } else {
-                Err(invalid(words::pg_bad_param_value(key)))
+                Err(invalid(msg::pg_bad_param_value(key)))
             };
         }
         "sslcertmode" => &["disable", "allow", "require"],
@@ -671,7 +673,7 @@ fn check_ignored_value(key: &str, value: &str) -> Result<(), UrlError> {
     if allowed.contains(&value) {
         Ok(())
     } else {
-        Err(invalid(words::pg_bad_param_value(key)))
+        Err(invalid(msg::pg_bad_param_value(key)))
     }
 }
 
@@ -683,7 +685,7 @@ fn invalid(message: Message) -> UrlError {
 }
 
 fn parse_sslmode(value: &str) -> Result<SslMode, UrlError> {
-    SslMode::parse(value).ok_or_else(|| invalid(words::pg_bad_sslmode(&url::printable(value))))
+    SslMode::parse(value).ok_or_else(|| invalid(msg::pg_bad_sslmode(&url::printable(value))))
 }
 
 fn parse_rootcert(value: &str) -> RootCert {
@@ -698,9 +700,7 @@ fn parse_channel_binding(value: &str) -> Result<ChannelBinding, UrlError> {
         "disable" => Ok(ChannelBinding::Disable),
         "prefer" => Ok(ChannelBinding::Prefer),
         "require" => Ok(ChannelBinding::Require),
-        other => Err(invalid(words::pg_bad_channel_binding(&url::printable(
-            other,
-        )))),
+        other => Err(invalid(msg::pg_bad_channel_binding(&url::printable(other)))),
     }
 }
 
@@ -711,7 +711,7 @@ fn parse_negotiation(value: Option<&str>) -> Result<bool, UrlError> {
     match value {
         None | Some("" | "postgres") => Ok(false),
         Some("direct") => Ok(true),
-        Some(_) => Err(invalid(words::pg_bad_param_value("sslnegotiation"))),
+        Some(_) => Err(invalid(msg::pg_bad_param_value("sslnegotiation"))),
     }
 }
 
@@ -739,7 +739,7 @@ fn resolve_sslmode(
     match (explicit, root) {
         (None, Some(RootCert::System)) => Ok(SslMode::VerifyFull),
         (Some(mode), Some(RootCert::System)) if mode != SslMode::VerifyFull => Err(invalid(
-            words::pg_system_root_needs_verify_full(mode.as_str()),
+            msg::pg_system_root_needs_verify_full(mode.as_str()),
         )),
         (mode, _) => Ok(mode.unwrap_or(SslMode::Prefer)),
     }

@@ -4,9 +4,8 @@
 //! `ErrorResponse` with no fields, a length below 4 — is `protocol_error`
 //! (PostgreSQL docs, "Message Formats"), which waiting will not heal.
 
-use crate::i18n::Message;
+use crate::i18n::{Message, msg};
 use crate::model::{Code, Failure};
-use crate::words;
 
 /// `AuthenticationMD5Password`: the request code 5 and a 4-byte salt.
 const MD5_REQUEST: i32 = 5;
@@ -21,14 +20,11 @@ pub(crate) fn malformed(bytes: &[u8]) -> Option<Failure> {
         let kind = header[0];
         let len = i32::from_be_bytes([header[1], header[2], header[3], header[4]]);
         let Ok(len) = usize::try_from(len) else {
-            return Some(protocol_error(
-                &words::pg_bad_length(kind, len),
-                &bytes[at..],
-            ));
+            return Some(protocol_error(&pg_bad_length(kind, len), &bytes[at..]));
         };
         if len < 4 {
             return Some(protocol_error(
-                &words::pg_bad_length(kind, i32::try_from(len).unwrap_or(0)),
+                &pg_bad_length(kind, i32::try_from(len).unwrap_or(0)),
                 &bytes[at..],
             ));
         }
@@ -45,7 +41,7 @@ pub(crate) fn malformed(bytes: &[u8]) -> Option<Failure> {
 }
 
 fn protocol_error(what: &Message, bytes: &[u8]) -> Failure {
-    Failure::new(Code::ProtocolError, words::pg_malformed(what, bytes))
+    Failure::new(Code::ProtocolError, pg_malformed(what, bytes))
 }
 
 /// What is wrong with one message, if anything.
@@ -54,7 +50,7 @@ fn check(kind: u8, body: &[u8]) -> Option<Message> {
         b'R' => {
             let request = i32::from_be_bytes(body.get(..4)?.try_into().ok()?);
             let salt = body.len() - 4;
-            (request == MD5_REQUEST && salt != 4).then(|| words::pg_md5_salt(salt))
+            (request == MD5_REQUEST && salt != 4).then(|| msg::pg_md5_salt(salt))
         }
         b'E' | b'N' => {
             let fields: Vec<u8> = body
@@ -63,12 +59,28 @@ fn check(kind: u8, body: &[u8]) -> Option<Message> {
                 .map(|f| f[0])
                 .collect();
             if fields.is_empty() {
-                Some(words::pg_empty_error(kind))
+                Some(pg_empty_error(kind))
             } else {
                 None
             }
         }
         _ => None,
+    }
+}
+
+pub(crate) fn pg_malformed(what: &Message, bytes: &[u8]) -> Message {
+    msg::pg_malformed(what.clone(), crate::net::sniff::escaped(bytes))
+}
+
+pub(crate) fn pg_bad_length(kind: u8, len: i32) -> Message {
+    msg::pg_bad_length(kind.escape_ascii().to_string(), i64::from(len))
+}
+
+pub(crate) fn pg_empty_error(kind: u8) -> Message {
+    if kind == b'E' {
+        msg::pg_empty_error_response()
+    } else {
+        msg::pg_empty_notice_response()
     }
 }
 

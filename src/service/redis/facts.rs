@@ -8,9 +8,11 @@ use std::time::Duration;
 
 use redis::{RedisResult, Value};
 
+use crate::i18n::msg;
 use crate::model::{Code, FindingCode};
 use crate::model::{Failure, Finding, Ladder, StepName};
-use crate::words;
+
+use super::messages;
 
 /// Memory use (with `noeviction`) and client use that draw a warning.
 const WARN_MEMORY: f64 = 0.90;
@@ -58,9 +60,9 @@ pub(crate) fn record(facts: &Facts, db: i64, duration: Option<Duration>, ladder:
     let readings = ladder.readings();
     readings.redis_memory = (facts.used_memory, facts.maxmemory);
     readings.redis_clients = (facts.clients, facts.maxclients);
-    let detail = words::redis_ping_detail(facts.version.as_deref(), db);
+    let detail = messages::redis_ping_detail(facts.version.as_deref(), db);
     if facts.role.as_deref() == Some("slave") {
-        let failure = Failure::new(Code::ReadOnly, words::redis_replica(&detail));
+        let failure = Failure::new(Code::ReadOnly, messages::redis_replica(&detail));
         return ladder.fail_with(StepName::Ping, duration, failure);
     }
     note_memory(facts, ladder);
@@ -76,14 +78,14 @@ fn note_memory(facts: &Facts, ladder: &mut Ladder) {
     if policy.starts_with("allkeys-") {
         ladder.finding(Finding::warn(
             FindingCode::MemoryHeadroom,
-            words::redis_evicts_all(policy),
+            messages::redis_evicts_all(policy),
         ));
     } else if used as f64 >= WARN_MEMORY * max as f64 {
         // noeviction and volatile-* (when too few keys have a TTL) both
         // answer writes with OOM once memory is full.
         ladder.finding(Finding::warn(
             FindingCode::MemoryHeadroom,
-            words::redis_memory_full(used, max),
+            messages::redis_memory_full(used, max),
         ));
     }
 }
@@ -95,7 +97,7 @@ fn note_clients(facts: &Facts, ladder: &mut Ladder) {
     if clients as f64 >= WARN_CLIENTS * max as f64 {
         ladder.finding(Finding::warn(
             FindingCode::ConnectionHeadroom,
-            words::redis_clients(clients, max),
+            msg::redis_clients(clients, max),
         ));
     }
 }

@@ -3,6 +3,7 @@
 
 pub(crate) mod advice;
 pub(crate) mod facts;
+pub(crate) mod messages;
 pub(crate) mod probe;
 pub(crate) mod reply;
 pub(crate) mod url;

@@ -14,6 +14,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::facts as redis_facts;
+use super::messages;
 use super::reply;
 use crate::i18n::msg;
 use crate::model::{Code, FindingCode};
@@ -23,7 +24,6 @@ use crate::net::tls::{self, KeyShares, Verify};
 use crate::net::{Budget, within};
 use crate::service::redis::url::{NoPassword, Protocol, RedisTarget, RedisTls};
 use crate::service::setting::Setting;
-use crate::words;
 
 pub(crate) async fn probe(setting: &Setting<RedisTarget>, budget: Budget) -> ProbeOutcome {
     let mut ladder = Ladder::new(crate::service::Kind::Redis.steps());
@@ -45,7 +45,7 @@ async fn run(target: &RedisTarget, budget: &Budget, ladder: &mut Ladder) -> Opti
     let (stream, sniffed) = (opened.stream, opened.sniffed);
     let verify = match target.tls {
         RedisTls::Off => {
-            ladder.skip(StepName::Tls, words::redis_tls_off());
+            ladder.skip(StepName::Tls, msg::redis_tls_off());
             note_plaintext(target, ladder);
             converse(target, stream, &sniffed, budget, ladder).await;
             if ladder.failure_code() == Some(Code::ConnectionClosed) && sniffed.bytes().is_empty() {
@@ -109,7 +109,7 @@ async fn confirm_tls_port(
         ladder.fail(
             StepName::Tls,
             Some(started),
-            Failure::new(Code::TlsRequired, words::redis_port_speaks_tls()),
+            Failure::new(Code::TlsRequired, msg::redis_port_speaks_tls()),
         );
     }
 }
@@ -118,7 +118,7 @@ fn note_plaintext(target: &RedisTarget, ladder: &mut Ladder) {
     if !target.is_loopback() {
         ladder.finding(Finding::warn(
             FindingCode::Unencrypted,
-            words::redis_unencrypted(&target.host),
+            msg::redis_unencrypted(&target.host),
         ));
     }
 }
@@ -127,7 +127,7 @@ fn note_unverified(target: &RedisTarget, ladder: &mut Ladder) {
     if target.tls == RedisTls::Insecure {
         ladder.finding(Finding::warn(
             FindingCode::CertificateNotVerified,
-            words::redis_insecure(),
+            msg::redis_insecure(),
         ));
     }
 }
@@ -175,7 +175,7 @@ where
     let layout = Layout::of(target);
     let limit = budget.remaining();
     let replies = match within(limit, exchange(target, stream)).await {
-        None => Err(Failure::new(Code::Timeout, words::redis_timeout(limit))),
+        None => Err(Failure::new(Code::Timeout, msg::redis_timeout(limit))),
         Some(Err(error)) => Err(connection_failure(&error, sniffed)),
         Some(Ok(replies)) => Ok(replies),
     };
@@ -268,7 +268,7 @@ fn judge(
     if let Err((step, failure)) = check_replies(layout, replies) {
         if step == StepName::Ping && layout.auth {
             // AUTH passed in the same round trip; the ping reply failed.
-            let detail = words::redis_auth_detail(target.username.as_deref());
+            let detail = messages::redis_auth_detail(target.username.as_deref());
             ladder.pass_with(StepName::Auth, Some(rtt), detail);
             return ladder.fail_with(StepName::Ping, None, failure);
         }
@@ -278,11 +278,11 @@ fn judge(
         ladder.pass_with(
             StepName::Auth,
             Some(rtt),
-            words::redis_auth_detail(target.username.as_deref()),
+            messages::redis_auth_detail(target.username.as_deref()),
         );
         None
     } else {
-        ladder.skip(StepName::Auth, words::redis_no_credentials());
+        ladder.skip(StepName::Auth, msg::redis_no_credentials());
         Some(rtt)
     };
     let facts = redis_facts::parse(replies.get(layout.ping_index() + 1));
@@ -372,7 +372,7 @@ fn hello_failure(layout: &Layout, error: &RedisError) -> Failure {
     {
         return Failure::new(
             Code::ProtocolError,
-            words::redis_no_resp3(&server_message(error)),
+            msg::redis_no_resp3(&server_message(error)),
         );
     }
     if !layout.auth && error.code() == Some("NOAUTH") {
@@ -401,15 +401,15 @@ fn ping_failure(error: &RedisError) -> Failure {
 /// something that is not RESP. The sniffed bytes tell which.
 fn connection_failure(error: &RedisError, sniffed: &Sniffed) -> Failure {
     if sniffed.cut_off() {
-        return Failure::new(Code::ProtocolError, words::peer_too_much(sniff::MAX_READ));
+        return Failure::new(Code::ProtocolError, sniff::peer_too_much(sniff::MAX_READ));
     }
     match sniffed.peer_kind() {
-        Some(PeerKind::Tls) => return Failure::new(Code::TlsRequired, words::redis_peer_is_tls()),
-        Some(PeerKind::Http) => return Failure::new(Code::ProtocolError, words::peer_is_http()),
+        Some(PeerKind::Tls) => return Failure::new(Code::TlsRequired, msg::redis_peer_is_tls()),
+        Some(PeerKind::Http) => return Failure::new(Code::ProtocolError, msg::peer_is_http()),
         Some(PeerKind::Postgres | PeerKind::Unknown) => {
             return Failure::new(
                 Code::ProtocolError,
-                words::redis_peer_unknown(&sniffed.bytes()),
+                messages::redis_peer_unknown(&sniffed.bytes()),
             );
         }
         _ => {}
@@ -428,9 +428,9 @@ fn connection_failure(error: &RedisError, sniffed: &Sniffed) -> Failure {
         }
         // As for PostgreSQL: EOF or RST before any byte is timing, not cause.
         _ if is_reset(error) && !sniffed.bytes().is_empty() => {
-            Failure::new(Code::ConnectionReset, words::connection_reset())
+            Failure::new(Code::ConnectionReset, msg::connection_reset())
         }
-        _ => Failure::new(Code::ConnectionClosed, words::redis_closed()),
+        _ => Failure::new(Code::ConnectionClosed, msg::redis_closed()),
     }
 }
 

@@ -6,9 +6,10 @@
 //! malformed reply is `protocol_error` (it will not heal by waiting), an
 //! error line before the close is what the server said.
 
-use crate::i18n::Message;
+use crate::i18n::{Message, msg};
 use crate::model::{Code, Failure};
-use crate::words;
+
+use super::messages;
 
 /// redis-rs refuses replies nested deeper than this (its parser's limit).
 const MAX_DEPTH: usize = 100;
@@ -29,7 +30,7 @@ pub(crate) fn last_words(bytes: &[u8]) -> Option<Failure> {
             Err(what) => {
                 return Some(Failure::new(
                     Code::ProtocolError,
-                    words::redis_malformed(&what, &bytes[at..]),
+                    messages::redis_malformed(&what, &bytes[at..]),
                 ));
             }
         }
@@ -49,7 +50,7 @@ fn said(text: &str) -> Failure {
         "NOPERM" | "DENIED" => Code::AccessDenied,
         _ => Code::ConnectionClosed,
     };
-    Failure::new(code, words::redis_last_words(text))
+    Failure::new(code, messages::redis_last_words(text))
 }
 
 /// One reply starting at `at`: `Ok(None)` when the bytes end inside it,
@@ -58,7 +59,7 @@ type Parsed = Result<Option<(usize, Option<String>)>, Message>;
 
 fn value(bytes: &[u8], at: usize, depth: usize) -> Parsed {
     if depth > MAX_DEPTH {
-        return Err(words::redis_nested_too_deep(MAX_DEPTH));
+        return Err(msg::redis_nested_too_deep(MAX_DEPTH));
     }
     let Some((line, next)) = line(bytes, at + 1) else {
         return Ok(None);
@@ -66,7 +67,7 @@ fn value(bytes: &[u8], at: usize, depth: usize) -> Parsed {
     let kind = bytes[at];
     match kind {
         b'+' | b'-' => {
-            let text = std::str::from_utf8(line).map_err(|_| words::redis_not_utf8(kind))?;
+            let text = std::str::from_utf8(line).map_err(|_| messages::redis_not_utf8(kind))?;
             let error = (kind == b'-').then(|| text.to_string());
             Ok(Some((next, error)))
         }
@@ -83,7 +84,7 @@ fn value(bytes: &[u8], at: usize, depth: usize) -> Parsed {
             match bytes.get(end..end + 2) {
                 None => Ok(None),
                 Some(b"\r\n") => Ok(Some((end + 2, None))),
-                Some(_) => Err(words::redis_bulk_length_wrong()),
+                Some(_) => Err(msg::redis_bulk_length_wrong()),
             }
         }
         b'*' => {
@@ -97,7 +98,7 @@ fn value(bytes: &[u8], at: usize, depth: usize) -> Parsed {
             }
             Ok(Some((at, None)))
         }
-        _ => Err(words::redis_unknown_type(kind)),
+        _ => Err(messages::redis_unknown_type(kind)),
     }
 }
 
@@ -112,7 +113,7 @@ fn integer(line: &[u8], kind: u8) -> Result<i64, Message> {
     std::str::from_utf8(line)
         .ok()
         .and_then(|t| t.parse::<i64>().ok())
-        .ok_or_else(|| words::redis_not_a_number(kind, &String::from_utf8_lossy(line)))
+        .ok_or_else(|| messages::redis_not_a_number(kind, &String::from_utf8_lossy(line)))
 }
 
 #[cfg(test)]

@@ -12,12 +12,11 @@ use std::collections::BTreeMap;
 
 use redis::{ConnectionAddr, IntoConnectionInfo, ProtocolVersion};
 
-use crate::i18n::Message;
+use crate::i18n::{Message, msg};
 use crate::model::{Code, Database, Parts};
 use crate::net::tls::Roots;
 use crate::source::secret::Secret;
 use crate::source::url::{self, UrlError};
-use crate::words;
 
 pub(crate) const SCHEMES: &[&str] = &["redis", "rediss", "valkey", "valkeys"];
 
@@ -133,7 +132,7 @@ impl RedisTarget {
                 };
                 (host.clone(), *port, tls)
             }
-            _ => return Err(invalid(words::redis_socket_refused())),
+            _ => return Err(invalid(msg::redis_socket_refused())),
         };
         let settings = info.redis_settings();
         Ok(Self {
@@ -196,7 +195,7 @@ fn check_scheme(raw: &str) -> Result<(), UrlError> {
         .map(|(s, _)| s.to_ascii_lowercase())
         .unwrap_or_default();
     if matches!(scheme.as_str(), "unix" | "redis+unix" | "valkey+unix") {
-        return Err(invalid(words::redis_socket_refused()));
+        return Err(invalid(msg::redis_socket_refused()));
     }
     if SCHEMES.contains(&scheme.as_str()) && raw[scheme.len()..].starts_with("://") {
         return Ok(());
@@ -212,26 +211,26 @@ fn explain(raw: &str, error: &redis::RedisError) -> UrlError {
         return explained;
     }
     let Some(parsed) = redis::parse_redis_url(raw) else {
-        return invalid(words::redis_unparsable());
+        return invalid(msg::redis_unparsable());
     };
     if let Some((_, value)) = parsed
         .query_pairs()
         .find(|(k, _)| k == "protocol")
         .filter(|(_, v)| !matches!(v.as_ref(), "2" | "3" | "resp2" | "resp3"))
     {
-        return invalid(words::redis_bad_protocol(&url::printable(&value)));
+        return invalid(msg::redis_bad_protocol(&url::printable(&value)));
     }
     if matches!(parsed.host_str(), Some("0.0.0.0" | "[::]")) {
-        return invalid(words::redis_wildcard_host());
+        return invalid(msg::redis_wildcard_host());
     }
     let path = parsed.path().trim_matches('/');
     if !path.is_empty() && path.parse::<i64>().is_err() {
-        return invalid(words::redis_bad_db(&url::printable(path)));
+        return invalid(msg::redis_bad_db(&url::printable(path)));
     }
     if parsed.fragment().is_some() {
-        return invalid(words::redis_bad_fragment());
+        return invalid(msg::redis_bad_fragment());
     }
-    invalid(words::redis_rs_refuses(&url::printable(&error.to_string())))
+    invalid(msg::redis_rs_refuses(&url::printable(&error.to_string())))
 }
 
 /// `raw` with the password replaced by `***`. The password is where WHATWG

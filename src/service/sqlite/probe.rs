@@ -3,14 +3,13 @@
 //! disk is replaced on every deploy, so a file outside the volume loses its
 //! data each time.
 
+use crate::i18n::{Message, msg};
 use std::path::Path;
 use std::time::Instant;
 
-use crate::i18n::msg;
 use crate::model::{Code, FindingCode};
 use crate::model::{Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::service::sqlite::url::SqliteTarget;
-use crate::words;
 
 /// The first 16 bytes of every SQLite 3 database file.
 const HEADER: &[u8; 16] = b"SQLite format 3\0";
@@ -21,7 +20,7 @@ pub(crate) fn probe(target: &SqliteTarget) -> ProbeOutcome {
     ladder.pass(
         StepName::Config,
         started,
-        words::config_from(&target.source),
+        crate::service::setting::config_from(&target.source),
     );
     for step in [StepName::Dns, StepName::Tcp, StepName::Tls, StepName::Auth] {
         ladder.skip(step, msg::sqlite_no_network());
@@ -29,10 +28,7 @@ pub(crate) fn probe(target: &SqliteTarget) -> ProbeOutcome {
     let started = Instant::now();
     match &target.path {
         None => {
-            ladder.finding(Finding::warn(
-                FindingCode::Sqlite,
-                words::sqlite_in_memory(),
-            ));
+            ladder.finding(Finding::warn(FindingCode::Sqlite, msg::sqlite_in_memory()));
             ladder.pass(StepName::Query, started, msg::sqlite_in_memory_target());
         }
         Some(path) => check_file(path, started, &mut ladder),
@@ -52,15 +48,12 @@ fn check_file(path: &Path, started: Instant, ladder: &mut Ladder) {
             return ladder.fail(
                 StepName::Query,
                 Some(started),
-                Failure::new(Code::QueryFailed, words::sqlite_not_a_file(&shown)),
+                Failure::new(Code::QueryFailed, sqlite_not_a_file(&shown)),
             );
         }
         Err(_) => {
-            ladder.finding(Finding::warn(
-                FindingCode::Sqlite,
-                words::sqlite_missing(&shown),
-            ));
-            return ladder.pass(StepName::Query, started, words::sqlite_missing(&shown));
+            ladder.finding(Finding::warn(FindingCode::Sqlite, sqlite_missing(&shown)));
+            return ladder.pass(StepName::Query, started, sqlite_missing(&shown));
         }
     };
     // Read without blocking: the path was a regular file a moment ago, but
@@ -73,26 +66,24 @@ fn check_file(path: &Path, started: Instant, ladder: &mut Ladder) {
         }
     });
     match read {
-        Ok(header) if header == HEADER => ladder.pass(
-            StepName::Query,
-            started,
-            words::sqlite_ok(&shown, meta.len()),
-        ),
+        Ok(header) if header == HEADER => {
+            ladder.pass(StepName::Query, started, sqlite_ok(&shown, meta.len()));
+        }
         Ok(_) => ladder.fail(
             StepName::Query,
             Some(started),
-            Failure::new(Code::QueryFailed, words::sqlite_not_sqlite(&shown)),
+            Failure::new(Code::QueryFailed, sqlite_not_sqlite(&shown)),
         ),
         Err(e) if meta.len() == 0 => {
             let _ = e;
-            ladder.pass(StepName::Query, started, words::sqlite_ok(&shown, 0));
+            ladder.pass(StepName::Query, started, sqlite_ok(&shown, 0));
         }
         Err(e) => ladder.fail(
             StepName::Query,
             Some(started),
             Failure::new(
                 Code::QueryFailed,
-                words::sqlite_unreadable(&shown, &crate::i18n::io_reason(&e)),
+                sqlite_unreadable(&shown, &crate::i18n::io_reason(&e)),
             ),
         ),
     }
@@ -107,7 +98,34 @@ fn note_volume(target: &SqliteTarget, ladder: &mut Ladder) {
     if !inside_volume {
         ladder.finding(Finding::warn(
             FindingCode::Sqlite,
-            words::sqlite_ephemeral(target.volume.as_deref()),
+            sqlite_ephemeral(target.volume.as_deref()),
         ));
+    }
+}
+
+pub(crate) fn sqlite_missing(path: &str) -> Message {
+    msg::sqlite_missing(path.to_string())
+}
+
+pub(crate) fn sqlite_not_a_file(path: &str) -> Message {
+    msg::sqlite_not_a_file(path.to_string())
+}
+
+pub(crate) fn sqlite_not_sqlite(path: &str) -> Message {
+    msg::sqlite_not_sqlite(path.to_string())
+}
+
+pub(crate) fn sqlite_unreadable(path: &str, error: &Message) -> Message {
+    msg::sqlite_unreadable(path.to_string(), error.clone())
+}
+
+pub(crate) fn sqlite_ok(path: &str, bytes: u64) -> Message {
+    msg::sqlite_ok(path.to_string(), bytes.div_ceil(1024))
+}
+
+pub(crate) fn sqlite_ephemeral(volume: Option<&Path>) -> Message {
+    match volume {
+        Some(volume) => msg::sqlite_outside_volume(volume.display().to_string()),
+        None => msg::sqlite_no_volume(),
     }
 }
