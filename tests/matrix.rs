@@ -84,11 +84,9 @@ const DRIVERS: &[Driver] = &[
     other("redis_py", false, "redis", "redis-py@8.1.0"),
     other("ioredis", true, "redis", "ioredis@6.0.0"),
     other("node_redis", true, "redis", "node-redis@6.4.0"),
-    // The AMQP drivers have no `--driver` rules in railconn: it reads the
-    // URL as kombu does, whatever the app uses.
-    other("celery", false, "amqp", ""),
-    other("pika", false, "amqp", ""),
-    other("amqplib", true, "amqp", ""),
+    other("celery", false, "amqp", "celery@5.7.0"),
+    other("pika", false, "amqp", "pika@1.4.4"),
+    other("amqplib", true, "amqp", "amqplib@2.3.1"),
     other("pyjwt", false, "jwt", "pyjwt@2.15.1"),
     other("jsonwebtoken", true, "jwt", "jsonwebtoken@9.0.3"),
 ];

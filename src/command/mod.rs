@@ -195,7 +195,7 @@ pub(crate) fn resolved(
     let driver_env = crate::driver::DriverEnv::read(env);
     // The driver rules hook: `driver` sits above `service`, so the kinds
     // whose drivers have rules are named here. PostgreSQL checks first,
-    // then Redis, each in report order (the rules are listed so).
+    // then Redis, then AMQP, each in report order (the rules are listed so).
     let mut drivers = drivers;
     for check in &mut config.configured {
         if let Setup::Postgresql(setting) = &mut check.setup {
@@ -205,6 +205,11 @@ pub(crate) fn resolved(
     for check in &mut config.configured {
         if let Setup::Redis(setting) = &mut check.setup {
             crate::driver::redis::apply(&mut drivers, check.name, setting, &driver_env);
+        }
+    }
+    for check in &mut config.configured {
+        if let Setup::Amqp(setting) = &mut check.setup {
+            crate::driver::amqp::apply(&mut drivers, check.name, setting);
         }
     }
     config.drivers = drivers;
