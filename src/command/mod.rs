@@ -184,6 +184,11 @@ pub(crate) fn resolved(
     let drivers = Drivers::find(&dir, &flags);
     let overrides = Overrides {
         node_postgres: drivers.only_node_postgres(),
+        amqp: if drivers.only_amqplib() {
+            crate::config::AmqpReading::Amqplib
+        } else {
+            crate::config::AmqpReading::Kombu
+        },
         database_url: source.database_url.clone(),
         redis_url: source.redis_url.clone(),
         public: source.public,

@@ -365,6 +365,14 @@ impl Drivers {
         drivers.peek().is_some() && drivers.all(|f| f.driver == Driver::NodePostgres)
     }
 
+    /// Whether amqplib is the app's one AMQP driver: only then are broker
+    /// URLs read as amqplib reads them, since kombu refuses the query
+    /// parameters amqplib ignores.
+    pub(crate) fn only_amqplib(&self) -> bool {
+        let mut drivers = self.amqp().peekable();
+        drivers.peek().is_some() && drivers.all(|f| f.driver == Driver::Amqplib)
+    }
+
     /// The first found driver that is `driver`.
     pub(crate) fn get(&self, driver: Driver) -> Option<&Found> {
         self.found.iter().find(|f| f.driver == driver)
