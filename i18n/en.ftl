@@ -1264,4 +1264,4 @@ driver_node_pg_channel_binding_fix = To bind the channel with node-postgres, set
 driver_pika_vhost = { $driver } opens the vhost "{ $pika }" (it keeps only the first segment of the URL's path; kombu reads "{ $kombu }"): railconn opened pika's
 driver_pika_vhost_cause = { $driver } reads the vhost as the first segment of the URL's path, percent-decoded (URLParameters), so this URL opens "{ $pika }", which the broker refuses; kombu (Celery) and amqplib read the whole path.
 driver_pika_vhost_fix = Percent-encode the vhost as one path segment, which pika, kombu and amqplib read alike: { $url }
-driver_amqp_vhost_unchecked = { $drivers } open the vhost "{ $vhost }", which this check did not open (one connection opens one vhost, and railconn opened pika's); percent-encode the vhost (%2F for a slash) so that every driver opens the same one
+driver_amqp_vhost_unchecked = To { $drivers } this URL means the vhost "{ $vhost }", which this check did not open (one connection opens one vhost, and railconn opened pika's); percent-encode the vhost (%2F for a slash) so that every driver opens the same one

@@ -1344,4 +1344,4 @@ driver_node_pg_channel_binding_fix = Чтобы node-postgres привязыва
 driver_pika_vhost = { $driver } открывает vhost «{ $pika }» (берёт только первый сегмент пути URL; kombu читает «{ $kombu }») — railconn открыл тот же vhost, что и pika
 driver_pika_vhost_cause = { $driver } берёт vhost из первого сегмента пути URL и декодирует %-последовательности (URLParameters), поэтому с этим URL открывается «{ $pika }», а брокер такой vhost отвергает; kombu (Celery) и amqplib читают путь целиком.
 driver_pika_vhost_fix = Закодируйте vhost через % одним сегментом пути — так его одинаково читают pika, kombu и amqplib: { $url }
-driver_amqp_vhost_unchecked = { $drivers } открывают vhost «{ $vhost }», а эта проверка его не открывала (одно соединение открывает один vhost, и railconn открыл тот, что у pika); закодируйте vhost через % (%2F вместо слеша), чтобы все драйверы открывали один и тот же
+driver_amqp_vhost_unchecked = Для { $drivers } этот URL означает vhost «{ $vhost }», а эта проверка его не открывала (одно соединение открывает один vhost, и railconn открыл тот, что у pika); закодируйте vhost через % (%2F вместо слеша), чтобы все драйверы открывали один и тот же
