@@ -1343,3 +1343,8 @@ driver_sa_host_list_fix = Put the hosts in the query instead: postgresql+DRIVER:
 driver_redis_node_roots_fix = Let Node trust the CA: NODE_EXTRA_CA_CERTS=/path/to/ca.pem in the app's environment (Node reads it at start; SSL_CERT_FILE is not read).
 driver_node_pg_channel_binding = { $driver } does not read channel_binding from the URL: it authenticates without channel binding unless the code sets enableChannelBinding, and so did the check
 driver_node_pg_channel_binding_fix = To bind the channel with node-postgres, set enableChannelBinding: true in the client's options (with TLS); channel_binding in the URL changes nothing for it.
+## amqpdrv
+driver_pika_vhost = { $driver } opens the vhost "{ $pika }" (it keeps only the first segment of the URL's path; kombu reads "{ $kombu }"): railconn opened pika's
+driver_pika_vhost_cause = { $driver } reads the vhost as the first segment of the URL's path, percent-decoded (URLParameters), so this URL opens "{ $pika }", which the broker refuses; kombu (Celery) and amqplib read the whole path.
+driver_pika_vhost_fix = Percent-encode the vhost as one path segment, which pika, kombu and amqplib read alike: { $url }
+driver_amqp_vhost_unchecked = To { $drivers } this URL means the vhost "{ $vhost }", which this check did not open (one connection opens one vhost, and railconn opened pika's); percent-encode the vhost (%2F for a slash) so that every driver opens the same one

@@ -1423,3 +1423,8 @@ driver_sa_host_list_fix = Перенесите хосты в параметры 
 driver_redis_node_roots_fix = Сделайте CA доверенным для Node: NODE_EXTRA_CA_CERTS=/path/to/ca.pem в окружении приложения (Node читает её при запуске; SSL_CERT_FILE он не читает).
 driver_node_pg_channel_binding = { $driver } не читает channel_binding из URL: без enableChannelBinding в коде он аутентифицируется без привязки к каналу — railconn проверил так же
 driver_node_pg_channel_binding_fix = Чтобы node-postgres привязывался к каналу, задайте enableChannelBinding: true в параметрах клиента (вместе с TLS); channel_binding в URL для него ничего не меняет.
+## amqpdrv
+driver_pika_vhost = { $driver } открывает vhost «{ $pika }» (берёт только первый сегмент пути URL; kombu читает «{ $kombu }») — railconn открыл тот же vhost, что и pika
+driver_pika_vhost_cause = { $driver } берёт vhost из первого сегмента пути URL и декодирует %-последовательности (URLParameters), поэтому с этим URL открывается «{ $pika }», а брокер такой vhost отвергает; kombu (Celery) и amqplib читают путь целиком.
+driver_pika_vhost_fix = Закодируйте vhost через % одним сегментом пути — так его одинаково читают pika, kombu и amqplib: { $url }
+driver_amqp_vhost_unchecked = Для { $drivers } этот URL означает vhost «{ $vhost }», а эта проверка его не открывала (одно соединение открывает один vhost, и railconn открыл тот, что у pika); закодируйте vhost через % (%2F вместо слеша), чтобы все драйверы открывали один и тот же

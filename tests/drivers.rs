@@ -914,3 +914,56 @@ fn ioredis_private_ca_is_fixed_by_node_extra_ca_certs() {
     let (report, _) = check_json(&mut run, &args);
     assert!(redis_passed(&report), "{report:#}");
 }
+
+/// pika 1.4: `BlockingConnection(URLParameters(URL))`, then close.
+fn pika(url: &str) -> Attempt {
+    let mut cmd = std::process::Command::new(&drivers::fixtures().python);
+    cmd.args([
+        "-c",
+        "import os, pika\n\
+c = pika.BlockingConnection(pika.URLParameters(os.environ['URL']))\n\
+c.close()\nprint('connected')",
+    ]);
+    drivers::attempt(cmd, url)
+}
+
+/// An app naming pika in its requirements, checking `CELERY_BROKER_URL`.
+fn check_pika_app(url: &str) -> Value {
+    let mut run = railconn();
+    std::fs::write(run.dir.path().join("requirements.txt"), "pika==1.4.4\n").unwrap();
+    run.env("CELERY_BROKER_URL", url);
+    check_json(&mut run, &["--only", "CELERY_BROKER_URL"]).0
+}
+
+/// `amqp://h//` is the default vhost to kombu and the empty one to pika:
+/// with pika in the app railconn fails where pika fails, naming pika, and
+/// the printed fix (the password put back) makes pika connect.
+#[test]
+fn pika_opens_its_own_vhost_and_the_printed_fix_connects_it() {
+    let port = crate::support::rabbitmq::RABBITMQ_PORT;
+    let url = format!("amqp://guest:guest@127.0.0.1:{port}//");
+    let before = pika(&url);
+    assert!(!before.connected, "{url}: {}", before.said);
+    assert!(before.said.contains("not found"), "{}", before.said);
+    let report = check_pika_app(&url);
+    let broker = check(&report, "CELERY_BROKER_URL");
+    assert_eq!(broker["error"]["step"], "open", "{report:#}");
+    assert_eq!(broker["error"]["code"], "database_not_found", "{report:#}");
+    assert!(
+        broker["cause"].as_str().unwrap().contains("pika 1.4.4"),
+        "{report:#}"
+    );
+    let fix = broker["fix"].as_str().unwrap();
+    let printed = fix.rsplit(' ').next().unwrap();
+    assert_eq!(printed, format!("amqp://guest:***@127.0.0.1:{port}/%2F"));
+    let fixed = printed.replace("***", "guest");
+    let after = pika(&fixed);
+    assert!(after.connected, "{fixed}: {}", after.said);
+    let report = check_pika_app(&fixed);
+    assert_ne!(
+        check(&report, "CELERY_BROKER_URL")["status"],
+        "fail",
+        "{report:#}"
+    );
+    assert_eq!(report["drivers"]["found"][0]["id"], "pika", "{report:#}");
+}

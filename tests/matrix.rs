@@ -94,11 +94,9 @@ const DRIVERS: &[Driver] = &[
     mysql("sa_pymysql", false, Some("pymysql")),
     mysql("sa_aiomysql", false, Some("aiomysql")),
     mysql("mysql2", true, None),
-    // The AMQP drivers have no `--driver` rules in railconn: it reads the
-    // URL as kombu does, whatever the app uses.
-    other("celery", false, "amqp", ""),
-    other("pika", false, "amqp", ""),
-    other("amqplib", true, "amqp", ""),
+    other("celery", false, "amqp", "celery@5.7.0"),
+    other("pika", false, "amqp", "pika@1.4.4"),
+    other("amqplib", true, "amqp", "amqplib@2.3.1"),
     other("pyjwt", false, "jwt", "pyjwt@2.15.1"),
     other("jsonwebtoken", true, "jwt", "jsonwebtoken@9.0.3"),
 ];

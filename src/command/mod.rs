@@ -184,6 +184,11 @@ pub(crate) fn resolved(
     let drivers = Drivers::find(&dir, &flags);
     let overrides = Overrides {
         node_postgres: drivers.only_node_postgres(),
+        amqp: if drivers.only_amqplib() {
+            crate::config::AmqpReading::Amqplib
+        } else {
+            crate::config::AmqpReading::Kombu
+        },
         database_url: source.database_url.clone(),
         redis_url: source.redis_url.clone(),
         public: source.public,
@@ -195,7 +200,7 @@ pub(crate) fn resolved(
     let driver_env = crate::driver::DriverEnv::read(env);
     // The driver rules hook: `driver` sits above `service`, so the kinds
     // whose drivers have rules are named here. PostgreSQL checks first,
-    // then Redis, each in report order (the rules are listed so).
+    // then Redis, then AMQP, each in report order (the rules are listed so).
     let mut drivers = drivers;
     for check in &mut config.configured {
         if let Setup::Postgresql(setting) = &mut check.setup {
@@ -205,6 +210,11 @@ pub(crate) fn resolved(
     for check in &mut config.configured {
         if let Setup::Redis(setting) = &mut check.setup {
             crate::driver::redis::apply(&mut drivers, check.name, setting, &driver_env);
+        }
+    }
+    for check in &mut config.configured {
+        if let Setup::Amqp(setting) = &mut check.setup {
+            crate::driver::amqp::apply(&mut drivers, check.name, setting);
         }
     }
     config.drivers = drivers;

@@ -124,6 +124,18 @@ pub(crate) struct Overrides {
     /// parameters (`uselibpqcompat`, `sslmode=no-verify`) are read as it
     /// reads them instead of refused as libpq refuses them (issue 11).
     pub(crate) node_postgres: bool,
+    /// Whose reading of broker URLs the AMQP checks take.
+    pub(crate) amqp: AmqpReading,
+}
+
+/// How broker URLs are read: as kombu (Celery) reads them, or, when
+/// amqplib is the app's only AMQP driver, as amqplib does (its query
+/// parameters are never refused, `ssl=` is not read).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum AmqpReading {
+    #[default]
+    Kombu,
+    Amqplib,
 }
 
 /// One `--target NAME=URL`: a PostgreSQL or Redis URL to check under NAME.
@@ -265,7 +277,7 @@ impl Config {
         for target in &overrides.targets {
             let setup = parse_extra(
                 target.kind,
-                postgres_kind(overrides),
+                overrides,
                 &target.url,
                 Provenance::Flag("--target"),
                 target.name.as_str(),
@@ -372,7 +384,7 @@ fn postgres_kind(overrides: &Overrides) -> &'static UrlKind<PgTarget> {
 /// An extra target's setting, parsed as its kind's URLs are.
 fn parse_extra(
     kind: crate::service::Kind,
-    postgres: &UrlKind<PgTarget>,
+    overrides: &Overrides,
     raw: &str,
     source: Provenance,
     var: &str,
@@ -381,9 +393,19 @@ fn parse_extra(
     match kind {
         Kind::Redis => Some(Setup::Redis(parse_value(&REDIS, var, source, raw, env))),
         Kind::Mysql => Some(Setup::Mysql(parse_value(&MYSQL, var, source, raw, env))),
-        Kind::Amqp => Some(Setup::Amqp(parse_value(&AMQP, var, source, raw, env))),
+        Kind::Amqp => {
+            let amqp = match overrides.amqp {
+                AmqpReading::Kombu => &AMQP,
+                AmqpReading::Amqplib => &AMQP_AMQPLIB,
+            };
+            Some(Setup::Amqp(parse_value(amqp, var, source, raw, env)))
+        }
         Kind::Postgresql => Some(Setup::Postgresql(parse_value(
-            postgres, var, source, raw, env,
+            postgres_kind(overrides),
+            var,
+            source,
+            raw,
+            env,
         ))),
         // Discovery and `--target` find only kinds with a URL scheme of
         // their own (`Kind::is_scheme_of`).
@@ -411,7 +433,7 @@ impl Config {
         self.configured.extend(found.targets.iter().filter_map(|t| {
             let setup = parse_extra(
                 t.kind,
-                postgres_kind(overrides),
+                overrides,
                 &t.raw,
                 Provenance::Variables(t.sources.clone()),
                 t.name.as_str(),
@@ -605,6 +627,12 @@ const AMQP: UrlKind<AmqpTarget> = UrlKind {
     parse: AmqpTarget::parse,
     fill: |_, _| Ok(Vec::new()),
     show_query: |_, _| {},
+};
+
+/// An AMQP broker URL in an app whose only AMQP driver is amqplib.
+const AMQP_AMQPLIB: UrlKind<AmqpTarget> = UrlKind {
+    parse: AmqpTarget::parse_amqplib,
+    ..AMQP
 };
 
 /// Where a target's value comes from, highest precedence first: the flag,

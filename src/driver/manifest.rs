@@ -555,6 +555,37 @@ mod tests {
         assert_eq!(requirement("PyJWT==2.*"), Some(("PyJWT".into(), None)));
     }
 
+    /// The AMQP drivers: Celery (whose broker URL kombu reads), kombu,
+    /// pika on `PyPI`, amqplib on npm, with versions as the others.
+    #[test]
+    fn amqp_drivers_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "requirements.txt",
+            "celery[redis]==5.7.0\npika==1.4.4\nkombu\n",
+        );
+        write(
+            dir.path(),
+            "package.json",
+            r#"{"dependencies": {"amqplib": "^2.3.1"}}"#,
+        );
+        let drivers = read(dir.path());
+        assert_eq!(
+            ids(&drivers),
+            [
+                "amqplib (package.json)",
+                "celery 5.7.0 (requirements.txt)",
+                "pika 1.4.4 (requirements.txt)",
+                "kombu (requirements.txt)"
+            ]
+        );
+        assert!(!drivers.only_amqplib());
+        let npm = Drivers::named(&[(Driver::Amqplib, None), (Driver::Ioredis, None)]);
+        assert!(npm.only_amqplib());
+        assert!(!Drivers::default().only_amqplib());
+    }
+
     #[test]
     fn pypi_names_are_normalized() {
         assert_eq!(

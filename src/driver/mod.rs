@@ -9,6 +9,7 @@
 //!
 //! No driver found: libpq, redis-rs and PyJWT semantics, as before.
 
+pub(crate) mod amqp;
 mod manifest;
 pub(crate) mod needs;
 mod postgres;
@@ -54,10 +55,19 @@ pub(crate) enum Driver {
     PythonJose,
     /// The npm package `jsonwebtoken`.
     JsonWebToken,
+    /// pika, the `PyPI` package: reads an AMQP URL its own way
+    /// (`URLParameters`, see `amqp.rs`).
+    Pika,
+    /// Celery, whose broker URL kombu reads (and py-amqp speaks).
+    Celery,
+    /// kombu used directly (py-amqp underneath).
+    Kombu,
+    /// amqplib, the npm package.
+    Amqplib,
 }
 
 impl Driver {
-    pub(crate) const ALL: [Driver; 14] = [
+    pub(crate) const ALL: [Driver; 18] = [
         Driver::Libpq,
         Driver::Psycopg2,
         Driver::Psycopg,
@@ -72,6 +82,10 @@ impl Driver {
         Driver::PyJwt,
         Driver::PythonJose,
         Driver::JsonWebToken,
+        Driver::Pika,
+        Driver::Celery,
+        Driver::Kombu,
+        Driver::Amqplib,
     ];
 
     /// The stable id (JSON `drivers[].id`, `--driver`).
@@ -91,12 +105,18 @@ impl Driver {
             Driver::PyJwt => "pyjwt",
             Driver::PythonJose => "python-jose",
             Driver::JsonWebToken => "jsonwebtoken",
+            Driver::Pika => "pika",
+            Driver::Celery => "celery",
+            Driver::Kombu => "kombu",
+            Driver::Amqplib => "amqplib",
         }
     }
 
-    /// The check whose target this driver connects to.
-    pub(crate) fn check(self) -> CheckName {
-        match self {
+    /// The default check whose target this driver connects to; none for
+    /// the AMQP drivers, whose checks are named after the broker's
+    /// variable (`CELERY_BROKER_URL`).
+    pub(crate) fn check(self) -> Option<CheckName> {
+        Some(match self {
             Driver::Libpq
             | Driver::Psycopg2
             | Driver::Psycopg
@@ -107,7 +127,16 @@ impl Driver {
             | Driver::Sqlalchemy => CheckName::POSTGRES,
             Driver::RedisPy | Driver::NodeRedis | Driver::Ioredis => CheckName::REDIS,
             Driver::PyJwt | Driver::PythonJose | Driver::JsonWebToken => CheckName::JWT,
-        }
+            Driver::Pika | Driver::Celery | Driver::Kombu | Driver::Amqplib => return None,
+        })
+    }
+
+    /// Whether this driver connects to AMQP brokers.
+    pub(crate) fn is_amqp(self) -> bool {
+        matches!(
+            self,
+            Driver::Pika | Driver::Celery | Driver::Kombu | Driver::Amqplib
+        )
     }
 
     /// The driver a package of `ecosystem` is, by its (normalized) name.
@@ -119,6 +148,7 @@ impl Driver {
             (Ecosystem::Npm, "redis") => Driver::NodeRedis,
             (Ecosystem::Npm, "ioredis") => Driver::Ioredis,
             (Ecosystem::Npm, "jsonwebtoken") => Driver::JsonWebToken,
+            (Ecosystem::Npm, "amqplib") => Driver::Amqplib,
             (Ecosystem::PyPi, "psycopg2" | "psycopg2-binary") => Driver::Psycopg2,
             (Ecosystem::PyPi, "psycopg" | "psycopg-binary" | "psycopg-c") => Driver::Psycopg,
             (Ecosystem::PyPi, "asyncpg") => Driver::Asyncpg,
@@ -126,6 +156,9 @@ impl Driver {
             (Ecosystem::PyPi, "redis") => Driver::RedisPy,
             (Ecosystem::PyPi, "pyjwt") => Driver::PyJwt,
             (Ecosystem::PyPi, "python-jose") => Driver::PythonJose,
+            (Ecosystem::PyPi, "pika") => Driver::Pika,
+            (Ecosystem::PyPi, "celery") => Driver::Celery,
+            (Ecosystem::PyPi, "kombu") => Driver::Kombu,
             _ => return None,
         })
     }
@@ -141,6 +174,7 @@ impl Driver {
                 "pg" | "node-pg" => Some(Driver::NodePostgres),
                 "postgres" | "postgresjs" => Some(Driver::PostgresJs),
                 "psycopg3" => Some(Driver::Psycopg),
+                "py-amqp" | "pyamqp" => Some(Driver::Kombu),
                 "redis" => None,
                 other => Driver::from_package(Ecosystem::PyPi, other)
                     .or_else(|| Driver::from_package(Ecosystem::Npm, other)),
@@ -312,7 +346,14 @@ impl Drivers {
 
     /// The drivers that connect to `check`'s target.
     pub(crate) fn of(&self, check: CheckName) -> impl Iterator<Item = &Found> {
-        self.found.iter().filter(move |f| f.driver.check() == check)
+        self.found
+            .iter()
+            .filter(move |f| f.driver.check() == Some(check))
+    }
+
+    /// The app's AMQP drivers.
+    pub(crate) fn amqp(&self) -> impl Iterator<Item = &Found> {
+        self.found.iter().filter(|f| f.driver.is_amqp())
     }
 
     /// Whether node-postgres is the app's one PostgreSQL driver: only then
@@ -322,6 +363,14 @@ impl Drivers {
     pub(crate) fn only_node_postgres(&self) -> bool {
         let mut drivers = self.of(CheckName::POSTGRES).peekable();
         drivers.peek().is_some() && drivers.all(|f| f.driver == Driver::NodePostgres)
+    }
+
+    /// Whether amqplib is the app's one AMQP driver: only then are broker
+    /// URLs read as amqplib reads them, since kombu refuses the query
+    /// parameters amqplib ignores.
+    pub(crate) fn only_amqplib(&self) -> bool {
+        let mut drivers = self.amqp().peekable();
+        drivers.peek().is_some() && drivers.all(|f| f.driver == Driver::Amqplib)
     }
 
     /// The first found driver that is `driver`.
@@ -440,6 +489,10 @@ mod tests {
             "ambiguous: redis-py or node-redis"
         );
         assert!(DriverArg::parse("mysql").is_err());
+        assert_eq!(DriverArg::parse("pika@1.4.4").unwrap().driver, Driver::Pika);
+        assert_eq!(DriverArg::parse("celery").unwrap().driver, Driver::Celery);
+        assert_eq!(DriverArg::parse("py-amqp").unwrap().driver, Driver::Kombu);
+        assert_eq!(DriverArg::parse("amqplib").unwrap().driver, Driver::Amqplib);
         assert!(DriverArg::parse("pg@latest").is_err());
     }
 

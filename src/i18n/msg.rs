@@ -845,6 +845,11 @@ messages! {
     driver_redis_node_roots_fix();
     driver_node_pg_channel_binding(driver: String);
     driver_node_pg_channel_binding_fix();
+    // ---- amqpdrv: the AMQP drivers' readings of a URL ---------------------
+    driver_pika_vhost(driver: String, pika: String, kombu: String);
+    driver_pika_vhost_cause(driver: String, pika: String);
+    driver_pika_vhost_fix(url: String);
+    driver_amqp_vhost_unchecked(drivers: String, vhost: String);
 }
 
 advice! {

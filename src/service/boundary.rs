@@ -24,6 +24,7 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("src/command/mod.rs", "driver rules hook"),
     // The app's drivers and their rules are per kind by nature, and their
     // files are not moved in this phase.
+    ("src/driver/amqp.rs", "drivers"),
     ("src/driver/mod.rs", "drivers"),
     ("src/driver/postgres.rs", "drivers"),
     ("src/driver/prepared.rs", "drivers"),

@@ -26,6 +26,15 @@
 //! (`amqp://h/a/b` opens `a`, `amqp://h//` opens the empty vhost) and
 //! refuses a user without a password; amqplib 2.3 (`lib/connect.js`,
 //! `credentialsFromUrl`) sends an empty password rather than `guest`.
+//!
+//! When amqplib is the app's only AMQP driver, [`AmqpTarget::parse_amqplib`]
+//! reads the URL as amqplib 2.3.1 does (`lib/connect.js::connect`): only
+//! `amqp:` and `amqps:` (anything else throws "Expected amqp: or amqps: as
+//! the protocol"), TLS only with `amqps:` (the query's `ssl` is not read),
+//! `heartbeat` the only query parameter acted on (the first value wins;
+//! `frameMax`, `channelMax`, `locale` and unknown names are taken or
+//! ignored, never refused), and a user named without a password logs in
+//! with the empty one.
 
 use std::collections::BTreeMap;
 
@@ -87,14 +96,58 @@ pub(crate) struct AmqpTarget {
     pub dial: Vec<std::net::IpAddr>,
 }
 
+/// The schemes amqplib connects with.
+const AMQPLIB_SCHEMES: &[&str] = &["amqp", "amqps"];
+
+/// Whose reading of the URL the target is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    Kombu,
+    Amqplib,
+}
+
 impl AmqpTarget {
+    /// The URL as kombu (Celery) reads it.
     pub(crate) fn parse(raw: &str) -> Result<Self, UrlError> {
-        let parsed = url::parse(raw, SCHEMES)?;
-        refuse_unknown(&parsed.query)?;
+        Self::read(raw, Reader::Kombu)
+    }
+
+    /// The URL as amqplib reads it (see the module's comment).
+    pub(crate) fn parse_amqplib(raw: &str) -> Result<Self, UrlError> {
+        Self::read(raw, Reader::Amqplib)
+    }
+
+    fn read(raw: &str, reader: Reader) -> Result<Self, UrlError> {
+        let parsed = match reader {
+            Reader::Kombu => url::parse(raw, SCHEMES)?,
+            Reader::Amqplib => url::parse(raw, AMQPLIB_SCHEMES)?,
+        };
         let pika_vhost = pika_vhost(raw).filter(|v| *v != parsed.path);
-        let tls = tls_of(&parsed.scheme, &parsed.query);
-        let user = parsed.user.filter(|u| !u.is_empty());
-        let password = parsed.password.filter(|p| !p.expose().is_empty());
+        let (tls, user, password) = match reader {
+            Reader::Kombu => {
+                refuse_unknown(&parsed.query)?;
+                let user = parsed.user.filter(|u| !u.is_empty());
+                let password = parsed.password.filter(|p| !p.expose().is_empty());
+                (tls_of(&parsed.scheme, &parsed.query), user, password)
+            }
+            // `credentialsFromUrl`: guest/guest only when both are empty;
+            // otherwise what is there, the missing part empty.
+            Reader::Amqplib => {
+                let user = parsed.user.unwrap_or_default();
+                let password = parsed.password.filter(|p| !p.expose().is_empty());
+                let named = !user.is_empty() || password.is_some();
+                let tls = if parsed.scheme == "amqps" {
+                    AmqpTls::CaOnly
+                } else {
+                    AmqpTls::Off
+                };
+                (
+                    tls,
+                    named.then_some(user),
+                    named.then(|| password.unwrap_or_else(|| Secret::new(""))),
+                )
+            }
+        };
         let vhost = if parsed.path.is_empty() {
             "/".to_string()
         } else {
@@ -103,9 +156,18 @@ impl AmqpTarget {
         if vhost.len() > 255 {
             return Err(invalid(crate::i18n::msg::amqp_vhost_too_long(vhost.len())));
         }
-        let heartbeat = match query_value(&parsed.query, "heartbeat") {
-            None => None,
-            Some(value) => Some(parse_heartbeat(value)?),
+        let heartbeat = match reader {
+            Reader::Kombu => match query_value(&parsed.query, "heartbeat") {
+                None => None,
+                Some(value) => Some(parse_heartbeat(value)?),
+            },
+            // `intOrDefault(query.heartbeat, 0)` on the first value: what
+            // is not a number is 0, no heartbeat.
+            Reader::Amqplib => parsed
+                .query
+                .iter()
+                .find(|(k, _)| k == "heartbeat")
+                .map(|(_, v)| v.trim().parse().unwrap_or(0)),
         };
         Ok(Self {
             redacted: shown(raw),
@@ -120,7 +182,7 @@ impl AmqpTarget {
             vhost,
             tls,
             heartbeat,
-            ignored: ignored(&parsed.query),
+            ignored: ignored(&parsed.query, reader),
             pika_vhost,
             dial: Vec::new(),
         })
@@ -230,12 +292,17 @@ fn pika_vhost(raw: &str) -> Option<String> {
     })
 }
 
-/// Parameters kombu passes on that the check does not act on.
-fn ignored(query: &[(String, String)]) -> Vec<String> {
+/// Parameters the driver passes on (or ignores) that the check does not
+/// act on.
+fn ignored(query: &[(String, String)], reader: Reader) -> Vec<String> {
+    let read: &[&str] = match reader {
+        Reader::Kombu => &["heartbeat", "ssl", "ssl_cert_reqs"],
+        Reader::Amqplib => &["heartbeat"],
+    };
     let mut names: Vec<String> = query
         .iter()
         .map(|(k, _)| k.clone())
-        .filter(|k| !matches!(k.as_str(), "heartbeat" | "ssl" | "ssl_cert_reqs"))
+        .filter(|k| !read.contains(&k.as_str()))
         .map(|k| url::printable(&k))
         .collect();
     names.dedup();
@@ -362,6 +429,25 @@ mod tests {
         let parts = parse("amqps://u:p@h/v").parts();
         assert_eq!(parts.database, Some(Database::Name("v".into())));
         assert_eq!(parts.tls, "verify-ca");
+    }
+
+    /// amqplib 2.3.1 (run against the matrix's RabbitMQ): `ssl=false` and
+    /// unknown parameters change nothing, TLS is `amqps:` alone.
+    #[test]
+    fn as_amqplib_reads_it() {
+        let amqplib = |raw: &str| AmqpTarget::parse_amqplib(raw).unwrap();
+        let t = amqplib("amqp://h/?ssl=false&railconn_unknown=1&heartbeat=7&heartbeat=9");
+        assert_eq!((t.tls, t.port, t.heartbeat), (AmqpTls::Off, 5672, Some(7)));
+        assert_eq!(t.ignored, ["ssl", "railconn_unknown"]);
+        assert_eq!(amqplib("amqps://h").tls, AmqpTls::CaOnly);
+        assert_eq!(amqplib("amqp://h?heartbeat=x").heartbeat, Some(0));
+        let t = amqplib("amqp://bob@h");
+        assert_eq!((t.user.as_str(), t.password.expose()), ("bob", ""));
+        let t = amqplib("amqp://h//");
+        assert!(t.default_credentials);
+        assert_eq!((t.user.as_str(), t.vhost.as_str()), ("guest", "/"));
+        let e = AmqpTarget::parse_amqplib("pyamqp://h").unwrap_err();
+        assert_eq!(e.code, crate::model::Code::UnsupportedScheme);
     }
 
     #[test]

@@ -1,0 +1,189 @@
+//! AMQP drivers that open another vhost than kombu for the same URL.
+//!
+//! The AMQP check reads a URL as kombu does (Celery's broker URL): the
+//! vhost is the whole path without its first `/`, percent-decoded, and `/`
+//! when that is empty. pika 1.4 (`connection.py::URLParameters.__init__`:
+//! `url_unquote(parts.path.split('/')[1])` when the path is longer than
+//! `/`) keeps only the first path segment: `amqp://h//` opens the empty vhost
+//! (RabbitMQ: `530 NOT_ALLOWED - vhost  not found`) and `amqp://h/a/b`
+//! opens `a`. amqplib 2.3 (`lib/connect.js`) reads the path as kombu does
+//! for these URLs.
+//!
+//! When pika is among the app's AMQP drivers and reads another vhost, the
+//! check opens pika's: it then fails exactly where pika fails, and the fix
+//! is the vhost percent-encoded as one segment (`amqp://h/%2F`), which
+//! every driver reads alike. With no driver known the probe keeps its note.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+use super::{Driver, Drivers, Found, Rule};
+use crate::i18n::msg;
+use crate::model::{CheckName, Code, Finding, FindingCode};
+use crate::service::amqp::url::AmqpTarget;
+use crate::service::setting::Setting;
+
+/// What stays as it is in a path segment (RFC 3986 `unreserved`).
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Judges an AMQP target by the app's AMQP drivers: with pika among them,
+/// the vhost the check opens is pika's when the two readings differ.
+pub(crate) fn apply(drivers: &mut Drivers, check: CheckName, setting: &mut Setting<AmqpTarget>) {
+    if let Some(rule) = pika_vhost(drivers, check, setting) {
+        drivers.rules.push(rule);
+    }
+}
+
+/// pika's vhost in place of kombu's; the other AMQP drivers of the app,
+/// which open kombu's, are named in a warning (one connection opens one
+/// vhost: theirs is not checked).
+fn pika_vhost(
+    drivers: &Drivers,
+    check: CheckName,
+    setting: &mut Setting<AmqpTarget>,
+) -> Option<Rule> {
+    let pika = drivers.get(Driver::Pika)?;
+    let Setting::Ready {
+        target, findings, ..
+    } = setting
+    else {
+        return None;
+    };
+    let opened = target.pika_vhost.take()?;
+    let kombu = std::mem::replace(&mut target.vhost, opened.clone());
+    let shown = |v: &str| crate::source::url::escape_controls(v);
+    let others: Vec<String> = drivers
+        .amqp()
+        .filter(|f| f.driver != Driver::Pika)
+        .map(Found::to_string)
+        .collect();
+    if !others.is_empty() {
+        findings.push(Finding::warn(
+            FindingCode::Driver,
+            msg::driver_amqp_vhost_unchecked(others.join(", "), shown(&kombu)),
+        ));
+    }
+    let driver = pika.to_string();
+    Some(Rule {
+        check,
+        does: msg::driver_pika_vhost(driver.clone(), shown(&opened), shown(&kombu)),
+        fails_with: vec![Code::DatabaseNotFound, Code::AccessDenied],
+        cause: msg::driver_pika_vhost_cause(driver, shown(&opened)),
+        fix: msg::driver_pika_vhost_fix(with_vhost(&target.redacted, &kombu)),
+    })
+}
+
+/// `url` (redacted) with its path replaced by `vhost` as one
+/// percent-encoded segment, so that pika, kombu and amqplib all open it.
+fn with_vhost(url: &str, vhost: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[start..];
+    let authority_end = start + rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let tail = &url[authority_end..];
+    let path_end = tail.find(['?', '#']).unwrap_or(tail.len());
+    format!(
+        "{}/{}{}",
+        &url[..authority_end],
+        utf8_percent_encode(vhost, SEGMENT),
+        &tail[path_end..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ready(url: &str) -> Setting<AmqpTarget> {
+        Setting::Ready {
+            source: crate::model::Provenance::Flag("--target"),
+            target: AmqpTarget::parse(url).unwrap(),
+            findings: Vec::new(),
+        }
+    }
+
+    fn judged(drivers: &[Driver], url: &str) -> (Drivers, Setting<AmqpTarget>) {
+        let list: Vec<(Driver, Option<&str>)> = drivers.iter().map(|d| (*d, None)).collect();
+        let mut drivers = Drivers::named(&list);
+        let mut setting = ready(url);
+        apply(
+            &mut drivers,
+            CheckName::named("CELERY_BROKER_URL"),
+            &mut setting,
+        );
+        (drivers, setting)
+    }
+
+    /// pika opens the empty vhost for `//`: the check opens it too, and
+    /// the fix names the default vhost as pika reads it.
+    #[test]
+    fn pika_opens_its_own_vhost() {
+        let (drivers, setting) = judged(&[Driver::Pika], "amqp://guest:pw@h:5672//");
+        let target = setting.target().unwrap();
+        assert_eq!(target.vhost, "");
+        assert_eq!(target.pika_vhost, None, "the rule replaces the note");
+        let rule = &drivers.rules[0];
+        assert_eq!(
+            rule.fails_with,
+            [Code::DatabaseNotFound, Code::AccessDenied]
+        );
+        let fix = crate::i18n::Lang::En.render(&rule.fix);
+        assert!(fix.contains("amqp://guest:***@h:5672/%2F"), "{fix}");
+        assert!(!fix.contains("pw"));
+        let (_, setting) = judged(&[Driver::Pika], "amqp://h/a/b?heartbeat=5");
+        assert_eq!(setting.target().unwrap().vhost, "a");
+    }
+
+    /// Where pika and kombu agree, or pika is not the app's, nothing
+    /// changes (with no driver the probe's note stays).
+    #[test]
+    fn other_readings_are_left_alone() {
+        for url in ["amqp://h", "amqp://h/", "amqp://h/%2F", "amqp://h/app"] {
+            let (drivers, setting) = judged(&[Driver::Pika], url);
+            assert!(drivers.rules.is_empty(), "{url}");
+            assert_eq!(setting.target().unwrap(), &AmqpTarget::parse(url).unwrap());
+        }
+        for drivers in [&[][..], &[Driver::Celery, Driver::Amqplib][..]] {
+            let (judged, setting) = judged(drivers, "amqp://h//");
+            assert!(judged.rules.is_empty());
+            let target = setting.target().unwrap();
+            assert_eq!(
+                (target.vhost.as_str(), target.pika_vhost.as_deref()),
+                ("/", Some(""))
+            );
+        }
+    }
+
+    /// pika with kombu: pika's vhost is the strictest reading of `//` (the
+    /// empty vhost), and a warning says kombu's was not opened.
+    #[test]
+    fn several_drivers_pika_decides_and_the_others_are_named() {
+        let (drivers, setting) = judged(&[Driver::Celery, Driver::Pika], "amqp://h//");
+        assert_eq!(drivers.rules.len(), 1);
+        let Setting::Ready {
+            target, findings, ..
+        } = &setting
+        else {
+            panic!("ready")
+        };
+        assert_eq!(target.vhost, "");
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].message.id(), "driver_amqp_vhost_unchecked");
+    }
+
+    #[test]
+    fn the_fix_encodes_the_vhost_as_one_segment() {
+        assert_eq!(with_vhost("amqp://h//", "/"), "amqp://h/%2F");
+        assert_eq!(
+            with_vhost("amqp://u:***@h:1/a/b?x=1#f", "a/b"),
+            "amqp://u:***@h:1/a%2Fb?x=1#f"
+        );
+        assert_eq!(with_vhost("amqp://h", "/"), "amqp://h/%2F");
+        assert_eq!(
+            with_vhost("amqp://h?heartbeat=5", "my vhost"),
+            "amqp://h/my%20vhost?heartbeat=5"
+        );
+    }
+}
