@@ -71,6 +71,27 @@ pub fn parse(raw: &str, schemes: &[&str]) -> Result<ParsedUrl, UrlError> {
     })
 }
 
+/// `raw` with the user-info password replaced by `***`, escaping left to
+/// the caller. The user-info ends at the last `@` before any `/ ? #`, as
+/// WHATWG URL parsing reads it (node-redis, ioredis, mysql2, amqplib) and
+/// the shared pre-parser above does; the password starts after its first
+/// `:`. An empty password stays as written (there is nothing to hide).
+pub(crate) fn without_userinfo_password(raw: &str) -> String {
+    let Some(start) = raw.find("://").map(|i| i + 3) else {
+        return raw.to_string();
+    };
+    let rest = &raw[start..];
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let masked = authority
+        .rfind('@')
+        .and_then(|at| authority[..at].find(':').map(|colon| (colon, at)))
+        .filter(|(colon, at)| at > &(colon + 1));
+    match masked {
+        Some((colon, at)) => format!("{}***{}", &raw[..=start + colon], &raw[start + at..]),
+        None => raw.to_string(),
+    }
+}
+
 /// Escapes control characters (`\n` → `\\n`, others as `\\u{..}`) so a
 /// value shown in a report cannot start a new line or a terminal sequence.
 pub(crate) fn escape_controls(text: &str) -> String {

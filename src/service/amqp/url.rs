@@ -312,19 +312,7 @@ fn ignored(query: &[(String, String)], reader: Reader) -> Vec<String> {
 /// `raw` with the password replaced by `***`: the user-info ends at the
 /// last `@` before the path, as the shared pre-parser reads it.
 fn shown(raw: &str) -> String {
-    let Some(start) = raw.find("://").map(|i| i + 3) else {
-        return url::escape_controls(raw);
-    };
-    let rest = &raw[start..];
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    let masked = authority
-        .rfind('@')
-        .and_then(|at| authority[..at].find(':').map(|colon| (colon, at)))
-        .filter(|(colon, at)| at > &(colon + 1));
-    let shown = match masked {
-        Some((colon, at)) => format!("{}***{}", &raw[..=start + colon], &raw[start + at..]),
-        None => raw.to_string(),
-    };
+    let shown = url::without_userinfo_password(raw);
     url::escape_controls(&shown)
 }
 

@@ -261,19 +261,7 @@ fn on_or_off(on: bool) -> SslMode {
 /// parameter replaced by `***`. The user-info ends at the last `@` before
 /// any `/ ? #`, as WHATWG (mysql2) reads it.
 fn shown(raw: &str) -> String {
-    let Some(start) = raw.find("://").map(|i| i + 3) else {
-        return url::escape_controls(raw);
-    };
-    let rest = &raw[start..];
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    let masked = authority
-        .rfind('@')
-        .and_then(|at| authority[..at].find(':').map(|colon| (colon, at)))
-        .filter(|(colon, at)| at > &(colon + 1));
-    let without_password = match masked {
-        Some((colon, at)) => format!("{}***{}", &raw[..=start + colon], &raw[start + at..]),
-        None => raw.to_string(),
-    };
+    let without_password = url::without_userinfo_password(raw);
     url::escape_controls(&mask_query(&without_password))
 }
 

@@ -237,19 +237,7 @@ fn explain(raw: &str, error: &redis::RedisError) -> UrlError {
 /// URL parsing (redis-rs, node-redis, ioredis) puts it: after the first `:`
 /// of the user-info, which ends at the last `@` before any `/ ? #`.
 fn shown(raw: &str) -> String {
-    let Some(start) = raw.find("://").map(|i| i + 3) else {
-        return url::escape_controls(raw);
-    };
-    let rest = &raw[start..];
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    let masked = authority
-        .rfind('@')
-        .and_then(|at| authority[..at].find(':').map(|colon| (colon, at)))
-        .filter(|(colon, at)| at > &(colon + 1));
-    let without_password = match masked {
-        Some((colon, at)) => format!("{}***{}", &raw[..=start + colon], &raw[start + at..]),
-        None => raw.to_string(),
-    };
+    let without_password = url::without_userinfo_password(raw);
     url::escape_controls(&mask_query_passwords(&without_password))
 }
 
