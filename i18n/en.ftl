@@ -493,6 +493,8 @@ provider_name = { $id ->
     [aws_rds] AWS RDS
     [aws_elasticache] AWS ElastiCache
     [digitalocean] DigitalOcean Managed Databases
+    [planetscale] PlanetScale
+    [cloudamqp] CloudAMQP
    *[other] { $id }
 }
 provider_with_doc = { $name } ({ $doc })
@@ -1348,3 +1350,38 @@ driver_pika_vhost = { $driver } opens the vhost "{ $pika }" (it keeps only the f
 driver_pika_vhost_cause = { $driver } reads the vhost as the first segment of the URL's path, percent-decoded (URLParameters), so this URL opens "{ $pika }", which the broker refuses; kombu (Celery) and amqplib read the whole path.
 driver_pika_vhost_fix = Percent-encode the vhost as one path segment, which pika, kombu and amqplib read alike: { $url }
 driver_amqp_vhost_unchecked = To { $drivers } this URL means the vhost "{ $vhost }", which this check did not open (one connection opens one vhost, and railconn opened pika's); percent-encode the vhost (%2F for a slash) so that every driver opens the same one
+## provrows
+tip_railway_private_dns_mysql =
+    .cause = A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build (Dockerfile RUN, postinstall).
+    .fix = Outside Railway use MYSQL_PUBLIC_URL (railconn check --public); inside, keep MYSQL_URL and connect at runtime, not during the build.
+tip_railway_private_dns_amqp =
+    .cause = A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build (Dockerfile RUN, postinstall).
+    .fix = Outside Railway add Public Networking (TCP proxy) to the RabbitMQ service and use its public URL (the template's *_PUBLIC_URL variable, railconn check --public); inside, connect at runtime, not during the build.
+tip_railway_mysql_database =
+    .cause = Railway's MySQL service creates one database, named railway (MYSQLDATABASE); another name in the URL's path does not exist there until the app creates it.
+    .fix = Use /railway in the URL (or ${"{{"}MySQL.MYSQLDATABASE{"}}"}), or create the database first (CREATE DATABASE name) as the service's root user.
+tip_planetscale_tls =
+    .cause = PlanetScale accepts only TLS connections, verified against the system's public CA roots; an unencrypted MySQL connection is refused.
+    .fix = Add ?ssl-mode=VERIFY_IDENTITY (mysql2: ssl={"{"}"rejectUnauthorized":true{"}"}; PyMySQL/mysqlclient: ssl_ca=/etc/ssl/certs/ca-certificates.crt) and make sure the image has CA certificates installed.
+tip_planetscale_database =
+    .cause = A PlanetScale connection reaches the database of one branch, which already exists; other databases cannot be created over the MySQL protocol (CREATE DATABASE is refused).
+    .fix = Use the database name shown with the branch's password in the PlanetScale console; create databases and branches there or with the pscale CLI.
+tip_aiven_mysql_tls =
+    .cause = Aiven for MySQL requires TLS, with a certificate signed by the project's own CA.
+    .fix = Add ?ssl-mode=REQUIRED to encrypt, or download the project CA (ca.pem) and use ssl-mode=VERIFY_CA with ssl-ca=ca.pem (PyMySQL/mysqlclient: ssl_ca=ca.pem).
+tip_aiven_mysql_port =
+    .cause = Aiven services listen on their own port, shown in the Service URI, not on MySQL's 3306; nothing answers on the port in this URL.
+    .fix = Copy host and port together from the service's Service URI in the Aiven console (avn service get <name> --format '{"{"}service_uri{"}"}').
+tip_rds_mysql_tls =
+    .cause = The RDS MySQL or MariaDB instance refuses unencrypted connections (require_secure_transport=ON in its parameter group), and its certificate is signed by Amazon's RDS CA, not a public root.
+    .fix = Add ?ssl-mode=REQUIRED; to verify, download global-bundle.pem from AWS and use ssl-mode=VERIFY_IDENTITY with ssl-ca=global-bundle.pem (mysql2: ssl={"{"}"ca":…{"}"}; PyMySQL/mysqlclient: ssl_ca=global-bundle.pem).
+tip_cloudamqp_vhost =
+    .cause = On CloudAMQP's shared plans the vhost is named like the user, and the user may open only that vhost; the URL's path names another.
+    .fix = Copy the URL again from the instance's details page (CLOUDAMQP_URL): its path is the vhost (amqps://user:password@host/user).
+tip_cloudamqp_connection_limit =
+    .cause = CloudAMQP caps concurrent connections per plan (a few dozen on the shared ones); the broker closes new connections beyond it.
+    .fix = Share one connection per process and open channels on it; close the connections of stopped workers; check the count on the instance's overview or move to a larger plan.
+tip_cloudamqp_ports =
+    .cause = CloudAMQP listens for amqp:// on 5672 and amqps:// (TLS) on 5671; this URL mixes the scheme and the port.
+    .fix = Use amqps://…:5671 (or amqps:// without a port), or amqp://…:5672.
+provider_tls_only_mysql = the connection is not encrypted, but { $provider } accepts only TLS: it will refuse it; use ssl-mode=REQUIRED or stricter (mysql2: ssl={"{"}"rejectUnauthorized":true{"}"})

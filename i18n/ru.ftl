@@ -556,6 +556,8 @@ provider_name = { $id ->
     [aws_rds] AWS RDS
     [aws_elasticache] AWS ElastiCache
     [digitalocean] DigitalOcean, управляемые базы данных
+    [planetscale] PlanetScale
+    [cloudamqp] CloudAMQP
    *[other] { $id }
 }
 provider_with_doc = { $name } ({ $doc })
@@ -1428,3 +1430,38 @@ driver_pika_vhost = { $driver } открывает vhost «{ $pika }» (берё
 driver_pika_vhost_cause = { $driver } берёт vhost из первого сегмента пути URL и декодирует %-последовательности (URLParameters), поэтому с этим URL открывается «{ $pika }», а брокер такой vhost отвергает; kombu (Celery) и amqplib читают путь целиком.
 driver_pika_vhost_fix = Закодируйте vhost через % одним сегментом пути — так его одинаково читают pika, kombu и amqplib: { $url }
 driver_amqp_vhost_unchecked = Для { $drivers } этот URL означает vhost «{ $vhost }», а эта проверка его не открывала (одно соединение открывает один vhost, и railconn открыл тот, что у pika); закодируйте vhost через % (%2F вместо слеша), чтобы все драйверы открывали один и тот же
+## provrows
+tip_railway_private_dns_mysql =
+    .cause = Имя *.railway.internal резолвится только внутри запущенного деплоя того же проекта и окружения Railway — не с ноутбука, не из CI и не во время сборки (RUN в Dockerfile, postinstall).
+    .fix = Вне Railway используйте MYSQL_PUBLIC_URL (railconn check --public); внутри оставьте MYSQL_URL и подключайтесь во время работы, а не при сборке.
+tip_railway_private_dns_amqp =
+    .cause = Имя *.railway.internal резолвится только внутри запущенного деплоя того же проекта и окружения Railway — не с ноутбука, не из CI и не во время сборки (RUN в Dockerfile, postinstall).
+    .fix = Вне Railway включите у сервиса RabbitMQ публичный доступ (TCP-прокси) и используйте его публичный URL (переменная шаблона *_PUBLIC_URL, railconn check --public); внутри подключайтесь во время работы, а не при сборке.
+tip_railway_mysql_database =
+    .cause = Сервис MySQL в Railway создаёт одну базу с именем railway (MYSQLDATABASE); базы с другим именем из пути URL там нет, пока приложение её не создаст.
+    .fix = Укажите в URL /railway (или ${"{{"}MySQL.MYSQLDATABASE{"}}"}) либо сначала создайте базу (CREATE DATABASE имя) от пользователя root этого сервиса.
+tip_planetscale_tls =
+    .cause = PlanetScale принимает только соединения по TLS с проверкой по публичным корневым сертификатам системы; соединение MySQL без шифрования отклоняется.
+    .fix = Добавьте ?ssl-mode=VERIFY_IDENTITY (mysql2: ssl={"{"}"rejectUnauthorized":true{"}"}; PyMySQL/mysqlclient: ssl_ca=/etc/ssl/certs/ca-certificates.crt) и проверьте, что в образе установлены сертификаты CA.
+tip_planetscale_database =
+    .cause = Соединение с PlanetScale ведёт в базу одной ветки, и она уже существует; другие базы по протоколу MySQL создать нельзя (CREATE DATABASE отклоняется).
+    .fix = Укажите имя базы, которое консоль PlanetScale показывает вместе с паролем ветки; базы и ветки создавайте там же или через pscale CLI.
+tip_aiven_mysql_tls =
+    .cause = MySQL в Aiven требует TLS, а сертификат подписан собственным CA проекта.
+    .fix = Добавьте ?ssl-mode=REQUIRED, чтобы шифровать, или скачайте CA проекта (ca.pem) и используйте ssl-mode=VERIFY_CA с ssl-ca=ca.pem (PyMySQL/mysqlclient: ssl_ca=ca.pem).
+tip_aiven_mysql_port =
+    .cause = Сервисы Aiven слушают свой порт, указанный в Service URI, а не порт MySQL 3306; на порту из этого URL никто не отвечает.
+    .fix = Скопируйте хост и порт вместе из Service URI сервиса в консоли Aiven (avn service get <имя> --format '{"{"}service_uri{"}"}').
+tip_rds_mysql_tls =
+    .cause = Экземпляр RDS MySQL или MariaDB отклоняет соединения без шифрования (require_secure_transport=ON в группе параметров), а его сертификат подписан CA Amazon RDS, а не публичным корневым.
+    .fix = Добавьте ?ssl-mode=REQUIRED; для проверки скачайте global-bundle.pem с сайта AWS и используйте ssl-mode=VERIFY_IDENTITY с ssl-ca=global-bundle.pem (mysql2: ssl={"{"}"ca":…{"}"}; PyMySQL/mysqlclient: ssl_ca=global-bundle.pem).
+tip_cloudamqp_vhost =
+    .cause = На общих тарифах CloudAMQP vhost называется так же, как пользователь, и пользователю доступен только он; в пути URL указан другой.
+    .fix = Скопируйте URL заново на странице сведений об экземпляре (CLOUDAMQP_URL): его путь и есть vhost (amqps://user:password@host/user).
+tip_cloudamqp_connection_limit =
+    .cause = CloudAMQP ограничивает число одновременных соединений по тарифу (на общих — несколько десятков); сверх лимита брокер закрывает новые соединения.
+    .fix = Держите одно соединение на процесс и открывайте в нём каналы; закрывайте соединения остановленных воркеров; проверьте их число на странице обзора экземпляра или перейдите на тариф крупнее.
+tip_cloudamqp_ports =
+    .cause = CloudAMQP принимает amqp:// на порту 5672, а amqps:// (TLS) — на 5671; в этом URL схема и порт не совпадают.
+    .fix = Используйте amqps://…:5671 (или amqps:// без порта) либо amqp://…:5672.
+provider_tls_only_mysql = соединение без шифрования, а { $provider } принимает только TLS и такое соединение отклонит; используйте ssl-mode=REQUIRED или строже (mysql2: ssl={"{"}"rejectUnauthorized":true{"}"})

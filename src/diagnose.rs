@@ -264,6 +264,7 @@ fn insist_on_tls(findings: &mut [Finding], place: &Provider, kind: Kind) {
         finding.severity = Severity::Warn;
         finding.message = match kind {
             Kind::Redis => msg::provider_tls_only_redis(msg::provider_name(place.id)),
+            Kind::Mysql => msg::provider_tls_only_mysql(msg::provider_name(place.id)),
             _ => msg::provider_tls_only_pg(msg::provider_name(place.id)),
         };
     }
@@ -472,5 +473,27 @@ mod tests {
         let text = "password authentication failed for user \"app\"";
         assert_eq!(cleaned(&s, text), text);
         assert_eq!(cleaned(&s, "said 'app' back"), "said 'app' back");
+    }
+
+    /// A MySQL URL at a TLS-only provider gets MySQL's words (ssl-mode),
+    /// not PostgreSQL's sslmode.
+    #[test]
+    fn tls_only_words_follow_the_kind() {
+        let place = provider::identify("aws.connect.psdb.cloud", provider::Hints::default());
+        let words = |kind| {
+            let mut findings = [Finding::info(
+                FindingCode::Unencrypted,
+                msg::verbatim(String::new()),
+            )];
+            insist_on_tls(&mut findings, place, kind);
+            assert_eq!(findings[0].severity, Severity::Warn);
+            Lang::En.render(&findings[0].message)
+        };
+        let mysql = words(Kind::Mysql);
+        assert!(
+            mysql.contains("PlanetScale") && mysql.contains("ssl-mode=REQUIRED"),
+            "{mysql}"
+        );
+        assert!(words(Kind::Postgresql).contains("sslmode=require"));
     }
 }

@@ -484,6 +484,7 @@ messages! {
     provider_name(id: &str);
     provider_tls_only_redis(provider: Message);
     provider_tls_only_pg(provider: Message);
+    provider_tls_only_mysql(provider: Message);
     provider_with_doc(name: Message, doc: &str);
     /// A pooler in front of PostgreSQL, and how railconn knows.
     pooler_transaction(name: &str, evidence: Message);
@@ -1000,6 +1001,18 @@ advice! {
     advice_amqp_server_starting,
     advice_amqp_tls_unsupported,
     advice_amqp_certificate_invalid,
+    // provrows: provider tips for MySQL and AMQP checks.
+    tip_railway_private_dns_mysql,
+    tip_railway_private_dns_amqp,
+    tip_railway_mysql_database,
+    tip_planetscale_tls,
+    tip_planetscale_database,
+    tip_aiven_mysql_tls,
+    tip_aiven_mysql_port,
+    tip_rds_mysql_tls,
+    tip_cloudamqp_vhost,
+    tip_cloudamqp_connection_limit,
+    tip_cloudamqp_ports,
 }
 
 /// A list of alternatives (`postgresql:// or postgres://`).

@@ -55,6 +55,17 @@ pub(crate) enum Tip {
     PoolerFull,
     PoolerAuth,
     PoolerCannotReachServer,
+    RailwayPrivateDnsMysql,
+    RailwayPrivateDnsAmqp,
+    RailwayMysqlDatabase,
+    PlanetScaleTls,
+    PlanetScaleDatabase,
+    AivenMysqlTls,
+    AivenMysqlPort,
+    RdsMysqlTls,
+    CloudAmqpVhost,
+    CloudAmqpConnectionLimit,
+    CloudAmqpPorts,
 }
 
 impl Tip {
@@ -110,5 +121,16 @@ impl Tip {
         Tip::PoolerFull,
         Tip::PoolerAuth,
         Tip::PoolerCannotReachServer,
+        Tip::RailwayPrivateDnsMysql,
+        Tip::RailwayPrivateDnsAmqp,
+        Tip::RailwayMysqlDatabase,
+        Tip::PlanetScaleTls,
+        Tip::PlanetScaleDatabase,
+        Tip::AivenMysqlTls,
+        Tip::AivenMysqlPort,
+        Tip::RdsMysqlTls,
+        Tip::CloudAmqpVhost,
+        Tip::CloudAmqpConnectionLimit,
+        Tip::CloudAmqpPorts,
     ];
 }

@@ -127,6 +127,24 @@ pub(crate) const fn redis(code: Code, tip: Tip) -> TipRule {
     }
 }
 
+/// Shorthand for the table: a tip for MySQL and MariaDB checks only.
+pub(crate) const fn mysql(code: Code, tip: Tip) -> TipRule {
+    TipRule {
+        kind: Some(Kind::Mysql),
+        code,
+        tip,
+    }
+}
+
+/// Shorthand for the table: a tip for AMQP (RabbitMQ) checks only.
+pub(crate) const fn amqp(code: Code, tip: Tip) -> TipRule {
+    TipRule {
+        kind: Some(Kind::Amqp),
+        code,
+        tip,
+    }
+}
+
 /// The row for hosts no rule matches: today's generic advice.
 pub(crate) static UNKNOWN: Provider = Provider {
     id: "unknown",
@@ -302,5 +320,16 @@ pub(crate) fn provider_tip(tip: Tip) -> Advice {
         PoolerFull => msg::tip_pooler_full(),
         PoolerAuth => msg::tip_pooler_auth(),
         PoolerCannotReachServer => msg::tip_pooler_cannot_reach_server(),
+        RailwayPrivateDnsMysql => msg::tip_railway_private_dns_mysql(),
+        RailwayPrivateDnsAmqp => msg::tip_railway_private_dns_amqp(),
+        RailwayMysqlDatabase => msg::tip_railway_mysql_database(),
+        PlanetScaleTls => msg::tip_planetscale_tls(),
+        PlanetScaleDatabase => msg::tip_planetscale_database(),
+        AivenMysqlTls => msg::tip_aiven_mysql_tls(),
+        AivenMysqlPort => msg::tip_aiven_mysql_port(),
+        RdsMysqlTls => msg::tip_rds_mysql_tls(),
+        CloudAmqpVhost => msg::tip_cloudamqp_vhost(),
+        CloudAmqpConnectionLimit => msg::tip_cloudamqp_connection_limit(),
+        CloudAmqpPorts => msg::tip_cloudamqp_ports(),
     }
 }

@@ -5,7 +5,7 @@
 
 use super::PoolMode::{Session, Transaction};
 use super::PoolerKind::{Pgbouncer, Supavisor};
-use super::{Hint, HostRule::*, PoolerRule, Provider, Tip, any, pg, redis};
+use super::{Hint, HostRule::*, PoolerRule, Provider, Tip, amqp, any, mysql, pg, redis};
 use crate::model::Code::*;
 
 /// Every known provider. Order does not matter: the most specific match
@@ -13,7 +13,12 @@ use crate::model::Code::*;
 pub(crate) static PROVIDERS: &[Provider] = &[
     // Private names exist only inside a running deployment of the same
     // project and environment; legacy environments are IPv6-only, so a
-    // service must listen on `::`.
+    // service must listen on `::`. Railway's MySQL template names its
+    // database `railway` (MYSQLDATABASE) and its public twin
+    // MYSQL_PUBLIC_URL (https://docs.railway.com/guides/mysql); the
+    // RabbitMQ template's private name is `rabbitmq.railway.internal` style
+    // like every service's, its public variable name is not documented, so
+    // its tip names `*_PUBLIC_URL` (https://railway.com/template/rabbitmq).
     Provider {
         id: "railway_private",
         doc: "https://docs.railway.com/reference/private-networking",
@@ -22,6 +27,9 @@ pub(crate) static PROVIDERS: &[Provider] = &[
         tips: &[
             pg(DnsNotFound, Tip::RailwayPrivateDnsPostgres),
             redis(DnsNotFound, Tip::RailwayPrivateDnsRedis),
+            mysql(DnsNotFound, Tip::RailwayPrivateDnsMysql),
+            amqp(DnsNotFound, Tip::RailwayPrivateDnsAmqp),
+            mysql(DatabaseNotFound, Tip::RailwayMysqlDatabase),
             any(ConnectionRefused, Tip::RailwayPrivateRefused),
         ],
         heals: &[],
@@ -39,6 +47,7 @@ pub(crate) static PROVIDERS: &[Provider] = &[
             pg(ConnectionReset, Tip::RailwayProxyClosedPostgres),
             redis(ConnectionClosed, Tip::RailwayProxyClosedRedis),
             redis(ConnectionReset, Tip::RailwayProxyClosedRedis),
+            mysql(DatabaseNotFound, Tip::RailwayMysqlDatabase),
             any(ConnectionRefused, Tip::RailwayProxyRefused),
             any(DnsNotFound, Tip::RailwayProxyGone),
         ],
@@ -195,6 +204,12 @@ pub(crate) static PROVIDERS: &[Provider] = &[
         hosts: &[Suffix(".aivencloud.com")],
         pooler: &[],
         tips: &[
+            // Aiven for MySQL: TLS is required (ssl-mode=REQUIRED, the
+            // project CA to verify) and each service has its own port, not
+            // 3306 (https://aiven.io/docs/products/mysql/howto/connect-with-command-line).
+            mysql(TlsRequired, Tip::AivenMysqlTls),
+            mysql(CertificateInvalid, Tip::AivenMysqlTls),
+            mysql(ConnectionRefused, Tip::AivenMysqlPort),
             any(ConnectTimeout, Tip::AivenIpFilter),
             any(TlsRequired, Tip::AivenTls),
             any(CertificateInvalid, Tip::AivenTls),
@@ -239,8 +254,15 @@ pub(crate) static PROVIDERS: &[Provider] = &[
         pooler: &[],
         tips: &[
             any(ConnectTimeout, Tip::RdsSecurityGroup),
+            // RDS for MySQL forces TLS with require_secure_transport
+            // (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/mysql-ssl-connections.html);
+            // its refusal is not PostgreSQL's sslmode.
+            mysql(TlsRequired, Tip::RdsMysqlTls),
+            mysql(CertificateInvalid, Tip::RdsMysqlTls),
             any(TlsRequired, Tip::RdsTls),
-            any(AccessDenied, Tip::RdsTls),
+            // PostgreSQL's pg_hba refusal of an unencrypted connection; a
+            // MySQL or AMQP access_denied is a grant, not TLS.
+            pg(AccessDenied, Tip::RdsTls),
             any(CertificateInvalid, Tip::RdsTls),
             any(DnsNotFound, Tip::RdsGone),
         ],
@@ -276,6 +298,44 @@ pub(crate) static PROVIDERS: &[Provider] = &[
             any(DnsNotFound, Tip::RdsGone),
         ],
         heals: &[(DnsNotFound, false), (ConnectTimeout, false)],
+        tls_only: false,
+    },
+    // TLS only, with a certificate from a public CA (the system's roots);
+    // a branch's database exists already and cannot be created over the
+    // MySQL protocol (https://planetscale.com/docs/concepts/secure-connections,
+    // https://planetscale.com/docs/reference/planetscale-system-limits).
+    Provider {
+        id: "planetscale",
+        doc: "https://planetscale.com/docs/concepts/secure-connections",
+        hosts: &[Suffix(".psdb.cloud")],
+        pooler: &[],
+        tips: &[
+            mysql(TlsRequired, Tip::PlanetScaleTls),
+            mysql(CertificateInvalid, Tip::PlanetScaleTls),
+            mysql(DatabaseNotFound, Tip::PlanetScaleDatabase),
+            any(DnsNotFound, Tip::RdsGone),
+        ],
+        heals: &[(DnsNotFound, false)],
+        tls_only: true,
+    },
+    // The vhost is the user name on shared plans; amqp:// on 5672, amqps://
+    // on 5671; each plan caps concurrent connections
+    // (https://www.cloudamqp.com/docs/amqp.html,
+    // https://www.cloudamqp.com/plans.html).
+    Provider {
+        id: "cloudamqp",
+        doc: "https://www.cloudamqp.com/docs/amqp.html",
+        hosts: &[Suffix(".cloudamqp.com")],
+        pooler: &[],
+        tips: &[
+            amqp(DatabaseNotFound, Tip::CloudAmqpVhost),
+            amqp(AccessDenied, Tip::CloudAmqpVhost),
+            amqp(TooManyConnections, Tip::CloudAmqpConnectionLimit),
+            amqp(ProtocolError, Tip::CloudAmqpPorts),
+            amqp(TlsHandshakeFailed, Tip::CloudAmqpPorts),
+            any(DnsNotFound, Tip::RdsGone),
+        ],
+        heals: &[(DnsNotFound, false)],
         tls_only: false,
     },
 ];
@@ -484,6 +544,91 @@ mod tests {
         assert!(upstash.contains("rediss://"), "{upstash}");
     }
 
+    #[test]
+    fn railway_mysql_and_rabbitmq() {
+        let private = cause("mysql.railway.internal", Kind::Mysql, Code::DnsNotFound);
+        assert!(private.contains("MYSQL_PUBLIC_URL"), "{private}");
+        let rabbit = cause("rabbitmq.railway.internal", Kind::Amqp, Code::DnsNotFound);
+        assert!(
+            rabbit.contains("*.railway.internal") && rabbit.contains("RabbitMQ"),
+            "{rabbit}"
+        );
+        for host in ["mysql.railway.internal", "roundhouse.proxy.rlwy.net"] {
+            let db = cause(host, Kind::Mysql, Code::DatabaseNotFound);
+            assert!(db.contains("railway (MYSQLDATABASE)"), "{db}");
+            // PostgreSQL's missing database keeps the generic words.
+            assert!(!cause(host, Kind::Postgresql, Code::DatabaseNotFound).contains("MYSQL"));
+        }
+        let proxy = identify("roundhouse.proxy.rlwy.net", Hints::default());
+        assert_eq!(
+            proxy.tip(Kind::Mysql, Code::DnsNotFound),
+            Some(crate::model::Tip::RailwayProxyGone)
+        );
+    }
+
+    #[test]
+    fn planetscale_aiven_rds_for_mysql() {
+        for host in [
+            "aws.connect.psdb.cloud",
+            "eu-west.connect.psdb.cloud",
+            "xyz.us-east-3.psdb.cloud",
+        ] {
+            assert_eq!(id(host), "planetscale", "{host}");
+        }
+        let ps = identify("aws.connect.psdb.cloud", Hints::default());
+        assert!(ps.tls_only);
+        assert!(
+            cause("aws.connect.psdb.cloud", Kind::Mysql, Code::TlsRequired)
+                .contains("ssl-mode=VERIFY_IDENTITY")
+        );
+        assert!(
+            cause(
+                "aws.connect.psdb.cloud",
+                Kind::Mysql,
+                Code::DatabaseNotFound
+            )
+            .contains("CREATE DATABASE")
+        );
+        assert_eq!(ps.heals(Code::DnsNotFound), Some(false));
+
+        let aiven = "mysql-1a2b3c4d-myproject.a.aivencloud.com";
+        assert!(cause(aiven, Kind::Mysql, Code::TlsRequired).contains("ssl-mode=REQUIRED"));
+        assert!(cause(aiven, Kind::Postgresql, Code::TlsRequired).contains("sslmode="));
+        assert!(cause(aiven, Kind::Mysql, Code::ConnectionRefused).contains("3306"));
+        // The IP filter is the same for every kind.
+        assert!(cause(aiven, Kind::Mysql, Code::ConnectTimeout).contains("IP"));
+
+        let rds = "mydb.abc123xyz.us-east-1.rds.amazonaws.com";
+        assert!(cause(rds, Kind::Mysql, Code::TlsRequired).contains("require_secure_transport"));
+        assert!(cause(rds, Kind::Postgresql, Code::TlsRequired).contains("rds.force_ssl"));
+        // A MySQL access_denied is a grant: no TLS words.
+        assert_eq!(
+            identify(rds, Hints::default()).tip(Kind::Mysql, Code::AccessDenied),
+            None
+        );
+        assert_eq!(
+            identify(rds, Hints::default()).tip(Kind::Postgresql, Code::AccessDenied),
+            Some(crate::model::Tip::RdsTls)
+        );
+    }
+
+    #[test]
+    fn cloudamqp() {
+        let host = "hawk.rmq.cloudamqp.com";
+        assert_eq!(id(host), "cloudamqp");
+        assert_eq!(id("cloudamqp.com.example.org"), "unknown");
+        let row = identify(host, Hints::default());
+        assert!(!row.tls_only);
+        for code in [Code::DatabaseNotFound, Code::AccessDenied] {
+            assert!(cause(host, Kind::Amqp, code).contains("vhost"), "{code:?}");
+        }
+        assert!(cause(host, Kind::Amqp, Code::TooManyConnections).contains("plan"));
+        let ports = cause(host, Kind::Amqp, Code::ProtocolError);
+        assert!(ports.contains("5671") && ports.contains("5672"), "{ports}");
+        // Only AMQP checks: a Redis URL at the same name gets no broker words.
+        assert_eq!(row.tip(Kind::Redis, Code::TooManyConnections), None);
+    }
+
     /// No tip falls through to another's words (the word functions hand
     /// over family by family).
     #[test]
@@ -492,9 +637,9 @@ mod tests {
             .iter()
             .map(|&t| crate::provider::provider_tip(t).cause.to_string())
             .collect();
-        // Railway's private-name cause is shared by its PostgreSQL and
-        // Redis tips, which differ in the fix.
-        assert_eq!(causes.len(), crate::model::Tip::ALL.len() - 1);
+        // Railway's private-name cause is shared by its PostgreSQL, Redis,
+        // MySQL and AMQP tips, which differ in the fix.
+        assert_eq!(causes.len(), crate::model::Tip::ALL.len() - 3);
     }
 
     /// Every row is reachable, cites a page, and has a tip.
@@ -511,6 +656,6 @@ mod tests {
                 assert_ne!(lang.render(&name), row.id, "{lang:?} has no name");
             }
         }
-        assert_eq!(ids.len(), 16);
+        assert_eq!(ids.len(), 18);
     }
 }
