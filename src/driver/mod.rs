@@ -7,7 +7,7 @@
 //! the way the strictest driver of the app reads it, and a failure that
 //! names the driver, what it does with this URL, and the fix in its terms.
 //!
-//! No driver found: libpq, redis-rs and PyJWT semantics, as before.
+//! No driver found: libpq, redis-rs, kombu and PyJWT semantics, as before.
 
 pub(crate) mod amqp;
 mod manifest;

@@ -52,7 +52,7 @@ pub(crate) struct Report {
 }
 
 /// The drivers found in the app's manifests (or given with `--driver`);
-/// none means libpq, redis-rs and PyJWT semantics.
+/// none means libpq, redis-rs, kombu and PyJWT semantics.
 #[derive(Debug, Clone, Default, Serialize)]
 pub(crate) struct DriversReport {
     pub(crate) found: Vec<FoundDriver>,
