@@ -450,3 +450,63 @@ fn upstash_urls_are_held_to_tls() {
     assert!(words.contains("not Upstash's endpoint"), "{words}");
     assert!(!words.contains("Use redis://"), "{words}");
 }
+
+/// A `PlanetScale` name put on the shared `MariaDB`: a database that does
+/// not exist gets the provider's words (the branch's database, no `CREATE
+/// DATABASE`), and the unencrypted URL is a warning in `MySQL`'s terms.
+#[test]
+fn planetscale_names_its_database_and_tls_in_mysql_terms() {
+    let server = crate::support::mariadb::mariadb_shared();
+    let host = "aws.connect.psdb.cloud";
+    let resolve = format!("{host}:{}:127.0.0.1", server.port);
+    let url = format!(
+        "mysql://root@{host}:{}/rc_provrows_missing_{}",
+        server.port,
+        std::process::id()
+    );
+    let (r, _) = check_json(
+        railconn().env("DATABASE_URL", &url),
+        &["--only", "postgres", "--resolve", &resolve],
+    );
+    assert_failure(&r, "postgres", "auth", "database_not_found");
+    assert_eq!(provider(&r, "postgres")["id"], "planetscale");
+    let words = cause_and_fix(&r, "postgres");
+    assert!(
+        words.contains("PlanetScale") && words.contains("CREATE DATABASE"),
+        "{words}"
+    );
+    let unencrypted = check(&r, "postgres")["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "unencrypted")
+        .cloned()
+        .unwrap_or_else(|| panic!("{r:#}"));
+    assert_eq!(unencrypted["severity"], "warn");
+    let message = unencrypted["message"].as_str().unwrap();
+    assert!(
+        message.contains("PlanetScale") && message.contains("ssl-mode=REQUIRED"),
+        "{message}"
+    );
+}
+
+/// A `CloudAMQP` name put on the shared `RabbitMQ`: a vhost that does not
+/// exist is told that the provider's vhost is the user name.
+#[test]
+fn cloudamqp_says_the_vhost_is_the_user() {
+    let port = crate::support::rabbitmq::RABBITMQ_PORT;
+    let host = "hawk.rmq.cloudamqp.com";
+    let resolve = format!("{host}:{port}:127.0.0.1");
+    let url = format!("amqp://guest:guest@{host}:{port}/railconn_provrows_no_such_vhost");
+    let (r, _) = check_json(
+        railconn().env("CLOUDAMQP_URL", &url),
+        &["--only", "CLOUDAMQP_URL", "--resolve", &resolve],
+    );
+    assert_failure(&r, "CLOUDAMQP_URL", "open", "database_not_found");
+    assert_eq!(provider(&r, "CLOUDAMQP_URL")["id"], "cloudamqp");
+    let words = cause_and_fix(&r, "CLOUDAMQP_URL");
+    assert!(
+        words.contains("CloudAMQP") && words.contains("vhost"),
+        "{words}"
+    );
+}

@@ -650,6 +650,13 @@ mod tests {
             assert!(ids.insert(row.id), "duplicate id {}", row.id);
             assert!(row.doc.starts_with("https://"), "{} cites no page", row.id);
             assert!(!row.hosts.is_empty() && !row.tips.is_empty(), "{}", row.id);
+            // The report's schema lists every id (a new row missed it once).
+            assert!(
+                include_str!("../../schema/report.schema.json")
+                    .contains(&format!("\"{}\"", row.id)),
+                "{} is not in schema/report.schema.json",
+                row.id
+            );
             // The catalogs name each row by its id (the fallback is the id).
             let name = crate::i18n::msg::provider_name(row.id);
             for lang in [crate::i18n::Lang::En, crate::i18n::Lang::Ru] {
