@@ -460,7 +460,7 @@ allow_form = write --allow CODE or --allow CODE@CHECK, e.g. --allow no_tables or
 allow_bad_code = `{ $code }` is not an error or finding code: write --allow CODE[@CHECK] with a code the report shows (railconn explain --list lists them), e.g. no_tables or connection_refused@CACHE_URL
 allowed = { $message } — allowed by --allow { $code }
 label_not_checked = Other services, not checked
-not_checked = { $variable } ({ $origin }): { $scheme }:// URL; railconn checks only PostgreSQL and Redis URLs
+not_checked = { $variable } ({ $origin }): { $scheme }:// URL, a kind railconn does not check
 
 ## Report labels
 

@@ -523,7 +523,7 @@ allow_form = укажите --allow КОД или --allow КОД@ПРОВЕРК�
 allow_bad_code = `{ $code }` — не код ошибки или замечания: укажите --allow КОД[@ПРОВЕРКА] с кодом из отчёта (все коды перечисляет railconn explain --list), например no_tables или connection_refused@CACHE_URL
 allowed = { $message } — допущено флагом --allow { $code }
 label_not_checked = Другие сервисы (не проверяются)
-not_checked = { $variable } ({ $origin }): URL { $scheme }://; railconn проверяет только URL PostgreSQL и Redis
+not_checked = { $variable } ({ $origin }): URL { $scheme }:// — railconn такие не проверяет
 
 ## Подписи в отчёте
 

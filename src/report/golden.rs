@@ -200,7 +200,7 @@ fn report() -> Report {
     Report {
         not_checked: vec![NotChecked {
             variable: "ANALYTICS_URL".to_string(),
-            scheme: "mysql".to_string(),
+            scheme: "mongodb".to_string(),
             origin: Origin::File(PathBuf::from(".env")),
         }],
         schema_version: super::SCHEMA_VERSION,
