@@ -1348,3 +1348,7 @@ driver_pika_vhost = { $driver } opens the vhost "{ $pika }" (it keeps only the f
 driver_pika_vhost_cause = { $driver } reads the vhost as the first segment of the URL's path, percent-decoded (URLParameters), so this URL opens "{ $pika }", which the broker refuses; kombu (Celery) and amqplib read the whole path.
 driver_pika_vhost_fix = Percent-encode the vhost as one path segment, which pika, kombu and amqplib read alike: { $url }
 driver_amqp_vhost_unchecked = To { $drivers } this URL means the vhost "{ $vhost }", which this check did not open (one connection opens one vhost, and railconn opened pika's); percent-encode the vhost (%2F for a slash) so that every driver opens the same one
+
+## sslneg
+pg_bad_env_sslnegotiation = PGSSLNEGOTIATION is not a valid sslnegotiation (libpq refuses it): use postgres or direct
+var_pgsslnegotiation = PostgreSQL sslnegotiation (postgres or direct, libpq 17) when the URL has none, as libpq does.
