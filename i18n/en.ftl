@@ -925,8 +925,8 @@ pg_direct_needs_require = sslnegotiation=direct needs sslmode=require, verify-ca
 pg_direct_tls_unsupported = the server closed the connection at the first TLS byte: it does not accept direct TLS (sslnegotiation=direct), which needs PostgreSQL 17 or later
 pg_direct_tls_no_alpn = the server completed the direct TLS handshake without choosing the ALPN protocol `postgresql`, which libpq 17 requires
 advice_pg_direct_tls =
-    .cause = The URL asks for direct TLS (sslnegotiation=direct, libpq 17): the client starts TLS at once instead of sending an SSLRequest first. PostgreSQL before 17 reads the TLS ClientHello as a malformed startup packet and closes the connection; the same happens with a pooler or proxy in front that does not support it. Waiting does not help.
-    .fix = Remove sslnegotiation=direct from the URL (the default, sslnegotiation=postgres, costs one more round trip and works with every server), or upgrade the server to PostgreSQL 17 or later.
+    .cause = The URL or PGSSLNEGOTIATION asks for direct TLS (sslnegotiation=direct, libpq 17): the client starts TLS at once instead of sending an SSLRequest first. PostgreSQL before 17 reads the TLS ClientHello as a malformed startup packet and closes the connection; the same happens with a pooler or proxy in front that does not support it. Waiting does not help.
+    .fix = Remove sslnegotiation=direct from the URL and PGSSLNEGOTIATION=direct from the environment (the default, sslnegotiation=postgres, costs one more round trip and works with every server), or upgrade the server to PostgreSQL 17 or later.
 ## serve-hardening
 
 local_resources_failed = { $target }: railconn could not open a socket: { $error ->

@@ -991,8 +991,8 @@ pg_direct_needs_require = для sslnegotiation=direct нужен sslmode=requir
 pg_direct_tls_unsupported = сервер закрыл соединение на первом же байте TLS: прямой TLS (sslnegotiation=direct) он не принимает, а для него нужен PostgreSQL 17 или новее
 pg_direct_tls_no_alpn = сервер завершил прямое TLS-рукопожатие, не выбрав протокол ALPN `postgresql`, а libpq 17 этого требует
 advice_pg_direct_tls =
-    .cause = URL требует прямой TLS (sslnegotiation=direct, libpq 17): клиент сразу начинает TLS, не отправляя сначала SSLRequest. PostgreSQL до версии 17 принимает TLS ClientHello за испорченный стартовый пакет и закрывает соединение; так же поступает пулер или прокси перед базой, если он этого не поддерживает. Ожидание не поможет.
-    .fix = Уберите sslnegotiation=direct из URL (вариант по умолчанию, sslnegotiation=postgres, стоит одного лишнего round trip, зато работает с любым сервером) или обновите сервер до PostgreSQL 17 или новее.
+    .cause = URL или переменная PGSSLNEGOTIATION требуют прямой TLS (sslnegotiation=direct, libpq 17): клиент сразу начинает TLS, не отправляя сначала SSLRequest. PostgreSQL до версии 17 принимает TLS ClientHello за испорченный стартовый пакет и закрывает соединение; так же поступает пулер или прокси перед базой, если он этого не поддерживает. Ожидание не поможет.
+    .fix = Уберите sslnegotiation=direct из URL и PGSSLNEGOTIATION=direct из окружения (вариант по умолчанию, sslnegotiation=postgres, стоит одного лишнего round trip, зато работает с любым сервером) или обновите сервер до PostgreSQL 17 или новее.
 ## serve-hardening
 
 local_resources_failed = { $target }: railconn не смог открыть сокет: { $error ->
