@@ -927,8 +927,8 @@ pg_direct_needs_require = sslnegotiation=direct needs sslmode=require, verify-ca
 pg_direct_tls_unsupported = the server closed the connection at the first TLS byte: it does not accept direct TLS (sslnegotiation=direct), which needs PostgreSQL 17 or later
 pg_direct_tls_no_alpn = the server completed the direct TLS handshake without choosing the ALPN protocol `postgresql`, which libpq 17 requires
 advice_pg_direct_tls =
-    .cause = The URL asks for direct TLS (sslnegotiation=direct, libpq 17): the client starts TLS at once instead of sending an SSLRequest first. PostgreSQL before 17 reads the TLS ClientHello as a malformed startup packet and closes the connection; the same happens with a pooler or proxy in front that does not support it. Waiting does not help.
-    .fix = Remove sslnegotiation=direct from the URL (the default, sslnegotiation=postgres, costs one more round trip and works with every server), or upgrade the server to PostgreSQL 17 or later.
+    .cause = The URL or PGSSLNEGOTIATION asks for direct TLS (sslnegotiation=direct, libpq 17): the client starts TLS at once instead of sending an SSLRequest first. PostgreSQL before 17 reads the TLS ClientHello as a malformed startup packet and closes the connection; the same happens with a pooler or proxy in front that does not support it. Waiting does not help.
+    .fix = Remove sslnegotiation=direct from the URL and PGSSLNEGOTIATION=direct from the environment (the default, sslnegotiation=postgres, costs one more round trip and works with every server), or upgrade the server to PostgreSQL 17 or later.
 ## serve-hardening
 
 local_resources_failed = { $target }: railconn could not open a socket: { $error ->
@@ -1385,3 +1385,7 @@ tip_cloudamqp_ports =
     .cause = CloudAMQP listens for amqp:// on 5672 and amqps:// (TLS) on 5671; this URL mixes the scheme and the port.
     .fix = Use amqps://…:5671 (or amqps:// without a port), or amqp://…:5672.
 provider_tls_only_mysql = the connection is not encrypted, but { $provider } accepts only TLS: it will refuse it; use ssl-mode=REQUIRED or stricter (mysql2: ssl={"{"}"rejectUnauthorized":true{"}"})
+
+## sslneg
+pg_bad_env_sslnegotiation = PGSSLNEGOTIATION is not a valid sslnegotiation (libpq refuses it): use postgres or direct
+var_pgsslnegotiation = PostgreSQL sslnegotiation (postgres or direct, libpq 17) when the URL has none, as libpq does.

@@ -993,8 +993,8 @@ pg_direct_needs_require = для sslnegotiation=direct нужен sslmode=requir
 pg_direct_tls_unsupported = сервер закрыл соединение на первом же байте TLS: прямой TLS (sslnegotiation=direct) он не принимает, а для него нужен PostgreSQL 17 или новее
 pg_direct_tls_no_alpn = сервер завершил прямое TLS-рукопожатие, не выбрав протокол ALPN `postgresql`, а libpq 17 этого требует
 advice_pg_direct_tls =
-    .cause = URL требует прямой TLS (sslnegotiation=direct, libpq 17): клиент сразу начинает TLS, не отправляя сначала SSLRequest. PostgreSQL до версии 17 принимает TLS ClientHello за испорченный стартовый пакет и закрывает соединение; так же поступает пулер или прокси перед базой, если он этого не поддерживает. Ожидание не поможет.
-    .fix = Уберите sslnegotiation=direct из URL (вариант по умолчанию, sslnegotiation=postgres, стоит одного лишнего round trip, зато работает с любым сервером) или обновите сервер до PostgreSQL 17 или новее.
+    .cause = URL или переменная PGSSLNEGOTIATION требуют прямой TLS (sslnegotiation=direct, libpq 17): клиент сразу начинает TLS, не отправляя сначала SSLRequest. PostgreSQL до версии 17 принимает TLS ClientHello за испорченный стартовый пакет и закрывает соединение; так же поступает пулер или прокси перед базой, если он этого не поддерживает. Ожидание не поможет.
+    .fix = Уберите sslnegotiation=direct из URL и PGSSLNEGOTIATION=direct из окружения (вариант по умолчанию, sslnegotiation=postgres, стоит одного лишнего round trip, зато работает с любым сервером) или обновите сервер до PostgreSQL 17 или новее.
 ## serve-hardening
 
 local_resources_failed = { $target }: railconn не смог открыть сокет: { $error ->
@@ -1465,3 +1465,7 @@ tip_cloudamqp_ports =
     .cause = CloudAMQP принимает amqp:// на порту 5672, а amqps:// (TLS) — на 5671; в этом URL схема и порт не совпадают.
     .fix = Используйте amqps://…:5671 (или amqps:// без порта) либо amqp://…:5672.
 provider_tls_only_mysql = соединение без шифрования, а { $provider } принимает только TLS и такое соединение отклонит; используйте ssl-mode=REQUIRED или строже (mysql2: ssl={"{"}"rejectUnauthorized":true{"}"})
+
+## sslneg
+pg_bad_env_sslnegotiation = PGSSLNEGOTIATION содержит недопустимый sslnegotiation (libpq его отвергнет): используйте postgres или direct
+var_pgsslnegotiation = sslnegotiation для PostgreSQL (postgres или direct, libpq 17), если в URL его нет, как в libpq.

@@ -967,3 +967,44 @@ fn pika_opens_its_own_vhost_and_the_printed_fix_connects_it() {
     );
     assert_eq!(report["drivers"]["found"][0]["id"], "pika", "{report:#}");
 }
+
+/// `PGSSLNEGOTIATION` (libpq 17's environment form of `sslnegotiation`)
+/// against PostgreSQL 15, which has no direct TLS: psycopg2 (libpq
+/// 17.0.11), psycopg 3 (libpq 18.0.6) and asyncpg 0.32.0 all read it,
+/// fail under `direct`, connect under `postgres`, and refuse any other
+/// value; railconn agrees with each, on the same URL and server. (pg
+/// 8.23.1 reads it too, but verifies the test CA under `sslmode=require`:
+/// its reading is the unit test's.)
+#[test]
+fn pgsslnegotiation_is_read_as_the_real_drivers_read_it() {
+    const PYTHON: &[(&str, &str)] = &[
+        (
+            "psycopg2",
+            "import os, psycopg2\npsycopg2.connect(os.environ['URL']).close()\nprint('connected')",
+        ),
+        (
+            "psycopg",
+            "import os, psycopg\npsycopg.connect(os.environ['URL']).close()\nprint('connected')",
+        ),
+        (
+            "asyncpg",
+            "import asyncio, os, asyncpg\n\
+async def main():\n    c = await asyncpg.connect(os.environ['URL'], timeout=10)\n    await c.close()\n\
+asyncio.run(main())\nprint('connected')",
+        ),
+    ];
+    let url = url("sslmode=require");
+    for value in ["direct", "postgres", "tls"] {
+        let env = [("PGSSLNEGOTIATION", value)];
+        let mut run = railconn();
+        run.env("PGSSLNEGOTIATION", value);
+        let report = check_json(&mut run, &["--only", "postgres", "--database-url", &url]).0;
+        assert_eq!(passed(&report), value == "postgres", "{value}: {report:#}");
+        for (name, script) in PYTHON {
+            let mut cmd = std::process::Command::new(&drivers::fixtures().python);
+            cmd.args(["-c", script]).envs(env);
+            let real = drivers::attempt(cmd, &url);
+            assert_agree(&report, &real, &format!("{name}, PGSSLNEGOTIATION={value}"));
+        }
+    }
+}

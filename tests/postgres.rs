@@ -361,3 +361,31 @@ fn direct_tls_takes_its_sslmode_from_pgsslmode_as_libpq_does() {
     assert!(message.contains("PostgreSQL 17"), "{message}");
     assert_failure(&run("prefer"), "postgres", "config", "invalid_url");
 }
+
+/// `PGSSLNEGOTIATION=direct` is libpq 17's `sslnegotiation=direct` when the
+/// URL has none (psycopg2-binary 2.9.13 bundles libpq 17, psycopg 3.3.9
+/// libpq 18: both read it): against PostgreSQL 15, which has no direct
+/// TLS, the app fails in the handshake, and so does the check; the URL's
+/// own `sslnegotiation=postgres` wins, and a value libpq refuses is
+/// refused before connecting.
+#[test]
+fn pgsslnegotiation_direct_is_read_as_libpq_reads_it() {
+    let run = |query: &str, negotiation: &str| {
+        let url = pg_tls().url("app", "app-secret-pw-1", "appdb", query);
+        let args = ["--only", "postgres", "--database-url", &url];
+        check_json(railconn().env("PGSSLNEGOTIATION", negotiation), &args).0
+    };
+    let r = run("sslmode=require", "direct");
+    assert_failure(&r, "postgres", "tls", "tls_handshake_failed");
+    let message = check(&r, "postgres")["error"]["message"].to_string();
+    assert!(message.contains("PostgreSQL 17"), "{message}");
+    let r = run("sslmode=require&sslnegotiation=postgres", "direct");
+    assert_eq!(check(&r, "postgres")["status"], "pass", "{r}");
+    assert_failure(
+        &run("sslmode=require", "tls"),
+        "postgres",
+        "config",
+        "invalid_url",
+    );
+    assert_failure(&run("", "direct"), "postgres", "config", "invalid_url");
+}

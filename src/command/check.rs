@@ -7,7 +7,7 @@ use crate::cli::CheckArgs;
 use crate::error::AppError;
 use crate::{diagnose, exit, runner};
 
-use super::{Stream, config, emit, load_env, runtime, warm_up_crypto};
+use super::{Stream, config, emit, load_env, runtime};
 
 /// How long the report of an interrupted round may take to write before
 /// the process ends anyway.
@@ -23,7 +23,6 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
         (args.timeout, args.deadlines.connect_timeout),
     )?;
     let runtime = runtime()?;
-    warm_up_crypto(&config);
     let shutdown = exit::Shutdown::default();
     let round = runtime.block_on(runner::run(&config, shutdown.listen()));
     runtime.shutdown_background();

@@ -40,6 +40,7 @@ const GROUPS: &[(&[&str], Kind)] = &[
     (&[vars::PGPASSWORD.name], Kind::Secret),
     (&[vars::PGDATABASE.name], Kind::Plain),
     (&[vars::PGSSLMODE.name], Kind::Plain),
+    (&[vars::PGSSLNEGOTIATION.name], Kind::Plain),
     (&[vars::PGSSLROOTCERT.name], Kind::Plain),
     (&[vars::REDISHOST.name], Kind::Plain),
     (&[vars::REDISPORT.name], Kind::Plain),

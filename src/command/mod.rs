@@ -419,18 +419,6 @@ pub(crate) fn use_color(stream: Stream) -> bool {
     }
 }
 
-/// aws-lc seeds its random generator from CPU jitter the first time it is
-/// used: about 30 ms of CPU that would otherwise sit on the critical path of
-/// the first TLS handshake. Starting it on a spare thread overlaps it with
-/// the DNS, TCP and `SSLRequest` round trips that come first.
-pub(crate) fn warm_up_crypto(config: &Config) {
-    if config.may_need_randomness() {
-        std::thread::spawn(|| {
-            let _ = aws_lc_rs::rand::fill(&mut [0u8; 1]);
-        });
-    }
-}
-
 /// Shell completions on stdout, generated into a buffer first: `clap_complete`
 /// panics on a write error, and `| head` closes the pipe early.
 pub(crate) fn completions(shell: clap_complete::Shell) -> Result<(), AppError> {

@@ -22,7 +22,7 @@ use crate::monitor::{Board, Round, Settings};
 use crate::source::EnvSource;
 use crate::{diagnose, exit, runner};
 
-use super::{config, load_env, runtime, warm_up_crypto};
+use super::{config, load_env, runtime};
 
 /// The port when neither `--listen` nor `$PORT` names one: outside the
 /// 9100–9999 range Prometheus' exporter list has handed out.
@@ -130,9 +130,6 @@ async fn rounds(
             move || inputs.config()
         })
         .await??;
-        if number == 1 {
-            warm_up_crypto(&config);
-        }
         let round = runner::run(&config, std::future::pending::<()>()).await;
         let duration = round.duration;
         // A signal ends serve itself, never a round (its rounds listen to

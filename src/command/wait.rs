@@ -24,7 +24,7 @@ use crate::service::Kind;
 use crate::source::EnvSource;
 use crate::{diagnose, exit, runner};
 
-use super::{Stream, config, emit, load_env, runtime, warm_up_crypto};
+use super::{Stream, config, emit, load_env, runtime};
 
 /// The shortest round worth starting before the deadline.
 const MIN_ROUND: Duration = Duration::from_millis(500);
@@ -97,9 +97,6 @@ async fn wait(
             args.deadlines.connect_timeout,
         );
         let config = config(&args.source, &args.select, env, timeouts)?;
-        if attempt == 0 {
-            warm_up_crypto(&config);
-        }
         let round = runner::run(&config, &mut ctrl_c).await;
         let report = diagnose::report(round.runs, &config, round.duration, shutdown);
         if round.interrupted {

@@ -19,7 +19,7 @@ use crate::report::{CheckReport, Report};
 use crate::source::EnvSource;
 use crate::{diagnose, exit, runner};
 
-use super::{config, load_env, runtime, warm_up_crypto};
+use super::{config, load_env, runtime};
 
 pub(crate) fn run(args: &WatchArgs) -> Result<ExitCode, AppError> {
     let env = load_env(&args.source, args.check_timeout)?;
@@ -59,9 +59,6 @@ async fn watch(
             env,
             (args.check_timeout, args.deadlines.connect_timeout),
         )?;
-        if number == 1 {
-            warm_up_crypto(&config);
-        }
         let result = runner::run(&config, &mut ctrl_c).await;
         if result.interrupted {
             break;

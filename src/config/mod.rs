@@ -519,16 +519,6 @@ impl Config {
     pub(crate) fn dialed(&self, name: CheckName) -> Option<(&str, u16, &[IpAddr])> {
         self.setup(name)?.dialed()
     }
-
-    /// Whether a selected check may do TLS or sign with a key pair, the
-    /// operations that need aws-lc's random generator.
-    pub(crate) fn may_need_randomness(&self) -> bool {
-        // The selection once, not once per setting (quadratic, issue 18).
-        self.checks()
-            .iter()
-            .zip(&self.configured)
-            .any(|(check, c)| check.selected.is_some() && c.setup.may_need_randomness())
-    }
 }
 
 /// A URL variable's value as `env` shows it: as given with its secrets

@@ -37,6 +37,7 @@ const DEFAULTS_OWN: &[&str] = &[
     "PGPASSWORD",
     "PGDATABASE",
     "PGSSLMODE",
+    "PGSSLNEGOTIATION",
     "PGSSLROOTCERT",
     "REDISHOST",
     "REDISPORT",

@@ -851,6 +851,9 @@ messages! {
     driver_pika_vhost_cause(driver: String, pika: String);
     driver_pika_vhost_fix(url: String);
     driver_amqp_vhost_unchecked(drivers: String, vhost: String);
+    // ---- sslneg: PGSSLNEGOTIATION read as libpq 17 reads it ---------------
+    pg_bad_env_sslnegotiation();
+    var_pgsslnegotiation();
 }
 
 advice! {

@@ -356,25 +356,6 @@ impl Setup {
         words
     }
 
-    /// Whether the check may do TLS or sign with a key pair, the
-    /// operations that need aws-lc's random generator.
-    pub(crate) fn may_need_randomness(&self) -> bool {
-        match self {
-            Setup::Postgresql(s) => s
-                .target()
-                .is_some_and(|t| t.sslmode != postgres::url::SslMode::Disable),
-            Setup::Redis(s) => s
-                .target()
-                .is_some_and(|t| t.tls != redis::url::RedisTls::Off),
-            // TLS, and caching_sha2_password's RSA-OAEP over plaintext,
-            // which a server may ask for whatever the URL says.
-            Setup::Mysql(s) => s.target().is_some(),
-            Setup::Amqp(s) => s.target().is_some_and(|t| t.tls != amqp::url::AmqpTls::Off),
-            Setup::Jwt(jwt) => !jwt.algorithm_name().starts_with("HS"),
-            Setup::Sqlite(_) => false,
-        }
-    }
-
     /// Whether the target dials this machine's loopback.
     pub(crate) fn is_loopback(&self) -> bool {
         match self {

@@ -124,6 +124,13 @@ pub(crate) const PGSSLMODE: EnvVar = EnvVar {
     commands: CHECKS,
 };
 
+pub(crate) const PGSSLNEGOTIATION: EnvVar = EnvVar {
+    name: "PGSSLNEGOTIATION",
+    meaning: msg::var_pgsslnegotiation,
+    kind: VarKind::Plain,
+    commands: CHECKS,
+};
+
 pub(crate) const PGSSLROOTCERT: EnvVar = EnvVar {
     name: "PGSSLROOTCERT",
     meaning: msg::var_pgsslrootcert,
@@ -494,6 +501,7 @@ pub(crate) const ALL: &[EnvVar] = &[
     PGPASSWORD,
     PGDATABASE,
     PGSSLMODE,
+    PGSSLNEGOTIATION,
     PGSSLROOTCERT,
     REDIS_URL,
     REDIS_PRIVATE_URL,

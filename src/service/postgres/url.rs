@@ -79,6 +79,10 @@ pub enum ChannelBinding {
 
 /// A validated PostgreSQL target.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent libpq settings, and whether the URL or the environment gave each"
+)]
 pub struct PgTarget {
     /// The URL as given, secrets replaced by `***`, nothing re-encoded.
     pub redacted: String,
@@ -103,6 +107,9 @@ pub struct PgTarget {
     pub ignored: Vec<String>,
     /// Whether the URL itself set `sslmode` (else `PGSSLMODE` may).
     pub sslmode_given: bool,
+    /// Whether the URL itself set `sslnegotiation` (else
+    /// `PGSSLNEGOTIATION` may).
+    pub sslnegotiation_given: bool,
     /// Whether the URL itself set `sslrootcert` (else `PGSSLROOTCERT`
     /// may; node-postgres never reads that variable).
     pub sslrootcert_given: bool,
@@ -254,6 +261,7 @@ impl PgTarget {
             options: non_empty(info.get("options")),
             ignored: Vec::new(),
             sslmode_given: false,
+            sslnegotiation_given: info.get("sslnegotiation").is_some(),
             sslrootcert_given: non_empty(info.get("sslrootcert")).is_some(),
             portability: info.portability.clone(),
             dial: Vec::new(),
@@ -398,8 +406,40 @@ impl PgTarget {
             env_mode
         };
         self.sslmode = resolve_sslmode(explicit, self.sslrootcert.as_ref())?;
+        self.fill_negotiation_from_env(env, used)?;
         check_direct(self)?;
         Ok(no_verify)
+    }
+
+    /// `PGSSLNEGOTIATION` applies when the URL does not set
+    /// `sslnegotiation`: libpq 17 reads it (libpq-envars.html; fe-connect.c
+    /// `PQconninfoOptions`, envvar of `sslnegotiation`) and refuses any
+    /// value but `postgres` or `direct` (`pqConnectOptions2`, "invalid
+    /// sslnegotiation value"). The drivers beside libpq read it too: pg
+    /// 8.23.1 (`connection-parameters.js`, `val('sslnegotiation', config,
+    /// 'PGSSLNEGOTIATION')`), postgres.js 4.2.0 (`src/index.js`,
+    /// `env['PG' + k.toUpperCase()]`) and asyncpg 0.32.0
+    /// (`connect_utils.py`, `os.environ.get("PGSSLNEGOTIATION")`), so it is
+    /// read whatever the driver. An empty value is unset, as every
+    /// variable is here (`EnvSource::get`).
+    fn fill_negotiation_from_env(
+        &mut self,
+        env: &crate::source::EnvSource,
+        used: &mut Vec<&'static str>,
+    ) -> Result<(), UrlError> {
+        let Some(var) = env
+            .get("PGSSLNEGOTIATION")
+            .filter(|_| !self.sslnegotiation_given)
+        else {
+            return Ok(());
+        };
+        used.push("PGSSLNEGOTIATION");
+        self.direct_tls = match var.value.trim() {
+            "postgres" => false,
+            "direct" => true,
+            _ => return Err(invalid(msg::pg_bad_env_sslnegotiation())),
+        };
+        Ok(())
     }
 
     /// Shows `query` — the URL's query before a driver's own parameters
@@ -952,5 +992,63 @@ mod tests {
         let mut t = PgTarget::parse(&format!("{url}&sslmode=require")).unwrap();
         let env = EnvSource::from_pairs([("PGSSLMODE", "disable")]);
         assert!(t.fill_from_env(&env).is_ok());
+    }
+
+    /// `PGSSLNEGOTIATION` is `sslnegotiation` when the URL has none, as
+    /// libpq 17 reads it (psycopg2-binary 2.9.13 bundles libpq 17.0.11,
+    /// psycopg 3.3.9 libpq 18.0.6: both read it): `direct` below
+    /// `sslmode=require` is refused as the URL's own would be, the URL's
+    /// parameter wins, and a value libpq refuses is refused.
+    #[test]
+    fn pgsslnegotiation_is_read_as_libpq_reads_it() {
+        use crate::source::EnvSource;
+        let filled = |url: &str, env: &[(&str, &str)]| {
+            let mut t = PgTarget::parse(url).unwrap();
+            t.fill_from_env(&EnvSource::from_pairs(env.iter().copied()))
+                .map(|_| t.direct_tls)
+        };
+        let plain = "postgresql://u@h/d";
+        let direct = [("PGSSLNEGOTIATION", "direct")];
+        assert!(filled(plain, &direct).is_err(), "weak default sslmode");
+        let require = "postgresql://u@h/d?sslmode=require";
+        assert_eq!(filled(require, &direct).ok(), Some(true));
+        let both = [("PGSSLNEGOTIATION", "direct"), ("PGSSLMODE", "verify-full")];
+        assert_eq!(filled(plain, &both).ok(), Some(true));
+        let url_wins = "postgresql://u@h/d?sslnegotiation=postgres";
+        assert_eq!(filled(url_wins, &direct).ok(), Some(false));
+        let url_direct = "postgresql://u@h/d?sslmode=require&sslnegotiation=direct";
+        let postgres = [("PGSSLNEGOTIATION", "postgres")];
+        assert_eq!(filled(url_direct, &postgres).ok(), Some(true));
+        assert_eq!(filled(plain, &postgres).ok(), Some(false));
+        for bad in ["Direct", "tls", " "] {
+            let err = filled(require, &[("PGSSLNEGOTIATION", bad)]).unwrap_err();
+            assert!(
+                format!("{err:?}").contains("pg_bad_env_sslnegotiation"),
+                "{bad:?}"
+            );
+        }
+        let mut t = PgTarget::parse(require).unwrap();
+        let findings = t.fill_from_env(&EnvSource::from_pairs(direct)).unwrap();
+        assert!(
+            findings
+                .iter()
+                .any(|f| format!("{:?}", f.message).contains("PGSSLNEGOTIATION")),
+            "the report says the variable was read: {findings:?}"
+        );
+    }
+
+    /// node-postgres 8.23.1 reads `PGSSLNEGOTIATION` too
+    /// (`connection-parameters.js`, `val`); empty is unset to it as here.
+    #[test]
+    fn node_postgres_reads_pgsslnegotiation() {
+        use crate::source::EnvSource;
+        let node = |value: &str| {
+            let mut t = PgTarget::parse("postgresql://u@h/d?sslmode=require").unwrap();
+            t.fill_from_env_node(&EnvSource::from_pairs([("PGSSLNEGOTIATION", value)]))
+                .map(|_| t.direct_tls)
+        };
+        assert_eq!(node("direct").ok(), Some(true));
+        assert_eq!(node("").ok(), Some(false));
+        assert!(node("tls").is_err());
     }
 }
