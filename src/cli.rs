@@ -440,7 +440,7 @@ const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
 /// A duration flag's value. What is wrong with it is said in the run's
 /// language, which [`lang_in_argv`] fixed before clap parsed; the frame
 /// around it ("invalid value … for '--timeout'") is clap's and stays
-/// English (README "Languages").
+/// English (docs/languages.md).
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let say = |message: Message| Lang::for_run().render(&message);
     let duration =

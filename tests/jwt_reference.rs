@@ -6,7 +6,7 @@
 //!
 //! Where a library refuses (or PyJWT warns), railconn must not pass: it
 //! fails, or warns with the difference named. Where a library signs and
-//! verifies, railconn must pass, unless the case names the README's
+//! verifies, railconn must pass, unless the case names docs/jwt.md's
 //! documented reason for being stricter. A failed install skips the
 //! library with the reason printed; it never passes silently otherwise.
 
@@ -181,7 +181,7 @@ fn railconn_verdict(settings: &[(&str, &str)]) -> (String, String) {
 }
 
 /// One set of settings, and where railconn is stricter than a library on
-/// purpose: (library, README reason).
+/// purpose: (library, documented reason).
 struct Case {
     name: &'static str,
     settings: Vec<(&'static str, String)>,

@@ -6,7 +6,7 @@
 //!
 //! The two must agree: both refuse, or both accept with the same host,
 //! address, port, user, password, database, sslmode, options and
-//! application name. The only differences allowed are the README's
+//! application name. The only differences allowed are docs/urls-and-tls.md's
 //! documented ones, each named below.
 
 use std::collections::BTreeMap;
@@ -37,7 +37,7 @@ enum Libpq {
 #[derive(Debug, PartialEq, Eq)]
 enum Outcome {
     Agree,
-    /// A difference the README documents, by name.
+    /// A difference docs/urls-and-tls.md documents, by name.
     Documented(&'static str),
     Disagree(String),
 }
@@ -198,7 +198,7 @@ fn compare(uri: &str, libpq: &Libpq, ours: &Result<PgTarget, String>) -> Outcome
     }
 }
 
-/// The README's documented refusals, recognised from libpq's own parse.
+/// The documented refusals (docs/urls-and-tls.md), recognised from libpq's own parse.
 fn documented_refusal(
     options: &BTreeMap<String, Vec<u8>>,
     socket: bool,

@@ -45,7 +45,7 @@ use crate::support::{
 /// How many railconn processes run at once: a run mostly waits on its
 /// servers, so more than the 2 cores of CI.
 const RAILCONN_PARALLEL: usize = 8;
-/// The most deliberate differences the README may carry (issue 20).
+/// The most deliberate differences the matrix may carry (issue 20).
 const MAX_DELIBERATE: usize = 10;
 
 /// A driver under test: its matrix id, the language process that runs it,

@@ -360,7 +360,7 @@ impl Services {
     }
 }
 
-/// The services a code occurs for (README "Error codes").
+/// The services a code occurs for (docs/checks.md "Error codes").
 fn where_(code: Code) -> Services {
     use Code::*;
     match code {
@@ -370,7 +370,7 @@ fn where_(code: Code) -> Services {
     }
 }
 
-/// The steps a code occurs at (README "Error codes", and the probes that
+/// The steps a code occurs at (docs/checks.md "Error codes", and the probes that
 /// record it).
 fn steps(code: Code) -> &'static [StepName] {
     use Code::*;

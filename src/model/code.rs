@@ -1,6 +1,6 @@
 //! Stable error codes. A code names *what* went wrong at which layer; scripts
 //! match on it, so existing codes never change meaning and new ones are only
-//! added (README "Error codes"). The words that explain a code are each
+//! added (docs/checks.md "Error codes"). The words that explain a code are each
 //! kind's advice (`service/<kind>/advice.rs`, with `net::network_advice`
 //! for the layers they share), keyed by this enum.
 

@@ -62,7 +62,7 @@ pub const LIBPQ_15_KEYWORDS: &[&str] = &[
 
 /// Keywords of newer libpq releases that railconn accepts too (an app's
 /// driver may bundle libpq 16 or 17: psycopg's binary wheels do). A libpq
-/// 15 refuses them; the README lists this difference.
+/// 15 refuses them; docs/urls-and-tls.md lists this difference.
 pub const NEWER_KEYWORDS: &[&str] = &[
     "require_auth",
     "sslcertmode",

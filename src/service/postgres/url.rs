@@ -175,7 +175,7 @@ const IGNORED_PARAMS: &[&str] = &[
 ];
 
 /// Keywords railconn refuses by design: they read files railconn does not
-/// read (`service`, `passfile`). The README lists them.
+/// read (`service`, `passfile`). docs/urls-and-tls.md lists them.
 const REFUSED_PARAMS: &[&str] = &["service", "passfile"];
 
 impl PgTarget {

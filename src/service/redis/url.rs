@@ -243,7 +243,7 @@ fn shown(raw: &str) -> String {
 
 /// The value of every `password=` query parameter replaced by `***`:
 /// redis-py reads `?password=` as the password, so it is one, whether or
-/// not redis-rs looks at it (README "Secrets").
+/// not redis-rs looks at it (docs/security.md).
 fn mask_query_passwords(url: &str) -> String {
     let Some(question) = url.find('?') else {
         return url.to_string();
