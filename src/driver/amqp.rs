@@ -12,7 +12,8 @@
 //! When pika is among the app's AMQP drivers and reads another vhost, the
 //! check opens pika's: it then fails exactly where pika fails, and the fix
 //! is the vhost percent-encoded as one segment (`amqp://h/%2F`), which
-//! every driver reads alike. With no driver known the probe keeps its note.
+//! every driver reads alike. With no driver known the probe keeps its note;
+//! with AMQP drivers known and pika not among them, the note goes.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -32,6 +33,16 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// Judges an AMQP target by the app's AMQP drivers: with pika among them,
 /// the vhost the check opens is pika's when the two readings differ.
 pub(crate) fn apply(drivers: &mut Drivers, check: CheckName, setting: &mut Setting<AmqpTarget>) {
+    if drivers.get(Driver::Pika).is_none() && drivers.amqp().next().is_some() {
+        // The app's AMQP drivers are known and pika is not one of them:
+        // how pika would read the path concerns no client of this app, so
+        // the probe's note about it would only be noise (a Celery app's
+        // `amqp://h//` is the usual way to write the default vhost).
+        if let Setting::Ready { target, .. } = setting {
+            target.pika_vhost = None;
+        }
+        return;
+    }
     if let Some(rule) = pika_vhost(drivers, check, setting) {
         drivers.rules.push(rule);
     }
@@ -145,13 +156,29 @@ mod tests {
             assert!(drivers.rules.is_empty(), "{url}");
             assert_eq!(setting.target().unwrap(), &AmqpTarget::parse(url).unwrap());
         }
-        for drivers in [&[][..], &[Driver::Celery, Driver::Amqplib][..]] {
+        let (judged, setting) = judged(&[], "amqp://h//");
+        assert!(judged.rules.is_empty());
+        let target = setting.target().unwrap();
+        assert_eq!(
+            (target.vhost.as_str(), target.pika_vhost.as_deref()),
+            ("/", Some(""))
+        );
+    }
+
+    /// Known AMQP drivers without pika: pika's reading is no concern of
+    /// the app, and the probe's note about it goes.
+    #[test]
+    fn without_pika_among_known_drivers_the_note_goes() {
+        for drivers in [
+            &[Driver::Celery][..],
+            &[Driver::Celery, Driver::Amqplib][..],
+        ] {
             let (judged, setting) = judged(drivers, "amqp://h//");
             assert!(judged.rules.is_empty());
             let target = setting.target().unwrap();
             assert_eq!(
                 (target.vhost.as_str(), target.pika_vhost.as_deref()),
-                ("/", Some(""))
+                ("/", None)
             );
         }
     }
