@@ -143,21 +143,7 @@ impl Reader<'_> {
 
     /// `requirements.txt`, `requirements-prod.txt`, … in name order.
     fn requirements_files(&mut self) {
-        let Ok(entries) = std::fs::read_dir(self.dir) else {
-            return;
-        };
-        let mut names: Vec<String> = entries
-            .filter_map(Result::ok)
-            .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|n| {
-                n.starts_with("requirements")
-                    && Path::new(n)
-                        .extension()
-                        .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
-            })
-            .collect();
-        names.sort();
-        for file in names {
+        for file in requirements_names(self.dir) {
             self.file(&file, MAX_MANIFEST, requirements);
         }
     }
@@ -518,6 +504,26 @@ fn requirement(line: &str) -> Option<(String, Option<String>)> {
         .map(|v| v.split(',').next().unwrap_or_default().trim().to_string())
         .filter(|v| !v.is_empty() && !v.contains('*'));
     Some((name.to_string(), version))
+}
+
+/// The pip requirement files in `dir` (`requirements.txt`,
+/// `requirements-prod.txt`, …), in name order; none when `dir` cannot be
+/// listed.
+pub(crate) fn requirements_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| {
+            n.starts_with("requirements")
+                && Path::new(n)
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 #[cfg(test)]

@@ -42,20 +42,7 @@ pub(crate) fn without_redis(dir: &Path) -> Option<String> {
 /// `package.json`, `pyproject.toml`, `Pipfile` and `requirements*.txt`.
 fn manifest_names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = MANIFESTS.iter().map(|n| (*n).to_string()).collect();
-    let mut requirements: Vec<String> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| {
-            n.starts_with("requirements")
-                && Path::new(n)
-                    .extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
-        })
-        .collect();
-    requirements.sort();
-    names.extend(requirements);
+    names.extend(super::manifest::requirements_names(dir));
     names
 }
 
