@@ -173,6 +173,22 @@ async fn serve(client: TcpStream, upstream: SocketAddr, delay: Delay, conn: Conn
     conn.close();
 }
 
+/// Waits until `due` to within a few microseconds. tokio's timer wheel
+/// ticks in whole milliseconds and wakes a sleeper up to one tick late
+/// (tokio `time::sleep` docs: "granularity of one millisecond"), which
+/// would add up to 1 ms of emulated latency to every flight — ~0.2 round
+/// trip over a TLS + SCRAM check's eleven flights at 25 ms. So the timer
+/// sleeps to a tick short of `due` and the rest is spent yielding.
+async fn deliver_at(due: Instant) {
+    const TICK: Duration = Duration::from_millis(2);
+    if let Some(early) = due.checked_sub(TICK) {
+        tokio::time::sleep_until(early).await;
+    }
+    while Instant::now() < due {
+        tokio::task::yield_now().await;
+    }
+}
+
 /// Forwards one direction: a reader stamps each chunk with its due time,
 /// a writer sleeps until then and writes; the queue keeps the order. End of
 /// stream is forwarded (as a write shutdown) with the same delay.
@@ -201,7 +217,7 @@ async fn pipe(
     };
     let writer = async move {
         while let Some((at, data)) = queued.recv().await {
-            tokio::time::sleep_until(at).await;
+            deliver_at(at).await;
             let Some(data) = data else { break };
             if to.write_all(&data).await.is_err() {
                 break;

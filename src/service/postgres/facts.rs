@@ -17,29 +17,40 @@ use super::messages;
 ///
 /// The query runs in a backend that has just started, whose catalog caches
 /// are empty, so its cost is parsing, rewriting and planning rather than
-/// rows. `pg_stat_activity` is read once and its three counts are
-/// aggregate filters over the one scan: the view is a large rule (a join of
-/// `pg_stat_get_activity()` with `pg_database` and `pg_authid`,
-/// `system_views.sql`), and three subqueries over it rewrote and planned it
-/// three times. Measured in fresh backends of PostgreSQL 15 with
-/// `log_parser_stats`, `log_planner_stats` and `log_executor_stats`
-/// (`bench/pg-facts`): 3.9 ms of server CPU before, 2.9 ms after (medians
-/// of 15), against 0.2 ms for `SELECT 1`. The view is still what is read,
-/// not the function under it, so a role from which an administrator
-/// revoked the view keeps getting the basic facts and the note why.
+/// rows — and it is server time on the check's last flight, which the
+/// round-trip floor of issue 24 has no room for. Measured in fresh
+/// backends of PostgreSQL 15 with `log_parser_stats`, `log_planner_stats`
+/// and `log_executor_stats` (`bench/pg-facts`, medians of 15–21):
+///
+/// - three subqueries over `pg_stat_activity` rewrote and planned the
+///   view three times: 3.9 ms; its three counts as aggregate filters over
+///   one scan: 2.3 ms;
+/// - the view itself is a large rule (`pg_stat_get_activity(NULL)` joined
+///   with `pg_database` and `pg_authid` for names, `system_views.sql`), of
+///   which the counts need nothing: the function, filtered by the oids of
+///   the current role and database, 1.6 ms (`SELECT 1`: 0.15 ms);
+/// - the table count needs no join with `pg_namespace`: user tables are
+///   `r`/`p` outside `pg_catalog` and `information_schema` (TOAST tables
+///   are `t`, so `pg_toast` needs no filter).
+///
+/// The function is what the view reads, executable by `PUBLIC` like the
+/// view is readable; a role an administrator denied it (function
+/// privileges are checked for the caller, through the view too) gets the
+/// basic facts and the note why. `to_regrole(quote_ident(…))` reads any
+/// role name, quoted or not.
 pub(crate) const SQL: &str = "SELECT current_setting('server_version'), current_database(), current_user, \
      pg_is_in_recovery(), current_setting('default_transaction_read_only'), \
      current_setting('max_connections'), current_setting('superuser_reserved_connections'), \
      current_setting('reserved_connections', true), a.clients, \
-     (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-      WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
-      AND n.nspname NOT LIKE 'pg_toast%'), \
+     (SELECT count(*) FROM pg_class WHERE relkind IN ('r', 'p') \
+      AND relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)), \
      current_setting('is_superuser'), \
      (SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user), a.mine, \
      (SELECT datconnlimit FROM pg_database WHERE datname = current_database()), a.here \
-     FROM (SELECT count(*) AS clients, count(*) FILTER (WHERE usename = current_user) AS mine, \
-     count(*) FILTER (WHERE datname = current_database()) AS here \
-     FROM pg_stat_activity WHERE backend_type = 'client backend') a";
+     FROM (SELECT count(*) AS clients, \
+     count(*) FILTER (WHERE usesysid = to_regrole(quote_ident(current_user))) AS mine, \
+     count(*) FILTER (WHERE datid = (SELECT oid FROM pg_database WHERE datname = current_database())) AS here \
+     FROM pg_stat_get_activity(NULL) WHERE backend_type = 'client backend') a";
 
 /// The facts any role can read, for when the full query is denied.
 pub(crate) const BASIC_SQL: &str = "SELECT current_setting('server_version'), current_database(), current_user, \
