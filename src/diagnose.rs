@@ -193,7 +193,7 @@ fn check_report(ran: &Ran, config: &Config, signal: &str, rules: &[driver::Rule]
         findings,
         parts: config.parts(ran.name),
         provider: located.map(|(place, pooler)| ProviderReport::new(place, pooler)),
-        readings: ran.outcome.readings,
+        readings: ran.outcome.readings.clone(),
     }
 }
 

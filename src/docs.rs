@@ -27,3 +27,19 @@ fn environment_page_is_current() {
 fn codes_page_is_current() {
     current("docs/codes.md", &crate::command::explain::codes_markdown());
 }
+
+/// docs/monitoring.md's metrics table names every gauge a kind declares.
+#[test]
+fn monitoring_page_lists_every_kinds_gauge() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/monitoring.md");
+    let page = std::fs::read_to_string(path).unwrap();
+    for kind in crate::service::Kind::ALL {
+        for gauge in kind.description().gauges {
+            let row = format!("| `railconn_{}` | `check` |", gauge.name);
+            assert!(
+                page.contains(&row),
+                "docs/monitoring.md lacks the row {row}"
+            );
+        }
+    }
+}

@@ -830,3 +830,46 @@ fn a_long_round_blocks_neither_livez_nor_sigterm() {
         thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// The MySQL and RabbitMQ checks export their own gauges (issue 21): the
+/// shared MariaDB's connections and `max_connections`, and whether a
+/// broker blocks publishers — 0 at the machine's RabbitMQ, 1 at a node of
+/// our own held in a memory alarm. No password shows.
+#[test]
+fn mysql_and_rabbitmq_readings_are_gauges() {
+    let maria = crate::support::mariadb_shared();
+    let account = maria.account("serve_gauges", "");
+    let rabbit = crate::support::rabbitmq::RabbitScratch::new();
+    let alarmed = crate::support::rabbitmq::rabbit_alarmed();
+    let alarmed_url = format!("amqp://guest:guest@127.0.0.1:{}/", alarmed.port);
+    let serve = Serve::start(
+        &["--only", "kind:mysql,kind:amqp", "--interval", "200ms"],
+        &[
+            ("MYSQL_URL", &account.url("", "")),
+            ("RABBITMQ_URL", &rabbit.url(&rabbit.vhost)),
+            ("CLOUDAMQP_URL", &alarmed_url),
+        ],
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let body = loop {
+        let body = serve.get("/metrics", &[]).body;
+        if body.contains("railconn_amqp_blocked{check=\"CLOUDAMQP_URL\"}") {
+            break body;
+        }
+        assert!(Instant::now() < deadline, "no AMQP gauges:\n{body}");
+        thread::sleep(Duration::from_millis(100));
+    };
+    let value = |series: &str| {
+        body.lines()
+            .find_map(|line| line.strip_prefix(series))
+            .and_then(|rest| rest.trim().parse::<f64>().ok())
+            .unwrap_or_else(|| panic!("no {series} in\n{body}"))
+    };
+    assert!(value("railconn_mysql_connections{check=\"postgres\"}") >= 1.0);
+    assert!(value("railconn_mysql_connections_allowed{check=\"postgres\"}") >= 1.0);
+    assert!(value("railconn_amqp_blocked{check=\"RABBITMQ_URL\"}") < 0.5);
+    assert!(value("railconn_amqp_blocked{check=\"CLOUDAMQP_URL\"}") > 0.5);
+    promtool(&["check", "metrics"], &body);
+    assert!(!body.contains(&account.password), "{body}");
+    assert!(!body.contains(&rabbit.password), "{body}");
+}

@@ -87,17 +87,36 @@ pub struct ProbeOutcome {
 }
 
 /// Numbers a check read on its way, as numbers rather than words: `serve`
-/// exports them as metrics (issue 14). Unknown stays `None`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// exports them as metrics (issue 14). Unknown stays unset.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Readings {
-    /// The server certificate's notAfter, in seconds since the Unix epoch.
+    /// The server certificate's notAfter, in seconds since the Unix epoch
+    /// (any kind that speaks TLS).
     pub cert_not_after: Option<u64>,
-    /// PostgreSQL client connections in use, and the slots the role may use.
-    pub pg_connections: Option<(u64, u64)>,
-    /// Redis `used_memory` and `maxmemory` in bytes (`maxmemory` 0: no limit).
-    pub redis_memory: (Option<u64>, Option<u64>),
-    /// Redis `connected_clients` and `maxclients`.
-    pub redis_clients: (Option<u64>, Option<u64>),
+    /// What the kind read from its server, each under the gauge its folder
+    /// declares (`postgres_connections`, `redis_clients`, ...).
+    pub gauges: Vec<(&'static Gauge, u64)>,
+}
+
+impl Readings {
+    /// Notes `value` under `gauge`, when it is known.
+    pub(crate) fn set(&mut self, gauge: &'static Gauge, value: Option<u64>) {
+        if let Some(value) = value {
+            self.gauges.push((gauge, value));
+        }
+    }
+}
+
+/// A number a kind reads from its server, exported by `serve` as the
+/// gauge `railconn_<name>` with the label `check`. Each kind folder
+/// declares its own (`service::<kind>::facts`) and lists them in its
+/// description, which docs/monitoring.md is held to.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Gauge {
+    /// Without the `railconn_` prefix.
+    pub name: &'static str,
+    /// Prometheus' `# HELP` text (English, like every metric name).
+    pub help: &'static str,
 }
 
 /// Collects a check's steps; steps never recorded come out as `skip`.

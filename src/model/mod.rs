@@ -11,7 +11,7 @@ pub(crate) mod provenance;
 pub(crate) mod step;
 pub(crate) mod tip;
 
-pub(crate) use self::check::{CheckName, Ladder, ProbeOutcome, Readings};
+pub(crate) use self::check::{CheckName, Gauge, Ladder, ProbeOutcome, Readings};
 pub(crate) use self::code::{Code, FindingCode};
 pub(crate) use self::finding::{Finding, Severity};
 pub(crate) use self::kind::Kind;

@@ -13,6 +13,7 @@
 //! Their series are bounded by checks × steps × codes, not by uptime.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -28,6 +29,7 @@ use super::Round;
 use super::history::Change;
 use crate::model::Status;
 use crate::report::{CheckReport, Report};
+use crate::service::Kind;
 
 /// The two expositions `/metrics` speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,16 +225,18 @@ struct Checks {
     failure: Gauges,
     last_run: Gauges,
     cert_expiry: Gauges,
-    pg_connections: Gauges,
-    pg_connections_allowed: Gauges,
-    redis_memory: Gauges,
-    redis_memory_limit: Gauges,
-    redis_clients: Gauges,
-    redis_clients_allowed: Gauges,
+    /// The kinds' own gauges (`postgres_connections`, ...), as each kind
+    /// folder declares them.
+    read: BTreeMap<&'static str, Gauges>,
 }
 
 impl Checks {
     fn register(registry: &mut Registry) -> Self {
+        // Every kind's declared gauges, in registry order: the families are
+        // there whether or not this round read them, as the fixed ones are.
+        let declared = Kind::ALL
+            .iter()
+            .flat_map(|kind| kind.description().gauges.iter().copied());
         let mut gauges = |name: &str, help: &str| {
             let family = Gauges::default();
             registry.register(name, help, family.clone());
@@ -263,18 +267,9 @@ impl Checks {
                 "tls_certificate_expiry_timestamp_seconds",
                 "The server certificate's notAfter, in seconds since the Unix epoch",
             ),
-            pg_connections: gauges(
-                "postgres_connections",
-                "PostgreSQL client connections in use",
-            ),
-            pg_connections_allowed: gauges(
-                "postgres_connections_allowed",
-                "PostgreSQL connection slots the checked role may use (max_connections minus the reserved slots; a superuser may use those too)",
-            ),
-            redis_memory: gauges("redis_memory_used_bytes", "Redis used_memory"),
-            redis_memory_limit: gauges("redis_memory_limit_bytes", "Redis maxmemory (0: no limit)"),
-            redis_clients: gauges("redis_clients", "Redis connected_clients"),
-            redis_clients_allowed: gauges("redis_clients_allowed", "Redis maxclients"),
+            read: declared
+                .map(|gauge| (gauge.name, gauges(gauge.name, gauge.help)))
+                .collect(),
             ready: Gauge::default(),
         };
         registry.register(
@@ -350,15 +345,9 @@ impl Checks {
             }
         };
         set(&self.cert_expiry, readings.cert_not_after);
-        set(&self.pg_connections, readings.pg_connections.map(|c| c.0));
-        set(
-            &self.pg_connections_allowed,
-            readings.pg_connections.map(|c| c.1),
-        );
-        set(&self.redis_memory, readings.redis_memory.0);
-        set(&self.redis_memory_limit, readings.redis_memory.1);
-        set(&self.redis_clients, readings.redis_clients.0);
-        set(&self.redis_clients_allowed, readings.redis_clients.1);
+        for (gauge, value) in &readings.gauges {
+            set(&self.read[gauge.name], Some(*value));
+        }
     }
 }
 

@@ -20,7 +20,7 @@ use std::net::IpAddr;
 
 use crate::i18n::Advice;
 use crate::i18n::Message;
-use crate::model::{Code, Origin, Parts, ProbeOutcome, Provenance, StepName, Variable};
+use crate::model::{Code, Gauge, Origin, Parts, ProbeOutcome, Provenance, StepName, Variable};
 use crate::net::Budget;
 use crate::source::secret::Secret;
 
@@ -55,6 +55,8 @@ pub(crate) struct Description {
     /// Whether a failure with a code may heal by waiting (for `wait`): the
     /// hook where a kind overrides the code's default (issue 9).
     pub can_heal: fn(Code) -> bool,
+    /// The numbers a check of this kind reads, which `serve` exports.
+    pub gauges: &'static [&'static Gauge],
 }
 
 impl Kind {

@@ -6,7 +6,7 @@
 
 use super::wire::Table;
 use crate::i18n::{Message, msg};
-use crate::model::{Finding, FindingCode, Ladder};
+use crate::model::{Finding, FindingCode, Gauge, Ladder};
 
 /// Server strings are the server's words: kept short.
 const MAX_SHOWN: usize = 64;
@@ -70,9 +70,26 @@ impl Facts {
     }
 }
 
+/// `serve`'s gauge of the AMQP check: 1 while a resource alarm blocks
+/// publishers, 0 when the connection opened and the empty publish went
+/// through unblocked; unset when that publish was refused or the
+/// connection did not open (the alarm is then unknown).
+pub(crate) const BLOCKED: Gauge = Gauge {
+    name: "amqp_blocked",
+    help: "1 while the broker blocks publishers (a memory or disk alarm: connection.blocked), 0 when it does not",
+};
+pub(crate) const GAUGES: &[&Gauge] = &[&BLOCKED];
+
 /// A blocked connection is a finding: the broker accepts connections but
 /// holds every publish until the alarm clears (Celery's `delay()` hangs).
-pub(crate) fn record(facts: &Facts, ladder: &mut Ladder) {
+/// `opened`: the vhost and the channel opened.
+pub(crate) fn record(facts: &Facts, opened: bool, ladder: &mut Ladder) {
+    let blocked = match (&facts.blocked, opened && !facts.publish_refused) {
+        (Some(_), _) => Some(1),
+        (None, true) => Some(0),
+        (None, false) => None,
+    };
+    ladder.readings().set(&BLOCKED, blocked);
     if let Some(reason) = &facts.blocked {
         ladder.finding(Finding::warn(
             FindingCode::MemoryHeadroom,

@@ -180,7 +180,7 @@ async fn converse<S>(
         Some(Err(failed)) => Err(failed.into_failure(sniffed)),
         Some(Ok(())) => Ok(()),
     };
-    facts::record(&facts, ladder);
+    facts::record(&facts, opened.is_ok(), ladder);
     match opened {
         Ok(()) => ladder.pass(StepName::Open, started, facts.open_detail(&target.vhost)),
         Err(failure) => ladder.fail(StepName::Open, Some(started), failure),

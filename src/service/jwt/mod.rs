@@ -16,4 +16,5 @@ pub(crate) const KIND: Description = Description {
     steps: &[StepName::Config, StepName::Key, StepName::Roundtrip],
     advise: |_, code, _| advice::advise(code),
     can_heal: crate::model::Code::can_heal,
+    gauges: &[],
 };

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use super::wire::Answer;
 use crate::i18n::msg;
-use crate::model::{Finding, FindingCode, Ladder, StepName};
+use crate::model::{Finding, FindingCode, Gauge, Ladder, StepName};
 
 /// The facts statement. `@@require_secure_transport` is MySQL 5.7+ and
 /// MariaDB 10.5.2+; older servers answer 1193 and get [`BASIC_SQL`].
@@ -59,8 +59,22 @@ pub(crate) fn parse(facts: &Answer, status: Option<&Answer>) -> Facts {
     }
 }
 
+/// `serve`'s gauges of the MySQL check.
+pub(crate) const CONNECTIONS: Gauge = Gauge {
+    name: "mysql_connections",
+    help: "MySQL/MariaDB connections in use (Threads_connected)",
+};
+pub(crate) const CONNECTIONS_ALLOWED: Gauge = Gauge {
+    name: "mysql_connections_allowed",
+    help: "MySQL/MariaDB max_connections",
+};
+pub(crate) const GAUGES: &[&Gauge] = &[&CONNECTIONS, &CONNECTIONS_ALLOWED];
+
 /// Records the query step and the findings the facts call for.
 pub(crate) fn record(facts: &Facts, started: Instant, ladder: &mut Ladder) {
+    let readings = ladder.readings();
+    readings.set(&CONNECTIONS, facts.threads_connected);
+    readings.set(&CONNECTIONS_ALLOWED, facts.max_connections);
     let version = facts.version.clone().unwrap_or_else(|| "?".to_string());
     if let (Some(used), Some(max)) = (facts.threads_connected, facts.max_connections) {
         #[expect(

@@ -24,6 +24,7 @@ pub(crate) const KIND: Description = Description {
     steps: probe::STEPS,
     advise: advice::advise,
     can_heal: crate::model::Code::can_heal,
+    gauges: facts::GAUGES,
 };
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use crate::i18n::msg;
 use crate::model::{Code, FindingCode};
-use crate::model::{Failure, Finding, Ladder, StepName};
+use crate::model::{Failure, Finding, Gauge, Ladder, StepName};
 
 use super::messages;
 
@@ -146,9 +146,22 @@ pub(crate) fn parse(row: &[Option<String>]) -> Facts {
 /// pooler, a full `max_connections` is by design, not a problem ahead.
 const POOLER_PORTS: &[u16] = &[6432, 6543];
 
+/// `serve`'s gauges of the PostgreSQL check.
+pub(crate) const CONNECTIONS: Gauge = Gauge {
+    name: "postgres_connections",
+    help: "PostgreSQL client connections in use",
+};
+pub(crate) const CONNECTIONS_ALLOWED: Gauge = Gauge {
+    name: "postgres_connections_allowed",
+    help: "PostgreSQL connection slots the checked role may use (max_connections minus the reserved slots; a superuser may use those too)",
+};
+pub(crate) const GAUGES: &[&Gauge] = &[&CONNECTIONS, &CONNECTIONS_ALLOWED];
+
 pub(crate) fn record(facts: &Facts, port: u16, started: Instant, ladder: &mut Ladder) {
     let pooled = POOLER_PORTS.contains(&port);
-    ladder.readings().pg_connections = facts.connections;
+    let readings = ladder.readings();
+    readings.set(&CONNECTIONS, facts.connections.map(|c| c.0));
+    readings.set(&CONNECTIONS_ALLOWED, facts.connections.map(|c| c.1));
     let detail = messages::pg_query_detail(&facts.version, &facts.database, &facts.user);
     if facts.read_only {
         let failure = Failure::new(Code::ReadOnly, messages::pg_read_only(&detail));

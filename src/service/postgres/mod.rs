@@ -31,4 +31,5 @@ pub(crate) const KIND: Description = Description {
     ],
     advise: advice::advise,
     can_heal: crate::model::Code::can_heal,
+    gauges: facts::GAUGES,
 };

@@ -10,7 +10,7 @@ use redis::{RedisResult, Value};
 
 use crate::i18n::msg;
 use crate::model::{Code, FindingCode};
-use crate::model::{Failure, Finding, Ladder, StepName};
+use crate::model::{Failure, Finding, Gauge, Ladder, StepName};
 
 use super::messages;
 
@@ -56,10 +56,31 @@ pub(crate) fn parse(reply: Option<&RedisResult<Value>>) -> Facts {
 
 /// Records the ping step: a replica fails it (writes get READONLY), tight
 /// memory or clients and an evicting policy are findings.
+/// `serve`'s gauges of the Redis check, from `INFO`.
+pub(crate) const MEMORY_USED: Gauge = Gauge {
+    name: "redis_memory_used_bytes",
+    help: "Redis used_memory",
+};
+pub(crate) const MEMORY_LIMIT: Gauge = Gauge {
+    name: "redis_memory_limit_bytes",
+    help: "Redis maxmemory (0: no limit)",
+};
+pub(crate) const CLIENTS: Gauge = Gauge {
+    name: "redis_clients",
+    help: "Redis connected_clients",
+};
+pub(crate) const CLIENTS_ALLOWED: Gauge = Gauge {
+    name: "redis_clients_allowed",
+    help: "Redis maxclients",
+};
+pub(crate) const GAUGES: &[&Gauge] = &[&MEMORY_USED, &MEMORY_LIMIT, &CLIENTS, &CLIENTS_ALLOWED];
+
 pub(crate) fn record(facts: &Facts, db: i64, duration: Option<Duration>, ladder: &mut Ladder) {
     let readings = ladder.readings();
-    readings.redis_memory = (facts.used_memory, facts.maxmemory);
-    readings.redis_clients = (facts.clients, facts.maxclients);
+    readings.set(&MEMORY_USED, facts.used_memory);
+    readings.set(&MEMORY_LIMIT, facts.maxmemory);
+    readings.set(&CLIENTS, facts.clients);
+    readings.set(&CLIENTS_ALLOWED, facts.maxclients);
     let detail = messages::redis_ping_detail(facts.version.as_deref(), db);
     if facts.role.as_deref() == Some("slave") {
         let failure = Failure::new(Code::ReadOnly, messages::redis_replica(&detail));

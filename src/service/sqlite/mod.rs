@@ -15,4 +15,5 @@ pub(crate) const KIND: Description = Description {
     steps: super::postgres::KIND.steps,
     advise: super::postgres::advice::advise,
     can_heal: crate::model::Code::can_heal,
+    gauges: &[],
 };
