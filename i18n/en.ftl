@@ -1404,5 +1404,5 @@ driver_pymysql_preferred = { $driver } encrypts when the server offers TLS and n
 driver_pymysql_preferred_cause = { $driver } starts TLS whenever the server offers it (PREFERRED) and does not fall back to plaintext when the TLS handshake fails.
 driver_pymysql_preferred_fix = Fix the server's TLS setup, or turn TLS off for this connection with ssl_disabled=true in the URL (SQLAlchemy passes it to PyMySQL).
 driver_pymysql_ca_dropped = { $driver } drops the URL's ssl_ca when ssl_verify_cert or ssl_verify_identity is given through SQLAlchemy, and verifies the chain against Python's default CA store instead: checked the same way
-driver_pymysql_ca_dropped_cause = SQLAlchemy moves ssl_ca into PyMySQL's ssl dict, and PyMySQL replaces that dict when ssl_verify_cert or ssl_verify_identity is given: the CA file is never read, and this certificate does not verify against Python's default store.
+driver_pymysql_ca_dropped_cause = SQLAlchemy moves ssl_ca into the ssl dict of { $driver }, and PyMySQL replaces that dict when ssl_verify_cert or ssl_verify_identity is given: the CA file is never read, and this certificate does not verify against Python's default store.
 driver_pymysql_ca_dropped_fix = Remove ssl_verify_cert and ssl_verify_identity from the URL: ssl_ca alone verifies the chain and the host name (add ssl_check_hostname=false to skip the name).

@@ -150,8 +150,11 @@ impl Driver {
             | Driver::Sqlalchemy => CheckName::POSTGRES,
             Driver::RedisPy | Driver::NodeRedis | Driver::Ioredis => CheckName::REDIS,
             Driver::PyJwt | Driver::PythonJose | Driver::JsonWebToken => CheckName::JWT,
-            Driver::Pika | Driver::Celery | Driver::Kombu | Driver::Amqplib => return None,
-            Driver::Pymysql
+            Driver::Pika
+            | Driver::Celery
+            | Driver::Kombu
+            | Driver::Amqplib
+            | Driver::Pymysql
             | Driver::Mysqlclient
             | Driver::Aiomysql
             | Driver::Asyncmy

@@ -16,7 +16,7 @@ use super::{Driver, DriverEnv, Drivers, Rule};
 use crate::i18n::msg;
 use crate::model::{CheckName, Code};
 use crate::net::tls::Roots;
-use crate::service::mysql::reading::{MysqlReading, Reader};
+use crate::service::mysql::reading::{MysqlReader, MysqlReading};
 use crate::service::mysql::url::{MysqlTarget, SslMode};
 use crate::service::postgres::url::RootCert;
 use crate::service::setting::Setting;
@@ -59,9 +59,9 @@ pub(crate) fn apply(
         };
     }
     let rule = match target.reader {
-        Reader::Mysql2 => mysql2_rule(drivers, check, target),
-        Reader::SaPymysql => pymysql_rule(drivers, check, target),
-        Reader::SaAiomysql | Reader::Kind => None,
+        MysqlReader::Mysql2 => mysql2_rule(drivers, check, target),
+        MysqlReader::SaPymysql => pymysql_rule(drivers, check, target),
+        MysqlReader::SaAiomysql | MysqlReader::Kind => None,
     };
     drivers.rules.extend(rule);
 }

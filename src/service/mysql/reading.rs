@@ -52,14 +52,14 @@ pub(crate) enum MysqlReading {
 
 /// Who reads this URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Reader {
+pub(crate) enum MysqlReader {
     Kind,
     Mysql2,
     SaPymysql,
     SaAiomysql,
 }
 
-impl Reader {
+impl MysqlReader {
     /// The reader of a URL with `scheme` in an app read as `reading`.
     pub(crate) fn of(scheme: &str, reading: MysqlReading) -> Self {
         match scheme.split_once('+').map(|(_, dbapi)| dbapi) {
@@ -87,7 +87,7 @@ impl Reader {
 
 /// What a reader makes of the URL's TLS parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Tls {
+pub(crate) struct TlsReading {
     pub(crate) mode: SslMode,
     /// Whether the URL's TLS parameters are read at all (else `mode` is
     /// the driver's default).
@@ -104,7 +104,7 @@ pub(crate) struct Tls {
     pub(crate) allow_public_key_retrieval: bool,
 }
 
-impl Tls {
+impl TlsReading {
     fn default_for(mode: SslMode, roots: Roots) -> Self {
         Self {
             mode,
@@ -134,8 +134,8 @@ fn bad_value(key: &str, value: &str) -> UrlError {
 
 /// mysql2's reading: `ssl` and `allowPublicKeyRetrieval`, by their exact
 /// names; later duplicates win (`options[key] = …` in `parseUrl`).
-pub(crate) fn mysql2(query: &[(String, String)]) -> Result<Tls, UrlError> {
-    let mut tls = Tls::default_for(SslMode::Disabled, Roots::Node(None));
+pub(crate) fn mysql2(query: &[(String, String)]) -> Result<TlsReading, UrlError> {
+    let mut tls = TlsReading::default_for(SslMode::Disabled, Roots::Node(None));
     for (key, value) in query {
         match key.as_str() {
             "ssl" => {
@@ -164,7 +164,7 @@ fn mysql2_ssl(value: &str) -> Result<SslMode, UrlError> {
         // `typeof [] === 'object'`: an array is taken as an object.
         Ok(Value::Array(_)) => Ok(SslMode::VerifyCa),
         Ok(Value::Null | Value::Bool(false)) => Ok(SslMode::Disabled),
-        Ok(Value::Number(n)) if n.as_f64() == Some(0.0) => Ok(SslMode::Disabled),
+        Ok(Value::Number(n)) if is_zero(&n) => Ok(SslMode::Disabled),
         Ok(Value::Bool(true)) => Err(refused(
             "SSL profile must be an object, instead it's a boolean",
         )),
@@ -188,7 +188,7 @@ fn mysql2_ssl_object(fields: &serde_json::Map<String, serde_json::Value>) -> Ssl
     use serde_json::Value;
     let truthy = |v: Option<&Value>| match v {
         None | Some(Value::Null | Value::Bool(false)) => false,
-        Some(Value::Number(n)) => n.as_f64() != Some(0.0),
+        Some(Value::Number(n)) => !is_zero(n),
         Some(Value::String(s)) => !s.is_empty(),
         Some(_) => true,
     };
@@ -199,6 +199,11 @@ fn mysql2_ssl_object(fields: &serde_json::Map<String, serde_json::Value>) -> Ssl
     } else {
         SslMode::VerifyCa
     }
+}
+
+/// A JSON number JavaScript reads as falsy (`0`, `-0`, `0.0`).
+fn is_zero(n: &serde_json::Number) -> bool {
+    n.as_f64().is_some_and(|f| f.abs() < f64::MIN_POSITIVE)
 }
 
 /// `parseSecurityFlag`: `true`/`false`, as JSON or as text.
@@ -212,7 +217,7 @@ fn security_flag(key: &str, value: &str) -> Result<bool, UrlError> {
 
 /// SQLAlchemy over `PyMySQL`; the keywords `PyMySQL` refuses were refused
 /// before (`dbapi::check`).
-pub(crate) fn sa_pymysql(query: &[(String, String)]) -> Result<Tls, UrlError> {
+pub(crate) fn sa_pymysql(query: &[(String, String)]) -> Result<TlsReading, UrlError> {
     let get = |name: &str| {
         query
             .iter()
@@ -221,7 +226,7 @@ pub(crate) fn sa_pymysql(query: &[(String, String)]) -> Result<Tls, UrlError> {
             .map(|(_, v)| v.as_str())
     };
     let ssl_dict = |name: &str| get(name).is_some();
-    let mut tls = Tls::default_for(SslMode::Preferred, Roots::System);
+    let mut tls = TlsReading::default_for(SslMode::Preferred, Roots::System);
     tls.asked = query.iter().any(|(k, _)| is_tls_key(k));
     if get("ssl_disabled").is_some_and(|v| !v.is_empty()) {
         tls.mode = SslMode::Disabled;
@@ -291,8 +296,8 @@ fn sqlalchemy_bool(key: &str, value: &str) -> Result<bool, UrlError> {
 
 /// SQLAlchemy over aiomysql: plaintext; an `ssl` (or the dialect's dict)
 /// fails where the server offers TLS.
-pub(crate) fn sa_aiomysql(query: &[(String, String)]) -> Tls {
-    let mut tls = Tls::default_for(SslMode::Disabled, Roots::System);
+pub(crate) fn sa_aiomysql(query: &[(String, String)]) -> TlsReading {
+    let mut tls = TlsReading::default_for(SslMode::Disabled, Roots::System);
     tls.fails_if_offered = query.iter().any(|(key, value)| {
         (key == "ssl" && !value.is_empty()) || super::dbapi::SSL_DICT.contains(&key.as_str())
     });
@@ -387,21 +392,24 @@ mod tests {
     #[test]
     fn the_scheme_names_its_reader_before_the_apps_drivers() {
         assert_eq!(
-            Reader::of("mysql+pymysql", MysqlReading::Mysql2),
-            Reader::SaPymysql
+            MysqlReader::of("mysql+pymysql", MysqlReading::Mysql2),
+            MysqlReader::SaPymysql
         );
         assert_eq!(
-            Reader::of("mysql+aiomysql", MysqlReading::Kind),
-            Reader::SaAiomysql
+            MysqlReader::of("mysql+aiomysql", MysqlReading::Kind),
+            MysqlReader::SaAiomysql
         );
         assert_eq!(
-            Reader::of("mysql+mysqldb", MysqlReading::Pymysql),
-            Reader::Kind
+            MysqlReader::of("mysql+mysqldb", MysqlReading::Pymysql),
+            MysqlReader::Kind
         );
-        assert_eq!(Reader::of("mysql", MysqlReading::Mysql2), Reader::Mysql2);
         assert_eq!(
-            Reader::of("mariadb", MysqlReading::Pymysql),
-            Reader::SaPymysql
+            MysqlReader::of("mysql", MysqlReading::Mysql2),
+            MysqlReader::Mysql2
+        );
+        assert_eq!(
+            MysqlReader::of("mariadb", MysqlReading::Pymysql),
+            MysqlReader::SaPymysql
         );
     }
 }

@@ -26,7 +26,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use super::dbapi;
-use super::reading::{self, MysqlReading, Reader, Tls};
+use super::reading::{self, MysqlReader, MysqlReading, TlsReading};
 use crate::i18n::msg;
 use crate::model::{Code, Database, Parts};
 use crate::net::tls::Roots;
@@ -150,7 +150,7 @@ pub(crate) struct MysqlTarget {
     /// `caching_sha2_password`'s full authentication.
     pub(crate) allow_public_key_retrieval: bool,
     /// Whose reading this is (`reading.rs`).
-    pub(crate) reader: Reader,
+    pub(crate) reader: MysqlReader,
     /// What a verifying mode checks the chain against: the URL's CA, the
     /// system's store (Python's default context), or Node's.
     pub(crate) roots: Roots,
@@ -181,17 +181,17 @@ impl MysqlTarget {
 
     fn parse_as(raw: &str, reading: MysqlReading) -> Result<Self, UrlError> {
         let parsed = url::parse(raw, SCHEMES)?;
-        let reader = Reader::of(&parsed.scheme, reading);
+        let reader = MysqlReader::of(&parsed.scheme, reading);
         let dbapi = match (reader, parsed.scheme.contains('+')) {
-            (Reader::SaPymysql, false) => "mysql+pymysql",
+            (MysqlReader::SaPymysql, false) => "mysql+pymysql",
             _ => parsed.scheme.as_str(),
         };
         dbapi::check(dbapi, &parsed.query)?;
         let tls = match reader {
-            Reader::Kind => kind_tls(&parsed.query)?,
-            Reader::Mysql2 => reading::mysql2(&parsed.query)?,
-            Reader::SaPymysql => reading::sa_pymysql(&parsed.query)?,
-            Reader::SaAiomysql => reading::sa_aiomysql(&parsed.query),
+            MysqlReader::Kind => kind_tls(&parsed.query)?,
+            MysqlReader::Mysql2 => reading::mysql2(&parsed.query)?,
+            MysqlReader::SaPymysql => reading::sa_pymysql(&parsed.query)?,
+            MysqlReader::SaAiomysql => reading::sa_aiomysql(&parsed.query),
         };
         let database = Some(parsed.path.clone()).filter(|path| !path.is_empty());
         Ok(Self {
@@ -243,7 +243,7 @@ impl MysqlTarget {
 
 /// The kind's own reading of the TLS parameters: every stack's names
 /// (see [`TlsQuery`]), verified against the system's roots or the URL's CA.
-fn kind_tls(query: &[(String, String)]) -> Result<Tls, UrlError> {
+fn kind_tls(query: &[(String, String)]) -> Result<TlsReading, UrlError> {
     let mut tls = TlsQuery::default();
     let mut allow_public_key_retrieval = false;
     for (key, value) in query {
@@ -258,7 +258,7 @@ fn kind_tls(query: &[(String, String)]) -> Result<Tls, UrlError> {
             _ => {}
         }
     }
-    Ok(Tls {
+    Ok(TlsReading {
         mode: SslMode::from_query(&tls),
         asked: tls != TlsQuery::default(),
         roots: tls.ca.clone().map_or(Roots::System, Roots::File),
