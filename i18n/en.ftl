@@ -395,7 +395,7 @@ error_app_dir = --app-dir { $path } is not a directory: give the directory that 
 driver_unknown = unknown driver `{ $name }`: use one of { $known }, optionally with @VERSION (e.g. pg@8.23.1)
 driver_bad_version = `{ $arg }`: the version after @ must start with a number (e.g. pg@8.23.1)
 drivers_found = Judged as the app's drivers: { $list }
-drivers_none = No PostgreSQL, Redis, AMQP or JWT driver found in the app's manifests: judged as libpq, redis-rs, kombu and PyJWT; MySQL drivers are not looked for (see --app-dir, --driver)
+drivers_none = No PostgreSQL, Redis, MySQL, AMQP or JWT driver found in the app's manifests: judged as libpq, redis-rs, kombu and PyJWT, and MySQL URLs by their own parameters (see --app-dir, --driver)
 driver_manifest_unreadable = could not read { $file } for the app's drivers: { $reason }
 driver_manifest_malformed = not valid: { $error }
 driver_manifest_not_utf8 = not UTF-8 text
@@ -1389,3 +1389,20 @@ provider_tls_only_mysql = the connection is not encrypted, but { $provider } acc
 ## sslneg
 pg_bad_env_sslnegotiation = PGSSLNEGOTIATION is not a valid sslnegotiation (libpq refuses it): use postgres or direct
 var_pgsslnegotiation = PostgreSQL sslnegotiation (postgres or direct, libpq 17) when the URL has none, as libpq does.
+
+## mysqlrules
+mysql_ignored_parameter = { $driver } does not read { $key } from the URL: it is ignored (mysql2 reads only ssl={"{"}…{"}"}; PyMySQL under SQLAlchemy only ssl_ca, ssl_cert, ssl_key, ssl_check_hostname, ssl_disabled, ssl_verify_cert, ssl_verify_identity)
+mysql_mysql2_ssl = mysql2 throws before connecting on ssl={ $value } ({ $error }): it takes a JSON object such as ssl={"{"}"rejectUnauthorized":true{"}"}, false, or the profile name Amazon RDS
+mysql_aiomysql_ssl_text = the server offers TLS, and aiomysql was given ssl from the URL as text (SQLAlchemy passes the query as strings): it fails to start TLS (AttributeError: … object has no attribute 'wrap_bio'); aiomysql's ssl must be an SSLContext, given in code (connect_args={"{"}"ssl": ssl.create_default_context(){"}"})
+driver_mysql2_ignores_tls = { $driver } ignores { $keys } (it reads TLS settings only from ssl={"{"}…{"}"}): it connects unencrypted, and so did the check
+driver_mysql2_ignores_tls_cause = { $driver } does not read { $keys }: it prints "Ignoring invalid configuration option" and connects without TLS, and this server refuses this account over an unencrypted connection.
+driver_mysql2_ssl_fix = Give mysql2 its own TLS parameter: ssl={"{"}"rejectUnauthorized":true{"}"} (percent-encoded: ssl=%7B%22rejectUnauthorized%22%3Atrue%7D) verifies the chain against Node's CA store; add "verifyIdentity":true to check the host name too.
+driver_mysql2_verifies = { $driver } verifies the certificate chain against Node's CA store (its bundled list plus NODE_EXTRA_CA_CERTS), and the host name only with verifyIdentity: checked the same way
+driver_mysql2_verifies_cause = { $driver } verifies the server's certificate against Node's CA store, not the system's and not a file named in the URL; this certificate's issuer is not in it, so the app will fail to connect.
+driver_mysql2_verifies_fix = Let Node trust the server's CA: NODE_EXTRA_CA_CERTS=/path/to/ca.pem in the app's environment (Node reads it at start), or pass ssl: {"{"} ca: fs.readFileSync('/path/to/ca.pem') {"}"} in the connection options.
+driver_pymysql_preferred = { $driver } encrypts when the server offers TLS and no TLS parameter is given (PREFERRED), without verifying the certificate: checked the same way
+driver_pymysql_preferred_cause = { $driver } starts TLS whenever the server offers it (PREFERRED) and does not fall back to plaintext when the TLS handshake fails.
+driver_pymysql_preferred_fix = Fix the server's TLS setup, or turn TLS off for this connection with ssl_disabled=true in the URL (SQLAlchemy passes it to PyMySQL).
+driver_pymysql_ca_dropped = { $driver } drops the URL's ssl_ca when ssl_verify_cert or ssl_verify_identity is given through SQLAlchemy, and verifies the chain against Python's default CA store instead: checked the same way
+driver_pymysql_ca_dropped_cause = SQLAlchemy moves ssl_ca into the ssl dict of { $driver }, and PyMySQL replaces that dict when ssl_verify_cert or ssl_verify_identity is given: the CA file is never read, and this certificate does not verify against Python's default store.
+driver_pymysql_ca_dropped_fix = Remove ssl_verify_cert and ssl_verify_identity from the URL: ssl_ca alone verifies the chain and the host name (add ssl_check_hostname=false to skip the name).

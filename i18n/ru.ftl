@@ -458,7 +458,7 @@ error_app_dir = --app-dir { $path } — не каталог: укажите ка
 driver_unknown = неизвестный драйвер `{ $name }`: укажите один из { $known }, при желании с @ВЕРСИЕЙ (например, pg@8.23.1)
 driver_bad_version = `{ $arg }`: версия после @ должна начинаться с числа (например, pg@8.23.1)
 drivers_found = Проверено так, как подключатся драйверы приложения: { $list }
-drivers_none = В манифестах приложения не найдено ни драйверов PostgreSQL, Redis и AMQP, ни библиотеки JWT: проверено по правилам libpq, redis-rs, kombu и PyJWT; драйверы MySQL railconn в манифестах не ищет (см. --app-dir, --driver)
+drivers_none = В манифестах приложения не найдено ни драйверов PostgreSQL, Redis, MySQL и AMQP, ни библиотеки JWT: проверено по правилам libpq, redis-rs, kombu и PyJWT, а URL MySQL — по их собственным параметрам (см. --app-dir, --driver)
 driver_manifest_unreadable = не удалось прочитать { $file }, чтобы узнать драйверы приложения: { $reason }
 driver_manifest_malformed = файл некорректен: { $error }
 driver_manifest_not_utf8 = это не текст в UTF-8
@@ -1469,3 +1469,20 @@ provider_tls_only_mysql = соединение без шифрования, а {
 ## sslneg
 pg_bad_env_sslnegotiation = PGSSLNEGOTIATION содержит недопустимый sslnegotiation (libpq его отвергнет): используйте postgres или direct
 var_pgsslnegotiation = sslnegotiation для PostgreSQL (postgres или direct, libpq 17), если в URL его нет, как в libpq.
+
+## mysqlrules
+mysql_ignored_parameter = { $driver } не читает { $key } из URL — параметр игнорируется (mysql2 читает только ssl={"{"}…{"}"}; PyMySQL через SQLAlchemy — только ssl_ca, ssl_cert, ssl_key, ssl_check_hostname, ssl_disabled, ssl_verify_cert, ssl_verify_identity)
+mysql_mysql2_ssl = mysql2 выбрасывает исключение до подключения на ssl={ $value } ({ $error }): он принимает JSON-объект вроде ssl={"{"}"rejectUnauthorized":true{"}"}, false или имя профиля Amazon RDS
+mysql_aiomysql_ssl_text = сервер предлагает TLS, а aiomysql получил ssl из URL строкой (SQLAlchemy передаёт параметры запроса строками): TLS не запускается (AttributeError в wrap_bio); ssl для aiomysql должен быть SSLContext, заданным в коде (connect_args={"{"}"ssl": ssl.create_default_context(){"}"})
+driver_mysql2_ignores_tls = { $driver } игнорирует { $keys } (настройки TLS он читает только из ssl={"{"}…{"}"}): подключается без шифрования — так же подключилась и проверка
+driver_mysql2_ignores_tls_cause = { $driver } не читает { $keys }: печатает «Ignoring invalid configuration option» и подключается без TLS, а этот сервер не пускает эту учётную запись без шифрования.
+driver_mysql2_ssl_fix = Задайте TLS параметром самого mysql2: ssl={"{"}"rejectUnauthorized":true{"}"} (в %-кодировке ssl=%7B%22rejectUnauthorized%22%3Atrue%7D) проверяет цепочку по хранилищу CA Node; добавьте "verifyIdentity":true, чтобы проверялось и имя хоста.
+driver_mysql2_verifies = { $driver } проверяет цепочку сертификата по хранилищу CA Node (встроенный список плюс NODE_EXTRA_CA_CERTS), а имя хоста — только с verifyIdentity: проверено так же
+driver_mysql2_verifies_cause = { $driver } проверяет сертификат сервера по хранилищу CA Node, а не системному и не по файлу из URL; издателя этого сертификата там нет, поэтому приложение не подключится.
+driver_mysql2_verifies_fix = Добавьте CA сервера в доверенные для Node: NODE_EXTRA_CA_CERTS=/path/to/ca.pem в окружении приложения (Node читает его при запуске) или ssl: {"{"} ca: fs.readFileSync('/path/to/ca.pem') {"}"} в параметрах подключения.
+driver_pymysql_preferred = { $driver } включает шифрование, если сервер предлагает TLS, а в URL нет TLS-параметров (PREFERRED), и сертификат не проверяет: проверено так же
+driver_pymysql_preferred_cause = { $driver } запускает TLS всякий раз, когда сервер его предлагает (PREFERRED), и не возвращается к открытому тексту, если TLS-рукопожатие не удалось.
+driver_pymysql_preferred_fix = Исправьте настройку TLS на сервере или отключите TLS для этого соединения параметром ssl_disabled=true в URL (SQLAlchemy передаст его PyMySQL).
+driver_pymysql_ca_dropped = { $driver } отбрасывает ssl_ca из URL, если через SQLAlchemy передан ssl_verify_cert или ssl_verify_identity, и проверяет цепочку по стандартному хранилищу CA Python: проверено так же
+driver_pymysql_ca_dropped_cause = SQLAlchemy переносит ssl_ca в словарь ssl для { $driver }, а PyMySQL заменяет этот словарь, когда задан ssl_verify_cert или ssl_verify_identity: файл CA не читается, а по стандартному хранилищу Python этот сертификат не проверяется.
+driver_pymysql_ca_dropped_fix = Уберите из URL ssl_verify_cert и ssl_verify_identity: одного ssl_ca достаточно, чтобы проверялись цепочка и имя хоста (ssl_check_hostname=false отключает проверку имени).

@@ -180,7 +180,7 @@ fn app_dir_is_read_and_no_drivers_is_said_once() {
         .run();
     let text = stdout(&out);
     assert_eq!(
-        text.matches("No PostgreSQL, Redis, AMQP or JWT driver found")
+        text.matches("No PostgreSQL, Redis, MySQL, AMQP or JWT driver found")
             .count(),
         1,
         "{text}"

@@ -89,11 +89,19 @@ const DRIVERS: &[Driver] = &[
     other("redis_py", false, "redis", "redis-py@8.1.0"),
     other("ioredis", true, "redis", "ioredis@6.0.0"),
     other("node_redis", true, "redis", "node-redis@6.4.0"),
-    // No `--driver` for the MySQL drivers: railconn has no rules for them
-    // yet, so the matrix measures the kind's own reading of the URL.
-    mysql("sa_pymysql", false, Some("pymysql")),
-    mysql("sa_aiomysql", false, Some("aiomysql")),
-    mysql("mysql2", true, None),
+    mysql(
+        "sa_pymysql",
+        false,
+        "sqlalchemy@2.1.9,pymysql@1.2.4",
+        Some("pymysql"),
+    ),
+    mysql(
+        "sa_aiomysql",
+        false,
+        "sqlalchemy@2.1.9,aiomysql@0.3.2",
+        Some("aiomysql"),
+    ),
+    mysql("mysql2", true, "mysql2@3.26.1", None),
     other("celery", false, "amqp", "celery@5.7.0"),
     other("pika", false, "amqp", "pika@1.4.4"),
     other("amqplib", true, "amqp", "amqplib@2.3.1"),
@@ -118,13 +126,18 @@ const fn pg(
 }
 
 /// A MySQL driver: its URL fills the database check (`DATABASE_URL`).
-const fn mysql(id: &'static str, node: bool, dialect: Option<&'static str>) -> Driver {
+const fn mysql(
+    id: &'static str,
+    node: bool,
+    railconn: &'static str,
+    dialect: Option<&'static str>,
+) -> Driver {
     Driver {
         id,
         node,
         family: "mysql",
         check: "postgres",
-        railconn: "",
+        railconn,
         dialect,
     }
 }

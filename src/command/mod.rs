@@ -189,6 +189,7 @@ pub(crate) fn resolved(
         } else {
             crate::config::AmqpReading::Kombu
         },
+        mysql: crate::driver::mysql::reading(&drivers),
         database_url: source.database_url.clone(),
         redis_url: source.redis_url.clone(),
         public: source.public,
@@ -200,7 +201,7 @@ pub(crate) fn resolved(
     let driver_env = crate::driver::DriverEnv::read(env);
     // The driver rules hook: `driver` sits above `service`, so the kinds
     // whose drivers have rules are named here. PostgreSQL checks first,
-    // then Redis, then AMQP, each in report order (the rules are listed so).
+    // then Redis, then AMQP, then MySQL, each in report order (the rules are listed so).
     let mut drivers = drivers;
     for check in &mut config.configured {
         if let Setup::Postgresql(setting) = &mut check.setup {
@@ -215,6 +216,11 @@ pub(crate) fn resolved(
     for check in &mut config.configured {
         if let Setup::Amqp(setting) = &mut check.setup {
             crate::driver::amqp::apply(&mut drivers, check.name, setting);
+        }
+    }
+    for check in &mut config.configured {
+        if let Setup::Mysql(setting) = &mut check.setup {
+            crate::driver::mysql::apply(&mut drivers, check.name, setting, &driver_env);
         }
     }
     config.drivers = drivers;

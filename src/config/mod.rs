@@ -126,6 +126,8 @@ pub(crate) struct Overrides {
     pub(crate) node_postgres: bool,
     /// Whose reading of broker URLs the AMQP checks take.
     pub(crate) amqp: AmqpReading,
+    /// Whose reading of plain `mysql://` URLs the MySQL checks take.
+    pub(crate) mysql: crate::service::mysql::reading::MysqlReading,
 }
 
 /// How broker URLs are read: as kombu (Celery) reads them, or, when
@@ -381,6 +383,17 @@ fn postgres_kind(overrides: &Overrides) -> &'static UrlKind<PgTarget> {
     }
 }
 
+/// How MySQL URLs are read: as the app's one MySQL driver reads them when
+/// it is mysql2 or PyMySQL (`service/mysql/reading.rs`).
+fn mysql_kind(overrides: &Overrides) -> &'static UrlKind<MysqlTarget> {
+    use crate::service::mysql::reading::MysqlReading;
+    match overrides.mysql {
+        MysqlReading::Kind => &MYSQL,
+        MysqlReading::Mysql2 => &MYSQL_MYSQL2,
+        MysqlReading::Pymysql => &MYSQL_PYMYSQL,
+    }
+}
+
 /// An extra target's setting, parsed as its kind's URLs are.
 fn parse_extra(
     kind: crate::service::Kind,
@@ -392,7 +405,13 @@ fn parse_extra(
 ) -> Option<Setup> {
     match kind {
         Kind::Redis => Some(Setup::Redis(parse_value(&REDIS, var, source, raw, env))),
-        Kind::Mysql => Some(Setup::Mysql(parse_value(&MYSQL, var, source, raw, env))),
+        Kind::Mysql => Some(Setup::Mysql(parse_value(
+            mysql_kind(overrides),
+            var,
+            source,
+            raw,
+            env,
+        ))),
         Kind::Amqp => {
             let amqp = match overrides.amqp {
                 AmqpReading::Kombu => &AMQP,
@@ -593,6 +612,18 @@ const MYSQL: UrlKind<MysqlTarget> = UrlKind {
     show_query: |_, _| {},
 };
 
+/// A MySQL URL in an app whose one MySQL driver is mysql2.
+const MYSQL_MYSQL2: UrlKind<MysqlTarget> = UrlKind {
+    parse: MysqlTarget::parse_mysql2,
+    ..MYSQL
+};
+
+/// A MySQL URL in an app whose one MySQL driver is PyMySQL.
+const MYSQL_PYMYSQL: UrlKind<MysqlTarget> = UrlKind {
+    parse: MysqlTarget::parse_pymysql,
+    ..MYSQL
+};
+
 const REDIS: UrlKind<RedisTarget> = UrlKind {
     flag: "--redis-url",
     vars: REDIS_URL_VARS,
@@ -663,7 +694,7 @@ fn database_setup(
     // (node-postgres' own parameters are in the query, which a SQLite
     // path does not depend on).
     if scan::classify(&raw) == scan::Classified::Service(Kind::Mysql) {
-        return Setup::Mysql(parse_value(&MYSQL, name, source, &raw, env));
+        return Setup::Mysql(parse_value(mysql_kind(overrides), name, source, &raw, env));
     }
     let normalized = (kind.normalize)(&raw, name);
     let volume = env

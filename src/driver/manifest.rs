@@ -423,12 +423,13 @@ fn pyproject(text: &str) -> Outcome {
         .and_then(|t| t.get("poetry"))
         .and_then(|p| p.get("dependencies"))
         .and_then(Toml::as_table);
-    said.extend(
-        poetry
-            .into_iter()
-            .flatten()
-            .map(|(name, _)| Said::Name(Ecosystem::PyPi, name.clone(), None)),
-    );
+    said.extend(poetry.into_iter().flatten().map(|(name, spec)| {
+        // `dramatiq = { version = "^1.17", extras = ["rabbitmq"] }`
+        let extras = spec.get("extras").and_then(Toml::as_array);
+        let extras = extras.into_iter().flatten().filter_map(Toml::as_str);
+        let name = driver_by_extra(name, extras).map_or_else(|| name.clone(), str::to_string);
+        Said::Name(Ecosystem::PyPi, name, None)
+    }));
     Ok(said)
 }
 
@@ -478,6 +479,20 @@ fn normalize(ecosystem: Ecosystem, name: &str) -> String {
     }
 }
 
+/// The driver a package brings in through an extra: Dramatiq's RabbitMQ
+/// broker is pika (`dramatiq[rabbitmq]`, or `[all]`; Dramatiq's
+/// `setup.py` `extras_require`, `brokers/rabbitmq.py` imports pika), which
+/// then reads the broker URL (`URLParameters`). Its version is pika's own,
+/// not the one pinned for Dramatiq.
+fn driver_by_extra<'a>(
+    name: &str,
+    mut extras: impl Iterator<Item = &'a str>,
+) -> Option<&'static str> {
+    (normalize(Ecosystem::PyPi, name) == "dramatiq"
+        && extras.any(|e| matches!(e.trim().to_ascii_lowercase().as_str(), "rabbitmq" | "all")))
+    .then_some("pika")
+}
+
 /// The project name and, when pinned with `==`, the version of one
 /// requirement line (PEP 508: `name[extras] (op version)…; marker`).
 /// Options (`-r`, `-e`, `--hash`), URLs and comments name no package.
@@ -493,10 +508,13 @@ fn requirement(line: &str) -> Option<(String, Option<String>)> {
     if name.is_empty() || rest.starts_with(':') {
         return None;
     }
-    let rest = match rest.trim_start().strip_prefix('[') {
-        Some(extras) => extras.split_once(']').map_or("", |(_, after)| after),
-        None => rest,
+    let (extras, rest) = match rest.trim_start().strip_prefix('[') {
+        Some(extras) => extras.split_once(']').unwrap_or((extras, "")),
+        None => ("", rest),
     };
+    if let Some(driver) = driver_by_extra(name, extras.split(',')) {
+        return Some((driver.to_string(), None));
+    }
     let version = rest
         .split(';')
         .next()
@@ -559,6 +577,20 @@ mod tests {
         assert_eq!(requirement("# psycopg2"), None);
         assert_eq!(requirement("https://example.invalid/x.whl"), None);
         assert_eq!(requirement("PyJWT==2.*"), Some(("PyJWT".into(), None)));
+        // Dramatiq's RabbitMQ broker is pika, whatever Dramatiq's pin.
+        for line in [
+            "dramatiq[rabbitmq]==1.17.1",
+            "Dramatiq[redis, all]>=1",
+            "dramatiq [ rabbitmq ]",
+        ] {
+            assert_eq!(requirement(line), Some(("pika".into(), None)), "{line}");
+        }
+        assert_eq!(
+            requirement("dramatiq[redis]"),
+            Some(("dramatiq".into(), None))
+        );
+        let said = pyproject("[tool.poetry.dependencies]\ndramatiq = { version = \"^1.17\", extras = [\"rabbitmq\"] }\n").unwrap();
+        assert_eq!(said, [Said::Name(Ecosystem::PyPi, "pika".into(), None)]);
     }
 
     /// The AMQP drivers: Celery (whose broker URL kombu reads), kombu,

@@ -7,10 +7,12 @@
 //! the way the strictest driver of the app reads it, and a failure that
 //! names the driver, what it does with this URL, and the fix in its terms.
 //!
-//! No driver found: libpq, redis-rs, kombu and PyJWT semantics, as before.
+//! No driver found: libpq, redis-rs, kombu and PyJWT semantics, as before,
+//! and the MySQL kind's own reading (or the DBAPI its scheme names).
 
 pub(crate) mod amqp;
 mod manifest;
+pub(crate) mod mysql;
 pub(crate) mod needs;
 mod postgres;
 mod prepared;
@@ -64,10 +66,20 @@ pub(crate) enum Driver {
     Kombu,
     /// amqplib, the npm package.
     Amqplib,
+    /// `PyMySQL`, the `PyPI` package (alone or under SQLAlchemy).
+    Pymysql,
+    /// mysqlclient, the `PyPI` package (`MySQLdb`, over the C client).
+    Mysqlclient,
+    /// aiomysql, the `PyPI` package (`PyMySQL` underneath).
+    Aiomysql,
+    /// asyncmy, the `PyPI` package.
+    Asyncmy,
+    /// mysql2, the npm package.
+    Mysql2,
 }
 
 impl Driver {
-    pub(crate) const ALL: [Driver; 18] = [
+    pub(crate) const ALL: [Driver; 23] = [
         Driver::Libpq,
         Driver::Psycopg2,
         Driver::Psycopg,
@@ -86,6 +98,11 @@ impl Driver {
         Driver::Celery,
         Driver::Kombu,
         Driver::Amqplib,
+        Driver::Pymysql,
+        Driver::Mysqlclient,
+        Driver::Aiomysql,
+        Driver::Asyncmy,
+        Driver::Mysql2,
     ];
 
     /// The stable id (JSON `drivers[].id`, `--driver`).
@@ -109,12 +126,18 @@ impl Driver {
             Driver::Celery => "celery",
             Driver::Kombu => "kombu",
             Driver::Amqplib => "amqplib",
+            Driver::Pymysql => "pymysql",
+            Driver::Mysqlclient => "mysqlclient",
+            Driver::Aiomysql => "aiomysql",
+            Driver::Asyncmy => "asyncmy",
+            Driver::Mysql2 => "mysql2",
         }
     }
 
     /// The default check whose target this driver connects to; none for
     /// the AMQP drivers, whose checks are named after the broker's
-    /// variable (`CELERY_BROKER_URL`).
+    /// variable (`CELERY_BROKER_URL`), and for the MySQL drivers, whose
+    /// URL is in the database check or in a check of its own (`MYSQL_URL`).
     pub(crate) fn check(self) -> Option<CheckName> {
         Some(match self {
             Driver::Libpq
@@ -127,7 +150,15 @@ impl Driver {
             | Driver::Sqlalchemy => CheckName::POSTGRES,
             Driver::RedisPy | Driver::NodeRedis | Driver::Ioredis => CheckName::REDIS,
             Driver::PyJwt | Driver::PythonJose | Driver::JsonWebToken => CheckName::JWT,
-            Driver::Pika | Driver::Celery | Driver::Kombu | Driver::Amqplib => return None,
+            Driver::Pika
+            | Driver::Celery
+            | Driver::Kombu
+            | Driver::Amqplib
+            | Driver::Pymysql
+            | Driver::Mysqlclient
+            | Driver::Aiomysql
+            | Driver::Asyncmy
+            | Driver::Mysql2 => return None,
         })
     }
 
@@ -136,6 +167,18 @@ impl Driver {
         matches!(
             self,
             Driver::Pika | Driver::Celery | Driver::Kombu | Driver::Amqplib
+        )
+    }
+
+    /// Whether this driver connects to MySQL and MariaDB.
+    pub(crate) fn is_mysql(self) -> bool {
+        matches!(
+            self,
+            Driver::Pymysql
+                | Driver::Mysqlclient
+                | Driver::Aiomysql
+                | Driver::Asyncmy
+                | Driver::Mysql2
         )
     }
 
@@ -149,6 +192,7 @@ impl Driver {
             (Ecosystem::Npm, "ioredis") => Driver::Ioredis,
             (Ecosystem::Npm, "jsonwebtoken") => Driver::JsonWebToken,
             (Ecosystem::Npm, "amqplib") => Driver::Amqplib,
+            (Ecosystem::Npm, "mysql2") => Driver::Mysql2,
             (Ecosystem::PyPi, "psycopg2" | "psycopg2-binary") => Driver::Psycopg2,
             (Ecosystem::PyPi, "psycopg" | "psycopg-binary" | "psycopg-c") => Driver::Psycopg,
             (Ecosystem::PyPi, "asyncpg") => Driver::Asyncpg,
@@ -159,6 +203,10 @@ impl Driver {
             (Ecosystem::PyPi, "pika") => Driver::Pika,
             (Ecosystem::PyPi, "celery") => Driver::Celery,
             (Ecosystem::PyPi, "kombu") => Driver::Kombu,
+            (Ecosystem::PyPi, "pymysql") => Driver::Pymysql,
+            (Ecosystem::PyPi, "mysqlclient") => Driver::Mysqlclient,
+            (Ecosystem::PyPi, "aiomysql") => Driver::Aiomysql,
+            (Ecosystem::PyPi, "asyncmy") => Driver::Asyncmy,
             _ => return None,
         })
     }
@@ -175,6 +223,7 @@ impl Driver {
                 "postgres" | "postgresjs" => Some(Driver::PostgresJs),
                 "psycopg3" => Some(Driver::Psycopg),
                 "py-amqp" | "pyamqp" => Some(Driver::Kombu),
+                "mysqldb" => Some(Driver::Mysqlclient),
                 "redis" => None,
                 other => Driver::from_package(Ecosystem::PyPi, other)
                     .or_else(|| Driver::from_package(Ecosystem::Npm, other)),
@@ -356,6 +405,11 @@ impl Drivers {
         self.found.iter().filter(|f| f.driver.is_amqp())
     }
 
+    /// The app's MySQL drivers.
+    pub(crate) fn mysql(&self) -> impl Iterator<Item = &Found> {
+        self.found.iter().filter(|f| f.driver.is_mysql())
+    }
+
     /// Whether node-postgres is the app's one PostgreSQL driver: only then
     /// are its own URL parameters read, since libpq and asyncpg refuse
     /// them (`invalid sslmode value`, `unrecognized configuration
@@ -493,6 +547,15 @@ mod tests {
         assert_eq!(DriverArg::parse("celery").unwrap().driver, Driver::Celery);
         assert_eq!(DriverArg::parse("py-amqp").unwrap().driver, Driver::Kombu);
         assert_eq!(DriverArg::parse("amqplib").unwrap().driver, Driver::Amqplib);
+        assert_eq!(DriverArg::parse("PyMySQL").unwrap().driver, Driver::Pymysql);
+        assert_eq!(
+            DriverArg::parse("mysqldb").unwrap().driver,
+            Driver::Mysqlclient
+        );
+        assert_eq!(
+            DriverArg::parse("mysql2@3.26.1").unwrap().driver,
+            Driver::Mysql2
+        );
         assert!(DriverArg::parse("pg@latest").is_err());
     }
 

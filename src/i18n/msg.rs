@@ -854,6 +854,22 @@ messages! {
     // ---- sslneg: PGSSLNEGOTIATION read as libpq 17 reads it ---------------
     pg_bad_env_sslnegotiation();
     var_pgsslnegotiation();
+    // ---- mysqlrules: the MySQL drivers' readings of a URL (issue 21) ------
+    mysql_ignored_parameter(driver: &str, key: String);
+    mysql_mysql2_ssl(value: String, error: String);
+    mysql_aiomysql_ssl_text();
+    driver_mysql2_ignores_tls(driver: String, keys: String);
+    driver_mysql2_ignores_tls_cause(driver: String, keys: String);
+    driver_mysql2_ssl_fix();
+    driver_mysql2_verifies(driver: String);
+    driver_mysql2_verifies_cause(driver: String);
+    driver_mysql2_verifies_fix();
+    driver_pymysql_preferred(driver: String);
+    driver_pymysql_preferred_cause(driver: String);
+    driver_pymysql_preferred_fix();
+    driver_pymysql_ca_dropped(driver: String);
+    driver_pymysql_ca_dropped_cause(driver: String);
+    driver_pymysql_ca_dropped_fix();
 }
 
 advice! {

@@ -176,8 +176,8 @@ fn write_sections(report: &Report, p: &Painter, out: &mut dyn Write) -> io::Resu
 }
 
 /// The drivers line of a report: what was found, or that nothing was and
-/// railconn judged as libpq, redis-rs, kombu and PyJWT would (MySQL
-/// drivers are not read from manifests).
+/// railconn judged as libpq, redis-rs, kombu and PyJWT would (and MySQL
+/// URLs by their own parameters).
 fn drivers_line(found: &[FoundDriver]) -> Message {
     if found.is_empty() {
         return msg::drivers_none();

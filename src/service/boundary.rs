@@ -26,6 +26,7 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     // files are not moved in this phase.
     ("src/driver/amqp.rs", "drivers"),
     ("src/driver/mod.rs", "drivers"),
+    ("src/driver/mysql.rs", "drivers"),
     ("src/driver/postgres.rs", "drivers"),
     ("src/driver/prepared.rs", "drivers"),
     ("src/driver/redis.rs", "drivers"),

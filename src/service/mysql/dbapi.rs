@@ -4,16 +4,17 @@
 //! other query parameter to the DBAPI's `connect` as a keyword
 //! (`sqlalchemy/dialects/mysql/mysqldb.py`, `create_connect_args`, 2.1.9):
 //! a keyword the DBAPI does not take is a `TypeError` before any packet.
-//! aiomysql's `ssl` must be an `SSLContext`, so the dict (or any string)
-//! fails in `wrap_bio`; PyMySQL's must be a dict, so a string fails in
-//! `_create_ssl_ctx`. All of these were seen in the differential matrix.
+//! PyMySQL's `ssl` must be a dict, so a string fails in `_create_ssl_ctx`
+//! before any packet. aiomysql takes `ssl` (an `SSLContext`): the text or
+//! dict a URL gives it fails in `wrap_bio` only where the server offers TLS
+//! (`reading.rs`). All of these were seen in the differential matrix.
 
 use crate::i18n::msg;
 use crate::model::Code;
 use crate::source::url::{self, UrlError};
 
 /// The `ssl_*` parameters SQLAlchemy's dialect turns into the `ssl` dict.
-const SSL_DICT: &[&str] = &[
+pub(crate) const SSL_DICT: &[&str] = &[
     "ssl_ca",
     "ssl_key",
     "ssl_cert",
@@ -93,10 +94,14 @@ pub(crate) fn check(scheme: &str, query: &[(String, String)]) -> Result<(), UrlE
         _ => return Ok(()),
     };
     for (key, _) in query {
+        // aiomysql takes `ssl` (an `SSLContext`): the text or dict the URL
+        // gives fails only where the server offers TLS (`reading.rs`).
         let refused = if SSL_DICT.contains(&key.as_str()) {
-            dbapi == "aiomysql"
+            false
+        } else if key == "ssl" {
+            dbapi == "pymysql"
         } else {
-            key == "ssl" || !takes.contains(&key.as_str())
+            !takes.contains(&key.as_str())
         };
         if refused {
             return Err(UrlError {
@@ -129,8 +134,8 @@ mod tests {
             ("mysql+pymysql", "ssl_ca", false),
             ("mysql+pymysql", "charset", false),
             ("mysql+pymysql", "ssl_verify_identity", false),
-            ("mysql+aiomysql", "ssl_ca", true),
-            ("mysql+aiomysql", "ssl", true),
+            ("mysql+aiomysql", "ssl_ca", false),
+            ("mysql+aiomysql", "ssl", false),
             ("mysql+aiomysql", "ssl_verify_cert", true),
             ("mysql+aiomysql", "charset", false),
             ("mariadb+pymysql", "allowPublicKeyRetrieval", true),

@@ -9,6 +9,7 @@ pub(crate) mod auth;
 pub(crate) mod dbapi;
 pub(crate) mod facts;
 pub(crate) mod probe;
+pub(crate) mod reading;
 pub(crate) mod url;
 pub(crate) mod wire;
 

@@ -22,7 +22,7 @@ use super::wire::{self, Answer, Greeting, Packets, ServerError, WireError};
 use crate::i18n::{Message, msg};
 use crate::model::{Code, Failure, Finding, FindingCode, Ladder, ProbeOutcome, StepName};
 use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
-use crate::net::tls::{self, KeyShares, Roots, Verify};
+use crate::net::tls::{self, KeyShares, Verify};
 use crate::net::{Budget, within};
 use crate::service::setting::{self, Setting};
 
@@ -51,6 +51,15 @@ pub(crate) async fn probe(target: &Setting<MysqlTarget>, budget: Budget) -> Prob
 }
 
 async fn run(target: &MysqlTarget, budget: &Budget, ladder: &mut Ladder) -> Option<()> {
+    for key in &target.ignored {
+        ladder.finding(Finding::warn(
+            FindingCode::IgnoredParameter,
+            msg::mysql_ignored_parameter(
+                target.reader.driver(),
+                crate::source::url::printable(key),
+            ),
+        ));
+    }
     let opened = crate::net::open(&target.host, target.port, &target.dial, budget, ladder).await?;
     let addr = opened.addr;
     let sniffed = opened.sniffed;
@@ -67,6 +76,11 @@ async fn run(target: &MysqlTarget, budget: &Budget, ladder: &mut Ladder) -> Opti
         }
     };
     let server_tls = greeting.capabilities & wire::cap::SSL != 0;
+    if server_tls && target.tls_fails_if_offered {
+        let failure = Failure::new(Code::TlsHandshakeFailed, msg::mysql_aiomysql_ssl_text());
+        ladder.fail(StepName::Tls, Some(started), failure);
+        return None;
+    }
     match (target.ssl_mode, server_tls) {
         (SslMode::Disabled, _) => {
             let why = if target.ssl_asked {
@@ -228,10 +242,10 @@ fn credentials(target: &MysqlTarget) -> Login<'_> {
     }
 }
 
-/// The CA the URL names, else the system's roots; libmysqlclient verifies
-/// nothing below `VERIFY_CA`.
+/// The roots the driver verifies against (the URL's CA, the system's, or
+/// Node's); no driver verifies anything below `VERIFY_CA`.
 fn verification(target: &MysqlTarget) -> Verify {
-    let roots = || target.ssl_ca.clone().map_or(Roots::System, Roots::File);
+    let roots = || target.roots.clone();
     match target.ssl_mode {
         SslMode::VerifyIdentity => Verify::Full(roots()),
         SslMode::VerifyCa => Verify::CaOnly(roots()),

@@ -8,10 +8,13 @@
 //! With no TLS parameter at all, PyMySQL 1.2 (`Connection.__init__`: "No
 //! explicit SSL options specified: use PREFERRED mode") and mysqlclient
 //! (libmysqlclient's default `--ssl-mode=PREFERRED`) encrypt when the server
-//! offers it; mysql2 and aiomysql do not encrypt at all. railconn takes the
-//! plaintext reading: a server that insists on TLS then fails the check
-//! (`tls_required`), where PyMySQL might still connect, rather than pass
-//! where mysql2 fails (the differential matrix showed both).
+//! offers it; mysql2 and aiomysql do not encrypt at all. With the driver
+//! unknown railconn takes the plaintext reading: a server that insists on
+//! TLS then fails the check (`tls_required`), where PyMySQL might still
+//! connect, rather than pass where mysql2 fails (the differential matrix
+//! showed both). When the scheme names the DBAPI (`mysql+pymysql://`) or
+//! the app's one MySQL driver is known, the URL is read as that driver
+//! reads it (`reading.rs`).
 //!
 //! SQLAlchemy hands every other query parameter to the DBAPI as a keyword
 //! (`create_connect_args`: `opts.update(url.query)`): a keyword PyMySQL's
@@ -23,8 +26,10 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use super::dbapi;
+use super::reading::{self, MysqlReader, MysqlReading, TlsReading};
 use crate::i18n::msg;
 use crate::model::{Code, Database, Parts};
+use crate::net::tls::Roots;
 use crate::source::secret::Secret;
 use crate::source::url::{self, UrlError};
 
@@ -144,28 +149,50 @@ pub(crate) struct MysqlTarget {
     /// it, and without TLS, they refuse to fetch the server's RSA key for
     /// `caching_sha2_password`'s full authentication.
     pub(crate) allow_public_key_retrieval: bool,
+    /// Whose reading this is (`reading.rs`).
+    pub(crate) reader: MysqlReader,
+    /// What a verifying mode checks the chain against: the URL's CA, the
+    /// system's store (Python's default context), or Node's.
+    pub(crate) roots: Roots,
+    /// The driver fails when the server offers TLS (aiomysql given `ssl`
+    /// as text by SQLAlchemy).
+    pub(crate) tls_fails_if_offered: bool,
+    /// TLS parameters of the URL its driver does not read.
+    pub(crate) ignored: Vec<String>,
     /// Addresses to dial instead of resolving `host` (`--resolve`).
     pub(crate) dial: Vec<IpAddr>,
 }
 
 impl MysqlTarget {
+    /// The kind's own reading, or the one the URL's scheme names.
     pub(crate) fn parse(raw: &str) -> Result<Self, UrlError> {
+        Self::parse_as(raw, MysqlReading::Kind)
+    }
+
+    /// As mysql2 reads a plain `mysql://` URL (the app's one MySQL driver).
+    pub(crate) fn parse_mysql2(raw: &str) -> Result<Self, UrlError> {
+        Self::parse_as(raw, MysqlReading::Mysql2)
+    }
+
+    /// As SQLAlchemy over `PyMySQL` reads a plain `mysql://` URL.
+    pub(crate) fn parse_pymysql(raw: &str) -> Result<Self, UrlError> {
+        Self::parse_as(raw, MysqlReading::Pymysql)
+    }
+
+    fn parse_as(raw: &str, reading: MysqlReading) -> Result<Self, UrlError> {
         let parsed = url::parse(raw, SCHEMES)?;
-        dbapi::check(&parsed.scheme, &parsed.query)?;
-        let mut tls = TlsQuery::default();
-        let mut allow_public_key_retrieval = false;
-        for (key, value) in &parsed.query {
-            match key.to_ascii_lowercase().replace('-', "_").as_str() {
-                "ssl_mode" | "sslmode" => {
-                    tls.mode = Some(SslMode::parse(value).ok_or_else(|| bad_value(key, value))?);
-                }
-                "ssl" => tls.ssl = Some(ssl_value(key, value)?),
-                "ssl_ca" => tls.ca = Some(PathBuf::from(value)),
-                "ssl_check_hostname" => tls.check_hostname = Some(boolean(key, value)?),
-                "allowpublickeyretrieval" => allow_public_key_retrieval = boolean(key, value)?,
-                _ => {}
-            }
-        }
+        let reader = MysqlReader::of(&parsed.scheme, reading);
+        let dbapi = match (reader, parsed.scheme.contains('+')) {
+            (MysqlReader::SaPymysql, false) => "mysql+pymysql",
+            _ => parsed.scheme.as_str(),
+        };
+        dbapi::check(dbapi, &parsed.query)?;
+        let tls = match reader {
+            MysqlReader::Kind => kind_tls(&parsed.query)?,
+            MysqlReader::Mysql2 => reading::mysql2(&parsed.query)?,
+            MysqlReader::SaPymysql => reading::sa_pymysql(&parsed.query)?,
+            MysqlReader::SaAiomysql => reading::sa_aiomysql(&parsed.query),
+        };
         let database = Some(parsed.path.clone()).filter(|path| !path.is_empty());
         Ok(Self {
             redacted: shown(raw),
@@ -174,10 +201,14 @@ impl MysqlTarget {
             user: parsed.user.unwrap_or_default(),
             password: parsed.password.filter(|p| !p.expose().is_empty()),
             database,
-            ssl_mode: SslMode::from_query(&tls),
-            ssl_asked: tls != TlsQuery::default(),
+            ssl_mode: tls.mode,
+            ssl_asked: tls.asked,
             ssl_ca: tls.ca,
-            allow_public_key_retrieval,
+            allow_public_key_retrieval: tls.allow_public_key_retrieval,
+            reader,
+            roots: tls.roots,
+            tls_fails_if_offered: tls.fails_if_offered,
+            ignored: tls.ignored,
             dial: Vec::new(),
         })
     }
@@ -200,7 +231,7 @@ impl MysqlTarget {
             database: self.database.clone().map(Database::Name),
             tls: self.ssl_mode.as_str(),
             options,
-            ignored: Vec::new(),
+            ignored: self.ignored.clone(),
             resolve: self.dial.iter().map(ToString::to_string).collect(),
         }
     }
@@ -208,6 +239,34 @@ impl MysqlTarget {
     pub(crate) fn is_loopback(&self) -> bool {
         crate::net::is_loopback_host(&self.host)
     }
+}
+
+/// The kind's own reading of the TLS parameters: every stack's names
+/// (see [`TlsQuery`]), verified against the system's roots or the URL's CA.
+fn kind_tls(query: &[(String, String)]) -> Result<TlsReading, UrlError> {
+    let mut tls = TlsQuery::default();
+    let mut allow_public_key_retrieval = false;
+    for (key, value) in query {
+        match key.to_ascii_lowercase().replace('-', "_").as_str() {
+            "ssl_mode" | "sslmode" => {
+                tls.mode = Some(SslMode::parse(value).ok_or_else(|| bad_value(key, value))?);
+            }
+            "ssl" => tls.ssl = Some(ssl_value(key, value)?),
+            "ssl_ca" => tls.ca = Some(PathBuf::from(value)),
+            "ssl_check_hostname" => tls.check_hostname = Some(boolean(key, value)?),
+            "allowpublickeyretrieval" => allow_public_key_retrieval = boolean(key, value)?,
+            _ => {}
+        }
+    }
+    Ok(TlsReading {
+        mode: SslMode::from_query(&tls),
+        asked: tls != TlsQuery::default(),
+        roots: tls.ca.clone().map_or(Roots::System, Roots::File),
+        ca: tls.ca,
+        fails_if_offered: false,
+        ignored: Vec::new(),
+        allow_public_key_retrieval,
+    })
 }
 
 fn bad_value(key: &str, value: &str) -> UrlError {
