@@ -26,11 +26,9 @@ enum Libpq {
     /// `PQconninfoParse` refused it, or connecting stopped at a check of
     /// the values (before any network use).
     Refused(String),
-    /// Parsed; `socket` when it names a Unix socket (not connected).
-    Accepted {
-        options: BTreeMap<String, Vec<u8>>,
-        socket: bool,
-    },
+    /// Parsed (a URI naming a Unix socket is not connected: the reference
+    /// reports `CONN socket`).
+    Accepted { options: BTreeMap<String, Vec<u8>> },
 }
 
 /// How railconn and libpq compare on one URI.
@@ -116,23 +114,13 @@ fn parse_line(line: &str) -> Libpq {
         })
         .collect();
     match connect {
-        "socket" => Libpq::Accepted {
-            options,
-            socket: true,
-        },
-        "-" => Libpq::Accepted {
-            options,
-            socket: false,
-        },
+        "socket" | "-" => Libpq::Accepted { options },
         hex => {
             let message = unhex_text(hex);
             if is_value_check(&message) {
                 Libpq::Refused(message)
             } else {
-                Libpq::Accepted {
-                    options,
-                    socket: false,
-                }
+                Libpq::Accepted { options }
             }
         }
     }
@@ -188,22 +176,17 @@ fn compare(uri: &str, libpq: &Libpq, ours: &Result<PgTarget, String>) -> Outcome
                 Outcome::Disagree(format!("{uri}: libpq refuses ({reason}), railconn accepts"))
             }
         }
-        (Libpq::Accepted { options, socket }, Err(message)) => {
-            documented_refusal(options, *socket, message).map_or_else(
+        (Libpq::Accepted { options }, Err(message)) => documented_refusal(options, message)
+            .map_or_else(
                 || Outcome::Disagree(format!("{uri}: libpq accepts, railconn refuses: {message}")),
                 Outcome::Documented,
-            )
-        }
-        (Libpq::Accepted { options, .. }, Ok(target)) => same_parts(uri, options, target),
+            ),
+        (Libpq::Accepted { options }, Ok(target)) => same_parts(uri, options, target),
     }
 }
 
 /// The documented refusals (docs/urls-and-tls.md), recognised from libpq's own parse.
-fn documented_refusal(
-    options: &BTreeMap<String, Vec<u8>>,
-    socket: bool,
-    message: &str,
-) -> Option<&'static str> {
+fn documented_refusal(options: &BTreeMap<String, Vec<u8>>, message: &str) -> Option<&'static str> {
     let text = |k: &str| {
         options
             .get(k)
@@ -215,9 +198,6 @@ fn documented_refusal(
     // Each refusal by design says so.
     if has_comma && message.contains("several") {
         return Some("several hosts or ports");
-    }
-    if (socket || has_comma) && message.contains("Unix socket") {
-        return Some("Unix socket");
     }
     if options.values().any(|v| std::str::from_utf8(v).is_err()) {
         return Some("not UTF-8");
@@ -258,9 +238,27 @@ fn same_parts(uri: &str, options: &BTreeMap<String, Vec<u8>>, target: &PgTarget)
     } else {
         target.host.clone()
     };
+    // An empty host, or an empty entry of a list, is libpq's default
+    // socket directory, Debian's `/var/run/postgresql` (issue 20).
+    let default_dir = |h: &str| {
+        if h.is_empty() {
+            "/var/run/postgresql"
+        } else {
+            h
+        }
+        .to_string()
+    };
+    let libpq_hosts = get("host").map(|list| {
+        list.split(',')
+            .map(default_dir)
+            .collect::<Vec<_>>()
+            .join(",")
+    });
     differ(
         "host",
-        get("host").or_else(|| hostaddr.clone()).unwrap_or_default(),
+        libpq_hosts
+            .or_else(|| hostaddr.clone())
+            .unwrap_or_else(|| default_dir("")),
         hosts,
     );
     if let Some(addr) = hostaddr

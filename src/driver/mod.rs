@@ -16,6 +16,7 @@ mod postgres;
 mod prepared;
 pub(crate) mod redis;
 mod refusals;
+mod sockets;
 
 use std::fmt;
 use std::path::Path;
