@@ -26,9 +26,12 @@ enum Libpq {
     /// `PQconninfoParse` refused it, or connecting stopped at a check of
     /// the values (before any network use).
     Refused(String),
-    /// Parsed (a URI naming a Unix socket is not connected: the reference
-    /// reports `CONN socket`).
-    Accepted { options: BTreeMap<String, Vec<u8>> },
+    /// Parsed; `socket` when it names a Unix socket (not connected, so
+    /// the values libpq checks when connecting are not checked).
+    Accepted {
+        options: BTreeMap<String, Vec<u8>>,
+        socket: bool,
+    },
 }
 
 /// How railconn and libpq compare on one URI.
@@ -114,13 +117,23 @@ fn parse_line(line: &str) -> Libpq {
         })
         .collect();
     match connect {
-        "socket" | "-" => Libpq::Accepted { options },
+        "socket" => Libpq::Accepted {
+            options,
+            socket: true,
+        },
+        "-" => Libpq::Accepted {
+            options,
+            socket: false,
+        },
         hex => {
             let message = unhex_text(hex);
             if is_value_check(&message) {
                 Libpq::Refused(message)
             } else {
-                Libpq::Accepted { options }
+                Libpq::Accepted {
+                    options,
+                    socket: false,
+                }
             }
         }
     }
@@ -176,17 +189,22 @@ fn compare(uri: &str, libpq: &Libpq, ours: &Result<PgTarget, String>) -> Outcome
                 Outcome::Disagree(format!("{uri}: libpq refuses ({reason}), railconn accepts"))
             }
         }
-        (Libpq::Accepted { options }, Err(message)) => documented_refusal(options, message)
-            .map_or_else(
+        (Libpq::Accepted { options, socket }, Err(message)) => {
+            documented_refusal(options, *socket, message).map_or_else(
                 || Outcome::Disagree(format!("{uri}: libpq accepts, railconn refuses: {message}")),
                 Outcome::Documented,
-            ),
-        (Libpq::Accepted { options }, Ok(target)) => same_parts(uri, options, target),
+            )
+        }
+        (Libpq::Accepted { options, .. }, Ok(target)) => same_parts(uri, options, target),
     }
 }
 
 /// The documented refusals (docs/urls-and-tls.md), recognised from libpq's own parse.
-fn documented_refusal(options: &BTreeMap<String, Vec<u8>>, message: &str) -> Option<&'static str> {
+fn documented_refusal(
+    options: &BTreeMap<String, Vec<u8>>,
+    socket: bool,
+    message: &str,
+) -> Option<&'static str> {
     let text = |k: &str| {
         options
             .get(k)
@@ -198,6 +216,14 @@ fn documented_refusal(options: &BTreeMap<String, Vec<u8>>, message: &str) -> Opt
     // Each refusal by design says so.
     if has_comma && message.contains("several") {
         return Some("several hosts or ports");
+    }
+    if text("host").unwrap_or_default().is_empty() && message.contains("reference") {
+        return Some("an empty host before a port");
+    }
+    // libpq checks values when it connects, and the reference does not
+    // dial sockets: a value railconn refuses there libpq would refuse too.
+    if socket {
+        return Some("a value libpq checks when connecting to a socket");
     }
     if options.values().any(|v| std::str::from_utf8(v).is_err()) {
         return Some("not UTF-8");
