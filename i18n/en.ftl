@@ -69,8 +69,7 @@ pg_bad_param_value = parameter `{ $key }` has a value libpq refuses (see the lib
 pg_bad_env_sslmode = PGSSLMODE is not a valid sslmode (libpq refuses it): use disable, allow, prefer, require, verify-ca or verify-full
 pg_scheme_case = the scheme must be lowercase: libpq only recognises postgresql:// and postgres://
 pg_param_unsupported = parameter `{ $key }` makes libpq read a file railconn does not read (refused by design): put the host, port, user and password in the URL itself
-pg_socket_refused = the URL names a Unix socket (no host, a `/path` host or `%2F…`): railconn checks TCP connections only (refused by design); give the host and port the app will use over the network
-pg_no_host = the URL has no host before the port (`@:5432`): a Railway reference variable probably resolved to nothing; re-create the reference to the service (without a host libpq would use a Unix socket, which railconn does not check)
+pg_no_host = the URL has no host before the port (`@:5432`): a Railway reference variable probably resolved to nothing; re-create the reference to the service (without a host libpq dials its default Unix socket, where a hosted app has no server; for a socket on purpose, write ?host=/path)
 pg_many_ports = the URL lists several hosts or ports that do not pair up: libpq takes one port for all the hosts or one port for each (could not match the port numbers to the hosts)
 pg_bad_hostaddr = `hostaddr` is not an IP address (libpq: could not parse network address); put a name in `host` instead
 pg_uri_prefix = the URL must start with postgresql:// or postgres://
@@ -1406,3 +1405,24 @@ driver_pymysql_preferred_fix = Fix the server's TLS setup, or turn TLS off for t
 driver_pymysql_ca_dropped = { $driver } drops the URL's ssl_ca when ssl_verify_cert or ssl_verify_identity is given through SQLAlchemy, and verifies the chain against Python's default CA store instead: checked the same way
 driver_pymysql_ca_dropped_cause = SQLAlchemy moves ssl_ca into the ssl dict of { $driver }, and PyMySQL replaces that dict when ssl_verify_cert or ssl_verify_identity is given: the CA file is never read, and this certificate does not verify against Python's default store.
 driver_pymysql_ca_dropped_fix = Remove ssl_verify_cert and ssl_verify_identity from the URL: ssl_ca alone verifies the chain and the host name (add ssl_check_hostname=false to skip the name).
+## sockets
+socket_no_dns = Unix socket { $path }: no name to resolve
+socket_connected = connected to the Unix socket { $path }
+socket_missing = { $path }: no such socket file (ENOENT): no server listens on this socket
+socket_refused = { $path }: connection refused (ECONNREFUSED): the socket file is there, but no server accepts on it
+socket_denied = { $path }: permission denied (EACCES): this user may not open the socket file or its directory
+pg_tls_not_on_socket = not tried over a Unix socket: libpq and asyncpg connect without TLS there, whatever the sslmode ({ $mode })
+driver_sa_encoded_host = SQLAlchemy does not decode the URL's host: `%2F…` reaches the driver as a host name to look up, not a socket directory, and the connection fails
+driver_sa_encoded_host_cause = SQLAlchemy's URL parser (make_url) decodes the user, password and database but not the host, so a percent-encoded socket directory is looked up in DNS as written.
+driver_sa_encoded_host_fix = Put the socket directory in the query instead: postgresql+DRIVER://USER@/DBNAME?host=/var/run/postgresql.
+driver_abstract_socket = { $driver } does not read `@name` as an abstract Unix socket: it looks the name up as a host, and the connection fails
+driver_abstract_socket_cause = Only libpq reads a host that starts with `@` as an abstract socket (PostgreSQL 14, Linux); { $driver } takes a socket only as a path starting with `/`.
+driver_abstract_socket_fix = Give the socket's directory as a path (?host=/var/run/postgresql), or the server's TCP host and port.
+driver_default_host = with no host in the URL, { $driver } tries { $hosts } in this order
+driver_default_host_fix = Name the host (or the socket directory, ?host=/path) in the URL, so every driver dials the same place.
+advice_pg_socket_missing =
+    .cause = No PostgreSQL server listens on this Unix socket: the server is not running on this machine, or it puts its socket in another directory (unix_socket_directories) or listens on another port (the file is .s.PGSQL.PORT).
+    .fix = Start the server, or point the URL at the directory and port it uses (?host=/path&port=PORT; psql -c 'SHOW unix_socket_directories' tells), or use its TCP host and port.
+advice_pg_socket_denied =
+    .cause = The socket file or its directory does not let this user in: the server's unix_socket_permissions or unix_socket_group, or the directory's own permissions, keep this process out.
+    .fix = Run the app as a user the socket admits (for example a member of unix_socket_group), or widen unix_socket_permissions (postgresql.conf), or connect over TCP.

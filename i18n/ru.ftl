@@ -71,8 +71,7 @@ pg_bad_param_value = у параметра `{ $key }` значение, кото
 pg_bad_env_sslmode = PGSSLMODE содержит недопустимый sslmode (libpq его отвергнет): используйте disable, allow, prefer, require, verify-ca или verify-full
 pg_scheme_case = схема должна быть в нижнем регистре: libpq понимает только postgresql:// и postgres://
 pg_param_unsupported = параметр `{ $key }` заставляет libpq читать файл, который railconn не читает (так задумано): укажите хост, порт, пользователя и пароль прямо в URL
-pg_socket_refused = URL указывает на Unix-сокет (нет хоста, хост вида `/path` или `%2F…`): railconn проверяет только TCP-подключения (так задумано); укажите хост и порт, к которым приложение подключается по сети
-pg_no_host = в URL нет хоста перед портом (`@:5432`): похоже, ссылочная переменная Railway оказалась пустой; пересоздайте ссылку на сервис (без хоста libpq подключился бы через Unix-сокет, а его railconn не проверяет)
+pg_no_host = в URL нет хоста перед портом (`@:5432`): похоже, ссылочная переменная Railway оказалась пустой; пересоздайте ссылку на сервис (без хоста libpq подключается к своему Unix-сокету по умолчанию, а у размещённого приложения там сервера нет; если сокет нужен намеренно, укажите ?host=/path)
 pg_many_ports = в URL несколько хостов или портов, и они не складываются в пары: libpq берёт либо один порт для всех хостов, либо по порту на каждый («could not match … port numbers to … hosts»)
 pg_bad_hostaddr = `hostaddr` — не IP-адрес (libpq: `could not parse network address`); имя хоста укажите в `host`
 pg_uri_prefix = URL должен начинаться с postgresql:// или postgres://
@@ -1486,3 +1485,24 @@ driver_pymysql_preferred_fix = Исправьте настройку TLS на с
 driver_pymysql_ca_dropped = { $driver } отбрасывает ssl_ca из URL, если через SQLAlchemy передан ssl_verify_cert или ssl_verify_identity, и проверяет цепочку по стандартному хранилищу CA Python: проверено так же
 driver_pymysql_ca_dropped_cause = SQLAlchemy переносит ssl_ca в словарь ssl для { $driver }, а PyMySQL заменяет этот словарь, когда задан ssl_verify_cert или ssl_verify_identity: файл CA не читается, а по стандартному хранилищу Python этот сертификат не проверяется.
 driver_pymysql_ca_dropped_fix = Уберите из URL ssl_verify_cert и ssl_verify_identity: одного ssl_ca достаточно, чтобы проверялись цепочка и имя хоста (ssl_check_hostname=false отключает проверку имени).
+## sockets
+socket_no_dns = Unix-сокет { $path }: имя разрешать не нужно
+socket_connected = подключено к Unix-сокету { $path }
+socket_missing = { $path }: файла сокета нет (ENOENT): на этом сокете никакой сервер не слушает
+socket_refused = { $path }: в подключении отказано (ECONNREFUSED): файл сокета есть, но сервер на нём подключений не принимает
+socket_denied = { $path }: доступ запрещён (EACCES): этому пользователю нельзя открыть файл сокета или его каталог
+pg_tls_not_on_socket = через Unix-сокет не пробуется: libpq и asyncpg подключаются через него без TLS при любом sslmode ({ $mode })
+driver_sa_encoded_host = SQLAlchemy не декодирует хост из URL: `%2F…` доходит до драйвера как имя хоста для поиска в DNS, а не как каталог сокета, и подключение не удаётся
+driver_sa_encoded_host_cause = Парсер URL в SQLAlchemy (make_url) декодирует пользователя, пароль и базу, но не хост, поэтому закодированный каталог сокета ищется в DNS как есть.
+driver_sa_encoded_host_fix = Перенесите каталог сокета в параметры запроса: postgresql+DRIVER://USER@/DBNAME?host=/var/run/postgresql.
+driver_abstract_socket = { $driver } не понимает `@name` как абстрактный Unix-сокет: он ищет это имя как хост, и подключение не удаётся
+driver_abstract_socket_cause = Хост, начинающийся с `@`, как абстрактный сокет читает только libpq (PostgreSQL 14, Linux); { $driver } считает сокетом только путь, начинающийся с `/`.
+driver_abstract_socket_fix = Укажите каталог сокета путём (?host=/var/run/postgresql) или TCP-хост и порт сервера.
+driver_default_host = без хоста в URL { $driver } перебирает { $hosts } в этом порядке
+driver_default_host_fix = Укажите в URL хост (или каталог сокета, ?host=/path), чтобы все драйверы подключались к одному месту.
+advice_pg_socket_missing =
+    .cause = На этом Unix-сокете не слушает ни один сервер PostgreSQL: сервер на этой машине не запущен, либо кладёт сокет в другой каталог (unix_socket_directories), либо слушает другой порт (файл называется .s.PGSQL.ПОРТ).
+    .fix = Запустите сервер или укажите в URL каталог и порт, которые он использует (?host=/path&port=ПОРТ; их покажет psql -c 'SHOW unix_socket_directories'), либо подключайтесь по TCP-хосту и порту.
+advice_pg_socket_denied =
+    .cause = Файл сокета или его каталог не пускает этого пользователя: процессу мешают unix_socket_permissions или unix_socket_group сервера либо права самого каталога.
+    .fix = Запускайте приложение от пользователя, которого сокет пускает (например, члена группы unix_socket_group), расширьте unix_socket_permissions (postgresql.conf) или подключайтесь по TCP.

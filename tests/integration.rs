@@ -37,4 +37,5 @@ mod redis_url;
 mod report_face;
 mod serve;
 mod serve_history;
+mod sockets;
 mod support;

@@ -26,7 +26,8 @@ enum Libpq {
     /// `PQconninfoParse` refused it, or connecting stopped at a check of
     /// the values (before any network use).
     Refused(String),
-    /// Parsed; `socket` when it names a Unix socket (not connected).
+    /// Parsed; `socket` when it names a Unix socket (not connected, so
+    /// the values libpq checks when connecting are not checked).
     Accepted {
         options: BTreeMap<String, Vec<u8>>,
         socket: bool,
@@ -216,8 +217,13 @@ fn documented_refusal(
     if has_comma && message.contains("several") {
         return Some("several hosts or ports");
     }
-    if (socket || has_comma) && message.contains("Unix socket") {
-        return Some("Unix socket");
+    if text("host").unwrap_or_default().is_empty() && message.contains("reference") {
+        return Some("an empty host before a port");
+    }
+    // libpq checks values when it connects, and the reference does not
+    // dial sockets: a value railconn refuses there libpq would refuse too.
+    if socket {
+        return Some("a value libpq checks when connecting to a socket");
     }
     if options.values().any(|v| std::str::from_utf8(v).is_err()) {
         return Some("not UTF-8");
@@ -258,9 +264,27 @@ fn same_parts(uri: &str, options: &BTreeMap<String, Vec<u8>>, target: &PgTarget)
     } else {
         target.host.clone()
     };
+    // An empty host, or an empty entry of a list, is libpq's default
+    // socket directory, Debian's `/var/run/postgresql` (issue 20).
+    let default_dir = |h: &str| {
+        if h.is_empty() {
+            "/var/run/postgresql"
+        } else {
+            h
+        }
+        .to_string()
+    };
+    let libpq_hosts = get("host").map(|list| {
+        list.split(',')
+            .map(default_dir)
+            .collect::<Vec<_>>()
+            .join(",")
+    });
     differ(
         "host",
-        get("host").or_else(|| hostaddr.clone()).unwrap_or_default(),
+        libpq_hosts
+            .or_else(|| hostaddr.clone())
+            .unwrap_or_else(|| default_dir("")),
         hosts,
     );
     if let Some(addr) = hostaddr

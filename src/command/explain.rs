@@ -386,7 +386,9 @@ fn steps(code: Code) -> &'static [StepName] {
         TlsRequired | ConnectionReset => &[Tls, Auth, Ping],
         ConnectionClosed | Timeout | ProtocolError => &[Tls, Auth, Query, Ping],
         AuthFailed | AuthRequired | DatabaseNotFound => &[Auth],
-        AccessDenied | ServerStarting => &[Auth, Ping],
+        // tcp: a Unix socket's permissions (EACCES, `net::stream`).
+        AccessDenied => &[Tcp, Auth, Ping],
+        ServerStarting => &[Auth, Ping],
         TooManyConnections => &[Auth, Query, Ping],
         QueryFailed | ReadOnly => &[Query, Ping],
         PreparedStatements => &[Query],

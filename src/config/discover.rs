@@ -147,6 +147,10 @@ fn bracketed(host: &str) -> String {
     // the URL check will name, not an address).
     if host.parse::<std::net::Ipv6Addr>().is_ok() {
         format!("[{host}]")
+    } else if host.starts_with('/') || host.starts_with('@') {
+        // A Unix-socket directory (libpq-envars.html: PGHOST may be one),
+        // percent-encoded as libpq reads it in a URL's host.
+        encode(host)
     } else {
         host.to_string()
     }
@@ -171,6 +175,16 @@ mod tests {
             "PGHOST, PGUSER, PGPASSWORD, PGDATABASE (environment)"
         );
         assert!(postgres(&EnvSource::from_pairs([("PGUSER", "x")])).is_none());
+    }
+
+    /// Issue 20: a socket directory in `PGHOST` stays the host.
+    #[test]
+    fn a_socket_directory_in_pghost_is_the_host() {
+        let env = EnvSource::from_pairs([("PGHOST", "/var/run/postgresql"), ("PGPORT", "5433")]);
+        let url = postgres(&env).unwrap().url;
+        assert_eq!(url, "postgresql://%2Fvar%2Frun%2Fpostgresql:5433/");
+        let target = crate::service::postgres::url::PgTarget::parse(&url).unwrap();
+        assert_eq!(target.host, "/var/run/postgresql");
     }
 
     #[test]

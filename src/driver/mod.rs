@@ -18,6 +18,7 @@ mod postgres;
 mod prepared;
 pub(crate) mod redis;
 mod refusals;
+mod sockets;
 
 use std::fmt;
 use std::path::Path;

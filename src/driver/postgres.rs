@@ -52,6 +52,7 @@ pub(super) fn judge(
         return Vec::new();
     };
     let refused = super::refusals::refusal(drivers, target, findings)
+        .or_else(|| super::sockets::refusal(drivers, target, findings))
         .map(|r| refused_before_connecting(check, r.does, r.cause, r.fix))
         .or_else(|| {
             drivers
@@ -74,6 +75,7 @@ pub(super) fn judge(
     let mut rules: Vec<Rule> = super::prepared::judge(drivers, check, target, findings)
         .into_iter()
         .collect();
+    rules.extend(super::sockets::plan(drivers, target, check));
     // `uselibpqcompat=true` and `sslmode=no-verify` were read into libpq's
     // terms already (config::normalize::postgres_node).
     let libpq_terms = findings.iter().any(|f| {

@@ -91,7 +91,6 @@ messages! {
     pg_scheme_case();
     pg_param_unsupported(key: &str);
     pg_param_unknown(key: &str);
-    pg_socket_refused();
     pg_no_host();
     pg_many_ports();
     pg_bad_hostaddr();
@@ -870,6 +869,21 @@ messages! {
     driver_pymysql_ca_dropped(driver: String);
     driver_pymysql_ca_dropped_cause(driver: String);
     driver_pymysql_ca_dropped_fix();
+    // ---- sockets: PostgreSQL over Unix-domain sockets ---------------------
+    socket_no_dns(path: String);
+    socket_connected(path: String);
+    socket_missing(path: String);
+    socket_refused(path: String);
+    socket_denied(path: String);
+    pg_tls_not_on_socket(mode: &str);
+    driver_sa_encoded_host();
+    driver_sa_encoded_host_cause();
+    driver_sa_encoded_host_fix();
+    driver_abstract_socket(driver: String);
+    driver_abstract_socket_cause(driver: String);
+    driver_abstract_socket_fix();
+    driver_default_host(driver: String, hosts: String);
+    driver_default_host_fix();
 }
 
 advice! {
@@ -1032,6 +1046,10 @@ advice! {
     tip_cloudamqp_vhost,
     tip_cloudamqp_connection_limit,
     tip_cloudamqp_ports,
+    // sockets: a PostgreSQL Unix socket nobody listens on, or that refuses
+    // this user.
+    advice_pg_socket_missing,
+    advice_pg_socket_denied,
 }
 
 /// A list of alternatives (`postgresql:// or postgres://`).

@@ -15,7 +15,7 @@ pub(crate) use self::check::{CheckName, Gauge, Ladder, ProbeOutcome, Readings};
 pub(crate) use self::code::{Code, FindingCode};
 pub(crate) use self::finding::{Finding, Severity};
 pub(crate) use self::kind::Kind;
-pub(crate) use self::parts::{Database, Parts};
+pub(crate) use self::parts::{Database, HostPart, Parts};
 pub(crate) use self::provenance::{NotChecked, Origin, Provenance, Variable};
 pub(crate) use self::step::{Failure, Status, Step, StepName};
 pub(crate) use self::tip::Tip;

@@ -12,6 +12,11 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Parts {
     pub(crate) host: String,
+    /// PostgreSQL: every host (or Unix-socket directory) with its port, in
+    /// the order the probe tries them; `host` is the first. Empty, and not
+    /// written, for the other kinds.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) hosts: Vec<HostPart>,
     /// PostgreSQL `hostaddr`: dialed instead of resolving `host`.
     pub(crate) hostaddr: Option<String>,
     pub(crate) port: u16,
@@ -28,6 +33,17 @@ pub(crate) struct Parts {
     pub(crate) ignored: Vec<String>,
     /// Addresses given with `--resolve`, dialed instead of DNS.
     pub(crate) resolve: Vec<String>,
+}
+
+/// One entry of a PostgreSQL host list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct HostPart {
+    /// The host name or address, or the socket directory, as parsed.
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    /// The socket file dialed for a socket directory (`@name` for an
+    /// abstract one); `None` for TCP.
+    pub(crate) socket: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,11 +1,13 @@
 //! The network layers every service shares: dns, tcp, tls and the sniffer
-//! that keeps a peer's first bytes, plus the check's time [`Budget`].
+//! that keeps a peer's first bytes, plus the check's time [`Budget`];
+//! `stream` adds Unix-domain sockets for PostgreSQL.
 //!
 //! Every step runs under a deadline taken from the check's budget, so
 //! nothing can hang; failures are data ([`Failure`]), never Rust errors.
 
 pub(crate) mod dns;
 pub(crate) mod sniff;
+pub(crate) mod stream;
 pub(crate) mod tcp;
 pub(crate) mod tls;
 pub(crate) mod tls_messages;

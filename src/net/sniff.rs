@@ -121,6 +121,17 @@ impl<S> SniffStream<S> {
         };
         (stream, sniffed)
     }
+
+    /// The same stream under another type, its sniffer and count kept: a
+    /// TCP stream becomes a [`super::stream::Stream`] for a protocol that
+    /// also runs over Unix-domain sockets.
+    pub(crate) fn map<T>(self, wrap: impl FnOnce(S) -> T) -> SniffStream<T> {
+        SniffStream {
+            inner: wrap(self.inner),
+            sniffed: self.sniffed,
+            read: self.read,
+        }
+    }
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for SniffStream<S> {

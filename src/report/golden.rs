@@ -118,6 +118,7 @@ fn jwt_passed() -> CheckReport {
 
 fn postgres_parts() -> Parts {
     Parts {
+        hosts: Vec::new(),
         host: "db.invalid".to_string(),
         hostaddr: None,
         port: 5432,

@@ -195,6 +195,7 @@ impl AmqpTarget {
             options.insert("heartbeat", heartbeat.to_string());
         }
         Parts {
+            hosts: Vec::new(),
             host: self.host.clone(),
             hostaddr: None,
             port: self.port,

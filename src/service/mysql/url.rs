@@ -223,6 +223,7 @@ impl MysqlTarget {
             options.insert("allowPublicKeyRetrieval", "true".to_string());
         }
         Parts {
+            hosts: Vec::new(),
             host: self.host.clone(),
             hostaddr: None,
             port: self.port,

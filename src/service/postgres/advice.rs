@@ -29,6 +29,15 @@ pub(crate) fn advise(step: StepName, code: Code, said: &Message) -> Option<Advic
         (StepName::Tls, Code::TlsHandshakeFailed) if said.id() == "pg_direct_tls_unsupported" => {
             Some(crate::i18n::msg::advice_pg_direct_tls())
         }
+        // The probe named a Unix socket's errno (`net::stream`).
+        (StepName::Tcp, Code::ConnectionRefused)
+            if matches!(said.id(), "socket_missing" | "socket_refused") =>
+        {
+            Some(msg::advice_pg_socket_missing())
+        }
+        (StepName::Tcp, Code::AccessDenied) if said.id() == "socket_denied" => {
+            Some(msg::advice_pg_socket_denied())
+        }
         (StepName::Tls, Code::Timeout) => Some(msg::advice_pg_tls_timeout()),
         (StepName::Tls, Code::ConnectionClosed) => Some(msg::advice_pg_tls_closed()),
         _ => None,

@@ -1,4 +1,5 @@
-//! The PostgreSQL check: config → dns → tcp → tls → auth → query.
+//! The PostgreSQL check: config → dns → tcp → tls → auth → query, over TCP
+//! or a Unix-domain socket (`net::stream`).
 //!
 //! Every layer is ours: DNS, TCP, the `SSLRequest` and the TLS handshake
 //! (to time them and to see exactly what the server answered), then
@@ -8,12 +9,10 @@
 //! channel binding (RFC 5929 tls-server-end-point) from our TLS session.
 
 use std::io;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 use super::advice::{self, Refusal};
@@ -24,12 +23,13 @@ use crate::i18n::msg;
 use crate::model::{Code, FindingCode};
 use crate::model::{Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
+use crate::net::stream::{self, Link, Peer, Stream};
 use crate::net::tls::{self, KeyShares, Roots, TlsInfo, Verify};
-use crate::net::{Budget, Opened, within};
+use crate::net::{Budget, within};
 use crate::service::postgres::url::{PgTarget, PreferFallback, RootCert, SslMode};
 use crate::service::setting::Setting;
 
-type Plain = SniffStream<TcpStream>;
+type Plain = SniffStream<Stream>;
 
 /// Runs the whole check against one target.
 pub(crate) async fn probe(setting: &Setting<PgTarget>, budget: Budget) -> ProbeOutcome {
@@ -56,22 +56,23 @@ async fn run(target: &PgTarget, budget: &Budget, ladder: &mut Ladder) -> Option<
     }
     let (target, opened) = open_first(target, budget, ladder).await?;
     let target = &target;
-    let addr = opened.addr;
+    let peer = opened.peer.clone();
     let session = negotiate(target, opened, budget, ladder).await?;
-    let connected = authenticate(target, session, addr, budget, ladder).await?;
+    let connected = authenticate(target, session, &peer, budget, ladder).await?;
     query(connected, target.port, budget, ladder).await
 }
 
-/// The first host of the URL's list that accepts a TCP connection, tried
-/// in order as libpq does (the next host after a failure to connect; a
-/// server's refusal later is final). The target becomes that host's, so
-/// TLS names and the facts are its own; the dns and tcp steps are those
-/// of the last host tried, and a finding names the hosts that failed.
+/// The first host of the URL's list that accepts a connection (TCP, or
+/// the socket file of a socket directory), tried in order as libpq does
+/// (the next host after a failure to connect; a server's refusal later is
+/// final). The target becomes that host's, so TLS names and the facts are
+/// its own; the dns and tcp steps are those of the last host tried, and a
+/// finding names the hosts that failed.
 async fn open_first(
     target: &PgTarget,
     budget: &Budget,
     ladder: &mut Ladder,
-) -> Option<(PgTarget, Opened)> {
+) -> Option<(PgTarget, Link)> {
     let one = [(target.host.clone(), target.port)];
     let hosts = if target.hosts.is_empty() {
         &one[..]
@@ -89,18 +90,26 @@ async fn open_first(
             this.dial = Vec::new();
         }
         let last = i + 1 == hosts.len();
-        match crate::net::open(&this.dial_host(), this.port, &this.dial, budget, ladder).await {
+        let socket = this.socket();
+        let opened = match &socket {
+            Some(path) => stream::open_socket(path, budget, ladder).await,
+            None => crate::net::open(&this.dial_host(), this.port, &this.dial, budget, ladder)
+                .await
+                .map(Link::from),
+        };
+        let shown = socket.map_or_else(|| format!("{host}:{port}"), |p| stream::shown(&p));
+        match opened {
             Some(opened) => {
                 if !failed.is_empty() {
                     ladder.finding(Finding::info(
                         FindingCode::Driver,
-                        msg::pg_next_host(failed.join(", "), format!("{host}:{port}")),
+                        msg::pg_next_host(failed.join(", "), shown),
                     ));
                 }
                 return Some((this, opened));
             }
             None if last => return None,
-            None => failed.push(format!("{host}:{port}")),
+            None => failed.push(shown),
         }
     }
     None
@@ -128,15 +137,22 @@ impl Session {
 /// (<https://www.postgresql.org/docs/current/libpq-ssl.html#LIBPQ-SSL-SSLMODE-STATEMENTS>).
 async fn negotiate(
     target: &PgTarget,
-    opened: Opened,
+    opened: Link,
     budget: &Budget,
     ladder: &mut Ladder,
 ) -> Option<Session> {
-    let Opened {
+    let Link {
         stream,
         sniffed,
-        addr,
+        peer,
     } = opened;
+    if no_tls_here(target, &peer) {
+        ladder.skip(
+            StepName::Tls,
+            msg::pg_tls_not_on_socket(target.sslmode.as_str()),
+        );
+        return Some(Session::Plain(stream, sniffed));
+    }
     if matches!(target.sslmode, SslMode::Disable | SslMode::Allow) {
         ladder.skip(
             StepName::Tls,
@@ -161,13 +177,20 @@ async fn negotiate(
                 && target.prefer_fallback == PreferFallback::Plaintext
                 && handshake_failed(&failure) =>
         {
-            prefer_fallback(target, addr, failure, started, budget, ladder).await
+            prefer_fallback(target, &peer, failure, started, budget, ladder).await
         }
         Err(failure) => {
             ladder.fail(StepName::Tls, Some(started), failure);
             None
         }
     }
+}
+
+/// A Unix socket where the app's driver never tries TLS (libpq, asyncpg):
+/// every `sslmode`, `require` and `verify-full` too, connects in
+/// plaintext there (`PgTarget::tls_over_sockets`).
+fn no_tls_here(target: &PgTarget, peer: &Peer) -> bool {
+    matches!(peer, Peer::Unix(_)) && !target.tls_over_sockets
 }
 
 /// Failures of the handshake itself, after the server said `S`; a bad
@@ -184,15 +207,15 @@ fn handshake_failed(failure: &Failure) -> bool {
 /// would connect: the step is a warning, not a failure.
 async fn prefer_fallback(
     target: &PgTarget,
-    addr: SocketAddr,
+    peer: &Peer,
     tls_failure: Failure,
     started: Instant,
     budget: &Budget,
     ladder: &mut Ladder,
 ) -> Option<Session> {
-    if let Ok(Opened {
+    if let Ok(Link {
         stream, sniffed, ..
-    }) = crate::net::redial(addr, budget).await
+    }) = stream::redial(peer, budget).await
     {
         let message =
             msg::pg_prefer_fallback(tls_failure.code.as_str(), tls_failure.message.clone());
@@ -387,7 +410,7 @@ fn note_plaintext(target: &PgTarget, ladder: &mut Ladder) {
 async fn authenticate(
     target: &PgTarget,
     session: Session,
-    addr: SocketAddr,
+    peer: &Peer,
     budget: &Budget,
     ladder: &mut Ladder,
 ) -> Option<(Conn, bool)> {
@@ -404,8 +427,12 @@ async fn authenticate(
         }
         // libpq's allow retries over TLS after any server refusal of the
         // plaintext attempt, not just the English "no encryption" text.
-        Err(failure) if target.sslmode == SslMode::Allow && refused_by_server(failure.code) => {
-            allow_retry(target, addr, budget, ladder).await
+        Err(failure)
+            if target.sslmode == SslMode::Allow
+                && refused_by_server(failure.code)
+                && !no_tls_here(target, peer) =>
+        {
+            allow_retry(target, peer, budget, ladder).await
         }
         // And prefer without TLS after a refusal over TLS (a `hostnossl`
         // rule), before authentication succeeded.
@@ -415,7 +442,7 @@ async fn authenticate(
                 && over_tls
                 && refused_by_server(failure.code) =>
         {
-            prefer_retry(target, addr, &failure, budget, ladder).await
+            prefer_retry(target, peer, &failure, budget, ladder).await
         }
         Err(failure) => {
             ladder.fail(StepName::Auth, Some(started), failure);
@@ -428,14 +455,14 @@ async fn authenticate(
 /// connection to the same address.
 async fn allow_retry(
     target: &PgTarget,
-    addr: SocketAddr,
+    peer: &Peer,
     budget: &Budget,
     ladder: &mut Ladder,
 ) -> Option<(Conn, bool)> {
     let mut again = target.clone();
     again.sslmode = SslMode::Require;
     let started = Instant::now();
-    let session = match redial_tls(&again, addr, budget).await {
+    let session = match redial_tls(&again, peer, budget).await {
         Ok((session, info)) => {
             ladder.forget(&[StepName::Tls]);
             ladder.pass(StepName::Tls, started, info.detail());
@@ -471,7 +498,7 @@ async fn allow_retry(
 /// is the auth step's failure.
 async fn prefer_retry(
     target: &PgTarget,
-    addr: SocketAddr,
+    peer: &Peer,
     refused: &Failure,
     budget: &Budget,
     ladder: &mut Ladder,
@@ -479,8 +506,8 @@ async fn prefer_retry(
     let mut again = target.clone();
     again.sslmode = SslMode::Disable;
     let started = Instant::now();
-    let session = match crate::net::redial(addr, budget).await {
-        Ok(Opened {
+    let session = match stream::redial(peer, budget).await {
+        Ok(Link {
             stream, sniffed, ..
         }) => Session::Plain(stream, sniffed),
         Err(failure) => {
@@ -511,12 +538,12 @@ async fn prefer_retry(
 
 async fn redial_tls(
     target: &PgTarget,
-    addr: SocketAddr,
+    peer: &Peer,
     budget: &Budget,
 ) -> Result<(Session, TlsInfo), Failure> {
-    let Opened {
+    let Link {
         stream, sniffed, ..
-    } = crate::net::redial(addr, budget).await?;
+    } = stream::redial(peer, budget).await?;
     match start_tls(target, stream, &sniffed, budget).await? {
         TlsOutcome::Encrypted(session, info) => Ok((session, *info)),
         TlsOutcome::Declined(..) => Err(Failure::new(

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use super::libpq_uri::{self, Conninfo, Portability};
 use super::messages;
 use crate::i18n::{Message, msg};
-use crate::model::{Code, Database, Parts};
+use crate::model::{Code, Database, HostPart, Parts};
 use crate::source::secret::Secret;
 use crate::source::url::{self, UrlError};
 
@@ -127,8 +127,46 @@ pub struct PgTarget {
     /// Every host and port of a host list (`h1:p1,h2:p2`, or `?host=h1,h2
     /// &port=p1,p2`), in the order libpq tries them: the next one after a
     /// failure to connect, none after a server refused (libpq-connect.html,
-    /// "Specifying Multiple Hosts"). `host` and `port` are the first.
+    /// "Specifying Multiple Hosts"). `host` and `port` are the first. A
+    /// host that is a path (or `@name`) is a Unix-socket directory
+    /// ([`is_socket`]).
     pub hosts: Vec<(String, u16)>,
+    /// The URL names no host, so `host` is libpq's default socket
+    /// directory: `PGHOST` replaces it, and a driver with another default
+    /// (asyncpg's list, node-postgres's `localhost`) its own.
+    pub default_host: bool,
+    /// Whether TLS is tried over a Unix socket. libpq never tries it there
+    /// (fe-connect.c `init_allowed_encryption_methods`: "Don't request SSL
+    /// or GSSAPI over Unix sockets"), nor does asyncpg (`connect_utils.py`
+    /// `__connect_addr`: a socket gets `create_unix_connection`, no SSL);
+    /// node-postgres and postgres.js send the `SSLRequest` anyway, which
+    /// the server declines on a socket (`driver::postgres`).
+    pub tls_over_sockets: bool,
+}
+
+/// libpq's default socket directory, `DEFAULT_PGSOCKET_DIR`: Debian's
+/// libpq and the libpq that psycopg2-binary 2.9.13 and psycopg 3.3.9's
+/// wheels bundle use `/var/run/postgresql` (their error for
+/// `postgresql:///x?port=1` names `/var/run/postgresql/.s.PGSQL.1`);
+/// PostgreSQL's own build default is `/tmp`.
+pub(crate) const DEFAULT_SOCKET_DIR: &str = "/var/run/postgresql";
+
+/// libpq's `is_unixsock_path` (fe-connect.c): a host that is an absolute
+/// path names a socket directory, and `@name` an abstract socket
+/// (PostgreSQL 14, Linux).
+pub(crate) fn is_socket(host: &str) -> bool {
+    host.starts_with('/') || host.starts_with('@')
+}
+
+/// The socket file libpq dials for a socket directory and a port,
+/// `UNIXSOCK_PATH` (pqcomm.h): `<dir>/.s.PGSQL.<port>`; for `@name` the
+/// abstract name, its `@` a NUL byte (fe-connect.c, `getaddrinfo_unix`).
+pub(crate) fn socket_file(dir: &str, port: u16) -> PathBuf {
+    let file = format!("{}/.s.PGSQL.{port}", dir.trim_end_matches('/'));
+    match file.strip_prefix('@') {
+        Some(name) => PathBuf::from(format!("\0{name}")),
+        None => PathBuf::from(file),
+    }
 }
 
 /// What `sslmode=prefer` does when its TLS attempt fails or is refused
@@ -204,6 +242,7 @@ impl PgTarget {
             options.insert("options", value.clone());
         }
         Parts {
+            hosts: self.host_parts(),
             host: self.host.clone(),
             hostaddr: self.hostaddr.map(|a| a.to_string()),
             port: self.port,
@@ -215,6 +254,28 @@ impl PgTarget {
             ignored: self.ignored.clone(),
             resolve: self.dial.iter().map(ToString::to_string).collect(),
         }
+    }
+
+    /// Every host of the list with its port, and the socket file each
+    /// socket directory means.
+    fn host_parts(&self) -> Vec<HostPart> {
+        self.hosts
+            .iter()
+            .map(|(host, port)| HostPart {
+                host: host.clone(),
+                port: *port,
+                socket: (self.hostaddr.is_none() && is_socket(host))
+                    .then(|| crate::net::stream::shown(&socket_file(host, *port))),
+            })
+            .collect()
+    }
+
+    /// The socket file this target dials, when its host is a socket
+    /// directory (`hostaddr`, when given, is dialed over TCP instead, as
+    /// libpq does).
+    pub(crate) fn socket(&self) -> Option<PathBuf> {
+        (self.hostaddr.is_none() && is_socket(&self.host))
+            .then(|| socket_file(&self.host, self.port))
     }
 
     /// Parses and validates a URL as libpq would: first its grammar
@@ -231,8 +292,11 @@ impl PgTarget {
         let hosts = host_list(&info)?;
         let (host, hostaddr) = match hosts.first() {
             Some((first, _)) if hosts.len() > 1 => (first.clone(), None),
-            _ => endpoint(&info)?,
+            _ => endpoint(raw, &info)?,
         };
+        let default_host = hosts.is_empty()
+            && info.get("host").unwrap_or_default().is_empty()
+            && hostaddr.is_none();
         let port = match hosts.first() {
             Some((_, first)) if hosts.len() > 1 => *first,
             _ => parse_port(info.get("port"))?,
@@ -266,6 +330,8 @@ impl PgTarget {
             portability: info.portability.clone(),
             dial: Vec::new(),
             prefer_fallback: PreferFallback::Plaintext,
+            default_host,
+            tls_over_sockets: false,
         };
         let sslmode = info.get("sslmode").map(parse_sslmode).transpose()?;
         // With keepalives off, libpq never reads the other keepalive values.
@@ -332,6 +398,7 @@ impl PgTarget {
             .map(|&p| Finding::warn(FindingCode::UrlPortability, p.message()))
             .collect();
         let mut used = Vec::new();
+        self.fill_host_from_env(env, &mut used);
         if self.password.is_none() {
             self.password = env.get("PGPASSWORD").map(|v| {
                 used.push("PGPASSWORD");
@@ -363,6 +430,31 @@ impl PgTarget {
             ));
         }
         Ok(findings)
+    }
+
+    /// A URL without a host takes `PGHOST` (a list too, each with the
+    /// URL's port): libpq does (libpq-envars.html), and so do asyncpg
+    /// (`connect_utils.py`, `os.environ.get('PGHOST')`), node-postgres
+    /// (`connection-parameters.js`, `val('host', config)`) and postgres.js
+    /// (`src/index.js`, `hosts`: `env.PGHOST`).
+    fn fill_host_from_env(&mut self, env: &crate::source::EnvSource, used: &mut Vec<&'static str>) {
+        let Some(var) = env.get("PGHOST").filter(|_| self.default_host) else {
+            return;
+        };
+        let port = self.port;
+        self.hosts = var
+            .value
+            .split(',')
+            .map(|h| {
+                (
+                    if h.is_empty() { DEFAULT_SOCKET_DIR } else { h }.to_string(),
+                    port,
+                )
+            })
+            .collect();
+        self.host.clone_from(&self.hosts[0].0);
+        self.default_host = false;
+        used.push("PGHOST");
     }
 
     /// `PGSSLMODE` and `PGSSLROOTCERT` apply when the URL does not set
@@ -462,9 +554,10 @@ impl PgTarget {
         self.redacted = format!("{base}?{}", url::escape_controls(&shown.join("&")));
     }
 
-    /// Whether the host is a loopback name or address (plaintext is fine there).
+    /// Whether the host is a loopback name or address, or a Unix socket
+    /// (plaintext is fine there: the traffic never leaves the machine).
     pub fn is_loopback(&self) -> bool {
-        crate::net::is_loopback_host(&self.host)
+        self.socket().is_some() || crate::net::is_loopback_host(&self.host)
     }
 }
 
@@ -507,8 +600,8 @@ fn shown(raw: &str, secrets: &[Range<usize>]) -> String {
 
 /// A host list's hosts and ports, as libpq pairs them (one port for every
 /// host, or one port each; an empty port is 5432). Empty when the URL
-/// names one host. A socket in the list, and `hostaddr` lists, are refused
-/// by design, as a single socket is.
+/// names one host. An empty entry is the default socket directory, as in
+/// libpq's `pqConnectOptions2`; `hostaddr` lists are refused by design.
 fn host_list(info: &Conninfo) -> Result<Vec<(String, u16)>, UrlError> {
     let host = info.get("host").unwrap_or_default();
     let ports = info.get("port").unwrap_or_default();
@@ -527,19 +620,22 @@ fn host_list(info: &Conninfo) -> Result<Vec<(String, u16)>, UrlError> {
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            if name.is_empty() || name.starts_with('/') || name.starts_with('@') {
-                return Err(invalid(msg::pg_socket_refused()));
-            }
-            check_host_chars(name, info)?;
             let port = parse_port(Some(ports.get(i).unwrap_or(&ports[0])))?;
+            if name.is_empty() {
+                return Ok((DEFAULT_SOCKET_DIR.to_string(), port));
+            }
+            if !is_socket(name) {
+                check_host_chars(name, info)?;
+            }
             Ok(((*name).to_string(), port))
         })
         .collect()
 }
 
-/// The host to dial when the URL names one. Unix sockets (an empty host, a
-/// path) and `service` are refused by design: railconn checks TCP.
-fn endpoint(info: &Conninfo) -> Result<(String, Option<IpAddr>), UrlError> {
+/// The host to dial: a name, an address, or a socket directory (a path,
+/// `@name`, or none at all: libpq's default directory). `raw` tells an
+/// empty host before a port in the authority.
+fn endpoint(raw: &str, info: &Conninfo) -> Result<(String, Option<IpAddr>), UrlError> {
     let host = info.get("host").unwrap_or_default();
     let hostaddr = info.get("hostaddr").filter(|a| !a.is_empty());
     if hostaddr.is_some_and(|a| a.contains(',')) {
@@ -548,19 +644,28 @@ fn endpoint(info: &Conninfo) -> Result<(String, Option<IpAddr>), UrlError> {
     let hostaddr = hostaddr
         .map(|a| parse_hostaddr(a).ok_or_else(|| invalid(msg::pg_bad_hostaddr())))
         .transpose()?;
-    if host.starts_with('/') || host.starts_with('@') {
-        return Err(invalid(msg::pg_socket_refused()));
-    }
     match (host, hostaddr) {
-        // `user:pw@:5432`: the mark of a reference that resolved to nothing.
-        ("", None) if info.get("port").is_some() => Err(invalid(msg::pg_no_host())),
-        ("", None) => Err(invalid(msg::pg_socket_refused())),
+        // `user:pw@:5432`: the mark of a reference that resolved to nothing
+        // (libpq would dial its default socket, where a hosted app has no
+        // server); `postgresql:///db?port=5432` is a socket on purpose.
+        ("", None) if empty_host_before_port(raw) => Err(invalid(msg::pg_no_host())),
+        ("", None) => Ok((DEFAULT_SOCKET_DIR.to_string(), None)),
         ("", Some(addr)) => Ok((addr.to_string(), Some(addr))),
+        (host, addr) if is_socket(host) => Ok((host.to_string(), addr)),
         (host, addr) => {
             check_host_chars(host, info)?;
             Ok((host.to_string(), addr))
         }
     }
+}
+
+/// Whether the authority is an empty host and a port (`user:pw@:5432`,
+/// `postgresql://:5432`).
+fn empty_host_before_port(raw: &str) -> bool {
+    let rest = raw.split_once("://").map_or("", |(_, rest)| rest);
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    host_port.starts_with(':')
 }
 
 /// A numeric address as libpq's `getaddrinfo(AI_NUMERICHOST)` reads it:
@@ -882,20 +987,11 @@ mod tests {
         );
     }
 
-    /// Issue 10: what libpq accepts, and sockets refused for what they are.
+    /// Issue 10: what libpq accepts dials where libpq dials.
     #[test]
     fn what_libpq_accepts_dials_the_same_place() {
         let t = PgTarget::parse("postgres://host:/").unwrap();
         assert_eq!((t.host.as_str(), t.port), ("host", 5432));
-        for raw in [
-            "postgres://%2Fvar%2Flib%2Fpostgresql/dbname",
-            "postgresql://user@/db",
-            "postgresql://h/db?host=/var/run/postgresql",
-        ] {
-            let e = PgTarget::parse(raw).unwrap_err();
-            assert!(e.message.contains("Unix socket"), "{raw}: {}", e.message);
-            assert!(!e.message.contains("reference"), "{raw}: {}", e.message);
-        }
         let t = PgTarget::parse("postgresql://db.example/app?hostaddr=127.0.0.1").unwrap();
         assert_eq!(
             (t.host.as_str(), t.dial_host().as_str()),
@@ -926,12 +1022,80 @@ mod tests {
         assert_eq!(t.hosts, pairs(&[("h", 6432)]));
         for refused in [
             "postgresql://u@/db?host=a,b&port=1,2,3",
-            "postgresql://u@/db?host=a,/tmp",
-            "postgresql://u@/db?host=a,",
             "postgresql://u@a,b/db?hostaddr=127.0.0.1,127.0.0.2",
         ] {
             assert!(PgTarget::parse(refused).is_err(), "{refused}");
         }
+    }
+
+    /// Issue 20: libpq's Unix-socket forms, each with the socket file it
+    /// dials: a path host in the query or percent-encoded, no host at all
+    /// (the default directory), `@name` (abstract), sockets in a list, and
+    /// an empty entry of a list (the default directory too).
+    #[test]
+    fn unix_sockets_are_read_as_libpq_reads_them() {
+        let socket = |raw: &str| {
+            let t = PgTarget::parse(raw).unwrap_or_else(|e| panic!("{raw}: {e:?}"));
+            t.socket().map(|p| crate::net::stream::shown(&p))
+        };
+        let cases = [
+            (
+                "postgresql://u@/db?host=/tmp/pg&port=6000",
+                "/tmp/pg/.s.PGSQL.6000",
+            ),
+            (
+                "postgres://%2Fvar%2Flib%2Fpostgresql/dbname",
+                "/var/lib/postgresql/.s.PGSQL.5432",
+            ),
+            ("postgresql://%2Ftmp%2F:5433/db", "/tmp/.s.PGSQL.5433"),
+            ("postgresql:///db", "/var/run/postgresql/.s.PGSQL.5432"),
+            ("postgresql://user@/db", "/var/run/postgresql/.s.PGSQL.5432"),
+            (
+                "postgresql:///db?port=5433",
+                "/var/run/postgresql/.s.PGSQL.5433",
+            ),
+            (
+                "postgresql://h/db?host=/var/run/postgresql",
+                "/var/run/postgresql/.s.PGSQL.5432",
+            ),
+            ("postgresql:///db?host=@pg", "@pg/.s.PGSQL.5432"),
+            ("postgresql://u@/db?host=/a/b%20c", "/a/b c/.s.PGSQL.5432"),
+        ];
+        for (raw, file) in cases {
+            assert_eq!(socket(raw).as_deref(), Some(file), "{raw}");
+        }
+        assert!(PgTarget::parse("postgresql:///db").unwrap().default_host);
+        assert!(
+            !PgTarget::parse("postgresql:///db?host=/x")
+                .unwrap()
+                .default_host
+        );
+        // hostaddr wins: libpq dials it over TCP.
+        assert_eq!(socket("postgresql:///db?host=/x&hostaddr=127.0.0.1"), None);
+        // `@:5432` stays the broken reference it almost always is.
+        let e = PgTarget::parse("postgresql://u:pw@:5432/db").unwrap_err();
+        assert!(e.message.contains("reference"), "{}", e.message);
+        let t = PgTarget::parse("postgresql://u@/db?host=/s,h,&port=1,2,3").unwrap();
+        let hosts: Vec<_> = t.hosts.iter().map(|(h, p)| (h.as_str(), *p)).collect();
+        assert_eq!(hosts, [("/s", 1), ("h", 2), (DEFAULT_SOCKET_DIR, 3)]);
+        let parts = t.parts();
+        assert_eq!(parts.hosts[0].socket.as_deref(), Some("/s/.s.PGSQL.1"));
+        assert_eq!(parts.hosts[1].socket, None);
+        assert!(t.is_loopback(), "a socket never leaves the machine");
+    }
+
+    /// Issue 20: an empty host is `PGHOST` when it is set, a list too.
+    #[test]
+    fn an_empty_host_takes_pghost() {
+        use crate::source::EnvSource;
+        let mut t = PgTarget::parse("postgresql:///db?port=6000").unwrap();
+        let env = EnvSource::from_pairs([("PGHOST", "/run/pg,db.example")]);
+        t.fill_from_env(&env).unwrap();
+        assert_eq!(t.host, "/run/pg");
+        assert_eq!(t.hosts[1], ("db.example".to_string(), 6000));
+        let mut given = PgTarget::parse("postgresql://h/db").unwrap();
+        given.fill_from_env(&env).unwrap();
+        assert_eq!(given.host, "h");
     }
 
     /// Issue 10: the target is shown as given, only secrets masked.

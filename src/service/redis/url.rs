@@ -94,6 +94,7 @@ impl RedisTarget {
             Protocol::Resp3 => "resp3",
         };
         Parts {
+            hosts: Vec::new(),
             host: self.host.clone(),
             hostaddr: None,
             port: self.port,
