@@ -1389,3 +1389,10 @@ provider_tls_only_mysql = the connection is not encrypted, but { $provider } acc
 ## sslneg
 pg_bad_env_sslnegotiation = PGSSLNEGOTIATION is not a valid sslnegotiation (libpq refuses it): use postgres or direct
 var_pgsslnegotiation = PostgreSQL sslnegotiation (postgres or direct, libpq 17) when the URL has none, as libpq does.
+
+## readings
+reading_ignored = { $driver } does not read { $names } from the URL: left out of the check, as the app leaves it out
+reading_own = { $driver } reads { $names } itself (libpq does not know them): checked as { $driver } reads them
+reading_last_at = { $driver } reads the user name and password up to the last `@` before the host, libpq (psql, psycopg) up to the first: checked as { $driver } reads them; percent-encode `@` in the password as %40 so that every client reads the same URL
+reading_redis_db = { $drivers } read the database `{ $path }`, which is not a number, as database { $db } (redis-rs refuses it): checked on database { $db }; write the number you mean, e.g. `/0`
+reading_ioredis_select_ignored = the server refused SELECT { $db } ({ $said }); ioredis ignores the error and stays on database 0, where the app's commands then go: use a database the server has (0–15 by default), e.g. `/0`

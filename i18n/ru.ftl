@@ -1469,3 +1469,10 @@ provider_tls_only_mysql = соединение без шифрования, а {
 ## sslneg
 pg_bad_env_sslnegotiation = PGSSLNEGOTIATION содержит недопустимый sslnegotiation (libpq его отвергнет): используйте postgres или direct
 var_pgsslnegotiation = sslnegotiation для PostgreSQL (postgres или direct, libpq 17), если в URL его нет, как в libpq.
+
+## readings
+reading_ignored = { $driver } не читает из URL { $names }: проверка их не учитывает, как и приложение
+reading_own = { $driver } сам читает { $names } (libpq таких параметров не знает): проверено так, как их читает { $driver }
+reading_last_at = { $driver } считает именем пользователя и паролем всё до последнего `@` перед хостом, а libpq (psql, psycopg) — до первого: проверено так, как читает { $driver }; закодируйте `@` в пароле как %40, чтобы URL одинаково читали все клиенты
+reading_redis_db = { $drivers } читают базу `{ $path }`, которая не число, как базу { $db } (redis-rs такой URL отвергает): проверено на базе { $db }; укажите нужный номер, например `/0`
+reading_ioredis_select_ignored = сервер отверг SELECT { $db } ({ $said }); ioredis пропускает эту ошибку и остаётся на базе 0 — туда и пойдут команды приложения: укажите базу, которая есть на сервере (по умолчанию 0–15), например `/0`

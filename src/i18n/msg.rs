@@ -854,6 +854,12 @@ messages! {
     // ---- sslneg: PGSSLNEGOTIATION read as libpq 17 reads it ---------------
     pg_bad_env_sslnegotiation();
     var_pgsslnegotiation();
+    // ---- readings: each driver's own reading of a URL (issue 20) ------
+    reading_ignored(driver: String, names: String);
+    reading_own(driver: String, names: String);
+    reading_last_at(driver: String);
+    reading_redis_db(drivers: String, path: String, db: i64);
+    reading_ioredis_select_ignored(db: i64, said: Message);
 }
 
 advice! {
