@@ -1396,3 +1396,4 @@ reading_own = { $driver } reads { $names } itself (libpq does not know them): ch
 reading_last_at = { $driver } reads the user name and password up to the last `@` before the host, libpq (psql, psycopg) up to the first: checked as { $driver } reads them; percent-encode `@` in the password as %40 so that every client reads the same URL
 reading_redis_db = { $drivers } read the database `{ $path }`, which is not a number, as database { $db } (redis-rs refuses it): checked on database { $db }; write the number you mean, e.g. `/0`
 reading_ioredis_select_ignored = the server refused SELECT { $db } ({ $said }); ioredis ignores the error and stays on database 0, where the app's commands then go: use a database the server has (0–15 by default), e.g. `/0`
+reading_postgresjs_setting_fix = Remove `{ $param }` from the URL: postgres.js does not read it and the server has no such setting; give postgres.js its own options in code instead (postgres(url, {"{"} … {"}"})).

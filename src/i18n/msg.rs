@@ -860,6 +860,7 @@ messages! {
     reading_last_at(driver: String);
     reading_redis_db(drivers: String, path: String, db: i64);
     reading_ioredis_select_ignored(db: i64, said: Message);
+    reading_postgresjs_setting_fix(param: String);
 }
 
 advice! {
