@@ -1426,3 +1426,10 @@ advice_pg_socket_missing =
 advice_pg_socket_denied =
     .cause = The socket file or its directory does not let this user in: the server's unix_socket_permissions or unix_socket_group, or the directory's own permissions, keep this process out.
     .fix = Run the app as a user the socket admits (for example a member of unix_socket_group), or widen unix_socket_permissions (postgresql.conf), or connect over TCP.
+## readings
+reading_ignored = { $driver } does not read { $names } from the URL: left out of the check, as the app leaves it out
+reading_own = { $driver } reads { $names } itself (libpq does not know them): checked as { $driver } reads them
+reading_last_at = { $driver } reads the user name and password up to the last `@` before the host, libpq (psql, psycopg) up to the first: checked as { $driver } reads them; percent-encode `@` in the password as %40 so that every client reads the same URL
+reading_redis_db = { $drivers } read the database `{ $path }`, which is not a number, as database { $db } (redis-rs refuses it): checked on database { $db }; write the number you mean, e.g. `/0`
+reading_ioredis_select_ignored = the server refused SELECT { $db } ({ $said }); ioredis ignores the error and stays on database 0, where the app's commands then go: use a database the server has (0–15 by default), e.g. `/0`
+reading_postgresjs_setting_fix = Remove `{ $param }` from the URL: postgres.js does not read it and the server has no such setting; give postgres.js its own options in code instead (postgres(url, {"{"} … {"}"})).

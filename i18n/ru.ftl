@@ -1506,3 +1506,10 @@ advice_pg_socket_missing =
 advice_pg_socket_denied =
     .cause = Файл сокета или его каталог не пускает этого пользователя: процессу мешают unix_socket_permissions или unix_socket_group сервера либо права самого каталога.
     .fix = Запускайте приложение от пользователя, которого сокет пускает (например, члена группы unix_socket_group), расширьте unix_socket_permissions (postgresql.conf) или подключайтесь по TCP.
+## readings
+reading_ignored = { $driver } не читает из URL { $names }: проверка их не учитывает, как и приложение
+reading_own = { $driver } сам читает { $names } (libpq таких параметров не знает): проверено так, как их читает { $driver }
+reading_last_at = { $driver } считает именем пользователя и паролем всё до последнего `@` перед хостом, а libpq (psql, psycopg) — до первого: проверено так, как читает { $driver }; закодируйте `@` в пароле как %40, чтобы URL одинаково читали все клиенты
+reading_redis_db = { $drivers } читают базу `{ $path }`, которая не число, как базу { $db } (redis-rs такой URL отвергает): проверено на базе { $db }; укажите нужный номер, например `/0`
+reading_ioredis_select_ignored = сервер отверг SELECT { $db } ({ $said }); ioredis пропускает эту ошибку и остаётся на базе 0 — туда и пойдут команды приложения: укажите базу, которая есть на сервере (по умолчанию 0–15), например `/0`
+reading_postgresjs_setting_fix = Уберите `{ $param }` из URL: postgres.js его не читает, а у сервера такой настройки нет; задайте postgres.js его собственные параметры в коде (postgres(url, {"{"} … {"}"})).

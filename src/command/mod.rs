@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cli::{OutputArgs, SelectArgs, SourceArgs};
+use crate::config::reading::{PgReading, RedisReading};
 use crate::config::select::Allowance;
 use crate::config::{Config, NamedUrl, Overrides, Pin, Selection, Selector};
 use crate::driver::{DriverArg, Drivers};
@@ -183,7 +184,8 @@ pub(crate) fn resolved(
     let flags = driver_args(source)?;
     let drivers = Drivers::find(&dir, &flags);
     let overrides = Overrides {
-        node_postgres: drivers.only_node_postgres(),
+        postgres: pg_reading(&drivers),
+        redis: redis_reading(&drivers),
         amqp: if drivers.only_amqplib() {
             crate::config::AmqpReading::Amqplib
         } else {
@@ -228,6 +230,34 @@ pub(crate) fn resolved(
         redis_not_needed(&mut config, &dir);
     }
     Ok(config)
+}
+
+/// Whose reading the app's PostgreSQL URLs get: its one driver's, when
+/// that driver reads URLs its own way (`config::reading`).
+fn pg_reading(drivers: &Drivers) -> PgReading {
+    use crate::driver::Driver;
+    if drivers.only(CheckName::POSTGRES, &[Driver::NodePostgres]) {
+        PgReading::NodePostgres
+    } else if drivers.only(CheckName::POSTGRES, &[Driver::PostgresJs]) {
+        PgReading::PostgresJs
+    } else {
+        PgReading::Libpq
+    }
+}
+
+/// Whose reading the app's Redis URLs get: redis-py's and ioredis's
+/// database when they are its only Redis drivers.
+fn redis_reading(drivers: &Drivers) -> RedisReading {
+    use crate::driver::Driver;
+    let has = |driver| drivers.of(CheckName::REDIS).any(|f| f.driver == driver);
+    if !drivers.only(CheckName::REDIS, &[Driver::RedisPy, Driver::Ioredis]) {
+        return RedisReading::RedisRs;
+    }
+    match (has(Driver::RedisPy), has(Driver::Ioredis)) {
+        (true, true) => RedisReading::RedisPyAndIoredis,
+        (true, false) => RedisReading::RedisPy,
+        _ => RedisReading::Ioredis,
+    }
 }
 
 /// A missing `REDIS_URL` is not critical when the app's manifests name

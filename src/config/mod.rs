@@ -11,6 +11,7 @@
 pub(crate) mod discover;
 pub(crate) mod hygiene;
 pub(crate) mod normalize;
+pub(crate) mod reading;
 pub(crate) mod scan;
 pub(crate) mod select;
 
@@ -120,10 +121,13 @@ pub(crate) struct Overrides {
     pub discover: bool,
     /// `--target NAME=URL`: targets that are in no variable.
     pub targets: Vec<NamedUrl>,
-    /// node-postgres is the app's only PostgreSQL driver: its own URL
-    /// parameters (`uselibpqcompat`, `sslmode=no-verify`) are read as it
-    /// reads them instead of refused as libpq refuses them (issue 11).
-    pub(crate) node_postgres: bool,
+    /// Whose reading PostgreSQL URLs get: node-postgres's or postgres.js's
+    /// when it is the app's only PostgreSQL driver (its own parameters read
+    /// as it reads them instead of refused as libpq refuses them, issues
+    /// 11 and 20), else libpq's.
+    pub(crate) postgres: reading::PgReading,
+    /// Whose reading a Redis URL's database gets (issue 20).
+    pub(crate) redis: reading::RedisReading,
     /// Whose reading of broker URLs the AMQP checks take.
     pub(crate) amqp: AmqpReading,
     /// Whose reading of plain `mysql://` URLs the MySQL checks take.
@@ -250,7 +254,12 @@ impl Config {
             ),
             (
                 CheckName::REDIS,
-                Setup::Redis(resolve_url(&REDIS, cache.clone(), env, public)),
+                Setup::Redis(resolve_url(
+                    redis_kind(overrides),
+                    cache.clone(),
+                    env,
+                    public,
+                )),
             ),
             (CheckName::JWT, Setup::Jwt(JwtSettings::from_env(env))),
         ];
@@ -376,10 +385,21 @@ fn claim(extra: &Configured) -> u8 {
 /// parameters when it is the app's only PostgreSQL driver, on every
 /// PostgreSQL check (a second database is read by the same driver).
 fn postgres_kind(overrides: &Overrides) -> &'static UrlKind<PgTarget> {
-    if overrides.node_postgres {
-        &POSTGRES_NODE
-    } else {
-        &POSTGRES
+    match overrides.postgres {
+        reading::PgReading::Libpq => &POSTGRES,
+        reading::PgReading::NodePostgres => &POSTGRES_NODE,
+        reading::PgReading::PostgresJs => &POSTGRES_JS,
+    }
+}
+
+/// How Redis URLs are read: a database that is not a number as the app's
+/// redis-py or ioredis reads it, when those are its only Redis drivers.
+fn redis_kind(overrides: &Overrides) -> &'static UrlKind<RedisTarget> {
+    match overrides.redis {
+        reading::RedisReading::RedisRs => &REDIS,
+        reading::RedisReading::RedisPy => &REDIS_PY,
+        reading::RedisReading::Ioredis => &REDIS_IOREDIS,
+        reading::RedisReading::RedisPyAndIoredis => &REDIS_PY_IOREDIS,
     }
 }
 
@@ -404,7 +424,13 @@ fn parse_extra(
     env: &EnvSource,
 ) -> Option<Setup> {
     match kind {
-        Kind::Redis => Some(Setup::Redis(parse_value(&REDIS, var, source, raw, env))),
+        Kind::Redis => Some(Setup::Redis(parse_value(
+            redis_kind(overrides),
+            var,
+            source,
+            raw,
+            env,
+        ))),
         Kind::Mysql => Some(Setup::Mysql(parse_value(
             mysql_kind(overrides),
             var,
@@ -600,6 +626,12 @@ const POSTGRES_NODE: UrlKind<PgTarget> = UrlKind {
     ..POSTGRES
 };
 
+/// A PostgreSQL URL of an app whose driver is postgres.js.
+const POSTGRES_JS: UrlKind<PgTarget> = UrlKind {
+    normalize: reading::postgres_js,
+    ..POSTGRES
+};
+
 /// MySQL and MariaDB: the database check's `--database-url` may hold one.
 const MYSQL: UrlKind<MysqlTarget> = UrlKind {
     flag: "--database-url",
@@ -633,6 +665,27 @@ const REDIS: UrlKind<RedisTarget> = UrlKind {
     parse: RedisTarget::parse,
     fill: |_, _| Ok(Vec::new()),
     show_query: |_, _| {},
+};
+
+/// A Redis URL of an app whose Redis drivers are redis-py, ioredis, or
+/// both: a database that is not a number is read as they read it.
+const REDIS_PY: UrlKind<RedisTarget> = UrlKind {
+    parse: |raw| {
+        RedisTarget::parse_with_db(raw, |p, q| reading::agreed_db(reading::REDIS_PY, p, q))
+    },
+    ..REDIS
+};
+const REDIS_IOREDIS: UrlKind<RedisTarget> = UrlKind {
+    parse: |raw| RedisTarget::parse_with_db(raw, |p, q| reading::agreed_db(reading::IOREDIS, p, q)),
+    ..REDIS
+};
+const REDIS_PY_IOREDIS: UrlKind<RedisTarget> = UrlKind {
+    parse: |raw| {
+        RedisTarget::parse_with_db(raw, |p, q| {
+            reading::agreed_db(reading::REDIS_PY_IOREDIS, p, q)
+        })
+    },
+    ..REDIS
 };
 
 /// An AMQP broker URL (issue 21): no default check, so no flag or

@@ -420,6 +420,13 @@ impl Drivers {
         drivers.peek().is_some() && drivers.all(|f| f.driver == Driver::NodePostgres)
     }
 
+    /// Whether the drivers that connect to `check`'s target are some, and
+    /// all of them among `set`.
+    pub(crate) fn only(&self, check: CheckName, set: &[Driver]) -> bool {
+        let mut drivers = self.of(check).peekable();
+        drivers.peek().is_some() && drivers.all(|f| set.contains(&f.driver))
+    }
+
     /// Whether amqplib is the app's one AMQP driver: only then are broker
     /// URLs read as amqplib reads them, since kombu refuses the query
     /// parameters amqplib ignores.

@@ -16,7 +16,9 @@
 //! - psycopg 3.3.9 prepares a query from its fifth run; the opt-out,
 //!   `prepare_threshold=None`, is an argument of `connect()` only.
 //! - postgres.js 4.2.0 connects and queries through the pooler in the
-//!   matrix, psycopg2 and node-postgres never prepare: not flagged.
+//!   matrix (its opt-out, `prepare=false`, is read from the URL:
+//!   `config::reading`), psycopg2 and node-postgres never prepare: not
+//!   flagged.
 //!
 //! The pooler and its mode come from what the host name and port say
 //! (`provider::pooler::at`), without a round trip the driver does not make.

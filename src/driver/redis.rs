@@ -28,6 +28,11 @@
 //! node-redis 6.4.0 hands `new URL()`'s `hostname` to `net.connect`, so an
 //! IPv6 literal is looked up with its brackets, `[::1]`, and fails
 //! `ENOTFOUND` (seen with the real driver).
+//!
+//! A database that is not a number (`/abc`) is database 0 to redis-py and
+//! ioredis (read in `config::reading`); a `SELECT` the server refuses
+//! stops redis-rs, redis-py and node-redis, and not ioredis, which stays
+//! on database 0 (`read_db`).
 
 use super::{Driver, DriverEnv, Drivers, Found, Rule};
 use crate::i18n::msg;
@@ -36,7 +41,7 @@ use crate::model::{
 };
 use crate::net::tls::Roots;
 use crate::service::postgres::url::RootCert;
-use crate::service::redis::url::{NoPassword, RedisTarget, RedisTls};
+use crate::service::redis::url::{BadDb, NoPassword, RedisTarget, RedisTls};
 use crate::service::setting::Setting;
 
 /// The password in `?password=` becomes the one railconn sends when every
@@ -103,6 +108,36 @@ pub(crate) fn apply(
         && tolerate_no_password(drivers)
     {
         target.nopass = NoPassword::Connects;
+    }
+    read_db(drivers, setting);
+}
+
+/// The database as the app's Redis drivers read it: a path redis-rs
+/// refuses that they read as a number is said (`config::reading` read
+/// it), and an app whose only Redis driver is ioredis goes on when the
+/// server refuses its `SELECT` (`BadDb::Ignored`; ioredis 6.0.0
+/// `redis/event_handler.js`, `getHandshakeCommands`: the `SELECT`'s error
+/// handler is `silentEmit("error", err)`, seen with the real ioredis
+/// against Redis 7 and `/99`).
+fn read_db(drivers: &Drivers, setting: &mut Setting<RedisTarget>) {
+    let Setting::Ready {
+        target, findings, ..
+    } = setting
+    else {
+        return;
+    };
+    if drivers.only(CheckName::REDIS, &[Driver::Ioredis]) {
+        target.bad_db = BadDb::Ignored;
+    }
+    if let Some(path) = &target.db_given {
+        let readers: Vec<String> = drivers
+            .of(CheckName::REDIS)
+            .map(ToString::to_string)
+            .collect();
+        findings.push(Finding::warn(
+            FindingCode::Driver,
+            msg::reading_redis_db(readers.join(", "), path.clone(), target.db),
+        ));
     }
 }
 

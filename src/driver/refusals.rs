@@ -22,6 +22,8 @@
 //! - psycopg 3.3.9 (its wheels bundle libpq 18) refuses an unencoded
 //!   space in the password: "unexpected spaces found"; psycopg2 2.9.13
 //!   (libpq 17) reads it.
+//! - postgres.js 4.2.0 sends the query parameters it does not read to
+//!   the server as settings too: libpq's keywords are refused there.
 //! - asyncpg (`urllib.parse`) and node-postgres (`new URL()`) read an
 //!   unencoded `#` in the password as the start of the fragment: asyncpg
 //!   raises `ValueError` (the port becomes the password's head),
@@ -84,6 +86,37 @@ const ASYNCPG_NOT_SETTINGS: &[&str] = &[
     "sslcrldir",
     "sslsni",
     "sslkeylogfile",
+    "requirepeer",
+    "load_balance_hosts",
+];
+
+/// libpq keywords postgres.js 4.2.0 does not read (`src/index.js`,
+/// `parseOptions`: neither a key of its `defaults` nor `host`, `port` or
+/// a certificate file) and that are no server settings: it sends them in
+/// the startup message (`connection`), and the server refuses them
+/// (`unrecognized configuration parameter "keepalives"`, seen with the
+/// real driver for `keepalives`, `dbname`, `hostaddr` and
+/// `fallback_application_name`).
+const POSTGRESJS_NOT_SETTINGS: &[&str] = &[
+    "hostaddr",
+    "dbname",
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_count",
+    "tcp_user_timeout",
+    "fallback_application_name",
+    "gssencmode",
+    "sslcompression",
+    "sslsni",
+    "sslcrl",
+    "sslcrldir",
+    "sslpassword",
+    "sslcertmode",
+    "ssl_min_protocol_version",
+    "ssl_max_protocol_version",
+    "krbsrvname",
+    "gsslib",
     "requirepeer",
     "load_balance_hosts",
 ];
@@ -162,6 +195,9 @@ fn plain(drivers: &Drivers, target: &PgTarget) -> Option<Refusal> {
             fix: msg::driver_psycopg_space_fix(),
         });
     }
+    if let Some(refused) = postgres_js_setting(drivers, target) {
+        return Some(refused);
+    }
     let asyncpg = drivers.get(Driver::Asyncpg)?;
     let param = query_keys(target).find(|k| ASYNCPG_NOT_SETTINGS.contains(&k.as_str()))?;
     let fix = if param == "ssl" {
@@ -173,6 +209,17 @@ fn plain(drivers: &Drivers, target: &PgTarget) -> Option<Refusal> {
         does: msg::driver_asyncpg_setting(asyncpg.to_string(), param.clone()),
         cause: msg::driver_asyncpg_setting_cause(asyncpg.to_string(), param),
         fix,
+    })
+}
+
+/// postgres.js with a libpq keyword it sends to the server as a setting.
+fn postgres_js_setting(drivers: &Drivers, target: &PgTarget) -> Option<Refusal> {
+    let js = drivers.get(Driver::PostgresJs)?;
+    let param = query_keys(target).find(|k| POSTGRESJS_NOT_SETTINGS.contains(&k.as_str()))?;
+    Some(Refusal {
+        does: msg::driver_asyncpg_setting(js.to_string(), param.clone()),
+        cause: msg::driver_asyncpg_setting_cause(js.to_string(), param.clone()),
+        fix: msg::reading_postgresjs_setting_fix(param),
     })
 }
 
@@ -417,6 +464,27 @@ mod tests {
         ] {
             assert_eq!(
                 refused(&asyncpg, &format!("postgresql://u@h/d?{fine}")),
+                None,
+                "{fine}"
+            );
+        }
+    }
+
+    /// postgres.js sends what it does not read to the server: a libpq
+    /// keyword there is refused (seen with postgres.js 4.2.0).
+    #[test]
+    fn postgres_js_refuses_libpq_keywords_it_sends_as_settings() {
+        let js = [Driver::PostgresJs];
+        let fix = Some("reading_postgresjs_setting_fix");
+        assert_eq!(refused(&js, "postgresql://u@h/d?keepalives=1"), fix);
+        assert_eq!(refused(&js, "postgresql://u@h/d?dbname=d"), fix);
+        for fine in [
+            "application_name=x",
+            "sslmode=require",
+            "options=-c%20a%3Db",
+        ] {
+            assert_eq!(
+                refused(&js, &format!("postgresql://u@h/d?{fine}")),
                 None,
                 "{fine}"
             );

@@ -884,6 +884,13 @@ messages! {
     driver_abstract_socket_fix();
     driver_default_host(driver: String, hosts: String);
     driver_default_host_fix();
+    // ---- readings: each driver's own reading of a URL (issue 20) ------
+    reading_ignored(driver: String, names: String);
+    reading_own(driver: String, names: String);
+    reading_last_at(driver: String);
+    reading_redis_db(drivers: String, path: String, db: i64);
+    reading_ioredis_select_ignored(db: i64, said: Message);
+    reading_postgresjs_setting_fix(param: String);
 }
 
 advice! {

@@ -22,7 +22,7 @@ use crate::model::{Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
 use crate::net::tls::{self, KeyShares, Verify};
 use crate::net::{Budget, within};
-use crate::service::redis::url::{NoPassword, Protocol, RedisTarget, RedisTls};
+use crate::service::redis::url::{BadDb, NoPassword, Protocol, RedisTarget, RedisTls};
 use crate::service::setting::Setting;
 
 pub(crate) async fn probe(setting: &Setting<RedisTarget>, budget: Budget) -> ProbeOutcome {
@@ -244,27 +244,10 @@ fn judge(
     rtt: Duration,
     ladder: &mut Ladder,
 ) {
-    // The app's driver goes on where redis-rs stops (`NoPassword`): its
-    // AUTH counts as accepted, and the unneeded password is said.
-    let accepted;
-    let replies = match replies.first() {
-        Some(Err(error))
-            if target.nopass == NoPassword::Connects
-                && layout.auth
-                && !layout.hello
-                && no_password_set(error) =>
-        {
-            ladder.finding(Finding::warn(
-                FindingCode::Driver,
-                msg::driver_redis_nopass(msg::verbatim(server_message(error))),
-            ));
-            let mut rest = replies.to_vec();
-            rest[0] = Ok(Value::Okay);
-            accepted = rest;
-            &accepted[..]
-        }
-        _ => replies,
-    };
+    let mut replies = replies.to_vec();
+    accept_unneeded_password(target, layout, &mut replies, ladder);
+    let db = accept_bad_db(target, layout, &mut replies, ladder);
+    let replies = &replies[..];
     if let Err((step, failure)) = check_replies(layout, replies) {
         if step == StepName::Ping && layout.auth {
             // AUTH passed in the same round trip; the ping reply failed.
@@ -286,7 +269,57 @@ fn judge(
         Some(rtt)
     };
     let facts = redis_facts::parse(replies.get(layout.ping_index() + 1));
-    redis_facts::record(&facts, target.db, ping_duration, ladder);
+    redis_facts::record(&facts, db, ping_duration, ladder);
+}
+
+/// The app's driver goes on where redis-rs stops (`NoPassword`): its
+/// AUTH counts as accepted, and the unneeded password is said.
+fn accept_unneeded_password(
+    target: &RedisTarget,
+    layout: &Layout,
+    replies: &mut [RedisResult<Value>],
+    ladder: &mut Ladder,
+) {
+    let Some(Err(error)) = replies.first() else {
+        return;
+    };
+    if target.nopass != NoPassword::Connects
+        || !layout.auth
+        || layout.hello
+        || !no_password_set(error)
+    {
+        return;
+    }
+    ladder.finding(Finding::warn(
+        FindingCode::Driver,
+        msg::driver_redis_nopass(msg::verbatim(server_message(error))),
+    ));
+    replies[0] = Ok(Value::Okay);
+}
+
+/// The app's driver goes on, on database 0, when the server refuses its
+/// `SELECT` (`BadDb::Ignored`, ioredis): the refusal is said, and the
+/// database the commands reach is returned.
+fn accept_bad_db(
+    target: &RedisTarget,
+    layout: &Layout,
+    replies: &mut [RedisResult<Value>],
+    ladder: &mut Ladder,
+) -> i64 {
+    let index = usize::from(layout.handshake());
+    let refused = match replies.get(index) {
+        Some(Err(error)) if layout.select => server_message(error),
+        _ => return target.db,
+    };
+    if target.bad_db != BadDb::Ignored {
+        return target.db;
+    }
+    ladder.finding(Finding::warn(
+        FindingCode::Driver,
+        msg::reading_ioredis_select_ignored(target.db, msg::verbatim(refused)),
+    ));
+    replies[index] = Ok(Value::Okay);
+    0
 }
 
 /// The server's answer to a password when its `default` user has none
@@ -599,6 +632,31 @@ mod tests {
             Err((StepName::Auth, Code::DatabaseNotFound))
         );
         assert_eq!(verdict(&db, &[b"+OK\r\n", b"+PONG\r\n"]), Ok(()));
+    }
+
+    /// A database the server lacks: redis-rs fails, ioredis
+    /// (`BadDb::Ignored`) goes on, on database 0, with a warning.
+    #[test]
+    fn a_refused_select_fails_only_where_the_client_stops() {
+        let range: &[u8] = b"-ERR DB index is out of range\r\n";
+        let mut target = RedisTarget::parse("redis://127.0.0.1:6379/99").unwrap();
+        let replies: Vec<RedisResult<Value>> = [range, b"+PONG\r\n"]
+            .iter()
+            .map(|r| read_reply(r))
+            .collect();
+        let layout = Layout::of(&target);
+        for (bad_db, passes) in [(BadDb::Fails, false), (BadDb::Ignored, true)] {
+            target.bad_db = bad_db;
+            let mut ladder = Ladder::new(crate::service::Kind::Redis.steps());
+            judge(
+                &target,
+                &layout,
+                &replies,
+                Duration::from_millis(1),
+                &mut ladder,
+            );
+            assert_eq!(ladder.failure_code().is_none(), passes, "{bad_db:?}");
+        }
     }
 
     /// The failure quotes the server's code and words.

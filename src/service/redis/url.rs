@@ -71,6 +71,24 @@ pub struct RedisTarget {
     /// What the client does when it sends a password and the server's
     /// `default` user has none (set by `driver::redis::apply`).
     pub(crate) nopass: NoPassword,
+    /// The URL's path, when the app's driver read a database there that
+    /// redis-rs refuses (`/abc`): `db` is what the driver selects
+    /// (`config::reading`).
+    pub(crate) db_given: Option<String>,
+    /// What the client does when the server refuses its `SELECT` (set by
+    /// `driver::redis::apply`).
+    pub(crate) bad_db: BadDb,
+}
+
+/// A `SELECT` the server refuses (`ERR DB index is out of range`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BadDb {
+    /// The connection fails (redis-rs, redis-py, node-redis).
+    Fails,
+    /// The connection goes on, on database 0: ioredis 6.0.0
+    /// (`redis/event_handler.js`, `getHandshakeCommands`) handles a
+    /// failed `SELECT` with `silentEmit("error", err)` and becomes ready.
+    Ignored,
 }
 
 /// A password sent to a server whose `default` user needs none.
@@ -156,7 +174,38 @@ impl RedisTarget {
             dial: Vec::new(),
             roots: Roots::System,
             nopass: NoPassword::Fails,
+            db_given: None,
+            bad_db: BadDb::Fails,
         })
+    }
+
+    /// As [`Self::parse`], except that a path redis-rs refuses as a
+    /// database is read by `db` (the path with its `/`, the query), the
+    /// app's drivers' reading (`config::reading`); where `db` reads
+    /// nothing, redis-rs's refusal stands. The target shows the URL as
+    /// given.
+    pub(crate) fn parse_with_db(
+        raw: &str,
+        db: impl Fn(&str, &str) -> Option<i64>,
+    ) -> Result<Self, UrlError> {
+        let refused = match Self::parse(raw) {
+            Err(error) if error.message.id() == "redis_bad_db" => error,
+            other => return other,
+        };
+        let Some((base, path, tail)) = split_path(raw) else {
+            return Err(refused);
+        };
+        let query = tail
+            .strip_prefix('?')
+            .map_or("", |q| q.split('#').next().unwrap_or_default());
+        let Some(number) = db(path, query) else {
+            return Err(refused);
+        };
+        let mut target = Self::parse(&format!("{base}{tail}")).map_err(|_| refused)?;
+        target.db = number;
+        target.db_given = Some(url::printable(path));
+        target.redacted = shown(raw);
+        Ok(target)
     }
 
     pub fn is_loopback(&self) -> bool {
@@ -180,6 +229,20 @@ fn query_password(raw: &str) -> Option<Secret> {
         })
         .find(|value| !value.is_empty())
         .map(Secret::new)
+}
+
+/// `raw` cut around its path: before it, the path, and the query and
+/// fragment after it.
+fn split_path(raw: &str) -> Option<(&str, &str, &str)> {
+    let after_scheme = raw.find("://")? + 3;
+    let start = after_scheme + raw[after_scheme..].find(['/', '?', '#'])?;
+    if !raw[start..].starts_with('/') {
+        return None;
+    }
+    let end = raw[start..]
+        .find(['?', '#'])
+        .map_or(raw.len(), |i| start + i);
+    Some((&raw[..start], &raw[start..end], &raw[end..]))
 }
 
 fn invalid(message: Message) -> UrlError {
@@ -299,6 +362,22 @@ mod tests {
         // redis-py: a non-empty userinfo password wins over the query.
         assert_eq!(query("redis://:pw@h?password=x"), None);
         assert_eq!(query("redis://h?passwordx=1#password=2"), None);
+    }
+
+    /// Issue 20: a driver's reading of a database redis-rs refuses; the
+    /// URL is shown as given.
+    #[test]
+    fn a_path_redis_rs_refuses_may_be_read_by_the_drivers() {
+        let t = RedisTarget::parse_with_db("redis://:pw@h:6379/abc?x=1", |path, query| {
+            assert_eq!((path, query), ("/abc", "x=1"));
+            Some(0)
+        })
+        .unwrap();
+        assert_eq!((t.db, t.db_given.as_deref()), (0, Some("/abc")));
+        assert_eq!(t.redacted, "redis://:***@h:6379/abc?x=1");
+        assert!(RedisTarget::parse_with_db("redis://h/abc", |_, _| None).is_err());
+        let t = RedisTarget::parse_with_db("redis://h/3", |_, _| Some(0)).unwrap();
+        assert_eq!(t.db, 3, "redis-rs reads it");
     }
 
     #[test]
