@@ -174,3 +174,30 @@ fn env_reads_the_drivers_as_check_does() {
     assert_ne!(parts["tls"], "require", "{env:#}");
     assert_eq!(*parts, check_parts(&["--app-dir", &dir]), "{env:#}");
 }
+
+/// MySQL and AMQP targets' parts match the schema too (their TLS values
+/// are not PostgreSQL's or Redis's), and no password shows.
+#[test]
+fn mysql_and_amqp_parts_match_the_schema() {
+    let r = env_json(&[
+        "--database-url",
+        "mysql://app:mysql-pw@db.invalid:3306/shop?ssl-mode=VERIFY_IDENTITY",
+        "--target",
+        "broker=amqps://guest:amqp-pw@mq.invalid/jobs",
+    ]);
+    let text = r.to_string();
+    assert!(
+        !text.contains("mysql-pw") && !text.contains("amqp-pw"),
+        "{r:#}"
+    );
+    let targets = r["targets"].as_array().expect("targets");
+    let parts = |check: &str| {
+        targets
+            .iter()
+            .find(|t| t["check"] == check)
+            .map(|t| t["parts"].clone())
+            .unwrap_or_else(|| panic!("no {check} target in {r:#}"))
+    };
+    assert_eq!(parts("postgres")["tls"], "VERIFY_IDENTITY", "{r:#}");
+    assert_eq!(parts("broker")["tls"], "verify-ca", "{r:#}");
+}
