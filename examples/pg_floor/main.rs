@@ -105,7 +105,9 @@ fn run(args: &Args) -> Result<(), String> {
         args.rounds,
         load_average()
     );
-    println!("| case | tls | auth | query | tls+auth+query | min | floor | wire | think: client | server | met |");
+    println!(
+        "| case | tls | auth | query | tls+auth+query | min | floor | wire | think: client | server | met |"
+    );
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
     let mut all_met = true;
     let mut traces = Vec::new();

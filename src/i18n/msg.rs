@@ -854,6 +854,8 @@ messages! {
     // ---- sslneg: PGSSLNEGOTIATION read as libpq 17 reads it ---------------
     pg_bad_env_sslnegotiation();
     var_pgsslnegotiation();
+    // ---- ed25519: MariaDB's client_ed25519 authentication -----------------
+    mysql_ed25519_drivers();
 }
 
 advice! {

@@ -286,6 +286,7 @@ where
         }
         Some(Ok(done)) => {
             note_key_retrieval(target, &done, ladder);
+            note_ed25519(&done, ladder);
             let detail = msg::mysql_auth_detail(target.user.clone(), done.plugin.clone());
             ladder.pass(StepName::Auth, started, detail);
         }
@@ -301,6 +302,18 @@ fn note_key_retrieval(target: &MysqlTarget, done: &Authenticated, ladder: &mut L
         ladder.finding(Finding::warn(
             FindingCode::Driver,
             msg::mysql_public_key_retrieval(),
+        ));
+    }
+}
+
+/// MariaDB's ed25519 is no plugin every driver has: mysql2
+/// (`lib/auth_plugins/`) and aiomysql (`_process_auth`) lack it, and
+/// PyMySQL signs only with `PyNaCl` installed (`_auth._init_nacl`).
+fn note_ed25519(done: &Authenticated, ladder: &mut Ladder) {
+    if done.plugin == auth::ED25519 {
+        ladder.finding(Finding::warn(
+            FindingCode::Driver,
+            msg::mysql_ed25519_drivers(),
         ));
     }
 }
