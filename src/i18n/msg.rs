@@ -856,6 +856,7 @@ messages! {
     var_pgsslnegotiation();
     // ---- ed25519: MariaDB's client_ed25519 authentication -----------------
     mysql_ed25519_drivers();
+    mysql_public_key_retrieval_sha256();
 }
 
 advice! {

@@ -4,7 +4,11 @@
 //! server's public key), with `AuthSwitchRequest` to either
 //! (<https://dev.mysql.com/doc/dev/mysql-server/latest/page_caching_sha2_authentication_exchanges.html>),
 //! or to MariaDB's `client_ed25519` (an Ed25519 signature of the server's
-//! nonce, <https://mariadb.com/kb/en/authentication-plugin-ed25519/>).
+//! nonce, <https://mariadb.com/kb/en/authentication-plugin-ed25519/>), or
+//! to MySQL's older `sha256_password` (the password in clear over TLS,
+//! else the same RSA exchange as `caching_sha2_password`'s full path, the
+//! key asked for with `1`:
+//! <https://dev.mysql.com/doc/refman/8.0/en/sha256-pluggable-authentication.html>).
 //!
 //! The responses are the ones PyMySQL computes (`pymysql/_auth.py`:
 //! `scramble_native_password`, `scramble_caching_sha2`,
@@ -23,6 +27,7 @@ use crate::source::secret::Secret;
 
 pub(crate) const NATIVE: &str = "mysql_native_password";
 pub(crate) const CACHING_SHA2: &str = "caching_sha2_password";
+pub(crate) const SHA256_PASSWORD: &str = "sha256_password";
 /// The client side's name of MariaDB's `ed25519` plugin, as the server's
 /// `AuthSwitchRequest` spells it (`plugin/auth_ed25519/server_ed25519.c`).
 pub(crate) const ED25519: &str = "client_ed25519";
@@ -35,7 +40,9 @@ const MAX_ROUNDS: usize = 6;
 pub(crate) struct Authenticated {
     /// The plugin that finally accepted the client.
     pub(crate) plugin: String,
-    /// `caching_sha2_password`'s full path: how the password travelled.
+    /// How the password itself travelled, when the plugin sent it rather
+    /// than a scramble (`caching_sha2_password`'s full path,
+    /// `sha256_password`).
     pub(crate) full: Option<FullPath>,
 }
 
@@ -99,12 +106,12 @@ where
         NATIVE.to_string()
     };
     let mut nonce = greeting.scramble.clone();
-    let response = scramble(&plugin, password, &nonce);
+    let first = response(&plugin, password, &nonce, tls);
     packets
         .write(&wire::handshake_response(
             capabilities,
             credentials.user,
-            &response,
+            &first,
             credentials.database,
             &plugin,
         ))
@@ -122,10 +129,20 @@ where
                 if !is_supported(&plugin) {
                     return Err(AuthError::Unsupported(plugin));
                 }
-                packets.write(&scramble(&plugin, password, &nonce)).await?;
+                packets
+                    .write(&response(&plugin, password, &nonce, tls))
+                    .await?;
             }
             Some(0x01) if plugin == CACHING_SHA2 => {
                 full = more_data(packets, &packet[1..], password, &nonce, tls, full).await?;
+            }
+            Some(0x01) if plugin == SHA256_PASSWORD => {
+                // The key we asked for with `1` (PyMySQL
+                // `sha256_password_auth`: `sha2_rsa_encrypt` with the salt).
+                let sealed =
+                    rsa_encrypt(&packet[1..], password, &nonce).ok_or(AuthError::BadKey)?;
+                packets.write(&sealed).await?;
+                full = Some(FullPath::RetrievedKey);
             }
             _ => return Err(WireError::Malformed.into()),
         }
@@ -150,9 +167,7 @@ where
     match (data, full) {
         ([3], _) => Ok(full),
         ([4], _) if tls => {
-            let mut clear = password.to_vec();
-            clear.push(0);
-            packets.write(&clear).await?;
+            packets.write(&nul_terminated(password)).await?;
             Ok(Some(FullPath::OverTls))
         }
         ([4], _) => {
@@ -170,7 +185,7 @@ where
 }
 
 fn answers_greeting(plugin: &str) -> bool {
-    plugin == NATIVE || plugin == CACHING_SHA2
+    plugin == NATIVE || plugin == CACHING_SHA2 || plugin == SHA256_PASSWORD
 }
 
 fn is_supported(plugin: &str) -> bool {
@@ -188,6 +203,30 @@ fn switch_nonce(plugin: &str, data: &[u8]) -> Vec<u8> {
     } else {
         data.strip_suffix(&[0]).unwrap_or(data).to_vec()
     }
+}
+
+/// What the client sends first for `plugin`, in the handshake response or
+/// after a switch. `sha256_password` never scrambles: the password in
+/// clear inside TLS, else `1` to ask for the server's RSA key (PyMySQL
+/// `_request_authentication` and `sha256_password_auth`); no password is
+/// an empty response, which the server reads as none
+/// (`sha256_password_authenticate` in MySQL's `sql_authentication.cc`).
+fn response(plugin: &str, password: &[u8], nonce: &[u8], tls: bool) -> Vec<u8> {
+    if plugin != SHA256_PASSWORD {
+        scramble(plugin, password, nonce)
+    } else if password.is_empty() {
+        Vec::new()
+    } else if tls {
+        nul_terminated(password)
+    } else {
+        vec![1]
+    }
+}
+
+fn nul_terminated(password: &[u8]) -> Vec<u8> {
+    let mut clear = password.to_vec();
+    clear.push(0);
+    clear
 }
 
 /// The auth response of `plugin` for `password` and the server's nonce.
@@ -255,9 +294,7 @@ pub(crate) fn rsa_encrypt(pem: &[u8], password: &[u8], nonce: &[u8]) -> Option<V
     }
     let der = pem_body(pem)?;
     let key = OaepPublicEncryptingKey::new(PublicEncryptingKey::from_der(&der).ok()?).ok()?;
-    let mut plain = password.to_vec();
-    plain.push(0);
-    let masked: Vec<u8> = plain
+    let masked: Vec<u8> = nul_terminated(password)
         .iter()
         .zip(nonce.iter().cycle())
         .map(|(p, n)| p ^ n)

@@ -296,13 +296,17 @@ where
 }
 
 /// mysql2 and Connector/J stop where railconn went on: they will not ask
-/// a server for its RSA key over plaintext unless told they may.
+/// a server for its RSA key over plaintext unless told they may (mysql2's
+/// `caching_sha2_password.js` and `sha256_password.js` both call
+/// `assertPublicKeyRetrievalAllowed`).
 fn note_key_retrieval(target: &MysqlTarget, done: &Authenticated, ladder: &mut Ladder) {
     if done.full == Some(FullPath::RetrievedKey) && !target.allow_public_key_retrieval {
-        ladder.finding(Finding::warn(
-            FindingCode::Driver,
-            msg::mysql_public_key_retrieval(),
-        ));
+        let message = if done.plugin == auth::SHA256_PASSWORD {
+            msg::mysql_public_key_retrieval_sha256()
+        } else {
+            msg::mysql_public_key_retrieval()
+        };
+        ladder.finding(Finding::warn(FindingCode::Driver, message));
     }
 }
 
