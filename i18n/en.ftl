@@ -1166,7 +1166,7 @@ mysql_unencrypted = the connection to { $host } is not encrypted: passwords and 
 mysql_auth_timeout = no answer to the login within { $limit }
 mysql_auth_detail = authenticated as { $user } ({ $plugin })
 mysql_public_key_retrieval = the server wanted caching_sha2_password's full authentication over plaintext and railconn fetched its RSA public key, as PyMySQL does; mysql2 and Connector/J refuse that with "Public Key Retrieval is not allowed" unless the URL says allowPublicKeyRetrieval=true (better: connect over TLS, ssl-mode=REQUIRED)
-mysql_unsupported_plugin = the account authenticates with { $plugin }, which railconn does not speak (it speaks mysql_native_password and caching_sha2_password)
+mysql_unsupported_plugin = the account authenticates with { $plugin }, which railconn does not speak (it speaks mysql_native_password, caching_sha2_password, sha256_password and MariaDB's client_ed25519)
 mysql_bad_public_key = the server's RSA public key could not be read
 mysql_auth_rounds = the server kept asking for more authentication data than any plugin needs
 mysql_denied_plaintext = { $said } (over plaintext: besides a wrong password or user, MariaDB answers this way to an account created with REQUIRE SSL)
@@ -1433,3 +1433,6 @@ reading_last_at = { $driver } reads the user name and password up to the last `@
 reading_redis_db = { $drivers } read the database `{ $path }`, which is not a number, as database { $db } (redis-rs refuses it): checked on database { $db }; write the number you mean, e.g. `/0`
 reading_ioredis_select_ignored = the server refused SELECT { $db } ({ $said }); ioredis ignores the error and stays on database 0, where the app's commands then go: use a database the server has (0–15 by default), e.g. `/0`
 reading_postgresjs_setting_fix = Remove `{ $param }` from the URL: postgres.js does not read it and the server has no such setting; give postgres.js its own options in code instead (postgres(url, {"{"} … {"}"})).
+## ed25519
+mysql_ed25519_drivers = the account authenticates with MariaDB's ed25519 plugin (client_ed25519): PyMySQL speaks it only with PyNaCl installed (pip install "PyMySQL[ed25519]") and MariaDB's own connectors speak it, but mysql2 and aiomysql do not ("unknown plugin client_ed25519", "not configured"); for an app on those, give the account mysql_native_password (ALTER USER … IDENTIFIED VIA mysql_native_password USING PASSWORD('…'))
+mysql_public_key_retrieval_sha256 = the account uses sha256_password over plaintext and railconn fetched the server's RSA public key, as PyMySQL does; mysql2 and Connector/J refuse that with "Public Key Retrieval is not allowed" unless the URL says allowPublicKeyRetrieval=true (better: connect over TLS, ssl-mode=REQUIRED)

@@ -1241,7 +1241,7 @@ mysql_unencrypted = соединение с { $host } не зашифрован�
 mysql_auth_timeout = нет ответа на вход за { $limit }
 mysql_auth_detail = вход выполнен как { $user } ({ $plugin })
 mysql_public_key_retrieval = сервер потребовал полную аутентификацию caching_sha2_password без TLS, и railconn, как и PyMySQL, запросил его открытый RSA-ключ; mysql2 и Connector/J в этом случае отказывают с «Public Key Retrieval is not allowed», если в URL нет allowPublicKeyRetrieval=true (лучше подключаться через TLS: ssl-mode=REQUIRED)
-mysql_unsupported_plugin = учётная запись входит через { $plugin }, а railconn умеет только mysql_native_password и caching_sha2_password
+mysql_unsupported_plugin = учётная запись входит через { $plugin }, а railconn умеет только mysql_native_password, caching_sha2_password, sha256_password и client_ed25519 из MariaDB
 mysql_bad_public_key = не удалось прочитать открытый RSA-ключ сервера
 mysql_auth_rounds = сервер раз за разом просит новые данные для входа — больше, чем нужно любому плагину
 mysql_denied_plaintext = { $said } (соединение без TLS: кроме неверного пароля или пользователя, так MariaDB отвечает учётной записи, созданной с REQUIRE SSL)
@@ -1513,3 +1513,6 @@ reading_last_at = { $driver } считает именем пользовател
 reading_redis_db = { $drivers } читают базу `{ $path }`, которая не число, как базу { $db } (redis-rs такой URL отвергает): проверено на базе { $db }; укажите нужный номер, например `/0`
 reading_ioredis_select_ignored = сервер отверг SELECT { $db } ({ $said }); ioredis пропускает эту ошибку и остаётся на базе 0 — туда и пойдут команды приложения: укажите базу, которая есть на сервере (по умолчанию 0–15), например `/0`
 reading_postgresjs_setting_fix = Уберите `{ $param }` из URL: postgres.js его не читает, а у сервера такой настройки нет; задайте postgres.js его собственные параметры в коде (postgres(url, {"{"} … {"}"})).
+## ed25519
+mysql_ed25519_drivers = учётная запись входит через плагин MariaDB ed25519 (client_ed25519): PyMySQL умеет его только с установленным PyNaCl (pip install "PyMySQL[ed25519]"), коннекторы MariaDB умеют, а mysql2 и aiomysql — нет («unknown plugin client_ed25519», «not configured»); если приложение работает через них, переведите учётную запись на mysql_native_password (ALTER USER … IDENTIFIED VIA mysql_native_password USING PASSWORD('…'))
+mysql_public_key_retrieval_sha256 = учётная запись входит через sha256_password без TLS, и railconn, как и PyMySQL, запросил открытый RSA-ключ сервера; mysql2 и Connector/J в этом случае отказывают с «Public Key Retrieval is not allowed», если в URL нет allowPublicKeyRetrieval=true (лучше подключаться через TLS: ssl-mode=REQUIRED)

@@ -3,7 +3,7 @@
 //! real driver and with railconn told that driver (`--driver NAME@VER`),
 //! against the shared test servers: PostgreSQL 15 with and without TLS,
 //! PgBouncer 1.18 in transaction mode, MariaDB 10.11 without TLS (the
-//! machine's) and with TLS (our own), Redis 7 with a password and an ACL
+//! machine's) and with TLS and the ed25519 plugin (our own), Redis 7 with a password and an ACL
 //! user, without one, and TLS-only.
 //!
 //! Agreement means railconn exits 0 exactly when the app works: the driver
@@ -229,10 +229,13 @@ impl Places {
             shared.account("matrix", ""),
             tls_mariadb.account("matrix", ""),
             tls_mariadb.account("matrixssl", "REQUIRE SSL"),
+            tls_mariadb.ed25519_account("matrixed", "ed-pw-matrix"),
         ];
         let mysql = vec![
             ("{MT}", tls_mariadb.port.to_string()),
             ("{M}", shared.port.to_string()),
+            ("{MEP}", accounts[3].password.clone()),
+            ("{ME}", accounts[3].name.clone()),
             ("{MSP}", accounts[2].password.clone()),
             ("{MS}", accounts[2].name.clone()),
             ("{MP}", accounts[0].password.clone()),

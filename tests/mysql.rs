@@ -117,3 +117,37 @@ fn mysql_url_fills_the_database_check_and_kind_mysql_selects_it() {
     assert_eq!(run[0]["kind"], "mysql", "{report:#}");
     assert_eq!(run[0]["status"], "pass", "{report:#}");
 }
+
+/// MariaDB's `ed25519` plugin (loaded on our own server only): the right
+/// password signs the server's nonce and is accepted, with a note on the
+/// drivers that lack the plugin; a wrong one gets MariaDB's 1045. MariaDB
+/// 10.11 stores no key for `USING PASSWORD('')`, so nobody logs in to such
+/// an account: PyMySQL 1.2.4 and the `mariadb` client get 1045 (tried by
+/// hand), and so does the check, which signs the empty password as
+/// PyMySQL does.
+#[test]
+fn an_ed25519_account_right_wrong_and_empty_password() {
+    let server = mariadb_tls();
+    let account = server.ed25519_account("ed", "ed-s3cret-пароль");
+    let (report, text) = database_url(&account.url(&account.name, ""));
+    assert_passed(&report, "postgres");
+    assert!(
+        detail(&report, "postgres", "auth").contains("client_ed25519"),
+        "{report:#}"
+    );
+    assert!(text.contains("PyNaCl"), "{text}");
+    assert!(
+        !text.contains(&account.password),
+        "the password leaked:\n{text}"
+    );
+    let wrong = format!(
+        "mysql://{}:not-the-password@127.0.0.1:{}/{}",
+        account.name, server.port, account.name
+    );
+    let (report, text) = database_url(&wrong);
+    assert_failure(&report, "postgres", "auth", "auth_failed");
+    assert!(text.contains("1045"), "{text}");
+    let empty = server.ed25519_account("edempty", "");
+    let (report, _) = database_url(&empty.url(&empty.name, ""));
+    assert_failure(&report, "postgres", "auth", "auth_failed");
+}

@@ -891,6 +891,9 @@ messages! {
     reading_redis_db(drivers: String, path: String, db: i64);
     reading_ioredis_select_ignored(db: i64, said: Message);
     reading_postgresjs_setting_fix(param: String);
+    // ---- ed25519: MariaDB's client_ed25519 authentication -----------------
+    mysql_ed25519_drivers();
+    mysql_public_key_retrieval_sha256();
 }
 
 advice! {

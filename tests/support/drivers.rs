@@ -37,6 +37,9 @@ pub const PIP_PACKAGES: &[&str] = &[
     // MySQL: PyMySQL (alone and under SQLAlchemy) and aiomysql; mysqlclient
     // needs the MySQL C client's headers to build, which the machines lack.
     "PyMySQL==1.2.4",
+    // PyMySQL signs MariaDB's client_ed25519 with PyNaCl's bindings
+    // (`pymysql/_auth.py` `_init_nacl`): the `PyMySQL[ed25519]` extra.
+    "PyNaCl==1.6.2",
     "aiomysql==0.3.2",
     // Celery reads the broker URL through kombu, which speaks py-amqp.
     "celery==5.7.0",

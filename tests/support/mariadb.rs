@@ -1,8 +1,10 @@
 //! MariaDB for the tests: the machine's shared server (127.0.0.1:3306,
 //! root without a password), on which each test creates its own users and
-//! databases and drops them; and a throw-away `mariadbd` with TLS
-//! (`mariadb_tls`), its own datadir in a scratch directory, certificates
-//! from the test PKI, on a free loopback port, stopped by the watchdog.
+//! databases and drops them; and a throw-away `mariadbd` with TLS and the
+//! `ed25519` authentication plugin (`mariadb_tls`), its own datadir in a
+//! scratch directory, certificates from the test PKI, on a free loopback
+//! port, stopped by the watchdog (the shared server gets no `INSTALL
+//! SONAME`: nothing global changes there).
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -39,10 +41,23 @@ impl MariaDb {
     pub fn account(&self, name: &str, extra: &str) -> Account<'_> {
         let name = format!("rc_{name}_{}", std::process::id());
         let password = format!("pw-{name}");
+        let how = format!("IDENTIFIED BY '{password}' {extra}");
+        self.create(name, password, &how)
+    }
+
+    /// Like `account`, for a user `IDENTIFIED VIA ed25519` with `password`
+    /// (only on `mariadb_tls`, which loads the plugin).
+    pub fn ed25519_account(&self, name: &str, password: &str) -> Account<'_> {
+        let name = format!("rc_{name}_{}", std::process::id());
+        let how = format!("IDENTIFIED VIA ed25519 USING PASSWORD('{password}')");
+        self.create(name, password.to_string(), &how)
+    }
+
+    fn create(&self, name: String, password: String, how: &str) -> Account<'_> {
         self.admin(&format!(
             "DROP USER IF EXISTS '{name}'@'%'; DROP DATABASE IF EXISTS `{name}`; \
              CREATE DATABASE `{name}`; \
-             CREATE USER '{name}'@'%' IDENTIFIED BY '{password}' {extra}; \
+             CREATE USER '{name}'@'%' {how}; \
              GRANT ALL ON `{name}`.* TO '{name}'@'%';"
         ));
         Account {
@@ -61,11 +76,17 @@ pub struct Account<'a> {
 }
 
 impl Account<'_> {
-    /// `mysql://NAME:PASSWORD@127.0.0.1:PORT/DB[?QUERY]`.
+    /// `mysql://NAME:PASSWORD@127.0.0.1:PORT/DB[?QUERY]` (no `:PASSWORD`
+    /// when it is empty).
     pub fn url(&self, db: &str, query: &str) -> String {
+        let password = if self.password.is_empty() {
+            String::new()
+        } else {
+            format!(":{}", self.password)
+        };
         let base = format!(
-            "mysql://{}:{}@127.0.0.1:{}/{db}",
-            self.name, self.password, self.server.port
+            "mysql://{}{password}@127.0.0.1:{}/{db}",
+            self.name, self.server.port
         );
         if query.is_empty() {
             base
@@ -100,7 +121,8 @@ pub fn mariadb_shared() -> &'static MariaDb {
 }
 
 /// A `mariadbd` of the tests' own with TLS (the PKI's server certificate
-/// for localhost and 127.0.0.1), shared by the tests of the process.
+/// for localhost and 127.0.0.1) and MariaDB's `ed25519` authentication
+/// plugin loaded, shared by the tests of the process.
 pub fn mariadb_tls() -> &'static MariaDb {
     static SERVER: OnceLock<MariaDb> = OnceLock::new();
     SERVER.get_or_init(start_tls)
@@ -116,7 +138,7 @@ exec mariadbd --no-defaults --datadir="$dir/data" --user=root \
   --port="$port" --bind-address=127.0.0.1 --socket="$dir/sock" \
   --pid-file="$dir/mariadbd.pid" --skip-name-resolve \
   --ssl-cert="$cert" --ssl-key="$key" --max-connections=30 \
-  --innodb-buffer-pool-size=16M --skip-log-bin
+  --innodb-buffer-pool-size=16M --skip-log-bin --plugin-load-add=auth_ed25519
 "#;
 
 /// `mariadbd` (the shell exec'd into it) stops cleanly on SIGTERM.

@@ -2,16 +2,24 @@
 //! `mysql_native_password` and `caching_sha2_password` (fast path, and the
 //! full path: the password in clear over TLS, else RSA-OAEP with the
 //! server's public key), with `AuthSwitchRequest` to either
-//! (<https://dev.mysql.com/doc/dev/mysql-server/latest/page_caching_sha2_authentication_exchanges.html>).
+//! (<https://dev.mysql.com/doc/dev/mysql-server/latest/page_caching_sha2_authentication_exchanges.html>),
+//! or to MariaDB's `client_ed25519` (an Ed25519 signature of the server's
+//! nonce, <https://mariadb.com/kb/en/authentication-plugin-ed25519/>), or
+//! to MySQL's older `sha256_password` (the password in clear over TLS,
+//! else the same RSA exchange as `caching_sha2_password`'s full path, the
+//! key asked for with `1`:
+//! <https://dev.mysql.com/doc/refman/8.0/en/sha256-pluggable-authentication.html>).
 //!
-//! The scrambles are the ones PyMySQL computes (`pymysql/_auth.py`:
+//! The responses are the ones PyMySQL computes (`pymysql/_auth.py`:
 //! `scramble_native_password`, `scramble_caching_sha2`,
-//! `sha2_rsa_encrypt`), and the exchange spends no round trip PyMySQL does
-//! not: the public key is asked for only when the server wants the full
-//! path over plaintext.
+//! `sha2_rsa_encrypt`, `ed25519_password`), and the exchange spends no
+//! round trip PyMySQL does not: the public key is asked for only when the
+//! server wants the full path over plaintext.
 
 use aws_lc_rs::digest::{self, SHA1_FOR_LEGACY_USE_ONLY, SHA256};
 use aws_lc_rs::rsa::{OAEP_SHA1_MGF1SHA1, OaepPublicEncryptingKey, PublicEncryptingKey};
+use ed25519_dalek::hazmat::{self, ExpandedSecretKey};
+use ed25519_dalek::{Digest, Sha512, VerifyingKey};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::wire::{self, PacketReader, Packets, ServerError, WireError};
@@ -19,6 +27,10 @@ use crate::source::secret::Secret;
 
 pub(crate) const NATIVE: &str = "mysql_native_password";
 pub(crate) const CACHING_SHA2: &str = "caching_sha2_password";
+pub(crate) const SHA256_PASSWORD: &str = "sha256_password";
+/// The client side's name of MariaDB's `ed25519` plugin, as the server's
+/// `AuthSwitchRequest` spells it (`plugin/auth_ed25519/server_ed25519.c`).
+pub(crate) const ED25519: &str = "client_ed25519";
 
 /// Server round trips after the response: switch, more data, key, result.
 const MAX_ROUNDS: usize = 6;
@@ -28,7 +40,9 @@ const MAX_ROUNDS: usize = 6;
 pub(crate) struct Authenticated {
     /// The plugin that finally accepted the client.
     pub(crate) plugin: String,
-    /// `caching_sha2_password`'s full path: how the password travelled.
+    /// How the password itself travelled, when the plugin sent it rather
+    /// than a scramble (`caching_sha2_password`'s full path,
+    /// `sha256_password`).
     pub(crate) full: Option<FullPath>,
 }
 
@@ -45,7 +59,7 @@ pub(crate) enum FullPath {
 pub(crate) enum AuthError {
     Server(ServerError),
     Wire(WireError),
-    /// A plugin the check cannot speak (MariaDB's `ed25519`, `dialog`, ...).
+    /// A plugin the check cannot speak (PAM's `dialog`, GSSAPI, ...).
     Unsupported(String),
     /// The server's public key could not be used.
     BadKey,
@@ -81,20 +95,23 @@ where
     let password = credentials
         .password
         .map_or(&[][..], |p| p.expose().as_bytes());
-    // An unknown default plugin (MariaDB's ed25519 as the server default)
-    // gets a native response; the server then switches to the account's.
-    let mut plugin = if is_supported(&greeting.plugin) {
+    // Any other default plugin gets a native response; the server then
+    // switches to the account's. ed25519 never answers the greeting: its
+    // nonce comes in a packet of its own (server_ed25519.c `auth` writes
+    // it first), and PyMySQL too answers an unknown greeting plugin with
+    // a switch in view (`_request_authentication`).
+    let mut plugin = if answers_greeting(&greeting.plugin) {
         greeting.plugin.clone()
     } else {
         NATIVE.to_string()
     };
     let mut nonce = greeting.scramble.clone();
-    let response = scramble(&plugin, password, &nonce);
+    let first = response(&plugin, password, &nonce, tls);
     packets
         .write(&wire::handshake_response(
             capabilities,
             credentials.user,
-            &response,
+            &first,
             credentials.database,
             &plugin,
         ))
@@ -108,15 +125,24 @@ where
             Some(0xFE) => {
                 let mut r = PacketReader::new(&packet[1..]);
                 plugin = String::from_utf8_lossy(r.nul_str()).into_owned();
-                let data = r.rest();
-                nonce = data.strip_suffix(&[0]).unwrap_or(data).to_vec();
+                nonce = switch_nonce(&plugin, r.rest());
                 if !is_supported(&plugin) {
                     return Err(AuthError::Unsupported(plugin));
                 }
-                packets.write(&scramble(&plugin, password, &nonce)).await?;
+                packets
+                    .write(&response(&plugin, password, &nonce, tls))
+                    .await?;
             }
             Some(0x01) if plugin == CACHING_SHA2 => {
                 full = more_data(packets, &packet[1..], password, &nonce, tls, full).await?;
+            }
+            Some(0x01) if plugin == SHA256_PASSWORD => {
+                // The key we asked for with `1` (PyMySQL
+                // `sha256_password_auth`: `sha2_rsa_encrypt` with the salt).
+                let sealed =
+                    rsa_encrypt(&packet[1..], password, &nonce).ok_or(AuthError::BadKey)?;
+                packets.write(&sealed).await?;
+                full = Some(FullPath::RetrievedKey);
             }
             _ => return Err(WireError::Malformed.into()),
         }
@@ -141,9 +167,7 @@ where
     match (data, full) {
         ([3], _) => Ok(full),
         ([4], _) if tls => {
-            let mut clear = password.to_vec();
-            clear.push(0);
-            packets.write(&clear).await?;
+            packets.write(&nul_terminated(password)).await?;
             Ok(Some(FullPath::OverTls))
         }
         ([4], _) => {
@@ -160,12 +184,58 @@ where
     }
 }
 
+fn answers_greeting(plugin: &str) -> bool {
+    plugin == NATIVE || plugin == CACHING_SHA2 || plugin == SHA256_PASSWORD
+}
+
 fn is_supported(plugin: &str) -> bool {
-    plugin == NATIVE || plugin == CACHING_SHA2
+    answers_greeting(plugin) || plugin == ED25519
+}
+
+/// The plugin data of an `AuthSwitchRequest`. The scrambles of the MySQL
+/// plugins end with a NUL that is not part of them; ed25519's nonce is 32
+/// random bytes and nothing after (`server_ed25519.c`: `write_packet(vio,
+/// reply + CRYPTO_BYTES, NONCE_BYTES)`; PyMySQL signs `read_all()`), so a
+/// last zero byte there is the nonce's own.
+fn switch_nonce(plugin: &str, data: &[u8]) -> Vec<u8> {
+    if plugin == ED25519 {
+        data.to_vec()
+    } else {
+        data.strip_suffix(&[0]).unwrap_or(data).to_vec()
+    }
+}
+
+/// What the client sends first for `plugin`, in the handshake response or
+/// after a switch. `sha256_password` never scrambles: the password in
+/// clear inside TLS, else `1` to ask for the server's RSA key (PyMySQL
+/// `_request_authentication` and `sha256_password_auth`); no password is
+/// an empty response, which the server reads as none
+/// (`sha256_password_authenticate` in MySQL's `sql_authentication.cc`).
+fn response(plugin: &str, password: &[u8], nonce: &[u8], tls: bool) -> Vec<u8> {
+    if plugin != SHA256_PASSWORD {
+        scramble(plugin, password, nonce)
+    } else if password.is_empty() {
+        Vec::new()
+    } else if tls {
+        nul_terminated(password)
+    } else {
+        vec![1]
+    }
+}
+
+fn nul_terminated(password: &[u8]) -> Vec<u8> {
+    let mut clear = password.to_vec();
+    clear.push(0);
+    clear
 }
 
 /// The auth response of `plugin` for `password` and the server's nonce.
 pub(crate) fn scramble(plugin: &str, password: &[u8], nonce: &[u8]) -> Vec<u8> {
+    // An empty password signs all the same: PyMySQL hashes `b""`, and the
+    // server reads exactly 64 bytes (server_ed25519.c).
+    if plugin == ED25519 {
+        return sign_ed25519(password, nonce).to_vec();
+    }
     if password.is_empty() {
         return Vec::new();
     }
@@ -196,6 +266,22 @@ pub(crate) fn scramble_caching_sha2(password: &[u8], nonce: &[u8]) -> Vec<u8> {
     xor(p1.as_ref(), sha256(&salted).as_ref())
 }
 
+/// MariaDB's `client_ed25519`: an RFC 8032 Ed25519 signature of the
+/// nonce whose secret key "seed" is the password, of any length. The
+/// server stores the public key of `SHA-512(password)` expanded the
+/// standard way (`crypto_sign_keypair(pk, pw, pwlen)` in
+/// `server_ed25519.c`'s `compute_password_digest`); PyMySQL's
+/// `ed25519_password` and libmariadb's `plugins/auth/ed25519.c` sign with
+/// that expanded key: scalar = clamp(h[0..32]), nonce prefix = h[32..64].
+/// `ExpandedSecretKey::from_bytes` clamps, and `raw_sign` is the standard
+/// signing from such a key.
+pub(crate) fn sign_ed25519(password: &[u8], nonce: &[u8]) -> [u8; 64] {
+    let h: [u8; 64] = Sha512::digest(password).into();
+    let key = ExpandedSecretKey::from_bytes(&h);
+    let public = VerifyingKey::from(&key);
+    hazmat::raw_sign::<Sha512>(&key, nonce, &public).to_bytes()
+}
+
 fn xor(a: &[u8], b: &[u8]) -> Vec<u8> {
     a.iter().zip(b).map(|(x, y)| x ^ y).collect()
 }
@@ -208,9 +294,7 @@ pub(crate) fn rsa_encrypt(pem: &[u8], password: &[u8], nonce: &[u8]) -> Option<V
     }
     let der = pem_body(pem)?;
     let key = OaepPublicEncryptingKey::new(PublicEncryptingKey::from_der(&der).ok()?).ok()?;
-    let mut plain = password.to_vec();
-    plain.push(0);
-    let masked: Vec<u8> = plain
+    let masked: Vec<u8> = nul_terminated(password)
         .iter()
         .zip(nonce.iter().cycle())
         .map(|(p, n)| p ^ n)
@@ -288,6 +372,47 @@ mod tests {
             "7e4adda2f2d5ef09b4147518becb0cee2939376203650a8c2bb2815959364bd0"
         );
         assert!(scramble(NATIVE, b"", nonce).is_empty());
+    }
+
+    /// Signatures computed with PyMySQL 1.2.4's `_auth.ed25519_password`
+    /// (`PyNaCl` 1.6.2): a short password, an empty one (still signed), and
+    /// one longer than a 32-byte seed, in UTF-8.
+    #[test]
+    fn ed25519_signatures_match_pymysql() {
+        let cases: [(&[u8], Vec<u8>, &str); 3] = [
+            (
+                b"secret",
+                b"0123456789abcdefghij0123456789ab".to_vec(),
+                "8aa9e32b8aa91c386dd7786fac112a5bf1255017d3c9118ea6df96a90c9417c8\
+                 11aa33859f530ca8dc1ce46f633ab57a00121cdd0d2ce940f95255a58792d605",
+            ),
+            (
+                b"",
+                vec![0; 32],
+                "ef1f54f720a3280ce28bd63041e8710a5ec141c77a6f2cc7a1130d7f82147858\
+                 c493469158a3499bd529908ef454326a196fadff372865801e9895b9f7ca190e",
+            ),
+            (
+                "пароль-with-a-long-tail-beyond-thirty-two-bytes".as_bytes(),
+                (0..32).collect(),
+                "792df24d13dc5d6a93d9b28cae87dfdc40fe209b6886a16f25e64ec05a3c2127\
+                 5f8770813a1a74d3729f43fc350ab0a0e87982e955fc503d76b05d35eb1bfc01",
+            ),
+        ];
+        for (password, nonce, expected) in cases {
+            assert_eq!(hex(&scramble(ED25519, password, &nonce)), expected);
+        }
+    }
+
+    /// A switch to ed25519 keeps a nonce's last zero byte; the MySQL
+    /// plugins' scrambles lose their terminating NUL.
+    #[test]
+    fn switch_nonces_keep_only_their_own_bytes() {
+        let mut nonce = vec![7; 31];
+        nonce.push(0);
+        assert_eq!(switch_nonce(ED25519, &nonce), nonce);
+        assert_eq!(switch_nonce(NATIVE, &nonce), &nonce[..31]);
+        assert_eq!(switch_nonce(CACHING_SHA2, b"abc"), b"abc");
     }
 
     #[test]

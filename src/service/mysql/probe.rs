@@ -300,6 +300,7 @@ where
         }
         Some(Ok(done)) => {
             note_key_retrieval(target, &done, ladder);
+            note_ed25519(&done, ladder);
             let detail = msg::mysql_auth_detail(target.user.clone(), done.plugin.clone());
             ladder.pass(StepName::Auth, started, detail);
         }
@@ -309,12 +310,28 @@ where
 }
 
 /// mysql2 and Connector/J stop where railconn went on: they will not ask
-/// a server for its RSA key over plaintext unless told they may.
+/// a server for its RSA key over plaintext unless told they may (mysql2's
+/// `caching_sha2_password.js` and `sha256_password.js` both call
+/// `assertPublicKeyRetrievalAllowed`).
 fn note_key_retrieval(target: &MysqlTarget, done: &Authenticated, ladder: &mut Ladder) {
     if done.full == Some(FullPath::RetrievedKey) && !target.allow_public_key_retrieval {
+        let message = if done.plugin == auth::SHA256_PASSWORD {
+            msg::mysql_public_key_retrieval_sha256()
+        } else {
+            msg::mysql_public_key_retrieval()
+        };
+        ladder.finding(Finding::warn(FindingCode::Driver, message));
+    }
+}
+
+/// MariaDB's ed25519 is no plugin every driver has: mysql2
+/// (`lib/auth_plugins/`) and aiomysql (`_process_auth`) lack it, and
+/// PyMySQL signs only with `PyNaCl` installed (`_auth._init_nacl`).
+fn note_ed25519(done: &Authenticated, ladder: &mut Ladder) {
+    if done.plugin == auth::ED25519 {
         ladder.finding(Finding::warn(
             FindingCode::Driver,
-            msg::mysql_public_key_retrieval(),
+            msg::mysql_ed25519_drivers(),
         ));
     }
 }

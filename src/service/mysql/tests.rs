@@ -3,7 +3,7 @@
 //! each test with its own user and database, dropped afterwards; and
 //! against a protocol-level fake MySQL 8 peer for what MariaDB does not
 //! implement: `caching_sha2_password`'s full path with the RSA key
-//! exchange.
+//! exchange, and `sha256_password`.
 
 use std::process::Command;
 use std::time::Duration;
@@ -13,7 +13,7 @@ use aws_lc_rs::rsa::{KeySize, OAEP_SHA1_MGF1SHA1, OaepPrivateDecryptingKey, Priv
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use super::auth::CACHING_SHA2;
+use super::auth::{CACHING_SHA2, SHA256_PASSWORD};
 use super::probe::probe;
 use super::url::MysqlTarget;
 use super::wire::{self, Packets};
@@ -173,10 +173,13 @@ async fn mariadb_require_ssl_over_plaintext_and_tls_demanded() {
 }
 
 /// The fake MySQL 8 (a protocol-level peer, not a server): greets with
-/// `caching_sha2_password` and no TLS, asks for full authentication,
-/// hands out its RSA key on request, decrypts what comes back and
-/// accepts it only if it is the password, then answers the two queries.
-async fn fake_mysql8(listener: TcpListener, password: &'static str) {
+/// `plugin` and no TLS; for `caching_sha2_password` it asks for full
+/// authentication and waits for the key request `2`, for
+/// `sha256_password` it wants the key request `1` as the handshake
+/// response's auth data; then it hands out its RSA key, decrypts what
+/// comes back and accepts it only if it is the password, and answers the
+/// two queries.
+async fn fake_mysql8(listener: TcpListener, password: &'static str, plugin: &'static str) {
     let (socket, _) = listener.accept().await.unwrap();
     let mut packets = Packets::new(socket);
     let nonce = *b"abcdefghij0123456789";
@@ -197,12 +200,16 @@ async fn fake_mysql8(listener: TcpListener, password: &'static str) {
     greeting.extend_from_slice(&[0; 10]);
     greeting.extend_from_slice(&nonce[8..]);
     greeting.push(0);
-    greeting.extend_from_slice(CACHING_SHA2.as_bytes());
+    greeting.extend_from_slice(plugin.as_bytes());
     greeting.push(0);
     packets.write(&greeting).await.unwrap();
-    let _response = packets.read().await.unwrap();
-    packets.write(&[1, 4]).await.unwrap();
-    assert_eq!(packets.read().await.unwrap(), vec![2]);
+    let response = packets.read().await.unwrap();
+    if plugin == SHA256_PASSWORD {
+        assert_eq!(auth_data(&response), [1]);
+    } else {
+        packets.write(&[1, 4]).await.unwrap();
+        assert_eq!(packets.read().await.unwrap(), vec![2]);
+    }
     let key = PrivateDecryptingKey::generate(KeySize::Rsa2048).unwrap();
     let der = key.public_key().as_der().unwrap();
     let mut pem = b"\x01-----BEGIN PUBLIC KEY-----\n".to_vec();
@@ -233,6 +240,16 @@ async fn fake_mysql8(listener: TcpListener, password: &'static str) {
     }
     packets.write(&[0, 0, 0, 2, 0, 0, 0]).await.unwrap();
     answer_queries(packets.stream).await;
+}
+
+/// The auth data of a `HandshakeResponse41`: after capabilities, max
+/// packet, charset and filler (32 bytes), the NUL-terminated user, then
+/// a length byte (short data) and the data.
+fn auth_data(response: &[u8]) -> &[u8] {
+    let rest = &response[32..];
+    let user = rest.iter().position(|&b| b == 0).unwrap();
+    let len = usize::from(rest[user + 1]);
+    &rest[user + 2..user + 2 + len]
 }
 
 /// Answers the facts and status queries, each with one row.
@@ -287,7 +304,7 @@ fn base64(bytes: &[u8]) -> String {
 async fn caching_sha2_full_path_over_plaintext_with_the_servers_key() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let peer = tokio::spawn(fake_mysql8(listener, "s3cret"));
+    let peer = tokio::spawn(fake_mysql8(listener, "s3cret", CACHING_SHA2));
     let outcome = check(&format!("mysql://app:s3cret@127.0.0.1:{port}/app")).await;
     peer.await.unwrap();
     assert_eq!(failure(&outcome), None, "{}", rendered(&outcome));
@@ -309,10 +326,35 @@ async fn caching_sha2_full_path_over_plaintext_with_the_servers_key() {
 async fn caching_sha2_full_path_with_a_wrong_password() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let peer = tokio::spawn(fake_mysql8(listener, "s3cret"));
+    let peer = tokio::spawn(fake_mysql8(listener, "s3cret", CACHING_SHA2));
     let outcome = check(&format!("mysql://app:wrong@127.0.0.1:{port}/app")).await;
     peer.await.unwrap();
     assert_eq!(failure(&outcome), Some((StepName::Auth, Code::AuthFailed)));
+}
+
+/// `sha256_password` as the server's default over plaintext: the key is
+/// asked for in the handshake response itself, the password goes
+/// RSA-encrypted, and mysql2's refusal to fetch the key is noted; a wrong
+/// password is refused.
+#[tokio::test]
+async fn sha256_password_over_plaintext_with_the_servers_key() {
+    for (password, expected) in [
+        ("s3cret", None),
+        ("wrong", Some((StepName::Auth, Code::AuthFailed))),
+    ] {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let peer = tokio::spawn(fake_mysql8(listener, "s3cret", SHA256_PASSWORD));
+        let outcome = check(&format!("mysql://app:{password}@127.0.0.1:{port}/app")).await;
+        peer.await.unwrap();
+        let text = rendered(&outcome);
+        assert_eq!(failure(&outcome), expected, "{text}");
+        if expected.is_none() {
+            assert!(text.contains("(sha256_password)"), "{text}");
+            let notes: Vec<&str> = outcome.findings.iter().map(|f| f.message.id()).collect();
+            assert_eq!(notes, ["mysql_public_key_retrieval_sha256"]);
+        }
+    }
 }
 
 /// A peer that sends `bytes` to the first client and closes (a
