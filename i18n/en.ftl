@@ -1436,3 +1436,13 @@ reading_postgresjs_setting_fix = Remove `{ $param }` from the URL: postgres.js d
 ## ed25519
 mysql_ed25519_drivers = the account authenticates with MariaDB's ed25519 plugin (client_ed25519): PyMySQL speaks it only with PyNaCl installed (pip install "PyMySQL[ed25519]") and MariaDB's own connectors speak it, but mysql2 and aiomysql do not ("unknown plugin client_ed25519", "not configured"); for an app on those, give the account mysql_native_password (ALTER USER … IDENTIFIED VIA mysql_native_password USING PASSWORD('…'))
 mysql_public_key_retrieval_sha256 = the account uses sha256_password over plaintext and railconn fetched the server's RSA public key, as PyMySQL does; mysql2 and Connector/J refuse that with "Public Key Retrieval is not allowed" unless the URL says allowPublicKeyRetrieval=true (better: connect over TLS, ssl-mode=REQUIRED)
+
+## The MySQL drivers that stop where the check's login went on (issue 21)
+mysql_driver_lacks_ed25519 = the account authenticates with MariaDB's ed25519 plugin (client_ed25519), which { $driver } does not have: it fails at login where railconn logged in
+mysql2_key_retrieval_refused = the account needed { $plugin }'s full authentication over plaintext, and mysql2 will not fetch the server's RSA public key for it: "Public Key Retrieval is not allowed"
+advice_mysql_driver_lacks_ed25519 =
+    .cause = The account is IDENTIFIED VIA ed25519, and the app's driver has no client_ed25519 plugin (mysql2 fails with "unknown plugin client_ed25519", aiomysql with "not configured"). The password is right: PyMySQL with PyNaCl and MariaDB's own connectors log in with it.
+    .fix = Give the account a plugin the driver speaks: ALTER USER 'user'@'%' IDENTIFIED VIA mysql_native_password USING PASSWORD('…'); or connect with PyMySQL and PyNaCl (pip install "PyMySQL[ed25519]").
+advice_mysql2_key_retrieval =
+    .cause = The server wanted the full caching_sha2_password (or sha256_password) exchange, which over plaintext sends the password encrypted with the server's RSA key; mysql2 refuses to fetch that key unless allowed, so the login fails. It happens when the server has not cached this account's password since its last restart, so it comes and goes.
+    .fix = Connect over TLS (mysql2: ssl={"{"}"rejectUnauthorized":true{"}"} in the URL, or ssl={"{"}{"}"} with the server's CA), where the password goes inside the encrypted connection; or add allowPublicKeyRetrieval=true to the URL.

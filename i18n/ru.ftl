@@ -1516,3 +1516,13 @@ reading_postgresjs_setting_fix = Уберите `{ $param }` из URL: postgres.
 ## ed25519
 mysql_ed25519_drivers = учётная запись входит через плагин MariaDB ed25519 (client_ed25519): PyMySQL умеет его только с установленным PyNaCl (pip install "PyMySQL[ed25519]"), коннекторы MariaDB умеют, а mysql2 и aiomysql — нет («unknown plugin client_ed25519», «not configured»); если приложение работает через них, переведите учётную запись на mysql_native_password (ALTER USER … IDENTIFIED VIA mysql_native_password USING PASSWORD('…'))
 mysql_public_key_retrieval_sha256 = учётная запись входит через sha256_password без TLS, и railconn, как и PyMySQL, запросил открытый RSA-ключ сервера; mysql2 и Connector/J в этом случае отказывают с «Public Key Retrieval is not allowed», если в URL нет allowPublicKeyRetrieval=true (лучше подключаться через TLS: ssl-mode=REQUIRED)
+
+## Драйверы MySQL, которые не входят там, где вошла проверка (issue 21)
+mysql_driver_lacks_ed25519 = учётная запись входит через плагин MariaDB ed25519 (client_ed25519), которого в { $driver } нет: драйвер не войдёт там, где вошёл railconn
+mysql2_key_retrieval_refused = учётной записи понадобилась полная аутентификация { $plugin } без TLS, а mysql2 не запрашивает для неё открытый RSA-ключ сервера: «Public Key Retrieval is not allowed»
+advice_mysql_driver_lacks_ed25519 =
+    .cause = Учётная запись создана как IDENTIFIED VIA ed25519, а у драйвера приложения нет плагина client_ed25519 (mysql2 падает с «unknown plugin client_ed25519», aiomysql — с «not configured»). Пароль верный: PyMySQL с PyNaCl и коннекторы MariaDB с ним входят.
+    .fix = Переведите учётную запись на плагин, который драйвер умеет: ALTER USER 'user'@'%' IDENTIFIED VIA mysql_native_password USING PASSWORD('…'); или подключайтесь через PyMySQL с PyNaCl (pip install "PyMySQL[ed25519]").
+advice_mysql2_key_retrieval =
+    .cause = Сервер потребовал полный обмен caching_sha2_password (или sha256_password): без TLS пароль при этом шифруется RSA-ключом сервера, а mysql2 без разрешения этот ключ не запрашивает, и вход не удаётся. Так бывает, пока сервер не закешировал пароль этой учётной записи после перезапуска, поэтому ошибка то появляется, то пропадает.
+    .fix = Подключайтесь через TLS (в mysql2: ssl={"{"}"rejectUnauthorized":true{"}"} в URL или ssl={"{"}{"}"} с CA сервера) — тогда пароль идёт внутри зашифрованного соединения; или добавьте в URL allowPublicKeyRetrieval=true.

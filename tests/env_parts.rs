@@ -192,11 +192,10 @@ fn mysql_and_amqp_parts_match_the_schema() {
     );
     let targets = r["targets"].as_array().expect("targets");
     let parts = |check: &str| {
-        targets
-            .iter()
-            .find(|t| t["check"] == check)
-            .map(|t| t["parts"].clone())
-            .unwrap_or_else(|| panic!("no {check} target in {r:#}"))
+        targets.iter().find(|t| t["check"] == check).map_or_else(
+            || panic!("no {check} target in {r:#}"),
+            |t| t["parts"].clone(),
+        )
     };
     assert_eq!(parts("postgres")["tls"], "VERIFY_IDENTITY", "{r:#}");
     assert_eq!(parts("broker")["tls"], "verify-ca", "{r:#}");

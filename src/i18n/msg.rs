@@ -894,6 +894,9 @@ messages! {
     // ---- ed25519: MariaDB's client_ed25519 authentication -----------------
     mysql_ed25519_drivers();
     mysql_public_key_retrieval_sha256();
+    // ---- the MySQL drivers that stop where the check's login went on ---
+    mysql_driver_lacks_ed25519(driver: &str);
+    mysql2_key_retrieval_refused(plugin: String);
 }
 
 advice! {
@@ -1060,6 +1063,9 @@ advice! {
     // this user.
     advice_pg_socket_missing,
     advice_pg_socket_denied,
+    // A MySQL driver that cannot log in where the check could.
+    advice_mysql_driver_lacks_ed25519,
+    advice_mysql2_key_retrieval,
 }
 
 /// A list of alternatives (`postgresql:// or postgres://`).

@@ -12,6 +12,12 @@ pub(crate) fn advise(_step: StepName, code: Code, said: &Message) -> Option<Advi
     if code == Code::DnsNotFound && crate::net::dns::is_zoned_address(said) {
         return Some(msg::advice_dns_zoned_address());
     }
+    // The app's driver stops where the check's login went on.
+    match said.id() {
+        "mysql_driver_lacks_ed25519" => return Some(msg::advice_mysql_driver_lacks_ed25519()),
+        "mysql2_key_retrieval_refused" => return Some(msg::advice_mysql2_key_retrieval()),
+        _ => {}
+    }
     mysql_advice(code).or_else(|| crate::net::network_advice(code))
 }
 

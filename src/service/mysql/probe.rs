@@ -17,6 +17,7 @@ use tokio::net::TcpStream;
 
 use super::auth::{self, AuthError, Authenticated, FullPath, Login};
 use super::facts;
+use super::reading::MysqlReader;
 use super::url::{MysqlTarget, SslMode};
 use super::wire::{self, Answer, Greeting, Packets, ServerError, WireError};
 use crate::i18n::{Message, msg};
@@ -299,6 +300,10 @@ where
             return None;
         }
         Some(Ok(done)) => {
+            if let Some(failure) = drivers_stop(target, &done) {
+                ladder.fail(StepName::Auth, Some(started), failure);
+                return None;
+            }
             note_key_retrieval(target, &done, ladder);
             note_ed25519(&done, ladder);
             let detail = msg::mysql_auth_detail(target.user.clone(), done.plugin.clone());
@@ -309,11 +314,45 @@ where
     Some(())
 }
 
+/// The login the check completed, failed as the app's one MySQL driver
+/// fails it: mysql2 (`lib/auth_plugins/index.js` has no `client_ed25519`)
+/// and aiomysql 0.3.2 (`connection.py`, `_process_auth`: "Authentication
+/// plugin … not configured") cannot sign MariaDB's ed25519 nonce, and
+/// mysql2 will not fetch the server's RSA key over plaintext unless
+/// `allowPublicKeyRetrieval` (`caching_sha2_password.js` and
+/// `sha256_password.js`, `assertPublicKeyRetrievalAllowed`).
+fn drivers_stop(target: &MysqlTarget, done: &Authenticated) -> Option<Failure> {
+    let driver = match target.reader {
+        MysqlReader::Mysql2 => "mysql2",
+        MysqlReader::SaAiomysql => "aiomysql",
+        MysqlReader::Kind | MysqlReader::SaPymysql => return None,
+    };
+    if done.plugin == auth::ED25519 {
+        return Some(Failure::new(
+            Code::AuthFailed,
+            msg::mysql_driver_lacks_ed25519(driver),
+        ));
+    }
+    let refused = target.reader == MysqlReader::Mysql2
+        && done.full == Some(FullPath::RetrievedKey)
+        && !target.allow_public_key_retrieval;
+    refused.then(|| {
+        Failure::new(
+            Code::TlsRequired,
+            msg::mysql2_key_retrieval_refused(done.plugin.clone()),
+        )
+    })
+}
+
 /// mysql2 and Connector/J stop where railconn went on: they will not ask
 /// a server for its RSA key over plaintext unless told they may (mysql2's
 /// `caching_sha2_password.js` and `sha256_password.js` both call
-/// `assertPublicKeyRetrievalAllowed`).
+/// `assertPublicKeyRetrievalAllowed`). Said when the app's driver is not
+/// known to be one that fetches the key (PyMySQL does).
 fn note_key_retrieval(target: &MysqlTarget, done: &Authenticated, ladder: &mut Ladder) {
+    if target.reader == MysqlReader::SaPymysql {
+        return;
+    }
     if done.full == Some(FullPath::RetrievedKey) && !target.allow_public_key_retrieval {
         let message = if done.plugin == auth::SHA256_PASSWORD {
             msg::mysql_public_key_retrieval_sha256()

@@ -408,3 +408,37 @@ async fn first_words_of_a_peer() {
         );
     }
 }
+
+/// The full path over plaintext with the app's one MySQL driver known:
+/// mysql2 refuses to fetch the key and fails the login (the check says so
+/// as `tls_required`), unless the URL allows it; PyMySQL fetches it.
+#[tokio::test]
+async fn mysql2_fails_the_full_path_without_key_retrieval() {
+    for (query, parse, expected) in [
+        (
+            "",
+            MysqlTarget::parse_mysql2 as fn(&str) -> _,
+            Some((StepName::Auth, Code::TlsRequired)),
+        ),
+        (
+            "?allowPublicKeyRetrieval=true",
+            MysqlTarget::parse_mysql2,
+            None,
+        ),
+        ("", MysqlTarget::parse_pymysql, None),
+    ] {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let peer = tokio::spawn(fake_mysql8(listener, "s3cret", CACHING_SHA2));
+        let url = format!("mysql://app:s3cret@127.0.0.1:{port}/app{query}");
+        let setting = Setting::Ready {
+            target: parse(&url).unwrap(),
+            source: Provenance::variable("DATABASE_URL", Origin::Process),
+            findings: Vec::new(),
+        };
+        let budget = Budget::new(Duration::from_secs(10), Duration::from_secs(3));
+        let outcome = probe(&setting, budget).await;
+        let _ = peer.await;
+        assert_eq!(failure(&outcome), expected, "{url}: {}", rendered(&outcome));
+    }
+}
