@@ -1008,3 +1008,58 @@ asyncio.run(main())\nprint('connected')",
         }
     }
 }
+
+/// mysql2 3.26.1 connecting to `url` (its own URL reading) and `SELECT 1`.
+fn mysql2(url: &str) -> Attempt {
+    const SCRIPT: &str = "const mysql = require('mysql2/promise');
+mysql.createConnection(process.env.URL).then(async (c) => {
+  await c.query('SELECT 1'); console.log('connected'); await c.end(); process.exit(0);
+}, (e) => { console.log('failed: ' + (e.code || e.message)); process.exit(1); });";
+    let mut cmd = std::process::Command::new("node");
+    cmd.args(["-e", SCRIPT])
+        .env("NODE_PATH", &drivers::fixtures().node_modules);
+    drivers::attempt(cmd, url)
+}
+
+/// A MariaDB account IDENTIFIED VIA ed25519: mysql2 has no plugin for it
+/// and fails with the right password; railconn told the driver fails
+/// `auth_failed` and prints `mysql_native_password` as the fix. The fix,
+/// applied as printed, makes the real mysql2 connect and railconn pass
+/// (issue 21; issue 20's "fixes that fix").
+#[test]
+fn mysql2_on_an_ed25519_account_is_fixed_by_the_printed_fix() {
+    let server = crate::support::mariadb_tls();
+    let account = server.ed25519_account("fixme", "ed-secret-pw");
+    let url = account.url(&account.name, "");
+    let before = mysql2(&url);
+    assert!(!before.connected, "{}", before.said);
+    assert!(
+        before.said.contains("AUTH_SWITCH_PLUGIN_ERROR"),
+        "{}",
+        before.said
+    );
+    let js = ["--driver", "mysql2@3.26.1"];
+    let report = check_app_in(&url, &js);
+    assert!(!passed(&report), "{report:#}");
+    assert_eq!(
+        check(&report, "postgres")["error"]["code"],
+        "auth_failed",
+        "{report:#}"
+    );
+    let fix = check(&report, "postgres")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        fix.contains("IDENTIFIED VIA mysql_native_password USING PASSWORD('…')"),
+        "{fix}"
+    );
+    server.admin(&format!(
+        "ALTER USER '{}'@'%' IDENTIFIED VIA mysql_native_password USING PASSWORD('{}')",
+        account.name, account.password
+    ));
+    let after = mysql2(&url);
+    assert!(after.connected, "{}", after.said);
+    assert!(passed(&check_app_in(&url, &js)));
+    assert!(!report.to_string().contains("ed-secret-pw"), "{report:#}");
+}

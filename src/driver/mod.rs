@@ -530,6 +530,22 @@ pub(crate) fn judge_outcome(
 mod tests {
     use super::*;
 
+    /// The report schema lists every driver id (`drivers.found[].id`), so
+    /// a report naming a new driver never fails validation.
+    #[test]
+    fn the_report_schema_lists_every_driver_id() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/report.schema.json");
+        let schema = std::fs::read_to_string(path).unwrap();
+        for driver in Driver::ALL {
+            let quoted = format!("\"{}\"", driver.id());
+            assert!(
+                schema.contains(&quoted),
+                "schema/report.schema.json lacks {quoted}"
+            );
+        }
+    }
+
     #[test]
     fn driver_flags_name_drivers_and_versions() {
         let arg = DriverArg::parse("pg@8.23.1").unwrap();

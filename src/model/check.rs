@@ -204,9 +204,12 @@ impl Ladder {
 
     /// The code of the decisive failure so far.
     pub(crate) fn failure_code(&self) -> Option<Code> {
-        self.steps
-            .iter()
-            .find_map(|s| s.error.as_ref().map(|e| e.code))
+        self.failure().map(|e| e.code)
+    }
+
+    /// The first failure recorded, with its message.
+    pub(crate) fn failure(&self) -> Option<&Failure> {
+        self.steps.iter().find_map(|s| s.error.as_ref())
     }
 
     pub(crate) fn findings(&mut self, findings: &[Finding]) {

@@ -92,7 +92,7 @@ async fn run(target: &MysqlTarget, budget: &Budget, ladder: &mut Ladder) -> Opti
             ladder.skip(StepName::Tls, why);
             note_plaintext(target, ladder);
             converse(target, &greeting, packets, &sniffed, false, budget, ladder).await;
-            if server_tls && ladder.failure_code() == Some(Code::AuthFailed) {
+            if server_tls && server_refused_login(ladder) {
                 confirm_tls_only(target, addr, budget, ladder).await;
             }
             Some(())
@@ -191,6 +191,14 @@ async fn upgrade(
             None
         }
     }
+}
+
+/// Whether the auth step failed with the server's own 1045, rather than
+/// where the app's driver would stop after a login the server accepted.
+fn server_refused_login(ladder: &Ladder) -> bool {
+    ladder.failure().is_some_and(|failure| {
+        failure.code == Code::AuthFailed && failure.message.id() != "mysql_driver_lacks_ed25519"
+    })
 }
 
 /// MariaDB answers 1045 "Access denied" alike to a wrong password, to a
