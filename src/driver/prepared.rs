@@ -49,7 +49,7 @@ pub(super) fn judge(
         Some(PoolMode::Transaction) => Some(transaction(check, found, &name, fix)),
         Some(PoolMode::Session) => None,
         None => {
-            let said = msg::driver_prepared_unknown_mode(found.to_string(), name);
+            let said = msg::driver_prepared_unknown_mode(found.to_string(), name, fix);
             findings.push(Finding::warn(FindingCode::Driver, said));
             None
         }

@@ -740,7 +740,7 @@ messages! {
     driver_redis_fragment_fix_python();
     driver_prepared_transaction(driver: String, pooler: String);
     driver_prepared_cause(driver: String, pooler: String);
-    driver_prepared_unknown_mode(driver: String, pooler: String);
+    driver_prepared_unknown_mode(driver: String, pooler: String, fix: Message);
     driver_prepared_fix_asyncpg();
     driver_prepared_fix_sa_asyncpg();
     driver_prepared_fix_psycopg();
