@@ -118,7 +118,15 @@ pub(crate) fn classify(sqlstate: &str, message: &str) -> Option<(Code, PoolerKin
     } else if pgbouncer && said("no more connections allowed") {
         // "(max_client_conn)", "(max_db_client_connections)", …
         Some((Code::TooManyConnections, Pgbouncer))
-    } else if pgbouncer && (said("no such user") || said("sasl authentication failed")) {
+    } else if pgbouncer
+        && (said("no such user")
+            || said("sasl authentication failed")
+            || said("password authentication failed"))
+    {
+        // PgBouncer's own auth failures go out as 08P01 (client.c,
+        // `disconnect_client(client, true, "password authentication
+        // failed")` for md5 and plain; "SASL authentication failed" for
+        // SCRAM), not PostgreSQL's 28P01.
         Some((Code::AuthFailed, Pgbouncer))
     } else if pgbouncer
         && (said("pgbouncer cannot connect") || said("server login has been failing"))

@@ -989,6 +989,10 @@ mod tests {
             Code::ConnectionClosed
         );
         assert_eq!(
+            code("08P01", "password authentication failed", None),
+            Code::AuthFailed
+        );
+        assert_eq!(
             code("XX000", "Tenant or user not found", None),
             Code::AuthFailed
         );
