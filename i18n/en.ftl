@@ -1446,3 +1446,7 @@ advice_mysql_driver_lacks_ed25519 =
 advice_mysql2_key_retrieval =
     .cause = The server wanted the full caching_sha2_password (or sha256_password) exchange, which over plaintext sends the password encrypted with the server's RSA key; mysql2 refuses to fetch that key unless allowed, so the login fails. It happens when the server has not cached this account's password since its last restart, so it comes and goes.
     .fix = Connect over TLS (mysql2: ssl={"{"}"rejectUnauthorized":true{"}"} in the URL, or ssl={"{"}{"}"} with the server's CA), where the password goes inside the encrypted connection; or add allowPublicKeyRetrieval=true to the URL.
+
+## node-postgres at a server without TLS (issue 20)
+driver_node_pg_no_tls_cause = The server does not support TLS, and { $driver } asks for it under sslmode={ $mode } (every mode but disable) with no plaintext retry: it fails with "The server does not support SSL connections". No certificate setting changes that.
+driver_node_pg_no_tls_fix = Remove sslmode from the URL (node-postgres then connects without TLS) or set sslmode=disable, on a trusted private network; or enable TLS on the server.

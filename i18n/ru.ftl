@@ -1526,3 +1526,7 @@ advice_mysql_driver_lacks_ed25519 =
 advice_mysql2_key_retrieval =
     .cause = Сервер потребовал полный обмен caching_sha2_password (или sha256_password): без TLS пароль при этом шифруется RSA-ключом сервера, а mysql2 без разрешения этот ключ не запрашивает, и вход не удаётся. Так бывает, пока сервер не закешировал пароль этой учётной записи после перезапуска, поэтому ошибка то появляется, то пропадает.
     .fix = Подключайтесь через TLS (в mysql2: ssl={"{"}"rejectUnauthorized":true{"}"} в URL или ssl={"{"}{"}"} с CA сервера) — тогда пароль идёт внутри зашифрованного соединения; или добавьте в URL allowPublicKeyRetrieval=true.
+
+## node-postgres и сервер без TLS (issue 20)
+driver_node_pg_no_tls_cause = Сервер не поддерживает TLS, а { $driver } при sslmode={ $mode } (при любом режиме, кроме disable) требует его и не пробует подключиться без шифрования: падает с «The server does not support SSL connections». Настройки сертификатов тут не помогут.
+driver_node_pg_no_tls_fix = Уберите sslmode из URL (тогда node-postgres подключится без TLS) или задайте sslmode=disable — в доверенной приватной сети; либо включите TLS на сервере.

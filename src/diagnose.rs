@@ -157,8 +157,20 @@ fn check_report(ran: &Ran, config: &Config, signal: &str, rules: &[driver::Rule]
     if place.tls_only {
         insist_on_tls(&mut findings, place, kind);
     }
-    let said = rules.iter().filter(|r| failed_by.is_none_or(|f| f != *r));
-    findings.extend(said.map(|r| Finding::info(FindingCode::Driver, r.does.clone())));
+    // What each driver does, once: one behaviour may carry a rule per
+    // failure it explains (node-postgres's verify-full: a certificate
+    // refused, or a server without TLS).
+    let mut said: Vec<&Message> = Vec::new();
+    for rule in &rules {
+        let explains = failed_by.is_some_and(|f| f.does == rule.does);
+        if !explains && !said.contains(&&rule.does) {
+            said.push(&rule.does);
+        }
+    }
+    findings.extend(
+        said.into_iter()
+            .map(|does| Finding::info(FindingCode::Driver, does.clone())),
+    );
     if let Some(pooler) = pooler {
         findings.push(Finding::info(FindingCode::Pooler, pooler_note(pooler)));
     }

@@ -1063,3 +1063,33 @@ fn mysql2_on_an_ed25519_account_is_fixed_by_the_printed_fix() {
     assert!(passed(&check_app_in(&url, &js)));
     assert!(!report.to_string().contains("ed-secret-pw"), "{report:#}");
 }
+
+/// node-postgres with `sslmode=require` at a server without TLS fails
+/// ("The server does not support SSL connections"); railconn told the
+/// driver says `tls_unsupported` with node-postgres's own fix, not a
+/// certificate setting, and that fix, applied as printed (the `sslmode`
+/// removed), makes the real driver and railconn pass (issue 20, seen by a
+/// new user).
+#[test]
+fn node_postgres_at_a_server_without_tls_is_fixed_by_removing_sslmode() {
+    let plain = crate::support::pg_plain();
+    let url = plain.url("app", "app-secret-pw-1", "appdb", "sslmode=require");
+    let before = drivers::node_postgres(&url);
+    assert!(!before.connected, "{}", before.said);
+    let js = ["--driver", "pg@8.23.1"];
+    let report = check_app_in(&url, &js);
+    assert_eq!(
+        check(&report, "postgres")["error"]["code"],
+        "tls_unsupported",
+        "{report:#}"
+    );
+    let fix = check(&report, "postgres")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(fix.starts_with("Remove sslmode from the URL"), "{fix}");
+    let fixed = plain.url("app", "app-secret-pw-1", "appdb", "");
+    let after = drivers::node_postgres(&fixed);
+    assert!(after.connected, "{}", after.said);
+    assert!(passed(&check_app_in(&fixed, &js)));
+}

@@ -23,7 +23,7 @@
 //!   `sslrootcert=system` mean `verify-full`.
 
 use super::{Driver, DriverEnv, Drivers, Found, Rule};
-use crate::i18n::msg;
+use crate::i18n::{Message, msg};
 use crate::model::{CheckName, Code};
 use crate::service::postgres::url::{ChannelBinding, PgTarget, PreferFallback, RootCert, SslMode};
 use crate::service::setting::Setting;
@@ -232,30 +232,27 @@ fn node_postgres(
     target: &mut PgTarget,
     env: &DriverEnv,
     check: CheckName,
-) -> Option<Rule> {
+) -> Vec<Rule> {
     // pg < 8: `ssl: true` did not set rejectUnauthorized (pg 8.0.0 changelog).
     if node.older_than(&[8]) {
-        return None;
+        return Vec::new();
     }
     if !target.sslmode_given {
         if target.sslrootcert_given || env.pgsslmode.is_none() {
-            return Some(node_postgres_plaintext(
-                node,
-                target,
-                &env.node_roots,
-                check,
-            ));
+            return node_postgres_plaintext(node, target, &env.node_roots, check);
         }
         // PGSSLMODE alone: pg reads every mode but `disable` as `ssl: true`,
         // which verifies (`connection-parameters.js`,
         // `readSSLConfigFromEnvironment`); `no-verify` was read in
         // `PgTarget::fill_from_env_node`.
-        return (target.sslmode != SslMode::Disable)
-            .then(|| node_postgres_verifies(node, target, &env.node_roots, check));
+        if target.sslmode == SslMode::Disable {
+            return Vec::new();
+        }
+        return node_postgres_verifies(node, target, &env.node_roots, check);
     }
     let mode = target.sslmode;
     if mode == SslMode::VerifyFull {
-        return Some(node_postgres_verifies(node, target, &env.node_roots, check));
+        return node_postgres_verifies(node, target, &env.node_roots, check);
     }
     // `allow` too: pg-connection-string 2.14.1 has no case for it, so it
     // falls to `ssl = {}` (verify-full), with no plaintext retry.
@@ -263,21 +260,35 @@ fn node_postgres(
         mode,
         SslMode::Allow | SslMode::Prefer | SslMode::Require | SslMode::VerifyCa
     ) {
-        return None;
+        return Vec::new();
     }
     verify_full_with(target, &env.node_roots);
     let driver = node.to_string();
-    Some(Rule {
+    let does = msg::driver_node_pg_verify_full(driver.clone(), mode.as_str());
+    vec![
+        Rule {
+            check,
+            does: does.clone(),
+            fails_with: vec![Code::CertificateInvalid, Code::TlsHandshakeFailed],
+            cause: msg::driver_node_pg_cause(driver.clone(), mode.as_str()),
+            fix: msg::driver_node_pg_fix(),
+        },
+        without_tls(check, does, driver, mode),
+    ]
+}
+
+/// A server without TLS: pg fails "The server does not support SSL
+/// connections" (`lib/connection.js`) under every `sslmode` but `disable`,
+/// with no plaintext retry; no certificate setting helps, only asking for
+/// no TLS.
+fn without_tls(check: CheckName, does: Message, driver: String, mode: SslMode) -> Rule {
+    Rule {
         check,
-        does: msg::driver_node_pg_verify_full(driver.clone(), mode.as_str()),
-        fails_with: vec![
-            Code::CertificateInvalid,
-            Code::TlsHandshakeFailed,
-            Code::TlsUnsupported,
-        ],
-        cause: msg::driver_node_pg_cause(driver, mode.as_str()),
-        fix: msg::driver_node_pg_fix(),
-    })
+        does,
+        fails_with: vec![Code::TlsUnsupported],
+        cause: msg::driver_node_pg_no_tls_cause(driver, mode.as_str()),
+        fix: msg::driver_node_pg_no_tls_fix(),
+    }
 }
 
 /// node-postgres with `sslmode=verify-full`: the same verification as
@@ -289,16 +300,20 @@ fn node_postgres_verifies(
     target: &mut PgTarget,
     roots: &RootCert,
     check: CheckName,
-) -> Rule {
+) -> Vec<Rule> {
     verify_full_with(target, roots);
     let driver = node.to_string();
-    Rule {
-        check,
-        does: msg::driver_node_pg_verifies(driver.clone()),
-        fails_with: vec![Code::CertificateInvalid, Code::TlsHandshakeFailed],
-        cause: msg::driver_node_pg_verifies_cause(driver),
-        fix: msg::driver_node_pg_fix(),
-    }
+    let does = msg::driver_node_pg_verifies(driver.clone());
+    vec![
+        Rule {
+            check,
+            does: does.clone(),
+            fails_with: vec![Code::CertificateInvalid, Code::TlsHandshakeFailed],
+            cause: msg::driver_node_pg_verifies_cause(driver.clone()),
+            fix: msg::driver_node_pg_fix(),
+        },
+        without_tls(check, does, driver, target.sslmode),
+    ]
 }
 
 /// node-postgres's verifying reading: the chain and the host name, against
@@ -414,7 +429,7 @@ fn node_postgres_plaintext(
     target: &mut PgTarget,
     roots: &RootCert,
     check: CheckName,
-) -> Rule {
+) -> Vec<Rule> {
     if target.sslrootcert_given {
         // pg-connection-string turns `sslrootcert` alone into `ssl = { ca }`:
         // the chain against that file and the host name, as verify-full.
@@ -422,13 +437,13 @@ fn node_postgres_plaintext(
     }
     target.sslmode = SslMode::Disable;
     let driver = node.to_string();
-    Rule {
+    vec![Rule {
         check,
         does: msg::driver_node_pg_plaintext(driver.clone()),
         fails_with: vec![Code::TlsRequired],
         cause: msg::driver_node_pg_plaintext_cause(driver),
         fix: msg::driver_node_pg_plaintext_fix(),
-    }
+    }]
 }
 
 /// asyncpg with `sslrootcert=system` and a verifying mode: a file named
@@ -477,6 +492,14 @@ fn asyncpg_default_prefer(
 mod tests {
     use super::*;
 
+    /// How many behaviours the rules describe: one behaviour may carry a
+    /// rule per failure it explains.
+    fn behaviours(rules: &[Rule]) -> usize {
+        let mut does: Vec<&crate::i18n::Message> = rules.iter().map(|r| &r.does).collect();
+        does.dedup();
+        does.len()
+    }
+
     fn ready(url: &str) -> Setting<PgTarget> {
         Setting::Ready {
             source: crate::model::Provenance::Flag("--database-url"),
@@ -522,7 +545,7 @@ mod tests {
                 &drivers(&[(Driver::NodePostgres, Some("8.23.1"))]),
                 &mut setting,
             );
-            assert_eq!(rules.len(), 1, "{given}");
+            assert_eq!(behaviours(&rules), 1, "{given}");
             assert_eq!(
                 mode(&setting),
                 (SslMode::VerifyFull, Some(RootCert::Node(None)))
@@ -565,7 +588,7 @@ mod tests {
         let node = drivers(&[(Driver::NodePostgres, Some("8.23.1"))]);
         let mut setting = ready("postgresql://u@db.example/d?sslmode=verify-full");
         let rules = judge_(&node, &mut setting);
-        assert_eq!(rules.len(), 1);
+        assert_eq!(behaviours(&rules), 1);
         assert!(rules[0].fails_with.contains(&Code::CertificateInvalid));
         assert_eq!(
             mode(&setting),
@@ -590,7 +613,7 @@ mod tests {
         ] {
             let mut setting = ready(&format!("postgresql://u@db.example/d?{query}"));
             let rules = judge_(&node, &mut setting);
-            assert_eq!(rules.len(), 1, "{query}");
+            assert_eq!(behaviours(&rules), 1, "{query}");
             assert!(
                 matches!(&setting, Setting::Invalid { error, .. } if error.code == Code::InvalidUrl),
                 "{query}"
@@ -608,7 +631,7 @@ mod tests {
             "postgresql://u@db.example/d?sslrootcert={}",
             ca.display()
         ));
-        assert_eq!(judge_(&node, &mut setting).len(), 1);
+        assert_eq!(behaviours(&judge_(&node, &mut setting)), 1);
         assert_eq!(
             mode(&setting),
             (SslMode::VerifyFull, Some(RootCert::File(ca)))
@@ -632,7 +655,7 @@ mod tests {
         // `ssl: true`, which verifies.
         let mut setting = ready("postgresql://u@db.example/d");
         assert_eq!(
-            judge(&node, CheckName::POSTGRES, &mut setting, &env(true)).len(),
+            behaviours(&judge(&node, CheckName::POSTGRES, &mut setting, &env(true))),
             1,
             "PGSSLMODE is read"
         );
@@ -659,7 +682,7 @@ mod tests {
             (Driver::NodePostgres, Some("8.23.1")),
         ];
         let rules = judge_(&drivers(&list), &mut setting);
-        assert_eq!(rules.len(), 1);
+        assert_eq!(behaviours(&rules), 1);
         assert_eq!(mode(&setting).0, SslMode::VerifyFull);
     }
 
@@ -672,7 +695,7 @@ mod tests {
         assert!(matches!(setting, Setting::Invalid { .. }));
         let mut setting = ready("postgresql://u@db.example/d?sslrootcert=system");
         let rules = judge_(&drivers(&[(Driver::Asyncpg, None)]), &mut setting);
-        assert_eq!(rules.len(), 1);
+        assert_eq!(behaviours(&rules), 1);
         assert_eq!(mode(&setting), (SslMode::Prefer, None));
         let mut setting = ready("postgresql://u@db.example/d?sslrootcert=system");
         let list = [(Driver::Asyncpg, None), (Driver::Psycopg, None)];

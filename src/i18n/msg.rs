@@ -897,6 +897,9 @@ messages! {
     // ---- the MySQL drivers that stop where the check's login went on ---
     mysql_driver_lacks_ed25519(driver: &str);
     mysql2_key_retrieval_refused(plugin: String);
+    // ---- node-postgres at a server without TLS -----------------------
+    driver_node_pg_no_tls_cause(driver: String, mode: &str);
+    driver_node_pg_no_tls_fix();
 }
 
 advice! {
