@@ -1065,7 +1065,7 @@ var_database_private_url = Railway's private-network PostgreSQL URL, used when D
 var_database_public_url = Railway's public PostgreSQL URL (TCP proxy), probed instead of the private one with --public.
 var_database_unpooled_url = Set beside DATABASE_URL, it says DATABASE_URL goes through PgBouncer (a pooler note).
 var_pghost = With no DATABASE_URL, the PostgreSQL host: libpq's variables then make the URL.
-var_pgport = PostgreSQL port, for a URL built from PGHOST.
+var_pgport = PostgreSQL port, for a URL built from PGHOST or a URL without a port, as libpq and the drivers read it.
 var_pguser = PostgreSQL user: fills in a URL without one, as libpq does.
 var_pgpassword = PostgreSQL password: fills in a URL without one, as libpq does.
 var_pgdatabase = PostgreSQL database: fills in a URL without one, as libpq does.
@@ -1433,3 +1433,11 @@ reading_last_at = { $driver } reads the user name and password up to the last `@
 reading_redis_db = { $drivers } read the database `{ $path }`, which is not a number, as database { $db } (redis-rs refuses it): checked on database { $db }; write the number you mean, e.g. `/0`
 reading_ioredis_select_ignored = the server refused SELECT { $db } ({ $said }); ioredis ignores the error and stays on database 0, where the app's commands then go: use a database the server has (0–15 by default), e.g. `/0`
 reading_postgresjs_setting_fix = Remove `{ $param }` from the URL: postgres.js does not read it and the server has no such setting; give postgres.js its own options in code instead (postgres(url, {"{"} … {"}"})).
+## hunt
+driver_prisma_param = { $driver } does not read Prisma's parameters ({ $names }): it refuses the URL or sends them on, and the connection fails
+driver_prisma_param_cause = { $names } are Prisma's own URL parameters; only Prisma reads them. libpq (psql, psycopg2, psycopg 3) refuses them as unknown URI parameters, SQLAlchemy passes them to its driver as keywords it does not take, asyncpg and postgres.js send them to the server as settings it does not have; node-postgres alone ignores them. { $driver } reads this URL too.
+driver_prisma_param_fix = Give { $driver } a URL without { $names } (a variable of its own, or the parameters removed in code), and keep them in the URL only Prisma reads.
+driver_postgresjs_session_attrs = { $driver } does not take target_session_attrs={ $value }: it throws "target_session_attrs { $value } is not supported" when the client is made, before connecting
+driver_postgresjs_session_attrs_cause = { $driver } knows only read-write, read-only, primary, standby and prefer-standby, from the URL or PGTARGETSESSIONATTRS; libpq's default `any` and every other value throw.
+driver_postgresjs_session_attrs_fix = Remove target_session_attrs from the URL (and PGTARGETSESSIONATTRS from the environment) to connect to any server, or use one of read-write, read-only, primary, standby, prefer-standby.
+var_pgtargetsessionattrs = target_session_attrs for PostgreSQL when the URL has none: postgres.js refuses values it does not know (libpq's `any` too).

@@ -891,6 +891,14 @@ messages! {
     reading_redis_db(drivers: String, path: String, db: i64);
     reading_ioredis_select_ignored(db: i64, said: Message);
     reading_postgresjs_setting_fix(param: String);
+    // ---- hunt: URL shapes and PG* variables the matrix lacked (issue 20)
+    driver_prisma_param(driver: String, names: String);
+    driver_prisma_param_cause(driver: String, names: String);
+    driver_prisma_param_fix(driver: String, names: String);
+    driver_postgresjs_session_attrs(driver: String, value: String);
+    driver_postgresjs_session_attrs_cause(driver: String);
+    driver_postgresjs_session_attrs_fix();
+    var_pgtargetsessionattrs();
 }
 
 advice! {
