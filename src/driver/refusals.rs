@@ -162,7 +162,7 @@ pub(super) fn refusal(
     {
         return Some(postgres_scheme());
     }
-    if let Some(refused) = prisma_params(drivers, findings) {
+    if let Some(refused) = prisma_params(drivers, dialect.as_deref(), findings) {
         return Some(refused);
     }
     if let Some(refused) = host_list(drivers, target, sqlalchemy) {
@@ -237,8 +237,14 @@ fn postgres_js_setting(drivers: &Drivers, target: &PgTarget) -> Option<Refusal> 
 /// Prisma's parameters, taken out of the check's URL by the normalizer
 /// (its `prisma_parameter` finding names them), in an app with a
 /// PostgreSQL driver that does not ignore them: the first such driver
-/// (SQLAlchemy before the DBAPI it wraps) is named.
-fn prisma_params(drivers: &Drivers, findings: &[Finding]) -> Option<Refusal> {
+/// (SQLAlchemy before the DBAPI it wraps) is named. A URL whose scheme
+/// names a SQLAlchemy `dialect` (`postgresql+asyncpg://`) is SQLAlchemy's
+/// whatever drivers were found, and every dialect fails on them.
+fn prisma_params(
+    drivers: &Drivers,
+    dialect: Option<&str>,
+    findings: &[Finding],
+) -> Option<Refusal> {
     let names = findings
         .iter()
         .filter(|f| f.code == FindingCode::PrismaParameter)
@@ -250,8 +256,9 @@ fn prisma_params(drivers: &Drivers, findings: &[Finding]) -> Option<Refusal> {
         })?;
     let mut readers = drivers.of(crate::model::CheckName::POSTGRES);
     let driver = readers
-        .find(|f| !matches!(f.driver, Driver::Prisma | Driver::NodePostgres))?
-        .to_string();
+        .find(|f| !matches!(f.driver, Driver::Prisma | Driver::NodePostgres))
+        .map(ToString::to_string)
+        .or_else(|| dialect.map(|d| format!("SQLAlchemy ({d})")))?;
     Some(Refusal {
         does: msg::driver_prisma_param(driver.clone(), names.clone()),
         cause: msg::driver_prisma_param_cause(driver.clone(), names.clone()),
@@ -585,6 +592,13 @@ mod tests {
         for fine in [&[Driver::Prisma][..], &[Driver::NodePostgres], &[]] {
             assert!(refusal(&drivers(fine), &target, &findings).is_none());
         }
+        // The scheme names SQLAlchemy's asyncpg dialect: TypeError, with
+        // no driver found.
+        let url = "postgresql+asyncpg://u@h/d?schema=public";
+        let (_, mut findings) = normalized(url);
+        findings.extend(crate::config::normalize::postgres(url, "DATABASE_URL").findings);
+        let target = PgTarget::parse("postgresql://u@h/d").unwrap();
+        assert!(refusal(&drivers(&[]), &target, &findings).is_some());
     }
 
     #[test]
