@@ -230,8 +230,8 @@ fn postgres_js(
 }
 
 /// postgres.js 4.2.0 (`src/index.js`, `tsa`) reads `target_session_attrs`
-/// from the URL, else `PGTARGETSESSIONATTRS`, and throws "target_session_attrs
-/// any is not supported" for any value but `read-write`, `read-only`,
+/// from the URL, else `PGTARGETSESSIONATTRS`, and throws
+/// "`target_session_attrs` any is not supported" for any value but `read-write`, `read-only`,
 /// `primary`, `standby` and `prefer-standby` — libpq's default `any`
 /// included — when the client is made, before dialing.
 fn postgres_js_session_attrs(
