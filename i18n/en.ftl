@@ -1065,7 +1065,7 @@ var_database_private_url = Railway's private-network PostgreSQL URL, used when D
 var_database_public_url = Railway's public PostgreSQL URL (TCP proxy), probed instead of the private one with --public.
 var_database_unpooled_url = Set beside DATABASE_URL, it says DATABASE_URL goes through PgBouncer (a pooler note).
 var_pghost = With no DATABASE_URL, the PostgreSQL host: libpq's variables then make the URL.
-var_pgport = PostgreSQL port, for a URL built from PGHOST.
+var_pgport = PostgreSQL port, for a URL built from PGHOST or a URL without a port, as libpq and the drivers read it.
 var_pguser = PostgreSQL user: fills in a URL without one, as libpq does.
 var_pgpassword = PostgreSQL password: fills in a URL without one, as libpq does.
 var_pgdatabase = PostgreSQL database: fills in a URL without one, as libpq does.
@@ -1450,3 +1450,11 @@ advice_mysql2_key_retrieval =
 ## node-postgres at a server without TLS (issue 20)
 driver_node_pg_no_tls_cause = The server does not support TLS, and { $driver } asks for it under sslmode={ $mode } (every mode but disable) with no plaintext retry: it fails with "The server does not support SSL connections". No certificate setting changes that.
 driver_node_pg_no_tls_fix = Remove sslmode from the URL (node-postgres then connects without TLS) or set sslmode=disable, on a trusted private network; or enable TLS on the server.
+## hunt
+driver_prisma_param = { $driver } does not read Prisma's parameters ({ $names }): it refuses the URL or sends them on, and the connection fails
+driver_prisma_param_cause = { $names } are Prisma's own URL parameters; only Prisma reads them. libpq (psql, psycopg2, psycopg 3) refuses them as unknown URI parameters, SQLAlchemy passes them to its driver as keywords it does not take, asyncpg and postgres.js send them to the server as settings it does not have; node-postgres alone ignores them. { $driver } reads this URL too.
+driver_prisma_param_fix = Give { $driver } a URL without { $names } (a variable of its own, or the parameters removed in code), and keep them in the URL only Prisma reads.
+driver_postgresjs_session_attrs = { $driver } does not take target_session_attrs={ $value }: it throws "target_session_attrs { $value } is not supported" when the client is made, before connecting
+driver_postgresjs_session_attrs_cause = { $driver } knows only read-write, read-only, primary, standby and prefer-standby, from the URL or PGTARGETSESSIONATTRS; libpq's default `any` and every other value throw.
+driver_postgresjs_session_attrs_fix = Remove target_session_attrs from the URL (and PGTARGETSESSIONATTRS from the environment) to connect to any server, or use one of read-write, read-only, primary, standby, prefer-standby.
+var_pgtargetsessionattrs = target_session_attrs for PostgreSQL when the URL has none: postgres.js refuses values it does not know (libpq's `any` too).

@@ -1140,7 +1140,7 @@ var_database_private_url = URL PostgreSQL в приватной сети Railway
 var_database_public_url = Публичный URL PostgreSQL на Railway (TCP-прокси); с --public проверяется вместо приватного.
 var_database_unpooled_url = Задана рядом с DATABASE_URL — значит, DATABASE_URL идёт через PgBouncer (заметка о пулере).
 var_pghost = Хост PostgreSQL, если переменная DATABASE_URL не задана: тогда URL собирается из переменных libpq.
-var_pgport = Порт PostgreSQL для URL, собранного из PGHOST.
+var_pgport = Порт PostgreSQL для URL, собранного из PGHOST, или для URL без порта — так его читают libpq и драйверы.
 var_pguser = Пользователь PostgreSQL: подставляется в URL без пользователя, как в libpq.
 var_pgpassword = Пароль PostgreSQL: подставляется в URL без пароля, как в libpq.
 var_pgdatabase = База PostgreSQL: подставляется в URL без базы, как в libpq.
@@ -1530,3 +1530,11 @@ advice_mysql2_key_retrieval =
 ## node-postgres и сервер без TLS (issue 20)
 driver_node_pg_no_tls_cause = Сервер не поддерживает TLS, а { $driver } при sslmode={ $mode } (при любом режиме, кроме disable) требует его и не пробует подключиться без шифрования: падает с «The server does not support SSL connections». Настройки сертификатов тут не помогут.
 driver_node_pg_no_tls_fix = Уберите sslmode из URL (тогда node-postgres подключится без TLS) или задайте sslmode=disable — в доверенной приватной сети; либо включите TLS на сервере.
+## hunt
+driver_prisma_param = { $driver } не понимает параметры Prisma ({ $names }): он отвергает URL или передаёт их дальше, и подключение не удаётся
+driver_prisma_param_cause = { $names } — собственные параметры URL у Prisma, и читает их только Prisma. libpq (psql, psycopg2, psycopg 3) отвергает их как неизвестные параметры URI, SQLAlchemy передаёт их своему драйверу как аргументы, которых тот не принимает, asyncpg и postgres.js отправляют их серверу как настройки, которых у него нет; пропускает их только node-postgres. А этот URL читает и { $driver }.
+driver_prisma_param_fix = Дайте { $driver } URL без { $names } (отдельную переменную окружения или URL, из которого код убирает эти параметры), а параметры Prisma оставьте только в URL, который читает Prisma.
+driver_postgresjs_session_attrs = { $driver } не принимает target_session_attrs={ $value }: при создании клиента, ещё до подключения, он бросает исключение «target_session_attrs { $value } is not supported»
+driver_postgresjs_session_attrs_cause = { $driver } знает только read-write, read-only, primary, standby и prefer-standby — из URL или из PGTARGETSESSIONATTRS; на значение libpq по умолчанию `any`, как и на любое другое, он бросает исключение.
+driver_postgresjs_session_attrs_fix = Чтобы подключаться к любому серверу, уберите target_session_attrs из URL (и PGTARGETSESSIONATTRS из переменных окружения) или укажите одно из значений read-write, read-only, primary, standby, prefer-standby.
+var_pgtargetsessionattrs = target_session_attrs для PostgreSQL, если в URL его нет: postgres.js отвергает незнакомые ему значения (и `any` из libpq тоже).

@@ -22,19 +22,27 @@ fn sqlalchemy_prisma_and_quoted_urls_are_checked_with_findings() {
         "appdb",
         "schema=public&pgbouncer=true",
     );
-    let sqlalchemy = url.replace("postgresql://", "postgresql+asyncpg://");
     let mut run = railconn();
-    run.env("DATABASE_URL", format!("\"{sqlalchemy}\"\r\n"));
+    run.env("DATABASE_URL", format!("\"{url}\"\r\n"));
     let (r, _) = check_json(&mut run, &["--only", "postgres"]);
     assert_passed(&r, "postgres");
     let codes = finding_codes(&r, "postgres");
-    for code in ["trimmed", "sqlalchemy_driver", "prisma_parameter"] {
+    for code in ["trimmed", "prisma_parameter"] {
         assert!(
             codes.iter().any(|c| c == code),
             "{code} missing in {codes:?}"
         );
     }
     assert_eq!(check(&r, "postgres")["status"], "warn");
+    // SQLAlchemy hands Prisma's parameters to its driver, which refuses
+    // them (asyncpg: TypeError; matrix case
+    // sa_asyncpg_prisma_schema_type_error): not ready, naming it.
+    let sqlalchemy = url.replace("postgresql://", "postgresql+asyncpg://");
+    let mut run = railconn();
+    run.env("DATABASE_URL", format!("\"{sqlalchemy}\"\r\n"));
+    let (r, _) = check_json(&mut run, &["--only", "postgres"]);
+    assert_eq!(check(&r, "postgres")["error"]["code"], "invalid_url");
+    assert!(finding_codes(&r, "postgres").contains(&"sqlalchemy_driver".to_string()));
 }
 
 #[test]

@@ -629,6 +629,7 @@ const POSTGRES_NODE: UrlKind<PgTarget> = UrlKind {
 /// A PostgreSQL URL of an app whose driver is postgres.js.
 const POSTGRES_JS: UrlKind<PgTarget> = UrlKind {
     normalize: reading::postgres_js,
+    fill: PgTarget::fill_from_env_postgres_js,
     ..POSTGRES
 };
 

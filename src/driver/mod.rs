@@ -459,6 +459,9 @@ pub(crate) struct DriverEnv {
     /// `PGSSLMODE` as set (libpq, node-postgres and postgres.js read it;
     /// postgres.js takes its value as its `ssl` option).
     pub(crate) pgsslmode: Option<String>,
+    /// `PGTARGETSESSIONATTRS` as set: postgres.js refuses values it does
+    /// not know (`driver::postgres`).
+    pub(crate) pgtargetsessionattrs: Option<String>,
     /// The store node-postgres verifies against when the URL names no CA:
     /// Node's own (its bundled Mozilla list plus `NODE_EXTRA_CA_CERTS`),
     /// or the system's with `--use-openssl-ca` / `--use-system-ca` in
@@ -478,6 +481,7 @@ impl DriverEnv {
             .map(|v| std::path::PathBuf::from(v.value));
         Self {
             pgsslmode: env.get("PGSSLMODE").map(|v| v.value.trim().to_string()),
+            pgtargetsessionattrs: env.get("PGTARGETSESSIONATTRS").map(|v| v.value),
             node_roots: if system {
                 RootCert::System
             } else {

@@ -136,6 +136,7 @@ mod tests {
     fn env() -> DriverEnv {
         DriverEnv {
             pgsslmode: None,
+            pgtargetsessionattrs: None,
             node_roots: RootCert::Node(Some("/extra.pem".into())),
         }
     }

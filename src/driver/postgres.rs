@@ -63,6 +63,11 @@ pub(super) fn judge(
             drivers
                 .get(Driver::NodePostgres)
                 .and_then(|node| node_postgres_unreadable_root(node, target, check))
+        })
+        .or_else(|| {
+            drivers
+                .get(Driver::PostgresJs)
+                .and_then(|js| postgres_js_session_attrs(js, target, env, check))
         });
     if let Some((error, rule)) = refused {
         *setting = Setting::Invalid {
@@ -222,6 +227,41 @@ fn postgres_js(
     };
     // Said only when postgres.js reads the URL otherwise than libpq does.
     rule.filter(|_| before != (target.sslmode, target.sslrootcert.clone()))
+}
+
+/// postgres.js 4.2.0 (`src/index.js`, `tsa`) reads `target_session_attrs`
+/// from the URL, else `PGTARGETSESSIONATTRS`, and throws
+/// "`target_session_attrs` any is not supported" for any value but `read-write`, `read-only`,
+/// `primary`, `standby` and `prefer-standby` — libpq's default `any`
+/// included — when the client is made, before dialing.
+fn postgres_js_session_attrs(
+    js: &Found,
+    target: &PgTarget,
+    env: &DriverEnv,
+    check: CheckName,
+) -> Option<(UrlError, Rule)> {
+    const READS: &[&str] = &[
+        "read-write",
+        "read-only",
+        "primary",
+        "standby",
+        "prefer-standby",
+    ];
+    let value = super::refusals::query_pairs(target)
+        .find(|(key, _)| *key == "target_session_attrs")
+        .map(|(_, value)| value.to_string())
+        .filter(|value| !value.is_empty())
+        .or_else(|| env.pgtargetsessionattrs.clone())?;
+    if READS.contains(&value.as_str()) {
+        return None;
+    }
+    let (driver, value) = (js.to_string(), crate::source::url::printable(&value));
+    Some(refused_before_connecting(
+        check,
+        msg::driver_postgresjs_session_attrs(driver.clone(), value.clone()),
+        msg::driver_postgresjs_session_attrs_cause(driver),
+        msg::driver_postgresjs_session_attrs_fix(),
+    ))
 }
 
 /// node-postgres's reading of `sslmode`: anything but `disable` and
@@ -516,6 +556,7 @@ mod tests {
     fn env(pgsslmode: bool) -> DriverEnv {
         DriverEnv {
             pgsslmode: pgsslmode.then(|| "prefer".to_string()),
+            pgtargetsessionattrs: None,
             node_roots: RootCert::Node(None),
         }
     }
@@ -710,6 +751,7 @@ mod tests {
         let mut setting = ready(url);
         let env = DriverEnv {
             pgsslmode: pgsslmode.map(str::to_string),
+            pgtargetsessionattrs: None,
             node_roots: RootCert::Node(None),
         };
         let found = drivers(&[(Driver::PostgresJs, Some("4.2.0"))]);
@@ -750,6 +792,34 @@ mod tests {
         assert!(rules.is_empty());
         let (_, plan) = js("postgresql://u@db.example/d?sslmode=prefer", None);
         assert_eq!(plan.0, SslMode::Prefer);
+    }
+
+    /// postgres.js throws on `target_session_attrs` values it does not
+    /// know, libpq's `any` among them (matrix case
+    /// `plain_target_session_attrs_any`), from the URL or the environment.
+    #[test]
+    fn postgres_js_refuses_target_session_attrs_any() {
+        let found = drivers(&[(Driver::PostgresJs, Some("4.2.0"))]);
+        let judged = |url: &str, tsa: Option<&str>| {
+            let mut setting = ready(url);
+            let env = DriverEnv {
+                pgsslmode: None,
+                pgtargetsessionattrs: tsa.map(str::to_string),
+                node_roots: RootCert::Node(None),
+            };
+            judge(&found, CheckName::POSTGRES, &mut setting, &env);
+            matches!(setting, Setting::Invalid { .. })
+        };
+        assert!(judged(
+            "postgresql://u@db.example/d?target_session_attrs=any",
+            None
+        ));
+        assert!(judged("postgresql://u@db.example/d", Some("any")));
+        assert!(!judged(
+            "postgresql://u@db.example/d?target_session_attrs=primary",
+            Some("any")
+        ));
+        assert!(!judged("postgresql://u@db.example/d", None));
     }
 
     /// A CA file in the URL: verify-full with `true`/`verify-full`, the

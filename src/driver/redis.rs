@@ -517,6 +517,7 @@ mod tests {
     fn node_env() -> DriverEnv {
         DriverEnv {
             pgsslmode: None,
+            pgtargetsessionattrs: None,
             node_roots: RootCert::Node(None),
         }
     }

@@ -24,6 +24,14 @@
 //!   (libpq 17) reads it.
 //! - postgres.js 4.2.0 sends the query parameters it does not read to
 //!   the server as settings too: libpq's keywords are refused there.
+//! - Prisma's own parameters (`schema`, `pgbouncer`, `connection_limit`…,
+//!   which the normalizer takes out of the check's URL) are read by
+//!   Prisma alone: libpq refuses them (`invalid URI query parameter`),
+//!   SQLAlchemy passes them on as keywords (`TypeError` under asyncpg,
+//!   `invalid connection option` under libpq), asyncpg and postgres.js
+//!   send them to the server (`unrecognized configuration parameter
+//!   "schema"`); node-postgres 8.23.1 ignores them (every driver seen
+//!   with `?schema=public`).
 //! - asyncpg (`urllib.parse`) and node-postgres (`new URL()`) read an
 //!   unencoded `#` in the password as the start of the fragment: asyncpg
 //!   raises `ValueError` (the port becomes the password's head),
@@ -154,6 +162,9 @@ pub(super) fn refusal(
     {
         return Some(postgres_scheme());
     }
+    if let Some(refused) = prisma_params(drivers, dialect.as_deref(), findings) {
+        return Some(refused);
+    }
     if let Some(refused) = host_list(drivers, target, sqlalchemy) {
         return Some(refused);
     }
@@ -220,6 +231,38 @@ fn postgres_js_setting(drivers: &Drivers, target: &PgTarget) -> Option<Refusal> 
         does: msg::driver_asyncpg_setting(js.to_string(), param.clone()),
         cause: msg::driver_asyncpg_setting_cause(js.to_string(), param.clone()),
         fix: msg::reading_postgresjs_setting_fix(param),
+    })
+}
+
+/// Prisma's parameters, taken out of the check's URL by the normalizer
+/// (its `prisma_parameter` finding names them), in an app with a
+/// PostgreSQL driver that does not ignore them: the first such driver
+/// (SQLAlchemy before the DBAPI it wraps) is named. A URL whose scheme
+/// names a SQLAlchemy `dialect` (`postgresql+asyncpg://`) is SQLAlchemy's
+/// whatever drivers were found, and every dialect fails on them.
+fn prisma_params(
+    drivers: &Drivers,
+    dialect: Option<&str>,
+    findings: &[Finding],
+) -> Option<Refusal> {
+    let names = findings
+        .iter()
+        .filter(|f| f.code == FindingCode::PrismaParameter)
+        .find_map(|f| {
+            f.message.args().iter().find_map(|(key, arg)| match arg {
+                Arg::Text(text) if *key == "names" => Some(text.clone()),
+                _ => None,
+            })
+        })?;
+    let mut readers = drivers.of(crate::model::CheckName::POSTGRES);
+    let driver = readers
+        .find(|f| !matches!(f.driver, Driver::Prisma | Driver::NodePostgres))
+        .map(ToString::to_string)
+        .or_else(|| dialect.map(|d| format!("SQLAlchemy ({d})")))?;
+    Some(Refusal {
+        does: msg::driver_prisma_param(driver.clone(), names.clone()),
+        cause: msg::driver_prisma_param_cause(driver.clone(), names.clone()),
+        fix: msg::driver_prisma_param_fix(driver, names),
     })
 }
 
@@ -526,6 +569,36 @@ mod tests {
             Some("driver_sa_host_list_fix")
         );
         assert_eq!(refused(&[Driver::Psycopg2], &sa(query)), None);
+    }
+
+    /// Prisma's `schema` stops every driver but Prisma and node-postgres
+    /// (matrix case `plain_prisma_schema`).
+    #[test]
+    fn prisma_parameters_stop_the_drivers_that_do_not_ignore_them() {
+        let url = "postgresql://u@h/d?schema=public&sslmode=require";
+        let (clean, findings) = normalized(url);
+        let mut findings = findings;
+        let prisma = crate::config::normalize::postgres(url, "DATABASE_URL");
+        findings.extend(prisma.findings);
+        let target = PgTarget::parse(&clean.replace("schema=public&", "")).unwrap();
+        for driver in [Driver::Psycopg2, Driver::Asyncpg, Driver::PostgresJs] {
+            let refused = refusal(&drivers(&[driver]), &target, &findings);
+            assert_eq!(
+                refused.map(|r| r.fix.id()),
+                Some("driver_prisma_param_fix"),
+                "{driver:?}"
+            );
+        }
+        for fine in [&[Driver::Prisma][..], &[Driver::NodePostgres], &[]] {
+            assert!(refusal(&drivers(fine), &target, &findings).is_none());
+        }
+        // The scheme names SQLAlchemy's asyncpg dialect: TypeError, with
+        // no driver found.
+        let url = "postgresql+asyncpg://u@h/d?schema=public";
+        let (_, mut findings) = normalized(url);
+        findings.extend(crate::config::normalize::postgres(url, "DATABASE_URL").findings);
+        let target = PgTarget::parse("postgresql://u@h/d").unwrap();
+        assert!(refusal(&drivers(&[]), &target, &findings).is_some());
     }
 
     #[test]

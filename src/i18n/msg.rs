@@ -900,6 +900,14 @@ messages! {
     // ---- node-postgres at a server without TLS -----------------------
     driver_node_pg_no_tls_cause(driver: String, mode: &str);
     driver_node_pg_no_tls_fix();
+    // ---- hunt: URL shapes and PG* variables the matrix lacked (issue 20)
+    driver_prisma_param(driver: String, names: String);
+    driver_prisma_param_cause(driver: String, names: String);
+    driver_prisma_param_fix(driver: String, names: String);
+    driver_postgresjs_session_attrs(driver: String, value: String);
+    driver_postgresjs_session_attrs_cause(driver: String);
+    driver_postgresjs_session_attrs_fix();
+    var_pgtargetsessionattrs();
 }
 
 advice! {

@@ -138,6 +138,13 @@ pub(crate) const PGSSLROOTCERT: EnvVar = EnvVar {
     commands: CHECKS,
 };
 
+pub(crate) const PGTARGETSESSIONATTRS: EnvVar = EnvVar {
+    name: "PGTARGETSESSIONATTRS",
+    meaning: msg::var_pgtargetsessionattrs,
+    kind: VarKind::Plain,
+    commands: CHECKS,
+};
+
 pub(crate) const REDIS_URL: EnvVar = EnvVar {
     name: "REDIS_URL",
     meaning: msg::var_redis_url,
@@ -503,6 +510,7 @@ pub(crate) const ALL: &[EnvVar] = &[
     PGSSLMODE,
     PGSSLNEGOTIATION,
     PGSSLROOTCERT,
+    PGTARGETSESSIONATTRS,
     REDIS_URL,
     REDIS_PRIVATE_URL,
     REDIS_PUBLIC_URL,

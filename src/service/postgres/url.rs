@@ -135,6 +135,9 @@ pub struct PgTarget {
     /// directory: `PGHOST` replaces it, and a driver with another default
     /// (asyncpg's list, node-postgres's `localhost`) its own.
     pub default_host: bool,
+    /// Whether the URL names a port (its authority or `?port=`): else
+    /// `PGPORT` applies (libpq-envars.html), for every host of the list.
+    pub port_given: bool,
     /// Whether TLS is tried over a Unix socket. libpq never tries it there
     /// (fe-connect.c `init_allowed_encryption_methods`: "Don't request SSL
     /// or GSSAPI over Unix sockets"), nor does asyncpg (`connect_utils.py`
@@ -167,6 +170,15 @@ pub(crate) fn socket_file(dir: &str, port: u16) -> PathBuf {
         Some(name) => PathBuf::from(format!("\0{name}")),
         None => PathBuf::from(file),
     }
+}
+
+/// Whose reading of the `PG*` variables fills a target: they differ in
+/// `PGSSLMODE` and `PGSSLROOTCERT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EnvReader {
+    Libpq,
+    NodePostgres,
+    PostgresJs,
 }
 
 /// What `sslmode=prefer` does when its TLS attempt fails or is refused
@@ -331,6 +343,7 @@ impl PgTarget {
             dial: Vec::new(),
             prefer_fallback: PreferFallback::Plaintext,
             default_host,
+            port_given: info.get("port").is_some(),
             tls_over_sockets: false,
         };
         let sslmode = info.get("sslmode").map(parse_sslmode).transpose()?;
@@ -370,7 +383,7 @@ impl PgTarget {
         &mut self,
         env: &crate::source::EnvSource,
     ) -> Result<Vec<crate::model::Finding>, UrlError> {
-        self.fill(env, true)
+        self.fill(env, EnvReader::Libpq)
     }
 
     /// As [`Self::fill_from_env`], for an app whose driver is node-postgres:
@@ -380,15 +393,26 @@ impl PgTarget {
         &mut self,
         env: &crate::source::EnvSource,
     ) -> Result<Vec<crate::model::Finding>, UrlError> {
-        self.fill(env, false)
+        self.fill(env, EnvReader::NodePostgres)
     }
 
-    /// `libpq`: whether the app reads the environment as libpq does, else
-    /// as node-postgres does (no `PGSSLROOTCERT`; `PGSSLMODE=no-verify`).
+    /// As [`Self::fill_from_env`], for an app whose driver is postgres.js:
+    /// `PGSSLMODE` is its `ssl` option whatever the value (4.2.0,
+    /// `src/index.js`, `parseOptions`: `k === 'ssl' && env.PGSSLMODE`), so
+    /// a value libpq refuses (`no-verify`) is Node's verifying default
+    /// there (`src/socket.js`, `secureOptions`), which the driver's TLS
+    /// plan (`driver::postgres`) reads from the variable.
+    pub(crate) fn fill_from_env_postgres_js(
+        &mut self,
+        env: &crate::source::EnvSource,
+    ) -> Result<Vec<crate::model::Finding>, UrlError> {
+        self.fill(env, EnvReader::PostgresJs)
+    }
+
     fn fill(
         &mut self,
         env: &crate::source::EnvSource,
-        libpq: bool,
+        reader: EnvReader,
     ) -> Result<Vec<crate::model::Finding>, UrlError> {
         use crate::model::Finding;
         use crate::model::FindingCode;
@@ -399,6 +423,7 @@ impl PgTarget {
             .collect();
         let mut used = Vec::new();
         self.fill_host_from_env(env, &mut used);
+        self.fill_port_from_env(env, &mut used)?;
         if self.password.is_none() {
             self.password = env.get("PGPASSWORD").map(|v| {
                 used.push("PGPASSWORD");
@@ -417,7 +442,7 @@ impl PgTarget {
                 v.value
             });
         }
-        if self.fill_tls_from_env(env, libpq, &mut used)? {
+        if self.fill_tls_from_env(env, reader, &mut used)? {
             findings.push(Finding::warn(
                 FindingCode::CertificateNotVerified,
                 crate::i18n::msg::driver_node_pg_no_verify(),
@@ -457,18 +482,50 @@ impl PgTarget {
         used.push("PGHOST");
     }
 
+    /// A URL without a port takes `PGPORT`: one port for every host, or
+    /// one each (libpq-envars.html; fe-connect.c `conninfo_add_defaults`
+    /// reads the variable only when the `port` option is absent, and
+    /// `pqConnectOptions2` pairs the list with the hosts). The drivers
+    /// read it the same way: asyncpg 0.32.0 (`connect_utils.py`,
+    /// `os.environ.get('PGPORT')` when no port is given), node-postgres
+    /// 8.23.1 (`defaults.js`, `port: process.env.PGPORT`…), postgres.js
+    /// 4.2.0 (`src/index.js`, `parseOptions`: `o.port || query.port ||
+    /// env.PGPORT || 5432`), and SQLAlchemy passes no port of its own when
+    /// the URL has none (seen with every dialect: `PGPORT` is dialed).
+    fn fill_port_from_env(
+        &mut self,
+        env: &crate::source::EnvSource,
+        used: &mut Vec<&'static str>,
+    ) -> Result<(), UrlError> {
+        let Some(var) = env.get("PGPORT").filter(|_| !self.port_given) else {
+            return Ok(());
+        };
+        let ports: Vec<&str> = var.value.split(',').collect();
+        if ports.len() != 1 && ports.len() != self.hosts.len() {
+            return Err(invalid(msg::pg_many_ports()));
+        }
+        for (i, (_, port)) in self.hosts.iter_mut().enumerate() {
+            *port = parse_port(Some(ports.get(i).unwrap_or(&ports[0])))?;
+        }
+        self.port = self.hosts[0].1;
+        self.port_given = true;
+        used.push("PGPORT");
+        Ok(())
+    }
+
     /// `PGSSLMODE` and `PGSSLROOTCERT` apply when the URL does not set
     /// them; an invalid `PGSSLMODE` is refused, as libpq refuses it. For
-    /// node-postgres (`libpq` false) `PGSSLROOTCERT` is not read and
+    /// node-postgres `PGSSLROOTCERT` is not read and
     /// `PGSSLMODE=no-verify`, its own mode (TLS without verification, pg
     /// `connection-parameters.js`), is libpq's `require`: the return value
-    /// says it was read.
+    /// says it was read. For postgres.js any other value verifies.
     fn fill_tls_from_env(
         &mut self,
         env: &crate::source::EnvSource,
-        libpq: bool,
+        reader: EnvReader,
         used: &mut Vec<&'static str>,
     ) -> Result<bool, UrlError> {
+        let libpq = reader != EnvReader::NodePostgres;
         if let Some(var) = env
             .get("PGSSLROOTCERT")
             .filter(|_| libpq && self.sslrootcert.is_none())
@@ -483,10 +540,11 @@ impl PgTarget {
                 let value = var.value.trim();
                 Some(match SslMode::parse(value) {
                     Some(mode) => mode,
-                    None if !libpq && value == "no-verify" => {
+                    None if reader == EnvReader::NodePostgres && value == "no-verify" => {
                         no_verify = true;
                         SslMode::Require
                     }
+                    None if reader == EnvReader::PostgresJs => SslMode::VerifyFull,
                     None => return Err(invalid(msg::pg_bad_env_sslmode())),
                 })
             }
@@ -1096,6 +1154,46 @@ mod tests {
         let mut given = PgTarget::parse("postgresql://h/db").unwrap();
         given.fill_from_env(&env).unwrap();
         assert_eq!(given.host, "h");
+    }
+
+    /// postgres.js takes any `PGSSLMODE` as its `ssl` option: `no-verify`,
+    /// which libpq refuses, is Node's verifying default there.
+    #[test]
+    fn postgres_js_reads_any_pgsslmode() {
+        use crate::source::EnvSource;
+        let env = EnvSource::from_pairs([("PGSSLMODE", "no-verify")]);
+        let mut t = PgTarget::parse("postgresql://h/db").unwrap();
+        assert!(t.clone().fill_from_env(&env).is_err(), "libpq refuses it");
+        t.fill_from_env_postgres_js(&env).unwrap();
+        assert_eq!(t.sslmode, SslMode::VerifyFull);
+    }
+
+    /// `PGPORT` fills a URL without a port, as libpq and every driver
+    /// read it (the matrix's `env_pgport_*` cases); a URL's port wins.
+    #[test]
+    fn a_url_without_a_port_takes_pgport() {
+        use crate::source::EnvSource;
+        let env = EnvSource::from_pairs([("PGPORT", "6000")]);
+        let mut t = PgTarget::parse("postgresql://h/db").unwrap();
+        let findings = t.fill_from_env(&env).unwrap();
+        assert_eq!((t.port, t.hosts[0].1), (6000, 6000));
+        assert_eq!(findings.len(), 1, "PGPORT is named");
+        for given in ["postgresql://h:5433/db", "postgresql://h/db?port=5433"] {
+            let mut t = PgTarget::parse(given).unwrap();
+            t.fill_from_env(&env).unwrap();
+            assert_eq!(t.port, 5433, "{given}");
+        }
+        // An authority list has a port option even without numbers (`,`),
+        // so libpq dials 5432 there; the query's host list has none.
+        let mut list = PgTarget::parse("postgresql:///db?host=a,b").unwrap();
+        list.fill_from_env(&EnvSource::from_pairs([("PGPORT", "6000,6001")]))
+            .unwrap();
+        assert_eq!(list.hosts[1], ("b".to_string(), 6001));
+        let mut bad = PgTarget::parse("postgresql://h/db").unwrap();
+        assert!(
+            bad.fill_from_env(&EnvSource::from_pairs([("PGPORT", "x")]))
+                .is_err()
+        );
     }
 
     /// Issue 10: the target is shown as given, only secrets masked.
