@@ -444,13 +444,13 @@ pipe_empty = the pipe ended before a single byte: the command behind it wrote no
 
 ## Targets and selection
 
-selector_bad_kind = `kind:{ $kind }` is not a kind: write kind:postgresql, kind:sqlite, kind:redis or kind:jwt
+selector_bad_kind = `kind:{ $kind }` is not a kind: write kind:postgresql, kind:sqlite, kind:redis, kind:mysql, kind:amqp or kind:jwt
 selector_empty = an empty check name: write a check name (postgres, redis, jwt or a variable such as CELERY_BROKER_URL) or kind:KIND
 target_form = write NAME=URL, e.g. --target replica=postgresql://replica.example:5432/app (NAME: letters, digits, _ - .)
 target_name_space = NAME (before the =) holds a space: use letters, digits, _ - and . only, e.g. --target read_replica=postgresql://replica.example:5432/app
 target_name_char = NAME (before the =) holds `{ $char }`: use letters, digits, _ - and . only, e.g. --target read_replica=postgresql://replica.example:5432/app
 target_default_name = `{ $name }` is a default check: use --database-url or --redis-url to check another URL for it, or choose another NAME
-target_bad_scheme = the URL of `{ $name }` is not a PostgreSQL or Redis URL: write postgresql://… or redis://… (rediss:// for TLS)
+target_bad_scheme = the URL of `{ $name }` is not a PostgreSQL, MySQL, Redis or AMQP URL: write postgresql://…, mysql://…, redis://… (rediss:// for TLS) or amqp://… (amqps:// for TLS)
 warning_unknown_check = railconn: warning: no check is called `{ $name }` here, so it selects nothing (checks: { $checks })
 warning_unknown_check_near = railconn: warning: no check is called `{ $name }` here, so it selects nothing; did you mean `{ $meant }`? (checks: { $checks })
 warning_merged_name = railconn: warning: { $name } holds the same URL as the `{ $check }` check and is checked as part of it; --skip, --optional and --allow act on check names, so this one changes nothing: write `{ $check }` to change how that URL gates the deploy
@@ -1018,10 +1018,10 @@ explain_tls_unsupported = TLS was required, but the server does not speak it.
 explain_tls_required = The server insists on TLS, but the connection was plaintext.
 explain_tls_handshake_failed = The TLS handshake did not complete.
 explain_certificate_invalid = The server's certificate fails the verification asked for.
-explain_connection_closed = Something accepted the connection but closed it without a PostgreSQL or Redis reply.
+explain_connection_closed = Something accepted the connection but closed it without a reply in the service's protocol (PostgreSQL, MySQL, Redis or AMQP).
 explain_connection_reset = The connection was reset in the middle of the conversation.
 explain_timeout = Connected, but the server did not answer before --timeout.
-explain_protocol_error = The peer does not speak the expected protocol (PostgreSQL or Redis).
+explain_protocol_error = The peer does not speak the expected protocol (PostgreSQL, MySQL, Redis or AMQP).
 explain_auth_failed = The server rejected the credentials.
 explain_auth_required = The server wants a password and the URL has none.
 explain_access_denied = The credentials are right, but this user may not connect here or run this command.
@@ -1105,7 +1105,7 @@ target_twice = `{ $name }` is given to --target twice: give each target a NAME o
 warning_renamed_check = railconn: warning: two checks are called { $name }: { $kept } keeps the name, and { $other } is checked as { $renamed }
 driver_version_too_large = `{ $arg }`: a number in the version after @ is too large (e.g. pg@8.23.1)
 tty_without_terminal = it is a terminal device, and this process has no terminal (cron, CI or a service manager started it): give --output a file name
-selector_unknown_kind = the kind after kind: is unknown: write kind:postgresql, kind:sqlite, kind:redis or kind:jwt
+selector_unknown_kind = the kind after kind: is unknown: write kind:postgresql, kind:sqlite, kind:redis, kind:mysql, kind:amqp or kind:jwt
 ## driver-refusals
 driver_sa_asyncpg_kwarg = SQLAlchemy's asyncpg dialect passes `{ $param }` from the URL to asyncpg.connect() as a keyword argument, which it does not take: the first connect raises TypeError: connect() got an unexpected keyword argument '{ $param }'
 driver_sa_asyncpg_kwarg_cause = With postgresql+asyncpg:// SQLAlchemy hands every query parameter to asyncpg.connect() as a keyword argument; asyncpg has no argument named `{ $param }` (libpq's name), so the app fails at its first connect although the server is fine.

@@ -507,13 +507,13 @@ pipe_empty = канал закрылся, не передав ни одного 
 
 ## Цели и выбор проверок
 
-selector_bad_kind = `kind:{ $kind }` — неизвестный вид проверки: укажите kind:postgresql, kind:sqlite, kind:redis или kind:jwt
+selector_bad_kind = `kind:{ $kind }` — неизвестный вид проверки: укажите kind:postgresql, kind:sqlite, kind:redis, kind:mysql, kind:amqp или kind:jwt
 selector_empty = пустое имя проверки: укажите имя проверки (postgres, redis, jwt или переменную, например CELERY_BROKER_URL) или kind:ВИД
 target_form = укажите ИМЯ=URL, например --target replica=postgresql://replica.example:5432/app (ИМЯ: буквы, цифры, _ - .)
 target_name_space = в ИМЕНИ (до =) есть пробел: используйте только буквы, цифры, _ - и ., например --target read_replica=postgresql://replica.example:5432/app
 target_name_char = в ИМЕНИ (до =) есть `{ $char }`: используйте только буквы, цифры, _ - и ., например --target read_replica=postgresql://replica.example:5432/app
 target_default_name = `{ $name }` — проверка по умолчанию: чтобы проверить для неё другой URL, используйте --database-url или --redis-url, либо выберите другое ИМЯ
-target_bad_scheme = URL цели `{ $name }` — не URL PostgreSQL или Redis: укажите postgresql://… или redis://… (rediss:// для TLS)
+target_bad_scheme = URL цели `{ $name }` — не URL PostgreSQL, MySQL, Redis или AMQP: укажите postgresql://…, mysql://…, redis://… (rediss:// для TLS) или amqp://… (amqps:// для TLS)
 warning_unknown_check = railconn: предупреждение: проверки `{ $name }` нет, и этот флаг ничего не выбирает (доступные проверки: { $checks })
 warning_unknown_check_near = railconn: предупреждение: проверки `{ $name }` нет, и этот флаг ничего не выбирает; возможно, имелась в виду проверка `{ $meant }` (доступные проверки: { $checks })
 warning_merged_name = railconn: предупреждение: в { $name } тот же URL, что у проверки `{ $check }`, и он проверяется в её составе; --skip, --optional и --allow действуют на имена проверок, поэтому это имя ничего не меняет: укажите `{ $check }`, чтобы изменить, как этот URL влияет на деплой
@@ -1093,10 +1093,10 @@ explain_tls_unsupported = Требовался TLS, но сервер его н�
 explain_tls_required = Сервер требует TLS, а подключение шло без шифрования.
 explain_tls_handshake_failed = TLS-рукопожатие не завершилось.
 explain_certificate_invalid = Сертификат сервера не прошёл запрошенную проверку.
-explain_connection_closed = Подключение приняли, но закрыли, не ответив по протоколу PostgreSQL или Redis.
+explain_connection_closed = Подключение приняли, но закрыли, не ответив по протоколу сервиса (PostgreSQL, MySQL, Redis или AMQP).
 explain_connection_reset = Соединение сбросили посреди обмена.
 explain_timeout = Подключение установлено, но сервер не ответил за время --timeout (тайм-аут).
-explain_protocol_error = Узел на том конце отвечает не по ожидаемому протоколу (PostgreSQL или Redis).
+explain_protocol_error = Удалённая сторона отвечает не по ожидаемому протоколу (PostgreSQL, MySQL, Redis или AMQP).
 explain_auth_failed = Сервер отверг учётные данные.
 explain_auth_required = Сервер требует пароль, а в URL его нет.
 explain_access_denied = Учётные данные верны, но этому пользователю нельзя подключаться сюда или выполнять эту команду.
@@ -1180,7 +1180,7 @@ target_twice = имя `{ $name }` указано в --target дважды: да�
 warning_renamed_check = railconn: предупреждение: две проверки называются { $name } — имя остаётся за { $kept }, а { $other } проверяется как { $renamed }
 driver_version_too_large = `{ $arg }`: слишком большое число в версии после @ (например, pg@8.23.1)
 tty_without_terminal = это устройство терминала, а у процесса терминала нет (его запустил cron, CI или менеджер служб): укажите в --output имя файла
-selector_unknown_kind = неизвестный вид проверки после kind: — укажите kind:postgresql, kind:sqlite, kind:redis или kind:jwt
+selector_unknown_kind = неизвестный вид проверки после kind: — укажите kind:postgresql, kind:sqlite, kind:redis, kind:mysql, kind:amqp или kind:jwt
 ## driver-refusals
 driver_sa_asyncpg_kwarg = Диалект asyncpg в SQLAlchemy передаёт `{ $param }` из URL в asyncpg.connect() именованным аргументом, которого там нет: первое подключение падает с `TypeError: connect() got an unexpected keyword argument '{ $param }'`
 driver_sa_asyncpg_kwarg_cause = С postgresql+asyncpg:// SQLAlchemy передаёт каждый параметр запроса в asyncpg.connect() как именованный аргумент; у asyncpg нет аргумента `{ $param }` (это имя из libpq), поэтому приложение падает на первом подключении, хотя сервер в порядке.
