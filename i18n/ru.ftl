@@ -974,14 +974,15 @@ tip_pooler_cannot_reach_server =
     .cause = Пулер соединений отвечает, но не может открыть соединение с базой за ним: база не работает или перезапускается, либо у пулера неверные учётные данные для неё.
     .fix = Посмотрите логи сервиса базы данных, затем логи пулера (пока подключиться не удаётся, его сообщение server_login_retry повторяется); railconn wait дождётся запуска базы.
 
-## report-face
+## Формулировки отчёта: состояние переменных, детали JWT и сертификатов, время
 env_state_set = задана
 env_state_missing = не задана
 env_state_shadowed = перекрыта
 jwt_roundtrip_detail_own_exp = токен подписан и проверен (exp через 1 мин — такой срок выбрал railconn: с заданными { $minutes } мин токен истёк бы сразу)
 cert_self_signed_unnamed = сертификат сервера самоподписанный и не называет ни одного хоста (нет subjectAltName): шифрование работает, но клиенты с проверкой (PostgreSQL verify-ca/verify-full, rediss://) примут его, только если этот самый сертификат указан у них как доверенный корневой, а проверке имени хоста не с чем сравнивать
 moment = { $day }.{ $month }.{ $year } { $hour }:{ $minute } UTC
-## pg-floor
+
+## PostgreSQL: запуск сессии, аутентификация, прямой TLS
 pg_password_missing = сервер запрашивает пароль, а в URL его нет (и переменная PGPASSWORD не задана)
 pg_channel_binding_not_used = задан channel_binding=require, но сервер провёл аутентификацию без привязки к каналу (её даёт только SCRAM-SHA-256-PLUS поверх TLS)
 pg_auth_unsupported = сервер требует аутентификацию { $method }, а railconn её не поддерживает (поддерживаются trust, password, md5 и SCRAM-SHA-256)
@@ -994,7 +995,8 @@ pg_direct_tls_no_alpn = сервер завершил прямое TLS-руко�
 advice_pg_direct_tls =
     .cause = URL или переменная PGSSLNEGOTIATION требуют прямой TLS (sslnegotiation=direct, libpq 17): клиент сразу начинает TLS, не отправляя сначала SSLRequest. PostgreSQL до версии 17 принимает TLS ClientHello за испорченный стартовый пакет и закрывает соединение; так же поступает пулер или прокси перед базой, если он этого не поддерживает. Ожидание не поможет.
     .fix = Уберите sslnegotiation=direct из URL и PGSSLNEGOTIATION=direct из окружения (вариант по умолчанию, sslnegotiation=postgres, стоит одного лишнего round trip, зато работает с любым сервером) или обновите сервер до PostgreSQL 17 или новее.
-## serve-hardening
+
+## serve: собственные сокеты railconn и токен доступа
 
 local_resources_failed = { $target }: railconn не смог открыть сокет: { $error ->
     [EMFILE] у процесса не осталось файловых дескрипторов (EMFILE)
@@ -1007,7 +1009,8 @@ advice_net_local_resources =
 error_token_var = не удаётся использовать переменную RAILCONN_SERVE_TOKEN: { $reason }
 token_whitespace = в токене на позиции { $at } пробел, табуляция или перевод строки, а токен — одно слово из видимых символов ASCII
 token_not_visible_ascii = в токене на позиции { $at } байт, который не является видимым символом ASCII: HTTP-клиент не сможет передать его в заголовке Authorization, и на каждый запрос будет ответ 401
-## serve-history
+
+## Страница состояния serve: история и строки лога
 
 page_title_of = { $headline } · railconn
 page_headline_ready = { $limitations ->
@@ -1064,7 +1067,7 @@ log_warn = railconn serve: { $check } — проверка пройдена с �
 log_warn_failed = railconn serve: { $check } — ошибка { $code } на шаге { $step } ({ $duration }); проверка необязательная, деплой она не блокирует
 log_fail = railconn serve: { $check } — ошибка { $code } на шаге { $step } ({ $duration })
 
-## explain
+## railconn explain и переменные, которые читает railconn (docs/environment.md)
 explain_heading = { $code } — { $meaning }
 explain_steps = Где возникает: { $steps }
 explain_heals = railconn wait продолжает попытки: такой сбой может пройти сам (сервис запускается, сеть поднимается).
@@ -1175,13 +1178,15 @@ var_term = dumb — без цвета (при --color auto).
 var_columns = Ширина, по которой текстовый отчёт переносит строки в терминале (не больше 100).
 var_locale = Язык, если --lang не указан: первая заданная из LC_ALL, LC_MESSAGES, LANG.
 var_rust_log = Отладочные логи в stderr (например, RUST_LOG=railconn=debug); по умолчанию выключены.
-## scrub-names
+
+## Проверка ввода: имена целей, версии драйверов, терминал, виды проверок
 target_twice = имя `{ $name }` указано в --target дважды: дайте каждой цели своё ИМЯ
 warning_renamed_check = railconn: предупреждение: две проверки называются { $name } — имя остаётся за { $kept }, а { $other } проверяется как { $renamed }
 driver_version_too_large = `{ $arg }`: слишком большое число в версии после @ (например, pg@8.23.1)
 tty_without_terminal = это устройство терминала, а у процесса терминала нет (его запустил cron, CI или менеджер служб): укажите в --output имя файла
 selector_unknown_kind = неизвестный вид проверки после kind: — укажите kind:postgresql, kind:sqlite, kind:redis, kind:mysql, kind:amqp или kind:jwt
-## driver-refusals
+
+## Что драйверы отвергают или читают по-своему: SQLAlchemy, asyncpg, Node.js, psycopg
 driver_sa_asyncpg_kwarg = Диалект asyncpg в SQLAlchemy передаёт `{ $param }` из URL в asyncpg.connect() именованным аргументом, которого там нет: первое подключение падает с `TypeError: connect() got an unexpected keyword argument '{ $param }'`
 driver_sa_asyncpg_kwarg_cause = С postgresql+asyncpg:// SQLAlchemy передаёт каждый параметр запроса в asyncpg.connect() как именованный аргумент; у asyncpg нет аргумента `{ $param }` (это имя из libpq), поэтому приложение падает на первом подключении, хотя сервер в порядке.
 driver_sa_asyncpg_kwarg_fix = Уберите `{ $param }` из URL и передайте настройку asyncpg в коде: create_async_engine(url, connect_args={"{"}…{"}"}) с именами asyncpg (timeout= вместо connect_timeout, server_settings={"{"}"application_name": …{"}"} для application_name и options).
@@ -1213,7 +1218,8 @@ pg_portability_space = в пароле есть незакодированный
 driver_psycopg_space = { $driver } отвергает незакодированный пробел в пароле ещё до подключения: `unexpected spaces found, use percent-encoded spaces (%20) instead`
 driver_psycopg_space_cause = { $driver } разбирает URL встроенной в его колёса libpq 18, а она не принимает пробел в URI как есть; psycopg2 и более старые libpq читают тот же URL.
 driver_psycopg_space_fix = Запишите каждый пробел в пароле как %20.
-## russian
+
+## Ошибки операционной системы по errno
 os_error = { $error ->
     [ENOENT] нет такого файла или каталога (ENOENT)
     [EACCES] доступ запрещён (EACCES)
@@ -1229,7 +1235,8 @@ os_error = { $error ->
     [ENOEXEC] файл не в исполняемом формате (ENOEXEC)
    *[other] { $error }
 }
-## mysql
+
+## Проверка MySQL и MariaDB (issue 21)
 mysql_bad_parameter = в URL { $key }={ $value } — такое значение драйверы MySQL не принимают
 mysql_refused_before_tls = не выполнялся: сервер отказал в подключении первым же пакетом
 mysql_tls_off = не запрашивался (ssl-mode={ $mode })
@@ -1312,7 +1319,8 @@ advice_mysql_server_starting =
 advice_mysql_query_failed =
     .cause = Вход удался, но сервер отклонил запрос фактов (причина — в сообщении выше).
     .fix = Проверьте права учётной записи; SELECT 1 и SHOW GLOBAL STATUS не требуют прав ни в MySQL 8, ни в MariaDB.
-## amqp
+
+## Проверка RabbitMQ (AMQP 0-9-1) (issue 21)
 amqp_vhost_too_long = длина vhost — { $length } байт, а AMQP передаёт не больше 255
 amqp_bad_heartbeat = heartbeat={ $value } — не число секунд от 0 до 65535
 amqp_tls_off = не используется (amqp://)
@@ -1370,7 +1378,14 @@ var_celery_broker_url = URL брокера Celery: amqp:// в ней — про�
 redis_not_named = не критично: манифесты приложения ({ $files }) не называют ни одного клиента Redis, похоже, приложение Redis не использует (например, приложение Celery на RabbitMQ); если использует, задайте REDIS_URL
 amqp_unknown_parameter = kombu (Celery) не принимает параметр URL `{ $name }`: у Connection() нет такого аргумента (TypeError при подключении приложения); уберите его
 amqp_pika_vhost = kombu (Celery) и amqplib открывают vhost «{ $vhost }», а pika — «{ $pika }» (берёт только первый сегмент пути); закодируйте vhost через % (%2F вместо слеша), чтобы все клиенты читали его одинаково
-## readme
+advice_amqp_tls_unsupported =
+    .cause = URL требует TLS (amqps:// или ?ssl=…), а брокер на этом порту говорит на открытом AMQP. kombu считает истиной любое непустое значение ssl=, даже ssl=false.
+    .fix = Используйте amqp:// и уберите ssl= из { $variable } либо обращайтесь к TLS-порту брокера (5671).
+advice_amqp_certificate_invalid =
+    .cause = Сертификат брокера не ведёт к доверенному корню: он самоподписанный или выпущен частным CA. Celery (py-amqp) проверяет цепочку по системным корневым сертификатам, хотя имя хоста не сверяет.
+    .fix = Используйте amqps://-эндпоинт провайдера с публичным сертификатом или передайте приложению CA (в Celery — broker_use_ssl с ca_certs, указывающим на файл CA); ?ssl_cert_reqs=CERT_NONE шифрует без проверки.
+
+## Как часто serve проверяет (issue 23)
 every_whole = { $count ->
     [1] { $unit ->
         [h] раз в час
@@ -1389,13 +1404,8 @@ every_whole = { $count ->
     }
 }
 every_amount = каждые { $amount }
-advice_amqp_tls_unsupported =
-    .cause = URL требует TLS (amqps:// или ?ssl=…), а брокер на этом порту говорит на открытом AMQP. kombu считает истиной любое непустое значение ssl=, даже ssl=false.
-    .fix = Используйте amqp:// и уберите ssl= из { $variable } либо обращайтесь к TLS-порту брокера (5671).
-advice_amqp_certificate_invalid =
-    .cause = Сертификат брокера не ведёт к доверенному корню: он самоподписанный или выпущен частным CA. Celery (py-amqp) проверяет цепочку по системным корневым сертификатам, хотя имя хоста не сверяет.
-    .fix = Используйте amqps://-эндпоинт провайдера с публичным сертификатом или передайте приложению CA (в Celery — broker_use_ssl с ca_certs, указывающим на файл CA); ?ssl_cert_reqs=CERT_NONE шифрует без проверки.
-## plans
+
+## План подключения каждого драйвера: TLS, повтор при sslmode=prefer, списки хостов, вход в Redis (issue 20)
 driver_redis_node_roots = { $drivers } проверяют сертификат сервера по хранилищу CA Node.js (встроенный список и NODE_EXTRA_CA_CERTS) — railconn проверил по тому же хранилищу
 driver_redis_node_roots_cause = { $drivers } проверяют сертификат только по хранилищу CA Node.js: встроенному списку публичных CA и файлу из NODE_EXTRA_CA_CERTS. Ни SSL_CERT_FILE, ни системное хранилище Node не читает, поэтому с частным или самоподписанным CA, которого там нет, TLS-рукопожатие не пройдёт.
 driver_redis_py_cert_reqs_none = { $driver } читает ssl_cert_reqs=none из URL и сертификат не проверяет — railconn его тоже не проверял
@@ -1424,12 +1434,14 @@ driver_sa_host_list_fix = Перенесите хосты в параметры 
 driver_redis_node_roots_fix = Сделайте CA доверенным для Node: NODE_EXTRA_CA_CERTS=/path/to/ca.pem в окружении приложения (Node читает её при запуске; SSL_CERT_FILE он не читает).
 driver_node_pg_channel_binding = { $driver } не читает channel_binding из URL: без enableChannelBinding в коде он аутентифицируется без привязки к каналу — railconn проверил так же
 driver_node_pg_channel_binding_fix = Чтобы node-postgres привязывался к каналу, задайте enableChannelBinding: true в параметрах клиента (вместе с TLS); channel_binding в URL для него ничего не меняет.
-## amqpdrv
+
+## Драйверы AMQP: как pika читает vhost
 driver_pika_vhost = { $driver } открывает vhost «{ $pika }» (берёт только первый сегмент пути URL; kombu читает «{ $kombu }») — railconn открыл тот же vhost, что и pika
 driver_pika_vhost_cause = { $driver } берёт vhost из первого сегмента пути URL и декодирует %-последовательности (URLParameters), поэтому с этим URL открывается «{ $pika }», а брокер такой vhost отвергает; kombu (Celery) и amqplib читают путь целиком.
 driver_pika_vhost_fix = Закодируйте vhost через % одним сегментом пути — так его одинаково читают pika, kombu и amqplib: { $url }
 driver_amqp_vhost_unchecked = Для { $drivers } этот URL означает vhost «{ $vhost }», а эта проверка его не открывала (одно соединение открывает один vhost, и railconn открыл тот, что у pika); закодируйте vhost через % (%2F вместо слеша), чтобы все драйверы открывали один и тот же
-## provrows
+
+## Подсказки провайдеров для MySQL и RabbitMQ (issue 21)
 tip_railway_private_dns_mysql =
     .cause = Имя *.railway.internal резолвится только внутри запущенного деплоя того же проекта и окружения Railway — не с ноутбука, не из CI и не во время сборки (RUN в Dockerfile, postinstall).
     .fix = Вне Railway используйте MYSQL_PUBLIC_URL (railconn check --public); внутри оставьте MYSQL_URL и подключайтесь во время работы, а не при сборке.
@@ -1465,11 +1477,11 @@ tip_cloudamqp_ports =
     .fix = Используйте amqps://…:5671 (или amqps:// без порта) либо amqp://…:5672.
 provider_tls_only_mysql = соединение без шифрования, а { $provider } принимает только TLS и такое соединение отклонит; используйте ssl-mode=REQUIRED или строже (mysql2: ssl={"{"}"rejectUnauthorized":true{"}"})
 
-## sslneg
+## PGSSLNEGOTIATION
 pg_bad_env_sslnegotiation = PGSSLNEGOTIATION содержит недопустимый sslnegotiation (libpq его отвергнет): используйте postgres или direct
 var_pgsslnegotiation = sslnegotiation для PostgreSQL (postgres или direct, libpq 17), если в URL его нет, как в libpq.
 
-## mysqlrules
+## Как каждый драйвер MySQL читает TLS-параметры URL (issue 21)
 mysql_ignored_parameter = { $driver } не читает { $key } из URL — параметр игнорируется (mysql2 читает только ssl={"{"}…{"}"}; PyMySQL через SQLAlchemy — только ssl_ca, ssl_cert, ssl_key, ssl_check_hostname, ssl_disabled, ssl_verify_cert, ssl_verify_identity)
 mysql_mysql2_ssl = mysql2 выбрасывает исключение до подключения на ssl={ $value } ({ $error }): он принимает JSON-объект вроде ssl={"{"}"rejectUnauthorized":true{"}"}, false или имя профиля Amazon RDS
 mysql_aiomysql_ssl_text = сервер предлагает TLS, а aiomysql получил ssl из URL строкой (SQLAlchemy передаёт параметры запроса строками): TLS не запускается (AttributeError в wrap_bio); ssl для aiomysql должен быть SSLContext, заданным в коде (connect_args={"{"}"ssl": ssl.create_default_context(){"}"})
@@ -1485,7 +1497,8 @@ driver_pymysql_preferred_fix = Исправьте настройку TLS на с
 driver_pymysql_ca_dropped = { $driver } отбрасывает ssl_ca из URL, если через SQLAlchemy передан ssl_verify_cert или ssl_verify_identity, и проверяет цепочку по стандартному хранилищу CA Python: проверено так же
 driver_pymysql_ca_dropped_cause = SQLAlchemy переносит ssl_ca в словарь ssl для { $driver }, а PyMySQL заменяет этот словарь, когда задан ssl_verify_cert или ssl_verify_identity: файл CA не читается, а по стандартному хранилищу Python этот сертификат не проверяется.
 driver_pymysql_ca_dropped_fix = Уберите из URL ssl_verify_cert и ssl_verify_identity: одного ssl_ca достаточно, чтобы проверялись цепочка и имя хоста (ssl_check_hostname=false отключает проверку имени).
-## sockets
+
+## PostgreSQL через Unix-сокеты (issue 20)
 socket_no_dns = Unix-сокет { $path }: имя разрешать не нужно
 socket_connected = подключено к Unix-сокету { $path }
 socket_missing = { $path }: файла сокета нет (ENOENT): на этом сокете никакой сервер не слушает
@@ -1506,7 +1519,8 @@ advice_pg_socket_missing =
 advice_pg_socket_denied =
     .cause = Файл сокета или его каталог не пускает этого пользователя: процессу мешают unix_socket_permissions или unix_socket_group сервера либо права самого каталога.
     .fix = Запускайте приложение от пользователя, которого сокет пускает (например, члена группы unix_socket_group), расширьте unix_socket_permissions (postgresql.conf) или подключайтесь по TCP.
-## readings
+
+## Параметры URL, которые драйвер читает по-своему (issue 20)
 reading_ignored = { $driver } не читает из URL { $names }: проверка их не учитывает, как и приложение
 reading_own = { $driver } сам читает { $names } (libpq таких параметров не знает): проверено так, как их читает { $driver }
 reading_last_at = { $driver } считает именем пользователя и паролем всё до последнего `@` перед хостом, а libpq (psql, psycopg) — до первого: проверено так, как читает { $driver }; закодируйте `@` в пароле как %40, чтобы URL одинаково читали все клиенты
