@@ -444,13 +444,13 @@ pipe_empty = the pipe ended before a single byte: the command behind it wrote no
 
 ## Targets and selection
 
-selector_bad_kind = `kind:{ $kind }` is not a kind: write kind:postgresql, kind:sqlite, kind:redis or kind:jwt
+selector_bad_kind = `kind:{ $kind }` is not a kind: write kind:postgresql, kind:sqlite, kind:redis, kind:mysql, kind:amqp or kind:jwt
 selector_empty = an empty check name: write a check name (postgres, redis, jwt or a variable such as CELERY_BROKER_URL) or kind:KIND
 target_form = write NAME=URL, e.g. --target replica=postgresql://replica.example:5432/app (NAME: letters, digits, _ - .)
 target_name_space = NAME (before the =) holds a space: use letters, digits, _ - and . only, e.g. --target read_replica=postgresql://replica.example:5432/app
 target_name_char = NAME (before the =) holds `{ $char }`: use letters, digits, _ - and . only, e.g. --target read_replica=postgresql://replica.example:5432/app
 target_default_name = `{ $name }` is a default check: use --database-url or --redis-url to check another URL for it, or choose another NAME
-target_bad_scheme = the URL of `{ $name }` is not a PostgreSQL or Redis URL: write postgresql://… or redis://… (rediss:// for TLS)
+target_bad_scheme = the URL of `{ $name }` is not a PostgreSQL, MySQL, Redis or AMQP URL: write postgresql://…, mysql://…, redis://… (rediss:// for TLS) or amqp://… (amqps:// for TLS)
 warning_unknown_check = railconn: warning: no check is called `{ $name }` here, so it selects nothing (checks: { $checks })
 warning_unknown_check_near = railconn: warning: no check is called `{ $name }` here, so it selects nothing; did you mean `{ $meant }`? (checks: { $checks })
 warning_merged_name = railconn: warning: { $name } holds the same URL as the `{ $check }` check and is checked as part of it; --skip, --optional and --allow act on check names, so this one changes nothing: write `{ $check }` to change how that URL gates the deploy
@@ -908,14 +908,15 @@ tip_pooler_cannot_reach_server =
     .cause = The connection pooler answers, but cannot open a connection to the database behind it: the database is down or restarting, or the pooler's own credentials for it are wrong.
     .fix = Check the database service's logs, then the pooler's (its server_login_retry message repeats while it fails); railconn wait rides out a database that is starting.
 
-## report-face
+## Report wording: variable states, JWT and certificate details, timestamps
 env_state_set = set
 env_state_missing = missing
 env_state_shadowed = shadowed
 jwt_roundtrip_detail_own_exp = signed and verified a token with an exp 1 min ahead of railconn's own: the configured { $minutes } min would have expired it at once
 cert_self_signed_unnamed = the server's certificate is self-signed and names no host (no subjectAltName): encryption works, but clients that verify (PostgreSQL verify-ca/verify-full, rediss://) accept it only with that very certificate as their trusted root, and their host name check has no name to match
 moment = { $year }-{ $month }-{ $day } { $hour }:{ $minute } UTC
-## pg-floor
+
+## PostgreSQL: startup, authentication, direct TLS
 pg_password_missing = the server asks for a password and the URL has none (nor PGPASSWORD)
 pg_channel_binding_not_used = channel_binding=require, but the server authenticated without channel binding (only SCRAM-SHA-256-PLUS over TLS provides it)
 pg_auth_unsupported = the server asks for { $method } authentication, which railconn does not speak (it speaks trust, password, md5 and SCRAM-SHA-256)
@@ -928,7 +929,8 @@ pg_direct_tls_no_alpn = the server completed the direct TLS handshake without ch
 advice_pg_direct_tls =
     .cause = The URL or PGSSLNEGOTIATION asks for direct TLS (sslnegotiation=direct, libpq 17): the client starts TLS at once instead of sending an SSLRequest first. PostgreSQL before 17 reads the TLS ClientHello as a malformed startup packet and closes the connection; the same happens with a pooler or proxy in front that does not support it. Waiting does not help.
     .fix = Remove sslnegotiation=direct from the URL and PGSSLNEGOTIATION=direct from the environment (the default, sslnegotiation=postgres, costs one more round trip and works with every server), or upgrade the server to PostgreSQL 17 or later.
-## serve-hardening
+
+## serve: railconn's own sockets and the access token
 
 local_resources_failed = { $target }: railconn could not open a socket: { $error ->
     [EMFILE] this process has no file descriptor left (EMFILE)
@@ -941,7 +943,8 @@ advice_net_local_resources =
 error_token_var = cannot use RAILCONN_SERVE_TOKEN: { $reason }
 token_whitespace = it contains a space, tab or line break (byte { $at }): a token is one word of visible ASCII characters
 token_not_visible_ascii = it contains a byte that is not visible ASCII (byte { $at }): no HTTP client can send it in an Authorization header, so every request would be refused with 401
-## serve-history
+
+## serve's status page, its history and log lines
 
 page_title_of = { $headline } · railconn
 page_headline_ready = { $limitations ->
@@ -989,7 +992,7 @@ log_warn = railconn serve: { $check } passes with a warning ({ $duration })
 log_warn_failed = railconn serve: { $check } fails with { $code } at { $step } ({ $duration }); it is optional, so deploys are not blocked
 log_fail = railconn serve: { $check } fails with { $code } at { $step } ({ $duration })
 
-## explain
+## railconn explain, and the variables railconn reads (docs/environment.md)
 explain_heading = { $code } — { $meaning }
 explain_steps = Occurs at: { $steps }
 explain_heals = railconn wait keeps trying: this failure can pass by itself (a service starting, a network coming up).
@@ -1018,10 +1021,10 @@ explain_tls_unsupported = TLS was required, but the server does not speak it.
 explain_tls_required = The server insists on TLS, but the connection was plaintext.
 explain_tls_handshake_failed = The TLS handshake did not complete.
 explain_certificate_invalid = The server's certificate fails the verification asked for.
-explain_connection_closed = Something accepted the connection but closed it without a PostgreSQL or Redis reply.
+explain_connection_closed = Something accepted the connection but closed it without a reply in the service's protocol (PostgreSQL, MySQL, Redis or AMQP).
 explain_connection_reset = The connection was reset in the middle of the conversation.
 explain_timeout = Connected, but the server did not answer before --timeout.
-explain_protocol_error = The peer does not speak the expected protocol (PostgreSQL or Redis).
+explain_protocol_error = The peer does not speak the expected protocol (PostgreSQL, MySQL, Redis or AMQP).
 explain_auth_failed = The server rejected the credentials.
 explain_auth_required = The server wants a password and the URL has none.
 explain_access_denied = The credentials are right, but this user may not connect here or run this command.
@@ -1100,13 +1103,15 @@ var_term = dumb: no colour (under --color auto).
 var_columns = The width the text report wraps at on a terminal (at most 100).
 var_locale = The language when --lang is not given: the first one set of LC_ALL, LC_MESSAGES, LANG.
 var_rust_log = Debug logs on stderr (e.g. RUST_LOG=railconn=debug); off by default.
-## scrub-names
+
+## Input checks: target names, driver versions, terminals, kinds
 target_twice = `{ $name }` is given to --target twice: give each target a NAME of its own
 warning_renamed_check = railconn: warning: two checks are called { $name }: { $kept } keeps the name, and { $other } is checked as { $renamed }
 driver_version_too_large = `{ $arg }`: a number in the version after @ is too large (e.g. pg@8.23.1)
 tty_without_terminal = it is a terminal device, and this process has no terminal (cron, CI or a service manager started it): give --output a file name
-selector_unknown_kind = the kind after kind: is unknown: write kind:postgresql, kind:sqlite, kind:redis or kind:jwt
-## driver-refusals
+selector_unknown_kind = the kind after kind: is unknown: write kind:postgresql, kind:sqlite, kind:redis, kind:mysql, kind:amqp or kind:jwt
+
+## What a driver refuses or reads its own way: SQLAlchemy, asyncpg, Node, psycopg
 driver_sa_asyncpg_kwarg = SQLAlchemy's asyncpg dialect passes `{ $param }` from the URL to asyncpg.connect() as a keyword argument, which it does not take: the first connect raises TypeError: connect() got an unexpected keyword argument '{ $param }'
 driver_sa_asyncpg_kwarg_cause = With postgresql+asyncpg:// SQLAlchemy hands every query parameter to asyncpg.connect() as a keyword argument; asyncpg has no argument named `{ $param }` (libpq's name), so the app fails at its first connect although the server is fine.
 driver_sa_asyncpg_kwarg_fix = Remove `{ $param }` from the URL and give the setting to asyncpg in code: create_async_engine(url, connect_args={"{"}…{"}"}) with asyncpg's names (timeout= for connect_timeout, server_settings={"{"}"application_name": …{"}"} for application_name and options).
@@ -1138,7 +1143,8 @@ pg_portability_space = the password contains an unencoded space: libpq 17 (psyco
 driver_psycopg_space = { $driver } refuses the unencoded space in the password before connecting: unexpected spaces found, use percent-encoded spaces (%20) instead
 driver_psycopg_space_cause = { $driver } parses the URL with the libpq its wheels bundle (libpq 18), which refuses a raw space in a URI; psycopg2 and older libpq read the same URL.
 driver_psycopg_space_fix = Write each space in the password as %20.
-## russian
+
+## Operating system errors, named by errno
 os_error = { $error ->
     [ENOENT] no such file or directory (ENOENT)
     [EACCES] permission denied (EACCES)
@@ -1154,7 +1160,8 @@ os_error = { $error ->
     [ENOEXEC] not an executable format (ENOEXEC)
    *[other] { $error }
 }
-## mysql
+
+## MySQL and MariaDB check (issue 21)
 mysql_bad_parameter = the URL's { $key }={ $value } is not a value the MySQL drivers accept
 mysql_refused_before_tls = not tried: the server refused the connection in its first packet
 mysql_tls_off = not requested (ssl-mode={ $mode })
@@ -1237,7 +1244,8 @@ advice_mysql_server_starting =
 advice_mysql_query_failed =
     .cause = The login worked, but the server refused the facts query (the message above says why).
     .fix = Check the account's privileges; SELECT 1 and SHOW GLOBAL STATUS need none on MySQL 8 or MariaDB.
-## amqp
+
+## RabbitMQ (AMQP 0-9-1) check (issue 21)
 amqp_vhost_too_long = the vhost is { $length } bytes long; AMQP carries at most 255
 amqp_bad_heartbeat = heartbeat={ $value } is not a number of seconds from 0 to 65535
 amqp_tls_off = not used (amqp://)
@@ -1295,7 +1303,14 @@ var_celery_broker_url = Celery's broker URL: an amqp:// URL there is a RabbitMQ 
 redis_not_named = not critical: the app's manifests ({ $files }) name no Redis client, so the app does not seem to use Redis (a Celery app on RabbitMQ, say); set REDIS_URL if it does
 amqp_unknown_parameter = kombu (Celery) refuses the URL parameter `{ $name }`: Connection() takes no such argument (TypeError when the app connects); remove it
 amqp_pika_vhost = kombu (Celery) and amqplib open the vhost "{ $vhost }", pika opens "{ $pika }" (it keeps only the first path segment); percent-encode the vhost (%2F for a slash) so that every client reads it alike
-## readme
+advice_amqp_tls_unsupported =
+    .cause = The URL asks for TLS (amqps:// or ?ssl=…) but the broker speaks plaintext AMQP on this port. kombu takes any non-empty ssl= value as true, even ssl=false.
+    .fix = Use amqp:// and remove ssl= from { $variable }, or use the broker's TLS port (5671).
+advice_amqp_certificate_invalid =
+    .cause = The broker's certificate does not lead to a trusted root: a self-signed or private CA. Celery (py-amqp) verifies the chain against the system's roots, though not the host name.
+    .fix = Use the provider's amqps:// endpoint with a public certificate, or give the app the CA (Celery's broker_use_ssl with ca_certs set to the CA file); ?ssl_cert_reqs=CERT_NONE encrypts without verifying.
+
+## How often serve checks (issue 23)
 every_whole = every { $count ->
     [1] { $unit ->
         [h] hour
@@ -1309,13 +1324,8 @@ every_whole = every { $count ->
     }
 }
 every_amount = every { $amount }
-advice_amqp_tls_unsupported =
-    .cause = The URL asks for TLS (amqps:// or ?ssl=…) but the broker speaks plaintext AMQP on this port. kombu takes any non-empty ssl= value as true, even ssl=false.
-    .fix = Use amqp:// and remove ssl= from { $variable }, or use the broker's TLS port (5671).
-advice_amqp_certificate_invalid =
-    .cause = The broker's certificate does not lead to a trusted root: a self-signed or private CA. Celery (py-amqp) verifies the chain against the system's roots, though not the host name.
-    .fix = Use the provider's amqps:// endpoint with a public certificate, or give the app the CA (Celery's broker_use_ssl with ca_certs set to the CA file); ?ssl_cert_reqs=CERT_NONE encrypts without verifying.
-## plans
+
+## Each driver's connection plan: TLS, sslmode=prefer's retry, host lists, Redis auth (issue 20)
 driver_redis_node_roots = { $drivers } verify the server's certificate against Node's CA store (its bundled list and NODE_EXTRA_CA_CERTS): railconn verified against the same store
 driver_redis_node_roots_cause = { $drivers } verify the certificate against Node's CA store only: its bundled list of public CAs and the file in NODE_EXTRA_CA_CERTS. Node reads neither SSL_CERT_FILE nor the system's store, so a private or self-signed CA the app's environment does not name there fails the handshake.
 driver_redis_py_cert_reqs_none = { $driver } reads ssl_cert_reqs=none from the URL and does not verify the certificate: railconn did not verify it either
@@ -1344,12 +1354,14 @@ driver_sa_host_list_fix = Put the hosts in the query instead: postgresql+DRIVER:
 driver_redis_node_roots_fix = Let Node trust the CA: NODE_EXTRA_CA_CERTS=/path/to/ca.pem in the app's environment (Node reads it at start; SSL_CERT_FILE is not read).
 driver_node_pg_channel_binding = { $driver } does not read channel_binding from the URL: it authenticates without channel binding unless the code sets enableChannelBinding, and so did the check
 driver_node_pg_channel_binding_fix = To bind the channel with node-postgres, set enableChannelBinding: true in the client's options (with TLS); channel_binding in the URL changes nothing for it.
-## amqpdrv
+
+## AMQP drivers: pika's reading of the vhost
 driver_pika_vhost = { $driver } opens the vhost "{ $pika }" (it keeps only the first segment of the URL's path; kombu reads "{ $kombu }"): railconn opened pika's
 driver_pika_vhost_cause = { $driver } reads the vhost as the first segment of the URL's path, percent-decoded (URLParameters), so this URL opens "{ $pika }", which the broker refuses; kombu (Celery) and amqplib read the whole path.
 driver_pika_vhost_fix = Percent-encode the vhost as one path segment, which pika, kombu and amqplib read alike: { $url }
 driver_amqp_vhost_unchecked = To { $drivers } this URL means the vhost "{ $vhost }", which this check did not open (one connection opens one vhost, and railconn opened pika's); percent-encode the vhost (%2F for a slash) so that every driver opens the same one
-## provrows
+
+## Provider tips for MySQL and RabbitMQ (issue 21)
 tip_railway_private_dns_mysql =
     .cause = A *.railway.internal name resolves only inside a running deployment of the same Railway project and environment: not from a laptop, CI, or the build (Dockerfile RUN, postinstall).
     .fix = Outside Railway use MYSQL_PUBLIC_URL (railconn check --public); inside, keep MYSQL_URL and connect at runtime, not during the build.
@@ -1385,11 +1397,11 @@ tip_cloudamqp_ports =
     .fix = Use amqps://…:5671 (or amqps:// without a port), or amqp://…:5672.
 provider_tls_only_mysql = the connection is not encrypted, but { $provider } accepts only TLS: it will refuse it; use ssl-mode=REQUIRED or stricter (mysql2: ssl={"{"}"rejectUnauthorized":true{"}"})
 
-## sslneg
+## PGSSLNEGOTIATION
 pg_bad_env_sslnegotiation = PGSSLNEGOTIATION is not a valid sslnegotiation (libpq refuses it): use postgres or direct
 var_pgsslnegotiation = PostgreSQL sslnegotiation (postgres or direct, libpq 17) when the URL has none, as libpq does.
 
-## mysqlrules
+## How each MySQL driver reads the URL's TLS parameters (issue 21)
 mysql_ignored_parameter = { $driver } does not read { $key } from the URL: it is ignored (mysql2 reads only ssl={"{"}…{"}"}; PyMySQL under SQLAlchemy only ssl_ca, ssl_cert, ssl_key, ssl_check_hostname, ssl_disabled, ssl_verify_cert, ssl_verify_identity)
 mysql_mysql2_ssl = mysql2 throws before connecting on ssl={ $value } ({ $error }): it takes a JSON object such as ssl={"{"}"rejectUnauthorized":true{"}"}, false, or the profile name Amazon RDS
 mysql_aiomysql_ssl_text = the server offers TLS, and aiomysql was given ssl from the URL as text (SQLAlchemy passes the query as strings): it fails to start TLS (AttributeError: … object has no attribute 'wrap_bio'); aiomysql's ssl must be an SSLContext, given in code (connect_args={"{"}"ssl": ssl.create_default_context(){"}"})
@@ -1405,7 +1417,8 @@ driver_pymysql_preferred_fix = Fix the server's TLS setup, or turn TLS off for t
 driver_pymysql_ca_dropped = { $driver } drops the URL's ssl_ca when ssl_verify_cert or ssl_verify_identity is given through SQLAlchemy, and verifies the chain against Python's default CA store instead: checked the same way
 driver_pymysql_ca_dropped_cause = SQLAlchemy moves ssl_ca into the ssl dict of { $driver }, and PyMySQL replaces that dict when ssl_verify_cert or ssl_verify_identity is given: the CA file is never read, and this certificate does not verify against Python's default store.
 driver_pymysql_ca_dropped_fix = Remove ssl_verify_cert and ssl_verify_identity from the URL: ssl_ca alone verifies the chain and the host name (add ssl_check_hostname=false to skip the name).
-## sockets
+
+## PostgreSQL over Unix sockets (issue 20)
 socket_no_dns = Unix socket { $path }: no name to resolve
 socket_connected = connected to the Unix socket { $path }
 socket_missing = { $path }: no such socket file (ENOENT): no server listens on this socket
@@ -1426,7 +1439,8 @@ advice_pg_socket_missing =
 advice_pg_socket_denied =
     .cause = The socket file or its directory does not let this user in: the server's unix_socket_permissions or unix_socket_group, or the directory's own permissions, keep this process out.
     .fix = Run the app as a user the socket admits (for example a member of unix_socket_group), or widen unix_socket_permissions (postgresql.conf), or connect over TCP.
-## readings
+
+## URL parameters a driver reads its own way (issue 20)
 reading_ignored = { $driver } does not read { $names } from the URL: left out of the check, as the app leaves it out
 reading_own = { $driver } reads { $names } itself (libpq does not know them): checked as { $driver } reads them
 reading_last_at = { $driver } reads the user name and password up to the last `@` before the host, libpq (psql, psycopg) up to the first: checked as { $driver } reads them; percent-encode `@` in the password as %40 so that every client reads the same URL

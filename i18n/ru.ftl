@@ -71,8 +71,8 @@ pg_bad_param_value = у параметра `{ $key }` значение, кото
 pg_bad_env_sslmode = PGSSLMODE содержит недопустимый sslmode (libpq его отвергнет): используйте disable, allow, prefer, require, verify-ca или verify-full
 pg_scheme_case = схема должна быть в нижнем регистре: libpq понимает только postgresql:// и postgres://
 pg_param_unsupported = параметр `{ $key }` заставляет libpq читать файл, который railconn не читает (так задумано): укажите хост, порт, пользователя и пароль прямо в URL
-pg_no_host = в URL нет хоста перед портом (`@:5432`): похоже, ссылочная переменная Railway оказалась пустой; пересоздайте ссылку на сервис (без хоста libpq подключается к своему Unix-сокету по умолчанию, а у размещённого приложения там сервера нет; если сокет нужен намеренно, укажите ?host=/path)
-pg_many_ports = в URL несколько хостов или портов, и они не складываются в пары: libpq берёт либо один порт для всех хостов, либо по порту на каждый («could not match … port numbers to … hosts»)
+pg_no_host = в URL нет хоста перед портом (`@:5432`): похоже, ссылочная переменная Railway оказалась пустой; пересоздайте ссылку на сервис (без хоста libpq подключается к Unix-сокету по умолчанию, а в контейнере приложения на платформе этот сокет никто не слушает; если сокет нужен намеренно, укажите ?host=/path)
+pg_many_ports = в URL несколько хостов или портов, и их число не сходится: libpq принимает либо один порт для всех хостов, либо по порту на каждый хост («could not match … port numbers to … hosts»)
 pg_bad_hostaddr = `hostaddr` — не IP-адрес (libpq: `could not parse network address`); имя хоста укажите в `host`
 pg_uri_prefix = URL должен начинаться с postgresql:// или postgres://
 pg_uri_ipv6_unterminated = у IPv6-адреса нет закрывающей `]` (libpq такой URL отвергает)
@@ -457,7 +457,7 @@ error_app_dir = --app-dir { $path } — не каталог: укажите ка
 driver_unknown = неизвестный драйвер `{ $name }`: укажите один из { $known }, при желании с @ВЕРСИЕЙ (например, pg@8.23.1)
 driver_bad_version = `{ $arg }`: версия после @ должна начинаться с числа (например, pg@8.23.1)
 drivers_found = Проверено так, как подключатся драйверы приложения: { $list }
-drivers_none = В манифестах приложения не найдено ни драйверов PostgreSQL, Redis, MySQL и AMQP, ни библиотеки JWT: проверено по правилам libpq, redis-rs, kombu и PyJWT, а URL MySQL — по их собственным параметрам (см. --app-dir, --driver)
+drivers_none = В манифестах приложения не найдено ни драйверов PostgreSQL, Redis, MySQL или AMQP, ни библиотеки JWT: проверено по правилам libpq, redis-rs, kombu и PyJWT, а URL MySQL — по параметрам в самом URL (см. --app-dir, --driver)
 driver_manifest_unreadable = не удалось прочитать { $file }, чтобы узнать драйверы приложения: { $reason }
 driver_manifest_malformed = файл некорректен: { $error }
 driver_manifest_not_utf8 = это не текст в UTF-8
@@ -507,13 +507,13 @@ pipe_empty = канал закрылся, не передав ни одного 
 
 ## Цели и выбор проверок
 
-selector_bad_kind = `kind:{ $kind }` — неизвестный вид проверки: укажите kind:postgresql, kind:sqlite, kind:redis или kind:jwt
+selector_bad_kind = `kind:{ $kind }` — неизвестный вид проверки: укажите kind:postgresql, kind:sqlite, kind:redis, kind:mysql, kind:amqp или kind:jwt
 selector_empty = пустое имя проверки: укажите имя проверки (postgres, redis, jwt или переменную, например CELERY_BROKER_URL) или kind:ВИД
 target_form = укажите ИМЯ=URL, например --target replica=postgresql://replica.example:5432/app (ИМЯ: буквы, цифры, _ - .)
 target_name_space = в ИМЕНИ (до =) есть пробел: используйте только буквы, цифры, _ - и ., например --target read_replica=postgresql://replica.example:5432/app
 target_name_char = в ИМЕНИ (до =) есть `{ $char }`: используйте только буквы, цифры, _ - и ., например --target read_replica=postgresql://replica.example:5432/app
 target_default_name = `{ $name }` — проверка по умолчанию: чтобы проверить для неё другой URL, используйте --database-url или --redis-url, либо выберите другое ИМЯ
-target_bad_scheme = URL цели `{ $name }` — не URL PostgreSQL или Redis: укажите postgresql://… или redis://… (rediss:// для TLS)
+target_bad_scheme = URL цели `{ $name }` — не URL PostgreSQL, MySQL, Redis или AMQP: укажите postgresql://…, mysql://…, redis://… (rediss:// для TLS) или amqp://… (amqps:// для TLS)
 warning_unknown_check = railconn: предупреждение: проверки `{ $name }` нет, и этот флаг ничего не выбирает (доступные проверки: { $checks })
 warning_unknown_check_near = railconn: предупреждение: проверки `{ $name }` нет, и этот флаг ничего не выбирает; возможно, имелась в виду проверка `{ $meant }` (доступные проверки: { $checks })
 warning_merged_name = railconn: предупреждение: в { $name } тот же URL, что у проверки `{ $check }`, и он проверяется в её составе; --skip, --optional и --allow действуют на имена проверок, поэтому это имя ничего не меняет: укажите `{ $check }`, чтобы изменить, как этот URL влияет на деплой
@@ -522,7 +522,7 @@ allow_form = укажите --allow КОД или --allow КОД@ПРОВЕРК�
 allow_bad_code = `{ $code }` — не код ошибки или замечания: укажите --allow КОД[@ПРОВЕРКА] с кодом из отчёта (все коды перечисляет railconn explain --list), например no_tables или connection_refused@CACHE_URL
 allowed = { $message } — допущено флагом --allow { $code }
 label_not_checked = Другие сервисы (не проверяются)
-not_checked = { $variable } ({ $origin }): URL { $scheme }:// — railconn такие не проверяет
+not_checked = { $variable } ({ $origin }): URL { $scheme }:// — такие URL railconn не проверяет
 
 ## Подписи в отчёте
 
@@ -974,14 +974,15 @@ tip_pooler_cannot_reach_server =
     .cause = Пулер соединений отвечает, но не может открыть соединение с базой за ним: база не работает или перезапускается, либо у пулера неверные учётные данные для неё.
     .fix = Посмотрите логи сервиса базы данных, затем логи пулера (пока подключиться не удаётся, его сообщение server_login_retry повторяется); railconn wait дождётся запуска базы.
 
-## report-face
+## Формулировки отчёта: состояние переменных, детали JWT и сертификатов, время
 env_state_set = задана
 env_state_missing = не задана
 env_state_shadowed = перекрыта
 jwt_roundtrip_detail_own_exp = токен подписан и проверен (exp через 1 мин — такой срок выбрал railconn: с заданными { $minutes } мин токен истёк бы сразу)
 cert_self_signed_unnamed = сертификат сервера самоподписанный и не называет ни одного хоста (нет subjectAltName): шифрование работает, но клиенты с проверкой (PostgreSQL verify-ca/verify-full, rediss://) примут его, только если этот самый сертификат указан у них как доверенный корневой, а проверке имени хоста не с чем сравнивать
 moment = { $day }.{ $month }.{ $year } { $hour }:{ $minute } UTC
-## pg-floor
+
+## PostgreSQL: запуск сессии, аутентификация, прямой TLS
 pg_password_missing = сервер запрашивает пароль, а в URL его нет (и переменная PGPASSWORD не задана)
 pg_channel_binding_not_used = задан channel_binding=require, но сервер провёл аутентификацию без привязки к каналу (её даёт только SCRAM-SHA-256-PLUS поверх TLS)
 pg_auth_unsupported = сервер требует аутентификацию { $method }, а railconn её не поддерживает (поддерживаются trust, password, md5 и SCRAM-SHA-256)
@@ -993,8 +994,9 @@ pg_direct_tls_unsupported = сервер закрыл соединение на 
 pg_direct_tls_no_alpn = сервер завершил прямое TLS-рукопожатие, не выбрав протокол ALPN `postgresql`, а libpq 17 этого требует
 advice_pg_direct_tls =
     .cause = URL или переменная PGSSLNEGOTIATION требуют прямой TLS (sslnegotiation=direct, libpq 17): клиент сразу начинает TLS, не отправляя сначала SSLRequest. PostgreSQL до версии 17 принимает TLS ClientHello за испорченный стартовый пакет и закрывает соединение; так же поступает пулер или прокси перед базой, если он этого не поддерживает. Ожидание не поможет.
-    .fix = Уберите sslnegotiation=direct из URL и PGSSLNEGOTIATION=direct из окружения (вариант по умолчанию, sslnegotiation=postgres, стоит одного лишнего round trip, зато работает с любым сервером) или обновите сервер до PostgreSQL 17 или новее.
-## serve-hardening
+    .fix = Уберите sslnegotiation=direct из URL и PGSSLNEGOTIATION=direct из окружения (вариант по умолчанию, sslnegotiation=postgres, стоит одного лишнего обмена с сервером, зато работает с любым сервером) или обновите сервер до PostgreSQL 17 или новее.
+
+## serve: собственные сокеты railconn и токен доступа
 
 local_resources_failed = { $target }: railconn не смог открыть сокет: { $error ->
     [EMFILE] у процесса не осталось файловых дескрипторов (EMFILE)
@@ -1007,7 +1009,8 @@ advice_net_local_resources =
 error_token_var = не удаётся использовать переменную RAILCONN_SERVE_TOKEN: { $reason }
 token_whitespace = в токене на позиции { $at } пробел, табуляция или перевод строки, а токен — одно слово из видимых символов ASCII
 token_not_visible_ascii = в токене на позиции { $at } байт, который не является видимым символом ASCII: HTTP-клиент не сможет передать его в заголовке Authorization, и на каждый запрос будет ответ 401
-## serve-history
+
+## Страница состояния serve: история и строки лога
 
 page_title_of = { $headline } · railconn
 page_headline_ready = { $limitations ->
@@ -1064,7 +1067,7 @@ log_warn = railconn serve: { $check } — проверка пройдена с �
 log_warn_failed = railconn serve: { $check } — ошибка { $code } на шаге { $step } ({ $duration }); проверка необязательная, деплой она не блокирует
 log_fail = railconn serve: { $check } — ошибка { $code } на шаге { $step } ({ $duration })
 
-## explain
+## railconn explain и переменные, которые читает railconn (docs/environment.md)
 explain_heading = { $code } — { $meaning }
 explain_steps = Где возникает: { $steps }
 explain_heals = railconn wait продолжает попытки: такой сбой может пройти сам (сервис запускается, сеть поднимается).
@@ -1093,10 +1096,10 @@ explain_tls_unsupported = Требовался TLS, но сервер его н�
 explain_tls_required = Сервер требует TLS, а подключение шло без шифрования.
 explain_tls_handshake_failed = TLS-рукопожатие не завершилось.
 explain_certificate_invalid = Сертификат сервера не прошёл запрошенную проверку.
-explain_connection_closed = Подключение приняли, но закрыли, не ответив по протоколу PostgreSQL или Redis.
+explain_connection_closed = Подключение приняли, но закрыли, не ответив по протоколу сервиса (PostgreSQL, MySQL, Redis или AMQP).
 explain_connection_reset = Соединение сбросили посреди обмена.
 explain_timeout = Подключение установлено, но сервер не ответил за время --timeout (тайм-аут).
-explain_protocol_error = Узел на том конце отвечает не по ожидаемому протоколу (PostgreSQL или Redis).
+explain_protocol_error = Удалённая сторона отвечает не по ожидаемому протоколу (PostgreSQL, MySQL, Redis или AMQP).
 explain_auth_failed = Сервер отверг учётные данные.
 explain_auth_required = Сервер требует пароль, а в URL его нет.
 explain_access_denied = Учётные данные верны, но этому пользователю нельзя подключаться сюда или выполнять эту команду.
@@ -1175,13 +1178,15 @@ var_term = dumb — без цвета (при --color auto).
 var_columns = Ширина, по которой текстовый отчёт переносит строки в терминале (не больше 100).
 var_locale = Язык, если --lang не указан: первая заданная из LC_ALL, LC_MESSAGES, LANG.
 var_rust_log = Отладочные логи в stderr (например, RUST_LOG=railconn=debug); по умолчанию выключены.
-## scrub-names
+
+## Проверка ввода: имена целей, версии драйверов, терминал, виды проверок
 target_twice = имя `{ $name }` указано в --target дважды: дайте каждой цели своё ИМЯ
 warning_renamed_check = railconn: предупреждение: две проверки называются { $name } — имя остаётся за { $kept }, а { $other } проверяется как { $renamed }
 driver_version_too_large = `{ $arg }`: слишком большое число в версии после @ (например, pg@8.23.1)
 tty_without_terminal = это устройство терминала, а у процесса терминала нет (его запустил cron, CI или менеджер служб): укажите в --output имя файла
-selector_unknown_kind = неизвестный вид проверки после kind: — укажите kind:postgresql, kind:sqlite, kind:redis или kind:jwt
-## driver-refusals
+selector_unknown_kind = неизвестный вид проверки после kind: — укажите kind:postgresql, kind:sqlite, kind:redis, kind:mysql, kind:amqp или kind:jwt
+
+## Что драйверы отвергают или читают по-своему: SQLAlchemy, asyncpg, Node.js, psycopg
 driver_sa_asyncpg_kwarg = Диалект asyncpg в SQLAlchemy передаёт `{ $param }` из URL в asyncpg.connect() именованным аргументом, которого там нет: первое подключение падает с `TypeError: connect() got an unexpected keyword argument '{ $param }'`
 driver_sa_asyncpg_kwarg_cause = С postgresql+asyncpg:// SQLAlchemy передаёт каждый параметр запроса в asyncpg.connect() как именованный аргумент; у asyncpg нет аргумента `{ $param }` (это имя из libpq), поэтому приложение падает на первом подключении, хотя сервер в порядке.
 driver_sa_asyncpg_kwarg_fix = Уберите `{ $param }` из URL и передайте настройку asyncpg в коде: create_async_engine(url, connect_args={"{"}…{"}"}) с именами asyncpg (timeout= вместо connect_timeout, server_settings={"{"}"application_name": …{"}"} для application_name и options).
@@ -1213,7 +1218,8 @@ pg_portability_space = в пароле есть незакодированный
 driver_psycopg_space = { $driver } отвергает незакодированный пробел в пароле ещё до подключения: `unexpected spaces found, use percent-encoded spaces (%20) instead`
 driver_psycopg_space_cause = { $driver } разбирает URL встроенной в его колёса libpq 18, а она не принимает пробел в URI как есть; psycopg2 и более старые libpq читают тот же URL.
 driver_psycopg_space_fix = Запишите каждый пробел в пароле как %20.
-## russian
+
+## Ошибки операционной системы по errno
 os_error = { $error ->
     [ENOENT] нет такого файла или каталога (ENOENT)
     [EACCES] доступ запрещён (EACCES)
@@ -1229,67 +1235,73 @@ os_error = { $error ->
     [ENOEXEC] файл не в исполняемом формате (ENOEXEC)
    *[other] { $error }
 }
-## mysql
+
+## Проверка MySQL и MariaDB (issue 21)
 mysql_bad_parameter = в URL { $key }={ $value } — такое значение драйверы MySQL не принимают
 mysql_refused_before_tls = не выполнялся: сервер отказал в подключении первым же пакетом
 mysql_tls_off = не запрашивался (ssl-mode={ $mode })
-mysql_tls_not_offered = сервер не предлагает TLS; без TLS-параметра в URL драйверы продолжают открытым текстом (ssl-mode=PREFERRED)
+mysql_tls_not_offered = сервер не предлагает TLS; если в URL нет TLS-параметра, драйверы подключаются без шифрования (ssl-mode=PREFERRED)
 mysql_server_without_tls = ssl-mode={ $mode } требует TLS, а сервер его не предлагает (в приветствии нет флага SSL)
 mysql_no_greeting = нет приветствия MySQL за { $limit }
 mysql_cert_not_verified = ssl-mode={ $mode } шифрует соединение, но не проверяет сертификат сервера
 mysql_unencrypted = соединение с { $host } не зашифровано: пароли и данные идут по сети открытым текстом
-mysql_auth_timeout = нет ответа на вход за { $limit }
+mysql_auth_timeout = сервер не ответил на попытку входа за { $limit }
 mysql_auth_detail = вход выполнен как { $user } ({ $plugin })
 mysql_public_key_retrieval = сервер потребовал полную аутентификацию caching_sha2_password без TLS, и railconn, как и PyMySQL, запросил его открытый RSA-ключ; mysql2 и Connector/J в этом случае отказывают с «Public Key Retrieval is not allowed», если в URL нет allowPublicKeyRetrieval=true (лучше подключаться через TLS: ssl-mode=REQUIRED)
 mysql_unsupported_plugin = учётная запись входит через { $plugin }, а railconn умеет только mysql_native_password, caching_sha2_password, sha256_password и client_ed25519 из MariaDB
+mysql_public_key_retrieval = сервер потребовал полной аутентификации caching_sha2_password по соединению без TLS, и railconn, как и PyMySQL, запросил его открытый RSA-ключ; mysql2 и Connector/J в этом случае падают с ошибкой «Public Key Retrieval is not allowed», если в URL нет allowPublicKeyRetrieval=true (лучше подключаться через TLS: ssl-mode=REQUIRED)
+mysql_unsupported_plugin = учётная запись аутентифицируется плагином { $plugin }, а railconn поддерживает только mysql_native_password и caching_sha2_password
 mysql_bad_public_key = не удалось прочитать открытый RSA-ключ сервера
-mysql_auth_rounds = сервер раз за разом просит новые данные для входа — больше, чем нужно любому плагину
-mysql_denied_plaintext = { $said } (соединение без TLS: кроме неверного пароля или пользователя, так MariaDB отвечает учётной записи, созданной с REQUIRE SSL)
+mysql_auth_rounds = сервер снова и снова запрашивает данные для входа — больше, чем нужно любому плагину аутентификации
+mysql_denied_plaintext = { $said } (соединение без TLS: этот же ответ MariaDB даёт не только при неверных имени пользователя или пароле, но и учётной записи, созданной с REQUIRE SSL)
 mysql_server_said = ERROR { $number } ({ $sqlstate }): { $message }
 mysql_closed_silently = сервер закрыл соединение, не прислав приветствия MySQL
 mysql_closed = сервер закрыл соединение, не дав завершить вход в MySQL
 mysql_closed_during_query = сервер закрыл соединение во время запроса
-mysql_peer_is_tls = собеседник ждёт TLS с первого байта (порт или прокси только для TLS), а не приветствия MySQL
-mysql_peer_unknown = собеседник прислал байты, которые не похожи на протокол MySQL ({ $bytes })
+mysql_peer_is_tls = удалённая сторона ждёт TLS с первого байта (порт или прокси только для TLS), а не приветствия MySQL
+mysql_peer_unknown = удалённая сторона прислала байты не из протокола MySQL ({ $bytes })
 mysql_query_timeout = нет результата запроса за { $limit }
 mysql_query_detail = { $version }, подключений { $used }/{ $max }
 mysql_query_version = { $version }
-mysql_connections_high = занято { $used } из { $max } подключений (max_connections): пул следующего деплоя или вторая реплика могут получить ERROR 1040 Too many connections
+mysql_connections_high = занято { $used } из { $max ->
+    [one] { $max } подключения
+   *[other] { $max } подключений
+} (max_connections): пул следующего деплоя или вторая реплика могут получить ERROR 1040 Too many connections
 mysql_tls_only_account = без TLS сервер отказал во входе (ERROR 1045), а с теми же пользователем и паролем через TLS впустил: учётной записи нужен TLS (REQUIRE SSL) или на сервере включён require_secure_transport=ON
-var_mysql_url = URL MySQL или MariaDB (приватный URL Railway): заполняет проверку базы, если не задана ни одна переменная PostgreSQL, иначе проверяется отдельно.
+var_mysql_url = URL MySQL или MariaDB (приватный URL Railway): по нему проверяется база, если не задана ни одна переменная PostgreSQL, иначе он проверяется отдельно.
 var_mysql_public_url = URL MySQL на Railway через TCP-прокси: читается с --public вместо MYSQL_URL.
-var_jawsdb_url = URL MySQL от Heroku JawsDB, проверяется так же, как MYSQL_URL.
-var_cleardb_database_url = URL MySQL от Heroku ClearDB, проверяется так же, как MYSQL_URL.
+var_jawsdb_url = URL MySQL из дополнения JawsDB на Heroku, проверяется так же, как MYSQL_URL.
+var_cleardb_database_url = URL MySQL из дополнения ClearDB на Heroku, проверяется так же, как MYSQL_URL.
 var_mysqlhost = Хост MySQL, если URL MySQL не задан: тогда URL собирается из переменных MYSQL* от Railway.
 var_mysqlport = Вместе с MYSQLHOST — порт MySQL (3306, если не задан).
 var_mysqluser = Вместе с MYSQLHOST — имя пользователя MySQL.
 var_mysqlpassword = Вместе с MYSQLHOST — пароль MySQL.
 var_mysqldatabase = Вместе с MYSQLHOST — база MySQL.
-mysql_tls_not_asked = не запрашивался: в URL нет TLS-параметра, и тогда mysql2 и aiomysql подключаются открытым текстом (PyMySQL и mysqlclient попробовали бы TLS, если сервер его предлагает)
+mysql_tls_not_asked = не запрашивался: в URL нет TLS-параметра, и тогда mysql2 и aiomysql подключаются без шифрования (PyMySQL и mysqlclient включили бы TLS, если сервер его предлагает)
 mysql_dbapi_refuses = SQLAlchemy передаёт параметр URL { $key } в { $dbapi }, а тот его не принимает: приложение падает ещё до подключения (TypeError или AttributeError, если значение ssl не того вида, что ждёт { $dbapi })
 advice_mysql_missing_config =
     .cause = Для этой проверки не задан URL MySQL.
-    .fix = Запишите URL базы в { $variable }: на Railway — ссылочную переменную ${"{{"}MySQL.MYSQL_URL{"}}"} (приватная сеть) или ${"{{"}MySQL.MYSQL_PUBLIC_URL{"}}"} (снаружи Railway); на Heroku — JAWSDB_URL или CLEARDB_DATABASE_URL.
+    .fix = Запишите URL базы в { $variable }: на Railway — ссылочную переменную ${"{{"}MySQL.MYSQL_URL{"}}"} (приватная сеть) или ${"{{"}MySQL.MYSQL_PUBLIC_URL{"}}"} (вне Railway); на Heroku — JAWSDB_URL или CLEARDB_DATABASE_URL.
 advice_mysql_unsupported_scheme =
     .cause = Схему этого URL драйверы MySQL не понимают.
-    .fix = Пишите mysql:// (или mariadb://, или mysql+pymysql:// для SQLAlchemy); mysqlx:// — это X Protocol на порту 33060, драйвер приложения на нём не работает.
+    .fix = Пишите mysql:// (или mariadb://, или mysql+pymysql:// для SQLAlchemy); mysqlx:// — это X Protocol на порту 33060, а его драйвер приложения не поддерживает.
 advice_mysql_dns_not_found =
     .cause = Имя хоста базы здесь не разрешается. mysql.railway.internal существует только внутри приватной сети проекта: сборка, CI-раннер или ноутбук его не разрешат.
-    .fix = Снаружи Railway используйте MYSQL_PUBLIC_URL (TCP-прокси *.proxy.rlwy.net со своим портом); внутри проверьте имя сервиса в { $variable } и что приложение работает в том же проекте и окружении.
+    .fix = Вне Railway используйте MYSQL_PUBLIC_URL (TCP-прокси *.proxy.rlwy.net со своим портом); внутри проверьте имя сервиса в { $variable } и убедитесь, что приложение работает в том же проекте и окружении.
 advice_mysql_connection_refused =
     .cause = На этом порту никто не слушает: сервер остановлен или перезапускается, либо порт не тот (у TCP-прокси Railway свой порт, не 3306).
     .fix = Проверьте, что сервис MySQL запущен, и берите хост и порт вместе из MYSQL_PUBLIC_URL (или MYSQLHOST и MYSQLPORT), а не пишите 3306 вручную.
 advice_mysql_tls_unsupported =
     .cause = URL требует TLS (ssl-mode REQUIRED или строже, ssl=…, ssl_ca=…), а сервер запущен без него.
-    .fix = Включите TLS на сервере (ssl_cert и ssl_key) или, только в приватной сети, ослабьте URL: ssl-mode=PREFERRED.
+    .fix = Включите TLS на сервере (ssl_cert и ssl_key) или, только в приватной сети, смягчите требование в URL: ssl-mode=PREFERRED.
 advice_mysql_tls_required =
     .cause = Сервер не принимает незашифрованные соединения (require_secure_transport=ON или учётная запись создана с REQUIRE SSL).
     .fix = Запросите TLS в { $variable }: ssl-mode=REQUIRED для mysqlclient и утилит MySQL, ssl={"{"}"rejectUnauthorized":true{"}"} для mysql2, ssl_ca=/path/to/ca.pem для SQLAlchemy с PyMySQL.
 advice_mysql_certificate_invalid =
     .cause = Сертификат сервера не прошёл проверку: частный CA или самоподписанный сертификат, либо в нём нет имени хоста.
-    .fix = Укажите CA в URL (ssl_ca=/path/to/ca.pem) или используйте ssl-mode=VERIFY_CA, если сертификат не называет хост, к которому вы подключаетесь.
+    .fix = Укажите CA в URL (ssl_ca=/path/to/ca.pem) или используйте ssl-mode=VERIFY_CA, если в сертификате нет имени хоста, к которому вы подключаетесь.
 advice_mysql_connection_closed =
-    .cause = Сервер или прокси перед ним закрыл соединение, не дав завершить вход в MySQL: у прокси недоступен бэкенд, или сервер заблокировал этот адрес после слишком многих неудачных подключений (max_connect_errors).
+    .cause = Сервер или прокси перед ним закрыл соединение, не дав завершить вход в MySQL: у прокси недоступен бэкенд, или сервер заблокировал этот адрес после слишком большого числа неудачных подключений (max_connect_errors).
     .fix = Посмотрите логи сервиса MySQL; если хост заблокирован, выполните на сервере FLUSH HOSTS.
 advice_mysql_protocol_error =
     .cause = На этом порту ответил не сервер MySQL, или он прислал то, что railconn не смог прочитать (что именно — в сообщении выше).
@@ -1312,8 +1324,13 @@ advice_mysql_server_starting =
 advice_mysql_query_failed =
     .cause = Вход удался, но сервер отклонил запрос фактов (причина — в сообщении выше).
     .fix = Проверьте права учётной записи; SELECT 1 и SHOW GLOBAL STATUS не требуют прав ни в MySQL 8, ни в MariaDB.
-## amqp
-amqp_vhost_too_long = длина vhost — { $length } байт, а AMQP передаёт не больше 255
+
+## Проверка RabbitMQ (AMQP 0-9-1) (issue 21)
+amqp_vhost_too_long = длина vhost — { $length ->
+    [one] { $length } байт
+    [few] { $length } байта
+   *[many] { $length } байт
+}, а AMQP передаёт не больше 255
 amqp_bad_heartbeat = heartbeat={ $value } — не число секунд от 0 до 65535
 amqp_tls_off = не используется (amqp://)
 amqp_unencrypted = соединение с брокером { $host } не зашифровано: пароль идёт по сети открытым текстом (используйте amqps://, если брокер его поддерживает)
@@ -1324,14 +1341,18 @@ amqp_default_credentials = в URL нет учётных данных: kombu, pik
 amqp_no_plain = сервер не предлагает механизм PLAIN (предлагает: { $mechanisms })
 amqp_unexpected = сервер ответил неожиданным методом AMQP ({ $method })
 amqp_vhost_refused = vhost { $vhost }: { $said }
-amqp_other_version = сервер ответил своим заголовком протокола: он говорит на AMQP { $version }, а не 0-9-1
-amqp_frame_too_large = сервер прислал фрейм в { $size } байт — больше согласованного предела
+amqp_other_version = сервер ответил собственным заголовком протокола: он работает по AMQP { $version }, а не 0-9-1
+amqp_frame_too_large = сервер прислал фрейм размером { $size ->
+    [one] { $size } байт
+    [few] { $size } байта
+   *[many] { $size } байт
+} — больше согласованного frame_max
 amqp_peer_is_tls = порт отвечает по TLS: в URL amqp://, а брокер ждёт amqps://
 amqp_not_amqp = на этом порту не AMQP ({ $bytes })
 amqp_closed_after_credentials = сервер молча закрыл соединение сразу после учётных данных: так RabbitMQ отвечает, когда их отвергает
 amqp_closed = сервер закрыл соединение без ответа AMQP
 amqp_open_detail = vhost { $vhost } открыт, канал 1 открыт; frame_max { $frame_max }, channel_max { $channel_max }, heartbeat сервера { $heartbeat } с
-amqp_blocked = брокер блокирует публикацию: { $reason } (тревога по памяти или диску); delay() в Celery и любая публикация будут висеть, пока она не снята
+amqp_blocked = брокер блокирует публикацию: { $reason } (сработал memory alarm или disk alarm); delay() в Celery и любая публикация будут висеть, пока брокер не снимет блокировку
 advice_amqp_unsupported_scheme =
     .cause = URL не начинается с amqp://, amqps://, pyamqp:// или librabbitmq://.
     .fix = Используйте URL брокера amqp:// (amqps:// для TLS — так его выдаёт CloudAMQP).
@@ -1340,37 +1361,44 @@ advice_amqp_dns_not_found =
     .fix = Заново скопируйте URL в { $variable } из панели управления брокера или из его Variables; с ноутбука или из CI используйте публичный URL.
 advice_amqp_connection_refused =
     .cause = Хост ответил, но на этом порту никто не слушает: RabbitMQ остановлен или перезапускается, либо порт неверный (5672 для amqp://, 5671 для amqps://; 15672 — это веб-интерфейс управления, а не AMQP).
-    .fix = Проверьте, что брокер запущен (его логи), и скопируйте хост и порт вместе в { $variable } из параметров подключения.
+    .fix = Проверьте, что брокер запущен (посмотрите его логи), и скопируйте хост и порт вместе в { $variable } из параметров подключения.
 advice_amqp_auth_failed =
     .cause = RabbitMQ отверг имя пользователя или пароль (ACCESS_REFUSED): пароль неверный или устаревший, либо пользователь guest подключается с другой машины — RabbitMQ пускает guest только с localhost.
     .fix = Скопируйте в { $variable } URL с актуальными пользователем и паролем (на Railway — из Variables сервиса RabbitMQ, в CloudAMQP — AMQP URL инстанса); символы @ : / в пароле кодируйте через %.
 advice_amqp_vhost_not_found =
-    .cause = Vhost из URL на этом брокере не существует. kombu (Celery) берёт путь без первого слеша: amqp://host/ и amqp://host// открывают «/», amqp://host/name — «name»; в CloudAMQP vhost совпадает с именем пользователя.
+    .cause = Vhost из URL на этом брокере нет. kombu (Celery) берёт путь без первого слеша: amqp://host/ и amqp://host// открывают «/», amqp://host/name — «name»; в CloudAMQP vhost совпадает с именем пользователя.
     .fix = Укажите в пути { $variable } существующий vhost (%2F или пустой путь для «/») либо создайте его: rabbitmqctl add_vhost NAME.
 advice_amqp_vhost_denied =
     .cause = Пользователь вошёл, но прав на этот vhost у него нет, или vhost его не пускает.
     .fix = Выдайте права (rabbitmqctl set_permissions -p VHOST USER ".*" ".*" ".*") или укажите в { $variable } vhost, доступный пользователю.
 advice_amqp_connection_limit =
-    .cause = Достигнут предел соединений vhost или пользователя: воркеры × concurrency × реплики, перекрывающиеся деплои или незакрытые соединения.
-    .fix = Поднимите предел (rabbitmqctl set_vhost_limits) или тариф, либо открывайте меньше соединений (в Celery — broker_pool_limit).
+    .cause = Достигнут лимит соединений для vhost или пользователя: воркеры × concurrency × реплики, перекрывающиеся деплои или незакрытые соединения.
+    .fix = Поднимите лимит (rabbitmqctl set_vhost_limits) или перейдите на тариф выше, либо открывайте меньше соединений (в Celery — broker_pool_limit).
 advice_amqp_tls_required =
-    .cause = Брокер на этом порту говорит по TLS, а в URL открытый amqp://.
+    .cause = Брокер на этом порту работает по TLS, а в URL открытый amqp://.
     .fix = Используйте amqps:// (порт 5671, если провайдер не указал другой).
 advice_amqp_protocol_error =
     .cause = На этом порту не AMQP 0-9-1: веб-интерфейс управления (порт 15672), HTTP-эндпоинт, брокер AMQP 1.0 (Azure Service Bus, ActiveMQ Artemis) или сервер другого рода.
     .fix = Укажите в { $variable } AMQP-хост и порт брокера (5672 или 5671 с amqps://).
 advice_amqp_connection_closed =
-    .cause = Что-то принимает соединения на этом порту, но закрыло соединение без ответа AMQP: брокер за прокси остановлен или удалён, либо он ждёт TLS.
+    .cause = На этом порту соединения принимаются, но закрываются без ответа AMQP: брокер за прокси остановлен или удалён, либо он ждёт TLS.
     .fix = Проверьте логи брокера и скопируйте его текущий URL в { $variable }; если нужен TLS, используйте amqps://.
 advice_amqp_server_starting =
     .cause = Брокер сам закрыл соединение (CONNECTION_FORCED): он запускается, останавливается или перезапускается.
     .fix = Подождите несколько секунд и проверьте снова.
-amqp_alarm_unknown = пользователю нельзя публиковать в exchange по умолчанию, поэтому неизвестно, блокирует ли публикацию тревога по памяти или диску
-var_celery_broker_url = URL брокера Celery: amqp:// в ней — проверка RabbitMQ с именем CELERY_BROKER_URL, redis:// — проверка Redis (их находит обнаружение, как и любую переменную с таким URL).
-redis_not_named = не критично: манифесты приложения ({ $files }) не называют ни одного клиента Redis, похоже, приложение Redis не использует (например, приложение Celery на RabbitMQ); если использует, задайте REDIS_URL
+amqp_alarm_unknown = пользователю нельзя публиковать в exchange по умолчанию, поэтому неизвестно, не блокирует ли публикацию memory alarm или disk alarm
+var_celery_broker_url = URL брокера Celery; railconn находит эту переменную сам, как и любую другую с таким URL: с amqp:// по ней идёт проверка RabbitMQ с именем CELERY_BROKER_URL, с redis:// — проверка Redis.
+redis_not_named = не критично: в манифестах приложения ({ $files }) нет ни одного клиента Redis — похоже, приложение не использует Redis (например, это приложение Celery на RabbitMQ); если использует, задайте REDIS_URL
 amqp_unknown_parameter = kombu (Celery) не принимает параметр URL `{ $name }`: у Connection() нет такого аргумента (TypeError при подключении приложения); уберите его
 amqp_pika_vhost = kombu (Celery) и amqplib открывают vhost «{ $vhost }», а pika — «{ $pika }» (берёт только первый сегмент пути); закодируйте vhost через % (%2F вместо слеша), чтобы все клиенты читали его одинаково
-## readme
+advice_amqp_tls_unsupported =
+    .cause = URL требует TLS (amqps:// или ?ssl=…), а брокер на этом порту работает по AMQP без шифрования. kombu считает истиной любое непустое значение ssl=, даже ssl=false.
+    .fix = Используйте amqp:// и уберите ssl= из { $variable } либо подключайтесь к TLS-порту брокера (5671).
+advice_amqp_certificate_invalid =
+    .cause = Цепочка сертификата брокера не доходит до доверенного корневого: сертификат самоподписанный или выпущен частным CA. Celery (py-amqp) проверяет цепочку по системным корневым сертификатам, хотя имя хоста не сверяет.
+    .fix = Используйте amqps://-эндпоинт провайдера с публичным сертификатом или передайте приложению CA (в Celery — broker_use_ssl с ca_certs, указывающим на файл CA); ?ssl_cert_reqs=CERT_NONE шифрует без проверки.
+
+## Как часто serve проверяет (issue 23)
 every_whole = { $count ->
     [1] { $unit ->
         [h] раз в час
@@ -1389,47 +1417,44 @@ every_whole = { $count ->
     }
 }
 every_amount = каждые { $amount }
-advice_amqp_tls_unsupported =
-    .cause = URL требует TLS (amqps:// или ?ssl=…), а брокер на этом порту говорит на открытом AMQP. kombu считает истиной любое непустое значение ssl=, даже ssl=false.
-    .fix = Используйте amqp:// и уберите ssl= из { $variable } либо обращайтесь к TLS-порту брокера (5671).
-advice_amqp_certificate_invalid =
-    .cause = Сертификат брокера не ведёт к доверенному корню: он самоподписанный или выпущен частным CA. Celery (py-amqp) проверяет цепочку по системным корневым сертификатам, хотя имя хоста не сверяет.
-    .fix = Используйте amqps://-эндпоинт провайдера с публичным сертификатом или передайте приложению CA (в Celery — broker_use_ssl с ca_certs, указывающим на файл CA); ?ssl_cert_reqs=CERT_NONE шифрует без проверки.
-## plans
+
+## План подключения каждого драйвера: TLS, повтор при sslmode=prefer, списки хостов, вход в Redis (issue 20)
 driver_redis_node_roots = { $drivers } проверяют сертификат сервера по хранилищу CA Node.js (встроенный список и NODE_EXTRA_CA_CERTS) — railconn проверил по тому же хранилищу
-driver_redis_node_roots_cause = { $drivers } проверяют сертификат только по хранилищу CA Node.js: встроенному списку публичных CA и файлу из NODE_EXTRA_CA_CERTS. Ни SSL_CERT_FILE, ни системное хранилище Node не читает, поэтому с частным или самоподписанным CA, которого там нет, TLS-рукопожатие не пройдёт.
+driver_redis_node_roots_cause = { $drivers } проверяют сертификат только по хранилищу CA Node.js: встроенному списку публичных CA и файлу из NODE_EXTRA_CA_CERTS. Node.js не читает ни SSL_CERT_FILE, ни системное хранилище, поэтому с частным или самоподписанным CA, которого там нет, TLS-рукопожатие не пройдёт.
 driver_redis_py_cert_reqs_none = { $driver } читает ssl_cert_reqs=none из URL и сертификат не проверяет — railconn его тоже не проверял
 driver_redis_py_ca_certs = { $driver } проверяет сертификат по файлу из параметра ssl_ca_certs в URL — railconn проверил по нему же
 driver_node_redis_ipv6 = { $driver } ищет имя { $host } вместе с квадратными скобками (так хост записывает new URL()) и падает с getaddrinfo ENOTFOUND, не подключившись
 driver_node_redis_ipv6_cause = { $driver } передаёт хост из URL в разрешение имён в том виде, в каком его записывает new URL(), — со скобками IPv6-литерала; такого имени нет, и приложение падает с ENOTFOUND, хотя redis-py, ioredis и redis-rs подключаются.
 driver_node_redis_ipv6_fix = Укажите имя хоста, которое разрешается в этот IPv6-адрес, или передайте адрес без скобок в параметрах клиента: createClient({"{"} socket: {"{"} host: '::1', port: 6379 {"}"} {"}"}).
-driver_sa_asyncpg_ssl_value = Диалект asyncpg в SQLAlchemy передаёт ssl={ $value } в asyncpg.connect() строкой "{ $value }", а asyncpg принимает там только название режима: первое же подключение падает с ошибкой «`sslmode` parameter must be one of: disable, allow, prefer, require, verify-ca, verify-full»
+driver_sa_asyncpg_ssl_value = диалект asyncpg в SQLAlchemy передаёт ssl={ $value } в asyncpg.connect() строкой "{ $value }", а asyncpg принимает там только название режима: первое же подключение падает с ошибкой «`sslmode` parameter must be one of: disable, allow, prefer, require, verify-ca, verify-full»
 driver_sa_asyncpg_ssl_value_cause = С postgresql+asyncpg:// SQLAlchemy передаёт ssl={ $value } из URL в asyncpg.connect(ssl="{ $value }"); строку asyncpg там понимает только как одно из названий режимов sslmode из libpq, поэтому приложение падает при первом подключении, хотя libpq читает ssl=true как sslmode=require.
 driver_postgresjs_plaintext = { $driver } включает TLS, только если его попросить (sslmode или ssl в URL либо PGSSLMODE): без этого он подключается без шифрования — и railconn проверил подключение так же
 driver_postgresjs_plaintext_cause = { $driver } включает TLS, только если в URL есть sslmode или ssl либо задана PGSSLMODE; иначе он подключается без шифрования, а этот сервер незашифрованные подключения отклоняет, хотя libpq, psql и psycopg подключаются (они предпочитают TLS).
 driver_postgresjs_plaintext_fix = Добавьте в URL sslmode=require, чтобы шифровать без проверки сертификата, или sslmode=verify-full, чтобы проверять его по хранилищу CA Node.js (для частного CA — NODE_EXTRA_CA_CERTS=/path/to/ca.pem в окружении приложения).
 driver_postgresjs_verifies = { $driver } для этого URL проверяет цепочку сертификатов и имя хоста по хранилищу CA Node.js (встроенный список и NODE_EXTRA_CA_CERTS; PGSSLROOTCERT он не читает) — проверено так же
 driver_postgresjs_verifies_cause = { $driver } понимает ssl=true, sslmode=verify-full и verify-ca (в URL или PGSSLMODE) как TLS Node.js по умолчанию: цепочка проверяется по хранилищу CA Node.js, имя хоста сверяется. PGSSLROOTCERT и ~/.postgresql/root.crt он не читает, поэтому с частным или самоподписанным CA TLS-рукопожатие не пройдёт, если этого CA нет в хранилище Node.js.
-driver_postgresjs_verifies_fix = Сделайте CA доверенным для Node: NODE_EXTRA_CA_CERTS=/path/to/ca.pem в окружении приложения или sslrootcert=/path/to/ca.pem в URL; sslmode=require шифрует без проверки.
+driver_postgresjs_verifies_fix = Сделайте CA доверенным для Node.js: NODE_EXTRA_CA_CERTS=/path/to/ca.pem в окружении приложения или sslrootcert=/path/to/ca.pem в URL; sslmode=require шифрует без проверки.
 pg_prefer_retry = сервер отклонил подключение по TLS ({ $code }: { $message }); при sslmode=prefer подключение повторено без TLS, как это делают libpq и asyncpg
 driver_redis_nopass = у пользователя default на сервере нет пароля, и пароль из URL сервер отверг ({ $said }); драйверы Redis приложения всё равно подключаются (redis-py и node-redis передают вместе с паролем имя пользователя, ioredis только предупреждает): уберите пароль из URL или задайте его на сервере
 driver_sa_asyncpg_ssl_value_fix = Напишите в URL ssl=require вместо ssl={ $value } (ssl=verify-full заодно проверяет сертификат): asyncpg принимает там названия режимов из libpq.
-pg_next_host = в URL несколько хостов: до { $failed } подключиться не удалось, и подключение ушло к следующему, { $host }, как это делает libpq
-driver_node_pg_host_list = { $driver } читает из URL один хост и на этом списке хостов падает, не подключившись (Invalid URL или ENOTFOUND, когда список ищется как одно имя)
+pg_next_host = в URL несколько хостов: к { $failed } подключиться не удалось, и railconn, как и libpq, подключился к следующему — { $host }
+driver_node_pg_host_list = { $driver } берёт из URL только один хост, поэтому на этом списке хостов падает, не подключившись (Invalid URL или ENOTFOUND, когда список ищется как одно имя)
 driver_node_pg_host_list_cause = { $driver } берёт из URL один хост: new URL() отвергает host:port,host:port в адресе, а ?host=a,b ищется как одно имя «a,b». libpq, psycopg, asyncpg и postgres.js перебирают хосты по очереди.
 driver_node_pg_host_list_fix = Дайте node-postgres один хост на URL (основной или имя, которое само переключается на резервный, например адрес кластера у провайдера), а остальные, если приложению нужно переключение, перебирайте в коде.
 driver_sa_host_list = SQLAlchemy читает host:port,host:port в адресе URL как один хост и порт, который не число: create_engine() падает с ValueError, не подключившись
 driver_sa_host_list_cause = Парсер URL в SQLAlchemy (make_url) считает портом всё, что в адресе идёт после первого двоеточия, поэтому со списком хостов порт получается «5432,host:5433» — не число; те же хосты в параметрах запроса доходят до драйвера как есть.
 driver_sa_host_list_fix = Перенесите хосты в параметры запроса: postgresql+DRIVER://USER:PASSWORD@/DBNAME?host=HOST1,HOST2&port=PORT1,PORT2.
-driver_redis_node_roots_fix = Сделайте CA доверенным для Node: NODE_EXTRA_CA_CERTS=/path/to/ca.pem в окружении приложения (Node читает её при запуске; SSL_CERT_FILE он не читает).
+driver_redis_node_roots_fix = Сделайте CA доверенным для Node.js: NODE_EXTRA_CA_CERTS=/path/to/ca.pem в окружении приложения (Node.js читает эту переменную при запуске; SSL_CERT_FILE он не читает).
 driver_node_pg_channel_binding = { $driver } не читает channel_binding из URL: без enableChannelBinding в коде он аутентифицируется без привязки к каналу — railconn проверил так же
 driver_node_pg_channel_binding_fix = Чтобы node-postgres привязывался к каналу, задайте enableChannelBinding: true в параметрах клиента (вместе с TLS); channel_binding в URL для него ничего не меняет.
-## amqpdrv
+
+## Драйверы AMQP: как pika читает vhost
 driver_pika_vhost = { $driver } открывает vhost «{ $pika }» (берёт только первый сегмент пути URL; kombu читает «{ $kombu }») — railconn открыл тот же vhost, что и pika
 driver_pika_vhost_cause = { $driver } берёт vhost из первого сегмента пути URL и декодирует %-последовательности (URLParameters), поэтому с этим URL открывается «{ $pika }», а брокер такой vhost отвергает; kombu (Celery) и amqplib читают путь целиком.
 driver_pika_vhost_fix = Закодируйте vhost через % одним сегментом пути — так его одинаково читают pika, kombu и amqplib: { $url }
 driver_amqp_vhost_unchecked = Для { $drivers } этот URL означает vhost «{ $vhost }», а эта проверка его не открывала (одно соединение открывает один vhost, и railconn открыл тот, что у pika); закодируйте vhost через % (%2F вместо слеша), чтобы все драйверы открывали один и тот же
-## provrows
+
+## Подсказки провайдеров для MySQL и RabbitMQ (issue 21)
 tip_railway_private_dns_mysql =
     .cause = Имя *.railway.internal резолвится только внутри запущенного деплоя того же проекта и окружения Railway — не с ноутбука, не из CI и не во время сборки (RUN в Dockerfile, postinstall).
     .fix = Вне Railway используйте MYSQL_PUBLIC_URL (railconn check --public); внутри оставьте MYSQL_URL и подключайтесь во время работы, а не при сборке.
@@ -1452,46 +1477,47 @@ tip_aiven_mysql_port =
     .cause = Сервисы Aiven слушают свой порт, указанный в Service URI, а не порт MySQL 3306; на порту из этого URL никто не отвечает.
     .fix = Скопируйте хост и порт вместе из Service URI сервиса в консоли Aiven (avn service get <имя> --format '{"{"}service_uri{"}"}').
 tip_rds_mysql_tls =
-    .cause = Экземпляр RDS MySQL или MariaDB отклоняет соединения без шифрования (require_secure_transport=ON в группе параметров), а его сертификат подписан CA Amazon RDS, а не публичным корневым.
+    .cause = Инстанс RDS MySQL или MariaDB отклоняет соединения без шифрования (require_secure_transport=ON в группе параметров), и его сертификат подписан CA Amazon RDS, а не публичным корневым.
     .fix = Добавьте ?ssl-mode=REQUIRED; для проверки скачайте global-bundle.pem с сайта AWS и используйте ssl-mode=VERIFY_IDENTITY с ssl-ca=global-bundle.pem (mysql2: ssl={"{"}"ca":…{"}"}; PyMySQL/mysqlclient: ssl_ca=global-bundle.pem).
 tip_cloudamqp_vhost =
     .cause = На общих тарифах CloudAMQP vhost называется так же, как пользователь, и пользователю доступен только он; в пути URL указан другой.
-    .fix = Скопируйте URL заново на странице сведений об экземпляре (CLOUDAMQP_URL): его путь и есть vhost (amqps://user:password@host/user).
+    .fix = Скопируйте URL заново на странице сведений об инстансе (CLOUDAMQP_URL): его путь и есть vhost (amqps://user:password@host/user).
 tip_cloudamqp_connection_limit =
     .cause = CloudAMQP ограничивает число одновременных соединений по тарифу (на бесплатном и общих тарифах их немного); сверх лимита брокер закрывает новые соединения.
-    .fix = Держите одно соединение на процесс и открывайте в нём каналы; закрывайте соединения остановленных воркеров; проверьте их число на странице обзора экземпляра или перейдите на тариф крупнее.
+    .fix = Держите одно соединение на процесс и открывайте в нём каналы; закрывайте соединения остановленных воркеров; проверьте их число на странице обзора инстанса или перейдите на тариф выше.
 tip_cloudamqp_ports =
     .cause = CloudAMQP принимает amqp:// на порту 5672, а amqps:// (TLS) — на 5671; в этом URL схема и порт не совпадают.
     .fix = Используйте amqps://…:5671 (или amqps:// без порта) либо amqp://…:5672.
 provider_tls_only_mysql = соединение без шифрования, а { $provider } принимает только TLS и такое соединение отклонит; используйте ssl-mode=REQUIRED или строже (mysql2: ssl={"{"}"rejectUnauthorized":true{"}"})
 
-## sslneg
+## PGSSLNEGOTIATION
 pg_bad_env_sslnegotiation = PGSSLNEGOTIATION содержит недопустимый sslnegotiation (libpq его отвергнет): используйте postgres или direct
 var_pgsslnegotiation = sslnegotiation для PostgreSQL (postgres или direct, libpq 17), если в URL его нет, как в libpq.
 
-## mysqlrules
+## Как каждый драйвер MySQL читает TLS-параметры URL (issue 21)
 mysql_ignored_parameter = { $driver } не читает { $key } из URL — параметр игнорируется (mysql2 читает только ssl={"{"}…{"}"}; PyMySQL через SQLAlchemy — только ssl_ca, ssl_cert, ssl_key, ssl_check_hostname, ssl_disabled, ssl_verify_cert, ssl_verify_identity)
 mysql_mysql2_ssl = mysql2 выбрасывает исключение до подключения на ssl={ $value } ({ $error }): он принимает JSON-объект вроде ssl={"{"}"rejectUnauthorized":true{"}"}, false или имя профиля Amazon RDS
-mysql_aiomysql_ssl_text = сервер предлагает TLS, а aiomysql получил ssl из URL строкой (SQLAlchemy передаёт параметры запроса строками): TLS не запускается (AttributeError в wrap_bio); ssl для aiomysql должен быть SSLContext, заданным в коде (connect_args={"{"}"ssl": ssl.create_default_context(){"}"})
+mysql_aiomysql_ssl_text = сервер предлагает TLS, а aiomysql получил ssl из URL строкой (SQLAlchemy передаёт параметры запроса строками): TLS не запускается («AttributeError: … object has no attribute 'wrap_bio'»); ssl для aiomysql должен быть SSLContext, заданным в коде (connect_args={"{"}"ssl": ssl.create_default_context(){"}"})
 driver_mysql2_ignores_tls = { $driver } игнорирует { $keys } (настройки TLS он читает только из ssl={"{"}…{"}"}): подключается без шифрования — так же подключилась и проверка
 driver_mysql2_ignores_tls_cause = { $driver } не читает { $keys }: печатает «Ignoring invalid configuration option» и подключается без TLS, а этот сервер не пускает эту учётную запись без шифрования.
-driver_mysql2_ssl_fix = Задайте TLS параметром самого mysql2: ssl={"{"}"rejectUnauthorized":true{"}"} (в %-кодировке ssl=%7B%22rejectUnauthorized%22%3Atrue%7D) проверяет цепочку по хранилищу CA Node; добавьте "verifyIdentity":true, чтобы проверялось и имя хоста.
-driver_mysql2_verifies = { $driver } проверяет цепочку сертификата по хранилищу CA Node (встроенный список плюс NODE_EXTRA_CA_CERTS), а имя хоста — только с verifyIdentity: проверено так же
-driver_mysql2_verifies_cause = { $driver } проверяет сертификат сервера по хранилищу CA Node, а не системному и не по файлу из URL; издателя этого сертификата там нет, поэтому приложение не подключится.
-driver_mysql2_verifies_fix = Добавьте CA сервера в доверенные для Node: NODE_EXTRA_CA_CERTS=/path/to/ca.pem в окружении приложения (Node читает его при запуске) или ssl: {"{"} ca: fs.readFileSync('/path/to/ca.pem') {"}"} в параметрах подключения.
+driver_mysql2_ssl_fix = Задайте TLS параметром самого mysql2: ssl={"{"}"rejectUnauthorized":true{"}"} (в %-кодировке ssl=%7B%22rejectUnauthorized%22%3Atrue%7D) проверяет цепочку по хранилищу CA Node.js; добавьте "verifyIdentity":true, чтобы проверялось и имя хоста.
+driver_mysql2_verifies = { $driver } проверяет цепочку сертификата по хранилищу CA Node.js (встроенный список плюс NODE_EXTRA_CA_CERTS), а имя хоста — только с verifyIdentity: проверено так же
+driver_mysql2_verifies_cause = { $driver } проверяет сертификат сервера по хранилищу CA Node.js, а не по системному хранилищу и не по файлу из URL; издателя этого сертификата там нет, поэтому приложение не подключится.
+driver_mysql2_verifies_fix = Добавьте CA сервера в доверенные для Node.js: NODE_EXTRA_CA_CERTS=/path/to/ca.pem в окружении приложения (Node.js читает эту переменную при запуске) или ssl: {"{"} ca: fs.readFileSync('/path/to/ca.pem') {"}"} в параметрах подключения.
 driver_pymysql_preferred = { $driver } включает шифрование, если сервер предлагает TLS, а в URL нет TLS-параметров (PREFERRED), и сертификат не проверяет: проверено так же
-driver_pymysql_preferred_cause = { $driver } запускает TLS всякий раз, когда сервер его предлагает (PREFERRED), и не возвращается к открытому тексту, если TLS-рукопожатие не удалось.
+driver_pymysql_preferred_cause = { $driver } запускает TLS всякий раз, когда сервер его предлагает (PREFERRED), и не переходит обратно на соединение без шифрования, если TLS-рукопожатие не удалось.
 driver_pymysql_preferred_fix = Исправьте настройку TLS на сервере или отключите TLS для этого соединения параметром ssl_disabled=true в URL (SQLAlchemy передаст его PyMySQL).
 driver_pymysql_ca_dropped = { $driver } отбрасывает ssl_ca из URL, если через SQLAlchemy передан ssl_verify_cert или ssl_verify_identity, и проверяет цепочку по стандартному хранилищу CA Python: проверено так же
 driver_pymysql_ca_dropped_cause = SQLAlchemy переносит ssl_ca в словарь ssl для { $driver }, а PyMySQL заменяет этот словарь, когда задан ssl_verify_cert или ssl_verify_identity: файл CA не читается, а по стандартному хранилищу Python этот сертификат не проверяется.
 driver_pymysql_ca_dropped_fix = Уберите из URL ssl_verify_cert и ssl_verify_identity: одного ssl_ca достаточно, чтобы проверялись цепочка и имя хоста (ssl_check_hostname=false отключает проверку имени).
-## sockets
+
+## PostgreSQL через Unix-сокеты (issue 20)
 socket_no_dns = Unix-сокет { $path }: имя разрешать не нужно
 socket_connected = подключено к Unix-сокету { $path }
-socket_missing = { $path }: файла сокета нет (ENOENT): на этом сокете никакой сервер не слушает
-socket_refused = { $path }: в подключении отказано (ECONNREFUSED): файл сокета есть, но сервер на нём подключений не принимает
-socket_denied = { $path }: доступ запрещён (EACCES): этому пользователю нельзя открыть файл сокета или его каталог
-pg_tls_not_on_socket = через Unix-сокет не пробуется: libpq и asyncpg подключаются через него без TLS при любом sslmode ({ $mode })
+socket_missing = { $path }: файла сокета нет (ENOENT) — значит, на этом сокете не слушает ни один сервер
+socket_refused = { $path }: в подключении отказано (ECONNREFUSED) — файл сокета есть, но сервер на нём подключений не принимает
+socket_denied = { $path }: доступ запрещён (EACCES) — этому пользователю нельзя открыть файл сокета или его каталог
+pg_tls_not_on_socket = не применяется к Unix-сокету: libpq и asyncpg подключаются через сокет без TLS при любом sslmode ({ $mode })
 driver_sa_encoded_host = SQLAlchemy не декодирует хост из URL: `%2F…` доходит до драйвера как имя хоста для поиска в DNS, а не как каталог сокета, и подключение не удаётся
 driver_sa_encoded_host_cause = Парсер URL в SQLAlchemy (make_url) декодирует пользователя, пароль и базу, но не хост, поэтому закодированный каталог сокета ищется в DNS как есть.
 driver_sa_encoded_host_fix = Перенесите каталог сокета в параметры запроса: postgresql+DRIVER://USER@/DBNAME?host=/var/run/postgresql.
@@ -1502,16 +1528,17 @@ driver_default_host = без хоста в URL { $driver } перебирает 
 driver_default_host_fix = Укажите в URL хост (или каталог сокета, ?host=/path), чтобы все драйверы подключались к одному месту.
 advice_pg_socket_missing =
     .cause = На этом Unix-сокете не слушает ни один сервер PostgreSQL: сервер на этой машине не запущен, либо кладёт сокет в другой каталог (unix_socket_directories), либо слушает другой порт (файл называется .s.PGSQL.ПОРТ).
-    .fix = Запустите сервер или укажите в URL каталог и порт, которые он использует (?host=/path&port=ПОРТ; их покажет psql -c 'SHOW unix_socket_directories'), либо подключайтесь по TCP-хосту и порту.
+    .fix = Запустите сервер или укажите в URL каталог и порт, которые он использует (?host=/path&port=ПОРТ; каталог покажет psql -c 'SHOW unix_socket_directories'), либо подключайтесь по TCP-хосту и порту.
 advice_pg_socket_denied =
     .cause = Файл сокета или его каталог не пускает этого пользователя: процессу мешают unix_socket_permissions или unix_socket_group сервера либо права самого каталога.
     .fix = Запускайте приложение от пользователя, которого сокет пускает (например, члена группы unix_socket_group), расширьте unix_socket_permissions (postgresql.conf) или подключайтесь по TCP.
-## readings
+
+## Параметры URL, которые драйвер читает по-своему (issue 20)
 reading_ignored = { $driver } не читает из URL { $names }: проверка их не учитывает, как и приложение
 reading_own = { $driver } сам читает { $names } (libpq таких параметров не знает): проверено так, как их читает { $driver }
 reading_last_at = { $driver } считает именем пользователя и паролем всё до последнего `@` перед хостом, а libpq (psql, psycopg) — до первого: проверено так, как читает { $driver }; закодируйте `@` в пароле как %40, чтобы URL одинаково читали все клиенты
-reading_redis_db = { $drivers } читают базу `{ $path }`, которая не число, как базу { $db } (redis-rs такой URL отвергает): проверено на базе { $db }; укажите нужный номер, например `/0`
-reading_ioredis_select_ignored = сервер отверг SELECT { $db } ({ $said }); ioredis пропускает эту ошибку и остаётся на базе 0 — туда и пойдут команды приложения: укажите базу, которая есть на сервере (по умолчанию 0–15), например `/0`
+reading_redis_db = { $drivers } читают базу `{ $path }` — не число — как базу { $db } (redis-rs такой URL отвергает): проверено на базе { $db }; укажите нужный номер базы, например `/0`
+reading_ioredis_select_ignored = сервер отверг SELECT { $db } ({ $said }); ioredis игнорирует эту ошибку и остаётся на базе 0 — туда и пойдут команды приложения: укажите базу, которая есть на сервере (по умолчанию 0–15), например `/0`
 reading_postgresjs_setting_fix = Уберите `{ $param }` из URL: postgres.js его не читает, а у сервера такой настройки нет; задайте postgres.js его собственные параметры в коде (postgres(url, {"{"} … {"}"})).
 ## ed25519
 mysql_ed25519_drivers = учётная запись входит через плагин MariaDB ed25519 (client_ed25519): PyMySQL умеет его только с установленным PyNaCl (pip install "PyMySQL[ed25519]"), коннекторы MariaDB умеют, а mysql2 и aiomysql — нет («unknown plugin client_ed25519», «not configured»); если приложение работает через них, переведите учётную запись на mysql_native_password (ALTER USER … IDENTIFIED VIA mysql_native_password USING PASSWORD('…'))

@@ -159,12 +159,12 @@ pub(crate) struct SourceArgs {
     #[arg(
         long,
         help = "Check only DATABASE_URL, REDIS_URL and the JWT settings, not every other \
-                variable holding a PostgreSQL or Redis URL"
+                variable holding a PostgreSQL, MySQL, Redis or AMQP URL"
     )]
     pub no_discover: bool,
 
-    /// Also check this PostgreSQL or Redis URL under NAME (repeatable),
-    /// e.g. replica=postgresql://replica.example:5432/app.
+    /// Also check this PostgreSQL, MySQL, Redis or AMQP URL under NAME
+    /// (repeatable), e.g. replica=postgresql://replica.example:5432/app.
     #[arg(long = "target", value_name = "NAME=URL")]
     pub targets: Vec<String>,
 

@@ -218,7 +218,7 @@ fn kind_selectors_in_any_case_and_unknown_kinds_say_so() {
     assert_eq!(output.status.code(), Some(2));
     let said = stderr(&output);
     assert!(said.contains("the kind after kind: is unknown"), "{said}");
-    assert!(said.contains("kind:redis or kind:jwt"), "{said}");
+    assert!(said.contains("kind:amqp or kind:jwt"), "{said}");
     assert!(!said.contains("URL"), "{said}");
 }
 

@@ -144,7 +144,8 @@ pub(crate) enum AmqpReading {
     Amqplib,
 }
 
-/// One `--target NAME=URL`: a PostgreSQL or Redis URL to check under NAME.
+/// One `--target NAME=URL`: a PostgreSQL, MySQL, Redis or AMQP URL to check
+/// under NAME.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct NamedUrl {
     pub name: CheckName,

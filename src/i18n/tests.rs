@@ -215,6 +215,19 @@ fn russian_plurals_follow_cldr() {
     );
 }
 
+/// A count agrees with its noun in Russian: «2 байта», «5 байт», «из 151
+/// подключения» (ru-review found «из 151 подключений» and «262 байт»).
+#[test]
+fn russian_counts_agree_with_their_nouns() {
+    let ru = |message| Lang::Ru.render(&message);
+    assert!(ru(msg::amqp_frame_too_large(2)).contains("размером 2 байта "));
+    assert!(ru(msg::amqp_frame_too_large(5)).contains("размером 5 байт "));
+    assert!(ru(msg::amqp_vhost_too_long(261)).contains("261 байт,"));
+    assert!(ru(msg::amqp_vhost_too_long(262)).contains("262 байта,"));
+    assert!(ru(msg::mysql_connections_high(150, 151)).contains("из 151 подключения "));
+    assert!(ru(msg::mysql_connections_high(150, 160)).contains("из 160 подключений "));
+}
+
 #[test]
 fn rendering_adds_no_bidi_marks_and_localises_numbers() {
     let text = Lang::Ru.render(&msg::dns_timeout(
