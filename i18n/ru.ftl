@@ -1247,10 +1247,8 @@ mysql_cert_not_verified = ssl-mode={ $mode } шифрует соединение
 mysql_unencrypted = соединение с { $host } не зашифровано: пароли и данные идут по сети открытым текстом
 mysql_auth_timeout = сервер не ответил на попытку входа за { $limit }
 mysql_auth_detail = вход выполнен как { $user } ({ $plugin })
-mysql_public_key_retrieval = сервер потребовал полную аутентификацию caching_sha2_password без TLS, и railconn, как и PyMySQL, запросил его открытый RSA-ключ; mysql2 и Connector/J в этом случае отказывают с «Public Key Retrieval is not allowed», если в URL нет allowPublicKeyRetrieval=true (лучше подключаться через TLS: ssl-mode=REQUIRED)
-mysql_unsupported_plugin = учётная запись входит через { $plugin }, а railconn умеет только mysql_native_password, caching_sha2_password, sha256_password и client_ed25519 из MariaDB
 mysql_public_key_retrieval = сервер потребовал полной аутентификации caching_sha2_password по соединению без TLS, и railconn, как и PyMySQL, запросил его открытый RSA-ключ; mysql2 и Connector/J в этом случае падают с ошибкой «Public Key Retrieval is not allowed», если в URL нет allowPublicKeyRetrieval=true (лучше подключаться через TLS: ssl-mode=REQUIRED)
-mysql_unsupported_plugin = учётная запись аутентифицируется плагином { $plugin }, а railconn поддерживает только mysql_native_password и caching_sha2_password
+mysql_unsupported_plugin = учётная запись аутентифицируется плагином { $plugin }, а railconn поддерживает только mysql_native_password, caching_sha2_password, sha256_password и client_ed25519 из MariaDB
 mysql_bad_public_key = не удалось прочитать открытый RSA-ключ сервера
 mysql_auth_rounds = сервер снова и снова запрашивает данные для входа — больше, чем нужно любому плагину аутентификации
 mysql_denied_plaintext = { $said } (соединение без TLS: этот же ответ MariaDB даёт не только при неверных имени пользователя или пароле, но и учётной записи, созданной с REQUIRE SSL)
