@@ -1070,6 +1070,7 @@ var_database_unpooled_url = Set beside DATABASE_URL, it says DATABASE_URL goes t
 var_pghost = With no DATABASE_URL, the PostgreSQL host: libpq's variables then make the URL.
 var_pgport = PostgreSQL port, for a URL built from PGHOST or a URL without a port, as libpq and the drivers read it.
 var_pguser = PostgreSQL user: fills in a URL without one, as libpq does.
+var_user = The operating-system user: node-postgres logs in as $USER when neither the URL nor PGUSER names a user (libpq and the other drivers take the account the process runs as).
 var_pgpassword = PostgreSQL password: fills in a URL without one, as libpq does.
 var_pgdatabase = PostgreSQL database: fills in a URL without one, as libpq does.
 var_pgsslmode = PostgreSQL sslmode when the URL has none, as libpq does; drivers that ignore it are named.
@@ -1472,3 +1473,6 @@ driver_postgresjs_session_attrs = { $driver } does not take target_session_attrs
 driver_postgresjs_session_attrs_cause = { $driver } knows only read-write, read-only, primary, standby and prefer-standby, from the URL or PGTARGETSESSIONATTRS; libpq's default `any` and every other value throw.
 driver_postgresjs_session_attrs_fix = Remove target_session_attrs from the URL (and PGTARGETSESSIONATTRS from the environment) to connect to any server, or use one of read-write, read-only, primary, standby, prefer-standby.
 var_pgtargetsessionattrs = target_session_attrs for PostgreSQL when the URL has none: postgres.js refuses values it does not know (libpq's `any` too).
+
+## The user a driver logs in as when the URL names none (issue 20)
+pg_default_user = the URL and PGUSER name no user: the driver logs in as { $user }, the operating-system user it runs as

@@ -1145,6 +1145,7 @@ var_database_unpooled_url = Задана рядом с DATABASE_URL — знач
 var_pghost = Хост PostgreSQL, если переменная DATABASE_URL не задана: тогда URL собирается из переменных libpq.
 var_pgport = Порт PostgreSQL для URL, собранного из PGHOST, или для URL без порта — так его читают libpq и драйверы.
 var_pguser = Пользователь PostgreSQL: подставляется в URL без пользователя, как в libpq.
+var_user = Пользователь ОС: node-postgres входит как $USER, если ни URL, ни PGUSER не называют пользователя (libpq и остальные драйверы берут учётную запись, от имени которой запущен процесс).
 var_pgpassword = Пароль PostgreSQL: подставляется в URL без пароля, как в libpq.
 var_pgdatabase = База PostgreSQL: подставляется в URL без базы, как в libpq.
 var_pgsslmode = sslmode для PostgreSQL, если в URL его нет, как в libpq; драйверы, которые эту переменную не читают, называются в отчёте.
@@ -1563,3 +1564,6 @@ driver_postgresjs_session_attrs = { $driver } не принимает target_ses
 driver_postgresjs_session_attrs_cause = { $driver } знает только read-write, read-only, primary, standby и prefer-standby — из URL или из PGTARGETSESSIONATTRS; на значение libpq по умолчанию `any`, как и на любое другое, он бросает исключение.
 driver_postgresjs_session_attrs_fix = Чтобы подключаться к любому серверу, уберите target_session_attrs из URL (и PGTARGETSESSIONATTRS из переменных окружения) или укажите одно из значений read-write, read-only, primary, standby, prefer-standby.
 var_pgtargetsessionattrs = target_session_attrs для PostgreSQL, если в URL его нет: postgres.js отвергает незнакомые ему значения (и `any` из libpq тоже).
+
+## Пользователь по умолчанию, если URL его не называет (issue 20)
+pg_default_user = ни URL, ни PGUSER не называют пользователя: драйвер войдёт как { $user } — пользователь ОС, от имени которого он запущен

@@ -683,6 +683,7 @@ messages! {
     var_pghost();
     var_pgport();
     var_pguser();
+    var_user();
     var_pgpassword();
     var_pgdatabase();
     var_pgsslmode();
@@ -908,6 +909,8 @@ messages! {
     driver_postgresjs_session_attrs_cause(driver: String);
     driver_postgresjs_session_attrs_fix();
     var_pgtargetsessionattrs();
+    // ---- the user a driver logs in as when the URL names none ----------
+    pg_default_user(user: String);
 }
 
 advice! {

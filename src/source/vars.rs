@@ -103,6 +103,13 @@ pub(crate) const PGUSER: EnvVar = EnvVar {
     commands: CHECKS,
 };
 
+pub(crate) const USER: EnvVar = EnvVar {
+    name: "USER",
+    meaning: msg::var_user,
+    kind: VarKind::Plain,
+    commands: CHECKS,
+};
+
 pub(crate) const PGPASSWORD: EnvVar = EnvVar {
     name: "PGPASSWORD",
     meaning: msg::var_pgpassword,
@@ -505,6 +512,7 @@ pub(crate) const ALL: &[EnvVar] = &[
     PGHOST,
     PGPORT,
     PGUSER,
+    USER,
     PGPASSWORD,
     PGDATABASE,
     PGSSLMODE,

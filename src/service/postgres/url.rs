@@ -181,6 +181,41 @@ enum EnvReader {
     PostgresJs,
 }
 
+/// The user a driver logs in as when neither the URL nor `PGUSER` names
+/// one. libpq takes the name of the process's account (`pg_fe_getusername`:
+/// `getpwuid_r(geteuid())`), as do psycopg, postgres.js (`src/index.js`,
+/// `osUsername`: `os.userInfo().username`) and, unless `LOGNAME`/`USER`
+/// say otherwise, asyncpg (`getpass.getuser()`); node-postgres reads only
+/// `$USER` (`lib/defaults.js`), which a container may not set. Without one
+/// the server refuses the startup ("no PostgreSQL user name specified").
+fn default_user(env: &crate::source::EnvSource, reader: EnvReader) -> Option<String> {
+    let from_env = || env.get("USER").map(|v| v.value).filter(|v| !v.is_empty());
+    match reader {
+        EnvReader::NodePostgres => from_env(),
+        EnvReader::Libpq | EnvReader::PostgresJs => os_account().or_else(from_env),
+    }
+}
+
+/// The name of the account this process runs as, from `/etc/passwd` (the
+/// files source every container has; no `unsafe` for `getpwuid`): the
+/// owner of `/proc/self` is the effective uid. Reads at most 1 MiB.
+fn os_account() -> Option<String> {
+    use std::io::Read as _;
+    use std::os::unix::fs::MetadataExt as _;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid().to_string();
+    let mut passwd = String::new();
+    std::fs::File::open("/etc/passwd")
+        .ok()?
+        .take(1 << 20)
+        .read_to_string(&mut passwd)
+        .ok()?;
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        (fields.nth(1)? == uid).then(|| name.to_string())
+    })
+}
+
 /// What `sslmode=prefer` does when its TLS attempt fails or is refused
 /// before authentication succeeds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -435,6 +470,15 @@ impl PgTarget {
                 used.push("PGUSER");
                 v.value
             });
+        }
+        if self.user.is_none() {
+            self.user = default_user(env, reader);
+            if let Some(user) = &self.user {
+                findings.push(Finding::info(
+                    FindingCode::EnvDefaults,
+                    crate::i18n::msg::pg_default_user(user.clone()),
+                ));
+            }
         }
         if self.dbname.is_none() {
             self.dbname = env.get("PGDATABASE").map(|v| {
@@ -1174,7 +1218,7 @@ mod tests {
     fn a_url_without_a_port_takes_pgport() {
         use crate::source::EnvSource;
         let env = EnvSource::from_pairs([("PGPORT", "6000")]);
-        let mut t = PgTarget::parse("postgresql://h/db").unwrap();
+        let mut t = PgTarget::parse("postgresql://u@h/db").unwrap();
         let findings = t.fill_from_env(&env).unwrap();
         assert_eq!((t.port, t.hosts[0].1), (6000, 6000));
         assert_eq!(findings.len(), 1, "PGPORT is named");
@@ -1297,6 +1341,25 @@ mod tests {
                 .any(|f| format!("{:?}", f.message).contains("PGSSLNEGOTIATION")),
             "the report says the variable was read: {findings:?}"
         );
+    }
+
+    /// No user in the URL nor `PGUSER`: node-postgres takes `$USER` (none
+    /// when unset), libpq and postgres.js the process's account.
+    #[test]
+    fn the_default_user_is_each_drivers() {
+        let env = crate::source::EnvSource::from_pairs([("USER", "from-env")]);
+        assert_eq!(
+            default_user(&env, EnvReader::NodePostgres).as_deref(),
+            Some("from-env")
+        );
+        let empty = crate::source::EnvSource::from_pairs([("LANG", "C")]);
+        assert_eq!(default_user(&empty, EnvReader::NodePostgres), None);
+        assert_eq!(default_user(&empty, EnvReader::Libpq), os_account());
+        let mut target = PgTarget::parse("postgresql://127.0.0.1/db").unwrap();
+        let pguser =
+            crate::source::EnvSource::from_pairs([("PGUSER", "app"), ("USER", "from-env")]);
+        target.fill_from_env_node(&pguser).unwrap();
+        assert_eq!(target.user.as_deref(), Some("app"));
     }
 
     /// node-postgres 8.23.1 reads `PGSSLNEGOTIATION` too
