@@ -1476,3 +1476,8 @@ var_pgtargetsessionattrs = target_session_attrs for PostgreSQL when the URL has 
 
 ## The user a driver logs in as when the URL names none (issue 20)
 pg_default_user = the URL and PGUSER name no user: the driver logs in as { $user }, the operating-system user it runs as
+
+## SQLAlchemy's default MySQL DBAPI (issue 21)
+driver_sa_mysqldb = { $sqlalchemy } reads mysql:// as mysql+mysqldb://, which needs mysqlclient; the app's manifests name { $pymysql } and not mysqlclient, so create_engine() fails: "No module named 'MySQLdb'"
+driver_sa_mysqldb_cause = SQLAlchemy's default DBAPI for mysql:// is mysqlclient (MySQLdb), not PyMySQL: a plain mysql:// URL only works with mysqlclient installed, or when the app's code calls pymysql.install_as_MySQLdb().
+driver_sa_mysqldb_fix = Name the DBAPI in the URL: mysql+pymysql://… (or install mysqlclient). If the app calls pymysql.install_as_MySQLdb(), keep the URL and pass --allow invalid_url@{ $check }.

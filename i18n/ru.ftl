@@ -1567,3 +1567,8 @@ var_pgtargetsessionattrs = target_session_attrs для PostgreSQL, если в U
 
 ## Пользователь по умолчанию, если URL его не называет (issue 20)
 pg_default_user = ни URL, ни PGUSER не называют пользователя: драйвер войдёт как { $user } — пользователь ОС, от имени которого он запущен
+
+## DBAPI MySQL по умолчанию в SQLAlchemy (issue 21)
+driver_sa_mysqldb = { $sqlalchemy } читает mysql:// как mysql+mysqldb://, а для него нужен mysqlclient; в манифестах приложения есть { $pymysql }, но нет mysqlclient, поэтому create_engine() упадёт: «No module named 'MySQLdb'»
+driver_sa_mysqldb_cause = Для mysql:// SQLAlchemy по умолчанию берёт DBAPI mysqlclient (MySQLdb), а не PyMySQL: URL с простым mysql:// работает, только если установлен mysqlclient или код приложения вызывает pymysql.install_as_MySQLdb().
+driver_sa_mysqldb_fix = Укажите DBAPI в URL: mysql+pymysql://… (или установите mysqlclient). Если приложение вызывает pymysql.install_as_MySQLdb(), оставьте URL и передайте --allow invalid_url@{ $check }.

@@ -48,9 +48,23 @@ pub(crate) fn apply(
     setting: &mut Setting<MysqlTarget>,
     env: &DriverEnv,
 ) {
-    let Setting::Ready { target, .. } = setting else {
+    let Setting::Ready {
+        target,
+        source,
+        findings,
+    } = setting
+    else {
         return;
     };
+    if let Some((error, rule)) = sqlalchemy_default_dbapi(drivers, check, target) {
+        *setting = Setting::Invalid {
+            source: source.clone(),
+            error,
+            findings: std::mem::take(findings),
+        };
+        drivers.rules.push(rule);
+        return;
+    }
     if matches!(target.roots, Roots::Node(_)) {
         target.roots = match &env.node_roots {
             RootCert::System => Roots::System,
@@ -64,6 +78,31 @@ pub(crate) fn apply(
         MysqlReader::SaAiomysql | MysqlReader::Kind => None,
     };
     drivers.rules.extend(rule);
+}
+
+/// SQLAlchemy reads a plain `mysql://` as `mysql+mysqldb://`: its default
+/// DBAPI is mysqlclient (`dialects/mysql/mysqldb.py`, `dialect =
+/// MySQLDialect_mysqldb`), so an app that has `PyMySQL` and not mysqlclient
+/// fails in `create_engine()` with `No module named 'MySQLdb'` — unless its
+/// code calls `pymysql.install_as_MySQLdb()`, which railconn cannot see
+/// (the fix says how to keep the old verdict then).
+fn sqlalchemy_default_dbapi(
+    drivers: &Drivers,
+    check: CheckName,
+    target: &MysqlTarget,
+) -> Option<(crate::source::url::UrlError, Rule)> {
+    let plain = target.redacted.starts_with("mysql://");
+    let sqlalchemy = drivers.get(Driver::Sqlalchemy)?;
+    let pymysql = drivers.get(Driver::Pymysql)?;
+    if !plain || drivers.get(Driver::Mysqlclient).is_some() {
+        return None;
+    }
+    Some(super::postgres::refused_before_connecting(
+        check,
+        msg::driver_sa_mysqldb(sqlalchemy.to_string(), pymysql.to_string()),
+        msg::driver_sa_mysqldb_cause(),
+        msg::driver_sa_mysqldb_fix(check.as_str().to_string()),
+    ))
 }
 
 /// mysql2's reading: TLS parameters it ignores (the connection is then
@@ -139,6 +178,30 @@ mod tests {
             pgtargetsessionattrs: None,
             node_roots: RootCert::Node(Some("/extra.pem".into())),
         }
+    }
+
+    /// SQLAlchemy reads a plain `mysql://` as mysqlclient's: with `PyMySQL`
+    /// and no mysqlclient the engine cannot be created; `mysql+pymysql://`
+    /// or mysqlclient in the manifests is fine.
+    #[test]
+    fn sqlalchemy_with_pymysql_alone_refuses_a_plain_mysql_url() {
+        let refused = |list: &[Driver], url: &str| {
+            let named: Vec<(Driver, Option<&str>)> = list.iter().map(|d| (*d, None)).collect();
+            let mut drivers = Drivers::named(&named);
+            let mut setting = Setting::Ready {
+                source: Provenance::Flag("--target"),
+                target: MysqlTarget::parse(url).unwrap(),
+                findings: Vec::new(),
+            };
+            apply(&mut drivers, CheckName::POSTGRES, &mut setting, &env());
+            matches!(setting, Setting::Invalid { .. })
+        };
+        let sa = [Driver::Sqlalchemy, Driver::Pymysql];
+        assert!(refused(&sa, "mysql://u:p@db.example/app"));
+        assert!(!refused(&sa, "mysql+pymysql://u:p@db.example/app"));
+        let both = [Driver::Sqlalchemy, Driver::Pymysql, Driver::Mysqlclient];
+        assert!(!refused(&both, "mysql://u:p@db.example/app"));
+        assert!(!refused(&[Driver::Pymysql], "mysql://u:p@db.example/app"));
     }
 
     #[test]

@@ -394,7 +394,7 @@ fn node_postgres_unreadable_root(
 
 /// A URL the driver refuses before it connects: `invalid_url` at the
 /// config step, with the driver's own cause and fix.
-fn refused_before_connecting(
+pub(super) fn refused_before_connecting(
     check: CheckName,
     does: crate::i18n::Message,
     cause: crate::i18n::Message,

@@ -911,6 +911,10 @@ messages! {
     var_pgtargetsessionattrs();
     // ---- the user a driver logs in as when the URL names none ----------
     pg_default_user(user: String);
+    // ---- SQLAlchemy's default MySQL DBAPI (issue 21) -------------------
+    driver_sa_mysqldb(sqlalchemy: String, pymysql: String);
+    driver_sa_mysqldb_cause();
+    driver_sa_mysqldb_fix(check: String);
 }
 
 advice! {
