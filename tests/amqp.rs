@@ -117,3 +117,41 @@ fn a_missing_redis_url_is_not_critical_when_the_manifests_name_no_redis_client()
     let redis = redis_of("celery[redis]==5.4.0\n");
     assert_eq!(redis["required"], true, "{redis:#}");
 }
+
+/// The printed fix for an unknown vhost, typed as printed (NAME and USER
+/// filled in), makes the check pass: `add_vhost` alone would leave the
+/// user without permissions there (seen by a new user).
+#[test]
+fn the_unknown_vhost_fix_works_as_printed() {
+    let rabbit = RabbitScratch::new();
+    let made = format!("{}_made", rabbit.vhost);
+    let r = celery(&rabbit.url(&made));
+    assert_failure(&r, "CELERY_BROKER_URL", "open", "database_not_found");
+    let fix = check(&r, "CELERY_BROKER_URL")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let commands: Vec<String> = fix
+        .split("rabbitmqctl ")
+        .skip(1)
+        .map(|c| {
+            let c = c.split([',', '(']).next().unwrap().trim();
+            c.replace("NAME", &made).replace("USER", &rabbit.user)
+        })
+        .collect();
+    assert_eq!(commands.len(), 2, "{fix}");
+    for command in &commands {
+        let args: Vec<&str> = command.split(' ').map(|a| a.trim_matches('"')).collect();
+        let status = std::process::Command::new("rabbitmqctl")
+            .args(&args)
+            .output()
+            .unwrap()
+            .status;
+        assert!(status.success(), "rabbitmqctl {args:?}");
+    }
+    let r = celery(&rabbit.url(&made));
+    let _ = std::process::Command::new("rabbitmqctl")
+        .args(["delete_vhost", &made])
+        .output();
+    assert_passed(&r, "CELERY_BROKER_URL");
+}
