@@ -374,7 +374,7 @@ fn where_(code: Code) -> Services {
 /// record it).
 fn steps(code: Code) -> &'static [StepName] {
     use Code::*;
-    use StepName::{Auth, Config, Dns, Key, Ping, Query, Roundtrip, Tcp, Tls};
+    use StepName::{Auth, Config, Dns, Key, Open, Ping, Query, Roundtrip, Tcp, Tls};
     match code {
         MissingConfig | UnsupportedScheme | UnsupportedAlgorithm => &[Config],
         InvalidUrl => &[Config, Tls],
@@ -384,10 +384,12 @@ fn steps(code: Code) -> &'static [StepName] {
         ConnectionRefused | ConnectTimeout | NetworkUnreachable => &[Tcp],
         TlsUnsupported | TlsHandshakeFailed | CertificateInvalid => &[Tls],
         TlsRequired | ConnectionReset => &[Tls, Auth, Ping],
-        ConnectionClosed | Timeout | ProtocolError => &[Tls, Auth, Query, Ping],
-        AuthFailed | AuthRequired | DatabaseNotFound => &[Auth],
+        ConnectionClosed | Timeout | ProtocolError => &[Tls, Auth, Query, Ping, Open],
+        AuthFailed | AuthRequired => &[Auth],
+        // open: an AMQP vhost that does not exist, or the user may not use.
+        DatabaseNotFound => &[Auth, Open],
         // tcp: a Unix socket's permissions (EACCES, `net::stream`).
-        AccessDenied => &[Tcp, Auth, Ping],
+        AccessDenied => &[Tcp, Auth, Ping, Open],
         ServerStarting => &[Auth, Ping],
         TooManyConnections => &[Auth, Query, Ping],
         QueryFailed | ReadOnly => &[Query, Ping],
