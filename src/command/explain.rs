@@ -6,6 +6,7 @@
 //! `FindingCode::ALL` has an entry here: the matches below are exhaustive,
 //! so a new code does not compile until it is explained.
 
+use crate::report::term::wrap;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
@@ -60,7 +61,7 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<ExitCode, AppError> {
         let text = if json {
             to_json(&Catalog::new(lang))
         } else {
-            list(lang)
+            list(lang, crate::report::term::stdout_width())
         };
         return super::write_stdout(text.as_bytes()).map(|()| exit::READY.into());
     };
@@ -72,7 +73,7 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<ExitCode, AppError> {
     let text = if json {
         to_json(&Explained::new(entry, lang))
     } else {
-        page(entry, lang)
+        page(entry, lang, crate::report::term::stdout_width())
     };
     super::write_stdout(text.as_bytes()).map(|()| exit::READY.into())
 }
@@ -102,9 +103,10 @@ fn unknown(name: &str) -> Message {
     }
 }
 
-/// `explain --list`: every code with its one-line meaning, in two groups.
-fn list(lang: Lang) -> String {
-    let width = Entry::all().map(|e| e.name().len()).max().unwrap_or(0);
+/// `explain --list`: every code with its one-line meaning, in two groups,
+/// wrapped to `width` (a terminal's) under the meaning's column.
+fn list(lang: Lang, width: Option<usize>) -> String {
+    let names = Entry::all().map(|e| e.name().len()).max().unwrap_or(0);
     let mut out = String::new();
     let groups = [
         (msg::explain_list_errors(), Code::ALL.len()),
@@ -115,7 +117,8 @@ fn list(lang: Lang) -> String {
         let _ = writeln!(out, "{}", lang.render(&heading));
         for entry in entries.by_ref().take(count) {
             let meaning = lang.render(&entry.meaning());
-            let _ = writeln!(out, "  {:width$}  {meaning}", entry.name());
+            let prefix = format!("  {:names$}  ", entry.name());
+            let _ = writeln!(out, "{}", wrap(&prefix, &meaning, names + 4, width));
         }
         out.push('\n');
     }
@@ -123,35 +126,40 @@ fn list(lang: Lang) -> String {
     out
 }
 
-/// The text page of one code.
-fn page(entry: Entry, lang: Lang) -> String {
+/// The text page of one code, wrapped to `width` (a terminal's) as the
+/// check's report is.
+fn page(entry: Entry, lang: Lang, width: Option<usize>) -> String {
     let explained = Explained::new(entry, lang);
-    let mut out = format!("{}\n\n", explained.heading);
+    let mut out = format!("{}\n\n", wrap("", &explained.heading, 0, width));
     if let Some(steps) = &explained.steps_line {
-        let _ = writeln!(out, "{steps}");
+        let _ = writeln!(out, "{}", wrap("", steps, 0, width));
     }
-    let _ = writeln!(out, "{}", explained.note);
+    for line in explained.note.lines() {
+        let _ = writeln!(out, "{}", wrap("", line, 0, width));
+    }
     for advice in &explained.advice {
         let _ = writeln!(out, "\n{}", advice.kinds.join(", "));
-        out.push_str(&labelled(lang, &msg::label_cause(), &advice.cause));
-        out.push_str(&labelled(lang, &msg::label_fix(), &advice.fix));
+        out.push_str(&labelled(lang, &msg::label_cause(), &advice.cause, width));
+        out.push_str(&labelled(lang, &msg::label_fix(), &advice.fix, width));
     }
     if let Some(example) = &explained.example {
         let heading = lang.render(&msg::explain_example());
-        let _ = writeln!(out, "\n{heading}\n  {example}");
+        let _ = writeln!(out, "\n{heading}\n{}", wrap("  ", example, 4, width));
     }
     out
 }
 
-/// `  cause  text`, the labels padded to one width as in the text report.
-fn labelled(lang: Lang, label: &Message, text: &str) -> String {
-    let width = [msg::label_cause(), msg::label_fix()]
+/// `  cause  text`, the labels padded to one width as in the text report,
+/// the text wrapped under itself.
+fn labelled(lang: Lang, label: &Message, text: &str, width: Option<usize>) -> String {
+    let labels = [msg::label_cause(), msg::label_fix()]
         .iter()
         .map(|l| lang.render(l).chars().count())
         .max()
         .unwrap_or(0);
     let label = lang.render(label);
-    format!("  {label:width$}  {text}\n")
+    let prefix = format!("  {label:labels$}  ");
+    format!("{}\n", wrap(&prefix, text, labels + 4, width))
 }
 
 /// The whole catalog, for `--format json`.
@@ -510,11 +518,35 @@ pub(crate) fn codes_markdown() -> String {
 mod tests {
     use super::*;
 
+    /// On a terminal the page and the list wrap as the check's report
+    /// does: no line wider than the terminal unless one word is.
+    #[test]
+    fn pages_and_the_list_wrap_to_the_terminal() {
+        let width = 60;
+        let fits = |text: &str| {
+            text.lines().all(|line| {
+                crate::report::term::display_width(line) <= width
+                    || !line.trim().contains(' ')
+                    || line
+                        .split(' ')
+                        .any(|w| crate::report::term::display_width(w) > 30)
+            })
+        };
+        for lang in [Lang::En, Lang::Ru] {
+            assert!(fits(&list(lang, Some(width))));
+            for entry in Entry::all() {
+                let text = page(entry, lang, Some(width));
+                let wide: Vec<&str> = text.lines().filter(|l| !fits(l)).collect();
+                assert!(wide.is_empty(), "{wide:#?}");
+            }
+        }
+    }
+
     #[test]
     fn every_code_has_a_page_in_both_languages() {
         for entry in Entry::all() {
             for lang in [Lang::En, Lang::Ru] {
-                let text = page(entry, lang);
+                let text = page(entry, lang, None);
                 assert!(text.starts_with(entry.name()), "{text}");
             }
         }
