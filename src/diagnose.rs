@@ -119,7 +119,16 @@ fn judge_by_drivers(runs: &mut [Ran], config: &Config) -> Vec<driver::Rule> {
 /// `signal` is what interrupted the round, if anything did.
 fn check_report(ran: &Ran, config: &Config, signal: &str, rules: &[driver::Rule]) -> CheckReport {
     let Some(selected) = &ran.selected else {
-        return skipped(ran.name, ran.kind, msg::skipped_by_flag());
+        // Skipped by a flag, or by railconn itself with a note saying why
+        // (a Redis the app's manifests do not use), listed among the
+        // limitations.
+        let notes = &ran.outcome.findings;
+        let why = notes
+            .first()
+            .map_or_else(msg::skipped_by_flag, |n| n.message.clone());
+        let mut report = skipped(ran.name, ran.kind, why);
+        report.findings.clone_from(notes);
+        return report;
     };
     if ran.unfinished {
         let mut report = skipped(ran.name, ran.kind, msg::interrupted(signal));
@@ -352,10 +361,9 @@ fn step_report(step: &Step) -> StepReport {
 }
 
 fn add_config_notes(runs: &mut [Ran], config: &Config) {
-    for ran in runs
-        .iter_mut()
-        .filter(|r| r.selected.is_some() && !r.unfinished)
-    {
+    // A skipped check keeps its notes too: they say why railconn skipped
+    // it (a Redis the app's manifests do not use).
+    for ran in runs.iter_mut().filter(|r| !r.unfinished) {
         let notes = config.notes.iter().filter(|(check, _)| *check == ran.name);
         ran.outcome
             .findings

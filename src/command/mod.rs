@@ -260,16 +260,17 @@ fn redis_reading(drivers: &Drivers) -> RedisReading {
     }
 }
 
-/// A missing `REDIS_URL` is not critical when the app's manifests name
-/// no Redis client (a Celery app on RabbitMQ, issue 21): the `redis`
-/// check becomes optional, and a note says why.
+/// A missing `REDIS_URL` is not checked when the app's manifests name no
+/// Redis client (a Celery app on RabbitMQ, issue 21): the `redis` check is
+/// skipped, so neither it nor the JWT check's memory-fallback warning says
+/// anything about a Redis the app does not use, and a note says why.
 fn redis_not_needed(config: &mut Config, dir: &Path) {
     if config.missing_from(CheckName::REDIS).is_none() {
         return;
     }
     if let Some(files) = crate::driver::needs::without_redis(dir) {
         let redis = Selector::Name(CheckName::REDIS.as_str().to_string());
-        config.selection.optional.push(redis);
+        config.selection.skip.push(redis);
         config.notes.push((
             CheckName::REDIS,
             Finding::info(FindingCode::Driver, msg::redis_not_named(files)),
