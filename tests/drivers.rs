@@ -1093,3 +1093,60 @@ fn node_postgres_at_a_server_without_tls_is_fixed_by_removing_sslmode() {
     assert!(after.connected, "{}", after.said);
     assert!(passed(&check_app_in(&fixed, &js)));
 }
+
+/// asyncpg 0.32.0 connecting to `url` and running `SELECT 1` ten times
+/// (the queries an app's requests make), with its statement cache of
+/// `cache` entries (asyncpg's default is 100; 0 turns preparing off).
+fn asyncpg_queries(url: &str, cache: u32) -> Attempt {
+    let script = format!(
+        "import asyncio, os, asyncpg\n\
+async def main():\n    c = await asyncpg.connect(os.environ['URL'], timeout=10, statement_cache_size={cache})\n    \
+for _ in range(10):\n        await c.fetchval('SELECT 1')\n    await c.close()\n\
+asyncio.run(main())\nprint('connected')"
+    );
+    let mut cmd = std::process::Command::new(&drivers::fixtures().python);
+    cmd.args(["-c", &script]);
+    drivers::attempt(cmd, url)
+}
+
+/// Issue 20's "done when": a FastAPI + asyncpg app behind a PgBouncer in
+/// transaction mode (known by a Neon pooler endpoint's name) gets a
+/// failure naming `statement_cache_size=0`, as the real asyncpg fails
+/// ("prepared statement … does not exist"); asyncpg with that setting,
+/// as the fix prints it, runs every query, and the check then passes with
+/// the `--allow` the fix names.
+#[test]
+fn fastapi_asyncpg_behind_a_transaction_pooler_is_told_statement_cache_size() {
+    let bouncer = crate::support::pgbouncer::pgbouncer_reset_always();
+    let direct = bouncer.url("appdb");
+    let before = asyncpg_queries(&direct, 100);
+    assert!(!before.connected, "{}", before.said);
+    let host = "ep-railconn-fastapi-000000-pooler.us-east-2.aws.neon.tech";
+    let url = direct.replace("127.0.0.1", host);
+    let pin = format!("{host}:{}:127.0.0.1", bouncer.port);
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(
+        app.path().join("requirements.txt"),
+        "fastapi==0.115.0\nasyncpg==0.32.0\n",
+    )
+    .unwrap();
+    let dir = app.path().display().to_string();
+    let args = ["--app-dir", dir.as_str(), "--resolve", pin.as_str()];
+    let report = check_app_in(&url, &args);
+    assert_eq!(
+        check(&report, "postgres")["error"]["code"],
+        "prepared_statements",
+        "{report:#}"
+    );
+    let fix = check(&report, "postgres")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(fix.contains("statement_cache_size=0"), "{fix}");
+    let after = asyncpg_queries(&direct, 0);
+    assert!(after.connected, "{}", after.said);
+    assert!(fix.contains("--allow prepared_statements@CHECK"), "{fix}");
+    let mut allowed = args.to_vec();
+    allowed.extend(["--allow", "prepared_statements@postgres"]);
+    assert!(passed(&check_app_in(&url, &allowed)));
+}
