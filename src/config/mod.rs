@@ -571,7 +571,7 @@ impl Config {
 /// masked and nothing re-encoded, invalid exactly when `check` calls it
 /// invalid. A SQLite URL names a file (its passphrase masked).
 pub(crate) fn redacted_url(value: &str, var: &str) -> Result<String, UrlError> {
-    let clean = normalize::postgres(value, var).value;
+    let clean = reading::postgres(value, var).value;
     if let Some(sqlite) = sqlite::SqliteTarget::parse(&clean, Provenance::Default, None) {
         return Ok(sqlite.url);
     }
@@ -614,7 +614,7 @@ const POSTGRES: UrlKind<PgTarget> = UrlKind {
     vars: DATABASE_URL_VARS,
     public_vars: DATABASE_PUBLIC_URL_VARS,
     compose: discover::postgres,
-    normalize: normalize::postgres,
+    normalize: reading::postgres,
     parse: PgTarget::parse,
     fill: PgTarget::fill_from_env,
     show_query: PgTarget::show_query_as_given,
@@ -622,7 +622,7 @@ const POSTGRES: UrlKind<PgTarget> = UrlKind {
 
 /// A PostgreSQL URL of an app whose driver is node-postgres.
 const POSTGRES_NODE: UrlKind<PgTarget> = UrlKind {
-    normalize: normalize::postgres_node,
+    normalize: reading::postgres_node,
     fill: PgTarget::fill_from_env_node,
     ..POSTGRES
 };

@@ -4,7 +4,6 @@
 //! prefixes (`postgresql+asyncpg://`), `postgres://` (SQLAlchemy ≥ 1.4
 //! rejects it), and Prisma-only query parameters that libpq refuses.
 
-use super::reading;
 use crate::i18n::{Message, msg};
 use crate::model::Finding;
 use crate::model::FindingCode;
@@ -47,82 +46,11 @@ pub(crate) fn postgres(raw: &str, var: &str) -> Normalized {
         ));
     }
     let value = strip_prisma(&value, &mut findings);
-    // SQLAlchemy's asyncpg dialect, as `strip_dialect` named it.
-    let asyncpg = findings.iter().any(|f| {
-        f.message.id() == "norm_driver"
-            && f.message.any_text(&|t| t.eq_ignore_ascii_case("asyncpg"))
-    });
-    if let Some((value, given, read)) = asyncpg
-        .then(|| super::reading::sqlalchemy_asyncpg(&value))
-        .flatten()
-    {
-        findings.extend(read);
-        return Normalized {
-            value,
-            findings,
-            query_as_given: Some(given),
-        };
-    }
     Normalized {
         value,
         findings,
         query_as_given: None,
     }
-}
-
-/// Normalizes a PostgreSQL URL of an app whose driver is node-postgres:
-/// its own parameters are read as pg-connection-string 2.x reads them
-/// (`index.js`, `parse`): `uselibpqcompat=true` keeps libpq's meaning of
-/// `sslmode` and is removed for the check; `sslmode=no-verify` is TLS
-/// without verification, libpq's `require`. The credentials end at the
-/// last `@` (`new URL()`), and what node-postgres never reads is left out
-/// (`config::reading`).
-pub(crate) fn postgres_node(raw: &str, var: &str) -> Normalized {
-    const DRIVER: &str = "node-postgres";
-    let mut normalized = postgres(raw, var);
-    if let Some(value) = reading::last_at_credentials(&normalized.value, &['/', '?', '#']) {
-        normalized.value = value;
-        normalized.findings.push(reading::last_at_finding(DRIVER));
-    }
-    let Some((base, query)) = normalized.value.split_once('?') else {
-        return normalized;
-    };
-    let given = query.to_string();
-    let mut read = reading::QueryReading::default();
-    // With uselibpqcompat=true pg-connection-string (2.14.1, `parse`) has
-    // no `no-verify` case: the mode falls through to `ssl = {}`, which
-    // verifies.
-    let compat = query.split('&').any(|pair| pair == "uselibpqcompat=true");
-    for pair in query.split('&') {
-        match pair.split_once('=') {
-            Some(("uselibpqcompat", value)) => {
-                if value == "true" {
-                    normalized.findings.push(Finding::info(
-                        FindingCode::Driver,
-                        msg::driver_node_pg_compat(),
-                    ));
-                }
-            }
-            Some(("sslmode", "no-verify")) if compat => read.kept.push("sslmode=verify-full"),
-            Some(("sslmode", "no-verify")) => {
-                normalized.findings.push(Finding::warn(
-                    FindingCode::CertificateNotVerified,
-                    msg::driver_node_pg_no_verify(),
-                ));
-                read.kept.push("sslmode=require");
-            }
-            _ => reading::node_postgres_pair(pair, &mut read),
-        }
-    }
-    normalized
-        .findings
-        .extend(reading::query_findings(DRIVER, &read));
-    let value = reading::with_query(base, &read.kept);
-    if value != normalized.value {
-        normalized.query_as_given = Some(given);
-    }
-    normalized.value = value;
-    normalized
 }
 
 /// Normalizes a Redis URL from variable `var`.
@@ -268,43 +196,6 @@ mod tests {
 
     fn codes(n: &Normalized) -> Vec<&'static str> {
         n.findings.iter().map(|f| f.code.as_str()).collect()
-    }
-
-    #[test]
-    fn node_postgres_parameters_are_read_as_node_postgres_reads_them() {
-        let n = postgres_node(
-            "postgresql://u@h/d?uselibpqcompat=true&sslmode=require",
-            "DATABASE_URL",
-        );
-        assert_eq!(n.value, "postgresql://u@h/d?sslmode=require");
-        assert_eq!(codes(&n), ["driver"]);
-        let n = postgres_node("postgresql://u@h/d?sslmode=no-verify", "DATABASE_URL");
-        assert_eq!(n.value, "postgresql://u@h/d?sslmode=require");
-        assert_eq!(codes(&n), ["certificate_not_verified"]);
-        let n = postgres("postgresql://u@h/d?sslmode=no-verify", "DATABASE_URL");
-        assert_eq!(
-            n.value, "postgresql://u@h/d?sslmode=no-verify",
-            "libpq refuses it"
-        );
-    }
-
-    /// Issue 20: what pg never reads is left out (the redacted query shows
-    /// it as given), and the credentials end at the last `@`.
-    #[test]
-    fn node_postgres_leaves_out_what_it_never_reads() {
-        let n = postgres_node(
-            "postgresql://u:a@b@h/d?connect_timeout=abc&foo=1&sslmode=require",
-            "DATABASE_URL",
-        );
-        assert_eq!(n.value, "postgresql://u:a%40b@h/d?sslmode=require");
-        assert_eq!(codes(&n), ["url_portability", "driver"]);
-        assert_eq!(
-            n.query_as_given.as_deref(),
-            Some("connect_timeout=abc&foo=1&sslmode=require")
-        );
-        let n = postgres_node("postgresql://u@h/d?application_name=a", "DATABASE_URL");
-        assert_eq!(n.value, "postgresql://u@h/d?application_name=a");
-        assert_eq!(n.query_as_given, None);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! the probe runs: a URL libpq (redis-rs) reads as the driver does, and
 //! findings that say what was read otherwise.
 
+use super::normalize::Normalized;
 use crate::i18n::msg;
 use crate::model::{Finding, FindingCode};
 
@@ -240,12 +241,86 @@ pub(crate) fn last_at_finding(driver: &str) -> Finding {
     )
 }
 
+/// Normalizes a PostgreSQL URL as libpq reads it (`config::normalize`),
+/// then as SQLAlchemy's asyncpg dialect reads its own parameter when the
+/// URL names that dialect.
+pub(crate) fn postgres(raw: &str, var: &str) -> Normalized {
+    let mut normalized = super::normalize::postgres(raw, var);
+    // SQLAlchemy's asyncpg dialect, as `normalize` named it.
+    let asyncpg = normalized.findings.iter().any(|f| {
+        f.message.id() == "norm_driver"
+            && f.message.any_text(&|t| t.eq_ignore_ascii_case("asyncpg"))
+    });
+    if let Some((value, given, read)) = asyncpg
+        .then(|| sqlalchemy_asyncpg(&normalized.value))
+        .flatten()
+    {
+        normalized.findings.extend(read);
+        normalized.value = value;
+        normalized.query_as_given = Some(given);
+    }
+    normalized
+}
+
+/// Normalizes a PostgreSQL URL of an app whose driver is node-postgres:
+/// its own parameters are read as pg-connection-string 2.x reads them
+/// (`index.js`, `parse`): `uselibpqcompat=true` keeps libpq's meaning of
+/// `sslmode` and is removed for the check; `sslmode=no-verify` is TLS
+/// without verification, libpq's `require`. The credentials end at the
+/// last `@` (`new URL()`), and what node-postgres never reads is left out
+/// (`config::reading`).
+pub(crate) fn postgres_node(raw: &str, var: &str) -> Normalized {
+    const DRIVER: &str = "node-postgres";
+    let mut normalized = postgres(raw, var);
+    if let Some(value) = last_at_credentials(&normalized.value, &['/', '?', '#']) {
+        normalized.value = value;
+        normalized.findings.push(last_at_finding(DRIVER));
+    }
+    let Some((base, query)) = normalized.value.split_once('?') else {
+        return normalized;
+    };
+    let given = query.to_string();
+    let mut read = QueryReading::default();
+    // With uselibpqcompat=true pg-connection-string (2.14.1, `parse`) has
+    // no `no-verify` case: the mode falls through to `ssl = {}`, which
+    // verifies.
+    let compat = query.split('&').any(|pair| pair == "uselibpqcompat=true");
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("uselibpqcompat", value)) => {
+                if value == "true" {
+                    normalized.findings.push(Finding::info(
+                        FindingCode::Driver,
+                        msg::driver_node_pg_compat(),
+                    ));
+                }
+            }
+            Some(("sslmode", "no-verify")) if compat => read.kept.push("sslmode=verify-full"),
+            Some(("sslmode", "no-verify")) => {
+                normalized.findings.push(Finding::warn(
+                    FindingCode::CertificateNotVerified,
+                    msg::driver_node_pg_no_verify(),
+                ));
+                read.kept.push("sslmode=require");
+            }
+            _ => node_postgres_pair(pair, &mut read),
+        }
+    }
+    normalized.findings.extend(query_findings(DRIVER, &read));
+    let value = with_query(base, &read.kept);
+    if value != normalized.value {
+        normalized.query_as_given = Some(given);
+    }
+    normalized.value = value;
+    normalized
+}
+
 /// Normalizes a PostgreSQL URL of an app whose driver is postgres.js: its
 /// own options are read by it (and left out of libpq's reading), the
 /// credentials end at the last `@`; the rest is libpq's reading.
-pub(crate) fn postgres_js(raw: &str, var: &str) -> super::normalize::Normalized {
+pub(crate) fn postgres_js(raw: &str, var: &str) -> Normalized {
     const DRIVER: &str = "postgres.js";
-    let mut normalized = super::normalize::postgres(raw, var);
+    let mut normalized = postgres(raw, var);
     if let Some(value) = last_at_credentials(&normalized.value, &['/', '?']) {
         normalized.value = value;
         normalized.findings.push(last_at_finding(DRIVER));
@@ -372,6 +447,47 @@ pub(crate) fn agreed_db(readers: &[DbReader], path: &str, query: &str) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn codes(n: &Normalized) -> Vec<&'static str> {
+        n.findings.iter().map(|f| f.code.as_str()).collect()
+    }
+
+    #[test]
+    fn node_postgres_parameters_are_read_as_node_postgres_reads_them() {
+        let n = postgres_node(
+            "postgresql://u@h/d?uselibpqcompat=true&sslmode=require",
+            "DATABASE_URL",
+        );
+        assert_eq!(n.value, "postgresql://u@h/d?sslmode=require");
+        assert_eq!(codes(&n), ["driver"]);
+        let n = postgres_node("postgresql://u@h/d?sslmode=no-verify", "DATABASE_URL");
+        assert_eq!(n.value, "postgresql://u@h/d?sslmode=require");
+        assert_eq!(codes(&n), ["certificate_not_verified"]);
+        let n = postgres("postgresql://u@h/d?sslmode=no-verify", "DATABASE_URL");
+        assert_eq!(
+            n.value, "postgresql://u@h/d?sslmode=no-verify",
+            "libpq refuses it"
+        );
+    }
+
+    /// Issue 20: what pg never reads is left out (the redacted query shows
+    /// it as given), and the credentials end at the last `@`.
+    #[test]
+    fn node_postgres_leaves_out_what_it_never_reads() {
+        let n = postgres_node(
+            "postgresql://u:a@b@h/d?connect_timeout=abc&foo=1&sslmode=require",
+            "DATABASE_URL",
+        );
+        assert_eq!(n.value, "postgresql://u:a%40b@h/d?sslmode=require");
+        assert_eq!(codes(&n), ["url_portability", "driver"]);
+        assert_eq!(
+            n.query_as_given.as_deref(),
+            Some("connect_timeout=abc&foo=1&sslmode=require")
+        );
+        let n = postgres_node("postgresql://u@h/d?application_name=a", "DATABASE_URL");
+        assert_eq!(n.value, "postgresql://u@h/d?application_name=a");
+        assert_eq!(n.query_as_given, None);
+    }
 
     #[test]
     fn credentials_end_at_the_last_at_sign_for_node_drivers() {

@@ -82,7 +82,7 @@ pub(super) fn judge(
         .collect();
     rules.extend(super::sockets::plan(drivers, target, check));
     // `uselibpqcompat=true` and `sslmode=no-verify` were read into libpq's
-    // terms already (config::normalize::postgres_node).
+    // terms already (config::reading::postgres_node).
     let libpq_terms = findings.iter().any(|f| {
         matches!(
             f.message.id(),

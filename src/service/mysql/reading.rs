@@ -31,11 +31,50 @@
 
 use std::path::PathBuf;
 
-use super::url::SslMode;
 use crate::i18n::msg;
 use crate::model::Code;
 use crate::net::tls::Roots;
 use crate::source::url::{self, UrlError};
+
+/// How the connection is encrypted, in libmysqlclient's `--ssl-mode` words
+/// (<https://dev.mysql.com/doc/refman/8.0/en/connection-options.html#option_general_ssl-mode>).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SslMode {
+    Disabled,
+    /// TLS when the server offers it, without verification.
+    Preferred,
+    /// TLS or nothing, without verification.
+    Required,
+    /// TLS, the chain verified, the name not.
+    VerifyCa,
+    /// TLS, chain and host name verified.
+    VerifyIdentity,
+}
+
+impl SslMode {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Disabled => "DISABLED",
+            Self::Preferred => "PREFERRED",
+            Self::Required => "REQUIRED",
+            Self::VerifyCa => "VERIFY_CA",
+            Self::VerifyIdentity => "VERIFY_IDENTITY",
+        }
+    }
+
+    pub(super) fn parse(value: &str) -> Option<Self> {
+        Some(
+            match value.to_ascii_uppercase().replace('-', "_").as_str() {
+                "DISABLED" => Self::Disabled,
+                "PREFERRED" => Self::Preferred,
+                "REQUIRED" => Self::Required,
+                "VERIFY_CA" => Self::VerifyCa,
+                "VERIFY_IDENTITY" => Self::VerifyIdentity,
+                _ => return None,
+            },
+        )
+    }
+}
 
 /// Whose reading of a plain `mysql://` URL the check takes; the
 /// `mysql+DBAPI://` schemes name their reader themselves.

@@ -55,45 +55,7 @@ const DEFAULT_PORT: u16 = 3306;
 /// PyMySQL takes `password`/`passwd`, mysql2 `password1`..`password3`.
 const SECRET_KEYS: &[&str] = &["password", "passwd", "password1", "password2", "password3"];
 
-/// How the connection is encrypted, in libmysqlclient's `--ssl-mode` words
-/// (<https://dev.mysql.com/doc/refman/8.0/en/connection-options.html#option_general_ssl-mode>).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SslMode {
-    Disabled,
-    /// TLS when the server offers it, without verification.
-    Preferred,
-    /// TLS or nothing, without verification.
-    Required,
-    /// TLS, the chain verified, the name not.
-    VerifyCa,
-    /// TLS, chain and host name verified.
-    VerifyIdentity,
-}
-
-impl SslMode {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Self::Disabled => "DISABLED",
-            Self::Preferred => "PREFERRED",
-            Self::Required => "REQUIRED",
-            Self::VerifyCa => "VERIFY_CA",
-            Self::VerifyIdentity => "VERIFY_IDENTITY",
-        }
-    }
-
-    fn parse(value: &str) -> Option<Self> {
-        Some(
-            match value.to_ascii_uppercase().replace('-', "_").as_str() {
-                "DISABLED" => Self::Disabled,
-                "PREFERRED" => Self::Preferred,
-                "REQUIRED" => Self::Required,
-                "VERIFY_CA" => Self::VerifyCa,
-                "VERIFY_IDENTITY" => Self::VerifyIdentity,
-                _ => return None,
-            },
-        )
-    }
-}
+pub(crate) use super::reading::SslMode;
 
 /// The TLS settings the query carries, by the parameter each stack reads:
 ///
