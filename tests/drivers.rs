@@ -1150,3 +1150,56 @@ fn fastapi_asyncpg_behind_a_transaction_pooler_is_told_statement_cache_size() {
     allowed.extend(["--allow", "prepared_statements@postgres"]);
     assert!(passed(&check_app_in(&url, &allowed)));
 }
+
+/// mysql2 3.26.1 as [`mysql2`], with `env` set (`NODE_EXTRA_CA_CERTS`).
+fn mysql2_with_env(url: &str, env: &[(&str, &str)]) -> Attempt {
+    const SCRIPT: &str = "const mysql = require('mysql2/promise');
+mysql.createConnection(process.env.URL).then(async (c) => {
+  await c.query('SELECT 1'); console.log('connected'); await c.end(); process.exit(0);
+}, (e) => { console.log('failed: ' + (e.code || e.message)); process.exit(1); });";
+    let mut cmd = std::process::Command::new("node");
+    cmd.args(["-e", SCRIPT])
+        .env("NODE_PATH", &drivers::fixtures().node_modules)
+        .envs(env.iter().copied());
+    drivers::attempt(cmd, url)
+}
+
+/// mysql2 does not read `ssl-mode`: it connects without TLS, and a
+/// REQUIRE SSL account refuses it. railconn told the driver says so and
+/// prints mysql2's own parameter; the URL with that parameter, as
+/// printed, makes the real mysql2 and railconn pass (Node trusting the
+/// test CA through `NODE_EXTRA_CA_CERTS`, as a private CA needs).
+#[test]
+fn mysql2_ignoring_ssl_mode_is_fixed_by_its_own_ssl_parameter() {
+    let server = crate::support::mariadb_tls();
+    let account = server.account("ssl_only", "REQUIRE SSL");
+    let ca = pki().ca_cert.display().to_string();
+    let env = [("NODE_EXTRA_CA_CERTS", ca.as_str())];
+    let url = account
+        .url(&account.name, "ssl-mode=REQUIRED")
+        .replace("127.0.0.1", "localhost");
+    let before = mysql2_with_env(&url, &env);
+    assert!(!before.connected, "{}", before.said);
+    let check_mysql2 = |url: &str| {
+        let mut run = railconn();
+        run.env("NODE_EXTRA_CA_CERTS", &ca);
+        let args = ["--only", "postgres", "--database-url", url];
+        check_json(
+            &mut run,
+            &[&args[..], &["--driver", "mysql2@3.26.1"]].concat(),
+        )
+        .0
+    };
+    let report = check_mysql2(&url);
+    assert!(!passed(&report), "{report:#}");
+    let fix = check(&report, "postgres")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let printed = "ssl=%7B%22rejectUnauthorized%22%3Atrue%7D";
+    assert!(fix.contains(printed), "{fix}");
+    let fixed = url.replace("ssl-mode=REQUIRED", printed);
+    let after = mysql2_with_env(&fixed, &env);
+    assert!(after.connected, "{fixed}: {}", after.said);
+    assert!(passed(&check_mysql2(&fixed)), "{fixed}");
+}

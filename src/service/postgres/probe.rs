@@ -421,7 +421,7 @@ async fn authenticate(
             ladder.pass(
                 StepName::Auth,
                 started,
-                messages::pg_auth_detail(target.user.as_deref()),
+                messages::pg_auth_detail(target.login_user()),
             );
             Some(connected)
         }
@@ -481,7 +481,7 @@ async fn allow_retry(
             ladder.pass(
                 StepName::Auth,
                 auth_started,
-                messages::pg_auth_detail(again.user.as_deref()),
+                messages::pg_auth_detail(again.login_user()),
             );
             Some(connected)
         }
@@ -525,7 +525,7 @@ async fn prefer_retry(
             ladder.pass(
                 StepName::Auth,
                 started,
-                super::messages::pg_auth_detail(again.user.as_deref()),
+                super::messages::pg_auth_detail(again.login_user()),
             );
             Some(connected)
         }

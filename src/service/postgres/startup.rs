@@ -219,7 +219,7 @@ pub(crate) async fn authenticate(
             Message::AuthenticationMd5Password(body) => {
                 skip_binding(target)?;
                 let password = password(target)?;
-                let user = target.user.as_deref().unwrap_or_default().as_bytes();
+                let user = target.login_user().unwrap_or_default().as_bytes();
                 let hash = md5_hash(user, password, body.salt());
                 let message = |out: &mut BytesMut| frontend::password_message(hash.as_bytes(), out);
                 answer(conn, &mut out, message, query).await?;
@@ -260,7 +260,7 @@ async fn send(conn: &mut Conn, out: &[u8]) -> Result<(), AuthError> {
 /// options, our name, and UTF-8 so the facts read as text.
 fn startup_message(target: &PgTarget, out: &mut BytesMut) -> Result<(), AuthError> {
     let mut params = vec![("client_encoding", "UTF8")];
-    if let Some(user) = &target.user {
+    if let Some(user) = target.login_user() {
         params.push(("user", user));
     }
     if let Some(dbname) = &target.dbname {

@@ -93,6 +93,10 @@ pub struct PgTarget {
     pub hostaddr: Option<IpAddr>,
     pub port: u16,
     pub user: Option<String>,
+    /// The user the driver logs in as when neither the URL nor `PGUSER`
+    /// names one: a connect-time default (libpq's conninfo leaves `user`
+    /// unset), see [`default_user`].
+    pub default_user: Option<String>,
     pub password: Option<Secret>,
     pub dbname: Option<String>,
     pub sslmode: SslMode,
@@ -264,6 +268,12 @@ const IGNORED_PARAMS: &[&str] = &[
 const REFUSED_PARAMS: &[&str] = &["service", "passfile"];
 
 impl PgTarget {
+    /// The user the startup message names: the URL's (or `PGUSER`'s), else
+    /// the driver's default.
+    pub(crate) fn login_user(&self) -> Option<&str> {
+        self.user.as_deref().or(self.default_user.as_deref())
+    }
+
     /// What the PostgreSQL probe will dial.
     pub(crate) fn parts(&self) -> Parts {
         let mut options = BTreeMap::new();
@@ -359,6 +369,7 @@ impl PgTarget {
             hostaddr,
             port,
             user: non_empty(info.get("user")),
+            default_user: None,
             password: non_empty(info.get("password")).map(Secret::new),
             dbname: non_empty(info.get("dbname")),
             sslmode: SslMode::Prefer,
@@ -472,8 +483,8 @@ impl PgTarget {
             });
         }
         if self.user.is_none() {
-            self.user = default_user(env, reader);
-            if let Some(user) = &self.user {
+            self.default_user = default_user(env, reader);
+            if let Some(user) = &self.default_user {
                 findings.push(Finding::info(
                     FindingCode::EnvDefaults,
                     crate::i18n::msg::pg_default_user(user.clone()),
