@@ -1011,14 +1011,7 @@ asyncio.run(main())\nprint('connected')",
 
 /// mysql2 3.26.1 connecting to `url` (its own URL reading) and `SELECT 1`.
 fn mysql2(url: &str) -> Attempt {
-    const SCRIPT: &str = "const mysql = require('mysql2/promise');
-mysql.createConnection(process.env.URL).then(async (c) => {
-  await c.query('SELECT 1'); console.log('connected'); await c.end(); process.exit(0);
-}, (e) => { console.log('failed: ' + (e.code || e.message)); process.exit(1); });";
-    let mut cmd = std::process::Command::new("node");
-    cmd.args(["-e", SCRIPT])
-        .env("NODE_PATH", &drivers::fixtures().node_modules);
-    drivers::attempt(cmd, url)
+    mysql2_with_env(url, &[])
 }
 
 /// A MariaDB account IDENTIFIED VIA ed25519: mysql2 has no plugin for it
