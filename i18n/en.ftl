@@ -1472,7 +1472,7 @@ driver_prisma_param_fix = Give { $driver } a URL without { $names } (a variable 
 driver_postgresjs_session_attrs = { $driver } does not take target_session_attrs={ $value }: it throws "target_session_attrs { $value } is not supported" when the client is made, before connecting
 driver_postgresjs_session_attrs_cause = { $driver } knows only read-write, read-only, primary, standby and prefer-standby, from the URL or PGTARGETSESSIONATTRS; libpq's default `any` and every other value throw.
 driver_postgresjs_session_attrs_fix = Remove target_session_attrs from the URL (and PGTARGETSESSIONATTRS from the environment) to connect to any server, or use one of read-write, read-only, primary, standby, prefer-standby.
-var_pgtargetsessionattrs = target_session_attrs for PostgreSQL when the URL has none: postgres.js refuses values it does not know (libpq's `any` too).
+var_pgtargetsessionattrs = target_session_attrs for PostgreSQL when the URL has none: libpq, asyncpg and postgres.js check each host against it (postgres.js refuses values it does not know, libpq's `any` too); node-postgres ignores it.
 
 ## The user a driver logs in as when the URL names none (issue 20)
 pg_default_user = the URL and PGUSER name no user: the driver logs in as { $user }, the operating-system user it runs as
@@ -1481,3 +1481,14 @@ pg_default_user = the URL and PGUSER name no user: the driver logs in as { $user
 driver_sa_mysqldb = { $sqlalchemy } reads mysql:// as mysql+mysqldb://, which needs mysqlclient; the app's manifests name { $pymysql } and not mysqlclient, so create_engine() fails: "No module named 'MySQLdb'"
 driver_sa_mysqldb_cause = SQLAlchemy's default DBAPI for mysql:// is mysqlclient (MySQLdb), not PyMySQL: a plain mysql:// URL only works with mysqlclient installed, or when the app's code calls pymysql.install_as_MySQLdb().
 driver_sa_mysqldb_fix = Name the DBAPI in the URL: mysql+pymysql://… (or install mysqlclient). If the app calls pymysql.install_as_MySQLdb(), keep the URL and pass --allow invalid_url@{ $check }.
+
+## target_session_attrs and require_auth (issue 20)
+pg_session_attrs_next = { $host } does not fit target_session_attrs={ $wanted }, so the connection went on to the next host of the URL, as the driver does
+pg_session_attrs_read_only = target_session_attrs={ $wanted } asks for a writable primary, and this server is read-only (a standby, or default_transaction_read_only is on): the driver closes the session and fails ("session is read-only", "server is in hot standby mode")
+pg_session_attrs_writable = target_session_attrs={ $wanted } asks for a read-only session or a standby, and this server is neither: the driver closes the session and fails ("session is not read-only", "server is not in hot standby mode")
+explain_not_read_only = Logged in, but target_session_attrs asks for a read-only session or a standby, and no host of the URL is one, so the driver gives up.
+advice_pg_not_read_only =
+    .cause = The URL (or PGTARGETSESSIONATTRS) sets target_session_attrs=read-only or standby, and every server of the URL is a writable primary: libpq, asyncpg and postgres.js check each host after logging in and fail when none fits (node-postgres ignores the parameter).
+    .fix = Point { $variable } at the read replica's endpoint, or drop target_session_attrs (or set it to any or prefer-standby) when the primary will do.
+pg_require_auth_refused = require_auth={ $required } excludes the method the server asked for ({ $method }): libpq 16+ and postgres.js close the connection ("authentication method requirement … failed"); node-postgres ignores the parameter
+var_pgrequireauth = require_auth for PostgreSQL when the URL has none: the authentication methods libpq 16+ and postgres.js accept from the server; asyncpg and node-postgres ignore it.

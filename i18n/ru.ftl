@@ -1563,7 +1563,7 @@ driver_prisma_param_fix = Дайте { $driver } URL без { $names } (отде
 driver_postgresjs_session_attrs = { $driver } не принимает target_session_attrs={ $value }: при создании клиента, ещё до подключения, он бросает исключение «target_session_attrs { $value } is not supported»
 driver_postgresjs_session_attrs_cause = { $driver } знает только read-write, read-only, primary, standby и prefer-standby — из URL или из PGTARGETSESSIONATTRS; на значение libpq по умолчанию `any`, как и на любое другое, он бросает исключение.
 driver_postgresjs_session_attrs_fix = Чтобы подключаться к любому серверу, уберите target_session_attrs из URL (и PGTARGETSESSIONATTRS из переменных окружения) или укажите одно из значений read-write, read-only, primary, standby, prefer-standby.
-var_pgtargetsessionattrs = target_session_attrs для PostgreSQL, если в URL его нет: postgres.js отвергает незнакомые ему значения (и `any` из libpq тоже).
+var_pgtargetsessionattrs = target_session_attrs для PostgreSQL, если в URL его нет: libpq, asyncpg и postgres.js проверяют по нему каждый хост (postgres.js отвергает незнакомые ему значения, и `any` из libpq тоже); node-postgres его игнорирует.
 
 ## Пользователь по умолчанию, если URL его не называет (issue 20)
 pg_default_user = ни URL, ни PGUSER не называют пользователя: драйвер войдёт как { $user } — пользователь ОС, от имени которого он запущен
@@ -1572,3 +1572,14 @@ pg_default_user = ни URL, ни PGUSER не называют пользоват
 driver_sa_mysqldb = { $sqlalchemy } читает mysql:// как mysql+mysqldb://, а для него нужен mysqlclient; в манифестах приложения есть { $pymysql }, но нет mysqlclient, поэтому create_engine() упадёт: «No module named 'MySQLdb'»
 driver_sa_mysqldb_cause = Для mysql:// SQLAlchemy по умолчанию берёт DBAPI mysqlclient (MySQLdb), а не PyMySQL: URL с простым mysql:// работает, только если установлен mysqlclient или код приложения вызывает pymysql.install_as_MySQLdb().
 driver_sa_mysqldb_fix = Укажите DBAPI в URL: mysql+pymysql://… (или установите mysqlclient). Если приложение вызывает pymysql.install_as_MySQLdb(), оставьте URL и передайте --allow invalid_url@{ $check }.
+
+## target_session_attrs и require_auth (issue 20)
+pg_session_attrs_next = { $host } не подходит под target_session_attrs={ $wanted }, поэтому подключение, как и у драйвера, перешло к следующему хосту из URL
+pg_session_attrs_read_only = target_session_attrs={ $wanted } требует основной сервер с записью, а этот сервер только для чтения (standby или включён default_transaction_read_only): драйвер закроет сессию и упадёт («session is read-only», «server is in hot standby mode»)
+pg_session_attrs_writable = target_session_attrs={ $wanted } требует сессию только для чтения или standby, а этот сервер ни то ни другое: драйвер закроет сессию и упадёт («session is not read-only», «server is not in hot standby mode»)
+explain_not_read_only = Вход выполнен, но target_session_attrs требует сессию только для чтения или standby, а ни один хост из URL не подходит, и драйвер сдаётся.
+advice_pg_not_read_only =
+    .cause = В URL (или в PGTARGETSESSIONATTRS) задан target_session_attrs=read-only или standby, а все серверы из URL — основные, с записью: libpq, asyncpg и postgres.js после входа проверяют каждый хост и падают, если ни один не подходит (node-postgres этот параметр игнорирует).
+    .fix = Направьте { $variable } на эндпоинт реплики для чтения или уберите target_session_attrs (либо задайте any или prefer-standby), если подойдёт и основной сервер.
+pg_require_auth_refused = require_auth={ $required } исключает метод, который запросил сервер ({ $method }): libpq 16+ и postgres.js закроют соединение («authentication method requirement … failed»); node-postgres этот параметр игнорирует
+var_pgrequireauth = require_auth для PostgreSQL, если в URL его нет: методы аутентификации, которые libpq 16+ и postgres.js примут от сервера; asyncpg и node-postgres его игнорируют.

@@ -462,6 +462,9 @@ pub(crate) struct DriverEnv {
     /// `PGTARGETSESSIONATTRS` as set: postgres.js refuses values it does
     /// not know (`driver::postgres`).
     pub(crate) pgtargetsessionattrs: Option<String>,
+    /// `PGPORT` as set: asyncpg and postgres.js dial it for the hosts of
+    /// a list that name no port, where libpq dials 5432.
+    pub(crate) pgport: Option<String>,
     /// The store node-postgres verifies against when the URL names no CA:
     /// Node's own (its bundled Mozilla list plus `NODE_EXTRA_CA_CERTS`),
     /// or the system's with `--use-openssl-ca` / `--use-system-ca` in
@@ -482,6 +485,7 @@ impl DriverEnv {
         Self {
             pgsslmode: env.get("PGSSLMODE").map(|v| v.value.trim().to_string()),
             pgtargetsessionattrs: env.get("PGTARGETSESSIONATTRS").map(|v| v.value),
+            pgport: env.get("PGPORT").map(|v| v.value),
             node_roots: if system {
                 RootCert::System
             } else {

@@ -176,6 +176,7 @@ mod tests {
         DriverEnv {
             pgsslmode: None,
             pgtargetsessionattrs: None,
+            pgport: None,
             node_roots: RootCert::Node(Some("/extra.pem".into())),
         }
     }

@@ -25,7 +25,9 @@
 use super::{Driver, DriverEnv, Drivers, Found, Rule};
 use crate::i18n::{Message, msg};
 use crate::model::{CheckName, Code};
-use crate::service::postgres::url::{ChannelBinding, PgTarget, PreferFallback, RootCert, SslMode};
+use crate::service::postgres::url::{
+    ChannelBinding, PgTarget, PreferFallback, RootCert, SessionAttrs, SslMode,
+};
 use crate::service::setting::Setting;
 use crate::source::url::UrlError;
 
@@ -119,6 +121,7 @@ pub(super) fn judge(
             fix: msg::driver_node_pg_channel_binding_fix(),
         });
     }
+    session_plan(drivers, target, env);
     if let Some(js) = drivers.get(Driver::PostgresJs) {
         rules.extend(postgres_js(js, target, env, check));
     }
@@ -130,6 +133,50 @@ pub(super) fn judge(
         rules.extend(asyncpg_default_prefer(asyncpg, target, check));
     }
     rules
+}
+
+/// What each driver makes of the session parameters: `PGPORT` for the
+/// hosts of a list that name no port, `require_auth` and
+/// `target_session_attrs` (libpq's reading stays when a libpq driver is
+/// among the app's).
+fn session_plan(drivers: &Drivers, target: &mut PgTarget, env: &DriverEnv) {
+    let not_libpq = drivers.of(CheckName::POSTGRES).all(|f| {
+        matches!(
+            f.driver,
+            Driver::Asyncpg | Driver::Sqlalchemy | Driver::PostgresJs
+        )
+    });
+    let reads_pgport =
+        drivers.get(Driver::Asyncpg).is_some() || drivers.get(Driver::PostgresJs).is_some();
+    // SQLAlchemy hands an authority list without ports to libpq as the
+    // host `h1,h2` and no port, so libpq reads `PGPORT` for every host
+    // (`driver::refusals`, `host_list`).
+    let sa_unported = drivers.get(Driver::Sqlalchemy).is_some()
+        && !target.blank_ports.is_empty()
+        && target.blank_ports.iter().all(|blank| *blank);
+    if let Some(pgport) = env
+        .pgport
+        .as_deref()
+        .filter(|_| (not_libpq && reads_pgport) || sa_unported)
+    {
+        target.fill_blank_ports(pgport);
+    }
+    let only_asyncpg =
+        drivers.get(Driver::PostgresJs).is_none() && drivers.get(Driver::Asyncpg).is_some();
+    if not_libpq && only_asyncpg {
+        // asyncpg 0.32.0 reads no `PGREQUIREAUTH` (`connect_utils.py`), and
+        // `require_auth` in its URL is refused before (`driver::refusals`).
+        target.require_auth = None;
+    }
+    if drivers.only_node_postgres() {
+        // pg 8.23.1 has no `target_session_attrs`: pg-connection-string
+        // copies the query into the config and `lib/client.js` never reads
+        // it, so the first host that accepts the login is the session.
+        target.session_attrs = SessionAttrs::Any;
+        // Nor `require_auth`: pg answers whatever method the server asks
+        // for (`lib/client.js`, `_handleAuth*`).
+        target.require_auth = None;
+    }
 }
 
 /// postgres.js's TLS plan (4.2.0: `src/index.js` `parseOptions`,
@@ -557,6 +604,7 @@ mod tests {
         DriverEnv {
             pgsslmode: pgsslmode.then(|| "prefer".to_string()),
             pgtargetsessionattrs: None,
+            pgport: None,
             node_roots: RootCert::Node(None),
         }
     }
@@ -752,6 +800,7 @@ mod tests {
         let env = DriverEnv {
             pgsslmode: pgsslmode.map(str::to_string),
             pgtargetsessionattrs: None,
+            pgport: None,
             node_roots: RootCert::Node(None),
         };
         let found = drivers(&[(Driver::PostgresJs, Some("4.2.0"))]);
@@ -805,6 +854,7 @@ mod tests {
             let env = DriverEnv {
                 pgsslmode: None,
                 pgtargetsessionattrs: tsa.map(str::to_string),
+                pgport: None,
                 node_roots: RootCert::Node(None),
             };
             judge(&found, CheckName::POSTGRES, &mut setting, &env);
@@ -820,6 +870,46 @@ mod tests {
             Some("any")
         ));
         assert!(!judged("postgresql://u@db.example/d", None));
+    }
+
+    /// Each driver's session plan: node-postgres reads neither
+    /// `target_session_attrs` nor `require_auth`, asyncpg no
+    /// `PGREQUIREAUTH`, and asyncpg and postgres.js dial `PGPORT` for the
+    /// hosts of a list without ports; an app with no known driver keeps
+    /// libpq's reading.
+    #[test]
+    fn each_driver_plans_its_session() {
+        let url = "postgresql://u@h1,h2/d?target_session_attrs=read-only&require_auth=md5";
+        let planned = |list: &[(Driver, Option<&str>)]| {
+            let mut target = PgTarget::parse(url).unwrap();
+            let env = DriverEnv {
+                pgport: Some("6000".to_string()),
+                ..env(false)
+            };
+            session_plan(&drivers(list), &mut target, &env);
+            (
+                target.session_attrs,
+                target.require_auth.is_some(),
+                target.port,
+            )
+        };
+        assert_eq!(planned(&[]), (SessionAttrs::ReadOnly, true, 5432));
+        assert_eq!(
+            planned(&[(Driver::NodePostgres, None)]),
+            (SessionAttrs::Any, false, 5432)
+        );
+        assert_eq!(
+            planned(&[(Driver::Asyncpg, None)]),
+            (SessionAttrs::ReadOnly, false, 6000)
+        );
+        assert_eq!(
+            planned(&[(Driver::PostgresJs, None)]),
+            (SessionAttrs::ReadOnly, true, 6000)
+        );
+        assert_eq!(
+            planned(&[(Driver::Psycopg2, None), (Driver::Asyncpg, None)]),
+            (SessionAttrs::ReadOnly, true, 5432)
+        );
     }
 
     /// A CA file in the URL: verify-full with `true`/`verify-full`, the

@@ -518,6 +518,7 @@ mod tests {
         DriverEnv {
             pgsslmode: None,
             pgtargetsessionattrs: None,
+            pgport: None,
             node_roots: RootCert::Node(None),
         }
     }

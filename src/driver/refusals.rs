@@ -165,7 +165,8 @@ pub(super) fn refusal(
     if let Some(refused) = prisma_params(drivers, dialect.as_deref(), findings) {
         return Some(refused);
     }
-    if let Some(refused) = host_list(drivers, target, sqlalchemy) {
+    let asyncpg = dialect.as_deref() == Some("asyncpg");
+    if let Some(refused) = host_list(drivers, target, (sqlalchemy, asyncpg)) {
         return Some(refused);
     }
     match dialect.as_deref() {
@@ -270,10 +271,16 @@ fn prisma_params(
 /// (`engine/url.py`, `make_url`) reads `h1:p1,h2:p2` in the authority as
 /// one host and the port `p1,h2:p2`: `ValueError: invalid literal for
 /// int()` in `create_engine()`; `?host=h1,h2&port=p1,p2` reaches the driver
-/// as written and works. node-postgres 8.23.1 reads neither: `new URL()`
+/// as written and works. An authority list without ports (`h1,h2`) is the
+/// host `h1,h2`, which libpq splits (and, given no port, dials `PGPORT`
+/// there, `driver::postgres`) and asyncpg looks up as one name. node-postgres 8.23.1 reads neither: `new URL()`
 /// refuses the authority list (`ERR_INVALID_URL`) and the query's
 /// `h1,h2` is looked up as one name (`ENOTFOUND`).
-fn host_list(drivers: &Drivers, target: &PgTarget, sqlalchemy: bool) -> Option<Refusal> {
+fn host_list(
+    drivers: &Drivers,
+    target: &PgTarget,
+    (sqlalchemy, asyncpg): (bool, bool),
+) -> Option<Refusal> {
     if target.hosts.len() < 2 {
         return None;
     }
@@ -287,7 +294,14 @@ fn host_list(drivers: &Drivers, target: &PgTarget, sqlalchemy: bool) -> Option<R
     let authority = target.redacted.split_once("://").map_or("", |(_, rest)| {
         rest.split(['/', '?']).next().unwrap_or_default()
     });
-    (sqlalchemy && authority.contains(',')).then(|| Refusal {
+    // A `:` in the hosts part (a port, or an IPv6 literal) is refused
+    // as a whole: the port is read as the text after the first `:`.
+    let ported = authority
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .contains(':');
+    (sqlalchemy && authority.contains(',') && (ported || asyncpg)).then(|| Refusal {
         does: msg::driver_sa_host_list(),
         cause: msg::driver_sa_host_list_cause(),
         fix: msg::driver_sa_host_list_fix(),

@@ -915,6 +915,13 @@ messages! {
     driver_sa_mysqldb(sqlalchemy: String, pymysql: String);
     driver_sa_mysqldb_cause();
     driver_sa_mysqldb_fix(check: String);
+    // ---- attrs: target_session_attrs and require_auth (issue 20) -------
+    pg_session_attrs_next(host: String, wanted: &str);
+    pg_session_attrs_read_only(wanted: &str);
+    pg_session_attrs_writable(wanted: &str);
+    explain_not_read_only();
+    pg_require_auth_refused(required: String, method: &str);
+    var_pgrequireauth();
 }
 
 advice! {
@@ -1084,6 +1091,8 @@ advice! {
     // A MySQL driver that cannot log in where the check could.
     advice_mysql_driver_lacks_ed25519,
     advice_mysql2_key_retrieval,
+    // attrs: a server that does not fit target_session_attrs.
+    advice_pg_not_read_only,
 }
 
 /// A list of alternatives (`postgresql:// or postgres://`).

@@ -44,6 +44,9 @@ pub enum Code {
     // query
     QueryFailed,
     ReadOnly,
+    /// `target_session_attrs` wants a read-only session or a standby, and
+    /// no host of the URL is one.
+    NotReadOnly,
     /// The app's driver prepares statements behind a transaction pooler.
     PreparedStatements,
     // jwt
@@ -83,6 +86,7 @@ impl Code {
         Code::ServerStarting,
         Code::QueryFailed,
         Code::ReadOnly,
+        Code::NotReadOnly,
         Code::PreparedStatements,
         Code::WeakSecret,
         Code::InvalidKey,
@@ -146,6 +150,7 @@ impl Code {
             ServerStarting => "server_starting",
             QueryFailed => "query_failed",
             ReadOnly => "read_only",
+            NotReadOnly => "not_read_only",
             PreparedStatements => "prepared_statements",
             WeakSecret => "weak_secret",
             InvalidKey => "invalid_key",

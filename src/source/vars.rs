@@ -152,6 +152,13 @@ pub(crate) const PGTARGETSESSIONATTRS: EnvVar = EnvVar {
     commands: CHECKS,
 };
 
+pub(crate) const PGREQUIREAUTH: EnvVar = EnvVar {
+    name: "PGREQUIREAUTH",
+    meaning: msg::var_pgrequireauth,
+    kind: VarKind::Plain,
+    commands: CHECKS,
+};
+
 pub(crate) const REDIS_URL: EnvVar = EnvVar {
     name: "REDIS_URL",
     meaning: msg::var_redis_url,
@@ -519,6 +526,7 @@ pub(crate) const ALL: &[EnvVar] = &[
     PGSSLNEGOTIATION,
     PGSSLROOTCERT,
     PGTARGETSESSIONATTRS,
+    PGREQUIREAUTH,
     REDIS_URL,
     REDIS_PRIVATE_URL,
     REDIS_PUBLIC_URL,

@@ -39,6 +39,10 @@ pub const SPACE_PASSWORD: &str = "space secret-pw";
 /// `atcolon`'s password has a raw `@` and `:`, which each driver's URL
 /// parser splits by its own rules when unencoded.
 pub const ATCOLON_PASSWORD: &str = "at@colon:secret-pw";
+/// `readonly` logs in with `default_transaction_read_only` on, as on a
+/// read replica: libpq's `target_session_attrs=read-write` refuses its
+/// sessions and `read-only` takes them (a real standby cannot be made here).
+const READONLY_PASSWORD: &str = "readonly-secret-pw";
 
 /// A running cluster.
 pub struct PgServer {
@@ -334,6 +338,11 @@ fn create_roles(server: &PgServer, sock: &Path) {
             "CREATE ROLE atcolon LOGIN PASSWORD {} IN ROLE pwlogin",
             quote(ATCOLON_PASSWORD)
         ),
+        format!(
+            "CREATE ROLE readonly LOGIN PASSWORD {} IN ROLE pwlogin",
+            quote(READONLY_PASSWORD)
+        ),
+        "ALTER ROLE readonly SET default_transaction_read_only = on".to_string(),
         // Only this session stores MD5, so md5user exercises the md5 method.
         "SET password_encryption = 'md5'".to_string(),
         format!("CREATE ROLE md5user LOGIN PASSWORD {}", quote(MD5_PASSWORD)),

@@ -66,6 +66,7 @@ fn postgres_advice(code: Code) -> Option<Advice> {
         TooManyConnections => msg::advice_pg_too_many_connections(),
         ServerStarting => msg::advice_pg_server_starting(),
         ReadOnly => msg::advice_pg_read_only(),
+        NotReadOnly => msg::advice_pg_not_read_only(),
         InvalidValue => msg::advice_pg_invalid_value(),
         QueryFailed => msg::advice_pg_query_failed(),
         PreparedStatements => msg::advice_pg_prepared_statements(),

@@ -89,6 +89,9 @@ pub(crate) struct Facts {
     pub database: String,
     pub user: String,
     pub read_only: bool,
+    /// `pg_is_in_recovery()`: a standby (what libpq's `in_hot_standby`
+    /// reports from PostgreSQL 14 on).
+    pub standby: bool,
     /// Client connections in use and slots available to the checked role
     /// (a superuser may use the reserved slots too).
     pub connections: Option<(u64, u64)>,
@@ -134,6 +137,7 @@ pub(crate) fn parse(row: &[Option<String>]) -> Facts {
         database: text(1),
         user: text(2),
         read_only: text(3) == "t" || text(4) == "on",
+        standby: text(3) == "t",
         connections: number(8).zip(usable),
         user_tables: number(9),
         own_limit,
@@ -157,13 +161,20 @@ pub(crate) const CONNECTIONS_ALLOWED: Gauge = Gauge {
 };
 pub(crate) const GAUGES: &[&Gauge] = &[&CONNECTIONS, &CONNECTIONS_ALLOWED];
 
-pub(crate) fn record(facts: &Facts, port: u16, started: Instant, ladder: &mut Ladder) {
+/// `wants_read_only`: the driver asked for a read-only session or a
+/// standby (`target_session_attrs`), so a read-only server is no failure.
+pub(crate) fn record(
+    facts: &Facts,
+    (port, wants_read_only): (u16, bool),
+    started: Instant,
+    ladder: &mut Ladder,
+) {
     let pooled = POOLER_PORTS.contains(&port);
     let readings = ladder.readings();
     readings.set(&CONNECTIONS, facts.connections.map(|c| c.0));
     readings.set(&CONNECTIONS_ALLOWED, facts.connections.map(|c| c.1));
     let detail = messages::pg_query_detail(&facts.version, &facts.database, &facts.user);
-    if facts.read_only {
+    if facts.read_only && !wants_read_only {
         let failure = Failure::new(Code::ReadOnly, messages::pg_read_only(&detail));
         return ladder.fail(StepName::Query, Some(started), failure);
     }

@@ -26,7 +26,7 @@ use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
 use crate::net::stream::{self, Link, Peer, Stream};
 use crate::net::tls::{self, KeyShares, Roots, TlsInfo, Verify};
 use crate::net::{Budget, within};
-use crate::service::postgres::url::{PgTarget, PreferFallback, RootCert, SslMode};
+use crate::service::postgres::url::{PgTarget, PreferFallback, RootCert, SessionAttrs, SslMode};
 use crate::service::setting::Setting;
 
 type Plain = SniffStream<Stream>;
@@ -54,12 +54,31 @@ async fn run(target: &PgTarget, budget: &Budget, ladder: &mut Ladder) -> Option<
             msg::pg_ignored_parameter(key),
         ));
     }
-    let (target, opened) = open_first(target, budget, ladder).await?;
-    let target = &target;
-    let peer = opened.peer.clone();
-    let session = negotiate(target, opened, budget, ladder).await?;
-    let connected = authenticate(target, session, &peer, budget, ladder).await?;
-    query(connected, target.port, budget, ladder).await
+    let mut from = 0;
+    loop {
+        let (this, opened, index) = open_first(target, from, budget, ladder).await?;
+        let peer = opened.peer.clone();
+        let session = negotiate(&this, opened, budget, ladder).await?;
+        let connected = authenticate(&this, session, &peer, budget, ladder).await?;
+        let (failure, started) = query(connected, &this, budget, ladder).await?;
+        let next = target.hosts.len() > index + 1;
+        if !next {
+            ladder.fail(StepName::Query, Some(started), failure);
+            return None;
+        }
+        // libpq (fe-connect.c `CONNECTION_CHECK_TARGET`), asyncpg
+        // (`connect_utils.py`, `_connect`) and postgres.js (`src/startup.js`,
+        // `open`) close this session and go on with the next host.
+        ladder.finding(Finding::info(
+            FindingCode::Driver,
+            msg::pg_session_attrs_next(
+                format!("{}:{}", this.host, this.port),
+                target.session_attrs.as_str(),
+            ),
+        ));
+        ladder.forget(&[StepName::Tls, StepName::Auth, StepName::Query]);
+        from = index + 1;
+    }
 }
 
 /// The first host of the URL's list that accepts a connection (TCP, or
@@ -68,11 +87,14 @@ async fn run(target: &PgTarget, budget: &Budget, ladder: &mut Ladder) -> Option<
 /// final). The target becomes that host's, so TLS names and the facts are
 /// its own; the dns and tcp steps are those of the last host tried, and a
 /// finding names the hosts that failed.
+/// `from`: the index of the first host to try (a host after one that did
+/// not fit `target_session_attrs`).
 async fn open_first(
     target: &PgTarget,
+    from: usize,
     budget: &Budget,
     ladder: &mut Ladder,
-) -> Option<(PgTarget, Link)> {
+) -> Option<(PgTarget, Link, usize)> {
     let one = [(target.host.clone(), target.port)];
     let hosts = if target.hosts.is_empty() {
         &one[..]
@@ -80,7 +102,7 @@ async fn open_first(
         &target.hosts[..]
     };
     let mut failed = Vec::new();
-    for (i, (host, port)) in hosts.iter().enumerate() {
+    for (i, (host, port)) in hosts.iter().enumerate().skip(from) {
         let mut this = target.clone();
         if i > 0 {
             ladder.forget(&[StepName::Dns, StepName::Tcp]);
@@ -106,7 +128,7 @@ async fn open_first(
                         msg::pg_next_host(failed.join(", "), shown),
                     ));
                 }
-                return Some((this, opened));
+                return Some((this, opened, i));
             }
             None if last => return None,
             None => failed.push(shown),
@@ -588,6 +610,10 @@ fn auth_failure(error: AuthError, sniffed: &Sniffed) -> Failure {
         AuthError::BindingNotUsed => {
             Failure::new(Code::AuthFailed, msg::pg_channel_binding_not_used())
         }
+        AuthError::MethodRefused { method, required } => Failure::new(
+            Code::AuthFailed,
+            msg::pg_require_auth_refused(required, method),
+        ),
         AuthError::Unsupported(method) => {
             Failure::new(Code::AuthFailed, msg::pg_auth_unsupported(method))
         }
@@ -745,12 +771,14 @@ fn io_failure(error: &io::Error, sniffed: &Sniffed) -> Failure {
 
 /// The query step: reads the facts the query queued behind
 /// authentication brought back (or sends it now, when it was not queued).
+/// Returns the failure when the server does not fit the target's
+/// `target_session_attrs`, for the caller to try the next host or fail.
 async fn query(
     (mut conn, queued): (Conn, bool),
-    port: u16,
+    target: &PgTarget,
     budget: &Budget,
     ladder: &mut Ladder,
-) -> Option<()> {
+) -> Option<(Failure, Instant)> {
     let started = Instant::now();
     let mut result = run_facts(&mut conn, pg_facts::SQL, queued, budget).await;
     if matches!(&result, Ok(Answer::Error(fields)) if pg_facts::is_denied(&fields.sqlstate)) {
@@ -774,10 +802,55 @@ async fn query(
     // Goodbye without waiting for an answer; the socket closes either way.
     let _ = within(budget.remaining(), conn.terminate()).await;
     match facts {
-        Ok(facts) => pg_facts::record(&facts, port, started, ladder),
+        Ok(facts) => {
+            if let Some(failure) = session_misfit(target.session_attrs, &facts) {
+                return Some((failure, started));
+            }
+            let wants_read_only = matches!(
+                target.session_attrs,
+                SessionAttrs::ReadOnly | SessionAttrs::Standby | SessionAttrs::PreferStandby
+            );
+            pg_facts::record(&facts, (target.port, wants_read_only), started, ladder);
+        }
         Err(failure) => ladder.fail(StepName::Query, Some(started), failure),
     }
-    Some(())
+    None
+}
+
+/// Whether a server the probe logged into fails `target_session_attrs`,
+/// judged from the facts query's `pg_is_in_recovery()` and
+/// `default_transaction_read_only` as the drivers judge it, with no round
+/// trip of their own: libpq (fe-connect.c `CONNECTION_CHECK_TARGET`: a
+/// session is read-only when `default_transaction_read_only` or
+/// `in_hot_standby` is on; "session is read-only", "session is not
+/// read-only", "server is in hot standby mode", "server is not in hot
+/// standby mode"), asyncpg 0.32.0 (`connect_utils.py`, `_accept_read_only`,
+/// `_accept_in_hot_standby`) and postgres.js 4.2.0 (`src/startup.js`,
+/// `fits`). `prefer-standby` takes any server once no standby is found
+/// (libpq's second pass; asyncpg's `candidates`; postgres.js's `passes`).
+/// A read-only server for `read-write`, and a standby for `primary`, fail
+/// `read_only`; a writable server or a primary where a read-only session or
+/// a standby is wanted, `not_read_only`.
+pub(crate) fn session_misfit(wanted: SessionAttrs, facts: &pg_facts::Facts) -> Option<Failure> {
+    let read_only = || {
+        Failure::new(
+            Code::ReadOnly,
+            msg::pg_session_attrs_read_only(wanted.as_str()),
+        )
+    };
+    let writable = || {
+        Failure::new(
+            Code::NotReadOnly,
+            msg::pg_session_attrs_writable(wanted.as_str()),
+        )
+    };
+    match wanted {
+        SessionAttrs::Any | SessionAttrs::PreferStandby => None,
+        SessionAttrs::ReadWrite => facts.read_only.then(read_only),
+        SessionAttrs::Primary => facts.standby.then(read_only),
+        SessionAttrs::ReadOnly => (!facts.read_only).then(writable),
+        SessionAttrs::Standby => (!facts.standby).then(writable),
+    }
 }
 
 async fn run_facts(
@@ -819,6 +892,47 @@ fn query_failure(error: ReadError, sniffed: &Sniffed) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `target_session_attrs` judged from the facts row, as libpq, asyncpg
+    /// and postgres.js judge a session: the standby branch too, which the
+    /// test servers (primaries) cannot show.
+    #[test]
+    fn session_attrs_are_judged_from_the_facts() {
+        let facts = |recovery: &str, read_only: &str| {
+            let cells = ["15.2", "appdb", "app", recovery, read_only];
+            pg_facts::parse(&cells.map(|c| Some(c.to_string())))
+        };
+        let primary = facts("f", "off");
+        let read_only_role = facts("f", "on");
+        let standby = facts("t", "off");
+        let code = |wanted, facts: &pg_facts::Facts| session_misfit(wanted, facts).map(|f| f.code);
+        for facts in [&primary, &read_only_role, &standby] {
+            assert_eq!(code(SessionAttrs::Any, facts), None);
+            assert_eq!(code(SessionAttrs::PreferStandby, facts), None);
+        }
+        assert_eq!(code(SessionAttrs::ReadWrite, &primary), None);
+        assert_eq!(
+            code(SessionAttrs::ReadWrite, &read_only_role),
+            Some(Code::ReadOnly)
+        );
+        assert_eq!(
+            code(SessionAttrs::ReadWrite, &standby),
+            Some(Code::ReadOnly)
+        );
+        assert_eq!(
+            code(SessionAttrs::ReadOnly, &primary),
+            Some(Code::NotReadOnly)
+        );
+        assert_eq!(code(SessionAttrs::ReadOnly, &read_only_role), None);
+        assert_eq!(code(SessionAttrs::ReadOnly, &standby), None);
+        assert_eq!(code(SessionAttrs::Primary, &read_only_role), None);
+        assert_eq!(code(SessionAttrs::Primary, &standby), Some(Code::ReadOnly));
+        assert_eq!(code(SessionAttrs::Standby, &standby), None);
+        assert_eq!(
+            code(SessionAttrs::Standby, &read_only_role),
+            Some(Code::NotReadOnly)
+        );
+    }
 
     fn error<'a>(sqlstate: &'a str, message: &'a str, routine: Option<&'a str>) -> ServerError<'a> {
         ServerError {

@@ -85,6 +85,12 @@ pub(crate) enum AuthError {
     PasswordMissing,
     /// `channel_binding=require`, and the server chose a method without it.
     BindingNotUsed,
+    /// `require_auth` (its value, `required`) excludes the method the
+    /// server asked for.
+    MethodRefused {
+        method: &'static str,
+        required: String,
+    },
     /// Kerberos, GSSAPI, SSPI or SCM: methods railconn does not speak.
     Unsupported(&'static str),
     /// SCRAM failed on our side: no mechanism we speak, a bad nonce, or a
@@ -196,8 +202,13 @@ pub(crate) async fn authenticate(
     send(conn, &out).await?;
     // Whether SCRAM-SHA-256-PLUS bound the login to our TLS session.
     let mut bound = false;
+    // Whether the server asked for a method before its AuthenticationOk.
+    let mut asked = false;
     loop {
-        match conn.next().await.map_err(AuthError::Read)? {
+        let message = conn.next().await.map_err(AuthError::Read)?;
+        required(target, &message, asked)?;
+        asked |= !matches!(message, Message::AuthenticationOk);
+        match message {
             Message::AuthenticationOk => {
                 if !bound {
                     skip_binding(target)?;
@@ -305,6 +316,35 @@ fn password(target: &PgTarget) -> Result<&[u8], AuthError> {
         .as_ref()
         .map(|p| p.expose().as_bytes())
         .ok_or(AuthError::PasswordMissing)
+}
+
+/// libpq 16's `require_auth` (fe-auth.c `check_expected_areq`: "server
+/// requested a cleartext password", "… a hashed password", "… SASL
+/// authentication", "server did not complete authentication") and
+/// postgres.js 4.2.0's (`src/startup.js`, `refuse`): each request is
+/// checked before it is answered, and an `AuthenticationOk` with no request
+/// before it is the method `none`.
+fn required(target: &PgTarget, message: &Message, asked: bool) -> Result<(), AuthError> {
+    let Some(require) = &target.require_auth else {
+        return Ok(());
+    };
+    let method = match message {
+        Message::AuthenticationOk if !asked => "none",
+        Message::AuthenticationCleartextPassword => "password",
+        Message::AuthenticationMd5Password(_) => "md5",
+        Message::AuthenticationSasl(_) => "scram-sha-256",
+        Message::AuthenticationGss => "gss",
+        Message::AuthenticationSspi => "sspi",
+        _ => return Ok(()),
+    };
+    if require.allows(method) {
+        Ok(())
+    } else {
+        Err(AuthError::MethodRefused {
+            method,
+            required: require.value.clone(),
+        })
+    }
 }
 
 /// libpq's `channel_binding=require`: a method without channel binding

@@ -77,6 +77,94 @@ pub enum ChannelBinding {
     Require,
 }
 
+/// libpq `target_session_attrs` (libpq-connect.html): which server of the
+/// host list the session must land on, judged after logging in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionAttrs {
+    Any,
+    ReadWrite,
+    ReadOnly,
+    Primary,
+    Standby,
+    PreferStandby,
+}
+
+impl SessionAttrs {
+    fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "any" => Self::Any,
+            "read-write" => Self::ReadWrite,
+            "read-only" => Self::ReadOnly,
+            "primary" => Self::Primary,
+            "standby" => Self::Standby,
+            "prefer-standby" => Self::PreferStandby,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Any => "any",
+            Self::ReadWrite => "read-write",
+            Self::ReadOnly => "read-only",
+            Self::Primary => "primary",
+            Self::Standby => "standby",
+            Self::PreferStandby => "prefer-standby",
+        }
+    }
+}
+
+/// libpq 16's `require_auth` (libpq-connect.html): the authentication
+/// methods the client accepts from the server, or with `!` the ones it
+/// refuses; `none` is a login the server completes without asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequireAuth {
+    /// The value as given, for messages.
+    pub value: String,
+    negated: bool,
+    methods: Vec<String>,
+}
+
+impl RequireAuth {
+    /// The methods libpq 17 knows (fe-connect.c `pqConnectOptions2`;
+    /// postgres.js 4.2.0 `src/index.js`, `authMethods`, the same list).
+    const METHODS: &[&str] = &["password", "md5", "gss", "sspi", "scram-sha-256", "none"];
+
+    /// libpq refuses an unknown method, a method listed twice, and a list
+    /// that mixes `!method` with `method` ("invalid `require_auth` value").
+    fn parse(value: &str) -> Option<Self> {
+        let items: Vec<&str> = value.split(',').map(str::trim).collect();
+        let negated = items.first()?.starts_with('!');
+        let mut methods: Vec<String> = Vec::new();
+        for item in items {
+            let name = if negated {
+                item.strip_prefix('!')?
+            } else {
+                item
+            };
+            if item.starts_with('!') != negated
+                || !Self::METHODS.contains(&name)
+                || methods.iter().any(|m| m == name)
+            {
+                return None;
+            }
+            methods.push(name.to_string());
+        }
+        Some(Self {
+            value: value.to_string(),
+            negated,
+            methods,
+        })
+    }
+
+    /// Whether the server may use `method` (`password`, `md5`, `gss`,
+    /// `sspi`, `scram-sha-256`, or `none` for a login it completes without
+    /// asking).
+    pub fn allows(&self, method: &str) -> bool {
+        self.methods.iter().any(|m| m == method) != self.negated
+    }
+}
+
 /// A validated PostgreSQL target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(
@@ -149,6 +237,23 @@ pub struct PgTarget {
     /// node-postgres and postgres.js send the `SSLRequest` anyway, which
     /// the server declines on a socket (`driver::postgres`).
     pub tls_over_sockets: bool,
+    /// `target_session_attrs` (else `PGTARGETSESSIONATTRS`): libpq,
+    /// asyncpg and postgres.js check each host after logging in and try
+    /// the next one when it does not fit (the probe does the same,
+    /// `probe::session_misfit`); node-postgres never reads it.
+    pub session_attrs: SessionAttrs,
+    /// Whether the URL itself set `target_session_attrs`.
+    pub session_attrs_given: bool,
+    /// For a host list, which hosts the URL gives no port of their own
+    /// (`h1,h2`, `h1:5433,h2`): libpq dials 5432 there, never `PGPORT`,
+    /// since the URL's `port` is set (`,`); asyncpg and postgres.js dial
+    /// `PGPORT` ([`Self::fill_blank_ports`]).
+    pub blank_ports: Vec<bool>,
+    /// `require_auth` (else `PGREQUIREAUTH`), which libpq 16+ and
+    /// postgres.js enforce as the server asks for a method (the probe does
+    /// too, `startup.rs`); node-postgres never reads it, and asyncpg sends
+    /// it to the server as a setting (`driver::refusals`).
+    pub require_auth: Option<RequireAuth>,
 }
 
 /// libpq's default socket directory, `DEFAULT_PGSOCKET_DIR`: Debian's
@@ -241,7 +346,6 @@ const IGNORED_PARAMS: &[&str] = &[
     "keepalives_interval",
     "keepalives_count",
     "tcp_user_timeout",
-    "target_session_attrs",
     "load_balance_hosts",
     "gssencmode",
     "sslcompression",
@@ -258,7 +362,6 @@ const IGNORED_PARAMS: &[&str] = &[
     "gsslib",
     "fallback_application_name",
     "replication",
-    "require_auth",
     "client_encoding",
     "requirepeer",
 ];
@@ -358,6 +461,14 @@ impl PgTarget {
             Some((_, first)) if hosts.len() > 1 => *first,
             _ => parse_port(info.get("port"))?,
         };
+        let blank_ports = if hosts.len() > 1 {
+            let ports: Vec<&str> = info.get("port").unwrap_or_default().split(',').collect();
+            (0..hosts.len())
+                .map(|i| ports.get(i).unwrap_or(&ports[0]).is_empty())
+                .collect()
+        } else {
+            Vec::new()
+        };
         let mut target = Self {
             redacted: shown(raw, &info.secret_spans),
             hosts: if hosts.len() > 1 {
@@ -391,6 +502,10 @@ impl PgTarget {
             default_host,
             port_given: info.get("port").is_some(),
             tls_over_sockets: false,
+            session_attrs: SessionAttrs::Any,
+            session_attrs_given: false,
+            blank_ports,
+            require_auth: None,
         };
         let sslmode = info.get("sslmode").map(parse_sslmode).transpose()?;
         // With keepalives off, libpq never reads the other keepalive values.
@@ -404,6 +519,13 @@ impl PgTarget {
             }
         }
         check_protocol_range(&info)?;
+        if let Some(value) = info.get("require_auth").filter(|v| !v.is_empty()) {
+            target.require_auth = Some(parse_require_auth(value)?);
+        }
+        if let Some(value) = info.get("target_session_attrs") {
+            target.session_attrs = parse_session_attrs(value)?;
+            target.session_attrs_given = true;
+        }
         target.sslmode_given = sslmode.is_some();
         target.sslmode = resolve_sslmode(sslmode, target.sslrootcert.as_ref())?;
         // Without `sslmode` in the URL, `PGSSLMODE` may still make direct
@@ -497,6 +619,8 @@ impl PgTarget {
                 v.value
             });
         }
+        self.fill_session_attrs_from_env(env, reader, &mut used)?;
+        self.fill_require_auth_from_env(env, reader, &mut used)?;
         if self.fill_tls_from_env(env, reader, &mut used)? {
             findings.push(Finding::warn(
                 FindingCode::CertificateNotVerified,
@@ -566,6 +690,79 @@ impl PgTarget {
         self.port_given = true;
         used.push("PGPORT");
         Ok(())
+    }
+
+    /// `PGTARGETSESSIONATTRS` applies when the URL does not set
+    /// `target_session_attrs`: libpq reads it (libpq-envars.html) and
+    /// refuses a value it does not know, as does asyncpg 0.32.0
+    /// (`connect_utils.py`, `os.environ.get("PGTARGETSESSIONATTRS",
+    /// SessionAttribute.any)`, "`target_session_attrs` is expected to be one
+    /// of") and postgres.js 4.2.0 (`src/index.js`, `tsa`); node-postgres
+    /// never reads it.
+    fn fill_session_attrs_from_env(
+        &mut self,
+        env: &crate::source::EnvSource,
+        reader: EnvReader,
+        used: &mut Vec<&'static str>,
+    ) -> Result<(), UrlError> {
+        let Some(var) = env
+            .get("PGTARGETSESSIONATTRS")
+            .filter(|_| !self.session_attrs_given && reader != EnvReader::NodePostgres)
+        else {
+            return Ok(());
+        };
+        self.session_attrs = parse_session_attrs(var.value.trim())?;
+        used.push("PGTARGETSESSIONATTRS");
+        Ok(())
+    }
+
+    /// `PGREQUIREAUTH` applies when the URL does not set `require_auth`:
+    /// libpq 16+ reads it (libpq-envars.html), as does postgres.js 4.2.0
+    /// (`src/index.js`, `requireAuth`: `env.PGREQUIREAUTH`); node-postgres
+    /// never does.
+    fn fill_require_auth_from_env(
+        &mut self,
+        env: &crate::source::EnvSource,
+        reader: EnvReader,
+        used: &mut Vec<&'static str>,
+    ) -> Result<(), UrlError> {
+        let Some(var) = env
+            .get("PGREQUIREAUTH")
+            .filter(|_| self.require_auth.is_none() && reader != EnvReader::NodePostgres)
+        else {
+            return Ok(());
+        };
+        self.require_auth = Some(parse_require_auth(&var.value)?);
+        used.push("PGREQUIREAUTH");
+        Ok(())
+    }
+
+    /// asyncpg 0.32.0 (`connect_utils.py`, `_parse_hostlist`: a host
+    /// without its own port gets `PGPORT`, one for all or one each) and
+    /// postgres.js 4.2.0 (`src/index.js`, `ports`: `x[1] || p`, `p` from
+    /// `env.PGPORT`) give each host of a list that names no port `PGPORT`,
+    /// where libpq dials 5432. Returns whether a port changed; a `PGPORT`
+    /// that does not fit the list changes nothing.
+    pub(crate) fn fill_blank_ports(&mut self, pgport: &str) -> bool {
+        let ports: Vec<Option<u16>> = pgport
+            .split(',')
+            .map(|p| parse_port(Some(p.trim())).ok())
+            .collect();
+        if ports.len() != 1 && ports.len() != self.hosts.len() {
+            return false;
+        }
+        let mut changed = false;
+        for (i, ((_, port), blank)) in self.hosts.iter_mut().zip(&self.blank_ports).enumerate() {
+            let Some(Some(new)) = ports.get(i).or(ports.first()).copied().filter(|_| *blank) else {
+                continue;
+            };
+            changed |= *port != new;
+            *port = new;
+        }
+        if let Some((_, first)) = self.hosts.first() {
+            self.port = *first;
+        }
+        changed
     }
 
     /// `PGSSLMODE` and `PGSSLROOTCERT` apply when the URL does not set
@@ -894,7 +1091,7 @@ fn tls_version_rank(value: &str) -> Option<u8> {
 
 /// Parameters railconn does not act on still have to be valid: libpq
 /// refuses the URL otherwise (`invalid integer value`, `invalid
-/// target_session_attrs value`), and so would the app.
+/// gssencmode value`), and so would the app.
 fn check_ignored_value(key: &str, value: &str) -> Result<(), UrlError> {
     let allowed: &[&str] = match key {
         "connect_timeout"
@@ -915,14 +1112,6 @@ fn check_ignored_value(key: &str, value: &str) -> Result<(), UrlError> {
             };
         }
         "sslcertmode" => &["disable", "allow", "require"],
-        "target_session_attrs" => &[
-            "any",
-            "read-write",
-            "read-only",
-            "primary",
-            "standby",
-            "prefer-standby",
-        ],
         "gssencmode" => &["disable", "prefer", "require"],
         "sslnegotiation" => &["postgres", "direct"],
         "load_balance_hosts" => &["disable", "random"],
@@ -944,6 +1133,17 @@ fn invalid(message: Message) -> UrlError {
 
 fn parse_sslmode(value: &str) -> Result<SslMode, UrlError> {
     SslMode::parse(value).ok_or_else(|| invalid(msg::pg_bad_sslmode(&url::printable(value))))
+}
+
+/// libpq refuses a value it does not know (fe-connect.c
+/// `pqConnectOptions2`, "invalid `target_session_attrs` value").
+fn parse_session_attrs(value: &str) -> Result<SessionAttrs, UrlError> {
+    SessionAttrs::parse(value)
+        .ok_or_else(|| invalid(msg::pg_bad_param_value("target_session_attrs")))
+}
+
+fn parse_require_auth(value: &str) -> Result<RequireAuth, UrlError> {
+    RequireAuth::parse(value).ok_or_else(|| invalid(msg::pg_bad_param_value("require_auth")))
 }
 
 fn parse_rootcert(value: &str) -> RootCert {
@@ -1059,6 +1259,67 @@ mod tests {
         let t = PgTarget::parse("postgresql://u@h/d?user=").unwrap();
         assert_eq!(t.user, None);
         assert!(PgTarget::parse("postgresql://u@h/d?sslmode=").is_err());
+    }
+
+    /// `require_auth` as libpq 16 reads it: known methods, all negated or
+    /// none, each once.
+    #[test]
+    fn require_auth_lists_are_read_as_libpq_reads_them() {
+        use crate::source::EnvSource;
+        let read = |v: &str| {
+            PgTarget::parse(&format!("postgres://u@h/d?require_auth={v}"))
+                .map(|t| t.require_auth.unwrap())
+        };
+        let scram = read("scram-sha-256").unwrap();
+        assert!(scram.allows("scram-sha-256") && !scram.allows("md5") && !scram.allows("none"));
+        let not_none = read("!none").unwrap();
+        assert!(not_none.allows("md5") && !not_none.allows("none"));
+        assert!(read("password,md5").unwrap().allows("password"));
+        for bad in ["scram", "md5,!none", "md5,md5", "!md5,none"] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
+        let env = EnvSource::from_pairs([("PGREQUIREAUTH", "md5")]);
+        let mut target = PgTarget::parse("postgres://u@h/d").unwrap();
+        target.fill_from_env(&env).unwrap();
+        assert!(target.require_auth.is_some_and(|r| r.allows("md5")));
+    }
+
+    /// `PGTARGETSESSIONATTRS` fills a URL without the parameter, except
+    /// for node-postgres, which reads neither.
+    #[test]
+    fn session_attrs_come_from_the_url_or_the_environment() {
+        use crate::source::EnvSource;
+        let env = EnvSource::from_pairs([("PGTARGETSESSIONATTRS", "standby")]);
+        let mut target = PgTarget::parse("postgres://u@h/d").unwrap();
+        target.fill_from_env(&env).unwrap();
+        assert_eq!(target.session_attrs, SessionAttrs::Standby);
+        let mut node = PgTarget::parse("postgres://u@h/d").unwrap();
+        node.fill_from_env_node(&env).unwrap();
+        assert_eq!(node.session_attrs, SessionAttrs::Any);
+        let mut given = PgTarget::parse("postgres://u@h/d?target_session_attrs=primary").unwrap();
+        given.fill_from_env(&env).unwrap();
+        assert_eq!(given.session_attrs, SessionAttrs::Primary);
+        let bad = EnvSource::from_pairs([("PGTARGETSESSIONATTRS", "replica")]);
+        assert!(
+            PgTarget::parse("postgres://u@h/d")
+                .unwrap()
+                .fill_from_env(&bad)
+                .is_err()
+        );
+    }
+
+    /// The hosts of a list without their own port get `PGPORT` for
+    /// asyncpg and postgres.js; the others keep theirs.
+    #[test]
+    fn blank_ports_of_a_host_list_take_pgport() {
+        let mut target = PgTarget::parse("postgres://u@h1:6000,h2/d").unwrap();
+        assert_eq!(target.hosts[1].1, 5432, "libpq dials 5432");
+        assert!(target.fill_blank_ports("7000"));
+        assert_eq!(target.hosts, [("h1".into(), 6000), ("h2".into(), 7000)]);
+        let mut both = PgTarget::parse("postgres://u@h1,h2/d").unwrap();
+        assert!(both.fill_blank_ports("7000,7001"));
+        assert_eq!((both.port, both.hosts[1].1), (7000, 7001));
+        assert!(!both.fill_blank_ports("1,2,3"), "a list that does not fit");
     }
 
     #[test]
