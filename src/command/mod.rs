@@ -217,7 +217,7 @@ pub(crate) fn resolved(
     }
     for check in &mut config.configured {
         if let Setup::Amqp(setting) = &mut check.setup {
-            crate::driver::amqp::apply(&mut drivers, check.name, setting);
+            crate::driver::amqp::apply(&mut drivers, check.name, setting, &driver_env);
         }
     }
     for check in &mut config.configured {
