@@ -1492,3 +1492,5 @@ driver_pika_tls_fix = Connect by a name the certificate lists, and make the CA t
 driver_pika_parameter = { $driver } refuses the URL parameter `{ $name }` before connecting: ValueError from URLParameters (no such parameter, or given twice)
 driver_pika_parameter_cause = { $driver } reads each query parameter through a setter of its own (heartbeat, frame_max, channel_max, ssl_options, socket_timeout, …) and raises ValueError for any other name and for a name given more than once; kombu's ssl, ssl_* and connect_timeout are not among them.
 driver_pika_parameter_fix = Remove `{ $name }` from the URL pika reads (or give it once), or give pika a URL of its own.
+amqp_pika_ssl_options = railconn reads pika's ssl_options only as {"{"}'ca_certs': '/path/to/ca.pem'{"}"} (or cafile) and nothing else; other keys or forms are not checked: write it so, or set the TLS options in code (pika.SSLOptions)
+amqp_pika_ssl_options_none = pika refuses ssl_options=None with amqps:// (ValueError: inconsistent with the amqps URI scheme); remove one of them

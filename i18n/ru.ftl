@@ -1583,3 +1583,5 @@ driver_pika_tls_fix = Подключайтесь по имени, указанн
 driver_pika_parameter = { $driver } не принимает параметр URL `{ $name }` и не подключается: ValueError из URLParameters (такого параметра нет или он задан дважды)
 driver_pika_parameter_cause = { $driver } читает каждый параметр запроса своим сеттером (heartbeat, frame_max, channel_max, ssl_options, socket_timeout, …) и выбрасывает ValueError на любое другое имя и на имя, заданное больше одного раза; ssl, ssl_* и connect_timeout из kombu в их число не входят.
 driver_pika_parameter_fix = Уберите `{ $name }` из URL, который читает pika (или задайте его один раз), либо дайте pika отдельный URL.
+amqp_pika_ssl_options = railconn читает ssl_options для pika только в виде {"{"}'ca_certs': '/path/to/ca.pem'{"}"} (или cafile) и ничего больше; другие ключи и формы не проверяются: запишите так или задайте параметры TLS в коде (pika.SSLOptions)
+amqp_pika_ssl_options_none = pika не принимает ssl_options=None вместе с amqps:// (ValueError: противоречит схеме amqps); уберите одно из двух

@@ -925,6 +925,8 @@ messages! {
     driver_pika_parameter(driver: String, name: String);
     driver_pika_parameter_cause(driver: String);
     driver_pika_parameter_fix(name: String);
+    amqp_pika_ssl_options();
+    amqp_pika_ssl_options_none();
 }
 
 advice! {

@@ -45,6 +45,18 @@
 //! with the empty one. Its TLS is Node's `tls.connect` with the URL's host
 //! as `servername` and `rejectUnauthorized` left true: chain and host name
 //! are both verified, against Node's store (`driver::amqp` puts it in).
+//!
+//! When pika is the app's only AMQP driver, [`AmqpTarget::parse_pika`]
+//! reads it as pika 1.4 does (`connection.py::URLParameters`): `amqp` and
+//! `amqps` only; the query's names are pika's (`driver::amqp` refuses the
+//! others, as pika does); TLS with `amqps` (`ssl.create_default_context()`:
+//! the system's store, or `SSL_CERT_FILE`) or with `ssl_options=`, a
+//! Python literal (`ast.literal_eval`): `None` turns TLS off (pika raises
+//! `ValueError` with `amqps`), a dict builds a context that trusts only
+//! its `ca_certs` (or `cafile`). railconn reads that dict when it names
+//! the CA file and nothing else; any other `ssl_options` is refused, not
+//! guessed. Port: 5671 only for `amqps` (pika picks it before reading the
+//! query). pika verifies the host name in both cases (`driver::amqp`).
 
 use std::collections::BTreeMap;
 
@@ -110,7 +122,7 @@ pub(crate) struct AmqpTarget {
     pub dial: Vec<std::net::IpAddr>,
 }
 
-/// The schemes amqplib connects with.
+/// The schemes amqplib and pika connect with.
 const AMQPLIB_SCHEMES: &[&str] = &["amqp", "amqps"];
 
 /// Whose reading of the URL the target is.
@@ -118,6 +130,7 @@ const AMQPLIB_SCHEMES: &[&str] = &["amqp", "amqps"];
 enum Reader {
     Kombu,
     Amqplib,
+    Pika,
 }
 
 impl AmqpTarget {
@@ -131,10 +144,32 @@ impl AmqpTarget {
         Self::read(raw, Reader::Amqplib)
     }
 
+    /// The URL as pika reads it (see the module's comment).
+    pub(crate) fn parse_pika(raw: &str) -> Result<Self, UrlError> {
+        let mut target = Self::read(raw, Reader::Pika)?;
+        let Some(options) = query_value(&url::parse(raw, AMQPLIB_SCHEMES)?.query, "ssl_options")
+            .map(str::to_string)
+        else {
+            return Ok(target);
+        };
+        match pika_ssl_ca(&options) {
+            PikaSsl::Off if target.tls != AmqpTls::Off => {
+                Err(invalid(crate::i18n::msg::amqp_pika_ssl_options_none()))
+            }
+            PikaSsl::Off => Ok(target),
+            PikaSsl::Ca(ca) => {
+                target.tls = AmqpTls::Full;
+                target.roots = Roots::File(ca.into());
+                Ok(target)
+            }
+            PikaSsl::Unread => Err(invalid(crate::i18n::msg::amqp_pika_ssl_options())),
+        }
+    }
+
     fn read(raw: &str, reader: Reader) -> Result<Self, UrlError> {
         let parsed = match reader {
             Reader::Kombu => url::parse(raw, SCHEMES)?,
-            Reader::Amqplib => url::parse(raw, AMQPLIB_SCHEMES)?,
+            Reader::Amqplib | Reader::Pika => url::parse(raw, AMQPLIB_SCHEMES)?,
         };
         let pika_vhost = pika_vhost(raw).filter(|v| *v != parsed.path);
         let (tls, user, password) = match reader {
@@ -143,6 +178,19 @@ impl AmqpTarget {
                 let user = parsed.user.filter(|u| !u.is_empty());
                 let password = parsed.password.filter(|p| !p.expose().is_empty());
                 (tls_of(&parsed.scheme, &parsed.query), user, password)
+            }
+            // pika's query names are judged in `driver::amqp`; its
+            // credentials are read as kombu reads them (a user without a
+            // password fails with both).
+            Reader::Pika => {
+                let user = parsed.user.filter(|u| !u.is_empty());
+                let password = parsed.password.filter(|p| !p.expose().is_empty());
+                let tls = if parsed.scheme == "amqps" {
+                    AmqpTls::Full
+                } else {
+                    AmqpTls::Off
+                };
+                (tls, user, password)
             }
             // `credentialsFromUrl`: guest/guest only when both are empty;
             // otherwise what is there, the missing part empty.
@@ -171,7 +219,7 @@ impl AmqpTarget {
             return Err(invalid(crate::i18n::msg::amqp_vhost_too_long(vhost.len())));
         }
         let heartbeat = match reader {
-            Reader::Kombu => match query_value(&parsed.query, "heartbeat") {
+            Reader::Kombu | Reader::Pika => match query_value(&parsed.query, "heartbeat") {
                 None => None,
                 Some(value) => Some(parse_heartbeat(value)?),
             },
@@ -196,7 +244,7 @@ impl AmqpTarget {
             vhost,
             tls,
             roots: match reader {
-                Reader::Kombu => Roots::System,
+                Reader::Kombu | Reader::Pika => Roots::System,
                 Reader::Amqplib => Roots::Node(None),
             },
             heartbeat,
@@ -312,12 +360,53 @@ fn pika_vhost(raw: &str) -> Option<String> {
     })
 }
 
+/// What pika makes of `ssl_options=`, as far as railconn reads it.
+#[derive(Debug, PartialEq, Eq)]
+enum PikaSsl {
+    /// `None`: no TLS.
+    Off,
+    /// `{'ca_certs': PATH}` (or `cafile`): TLS trusting that file alone.
+    Ca(String),
+    /// Any other literal: pika may take it, railconn does not guess.
+    Unread,
+}
+
+/// Reads the Python literal of `ssl_options=` when it is `None` or a dict
+/// whose one entry is a quoted `ca_certs` or `cafile` path (no escapes).
+fn pika_ssl_ca(literal: &str) -> PikaSsl {
+    let literal = literal.trim();
+    if literal == "None" {
+        return PikaSsl::Off;
+    }
+    let entry = literal
+        .strip_prefix('{')
+        .and_then(|s| s.strip_suffix('}'))
+        .map(|s| s.trim().trim_end_matches(','))
+        .filter(|s| !s.contains(','))
+        .and_then(|s| s.split_once(':'));
+    match entry.and_then(|(k, v)| Some((quoted(k)?, quoted(v)?))) {
+        Some(("ca_certs" | "cafile", path)) if !path.is_empty() => PikaSsl::Ca(path.to_string()),
+        _ => PikaSsl::Unread,
+    }
+}
+
+/// A Python string literal's text, when it is quoted and has no escape.
+fn quoted(s: &str) -> Option<&str> {
+    let s = s.trim();
+    let inner = s
+        .strip_prefix('\'')
+        .and_then(|s| s.strip_suffix('\''))
+        .or_else(|| s.strip_prefix('"').and_then(|s| s.strip_suffix('"')))?;
+    (!inner.contains(['\\', '\'', '"'])).then_some(inner)
+}
+
 /// Parameters the driver passes on (or ignores) that the check does not
 /// act on.
 fn ignored(query: &[(String, String)], reader: Reader) -> Vec<String> {
     let read: &[&str] = match reader {
         Reader::Kombu => &["heartbeat", "ssl"],
         Reader::Amqplib => &["heartbeat"],
+        Reader::Pika => &["heartbeat", "ssl_options"],
     };
     let mut names: Vec<String> = query
         .iter()
@@ -469,6 +558,36 @@ mod tests {
         assert_eq!((t.user.as_str(), t.vhost.as_str()), ("guest", "/"));
         let e = AmqpTarget::parse_amqplib("pyamqp://h").unwrap_err();
         assert_eq!(e.code, crate::model::Code::UnsupportedScheme);
+    }
+
+    /// pika 1.4 (run against the matrix's TLS RabbitMQ): `ssl_options`
+    /// with a CA file encrypts and trusts that file alone.
+    #[test]
+    fn as_pika_reads_it() {
+        let pika = |raw: &str| AmqpTarget::parse_pika(raw);
+        let t = pika("amqps://h/?ssl_options=%7B%27ca_certs%27%3A%27%2Fca.pem%27%7D").unwrap();
+        assert_eq!((t.tls, t.port), (AmqpTls::Full, 5671));
+        assert_eq!(t.roots, Roots::File("/ca.pem".into()));
+        let t = pika("amqp://h/?ssl_options={\"cafile\": \"/ca.pem\"}").unwrap();
+        assert_eq!((t.tls, t.port), (AmqpTls::Full, 5672));
+        let t = pika("amqps://h/?heartbeat=5").unwrap();
+        assert_eq!((t.tls, &t.roots), (AmqpTls::Full, &Roots::System));
+        assert_eq!(
+            pika("amqp://h/?ssl_options=None").unwrap().tls,
+            AmqpTls::Off
+        );
+        let e = pika("amqps://h/?ssl_options=None").unwrap_err();
+        assert_eq!(e.message.id(), "amqp_pika_ssl_options_none");
+        for unread in [
+            "{}",
+            "{'ca_certs': '/a', 'certfile': '/b'}",
+            "x",
+            "{'verify': '/a'}",
+        ] {
+            let e = pika(&format!("amqps://h/?ssl_options={unread}")).unwrap_err();
+            assert_eq!(e.message.id(), "amqp_pika_ssl_options", "{unread}");
+        }
+        assert!(pika("pyamqp://h").is_err());
     }
 
     #[test]
