@@ -1251,7 +1251,6 @@ amqp_vhost_too_long = the vhost is { $length } bytes long; AMQP carries at most 
 amqp_bad_heartbeat = heartbeat={ $value } is not a number of seconds from 0 to 65535
 amqp_tls_off = not used (amqp://)
 amqp_unencrypted = the broker connection to { $host } is not encrypted: the password crosses the network in plain text (use amqps:// where the broker offers it)
-amqp_insecure = ssl_cert_reqs=CERT_NONE: the broker's certificate is not verified
 amqp_timeout = no AMQP answer within { $limit }
 amqp_auth_detail = PLAIN as { $user }, { $server }
 amqp_default_credentials = the URL names no credentials: kombu, pika and amqplib log in as guest/guest, which RabbitMQ accepts only from localhost
@@ -1492,3 +1491,16 @@ advice_pg_not_read_only =
     .fix = Point { $variable } at the read replica's endpoint, or drop target_session_attrs (or set it to any or prefer-standby) when the primary will do.
 pg_require_auth_refused = require_auth={ $required } excludes the method the server asked for ({ $method }): libpq 16+ and postgres.js close the connection ("authentication method requirement … failed"); node-postgres ignores the parameter
 var_pgrequireauth = require_auth for PostgreSQL when the URL has none: the authentication methods libpq 16+ and postgres.js accept from the server; asyncpg and node-postgres ignore it.
+## AMQP over TLS as each driver verifies it (issue 21)
+amqp_ssl_parameter = py-amqp (Celery, kombu) refuses the URL parameter `{ $name }`: kombu hands ssl_* parameters to py-amqp's TLS wrapper under their own names, which it does not take (TypeError when the app connects); remove it and set TLS options in code (Celery: broker_use_ssl)
+driver_amqplib_tls = { $driver } verifies the broker's certificate chain and its name (the URL's host) against Node's CA store (its bundled list and NODE_EXTRA_CA_CERTS): railconn verified the same way
+driver_amqplib_tls_cause = { $driver } connects with Node's tls.connect and the URL's host as servername: the certificate must lead to a CA in Node's store (its bundled list of public CAs and the file in NODE_EXTRA_CA_CERTS; SSL_CERT_FILE and the system's store are not read) and name the host the URL gives (an IP address must be among its IP addresses).
+driver_amqplib_tls_fix = Let Node trust the CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem in the app's environment, and connect by a name the certificate lists (or pass ca and servername in amqplib's socket options).
+driver_pika_tls = { $driver } verifies the broker's certificate chain and its name (the URL's host) against the system's CA store (or SSL_CERT_FILE): railconn verified the same way
+driver_pika_tls_cause = { $driver } wraps amqps:// connections in ssl.create_default_context() with the URL's host as server_hostname: the certificate must lead to a CA in the system's store (or the file in SSL_CERT_FILE) and name that host.
+driver_pika_tls_fix = Connect by a name the certificate lists, and make the CA trusted: SSL_CERT_FILE=/path/to/ca.pem in the app's environment, or an ssl.SSLContext with the CA loaded, passed as pika.SSLOptions in code.
+driver_pika_parameter = { $driver } refuses the URL parameter `{ $name }` before connecting: ValueError from URLParameters (no such parameter, or given twice)
+driver_pika_parameter_cause = { $driver } reads each query parameter through a setter of its own (heartbeat, frame_max, channel_max, ssl_options, socket_timeout, …) and raises ValueError for any other name and for a name given more than once; kombu's ssl, ssl_* and connect_timeout are not among them.
+driver_pika_parameter_fix = Remove `{ $name }` from the URL pika reads (or give it once), or give pika a URL of its own.
+amqp_pika_ssl_options = railconn reads pika's ssl_options only as {"{"}'ca_certs': '/path/to/ca.pem'{"}"} (or cafile) and nothing else; other keys or forms are not checked: write it so, or set the TLS options in code (pika.SSLOptions)
+amqp_pika_ssl_options_none = pika refuses ssl_options=None with amqps:// (ValueError: inconsistent with the amqps URI scheme); remove one of them

@@ -1333,7 +1333,6 @@ amqp_vhost_too_long = длина vhost — { $length ->
 amqp_bad_heartbeat = heartbeat={ $value } — не число секунд от 0 до 65535
 amqp_tls_off = не используется (amqp://)
 amqp_unencrypted = соединение с брокером { $host } не зашифровано: пароль идёт по сети открытым текстом (используйте amqps://, если брокер его поддерживает)
-amqp_insecure = ssl_cert_reqs=CERT_NONE: сертификат брокера не проверяется
 amqp_timeout = нет ответа AMQP за { $limit }
 amqp_auth_detail = PLAIN, пользователь { $user }, { $server }
 amqp_default_credentials = в URL нет учётных данных: kombu, pika и amqplib входят как guest/guest, а RabbitMQ пускает guest только с localhost
@@ -1583,3 +1582,16 @@ advice_pg_not_read_only =
     .fix = Направьте { $variable } на эндпоинт реплики для чтения или уберите target_session_attrs (либо задайте any или prefer-standby), если подойдёт и основной сервер.
 pg_require_auth_refused = require_auth={ $required } исключает метод, который запросил сервер ({ $method }): libpq 16+ и postgres.js закроют соединение («authentication method requirement … failed»); node-postgres этот параметр игнорирует
 var_pgrequireauth = require_auth для PostgreSQL, если в URL его нет: методы аутентификации, которые libpq 16+ и postgres.js примут от сервера; asyncpg и node-postgres его игнорируют.
+## AMQP поверх TLS: как каждый драйвер проверяет сертификат (issue 21)
+amqp_ssl_parameter = py-amqp (Celery, kombu) не принимает параметр URL `{ $name }`: kombu передаёт параметры ssl_* TLS-обёртке py-amqp под их собственными именами, а таких аргументов у неё нет (TypeError при подключении приложения); уберите его и задайте параметры TLS в коде (в Celery — broker_use_ssl)
+driver_amqplib_tls = { $driver } проверяет цепочку сертификата брокера и имя в нём (хост из URL) по хранилищу CA Node.js (встроенный список и NODE_EXTRA_CA_CERTS) — railconn проверил так же
+driver_amqplib_tls_cause = { $driver } подключается через tls.connect из Node.js с хостом из URL в качестве servername: сертификат должен вести к CA из хранилища Node.js (встроенного списка публичных CA и файла из NODE_EXTRA_CA_CERTS; ни SSL_CERT_FILE, ни системное хранилище не читаются) и содержать хост из URL (IP-адрес — среди своих IP-адресов).
+driver_amqplib_tls_fix = Сделайте CA доверенным для Node.js: NODE_EXTRA_CA_CERTS=/path/to/ca.pem в окружении приложения — и подключайтесь по имени, указанному в сертификате (или передайте ca и servername в параметрах сокета amqplib).
+driver_pika_tls = { $driver } проверяет цепочку сертификата брокера и имя в нём (хост из URL) по системному хранилищу CA (или SSL_CERT_FILE) — railconn проверил так же
+driver_pika_tls_cause = { $driver } оборачивает подключения amqps:// в ssl.create_default_context() с хостом из URL в качестве server_hostname: сертификат должен вести к CA из системного хранилища (или файла из SSL_CERT_FILE) и содержать этот хост.
+driver_pika_tls_fix = Подключайтесь по имени, указанному в сертификате, и сделайте CA доверенным: SSL_CERT_FILE=/path/to/ca.pem в окружении приложения или ssl.SSLContext с загруженным CA, переданный в коде через pika.SSLOptions.
+driver_pika_parameter = { $driver } не принимает параметр URL `{ $name }` и не подключается: ValueError из URLParameters (такого параметра нет или он задан дважды)
+driver_pika_parameter_cause = { $driver } читает каждый параметр запроса своим сеттером (heartbeat, frame_max, channel_max, ssl_options, socket_timeout, …) и выбрасывает ValueError на любое другое имя и на имя, заданное больше одного раза; ssl, ssl_* и connect_timeout из kombu в их число не входят.
+driver_pika_parameter_fix = Уберите `{ $name }` из URL, который читает pika (или задайте его один раз), либо дайте pika отдельный URL.
+amqp_pika_ssl_options = railconn читает ssl_options для pika только в виде {"{"}'ca_certs': '/path/to/ca.pem'{"}"} (или cafile) и ничего больше; другие ключи и формы не проверяются: запишите так или задайте параметры TLS в коде (pika.SSLOptions)
+amqp_pika_ssl_options_none = pika не принимает ssl_options=None вместе с amqps:// (ValueError: противоречит схеме amqps); уберите одно из двух

@@ -6,7 +6,7 @@
 
 use crate::harness::{assert_failure, assert_passed, check, check_json, detail};
 use crate::support::rabbitmq::{RABBITMQ_PORT, RabbitScratch, rabbit_alarmed, rabbit_tls};
-use crate::support::{Fault, fault, railconn};
+use crate::support::{Fault, fault, pki::pki, railconn};
 
 /// `railconn check` with `CELERY_BROKER_URL` set, and only that check.
 fn celery(url: &str) -> serde_json::Value {
@@ -64,25 +64,53 @@ fn a_memory_alarm_is_a_finding() {
 }
 
 /// amqps:// to a TLS-only node of our own: py-amqp verifies the chain
-/// against the system roots (the test CA is not one of them), so only
-/// `ssl_cert_reqs=CERT_NONE` passes; amqp:// to the TLS port is told to
-/// use amqps://.
+/// against OpenSSL's default store (the test CA only through
+/// `SSL_CERT_FILE`); `ssl_cert_reqs=` in the URL makes it fail with a
+/// `TypeError`; amqp:// to the TLS port is told to use amqps://.
 #[test]
 fn amqps_verifies_the_chain_as_kombu_does() {
     let port = rabbit_tls().port;
-    let r = celery(&format!(
-        "amqps://guest:guest@127.0.0.1:{port}/?ssl_cert_reqs=CERT_NONE"
-    ));
+    let url = format!("amqps://guest:guest@127.0.0.1:{port}/");
+    let r = celery(&format!("{url}?ssl_cert_reqs=CERT_NONE"));
+    assert_failure(&r, "CELERY_BROKER_URL", "config", "invalid_url");
+    let r = celery(&url);
+    assert_failure(&r, "CELERY_BROKER_URL", "tls", "certificate_invalid");
+    let mut run = railconn();
+    run.env("CELERY_BROKER_URL", &url);
+    run.env("SSL_CERT_FILE", pki().ca_cert.to_str().unwrap());
+    let r = check_json(&mut run, &["--only", "CELERY_BROKER_URL"]).0;
     assert_passed(&r, "CELERY_BROKER_URL");
     assert!(
         detail(&r, "CELERY_BROKER_URL", "tls").contains("TLS"),
         "{r:#}"
     );
-    let r = celery(&format!("amqps://guest:guest@127.0.0.1:{port}/"));
-    assert_failure(&r, "CELERY_BROKER_URL", "tls", "certificate_invalid");
     let r = celery(&format!("amqp://guest:guest@127.0.0.1:{port}/"));
     let (step, code) = crate::harness::failure(&r, "CELERY_BROKER_URL").expect("a failure");
     assert_eq!(code, "tls_required", "{step}: {r:#}");
+}
+
+/// amqplib trusts Node's store: the CA in `NODE_EXTRA_CA_CERTS` passes,
+/// the same CA through `SSL_CERT_FILE` does not (amqplib 2.3.1 fails
+/// with `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, the matrix's
+/// `amqps_tls_ssl_cert_file`).
+#[test]
+fn amqplib_verifies_against_nodes_store() {
+    let port = rabbit_tls().port;
+    let ca = pki().ca_cert.to_str().unwrap().to_string();
+    let amqplib = |var: &str| {
+        let mut run = railconn();
+        run.env(
+            "CELERY_BROKER_URL",
+            format!("amqps://guest:guest@127.0.0.1:{port}/"),
+        );
+        run.env(var, &ca);
+        let args = ["--only", "CELERY_BROKER_URL", "--driver", "amqplib@2.3.1"];
+        check_json(&mut run, &args).0
+    };
+    assert_passed(&amqplib("NODE_EXTRA_CA_CERTS"), "CELERY_BROKER_URL");
+    let r = amqplib("SSL_CERT_FILE");
+    assert_failure(&r, "CELERY_BROKER_URL", "tls", "certificate_invalid");
+    assert!(r.to_string().contains("NODE_EXTRA_CA_CERTS"), "{r:#}");
 }
 
 /// A fake peer at the protocol level: an HTTP server on the broker's

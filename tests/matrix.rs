@@ -36,7 +36,7 @@ use crate::support::drivers::fixtures;
 use crate::support::mariadb::Account;
 use crate::support::pgbouncer::pgbouncer_reset_always;
 use crate::support::postgres::percent_encode;
-use crate::support::rabbitmq::{RABBITMQ_PORT, RabbitScratch};
+use crate::support::rabbitmq::{RABBITMQ_PORT, RabbitScratch, rabbit_tls};
 use crate::support::{
     Railconn, closed_port, mariadb_shared, mariadb_tls, pg_plain, pg_tls, pki, redis_auth,
     redis_open, redis_tls,
@@ -203,7 +203,7 @@ impl Places {
     /// Starts every server the table names, and installs the drivers, in
     /// parallel (initdb and a first install are the slow parts).
     fn start(scratch: &Path) -> Places {
-        let (tls, plain, bouncer, auth, open, tls_redis) = thread::scope(|s| {
+        let (tls, plain, bouncer, auth, open, tls_redis, tls_rabbit) = thread::scope(|s| {
             s.spawn(mariadb_tls);
             let tls = s.spawn(|| pg_tls().port);
             let plain = s.spawn(|| pg_plain().port);
@@ -211,9 +211,18 @@ impl Places {
             let auth = s.spawn(|| redis_auth().port);
             let open = s.spawn(|| redis_open().port);
             let tls_redis = s.spawn(|| redis_tls().port);
+            let tls_rabbit = s.spawn(|| rabbit_tls().port);
             s.spawn(fixtures);
             let j = |h: thread::ScopedJoinHandle<'_, u16>| h.join().expect("server start");
-            (j(tls), j(plain), j(bouncer), j(auth), j(open), j(tls_redis))
+            (
+                j(tls),
+                j(plain),
+                j(bouncer),
+                j(auth),
+                j(open),
+                j(tls_redis),
+                j(tls_rabbit),
+            )
         });
         let sock = pg_plain()
             .data_dir
@@ -248,6 +257,7 @@ impl Places {
                 ("{rv}", rabbit.vhost.clone()),
                 ("{rf}", rabbit.forbidden.clone()),
                 ("{R}", RABBITMQ_PORT.to_string()),
+                ("{RT}", tls_rabbit.to_string()),
                 ("{T}", tls.to_string()),
                 ("{P}", plain.to_string()),
                 ("{B}", bouncer.to_string()),
@@ -965,7 +975,8 @@ fn matrix_page(cases: &[Case], gaps: &[Gap], drivers: &HashMap<String, Verdict>)
          ready while the driver fails can never be listed.\n\n\
          Placeholders: `{T}` PostgreSQL 15 with TLS (a private CA), `{P}` without TLS, `{B}` \
          PgBouncer 1.18 in transaction mode, `{A}`/`{O}`/`{S}` Redis 7 with a password, without, \
-         TLS-only, `{M}`/`{MT}` MariaDB 10.11 without and with TLS, `{R}` RabbitMQ 3.10; the \
+         TLS-only, `{M}`/`{MT}` MariaDB 10.11 without and with TLS, `{R}` RabbitMQ 3.10, `{RT}` a RabbitMQ \
+         node of the test's own that speaks only TLS (the private CA); the \
          table's header says the rest.\n\n## Agreement\n\n\
          | driver | version | cases | agree | railconn stricter |\n| --- | --- | ---: | ---: | ---: |\n",
     );

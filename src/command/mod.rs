@@ -186,11 +186,7 @@ pub(crate) fn resolved(
     let overrides = Overrides {
         postgres: pg_reading(&drivers),
         redis: redis_reading(&drivers),
-        amqp: if drivers.only_amqplib() {
-            crate::config::AmqpReading::Amqplib
-        } else {
-            crate::config::AmqpReading::Kombu
-        },
+        amqp: amqp_reading(&drivers),
         mysql: crate::driver::mysql::reading(&drivers),
         database_url: source.database_url.clone(),
         redis_url: source.redis_url.clone(),
@@ -217,7 +213,7 @@ pub(crate) fn resolved(
     }
     for check in &mut config.configured {
         if let Setup::Amqp(setting) = &mut check.setup {
-            crate::driver::amqp::apply(&mut drivers, check.name, setting);
+            crate::driver::amqp::apply(&mut drivers, check.name, setting, &driver_env);
         }
     }
     for check in &mut config.configured {
@@ -230,6 +226,20 @@ pub(crate) fn resolved(
         redis_not_needed(&mut config, &dir);
     }
     Ok(config)
+}
+
+/// Whose reading the app's broker URLs get: its one AMQP driver's when
+/// that is amqplib or pika, else kombu's.
+fn amqp_reading(drivers: &Drivers) -> crate::config::AmqpReading {
+    use crate::config::AmqpReading;
+    use crate::driver::Driver;
+    if drivers.only_amqp(Driver::Amqplib) {
+        AmqpReading::Amqplib
+    } else if drivers.only_amqp(Driver::Pika) {
+        AmqpReading::Pika
+    } else {
+        AmqpReading::Kombu
+    }
 }
 
 /// Whose reading the app's PostgreSQL URLs get: its one driver's, when

@@ -136,12 +136,14 @@ pub(crate) struct Overrides {
 
 /// How broker URLs are read: as kombu (Celery) reads them, or, when
 /// amqplib is the app's only AMQP driver, as amqplib does (its query
-/// parameters are never refused, `ssl=` is not read).
+/// parameters are never refused, `ssl=` is not read), or, when pika is,
+/// as pika does (its `ssl_options=` read).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) enum AmqpReading {
     #[default]
     Kombu,
     Amqplib,
+    Pika,
 }
 
 /// One `--target NAME=URL`: a PostgreSQL, MySQL, Redis or AMQP URL to check
@@ -443,6 +445,7 @@ fn parse_extra(
             let amqp = match overrides.amqp {
                 AmqpReading::Kombu => &AMQP,
                 AmqpReading::Amqplib => &AMQP_AMQPLIB,
+                AmqpReading::Pika => &AMQP_PIKA,
             };
             Some(Setup::Amqp(parse_value(amqp, var, source, raw, env)))
         }
@@ -708,6 +711,11 @@ const AMQP: UrlKind<AmqpTarget> = UrlKind {
 /// An AMQP broker URL in an app whose only AMQP driver is amqplib.
 const AMQP_AMQPLIB: UrlKind<AmqpTarget> = UrlKind {
     parse: AmqpTarget::parse_amqplib,
+    ..AMQP
+};
+
+const AMQP_PIKA: UrlKind<AmqpTarget> = UrlKind {
+    parse: AmqpTarget::parse_pika,
     ..AMQP
 };
 

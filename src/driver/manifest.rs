@@ -618,10 +618,10 @@ mod tests {
                 "kombu (requirements.txt)"
             ]
         );
-        assert!(!drivers.only_amqplib());
+        assert!(!drivers.only_amqp(Driver::Amqplib));
         let npm = Drivers::named(&[(Driver::Amqplib, None), (Driver::Ioredis, None)]);
-        assert!(npm.only_amqplib());
-        assert!(!Drivers::default().only_amqplib());
+        assert!(npm.only_amqp(Driver::Amqplib));
+        assert!(!Drivers::default().only_amqp(Driver::Amqplib));
     }
 
     #[test]

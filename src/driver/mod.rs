@@ -427,12 +427,12 @@ impl Drivers {
         drivers.peek().is_some() && drivers.all(|f| set.contains(&f.driver))
     }
 
-    /// Whether amqplib is the app's one AMQP driver: only then are broker
-    /// URLs read as amqplib reads them, since kombu refuses the query
-    /// parameters amqplib ignores.
-    pub(crate) fn only_amqplib(&self) -> bool {
+    /// Whether `driver` (amqplib or pika) is the app's one AMQP driver:
+    /// only then are broker URLs read as that driver reads them, since
+    /// kombu refuses query parameters they take.
+    pub(crate) fn only_amqp(&self, driver: Driver) -> bool {
         let mut drivers = self.amqp().peekable();
-        drivers.peek().is_some() && drivers.all(|f| f.driver == Driver::Amqplib)
+        drivers.peek().is_some() && drivers.all(|f| f.driver == driver)
     }
 
     /// The first found driver that is `driver`.

@@ -794,7 +794,6 @@ messages! {
     amqp_bad_heartbeat(value: &str);
     amqp_tls_off();
     amqp_unencrypted(host: &str);
-    amqp_insecure();
     amqp_timeout(limit: Duration);
     amqp_auth_detail(user: String, server: String);
     amqp_default_credentials();
@@ -922,6 +921,19 @@ messages! {
     explain_not_read_only();
     pg_require_auth_refused(required: String, method: &str);
     var_pgrequireauth();
+    // ---- AMQP over TLS as each driver verifies it (issue 21) -----------
+    amqp_ssl_parameter(name: &str);
+    driver_amqplib_tls(driver: String);
+    driver_amqplib_tls_cause(driver: String);
+    driver_amqplib_tls_fix();
+    driver_pika_tls(driver: String);
+    driver_pika_tls_cause(driver: String);
+    driver_pika_tls_fix();
+    driver_pika_parameter(driver: String, name: String);
+    driver_pika_parameter_cause(driver: String);
+    driver_pika_parameter_fix(name: String);
+    amqp_pika_ssl_options();
+    amqp_pika_ssl_options_none();
 }
 
 advice! {

@@ -21,7 +21,7 @@ use super::wire::{self, Field, Method, WireError};
 use crate::i18n::msg;
 use crate::model::{Code, Failure, Finding, FindingCode, Ladder, ProbeOutcome, StepName};
 use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
-use crate::net::tls::{self, KeyShares, Roots, Verify};
+use crate::net::tls::{self, KeyShares, Verify};
 use crate::net::{Budget, within};
 use crate::service::setting::{self, Setting};
 
@@ -73,8 +73,8 @@ async fn run(target: &AmqpTarget, budget: &Budget, ladder: &mut Ladder) -> Optio
             converse(target, opened.stream, &opened.sniffed, budget, ladder).await;
             return Some(());
         }
-        AmqpTls::CaOnly => Verify::CaOnly(Roots::System),
-        AmqpTls::Insecure => Verify::Nothing,
+        AmqpTls::CaOnly => Verify::CaOnly(target.roots.clone()),
+        AmqpTls::Full => Verify::Full(target.roots.clone()),
     };
     let started = Instant::now();
     let how = (&verify, KeyShares::Default);
@@ -91,12 +91,6 @@ async fn run(target: &AmqpTarget, budget: &Budget, ladder: &mut Ladder) -> Optio
             ladder.pass(StepName::Tls, started, info.detail());
             ladder.findings(&tls::certificate_findings(&info));
             ladder.readings().cert_not_after = tls::not_after(&info);
-            if target.tls == AmqpTls::Insecure {
-                ladder.finding(Finding::warn(
-                    FindingCode::CertificateNotVerified,
-                    msg::amqp_insecure(),
-                ));
-            }
             let (stream, sniffed) = SniffStream::new(stream);
             converse(target, stream, &sniffed, budget, ladder).await;
         }

@@ -14,12 +14,20 @@
 //! - query parameters become `Connection` arguments (`parse_url`, then
 //!   `Connection._init_params(**params)`): a name `_init_params` does not
 //!   take (`frame_max`, a typo) is a `TypeError` when Celery connects, so
-//!   it is refused here too; `ssl_*` names are gathered into `ssl`;
+//!   it is refused here too;
+//! - `ssl_*` names are refused as well: kombu (`utils/url.py::parse_url`)
+//!   gathers them into the `ssl` dict under their own names, and py-amqp
+//!   5.4 passes that dict as keywords to `SSLTransport._wrap_socket_sni`,
+//!   which has `ca_certs` and `cert_reqs` but no `ssl_ca_certs` or
+//!   `ssl_cert_reqs`: `TypeError: _wrap_socket_sni() got an unexpected
+//!   keyword argument 'ssl_cert_reqs'` (run against the matrix's TLS
+//!   RabbitMQ). Celery takes TLS options from `broker_use_ssl` instead;
 //! - TLS is `amqps://`, or any non-empty `ssl=` (kombu passes the query
 //!   string as it is, and Python takes a non-empty string as true, even
-//!   `ssl=false`); py-amqp (`transport.py::_wrap_socket_sni`) then verifies
-//!   the chain against the system roots but not the host name (no
-//!   `server_hostname` is given), unless `ssl_cert_reqs=CERT_NONE`.
+//!   `ssl=false`); py-amqp (`_wrap_socket_sni` with no `server_hostname`)
+//!   then verifies the chain against OpenSSL's default store
+//!   (`load_default_certs`: the system's, or `SSL_CERT_FILE`) but not the
+//!   host name.
 //!
 //! The other drivers read some URLs differently: pika 1.4
 //! (`connection.py::URLParameters`) keeps only the first path segment
@@ -34,11 +42,26 @@
 //! `heartbeat` the only query parameter acted on (the first value wins;
 //! `frameMax`, `channelMax`, `locale` and unknown names are taken or
 //! ignored, never refused), and a user named without a password logs in
-//! with the empty one.
+//! with the empty one. Its TLS is Node's `tls.connect` with the URL's host
+//! as `servername` and `rejectUnauthorized` left true: chain and host name
+//! are both verified, against Node's store (`driver::amqp` puts it in).
+//!
+//! When pika is the app's only AMQP driver, [`AmqpTarget::parse_pika`]
+//! reads it as pika 1.4 does (`connection.py::URLParameters`): `amqp` and
+//! `amqps` only; the query's names are pika's (`driver::amqp` refuses the
+//! others, as pika does); TLS with `amqps` (`ssl.create_default_context()`:
+//! the system's store, or `SSL_CERT_FILE`) or with `ssl_options=`, a
+//! Python literal (`ast.literal_eval`): `None` turns TLS off (pika raises
+//! `ValueError` with `amqps`), a dict builds a context that trusts only
+//! its `ca_certs` (or `cafile`). railconn reads that dict when it names
+//! the CA file and nothing else; any other `ssl_options` is refused, not
+//! guessed. Port: 5671 only for `amqps` (pika picks it before reading the
+//! query). pika verifies the host name in both cases (`driver::amqp`).
 
 use std::collections::BTreeMap;
 
 use crate::model::{Database, Parts};
+use crate::net::tls::Roots;
 use crate::source::secret::Secret;
 use crate::source::url::{self, UrlError};
 
@@ -62,14 +85,15 @@ const KOMBU_PARAMETERS: &[&str] = &[
 /// kombu's (and pika's and amqplib's) default credentials.
 const DEFAULT_USER: &str = "guest";
 
-/// How the connection is encrypted, as py-amqp does it.
+/// How the connection is encrypted and what of the certificate is
+/// verified (against [`AmqpTarget::roots`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AmqpTls {
     Off,
-    /// The chain is verified against the system roots, the name is not.
+    /// The chain is verified, the name is not (py-amqp).
     CaOnly,
-    /// `ssl_cert_reqs=CERT_NONE`: encrypted, nothing verified.
-    Insecure,
+    /// Chain and host name are verified (amqplib, pika).
+    Full,
 }
 
 /// A validated AMQP target.
@@ -85,6 +109,8 @@ pub(crate) struct AmqpTarget {
     pub default_credentials: bool,
     pub vhost: String,
     pub tls: AmqpTls,
+    /// The trust anchors the certificate is verified against.
+    pub roots: Roots,
     /// `?heartbeat=` in seconds, as the app asks for it.
     pub heartbeat: Option<u16>,
     /// Query parameters the check does not act on.
@@ -96,7 +122,7 @@ pub(crate) struct AmqpTarget {
     pub dial: Vec<std::net::IpAddr>,
 }
 
-/// The schemes amqplib connects with.
+/// The schemes amqplib and pika connect with.
 const AMQPLIB_SCHEMES: &[&str] = &["amqp", "amqps"];
 
 /// Whose reading of the URL the target is.
@@ -104,6 +130,7 @@ const AMQPLIB_SCHEMES: &[&str] = &["amqp", "amqps"];
 enum Reader {
     Kombu,
     Amqplib,
+    Pika,
 }
 
 impl AmqpTarget {
@@ -117,10 +144,32 @@ impl AmqpTarget {
         Self::read(raw, Reader::Amqplib)
     }
 
+    /// The URL as pika reads it (see the module's comment).
+    pub(crate) fn parse_pika(raw: &str) -> Result<Self, UrlError> {
+        let mut target = Self::read(raw, Reader::Pika)?;
+        let Some(options) = query_value(&url::parse(raw, AMQPLIB_SCHEMES)?.query, "ssl_options")
+            .map(str::to_string)
+        else {
+            return Ok(target);
+        };
+        match pika_ssl_ca(&options) {
+            PikaSsl::Off if target.tls != AmqpTls::Off => {
+                Err(invalid(crate::i18n::msg::amqp_pika_ssl_options_none()))
+            }
+            PikaSsl::Off => Ok(target),
+            PikaSsl::Ca(ca) => {
+                target.tls = AmqpTls::Full;
+                target.roots = Roots::File(ca.into());
+                Ok(target)
+            }
+            PikaSsl::Unread => Err(invalid(crate::i18n::msg::amqp_pika_ssl_options())),
+        }
+    }
+
     fn read(raw: &str, reader: Reader) -> Result<Self, UrlError> {
         let parsed = match reader {
             Reader::Kombu => url::parse(raw, SCHEMES)?,
-            Reader::Amqplib => url::parse(raw, AMQPLIB_SCHEMES)?,
+            Reader::Amqplib | Reader::Pika => url::parse(raw, AMQPLIB_SCHEMES)?,
         };
         let pika_vhost = pika_vhost(raw).filter(|v| *v != parsed.path);
         let (tls, user, password) = match reader {
@@ -130,6 +179,19 @@ impl AmqpTarget {
                 let password = parsed.password.filter(|p| !p.expose().is_empty());
                 (tls_of(&parsed.scheme, &parsed.query), user, password)
             }
+            // pika's query names are judged in `driver::amqp`; its
+            // credentials are read as kombu reads them (a user without a
+            // password fails with both).
+            Reader::Pika => {
+                let user = parsed.user.filter(|u| !u.is_empty());
+                let password = parsed.password.filter(|p| !p.expose().is_empty());
+                let tls = if parsed.scheme == "amqps" {
+                    AmqpTls::Full
+                } else {
+                    AmqpTls::Off
+                };
+                (tls, user, password)
+            }
             // `credentialsFromUrl`: guest/guest only when both are empty;
             // otherwise what is there, the missing part empty.
             Reader::Amqplib => {
@@ -137,7 +199,7 @@ impl AmqpTarget {
                 let password = parsed.password.filter(|p| !p.expose().is_empty());
                 let named = !user.is_empty() || password.is_some();
                 let tls = if parsed.scheme == "amqps" {
-                    AmqpTls::CaOnly
+                    AmqpTls::Full
                 } else {
                     AmqpTls::Off
                 };
@@ -157,7 +219,7 @@ impl AmqpTarget {
             return Err(invalid(crate::i18n::msg::amqp_vhost_too_long(vhost.len())));
         }
         let heartbeat = match reader {
-            Reader::Kombu => match query_value(&parsed.query, "heartbeat") {
+            Reader::Kombu | Reader::Pika => match query_value(&parsed.query, "heartbeat") {
                 None => None,
                 Some(value) => Some(parse_heartbeat(value)?),
             },
@@ -181,6 +243,10 @@ impl AmqpTarget {
             password: password.unwrap_or_else(|| Secret::new(DEFAULT_USER)),
             vhost,
             tls,
+            roots: match reader {
+                Reader::Kombu | Reader::Pika => Roots::System,
+                Reader::Amqplib => Roots::Node(None),
+            },
             heartbeat,
             ignored: ignored(&parsed.query, reader),
             pika_vhost,
@@ -205,7 +271,7 @@ impl AmqpTarget {
             tls: match self.tls {
                 AmqpTls::Off => "off",
                 AmqpTls::CaOnly => "verify-ca",
-                AmqpTls::Insecure => "insecure",
+                AmqpTls::Full => "verify-full",
             },
             options,
             ignored: self.ignored.clone(),
@@ -239,10 +305,7 @@ fn tls_of(scheme: &str, query: &[(String, String)]) -> AmqpTls {
     if scheme != "amqps" && !ssl {
         return AmqpTls::Off;
     }
-    match query_value(query, "ssl_cert_reqs") {
-        Some("CERT_NONE" | "none") => AmqpTls::Insecure,
-        _ => AmqpTls::CaOnly,
-    }
+    AmqpTls::CaOnly
 }
 
 /// kombu takes `float(heartbeat)`; RabbitMQ negotiates whole seconds in
@@ -265,13 +328,17 @@ fn parse_heartbeat(value: &str) -> Result<u16, UrlError> {
 }
 
 /// A query name kombu would pass to `Connection._init_params`, which
-/// has no such argument.
+/// has no such argument, or an `ssl_*` name py-amqp's TLS wrapper does
+/// not take (see the module's comment).
 fn refuse_unknown(query: &[(String, String)]) -> Result<(), UrlError> {
     match query
         .iter()
         .map(|(k, _)| k)
-        .find(|k| !KOMBU_PARAMETERS.contains(&k.as_str()) && !k.starts_with("ssl_"))
+        .find(|k| !KOMBU_PARAMETERS.contains(&k.as_str()))
     {
+        Some(name) if name.starts_with("ssl_") => Err(invalid(
+            crate::i18n::msg::amqp_ssl_parameter(&url::printable(name)),
+        )),
         Some(name) => Err(invalid(crate::i18n::msg::amqp_unknown_parameter(
             &url::printable(name),
         ))),
@@ -293,12 +360,53 @@ fn pika_vhost(raw: &str) -> Option<String> {
     })
 }
 
+/// What pika makes of `ssl_options=`, as far as railconn reads it.
+#[derive(Debug, PartialEq, Eq)]
+enum PikaSsl {
+    /// `None`: no TLS.
+    Off,
+    /// `{'ca_certs': PATH}` (or `cafile`): TLS trusting that file alone.
+    Ca(String),
+    /// Any other literal: pika may take it, railconn does not guess.
+    Unread,
+}
+
+/// Reads the Python literal of `ssl_options=` when it is `None` or a dict
+/// whose one entry is a quoted `ca_certs` or `cafile` path (no escapes).
+fn pika_ssl_ca(literal: &str) -> PikaSsl {
+    let literal = literal.trim();
+    if literal == "None" {
+        return PikaSsl::Off;
+    }
+    let entry = literal
+        .strip_prefix('{')
+        .and_then(|s| s.strip_suffix('}'))
+        .map(|s| s.trim().trim_end_matches(','))
+        .filter(|s| !s.contains(','))
+        .and_then(|s| s.split_once(':'));
+    match entry.and_then(|(k, v)| Some((quoted(k)?, quoted(v)?))) {
+        Some(("ca_certs" | "cafile", path)) if !path.is_empty() => PikaSsl::Ca(path.to_string()),
+        _ => PikaSsl::Unread,
+    }
+}
+
+/// A Python string literal's text, when it is quoted and has no escape.
+fn quoted(s: &str) -> Option<&str> {
+    let s = s.trim();
+    let inner = s
+        .strip_prefix('\'')
+        .and_then(|s| s.strip_suffix('\''))
+        .or_else(|| s.strip_prefix('"').and_then(|s| s.strip_suffix('"')))?;
+    (!inner.contains(['\\', '\'', '"'])).then_some(inner)
+}
+
 /// Parameters the driver passes on (or ignores) that the check does not
 /// act on.
 fn ignored(query: &[(String, String)], reader: Reader) -> Vec<String> {
     let read: &[&str] = match reader {
-        Reader::Kombu => &["heartbeat", "ssl", "ssl_cert_reqs"],
+        Reader::Kombu => &["heartbeat", "ssl"],
         Reader::Amqplib => &["heartbeat"],
+        Reader::Pika => &["heartbeat", "ssl_options"],
     };
     let mut names: Vec<String> = query
         .iter()
@@ -376,7 +484,6 @@ mod tests {
             ("amqp://h?ssl=1", 5671, AmqpTls::CaOnly),
             // A non-empty string is true in Python: kombu encrypts.
             ("amqp://h?ssl=false", 5671, AmqpTls::CaOnly),
-            ("amqps://h?ssl_cert_reqs=CERT_NONE", 5671, AmqpTls::Insecure),
             ("AMQPS://h:443", 443, AmqpTls::CaOnly),
         ] {
             let t = parse(raw);
@@ -388,14 +495,25 @@ mod tests {
 
     #[test]
     fn query_parameters() {
-        let t = parse("amqp://h/?heartbeat=30&connect_timeout=5&heartbeat=10.4&ssl_ca_certs=x");
+        let t = parse("amqp://h/?heartbeat=30&connect_timeout=5&heartbeat=10.4");
         assert_eq!(t.heartbeat, Some(10));
-        assert_eq!(t.ignored, ["connect_timeout", "ssl_ca_certs"]);
+        assert_eq!(t.ignored, ["connect_timeout"]);
         // kombu: `TypeError: Connection._init_params() got an unexpected
         // keyword argument` (run with kombu 5.7).
         for refused in ["amqp://h/?frame_max=4096", "amqp://h/?password=x"] {
             let e = AmqpTarget::parse(refused).unwrap_err();
             assert_eq!(e.code, crate::model::Code::InvalidUrl, "{refused}");
+        }
+        // py-amqp: `TypeError: SSLTransport._wrap_socket_sni() got an
+        // unexpected keyword argument 'ssl_cert_reqs'` (the matrix's
+        // `amqps_tls_cert_none`, `amqps_tls_ssl_ca_certs`).
+        for refused in [
+            "amqps://h/?ssl_cert_reqs=CERT_NONE",
+            "amqps://h/?ssl_ca_certs=/ca.pem",
+            "amqp://h/?ssl=1&ssl_ca_certs=/ca.pem",
+        ] {
+            let e = AmqpTarget::parse(refused).unwrap_err();
+            assert_eq!(e.message.id(), "amqp_ssl_parameter", "{refused}");
         }
         for bad in ["amqp://h?heartbeat=x", "amqp://h?heartbeat=-1"] {
             let e = AmqpTarget::parse(bad).unwrap_err();
@@ -418,6 +536,7 @@ mod tests {
         let parts = parse("amqps://u:p@h/v").parts();
         assert_eq!(parts.database, Some(Database::Name("v".into())));
         assert_eq!(parts.tls, "verify-ca");
+        assert_eq!(parse("amqps://h").roots, Roots::System);
     }
 
     /// amqplib 2.3.1 (run against the matrix's RabbitMQ): `ssl=false` and
@@ -428,7 +547,9 @@ mod tests {
         let t = amqplib("amqp://h/?ssl=false&railconn_unknown=1&heartbeat=7&heartbeat=9");
         assert_eq!((t.tls, t.port, t.heartbeat), (AmqpTls::Off, 5672, Some(7)));
         assert_eq!(t.ignored, ["ssl", "railconn_unknown"]);
-        assert_eq!(amqplib("amqps://h").tls, AmqpTls::CaOnly);
+        // `tls.connect` with `servername`: chain and name, Node's store.
+        let t = amqplib("amqps://h");
+        assert_eq!((t.tls, t.roots), (AmqpTls::Full, Roots::Node(None)));
         assert_eq!(amqplib("amqp://h?heartbeat=x").heartbeat, Some(0));
         let t = amqplib("amqp://bob@h");
         assert_eq!((t.user.as_str(), t.password.expose()), ("bob", ""));
@@ -437,6 +558,36 @@ mod tests {
         assert_eq!((t.user.as_str(), t.vhost.as_str()), ("guest", "/"));
         let e = AmqpTarget::parse_amqplib("pyamqp://h").unwrap_err();
         assert_eq!(e.code, crate::model::Code::UnsupportedScheme);
+    }
+
+    /// pika 1.4 (run against the matrix's TLS RabbitMQ): `ssl_options`
+    /// with a CA file encrypts and trusts that file alone.
+    #[test]
+    fn as_pika_reads_it() {
+        let pika = |raw: &str| AmqpTarget::parse_pika(raw);
+        let t = pika("amqps://h/?ssl_options=%7B%27ca_certs%27%3A%27%2Fca.pem%27%7D").unwrap();
+        assert_eq!((t.tls, t.port), (AmqpTls::Full, 5671));
+        assert_eq!(t.roots, Roots::File("/ca.pem".into()));
+        let t = pika("amqp://h/?ssl_options={\"cafile\": \"/ca.pem\"}").unwrap();
+        assert_eq!((t.tls, t.port), (AmqpTls::Full, 5672));
+        let t = pika("amqps://h/?heartbeat=5").unwrap();
+        assert_eq!((t.tls, &t.roots), (AmqpTls::Full, &Roots::System));
+        assert_eq!(
+            pika("amqp://h/?ssl_options=None").unwrap().tls,
+            AmqpTls::Off
+        );
+        let e = pika("amqps://h/?ssl_options=None").unwrap_err();
+        assert_eq!(e.message.id(), "amqp_pika_ssl_options_none");
+        for unread in [
+            "{}",
+            "{'ca_certs': '/a', 'certfile': '/b'}",
+            "x",
+            "{'verify': '/a'}",
+        ] {
+            let e = pika(&format!("amqps://h/?ssl_options={unread}")).unwrap_err();
+            assert_eq!(e.message.id(), "amqp_pika_ssl_options", "{unread}");
+        }
+        assert!(pika("pyamqp://h").is_err());
     }
 
     #[test]
