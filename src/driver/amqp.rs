@@ -262,6 +262,7 @@ mod tests {
         DriverEnv {
             pgsslmode: None,
             pgtargetsessionattrs: None,
+            pgport: None,
             node_roots,
         }
     }
