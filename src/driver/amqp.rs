@@ -100,12 +100,7 @@ fn pika_parameters(
     setting: &mut Setting<AmqpTarget>,
 ) -> Option<Rule> {
     let pika = drivers.get(Driver::Pika)?.to_string();
-    let Setting::Ready {
-        target,
-        source,
-        findings,
-    } = setting
-    else {
+    let Setting::Ready { target, .. } = setting else {
         return None;
     };
     let names = query_names(&target.redacted);
@@ -121,11 +116,7 @@ fn pika_parameters(
         msg::driver_pika_parameter_cause(pika),
         msg::driver_pika_parameter_fix(name),
     );
-    *setting = Setting::Invalid {
-        source: source.clone(),
-        error,
-        findings: std::mem::take(findings),
-    };
+    setting.refuse(error);
     Some(rule)
 }
 

@@ -48,20 +48,11 @@ pub(crate) fn apply(
     setting: &mut Setting<MysqlTarget>,
     env: &DriverEnv,
 ) {
-    let Setting::Ready {
-        target,
-        source,
-        findings,
-    } = setting
-    else {
+    let Setting::Ready { target, .. } = setting else {
         return;
     };
     if let Some((error, rule)) = sqlalchemy_default_dbapi(drivers, check, target) {
-        *setting = Setting::Invalid {
-            source: source.clone(),
-            error,
-            findings: std::mem::take(findings),
-        };
+        setting.refuse(error);
         drivers.rules.push(rule);
         return;
     }

@@ -46,9 +46,7 @@ pub(super) fn judge(
             .collect();
     }
     let Setting::Ready {
-        target,
-        source,
-        findings,
+        target, findings, ..
     } = setting
     else {
         return Vec::new();
@@ -72,11 +70,7 @@ pub(super) fn judge(
                 .and_then(|js| postgres_js_session_attrs(js, target, env, check))
         });
     if let Some((error, rule)) = refused {
-        *setting = Setting::Invalid {
-            source: source.clone(),
-            error,
-            findings: std::mem::take(findings),
-        };
+        setting.refuse(error);
         return vec![rule];
     }
     let mut rules: Vec<Rule> = super::prepared::judge(drivers, check, target, findings)

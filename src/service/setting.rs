@@ -47,6 +47,21 @@ impl<T> Setting<T> {
         }
     }
 
+    /// A ready setting that the app's driver refuses before it dials:
+    /// invalid with `error`, keeping where it came from and its findings.
+    pub(crate) fn refuse(&mut self, error: UrlError) {
+        if let Setting::Ready {
+            source, findings, ..
+        } = self
+        {
+            *self = Setting::Invalid {
+                source: source.clone(),
+                error,
+                findings: std::mem::take(findings),
+            };
+        }
+    }
+
     /// The variable or flag the value came from (`DATABASE_URL (.env)`).
     pub(crate) fn source(&self) -> Option<&Provenance> {
         match self {
