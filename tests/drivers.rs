@@ -800,11 +800,7 @@ const sql = postgres(process.env.URL, { max: 1, connect_timeout: 10, onnotice: (
 sql`SELECT 1`.then(
   () => { console.log('connected'); process.exit(0); },
   (e) => { console.log('failed: ' + (e.code || e.message)); process.exit(1); });";
-    let mut cmd = std::process::Command::new("node");
-    cmd.args(["-e", SCRIPT])
-        .env("NODE_PATH", &drivers::fixtures().node_modules)
-        .envs(env.iter().copied());
-    drivers::attempt(cmd, url)
+    drivers::node_with_env(SCRIPT, url, env)
 }
 
 /// postgres.js's own plan (issue 20): no TLS unless asked, and Node's CA
@@ -872,11 +868,7 @@ fn postgres_js_failures_are_fixed_by_the_printed_fix() {
 
 /// ioredis 6 (`ioredis`) connecting to `url` and `PING`, with `env` set.
 fn ioredis_with_env(url: &str, env: &[(&str, &str)]) -> Attempt {
-    let mut cmd = std::process::Command::new("node");
-    cmd.args(["-e", &drivers::ioredis_script("ioredis")])
-        .env("NODE_PATH", &drivers::fixtures().node_modules)
-        .envs(env.iter().copied());
-    drivers::attempt(cmd, url)
+    drivers::node_with_env(&drivers::ioredis_script("ioredis"), url, env)
 }
 
 /// ioredis verifies `rediss://` against Node's store: the CA in
@@ -1150,11 +1142,7 @@ fn mysql2_with_env(url: &str, env: &[(&str, &str)]) -> Attempt {
 mysql.createConnection(process.env.URL).then(async (c) => {
   await c.query('SELECT 1'); console.log('connected'); await c.end(); process.exit(0);
 }, (e) => { console.log('failed: ' + (e.code || e.message)); process.exit(1); });";
-    let mut cmd = std::process::Command::new("node");
-    cmd.args(["-e", SCRIPT])
-        .env("NODE_PATH", &drivers::fixtures().node_modules)
-        .envs(env.iter().copied());
-    drivers::attempt(cmd, url)
+    drivers::node_with_env(SCRIPT, url, env)
 }
 
 /// mysql2 does not read `ssl-mode`: it connects without TLS, and a

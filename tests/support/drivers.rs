@@ -204,7 +204,9 @@ fn node(script: &str, url: &str) -> Attempt {
     node_with_env(script, url, &[])
 }
 
-fn node_with_env(script: &str, url: &str, env: &[(&str, &str)]) -> Attempt {
+/// Runs `script` with Node.js, the fixtures' packages on `NODE_PATH`,
+/// `env` set.
+pub fn node_with_env(script: &str, url: &str, env: &[(&str, &str)]) -> Attempt {
     let mut cmd = Command::new("node");
     cmd.args(["-e", script])
         .env("NODE_PATH", &fixtures().node_modules)
