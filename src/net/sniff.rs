@@ -164,6 +164,22 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for SniffStream<S> {
         Pin::new(&mut self.inner).poll_write(cx, data)
     }
 
+    /// rustls hands its records over as several buffers (a TLS 1.3
+    /// client's `ChangeCipherSpec`, `Finished` and the first application
+    /// data): passed on whole they leave in one `writev`, not one write
+    /// each (tokio's default writes only the first buffer).
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_flush(cx)
     }

@@ -7,7 +7,7 @@
 //! judging it, so a failure can still say whose certificate it was and when
 //! it expires.
 
-use std::io;
+use std::io::{self, Write};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -61,6 +61,8 @@ pub(crate) struct TlsInfo {
     pub end_point: Option<Vec<u8>>,
     /// The application protocol the server chose (RFC 7301 ALPN), if any.
     pub alpn: Option<Vec<u8>>,
+    /// Whether [`Extras::early`] went out with the client's `Finished`.
+    pub early_sent: bool,
 }
 
 impl TlsInfo {
@@ -154,38 +156,89 @@ pub(crate) async fn handshake<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    handshake_offering(stream, host, how, None, sniffed, limit).await
+    handshake_with(stream, host, how, Extras::default(), sniffed, limit).await
 }
 
-/// [`handshake`], offering one application protocol by ALPN (RFC 7301):
-/// PostgreSQL 17's direct TLS requires `postgresql` (protocol docs,
-/// "Requesting SSL Session Encryption").
-pub(crate) async fn handshake_offering<S>(
+/// What a [`handshake_with`] adds to the plain handshake.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Extras<'a> {
+    /// One application protocol offered by ALPN (RFC 7301): PostgreSQL
+    /// 17's direct TLS requires `postgresql` (protocol docs, "Requesting
+    /// SSL Session Encryption").
+    pub alpn: Option<&'a [u8]>,
+    /// The protocol's first bytes, sent in the same write as the client's
+    /// `Finished` instead of one write later. rustls holds data written
+    /// before the handshake completes and encrypts it only once the
+    /// server's certificate was judged and its `Finished` verified
+    /// (`ConnectionCommon::writer`, "buffered until the handshake
+    /// completes"), so nothing reaches a server the verifier refused.
+    pub early: Option<&'a [u8]>,
+}
+
+/// [`handshake`] with [`Extras`].
+pub(crate) async fn handshake_with<S>(
     stream: S,
     host: &str,
-    (verify, shares): (&Verify, KeyShares),
-    alpn: Option<&[u8]>,
+    how: (&Verify, KeyShares),
+    extras: Extras<'_>,
     sniffed: &Sniffed,
     limit: Duration,
 ) -> Result<(TlsStream<S>, TlsInfo), Failure>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    handshake_returning(stream, host, how, extras, sniffed, limit)
+        .await
+        .map_err(|(failure, _)| failure)
+}
+
+/// [`handshake_with`], handing the stream back when the handshake fails
+/// before its time is up: a stream that refuses TLS on purpose (see
+/// `postgres::sslrequest`) can go on in plaintext.
+pub(crate) async fn handshake_returning<S>(
+    stream: S,
+    host: &str,
+    how: (&Verify, KeyShares),
+    extras: Extras<'_>,
+    sniffed: &Sniffed,
+    limit: Duration,
+) -> Result<(TlsStream<S>, TlsInfo), (Failure, Option<S>)>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let (verify, shares) = how;
     let seen = Arc::new(Mutex::new(None));
-    let verifier = CapturingVerifier::new(verify, seen.clone())?;
-    let mut config = client_config(verifier, shares)?;
-    if let Some(protocol) = alpn {
+    let prepared = CapturingVerifier::new(verify, seen.clone())
+        .and_then(|verifier| client_config(verifier, shares))
+        .and_then(|config| Ok((config, server_name(host)?)));
+    let (mut config, name) = match prepared {
+        Ok(prepared) => prepared,
+        Err(failure) => return Err((failure, Some(stream))),
+    };
+    if let Some(protocol) = extras.alpn {
         Arc::make_mut(&mut config).alpn_protocols = vec![protocol.to_vec()];
     }
     let connector = tokio_rustls::TlsConnector::from(config);
-    let name = server_name(host)?;
-    let result = within(limit, connector.connect(name, stream)).await;
+    let mut early_sent = false;
+    let queue_early = |connection: &mut rustls::ClientConnection| {
+        // rustls buffers up to 64 KiB before the handshake completes; a
+        // startup message is a few hundred bytes. All or nothing: the
+        // caller sends them itself unless `early_sent`.
+        early_sent = extras
+            .early
+            .is_some_and(|bytes| connection.writer().write(bytes).ok() == Some(bytes.len()));
+    };
+    let connecting = connector.connect_with(name, stream, queue_early);
+    let result = within(limit, connecting.into_fallible()).await;
     let leaf = seen.lock().ok().and_then(|s| s.clone());
     match result {
-        None => Err(Failure::new(Code::Timeout, msg::tls_timeout(limit))),
-        Some(Err(error)) => Err(classify(&error, sniffed, leaf.as_deref())),
+        None => Err((Failure::new(Code::Timeout, msg::tls_timeout(limit)), None)),
+        Some(Err((error, stream))) => {
+            Err((classify(&error, sniffed, leaf.as_deref()), Some(stream)))
+        }
         Some(Ok(tls)) => {
-            let info = info(&tls, verify, leaf.as_deref());
+            let mut info = info(&tls, verify, leaf.as_deref());
+            info.early_sent = early_sent;
             Ok((tls, info))
         }
     }
@@ -222,6 +275,7 @@ fn info<S>(tls: &TlsStream<S>, verify: &Verify, leaf: Option<&[u8]>) -> TlsInfo 
         certificate: leaf.and_then(cert_info),
         end_point: leaf.and_then(end_point_hash),
         alpn: connection.alpn_protocol().map(<[u8]>::to_vec),
+        early_sent: false,
     }
 }
 

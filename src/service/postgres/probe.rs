@@ -12,19 +12,20 @@ use std::io;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio_rustls::client::TlsStream;
 
 use super::advice::{self, Refusal};
 use super::facts as pg_facts;
 use super::messages;
-use super::startup::{self, Answer, AuthError, Conn, ReadError, ServerFields};
+use super::sslrequest::{Answer as SslAnswer, Answered, SSL_REQUEST};
+use super::startup::{self, Answer, AuthError, Conn, Duplex, ReadError, ServerFields};
 use crate::i18n::msg;
 use crate::model::{Code, FindingCode};
 use crate::model::{Failure, Finding, Ladder, ProbeOutcome, StepName};
 use crate::net::sniff::{self, PeerKind, SniffStream, Sniffed};
 use crate::net::stream::{self, Link, Peer, Stream};
-use crate::net::tls::{self, KeyShares, Roots, TlsInfo, Verify};
+use crate::net::tls::{self, Extras, KeyShares, Roots, TlsInfo, Verify};
 use crate::net::{Budget, within};
 use crate::service::postgres::url::{PgTarget, PreferFallback, RootCert, SessionAttrs, SslMode};
 use crate::service::setting::Setting;
@@ -141,16 +142,20 @@ async fn open_first(
 /// protocol reads (the decrypted ones over TLS).
 enum Session {
     Plain(Plain, Sniffed),
-    /// The stream, its sniffer, and the certificate hash for channel
-    /// binding.
-    Tls(Box<SniffStream<TlsStream<Plain>>>, Sniffed, Option<Vec<u8>>),
+    /// The stream, its sniffer, and what the handshake established (the
+    /// certificate hash for channel binding, whether the login's opening
+    /// rode its last flight).
+    Tls(Box<dyn Duplex>, Sniffed, Box<TlsInfo>),
 }
 
 impl Session {
     fn into_conn(self) -> Conn {
         match self {
-            Self::Plain(stream, sniffed) => Conn::new(stream, sniffed, None, false),
-            Self::Tls(stream, sniffed, end_point) => Conn::new(*stream, sniffed, end_point, true),
+            Self::Plain(stream, sniffed) => Conn::new(Box::new(stream), sniffed, None, false),
+            Self::Tls(stream, sniffed, info) => {
+                let conn = Conn::new(stream, sniffed, info.end_point, true);
+                if info.early_sent { conn.opened() } else { conn }
+            }
         }
     }
 }
@@ -269,28 +274,73 @@ async fn start_tls(
     if target.direct_tls {
         return direct_tls(target, stream, sniffed, &verify, budget).await;
     }
-    match ssl_request(&mut stream, sniffed, budget).await? {
-        b'S' => sniffed.restart(),
-        b'N' if target.sslmode == SslMode::Prefer => return Ok(TlsOutcome::Declined(stream)),
-        b'N' => {
-            return Err(Failure::new(
-                Code::TlsUnsupported,
-                msg::pg_server_refused_tls(),
-            ));
-        }
-        _ => return Err(unexpected_reply(sniffed)),
+    let request = within(budget.remaining(), stream.write_all(&SSL_REQUEST)).await;
+    match request {
+        None => return Err(no_answer()),
+        Some(Err(error)) => return Err(io_failure(&error, sniffed)),
+        Some(Ok(())) => {}
     }
-    let (tls, info) = tls::handshake(
-        stream,
-        &target.host,
-        (&verify, KeyShares::P256First),
-        sniffed,
-        budget.remaining(),
-    )
-    .await?;
+    // The handshake is prepared while the request is in flight; its bytes
+    // wait for the server's `S` (sslrequest.rs).
+    let (gate, heard) = Answered::new(stream, sniffed.clone());
+    let opening = startup::opening(target, pg_facts::SQL).ok();
+    let extras = Extras {
+        alpn: None,
+        early: opening.as_ref().map(|(bytes, _)| &bytes[..]),
+    };
+    let how = (&verify, KeyShares::P256First);
+    let limit = budget.remaining();
+    match tls::handshake_returning(gate, &target.host, how, extras, sniffed, limit).await {
+        Ok((tls, info)) => Ok(encrypted(tls, info)),
+        Err((failure, mut gate)) => {
+            let mut answer = heard.take();
+            if let (SslAnswer::Waiting, Some(unheard)) = (&answer, gate.as_mut()) {
+                within(budget.remaining(), unheard.listen()).await;
+                answer = heard.take();
+            }
+            refused_tls(target, answer, failure, gate, sniffed)
+        }
+    }
+}
+
+/// Why a handshake after an `SSLRequest` did not happen: the server's
+/// answer decides. After an `S` the handshake itself failed; an `N` is a
+/// server without TLS (`prefer` goes on in plaintext, libpq's rule);
+/// anything else is not a PostgreSQL server speaking.
+fn refused_tls(
+    target: &PgTarget,
+    answer: SslAnswer,
+    failure: Failure,
+    gate: Option<Answered<Plain>>,
+    sniffed: &Sniffed,
+) -> Result<TlsOutcome, Failure> {
+    match (answer, gate) {
+        (SslAnswer::Byte(b'S'), _) => Err(failure),
+        (SslAnswer::Byte(b'N'), Some(gate)) if target.sslmode == SslMode::Prefer => {
+            Ok(TlsOutcome::Declined(gate.into_inner()))
+        }
+        (SslAnswer::Byte(b'N'), _) => Err(Failure::new(
+            Code::TlsUnsupported,
+            msg::pg_server_refused_tls(),
+        )),
+        (SslAnswer::Byte(_), _) => Err(unexpected_reply(sniffed)),
+        (SslAnswer::Failed(error), _) => Err(io_failure(&error, sniffed)),
+        (SslAnswer::Waiting, _) => Err(no_answer()),
+    }
+}
+
+fn no_answer() -> Failure {
+    Failure::new(Code::Timeout, msg::pg_no_answer_to_ssl_request())
+}
+
+/// The session over a finished handshake. The login's opening
+/// (`startup::opening`) went out with the client's `Finished`: the server
+/// reads it right after the handshake, and no separate write follows it.
+fn encrypted<S: Duplex + 'static>(tls: TlsStream<S>, info: TlsInfo) -> TlsOutcome {
     let (inner, sniffed) = SniffStream::new(tls);
-    let session = Session::Tls(Box::new(inner), sniffed, info.end_point.clone());
-    Ok(TlsOutcome::Encrypted(session, Box::new(info)))
+    let info = Box::new(info);
+    let session = Session::Tls(Box::new(inner), sniffed, info.clone());
+    TlsOutcome::Encrypted(session, info)
 }
 
 /// PostgreSQL 17's direct TLS (`sslnegotiation=direct`): the handshake
@@ -310,19 +360,23 @@ async fn direct_tls(
     const ALPN: &[u8] = b"postgresql";
     let how = (verify, KeyShares::P256First);
     let limit = budget.remaining();
-    let (tls, info) =
-        tls::handshake_offering(stream, &target.host, how, Some(ALPN), sniffed, limit)
-            .await
-            .map_err(|failure| direct_failure(failure, sniffed))?;
+    // No opening rides this handshake: rustls would send it before we
+    // could check the server chose `postgresql`, and libpq sends nothing
+    // to a server that did not.
+    let extras = Extras {
+        alpn: Some(ALPN),
+        early: None,
+    };
+    let (tls, info) = tls::handshake_with(stream, &target.host, how, extras, sniffed, limit)
+        .await
+        .map_err(|failure| direct_failure(failure, sniffed))?;
     if info.alpn.as_deref() != Some(ALPN) {
         return Err(Failure::new(
             Code::TlsHandshakeFailed,
             msg::pg_direct_tls_no_alpn(),
         ));
     }
-    let (inner, sniffed) = SniffStream::new(tls);
-    let session = Session::Tls(Box::new(inner), sniffed, info.end_point.clone());
-    Ok(TlsOutcome::Encrypted(session, Box::new(info)))
+    Ok(encrypted(tls, info))
 }
 
 /// A closed or reset connection, with nothing or a PostgreSQL message
@@ -337,28 +391,6 @@ fn direct_failure(failure: Failure, sniffed: &Sniffed) -> Failure {
         Failure::new(Code::TlsHandshakeFailed, msg::pg_direct_tls_unsupported())
     } else {
         failure
-    }
-}
-
-/// `SSLRequest` (protocol §55.2.10): length 8, code 80877103; the server
-/// answers with one byte, `S` or `N`.
-async fn ssl_request(
-    stream: &mut Plain,
-    sniffed: &Sniffed,
-    budget: &Budget,
-) -> Result<u8, Failure> {
-    const SSL_REQUEST: [u8; 8] = [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f];
-    let exchange = async {
-        stream.write_all(&SSL_REQUEST).await?;
-        stream.read_u8().await
-    };
-    match within(budget.remaining(), exchange).await {
-        None => Err(Failure::new(
-            Code::Timeout,
-            msg::pg_no_answer_to_ssl_request(),
-        )),
-        Some(Ok(byte)) => Ok(byte),
-        Some(Err(error)) => Err(io_failure(&error, sniffed)),
     }
 }
 

@@ -58,6 +58,9 @@ pub(crate) struct Conn {
     /// RFC 5929 tls-server-end-point: the certificate's hash, over TLS.
     end_point: Option<Vec<u8>>,
     encrypted: bool,
+    /// The [`opening`] already went out with the TLS handshake's last
+    /// flight.
+    opened: bool,
     /// The first decrypted bytes the server sent.
     pub(crate) sniffed: Sniffed,
 }
@@ -117,19 +120,26 @@ pub(crate) enum Answer {
 }
 
 impl Conn {
-    pub(crate) fn new<S: Duplex + 'static>(
-        stream: S,
+    pub(crate) fn new(
+        stream: Box<dyn Duplex>,
         sniffed: Sniffed,
         end_point: Option<Vec<u8>>,
         encrypted: bool,
     ) -> Self {
         Self {
-            stream: Box::new(stream),
+            stream,
             input: BytesMut::with_capacity(CHUNK),
             end_point,
             encrypted,
+            opened: false,
             sniffed,
         }
+    }
+
+    /// Records that the [`opening`] was sent with the TLS handshake.
+    pub(crate) fn opened(mut self) -> Self {
+        self.opened = true;
+        self
     }
 
     async fn send(&mut self, out: &[u8]) -> Result<(), ReadError> {
@@ -182,6 +192,22 @@ impl Conn {
     }
 }
 
+/// The login's first flight: the `StartupMessage`, with `query` behind it
+/// when only trust can let the login in. Without a password only trust
+/// (or a method we refuse anyway) can succeed, so the query may ride the
+/// `StartupMessage` itself; not when channel binding is required: only
+/// SCRAM-SHA-256-PLUS satisfies it. Over TLS this flight rides the
+/// handshake's last one (`tls::Extras::early`).
+pub(crate) fn opening(target: &PgTarget, query: &str) -> Result<(BytesMut, bool), AuthError> {
+    let mut out = BytesMut::new();
+    startup_message(target, &mut out)?;
+    let queued = target.password.is_none() && target.channel_binding != UrlChannelBinding::Require;
+    if queued {
+        push_query(query, &mut out)?;
+    }
+    Ok((out, queued))
+}
+
 /// Startup and authentication, with `query` queued behind the last
 /// message the method needs. Returns whether the query was sent.
 pub(crate) async fn authenticate(
@@ -189,17 +215,10 @@ pub(crate) async fn authenticate(
     target: &PgTarget,
     query: &str,
 ) -> Result<bool, AuthError> {
-    let mut out = BytesMut::new();
-    startup_message(target, &mut out)?;
-    // Without a password only trust (or a method we refuse anyway) can
-    // succeed, so the query may ride the StartupMessage itself. Not when
-    // channel binding is required: only SCRAM-SHA-256-PLUS satisfies it.
-    let mut queued =
-        target.password.is_none() && target.channel_binding != UrlChannelBinding::Require;
-    if queued {
-        push_query(query, &mut out)?;
+    let (mut out, mut queued) = opening(target, query)?;
+    if !conn.opened {
+        send(conn, &out).await?;
     }
-    send(conn, &out).await?;
     // Whether SCRAM-SHA-256-PLUS bound the login to our TLS session.
     let mut bound = false;
     // Whether the server asked for a method before its AuthenticationOk.
@@ -568,14 +587,17 @@ mod tests {
         let (client, mut server) = tokio::io::duplex(64 * 1024);
         server.write_all(bytes).await.expect("write");
         drop(server);
-        Conn::new(client, Sniffed::default(), None, false)
+        Conn::new(Box::new(client), Sniffed::default(), None, false)
     }
 
     /// A connection whose peer has sent `bytes` and still listens.
     async fn conn_open(bytes: &[u8]) -> (Conn, tokio::io::DuplexStream) {
         let (client, mut server) = tokio::io::duplex(64 * 1024);
         server.write_all(bytes).await.expect("write");
-        (Conn::new(client, Sniffed::default(), None, false), server)
+        (
+            Conn::new(Box::new(client), Sniffed::default(), None, false),
+            server,
+        )
     }
 
     fn target(url: &str) -> PgTarget {
