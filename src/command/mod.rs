@@ -10,7 +10,7 @@ pub(crate) mod serve;
 pub(crate) mod wait;
 pub(crate) mod watch;
 
-use std::io::Write;
+use std::io::{BufWriter, Write, stderr, stdout};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -410,12 +410,14 @@ pub(crate) fn emit(report: &Report, output: &OutputArgs, stream: Stream) -> Resu
     for path in &output.output {
         write_file(report, path, Format::for_path(path), false)?;
     }
+    // Buffered whole: Rust's stdout flushes at every newline, which made
+    // a JSON report some 300 `write` calls (strace, issue 24).
     match stream {
-        Stream::Stdout => write_to(report, format, style, &mut std::io::stdout().lock())?,
+        Stream::Stdout => write_to(report, format, style, &mut BufWriter::new(stdout().lock()))?,
         // `wait -- COMMAND`: the report on stderr is commentary before the
         // command runs; a stderr that takes nothing must not stop it.
         Stream::Stderr => {
-            let _ = write_to(report, format, style, &mut std::io::stderr().lock());
+            let _ = write_to(report, format, style, &mut BufWriter::new(stderr().lock()));
         }
     }
     let summary =
