@@ -107,7 +107,7 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// Every flight, with its think time when that is 1 ms or more.
+/// Every flight, with its think time when that is 0.1 ms or more.
 fn describe_all(flights: &[Flight]) -> String {
     let Some(first) = flights.first() else {
         return "(no bytes)".to_string();
@@ -117,8 +117,8 @@ fn describe_all(flights: &[Flight]) -> String {
         let think = ms(pair[1].first_at.saturating_duration_since(pair[0].last_due));
         out.push(' ');
         out += &describe(&pair[1]);
-        if think >= 1.0 {
-            let _ = write!(out, "[+{think:.0}ms]");
+        if think >= 0.1 {
+            let _ = write!(out, "[+{think:.1}ms]");
         }
     }
     out
