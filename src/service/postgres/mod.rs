@@ -6,6 +6,7 @@ pub(crate) mod facts;
 pub(crate) mod libpq_uri;
 pub(crate) mod messages;
 pub(crate) mod probe;
+pub(crate) mod scram;
 pub(crate) mod sslrequest;
 pub(crate) mod startup;
 pub(crate) mod url;

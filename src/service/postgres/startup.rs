@@ -27,7 +27,6 @@ use std::io;
 use bytes::BytesMut;
 use fallible_iterator::FallibleIterator;
 use postgres_protocol::authentication::md5_hash;
-use postgres_protocol::authentication::sasl::{self, ChannelBinding, ScramSha256};
 use postgres_protocol::message::backend::{
     AuthenticationSaslBody, DataRowBody, ErrorResponseBody, Message,
 };
@@ -35,6 +34,7 @@ use postgres_protocol::message::frontend;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::net::sniff::Sniffed;
+use crate::service::postgres::scram::{self as sasl, ChannelBinding, ScramSha256};
 use crate::service::postgres::url::{ChannelBinding as UrlChannelBinding, PgTarget};
 
 /// A byte stream the conversation can run over: plain TCP or TLS.
@@ -391,7 +391,7 @@ async fn scram(
     if mechanism != sasl::SCRAM_SHA_256_PLUS {
         skip_binding(target)?;
     }
-    let mut scram = ScramSha256::new(password(target)?, binding);
+    let mut scram = ScramSha256::new(password(target)?, binding).map_err(|e| scram_error(&e))?;
     let mut out = BytesMut::new();
     frontend::sasl_initial_response(mechanism, scram.message(), &mut out).map_err(encode)?;
     send(conn, &out).await?;
