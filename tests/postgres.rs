@@ -310,6 +310,27 @@ fn scram_md5_and_trust_spend_the_protocol_floor_of_flights() {
     }
 }
 
+/// Issue 24 over TLS: `SSLRequest`, `ClientHello`, then the client's
+/// `Finished` with the `StartupMessage` in the same write (one chunk, not
+/// three), the two SCRAM messages (the query behind the last), and the
+/// goodbye: six client flights, five of them awaited.
+#[test]
+fn over_tls_the_startup_message_leaves_with_the_clients_finished() {
+    use crate::support::postgres::FlightCounter;
+    let server = pg_tls();
+    let counter = FlightCounter::start(server.port);
+    let url = format!(
+        "postgresql://app:app-secret-pw-1@127.0.0.1:{}/appdb?sslmode=require",
+        counter.port
+    );
+    let r = pg(&url);
+    assert_passed(&r, "postgres");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let chunks = counter.client_flight_chunks();
+    assert_eq!(chunks.len(), 6, "{chunks:?}");
+    assert_eq!(&chunks[..3], &[1, 1, 1], "{chunks:?}");
+}
+
 /// Issue 24: `sslnegotiation=direct` starts TLS at once with ALPN
 /// `postgresql`, at a protocol-level peer that speaks PostgreSQL 17's
 /// direct TLS (no `SSLRequest` accepted).

@@ -554,11 +554,22 @@ impl FlightCounter {
 
     /// Client flights so far, over every connection (use one at a time).
     pub fn client_flights(&self) -> usize {
+        self.client_flight_chunks().len()
+    }
+
+    /// How many reads each client flight took: a flight written at once
+    /// (one `writev` on loopback) arrives as one chunk.
+    pub fn client_flight_chunks(&self) -> Vec<usize> {
         let log = self.log.lock().expect("log");
-        log.iter()
-            .enumerate()
-            .filter(|&(i, &up)| up && (i == 0 || !log[i - 1]))
-            .count()
+        let mut flights = Vec::new();
+        for (i, &up) in log.iter().enumerate() {
+            match (up, i > 0 && log[i - 1]) {
+                (true, true) => *flights.last_mut().expect("a flight") += 1,
+                (true, false) => flights.push(1),
+                (false, _) => {}
+            }
+        }
+        flights
     }
 }
 
