@@ -1504,3 +1504,7 @@ driver_pika_parameter_cause = { $driver } reads each query parameter through a s
 driver_pika_parameter_fix = Remove `{ $name }` from the URL pika reads (or give it once), or give pika a URL of its own.
 amqp_pika_ssl_options = railconn reads pika's ssl_options only as {"{"}'ca_certs': '/path/to/ca.pem'{"}"} (or cafile) and nothing else; other keys or forms are not checked: write it so, or set the TLS options in code (pika.SSLOptions)
 amqp_pika_ssl_options_none = pika refuses ssl_options=None with amqps:// (ValueError: inconsistent with the amqps URI scheme); remove one of them
+
+## A password the server never asked for (PostgreSQL trust)
+pg_password_not_checked = the server let { $user } in without asking for a password (trust in pg_hba.conf): the URL's password was not checked, and a server that asks for it (Railway's always does) may refuse it
+explain_password_not_checked = The server accepted the login without asking for the URL's password (trust), so the password itself was not checked.

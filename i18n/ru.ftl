@@ -1595,3 +1595,7 @@ driver_pika_parameter_cause = { $driver } читает каждый параме
 driver_pika_parameter_fix = Уберите `{ $name }` из URL, который читает pika (или задайте его один раз), либо дайте pika отдельный URL.
 amqp_pika_ssl_options = railconn читает ssl_options для pika только в виде {"{"}'ca_certs': '/path/to/ca.pem'{"}"} (или cafile) и ничего больше; другие ключи и формы не проверяются: запишите так или задайте параметры TLS в коде (pika.SSLOptions)
 amqp_pika_ssl_options_none = pika не принимает ssl_options=None вместе с amqps:// (ValueError: противоречит схеме amqps); уберите одно из двух
+
+## Пароль, который сервер не спросил (trust в PostgreSQL)
+pg_password_not_checked = сервер принял вход пользователя { $user }, не спросив пароль (trust в pg_hba.conf): пароль из URL не проверялся, а сервер, который его спрашивает (на Railway — всегда), может его отвергнуть
+explain_password_not_checked = Сервер принял вход, не спросив пароль из URL (trust), поэтому сам пароль не проверялся.

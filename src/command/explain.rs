@@ -475,6 +475,7 @@ fn finding_meaning(code: FindingCode) -> Message {
         KeyFormat => msg::explain_key_format(),
         Allowed => msg::explain_allowed(),
         Driver => msg::explain_driver(),
+        PasswordNotChecked => msg::explain_password_not_checked(),
     }
 }
 

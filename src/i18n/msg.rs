@@ -934,6 +934,9 @@ messages! {
     driver_pika_parameter_fix(name: String);
     amqp_pika_ssl_options();
     amqp_pika_ssl_options_none();
+    // A password the server never asked for (trust)
+    pg_password_not_checked(user: String);
+    explain_password_not_checked();
 }
 
 advice! {

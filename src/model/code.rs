@@ -221,6 +221,9 @@ pub enum FindingCode {
     Allowed,
     /// How one of the app's drivers reads the target (issue 11).
     Driver,
+    /// The server let the user in without asking for the URL's password
+    /// (PostgreSQL `trust`): the password was not checked.
+    PasswordNotChecked,
 }
 
 impl FindingCode {
@@ -251,6 +254,7 @@ impl FindingCode {
         FindingCode::KeyFormat,
         FindingCode::Allowed,
         FindingCode::Driver,
+        FindingCode::PasswordNotChecked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -281,6 +285,7 @@ impl FindingCode {
             KeyFormat => "key_format",
             Allowed => "allowed",
             Driver => "driver",
+            PasswordNotChecked => "password_not_checked",
         }
     }
 }

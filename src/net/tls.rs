@@ -156,10 +156,12 @@ pub(crate) async fn handshake<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    handshake_with(stream, host, how, Extras::default(), sniffed, limit).await
+    handshake_returning(stream, host, how, Extras::default(), sniffed, limit)
+        .await
+        .map_err(|(failure, _)| failure)
 }
 
-/// What a [`handshake_with`] adds to the plain handshake.
+/// What a [`handshake_returning`] adds to the plain handshake.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Extras<'a> {
     /// One application protocol offered by ALPN (RFC 7301): PostgreSQL
@@ -175,26 +177,9 @@ pub(crate) struct Extras<'a> {
     pub early: Option<&'a [u8]>,
 }
 
-/// [`handshake`] with [`Extras`].
-pub(crate) async fn handshake_with<S>(
-    stream: S,
-    host: &str,
-    how: (&Verify, KeyShares),
-    extras: Extras<'_>,
-    sniffed: &Sniffed,
-    limit: Duration,
-) -> Result<(TlsStream<S>, TlsInfo), Failure>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    handshake_returning(stream, host, how, extras, sniffed, limit)
-        .await
-        .map_err(|(failure, _)| failure)
-}
-
-/// [`handshake_with`], handing the stream back when the handshake fails
-/// before its time is up: a stream that refuses TLS on purpose (see
-/// `postgres::sslrequest`) can go on in plaintext.
+/// [`handshake`] with [`Extras`], handing the stream back when the
+/// handshake fails before its time is up: a stream that refuses TLS on
+/// purpose (see `postgres::sslrequest`) can go on in plaintext.
 pub(crate) async fn handshake_returning<S>(
     stream: S,
     host: &str,

@@ -367,9 +367,9 @@ async fn direct_tls(
         alpn: Some(ALPN),
         early: None,
     };
-    let (tls, info) = tls::handshake_with(stream, &target.host, how, extras, sniffed, limit)
+    let (tls, info) = tls::handshake_returning(stream, &target.host, how, extras, sniffed, limit)
         .await
-        .map_err(|failure| direct_failure(failure, sniffed))?;
+        .map_err(|(failure, _)| direct_failure(failure, sniffed))?;
     if info.alpn.as_deref() != Some(ALPN) {
         return Err(Failure::new(
             Code::TlsHandshakeFailed,
@@ -477,6 +477,7 @@ async fn authenticate(
                 started,
                 messages::pg_auth_detail(target.login_user()),
             );
+            note_unchecked_password(target, &connected.0, ladder);
             Some(connected)
         }
         // libpq's allow retries over TLS after any server refusal of the
@@ -502,6 +503,20 @@ async fn authenticate(
             ladder.fail(StepName::Auth, Some(started), failure);
             None
         }
+    }
+}
+
+/// A URL with a password, at a server that never asked for one (trust in
+/// `pg_hba.conf`, a local or docker PostgreSQL): the app's driver connects
+/// as the check did, but nothing proved the password right, and the
+/// deployed server, which asks, may refuse it.
+fn note_unchecked_password(target: &PgTarget, conn: &Conn, ladder: &mut Ladder) {
+    if target.password.is_some() && !conn.asked_for_password() {
+        let user = target.login_user().unwrap_or_default().to_string();
+        ladder.finding(Finding::info(
+            FindingCode::PasswordNotChecked,
+            msg::pg_password_not_checked(user),
+        ));
     }
 }
 
@@ -537,6 +552,7 @@ async fn allow_retry(
                 auth_started,
                 messages::pg_auth_detail(again.login_user()),
             );
+            note_unchecked_password(&again, &connected.0, ladder);
             Some(connected)
         }
         Err(failure) => {
@@ -581,6 +597,7 @@ async fn prefer_retry(
                 started,
                 super::messages::pg_auth_detail(again.login_user()),
             );
+            note_unchecked_password(&again, &connected.0, ladder);
             Some(connected)
         }
         Err(failure) => {

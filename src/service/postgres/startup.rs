@@ -61,6 +61,9 @@ pub(crate) struct Conn {
     /// The [`opening`] already went out with the TLS handshake's last
     /// flight.
     opened: bool,
+    /// The server asked for a password (or another method) before its
+    /// `AuthenticationOk`; `false` under trust.
+    asked: bool,
     /// The first decrypted bytes the server sent.
     pub(crate) sniffed: Sniffed,
 }
@@ -132,8 +135,15 @@ impl Conn {
             end_point,
             encrypted,
             opened: false,
+            asked: false,
             sniffed,
         }
+    }
+
+    /// Whether the server asked for a password, or let the login in
+    /// without one (trust).
+    pub(crate) fn asked_for_password(&self) -> bool {
+        self.asked
     }
 
     /// Records that the [`opening`] was sent with the TLS handshake.
@@ -269,6 +279,7 @@ pub(crate) async fn authenticate(
             other => return Err(AuthError::Read(ReadError::Unexpected(tag(&other)))),
         }
     }
+    conn.asked = asked;
     ready(conn).await?;
     Ok(queued)
 }
