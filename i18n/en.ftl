@@ -1506,5 +1506,5 @@ amqp_pika_ssl_options = railconn reads pika's ssl_options only as {"{"}'ca_certs
 amqp_pika_ssl_options_none = pika refuses ssl_options=None with amqps:// (ValueError: inconsistent with the amqps URI scheme); remove one of them
 
 ## A password the server never asked for (PostgreSQL trust)
-pg_password_not_checked = the server let { $user } in without asking for a password (trust in pg_hba.conf): the URL's password was not checked, and a server that asks for it (Railway's always does) may refuse it
-explain_password_not_checked = The server accepted the login without asking for the URL's password (trust), so the password itself was not checked.
+pg_password_not_checked = the server let { $user } in without asking for a password (trust, or peer on a socket, in pg_hba.conf): the password given (URL or PGPASSWORD) was not checked, and a server that asks for it (Railway's always does) may refuse it
+explain_password_not_checked = The server accepted the login without asking for the password given in the URL or PGPASSWORD (trust, or peer on a socket), so the password itself was not checked.

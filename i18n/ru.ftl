@@ -1597,5 +1597,5 @@ amqp_pika_ssl_options = railconn читает ssl_options для pika тольк
 amqp_pika_ssl_options_none = pika не принимает ssl_options=None вместе с amqps:// (ValueError: противоречит схеме amqps); уберите одно из двух
 
 ## Пароль, который сервер не спросил (trust в PostgreSQL)
-pg_password_not_checked = сервер принял вход пользователя { $user }, не спросив пароль (trust в pg_hba.conf): пароль из URL не проверялся, а сервер, который его спрашивает (на Railway — всегда), может его отвергнуть
-explain_password_not_checked = Сервер принял вход, не спросив пароль из URL (trust), поэтому сам пароль не проверялся.
+pg_password_not_checked = сервер принял вход пользователя { $user }, не спросив пароль (trust или peer для сокета в pg_hba.conf): заданный пароль (в URL или PGPASSWORD) не проверялся, а сервер, который его спрашивает (на Railway — всегда), может его отвергнуть
+explain_password_not_checked = Сервер принял вход, не спросив пароль из URL или PGPASSWORD (trust или peer для сокета), поэтому сам пароль не проверялся.

@@ -167,7 +167,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for SniffStream<S> {
     /// rustls hands its records over as several buffers (a TLS 1.3
     /// client's `ChangeCipherSpec`, `Finished` and the first application
     /// data): passed on whole they leave in one `writev`, not one write
-    /// each (tokio's default writes only the first buffer).
+    /// each (tokio's default writes only the first non-empty buffer).
     fn poll_write_vectored(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

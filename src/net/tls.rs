@@ -161,6 +161,10 @@ where
         .map_err(|(failure, _)| failure)
 }
 
+/// The most [`Extras::early`] may carry: well inside rustls's 64 KiB
+/// buffer for data written before the handshake completes.
+const EARLY_LIMIT: usize = 16 * 1024;
+
 /// What a [`handshake_returning`] adds to the plain handshake.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Extras<'a> {
@@ -169,7 +173,8 @@ pub(crate) struct Extras<'a> {
     /// SSL Session Encryption").
     pub alpn: Option<&'a [u8]>,
     /// The protocol's first bytes, sent in the same write as the client's
-    /// `Finished` instead of one write later. rustls holds data written
+    /// `Finished` instead of one write later (TLS 1.3; with TLS 1.2 right
+    /// after the server's `Finished`). rustls holds data written
     /// before the handshake completes and encrypts it only once the
     /// server's certificate was judged and its `Finished` verified
     /// (`ConnectionCommon::writer`, "buffered until the handshake
@@ -206,11 +211,13 @@ where
     let connector = tokio_rustls::TlsConnector::from(config);
     let mut early_sent = false;
     let queue_early = |connection: &mut rustls::ClientConnection| {
-        // rustls buffers up to 64 KiB before the handshake completes; a
-        // startup message is a few hundred bytes. All or nothing: the
-        // caller sends them itself unless `early_sent`.
+        // rustls buffers up to 64 KiB before the handshake completes and
+        // would take a prefix of more; a startup message is a few hundred
+        // bytes (PostgreSQL refuses one over 10,000). All or nothing: what
+        // is not queued whole the caller sends itself (`early_sent`).
         early_sent = extras
             .early
+            .filter(|bytes| bytes.len() <= EARLY_LIMIT)
             .is_some_and(|bytes| connection.writer().write(bytes).ok() == Some(bytes.len()));
     };
     let connecting = connector.connect_with(name, stream, queue_early);

@@ -61,7 +61,13 @@ async fn run(target: &PgTarget, budget: &Budget, ladder: &mut Ladder) -> Option<
         let peer = opened.peer.clone();
         let session = negotiate(&this, opened, budget, ladder).await?;
         let connected = authenticate(&this, session, &peer, budget, ladder).await?;
-        let (failure, started) = query(connected, &this, budget, ladder).await?;
+        let unchecked = !connected.0.asked_for_password();
+        let Some((failure, started)) = query(connected, &this, budget, ladder).await else {
+            // Said of the host the check ended on, not of one it left
+            // for not fitting target_session_attrs.
+            note_unchecked_password(&this, unchecked, ladder);
+            return None;
+        };
         let next = target.hosts.len() > index + 1;
         if !next {
             ladder.fail(StepName::Query, Some(started), failure);
@@ -477,7 +483,6 @@ async fn authenticate(
                 started,
                 messages::pg_auth_detail(target.login_user()),
             );
-            note_unchecked_password(target, &connected.0, ladder);
             Some(connected)
         }
         // libpq's allow retries over TLS after any server refusal of the
@@ -506,12 +511,17 @@ async fn authenticate(
     }
 }
 
-/// A URL with a password, at a server that never asked for one (trust in
-/// `pg_hba.conf`, a local or docker PostgreSQL): the app's driver connects
-/// as the check did, but nothing proved the password right, and the
-/// deployed server, which asks, may refuse it.
-fn note_unchecked_password(target: &PgTarget, conn: &Conn, ladder: &mut Ladder) {
-    if target.password.is_some() && !conn.asked_for_password() {
+/// A password (from the URL or `PGPASSWORD`), at a server that never
+/// asked for one (`trust`, or `peer`/`ident` on a socket, in
+/// `pg_hba.conf`): the app's driver connects as the check did, but nothing
+/// proved the password right, and the deployed server, which asks, may
+/// refuse it.
+fn note_unchecked_password(target: &PgTarget, unchecked: bool, ladder: &mut Ladder) {
+    let given = target
+        .password
+        .as_ref()
+        .is_some_and(|p| !p.expose().is_empty());
+    if given && unchecked {
         let user = target.login_user().unwrap_or_default().to_string();
         ladder.finding(Finding::info(
             FindingCode::PasswordNotChecked,
@@ -552,7 +562,6 @@ async fn allow_retry(
                 auth_started,
                 messages::pg_auth_detail(again.login_user()),
             );
-            note_unchecked_password(&again, &connected.0, ladder);
             Some(connected)
         }
         Err(failure) => {
@@ -597,7 +606,6 @@ async fn prefer_retry(
                 started,
                 super::messages::pg_auth_detail(again.login_user()),
             );
-            note_unchecked_password(&again, &connected.0, ladder);
             Some(connected)
         }
         Err(failure) => {

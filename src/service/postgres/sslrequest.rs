@@ -57,7 +57,18 @@ pub(crate) struct Answered<S> {
     inner: S,
     sniffed: Sniffed,
     heard: Heard,
-    open: bool,
+    gate: Gate,
+}
+
+/// Where the gate stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gate {
+    Waiting,
+    Open,
+    /// Any other answer: every later read or write fails the same way and
+    /// touches nothing, so the stream handed back starts right after the
+    /// answer.
+    Shut(io::ErrorKind),
 }
 
 impl<S> Answered<S> {
@@ -69,7 +80,7 @@ impl<S> Answered<S> {
             inner,
             sniffed,
             heard: heard.clone(),
-            open: false,
+            gate: Gate::Waiting,
         };
         (gate, heard)
     }
@@ -89,10 +100,12 @@ impl<S: AsyncRead + Unpin> Answered<S> {
     }
 
     /// Ready once the answer is an `S`; an error (which rustls passes up)
-    /// for any other answer.
+    /// for any other answer, then and ever after.
     fn poll_answer(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if self.open {
-            return Poll::Ready(Ok(()));
+        match self.gate {
+            Gate::Open => return Poll::Ready(Ok(())),
+            Gate::Shut(kind) => return Poll::Ready(Err(refusal(kind))),
+            Gate::Waiting => {}
         }
         let mut byte = [0u8; 1];
         let mut buf = ReadBuf::new(&mut byte);
@@ -104,19 +117,26 @@ impl<S: AsyncRead + Unpin> Answered<S> {
             Err(error) => Answer::Failed(error),
         };
         let passed = matches!(answer, Answer::Byte(b'S'));
-        let refused = match &answer {
-            Answer::Failed(error) => io::Error::new(error.kind(), error.to_string()),
-            _ => io::Error::other("the server did not answer S to the SSLRequest"),
+        let kind = match &answer {
+            Answer::Failed(error) => error.kind(),
+            _ => io::ErrorKind::Other,
         };
         self.heard.set(answer);
         if passed {
+            self.gate = Gate::Open;
             self.sniffed.restart();
-            self.open = true;
             Poll::Ready(Ok(()))
         } else {
-            Poll::Ready(Err(refused))
+            self.gate = Gate::Shut(kind);
+            Poll::Ready(Err(refusal(kind)))
         }
     }
+}
+
+/// What the TLS client is told when the answer was not an `S`; the
+/// answer itself is in [`Heard`].
+fn refusal(kind: io::ErrorKind) -> io::Error {
+    io::Error::new(kind, "the server did not answer S to the SSLRequest")
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Answered<S> {
@@ -213,12 +233,18 @@ mod tests {
                 continue;
             }
             assert!(gate.write_all(b"x").await.is_err());
+            // Shut for good: a second try reads nothing more.
+            server.write_all(b"Q").await.unwrap();
+            assert!(gate.write_all(b"x").await.is_err());
             let answer = heard.take();
             assert!(
                 matches!(answer, Answer::Byte(b) if Some(b) == expected),
                 "{answer:?}"
             );
             let mut plain = gate.into_inner();
+            let mut next = [0u8; 1];
+            plain.read_exact(&mut next).await.unwrap();
+            assert_eq!(&next, b"Q", "the gate read past the answer");
             plain.write_all(b"startup").await.unwrap();
             let mut seen = [0u8; 7];
             server.read_exact(&mut seen).await.unwrap();

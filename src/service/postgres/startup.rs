@@ -402,7 +402,7 @@ async fn scram(
     if mechanism != sasl::SCRAM_SHA_256_PLUS {
         skip_binding(target)?;
     }
-    let mut scram = ScramSha256::new(password(target)?, binding).map_err(|e| scram_error(&e))?;
+    let scram = ScramSha256::new(password(target)?, binding).map_err(|e| scram_error(&e))?;
     let mut out = BytesMut::new();
     frontend::sasl_initial_response(mechanism, scram.message(), &mut out).map_err(encode)?;
     send(conn, &out).await?;
@@ -410,7 +410,7 @@ async fn scram(
         Message::AuthenticationSaslContinue(body) => body,
         other => return Err(refusal(other)),
     };
-    scram.update(first.data()).map_err(|e| scram_error(&e))?;
+    let mut scram = derive(scram, first.data()).await?;
     out.clear();
     frontend::sasl_response(scram.message(), &mut out).map_err(encode)?;
     // The client's proof, with the query behind it (see the module docs).
@@ -424,6 +424,26 @@ async fn scram(
     // it verifies.
     scram.finish(last.data()).map_err(|e| scram_error(&e))?;
     Ok(mechanism == sasl::SCRAM_SHA_256_PLUS)
+}
+
+/// SCRAM's key derivation from the server's first message: inline for
+/// the usual counts, on tokio's blocking pool for large ones (`costly`),
+/// so that a server asking for millions of iterations does not hold up
+/// the run's other checks or the check's own deadline.
+async fn derive(mut scram: ScramSha256, server_first: &[u8]) -> Result<ScramSha256, AuthError> {
+    if !sasl::costly(server_first) {
+        scram.update(server_first).map_err(|e| scram_error(&e))?;
+        return Ok(scram);
+    }
+    let first = server_first.to_vec();
+    let (scram, derived) = tokio::task::spawn_blocking(move || {
+        let derived = scram.update(&first);
+        (scram, derived)
+    })
+    .await
+    .map_err(|e| AuthError::Scram(e.to_string()))?;
+    derived.map_err(|e| scram_error(&e))?;
+    Ok(scram)
 }
 
 fn mechanism(
@@ -593,6 +613,26 @@ fn tag(message: &Message) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server asking for more iterations than are derived inline gets
+    /// its answer from the blocking pool, the same answer.
+    #[tokio::test]
+    async fn large_iteration_counts_are_derived_on_the_blocking_pool() {
+        let scram = ScramSha256::new(b"pencil", ChannelBinding::unsupported()).unwrap();
+        let first = String::from_utf8(scram.message().to_vec()).unwrap();
+        let nonce = first.rsplit("r=").next().unwrap().to_string();
+        let server_first = format!("r={nonce}server,s=c2FsdA==,i=100001");
+        assert!(sasl::costly(server_first.as_bytes()));
+        let scram = derive(scram, server_first.as_bytes()).await.unwrap();
+        let last = String::from_utf8(scram.message().to_vec()).unwrap();
+        assert!(
+            last.starts_with(&format!("c=biws,r={nonce}server,p=")),
+            "{last}"
+        );
+        let refused = ScramSha256::new(b"pencil", ChannelBinding::unsupported()).unwrap();
+        let wrong = "r=someone-else,s=c2FsdA==,i=100001";
+        assert!(derive(refused, wrong.as_bytes()).await.is_err());
+    }
     /// A connection whose peer has already sent `bytes` and closed.
     async fn conn_reading(bytes: &[u8]) -> Conn {
         let (client, mut server) = tokio::io::duplex(64 * 1024);
