@@ -41,7 +41,7 @@ use super::{Driver, Drivers};
 use crate::i18n::{Arg, Message, msg};
 use crate::model::{Finding, FindingCode};
 use crate::service::postgres::libpq_uri::Portability;
-use crate::service::postgres::url::PgTarget;
+use crate::service::postgres::url::{PgTarget, SslMode};
 
 /// asyncpg 0.32.0 `connect()`'s keyword arguments a URL can name, and
 /// SQLAlchemy's own (`AsyncAdapt_asyncpg_dbapi.connect` pops
@@ -127,16 +127,6 @@ const POSTGRESJS_NOT_SETTINGS: &[&str] = &[
     "gsslib",
     "requirepeer",
     "load_balance_hosts",
-];
-
-/// The `ssl` strings asyncpg reads (`connect_utils.SSLMode`).
-const ASYNCPG_MODES: &[&str] = &[
-    "disable",
-    "allow",
-    "prefer",
-    "require",
-    "verify-ca",
-    "verify-full",
 ];
 
 /// A refusal: what the driver does, its cause and its fix.
@@ -327,7 +317,7 @@ fn postgres_scheme() -> Refusal {
 /// of: disable, allow, prefer, require, verify-ca, verify-full".
 fn sa_asyncpg(target: &PgTarget, findings: &[Finding]) -> Option<Refusal> {
     if let Some((_, value)) =
-        query_pairs(target).find(|(k, v)| *k == "ssl" && !ASYNCPG_MODES.contains(v))
+        query_pairs(target).find(|(k, v)| *k == "ssl" && SslMode::parse(v).is_none())
     {
         return Some(Refusal {
             does: msg::driver_sa_asyncpg_ssl_value(value.to_string()),

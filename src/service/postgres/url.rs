@@ -32,7 +32,9 @@ pub enum SslMode {
 }
 
 impl SslMode {
-    fn parse(text: &str) -> Option<Self> {
+    /// libpq's six names, exactly (`fe-connect.c` compares them with
+    /// `strcmp`).
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         Some(match text {
             "disable" => Self::Disable,
             "allow" => Self::Allow,
